@@ -1,0 +1,113 @@
+/** The environment, parsed and validated at start (DESIGN.md §3). Pure: takes `env` as an argument. */
+import { z } from 'zod';
+
+export const DEMO_PROJECT_ID = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const jsonObject = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return undefined;
+      try {
+        const v: unknown = JSON.parse(s);
+        if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `${name} must be a JSON object` });
+      return z.NEVER;
+    });
+
+const envSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SECMASTER_MODE: z.enum(['emulator', 'secmaster']).default('emulator'),
+  EMULATOR_PORT: port.optional(),
+  EMULATOR_SEED: jsonObject('EMULATOR_SEED'),
+  EMULATOR_FAULTS: jsonObject('EMULATOR_FAULTS'),
+  SECMASTER_ENDPOINT: z.url().optional(),
+  SECMASTER_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,3}$/, 'must look like a region, e.g. cn-north-4')
+    .optional(),
+  SECMASTER_PROJECT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16 to 64 letters, digits, "-" or "_"')
+    .optional(),
+  SECMASTER_AUTH_TOKEN: z.string().optional(),
+  BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  BATCH_CALL_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(20_000),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  mode: 'emulator' | 'secmaster';
+  emulatorPort: number;
+  emulatorSeed: Record<string, unknown> | undefined;
+  emulatorFaults: Record<string, unknown> | undefined;
+  /** Base URL of the upstream (SecMaster or the emulator), no trailing slash. */
+  endpoint: string;
+  region: string | null;
+  projectId: string;
+  authToken: string | undefined;
+  batchConcurrency: number;
+  batchCallTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError with a message naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const emulatorPort = e.EMULATOR_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1);
+  let endpoint: string;
+  if (e.SECMASTER_MODE === 'emulator') {
+    endpoint = `http://127.0.0.1:${emulatorPort}`;
+  } else if (e.SECMASTER_ENDPOINT) {
+    endpoint = e.SECMASTER_ENDPOINT.replace(/\/+$/, '');
+  } else if (e.SECMASTER_REGION) {
+    endpoint = `https://secmaster.${e.SECMASTER_REGION}.myhuaweicloud.com`;
+  } else {
+    throw new ConfigError(
+      'Invalid configuration:\n  SECMASTER_ENDPOINT or SECMASTER_REGION is required when SECMASTER_MODE=secmaster',
+    );
+  }
+  if (e.SECMASTER_MODE === 'secmaster' && !e.SECMASTER_PROJECT_ID) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SECMASTER_PROJECT_ID is required when SECMASTER_MODE=secmaster',
+    );
+  }
+  if (e.SECMASTER_AUTH_TOKEN && /[\r\n\0]/.test(e.SECMASTER_AUTH_TOKEN)) {
+    throw new ConfigError('Invalid configuration:\n  SECMASTER_AUTH_TOKEN contains control characters');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    mode: e.SECMASTER_MODE,
+    emulatorPort,
+    emulatorSeed: e.EMULATOR_SEED,
+    emulatorFaults: e.EMULATOR_FAULTS,
+    endpoint,
+    region: e.SECMASTER_REGION ?? null,
+    projectId: e.SECMASTER_PROJECT_ID ?? DEMO_PROJECT_ID,
+    authToken: e.SECMASTER_AUTH_TOKEN,
+    batchConcurrency: e.BATCH_CONCURRENCY,
+    batchCallTimeoutMs: e.BATCH_CALL_TIMEOUT_MS,
+  };
+}

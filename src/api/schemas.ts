@@ -1,0 +1,356 @@
+/**
+ * The zod contract of the SecMaster wire format, the console's own API, and the ID rule.
+ * Pure (zod only): the SPA and the server both import it.
+ * Lenient with what upstream sends (unknown keys pass), strict with what users send.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------
+// The ID rule (the API's documented rule: 32 to 64 letters, digits, '-' and '_')
+// ---------------------------------------------------------------------------
+
+export const ID_MIN_LENGTH = 32;
+export const ID_MAX_LENGTH = 64;
+export const ID_PATTERN = /^[A-Za-z0-9_-]{32,64}$/;
+const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Largest number of IDs one batch may carry. */
+export const MAX_BATCH_IDS = 100_000;
+/** Largest number of IDs SecMaster accepts in one associate/cancel call. */
+export const MAX_IDS_PER_CALL = 100;
+/** Longest single token accepted in a batch's `ids` (longer ones are a 400, not an invalid item). */
+export const MAX_TOKEN_LENGTH = 1024;
+
+export function isWellFormedId(value: string): boolean {
+  return ID_PATTERN.test(value);
+}
+
+export function isUuid(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}
+
+/** The key used to de-duplicate IDs: UUIDs compare case-insensitively, other IDs exactly. */
+export function idKey(value: string): string {
+  return isUuid(value) ? value.toLowerCase() : value;
+}
+
+export const idSchema = z
+  .string()
+  .regex(ID_PATTERN, 'must be 32 to 64 letters, digits, "-" or "_"');
+
+export const dataclassTypes = ['alerts', 'incidents', 'indicators'] as const;
+export const dataclassTypeSchema = z.enum(dataclassTypes);
+export type DataclassType = z.infer<typeof dataclassTypeSchema>;
+
+export const dataclassLabels: Record<DataclassType, { plural: string; singular: string }> = {
+  alerts: { plural: 'Alerts', singular: 'alert' },
+  incidents: { plural: 'Incidents', singular: 'incident' },
+  indicators: { plural: 'Indicators', singular: 'indicator' },
+};
+
+// ---------------------------------------------------------------------------
+// SecMaster wire format
+// ---------------------------------------------------------------------------
+
+/** `code` arrives as a string ("00000000") or a number (0): accept both, keep a string. */
+export const secmasterCodeSchema = z.union([z.string(), z.number()]).transform((v) => String(v));
+
+export const batchOperateResultSchema = z.looseObject({
+  success_ids: z.array(z.string()).nullish().transform((v) => v ?? []),
+  error_ids: z.array(z.string()).nullish().transform((v) => v ?? []),
+});
+
+/** Answer to associate (POST) and cancel association (DELETE). */
+export const relationWriteResponseSchema = z.looseObject({
+  code: secmasterCodeSchema.nullish(),
+  message: z.string().nullish(),
+  request_id: z.string().nullish(),
+  success: z.boolean().nullish(),
+  total: z.number().nullish(),
+  limit: z.number().nullish(),
+  offset: z.number().nullish(),
+  data: batchOperateResultSchema.nullish(),
+});
+export type RelationWriteResponse = z.infer<typeof relationWriteResponseSchema>;
+
+/** SecMaster's own error body. */
+export const secmasterErrorSchema = z.looseObject({
+  code: secmasterCodeSchema,
+  message: z.string().nullish(),
+  request_id: z.string().nullish(),
+});
+
+/** The API gateway's error body (authentication, signatures, throttling: APIG.*). */
+export const gatewayErrorSchema = z.looseObject({
+  error_code: z.string(),
+  error_msg: z.string().nullish(),
+  request_id: z.string().nullish(),
+});
+
+/** Reads either error shape into one: `{code, message, request_id}`. */
+export function parseUpstreamError(
+  body: unknown,
+): { code: string; message: string; request_id: string | null } | null {
+  const gw = gatewayErrorSchema.safeParse(body);
+  if (gw.success) {
+    return {
+      code: gw.data.error_code,
+      message: gw.data.error_msg ?? '',
+      request_id: gw.data.request_id ?? null,
+    };
+  }
+  const sm = secmasterErrorSchema.safeParse(body);
+  if (sm.success) {
+    return {
+      code: sm.data.code,
+      message: sm.data.message ?? '',
+      request_id: sm.data.request_id ?? null,
+    };
+  }
+  return null;
+}
+
+export const severities = ['Tips', 'Low', 'Medium', 'High', 'Fatal'] as const;
+
+/** The class-specific object inside a search/show answer (alert, incident or indicator). */
+export const dataObjectSchema = z.looseObject({
+  id: z.string(),
+  title: z.string().nullish(),
+  name: z.string().nullish(),
+  value: z.string().nullish(),
+  severity: z.string().nullish(),
+  handle_status: z.string().nullish(),
+  status: z.string().nullish(),
+  verdict: z.string().nullish(),
+  create_time: z.string().nullish(),
+  update_time: z.string().nullish(),
+});
+export type DataObject = z.infer<typeof dataObjectSchema>;
+
+export const dataclassRefSchema = z.looseObject({
+  id: z.string().nullish(),
+  name: z.string().nullish(),
+});
+
+/** `DataObjectDetail` / `ListAlertDetail` / `IncidentDetail` / `IndicatorDetail`. */
+export const dataObjectDetailSchema = z.looseObject({
+  id: z.string(),
+  name: z.string().nullish(),
+  data_object: dataObjectSchema,
+  dataclass_ref: dataclassRefSchema.nullish(),
+  create_time: z.string().nullish(),
+  update_time: z.string().nullish(),
+  project_id: z.string().nullish(),
+  workspace_id: z.string().nullish(),
+});
+export type DataObjectDetail = z.infer<typeof dataObjectDetailSchema>;
+
+/** Search answers: alerts, incidents, indicators and list-associated-objects. Both paging styles. */
+export const searchResponseSchema = z.looseObject({
+  code: secmasterCodeSchema.nullish(),
+  message: z.string().nullish(),
+  total: z.number().nullish(),
+  size: z.number().nullish(),
+  page: z.number().nullish(),
+  limit: z.number().nullish(),
+  offset: z.number().nullish(),
+  success: z.boolean().nullish(),
+  data: z.array(dataObjectDetailSchema).nullish().transform((v) => v ?? []),
+});
+export type SearchResponse = z.infer<typeof searchResponseSchema>;
+
+export const showResponseSchema = z.looseObject({
+  code: secmasterCodeSchema.nullish(),
+  message: z.string().nullish(),
+  success: z.boolean().nullish(),
+  data: dataObjectDetailSchema,
+});
+
+export const searchConditionSchema = z.looseObject({
+  name: z.string(),
+  data: z.array(z.string()),
+});
+
+/** `DataobjectSearch` (and the indicator variant: `condition` is required there). */
+export const dataobjectSearchSchema = z.looseObject({
+  limit: z.number().int().min(0).optional(),
+  offset: z.number().int().min(0).optional(),
+  sort_by: z.string().optional(),
+  order: z.enum(['ASC', 'DESC']).optional(),
+  from_date: z.string().optional(),
+  to_date: z.string().optional(),
+  condition: z
+    .looseObject({
+      conditions: z.array(searchConditionSchema).optional(),
+      logics: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+export type DataobjectSearch = z.infer<typeof dataobjectSearchSchema>;
+
+export const workspaceSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullish(),
+  project_id: z.string().nullish(),
+  create_time: z.string().nullish(),
+});
+export type Workspace = z.infer<typeof workspaceSchema>;
+
+export const workspaceListResponseSchema = z.looseObject({
+  workspaces: z.array(workspaceSchema),
+  count: z.number().nullish(),
+});
+
+export const dataclassSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  business_code: z.string().nullish(),
+  description: z.string().nullish(),
+  is_built_in: z.boolean().nullish(),
+});
+
+export const dataclassListResponseSchema = z.looseObject({
+  dataclass_details: z.array(dataclassSchema),
+  total: z.number().nullish(),
+});
+
+// ---------------------------------------------------------------------------
+// The console's own API (/api)
+// ---------------------------------------------------------------------------
+
+export const batchActions = ['associate', 'cancel'] as const;
+export const batchActionSchema = z.enum(batchActions);
+export type BatchAction = z.infer<typeof batchActionSchema>;
+
+export const itemStates = [
+  'pending',
+  'in_flight',
+  'succeeded',
+  'failed',
+  'unknown',
+  'invalid',
+  'skipped',
+] as const;
+export const itemStateSchema = z.enum(itemStates);
+export type ItemState = z.infer<typeof itemStateSchema>;
+
+/** The words the UI shows for each item state. */
+export const itemStateLabels: Record<ItemState, string> = {
+  pending: 'Pending',
+  in_flight: 'Sending',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  unknown: 'Unknown',
+  invalid: 'Invalid',
+  skipped: 'Skipped',
+};
+
+export const batchStates = ['running', 'paused', 'done', 'cancelled', 'interrupted'] as const;
+export const batchStateSchema = z.enum(batchStates);
+export type BatchState = z.infer<typeof batchStateSchema>;
+
+export const createBatchRequestSchema = z.strictObject({
+  action: batchActionSchema,
+  workspace_id: idSchema,
+  dataclass_type: dataclassTypeSchema,
+  data_object_id: idSchema,
+  related_dataclass_type: dataclassTypeSchema,
+  ids: z
+    .array(z.string().max(MAX_TOKEN_LENGTH, `an ID is longer than ${MAX_TOKEN_LENGTH} characters`))
+    .min(1, 'at least one ID is required')
+    .max(MAX_BATCH_IDS, `at most ${MAX_BATCH_IDS} IDs per batch`),
+  reason: z.string().max(1000).optional(),
+  retry_of: z.uuid().optional(),
+});
+export type CreateBatchRequest = z.infer<typeof createBatchRequestSchema>;
+
+export const itemCountsSchema = z.object({
+  pending: z.number(),
+  in_flight: z.number(),
+  succeeded: z.number(),
+  failed: z.number(),
+  unknown: z.number(),
+  invalid: z.number(),
+  skipped: z.number(),
+});
+export type ItemCounts = z.infer<typeof itemCountsSchema>;
+
+export const batchSummarySchema = z.looseObject({
+  id: z.string(),
+  action: batchActionSchema,
+  state: batchStateSchema,
+  state_reason: z.string().nullable(),
+  workspace_id: z.string(),
+  dataclass_type: dataclassTypeSchema,
+  data_object_id: z.string(),
+  related_dataclass_type: dataclassTypeSchema,
+  reason: z.string().nullable(),
+  user: z.string(),
+  retry_of: z.string().nullable(),
+  total: z.number(),
+  duplicates: z.number(),
+  counts: itemCountsSchema,
+  created_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export type BatchSummary = z.infer<typeof batchSummarySchema>;
+
+export const batchItemSchema = z.object({
+  id: z.string(),
+  state: itemStateSchema,
+  code: z.string().nullable(),
+  message: z.string().nullable(),
+  request_id: z.string().nullable(),
+  attempts: z.number(),
+});
+export type BatchItem = z.infer<typeof batchItemSchema>;
+
+export const MAX_ITEMS_PAGE = 1000;
+
+export const batchItemsPageSchema = z.object({
+  items: z.array(batchItemSchema),
+  total: z.number(),
+  offset: z.number(),
+  limit: z.number(),
+});
+export type BatchItemsPage = z.infer<typeof batchItemsPageSchema>;
+
+export const batchListSchema = z.object({
+  items: z.array(batchSummarySchema),
+  total: z.number(),
+  offset: z.number(),
+  limit: z.number(),
+});
+
+export const consoleConfigSchema = z.looseObject({
+  mode: z.enum(['emulator', 'secmaster']),
+  projectId: z.string(),
+  endpoint: z.string(),
+  region: z.string().nullable(),
+  user: z.string(),
+  maxBatchIds: z.number(),
+  maxIdsPerCall: z.number(),
+});
+export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;
+
+/** Error body of the console's own API. */
+export const apiErrorBodySchema = z.looseObject({
+  code: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+  request_id: z.string().nullish(),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;
+
+// ---------------------------------------------------------------------------
+// UI contracts shared by features (composed by the app shell)
+// ---------------------------------------------------------------------------
+
+/** The subject the analyst works on: one object, and the class of the objects to link to it. */
+export const subjectSelectionSchema = z.object({
+  dataclass_type: dataclassTypeSchema,
+  data_object_id: idSchema,
+  related_dataclass_type: dataclassTypeSchema,
+});
+export type SubjectSelection = z.infer<typeof subjectSelectionSchema>;
