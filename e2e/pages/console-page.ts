@@ -1,0 +1,85 @@
+/** The console's main screen, found by role and accessible name (DESIGN.md §6). */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export class ConsolePage {
+  readonly workspace: Locator;
+  readonly subjectClass: Locator;
+  readonly subjectObject: Locator;
+  readonly relatedClass: Locator;
+  readonly relatedIds: Locator;
+  readonly reason: Locator;
+  readonly results: Locator;
+  readonly currentAssociations: Locator;
+  readonly progress: Locator;
+
+  constructor(readonly page: Page) {
+    this.workspace = page.getByRole('combobox', { name: 'Workspace' });
+    this.subjectClass = page.getByLabel('Subject class', { exact: true });
+    this.subjectObject = page.getByRole('combobox', { name: 'Subject object' });
+    this.relatedClass = page.getByLabel('Related class', { exact: true });
+    this.relatedIds = page.getByRole('textbox', { name: 'Related IDs' });
+    this.reason = page.getByRole('textbox', { name: 'Reason' });
+    this.results = page.getByRole('region', { name: 'Batch results' });
+    this.currentAssociations = page.getByRole('region', { name: 'Current associations' });
+    this.progress = page.getByRole('progressbar', { name: 'Batch progress' });
+  }
+
+  async open() {
+    await this.page.goto('/');
+    await expect(this.workspace).not.toHaveValue('');
+  }
+
+  private async choose(select: Locator, option: string) {
+    await select.click();
+    await this.page.getByRole('option', { name: option, exact: true }).click();
+  }
+
+  async chooseSubject(dataclass: string, titleFragment: string, fullTitle: string) {
+    await this.choose(this.subjectClass, dataclass);
+    await this.subjectObject.fill(titleFragment);
+    await this.page.getByRole('option', { name: new RegExp(escapeRegExp(fullTitle)) }).first().click();
+  }
+
+  async chooseRelatedClass(dataclass: string) {
+    await this.choose(this.relatedClass, dataclass);
+  }
+
+  async pasteIds(text: string) {
+    await this.relatedIds.fill(text);
+  }
+
+  async chooseAction(action: 'Associate' | 'Cancel association') {
+    await this.page.getByRole('radiogroup', { name: 'Action' }).getByRole('radio', { name: action }).check();
+  }
+
+  submitButton(action: 'Associate' | 'Cancel association'): Locator {
+    return this.page.getByRole('button', { name: new RegExp(`^${action} \\d`) });
+  }
+
+  badge(state: string): Locator {
+    return this.results.getByText(new RegExp(`^${state}\\s*\\d`));
+  }
+
+  async waitForBatchDone() {
+    await expect(this.results.getByRole('button', { name: 'Export CSV' })).toBeVisible();
+    await expect(this.progress).toHaveCount(0);
+  }
+
+  rowsInResults(): Locator {
+    return this.results.getByRole('row');
+  }
+
+  async filterByState(label: RegExp | string) {
+    await this.results.getByRole('radiogroup', { name: 'Filter by state' }).getByRole('radio', { name: label }).check();
+  }
+
+  async confirmCancel() {
+    const dialog = this.page.getByRole('dialog');
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('button', { name: 'Confirm cancel association' }).click();
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

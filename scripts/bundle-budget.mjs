@@ -1,0 +1,20 @@
+// The first page's JavaScript, gzipped, must stay under the budget (size is not noisy, so this
+// runs in `npm test`). Reads dist/index.html for the entry script and its modulepreloads.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+const BUDGET = 200 * 1024;
+const html = readFileSync('dist/index.html', 'utf8');
+const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+let total = 0;
+for (const f of files) {
+  const size = gzipSync(readFileSync(join('dist', f))).length;
+  total += size;
+  console.log(`  ${f}: ${(size / 1024).toFixed(1)} kB gzipped`);
+}
+console.log(`First-page JavaScript: ${(total / 1024).toFixed(1)} kB gzipped (budget ${BUDGET / 1024} kB)`);
+if (total > BUDGET) {
+  console.error('Over budget.');
+  process.exit(1);
+}

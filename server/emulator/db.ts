@@ -1,0 +1,65 @@
+/** The emulator's SQLite store: schema and connection settings. */
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+
+export type { Database } from 'better-sqlite3';
+
+/**
+ * Objects keep their class-specific body as JSON in `data`; the fields searched and sorted most
+ * often are copied into columns so that they can be indexed. `status` holds `handle_status` for
+ * alerts and incidents and `status` for indicators; `title` holds an indicator's `name`.
+ * Links are stored in both directions, so a link shows from either end with one indexed lookup.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS workspaces (
+  id          TEXT PRIMARY KEY,
+  seq         INTEGER NOT NULL,
+  name        TEXT NOT NULL,
+  create_time TEXT NOT NULL,
+  data        TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS dataclasses (
+  id             TEXT PRIMARY KEY,
+  workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
+  dataclass_type TEXT NOT NULL,
+  name           TEXT NOT NULL,
+  data           TEXT NOT NULL,
+  UNIQUE (workspace_id, dataclass_type)
+);
+
+CREATE TABLE IF NOT EXISTS objects (
+  id             TEXT PRIMARY KEY,
+  workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
+  dataclass_type TEXT NOT NULL CHECK (dataclass_type IN ('alerts', 'incidents', 'indicators')),
+  title          TEXT NOT NULL,
+  severity       TEXT,
+  status         TEXT,
+  create_time    TEXT NOT NULL,
+  update_time    TEXT NOT NULL,
+  data           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objects_by_create ON objects (workspace_id, dataclass_type, create_time);
+CREATE INDEX IF NOT EXISTS objects_by_update ON objects (workspace_id, dataclass_type, update_time);
+CREATE INDEX IF NOT EXISTS objects_by_title ON objects (workspace_id, dataclass_type, title);
+
+CREATE TABLE IF NOT EXISTS links (
+  workspace_id TEXT NOT NULL,
+  a_class      TEXT NOT NULL,
+  a_id         TEXT NOT NULL,
+  b_class      TEXT NOT NULL,
+  b_id         TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, a_class, a_id, b_class, b_id)
+) WITHOUT ROWID;
+`;
+
+/** Opens (and creates if needed) the emulator database. `':memory:'` is fine for tests. */
+export function openEmulatorDb(file: string): Db {
+  const db = new Database(file);
+  if (file !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+  return db;
+}

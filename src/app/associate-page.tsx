@@ -1,0 +1,90 @@
+import { Alert, Grid, Paper, Stack, Text, Title } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { batchQueries } from '../api/console-queries';
+import type { ConsoleConfig, SubjectSelection } from '../api/schemas';
+import { AssociateForm } from '../features/associate/associate-form';
+import { BatchView } from '../features/batches/batch-view';
+import { CurrentAssociations } from '../features/relations/current-associations';
+
+/** Refreshes the subject's current associations once a batch stops running. */
+function useRefreshRelationsWhenBatchEnds(batchId: string | undefined) {
+  const queryClient = useQueryClient();
+  const batch = useQuery({ ...batchQueries.detail(batchId ?? ''), enabled: !!batchId });
+  const state = batch.data?.state;
+  useEffect(() => {
+    if (state && state !== 'running' && state !== 'paused') {
+      void queryClient.invalidateQueries({
+        predicate: (q) => q.queryKey[0] === 'secmaster' && q.queryKey.includes('relations'),
+      });
+    }
+  }, [state, queryClient]);
+}
+
+export function AssociatePage({
+  config,
+  workspaceId,
+}: {
+  config: ConsoleConfig;
+  workspaceId: string | null;
+}) {
+  const { batchId } = useParams();
+  const navigate = useNavigate();
+  const [subject, setSubject] = useState<SubjectSelection | null>(null);
+  useRefreshRelationsWhenBatchEnds(batchId);
+  const openBatch = (id: string) => void navigate(`/batches/${encodeURIComponent(id)}`);
+
+  if (!workspaceId) {
+    return (
+      <Alert color="gray" title="No workspace">
+        Choose a workspace in the header to start.
+      </Alert>
+    );
+  }
+
+  return (
+    <Grid gutter="md">
+      <Grid.Col span={{ base: 12, md: 5, xl: 4 }}>
+        <Paper withBorder p="md" component="section" aria-labelledby="form-title">
+          <Title order={2} size="h5" id="form-title" mb="sm">
+            Link or unlink objects
+          </Title>
+          <AssociateForm
+            key={workspaceId}
+            projectId={config.projectId}
+            workspaceId={workspaceId}
+            onSubjectChange={setSubject}
+            onBatchCreated={openBatch}
+          />
+        </Paper>
+      </Grid.Col>
+      <Grid.Col span={{ base: 12, md: 7, xl: 8 }}>
+        <Stack gap="md">
+          {batchId ? (
+            <Paper withBorder p="md">
+              <BatchView batchId={batchId} onBatchCreated={openBatch} />
+            </Paper>
+          ) : (
+            <Paper withBorder p="md">
+              <Text size="sm" c="dimmed">
+                Submit the form to start a batch. Its progress and a per-ID result appear here,
+                and every batch keeps a URL you can paste into a ticket.
+              </Text>
+            </Paper>
+          )}
+          {subject && (
+            <Paper withBorder p="md">
+              <CurrentAssociations
+                projectId={config.projectId}
+                workspaceId={workspaceId}
+                subject={subject}
+                onBatchCreated={openBatch}
+              />
+            </Paper>
+          )}
+        </Stack>
+      </Grid.Col>
+    </Grid>
+  );
+}

@@ -1,0 +1,144 @@
+import {
+  ActionIcon,
+  Alert,
+  AppShell,
+  Badge,
+  Group,
+  Loader,
+  Select,
+  Text,
+  Title,
+  Tooltip,
+  useComputedColorScheme,
+  useMantineColorScheme,
+} from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { NavLink, Route, Routes } from 'react-router';
+import { describeError } from '../api/client';
+import { consoleQueries } from '../api/console-queries';
+import { secmasterQueries } from '../api/secmaster-queries';
+import type { ConsoleConfig } from '../api/schemas';
+import { HistoryPage } from '../features/history/history-page';
+import { AssociatePage } from './associate-page';
+import classes from './shell.module.css';
+import { useWorkspaceChoice } from './use-workspace-choice';
+
+function ColorSchemeToggle() {
+  const { setColorScheme } = useMantineColorScheme();
+  const computed = useComputedColorScheme('light');
+  const next = computed === 'dark' ? 'light' : 'dark';
+  return (
+    <Tooltip label={`Switch to ${next} theme`}>
+      <ActionIcon
+        variant="default"
+        size="md"
+        aria-label={`Switch to ${next} theme`}
+        onClick={() => setColorScheme(next)}
+      >
+        <span aria-hidden="true">{computed === 'dark' ? '☀' : '☾'}</span>
+      </ActionIcon>
+    </Tooltip>
+  );
+}
+
+function ConnectionBadge({ config }: { config: ConsoleConfig }) {
+  const where =
+    config.mode === 'emulator' ? 'Emulator' : `SecMaster ${config.region ?? config.endpoint}`;
+  return (
+    <Group gap={6} wrap="nowrap">
+      <Badge variant="light" color={config.mode === 'emulator' ? 'grape' : 'teal'} radius="sm">
+        {where}
+      </Badge>
+      <Text size="xs" c="dimmed" ff="monospace" title="Project ID">
+        project {config.projectId}
+      </Text>
+    </Group>
+  );
+}
+
+function Workspace({
+  config,
+  workspaceId,
+  onChange,
+}: {
+  config: ConsoleConfig;
+  workspaceId: string | null;
+  onChange: (id: string) => void;
+}) {
+  const workspaces = useQuery(secmasterQueries.workspaces(config.projectId));
+  const data = (workspaces.data?.workspaces ?? []).map((w) => ({ value: w.id, label: w.name }));
+  return (
+    <Select
+      label="Workspace"
+      size="xs"
+      w={240}
+      data={data}
+      value={workspaceId}
+      onChange={(v) => v && onChange(v)}
+      allowDeselect={false}
+      placeholder={workspaces.isPending ? 'Loading…' : 'Choose a workspace'}
+      error={workspaces.isError ? describeError(workspaces.error) : undefined}
+      classNames={{ root: classes.workspace }}
+    />
+  );
+}
+
+export function Shell() {
+  const config = useQuery(consoleQueries.config());
+  const workspaces = useQuery({
+    ...secmasterQueries.workspaces(config.data?.projectId ?? ''),
+    enabled: !!config.data,
+  });
+  const [workspaceId, setWorkspaceId] = useWorkspaceChoice(
+    workspaces.data?.workspaces.map((w) => w.id) ?? null,
+  );
+
+  return (
+    <AppShell header={{ height: 56 }} padding="md">
+      <AppShell.Header className={classes.header}>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="md" wrap="nowrap">
+            <Title order={1} size="h4">
+              SecMaster association console
+            </Title>
+            {config.data && <ConnectionBadge config={config.data} />}
+          </Group>
+          <Group gap="md" wrap="nowrap">
+            {config.data && (
+              <Workspace config={config.data} workspaceId={workspaceId} onChange={setWorkspaceId} />
+            )}
+            <nav aria-label="Main">
+              <Group gap="xs" wrap="nowrap">
+                <NavLink to="/" end className={classes.navLink}>
+                  Associate
+                </NavLink>
+                <NavLink to="/history" className={classes.navLink}>
+                  History
+                </NavLink>
+              </Group>
+            </nav>
+            <ColorSchemeToggle />
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Main>
+        {config.isPending && <Loader size="sm" aria-label="Loading the console" />}
+        {config.isError && (
+          <Alert color="red" title="The console server could not be reached" role="alert">
+            {describeError(config.error)}
+          </Alert>
+        )}
+        {config.data && (
+          <Routes>
+            <Route path="/history" element={<HistoryPage />} />
+            <Route
+              path="/batches/:batchId"
+              element={<AssociatePage config={config.data} workspaceId={workspaceId} />}
+            />
+            <Route path="*" element={<AssociatePage config={config.data} workspaceId={workspaceId} />} />
+          </Routes>
+        )}
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * Copies text. Uses the Clipboard API where the page may (secure context), and falls back to a
+ * hidden textarea with `execCommand('copy')` where it is missing (plain-HTTP intranet consoles).
+ */
+export async function copyText(text: string): Promise<void> {
+  if (typeof navigator !== 'undefined' && typeof navigator.clipboard?.writeText === 'function') {
+    try {
+      await navigator.clipboard.writeText(text);
+      return;
+    } catch {
+      // Permission refused or no user activation: the fallback below may still work.
+    }
+  }
+  const textarea = document.createElement('textarea');
+  textarea.value = text;
+  textarea.setAttribute('readonly', '');
+  textarea.style.position = 'fixed';
+  textarea.style.top = '-1000px';
+  textarea.style.opacity = '0';
+  document.body.appendChild(textarea);
+  const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  try {
+    textarea.select();
+    // execCommand is deprecated but is the only way to copy without the Clipboard API.
+    const ok = typeof document.execCommand === 'function' && document.execCommand('copy');
+    if (!ok) throw new Error('The browser refused to copy. Select the text and copy it by hand.');
+  } finally {
+    textarea.remove();
+    previous?.focus();
+  }
+}
+
+/** Starts a download of `text` as a file, from memory. */
+export function downloadText(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoke later: some browsers start reading the blob only after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,25 @@
+import { expect, test } from 'vitest';
+import { estimateProgress } from './progress';
+
+const zero = { pending: 0, in_flight: 0, succeeded: 0, failed: 0, unknown: 0, invalid: 0, skipped: 0 };
+
+test('done counts every final state', () => {
+  const e = estimateProgress({ ...zero, pending: 10, succeeded: 5, failed: 2, unknown: 1, invalid: 1, skipped: 1 }, 20, 1000);
+  expect(e.done).toBe(10);
+  expect(e.percent).toBe(50);
+});
+
+test('rate counts sent IDs only and time left follows from it', () => {
+  const e = estimateProgress({ ...zero, pending: 100, in_flight: 0, succeeded: 40, invalid: 60 }, 200, 4000);
+  expect(e.rate).toBe(10);
+  expect(e.secondsLeft).toBe(10);
+});
+
+test('no estimate before anything was sent or without elapsed time', () => {
+  expect(estimateProgress({ ...zero, pending: 5 }, 5, 1000).rate).toBeNull();
+  expect(estimateProgress({ ...zero, succeeded: 5 }, 5, 0).secondsLeft).toBeNull();
+});
+
+test('an empty batch counts as complete', () => {
+  expect(estimateProgress(zero, 0, 1000).percent).toBe(100);
+});

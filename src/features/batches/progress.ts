@@ -1,0 +1,36 @@
+import type { ItemCounts } from '../../api/schemas';
+
+/** Items that reached a final state (the progress bar's numerator). */
+export function doneCount(c: ItemCounts): number {
+  return c.succeeded + c.failed + c.unknown + c.invalid + c.skipped;
+}
+
+export interface ProgressEstimate {
+  done: number;
+  total: number;
+  /** 0..100 */
+  percent: number;
+  /** IDs per second actually sent and settled, or null before there is anything to measure. */
+  rate: number | null;
+  /** Seconds left at that rate, or null when unknown. */
+  secondsLeft: number | null;
+}
+
+/**
+ * Progress, rate and time left from the counts and the time elapsed since the batch started.
+ * The rate counts only IDs that were sent (succeeded, failed, unknown): invalid and skipped
+ * ones are settled up front and would make the estimate look faster than the upstream is.
+ */
+export function estimateProgress(
+  counts: ItemCounts,
+  total: number,
+  elapsedMs: number,
+): ProgressEstimate {
+  const done = doneCount(counts);
+  const percent = total > 0 ? Math.min(100, (done / total) * 100) : 100;
+  const sent = counts.succeeded + counts.failed + counts.unknown;
+  const remaining = counts.pending + counts.in_flight;
+  if (!(elapsedMs > 0) || sent === 0) return { done, total, percent, rate: null, secondsLeft: null };
+  const rate = sent / (elapsedMs / 1000);
+  return { done, total, percent, rate, secondsLeft: remaining / rate };
+}
