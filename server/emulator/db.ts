@@ -10,6 +10,18 @@ export type { Database } from 'better-sqlite3';
  * alerts and incidents and `status` for indicators; `title` holds an indicator's `name`.
  * Links are stored in both directions, so a link shows from either end with one indexed lookup.
  */
+/** Secondary indexes of `objects`; the seed drops them for a bulk load and builds them after. */
+export const OBJECT_INDEXES = `
+CREATE INDEX IF NOT EXISTS objects_by_create ON objects (workspace_id, dataclass_type, create_time);
+CREATE INDEX IF NOT EXISTS objects_by_update ON objects (workspace_id, dataclass_type, update_time);
+CREATE INDEX IF NOT EXISTS objects_by_title ON objects (workspace_id, dataclass_type, title);
+`;
+export const DROP_OBJECT_INDEXES = `
+DROP INDEX IF EXISTS objects_by_create;
+DROP INDEX IF EXISTS objects_by_update;
+DROP INDEX IF EXISTS objects_by_title;
+`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS workspaces (
   id          TEXT PRIMARY KEY,
@@ -21,7 +33,7 @@ CREATE TABLE IF NOT EXISTS workspaces (
 
 CREATE TABLE IF NOT EXISTS dataclasses (
   id             TEXT PRIMARY KEY,
-  workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
+  workspace_id   TEXT NOT NULL,
   dataclass_type TEXT NOT NULL,
   name           TEXT NOT NULL,
   data           TEXT NOT NULL,
@@ -30,18 +42,18 @@ CREATE TABLE IF NOT EXISTS dataclasses (
 
 CREATE TABLE IF NOT EXISTS objects (
   id             TEXT PRIMARY KEY,
-  workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
+  workspace_id   TEXT NOT NULL,
   dataclass_type TEXT NOT NULL CHECK (dataclass_type IN ('alerts', 'incidents', 'indicators')),
   title          TEXT NOT NULL,
   severity       TEXT,
   status         TEXT,
   create_time    TEXT NOT NULL,
   update_time    TEXT NOT NULL,
+  origin_type    TEXT NOT NULL,
+  version        INTEGER NOT NULL,
   data           TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS objects_by_create ON objects (workspace_id, dataclass_type, create_time);
-CREATE INDEX IF NOT EXISTS objects_by_update ON objects (workspace_id, dataclass_type, update_time);
-CREATE INDEX IF NOT EXISTS objects_by_title ON objects (workspace_id, dataclass_type, title);
+${OBJECT_INDEXES}
 
 CREATE TABLE IF NOT EXISTS links (
   workspace_id TEXT NOT NULL,
@@ -59,7 +71,7 @@ export function openEmulatorDb(file: string): Db {
   const db = new Database(file);
   if (file !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536');
   db.exec(SCHEMA);
   return db;
 }

@@ -44,7 +44,7 @@ export function AssociatePage({
   }
 
   return (
-    <Grid gutter="md">
+    <Grid gap="md">
       <Grid.Col span={{ base: 12, md: 5, xl: 4 }}>
         <Paper withBorder p="md" component="section" aria-labelledby="form-title">
           <Title order={2} size="h5" id="form-title" mb="sm">

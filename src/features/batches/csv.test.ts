@@ -20,7 +20,9 @@ test('starts with the header row', () => {
 
 test('writes one line per item, empty cells for nulls', () => {
   const csv = itemsToCsv([item({ code: null, message: null, request_id: null, attempts: 0 })]);
-  expect(csv).toBe(`id,state,code,message,request_id,attempts\r\n${'a'.repeat(32)},failed,,,,0\r\n`);
+  expect(csv).toBe(
+    `id,state,code,message,request_id,attempts\r\n${'a'.repeat(32)},failed,,,,0\r\n`,
+  );
 });
 
 test.each([

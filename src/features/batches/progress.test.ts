@@ -1,16 +1,32 @@
 import { expect, test } from 'vitest';
 import { estimateProgress } from './progress';
 
-const zero = { pending: 0, in_flight: 0, succeeded: 0, failed: 0, unknown: 0, invalid: 0, skipped: 0 };
+const zero = {
+  pending: 0,
+  in_flight: 0,
+  succeeded: 0,
+  failed: 0,
+  unknown: 0,
+  invalid: 0,
+  skipped: 0,
+};
 
 test('done counts every final state', () => {
-  const e = estimateProgress({ ...zero, pending: 10, succeeded: 5, failed: 2, unknown: 1, invalid: 1, skipped: 1 }, 20, 1000);
+  const e = estimateProgress(
+    { ...zero, pending: 10, succeeded: 5, failed: 2, unknown: 1, invalid: 1, skipped: 1 },
+    20,
+    1000,
+  );
   expect(e.done).toBe(10);
   expect(e.percent).toBe(50);
 });
 
 test('rate counts sent IDs only and time left follows from it', () => {
-  const e = estimateProgress({ ...zero, pending: 100, in_flight: 0, succeeded: 40, invalid: 60 }, 200, 4000);
+  const e = estimateProgress(
+    { ...zero, pending: 100, in_flight: 0, succeeded: 40, invalid: 60 },
+    200,
+    4000,
+  );
   expect(e.rate).toBe(10);
   expect(e.secondsLeft).toBe(10);
 });

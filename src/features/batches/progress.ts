@@ -30,7 +30,8 @@ export function estimateProgress(
   const percent = total > 0 ? Math.min(100, (done / total) * 100) : 100;
   const sent = counts.succeeded + counts.failed + counts.unknown;
   const remaining = counts.pending + counts.in_flight;
-  if (!(elapsedMs > 0) || sent === 0) return { done, total, percent, rate: null, secondsLeft: null };
+  if (!(elapsedMs > 0) || sent === 0)
+    return { done, total, percent, rate: null, secondsLeft: null };
   const rate = sent / (elapsedMs / 1000);
   return { done, total, percent, rate, secondsLeft: remaining / rate };
 }

@@ -1,0 +1,155 @@
+import { expect, test } from './fixtures';
+
+const UNKNOWN_A = 'ffffffff-ffff-4fff-8fff-fffffffffff1';
+const UNKNOWN_B = 'ffffffff-ffff-4fff-8fff-fffffffffff2';
+
+test('an analyst links a noisy list, retries failures, unlinks some, and finds it all after a reload', async ({
+  consolePage: ui,
+  emulator,
+  page,
+}) => {
+  const [workspace] = await emulator.workspaces();
+  if (!workspace) throw new Error('the emulator has no workspace');
+  // A subject incident and 30 alerts that no other test touches.
+  const [incident] = await emulator.objects(workspace.id, 'incidents', 150, 1);
+  if (!incident) throw new Error('no incident to work on');
+  const alerts = await emulator.objects(workspace.id, 'alerts', 1500, 30);
+  const [otherIncident] = await emulator.objects(workspace.id, 'incidents', 151, 1);
+  if (!otherIncident) throw new Error('no second incident');
+  const projectId = await emulator.projectId();
+
+  await ui.open();
+  await ui.chooseSubject('Incidents', incident.title.slice(0, 24), incident.title);
+  await ui.chooseRelatedClass('Alerts');
+
+  // A noisy paste: a console URL, a JSON fragment, CSV-ish lines, upper-case duplicates,
+  // two invalid tokens, two unknown IDs, an incident ID (wrong class) and the workspace ID.
+  const ids = alerts.map((a) => a.id);
+  const noisy = [
+    `https://console.example.com/secmaster/alerts?id=${ids[0]}&workspace=${workspace.id}`,
+    JSON.stringify({ ids: ids.slice(1, 10) }),
+    ids.slice(10, 20).join(', '),
+    ids.slice(20, 30).join('\t'),
+    ids.slice(0, 3).map((id) => id.toUpperCase()).join(' '),
+    'not-an-id; 12345',
+    `${UNKNOWN_A} ${UNKNOWN_B}`,
+    otherIncident.id,
+    projectId,
+  ].join('\n');
+  await ui.pasteIds(noisy);
+  await expect(page.getByText('33 valid · 3 duplicates · 2 invalid')).toBeVisible();
+
+  await ui.submitButton('Associate').click();
+  await expect(page).toHaveURL(/\/batches\/[0-9a-f-]{36}$/);
+  await ui.waitForBatchDone();
+  await expect(ui.badge('Succeeded')).toContainText('30');
+  await expect(ui.badge('Failed')).toContainText('3');
+  await expect(ui.badge('Invalid')).toContainText('2');
+
+  // Only the failures, with their message.
+  await ui.filterByState(/^Failed/);
+  await expect(ui.results.getByRole('row').filter({ hasText: UNKNOWN_A })).toContainText('Failed');
+  await expect(ui.results.getByRole('row').filter({ hasText: otherIncident.id })).toBeVisible();
+  await expect(ui.results.getByRole('row').filter({ hasText: ids[5]! })).toHaveCount(0);
+
+  // The emulator agrees with the ledger.
+  const linked = await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts');
+  for (const id of ids) expect(linked).toContain(id);
+  expect(linked).not.toContain(UNKNOWN_A);
+
+  // Retry exactly the failed IDs: a new batch that points back to this one.
+  const firstBatchUrl = page.url();
+  await ui.results.getByRole('button', { name: 'Retry failed' }).click();
+  await expect(page).not.toHaveURL(firstBatchUrl);
+  await ui.waitForBatchDone();
+  await expect(ui.badge('Failed')).toContainText('3');
+  await expect(page.getByRole('link', { name: /retry of/i })).toBeVisible();
+
+  // Current associations list the subject's alerts; cancel a page of them through the dialog.
+  await expect(ui.currentAssociations.getByRole('row').filter({ hasText: ids[0]! })).toBeVisible();
+  await ui.currentAssociations.getByRole('checkbox', { name: `Select ${ids[0]!}` }).check();
+  await ui.currentAssociations.getByRole('checkbox', { name: `Select ${ids[1]!}` }).check();
+  await ui.currentAssociations.getByRole('button', { name: 'Cancel association of 2 selected' }).click();
+  await ui.confirmCancel();
+  await ui.waitForBatchDone();
+  await expect(ui.badge('Succeeded')).toContainText('2');
+  const after = await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts');
+  expect(after).not.toContain(ids[0]);
+  expect(after).not.toContain(ids[1]);
+  expect(after).toContain(ids[2]);
+
+  // A reload keeps the batch page and the form, pasted text included.
+  const cancelBatchUrl = page.url();
+  await page.reload();
+  await expect(page).toHaveURL(cancelBatchUrl);
+  await expect(ui.badge('Succeeded')).toContainText('2');
+  await expect(ui.relatedIds).toHaveValue(noisy);
+  await expect(page.getByText('33 valid · 3 duplicates · 2 invalid')).toBeVisible();
+});
+
+test('cancel association asks for confirmation, and Back sends nothing', async ({
+  consolePage: ui,
+  emulator,
+  page,
+}) => {
+  const [workspace] = await emulator.workspaces();
+  if (!workspace) throw new Error('the emulator has no workspace');
+  const [incident] = await emulator.objects(workspace.id, 'incidents', 160, 1);
+  if (!incident) throw new Error('no incident to work on');
+  const alerts = await emulator.objects(workspace.id, 'alerts', 1700, 2);
+
+  await ui.open();
+  await ui.chooseSubject('Incidents', incident.title.slice(0, 24), incident.title);
+  await ui.chooseRelatedClass('Alerts');
+  await ui.pasteIds(alerts.map((a) => a.id).join('\n'));
+  await ui.chooseAction('Cancel association');
+  await ui.submitButton('Cancel association').click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Back' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page).toHaveURL(/\/$/);
+
+  await ui.submitButton('Cancel association').click();
+  await ui.confirmCancel();
+  await expect(page).toHaveURL(/\/batches\//);
+  await ui.waitForBatchDone();
+  // Cancelling links that do not exist is idempotent: SecMaster reports them as succeeded.
+  await expect(ui.badge('Succeeded')).toContainText('2');
+});
+
+test('the History page lists batches and links to them', async ({
+  consolePage: ui,
+  emulator,
+  page,
+  request,
+}) => {
+  const [workspace] = await emulator.workspaces();
+  if (!workspace) throw new Error('the emulator has no workspace');
+  const [alert] = await emulator.objects(workspace.id, 'alerts', 1800, 1);
+  const indicators = await emulator.objects(workspace.id, 'indicators', 300, 3);
+  if (!alert) throw new Error('no alert to work on');
+  const created = await request.post('/api/batches', {
+    headers: { 'X-Requested-With': 'e2e' },
+    data: {
+      action: 'associate',
+      workspace_id: workspace.id,
+      dataclass_type: 'alerts',
+      data_object_id: alert.id,
+      related_dataclass_type: 'indicators',
+      ids: indicators.map((i) => i.id),
+      reason: 'history e2e',
+    },
+  });
+  expect(created.status()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+
+  await ui.open();
+  await page.getByRole('link', { name: 'History' }).click();
+  await expect(page).toHaveURL(/\/history$/);
+  const row = page.getByRole('row').filter({ hasText: 'history e2e' });
+  await expect(row).toBeVisible();
+  await row.getByRole('link').first().click();
+  await expect(page).toHaveURL(new RegExp(`/batches/${id}$`));
+  await expect(ui.results).toBeVisible();
+});

@@ -1,0 +1,616 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { serve } from '@hono/node-server';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  apiErrorBodySchema,
+  batchItemsPageSchema,
+  batchListSchema,
+  batchSummarySchema,
+  consoleConfigSchema,
+} from '../src/api/schemas';
+import { CONTENT_SECURITY_POLICY, INVALID_ID_MESSAGE, createApp } from './app';
+import { createRunner, type Runner } from './batches/runner';
+import { openLedger, type Ledger } from './batches/ledger';
+import { loadConfig, type Config } from './config';
+import { createUpstream } from './forward';
+import { makeIds, startFakeUpstream, type FakeUpstream } from './testing/fake-upstream';
+
+const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
+const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
+const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
+const TOKEN = 'very-secret-iam-token';
+const BASE = `/v1/${PROJECT}/workspaces/${WS}`;
+
+let fake: FakeUpstream;
+let config: Config;
+let ledger: Ledger;
+let runner: Runner;
+let dir: string;
+let app: ReturnType<typeof createApp>;
+
+function build(overrides: Partial<Parameters<typeof createApp>[0]> = {}, timeoutMs = 2_000) {
+  const upstream = createUpstream({ endpoint: config.endpoint, projectId: config.projectId, timeoutMs, authToken: TOKEN });
+  return createApp({ config, ledger, runner, upstream, distDir: join(dir, 'dist'), ...overrides });
+}
+
+beforeEach(async () => {
+  fake = await startFakeUpstream();
+  dir = mkdtempSync(join(tmpdir(), 'console-'));
+  config = loadConfig({
+    SECMASTER_MODE: 'secmaster',
+    SECMASTER_ENDPOINT: fake.url,
+    SECMASTER_PROJECT_ID: PROJECT,
+    SECMASTER_AUTH_TOKEN: TOKEN,
+    DATA_DIR: dir,
+  });
+  ledger = openLedger(':memory:');
+  const upstream = createUpstream({ endpoint: config.endpoint, projectId: PROJECT, timeoutMs: 2_000, authToken: TOKEN });
+  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
+  app = build();
+});
+
+afterEach(async () => {
+  await runner.stop();
+  ledger.close();
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
+
+function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return app.request(path, { method: 'POST', headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) });
+}
+
+function batchBody(ids: string[], extra: Record<string, unknown> = {}) {
+  return {
+    action: 'associate',
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    data_object_id: SUBJECT,
+    related_dataclass_type: 'alerts',
+    ids,
+    ...extra,
+  };
+}
+
+async function errorOf(res: Response) {
+  return apiErrorBodySchema.parse(await res.json());
+}
+
+async function createBatch(ids: string[], extra: Record<string, unknown> = {}) {
+  const res = await post('/api/batches', batchBody(ids, extra));
+  expect(res.status).toBe(201);
+  const summary = batchSummarySchema.parse(await res.json());
+  await runner.whenIdle(summary.id);
+  return summary;
+}
+
+describe('/api/config and /api/health', () => {
+  test('config says what the SPA needs and never a secret', async () => {
+    const res = await app.request('/api/config');
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain(TOKEN);
+    expect(consoleConfigSchema.parse(JSON.parse(text))).toEqual({
+      mode: 'secmaster',
+      projectId: PROJECT,
+      endpoint: fake.url,
+      region: null,
+      user: 'local',
+      maxBatchIds: 100_000,
+      maxIdsPerCall: 100,
+    });
+  });
+
+  test('health is ok, and 503 with a reason while the emulator is not ready', async () => {
+    const ok = await app.request('/api/health');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ok' });
+
+    config = { ...config, mode: 'emulator' };
+    const res = await build({ emulatorReady: () => false }).request('/api/health');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('emulator') });
+  });
+});
+
+describe('POST /api/batches', () => {
+  test('trims, drops blanks, dedupes (UUIDs case-insensitively), records invalid IDs and runs the rest', async () => {
+    const [a, b] = makeIds(2);
+    if (!a || !b) throw new Error('ids');
+    const res = await post('/api/batches', batchBody([` ${a} `, '', '   ', a.toUpperCase(), b, 'nope', b, 'nope', 'has space inside x'], { reason: ' triage ' }));
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toMatch(/^\/api\/batches\//);
+    const s = batchSummarySchema.parse(await res.json());
+    expect(s).toMatchObject({ state: 'running', total: 4, duplicates: 3, reason: 'triage', user: 'local', action: 'associate' });
+    expect(s.counts).toMatchObject({ invalid: 2, pending: 2 });
+
+    await runner.whenIdle(s.id);
+    const got = batchSummarySchema.parse(await (await app.request(`/api/batches/${s.id}`)).json());
+    expect(got).toMatchObject({ state: 'done', counts: { succeeded: 2, invalid: 2, pending: 0 } });
+    expect(got.finished_at).not.toBeNull();
+
+    const items = batchItemsPageSchema.parse(await (await app.request(`/api/batches/${s.id}/items`)).json());
+    expect(items.items.map((i) => [i.id, i.state])).toEqual([
+      [a, 'succeeded'],
+      [b, 'succeeded'],
+      ['nope', 'invalid'],
+      ['has space inside x', 'invalid'],
+    ]);
+    expect(items.items[2]?.message).toBe(INVALID_ID_MESSAGE);
+    // invalid IDs are never sent
+    const sent = fake.writes().flatMap((w) => (JSON.parse(w.body) as { ids: string[] }).ids);
+    expect(sent).toEqual([a, b]);
+  });
+
+  test.each([
+    [{ ...batchBody([]) }, 'ids', 'ids: at least one ID is required'],
+    [{ ...batchBody(['']) }, 'ids', 'ids: every ID is blank'],
+    [(({ ids: _ids, ...rest }) => rest)(batchBody([])), 'ids', null],
+    [batchBody(['x'], { workspace_id: '../x' }), 'workspace_id', null],
+    [batchBody(['x'], { data_object_id: 'short' }), 'data_object_id', null],
+    [batchBody(['x'], { dataclass_type: 'vulnerabilities' }), 'dataclass_type', null],
+    [batchBody(['x'], { action: 'delete' }), 'action', null],
+    [batchBody(['x'], { extra: 1 }), 'extra', null],
+    [batchBody(['x'.repeat(2000)]), 'ids', null],
+    [batchBody(['x'], { retry_of: '6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14' }), 'retry_of', 'retry_of: no such batch'],
+  ])('a bad body is a 400 naming the field (%#)', async (body, field, message) => {
+    const res = await post('/api/batches', body);
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.code).toBe('INVALID_BODY');
+    expect(err.field).toBe(field);
+    expect(err.message.startsWith(`${field}:`)).toBe(true);
+    if (message) expect(err.message).toBe(message);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('malformed JSON is a 400', async () => {
+    const res = await app.request('/api/batches', { method: 'POST', headers: JSON_HEADERS, body: '{"ids": [' });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe('INVALID_JSON');
+  });
+
+  test('more IDs than a batch may carry is a 400', async () => {
+    const res = await post('/api/batches', batchBody(Array.from({ length: 100_001 }, () => 'x')));
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).field).toBe('ids');
+  });
+});
+
+describe('GET /api/batches…', () => {
+  test('unknown or malformed batch IDs are a 404 JSON', async () => {
+    for (const path of [
+      '/api/batches/6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
+      '/api/batches/not-a-batch',
+      '/api/batches/%',
+      '/api/batches/%c0',
+      '/api/batches/6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14/items',
+    ]) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(404);
+      expect((await errorOf(res)).code).toBe('NOT_FOUND');
+    }
+  });
+
+  test('items: paging in input order, state filter, case-insensitive search, limit clamped', async () => {
+    const ids = makeIds(30);
+    const s = await createBatch([...ids, 'bad-1', 'bad-2']);
+    const page = async (q: string) => {
+      const res = await app.request(`/api/batches/${s.id}/items?${q}`);
+      expect(res.status).toBe(200);
+      return batchItemsPageSchema.parse(await res.json());
+    };
+    const p = await page('offset=10&limit=5');
+    expect(p).toMatchObject({ total: 32, offset: 10, limit: 5 });
+    expect(p.items.map((i) => i.id)).toEqual(ids.slice(10, 15));
+    expect((await page('state=invalid')).items.map((i) => i.id)).toEqual(['bad-1', 'bad-2']);
+    expect((await page('state=succeeded')).total).toBe(30);
+    const hit = await page(`q=${ids[7]?.slice(-6).toUpperCase() ?? ''}`);
+    expect(hit.items.map((i) => i.id)).toEqual([ids[7]]);
+    expect((await page('limit=5000')).limit).toBe(1000);
+
+    for (const [q, field] of [['state=bogus', 'state'], ['limit=-1', 'limit'], ['offset=x', 'offset'], [`q=${'a'.repeat(65)}`, 'q']]) {
+      const res = await app.request(`/api/batches/${s.id}/items?${q}`);
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).field).toBe(field);
+    }
+  });
+
+  test('the list is newest first, paged', async () => {
+    const a = await createBatch(makeIds(1, 'a'));
+    const b = await createBatch(makeIds(1, 'b'));
+    const c = await createBatch(makeIds(1, 'c'));
+    const list = batchListSchema.parse(await (await app.request('/api/batches?limit=2')).json());
+    expect(list.total).toBe(3);
+    expect(list.items.map((i) => i.id)).toEqual([c.id, b.id]);
+    const rest = batchListSchema.parse(await (await app.request('/api/batches?offset=2&limit=2')).json());
+    expect(rest.items.map((i) => i.id)).toEqual([a.id]);
+  });
+
+  test('an unknown /api route is a 404 JSON', async () => {
+    for (const path of ['/api/nope', '/api', '/api/batches/x/y/z']) {
+      const res = await app.request(path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/json');
+    }
+  });
+});
+
+describe('/v1 read allow-list', () => {
+  test('allowed reads reach the configured upstream with our own headers only', async () => {
+    const res = await app.request(`/v1/${PROJECT}/workspaces?offset=0&limit=100`, {
+      headers: {
+        Cookie: 'session=abc',
+        Authorization: 'Basic evil',
+        'X-Auth-Token': 'browser-token',
+        'X-Sdk-Date': '20200101T000000Z',
+        'X-Forwarded-Host': 'evil.example',
+        'X-Project-Id': 'other',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ echo: { method: 'GET', path: `/v1/${PROJECT}/workspaces?offset=0&limit=100` } });
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.headers.get('x-upstream-secret')).toBeNull();
+    expect(res.headers.get('x-request-id')).toBe('rid-read-1-host');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const seen = fake.requests[0];
+    expect(seen?.headers['x-auth-token']).toBe(TOKEN);
+    for (const h of ['cookie', 'authorization', 'x-sdk-date', 'x-forwarded-host', 'x-project-id', 'origin', 'referer']) {
+      expect(seen?.headers[h], h).toBeUndefined();
+    }
+  });
+
+  test('each read of DESIGN §1 maps to its upstream path; POST bodies are re-serialised JSON', async () => {
+    const reads: [string, string, unknown?][] = [
+      ['GET', BASE],
+      ['GET', `${BASE}/soc/dataclasses?limit=10`],
+      ['GET', `${BASE}/soc/alerts/${SUBJECT}`],
+      ['POST', `${BASE}/soc/alerts/search`, { limit: 10, offset: 0 }],
+      ['POST', `${BASE}/soc/incidents/${SUBJECT}/alerts/search`, { limit: 1000 }],
+    ];
+    for (const [method, path, body] of reads) {
+      const res = await app.request(path, {
+        method,
+        headers: method === 'POST' ? JSON_HEADERS : {},
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(res.status, path).toBe(200);
+      const last = fake.requests.at(-1);
+      expect(last?.method).toBe(method);
+      expect(last?.path).toBe(path);
+      if (body !== undefined) expect(JSON.parse(last?.body ?? '')).toEqual(body);
+    }
+  });
+
+  test('method-override headers are ignored', async () => {
+    const res = await app.request(`${BASE}/soc/alerts/search?_method=DELETE`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'X-HTTP-Method-Override': 'DELETE', 'X-HTTP-Method': 'DELETE' },
+      body: '{}',
+    });
+    expect(res.status).toBe(400); // a query string is not allowed on this read
+    const ok = await app.request(`${BASE}/soc/alerts/search`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'X-HTTP-Method-Override': 'DELETE' },
+      body: '{}',
+    });
+    expect(ok.status).toBe(200);
+    expect(fake.requests.map((r) => r.method)).toEqual(['POST']);
+    const write = await app.request(`${BASE}/soc/incidents/${SUBJECT}/alerts`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'X-HTTP-Method-Override': 'GET' },
+      body: JSON.stringify({ ids: [SUBJECT] }),
+    });
+    expect(write.status).toBe(405);
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  const OTHER = 'ffffffffffffffffffffffffffffffff';
+  test.each([
+    ['POST', `${BASE}/soc/incidents/${SUBJECT}/alerts`, 405],
+    ['DELETE', `${BASE}/soc/incidents/${SUBJECT}/alerts`, 405],
+    ['GET', `${BASE}/soc/incidents/${SUBJECT}/alerts`, 405],
+    ['POST', `${BASE}/soc/alerts/${SUBJECT}`, 405],
+    ['GET', `${BASE}/soc/alerts/search`, 405],
+    ['GET', `/v1/${OTHER}/workspaces`, 403],
+    ['GET', `/v1/${PROJECT}/workspaces/${WS}/soc/vulnerability/search`, 404],
+    ['GET', `/v1/${PROJECT}/other`, 404],
+    ['GET', `/v1/${PROJECT}`, 404],
+    ['GET', '/v1', 404],
+    ['GET', `${BASE}/soc/alerts/${SUBJECT}/incidents/search/more`, 404],
+    ['GET', `${BASE}/soc/alerts/..`, 400],
+    ['GET', `${BASE}/soc/alerts/%2e%2e`, 400],
+    ['GET', `${BASE}/soc/alerts/%2E%2e%2f..%2fx`, 400],
+    ['GET', `${BASE}/soc/alerts/.%2e`, 400],
+    ['GET', `${BASE}/soc/alerts/..%5c${SUBJECT}`, 400],
+    ['GET', `${BASE}/soc/alerts/%252e%252e%252f`, 400],
+    ['GET', `${BASE}/soc/alerts/${SUBJECT}%255C`, 400],
+    ['GET', `${BASE}/soc/alerts/%`, 400],
+    ['GET', `${BASE}/soc/alerts/%c0`, 400],
+    ['GET', `${BASE}/soc/alerts/%ZZ`, 400],
+    ['GET', `${BASE}/soc/alerts/${SUBJECT}%09`, 400],
+    ['GET', `${BASE}/soc/alerts/${SUBJECT}%0d%0a`, 400],
+    ['GET', `${BASE}/soc/alerts/${SUBJECT}%00`, 400],
+    ['GET', `${BASE}/soc/alerts/${SUBJECT}%E2%80%A8`, 400],
+    ['GET', `${BASE}/soc/alerts/${'a'.repeat(65)}`, 400],
+    ['GET', `${BASE}/soc/alerts/http:%2f%2f127.0.0.1`, 400],
+    ['GET', `${BASE}/soc/alerts/${SUBJECT};x`, 400],
+    ['GET', `/v1/${PROJECT}/workspaces/${WS}//soc/alerts/${SUBJECT}`, 400],
+    ['GET', `${BASE}/`, 400],
+    ['GET', `${BASE}?x=1`, 400],
+    ['GET', `/v1/${PROJECT}/workspaces?limit=-1`, 400],
+    ['GET', `/V1/${PROJECT}/workspaces`, 404],
+    ['GET', `/%76%31/${PROJECT}/workspaces`, 404],
+    ['POST', `/V1/${PROJECT}/workspaces/${WS}/soc/incidents/${SUBJECT}/alerts`, 404],
+  ])('%s %s → %i, nothing sent upstream', async (method, path, status) => {
+    const res = await app.request(path, {
+      method,
+      headers: method === 'GET' ? {} : JSON_HEADERS,
+      body: method === 'GET' ? undefined : JSON.stringify({ ids: [SUBJECT] }),
+    });
+    expect(res.status).toBe(status);
+    const err = await errorOf(res);
+    expect(err.code).toBeTruthy();
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('a search body that is not a search is a 400', async () => {
+    const res = await post(`${BASE}/soc/alerts/search`, { limit: 'ten' });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).field).toBe('limit');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('upstream 401 becomes a 502 with the code, never an auth challenge', async () => {
+    fake.onRead(() =>
+      Response.json(
+        { error_code: 'APIG.0301', error_msg: 'Incorrect IAM authentication information', request_id: 'r-401' },
+        { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="x"', 'Set-Cookie': 'a=b' } },
+      ),
+    );
+    const res = await app.request(`/v1/${PROJECT}/workspaces`);
+    expect(res.status).toBe(502);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(await errorOf(res)).toMatchObject({ code: 'APIG.0301', request_id: 'r-401' });
+  });
+
+  test('SecMaster errors keep their status and code; 5xx becomes 502', async () => {
+    fake.onRead(() => Response.json({ code: 'SecMaster.20010001', message: 'workspace not found' }, { status: 403 }));
+    const res = await app.request(`${BASE}`);
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toMatchObject({ code: 'SecMaster.20010001', message: 'workspace not found' });
+    fake.onRead(() => Response.json({ code: 'X.500', message: 'boom' }, { status: 500 }));
+    expect((await app.request(`${BASE}`)).status).toBe(502);
+  });
+
+  test('HTML from upstream becomes a JSON error', async () => {
+    fake.onRead(() => new Response('<script>alert(1)</script>', { headers: { 'content-type': 'text/html' } }));
+    const res = await app.request(`${BASE}`);
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect((await errorOf(res)).code).toBe('UPSTREAM_BAD_RESPONSE');
+  });
+
+  test('a redirect from upstream is not followed', async () => {
+    fake.onRead((req) =>
+      req.path.startsWith('/elsewhere') ? Response.json({ reached: true }) : new Response(null, { status: 302, headers: { Location: `${fake.url}/elsewhere` } }),
+    );
+    const res = await app.request(`${BASE}`);
+    expect(res.status).toBe(502);
+    expect((await errorOf(res)).code).toBe('UPSTREAM_REDIRECT');
+    expect(fake.requests.map((r) => r.path)).toEqual([BASE]);
+  });
+
+  test('upstream timeout → 504; upstream down → 502', async () => {
+    fake.onRead(() => new Promise<Response>(() => undefined));
+    const slow = await build({}, 50).request(`${BASE}`);
+    expect(slow.status).toBe(504);
+    expect((await errorOf(slow)).code).toBe('UPSTREAM_TIMEOUT');
+
+    const closed = await startFakeUpstream();
+    await closed.close();
+    const down = createUpstream({ endpoint: closed.url, projectId: PROJECT, timeoutMs: 2_000 });
+    const res = await build({ upstream: down }).request(`${BASE}`);
+    expect(res.status).toBe(502);
+    expect((await errorOf(res)).code).toBe('UPSTREAM_UNREACHABLE');
+  });
+});
+
+describe('anti-forgery, methods, limits and headers', () => {
+  const ids = makeIds(1);
+
+  test.each([
+    [{ 'X-Requested-With': '' }, 403],
+    [{ 'Content-Type': 'text/plain' }, 415],
+    [{ 'Content-Type': 'application/x-www-form-urlencoded' }, 415],
+    [{ 'Content-Type': 'Application/X-WWW-Form-Urlencoded' }, 415],
+    [{ 'Content-Type': 'multipart/form-data; boundary=x' }, 415],
+    [{ 'Sec-Fetch-Site': 'cross-site' }, 403],
+    [{ 'Sec-Fetch-Site': 'same-site' }, 403],
+    [{ Origin: 'http://evil.example' }, 403],
+    [{ Origin: 'http://localhost.evil' }, 403],
+    [{ Origin: 'null' }, 403],
+    [{ 'Content-Type': 'Application/JSON; charset=UTF-8', Origin: 'http://localhost', 'Sec-Fetch-Site': 'same-origin' }, 201],
+  ])('POST /api/batches with %o → %i', async (headers, status) => {
+    const res = await app.request('/api/batches', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, ...headers },
+      body: JSON.stringify(batchBody(ids)),
+    });
+    expect(res.status).toBe(status);
+    if (status !== 201) expect(fake.requests).toHaveLength(0);
+    else await runner.whenIdle(batchSummarySchema.parse(await res.json()).id);
+  });
+
+  test('the same rules guard /v1 and case or encoding variants of /api', async () => {
+    const noHeader = await app.request(`${BASE}/soc/alerts/search`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(noHeader.status).toBe(403);
+    const crossSite = await app.request(`${BASE}/soc/alerts/search`, { method: 'POST', headers: { ...JSON_HEADERS, 'Sec-Fetch-Site': 'cross-site' }, body: '{}' });
+    expect(crossSite.status).toBe(403);
+    for (const path of ['/API/batches', '/Api/Batches', '/%61pi/batches']) {
+      const res = await app.request(path, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(batchBody(ids)) });
+      expect(res.status, path).toBe(404);
+    }
+    const encoded = await app.request('/api/b%61tches', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(batchBody(ids)) });
+    expect(encoded.status).toBe(403);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('a foreign Host is refused (DNS rebinding)', async () => {
+    const res = await app.request('http://evil.test/api/config');
+    expect(res.status).toBe(403);
+    const nip = await app.request('http://127.0.0.1.nip.io/api/config');
+    expect(nip.status).toBe(403);
+  });
+
+  test('PUT, PATCH, OPTIONS → 405, with no CORS headers', async () => {
+    for (const method of ['PUT', 'PATCH', 'OPTIONS']) {
+      const res = await app.request('/api/batches', {
+        method,
+        headers: { ...JSON_HEADERS, Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+      });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+  });
+
+  test('a body over 8 MB is a 413 before anything is parsed or sent', async () => {
+    const big = JSON.stringify(batchBody(['x'.repeat(9 * 1024 * 1024)]));
+    const res = await app.request('/api/batches', { method: 'POST', headers: JSON_HEADERS, body: big });
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe('BODY_TOO_LARGE');
+  });
+
+  test('a 100,000-ID body fits', async () => {
+    const res = await post('/api/batches', batchBody(makeIds(100_000)));
+    expect(res.status).toBe(201);
+    const s = batchSummarySchema.parse(await res.json());
+    expect(s.total).toBe(100_000);
+    await runner.stop();
+  });
+
+  test('security headers on /api, /v1 and pages', async () => {
+    mkdirSync(join(dir, 'dist'), { recursive: true });
+    writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><title>x</title>');
+    for (const path of ['/api/config', `/v1/${PROJECT}/workspaces`, '/', '/batches/x', '/api/nope']) {
+      const res = await app.request(path);
+      expect(res.headers.get('content-security-policy'), path).toBe(CONTENT_SECURITY_POLICY);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      if (path.startsWith('/api') || path.startsWith('/v1')) expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
+    expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
+  });
+});
+
+describe('over real HTTP', () => {
+  async function listen() {
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      port,
+      close: () =>
+        new Promise<void>((r) => {
+          if ('closeAllConnections' in server) server.closeAllConnections();
+          server.close(() => r());
+        }),
+    };
+  }
+
+  function raw(port: number, method: string, path: string, headers: Record<string, string>, chunks: Buffer[] = []) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      for (const c of chunks) req.write(c);
+      req.end();
+    });
+  }
+
+  test('TRACE is a 405 and echoes nothing', async () => {
+    const s = await listen();
+    try {
+      const res = await raw(s.port, 'TRACE', '/api/config', { 'X-Secret-Echo': 'abc' });
+      expect(res.status).toBe(405);
+      expect(res.body).not.toContain('abc');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a chunked body over the limit is a 413', async () => {
+    const s = await listen();
+    try {
+      const chunk = Buffer.alloc(1024 * 1024, 'x');
+      const res = await raw(
+        s.port,
+        'POST',
+        '/api/batches',
+        { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch', 'Transfer-Encoding': 'chunked' },
+        Array.from({ length: 9 }, () => chunk),
+      );
+      expect(res.status).toBe(413);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a raw dot-segment path never reaches upstream', async () => {
+    const s = await listen();
+    try {
+      const res = await raw(s.port, 'GET', `/v1/${PROJECT}/workspaces/${WS}/soc/alerts/../../../../x`, {});
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('the SPA', () => {
+  test('serves dist with an index.html fallback for client routes', async () => {
+    const dist = join(dir, 'dist');
+    mkdirSync(join(dist, 'assets'), { recursive: true });
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><div id="root"></div>');
+    writeFileSync(join(dist, 'assets', 'app-1.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'secret.txt'), 'top secret');
+
+    const index = await app.request('/');
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    expect(await index.text()).toContain('root');
+    expect(await (await app.request('/batches/123')).text()).toContain('root');
+    const js = await app.request('/assets/app-1.js');
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect((await app.request('/assets/missing.js')).status).toBe(404);
+    for (const path of ['/..%2fsecret.txt', '/%2e%2e/secret.txt', '/..%5csecret.txt']) {
+      const res = await app.request(path);
+      expect(await res.text(), path).not.toContain('top secret');
+    }
+  });
+
+  test('without a build, pages say how to build', async () => {
+    const res = await app.request('/');
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('npm run build');
+  });
+});

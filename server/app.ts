@@ -1,0 +1,415 @@
+/**
+ * The console's HTTP surface: /api (config, health, batches), /v1 (the SecMaster read allow-list)
+ * and the built SPA. Pure: no listening, no files opened at construction (DESIGN.md §1-§4,
+ * reliability-security.md A4).
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, resolve, sep } from 'node:path';
+import {
+  MAX_BATCH_IDS,
+  MAX_IDS_PER_CALL,
+  MAX_ITEMS_PAGE,
+  createBatchRequestSchema,
+  dataobjectSearchSchema,
+  idKey,
+  isUuid,
+  isWellFormedId,
+  itemStateSchema,
+  parseUpstreamError,
+  type ConsoleConfig,
+  type ItemState,
+} from '../src/api/schemas';
+import type { Config } from './config';
+import type { Ledger, NewBatch } from './batches/ledger';
+import type { Runner } from './batches/runner';
+import {
+  UpstreamError,
+  UpstreamRequestError,
+  mapUpstreamAnswer,
+  matchReadRoute,
+  type Upstream,
+  type UpstreamOperation,
+  type UpstreamResponse,
+} from './forward';
+
+/** Bodies up to this size are read (a 100,000-ID batch is about 4 MB). */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, - or _';
+const DEFAULT_BATCH_PAGE = 50;
+const MAX_BATCH_PAGE = 200;
+const MAX_QUERY_LENGTH = 64;
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE']);
+const SAFE_FETCH_SITES = new Set(['same-origin', 'none']);
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+export interface AppDeps {
+  config: Config;
+  ledger: Ledger;
+  runner: Pick<Runner, 'start'>;
+  upstream: Upstream;
+  /** The Vite build output; without it (or without its index.html) pages explain how to build. */
+  distDir?: string | undefined;
+  /** Emulator mode: whether the embedded emulator is listening (for /api/health). */
+  emulatorReady?: () => boolean;
+  /** Host names (no port) the console answers to; default: loopback names plus config.host. */
+  allowedHosts?: readonly string[];
+  /** Origins accepted on non-GET requests besides the console's own (e.g. the Vite dev server). */
+  extraOrigins?: readonly string[];
+  /** Who the batches are recorded for (sign-in comes later). */
+  user?: string;
+}
+
+type JsonErrorStatus = 400 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503;
+
+function jsonError(c: Context, status: JsonErrorStatus, code: string, message: string, field?: string): Response {
+  return c.json(field === undefined ? { code, message } : { code, message, field }, status);
+}
+
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/** The first path segment exactly as sent (still encoded). */
+function rawFirstSegment(url: URL): string {
+  return url.pathname.split('/')[1] ?? '';
+}
+
+function isApiLike(url: URL): boolean {
+  const first = safeDecode(rawFirstSegment(url))?.toLowerCase();
+  return first === 'api' || first === 'v1';
+}
+
+function mediaType(contentType: string | undefined): string | null {
+  if (contentType === undefined) return null;
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+function hasBody(req: Request): boolean {
+  if (req.headers.has('transfer-encoding')) return true;
+  const len = req.headers.get('content-length');
+  return len !== null && len.trim() !== '0';
+}
+
+/** Parses a non-negative integer query value; undefined when absent, null when malformed. */
+function intParam(value: string | undefined): number | undefined | null {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,9}$/.test(value)) return null;
+  return Number(value);
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.webp': 'image/webp',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+};
+
+export function createApp(deps: AppDeps): Hono {
+  const { config, ledger, runner, upstream } = deps;
+  const user = deps.user ?? 'local';
+  const allowedHosts = new Set(
+    (deps.allowedHosts ?? [...LOOPBACK_HOSTS, config.host]).map((h) => h.toLowerCase()),
+  );
+  const extraOrigins = new Set(deps.extraOrigins ?? []);
+  const distDir = deps.distDir === undefined ? undefined : resolve(deps.distDir);
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    // Never leak internals (paths, SQL, tokens) to the client.
+    console.error('console server error:', err instanceof Error ? err.message : String(err));
+    return jsonError(c, 500, 'INTERNAL', 'internal error');
+  });
+
+  // --- Every request: methods, security headers, Host allow-list ---------------------------
+  app.use('*', async (c, next) => {
+    const url = new URL(c.req.url);
+    const apiLike = isApiLike(url);
+    if (!ALLOWED_METHODS.has(c.req.method)) {
+      c.res = c.json({ code: 'METHOD_NOT_ALLOWED', message: `${c.req.method.slice(0, 16)} is not allowed` }, 405);
+      c.res.headers.set('Allow', 'GET, HEAD, POST, DELETE');
+    } else if (!allowedHosts.has(url.hostname.toLowerCase())) {
+      // DNS rebinding: a page on a foreign name that resolves to us must not read or write.
+      c.res = c.json({ code: 'FORBIDDEN_HOST', message: 'this host name is not served here' }, 403);
+    } else if (apiLike && rawFirstSegment(url) !== 'api' && rawFirstSegment(url) !== 'v1') {
+      // `/API/...`, `/V1/...`, `/%61pi/...`: one spelling only, so no variant skips a check.
+      c.res = c.json({ code: 'NOT_FOUND', message: 'no such route' }, 404);
+    } else {
+      await next();
+    }
+    const h = c.res.headers;
+    h.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    h.set('X-Content-Type-Options', 'nosniff');
+    h.set('Referrer-Policy', 'no-referrer');
+    h.set('X-Frame-Options', 'DENY');
+    h.set('Cross-Origin-Opener-Policy', 'same-origin');
+    h.set('Cross-Origin-Resource-Policy', 'same-origin');
+    if (apiLike) {
+      h.set('Cache-Control', 'no-store');
+      h.set('Vary', 'Origin, Sec-Fetch-Site');
+    }
+    for (const name of ['set-cookie', 'www-authenticate', 'access-control-allow-origin']) h.delete(name);
+  });
+
+  // --- Every state-changing request: anti-forgery, JSON only, bounded body -------------------
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const url = new URL(c.req.url);
+    if (!c.req.header('x-requested-with')) {
+      return jsonError(c, 403, 'CSRF', 'state-changing requests must carry the X-Requested-With header');
+    }
+    const site = c.req.header('sec-fetch-site');
+    if (site !== undefined && !SAFE_FETCH_SITES.has(site.toLowerCase())) {
+      return jsonError(c, 403, 'CSRF', 'cross-site requests are refused');
+    }
+    const origin = c.req.header('origin');
+    if (origin !== undefined && origin !== url.origin && !extraOrigins.has(origin)) {
+      return jsonError(c, 403, 'CSRF', 'cross-origin requests are refused');
+    }
+    const type = mediaType(c.req.header('content-type'));
+    if ((type !== null || hasBody(c.req.raw)) && type !== 'application/json') {
+      return jsonError(c, 415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON (Content-Type: application/json)');
+    }
+    return next();
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => jsonError(c, 413, 'BODY_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+
+  // --- /api --------------------------------------------------------------------------------
+  app.get('/api/config', (c) => {
+    const body: ConsoleConfig = {
+      mode: config.mode,
+      projectId: config.projectId,
+      endpoint: config.endpoint,
+      region: config.region,
+      user,
+      maxBatchIds: MAX_BATCH_IDS,
+      maxIdsPerCall: MAX_IDS_PER_CALL,
+    };
+    return c.json(body);
+  });
+
+  app.get('/api/health', (c) => {
+    if (!ledger.ping()) return c.json({ status: 'unavailable', reason: 'the batch ledger cannot be read' }, 503);
+    if (config.mode === 'emulator' && deps.emulatorReady && !deps.emulatorReady()) {
+      return c.json({ status: 'unavailable', reason: 'the emulator is not listening yet' }, 503);
+    }
+    return c.json({ status: 'ok' });
+  });
+
+  app.post('/api/batches', async (c) => {
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
+    }
+    const parsed = createBatchRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+      const head = issue?.path[0];
+      const field = unknownKey ?? (typeof head === 'string' ? head : undefined);
+      const message = unknownKey
+        ? `${unknownKey.slice(0, 64)}: unknown field`
+        : `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`;
+      return jsonError(c, 400, 'INVALID_BODY', message, field ?? 'body');
+    }
+    const req = parsed.data;
+    if (req.retry_of !== undefined && !ledger.getBatch(req.retry_of)) {
+      return jsonError(c, 400, 'INVALID_BODY', 'retry_of: no such batch', 'retry_of');
+    }
+    const seen = new Set<string>();
+    const items: NewBatch['items'][number][] = [];
+    let duplicates = 0;
+    for (const token of req.ids) {
+      const id = token.trim();
+      if (id === '') continue;
+      const key = idKey(id);
+      if (seen.has(key)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(key);
+      const ok = isWellFormedId(id);
+      items.push({ id, idKey: key, state: ok ? 'pending' : 'invalid', message: ok ? null : INVALID_ID_MESSAGE });
+    }
+    if (items.length === 0) {
+      return jsonError(c, 400, 'INVALID_BODY', 'ids: every ID is blank', 'ids');
+    }
+    const summary = ledger.createBatch({
+      action: req.action,
+      workspace_id: req.workspace_id,
+      dataclass_type: req.dataclass_type,
+      data_object_id: req.data_object_id,
+      related_dataclass_type: req.related_dataclass_type,
+      reason: req.reason?.trim() ? req.reason.trim() : null,
+      user,
+      retry_of: req.retry_of ?? null,
+      duplicates,
+      items,
+    });
+    if (summary.state === 'running') void runner.start(summary.id);
+    c.header('Location', `/api/batches/${summary.id}`);
+    return c.json(summary, 201);
+  });
+
+  app.get('/api/batches', (c) => {
+    const offset = intParam(c.req.query('offset'));
+    const limit = intParam(c.req.query('limit'));
+    if (offset === null) return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
+    if (limit === null) return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
+    const o = offset ?? 0;
+    const l = Math.min(limit ?? DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
+    const page = ledger.listBatches(o, l);
+    return c.json({ items: page.items, total: page.total, offset: o, limit: l });
+  });
+
+  app.get('/api/batches/:id', (c) => {
+    const id = c.req.param('id');
+    const batch = isUuid(id) ? ledger.getBatch(id) : null;
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    return c.json(batch);
+  });
+
+  app.get('/api/batches/:id/items', (c) => {
+    const id = c.req.param('id');
+    if (!isUuid(id) || !ledger.getBatchState(id)) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const offset = intParam(c.req.query('offset'));
+    const limit = intParam(c.req.query('limit'));
+    if (offset === null) return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
+    if (limit === null) return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
+    const stateParam = c.req.query('state');
+    let state: ItemState | undefined;
+    if (stateParam !== undefined && stateParam !== '') {
+      const s = itemStateSchema.safeParse(stateParam);
+      if (!s.success) return jsonError(c, 400, 'INVALID_QUERY', 'state: not an item state', 'state');
+      state = s.data;
+    }
+    const q = (c.req.query('q') ?? '').trim();
+    if (q.length > MAX_QUERY_LENGTH) {
+      return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
+    }
+    const o = offset ?? 0;
+    const l = Math.min(limit ?? MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
+    const page = ledger.listItems(id, { state, q: q || undefined, offset: o, limit: l });
+    return c.json({ items: page.items, total: page.total, offset: o, limit: l });
+  });
+
+  app.all('/api/*', (c) => jsonError(c, 404, 'NOT_FOUND', 'no such API route'));
+  app.all('/api', (c) => jsonError(c, 404, 'NOT_FOUND', 'no such API route'));
+
+  // --- /v1: SecMaster reads for the browser ------------------------------------------------
+  const forward = async (c: Context): Promise<Response> => {
+    const url = new URL(c.req.url);
+    const route = matchReadRoute(c.req.method, url.pathname, url.search, config.projectId);
+    if ('status' in route) return jsonError(c, route.status, route.code, route.message);
+    let operation: UpstreamOperation;
+    if (route.kind === 'post') {
+      const text = await c.req.text();
+      let body: unknown = {};
+      if (text.trim() !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
+        }
+      }
+      const search = dataobjectSearchSchema.safeParse(body);
+      if (!search.success) {
+        const issue = search.error.issues[0];
+        const field = issue?.path.map(String).join('.') || 'body';
+        return jsonError(c, 400, 'INVALID_BODY', `${field}: ${issue?.message ?? 'invalid'}`, field);
+      }
+      operation = route.build(search.data);
+    } else {
+      operation = route.operation;
+    }
+    let result: UpstreamResponse | UpstreamError;
+    try {
+      result = await upstream.call(operation);
+    } catch (err) {
+      if (err instanceof UpstreamRequestError) return jsonError(c, 400, 'INVALID_PATH', err.message);
+      if (!(err instanceof UpstreamError)) throw err;
+      result = err;
+    }
+    const answer = mapUpstreamAnswer(result, parseUpstreamError);
+    const headers = new Headers({ 'content-type': 'application/json' });
+    if (answer.requestId) headers.set('x-request-id', answer.requestId);
+    return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+  };
+  app.all('/v1/*', forward);
+  app.all('/v1', forward);
+
+  // --- The SPA -------------------------------------------------------------------------------
+  app.get('*', (c) => {
+    const url = new URL(c.req.url);
+    if (isApiLike(url)) return jsonError(c, 404, 'NOT_FOUND', 'no such route');
+    const indexFile = distDir === undefined ? undefined : resolve(distDir, 'index.html');
+    if (distDir === undefined || indexFile === undefined || !existsSync(indexFile)) {
+      return c.text(
+        'The console UI has not been built. Run `npm run build` (or `npm start`), then reload this page.\n',
+        503,
+      );
+    }
+    const decoded = safeDecode(url.pathname);
+    if (decoded === null || decoded.includes('\0') || decoded.includes('\\')) {
+      return c.text('Bad request\n', 400);
+    }
+    const file = resolve(distDir, `.${decoded}`);
+    if (file.startsWith(distDir + sep) && existsSync(file) && statSync(file).isFile()) {
+      const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+      const cache = decoded.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+      return c.body(readFileSync(file), 200, { 'Content-Type': type, 'Cache-Control': cache });
+    }
+    // A missing asset is a 404; any other path is a client-side route of the SPA.
+    const last = decoded.split('/').pop() ?? '';
+    if (last.includes('.')) return c.text('Not found\n', 404);
+    return c.body(readFileSync(indexFile), 200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-cache',
+    });
+  });
+
+  app.notFound((c) => {
+    const url = new URL(c.req.url);
+    if (isApiLike(url)) return jsonError(c, 404, 'NOT_FOUND', 'no such route');
+    return c.text('Not found\n', 404);
+  });
+
+  return app;
+}

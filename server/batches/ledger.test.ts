@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeIds } from '../testing/fake-upstream';
+import { openLedger, type Ledger, type NewBatch } from './ledger';
+
+let dir: string;
+let ledger: Ledger;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  ledger = openLedger(join(dir, 'ledger.sqlite'));
+});
+
+afterEach(() => {
+  ledger.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function create(ids: string[], invalid: string[] = []): string {
+  const items: NewBatch['items'][number][] = [
+    ...ids.map((id) => ({ id, idKey: id.toLowerCase(), state: 'pending' as const, message: null })),
+    ...invalid.map((id) => ({ id, idKey: id, state: 'invalid' as const, message: 'bad' })),
+  ];
+  return ledger.createBatch({
+    action: 'associate',
+    workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
+    dataclass_type: 'alerts',
+    data_object_id: 'c0ffee00-0000-4000-8000-000000000001',
+    related_dataclass_type: 'incidents',
+    reason: 'r',
+    user: 'local',
+    retry_of: null,
+    duplicates: 0,
+    items,
+  }).id;
+}
+
+test('crash-safe pragmas: WAL, synchronous=FULL, busy_timeout', () => {
+  expect(ledger.db.pragma('journal_mode', { simple: true })).toBe('wal');
+  expect(ledger.db.pragma('synchronous', { simple: true })).toBe(2);
+  expect(ledger.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+});
+
+test('a 100,000-ID batch is created in one fast transaction, and reads stay fast', () => {
+  const ids = makeIds(100_000);
+  const t0 = performance.now();
+  const id = create(ids);
+  const created = performance.now() - t0;
+  expect(created).toBeLessThan(5_000);
+  const b = ledger.getBatch(id);
+  expect(b?.total).toBe(100_000);
+  expect(b?.counts.pending).toBe(100_000);
+
+  const t1 = performance.now();
+  const page = ledger.listItems(id, { state: 'pending', offset: 99_000, limit: 1000 });
+  const hit = ledger.listItems(id, { q: ids[54_321]?.slice(-12).toUpperCase(), offset: 0, limit: 10 });
+  const chunk = ledger.claimChunk(id, 100);
+  expect(performance.now() - t1).toBeLessThan(1_000);
+  expect(page.items).toHaveLength(1000);
+  expect(page.items[0]?.id).toBe(ids[99_000]);
+  expect(hit.items.map((i) => i.id)).toEqual([ids[54_321]]);
+  expect(chunk?.ids).toEqual(ids.slice(0, 100));
+});
+
+test('items: state filter, case-insensitive substring search (LIKE wildcards are literal), paging in input order', () => {
+  const ids = makeIds(30);
+  const id = create(ids, ['not_an_id%', 'x_y']);
+  expect(ledger.listItems(id, { state: 'invalid', offset: 0, limit: 10 }).items.map((i) => i.id)).toEqual(['not_an_id%', 'x_y']);
+  expect(ledger.listItems(id, { q: '%', offset: 0, limit: 10 }).total).toBe(1);
+  expect(ledger.listItems(id, { q: '_', offset: 0, limit: 10 }).total).toBe(2);
+  expect(ledger.listItems(id, { q: 'AAAA', offset: 0, limit: 10 }).total).toBe(30);
+  const p = ledger.listItems(id, { offset: 10, limit: 5 });
+  expect(p.total).toBe(32);
+  expect(p.items.map((i) => i.id)).toEqual(ids.slice(10, 15));
+});
+
+test('a batch with only invalid IDs is done at once', () => {
+  const id = create([], ['bad']);
+  expect(ledger.getBatch(id)).toMatchObject({ state: 'done', counts: { invalid: 1 } });
+});
+
+test('batches list newest first', () => {
+  const a = create(makeIds(1, 'a'));
+  const b = create(makeIds(1, 'b'));
+  const c = create(makeIds(1, 'c'));
+  const page = ledger.listBatches(0, 2);
+  expect(page.total).toBe(3);
+  expect(page.items.map((x) => x.id)).toEqual([c, b]);
+  expect(ledger.listBatches(2, 2).items.map((x) => x.id)).toEqual([a]);
+});

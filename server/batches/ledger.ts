@@ -1,0 +1,424 @@
+/**
+ * The batch ledger: one SQLite file, the audit trail of every batch and every ID's outcome.
+ * better-sqlite3 is synchronous: every transaction below is short and never awaits
+ * (reliability-security.md B4). The runner's network calls sit between two transactions.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  batchActionSchema,
+  batchStateSchema,
+  dataclassTypeSchema,
+  itemStateSchema,
+  type BatchAction,
+  type BatchItem,
+  type BatchState,
+  type BatchSummary,
+  type DataclassType,
+  type ItemCounts,
+  type ItemState,
+} from '../../src/api/schemas';
+
+export type LedgerDb = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS batches (
+  n INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  action TEXT NOT NULL,
+  state TEXT NOT NULL,
+  state_reason TEXT,
+  workspace_id TEXT NOT NULL,
+  dataclass_type TEXT NOT NULL,
+  data_object_id TEXT NOT NULL,
+  related_dataclass_type TEXT NOT NULL,
+  reason TEXT,
+  user TEXT NOT NULL,
+  retry_of TEXT,
+  total INTEGER NOT NULL,
+  duplicates INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  finished_at TEXT,
+  heartbeat_at TEXT
+);
+CREATE TABLE IF NOT EXISTS items (
+  batch_id TEXT NOT NULL REFERENCES batches(id),
+  seq INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  id_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  call_id TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  code TEXT,
+  message TEXT,
+  request_id TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (batch_id, seq),
+  UNIQUE (batch_id, id_key)
+);
+CREATE INDEX IF NOT EXISTS items_by_state ON items (batch_id, state, seq);
+CREATE INDEX IF NOT EXISTS items_by_call ON items (call_id) WHERE call_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_by_id ON items (id_key COLLATE NOCASE, batch_id);
+CREATE TABLE IF NOT EXISTS calls (
+  call_id TEXT PRIMARY KEY,
+  batch_id TEXT NOT NULL REFERENCES batches(id),
+  chunk_no INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  ids_json TEXT NOT NULL,
+  state TEXT NOT NULL,
+  sent_at TEXT NOT NULL,
+  http_status INTEGER,
+  request_id TEXT,
+  error_code TEXT,
+  finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS calls_by_batch ON calls (batch_id, chunk_no);
+`;
+
+export interface NewBatch {
+  action: BatchAction;
+  workspace_id: string;
+  dataclass_type: DataclassType;
+  data_object_id: string;
+  related_dataclass_type: DataclassType;
+  reason: string | null;
+  user: string;
+  retry_of: string | null;
+  duplicates: number;
+  /** Distinct IDs in input order; `invalid` ones carry their message and are never sent. */
+  items: readonly { id: string; idKey: string; state: 'pending' | 'invalid'; message: string | null }[];
+}
+
+export interface ItemsQuery {
+  state?: ItemState | undefined;
+  q?: string | undefined;
+  offset: number;
+  limit: number;
+}
+
+export interface ItemOutcome {
+  id: string;
+  state: 'succeeded' | 'failed' | 'unknown';
+  code: string | null;
+  message: string | null;
+}
+
+export interface ClaimedCall {
+  callId: string;
+  chunkNo: number;
+  ids: string[];
+}
+
+const batchRowSchema = z.object({
+  id: z.string(),
+  action: batchActionSchema,
+  state: batchStateSchema,
+  state_reason: z.string().nullable(),
+  workspace_id: z.string(),
+  dataclass_type: dataclassTypeSchema,
+  data_object_id: z.string(),
+  related_dataclass_type: dataclassTypeSchema,
+  reason: z.string().nullable(),
+  user: z.string(),
+  retry_of: z.string().nullable(),
+  total: z.number(),
+  duplicates: z.number(),
+  created_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+
+const itemRowSchema = z.object({
+  id: z.string(),
+  state: itemStateSchema,
+  code: z.string().nullable(),
+  message: z.string().nullable(),
+  request_id: z.string().nullable(),
+  attempts: z.number(),
+});
+
+const countRowSchema = z.object({ state: itemStateSchema, n: z.number() });
+const totalRowSchema = z.object({ n: z.number() });
+const pendingRowSchema = z.object({ seq: z.number(), id: z.string() });
+const idRowSchema = z.object({ id: z.string() });
+
+export const UNKNOWN_AFTER_CRASH = 'outcome unknown: the server stopped while this call was in flight';
+
+export interface Ledger {
+  readonly db: LedgerDb;
+  createBatch(input: NewBatch): BatchSummary;
+  getBatch(id: string): BatchSummary | null;
+  listBatches(offset: number, limit: number): { items: BatchSummary[]; total: number };
+  listItems(batchId: string, query: ItemsQuery): { items: BatchItem[]; total: number };
+  counts(batchId: string): ItemCounts;
+  /** T1 (intent): claims up to `max` pending IDs in input order, records the call, marks them in_flight. */
+  claimChunk(batchId: string, max: number): ClaimedCall | null;
+  /** Re-sends a call's IDs under a new call_id (a retry); returns null if the call was superseded. */
+  retryCall(callId: string): ClaimedCall | null;
+  /** T2 (outcome), fenced by call_id: rows of a superseded call are untouched. Returns rows changed. */
+  recordOutcome(
+    callId: string,
+    outcomes: readonly ItemOutcome[],
+    meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
+  ): number;
+  /** Puts a call's in_flight IDs back to pending (the call was refused before being applied). */
+  releaseCall(callId: string, meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null }): number;
+  getBatchState(batchId: string): BatchState | null;
+  setBatchState(batchId: string, state: BatchState, reason: string | null): void;
+  /** Marks the batch done when nothing is pending or in flight; returns true if it did. */
+  finishIfDrained(batchId: string): boolean;
+  /** Startup: every in_flight item (a crash mid-call) becomes unknown; returns the running batches. */
+  recoverAfterCrash(): string[];
+  ping(): boolean;
+  close(): void;
+}
+
+function emptyCounts(): ItemCounts {
+  return { pending: 0, in_flight: 0, succeeded: 0, failed: 0, unknown: 0, invalid: 0, skipped: 0 };
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledger {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+  const now = () => (opts.now ?? (() => new Date()))().toISOString();
+
+  const insertBatch = db.prepare(
+    `INSERT INTO batches (id, action, state, state_reason, workspace_id, dataclass_type, data_object_id,
+       related_dataclass_type, reason, user, retry_of, total, duplicates, created_at, finished_at, heartbeat_at)
+     VALUES (@id, @action, @state, NULL, @workspace_id, @dataclass_type, @data_object_id,
+       @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, @created_at)`,
+  );
+  const insertItem = db.prepare(
+    `INSERT INTO items (batch_id, seq, id, id_key, state, message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectBatch = db.prepare(
+    `SELECT id, action, state, state_reason, workspace_id, dataclass_type, data_object_id, related_dataclass_type,
+       reason, user, retry_of, total, duplicates, created_at, finished_at FROM batches WHERE id = ?`,
+  );
+  const selectBatchPage = db.prepare(
+    `SELECT id, action, state, state_reason, workspace_id, dataclass_type, data_object_id, related_dataclass_type,
+       reason, user, retry_of, total, duplicates, created_at, finished_at FROM batches ORDER BY n DESC LIMIT ? OFFSET ?`,
+  );
+  const countBatches = db.prepare(`SELECT COUNT(*) AS n FROM batches`);
+  const selectCounts = db.prepare(`SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`);
+  const selectPending = db.prepare(
+    `SELECT seq, id FROM items WHERE batch_id = ? AND state = 'pending' ORDER BY seq LIMIT ?`,
+  );
+  const nextChunkNo = db.prepare(`SELECT COUNT(*) AS n FROM calls WHERE batch_id = ?`);
+  const insertCall = db.prepare(
+    `INSERT INTO calls (call_id, batch_id, chunk_no, attempt, ids_json, state, sent_at) VALUES (?, ?, ?, ?, ?, 'sent', ?)`,
+  );
+  const markInFlight = db.prepare(
+    `UPDATE items SET state = 'in_flight', call_id = ?, attempts = attempts + 1, updated_at = ?
+     WHERE batch_id = ? AND seq = ? AND state = 'pending'`,
+  );
+  const selectCall = db.prepare(`SELECT batch_id, chunk_no, attempt, state FROM calls WHERE call_id = ?`);
+  const callRowSchema = z.object({ batch_id: z.string(), chunk_no: z.number(), attempt: z.number(), state: z.string() });
+  const selectCallItems = db.prepare(`SELECT id FROM items WHERE call_id = ? AND state = 'in_flight' ORDER BY seq`);
+  const finishCall = db.prepare(
+    `UPDATE calls SET state = ?, http_status = ?, request_id = ?, error_code = ?, finished_at = ? WHERE call_id = ?`,
+  );
+  const moveToCall = db.prepare(
+    `UPDATE items SET call_id = ?, attempts = attempts + 1, updated_at = ? WHERE call_id = ? AND state = 'in_flight'`,
+  );
+  const settleItem = db.prepare(
+    `UPDATE items SET state = ?, code = ?, message = ?, request_id = ?, updated_at = ?
+     WHERE call_id = ? AND id = ? AND state = 'in_flight'`,
+  );
+  const releaseItems = db.prepare(
+    `UPDATE items SET state = 'pending', call_id = NULL, updated_at = ? WHERE call_id = ? AND state = 'in_flight'`,
+  );
+  const updateBatchState = db.prepare(
+    `UPDATE batches SET state = ?, state_reason = ?, finished_at = ? WHERE id = ?`,
+  );
+  const countOpen = db.prepare(
+    `SELECT COUNT(*) AS n FROM items WHERE batch_id = ? AND state IN ('pending', 'in_flight')`,
+  );
+  const finishBatch = db.prepare(
+    `UPDATE batches SET state = 'done', finished_at = ? WHERE id = ? AND state = 'running'`,
+  );
+  const crashItems = db.prepare(
+    `UPDATE items SET state = 'unknown', code = 'UNKNOWN_AFTER_RESTART', message = ?, updated_at = ? WHERE state = 'in_flight'`,
+  );
+  const crashCalls = db.prepare(`UPDATE calls SET state = 'unknown', finished_at = ? WHERE state = 'sent'`);
+  const selectState = db.prepare(`SELECT state FROM batches WHERE id = ?`);
+  const stateRowSchema = z.object({ state: batchStateSchema });
+  const runningBatches = db.prepare(`SELECT id FROM batches WHERE state = 'running' ORDER BY n`);
+
+  function counts(batchId: string): ItemCounts {
+    const out = emptyCounts();
+    for (const row of selectCounts.all(batchId)) {
+      const r = countRowSchema.parse(row);
+      out[r.state] = r.n;
+    }
+    return out;
+  }
+
+  function summary(row: unknown): BatchSummary {
+    const b = batchRowSchema.parse(row);
+    return { ...b, counts: counts(b.id) };
+  }
+
+  function getBatch(id: string): BatchSummary | null {
+    const row = selectBatch.get(id);
+    return row === undefined ? null : summary(row);
+  }
+
+  const createTx = db.transaction((input: NewBatch, id: string, at: string) => {
+    const pending = input.items.some((i) => i.state === 'pending');
+    insertBatch.run({
+      id,
+      action: input.action,
+      state: pending ? 'running' : 'done',
+      workspace_id: input.workspace_id,
+      dataclass_type: input.dataclass_type,
+      data_object_id: input.data_object_id,
+      related_dataclass_type: input.related_dataclass_type,
+      reason: input.reason,
+      user: input.user,
+      retry_of: input.retry_of,
+      total: input.items.length,
+      duplicates: input.duplicates,
+      created_at: at,
+      finished_at: pending ? null : at,
+    });
+    input.items.forEach((item, seq) => {
+      insertItem.run(id, seq, item.id, item.idKey, item.state, item.message, at);
+    });
+  });
+
+  const claimTx = db.transaction((batchId: string, max: number): ClaimedCall | null => {
+    const rows = selectPending.all(batchId, max).map((r) => pendingRowSchema.parse(r));
+    if (rows.length === 0) return null;
+    const callId = randomUUID();
+    const chunkNo = totalRowSchema.parse(nextChunkNo.get(batchId)).n;
+    const at = now();
+    const ids = rows.map((r) => r.id);
+    insertCall.run(callId, batchId, chunkNo, 1, JSON.stringify(ids), at);
+    for (const r of rows) markInFlight.run(callId, at, batchId, r.seq);
+    return { callId, chunkNo, ids };
+  });
+
+  const retryTx = db.transaction((oldCallId: string): ClaimedCall | null => {
+    const call = selectCall.get(oldCallId);
+    if (call === undefined) return null;
+    const c = callRowSchema.parse(call);
+    if (c.state !== 'sent') return null;
+    const ids = selectCallItems.all(oldCallId).map((r) => idRowSchema.parse(r).id);
+    const at = now();
+    finishCall.run('retried', null, null, null, at, oldCallId);
+    if (ids.length === 0) return null;
+    const callId = randomUUID();
+    insertCall.run(callId, c.batch_id, c.chunk_no, c.attempt + 1, JSON.stringify(ids), at);
+    moveToCall.run(callId, at, oldCallId);
+    return { callId, chunkNo: c.chunk_no, ids };
+  });
+
+  const outcomeTx = db.transaction(
+    (
+      callId: string,
+      outcomes: readonly ItemOutcome[],
+      meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
+    ): number => {
+      const at = now();
+      let changed = 0;
+      for (const o of outcomes) {
+        changed += settleItem.run(o.state, o.code, o.message, meta.requestId, at, callId, o.id).changes;
+      }
+      finishCall.run('done', meta.httpStatus, meta.requestId, meta.errorCode, at, callId);
+      return changed;
+    },
+  );
+
+  const releaseTx = db.transaction(
+    (callId: string, meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null }) => {
+      const at = now();
+      const changed = releaseItems.run(at, callId).changes;
+      finishCall.run('refused', meta.httpStatus, meta.requestId, meta.errorCode, at, callId);
+      return changed;
+    },
+  );
+
+  const finishTx = db.transaction((batchId: string): boolean => {
+    if (totalRowSchema.parse(countOpen.get(batchId)).n > 0) return false;
+    return finishBatch.run(now(), batchId).changes > 0;
+  });
+
+  const recoverTx = db.transaction((): string[] => {
+    const at = now();
+    crashItems.run(UNKNOWN_AFTER_CRASH, at);
+    crashCalls.run(at);
+    return runningBatches.all().map((r) => idRowSchema.parse(r).id);
+  });
+
+  return {
+    db,
+    createBatch(input) {
+      const id = randomUUID();
+      createTx.immediate(input, id, now());
+      const created = getBatch(id);
+      if (!created) throw new Error('batch vanished after insert');
+      return created;
+    },
+    getBatch,
+    listBatches(offset, limit) {
+      const items = selectBatchPage.all(limit, offset).map(summary);
+      return { items, total: totalRowSchema.parse(countBatches.get()).n };
+    },
+    listItems(batchId, query) {
+      const where = ['batch_id = ?'];
+      const params: (string | number)[] = [batchId];
+      if (query.state) {
+        where.push('state = ?');
+        params.push(query.state);
+      }
+      if (query.q) {
+        // LIKE is case-insensitive for ASCII, which every well-formed ID is.
+        where.push(`id LIKE ? ESCAPE '\\'`);
+        params.push(`%${escapeLike(query.q)}%`);
+      }
+      const w = where.join(' AND ');
+      const total = totalRowSchema.parse(db.prepare(`SELECT COUNT(*) AS n FROM items WHERE ${w}`).get(...params)).n;
+      const rows = db
+        .prepare(
+          `SELECT id, state, code, message, request_id, attempts FROM items WHERE ${w} ORDER BY seq LIMIT ? OFFSET ?`,
+        )
+        .all(...params, query.limit, query.offset);
+      return { items: rows.map((r) => itemRowSchema.parse(r)), total };
+    },
+    counts,
+    claimChunk: (batchId, max) => claimTx.immediate(batchId, max),
+    retryCall: (callId) => retryTx.immediate(callId),
+    recordOutcome: (callId, outcomes, meta) => outcomeTx.immediate(callId, outcomes, meta),
+    releaseCall: (callId, meta) => releaseTx.immediate(callId, meta),
+    getBatchState(batchId) {
+      const row = selectState.get(batchId);
+      return row === undefined ? null : stateRowSchema.parse(row).state;
+    },
+    setBatchState(batchId, state, reason) {
+      const terminal = state === 'done' || state === 'cancelled' || state === 'interrupted';
+      updateBatchState.run(state, reason, terminal ? now() : null, batchId);
+    },
+    finishIfDrained: (batchId) => finishTx.immediate(batchId),
+    recoverAfterCrash: () => recoverTx.immediate(),
+    ping() {
+      try {
+        db.prepare('SELECT 1').get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUpstream } from '../forward';
+import { acceptAll, makeIds, startFakeUpstream, writeAnswer, type FakeUpstream } from '../testing/fake-upstream';
+import { openLedger, UNKNOWN_AFTER_CRASH, type Ledger, type NewBatch } from './ledger';
+import { createRunner, MSG_BOTH, MSG_NOT_REPORTED, MSG_REJECTED, type RunnerOptions } from './runner';
+
+const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
+const WORKSPACE = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
+const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
+
+let fake: FakeUpstream;
+let dir: string;
+let ledger: Ledger;
+
+beforeEach(async () => {
+  fake = await startFakeUpstream();
+  dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  ledger = openLedger(join(dir, 'ledger.sqlite'));
+});
+
+afterEach(async () => {
+  ledger.close();
+  rmSync(dir, { recursive: true, force: true });
+  await fake.close();
+});
+
+function batchOf(ids: string[], action: 'associate' | 'cancel' = 'associate'): string {
+  const items: NewBatch['items'][number][] = ids.map((id) => ({ id, idKey: id.toLowerCase(), state: 'pending', message: null }));
+  return ledger.createBatch({
+    action,
+    workspace_id: WORKSPACE,
+    dataclass_type: 'incidents',
+    data_object_id: SUBJECT,
+    related_dataclass_type: 'alerts',
+    reason: null,
+    user: 'local',
+    retry_of: null,
+    duplicates: 0,
+    items,
+  }).id;
+}
+
+function runner(overrides: Partial<RunnerOptions> = {}) {
+  return createRunner({
+    ledger,
+    upstream: createUpstream({ endpoint: fake.url, projectId: PROJECT, timeoutMs: 2_000, authToken: 'tok' }),
+    concurrency: 2,
+    backoffMs: () => 0,
+    ...overrides,
+  });
+}
+
+function items(batchId: string) {
+  return ledger.listItems(batchId, { offset: 0, limit: 1000 }).items;
+}
+
+test('250 IDs go out as 3 calls of at most 100, in input order, and all succeed', async () => {
+  const ids = makeIds(250);
+  const id = batchOf(ids);
+  await runner().start(id);
+
+  const writes = fake.writes();
+  expect(writes).toHaveLength(3);
+  const sent = writes.map((w) => (JSON.parse(w.body) as { ids: string[] }).ids);
+  expect(sent.map((s) => s.length).sort()).toEqual([100, 100, 50]);
+  expect(sent.flat().sort()).toEqual([...ids].sort());
+  for (const w of writes) {
+    expect(w.method).toBe('POST');
+    expect(w.path).toBe(`/v1/${PROJECT}/workspaces/${WORKSPACE}/soc/incidents/${SUBJECT}/alerts`);
+    expect(w.headers['x-auth-token']).toBe('tok');
+    expect(w.headers['content-type']).toBe('application/json');
+  }
+  const b = ledger.getBatch(id);
+  expect(b?.state).toBe('done');
+  expect(b?.finished_at).not.toBeNull();
+  expect(b?.counts.succeeded).toBe(250);
+  const rows = items(id);
+  expect(rows.map((r) => r.id)).toEqual(ids);
+  expect(rows.every((r) => r.attempts === 1 && r.request_id === 'rid-body')).toBe(true);
+});
+
+test('cancel sends DELETE on the same path', async () => {
+  const id = batchOf(makeIds(3), 'cancel');
+  await runner().start(id);
+  expect(fake.writes().map((w) => w.method)).toEqual(['DELETE']);
+  expect(ledger.getBatch(id)?.counts.succeeded).toBe(3);
+});
+
+test('per-ID outcomes: rejected, not reported, reported as both; code kept as a string', async () => {
+  const ids = makeIds(4);
+  const [ok, rejected, missing, both] = ids as [string, string, string, string];
+  fake.onWrite(() =>
+    Response.json({
+      code: 0,
+      message: 'partial',
+      success: false,
+      data: { success_ids: [ok.toUpperCase(), both], error_ids: [rejected, both] },
+    }, { headers: { 'X-request-id': 'hdr-rid' } }),
+  );
+  const id = batchOf(ids);
+  await runner().start(id);
+  const byId = new Map(items(id).map((r) => [r.id, r]));
+  expect(byId.get(ok)).toMatchObject({ state: 'succeeded', request_id: 'hdr-rid' });
+  expect(byId.get(rejected)).toMatchObject({ state: 'failed', message: MSG_REJECTED });
+  expect(byId.get(missing)).toMatchObject({ state: 'failed', message: MSG_NOT_REPORTED });
+  expect(byId.get(both)).toMatchObject({ state: 'failed', message: MSG_BOTH });
+  const call = ledger.db.prepare('SELECT error_code FROM calls').get() as { error_code: string };
+  expect(call.error_code).toBe('0');
+  expect(ledger.getBatch(id)?.state).toBe('done');
+});
+
+test('a whole-call error fails every ID of that call with the code and message received', async () => {
+  fake.onWrite(() => Response.json({ code: 'SecMaster.20030005', message: 'data object not found' }, { status: 400 }));
+  const id = batchOf(makeIds(120));
+  await runner().start(id);
+  const rows = items(id);
+  expect(rows).toHaveLength(120);
+  expect(rows.every((r) => r.state === 'failed' && r.code === 'SecMaster.20030005' && r.message === 'data object not found')).toBe(true);
+  expect(fake.writes()).toHaveLength(2); // 400 is never retried
+});
+
+test('transient 503 and 429 are retried (bounded), then succeed; attempts counted per ID', async () => {
+  let n = 0;
+  fake.onWrite((ids) => {
+    n++;
+    if (n === 1) return Response.json({ error_code: 'APIG.0308', error_msg: 'throttled' }, { status: 429 });
+    if (n === 2) return Response.json({ code: 'X', message: 'busy' }, { status: 503 });
+    return writeAnswer(ids, []);
+  });
+  const delays: number[] = [];
+  const id = batchOf(makeIds(5));
+  await runner({ sleep: (ms) => { delays.push(ms); return Promise.resolve(); } }).start(id);
+  expect(fake.writes()).toHaveLength(3);
+  expect(delays).toHaveLength(2);
+  expect(items(id).every((r) => r.state === 'succeeded' && r.attempts === 3)).toBe(true);
+  const calls = ledger.db.prepare('SELECT state, attempt FROM calls ORDER BY attempt').all();
+  expect(calls).toEqual([
+    { state: 'retried', attempt: 1 },
+    { state: 'retried', attempt: 2 },
+    { state: 'done', attempt: 3 },
+  ]);
+});
+
+test('retries used up: the IDs fail with the last code and message', async () => {
+  fake.onWrite(() => Response.json({ code: 'SecMaster.500', message: 'internal' }, { status: 500 }));
+  const id = batchOf(makeIds(2));
+  await runner({ maxAttempts: 3 }).start(id);
+  expect(fake.writes()).toHaveLength(3);
+  expect(items(id).every((r) => r.state === 'failed' && r.code === 'SecMaster.500' && r.attempts === 3)).toBe(true);
+});
+
+test('401 APIG.0301 interrupts the batch without retrying; unsent IDs stay pending', async () => {
+  fake.onWrite(() =>
+    Response.json({ error_code: 'APIG.0301', error_msg: 'Incorrect IAM authentication information', request_id: 'r' }, {
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Basic' },
+    }),
+  );
+  const id = batchOf(makeIds(250));
+  await runner({ concurrency: 1 }).start(id);
+  expect(fake.writes()).toHaveLength(1);
+  const b = ledger.getBatch(id);
+  expect(b?.state).toBe('interrupted');
+  expect(b?.state_reason).toContain('APIG.0301');
+  expect(b?.counts).toMatchObject({ pending: 250, failed: 0, in_flight: 0 });
+});
+
+test('a timeout after sending leaves the IDs unknown, never failed', async () => {
+  fake.onWrite(() => new Promise<Response>(() => undefined));
+  const id = batchOf(makeIds(3));
+  await runner({ upstream: createUpstream({ endpoint: fake.url, projectId: PROJECT, timeoutMs: 50 }) }).start(id);
+  const rows = items(id);
+  expect(rows.every((r) => r.state === 'unknown' && r.code === 'TIMEOUT')).toBe(true);
+  expect(ledger.getBatch(id)?.state).toBe('done');
+});
+
+test('an unreadable 200 answer leaves the IDs unknown', async () => {
+  fake.onWrite(() => new Response('<html>oops</html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+  const id = batchOf(makeIds(2));
+  await runner().start(id);
+  expect(items(id).every((r) => r.state === 'unknown' && r.code === 'UPSTREAM_BAD_RESPONSE')).toBe(true);
+});
+
+test('concurrency bounds the calls in flight', async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const gates: (() => void)[] = [];
+  fake.onWrite(async (ids) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise<void>((r) => gates.push(r));
+    inFlight--;
+    return writeAnswer(ids, []);
+  });
+  const id = batchOf(makeIds(500));
+  const done = runner({ concurrency: 2 }).start(id);
+  for (let released = 0; released < 5; released++) {
+    await expect.poll(() => gates.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    gates.shift()?.();
+  }
+  await done;
+  expect(peak).toBe(2);
+  expect(ledger.getBatch(id)?.counts.succeeded).toBe(500);
+});
+
+test('resumeAll after a crash: in_flight IDs become unknown, pending IDs continue', async () => {
+  const ids = makeIds(150);
+  const id = batchOf(ids);
+  // Simulate a crash after the intent of the first chunk: the call row and in_flight items exist.
+  const claimed = ledger.claimChunk(id, 100);
+  expect(claimed?.ids).toHaveLength(100);
+  ledger.close();
+  ledger = openLedger(join(dir, 'ledger.sqlite'));
+
+  fake.onWrite(acceptAll());
+  await runner().resumeAll();
+
+  const b = ledger.getBatch(id);
+  expect(b?.state).toBe('done');
+  expect(b?.counts).toMatchObject({ unknown: 100, succeeded: 50, pending: 0, in_flight: 0 });
+  const rows = items(id);
+  expect(rows[0]).toMatchObject({ state: 'unknown', message: UNKNOWN_AFTER_CRASH });
+  expect(rows[149]).toMatchObject({ state: 'succeeded' });
+  expect(fake.writes()).toHaveLength(1);
+  expect((JSON.parse(fake.writes()[0]?.body ?? '{}') as { ids: string[] }).ids).toEqual(ids.slice(100));
+});
+
+test('the outcome of a superseded call is ignored (call_id fencing)', () => {
+  const id = batchOf(makeIds(3));
+  const first = ledger.claimChunk(id, 100);
+  if (!first) throw new Error('no claim');
+  const second = ledger.retryCall(first.callId);
+  if (!second) throw new Error('no retry');
+  const late = first.ids.map((x) => ({ id: x, state: 'failed' as const, code: 'LATE', message: 'late' }));
+  expect(ledger.recordOutcome(first.callId, late, { httpStatus: 500, requestId: null, errorCode: 'LATE' })).toBe(0);
+  const ok = second.ids.map((x) => ({ id: x, state: 'succeeded' as const, code: null, message: null }));
+  expect(ledger.recordOutcome(second.callId, ok, { httpStatus: 200, requestId: 'r', errorCode: null })).toBe(3);
+  expect(ledger.getBatch(id)?.counts.succeeded).toBe(3);
+});

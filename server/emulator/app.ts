@@ -1,0 +1,379 @@
+/**
+ * The embedded SecMaster emulator: the SecMaster API (secmaster-api.md §1-§6, spec/) over the
+ * SQLite store of db.ts. `createEmulator` is pure; `startEmulator` listens on loopback only.
+ */
+import { hostname as osHostname } from 'node:os';
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import { z } from 'zod';
+import type { Database } from 'better-sqlite3';
+import { dataclassTypeSchema, MAX_IDS_PER_CALL, type DataclassType } from '../../src/api/schemas';
+import {
+  GATEWAY_CODES,
+  OK_CODE,
+  SECMASTER_CODES,
+  gatewayError,
+  invalidRequest,
+  newRequestId,
+  readJsonBody,
+  secmasterError,
+  type EmulatorContext,
+  type EmulatorEnv,
+} from './http';
+import { SearchError, compileSearch, searchBodySchema, type CompiledSearch } from './search';
+import { createStore, type ObjectRow, type Page, type WorkspaceRow } from './store';
+
+export interface EmulatorDeps {
+  db: Database;
+  projectId: string;
+  now?: () => Date;
+  hostname?: string;
+}
+
+const MAX_WORKSPACE_LIMIT = 1000;
+const MAX_DATACLASS_LIMIT = 100;
+
+const relationBodySchema = z
+  .looseObject({ ids: z.array(z.string()).nullish() })
+  .nullish()
+  .transform((b) => b?.ids ?? []);
+
+const workspaceQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_WORKSPACE_LIMIT).default(10),
+  name: z.string().optional(),
+  ids: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',').map((v) => v.trim()).filter((v) => v !== '') : undefined)),
+});
+
+const dataclassQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).max(999_999_999).default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_DATACLASS_LIMIT).default(10),
+  name: z.string().optional(),
+});
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+}
+
+export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
+  const { projectId } = deps;
+  const now = deps.now ?? (() => new Date());
+  const host = deps.hostname ?? osHostname();
+  const store = createStore(deps.db);
+  const app = new Hono<EmulatorEnv>();
+
+  // -------------------------------------------------------------------------
+  // Guards: each returns a Response to send, or the checked value
+  // -------------------------------------------------------------------------
+
+  /** Only the configured project exists; any other is refused as the gateway would. */
+  function checkProject(c: EmulatorContext): Response | null {
+    if (c.req.param('projectId') === projectId) return null;
+    return gatewayError(c, 403, GATEWAY_CODES.forbidden, 'The project ID in the path is not the authorized project.');
+  }
+
+  function checkWorkspace(c: EmulatorContext): Response | string {
+    const refused = checkProject(c);
+    if (refused) return refused;
+    const workspaceId = c.req.param('workspaceId') ?? '';
+    if (!store.getWorkspace(workspaceId)) {
+      return secmasterError(c, 403, SECMASTER_CODES.workspaceNotFound, `workspace ${workspaceId} does not exist`);
+    }
+    return workspaceId;
+  }
+
+  function checkClass(c: EmulatorContext, param: string): Response | DataclassType {
+    const value = c.req.param(param) ?? '';
+    const parsed = dataclassTypeSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    return invalidRequest(c, `${param} "${value}" is not one of alerts, incidents, indicators`);
+  }
+
+  /** The subject of a relation call: must be an object of that class in that workspace. */
+  function checkSubject(c: EmulatorContext): Response | { workspaceId: string; type: DataclassType; id: string } {
+    const workspaceId = checkWorkspace(c);
+    if (workspaceId instanceof Response) return workspaceId;
+    const type = checkClass(c, 'dataclass');
+    if (type instanceof Response) return type;
+    const id = c.req.param('objectId') ?? '';
+    const key = store.getObjectKey(id);
+    if (!key || key.workspace_id !== workspaceId || key.dataclass_type !== type) {
+      return secmasterError(c, 400, SECMASTER_CODES.objectNotFound, `data object ${id} does not exist`);
+    }
+    return { workspaceId, type, id };
+  }
+
+  async function readSearch(c: EmulatorContext): Promise<Response | CompiledSearch> {
+    const body = await readJsonBody(c);
+    if (!body.ok) return invalidRequest(c, 'request body is not valid JSON');
+    const parsed = searchBodySchema.safeParse(body.value ?? {});
+    if (!parsed.success) return invalidRequest(c, issues(parsed.error));
+    try {
+      return compileSearch(parsed.data);
+    } catch (error) {
+      if (error instanceof SearchError) return invalidRequest(c, error.message);
+      throw error;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Response bodies
+  // -------------------------------------------------------------------------
+
+  function workspaceView(row: WorkspaceRow) {
+    const d = row.data;
+    return {
+      id: row.id,
+      name: row.name,
+      description: d.description ?? '',
+      create_time: row.create_time,
+      update_time: d.update_time ?? row.create_time,
+      creator_id: d.creator_id ?? null,
+      creator_name: d.creator_name ?? null,
+      modifier_id: d.modifier_id ?? null,
+      modifier_name: d.modifier_name ?? null,
+      project_id: projectId,
+      project_name: d.region_id ?? null,
+      domain_id: d.domain_id ?? null,
+      domain_name: d.domain_name ?? null,
+      enterprise_project_id: d.enterprise_project_id ?? null,
+      enterprise_project_name: d.enterprise_project_name ?? null,
+      is_view: d.is_view ?? false,
+      region_id: d.region_id ?? null,
+      view_bind_id: d.view_bind_id ?? null,
+      view_bind_name: d.view_bind_name ?? null,
+      workspace_agency_list: d.workspace_agency_list ?? [],
+    };
+  }
+
+  const dataclassRefs = new Map<string, { id: string; name: string }>();
+  function dataclassRef(workspaceId: string, type: DataclassType): { id: string; name: string } {
+    const key = `${workspaceId}/${type}`;
+    let ref = dataclassRefs.get(key);
+    if (!ref) {
+      const row = store.getDataclass(workspaceId, type);
+      ref = { id: row?.id ?? '', name: row?.name ?? type };
+      dataclassRefs.set(key, ref);
+    }
+    return ref;
+  }
+
+  /** The `DataObjectDetail` wrapper (indicators also carry `name` at the top, as IndicatorDetail). */
+  function detail(row: ObjectRow) {
+    return {
+      id: row.id,
+      ...(row.dataclass_type === 'indicators' ? { name: row.title } : {}),
+      create_time: row.create_time,
+      update_time: row.update_time,
+      data_object: row.data,
+      dataclass_ref: dataclassRef(row.workspace_id, row.dataclass_type),
+      format_version: 1,
+      version: row.version,
+      project_id: projectId,
+      workspace_id: row.workspace_id,
+      type: row.origin_type,
+    };
+  }
+
+  function searchAnswer(c: EmulatorContext, q: CompiledSearch, result: Page<ObjectRow>): Response {
+    return c.json({
+      code: OK_CODE,
+      message: '',
+      total: result.total,
+      size: q.limit,
+      page: q.limit > 0 ? Math.floor(q.offset / q.limit) : 0,
+      success: true,
+      data: result.rows.map(detail),
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Middleware and fallbacks
+  // -------------------------------------------------------------------------
+
+  app.use(async (c, next) => {
+    const requestId = newRequestId(now(), host);
+    c.set('requestId', requestId);
+    await next();
+    c.res.headers.set('X-request-id', requestId);
+  });
+
+  app.notFound((c) =>
+    gatewayError(c, 404, GATEWAY_CODES.apiNotFound, 'The API does not exist or has not been published in the environment'),
+  );
+
+  app.onError((error, c) => {
+    console.error('emulator: unexpected error', error);
+    return secmasterError(c, 500, SECMASTER_CODES.internal, 'Internal error');
+  });
+
+  // -------------------------------------------------------------------------
+  // Workspaces and data classes
+  // -------------------------------------------------------------------------
+
+  app.get('/v1/:projectId/workspaces', (c) => {
+    const refused = checkProject(c);
+    if (refused) return refused;
+    const query = workspaceQuerySchema.safeParse(c.req.query());
+    if (!query.success) return invalidRequest(c, issues(query.error));
+    const result = store.listWorkspaces(query.data);
+    return c.json({ workspaces: result.rows.map(workspaceView), count: result.total });
+  });
+
+  app.get('/v1/:projectId/workspaces/:workspaceId', (c) => {
+    const refused = checkProject(c);
+    if (refused) return refused;
+    const workspaceId = c.req.param('workspaceId');
+    const row = store.getWorkspace(workspaceId);
+    if (!row) {
+      return secmasterError(c, 400, SECMASTER_CODES.workspaceShowNotFound, `workspace ${workspaceId} does not exist`);
+    }
+    return c.json({ workspace: workspaceView(row) });
+  });
+
+  app.get('/v1/:projectId/workspaces/:workspaceId/soc/dataclasses', (c) => {
+    const workspaceId = checkWorkspace(c);
+    if (workspaceId instanceof Response) return workspaceId;
+    const query = dataclassQuerySchema.safeParse(c.req.query());
+    if (!query.success) return invalidRequest(c, issues(query.error));
+    const result = store.listDataclasses(workspaceId, query.data);
+    return c.json({
+      dataclass_details: result.rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        business_code: row.data.business_code ?? row.name,
+        description: row.data.description ?? '',
+        is_built_in: row.data.is_built_in ?? true,
+        parent_id: row.data.parent_id ?? null,
+        type_num: row.data.type_num ?? 0,
+        cloud_pack_version: row.data.cloud_pack_version ?? null,
+        workspace_id: row.workspace_id,
+        project_id: projectId,
+        create_time: row.data.create_time ?? null,
+        update_time: row.data.update_time ?? null,
+      })),
+      total: result.total,
+    });
+  });
+
+  // -------------------------------------------------------------------------
+  // Search and show data objects
+  // -------------------------------------------------------------------------
+
+  app.post('/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/search', async (c) => {
+    const workspaceId = checkWorkspace(c);
+    if (workspaceId instanceof Response) return workspaceId;
+    const type = checkClass(c, 'dataclass');
+    if (type instanceof Response) return type;
+    const q = await readSearch(c);
+    if (q instanceof Response) return q;
+    return searchAnswer(c, q, store.search(workspaceId, type, q));
+  });
+
+  app.get('/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId', (c) => {
+    const subject = checkSubject(c);
+    if (subject instanceof Response) return subject;
+    const row = store.getObject(subject.id);
+    if (!row) return secmasterError(c, 400, SECMASTER_CODES.objectNotFound, `data object ${subject.id} does not exist`);
+    return c.json({ code: OK_CODE, message: '', success: true, data: detail(row) });
+  });
+
+  // -------------------------------------------------------------------------
+  // Relations: associate, cancel association, list associated objects
+  // -------------------------------------------------------------------------
+
+  app.on(['POST', 'DELETE'], '/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId/:related', async (c) => {
+    const subject = checkSubject(c);
+    if (subject instanceof Response) return subject;
+    const related = checkClass(c, 'related');
+    if (related instanceof Response) return related;
+    const body = await readJsonBody(c);
+    if (!body.ok) return invalidRequest(c, 'request body is not valid JSON');
+    const parsed = relationBodySchema.safeParse(body.value);
+    if (!parsed.success) return invalidRequest(c, issues(parsed.error));
+    const ids = parsed.data;
+    if (ids.length > MAX_IDS_PER_CALL) {
+      return invalidRequest(c, `ids: at most ${MAX_IDS_PER_CALL} items, got ${ids.length}`);
+    }
+
+    const associate = c.req.method === 'POST';
+    const at = now().toISOString();
+    const successIds: string[] = [];
+    const errorIds: string[] = [];
+    store.transaction(() => {
+      for (const id of new Set(ids)) {
+        const key = store.getObjectKey(id);
+        const usable =
+          key !== undefined &&
+          key.workspace_id === subject.workspaceId &&
+          key.dataclass_type === related &&
+          !(id === subject.id && related === subject.type);
+        if (!usable) {
+          errorIds.push(id);
+          continue;
+        }
+        const link = { workspaceId: subject.workspaceId, aClass: subject.type, aId: subject.id, bClass: related, bId: id };
+        if (associate) store.link(link, at);
+        else store.unlink(link);
+        successIds.push(id);
+      }
+    });
+
+    const requestId = c.get('requestId');
+    const data = { success_ids: successIds, error_ids: errorIds };
+    const success = errorIds.length === 0;
+    const processed = successIds.length + errorIds.length;
+    return associate
+      ? c.json({ code: OK_CODE, message: '', request_id: requestId, success, total: processed, limit: processed, offset: 0, data })
+      : c.json({ code: OK_CODE, message: '', request_id: requestId, success, data });
+  });
+
+  app.post('/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId/:related/search', async (c) => {
+    const subject = checkSubject(c);
+    if (subject instanceof Response) return subject;
+    const related = checkClass(c, 'related');
+    if (related instanceof Response) return related;
+    const q = await readSearch(c);
+    if (q instanceof Response) return q;
+    return searchAnswer(c, q, store.searchRelated(subject, related, q));
+  });
+
+  return app;
+}
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1 only (`port: 0` picks a free port; the real one is returned). */
+export function startEmulator(opts: {
+  db: Database;
+  projectId: string;
+  port: number;
+  host?: '127.0.0.1';
+  now?: () => Date;
+  hostname?: string;
+}): Promise<RunningEmulator> {
+  const app = createEmulator(opts);
+  const hostname = '127.0.0.1';
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: opts.port, hostname }, (info) => {
+      server.off('error', reject);
+      resolve({
+        url: `http://${hostname}:${info.port}`,
+        port: info.port,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()));
+            if ('closeAllConnections' in server) server.closeAllConnections();
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,79 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { expect, test } from 'vitest';
+import { server } from '../testing/msw';
+import { render } from '../testing/render';
+import { Shell } from './shell';
+
+const PID = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
+const WS1 = '11111111-2222-4333-8444-555555555555';
+const WS2 = '11111111-2222-4333-8444-666666666666';
+
+function config(overrides: Record<string, unknown> = {}) {
+  return {
+    mode: 'emulator',
+    projectId: PID,
+    endpoint: 'http://127.0.0.1:8081',
+    region: null,
+    user: 'local',
+    maxBatchIds: 100000,
+    maxIdsPerCall: 100,
+    ...overrides,
+  };
+}
+
+function workspacesHandler() {
+  return http.get(`/v1/${PID}/workspaces`, () =>
+    HttpResponse.json({
+      workspaces: [
+        { id: WS1, name: 'SOC Operations' },
+        { id: WS2, name: 'Threat Hunting Lab' },
+      ],
+      count: 2,
+    }),
+  );
+}
+
+test('the header names the console, where it is connected, and offers the workspaces', async () => {
+  server.use(
+    http.get('/api/config', () => HttpResponse.json(config())),
+    workspacesHandler(),
+  );
+  render(<Shell />, { route: '/history' });
+  const header = await screen.findByRole('banner');
+  expect(within(header).getByRole('heading', { name: 'SecMaster association console' })).toBeVisible();
+  expect(await within(header).findByText('Emulator')).toBeVisible();
+  expect(within(header).getByText(`project ${PID}`)).toBeVisible();
+  const picker = within(header).getByRole('combobox', { name: 'Workspace' });
+  await screen.findByDisplayValue('SOC Operations');
+  await userEvent.click(picker);
+  await userEvent.click(await screen.findByRole('option', { name: 'Threat Hunting Lab' }));
+  expect(picker).toHaveValue('Threat Hunting Lab');
+  expect(window.localStorage.getItem('secmaster-console.workspace')).toBe(WS2);
+  expect(screen.getByRole('link', { name: 'Associate' })).toBeVisible();
+  expect(screen.getByRole('link', { name: 'History' })).toHaveAttribute('aria-current', 'page');
+});
+
+test('a server that cannot be reached gives a readable message, not a blank screen', async () => {
+  server.use(
+    http.get('/api/config', () =>
+      HttpResponse.json({ code: 'UNAVAILABLE', message: 'The ledger is not ready' }, { status: 503 }),
+    ),
+  );
+  render(<Shell />);
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('The console server could not be reached');
+  expect(alert).toHaveTextContent('The ledger is not ready');
+});
+
+test('SecMaster mode shows the region', async () => {
+  server.use(
+    http.get('/api/config', () =>
+      HttpResponse.json(config({ mode: 'secmaster', region: 'cn-north-4', endpoint: 'https://x' })),
+    ),
+    workspacesHandler(),
+  );
+  render(<Shell />, { route: '/history' });
+  expect(await screen.findByText('SecMaster cn-north-4')).toBeVisible();
+});

@@ -1,0 +1,274 @@
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { afterEach, beforeAll, expect, test, vi } from 'vitest';
+import type { BatchSummary } from '../../api/schemas';
+import { render } from '../../testing/render';
+import { server } from '../../testing/msw';
+import { AssociateForm } from './associate-form';
+import { clearDraft, draftKey } from './form-storage';
+
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const WORKSPACE = 'fedcba98-7654-3210-fedc-ba9876543210';
+const INCIDENT = '11111111-2222-4333-8444-555555555555';
+const A = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
+const B = '0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f';
+const BATCH = '99999999-8888-4777-8666-555555555555';
+const base = `/v1/${PROJECT}/workspaces/${WORKSPACE}/soc`;
+
+beforeAll(() => {
+  // Mantine's autosize Textarea listens to document.fonts, which jsdom lacks.
+  // TODO(#setup): move this shim to src/testing/setup.ts.
+  if (!('fonts' in document)) {
+    Object.defineProperty(document, 'fonts', {
+      configurable: true,
+      value: {
+        addEventListener: () => {},
+        removeEventListener: () => {},
+        ready: Promise.resolve(),
+      },
+    });
+  }
+});
+
+afterEach(async () => {
+  // Unmounting saves a pending draft: unmount first, then forget it.
+  cleanup();
+  await clearDraft(draftKey(PROJECT, WORKSPACE));
+});
+
+const incident = {
+  id: INCIDENT,
+  workspace_id: WORKSPACE,
+  data_object: {
+    id: INCIDENT,
+    title: 'Ransomware on finance file server',
+    severity: 'High',
+    handle_status: 'Open',
+  },
+};
+
+function summary(action: 'associate' | 'cancel'): BatchSummary {
+  return {
+    id: BATCH,
+    action,
+    state: 'running',
+    state_reason: null,
+    workspace_id: WORKSPACE,
+    dataclass_type: 'incidents',
+    data_object_id: INCIDENT,
+    related_dataclass_type: 'alerts',
+    reason: null,
+    user: 'local',
+    retry_of: null,
+    total: 2,
+    duplicates: 1,
+    counts: {
+      pending: 2,
+      in_flight: 0,
+      succeeded: 0,
+      failed: 0,
+      unknown: 0,
+      invalid: 1,
+      skipped: 0,
+    },
+    created_at: '2026-01-01T00:00:00.000Z',
+    finished_at: null,
+  };
+}
+
+function searchHandler(seen: unknown[] = []) {
+  return http.post(`${base}/incidents/search`, async ({ request }) => {
+    seen.push(await request.json());
+    return HttpResponse.json({ code: '00000000', total: 1, data: [incident] });
+  });
+}
+
+function setup() {
+  const onSubjectChange = vi.fn();
+  const onBatchCreated = vi.fn();
+  const user = userEvent.setup();
+  render(
+    <AssociateForm
+      projectId={PROJECT}
+      workspaceId={WORKSPACE}
+      onSubjectChange={onSubjectChange}
+      onBatchCreated={onBatchCreated}
+    />,
+  );
+  return { user, onSubjectChange, onBatchCreated };
+}
+
+async function chooseSubject(user: ReturnType<typeof userEvent.setup>) {
+  await user.type(screen.getByRole('combobox', { name: 'Subject object' }), 'ransom');
+  await user.click(
+    await screen.findByRole('option', { name: /Ransomware on finance file server/ }),
+  );
+}
+
+async function pasteIds(user: ReturnType<typeof userEvent.setup>, text: string) {
+  await user.click(screen.getByRole('textbox', { name: 'Related IDs' }));
+  await user.paste(text);
+}
+
+test('chooses the subject by typing a title, shows its card and reports the selection', async () => {
+  const seen: unknown[] = [];
+  server.use(searchHandler(seen));
+  const { user, onSubjectChange } = setup();
+  expect(screen.getByRole('combobox', { name: 'Subject class' })).toHaveValue('incidents');
+  await chooseSubject(user);
+  expect(seen.at(-1)).toMatchObject({
+    condition: { conditions: [{ name: 'title', data: ['title', 'contains', 'ransom'] }] },
+  });
+  const card = screen.getByLabelText('Chosen incident');
+  expect(within(card).getByText('High')).toBeInTheDocument();
+  expect(within(card).getByText('Open')).toBeInTheDocument();
+  expect(within(card).getByText(INCIDENT)).toBeInTheDocument();
+  await waitFor(() =>
+    expect(onSubjectChange).toHaveBeenLastCalledWith({
+      dataclass_type: 'incidents',
+      data_object_id: INCIDENT,
+      related_dataclass_type: 'alerts',
+    }),
+  );
+});
+
+test('a pasted subject ID is resolved and chosen', async () => {
+  server.use(
+    http.get(`${base}/incidents/${INCIDENT}`, () => HttpResponse.json({ data: incident })),
+  );
+  const { user } = setup();
+  await user.click(screen.getByRole('combobox', { name: 'Subject object' }));
+  await user.paste(INCIDENT);
+  expect(await screen.findByLabelText('Chosen incident')).toHaveTextContent(
+    'Ransomware on finance file server',
+  );
+});
+
+test('a noisy paste shows the live summary with invalid and ignored entries', async () => {
+  const { user } = setup();
+  await pasteIds(user, `id\n${A}\n${A.toUpperCase()}, ${B}; not-an-id <b>bold</b>\n${WORKSPACE}`);
+  expect(
+    await screen.findByText('2 valid · 1 duplicates · 4 invalid · 1 ignored'),
+  ).toBeInTheDocument();
+  const invalid = screen.getByRole('list', { name: 'Invalid' });
+  expect(within(invalid).getByText('not-an-id')).toBeInTheDocument();
+  expect(
+    within(screen.getByRole('list', { name: 'Ignored' })).getByText('current workspace ID'),
+  ).toBeInTheDocument();
+  expect(document.querySelector('b')).toBeNull();
+});
+
+test('submit sends exactly the tokens and reports the new batch', async () => {
+  let body: unknown;
+  server.use(
+    searchHandler(),
+    http.post('/api/batches', async ({ request }) => {
+      body = await request.json();
+      return HttpResponse.json(summary('associate'), { status: 201 });
+    }),
+  );
+  const { user, onBatchCreated } = setup();
+  await chooseSubject(user);
+  await pasteIds(user, `${A}\n${A}\nfoo, ${B}`);
+  await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'same campaign');
+  const submit = await screen.findByRole('button', {
+    name: 'Associate 2 IDs with incident Ransomware on finance file server',
+  });
+  await user.click(submit);
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH));
+  expect(body).toEqual({
+    action: 'associate',
+    workspace_id: WORKSPACE,
+    dataclass_type: 'incidents',
+    data_object_id: INCIDENT,
+    related_dataclass_type: 'alerts',
+    ids: [A, A, 'foo', B],
+    reason: 'same campaign',
+  });
+});
+
+test('the submit button is disabled without a subject or valid IDs', async () => {
+  const { user } = setup();
+  expect(screen.getByRole('button', { name: /^Associate 0 IDs/ })).toBeDisabled();
+  await pasteIds(user, A);
+  expect(await screen.findByRole('button', { name: 'Associate 1 ID' })).toBeDisabled();
+});
+
+test('cancel asks first: Back sends nothing, Confirm sends', async () => {
+  let posts = 0;
+  let body: unknown;
+  server.use(
+    searchHandler(),
+    http.post('/api/batches', async ({ request }) => {
+      posts++;
+      body = await request.json();
+      return HttpResponse.json(summary('cancel'), { status: 201 });
+    }),
+  );
+  const { user, onBatchCreated } = setup();
+  await chooseSubject(user);
+  await pasteIds(user, `${A} ${B}`);
+  await user.click(screen.getByRole('radio', { name: 'Cancel association' }));
+  const submit = await screen.findByRole('button', {
+    name: 'Cancel association of 2 IDs with incident Ransomware on finance file server',
+  });
+  await user.click(submit);
+  let dialog = await screen.findByRole('dialog');
+  expect(dialog).toHaveTextContent('2 IDs');
+  await user.click(within(dialog).getByRole('button', { name: 'Back' }));
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+  expect(posts).toBe(0);
+
+  await user.click(submit);
+  dialog = await screen.findByRole('dialog');
+  await user.click(within(dialog).getByRole('button', { name: 'Confirm cancel association' }));
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH));
+  expect(posts).toBe(1);
+  expect(body).toMatchObject({ action: 'cancel', ids: [A, B] });
+});
+
+test('a 400 from the server is shown readably and the pasted text stays', async () => {
+  server.use(
+    searchHandler(),
+    http.post('/api/batches', () =>
+      HttpResponse.json(
+        {
+          code: 'BAD_REQUEST',
+          message: 'workspace_id: must be 32 to 64 letters',
+          field: 'workspace_id',
+        },
+        { status: 400 },
+      ),
+    ),
+  );
+  const { user, onBatchCreated } = setup();
+  await chooseSubject(user);
+  const text = `${A}\n${B}`;
+  await pasteIds(user, text);
+  await user.click(await screen.findByRole('button', { name: /^Associate 2 IDs/ }));
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('The batch was not created');
+  expect(alert).toHaveTextContent('workspace_id: must be 32 to 64 letters (BAD_REQUEST)');
+  expect(screen.getByRole('textbox', { name: 'Related IDs' })).toHaveValue(text);
+  expect(onBatchCreated).not.toHaveBeenCalled();
+});
+
+test('the draft survives a remount (in-memory fallback where IndexedDB is missing)', async () => {
+  const user = userEvent.setup();
+  const props = {
+    projectId: PROJECT,
+    workspaceId: WORKSPACE,
+    onSubjectChange: vi.fn(),
+    onBatchCreated: vi.fn(),
+  };
+  const first = render(<AssociateForm {...props} />);
+  await pasteIds(user, `${A}\nkeep me`);
+  await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'triage');
+  first.unmount();
+  render(<AssociateForm {...props} />);
+  await waitFor(() =>
+    expect(screen.getByRole('textbox', { name: 'Related IDs' })).toHaveValue(`${A}\nkeep me`),
+  );
+  expect(screen.getByRole('textbox', { name: 'Reason' })).toHaveValue('triage');
+});

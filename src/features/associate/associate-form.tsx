@@ -1,0 +1,431 @@
+import {
+  Alert,
+  Box,
+  Button,
+  Group,
+  Modal,
+  NativeSelect,
+  Radio,
+  ScrollArea,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+} from '@mantine/core';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useEffectEvent, useRef, useState } from 'react';
+import { Controller, useForm, useWatch } from 'react-hook-form';
+import { z } from 'zod';
+import { describeError } from '../../api/client';
+import { useCreateBatch } from '../../api/console-queries';
+import { secmasterQueries } from '../../api/secmaster-queries';
+import {
+  MAX_BATCH_IDS,
+  batchActionSchema,
+  dataclassLabels,
+  dataclassTypeSchema,
+  dataclassTypes,
+  idSchema,
+  subjectSelectionSchema,
+  type CreateBatchRequest,
+  type SubjectSelection,
+} from '../../api/schemas';
+import { draftKey, loadDraft, saveDraft, type FormDraft } from './form-storage';
+import { formatSummary, type ParseIssue, type ParseResult } from './parse-ids';
+import { SubjectPicker, objectTitle } from './subject-picker';
+import { useParsedIds } from './use-parsed-ids';
+
+const SAVE_DELAY_MS = 400;
+const LISTED_ISSUES = 50;
+const SHORT_TITLE = 40;
+
+const associateFormSchema = z.object({
+  subjectClass: dataclassTypeSchema,
+  subjectId: idSchema.or(z.literal('')).refine((v) => v !== '', 'Choose a subject object'),
+  relatedClass: dataclassTypeSchema,
+  relatedIds: z.string(),
+  reason: z.string().max(1000, 'At most 1000 characters'),
+  action: batchActionSchema,
+});
+
+const defaultValues: FormDraft = {
+  subjectClass: 'incidents',
+  subjectId: '',
+  relatedClass: 'alerts',
+  relatedIds: '',
+  reason: '',
+  action: 'associate',
+};
+
+const classOptions = dataclassTypes.map((t) => ({ value: t, label: dataclassLabels[t].plural }));
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function idCount(n: number): string {
+  return `${n} ${n === 1 ? 'ID' : 'IDs'}`;
+}
+
+export function AssociateForm(props: {
+  projectId: string;
+  workspaceId: string;
+  onSubjectChange: (s: SubjectSelection | null) => void;
+  onBatchCreated: (batchId: string) => void;
+}) {
+  const { projectId, workspaceId } = props;
+  const { control, register, handleSubmit, reset, setValue, getValues, watch, formState } = useForm(
+    {
+      resolver: zodResolver(associateFormSchema),
+      defaultValues,
+    },
+  );
+  const [subjectClass, subjectId, relatedClass, relatedIds, action] = useWatch({
+    control,
+    name: ['subjectClass', 'subjectId', 'relatedClass', 'relatedIds', 'action'],
+  });
+  const [confirming, setConfirming] = useState(false);
+  const [pickerGeneration, setPickerGeneration] = useState(0);
+  const createBatch = useCreateBatch();
+
+  const parsed = useParsedIds(relatedIds, {
+    projectId,
+    workspaceId,
+    subjectId: subjectId || undefined,
+  });
+  const result = parsed.result;
+
+  const subjectQuery = useQuery({
+    ...secmasterQueries.object(projectId, workspaceId, subjectClass, subjectId),
+    enabled: subjectId !== '',
+    staleTime: 5 * 60_000,
+  });
+  const subjectDetail = subjectId ? subjectQuery.data?.data : undefined;
+
+  // --- the subject, for the rest of the page -----------------------------------------------
+  const selection = subjectSelectionSchema.safeParse({
+    dataclass_type: subjectClass,
+    data_object_id: subjectId,
+    related_dataclass_type: relatedClass,
+  });
+  const selectionKey = selection.success ? `${subjectClass}/${subjectId}/${relatedClass}` : '';
+  const emitSubject = useEffectEvent((s: SubjectSelection | null) => props.onSubjectChange(s));
+  useEffect(() => {
+    if (!selectionKey) {
+      emitSubject(null);
+      return;
+    }
+    const [dataclass_type, data_object_id, related_dataclass_type] = selectionKey.split('/');
+    emitSubject(
+      subjectSelectionSchema.parse({ dataclass_type, data_object_id, related_dataclass_type }),
+    );
+  }, [selectionKey]);
+
+  // --- the draft: restored on mount, saved after a pause in typing -------------------------
+  const key = draftKey(projectId, workspaceId);
+  const loadedKey = useRef<string | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    let restored = false;
+    let editedBeforeRestore = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const save = () => {
+      timer = undefined;
+      void saveDraft(key, getValues());
+    };
+    const sub = watch(() => {
+      // Until the stored draft is read, nothing is written over it.
+      if (!restored) {
+        editedBeforeRestore = true;
+        return;
+      }
+      clearTimeout(timer);
+      timer = setTimeout(save, SAVE_DELAY_MS);
+    });
+    void loadDraft(key).then((draft) => {
+      if (cancelled) return;
+      const firstLoad = loadedKey.current === null;
+      loadedKey.current = key;
+      if (!editedBeforeRestore && (draft || !firstLoad)) {
+        // A draft, or another workspace's content to clear; a fresh form stays as it is, so
+        // nothing typed into the subject search meanwhile is lost.
+        reset(draft ?? defaultValues);
+        setPickerGeneration((g) => g + 1);
+      }
+      restored = true;
+      if (editedBeforeRestore) save();
+    });
+    return () => {
+      cancelled = true;
+      sub.unsubscribe();
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        save();
+      }
+    };
+  }, [key, getValues, reset, watch]);
+
+  // --- submit --------------------------------------------------------------------------------
+  const validCount = result.valid.length;
+  const tooMany = result.tokens.length > MAX_BATCH_IDS;
+  const subjectReady = selection.success;
+  const canSubmit =
+    subjectReady && validCount > 0 && !parsed.pending && !tooMany && !createBatch.isPending;
+  const singular = dataclassLabels[subjectClass].singular;
+  const subjectPhrase = subjectReady
+    ? ` with ${singular} ${subjectDetail ? shorten(objectTitle(subjectDetail), SHORT_TITLE) : subjectId}`
+    : '';
+  const submitLabel =
+    action === 'cancel'
+      ? `Cancel association of ${idCount(validCount)}${subjectPhrase}`
+      : `Associate ${idCount(validCount)}${subjectPhrase}`;
+  const hint = !subjectReady
+    ? 'Choose a subject object.'
+    : parsed.pending
+      ? 'Reading the pasted IDs…'
+      : tooMany
+        ? `Too many entries: ${result.tokens.length} (a batch takes at most ${MAX_BATCH_IDS}).`
+        : validCount === 0
+          ? 'Paste at least one valid ID.'
+          : null;
+
+  const send = (values: z.infer<typeof associateFormSchema>) => {
+    const reason = values.reason.trim();
+    const body: CreateBatchRequest = {
+      action: values.action,
+      workspace_id: workspaceId,
+      dataclass_type: values.subjectClass,
+      data_object_id: values.subjectId,
+      related_dataclass_type: values.relatedClass,
+      ids: result.tokens,
+      ...(reason ? { reason } : {}),
+    };
+    createBatch.mutate(body, {
+      onSuccess: (batch) => {
+        setConfirming(false);
+        // The subject stays for the next paste; the IDs went into the batch's ledger.
+        setValue('relatedIds', '');
+        setValue('reason', '');
+        setValue('action', 'associate');
+        props.onBatchCreated(batch.id);
+      },
+      onError: () => setConfirming(false),
+    });
+  };
+
+  const onSubmit = handleSubmit((values) => {
+    if (!canSubmit) return;
+    if (values.action === 'cancel') setConfirming(true);
+    else send(values);
+  });
+
+  return (
+    <Box component="form" onSubmit={onSubmit} noValidate aria-label="Associate form">
+      <Stack gap="sm">
+        <NativeSelect
+          label="Subject class"
+          size="sm"
+          data={classOptions}
+          {...register('subjectClass', {
+            onChange: () => {
+              setValue('subjectId', '');
+              setPickerGeneration((g) => g + 1);
+            },
+          })}
+        />
+        <Controller
+          control={control}
+          name="subjectId"
+          render={({ field, fieldState }) => (
+            <SubjectPicker
+              key={`${subjectClass}:${pickerGeneration}`}
+              projectId={projectId}
+              workspaceId={workspaceId}
+              dataclass={subjectClass}
+              value={field.value}
+              onChange={(id) => field.onChange(id)}
+              error={fieldState.error?.message}
+            />
+          )}
+        />
+        <NativeSelect
+          label="Related class"
+          size="sm"
+          data={classOptions}
+          {...register('relatedClass')}
+        />
+        <Textarea
+          label="Related IDs"
+          description="Paste IDs in any shape: lines, commas, CSV, JSON, console URLs"
+          size="sm"
+          autosize
+          minRows={5}
+          maxRows={14}
+          spellCheck={false}
+          autoComplete="off"
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 } }}
+          {...register('relatedIds')}
+        />
+        <ParseSummary result={result} pending={parsed.pending} />
+        <TextInput
+          label="Reason"
+          description="Optional; kept with the batch in the history"
+          size="sm"
+          error={formState.errors.reason?.message}
+          {...register('reason')}
+        />
+        <Controller
+          control={control}
+          name="action"
+          render={({ field }) => (
+            <Radio.Group label="Action" size="sm" value={field.value} onChange={field.onChange}>
+              <Group gap="lg" mt={4}>
+                <Radio value="associate" label="Associate" size="sm" />
+                <Radio value="cancel" label="Cancel association" size="sm" />
+              </Group>
+            </Radio.Group>
+          )}
+        />
+        {createBatch.isError ? (
+          <Alert color="red" variant="light" title="The batch was not created">
+            {describeError(createBatch.error)}
+          </Alert>
+        ) : null}
+        <Stack gap={4}>
+          <Button
+            type="submit"
+            size="sm"
+            color={action === 'cancel' ? 'red' : undefined}
+            disabled={!canSubmit}
+            loading={createBatch.isPending}
+            aria-describedby={hint ? 'associate-submit-hint' : undefined}
+            styles={{ label: { whiteSpace: 'normal', textAlign: 'left' } }}
+            h="auto"
+            mih={36}
+            py={6}
+          >
+            {submitLabel}
+          </Button>
+          {hint ? (
+            <Text id="associate-submit-hint" size="xs" c="dimmed">
+              {hint}
+            </Text>
+          ) : null}
+        </Stack>
+      </Stack>
+      <Modal
+        opened={confirming}
+        onClose={() => setConfirming(false)}
+        title="Cancel association?"
+        size="md"
+      >
+        <Stack gap="sm">
+          <Text size="sm">
+            Remove the links between {singular}{' '}
+            <Text span fw={500}>
+              {subjectDetail ? objectTitle(subjectDetail) : subjectId}
+            </Text>{' '}
+            <Text span ff="monospace" size="xs">
+              ({subjectId})
+            </Text>{' '}
+            and {idCount(validCount)} of class {dataclassLabels[relatedClass].plural.toLowerCase()},
+            in workspace{' '}
+            <Text span ff="monospace" size="xs">
+              {workspaceId}
+            </Text>
+            .
+          </Text>
+          <Text size="sm" c="dimmed">
+            {formatSummary(result)}. Invalid entries are recorded in the batch and not sent to
+            SecMaster.
+          </Text>
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" size="sm" onClick={() => setConfirming(false)}>
+              Back
+            </Button>
+            <Button
+              color="red"
+              size="sm"
+              loading={createBatch.isPending}
+              onClick={() => void handleSubmit(send)()}
+            >
+              Confirm cancel association
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Box>
+  );
+}
+
+function IssueList({
+  title,
+  issues,
+  color,
+}: {
+  title: string;
+  issues: ParseIssue[];
+  color: string;
+}) {
+  if (issues.length === 0) return null;
+  const shown = issues.slice(0, LISTED_ISSUES);
+  return (
+    <Box>
+      <Text size="xs" fw={500}>
+        {title} ({issues.length})
+      </Text>
+      <ScrollArea.Autosize mah={140} type="auto">
+        <Box component="ul" m={0} p={0} style={{ listStyle: 'none' }} aria-label={title}>
+          {shown.map((issue, i) => (
+            <Box component="li" key={`${i}:${issue.token}`} fz="xs">
+              <Text
+                span
+                ff="monospace"
+                fz="xs"
+                c={color}
+                bg={`var(--mantine-color-${color}-light)`}
+                px={4}
+                style={{ wordBreak: 'break-all' }}
+              >
+                {shorten(issue.token, 80)}
+              </Text>{' '}
+              <Text span fz="xs" c="dimmed">
+                {issue.reason}
+              </Text>
+            </Box>
+          ))}
+        </Box>
+      </ScrollArea.Autosize>
+      {issues.length > shown.length ? (
+        <Text size="xs" c="dimmed">
+          and {issues.length - shown.length} more
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
+function ParseSummary({ result, pending }: { result: ParseResult; pending: boolean }) {
+  return (
+    <Stack gap={4}>
+      <Group gap="xs">
+        <Text size="sm" role="status" aria-label="Paste summary">
+          {formatSummary(result)}
+        </Text>
+        {pending ? (
+          <Text size="xs" c="dimmed">
+            reading…
+          </Text>
+        ) : null}
+      </Group>
+      {result.header ? (
+        <Text size="xs" c="dimmed">
+          First line read as a header and skipped: {result.header.join(', ')}
+        </Text>
+      ) : null}
+      <IssueList title="Invalid" issues={result.invalid} color="red" />
+      <IssueList title="Ignored" issues={result.ignored} color="gray" />
+    </Stack>
+  );
+}

@@ -1,0 +1,203 @@
+import { Badge, Combobox, Group, InputBase, Loader, Paper, Stack, Text, useCombobox } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
+import { ApiError, describeError } from '../../api/client';
+import { secmasterQueries } from '../../api/secmaster-queries';
+import {
+  dataclassLabels,
+  isWellFormedId,
+  type DataclassType,
+  type DataObjectDetail,
+  type DataobjectSearch,
+} from '../../api/schemas';
+
+const SEARCH_LIMIT = 20;
+
+/** The words an analyst recognises an object by: title (alerts, incidents) or name/value (indicators). */
+export function objectTitle(detail: DataObjectDetail): string {
+  const o = detail.data_object;
+  return o.title ?? detail.name ?? o.name ?? o.value ?? detail.id;
+}
+
+function objectStatus(detail: DataObjectDetail): string | null {
+  return detail.data_object.handle_status ?? detail.data_object.status ?? null;
+}
+
+const severityColors: Record<string, string> = {
+  Fatal: 'red',
+  High: 'orange',
+  Medium: 'yellow',
+  Low: 'blue',
+  Tips: 'gray',
+};
+
+/** Title contains (alerts, incidents); indicators are found by name. */
+export function searchBody(dataclass: DataclassType, text: string): DataobjectSearch {
+  const field = dataclass === 'indicators' ? 'name' : 'title';
+  return {
+    limit: SEARCH_LIMIT,
+    offset: 0,
+    condition: { conditions: [{ name: field, data: [field, 'contains', text] }], logics: [field] },
+  };
+}
+
+function lookupMessage(err: unknown, dataclass: DataclassType): string {
+  if (err instanceof ApiError && (err.status === 404 || err.code === 'SecMaster.20030005')) {
+    return `No ${dataclassLabels[dataclass].singular} with this ID in this workspace.`;
+  }
+  return describeError(err);
+}
+
+export function SubjectPicker(props: {
+  projectId: string;
+  workspaceId: string;
+  dataclass: DataclassType;
+  value: string;
+  onChange: (id: string) => void;
+  error?: string | undefined;
+}) {
+  const { projectId, workspaceId, dataclass, value, onChange } = props;
+  const queryClient = useQueryClient();
+  const combobox = useCombobox({ onDropdownClose: () => combobox.resetSelectedOption() });
+  /** What the analyst typed since the last choice; null shows the chosen object. */
+  const [typed, setTyped] = useState<string | null>(null);
+  const [lookup, setLookup] = useState<{ pending: boolean; error: string | null }>({
+    pending: false,
+    error: null,
+  });
+  const latestTyped = useRef<string | null>(null);
+  const [debounced] = useDebouncedValue((typed ?? '').trim(), 300);
+
+  const chosen = useQuery({
+    ...secmasterQueries.object(projectId, workspaceId, dataclass, value),
+    enabled: isWellFormedId(value),
+    // Chosen from search results, the object is already in the cache; titles rarely change.
+    staleTime: 5 * 60_000,
+  });
+  const searchText = debounced.length >= 2 && !isWellFormedId(debounced) ? debounced : '';
+  const search = useQuery({
+    ...secmasterQueries.search(projectId, workspaceId, dataclass, searchBody(dataclass, searchText)),
+    enabled: searchText !== '' && typed !== null,
+  });
+
+  const choose = (detail: DataObjectDetail) => {
+    queryClient.setQueryData(secmasterQueries.object(projectId, workspaceId, dataclass, detail.id).queryKey, {
+      data: detail,
+    });
+    latestTyped.current = null;
+    setTyped(null);
+    setLookup({ pending: false, error: null });
+    onChange(detail.id);
+    combobox.closeDropdown();
+  };
+
+  const handleInput = (next: string) => {
+    setTyped(next);
+    latestTyped.current = next;
+    setLookup({ pending: false, error: null });
+    if (value) onChange('');
+    const id = next.trim();
+    if (isWellFormedId(id)) {
+      // A pasted ID is resolved at once and chosen when it exists.
+      setLookup({ pending: true, error: null });
+      queryClient.fetchQuery(secmasterQueries.object(projectId, workspaceId, dataclass, id)).then(
+        (res) => {
+          if (latestTyped.current === next) choose(res.data);
+        },
+        (err: unknown) => {
+          if (latestTyped.current === next) setLookup({ pending: false, error: lookupMessage(err, dataclass) });
+        },
+      );
+      return;
+    }
+    combobox.openDropdown();
+    combobox.updateSelectedOptionIndex();
+  };
+
+  const chosenDetail = chosen.data?.data;
+  const shown = typed ?? (value ? (chosenDetail ? objectTitle(chosenDetail) : value) : '');
+  const results = typed !== null && searchText !== '' ? (search.data?.data ?? []) : [];
+  const loading = lookup.pending || (search.isFetching && searchText !== '');
+  const singular = dataclassLabels[dataclass].singular;
+  const error =
+    lookup.error ??
+    (chosen.isError ? lookupMessage(chosen.error, dataclass) : null) ??
+    (search.isError ? describeError(search.error) : null) ??
+    props.error;
+
+  return (
+    <Stack gap={6}>
+      <Combobox
+        store={combobox}
+        onOptionSubmit={(id) => {
+          const detail = results.find((d) => d.id === id);
+          if (detail) choose(detail);
+        }}
+      >
+        <Combobox.Target withExpandedAttribute>
+          <InputBase
+            label="Subject object"
+            description={`Search ${singular} titles, or paste an ID`}
+            placeholder="Title contains… or ID"
+            size="sm"
+            value={shown}
+            onChange={(e) => handleInput(e.currentTarget.value)}
+            onFocus={() => {
+              if (results.length > 0) combobox.openDropdown();
+            }}
+            onBlur={() => combobox.closeDropdown()}
+            rightSection={loading ? <Loader size="xs" /> : <Combobox.Chevron />}
+            rightSectionPointerEvents="none"
+            error={error}
+          />
+        </Combobox.Target>
+        <Combobox.Dropdown hidden={typed === null || searchText === ''}>
+          <Combobox.Options mah={280} style={{ overflowY: 'auto' }}>
+            {results.map((d) => (
+              <Combobox.Option value={d.id} key={d.id}>
+                <Text size="sm" lineClamp={1}>
+                  {objectTitle(d)}
+                </Text>
+                <Text size="xs" c="dimmed" ff="monospace">
+                  {[d.data_object.severity, objectStatus(d), d.id].filter(Boolean).join(' · ')}
+                </Text>
+              </Combobox.Option>
+            ))}
+            {results.length === 0 && (
+              <Combobox.Empty>{search.isFetching ? 'Searching…' : `No ${singular} matches`}</Combobox.Empty>
+            )}
+          </Combobox.Options>
+        </Combobox.Dropdown>
+      </Combobox>
+      {value && chosenDetail ? <SubjectCard detail={chosenDetail} dataclass={dataclass} /> : null}
+    </Stack>
+  );
+}
+
+export function SubjectCard({ detail, dataclass }: { detail: DataObjectDetail; dataclass: DataclassType }) {
+  const severity = detail.data_object.severity;
+  const status = objectStatus(detail);
+  return (
+    <Paper withBorder p="xs" radius="sm" aria-label={`Chosen ${dataclassLabels[dataclass].singular}`}>
+      <Text size="sm" fw={500} lineClamp={2}>
+        {objectTitle(detail)}
+      </Text>
+      <Group gap="xs" mt={4}>
+        {severity ? (
+          <Badge size="xs" variant="light" color={severityColors[severity] ?? 'gray'}>
+            {severity}
+          </Badge>
+        ) : null}
+        {status ? (
+          <Text size="xs" c="dimmed">
+            {status}
+          </Text>
+        ) : null}
+        <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all' }}>
+          {detail.id}
+        </Text>
+      </Group>
+    </Paper>
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * Parses the paste box as the analyst types: small input synchronously (deferred, so typing
+ * stays responsive), large input in a Web Worker after a pause. Where Worker is missing (jsdom,
+ * old browsers) large input is parsed synchronously after the same pause.
+ */
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { emptyParseResult, parseIds, type ParseOptions, type ParseResult } from './parse-ids';
+import type { ParseRequest, ParseResponse } from './parse-ids.worker';
+
+/** Above this many characters, parsing leaves the main thread. */
+export const WORKER_THRESHOLD = 200_000;
+const LARGE_DEBOUNCE_MS = 250;
+
+export interface ParsedIds {
+  result: ParseResult;
+  /** True while the shown result is older than the text. */
+  pending: boolean;
+}
+
+function createWorker(): Worker | null {
+  if (typeof Worker === 'undefined') return null;
+  try {
+    return new Worker(new URL('./parse-ids.worker.ts', import.meta.url), { type: 'module' });
+  } catch {
+    return null;
+  }
+}
+
+export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
+  const { projectId, workspaceId, subjectId } = opts;
+  const deferredText = useDeferredValue(text);
+  const large = deferredText.length > WORKER_THRESHOLD;
+
+  const small = useMemo(
+    () => (large ? null : parseIds(deferredText, { projectId, workspaceId, subjectId })),
+    [large, deferredText, projectId, workspaceId, subjectId],
+  );
+
+  const [largeState, setLargeState] = useState<{ source: string; result: ParseResult } | null>(null);
+  const workerRef = useRef<Worker | null | undefined>(undefined);
+  const requestIdRef = useRef(0);
+
+  useEffect(() => {
+    if (!large) return;
+    const source = `${projectId ?? ''}|${workspaceId ?? ''}|${subjectId ?? ''}|${deferredText}`;
+    const timer = setTimeout(() => {
+      if (workerRef.current === undefined) workerRef.current = createWorker();
+      const worker = workerRef.current;
+      const id = ++requestIdRef.current;
+      const request: ParseRequest = { id, text: deferredText, opts: { projectId, workspaceId, subjectId } };
+      if (!worker) {
+        setLargeState({ source, result: parseIds(request.text, request.opts) });
+        return;
+      }
+      worker.onmessage = (event: MessageEvent<ParseResponse>) => {
+        // Only the answer to the latest request counts.
+        if (event.data.id === requestIdRef.current) setLargeState({ source, result: event.data.result });
+      };
+      worker.onerror = () => {
+        worker.terminate();
+        workerRef.current = null;
+        setLargeState({ source, result: parseIds(request.text, request.opts) });
+      };
+      worker.postMessage(request);
+    }, LARGE_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [large, deferredText, projectId, workspaceId, subjectId]);
+
+  useEffect(
+    () => () => {
+      workerRef.current?.terminate();
+      workerRef.current = undefined;
+    },
+    [],
+  );
+
+  if (small) return { result: small, pending: deferredText !== text };
+  const current = `${projectId ?? ''}|${workspaceId ?? ''}|${subjectId ?? ''}|${deferredText}`;
+  return {
+    result: largeState?.result ?? emptyParseResult(),
+    pending: largeState?.source !== current || deferredText !== text,
+  };
+}

@@ -1,0 +1,378 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { afterEach, expect, test, vi } from 'vitest';
+import type { BatchItem, BatchSummary, ItemState } from '../../api/schemas';
+import { server } from '../../testing/msw';
+import { render } from '../../testing/render';
+import { BatchView } from './batch-view';
+
+const BATCH_ID = '0b5f6f4e-2d6b-4f0e-9a51-6f1c2a9e8d10';
+const NEW_BATCH_ID = '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+
+const relatedId = (n: number) => `alert${String(n).padStart(27, '0')}`;
+
+function summary(over: Partial<BatchSummary> = {}): BatchSummary {
+  return {
+    id: BATCH_ID,
+    action: 'associate',
+    state: 'done',
+    state_reason: null,
+    workspace_id: 'ws000000000000000000000000000001',
+    dataclass_type: 'incidents',
+    data_object_id: 'incident00000000000000000000000001',
+    related_dataclass_type: 'alerts',
+    reason: 'phishing wave',
+    user: 'analyst',
+    retry_of: null,
+    total: 6,
+    duplicates: 0,
+    counts: {
+      pending: 0,
+      in_flight: 0,
+      succeeded: 3,
+      failed: 2,
+      unknown: 1,
+      invalid: 0,
+      skipped: 0,
+    },
+    created_at: '2025-01-01T10:00:00.000Z',
+    finished_at: '2025-01-01T10:00:05.000Z',
+    ...over,
+  };
+}
+
+function item(n: number, state: ItemState): BatchItem {
+  return {
+    id: relatedId(n),
+    state,
+    code: state === 'failed' ? 'SecMaster.20030005' : null,
+    message: state === 'failed' ? 'SecMaster rejected this ID (no reason given)' : null,
+    request_id: `req-${n}`,
+    attempts: 1,
+  };
+}
+
+const defaultItems: BatchItem[] = [
+  item(1, 'succeeded'),
+  item(2, 'succeeded'),
+  item(3, 'succeeded'),
+  item(4, 'failed'),
+  item(5, 'failed'),
+  item(6, 'unknown'),
+];
+
+/** Serves the batch and its items, filtering and paging like the server; records item queries. */
+function serveBatch(batch: BatchSummary, items: BatchItem[] = defaultItems) {
+  const itemQueries: URLSearchParams[] = [];
+  server.use(
+    http.get('/api/batches/:id', () => HttpResponse.json(batch)),
+    http.get('/api/batches/:id/items', ({ request }) => {
+      const params = new URL(request.url).searchParams;
+      itemQueries.push(params);
+      const state = params.get('state');
+      const q = params.get('q');
+      const offset = Number(params.get('offset') ?? 0);
+      const limit = Math.min(Number(params.get('limit') ?? 100), 1000);
+      const matching = items.filter(
+        (i) => (!state || i.state === state) && (!q || i.id.includes(q)),
+      );
+      return HttpResponse.json({
+        items: matching.slice(offset, offset + limit),
+        total: matching.length,
+        offset,
+        limit,
+      });
+    }),
+  );
+  return itemQueries;
+}
+
+function renderView(onBatchCreated = vi.fn()) {
+  render(<BatchView batchId={BATCH_ID} onBatchCreated={onBatchCreated} />);
+  return { onBatchCreated };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+test('shows the count per state as badges', async () => {
+  serveBatch(summary());
+  renderView();
+  const results = await screen.findByRole('region', { name: 'Batch results' });
+  const counts = within(results).getByRole('list', { name: 'Counts per state' });
+  expect(within(counts).getByText('Succeeded 3')).toBeInTheDocument();
+  expect(within(counts).getByText('Failed 2')).toBeInTheDocument();
+  expect(within(counts).getByText('Unknown 1')).toBeInTheDocument();
+  expect(within(counts).getByText('Invalid 0')).toBeInTheDocument();
+});
+
+test('the table rows show each ID and its state word', async () => {
+  serveBatch(summary());
+  renderView();
+  const table = await screen.findByRole('table', { name: 'Batch items' });
+  const row = (await within(table).findByText(relatedId(4))).closest('tr');
+  expect(row).not.toBeNull();
+  expect(within(row as HTMLElement).getByText('Failed')).toBeInTheDocument();
+  const unknownRow = within(table).getByText(relatedId(6)).closest('tr') as HTMLElement;
+  expect(within(unknownRow).getByText('Unknown')).toBeInTheDocument();
+  expect(within(table).getAllByRole('row')).toHaveLength(7);
+});
+
+test('filtering by state asks the server for that state and shows those rows', async () => {
+  const user = userEvent.setup();
+  const itemQueries = serveBatch(summary());
+  renderView();
+  const table = await screen.findByRole('table', { name: 'Batch items' });
+  await within(table).findByText(relatedId(1));
+
+  const filter = screen.getByRole('radiogroup', { name: 'Filter by state' });
+  await user.click(within(filter).getByRole('radio', { name: 'Failed' }));
+
+  await waitFor(() => expect(within(table).queryByText(relatedId(1))).not.toBeInTheDocument());
+  expect(within(table).getByText(relatedId(4))).toBeInTheDocument();
+  expect(within(table).getByText(relatedId(5))).toBeInTheDocument();
+  expect(itemQueries.some((p) => p.get('state') === 'failed')).toBe(true);
+});
+
+test('searching sends q= to the server', async () => {
+  const user = userEvent.setup();
+  const itemQueries = serveBatch(summary());
+  renderView();
+  const table = await screen.findByRole('table', { name: 'Batch items' });
+  await within(table).findByText(relatedId(1));
+
+  await user.type(screen.getByRole('textbox', { name: 'Search IDs' }), '0005');
+
+  await waitFor(() => expect(within(table).queryByText(relatedId(1))).not.toBeInTheDocument());
+  expect(within(table).getByText(relatedId(5))).toBeInTheDocument();
+  expect(itemQueries.some((p) => p.get('q') === '0005')).toBe(true);
+});
+
+test('"Retry failed" creates a new batch of exactly the failed IDs, read page by page', async () => {
+  const user = userEvent.setup();
+  const failed = Array.from({ length: 1500 }, (_, n) => item(100 + n, 'failed'));
+  const items = [item(1, 'succeeded'), ...failed];
+  const itemQueries = serveBatch(
+    summary({
+      total: items.length,
+      counts: {
+        pending: 0,
+        in_flight: 0,
+        succeeded: 1,
+        failed: 1500,
+        unknown: 0,
+        invalid: 0,
+        skipped: 0,
+      },
+    }),
+    items,
+  );
+  let posted: unknown;
+  server.use(
+    http.post('/api/batches', async ({ request }) => {
+      posted = await request.json();
+      return HttpResponse.json(
+        summary({ id: NEW_BATCH_ID, state: 'running', retry_of: BATCH_ID }),
+        {
+          status: 201,
+        },
+      );
+    }),
+  );
+  const { onBatchCreated } = renderView();
+
+  await user.click(await screen.findByRole('button', { name: 'Retry failed' }));
+
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(NEW_BATCH_ID));
+  expect(posted).toEqual({
+    action: 'associate',
+    workspace_id: 'ws000000000000000000000000000001',
+    dataclass_type: 'incidents',
+    data_object_id: 'incident00000000000000000000000001',
+    related_dataclass_type: 'alerts',
+    ids: failed.map((i) => i.id),
+    retry_of: BATCH_ID,
+    reason: 'phishing wave',
+  });
+  const failedReads = itemQueries.filter((p) => p.get('state') === 'failed');
+  expect(failedReads.map((p) => [p.get('offset'), p.get('limit')])).toEqual([
+    ['0', '1000'],
+    ['1000', '1000'],
+  ]);
+});
+
+test('"Retry failed" is disabled when nothing failed', async () => {
+  serveBatch(
+    summary({
+      counts: {
+        pending: 0,
+        in_flight: 0,
+        succeeded: 6,
+        failed: 0,
+        unknown: 0,
+        invalid: 0,
+        skipped: 0,
+      },
+    }),
+  );
+  renderView();
+  expect(await screen.findByRole('button', { name: 'Retry failed' })).toBeDisabled();
+  expect(screen.getByRole('button', { name: 'Copy failed IDs' })).toBeDisabled();
+});
+
+test('"Copy failed IDs" copies them one per line and says how many', async () => {
+  const user = userEvent.setup();
+  const writeText = vi.fn<(text: string) => Promise<void>>().mockResolvedValue(undefined);
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+  serveBatch(summary());
+  renderView();
+
+  await user.click(await screen.findByRole('button', { name: 'Copy failed IDs' }));
+
+  expect(await screen.findByText('Copied 2 IDs')).toBeInTheDocument();
+  expect(writeText).toHaveBeenCalledWith(`${relatedId(4)}\n${relatedId(5)}`);
+});
+
+test('the copy button of a row copies its ID', async () => {
+  const user = userEvent.setup();
+  const writeText = vi.fn<(text: string) => Promise<void>>().mockResolvedValue(undefined);
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+  serveBatch(summary());
+  renderView();
+
+  await user.click(await screen.findByRole('button', { name: `Copy ID ${relatedId(2)}` }));
+
+  expect(writeText).toHaveBeenCalledWith(relatedId(2));
+});
+
+test('"Export CSV" downloads every item with neutralised cells', async () => {
+  const user = userEvent.setup();
+  const blobs: Blob[] = [];
+  const createObjectURL = vi.fn((blob: Blob) => {
+    blobs.push(blob);
+    return 'blob:test';
+  });
+  Object.defineProperty(URL, 'createObjectURL', { value: createObjectURL, configurable: true });
+  Object.defineProperty(URL, 'revokeObjectURL', { value: vi.fn(), configurable: true });
+  const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+  const hostile = { ...item(7, 'failed'), message: '=HYPERLINK("http://evil","x")' };
+  serveBatch(summary(), [...defaultItems, hostile]);
+  renderView();
+
+  await user.click(await screen.findByRole('button', { name: 'Export CSV' }));
+
+  await waitFor(() => expect(click).toHaveBeenCalled());
+  const text = await blobs[0]?.text();
+  const lines = text?.split('\r\n') ?? [];
+  expect(lines[0]).toBe('id,state,code,message,request_id,attempts');
+  expect(lines).toHaveLength(1 + 7 + 1);
+  expect(text).toContain(`"'=HYPERLINK(""http://evil"",""x"")"`);
+});
+
+test('a running batch shows the progressbar "Batch progress" with counts', async () => {
+  serveBatch(
+    summary({
+      state: 'running',
+      finished_at: null,
+      total: 10,
+      counts: {
+        pending: 4,
+        in_flight: 1,
+        succeeded: 3,
+        failed: 2,
+        unknown: 0,
+        invalid: 0,
+        skipped: 0,
+      },
+    }),
+  );
+  renderView();
+  const bar = await screen.findByRole('progressbar', { name: 'Batch progress' });
+  expect(bar).toHaveAttribute('aria-valuenow', '50');
+  expect(screen.getByText('5 of 10 IDs')).toBeInTheDocument();
+});
+
+test('a finished batch shows no progressbar', async () => {
+  serveBatch(summary());
+  renderView();
+  await screen.findByRole('region', { name: 'Batch results' });
+  expect(screen.queryByRole('progressbar', { name: 'Batch progress' })).not.toBeInTheDocument();
+});
+
+test('a retry links to the batch it retries', async () => {
+  const original = 'aaaaaaaa-2d6b-4f0e-9a51-6f1c2a9e8d10';
+  serveBatch(summary({ retry_of: original }));
+  renderView();
+  const link = await screen.findByRole('link', { name: 'retry of aaaaaaaa' });
+  expect(link).toHaveAttribute('href', `/batches/${original}`);
+});
+
+test('an unknown batch shows "Batch not found"', async () => {
+  server.use(
+    http.get('/api/batches/:id', () =>
+      HttpResponse.json({ code: 'NOT_FOUND', message: 'No such batch' }, { status: 404 }),
+    ),
+  );
+  renderView();
+  expect(await screen.findByText('Batch not found')).toBeInTheDocument();
+});
+
+test('a server error is shown readably', async () => {
+  server.use(
+    http.get('/api/batches/:id', () =>
+      HttpResponse.json(
+        { code: 'INTERNAL', message: 'The ledger is unavailable' },
+        { status: 500 },
+      ),
+    ),
+  );
+  renderView();
+  expect(await screen.findByText(/The ledger is unavailable/)).toBeInTheDocument();
+});
+
+test('follows a running batch until it settles, then refreshes the table', async () => {
+  const running = summary({
+    state: 'running',
+    finished_at: null,
+    counts: {
+      pending: 6,
+      in_flight: 0,
+      succeeded: 0,
+      failed: 0,
+      unknown: 0,
+      invalid: 0,
+      skipped: 0,
+    },
+  });
+  const pendingItems = defaultItems.map((i): BatchItem => ({ ...i, state: 'pending' }));
+  let polls = 0;
+  server.use(
+    // The second read of the summary finds the batch done.
+    http.get('/api/batches/:id', () => {
+      polls += 1;
+      return HttpResponse.json(polls >= 2 ? summary() : running);
+    }),
+    http.get('/api/batches/:id/items', () => {
+      const items = polls >= 2 ? defaultItems : pendingItems;
+      return HttpResponse.json({ items, total: items.length, offset: 0, limit: 100 });
+    }),
+  );
+  renderView();
+
+  expect(await screen.findByRole('progressbar', { name: 'Batch progress' })).toBeInTheDocument();
+  await waitFor(() =>
+    expect(screen.queryByRole('progressbar', { name: 'Batch progress' })).not.toBeInTheDocument(),
+  );
+  const table = screen.getByRole('table', { name: 'Batch items' });
+  const row = within(table).getByText(relatedId(4)).closest('tr') as HTMLElement;
+  expect(await within(row).findByText('Failed')).toBeInTheDocument();
+});
+
+test('an interrupted batch says why', async () => {
+  serveBatch(summary({ state: 'interrupted', state_reason: 'Authentication failed (APIG.0301)' }));
+  renderView();
+  expect(await screen.findByText('Interrupted')).toBeInTheDocument();
+  expect(screen.getByText('Authentication failed (APIG.0301)')).toBeInTheDocument();
+});

@@ -1,0 +1,209 @@
+import { Alert, Anchor, Badge, Group, Loader, Paper, Progress, Stack, Text } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { Link } from 'react-router';
+import { ApiError, describeError } from '../../api/client';
+import { batchQueries } from '../../api/console-queries';
+import { formatCount, formatDuration, formatLocalDateTime, shortId } from '../../api/format';
+import { dataclassLabels, type BatchState, type BatchSummary } from '../../api/schemas';
+import { BatchActions } from './batch-actions';
+import { BatchResults } from './batch-results';
+import { estimateProgress } from './progress';
+import { ACTIVE_POLL_MS, isActiveBatchState } from './queries';
+import { batchStateColors, batchStateLabels } from './state-colors';
+
+export interface BatchViewProps {
+  batchId: string;
+  /** Called with the new batch's ID after "Retry failed" created it. */
+  onBatchCreated: (batchId: string) => void;
+}
+
+/** One batch: header, live progress, per-state results, the per-ID table and result actions. */
+export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
+  const detail = useQuery({
+    ...batchQueries.detail(batchId),
+    refetchInterval: (query) =>
+      isActiveBatchState(query.state.data?.state) ? ACTIVE_POLL_MS : false,
+  });
+  const batch = detail.data;
+  useRefreshItemsWhenSettled(batchId, batch?.state);
+
+  if (detail.isPending) {
+    return (
+      <Group gap="xs" role="status">
+        <Loader size="xs" />
+        <Text size="sm">Loading batch…</Text>
+      </Group>
+    );
+  }
+  if (!batch) {
+    if (detail.error instanceof ApiError && detail.error.status === 404) {
+      return (
+        <Alert color="gray" title="Batch not found">
+          <Text size="sm">
+            No batch has the ID{' '}
+            <Text span ff="monospace">
+              {batchId}
+            </Text>
+            . Check the link, or find the batch in the History.
+          </Text>
+        </Alert>
+      );
+    }
+    return (
+      <Alert color="red" title="The batch could not be loaded">
+        {describeError(detail.error)}
+      </Alert>
+    );
+  }
+
+  return (
+    <Stack gap="sm">
+      <BatchHeader batch={batch} />
+      {detail.error && (
+        <Alert color="yellow" title="Progress is not updating">
+          {describeError(detail.error)}
+        </Alert>
+      )}
+      {isActiveBatchState(batch.state) && (
+        <BatchProgress batch={batch} observedAt={detail.dataUpdatedAt} />
+      )}
+      {/* Keyed by batch: a new batch (e.g. after "Retry failed") starts with a fresh filter. */}
+      <BatchResults key={batch.id} batch={batch}>
+        <BatchActions batch={batch} onBatchCreated={onBatchCreated} />
+      </BatchResults>
+    </Stack>
+  );
+}
+
+/** When a running batch settles, the table's last poll may predate the final states. */
+function useRefreshItemsWhenSettled(batchId: string, state: BatchState | undefined) {
+  const queryClient = useQueryClient();
+  const previous = useRef(state);
+  useEffect(() => {
+    const was = previous.current;
+    previous.current = state;
+    if (isActiveBatchState(was) && state !== undefined && !isActiveBatchState(state)) {
+      void queryClient.invalidateQueries({ queryKey: ['batches', 'items', batchId] });
+    }
+  }, [batchId, state, queryClient]);
+}
+
+function actionLabel(batch: BatchSummary): string {
+  return batch.action === 'associate' ? 'Associate' : 'Cancel association';
+}
+
+function BatchHeader({ batch }: { batch: BatchSummary }) {
+  const subject = dataclassLabels[batch.dataclass_type].singular;
+  const related = dataclassLabels[batch.related_dataclass_type].plural;
+  return (
+    <Paper withBorder p="xs">
+      <Stack gap={4}>
+        <Group gap="xs" wrap="wrap">
+          <Text size="sm" fw={600}>
+            {actionLabel(batch)}
+          </Text>
+          <Text size="sm">
+            {related} {batch.action === 'associate' ? 'with' : 'from'} {subject}{' '}
+            <Text span ff="monospace" size="xs" title={batch.data_object_id}>
+              {batch.data_object_id}
+            </Text>
+          </Text>
+          <Badge size="sm" variant="light" color={batchStateColors[batch.state]}>
+            {batchStateLabels[batch.state]}
+          </Badge>
+        </Group>
+        <Group gap="md" wrap="wrap">
+          <Meta label="Batch">
+            <Text span ff="monospace" size="xs">
+              {batch.id}
+            </Text>
+          </Meta>
+          <Meta label="Workspace">
+            <Text span ff="monospace" size="xs" title={batch.workspace_id}>
+              {shortId(batch.workspace_id)}
+            </Text>
+          </Meta>
+          <Meta label="Created">{formatLocalDateTime(batch.created_at)}</Meta>
+          {batch.finished_at && (
+            <Meta label="Finished">{formatLocalDateTime(batch.finished_at)}</Meta>
+          )}
+          <Meta label="By">{batch.user}</Meta>
+          <Meta label="IDs">
+            {formatCount(batch.total)}
+            {batch.duplicates > 0 && ` (${formatCount(batch.duplicates)} duplicates dropped)`}
+          </Meta>
+          {batch.retry_of && (
+            <Meta label="Retry">
+              <Anchor component={Link} to={`/batches/${batch.retry_of}`} size="xs">
+                retry of {shortId(batch.retry_of)}
+              </Anchor>
+            </Meta>
+          )}
+        </Group>
+        {batch.reason && (
+          <Text size="xs">
+            <Text span c="dimmed" size="xs">
+              Reason:{' '}
+            </Text>
+            {batch.reason}
+          </Text>
+        )}
+        {batch.state === 'interrupted' && (
+          <Alert color="red" p="xs" title="Stopped by the system">
+            <Text size="xs">{batch.state_reason ?? 'No reason was recorded.'}</Text>
+          </Alert>
+        )}
+        {batch.state !== 'interrupted' && batch.state_reason && (
+          <Text size="xs" c="dimmed">
+            {batch.state_reason}
+          </Text>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
+
+function Meta({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <Text size="xs" component="div">
+      <Text span c="dimmed" size="xs">
+        {label}:{' '}
+      </Text>
+      {children}
+    </Text>
+  );
+}
+
+function BatchProgress({ batch, observedAt }: { batch: BatchSummary; observedAt: number }) {
+  const elapsed = observedAt - Date.parse(batch.created_at);
+  const p = estimateProgress(batch.counts, batch.total, elapsed);
+  return (
+    <Paper withBorder p="xs">
+      <Stack gap={6}>
+        <Progress
+          aria-label="Batch progress"
+          value={Math.round(p.percent * 10) / 10}
+          size="md"
+          animated={batch.state === 'running'}
+          striped={batch.state === 'running'}
+        />
+        <Group gap="md" wrap="wrap">
+          <Text size="xs" style={{ fontVariantNumeric: 'tabular-nums' }}>
+            {formatCount(p.done)} of {formatCount(p.total)} IDs
+          </Text>
+          <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
+            {p.rate === null ? 'Measuring rate…' : `${p.rate.toFixed(p.rate < 10 ? 1 : 0)} IDs/s`}
+          </Text>
+          <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
+            {batch.state === 'paused'
+              ? 'Paused'
+              : p.secondsLeft === null
+                ? 'Estimating time left…'
+                : `About ${formatDuration(p.secondsLeft)} left`}
+          </Text>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,147 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { expect, test } from 'vitest';
+import type { BatchSummary } from '../../api/schemas';
+import { server } from '../../testing/msw';
+import { render } from '../../testing/render';
+import { HistoryPage } from './history-page';
+
+const FIRST = '0b5f6f4e-2d6b-4f0e-9a51-6f1c2a9e8d10';
+const RETRY = '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+
+function summary(over: Partial<BatchSummary> = {}): BatchSummary {
+  return {
+    id: FIRST,
+    action: 'associate',
+    state: 'done',
+    state_reason: null,
+    workspace_id: 'ws000000000000000000000000000001',
+    dataclass_type: 'incidents',
+    data_object_id: 'incident00000000000000000000000001',
+    related_dataclass_type: 'alerts',
+    reason: 'phishing wave',
+    user: 'analyst',
+    retry_of: null,
+    total: 6,
+    duplicates: 0,
+    counts: {
+      pending: 0,
+      in_flight: 0,
+      succeeded: 3,
+      failed: 2,
+      unknown: 1,
+      invalid: 0,
+      skipped: 0,
+    },
+    created_at: '2025-01-01T10:00:00.000Z',
+    finished_at: '2025-01-01T10:00:05.000Z',
+    ...over,
+  };
+}
+
+function serveList(items: BatchSummary[], total = items.length) {
+  const queries: URLSearchParams[] = [];
+  server.use(
+    http.get('/api/batches', ({ request }) => {
+      const params = new URL(request.url).searchParams;
+      queries.push(params);
+      return HttpResponse.json({
+        items,
+        total,
+        offset: Number(params.get('offset')),
+        limit: Number(params.get('limit')),
+      });
+    }),
+  );
+  return queries;
+}
+
+test('lists batches with who, what and counts, each linking to its page', async () => {
+  serveList([
+    summary({
+      id: RETRY,
+      retry_of: FIRST,
+      user: 'bob',
+      action: 'cancel',
+      state: 'interrupted',
+      state_reason: 'authentication failed (APIG.0301)',
+      reason: null,
+      counts: {
+        pending: 2,
+        in_flight: 0,
+        succeeded: 0,
+        failed: 0,
+        unknown: 0,
+        invalid: 0,
+        skipped: 0,
+      },
+    }),
+    summary(),
+  ]);
+  render(<HistoryPage />);
+  await screen.findByRole('link', { name: `Open batch ${FIRST}` });
+  const table = screen.getByRole('table', { name: 'Batches' });
+  const rows = within(table).getAllByRole('row');
+  expect(rows).toHaveLength(3);
+
+  const newest = rows[1] as HTMLElement;
+  expect(within(newest).getByRole('link', { name: `Open batch ${RETRY}` })).toHaveAttribute(
+    'href',
+    `/batches/${RETRY}`,
+  );
+  expect(within(newest).getByRole('link', { name: 'retry of 0b5f6f4e' })).toHaveAttribute(
+    'href',
+    `/batches/${FIRST}`,
+  );
+  expect(within(newest).getByText('bob')).toBeInTheDocument();
+  expect(within(newest).getByText('Cancel association')).toBeInTheDocument();
+  expect(within(newest).getByText('Interrupted')).toBeInTheDocument();
+  expect(within(newest).getByText('authentication failed (APIG.0301)')).toBeInTheDocument();
+
+  const older = rows[2] as HTMLElement;
+  expect(within(older).getByRole('link', { name: `Open batch ${FIRST}` })).toHaveAttribute(
+    'href',
+    `/batches/${FIRST}`,
+  );
+  expect(within(older).getByText('Associate')).toBeInTheDocument();
+  expect(within(older).getByText('phishing wave')).toBeInTheDocument();
+  expect(within(older).getByText('Alerts')).toBeInTheDocument();
+  expect(within(older).getByText('ws000000')).toBeInTheDocument();
+  const cells = within(older)
+    .getAllByRole('cell')
+    .map((c) => c.textContent);
+  expect(cells).toEqual(expect.arrayContaining(['3', '2', '1', '0']));
+});
+
+test('asks for 50 batches a page and pages on the server', async () => {
+  const user = userEvent.setup();
+  const queries = serveList([summary()], 120);
+  render(<HistoryPage />);
+  await screen.findByRole('link', { name: `Open batch ${FIRST}` });
+  expect(queries[0]?.get('limit')).toBe('50');
+
+  const nav = screen.getByRole('navigation', { name: 'History pages' });
+  await user.click(within(nav).getByRole('button', { name: 'Next page' }));
+
+  await expect.poll(() => queries.at(-1)?.get('offset')).toBe('50');
+});
+
+test('says so when there are no batches yet', async () => {
+  serveList([]);
+  render(<HistoryPage />);
+  expect(await screen.findByText(/No batches yet/)).toBeInTheDocument();
+});
+
+test('a failed load is shown readably', async () => {
+  server.use(
+    http.get('/api/batches', () =>
+      HttpResponse.json(
+        { code: 'INTERNAL', message: 'The ledger is unavailable' },
+        { status: 500 },
+      ),
+    ),
+  );
+  render(<HistoryPage />);
+  expect(await screen.findByText(/The ledger is unavailable/)).toBeInTheDocument();
+});
