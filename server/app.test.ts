@@ -33,7 +33,12 @@ let dir: string;
 let app: ReturnType<typeof createApp>;
 
 function build(overrides: Partial<Parameters<typeof createApp>[0]> = {}, timeoutMs = 2_000) {
-  const upstream = createUpstream({ endpoint: config.endpoint, projectId: config.projectId, timeoutMs, authToken: TOKEN });
+  const upstream = createUpstream({
+    endpoint: config.endpoint,
+    projectId: config.projectId,
+    timeoutMs,
+    authToken: TOKEN,
+  });
   return createApp({ config, ledger, runner, upstream, distDir: join(dir, 'dist'), ...overrides });
 }
 
@@ -48,7 +53,12 @@ beforeEach(async () => {
     DATA_DIR: dir,
   });
   ledger = openLedger(':memory:');
-  const upstream = createUpstream({ endpoint: config.endpoint, projectId: PROJECT, timeoutMs: 2_000, authToken: TOKEN });
+  const upstream = createUpstream({
+    endpoint: config.endpoint,
+    projectId: PROJECT,
+    timeoutMs: 2_000,
+    authToken: TOKEN,
+  });
   runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
   app = build();
 });
@@ -63,7 +73,11 @@ afterEach(async () => {
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  return app.request(path, { method: 'POST', headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) });
+  return app.request(path, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 function batchBody(ids: string[], extra: Record<string, unknown> = {}) {
@@ -115,7 +129,10 @@ describe('/api/config and /api/health', () => {
     config = { ...config, mode: 'emulator' };
     const res = await build({ emulatorReady: () => false }).request('/api/health');
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('emulator') });
+    expect(await res.json()).toMatchObject({
+      status: 'unavailable',
+      reason: expect.stringContaining('emulator'),
+    });
   });
 });
 
@@ -123,11 +140,24 @@ describe('POST /api/batches', () => {
   test('trims, drops blanks, dedupes (UUIDs case-insensitively), records invalid IDs and runs the rest', async () => {
     const [a, b] = makeIds(2);
     if (!a || !b) throw new Error('ids');
-    const res = await post('/api/batches', batchBody([` ${a} `, '', '   ', a.toUpperCase(), b, 'nope', b, 'nope', 'has space inside x'], { reason: ' triage ' }));
+    const res = await post(
+      '/api/batches',
+      batchBody(
+        [` ${a} `, '', '   ', a.toUpperCase(), b, 'nope', b, 'nope', 'has space inside x'],
+        { reason: ' triage ' },
+      ),
+    );
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toMatch(/^\/api\/batches\//);
     const s = batchSummarySchema.parse(await res.json());
-    expect(s).toMatchObject({ state: 'running', total: 4, duplicates: 3, reason: 'triage', user: 'local', action: 'associate' });
+    expect(s).toMatchObject({
+      state: 'running',
+      total: 4,
+      duplicates: 3,
+      reason: 'triage',
+      user: 'local',
+      action: 'associate',
+    });
     expect(s.counts).toMatchObject({ invalid: 2, pending: 2 });
 
     await runner.whenIdle(s.id);
@@ -135,7 +165,9 @@ describe('POST /api/batches', () => {
     expect(got).toMatchObject({ state: 'done', counts: { succeeded: 2, invalid: 2, pending: 0 } });
     expect(got.finished_at).not.toBeNull();
 
-    const items = batchItemsPageSchema.parse(await (await app.request(`/api/batches/${s.id}/items`)).json());
+    const items = batchItemsPageSchema.parse(
+      await (await app.request(`/api/batches/${s.id}/items`)).json(),
+    );
     expect(items.items.map((i) => [i.id, i.state])).toEqual([
       [a, 'succeeded'],
       [b, 'succeeded'],
@@ -158,7 +190,11 @@ describe('POST /api/batches', () => {
     [batchBody(['x'], { action: 'delete' }), 'action', null],
     [batchBody(['x'], { extra: 1 }), 'extra', null],
     [batchBody(['x'.repeat(2000)]), 'ids', null],
-    [batchBody(['x'], { retry_of: '6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14' }), 'retry_of', 'retry_of: no such batch'],
+    [
+      batchBody(['x'], { retry_of: '6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14' }),
+      'retry_of',
+      'retry_of: no such batch',
+    ],
   ])('a bad body is a 400 naming the field (%#)', async (body, field, message) => {
     const res = await post('/api/batches', body);
     expect(res.status).toBe(400);
@@ -171,7 +207,11 @@ describe('POST /api/batches', () => {
   });
 
   test('malformed JSON is a 400', async () => {
-    const res = await app.request('/api/batches', { method: 'POST', headers: JSON_HEADERS, body: '{"ids": [' });
+    const res = await app.request('/api/batches', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"ids": [',
+    });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe('INVALID_JSON');
   });
@@ -215,7 +255,12 @@ describe('GET /api/batches…', () => {
     expect(hit.items.map((i) => i.id)).toEqual([ids[7]]);
     expect((await page('limit=5000')).limit).toBe(1000);
 
-    for (const [q, field] of [['state=bogus', 'state'], ['limit=-1', 'limit'], ['offset=x', 'offset'], [`q=${'a'.repeat(65)}`, 'q']]) {
+    for (const [q, field] of [
+      ['state=bogus', 'state'],
+      ['limit=-1', 'limit'],
+      ['offset=x', 'offset'],
+      [`q=${'a'.repeat(65)}`, 'q'],
+    ]) {
       const res = await app.request(`/api/batches/${s.id}/items?${q}`);
       expect(res.status).toBe(400);
       expect((await errorOf(res)).field).toBe(field);
@@ -229,7 +274,9 @@ describe('GET /api/batches…', () => {
     const list = batchListSchema.parse(await (await app.request('/api/batches?limit=2')).json());
     expect(list.total).toBe(3);
     expect(list.items.map((i) => i.id)).toEqual([c.id, b.id]);
-    const rest = batchListSchema.parse(await (await app.request('/api/batches?offset=2&limit=2')).json());
+    const rest = batchListSchema.parse(
+      await (await app.request('/api/batches?offset=2&limit=2')).json(),
+    );
     expect(rest.items.map((i) => i.id)).toEqual([a.id]);
   });
 
@@ -255,14 +302,24 @@ describe('/v1 read allow-list', () => {
       },
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ echo: { method: 'GET', path: `/v1/${PROJECT}/workspaces?offset=0&limit=100` } });
+    expect(await res.json()).toMatchObject({
+      echo: { method: 'GET', path: `/v1/${PROJECT}/workspaces?offset=0&limit=100` },
+    });
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('x-upstream-secret')).toBeNull();
     expect(res.headers.get('x-request-id')).toBe('rid-read-1-host');
     expect(res.headers.get('cache-control')).toBe('no-store');
     const seen = fake.requests[0];
     expect(seen?.headers['x-auth-token']).toBe(TOKEN);
-    for (const h of ['cookie', 'authorization', 'x-sdk-date', 'x-forwarded-host', 'x-project-id', 'origin', 'referer']) {
+    for (const h of [
+      'cookie',
+      'authorization',
+      'x-sdk-date',
+      'x-forwarded-host',
+      'x-project-id',
+      'origin',
+      'referer',
+    ]) {
       expect(seen?.headers[h], h).toBeUndefined();
     }
   });
@@ -371,7 +428,11 @@ describe('/v1 read allow-list', () => {
   test('upstream 401 becomes a 502 with the code, never an auth challenge', async () => {
     fake.onRead(() =>
       Response.json(
-        { error_code: 'APIG.0301', error_msg: 'Incorrect IAM authentication information', request_id: 'r-401' },
+        {
+          error_code: 'APIG.0301',
+          error_msg: 'Incorrect IAM authentication information',
+          request_id: 'r-401',
+        },
         { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="x"', 'Set-Cookie': 'a=b' } },
       ),
     );
@@ -383,16 +444,26 @@ describe('/v1 read allow-list', () => {
   });
 
   test('SecMaster errors keep their status and code; 5xx becomes 502', async () => {
-    fake.onRead(() => Response.json({ code: 'SecMaster.20010001', message: 'workspace not found' }, { status: 403 }));
+    fake.onRead(() =>
+      Response.json(
+        { code: 'SecMaster.20010001', message: 'workspace not found' },
+        { status: 403 },
+      ),
+    );
     const res = await app.request(`${BASE}`);
     expect(res.status).toBe(403);
-    expect(await errorOf(res)).toMatchObject({ code: 'SecMaster.20010001', message: 'workspace not found' });
+    expect(await errorOf(res)).toMatchObject({
+      code: 'SecMaster.20010001',
+      message: 'workspace not found',
+    });
     fake.onRead(() => Response.json({ code: 'X.500', message: 'boom' }, { status: 500 }));
     expect((await app.request(`${BASE}`)).status).toBe(502);
   });
 
   test('HTML from upstream becomes a JSON error', async () => {
-    fake.onRead(() => new Response('<script>alert(1)</script>', { headers: { 'content-type': 'text/html' } }));
+    fake.onRead(
+      () => new Response('<script>alert(1)</script>', { headers: { 'content-type': 'text/html' } }),
+    );
     const res = await app.request(`${BASE}`);
     expect(res.status).toBe(502);
     expect(res.headers.get('content-type')).toContain('application/json');
@@ -401,7 +472,9 @@ describe('/v1 read allow-list', () => {
 
   test('a redirect from upstream is not followed', async () => {
     fake.onRead((req) =>
-      req.path.startsWith('/elsewhere') ? Response.json({ reached: true }) : new Response(null, { status: 302, headers: { Location: `${fake.url}/elsewhere` } }),
+      req.path.startsWith('/elsewhere')
+        ? Response.json({ reached: true })
+        : new Response(null, { status: 302, headers: { Location: `${fake.url}/elsewhere` } }),
     );
     const res = await app.request(`${BASE}`);
     expect(res.status).toBe(502);
@@ -438,7 +511,14 @@ describe('anti-forgery, methods, limits and headers', () => {
     [{ Origin: 'http://evil.example' }, 403],
     [{ Origin: 'http://localhost.evil' }, 403],
     [{ Origin: 'null' }, 403],
-    [{ 'Content-Type': 'Application/JSON; charset=UTF-8', Origin: 'http://localhost', 'Sec-Fetch-Site': 'same-origin' }, 201],
+    [
+      {
+        'Content-Type': 'Application/JSON; charset=UTF-8',
+        Origin: 'http://localhost',
+        'Sec-Fetch-Site': 'same-origin',
+      },
+      201,
+    ],
   ])('POST /api/batches with %o → %i', async (headers, status) => {
     const res = await app.request('/api/batches', {
       method: 'POST',
@@ -451,15 +531,31 @@ describe('anti-forgery, methods, limits and headers', () => {
   });
 
   test('the same rules guard /v1 and case or encoding variants of /api', async () => {
-    const noHeader = await app.request(`${BASE}/soc/alerts/search`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const noHeader = await app.request(`${BASE}/soc/alerts/search`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(noHeader.status).toBe(403);
-    const crossSite = await app.request(`${BASE}/soc/alerts/search`, { method: 'POST', headers: { ...JSON_HEADERS, 'Sec-Fetch-Site': 'cross-site' }, body: '{}' });
+    const crossSite = await app.request(`${BASE}/soc/alerts/search`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'Sec-Fetch-Site': 'cross-site' },
+      body: '{}',
+    });
     expect(crossSite.status).toBe(403);
     for (const path of ['/API/batches', '/Api/Batches', '/%61pi/batches']) {
-      const res = await app.request(path, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(batchBody(ids)) });
+      const res = await app.request(path, {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify(batchBody(ids)),
+      });
       expect(res.status, path).toBe(404);
     }
-    const encoded = await app.request('/api/b%61tches', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(batchBody(ids)) });
+    const encoded = await app.request('/api/b%61tches', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(batchBody(ids)),
+    });
     expect(encoded.status).toBe(403);
     expect(fake.requests).toHaveLength(0);
   });
@@ -475,7 +571,11 @@ describe('anti-forgery, methods, limits and headers', () => {
     for (const method of ['PUT', 'PATCH', 'OPTIONS']) {
       const res = await app.request('/api/batches', {
         method,
-        headers: { ...JSON_HEADERS, Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+        headers: {
+          ...JSON_HEADERS,
+          Origin: 'https://evil.example',
+          'Access-Control-Request-Method': 'POST',
+        },
       });
       expect(res.status, method).toBe(405);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
@@ -484,7 +584,11 @@ describe('anti-forgery, methods, limits and headers', () => {
 
   test('a body over 8 MB is a 413 before anything is parsed or sent', async () => {
     const big = JSON.stringify(batchBody(['x'.repeat(9 * 1024 * 1024)]));
-    const res = await app.request('/api/batches', { method: 'POST', headers: JSON_HEADERS, body: big });
+    const res = await app.request('/api/batches', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: big,
+    });
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('BODY_TOO_LARGE');
   });
@@ -500,14 +604,21 @@ describe('anti-forgery, methods, limits and headers', () => {
   test('security headers on /api, /v1 and pages', async () => {
     mkdirSync(join(dir, 'dist'), { recursive: true });
     writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><title>x</title>');
-    for (const path of ['/api/config', `/v1/${PROJECT}/workspaces`, '/', '/batches/x', '/api/nope']) {
+    for (const path of [
+      '/api/config',
+      `/v1/${PROJECT}/workspaces`,
+      '/',
+      '/batches/x',
+      '/api/nope',
+    ]) {
       const res = await app.request(path);
       expect(res.headers.get('content-security-policy'), path).toBe(CONTENT_SECURITY_POLICY);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      if (path.startsWith('/api') || path.startsWith('/v1')) expect(res.headers.get('cache-control')).toBe('no-store');
+      if (path.startsWith('/api') || path.startsWith('/v1'))
+        expect(res.headers.get('cache-control')).toBe('no-store');
     }
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
     expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
@@ -531,7 +642,13 @@ describe('over real HTTP', () => {
     };
   }
 
-  function raw(port: number, method: string, path: string, headers: Record<string, string>, chunks: Buffer[] = []) {
+  function raw(
+    port: number,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    chunks: Buffer[] = [],
+  ) {
     return new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
         let body = '';
@@ -564,7 +681,11 @@ describe('over real HTTP', () => {
         s.port,
         'POST',
         '/api/batches',
-        { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch', 'Transfer-Encoding': 'chunked' },
+        {
+          'Content-Type': 'application/json',
+          'X-Requested-With': 'fetch',
+          'Transfer-Encoding': 'chunked',
+        },
         Array.from({ length: 9 }, () => chunk),
       );
       expect(res.status).toBe(413);
@@ -576,7 +697,12 @@ describe('over real HTTP', () => {
   test('a raw dot-segment path never reaches upstream', async () => {
     const s = await listen();
     try {
-      const res = await raw(s.port, 'GET', `/v1/${PROJECT}/workspaces/${WS}/soc/alerts/../../../../x`, {});
+      const res = await raw(
+        s.port,
+        'GET',
+        `/v1/${PROJECT}/workspaces/${WS}/soc/alerts/../../../../x`,
+        {},
+      );
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(fake.requests).toHaveLength(0);

@@ -77,7 +77,13 @@ export interface AppDeps {
 
 type JsonErrorStatus = 400 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503;
 
-function jsonError(c: Context, status: JsonErrorStatus, code: string, message: string, field?: string): Response {
+function jsonError(
+  c: Context,
+  status: JsonErrorStatus,
+  code: string,
+  message: string,
+  field?: string,
+): Response {
   return c.json(field === undefined ? { code, message } : { code, message, field }, status);
 }
 
@@ -155,7 +161,10 @@ export function createApp(deps: AppDeps): Hono {
     const url = new URL(c.req.url);
     const apiLike = isApiLike(url);
     if (!ALLOWED_METHODS.has(c.req.method)) {
-      c.res = c.json({ code: 'METHOD_NOT_ALLOWED', message: `${c.req.method.slice(0, 16)} is not allowed` }, 405);
+      c.res = c.json(
+        { code: 'METHOD_NOT_ALLOWED', message: `${c.req.method.slice(0, 16)} is not allowed` },
+        405,
+      );
       c.res.headers.set('Allow', 'GET, HEAD, POST, DELETE');
     } else if (!allowedHosts.has(url.hostname.toLowerCase())) {
       // DNS rebinding: a page on a foreign name that resolves to us must not read or write.
@@ -177,7 +186,8 @@ export function createApp(deps: AppDeps): Hono {
       h.set('Cache-Control', 'no-store');
       h.set('Vary', 'Origin, Sec-Fetch-Site');
     }
-    for (const name of ['set-cookie', 'www-authenticate', 'access-control-allow-origin']) h.delete(name);
+    for (const name of ['set-cookie', 'www-authenticate', 'access-control-allow-origin'])
+      h.delete(name);
   });
 
   // --- Every state-changing request: anti-forgery, JSON only, bounded body -------------------
@@ -185,7 +195,12 @@ export function createApp(deps: AppDeps): Hono {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const url = new URL(c.req.url);
     if (!c.req.header('x-requested-with')) {
-      return jsonError(c, 403, 'CSRF', 'state-changing requests must carry the X-Requested-With header');
+      return jsonError(
+        c,
+        403,
+        'CSRF',
+        'state-changing requests must carry the X-Requested-With header',
+      );
     }
     const site = c.req.header('sec-fetch-site');
     if (site !== undefined && !SAFE_FETCH_SITES.has(site.toLowerCase())) {
@@ -197,7 +212,12 @@ export function createApp(deps: AppDeps): Hono {
     }
     const type = mediaType(c.req.header('content-type'));
     if ((type !== null || hasBody(c.req.raw)) && type !== 'application/json') {
-      return jsonError(c, 415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON (Content-Type: application/json)');
+      return jsonError(
+        c,
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'the body must be JSON (Content-Type: application/json)',
+      );
     }
     return next();
   });
@@ -205,7 +225,8 @@ export function createApp(deps: AppDeps): Hono {
     '*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => jsonError(c, 413, 'BODY_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`),
+      onError: (c) =>
+        jsonError(c, 413, 'BODY_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`),
     }),
   );
 
@@ -224,7 +245,8 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/api/health', (c) => {
-    if (!ledger.ping()) return c.json({ status: 'unavailable', reason: 'the batch ledger cannot be read' }, 503);
+    if (!ledger.ping())
+      return c.json({ status: 'unavailable', reason: 'the batch ledger cannot be read' }, 503);
     if (config.mode === 'emulator' && deps.emulatorReady && !deps.emulatorReady()) {
       return c.json({ status: 'unavailable', reason: 'the emulator is not listening yet' }, 503);
     }
@@ -266,7 +288,12 @@ export function createApp(deps: AppDeps): Hono {
       }
       seen.add(key);
       const ok = isWellFormedId(id);
-      items.push({ id, idKey: key, state: ok ? 'pending' : 'invalid', message: ok ? null : INVALID_ID_MESSAGE });
+      items.push({
+        id,
+        idKey: key,
+        state: ok ? 'pending' : 'invalid',
+        message: ok ? null : INVALID_ID_MESSAGE,
+      });
     }
     if (items.length === 0) {
       return jsonError(c, 400, 'INVALID_BODY', 'ids: every ID is blank', 'ids');
@@ -291,8 +318,10 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/api/batches', (c) => {
     const offset = intParam(c.req.query('offset'));
     const limit = intParam(c.req.query('limit'));
-    if (offset === null) return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
-    if (limit === null) return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
+    if (offset === null)
+      return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
+    if (limit === null)
+      return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
     const o = offset ?? 0;
     const l = Math.min(limit ?? DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
     const page = ledger.listBatches(o, l);
@@ -308,16 +337,20 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/api/batches/:id/items', (c) => {
     const id = c.req.param('id');
-    if (!isUuid(id) || !ledger.getBatchState(id)) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    if (!isUuid(id) || !ledger.getBatchState(id))
+      return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
     const offset = intParam(c.req.query('offset'));
     const limit = intParam(c.req.query('limit'));
-    if (offset === null) return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
-    if (limit === null) return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
+    if (offset === null)
+      return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
+    if (limit === null)
+      return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
     const stateParam = c.req.query('state');
     let state: ItemState | undefined;
     if (stateParam !== undefined && stateParam !== '') {
       const s = itemStateSchema.safeParse(stateParam);
-      if (!s.success) return jsonError(c, 400, 'INVALID_QUERY', 'state: not an item state', 'state');
+      if (!s.success)
+        return jsonError(c, 400, 'INVALID_QUERY', 'state: not an item state', 'state');
       state = s.data;
     }
     const q = (c.req.query('q') ?? '').trim();
@@ -363,7 +396,8 @@ export function createApp(deps: AppDeps): Hono {
     try {
       result = await upstream.call(operation);
     } catch (err) {
-      if (err instanceof UpstreamRequestError) return jsonError(c, 400, 'INVALID_PATH', err.message);
+      if (err instanceof UpstreamRequestError)
+        return jsonError(c, 400, 'INVALID_PATH', err.message);
       if (!(err instanceof UpstreamError)) throw err;
       result = err;
     }
@@ -393,7 +427,9 @@ export function createApp(deps: AppDeps): Hono {
     const file = resolve(distDir, `.${decoded}`);
     if (file.startsWith(distDir + sep) && existsSync(file) && statSync(file).isFile()) {
       const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
-      const cache = decoded.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+      const cache = decoded.startsWith('/assets/')
+        ? 'public, max-age=31536000, immutable'
+        : 'no-cache';
       return c.body(readFileSync(file), 200, { 'Content-Type': type, 'Cache-Control': cache });
     }
     // A missing asset is a 404; any other path is a client-side route of the SPA.

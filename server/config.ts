@@ -3,7 +3,12 @@ import { z } from 'zod';
 
 export const DEMO_PROJECT_ID = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
 
-const port = z.coerce.number().int().min(0).max(65535);
+const PORT_MESSAGE = 'must be a port number from 0 to 65535';
+const port = z.coerce
+  .number({ error: PORT_MESSAGE })
+  .int(PORT_MESSAGE)
+  .min(0, PORT_MESSAGE)
+  .max(65535, PORT_MESSAGE);
 const jsonObject = (name: string) =>
   z
     .string()
@@ -12,7 +17,8 @@ const jsonObject = (name: string) =>
       if (s === undefined || s.trim() === '') return undefined;
       try {
         const v: unknown = JSON.parse(s);
-        if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+        if (typeof v === 'object' && v !== null && !Array.isArray(v))
+          return v as Record<string, unknown>;
       } catch {
         // reported below
       }
@@ -59,6 +65,12 @@ export interface Config {
   batchCallTimeoutMs: number;
 }
 
+/** 127.0.0.0/8, ::1 and localhost: the only places the console listens today. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -70,7 +82,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   );
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || 'environment'}: ${i.message}`,
+    );
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
@@ -92,8 +106,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Invalid configuration:\n  SECMASTER_PROJECT_ID is required when SECMASTER_MODE=secmaster',
     );
   }
+  if (!isLoopbackHost(e.HOST)) {
+    // The console holds real credentials and has no sign-in yet: never listen beyond loopback.
+    throw new ConfigError(
+      `Invalid configuration:\n  HOST: ${e.HOST} is not a loopback address; listening beyond loopback needs CONSOLE_ACCESS_TOKEN and TLS, which this version does not support yet`,
+    );
+  }
   if (e.SECMASTER_AUTH_TOKEN && /[\r\n\0]/.test(e.SECMASTER_AUTH_TOKEN)) {
-    throw new ConfigError('Invalid configuration:\n  SECMASTER_AUTH_TOKEN contains control characters');
+    throw new ConfigError(
+      'Invalid configuration:\n  SECMASTER_AUTH_TOKEN contains control characters',
+    );
   }
   return {
     port: e.PORT,

@@ -157,7 +157,14 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? '');
@@ -238,7 +245,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     }
     const body = bodyOf(operation);
     // Headers are rebuilt from scratch: nothing from the browser is ever copied.
-    const headers = new Headers({ accept: 'application/json', 'user-agent': 'secmaster-association-console' });
+    const headers = new Headers({
+      accept: 'application/json',
+      'user-agent': 'secmaster-association-console',
+    });
     if (body !== undefined) headers.set('content-type', 'application/json');
     if (options.authToken) headers.set('x-auth-token', options.authToken);
 
@@ -246,15 +256,27 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     let res: Response;
     try {
-      res = await fetchImpl(url, { method: methodOf(operation), headers, body, redirect: 'manual', signal });
+      res = await fetchImpl(url, {
+        method: methodOf(operation),
+        headers,
+        body,
+        redirect: 'manual',
+        signal,
+      });
     } catch (err) {
       throw classify(err, timeout, opts.signal, null);
     }
     const requestIdHeader = res.headers.get('x-request-id');
-    const requestId = requestIdHeader && REQUEST_ID_VALUE.test(requestIdHeader) ? requestIdHeader : null;
+    const requestId =
+      requestIdHeader && REQUEST_ID_VALUE.test(requestIdHeader) ? requestIdHeader : null;
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel().catch(() => undefined);
-      throw new UpstreamError('redirect', `SecMaster answered with a redirect (HTTP ${res.status}), which is not followed`, res.status, requestId);
+      throw new UpstreamError(
+        'redirect',
+        `SecMaster answered with a redirect (HTTP ${res.status}), which is not followed`,
+        res.status,
+        requestId,
+      );
     }
     let bytes: Uint8Array;
     try {
@@ -268,21 +290,39 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       parsed = text.trim() === '' ? null : JSON.parse(text);
     } catch {
-      throw new UpstreamError('bad_json', `SecMaster answered HTTP ${res.status} with a body that is not JSON`, res.status, requestId);
+      throw new UpstreamError(
+        'bad_json',
+        `SecMaster answered HTTP ${res.status} with a body that is not JSON`,
+        res.status,
+        requestId,
+      );
     }
     return { status: res.status, requestId, body: parsed };
   }
 
-  function classify(err: unknown, timeout: AbortSignal, caller: AbortSignal | undefined, status: number | null): UpstreamError {
+  function classify(
+    err: unknown,
+    timeout: AbortSignal,
+    caller: AbortSignal | undefined,
+    status: number | null,
+  ): UpstreamError {
     if (timeout.aborted) {
-      return new UpstreamError('timeout', `no answer from SecMaster within ${options.timeoutMs} ms`, status);
+      return new UpstreamError(
+        'timeout',
+        `no answer from SecMaster within ${options.timeoutMs} ms`,
+        status,
+      );
     }
     if (caller?.aborted) return new UpstreamError('aborted', 'the request was aborted', status);
     const code = causeCode(err);
     if (status === null && code && CONNECT_CODES.has(code)) {
       return new UpstreamError('connect', `SecMaster could not be reached (${code})`, status);
     }
-    return new UpstreamError('network', `the connection to SecMaster failed${code ? ` (${code})` : ''}`, status);
+    return new UpstreamError(
+      'network',
+      `the connection to SecMaster failed${code ? ` (${code})` : ''}`,
+      status,
+    );
   }
 
   return { call, pathOf };
@@ -321,7 +361,11 @@ function parsePaging(search: string, allowed: boolean): PagingQuery | RouteRefus
   const out: PagingQuery = {};
   for (const [key, value] of params) {
     if (!allowed || (key !== 'offset' && key !== 'limit')) {
-      return refuse(400, 'INVALID_QUERY', `query parameter "${key.slice(0, 32)}" is not allowed here`);
+      return refuse(
+        400,
+        'INVALID_QUERY',
+        `query parameter "${key.slice(0, 32)}" is not allowed here`,
+      );
     }
     if (!PAGING_VALUE.test(value)) {
       return refuse(400, 'INVALID_QUERY', `${key} must be a non-negative integer`);
@@ -360,7 +404,9 @@ export function matchReadRoute(
   }
   const m = method === 'HEAD' ? 'GET' : method;
   const want = (expected: 'GET' | 'POST'): RouteRefusal | null =>
-    m === expected ? null : refuse(405, 'METHOD_NOT_ALLOWED', `only ${expected} is allowed on this SecMaster path`);
+    m === expected
+      ? null
+      : refuse(405, 'METHOD_NOT_ALLOWED', `only ${expected} is allowed on this SecMaster path`);
   if (rest.length > 0) return refuse(404, 'NOT_FOUND', 'no such SecMaster read');
 
   // /v1/{pid}/workspaces
@@ -397,7 +443,8 @@ export function matchReadRoute(
     if (bad) return bad;
     return { kind: 'post', build: (body) => ({ op: 'search', workspaceId: wid, dataclass, body }) };
   }
-  if (!isWellFormedId(b)) return refuse(400, 'INVALID_PATH', 'data_object_id is not a well-formed ID');
+  if (!isWellFormedId(b))
+    return refuse(400, 'INVALID_PATH', 'data_object_id is not a well-formed ID');
   const objectId = b;
   // .../soc/{class}/{id}
   if (c === undefined) {
@@ -412,7 +459,14 @@ export function matchReadRoute(
     if (bad) return bad;
     return {
       kind: 'post',
-      build: (body) => ({ op: 'relationSearch', workspaceId: wid, dataclass, objectId, related, body }),
+      build: (body) => ({
+        op: 'relationSearch',
+        workspaceId: wid,
+        dataclass,
+        objectId,
+        related,
+        body,
+      }),
     };
   }
   // The associate/cancel path (and anything else) is not readable through /v1: writes are batches.
@@ -431,7 +485,9 @@ export interface ForwardedAnswer {
 /** Maps an upstream answer (or failure) to what the browser receives: JSON, our own status rules. */
 export function mapUpstreamAnswer(
   result: UpstreamResponse | UpstreamError,
-  parseError: (body: unknown) => { code: string; message: string; request_id: string | null } | null,
+  parseError: (
+    body: unknown,
+  ) => { code: string; message: string; request_id: string | null } | null,
 ): ForwardedAnswer {
   if (result instanceof UpstreamError) {
     const byKind: Record<UpstreamErrorKind, [number, string]> = {
@@ -444,16 +500,27 @@ export function mapUpstreamAnswer(
       aborted: [499, 'ABORTED'],
     };
     const [status, code] = byKind[result.kind];
-    return { status, body: { code, message: result.message, request_id: result.requestId }, requestId: result.requestId };
+    return {
+      status,
+      body: { code, message: result.message, request_id: result.requestId },
+      requestId: result.requestId,
+    };
   }
   const { status, body, requestId } = result;
   if (status >= 200 && status < 300) {
     if (body !== null && typeof body === 'object') {
-      return { status: 200, body: Array.isArray(body) ? (body as unknown[]) : { ...body }, requestId };
+      return {
+        status: 200,
+        body: Array.isArray(body) ? (body as unknown[]) : { ...body },
+        requestId,
+      };
     }
     return {
       status: 502,
-      body: { code: 'UPSTREAM_BAD_RESPONSE', message: 'SecMaster answered with an empty or non-object body' },
+      body: {
+        code: 'UPSTREAM_BAD_RESPONSE',
+        message: 'SecMaster answered with an empty or non-object body',
+      },
       requestId,
     };
   }

@@ -27,7 +27,10 @@ function fail(error: unknown): never {
     console.error(error.message);
     process.exit(2);
   }
-  console.error('console server failed to start:', error instanceof Error ? error.message : String(error));
+  console.error(
+    'console server failed to start:',
+    error instanceof Error ? error.message : String(error),
+  );
   process.exit(1);
 }
 
@@ -47,7 +50,11 @@ async function main(): Promise<void> {
   if (config.mode === 'emulator') {
     emulatorDb = openEmulatorDb(join(config.dataDir, 'emulator.sqlite'));
     seedEmulator(emulatorDb, seedSizes);
-    emulator = await startEmulator({ db: emulatorDb, projectId: config.projectId, port: config.emulatorPort });
+    emulator = await startEmulator({
+      db: emulatorDb,
+      projectId: config.projectId,
+      port: config.emulatorPort,
+    });
     // EMULATOR_PORT=0 picks a free port: the real one is the endpoint.
     config = { ...config, endpoint: emulator.url, emulatorPort: emulator.port };
   }
@@ -77,11 +84,21 @@ async function main(): Promise<void> {
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(s),
+    );
     s.once('error', reject);
   });
+  // Slow clients (slowloris) cannot hold a request open for long.
+  if ('requestTimeout' in server) {
+    server.headersTimeout = 20_000;
+    server.requestTimeout = 60_000;
+  }
   const address = server.address();
-  const port = typeof address === 'object' && address !== null ? (address satisfies AddressInfo).port : config.port;
+  const port =
+    typeof address === 'object' && address !== null
+      ? (address satisfies AddressInfo).port
+      : config.port;
   const where = emulator ? `emulator at ${emulator.url}` : `SecMaster at ${config.endpoint}`;
   console.log(`SecMaster association console on http://${config.host}:${port} (${where})`);
 
@@ -100,7 +117,9 @@ async function main(): Promise<void> {
     });
     Promise.all([closeServer, runner.stop()])
       .then(() => emulator?.close())
-      .catch((error: unknown) => console.error('error while stopping:', error instanceof Error ? error.message : error))
+      .catch((error: unknown) =>
+        console.error('error while stopping:', error instanceof Error ? error.message : error),
+      )
       .finally(() => {
         ledger.close();
         emulatorDb?.close();

@@ -55,7 +55,11 @@ test('a 100,000-ID batch is created in one fast transaction, and reads stay fast
 
   const t1 = performance.now();
   const page = ledger.listItems(id, { state: 'pending', offset: 99_000, limit: 1000 });
-  const hit = ledger.listItems(id, { q: ids[54_321]?.slice(-12).toUpperCase(), offset: 0, limit: 10 });
+  const hit = ledger.listItems(id, {
+    q: ids[54_321]?.slice(-12).toUpperCase(),
+    offset: 0,
+    limit: 10,
+  });
   const chunk = ledger.claimChunk(id, 100);
   expect(performance.now() - t1).toBeLessThan(1_000);
   expect(page.items).toHaveLength(1000);
@@ -67,7 +71,9 @@ test('a 100,000-ID batch is created in one fast transaction, and reads stay fast
 test('items: state filter, case-insensitive substring search (LIKE wildcards are literal), paging in input order', () => {
   const ids = makeIds(30);
   const id = create(ids, ['not_an_id%', 'x_y']);
-  expect(ledger.listItems(id, { state: 'invalid', offset: 0, limit: 10 }).items.map((i) => i.id)).toEqual(['not_an_id%', 'x_y']);
+  expect(
+    ledger.listItems(id, { state: 'invalid', offset: 0, limit: 10 }).items.map((i) => i.id),
+  ).toEqual(['not_an_id%', 'x_y']);
   expect(ledger.listItems(id, { q: '%', offset: 0, limit: 10 }).total).toBe(1);
   expect(ledger.listItems(id, { q: '_', offset: 0, limit: 10 }).total).toBe(2);
   expect(ledger.listItems(id, { q: 'AAAA', offset: 0, limit: 10 }).total).toBe(30);

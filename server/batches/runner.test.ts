@@ -3,9 +3,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUpstream } from '../forward';
-import { acceptAll, makeIds, startFakeUpstream, writeAnswer, type FakeUpstream } from '../testing/fake-upstream';
+import {
+  acceptAll,
+  makeIds,
+  startFakeUpstream,
+  writeAnswer,
+  type FakeUpstream,
+} from '../testing/fake-upstream';
 import { openLedger, UNKNOWN_AFTER_CRASH, type Ledger, type NewBatch } from './ledger';
-import { createRunner, MSG_BOTH, MSG_NOT_REPORTED, MSG_REJECTED, type RunnerOptions } from './runner';
+import {
+  createRunner,
+  MSG_BOTH,
+  MSG_NOT_REPORTED,
+  MSG_REJECTED,
+  type RunnerOptions,
+} from './runner';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
 const WORKSPACE = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
@@ -28,7 +40,12 @@ afterEach(async () => {
 });
 
 function batchOf(ids: string[], action: 'associate' | 'cancel' = 'associate'): string {
-  const items: NewBatch['items'][number][] = ids.map((id) => ({ id, idKey: id.toLowerCase(), state: 'pending', message: null }));
+  const items: NewBatch['items'][number][] = ids.map((id) => ({
+    id,
+    idKey: id.toLowerCase(),
+    state: 'pending',
+    message: null,
+  }));
   return ledger.createBatch({
     action,
     workspace_id: WORKSPACE,
@@ -46,7 +63,12 @@ function batchOf(ids: string[], action: 'associate' | 'cancel' = 'associate'): s
 function runner(overrides: Partial<RunnerOptions> = {}) {
   return createRunner({
     ledger,
-    upstream: createUpstream({ endpoint: fake.url, projectId: PROJECT, timeoutMs: 2_000, authToken: 'tok' }),
+    upstream: createUpstream({
+      endpoint: fake.url,
+      projectId: PROJECT,
+      timeoutMs: 2_000,
+      authToken: 'tok',
+    }),
     concurrency: 2,
     backoffMs: () => 0,
     ...overrides,
@@ -93,12 +115,15 @@ test('per-ID outcomes: rejected, not reported, reported as both; code kept as a 
   const ids = makeIds(4);
   const [ok, rejected, missing, both] = ids as [string, string, string, string];
   fake.onWrite(() =>
-    Response.json({
-      code: 0,
-      message: 'partial',
-      success: false,
-      data: { success_ids: [ok.toUpperCase(), both], error_ids: [rejected, both] },
-    }, { headers: { 'X-request-id': 'hdr-rid' } }),
+    Response.json(
+      {
+        code: 0,
+        message: 'partial',
+        success: false,
+        data: { success_ids: [ok.toUpperCase(), both], error_ids: [rejected, both] },
+      },
+      { headers: { 'X-request-id': 'hdr-rid' } },
+    ),
   );
   const id = batchOf(ids);
   await runner().start(id);
@@ -113,12 +138,24 @@ test('per-ID outcomes: rejected, not reported, reported as both; code kept as a 
 });
 
 test('a whole-call error fails every ID of that call with the code and message received', async () => {
-  fake.onWrite(() => Response.json({ code: 'SecMaster.20030005', message: 'data object not found' }, { status: 400 }));
+  fake.onWrite(() =>
+    Response.json(
+      { code: 'SecMaster.20030005', message: 'data object not found' },
+      { status: 400 },
+    ),
+  );
   const id = batchOf(makeIds(120));
   await runner().start(id);
   const rows = items(id);
   expect(rows).toHaveLength(120);
-  expect(rows.every((r) => r.state === 'failed' && r.code === 'SecMaster.20030005' && r.message === 'data object not found')).toBe(true);
+  expect(
+    rows.every(
+      (r) =>
+        r.state === 'failed' &&
+        r.code === 'SecMaster.20030005' &&
+        r.message === 'data object not found',
+    ),
+  ).toBe(true);
   expect(fake.writes()).toHaveLength(2); // 400 is never retried
 });
 
@@ -126,13 +163,19 @@ test('transient 503 and 429 are retried (bounded), then succeed; attempts counte
   let n = 0;
   fake.onWrite((ids) => {
     n++;
-    if (n === 1) return Response.json({ error_code: 'APIG.0308', error_msg: 'throttled' }, { status: 429 });
+    if (n === 1)
+      return Response.json({ error_code: 'APIG.0308', error_msg: 'throttled' }, { status: 429 });
     if (n === 2) return Response.json({ code: 'X', message: 'busy' }, { status: 503 });
     return writeAnswer(ids, []);
   });
   const delays: number[] = [];
   const id = batchOf(makeIds(5));
-  await runner({ sleep: (ms) => { delays.push(ms); return Promise.resolve(); } }).start(id);
+  await runner({
+    sleep: (ms) => {
+      delays.push(ms);
+      return Promise.resolve();
+    },
+  }).start(id);
   expect(fake.writes()).toHaveLength(3);
   expect(delays).toHaveLength(2);
   expect(items(id).every((r) => r.state === 'succeeded' && r.attempts === 3)).toBe(true);
@@ -145,19 +188,30 @@ test('transient 503 and 429 are retried (bounded), then succeed; attempts counte
 });
 
 test('retries used up: the IDs fail with the last code and message', async () => {
-  fake.onWrite(() => Response.json({ code: 'SecMaster.500', message: 'internal' }, { status: 500 }));
+  fake.onWrite(() =>
+    Response.json({ code: 'SecMaster.500', message: 'internal' }, { status: 500 }),
+  );
   const id = batchOf(makeIds(2));
   await runner({ maxAttempts: 3 }).start(id);
   expect(fake.writes()).toHaveLength(3);
-  expect(items(id).every((r) => r.state === 'failed' && r.code === 'SecMaster.500' && r.attempts === 3)).toBe(true);
+  expect(
+    items(id).every((r) => r.state === 'failed' && r.code === 'SecMaster.500' && r.attempts === 3),
+  ).toBe(true);
 });
 
 test('401 APIG.0301 interrupts the batch without retrying; unsent IDs stay pending', async () => {
   fake.onWrite(() =>
-    Response.json({ error_code: 'APIG.0301', error_msg: 'Incorrect IAM authentication information', request_id: 'r' }, {
-      status: 401,
-      headers: { 'WWW-Authenticate': 'Basic' },
-    }),
+    Response.json(
+      {
+        error_code: 'APIG.0301',
+        error_msg: 'Incorrect IAM authentication information',
+        request_id: 'r',
+      },
+      {
+        status: 401,
+        headers: { 'WWW-Authenticate': 'Basic' },
+      },
+    ),
   );
   const id = batchOf(makeIds(250));
   await runner({ concurrency: 1 }).start(id);
@@ -171,17 +225,24 @@ test('401 APIG.0301 interrupts the batch without retrying; unsent IDs stay pendi
 test('a timeout after sending leaves the IDs unknown, never failed', async () => {
   fake.onWrite(() => new Promise<Response>(() => undefined));
   const id = batchOf(makeIds(3));
-  await runner({ upstream: createUpstream({ endpoint: fake.url, projectId: PROJECT, timeoutMs: 50 }) }).start(id);
+  await runner({
+    upstream: createUpstream({ endpoint: fake.url, projectId: PROJECT, timeoutMs: 50 }),
+  }).start(id);
   const rows = items(id);
   expect(rows.every((r) => r.state === 'unknown' && r.code === 'TIMEOUT')).toBe(true);
   expect(ledger.getBatch(id)?.state).toBe('done');
 });
 
 test('an unreadable 200 answer leaves the IDs unknown', async () => {
-  fake.onWrite(() => new Response('<html>oops</html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+  fake.onWrite(
+    () =>
+      new Response('<html>oops</html>', { status: 200, headers: { 'content-type': 'text/html' } }),
+  );
   const id = batchOf(makeIds(2));
   await runner().start(id);
-  expect(items(id).every((r) => r.state === 'unknown' && r.code === 'UPSTREAM_BAD_RESPONSE')).toBe(true);
+  expect(items(id).every((r) => r.state === 'unknown' && r.code === 'UPSTREAM_BAD_RESPONSE')).toBe(
+    true,
+  );
 });
 
 test('concurrency bounds the calls in flight', async () => {
@@ -225,7 +286,9 @@ test('resumeAll after a crash: in_flight IDs become unknown, pending IDs continu
   expect(rows[0]).toMatchObject({ state: 'unknown', message: UNKNOWN_AFTER_CRASH });
   expect(rows[149]).toMatchObject({ state: 'succeeded' });
   expect(fake.writes()).toHaveLength(1);
-  expect((JSON.parse(fake.writes()[0]?.body ?? '{}') as { ids: string[] }).ids).toEqual(ids.slice(100));
+  expect((JSON.parse(fake.writes()[0]?.body ?? '{}') as { ids: string[] }).ids).toEqual(
+    ids.slice(100),
+  );
 });
 
 test('the outcome of a superseded call is ignored (call_id fencing)', () => {
@@ -234,9 +297,27 @@ test('the outcome of a superseded call is ignored (call_id fencing)', () => {
   if (!first) throw new Error('no claim');
   const second = ledger.retryCall(first.callId);
   if (!second) throw new Error('no retry');
-  const late = first.ids.map((x) => ({ id: x, state: 'failed' as const, code: 'LATE', message: 'late' }));
-  expect(ledger.recordOutcome(first.callId, late, { httpStatus: 500, requestId: null, errorCode: 'LATE' })).toBe(0);
-  const ok = second.ids.map((x) => ({ id: x, state: 'succeeded' as const, code: null, message: null }));
-  expect(ledger.recordOutcome(second.callId, ok, { httpStatus: 200, requestId: 'r', errorCode: null })).toBe(3);
+  const late = first.ids.map((x) => ({
+    id: x,
+    state: 'failed' as const,
+    code: 'LATE',
+    message: 'late',
+  }));
+  expect(
+    ledger.recordOutcome(first.callId, late, {
+      httpStatus: 500,
+      requestId: null,
+      errorCode: 'LATE',
+    }),
+  ).toBe(0);
+  const ok = second.ids.map((x) => ({
+    id: x,
+    state: 'succeeded' as const,
+    code: null,
+    message: null,
+  }));
+  expect(
+    ledger.recordOutcome(second.callId, ok, { httpStatus: 200, requestId: 'r', errorCode: null }),
+  ).toBe(3);
   expect(ledger.getBatch(id)?.counts.succeeded).toBe(3);
 });

@@ -11,7 +11,12 @@ import {
   relationWriteResponseSchema,
   type BatchSummary,
 } from '../../src/api/schemas';
-import { UpstreamError, UpstreamRequestError, type Upstream, type UpstreamResponse } from '../forward';
+import {
+  UpstreamError,
+  UpstreamRequestError,
+  type Upstream,
+  type UpstreamResponse,
+} from '../forward';
 import type { ClaimedCall, ItemOutcome, Ledger } from './ledger';
 
 export const MSG_REJECTED = 'SecMaster rejected this ID (no reason given)';
@@ -51,10 +56,36 @@ export interface Runner {
 }
 
 type Verdict =
-  | { kind: 'outcomes'; outcomes: ItemOutcome[]; status: number; requestId: string | null; code: string | null }
-  | { kind: 'all'; state: 'failed' | 'unknown'; code: string; message: string; status: number | null; requestId: string | null }
-  | { kind: 'retry'; throttled: boolean; code: string; message: string; status: number | null; requestId: string | null }
-  | { kind: 'auth'; code: string; message: string; status: number | null; requestId: string | null };
+  | {
+      kind: 'outcomes';
+      outcomes: ItemOutcome[];
+      status: number;
+      requestId: string | null;
+      code: string | null;
+    }
+  | {
+      kind: 'all';
+      state: 'failed' | 'unknown';
+      code: string;
+      message: string;
+      status: number | null;
+      requestId: string | null;
+    }
+  | {
+      kind: 'retry';
+      throttled: boolean;
+      code: string;
+      message: string;
+      status: number | null;
+      requestId: string | null;
+    }
+  | {
+      kind: 'auth';
+      code: string;
+      message: string;
+      status: number | null;
+      requestId: string | null;
+    };
 
 function defaultBackoff(retry: number, kind: 'throttled' | 'transient'): number {
   const exp = Math.min(5_000, (kind === 'throttled' ? 1_000 : 250) * 2 ** retry);
@@ -98,35 +129,83 @@ function judge(ids: readonly string[], result: UpstreamResponse | UpstreamError)
     const base = { status: result.status, requestId: result.requestId };
     switch (result.kind) {
       case 'connect':
-        return { kind: 'retry', throttled: false, code: 'UPSTREAM_UNREACHABLE', message: result.message, ...base };
+        return {
+          kind: 'retry',
+          throttled: false,
+          code: 'UPSTREAM_UNREACHABLE',
+          message: result.message,
+          ...base,
+        };
       case 'timeout':
-        return { kind: 'all', state: 'unknown', code: 'TIMEOUT', message: `${result.message}; outcome unknown`, ...base };
+        return {
+          kind: 'all',
+          state: 'unknown',
+          code: 'TIMEOUT',
+          message: `${result.message}; outcome unknown`,
+          ...base,
+        };
       case 'network':
       case 'aborted':
-        return { kind: 'all', state: 'unknown', code: 'UPSTREAM_NETWORK', message: `${result.message}; outcome unknown`, ...base };
+        return {
+          kind: 'all',
+          state: 'unknown',
+          code: 'UPSTREAM_NETWORK',
+          message: `${result.message}; outcome unknown`,
+          ...base,
+        };
       case 'bad_json':
       case 'too_large': {
         const s = result.status ?? 0;
         if (s >= 200 && s < 300) {
-          return { kind: 'all', state: 'unknown', code: 'UPSTREAM_BAD_RESPONSE', message: `${result.message}; outcome unknown`, ...base };
+          return {
+            kind: 'all',
+            state: 'unknown',
+            code: 'UPSTREAM_BAD_RESPONSE',
+            message: `${result.message}; outcome unknown`,
+            ...base,
+          };
         }
         if (s === 429 || s >= 500) {
-          return { kind: 'retry', throttled: s === 429, code: `HTTP_${s}`, message: result.message, ...base };
+          return {
+            kind: 'retry',
+            throttled: s === 429,
+            code: `HTTP_${s}`,
+            message: result.message,
+            ...base,
+          };
         }
         if (s === 401) return { kind: 'auth', code: 'HTTP_401', message: result.message, ...base };
-        return { kind: 'all', state: 'failed', code: `HTTP_${s}`, message: result.message, ...base };
+        return {
+          kind: 'all',
+          state: 'failed',
+          code: `HTTP_${s}`,
+          message: result.message,
+          ...base,
+        };
       }
       case 'redirect':
-        return { kind: 'all', state: 'failed', code: 'UPSTREAM_REDIRECT', message: result.message, ...base };
+        return {
+          kind: 'all',
+          state: 'failed',
+          code: 'UPSTREAM_REDIRECT',
+          message: result.message,
+          ...base,
+        };
     }
   }
   if (result.status >= 200 && result.status < 300) return perIdOutcomes(ids, result);
   const err = parseUpstreamError(result.body);
   const code = err?.code ?? `HTTP_${result.status}`;
   const message = err?.message || `SecMaster answered HTTP ${result.status}`;
-  const base = { code, message, status: result.status, requestId: err?.request_id ?? result.requestId };
+  const base = {
+    code,
+    message,
+    status: result.status,
+    requestId: err?.request_id ?? result.requestId,
+  };
   if (result.status === 401 || AUTH_CODES.has(code)) return { kind: 'auth', ...base };
-  if (result.status === 429 || THROTTLE_CODES.has(code)) return { kind: 'retry', throttled: true, ...base };
+  if (result.status === 429 || THROTTLE_CODES.has(code))
+    return { kind: 'retry', throttled: true, ...base };
   if (result.status >= 500) return { kind: 'retry', throttled: false, ...base };
   return { kind: 'all', state: 'failed', ...base };
 }
@@ -182,7 +261,12 @@ export function createRunner(options: RunnerOptions): Runner {
         } else if (err instanceof UpstreamRequestError) {
           ledger.recordOutcome(
             call.callId,
-            call.ids.map((id) => ({ id, state: 'failed', code: 'INVALID_REQUEST', message: err.message })),
+            call.ids.map((id) => ({
+              id,
+              state: 'failed',
+              code: 'INVALID_REQUEST',
+              message: err.message,
+            })),
             { httpStatus: null, requestId: null, errorCode: 'INVALID_REQUEST' },
           );
           return;
@@ -198,7 +282,8 @@ export function createRunner(options: RunnerOptions): Runner {
             requestId: v.requestId,
             errorCode: v.code,
           });
-          if (changed < call.ids.length) log(`call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`);
+          if (changed < call.ids.length)
+            log(`call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`);
           return;
         }
         case 'all':
@@ -210,7 +295,11 @@ export function createRunner(options: RunnerOptions): Runner {
           return;
         case 'auth':
           // Not applied upstream: the IDs go back to pending; never retried (AK/SK lockout risk).
-          ledger.releaseCall(call.callId, { httpStatus: v.status, requestId: v.requestId, errorCode: v.code });
+          ledger.releaseCall(call.callId, {
+            httpStatus: v.status,
+            requestId: v.requestId,
+            errorCode: v.code,
+          });
           ledger.setBatchState(
             batch.id,
             'interrupted',
@@ -221,7 +310,11 @@ export function createRunner(options: RunnerOptions): Runner {
         case 'retry': {
           if (stopping) {
             // Shutting down: a transient failure was not applied, so the IDs wait for the restart.
-            ledger.releaseCall(call.callId, { httpStatus: v.status, requestId: v.requestId, errorCode: v.code });
+            ledger.releaseCall(call.callId, {
+              httpStatus: v.status,
+              requestId: v.requestId,
+              errorCode: v.code,
+            });
             return;
           }
           if (attempt >= maxAttempts) {

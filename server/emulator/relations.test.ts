@@ -4,8 +4,8 @@ import { SEED_WORKSPACES, seedObjectIds } from './seed';
 import { REQUEST_ID_PATTERN, TEST_PROJECT_ID, makeTestEmulator } from './testing';
 
 const SPEC_EXAMPLE_ID = 'f60bf0e7-73b8-4832-8fc4-8c2a12830552';
-const WS0 = SEED_WORKSPACES[0].id;
-const WS1 = SEED_WORKSPACES[1].id;
+const WS0: string = SEED_WORKSPACES[0].id;
+const WS1: string = SEED_WORKSPACES[1].id;
 const [INCIDENT, INCIDENT_2] = seedObjectIds(0, 'incidents', 2) as [string, string];
 const ALERTS = seedObjectIds(0, 'alerts', 200);
 const [FOREIGN_ALERT] = seedObjectIds(1, 'alerts', 1) as [string];
@@ -13,7 +13,7 @@ const [INDICATOR] = seedObjectIds(0, 'indicators', 1) as [string];
 
 function setup() {
   const emu = makeTestEmulator();
-  const relPath = (related = 'alerts', subject = INCIDENT, cls = 'incidents', ws = WS0) =>
+  const relPath = (related = 'alerts', subject: string = INCIDENT, cls = 'incidents', ws: string = WS0) =>
     emu.ws(ws, `/soc/${cls}/${subject}/${related}`);
   const linkedIds = async (subjectClass: string, subject: string, related: string, ws = WS0) => {
     const res = await emu.call('POST', emu.ws(ws, `/soc/${subjectClass}/${subject}/${related}/search`), {

@@ -128,7 +128,7 @@ function compileCondition(data: readonly [string, string, string]): { sql: strin
     // JSON numbers compare as numbers, JSON strings as text.
     return {
       sql: `(CASE WHEN typeof(${expr}) IN ('integer', 'real') THEN ${expr} ${cmp} ? ELSE ${expr} ${cmp} ? END)`,
-      params: [...params, Number(value), ...params, value],
+      params: [...params, ...params, Number(value), ...params, value],
     };
   }
   return { sql: `${expr} ${cmp} ?`, params: [...params, value] };

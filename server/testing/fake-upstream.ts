@@ -29,7 +29,11 @@ export interface FakeUpstream {
 
 const idsBodySchema = z.object({ ids: z.array(z.string()).optional() });
 
-export function writeAnswer(success_ids: string[], error_ids: string[], extra: Record<string, unknown> = {}): Response {
+export function writeAnswer(
+  success_ids: string[],
+  error_ids: string[],
+  extra: Record<string, unknown> = {},
+): Response {
   return Response.json(
     {
       code: '00000000',
@@ -60,7 +64,13 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   let read = (req: RecordedRequest): Response | Promise<Response> =>
     Response.json(
       { code: '00000000', message: 'ok', echo: { method: req.method, path: req.path } },
-      { headers: { 'X-request-id': 'rid-read-1-host', 'Set-Cookie': 'upstream=1', 'X-Upstream-Secret': 'x' } },
+      {
+        headers: {
+          'X-request-id': 'rid-read-1-host',
+          'Set-Cookie': 'upstream=1',
+          'X-Upstream-Secret': 'x',
+        },
+      },
     );
   const app = new Hono();
   app.all('*', async (c) => {
@@ -69,9 +79,17 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     c.req.raw.headers.forEach((v, k) => {
       headers[k] = v;
     });
-    const rec: RecordedRequest = { method: c.req.method, path: `${url.pathname}${url.search}`, headers, body: await c.req.text() };
+    const rec: RecordedRequest = {
+      method: c.req.method,
+      path: `${url.pathname}${url.search}`,
+      headers,
+      body: await c.req.text(),
+    };
     requests.push(rec);
-    const isWrite = (rec.method === 'POST' || rec.method === 'DELETE') && WRITE_PATH.test(url.pathname) && !url.pathname.endsWith('/search');
+    const isWrite =
+      (rec.method === 'POST' || rec.method === 'DELETE') &&
+      WRITE_PATH.test(url.pathname) &&
+      !url.pathname.endsWith('/search');
     if (isWrite) {
       let ids: string[];
       try {
@@ -90,7 +108,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    writes: () => requests.filter((r) => (r.method === 'POST' || r.method === 'DELETE') && !r.path.endsWith('/search')),
+    writes: () =>
+      requests.filter(
+        (r) => (r.method === 'POST' || r.method === 'DELETE') && !r.path.endsWith('/search'),
+      ),
     onWrite(handler) {
       write = handler;
     },

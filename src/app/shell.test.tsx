@@ -23,6 +23,10 @@ function config(overrides: Record<string, unknown> = {}) {
   };
 }
 
+const emptyHistory = http.get('/api/batches', () =>
+  HttpResponse.json({ items: [], total: 0, offset: 0, limit: 50 }),
+);
+
 function workspacesHandler() {
   return http.get(`/v1/${PID}/workspaces`, () =>
     HttpResponse.json({
@@ -39,6 +43,7 @@ test('the header names the console, where it is connected, and offers the worksp
   server.use(
     http.get('/api/config', () => HttpResponse.json(config())),
     workspacesHandler(),
+    emptyHistory,
   );
   render(<Shell />, { route: '/history' });
   const header = await screen.findByRole('banner');
@@ -73,6 +78,7 @@ test('SecMaster mode shows the region', async () => {
       HttpResponse.json(config({ mode: 'secmaster', region: 'cn-north-4', endpoint: 'https://x' })),
     ),
     workspacesHandler(),
+    emptyHistory,
   );
   render(<Shell />, { route: '/history' });
   expect(await screen.findByText('SecMaster cn-north-4')).toBeVisible();

@@ -1,7 +1,7 @@
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { afterEach, beforeAll, expect, test, vi } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import type { BatchSummary } from '../../api/schemas';
 import { render } from '../../testing/render';
 import { server } from '../../testing/msw';
@@ -15,21 +15,6 @@ const A = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
 const B = '0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f';
 const BATCH = '99999999-8888-4777-8666-555555555555';
 const base = `/v1/${PROJECT}/workspaces/${WORKSPACE}/soc`;
-
-beforeAll(() => {
-  // Mantine's autosize Textarea listens to document.fonts, which jsdom lacks.
-  // TODO(#setup): move this shim to src/testing/setup.ts.
-  if (!('fonts' in document)) {
-    Object.defineProperty(document, 'fonts', {
-      configurable: true,
-      value: {
-        addEventListener: () => {},
-        removeEventListener: () => {},
-        ready: Promise.resolve(),
-      },
-    });
-  }
-});
 
 afterEach(async () => {
   // Unmounting saves a pending draft: unmount first, then forget it.

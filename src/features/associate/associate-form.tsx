@@ -75,12 +75,11 @@ export function AssociateForm(props: {
   onBatchCreated: (batchId: string) => void;
 }) {
   const { projectId, workspaceId } = props;
-  const { control, register, handleSubmit, reset, setValue, getValues, watch, formState } = useForm(
-    {
+  const { control, register, handleSubmit, reset, setValue, getValues, subscribe, formState } =
+    useForm({
       resolver: zodResolver(associateFormSchema),
       defaultValues,
-    },
-  );
+    });
   const [subjectClass, subjectId, relatedClass, relatedIds, action] = useWatch({
     control,
     name: ['subjectClass', 'subjectId', 'relatedClass', 'relatedIds', 'action'],
@@ -134,14 +133,17 @@ export function AssociateForm(props: {
       timer = undefined;
       void saveDraft(key, getValues());
     };
-    const sub = watch(() => {
-      // Until the stored draft is read, nothing is written over it.
-      if (!restored) {
-        editedBeforeRestore = true;
-        return;
-      }
-      clearTimeout(timer);
-      timer = setTimeout(save, SAVE_DELAY_MS);
+    const unsubscribe = subscribe({
+      formState: { values: true },
+      callback: () => {
+        // Until the stored draft is read, nothing is written over it.
+        if (!restored) {
+          editedBeforeRestore = true;
+          return;
+        }
+        clearTimeout(timer);
+        timer = setTimeout(save, SAVE_DELAY_MS);
+      },
     });
     void loadDraft(key).then((draft) => {
       if (cancelled) return;
@@ -158,13 +160,13 @@ export function AssociateForm(props: {
     });
     return () => {
       cancelled = true;
-      sub.unsubscribe();
+      unsubscribe();
       if (timer !== undefined) {
         clearTimeout(timer);
         save();
       }
     };
-  }, [key, getValues, reset, watch]);
+  }, [key, getValues, reset, subscribe]);
 
   // --- submit --------------------------------------------------------------------------------
   const validCount = result.valid.length;

@@ -13,7 +13,13 @@ test('one ID per line', () => {
   const r = parseIds(`${A}\n${B}\r\n${C}\n`, {});
   expect(r.valid).toEqual([A, B, C]);
   expect(r.tokens).toEqual([A, B, C]);
-  expect(r).toMatchObject({ duplicates: 0, invalid: [], ignored: [], format: 'text', header: null });
+  expect(r).toMatchObject({
+    duplicates: 0,
+    invalid: [],
+    ignored: [],
+    format: 'text',
+    header: null,
+  });
 });
 
 test.each([
@@ -76,13 +82,27 @@ test('CSV with a header row: header cells are scaffolding, other cells are candi
   const r = parseIds(csv, {});
   expect(r.header).toEqual(['id', 'title', 'severity']);
   expect(r.valid).toEqual([A, B]);
-  expect(r.invalid.map((i) => i.token)).toEqual(['Brute', 'force', 'SSH', 'High', 'Phishing', 'Low']);
+  expect(r.invalid.map((i) => i.token)).toEqual([
+    'Brute',
+    'force',
+    'SSH',
+    'High',
+    'Phishing',
+    'Low',
+  ]);
   expect(r.tokens).not.toContain('id');
 });
 
 test('a single-column CSV header and a quoted header row', () => {
-  expect(parseIds(`alert_id\n${A}\n${B}`, {})).toMatchObject({ header: ['alert_id'], valid: [A, B], invalid: [] });
-  expect(parseIds(`"ID";"Name"\r\n"${A}";"x"`, {})).toMatchObject({ header: ['ID', 'Name'], valid: [A] });
+  expect(parseIds(`alert_id\n${A}\n${B}`, {})).toMatchObject({
+    header: ['alert_id'],
+    valid: [A, B],
+    invalid: [],
+  });
+  expect(parseIds(`"ID";"Name"\r\n"${A}";"x"`, {})).toMatchObject({
+    header: ['ID', 'Name'],
+    valid: [A],
+  });
 });
 
 test('no header when the first row holds an ID, resembles one, or nothing later is an ID', () => {
@@ -91,7 +111,10 @@ test('no header when the first row holds an ID, resembles one, or nothing later 
   const r = parseIds(`${truncated}\n${B}`, {});
   expect(r.header).toBeNull();
   expect(r.invalid).toEqual([{ token: truncated, reason: 'shorter than 32 characters' }]);
-  expect(parseIds('id\nfoo\nbar', {})).toMatchObject({ header: null, invalid: [{ token: 'id' }, { token: 'foo' }, { token: 'bar' }] });
+  expect(parseIds('id\nfoo\nbar', {})).toMatchObject({
+    header: null,
+    invalid: [{ token: 'id' }, { token: 'foo' }, { token: 'bar' }],
+  });
 });
 
 test('URLs: query values and path segments; scheme, host and path words are scaffolding', () => {
@@ -122,7 +145,9 @@ test('console URLs with hash routes, scheme-less hosts and absolute paths', () =
 
 test('a URL without any ID is listed as invalid, not silently dropped', () => {
   const r = parseIds('https://wiki.example.com/runbooks/phishing', {});
-  expect(r.invalid).toEqual([{ token: 'https://wiki.example.com/runbooks/phishing', reason: 'URL without an ID' }]);
+  expect(r.invalid).toEqual([
+    { token: 'https://wiki.example.com/runbooks/phishing', reason: 'URL without an ID' },
+  ]);
 });
 
 test('decoration glued to an ID: key=value, trailing dots, labels', () => {
@@ -183,7 +208,13 @@ test('tokens longer than 1024 characters are listed as too long and not sent', (
 
 test('empty and blank input', () => {
   for (const text of ['', '   ', '\n\n\t', ',;|"[]{}']) {
-    expect(parseIds(text, {})).toMatchObject({ tokens: [], valid: [], duplicates: 0, invalid: [], ignored: [] });
+    expect(parseIds(text, {})).toMatchObject({
+      tokens: [],
+      valid: [],
+      duplicates: 0,
+      invalid: [],
+      ignored: [],
+    });
   }
   expect(parseIds('[]', {})).toMatchObject({ format: 'json', tokens: [] });
 });
@@ -192,6 +223,7 @@ test('unicode text: words are invalid tokens, IDs next to them are found, contro
   const r = parseIds(`告警 ${A}、事件：${B}\u0000${C} 🚨 naïve`, {});
   expect(r.valid).toEqual([A, B, C]);
   expect(r.invalid.map((i) => i.token)).toEqual(['告警', '事件', '🚨', 'naïve']);
+  // eslint-disable-next-line no-control-regex -- asserting that none got through
   expect(r.tokens.every((t) => !/[\u0000-\u001f]/.test(t))).toBe(true);
 });
 
@@ -221,7 +253,18 @@ test('4 MB of 100,000 IDs, with duplicates and noise', () => {
 });
 
 test('fastIdKey equals idKey', () => {
-  for (const v of [A, A.toUpperCase(), B, C, C.toUpperCase(), D, 'x', `${A}x`, A.replace('-', '_'), 'G'.repeat(36)]) {
+  for (const v of [
+    A,
+    A.toUpperCase(),
+    B,
+    C,
+    C.toUpperCase(),
+    D,
+    'x',
+    `${A}x`,
+    A.replace('-', '_'),
+    'G'.repeat(36),
+  ]) {
     expect(fastIdKey(v)).toBe(idKey(v));
   }
 });

@@ -2,7 +2,13 @@
  * The paste parser (DESIGN §4): finds candidate IDs in whatever an analyst pasted.
  * Pure and single-pass (regex scans, Set/Map look-ups), so it also runs in a Web Worker.
  */
-import { ID_MAX_LENGTH, ID_MIN_LENGTH, MAX_TOKEN_LENGTH, idKey, isWellFormedId } from '../../api/schemas';
+import {
+  ID_MAX_LENGTH,
+  ID_MIN_LENGTH,
+  MAX_TOKEN_LENGTH,
+  idKey,
+  isWellFormedId,
+} from '../../api/schemas';
 
 export interface ParseOptions {
   projectId?: string | undefined;
@@ -44,6 +50,7 @@ export const URL_WITHOUT_ID_REASON = 'URL without an ID';
  * full-width punctuation that chat tools produce.
  */
 const WORD_RE =
+  // eslint-disable-next-line no-control-regex -- control characters are separators, never sent.
   /"(?:[^"\\\n]|\\.)*"[ \t]*:(?!\/)|'[^'\n]*'[ \t]*:(?!\/)|[^\s,;'"`()[\]{}<>|\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\u2018\u2019\u201c\u201d\u00ab\u00bb\u3001\u3002\uff0c\uff1a\uff1b\uff08\uff09\u300c\u300d]+/g;
 
 /** A URL: scheme://, www., host.name/…, or an absolute path. */
@@ -305,12 +312,26 @@ export function parseIds(text: string, opts: ParseOptions = {}): ParseResult {
 }
 
 /** "N valid · D duplicates · X invalid" (plus "· I ignored" when any). */
-export function formatSummary(r: Pick<ParseResult, 'valid' | 'duplicates' | 'invalid' | 'ignored'>): string {
-  const parts = [`${r.valid.length} valid`, `${r.duplicates} duplicates`, `${r.invalid.length} invalid`];
+export function formatSummary(
+  r: Pick<ParseResult, 'valid' | 'duplicates' | 'invalid' | 'ignored'>,
+): string {
+  const parts = [
+    `${r.valid.length} valid`,
+    `${r.duplicates} duplicates`,
+    `${r.invalid.length} invalid`,
+  ];
   if (r.ignored.length > 0) parts.push(`${r.ignored.length} ignored`);
   return parts.join(' · ');
 }
 
 export function emptyParseResult(): ParseResult {
-  return { tokens: [], valid: [], duplicates: 0, invalid: [], ignored: [], format: 'text', header: null };
+  return {
+    tokens: [],
+    valid: [],
+    duplicates: 0,
+    invalid: [],
+    ignored: [],
+    format: 'text',
+    header: null,
+  };
 }

@@ -1,4 +1,14 @@
-import { Badge, Combobox, Group, InputBase, Loader, Paper, Stack, Text, useCombobox } from '@mantine/core';
+import {
+  Badge,
+  Combobox,
+  Group,
+  InputBase,
+  Loader,
+  Paper,
+  Stack,
+  Text,
+  useCombobox,
+} from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
@@ -77,14 +87,22 @@ export function SubjectPicker(props: {
   });
   const searchText = debounced.length >= 2 && !isWellFormedId(debounced) ? debounced : '';
   const search = useQuery({
-    ...secmasterQueries.search(projectId, workspaceId, dataclass, searchBody(dataclass, searchText)),
+    ...secmasterQueries.search(
+      projectId,
+      workspaceId,
+      dataclass,
+      searchBody(dataclass, searchText),
+    ),
     enabled: searchText !== '' && typed !== null,
   });
 
   const choose = (detail: DataObjectDetail) => {
-    queryClient.setQueryData(secmasterQueries.object(projectId, workspaceId, dataclass, detail.id).queryKey, {
-      data: detail,
-    });
+    queryClient.setQueryData(
+      secmasterQueries.object(projectId, workspaceId, dataclass, detail.id).queryKey,
+      {
+        data: detail,
+      },
+    );
     latestTyped.current = null;
     setTyped(null);
     setLookup({ pending: false, error: null });
@@ -106,7 +124,8 @@ export function SubjectPicker(props: {
           if (latestTyped.current === next) choose(res.data);
         },
         (err: unknown) => {
-          if (latestTyped.current === next) setLookup({ pending: false, error: lookupMessage(err, dataclass) });
+          if (latestTyped.current === next)
+            setLookup({ pending: false, error: lookupMessage(err, dataclass) });
         },
       );
       return;
@@ -165,7 +184,9 @@ export function SubjectPicker(props: {
               </Combobox.Option>
             ))}
             {results.length === 0 && (
-              <Combobox.Empty>{search.isFetching ? 'Searching…' : `No ${singular} matches`}</Combobox.Empty>
+              <Combobox.Empty>
+                {search.isFetching ? 'Searching…' : `No ${singular} matches`}
+              </Combobox.Empty>
             )}
           </Combobox.Options>
         </Combobox.Dropdown>
@@ -175,11 +196,22 @@ export function SubjectPicker(props: {
   );
 }
 
-export function SubjectCard({ detail, dataclass }: { detail: DataObjectDetail; dataclass: DataclassType }) {
+export function SubjectCard({
+  detail,
+  dataclass,
+}: {
+  detail: DataObjectDetail;
+  dataclass: DataclassType;
+}) {
   const severity = detail.data_object.severity;
   const status = objectStatus(detail);
   return (
-    <Paper withBorder p="xs" radius="sm" aria-label={`Chosen ${dataclassLabels[dataclass].singular}`}>
+    <Paper
+      withBorder
+      p="xs"
+      radius="sm"
+      aria-label={`Chosen ${dataclassLabels[dataclass].singular}`}
+    >
       <Text size="sm" fw={500} lineClamp={2}>
         {objectTitle(detail)}
       </Text>

@@ -36,7 +36,9 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
     [large, deferredText, projectId, workspaceId, subjectId],
   );
 
-  const [largeState, setLargeState] = useState<{ source: string; result: ParseResult } | null>(null);
+  const [largeState, setLargeState] = useState<{ source: string; result: ParseResult } | null>(
+    null,
+  );
   const workerRef = useRef<Worker | null | undefined>(undefined);
   const requestIdRef = useRef(0);
 
@@ -47,14 +49,19 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
       if (workerRef.current === undefined) workerRef.current = createWorker();
       const worker = workerRef.current;
       const id = ++requestIdRef.current;
-      const request: ParseRequest = { id, text: deferredText, opts: { projectId, workspaceId, subjectId } };
+      const request: ParseRequest = {
+        id,
+        text: deferredText,
+        opts: { projectId, workspaceId, subjectId },
+      };
       if (!worker) {
         setLargeState({ source, result: parseIds(request.text, request.opts) });
         return;
       }
       worker.onmessage = (event: MessageEvent<ParseResponse>) => {
         // Only the answer to the latest request counts.
-        if (event.data.id === requestIdRef.current) setLargeState({ source, result: event.data.result });
+        if (event.data.id === requestIdRef.current)
+          setLargeState({ source, result: event.data.result });
       };
       worker.onerror = () => {
         worker.terminate();

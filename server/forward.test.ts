@@ -1,0 +1,221 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { parseUpstreamError } from '../src/api/schemas';
+import {
+  UpstreamError,
+  UpstreamRequestError,
+  createUpstream,
+  mapUpstreamAnswer,
+  matchReadRoute,
+  type UpstreamOperation,
+} from './forward';
+import { startFakeUpstream, type FakeUpstream } from './testing/fake-upstream';
+
+const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
+const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
+const OBJ = 'c0ffee00-0000-4000-8000-000000000001';
+
+let fake: FakeUpstream;
+beforeEach(async () => {
+  fake = await startFakeUpstream();
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+function up(extra: Partial<Parameters<typeof createUpstream>[0]> = {}) {
+  return createUpstream({
+    endpoint: fake.url,
+    projectId: PROJECT,
+    timeoutMs: 2_000,
+    authToken: 'tok',
+    ...extra,
+  });
+}
+
+test('paths are built from the template, the pinned project and validated segments', () => {
+  const u = up();
+  const root = `/v1/${PROJECT}/workspaces`;
+  expect(u.pathOf({ op: 'listWorkspaces', query: { offset: 0, limit: 100 } })).toBe(
+    `${root}?offset=0&limit=100`,
+  );
+  expect(u.pathOf({ op: 'showWorkspace', workspaceId: WS })).toBe(`${root}/${WS}`);
+  expect(u.pathOf({ op: 'listDataclasses', workspaceId: WS })).toBe(
+    `${root}/${WS}/soc/dataclasses`,
+  );
+  expect(u.pathOf({ op: 'search', workspaceId: WS, dataclass: 'alerts', body: {} })).toBe(
+    `${root}/${WS}/soc/alerts/search`,
+  );
+  expect(u.pathOf({ op: 'show', workspaceId: WS, dataclass: 'alerts', objectId: OBJ })).toBe(
+    `${root}/${WS}/soc/alerts/${OBJ}`,
+  );
+  const rel = {
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: OBJ,
+    related: 'alerts',
+  } as const;
+  expect(u.pathOf({ op: 'relationSearch', ...rel, body: {} })).toBe(
+    `${root}/${WS}/soc/incidents/${OBJ}/alerts/search`,
+  );
+  expect(u.pathOf({ op: 'associate', ...rel, ids: [] })).toBe(
+    `${root}/${WS}/soc/incidents/${OBJ}/alerts`,
+  );
+});
+
+test.each([
+  '..',
+  '.',
+  '../x',
+  '%2e%2e',
+  'a/b',
+  'a\\b',
+  'http://127.0.0.1/',
+  '//evil.example',
+  `${WS}\n`,
+  `${WS}?x`,
+  'x'.repeat(65),
+  '',
+])('a bad segment (%j) is refused before anything is sent', async (bad) => {
+  const u = up();
+  expect(() => u.pathOf({ op: 'showWorkspace', workspaceId: bad })).toThrow(UpstreamRequestError);
+  expect(() =>
+    u.pathOf({ op: 'show', workspaceId: WS, dataclass: 'alerts', objectId: bad }),
+  ).toThrow(UpstreamRequestError);
+  await expect(
+    u.call({
+      op: 'associate',
+      workspaceId: WS,
+      dataclass: 'alerts',
+      objectId: OBJ,
+      related: 'incidents',
+      ids: [bad],
+    }),
+  ).rejects.toBeInstanceOf(UpstreamRequestError);
+  expect(fake.requests).toHaveLength(0);
+});
+
+test('classes must be enum members even when the types are bypassed', () => {
+  const op: unknown = { op: 'search', workspaceId: WS, dataclass: '../admin', body: {} };
+  const u = up();
+  expect(() => u.pathOf(op as UpstreamOperation)).toThrow(UpstreamRequestError);
+});
+
+test('configuration is checked: protocol, project ID, token without CR/LF', () => {
+  expect(() =>
+    createUpstream({ endpoint: 'file:///etc', projectId: PROJECT, timeoutMs: 1 }),
+  ).toThrow();
+  expect(() => createUpstream({ endpoint: fake.url, projectId: '../x', timeoutMs: 1 })).toThrow();
+  expect(() =>
+    createUpstream({ endpoint: fake.url, projectId: PROJECT, timeoutMs: 1, authToken: 'a\r\nb' }),
+  ).toThrow();
+});
+
+test('requests carry only our headers and the JSON body; the answer keeps status, x-request-id and JSON', async () => {
+  const res = await up().call({
+    op: 'associate',
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: OBJ,
+    related: 'alerts',
+    ids: [OBJ],
+  });
+  expect(res).toMatchObject({
+    status: 200,
+    requestId: 'rid-header-1-host',
+    body: { data: { success_ids: [OBJ] } },
+  });
+  const seen = fake.requests[0];
+  expect(seen?.body).toBe(JSON.stringify({ ids: [OBJ] }));
+  // Whatever the HTTP client adds itself, nothing else: no cookie, authorization, forwarding headers.
+  const allowed = [
+    'accept',
+    'accept-encoding',
+    'accept-language',
+    'connection',
+    'content-length',
+    'content-type',
+    'host',
+    'sec-fetch-mode',
+    'user-agent',
+    'x-auth-token',
+  ];
+  for (const name of Object.keys(seen?.headers ?? {})) expect(allowed).toContain(name);
+  expect(seen?.headers['x-auth-token']).toBe('tok');
+  expect(seen?.headers.cookie).toBeUndefined();
+});
+
+test('typed failures: redirect (not followed), timeout, too large, bad JSON, connection refused', async () => {
+  const show: UpstreamOperation = { op: 'showWorkspace', workspaceId: WS };
+  const kind = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof UpstreamError) return e.kind;
+      throw e;
+    }
+    return 'ok';
+  };
+  fake.onRead((r) =>
+    r.path === '/next'
+      ? Response.json({})
+      : new Response(null, { status: 307, headers: { Location: `${fake.url}/next` } }),
+  );
+  expect(await kind(up().call(show))).toBe('redirect');
+  expect(fake.requests.map((r) => r.path)).not.toContain('/next');
+
+  fake.onRead(() => new Promise<Response>(() => undefined));
+  expect(await kind(up({ timeoutMs: 50 }).call(show))).toBe('timeout');
+
+  fake.onRead(() => Response.json({ big: 'x'.repeat(5000) }));
+  expect(await kind(up({ maxResponseBytes: 1000 }).call(show))).toBe('too_large');
+
+  fake.onRead(() => new Response('not json', { status: 200 }));
+  expect(await kind(up().call(show))).toBe('bad_json');
+
+  const closed = await startFakeUpstream();
+  await closed.close();
+  expect(
+    await kind(
+      createUpstream({ endpoint: closed.url, projectId: PROJECT, timeoutMs: 2_000 }).call(show),
+    ),
+  ).toBe('connect');
+});
+
+test('overlapping read routes resolve to one operation each, writes never match', () => {
+  const base = `/v1/${PROJECT}/workspaces/${WS}/soc`;
+  const m = (method: string, path: string, search = '') =>
+    matchReadRoute(method, path, search, PROJECT);
+  expect(m('POST', `${base}/alerts/search`)).toMatchObject({ kind: 'post' });
+  expect(m('POST', `${base}/alerts/${OBJ}/incidents/search`)).toMatchObject({ kind: 'post' });
+  expect(m('GET', `${base}/alerts/${OBJ}`)).toMatchObject({
+    kind: 'get',
+    operation: { op: 'show' },
+  });
+  expect(m('HEAD', `${base}/alerts/${OBJ}`)).toMatchObject({ kind: 'get' });
+  expect(m('POST', `${base}/alerts/${OBJ}/incidents`)).toMatchObject({ status: 405 });
+  expect(m('DELETE', `${base}/alerts/${OBJ}/incidents`)).toMatchObject({ status: 405 });
+  expect(m('DELETE', `${base}/alerts/${OBJ}/incidents/search`)).toMatchObject({ status: 405 });
+  expect(m('GET', `/v1/${PROJECT.toUpperCase()}/workspaces`)).toMatchObject({ status: 403 });
+  expect(m('GET', `/v1/${PROJECT}/Workspaces`)).toMatchObject({ status: 404 });
+  expect(m('GET', `${base}/Alerts/${OBJ}`)).toMatchObject({ status: 404 });
+  expect(m('GET', `/v1/${PROJECT}/workspaces`, '?offset=0&limit=10')).toMatchObject({
+    kind: 'get',
+  });
+  expect(m('GET', `/v1/${PROJECT}/workspaces`, '?limit=1&evil=1')).toMatchObject({ status: 400 });
+});
+
+test('upstream answers map to our statuses', () => {
+  expect(mapUpstreamAnswer(new UpstreamError('timeout', 't'), parseUpstreamError).status).toBe(504);
+  expect(mapUpstreamAnswer(new UpstreamError('network', 'n'), parseUpstreamError).status).toBe(502);
+  const unauth = mapUpstreamAnswer(
+    { status: 401, requestId: null, body: { error_code: 'APIG.0301', error_msg: 'bad' } },
+    parseUpstreamError,
+  );
+  expect(unauth).toMatchObject({ status: 502, body: { code: 'APIG.0301' } });
+  expect(
+    mapUpstreamAnswer({ status: 404, requestId: 'r', body: null }, parseUpstreamError),
+  ).toMatchObject({ status: 404, body: { code: 'HTTP_404' } });
+  expect(
+    mapUpstreamAnswer({ status: 200, requestId: 'r', body: 'text' }, parseUpstreamError).status,
+  ).toBe(502);
+});

@@ -1,0 +1,161 @@
+/** The console against the real emulator over HTTP: a batch end to end, and reads through /v1. */
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { batchItemsPageSchema, batchSummarySchema, searchResponseSchema } from '../src/api/schemas';
+import { createApp } from './app';
+import { openLedger, type Ledger } from './batches/ledger';
+import { createRunner, MSG_REJECTED, type Runner } from './batches/runner';
+import { DEMO_PROJECT_ID, loadConfig } from './config';
+import { startEmulator, type RunningEmulator } from './emulator/app';
+import { openEmulatorDb } from './emulator/db';
+import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './emulator/seed';
+import { createUpstream } from './forward';
+
+const WS = SEED_WORKSPACES[0].id;
+const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
+
+let dir: string;
+let emulator: RunningEmulator;
+let emulatorDb: ReturnType<typeof openEmulatorDb>;
+let ledger: Ledger;
+let runner: Runner;
+let app: ReturnType<typeof createApp>;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'console-int-'));
+  emulatorDb = openEmulatorDb(join(dir, 'emulator.sqlite'));
+  seedEmulator(emulatorDb, { alerts: 300, incidents: 5, indicators: 5 });
+  emulator = await startEmulator({ db: emulatorDb, projectId: DEMO_PROJECT_ID, port: 0 });
+  const config = { ...loadConfig({ DATA_DIR: dir }), endpoint: emulator.url };
+  ledger = openLedger(join(dir, 'ledger.sqlite'));
+  const upstream = createUpstream({
+    endpoint: emulator.url,
+    projectId: config.projectId,
+    timeoutMs: 5_000,
+  });
+  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
+  app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
+});
+
+afterEach(async () => {
+  await runner.stop();
+  await emulator.close();
+  ledger.close();
+  emulatorDb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('associate 250 alerts (plus unknown and invalid IDs) with an incident, then read the links back', async () => {
+  const [incident] = seedObjectIds(0, 'incidents', 1);
+  if (!incident) throw new Error('seed');
+  const alerts = seedObjectIds(0, 'alerts', 250);
+  const stranger = '00000000-0000-4000-8000-00000000beef';
+  const res = await app.request('/api/batches', {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({
+      action: 'associate',
+      workspace_id: WS,
+      dataclass_type: 'incidents',
+      data_object_id: incident,
+      related_dataclass_type: 'alerts',
+      ids: [...alerts, stranger, 'not-an-id', alerts[0]?.toUpperCase()],
+    }),
+  });
+  expect(res.status).toBe(201);
+  const created = batchSummarySchema.parse(await res.json());
+  expect(created).toMatchObject({
+    total: 252,
+    duplicates: 1,
+    counts: { invalid: 1, pending: 251 },
+  });
+  await runner.whenIdle(created.id);
+
+  const done = batchSummarySchema.parse(
+    await (await app.request(`/api/batches/${created.id}`)).json(),
+  );
+  expect(done.state).toBe('done');
+  expect(done.counts).toMatchObject({
+    succeeded: 250,
+    failed: 1,
+    invalid: 1,
+    pending: 0,
+    in_flight: 0,
+    unknown: 0,
+  });
+  const calls = ledger.db.prepare('SELECT COUNT(*) AS n FROM calls').get();
+  expect(calls).toEqual({ n: 3 });
+
+  const failed = batchItemsPageSchema.parse(
+    await (await app.request(`/api/batches/${created.id}/items?state=failed`)).json(),
+  );
+  expect(failed.items).toEqual([
+    expect.objectContaining({
+      id: stranger,
+      state: 'failed',
+      message: MSG_REJECTED,
+      request_id: expect.any(String),
+    }),
+  ]);
+
+  const links = await app.request(
+    `/v1/${DEMO_PROJECT_ID}/workspaces/${WS}/soc/incidents/${incident}/alerts/search`,
+    {
+      method: 'POST',
+      headers: HEADERS,
+      body: JSON.stringify({ limit: 1000, offset: 0 }),
+    },
+  );
+  expect(links.status).toBe(200);
+  const found = searchResponseSchema.parse(await links.json()).data.map((d) => d.data_object.id);
+  for (const id of alerts) expect(found).toContain(id);
+});
+
+test('cancel association removes the links it reports as succeeded', async () => {
+  const [incident] = seedObjectIds(0, 'incidents', 2).slice(1);
+  if (!incident) throw new Error('seed');
+  const alerts = seedObjectIds(0, 'alerts', 5);
+  for (const action of ['associate', 'cancel'] as const) {
+    const res = await app.request('/api/batches', {
+      method: 'POST',
+      headers: HEADERS,
+      body: JSON.stringify({
+        action,
+        workspace_id: WS,
+        dataclass_type: 'incidents',
+        data_object_id: incident,
+        related_dataclass_type: 'alerts',
+        ids: alerts,
+      }),
+    });
+    const s = batchSummarySchema.parse(await res.json());
+    await runner.whenIdle(s.id);
+    expect(ledger.getBatch(s.id)?.counts.succeeded).toBe(5);
+  }
+  const links = await app.request(
+    `/v1/${DEMO_PROJECT_ID}/workspaces/${WS}/soc/incidents/${incident}/alerts/search`,
+    {
+      method: 'POST',
+      headers: HEADERS,
+      body: '{}',
+    },
+  );
+  const found = searchResponseSchema.parse(await links.json()).data.map((d) => d.data_object.id);
+  for (const id of alerts) expect(found).not.toContain(id);
+});
+
+test('reads through /v1 reach the emulator: workspaces, one object', async () => {
+  const ws = await app.request(`/v1/${DEMO_PROJECT_ID}/workspaces?offset=0&limit=100`);
+  expect(ws.status).toBe(200);
+  expect(await ws.json()).toMatchObject({
+    workspaces: expect.arrayContaining([expect.objectContaining({ id: WS })]),
+  });
+  const [alert] = seedObjectIds(0, 'alerts', 1);
+  const one = await app.request(
+    `/v1/${DEMO_PROJECT_ID}/workspaces/${WS}/soc/alerts/${alert ?? ''}`,
+  );
+  expect(one.status).toBe(200);
+  expect((await app.request('/api/health')).status).toBe(200);
+});
