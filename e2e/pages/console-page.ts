@@ -29,19 +29,14 @@ export class ConsolePage {
     await expect(this.workspace).not.toHaveValue('');
   }
 
-  private async choose(select: Locator, option: string) {
-    await select.click();
-    await this.page.getByRole('option', { name: option, exact: true }).click();
-  }
-
   async chooseSubject(dataclass: string, titleFragment: string, fullTitle: string) {
-    await this.choose(this.subjectClass, dataclass);
+    await this.subjectClass.selectOption({ label: dataclass });
     await this.subjectObject.fill(titleFragment);
     await this.page.getByRole('option', { name: new RegExp(escapeRegExp(fullTitle)) }).first().click();
   }
 
   async chooseRelatedClass(dataclass: string) {
-    await this.choose(this.relatedClass, dataclass);
+    await this.relatedClass.selectOption({ label: dataclass });
   }
 
   async pasteIds(text: string) {

@@ -274,6 +274,17 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const stateRowSchema = z.object({ state: batchStateSchema });
   const runningBatches = db.prepare(`SELECT id FROM batches WHERE state = 'running' ORDER BY n`);
 
+  // The items query has four shapes (with or without state, with or without q): prepare each once.
+  const statements = new Map<string, Database.Statement>();
+  function cached(sql: string): Database.Statement {
+    let st = statements.get(sql);
+    if (!st) {
+      st = db.prepare(sql);
+      statements.set(sql, st);
+    }
+    return st;
+  }
+
   function counts(batchId: string): ItemCounts {
     const out = emptyCounts();
     for (const row of selectCounts.all(batchId)) {
@@ -420,13 +431,11 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       }
       const w = where.join(' AND ');
       const total = totalRowSchema.parse(
-        db.prepare(`SELECT COUNT(*) AS n FROM items WHERE ${w}`).get(...params),
+        cached(`SELECT COUNT(*) AS n FROM items WHERE ${w}`).get(...params),
       ).n;
-      const rows = db
-        .prepare(
-          `SELECT id, state, code, message, request_id, attempts FROM items WHERE ${w} ORDER BY seq LIMIT ? OFFSET ?`,
-        )
-        .all(...params, query.limit, query.offset);
+      const rows = cached(
+        `SELECT id, state, code, message, request_id, attempts FROM items WHERE ${w} ORDER BY seq LIMIT ? OFFSET ?`,
+      ).all(...params, query.limit, query.offset);
       return { items: rows.map((r) => itemRowSchema.parse(r)), total };
     },
     counts,

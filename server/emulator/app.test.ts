@@ -8,7 +8,13 @@ import {
 } from '../../src/api/schemas';
 import { startEmulator } from './app';
 import { openEmulatorDb } from './db';
-import { DEFAULT_SEED_SIZES, SEED_WORKSPACES, seedDataclassId, seedEmulator, seedObjectIds } from './seed';
+import {
+  DEFAULT_SEED_SIZES,
+  SEED_WORKSPACES,
+  seedDataclassId,
+  seedEmulator,
+  seedObjectIds,
+} from './seed';
 import { REQUEST_ID_PATTERN, TEST_PROJECT_ID, makeTestEmulator } from './testing';
 
 const WS0: string = SEED_WORKSPACES[0].id;
@@ -29,7 +35,9 @@ describe('workspaces', () => {
     const res = await emu.call('GET', `/v1/${TEST_PROJECT_ID}/workspaces?offset=0&limit=10`);
     const list = workspaceListResponseSchema.parse(res.body);
     expect(list.count).toBe(2);
-    expect(list.workspaces.map((w) => [w.id, w.name])).toEqual(SEED_WORKSPACES.map((w) => [w.id, w.name]));
+    expect(list.workspaces.map((w) => [w.id, w.name])).toEqual(
+      SEED_WORKSPACES.map((w) => [w.id, w.name]),
+    );
     expect(Object.keys((res.body as { workspaces: object[] }).workspaces[0] ?? {})).toEqual([
       'id',
       'name',
@@ -59,7 +67,8 @@ describe('workspaces', () => {
     );
     expect(second).toMatchObject({ count: 2, workspaces: [{ id: WS1 }] });
     const named = workspaceListResponseSchema.parse(
-      (await emu.call('GET', `/v1/${TEST_PROJECT_ID}/workspaces?offset=0&limit=10&name=hunting`)).body,
+      (await emu.call('GET', `/v1/${TEST_PROJECT_ID}/workspaces?offset=0&limit=10&name=hunting`))
+        .body,
     );
     expect(named.workspaces.map((w) => w.name)).toEqual(['Threat Hunting Lab']);
     expect(named.count).toBe(1);
@@ -72,10 +81,15 @@ describe('workspaces', () => {
   test('show: {workspace}; unknown → 400 SecMaster.20011003', async () => {
     const res = await emu.call('GET', emu.ws(WS1));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ workspace: { id: WS1, name: 'Threat Hunting Lab', project_id: TEST_PROJECT_ID } });
+    expect(res.body).toMatchObject({
+      workspace: { id: WS1, name: 'Threat Hunting Lab', project_id: TEST_PROJECT_ID },
+    });
     const unknown = await emu.call('GET', emu.ws(UNKNOWN_ID));
     expect(unknown.status).toBe(400);
-    expect(unknown.body).toEqual({ code: 'SecMaster.20011003', message: `workspace ${UNKNOWN_ID} does not exist` });
+    expect(unknown.body).toEqual({
+      code: 'SecMaster.20011003',
+      message: `workspace ${UNKNOWN_ID} does not exist`,
+    });
   });
 });
 
@@ -89,21 +103,40 @@ describe('data classes', () => {
       [seedDataclassId(0, 'incidents'), 'Incident'],
       [seedDataclassId(0, 'indicators'), 'Indicator'],
     ]);
-    const paged = dataclassListResponseSchema.parse((await emu.call('GET', emu.ws(WS0, '/soc/dataclasses?limit=1&offset=2'))).body);
+    const paged = dataclassListResponseSchema.parse(
+      (await emu.call('GET', emu.ws(WS0, '/soc/dataclasses?limit=1&offset=2'))).body,
+    );
     expect(paged).toMatchObject({ total: 3, dataclass_details: [{ name: 'Indicator' }] });
 
     const unknown = await emu.call('GET', emu.ws(UNKNOWN_ID, '/soc/dataclasses'));
     expect(unknown.status).toBe(403);
-    expect(unknown.body).toEqual({ code: 'SecMaster.20010001', message: `workspace ${UNKNOWN_ID} does not exist` });
+    expect(unknown.body).toEqual({
+      code: 'SecMaster.20010001',
+      message: `workspace ${UNKNOWN_ID} does not exist`,
+    });
   });
 });
 
 describe('search', () => {
   test('answer shape: code, message, total, size, page, success, data of DetailWrappers', async () => {
     const res = await emu.call('POST', emu.ws(WS0, '/soc/alerts/search'), { limit: 3, offset: 0 });
-    expect(Object.keys(res.body as object)).toEqual(['code', 'message', 'total', 'size', 'page', 'success', 'data']);
+    expect(Object.keys(res.body as object)).toEqual([
+      'code',
+      'message',
+      'total',
+      'size',
+      'page',
+      'success',
+      'data',
+    ]);
     const parsed = searchResponseSchema.parse(res.body);
-    expect(parsed).toMatchObject({ code: '00000000', message: '', total: DEFAULT_SEED_SIZES.alerts, size: 3, page: 0 });
+    expect(parsed).toMatchObject({
+      code: '00000000',
+      message: '',
+      total: DEFAULT_SEED_SIZES.alerts,
+      size: 3,
+      page: 0,
+    });
     const first = (res.body as { data: Record<string, unknown>[] }).data[0] ?? {};
     expect(Object.keys(first)).toEqual([
       'id',
@@ -124,7 +157,12 @@ describe('search', () => {
       project_id: TEST_PROJECT_ID,
       workspace_id: WS0,
       type: 'DATA_SOURCE',
-      data_object: { id: first.id, title: expect.any(String), severity: expect.any(String), handle_status: expect.any(String) },
+      data_object: {
+        id: first.id,
+        title: expect.any(String),
+        severity: expect.any(String),
+        handle_status: expect.any(String),
+      },
     });
   });
 
@@ -143,7 +181,10 @@ describe('search', () => {
   test('conditions: =, !=, contains, in, >=, <= and logics with and / or', async () => {
     const fatal = await search('alerts', {
       limit: 1000,
-      condition: { conditions: [{ name: 'sev', data: ['severity', '=', 'Fatal'] }], logics: ['sev'] },
+      condition: {
+        conditions: [{ name: 'sev', data: ['severity', '=', 'Fatal'] }],
+        logics: ['sev'],
+      },
     });
     expect(fatal.total).toBeGreaterThan(0);
     expect(fatal.data.every((d) => d.data_object.severity === 'Fatal')).toBe(true);
@@ -174,21 +215,35 @@ describe('search', () => {
         logics: ['a', 'or', 'b'],
       },
     });
-    const tips = await search('alerts', { limit: 0, condition: { conditions: [{ name: 'a', data: ['severity', '=', 'Tips'] }] } });
-    const low = await search('alerts', { limit: 0, condition: { conditions: [{ name: 'b', data: ['severity', '=', 'Low'] }] } });
+    const tips = await search('alerts', {
+      limit: 0,
+      condition: { conditions: [{ name: 'a', data: ['severity', '=', 'Tips'] }] },
+    });
+    const low = await search('alerts', {
+      limit: 0,
+      condition: { conditions: [{ name: 'b', data: ['severity', '=', 'Low'] }] },
+    });
     expect(either.total).toBe((tips.total ?? 0) + (low.total ?? 0));
     expect(either.data).toEqual([]);
 
     const ssh = await search('alerts', {
       limit: 1000,
-      condition: { conditions: [{ name: 't', data: ['title', 'contains', 'brute-FORCE ssh'] }], logics: ['t'] },
+      condition: {
+        conditions: [{ name: 't', data: ['title', 'contains', 'brute-FORCE ssh'] }],
+        logics: ['t'],
+      },
     });
     expect(ssh.total).toBeGreaterThan(0);
-    expect(ssh.data.every((d) => d.data_object.title?.startsWith('Brute-force SSH login on '))).toBe(true);
+    expect(
+      ssh.data.every((d) => d.data_object.title?.startsWith('Brute-force SSH login on ')),
+    ).toBe(true);
 
     const dotted = await search('alerts', {
       limit: 1000,
-      condition: { conditions: [{ name: 'x', data: ['alert_type.alert_type', '=', 'Port scan'] }], logics: ['x'] },
+      condition: {
+        conditions: [{ name: 'x', data: ['alert_type.alert_type', '=', 'Port scan'] }],
+        logics: ['x'],
+      },
     });
     expect(dotted.total).toBeGreaterThan(0);
     expect(dotted.data.every((d) => d.data_object.title?.startsWith('Port scan from '))).toBe(true);
@@ -229,7 +284,9 @@ describe('search', () => {
 
   test('by id, and incidents / indicators', async () => {
     const [alertId] = seedObjectIds(0, 'alerts', 1);
-    const byId = await search('alerts', { condition: { conditions: [{ name: 'id', data: ['id', '=', alertId!] }] } });
+    const byId = await search('alerts', {
+      condition: { conditions: [{ name: 'id', data: ['id', '=', alertId!] }] },
+    });
     expect(byId.data.map((d) => d.id)).toEqual([alertId]);
 
     const incidents = await search('incidents', { limit: 5 });
@@ -253,7 +310,12 @@ describe('search', () => {
       condition: { conditions: [{ name: 's', data: ['status', '=', 'Revoked'] }], logics: ['s'] },
     });
     expect(revoked.data.every((d) => d.data_object.status === 'Revoked')).toBe(true);
-    const byIds = await search('indicators', { limit: 10, offset: 0, ids: seedObjectIds(0, 'indicators', 3), condition: {} });
+    const byIds = await search('indicators', {
+      limit: 10,
+      offset: 0,
+      ids: seedObjectIds(0, 'indicators', 3),
+      condition: {},
+    });
     expect(byIds.total).toBe(3);
 
     const otherWorkspace = await search('alerts', { limit: 0 }, WS1);
@@ -272,8 +334,18 @@ describe('search', () => {
       { condition: { conditions: [{ name: 'a', data: ['severity', '='] }] } },
       { condition: { conditions: [{ name: 'a', data: ["x') OR 1=1 --", '=', 'x'] }] } },
       { condition: { conditions: [{ name: 'a', data: ['severity', '=', 'Low'] }], logics: ['b'] } },
-      { condition: { conditions: [{ name: 'a', data: ['severity', '=', 'Low'] }], logics: ['a', 'and'] } },
-      { condition: { conditions: [{ name: 'a', data: ['severity', '=', 'Low'] }], logics: ['a', 'xor', 'a'] } },
+      {
+        condition: {
+          conditions: [{ name: 'a', data: ['severity', '=', 'Low'] }],
+          logics: ['a', 'and'],
+        },
+      },
+      {
+        condition: {
+          conditions: [{ name: 'a', data: ['severity', '=', 'Low'] }],
+          logics: ['a', 'xor', 'a'],
+        },
+      },
       '{not json',
     ];
     for (const body of bodies) {
@@ -297,7 +369,12 @@ describe('show one object', () => {
     expect(res.status).toBe(200);
     expect(Object.keys(res.body as object)).toEqual(['code', 'message', 'success', 'data']);
     const shown = showResponseSchema.parse(res.body);
-    expect(shown).toMatchObject({ code: '00000000', message: '', success: true, data: { id: incident } });
+    expect(shown).toMatchObject({
+      code: '00000000',
+      message: '',
+      success: true,
+      data: { id: incident },
+    });
     expect(shown.data.data_object.id).toBe(incident);
 
     for (const path of [`/soc/incidents/${UNKNOWN_ID}`, `/soc/alerts/${incident}`]) {
@@ -359,11 +436,14 @@ describe('startEmulator', () => {
       expect(running.port).toBeGreaterThan(0);
       expect(running.url).toBe(`http://127.0.0.1:${running.port}`);
       const [incident] = seedObjectIds(0, 'incidents', 1);
-      const res = await fetch(`${running.url}/v1/${TEST_PROJECT_ID}/workspaces/${WS0}/soc/incidents/${incident}/alerts`, {
-        method: 'DELETE',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ ids: [UNKNOWN_ID] }),
-      });
+      const res = await fetch(
+        `${running.url}/v1/${TEST_PROJECT_ID}/workspaces/${WS0}/soc/incidents/${incident}/alerts`,
+        {
+          method: 'DELETE',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ ids: [UNKNOWN_ID] }),
+        },
+      );
       expect(res.status).toBe(200);
       expect(res.headers.get('X-request-id')).toMatch(/^[0-9a-f-]{36}-\d{13}-.+$/);
       expect(await res.json()).toMatchObject({ success: false, data: { error_ids: [UNKNOWN_ID] } });

@@ -45,7 +45,14 @@ const workspaceQuerySchema = z.object({
   ids: z
     .string()
     .optional()
-    .transform((s) => (s ? s.split(',').map((v) => v.trim()).filter((v) => v !== '') : undefined)),
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((v) => v.trim())
+            .filter((v) => v !== '')
+        : undefined,
+    ),
 });
 
 const dataclassQuerySchema = z.object({
@@ -72,7 +79,12 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   /** Only the configured project exists; any other is refused as the gateway would. */
   function checkProject(c: EmulatorContext): Response | null {
     if (c.req.param('projectId') === projectId) return null;
-    return gatewayError(c, 403, GATEWAY_CODES.forbidden, 'The project ID in the path is not the authorized project.');
+    return gatewayError(
+      c,
+      403,
+      GATEWAY_CODES.forbidden,
+      'The project ID in the path is not the authorized project.',
+    );
   }
 
   function checkWorkspace(c: EmulatorContext): Response | string {
@@ -80,7 +92,12 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
     if (refused) return refused;
     const workspaceId = c.req.param('workspaceId') ?? '';
     if (!store.getWorkspace(workspaceId)) {
-      return secmasterError(c, 403, SECMASTER_CODES.workspaceNotFound, `workspace ${workspaceId} does not exist`);
+      return secmasterError(
+        c,
+        403,
+        SECMASTER_CODES.workspaceNotFound,
+        `workspace ${workspaceId} does not exist`,
+      );
     }
     return workspaceId;
   }
@@ -93,7 +110,9 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   }
 
   /** The subject of a relation call: must be an object of that class in that workspace. */
-  function checkSubject(c: EmulatorContext): Response | { workspaceId: string; type: DataclassType; id: string } {
+  function checkSubject(
+    c: EmulatorContext,
+  ): Response | { workspaceId: string; type: DataclassType; id: string } {
     const workspaceId = checkWorkspace(c);
     if (workspaceId instanceof Response) return workspaceId;
     const type = checkClass(c, 'dataclass');
@@ -101,7 +120,12 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
     const id = c.req.param('objectId') ?? '';
     const key = store.getObjectKey(id);
     if (!key || key.workspace_id !== workspaceId || key.dataclass_type !== type) {
-      return secmasterError(c, 400, SECMASTER_CODES.objectNotFound, `data object ${id} does not exist`);
+      return secmasterError(
+        c,
+        400,
+        SECMASTER_CODES.objectNotFound,
+        `data object ${id} does not exist`,
+      );
     }
     return { workspaceId, type, id };
   }
@@ -202,7 +226,12 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   });
 
   app.notFound((c) =>
-    gatewayError(c, 404, GATEWAY_CODES.apiNotFound, 'The API does not exist or has not been published in the environment'),
+    gatewayError(
+      c,
+      404,
+      GATEWAY_CODES.apiNotFound,
+      'The API does not exist or has not been published in the environment',
+    ),
   );
 
   app.onError((error, c) => {
@@ -229,7 +258,12 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
     const workspaceId = c.req.param('workspaceId');
     const row = store.getWorkspace(workspaceId);
     if (!row) {
-      return secmasterError(c, 400, SECMASTER_CODES.workspaceShowNotFound, `workspace ${workspaceId} does not exist`);
+      return secmasterError(
+        c,
+        400,
+        SECMASTER_CODES.workspaceShowNotFound,
+        `workspace ${workspaceId} does not exist`,
+      );
     }
     return c.json({ workspace: workspaceView(row) });
   });
@@ -277,7 +311,13 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
     const subject = checkSubject(c);
     if (subject instanceof Response) return subject;
     const row = store.getObject(subject.id);
-    if (!row) return secmasterError(c, 400, SECMASTER_CODES.objectNotFound, `data object ${subject.id} does not exist`);
+    if (!row)
+      return secmasterError(
+        c,
+        400,
+        SECMASTER_CODES.objectNotFound,
+        `data object ${subject.id} does not exist`,
+      );
     return c.json({ code: OK_CODE, message: '', success: true, data: detail(row) });
   });
 
@@ -285,61 +325,83 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   // Relations: associate, cancel association, list associated objects
   // -------------------------------------------------------------------------
 
-  app.on(['POST', 'DELETE'], '/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId/:related', async (c) => {
-    const subject = checkSubject(c);
-    if (subject instanceof Response) return subject;
-    const related = checkClass(c, 'related');
-    if (related instanceof Response) return related;
-    const body = await readJsonBody(c);
-    if (!body.ok) return invalidRequest(c, 'request body is not valid JSON');
-    const parsed = relationBodySchema.safeParse(body.value);
-    if (!parsed.success) return invalidRequest(c, issues(parsed.error));
-    const ids = parsed.data;
-    if (ids.length > MAX_IDS_PER_CALL) {
-      return invalidRequest(c, `ids: at most ${MAX_IDS_PER_CALL} items, got ${ids.length}`);
-    }
-
-    const associate = c.req.method === 'POST';
-    const at = now().toISOString();
-    const successIds: string[] = [];
-    const errorIds: string[] = [];
-    store.transaction(() => {
-      for (const id of new Set(ids)) {
-        const key = store.getObjectKey(id);
-        const usable =
-          key !== undefined &&
-          key.workspace_id === subject.workspaceId &&
-          key.dataclass_type === related &&
-          !(id === subject.id && related === subject.type);
-        if (!usable) {
-          errorIds.push(id);
-          continue;
-        }
-        const link = { workspaceId: subject.workspaceId, aClass: subject.type, aId: subject.id, bClass: related, bId: id };
-        if (associate) store.link(link, at);
-        else store.unlink(link);
-        successIds.push(id);
+  app.on(
+    ['POST', 'DELETE'],
+    '/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId/:related',
+    async (c) => {
+      const subject = checkSubject(c);
+      if (subject instanceof Response) return subject;
+      const related = checkClass(c, 'related');
+      if (related instanceof Response) return related;
+      const body = await readJsonBody(c);
+      if (!body.ok) return invalidRequest(c, 'request body is not valid JSON');
+      const parsed = relationBodySchema.safeParse(body.value);
+      if (!parsed.success) return invalidRequest(c, issues(parsed.error));
+      const ids = parsed.data;
+      if (ids.length > MAX_IDS_PER_CALL) {
+        return invalidRequest(c, `ids: at most ${MAX_IDS_PER_CALL} items, got ${ids.length}`);
       }
-    });
 
-    const requestId = c.get('requestId');
-    const data = { success_ids: successIds, error_ids: errorIds };
-    const success = errorIds.length === 0;
-    const processed = successIds.length + errorIds.length;
-    return associate
-      ? c.json({ code: OK_CODE, message: '', request_id: requestId, success, total: processed, limit: processed, offset: 0, data })
-      : c.json({ code: OK_CODE, message: '', request_id: requestId, success, data });
-  });
+      const associate = c.req.method === 'POST';
+      const at = now().toISOString();
+      const successIds: string[] = [];
+      const errorIds: string[] = [];
+      store.transaction(() => {
+        for (const id of new Set(ids)) {
+          const key = store.getObjectKey(id);
+          const usable =
+            key !== undefined &&
+            key.workspace_id === subject.workspaceId &&
+            key.dataclass_type === related &&
+            !(id === subject.id && related === subject.type);
+          if (!usable) {
+            errorIds.push(id);
+            continue;
+          }
+          const link = {
+            workspaceId: subject.workspaceId,
+            aClass: subject.type,
+            aId: subject.id,
+            bClass: related,
+            bId: id,
+          };
+          if (associate) store.link(link, at);
+          else store.unlink(link);
+          successIds.push(id);
+        }
+      });
 
-  app.post('/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId/:related/search', async (c) => {
-    const subject = checkSubject(c);
-    if (subject instanceof Response) return subject;
-    const related = checkClass(c, 'related');
-    if (related instanceof Response) return related;
-    const q = await readSearch(c);
-    if (q instanceof Response) return q;
-    return searchAnswer(c, q, store.searchRelated(subject, related, q));
-  });
+      const requestId = c.get('requestId');
+      const data = { success_ids: successIds, error_ids: errorIds };
+      const success = errorIds.length === 0;
+      const processed = successIds.length + errorIds.length;
+      return associate
+        ? c.json({
+            code: OK_CODE,
+            message: '',
+            request_id: requestId,
+            success,
+            total: processed,
+            limit: processed,
+            offset: 0,
+            data,
+          })
+        : c.json({ code: OK_CODE, message: '', request_id: requestId, success, data });
+    },
+  );
+
+  app.post(
+    '/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId/:related/search',
+    async (c) => {
+      const subject = checkSubject(c);
+      if (subject instanceof Response) return subject;
+      const related = checkClass(c, 'related');
+      if (related instanceof Response) return related;
+      const q = await readSearch(c);
+      if (q instanceof Response) return q;
+      return searchAnswer(c, q, store.searchRelated(subject, related, q));
+    },
+  );
 
   return app;
 }

@@ -53,7 +53,10 @@ export function gatewayError(
   errorCode: string,
   errorMsg: string,
 ): Response {
-  return c.json({ error_code: errorCode, error_msg: errorMsg, request_id: c.get('requestId') }, status);
+  return c.json(
+    { error_code: errorCode, error_msg: errorMsg, request_id: c.get('requestId') },
+    status,
+  );
 }
 
 /** A 400 for input the emulator cannot accept. */

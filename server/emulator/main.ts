@@ -23,7 +23,11 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const db = openEmulatorDb(join(config.dataDir, 'emulator.sqlite'));
   const { seeded } = seedEmulator(db, sizes);
-  const emulator = await startEmulator({ db, projectId: config.projectId, port: config.emulatorPort });
+  const emulator = await startEmulator({
+    db,
+    projectId: config.projectId,
+    port: config.emulatorPort,
+  });
   console.log(
     `SecMaster emulator listening on ${emulator.url} (project ${config.projectId}${seeded ? ', freshly seeded' : ''})`,
   );

@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { relationWriteResponseSchema, searchResponseSchema, parseUpstreamError } from '../../src/api/schemas';
+import {
+  relationWriteResponseSchema,
+  searchResponseSchema,
+  parseUpstreamError,
+} from '../../src/api/schemas';
 import { SEED_WORKSPACES, seedObjectIds } from './seed';
 import { REQUEST_ID_PATTERN, TEST_PROJECT_ID, makeTestEmulator } from './testing';
 
@@ -13,13 +17,21 @@ const [INDICATOR] = seedObjectIds(0, 'indicators', 1) as [string];
 
 function setup() {
   const emu = makeTestEmulator();
-  const relPath = (related = 'alerts', subject: string = INCIDENT, cls = 'incidents', ws: string = WS0) =>
-    emu.ws(ws, `/soc/${cls}/${subject}/${related}`);
+  const relPath = (
+    related = 'alerts',
+    subject: string = INCIDENT,
+    cls = 'incidents',
+    ws: string = WS0,
+  ) => emu.ws(ws, `/soc/${cls}/${subject}/${related}`);
   const linkedIds = async (subjectClass: string, subject: string, related: string, ws = WS0) => {
-    const res = await emu.call('POST', emu.ws(ws, `/soc/${subjectClass}/${subject}/${related}/search`), {
-      limit: 1000,
-      offset: 0,
-    });
+    const res = await emu.call(
+      'POST',
+      emu.ws(ws, `/soc/${subjectClass}/${subject}/${related}/search`),
+      {
+        limit: 1000,
+        offset: 0,
+      },
+    );
     return searchResponseSchema.parse(res.body).data.map((d) => d.data_object.id);
   };
   return { ...emu, relPath, linkedIds };
@@ -34,7 +46,9 @@ async function unlinkedAlerts(s: ReturnType<typeof setup>, n: number): Promise<s
 describe('associate (POST)', () => {
   test('the spec example request: an unknown ID lands in error_ids (exact body)', async () => {
     const s = setup();
-    const res = await s.call('POST', s.relPath('incidents', ALERTS[0], 'alerts'), { ids: [SPEC_EXAMPLE_ID] });
+    const res = await s.call('POST', s.relPath('incidents', ALERTS[0], 'alerts'), {
+      ids: [SPEC_EXAMPLE_ID],
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       code: '00000000',
@@ -87,14 +101,18 @@ describe('associate (POST)', () => {
       offset: 0,
       data: { success_ids: [a, b], error_ids: [] },
     });
-    expect(await s.linkedIds('incidents', INCIDENT, 'alerts')).toEqual(expect.arrayContaining([a, b]));
+    expect(await s.linkedIds('incidents', INCIDENT, 'alerts')).toEqual(
+      expect.arrayContaining([a, b]),
+    );
     expect(await s.linkedIds('alerts', a!, 'incidents')).toContain(INCIDENT);
     expect(await s.linkedIds('alerts', b!, 'incidents')).toContain(INCIDENT);
   });
 
   test('IDs of another class, another workspace, or the subject itself are errors', async () => {
     const s = setup();
-    const res = await s.call('POST', s.relPath('incidents'), { ids: [ALERTS[0], INCIDENT, INCIDENT_2] });
+    const res = await s.call('POST', s.relPath('incidents'), {
+      ids: [ALERTS[0], INCIDENT, INCIDENT_2],
+    });
     expect(relationWriteResponseSchema.parse(res.body).data).toEqual({
       success_ids: [INCIDENT_2],
       error_ids: [ALERTS[0], INCIDENT],
@@ -139,7 +157,10 @@ describe('associate (POST)', () => {
     const s = setup();
     const tooMany = await s.call('POST', s.relPath(), { ids: ALERTS.slice(0, 101) });
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body).toEqual({ code: 'SecMaster.00010001', message: 'ids: at most 100 items, got 101' });
+    expect(tooMany.body).toEqual({
+      code: 'SecMaster.00010001',
+      message: 'ids: at most 100 items, got 101',
+    });
     expect(parseUpstreamError(tooMany.body)).toEqual({
       code: 'SecMaster.00010001',
       message: 'ids: at most 100 items, got 101',
@@ -163,7 +184,9 @@ describe('associate (POST)', () => {
 describe('cancel association (DELETE)', () => {
   test('the spec example request: an unknown ID lands in error_ids (exact body)', async () => {
     const s = setup();
-    const res = await s.call('DELETE', s.relPath('incidents', ALERTS[0], 'alerts'), { ids: [SPEC_EXAMPLE_ID] });
+    const res = await s.call('DELETE', s.relPath('incidents', ALERTS[0], 'alerts'), {
+      ids: [SPEC_EXAMPLE_ID],
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       code: '00000000',
@@ -172,7 +195,13 @@ describe('cancel association (DELETE)', () => {
       success: false,
       data: { success_ids: [], error_ids: [SPEC_EXAMPLE_ID] },
     });
-    expect(Object.keys(res.body as object)).toEqual(['code', 'message', 'request_id', 'success', 'data']);
+    expect(Object.keys(res.body as object)).toEqual([
+      'code',
+      'message',
+      'request_id',
+      'success',
+      'data',
+    ]);
     expect(res.requestId).toBe((res.body as { request_id: string }).request_id);
     expect(relationWriteResponseSchema.safeParse(res.body).success).toBe(true);
   });
@@ -223,7 +252,10 @@ describe('cancel association (DELETE)', () => {
     const s = setup();
     const res = await s.call('DELETE', s.relPath(), { ids: ALERTS.slice(0, 150) });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 'SecMaster.00010001', message: 'ids: at most 100 items, got 150' });
+    expect(res.body).toEqual({
+      code: 'SecMaster.00010001',
+      message: 'ids: at most 100 items, got 150',
+    });
   });
 });
 
@@ -249,7 +281,8 @@ describe('errors of the relation paths (POST, DELETE and list)', () => {
     },
     {
       what: 'unknown workspace',
-      path: (s: ReturnType<typeof setup>) => s.relPath('alerts', INCIDENT, 'incidents', SPEC_EXAMPLE_ID),
+      path: (s: ReturnType<typeof setup>) =>
+        s.relPath('alerts', INCIDENT, 'incidents', SPEC_EXAMPLE_ID),
       status: 403,
       code: 'SecMaster.20010001',
     },
@@ -316,19 +349,37 @@ describe('list associated objects (POST .../{related}/search)', () => {
       limit: 1000,
       offset: 0,
       condition: {
-        conditions: [{ name: 'ids', data: ['id', 'in', [ids[0], ids[1], SPEC_EXAMPLE_ID, FOREIGN_ALERT].join(',')] }],
+        conditions: [
+          {
+            name: 'ids',
+            data: ['id', 'in', [ids[0], ids[1], SPEC_EXAMPLE_ID, FOREIGN_ALERT].join(',')],
+          },
+        ],
         logics: ['ids'],
       },
     });
     const parsed = searchResponseSchema.parse(checked.body);
     expect(parsed.data.map((d) => d.id).sort()).toEqual([ids[0], ids[1]].sort());
-    expect(parsed).toMatchObject({ code: '00000000', message: '', total: 2, size: 1000, page: 0, success: true });
+    expect(parsed).toMatchObject({
+      code: '00000000',
+      message: '',
+      total: 2,
+      size: 1000,
+      page: 0,
+      success: true,
+    });
     for (const d of parsed.data) {
-      expect(d).toMatchObject({ workspace_id: WS0, project_id: TEST_PROJECT_ID, dataclass_ref: { name: 'Alert' } });
+      expect(d).toMatchObject({
+        workspace_id: WS0,
+        project_id: TEST_PROJECT_ID,
+        dataclass_ref: { name: 'Alert' },
+      });
       expect(d.data_object.id).toBe(d.id);
     }
 
-    const firstPage = searchResponseSchema.parse((await s.call('POST', s.relPath('alerts') + '/search', { limit: 2 })).body);
+    const firstPage = searchResponseSchema.parse(
+      (await s.call('POST', s.relPath('alerts') + '/search', { limit: 2 })).body,
+    );
     expect(firstPage.data).toHaveLength(2);
     expect(firstPage.total).toBe(all.length);
     const secondPage = searchResponseSchema.parse(

@@ -13,9 +13,12 @@ test.each([
   expect(parseSecmasterTime(input)).toBe(expected);
 });
 
-test.each(['', 'yesterday', '2024-13-45T00:00:00Z', '2024-08-15T19:18:38Z+08'])('parseSecmasterTime(%s) → null', (input) => {
-  expect(parseSecmasterTime(input)).toBeNull();
-});
+test.each(['', 'yesterday', '2024-13-45T00:00:00Z', '2024-08-15T19:18:38Z+08'])(
+  'parseSecmasterTime(%s) → null',
+  (input) => {
+    expect(parseSecmasterTime(input)).toBeNull();
+  },
+);
 
 test('defaults: limit 10, offset 0, newest first; no filter', () => {
   expect(compileSearch(searchBodySchema.parse({}))).toEqual({
@@ -30,7 +33,9 @@ test('defaults: limit 10, offset 0, newest first; no filter', () => {
 test('field names are bound, never spliced into SQL', () => {
   const q = compileSearch(
     searchBodySchema.parse({
-      condition: { conditions: [{ name: 'a', data: ['alert_type.alert_type', 'contains', 'scan'] }] },
+      condition: {
+        conditions: [{ name: 'a', data: ['alert_type.alert_type', 'contains', 'scan'] }],
+      },
       order: 'asc',
       sort_by: 'update_time',
     }),
@@ -39,7 +44,11 @@ test('field names are bound, never spliced into SQL', () => {
   expect(q.params).toEqual(['$.alert_type.alert_type', 'scan']);
   expect(q.orderBy).toBe('o.update_time ASC, o.id ASC');
   expect(() =>
-    compileSearch(searchBodySchema.parse({ condition: { conditions: [{ name: 'a', data: ['a b', '=', '1'] }] } })),
+    compileSearch(
+      searchBodySchema.parse({
+        condition: { conditions: [{ name: 'a', data: ['a b', '=', '1'] }] },
+      }),
+    ),
   ).toThrow(SearchError);
 });
 

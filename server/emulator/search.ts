@@ -67,7 +67,14 @@ const COLUMNS: Record<string, string> = {
 
 const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const NUMBER_PATTERN = /^-?\d+(\.\d+)?$/;
-const COMPARISONS: Record<string, string> = { '=': '=', '!=': 'IS NOT', '>=': '>=', '<=': '<=', '>': '>', '<': '<' };
+const COMPARISONS: Record<string, string> = {
+  '=': '=',
+  '!=': 'IS NOT',
+  '>=': '>=',
+  '<=': '<=',
+  '>': '>',
+  '<': '<',
+};
 
 const DATE_PATTERN =
   /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z)?(?:([+-])(\d{2}):?(\d{2}))?$/;
@@ -91,9 +98,13 @@ function isTimeField(field: string): boolean {
   return field.endsWith('_time') || field.endsWith('_date');
 }
 
-function compileCondition(data: readonly [string, string, string]): { sql: string; params: (string | number)[] } {
+function compileCondition(data: readonly [string, string, string]): {
+  sql: string;
+  params: (string | number)[];
+} {
   const [field, rawOp, rawValue] = data;
-  if (!FIELD_PATTERN.test(field)) throw new SearchError(`condition field "${field}" is not a field name`);
+  if (!FIELD_PATTERN.test(field))
+    throw new SearchError(`condition field "${field}" is not a field name`);
   const op = rawOp.trim().toLowerCase();
   const column = COLUMNS[field];
   const params: (string | number)[] = [];
@@ -120,7 +131,10 @@ function compileCondition(data: readonly [string, string, string]): { sql: strin
       .map((v) => v.trim())
       .filter((v) => v !== '');
     if (values.length === 0) return { sql: '0', params: [] };
-    return { sql: `${expr} IN (${values.map(() => '?').join(', ')})`, params: [...params, ...values] };
+    return {
+      sql: `${expr} IN (${values.map(() => '?').join(', ')})`,
+      params: [...params, ...values],
+    };
   }
   const cmp = COMPARISONS[op];
   if (!cmp) throw new SearchError(`condition operator "${rawOp}" is not supported`);
@@ -135,7 +149,10 @@ function compileCondition(data: readonly [string, string, string]): { sql: strin
 }
 
 /** Combines the named conditions as `logics` says (`and` binds tighter than `or`). */
-function compileLogic(condition: SearchBody['condition']): { sql: string; params: (string | number)[] } {
+function compileLogic(condition: SearchBody['condition']): {
+  sql: string;
+  params: (string | number)[];
+} {
   const conditions = condition?.conditions ?? [];
   if (conditions.length === 0) return { sql: '1', params: [] };
   const byName = new Map<string, { sql: string; params: (string | number)[] }>();
@@ -143,13 +160,15 @@ function compileLogic(condition: SearchBody['condition']): { sql: string; params
     if (!byName.has(c.name)) byName.set(c.name, compileCondition(c.data));
   }
   const logics = (condition?.logics ?? []).map((t) => t.trim()).filter((t) => t !== '');
-  const tokens = logics.length > 0 ? logics : [...byName.keys()].flatMap((n, i) => (i === 0 ? [n] : ['and', n]));
+  const tokens =
+    logics.length > 0 ? logics : [...byName.keys()].flatMap((n, i) => (i === 0 ? [n] : ['and', n]));
   const sql: string[] = [];
   const params: (string | number)[] = [];
   tokens.forEach((token, i) => {
     if (i % 2 === 1) {
       const word = token.toLowerCase();
-      if (word !== 'and' && word !== 'or') throw new SearchError(`logics: expected "and" or "or", got "${token}"`);
+      if (word !== 'and' && word !== 'or')
+        throw new SearchError(`logics: expected "and" or "or", got "${token}"`);
       sql.push(word.toUpperCase());
       return;
     }

@@ -7,27 +7,41 @@ import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../config';
 import { isUuid, relationWriteResponseSchema, searchResponseSchema } from '../../src/api/schemas';
 import { openEmulatorDb } from './db';
-import { DEFAULT_SEED_SIZES, SEED_WORKSPACES, parseSeedSizes, seedEmulator, seedObjectIds } from './seed';
+import {
+  DEFAULT_SEED_SIZES,
+  SEED_WORKSPACES,
+  parseSeedSizes,
+  seedEmulator,
+  seedObjectIds,
+} from './seed';
 import { makeTestEmulator } from './testing';
 
 const idsSchema = z.array(z.object({ id: z.string() }));
-const countsSchema = z.array(z.object({ workspace_id: z.string(), dataclass_type: z.string(), n: z.number() }));
+const countsSchema = z.array(
+  z.object({ workspace_id: z.string(), dataclass_type: z.string(), n: z.number() }),
+);
 const nSchema = z.object({ n: z.number() });
 
 function allIds(db: Database): string[] {
-  return idsSchema.parse(db.prepare('SELECT id FROM objects ORDER BY rowid').all()).map((r) => r.id);
+  return idsSchema
+    .parse(db.prepare('SELECT id FROM objects ORDER BY rowid').all())
+    .map((r) => r.id);
 }
 
 function counts(db: Database) {
   return countsSchema.parse(
     db
-      .prepare('SELECT workspace_id, dataclass_type, count(*) AS n FROM objects GROUP BY 1, 2 ORDER BY 1, 2')
+      .prepare(
+        'SELECT workspace_id, dataclass_type, count(*) AS n FROM objects GROUP BY 1, 2 ORDER BY 1, 2',
+      )
       .all(),
   );
 }
 
 function linkDump(db: Database): unknown[] {
-  return db.prepare('SELECT * FROM links ORDER BY workspace_id, a_class, a_id, b_class, b_id').all();
+  return db
+    .prepare('SELECT * FROM links ORDER BY workspace_id, a_class, a_id, b_class, b_id')
+    .all();
 }
 
 const tmpDirs: string[] = [];
@@ -57,7 +71,9 @@ describe('deterministic seed', () => {
         dataclass_type: c,
         n: DEFAULT_SEED_SIZES[c],
       })),
-    ).sort((x, y) => (x.workspace_id + x.dataclass_type).localeCompare(y.workspace_id + y.dataclass_type));
+    ).sort((x, y) =>
+      (x.workspace_id + x.dataclass_type).localeCompare(y.workspace_id + y.dataclass_type),
+    );
     expect(counts(db)).toEqual(expected);
     const ids = allIds(db);
     expect(new Set(ids).size).toBe(ids.length);
@@ -65,7 +81,9 @@ describe('deterministic seed', () => {
     const firstAlerts = idsSchema
       .parse(
         db
-          .prepare("SELECT id FROM objects WHERE workspace_id = ? AND dataclass_type = 'alerts' ORDER BY rowid LIMIT 3")
+          .prepare(
+            "SELECT id FROM objects WHERE workspace_id = ? AND dataclass_type = 'alerts' ORDER BY rowid LIMIT 3",
+          )
           .all(SEED_WORKSPACES[1].id),
       )
       .map((r) => r.id);
@@ -77,14 +95,24 @@ describe('deterministic seed', () => {
 
   test('EMULATOR_SEED sizes apply per workspace and keep the first IDs stable', () => {
     const sizes = parseSeedSizes({ alerts: 3000, incidents: 7 });
-    expect(sizes).toEqual({ alerts: 3000, incidents: 7, indicators: DEFAULT_SEED_SIZES.indicators });
+    expect(sizes).toEqual({
+      alerts: 3000,
+      incidents: 7,
+      indicators: DEFAULT_SEED_SIZES.indicators,
+    });
     const db = openEmulatorDb(':memory:');
     seedEmulator(db, sizes);
     for (const w of SEED_WORKSPACES) {
-      expect(counts(db).filter((c) => c.workspace_id === w.id).map((c) => c.n)).toEqual([3000, 7, 500]);
+      expect(
+        counts(db)
+          .filter((c) => c.workspace_id === w.id)
+          .map((c) => c.n),
+      ).toEqual([3000, 7, 500]);
     }
     const ids = new Set(allIds(db));
-    expect(seedObjectIds(0, 'alerts', DEFAULT_SEED_SIZES.alerts).every((id) => ids.has(id))).toBe(true);
+    expect(seedObjectIds(0, 'alerts', DEFAULT_SEED_SIZES.alerts).every((id) => ids.has(id))).toBe(
+      true,
+    );
   });
 
   test('EMULATOR_SEED with a bad value is a ConfigError naming it', () => {
@@ -100,7 +128,11 @@ describe('deterministic seed', () => {
     const started = performance.now();
     seedEmulator(db, { alerts: 120_000, incidents: 200, indicators: 500 });
     const elapsed = performance.now() - started;
-    expect(counts(db).filter((c) => c.dataclass_type === 'alerts').map((c) => c.n)).toEqual([120_000, 120_000]);
+    expect(
+      counts(db)
+        .filter((c) => c.dataclass_type === 'alerts')
+        .map((c) => c.n),
+    ).toEqual([120_000, 120_000]);
     // Generous bound: a busy CI machine must not fail this, a quadratic slip must.
     expect(elapsed).toBeLessThan(15_000);
   }, 30_000);
@@ -114,20 +146,29 @@ describe('persistence', () => {
     const [incident] = seedObjectIds(0, 'incidents', 1);
     const alerts = seedObjectIds(0, 'alerts', 50);
 
-    const first = makeTestEmulator({ db: openEmulatorDb(file), sizes: { alerts: 50, incidents: 3, indicators: 3 } });
+    const first = makeTestEmulator({
+      db: openEmulatorDb(file),
+      sizes: { alerts: 50, incidents: 3, indicators: 3 },
+    });
     const path = first.ws(SEED_WORKSPACES[0].id, `/soc/incidents/${incident}/alerts`);
     const linked = await first.call('POST', path, { ids: alerts.slice(0, 10) });
     expect(relationWriteResponseSchema.parse(linked.body).data?.success_ids).toHaveLength(10);
     await first.call('DELETE', path, { ids: [alerts[0]] });
-    const before = searchResponseSchema.parse((await first.call('POST', `${path}/search`, { limit: 1000 })).body);
+    const before = searchResponseSchema.parse(
+      (await first.call('POST', `${path}/search`, { limit: 1000 })).body,
+    );
     const idsBefore = allIds(first.db);
     first.db.close();
 
     const db = openEmulatorDb(file);
-    expect(seedEmulator(db, { alerts: 99, incidents: 99, indicators: 99 })).toEqual({ seeded: false });
+    expect(seedEmulator(db, { alerts: 99, incidents: 99, indicators: 99 })).toEqual({
+      seeded: false,
+    });
     const second = makeTestEmulator({ db });
     expect(allIds(second.db)).toEqual(idsBefore);
-    const after = searchResponseSchema.parse((await second.call('POST', `${path}/search`, { limit: 1000 })).body);
+    const after = searchResponseSchema.parse(
+      (await second.call('POST', `${path}/search`, { limit: 1000 })).body,
+    );
     expect(after.data.map((d) => d.id)).toEqual(before.data.map((d) => d.id));
     expect(after.data.map((d) => d.id)).toEqual(expect.arrayContaining(alerts.slice(1, 10)));
     expect(after.data.map((d) => d.id)).not.toContain(alerts[0]);

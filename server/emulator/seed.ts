@@ -219,42 +219,101 @@ const HOST_PREFIXES = [
   'dev-ws',
   'cce-worker',
 ] as const;
-const USERS = ['j.chen', 'm.garcia', 'a.novak', 'svc-backup', 'l.wang', 'r.okafor', 'admin', 's.ito'] as const;
-const COUNTRIES = ['Romania', 'Brazil', 'Vietnam', 'Nigeria', 'Netherlands', 'Russia', 'Singapore'] as const;
-const MALWARE = ['Emotet', 'QakBot', 'AgentTesla', 'Cobalt Strike beacon', 'XMRig', 'Mirai', 'LockBit'] as const;
-const APPS = ['payments-portal', 'hr-selfservice', 'partner-api', 'wiki', 'billing-gateway'] as const;
+const USERS = [
+  'j.chen',
+  'm.garcia',
+  'a.novak',
+  'svc-backup',
+  'l.wang',
+  'r.okafor',
+  'admin',
+  's.ito',
+] as const;
+const COUNTRIES = [
+  'Romania',
+  'Brazil',
+  'Vietnam',
+  'Nigeria',
+  'Netherlands',
+  'Russia',
+  'Singapore',
+] as const;
+const MALWARE = [
+  'Emotet',
+  'QakBot',
+  'AgentTesla',
+  'Cobalt Strike beacon',
+  'XMRig',
+  'Mirai',
+  'LockBit',
+] as const;
+const APPS = [
+  'payments-portal',
+  'hr-selfservice',
+  'partner-api',
+  'wiki',
+  'billing-gateway',
+] as const;
 const DEPARTMENTS = ['Finance', 'HR', 'Engineering', 'Sales', 'Legal', 'Executive office'] as const;
 const OWNERS = ['soc-tier1', 'soc-tier2', 'ir-team', 'threat-intel', ''] as const;
 
 const ALERT_TEMPLATES: readonly (readonly [string, string, (r: Rng) => string])[] = [
   ['Brute force', 'Brute-force SSH login', (r) => `Brute-force SSH login on ${host(r)}`],
-  ['Execution', 'Malicious script', (r) => `Suspicious PowerShell download cradle on host ${host(r)}`],
-  ['Command and control', 'C2 traffic', (r) => `Outbound connection to known C2 ${ipv4(r)} from ${host(r)}`],
+  [
+    'Execution',
+    'Malicious script',
+    (r) => `Suspicious PowerShell download cradle on host ${host(r)}`,
+  ],
+  [
+    'Command and control',
+    'C2 traffic',
+    (r) => `Outbound connection to known C2 ${ipv4(r)} from ${host(r)}`,
+  ],
   ['Malware', 'Malware detected', (r) => `${pick(r, MALWARE)} detected on ${host(r)}`],
-  ['Initial access', 'Anomalous login', (r) => `Unusual login for ${pick(r, USERS)} from ${pick(r, COUNTRIES)}`],
+  [
+    'Initial access',
+    'Anomalous login',
+    (r) => `Unusual login for ${pick(r, USERS)} from ${pick(r, COUNTRIES)}`,
+  ],
   ['Privilege escalation', 'Sudo abuse', (r) => `Privilege escalation via sudo on ${host(r)}`],
   ['Reconnaissance', 'Port scan', (r) => `Port scan from ${ipv4(r)} against ${host(r)}`],
   ['Web attack', 'Web shell', (r) => `Web shell upload attempt on ${host(r)}`],
   ['Web attack', 'SQL injection', (r) => `SQL injection attempt against ${pick(r, APPS)}`],
   ['Initial access', 'Impossible travel', (r) => `Impossible travel for ${pick(r, USERS)}`],
   ['Impact', 'Ransomware', (r) => `Ransomware file rename burst on ${host(r)}`],
-  ['Credential access', 'Credential dumping', (r) => `Credential dumping (LSASS access) on ${host(r)}`],
+  [
+    'Credential access',
+    'Credential dumping',
+    (r) => `Credential dumping (LSASS access) on ${host(r)}`,
+  ],
   ['Exfiltration', 'DNS tunneling', (r) => `DNS tunneling suspected from ${host(r)}`],
   ['Impact', 'Crypto mining', (r) => `Crypto-mining process on ${host(r)}`],
   ['Cloud', 'Public bucket', (r) => `OBS bucket ${pick(r, APPS)}-${int(r, 1, 99)} made public`],
   ['Cloud', 'Key misuse', (r) => `IAM access key used from new ASN for ${pick(r, USERS)}`],
-  ['Exfiltration', 'Data egress', (r) => `Anomalous data egress (${int(r, 2, 90)} GB) from ${host(r)}`],
+  [
+    'Exfiltration',
+    'Data egress',
+    (r) => `Anomalous data egress (${int(r, 2, 90)} GB) from ${host(r)}`,
+  ],
 ];
 
 const INCIDENT_TEMPLATES: readonly (readonly [string, string, (r: Rng) => string])[] = [
-  ['Malware', 'Ransomware', (r) => `Ransomware outbreak contained on ${pick(r, HOST_PREFIXES)} segment`],
+  [
+    'Malware',
+    'Ransomware',
+    (r) => `Ransomware outbreak contained on ${pick(r, HOST_PREFIXES)} segment`,
+  ],
   ['Account compromise', 'Compromised account', (r) => `Compromised account ${pick(r, USERS)}`],
   ['Phishing', 'Phishing campaign', (r) => `Phishing campaign targeting ${pick(r, DEPARTMENTS)}`],
   ['Resource abuse', 'Cryptojacking', (r) => `Cryptojacking on cluster cce-prod-${int(r, 1, 9)}`],
   ['Data leak', 'Exfiltration', (r) => `Data exfiltration from ${host(r)}`],
   ['Intrusion', 'Lateral movement', (r) => `Lateral movement from ${host(r)}`],
   ['Intrusion', 'Web compromise', (r) => `Web application compromise of ${pick(r, APPS)}`],
-  ['Insider', 'Data access anomaly', (r) => `Insider data access anomaly in ${pick(r, DEPARTMENTS)}`],
+  [
+    'Insider',
+    'Data access anomaly',
+    (r) => `Insider data access anomaly in ${pick(r, DEPARTMENTS)}`,
+  ],
 ];
 
 const INDICATOR_KINDS = ['IPv4', 'Domain', 'SHA256', 'MD5', 'URL'] as const;
@@ -266,9 +325,27 @@ const INDICATOR_TYPE_IDS: Record<IndicatorKind, string> = {
   MD5: 'e4c9f5a3-8bad-4f6c-b054-4d3e2f1a0b94',
   URL: 'f5dab6b4-9cbe-4a7d-8165-5e4f3a2b1ca5',
 };
-const DOMAIN_WORDS = ['update', 'cdn', 'secure', 'login', 'portal', 'sync', 'cloud', 'mail', 'auth', 'static'];
+const DOMAIN_WORDS = [
+  'update',
+  'cdn',
+  'secure',
+  'login',
+  'portal',
+  'sync',
+  'cloud',
+  'mail',
+  'auth',
+  'static',
+];
 const TLDS = ['top', 'xyz', 'ru', 'info', 'online', 'club', 'biz'] as const;
-const INDICATOR_LABELS = ['Cobalt Strike C2', 'Phishing kit', 'Emotet loader', 'Tor exit node', 'Miner pool', 'Scanner'] as const;
+const INDICATOR_LABELS = [
+  'Cobalt Strike C2',
+  'Phishing kit',
+  'Emotet loader',
+  'Tor exit node',
+  'Miner pool',
+  'Scanner',
+] as const;
 
 function host(r: Rng): string {
   return `${pick(r, HOST_PREFIXES)}-${String(int(r, 1, 150)).padStart(2, '0')}`;
@@ -305,7 +382,11 @@ const EPOCH_MS = Date.parse(SEED_EPOCH);
 function times(r: Rng): { create: string; update: string; createMs: number } {
   const createMs = EPOCH_MS - Math.floor(r() * 180 * DAY_MS);
   const updateMs = Math.min(EPOCH_MS, createMs + Math.floor(r() * 7 * DAY_MS));
-  return { create: new Date(createMs).toISOString(), update: new Date(updateMs).toISOString(), createMs };
+  return {
+    create: new Date(createMs).toISOString(),
+    update: new Date(updateMs).toISOString(),
+    createMs,
+  };
 }
 
 interface SeedObject {
@@ -333,7 +414,8 @@ function makeAlertOrIncident(
   const severity = weighted(r, SEVERITIES);
   const handleStatus = weighted(r, HANDLE_STATUSES);
   const year = new Date(t.createMs).getUTCFullYear();
-  const fullTitle = kind === 'incidents' ? `INC-${year}-${String(n + 1).padStart(5, '0')}: ${title(r)}` : title(r);
+  const fullTitle =
+    kind === 'incidents' ? `INC-${year}-${String(n + 1).padStart(5, '0')}: ${title(r)}` : title(r);
   const closed = handleStatus === 'Closed';
   const data: Record<string, unknown> = {
     id,
@@ -342,14 +424,18 @@ function makeAlertOrIncident(
     severity,
     handle_status: handleStatus,
     verification_state: closed ? pick(r, ['True_Positive', 'False_Positive'] as const) : 'Unknown',
-    ipdrr_phase: closed ? 'Post-Incident-Activity' : pick(r, ['Detection and Analysis', 'Contain, Eradication & Recovery'] as const),
+    ipdrr_phase: closed
+      ? 'Post-Incident-Activity'
+      : pick(r, ['Detection and Analysis', 'Contain, Eradication & Recovery'] as const),
     confidence: int(r, 40, 100),
     criticality: int(r, 10, 100),
     count: int(r, 1, 40),
     owner: pick(r, OWNERS),
     creator: kind === 'alerts' ? 'system' : pick(r, USERS),
     [kind === 'alerts' ? 'alert_type' : 'incident_type']:
-      kind === 'alerts' ? { category, alert_type: typeName } : { category, incident_type: typeName },
+      kind === 'alerts'
+        ? { category, alert_type: typeName }
+        : { category, incident_type: typeName },
     data_source: {
       source_type: 1,
       product_name: pick(r, ['HSS', 'WAF', 'CFW', 'CTS', 'OBS', 'IAM'] as const),
@@ -364,7 +450,12 @@ function makeAlertOrIncident(
     arrive_time: t.create,
     create_time: t.create,
     update_time: t.update,
-    ...(closed ? { close_time: t.update, close_reason: pick(r, ['Resolved', 'False detection', 'Repeated'] as const) } : {}),
+    ...(closed
+      ? {
+          close_time: t.update,
+          close_reason: pick(r, ['Resolved', 'False detection', 'Repeated'] as const),
+        }
+      : {}),
     labels: pick(r, ['', 'prod', 'pci', 'crown-jewel', 'vip'] as const),
     workspace_id: workspaceId,
     domain_id: SEED_DOMAIN_ID,
@@ -428,7 +519,10 @@ function makeIndicator(id: string, workspaceId: string, r: Rng, u32: () => numbe
 // ---------------------------------------------------------------------------
 
 /** Seeds the database if it holds no workspace yet; data already there is kept as is. */
-export function seedEmulator(db: Database, sizes: SeedSizes = DEFAULT_SEED_SIZES): { seeded: boolean } {
+export function seedEmulator(
+  db: Database,
+  sizes: SeedSizes = DEFAULT_SEED_SIZES,
+): { seeded: boolean } {
   const row = db.prepare('SELECT count(*) AS n FROM workspaces').get();
   const existing = z.object({ n: z.number() }).parse(row).n;
   if (existing > 0) return { seeded: false };
@@ -447,7 +541,14 @@ export function seedEmulator(db: Database, sizes: SeedSizes = DEFAULT_SEED_SIZES
     `INSERT OR IGNORE INTO links (workspace_id, a_class, a_id, b_class, b_id, created_at)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  const link = (ws: string, aClass: string, aId: string, bClass: string, bId: string, at: string) => {
+  const link = (
+    ws: string,
+    aClass: string,
+    aId: string,
+    bClass: string,
+    bId: string,
+    at: string,
+  ) => {
     insertLink.run(ws, aClass, aId, bClass, bId, at);
     insertLink.run(ws, bClass, bId, aClass, aId, at);
   };
@@ -506,7 +607,9 @@ export function seedEmulator(db: Database, sizes: SeedSizes = DEFAULT_SEED_SIZES
         for (let n = 0; n < sizes[dc]; n++) {
           const id = nextId();
           const o =
-            dc === 'indicators' ? makeIndicator(id, ws.id, rand, u32) : makeAlertOrIncident(dc, id, n, ws.id, rand);
+            dc === 'indicators'
+              ? makeIndicator(id, ws.id, rand, u32)
+              : makeAlertOrIncident(dc, id, n, ws.id, rand);
           insertObject.run(
             o.id,
             ws.id,
@@ -529,7 +632,8 @@ export function seedEmulator(db: Database, sizes: SeedSizes = DEFAULT_SEED_SIZES
       const at = SEED_EPOCH;
       for (const incident of ids.incidents) {
         if (ids.alerts.length > 0) {
-          for (let k = int(rand, 1, 4); k > 0; k--) link(ws.id, 'incidents', incident, 'alerts', pick(rand, ids.alerts), at);
+          for (let k = int(rand, 1, 4); k > 0; k--)
+            link(ws.id, 'incidents', incident, 'alerts', pick(rand, ids.alerts), at);
         }
         if (ids.indicators.length > 0) {
           for (let k = int(rand, 0, 3); k > 0; k--) {
@@ -539,7 +643,8 @@ export function seedEmulator(db: Database, sizes: SeedSizes = DEFAULT_SEED_SIZES
       }
       if (ids.indicators.length > 0) {
         for (const alert of ids.alerts) {
-          if (rand() < 0.05) link(ws.id, 'alerts', alert, 'indicators', pick(rand, ids.indicators), at);
+          if (rand() < 0.05)
+            link(ws.id, 'alerts', alert, 'indicators', pick(rand, ids.indicators), at);
         }
       }
     });

@@ -65,9 +65,17 @@ export interface Link {
 }
 
 export interface EmulatorStore {
-  listWorkspaces(q: { offset: number; limit: number; name?: string; ids?: string[] }): Page<WorkspaceRow>;
+  listWorkspaces(q: {
+    offset: number;
+    limit: number;
+    name?: string;
+    ids?: string[];
+  }): Page<WorkspaceRow>;
   getWorkspace(id: string): WorkspaceRow | undefined;
-  listDataclasses(workspaceId: string, q: { offset: number; limit: number; name?: string }): Page<DataclassRow>;
+  listDataclasses(
+    workspaceId: string,
+    q: { offset: number; limit: number; name?: string },
+  ): Page<DataclassRow>;
   getDataclass(workspaceId: string, type: DataclassType): DataclassRow | undefined;
   getObject(id: string): ObjectRow | undefined;
   /** Where an object lives, without its body. */
@@ -107,9 +115,17 @@ export function createStore(db: Database): EmulatorStore {
     'DELETE FROM links WHERE workspace_id = ? AND a_class = ? AND a_id = ? AND b_class = ? AND b_id = ?',
   );
 
-  function page<T>(schema: z.ZodType<T>, countSql: string, rowsSql: string, params: unknown[], limit: number, offset: number): Page<T> {
+  function page<T>(
+    schema: z.ZodType<T>,
+    countSql: string,
+    rowsSql: string,
+    params: unknown[],
+    limit: number,
+    offset: number,
+  ): Page<T> {
     const total = countSchema.parse(stmt(countSql).get(...params)).n;
-    const rows = limit === 0 ? [] : z.array(schema).parse(stmt(rowsSql).all(...params, limit, offset));
+    const rows =
+      limit === 0 ? [] : z.array(schema).parse(stmt(rowsSql).all(...params, limit, offset));
     return { total, rows };
   }
 

@@ -17,7 +17,11 @@ export interface TestEmulator {
   db: Database;
   app: ReturnType<typeof createEmulator>;
   /** Calls the app; `body` is sent as JSON unless it is a string (sent as is). */
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown; requestId: string | null }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown; requestId: string | null }>;
   /** `/v1/{project}/workspaces/{workspace}` + rest. */
   ws(workspaceId: string, rest?: string): string;
 }
@@ -25,7 +29,12 @@ export interface TestEmulator {
 export function makeTestEmulator(opts: { sizes?: SeedSizes; db?: Database } = {}): TestEmulator {
   const db = opts.db ?? openEmulatorDb(':memory:');
   seedEmulator(db, opts.sizes);
-  const app = createEmulator({ db, projectId: TEST_PROJECT_ID, now: () => TEST_NOW, hostname: TEST_HOSTNAME });
+  const app = createEmulator({
+    db,
+    projectId: TEST_PROJECT_ID,
+    now: () => TEST_NOW,
+    hostname: TEST_HOSTNAME,
+  });
   return {
     db,
     app,
