@@ -14,6 +14,7 @@ import { createRunner } from './batches/runner';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startEmulator, type RunningEmulator } from './emulator/app';
 import { openEmulatorDb } from './emulator/db';
+import { parseFaults, type FaultConfig } from './emulator/faults';
 import { parseSeedSizes, seedEmulator } from './emulator/seed';
 import { createUpstream } from './forward';
 
@@ -37,9 +38,11 @@ function fail(error: unknown): never {
 async function main(): Promise<void> {
   let config: Config;
   let seedSizes: ReturnType<typeof parseSeedSizes>;
+  let faults: FaultConfig | undefined;
   try {
     config = loadConfig(process.env);
     seedSizes = parseSeedSizes(config.emulatorSeed);
+    faults = config.emulatorFaults === undefined ? undefined : parseFaults(config.emulatorFaults);
   } catch (error) {
     fail(error);
   }
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
       db: emulatorDb,
       projectId: config.projectId,
       port: config.emulatorPort,
+      faults,
     });
     // EMULATOR_PORT=0 picks a free port: the real one is the endpoint.
     config = { ...config, endpoint: emulator.url, emulatorPort: emulator.port };

@@ -48,11 +48,14 @@ export class ConsolePage {
   }
 
   submitButton(action: 'Associate' | 'Cancel association'): Locator {
-    return this.page.getByRole('button', { name: new RegExp(`^${action} \\d`) });
+    const words = action === 'Associate' ? 'Associate' : 'Cancel association of';
+    return this.page.getByRole('button', { name: new RegExp(`^${words} \\d+ IDs?`) });
   }
 
   badge(state: string): Locator {
-    return this.results.getByText(new RegExp(`^${state}\\s*\\d`));
+    return this.results
+      .getByRole('list', { name: 'Counts per state' })
+      .getByText(new RegExp(`^${state}\\s*\\d`));
   }
 
   async waitForBatchDone() {

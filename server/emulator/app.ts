@@ -20,14 +20,41 @@ import {
   type EmulatorContext,
   type EmulatorEnv,
 } from './http';
+import {
+  InjectedDisconnect,
+  createFaultInjector,
+  type FaultConfig,
+  type FaultInjector,
+} from './faults';
 import { SearchError, compileSearch, searchBodySchema, type CompiledSearch } from './search';
 import { createStore, type ObjectRow, type Page, type WorkspaceRow } from './store';
 
 export interface EmulatorDeps {
   db: Database;
   projectId: string;
+  /** The clock of request IDs, write times and `max_rps`. */
   now?: () => Date;
   hostname?: string;
+  /** Fault injection (faults.ts): a parsed `EMULATOR_FAULTS`, or an injector to read stats from. */
+  faults?: FaultConfig | FaultInjector;
+  /** The wait behind `latency_ms` (tests pass a fake). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+function isInjector(faults: FaultConfig | FaultInjector): faults is FaultInjector {
+  return 'middleware' in faults;
+}
+
+/** The injector for `deps.faults` (null when off), built with the emulator's clock and sleep. */
+export function emulatorFaults(deps: EmulatorDeps): FaultInjector | null {
+  const { faults } = deps;
+  if (faults === undefined) return null;
+  if (isInjector(faults)) return faults;
+  const now = deps.now;
+  return createFaultInjector(faults, {
+    now: now ? () => now().getTime() : undefined,
+    sleep: deps.sleep,
+  });
 }
 
 const MAX_WORKSPACE_LIMIT = 1000;
@@ -70,6 +97,7 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   const now = deps.now ?? (() => new Date());
   const host = deps.hostname ?? osHostname();
   const store = createStore(deps.db);
+  const faults = emulatorFaults(deps);
   const app = new Hono<EmulatorEnv>();
 
   // -------------------------------------------------------------------------
@@ -225,6 +253,8 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
     c.res.headers.set('X-request-id', requestId);
   });
 
+  if (faults) app.use(faults.middleware);
+
   app.notFound((c) =>
     gatewayError(
       c,
@@ -235,6 +265,8 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   );
 
   app.onError((error, c) => {
+    // A hang or reset answers nothing: let the call fail as a dropped connection does.
+    if (error instanceof InjectedDisconnect) throw error;
     console.error('emulator: unexpected error', error);
     return secmasterError(c, 500, SECMASTER_CODES.internal, 'Internal error');
   });
@@ -409,6 +441,8 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
 export interface RunningEmulator {
   url: string;
   port: number;
+  /** The fault injector when `faults` was given (its `stats()`), else null. */
+  faults: FaultInjector | null;
   close(): Promise<void>;
 }
 
@@ -420,8 +454,11 @@ export function startEmulator(opts: {
   host?: '127.0.0.1';
   now?: () => Date;
   hostname?: string;
+  faults?: FaultConfig | FaultInjector;
+  sleep?: (ms: number) => Promise<void>;
 }): Promise<RunningEmulator> {
-  const app = createEmulator(opts);
+  const faults = emulatorFaults(opts);
+  const app = createEmulator({ ...opts, faults: faults ?? undefined });
   const hostname = '127.0.0.1';
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: opts.port, hostname }, (info) => {
@@ -429,6 +466,7 @@ export function startEmulator(opts: {
       resolve({
         url: `http://${hostname}:${info.port}`,
         port: info.port,
+        faults,
         close: () =>
           new Promise<void>((done, fail) => {
             server.close((error) => (error ? fail(error) : done()));

@@ -11,8 +11,8 @@ export const OK_CODE = '00000000';
 
 /**
  * SecMaster codes the emulator answers with. The first three are the ones SecMaster is known to
- * send (secmaster-api.md §6); `invalidRequest` is the emulator's own choice for bad input, since
- * SecMaster's table of codes is not public.
+ * send (secmaster-api.md §6); `invalidRequest` (bad input) and `tooManyRequests` (an injected 429,
+ * faults.ts) are the emulator's own choices, since SecMaster's table of codes is not public.
  */
 export const SECMASTER_CODES = {
   workspaceNotFound: 'SecMaster.20010001',
@@ -20,6 +20,7 @@ export const SECMASTER_CODES = {
   objectNotFound: 'SecMaster.20030005',
   invalidRequest: 'SecMaster.00010001',
   internal: 'SecMaster.00000500',
+  tooManyRequests: 'SecMaster.00000429',
 } as const;
 
 /** API gateway codes (APIG.*), answered in the gateway's own shape. */

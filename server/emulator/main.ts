@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { startEmulator } from './app';
 import { openEmulatorDb } from './db';
+import { parseFaults, type FaultConfig } from './faults';
 import { parseSeedSizes, seedEmulator } from './seed';
 
 async function main(): Promise<void> {
   let config;
   let sizes;
+  let faults: FaultConfig | undefined;
   try {
     config = loadConfig(process.env);
     sizes = parseSeedSizes(config.emulatorSeed);
+    faults = config.emulatorFaults === undefined ? undefined : parseFaults(config.emulatorFaults);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -27,10 +30,17 @@ async function main(): Promise<void> {
     db,
     projectId: config.projectId,
     port: config.emulatorPort,
+    faults,
   });
   console.log(
     `SecMaster emulator listening on ${emulator.url} (project ${config.projectId}${seeded ? ', freshly seeded' : ''})`,
   );
+  if (emulator.faults) {
+    const { seed } = emulator.faults.stats();
+    console.log(
+      `emulator: injecting faults ${JSON.stringify({ ...emulator.faults.config, seed })} (the seed replays the schedule)`,
+    );
+  }
 
   let closing = false;
   const shutdown = () => {

@@ -120,6 +120,12 @@ function sfc32(seed: [number, number, number, number]): () => number {
   return next;
 }
 
+/** A uniform [0, 1) stream for any text seed: the same seed gives the same numbers everywhere. */
+export function seededRandom(seed: string): Rng {
+  const u32 = sfc32(cyrb128(seed));
+  return () => u32() / 4294967296;
+}
+
 function stream(name: string): { u32: () => number; rand: Rng } {
   const u32 = sfc32(cyrb128(`${SEED_KEY}:${name}`));
   return { u32, rand: () => u32() / 4294967296 };

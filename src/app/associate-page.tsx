@@ -1,12 +1,11 @@
-import { Alert, Grid, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Grid, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { batchQueries } from '../api/console-queries';
 import type { ConsoleConfig, SubjectSelection } from '../api/schemas';
 import { AssociateForm } from '../features/associate/associate-form';
-import { BatchView } from '../features/batches/batch-view';
-import { CurrentAssociations } from '../features/relations/current-associations';
+import { LazyBatchView, LazyCurrentAssociations } from './lazy-features';
 
 /** Refreshes the subject's current associations once a batch stops running. */
 function useRefreshRelationsWhenBatchEnds(batchId: string | undefined) {
@@ -63,7 +62,9 @@ export function AssociatePage({
         <Stack gap="md">
           {batchId ? (
             <Paper withBorder p="md">
-              <BatchView batchId={batchId} onBatchCreated={openBatch} />
+              <Suspense fallback={<Loader size="sm" aria-label="Loading the batch" />}>
+                <LazyBatchView batchId={batchId} onBatchCreated={openBatch} />
+              </Suspense>
             </Paper>
           ) : (
             <Paper withBorder p="md">
@@ -75,12 +76,14 @@ export function AssociatePage({
           )}
           {subject && (
             <Paper withBorder p="md">
-              <CurrentAssociations
-                projectId={config.projectId}
-                workspaceId={workspaceId}
-                subject={subject}
-                onBatchCreated={openBatch}
-              />
+              <Suspense fallback={<Loader size="sm" aria-label="Loading current associations" />}>
+                <LazyCurrentAssociations
+                  projectId={config.projectId}
+                  workspaceId={workspaceId}
+                  subject={subject}
+                  onBatchCreated={openBatch}
+                />
+              </Suspense>
             </Paper>
           )}
         </Stack>

@@ -13,13 +13,14 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { Suspense } from 'react';
 import { NavLink, Route, Routes } from 'react-router';
 import { describeError } from '../api/client';
 import { consoleQueries } from '../api/console-queries';
 import { secmasterQueries } from '../api/secmaster-queries';
 import type { ConsoleConfig } from '../api/schemas';
-import { HistoryPage } from '../features/history/history-page';
 import { AssociatePage } from './associate-page';
+import { LazyHistoryPage } from './lazy-features';
 import classes from './shell.module.css';
 import { useWorkspaceChoice } from './use-workspace-choice';
 
@@ -130,7 +131,14 @@ export function Shell() {
         )}
         {config.data && (
           <Routes>
-            <Route path="/history" element={<HistoryPage />} />
+            <Route
+              path="/history"
+              element={
+                <Suspense fallback={<Loader size="sm" aria-label="Loading the history" />}>
+                  <LazyHistoryPage />
+                </Suspense>
+              }
+            />
             <Route
               path="/batches/:batchId"
               element={<AssociatePage config={config.data} workspaceId={workspaceId} />}

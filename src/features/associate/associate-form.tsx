@@ -206,10 +206,8 @@ export function AssociateForm(props: {
     createBatch.mutate(body, {
       onSuccess: (batch) => {
         setConfirming(false);
-        // The subject stays for the next paste; the IDs went into the batch's ledger.
-        setValue('relatedIds', '');
-        setValue('reason', '');
-        setValue('action', 'associate');
+        // The form keeps its content: the analyst may adjust the list and run it again, and
+        // a reload must never lose what was pasted.
         props.onBatchCreated(batch.id);
       },
       onError: () => setConfirming(false),
