@@ -18,12 +18,23 @@ import {
   isWellFormedId,
   itemStateSchema,
   parseUpstreamError,
+  searchResponseSchema,
+  type BatchState,
+  type BatchSummary,
   type ConsoleConfig,
   type ItemState,
 } from '../src/api/schemas';
 import type { Config } from './config';
 import type { Ledger, NewBatch } from './batches/ledger';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  bodyHash,
+  exportStream,
+  openRecords,
+  type Records,
+} from './batches/records';
 import type { Runner } from './batches/runner';
+import { currentUser } from './user';
 import {
   UpstreamError,
   UpstreamRequestError,
@@ -58,10 +69,20 @@ const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE']);
 const SAFE_FETCH_SITES = new Set(['same-origin', 'none']);
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
+/** A user's controls over a running batch; each returns false when the batch's state forbids it. */
+export interface BatchControls {
+  pause(batchId: string): boolean;
+  resume(batchId: string): boolean;
+  /** User stop: the batch becomes `cancelled` and its unsent IDs `skipped`. */
+  cancel(batchId: string): boolean;
+}
+
 export interface AppDeps {
   config: Config;
   ledger: Ledger;
-  runner: Pick<Runner, 'start'>;
+  runner: Pick<Runner, 'start'> & BatchControls;
+  /** Idempotency keys and undo links; by default opened on the ledger's database. */
+  records?: Records;
   upstream: Upstream;
   /** The Vite build output; without it (or without its index.html) pages explain how to build. */
   distDir?: string | undefined;
@@ -71,11 +92,16 @@ export interface AppDeps {
   allowedHosts?: readonly string[];
   /** Origins accepted on non-GET requests besides the console's own (e.g. the Vite dev server). */
   extraOrigins?: readonly string[];
-  /** Who the batches are recorded for (sign-in comes later). */
+  /** Who the batches are recorded for; default `currentUser(c)` (sign-in comes later). */
   user?: string;
 }
 
-type JsonErrorStatus = 400 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503;
+/** IDs per upstream read when checking the current links before an undo. */
+const UNDO_CHECK_CHUNK = 100;
+const UNDO_CHECK_PARALLEL = 4;
+const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
+
+type JsonErrorStatus = 400 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 502 | 503 | 504;
 
 function jsonError(
   c: Context,
@@ -142,7 +168,8 @@ const MIME: Record<string, string> = {
 
 export function createApp(deps: AppDeps): Hono {
   const { config, ledger, runner, upstream } = deps;
-  const user = deps.user ?? 'local';
+  const records = deps.records ?? openRecords(ledger.db);
+  const userOf = (c: Context) => deps.user ?? currentUser(c);
   const allowedHosts = new Set(
     (deps.allowedHosts ?? [...LOOPBACK_HOSTS, config.host]).map((h) => h.toLowerCase()),
   );
@@ -237,7 +264,7 @@ export function createApp(deps: AppDeps): Hono {
       projectId: config.projectId,
       endpoint: config.endpoint,
       region: config.region,
-      user,
+      user: userOf(c),
       maxBatchIds: MAX_BATCH_IDS,
       maxIdsPerCall: MAX_IDS_PER_CALL,
     };
@@ -253,7 +280,71 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ status: 'ok' });
   });
 
+  /** The summary as every batch route answers it: the ledger's view plus `undo_of`. */
+  const present = (s: BatchSummary) => ({ ...s, undo_of: records.undoOf(s.id) });
+
+  /** The batch named in the path, or null (malformed IDs are unknown ones). */
+  const batchOf = (c: Context): BatchSummary | null => {
+    const id = c.req.param('id') ?? '';
+    return isUuid(id) ? ledger.getBatch(id) : null;
+  };
+
+  /** `Idempotency-Key`: absent (undefined), well-formed (the key), or a 400 to return. */
+  const idempotencyKeyOf = (c: Context): string | undefined | Response => {
+    const key = c.req.header('idempotency-key');
+    if (key === undefined) return undefined;
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      return jsonError(
+        c,
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        'Idempotency-Key: 1 to 200 characters of letters, digits, _ - : .',
+        'Idempotency-Key',
+      );
+    }
+    return key;
+  };
+
+  /**
+   * Creates a batch (once per idempotency key): 201 with the new batch; the same key with the same
+   * request, 200 with the batch it created; the same key with another request, 409.
+   */
+  const createOnce = (
+    c: Context,
+    key: string | undefined,
+    request: unknown,
+    create: () => BatchSummary,
+  ): Response => {
+    let created: BatchSummary;
+    if (key === undefined) {
+      created = create();
+    } else {
+      const result = records.idempotent(userOf(c), key, bodyHash(request), create);
+      if (result.kind === 'mismatch') {
+        return jsonError(
+          c,
+          409,
+          'IDEMPOTENCY_MISMATCH',
+          'this Idempotency-Key was already used with a different request',
+        );
+      }
+      if (result.kind === 'replayed') {
+        const earlier = ledger.getBatch(result.batchId);
+        if (!earlier) return jsonError(c, 409, 'IDEMPOTENCY_MISMATCH', 'the earlier batch is gone');
+        c.header('Idempotent-Replayed', 'true');
+        c.header('Location', `/api/batches/${earlier.id}`);
+        return c.json(present(earlier), 200);
+      }
+      created = result.value;
+    }
+    if (created.state === 'running') void runner.start(created.id);
+    c.header('Location', `/api/batches/${created.id}`);
+    return c.json(present(created), 201);
+  };
+
   app.post('/api/batches', async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (key instanceof Response) return key;
     let raw: unknown;
     try {
       raw = await c.req.json();
@@ -281,16 +372,16 @@ export function createApp(deps: AppDeps): Hono {
     for (const token of req.ids) {
       const id = token.trim();
       if (id === '') continue;
-      const key = idKey(id);
-      if (seen.has(key)) {
+      const k = idKey(id);
+      if (seen.has(k)) {
         duplicates++;
         continue;
       }
-      seen.add(key);
+      seen.add(k);
       const ok = isWellFormedId(id);
       items.push({
         id,
-        idKey: key,
+        idKey: k,
         state: ok ? 'pending' : 'invalid',
         message: ok ? null : INVALID_ID_MESSAGE,
       });
@@ -298,21 +389,20 @@ export function createApp(deps: AppDeps): Hono {
     if (items.length === 0) {
       return jsonError(c, 400, 'INVALID_BODY', 'ids: every ID is blank', 'ids');
     }
-    const summary = ledger.createBatch({
-      action: req.action,
-      workspace_id: req.workspace_id,
-      dataclass_type: req.dataclass_type,
-      data_object_id: req.data_object_id,
-      related_dataclass_type: req.related_dataclass_type,
-      reason: req.reason?.trim() ? req.reason.trim() : null,
-      user,
-      retry_of: req.retry_of ?? null,
-      duplicates,
-      items,
-    });
-    if (summary.state === 'running') void runner.start(summary.id);
-    c.header('Location', `/api/batches/${summary.id}`);
-    return c.json(summary, 201);
+    return createOnce(c, key, req, () =>
+      ledger.createBatch({
+        action: req.action,
+        workspace_id: req.workspace_id,
+        dataclass_type: req.dataclass_type,
+        data_object_id: req.data_object_id,
+        related_dataclass_type: req.related_dataclass_type,
+        reason: req.reason?.trim() ? req.reason.trim() : null,
+        user: userOf(c),
+        retry_of: req.retry_of ?? null,
+        duplicates,
+        items,
+      }),
+    );
   });
 
   app.get('/api/batches', (c) => {
@@ -325,14 +415,180 @@ export function createApp(deps: AppDeps): Hono {
     const o = offset ?? 0;
     const l = Math.min(limit ?? DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
     const page = ledger.listBatches(o, l);
-    return c.json({ items: page.items, total: page.total, offset: o, limit: l });
+    const undos = records.undoOfMany(page.items.map((b) => b.id));
+    const items = page.items.map((b) => ({ ...b, undo_of: undos.get(b.id) ?? null }));
+    return c.json({ items, total: page.total, offset: o, limit: l });
   });
 
   app.get('/api/batches/:id', (c) => {
-    const id = c.req.param('id');
-    const batch = isUuid(id) ? ledger.getBatch(id) : null;
+    const batch = batchOf(c);
     if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
-    return c.json(batch);
+    return c.json(present(batch));
+  });
+
+  // --- pause, resume, stop ---------------------------------------------------------------------
+  const controls = [
+    ['pause', 'pause', 'paused'],
+    ['resume', 'resume', 'resumed'],
+    ['stop', 'cancel', 'stopped'],
+  ] as const;
+  for (const [path, method, done] of controls) {
+    app.post(`/api/batches/:id/${path}`, (c) => {
+      const batch = batchOf(c);
+      if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+      if (!runner[method](batch.id)) {
+        const now = ledger.getBatchState(batch.id) ?? batch.state;
+        return jsonError(c, 409, 'INVALID_STATE', `a ${now} batch cannot be ${done}`);
+      }
+      // A resumed batch runs again (start() joins the run if the runner already started it).
+      if (method === 'resume' && ledger.getBatchState(batch.id) === 'running')
+        void runner.start(batch.id);
+      const after = ledger.getBatch(batch.id) ?? batch;
+      return c.json(present(after));
+    });
+  }
+
+  // --- undo ------------------------------------------------------------------------------------
+  /** Why a batch cannot be undone now, or null. */
+  const undoRefusal = (c: Context, batch: BatchSummary): Response | null => {
+    if (ACTIVE_STATES.has(batch.state)) {
+      return jsonError(
+        c,
+        409,
+        'INVALID_STATE',
+        `the batch is still ${batch.state}: stop it or let it finish before undoing it`,
+      );
+    }
+    if (batch.counts.succeeded === 0) {
+      return jsonError(c, 409, 'NOTHING_TO_UNDO', 'no ID of this batch succeeded: nothing to undo');
+    }
+    return null;
+  };
+
+  app.get('/api/batches/:id/undo-preview', async (c) => {
+    const batch = batchOf(c);
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const refusal = undoRefusal(c, batch);
+    if (refusal) return refusal;
+    const ids = records.idsInState(batch.id, 'succeeded');
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += UNDO_CHECK_CHUNK)
+      chunks.push(ids.slice(i, i + UNDO_CHECK_CHUNK));
+    const linked = new Set<string>();
+    let failure: Response | null = null;
+    let next = 0;
+    const worker = async () => {
+      while (failure === null && next < chunks.length) {
+        const chunk = chunks[next++] ?? [];
+        const result = await readLinks(c, batch, chunk);
+        if (result instanceof Response) failure = result;
+        else for (const id of result) linked.add(id);
+      }
+    };
+    await Promise.all(Array.from({ length: UNDO_CHECK_PARALLEL }, worker));
+    if (failure) return failure;
+    // What the batch did no longer holds: an associated ID now unlinked, a cancelled one linked.
+    const changed = ids.filter((id) => linked.has(idKey(id)) === (batch.action === 'cancel'));
+    return c.json({
+      ids: ids.length,
+      undo_action: batch.action === 'associate' ? 'cancel' : 'associate',
+      changed,
+      checked_at: new Date().toISOString(),
+    });
+  });
+
+  /** Which of `ids` are linked to the batch's subject now (keys as `idKey`), or an error answer. */
+  async function readLinks(
+    c: Context,
+    batch: BatchSummary,
+    ids: readonly string[],
+  ): Promise<Set<string> | Response> {
+    let res: UpstreamResponse;
+    try {
+      res = await upstream.call({
+        op: 'relationSearch',
+        workspaceId: batch.workspace_id,
+        dataclass: batch.dataclass_type,
+        objectId: batch.data_object_id,
+        related: batch.related_dataclass_type,
+        body: {
+          offset: 0,
+          limit: ids.length,
+          condition: {
+            conditions: [{ name: 'ids', data: ['id', 'in', ids.join(',')] }],
+            logics: ['ids'],
+          },
+        },
+      });
+    } catch (err) {
+      if (err instanceof UpstreamError) {
+        return err.kind === 'timeout'
+          ? jsonError(c, 504, 'UPSTREAM_TIMEOUT', 'SecMaster did not answer the link check in time')
+          : jsonError(c, 502, 'UPSTREAM_ERROR', `the link check failed: ${err.message}`);
+      }
+      if (err instanceof UpstreamRequestError) return jsonError(c, 400, 'INVALID_PATH', err.message);
+      throw err;
+    }
+    if (res.status < 200 || res.status >= 300) {
+      const e = parseUpstreamError(res.body);
+      return jsonError(
+        c,
+        502,
+        e?.code ?? `HTTP_${res.status}`,
+        `the link check failed: ${e?.message || `SecMaster answered HTTP ${res.status}`}`,
+      );
+    }
+    const parsed = searchResponseSchema.safeParse(res.body);
+    if (!parsed.success) {
+      return jsonError(c, 502, 'UPSTREAM_BAD_RESPONSE', 'the link check answer was unreadable');
+    }
+    return new Set(parsed.data.data.map((d) => idKey(d.id)));
+  }
+
+  app.post('/api/batches/:id/undo', (c) => {
+    const key = idempotencyKeyOf(c);
+    if (key instanceof Response) return key;
+    const original = batchOf(c);
+    if (!original) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const refusal = undoRefusal(c, original);
+    if (refusal) return refusal;
+    return createOnce(c, key, { undo_of: original.id }, () =>
+      records.transaction(() => {
+        const ids = records.idsInState(original.id, 'succeeded');
+        const created = ledger.createBatch({
+          action: original.action === 'associate' ? 'cancel' : 'associate',
+          workspace_id: original.workspace_id,
+          dataclass_type: original.dataclass_type,
+          data_object_id: original.data_object_id,
+          related_dataclass_type: original.related_dataclass_type,
+          reason: `Undo of batch ${original.id}`,
+          user: userOf(c),
+          retry_of: null,
+          duplicates: 0,
+          items: ids.map((id) => ({ id, idKey: idKey(id), state: 'pending', message: null })),
+        });
+        records.linkUndo(created.id, original.id);
+        return created;
+      }),
+    );
+  });
+
+  // --- export ----------------------------------------------------------------------------------
+  app.get('/api/batches/:id/export', (c) => {
+    const batch = batchOf(c);
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const format = c.req.query('format') ?? 'csv';
+    if (format !== 'csv' && format !== 'json') {
+      return jsonError(c, 400, 'INVALID_QUERY', 'format: csv or json', 'format');
+    }
+    return new Response(exportStream(records, batch.id, format), {
+      status: 200,
+      headers: {
+        'Content-Type':
+          format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+        'Content-Disposition': `attachment; filename="batch-${batch.id}.${format}"`,
+      },
+    });
   });
 
   app.get('/api/batches/:id/items', (c) => {

@@ -73,7 +73,35 @@ CREATE TABLE IF NOT EXISTS calls (
   finished_at TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_by_batch ON calls (batch_id, chunk_no);
+CREATE TABLE IF NOT EXISTS runner_lock (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  token TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  heartbeat_at INTEGER NOT NULL
+);
 `;
+
+/** How long a runner lock lives without a heartbeat before another process may take it over. */
+export const LOCK_STALE_MS = 15_000;
+/** Heartbeat period of the runner lock and of running batches (B4: at most 5 s). */
+export const HEARTBEAT_MS = 5_000;
+
+export const MSG_SKIPPED_BY_USER = 'stopped by the user before it was sent';
+export const MSG_CONFIRMED = 'confirmed by re-read';
+export const MSG_UNKNOWN_RECHECK = 'Outcome unknown — re-check';
+
+/** A second server on the same DATA_DIR: refuse to run (reliability-security.md F10). */
+export class LedgerLockedError extends Error {
+  override name = 'LedgerLockedError';
+}
+
+export interface RunnerLock {
+  readonly token: string;
+  /** Renews the heartbeat now (also done every HEARTBEAT_MS by a timer); false if the lock was lost. */
+  heartbeat(): boolean;
+  release(): void;
+}
 
 export interface NewBatch {
   action: BatchAction;
@@ -177,6 +205,46 @@ export interface Ledger {
   finishIfDrained(batchId: string): boolean;
   /** Startup: every in_flight item (a crash mid-call) becomes unknown; returns the running batches. */
   recoverAfterCrash(): string[];
+  /**
+   * Changes the batch state only if it is currently one of `from` (atomic); returns true if it did.
+   * `paused`/`running` keep finished_at null; terminal states set it.
+   */
+  transitionBatch(
+    batchId: string,
+    from: readonly BatchState[],
+    to: BatchState,
+    reason: string | null,
+  ): boolean;
+  /** User stop: running/paused/interrupted → cancelled, pending IDs → skipped, in one transaction. */
+  cancelBatch(batchId: string): boolean;
+  /** Reason shown while the batch is running but waiting (retry budget empty); null clears it. */
+  setStateReason(batchId: string, reason: string | null): void;
+  /** IDs of the batch's `unknown` items, in input order (at most `max`, after `afterSeq`). */
+  unknownIds(batchId: string, max: number, afterSeq?: number): { seq: number; id: string }[];
+  /**
+   * Settles `unknown` items from a re-read: `succeeded` ones are confirmed, `resend` ones go back to
+   * pending (skipped when the batch was cancelled), `failed` ones fail with the given code/message.
+   * Only rows still `unknown` change. Returns rows changed.
+   */
+  settleUnknown(
+    batchId: string,
+    settle: {
+      succeeded: readonly string[];
+      resend: readonly string[];
+      failed: readonly { id: string; code: string | null; message: string | null }[];
+    },
+  ): number;
+  /** Re-read impossible for now: the message says so (state stays unknown). */
+  markUnknownUnsettled(batchId: string, ids: readonly string[]): number;
+  /** Send count so far per ID (the `attempts` column). */
+  attemptsOf(batchId: string, ids: readonly string[]): Map<string, number>;
+  /** Writes the heartbeat of running batches. */
+  heartbeatBatches(batchIds: readonly string[]): void;
+  /**
+   * Takes the single-runner lock of this ledger file, or throws LedgerLockedError when another live
+   * process holds it (heartbeat fresher than LOCK_STALE_MS and its pid alive on this host).
+   */
+  acquireLock(opts?: { heartbeatMs?: number; staleMs?: number }): RunnerLock;
   ping(): boolean;
   close(): void;
 }

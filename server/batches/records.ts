@@ -1,0 +1,279 @@
+/**
+ * What the console records about batches beside the ledger's own tables, in the same SQLite file:
+ * idempotency keys of `POST /api/batches` (reliability-security.md B3, Stripe semantics) and the
+ * undo links between batches. Also the streamed export of a batch's items (CSV and JSON), read a
+ * page at a time so that a 100,000-ID batch is never held in memory at once.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { itemStateSchema, type BatchItem } from '../../src/api/schemas';
+import type { LedgerDb } from './ledger';
+
+/** Idempotency keys are honoured for at least this long (Stripe keeps them 24 hours). */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** `Idempotency-Key`: 1 to 200 characters of letters, digits, `_ - : .`. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,200}$/;
+/** Rows read per page while exporting (one short read each, no transaction held between them). */
+export const EXPORT_PAGE_ROWS = 1000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  user TEXT NOT NULL,
+  key TEXT NOT NULL,
+  body_sha256 TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (user, key)
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
+CREATE TABLE IF NOT EXISTS batch_undos (
+  batch_id TEXT PRIMARY KEY,
+  undo_of TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batch_undos_by_original ON batch_undos (undo_of);
+`;
+
+/** Stable JSON: object keys sorted at every depth, so equal bodies hash equal. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function bodyHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+const keyRowSchema = z.object({ body_sha256: z.string(), batch_id: z.string() });
+const undoRowSchema = z.object({ batch_id: z.string(), undo_of: z.string() });
+const exportRowSchema = z.object({
+  seq: z.number(),
+  id: z.string(),
+  state: itemStateSchema,
+  code: z.string().nullable(),
+  message: z.string().nullable(),
+  request_id: z.string().nullable(),
+  attempts: z.number(),
+});
+const seqIdRowSchema = z.object({ seq: z.number(), id: z.string() });
+
+export type IdempotentResult<T> =
+  | { kind: 'created'; value: T }
+  | { kind: 'replayed'; batchId: string }
+  | { kind: 'mismatch'; batchId: string };
+
+export interface Records {
+  /**
+   * Runs `create` (which must create exactly one batch, synchronously, and return its ID) unless
+   * `key` was already used by `user` in the last 24 hours: then the earlier batch is returned, or a
+   * mismatch when the body differs. One immediate transaction: the key's UNIQUE constraint decides
+   * between concurrent duplicates, and a key is never stored without its batch.
+   */
+  idempotent<T extends { id: string }>(
+    user: string,
+    key: string,
+    hash: string,
+    create: () => T,
+  ): IdempotentResult<T>;
+  /** Records `batchId` as the undo of `undoOf` (call inside the creating transaction). */
+  linkUndo(batchId: string, undoOf: string): void;
+  undoOf(batchId: string): string | null;
+  /** `undo_of` for several batches at once (a History page). */
+  undoOfMany(batchIds: readonly string[]): Map<string, string>;
+  /** Runs `fn` in one immediate transaction of the ledger's database. */
+  transaction<T>(fn: () => T): T;
+  /** The IDs of a batch in one state, in input order, read a page at a time. */
+  idsInState(batchId: string, state: BatchItem['state']): string[];
+  /** A batch's items in input order, `EXPORT_PAGE_ROWS` per page (keyset paging on seq). */
+  itemPages(batchId: string): Generator<BatchItem[], void, undefined>;
+}
+
+export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Records {
+  db.exec(SCHEMA);
+  const now = opts.now ?? (() => new Date());
+
+  const purgeKeys = db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ?`);
+  const selectKey = db.prepare(
+    `SELECT body_sha256, batch_id FROM idempotency_keys WHERE user = ? AND key = ?`,
+  );
+  const insertKey = db.prepare(
+    `INSERT INTO idempotency_keys (user, key, body_sha256, batch_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+  );
+  const insertUndo = db.prepare(
+    `INSERT INTO batch_undos (batch_id, undo_of, created_at) VALUES (?, ?, ?)`,
+  );
+  const selectUndo = db.prepare(`SELECT batch_id, undo_of FROM batch_undos WHERE batch_id = ?`);
+  const selectItemsPage = db.prepare(
+    `SELECT seq, id, state, code, message, request_id, attempts FROM items
+     WHERE batch_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+  const selectIdsPage = db.prepare(
+    `SELECT seq, id FROM items WHERE batch_id = ? AND state = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+
+  function readKey(user: string, key: string) {
+    const row = selectKey.get(user, key);
+    return row === undefined ? null : keyRowSchema.parse(row);
+  }
+
+  function answer<T>(
+    found: { body_sha256: string; batch_id: string },
+    hash: string,
+  ): IdempotentResult<T> {
+    return found.body_sha256 === hash
+      ? { kind: 'replayed', batchId: found.batch_id }
+      : { kind: 'mismatch', batchId: found.batch_id };
+  }
+
+  const idempotentTx = db.transaction(
+    <T extends { id: string }>(
+      user: string,
+      key: string,
+      hash: string,
+      create: () => T,
+    ): IdempotentResult<T> => {
+      const at = now();
+      purgeKeys.run(new Date(at.getTime() - IDEMPOTENCY_TTL_MS).toISOString());
+      const found = readKey(user, key);
+      if (found) return answer<T>(found, hash);
+      const value = create();
+      insertKey.run(user, key, hash, value.id, at.toISOString());
+      return { kind: 'created', value };
+    },
+  );
+
+  return {
+    idempotent(user, key, hash, create) {
+      try {
+        return idempotentTx.immediate(user, key, hash, create);
+      } catch (err) {
+        // Another writer (another connection) stored the key first: its batch wins.
+        if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          const found = readKey(user, key);
+          if (found) return answer(found, hash);
+        }
+        throw err;
+      }
+    },
+    linkUndo(batchId, undoOf) {
+      insertUndo.run(batchId, undoOf, now().toISOString());
+    },
+    undoOf(batchId) {
+      const row = selectUndo.get(batchId);
+      return row === undefined ? null : undoRowSchema.parse(row).undo_of;
+    },
+    undoOfMany(batchIds) {
+      const out = new Map<string, string>();
+      if (batchIds.length === 0) return out;
+      const rows = db
+        .prepare(
+          `SELECT batch_id, undo_of FROM batch_undos WHERE batch_id IN (${batchIds.map(() => '?').join(',')})`,
+        )
+        .all(...batchIds);
+      for (const row of rows) {
+        const r = undoRowSchema.parse(row);
+        out.set(r.batch_id, r.undo_of);
+      }
+      return out;
+    },
+    transaction(fn) {
+      return db.transaction(fn).immediate();
+    },
+    idsInState(batchId, state) {
+      const ids: string[] = [];
+      let after = -1;
+      for (;;) {
+        let n = 0;
+        for (const row of selectIdsPage.iterate(batchId, state, after, EXPORT_PAGE_ROWS)) {
+          const r = seqIdRowSchema.parse(row);
+          ids.push(r.id);
+          after = r.seq;
+          n++;
+        }
+        if (n < EXPORT_PAGE_ROWS) return ids;
+      }
+    },
+    *itemPages(batchId) {
+      let after = -1;
+      for (;;) {
+        const page: BatchItem[] = [];
+        for (const row of selectItemsPage.iterate(batchId, after, EXPORT_PAGE_ROWS)) {
+          const { seq, ...item } = exportRowSchema.parse(row);
+          page.push(item);
+          after = seq;
+        }
+        if (page.length > 0) yield page;
+        if (page.length < EXPORT_PAGE_ROWS) return;
+      }
+    },
+  };
+}
+
+// --- Export formats ---------------------------------------------------------------------------
+
+export const CSV_HEADER = 'id,state,code,message,request_id,attempts';
+
+/** Characters that make a spreadsheet read a cell as a formula (CSV/formula injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One CSV cell: formula starters neutralised with a leading `'`, then RFC 4180 quoting. */
+export function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
+  if (/[",\r\n]/.test(text)) text = `"${text.replaceAll('"', '""')}"`;
+  return text;
+}
+
+export function csvRow(item: BatchItem): string {
+  return `${[item.id, item.state, item.code, item.message, item.request_id, item.attempts]
+    .map(csvCell)
+    .join(',')}\r\n`;
+}
+
+export type ExportFormat = 'csv' | 'json';
+
+/**
+ * A byte stream of the batch's items: each pull reads one page from SQLite (a short, complete
+ * `.iterate()`), so memory stays flat and a slow client only delays the next read.
+ */
+export function exportStream(records: Records, batchId: string, format: ExportFormat) {
+  const encoder = new TextEncoder();
+  const pages = records.itemPages(batchId);
+  let started = false;
+  let first = true;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      let text = '';
+      if (!started) {
+        started = true;
+        text = format === 'csv' ? `${CSV_HEADER}\r\n` : '[';
+      }
+      const next = pages.next();
+      if (next.done) {
+        if (format === 'json') text += first ? ']' : '\n]\n';
+        if (text) controller.enqueue(encoder.encode(text));
+        controller.close();
+        return;
+      }
+      for (const item of next.value) {
+        if (format === 'csv') {
+          text += csvRow(item);
+        } else {
+          text += `${first ? '\n' : ',\n'}${JSON.stringify(item)}`;
+          first = false;
+        }
+      }
+      controller.enqueue(encoder.encode(text));
+    },
+    cancel() {
+      void pages.return(undefined);
+    },
+  });
+}
