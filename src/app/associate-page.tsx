@@ -69,8 +69,8 @@ export function AssociatePage({
           ) : (
             <Paper withBorder p="md">
               <Text size="sm" c="dimmed">
-                Submit the form to start a batch. Its progress and a per-ID result appear here,
-                and every batch keeps a URL you can paste into a ticket.
+                Submit the form to start a batch. Its progress and a per-ID result appear here, and
+                every batch keeps a URL you can paste into a ticket.
               </Text>
             </Paper>
           )}

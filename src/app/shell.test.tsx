@@ -47,7 +47,9 @@ test('the header names the console, where it is connected, and offers the worksp
   );
   render(<Shell />, { route: '/history' });
   const header = await screen.findByRole('banner');
-  expect(within(header).getByRole('heading', { name: 'SecMaster association console' })).toBeVisible();
+  expect(
+    within(header).getByRole('heading', { name: 'SecMaster association console' }),
+  ).toBeVisible();
   expect(await within(header).findByText('Emulator')).toBeVisible();
   expect(within(header).getByText(`project ${PID}`)).toBeVisible();
   const picker = within(header).getByRole('combobox', { name: 'Workspace' });
@@ -63,7 +65,10 @@ test('the header names the console, where it is connected, and offers the worksp
 test('a server that cannot be reached gives a readable message, not a blank screen', async () => {
   server.use(
     http.get('/api/config', () =>
-      HttpResponse.json({ code: 'UNAVAILABLE', message: 'The ledger is not ready' }, { status: 503 }),
+      HttpResponse.json(
+        { code: 'UNAVAILABLE', message: 'The ledger is not ready' },
+        { status: 503 },
+      ),
     ),
   );
   render(<Shell />);

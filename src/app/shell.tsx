@@ -143,7 +143,10 @@ export function Shell() {
               path="/batches/:batchId"
               element={<AssociatePage config={config.data} workspaceId={workspaceId} />}
             />
-            <Route path="*" element={<AssociatePage config={config.data} workspaceId={workspaceId} />} />
+            <Route
+              path="*"
+              element={<AssociatePage config={config.data} workspaceId={workspaceId} />}
+            />
           </Routes>
         )}
       </AppShell.Main>

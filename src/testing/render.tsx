@@ -3,7 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render as rtlRender, type RenderOptions } from '@testing-library/react';
 import type { ReactElement, ReactNode } from 'react';
 import { MemoryRouter } from 'react-router';
-import { theme } from '../app/theme';
+import { cssVariablesResolver, theme } from '../app/theme';
 
 export function createTestQueryClient(): QueryClient {
   return new QueryClient({
@@ -20,7 +20,7 @@ export function render(
   function Wrapper({ children }: { children: ReactNode }) {
     return (
       <QueryClientProvider client={queryClient}>
-        <MantineProvider theme={theme} env="test">
+        <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} env="test">
           <MemoryRouter initialEntries={[opts.route ?? '/']}>{children}</MemoryRouter>
         </MantineProvider>
       </QueryClientProvider>
