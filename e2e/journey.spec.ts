@@ -30,7 +30,10 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
     JSON.stringify({ ids: ids.slice(1, 10) }),
     ids.slice(10, 20).join(', '),
     ids.slice(20, 30).join('\t'),
-    ids.slice(0, 3).map((id) => id.toUpperCase()).join(' '),
+    ids
+      .slice(0, 3)
+      .map((id) => id.toUpperCase())
+      .join(' '),
     'not-an-id; 12345',
     `${UNKNOWN_A} ${UNKNOWN_B}`,
     otherIncident.id,
@@ -69,7 +72,9 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
   await expect(ui.currentAssociations.getByRole('row').filter({ hasText: ids[0]! })).toBeVisible();
   await ui.currentAssociations.getByRole('checkbox', { name: `Select ${ids[0]!}` }).check();
   await ui.currentAssociations.getByRole('checkbox', { name: `Select ${ids[1]!}` }).check();
-  await ui.currentAssociations.getByRole('button', { name: 'Cancel association of 2 selected' }).click();
+  await ui.currentAssociations
+    .getByRole('button', { name: 'Cancel association of 2 selected' })
+    .click();
   await ui.confirmCancel();
   await ui.waitForBatchDone();
   await expect(ui.badge('Succeeded')).toContainText('2');

@@ -29,6 +29,7 @@ function readJson(path) {
 const npx = 'npx';
 if (!run('typecheck (SPA)', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit'])) failed++;
 if (!run('typecheck (server)', npx, ['tsc', '-p', 'server/tsconfig.json', '--noEmit'])) failed++;
+if (!run('typecheck (e2e)', npx, ['tsc', '-p', 'e2e/tsconfig.json', '--noEmit'])) failed++;
 if (!run('typecheck (bench)', npx, ['tsc', '-p', 'bench/tsconfig.json', '--noEmit'])) failed++;
 if (!run('lint', npx, ['eslint', '.', '--max-warnings', '0'])) failed++;
 

@@ -32,7 +32,10 @@ export class ConsolePage {
   async chooseSubject(dataclass: string, titleFragment: string, fullTitle: string) {
     await this.subjectClass.selectOption({ label: dataclass });
     await this.subjectObject.fill(titleFragment);
-    await this.page.getByRole('option', { name: new RegExp(escapeRegExp(fullTitle)) }).first().click();
+    await this.page
+      .getByRole('option', { name: new RegExp(escapeRegExp(fullTitle)) })
+      .first()
+      .click();
   }
 
   async chooseRelatedClass(dataclass: string) {
@@ -44,7 +47,10 @@ export class ConsolePage {
   }
 
   async chooseAction(action: 'Associate' | 'Cancel association') {
-    await this.page.getByRole('radiogroup', { name: 'Action' }).getByRole('radio', { name: action }).check();
+    await this.page
+      .getByRole('radiogroup', { name: 'Action' })
+      .getByRole('radio', { name: action })
+      .check();
   }
 
   submitButton(action: 'Associate' | 'Cancel association'): Locator {
@@ -68,7 +74,43 @@ export class ConsolePage {
   }
 
   async filterByState(label: RegExp | string) {
-    await this.results.getByRole('radiogroup', { name: 'Filter by state' }).getByRole('radio', { name: label }).check();
+    await this.results
+      .getByRole('radiogroup', { name: 'Filter by state' })
+      .getByRole('radio', { name: label })
+      .check();
+  }
+
+  /** Opens a batch by its URL (the link analysts paste into tickets). */
+  async openBatch(batchId: string) {
+    await this.page.goto(`/batches/${batchId}`);
+    await expect(this.results).toBeVisible();
+  }
+
+  batchControl(name: 'Pause batch' | 'Resume batch' | 'Stop batch'): Locator {
+    return this.page.getByRole('button', { name, exact: true });
+  }
+
+  /** "Stop batch", then confirms in the dialog. */
+  async stopBatch() {
+    await this.batchControl('Stop batch').click();
+    const dialog = this.page.getByRole('dialog');
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('button', { name: 'Confirm stop' }).click();
+    await expect(dialog).toHaveCount(0);
+  }
+
+  /** "Undo batch": waits for the preview to say what will happen, then confirms. */
+  async undoBatch(expectedPreview: string | RegExp) {
+    await this.results.getByRole('button', { name: 'Undo batch' }).click();
+    const dialog = this.page.getByRole('dialog');
+    await expect(dialog.getByText(expectedPreview)).toBeVisible();
+    await dialog.getByRole('button', { name: 'Confirm undo' }).click();
+    await expect(dialog).toHaveCount(0);
+  }
+
+  async openHistory() {
+    await this.page.getByRole('link', { name: 'History' }).click();
+    await expect(this.page.getByRole('table', { name: 'Batches' })).toBeVisible();
   }
 
   async confirmCancel() {

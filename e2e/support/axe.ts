@@ -30,7 +30,7 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
               id: string;
               impact: string | null;
               help: string;
-              nodes: { target: string[] }[];
+              nodes: { target: string[]; any: { message?: string }[] }[];
             }[];
           }>;
         };
@@ -43,7 +43,9 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
       id: v.id,
       impact: v.impact,
       help: v.help,
-      targets: v.nodes.map((n) => n.target.join(' ')),
+      targets: v.nodes.map(
+        (n) => `${n.target.join(' ')}${n.any[0]?.message ? ` — ${n.any[0].message}` : ''}`,
+      ),
     }));
   });
 }

@@ -1,8 +1,12 @@
 /**
  * Reads seed data for the tests straight from the embedded emulator's own listener (it speaks the
  * SecMaster API), so each test picks its own subject and related IDs instead of hard-coding them.
+ * The emulator checks AK/SK signatures by default (EMULATOR_AUTH=aksk): every call is signed with
+ * the documented demo pair, which the emulator always accepts (and which is valid nowhere else).
  */
-import { expect, type APIRequestContext } from '@playwright/test';
+import { expect, type APIRequestContext, type APIResponse } from '@playwright/test';
+import { DEMO_AK, DEMO_SK } from '../../server/credentials';
+import { signRequest } from '../../server/signing';
 
 export interface SeedObject {
   id: string;
@@ -20,6 +24,35 @@ export class EmulatorClient {
     return `http://127.0.0.1:${Number(url.port) + 1}`;
   }
 
+  /** A call to the emulator, signed as the console (and the official SDK) signs it. */
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    projectId: string,
+    body?: unknown,
+  ): Promise<APIResponse> {
+    const url = `${this.emulatorURL()}${path}`;
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const signed = signRequest({
+      method,
+      url,
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        'X-Project-Id': projectId,
+      },
+      body: data,
+      ak: DEMO_AK,
+      sk: DEMO_SK,
+      now: new Date(),
+    });
+    // The HTTP client sets Host itself, to the URL's host:port that was signed.
+    const headers = Object.fromEntries(
+      Object.entries(signed).filter(([name]) => name.toLowerCase() !== 'host'),
+    );
+    return this.request.fetch(url, { method, headers, ...(data === undefined ? {} : { data }) });
+  }
+
   async projectId(): Promise<string> {
     const res = await this.request.get(`${this.consoleURL}/api/config`);
     expect(res.ok()).toBe(true);
@@ -29,7 +62,7 @@ export class EmulatorClient {
 
   async workspaces(): Promise<{ id: string; name: string }[]> {
     const pid = await this.projectId();
-    const res = await this.request.get(`${this.emulatorURL()}/v1/${pid}/workspaces?offset=0&limit=10`);
+    const res = await this.send('GET', `/v1/${pid}/workspaces?offset=0&limit=10`, pid);
     expect(res.ok()).toBe(true);
     const body = (await res.json()) as { workspaces: { id: string; name: string }[] };
     return body.workspaces;
@@ -43,10 +76,16 @@ export class EmulatorClient {
     limit: number,
   ): Promise<SeedObject[]> {
     const pid = await this.projectId();
-    const res = await this.request.post(
-      `${this.emulatorURL()}/v1/${pid}/workspaces/${workspaceId}/soc/${dataclass}/search`,
+    const res = await this.send(
+      'POST',
+      `/v1/${pid}/workspaces/${workspaceId}/soc/${dataclass}/search`,
+      pid,
       {
-        data: { offset, limit, sort_by: 'create_time', order: 'ASC', condition: { conditions: [], logics: [] } },
+        offset,
+        limit,
+        sort_by: 'create_time',
+        order: 'ASC',
+        condition: { conditions: [], logics: [] },
       },
     );
     expect(res.ok()).toBe(true);
@@ -69,9 +108,11 @@ export class EmulatorClient {
     const pid = await this.projectId();
     const ids: string[] = [];
     for (let offset = 0; ; offset += 1000) {
-      const res = await this.request.post(
-        `${this.emulatorURL()}/v1/${pid}/workspaces/${workspaceId}/soc/${dataclass}/${objectId}/${related}/search`,
-        { data: { offset, limit: 1000 } },
+      const res = await this.send(
+        'POST',
+        `/v1/${pid}/workspaces/${workspaceId}/soc/${dataclass}/${objectId}/${related}/search`,
+        pid,
+        { offset, limit: 1000 },
       );
       expect(res.ok()).toBe(true);
       const body = (await res.json()) as { data: { id: string }[]; total: number };
