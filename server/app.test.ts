@@ -11,12 +11,16 @@ import {
   batchListSchema,
   batchSummarySchema,
   consoleConfigSchema,
+  searchResponseSchema,
 } from '../src/api/schemas';
 import { CONTENT_SECURITY_POLICY, INVALID_ID_MESSAGE, createApp } from './app';
 import { createRunner, type Runner } from './batches/runner';
 import { openLedger, type Ledger } from './batches/ledger';
-import { loadConfig, type Config } from './config';
-import { createUpstream } from './forward';
+import { DEMO_PROJECT_ID, loadConfig, type Config } from './config';
+import { startEmulator, type RunningEmulator } from './emulator/app';
+import { openEmulatorDb } from './emulator/db';
+import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './emulator/seed';
+import { createUpstream, type Upstream } from './forward';
 import { makeIds, startFakeUpstream, type FakeUpstream } from './testing/fake-upstream';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
@@ -738,5 +742,452 @@ describe('the SPA', () => {
     const res = await app.request('/');
     expect(res.status).toBe(503);
     expect(await res.text()).toContain('npm run build');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Batch actions (pause, resume, stop, idempotency, undo, export) against the real emulator.
+// ---------------------------------------------------------------------------------------------
+
+describe('batch actions against the emulator', () => {
+  const EWS = SEED_WORKSPACES[0].id;
+  let emu: RunningEmulator;
+  let emuDb: ReturnType<typeof openEmulatorDb>;
+  let eLedger: Ledger;
+  let eRunner: Runner;
+  let eUpstream: Upstream;
+  let eApp: ReturnType<typeof createApp>;
+  let incident: string;
+  let alerts: string[];
+
+  beforeEach(async () => {
+    emuDb = openEmulatorDb(join(dir, 'emulator.sqlite'));
+    seedEmulator(emuDb, { alerts: 300, incidents: 5, indicators: 5 });
+    // A little latency per write keeps a 2,000-ID batch running long enough to act on it.
+    emu = await startEmulator({
+      db: emuDb,
+      projectId: DEMO_PROJECT_ID,
+      port: 0,
+      faults: {
+        latency_ms: 15,
+        p500: 0,
+        p429: 0,
+        p_throttle: 0,
+        p_hang: 0,
+        p_reset: 0,
+        p_apply_then_hang: 0,
+        p_apply_then_500: 0,
+        reads: false,
+        retry_after_s: 1,
+      },
+    });
+    const eConfig = { ...loadConfig({ DATA_DIR: dir }), endpoint: emu.url };
+    eLedger = openLedger(join(dir, 'ledger.sqlite'));
+    eUpstream = createUpstream({
+      endpoint: emu.url,
+      projectId: eConfig.projectId,
+      timeoutMs: 5_000,
+    });
+    eRunner = createRunner({
+      ledger: eLedger,
+      upstream: eUpstream,
+      concurrency: 2,
+      backoffMs: () => 0,
+    });
+    eApp = createApp({
+      config: eConfig,
+      ledger: eLedger,
+      runner: eRunner,
+      upstream: eUpstream,
+      emulatorReady: () => true,
+    });
+    const [inc] = seedObjectIds(0, 'incidents', 1);
+    if (!inc) throw new Error('seed');
+    incident = inc;
+    alerts = seedObjectIds(0, 'alerts', 300);
+  });
+
+  afterEach(async () => {
+    await eRunner.stop();
+    await emu.close();
+    eLedger.close();
+    emuDb.close();
+  });
+
+  function ePost(path: string, body?: unknown, headers: Record<string, string> = {}) {
+    return eApp.request(path, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
+  function eBody(ids: string[], extra: Record<string, unknown> = {}) {
+    return {
+      action: 'associate',
+      workspace_id: EWS,
+      dataclass_type: 'incidents',
+      data_object_id: incident,
+      related_dataclass_type: 'alerts',
+      ids,
+      ...extra,
+    };
+  }
+
+  async function summaryOf(res: Response) {
+    return batchSummarySchema.parse(await res.json());
+  }
+
+  async function eCreate(ids: string[], extra: Record<string, unknown> = {}, wait = true) {
+    const res = await ePost('/api/batches', eBody(ids, extra));
+    expect(res.status).toBe(201);
+    const s = await summaryOf(res);
+    if (wait) await eRunner.whenIdle(s.id);
+    return s;
+  }
+
+  async function eGet(id: string) {
+    return summaryOf(await eApp.request(`/api/batches/${id}`));
+  }
+
+  /** Many well-formed IDs that the emulator does not know (each one call's worth of work). */
+  const strangers = (n: number) =>
+    Array.from({ length: n }, (_, i) => `stranger-${String(i).padStart(24, '0')}`);
+
+  test('pause, resume and stop a running batch; each says 409 when the state forbids it', async () => {
+    const s = await eCreate(strangers(2000), {}, false);
+    expect(s.state).toBe('running');
+
+    const paused = await ePost(`/api/batches/${s.id}/pause`);
+    expect(paused.status).toBe(200);
+    expect(await summaryOf(paused)).toMatchObject({ id: s.id, state: 'paused', undo_of: null });
+    const again = await ePost(`/api/batches/${s.id}/pause`);
+    expect(again.status).toBe(409);
+    expect(await errorOf(again)).toMatchObject({ code: 'INVALID_STATE' });
+
+    // Nothing moves while paused (calls already in flight are recorded, no new chunk starts).
+    await eRunner.whenIdle(s.id);
+    const frozen = await eGet(s.id);
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await eGet(s.id)).counts).toEqual(frozen.counts);
+    expect(frozen.counts.pending).toBeGreaterThan(0);
+
+    const resumed = await ePost(`/api/batches/${s.id}/resume`);
+    expect(resumed.status).toBe(200);
+    expect((await summaryOf(resumed)).state).toBe('running');
+    expect((await ePost(`/api/batches/${s.id}/resume`)).status).toBe(409);
+
+    const stopped = await ePost(`/api/batches/${s.id}/stop`);
+    expect(stopped.status).toBe(200);
+    expect((await summaryOf(stopped)).state).toBe('cancelled');
+    await eRunner.whenIdle(s.id);
+    const end = await eGet(s.id);
+    expect(end.state).toBe('cancelled');
+    expect(end.counts.pending).toBe(0);
+    expect(end.counts.in_flight).toBe(0);
+    expect(end.counts.skipped).toBeGreaterThan(0);
+    const c = end.counts;
+    expect(c.succeeded + c.failed + c.unknown + c.invalid + c.skipped).toBe(2000);
+
+    for (const action of ['pause', 'resume', 'stop']) {
+      const res = await ePost(`/api/batches/${s.id}/${action}`);
+      expect(res.status).toBe(409);
+      expect(await errorOf(res)).toMatchObject({ code: 'INVALID_STATE' });
+    }
+  });
+
+  test('controls: unknown batches are 404, and the CSRF rules apply', async () => {
+    for (const action of ['pause', 'resume', 'stop', 'undo']) {
+      expect(
+        (await ePost(`/api/batches/6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14/${action}`)).status,
+      ).toBe(404);
+      expect((await ePost(`/api/batches/not-a-uuid/${action}`)).status).toBe(404);
+    }
+    const s = await eCreate(alerts.slice(0, 2));
+    const noHeader = await eApp.request(`/api/batches/${s.id}/stop`, { method: 'POST' });
+    expect(noHeader.status).toBe(403);
+    const form = await eApp.request(`/api/batches/${s.id}/undo`, {
+      method: 'POST',
+      headers: { 'X-Requested-With': 'x', 'Content-Type': 'text/plain' },
+      body: 'x',
+    });
+    expect(form.status).toBe(415);
+  });
+
+  test('Idempotency-Key: same key and body → the same batch; another body → 409; bad key → 400', async () => {
+    const key = { 'Idempotency-Key': 'submit-7f3a:1' };
+    const first = await ePost('/api/batches', eBody(alerts.slice(0, 3)), key);
+    expect(first.status).toBe(201);
+    const a = await summaryOf(first);
+    // The same request, fields in another order.
+    const { ids, ...rest } = eBody(alerts.slice(0, 3));
+    const second = await ePost('/api/batches', { ids, ...rest }, key);
+    expect(second.status).toBe(200);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect((await summaryOf(second)).id).toBe(a.id);
+
+    const other = await ePost('/api/batches', eBody(alerts.slice(0, 4)), key);
+    expect(other.status).toBe(409);
+    expect(await errorOf(other)).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
+
+    for (const bad of ['', 'x'.repeat(201), 'has space', 'semi;colon']) {
+      const res = await ePost('/api/batches', eBody(alerts.slice(0, 3)), {
+        'Idempotency-Key': bad,
+      });
+      expect(res.status).toBe(400);
+      expect(await errorOf(res)).toMatchObject({
+        code: 'INVALID_IDEMPOTENCY_KEY',
+        field: 'Idempotency-Key',
+      });
+    }
+    await eRunner.whenIdle(a.id);
+    expect(eLedger.listBatches(0, 10).total).toBe(1);
+  });
+
+  test('concurrent duplicates with one Idempotency-Key make one batch', async () => {
+    const key = { 'Idempotency-Key': 'double-click' };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => ePost('/api/batches', eBody(alerts.slice(0, 50)), key)),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 201]);
+    const ids = new Set(await Promise.all(answers.map(async (r) => (await summaryOf(r)).id)));
+    expect(ids.size).toBe(1);
+    expect(eLedger.listBatches(0, 10).total).toBe(1);
+    const [only] = [...ids];
+    if (!only) throw new Error('id');
+    await eRunner.whenIdle(only);
+    expect((await eGet(only)).counts.succeeded).toBe(50);
+  });
+
+  test('undo makes a new inverse batch of exactly the succeeded IDs, linked with undo_of', async () => {
+    const unknown = '00000000-0000-4000-8000-00000000beef';
+    const original = await eCreate([...alerts.slice(0, 5), unknown, 'not-an-id'], {
+      reason: 'wrong incident',
+    });
+    const done = await eGet(original.id);
+    expect(done.counts).toMatchObject({ succeeded: 5, failed: 1, invalid: 1 });
+
+    const res = await ePost(`/api/batches/${original.id}/undo`);
+    expect(res.status).toBe(201);
+    const undo = await summaryOf(res);
+    expect(undo).toMatchObject({
+      action: 'cancel',
+      workspace_id: EWS,
+      dataclass_type: 'incidents',
+      data_object_id: incident,
+      related_dataclass_type: 'alerts',
+      reason: `Undo of batch ${original.id}`,
+      undo_of: original.id,
+      retry_of: null,
+      total: 5,
+      user: 'local',
+    });
+    await eRunner.whenIdle(undo.id);
+    const items = batchItemsPageSchema.parse(
+      await (await eApp.request(`/api/batches/${undo.id}/items`)).json(),
+    );
+    expect(items.items.map((i) => [i.id, i.state])).toEqual(
+      alerts.slice(0, 5).map((id) => [id, 'succeeded']),
+    );
+    // The links are gone upstream, the original says it has no undo_of, the list shows the link.
+    const linked = await linkedNow(alerts.slice(0, 5));
+    expect(linked).toEqual([]);
+    expect((await eGet(original.id)).undo_of).toBeNull();
+    expect((await eGet(undo.id)).undo_of).toBe(original.id);
+    const list = batchListSchema.parse(await (await eApp.request('/api/batches')).json());
+    expect(list.items.map((b) => [b.id, b.undo_of])).toEqual([
+      [undo.id, original.id],
+      [original.id, null],
+    ]);
+
+    // Undoing the undo associates them again.
+    const redo = await ePost(`/api/batches/${undo.id}/undo`);
+    expect(redo.status).toBe(201);
+    expect(await summaryOf(redo)).toMatchObject({
+      action: 'associate',
+      total: 5,
+      undo_of: undo.id,
+    });
+  });
+
+  test('undo is refused while the batch runs and when nothing succeeded', async () => {
+    const running = await eCreate(strangers(2000), {}, false);
+    const res = await ePost(`/api/batches/${running.id}/undo`);
+    expect(res.status).toBe(409);
+    expect(await errorOf(res)).toMatchObject({ code: 'INVALID_STATE' });
+    expect((await eApp.request(`/api/batches/${running.id}/undo-preview`)).status).toBe(409);
+    expect((await ePost(`/api/batches/${running.id}/stop`)).status).toBe(200);
+    await eRunner.whenIdle(running.id);
+
+    const nothing = await eCreate(['00000000-0000-4000-8000-00000000beef']);
+    const none = await ePost(`/api/batches/${nothing.id}/undo`);
+    expect(none.status).toBe(409);
+    expect(await errorOf(none)).toMatchObject({ code: 'NOTHING_TO_UNDO' });
+  });
+
+  test('undo with an Idempotency-Key makes one undo batch', async () => {
+    const original = await eCreate(alerts.slice(10, 12));
+    const key = { 'Idempotency-Key': 'undo-dialog-1' };
+    const [a, b] = await Promise.all([
+      ePost(`/api/batches/${original.id}/undo`, undefined, key),
+      ePost(`/api/batches/${original.id}/undo`, undefined, key),
+    ]);
+    expect([a?.status, b?.status].sort()).toEqual([200, 201]);
+    expect(eLedger.listBatches(0, 10).total).toBe(2);
+  });
+
+  /** Which of `ids` are linked to the incident now, asked straight from the emulator. */
+  async function linkedNow(ids: string[]): Promise<string[]> {
+    const res = await eUpstream.call({
+      op: 'relationSearch',
+      workspaceId: EWS,
+      dataclass: 'incidents',
+      objectId: incident,
+      related: 'alerts',
+      body: {
+        limit: 1000,
+        condition: {
+          conditions: [{ name: 'ids', data: ['id', 'in', ids.join(',')] }],
+          logics: ['ids'],
+        },
+      },
+    });
+    return searchResponseSchema.parse(res.body).data.map((d) => d.id);
+  }
+
+  test('undo-preview counts the IDs and names those whose link changed since', async () => {
+    const ids = alerts.slice(20, 270);
+    const original = await eCreate(ids);
+    expect((await eGet(original.id)).counts.succeeded).toBe(250);
+
+    const clean = await eApp.request(`/api/batches/${original.id}/undo-preview`);
+    expect(clean.status).toBe(200);
+    expect(await clean.json()).toMatchObject({ ids: 250, undo_action: 'cancel', changed: [] });
+
+    // Someone cancels two of the links directly in SecMaster.
+    const gone = [ids[3], ids[180]].filter((x): x is string => x !== undefined);
+    const cancelled = await eUpstream.call({
+      op: 'cancel',
+      workspaceId: EWS,
+      dataclass: 'incidents',
+      objectId: incident,
+      related: 'alerts',
+      ids: gone,
+    });
+    expect(cancelled.status).toBe(200);
+
+    const res = await eApp.request(`/api/batches/${original.id}/undo-preview`);
+    expect(res.status).toBe(200);
+    const preview = (await res.json()) as { ids: number; changed: string[]; checked_at: string };
+    expect(preview.ids).toBe(250);
+    expect(preview.changed).toEqual(gone);
+    expect(Date.parse(preview.checked_at)).not.toBeNaN();
+
+    // For a cancel batch, a link that came back is the change.
+    const unlink = await eCreate(ids.slice(0, 2), { action: 'cancel' });
+    await eCreate(ids.slice(1, 2));
+    const back = await eApp.request(`/api/batches/${unlink.id}/undo-preview`);
+    expect(await back.json()).toMatchObject({
+      ids: 2,
+      undo_action: 'associate',
+      changed: [ids[1]],
+    });
+  });
+
+  test('export: CSV with the header, quoting and neutralised cells; JSON of the same items', async () => {
+    const original = await eCreate([alerts[0] ?? '', '=cmd', '+SUM(1)', 'a,"b"', '@x']);
+    const res = await eApp.request(`/api/batches/${original.id}/export?format=csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="batch-${original.id}.csv"`,
+    );
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const lines = (await res.text()).split('\r\n');
+    const msg = `"${INVALID_ID_MESSAGE}"`; // it holds commas
+    expect(lines[0]).toBe('id,state,code,message,request_id,attempts');
+    expect(lines[1]).toMatch(new RegExp(`^${alerts[0]},succeeded,,,[^,]+,1$`));
+    expect(lines[2]).toBe(`'=cmd,invalid,,${msg},,0`);
+    expect(lines[3]).toBe(`'+SUM(1),invalid,,${msg},,0`);
+    expect(lines[4]).toBe(`"a,""b""",invalid,,${msg},,0`);
+    expect(lines[5]).toBe(`'@x,invalid,,${msg},,0`);
+    expect(lines).toHaveLength(7);
+
+    const json = await eApp.request(`/api/batches/${original.id}/export?format=json`);
+    expect(json.headers.get('content-disposition')).toBe(
+      `attachment; filename="batch-${original.id}.json"`,
+    );
+    const items = batchItemsPageSchema.shape.items.parse(await json.json());
+    expect(items.map((i) => i.id)).toEqual([alerts[0], '=cmd', '+SUM(1)', 'a,"b"', '@x']);
+
+    expect((await eApp.request(`/api/batches/${original.id}/export?format=xlsx`)).status).toBe(400);
+    expect(
+      (await eApp.request(`/api/batches/6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14/export`)).status,
+    ).toBe(404);
+  });
+
+  test('an upstream message starting with "=" is exported neutralised', async () => {
+    const s = eLedger.createBatch({
+      action: 'associate',
+      workspace_id: EWS,
+      dataclass_type: 'incidents',
+      data_object_id: incident,
+      related_dataclass_type: 'alerts',
+      reason: null,
+      user: 'local',
+      retry_of: null,
+      duplicates: 0,
+      items: [{ id: alerts[0] ?? '', idKey: alerts[0] ?? '', state: 'pending', message: null }],
+    });
+    const claim = eLedger.claimChunk(s.id, 100);
+    if (!claim) throw new Error('claim');
+    eLedger.recordOutcome(
+      claim.callId,
+      [{ id: alerts[0] ?? '', state: 'failed', code: 'X', message: '=cmd|"/c calc"!A1' }],
+      { httpStatus: 400, requestId: 'r-1', errorCode: 'X' },
+    );
+    const text = await (await eApp.request(`/api/batches/${s.id}/export?format=csv`)).text();
+    expect(text.split('\r\n')[1]).toBe(`${alerts[0]},failed,X,"'=cmd|""/c calc""!A1",r-1,1`);
+  });
+
+  test('a 20,000-item export streams in chunks and parses whole', async () => {
+    const many = Array.from(
+      { length: 20_000 },
+      (_, i) => `bulk-item-${String(i).padStart(22, '0')}`,
+    );
+    const s = eLedger.createBatch({
+      action: 'associate',
+      workspace_id: EWS,
+      dataclass_type: 'incidents',
+      data_object_id: incident,
+      related_dataclass_type: 'alerts',
+      reason: null,
+      user: 'local',
+      retry_of: null,
+      duplicates: 0,
+      items: many.map((id) => ({ id, idKey: id, state: 'invalid', message: 'x' })),
+    });
+    const res = await eApp.request(`/api/batches/${s.id}/export?format=csv`);
+    const reader = res.body?.getReader();
+    if (!reader) throw new Error('no body');
+    const decoder = new TextDecoder();
+    let text = '';
+    let chunks = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks++;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(chunks).toBeGreaterThanOrEqual(20);
+    const lines = text.split('\r\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(20_001);
+    expect(new Set(lines.slice(1).map((l) => l.split(',')[0])).size).toBe(20_000);
+
+    const json = await eApp.request(`/api/batches/${s.id}/export?format=json`);
+    const parsed = batchItemsPageSchema.shape.items.parse(await json.json());
+    expect(parsed).toHaveLength(20_000);
+    expect(parsed[19_999]?.id).toBe(many[19_999]);
   });
 });

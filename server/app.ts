@@ -440,9 +440,6 @@ export function createApp(deps: AppDeps): Hono {
         const now = ledger.getBatchState(batch.id) ?? batch.state;
         return jsonError(c, 409, 'INVALID_STATE', `a ${now} batch cannot be ${done}`);
       }
-      // A resumed batch runs again (start() joins the run if the runner already started it).
-      if (method === 'resume' && ledger.getBatchState(batch.id) === 'running')
-        void runner.start(batch.id);
       const after = ledger.getBatch(batch.id) ?? batch;
       return c.json(present(after));
     });
@@ -526,7 +523,8 @@ export function createApp(deps: AppDeps): Hono {
           ? jsonError(c, 504, 'UPSTREAM_TIMEOUT', 'SecMaster did not answer the link check in time')
           : jsonError(c, 502, 'UPSTREAM_ERROR', `the link check failed: ${err.message}`);
       }
-      if (err instanceof UpstreamRequestError) return jsonError(c, 400, 'INVALID_PATH', err.message);
+      if (err instanceof UpstreamRequestError)
+        return jsonError(c, 400, 'INVALID_PATH', err.message);
       throw err;
     }
     if (res.status < 200 || res.status >= 300) {

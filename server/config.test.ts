@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { ConfigError, DEMO_PROJECT_ID, loadConfig } from './config';
+import { inspect } from 'node:util';
+import { ConfigError, DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, loadConfig } from './config';
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -25,7 +26,10 @@ test('defaults: loopback, port 8080, emulator on PORT+1, demo project', () => {
     batchConcurrency: 2,
     batchCallTimeoutMs: 20_000,
   });
-  expect(c.authToken).toBeUndefined();
+  expect(c.emulatorAuth).toBe('aksk');
+  // Emulator mode signs with the documented demo pair unless CLOUD_SDK_AK/SK are set.
+  expect(c.credentials.reveal()).toEqual({ kind: 'aksk', ak: DEMO_AK, sk: DEMO_SK });
+  expect(c.credentials.source).toBe('demo');
 });
 
 test('empty values count as unset', () => {
@@ -44,17 +48,30 @@ test('other bad values name their variable', () => {
   expect(errorOf({ SECMASTER_MODE: 'cloud' })).toContain('SECMASTER_MODE');
   expect(errorOf({ BATCH_CONCURRENCY: '0' })).toContain('BATCH_CONCURRENCY');
   expect(errorOf({ EMULATOR_SEED: '[1]' })).toContain('EMULATOR_SEED must be a JSON object');
-  expect(errorOf({ SECMASTER_MODE: 'secmaster', SECMASTER_PROJECT_ID: DEMO_PROJECT_ID })).toContain(
-    'SECMASTER_ENDPOINT',
-  );
-  expect(errorOf({ SECMASTER_MODE: 'secmaster', SECMASTER_REGION: 'cn-north-4' })).toContain(
-    'SECMASTER_PROJECT_ID',
-  );
+  expect(
+    errorOf({
+      SECMASTER_MODE: 'secmaster',
+      SECMASTER_PROJECT_ID: DEMO_PROJECT_ID,
+      SECMASTER_AUTH_TOKEN: 'tok',
+    }),
+  ).toContain('SECMASTER_ENDPOINT');
+  expect(
+    errorOf({
+      SECMASTER_MODE: 'secmaster',
+      SECMASTER_REGION: 'cn-north-4',
+      SECMASTER_AUTH_TOKEN: 'tok',
+    }),
+  ).toContain('SECMASTER_PROJECT_ID');
+  expect(errorOf({ EMULATOR_AUTH: 'hmac' })).toContain('EMULATOR_AUTH');
   expect(errorOf({ SECMASTER_AUTH_TOKEN: 'abc\r\nX-Evil: 1' })).toContain('SECMASTER_AUTH_TOKEN');
 });
 
 test('secmaster mode derives the endpoint from the region, or takes SECMASTER_ENDPOINT', () => {
-  const base = { SECMASTER_MODE: 'secmaster', SECMASTER_PROJECT_ID: DEMO_PROJECT_ID };
+  const base = {
+    SECMASTER_MODE: 'secmaster',
+    SECMASTER_PROJECT_ID: DEMO_PROJECT_ID,
+    SECMASTER_AUTH_TOKEN: 'tok',
+  };
   expect(loadConfig({ ...base, SECMASTER_REGION: 'cn-north-4' }).endpoint).toBe(
     'https://secmaster.cn-north-4.myhuaweicloud.com',
   );
@@ -67,4 +84,103 @@ test('HOST must be a loopback address (no sign-in or TLS yet)', () => {
   expect(errorOf({ HOST: '0.0.0.0' })).toContain('HOST: 0.0.0.0 is not a loopback address');
   expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
   expect(loadConfig({ HOST: '127.0.0.2' }).host).toBe('127.0.0.2');
+});
+
+const AK = 'EXAMPLEAK0000000000';
+const SK = 'ExampleSecretKey0000000000000000000000000';
+const TOKEN = 'MIIExampleIamToken-0123456789';
+const SECMASTER = {
+  SECMASTER_MODE: 'secmaster',
+  SECMASTER_REGION: 'cn-north-4',
+  SECMASTER_PROJECT_ID: DEMO_PROJECT_ID,
+};
+
+test('secmaster mode needs AK/SK or a token, naming the variables', () => {
+  const message = errorOf(SECMASTER);
+  expect(message).toContain('CLOUD_SDK_AK and CLOUD_SDK_SK (or SECMASTER_AUTH_TOKEN) are required');
+  expect(
+    loadConfig({ ...SECMASTER, CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK }).credentials.reveal(),
+  ).toEqual({ kind: 'aksk', ak: AK, sk: SK });
+  expect(
+    loadConfig({
+      ...SECMASTER,
+      CLOUD_SDK_AK: AK,
+      CLOUD_SDK_SK: SK,
+      CLOUD_SDK_SECURITY_TOKEN: TOKEN,
+    }).credentials.reveal(),
+  ).toEqual({ kind: 'aksk', ak: AK, sk: SK, securityToken: TOKEN });
+  expect(loadConfig({ ...SECMASTER, SECMASTER_AUTH_TOKEN: TOKEN }).credentials.reveal()).toEqual({
+    kind: 'token',
+    token: TOKEN,
+  });
+  expect(errorOf({ ...SECMASTER, CLOUD_SDK_AK: AK })).toContain(
+    'CLOUD_SDK_AK and CLOUD_SDK_SK must be set together',
+  );
+  expect(errorOf({ ...SECMASTER, CLOUD_SDK_SK: SK, SECMASTER_AUTH_TOKEN: TOKEN })).toContain(
+    'CLOUD_SDK_AK and CLOUD_SDK_SK must be set together',
+  );
+  expect(
+    errorOf({ ...SECMASTER, CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK, SECMASTER_AUTH_TOKEN: TOKEN }),
+  ).toContain('not both');
+  expect(
+    errorOf({ ...SECMASTER, CLOUD_SDK_SECURITY_TOKEN: TOKEN, SECMASTER_AUTH_TOKEN: TOKEN }),
+  ).toContain('CLOUD_SDK_SECURITY_TOKEN needs CLOUD_SDK_AK and CLOUD_SDK_SK');
+});
+
+test('emulator mode: CLOUD_SDK_AK/SK replace the demo pair; EMULATOR_AUTH=token needs the token', () => {
+  const c = loadConfig({ CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK });
+  expect(c.credentials.reveal()).toEqual({ kind: 'aksk', ak: AK, sk: SK });
+  expect(c.credentials.source).toBe('environment');
+  expect(errorOf({ EMULATOR_AUTH: 'token' })).toContain(
+    'SECMASTER_AUTH_TOKEN is required when EMULATOR_AUTH=token',
+  );
+  const t = loadConfig({ EMULATOR_AUTH: 'token', SECMASTER_AUTH_TOKEN: TOKEN });
+  expect(t.emulatorAuth).toBe('token');
+  expect(t.credentials.reveal()).toEqual({ kind: 'token', token: TOKEN });
+  expect(loadConfig({ EMULATOR_AUTH: 'none' }).emulatorAuth).toBe('none');
+});
+
+test.each([
+  ['CLOUD_SDK_AK', { CLOUD_SDK_AK: 'AK\r\nX-Evil: 1', CLOUD_SDK_SK: SK }],
+  ['CLOUD_SDK_SK', { CLOUD_SDK_AK: AK, CLOUD_SDK_SK: 'Secret\nKey' }],
+  ['CLOUD_SDK_SK', { CLOUD_SDK_AK: AK, CLOUD_SDK_SK: 'Secret\0Key' }],
+  [
+    'CLOUD_SDK_SECURITY_TOKEN',
+    { CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK, CLOUD_SDK_SECURITY_TOKEN: 'a\rb' },
+  ],
+  ['SECMASTER_AUTH_TOKEN', { SECMASTER_AUTH_TOKEN: 'abc\nX-Evil: 1' }],
+  ['CLOUD_SDK_AK', { CLOUD_SDK_AK: 'AK, Signature=x', CLOUD_SDK_SK: SK }],
+  ['CLOUD_SDK_SK', { CLOUD_SDK_AK: AK, CLOUD_SDK_SK: ' padded ' }],
+])('a bad credential is refused, naming %s and never printing a value', (name, env) => {
+  for (const mode of [{}, SECMASTER]) {
+    const message = errorOf({ ...mode, ...env });
+    expect(message).toContain(name);
+    for (const value of Object.values(env)) expect(message).not.toContain(value);
+  }
+});
+
+test('credentials never show in JSON, inspect, template strings or spreads', () => {
+  const c = loadConfig({
+    ...SECMASTER,
+    CLOUD_SDK_AK: AK,
+    CLOUD_SDK_SK: SK,
+    CLOUD_SDK_SECURITY_TOKEN: TOKEN,
+  });
+  const t = loadConfig({ ...SECMASTER, SECMASTER_AUTH_TOKEN: TOKEN });
+  const d = loadConfig({});
+  for (const shown of [
+    JSON.stringify(c),
+    JSON.stringify(t),
+    JSON.stringify(d),
+    inspect(c, { depth: 10, showHidden: true }),
+    inspect(t, { depth: 10 }),
+    inspect(d, { depth: 10 }),
+    `${String(c.credentials)}`,
+    JSON.stringify({ ...c.credentials }),
+    JSON.stringify(structuredClone(c)),
+  ]) {
+    for (const secret of [AK, SK, TOKEN, DEMO_AK, DEMO_SK]) expect(shown).not.toContain(secret);
+  }
+  expect(JSON.parse(JSON.stringify(c)).credentials).toBe('[redacted]');
+  expect(c.credentials.describe()).toBe('aksk credentials (environment)');
 });

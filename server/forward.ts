@@ -4,6 +4,8 @@
  * never from request text (reliability-security.md A4). Pure factory: no I/O until a call.
  */
 import { dataclassTypes, isWellFormedId, type DataclassType } from '../src/api/schemas';
+import { Credentials } from './credentials';
+import { signRequest } from './signing';
 
 /** Largest upstream answer read into memory. */
 export const MAX_UPSTREAM_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -71,6 +73,8 @@ export interface UpstreamResponse {
   /** From the `X-request-id` response header, if it looks like one. */
   requestId: string | null;
   body: unknown;
+  /** The `Retry-After` response header, if any (the batch runner honours it). */
+  retryAfter?: string | null;
 }
 
 export interface Upstream {
@@ -84,10 +88,21 @@ export interface UpstreamOptions {
   endpoint: string;
   projectId: string;
   timeoutMs: number;
+  /**
+   * How every call is authenticated: AK/SK (signed "SDK-HMAC-SHA256" at send time, as the
+   * official Node SDK does) or an IAM token (`X-Auth-Token`). The entry points always pass it;
+   * without it (and without `authToken`) calls go out unauthenticated, for test doubles only.
+   */
+  credentials?: Credentials | undefined;
+  /** Shorthand for `credentials: Credentials.token(authToken)` (tests); not with `credentials`. */
   authToken?: string | undefined;
+  /** The signing clock: a fresh `X-Sdk-Date` is taken from it for every call (each attempt). */
+  now?: () => Date;
   fetchImpl?: typeof fetch;
   maxResponseBytes?: number;
 }
+
+const USER_AGENT = 'secmaster-association-console';
 
 const PROJECT_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
@@ -203,9 +218,22 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   if (!PROJECT_ID.test(options.projectId)) {
     throw new UpstreamRequestError('the configured project ID is not well-formed');
   }
-  if (options.authToken !== undefined && /[\r\n\0]/.test(options.authToken)) {
-    throw new UpstreamRequestError('the auth token contains control characters');
+  if (options.authToken !== undefined && options.credentials !== undefined) {
+    throw new UpstreamRequestError('give either credentials or authToken, not both');
   }
+  const credentials =
+    options.credentials ?? (options.authToken ? Credentials.token(options.authToken) : undefined);
+  const secrets = credentials?.reveal();
+  if (secrets) {
+    const values =
+      secrets.kind === 'token'
+        ? [secrets.token]
+        : [secrets.ak, secrets.sk, secrets.securityToken ?? 'x'];
+    if (values.some((v) => v === '' || /[\r\n\0]/.test(v))) {
+      throw new UpstreamRequestError('the credentials are empty or contain control characters');
+    }
+  }
+  const now = options.now ?? (() => new Date());
   const origin = base.origin;
   const prefix = base.pathname.replace(/\/+$/, '');
   const fetchImpl = options.fetchImpl ?? fetch;
@@ -243,21 +271,18 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     if (url.origin !== origin || `${url.pathname}${url.search}` !== path) {
       throw new UpstreamRequestError('the upstream URL did not survive parsing unchanged');
     }
-    const body = bodyOf(operation);
-    // Headers are rebuilt from scratch: nothing from the browser is ever copied.
-    const headers = new Headers({
-      accept: 'application/json',
-      'user-agent': 'secmaster-association-console',
-    });
-    if (body !== undefined) headers.set('content-type', 'application/json');
-    if (options.authToken) headers.set('x-auth-token', options.authToken);
+    const method = methodOf(operation);
+    const text = bodyOf(operation);
+    // The exact bytes that are signed are the bytes that are sent.
+    const body = text === undefined ? undefined : new TextEncoder().encode(text);
+    const headers = buildHeaders(method, url, body);
 
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     let res: Response;
     try {
       res = await fetchImpl(url, {
-        method: methodOf(operation),
+        method,
         headers,
         body,
         redirect: 'manual',
@@ -297,7 +322,54 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         requestId,
       );
     }
-    return { status: res.status, requestId, body: parsed };
+    return {
+      status: res.status,
+      requestId,
+      body: parsed,
+      retryAfter: res.headers.get('retry-after'),
+    };
+  }
+
+  /**
+   * Headers are rebuilt from scratch for every call (nothing from the browser is ever copied),
+   * shaped as the official Node SDK sends them (secmaster-api.md §11): Content-Type on every
+   * call, X-Project-Id, X-Sdk-Date, and content-type;host;x-project-id;x-sdk-date signed (plus
+   * x-security-token with temporary credentials). Host is the URL's host[:port]; fetch sets it
+   * to that same value itself.
+   */
+  function buildHeaders(method: string, url: URL, body: Uint8Array | undefined): Headers {
+    const base: Record<string, string> = {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      'User-Agent': USER_AGENT,
+    };
+    if (!secrets) return new Headers(base);
+    if (secrets.kind === 'token') return new Headers({ ...base, 'X-Auth-Token': secrets.token });
+    const toSign: Record<string, string> = { ...base, 'X-Project-Id': options.projectId };
+    if (secrets.securityToken) toSign['X-Security-Token'] = secrets.securityToken;
+    let signed: Record<string, string>;
+    try {
+      signed = signRequest({
+        method,
+        url: url.href,
+        headers: toSign,
+        body,
+        ak: secrets.ak,
+        sk: secrets.sk,
+        now: now(),
+      });
+    } catch (err) {
+      // The signer's messages name headers, never values or keys.
+      throw new UpstreamRequestError(
+        `the request could not be signed: ${err instanceof Error ? err.message : 'error'}`,
+      );
+    }
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(signed)) {
+      // fetch sets Host itself (to the same url.host that was signed).
+      if (name.toLowerCase() !== 'host') headers.set(name, value);
+    }
+    return headers;
   }
 
   function classify(

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { batchItemsPageSchema, batchSummarySchema, searchResponseSchema } from '../src/api/schemas';
 import { createApp } from './app';
 import { openLedger, type Ledger } from './batches/ledger';
-import { createRunner, MSG_REJECTED, type Runner } from './batches/runner';
+import { MSG_NOT_FOUND } from './batches/reconcile';
+import { createRunner, type Runner } from './batches/runner';
 import { DEMO_PROJECT_ID, loadConfig } from './config';
 import { startEmulator, type RunningEmulator } from './emulator/app';
 import { openEmulatorDb } from './emulator/db';
@@ -95,7 +96,8 @@ test('associate 250 alerts (plus unknown and invalid IDs) with an incident, then
     expect.objectContaining({
       id: stranger,
       state: 'failed',
-      message: MSG_REJECTED,
+      code: 'NOT_FOUND',
+      message: MSG_NOT_FOUND,
       request_id: expect.any(String),
     }),
   ]);

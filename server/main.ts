@@ -13,6 +13,7 @@ import { openLedger } from './batches/ledger';
 import { createRunner } from './batches/runner';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startEmulator, type RunningEmulator } from './emulator/app';
+import { emulatorAuthFromConfig } from './emulator/auth';
 import { openEmulatorDb } from './emulator/db';
 import { parseFaults, type FaultConfig } from './emulator/faults';
 import { parseSeedSizes, seedEmulator } from './emulator/seed';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       projectId: config.projectId,
       port: config.emulatorPort,
       faults,
+      auth: emulatorAuthFromConfig(config),
     });
     // EMULATOR_PORT=0 picks a free port: the real one is the endpoint.
     config = { ...config, endpoint: emulator.url, emulatorPort: emulator.port };
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
     endpoint: config.endpoint,
     projectId: config.projectId,
     timeoutMs: config.batchCallTimeoutMs,
-    authToken: config.authToken,
+    credentials: config.credentials,
   });
   const runner = createRunner({
     ledger,
@@ -103,8 +105,13 @@ async function main(): Promise<void> {
     typeof address === 'object' && address !== null
       ? (address satisfies AddressInfo).port
       : config.port;
-  const where = emulator ? `emulator at ${emulator.url}` : `SecMaster at ${config.endpoint}`;
-  console.log(`SecMaster association console on http://${config.host}:${port} (${where})`);
+  const where = emulator
+    ? `emulator at ${emulator.url}, EMULATOR_AUTH=${config.emulatorAuth}`
+    : `SecMaster at ${config.endpoint}`;
+  // Names the kind and source of the credentials only, never a value.
+  console.log(
+    `SecMaster association console on http://${config.host}:${port} (${where}; ${config.credentials.describe()})`,
+  );
 
   void runner.resumeAll();
 

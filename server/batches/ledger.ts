@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
   batchActionSchema,
@@ -236,8 +237,8 @@ export interface Ledger {
   ): number;
   /** Re-read impossible for now: the message says so (state stays unknown). */
   markUnknownUnsettled(batchId: string, ids: readonly string[]): number;
-  /** Send count so far per ID (the `attempts` column). */
-  attemptsOf(batchId: string, ids: readonly string[]): Map<string, number>;
+  /** Items of the batch with these IDs. */
+  listItemsByIds(batchId: string, ids: readonly string[]): BatchItem[];
   /** Writes the heartbeat of running batches. */
   heartbeatBatches(batchIds: readonly string[]): void;
   /**
@@ -341,6 +342,144 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const selectState = db.prepare(`SELECT state FROM batches WHERE id = ?`);
   const stateRowSchema = z.object({ state: batchStateSchema });
   const runningBatches = db.prepare(`SELECT id FROM batches WHERE state = 'running' ORDER BY n`);
+  const skipCallItems = db.prepare(
+    `UPDATE items SET state = 'skipped', code = 'CANCELLED', message = ?, call_id = NULL, updated_at = ?
+     WHERE call_id = ? AND state = 'in_flight'`,
+  );
+  const skipPending = db.prepare(
+    `UPDATE items SET state = 'skipped', code = 'CANCELLED', message = ?, updated_at = ?
+     WHERE batch_id = ? AND state = 'pending'`,
+  );
+  const setReason = db.prepare(`UPDATE batches SET state_reason = ? WHERE id = ?`);
+  const selectUnknown = db.prepare(
+    `SELECT seq, id FROM items WHERE batch_id = ? AND state = 'unknown' AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+  const confirmUnknown = db.prepare(
+    `UPDATE items SET state = 'succeeded', code = NULL, message = ?, updated_at = ?
+     WHERE batch_id = ? AND id = ? AND state = 'unknown'`,
+  );
+  const resendUnknown = db.prepare(
+    `UPDATE items SET state = ?, code = ?, message = ?, call_id = NULL, updated_at = ?
+     WHERE batch_id = ? AND id = ? AND state = 'unknown'`,
+  );
+  const failUnknown = db.prepare(
+    `UPDATE items SET state = 'failed', code = ?, message = ?, updated_at = ?
+     WHERE batch_id = ? AND id = ? AND state = 'unknown'`,
+  );
+  const unsettledUnknown = db.prepare(
+    `UPDATE items SET message = ?, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'unknown'`,
+  );
+  const selectItemById = db.prepare(
+    `SELECT id, state, code, message, request_id, attempts FROM items WHERE batch_id = ? AND id = ?`,
+  );
+  const beatBatch = db.prepare(
+    `UPDATE batches SET heartbeat_at = ? WHERE id = ? AND state = 'running'`,
+  );
+  const selectLock = db.prepare(
+    `SELECT token, pid, host, heartbeat_at FROM runner_lock WHERE one = 1`,
+  );
+  const lockRowSchema = z.object({
+    token: z.string(),
+    pid: z.number(),
+    host: z.string(),
+    heartbeat_at: z.number(),
+  });
+  const upsertLock = db.prepare(
+    `INSERT INTO runner_lock (one, token, pid, host, heartbeat_at) VALUES (1, ?, ?, ?, ?)
+     ON CONFLICT (one) DO UPDATE SET token = excluded.token, pid = excluded.pid, host = excluded.host,
+       heartbeat_at = excluded.heartbeat_at`,
+  );
+  const beatLock = db.prepare(
+    `UPDATE runner_lock SET heartbeat_at = ? WHERE one = 1 AND token = ?`,
+  );
+  const dropLock = db.prepare(`DELETE FROM runner_lock WHERE one = 1 AND token = ?`);
+  const clock = () => (opts.now ?? (() => new Date()))().getTime();
+
+  function stateOf(batchId: string): BatchState | null {
+    const row = selectState.get(batchId);
+    return row === undefined ? null : stateRowSchema.parse(row).state;
+  }
+
+  function pidAlive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
+  const transitionTx = db.transaction(
+    (batchId: string, from: readonly BatchState[], to: BatchState, reason: string | null) => {
+      const cur = stateOf(batchId);
+      if (cur === null || !from.includes(cur)) return false;
+      const terminal = to === 'done' || to === 'cancelled' || to === 'interrupted';
+      updateBatchState.run(to, reason, terminal ? now() : null, batchId);
+      return true;
+    },
+  );
+
+  const cancelTx = db.transaction((batchId: string): boolean => {
+    const cur = stateOf(batchId);
+    if (cur !== 'running' && cur !== 'paused' && cur !== 'interrupted') return false;
+    const at = now();
+    updateBatchState.run('cancelled', 'stopped by the user', at, batchId);
+    skipPending.run(MSG_SKIPPED_BY_USER, at, batchId);
+    return true;
+  });
+
+  const settleTx = db.transaction(
+    (
+      batchId: string,
+      settle: {
+        succeeded: readonly string[];
+        resend: readonly string[];
+        failed: readonly { id: string; code: string | null; message: string | null }[];
+      },
+    ): number => {
+      const at = now();
+      const cancelled = stateOf(batchId) === 'cancelled';
+      let changed = 0;
+      for (const id of settle.succeeded)
+        changed += confirmUnknown.run(MSG_CONFIRMED, at, batchId, id).changes;
+      for (const id of settle.resend) {
+        changed += (
+          cancelled
+            ? resendUnknown.run('skipped', 'CANCELLED', MSG_SKIPPED_BY_USER, at, batchId, id)
+            : resendUnknown.run('pending', null, null, at, batchId, id)
+        ).changes;
+      }
+      for (const f of settle.failed)
+        changed += failUnknown.run(f.code, f.message, at, batchId, f.id).changes;
+      return changed;
+    },
+  );
+
+  const unsettledTx = db.transaction((batchId: string, ids: readonly string[]): number => {
+    const at = now();
+    let changed = 0;
+    for (const id of ids)
+      changed += unsettledUnknown.run(MSG_UNKNOWN_RECHECK, at, batchId, id).changes;
+    return changed;
+  });
+
+  const acquireTx = db.transaction((token: string, staleMs: number): void => {
+    const row = selectLock.get();
+    const at = clock();
+    if (row !== undefined) {
+      const l = lockRowSchema.parse(row);
+      const fresh = at - l.heartbeat_at < staleMs;
+      const sameHost = l.host === hostname();
+      const alive = sameHost ? l.pid !== process.pid && pidAlive(l.pid) : fresh;
+      if (l.token !== token && fresh && alive) {
+        throw new LedgerLockedError(
+          `another console server (pid ${l.pid} on ${l.host}) is running batches from this DATA_DIR ` +
+            `(heartbeat ${Math.max(0, Math.round((at - l.heartbeat_at) / 1000))} s ago); stop it first`,
+        );
+      }
+    }
+    upsertLock.run(token, process.pid, hostname(), at);
+  });
 
   // The items query has four shapes (with or without state, with or without q): prepare each once.
   const statements = new Map<string, Database.Statement>();
@@ -396,6 +535,8 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   });
 
   const claimTx = db.transaction((batchId: string, max: number): ClaimedCall | null => {
+    // I6: the intent is only written while the batch runs (pause/cancel are transactions too).
+    if (stateOf(batchId) !== 'running') return null;
     const rows = selectPending.all(batchId, max).map((r) => pendingRowSchema.parse(r));
     if (rows.length === 0) return null;
     const callId = randomUUID();
@@ -412,6 +553,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     if (call === undefined) return null;
     const c = callRowSchema.parse(call);
     if (c.state !== 'sent') return null;
+    if (stateOf(c.batch_id) !== 'running') return null;
     const ids = selectCallItems.all(oldCallId).map((r) => idRowSchema.parse(r).id);
     const at = now();
     finishCall.run('retried', null, null, null, at, oldCallId);
@@ -452,7 +594,12 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
     ) => {
       const at = now();
-      const changed = releaseItems.run(at, callId).changes;
+      const call = selectCall.get(callId);
+      const batchId = call === undefined ? null : callRowSchema.parse(call).batch_id;
+      const cancelled = batchId !== null && stateOf(batchId) === 'cancelled';
+      const changed = cancelled
+        ? skipCallItems.run(MSG_SKIPPED_BY_USER, at, callId).changes
+        : releaseItems.run(at, callId).changes;
       finishCall.run('refused', meta.httpStatus, meta.requestId, meta.errorCode, at, callId);
       return changed;
     },
@@ -511,16 +658,57 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     retryCall: (callId) => retryTx.immediate(callId),
     recordOutcome: (callId, outcomes, meta) => outcomeTx.immediate(callId, outcomes, meta),
     releaseCall: (callId, meta) => releaseTx.immediate(callId, meta),
-    getBatchState(batchId) {
-      const row = selectState.get(batchId);
-      return row === undefined ? null : stateRowSchema.parse(row).state;
-    },
+    getBatchState: stateOf,
     setBatchState(batchId, state, reason) {
       const terminal = state === 'done' || state === 'cancelled' || state === 'interrupted';
       updateBatchState.run(state, reason, terminal ? now() : null, batchId);
     },
     finishIfDrained: (batchId) => finishTx.immediate(batchId),
     recoverAfterCrash: () => recoverTx.immediate(),
+    transitionBatch: (batchId, from, to, reason) =>
+      transitionTx.immediate(batchId, from, to, reason),
+    cancelBatch: (batchId) => cancelTx.immediate(batchId),
+    setStateReason(batchId, reason) {
+      setReason.run(reason, batchId);
+    },
+    unknownIds(batchId, max, afterSeq = -1) {
+      return selectUnknown.all(batchId, afterSeq, max).map((r) => pendingRowSchema.parse(r));
+    },
+    settleUnknown: (batchId, settle) => settleTx.immediate(batchId, settle),
+    markUnknownUnsettled: (batchId, ids) => unsettledTx.immediate(batchId, ids),
+    listItemsByIds(batchId, ids) {
+      const out: BatchItem[] = [];
+      for (const id of ids) {
+        const row = selectItemById.get(batchId, id);
+        if (row !== undefined) out.push(itemRowSchema.parse(row));
+      }
+      return out;
+    },
+    heartbeatBatches(batchIds) {
+      const at = now();
+      for (const id of batchIds) beatBatch.run(at, id);
+    },
+    acquireLock(lockOpts = {}) {
+      const token = randomUUID();
+      acquireTx.immediate(token, lockOpts.staleMs ?? LOCK_STALE_MS);
+      let held = true;
+      const heartbeat = () => {
+        if (!held || !db.open) return false;
+        held = beatLock.run(clock(), token).changes > 0;
+        return held;
+      };
+      const timer = setInterval(heartbeat, lockOpts.heartbeatMs ?? HEARTBEAT_MS);
+      timer.unref();
+      return {
+        token,
+        heartbeat,
+        release() {
+          clearInterval(timer);
+          if (held && db.open) dropLock.run(token);
+          held = false;
+        },
+      };
+    },
     ping() {
       try {
         db.prepare('SELECT 1').get();

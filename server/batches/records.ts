@@ -122,44 +122,54 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
     return row === undefined ? null : keyRowSchema.parse(row);
   }
 
-  function answer<T>(
-    found: { body_sha256: string; batch_id: string },
-    hash: string,
-  ): IdempotentResult<T> {
-    return found.body_sha256 === hash
-      ? { kind: 'replayed', batchId: found.batch_id }
-      : { kind: 'mismatch', batchId: found.batch_id };
+  type Outcome = { kind: 'created' | 'replayed' | 'mismatch'; batchId: string };
+
+  function answer(found: { body_sha256: string; batch_id: string }, hash: string): Outcome {
+    return { kind: found.body_sha256 === hash ? 'replayed' : 'mismatch', batchId: found.batch_id };
   }
 
   const idempotentTx = db.transaction(
-    <T extends { id: string }>(
+    (user: string, key: string, hash: string, create: () => string): Outcome => {
+      const at = now();
+      purgeKeys.run(new Date(at.getTime() - IDEMPOTENCY_TTL_MS).toISOString());
+      const found = readKey(user, key);
+      if (found) return answer(found, hash);
+      const batchId = create();
+      insertKey.run(user, key, hash, batchId, at.toISOString());
+      return { kind: 'created', batchId };
+    },
+  );
+
+  function run(user: string, key: string, hash: string, create: () => string): Outcome {
+    try {
+      return idempotentTx.immediate(user, key, hash, create);
+    } catch (err) {
+      // Another writer (another connection) stored the key first: its batch wins.
+      if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        const found = readKey(user, key);
+        if (found) return answer(found, hash);
+      }
+      throw err;
+    }
+  }
+
+  return {
+    idempotent<T extends { id: string }>(
       user: string,
       key: string,
       hash: string,
       create: () => T,
-    ): IdempotentResult<T> => {
-      const at = now();
-      purgeKeys.run(new Date(at.getTime() - IDEMPOTENCY_TTL_MS).toISOString());
-      const found = readKey(user, key);
-      if (found) return answer<T>(found, hash);
-      const value = create();
-      insertKey.run(user, key, hash, value.id, at.toISOString());
-      return { kind: 'created', value };
-    },
-  );
-
-  return {
-    idempotent(user, key, hash, create) {
-      try {
-        return idempotentTx.immediate(user, key, hash, create);
-      } catch (err) {
-        // Another writer (another connection) stored the key first: its batch wins.
-        if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-          const found = readKey(user, key);
-          if (found) return answer(found, hash);
-        }
-        throw err;
+    ): IdempotentResult<T> {
+      let value: T | undefined;
+      const outcome = run(user, key, hash, () => {
+        value = create();
+        return value.id;
+      });
+      if (outcome.kind === 'created') {
+        if (value === undefined) throw new Error('the batch was not created');
+        return { kind: 'created', value };
       }
+      return { kind: outcome.kind, batchId: outcome.batchId };
     },
     linkUndo(batchId, undoOf) {
       insertUndo.run(batchId, undoOf, now().toISOString());

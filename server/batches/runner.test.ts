@@ -10,14 +10,8 @@ import {
   writeAnswer,
   type FakeUpstream,
 } from '../testing/fake-upstream';
-import { openLedger, UNKNOWN_AFTER_CRASH, type Ledger, type NewBatch } from './ledger';
-import {
-  createRunner,
-  MSG_BOTH,
-  MSG_NOT_REPORTED,
-  MSG_REJECTED,
-  type RunnerOptions,
-} from './runner';
+import { MSG_UNKNOWN_RECHECK, openLedger, type Ledger, type NewBatch } from './ledger';
+import { createRunner, MSG_NOT_REPORTED, MSG_REJECTED, type RunnerOptions } from './runner';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
 const WORKSPACE = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
@@ -111,7 +105,7 @@ test('cancel sends DELETE on the same path', async () => {
   expect(ledger.getBatch(id)?.counts.succeeded).toBe(3);
 });
 
-test('per-ID outcomes: rejected, not reported, reported as both; code kept as a string', async () => {
+test('per-ID outcomes: rejected, not reported, reported as both (unknown until re-read); code kept as a string', async () => {
   const ids = makeIds(4);
   const [ok, rejected, missing, both] = ids as [string, string, string, string];
   fake.onWrite(() =>
@@ -131,7 +125,8 @@ test('per-ID outcomes: rejected, not reported, reported as both; code kept as a 
   expect(byId.get(ok)).toMatchObject({ state: 'succeeded', request_id: 'hdr-rid' });
   expect(byId.get(rejected)).toMatchObject({ state: 'failed', message: MSG_REJECTED });
   expect(byId.get(missing)).toMatchObject({ state: 'failed', message: MSG_NOT_REPORTED });
-  expect(byId.get(both)).toMatchObject({ state: 'failed', message: MSG_BOTH });
+  // "Both" is settled by re-reading; the fake's reads are unreadable, so it stays unknown.
+  expect(byId.get(both)).toMatchObject({ state: 'unknown', code: 'REPORTED_AS_BOTH' });
   const call = ledger.db.prepare('SELECT error_code FROM calls').get() as { error_code: string };
   expect(call.error_code).toBe('0');
   expect(ledger.getBatch(id)?.state).toBe('done');
@@ -187,16 +182,24 @@ test('transient 503 and 429 are retried (bounded), then succeed; attempts counte
   ]);
 });
 
-test('retries used up: the IDs fail with the last code and message', async () => {
+test('retries used up: a re-read confirms nothing was applied, then the IDs fail with the last code and message', async () => {
   fake.onWrite(() =>
     Response.json({ code: 'SecMaster.500', message: 'internal' }, { status: 500 }),
   );
+  fake.onRead(() => Response.json({ code: '00000000', total: 0, data: [] }));
   const id = batchOf(makeIds(2));
   await runner({ maxAttempts: 3 }).start(id);
   expect(fake.writes()).toHaveLength(3);
   expect(
-    items(id).every((r) => r.state === 'failed' && r.code === 'SecMaster.500' && r.attempts === 3),
+    items(id).every(
+      (r) =>
+        r.state === 'failed' &&
+        r.code === 'SecMaster.500' &&
+        r.message === 'internal' &&
+        r.attempts === 3,
+    ),
   ).toBe(true);
+  expect(fake.requests.filter((r) => r.path.endsWith('/search'))).toHaveLength(1);
 });
 
 test('401 APIG.0301 interrupts the batch without retrying; unsent IDs stay pending', async () => {
@@ -283,7 +286,12 @@ test('resumeAll after a crash: in_flight IDs become unknown, pending IDs continu
   expect(b?.state).toBe('done');
   expect(b?.counts).toMatchObject({ unknown: 100, succeeded: 50, pending: 0, in_flight: 0 });
   const rows = items(id);
-  expect(rows[0]).toMatchObject({ state: 'unknown', message: UNKNOWN_AFTER_CRASH });
+  // The fake's reads are unreadable: the re-read cannot settle them.
+  expect(rows[0]).toMatchObject({
+    state: 'unknown',
+    code: 'UNKNOWN_AFTER_RESTART',
+    message: MSG_UNKNOWN_RECHECK,
+  });
   expect(rows[149]).toMatchObject({ state: 'succeeded' });
   expect(fake.writes()).toHaveLength(1);
   expect((JSON.parse(fake.writes()[0]?.body ?? '{}') as { ids: string[] }).ids).toEqual(

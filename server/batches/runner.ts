@@ -1,8 +1,16 @@
 /**
- * The batch runner: sends a batch's pending IDs upstream in chunks of at most 100, a bounded
- * number of calls in flight, and records each ID's outcome in the ledger. Every call sits between
- * an intent transaction (call row + items in_flight) and an outcome transaction fenced by call_id
- * (reliability-security.md B4). Outcome rules: DESIGN.md §4.
+ * The batch runner: sends a batch's pending IDs upstream in chunks of at most 100 and records each
+ * ID's outcome in the ledger. Every call sits between an intent transaction (call row + items
+ * in_flight) and an outcome transaction fenced by call_id (reliability-security.md B4).
+ *
+ * - Concurrency: an AIMD window shared by every batch (limiter.ts); batches on the same workspace,
+ *   subject and related class run one at a time, in creation order.
+ * - Retries (retry.ts): throttling and transient failures, capped exponential backoff with full
+ *   jitter, Retry-After honoured, a shared retry budget; an empty budget makes the batch wait with
+ *   its IDs pending, never fail.
+ * - Unknown outcomes (timeout after sending, reset, unreadable 200, crash, 5xx retries used up) are
+ *   settled by re-reading the subject's links (reconcile.ts, B3).
+ * - Outcome rules: DESIGN.md §4. Rejected IDs are labelled by one follow-up search.
  */
 import {
   MAX_IDS_PER_CALL,
@@ -18,27 +26,73 @@ import {
   type UpstreamResponse,
 } from '../forward';
 import type { ClaimedCall, ItemOutcome, Ledger } from './ledger';
+import { HEARTBEAT_MS } from './ledger';
+import { AimdLimiter, KeyedQueue } from './limiter';
+import { explainRejected, rereadLinks, type Subject } from './reconcile';
+import {
+  DEFAULT_RETRY_POLICY,
+  RetryBudget,
+  backoffDelay,
+  parseRetryAfter,
+  type RetryKind,
+  type RetryPolicy,
+} from './retry';
 
 export const MSG_REJECTED = 'SecMaster rejected this ID (no reason given)';
 export const MSG_NOT_REPORTED = 'not reported by SecMaster';
 export const MSG_BOTH = 'reported as both succeeded and failed by SecMaster';
+export const MSG_BUDGET_WAIT =
+  'waiting: SecMaster keeps refusing calls and the retry budget is spent; the batch continues by itself';
 
 const AUTH_CODES = new Set(['APIG.0301', 'APIG.0303']);
 const THROTTLE_CODES = new Set(['APIG.0308']);
+/** Unknown items whose absence after a re-read means "not applied, send again". */
+const RESEND_WHEN_ABSENT = new Set([
+  'TIMEOUT',
+  'UPSTREAM_NETWORK',
+  'UPSTREAM_BAD_RESPONSE',
+  'UNKNOWN_AFTER_RESTART',
+  'REPORTED_AS_BOTH',
+]);
 
 export interface RunnerOptions {
   ledger: Ledger;
   upstream: Upstream;
-  /** Calls in flight at once, shared by all batches of this runner. */
+  /** Calls in flight at once (the AIMD maximum), shared by all batches of this runner. */
   concurrency: number;
-  /** Attempts per call for transient failures (429, 5xx, connection refused). Default 3. */
+  /** Retry knobs; defaults are reliability-security.md B2 (DEFAULT_RETRY_POLICY). */
+  retry?: Partial<RetryPolicy>;
+  /** Shorthand: attempts per call chain for both throttling and transient failures. */
   maxAttempts?: number;
   /** IDs per call; at most MAX_IDS_PER_CALL. */
   chunkSize?: number;
-  /** Delay before retry number `retry` (1-based). Default: full jitter, longer for throttling. */
-  backoffMs?: (retry: number, kind: 'throttled' | 'transient') => number;
+  /** Replaces the B2 backoff (tests): delay before retry number `retry` (1-based). */
+  backoffMs?: (retry: number, kind: RetryKind, retryAfterMs: number | null) => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds since the epoch (Retry-After dates). */
+  now?: () => number;
+  random?: () => number;
   log?: (message: string) => void;
+  /** Heartbeat of running batches (≤ 5 s). */
+  heartbeatMs?: number;
+}
+
+export interface RunnerStats {
+  /** Write calls sent (associate/cancel), retries included. */
+  writes: number;
+  /** Of those, retries of a call chain. */
+  retries: number;
+  /** Relation searches that re-read unknown outcomes. */
+  rereads: number;
+  /** Unknown items settled by a re-read (succeeded, back to pending, or failed). */
+  unknownSettled: number;
+  /** Searches that labelled rejected IDs. */
+  explainSearches: number;
+  /** Times a batch waited because the retry budget was empty. */
+  budgetWaits: number;
+  budgetTokens: number;
+  concurrencyLimit: number;
+  peakInFlight: number;
 }
 
 export interface Runner {
@@ -46,13 +100,23 @@ export interface Runner {
   start(batchId: string): Promise<void>;
   /**
    * Startup recovery: in_flight items (a crash mid-call) become `unknown`, then every batch still
-   * `running` continues. Resolves when those batches stop running.
+   * `running` continues (re-reading its unknown items first). Resolves when those batches stop.
    */
   resumeAll(): Promise<void>;
   /** Resolves when the batch is not being run (at once if it is not). */
   whenIdle(batchId: string): Promise<void>;
-  /** Stops claiming new chunks and waits for the calls in flight to be recorded. */
+  /** Shutdown: stops claiming new chunks and waits for the calls in flight to be recorded. */
   stop(): Promise<void>;
+  /** running → paused: no new call is sent; calls in flight finish and are recorded. */
+  pause(batchId: string): boolean;
+  /** paused | interrupted → running: pending IDs continue (unknown ones are re-read first). */
+  resume(batchId: string): boolean;
+  /**
+   * User stop: running | paused | interrupted → cancelled. Pending IDs become `skipped` in the same
+   * transaction; calls in flight are recorded when they answer; no write is sent after this returns.
+   */
+  cancel(batchId: string): boolean;
+  stats(): RunnerStats;
 }
 
 type Verdict =
@@ -74,6 +138,11 @@ type Verdict =
   | {
       kind: 'retry';
       throttled: boolean;
+      /** The write may have been applied (5xx): when retries run out, the IDs are re-read. */
+      mayBeApplied: boolean;
+      /** Costs the timeout price in the retry budget (connect failures). */
+      timeoutLike: boolean;
+      retryAfter: string | null;
       code: string;
       message: string;
       status: number | null;
@@ -86,11 +155,6 @@ type Verdict =
       status: number | null;
       requestId: string | null;
     };
-
-function defaultBackoff(retry: number, kind: 'throttled' | 'transient'): number {
-  const exp = Math.min(5_000, (kind === 'throttled' ? 1_000 : 250) * 2 ** retry);
-  return (kind === 'throttled' ? 2_000 : 0) + Math.floor(Math.random() * exp);
-}
 
 function perIdOutcomes(ids: readonly string[], res: UpstreamResponse): Verdict {
   const parsed = relationWriteResponseSchema.safeParse(res.body);
@@ -110,7 +174,7 @@ function perIdOutcomes(ids: readonly string[], res: UpstreamResponse): Verdict {
     const key = idKey(id);
     const ok = succeeded.has(key);
     const bad = rejected.has(key);
-    if (ok && bad) return { id, state: 'failed', code: 'REPORTED_AS_BOTH', message: MSG_BOTH };
+    if (ok && bad) return { id, state: 'unknown', code: 'REPORTED_AS_BOTH', message: MSG_BOTH };
     if (ok) return { id, state: 'succeeded', code: null, message: null };
     if (bad) return { id, state: 'failed', code: 'REJECTED', message: MSG_REJECTED };
     return { id, state: 'failed', code: 'NOT_REPORTED', message: MSG_NOT_REPORTED };
@@ -124,18 +188,35 @@ function perIdOutcomes(ids: readonly string[], res: UpstreamResponse): Verdict {
   };
 }
 
+function retryVerdict(
+  base: { code: string; message: string; status: number | null; requestId: string | null },
+  o: {
+    throttled: boolean;
+    mayBeApplied: boolean;
+    timeoutLike?: boolean;
+    retryAfter?: string | null;
+  },
+): Verdict {
+  return {
+    kind: 'retry',
+    throttled: o.throttled,
+    mayBeApplied: o.mayBeApplied,
+    timeoutLike: o.timeoutLike ?? false,
+    retryAfter: o.retryAfter ?? null,
+    ...base,
+  };
+}
+
 function judge(ids: readonly string[], result: UpstreamResponse | UpstreamError): Verdict {
   if (result instanceof UpstreamError) {
     const base = { status: result.status, requestId: result.requestId };
     switch (result.kind) {
       case 'connect':
-        return {
-          kind: 'retry',
-          throttled: false,
-          code: 'UPSTREAM_UNREACHABLE',
-          message: result.message,
-          ...base,
-        };
+        // Nothing was sent: safe to retry, and not applied if the retries run out.
+        return retryVerdict(
+          { code: 'UPSTREAM_UNREACHABLE', message: result.message, ...base },
+          { throttled: false, mayBeApplied: false, timeoutLike: true },
+        );
       case 'timeout':
         return {
           kind: 'all',
@@ -166,13 +247,10 @@ function judge(ids: readonly string[], result: UpstreamResponse | UpstreamError)
           };
         }
         if (s === 429 || s >= 500) {
-          return {
-            kind: 'retry',
-            throttled: s === 429,
-            code: `HTTP_${s}`,
-            message: result.message,
-            ...base,
-          };
+          return retryVerdict(
+            { code: `HTTP_${s}`, message: result.message, ...base },
+            { throttled: s === 429, mayBeApplied: s >= 500 },
+          );
         }
         if (s === 401) return { kind: 'auth', code: 'HTTP_401', message: result.message, ...base };
         return {
@@ -205,177 +283,427 @@ function judge(ids: readonly string[], result: UpstreamResponse | UpstreamError)
   };
   if (result.status === 401 || AUTH_CODES.has(code)) return { kind: 'auth', ...base };
   if (result.status === 429 || THROTTLE_CODES.has(code))
-    return { kind: 'retry', throttled: true, ...base };
-  if (result.status >= 500) return { kind: 'retry', throttled: false, ...base };
+    return retryVerdict(base, {
+      throttled: true,
+      mayBeApplied: false,
+      retryAfter: result.retryAfter ?? null,
+    });
+  if (result.status >= 500) return retryVerdict(base, { throttled: false, mayBeApplied: true });
   return { kind: 'all', state: 'failed', ...base };
 }
 
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.free = n;
-  }
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
+/** Per-batch run control: interrupts sleeps on pause, cancel and shutdown. */
+interface Control {
+  halted: boolean;
+  budgetWait: boolean;
+  wakers: Set<() => void>;
+}
+
+function subjectOf(b: BatchSummary): Subject {
+  return {
+    workspaceId: b.workspace_id,
+    dataclass: b.dataclass_type,
+    objectId: b.data_object_id,
+    related: b.related_dataclass_type,
+  };
 }
 
 export function createRunner(options: RunnerOptions): Runner {
   const { ledger, upstream } = options;
   const concurrency = Math.max(1, Math.floor(options.concurrency));
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  if (options.maxAttempts !== undefined) {
+    policy.throttledAttempts = Math.max(1, options.maxAttempts);
+    policy.transientAttempts = Math.max(1, options.maxAttempts);
+  }
   const chunkSize = Math.min(MAX_IDS_PER_CALL, Math.max(1, options.chunkSize ?? MAX_IDS_PER_CALL));
-  const backoff = options.backoffMs ?? defaultBackoff;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
   const log = options.log ?? (() => undefined);
-  const slots = new Slots(concurrency);
+  const heartbeatMs = Math.min(HEARTBEAT_MS, options.heartbeatMs ?? HEARTBEAT_MS);
+  const limiter = new AimdLimiter(concurrency, policy.aimdSuccesses);
+  const budget = new RetryBudget(policy);
+  const subjects = new KeyedQueue();
   const active = new Map<string, Promise<void>>();
+  const controls = new Map<string, Control>();
+  const rerun = new Set<string>();
   let stopping = false;
+  let heartbeat: ReturnType<typeof setInterval> | null = null;
+  const counters = {
+    writes: 0,
+    retries: 0,
+    rereads: 0,
+    unknownSettled: 0,
+    explainSearches: 0,
+    budgetWaits: 0,
+  };
 
-  async function runCall(batch: BatchSummary, first: ClaimedCall, halt: () => void): Promise<void> {
+  function delayFor(kind: RetryKind, n: number, retryAfter: string | null): number {
+    const hint = parseRetryAfter(retryAfter, now());
+    if (options.backoffMs) return options.backoffMs(n + 1, kind, hint);
+    return backoffDelay(policy, kind, n, random, hint);
+  }
+
+  function controlOf(batchId: string): Control {
+    let c = controls.get(batchId);
+    if (!c) {
+      c = { halted: false, budgetWait: false, wakers: new Set() };
+      controls.set(batchId, c);
+    }
+    return c;
+  }
+
+  function interrupt(batchId: string): void {
+    const c = controls.get(batchId);
+    if (!c) return;
+    for (const wake of [...c.wakers]) wake();
+  }
+
+  /** A sleep that pause, cancel and shutdown cut short. */
+  async function nap(ms: number, ctl: Control): Promise<void> {
+    if (ms <= 0 && !options.sleep) return;
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    ctl.wakers.add(wake);
+    try {
+      await Promise.race([sleep(ms), woken]);
+    } finally {
+      ctl.wakers.delete(wake);
+    }
+  }
+
+  /** Sends a write. `upstream.call` is invoked synchronously, in the caller's tick (I6). */
+  function send(
+    batch: BatchSummary,
+    call: ClaimedCall,
+  ): Promise<UpstreamResponse | UpstreamError | UpstreamRequestError> {
+    counters.writes++;
+    return upstream
+      .call({
+        op: batch.action,
+        workspaceId: batch.workspace_id,
+        dataclass: batch.dataclass_type,
+        objectId: batch.data_object_id,
+        related: batch.related_dataclass_type,
+        ids: call.ids,
+      })
+      .catch((err: unknown) => {
+        if (err instanceof UpstreamError || err instanceof UpstreamRequestError) return err;
+        throw err;
+      });
+  }
+
+  /** Labels REJECTED outcomes with one follow-up search (and the other classes when needed). */
+  async function labelRejected(batch: BatchSummary, outcomes: ItemOutcome[]): Promise<void> {
+    const rejected = outcomes.filter((o) => o.code === 'REJECTED').map((o) => o.id);
+    if (rejected.length === 0) return;
+    counters.explainSearches++;
+    const labels = await explainRejected(
+      upstream,
+      batch.workspace_id,
+      batch.related_dataclass_type,
+      rejected,
+    );
+    for (const o of outcomes) {
+      const l = labels.get(o.id);
+      if (o.code === 'REJECTED' && l) {
+        o.code = l.code;
+        o.message = l.message;
+      }
+    }
+  }
+
+  /**
+   * One call chain: entered holding a limiter slot (released on return). Retries re-send the same
+   * IDs under a new call_id after a backoff during which the slot is given back.
+   */
+  async function runCall(batch: BatchSummary, first: ClaimedCall, ctl: Control): Promise<void> {
     let call = first;
-    for (let attempt = 1; ; attempt++) {
-      let result: UpstreamResponse | UpstreamError;
-      try {
-        result = await upstream.call({
-          op: batch.action,
-          workspaceId: batch.workspace_id,
-          dataclass: batch.dataclass_type,
-          objectId: batch.data_object_id,
-          related: batch.related_dataclass_type,
-          ids: call.ids,
+    let held = true;
+    try {
+      let pending = send(batch, call);
+      for (let n = 0; ; n++) {
+        const result = await pending;
+        const meta = (v: {
+          status: number | null;
+          requestId: string | null;
+          code: string | null;
+        }) => ({
+          httpStatus: v.status,
+          requestId: v.requestId,
+          errorCode: v.code,
         });
-      } catch (err) {
-        if (err instanceof UpstreamError) {
-          result = err;
-        } else if (err instanceof UpstreamRequestError) {
+        if (result instanceof UpstreamRequestError) {
           ledger.recordOutcome(
             call.callId,
             call.ids.map((id) => ({
               id,
               state: 'failed',
               code: 'INVALID_REQUEST',
-              message: err.message,
+              message: result.message,
             })),
             { httpStatus: null, requestId: null, errorCode: 'INVALID_REQUEST' },
           );
           return;
-        } else {
-          throw err;
         }
-      }
-      const v = judge(call.ids, result);
-      switch (v.kind) {
-        case 'outcomes': {
-          const changed = ledger.recordOutcome(call.callId, v.outcomes, {
-            httpStatus: v.status,
-            requestId: v.requestId,
-            errorCode: v.code,
-          });
-          if (changed < call.ids.length)
-            log(`call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`);
-          return;
-        }
-        case 'all':
-          ledger.recordOutcome(
-            call.callId,
-            call.ids.map((id) => ({ id, state: v.state, code: v.code, message: v.message })),
-            { httpStatus: v.status, requestId: v.requestId, errorCode: v.code },
-          );
-          return;
-        case 'auth':
-          // Not applied upstream: the IDs go back to pending; never retried (AK/SK lockout risk).
-          ledger.releaseCall(call.callId, {
-            httpStatus: v.status,
-            requestId: v.requestId,
-            errorCode: v.code,
-          });
-          ledger.setBatchState(
-            batch.id,
-            'interrupted',
-            `SecMaster refused the console's credentials (${v.code}${v.message ? `: ${v.message}` : ''}); the batch stopped and its unsent IDs stay pending`,
-          );
-          halt();
-          return;
-        case 'retry': {
-          if (stopping) {
-            // Shutting down: a transient failure was not applied, so the IDs wait for the restart.
-            ledger.releaseCall(call.callId, {
-              httpStatus: v.status,
-              requestId: v.requestId,
-              errorCode: v.code,
-            });
+        const v = judge(call.ids, result);
+        switch (v.kind) {
+          case 'outcomes': {
+            budget.onSuccess();
+            limiter.onSuccess();
+            await labelRejected(batch, v.outcomes);
+            const changed = ledger.recordOutcome(call.callId, v.outcomes, meta(v));
+            if (changed < call.ids.length)
+              log(
+                `call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`,
+              );
             return;
           }
-          if (attempt >= maxAttempts) {
+          case 'all':
             ledger.recordOutcome(
               call.callId,
-              call.ids.map((id) => ({ id, state: 'failed', code: v.code, message: v.message })),
-              { httpStatus: v.status, requestId: v.requestId, errorCode: v.code },
+              call.ids.map((id) => ({ id, state: v.state, code: v.code, message: v.message })),
+              meta(v),
             );
             return;
+          case 'auth':
+            // Not applied upstream: the IDs go back to pending; never retried (AK/SK lockout risk).
+            ledger.releaseCall(call.callId, meta(v));
+            ledger.transitionBatch(
+              batch.id,
+              ['running', 'paused'],
+              'interrupted',
+              `SecMaster refused the console's credentials (${v.code}${v.message ? `: ${v.message}` : ''}); the batch stopped and its unsent IDs stay pending`,
+            );
+            ctl.halted = true;
+            return;
+          case 'retry': {
+            if (v.throttled) limiter.onThrottle();
+            const cap = v.throttled ? policy.throttledAttempts : policy.transientAttempts;
+            if (n + 1 >= cap) {
+              // Retries used up. A 5xx may have been applied: re-read before calling it failed.
+              ledger.recordOutcome(
+                call.callId,
+                call.ids.map((id) => ({
+                  id,
+                  state: v.mayBeApplied ? 'unknown' : 'failed',
+                  code: v.code,
+                  message: v.message,
+                })),
+                meta(v),
+              );
+              return;
+            }
+            if (stopping || ledger.getBatchState(batch.id) !== 'running') {
+              ledger.releaseCall(call.callId, meta(v));
+              return;
+            }
+            if (!budget.tryAcquire(v.timeoutLike)) {
+              // Circuit open: the IDs wait as pending (not failed) and the batch waits.
+              ledger.releaseCall(call.callId, meta(v));
+              ctl.budgetWait = true;
+              return;
+            }
+            const delay = delayFor(v.throttled ? 'throttled' : 'transient', n, v.retryAfter);
+            limiter.release();
+            held = false;
+            await nap(delay, ctl);
+            await limiter.acquire();
+            held = true;
+            // From here to the send, no await: a pause or cancel either precedes the check or
+            // follows the send (I6).
+            const next = stopping ? null : ledger.retryCall(call.callId);
+            if (!next) {
+              ledger.releaseCall(call.callId, meta(v));
+              return;
+            }
+            call = next;
+            counters.retries++;
+            pending = send(batch, call);
+            break;
           }
-          await sleep(backoff(attempt, v.throttled ? 'throttled' : 'transient'));
-          const next = ledger.retryCall(call.callId);
-          if (!next) return;
-          call = next;
-          break;
         }
       }
+    } finally {
+      if (held) limiter.release();
+    }
+  }
+
+  /** One re-read of ≤ 100 IDs, retried within the budget; null when it could not be done. */
+  async function rereadWithRetry(
+    batch: BatchSummary,
+    ids: readonly string[],
+    ctl: Control,
+  ): Promise<Set<string> | null> {
+    for (let n = 0; n < policy.rereadAttempts; n++) {
+      if (n > 0) {
+        if (!budget.tryAcquire(false)) return null;
+        await nap(delayFor('transient', n - 1, null), ctl);
+        if (stopping) return null;
+      }
+      await limiter.acquire();
+      let res;
+      try {
+        counters.rereads++;
+        res = await rereadLinks(upstream, subjectOf(batch), ids);
+      } finally {
+        limiter.release();
+      }
+      if (res.ok) {
+        budget.onSuccess();
+        return res.present;
+      }
+      if (res.throttled) limiter.onThrottle();
+    }
+    return null;
+  }
+
+  /**
+   * Settles the batch's unknown items by re-reading the links (B3). Associate: present →
+   * succeeded, absent → pending (re-sent) or failed (5xx with retries used up, or too many sends).
+   * Cancel: the inverse. Unsettled items keep "Outcome unknown — re-check".
+   */
+  async function reconcile(batch: BatchSummary, ctl: Control): Promise<void> {
+    let after = -1;
+    for (;;) {
+      if (stopping) return;
+      const rows = ledger.unknownIds(batch.id, MAX_IDS_PER_CALL, after);
+      const last = rows.at(-1);
+      if (!last) return;
+      after = last.seq;
+      const ids = rows.map((r) => r.id);
+      const present = await rereadWithRetry(batch, ids, ctl);
+      if (!present) {
+        ledger.markUnknownUnsettled(batch.id, ids);
+        continue;
+      }
+      const items = new Map(ledger.listItemsByIds(batch.id, ids).map((i) => [i.id, i] as const));
+      const succeeded: string[] = [];
+      const resend: string[] = [];
+      const failed: { id: string; code: string | null; message: string | null }[] = [];
+      for (const id of ids) {
+        const linked = present.has(idKey(id));
+        const applied = batch.action === 'associate' ? linked : !linked;
+        const item = items.get(id);
+        if (applied) succeeded.push(id);
+        else if (item && !RESEND_WHEN_ABSENT.has(item.code ?? '')) {
+          failed.push({ id, code: item.code, message: item.message });
+        } else if ((item?.attempts ?? 0) >= policy.maxSendsPerId) {
+          failed.push({
+            id,
+            code: 'NOT_APPLIED',
+            message: `not applied after ${item?.attempts ?? 0} attempts (${item?.code ?? 'unknown outcome'}; confirmed by re-read)`,
+          });
+        } else resend.push(id);
+      }
+      counters.unknownSettled += ledger.settleUnknown(batch.id, { succeeded, resend, failed });
     }
   }
 
   async function run(batchId: string): Promise<void> {
-    const batch = ledger.getBatch(batchId);
-    if (!batch || batch.state !== 'running') return;
-    let halted = false;
-    const halt = () => {
-      halted = true;
-    };
-    const worker = async (): Promise<void> => {
+    const first = ledger.getBatch(batchId);
+    if (!first || first.state !== 'running') return;
+    const batch = first;
+    const release = await subjects.acquire(
+      [
+        batch.workspace_id,
+        batch.dataclass_type,
+        batch.data_object_id,
+        batch.related_dataclass_type,
+      ].join('/'),
+    );
+    const ctl = controlOf(batchId);
+    ctl.halted = false;
+    try {
       for (;;) {
-        if (stopping || halted) return;
-        await slots.acquire();
-        try {
-          if (stopping || halted) return;
-          if (ledger.getBatchState(batchId) !== 'running') return;
-          const claim = ledger.claimChunk(batchId, chunkSize);
-          if (!claim) return;
-          await runCall(batch, claim, halt);
-        } finally {
-          slots.release();
+        if (stopping || ledger.getBatchState(batchId) !== 'running') break;
+        await reconcile(batch, ctl);
+        ctl.budgetWait = false;
+        const worker = async (): Promise<void> => {
+          for (;;) {
+            if (stopping || ctl.halted || ctl.budgetWait) return;
+            await limiter.acquire();
+            let claim: ClaimedCall | null = null;
+            try {
+              if (!stopping && !ctl.halted && !ctl.budgetWait)
+                claim = ledger.claimChunk(batchId, chunkSize);
+            } finally {
+              if (!claim) limiter.release();
+            }
+            if (!claim) return;
+            await runCall(batch, claim, ctl);
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, worker));
+        if (stopping || ctl.halted) break;
+        if (ctl.budgetWait && ledger.getBatchState(batchId) === 'running') {
+          counters.budgetWaits++;
+          ledger.setStateReason(batchId, MSG_BUDGET_WAIT);
+          log(`batch ${batchId}: retry budget empty, waiting ${policy.budgetWaitMs} ms`);
+          await nap(policy.budgetWaitMs, ctl);
+          if (ledger.getBatchState(batchId) === 'running') ledger.setStateReason(batchId, null);
+          continue;
         }
+        const state = ledger.getBatchState(batchId);
+        if (state !== 'running') {
+          // Cancelled: the calls that were in flight may have left unknown items; reads are fine.
+          if (state === 'cancelled') await reconcile(batch, ctl);
+          break;
+        }
+        await reconcile(batch, ctl);
+        if (stopping) break;
+        if (ledger.counts(batchId).pending > 0) continue;
+        ledger.finishIfDrained(batchId);
+        break;
       }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    if (!stopping && !halted) ledger.finishIfDrained(batchId);
+    } finally {
+      release();
+    }
+  }
+
+  function ensureHeartbeat(): void {
+    if (heartbeat) return;
+    heartbeat = setInterval(() => {
+      try {
+        ledger.heartbeatBatches([...active.keys()]);
+      } catch {
+        // the ledger is closing
+      }
+      if (active.size === 0 && heartbeat) {
+        clearInterval(heartbeat);
+        heartbeat = null;
+      }
+    }, heartbeatMs);
+    heartbeat.unref();
   }
 
   function start(batchId: string): Promise<void> {
     const existing = active.get(batchId);
-    if (existing) return existing;
+    if (existing) {
+      rerun.add(batchId);
+      return existing;
+    }
     if (stopping) return Promise.resolve();
+    ensureHeartbeat();
     const p = run(batchId)
       .catch((err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
         log(`batch ${batchId} stopped on an internal error: ${message}`);
         try {
-          ledger.setBatchState(batchId, 'interrupted', `internal error: ${message}`);
+          ledger.transitionBatch(batchId, ['running'], 'interrupted', `internal error: ${message}`);
         } catch {
           // the ledger itself is failing; the batch stays running and resumes on restart
         }
       })
-      .finally(() => active.delete(batchId));
+      .finally(() => {
+        active.delete(batchId);
+        controls.delete(batchId);
+        if (rerun.delete(batchId) && !stopping && ledger.getBatchState(batchId) === 'running')
+          void start(batchId);
+      });
     active.set(batchId, p);
     return p;
   }
@@ -387,11 +715,35 @@ export function createRunner(options: RunnerOptions): Runner {
       await Promise.all(running.map((id) => start(id)));
     },
     async whenIdle(batchId) {
-      await active.get(batchId);
+      for (let p = active.get(batchId); p; p = active.get(batchId)) await p;
     },
     async stop() {
       stopping = true;
+      for (const id of controls.keys()) interrupt(id);
       await Promise.all([...active.values()]);
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
     },
+    pause(batchId) {
+      const ok = ledger.transitionBatch(batchId, ['running'], 'paused', 'paused by the user');
+      if (ok) interrupt(batchId);
+      return ok;
+    },
+    resume(batchId) {
+      const ok = ledger.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null);
+      if (ok && !stopping) void start(batchId);
+      return ok;
+    },
+    cancel(batchId) {
+      const ok = ledger.cancelBatch(batchId);
+      if (ok) interrupt(batchId);
+      return ok;
+    },
+    stats: () => ({
+      ...counters,
+      budgetTokens: budget.available,
+      concurrencyLimit: limiter.limit,
+      peakInFlight: limiter.peak,
+    }),
   };
 }

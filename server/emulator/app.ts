@@ -26,6 +26,7 @@ import {
   type FaultConfig,
   type FaultInjector,
 } from './faults';
+import { createAuthMiddleware, type EmulatorAuth } from './auth';
 import { SearchError, compileSearch, searchBodySchema, type CompiledSearch } from './search';
 import { createStore, type ObjectRow, type Page, type WorkspaceRow } from './store';
 
@@ -39,6 +40,11 @@ export interface EmulatorDeps {
   faults?: FaultConfig | FaultInjector;
   /** The wait behind `latency_ms` (tests pass a fake). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * How callers are authenticated (auth.ts). Default here: `none`, for tests; the entry points
+   * pass `EMULATOR_AUTH` (default `aksk`) through `emulatorAuthFromConfig`.
+   */
+  auth?: EmulatorAuth;
 }
 
 function isInjector(faults: FaultConfig | FaultInjector): faults is FaultInjector {
@@ -98,6 +104,7 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   const host = deps.hostname ?? osHostname();
   const store = createStore(deps.db);
   const faults = emulatorFaults(deps);
+  const authenticate = createAuthMiddleware(deps.auth ?? { mode: 'none' }, now);
   const app = new Hono<EmulatorEnv>();
 
   // -------------------------------------------------------------------------
@@ -253,6 +260,8 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
     c.res.headers.set('X-request-id', requestId);
   });
 
+  // The gateway authenticates before anything else (faults and throttling included).
+  if (authenticate) app.use(authenticate);
   if (faults) app.use(faults.middleware);
 
   app.notFound((c) =>
@@ -456,6 +465,8 @@ export function startEmulator(opts: {
   hostname?: string;
   faults?: FaultConfig | FaultInjector;
   sleep?: (ms: number) => Promise<void>;
+  /** Default `none`; the entry points pass `emulatorAuthFromConfig(config)`. */
+  auth?: EmulatorAuth;
 }): Promise<RunningEmulator> {
   const faults = emulatorFaults(opts);
   const app = createEmulator({ ...opts, faults: faults ?? undefined });

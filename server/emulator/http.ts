@@ -3,7 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-export type EmulatorEnv = { Variables: { requestId: string } };
+export type EmulatorEnv = {
+  Variables: {
+    requestId: string;
+    /** The body bytes, when the auth middleware already read (and hashed) them. */
+    rawBody?: Uint8Array;
+  };
+};
 export type EmulatorContext = Context<EmulatorEnv>;
 
 /** `code` of every 200 answer. */
@@ -67,9 +73,13 @@ export function invalidRequest(c: EmulatorContext, message: string): Response {
 
 export type JsonBody = { ok: true; value: unknown } | { ok: false };
 
-/** Reads a JSON body; an absent or blank body reads as `undefined`. */
+/**
+ * Reads a JSON body; an absent or blank body reads as `undefined`. Parses the bytes the auth
+ * middleware verified when it read them (the body is read from the request only once).
+ */
 export async function readJsonBody(c: EmulatorContext): Promise<JsonBody> {
-  const text = await c.req.text();
+  const raw = c.get('rawBody');
+  const text = raw === undefined ? await c.req.text() : new TextDecoder().decode(raw);
   if (text.trim() === '') return { ok: true, value: undefined };
   try {
     const value: unknown = JSON.parse(text);

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { startEmulator } from './app';
+import { emulatorAuthFromConfig } from './auth';
 import { openEmulatorDb } from './db';
 import { parseFaults, type FaultConfig } from './faults';
 import { parseSeedSizes, seedEmulator } from './seed';
@@ -31,9 +32,10 @@ async function main(): Promise<void> {
     projectId: config.projectId,
     port: config.emulatorPort,
     faults,
+    auth: emulatorAuthFromConfig(config),
   });
   console.log(
-    `SecMaster emulator listening on ${emulator.url} (project ${config.projectId}${seeded ? ', freshly seeded' : ''})`,
+    `SecMaster emulator listening on ${emulator.url} (project ${config.projectId}${seeded ? ', freshly seeded' : ''}, auth ${config.emulatorAuth})`,
   );
   if (emulator.faults) {
     const { seed } = emulator.faults.stats();

@@ -1,6 +1,7 @@
 /** Test helpers for the emulator's tests (fresh in-memory database, fixed clock and host). */
 import type { Database } from 'better-sqlite3';
 import { createEmulator } from './app';
+import type { EmulatorAuth } from './auth';
 import { openEmulatorDb } from './db';
 import { seedEmulator, type SeedSizes } from './seed';
 
@@ -26,7 +27,9 @@ export interface TestEmulator {
   ws(workspaceId: string, rest?: string): string;
 }
 
-export function makeTestEmulator(opts: { sizes?: SeedSizes; db?: Database } = {}): TestEmulator {
+export function makeTestEmulator(
+  opts: { sizes?: SeedSizes; db?: Database; auth?: EmulatorAuth } = {},
+): TestEmulator {
   const db = opts.db ?? openEmulatorDb(':memory:');
   seedEmulator(db, opts.sizes);
   const app = createEmulator({
@@ -34,6 +37,7 @@ export function makeTestEmulator(opts: { sizes?: SeedSizes; db?: Database } = {}
     projectId: TEST_PROJECT_ID,
     now: () => TEST_NOW,
     hostname: TEST_HOSTNAME,
+    auth: opts.auth,
   });
   return {
     db,

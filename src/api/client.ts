@@ -86,7 +86,13 @@ export async function request<S extends z.ZodType>(
   }
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body, signal: opts.signal, credentials: 'same-origin' });
+    res = await fetch(path, {
+      method,
+      headers,
+      body,
+      signal: opts.signal,
+      credentials: 'same-origin',
+    });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError({

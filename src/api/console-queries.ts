@@ -6,6 +6,8 @@ import {
   batchListSchema,
   batchSummarySchema,
   consoleConfigSchema,
+  undoPreviewSchema,
+  type BatchExportFormat,
   type CreateBatchRequest,
   type ItemState,
 } from './schemas';
@@ -57,7 +59,63 @@ export const batchQueries = {
         );
       },
     }),
+  /** What "Undo batch" would do, checked against the current links; always read afresh. */
+  undoPreview: (id: string) =>
+    queryOptions({
+      queryKey: ['batches', 'undo-preview', id],
+      queryFn: ({ signal }) =>
+        request(`/api/batches/${encodeURIComponent(id)}/undo-preview`, undoPreviewSchema, {
+          signal,
+        }),
+      staleTime: 0,
+      gcTime: 0,
+    }),
 };
+
+/** The server's streamed export of every item of a batch (a download, not a fetch). */
+export function batchExportUrl(id: string, format: BatchExportFormat): string {
+  return `/api/batches/${encodeURIComponent(id)}/export?format=${format}`;
+}
+
+/** A fresh `Idempotency-Key`: one per user intent, reused if that intent is sent twice. */
+export function newIdempotencyKey(): string {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function')
+    return crypto.randomUUID();
+  return `k${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
+
+export type BatchControl = 'pause' | 'resume' | 'stop';
+
+/** Pauses, resumes or stops a batch; the answer (the new summary) goes straight into the cache. */
+export function useBatchControl() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, control }: { id: string; control: BatchControl }) =>
+      request(`/api/batches/${encodeURIComponent(id)}/${control}`, batchSummarySchema, {
+        method: 'POST',
+      }),
+    onSuccess: async (batch) => {
+      queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
+      await queryClient.invalidateQueries({ queryKey: ['batches', 'list'] });
+    },
+  });
+}
+
+/** Creates the undo batch of `id` (the inverse action on exactly its succeeded IDs). */
+export function useUndoBatch() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, idempotencyKey }: { id: string; idempotencyKey: string }) =>
+      request(`/api/batches/${encodeURIComponent(id)}/undo`, batchSummarySchema, {
+        method: 'POST',
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+    onSuccess: async (batch) => {
+      queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
+      await queryClient.invalidateQueries({ queryKey: ['batches', 'list'] });
+    },
+  });
+}
 
 /** Creates a batch; the caller navigates to `/batches/{id}` on success. */
 export function useCreateBatch() {

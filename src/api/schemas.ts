@@ -12,7 +12,8 @@ import { z } from 'zod';
 export const ID_MIN_LENGTH = 32;
 export const ID_MAX_LENGTH = 64;
 export const ID_PATTERN = /^[A-Za-z0-9_-]{32,64}$/;
-const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UUID_PATTERN =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** Largest number of IDs one batch may carry. */
 export const MAX_BATCH_IDS = 100_000;
@@ -56,8 +57,14 @@ export const dataclassLabels: Record<DataclassType, { plural: string; singular: 
 export const secmasterCodeSchema = z.union([z.string(), z.number()]).transform((v) => String(v));
 
 export const batchOperateResultSchema = z.looseObject({
-  success_ids: z.array(z.string()).nullish().transform((v) => v ?? []),
-  error_ids: z.array(z.string()).nullish().transform((v) => v ?? []),
+  success_ids: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
+  error_ids: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
 });
 
 /** Answer to associate (POST) and cancel association (DELETE). */
@@ -155,7 +162,10 @@ export const searchResponseSchema = z.looseObject({
   limit: z.number().nullish(),
   offset: z.number().nullish(),
   success: z.boolean().nullish(),
-  data: z.array(dataObjectDetailSchema).nullish().transform((v) => v ?? []),
+  data: z
+    .array(dataObjectDetailSchema)
+    .nullish()
+    .transform((v) => v ?? []),
 });
 export type SearchResponse = z.infer<typeof searchResponseSchema>;
 
@@ -288,6 +298,8 @@ export const batchSummarySchema = z.looseObject({
   reason: z.string().nullable(),
   user: z.string(),
   retry_of: z.string().nullable(),
+  /** The batch this one undoes (absent from servers that predate undo). */
+  undo_of: z.string().nullable().optional(),
   total: z.number(),
   duplicates: z.number(),
   counts: itemCountsSchema,
@@ -322,6 +334,19 @@ export const batchListSchema = z.object({
   offset: z.number(),
   limit: z.number(),
 });
+
+/** `GET /api/batches/{id}/undo-preview`: what an undo would do, checked against the links now. */
+export const undoPreviewSchema = z.looseObject({
+  /** IDs the undo batch would carry (the batch's succeeded IDs). */
+  ids: z.number(),
+  undo_action: batchActionSchema.optional(),
+  /** IDs whose current link no longer matches what the batch did. */
+  changed: z.array(z.string()),
+  checked_at: z.string(),
+});
+export type UndoPreview = z.infer<typeof undoPreviewSchema>;
+
+export type BatchExportFormat = 'csv' | 'json';
 
 export const consoleConfigSchema = z.looseObject({
   mode: z.enum(['emulator', 'secmaster']),

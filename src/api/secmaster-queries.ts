@@ -20,9 +20,13 @@ export const secmasterQueries = {
     queryOptions({
       queryKey: ['secmaster', projectId, 'workspaces'],
       queryFn: ({ signal }) =>
-        request(`/v1/${seg(projectId)}/workspaces?offset=0&limit=100`, workspaceListResponseSchema, {
-          signal,
-        }),
+        request(
+          `/v1/${seg(projectId)}/workspaces?offset=0&limit=100`,
+          workspaceListResponseSchema,
+          {
+            signal,
+          },
+        ),
       staleTime: 5 * 60_000,
     }),
 
@@ -64,7 +68,16 @@ export const secmasterQueries = {
     body: DataobjectSearch,
   ) =>
     queryOptions({
-      queryKey: ['secmaster', projectId, workspaceId, dataclass, objectId, 'relations', related, body],
+      queryKey: [
+        'secmaster',
+        projectId,
+        workspaceId,
+        dataclass,
+        objectId,
+        'relations',
+        related,
+        body,
+      ],
       queryFn: ({ signal }) =>
         request(
           `${workspacePath(projectId, workspaceId)}/soc/${dataclass}/${seg(objectId)}/${related}/search`,

@@ -1,16 +1,19 @@
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { describeError } from '../../api/client';
-import { useCreateBatch } from '../../api/console-queries';
+import { batchExportUrl, useCreateBatch } from '../../api/console-queries';
 import { formatCount } from '../../api/format';
-import type { BatchSummary, CreateBatchRequest } from '../../api/schemas';
-import { copyText, downloadText } from './clipboard';
-import { itemsToCsv } from './csv';
-import { fetchAllBatchItems, fetchBatchIdsInState } from './queries';
+import type { BatchExportFormat, BatchSummary, CreateBatchRequest } from '../../api/schemas';
+import { copyText } from './clipboard';
+import { fetchBatchIdsInState, isActiveBatchState } from './queries';
+import { UndoDialog } from './undo-dialog';
 
-type Busy = null | 'retry' | 'copy' | 'export';
+type Busy = null | 'retry' | 'copy';
 
-/** "Retry failed", "Copy failed IDs" and "Export CSV" for one batch. */
+/**
+ * "Retry failed", "Copy failed IDs", "Export CSV", "Export JSON" and "Undo batch" for one batch.
+ * Exports are downloads of the server's streamed export, so 100,000 rows never sit in the tab.
+ */
 export function BatchActions({
   batch,
   onBatchCreated,
@@ -22,7 +25,9 @@ export function BatchActions({
   const [busy, setBusy] = useState<Busy>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [undoing, setUndoing] = useState(false);
   const failed = batch.counts.failed;
+  const canUndo = !isActiveBatchState(batch.state) && batch.counts.succeeded > 0;
 
   async function run(kind: Exclude<Busy, null>, work: () => Promise<void>) {
     setBusy(kind);
@@ -64,13 +69,6 @@ export function BatchActions({
       setNotice(`Copied ${formatCount(ids.length)} IDs`);
     });
 
-  const exportCsv = () =>
-    run('export', async () => {
-      const items = await fetchAllBatchItems(batch.id);
-      downloadText(`batch-${batch.id}.csv`, itemsToCsv(items), 'text/csv;charset=utf-8');
-      setNotice(`Exported ${formatCount(items.length)} rows`);
-    });
-
   const mutationError = createBatch.error ? describeError(createBatch.error) : null;
   const shownError = error ?? mutationError;
 
@@ -95,16 +93,31 @@ export function BatchActions({
         >
           Copy failed IDs
         </Button>
+        <ExportLink batch={batch} format="csv" />
+        <ExportLink batch={batch} format="json" />
         <Button
           size="xs"
-          variant="default"
-          disabled={batch.total === 0 || busy !== null}
-          loading={busy === 'export'}
-          onClick={() => void exportCsv()}
+          variant="light"
+          color="orange"
+          disabled={!canUndo}
+          title={
+            canUndo
+              ? undefined
+              : isActiveBatchState(batch.state)
+                ? 'Stop the batch or let it finish first'
+                : 'No ID succeeded: nothing to undo'
+          }
+          onClick={() => setUndoing(true)}
         >
-          Export CSV
+          Undo batch
         </Button>
       </Group>
+      <UndoDialog
+        batch={batch}
+        opened={undoing}
+        onClose={() => setUndoing(false)}
+        onBatchCreated={onBatchCreated}
+      />
       <Text size="xs" c="dimmed" role="status" mih={18}>
         {notice ?? ''}
       </Text>
@@ -114,5 +127,30 @@ export function BatchActions({
         </Alert>
       )}
     </Stack>
+  );
+}
+
+/**
+ * A download of the server's export. An anchor (the browser streams it to disk, no script needed)
+ * that keeps the button role of the result actions (DESIGN.md §6), Space included.
+ */
+function ExportLink({ batch, format }: { batch: BatchSummary; format: BatchExportFormat }) {
+  return (
+    <Button
+      component="a"
+      role="button"
+      size="xs"
+      variant="default"
+      href={batchExportUrl(batch.id, format)}
+      download={`batch-${batch.id}.${format}`}
+      onKeyDown={(e) => {
+        if (e.key === ' ') {
+          e.preventDefault();
+          e.currentTarget.click();
+        }
+      }}
+    >
+      {format === 'csv' ? 'Export CSV' : 'Export JSON'}
+    </Button>
   );
 }

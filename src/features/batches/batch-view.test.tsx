@@ -247,28 +247,14 @@ test('the copy button of a row copies its ID', async () => {
   expect(writeText).toHaveBeenCalledWith(relatedId(2));
 });
 
-test('"Export CSV" downloads every item with neutralised cells', async () => {
-  const user = userEvent.setup();
-  const blobs: Blob[] = [];
-  const createObjectURL = vi.fn((blob: Blob) => {
-    blobs.push(blob);
-    return 'blob:test';
-  });
-  Object.defineProperty(URL, 'createObjectURL', { value: createObjectURL, configurable: true });
-  Object.defineProperty(URL, 'revokeObjectURL', { value: vi.fn(), configurable: true });
-  const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
-  const hostile = { ...item(7, 'failed'), message: '=HYPERLINK("http://evil","x")' };
-  serveBatch(summary(), [...defaultItems, hostile]);
+test('"Export CSV" and "Export JSON" download the server\'s streamed export', async () => {
+  serveBatch(summary());
   renderView();
-
-  await user.click(await screen.findByRole('button', { name: 'Export CSV' }));
-
-  await waitFor(() => expect(click).toHaveBeenCalled());
-  const text = await blobs[0]?.text();
-  const lines = text?.split('\r\n') ?? [];
-  expect(lines[0]).toBe('id,state,code,message,request_id,attempts');
-  expect(lines).toHaveLength(1 + 7 + 1);
-  expect(text).toContain(`"'=HYPERLINK(""http://evil"",""x"")"`);
+  const csv = await screen.findByRole('button', { name: 'Export CSV' });
+  expect(csv).toHaveAttribute('href', `/api/batches/${BATCH_ID}/export?format=csv`);
+  expect(csv).toHaveAttribute('download', `batch-${BATCH_ID}.csv`);
+  const json = screen.getByRole('button', { name: 'Export JSON' });
+  expect(json).toHaveAttribute('href', `/api/batches/${BATCH_ID}/export?format=json`);
 });
 
 test('a running batch shows the progressbar "Batch progress" with counts', async () => {
@@ -375,4 +361,206 @@ test('an interrupted batch says why', async () => {
   renderView();
   expect(await screen.findByText('Interrupted')).toBeInTheDocument();
   expect(screen.getByText('Authentication failed (APIG.0301)')).toBeInTheDocument();
+});
+
+const running = (over: Partial<BatchSummary> = {}) =>
+  summary({
+    state: 'running',
+    finished_at: null,
+    total: 10,
+    counts: {
+      pending: 5,
+      in_flight: 0,
+      succeeded: 5,
+      failed: 0,
+      unknown: 0,
+      invalid: 0,
+      skipped: 0,
+    },
+    ...over,
+  });
+
+/** Answers POST /api/batches/:id/{control}; records which controls were sent. */
+function serveControl(answer: (control: string) => Response) {
+  const sent: string[] = [];
+  server.use(
+    http.post('/api/batches/:id/:control', ({ params }) => {
+      const control = String(params.control);
+      sent.push(control);
+      return answer(control);
+    }),
+  );
+  return sent;
+}
+
+test('"Pause batch" pauses a running batch; then "Resume batch" is offered', async () => {
+  const user = userEvent.setup();
+  serveBatch(running());
+  const sent = serveControl(() => {
+    const paused = running({ state: 'paused' });
+    serveBatch(paused);
+    return HttpResponse.json(paused);
+  });
+  renderView();
+  expect(screen.queryByRole('button', { name: 'Resume batch' })).not.toBeInTheDocument();
+
+  await user.click(await screen.findByRole('button', { name: 'Pause batch' }));
+
+  expect(await screen.findByRole('button', { name: 'Resume batch' })).toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Pause batch' })).not.toBeInTheDocument();
+  expect(screen.getByText('Paused', { selector: 'p' })).toBeInTheDocument();
+  expect(sent).toEqual(['pause']);
+});
+
+test('"Resume batch" resumes a paused batch', async () => {
+  const user = userEvent.setup();
+  serveBatch(running({ state: 'paused' }));
+  const sent = serveControl(() => {
+    serveBatch(running());
+    return HttpResponse.json(running());
+  });
+  renderView();
+
+  await user.click(await screen.findByRole('button', { name: 'Resume batch' }));
+
+  expect(await screen.findByRole('button', { name: 'Pause batch' })).toBeInTheDocument();
+  expect(sent).toEqual(['resume']);
+});
+
+test('an interrupted batch can be resumed or stopped', async () => {
+  serveBatch(running({ state: 'interrupted', state_reason: 'APIG.0301' }));
+  renderView();
+  expect(await screen.findByRole('button', { name: 'Resume batch' })).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Stop batch' })).toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Pause batch' })).not.toBeInTheDocument();
+});
+
+test('a finished batch offers no pause, resume or stop', async () => {
+  serveBatch(summary());
+  renderView();
+  await screen.findByRole('region', { name: 'Batch results' });
+  for (const name of ['Pause batch', 'Resume batch', 'Stop batch'])
+    expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
+});
+
+test('"Stop batch" asks first; Back sends nothing; confirming stops it', async () => {
+  const user = userEvent.setup();
+  serveBatch(running());
+  const stopped = running({
+    state: 'cancelled',
+    finished_at: '2025-01-01T10:00:09.000Z',
+    counts: { ...running().counts, pending: 0, skipped: 5 },
+  });
+  const sent = serveControl(() => {
+    serveBatch(stopped);
+    return HttpResponse.json(stopped);
+  });
+  renderView();
+
+  await user.click(await screen.findByRole('button', { name: 'Stop batch' }));
+  const dialog = await screen.findByRole('dialog');
+  expect(within(dialog).getByText(/5 IDs not sent yet will be marked Skipped/)).toBeInTheDocument();
+  await user.click(within(dialog).getByRole('button', { name: 'Back' }));
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+  expect(sent).toEqual([]);
+
+  await user.click(screen.getByRole('button', { name: 'Stop batch' }));
+  await user.click(
+    within(await screen.findByRole('dialog')).getByRole('button', { name: 'Confirm stop' }),
+  );
+
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+  expect(sent).toEqual(['stop']);
+  expect(await screen.findByText('Cancelled')).toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Stop batch' })).not.toBeInTheDocument();
+});
+
+test("a refused control shows the server's reason", async () => {
+  const user = userEvent.setup();
+  serveBatch(running());
+  serveControl(() =>
+    HttpResponse.json(
+      { code: 'INVALID_STATE', message: 'a done batch cannot be paused' },
+      { status: 409 },
+    ),
+  );
+  renderView();
+  await user.click(await screen.findByRole('button', { name: 'Pause batch' }));
+  expect(await screen.findByText(/a done batch cannot be paused/)).toBeInTheDocument();
+});
+
+function servePreview(preview: { ids: number; changed: string[] }) {
+  server.use(
+    http.get('/api/batches/:id/undo-preview', () =>
+      HttpResponse.json({ ...preview, checked_at: '2025-01-01T11:00:00.000Z' }),
+    ),
+  );
+}
+
+test('"Undo batch" previews, then creates the inverse batch with an Idempotency-Key', async () => {
+  const user = userEvent.setup();
+  serveBatch(summary());
+  servePreview({ ids: 3, changed: [] });
+  const undoCalls: { key: string | null }[] = [];
+  server.use(
+    http.post('/api/batches/:id/undo', ({ request, params }) => {
+      expect(params.id).toBe(BATCH_ID);
+      undoCalls.push({ key: request.headers.get('idempotency-key') });
+      return HttpResponse.json(
+        summary({ id: NEW_BATCH_ID, action: 'cancel', state: 'running', undo_of: BATCH_ID }),
+        { status: 201 },
+      );
+    }),
+  );
+  const { onBatchCreated } = renderView();
+
+  await user.click(await screen.findByRole('button', { name: 'Undo batch' }));
+  const dialog = await screen.findByRole('dialog');
+  expect(await within(dialog).findByText('3 IDs will be cancelled')).toBeInTheDocument();
+  expect(within(dialog).queryByText(/changed since/)).not.toBeInTheDocument();
+  await user.click(within(dialog).getByRole('button', { name: 'Confirm undo' }));
+
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(NEW_BATCH_ID));
+  expect(undoCalls).toHaveLength(1);
+  expect(undoCalls[0]?.key).toMatch(/^[A-Za-z0-9_\-:.]{1,200}$/);
+});
+
+test('the undo dialog warns about IDs whose link changed since the batch', async () => {
+  const user = userEvent.setup();
+  serveBatch(summary());
+  servePreview({ ids: 3, changed: [relatedId(2)] });
+  renderView();
+
+  await user.click(await screen.findByRole('button', { name: 'Undo batch' }));
+  const dialog = await screen.findByRole('dialog');
+  expect(await within(dialog).findByText('1 ID has changed since this batch')).toBeInTheDocument();
+  const list = within(dialog).getByRole('list', { name: 'Changed IDs' });
+  expect(within(list).getByText(relatedId(2))).toBeInTheDocument();
+  await user.click(within(dialog).getByRole('button', { name: 'Back' }));
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+});
+
+test('undoing a cancel batch associates its IDs again', async () => {
+  const user = userEvent.setup();
+  serveBatch(summary({ action: 'cancel' }));
+  servePreview({ ids: 3, changed: [] });
+  renderView();
+  await user.click(await screen.findByRole('button', { name: 'Undo batch' }));
+  expect(
+    await within(await screen.findByRole('dialog')).findByText('3 IDs will be associated'),
+  ).toBeInTheDocument();
+});
+
+test('"Undo batch" is disabled while the batch runs', async () => {
+  serveBatch(running());
+  renderView();
+  expect(await screen.findByRole('button', { name: 'Undo batch' })).toBeDisabled();
+});
+
+test('an undo links to the batch it undoes', async () => {
+  const original = 'aaaaaaaa-2d6b-4f0e-9a51-6f1c2a9e8d10';
+  serveBatch(summary({ undo_of: original }));
+  renderView();
+  const link = await screen.findByRole('link', { name: 'Undo of aaaaaaaa' });
+  expect(link).toHaveAttribute('href', `/batches/${original}`);
 });

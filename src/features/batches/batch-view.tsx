@@ -7,6 +7,7 @@ import { batchQueries } from '../../api/console-queries';
 import { formatCount, formatDuration, formatLocalDateTime, shortId } from '../../api/format';
 import { dataclassLabels, type BatchState, type BatchSummary } from '../../api/schemas';
 import { BatchActions } from './batch-actions';
+import { BatchControls, isControllable } from './batch-controls';
 import { BatchResults } from './batch-results';
 import { estimateProgress } from './progress';
 import { ACTIVE_POLL_MS, isActiveBatchState } from './queries';
@@ -68,6 +69,7 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
       {isActiveBatchState(batch.state) && (
         <BatchProgress batch={batch} observedAt={detail.dataUpdatedAt} />
       )}
+      {isControllable(batch.state) && <BatchControls batch={batch} />}
       {/* Keyed by batch: a new batch (e.g. after "Retry failed") starts with a fresh filter. */}
       <BatchResults key={batch.id} batch={batch}>
         <BatchActions batch={batch} onBatchCreated={onBatchCreated} />
@@ -137,6 +139,13 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
             <Meta label="Retry">
               <Anchor component={Link} to={`/batches/${batch.retry_of}`} size="xs">
                 retry of {shortId(batch.retry_of)}
+              </Anchor>
+            </Meta>
+          )}
+          {batch.undo_of && (
+            <Meta label="Undo">
+              <Anchor component={Link} to={`/batches/${batch.undo_of}`} size="xs">
+                Undo of {shortId(batch.undo_of)}
               </Anchor>
             </Meta>
           )}

@@ -145,3 +145,33 @@ test('a failed load is shown readably', async () => {
   render(<HistoryPage />);
   expect(await screen.findByText(/The ledger is unavailable/)).toBeInTheDocument();
 });
+
+test('an undo links to the batch it undoes, and skipped IDs are counted', async () => {
+  const UNDO = 'aaaaaaaa-1111-4222-8333-444455556666';
+  serveList([
+    summary({
+      id: UNDO,
+      undo_of: FIRST,
+      action: 'cancel',
+      reason: `Undo of batch ${FIRST}`,
+      counts: {
+        pending: 0,
+        in_flight: 0,
+        succeeded: 3,
+        failed: 0,
+        unknown: 0,
+        invalid: 0,
+        skipped: 7,
+      },
+    }),
+    summary(),
+  ]);
+  render(<HistoryPage />);
+  const link = await screen.findByRole('link', { name: 'Undo of 0b5f6f4e' });
+  expect(link).toHaveAttribute('href', `/batches/${FIRST}`);
+  const table = screen.getByRole('table', { name: 'Batches' });
+  expect(within(table).getByRole('columnheader', { name: 'Skipped' })).toBeInTheDocument();
+  const row = within(table).getAllByRole('row')[1] as HTMLElement;
+  expect(within(row).getByText('7')).toBeInTheDocument();
+  expect(within(row).getByText(`Undo of batch ${FIRST}`)).toBeInTheDocument();
+});

@@ -95,11 +95,12 @@ export function HistoryPage() {
                   <Table.Th>Action</Table.Th>
                   <Table.Th>Workspace</Table.Th>
                   <Table.Th>Subject</Table.Th>
-                  <Table.Th>Related</Table.Th>
+                  <Table.Th>Related class</Table.Th>
                   <Table.Th ta="right">Succeeded</Table.Th>
                   <Table.Th ta="right">Failed</Table.Th>
                   <Table.Th ta="right">Unknown</Table.Th>
                   <Table.Th ta="right">Invalid</Table.Th>
+                  <Table.Th ta="right">Skipped</Table.Th>
                   <Table.Th>State</Table.Th>
                   <Table.Th>Reason</Table.Th>
                 </Table.Tr>
@@ -107,7 +108,7 @@ export function HistoryPage() {
               <Table.Tbody>
                 {list.isPending ? (
                   <Table.Tr>
-                    <Table.Td colSpan={13}>
+                    <Table.Td colSpan={14}>
                       <Text size="xs" c="dimmed">
                         Loading…
                       </Text>
@@ -164,6 +165,11 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
               retry of {shortId(b.retry_of)}
             </Anchor>
           )}
+          {b.undo_of && (
+            <Anchor component={Link} to={`/batches/${b.undo_of}`} size="xs" c="dimmed">
+              Undo of {shortId(b.undo_of)}
+            </Anchor>
+          )}
         </Stack>
       </Table.Td>
       <Table.Td style={{ whiteSpace: 'nowrap' }}>
@@ -194,6 +200,9 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
       </Table.Td>
       <Table.Td ta="right" style={num}>
         {formatCount(b.counts.invalid)}
+      </Table.Td>
+      <Table.Td ta="right" style={num}>
+        {formatCount(b.counts.skipped)}
       </Table.Td>
       <Table.Td>
         <Badge size="xs" variant="light" color={stateColors[b.state]}>

@@ -1,0 +1,145 @@
+/**
+ * Drives the real console server as a child process (`node --import tsx server/main.ts`, embedded
+ * emulator, loopback, free ports) for the kill test (F1) and `npm run soak`: start, post a batch,
+ * SIGKILL, restart, wait, then check I1–I7 against the two SQLite files.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { batchSummarySchema, type BatchSummary } from '../../src/api/schemas';
+import { checkInvariants, type CheckReport } from './checker';
+import { openLedger } from './ledger';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'soak' };
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code or signal once the process is gone. */
+  exited: Promise<string>;
+}
+
+export async function startServer(
+  env: Record<string, string>,
+  opts: { startTimeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', EMULATOR_PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? String(code))),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start:\n${out}`)),
+      opts.startTimeoutMs ?? 60_000,
+    );
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /association console on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((how) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${how}) before listening:\n${out}`));
+    });
+  });
+  return { url, child, output: () => out, exited };
+}
+
+export async function postBatch(url: string, body: Record<string, unknown>): Promise<BatchSummary> {
+  const res = await fetch(`${url}/api/batches`, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/batches: ${res.status} ${await res.text()}`);
+  return batchSummarySchema.parse(await res.json());
+}
+
+export async function getBatch(url: string, id: string): Promise<BatchSummary> {
+  const res = await fetch(`${url}/api/batches/${id}`);
+  return batchSummarySchema.parse(await res.json());
+}
+
+/** Polls until `done(batch)` (no fixed sleeps: a short poll interval, bounded by a deadline). */
+export async function pollBatch(
+  url: string,
+  id: string,
+  done: (b: BatchSummary) => boolean,
+  timeoutMs: number,
+): Promise<BatchSummary> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const b = await getBatch(url, id);
+    if (done(b)) return b;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for batch ${id}: ${JSON.stringify(b)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function kill9(p: ServerProcess): Promise<void> {
+  p.child.kill('SIGKILL');
+  await p.exited;
+}
+
+export async function stopServer(p: ServerProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  await p.exited;
+}
+
+export interface LedgerFigures {
+  calls: number;
+  retries: number;
+  attempts: number;
+  confirmedByReread: number;
+  unknownAfterRestart: number;
+  counts: BatchSummary['counts'];
+  state: string;
+}
+
+/** Checks I1–I5 and I7's final form against the files left by the server (after it stopped). */
+export function checkFiles(
+  dataDir: string,
+  batchId: string,
+  inputIds: readonly string[],
+): { report: CheckReport; figures: LedgerFigures } {
+  const ledger = openLedger(join(dataDir, 'ledger.sqlite'));
+  const emulatorDb = new Database(join(dataDir, 'emulator.sqlite'), { readonly: true });
+  try {
+    const report = checkInvariants({ ledger, batchId, inputIds, emulatorDb });
+    const one = (sql: string) =>
+      (ledger.db.prepare(sql).get(batchId) as { n: number | null }).n ?? 0;
+    const b = ledger.getBatch(batchId);
+    if (!b) throw new Error('batch missing');
+    const figures: LedgerFigures = {
+      calls: one('SELECT COUNT(*) AS n FROM calls WHERE batch_id = ?'),
+      retries: one('SELECT COUNT(*) AS n FROM calls WHERE batch_id = ? AND attempt > 1'),
+      attempts: one('SELECT SUM(attempts) AS n FROM items WHERE batch_id = ?'),
+      confirmedByReread: one(
+        "SELECT COUNT(*) AS n FROM items WHERE batch_id = ? AND message = 'confirmed by re-read'",
+      ),
+      unknownAfterRestart: one(
+        "SELECT COUNT(*) AS n FROM calls WHERE batch_id = ? AND state = 'unknown'",
+      ),
+      counts: b.counts,
+      state: b.state,
+    };
+    return { report, figures };
+  } finally {
+    ledger.close();
+    emulatorDb.close();
+  }
+}

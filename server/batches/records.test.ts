@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { idKey } from '../../src/api/schemas';
+import { openLedger, type Ledger, type NewBatch } from './ledger';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENCY_TTL_MS,
+  bodyHash,
+  canonicalJson,
+  csvCell,
+  exportStream,
+  openRecords,
+  type Records,
+} from './records';
+
+let ledger: Ledger;
+let records: Records;
+let clock: Date;
+
+const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
+const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
+const id = (n: number) => `alert-${String(n).padStart(26, '0')}`;
+
+function batch(ids: string[]): NewBatch {
+  return {
+    action: 'associate',
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    data_object_id: SUBJECT,
+    related_dataclass_type: 'alerts',
+    reason: null,
+    user: 'local',
+    retry_of: null,
+    duplicates: 0,
+    items: ids.map((i) => ({ id: i, idKey: idKey(i), state: 'pending', message: null })),
+  };
+}
+
+beforeEach(() => {
+  clock = new Date('2026-11-22T10:00:00.000Z');
+  ledger = openLedger(':memory:');
+  records = openRecords(ledger.db, { now: () => clock });
+});
+
+afterEach(() => {
+  ledger.close();
+});
+
+test('canonical JSON sorts keys at every depth, so key order does not change the hash', () => {
+  expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } })).toBe(
+    '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}',
+  );
+  expect(bodyHash({ a: 1, b: 2 })).toBe(bodyHash({ b: 2, a: 1 }));
+  expect(bodyHash({ ids: ['x', 'y'] })).not.toBe(bodyHash({ ids: ['y', 'x'] }));
+});
+
+test('Idempotency-Key: 1 to 200 characters of letters, digits, _ - : .', () => {
+  expect(IDEMPOTENCY_KEY_PATTERN.test('a')).toBe(true);
+  expect(IDEMPOTENCY_KEY_PATTERN.test('ui:2026-11-22T10:00:00.000Z_x-1')).toBe(true);
+  expect(IDEMPOTENCY_KEY_PATTERN.test('k'.repeat(200))).toBe(true);
+  expect(IDEMPOTENCY_KEY_PATTERN.test('k'.repeat(201))).toBe(false);
+  expect(IDEMPOTENCY_KEY_PATTERN.test('')).toBe(false);
+  expect(IDEMPOTENCY_KEY_PATTERN.test('has space')).toBe(false);
+  expect(IDEMPOTENCY_KEY_PATTERN.test('slash/')).toBe(false);
+});
+
+test('a key creates once, replays with the same body, refuses another body, and expires after 24 h', () => {
+  let creates = 0;
+  const create = () => {
+    creates++;
+    return ledger.createBatch(batch([id(1)]));
+  };
+  const first = records.idempotent('local', 'k1', 'h1', create);
+  expect(first.kind).toBe('created');
+  if (first.kind !== 'created') throw new Error('created');
+  expect(records.idempotent('local', 'k1', 'h1', create)).toEqual({
+    kind: 'replayed',
+    batchId: first.value.id,
+  });
+  expect(records.idempotent('local', 'k1', 'h2', create)).toEqual({
+    kind: 'mismatch',
+    batchId: first.value.id,
+  });
+  // Keys belong to a user.
+  expect(records.idempotent('someone-else', 'k1', 'h1', create).kind).toBe('created');
+  expect(creates).toBe(2);
+
+  clock = new Date(clock.getTime() + IDEMPOTENCY_TTL_MS - 1000);
+  expect(records.idempotent('local', 'k1', 'h1', create).kind).toBe('replayed');
+  clock = new Date(clock.getTime() + 2000);
+  expect(records.idempotent('local', 'k1', 'h1', create).kind).toBe('created');
+  expect(creates).toBe(3);
+});
+
+test('a failing create stores no key', () => {
+  expect(() =>
+    records.idempotent('local', 'k', 'h', () => {
+      throw new Error('disk full');
+    }),
+  ).toThrow('disk full');
+  expect(records.idempotent('local', 'k', 'h', () => ledger.createBatch(batch([id(1)]))).kind).toBe(
+    'created',
+  );
+});
+
+test('undo links are kept and read one or many at a time', () => {
+  const a = ledger.createBatch(batch([id(1)]));
+  const b = ledger.createBatch(batch([id(2)]));
+  records.transaction(() => records.linkUndo(b.id, a.id));
+  expect(records.undoOf(b.id)).toBe(a.id);
+  expect(records.undoOf(a.id)).toBeNull();
+  expect(records.undoOfMany([a.id, b.id])).toEqual(new Map([[b.id, a.id]]));
+  expect(records.undoOfMany([])).toEqual(new Map());
+});
+
+test('itemPages and idsInState read in input order, a page at a time', () => {
+  const ids = Array.from({ length: 2500 }, (_, n) => id(n));
+  const b = ledger.createBatch(batch(ids));
+  const pages = [...records.itemPages(b.id)];
+  expect(pages.map((p) => p.length)).toEqual([1000, 1000, 500]);
+  expect(pages.flat().map((i) => i.id)).toEqual(ids);
+  expect(records.idsInState(b.id, 'pending')).toEqual(ids);
+  expect(records.idsInState(b.id, 'succeeded')).toEqual([]);
+});
+
+test('CSV cells: RFC 4180 quoting and formula starters neutralised', () => {
+  expect(csvCell(null)).toBe('');
+  expect(csvCell(3)).toBe('3');
+  expect(csvCell('plain')).toBe('plain');
+  expect(csvCell('a,b')).toBe('"a,b"');
+  expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+  expect(csvCell('line\nbreak')).toBe('"line\nbreak"');
+  for (const start of ['=', '+', '-', '@', '\t'])
+    expect(csvCell(`${start}cmd`)).toBe(`'${start}cmd`);
+  expect(csvCell('\rcmd')).toBe(`"'\rcmd"`);
+  expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+});
+
+test('the export streams CSV and JSON of every item; an empty page ends cleanly', async () => {
+  const b = ledger.createBatch(batch([id(1), id(2)]));
+  const csv = await new Response(exportStream(records, b.id, 'csv')).text();
+  expect(csv).toBe(
+    `id,state,code,message,request_id,attempts\r\n${id(1)},pending,,,,0\r\n${id(2)},pending,,,,0\r\n`,
+  );
+  const json: unknown = JSON.parse(await new Response(exportStream(records, b.id, 'json')).text());
+  expect(json).toEqual([
+    { id: id(1), state: 'pending', code: null, message: null, request_id: null, attempts: 0 },
+    { id: id(2), state: 'pending', code: null, message: null, request_id: null, attempts: 0 },
+  ]);
+  const none = await new Response(exportStream(records, 'no-such-batch', 'json')).text();
+  expect(JSON.parse(none)).toEqual([]);
+});

@@ -1,0 +1,109 @@
+/**
+ * The emulator's API-gateway authentication (secmaster-api.md §6, §8, §11): AK/SK signatures
+ * ("SDK-HMAC-SHA256", checked with server/signing.ts), an IAM token in `X-Auth-Token`, or none.
+ * Runs before anything else looks at the request: the raw body bytes are hashed before any JSON
+ * parsing and handed to the routes (`rawBody`), so the body is read exactly once.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { DEMO_AK, DEMO_SK, type Credentials } from '../credentials';
+import { verifySignature } from '../signing';
+import { GATEWAY_CODES, gatewayError, type EmulatorEnv } from './http';
+
+export type EmulatorAuthMode = 'aksk' | 'token' | 'none';
+
+export interface EmulatorAuth {
+  mode: EmulatorAuthMode;
+  /** `aksk`: the accepted pairs, AK → SK. */
+  credentials?: Readonly<Record<string, string>>;
+  /** `token`: the one accepted `X-Auth-Token`. */
+  token?: string;
+  /** The clock `X-Sdk-Date` is checked against (default: the emulator's clock). */
+  now?: () => Date;
+  /** The `X-Sdk-Date` window (default 15 minutes, as the gateway). */
+  maxSkewMs?: number;
+}
+
+const IAM = 'Incorrect IAM authentication information';
+
+/** SHA-256 both sides, then compare in constant time (no early exit, no length leak). */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The emulator's auth from the configuration (DESIGN.md §3, EMULATOR_AUTH). */
+export function emulatorAuthFromConfig(config: {
+  emulatorAuth: EmulatorAuthMode;
+  credentials: Credentials;
+}): EmulatorAuth {
+  const values = config.credentials.reveal();
+  switch (config.emulatorAuth) {
+    case 'none':
+      return { mode: 'none' };
+    case 'token':
+      if (values.kind !== 'token')
+        throw new Error('EMULATOR_AUTH=token needs SECMASTER_AUTH_TOKEN');
+      return { mode: 'token', token: values.token };
+    case 'aksk': {
+      // The demo pair always works against the local emulator; CLOUD_SDK_AK/SK too when set.
+      const credentials: Record<string, string> = { [DEMO_AK]: DEMO_SK };
+      if (values.kind === 'aksk') credentials[values.ak] = values.sk;
+      return { mode: 'aksk', credentials };
+    }
+  }
+}
+
+/** The middleware for `auth` (null when `mode` is `none`). `clock` is the emulator's clock. */
+export function createAuthMiddleware(
+  auth: EmulatorAuth,
+  clock: () => Date,
+): MiddlewareHandler<EmulatorEnv> | null {
+  const now = auth.now ?? clock;
+  switch (auth.mode) {
+    case 'none':
+      return null;
+    case 'token': {
+      const token = auth.token;
+      if (!token) throw new Error('emulator auth: mode "token" needs a token');
+      return async (c, next) => {
+        const given = c.req.header('x-auth-token');
+        if (given === undefined || given === '') {
+          return gatewayError(c, 401, GATEWAY_CODES.authFailed, `${IAM}: x-auth-token not found`);
+        }
+        if (!sameSecret(given, token)) {
+          return gatewayError(c, 401, GATEWAY_CODES.authFailed, `${IAM}: verify token fail`);
+        }
+        await next();
+      };
+    }
+    case 'aksk': {
+      const secrets = new Map(Object.entries(auth.credentials ?? {}));
+      if (secrets.size === 0) throw new Error('emulator auth: mode "aksk" needs credentials');
+      return async (c, next) => {
+        // Read once, hash before parsing; the routes parse these same bytes (readJsonBody).
+        const body = new Uint8Array(await c.req.arrayBuffer());
+        c.set('rawBody', body);
+        const url = new URL(c.req.url);
+        const headers: Record<string, string> = {};
+        // Header names arrive lower-cased; Host is taken as received.
+        c.req.raw.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
+        const result = verifySignature({
+          method: c.req.method,
+          path: url.pathname,
+          rawQuery: url.search.startsWith('?') ? url.search.slice(1) : url.search,
+          headers,
+          body,
+          lookupSecret: (ak) => secrets.get(ak),
+          now: now(),
+          maxSkewMs: auth.maxSkewMs,
+        });
+        if (!result.ok) return gatewayError(c, 401, result.code, result.message);
+        await next();
+      };
+    }
+  }
+}

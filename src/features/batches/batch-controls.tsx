@@ -1,0 +1,100 @@
+import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { useState } from 'react';
+import { describeError } from '../../api/client';
+import { useBatchControl, type BatchControl } from '../../api/console-queries';
+import { formatCount } from '../../api/format';
+import type { BatchSummary } from '../../api/schemas';
+
+/** Whether a batch in this state can still be paused, resumed or stopped by a user. */
+export function isControllable(state: BatchSummary['state']): boolean {
+  return state === 'running' || state === 'paused' || state === 'interrupted';
+}
+
+/**
+ * "Pause batch", "Resume batch" and "Stop batch" (DESIGN.md §6). Stopping asks first: the IDs not
+ * sent yet become Skipped, and a stopped batch cannot be resumed.
+ */
+export function BatchControls({ batch }: { batch: BatchSummary }) {
+  const control = useBatchControl();
+  const [confirmingStop, setConfirmingStop] = useState(false);
+  const unsent = batch.counts.pending;
+
+  const send = (which: BatchControl) =>
+    control.mutate({ id: batch.id, control: which }, { onSuccess: () => setConfirmingStop(false) });
+  const busy = control.isPending;
+
+  return (
+    <Stack gap={4}>
+      <Group gap="xs" role="group" aria-label="Batch controls">
+        {batch.state === 'running' && (
+          <Button
+            size="xs"
+            variant="default"
+            loading={busy && control.variables.control === 'pause'}
+            disabled={busy}
+            onClick={() => send('pause')}
+          >
+            Pause batch
+          </Button>
+        )}
+        {(batch.state === 'paused' || batch.state === 'interrupted') && (
+          <Button
+            size="xs"
+            variant="light"
+            loading={busy && control.variables.control === 'resume'}
+            disabled={busy}
+            onClick={() => send('resume')}
+          >
+            Resume batch
+          </Button>
+        )}
+        <Button
+          size="xs"
+          variant="light"
+          color="red"
+          disabled={busy}
+          onClick={() => {
+            control.reset();
+            setConfirmingStop(true);
+          }}
+        >
+          Stop batch
+        </Button>
+      </Group>
+      {control.error && !confirmingStop && (
+        <Alert color="red" p="xs" title="The batch could not be changed">
+          {describeError(control.error)}
+        </Alert>
+      )}
+      <Modal
+        opened={confirmingStop}
+        onClose={() => setConfirmingStop(false)}
+        title="Stop this batch?"
+        size="md"
+      >
+        <Stack gap="sm">
+          <Text size="sm">
+            {unsent > 0
+              ? `${formatCount(unsent)} IDs not sent yet will be marked Skipped.`
+              : 'No ID is waiting to be sent.'}{' '}
+            Calls already sent finish and their outcomes are recorded. A stopped batch cannot be
+            resumed; use “Retry failed” or a new batch for the rest.
+          </Text>
+          {control.error && (
+            <Alert color="red" p="xs" title="The batch could not be stopped">
+              {describeError(control.error)}
+            </Alert>
+          )}
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" size="sm" onClick={() => setConfirmingStop(false)}>
+              Back
+            </Button>
+            <Button color="red" size="sm" loading={busy} onClick={() => send('stop')}>
+              Confirm stop
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Stack>
+  );
+}
