@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app';
-import { openLedger } from './batches/ledger';
+import { LedgerLockedError, openLedger, type RunnerLock } from './batches/ledger';
 import { createRunner } from './batches/runner';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startEmulator, type RunningEmulator } from './emulator/app';
@@ -49,6 +49,19 @@ async function main(): Promise<void> {
   }
   mkdirSync(config.dataDir, { recursive: true });
 
+  // One process owns a DATA_DIR: a second server on the same ledger would send IDs twice.
+  const ledger = openLedger(join(config.dataDir, 'ledger.sqlite'));
+  let lock: RunnerLock;
+  try {
+    lock = ledger.acquireLock();
+  } catch (error) {
+    if (error instanceof LedgerLockedError) {
+      console.error(error.message);
+      process.exit(3);
+    }
+    throw error;
+  }
+
   let emulator: RunningEmulator | null = null;
   let emulatorDb: ReturnType<typeof openEmulatorDb> | null = null;
   if (config.mode === 'emulator') {
@@ -65,7 +78,6 @@ async function main(): Promise<void> {
     config = { ...config, endpoint: emulator.url, emulatorPort: emulator.port };
   }
 
-  const ledger = openLedger(join(config.dataDir, 'ledger.sqlite'));
   const upstream = createUpstream({
     endpoint: config.endpoint,
     projectId: config.projectId,
@@ -132,6 +144,7 @@ async function main(): Promise<void> {
         console.error('error while stopping:', error instanceof Error ? error.message : error),
       )
       .finally(() => {
+        lock.release();
         ledger.close();
         emulatorDb?.close();
         process.exit(0);

@@ -57,3 +57,14 @@ test('F1 kill -9 mid-batch, restart, drain: every ID accounted for, ledger equal
   expect(figures.counts).toMatchObject({ pending: 0, in_flight: 0, unknown: 0, failed: 0 });
   expect(figures.counts.succeeded).toBe(2000);
 }, 120_000);
+
+test('F10 a second server on the same DATA_DIR refuses to start, and says why', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lock-'));
+  const first = await startServer({ DATA_DIR: dir });
+  procs.push(first);
+  const second = startServer({ DATA_DIR: dir });
+  await expect(second).rejects.toThrow(/server exited \(3\)[\s\S]*is running batches from this DATA_DIR/);
+  // The first server is unaffected.
+  const health = await fetch(`${first.url}/api/health`);
+  expect(health.status).toBe(200);
+});
