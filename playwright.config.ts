@@ -7,6 +7,11 @@ const port = Number(process.env.E2E_PORT ?? 8180);
 // A throwaway DATA_DIR per run: the emulator seeds afresh and the ledger starts empty.
 const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'secmaster-e2e-'));
 process.env.E2E_DATA_DIR = dataDir;
+// A second console whose emulator injects faults (e2e/faults.spec.ts), on its own DATA_DIR.
+export const faultsPort = port + 200;
+const faultsDataDir =
+  process.env.E2E_FAULTS_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'secmaster-e2e-faults-'));
+process.env.E2E_FAULTS_DATA_DIR = faultsDataDir;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -35,17 +40,43 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: 'node --import tsx server/main.ts',
-    url: `http://127.0.0.1:${port}/api/health`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    env: {
-      PORT: String(port),
-      EMULATOR_PORT: String(port + 1),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
+  webServer: [
+    {
+      command: 'node --import tsx server/main.ts',
+      url: `http://127.0.0.1:${port}/api/health`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: {
+        PORT: String(port),
+        EMULATOR_PORT: String(port + 1),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+      },
     },
-  },
+    {
+      command: 'node --import tsx server/main.ts',
+      url: `http://127.0.0.1:${faultsPort}/api/health`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: {
+        PORT: String(faultsPort),
+        EMULATOR_PORT: String(faultsPort + 1),
+        HOST: '127.0.0.1',
+        DATA_DIR: faultsDataDir,
+        BATCH_CALL_TIMEOUT_MS: '1500',
+        EMULATOR_FAULTS: JSON.stringify({
+          seed: 11,
+          latency_ms: 250,
+          p500: 0.1,
+          p429: 0.05,
+          retry_after_s: 0,
+          p_throttle: 0.05,
+          p_hang: 0.02,
+          p_apply_then_hang: 0.02,
+        }),
+      },
+    },
+  ],
 });

@@ -1,0 +1,54 @@
+import { faultsPort } from '../playwright.config';
+import { expect, test } from './fixtures';
+
+// This console's emulator answers 500s, 429s, gateway throttling, hung calls and calls that apply
+// and then hang, on a fixed seed (playwright.config.ts).
+test.use({ baseURL: `http://127.0.0.1:${faultsPort}` });
+
+const UNKNOWN = 'ffffffff-ffff-4fff-8fff-fffffffffffa';
+
+test('under injected faults a batch shows progress and ends with a per-ID table that matches SecMaster', async ({
+  consolePage: ui,
+  emulator,
+  page,
+  request,
+}) => {
+  const [workspace] = await emulator.workspaces();
+  if (!workspace) throw new Error('the emulator has no workspace');
+  const [incident] = await emulator.objects(workspace.id, 'incidents', 120, 1);
+  if (!incident) throw new Error('no incident to work on');
+  const alerts = await emulator.objects(workspace.id, 'alerts', 200, 1000);
+  const ids = alerts.map((a) => a.id);
+
+  await ui.open();
+  await ui.chooseSubject('Incidents', incident.title.slice(0, 24), incident.title);
+  await ui.chooseRelatedClass('Alerts');
+  await ui.pasteIds([...ids, UNKNOWN].join('\n'));
+  await expect(page.getByText('1001 valid · 0 duplicates · 0 invalid')).toBeVisible();
+  await ui.submitButton('Associate').click();
+
+  await expect(ui.progress).toBeVisible();
+  await ui.waitForBatchDone();
+  await expect(ui.badge('Succeeded')).toHaveText('Succeeded 1,000');
+  await expect(ui.badge('Failed')).toHaveText('Failed 1');
+  await expect(ui.badge('Unknown')).toHaveText('Unknown 0');
+  await ui.filterByState(/^Failed/);
+  const failedRow = ui.results.getByRole('row').filter({ hasText: UNKNOWN });
+  await expect(failedRow).toContainText('not found in this workspace');
+
+  // The ledger equals SecMaster's state: every succeeded ID is linked, the unknown one is not.
+  const batchId = new URL(page.url()).pathname.split('/').pop() ?? '';
+  const exported = await request.get(`/api/batches/${batchId}/export?format=json`);
+  expect(exported.ok()).toBe(true);
+  const items = (await exported.json()) as { id: string; state: string; attempts: number }[];
+  expect(items).toHaveLength(1001);
+  expect(new Set(items.map((i) => i.id)).size).toBe(1001);
+  const linked = new Set(
+    await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts'),
+  );
+  for (const item of items) {
+    expect(item.state === 'succeeded', item.id).toBe(linked.has(item.id));
+  }
+  // Faults were really injected: some IDs needed more than one attempt.
+  expect(items.some((i) => i.attempts > 1)).toBe(true);
+});
