@@ -1,15 +1,14 @@
 import { expect, test } from './fixtures';
+import { createBatch } from './support/api';
 import { axeViolations } from './support/axe';
+import { SLOTS } from './support/slots';
 
 test('the main screen, in light and dark, has no WCAG A/AA violations', async ({
   consolePage: ui,
   emulator,
   page,
 }) => {
-  const [workspace] = await emulator.workspaces();
-  if (!workspace) throw new Error('the emulator has no workspace');
-  const [incident] = await emulator.objects(workspace.id, 'incidents', 170, 1);
-  if (!incident) throw new Error('no incident');
+  const { incident } = await emulator.scene(SLOTS.a11yForm);
   await ui.open();
   await ui.chooseSubject('Incidents', incident.title.slice(0, 24), incident.title);
   await ui.chooseRelatedClass('Alerts');
@@ -28,24 +27,15 @@ test('a batch page and the history page have no WCAG A/AA violations', async ({
   page,
   request,
 }) => {
-  const [workspace] = await emulator.workspaces();
-  if (!workspace) throw new Error('the emulator has no workspace');
-  const [incident] = await emulator.objects(workspace.id, 'incidents', 171, 1);
-  const alerts = await emulator.objects(workspace.id, 'alerts', 1900, 5);
-  if (!incident) throw new Error('no incident');
-  const created = await request.post('/api/batches', {
-    headers: { 'X-Requested-With': 'e2e' },
-    data: {
-      action: 'associate',
-      workspace_id: workspace.id,
-      dataclass_type: 'incidents',
-      data_object_id: incident.id,
-      related_dataclass_type: 'alerts',
-      ids: [...alerts.map((a) => a.id), 'bad-token', 'ffffffff-ffff-4fff-8fff-fffffffffff9'],
-    },
+  const { workspace, incident, alerts } = await emulator.scene(SLOTS.a11yBatch);
+  const { id } = await createBatch(request, {
+    action: 'associate',
+    workspace_id: workspace.id,
+    dataclass_type: 'incidents',
+    data_object_id: incident.id,
+    related_dataclass_type: 'alerts',
+    ids: [...alerts.map((a) => a.id), 'bad-token', 'ffffffff-ffff-4fff-8fff-fffffffffff9'],
   });
-  expect(created.status()).toBe(201);
-  const { id } = (await created.json()) as { id: string };
   await page.goto(`/batches/${id}`);
   await ui.waitForBatchDone();
   expect(await axeViolations(page)).toEqual([]);

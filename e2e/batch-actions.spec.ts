@@ -1,25 +1,10 @@
 import { expect, test } from './fixtures';
-import type { APIRequestContext } from '@playwright/test';
-
-const API_HEADERS = { 'X-Requested-With': 'e2e' };
+import { API_HEADERS, createBatch } from './support/api';
+import { SLOTS } from './support/slots';
 
 /** Well-formed IDs SecMaster does not know: each is sent (and rejected), which takes real calls. */
 function strangers(n: number, tag: string): string[] {
   return Array.from({ length: n }, (_, i) => `${tag}-${String(i).padStart(28, '0')}`);
-}
-
-async function createBatch(
-  request: APIRequestContext,
-  data: Record<string, unknown>,
-  idempotencyKey?: string,
-): Promise<{ id: string; status: number }> {
-  const res = await request.post('/api/batches', {
-    headers: idempotencyKey ? { ...API_HEADERS, 'Idempotency-Key': idempotencyKey } : API_HEADERS,
-    data,
-  });
-  expect([200, 201]).toContain(res.status());
-  const { id } = (await res.json()) as { id: string };
-  return { id, status: res.status() };
 }
 
 test('an analyst undoes a batch, and the History links the undo to its original', async ({
@@ -28,11 +13,7 @@ test('an analyst undoes a batch, and the History links the undo to its original'
   page,
   request,
 }) => {
-  const [workspace] = await emulator.workspaces();
-  if (!workspace) throw new Error('the emulator has no workspace');
-  const [incident] = await emulator.objects(workspace.id, 'incidents', 170, 1);
-  if (!incident) throw new Error('no incident to work on');
-  const alerts = await emulator.objects(workspace.id, 'alerts', 1900, 5);
+  const { workspace, incident, alerts } = await emulator.scene(SLOTS.undo);
   const ids = alerts.map((a) => a.id);
 
   const original = await createBatch(request, {
@@ -83,10 +64,7 @@ test('an analyst stops a running batch: unsent IDs are skipped, none is lost', a
   page,
   request,
 }) => {
-  const [workspace] = await emulator.workspaces();
-  if (!workspace) throw new Error('the emulator has no workspace');
-  const [incident] = await emulator.objects(workspace.id, 'incidents', 171, 1);
-  if (!incident) throw new Error('no incident to work on');
+  const { workspace, incident } = await emulator.scene(SLOTS.stop);
   const ids = strangers(50_000, 'e2e-stop');
   const body = {
     action: 'associate',

@@ -1,5 +1,6 @@
 import { faultsPort } from '../playwright.config';
 import { expect, test } from './fixtures';
+import { SLOTS } from './support/slots';
 
 // This console's emulator answers 500s, 429s, gateway throttling, hung calls and calls that apply
 // and then hang, on a fixed seed (playwright.config.ts).
@@ -13,11 +14,7 @@ test('under injected faults a batch shows progress and ends with a per-ID table 
   page,
   request,
 }) => {
-  const [workspace] = await emulator.workspaces();
-  if (!workspace) throw new Error('the emulator has no workspace');
-  const [incident] = await emulator.objects(workspace.id, 'incidents', 120, 1);
-  if (!incident) throw new Error('no incident to work on');
-  const alerts = await emulator.objects(workspace.id, 'alerts', 200, 1000);
+  const { workspace, incident, alerts } = await emulator.scene(SLOTS.faults);
   const ids = alerts.map((a) => a.id);
 
   await ui.open();

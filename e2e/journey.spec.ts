@@ -1,4 +1,6 @@
 import { expect, test } from './fixtures';
+import { createBatch } from './support/api';
+import { SLOTS } from './support/slots';
 
 const UNKNOWN_A = 'ffffffff-ffff-4fff-8fff-fffffffffff1';
 const UNKNOWN_B = 'ffffffff-ffff-4fff-8fff-fffffffffff2';
@@ -8,14 +10,10 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
   emulator,
   page,
 }) => {
-  const [workspace] = await emulator.workspaces();
-  if (!workspace) throw new Error('the emulator has no workspace');
-  // A subject incident and 30 alerts that no other test touches.
-  const [incident] = await emulator.objects(workspace.id, 'incidents', 150, 1);
-  if (!incident) throw new Error('no incident to work on');
-  const alerts = await emulator.objects(workspace.id, 'alerts', 1500, 30);
-  const [otherIncident] = await emulator.objects(workspace.id, 'incidents', 151, 1);
-  if (!otherIncident) throw new Error('no second incident');
+  const { workspace, incident, alerts } = await emulator.scene(SLOTS.journey);
+  const { incident: otherIncident } = await emulator.scene({
+    incident: SLOTS.journey.otherIncident,
+  });
   const projectId = await emulator.projectId();
 
   await ui.open();
@@ -97,11 +95,7 @@ test('cancel association asks for confirmation, and Back sends nothing', async (
   emulator,
   page,
 }) => {
-  const [workspace] = await emulator.workspaces();
-  if (!workspace) throw new Error('the emulator has no workspace');
-  const [incident] = await emulator.objects(workspace.id, 'incidents', 160, 1);
-  if (!incident) throw new Error('no incident to work on');
-  const alerts = await emulator.objects(workspace.id, 'alerts', 1700, 2);
+  const { incident, alerts } = await emulator.scene(SLOTS.cancelBack);
 
   await ui.open();
   await ui.chooseSubject('Incidents', incident.title.slice(0, 24), incident.title);
@@ -131,23 +125,22 @@ test('the History page lists batches and links to them', async ({
 }) => {
   const [workspace] = await emulator.workspaces();
   if (!workspace) throw new Error('the emulator has no workspace');
-  const [alert] = await emulator.objects(workspace.id, 'alerts', 1800, 1);
-  const indicators = await emulator.objects(workspace.id, 'indicators', 300, 3);
+  const [alert] = await emulator.objects(workspace.id, 'alerts', SLOTS.history.alert, 1);
+  const indicators = await emulator.objects(
+    workspace.id,
+    'indicators',
+    ...SLOTS.history.indicators,
+  );
   if (!alert) throw new Error('no alert to work on');
-  const created = await request.post('/api/batches', {
-    headers: { 'X-Requested-With': 'e2e' },
-    data: {
-      action: 'associate',
-      workspace_id: workspace.id,
-      dataclass_type: 'alerts',
-      data_object_id: alert.id,
-      related_dataclass_type: 'indicators',
-      ids: indicators.map((i) => i.id),
-      reason: 'history e2e',
-    },
+  const { id } = await createBatch(request, {
+    action: 'associate',
+    workspace_id: workspace.id,
+    dataclass_type: 'alerts',
+    data_object_id: alert.id,
+    related_dataclass_type: 'indicators',
+    ids: indicators.map((i) => i.id),
+    reason: 'history e2e',
   });
-  expect(created.status()).toBe(201);
-  const { id } = (await created.json()) as { id: string };
 
   await ui.open();
   await page.getByRole('link', { name: 'History' }).click();

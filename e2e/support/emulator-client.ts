@@ -121,4 +121,23 @@ export class EmulatorClient {
     }
     return ids;
   }
+
+  /**
+   * The first workspace, one incident and a run of alerts, by position in the seed. Each test
+   * takes its own positions (see e2e/support/slots.ts), so tests never share a subject.
+   */
+  async scene(slot: { incident: number; alerts?: [offset: number, count: number] }): Promise<{
+    workspace: { id: string; name: string };
+    incident: SeedObject;
+    alerts: SeedObject[];
+  }> {
+    const [workspace] = await this.workspaces();
+    if (!workspace) throw new Error('the emulator has no workspace');
+    const [incident] = await this.objects(workspace.id, 'incidents', slot.incident, 1);
+    if (!incident) throw new Error(`the seed has no incident at ${slot.incident}`);
+    const alerts = slot.alerts
+      ? await this.objects(workspace.id, 'alerts', slot.alerts[0], slot.alerts[1])
+      : [];
+    return { workspace, incident, alerts };
+  }
 }

@@ -1,0 +1,14 @@
+/**
+ * Which seed objects each test works on (positions in the emulator's deterministic seed), so
+ * that no two tests touch the same subject and each test owns its data.
+ */
+export const SLOTS = {
+  journey: { incident: 150, alerts: [1500, 30] as [number, number], otherIncident: 151 },
+  cancelBack: { incident: 160, alerts: [1700, 2] as [number, number] },
+  history: { alert: 1800, indicators: [300, 3] as [number, number] },
+  undo: { incident: 170, alerts: [1900, 5] as [number, number] },
+  stop: { incident: 171 },
+  a11yForm: { incident: 172 },
+  a11yBatch: { incident: 173, alerts: [1950, 5] as [number, number] },
+  faults: { incident: 120, alerts: [200, 1000] as [number, number] },
+} as const;
