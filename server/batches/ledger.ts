@@ -177,6 +177,16 @@ const idRowSchema = z.object({ id: z.string() });
 
 export const UNKNOWN_AFTER_CRASH =
   'outcome unknown: the server stopped while this call was in flight';
+export const UNKNOWN_NOT_RECORDED =
+  'outcome unknown: the ledger could not record the answer to this call';
+
+/**
+ * The SQLite result code of a ledger failure (`SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …), or null when
+ * the error did not come from SQLite.
+ */
+export function sqliteErrorCode(err: unknown): string | null {
+  return err instanceof Database.SqliteError ? err.code : null;
+}
 
 export interface Ledger {
   readonly db: LedgerDb;
@@ -206,6 +216,12 @@ export interface Ledger {
   finishIfDrained(batchId: string): boolean;
   /** Startup: every in_flight item (a crash mid-call) becomes unknown; returns the running batches. */
   recoverAfterCrash(): string[];
+  /**
+   * Before a batch (re)starts in this process: its in_flight items, whose call is no longer awaited
+   * (the outcome could not be recorded), become unknown (UNKNOWN_NOT_RECORDED) and its open calls
+   * `unknown`. Returns the items changed.
+   */
+  strandInFlight(batchId: string): number;
   /**
    * Changes the batch state only if it is currently one of `from` (atomic); returns true if it did.
    * `paused`/`running` keep finished_at null; terminal states set it.
@@ -338,6 +354,13 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   );
   const crashCalls = db.prepare(
     `UPDATE calls SET state = 'unknown', finished_at = ? WHERE state = 'sent'`,
+  );
+  const strandItems = db.prepare(
+    `UPDATE items SET state = 'unknown', code = 'UNKNOWN_NOT_RECORDED', message = ?, updated_at = ?
+     WHERE batch_id = ? AND state = 'in_flight'`,
+  );
+  const strandCalls = db.prepare(
+    `UPDATE calls SET state = 'unknown', finished_at = ? WHERE batch_id = ? AND state = 'sent'`,
   );
   const selectState = db.prepare(`SELECT state FROM batches WHERE id = ?`);
   const stateRowSchema = z.object({ state: batchStateSchema });
@@ -617,6 +640,13 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     return runningBatches.all().map((r) => idRowSchema.parse(r).id);
   });
 
+  const strandTx = db.transaction((batchId: string): number => {
+    const at = now();
+    const changed = strandItems.run(UNKNOWN_NOT_RECORDED, at, batchId).changes;
+    strandCalls.run(at, batchId);
+    return changed;
+  });
+
   return {
     db,
     createBatch(input) {
@@ -665,6 +695,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     },
     finishIfDrained: (batchId) => finishTx.immediate(batchId),
     recoverAfterCrash: () => recoverTx.immediate(),
+    strandInFlight: (batchId) => strandTx.immediate(batchId),
     transitionBatch: (batchId, from, to, reason) =>
       transitionTx.immediate(batchId, from, to, reason),
     cancelBatch: (batchId) => cancelTx.immediate(batchId),

@@ -26,7 +26,7 @@ import {
   type UpstreamResponse,
 } from '../forward';
 import type { ClaimedCall, ItemOutcome, Ledger } from './ledger';
-import { HEARTBEAT_MS } from './ledger';
+import { HEARTBEAT_MS, sqliteErrorCode } from './ledger';
 import { AimdLimiter, KeyedQueue } from './limiter';
 import { explainRejected, rereadLinks, type Subject } from './reconcile';
 import {
@@ -44,6 +44,21 @@ export const MSG_BOTH = 'reported as both succeeded and failed by SecMaster';
 export const MSG_BUDGET_WAIT =
   'waiting: SecMaster keeps refusing calls and the retry budget is spent; the batch continues by itself';
 
+/**
+ * Why a batch stopped on an error of the ledger (F8) or of the runner itself. The chunk being claimed
+ * was not sent (a send needs a committed intent); a call already sent keeps its IDs in_flight, and
+ * they are re-read as unknown when the batch resumes or the server restarts.
+ */
+export function haltReason(err: unknown): string {
+  const code = sqliteErrorCode(err);
+  if (code !== null) {
+    const hint = code === 'SQLITE_FULL' ? 'disk full?' : 'disk error?';
+    return `the ledger could not be written (${hint}): ${code}; the batch stopped and sends nothing more; resume when fixed`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return `internal error: ${message}; the batch stopped; resume to retry`;
+}
+
 const AUTH_CODES = new Set(['APIG.0301', 'APIG.0303']);
 const THROTTLE_CODES = new Set(['APIG.0308']);
 /** Unknown items whose absence after a re-read means "not applied, send again". */
@@ -52,6 +67,7 @@ const RESEND_WHEN_ABSENT = new Set([
   'UPSTREAM_NETWORK',
   'UPSTREAM_BAD_RESPONSE',
   'UNKNOWN_AFTER_RESTART',
+  'UNKNOWN_NOT_RECORDED',
   'REPORTED_AS_BOTH',
 ]);
 
@@ -116,6 +132,11 @@ export interface Runner {
    * transaction; calls in flight are recorded when they answer; no write is sent after this returns.
    */
   cancel(batchId: string): boolean;
+  /**
+   * A batch this runner stopped on a ledger error but could not mark `interrupted` (the state write
+   * failed too): the reason, kept in memory until resume or restart; null otherwise.
+   */
+  unrecordedInterruption(batchId: string): string | null;
   stats(): RunnerStats;
 }
 
@@ -295,6 +316,8 @@ function judge(ids: readonly string[], result: UpstreamResponse | UpstreamError)
 /** Per-batch run control: interrupts sleeps on pause, cancel and shutdown. */
 interface Control {
   halted: boolean;
+  /** Set once the batch halted on an error (the first reason wins). */
+  haltReason: string | null;
   budgetWait: boolean;
   wakers: Set<() => void>;
 }
@@ -328,6 +351,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const active = new Map<string, Promise<void>>();
   const controls = new Map<string, Control>();
   const rerun = new Set<string>();
+  /** Interruptions the ledger could not record (batchId → reason). */
+  const unrecorded = new Map<string, string>();
   let stopping = false;
   let heartbeat: ReturnType<typeof setInterval> | null = null;
   const counters = {
@@ -348,10 +373,30 @@ export function createRunner(options: RunnerOptions): Runner {
   function controlOf(batchId: string): Control {
     let c = controls.get(batchId);
     if (!c) {
-      c = { halted: false, budgetWait: false, wakers: new Set() };
+      c = { halted: false, haltReason: null, budgetWait: false, wakers: new Set() };
       controls.set(batchId, c);
     }
     return c;
+  }
+
+  /**
+   * A ledger write (or the runner) failed: the batch sends nothing more and becomes `interrupted`
+   * with the reason. If even that write fails, the reason is kept in memory and logged; the batch
+   * row stays `running` and resumes on the next start. Never throws.
+   */
+  function halt(batchId: string, ctl: Control, err: unknown): void {
+    ctl.halted = true;
+    if (ctl.haltReason !== null) return;
+    const reason = haltReason(err);
+    ctl.haltReason = reason;
+    log(`batch ${batchId}: ${reason}`);
+    try {
+      ledger.transitionBatch(batchId, ['running', 'paused'], 'interrupted', reason);
+    } catch (again: unknown) {
+      unrecorded.set(batchId, reason);
+      const code = sqliteErrorCode(again) ?? (again instanceof Error ? again.message : 'error');
+      log(`batch ${batchId}: could not record the interruption either (${code}); kept in memory`);
+    }
   }
 
   function interrupt(batchId: string): void {
@@ -527,6 +572,11 @@ export function createRunner(options: RunnerOptions): Runner {
           }
         }
       }
+    } catch (err: unknown) {
+      // A failed outcome write leaves the call's items in_flight (its intent is committed): they
+      // are re-read as unknown on resume (strandInFlight) or restart (recoverAfterCrash). A failed
+      // retry intent sends nothing.
+      halt(batch.id, ctl, err);
     } finally {
       if (held) limiter.release();
     }
@@ -617,7 +667,10 @@ export function createRunner(options: RunnerOptions): Runner {
     );
     const ctl = controlOf(batchId);
     ctl.halted = false;
+    ctl.haltReason = null;
     try {
+      // Calls of an earlier run whose outcome could not be recorded: nothing awaits them any more.
+      ledger.strandInFlight(batchId);
       for (;;) {
         if (stopping || ledger.getBatchState(batchId) !== 'running') break;
         await reconcile(batch, ctl);
@@ -630,6 +683,9 @@ export function createRunner(options: RunnerOptions): Runner {
             try {
               if (!stopping && !ctl.halted && !ctl.budgetWait)
                 claim = ledger.claimChunk(batchId, chunkSize);
+            } catch (err: unknown) {
+              // T1 failed (rolled back): nothing is sent for this chunk.
+              halt(batchId, ctl, err);
             } finally {
               if (!claim) limiter.release();
             }
@@ -659,6 +715,8 @@ export function createRunner(options: RunnerOptions): Runner {
         ledger.finishIfDrained(batchId);
         break;
       }
+    } catch (err: unknown) {
+      halt(batchId, ctl, err);
     } finally {
       release();
     }
@@ -678,6 +736,15 @@ export function createRunner(options: RunnerOptions): Runner {
       }
     }, heartbeatMs);
     heartbeat.unref();
+  }
+
+  /** The batch row says `running` (false when the ledger cannot be read). */
+  function isRunning(batchId: string): boolean {
+    try {
+      return ledger.getBatchState(batchId) === 'running';
+    } catch {
+      return false;
+    }
   }
 
   function start(batchId: string): Promise<void> {
@@ -701,7 +768,7 @@ export function createRunner(options: RunnerOptions): Runner {
       .finally(() => {
         active.delete(batchId);
         controls.delete(batchId);
-        if (rerun.delete(batchId) && !stopping && ledger.getBatchState(batchId) === 'running')
+        if (rerun.delete(batchId) && !stopping && !unrecorded.has(batchId) && isRunning(batchId))
           void start(batchId);
       });
     active.set(batchId, p);
@@ -711,6 +778,7 @@ export function createRunner(options: RunnerOptions): Runner {
   return {
     start,
     async resumeAll() {
+      unrecorded.clear();
       const running = ledger.recoverAfterCrash();
       await Promise.all(running.map((id) => start(id)));
     },
@@ -730,7 +798,11 @@ export function createRunner(options: RunnerOptions): Runner {
       return ok;
     },
     resume(batchId) {
-      const ok = ledger.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null);
+      // An interruption only held in memory: the row still says running.
+      const inMemory = unrecorded.has(batchId) && isRunning(batchId);
+      if (inMemory) unrecorded.delete(batchId);
+      const ok =
+        inMemory || ledger.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null);
       if (ok && !stopping) void start(batchId);
       return ok;
     },
@@ -739,6 +811,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (ok) interrupt(batchId);
       return ok;
     },
+    unrecordedInterruption: (batchId) => unrecorded.get(batchId) ?? null,
     stats: () => ({
       ...counters,
       budgetTokens: budget.available,

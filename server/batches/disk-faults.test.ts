@@ -1,0 +1,418 @@
+/**
+ * F8 disk errors (reliability-security.md B5) against the real emulator over loopback HTTP: the
+ * ledger fails with a real SQLITE_FULL (`PRAGMA max_page_count`; a read-only DATA_DIR does not stop
+ * root) or with errors injected at the ledger layer. Asserts: no upstream write without a committed
+ * intent, the batch `interrupted` with the reason, and I1–I5 after the disk is fixed and the batch
+ * resumed (or the server restarted). Deterministic: the faults are keyed on call counts, no sleeps.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { DEMO_PROJECT_ID } from '../config';
+import { startEmulator, type RunningEmulator } from '../emulator/app';
+import { openEmulatorDb } from '../emulator/db';
+import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
+import { createUpstream, type Upstream } from '../forward';
+import { checkInvariants, formatReport, linkedIds, type ObservedWrite } from './checker';
+import { openLedger, type Ledger, type NewBatch } from './ledger';
+import { createRunner, type Runner, type RunnerOptions } from './runner';
+
+const WS = SEED_WORKSPACES[0].id;
+const ALERTS = seedObjectIds(0, 'alerts', 600);
+const INCIDENTS = seedObjectIds(0, 'incidents', 40);
+const instant = () => Promise.resolve();
+const NO_LIMIT = 1_073_741_823;
+
+interface Harness {
+  file: string;
+  /** The ledger as the test sees it (unwrapped). */
+  ledger: Ledger;
+  runner: Runner;
+  upstream: Upstream;
+  emulatorDb: ReturnType<typeof openEmulatorDb>;
+  writes: ObservedWrite[];
+  /** Write sends are held while this returns a promise. */
+  gate: { hold: ((n: number) => Promise<void> | null) | null };
+  /** Replaces an answer before the network. */
+  inject: { answer: ((n: number) => Response | null) | null };
+  /** A new runner on a reopened ledger file (a server restart), wrapped like the first. */
+  restart(): Ledger;
+  close(): Promise<void>;
+}
+
+function bodyText(body: unknown): string {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
+  throw new Error('unexpected request body type');
+}
+
+const open: Harness[] = [];
+afterEach(async () => {
+  while (open.length) await open.pop()?.close();
+});
+
+async function harness(
+  opts: { wrap?: (l: Ledger) => Ledger; runner?: Partial<RunnerOptions> } = {},
+): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'disk-faults-'));
+  const file = join(dir, 'ledger.sqlite');
+  const emulatorDb = openEmulatorDb(':memory:');
+  seedEmulator(emulatorDb, { alerts: 600, incidents: 40, indicators: 20 });
+  const emulator: RunningEmulator = await startEmulator({
+    db: emulatorDb,
+    projectId: DEMO_PROJECT_ID,
+    port: 0,
+  });
+  const writes: ObservedWrite[] = [];
+  const gate: Harness['gate'] = { hold: null };
+  const inject: Harness['inject'] = { answer: null };
+  let clock = 0;
+  const fetchImpl: typeof fetch = async (input, init) => {
+    const method = init?.method ?? 'GET';
+    const url = String(input instanceof Request ? input.url : input);
+    if ((method === 'POST' || method === 'DELETE') && !url.endsWith('/search')) {
+      const ids = (JSON.parse(bodyText(init?.body)) as { ids: string[] }).ids;
+      const n = writes.push({ at: ++clock, ids });
+      const answer = inject.answer?.(n);
+      if (answer) return answer;
+      const held = gate.hold?.(n);
+      if (held) await held;
+    }
+    return fetch(input, init);
+  };
+  const upstream = createUpstream({
+    endpoint: emulator.url,
+    projectId: DEMO_PROJECT_ID,
+    timeoutMs: 2_000,
+    fetchImpl,
+  });
+  const wrap = opts.wrap ?? ((l: Ledger) => l);
+  const makeRunner = (l: Ledger) =>
+    createRunner({
+      ledger: wrap(l),
+      upstream,
+      concurrency: 1,
+      sleep: instant,
+      random: seededRandom('disk'),
+      ...opts.runner,
+    });
+  const ledger = openLedger(file);
+  const h: Harness = {
+    file,
+    ledger,
+    runner: makeRunner(ledger),
+    upstream,
+    emulatorDb,
+    writes,
+    gate,
+    inject,
+    restart() {
+      h.ledger.close();
+      h.ledger = openLedger(file);
+      h.runner = makeRunner(h.ledger);
+      return h.ledger;
+    },
+    async close() {
+      await h.runner.stop();
+      await emulator.close();
+      h.ledger.close();
+      emulatorDb.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  open.push(h);
+  return h;
+}
+
+function createBatch(ledger: Ledger, ids: readonly string[], subject: string): string {
+  const items: NewBatch['items'][number][] = ids.map((id) => ({
+    id,
+    idKey: id.toLowerCase(),
+    state: 'pending',
+    message: null,
+  }));
+  return ledger.createBatch({
+    action: 'associate',
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    data_object_id: subject,
+    related_dataclass_type: 'alerts',
+    reason: null,
+    user: 'test',
+    retry_of: null,
+    duplicates: 0,
+    items,
+  }).id;
+}
+
+function subjectAt(i: number): string {
+  const s = INCIDENTS[i];
+  if (!s) throw new Error('seed');
+  return s;
+}
+
+/** How many of `ids` the emulator links to the subject. */
+function linkedCount(h: Harness, subject: string, ids: readonly string[]): number {
+  const linked = linkedIds(h.emulatorDb, {
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: subject,
+    related: 'alerts',
+  });
+  return ids.filter((x) => linked.has(x.toLowerCase())).length;
+}
+
+const callIdsRow = z.object({ ids_json: z.string() });
+
+/**
+ * No upstream write without a committed intent: every write on the wire matches a call row that a
+ * second connection reads from the file (so it was committed, not just pending in the runner's
+ * connection), and there are no more writes than call rows.
+ */
+function expectEveryWriteHasIntent(h: Harness): void {
+  const reader = new Database(h.file, { readonly: true });
+  try {
+    const committed = reader
+      .prepare('SELECT ids_json FROM calls')
+      .all()
+      .map((r) => JSON.stringify((JSON.parse(callIdsRow.parse(r).ids_json) as string[]).sort()));
+    const left = [...committed];
+    const orphans = h.writes.filter((w) => {
+      const i = left.indexOf(JSON.stringify([...w.ids].sort()));
+      if (i < 0) return true;
+      left.splice(i, 1);
+      return false;
+    });
+    expect(orphans, 'writes sent without a committed intent').toEqual([]);
+    expect(h.writes.length).toBeLessThanOrEqual(committed.length);
+  } finally {
+    reader.close();
+  }
+}
+
+function expectInvariants(h: Harness, batchId: string, ids: readonly string[]): void {
+  const report = checkInvariants({
+    ledger: h.ledger,
+    batchId,
+    inputIds: ids,
+    emulatorDb: h.emulatorDb,
+    writes: h.writes.filter((w) => w.ids.every((x) => ids.includes(x))),
+  });
+  expect(report.ok, formatReport(report)).toBe(true);
+}
+
+function fullDisk(db: Ledger['db']): void {
+  const pages = db.pragma('page_count', { simple: true });
+  db.pragma(`max_page_count = ${String(pages)}`);
+}
+
+function sqliteError(code: string): Error {
+  return new Database.SqliteError(`injected ${code}`, code);
+}
+
+describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger', () => {
+  test('on the intent: the chunk is not sent, the batch is interrupted; lift, resume, drain, I1–I5', async () => {
+    let outcomes = 0;
+    const h = await harness({
+      // The real disk fills right after the second outcome commits: the third claim (T1) fails.
+      wrap: (l) => ({
+        ...l,
+        recordOutcome(...args) {
+          const changed = l.recordOutcome(...args);
+          if (++outcomes === 2) fullDisk(l.db);
+          return changed;
+        },
+      }),
+    });
+    const ids = ALERTS.slice(0, 500);
+    const subject = subjectAt(1);
+    const id = createBatch(h.ledger, ids, subject);
+    await h.runner.start(id);
+    const b = h.ledger.getBatch(id);
+    expect(b?.state).toBe('interrupted');
+    expect(b?.state_reason).toMatch(/ledger could not be written \(disk full\?\): SQLITE_FULL/);
+    expect(b?.state_reason).toContain('resume when fixed');
+    // T1 rolled back as a whole: no half-claimed chunk.
+    expect(b?.counts).toMatchObject({ succeeded: 200, pending: 300, in_flight: 0, unknown: 0 });
+    expect(h.writes).toHaveLength(2);
+    expectEveryWriteHasIntent(h);
+    expect(linkedCount(h, subject, ids)).toBe(200);
+
+    h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`);
+    expect(h.runner.resume(id)).toBe(true);
+    await h.runner.whenIdle(id);
+    expect(h.ledger.getBatch(id)).toMatchObject({ state: 'done', state_reason: null });
+    expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(500);
+    expect(h.writes).toHaveLength(5);
+    expectEveryWriteHasIntent(h);
+    expectInvariants(h, id, ids);
+  });
+
+  for (const at of [1, 3]) {
+    test(`on the outcome: the disk fills while call ${String(at)} is in flight; its IDs stay in_flight, then are re-read, none sent twice`, async () => {
+      const h = await harness();
+      h.gate.hold = (n) => {
+        if (n === at) fullDisk(h.ledger.db);
+        return null;
+      };
+      const ids = ALERTS.slice(0, 500);
+      const id = createBatch(h.ledger, ids, subjectAt(2 + at));
+      await h.runner.start(id);
+      const b = h.ledger.getBatch(id);
+      expect(b?.state).toBe('interrupted');
+      expect(b?.state_reason).toContain('SQLITE_FULL');
+      // T2 needed a new page and failed; the applied call's intent is committed, its IDs in flight.
+      expect(b?.counts).toMatchObject({ in_flight: 100, succeeded: 100 * (at - 1) });
+      expect(h.writes).toHaveLength(at);
+      expectEveryWriteHasIntent(h);
+
+      h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`);
+      expect(h.runner.resume(id)).toBe(true);
+      await h.runner.whenIdle(id);
+      expect(h.ledger.getBatch(id)?.state).toBe('done');
+      expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(500);
+      expect(h.writes).toHaveLength(5);
+      const items = h.ledger.listItems(id, { offset: 0, limit: 600 }).items;
+      expect(items.every((i) => i.attempts === 1)).toBe(true);
+      expectEveryWriteHasIntent(h);
+      expectInvariants(h, id, ids);
+    });
+  }
+});
+
+describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', () => {
+  for (const how of ['resume', 'restart'] as const) {
+    test(`items stay in_flight, batch interrupted; ${how} → unknown → re-read → succeeded once`, async () => {
+      let outcomes = 0;
+      const h = await harness({
+        wrap: (l) => ({
+          ...l,
+          recordOutcome(...args) {
+            if (++outcomes === 2) throw sqliteError('SQLITE_IOERR_WRITE');
+            return l.recordOutcome(...args);
+          },
+        }),
+      });
+      const ids = ALERTS.slice(0, 300);
+      const subject = subjectAt(10);
+      const id = createBatch(h.ledger, ids, subject);
+      await h.runner.start(id);
+      const b = h.ledger.getBatch(id);
+      expect(b?.state).toBe('interrupted');
+      expect(b?.state_reason).toMatch(
+        /ledger could not be written \(disk error\?\): SQLITE_IOERR_WRITE/,
+      );
+      // The second call was applied upstream; its intent is committed, its outcome is not.
+      expect(b?.counts).toMatchObject({ succeeded: 100, in_flight: 100, pending: 100 });
+      expect(linkedCount(h, subject, ids.slice(0, 200))).toBe(200);
+      expect(h.writes).toHaveLength(2);
+      expectEveryWriteHasIntent(h);
+
+      let runner = h.runner;
+      if (how === 'resume') {
+        expect(runner.resume(id)).toBe(true);
+        await runner.whenIdle(id);
+      } else {
+        h.restart();
+        runner = h.runner;
+        await runner.resumeAll();
+        // Interrupted batches wait for the user; the lost outcome is now unknown, not in flight.
+        expect(h.ledger.getBatch(id)).toMatchObject({
+          state: 'interrupted',
+          counts: { in_flight: 0, unknown: 100 },
+        });
+        expect(runner.resume(id)).toBe(true);
+        await runner.whenIdle(id);
+      }
+      const after = h.ledger.getBatch(id);
+      expect(after?.state).toBe('done');
+      expect(after?.counts).toMatchObject({ succeeded: 300, unknown: 0, failed: 0 });
+      expect(h.writes).toHaveLength(3); // only the third chunk: the second was confirmed by re-read
+      const items = h.ledger.listItems(id, { offset: 0, limit: 400 }).items;
+      expect(items.every((i) => i.attempts === 1)).toBe(true);
+      expect(items.slice(100, 200).every((i) => i.message === 'confirmed by re-read')).toBe(true);
+      expect(runner.stats().unknownSettled).toBe(100);
+      expectEveryWriteHasIntent(h);
+      expectInvariants(h, id, ids);
+    });
+  }
+
+  test('a failed retry intent sends nothing; the unapplied IDs are re-read as absent and re-sent', async () => {
+    let retries = 0;
+    const h = await harness({
+      wrap: (l) => ({
+        ...l,
+        retryCall(callId) {
+          if (++retries === 1) throw sqliteError('SQLITE_FULL');
+          return l.retryCall(callId);
+        },
+      }),
+    });
+    h.inject.answer = (n) =>
+      n === 1 ? Response.json({ error_code: 'X', error_msg: 'busy' }, { status: 503 }) : null;
+    const ids = ALERTS.slice(300, 450);
+    const id = createBatch(h.ledger, ids, subjectAt(11));
+    await h.runner.start(id);
+    expect(h.ledger.getBatch(id)).toMatchObject({
+      state: 'interrupted',
+      counts: { in_flight: 100, pending: 50 },
+    });
+    expect(h.writes).toHaveLength(1);
+    expectEveryWriteHasIntent(h);
+    h.inject.answer = null;
+    expect(h.runner.resume(id)).toBe(true);
+    await h.runner.whenIdle(id);
+    expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(150);
+    expect(h.writes).toHaveLength(3);
+    expectEveryWriteHasIntent(h);
+    expectInvariants(h, id, ids);
+  });
+});
+
+test('F8 the interruption itself cannot be written: kept in memory, no crash, other batches go on', async () => {
+  let victim = '';
+  let claims = 0;
+  const logs: string[] = [];
+  const h = await harness({
+    runner: { concurrency: 2, log: (m) => logs.push(m) },
+    wrap: (l) => ({
+      ...l,
+      claimChunk(batchId, max) {
+        if (batchId === victim && ++claims >= 2) throw sqliteError('SQLITE_FULL');
+        return l.claimChunk(batchId, max);
+      },
+      transitionBatch(batchId, from, to, reason) {
+        if (batchId === victim && to === 'interrupted') throw sqliteError('SQLITE_FULL');
+        return l.transitionBatch(batchId, from, to, reason);
+      },
+    }),
+  });
+  const a = ALERTS.slice(0, 300);
+  const b = ALERTS.slice(300, 600);
+  victim = createBatch(h.ledger, a, subjectAt(12));
+  const other = createBatch(h.ledger, b, subjectAt(13));
+  await Promise.all([h.runner.start(victim), h.runner.start(other)]);
+  expect(h.ledger.getBatch(other)).toMatchObject({ state: 'done', counts: { succeeded: 300 } });
+  // The row still says running; the runner knows why it stopped and logged it.
+  expect(h.ledger.getBatch(victim)).toMatchObject({
+    state: 'running',
+    counts: { succeeded: 100, pending: 200, in_flight: 0 },
+  });
+  expect(h.runner.unrecordedInterruption(victim)).toContain('SQLITE_FULL');
+  expect(logs.some((m) => m.includes('could not record the interruption'))).toBe(true);
+  expect(h.writes.filter((w) => w.ids.some((x) => a.includes(x)))).toHaveLength(1);
+  expectEveryWriteHasIntent(h);
+
+  const victimId = victim;
+  victim = ''; // the disk is fixed
+  expect(h.runner.resume(other)).toBe(false); // done: nothing to resume
+  expect(h.runner.resume(victimId)).toBe(true);
+  expect(h.runner.unrecordedInterruption(victimId)).toBeNull();
+  await h.runner.whenIdle(victimId);
+  expect(h.ledger.getBatch(victimId)?.state).toBe('done');
+  expectInvariants(h, victimId, a);
+  expectInvariants(h, other, b);
+});
