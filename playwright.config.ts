@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,13 @@ export const faultsPort = port + 200;
 const faultsDataDir =
   process.env.E2E_FAULTS_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'secmaster-e2e-faults-'));
 process.env.E2E_FAULTS_DATA_DIR = faultsDataDir;
+// A third console with sign-in enabled (e2e/sign-in.spec.ts); the workers read the same token.
+export const signInPort = port + 100;
+const signInDataDir =
+  process.env.E2E_SIGN_IN_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'secmaster-e2e-sign-in-'));
+process.env.E2E_SIGN_IN_DATA_DIR = signInDataDir;
+const accessToken = process.env.E2E_ACCESS_TOKEN ?? `e2e-${randomBytes(24).toString('hex')}`;
+process.env.E2E_ACCESS_TOKEN = accessToken;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -76,6 +84,20 @@ export default defineConfig({
           p_hang: 0.02,
           p_apply_then_hang: 0.02,
         }),
+      },
+    },
+    {
+      command: 'node --import tsx server/main.ts',
+      url: `http://127.0.0.1:${signInPort}/api/health`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: {
+        PORT: String(signInPort),
+        EMULATOR_PORT: String(signInPort + 1),
+        HOST: '127.0.0.1',
+        DATA_DIR: signInDataDir,
+        CONSOLE_ACCESS_TOKEN: accessToken,
       },
     },
   ],

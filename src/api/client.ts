@@ -102,7 +102,8 @@ export async function request<S extends z.ZodType>(
     });
   }
   if (!res.ok) throw await toApiError(res);
-  const json: unknown = await res.json();
+  // 204 has no body: callers expecting it pass a schema that accepts `undefined`.
+  const json: unknown = res.status === 204 ? undefined : await res.json();
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw new ApiError({

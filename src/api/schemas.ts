@@ -353,11 +353,48 @@ export const consoleConfigSchema = z.looseObject({
   projectId: z.string(),
   endpoint: z.string(),
   region: z.string().nullable(),
-  user: z.string(),
+  /** Who the console acts for; absent or null while nobody is signed in. */
+  user: z.string().nullish(),
   maxBatchIds: z.number(),
   maxIdsPerCall: z.number(),
+  signInRequired: z.boolean().optional(),
+  signInMethods: z.array(z.string()).optional(),
 });
 export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;
+
+export const signInMethods = ['access-token', 'iam'] as const;
+export const signInMethodSchema = z.enum(signInMethods);
+export type SignInMethod = z.infer<typeof signInMethodSchema>;
+
+/** `GET /api/session`: who is signed in, until when, and how one signs in. */
+export const sessionSchema = z.looseObject({
+  authenticated: z.boolean(),
+  user: z.string().nullable(),
+  method: z.string(),
+  expires_at: z.string().nullable(),
+  sign_in_required: z.boolean(),
+  // Methods this UI does not know (a newer server) are left out rather than failing the page.
+  sign_in_methods: z
+    .array(z.string())
+    .transform((ms) =>
+      ms.filter((m): m is SignInMethod => signInMethodSchema.safeParse(m).success),
+    ),
+  region: z.string().nullable(),
+});
+export type Session = z.infer<typeof sessionSchema>;
+
+/** `POST /api/session` body. */
+export const signInRequestSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('access-token'), token: z.string().min(1) }),
+  z.object({
+    method: z.literal('iam'),
+    user: z.string().min(1),
+    password: z.string().min(1),
+    account: z.string().min(1),
+    region: z.string().min(1),
+  }),
+]);
+export type SignInRequest = z.infer<typeof signInRequestSchema>;
 
 /** Error body of the console's own API. */
 export const apiErrorBodySchema = z.looseObject({

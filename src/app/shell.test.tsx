@@ -23,6 +23,19 @@ function config(overrides: Record<string, unknown> = {}) {
   };
 }
 
+// A console on loopback without an access token: no sign-in.
+const noSignIn = http.get('/api/session', () =>
+  HttpResponse.json({
+    authenticated: false,
+    user: null,
+    method: 'none',
+    expires_at: null,
+    sign_in_required: false,
+    sign_in_methods: [],
+    region: null,
+  }),
+);
+
 const emptyHistory = http.get('/api/batches', () =>
   HttpResponse.json({ items: [], total: 0, offset: 0, limit: 50 }),
 );
@@ -41,6 +54,7 @@ function workspacesHandler() {
 
 test('the header names the console, where it is connected, and offers the workspaces', async () => {
   server.use(
+    noSignIn,
     http.get('/api/config', () => HttpResponse.json(config())),
     workspacesHandler(),
     emptyHistory,
@@ -64,6 +78,7 @@ test('the header names the console, where it is connected, and offers the worksp
 
 test('a server that cannot be reached gives a readable message, not a blank screen', async () => {
   server.use(
+    noSignIn,
     http.get('/api/config', () =>
       HttpResponse.json(
         { code: 'UNAVAILABLE', message: 'The ledger is not ready' },
@@ -79,6 +94,7 @@ test('a server that cannot be reached gives a readable message, not a blank scre
 
 test('SecMaster mode shows the region', async () => {
   server.use(
+    noSignIn,
     http.get('/api/config', () =>
       HttpResponse.json(config({ mode: 'secmaster', region: 'cn-north-4', endpoint: 'https://x' })),
     ),

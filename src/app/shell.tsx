@@ -19,6 +19,10 @@ import { describeError } from '../api/client';
 import { consoleQueries } from '../api/console-queries';
 import { secmasterQueries } from '../api/secmaster-queries';
 import type { ConsoleConfig } from '../api/schemas';
+import { mustSignIn, sessionQueries, useSignInRequiredWatch } from '../features/auth/queries';
+import { SessionExpiryBanner } from '../features/auth/session-expiry-banner';
+import { SignInPage } from '../features/auth/sign-in-page';
+import { SignedInUser } from '../features/auth/signed-in-user';
 import { AssociatePage } from './associate-page';
 import { LazyHistoryPage } from './lazy-features';
 import classes from './shell.module.css';
@@ -85,10 +89,14 @@ function Workspace({
 }
 
 export function Shell() {
-  const config = useQuery(consoleQueries.config());
+  const session = useQuery(sessionQueries.current());
+  useSignInRequiredWatch();
+  // The sign-in gate: nothing of the console is read or shown until the session allows it.
+  const consoleOpen = !!session.data && !mustSignIn(session.data);
+  const config = useQuery({ ...consoleQueries.config(), enabled: consoleOpen });
   const workspaces = useQuery({
     ...secmasterQueries.workspaces(config.data?.projectId ?? ''),
-    enabled: !!config.data,
+    enabled: consoleOpen && !!config.data,
   });
   const [workspaceId, setWorkspaceId] = useWorkspaceChoice(
     workspaces.data?.workspaces.map((w) => w.id) ?? null,
@@ -102,34 +110,46 @@ export function Shell() {
             <Title order={1} size="h4">
               SecMaster association console
             </Title>
-            {config.data && <ConnectionBadge config={config.data} />}
+            {consoleOpen && config.data && <ConnectionBadge config={config.data} />}
           </Group>
           <Group gap="md" wrap="nowrap">
-            {config.data && (
+            {consoleOpen && config.data && (
               <Workspace config={config.data} workspaceId={workspaceId} onChange={setWorkspaceId} />
             )}
-            <nav aria-label="Main">
-              <Group gap="xs" wrap="nowrap">
-                <NavLink to="/" end className={classes.navLink}>
-                  Associate
-                </NavLink>
-                <NavLink to="/history" className={classes.navLink}>
-                  History
-                </NavLink>
-              </Group>
-            </nav>
+            {consoleOpen && (
+              <nav aria-label="Main">
+                <Group gap="xs" wrap="nowrap">
+                  <NavLink to="/" end className={classes.navLink}>
+                    Associate
+                  </NavLink>
+                  <NavLink to="/history" className={classes.navLink}>
+                    History
+                  </NavLink>
+                </Group>
+              </nav>
+            )}
+            {session.data && <SignedInUser session={session.data} />}
             <ColorSchemeToggle />
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Main>
-        {config.isPending && <Loader size="sm" aria-label="Loading the console" />}
-        {config.isError && (
+        {(session.isPending || (consoleOpen && config.isPending)) && (
+          <Loader size="sm" aria-label="Loading the console" />
+        )}
+        {session.isError && (
+          <Alert color="red" title="The console server could not be reached" role="alert">
+            {describeError(session.error)}
+          </Alert>
+        )}
+        {session.data && !consoleOpen && <SignInPage session={session.data} />}
+        {consoleOpen && session.data && <SessionExpiryBanner session={session.data} />}
+        {consoleOpen && config.isError && (
           <Alert color="red" title="The console server could not be reached" role="alert">
             {describeError(config.error)}
           </Alert>
         )}
-        {config.data && (
+        {consoleOpen && config.data && (
           <Routes>
             <Route
               path="/history"

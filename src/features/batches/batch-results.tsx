@@ -4,7 +4,6 @@ import {
   Badge,
   Box,
   Group,
-  Pagination,
   Paper,
   Progress,
   Radio,
@@ -16,10 +15,14 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useId, useState, type ReactNode } from 'react';
+import {
+  observeElementRect,
+  useVirtualizer,
+  type Rect,
+  type Virtualizer,
+} from '@tanstack/react-virtual';
+import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { describeError } from '../../api/client';
-import { batchQueries } from '../../api/console-queries';
 import { formatCount } from '../../api/format';
 import {
   itemStateLabels,
@@ -29,13 +32,17 @@ import {
   type ItemState,
 } from '../../api/schemas';
 import { copyText } from './clipboard';
+import { useItemPages } from './item-pages';
 import { isActiveBatchState } from './queries';
 import { itemStateColors } from './state-colors';
 
-export const ITEMS_PAGE_SIZE = 100;
 const SEARCH_DEBOUNCE_MS = 300;
-/** The table refreshes a little slower than the counts: it is heavier and moves less. */
-const ITEMS_POLL_MS = 1000;
+/** Height of one results row (fixed: rows are never measured, so scrolling never re-lays out). */
+export const RESULTS_ROW_HEIGHT = 32;
+/** The results table scrolls inside a box of at most this height (header included). */
+export const RESULTS_VIEWPORT_HEIGHT = 480;
+const RESULTS_HEADER_HEIGHT = 32;
+const RESULTS_OVERSCAN = 10;
 
 type StateFilter = 'all' | ItemState;
 
@@ -49,20 +56,24 @@ export function BatchResults({ batch, children }: { batch: BatchSummary; childre
   const [filter, setFilter] = useState<StateFilter>('all');
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
-  const [page, setPage] = useState(1);
+  const [range, setRange] = useState<{ first: number; last: number } | null>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
 
-  const items = useQuery({
-    ...batchQueries.items(batch.id, {
-      state: filter === 'all' ? undefined : filter,
-      q: q || undefined,
-      offset: (page - 1) * ITEMS_PAGE_SIZE,
-      limit: ITEMS_PAGE_SIZE,
-    }),
-    placeholderData: keepPreviousData,
-    refetchInterval: isActiveBatchState(batch.state) ? ITEMS_POLL_MS : false,
+  const state = filter === 'all' ? undefined : filter;
+  const pages = useItemPages({
+    batchId: batch.id,
+    state,
+    q: q || undefined,
+    range,
+    poll: isActiveBatchState(batch.state),
   });
-  const total = items.data?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / ITEMS_PAGE_SIZE));
+  // Until page 0 answers, an unfiltered table already knows its size from the summary.
+  const total = pages.total ?? (!state && !q && !pages.loading ? batch.total : undefined);
+
+  const backToTop = () => {
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+    setRange(null);
+  };
 
   return (
     <Paper component="section" aria-labelledby={headingId} withBorder p="xs">
@@ -81,7 +92,7 @@ export function BatchResults({ batch, children }: { batch: BatchSummary; childre
           onChange={(value) => {
             if (isStateFilter(value)) {
               setFilter(value);
-              setPage(1);
+              backToTop();
             }
           }}
         >
@@ -105,46 +116,31 @@ export function BatchResults({ batch, children }: { batch: BatchSummary; childre
           value={search}
           onChange={(e) => {
             setSearch(e.currentTarget.value);
-            setPage(1);
+            backToTop();
           }}
         />
-        {items.error && (
+        {pages.error != null && (
           <Alert color="red" p="xs" title="The items could not be loaded">
-            {describeError(items.error)}
+            {describeError(pages.error)}
           </Alert>
         )}
         <ItemsTable
-          rows={items.data?.items}
-          loading={items.isPending}
-          stale={items.isPlaceholderData}
+          scrollRef={scrollRef}
+          total={total}
+          rowAt={pages.rowAt}
+          loading={pages.loading}
+          stale={pages.stale}
+          onRange={setRange}
         />
-        <Group justify="space-between" gap="xs">
-          <Text
-            size="xs"
-            c="dimmed"
-            aria-live="polite"
-            style={{ fontVariantNumeric: 'tabular-nums' }}
-          >
-            {items.data
-              ? total === 0
-                ? 'No matching IDs'
-                : `${formatCount(items.data.offset + 1)}–${formatCount(items.data.offset + items.data.items.length)} of ${formatCount(total)} IDs`
-              : ' '}
-          </Text>
-          <Box component="nav" aria-label="Batch results pages">
-            <Pagination
-              size="sm"
-              total={pages}
-              value={Math.min(page, pages)}
-              onChange={setPage}
-              withEdges
-              getControlProps={(control) => ({
-                'aria-label': `${control[0]?.toUpperCase()}${control.slice(1)} page`,
-              })}
-              getItemProps={(n) => ({ 'aria-label': `Page ${n}` })}
-            />
-          </Box>
-        </Group>
+        <Text size="xs" c="dimmed" aria-live="polite" style={{ fontVariantNumeric: 'tabular-nums' }}>
+          {total === undefined
+            ? ' '
+            : total === 0
+              ? 'No matching IDs'
+              : state || q
+                ? `${formatCount(total)} matching ${total === 1 ? 'ID' : 'IDs'}`
+                : `${formatCount(total)} ${total === 1 ? 'ID' : 'IDs'}`}
+        </Text>
       </Stack>
     </Paper>
   );
@@ -205,26 +201,81 @@ const columns = [
   { label: 'Attempts', width: '7%' },
 ] as const;
 
+/** Reports the virtualizer's measured height, or the planned one where layout is absent (jsdom). */
+function observeRectWithFallback(
+  fallbackHeight: () => number,
+): (instance: Virtualizer<HTMLDivElement, Element>, cb: (rect: Rect) => void) => void | (() => void) {
+  return (instance, cb) =>
+    observeElementRect(instance, (rect) =>
+      cb(rect.height > 0 ? rect : { width: rect.width, height: fallbackHeight() }),
+    );
+}
+
 function ItemsTable({
-  rows,
+  scrollRef,
+  total,
+  rowAt,
   loading,
   stale,
+  onRange,
 }: {
-  rows: BatchItem[] | undefined;
+  scrollRef: RefObject<HTMLDivElement | null>;
+  total: number | undefined;
+  rowAt: (index: number) => BatchItem | undefined;
   loading: boolean;
   stale: boolean;
+  onRange: (range: { first: number; last: number } | null) => void;
 }) {
+  const count = total ?? 0;
+  // The box is as tall as its rows, up to RESULTS_VIEWPORT_HEIGHT; then it scrolls.
+  const height = Math.min(
+    RESULTS_VIEWPORT_HEIGHT,
+    RESULTS_HEADER_HEIGHT + Math.max(1, count) * RESULTS_ROW_HEIGHT + 2,
+  );
+  const bodyHeight = height - RESULTS_HEADER_HEIGHT;
+  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render by design; nothing here is memoized on it.
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => RESULTS_ROW_HEIGHT,
+    overscan: RESULTS_OVERSCAN,
+    scrollPaddingStart: RESULTS_HEADER_HEIGHT,
+    paddingStart: 0,
+    initialRect: { width: 900, height: bodyHeight },
+    observeElementRect: observeRectWithFallback(() => bodyHeight),
+  });
+  const virtualRows = virtualizer.getVirtualItems();
+  const first = virtualRows[0]?.index;
+  const last = virtualRows[virtualRows.length - 1]?.index;
+  useEffect(() => {
+    onRange(first === undefined || last === undefined ? null : { first, last });
+  }, [first, last, onRange]);
+  const padTop = virtualRows[0]?.start ?? 0;
+  const padBottom =
+    virtualRows.length > 0 ? virtualizer.getTotalSize() - (virtualRows.at(-1)?.end ?? 0) : 0;
+
   return (
-    <Table.ScrollContainer minWidth={900}>
+    <Box
+      ref={scrollRef}
+      data-testid="batch-results-scroll"
+      style={{
+        height,
+        overflow: 'auto',
+        overscrollBehavior: 'contain',
+        border: '1px solid var(--mantine-color-default-border)',
+        borderRadius: 'var(--mantine-radius-sm)',
+      }}
+    >
       <Table
         layout="fixed"
-        striped
+        miw={900}
         highlightOnHover
-        withTableBorder
+        stickyHeader
         verticalSpacing={4}
         horizontalSpacing="xs"
         fz="xs"
         aria-label="Batch items"
+        aria-rowcount={total === undefined ? undefined : total + 1}
         aria-busy={loading || stale}
         style={{ opacity: stale ? 0.7 : 1, transition: 'opacity 120ms' }}
       >
@@ -234,35 +285,67 @@ function ItemsTable({
           ))}
         </colgroup>
         <Table.Thead>
-          <Table.Tr>
+          <Table.Tr aria-rowindex={1} style={{ height: RESULTS_HEADER_HEIGHT }}>
             {columns.map((c) => (
               <Table.Th key={c.label}>{c.label}</Table.Th>
             ))}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {rows === undefined || rows.length === 0 ? (
-            <Table.Tr>
+          {count === 0 ? (
+            <Table.Tr style={{ height: RESULTS_ROW_HEIGHT }}>
               <Table.Td colSpan={columns.length}>
                 <Text size="xs" c="dimmed">
-                  {loading ? 'Loading…' : 'No IDs match this filter.'}
+                  {total === undefined || loading ? 'Loading…' : 'No IDs match this filter.'}
                 </Text>
               </Table.Td>
             </Table.Tr>
           ) : (
-            rows.map((item) => <ItemRow key={item.id} item={item} />)
+            <>
+              {padTop > 0 && <SpacerRow height={padTop} />}
+              {virtualRows.map((v) => {
+                const item = rowAt(v.index);
+                return item ? (
+                  <ItemRow key={`${v.index}:${item.id}`} index={v.index} item={item} />
+                ) : (
+                  <LoadingRow key={`${v.index}:loading`} index={v.index} />
+                );
+              })}
+              {padBottom > 0 && <SpacerRow height={padBottom} />}
+            </>
           )}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </Box>
+  );
+}
+
+/** Stands in for the rows out of view; not a row for assistive technology. */
+function SpacerRow({ height }: { height: number }) {
+  return (
+    <tr aria-hidden="true" style={{ height }}>
+      <td colSpan={columns.length} style={{ padding: 0, border: 0 }} />
+    </tr>
+  );
+}
+
+function LoadingRow({ index }: { index: number }) {
+  return (
+    <Table.Tr aria-rowindex={index + 2} style={{ height: RESULTS_ROW_HEIGHT }}>
+      <Table.Td colSpan={columns.length}>
+        <Text size="xs" c="dimmed">
+          Loading…
+        </Text>
+      </Table.Td>
+    </Table.Tr>
   );
 }
 
 const ellipsis = { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;
 
-function ItemRow({ item }: { item: BatchItem }) {
+function ItemRow({ index, item }: { index: number; item: BatchItem }) {
   return (
-    <Table.Tr>
+    <Table.Tr aria-rowindex={index + 2} style={{ height: RESULTS_ROW_HEIGHT }}>
       <Table.Td>
         <Group gap={4} wrap="nowrap">
           <Text span ff="monospace" size="xs" style={ellipsis} title={item.id}>
