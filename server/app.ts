@@ -34,6 +34,7 @@ import {
   type Records,
 } from './batches/records';
 import type { Runner } from './batches/runner';
+import { createAuth, type ConsoleAuth } from './auth/access';
 import { currentUser } from './user';
 import {
   UpstreamError,
@@ -92,8 +93,12 @@ export interface AppDeps {
   allowedHosts?: readonly string[];
   /** Origins accepted on non-GET requests besides the console's own (e.g. the Vite dev server). */
   extraOrigins?: readonly string[];
-  /** Who the batches are recorded for; default `currentUser(c)` (sign-in comes later). */
+  /** Who the batches are recorded for; default `currentUser(c)` (the signed-in user). */
   user?: string;
+  /** Sessions and access control; default: built from `config` (see server/auth/access.ts). */
+  auth?: ConsoleAuth;
+  /** Secmaster mode: why SecMaster cannot be used (unreachable, clock skew...), or null (/api/health). */
+  upstreamStatus?: () => string | null;
 }
 
 /** IDs per upstream read when checking the current links before an undo. */
@@ -119,6 +124,36 @@ function safeDecode(s: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The request target exactly as it arrived on the wire, when the server exposes it
+ * (@hono/node-server's `incoming`); `c.req.url` has already had its dot segments resolved.
+ */
+function wireTarget(c: Context): string | null {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null || !('incoming' in env)) return null;
+  const incoming: unknown = env.incoming;
+  if (typeof incoming !== 'object' || incoming === null || !('url' in incoming)) return null;
+  return typeof incoming.url === 'string' ? incoming.url : null;
+}
+
+/** `.`/`..` segments (plain or %2e-encoded) or a backslash in a raw path: refused, never resolved. */
+function hasTraversal(target: string | null): boolean {
+  if (target === null) return false;
+  const path = target.split(/[?#]/, 1)[0] ?? '';
+  return path.includes('\\') || /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i.test(path);
+}
+
+/** Deepest nesting accepted in a JSON body that is passed on to SecMaster. */
+const MAX_JSON_DEPTH = 32;
+
+/** Whether `value` nests deeper than MAX_JSON_DEPTH (recursion stops at the limit). */
+function tooDeep(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth >= MAX_JSON_DEPTH) return true;
+  const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
+  return children.some((v) => tooDeep(v, depth + 1));
 }
 
 /** The first path segment exactly as sent (still encoded). */
@@ -167,13 +202,22 @@ const MIME: Record<string, string> = {
 };
 
 export function createApp(deps: AppDeps): Hono {
-  const { config, ledger, runner, upstream } = deps;
+  const { config, ledger, upstream } = deps;
+  const auth = deps.auth ?? createAuth({ config, ledger });
+  // Batches started or resumed by a request run with that caller's credential (auth/context.ts).
+  const runner = auth.bindRunner(deps.runner);
   const records = deps.records ?? openRecords(ledger.db);
   const userOf = (c: Context) => deps.user ?? currentUser(c);
+  const publicHost = config.publicOrigin ? [new URL(config.publicOrigin).hostname] : [];
   const allowedHosts = new Set(
-    (deps.allowedHosts ?? [...LOOPBACK_HOSTS, config.host]).map((h) => h.toLowerCase()),
+    (deps.allowedHosts ?? [...LOOPBACK_HOSTS, config.host, ...publicHost]).map((h) =>
+      h.toLowerCase(),
+    ),
   );
-  const extraOrigins = new Set(deps.extraOrigins ?? []);
+  const extraOrigins = new Set([
+    ...(deps.extraOrigins ?? []),
+    ...(config.publicOrigin ? [config.publicOrigin] : []),
+  ]);
   const distDir = deps.distDir === undefined ? undefined : resolve(deps.distDir);
   const app = new Hono();
 
@@ -196,6 +240,12 @@ export function createApp(deps: AppDeps): Hono {
     } else if (!allowedHosts.has(url.hostname.toLowerCase())) {
       // DNS rebinding: a page on a foreign name that resolves to us must not read or write.
       c.res = c.json({ code: 'FORBIDDEN_HOST', message: 'this host name is not served here' }, 403);
+    } else if (hasTraversal(wireTarget(c))) {
+      // `/v1/{pid}/workspaces/../x`, `%2e%2e`, `a\..\x`: URL parsing would silently resolve them.
+      c.res = c.json(
+        { code: 'INVALID_PATH', message: 'the path has a dot segment or backslash' },
+        400,
+      );
     } else if (apiLike && rawFirstSegment(url) !== 'api' && rawFirstSegment(url) !== 'v1') {
       // `/API/...`, `/V1/...`, `/%61pi/...`: one spelling only, so no variant skips a check.
       c.res = c.json({ code: 'NOT_FOUND', message: 'no such route' }, 404);
@@ -213,8 +263,11 @@ export function createApp(deps: AppDeps): Hono {
       h.set('Cache-Control', 'no-store');
       h.set('Vary', 'Origin, Sec-Fetch-Site');
     }
-    for (const name of ['set-cookie', 'www-authenticate', 'access-control-allow-origin'])
+    for (const name of ['set-cookie', 'www-authenticate', 'access-control-allow-origin']) {
+      // The console's own session cookie is set (and cleared) by /api/session only.
+      if (name === 'set-cookie' && url.pathname === '/api/session') continue;
       h.delete(name);
+    }
   });
 
   // --- Every state-changing request: anti-forgery, JSON only, bounded body -------------------
@@ -257,16 +310,22 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
 
+  // --- Who is calling: session cookie or Bearer; SIGN_IN_REQUIRED; /api/session ---------------
+  auth.install(app);
+
   // --- /api --------------------------------------------------------------------------------
   app.get('/api/config', (c) => {
+    const session = auth.sessionJson(c);
     const body: ConsoleConfig = {
       mode: config.mode,
-      projectId: config.projectId,
+      projectId: auth.projectIdOf(c),
       endpoint: config.endpoint,
-      region: config.region,
-      user: userOf(c),
+      region: session.region,
+      user: session.authenticated ? userOf(c) : null,
       maxBatchIds: MAX_BATCH_IDS,
       maxIdsPerCall: MAX_IDS_PER_CALL,
+      signInRequired: session.sign_in_required,
+      signInMethods: session.sign_in_methods,
     };
     return c.json(body);
   });
@@ -277,6 +336,9 @@ export function createApp(deps: AppDeps): Hono {
     if (config.mode === 'emulator' && deps.emulatorReady && !deps.emulatorReady()) {
       return c.json({ status: 'unavailable', reason: 'the emulator is not listening yet' }, 503);
     }
+    const upstreamProblem = deps.upstreamStatus?.() ?? null;
+    if (upstreamProblem !== null)
+      return c.json({ status: 'unavailable', reason: upstreamProblem }, 503);
     return c.json({ status: 'ok' });
   });
 
@@ -623,7 +685,7 @@ export function createApp(deps: AppDeps): Hono {
   // --- /v1: SecMaster reads for the browser ------------------------------------------------
   const forward = async (c: Context): Promise<Response> => {
     const url = new URL(c.req.url);
-    const route = matchReadRoute(c.req.method, url.pathname, url.search, config.projectId);
+    const route = matchReadRoute(c.req.method, url.pathname, url.search, auth.projectIdOf(c));
     if ('status' in route) return jsonError(c, route.status, route.code, route.message);
     let operation: UpstreamOperation;
     if (route.kind === 'post') {
@@ -635,6 +697,15 @@ export function createApp(deps: AppDeps): Hono {
         } catch {
           return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
         }
+      }
+      if (tooDeep(body)) {
+        return jsonError(
+          c,
+          400,
+          'INVALID_BODY',
+          `body: nested deeper than ${MAX_JSON_DEPTH} levels`,
+          'body',
+        );
       }
       const search = dataobjectSearchSchema.safeParse(body);
       if (!search.success) {

@@ -93,7 +93,7 @@ export interface UpstreamOptions {
    * official Node SDK does) or an IAM token (`X-Auth-Token`). The entry points always pass it;
    * without it (and without `authToken`) calls go out unauthenticated, for test doubles only.
    */
-  credentials?: Credentials | undefined;
+  credentials?: Credentials | null | undefined;
   /** Shorthand for `credentials: Credentials.token(authToken)` (tests); not with `credentials`. */
   authToken?: string | undefined;
   /** The signing clock: a fresh `X-Sdk-Date` is taken from it for every call (each attempt). */
@@ -218,7 +218,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   if (!PROJECT_ID.test(options.projectId)) {
     throw new UpstreamRequestError('the configured project ID is not well-formed');
   }
-  if (options.authToken !== undefined && options.credentials !== undefined) {
+  if (options.authToken !== undefined && options.credentials) {
     throw new UpstreamRequestError('give either credentials or authToken, not both');
   }
   const credentials =
@@ -233,6 +233,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       throw new UpstreamRequestError('the credentials are empty or contain control characters');
     }
   }
+  // Our own secrets, as they would appear in an upstream answer that echoes them (A5 #22).
+  const echoed = !secrets
+    ? []
+    : (secrets.kind === 'token'
+        ? [secrets.token]
+        : [secrets.ak, secrets.sk, secrets.securityToken ?? '']
+      ).filter((v) => v.length >= 4);
   const now = options.now ?? (() => new Date());
   const origin = base.origin;
   const prefix = base.pathname.replace(/\/+$/, '');
@@ -313,7 +320,15 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     let parsed: unknown;
     try {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      parsed = text.trim() === '' ? null : JSON.parse(text);
+      const echoes = echoed.some(
+        (v) => text.includes(v) || text.includes(JSON.stringify(v).slice(1, -1)),
+      );
+      parsed =
+        text.trim() === ''
+          ? null
+          : echoes
+            ? JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' ? redact(v) : v))
+            : JSON.parse(text);
     } catch {
       throw new UpstreamError(
         'bad_json',
@@ -328,6 +343,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       body: parsed,
       retryAfter: res.headers.get('retry-after'),
     };
+  }
+
+  /** An upstream string with our own AK, SK or token in it (an echoing gateway): masked. */
+  function redact(value: string): string {
+    return echoed.reduce((out, secret) => out.split(secret).join('[redacted]'), value);
   }
 
   /**
