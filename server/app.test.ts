@@ -122,6 +122,8 @@ describe('/api/config and /api/health', () => {
       user: 'local',
       maxBatchIds: 100_000,
       maxIdsPerCall: 100,
+      signInRequired: false,
+      signInMethods: [],
     });
   });
 

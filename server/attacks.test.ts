@@ -1415,9 +1415,10 @@ describe('A5 upstream answers', () => {
       await server.close();
     }
     expect(k.ledger.listBatches(0, 10).total).toBe(0);
-    // main.ts applies request timeouts to the real listener (checked here by reading it).
+    // main.ts creates the real listener with these timeouts (checked here by reading it).
     const main = readFileSync(join(import.meta.dirname, 'main.ts'), 'utf8');
-    expect(main).toMatch(/headersTimeout\s*=/);
-    expect(main).toMatch(/requestTimeout\s*=/);
+    expect(main).toMatch(/headersTimeout:\s*\d/);
+    expect(main).toMatch(/requestTimeout:\s*\d/);
+    expect(main).toMatch(/connectionsCheckingInterval:\s*\d/);
   }, 30_000);
 });

@@ -28,8 +28,8 @@ test('defaults: loopback, port 8080, emulator on PORT+1, demo project', () => {
   });
   expect(c.emulatorAuth).toBe('aksk');
   // Emulator mode signs with the documented demo pair unless CLOUD_SDK_AK/SK are set.
-  expect(c.credentials.reveal()).toEqual({ kind: 'aksk', ak: DEMO_AK, sk: DEMO_SK });
-  expect(c.credentials.source).toBe('demo');
+  expect(c.credentials?.reveal()).toEqual({ kind: 'aksk', ak: DEMO_AK, sk: DEMO_SK });
+  expect(c.credentials?.source).toBe('demo');
 });
 
 test('empty values count as unset', () => {
@@ -58,7 +58,7 @@ test('other bad values name their variable', () => {
   expect(
     errorOf({
       SECMASTER_MODE: 'secmaster',
-      SECMASTER_REGION: 'cn-north-4',
+      SECMASTER_ENDPOINT: 'https://secmaster.example.test',
       SECMASTER_AUTH_TOKEN: 'tok',
     }),
   ).toContain('SECMASTER_PROJECT_ID');
@@ -80,7 +80,7 @@ test('secmaster mode derives the endpoint from the region, or takes SECMASTER_EN
   );
 });
 
-test('HOST must be a loopback address (no sign-in or TLS yet)', () => {
+test('HOST beyond loopback needs an access secret and TLS', () => {
   expect(errorOf({ HOST: '0.0.0.0' })).toContain('HOST: 0.0.0.0 is not a loopback address');
   expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
   expect(loadConfig({ HOST: '127.0.0.2' }).host).toBe('127.0.0.2');
@@ -95,11 +95,13 @@ const SECMASTER = {
   SECMASTER_PROJECT_ID: DEMO_PROJECT_ID,
 };
 
-test('secmaster mode needs AK/SK or a token, naming the variables', () => {
-  const message = errorOf(SECMASTER);
-  expect(message).toContain('CLOUD_SDK_AK and CLOUD_SDK_SK (or SECMASTER_AUTH_TOKEN) are required');
+test('secmaster mode takes AK/SK or a token, or else people sign in with IAM', () => {
+  const iam = loadConfig(SECMASTER);
+  expect(iam.iamSignIn).toBe(true);
+  expect(iam.credentials).toBeNull();
+  expect(iam.iamEndpoint).toBe('https://iam.cn-north-4.myhuaweicloud.com');
   expect(
-    loadConfig({ ...SECMASTER, CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK }).credentials.reveal(),
+    loadConfig({ ...SECMASTER, CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK }).credentials?.reveal(),
   ).toEqual({ kind: 'aksk', ak: AK, sk: SK });
   expect(
     loadConfig({
@@ -107,9 +109,9 @@ test('secmaster mode needs AK/SK or a token, naming the variables', () => {
       CLOUD_SDK_AK: AK,
       CLOUD_SDK_SK: SK,
       CLOUD_SDK_SECURITY_TOKEN: TOKEN,
-    }).credentials.reveal(),
+    }).credentials?.reveal(),
   ).toEqual({ kind: 'aksk', ak: AK, sk: SK, securityToken: TOKEN });
-  expect(loadConfig({ ...SECMASTER, SECMASTER_AUTH_TOKEN: TOKEN }).credentials.reveal()).toEqual({
+  expect(loadConfig({ ...SECMASTER, SECMASTER_AUTH_TOKEN: TOKEN }).credentials?.reveal()).toEqual({
     kind: 'token',
     token: TOKEN,
   });
@@ -129,14 +131,14 @@ test('secmaster mode needs AK/SK or a token, naming the variables', () => {
 
 test('emulator mode: CLOUD_SDK_AK/SK replace the demo pair; EMULATOR_AUTH=token needs the token', () => {
   const c = loadConfig({ CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK });
-  expect(c.credentials.reveal()).toEqual({ kind: 'aksk', ak: AK, sk: SK });
-  expect(c.credentials.source).toBe('environment');
+  expect(c.credentials?.reveal()).toEqual({ kind: 'aksk', ak: AK, sk: SK });
+  expect(c.credentials?.source).toBe('environment');
   expect(errorOf({ EMULATOR_AUTH: 'token' })).toContain(
     'SECMASTER_AUTH_TOKEN is required when EMULATOR_AUTH=token',
   );
   const t = loadConfig({ EMULATOR_AUTH: 'token', SECMASTER_AUTH_TOKEN: TOKEN });
   expect(t.emulatorAuth).toBe('token');
-  expect(t.credentials.reveal()).toEqual({ kind: 'token', token: TOKEN });
+  expect(t.credentials?.reveal()).toEqual({ kind: 'token', token: TOKEN });
   expect(loadConfig({ EMULATOR_AUTH: 'none' }).emulatorAuth).toBe('none');
 });
 
@@ -182,5 +184,5 @@ test('credentials never show in JSON, inspect, template strings or spreads', () 
     for (const secret of [AK, SK, TOKEN, DEMO_AK, DEMO_SK]) expect(shown).not.toContain(secret);
   }
   expect(JSON.parse(JSON.stringify(c)).credentials).toBe('[redacted]');
-  expect(c.credentials.describe()).toBe('aksk credentials (environment)');
+  expect(c.credentials?.describe()).toBe('aksk credentials (environment)');
 });

@@ -1,5 +1,7 @@
 /** The environment, parsed and validated at start (DESIGN.md §3). Pure: takes `env` as an argument. */
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { z } from 'zod';
+import { Secret } from './auth/secret';
 import { Credentials } from './credentials';
 
 export { Credentials, DEMO_AK, DEMO_SK } from './credentials';
@@ -53,7 +55,17 @@ const envSchema = z.object({
   EMULATOR_AUTH: z.enum(['aksk', 'token', 'none']).default('aksk'),
   BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   BATCH_CALL_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(20_000),
+  CONSOLE_ACCESS_TOKEN: z.string().optional(),
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  TRUST_PROXY_TLS: z.enum(['0', '1', 'true', 'false']).optional(),
+  PUBLIC_ORIGIN: z.url().optional(),
+  IAM_ENDPOINT: z.url().optional(),
 });
+
+/** TLS for the console's own listener (DESIGN.md §3). */
+export type TlsConfig =
+  { kind: 'files'; certFile: string; keyFile: string } | { kind: 'proxy' } | null;
 
 export interface Config {
   port: number;
@@ -72,7 +84,21 @@ export interface Config {
    * serialised. In emulator mode: CLOUD_SDK_AK/SK, else the demo pair (or the token when
    * EMULATOR_AUTH=token).
    */
-  credentials: Credentials;
+  credentials: Credentials | null;
+  /**
+   * SECMASTER_MODE=secmaster without AK/SK or SECMASTER_AUTH_TOKEN: people sign in with their IAM
+   * user (the console obtains a token, in memory only); `credentials` is then null.
+   */
+  iamSignIn: boolean;
+  /** IAM base URL: IAM_ENDPOINT, else `https://iam.{region}.myhuaweicloud.com` (null: no region). */
+  iamEndpoint: string | null;
+  /** SECMASTER_PROJECT_ID was not given in secmaster mode: looked up from IAM by region name. */
+  projectIdLookup: boolean;
+  /** CONSOLE_ACCESS_TOKEN: people sign in with it, automation sends it as a Bearer token. */
+  accessToken: Secret | null;
+  tls: TlsConfig;
+  /** PUBLIC_ORIGIN (`https://console.example`): its host is served, its origin accepted. */
+  publicOrigin: string | null;
   /** How the emulator checks callers (emulator mode and `npm run emulator`). */
   emulatorAuth: 'aksk' | 'token' | 'none';
   batchConcurrency: number;
@@ -115,18 +141,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Invalid configuration:\n  SECMASTER_ENDPOINT or SECMASTER_REGION is required when SECMASTER_MODE=secmaster',
     );
   }
-  if (e.SECMASTER_MODE === 'secmaster' && !e.SECMASTER_PROJECT_ID) {
-    throw new ConfigError(
-      'Invalid configuration:\n  SECMASTER_PROJECT_ID is required when SECMASTER_MODE=secmaster',
-    );
-  }
-  if (!isLoopbackHost(e.HOST)) {
-    // The console holds real credentials and has no sign-in yet: never listen beyond loopback.
-    throw new ConfigError(
-      `Invalid configuration:\n  HOST: ${e.HOST} is not a loopback address; listening beyond loopback needs CONSOLE_ACCESS_TOKEN and TLS, which this version does not support yet`,
-    );
-  }
   const credentials = loadCredentials(e);
+  const iamSignIn = e.SECMASTER_MODE === 'secmaster' && credentials === null;
+  const iamEndpoint = e.IAM_ENDPOINT
+    ? e.IAM_ENDPOINT.replace(/\/+$/, '')
+    : e.SECMASTER_REGION
+      ? `https://iam.${e.SECMASTER_REGION}.myhuaweicloud.com`
+      : null;
+  const projectIdLookup = e.SECMASTER_MODE === 'secmaster' && !e.SECMASTER_PROJECT_ID;
+  const problems: string[] = [];
+  if (projectIdLookup && !e.SECMASTER_REGION && !iamSignIn) {
+    problems.push(
+      'SECMASTER_PROJECT_ID (or SECMASTER_REGION, to look it up from IAM) is required when SECMASTER_MODE=secmaster',
+    );
+  }
+  if (e.IAM_ENDPOINT) problems.push(...checkEndpoint('IAM_ENDPOINT', e.IAM_ENDPOINT));
+  const access = loadAccess(e, iamSignIn, problems);
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -137,8 +170,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     emulatorFaults: e.EMULATOR_FAULTS,
     endpoint,
     region: e.SECMASTER_REGION ?? null,
-    projectId: e.SECMASTER_PROJECT_ID ?? DEMO_PROJECT_ID,
+    // Looked up at start (AK/SK, token) or at sign-in (IAM) when not given: '' until then.
+    projectId: e.SECMASTER_PROJECT_ID ?? (e.SECMASTER_MODE === 'emulator' ? DEMO_PROJECT_ID : ''),
     credentials,
+    iamSignIn,
+    iamEndpoint,
+    projectIdLookup,
+    ...access,
     emulatorAuth: e.EMULATOR_AUTH,
     batchConcurrency: e.BATCH_CONCURRENCY,
     batchCallTimeoutMs: e.BATCH_CALL_TIMEOUT_MS,
@@ -146,6 +184,100 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 type Env = z.infer<typeof envSchema>;
+
+/** http only on loopback (the local IAM stand-in); https anywhere else. */
+function checkEndpoint(name: string, value: string): string[] {
+  const u = new URL(value);
+  if (u.protocol === 'https:') return [];
+  if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return [];
+  return [`${name} must be an https URL (http only on loopback)`];
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * Access control of the console itself (DESIGN.md §3): CONSOLE_ACCESS_TOKEN, TLS and
+ * PUBLIC_ORIGIN; beyond loopback both an access secret (the token or IAM sign-in) and TLS are
+ * required. Appends problems (naming variables, never values).
+ */
+function loadAccess(
+  e: Env,
+  iamSignIn: boolean,
+  problems: string[],
+): Pick<Config, 'accessToken' | 'tls' | 'publicOrigin'> {
+  const token = e.CONSOLE_ACCESS_TOKEN;
+  const tokenProblems = checkSecret('CONSOLE_ACCESS_TOKEN', token);
+  if (token !== undefined && tokenProblems.length === 0 && token.length < 16) {
+    tokenProblems.push('CONSOLE_ACCESS_TOKEN must be at least 16 characters');
+  }
+  problems.push(...tokenProblems);
+  const trustProxy = e.TRUST_PROXY_TLS === '1' || e.TRUST_PROXY_TLS === 'true';
+  let publicOrigin: string | null = null;
+  if (e.PUBLIC_ORIGIN !== undefined) {
+    const u = new URL(e.PUBLIC_ORIGIN);
+    if (u.origin === 'null' || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
+      problems.push('PUBLIC_ORIGIN must be an origin only, e.g. https://console.example.com');
+    } else publicOrigin = u.origin;
+  }
+  let tls: TlsConfig = null;
+  const hasCert = e.TLS_CERT_FILE !== undefined;
+  const hasKey = e.TLS_KEY_FILE !== undefined;
+  if (hasCert !== hasKey) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  if (e.TLS_CERT_FILE !== undefined && e.TLS_KEY_FILE !== undefined) {
+    if (trustProxy)
+      problems.push('set either TLS_CERT_FILE/TLS_KEY_FILE or TRUST_PROXY_TLS, not both');
+    const unreadable = [
+      ['TLS_CERT_FILE', e.TLS_CERT_FILE],
+      ['TLS_KEY_FILE', e.TLS_KEY_FILE],
+    ].filter(([, f]) => !readable(f ?? ''));
+    for (const [name] of unreadable) problems.push(`${name}: the file cannot be read`);
+    if (unreadable.length === 0) {
+      tls = { kind: 'files', certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE };
+    }
+  } else if (trustProxy) {
+    if (publicOrigin === null || !publicOrigin.startsWith('https://')) {
+      problems.push(
+        'TRUST_PROXY_TLS=1 needs PUBLIC_ORIGIN, the https URL people open (e.g. https://console.example.com)',
+      );
+    } else tls = { kind: 'proxy' };
+  }
+  if (!isLoopbackHost(e.HOST)) {
+    const missing: string[] = [];
+    if (token === undefined && !iamSignIn) {
+      missing.push(
+        'an access secret (CONSOLE_ACCESS_TOKEN, or IAM sign-in: SECMASTER_MODE=secmaster without AK/SK or SECMASTER_AUTH_TOKEN)',
+      );
+    }
+    if (tls === null && !(hasCert || hasKey || trustProxy)) {
+      missing.push(
+        'TLS (TLS_CERT_FILE + TLS_KEY_FILE, or TRUST_PROXY_TLS=1 with an https PUBLIC_ORIGIN)',
+      );
+    }
+    if (missing.length > 0) {
+      problems.push(
+        `HOST: ${e.HOST.slice(0, 64)} is not a loopback address; listening beyond loopback needs ${missing.join(' and ')}`,
+      );
+    } else if (WILDCARD_HOSTS.has(e.HOST) && publicOrigin === null) {
+      problems.push(
+        `HOST: ${e.HOST} listens on every address; set PUBLIC_ORIGIN to the URL people open (its host name is the only one served besides loopback)`,
+      );
+    }
+  }
+  return {
+    accessToken: token !== undefined && tokenProblems.length === 0 ? new Secret(token) : null,
+    tls,
+    publicOrigin,
+  };
+}
 
 /** Access key IDs are letters and digits (they go into the Authorization header unquoted). */
 const ACCESS_KEY_ID = /^[A-Za-z0-9]{1,128}$/;
@@ -163,7 +295,7 @@ function checkSecret(name: string, value: string | undefined): string[] {
 }
 
 /** The upstream credentials (DESIGN.md §3); throws ConfigError naming variables, never values. */
-function loadCredentials(e: Env): Credentials {
+function loadCredentials(e: Env): Credentials | null {
   const problems = [
     ...checkSecret('CLOUD_SDK_AK', e.CLOUD_SDK_AK),
     ...checkSecret('CLOUD_SDK_SK', e.CLOUD_SDK_SK),
@@ -185,11 +317,8 @@ function loadCredentials(e: Env): Credentials {
   }
   const token = e.SECMASTER_AUTH_TOKEN;
   if (e.SECMASTER_MODE === 'secmaster') {
-    if (!hasAk && !hasSk && token === undefined) {
-      problems.push(
-        'CLOUD_SDK_AK and CLOUD_SDK_SK (or SECMASTER_AUTH_TOKEN) are required when SECMASTER_MODE=secmaster',
-      );
-    } else if ((hasAk || hasSk) && token !== undefined) {
+    // Neither AK/SK nor a token: IAM sign-in mode (people sign in; credentials stay null).
+    if ((hasAk || hasSk) && token !== undefined) {
       problems.push('set either CLOUD_SDK_AK/CLOUD_SDK_SK or SECMASTER_AUTH_TOKEN, not both');
     }
   } else if (e.EMULATOR_AUTH === 'token' && token === undefined) {
@@ -209,6 +338,5 @@ function loadCredentials(e: Env): Credentials {
     return Credentials.aksk(e.CLOUD_SDK_AK, e.CLOUD_SDK_SK, e.CLOUD_SDK_SECURITY_TOKEN);
   }
   if (token !== undefined) return Credentials.token(token);
-  // Unreachable: checked above.
-  throw new ConfigError('Invalid configuration:\n  no upstream credentials');
+  return null;
 }

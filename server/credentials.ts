@@ -13,7 +13,7 @@ export type CredentialValues =
   | { kind: 'token'; token: string };
 
 /** Where the credential came from: safe to log. */
-export type CredentialSource = 'demo' | 'environment' | 'test';
+export type CredentialSource = 'demo' | 'environment' | 'test' | 'iam-sign-in';
 
 const REDACTED = '[redacted]';
 

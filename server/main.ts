@@ -4,11 +4,15 @@
  * listens, resumes unfinished batches, and shuts down cleanly on SIGINT/SIGTERM.
  */
 import { serve } from '@hono/node-server';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app';
+import { createAuth } from './auth/access';
+import { IamError, iamEndpointFor, lookupProject } from './auth/iam';
+import { createUpstreamMonitor } from './auth/upstream-check';
 import { LedgerLockedError, openLedger, type RunnerLock } from './batches/ledger';
 import { createRunner } from './batches/runner';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -17,7 +21,6 @@ import { emulatorAuthFromConfig } from './emulator/auth';
 import { openEmulatorDb } from './emulator/db';
 import { parseFaults, type FaultConfig } from './emulator/faults';
 import { parseSeedSizes, seedEmulator } from './emulator/seed';
-import { createUpstream } from './forward';
 
 const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 /** The Vite dev server (vite.config.ts pins it to 5173) proxies /api and /v1 here. */
@@ -46,6 +49,27 @@ async function main(): Promise<void> {
     faults = config.emulatorFaults === undefined ? undefined : parseFaults(config.emulatorFaults);
   } catch (error) {
     fail(error);
+  }
+  // No SECMASTER_PROJECT_ID with AK/SK or a token: ask IAM for the project of the region (as the
+  // official SDKs do). In IAM sign-in mode each sign-in's token names its project instead.
+  if (config.projectIdLookup && config.credentials && config.region) {
+    try {
+      const projectId = await lookupProject(
+        { endpoint: config.iamEndpoint ?? iamEndpointFor(config.region), timeoutMs: 15_000 },
+        config.region,
+        { credentials: config.credentials },
+      );
+      config = { ...config, projectId };
+      console.log(`project ID of ${config.region} looked up from IAM: ${projectId}`);
+    } catch (error) {
+      fail(
+        new ConfigError(
+          `Invalid configuration:\n  SECMASTER_PROJECT_ID is not set and the lookup from IAM failed: ${
+            error instanceof IamError ? error.message : 'IAM could not be asked'
+          }`,
+        ),
+      );
+    }
   }
   mkdirSync(config.dataDir, { recursive: true });
 
@@ -78,12 +102,21 @@ async function main(): Promise<void> {
     config = { ...config, endpoint: emulator.url, emulatorPort: emulator.port };
   }
 
-  const upstream = createUpstream({
+  // Each call uses the caller's credential: an IAM session's token, else the environment's.
+  const auth = createAuth({ config, ledger });
+  const upstream = auth.createUpstream({
     endpoint: config.endpoint,
-    projectId: config.projectId,
     timeoutMs: config.batchCallTimeoutMs,
-    credentials: config.credentials,
   });
+  const monitor =
+    config.mode === 'secmaster'
+      ? createUpstreamMonitor({
+          endpoint: config.endpoint,
+          projectId: config.projectId,
+          credentials: config.credentials,
+          timeoutMs: config.batchCallTimeoutMs,
+        })
+      : null;
   const runner = createRunner({
     ledger,
     upstream,
@@ -99,19 +132,42 @@ async function main(): Promise<void> {
     distDir: DIST_DIR,
     emulatorReady: () => emulatorUp,
     extraOrigins: DEV_ORIGINS,
+    auth,
+    upstreamStatus: () => monitor?.status() ?? null,
   });
 
+  const tls = config.tls;
+  // Slow clients (slowloris) cannot hold a request open for long: the timeouts are set when the
+  // server is created, and checked every 2 s rather than Node's default 30 s.
+  const timeouts = {
+    headersTimeout: 20_000,
+    requestTimeout: 60_000,
+    connectionsCheckingInterval: 2_000,
+  };
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(s),
-    );
+    const listening = () => resolve(s);
+    const s =
+      tls?.kind === 'files'
+        ? serve(
+            {
+              fetch: app.fetch,
+              port: config.port,
+              hostname: config.host,
+              createServer: createHttpsServer,
+              serverOptions: {
+                ...timeouts,
+                cert: readFileSync(tls.certFile),
+                key: readFileSync(tls.keyFile),
+              },
+            },
+            listening,
+          )
+        : serve(
+            { fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: timeouts },
+            listening,
+          );
     s.once('error', reject);
   });
-  // Slow clients (slowloris) cannot hold a request open for long.
-  if ('requestTimeout' in server) {
-    server.headersTimeout = 20_000;
-    server.requestTimeout = 60_000;
-  }
   const address = server.address();
   const port =
     typeof address === 'object' && address !== null
@@ -121,11 +177,23 @@ async function main(): Promise<void> {
     ? `emulator at ${emulator.url}, EMULATOR_AUTH=${config.emulatorAuth}`
     : `SecMaster at ${config.endpoint}`;
   // Names the kind and source of the credentials only, never a value.
+  const scheme = tls?.kind === 'files' ? 'https' : 'http';
+  const signIn = auth.signInRequired ? `; sign-in: ${auth.signInMethods.join(', ')}` : '';
   console.log(
-    `SecMaster association console on http://${config.host}:${port} (${where}; ${config.credentials.describe()})`,
+    `SecMaster association console on ${scheme}://${config.host}:${port}${config.publicOrigin ? ` (public ${config.publicOrigin})` : ''} (${where}; ${config.credentials?.describe() ?? 'IAM sign-in, no credential of its own'}${signIn})`,
   );
 
+  // Batches that ran on an IAM session's token wait for a new sign-in (sessions live in memory).
+  const orphans = auth.interruptOrphans();
+  if (orphans.length > 0) {
+    console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
+  }
   void runner.resumeAll();
+  if (monitor) {
+    void monitor.run().then((problem) => {
+      if (problem !== null) console.warn(`warning: ${problem}`);
+    });
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -1,12 +1,14 @@
 /**
- * Who is acting. Every batch records its user; until sign-in exists (DESIGN.md §6) the console
- * runs for one local analyst, so this is the one place that changes when it does.
+ * Who is acting. Every batch records its user: the IAM user name of an IAM session, "token user"
+ * for an access-token session, "automation" for `Authorization: Bearer`, and "local" when the
+ * console has no sign-in (loopback only). Set by the access middleware (server/auth/access.ts).
  */
 import type { Context } from 'hono';
+import { LOCAL_USER } from './auth/access';
 
-export const LOCAL_USER = 'local';
+export { LOCAL_USER };
 
 /** The user a request acts for. */
-export function currentUser(_c: Context): string {
-  return LOCAL_USER;
+export function currentUser(c: Context): string {
+  return c.get('principal')?.user ?? LOCAL_USER;
 }

@@ -36,20 +36,20 @@ function sameSecret(given: string, expected: string): boolean {
 /** The emulator's auth from the configuration (DESIGN.md §3, EMULATOR_AUTH). */
 export function emulatorAuthFromConfig(config: {
   emulatorAuth: EmulatorAuthMode;
-  credentials: Credentials;
+  credentials: Credentials | null;
 }): EmulatorAuth {
-  const values = config.credentials.reveal();
+  const values = config.credentials?.reveal() ?? null;
   switch (config.emulatorAuth) {
     case 'none':
       return { mode: 'none' };
     case 'token':
-      if (values.kind !== 'token')
+      if (values?.kind !== 'token')
         throw new Error('EMULATOR_AUTH=token needs SECMASTER_AUTH_TOKEN');
       return { mode: 'token', token: values.token };
     case 'aksk': {
       // The demo pair always works against the local emulator; CLOUD_SDK_AK/SK too when set.
       const credentials: Record<string, string> = { [DEMO_AK]: DEMO_SK };
-      if (values.kind === 'aksk') credentials[values.ak] = values.sk;
+      if (values?.kind === 'aksk') credentials[values.ak] = values.sk;
       return { mode: 'aksk', credentials };
     }
   }
