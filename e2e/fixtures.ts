@@ -12,7 +12,23 @@ export const test = base.extend<{ consolePage: ConsolePage; emulator: EmulatorCl
         problems.push(`CSP: ${msg.text()}`);
       }
     });
+    // Every violation the browser reports, including ones that print nothing to the console.
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      Object.defineProperty(window, '__cspViolations', { value: seen });
+      document.addEventListener('securitypolicyviolation', (e) =>
+        seen.push(
+          `${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`,
+        ),
+      );
+    });
     await use(new ConsolePage(page));
+    if (!page.isClosed()) {
+      const violations = await page.evaluate(
+        () => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [],
+      );
+      problems.push(...violations.map((v) => `CSP violation: ${v}`));
+    }
     expect(problems, problems.join('\n')).toEqual([]);
   },
   emulator: async ({ request, baseURL }, use) => {

@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS items (
   UNIQUE (batch_id, id_key)
 );
 CREATE INDEX IF NOT EXISTS items_by_state ON items (batch_id, state, seq);
+-- The ID search scans this covering index (no table reads) in input order: one pass gives both the
+-- matching count and the page (docs/performance.md).
+CREATE INDEX IF NOT EXISTS items_search ON items (batch_id, seq, id_key);
 CREATE INDEX IF NOT EXISTS items_by_call ON items (call_id) WHERE call_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS calls (
   call_id TEXT PRIMARY KEY,
@@ -504,16 +507,34 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     upsertLock.run(token, process.pid, hostname(), at);
   });
 
-  // The items query has four shapes (with or without state, with or without q): prepare each once.
-  const statements = new Map<string, Database.Statement>();
-  function cached(sql: string): Database.Statement {
-    let st = statements.get(sql);
-    if (!st) {
-      st = db.prepare(sql);
-      statements.set(sql, st);
-    }
-    return st;
-  }
+  // listItems: one statement per shape, each on an index (docs/performance.md).
+  const itemColumns = 'id, state, code, message, request_id, attempts';
+  const selectBatchTotal = db.prepare(`SELECT total AS n FROM batches WHERE id = ?`);
+  const selectSeqRange = db.prepare(
+    `SELECT ${itemColumns} FROM items WHERE batch_id = ? AND seq >= ? AND seq < ? ORDER BY seq`,
+  );
+  const countInState = db.prepare(
+    `SELECT COUNT(*) AS n FROM items INDEXED BY items_by_state WHERE batch_id = ? AND state = ?`,
+  );
+  const selectInState = db.prepare(
+    `SELECT ${itemColumns} FROM items INDEXED BY items_by_state WHERE batch_id = ? AND state = ?
+     ORDER BY seq LIMIT ? OFFSET ?`,
+  );
+  const searchSeqs = db
+    .prepare(
+      `SELECT seq FROM items INDEXED BY items_search WHERE batch_id = ? AND id_key LIKE ? ESCAPE '\\'
+       ORDER BY seq`,
+    )
+    .pluck();
+  const searchSeqsInState = db
+    .prepare(
+      `SELECT seq FROM items INDEXED BY items_by_state WHERE batch_id = ? AND state = ?
+         AND id_key LIKE ? ESCAPE '\\' ORDER BY seq`,
+    )
+    .pluck();
+  const selectItemBySeq = db.prepare(
+    `SELECT ${itemColumns} FROM items WHERE batch_id = ? AND seq = ?`,
+  );
 
   function counts(batchId: string): ItemCounts {
     const out = emptyCounts();
@@ -662,26 +683,39 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       return { items, total: totalRowSchema.parse(countBatches.get()).n };
     },
     listItems(batchId, query) {
-      const where = ['batch_id = ?'];
-      const params: (string | number)[] = [batchId];
-      if (query.state) {
-        where.push('state = ?');
-        params.push(query.state);
+      const limit = Math.max(0, query.limit);
+      const offset = Math.max(0, query.offset);
+      if (!query.state && !query.q) {
+        // Unfiltered: seq runs 0..total-1 in each batch, so a page is a primary-key range and the
+        // total is the batch's own (no COUNT over 100,000 rows).
+        const b = selectBatchTotal.get(batchId);
+        const total = b === undefined ? 0 : totalRowSchema.parse(b).n;
+        const rows = selectSeqRange.all(batchId, offset, offset + limit);
+        return { items: rows.map((r) => itemRowSchema.parse(r)), total };
       }
-      if (query.q) {
-        // A substring cannot use a B-tree: the scan stays inside this batch's primary-key range
-        // (about 10 ms for 100,000 rows). LIKE is case-insensitive for ASCII, which IDs are.
-        where.push(`id LIKE ? ESCAPE '\\'`);
-        params.push(`%${escapeLike(query.q)}%`);
+      if (!query.q) {
+        // State filter: both statements walk the (batch_id, state, seq) index.
+        const total = totalRowSchema.parse(countInState.get(batchId, query.state)).n;
+        const rows = selectInState.all(batchId, query.state, limit, offset);
+        return { items: rows.map((r) => itemRowSchema.parse(r)), total };
       }
-      const w = where.join(' AND ');
-      const total = totalRowSchema.parse(
-        cached(`SELECT COUNT(*) AS n FROM items WHERE ${w}`).get(...params),
-      ).n;
-      const rows = cached(
-        `SELECT id, state, code, message, request_id, attempts FROM items WHERE ${w} ORDER BY seq LIMIT ? OFFSET ?`,
-      ).all(...params, query.limit, query.offset);
-      return { items: rows.map((r) => itemRowSchema.parse(r)), total };
+      // ID search (substring, case-insensitive: LIKE folds ASCII case and IDs are ASCII). A
+      // substring cannot seek a B-tree, so one pass over the covering index items_search collects
+      // the matching seqs in input order (count and page from the same pass), then the page is read
+      // by primary key. About 25 ms for 100,000 IDs (bench/results.ts).
+      const pattern = `%${escapeLike(query.q)}%`;
+      const seqs = (
+        query.state
+          ? searchSeqsInState.all(batchId, query.state, pattern)
+          : searchSeqs.all(batchId, pattern)
+      ) as number[];
+      const page = seqs.slice(offset, offset + limit);
+      const items: BatchItem[] = [];
+      for (const seq of page) {
+        const row = selectItemBySeq.get(batchId, seq);
+        if (row !== undefined) items.push(itemRowSchema.parse(row));
+      }
+      return { items, total: seqs.length };
     },
     counts,
     claimChunk: (batchId, max) => claimTx.immediate(batchId, max),

@@ -5,6 +5,12 @@
  */
 import { z } from 'zod';
 
+// The console's CSP forbids eval, so zod must not probe for it: its JIT compiles object parsers
+// with `new Function` when it can, and the probe alone reports a CSP violation on every page.
+// This runs before any schema below is built (and every module that builds schemas imports this
+// one, so it runs first there too).
+z.config({ jitless: true });
+
 // ---------------------------------------------------------------------------
 // The ID rule (the API's documented rule: 32 to 64 letters, digits, '-' and '_')
 // ---------------------------------------------------------------------------

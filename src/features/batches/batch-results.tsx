@@ -12,7 +12,6 @@ import {
   Text,
   TextInput,
   Title,
-  Tooltip,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import {
@@ -21,7 +20,7 @@ import {
   type Rect,
   type Virtualizer,
 } from '@tanstack/react-virtual';
-import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { memo, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { describeError } from '../../api/client';
 import { formatCount } from '../../api/format';
 import {
@@ -132,7 +131,12 @@ export function BatchResults({ batch, children }: { batch: BatchSummary; childre
           stale={pages.stale}
           onRange={setRange}
         />
-        <Text size="xs" c="dimmed" aria-live="polite" style={{ fontVariantNumeric: 'tabular-nums' }}>
+        <Text
+          size="xs"
+          c="dimmed"
+          aria-live="polite"
+          style={{ fontVariantNumeric: 'tabular-nums' }}
+        >
           {total === undefined
             ? ' '
             : total === 0
@@ -204,7 +208,10 @@ const columns = [
 /** Reports the virtualizer's measured height, or the planned one where layout is absent (jsdom). */
 function observeRectWithFallback(
   fallbackHeight: () => number,
-): (instance: Virtualizer<HTMLDivElement, Element>, cb: (rect: Rect) => void) => void | (() => void) {
+): (
+  instance: Virtualizer<HTMLDivElement, Element>,
+  cb: (rect: Rect) => void,
+) => void | (() => void) {
   return (instance, cb) =>
     observeElementRect(instance, (rect) =>
       cb(rect.height > 0 ? rect : { width: rect.width, height: fallbackHeight() }),
@@ -343,7 +350,7 @@ function LoadingRow({ index }: { index: number }) {
 
 const ellipsis = { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;
 
-function ItemRow({ index, item }: { index: number; item: BatchItem }) {
+const ItemRow = memo(function ItemRow({ index, item }: { index: number; item: BatchItem }) {
   return (
     <Table.Tr aria-rowindex={index + 2} style={{ height: RESULTS_ROW_HEIGHT }}>
       <Table.Td>
@@ -379,33 +386,28 @@ function ItemRow({ index, item }: { index: number; item: BatchItem }) {
       <Table.Td style={{ fontVariantNumeric: 'tabular-nums' }}>{item.attempts}</Table.Td>
     </Table.Tr>
   );
-}
+});
 
+/** A plain `title` rather than a Tooltip: hundreds of these mount and unmount while scrolling. */
 function CopyIdButton({ id }: { id: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
-  const label = `Copy ID ${id}`;
   return (
-    <Tooltip
-      label={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
-      withArrow
-      openDelay={300}
+    <ActionIcon
+      variant="subtle"
+      color={state === 'failed' ? 'red' : 'gray'}
+      size="xs"
+      aria-label={`Copy ID ${id}`}
+      title={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
+      onClick={() => {
+        copyText(id).then(
+          () => setState('copied'),
+          () => setState('failed'),
+        );
+      }}
+      onMouseLeave={() => setState('idle')}
     >
-      <ActionIcon
-        variant="subtle"
-        color={state === 'failed' ? 'red' : 'gray'}
-        size="xs"
-        aria-label={label}
-        onClick={() => {
-          copyText(id).then(
-            () => setState('copied'),
-            () => setState('failed'),
-          );
-        }}
-        onMouseLeave={() => setState('idle')}
-      >
-        <CopyGlyph copied={state === 'copied'} />
-      </ActionIcon>
-    </Tooltip>
+      <CopyGlyph copied={state === 'copied'} />
+    </ActionIcon>
   );
 }
 

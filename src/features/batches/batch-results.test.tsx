@@ -1,0 +1,146 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { expect, test } from 'vitest';
+import type { BatchItem, BatchSummary, ItemState } from '../../api/schemas';
+import { server } from '../../testing/msw';
+import { render } from '../../testing/render';
+import { BatchResults, RESULTS_ROW_HEIGHT } from './batch-results';
+
+const BATCH_ID = '0b5f6f4e-2d6b-4f0e-9a51-6f1c2a9e8d10';
+const TOTAL = 100_000;
+const relatedId = (n: number) => `alert${String(n).padStart(27, '0')}`;
+const stateOf = (n: number): ItemState => (n % 10 === 0 ? 'failed' : 'succeeded');
+
+function summary(): BatchSummary {
+  return {
+    id: BATCH_ID,
+    action: 'associate',
+    state: 'done',
+    state_reason: null,
+    workspace_id: 'ws000000000000000000000000000001',
+    dataclass_type: 'incidents',
+    data_object_id: 'incident00000000000000000000000001',
+    related_dataclass_type: 'alerts',
+    reason: null,
+    user: 'analyst',
+    retry_of: null,
+    total: TOTAL,
+    duplicates: 0,
+    counts: {
+      pending: 0,
+      in_flight: 0,
+      succeeded: TOTAL - TOTAL / 10,
+      failed: TOTAL / 10,
+      unknown: 0,
+      invalid: 0,
+      skipped: 0,
+    },
+    created_at: '2025-01-01T10:00:00.000Z',
+    finished_at: '2025-01-01T10:00:05.000Z',
+  };
+}
+
+/** A 100,000-item batch generated on demand (only the requested page is built). */
+function serveLargeBatch() {
+  const queries: URLSearchParams[] = [];
+  server.use(
+    http.get('/api/batches/:id/items', ({ request }) => {
+      const params = new URL(request.url).searchParams;
+      queries.push(params);
+      const state = params.get('state');
+      const offset = Number(params.get('offset'));
+      const limit = Number(params.get('limit'));
+      const matching = (n: number) => !state || stateOf(n) === state;
+      const total = state === 'failed' ? TOTAL / 10 : TOTAL;
+      const items: BatchItem[] = [];
+      if (state === 'failed') {
+        for (let k = offset; k < Math.min(total, offset + limit); k++) {
+          const n = k * 10;
+          items.push({
+            id: relatedId(n),
+            state: 'failed',
+            code: 'X',
+            message: 'no',
+            request_id: null,
+            attempts: 1,
+          });
+        }
+      } else {
+        for (let n = offset; n < Math.min(TOTAL, offset + limit); n++) {
+          if (matching(n))
+            items.push({
+              id: relatedId(n),
+              state: stateOf(n),
+              code: null,
+              message: null,
+              request_id: null,
+              attempts: 1,
+            });
+        }
+      }
+      return HttpResponse.json({ items, total, offset, limit });
+    }),
+  );
+  return queries;
+}
+
+test('a virtualized table sets aria-rowcount to the total (plus the header row)', async () => {
+  const queries = serveLargeBatch();
+  render(<BatchResults batch={summary()} />);
+  const table = await screen.findByRole('table', { name: 'Batch items' });
+  await within(table).findByText(relatedId(0));
+  expect(table).toHaveAttribute('aria-rowcount', String(TOTAL + 1));
+  // Only the rows in view are in the DOM, each with its position in the whole table.
+  const rows = within(table).getAllByRole('row');
+  expect(rows.length).toBeLessThan(60);
+  expect(rows[0]).toHaveAttribute('aria-rowindex', '1');
+  expect(rows[1]).toHaveAttribute('aria-rowindex', '2');
+  expect(within(rows[1] as HTMLElement).getByText('Failed')).toBeInTheDocument();
+  expect(screen.getByText('100,000 IDs')).toBeInTheDocument();
+  // One page of 200 was read, not the whole batch.
+  expect(queries.map((p) => [p.get('offset'), p.get('limit')])).toEqual([['0', '200']]);
+});
+
+test('scrolling down reads the page in view and shows its rows', async () => {
+  const queries = serveLargeBatch();
+  render(<BatchResults batch={summary()} />);
+  const table = await screen.findByRole('table', { name: 'Batch items' });
+  await within(table).findByText(relatedId(0));
+
+  const scroller = screen.getByTestId('batch-results-scroll');
+  const target = 50_000;
+  Object.defineProperty(scroller, 'scrollTop', {
+    configurable: true,
+    writable: true,
+    value: target * RESULTS_ROW_HEIGHT,
+  });
+  fireEvent.scroll(scroller);
+
+  const row = (await within(table).findByText(relatedId(target))).closest('tr') as HTMLElement;
+  expect(row).toHaveAttribute('aria-rowindex', String(target + 2));
+  expect(queries.some((p) => p.get('offset') === String(250 * 200))).toBe(true);
+  expect(within(table).queryByText(relatedId(0))).not.toBeInTheDocument();
+  expect(table).toHaveAttribute('aria-rowcount', String(TOTAL + 1));
+});
+
+test('a filter reads its first page from the server and sets aria-rowcount to its total', async () => {
+  const user = userEvent.setup();
+  const queries = serveLargeBatch();
+  render(<BatchResults batch={summary()} />);
+  const table = await screen.findByRole('table', { name: 'Batch items' });
+  await within(table).findByText(relatedId(1));
+
+  await user.click(
+    within(screen.getByRole('radiogroup', { name: 'Filter by state' })).getByRole('radio', {
+      name: /^Failed/,
+    }),
+  );
+
+  await waitFor(() => expect(within(table).queryByText(relatedId(1))).not.toBeInTheDocument());
+  expect(within(table).getByText(relatedId(10))).toBeInTheDocument();
+  expect(table).toHaveAttribute('aria-rowcount', String(TOTAL / 10 + 1));
+  expect(screen.getByText('10,000 matching IDs')).toBeInTheDocument();
+  expect(queries.at(-1)?.get('state')).toBe('failed');
+  expect(queries.at(-1)?.get('offset')).toBe('0');
+});
