@@ -342,8 +342,15 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ status: 'ok' });
   });
 
-  /** The summary as every batch route answers it: the ledger's view plus `undo_of`. */
-  const present = (s: BatchSummary) => ({ ...s, undo_of: records.undoOf(s.id) });
+  /**
+   * The summary as every batch route answers it: the ledger's view plus `undo_of` and where its
+   * credential came from (`env-aksk`, `env-token`, `session:<user>`; never the credential).
+   */
+  const present = (s: BatchSummary) => ({
+    ...s,
+    undo_of: records.undoOf(s.id),
+    credential_source: auth.sources.get(s.id),
+  });
 
   /** The batch named in the path, or null (malformed IDs are unknown ones). */
   const batchOf = (c: Context): BatchSummary | null => {
@@ -478,7 +485,11 @@ export function createApp(deps: AppDeps): Hono {
     const l = Math.min(limit ?? DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
     const page = ledger.listBatches(o, l);
     const undos = records.undoOfMany(page.items.map((b) => b.id));
-    const items = page.items.map((b) => ({ ...b, undo_of: undos.get(b.id) ?? null }));
+    const items = page.items.map((b) => ({
+      ...b,
+      undo_of: undos.get(b.id) ?? null,
+      credential_source: auth.sources.get(b.id),
+    }));
     return c.json({ items, total: page.total, offset: o, limit: l });
   });
 

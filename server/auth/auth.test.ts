@@ -318,6 +318,12 @@ describe('IAM sign-in (stand-in)', () => {
     expect(fake.writes().length).toBeGreaterThan(0);
     for (const w of fake.writes()) expect(w.headers['x-auth-token']).toBe(token);
     expect(auth.sources.get(batch.id)).toBe('session:alice');
+    // The batch's own JSON says where its credential came from, and never the credential.
+    const shown = await json(
+      app.request(`/api/batches/${batch.id}`, { headers: { Cookie: cookie } }),
+    );
+    expect(shown.credential_source).toBe('session:alice');
+    expect(JSON.stringify(shown)).not.toContain(token);
     // The stand-in was asked for a token only (the token named its project).
     expect(iam.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v3/auth/tokens']);
   });

@@ -306,6 +306,8 @@ export const batchSummarySchema = z.looseObject({
   retry_of: z.string().nullable(),
   /** The batch this one undoes (absent from servers that predate undo). */
   undo_of: z.string().nullable().optional(),
+  /** Where the batch's credential came from: env-aksk, env-token or session:<user>. */
+  credential_source: z.string().nullable().optional(),
   total: z.number(),
   duplicates: z.number(),
   counts: itemCountsSchema,

@@ -564,3 +564,10 @@ test('an undo links to the batch it undoes', async () => {
   const link = await screen.findByRole('link', { name: 'Undo of aaaaaaaa' });
   expect(link).toHaveAttribute('href', `/batches/${original}`);
 });
+
+test('the header says who ran the batch and where its credential came from', async () => {
+  serveBatch(summary({ user: 'alice', credential_source: 'session:alice' }));
+  renderView();
+  expect(await screen.findByText('IAM sign-in of alice')).toBeInTheDocument();
+  expect(screen.getByText('alice')).toBeInTheDocument();
+});

@@ -20,6 +20,14 @@ export interface BatchViewProps {
 }
 
 /** One batch: header, live progress, per-state results, the per-ID table and result actions. */
+/** Where a batch's credential came from, in words (never the credential itself). */
+function credentialLabel(source: string): string {
+  if (source === 'env-aksk') return 'server AK/SK';
+  if (source === 'env-token') return 'server IAM token';
+  if (source.startsWith('session:')) return `IAM sign-in of ${source.slice('session:'.length)}`;
+  return source;
+}
+
 export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
   const detail = useQuery({
     ...batchQueries.detail(batchId),
@@ -131,6 +139,9 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
             <Meta label="Finished">{formatLocalDateTime(batch.finished_at)}</Meta>
           )}
           <Meta label="By">{batch.user}</Meta>
+          {batch.credential_source && (
+            <Meta label="Credential">{credentialLabel(batch.credential_source)}</Meta>
+          )}
           <Meta label="IDs">
             {formatCount(batch.total)}
             {batch.duplicates > 0 && ` (${formatCount(batch.duplicates)} duplicates dropped)`}
