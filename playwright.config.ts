@@ -20,6 +20,13 @@ const signInDataDir =
 process.env.E2E_SIGN_IN_DATA_DIR = signInDataDir;
 const accessToken = process.env.E2E_ACCESS_TOKEN ?? `e2e-${randomBytes(24).toString('hex')}`;
 process.env.E2E_ACCESS_TOKEN = accessToken;
+// IAM sign-in for real: a console in `secmaster` mode with no credential of its own, talking to a
+// standalone emulator and to the local IAM stand-in (e2e/iam-sign-in.spec.ts).
+export const iamPort = port + 300;
+export const iamStandInPort = port + 310;
+const iamDataDir =
+  process.env.E2E_IAM_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'secmaster-e2e-iam-'));
+process.env.E2E_IAM_DATA_DIR = iamDataDir;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -98,6 +105,42 @@ export default defineConfig({
         HOST: '127.0.0.1',
         DATA_DIR: signInDataDir,
         CONSOLE_ACCESS_TOKEN: accessToken,
+      },
+    },
+    {
+      command: 'node --import tsx server/emulator/main.ts',
+      url: `http://127.0.0.1:${iamPort + 1}/v1/0a1b2c3d4e5f40718293a4b5c6d7e8f9/workspaces?offset=0&limit=1`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: {
+        EMULATOR_PORT: String(iamPort + 1),
+        DATA_DIR: iamDataDir,
+        EMULATOR_AUTH: 'none',
+      },
+    },
+    {
+      command: 'node --import tsx server/emulator/iam.ts',
+      url: `http://127.0.0.1:${iamStandInPort}/v3/projects?name=cn-north-4`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: { IAM_STANDIN_PORT: String(iamStandInPort) },
+    },
+    {
+      command: 'node --import tsx server/main.ts',
+      url: `http://127.0.0.1:${iamPort}/api/config`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: {
+        PORT: String(iamPort),
+        HOST: '127.0.0.1',
+        DATA_DIR: join(iamDataDir, 'console'),
+        SECMASTER_MODE: 'secmaster',
+        SECMASTER_REGION: 'cn-north-4',
+        SECMASTER_ENDPOINT: `http://127.0.0.1:${iamPort + 1}`,
+        IAM_ENDPOINT: `http://127.0.0.1:${iamStandInPort}`,
       },
     },
   ],

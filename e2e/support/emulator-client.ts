@@ -17,6 +17,8 @@ export class EmulatorClient {
   constructor(
     private readonly request: APIRequestContext,
     private readonly consoleURL: string,
+    /** For a console that names no project before sign-in (IAM mode). */
+    private readonly fixedProjectId?: string,
   ) {}
 
   private emulatorURL(): string {
@@ -54,6 +56,7 @@ export class EmulatorClient {
   }
 
   async projectId(): Promise<string> {
+    if (this.fixedProjectId) return this.fixedProjectId;
     const res = await this.request.get(`${this.consoleURL}/api/config`);
     expect(res.ok()).toBe(true);
     const body = (await res.json()) as { projectId: string };

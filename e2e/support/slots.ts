@@ -11,5 +11,6 @@ export const SLOTS = {
   a11yForm: { incident: 172 },
   a11yBatch: { incident: 173, alerts: [1950, 5] as [number, number] },
   har: { incident: 174, alerts: [1960, 3] as [number, number] },
+  iam: { incident: 10, alerts: [10, 3] as [number, number] },
   faults: { incident: 120, alerts: [200, 1000] as [number, number] },
 } as const;
