@@ -1,8 +1,14 @@
 /** `npm run bench`: benchmarks with their baselines and ratios (not part of `npm test`). */
+import { benchLoad } from './load.ts';
 import { benchPaste } from './paste.ts';
 import { benchResults } from './results.ts';
 import { benchResultsScroll } from './results-scroll.ts';
+import { benchRunBatch } from './run-batch.ts';
+import { benchServerLatency } from './server-latency.ts';
 
 benchPaste();
 benchResults();
 await benchResultsScroll();
+await benchRunBatch();
+await benchServerLatency();
+await benchLoad();

@@ -24,6 +24,10 @@ export class AimdLimiter {
   get active(): number {
     return this.inFlight;
   }
+  /** Callers waiting in acquire(). */
+  get queued(): number {
+    return this.waiting.length;
+  }
   /** Highest number of calls in flight seen (tests). */
   get peak(): number {
     return this.peakInFlight;

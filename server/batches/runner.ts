@@ -405,6 +405,11 @@ export function createRunner(options: RunnerOptions): Runner {
     for (const wake of [...c.wakers]) wake();
   }
 
+  /** The slot of a call that just ended may go to the next chunk: within the limit, nobody waiting. */
+  function canKeepSlot(): boolean {
+    return limiter.active <= limiter.limit && limiter.queued === 0;
+  }
+
   /** A sleep that pause, cancel and shutdown cut short. */
   async function nap(ms: number, ctl: Control): Promise<void> {
     if (ms <= 0 && !options.sleep) return;
@@ -500,12 +505,53 @@ export function createRunner(options: RunnerOptions): Runner {
             budget.onSuccess();
             limiter.onSuccess();
             await labelRejected(batch, v.outcomes);
-            const changed = ledger.recordOutcome(call.callId, v.outcomes, meta(v));
+            // Group commit: while this slot is not wanted elsewhere, this outcome (T2) and the
+            // next chunk's intent (T1) commit together, one fsync instead of two. If that
+            // transaction fails after the outcome was written (the claim or the commit failed;
+            // SQLite may roll it all back), both are retried apart, as without grouping: the
+            // outcome alone, then the claim, whose error halts the batch as a failed T1 does.
+            const chain = !stopping && !ctl.halted && !ctl.budgetWait && canKeepSlot();
+            const record = () => ledger.recordOutcome(call.callId, v.outcomes, meta(v));
+            const claim = (): { next: ClaimedCall | null; claimError: unknown } => {
+              try {
+                return { next: ledger.claimChunk(batch.id, chunkSize), claimError: null };
+              } catch (err: unknown) {
+                return { next: null, claimError: err };
+              }
+            };
+            let changed: number;
+            let next: ClaimedCall | null = null;
+            let claimError: unknown = null;
+            if (!chain) {
+              changed = record();
+            } else {
+              let recorded = false;
+              try {
+                ({ changed, next } = ledger.group(() => {
+                  const n = record();
+                  recorded = true;
+                  return { changed: n, next: ledger.claimChunk(batch.id, chunkSize) };
+                }));
+              } catch (err: unknown) {
+                if (!recorded) throw err;
+                changed = record();
+                ({ next, claimError } = claim());
+              }
+            }
             if (changed < call.ids.length)
               log(
                 `call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`,
               );
-            return;
+            if (claimError !== null) {
+              halt(batch.id, ctl, claimError);
+              return;
+            }
+            if (!next) return;
+            // The next chunk, in this slot; from the commit to the send, no await (I6).
+            call = next;
+            n = -1;
+            pending = send(batch, call);
+            break;
           }
           case 'all':
             ledger.recordOutcome(

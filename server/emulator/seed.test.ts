@@ -125,16 +125,13 @@ describe('deterministic seed', () => {
 
   test('120,000 alerts per workspace seed in one go', () => {
     const db = openEmulatorDb(':memory:');
-    const started = performance.now();
     seedEmulator(db, { alerts: 120_000, incidents: 200, indicators: 500 });
-    const elapsed = performance.now() - started;
     expect(
       counts(db)
         .filter((c) => c.dataclass_type === 'alerts')
         .map((c) => c.n),
     ).toEqual([120_000, 120_000]);
-    // Generous bound: a busy CI machine must not fail this, a quadratic slip must.
-    expect(elapsed).toBeLessThan(15_000);
+    // How long it takes is a benchmark's business (docs/performance.md), not a test's.
   }, 30_000);
 });
 
