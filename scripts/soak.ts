@@ -1,15 +1,43 @@
 /**
- * `npm run soak`: the full-count fault runs of reliability-security.md B5, against the real console
- * server process and its embedded emulator (loopback only, free ports, a temporary DATA_DIR):
- *   1. a 10,000-ID associate batch under {p500: 0.1, p429: 0.05, p_throttle: 0.05, p_hang: 0.02};
- *   2. the same with a SIGKILL mid-batch and a restart.
- * Prints time, calls, attempts, retries, unknowns settled and I1–I7; exits 1 if an invariant fails.
- * Bounded: each phase gives up after SOAK_PHASE_TIMEOUT_MS (default 4 min).
+ * `npm run soak`: the full-count fault runs of reliability-security.md B5 (`npm test` runs a few
+ * seeds of each; this runs them all). Loopback only, free ports (PORT=0), temporary DATA_DIRs.
+ *
+ *   1. soak-10k   a 10,000-ID associate batch in the real server process under
+ *                 {p500: 0.1, p429: 0.05, p_throttle: 0.05, p_hang: 0.02};
+ *   2. soak-10k-kill  the same with a SIGKILL mid-batch and a restart;
+ *   3. F1         SIGKILL at a different point per seed during a 2,000-ID batch (small latency,
+ *                 short timeouts), restart, drain, I1–I7 (I7 sampled from the ledger file live);
+ *   4. F5         mixed chaos in-process (real emulator on loopback, instant sleep): 500 / 429 /
+ *                 APIG.0308 / hang / reset / apply-then-hang / apply-then-500 / 503 / delay /
+ *                 malformed JSON / success:false partial / an ID in neither list; I1–I7 and
+ *                 "not reported → failed with that message" (server/batches/chaos.ts);
+ *   5. F4         throttle storms: 100 % 429 APIG.0308 for 30 s of virtual time (with and without
+ *                 Retry-After), then healthy: nothing failed, concurrency ≤ limit, I1–I7; plus a
+ *                 120 s storm, past the 6 throttled attempts of B2, where failures are reported
+ *                 (a figure) but only I1–I7 gate.
+ * Prints a progress line per run and a summary table; exits 1 if any run fails.
+ *
+ * Knobs (environment):
+ *   SOAK_IDS            IDs in the 10k runs (default 10000)
+ *   SOAK_KILL_RUNS      F1 seeds (default 30)
+ *   SOAK_KILL_IDS       IDs per F1 run (default 2000)
+ *   SOAK_CHAOS_SEEDS    F5 seeds (default 200)
+ *   SOAK_CHAOS_IDS      existing IDs per F5 batch, ≤ 600 (default 600; plus one unknown ID)
+ *   SOAK_STORM_S        the gating storm length in virtual seconds (default 30)
+ *   SOAK_ONLY           comma list of cases to run: 10k,f1,f5,f4 (default all)
+ *   SOAK_PHASE_TIMEOUT_MS  per process phase (default 240000)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatReport } from '../server/batches/checker';
+import Database from 'better-sqlite3';
+import {
+  F5_FULL_EMULATOR_FAULTS,
+  F5_FULL_WIRE_FAULTS,
+  runChaosSeed,
+  runThrottleStorm,
+} from '../server/batches/chaos';
+import { formatReport, type CheckReport } from '../server/batches/checker';
 import {
   checkFiles,
   kill9,
@@ -19,25 +47,116 @@ import {
   stopServer,
   type ServerProcess,
 } from '../server/batches/process-harness';
-import { SEED_WORKSPACES, seedObjectIds } from '../server/emulator/seed';
+import { SEED_WORKSPACES, seedObjectIds, seededRandom } from '../server/emulator/seed';
 
-const N = Number(process.env.SOAK_IDS ?? 10_000);
-const PHASE_TIMEOUT_MS = Number(process.env.SOAK_PHASE_TIMEOUT_MS ?? 240_000);
+const num = (name: string, dflt: number) => {
+  const v = Number(process.env[name] ?? dflt);
+  return Number.isFinite(v) && v >= 0 ? Math.floor(v) : dflt;
+};
+const N = num('SOAK_IDS', 10_000);
+const KILL_RUNS = num('SOAK_KILL_RUNS', 30);
+const KILL_IDS = num('SOAK_KILL_IDS', 2000);
+const CHAOS_SEEDS = num('SOAK_CHAOS_SEEDS', 200);
+const CHAOS_IDS = Math.min(600, num('SOAK_CHAOS_IDS', 600));
+const STORM_S = num('SOAK_STORM_S', 30);
+const PHASE_TIMEOUT_MS = num('SOAK_PHASE_TIMEOUT_MS', 240_000);
+const ONLY = new Set(
+  (process.env.SOAK_ONLY ?? '10k,f1,f5,f4')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const FAULTS = { p500: 0.1, p429: 0.05, p_throttle: 0.05, p_hang: 0.02 };
+const started = Date.now();
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const elapsed = () => `[${secs(Date.now() - started)}]`;
 
-async function phase(name: string, seed: number, killAt: number | null): Promise<boolean> {
+interface Row {
+  name: string;
+  runs: number;
+  passed: number;
+  failed: number;
+  figures: string;
+}
+const rows: Row[] = [];
+
+/** Samples item states from the ledger file while the server runs (I7: terminal states never change). */
+class FileWatch {
+  private db: Database.Database | null = null;
+  private readonly seen = new Map<string, string>();
+  readonly violations: string[] = [];
+  samples = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  constructor(
+    private readonly file: string,
+    private readonly batchId: string,
+  ) {}
+  start(everyMs = 50): void {
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+  sample(): void {
+    try {
+      this.db ??= new Database(this.file, { readonly: true, fileMustExist: true });
+      const rs = this.db
+        .prepare('SELECT id, state FROM items WHERE batch_id = ?')
+        .all(this.batchId) as { id: string; state: string }[];
+      this.samples++;
+      for (const r of rs) {
+        const before = this.seen.get(r.id);
+        if (before !== undefined && before !== r.state)
+          this.violations.push(`${r.id}: ${before} → ${r.state}`);
+        if (['succeeded', 'failed', 'invalid', 'skipped'].includes(r.state))
+          this.seen.set(r.id, r.state);
+      }
+    } catch {
+      // busy or mid-restart: the next sample catches up
+    }
+  }
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.sample();
+    this.db?.close();
+    this.db = null;
+  }
+}
+
+function withI7(report: CheckReport, watch: FileWatch): CheckReport {
+  const I7 = {
+    ok: watch.violations.length === 0 && watch.samples > 0,
+    detail: `changed terminal states ${watch.violations.length} over ${watch.samples} samples${watch.violations.length ? ` (${watch.violations.slice(0, 3).join(', ')})` : ''}`,
+  };
+  const results = { ...report.results, I7 };
+  return { ok: Object.values(results).every((r) => r.ok), results };
+}
+
+interface ProcessRun {
+  ok: boolean;
+  report: CheckReport;
+  runMs: number;
+  line: string;
+  figures: ReturnType<typeof checkFiles>['figures'];
+}
+
+/** One real-process run: post a batch, optionally SIGKILL when `killAt` IDs succeeded (+ jitter), restart, drain. */
+async function processRun(o: {
+  ids: number;
+  faults: Record<string, unknown>;
+  env: Record<string, string>;
+  subjectIndex: number;
+  killAt: number | null;
+  jitterMs?: number;
+}): Promise<ProcessRun> {
   const dir = mkdtempSync(join(tmpdir(), 'soak-'));
   const env = {
     DATA_DIR: dir,
-    EMULATOR_SEED: JSON.stringify({ alerts: Math.max(12_000, N + 1000) }),
-    EMULATOR_FAULTS: JSON.stringify({ seed, ...FAULTS }),
-    BATCH_CALL_TIMEOUT_MS: '1000',
-    BATCH_CONCURRENCY: '4',
+    EMULATOR_SEED: JSON.stringify({ alerts: Math.max(12_000, o.ids + 1000) }),
+    EMULATOR_FAULTS: JSON.stringify(o.faults),
+    ...o.env,
   };
-  const ids = seedObjectIds(0, 'alerts', N);
-  const [subject] = seedObjectIds(0, 'incidents', 13).slice(12);
+  const ids = seedObjectIds(0, 'alerts', o.ids);
+  const [subject] = seedObjectIds(0, 'incidents', o.subjectIndex + 1).slice(o.subjectIndex);
   const procs: ServerProcess[] = [];
-  const t0 = Date.now();
+  let watch: FileWatch | null = null;
   try {
     const first = await startServer(env, { startTimeoutMs: 120_000 });
     procs.push(first);
@@ -50,60 +169,262 @@ async function phase(name: string, seed: number, killAt: number | null): Promise
       related_dataclass_type: 'alerts',
       ids,
     });
+    watch = new FileWatch(join(dir, 'ledger.sqlite'), batch.id);
+    watch.start();
     let url = first.url;
-    let killedAt = '';
-    if (killAt !== null) {
+    let line = '';
+    if (o.killAt !== null) {
+      const killAt = o.killAt;
       const b = await pollBatch(
         url,
         batch.id,
-        (x) => x.counts.succeeded >= killAt,
+        (x) => x.counts.succeeded >= killAt || x.state !== 'running',
         PHASE_TIMEOUT_MS,
       );
+      if (o.jitterMs) await new Promise((r) => setTimeout(r, o.jitterMs));
       await kill9(first);
-      killedAt = ` (SIGKILL at ${b.counts.succeeded} succeeded, ${b.counts.in_flight} in flight)`;
+      line = `SIGKILL at ≥${b.counts.succeeded} succeeded +${o.jitterMs ?? 0} ms (${b.counts.in_flight} in flight at the poll)`;
       const second = await startServer(env, { startTimeoutMs: 120_000 });
       procs.push(second);
       url = second.url;
     }
-    const done = await pollBatch(url, batch.id, (x) => x.state !== 'running', PHASE_TIMEOUT_MS);
+    await pollBatch(url, batch.id, (x) => x.state !== 'running', PHASE_TIMEOUT_MS);
     const runMs = Date.now() - tStart;
     for (const p of procs) await stopServer(p);
-    const { report, figures } = checkFiles(dir, batch.id, ids);
-    console.log(`\n== ${name}${killedAt}`);
-    console.log(
-      `batch ${done.state} in ${(runMs / 1000).toFixed(1)} s (with server start ${((Date.now() - t0) / 1000).toFixed(1)} s); faults ${JSON.stringify({ seed, ...FAULTS })}`,
-    );
-    console.log(
-      `IDs ${N}: ${Object.entries(figures.counts)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}`,
-    );
-    console.log(
-      `calls ${figures.calls}, retries ${figures.retries}, attempts (sum over IDs) ${figures.attempts}, ` +
-        `calls left unknown by the crash ${figures.unknownAfterRestart}, unknowns settled by re-read as succeeded ${figures.confirmedByReread}`,
-    );
-    console.log(formatReport(report));
-    console.log(
-      'I6/I7: no cancel in this run; terminal states are checked live by the Vitest suite',
-    );
-    return report.ok && figures.counts.succeeded === N;
+    watch.stop();
+    const checked = checkFiles(dir, batch.id, ids);
+    const report = withI7(checked.report, watch);
+    const { figures } = checked;
+    const ok = report.ok && figures.state === 'done' && figures.counts.succeeded === o.ids;
+    return { ok, report, runMs, line, figures };
   } finally {
+    watch?.stop();
     for (const p of procs) await stopServer(p).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const started = Date.now();
-const ok1 = await phase('soak 1: 10,000 IDs under faults', 101, null);
-/** SOAK_KILL_RUNS (default 1): more kill seeds, each killed at a different point of the batch. */
-const killRuns = Math.max(1, Number(process.env.SOAK_KILL_RUNS ?? 1));
-let ok2 = true;
-for (let i = 0; i < killRuns; i++) {
-  const at = Math.floor(N * (0.2 + (0.6 * (i + 1)) / (killRuns + 1)));
-  const ok = await phase(`soak 2.${i + 1}: same, SIGKILL mid-batch and restart`, 202 + i, at);
-  ok2 = ok && ok2;
+async function soak10k(): Promise<void> {
+  for (const [name, seed, killAt] of [
+    ['soak-10k', 101, null],
+    ['soak-10k-kill', 202, Math.floor(N / 2)],
+  ] as const) {
+    let r: ProcessRun;
+    try {
+      r = await processRun({
+        ids: N,
+        faults: { seed, ...FAULTS },
+        env: { BATCH_CALL_TIMEOUT_MS: '1000', BATCH_CONCURRENCY: '4' },
+        subjectIndex: 12,
+        killAt,
+      });
+    } catch (err) {
+      console.log(`${elapsed()} ${name} ERROR ${err instanceof Error ? err.message : String(err)}`);
+      rows.push({ name, runs: 1, passed: 0, failed: 1, figures: 'error' });
+      continue;
+    }
+    const f = r.figures;
+    console.log(
+      `\n${elapsed()} == ${name} ${r.ok ? 'ok' : 'FAILED'}${r.line ? ` (${r.line})` : ''}\n` +
+        `batch ${f.state} in ${secs(r.runMs)}; faults ${JSON.stringify({ seed, ...FAULTS })}\n` +
+        `IDs ${N}: ${Object.entries(f.counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}\n` +
+        `calls ${f.calls}, retries ${f.retries}, attempts (sum over IDs) ${f.attempts}, ` +
+        `calls left unknown by the crash ${f.unknownAfterRestart}, settled by re-read as succeeded ${f.confirmedByReread}\n` +
+        formatReport(r.report),
+    );
+    rows.push({
+      name,
+      runs: 1,
+      passed: r.ok ? 1 : 0,
+      failed: r.ok ? 0 : 1,
+      figures: `${secs(r.runMs)}, calls ${f.calls}, retries ${f.retries}, attempts ${f.attempts}, unknown after crash ${f.unknownAfterRestart}`,
+    });
+  }
 }
+
+async function f1(): Promise<void> {
+  if (KILL_RUNS === 0) return;
+  const jitter = seededRandom('soak-f1');
+  let passed = 0;
+  const times: number[] = [];
+  let unknowns = 0;
+  let retries = 0;
+  let reread = 0;
+  const failures: string[] = [];
+  for (let i = 0; i < KILL_RUNS; i++) {
+    // Kill points spread from 3 % to 95 % of the batch, plus 0–40 ms so the kill lands anywhere in a call.
+    const killAt = Math.floor(KILL_IDS * (0.03 + (0.92 * i) / Math.max(1, KILL_RUNS - 1)));
+    const jitterMs = Math.floor(jitter() * 40);
+    const t0 = Date.now();
+    try {
+      const r = await processRun({
+        ids: KILL_IDS,
+        faults: { seed: 1000 + i, latency_ms: 10, p500: 0.05 },
+        env: { BATCH_CALL_TIMEOUT_MS: '500' },
+        subjectIndex: 6,
+        killAt,
+        jitterMs,
+      });
+      times.push(Date.now() - t0);
+      unknowns += r.figures.unknownAfterRestart;
+      retries += r.figures.retries;
+      reread += r.figures.confirmedByReread;
+      if (r.ok) passed++;
+      else failures.push(`seed ${i}: ${formatReport(r.report)}`);
+      console.log(
+        `${elapsed()} F1 ${i + 1}/${KILL_RUNS} ${r.ok ? 'ok' : 'FAILED'}: ${r.line}; drained in ${secs(r.runMs)}; ` +
+          `calls ${r.figures.calls}, unknown after crash ${r.figures.unknownAfterRestart}, confirmed by re-read ${r.figures.confirmedByReread}`,
+      );
+      if (!r.ok) console.log(formatReport(r.report));
+    } catch (err) {
+      failures.push(`seed ${i}: ${err instanceof Error ? err.message : String(err)}`);
+      console.log(
+        `${elapsed()} F1 ${i + 1}/${KILL_RUNS} ERROR ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+  const mean = times.length ? times.reduce((a, b) => a + b, 0) / times.length : 0;
+  rows.push({
+    name: `F1 kill -9 (${KILL_IDS} IDs)`,
+    runs: KILL_RUNS,
+    passed,
+    failed: KILL_RUNS - passed,
+    figures: `mean ${secs(mean)}/run, calls left unknown ${unknowns}, confirmed by re-read ${reread}, retries ${retries}`,
+  });
+}
+
+async function f5(): Promise<void> {
+  if (CHAOS_SEEDS === 0) return;
+  let passed = 0;
+  const sum = {
+    writes: 0,
+    retries: 0,
+    rereads: 0,
+    settled: 0,
+    notReported: 0,
+    rejected: 0,
+    exhausted: 0,
+    unlabelled: 0,
+    faults: 0,
+    wire: 0,
+  };
+  const t0 = Date.now();
+  for (let i = 0; i < CHAOS_SEEDS; i++) {
+    const seed = 5000 + i;
+    try {
+      const r = await runChaosSeed({
+        seed,
+        ids: CHAOS_IDS,
+        emulatorFaults: { ...F5_FULL_EMULATOR_FAULTS },
+        wire: F5_FULL_WIRE_FAULTS,
+      });
+      if (r.ok) passed++;
+      sum.writes += r.writes;
+      sum.retries += r.runner.retries;
+      sum.rereads += r.runner.rereads;
+      sum.settled += r.runner.unknownSettled;
+      sum.notReported += r.notReported.length;
+      sum.rejected += r.injectedRejected.length;
+      sum.exhausted += r.exhausted;
+      sum.unlabelled += r.unlabelled;
+      const e = r.emulator?.outcomes;
+      sum.faults += e
+        ? Object.entries(e)
+            .filter(([k]) => k !== 'pass')
+            .reduce((a, [, v]) => a + v, 0)
+        : 0;
+      sum.wire += r.wire.e503 + r.wire.delayed + r.wire.malformed + r.wire.partial;
+      if (!r.ok) {
+        console.log(
+          `${elapsed()} F5 seed ${seed} FAILED: ${r.problems.join('; ')}\n${formatReport(r.report)}`,
+        );
+      }
+    } catch (err) {
+      console.log(
+        `${elapsed()} F5 seed ${seed} ERROR ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if ((i + 1) % 20 === 0 || i + 1 === CHAOS_SEEDS)
+      console.log(`${elapsed()} F5 ${i + 1}/${CHAOS_SEEDS} seeds, ${passed} passed`);
+  }
+  rows.push({
+    name: `F5 mixed chaos (${CHAOS_IDS}+1 IDs)`,
+    runs: CHAOS_SEEDS,
+    passed,
+    failed: CHAOS_SEEDS - passed,
+    figures:
+      `${secs(Date.now() - t0)}; writes ${sum.writes}, faults emulator ${sum.faults} + wire ${sum.wire}, retries ${sum.retries}, ` +
+      `re-reads ${sum.rereads}, unknowns settled ${sum.settled}, not reported→failed ${sum.notReported}, ` +
+      `injected rejections ${sum.rejected}, failed after retries ran out ${sum.exhausted}, rejections left unlabelled (search failed) ${sum.unlabelled}`,
+  });
+}
+
+async function f4(): Promise<void> {
+  const cases = [
+    {
+      name: `F4 storm ${STORM_S} s, Retry-After 3`,
+      stormMs: STORM_S * 1000,
+      retryAfterS: 3,
+      gateFailures: true,
+      ids: 500,
+      concurrency: 3,
+    },
+    {
+      name: `F4 storm ${STORM_S} s, no Retry-After`,
+      stormMs: STORM_S * 1000,
+      retryAfterS: null,
+      gateFailures: true,
+      ids: 550,
+      concurrency: 4,
+    },
+    {
+      name: 'F4 storm 120 s (beyond B2 attempts)',
+      stormMs: 120_000,
+      retryAfterS: null,
+      gateFailures: false,
+      ids: 500,
+      concurrency: 3,
+    },
+  ];
+  for (const c of cases) {
+    const r = await runThrottleStorm({
+      stormMs: c.stormMs,
+      retryAfterS: c.retryAfterS,
+      ids: c.ids,
+      concurrency: c.concurrency,
+    });
+    const ok = c.gateFailures
+      ? r.ok
+      : r.report.ok && r.counts.in_flight === 0 && r.counts.pending === 0;
+    const ids = (r.counts.succeeded ?? 0) + (r.counts.failed ?? 0);
+    const fig =
+      `${ids} IDs, limit ${c.concurrency}: throttled ${r.throttled}, retries ${r.runner.retries}, budget waits ${r.runner.budgetWaits}, ` +
+      `peak in flight ${r.runner.peakInFlight} (wire ${r.wirePeak}), drained at ${secs(r.virtualMs)} virtual, ` +
+      `succeeded ${r.counts.succeeded}, failed ${r.counts.failed}`;
+    console.log(
+      `\n${elapsed()} == ${c.name} ${ok ? (c.gateFailures ? 'ok' : 'ok (I1–I7 gate only)') : 'FAILED'}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}\n${fig}\n${formatReport(r.report)}`,
+    );
+    rows.push({ name: c.name, runs: 1, passed: ok ? 1 : 0, failed: ok ? 0 : 1, figures: fig });
+  }
+}
+
 console.log(
-  `\nsoak ${ok1 && ok2 ? 'PASSED' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  `${elapsed()} soak: 10k=${N} IDs, F1 ${KILL_RUNS}×${KILL_IDS} IDs, F5 ${CHAOS_SEEDS} seeds×${CHAOS_IDS + 1} IDs, F4 ${STORM_S} s storms; cases ${[...ONLY].join(',')}`,
 );
-process.exit(ok1 && ok2 ? 0 : 1);
+if (ONLY.has('10k')) await soak10k();
+if (ONLY.has('f5')) await f5();
+if (ONLY.has('f4')) await f4();
+if (ONLY.has('f1')) await f1();
+
+const ok = rows.every((r) => r.failed === 0);
+const w = Math.max(...rows.map((r) => r.name.length), 4);
+console.log(`\n${'case'.padEnd(w)}  runs  passed  failed  figures`);
+for (const r of rows) {
+  console.log(
+    `${r.name.padEnd(w)}  ${String(r.runs).padStart(4)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${r.figures}`,
+  );
+}
+console.log(`\nsoak ${ok ? 'PASSED' : 'FAILED'} in ${secs(Date.now() - started)}`);
+process.exit(ok ? 0 : 1);
