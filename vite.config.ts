@@ -9,6 +9,23 @@ export default defineConfig({
     outDir: 'dist',
     sourcemap: false,
     chunkSizeWarningLimit: 800,
+    rolldownOptions: {
+      output: {
+        // Long-lived vendor chunks (their hashes survive app changes, so returning analysts keep
+        // them cached). Only libraries the first page loads whole belong here: a group takes every
+        // module it matches, so grouping e.g. @mantine/core would drag the components that only
+        // lazy chunks use (Modal, Table, Checkbox…) onto the first page. Everything else is split
+        // by rolldown's default graph-based chunking (lazy features stay lazy).
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            { name: 'router', test: /node_modules[\\/]react-router[\\/]/ },
+            { name: 'query', test: /node_modules[\\/]@tanstack[\\/](query-core|react-query)[\\/]/ },
+            { name: 'zod', test: /node_modules[\\/]zod[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   server: {
     port: 5173,

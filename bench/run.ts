@@ -6,7 +6,7 @@ import { benchResultsScroll } from './results-scroll.ts';
 import { benchRunBatch } from './run-batch.ts';
 import { benchServerLatency } from './server-latency.ts';
 
-benchPaste();
+await benchPaste();
 benchResults();
 await benchResultsScroll();
 await benchRunBatch();

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 
-// Guards against regressions today; issue #5 brings the first page under 200 kB (zod and
-// react-router are the largest pieces left in it).
-const BUDGET = Number(process.env.BUNDLE_BUDGET_KB ?? 240) * 1024;
+// The issue's target: under 200 kB. What the first screen does not need is code-split
+// (src/app/lazy-features.ts); long-lived vendor chunks are named in vite.config.ts.
+const BUDGET = Number(process.env.BUNDLE_BUDGET_KB ?? 200) * 1024;
 const html = readFileSync('dist/index.html', 'utf8');
 const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
 let total = 0;
@@ -15,7 +15,9 @@ for (const f of files) {
   total += size;
   console.log(`  ${f}: ${(size / 1024).toFixed(1)} kB gzipped`);
 }
-console.log(`First-page JavaScript: ${(total / 1024).toFixed(1)} kB gzipped (budget ${BUDGET / 1024} kB)`);
+console.log(
+  `First-page JavaScript: ${(total / 1024).toFixed(1)} kB gzipped (budget ${BUDGET / 1024} kB)`,
+);
 if (total > BUDGET) {
   console.error('Over budget.');
   process.exit(1);

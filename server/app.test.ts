@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
   apiErrorBodySchema,
   batchItemsPageSchema,
@@ -738,6 +739,49 @@ describe('the SPA', () => {
       const res = await app.request(path);
       expect(await res.text(), path).not.toContain('top secret');
     }
+  });
+
+  test('sends text files compressed when the browser accepts it; hashed assets are immutable', async () => {
+    const dist = join(dir, 'dist');
+    mkdirSync(join(dist, 'assets'), { recursive: true });
+    const html = '<!doctype html><div id="root"></div>'.repeat(20);
+    const js = 'console.log("a line of the app");\n'.repeat(200);
+    writeFileSync(join(dist, 'index.html'), html);
+    writeFileSync(join(dist, 'assets', 'app-2.js'), js);
+    const get = (path: string, acceptEncoding?: string) =>
+      app.request(path, acceptEncoding ? { headers: { 'Accept-Encoding': acceptEncoding } } : {});
+    const bytes = async (res: Response) => Buffer.from(await res.arrayBuffer());
+
+    const br = await get('/assets/app-2.js', 'gzip, deflate, br, zstd');
+    expect(br.status).toBe(200);
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(br.headers.get('vary')).toContain('Accept-Encoding');
+    expect(br.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(br.headers.get('content-type')).toContain('javascript');
+    const brBody = await bytes(br);
+    expect(brBody.length).toBeLessThan(js.length / 4);
+    expect(brotliDecompressSync(brBody).toString()).toBe(js);
+    // Served again from the cache, the same bytes.
+    expect((await bytes(await get('/assets/app-2.js', 'br'))).equals(brBody)).toBe(true);
+
+    const gz = await get('/assets/app-2.js', 'br;q=0, gzip');
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(await bytes(gz)).toString()).toBe(js);
+
+    const plain = await get('/assets/app-2.js');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(js);
+
+    // The page itself (and client routes) too, never cached without revalidation.
+    for (const path of ['/', '/batches/123']) {
+      const page = await get(path, 'gzip');
+      expect(page.headers.get('content-encoding')).toBe('gzip');
+      expect(page.headers.get('cache-control')).toBe('no-cache');
+      expect(gunzipSync(await bytes(page)).toString()).toBe(html);
+    }
+    // A new build under the same name is picked up (the cache follows the file).
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><p>rebuilt</p>');
+    expect(gunzipSync(await bytes(await get('/', 'gzip'))).toString()).toContain('rebuilt');
   });
 
   test('without a build, pages say how to build', async () => {

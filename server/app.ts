@@ -7,6 +7,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import {
   MAX_BATCH_IDS,
   MAX_IDS_PER_CALL,
@@ -182,6 +184,61 @@ function intParam(value: string | undefined): number | undefined | null {
   if (value === undefined || value === '') return undefined;
   if (!/^\d{1,9}$/.test(value)) return null;
   return Number(value);
+}
+
+/** Static text files are sent compressed (brotli, else gzip) when the browser accepts it. */
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg']);
+const brotliAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+/** Compressed bodies by encoding and file; rebuilt when the file changes (a new build). */
+const compressedFiles = new Map<
+  string,
+  { mtimeMs: number; size: number; body: Promise<Uint8Array<ArrayBuffer>> }
+>();
+const MAX_COMPRESSED_FILES = 500;
+
+function acceptedEncoding(header: string | undefined): 'br' | 'gzip' | null {
+  const accepted = new Set(
+    (header ?? '')
+      .split(',')
+      .map((part) => part.trim().toLowerCase().split(';'))
+      .filter(([, q]) => !q || !/^\s*q\s*=\s*0(\.0*)?\s*$/.test(q))
+      .map(([name]) => name),
+  );
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip')) return 'gzip';
+  return null;
+}
+
+function compressedFile(file: string, encoding: 'br' | 'gzip'): Promise<Uint8Array<ArrayBuffer>> {
+  const key = `${encoding}:${file}`;
+  const { mtimeMs, size } = statSync(file);
+  const hit = compressedFiles.get(key);
+  if (hit && hit.mtimeMs === mtimeMs && hit.size === size) return hit.body;
+  const raw = readFileSync(file);
+  // Brotli at quality 5: about gzip's speed, smaller output (the result is cached anyway).
+  const body = (
+    encoding === 'br'
+      ? brotliAsync(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } })
+      : gzipAsync(raw)
+  ).then((out) => new Uint8Array(out));
+  if (compressedFiles.size >= MAX_COMPRESSED_FILES) compressedFiles.clear();
+  compressedFiles.set(key, { mtimeMs, size, body });
+  void body.catch(() => compressedFiles.delete(key));
+  return body;
+}
+
+/** A file of dist/, compressed when that helps and the browser accepts it. */
+async function staticFile(c: Context, file: string, type: string, cacheControl: string) {
+  const headers: Record<string, string> = { 'Content-Type': type, 'Cache-Control': cacheControl };
+  if (!COMPRESSIBLE.has(extname(file).toLowerCase())) {
+    return c.body(readFileSync(file), 200, headers);
+  }
+  headers['Vary'] = 'Accept-Encoding';
+  const encoding = acceptedEncoding(c.req.header('accept-encoding'));
+  if (encoding === null) return c.body(readFileSync(file), 200, headers);
+  headers['Content-Encoding'] = encoding;
+  return c.body(await compressedFile(file, encoding), 200, headers);
 }
 
 const MIME: Record<string, string> = {
@@ -746,7 +803,7 @@ export function createApp(deps: AppDeps): Hono {
   app.all('/v1', forward);
 
   // --- The SPA -------------------------------------------------------------------------------
-  app.get('*', (c) => {
+  app.get('*', async (c) => {
     const url = new URL(c.req.url);
     if (isApiLike(url)) return jsonError(c, 404, 'NOT_FOUND', 'no such route');
     const indexFile = distDir === undefined ? undefined : resolve(distDir, 'index.html');
@@ -766,15 +823,12 @@ export function createApp(deps: AppDeps): Hono {
       const cache = decoded.startsWith('/assets/')
         ? 'public, max-age=31536000, immutable'
         : 'no-cache';
-      return c.body(readFileSync(file), 200, { 'Content-Type': type, 'Cache-Control': cache });
+      return staticFile(c, file, type, cache);
     }
     // A missing asset is a 404; any other path is a client-side route of the SPA.
     const last = decoded.split('/').pop() ?? '';
     if (last.includes('.')) return c.text('Not found\n', 404);
-    return c.body(readFileSync(indexFile), 200, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-cache',
-    });
+    return staticFile(c, indexFile, 'text/html; charset=utf-8', 'no-cache');
   });
 
   app.notFound((c) => {

@@ -1,14 +1,12 @@
 import { MantineProvider } from '@mantine/core';
-import { QueryClientProvider } from '@tanstack/react-query';
-import { useState } from 'react';
+import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { ErrorBoundary } from './error-boundary';
-import { createQueryClient } from './query-client';
 import { Shell } from './shell';
 import { cssVariablesResolver, theme } from './theme';
 
-export function App() {
-  const [queryClient] = useState(createQueryClient);
+/** The whole console; `queryClient` comes from main.tsx (see createQueryClient). */
+export function App({ queryClient }: { queryClient: QueryClient }) {
   return (
     <MantineProvider
       theme={theme}

@@ -1,11 +1,17 @@
 import { Alert, Grid, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { batchQueries } from '../api/console-queries';
 import type { ConsoleConfig, SubjectSelection } from '../api/schemas';
-import { AssociateForm } from '../features/associate/associate-form';
-import { LazyBatchView, LazyCurrentAssociations } from './lazy-features';
+import {
+  associateForm,
+  batchView,
+  LazyAssociateForm,
+  LazyBatchView,
+  LazyCurrentAssociations,
+  useChunkSettled,
+} from './lazy-features';
 
 /** Refreshes the subject's current associations once a batch stops running. */
 function useRefreshRelationsWhenBatchEnds(batchId: string | undefined) {
@@ -24,47 +30,68 @@ function useRefreshRelationsWhenBatchEnds(batchId: string | undefined) {
 export function AssociatePage({
   config,
   workspaceId,
+  workspacesPending = false,
 }: {
   config: ConsoleConfig;
   workspaceId: string | null;
+  /** The workspace list is still loading (the form waits for it; a batch does not). */
+  workspacesPending?: boolean;
 }) {
   const { batchId } = useParams();
   const navigate = useNavigate();
   const [subject, setSubject] = useState<SubjectSelection | null>(null);
   useRefreshRelationsWhenBatchEnds(batchId);
   const openBatch = (id: string) => void navigate(`/batches/${encodeURIComponent(id)}`);
+  const formReady = useChunkSettled(associateForm);
+  const batchViewReady = useChunkSettled(batchView);
 
-  if (!workspaceId) {
-    return (
+  let form: ReactNode;
+  if (workspaceId) {
+    form = (
+      <Paper withBorder p="md" component="section" aria-labelledby="form-title">
+        <Title order={2} size="h5" id="form-title" mb="sm">
+          Link or unlink objects
+        </Title>
+        {formReady ? (
+          <Suspense fallback={<Loader size="sm" aria-label="Loading the form" />}>
+            <LazyAssociateForm
+              key={workspaceId}
+              projectId={config.projectId}
+              workspaceId={workspaceId}
+              onSubjectChange={setSubject}
+              onBatchCreated={openBatch}
+            />
+          </Suspense>
+        ) : (
+          <Loader size="sm" aria-label="Loading the form" />
+        )}
+      </Paper>
+    );
+  } else if (workspacesPending) {
+    form = <Loader size="sm" aria-label="Loading the workspaces" />;
+  } else {
+    form = (
       <Alert color="gray" title="No workspace">
         Choose a workspace in the header to start.
       </Alert>
     );
   }
 
+  // The batch of the URL shows without waiting for the workspaces (it names its own).
   return (
     <Grid gap="md">
-      <Grid.Col span={{ base: 12, md: 5, xl: 4 }}>
-        <Paper withBorder p="md" component="section" aria-labelledby="form-title">
-          <Title order={2} size="h5" id="form-title" mb="sm">
-            Link or unlink objects
-          </Title>
-          <AssociateForm
-            key={workspaceId}
-            projectId={config.projectId}
-            workspaceId={workspaceId}
-            onSubjectChange={setSubject}
-            onBatchCreated={openBatch}
-          />
-        </Paper>
-      </Grid.Col>
+      <Grid.Col span={{ base: 12, md: 5, xl: 4 }}>{form}</Grid.Col>
       <Grid.Col span={{ base: 12, md: 7, xl: 8 }}>
         <Stack gap="md">
           {batchId ? (
             <Paper withBorder p="md">
-              <Suspense fallback={<Loader size="sm" aria-label="Loading the batch" />}>
-                <LazyBatchView batchId={batchId} onBatchCreated={openBatch} />
-              </Suspense>
+              {batchViewReady ? (
+                <Suspense fallback={<Loader size="sm" aria-label="Loading the batch" />}>
+                  <LazyBatchView batchId={batchId} onBatchCreated={openBatch} />
+                </Suspense>
+              ) : (
+                <Loader size="sm" aria-label="Loading the batch" />
+              )}
             </Paper>
           ) : (
             <Paper withBorder p="md">
@@ -74,7 +101,7 @@ export function AssociatePage({
               </Text>
             </Paper>
           )}
-          {subject && (
+          {subject && workspaceId && (
             <Paper withBorder p="md">
               <Suspense fallback={<Loader size="sm" aria-label="Loading current associations" />}>
                 <LazyCurrentAssociations

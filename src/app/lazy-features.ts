@@ -1,17 +1,109 @@
 /**
- * Features that the first screen does not need are split into their own chunks, so the first
- * page's JavaScript stays small (budget checked by scripts/bundle-budget.mjs).
+ * Features that the first paint does not need are split into their own chunks, so the first
+ * page's JavaScript stays small (budget checked by scripts/bundle-budget.mjs). Each one can be
+ * preloaded: the shell starts a chunk's download as soon as it knows the chunk will be wanted
+ * (e.g. the associate form while the session, config and workspaces are read), and once loaded a
+ * chunk renders without a Suspense fallback.
  */
-import { lazy } from 'react';
+import { lazy, useEffect, useSyncExternalStore, type ComponentType } from 'react';
 
-export const LazyBatchView = lazy(() =>
-  import('../features/batches/batch-view').then((m) => ({ default: m.BatchView })),
+export interface PreloadableComponent<P> {
+  Component: ComponentType<P>;
+  /** Starts (or joins) the chunk's download; never rejects (a failed load is retried on render). */
+  preload: () => void;
+  /** True once the chunk has loaded, or its load has failed (rendering then retries and throws). */
+  settled: () => boolean;
+  subscribe: (listener: () => void) => () => void;
+}
+
+function preloadable<M, P extends object>(
+  load: () => Promise<M>,
+  pick: (m: M) => ComponentType<P>,
+): PreloadableComponent<P> {
+  let loaded: M | undefined;
+  let failed = false;
+  let pending: Promise<M> | undefined;
+  const listeners = new Set<() => void>();
+  const notify = () => listeners.forEach((l) => l());
+  const start = (): Promise<M> => {
+    pending ??= load().then(
+      (m) => {
+        loaded = m;
+        failed = false;
+        notify();
+        return m;
+      },
+      (err: unknown) => {
+        pending = undefined;
+        failed = true;
+        notify();
+        throw err;
+      },
+    );
+    return pending;
+  };
+  const Component = lazy(() => {
+    const ready = loaded;
+    if (ready !== undefined) {
+      // Already loaded: a thenable that settles synchronously, so React renders the component at
+      // once instead of showing the fallback for a tick.
+      const sync = {
+        then: (resolve: (m: { default: ComponentType<P> }) => void) =>
+          resolve({ default: pick(ready) }),
+      };
+      return sync as unknown as Promise<{ default: ComponentType<P> }>;
+    }
+    return start().then((m) => ({ default: pick(m) }));
+  });
+  return {
+    Component,
+    preload: () => {
+      start().catch(() => undefined);
+    },
+    settled: () => loaded !== undefined || failed,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/**
+ * Starts a chunk's load and tells when it has settled. Rendering the lazy component only then
+ * (and a plain placeholder before) keeps its Suspense boundary from ever showing a fallback: React
+ * throttles the reveal of content that replaces a fallback by up to 300 ms, which would otherwise
+ * land on the batch page's time to first rows.
+ */
+export function useChunkSettled(
+  chunk: Pick<PreloadableComponent<object>, 'preload' | 'settled' | 'subscribe'>,
+): boolean {
+  useEffect(() => chunk.preload(), [chunk]);
+  return useSyncExternalStore(chunk.subscribe, chunk.settled, chunk.settled);
+}
+
+export const associateForm = preloadable(
+  () => import('../features/associate/associate-form'),
+  (m) => m.AssociateForm,
 );
-export const LazyCurrentAssociations = lazy(() =>
-  import('../features/relations/current-associations').then((m) => ({
-    default: m.CurrentAssociations,
-  })),
+export const batchView = preloadable(
+  () => import('../features/batches/batch-view'),
+  (m) => m.BatchView,
 );
-export const LazyHistoryPage = lazy(() =>
-  import('../features/history/history-page').then((m) => ({ default: m.HistoryPage })),
+export const currentAssociations = preloadable(
+  () => import('../features/relations/current-associations'),
+  (m) => m.CurrentAssociations,
 );
+export const historyPage = preloadable(
+  () => import('../features/history/history-page'),
+  (m) => m.HistoryPage,
+);
+export const signInPage = preloadable(
+  () => import('../features/auth/sign-in-page'),
+  (m) => m.SignInPage,
+);
+
+export const LazyAssociateForm = associateForm.Component;
+export const LazyBatchView = batchView.Component;
+export const LazyCurrentAssociations = currentAssociations.Component;
+export const LazyHistoryPage = historyPage.Component;
+export const LazySignInPage = signInPage.Component;

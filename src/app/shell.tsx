@@ -1,30 +1,28 @@
 import {
   ActionIcon,
   Alert,
-  AppShell,
   Badge,
   Group,
   Loader,
   Select,
   Text,
   Title,
-  Tooltip,
   useComputedColorScheme,
   useMantineColorScheme,
 } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
-import { Suspense } from 'react';
-import { NavLink, Route, Routes } from 'react-router';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Suspense, useEffect } from 'react';
+import { NavLink, Route, Routes, useLocation } from 'react-router';
 import { describeError } from '../api/client';
 import { consoleQueries } from '../api/console-queries';
 import { secmasterQueries } from '../api/secmaster-queries';
 import type { ConsoleConfig } from '../api/schemas';
 import { mustSignIn, sessionQueries, useSignInRequiredWatch } from '../features/auth/queries';
 import { SessionExpiryBanner } from '../features/auth/session-expiry-banner';
-import { SignInPage } from '../features/auth/sign-in-page';
 import { SignedInUser } from '../features/auth/signed-in-user';
 import { AssociatePage } from './associate-page';
-import { LazyHistoryPage } from './lazy-features';
+import { LazyHistoryPage, LazySignInPage } from './lazy-features';
+import { preloadRoute } from './preload-route';
 import classes from './shell.module.css';
 import { useWorkspaceChoice } from './use-workspace-choice';
 
@@ -32,17 +30,18 @@ function ColorSchemeToggle() {
   const { setColorScheme } = useMantineColorScheme();
   const computed = useComputedColorScheme('light');
   const next = computed === 'dark' ? 'light' : 'dark';
+  // A native `title` as the hint: Mantine's Tooltip would put floating-ui's interactions on the
+  // first page for this one button.
   return (
-    <Tooltip label={`Switch to ${next} theme`}>
-      <ActionIcon
-        variant="default"
-        size="md"
-        aria-label={`Switch to ${next} theme`}
-        onClick={() => setColorScheme(next)}
-      >
-        <span aria-hidden="true">{computed === 'dark' ? '☀' : '☾'}</span>
-      </ActionIcon>
-    </Tooltip>
+    <ActionIcon
+      variant="default"
+      size="md"
+      aria-label={`Switch to ${next} theme`}
+      title={`Switch to ${next} theme`}
+      onClick={() => setColorScheme(next)}
+    >
+      <span aria-hidden="true">{computed === 'dark' ? '☀' : '☾'}</span>
+    </ActionIcon>
   );
 }
 
@@ -93,6 +92,10 @@ export function Shell() {
   useSignInRequiredWatch();
   // The sign-in gate: nothing of the console is read or shown until the session allows it.
   const consoleOpen = !!session.data && !mustSignIn(session.data);
+  const queryClient = useQueryClient();
+  const { pathname } = useLocation();
+  // main.tsx started the first route's reads; in-app navigations start theirs here.
+  useEffect(() => preloadRoute(queryClient, pathname), [queryClient, pathname]);
   const config = useQuery({ ...consoleQueries.config(), enabled: consoleOpen });
   const workspaces = useQuery({
     ...secmasterQueries.workspaces(config.data?.projectId ?? ''),
@@ -103,8 +106,10 @@ export function Shell() {
   );
 
   return (
-    <AppShell header={{ height: 56 }} padding="md">
-      <AppShell.Header className={classes.header}>
+    // Plain landmarks (banner, main) instead of Mantine's AppShell, which is large and of which
+    // only a fixed header was used.
+    <div className={classes.shell}>
+      <header className={classes.header}>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="md" wrap="nowrap">
             <Title order={1} size="h4">
@@ -132,8 +137,8 @@ export function Shell() {
             <ColorSchemeToggle />
           </Group>
         </Group>
-      </AppShell.Header>
-      <AppShell.Main>
+      </header>
+      <main className={classes.main}>
         {(session.isPending || (consoleOpen && config.isPending)) && (
           <Loader size="sm" aria-label="Loading the console" />
         )}
@@ -142,7 +147,11 @@ export function Shell() {
             {describeError(session.error)}
           </Alert>
         )}
-        {session.data && !consoleOpen && <SignInPage session={session.data} />}
+        {session.data && !consoleOpen && (
+          <Suspense fallback={<Loader size="sm" aria-label="Loading the sign-in form" />}>
+            <LazySignInPage session={session.data} />
+          </Suspense>
+        )}
         {consoleOpen && session.data && <SessionExpiryBanner session={session.data} />}
         {consoleOpen && config.isError && (
           <Alert color="red" title="The console server could not be reached" role="alert">
@@ -161,15 +170,27 @@ export function Shell() {
             />
             <Route
               path="/batches/:batchId"
-              element={<AssociatePage config={config.data} workspaceId={workspaceId} />}
+              element={
+                <AssociatePage
+                  config={config.data}
+                  workspaceId={workspaceId}
+                  workspacesPending={workspaces.isPending}
+                />
+              }
             />
             <Route
               path="*"
-              element={<AssociatePage config={config.data} workspaceId={workspaceId} />}
+              element={
+                <AssociatePage
+                  config={config.data}
+                  workspaceId={workspaceId}
+                  workspacesPending={workspaces.isPending}
+                />
+              }
             />
           </Routes>
         )}
-      </AppShell.Main>
-    </AppShell>
+      </main>
+    </div>
   );
 }

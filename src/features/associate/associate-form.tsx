@@ -37,6 +37,8 @@ import { SubjectPicker, objectTitle } from './subject-picker';
 import { useParsedIds } from './use-parsed-ids';
 
 const SAVE_DELAY_MS = 400;
+const PASTE_MIN_ROWS = 5;
+const PASTE_MAX_ROWS = 14;
 const LISTED_ISSUES = 50;
 const SHORT_TITLE = 40;
 
@@ -63,6 +65,36 @@ const classOptions = dataclassTypes.map((t) => ({ value: t, label: dataclassLabe
 function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * The paste box grows with its lines, from PASTE_MIN_ROWS to PASTE_MAX_ROWS, then scrolls. Not
+ * Mantine's `autosize`: it measures by copying the whole value into a hidden textarea and reading
+ * its height (two forced layouts) on every render and keystroke, which with 100,000 pasted lines
+ * blocks typing for long. Here the rows come from at most PASTE_MAX_ROWS line breaks found with
+ * indexOf, whatever the size of the text; where CSS `field-sizing: content` is supported, the
+ * browser also counts wrapped lines, between the same bounds.
+ */
+function pasteRows(text: string): number {
+  let rows = 1;
+  let at = text.indexOf('\n');
+  while (at !== -1 && rows < PASTE_MAX_ROWS) {
+    rows++;
+    at = text.indexOf('\n', at + 1);
+  }
+  return Math.max(PASTE_MIN_ROWS, rows);
+}
+
+/** Padding and borders of the box, added to its line bounds. */
+const PASTE_FRAME = 'calc(2 * var(--input-padding-y, 0px) + 2px)';
+const pasteInputStyles = {
+  input: {
+    fontFamily: 'var(--mantine-font-family-monospace)',
+    fontSize: 12,
+    fieldSizing: 'content',
+    minHeight: `calc(${PASTE_MIN_ROWS}lh + ${PASTE_FRAME})`,
+    maxHeight: `calc(${PASTE_MAX_ROWS}lh + ${PASTE_FRAME})`,
+  },
+} as const;
 
 function idCount(n: number): string {
   return `${n} ${n === 1 ? 'ID' : 'IDs'}`;
@@ -259,12 +291,10 @@ export function AssociateForm(props: {
           label="Related IDs"
           description="Paste IDs in any shape: lines, commas, CSV, JSON, console URLs"
           size="sm"
-          autosize
-          minRows={5}
-          maxRows={14}
+          rows={pasteRows(relatedIds)}
           spellCheck={false}
           autoComplete="off"
-          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 } }}
+          styles={pasteInputStyles}
           {...register('relatedIds')}
         />
         <ParseSummary result={result} pending={parsed.pending} />

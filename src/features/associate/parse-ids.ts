@@ -5,10 +5,16 @@
 import {
   ID_MAX_LENGTH,
   ID_MIN_LENGTH,
+  ID_PATTERN,
   MAX_TOKEN_LENGTH,
   idKey,
-  isWellFormedId,
 } from '../../api/schemas';
+
+// Local copies for the hot loop (an imported binding may be a getter, as under tsx).
+/** `isWellFormedId` as a regex (same pattern, no `g`: `test` keeps no state). */
+const ID_RE = new RegExp(ID_PATTERN.source);
+const MAX_TOKEN = MAX_TOKEN_LENGTH;
+const isId = (s: string): boolean => ID_RE.test(s);
 
 export interface ParseOptions {
   projectId?: string | undefined;
@@ -44,14 +50,34 @@ export const TOO_LONG_REASON = 'too long';
 export const URL_WITHOUT_ID_REASON = 'URL without an ID';
 
 /**
- * One word of pasted text, or a quoted JSON/Python key followed by ":".
- * Separators: white space (incl. Unicode spaces), control characters, zero-width characters,
- * commas, semicolons, quotes (straight and typographic), brackets of all kinds, pipes and the
- * full-width punctuation that chat tools produce.
+ * The separators between words: white space (incl. Unicode spaces), control characters,
+ * zero-width characters, commas, semicolons, quotes (straight and typographic), brackets of all
+ * kinds, pipes and the full-width punctuation that chat tools produce (a character-class body).
+ * The straight quotes come first so that SEPARATORS_BUT_QUOTES can leave them out.
  */
-const WORD_RE =
-  // eslint-disable-next-line no-control-regex -- control characters are separators, never sent.
-  /"(?:[^"\\\n]|\\.)*"[ \t]*:(?!\/)|'[^'\n]*'[ \t]*:(?!\/)|[^\s,;'"`()[\]{}<>|\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\u2018\u2019\u201c\u201d\u00ab\u00bb\u3001\u3002\uff0c\uff1a\uff1b\uff08\uff09\u300c\u300d]+/g;
+const OTHER_SEPARATORS =
+  '\\s,;`()[\\]{}<>|\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200d\\u2060\\u2018\\u2019\\u201c\\u201d\\u00ab\\u00bb\\u3001\\u3002\\uff0c\\uff1a\\uff1b\\uff08\\uff09\\u300c\\u300d';
+const SEPARATORS = `'"${OTHER_SEPARATORS}`;
+/** A quoted JSON/Python key followed by ":" (not "://"). */
+const QUOTED_KEY = `"(?:[^"\\\\\\n]|\\\\.)*"[ \\t]*:(?!\\/)|'[^'\\n]*'[ \\t]*:(?!\\/)`;
+/** One word of pasted text, or a quoted key followed by ":" (header detection). */
+const WORD_SOURCE = `${QUOTED_KEY}|[^${SEPARATORS}]+`;
+
+/*
+ * The hot loop's sticky scanners: they give the same words as a global WORD_SOURCE scan, but
+ * with `test` + `lastIndex` instead of `exec`, so no match array is allocated per word, and a
+ * word that is a whole well-formed ID goes straight to the collector without a second look.
+ * A word starts either at a straight quote (a quoted key, or nothing) or at a word character:
+ * every other separator is skipped in one native scan.
+ */
+const SKIP_Y = new RegExp(`[${OTHER_SEPARATORS}]*`, 'y');
+/** A whole-word ID: 32–64 ID characters followed by a separator or the end. */
+const ID_WORD_Y = new RegExp(
+  `[A-Za-z0-9_-]{${ID_MIN_LENGTH},${ID_MAX_LENGTH}}(?![^${SEPARATORS}])`,
+  'y',
+);
+const WORD_Y = new RegExp(`[^${SEPARATORS}]+`, 'y');
+const QUOTED_KEY_Y = new RegExp(QUOTED_KEY, 'y');
 
 /** A URL: scheme://, www., host.name/…, or an absolute path. */
 const URL_RE = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?\/|\/)/i;
@@ -74,24 +100,18 @@ function invalidReason(token: string): string {
   return `longer than ${ID_MAX_LENGTH} characters`;
 }
 
+const UPPER_HEX_RE = /[A-F]/;
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 /**
  * `idKey` with a fast path for the hot loop (100,000 IDs): only 36-character values can be
- * UUIDs, and a lower-case UUID is its own key. Equal to `idKey` for every input (tested).
+ * UUIDs, and a UUID without an upper-case hex digit is its own key, so most tokens need one
+ * native scan for [A-F] and no per-character JavaScript loop. Equal to `idKey` for every input
+ * (tested).
  */
 export function fastIdKey(token: string): string {
-  if (token.length !== 36) return token;
-  let upper = false;
-  for (let i = 0; i < 36; i++) {
-    const ch = token.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (ch !== 45) return token;
-    } else if (ch >= 65 && ch <= 70) {
-      upper = true;
-    } else if (!((ch >= 48 && ch <= 57) || (ch >= 97 && ch <= 102))) {
-      return token;
-    }
-  }
-  return upper ? token.toLowerCase() : token;
+  if (token.length !== 36 || !UPPER_HEX_RE.test(token)) return token;
+  return UUID_RE.test(token) ? token.toLowerCase() : token;
 }
 
 function safeDecode(s: string): string {
@@ -103,79 +123,100 @@ function safeDecode(s: string): string {
   }
 }
 
-interface Collector {
-  /** A candidate token; `wellFormed` when the caller already knows. */
-  add(token: string, wellFormed?: boolean, reason?: string): void;
-  result(format: ParseFormat, header: string[] | null): ParseResult;
-}
+/**
+ * Collects candidates in order. `addId` is the hot path (a token already known to be a
+ * well-formed ID, at most 64 characters); `add` handles everything else.
+ */
+class Collector {
+  readonly tokens: string[] = [];
+  readonly valid: string[] = [];
+  readonly invalid: ParseIssue[] = [];
+  readonly ignored: ParseIssue[] = [];
+  duplicates = 0;
+  /** De-duplication keys (`fastIdKey`) of every token sent so far. */
+  private readonly seen = new Set<string>();
+  private readonly ignore = new Map<string, string>();
+  private readonly seenIgnored = new Set<string>();
+  private readonly seenTooLong = new Set<string>();
 
-function createCollector(opts: ParseOptions): Collector {
-  const ignore = new Map<string, string>();
-  if (opts.subjectId) ignore.set(idKey(opts.subjectId), 'subject object');
-  if (opts.workspaceId) ignore.set(idKey(opts.workspaceId), 'current workspace ID');
-  if (opts.projectId) ignore.set(idKey(opts.projectId), 'project ID');
+  constructor(opts: ParseOptions) {
+    if (opts.subjectId) this.ignore.set(idKey(opts.subjectId), 'subject object');
+    if (opts.workspaceId) this.ignore.set(idKey(opts.workspaceId), 'current workspace ID');
+    if (opts.projectId) this.ignore.set(idKey(opts.projectId), 'project ID');
+  }
 
-  const tokens: string[] = [];
-  const valid: string[] = [];
-  const invalid: ParseIssue[] = [];
-  const ignored: ParseIssue[] = [];
-  const seen = new Set<string>();
-  const seenIgnored = new Set<string>();
-  const seenTooLong = new Set<string>();
-  let duplicates = 0;
+  /** A well-formed ID. */
+  addId(token: string): void {
+    // Only 36-character tokens can be UUIDs; every other ID is its own key.
+    const key = token.length === 36 ? fastIdKey(token) : token;
+    if (this.ignore.size > 0 && this.isIgnored(token, key)) return;
+    this.tokens.push(token);
+    // One hash look-up instead of has() + add(): the size grows only for a new key.
+    const seen = this.seen;
+    const before = seen.size;
+    seen.add(key);
+    if (seen.size === before) this.duplicates++;
+    else this.valid.push(token);
+  }
 
-  return {
-    add(token, wellFormed, reason) {
-      if (token.length > MAX_TOKEN_LENGTH) {
-        if (!seenTooLong.has(token)) {
-          seenTooLong.add(token);
-          invalid.push({ token, reason: TOO_LONG_REASON });
-        }
-        return;
+  /** Any other candidate; `reason` overrides the computed one for an invalid token. */
+  add(token: string, reason?: string): void {
+    if (token.length > MAX_TOKEN) {
+      if (!this.seenTooLong.has(token)) {
+        this.seenTooLong.add(token);
+        this.invalid.push({ token, reason: TOO_LONG_REASON });
       }
-      const key = fastIdKey(token);
-      const ignoreReason = ignore.get(key);
-      if (ignoreReason !== undefined) {
-        if (!seenIgnored.has(key)) {
-          seenIgnored.add(key);
-          ignored.push({ token, reason: ignoreReason });
-        }
-        return;
-      }
-      tokens.push(token);
-      if (seen.has(key)) {
-        duplicates++;
-        return;
-      }
-      seen.add(key);
-      if (wellFormed ?? isWellFormedId(token)) valid.push(token);
-      else invalid.push({ token, reason: reason ?? invalidReason(token) });
-    },
-    result(format, header) {
-      return { tokens, valid, duplicates, invalid, ignored, format, header };
-    },
-  };
+      return;
+    }
+    if (ID_RE.test(token)) {
+      this.addId(token);
+      return;
+    }
+    // Not an ID, so not a UUID: the token is its own key.
+    if (this.ignore.size > 0 && this.isIgnored(token, token)) return;
+    this.tokens.push(token);
+    const seen = this.seen;
+    const before = seen.size;
+    seen.add(token);
+    if (seen.size === before) this.duplicates++;
+    else this.invalid.push({ token, reason: reason ?? invalidReason(token) });
+  }
+
+  private isIgnored(token: string, key: string): boolean {
+    const reason = this.ignore.get(key);
+    if (reason === undefined) return false;
+    if (!this.seenIgnored.has(key)) {
+      this.seenIgnored.add(key);
+      this.ignored.push({ token, reason });
+    }
+    return true;
+  }
+
+  result(format: ParseFormat, header: string[] | null): ParseResult {
+    const { tokens, valid, duplicates, invalid, ignored } = this;
+    return { tokens, valid, duplicates, invalid, ignored, format, header };
+  }
 }
 
 /** Adds the well-formed IDs among `parts`; near-miss parts are added as invalid. */
 function addIdParts(parts: string[], c: Collector): boolean {
   let found = false;
   for (const part of parts) {
-    if (isWellFormedId(part)) {
-      c.add(part, true);
+    if (ID_RE.test(part)) {
+      c.addId(part);
       found = true;
     }
   }
   if (found) {
-    for (const part of parts) if (!isWellFormedId(part) && looksLikeId(part)) c.add(part, false);
+    for (const part of parts) if (!ID_RE.test(part) && looksLikeId(part)) c.add(part);
   }
   return found;
 }
 
 /** One raw word of text. */
 function handleWord(word: string, c: Collector): void {
-  if (isWellFormedId(word)) {
-    c.add(word, true);
+  if (ID_RE.test(word)) {
+    c.addId(word);
     return;
   }
   const first = word.charCodeAt(0);
@@ -184,38 +225,68 @@ function handleWord(word: string, c: Collector): void {
   if ((first === 34 || first === 39) && word.length > 1) {
     const close = word.lastIndexOf(word[0] ?? '"');
     const key = word.slice(1, close);
-    if (isWellFormedId(key)) c.add(key, true);
+    if (ID_RE.test(key)) c.addId(key);
     return;
   }
   if (URL_RE.test(word)) {
     // Scheme, host, path words and query keys are scaffolding; IDs inside are candidates.
     if (!addIdParts(safeDecode(word).split(NON_ID_CHARS_RE), c)) {
-      c.add(word, false, word.length > MAX_TOKEN_LENGTH ? TOO_LONG_REASON : URL_WITHOUT_ID_REASON);
+      c.add(word, word.length > MAX_TOKEN ? TOO_LONG_REASON : URL_WITHOUT_ID_REASON);
     }
     return;
   }
   if (PUNCT_RE.test(word) && addIdParts(word.split(PUNCT_SPLIT_RE), c)) return;
-  c.add(word, false);
+  c.add(word);
 }
 
 function wordHasId(word: string): boolean {
-  if (isWellFormedId(word)) return true;
-  if (URL_RE.test(word)) return safeDecode(word).split(NON_ID_CHARS_RE).some(isWellFormedId);
-  return PUNCT_RE.test(word) && word.split(PUNCT_SPLIT_RE).some(isWellFormedId);
+  if (ID_RE.test(word)) return true;
+  if (URL_RE.test(word)) return safeDecode(word).split(NON_ID_CHARS_RE).some(isId);
+  return PUNCT_RE.test(word) && word.split(PUNCT_SPLIT_RE).some(isId);
 }
 
-// Module-level scanners: scanWords is never re-entered (handleWord does not scan).
-const SCAN_RE = new RegExp(WORD_RE.source, 'g');
-
+/**
+ * The hot loop: one pass over the text with the module-level sticky scanners (never re-entered:
+ * handleWord does not scan).
+ */
 function scanWords(text: string, c: Collector, from = 0): void {
-  const re = SCAN_RE;
-  re.lastIndex = from;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) handleWord(m[0], c);
+  const len = text.length;
+  let pos = from;
+  for (;;) {
+    SKIP_Y.lastIndex = pos;
+    SKIP_Y.test(text); // always matches, possibly nothing
+    pos = SKIP_Y.lastIndex;
+    if (pos >= len) return;
+    const ch = text.charCodeAt(pos);
+    if (ch === 34 || ch === 39) {
+      // A straight quote: a quoted key followed by ":", or just a separator.
+      QUOTED_KEY_Y.lastIndex = pos;
+      if (QUOTED_KEY_Y.test(text)) {
+        const end = QUOTED_KEY_Y.lastIndex;
+        handleWord(text.slice(pos, end), c);
+        pos = end;
+      } else {
+        pos++;
+      }
+      continue;
+    }
+    ID_WORD_Y.lastIndex = pos;
+    if (ID_WORD_Y.test(text)) {
+      const end = ID_WORD_Y.lastIndex;
+      c.addId(text.slice(pos, end));
+      pos = end;
+      continue;
+    }
+    // Matches: the character at pos is neither a separator nor a quote.
+    WORD_Y.lastIndex = pos;
+    const end = WORD_Y.test(text) ? WORD_Y.lastIndex : pos + 1;
+    handleWord(text.slice(pos, end), c);
+    pos = end;
+  }
 }
 
 function wordsOf(text: string): string[] {
-  return text.match(new RegExp(WORD_RE.source, 'g')) ?? [];
+  return text.match(new RegExp(WORD_SOURCE, 'g')) ?? [];
 }
 
 /**
@@ -223,7 +294,7 @@ function wordsOf(text: string): string[] {
  * short, and a later line holds an ID. Its cells are scaffolding, reported in `header`.
  */
 function detectHeader(text: string): { end: number; cells: string[] } | null {
-  const re = new RegExp(WORD_RE.source, 'g');
+  const re = new RegExp(WORD_SOURCE, 'g');
   const firstWord = re.exec(text);
   if (!firstWord) return null;
   const nl = text.indexOf('\n', firstWord.index);
@@ -252,7 +323,7 @@ function walkJson(root: unknown, c: Collector): void {
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'string') {
-      if (isWellFormedId(v)) c.add(v, true);
+      if (ID_RE.test(v)) c.addId(v);
       else scanWords(v, c);
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
@@ -263,7 +334,7 @@ function walkJson(root: unknown, c: Collector): void {
         if (!entry) continue;
         stack.push(entry[1]);
         // Keys are scaffolding, except a key that is itself an ID (a map keyed by ID).
-        if (isWellFormedId(entry[0])) stack.push(entry[0]);
+        if (ID_RE.test(entry[0])) stack.push(entry[0]);
       }
     }
     // Numbers, booleans and null are structure, not IDs.
@@ -279,7 +350,7 @@ function tryJson(s: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 export function parseIds(text: string, opts: ParseOptions = {}): ParseResult {
-  const c = createCollector(opts);
+  const c = new Collector(opts);
   const start = text.search(/\S/);
   if (start === -1) return c.result('text', null);
 

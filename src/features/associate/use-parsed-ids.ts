@@ -11,6 +11,10 @@ import type { ParseRequest, ParseResponse } from './parse-ids.worker';
 export const WORKER_THRESHOLD = 200_000;
 const LARGE_DEBOUNCE_MS = 250;
 
+interface Source extends ParseOptions {
+  text: string;
+}
+
 export interface ParsedIds {
   result: ParseResult;
   /** True while the shown result is older than the text. */
@@ -36,7 +40,9 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
     [large, deferredText, projectId, workspaceId, subjectId],
   );
 
-  const [largeState, setLargeState] = useState<{ source: string; result: ParseResult } | null>(
+  // What a large result was parsed from. Compared field by field: building one key string would
+  // copy the whole text (megabytes) on every render.
+  const [largeState, setLargeState] = useState<{ source: Source; result: ParseResult } | null>(
     null,
   );
   const workerRef = useRef<Worker | null | undefined>(undefined);
@@ -44,7 +50,7 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
 
   useEffect(() => {
     if (!large) return;
-    const source = `${projectId ?? ''}|${workspaceId ?? ''}|${subjectId ?? ''}|${deferredText}`;
+    const source: Source = { text: deferredText, projectId, workspaceId, subjectId };
     const timer = setTimeout(() => {
       if (workerRef.current === undefined) workerRef.current = createWorker();
       const worker = workerRef.current;
@@ -82,9 +88,15 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
   );
 
   if (small) return { result: small, pending: deferredText !== text };
-  const current = `${projectId ?? ''}|${workspaceId ?? ''}|${subjectId ?? ''}|${deferredText}`;
+  const source = largeState?.source;
+  const upToDate =
+    source !== undefined &&
+    source.text === deferredText &&
+    source.projectId === projectId &&
+    source.workspaceId === workspaceId &&
+    source.subjectId === subjectId;
   return {
     result: largeState?.result ?? emptyParseResult(),
-    pending: largeState?.source !== current || deferredText !== text,
+    pending: !upToDate || deferredText !== text,
   };
 }

@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Alert,
   Badge,
   Box,
@@ -30,6 +29,7 @@ import {
   type BatchSummary,
   type ItemState,
 } from '../../api/schemas';
+import classes from './batch-results.module.css';
 import { copyText } from './clipboard';
 import { useItemPages } from './item-pages';
 import { isActiveBatchState } from './queries';
@@ -41,7 +41,13 @@ export const RESULTS_ROW_HEIGHT = 32;
 /** The results table scrolls inside a box of at most this height (header included). */
 export const RESULTS_VIEWPORT_HEIGHT = 480;
 const RESULTS_HEADER_HEIGHT = 32;
-const RESULTS_OVERSCAN = 10;
+/**
+ * Rows rendered beyond each edge of the box: enough for keyboard and wheel scrolling to show no
+ * blank rows, few enough that a fast scroll (which replaces every row each frame) stays cheap.
+ */
+const RESULTS_OVERSCAN = 4;
+/** Row keys cycle through this many slots (more than the rows a 480 px box ever renders). */
+const RECYCLE_SLOTS = 64;
 
 type StateFilter = 'all' | ItemState;
 
@@ -55,23 +61,11 @@ export function BatchResults({ batch, children }: { batch: BatchSummary; childre
   const [filter, setFilter] = useState<StateFilter>('all');
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
-  const [range, setRange] = useState<{ first: number; last: number } | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   const state = filter === 'all' ? undefined : filter;
-  const pages = useItemPages({
-    batchId: batch.id,
-    state,
-    q: q || undefined,
-    range,
-    poll: isActiveBatchState(batch.state),
-  });
-  // Until page 0 answers, an unfiltered table already knows its size from the summary.
-  const total = pages.total ?? (!state && !q && !pages.loading ? batch.total : undefined);
-
   const backToTop = () => {
     if (scrollRef.current) scrollRef.current.scrollTop = 0;
-    setRange(null);
   };
 
   return (
@@ -118,39 +112,75 @@ export function BatchResults({ batch, children }: { batch: BatchSummary; childre
             backToTop();
           }}
         />
-        {pages.error != null && (
-          <Alert color="red" p="xs" title="The items could not be loaded">
-            {describeError(pages.error)}
-          </Alert>
-        )}
-        <ItemsTable
-          scrollRef={scrollRef}
-          total={total}
-          rowAt={pages.rowAt}
-          loading={pages.loading}
-          stale={pages.stale}
-          onRange={setRange}
-        />
-        <Text
-          size="xs"
-          c="dimmed"
-          aria-live="polite"
-          style={{ fontVariantNumeric: 'tabular-nums' }}
-        >
-          {total === undefined
-            ? ' '
-            : total === 0
-              ? 'No matching IDs'
-              : state || q
-                ? `${formatCount(total)} matching ${total === 1 ? 'ID' : 'IDs'}`
-                : `${formatCount(total)} ${total === 1 ? 'ID' : 'IDs'}`}
-        </Text>
+        <ResultItems batch={batch} state={state} q={q || undefined} scrollRef={scrollRef} />
       </Stack>
     </Paper>
   );
 }
 
-function StateCounts({ batch }: { batch: BatchSummary }) {
+/**
+ * The table, its load error and its count. A component of its own (memoized) so that scrolling,
+ * which changes the range in view every frame, and each page that arrives re-render only the
+ * table, never the counts, filters and search field above it.
+ */
+const ResultItems = memo(function ResultItems({
+  batch,
+  state,
+  q,
+  scrollRef,
+}: {
+  batch: BatchSummary;
+  state: ItemState | undefined;
+  q: string | undefined;
+  scrollRef: RefObject<HTMLDivElement | null>;
+}) {
+  const [range, setRange] = useState<{ first: number; last: number } | null>(null);
+  // A new filter or search starts from the top (the box is scrolled there by the caller).
+  const filterKey = `${state ?? ''}|${q ?? ''}`;
+  const [rangeFilterKey, setRangeFilterKey] = useState(filterKey);
+  if (rangeFilterKey !== filterKey) {
+    setRangeFilterKey(filterKey);
+    setRange(null);
+  }
+  const pages = useItemPages({
+    batchId: batch.id,
+    state,
+    q,
+    range: rangeFilterKey === filterKey ? range : null,
+    poll: isActiveBatchState(batch.state),
+  });
+  // Until page 0 answers, an unfiltered table already knows its size from the summary.
+  const total = pages.total ?? (!state && !q && !pages.loading ? batch.total : undefined);
+
+  return (
+    <>
+      {pages.error != null && (
+        <Alert color="red" p="xs" title="The items could not be loaded">
+          {describeError(pages.error)}
+        </Alert>
+      )}
+      <ItemsTable
+        scrollRef={scrollRef}
+        total={total}
+        rowAt={pages.rowAt}
+        loading={pages.loading}
+        stale={pages.stale}
+        onRange={setRange}
+      />
+      <Text size="xs" c="dimmed" aria-live="polite" style={{ fontVariantNumeric: 'tabular-nums' }}>
+        {total === undefined
+          ? ' '
+          : total === 0
+            ? 'No matching IDs'
+            : state || q
+              ? `${formatCount(total)} matching ${total === 1 ? 'ID' : 'IDs'}`
+              : `${formatCount(total)} ${total === 1 ? 'ID' : 'IDs'}`}
+      </Text>
+    </>
+  );
+});
+
+const StateCounts = memo(function StateCounts({ batch }: { batch: BatchSummary }) {
   const total = Math.max(
     1,
     itemStates.reduce((sum, s) => sum + batch.counts[s], 0),
@@ -194,7 +224,7 @@ function StateCounts({ batch }: { batch: BatchSummary }) {
       </Progress.Root>
     </Stack>
   );
-}
+});
 
 const columns = [
   { label: 'ID', width: '30%' },
@@ -257,6 +287,8 @@ function ItemsTable({
   useEffect(() => {
     onRange(first === undefined || last === undefined ? null : { first, last });
   }, [first, last, onRange]);
+  // Rendered rows are consecutive, so `index % slots` is unique among them.
+  const slots = Math.max(RECYCLE_SLOTS, virtualRows.length);
   const padTop = virtualRows[0]?.start ?? 0;
   const padBottom =
     virtualRows.length > 0 ? virtualizer.getTotalSize() - (virtualRows.at(-1)?.end ?? 0) : 0;
@@ -286,18 +318,7 @@ function ItemsTable({
         aria-busy={loading || stale}
         style={{ opacity: stale ? 0.7 : 1, transition: 'opacity 120ms' }}
       >
-        <colgroup>
-          {columns.map((c) => (
-            <col key={c.label} style={{ width: c.width }} />
-          ))}
-        </colgroup>
-        <Table.Thead>
-          <Table.Tr aria-rowindex={1} style={{ height: RESULTS_HEADER_HEIGHT }}>
-            {columns.map((c) => (
-              <Table.Th key={c.label}>{c.label}</Table.Th>
-            ))}
-          </Table.Tr>
-        </Table.Thead>
+        <ItemsHead />
         <Table.Tbody>
           {count === 0 ? (
             <Table.Tr style={{ height: RESULTS_ROW_HEIGHT }}>
@@ -310,14 +331,11 @@ function ItemsTable({
           ) : (
             <>
               {padTop > 0 && <SpacerRow height={padTop} />}
-              {virtualRows.map((v) => {
-                const item = rowAt(v.index);
-                return item ? (
-                  <ItemRow key={`${v.index}:${item.id}`} index={v.index} item={item} />
-                ) : (
-                  <LoadingRow key={`${v.index}:loading`} index={v.index} />
-                );
-              })}
+              {virtualRows.map((v) => (
+                // Keyed by slot, not by row: a row scrolled out lends its <tr> to the row
+                // scrolled in, so a fast scroll updates text instead of rebuilding the DOM.
+                <ItemRow key={v.index % slots} index={v.index} item={rowAt(v.index)} />
+              ))}
               {padBottom > 0 && <SpacerRow height={padBottom} />}
             </>
           )}
@@ -326,6 +344,26 @@ function ItemsTable({
     </Box>
   );
 }
+
+/** Column widths and the header row: the same on every render, so rendered once. */
+const ItemsHead = memo(function ItemsHead() {
+  return (
+    <>
+      <colgroup>
+        {columns.map((c) => (
+          <col key={c.label} style={{ width: c.width }} />
+        ))}
+      </colgroup>
+      <Table.Thead>
+        <Table.Tr aria-rowindex={1} style={{ height: RESULTS_HEADER_HEIGHT }}>
+          {columns.map((c) => (
+            <Table.Th key={c.label}>{c.label}</Table.Th>
+          ))}
+        </Table.Tr>
+      </Table.Thead>
+    </>
+  );
+});
 
 /** Stands in for the rows out of view; not a row for assistive technology. */
 function SpacerRow({ height }: { height: number }) {
@@ -336,66 +374,76 @@ function SpacerRow({ height }: { height: number }) {
   );
 }
 
-function LoadingRow({ index }: { index: number }) {
-  return (
-    <Table.Tr aria-rowindex={index + 2} style={{ height: RESULTS_ROW_HEIGHT }}>
-      <Table.Td colSpan={columns.length}>
-        <Text size="xs" c="dimmed">
+/*
+ * Rows are plain <tr>/<td> with CSS-module classes (batch-results.module.css), not Mantine
+ * components: about 100 rows mount per frame while the table is scrolled fast, and Mantine's
+ * per-component style and context work made those frames long tasks.
+ */
+
+/** The class of a state word: the state's colour, or dimmed for the grey states. */
+const stateClass: Record<ItemState, string | undefined> = Object.fromEntries(
+  itemStates.map((s) => {
+    const color = itemStateColors[s];
+    return [s, color === 'gray' ? classes.dimmed : classes[color]];
+  }),
+) as Record<ItemState, string | undefined>;
+
+/** One item, or "Loading…" while its page loads. */
+const ItemRow = memo(function ItemRow({
+  index,
+  item,
+}: {
+  index: number;
+  item: BatchItem | undefined;
+}) {
+  if (!item) {
+    return (
+      <tr aria-rowindex={index + 2} className={classes.row}>
+        <td colSpan={columns.length} className={`${classes.cell} ${classes.dimmed}`}>
           Loading…
-        </Text>
-      </Table.Td>
-    </Table.Tr>
-  );
-}
-
-const ellipsis = { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;
-
-const ItemRow = memo(function ItemRow({ index, item }: { index: number; item: BatchItem }) {
+        </td>
+      </tr>
+    );
+  }
   return (
-    <Table.Tr aria-rowindex={index + 2} style={{ height: RESULTS_ROW_HEIGHT }}>
-      <Table.Td>
-        <Group gap={4} wrap="nowrap">
-          <Text span ff="monospace" size="xs" style={ellipsis} title={item.id}>
+    <tr aria-rowindex={index + 2} className={classes.row}>
+      <td className={classes.cell}>
+        <div className={classes.idLine}>
+          <span className={`${classes.mono} ${classes.idText}`} title={item.id}>
             {item.id}
-          </Text>
+          </span>
           <CopyIdButton id={item.id} />
-        </Group>
-      </Table.Td>
-      <Table.Td>
-        <Text
-          span
-          size="xs"
-          c={itemStateColors[item.state] === 'gray' ? 'dimmed' : itemStateColors[item.state]}
-        >
-          {itemStateLabels[item.state]}
-        </Text>
-      </Table.Td>
-      <Table.Td style={ellipsis} title={item.code ?? undefined}>
-        <Text span ff="monospace" size="xs">
-          {item.code ?? ''}
-        </Text>
-      </Table.Td>
-      <Table.Td style={ellipsis} title={item.message ?? undefined}>
+        </div>
+      </td>
+      <td className={`${classes.cell} ${stateClass[item.state] ?? ''}`}>
+        {itemStateLabels[item.state]}
+      </td>
+      <td className={`${classes.cell} ${classes.mono}`} title={item.code ?? undefined}>
+        {item.code ?? ''}
+      </td>
+      <td className={classes.cell} title={item.message ?? undefined}>
         {item.message ?? ''}
-      </Table.Td>
-      <Table.Td style={ellipsis} title={item.request_id ?? undefined}>
-        <Text span ff="monospace" size="xs">
-          {item.request_id ?? ''}
-        </Text>
-      </Table.Td>
-      <Table.Td style={{ fontVariantNumeric: 'tabular-nums' }}>{item.attempts}</Table.Td>
-    </Table.Tr>
+      </td>
+      <td className={`${classes.cell} ${classes.mono}`} title={item.request_id ?? undefined}>
+        {item.request_id ?? ''}
+      </td>
+      <td className={`${classes.cell} ${classes.numeric}`}>{item.attempts}</td>
+    </tr>
   );
 });
 
-/** A plain `title` rather than a Tooltip: hundreds of these mount and unmount while scrolling. */
+/** A plain button with a `title` rather than a Mantine ActionIcon and Tooltip per row. */
 function CopyIdButton({ id }: { id: string }) {
-  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  // The <tr> is reused for other rows while scrolling: a result only counts for its own ID.
+  const [copy, setCopy] = useState<{ id: string; state: 'copied' | 'failed' } | null>(null);
+  const state = copy?.id === id ? copy.state : 'idle';
+  const setState = (next: 'idle' | 'copied' | 'failed') =>
+    setCopy(next === 'idle' ? null : { id, state: next });
   return (
-    <ActionIcon
-      variant="subtle"
-      color={state === 'failed' ? 'red' : 'gray'}
-      size="xs"
+    <button
+      type="button"
+      className={classes.copy}
+      data-failed={state === 'failed' || undefined}
       aria-label={`Copy ID ${id}`}
       title={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
       onClick={() => {
@@ -407,7 +455,7 @@ function CopyIdButton({ id }: { id: string }) {
       onMouseLeave={() => setState('idle')}
     >
       <CopyGlyph copied={state === 'copied'} />
-    </ActionIcon>
+    </button>
   );
 }
 
