@@ -358,14 +358,22 @@ export function createApp(deps: AppDeps): Hono {
     }
     return next();
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        jsonError(c, 413, 'BODY_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`),
-    }),
-  );
+  const tooLarge = (c: Context) =>
+    jsonError(c, 413, 'BODY_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  app.use('*', async (c, next) => {
+    // GET and HEAD requests never carry a body, and a declared Content-Length (without
+    // Transfer-Encoding) is checked as bodyLimit checks it. Either way the request is not turned
+    // into a full web Request (bodyLimit reads `req.raw.body`, which @hono/node-server only
+    // builds on demand), so the body can still be read straight from the socket later.
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return parseInt(length || '0', 10) > MAX_BODY_BYTES ? tooLarge(c) : next();
+    }
+    return limitBody(c, next);
+  });
 
   // --- Who is calling: session cookie or Bearer; SIGN_IN_REQUIRED; /api/session ---------------
   auth.install(app);
@@ -787,7 +795,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     let result: UpstreamResponse | UpstreamError;
     try {
-      result = await upstream.call(operation);
+      result = await upstream.call(operation, { passThrough: true });
     } catch (err) {
       if (err instanceof UpstreamRequestError)
         return jsonError(c, 400, 'INVALID_PATH', err.message);
@@ -795,9 +803,11 @@ export function createApp(deps: AppDeps): Hono {
       result = err;
     }
     const answer = mapUpstreamAnswer(result, parseUpstreamError);
-    const headers = new Headers({ 'content-type': 'application/json' });
-    if (answer.requestId) headers.set('x-request-id', answer.requestId);
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (answer.requestId) headers['x-request-id'] = answer.requestId;
+    // A 2xx JSON answer that needed no redaction goes on as the bytes SecMaster sent.
+    const body = answer.raw ?? JSON.stringify(answer.body);
+    return new Response(body, { status: answer.status, headers });
   };
   app.all('/v1/*', forward);
   app.all('/v1', forward);

@@ -3,6 +3,9 @@
  * fixed method and path template. URLs are built from configuration plus validated segments,
  * never from request text (reliability-security.md A4). Pure factory: no I/O until a call.
  */
+import { Buffer, isUtf8 } from 'node:buffer';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { dataclassTypes, isWellFormedId, type DataclassType } from '../src/api/schemas';
 import { Credentials } from './credentials';
 import { signRequest } from './signing';
@@ -12,6 +15,9 @@ export const MAX_UPSTREAM_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** Paging query values the read routes accept (offset/limit only, small integers). */
 const PAGING_VALUE = /^\d{1,7}$/;
 const REQUEST_ID_VALUE = /^[A-Za-z0-9._:-]{1,200}$/;
+/** One strict decoder for every answer (`decode` without `stream` keeps no state between calls). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const ENCODER = new TextEncoder();
 
 export interface PagingQuery {
   offset?: number;
@@ -75,11 +81,26 @@ export interface UpstreamResponse {
   body: unknown;
   /** The `Retry-After` response header, if any (the batch runner honours it). */
   retryAfter?: string | null;
+  /**
+   * Only with `passThrough`: the answer's exact bytes, when they can go to the browser as they
+   * are (a 2xx `application/json` answer, valid UTF-8, a JSON object or array at the top level,
+   * within the size cap, no echo of our credentials, no `\u` escapes). `body` is then `null`.
+   */
+  rawJson?: Uint8Array;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /**
+   * The /v1 read path: a 2xx JSON answer that needs no redaction is returned as `rawJson`
+   * (not parsed) so it can be sent on without a parse and re-serialisation.
+   */
+  passThrough?: boolean;
 }
 
 export interface Upstream {
   /** Calls SecMaster; resolves with any HTTP status, rejects with UpstreamError (or UpstreamRequestError). */
-  call(operation: UpstreamOperation, opts?: { signal?: AbortSignal }): Promise<UpstreamResponse>;
+  call(operation: UpstreamOperation, opts?: CallOptions): Promise<UpstreamResponse>;
   /** The path (no origin) an operation maps to; exposed for tests and logs. */
   pathOf(operation: UpstreamOperation): string;
 }
@@ -210,6 +231,135 @@ async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
   return out;
 }
 
+/** One upstream HTTP exchange, whichever client made it. */
+interface Exchange {
+  status: number;
+  header(name: string): string | null;
+  /** The whole body, refused beyond `cap` bytes (declared or received). */
+  read(cap: number): Promise<Uint8Array>;
+  /** Drops the body unread (the connection is closed, not reused). */
+  discard(): Promise<void>;
+}
+
+interface SendInit {
+  method: string;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer> | undefined;
+  signal: AbortSignal;
+}
+
+const tooLarge = (status: number) =>
+  new UpstreamError('too_large', 'the answer from SecMaster is too large', status);
+
+/** An injected `fetch` (tests): redirects not followed, the body read through its stream. */
+function fetchSender(fetchImpl: typeof fetch) {
+  return async (href: string, init: SendInit): Promise<Exchange> => {
+    const res = await fetchImpl(href, {
+      method: init.method,
+      headers: init.headers,
+      body: init.body,
+      redirect: 'manual',
+      signal: init.signal,
+    });
+    return {
+      status: res.status,
+      header: (name) => res.headers.get(name),
+      read: (cap) => readCapped(res, cap),
+      discard: async () => {
+        await res.body?.cancel().catch(() => undefined);
+      },
+    };
+  };
+}
+
+/**
+ * Keep-alive connection pools for every upstream (node:http never follows redirects). An idle
+ * connection is closed after 4 s (as undici's fetch does), or sooner when the server's
+ * `Keep-Alive: timeout=` says so, so a connection the server is about to drop is not reused.
+ */
+const HTTP_AGENT = new HttpAgent({ keepAlive: true, timeout: 4_000 });
+const HTTPS_AGENT = new HttpsAgent({ keepAlive: true, timeout: 4_000 });
+
+/** The default client: node:http(s) with a keep-alive agent (no web streams, no WebIDL per call). */
+function httpSend(href: string, init: SendInit): Promise<Exchange> {
+  return new Promise<Exchange>((resolve, reject) => {
+    const secure = href.startsWith('https:');
+    const headers =
+      init.body === undefined
+        ? init.headers
+        : { ...init.headers, 'Content-Length': String(init.body.byteLength) };
+    const req = (secure ? httpsRequest : httpRequest)(
+      href,
+      {
+        method: init.method,
+        headers,
+        agent: secure ? HTTPS_AGENT : HTTP_AGENT,
+        signal: init.signal,
+      },
+      (res) => resolve(nodeExchange(res)),
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+function nodeExchange(res: IncomingMessage): Exchange {
+  const status = res.statusCode ?? 0;
+  return {
+    status,
+    header(name) {
+      const v = res.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+    async read(cap) {
+      const declared = Number(res.headers['content-length'] ?? '');
+      if (Number.isFinite(declared) && declared > cap) {
+        res.destroy();
+        throw tooLarge(status);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        size += chunk.byteLength;
+        if (size > cap) {
+          res.destroy();
+          throw tooLarge(status);
+        }
+        chunks.push(chunk);
+      }
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    },
+    discard() {
+      res.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Whether a Content-Type is `application/json` (parameters allowed). */
+function isJsonType(contentType: string | null): boolean {
+  if (contentType === null) return false;
+  const semi = contentType.indexOf(';');
+  return (
+    (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase() ===
+    'application/json'
+  );
+}
+
+const isJsonSpace = (b: number | undefined) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** Whether the bytes are shaped as one JSON object or array (`{…}` / `[…]`, whitespace around). */
+function looksLikeJsonContainer(bytes: Uint8Array): boolean {
+  let i = 0;
+  let j = bytes.length - 1;
+  while (i <= j && isJsonSpace(bytes[i])) i++;
+  while (j >= i && isJsonSpace(bytes[j])) j--;
+  if (j <= i) return false;
+  const first = bytes[i];
+  const last = bytes[j];
+  return (first === 0x7b && last === 0x7d) || (first === 0x5b && last === 0x5d);
+}
+
 export function createUpstream(options: UpstreamOptions): Upstream {
   const base = new URL(options.endpoint);
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
@@ -240,15 +390,33 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         ? [secrets.token]
         : [secrets.ak, secrets.sk, secrets.securityToken ?? '']
       ).filter((v) => v.length >= 4);
+  // The forms an echoed secret takes in JSON text: as is, and JSON-escaped (computed once).
+  const echoForms = [...new Set(echoed.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))];
+  const echoBytes = echoForms.map((v) => Buffer.from(v, 'utf8'));
+  /** Whether a raw answer may hold one of our secrets, written plainly or with `\u` escapes. */
+  const mayEcho = (buf: Buffer): boolean =>
+    echoBytes.length > 0 && (echoBytes.some((v) => buf.includes(v)) || buf.includes('\\u'));
   const now = options.now ?? (() => new Date());
   const origin = base.origin;
   const prefix = base.pathname.replace(/\/+$/, '');
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const send = options.fetchImpl ? fetchSender(options.fetchImpl) : httpSend;
   const cap = options.maxResponseBytes ?? MAX_UPSTREAM_RESPONSE_BYTES;
   const project = encodeURIComponent(options.projectId);
+  const root = `/v1/${project}/workspaces`;
+  // Header sets that do not change between calls (fetch copies them; nobody mutates them).
+  const plainHeaders: Record<string, string> = {
+    Accept: 'application/json',
+    'Content-Type': 'application/json',
+    'User-Agent': USER_AGENT,
+  };
+  const tokenHeaders: Record<string, string> | null =
+    secrets?.kind === 'token' ? { ...plainHeaders, 'X-Auth-Token': secrets.token } : null;
+  const toSign: Record<string, string> = { ...plainHeaders, 'X-Project-Id': options.projectId };
+  if (secrets?.kind === 'aksk' && secrets.securityToken) {
+    toSign['X-Security-Token'] = secrets.securityToken;
+  }
 
   function pathOf(operation: UpstreamOperation): string {
-    const root = `/v1/${project}/workspaces`;
     switch (operation.op) {
       case 'listWorkspaces':
         return `${root}${queryString(operation.query)}`;
@@ -270,7 +438,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   async function call(
     operation: UpstreamOperation,
-    opts: { signal?: AbortSignal } = {},
+    opts: CallOptions = {},
   ): Promise<UpstreamResponse> {
     const path = `${prefix}${pathOf(operation)}`;
     const url = new URL(path, origin);
@@ -281,68 +449,86 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     const method = methodOf(operation);
     const text = bodyOf(operation);
     // The exact bytes that are signed are the bytes that are sent.
-    const body = text === undefined ? undefined : new TextEncoder().encode(text);
-    const headers = buildHeaders(method, url, body);
+    const body = text === undefined ? undefined : ENCODER.encode(text);
+    const href = url.href;
+    const headers = buildHeaders(method, href, body);
 
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-    let res: Response;
+    // One timer for the whole exchange (answer and body), cleared as soon as it is over.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+    }, options.timeoutMs);
+    const caller = opts.signal;
+    const onCallerAbort = () => controller.abort(caller?.reason);
+    if (caller) {
+      if (caller.aborted) onCallerAbort();
+      else caller.addEventListener('abort', onCallerAbort, { once: true });
+    }
+    const isTimedOut = () => timedOut;
     try {
-      res = await fetchImpl(url, {
-        method,
-        headers,
-        body,
-        redirect: 'manual',
-        signal,
-      });
-    } catch (err) {
-      throw classify(err, timeout, opts.signal, null);
+      let res: Exchange;
+      try {
+        res = await send(href, { method, headers, body, signal: controller.signal });
+      } catch (err) {
+        throw classify(err, isTimedOut, caller, null);
+      }
+      const requestIdHeader = res.header('x-request-id');
+      const requestId =
+        requestIdHeader && REQUEST_ID_VALUE.test(requestIdHeader) ? requestIdHeader : null;
+      if (res.status >= 300 && res.status < 400) {
+        await res.discard();
+        throw new UpstreamError(
+          'redirect',
+          `SecMaster answered with a redirect (HTTP ${res.status}), which is not followed`,
+          res.status,
+          requestId,
+        );
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await res.read(cap);
+      } catch (err) {
+        if (err instanceof UpstreamError) throw err;
+        throw classify(err, isTimedOut, caller, res.status);
+      }
+      const retryAfter = res.header('retry-after');
+      const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const echoes = mayEcho(raw);
+      if (
+        opts.passThrough &&
+        res.status >= 200 &&
+        res.status < 300 &&
+        !echoes &&
+        isJsonType(res.header('content-type')) &&
+        isUtf8(raw) &&
+        looksLikeJsonContainer(raw)
+      ) {
+        return { status: res.status, requestId, body: null, rawJson: bytes, retryAfter };
+      }
+      let parsed: unknown;
+      try {
+        const text = UTF8.decode(bytes);
+        parsed =
+          text.trim() === ''
+            ? null
+            : echoes
+              ? JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' ? redact(v) : v))
+              : JSON.parse(text);
+      } catch {
+        throw new UpstreamError(
+          'bad_json',
+          `SecMaster answered HTTP ${res.status} with a body that is not JSON`,
+          res.status,
+          requestId,
+        );
+      }
+      return { status: res.status, requestId, body: parsed, retryAfter };
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onCallerAbort);
     }
-    const requestIdHeader = res.headers.get('x-request-id');
-    const requestId =
-      requestIdHeader && REQUEST_ID_VALUE.test(requestIdHeader) ? requestIdHeader : null;
-    if (res.status >= 300 && res.status < 400) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new UpstreamError(
-        'redirect',
-        `SecMaster answered with a redirect (HTTP ${res.status}), which is not followed`,
-        res.status,
-        requestId,
-      );
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = await readCapped(res, cap);
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err;
-      throw classify(err, timeout, opts.signal, res.status);
-    }
-    let parsed: unknown;
-    try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      const echoes = echoed.some(
-        (v) => text.includes(v) || text.includes(JSON.stringify(v).slice(1, -1)),
-      );
-      parsed =
-        text.trim() === ''
-          ? null
-          : echoes
-            ? JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' ? redact(v) : v))
-            : JSON.parse(text);
-    } catch {
-      throw new UpstreamError(
-        'bad_json',
-        `SecMaster answered HTTP ${res.status} with a body that is not JSON`,
-        res.status,
-        requestId,
-      );
-    }
-    return {
-      status: res.status,
-      requestId,
-      body: parsed,
-      retryAfter: res.headers.get('retry-after'),
-    };
   }
 
   /** An upstream string with our own AK, SK or token in it (an echoing gateway): masked. */
@@ -357,21 +543,19 @@ export function createUpstream(options: UpstreamOptions): Upstream {
    * x-security-token with temporary credentials). Host is the URL's host[:port]; fetch sets it
    * to that same value itself.
    */
-  function buildHeaders(method: string, url: URL, body: Uint8Array | undefined): Headers {
-    const base: Record<string, string> = {
-      Accept: 'application/json',
-      'Content-Type': 'application/json',
-      'User-Agent': USER_AGENT,
-    };
-    if (!secrets) return new Headers(base);
-    if (secrets.kind === 'token') return new Headers({ ...base, 'X-Auth-Token': secrets.token });
-    const toSign: Record<string, string> = { ...base, 'X-Project-Id': options.projectId };
-    if (secrets.securityToken) toSign['X-Security-Token'] = secrets.securityToken;
+  function buildHeaders(
+    method: string,
+    href: string,
+    body: Uint8Array | undefined,
+  ): Record<string, string> {
+    if (!secrets) return plainHeaders;
+    if (tokenHeaders) return tokenHeaders;
+    if (secrets.kind !== 'aksk') return plainHeaders;
     let signed: Record<string, string>;
     try {
       signed = signRequest({
         method,
-        url: url.href,
+        url: href,
         headers: toSign,
         body,
         ak: secrets.ak,
@@ -384,21 +568,20 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         `the request could not be signed: ${err instanceof Error ? err.message : 'error'}`,
       );
     }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(signed)) {
-      // fetch sets Host itself (to the same url.host that was signed).
-      if (name.toLowerCase() !== 'host') headers.set(name, value);
+    // fetch sets Host itself (to the same url.host that was signed).
+    for (const name of Object.keys(signed)) {
+      if (name.toLowerCase() === 'host') delete signed[name];
     }
-    return headers;
+    return signed;
   }
 
   function classify(
     err: unknown,
-    timeout: AbortSignal,
+    timedOut: () => boolean,
     caller: AbortSignal | undefined,
     status: number | null,
   ): UpstreamError {
-    if (timeout.aborted) {
+    if (timedOut()) {
       return new UpstreamError(
         'timeout',
         `no answer from SecMaster within ${options.timeoutMs} ms`,
@@ -568,11 +751,20 @@ export function matchReadRoute(
   return refuse(404, 'NOT_FOUND', 'no such SecMaster read');
 }
 
-export interface ForwardedAnswer {
-  status: number;
-  body: Record<string, unknown> | unknown[];
-  requestId: string | null;
-}
+export type ForwardedAnswer =
+  | {
+      status: number;
+      body: Record<string, unknown> | unknown[];
+      raw?: undefined;
+      requestId: string | null;
+    }
+  | {
+      status: 200;
+      /** A 2xx JSON object or array from upstream, sent on byte for byte (see `rawJson`). */
+      raw: Uint8Array;
+      body?: undefined;
+      requestId: string | null;
+    };
 
 /** Maps an upstream answer (or failure) to what the browser receives: JSON, our own status rules. */
 export function mapUpstreamAnswer(
@@ -599,6 +791,9 @@ export function mapUpstreamAnswer(
     };
   }
   const { status, body, requestId } = result;
+  if (status >= 200 && status < 300 && result.rawJson) {
+    return { status: 200, raw: result.rawJson, requestId };
+  }
   if (status >= 200 && status < 300) {
     if (body !== null && typeof body === 'object') {
       return {

@@ -315,16 +315,21 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const selectCounts = db.prepare(
     `SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`,
   );
-  const selectPending = db.prepare(
-    `SELECT seq, id FROM items WHERE batch_id = ? AND state = 'pending' ORDER BY seq LIMIT ?`,
-  );
+  const selectPending = db
+    .prepare(
+      `SELECT seq, id FROM items WHERE batch_id = ? AND state = 'pending' ORDER BY seq LIMIT ?`,
+    )
+    .raw();
   const nextChunkNo = db.prepare(`SELECT COUNT(*) AS n FROM calls WHERE batch_id = ?`);
   const insertCall = db.prepare(
     `INSERT INTO calls (call_id, batch_id, chunk_no, attempt, ids_json, state, sent_at) VALUES (?, ?, ?, ?, ?, 'sent', ?)`,
   );
+  // The claimed rows are the first pending ones in seq order, read in this same transaction: every
+  // pending row between the first and the last claimed seq is one of them. One range UPDATE on the
+  // primary key instead of one statement per ID.
   const markInFlight = db.prepare(
     `UPDATE items SET state = 'in_flight', call_id = ?, attempts = attempts + 1, updated_at = ?
-     WHERE batch_id = ? AND seq = ? AND state = 'pending'`,
+     WHERE batch_id = ? AND seq >= ? AND seq <= ? AND state = 'pending'`,
   );
   const selectCall = db.prepare(
     `SELECT batch_id, chunk_no, attempt, state FROM calls WHERE call_id = ?`,
@@ -344,9 +349,11 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const moveToCall = db.prepare(
     `UPDATE items SET call_id = ?, attempts = attempts + 1, updated_at = ? WHERE call_id = ? AND state = 'in_flight'`,
   );
-  const settleItem = db.prepare(
+  // One statement per distinct outcome (usually one per call): the call's in_flight rows (the
+  // items_by_call index) whose id is in the JSON array. Fenced by call_id as before.
+  const settleItems = db.prepare(
     `UPDATE items SET state = ?, code = ?, message = ?, request_id = ?, updated_at = ?
-     WHERE call_id = ? AND id = ? AND state = 'in_flight'`,
+     WHERE call_id = ? AND state = 'in_flight' AND id IN (SELECT value FROM json_each(?))`,
   );
   const releaseItems = db.prepare(
     `UPDATE items SET state = 'pending', call_id = NULL, updated_at = ? WHERE call_id = ? AND state = 'in_flight'`,
@@ -589,14 +596,24 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const claimTx = db.transaction((batchId: string, max: number): ClaimedCall | null => {
     // I6: the intent is only written while the batch runs (pause/cancel are transactions too).
     if (stateOf(batchId) !== 'running') return null;
-    const rows = selectPending.all(batchId, max).map((r) => pendingRowSchema.parse(r));
+    const rows = selectPending.all(batchId, max) as unknown[][];
     if (rows.length === 0) return null;
+    const ids: string[] = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const id = (rows[i] as unknown[])[1];
+      if (typeof id !== 'string') throw new Error('ledger: malformed pending row');
+      ids[i] = id;
+    }
+    const firstSeq = (rows[0] as unknown[])[0];
+    const lastSeq = (rows[rows.length - 1] as unknown[])[0];
+    if (typeof firstSeq !== 'number' || typeof lastSeq !== 'number')
+      throw new Error('ledger: malformed pending row');
     const callId = randomUUID();
     const chunkNo = totalRowSchema.parse(nextChunkNo.get(batchId)).n;
     const at = now();
-    const ids = rows.map((r) => r.id);
     insertCall.run(callId, batchId, chunkNo, 1, JSON.stringify(ids), at);
-    for (const r of rows) markInFlight.run(callId, at, batchId, r.seq);
+    const marked = markInFlight.run(callId, at, batchId, firstSeq, lastSeq).changes;
+    if (marked !== rows.length) throw new Error('ledger: claimed rows changed under the claim');
     return { callId, chunkNo, ids };
   });
 
@@ -624,15 +641,27 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     ): number => {
       const at = now();
       let changed = 0;
+      // Outcomes grouped by (state, code, message): the first outcome of an ID wins, as when each
+      // was applied in turn (a settled row is no longer in_flight).
+      const groups = new Map<string, { o: ItemOutcome; ids: string[] }>();
+      const seen = new Set<string>();
       for (const o of outcomes) {
-        changed += settleItem.run(
+        if (seen.has(o.id)) continue;
+        seen.add(o.id);
+        const key = JSON.stringify([o.state, o.code, o.message]);
+        const g = groups.get(key);
+        if (g) g.ids.push(o.id);
+        else groups.set(key, { o, ids: [o.id] });
+      }
+      for (const { o, ids } of groups.values()) {
+        changed += settleItems.run(
           o.state,
           o.code,
           o.message,
           meta.requestId,
           at,
           callId,
-          o.id,
+          JSON.stringify(ids),
         ).changes;
       }
       finishCall.run('done', meta.httpStatus, meta.requestId, meta.errorCode, at, callId);
