@@ -7,9 +7,8 @@
  *
  * `node --import tsx bench/load.ts` (or as part of `npm run bench`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +16,8 @@ import { gzipSync } from 'node:zlib';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
+import { buildApp, CHROMIUM_ARGS, ROOT, startServer, stop } from './browser.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = 3;
 const FIRST_PAGE_JS_TARGET_KB = 200;
 const PERFORMANCE_TARGET = 0.95;
@@ -27,55 +26,7 @@ const ACCESSIBILITY_TARGET = 1;
 const RUN_TIMEOUT_MS = 120_000;
 const TOTAL_TIMEOUT_MS = 10 * 60_000;
 /** The launch flags of playwright.config.ts, headless. */
-const CHROME_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server not healthy within ${timeoutMs} ms`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
-}
+const CHROME_FLAGS = ['--headless=new', ...CHROMIUM_ARGS];
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -183,33 +134,16 @@ export async function benchLoad(): Promise<void> {
 }
 
 async function benchLoadRuns(): Promise<void> {
-  const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    timeout: 120_000,
-  });
-  if (build.status !== 0) throw new Error('vite build failed');
+  buildApp();
   const jsKb = firstPageJsBytes() / 1024;
 
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
-  const port = await freePort();
-  const emulatorPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      EMULATOR_PORT: String(emulatorPort),
-      DATA_DIR: dataDir,
-      NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  running.server = child;
-  const base = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
   try {
-    await waitForHealth(`${base}/api/health`, child, 60_000);
+    const started = await startServer(dataDir);
+    child = started.child;
+    running.server = child;
+    const { base } = started;
     const runs: RunResult[] = [];
     for (let i = 0; i < RUNS; i++) {
       // NO_NAVSTART / NO_FCP are known one-off trace failures of headless Chromium: retry once.
@@ -249,7 +183,7 @@ async function benchLoadRuns(): Promise<void> {
       console.log(`  audits below 1 (worst run): ${list.join('; ')}`);
     }
   } finally {
-    await stop(child);
+    if (child) await stop(child);
     delete running.server;
     rmSync(dataDir, { recursive: true, force: true });
   }
