@@ -4,10 +4,10 @@
  * the real server (emulator mode, loopback, free ports, a given DATA_DIR) and Chromium with the
  * launch flags of playwright.config.ts, and records long tasks in the page.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer as startServerProcess } from '../server/batches/process-harness.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The launch flags of playwright.config.ts. */
@@ -42,31 +42,10 @@ export function buildApp(): void {
   built = true;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server not healthy within ${timeoutMs} ms`);
+/** Starts server/main.ts on free loopback ports over `dataDir` (the tests' process harness). */
+export async function startServer(dataDir: string): Promise<{ base: string; child: ChildProcess }> {
+  const server = await startServerProcess({ DATA_DIR: dataDir, NODE_ENV: 'production' });
+  return { base: server.url, child: server.child };
 }
 
 /** Stops the server by its PID (SIGTERM, then SIGKILL after 5 s). */
@@ -79,32 +58,6 @@ export async function stop(child: ChildProcess): Promise<void> {
   }, 5000);
   await exited;
   clearTimeout(timer);
-}
-
-/** Starts server/main.ts on free loopback ports over `dataDir`; resolves once it is healthy. */
-export async function startServer(dataDir: string): Promise<{ base: string; child: ChildProcess }> {
-  const port = await freePort();
-  const emulatorPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      EMULATOR_PORT: String(emulatorPort),
-      DATA_DIR: dataDir,
-      NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHealth(`${base}/api/health`, child, 60_000);
-  } catch (error) {
-    await stop(child);
-    throw error;
-  }
-  return { base, child };
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -186,6 +186,24 @@ function intParam(value: string | undefined): number | undefined | null {
   return Number(value);
 }
 
+/**
+ * `offset` and `limit` of a list route (`limit` defaults to `fallback` and is clamped to `max`),
+ * or the 400 that names the bad one.
+ */
+function pagingOf(
+  c: Context,
+  fallback: number,
+  max: number,
+): { offset: number; limit: number } | Response {
+  const offset = intParam(c.req.query('offset'));
+  const limit = intParam(c.req.query('limit'));
+  if (offset === null)
+    return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
+  if (limit === null)
+    return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
+  return { offset: offset ?? 0, limit: Math.min(limit ?? fallback, max) };
+}
+
 /** Static text files are sent compressed (brotli, else gzip) when the browser accepts it. */
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg']);
 const brotliAsync = promisify(brotliCompress);
@@ -540,14 +558,9 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/api/batches', (c) => {
-    const offset = intParam(c.req.query('offset'));
-    const limit = intParam(c.req.query('limit'));
-    if (offset === null)
-      return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
-    if (limit === null)
-      return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
-    const o = offset ?? 0;
-    const l = Math.min(limit ?? DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
+    const paging = pagingOf(c, DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
+    if (paging instanceof Response) return paging;
+    const { offset: o, limit: l } = paging;
     const page = ledger.listBatches(o, l);
     const undos = records.undoOfMany(page.items.map((b) => b.id));
     const items = page.items.map((b) => ({
@@ -731,12 +744,8 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.req.param('id');
     if (!isUuid(id) || !ledger.getBatchState(id))
       return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
-    const offset = intParam(c.req.query('offset'));
-    const limit = intParam(c.req.query('limit'));
-    if (offset === null)
-      return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
-    if (limit === null)
-      return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
+    const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
+    if (paging instanceof Response) return paging;
     const stateParam = c.req.query('state');
     let state: ItemState | undefined;
     if (stateParam !== undefined && stateParam !== '') {
@@ -749,8 +758,7 @@ export function createApp(deps: AppDeps): Hono {
     if (q.length > MAX_QUERY_LENGTH) {
       return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
     }
-    const o = offset ?? 0;
-    const l = Math.min(limit ?? MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
+    const { offset: o, limit: l } = paging;
     const page = ledger.listItems(id, { state, q: q || undefined, offset: o, limit: l });
     return c.json({ items: page.items, total: page.total, offset: o, limit: l });
   });

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
+  batchItemSchema,
   batchActionSchema,
   batchStateSchema,
   dataclassTypeSchema,
@@ -164,14 +165,8 @@ const batchRowSchema = z.object({
   finished_at: z.string().nullable(),
 });
 
-const itemRowSchema = z.object({
-  id: z.string(),
-  state: itemStateSchema,
-  code: z.string().nullable(),
-  message: z.string().nullable(),
-  request_id: z.string().nullable(),
-  attempts: z.number(),
-});
+/** An item row as the API shows it: exactly the wire contract. */
+const itemRowSchema = batchItemSchema;
 
 const countRowSchema = z.object({ state: itemStateSchema, n: z.number() });
 const totalRowSchema = z.object({ n: z.number() });

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { itemStateSchema, type BatchItem } from '../../src/api/schemas';
+import { batchItemSchema, type BatchItem } from '../../src/api/schemas';
 import type { LedgerDb } from './ledger';
 
 /** Idempotency keys are honoured for at least this long (Stripe keeps them 24 hours). */
@@ -52,15 +52,7 @@ export function bodyHash(value: unknown): string {
 
 const keyRowSchema = z.object({ body_sha256: z.string(), batch_id: z.string() });
 const undoRowSchema = z.object({ batch_id: z.string(), undo_of: z.string() });
-const exportRowSchema = z.object({
-  seq: z.number(),
-  id: z.string(),
-  state: itemStateSchema,
-  code: z.string().nullable(),
-  message: z.string().nullable(),
-  request_id: z.string().nullable(),
-  attempts: z.number(),
-});
+const exportRowSchema = batchItemSchema.extend({ seq: z.number() });
 const seqIdRowSchema = z.object({ seq: z.number(), id: z.string() });
 
 export type IdempotentResult<T> =

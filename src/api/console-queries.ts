@@ -28,6 +28,21 @@ export interface ItemsFilter {
   limit: number;
 }
 
+/** One page of a batch's per-ID ledger, filtered and searched on the server. */
+export function fetchBatchItemsPage(id: string, filter: ItemsFilter, signal?: AbortSignal) {
+  const params = new URLSearchParams({
+    offset: String(filter.offset),
+    limit: String(filter.limit),
+  });
+  if (filter.state) params.set('state', filter.state);
+  if (filter.q) params.set('q', filter.q);
+  return request(
+    `/api/batches/${encodeURIComponent(id)}/items?${params.toString()}`,
+    batchItemsPageSchema,
+    { signal },
+  );
+}
+
 export const batchQueries = {
   all: () => ['batches'] as const,
   list: (offset: number, limit: number) =>
@@ -45,19 +60,7 @@ export const batchQueries = {
   items: (id: string, filter: ItemsFilter) =>
     queryOptions({
       queryKey: ['batches', 'items', id, filter],
-      queryFn: ({ signal }) => {
-        const params = new URLSearchParams({
-          offset: String(filter.offset),
-          limit: String(filter.limit),
-        });
-        if (filter.state) params.set('state', filter.state);
-        if (filter.q) params.set('q', filter.q);
-        return request(
-          `/api/batches/${encodeURIComponent(id)}/items?${params.toString()}`,
-          batchItemsPageSchema,
-          { signal },
-        );
-      },
+      queryFn: ({ signal }) => fetchBatchItemsPage(id, filter, signal),
     }),
   /** What "Undo batch" would do, checked against the current links; always read afresh. */
   undoPreview: (id: string) =>

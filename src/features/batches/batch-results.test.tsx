@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test } from 'vitest';
 import type { BatchItem, BatchSummary, ItemState } from '../../api/schemas';
 import { server } from '../../testing/msw';
+import { batchSummary } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { BatchResults, RESULTS_ROW_HEIGHT } from './batch-results';
 
@@ -13,20 +14,10 @@ const relatedId = (n: number) => `alert${String(n).padStart(27, '0')}`;
 const stateOf = (n: number): ItemState => (n % 10 === 0 ? 'failed' : 'succeeded');
 
 function summary(): BatchSummary {
-  return {
+  return batchSummary({
     id: BATCH_ID,
-    action: 'associate',
-    state: 'done',
-    state_reason: null,
-    workspace_id: 'ws000000000000000000000000000001',
-    dataclass_type: 'incidents',
-    data_object_id: 'incident00000000000000000000000001',
-    related_dataclass_type: 'alerts',
     reason: null,
-    user: 'analyst',
-    retry_of: null,
     total: TOTAL,
-    duplicates: 0,
     counts: {
       pending: 0,
       in_flight: 0,
@@ -36,9 +27,7 @@ function summary(): BatchSummary {
       invalid: 0,
       skipped: 0,
     },
-    created_at: '2025-01-01T10:00:00.000Z',
-    finished_at: '2025-01-01T10:00:05.000Z',
-  };
+  });
 }
 
 /** A 100,000-item batch generated on demand (only the requested page is built). */

@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { afterEach, expect, test, vi } from 'vitest';
 import type { BatchItem, BatchSummary, ItemState } from '../../api/schemas';
 import { server } from '../../testing/msw';
+import { batchSummary } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { BatchView } from './batch-view';
 
@@ -13,33 +14,7 @@ const NEW_BATCH_ID = '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
 const relatedId = (n: number) => `alert${String(n).padStart(27, '0')}`;
 
 function summary(over: Partial<BatchSummary> = {}): BatchSummary {
-  return {
-    id: BATCH_ID,
-    action: 'associate',
-    state: 'done',
-    state_reason: null,
-    workspace_id: 'ws000000000000000000000000000001',
-    dataclass_type: 'incidents',
-    data_object_id: 'incident00000000000000000000000001',
-    related_dataclass_type: 'alerts',
-    reason: 'phishing wave',
-    user: 'analyst',
-    retry_of: null,
-    total: 6,
-    duplicates: 0,
-    counts: {
-      pending: 0,
-      in_flight: 0,
-      succeeded: 3,
-      failed: 2,
-      unknown: 1,
-      invalid: 0,
-      skipped: 0,
-    },
-    created_at: '2025-01-01T10:00:00.000Z',
-    finished_at: '2025-01-01T10:00:05.000Z',
-    ...over,
-  };
+  return batchSummary({ id: BATCH_ID, ...over });
 }
 
 function item(n: number, state: ItemState): BatchItem {

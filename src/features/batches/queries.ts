@@ -1,13 +1,7 @@
 /** Reads of the batches vertical that go beyond the shared `batchQueries` factory. */
-import { request } from '../../api/client';
+import { fetchBatchItemsPage } from '../../api/console-queries';
 import { collectAllPages, uniqueInOrder } from '../../api/paging';
-import {
-  batchItemsPageSchema,
-  MAX_ITEMS_PAGE,
-  type BatchItem,
-  type BatchState,
-  type ItemState,
-} from '../../api/schemas';
+import { MAX_ITEMS_PAGE, type BatchItem, type BatchState, type ItemState } from '../../api/schemas';
 
 /** Polling period of a batch that is still moving. */
 export const ACTIVE_POLL_MS = 500;
@@ -25,15 +19,10 @@ export function fetchAllBatchItems(
   state?: ItemState,
   signal?: AbortSignal,
 ): Promise<BatchItem[]> {
-  return collectAllPages(async (offset, limit) => {
-    const params = new URLSearchParams({ offset: String(offset), limit: String(limit) });
-    if (state) params.set('state', state);
-    return request(
-      `/api/batches/${encodeURIComponent(batchId)}/items?${params.toString()}`,
-      batchItemsPageSchema,
-      { signal },
-    );
-  }, MAX_ITEMS_PAGE);
+  return collectAllPages(
+    (offset, limit) => fetchBatchItemsPage(batchId, { state, offset, limit }, signal),
+    MAX_ITEMS_PAGE,
+  );
 }
 
 /** The IDs of a batch in one state, each once. */
