@@ -417,7 +417,7 @@ export function createApp(deps: AppDeps): Hono {
     if (!ledger.ping())
       return c.json({ status: 'unavailable', reason: 'the batch ledger cannot be read' }, 503);
     if (config.mode === 'emulator' && deps.emulatorReady && !deps.emulatorReady()) {
-      return c.json({ status: 'unavailable', reason: 'the emulator is not listening yet' }, 503);
+      return c.json({ status: 'unavailable', reason: 'the embedded emulator is not running (see the server log)' }, 503);
     }
     const upstreamProblem = deps.upstreamStatus?.() ?? null;
     if (upstreamProblem !== null)

@@ -16,11 +16,10 @@ import { createUpstreamMonitor } from './auth/upstream-check';
 import { LedgerLockedError, openLedger, type RunnerLock } from './batches/ledger';
 import { createRunner } from './batches/runner';
 import { ConfigError, loadConfig, type Config } from './config';
-import { startEmulator, type RunningEmulator } from './emulator/app';
 import { emulatorAuthFromConfig } from './emulator/auth';
-import { openEmulatorDb } from './emulator/db';
 import { parseFaults, type FaultConfig } from './emulator/faults';
-import { parseSeedSizes, seedEmulator } from './emulator/seed';
+import { parseSeedSizes } from './emulator/seed';
+import { startEmulatorThread, type EmulatorThread } from './emulator/thread';
 
 const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 /** The Vite dev server (vite.config.ts pins it to 5173) proxies /api and /v1 here. */
@@ -86,18 +85,24 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let emulator: RunningEmulator | null = null;
-  let emulatorDb: ReturnType<typeof openEmulatorDb> | null = null;
+  // The embedded emulator runs on its own thread (emulator/thread.ts): its work and the console's
+  // never wait for each other, as with a real SecMaster on another machine.
+  let emulator: EmulatorThread | null = null;
   if (config.mode === 'emulator') {
-    emulatorDb = openEmulatorDb(join(config.dataDir, 'emulator.sqlite'));
-    seedEmulator(emulatorDb, seedSizes);
-    emulator = await startEmulator({
-      db: emulatorDb,
+    emulator = await startEmulatorThread({
+      dataFile: join(config.dataDir, 'emulator.sqlite'),
+      seedSizes,
       projectId: config.projectId,
       port: config.emulatorPort,
       faults,
       auth: emulatorAuthFromConfig(config),
-    });
+    }).catch((error: unknown) =>
+      fail(
+        new Error(
+          `the emulator did not start: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      ),
+    );
     // EMULATOR_PORT=0 picks a free port: the real one is the endpoint.
     config = { ...config, endpoint: emulator.url, emulatorPort: emulator.port };
   }
@@ -123,14 +128,14 @@ async function main(): Promise<void> {
     concurrency: config.batchConcurrency,
     log: (message) => console.warn(`runner: ${message}`),
   });
-  const emulatorUp = emulator !== null;
+  const emulatorThread = emulator;
   const app = createApp({
     config,
     ledger,
     runner,
     upstream,
     distDir: DIST_DIR,
-    emulatorReady: () => emulatorUp,
+    emulatorReady: () => emulatorThread?.alive() ?? false,
     extraOrigins: DEV_ORIGINS,
     auth,
     upstreamStatus: () => monitor?.status() ?? null,
@@ -214,7 +219,6 @@ async function main(): Promise<void> {
       .finally(() => {
         lock.release();
         ledger.close();
-        emulatorDb?.close();
         process.exit(0);
       });
   };

@@ -4,8 +4,9 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { DataclassType } from '../../src/api/schemas';
 import type { CompiledSearch } from './search';
 
+const recordSchema = z.record(z.string(), z.unknown());
 const jsonRecord = z.string().transform((s, ctx): Record<string, unknown> => {
-  const parsed = z.record(z.string(), z.unknown()).safeParse(JSON.parse(s));
+  const parsed = recordSchema.safeParse(JSON.parse(s));
   if (parsed.success) return parsed.data;
   ctx.addIssue({ code: 'custom', message: 'stored data is not a JSON object' });
   return z.NEVER;
@@ -125,7 +126,11 @@ export function createStore(db: Database): EmulatorStore {
   ): Page<T> {
     const total = countSchema.parse(stmt(countSql).get(...params)).n;
     const rows =
-      limit === 0 ? [] : z.array(schema).parse(stmt(rowsSql).all(...params, limit, offset));
+      limit === 0
+        ? []
+        : stmt(rowsSql)
+            .all(...params, limit, offset)
+            .map((row) => schema.parse(row));
     return { total, rows };
   }
 
