@@ -126,11 +126,11 @@ export async function benchServerLatency(): Promise<void> {
     const inflight: Promise<void>[] = [];
     for (let i = 0; i < total; i++) {
       const due = start + i * interval;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      while (performance.now() < due) {
-        // spin the last millisecond: timers are too coarse for a 5 ms schedule
-      }
+      // Sleep (never spin: a spinning generator takes a core from the servers it measures). A
+      // timer may fire up to 1 ms late; latency counts from `due`, so that lateness weighs on both
+      // targets alike.
+      for (let wait = due - performance.now(); wait > 0; wait = due - performance.now())
+        await new Promise((r) => setTimeout(r, Math.max(1, wait)));
       const op: Sample['op'] = i % 2 === 0 ? 'list' : 'search';
       inflight.push(
         request(target, op).then(

@@ -25,6 +25,7 @@ export interface EmulatorAuth {
 }
 
 const IAM = 'Incorrect IAM authentication information';
+const EMPTY = new Uint8Array(0);
 
 /** SHA-256 both sides, then compare in constant time (no early exit, no length leak). */
 function sameSecret(given: string, expected: string): boolean {
@@ -82,8 +83,13 @@ export function createAuthMiddleware(
       const secrets = new Map(Object.entries(auth.credentials ?? {}));
       if (secrets.size === 0) throw new Error('emulator auth: mode "aksk" needs credentials');
       return async (c, next) => {
-        // Read once, hash before parsing; the routes parse these same bytes (readJsonBody).
-        const body = new Uint8Array(await c.req.arrayBuffer());
+        // Read once, hash before parsing; the routes parse these same bytes (readJsonBody). A GET
+        // or HEAD that declares no body has none (reading it would build a full web Request).
+        const bodyless =
+          (c.req.method === 'GET' || c.req.method === 'HEAD') &&
+          c.req.header('content-length') === undefined &&
+          c.req.header('transfer-encoding') === undefined;
+        const body = bodyless ? EMPTY : new Uint8Array(await c.req.arrayBuffer());
         c.set('rawBody', body);
         const url = new URL(c.req.url);
         const headers: Record<string, string> = {};

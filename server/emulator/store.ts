@@ -4,10 +4,13 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { DataclassType } from '../../src/api/schemas';
 import type { CompiledSearch } from './search';
 
-const recordSchema = z.record(z.string(), z.unknown());
+/** A JSON object (JSON.parse only ever yields string keys, so no per-key check is needed). */
+function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 const jsonRecord = z.string().transform((s, ctx): Record<string, unknown> => {
-  const parsed = recordSchema.safeParse(JSON.parse(s));
-  if (parsed.success) return parsed.data;
+  const parsed: unknown = JSON.parse(s);
+  if (isJsonObject(parsed)) return parsed;
   ctx.addIssue({ code: 'custom', message: 'stored data is not a JSON object' });
   return z.NEVER;
 });
