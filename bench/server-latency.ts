@@ -17,7 +17,9 @@
  * takes over 5 s counts as an error and the run ends when its schedule does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_AK, DEMO_PROJECT_ID, DEMO_SK } from '../server/config.ts';
@@ -32,12 +34,45 @@ const WARMUP_S = Number(process.env.LATENCY_WARMUP_S ?? 2);
 const TARGET_ADDED_P99_MS = 2;
 const REQUEST_TIMEOUT_MS = 5_000;
 
-type Target = 'direct' | 'console';
+type Target = 'direct' | 'console' | 'floor';
 
 interface Sample {
   op: 'list' | 'search';
   ms: number;
   ok: boolean;
+}
+
+const LABELS: Record<Target, string> = {
+  direct: 'baseline: emulator directly (signed)',
+  console: 'console /v1 → emulator',
+  floor: 'floor: bare proxy → emulator',
+};
+const ORDERS: Target[][] = [
+  ['direct', 'console', 'floor'],
+  ['console', 'floor', 'direct'],
+  ['floor', 'direct', 'console'],
+  ['direct', 'floor', 'console'],
+  ['floor', 'console', 'direct'],
+  ['console', 'direct', 'floor'],
+];
+
+/** bench/bare-proxy.ts in its own process, forwarding to `upstream`. */
+async function startBareProxy(upstream: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, BARE_PROXY_UPSTREAM: upstream },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /bare proxy on (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`bare proxy exited: ${out}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -65,6 +100,7 @@ function fmt(xs: readonly number[]): string {
 export async function benchServerLatency(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-latency-'));
   const server = await startBenchServer({ DATA_DIR: dataDir });
+  const proxy = await startBareProxy(server.emulatorUrl);
   const pid = DEMO_PROJECT_ID;
   const ws = SEED_WORKSPACES[0].id;
   const listPath = `/v1/${pid}/workspaces?offset=0&limit=10`;
@@ -78,14 +114,16 @@ export async function benchServerLatency(): Promise<void> {
 
   /** One request of `op` to `target`; resolves ok when HTTP 200 and the body is read. */
   function request(target: Target, op: Sample['op']): Promise<boolean> {
-    const base = target === 'direct' ? server.emulatorUrl : server.url;
+    const base =
+      target === 'direct' ? server.emulatorUrl : target === 'floor' ? proxy.url : server.url;
     const url = `${base}${op === 'list' ? listPath : searchPath}`;
     const method = op === 'list' ? 'GET' : 'POST';
     let headers: Record<string, string>;
-    if (target === 'direct') {
+    if (target !== 'console') {
+      // Signed for the emulator's own address: the bare proxy passes Host on as received.
       headers = signRequest({
         method,
-        url,
+        url: `${server.emulatorUrl}${op === 'list' ? listPath : searchPath}`,
         headers: {
           Accept: 'application/json',
           'Content-Type': 'application/json',
@@ -96,7 +134,7 @@ export async function benchServerLatency(): Promise<void> {
         sk: DEMO_SK,
         now: new Date(),
       });
-      delete headers.host;
+      if (target === 'direct') delete headers.host;
     } else {
       headers =
         op === 'list' ? {} : { 'Content-Type': 'application/json', 'X-Requested-With': 'bench' };
@@ -148,36 +186,40 @@ export async function benchServerLatency(): Promise<void> {
   }
 
   try {
-    await phase('direct', WARMUP_S);
-    await phase('console', WARMUP_S);
-    const got: Record<Target, Sample[]> = { direct: [], console: [] };
+    const targets: Target[] = ['direct', 'console', 'floor'];
+    for (const t of targets) await phase(t, WARMUP_S);
+    const got: Record<Target, Sample[]> = { direct: [], console: [], floor: [] };
     const blocks = Math.max(1, Math.round(SECONDS / BLOCK_S));
     for (let b = 0; b < blocks; b++) {
-      const order =
-        b % 2 === 0 ? (['direct', 'console'] as const) : (['console', 'direct'] as const);
+      // Every order of the three in turn, so none always follows another.
+      const order = ORDERS[b % ORDERS.length] ?? targets;
       for (const t of order) got[t].push(...(await phase(t, BLOCK_S)));
     }
 
     console.log(
       `server-latency: /v1 reads at ${RATE} req/s open loop on loopback, ${SECONDS} s per target after ${WARMUP_S} s warm-up (GET workspaces?limit=10 and POST soc/alerts/search {limit:10}, alternating)`,
     );
-    for (const t of ['direct', 'console'] as const) {
+    for (const t of targets) {
       const all = got[t];
       const errors = all.filter((s) => !s.ok).length;
-      const label =
-        t === 'direct' ? 'baseline: emulator directly (signed)' : 'console /v1 → emulator';
+      const label = LABELS[t];
       console.log(`  ${label.padEnd(38)} ${fmt(all.map((s) => s.ms))}  errors ${errors}`);
       for (const op of ['list', 'search'] as const)
         console.log(`    ${op.padEnd(34)} ${fmt(all.filter((s) => s.op === op).map((s) => s.ms))}`);
     }
     const d = summary(got.direct.map((s) => s.ms));
     const c = summary(got.console.map((s) => s.ms));
+    const f = summary(got.floor.map((s) => s.ms));
     const added = c.p99 - d.p99;
     console.log(
       `  added p99: ${added.toFixed(2)} ms (p50 ${(c.p50 - d.p50).toFixed(2)} ms)  ratio ${(c.p99 / d.p99).toFixed(2)}x  (target ≤ ${TARGET_ADDED_P99_MS} ms) ${added <= TARGET_ADDED_P99_MS ? 'ok' : 'OVER'}`,
     );
+    console.log(
+      `  floor (bare pass-through proxy, its own process): added p99 ${(f.p99 - d.p99).toFixed(2)} ms (p50 ${(f.p50 - d.p50).toFixed(2)} ms); the console beyond the floor: p99 ${(c.p99 - f.p99).toFixed(2)} ms, p50 ${(c.p50 - f.p50).toFixed(2)} ms`,
+    );
   } finally {
     agent.destroy();
+    proxy.stop();
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
