@@ -220,7 +220,8 @@ describe('each fault type alone (seeded), then I1–I7', () => {
 });
 
 describe('F5 mixed chaos', () => {
-  for (const seed of [11, 12, 13, 14, 15]) {
+  // reliability-security.md B5: F5 ×20 in `npm test` (×200 in `npm run soak`).
+  for (const seed of Array.from({ length: 20 }, (_, i) => 11 + i)) {
     test(`seed ${seed}`, async () => {
       const h = await harness({
         faults: {
@@ -442,15 +443,22 @@ test('failure reasons: one follow-up search labels each rejected ID', async () =
 });
 
 describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
-  async function crashAfterIntent(h: Harness, ids: string[], apply: boolean) {
+  async function crashAfterIntent(
+    h: Harness,
+    ids: string[],
+    apply: boolean | number,
+    opts: { cancel?: boolean; pause?: boolean } = {},
+  ) {
     const id = createBatch(h.ledger, ids, subjectAt(31));
     const claimed = h.ledger.claimChunk(id, 100);
     if (!claimed) throw new Error('claim');
-    if (apply) {
-      // (b)/(c): the emulator applied the write; the reply (or T2) was lost with the process.
+    if (apply !== false) {
+      // (b)/(c): the emulator applied the write (all of it, or its first `apply` IDs); the reply
+      // (or T2) was lost with the process.
       const store = createStore(h.emulatorDb);
+      const applied = apply === true ? claimed.ids : claimed.ids.slice(0, apply);
       store.transaction(() => {
-        for (const x of claimed.ids) {
+        for (const x of applied) {
           store.link(
             { workspaceId: WS, aClass: 'incidents', aId: subjectAt(31), bClass: 'alerts', bId: x },
             '2026-11-01T00:00:00.000Z',
@@ -458,6 +466,10 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
         }
       });
     }
+    // (d): the analyst cancelled while the call was in flight, then the process died.
+    if (opts.cancel) expect(h.ledger.cancelBatch(id)).toBe(true);
+    // (e): paused mid-call, then the process died.
+    if (opts.pause) expect(h.ledger.transitionBatch(id, ['running'], 'paused', null)).toBe(true);
     const file = join(h.dir, 'ledger.sqlite');
     h.ledger.close();
     const ledger = openLedger(file);
@@ -496,6 +508,37 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
     );
     expect(items[0]?.message).toBe('confirmed by re-read');
     expect(runner.stats().writes).toBe(1); // only the second chunk
+    expectInvariants(h, id, ids);
+  });
+
+  test('(d) cancelled mid-call, then a crash: the restart re-reads the unknowns, sends nothing', async () => {
+    const h = await harness();
+    const ids = ALERTS.slice(100, 250);
+    // 60 of the 100 in flight were applied; the other 50 IDs were still pending at the cancel.
+    const { id, runner } = await crashAfterIntent(h, ids, 60, { cancel: true });
+    const b = h.ledger.getBatch(id);
+    expect(b?.state).toBe('cancelled');
+    expect(b?.counts).toMatchObject({ succeeded: 60, skipped: 90, unknown: 0, pending: 0 });
+    expect(runner.stats()).toMatchObject({ writes: 0, unknownSettled: 100 });
+    const items = h.ledger.listItems(id, { offset: 0, limit: 200 }).items;
+    expect(items.slice(0, 60).every((i) => i.message === 'confirmed by re-read')).toBe(true);
+    expect(items.slice(60, 100).every((i) => i.state === 'skipped')).toBe(true);
+    expectInvariants(h, id, ids);
+  });
+
+  test('(e) paused mid-call, a crash, then cancelled: the cancel re-reads the unknowns', async () => {
+    const h = await harness();
+    const ids = ALERTS.slice(100, 250);
+    const { id, runner } = await crashAfterIntent(h, ids, 60, { pause: true });
+    expect(h.ledger.getBatch(id)?.counts).toMatchObject({ unknown: 100, pending: 50 });
+    expect(runner.cancel(id)).toBe(true);
+    await runner.whenIdle(id);
+    expect(h.ledger.getBatch(id)?.counts).toMatchObject({
+      succeeded: 60,
+      skipped: 90,
+      unknown: 0,
+    });
+    expect(runner.stats().writes).toBe(0);
     expectInvariants(h, id, ids);
   });
 });

@@ -223,6 +223,11 @@ export interface Ledger {
   /** Startup: every in_flight item (a crash mid-call) becomes unknown; returns the running batches. */
   recoverAfterCrash(): string[];
   /**
+   * Cancelled batches that still hold `unknown` items (calls in flight when they were cancelled,
+   * whose outcome a crash lost): only a re-read can settle them, since nothing more is sent.
+   */
+  cancelledWithUnknown(): string[];
+  /**
    * Before a batch (re)starts in this process: its in_flight items, whose call is no longer awaited
    * (the outcome could not be recorded), become unknown (UNKNOWN_NOT_RECORDED) and its open calls
    * `unknown`. Returns the items changed.
@@ -378,6 +383,11 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const selectState = db.prepare(`SELECT state FROM batches WHERE id = ?`);
   const stateRowSchema = z.object({ state: batchStateSchema });
   const runningBatches = db.prepare(`SELECT id FROM batches WHERE state = 'running' ORDER BY n`);
+  const cancelledUnknown = db.prepare(
+    `SELECT id FROM batches b WHERE state = 'cancelled'
+       AND EXISTS (SELECT 1 FROM items i WHERE i.batch_id = b.id AND i.state = 'unknown')
+     ORDER BY n`,
+  );
   const skipCallItems = db.prepare(
     `UPDATE items SET state = 'skipped', code = 'CANCELLED', message = ?, call_id = NULL, updated_at = ?
      WHERE call_id = ? AND state = 'in_flight'`,
@@ -762,6 +772,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     },
     finishIfDrained: (batchId) => finishTx.immediate(batchId),
     recoverAfterCrash: () => recoverTx.immediate(),
+    cancelledWithUnknown: () => cancelledUnknown.all().map((r) => idRowSchema.parse(r).id),
     strandInFlight: (batchId) => strandTx.immediate(batchId),
     transitionBatch: (batchId, from, to, reason) =>
       transitionTx.immediate(batchId, from, to, reason),

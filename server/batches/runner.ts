@@ -699,18 +699,21 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
+  /** One batch at a time per workspace + subject + related class (B1). */
+  function subjectKey(batch: BatchSummary): string {
+    return [
+      batch.workspace_id,
+      batch.dataclass_type,
+      batch.data_object_id,
+      batch.related_dataclass_type,
+    ].join('/');
+  }
+
   async function run(batchId: string): Promise<void> {
     const first = ledger.getBatch(batchId);
     if (!first || first.state !== 'running') return;
     const batch = first;
-    const release = await subjects.acquire(
-      [
-        batch.workspace_id,
-        batch.dataclass_type,
-        batch.data_object_id,
-        batch.related_dataclass_type,
-      ].join('/'),
-    );
+    const release = await subjects.acquire(subjectKey(batch));
     const ctl = controlOf(batchId);
     ctl.halted = false;
     ctl.haltReason = null;
@@ -821,12 +824,46 @@ export function createRunner(options: RunnerOptions): Runner {
     return p;
   }
 
+  /**
+   * A cancelled batch's `unknown` items (a crash lost the outcome of calls in flight when it was
+   * cancelled): re-read and settled like a running batch's (applied → succeeded, not applied →
+   * skipped); nothing is sent. Unsettled ones keep "re-check" until the next attempt.
+   */
+  function settleCancelled(batchId: string): Promise<void> {
+    const existing = active.get(batchId);
+    if (existing) return existing;
+    if (stopping) return Promise.resolve();
+    ensureHeartbeat();
+    const p = (async () => {
+      const batch = ledger.getBatch(batchId);
+      if (!batch || batch.state !== 'cancelled' || batch.counts.unknown === 0) return;
+      const release = await subjects.acquire(subjectKey(batch));
+      try {
+        await reconcile(batch, controlOf(batchId));
+      } finally {
+        release();
+      }
+    })()
+      .catch((err: unknown) => {
+        log(
+          `batch ${batchId}: re-reading its unknown items failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      })
+      .finally(() => {
+        active.delete(batchId);
+        controls.delete(batchId);
+      });
+    active.set(batchId, p);
+    return p;
+  }
+
   return {
     start,
     async resumeAll() {
       unrecorded.clear();
       const running = ledger.recoverAfterCrash();
-      await Promise.all(running.map((id) => start(id)));
+      const cancelled = ledger.cancelledWithUnknown();
+      await Promise.all([...running.map((id) => start(id)), ...cancelled.map(settleCancelled)]);
     },
     async whenIdle(batchId) {
       for (let p = active.get(batchId); p; p = active.get(batchId)) await p;
@@ -855,6 +892,9 @@ export function createRunner(options: RunnerOptions): Runner {
     cancel(batchId) {
       const ok = ledger.cancelBatch(batchId);
       if (ok) interrupt(batchId);
+      // Paused or interrupted with unknown items (from a crash): no run loop will re-read them.
+      if (ok && !active.has(batchId) && (ledger.getBatch(batchId)?.counts.unknown ?? 0) > 0)
+        void settleCancelled(batchId);
       return ok;
     },
     unrecordedInterruption: (batchId) => unrecorded.get(batchId) ?? null,
