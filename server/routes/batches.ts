@@ -1,0 +1,429 @@
+/**
+ * The batch API (DESIGN.md §4): create a batch (once per `Idempotency-Key`), list and read
+ * batches, pause/resume/stop, undo (with a preview that re-reads the current links from
+ * SecMaster), export as CSV or JSON, and page through a batch's items. Every batch answer is the
+ * ledger's summary plus `undo_of` and `credential_source`.
+ */
+import type { Context, Hono } from 'hono';
+import {
+  MAX_ITEMS_PAGE,
+  createBatchRequestSchema,
+  idKey,
+  isUuid,
+  isWellFormedId,
+  itemStateSchema,
+  parseUpstreamError,
+  searchResponseSchema,
+  type BatchState,
+  type BatchSummary,
+  type ItemState,
+} from '../../src/api/schemas';
+import type { ConsoleAuth } from '../auth/access';
+import type { Ledger, NewBatch } from '../batches/ledger';
+import { IDEMPOTENCY_KEY_PATTERN, bodyHash, exportStream, type Records } from '../batches/records';
+import type { Runner } from '../batches/runner';
+import {
+  UpstreamError,
+  UpstreamRequestError,
+  type Upstream,
+  type UpstreamResponse,
+} from '../forward';
+import { jsonError } from '../http/json-error';
+
+export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, - or _';
+const DEFAULT_BATCH_PAGE = 50;
+const MAX_BATCH_PAGE = 200;
+const MAX_QUERY_LENGTH = 64;
+
+/** A user's controls over a running batch; each returns false when the batch's state forbids it. */
+export interface BatchControls {
+  pause(batchId: string): boolean;
+  resume(batchId: string): boolean;
+  /** User stop: the batch becomes `cancelled` and its unsent IDs `skipped`. */
+  cancel(batchId: string): boolean;
+}
+
+/** IDs per upstream read when checking the current links before an undo. */
+const UNDO_CHECK_CHUNK = 100;
+const UNDO_CHECK_PARALLEL = 4;
+const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
+
+/** Parses a non-negative integer query value; undefined when absent, null when malformed. */
+function intParam(value: string | undefined): number | undefined | null {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,9}$/.test(value)) return null;
+  return Number(value);
+}
+
+/**
+ * `offset` and `limit` of a list route (`limit` defaults to `fallback` and is clamped to `max`),
+ * or the 400 that names the bad one.
+ */
+function pagingOf(
+  c: Context,
+  fallback: number,
+  max: number,
+): { offset: number; limit: number } | Response {
+  const offset = intParam(c.req.query('offset'));
+  const limit = intParam(c.req.query('limit'));
+  if (offset === null)
+    return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
+  if (limit === null)
+    return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
+  return { offset: offset ?? 0, limit: Math.min(limit ?? fallback, max) };
+}
+
+export interface BatchRouteDeps {
+  ledger: Ledger;
+  records: Records;
+  /** Already bound to the caller's credential (`auth.bindRunner`). */
+  runner: Pick<Runner, 'start'> & BatchControls;
+  /** Where each batch's credential came from (`credential_source`). */
+  auth: Pick<ConsoleAuth, 'sources'>;
+  /** For the undo preview's link check. */
+  upstream: Upstream;
+  /** Who the batches are recorded for. */
+  userOf: (c: Context) => string;
+}
+
+export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
+  const { ledger, records, runner, auth, upstream, userOf } = deps;
+
+  /**
+   * The summary as every batch route answers it: the ledger's view plus `undo_of` and where its
+   * credential came from (`env-aksk`, `env-token`, `session:<user>`; never the credential).
+   */
+  const present = (s: BatchSummary) => ({
+    ...s,
+    undo_of: records.undoOf(s.id),
+    credential_source: auth.sources.get(s.id),
+  });
+
+  /** The batch named in the path, or null (malformed IDs are unknown ones). */
+  const batchOf = (c: Context): BatchSummary | null => {
+    const id = c.req.param('id') ?? '';
+    return isUuid(id) ? ledger.getBatch(id) : null;
+  };
+
+  /** `Idempotency-Key`: absent (undefined), well-formed (the key), or a 400 to return. */
+  const idempotencyKeyOf = (c: Context): string | undefined | Response => {
+    const key = c.req.header('idempotency-key');
+    if (key === undefined) return undefined;
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      return jsonError(
+        c,
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        'Idempotency-Key: 1 to 200 characters of letters, digits, _ - : .',
+        'Idempotency-Key',
+      );
+    }
+    return key;
+  };
+
+  /**
+   * Creates a batch (once per idempotency key): 201 with the new batch; the same key with the same
+   * request, 200 with the batch it created; the same key with another request, 409.
+   */
+  const createOnce = (
+    c: Context,
+    key: string | undefined,
+    request: unknown,
+    create: () => BatchSummary,
+  ): Response => {
+    let created: BatchSummary;
+    if (key === undefined) {
+      created = create();
+    } else {
+      const result = records.idempotent(userOf(c), key, bodyHash(request), create);
+      if (result.kind === 'mismatch') {
+        return jsonError(
+          c,
+          409,
+          'IDEMPOTENCY_MISMATCH',
+          'this Idempotency-Key was already used with a different request',
+        );
+      }
+      if (result.kind === 'replayed') {
+        const earlier = ledger.getBatch(result.batchId);
+        if (!earlier) return jsonError(c, 409, 'IDEMPOTENCY_MISMATCH', 'the earlier batch is gone');
+        c.header('Idempotent-Replayed', 'true');
+        c.header('Location', `/api/batches/${earlier.id}`);
+        return c.json(present(earlier), 200);
+      }
+      created = result.value;
+    }
+    if (created.state === 'running') void runner.start(created.id);
+    c.header('Location', `/api/batches/${created.id}`);
+    return c.json(present(created), 201);
+  };
+
+  app.post('/api/batches', async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (key instanceof Response) return key;
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
+    }
+    const parsed = createBatchRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+      const head = issue?.path[0];
+      const field = unknownKey ?? (typeof head === 'string' ? head : undefined);
+      const message = unknownKey
+        ? `${unknownKey.slice(0, 64)}: unknown field`
+        : `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`;
+      return jsonError(c, 400, 'INVALID_BODY', message, field ?? 'body');
+    }
+    const req = parsed.data;
+    if (req.retry_of !== undefined && !ledger.getBatch(req.retry_of)) {
+      return jsonError(c, 400, 'INVALID_BODY', 'retry_of: no such batch', 'retry_of');
+    }
+    const seen = new Set<string>();
+    const items: NewBatch['items'][number][] = [];
+    let duplicates = 0;
+    for (const token of req.ids) {
+      const id = token.trim();
+      if (id === '') continue;
+      const k = idKey(id);
+      if (seen.has(k)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(k);
+      const ok = isWellFormedId(id);
+      items.push({
+        id,
+        idKey: k,
+        state: ok ? 'pending' : 'invalid',
+        message: ok ? null : INVALID_ID_MESSAGE,
+      });
+    }
+    if (items.length === 0) {
+      return jsonError(c, 400, 'INVALID_BODY', 'ids: every ID is blank', 'ids');
+    }
+    return createOnce(c, key, req, () =>
+      ledger.createBatch({
+        action: req.action,
+        workspace_id: req.workspace_id,
+        dataclass_type: req.dataclass_type,
+        data_object_id: req.data_object_id,
+        related_dataclass_type: req.related_dataclass_type,
+        reason: req.reason?.trim() ? req.reason.trim() : null,
+        user: userOf(c),
+        retry_of: req.retry_of ?? null,
+        duplicates,
+        items,
+      }),
+    );
+  });
+
+  app.get('/api/batches', (c) => {
+    const paging = pagingOf(c, DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
+    if (paging instanceof Response) return paging;
+    const { offset: o, limit: l } = paging;
+    const page = ledger.listBatches(o, l);
+    const undos = records.undoOfMany(page.items.map((b) => b.id));
+    const items = page.items.map((b) => ({
+      ...b,
+      undo_of: undos.get(b.id) ?? null,
+      credential_source: auth.sources.get(b.id),
+    }));
+    return c.json({ items, total: page.total, offset: o, limit: l });
+  });
+
+  app.get('/api/batches/:id', (c) => {
+    const batch = batchOf(c);
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    return c.json(present(batch));
+  });
+
+  // --- pause, resume, stop ---------------------------------------------------------------------
+  const controls = [
+    ['pause', 'pause', 'paused'],
+    ['resume', 'resume', 'resumed'],
+    ['stop', 'cancel', 'stopped'],
+  ] as const;
+  for (const [path, method, done] of controls) {
+    app.post(`/api/batches/:id/${path}`, (c) => {
+      const batch = batchOf(c);
+      if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+      if (!runner[method](batch.id)) {
+        const now = ledger.getBatchState(batch.id) ?? batch.state;
+        return jsonError(c, 409, 'INVALID_STATE', `a ${now} batch cannot be ${done}`);
+      }
+      const after = ledger.getBatch(batch.id) ?? batch;
+      return c.json(present(after));
+    });
+  }
+
+  // --- undo ------------------------------------------------------------------------------------
+  /** Why a batch cannot be undone now, or null. */
+  const undoRefusal = (c: Context, batch: BatchSummary): Response | null => {
+    if (ACTIVE_STATES.has(batch.state)) {
+      return jsonError(
+        c,
+        409,
+        'INVALID_STATE',
+        `the batch is still ${batch.state}: stop it or let it finish before undoing it`,
+      );
+    }
+    if (batch.counts.succeeded === 0) {
+      return jsonError(c, 409, 'NOTHING_TO_UNDO', 'no ID of this batch succeeded: nothing to undo');
+    }
+    return null;
+  };
+
+  app.get('/api/batches/:id/undo-preview', async (c) => {
+    const batch = batchOf(c);
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const refusal = undoRefusal(c, batch);
+    if (refusal) return refusal;
+    const ids = records.idsInState(batch.id, 'succeeded');
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += UNDO_CHECK_CHUNK)
+      chunks.push(ids.slice(i, i + UNDO_CHECK_CHUNK));
+    const linked = new Set<string>();
+    let failure: Response | null = null;
+    let next = 0;
+    const worker = async () => {
+      while (failure === null && next < chunks.length) {
+        const chunk = chunks[next++] ?? [];
+        const result = await readLinks(c, batch, chunk);
+        if (result instanceof Response) failure = result;
+        else for (const id of result) linked.add(id);
+      }
+    };
+    await Promise.all(Array.from({ length: UNDO_CHECK_PARALLEL }, worker));
+    if (failure) return failure;
+    // What the batch did no longer holds: an associated ID now unlinked, a cancelled one linked.
+    const changed = ids.filter((id) => linked.has(idKey(id)) === (batch.action === 'cancel'));
+    return c.json({
+      ids: ids.length,
+      undo_action: batch.action === 'associate' ? 'cancel' : 'associate',
+      changed,
+      checked_at: new Date().toISOString(),
+    });
+  });
+
+  /** Which of `ids` are linked to the batch's subject now (keys as `idKey`), or an error answer. */
+  async function readLinks(
+    c: Context,
+    batch: BatchSummary,
+    ids: readonly string[],
+  ): Promise<Set<string> | Response> {
+    let res: UpstreamResponse;
+    try {
+      res = await upstream.call({
+        op: 'relationSearch',
+        workspaceId: batch.workspace_id,
+        dataclass: batch.dataclass_type,
+        objectId: batch.data_object_id,
+        related: batch.related_dataclass_type,
+        body: {
+          offset: 0,
+          limit: ids.length,
+          condition: {
+            conditions: [{ name: 'ids', data: ['id', 'in', ids.join(',')] }],
+            logics: ['ids'],
+          },
+        },
+      });
+    } catch (err) {
+      if (err instanceof UpstreamError) {
+        return err.kind === 'timeout'
+          ? jsonError(c, 504, 'UPSTREAM_TIMEOUT', 'SecMaster did not answer the link check in time')
+          : jsonError(c, 502, 'UPSTREAM_ERROR', `the link check failed: ${err.message}`);
+      }
+      if (err instanceof UpstreamRequestError)
+        return jsonError(c, 400, 'INVALID_PATH', err.message);
+      throw err;
+    }
+    if (res.status < 200 || res.status >= 300) {
+      const e = parseUpstreamError(res.body);
+      return jsonError(
+        c,
+        502,
+        e?.code ?? `HTTP_${res.status}`,
+        `the link check failed: ${e?.message || `SecMaster answered HTTP ${res.status}`}`,
+      );
+    }
+    const parsed = searchResponseSchema.safeParse(res.body);
+    if (!parsed.success) {
+      return jsonError(c, 502, 'UPSTREAM_BAD_RESPONSE', 'the link check answer was unreadable');
+    }
+    return new Set(parsed.data.data.map((d) => idKey(d.id)));
+  }
+
+  app.post('/api/batches/:id/undo', (c) => {
+    const key = idempotencyKeyOf(c);
+    if (key instanceof Response) return key;
+    const original = batchOf(c);
+    if (!original) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const refusal = undoRefusal(c, original);
+    if (refusal) return refusal;
+    return createOnce(c, key, { undo_of: original.id }, () =>
+      records.transaction(() => {
+        const ids = records.idsInState(original.id, 'succeeded');
+        const created = ledger.createBatch({
+          action: original.action === 'associate' ? 'cancel' : 'associate',
+          workspace_id: original.workspace_id,
+          dataclass_type: original.dataclass_type,
+          data_object_id: original.data_object_id,
+          related_dataclass_type: original.related_dataclass_type,
+          reason: `Undo of batch ${original.id}`,
+          user: userOf(c),
+          retry_of: null,
+          duplicates: 0,
+          items: ids.map((id) => ({ id, idKey: idKey(id), state: 'pending', message: null })),
+        });
+        records.linkUndo(created.id, original.id);
+        return created;
+      }),
+    );
+  });
+
+  // --- export ----------------------------------------------------------------------------------
+  app.get('/api/batches/:id/export', (c) => {
+    const batch = batchOf(c);
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const format = c.req.query('format') ?? 'csv';
+    if (format !== 'csv' && format !== 'json') {
+      return jsonError(c, 400, 'INVALID_QUERY', 'format: csv or json', 'format');
+    }
+    return new Response(exportStream(records, batch.id, format), {
+      status: 200,
+      headers: {
+        'Content-Type':
+          format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+        'Content-Disposition': `attachment; filename="batch-${batch.id}.${format}"`,
+      },
+    });
+  });
+
+  app.get('/api/batches/:id/items', (c) => {
+    const id = c.req.param('id');
+    if (!isUuid(id) || !ledger.getBatchState(id))
+      return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
+    if (paging instanceof Response) return paging;
+    const stateParam = c.req.query('state');
+    let state: ItemState | undefined;
+    if (stateParam !== undefined && stateParam !== '') {
+      const s = itemStateSchema.safeParse(stateParam);
+      if (!s.success)
+        return jsonError(c, 400, 'INVALID_QUERY', 'state: not an item state', 'state');
+      state = s.data;
+    }
+    const q = (c.req.query('q') ?? '').trim();
+    if (q.length > MAX_QUERY_LENGTH) {
+      return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
+    }
+    const { offset: o, limit: l } = paging;
+    const page = ledger.listItems(id, { state, q: q || undefined, offset: o, limit: l });
+    return c.json({ items: page.items, total: page.total, offset: o, limit: l });
+  });
+}
