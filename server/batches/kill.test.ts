@@ -63,7 +63,9 @@ test('F10 a second server on the same DATA_DIR refuses to start, and says why', 
   const first = await startServer({ DATA_DIR: dir });
   procs.push(first);
   const second = startServer({ DATA_DIR: dir });
-  await expect(second).rejects.toThrow(/server exited \(3\)[\s\S]*is running batches from this DATA_DIR/);
+  await expect(second).rejects.toThrow(
+    /server exited \(3\)[\s\S]*is running batches from this DATA_DIR/,
+  );
   // The first server is unaffected.
   const health = await fetch(`${first.url}/api/health`);
   expect(health.status).toBe(200);
