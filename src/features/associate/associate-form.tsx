@@ -14,8 +14,8 @@ import {
 } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useEffectEvent, useRef, useState } from 'react';
-import { Controller, useForm, useWatch } from 'react-hook-form';
+import { memo, useEffect, useEffectEvent, useRef, useState } from 'react';
+import { Controller, useForm, useWatch, type Control, type UseFormRegister } from 'react-hook-form';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
 import { useCreateBatch } from '../../api/console-queries';
@@ -32,9 +32,9 @@ import {
   type SubjectSelection,
 } from '../../api/schemas';
 import { draftKey, loadDraft, saveDraft, type FormDraft } from './form-storage';
-import { formatSummary, type ParseIssue, type ParseResult } from './parse-ids';
+import { emptyParseResult, formatSummary, type ParseIssue, type ParseResult } from './parse-ids';
 import { SubjectPicker, objectTitle } from './subject-picker';
-import { useParsedIds } from './use-parsed-ids';
+import { useParsedIds, type ParsedIds } from './use-parsed-ids';
 
 const SAVE_DELAY_MS = 400;
 const PASTE_MIN_ROWS = 5;
@@ -112,19 +112,16 @@ export function AssociateForm(props: {
       resolver: zodResolver(associateFormSchema),
       defaultValues,
     });
-  const [subjectClass, subjectId, relatedClass, relatedIds, action] = useWatch({
+  // The paste box is not watched here: PasteField watches it, so a keystroke in 100,000 pasted
+  // lines re-renders the box and its summary, not the whole form. Its parse comes up as `parsed`.
+  const [subjectClass, subjectId, relatedClass, action] = useWatch({
     control,
-    name: ['subjectClass', 'subjectId', 'relatedClass', 'relatedIds', 'action'],
+    name: ['subjectClass', 'subjectId', 'relatedClass', 'action'],
   });
   const [confirming, setConfirming] = useState(false);
   const [pickerGeneration, setPickerGeneration] = useState(0);
+  const [parsed, setParsed] = useState<ParsedIds>(NOTHING_YET);
   const createBatch = useCreateBatch();
-
-  const parsed = useParsedIds(relatedIds, {
-    projectId,
-    workspaceId,
-    subjectId: subjectId || undefined,
-  });
   const result = parsed.result;
 
   const subjectQuery = useQuery({
@@ -287,17 +284,14 @@ export function AssociateForm(props: {
           data={classOptions}
           {...register('relatedClass')}
         />
-        <Textarea
-          label="Related IDs"
-          description="Paste IDs in any shape: lines, commas, CSV, JSON, console URLs"
-          size="sm"
-          rows={pasteRows(relatedIds)}
-          spellCheck={false}
-          autoComplete="off"
-          styles={pasteInputStyles}
-          {...register('relatedIds')}
+        <PasteField
+          control={control}
+          register={register}
+          projectId={projectId}
+          workspaceId={workspaceId}
+          subjectId={subjectId}
+          onParsed={setParsed}
         />
-        <ParseSummary result={result} pending={parsed.pending} />
         <TextInput
           label="Reason"
           description="Optional; kept with the batch in the history"
@@ -435,6 +429,47 @@ function IssueList({
     </Box>
   );
 }
+
+const NOTHING_YET: ParsedIds = { result: emptyParseResult(), pending: false };
+
+/**
+ * "Related IDs" and its live summary. Watches only its own field and parses it (useParsedIds);
+ * the form learns of a new parse through `onParsed` (a new result, or pending flipping), not of
+ * every keystroke.
+ */
+const PasteField = memo(function PasteField(props: {
+  control: Control<FormDraft>;
+  register: UseFormRegister<FormDraft>;
+  projectId: string;
+  workspaceId: string;
+  subjectId: string;
+  onParsed: (parsed: ParsedIds) => void;
+}) {
+  const { control, register, projectId, workspaceId, subjectId, onParsed } = props;
+  const relatedIds = useWatch({ control, name: 'relatedIds' });
+  const parsed = useParsedIds(relatedIds, {
+    projectId,
+    workspaceId,
+    subjectId: subjectId || undefined,
+  });
+  const { result, pending } = parsed;
+  useEffect(() => onParsed({ result, pending }), [onParsed, result, pending]);
+  return (
+    <>
+      <Textarea
+        label="Related IDs"
+        description="Paste IDs in any shape: lines, commas, CSV, JSON, console URLs"
+        size="sm"
+        rows={pasteRows(relatedIds)}
+        spellCheck={false}
+        autoComplete="off"
+        styles={pasteInputStyles}
+        {...register('relatedIds')}
+      />
+      <ParseSummary result={result} pending={pending} />
+    </>
+  );
+});
 
 function ParseSummary({ result, pending }: { result: ParseResult; pending: boolean }) {
   return (

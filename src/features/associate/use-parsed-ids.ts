@@ -30,6 +30,9 @@ function createWorker(): Worker | null {
   }
 }
 
+/** One empty result for every render, so consumers can compare results by identity. */
+const NOTHING_PARSED = emptyParseResult();
+
 export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
   const { projectId, workspaceId, subjectId } = opts;
   const deferredText = useDeferredValue(text);
@@ -96,7 +99,7 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
     source.workspaceId === workspaceId &&
     source.subjectId === subjectId;
   return {
-    result: largeState?.result ?? emptyParseResult(),
+    result: largeState?.result ?? NOTHING_PARSED,
     pending: !upToDate || deferredText !== text,
   };
 }
