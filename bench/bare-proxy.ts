@@ -8,7 +8,9 @@
 import { Agent, createServer, request } from 'node:http';
 
 const upstream = new URL(process.env.BARE_PROXY_UPSTREAM ?? '');
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+// Idle sockets close before the emulator's 5 s keep-alive timeout does (as server/forward.ts),
+// so a request never lands on a socket the other side is closing.
+const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000 });
 
 const server = createServer((req, res) => {
   const out = request(
