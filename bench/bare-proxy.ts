@@ -28,6 +28,10 @@ const server = createServer((req, res) => {
     },
   );
   out.on('error', () => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     res.writeHead(502);
     res.end();
   });

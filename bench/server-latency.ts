@@ -56,6 +56,10 @@ const ORDERS: Target[][] = [
   ['console', 'direct', 'floor'],
 ];
 
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 /** bench/bare-proxy.ts in its own process, forwarding to `upstream`. */
 async function startBareProxy(upstream: string): Promise<{ url: string; stop(): void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts'], {
@@ -64,13 +68,23 @@ async function startBareProxy(upstream: string): Promise<{ url: string; stop(): 
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error('bare proxy did not start within 30 s'));
+    }, 30_000);
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /bare proxy on (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     });
-    child.once('exit', () => reject(new Error(`bare proxy exited: ${out}`)));
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`bare proxy exited: ${out}`));
+    });
   });
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
@@ -100,7 +114,7 @@ function fmt(xs: readonly number[]): string {
 export async function benchServerLatency(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-latency-'));
   const server = await startBenchServer({ DATA_DIR: dataDir });
-  const proxy = await startBareProxy(server.emulatorUrl);
+  let proxy: Awaited<ReturnType<typeof startBareProxy>> | null = null;
   const pid = DEMO_PROJECT_ID;
   const ws = SEED_WORKSPACES[0].id;
   const listPath = `/v1/${pid}/workspaces?offset=0&limit=10`;
@@ -115,7 +129,11 @@ export async function benchServerLatency(): Promise<void> {
   /** One request of `op` to `target`; resolves ok when HTTP 200 and the body is read. */
   function request(target: Target, op: Sample['op']): Promise<boolean> {
     const base =
-      target === 'direct' ? server.emulatorUrl : target === 'floor' ? proxy.url : server.url;
+      target === 'direct'
+        ? server.emulatorUrl
+        : target === 'floor'
+          ? (proxy?.url ?? fail('the bare proxy is not running'))
+          : server.url;
     const url = `${base}${op === 'list' ? listPath : searchPath}`;
     const method = op === 'list' ? 'GET' : 'POST';
     let headers: Record<string, string>;
@@ -186,6 +204,7 @@ export async function benchServerLatency(): Promise<void> {
   }
 
   try {
+    proxy = await startBareProxy(server.emulatorUrl);
     const targets: Target[] = ['direct', 'console', 'floor'];
     for (const t of targets) await phase(t, WARMUP_S);
     const got: Record<Target, Sample[]> = { direct: [], console: [], floor: [] };
@@ -219,7 +238,7 @@ export async function benchServerLatency(): Promise<void> {
     );
   } finally {
     agent.destroy();
-    proxy.stop();
+    proxy?.stop();
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -14,7 +14,13 @@ import { createFaultInjector, parseFaults } from '../emulator/faults';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
 import { createStore } from '../emulator/store';
 import { createUpstream } from '../forward';
-import { checkInvariants, formatReport, TerminalWatch, type ObservedWrite } from './checker';
+import {
+  checkInvariants,
+  formatReport,
+  linkedIds,
+  TerminalWatch,
+  type ObservedWrite,
+} from './checker';
 import { LedgerLockedError, openLedger, type Ledger, type NewBatch } from './ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
 import { createRunner, type Runner, type RunnerOptions } from './runner';
@@ -524,6 +530,78 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
     expect(items.slice(0, 60).every((i) => i.message === 'confirmed by re-read')).toBe(true);
     expect(items.slice(60, 100).every((i) => i.state === 'skipped')).toBe(true);
     expectInvariants(h, id, ids);
+  });
+
+  /** The emulator applies `ids` to incident `subject` (a call that went through, reply lost). */
+  function applied(h: Harness, subject: string, ids: readonly string[]) {
+    const store = createStore(h.emulatorDb);
+    store.transaction(() => {
+      for (const x of ids)
+        store.link(
+          { workspaceId: WS, aClass: 'incidents', aId: subject, bClass: 'alerts', bId: x },
+          '2026-11-01T00:00:00.000Z',
+        );
+    });
+  }
+
+  /** `n` alerts from `from` on that the seed did not link to incident `subject`. */
+  function unlinked(h: Harness, subject: string, from: number, n: number): string[] {
+    const linked = linkedIds(h.emulatorDb, {
+      workspaceId: WS,
+      dataclass: 'incidents',
+      objectId: subject,
+      related: 'alerts',
+    });
+    return ALERTS.slice(from)
+      .filter((x) => !linked.has(x))
+      .slice(0, n);
+  }
+
+  test('(f) cancelled while its run waits behind another batch of the subject: re-read after', async () => {
+    const h = await harness();
+    const subject = subjectAt(34);
+    let open = () => undefined as void;
+    const heldA = new Promise<void>((resolve) => (open = resolve));
+    h.gate.hold = () => heldA;
+    const a = createBatch(h.ledger, ALERTS.slice(300, 320), subject);
+    const b = createBatch(h.ledger, unlinked(h, subject, 400, 50), subject);
+    // B's intent was written by an earlier run whose call is awaited by nobody now.
+    const claimed = h.ledger.claimChunk(b, 100);
+    if (!claimed) throw new Error('claim');
+    applied(h, subject, claimed.ids.slice(0, 20));
+    const runA = h.runner.start(a);
+    void h.runner.start(b); // waits for A: one batch at a time per subject
+    expect(h.runner.cancel(b)).toBe(true);
+    open();
+    await runA;
+    await h.runner.whenIdle(b);
+    expect(h.ledger.getBatch(b)?.counts).toMatchObject({
+      succeeded: 20,
+      skipped: 30,
+      unknown: 0,
+      in_flight: 0,
+    });
+    expect(h.ledger.getBatch(a)?.counts.succeeded).toBe(20);
+  });
+
+  test('(g) interrupted with IDs in flight, then cancelled: the cancel re-reads them', async () => {
+    const h = await harness();
+    const subject = subjectAt(35);
+    const b = createBatch(h.ledger, unlinked(h, subject, 450, 70), subject);
+    const claimed = h.ledger.claimChunk(b, 50);
+    if (!claimed) throw new Error('claim');
+    applied(h, subject, claimed.ids.slice(0, 10));
+    // A run halted (its outcome write failed) and left the chunk in flight.
+    expect(h.ledger.transitionBatch(b, ['running'], 'interrupted', 'disk full')).toBe(true);
+    expect(h.runner.cancel(b)).toBe(true);
+    await h.runner.whenIdle(b);
+    expect(h.ledger.getBatch(b)?.counts).toMatchObject({
+      succeeded: 10,
+      skipped: 60,
+      unknown: 0,
+      in_flight: 0,
+    });
+    expect(h.runner.stats().writes).toBe(0);
   });
 
   test('(e) paused mid-call, a crash, then cancelled: the cancel re-reads the unknowns', async () => {

@@ -351,6 +351,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const active = new Map<string, Promise<void>>();
   const controls = new Map<string, Control>();
   const rerun = new Set<string>();
+  /** Cancelled while their run loop was active: their open items are re-read once it ends. */
+  const settleAfter = new Set<string>();
   /** Interruptions the ledger could not record (batchId → reason). */
   const unrecorded = new Map<string, string>();
   let stopping = false;
@@ -817,6 +819,7 @@ export function createRunner(options: RunnerOptions): Runner {
       .finally(() => {
         active.delete(batchId);
         controls.delete(batchId);
+        if (settleAfter.delete(batchId)) void settleCancelled(batchId);
         if (rerun.delete(batchId) && !stopping && !unrecorded.has(batchId) && isRunning(batchId))
           void start(batchId);
       });
@@ -825,20 +828,30 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   /**
-   * A cancelled batch's `unknown` items (a crash lost the outcome of calls in flight when it was
-   * cancelled): re-read and settled like a running batch's (applied → succeeded, not applied →
-   * skipped); nothing is sent. Unsettled ones keep "re-check" until the next attempt.
+   * A cancelled batch's open items — `unknown` (a crash lost the outcome of calls in flight when it
+   * was cancelled) or `in_flight` from a run that stopped without recording an outcome — are
+   * re-read and settled by the same rules as a running batch's (applied → succeeded; not applied →
+   * skipped, or failed when the ID had already failed for good or was sent too often); nothing is
+   * sent. IDs the re-read cannot reach keep "re-check" until the next start. Runs after the
+   * batch's run loop, if one is still active.
    */
   function settleCancelled(batchId: string): Promise<void> {
     const existing = active.get(batchId);
-    if (existing) return existing;
+    if (existing) {
+      // Runs when that loop ends, in the same step as it leaves `active` (so whenIdle sees it).
+      settleAfter.add(batchId);
+      return existing;
+    }
     if (stopping) return Promise.resolve();
+    const batch = ledger.getBatch(batchId);
+    if (!batch || batch.state !== 'cancelled') return Promise.resolve();
+    if (batch.counts.unknown + batch.counts.in_flight === 0) return Promise.resolve();
     ensureHeartbeat();
     const p = (async () => {
-      const batch = ledger.getBatch(batchId);
-      if (!batch || batch.state !== 'cancelled' || batch.counts.unknown === 0) return;
       const release = await subjects.acquire(subjectKey(batch));
       try {
+        // No call of this batch is awaited any more (it is not active): in_flight is unknown.
+        ledger.strandInFlight(batchId);
         await reconcile(batch, controlOf(batchId));
       } finally {
         release();
@@ -892,9 +905,9 @@ export function createRunner(options: RunnerOptions): Runner {
     cancel(batchId) {
       const ok = ledger.cancelBatch(batchId);
       if (ok) interrupt(batchId);
-      // Paused or interrupted with unknown items (from a crash): no run loop will re-read them.
-      if (ok && !active.has(batchId) && (ledger.getBatch(batchId)?.counts.unknown ?? 0) > 0)
-        void settleCancelled(batchId);
+      // Items left open (a crash, or a run that stopped early) are re-read once no run loop is
+      // left for this batch: now, or when the one still active has ended.
+      if (ok) void settleCancelled(batchId);
       return ok;
     },
     unrecordedInterruption: (batchId) => unrecorded.get(batchId) ?? null,

@@ -44,7 +44,8 @@ describe('the embedded emulator on its own thread', () => {
       // Unsigned: the thread runs the same gateway checks as the standalone emulator.
       expect((await fetch(url)).status).toBe(401);
     } finally {
-      await emulator.close();
+      // Two closes at once (shutdown racing a crash handler): one close, both resolve.
+      await Promise.all([emulator.close(), emulator.close()]);
     }
     expect(emulator.alive()).toBe(false);
     await expect(fetch(`${emulator.url}/v1`)).rejects.toThrow();

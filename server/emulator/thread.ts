@@ -30,6 +30,7 @@ function bootstrap(): string {
 export function startEmulatorThread(data: EmulatorThreadData): Promise<EmulatorThread> {
   const worker = new Worker(bootstrap(), { eval: true, workerData: data });
   let alive = true;
+  let closing: Promise<void> | undefined;
   const exited = new Promise<number>((resolve) =>
     worker.once('exit', (code) => {
       alive = false;
@@ -51,16 +52,20 @@ export function startEmulatorThread(data: EmulatorThreadData): Promise<EmulatorT
         port: message.port,
         seeded: message.seeded,
         alive: () => alive,
-        async close() {
-          if (!alive) return;
-          const closed = new Promise<void>((done) =>
-            worker.on('message', (m: EmulatorThreadMessage) => {
-              if (m.type === 'closed') done();
-            }),
-          );
-          worker.postMessage({ type: 'close' });
-          await Promise.race([closed, exited]);
-          await worker.terminate();
+        close() {
+          // One close for every caller: a second call waits for the first.
+          closing ??= (async () => {
+            if (!alive) return;
+            const closed = new Promise<void>((done) =>
+              worker.on('message', (m: EmulatorThreadMessage) => {
+                if (m.type === 'closed') done();
+              }),
+            );
+            worker.postMessage({ type: 'close' });
+            await Promise.race([closed, exited]);
+            await worker.terminate();
+          })();
+          return closing;
         },
       });
     });

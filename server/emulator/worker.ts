@@ -29,14 +29,21 @@ async function run(): Promise<void> {
   if (!port) throw new Error('server/emulator/worker.ts runs as a worker thread only');
   const data = workerData as EmulatorThreadData;
   const db = openEmulatorDb(data.dataFile);
-  const { seeded } = seedEmulator(db, data.seedSizes);
-  const emulator = await startEmulator({
-    db,
-    projectId: data.projectId,
-    port: data.port,
-    faults: data.faults,
-    auth: data.auth,
-  });
+  let seeded: boolean;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    seeded = seedEmulator(db, data.seedSizes).seeded;
+    emulator = await startEmulator({
+      db,
+      projectId: data.projectId,
+      port: data.port,
+      faults: data.faults,
+      auth: data.auth,
+    });
+  } catch (error) {
+    db.close(); // the thread ends with this error (thread.ts rejects the start with it)
+    throw error;
+  }
   port.on('message', (message: unknown) => {
     if ((message as { type?: unknown } | null)?.type !== 'close') return;
     emulator

@@ -14,7 +14,7 @@ import {
 } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery } from '@tanstack/react-query';
-import { memo, useEffect, useEffectEvent, useRef, useState } from 'react';
+import { memo, useEffect, useEffectEvent, useLayoutEffect, useRef, useState } from 'react';
 import { Controller, useForm, useWatch, type Control, type UseFormRegister } from 'react-hook-form';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
@@ -453,7 +453,9 @@ const PasteField = memo(function PasteField(props: {
     subjectId: subjectId || undefined,
   });
   const { result, pending } = parsed;
-  useEffect(() => onParsed({ result, pending }), [onParsed, result, pending]);
+  // Before paint: the submit button never shows a frame with the previous parse (e.g. after a
+  // draft is restored), since the form re-renders with this one in the same commit.
+  useLayoutEffect(() => onParsed({ result, pending }), [onParsed, result, pending]);
   return (
     <>
       <Textarea
