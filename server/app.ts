@@ -26,6 +26,7 @@ import {
   stateChangingRequests,
 } from './http/request-rules';
 import { registerBatchRoutes, type BatchControls } from './routes/batches';
+import { registerCheckRoutes } from './routes/checks';
 import { registerStaticRoutes } from './routes/static';
 import { registerStatusRoutes } from './routes/status';
 import { registerV1Routes } from './routes/v1';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Hono {
   // --- /api --------------------------------------------------------------------------------
   registerStatusRoutes(app, { config, ledger, auth, userOf, probes: deps });
   registerBatchRoutes(app, { ledger, records, runner, auth, upstream, userOf });
+  registerCheckRoutes(app, { upstream });
 
   app.all('/api/*', (c) => jsonError(c, 404, 'NOT_FOUND', 'no such API route'));
   app.all('/api', (c) => jsonError(c, 404, 'NOT_FOUND', 'no such API route'));

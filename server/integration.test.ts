@@ -3,7 +3,13 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchItemsPageSchema, batchSummarySchema, searchResponseSchema } from '../src/api/schemas';
+import {
+  batchItemsPageSchema,
+  batchSummarySchema,
+  linkCheckSchema,
+  searchResponseSchema,
+} from '../src/api/schemas';
+import { linkedIds } from './batches/checker';
 import { createApp } from './app';
 import { openLedger, type Ledger } from './batches/ledger';
 import { MSG_NOT_FOUND } from './batches/reconcile';
@@ -160,4 +166,110 @@ test('reads through /v1 reach the emulator: workspaces, one object', async () =>
   );
   expect(one.status).toBe(200);
   expect((await app.request('/api/health')).status).toBe(200);
+});
+
+test('the link check tells linked, not linked and not found apart, and writes nothing', async () => {
+  const [incident] = seedObjectIds(0, 'incidents', 3).slice(2);
+  if (!incident) throw new Error('seed');
+  const subject = {
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: incident,
+    related: 'alerts',
+  };
+  const before = linkedIds(emulatorDb, subject);
+  // Five alerts the seed did not link to this incident: link two through a batch.
+  const fresh = seedObjectIds(0, 'alerts', 300)
+    .filter((id) => !before.has(id))
+    .slice(0, 5);
+  const [a, b, c, d, e] = fresh;
+  if (!a || !b || !c || !d || !e) throw new Error('seed');
+  const created = batchSummarySchema.parse(
+    await (
+      await app.request('/api/batches', {
+        method: 'POST',
+        headers: HEADERS,
+        body: JSON.stringify({
+          action: 'associate',
+          workspace_id: WS,
+          dataclass_type: 'incidents',
+          data_object_id: incident,
+          related_dataclass_type: 'alerts',
+          ids: [a, b],
+        }),
+      })
+    ).json(),
+  );
+  await runner.whenIdle(created.id);
+  const [anotherIncident] = seedObjectIds(0, 'incidents', 4).slice(3);
+  const stranger = '00000000-0000-4000-8000-00000000beef';
+  const linksBefore = linkedIds(emulatorDb, subject);
+
+  const res = await app.request('/api/checks', {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({
+      workspace_id: WS,
+      dataclass_type: 'incidents',
+      data_object_id: incident,
+      related_dataclass_type: 'alerts',
+      // b twice (another spelling), an incident's ID where alerts are expected, an unknown ID.
+      ids: [a, c, b, b.toUpperCase(), d, anotherIncident, stranger, e],
+    }),
+  });
+  expect(res.status).toBe(200);
+  const check = linkCheckSchema.parse(await res.json());
+  expect(check.checked).toBe(7);
+  expect(check.linked).toEqual([a, b]);
+  expect(check.not_found).toEqual([anotherIncident, stranger]);
+  // Read-only: the links are what they were.
+  expect(linkedIds(emulatorDb, subject)).toEqual(linksBefore);
+});
+
+test('the link check refuses malformed requests and reports SecMaster refusals', async () => {
+  const [incident] = seedObjectIds(0, 'incidents', 1);
+  const bad = await app.request('/api/checks', {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({
+      workspace_id: WS,
+      dataclass_type: 'incidents',
+      data_object_id: incident,
+      related_dataclass_type: 'alerts',
+      ids: ['not an id'],
+    }),
+  });
+  expect(bad.status).toBe(400);
+  expect(await bad.json()).toMatchObject({ code: 'INVALID_BODY', field: 'ids' });
+
+  const none = await app.request('/api/checks', {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({
+      workspace_id: WS,
+      dataclass_type: 'incidents',
+      data_object_id: incident,
+      related_dataclass_type: 'alerts',
+      ids: [],
+    }),
+  });
+  expect(none.status).toBe(400);
+
+  // A subject that does not exist: SecMaster's refusal comes back as a 502 with its code.
+  const missing = await app.request('/api/checks', {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({
+      workspace_id: WS,
+      dataclass_type: 'incidents',
+      data_object_id: 'f60bf0e7-73b8-4832-8fc4-8c2a12830552',
+      related_dataclass_type: 'alerts',
+      ids: seedObjectIds(0, 'alerts', 2),
+    }),
+  });
+  expect(missing.status).toBe(502);
+  expect(await missing.json()).toMatchObject({
+    code: expect.stringMatching(/^SecMaster\./),
+    message: expect.stringContaining('the link check failed'),
+  });
 });

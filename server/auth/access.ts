@@ -427,7 +427,9 @@ function needsUpstream(method: string, path: string): boolean {
   if (path.startsWith('/v1/') || path === '/v1') return true;
   if (
     method === 'POST' &&
-    (path === '/api/batches' || /^\/api\/batches\/[^/]+\/(resume|undo)$/.test(path))
+    (path === '/api/batches' ||
+      path === '/api/checks' ||
+      /^\/api\/batches\/[^/]+\/(resume|undo)$/.test(path))
   )
     return true;
   return method === 'GET' && /^\/api\/batches\/[^/]+\/undo-preview$/.test(path);

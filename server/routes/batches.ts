@@ -12,8 +12,6 @@ import {
   isUuid,
   isWellFormedId,
   itemStateSchema,
-  parseUpstreamError,
-  searchResponseSchema,
   type BatchState,
   type BatchSummary,
   type ItemState,
@@ -22,13 +20,9 @@ import type { ConsoleAuth } from '../auth/access';
 import type { Ledger, NewBatch } from '../batches/ledger';
 import { IDEMPOTENCY_KEY_PATTERN, bodyHash, exportStream, type Records } from '../batches/records';
 import type { Runner } from '../batches/runner';
-import {
-  UpstreamError,
-  UpstreamRequestError,
-  type Upstream,
-  type UpstreamResponse,
-} from '../forward';
-import { jsonError } from '../http/json-error';
+import type { Upstream } from '../forward';
+import { invalidBody, jsonBody, jsonError } from '../http/json-error';
+import { readIds } from './id-reads';
 
 export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, - or _';
 const DEFAULT_BATCH_PAGE = 50;
@@ -43,9 +37,6 @@ export interface BatchControls {
   cancel(batchId: string): boolean;
 }
 
-/** IDs per upstream read when checking the current links before an undo. */
-const UNDO_CHECK_CHUNK = 100;
-const UNDO_CHECK_PARALLEL = 4;
 const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
 
 /** Parses a non-negative integer query value; undefined when absent, null when malformed. */
@@ -161,23 +152,10 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   app.post('/api/batches', async (c) => {
     const key = idempotencyKeyOf(c);
     if (key instanceof Response) return key;
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
-    }
+    const raw = await jsonBody(c);
+    if (raw instanceof Response) return raw;
     const parsed = createBatchRequestSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-      const head = issue?.path[0];
-      const field = unknownKey ?? (typeof head === 'string' ? head : undefined);
-      const message = unknownKey
-        ? `${unknownKey.slice(0, 64)}: unknown field`
-        : `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`;
-      return jsonError(c, 400, 'INVALID_BODY', message, field ?? 'body');
-    }
+    if (!parsed.success) return invalidBody(c, parsed.error);
     const req = parsed.data;
     if (req.retry_of !== undefined && !ledger.getBatch(req.retry_of)) {
       return jsonError(c, 400, 'INVALID_BODY', 'retry_of: no such batch', 'retry_of');
@@ -283,22 +261,20 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     const refusal = undoRefusal(c, batch);
     if (refusal) return refusal;
     const ids = records.idsInState(batch.id, 'succeeded');
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += UNDO_CHECK_CHUNK)
-      chunks.push(ids.slice(i, i + UNDO_CHECK_CHUNK));
-    const linked = new Set<string>();
-    let failure: Response | null = null;
-    let next = 0;
-    const worker = async () => {
-      while (failure === null && next < chunks.length) {
-        const chunk = chunks[next++] ?? [];
-        const result = await readLinks(c, batch, chunk);
-        if (result instanceof Response) failure = result;
-        else for (const id of result) linked.add(id);
-      }
-    };
-    await Promise.all(Array.from({ length: UNDO_CHECK_PARALLEL }, worker));
-    if (failure) return failure;
+    const linked = await readIds(
+      c,
+      upstream,
+      {
+        op: 'relationSearch',
+        workspaceId: batch.workspace_id,
+        dataclass: batch.dataclass_type,
+        objectId: batch.data_object_id,
+        related: batch.related_dataclass_type,
+      },
+      ids,
+      'link check',
+    );
+    if (linked instanceof Response) return linked;
     // What the batch did no longer holds: an associated ID now unlinked, a cancelled one linked.
     const changed = ids.filter((id) => linked.has(idKey(id)) === (batch.action === 'cancel'));
     return c.json({
@@ -308,55 +284,6 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
       checked_at: new Date().toISOString(),
     });
   });
-
-  /** Which of `ids` are linked to the batch's subject now (keys as `idKey`), or an error answer. */
-  async function readLinks(
-    c: Context,
-    batch: BatchSummary,
-    ids: readonly string[],
-  ): Promise<Set<string> | Response> {
-    let res: UpstreamResponse;
-    try {
-      res = await upstream.call({
-        op: 'relationSearch',
-        workspaceId: batch.workspace_id,
-        dataclass: batch.dataclass_type,
-        objectId: batch.data_object_id,
-        related: batch.related_dataclass_type,
-        body: {
-          offset: 0,
-          limit: ids.length,
-          condition: {
-            conditions: [{ name: 'ids', data: ['id', 'in', ids.join(',')] }],
-            logics: ['ids'],
-          },
-        },
-      });
-    } catch (err) {
-      if (err instanceof UpstreamError) {
-        return err.kind === 'timeout'
-          ? jsonError(c, 504, 'UPSTREAM_TIMEOUT', 'SecMaster did not answer the link check in time')
-          : jsonError(c, 502, 'UPSTREAM_ERROR', `the link check failed: ${err.message}`);
-      }
-      if (err instanceof UpstreamRequestError)
-        return jsonError(c, 400, 'INVALID_PATH', err.message);
-      throw err;
-    }
-    if (res.status < 200 || res.status >= 300) {
-      const e = parseUpstreamError(res.body);
-      return jsonError(
-        c,
-        502,
-        e?.code ?? `HTTP_${res.status}`,
-        `the link check failed: ${e?.message || `SecMaster answered HTTP ${res.status}`}`,
-      );
-    }
-    const parsed = searchResponseSchema.safeParse(res.body);
-    if (!parsed.success) {
-      return jsonError(c, 502, 'UPSTREAM_BAD_RESPONSE', 'the link check answer was unreadable');
-    }
-    return new Set(parsed.data.data.map((d) => idKey(d.id)));
-  }
 
   app.post('/api/batches/:id/undo', (c) => {
     const key = idempotencyKeyOf(c);

@@ -354,6 +354,33 @@ export const undoPreviewSchema = z.looseObject({
 });
 export type UndoPreview = z.infer<typeof undoPreviewSchema>;
 
+/**
+ * `POST /api/checks`: before submitting, which of these IDs are linked to the subject now, and
+ * which do not exist as the related class in the workspace (read-only; nothing is written).
+ */
+export const linkCheckRequestSchema = z.strictObject({
+  workspace_id: idSchema,
+  dataclass_type: dataclassTypeSchema,
+  data_object_id: idSchema,
+  related_dataclass_type: dataclassTypeSchema,
+  ids: z
+    .array(idSchema)
+    .min(1, 'at least one ID is required')
+    .max(MAX_BATCH_IDS, `at most ${MAX_BATCH_IDS} IDs per check`),
+});
+export type LinkCheckRequest = z.infer<typeof linkCheckRequestSchema>;
+
+export const linkCheckSchema = z.looseObject({
+  /** Distinct IDs checked. */
+  checked: z.number(),
+  /** Linked to the subject now (as sent). */
+  linked: z.array(z.string()),
+  /** Not linked, and not found as the related class in this workspace (as sent). */
+  not_found: z.array(z.string()),
+  checked_at: z.string(),
+});
+export type LinkCheck = z.infer<typeof linkCheckSchema>;
+
 export type BatchExportFormat = 'csv' | 'json';
 
 export const consoleConfigSchema = z.looseObject({
