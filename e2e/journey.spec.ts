@@ -88,6 +88,16 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
   await expect(ui.badge('Succeeded')).toContainText('2');
   await expect(ui.relatedIds).toHaveValue(noisy);
   await expect(page.getByText('33 valid · 3 duplicates · 2 invalid')).toBeVisible();
+
+  // Before running the list again, the check tells what is linked now (28), what is not (the two
+  // just unlinked) and what does not exist as an alert (two unknown IDs and the incident's ID).
+  await page.getByRole('button', { name: 'Check against current links' }).click();
+  await expect(page.getByRole('status', { name: 'Link check summary' })).toHaveText(
+    '28 already linked · 2 not linked yet · 3 not found',
+  );
+  const notFound = page.getByRole('list', { name: 'Not found' });
+  for (const id of [UNKNOWN_A, UNKNOWN_B, otherIncident.id])
+    await expect(notFound).toContainText(id);
 });
 
 test('cancel association asks for confirmation, and Back sends nothing', async ({

@@ -6,7 +6,9 @@ import {
   batchListSchema,
   batchSummarySchema,
   consoleConfigSchema,
+  linkCheckSchema,
   undoPreviewSchema,
+  type LinkCheckRequest,
   type BatchExportFormat,
   type CreateBatchRequest,
   type ItemState,
@@ -130,5 +132,16 @@ export function useCreateBatch() {
       queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
       await queryClient.invalidateQueries({ queryKey: ['batches', 'list'] });
     },
+  });
+}
+
+/**
+ * Checks pasted IDs against the subject's current links before a submit (read-only). A mutation,
+ * not a query: the analyst asks for it, and its answer is about the moment it was asked.
+ */
+export function useCheckLinks() {
+  return useMutation({
+    mutationFn: (body: LinkCheckRequest) =>
+      request('/api/checks', linkCheckSchema, { method: 'POST', body }),
   });
 }

@@ -257,3 +257,72 @@ test('the draft survives a remount (in-memory fallback where IndexedDB is missin
   );
   expect(screen.getByRole('textbox', { name: 'Reason' })).toHaveValue('triage');
 });
+
+test('the link check sends the valid IDs and shows linked, not linked and not found', async () => {
+  const C = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
+  let body: unknown;
+  server.use(
+    searchHandler(),
+    http.post('/api/checks', async ({ request }) => {
+      body = await request.json();
+      return HttpResponse.json({
+        checked: 3,
+        linked: [A],
+        not_found: [C],
+        checked_at: '2026-11-23T01:00:00.000Z',
+      });
+    }),
+  );
+  const { user } = setup();
+  // After userEvent.setup(), which installs its own clipboard.
+  const writeText = vi.fn<(text: string) => Promise<void>>().mockResolvedValue(undefined);
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+  const check = screen.getByRole('button', { name: 'Check against current links' });
+  expect(check).toBeDisabled();
+  await chooseSubject(user);
+  await pasteIds(user, `${A}\n${B}\nnot-an-id\n${C}`);
+  await waitFor(() => expect(check).toBeEnabled());
+  await user.click(check);
+  const summaryText = await screen.findByRole('status', { name: 'Link check summary' });
+  expect(summaryText).toHaveTextContent('1 already linked · 1 not linked yet · 1 not found');
+  expect(body).toEqual({
+    workspace_id: WORKSPACE,
+    dataclass_type: 'incidents',
+    data_object_id: INCIDENT,
+    related_dataclass_type: 'alerts',
+    ids: [A, B, C],
+  });
+  const region = screen.getByRole('region', { name: 'Link check' });
+  expect(within(region).getByText(/will be rejected: already linked/)).toBeInTheDocument();
+  expect(within(screen.getByRole('list', { name: 'Not found' })).getByText(C)).toBeInTheDocument();
+  await user.click(screen.getByRole('button', { name: 'Copy already linked IDs' }));
+  expect(writeText).toHaveBeenCalledWith(A);
+  expect(await within(region).findByText('Copied')).toBeInTheDocument();
+
+  // Any change to the list makes the answer outdated: it is no longer shown as current.
+  await pasteIds(user, `\n${B.replace('0c', '1c')}`);
+  expect(
+    await screen.findByText('The list or the subject changed since the last check.'),
+  ).toBeInTheDocument();
+  expect(screen.queryByRole('region', { name: 'Link check' })).toBeNull();
+});
+
+test('a failed link check says why', async () => {
+  server.use(
+    searchHandler(),
+    http.post('/api/checks', () =>
+      HttpResponse.json(
+        { code: 'SecMaster.20010001', message: 'the link check failed: workspace not found' },
+        { status: 502 },
+      ),
+    ),
+  );
+  const { user } = setup();
+  await chooseSubject(user);
+  await pasteIds(user, A);
+  const check = screen.getByRole('button', { name: 'Check against current links' });
+  await waitFor(() => expect(check).toBeEnabled());
+  await user.click(check);
+  expect(await screen.findByText('The check failed')).toBeInTheDocument();
+  expect(screen.getByText(/workspace not found/)).toBeInTheDocument();
+});

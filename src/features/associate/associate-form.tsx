@@ -18,7 +18,7 @@ import { memo, useEffect, useEffectEvent, useLayoutEffect, useRef, useState } fr
 import { Controller, useForm, useWatch, type Control, type UseFormRegister } from 'react-hook-form';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
-import { useCreateBatch } from '../../api/console-queries';
+import { useCheckLinks, useCreateBatch } from '../../api/console-queries';
 import { secmasterQueries } from '../../api/secmaster-queries';
 import {
   MAX_BATCH_IDS,
@@ -29,8 +29,11 @@ import {
   idSchema,
   subjectSelectionSchema,
   type CreateBatchRequest,
+  type LinkCheck,
+  type LinkCheckRequest,
   type SubjectSelection,
 } from '../../api/schemas';
+import { copyText } from '../../lib/clipboard';
 import { draftKey, loadDraft, saveDraft, type FormDraft } from './form-storage';
 import { emptyParseResult, formatSummary, type ParseIssue, type ParseResult } from './parse-ids';
 import { SubjectPicker, objectTitle } from './subject-picker';
@@ -122,6 +125,7 @@ export function AssociateForm(props: {
   const [pickerGeneration, setPickerGeneration] = useState(0);
   const [parsed, setParsed] = useState<ParsedIds>(NOTHING_YET);
   const createBatch = useCreateBatch();
+  const checkLinks = useCheckLinks();
   const result = parsed.result;
 
   const subjectQuery = useQuery({
@@ -221,6 +225,29 @@ export function AssociateForm(props: {
           ? 'Paste at least one valid ID.'
           : null;
 
+  // --- the link check: the pasted IDs against the subject's links now ---------------------------
+  const checkRequest: LinkCheckRequest | null =
+    selection.success && result.valid.length > 0 && !parsed.pending && !tooMany
+      ? {
+          workspace_id: workspaceId,
+          dataclass_type: selection.data.dataclass_type,
+          data_object_id: selection.data.data_object_id,
+          related_dataclass_type: selection.data.related_dataclass_type,
+          ids: result.valid,
+        }
+      : null;
+  // A check answers for the exact list and subject it was asked about; after any change it is
+  // shown as outdated rather than as if it were current.
+  const checked = checkLinks.variables;
+  const checkCurrent =
+    checked !== undefined &&
+    checkRequest !== null &&
+    checked.ids === checkRequest.ids &&
+    checked.workspace_id === checkRequest.workspace_id &&
+    checked.dataclass_type === checkRequest.dataclass_type &&
+    checked.data_object_id === checkRequest.data_object_id &&
+    checked.related_dataclass_type === checkRequest.related_dataclass_type;
+
   const send = (values: z.infer<typeof associateFormSchema>) => {
     const reason = values.reason.trim();
     const body: CreateBatchRequest = {
@@ -292,6 +319,34 @@ export function AssociateForm(props: {
           subjectId={subjectId}
           onParsed={setParsed}
         />
+        <Stack gap={6}>
+          <Group gap="sm">
+            <Button
+              variant="default"
+              size="xs"
+              disabled={checkRequest === null}
+              loading={checkLinks.isPending}
+              onClick={() => {
+                if (checkRequest) checkLinks.mutate(checkRequest);
+              }}
+            >
+              Check against current links
+            </Button>
+            {checkLinks.isSuccess && !checkCurrent ? (
+              <Text size="xs" c="dimmed">
+                The list or the subject changed since the last check.
+              </Text>
+            ) : null}
+          </Group>
+          {checkLinks.isError && checkCurrent ? (
+            <Alert color="red" variant="light" title="The check failed">
+              {describeError(checkLinks.error)}
+            </Alert>
+          ) : null}
+          {checkLinks.data && checkCurrent ? (
+            <LinkCheckResult check={checkLinks.data} action={action} />
+          ) : null}
+        </Stack>
         <TextInput
           label="Reason"
           description="Optional; kept with the batch in the history"
@@ -424,6 +479,87 @@ function IssueList({
       {issues.length > shown.length ? (
         <Text size="xs" c="dimmed">
           and {issues.length - shown.length} more
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
+/** The answer of a link check: counts, then the IDs linked now and the IDs not found. */
+function LinkCheckResult({ check, action }: { check: LinkCheck; action: 'associate' | 'cancel' }) {
+  const notLinked = check.checked - check.linked.length - check.not_found.length;
+  const at = new Date(check.checked_at);
+  // What each group means for the action chosen (SecMaster rejects an ID already in the state asked).
+  const linkedNote =
+    action === 'associate' ? 'will be rejected: already linked' : 'will be unlinked';
+  const notLinkedNote = action === 'associate' ? 'will be linked' : 'will be rejected: not linked';
+  return (
+    <Stack gap={4} role="region" aria-label="Link check">
+      <Text size="sm" role="status" aria-label="Link check summary">
+        {check.linked.length} already linked · {notLinked} not linked yet · {check.not_found.length}{' '}
+        not found
+      </Text>
+      <Text size="xs" c="dimmed">
+        Checked at {Number.isNaN(at.getTime()) ? check.checked_at : at.toLocaleTimeString()}:{' '}
+        {check.linked.length} {linkedNote}, {notLinked} {notLinkedNote}, {check.not_found.length}{' '}
+        will be rejected: not found.
+      </Text>
+      <IdList title="Already linked" ids={check.linked} color="blue" />
+      <IdList title="Not found" ids={check.not_found} color="red" />
+    </Stack>
+  );
+}
+
+/** A titled list of IDs (the first LISTED_ISSUES), with a button copying all of them. */
+function IdList({ title, ids, color }: { title: string; ids: string[]; color: string }) {
+  const [copied, setCopied] = useState<'done' | 'failed' | null>(null);
+  if (ids.length === 0) return null;
+  const shown = ids.slice(0, LISTED_ISSUES);
+  return (
+    <Box>
+      <Group gap="xs">
+        <Text size="xs" fw={500}>
+          {title} ({ids.length})
+        </Text>
+        <Button
+          variant="subtle"
+          size="compact-xs"
+          aria-label={`Copy ${title.toLowerCase()} IDs`}
+          onClick={() => {
+            copyText(ids.join('\n')).then(
+              () => setCopied('done'),
+              () => setCopied('failed'),
+            );
+          }}
+        >
+          Copy
+        </Button>
+        <Text size="xs" c="dimmed" role="status">
+          {copied === 'done' ? 'Copied' : copied === 'failed' ? 'Could not copy' : ''}
+        </Text>
+      </Group>
+      <ScrollArea.Autosize mah={140} type="auto">
+        <Box component="ul" m={0} p={0} style={{ listStyle: 'none' }} aria-label={title}>
+          {shown.map((id) => (
+            <Box component="li" key={id} fz="xs">
+              <Text
+                span
+                ff="monospace"
+                fz="xs"
+                c={color}
+                bg={`var(--mantine-color-${color}-light)`}
+                px={4}
+                style={{ wordBreak: 'break-all' }}
+              >
+                {id}
+              </Text>
+            </Box>
+          ))}
+        </Box>
+      </ScrollArea.Autosize>
+      {ids.length > shown.length ? (
+        <Text size="xs" c="dimmed">
+          and {ids.length - shown.length} more
         </Text>
       ) : null}
     </Box>

@@ -4,7 +4,7 @@ import { describeError } from '../../api/client';
 import { batchExportUrl, useCreateBatch } from '../../api/console-queries';
 import { formatCount } from '../../api/format';
 import type { BatchExportFormat, BatchSummary, CreateBatchRequest } from '../../api/schemas';
-import { copyText } from './clipboard';
+import { copyText } from '../../lib/clipboard';
 import { fetchBatchIdsInState, isActiveBatchState } from './queries';
 import { UndoDialog } from './undo-dialog';
 

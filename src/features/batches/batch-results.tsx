@@ -30,7 +30,7 @@ import {
   type ItemState,
 } from '../../api/schemas';
 import classes from './batch-results.module.css';
-import { copyText } from './clipboard';
+import { copyText } from '../../lib/clipboard';
 import { useItemPages } from './item-pages';
 import { isActiveBatchState } from './queries';
 import { itemStateColors } from './state-colors';
