@@ -524,14 +524,32 @@ function makeIndicator(id: string, workspaceId: string, r: Rng, u32: () => numbe
 // Seeding
 // ---------------------------------------------------------------------------
 
-/** Seeds the database if it holds no workspace yet; data already there is kept as is. */
+/** Whether ANALYZE has run on this file (its statistics table exists). */
+function hasStatistics(db: Database): boolean {
+  return (
+    db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
+      .get() !== undefined
+  );
+}
+
+/**
+ * Seeds the database if it holds no workspace yet; data already there is kept as is. Ends with
+ * ANALYZE: without statistics SQLite reads `o.workspace_id = ? AND o.dataclass_type = ? AND o.id IN
+ * (…100 IDs…)` through the (workspace, class) index, every object of the class (200 ms at 100,000
+ * alerts), instead of 100 primary-key lookups (0.2 ms).
+ */
 export function seedEmulator(
   db: Database,
   sizes: SeedSizes = DEFAULT_SEED_SIZES,
 ): { seeded: boolean } {
   const row = db.prepare('SELECT count(*) AS n FROM workspaces').get();
   const existing = z.object({ n: z.number() }).parse(row).n;
-  if (existing > 0) return { seeded: false };
+  if (existing > 0) {
+    // A file seeded before the statistics were kept (see below) gets them once.
+    if (!hasStatistics(db)) db.exec('ANALYZE');
+    return { seeded: false };
+  }
 
   const insertWorkspace = db.prepare(
     'INSERT INTO workspaces (id, seq, name, create_time, data) VALUES (?, ?, ?, ?, ?)',
@@ -656,5 +674,6 @@ export function seedEmulator(
     });
     db.exec(OBJECT_INDEXES);
   })();
+  db.exec('ANALYZE');
   return { seeded: true };
 }
