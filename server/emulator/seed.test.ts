@@ -173,3 +173,39 @@ describe('persistence', () => {
     db.close();
   });
 });
+
+describe('query plans', () => {
+  test('an id-in search reads the IDs by primary key, not the whole class (statistics kept)', () => {
+    const db = openEmulatorDb(':memory:');
+    seedEmulator(db, { alerts: 3000, incidents: 10, indicators: 10 });
+    const ids = seedObjectIds(0, 'alerts', 100);
+    const plan = z
+      .array(z.object({ detail: z.string() }))
+      .parse(
+        db
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT count(*) FROM objects o
+             WHERE o.workspace_id = ? AND o.dataclass_type = ? AND (o.id IN (${ids.map(() => '?').join(', ')}))`,
+          )
+          .all(SEED_WORKSPACES[0].id, 'alerts', ...ids),
+      )
+      .map((r) => r.detail)
+      .join('; ');
+    expect(plan).toContain('sqlite_autoindex_objects_1 (id=?)');
+    expect(plan).not.toContain('objects_by_');
+    db.close();
+  });
+
+  test('a file seeded without statistics gets them on the next start', () => {
+    const db = openEmulatorDb(':memory:');
+    seedEmulator(db, { alerts: 50, incidents: 5, indicators: 5 });
+    db.exec('DROP TABLE sqlite_stat1');
+    expect(seedEmulator(db).seeded).toBe(false);
+    expect(
+      db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
+        .get(),
+    ).toBeDefined();
+    db.close();
+  });
+});
