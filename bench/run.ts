@@ -1,4 +1,5 @@
 /** `npm run bench`: benchmarks with their baselines and ratios (not part of `npm test`). */
+import { benchLinkCheck } from './link-check.ts';
 import { benchLoad } from './load.ts';
 import { benchPaste } from './paste.ts';
 import { benchResults } from './results.ts';
@@ -11,4 +12,5 @@ benchResults();
 await benchResultsScroll();
 await benchRunBatch();
 await benchServerLatency();
+await benchLinkCheck();
 await benchLoad();
