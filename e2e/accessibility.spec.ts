@@ -12,8 +12,14 @@ test('the main screen, in light and dark, has no WCAG A/AA violations', async ({
   await ui.open();
   await ui.chooseSubject('Incidents', incident.title.slice(0, 24), incident.title);
   await ui.chooseRelatedClass('Alerts');
-  await ui.pasteIds('not-an-id\n' + incident.id.replace(/-/g, ''));
+  await ui.pasteIds(
+    'not-an-id\n' + incident.id.replace(/-/g, '') + '\nffffffff-ffff-4fff-8fff-fffffffffff8',
+  );
   await expect(ui.currentAssociations).toBeVisible();
+  // The link check's answer is on screen too (its lists use the same colours as the paste's).
+  await page.getByRole('button', { name: 'Check against current links' }).click();
+  await expect(page.getByRole('status', { name: 'Link check summary' })).toContainText('not found');
+  await expect(page.getByRole('list', { name: 'Not found' })).toBeVisible();
   expect(await axeViolations(page)).toEqual([]);
 
   await page.getByRole('button', { name: 'Switch to dark theme' }).click();
