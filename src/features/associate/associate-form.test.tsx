@@ -326,3 +326,38 @@ test('a failed link check says why', async () => {
   expect(await screen.findByText('The check failed')).toBeInTheDocument();
   expect(screen.getByText(/workspace not found/)).toBeInTheDocument();
 });
+
+test('after a check, the list can keep only the IDs that will change, and be restored', async () => {
+  const C = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
+  server.use(
+    searchHandler(),
+    http.post('/api/checks', () =>
+      HttpResponse.json({
+        checked: 3,
+        linked: [A],
+        not_found: [C],
+        checked_at: '2026-11-23T01:00:00.000Z',
+      }),
+    ),
+  );
+  const { user } = setup();
+  await chooseSubject(user);
+  const pasted = `${A}\n${B}\n${C}`;
+  await pasteIds(user, pasted);
+  const check = screen.getByRole('button', { name: 'Check against current links' });
+  await waitFor(() => expect(check).toBeEnabled());
+  await user.click(check);
+  await user.click(
+    await screen.findByRole('button', { name: 'Keep only the 1 ID not linked yet' }),
+  );
+  const box = screen.getByRole('textbox', { name: 'Related IDs' });
+  expect(box).toHaveValue(B);
+  await waitFor(() =>
+    expect(screen.getByRole('status', { name: 'Paste summary' })).toHaveTextContent(/^1 valid/),
+  );
+  expect(
+    screen.getByText('The list now holds only the IDs the last check said will change.'),
+  ).toBeInTheDocument();
+  await user.click(screen.getByRole('button', { name: 'Restore the previous list' }));
+  expect(box).toHaveValue(pasted);
+});

@@ -126,6 +126,8 @@ export function AssociateForm(props: {
   const [parsed, setParsed] = useState<ParsedIds>(NOTHING_YET);
   const createBatch = useCreateBatch();
   const checkLinks = useCheckLinks();
+  // After "Keep only…": the text it replaced, so the analyst can put it back.
+  const [replacedText, setReplacedText] = useState<string | null>(null);
   const result = parsed.result;
 
   const subjectQuery = useQuery({
@@ -332,19 +334,44 @@ export function AssociateForm(props: {
             >
               Check against current links
             </Button>
-            {checkLinks.isSuccess && !checkCurrent ? (
+            {checkLinks.isSuccess && !checkCurrent && replacedText === null ? (
               <Text size="xs" c="dimmed">
                 The list or the subject changed since the last check.
               </Text>
             ) : null}
           </Group>
+          {replacedText !== null ? (
+            <Group gap="xs">
+              <Text size="xs" role="status">
+                The list now holds only the IDs the last check said will change.
+              </Text>
+              <Button
+                variant="subtle"
+                size="compact-xs"
+                onClick={() => {
+                  setValue('relatedIds', replacedText, { shouldDirty: true });
+                  setReplacedText(null);
+                }}
+              >
+                Restore the previous list
+              </Button>
+            </Group>
+          ) : null}
           {checkLinks.isError && checkCurrent ? (
             <Alert color="red" variant="light" title="The check failed">
               {describeError(checkLinks.error)}
             </Alert>
           ) : null}
           {checkLinks.data && checkCurrent ? (
-            <LinkCheckResult check={checkLinks.data} action={action} />
+            <LinkCheckResult
+              check={checkLinks.data}
+              ids={checkLinks.variables?.ids ?? []}
+              action={action}
+              onKeep={(keep) => {
+                setReplacedText(getValues('relatedIds'));
+                setValue('relatedIds', keep.join('\n'), { shouldDirty: true });
+              }}
+            />
           ) : null}
         </Stack>
         <TextInput
@@ -486,8 +513,28 @@ function IssueList({
 }
 
 /** The answer of a link check: counts, then the IDs linked now and the IDs not found. */
-function LinkCheckResult({ check, action }: { check: LinkCheck; action: 'associate' | 'cancel' }) {
+function LinkCheckResult({
+  check,
+  ids,
+  action,
+  onKeep,
+}: {
+  check: LinkCheck;
+  /** The IDs the check was asked about, in paste order. */
+  ids: readonly string[];
+  action: 'associate' | 'cancel';
+  /** Replaces the pasted list with these IDs. */
+  onKeep: (ids: string[]) => void;
+}) {
   const notLinked = check.checked - check.linked.length - check.not_found.length;
+  // The IDs the chosen action would change: not linked yet (associate) or linked now (cancel).
+  const linkedSet = new Set(check.linked);
+  const missing = new Set(check.not_found);
+  const willChange =
+    action === 'associate'
+      ? ids.filter((id) => !linkedSet.has(id) && !missing.has(id))
+      : ids.filter((id) => linkedSet.has(id));
+  const wouldDrop = ids.length - willChange.length;
   const at = new Date(check.checked_at);
   // What each group means for the action chosen (SecMaster rejects an ID already in the state asked).
   const linkedNote =
@@ -504,6 +551,15 @@ function LinkCheckResult({ check, action }: { check: LinkCheck; action: 'associa
         {check.linked.length} {linkedNote}, {notLinked} {notLinkedNote}, {check.not_found.length}{' '}
         will be rejected: not found.
       </Text>
+      {wouldDrop > 0 && willChange.length > 0 ? (
+        <Group>
+          <Button variant="light" size="compact-sm" onClick={() => onKeep(willChange)}>
+            {action === 'associate'
+              ? `Keep only the ${idCount(willChange.length)} not linked yet`
+              : `Keep only the ${idCount(willChange.length)} linked now`}
+          </Button>
+        </Group>
+      ) : null}
       <IdList title="Already linked" ids={check.linked} color="blue" />
       <IdList title="Not found" ids={check.not_found} color="red" />
     </Stack>
