@@ -6,7 +6,6 @@ import {
   Modal,
   NativeSelect,
   Radio,
-  ScrollArea,
   Stack,
   Text,
   TextInput,
@@ -29,20 +28,19 @@ import {
   idSchema,
   subjectSelectionSchema,
   type CreateBatchRequest,
-  type LinkCheck,
   type LinkCheckRequest,
   type SubjectSelection,
 } from '../../api/schemas';
-import { copyText } from '../../lib/clipboard';
 import { draftKey, loadDraft, saveDraft, type FormDraft } from './form-storage';
-import { emptyParseResult, formatSummary, type ParseIssue, type ParseResult } from './parse-ids';
+import { emptyParseResult, formatSummary, type ParseResult } from './parse-ids';
 import { SubjectPicker, objectTitle } from './subject-picker';
+import { LinkCheckResult } from './link-check';
+import { TokenList } from './token-list';
 import { useParsedIds, type ParsedIds } from './use-parsed-ids';
 
 const SAVE_DELAY_MS = 400;
 const PASTE_MIN_ROWS = 5;
 const PASTE_MAX_ROWS = 14;
-const LISTED_ISSUES = 50;
 const SHORT_TITLE = 40;
 
 const associateFormSchema = z.object({
@@ -465,163 +463,6 @@ export function AssociateForm(props: {
   );
 }
 
-function IssueList({
-  title,
-  issues,
-  color,
-}: {
-  title: string;
-  issues: ParseIssue[];
-  color: string;
-}) {
-  if (issues.length === 0) return null;
-  const shown = issues.slice(0, LISTED_ISSUES);
-  return (
-    <Box>
-      <Text size="xs" fw={500}>
-        {title} ({issues.length})
-      </Text>
-      <ScrollArea.Autosize mah={140} type="auto">
-        <Box component="ul" m={0} p={0} style={{ listStyle: 'none' }} aria-label={title}>
-          {shown.map((issue, i) => (
-            <Box component="li" key={`${i}:${issue.token}`} fz="xs">
-              <Text
-                span
-                ff="monospace"
-                fz="xs"
-                c={color}
-                bg={`var(--mantine-color-${color}-light)`}
-                px={4}
-                style={{ wordBreak: 'break-all' }}
-              >
-                {shorten(issue.token, 80)}
-              </Text>{' '}
-              <Text span fz="xs" c="dimmed">
-                {issue.reason}
-              </Text>
-            </Box>
-          ))}
-        </Box>
-      </ScrollArea.Autosize>
-      {issues.length > shown.length ? (
-        <Text size="xs" c="dimmed">
-          and {issues.length - shown.length} more
-        </Text>
-      ) : null}
-    </Box>
-  );
-}
-
-/** The answer of a link check: counts, then the IDs linked now and the IDs not found. */
-function LinkCheckResult({
-  check,
-  ids,
-  action,
-  onKeep,
-}: {
-  check: LinkCheck;
-  /** The IDs the check was asked about, in paste order. */
-  ids: readonly string[];
-  action: 'associate' | 'cancel';
-  /** Replaces the pasted list with these IDs. */
-  onKeep: (ids: string[]) => void;
-}) {
-  const notLinked = check.checked - check.linked.length - check.not_found.length;
-  // The IDs the chosen action would change: not linked yet (associate) or linked now (cancel).
-  const linkedSet = new Set(check.linked);
-  const missing = new Set(check.not_found);
-  const willChange =
-    action === 'associate'
-      ? ids.filter((id) => !linkedSet.has(id) && !missing.has(id))
-      : ids.filter((id) => linkedSet.has(id));
-  const wouldDrop = ids.length - willChange.length;
-  const at = new Date(check.checked_at);
-  // What each group means for the action chosen (SecMaster rejects an ID already in the state asked).
-  const linkedNote =
-    action === 'associate' ? 'will be rejected: already linked' : 'will be unlinked';
-  const notLinkedNote = action === 'associate' ? 'will be linked' : 'will be rejected: not linked';
-  return (
-    <Stack gap={4} role="region" aria-label="Link check">
-      <Text size="sm" role="status" aria-label="Link check summary">
-        {check.linked.length} already linked · {notLinked} not linked yet · {check.not_found.length}{' '}
-        not found
-      </Text>
-      <Text size="xs" c="dimmed">
-        Checked at {Number.isNaN(at.getTime()) ? check.checked_at : at.toLocaleTimeString()}:{' '}
-        {check.linked.length} {linkedNote}, {notLinked} {notLinkedNote}, {check.not_found.length}{' '}
-        will be rejected: not found.
-      </Text>
-      {wouldDrop > 0 && willChange.length > 0 ? (
-        <Group>
-          <Button variant="light" size="compact-sm" onClick={() => onKeep(willChange)}>
-            {action === 'associate'
-              ? `Keep only the ${idCount(willChange.length)} not linked yet`
-              : `Keep only the ${idCount(willChange.length)} linked now`}
-          </Button>
-        </Group>
-      ) : null}
-      <IdList title="Already linked" ids={check.linked} color="blue" />
-      <IdList title="Not found" ids={check.not_found} color="red" />
-    </Stack>
-  );
-}
-
-/** A titled list of IDs (the first LISTED_ISSUES), with a button copying all of them. */
-function IdList({ title, ids, color }: { title: string; ids: string[]; color: string }) {
-  const [copied, setCopied] = useState<'done' | 'failed' | null>(null);
-  if (ids.length === 0) return null;
-  const shown = ids.slice(0, LISTED_ISSUES);
-  return (
-    <Box>
-      <Group gap="xs">
-        <Text size="xs" fw={500}>
-          {title} ({ids.length})
-        </Text>
-        <Button
-          variant="subtle"
-          size="compact-xs"
-          aria-label={`Copy ${title.toLowerCase()} IDs`}
-          onClick={() => {
-            copyText(ids.join('\n')).then(
-              () => setCopied('done'),
-              () => setCopied('failed'),
-            );
-          }}
-        >
-          Copy
-        </Button>
-        <Text size="xs" c="dimmed" role="status">
-          {copied === 'done' ? 'Copied' : copied === 'failed' ? 'Could not copy' : ''}
-        </Text>
-      </Group>
-      <ScrollArea.Autosize mah={140} type="auto">
-        <Box component="ul" m={0} p={0} style={{ listStyle: 'none' }} aria-label={title}>
-          {shown.map((id) => (
-            <Box component="li" key={id} fz="xs">
-              <Text
-                span
-                ff="monospace"
-                fz="xs"
-                c={color}
-                bg={`var(--mantine-color-${color}-light)`}
-                px={4}
-                style={{ wordBreak: 'break-all' }}
-              >
-                {id}
-              </Text>
-            </Box>
-          ))}
-        </Box>
-      </ScrollArea.Autosize>
-      {ids.length > shown.length ? (
-        <Text size="xs" c="dimmed">
-          and {ids.length - shown.length} more
-        </Text>
-      ) : null}
-    </Box>
-  );
-}
-
 const NOTHING_YET: ParsedIds = { result: emptyParseResult(), pending: false };
 
 /**
@@ -683,8 +524,8 @@ function ParseSummary({ result, pending }: { result: ParseResult; pending: boole
           First line read as a header and skipped: {result.header.join(', ')}
         </Text>
       ) : null}
-      <IssueList title="Invalid" issues={result.invalid} color="red" />
-      <IssueList title="Ignored" issues={result.ignored} color="gray" />
+      <TokenList title="Invalid" items={result.invalid} color="red" />
+      <TokenList title="Ignored" items={result.ignored} color="gray" />
     </Stack>
   );
 }
