@@ -41,7 +41,8 @@ async function readChunk(
     const body = idsSearchBody(ids);
     const operation: UpstreamOperation =
       read.op === 'search' ? { ...read, body } : { ...read, body };
-    res = await upstream.call(operation);
+    // A client that goes away (closed tab) stops the reads still to come.
+    res = await upstream.call(operation, { signal: c.req.raw.signal });
   } catch (err) {
     if (err instanceof UpstreamError) {
       return err.kind === 'timeout'

@@ -293,7 +293,10 @@ test('the link check sends the valid IDs and shows linked, not linked and not fo
     ids: [A, B, C],
   });
   const region = screen.getByRole('region', { name: 'Link check' });
-  expect(within(region).getByText(/will be rejected: already linked/)).toBeInTheDocument();
+  // An ID already linked is reported as succeeded by SecMaster: no change, not a failure.
+  expect(
+    within(region).getByText(/1 already linked, no change, 1 will be linked, 1 will fail/),
+  ).toBeInTheDocument();
   expect(within(screen.getByRole('list', { name: 'Not found' })).getByText(C)).toBeInTheDocument();
   await user.click(screen.getByRole('button', { name: 'Copy already linked IDs' }));
   expect(writeText).toHaveBeenCalledWith(A);
@@ -358,6 +361,44 @@ test('after a check, the list can keep only the IDs that will change, and be res
   expect(
     screen.getByText('The list now holds only the IDs the last check said will change.'),
   ).toBeInTheDocument();
-  await user.click(screen.getByRole('button', { name: 'Restore the previous list' }));
+  const restore = screen.getByRole('button', { name: 'Restore the previous list' });
+  expect(restore).toHaveFocus();
+  await user.click(restore);
   expect(box).toHaveValue(pasted);
+  expect(box).toHaveFocus();
+  // The restored list is the one checked: the answer is current again.
+  expect(await screen.findByRole('status', { name: 'Link check summary' })).toHaveTextContent(
+    '1 already linked · 1 not linked yet · 1 not found',
+  );
+
+  // Kept again, then edited: the restore is forgotten rather than discarding the edit.
+  await user.click(screen.getByRole('button', { name: 'Keep only the 1 ID not linked yet' }));
+  await user.type(box, '{End}\nextra');
+  expect(screen.queryByRole('button', { name: 'Restore the previous list' })).toBeNull();
+});
+
+test('a submitted batch makes an earlier check outdated', async () => {
+  server.use(
+    searchHandler(),
+    http.post('/api/checks', () =>
+      HttpResponse.json({
+        checked: 1,
+        linked: [],
+        not_found: [],
+        checked_at: '2026-11-23T01:00:00.000Z',
+      }),
+    ),
+    http.post('/api/batches', () => HttpResponse.json(summary('associate'), { status: 201 })),
+  );
+  const { user, onBatchCreated } = setup();
+  await chooseSubject(user);
+  await pasteIds(user, A);
+  const check = screen.getByRole('button', { name: 'Check against current links' });
+  await waitFor(() => expect(check).toBeEnabled());
+  await user.click(check);
+  expect(await screen.findByRole('region', { name: 'Link check' })).toBeInTheDocument();
+  await user.click(screen.getByRole('button', { name: /^Associate 1 ID with incident/ }));
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH));
+  expect(screen.queryByRole('region', { name: 'Link check' })).toBeNull();
+  expect(screen.getByRole('status', { name: 'Link check summary' })).toBeEmptyDOMElement();
 });

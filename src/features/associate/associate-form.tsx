@@ -34,7 +34,7 @@ import {
 import { draftKey, loadDraft, saveDraft, type FormDraft } from './form-storage';
 import { emptyParseResult, formatSummary, type ParseResult } from './parse-ids';
 import { SubjectPicker, objectTitle } from './subject-picker';
-import { LinkCheckResult } from './link-check';
+import { LinkCheckResult, linkCheckSummary, sameIds } from './link-check';
 import { TokenList } from './token-list';
 import { useParsedIds, type ParsedIds } from './use-parsed-ids';
 
@@ -108,11 +108,20 @@ export function AssociateForm(props: {
   onBatchCreated: (batchId: string) => void;
 }) {
   const { projectId, workspaceId } = props;
-  const { control, register, handleSubmit, reset, setValue, getValues, subscribe, formState } =
-    useForm({
-      resolver: zodResolver(associateFormSchema),
-      defaultValues,
-    });
+  const {
+    control,
+    register,
+    handleSubmit,
+    reset,
+    setValue,
+    setFocus,
+    getValues,
+    subscribe,
+    formState,
+  } = useForm({
+    resolver: zodResolver(associateFormSchema),
+    defaultValues,
+  });
   // The paste box is not watched here: PasteField watches it, so a keystroke in 100,000 pasted
   // lines re-renders the box and its summary, not the whole form. Its parse comes up as `parsed`.
   const [subjectClass, subjectId, relatedClass, action] = useWatch({
@@ -124,8 +133,20 @@ export function AssociateForm(props: {
   const [parsed, setParsed] = useState<ParsedIds>(NOTHING_YET);
   const createBatch = useCreateBatch();
   const checkLinks = useCheckLinks();
-  // After "Keep only…": the text it replaced, so the analyst can put it back.
-  const [replacedText, setReplacedText] = useState<string | null>(null);
+  // After "Keep only…": the text it replaced (to put back) and the text it wrote; forgotten as
+  // soon as the box holds anything else, so a restore never discards later edits.
+  const [kept, setKept] = useState<{ previous: string; kept: string } | null>(null);
+  const restoreRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!kept) return;
+    restoreRef.current?.focus();
+    return subscribe({
+      formState: { values: true },
+      callback: () => {
+        if (getValues('relatedIds') !== kept.kept) setKept(null);
+      },
+    });
+  }, [kept, subscribe, getValues]);
   const result = parsed.result;
 
   const subjectQuery = useQuery({
@@ -242,7 +263,7 @@ export function AssociateForm(props: {
   const checkCurrent =
     checked !== undefined &&
     checkRequest !== null &&
-    checked.ids === checkRequest.ids &&
+    sameIds(checked.ids, checkRequest.ids) &&
     checked.workspace_id === checkRequest.workspace_id &&
     checked.dataclass_type === checkRequest.dataclass_type &&
     checked.data_object_id === checkRequest.data_object_id &&
@@ -262,6 +283,9 @@ export function AssociateForm(props: {
     createBatch.mutate(body, {
       onSuccess: (batch) => {
         setConfirming(false);
+        // The batch changes the links: an earlier check no longer describes them.
+        checkLinks.reset();
+        setKept(null);
         // The form keeps its content: the analyst may adjust the list and run it again, and
         // a reload must never lose what was pasted.
         props.onBatchCreated(batch.id);
@@ -332,29 +356,36 @@ export function AssociateForm(props: {
             >
               Check against current links
             </Button>
-            {checkLinks.isSuccess && !checkCurrent && replacedText === null ? (
-              <Text size="xs" c="dimmed">
-                The list or the subject changed since the last check.
-              </Text>
-            ) : null}
-          </Group>
-          {replacedText !== null ? (
-            <Group gap="xs">
-              <Text size="xs" role="status">
-                The list now holds only the IDs the last check said will change.
-              </Text>
+            {kept ? (
               <Button
+                ref={restoreRef}
                 variant="subtle"
                 size="compact-xs"
                 onClick={() => {
-                  setValue('relatedIds', replacedText, { shouldDirty: true });
-                  setReplacedText(null);
+                  setValue('relatedIds', kept.previous, { shouldDirty: true });
+                  setKept(null);
+                  setFocus('relatedIds');
                 }}
               >
                 Restore the previous list
               </Button>
-            </Group>
-          ) : null}
+            ) : null}
+          </Group>
+          {/* One live region, always in the page, so that each new state is announced. */}
+          <Text
+            size={checkLinks.data && checkCurrent ? 'sm' : 'xs'}
+            c={checkLinks.data && checkCurrent ? undefined : 'dimmed'}
+            role="status"
+            aria-label="Link check summary"
+          >
+            {kept
+              ? 'The list now holds only the IDs the last check said will change.'
+              : checkLinks.data && checkCurrent
+                ? linkCheckSummary(checkLinks.data)
+                : checkLinks.isSuccess || checkLinks.isError
+                  ? 'The list or the subject changed since the last check.'
+                  : ''}
+          </Text>
           {checkLinks.isError && checkCurrent ? (
             <Alert color="red" variant="light" title="The check failed">
               {describeError(checkLinks.error)}
@@ -365,9 +396,10 @@ export function AssociateForm(props: {
               check={checkLinks.data}
               ids={checkLinks.variables?.ids ?? []}
               action={action}
-              onKeep={(keep) => {
-                setReplacedText(getValues('relatedIds'));
-                setValue('relatedIds', keep.join('\n'), { shouldDirty: true });
+              onKeep={(ids) => {
+                const text = ids.join('\n');
+                setKept({ previous: getValues('relatedIds'), kept: text });
+                setValue('relatedIds', text, { shouldDirty: true });
               }}
             />
           ) : null}

@@ -4,6 +4,7 @@
  * the groups' IDs; and "Keep only…" the IDs the action will change.
  */
 import { Button, Group, Stack, Text } from '@mantine/core';
+import { useMemo } from 'react';
 import type { LinkCheck } from '../../api/schemas';
 import { TokenList } from './token-list';
 
@@ -11,7 +12,21 @@ function idCount(n: number): string {
   return `${n} ${n === 1 ? 'ID' : 'IDs'}`;
 }
 
-/** The answer of a link check: counts, then the IDs linked now and the IDs not found. */
+/** "N already linked · M not linked yet · K not found" (the form's live status line). */
+export function linkCheckSummary(check: LinkCheck): string {
+  const notLinked = check.checked - check.linked.length - check.not_found.length;
+  return `${check.linked.length} already linked · ${notLinked} not linked yet · ${check.not_found.length} not found`;
+}
+
+/** Whether two ID lists are the same, element by element (identity first: the usual case). */
+export function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The details of a link check under the form's status line. */
 export function LinkCheckResult({
   check,
   ids,
@@ -27,30 +42,29 @@ export function LinkCheckResult({
 }) {
   const notLinked = check.checked - check.linked.length - check.not_found.length;
   // The IDs the chosen action would change: not linked yet (associate) or linked now (cancel).
-  const linkedSet = new Set(check.linked);
-  const missing = new Set(check.not_found);
-  const willChange =
-    action === 'associate'
-      ? ids.filter((id) => !linkedSet.has(id) && !missing.has(id))
-      : ids.filter((id) => linkedSet.has(id));
-  const wouldDrop = ids.length - willChange.length;
+  // Memoized: up to 100,000 IDs, and the form re-renders for other reasons.
+  const willChange = useMemo(() => {
+    const linked = new Set(check.linked);
+    const missing = new Set(check.not_found);
+    return action === 'associate'
+      ? ids.filter((id) => !linked.has(id) && !missing.has(id))
+      : ids.filter((id) => linked.has(id));
+  }, [check, ids, action]);
+  const linkedItems = useMemo(() => check.linked.map((token) => ({ token })), [check]);
+  const missingItems = useMemo(() => check.not_found.map((token) => ({ token })), [check]);
   const at = new Date(check.checked_at);
-  // What each group means for the action chosen (SecMaster rejects an ID already in the state asked).
-  const linkedNote =
-    action === 'associate' ? 'will be rejected: already linked' : 'will be unlinked';
-  const notLinkedNote = action === 'associate' ? 'will be linked' : 'will be rejected: not linked';
+  // SecMaster reports an ID already in the state asked for as succeeded (the calls are
+  // idempotent): such IDs change nothing; IDs it cannot find fail.
+  const linkedNote = action === 'associate' ? 'already linked, no change' : 'will be unlinked';
+  const notLinkedNote = action === 'associate' ? 'will be linked' : 'not linked, no change';
   return (
     <Stack gap={4} role="region" aria-label="Link check">
-      <Text size="sm" role="status" aria-label="Link check summary">
-        {check.linked.length} already linked · {notLinked} not linked yet · {check.not_found.length}{' '}
-        not found
-      </Text>
       <Text size="xs" c="dimmed">
         Checked at {Number.isNaN(at.getTime()) ? check.checked_at : at.toLocaleTimeString()}:{' '}
         {check.linked.length} {linkedNote}, {notLinked} {notLinkedNote}, {check.not_found.length}{' '}
-        will be rejected: not found.
+        will fail (not found).
       </Text>
-      {wouldDrop > 0 && willChange.length > 0 ? (
+      {willChange.length > 0 && willChange.length < ids.length ? (
         <Group>
           <Button variant="light" size="compact-sm" onClick={() => onKeep(willChange)}>
             {action === 'associate'
@@ -59,18 +73,8 @@ export function LinkCheckResult({
           </Button>
         </Group>
       ) : null}
-      <TokenList
-        title="Already linked"
-        items={check.linked.map((token) => ({ token }))}
-        color="blue"
-        copyable
-      />
-      <TokenList
-        title="Not found"
-        items={check.not_found.map((token) => ({ token }))}
-        color="red"
-        copyable
-      />
+      <TokenList title="Already linked" items={linkedItems} color="blue" copyable />
+      <TokenList title="Not found" items={missingItems} color="red" copyable />
     </Stack>
   );
 }
