@@ -1237,3 +1237,37 @@ describe('batch actions against the emulator', () => {
     expect(parsed[19_999]?.id).toBe(many[19_999]);
   });
 });
+
+test('at most two link checks run at once; a third is told to try again', async () => {
+  let release = () => undefined as void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  fake.onRead(async () => {
+    await held;
+    return Response.json({ code: '00000000', total: 0, data: [] });
+  });
+  const app = build();
+  const post = () =>
+    app.request('/api/checks', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'test' },
+      body: JSON.stringify({
+        workspace_id: WS,
+        dataclass_type: 'incidents',
+        data_object_id: SUBJECT,
+        related_dataclass_type: 'alerts',
+        ids: makeIds(3),
+      }),
+    });
+  const first = post();
+  const second = post();
+  await expect.poll(() => fake.requests.length).toBe(2);
+  const third = await post();
+  expect(third.status).toBe(429);
+  expect(third.headers.get('retry-after')).toBe('5');
+  expect(await third.json()).toMatchObject({ code: 'TOO_MANY_CHECKS' });
+  release();
+  expect((await first).status).toBe(200);
+  expect((await second).status).toBe(200);
+  // The places are free again.
+  expect((await post()).status).toBe(200);
+});

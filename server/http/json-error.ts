@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 
-export type JsonErrorStatus = 400 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 502 | 503 | 504;
+export type JsonErrorStatus = 400 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
 
 export function jsonError(
   c: Context,

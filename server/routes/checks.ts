@@ -4,21 +4,54 @@
  * read-only passes through SecMaster's search (relation search of the subject, then a search of
  * the related class for the IDs not linked), ≤ 100 IDs a call; nothing is written.
  */
-import type { Hono } from 'hono';
-import { idKey, linkCheckRequestSchema, type LinkCheck } from '../../src/api/schemas';
+import type { Context, Hono } from 'hono';
+import {
+  idKey,
+  linkCheckRequestSchema,
+  type LinkCheck,
+  type LinkCheckRequest,
+} from '../../src/api/schemas';
 import type { Upstream } from '../forward';
-import { invalidBody, jsonBody } from '../http/json-error';
+import { invalidBody, jsonBody, jsonError } from '../http/json-error';
 import { readIds } from './id-reads';
 
-export function registerCheckRoutes(app: Hono, deps: { upstream: Upstream }): void {
+/**
+ * Checks running at once, for the whole console: each runs 4 reads at a time on the upstream the
+ * batch runner also uses, so a burst of checks would eat into SecMaster's rate limit.
+ */
+export const MAX_CONCURRENT_CHECKS = 2;
+
+export function registerCheckRoutes(
+  app: Hono,
+  deps: { upstream: Upstream; maxConcurrent?: number },
+): void {
   const { upstream } = deps;
+  const maxConcurrent = deps.maxConcurrent ?? MAX_CONCURRENT_CHECKS;
+  let running = 0;
 
   app.post('/api/checks', async (c) => {
     const raw = await jsonBody(c);
     if (raw instanceof Response) return raw;
     const parsed = linkCheckRequestSchema.safeParse(raw);
     if (!parsed.success) return invalidBody(c, parsed.error);
-    const req = parsed.data;
+    if (running >= maxConcurrent) {
+      c.header('Retry-After', '5');
+      return jsonError(
+        c,
+        429,
+        'TOO_MANY_CHECKS',
+        `${running} link checks are running; try again in a few seconds`,
+      );
+    }
+    running++;
+    try {
+      return await check(c, parsed.data);
+    } finally {
+      running--;
+    }
+  });
+
+  async function check(c: Context, req: LinkCheckRequest): Promise<Response> {
     // One check per distinct ID (SecMaster compares IDs as idKey does).
     const seen = new Set<string>();
     const ids = req.ids.filter((id) => {
@@ -60,5 +93,5 @@ export function registerCheckRoutes(app: Hono, deps: { upstream: Upstream }): vo
       checked_at: new Date().toISOString(),
     };
     return c.json(body);
-  });
+  }
 }
