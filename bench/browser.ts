@@ -7,20 +7,12 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium.ts';
 import { startServer as startServerProcess } from '../server/batches/process-harness.ts';
 
+export { CHROMIUM_ARGS };
+
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** The launch flags of playwright.config.ts. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 export const LONG_TASK_MS = 50;
 
 export interface LongTask {
@@ -62,7 +54,7 @@ export async function stop(child: ChildProcess): Promise<void> {
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
   });
 }

@@ -461,16 +461,7 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
     if (apply !== false) {
       // (b)/(c): the emulator applied the write (all of it, or its first `apply` IDs); the reply
       // (or T2) was lost with the process.
-      const store = createStore(h.emulatorDb);
-      const applied = apply === true ? claimed.ids : claimed.ids.slice(0, apply);
-      store.transaction(() => {
-        for (const x of applied) {
-          store.link(
-            { workspaceId: WS, aClass: 'incidents', aId: subjectAt(31), bClass: 'alerts', bId: x },
-            '2026-11-01T00:00:00.000Z',
-          );
-        }
-      });
+      applied(h, subjectAt(31), apply === true ? claimed.ids : claimed.ids.slice(0, apply));
     }
     // (d): the analyst cancelled while the call was in flight, then the process died.
     if (opts.cancel) expect(h.ledger.cancelBatch(id)).toBe(true);

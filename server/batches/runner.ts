@@ -805,9 +805,10 @@ export function createRunner(options: RunnerOptions): Runner {
       return existing;
     }
     if (stopping) return Promise.resolve();
-    ensureHeartbeat();
-    const p = run(batchId)
-      .catch((err: unknown) => {
+    return track(
+      batchId,
+      () => run(batchId),
+      (err) => {
         const message = err instanceof Error ? err.message : String(err);
         log(`batch ${batchId} stopped on an internal error: ${message}`);
         try {
@@ -815,7 +816,23 @@ export function createRunner(options: RunnerOptions): Runner {
         } catch {
           // the ledger itself is failing; the batch stays running and resumes on restart
         }
-      })
+      },
+    );
+  }
+
+  /**
+   * Runs `work` as the batch's one task in this process (in `active`, kept fresh by the heartbeat).
+   * When it ends the batch leaves `active` and, in the same step (so whenIdle sees it), a re-read
+   * asked for by a cancel or a start asked for meanwhile follows.
+   */
+  function track(
+    batchId: string,
+    work: () => Promise<void>,
+    onError: (err: unknown) => void,
+  ): Promise<void> {
+    ensureHeartbeat();
+    const p = work()
+      .catch(onError)
       .finally(() => {
         active.delete(batchId);
         controls.delete(batchId);
@@ -838,7 +855,7 @@ export function createRunner(options: RunnerOptions): Runner {
   function settleCancelled(batchId: string): Promise<void> {
     const existing = active.get(batchId);
     if (existing) {
-      // Runs when that loop ends, in the same step as it leaves `active` (so whenIdle sees it).
+      // Runs when that task ends (track).
       settleAfter.add(batchId);
       return existing;
     }
@@ -846,28 +863,23 @@ export function createRunner(options: RunnerOptions): Runner {
     const batch = ledger.getBatch(batchId);
     if (!batch || batch.state !== 'cancelled') return Promise.resolve();
     if (batch.counts.unknown + batch.counts.in_flight === 0) return Promise.resolve();
-    ensureHeartbeat();
-    const p = (async () => {
-      const release = await subjects.acquire(subjectKey(batch));
-      try {
-        // No call of this batch is awaited any more (it is not active): in_flight is unknown.
-        ledger.strandInFlight(batchId);
-        await reconcile(batch, controlOf(batchId));
-      } finally {
-        release();
-      }
-    })()
-      .catch((err: unknown) => {
+    return track(
+      batchId,
+      async () => {
+        const release = await subjects.acquire(subjectKey(batch));
+        try {
+          // No call of this batch is awaited any more (it is not active): in_flight is unknown.
+          ledger.strandInFlight(batchId);
+          await reconcile(batch, controlOf(batchId));
+        } finally {
+          release();
+        }
+      },
+      (err) =>
         log(
           `batch ${batchId}: re-reading its unknown items failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      })
-      .finally(() => {
-        active.delete(batchId);
-        controls.delete(batchId);
-      });
-    active.set(batchId, p);
-    return p;
+        ),
+    );
   }
 
   return {

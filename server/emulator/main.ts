@@ -2,11 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config';
-import { startEmulator } from './app';
 import { emulatorAuthFromConfig } from './auth';
-import { openEmulatorDb } from './db';
 import { parseFaults, type FaultConfig } from './faults';
-import { parseSeedSizes, seedEmulator } from './seed';
+import { parseSeedSizes } from './seed';
+import { startSeededEmulator } from './start';
 
 async function main(): Promise<void> {
   let config;
@@ -25,10 +24,9 @@ async function main(): Promise<void> {
   }
 
   mkdirSync(config.dataDir, { recursive: true });
-  const db = openEmulatorDb(join(config.dataDir, 'emulator.sqlite'));
-  const { seeded } = seedEmulator(db, sizes);
-  const emulator = await startEmulator({
-    db,
+  const { emulator, seeded, close } = await startSeededEmulator({
+    dataFile: join(config.dataDir, 'emulator.sqlite'),
+    seedSizes: sizes,
     projectId: config.projectId,
     port: config.emulatorPort,
     faults,
@@ -48,13 +46,9 @@ async function main(): Promise<void> {
   const shutdown = () => {
     if (closing) return;
     closing = true;
-    emulator
-      .close()
+    close()
       .catch((error: unknown) => console.error('emulator: error while closing', error))
-      .finally(() => {
-        db.close();
-        process.exit(0);
-      });
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

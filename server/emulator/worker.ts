@@ -5,21 +5,10 @@
  * waits behind the console's, nor the console's behind it: a real SecMaster is another machine.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { startEmulator } from './app';
-import type { EmulatorAuth } from './auth';
-import { openEmulatorDb } from './db';
-import type { FaultConfig } from './faults';
-import { seedEmulator, type SeedSizes } from './seed';
+import { startSeededEmulator, type SeededEmulatorSettings } from './start';
 
-/** Structured-cloneable settings: plain data only (no functions, no class instances). */
-export interface EmulatorThreadData {
-  dataFile: string;
-  seedSizes: SeedSizes;
-  projectId: string;
-  port: number;
-  faults?: FaultConfig;
-  auth: Omit<EmulatorAuth, 'now'>;
-}
+/** What the thread is started with (structured-cloneable). */
+export type EmulatorThreadData = SeededEmulatorSettings;
 
 export type EmulatorThreadMessage =
   { type: 'listening'; url: string; port: number; seeded: boolean } | { type: 'closed' };
@@ -27,27 +16,11 @@ export type EmulatorThreadMessage =
 async function run(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('server/emulator/worker.ts runs as a worker thread only');
-  const data = workerData as EmulatorThreadData;
-  const db = openEmulatorDb(data.dataFile);
-  let seeded: boolean;
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  try {
-    seeded = seedEmulator(db, data.seedSizes).seeded;
-    emulator = await startEmulator({
-      db,
-      projectId: data.projectId,
-      port: data.port,
-      faults: data.faults,
-      auth: data.auth,
-    });
-  } catch (error) {
-    db.close(); // the thread ends with this error (thread.ts rejects the start with it)
-    throw error;
-  }
+  // Its start failing ends the thread with the error (thread.ts rejects the start with it).
+  const { emulator, seeded, close } = await startSeededEmulator(workerData as EmulatorThreadData);
   port.on('message', (message: unknown) => {
     if ((message as { type?: unknown } | null)?.type !== 'close') return;
-    emulator
-      .close()
+    close()
       .catch((error: unknown) =>
         console.error(
           'emulator: error while closing',
@@ -55,7 +28,6 @@ async function run(): Promise<void> {
         ),
       )
       .finally(() => {
-        db.close();
         port.postMessage({ type: 'closed' } satisfies EmulatorThreadMessage);
         port.close();
       });

@@ -37,6 +37,7 @@ import { SubjectPicker, objectTitle } from './subject-picker';
 import { LinkCheckResult, linkCheckSummary, sameIds } from './link-check';
 import { TokenList } from './token-list';
 import { useParsedIds, type ParsedIds } from './use-parsed-ids';
+import { idCount, shorten } from '../../lib/text';
 
 const SAVE_DELAY_MS = 400;
 const PASTE_MIN_ROWS = 5;
@@ -62,10 +63,6 @@ const defaultValues: FormDraft = {
 };
 
 const classOptions = dataclassTypes.map((t) => ({ value: t, label: dataclassLabels[t].plural }));
-
-function shorten(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 
 /**
  * The paste box grows with its lines, from PASTE_MIN_ROWS to PASTE_MAX_ROWS, then scrolls. Not
@@ -96,10 +93,6 @@ const pasteInputStyles = {
     maxHeight: `calc(${PASTE_MAX_ROWS}lh + ${PASTE_FRAME})`,
   },
 } as const;
-
-function idCount(n: number): string {
-  return `${n} ${n === 1 ? 'ID' : 'IDs'}`;
-}
 
 export function AssociateForm(props: {
   projectId: string;

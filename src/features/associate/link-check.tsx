@@ -7,10 +7,7 @@ import { Button, Group, Stack, Text } from '@mantine/core';
 import { useMemo } from 'react';
 import type { LinkCheck } from '../../api/schemas';
 import { TokenList } from './token-list';
-
-function idCount(n: number): string {
-  return `${n} ${n === 1 ? 'ID' : 'IDs'}`;
-}
+import { idCount } from '../../lib/text';
 
 /** "N already linked · M not linked yet · K not found" (the form's live status line). */
 export function linkCheckSummary(check: LinkCheck): string {

@@ -6,16 +6,13 @@
 import { Box, Button, Group, ScrollArea, Text } from '@mantine/core';
 import { useState } from 'react';
 import { copyText } from '../../lib/clipboard';
+import { shorten } from '../../lib/text';
 
 const LISTED = 50;
 
 export interface ListedToken {
   token: string;
   reason?: string;
-}
-
-function shorten(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 export function TokenList({

@@ -1,0 +1,11 @@
+/** Small text helpers shared by the features. */
+
+/** `text` cut to `max` characters, ending in "…" when cut. */
+export function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** "1 ID", "2 IDs". */
+export function idCount(n: number): string {
+  return `${n} ${n === 1 ? 'ID' : 'IDs'}`;
+}
