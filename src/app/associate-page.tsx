@@ -53,7 +53,7 @@ export function AssociatePage({
           Link or unlink objects
         </Title>
         {formReady ? (
-          <Suspense fallback={<Loader size="sm" aria-label="Loading the form" />}>
+          <Suspense fallback={<Loader size="sm" role="status" aria-label="Loading the form" />}>
             <LazyAssociateForm
               key={workspaceId}
               projectId={config.projectId}
@@ -63,12 +63,12 @@ export function AssociatePage({
             />
           </Suspense>
         ) : (
-          <Loader size="sm" aria-label="Loading the form" />
+          <Loader size="sm" role="status" aria-label="Loading the form" />
         )}
       </Paper>
     );
   } else if (workspacesPending) {
-    form = <Loader size="sm" aria-label="Loading the workspaces" />;
+    form = <Loader size="sm" role="status" aria-label="Loading the workspaces" />;
   } else {
     form = (
       <Alert color="gray" title="No workspace">
@@ -86,11 +86,13 @@ export function AssociatePage({
           {batchId ? (
             <Paper withBorder p="md">
               {batchViewReady ? (
-                <Suspense fallback={<Loader size="sm" aria-label="Loading the batch" />}>
+                <Suspense
+                  fallback={<Loader size="sm" role="status" aria-label="Loading the batch" />}
+                >
                   <LazyBatchView batchId={batchId} onBatchCreated={openBatch} />
                 </Suspense>
               ) : (
-                <Loader size="sm" aria-label="Loading the batch" />
+                <Loader size="sm" role="status" aria-label="Loading the batch" />
               )}
             </Paper>
           ) : (
@@ -103,7 +105,11 @@ export function AssociatePage({
           )}
           {subject && workspaceId && (
             <Paper withBorder p="md">
-              <Suspense fallback={<Loader size="sm" aria-label="Loading current associations" />}>
+              <Suspense
+                fallback={
+                  <Loader size="sm" role="status" aria-label="Loading current associations" />
+                }
+              >
                 <LazyCurrentAssociations
                   projectId={config.projectId}
                   workspaceId={workspaceId}

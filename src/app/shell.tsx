@@ -140,7 +140,7 @@ export function Shell() {
       </header>
       <main className={classes.main}>
         {(session.isPending || (consoleOpen && config.isPending)) && (
-          <Loader size="sm" aria-label="Loading the console" />
+          <Loader size="sm" role="status" aria-label="Loading the console" />
         )}
         {session.isError && (
           <Alert color="red" title="The console server could not be reached" role="alert">
@@ -148,7 +148,9 @@ export function Shell() {
           </Alert>
         )}
         {session.data && !consoleOpen && (
-          <Suspense fallback={<Loader size="sm" aria-label="Loading the sign-in form" />}>
+          <Suspense
+            fallback={<Loader size="sm" role="status" aria-label="Loading the sign-in form" />}
+          >
             <LazySignInPage session={session.data} />
           </Suspense>
         )}
@@ -163,7 +165,9 @@ export function Shell() {
             <Route
               path="/history"
               element={
-                <Suspense fallback={<Loader size="sm" aria-label="Loading the history" />}>
+                <Suspense
+                  fallback={<Loader size="sm" role="status" aria-label="Loading the history" />}
+                >
                   <LazyHistoryPage />
                 </Suspense>
               }
