@@ -7,11 +7,13 @@ import {
   batchSummarySchema,
   consoleConfigSchema,
   linkCheckSchema,
+  retryPreviewSchema,
   undoPreviewSchema,
   type LinkCheckRequest,
   type BatchExportFormat,
   type CreateBatchRequest,
   type ItemState,
+  type RetryRequest,
 } from './schemas';
 
 export const consoleQueries = {
@@ -75,6 +77,17 @@ export const batchQueries = {
       staleTime: 0,
       gcTime: 0,
     }),
+  /** What "Retry failed" would include and leave out; always read afresh. */
+  retryPreview: (id: string) =>
+    queryOptions({
+      queryKey: ['batches', 'retry-preview', id],
+      queryFn: ({ signal }) =>
+        request(`/api/batches/${encodeURIComponent(id)}/retry-preview`, retryPreviewSchema, {
+          signal,
+        }),
+      staleTime: 0,
+      gcTime: 0,
+    }),
 };
 
 /** The server's streamed export of every item of a batch (a download, not a fetch). */
@@ -113,6 +126,34 @@ export function useUndoBatch() {
     mutationFn: ({ id, idempotencyKey }: { id: string; idempotencyKey: string }) =>
       request(`/api/batches/${encodeURIComponent(id)}/undo`, batchSummarySchema, {
         method: 'POST',
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+    onSuccess: async (batch) => {
+      queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
+      await queryClient.invalidateQueries({ queryKey: ['batches', 'list'] });
+    },
+  });
+}
+
+/**
+ * Creates the retry batch of `id` on the server (`retry_of`): its failed IDs with a transient or
+ * unexplained cause, its unknown and skipped IDs, and its permanent failures when asked.
+ */
+export function useRetryBatch() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({
+      id,
+      includePermanent,
+      idempotencyKey,
+    }: {
+      id: string;
+      includePermanent: boolean;
+      idempotencyKey: string;
+    }) =>
+      request(`/api/batches/${encodeURIComponent(id)}/retry`, batchSummarySchema, {
+        method: 'POST',
+        body: { include_permanent: includePermanent } satisfies RetryRequest,
         headers: { 'Idempotency-Key': idempotencyKey },
       }),
     onSuccess: async (batch) => {

@@ -1,6 +1,24 @@
-import type { BatchSummary } from '../api/schemas';
+import type { BatchSummary, ItemCounts } from '../api/schemas';
 
-/** A finished associate batch (3 succeeded, 2 failed, 1 unknown); tests override what they need. */
+/** Counts per item state: zero for every state not given. */
+export function itemCounts(over: Partial<ItemCounts> = {}): ItemCounts {
+  return {
+    pending: 0,
+    in_flight: 0,
+    succeeded: 0,
+    unchanged: 0,
+    failed: 0,
+    unknown: 0,
+    invalid: 0,
+    skipped: 0,
+    ...over,
+  };
+}
+
+/**
+ * A finished associate batch (3 succeeded, 2 failed, 1 unknown) recorded with change tracking
+ * (`changes_recorded`); tests override what they need.
+ */
 export function batchSummary(over: Partial<BatchSummary> = {}): BatchSummary {
   return {
     id: '0b5f6f4e-2d6b-4f0e-9a51-6f1c2a9e8d10',
@@ -16,15 +34,8 @@ export function batchSummary(over: Partial<BatchSummary> = {}): BatchSummary {
     retry_of: null,
     total: 6,
     duplicates: 0,
-    counts: {
-      pending: 0,
-      in_flight: 0,
-      succeeded: 3,
-      failed: 2,
-      unknown: 1,
-      invalid: 0,
-      skipped: 0,
-    },
+    counts: itemCounts({ succeeded: 3, failed: 2, unknown: 1 }),
+    changes_recorded: true,
     created_at: '2025-01-01T10:00:00.000Z',
     finished_at: '2025-01-01T10:00:05.000Z',
     ...over,

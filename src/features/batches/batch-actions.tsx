@@ -1,18 +1,21 @@
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { describeError } from '../../api/client';
-import { batchExportUrl, useCreateBatch } from '../../api/console-queries';
+import { batchExportUrl } from '../../api/console-queries';
 import { formatCount } from '../../api/format';
-import type { BatchExportFormat, BatchSummary, CreateBatchRequest } from '../../api/schemas';
+import type { BatchExportFormat, BatchSummary } from '../../api/schemas';
 import { copyText } from '../../lib/clipboard';
 import { fetchBatchIdsInState, isActiveBatchState } from './queries';
+import { RetryDialog } from './retry-dialog';
 import { UndoDialog } from './undo-dialog';
 
-type Busy = null | 'retry' | 'copy';
+/** The states whose IDs can be copied from the result actions. */
+type CopyState = 'failed' | 'skipped';
 
 /**
- * "Retry failed", "Copy failed IDs", "Export CSV", "Export JSON" and "Undo batch" for one batch.
- * Exports are downloads of the server's streamed export, so 100,000 rows never sit in the tab.
+ * "Retry failed", "Copy failed IDs", "Copy skipped IDs", "Export CSV", "Export JSON" and "Undo
+ * batch" for one batch. Exports are downloads of the server's streamed export, so 100,000 rows
+ * never sit in the tab; copies read the IDs of one state from the server.
  */
 export function BatchActions({
   batch,
@@ -21,56 +24,29 @@ export function BatchActions({
   batch: BatchSummary;
   onBatchCreated: (batchId: string) => void;
 }) {
-  const createBatch = useCreateBatch();
-  const [busy, setBusy] = useState<Busy>(null);
+  const [copying, setCopying] = useState<CopyState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [undoing, setUndoing] = useState(false);
-  const failed = batch.counts.failed;
-  const canUndo = !isActiveBatchState(batch.state) && batch.counts.succeeded > 0;
+  const [dialog, setDialog] = useState<null | 'retry' | 'undo'>(null);
+  const { failed, unknown, skipped, succeeded } = batch.counts;
+  const active = isActiveBatchState(batch.state);
+  const canRetry = !active && failed + unknown + skipped > 0;
+  const canUndo = !active && succeeded > 0;
 
-  async function run(kind: Exclude<Busy, null>, work: () => Promise<void>) {
-    setBusy(kind);
+  const copyIds = async (state: CopyState) => {
+    setCopying(state);
     setError(null);
     setNotice(null);
     try {
-      await work();
+      const ids = await fetchBatchIdsInState(batch.id, state);
+      await copyText(ids.join('\n'));
+      setNotice(`Copied ${formatCount(ids.length)} ${ids.length === 1 ? 'ID' : 'IDs'}`);
     } catch (err) {
       setError(describeError(err));
     } finally {
-      setBusy(null);
+      setCopying(null);
     }
-  }
-
-  const retryFailed = () =>
-    run('retry', async () => {
-      const ids = await fetchBatchIdsInState(batch.id, 'failed');
-      if (ids.length === 0) {
-        setNotice('No failed IDs to retry.');
-        return;
-      }
-      const body: CreateBatchRequest = {
-        action: batch.action,
-        workspace_id: batch.workspace_id,
-        dataclass_type: batch.dataclass_type,
-        data_object_id: batch.data_object_id,
-        related_dataclass_type: batch.related_dataclass_type,
-        ids,
-        retry_of: batch.id,
-        ...(batch.reason ? { reason: batch.reason } : {}),
-      };
-      createBatch.mutate(body, { onSuccess: (created) => onBatchCreated(created.id) });
-    });
-
-  const copyFailed = () =>
-    run('copy', async () => {
-      const ids = await fetchBatchIdsInState(batch.id, 'failed');
-      await copyText(ids.join('\n'));
-      setNotice(`Copied ${formatCount(ids.length)} IDs`);
-    });
-
-  const mutationError = createBatch.error ? describeError(createBatch.error) : null;
-  const shownError = error ?? mutationError;
+  };
 
   return (
     <Stack gap={4} align="flex-end">
@@ -78,21 +54,38 @@ export function BatchActions({
         <Button
           size="xs"
           variant="light"
-          disabled={failed === 0 || busy !== null || createBatch.isPending}
-          loading={busy === 'retry' || createBatch.isPending}
-          onClick={() => void retryFailed()}
+          disabled={!canRetry}
+          title={
+            canRetry
+              ? undefined
+              : active
+                ? 'Stop the batch or let it finish first'
+                : 'No ID failed, is unknown or was skipped: nothing to retry'
+          }
+          onClick={() => setDialog('retry')}
         >
           Retry failed
         </Button>
         <Button
           size="xs"
           variant="default"
-          disabled={failed === 0 || busy !== null}
-          loading={busy === 'copy'}
-          onClick={() => void copyFailed()}
+          disabled={failed === 0 || copying !== null}
+          loading={copying === 'failed'}
+          onClick={() => void copyIds('failed')}
         >
           Copy failed IDs
         </Button>
+        {skipped > 0 && (
+          <Button
+            size="xs"
+            variant="default"
+            disabled={copying !== null}
+            loading={copying === 'skipped'}
+            onClick={() => void copyIds('skipped')}
+          >
+            Copy skipped IDs
+          </Button>
+        )}
         <ExportLink batch={batch} format="csv" />
         <ExportLink batch={batch} format="json" />
         <Button
@@ -103,27 +96,33 @@ export function BatchActions({
           title={
             canUndo
               ? undefined
-              : isActiveBatchState(batch.state)
+              : active
                 ? 'Stop the batch or let it finish first'
                 : 'No ID succeeded: nothing to undo'
           }
-          onClick={() => setUndoing(true)}
+          onClick={() => setDialog('undo')}
         >
           Undo batch
         </Button>
       </Group>
+      <RetryDialog
+        batch={batch}
+        opened={dialog === 'retry'}
+        onClose={() => setDialog(null)}
+        onBatchCreated={onBatchCreated}
+      />
       <UndoDialog
         batch={batch}
-        opened={undoing}
-        onClose={() => setUndoing(false)}
+        opened={dialog === 'undo'}
+        onClose={() => setDialog(null)}
         onBatchCreated={onBatchCreated}
       />
       <Text size="xs" c="dimmed" role="status" mih={18}>
         {notice ?? ''}
       </Text>
-      {shownError && (
+      {error && (
         <Alert color="red" p="xs" title="The action failed" maw={520}>
-          {shownError}
+          {error}
         </Alert>
       )}
     </Stack>

@@ -71,6 +71,7 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
         onClose={() => setConfirmingStop(false)}
         title="Stop this batch?"
         size="md"
+        closeButtonProps={{ 'aria-label': 'Close' }}
       >
         <Stack gap="sm">
           <Text size="sm">
@@ -78,7 +79,8 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
               ? `${formatCount(unsent)} IDs not sent yet will be marked Skipped.`
               : 'No ID is waiting to be sent.'}{' '}
             Calls already sent finish and their outcomes are recorded. A stopped batch cannot be
-            resumed; use “Retry failed” or a new batch for the rest.
+            resumed: “Retry failed” then sends its skipped IDs (with its failed and unknown ones) as
+            a new batch.
           </Text>
           {control.error && (
             <Alert color="red" p="xs" title="The batch could not be stopped">
@@ -86,7 +88,12 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
             </Alert>
           )}
           <Group justify="flex-end" gap="sm">
-            <Button variant="default" size="sm" onClick={() => setConfirmingStop(false)}>
+            <Button
+              variant="default"
+              size="sm"
+              data-autofocus
+              onClick={() => setConfirmingStop(false)}
+            >
               Back
             </Button>
             <Button color="red" size="sm" loading={busy} onClick={() => send('stop')}>

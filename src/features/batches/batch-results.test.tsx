@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test } from 'vitest';
 import type { BatchItem, BatchSummary, ItemState } from '../../api/schemas';
 import { server } from '../../testing/msw';
-import { batchSummary } from '../../testing/fixtures';
+import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { BatchResults, RESULTS_ROW_HEIGHT } from './batch-results';
 
@@ -18,15 +18,7 @@ function summary(): BatchSummary {
     id: BATCH_ID,
     reason: null,
     total: TOTAL,
-    counts: {
-      pending: 0,
-      in_flight: 0,
-      succeeded: TOTAL - TOTAL / 10,
-      failed: TOTAL / 10,
-      unknown: 0,
-      invalid: 0,
-      skipped: 0,
-    },
+    counts: itemCounts({ succeeded: TOTAL - TOTAL / 10, failed: TOTAL / 10 }),
   });
 }
 

@@ -222,6 +222,13 @@ const StateCounts = memo(function StateCounts({ batch }: { batch: BatchSummary }
           ) : null,
         )}
       </Progress.Root>
+      {!batch.changes_recorded && (
+        <Text size="xs" c="dimmed">
+          Recorded before the console kept track of what each batch changed: Succeeded may include
+          IDs that were {batch.action === 'associate' ? 'already linked' : 'not linked'} before this
+          batch, and No change was not counted.
+        </Text>
+      )}
     </Stack>
   );
 });

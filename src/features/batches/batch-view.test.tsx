@@ -3,8 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, expect, test, vi } from 'vitest';
 import type { BatchItem, BatchSummary, ItemState } from '../../api/schemas';
-import { server } from '../../testing/msw';
-import { batchSummary } from '../../testing/fixtures';
+import { server, serveBatch as serveBatchWith } from '../../testing/msw';
+import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { BatchView } from './batch-view';
 
@@ -37,30 +37,9 @@ const defaultItems: BatchItem[] = [
   item(6, 'unknown'),
 ];
 
-/** Serves the batch and its items, filtering and paging like the server; records item queries. */
+/** Serves the batch and its items (the default six unless given); records item queries. */
 function serveBatch(batch: BatchSummary, items: BatchItem[] = defaultItems) {
-  const itemQueries: URLSearchParams[] = [];
-  server.use(
-    http.get('/api/batches/:id', () => HttpResponse.json(batch)),
-    http.get('/api/batches/:id/items', ({ request }) => {
-      const params = new URL(request.url).searchParams;
-      itemQueries.push(params);
-      const state = params.get('state');
-      const q = params.get('q');
-      const offset = Number(params.get('offset') ?? 0);
-      const limit = Math.min(Number(params.get('limit') ?? 100), 1000);
-      const matching = items.filter(
-        (i) => (!state || i.state === state) && (!q || i.id.includes(q)),
-      );
-      return HttpResponse.json({
-        items: matching.slice(offset, offset + limit),
-        total: matching.length,
-        offset,
-        limit,
-      });
-    }),
-  );
-  return itemQueries;
+  return serveBatchWith(batch, items);
 }
 
 function renderView(onBatchCreated = vi.fn()) {
@@ -125,71 +104,10 @@ test('searching sends q= to the server', async () => {
   expect(itemQueries.some((p) => p.get('q') === '0005')).toBe(true);
 });
 
-test('"Retry failed" creates a new batch of exactly the failed IDs, read page by page', async () => {
-  const user = userEvent.setup();
-  const failed = Array.from({ length: 1500 }, (_, n) => item(100 + n, 'failed'));
-  const items = [item(1, 'succeeded'), ...failed];
-  const itemQueries = serveBatch(
-    summary({
-      total: items.length,
-      counts: {
-        pending: 0,
-        in_flight: 0,
-        succeeded: 1,
-        failed: 1500,
-        unknown: 0,
-        invalid: 0,
-        skipped: 0,
-      },
-    }),
-    items,
-  );
-  let posted: unknown;
-  server.use(
-    http.post('/api/batches', async ({ request }) => {
-      posted = await request.json();
-      return HttpResponse.json(
-        summary({ id: NEW_BATCH_ID, state: 'running', retry_of: BATCH_ID }),
-        {
-          status: 201,
-        },
-      );
-    }),
-  );
-  const { onBatchCreated } = renderView();
-
-  await user.click(await screen.findByRole('button', { name: 'Retry failed' }));
-
-  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(NEW_BATCH_ID));
-  expect(posted).toEqual({
-    action: 'associate',
-    workspace_id: 'ws000000000000000000000000000001',
-    dataclass_type: 'incidents',
-    data_object_id: 'incident00000000000000000000000001',
-    related_dataclass_type: 'alerts',
-    ids: failed.map((i) => i.id),
-    retry_of: BATCH_ID,
-    reason: 'phishing wave',
-  });
-  const failedReads = itemQueries.filter((p) => p.get('state') === 'failed');
-  expect(failedReads.map((p) => [p.get('offset'), p.get('limit')])).toEqual([
-    ['0', '1000'],
-    ['1000', '1000'],
-  ]);
-});
-
 test('"Retry failed" is disabled when nothing failed', async () => {
   serveBatch(
     summary({
-      counts: {
-        pending: 0,
-        in_flight: 0,
-        succeeded: 6,
-        failed: 0,
-        unknown: 0,
-        invalid: 0,
-        skipped: 0,
-      },
+      counts: itemCounts({ succeeded: 6 }),
     }),
   );
   renderView();
@@ -238,15 +156,7 @@ test('a running batch shows the progressbar "Batch progress" with counts', async
       state: 'running',
       finished_at: null,
       total: 10,
-      counts: {
-        pending: 4,
-        in_flight: 1,
-        succeeded: 3,
-        failed: 2,
-        unknown: 0,
-        invalid: 0,
-        skipped: 0,
-      },
+      counts: itemCounts({ pending: 4, in_flight: 1, succeeded: 3, failed: 2 }),
     }),
   );
   renderView();
@@ -297,15 +207,7 @@ test('follows a running batch until it settles, then refreshes the table', async
   const running = summary({
     state: 'running',
     finished_at: null,
-    counts: {
-      pending: 6,
-      in_flight: 0,
-      succeeded: 0,
-      failed: 0,
-      unknown: 0,
-      invalid: 0,
-      skipped: 0,
-    },
+    counts: itemCounts({ pending: 6 }),
   });
   const pendingItems = defaultItems.map((i): BatchItem => ({ ...i, state: 'pending' }));
   let polls = 0;
@@ -343,15 +245,7 @@ const running = (over: Partial<BatchSummary> = {}) =>
     state: 'running',
     finished_at: null,
     total: 10,
-    counts: {
-      pending: 5,
-      in_flight: 0,
-      succeeded: 5,
-      failed: 0,
-      unknown: 0,
-      invalid: 0,
-      skipped: 0,
-    },
+    counts: itemCounts({ pending: 5, succeeded: 5 }),
     ...over,
   });
 
@@ -446,7 +340,8 @@ test('"Stop batch" asks first; Back sends nothing; confirming stops it', async (
 
   await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
   expect(sent).toEqual(['stop']);
-  expect(await screen.findByText('Cancelled')).toBeInTheDocument();
+  expect(await screen.findByText('Stopped')).toBeInTheDocument();
+  expect(screen.queryByText('Cancelled')).not.toBeInTheDocument();
   expect(screen.queryByRole('button', { name: 'Stop batch' })).not.toBeInTheDocument();
 });
 

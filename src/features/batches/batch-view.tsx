@@ -5,17 +5,22 @@ import { Link } from 'react-router';
 import { ApiError, describeError } from '../../api/client';
 import { batchQueries } from '../../api/console-queries';
 import { formatCount, formatDuration, formatLocalDateTime, shortId } from '../../api/format';
-import { dataclassLabels, type BatchState, type BatchSummary } from '../../api/schemas';
+import {
+  batchStateLabels,
+  dataclassLabels,
+  type BatchState,
+  type BatchSummary,
+} from '../../api/schemas';
 import { BatchActions } from './batch-actions';
 import { BatchControls, isControllable } from './batch-controls';
 import { BatchResults } from './batch-results';
 import { estimateProgress } from './progress';
 import { ACTIVE_POLL_MS, isActiveBatchState } from './queries';
-import { batchStateColors, batchStateLabels } from './state-colors';
+import { batchStateColors } from './state-colors';
 
 export interface BatchViewProps {
   batchId: string;
-  /** Called with the new batch's ID after "Retry failed" created it. */
+  /** Called with the new batch's ID after "Retry failed" or "Undo batch" created it. */
   onBatchCreated: (batchId: string) => void;
 }
 
@@ -177,6 +182,13 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
         {batch.state !== 'interrupted' && batch.state_reason && (
           <Text size="xs" c="dimmed">
             {batch.state_reason}
+          </Text>
+        )}
+        {batch.state === 'cancelled' && batch.counts.skipped > 0 && (
+          <Text size="xs">
+            Stopped before {formatCount(batch.counts.skipped)}{' '}
+            {batch.counts.skipped === 1 ? 'ID was' : 'IDs were'} sent (Skipped). “Retry failed”
+            sends them as a new batch; “Copy skipped IDs” copies them.
           </Text>
         )}
       </Stack>

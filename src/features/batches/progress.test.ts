@@ -5,6 +5,7 @@ const zero = {
   pending: 0,
   in_flight: 0,
   succeeded: 0,
+  unchanged: 0,
   failed: 0,
   unknown: 0,
   invalid: 0,
@@ -38,4 +39,12 @@ test('no estimate before anything was sent or without elapsed time', () => {
 
 test('an empty batch counts as complete', () => {
   expect(estimateProgress(zero, 0, 1000).percent).toBe(100);
+});
+
+test('"No change" IDs are done, and count in the rate (SecMaster read them)', () => {
+  const e = estimateProgress({ ...zero, pending: 10, succeeded: 4, unchanged: 6 }, 20, 2000);
+  expect(e.done).toBe(10);
+  expect(e.percent).toBe(50);
+  expect(e.rate).toBe(5);
+  expect(e.secondsLeft).toBe(2);
 });

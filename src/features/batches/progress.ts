@@ -1,8 +1,8 @@
 import type { ItemCounts } from '../../api/schemas';
 
-/** Items that reached a final state (the progress bar's numerator). */
+/** Items that reached a final state (the progress bar's numerator); "No change" is one. */
 export function doneCount(c: ItemCounts): number {
-  return c.succeeded + c.failed + c.unknown + c.invalid + c.skipped;
+  return c.succeeded + c.unchanged + c.failed + c.unknown + c.invalid + c.skipped;
 }
 
 export interface ProgressEstimate {
@@ -18,8 +18,9 @@ export interface ProgressEstimate {
 
 /**
  * Progress, rate and time left from the counts and the time elapsed since the batch started.
- * The rate counts only IDs that were sent (succeeded, failed, unknown): invalid and skipped
- * ones are settled up front and would make the estimate look faster than the upstream is.
+ * The rate counts only IDs that went through SecMaster (succeeded, failed, unknown, and unchanged:
+ * read before the write call and found already in the asked state): invalid and skipped ones are
+ * settled without it and would make the estimate look faster than the upstream is.
  */
 export function estimateProgress(
   counts: ItemCounts,
@@ -28,7 +29,7 @@ export function estimateProgress(
 ): ProgressEstimate {
   const done = doneCount(counts);
   const percent = total > 0 ? Math.min(100, (done / total) * 100) : 100;
-  const sent = counts.succeeded + counts.failed + counts.unknown;
+  const sent = counts.succeeded + counts.unchanged + counts.failed + counts.unknown;
   const remaining = counts.pending + counts.in_flight;
   if (!(elapsedMs > 0) || sent === 0)
     return { done, total, percent, rate: null, secondsLeft: null };

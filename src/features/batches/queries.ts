@@ -12,7 +12,7 @@ export function isActiveBatchState(state: BatchState | undefined): boolean {
 
 /**
  * Every item of a batch (optionally of one state), read a page of 1000 at a time. Not cached:
- * these lists can hold 100,000 rows and are used once (retry, copy, export).
+ * these lists can hold 100,000 rows and are used once (a copy of the IDs of one state).
  */
 export function fetchAllBatchItems(
   batchId: string,

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, List, Loader, Modal, Stack, Text } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, List, Loader, Modal, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { describeError } from '../../api/client';
@@ -10,9 +10,12 @@ import type { BatchSummary } from '../../api/schemas';
 const CHANGED_SHOWN = 20;
 
 /**
- * "Undo batch": a preview checked against the current links (how many IDs, which ones changed
- * since the batch ran), then a new batch of the inverse action on exactly the succeeded IDs.
- * One Idempotency-Key per opening, so a double click cannot make two undo batches.
+ * "Undo batch": a preview checked against the current links (how many IDs it reverts, how many
+ * the batch left unchanged, which ones changed since the batch ran), then a new batch of the
+ * inverse action on exactly the succeeded IDs. A batch recorded before the console tracked what
+ * each batch changed may count links that existed before it as succeeded: the dialog says so and
+ * asks for an explicit "I understand" first. One Idempotency-Key per opening, so a double click
+ * cannot make two undo batches.
  */
 export function UndoDialog({
   batch,
@@ -26,7 +29,13 @@ export function UndoDialog({
   onBatchCreated: (batchId: string) => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title="Undo this batch?" size="lg">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title="Undo this batch?"
+      size="lg"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       {opened && <UndoBody batch={batch} onClose={onClose} onBatchCreated={onBatchCreated} />}
     </Modal>
   );
@@ -44,9 +53,13 @@ function UndoBody({
   const preview = useQuery(batchQueries.undoPreview(batch.id));
   const undo = useUndoBatch();
   const [key] = useState(newIdempotencyKey);
+  const [understood, setUnderstood] = useState(false);
   const verb = batch.action === 'associate' ? 'cancelled' : 'associated';
   const n = preview.data?.ids ?? batch.counts.succeeded;
   const changed = preview.data?.changed ?? [];
+  const changesRecorded = preview.data?.changes_recorded ?? batch.changes_recorded;
+  const unchanged = preview.data?.unchanged ?? batch.counts.unchanged;
+  const before = batch.action === 'associate' ? 'already linked' : 'not linked';
 
   return (
     <Stack gap="sm">
@@ -60,9 +73,35 @@ function UndoBody({
           {formatCount(n)} {n === 1 ? 'ID' : 'IDs'} will be {verb}
         </Text>
       )}
+      {changesRecorded && (
+        <Text size="sm">
+          {formatCount(unchanged)} {unchanged === 1 ? 'ID was' : 'IDs were'} {before} before this
+          batch (No change): the undo leaves {unchanged === 1 ? 'it' : 'them'} as{' '}
+          {unchanged === 1 ? 'it is' : 'they are'}.
+        </Text>
+      )}
+      {!changesRecorded && (
+        <Alert color="orange" p="xs" title="This batch predates change tracking">
+          <Stack gap="xs">
+            <Text size="sm">
+              This batch was recorded before the console kept track of what each batch changed: its{' '}
+              {formatCount(n)} succeeded {n === 1 ? 'ID' : 'IDs'}{' '}
+              {batch.action === 'associate'
+                ? 'may include links that existed before it, and the undo would remove those too.'
+                : 'may include IDs that were not linked before it, and the undo would link those too.'}
+            </Text>
+            <Checkbox
+              size="sm"
+              label="I understand"
+              checked={understood}
+              onChange={(e) => setUnderstood(e.currentTarget.checked)}
+            />
+          </Stack>
+        </Alert>
+      )}
       <Text size="xs" c="dimmed">
-        A new batch makes the inverse call with exactly the IDs that succeeded in this one, on the
-        same workspace and subject. This batch stays in the History as it is.
+        A new batch makes the inverse call with exactly the IDs this batch changed (Succeeded), on
+        the same workspace and subject. This batch stays in the History as it is.
       </Text>
       {preview.error && (
         <Alert color="yellow" p="xs" title="The current links could not be checked">
@@ -77,8 +116,8 @@ function UndoBody({
         >
           <Text size="xs">
             {batch.action === 'associate'
-              ? 'These links were already removed by someone else; undoing sends them anyway (a no-op for them):'
-              : 'These links were made again since; undoing associates them anyway (a no-op for them):'}
+              ? 'These links were removed since: the undo finds them already unlinked and records them as No change, without sending them:'
+              : 'These links were made again since: the undo finds them already linked and records them as No change, without sending them:'}
           </Text>
           <List size="xs" ff="monospace" aria-label="Changed IDs">
             {changed.slice(0, CHANGED_SHOWN).map((id) => (
@@ -101,14 +140,14 @@ function UndoBody({
         </Alert>
       )}
       <Group justify="flex-end" gap="sm">
-        <Button variant="default" size="sm" onClick={onClose}>
+        <Button variant="default" size="sm" data-autofocus onClick={onClose}>
           Back
         </Button>
         <Button
           size="sm"
           color={batch.action === 'associate' ? 'red' : undefined}
           loading={undo.isPending}
-          disabled={preview.isPending}
+          disabled={preview.isPending || (!changesRecorded && !understood)}
           onClick={() =>
             undo.mutate(
               { id: batch.id, idempotencyKey: key },

@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test } from 'vitest';
 import type { BatchSummary } from '../../api/schemas';
 import { server } from '../../testing/msw';
-import { batchSummary } from '../../testing/fixtures';
+import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { HistoryPage } from './history-page';
 
@@ -42,15 +42,7 @@ test('lists batches with who, what and counts, each linking to its page', async 
       state: 'interrupted',
       state_reason: 'authentication failed (APIG.0301)',
       reason: null,
-      counts: {
-        pending: 2,
-        in_flight: 0,
-        succeeded: 0,
-        failed: 0,
-        unknown: 0,
-        invalid: 0,
-        skipped: 0,
-      },
+      counts: itemCounts({ pending: 2 }),
     }),
     summary(),
   ]);
@@ -129,15 +121,7 @@ test('an undo links to the batch it undoes, and skipped IDs are counted', async 
       undo_of: FIRST,
       action: 'cancel',
       reason: `Undo of batch ${FIRST}`,
-      counts: {
-        pending: 0,
-        in_flight: 0,
-        succeeded: 3,
-        failed: 0,
-        unknown: 0,
-        invalid: 0,
-        skipped: 7,
-      },
+      counts: itemCounts({ succeeded: 3, skipped: 7 }),
     }),
     summary(),
   ]);

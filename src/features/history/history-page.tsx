@@ -10,6 +10,7 @@ import {
   Table,
   Text,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -17,7 +18,12 @@ import { Link } from 'react-router';
 import { describeError } from '../../api/client';
 import { batchQueries } from '../../api/console-queries';
 import { formatCount, formatLocalDateTime, shortId } from '../../api/format';
-import { dataclassLabels, type BatchState, type BatchSummary } from '../../api/schemas';
+import {
+  batchStateLabels,
+  dataclassLabels,
+  type BatchState,
+  type BatchSummary,
+} from '../../api/schemas';
 
 export const HISTORY_PAGE_SIZE = 50;
 /** While a listed batch still runs, its counts move: refresh the page now and then. */
@@ -29,13 +35,6 @@ const stateColors: Record<BatchState, string> = {
   done: 'green',
   cancelled: 'gray',
   interrupted: 'red',
-};
-const stateLabels: Record<BatchState, string> = {
-  running: 'Running',
-  paused: 'Paused',
-  done: 'Done',
-  cancelled: 'Cancelled',
-  interrupted: 'Interrupted',
 };
 
 function isActive(b: BatchSummary): boolean {
@@ -97,6 +96,7 @@ export function HistoryPage() {
                   <Table.Th>Subject</Table.Th>
                   <Table.Th>Related class</Table.Th>
                   <Table.Th ta="right">Succeeded</Table.Th>
+                  <Table.Th ta="right">No change</Table.Th>
                   <Table.Th ta="right">Failed</Table.Th>
                   <Table.Th ta="right">Unknown</Table.Th>
                   <Table.Th ta="right">Invalid</Table.Th>
@@ -108,7 +108,7 @@ export function HistoryPage() {
               <Table.Tbody>
                 {list.isPending ? (
                   <Table.Tr>
-                    <Table.Td colSpan={14}>
+                    <Table.Td colSpan={15}>
                       <Text size="xs" c="dimmed">
                         Loading…
                       </Text>
@@ -192,6 +192,16 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
       <Table.Td ta="right" style={num}>
         {formatCount(b.counts.succeeded)}
       </Table.Td>
+      <Table.Td ta="right" style={num}>
+        {b.changes_recorded ? (
+          formatCount(b.counts.unchanged)
+        ) : (
+          <span title="Not tracked: this batch ran before the console recorded what each batch changed">
+            <span aria-hidden>—</span>
+            <VisuallyHidden>not tracked</VisuallyHidden>
+          </span>
+        )}
+      </Table.Td>
       <Table.Td ta="right" style={num} c={b.counts.failed > 0 ? 'red' : undefined}>
         {formatCount(b.counts.failed)}
       </Table.Td>
@@ -206,7 +216,7 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
       </Table.Td>
       <Table.Td>
         <Badge size="xs" variant="light" color={stateColors[b.state]}>
-          {stateLabels[b.state]}
+          {batchStateLabels[b.state]}
         </Badge>
         {b.state_reason && (
           <Text size="xs" c="dimmed" title={b.state_reason} lineClamp={1}>
