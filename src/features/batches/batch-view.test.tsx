@@ -441,3 +441,199 @@ test('the header says who ran the batch and where its credential came from', asy
   expect(await screen.findByText('IAM sign-in of alice')).toBeInTheDocument();
   expect(screen.getByText('alice')).toBeInTheDocument();
 });
+
+function unchangedItem(n: number): BatchItem {
+  return {
+    id: relatedId(n),
+    state: 'unchanged',
+    code: 'ALREADY_LINKED',
+    message: 'already linked',
+    request_id: null,
+    attempts: 0,
+  };
+}
+
+test('"No change": a badge, a filter and the rows with their message', async () => {
+  const user = userEvent.setup();
+  const itemQueries = serveBatch(
+    summary({
+      total: 8,
+      counts: itemCounts({ succeeded: 3, unchanged: 2, failed: 2, unknown: 1 }),
+    }),
+    [...defaultItems, unchangedItem(7), unchangedItem(8)],
+  );
+  renderView();
+  const results = await screen.findByRole('region', { name: 'Batch results' });
+  const counts = within(results).getByRole('list', { name: 'Counts per state' });
+  expect(within(counts).getByText('No change 2')).toBeInTheDocument();
+  expect(within(counts).getByText('Succeeded 3')).toBeInTheDocument();
+
+  const filter = within(results).getByRole('radiogroup', { name: 'Filter by state' });
+  await user.click(within(filter).getByRole('radio', { name: 'No change' }));
+
+  const table = within(results).getByRole('table', { name: 'Batch items' });
+  await waitFor(() => expect(within(table).queryByText(relatedId(1))).not.toBeInTheDocument());
+  const row = within(table).getByText(relatedId(7)).closest('tr') as HTMLElement;
+  expect(within(row).getByText('No change')).toBeInTheDocument();
+  expect(within(row).getByText('already linked')).toBeInTheDocument();
+  expect(within(row).getByText('ALREADY_LINKED')).toBeInTheDocument();
+  expect(itemQueries.at(-1)?.get('state')).toBe('unchanged');
+});
+
+test('a batch recorded before changes were tracked says what Succeeded may hold', async () => {
+  serveBatch(summary({ changes_recorded: false }));
+  renderView();
+  expect(
+    await screen.findByText(/Succeeded may include IDs that were already linked before this batch/),
+  ).toBeInTheDocument();
+});
+
+test('a tracked batch shows no such note', async () => {
+  serveBatch(summary());
+  renderView();
+  await screen.findByRole('region', { name: 'Batch results' });
+  expect(screen.queryByText(/Succeeded may include/)).not.toBeInTheDocument();
+});
+
+const stoppedBatch = () =>
+  summary({
+    state: 'cancelled',
+    total: 10,
+    counts: itemCounts({ succeeded: 6, failed: 1, skipped: 3 }),
+  });
+const stoppedItems = (): BatchItem[] => [
+  ...defaultItems.slice(0, 3),
+  item(4, 'failed'),
+  item(7, 'skipped'),
+  item(8, 'skipped'),
+  item(9, 'skipped'),
+];
+
+test('a stopped batch reads "Stopped" and points to Retry failed for its skipped IDs', async () => {
+  serveBatch(stoppedBatch(), stoppedItems());
+  renderView();
+  expect(await screen.findByText('Stopped')).toBeInTheDocument();
+  expect(screen.queryByText('Cancelled')).not.toBeInTheDocument();
+  expect(screen.getByText(/Stopped before 3 IDs were sent \(Skipped\)/)).toHaveTextContent(
+    '“Retry failed” sends them as a new batch',
+  );
+  expect(screen.getByRole('button', { name: 'Retry failed' })).toBeEnabled();
+});
+
+test('"Copy skipped IDs" copies the skipped IDs read from the server', async () => {
+  const user = userEvent.setup();
+  const writeText = vi.fn<(text: string) => Promise<void>>().mockResolvedValue(undefined);
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+  const itemQueries = serveBatch(stoppedBatch(), stoppedItems());
+  renderView();
+
+  await user.click(await screen.findByRole('button', { name: 'Copy skipped IDs' }));
+
+  expect(await screen.findByText('Copied 3 IDs')).toBeInTheDocument();
+  expect(writeText).toHaveBeenCalledWith([7, 8, 9].map(relatedId).join('\n'));
+  expect(itemQueries.some((p) => p.get('state') === 'skipped')).toBe(true);
+});
+
+test('"Copy skipped IDs" is offered only when IDs were skipped', async () => {
+  serveBatch(summary());
+  renderView();
+  await screen.findByRole('button', { name: 'Copy failed IDs' });
+  expect(screen.queryByRole('button', { name: 'Copy skipped IDs' })).not.toBeInTheDocument();
+});
+
+test('the undo dialog counts the IDs the batch left unchanged', async () => {
+  const user = userEvent.setup();
+  serveBatch(summary({ counts: itemCounts({ succeeded: 3, unchanged: 4 }) }));
+  server.use(
+    http.get('/api/batches/:id/undo-preview', () =>
+      HttpResponse.json({
+        ids: 3,
+        unchanged: 4,
+        changed: [],
+        changes_recorded: true,
+        checked_at: '2025-01-01T11:00:00.000Z',
+      }),
+    ),
+  );
+  renderView();
+  await user.click(await screen.findByRole('button', { name: 'Undo batch' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Undo this batch?' });
+  expect(await within(dialog).findByText('3 IDs will be cancelled')).toBeInTheDocument();
+  expect(
+    within(dialog).getByText(
+      '4 IDs were already linked before this batch (No change): the undo leaves them as they are.',
+    ),
+  ).toBeInTheDocument();
+  expect(within(dialog).queryByRole('checkbox', { name: 'I understand' })).not.toBeInTheDocument();
+  expect(within(dialog).getByRole('button', { name: 'Confirm undo' })).toBeEnabled();
+});
+
+test('undoing an old batch warns first and needs "I understand" before it sends', async () => {
+  const user = userEvent.setup();
+  serveBatch(summary({ changes_recorded: false }));
+  server.use(
+    http.get('/api/batches/:id/undo-preview', () =>
+      HttpResponse.json({
+        ids: 3,
+        changed: [],
+        changes_recorded: false,
+        checked_at: '2025-01-01T11:00:00.000Z',
+      }),
+    ),
+  );
+  const undoCalls: string[] = [];
+  server.use(
+    http.post('/api/batches/:id/undo', ({ params }) => {
+      undoCalls.push(String(params.id));
+      return HttpResponse.json(
+        summary({ id: NEW_BATCH_ID, action: 'cancel', state: 'running', undo_of: BATCH_ID }),
+        { status: 201 },
+      );
+    }),
+  );
+  const { onBatchCreated } = renderView();
+  await user.click(await screen.findByRole('button', { name: 'Undo batch' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Undo this batch?' });
+  await within(dialog).findByText('3 IDs will be cancelled');
+
+  expect(
+    within(dialog).getByText(
+      'This batch was recorded before the console kept track of what each batch changed: its 3 succeeded IDs may include links that existed before it, and the undo would remove those too.',
+    ),
+  ).toBeInTheDocument();
+  const confirm = within(dialog).getByRole('button', { name: 'Confirm undo' });
+  expect(confirm).toBeDisabled();
+  await user.click(confirm);
+  expect(undoCalls).toEqual([]);
+
+  await user.click(within(dialog).getByRole('checkbox', { name: 'I understand' }));
+  expect(confirm).toBeEnabled();
+  await user.click(confirm);
+
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(NEW_BATCH_ID));
+  expect(undoCalls).toEqual([BATCH_ID]);
+});
+
+test('the undo dialog focuses Back first and names its close button', async () => {
+  const user = userEvent.setup();
+  serveBatch(summary());
+  servePreview({ ids: 3, changed: [] });
+  renderView();
+  await user.click(await screen.findByRole('button', { name: 'Undo batch' }));
+  const undo = await screen.findByRole('dialog', { name: 'Undo this batch?' });
+  await waitFor(() => expect(within(undo).getByRole('button', { name: 'Back' })).toHaveFocus());
+  await user.click(within(undo).getByRole('button', { name: 'Close' }));
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+});
+
+test('the stop dialog focuses Back first, names its close button and points to the retry', async () => {
+  const user = userEvent.setup();
+  serveBatch(running());
+  renderView();
+  await user.click(await screen.findByRole('button', { name: 'Stop batch' }));
+  const stop = await screen.findByRole('dialog', { name: 'Stop this batch?' });
+  await waitFor(() => expect(within(stop).getByRole('button', { name: 'Back' })).toHaveFocus());
+  expect(within(stop).getByText(/“Retry failed” then sends its skipped IDs/)).toBeInTheDocument();
+  await user.click(within(stop).getByRole('button', { name: 'Close' }));
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+});

@@ -134,3 +134,40 @@ test('an undo links to the batch it undoes, and skipped IDs are counted', async 
   expect(within(row).getByText('7')).toBeInTheDocument();
   expect(within(row).getByText(`Undo of batch ${FIRST}`)).toBeInTheDocument();
 });
+
+test('"No change" is a column of its own, and a stopped batch reads "Stopped"', async () => {
+  serveList([
+    summary({
+      id: RETRY,
+      state: 'cancelled',
+      action: 'cancel',
+      counts: itemCounts({ succeeded: 1, unchanged: 4, skipped: 5 }),
+    }),
+  ]);
+  render(<HistoryPage />);
+  await screen.findByRole('link', { name: `Open batch ${RETRY}` });
+  const table = screen.getByRole('table', { name: 'Batches' });
+  const headers = within(table)
+    .getAllByRole('columnheader')
+    .map((h) => h.textContent);
+  expect(headers.slice(7, 10)).toEqual(['Succeeded', 'No change', 'Failed']);
+  const row = within(table).getAllByRole('row')[1] as HTMLElement;
+  const cells = within(row)
+    .getAllByRole('cell')
+    .map((c) => c.textContent);
+  expect(cells.slice(7, 12)).toEqual(['1', '4', '0', '0', '0']);
+  expect(within(row).getByText('Stopped')).toBeInTheDocument();
+  expect(within(row).queryByText('Cancelled')).not.toBeInTheDocument();
+});
+
+test('a batch recorded before changes were tracked shows its No change count as not tracked', async () => {
+  serveList([summary({ changes_recorded: false })]);
+  render(<HistoryPage />);
+  await screen.findByRole('link', { name: `Open batch ${FIRST}` });
+  const row = within(screen.getByRole('table', { name: 'Batches' })).getAllByRole(
+    'row',
+  )[1] as HTMLElement;
+  const cell = within(row).getAllByRole('cell')[8] as HTMLElement;
+  expect(cell).toHaveTextContent('not tracked');
+  expect(cell).not.toHaveTextContent('0');
+});

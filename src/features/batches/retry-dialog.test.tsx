@@ -1,0 +1,199 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { expect, test, vi } from 'vitest';
+import type { BatchSummary, RetryPreview } from '../../api/schemas';
+import { batchSummary, itemCounts } from '../../testing/fixtures';
+import { serveBatch, server } from '../../testing/msw';
+import { render } from '../../testing/render';
+import { BatchView } from './batch-view';
+
+const BATCH_ID = '0b5f6f4e-2d6b-4f0e-9a51-6f1c2a9e8d10';
+const RETRY_ID = '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+
+/** Done: 3 succeeded, 4 failed (of which 2 permanent), 1 unknown, 2 skipped. */
+function summary(over: Partial<BatchSummary> = {}): BatchSummary {
+  return batchSummary({
+    id: BATCH_ID,
+    total: 10,
+    counts: itemCounts({ succeeded: 3, failed: 4, unknown: 1, skipped: 2 }),
+    ...over,
+  });
+}
+
+const preview: RetryPreview = { failed: 2, unknown: 1, skipped: 2, permanent: 2, ids: 5 };
+
+/** Serves the batch, its retry preview and POST .../retry; records the retry requests. */
+function serveRetry(
+  batch: BatchSummary,
+  answer: () => Response = () =>
+    HttpResponse.json(
+      summary({ id: RETRY_ID, state: 'running', retry_of: BATCH_ID, finished_at: null }),
+      { status: 201 },
+    ),
+  thePreview: RetryPreview = preview,
+) {
+  serveBatch(batch, []);
+  const posts: { id: string; body: unknown; key: string | null }[] = [];
+  server.use(
+    http.get('/api/batches/:id/retry-preview', () => HttpResponse.json(thePreview)),
+    http.post('/api/batches/:id/retry', async ({ request, params }) => {
+      posts.push({
+        id: String(params.id),
+        body: await request.json(),
+        key: request.headers.get('idempotency-key'),
+      });
+      return answer();
+    }),
+  );
+  return posts;
+}
+
+function renderView() {
+  const onBatchCreated = vi.fn();
+  render(<BatchView batchId={BATCH_ID} onBatchCreated={onBatchCreated} />);
+  return { onBatchCreated };
+}
+
+async function openRetry() {
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Retry failed' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Retry failed IDs' });
+  await within(dialog).findByText('The retry includes 5 IDs');
+  return { user, dialog };
+}
+
+test('the retry dialog says what the retry includes and leaves out', async () => {
+  serveRetry(summary());
+  renderView();
+  const { dialog } = await openRetry();
+
+  const included = within(dialog).getByRole('list', { name: 'Included in the retry' });
+  expect(within(included).getByText(/^2 failed that may pass/)).toBeInTheDocument();
+  expect(within(included).getByText(/^1 unknown/)).toBeInTheDocument();
+  expect(
+    within(included).getByText('2 skipped: stopped before they were sent'),
+  ).toBeInTheDocument();
+  expect(within(dialog).getByText('It leaves out 2 IDs')).toBeInTheDocument();
+  const left = within(dialog).getByRole('list', { name: 'Left out of the retry' });
+  expect(
+    within(left).getByText(/2 permanent failures: not found in this workspace, or not an alert/),
+  ).toBeInTheDocument();
+  expect(
+    within(dialog).getByRole('checkbox', { name: 'Include permanent failures' }),
+  ).not.toBeChecked();
+  expect(within(dialog).getByRole('button', { name: 'Retry 5 IDs' })).toBeEnabled();
+});
+
+test('confirming asks the server for the retry batch and opens it', async () => {
+  const posts = serveRetry(summary());
+  const { onBatchCreated } = renderView();
+  const { user, dialog } = await openRetry();
+
+  await user.click(within(dialog).getByRole('button', { name: 'Retry 5 IDs' }));
+
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(RETRY_ID));
+  expect(posts).toHaveLength(1);
+  expect(posts[0]?.id).toBe(BATCH_ID);
+  expect(posts[0]?.body).toEqual({ include_permanent: false });
+  expect(posts[0]?.key).toMatch(/^[A-Za-z0-9_\-:.]{1,200}$/);
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+});
+
+test('"Include permanent failures" adds them to the count and to the request', async () => {
+  const posts = serveRetry(summary());
+  const { onBatchCreated } = renderView();
+  const { user, dialog } = await openRetry();
+
+  await user.click(within(dialog).getByRole('checkbox', { name: 'Include permanent failures' }));
+  expect(within(dialog).queryByRole('button', { name: 'Retry 5 IDs' })).not.toBeInTheDocument();
+  await user.click(within(dialog).getByRole('button', { name: 'Retry 7 IDs' }));
+
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(RETRY_ID));
+  expect(posts.map((p) => p.body)).toEqual([{ include_permanent: true }]);
+});
+
+test('409 NOTHING_TO_RETRY shows its message and opens nothing', async () => {
+  serveRetry(summary(), () =>
+    HttpResponse.json(
+      { code: 'NOTHING_TO_RETRY', message: 'every failed ID of this batch was retried since' },
+      { status: 409 },
+    ),
+  );
+  const { onBatchCreated } = renderView();
+  const { user, dialog } = await openRetry();
+
+  await user.click(within(dialog).getByRole('button', { name: 'Retry 5 IDs' }));
+
+  expect(
+    await within(dialog).findByText('every failed ID of this batch was retried since'),
+  ).toBeInTheDocument();
+  expect(within(dialog).getByText('Nothing to retry')).toBeInTheDocument();
+  expect(onBatchCreated).not.toHaveBeenCalled();
+});
+
+test('only permanent failures: nothing is included until they are asked for', async () => {
+  serveRetry(summary({ counts: itemCounts({ succeeded: 3, failed: 2 }) }), undefined, {
+    failed: 0,
+    unknown: 0,
+    skipped: 0,
+    permanent: 2,
+    ids: 0,
+  });
+  renderView();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Retry failed' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Retry failed IDs' });
+
+  expect(await within(dialog).findByRole('button', { name: 'Retry 0 IDs' })).toBeDisabled();
+  expect(
+    within(dialog).getByText('Nothing to retry unless permanent failures are included.'),
+  ).toBeInTheDocument();
+  await user.click(within(dialog).getByRole('checkbox', { name: 'Include permanent failures' }));
+  expect(within(dialog).getByRole('button', { name: 'Retry 2 IDs' })).toBeEnabled();
+});
+
+test('Back closes the dialog and sends nothing', async () => {
+  const posts = serveRetry(summary());
+  renderView();
+  const { user, dialog } = await openRetry();
+
+  await user.click(within(dialog).getByRole('button', { name: 'Back' }));
+
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+  expect(posts).toEqual([]);
+});
+
+test('the dialog focuses Back first and names its close button', async () => {
+  serveRetry(summary());
+  renderView();
+  const { dialog } = await openRetry();
+  await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Back' })).toHaveFocus());
+  expect(within(dialog).getByRole('button', { name: 'Close' })).toBeInTheDocument();
+});
+
+test('a stopped batch with only skipped IDs can be retried', async () => {
+  serveRetry(
+    summary({
+      state: 'cancelled',
+      state_reason: null,
+      counts: itemCounts({ succeeded: 8, skipped: 2 }),
+    }),
+  );
+  renderView();
+  expect(await screen.findByRole('button', { name: 'Retry failed' })).toBeEnabled();
+});
+
+test('"Retry failed" waits until the batch stops or finishes', async () => {
+  serveRetry(
+    summary({
+      state: 'running',
+      finished_at: null,
+      counts: itemCounts({ pending: 5, succeeded: 3, failed: 2 }),
+    }),
+  );
+  renderView();
+  const button = await screen.findByRole('button', { name: 'Retry failed' });
+  expect(button).toBeDisabled();
+  expect(button).toHaveAttribute('title', 'Stop the batch or let it finish first');
+});
