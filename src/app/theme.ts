@@ -1,6 +1,7 @@
 import {
   createTheme,
   DEFAULT_THEME,
+  Modal,
   type CSSVariablesResolver,
   type MantineColorsTuple,
 } from '@mantine/core';
@@ -67,6 +68,10 @@ export const theme = createTheme({
   autoContrast: true,
   fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
   defaultRadius: 'sm',
+  components: {
+    // Mantine's close button (×) has no accessible name of its own (axe button-name).
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+  },
 });
 
 /**

@@ -52,11 +52,13 @@ function summary(action: 'associate' | 'cancel'): BatchSummary {
       pending: 2,
       in_flight: 0,
       succeeded: 0,
+      unchanged: 0,
       failed: 0,
       unknown: 0,
       invalid: 1,
       skipped: 0,
     },
+    changes_recorded: true,
     created_at: '2026-01-01T00:00:00.000Z',
     finished_at: null,
   };
@@ -213,6 +215,95 @@ test('cancel asks first: Back sends nothing, Confirm sends', async () => {
   expect(body).toMatchObject({ action: 'cancel', ids: [A, B] });
 });
 
+test('Enter in a field never starts a batch; the paste box keeps Enter as a new line', async () => {
+  let posts = 0;
+  server.use(
+    searchHandler(),
+    http.post('/api/batches', () => {
+      posts++;
+      return HttpResponse.json(summary('associate'), { status: 201 });
+    }),
+  );
+  const { user, onBatchCreated } = setup();
+  await chooseSubject(user);
+  await pasteIds(user, A);
+  const submit = await screen.findByRole('button', { name: /^Associate 1 ID with incident/ });
+  await waitFor(() => expect(submit).toBeEnabled());
+  await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'triage{Enter}');
+  await user.type(screen.getByRole('combobox', { name: 'Subject object' }), '{Enter}');
+  const box = screen.getByRole('textbox', { name: 'Related IDs' });
+  await user.type(box, `{End}{Enter}${B}`);
+  expect(box).toHaveValue(`${A}\n${B}`);
+  expect(onBatchCreated).not.toHaveBeenCalled();
+
+  // The button still submits, and it is the only POST: none of the Enters sent one.
+  await user.click(await screen.findByRole('button', { name: /^Associate 2 IDs with incident/ }));
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH));
+  expect(posts).toBe(1);
+});
+
+test('Ctrl+Enter anywhere in the form submits an associate batch', async () => {
+  let body: unknown;
+  server.use(
+    searchHandler(),
+    http.post('/api/batches', async ({ request }) => {
+      body = await request.json();
+      return HttpResponse.json(summary('associate'), { status: 201 });
+    }),
+  );
+  const { user, onBatchCreated } = setup();
+  await chooseSubject(user);
+  await pasteIds(user, `${A}\n${B}`);
+  await screen.findByRole('button', { name: /^Associate 2 IDs with incident/ });
+  await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'same campaign');
+  await user.keyboard('{Control>}{Enter}{/Control}');
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH));
+  expect(body).toMatchObject({ action: 'associate', ids: [A, B], reason: 'same campaign' });
+  // In the paste box too, without adding a line.
+  const box = screen.getByRole('textbox', { name: 'Related IDs' });
+  await user.click(box);
+  await user.keyboard('{Meta>}{Enter}{/Meta}');
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledTimes(2));
+  expect(box).toHaveValue(`${A}\n${B}`);
+});
+
+test('Ctrl+Enter on a cancel asks first; the dialog starts on Back and its close button is named', async () => {
+  let posts = 0;
+  server.use(
+    searchHandler(),
+    http.post('/api/batches', () => {
+      posts++;
+      return HttpResponse.json(summary('cancel'), { status: 201 });
+    }),
+  );
+  const { user, onBatchCreated } = setup();
+  await chooseSubject(user);
+  await pasteIds(user, `${A} ${B}`);
+  await user.click(screen.getByRole('radio', { name: 'Cancel association' }));
+  await screen.findByRole('button', { name: /^Cancel association of 2 IDs with incident/ });
+  const reason = screen.getByRole('textbox', { name: 'Reason' });
+  await user.click(reason);
+  await user.keyboard('{Control>}{Enter}{/Control}');
+  let dialog = await screen.findByRole('dialog', { name: 'Cancel association?' });
+  await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Back' })).toHaveFocus());
+  expect(within(dialog).getByRole('button', { name: 'Close' })).toBeInTheDocument();
+  // Ctrl+Enter in the dialog does not confirm.
+  await user.keyboard('{Control>}{Enter}{/Control}');
+  expect(posts).toBe(0);
+  await user.keyboard('{Escape}');
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+  // Focus returns to where the analyst was.
+  await waitFor(() => expect(reason).toHaveFocus());
+  expect(posts).toBe(0);
+
+  await user.keyboard('{Control>}{Enter}{/Control}');
+  dialog = await screen.findByRole('dialog', { name: 'Cancel association?' });
+  expect(posts).toBe(0);
+  await user.click(within(dialog).getByRole('button', { name: 'Confirm cancel association' }));
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH));
+  expect(posts).toBe(1);
+});
+
 test('a 400 from the server is shown readably and the pasted text stays', async () => {
   server.use(
     searchHandler(),
@@ -293,6 +384,8 @@ test('the link check sends the valid IDs and shows linked, not linked and not fo
     ids: [A, B, C],
   });
   const region = screen.getByRole('region', { name: 'Link check' });
+  // The answer takes the focus (the button was disabled while loading): not the page body.
+  await waitFor(() => expect(region).toHaveFocus());
   // An ID already linked is reported as succeeded by SecMaster: no change, not a failure.
   expect(
     within(region).getByText(/1 already linked, no change, 1 will be linked, 1 will fail/),
@@ -328,6 +421,7 @@ test('a failed link check says why', async () => {
   await user.click(check);
   expect(await screen.findByText('The check failed')).toBeInTheDocument();
   expect(screen.getByText(/workspace not found/)).toBeInTheDocument();
+  await waitFor(() => expect(screen.getByRole('alert')).toHaveFocus());
 });
 
 test('after a check, the list can keep only the IDs that will change, and be restored', async () => {

@@ -13,7 +13,15 @@ import {
 } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery } from '@tanstack/react-query';
-import { memo, useEffect, useEffectEvent, useLayoutEffect, useRef, useState } from 'react';
+import {
+  memo,
+  useEffect,
+  useEffectEvent,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+} from 'react';
 import { Controller, useForm, useWatch, type Control, type UseFormRegister } from 'react-hook-form';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
@@ -122,10 +130,30 @@ export function AssociateForm(props: {
     name: ['subjectClass', 'subjectId', 'relatedClass', 'action'],
   });
   const [confirming, setConfirming] = useState(false);
+  // What had the focus when the cancel confirmation opened (the submit button, or the field where
+  // Ctrl+Enter was pressed): it gets the focus back when the dialog closes. Recorded here, at
+  // once, rather than by Mantine's returnFocus, which reads it in an effect that can run after
+  // the dialog has already moved the focus to "Back".
+  const [confirmOpener, setConfirmOpener] = useState<HTMLElement | null>(null);
+  const submitRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming || !confirmOpener) return;
+    const usable = confirmOpener.isConnected && !confirmOpener.matches(':disabled');
+    (usable ? confirmOpener : submitRef.current)?.focus();
+  }, [confirming, confirmOpener]);
   const [pickerGeneration, setPickerGeneration] = useState(0);
   const [parsed, setParsed] = useState<ParsedIds>(NOTHING_YET);
   const createBatch = useCreateBatch();
   const checkLinks = useCheckLinks();
+  const checkButtonRef = useRef<HTMLButtonElement>(null);
+  const checkAnswerRef = useRef<HTMLDivElement>(null);
+  // An answer (or an error) takes the focus the check button dropped while it was loading
+  // (disabled), unless the analyst has moved on to another control meanwhile.
+  useEffect(() => {
+    const active = document.activeElement;
+    if (active && active !== document.body && active !== checkButtonRef.current) return;
+    checkAnswerRef.current?.focus();
+  }, [checkLinks.data, checkLinks.error]);
   // After "Keep only…": the text it replaced (to put back) and the text it wrote; forgotten as
   // soon as the box holds anything else, so a restore never discards later edits.
   const [kept, setKept] = useState<{ previous: string; kept: string } | null>(null);
@@ -289,12 +317,38 @@ export function AssociateForm(props: {
 
   const onSubmit = handleSubmit((values) => {
     if (!canSubmit) return;
-    if (values.action === 'cancel') setConfirming(true);
-    else send(values);
+    if (values.action === 'cancel') {
+      const active = document.activeElement;
+      setConfirmOpener(active instanceof HTMLElement && active !== document.body ? active : null);
+      setConfirming(true);
+    } else send(values);
   });
 
+  // Enter in a single-line field never starts a batch: the browser's implicit submission (Enter
+  // in an input of a form with a submit button clicks that button) is stopped at the key, so the
+  // button itself still submits. Ctrl+Enter (⌘+Enter) anywhere in the form submits through the
+  // same rules as the button (a cancel asks first). The paste box keeps Enter as a new line.
+  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
+    if (event.key !== 'Enter' || event.nativeEvent.isComposing || event.defaultPrevented) return;
+    // Keys from the confirmation dialog (a portal) reach this handler through React's tree.
+    if (confirming || !event.currentTarget.contains(event.target as Node)) return;
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      // A held key repeats: one batch per press.
+      if (!event.repeat) void onSubmit();
+    } else if (event.target instanceof HTMLInputElement && !BUTTON_INPUTS.has(event.target.type)) {
+      event.preventDefault();
+    }
+  };
+
   return (
-    <Box component="form" onSubmit={onSubmit} noValidate aria-label="Associate form">
+    <Box
+      component="form"
+      onSubmit={onSubmit}
+      onKeyDown={onKeyDown}
+      noValidate
+      aria-label="Associate form"
+    >
       <Stack gap="sm">
         <NativeSelect
           label="Subject class"
@@ -339,6 +393,7 @@ export function AssociateForm(props: {
         <Stack gap={6}>
           <Group gap="sm">
             <Button
+              ref={checkButtonRef}
               variant="default"
               size="xs"
               disabled={checkRequest === null}
@@ -380,12 +435,19 @@ export function AssociateForm(props: {
                   : ''}
           </Text>
           {checkLinks.isError && checkCurrent ? (
-            <Alert color="red" variant="light" title="The check failed">
+            <Alert
+              ref={checkAnswerRef}
+              tabIndex={-1}
+              color="red"
+              variant="light"
+              title="The check failed"
+            >
               {describeError(checkLinks.error)}
             </Alert>
           ) : null}
           {checkLinks.data && checkCurrent ? (
             <LinkCheckResult
+              ref={checkAnswerRef}
               check={checkLinks.data}
               ids={checkLinks.variables?.ids ?? []}
               action={action}
@@ -423,12 +485,14 @@ export function AssociateForm(props: {
         ) : null}
         <Stack gap={4}>
           <Button
+            ref={submitRef}
             type="submit"
             size="sm"
             color={action === 'cancel' ? 'red' : undefined}
             disabled={!canSubmit}
             loading={createBatch.isPending}
             aria-describedby={hint ? 'associate-submit-hint' : undefined}
+            aria-keyshortcuts="Control+Enter Meta+Enter"
             styles={{ label: { whiteSpace: 'normal', textAlign: 'left' } }}
             h="auto"
             mih={36}
@@ -446,6 +510,7 @@ export function AssociateForm(props: {
       <Modal
         opened={confirming}
         onClose={() => setConfirming(false)}
+        returnFocus={false}
         title="Cancel association?"
         size="md"
       >
@@ -470,7 +535,7 @@ export function AssociateForm(props: {
             SecMaster.
           </Text>
           <Group justify="flex-end" gap="sm">
-            <Button variant="default" size="sm" onClick={() => setConfirming(false)}>
+            <Button variant="default" size="sm" data-autofocus onClick={() => setConfirming(false)}>
               Back
             </Button>
             <Button
@@ -487,6 +552,9 @@ export function AssociateForm(props: {
     </Box>
   );
 }
+
+/** Inputs on which Enter is a click, not an implicit submission. */
+const BUTTON_INPUTS = new Set(['button', 'submit', 'reset', 'image']);
 
 const NOTHING_YET: ParsedIds = { result: emptyParseResult(), pending: false };
 

@@ -4,7 +4,7 @@
  * the groups' IDs; and "Keep only…" the IDs the action will change.
  */
 import { Button, Group, Stack, Text } from '@mantine/core';
-import { useMemo } from 'react';
+import { useMemo, type Ref } from 'react';
 import type { LinkCheck } from '../../api/schemas';
 import { TokenList } from './token-list';
 import { idCount } from '../../lib/text';
@@ -25,11 +25,14 @@ export function sameIds(a: readonly string[], b: readonly string[]): boolean {
 
 /** The details of a link check under the form's status line. */
 export function LinkCheckResult({
+  ref,
   check,
   ids,
   action,
   onKeep,
 }: {
+  /** The answer's region, focusable (tabIndex -1): the form moves focus to it when it arrives. */
+  ref?: Ref<HTMLDivElement>;
   check: LinkCheck;
   /** The IDs the check was asked about, in paste order. */
   ids: readonly string[];
@@ -55,7 +58,7 @@ export function LinkCheckResult({
   const linkedNote = action === 'associate' ? 'already linked, no change' : 'will be unlinked';
   const notLinkedNote = action === 'associate' ? 'will be linked' : 'not linked, no change';
   return (
-    <Stack gap={4} role="region" aria-label="Link check">
+    <Stack ref={ref} tabIndex={-1} gap={4} role="region" aria-label="Link check">
       <Text size="xs" c="dimmed">
         Checked at {Number.isNaN(at.getTime()) ? check.checked_at : at.toLocaleTimeString()}:{' '}
         {check.linked.length} {linkedNote}, {notLinked} {notLinkedNote}, {check.not_found.length}{' '}
