@@ -74,11 +74,13 @@ function servePostBatch() {
             pending: 1,
             in_flight: 0,
             succeeded: 0,
+            unchanged: 0,
             failed: 0,
             unknown: 0,
             invalid: 0,
             skipped: 0,
           },
+          changes_recorded: true,
           created_at: '2025-01-01T10:00:00.000Z',
           finished_at: null,
         },
@@ -173,7 +175,12 @@ test('Back closes the dialog and posts nothing', async () => {
 
   await user.click(screen.getByRole('checkbox', { name: 'Select page' }));
   await user.click(screen.getByRole('button', { name: 'Cancel association of 3 selected' }));
-  await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Back' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Cancel association?' });
+  // The safe choice has the first focus; the close button is named.
+  const back = within(dialog).getByRole('button', { name: 'Back' });
+  await waitFor(() => expect(back).toHaveFocus());
+  expect(within(dialog).getByRole('button', { name: 'Close' })).toBeInTheDocument();
+  await user.click(back);
 
   await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
   expect(posted).toEqual([]);

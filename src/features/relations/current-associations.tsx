@@ -428,7 +428,13 @@ function ConfirmCancelModal({
           </Alert>
         )}
         <Group justify="flex-end" gap="xs">
-          <Button size="xs" variant="default" onClick={close} disabled={createBatch.isPending}>
+          <Button
+            size="xs"
+            variant="default"
+            data-autofocus
+            onClick={close}
+            disabled={createBatch.isPending}
+          >
             Back
           </Button>
           <Button size="xs" color="red" onClick={confirm} loading={createBatch.isPending}>
