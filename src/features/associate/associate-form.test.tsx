@@ -134,12 +134,20 @@ test('a pasted subject ID is resolved and chosen', async () => {
 
 test('a noisy paste shows the live summary with invalid and ignored entries', async () => {
   const { user } = setup();
-  await pasteIds(user, `id\n${A}\n${A.toUpperCase()}, ${B}; not-an-id <b>bold</b>\n${WORKSPACE}`);
+  // Words are text now (skipped, not invalid): a truncated UUID is what counts as invalid.
+  const truncated = B.slice(0, 30);
+  await pasteIds(
+    user,
+    `id\n${A}\n${A.toUpperCase()}, ${B}; not-an-id <b>bold</b> ${truncated}\n${WORKSPACE}`,
+  );
   expect(
-    await screen.findByText('2 valid · 1 duplicates · 4 invalid · 1 ignored'),
+    await screen.findByText('2 valid · 1 duplicates · 1 invalid · 1 ignored'),
   ).toBeInTheDocument();
   const invalid = screen.getByRole('list', { name: 'Invalid' });
-  expect(within(invalid).getByText('not-an-id')).toBeInTheDocument();
+  expect(within(invalid).getByText(truncated)).toBeInTheDocument();
+  expect(within(invalid).queryByText('not-an-id')).toBeNull();
+  // not-an-id, b, bold, /b
+  expect(screen.getByText('4 words of text skipped')).toBeInTheDocument();
   expect(
     within(screen.getByRole('list', { name: 'Ignored' })).getByText('current workspace ID'),
   ).toBeInTheDocument();
@@ -170,7 +178,8 @@ test('submit sends exactly the tokens and reports the new batch', async () => {
     dataclass_type: 'incidents',
     data_object_id: INCIDENT,
     related_dataclass_type: 'alerts',
-    ids: [A, A, 'foo', B],
+    // "foo" is text: not sent.
+    ids: [A, A, B],
     reason: 'same campaign',
   });
 });
@@ -495,4 +504,87 @@ test('a submitted batch makes an earlier check outdated', async () => {
   await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH));
   expect(screen.queryByRole('region', { name: 'Link check' })).toBeNull();
   expect(screen.getByRole('status', { name: 'Link check summary' })).toBeEmptyDOMElement();
+});
+
+test('a CSV export with two ID columns: the default follows the related class, the pick is sent and kept', async () => {
+  const I1 = '11111111-2222-4333-8444-666666666666';
+  const I2 = '11111111-2222-4333-8444-777777777777';
+  let body: unknown;
+  server.use(
+    searchHandler(),
+    http.post('/api/batches', async ({ request }) => {
+      body = await request.json();
+      return HttpResponse.json(summary('associate'), { status: 201 });
+    }),
+  );
+  const user = userEvent.setup();
+  const props = {
+    projectId: PROJECT,
+    workspaceId: WORKSPACE,
+    onSubjectChange: vi.fn(),
+    onBatchCreated: vi.fn(),
+  };
+  const first = render(<AssociateForm {...props} />);
+  await chooseSubject(user);
+  const csv = `alert_id,incident_id,title,severity\n${A.toUpperCase()},${I1},"Web shell, dev-ws-16",Low\n${B},${I2},Brute force,High\n`;
+  await pasteIds(user, csv);
+  const summaryLine = screen.getByRole('status', { name: 'Paste summary' });
+  await waitFor(() => expect(summaryLine).toHaveTextContent('2 valid · 0 duplicates · 0 invalid'));
+  const picker = screen.getByRole('radiogroup', { name: 'ID column' });
+  // Related class "Alerts" (the default): the alert_id column.
+  expect(within(picker).getByRole('radio', { name: 'alert_id' })).toBeChecked();
+  expect(screen.getByText(/the column “alert_id” of 2 rows; other columns skipped/)).toBeVisible();
+
+  // Related class "Incidents": the column follows.
+  await user.selectOptions(screen.getByRole('combobox', { name: 'Related class' }), 'incidents');
+  await waitFor(() =>
+    expect(within(picker).getByRole('radio', { name: 'incident_id' })).toBeChecked(),
+  );
+  await user.selectOptions(screen.getByRole('combobox', { name: 'Related class' }), 'alerts');
+  await waitFor(() =>
+    expect(within(picker).getByRole('radio', { name: 'alert_id' })).toBeChecked(),
+  );
+
+  // The analyst picks the other column: its IDs are the ones sent.
+  await user.click(within(picker).getByRole('radio', { name: 'incident_id' }));
+  await waitFor(() =>
+    expect(within(picker).getByRole('radio', { name: 'incident_id' })).toBeChecked(),
+  );
+  await user.click(await screen.findByRole('button', { name: /^Associate 2 IDs with incident/ }));
+  await waitFor(() => expect(props.onBatchCreated).toHaveBeenCalledWith(BATCH));
+  expect(body).toMatchObject({ related_dataclass_type: 'alerts', ids: [I1, I2] });
+
+  // The pick survives a remount (the draft), while the related class stays the same.
+  first.unmount();
+  render(<AssociateForm {...props} />);
+  const restored = await screen.findByRole('radiogroup', { name: 'ID column' });
+  await waitFor(() =>
+    expect(within(restored).getByRole('radio', { name: 'incident_id' })).toBeChecked(),
+  );
+});
+
+test('a CSV export with one ID column: no picker, upper-case UUIDs sent in lower case', async () => {
+  let body: unknown;
+  server.use(
+    searchHandler(),
+    http.post('/api/batches', async ({ request }) => {
+      body = await request.json();
+      return HttpResponse.json(summary('associate'), { status: 201 });
+    }),
+  );
+  const { user, onBatchCreated } = setup();
+  await chooseSubject(user);
+  await pasteIds(
+    user,
+    `ID,title,time\n${A.toUpperCase()},"Web shell, Low",2026-11-03T10:15:00Z\n${B},Phishing,2026-11-03T11:00:00Z`,
+  );
+  await waitFor(() =>
+    expect(screen.getByRole('status', { name: 'Paste summary' })).toHaveTextContent(
+      '2 valid · 0 duplicates · 0 invalid',
+    ),
+  );
+  expect(screen.queryByRole('radiogroup', { name: 'ID column' })).toBeNull();
+  await user.click(await screen.findByRole('button', { name: /^Associate 2 IDs with incident/ }));
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH));
+  expect(body).toMatchObject({ ids: [A, B] });
 });

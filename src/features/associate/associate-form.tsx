@@ -22,7 +22,14 @@ import {
   useState,
   type KeyboardEvent,
 } from 'react';
-import { Controller, useForm, useWatch, type Control, type UseFormRegister } from 'react-hook-form';
+import {
+  Controller,
+  useController,
+  useForm,
+  useWatch,
+  type Control,
+  type UseFormRegister,
+} from 'react-hook-form';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
 import { useCheckLinks, useCreateBatch } from '../../api/console-queries';
@@ -39,8 +46,14 @@ import {
   type LinkCheckRequest,
   type SubjectSelection,
 } from '../../api/schemas';
-import { draftKey, loadDraft, saveDraft, type FormDraft } from './form-storage';
-import { emptyParseResult, formatSummary, type ParseResult } from './parse-ids';
+import { draftKey, formDraftSchema, loadDraft, saveDraft, type FormDraft } from './form-storage';
+import {
+  emptyParseResult,
+  formatSkipped,
+  formatSummary,
+  type ParseResult,
+  type TableInfo,
+} from './parse-ids';
 import { SubjectPicker, objectTitle } from './subject-picker';
 import { LinkCheckResult, linkCheckSummary, sameIds } from './link-check';
 import { TokenList } from './token-list';
@@ -59,6 +72,7 @@ const associateFormSchema = z.object({
   relatedIds: z.string(),
   reason: z.string().max(1000, 'At most 1000 characters'),
   action: batchActionSchema,
+  idColumn: formDraftSchema.shape.idColumn,
 });
 
 const defaultValues: FormDraft = {
@@ -572,12 +586,19 @@ const PasteField = memo(function PasteField(props: {
   onParsed: (parsed: ParsedIds) => void;
 }) {
   const { control, register, projectId, workspaceId, subjectId, onParsed } = props;
-  const relatedIds = useWatch({ control, name: 'relatedIds' });
+  const [relatedIds, relatedClass] = useWatch({ control, name: ['relatedIds', 'relatedClass'] });
+  // The ID column picked in a pasted table applies while the related class it was picked under
+  // is chosen; otherwise the column follows the related class.
+  const { field: idColumnField } = useController({ control, name: 'idColumn' });
+  const picked = idColumnField.value;
   const parsed = useParsedIds(relatedIds, {
     projectId,
     workspaceId,
     subjectId: subjectId || undefined,
+    relatedClass,
+    idColumn: picked?.relatedClass === relatedClass ? picked.name : undefined,
   });
+  const onPickColumn = idColumnField.onChange;
   const { result, pending } = parsed;
   // Before paint: the submit button never shows a frame with the previous parse (e.g. after a
   // draft is restored), since the form re-renders with this one in the same commit.
@@ -594,12 +615,25 @@ const PasteField = memo(function PasteField(props: {
         styles={pasteInputStyles}
         {...register('relatedIds')}
       />
-      <ParseSummary result={result} pending={pending} />
+      <ParseSummary
+        result={result}
+        pending={pending}
+        onPickColumn={(name) => onPickColumn({ name, relatedClass })}
+      />
     </>
   );
 });
 
-function ParseSummary({ result, pending }: { result: ParseResult; pending: boolean }) {
+function ParseSummary({
+  result,
+  pending,
+  onPickColumn,
+}: {
+  result: ParseResult;
+  pending: boolean;
+  onPickColumn: (name: string) => void;
+}) {
+  const skipped = formatSkipped(result);
   return (
     <Stack gap={4}>
       <Group gap="xs">
@@ -612,13 +646,66 @@ function ParseSummary({ result, pending }: { result: ParseResult; pending: boole
           </Text>
         ) : null}
       </Group>
-      {result.header ? (
+      {result.table ? (
+        <TableColumns table={result.table} format={result.format} onPick={onPickColumn} />
+      ) : result.header ? (
         <Text size="xs" c="dimmed">
           First line read as a header and skipped: {result.header.join(', ')}
+        </Text>
+      ) : null}
+      {skipped ? (
+        <Text size="xs" c="dimmed">
+          {skipped}
         </Text>
       ) : null}
       <TokenList title="Invalid" items={result.invalid} color="red" />
       <TokenList title="Ignored" items={result.ignored} color="gray" />
     </Stack>
+  );
+}
+
+/** Which column of a pasted table is read, and the choice when several hold IDs. */
+function TableColumns({
+  table,
+  format,
+  onPick,
+}: {
+  table: TableInfo;
+  format: ParseResult['format'];
+  onPick: (name: string) => void;
+}) {
+  const read = table.idColumns.find((c) => c.index === table.column)?.name ?? '';
+  const others = table.header.filter((h, i) => i !== table.column && h !== '');
+  return (
+    <>
+      <Text size="xs" c="dimmed">
+        Read as {format === 'tsv' ? 'TSV' : 'CSV'}: the column “{read}” of{' '}
+        {table.rows.toLocaleString('en')} {table.rows === 1 ? 'row' : 'rows'}
+        {others.length > 0 ? `; other columns skipped: ${others.join(', ')}` : ''}
+      </Text>
+      {table.idColumns.length > 1 ? (
+        <Radio.Group
+          label="ID column"
+          description="Several columns hold IDs: choose the one with the related objects"
+          size="xs"
+          value={String(table.column)}
+          onChange={(value) => {
+            const column = table.idColumns.find((c) => String(c.index) === value);
+            if (column) onPick(column.name);
+          }}
+        >
+          <Group gap="md" mt={4}>
+            {table.idColumns.map((column) => (
+              <Radio
+                key={column.index}
+                value={String(column.index)}
+                label={column.name}
+                size="xs"
+              />
+            ))}
+          </Group>
+        </Radio.Group>
+      ) : null}
+    </>
   );
 }

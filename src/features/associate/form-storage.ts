@@ -14,6 +14,12 @@ export const formDraftSchema = z.object({
   relatedIds: z.string(),
   reason: z.string(),
   action: batchActionSchema,
+  /**
+   * The ID column picked in a pasted table (by its header), and the related class it was picked
+   * under: it applies while that class is chosen (else the column follows the class). Optional,
+   * so drafts saved before it still load.
+   */
+  idColumn: z.object({ name: z.string().max(200), relatedClass: dataclassTypeSchema }).optional(),
 });
 export type FormDraft = z.infer<typeof formDraftSchema>;
 

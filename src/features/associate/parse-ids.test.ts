@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { idKey } from '../../api/schemas';
-import { fastIdKey, formatSummary, parseIds } from './parse-ids';
+import { canonicalId, idKey } from '../../api/schemas';
+import {
+  ID,
+  TEXT,
+  fastIdKey,
+  formatSkipped,
+  formatSummary,
+  parseIds,
+  runVerdict,
+} from './parse-ids';
 
 const A = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
 const B = '0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f';
@@ -57,13 +65,16 @@ test('nested JSON: keys are scaffolding, string values are candidates, other sca
   const r = parseIds(text, {});
   expect(r.format).toBe('json');
   expect(r.valid).toEqual([A, B, C]);
-  expect(r.invalid.map((i) => i.token)).toEqual(['Brute', 'force']);
-  expect(r.tokens).toEqual([A, 'Brute', 'force', B, C]);
+  // The title is text now: skipped, not invalid.
+  expect(r.invalid).toEqual([]);
+  expect(r.tokens).toEqual([A, B, C]);
+  expect(r.skippedValues).toBe(1);
 });
 
 test('JSON keys that are IDs are candidates (maps keyed by ID)', () => {
-  const r = parseIds(JSON.stringify({ [A]: 'High', [B]: { note: C } }), {});
-  expect(r.valid).toEqual([A, B, C]);
+  const r = parseIds(JSON.stringify({ [A]: 'High', [B]: { note: C, alerts: [D] } }), {});
+  // C is under "note", not an ID key: an object's other values are skipped.
+  expect(r.valid).toEqual([A, B, D]);
 });
 
 test('JSON lines and JSON that does not parse keep keys out', () => {
@@ -72,25 +83,21 @@ test('JSON lines and JSON that does not parse keep keys out', () => {
   const truncated = `[{"id": "${A}", "title": "x"}, {"id": "${B}", "tit`;
   const r = parseIds(truncated, {});
   expect(r.valid).toEqual([A, B]);
-  expect(r.invalid.map((i) => i.token)).toEqual(['x', 'tit']);
+  expect(r.invalid).toEqual([]);
+  expect(r.skippedWords).toBe(2);
   const python = `{'id': '${C}', 'severity': 'High'}`;
-  expect(parseIds(python, {})).toMatchObject({ valid: [C], invalid: [{ token: 'High' }] });
+  expect(parseIds(python, {})).toMatchObject({ valid: [C], invalid: [], skippedWords: 1 });
 });
 
-test('CSV with a header row: header cells are scaffolding, other cells are candidates', () => {
+test('CSV with a header row: only the ID column is read', () => {
   const csv = `id,title,severity\n${A},"Brute force, SSH",High\n${B},Phishing,Low\n`;
   const r = parseIds(csv, {});
   expect(r.header).toEqual(['id', 'title', 'severity']);
+  expect(r.format).toBe('csv');
   expect(r.valid).toEqual([A, B]);
-  expect(r.invalid.map((i) => i.token)).toEqual([
-    'Brute',
-    'force',
-    'SSH',
-    'High',
-    'Phishing',
-    'Low',
-  ]);
-  expect(r.tokens).not.toContain('id');
+  // Titles and severities are other columns now: skipped, not invalid.
+  expect(r.invalid).toEqual([]);
+  expect(r.tokens).toEqual([A, B]);
 });
 
 test('a single-column CSV header and a quoted header row', () => {
@@ -105,15 +112,24 @@ test('a single-column CSV header and a quoted header row', () => {
   });
 });
 
-test('no header when the first row holds an ID, resembles one, or nothing later is an ID', () => {
-  expect(parseIds(`${A},x\n${B},y`, {}).header).toBeNull();
+test('no header when the first row holds an ID or resembles one', () => {
+  expect(parseIds(`${A},x\n${B},y`, {})).toMatchObject({ header: null, valid: [A, B] });
   const truncated = A.slice(0, 30);
   const r = parseIds(`${truncated}\n${B}`, {});
   expect(r.header).toBeNull();
-  expect(r.invalid).toEqual([{ token: truncated, reason: 'shorter than 32 characters' }]);
+  // A truncated UUID is told as such now.
+  expect(r.invalid).toEqual([
+    {
+      token: truncated,
+      reason: 'not a UUID: groups of 8-4-4-4-6 characters (a UUID has 8-4-4-4-12)',
+    },
+  ]);
+  // Words after an ID-named first line are text: nothing is sent.
   expect(parseIds('id\nfoo\nbar', {})).toMatchObject({
-    header: null,
-    invalid: [{ token: 'id' }, { token: 'foo' }, { token: 'bar' }],
+    header: ['id'],
+    tokens: [],
+    invalid: [],
+    skippedWords: 2,
   });
 });
 
@@ -143,17 +159,20 @@ test('console URLs with hash routes, scheme-less hosts and absolute paths', () =
   expect(r.invalid).toEqual([]);
 });
 
-test('a URL without any ID is listed as invalid, not silently dropped', () => {
+test('a URL without any ID is text; a malformed ID in a URL is invalid', () => {
   const r = parseIds('https://wiki.example.com/runbooks/phishing', {});
-  expect(r.invalid).toEqual([
-    { token: 'https://wiki.example.com/runbooks/phishing', reason: 'URL without an ID' },
-  ]);
+  expect(r).toMatchObject({ tokens: [], invalid: [], skippedWords: 1 });
+  const truncated = A.slice(0, 23);
+  expect(
+    parseIds(`https://console.example.com/secmaster/alerts/${truncated}?tab=x`, {}),
+  ).toMatchObject({ valid: [], invalid: [{ token: truncated }] });
 });
 
 test('decoration glued to an ID: key=value, trailing dots, labels', () => {
   const r = parseIds(`alert_id=${A}. Also ${B}: and #${C}!`, {});
   expect(r.valid).toEqual([A, B, C]);
-  expect(r.invalid.map((i) => i.token)).toEqual(['Also', 'and']);
+  expect(r.invalid).toEqual([]);
+  expect(r.skippedWords).toBe(2);
 });
 
 test('duplicates, including UUID case variants: first copy wins and every copy is sent', () => {
@@ -161,13 +180,15 @@ test('duplicates, including UUID case variants: first copy wins and every copy i
   // C has no dashes: not a UUID, so its upper-case form is a different ID.
   expect(r.valid).toEqual([A, B, C, C.toUpperCase()]);
   expect(r.duplicates).toBe(2);
-  expect(r.tokens).toHaveLength(6);
+  // Every copy is sent in canonical form (UUIDs in lower case).
+  expect(r.tokens).toEqual([A, A, B, A, C, C.toUpperCase()]);
 });
 
 test('invalid duplicates count as duplicates too', () => {
-  const r = parseIds('foo foo bar', {});
-  expect(r).toMatchObject({ duplicates: 1, tokens: ['foo', 'foo', 'bar'] });
-  expect(r.invalid.map((i) => i.token)).toEqual(['foo', 'bar']);
+  const short = A.slice(0, 30);
+  const r = parseIds(`${short} ${short} ${C.slice(0, 28)}`, {});
+  expect(r).toMatchObject({ duplicates: 1, tokens: [short, short, C.slice(0, 28)] });
+  expect(r.invalid.map((i) => i.token)).toEqual([short, C.slice(0, 28)]);
 });
 
 test('project, workspace and subject IDs are ignored with a reason, in any case, listed once', () => {
@@ -186,21 +207,23 @@ test('project, workspace and subject IDs are ignored with a reason, in any case,
 });
 
 test('invalid tokens are listed with a reason and still sent', () => {
-  const long = 'a'.repeat(65);
-  const r = parseIds(`short ${A} ${long} bad*chars é${C}`, {});
+  // Words ("short", "bad*chars") and runs with no digit ('a' × 65) are text now.
+  const long = `${C}${C}${C.slice(0, 8)}`;
+  const short = C.slice(0, 30);
+  const r = parseIds(`short ${short} ${A} ${'a'.repeat(65)} ${long} bad*chars é${C}`, {});
   expect(r.valid).toEqual([A]);
   expect(r.invalid).toEqual([
-    { token: 'short', reason: 'shorter than 32 characters' },
+    { token: short, reason: 'shorter than 32 characters' },
     { token: long, reason: 'longer than 64 characters' },
-    { token: 'bad*chars', reason: 'not only letters, digits, "-" and "_"' },
     { token: `é${C}`, reason: 'not only letters, digits, "-" and "_"' },
   ]);
-  expect(r.tokens).toEqual(['short', A, long, 'bad*chars', `é${C}`]);
+  expect(r.tokens).toEqual([short, A, long, `é${C}`]);
+  expect(r.skippedWords).toBe(3);
 });
 
 test('tokens longer than 1024 characters are listed as too long and not sent', () => {
-  const huge = 'x'.repeat(1025);
-  const r = parseIds(`${A}\n${huge}\n${huge}`, {});
+  const huge = '0a'.repeat(513);
+  const r = parseIds(`${A}\n${huge}\n${huge}\n${'x'.repeat(1025)}`, {});
   expect(r.tokens).toEqual([A]);
   expect(r.invalid).toEqual([{ token: huge, reason: 'too long' }]);
   expect(r.duplicates).toBe(0);
@@ -219,10 +242,12 @@ test('empty and blank input', () => {
   expect(parseIds('[]', {})).toMatchObject({ format: 'json', tokens: [] });
 });
 
-test('unicode text: words are invalid tokens, IDs next to them are found, control characters split', () => {
-  const r = parseIds(`告警 ${A}、事件：${B}\u0000${C} 🚨 naïve`, {});
-  expect(r.valid).toEqual([A, B, C]);
-  expect(r.invalid.map((i) => i.token)).toEqual(['告警', '事件', '🚨', 'naïve']);
+test('unicode text: words are text, IDs next to them are found, control characters split', () => {
+  const r = parseIds(`告警 ${A}、事件：${B}\u0000${C} 🚨 naïve 告警ID是${D}🚨`, {});
+  expect(r.valid).toEqual([A, B, C, D]);
+  // CJK characters and emoji separate words: "告警", "事件" and "🚨" are not even words.
+  expect(r.invalid).toEqual([]);
+  expect(r.skippedWords).toBe(2); // naïve, ID
   // eslint-disable-next-line no-control-regex -- asserting that none got through
   expect(r.tokens.every((t) => !/[\u0000-\u001f]/.test(t))).toBe(true);
 });
@@ -231,9 +256,9 @@ test('HTML and script text stays inert text tokens', () => {
   const text = `<script>alert("x")</script><img src=x onerror=alert(1)> ${A} javascript:alert(1)`;
   const r = parseIds(text, {});
   expect(r.valid).toEqual([A]);
-  expect(r.tokens.every((t) => typeof t === 'string' && !t.includes('<'))).toBe(true);
-  expect(r.invalid.map((i) => i.token)).toContain('onerror=alert');
-  expect(r.invalid.map((i) => i.token)).toContain('javascript:alert');
+  expect(r.tokens).toEqual([A]);
+  expect(r.invalid).toEqual([]);
+  expect(r.skippedWords).toBeGreaterThan(5);
 });
 
 test('4 MB of 100,000 IDs, with duplicates and noise', () => {
@@ -247,12 +272,15 @@ test('4 MB of 100,000 IDs, with duplicates and noise', () => {
   expect(text.length).toBeGreaterThan(3_700_000);
   const r = parseIds(text, {});
   expect(r.valid).toHaveLength(100_000);
-  expect(r.duplicates).toBe(1 + 9_999);
-  expect(r.invalid.map((i) => i.token)).toEqual(['note', 'x']);
-  expect(r.tokens).toHaveLength(100_000 + 10_000 + 2);
+  // The 10,000 "note" cells are text now, not 1 invalid token and 9,999 duplicates.
+  expect(r.duplicates).toBe(1);
+  expect(r.invalid).toEqual([]);
+  expect(r.skippedWords).toBe(10_001);
+  expect(r.tokens).toHaveLength(100_000 + 1);
+  expect(r.valid.every((id) => id === id.toLowerCase())).toBe(true);
 });
 
-test('fastIdKey equals idKey', () => {
+test('fastIdKey equals idKey and canonicalId', () => {
   for (const v of [
     A,
     A.toUpperCase(),
@@ -266,14 +294,286 @@ test('fastIdKey equals idKey', () => {
     'G'.repeat(36),
   ]) {
     expect(fastIdKey(v)).toBe(idKey(v));
+    expect(fastIdKey(v)).toBe(canonicalId(v));
   }
 });
 
 describe('formatSummary', () => {
   test('N valid · D duplicates · X invalid, plus ignored when any', () => {
-    expect(formatSummary(parseIds(`${A} ${A} foo`, {}))).toBe('1 valid · 1 duplicates · 1 invalid');
+    expect(formatSummary(parseIds(`${A} ${A} ${C.slice(1)}`, {}))).toBe(
+      '1 valid · 1 duplicates · 1 invalid',
+    );
     expect(formatSummary(parseIds(`${A} ${PROJECT}`, { projectId: PROJECT }))).toBe(
       '1 valid · 0 duplicates · 0 invalid · 1 ignored',
     );
   });
+});
+
+describe('ID-shaped or text (runVerdict)', () => {
+  test.each([
+    ['a UUID, any case', A, ID],
+    ['an upper-case UUID', A.toUpperCase(), ID],
+    ['32 hex digits', C, ID],
+    ['letters, digits, "-" and "_"', D, ID],
+    ['a word', 'Web', TEXT],
+    ['a host name', 'dev-ws-16', TEXT],
+    ['a date', '2026-11-03', TEXT],
+    ['a number', '12345678901234567890123456789012345', TEXT],
+    ['a card-like number', '4111-1111-1111-1111', TEXT],
+    ['a snake_case name with digits', 'invoice_2026_11_final_v2_copy', TEXT],
+    ['a long word without digits', 'remote-code-execution-attempt-detected', TEXT],
+  ])('%s', (_name, run, verdict) => {
+    expect(runVerdict(run)).toBe(verdict);
+  });
+
+  test.each([
+    ['8-4-4-4-9', `${A.slice(0, 33)}`, 'not a UUID: groups of 8-4-4-4-9 characters'],
+    ['8-4-4-4-13', `${A}0`, 'not a UUID: groups of 8-4-4-4-13 characters'],
+    ['truncated at a group', A.slice(0, 23), 'not a UUID: groups of 8-4-4-4 characters'],
+    ['a letter past f', `${A.slice(0, 35)}g`, 'not a UUID: "g" is not a hexadecimal digit'],
+    ['24–31 characters', C.slice(0, 28), 'shorter than 32 characters'],
+    ['over 64 characters', `${C}${C}${C}`, 'longer than 64 characters'],
+  ])('malformed: %s', (_name, run, reason) => {
+    expect(runVerdict(run)).toEqual(expect.stringContaining(reason));
+  });
+});
+
+test('text is never counted: words, times, dates, numbers, addresses, host names, e-mail, emoji', () => {
+  const text = [
+    'Web shell detected on dev-ws-16, Low, Open',
+    '2026-11-03T10:15:00Z 2026-11-03 10:15:00.123+08:00 1762164900000 3,000 42',
+    '10.0.0.1 192.168.10.254:8443 fe80::1ff:fe23:4567:890a 2001:0db8:85a3:0000:0000:8a2e:0370:7334',
+    'dev-ws-16.corp.example.com alice.smith@example.com 00-1A-2B-3C-4D-5E 4111-1111-1111-1111',
+    '👍🏽 🚨✅ ❤️ — … © ™ ½ ±',
+    'CVE-2024-12345 T1059.001 SHA256 v2.3.1-rc1 x86_64',
+  ].join('\n');
+  const r = parseIds(text, {});
+  expect(r).toMatchObject({ tokens: [], valid: [], invalid: [], duplicates: 0 });
+  expect(r.skippedWords).toBeGreaterThan(30);
+  expect(formatSkipped(r)).toBe(`${r.skippedWords} words of text skipped`);
+});
+
+test('a chat message: only the IDs, upper-case UUIDs lower-cased', () => {
+  const chat = `hey 👋 can you link these to the ransomware incident? 👇\n\n• ${A.toUpperCase()}\n• ${B} (the one from dev-ws-16)\n• ${C}\n\nthanks!! 🙏🙏`;
+  const r = parseIds(chat, {});
+  expect(r.valid).toEqual([A, B, C]);
+  expect(r.tokens).toEqual([A, B, C]);
+  expect(formatSummary(r)).toBe('3 valid · 0 duplicates · 0 invalid');
+  // 9 + 4 + "thanks": bullets and emoji are separators, not words.
+  expect(r.skippedWords).toBe(14);
+});
+
+test('malformed UUIDs, forbidden characters and over-long runs are invalid, with the reason', () => {
+  const extended = `${A.slice(0, 33)}`; // 8-4-4-4-9
+  const truncated = A.slice(0, 30); // 8-4-4-4-6
+  const cyrillic = `${A.slice(0, 30)}\u0430${A.slice(31)}`; // a Cyrillic "а" inside
+  const glued = `${A}${B}`;
+  const r = parseIds(`${extended}\n${truncated}\n${cyrillic}\n${glued}\n${A}`, {});
+  expect(r.valid).toEqual([A]);
+  expect(r.invalid).toEqual([
+    {
+      token: extended,
+      reason: 'not a UUID: groups of 8-4-4-4-9 characters (a UUID has 8-4-4-4-12)',
+    },
+    {
+      token: truncated,
+      reason: 'not a UUID: groups of 8-4-4-4-6 characters (a UUID has 8-4-4-4-12)',
+    },
+    { token: cyrillic, reason: 'not only letters, digits, "-" and "_"' },
+    { token: glued, reason: 'longer than 64 characters' },
+  ]);
+  // The extended UUID is listed but not sent: the API's rule (32–64 characters) would take it
+  // and SecMaster would answer "not found". The others are sent and recorded as invalid.
+  expect(r.tokens).toEqual([truncated, cyrillic, glued, A]);
+});
+
+test('upper-case UUIDs come out in lower case; other IDs as pasted', () => {
+  const r = parseIds(`${A.toUpperCase()}\n${D}\n${C.toUpperCase()}`, {});
+  expect(r.valid).toEqual([A, D, C.toUpperCase()]);
+  expect(r.tokens).toEqual([A, D, C.toUpperCase()]);
+});
+
+describe('CSV and TSV exports', () => {
+  const rows = [
+    [A, 'Web shell detected on dev-ws-16, blocked', 'Low', 'Open', '2026-11-03T10:15:00Z', 'alice'],
+    [B, 'Brute force, SSH "root"\nfrom 10.0.0.7', 'High', 'Closed', '2026-11-03T11:00:00Z', 'bob'],
+    [C, 'Phishing', 'Medium', 'Open', '2026-11-04T08:00:00Z', 'carol@example.com'],
+  ];
+  const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+  test('a CSV export: only the ID column is read, quoted commas and line breaks included', () => {
+    const csv = [
+      'ID,title,severity,status,time,owner',
+      ...rows.map((r) => r.map(csvCell).join(',')),
+    ].join('\r\n');
+    const r = parseIds(`${csv}\r\n`, {});
+    expect(r.format).toBe('csv');
+    expect(r.valid).toEqual([A, B, C]);
+    expect(r.tokens).toEqual([A, B, C]);
+    expect(formatSummary(r)).toBe('3 valid · 0 duplicates · 0 invalid');
+    expect(r.table).toMatchObject({
+      delimiter: ',',
+      header: ['ID', 'title', 'severity', 'status', 'time', 'owner'],
+      idColumns: [{ index: 0, name: 'ID', dataclass: null }],
+      column: 0,
+      rows: 3,
+    });
+  });
+
+  test('a TSV export with an "Alert ID" column not first', () => {
+    const tsv = [
+      'Title\tAlert ID\tSeverity',
+      ...rows.map((r) => [r[1]?.replace(/\n/g, ' '), r[0], r[2]].join('\t')),
+    ].join('\n');
+    const r = parseIds(tsv, {});
+    expect(r.format).toBe('tsv');
+    expect(r.valid).toEqual([A, B, C]);
+    expect(r.invalid).toEqual([]);
+    expect(r.table).toMatchObject({
+      idColumns: [{ index: 1, name: 'Alert ID', dataclass: 'alerts' }],
+      column: 1,
+    });
+  });
+
+  test('a column found by content, and malformed IDs in it are invalid', () => {
+    const csv = `ref,note\n${A},x\n${A.slice(0, 30)},y\n${B},z\n`;
+    const r = parseIds(csv, {});
+    expect(r.valid).toEqual([A, B]);
+    expect(r.invalid.map((i) => i.token)).toEqual([A.slice(0, 30)]);
+    expect(r.table?.idColumns).toEqual([{ index: 0, name: 'ref', dataclass: null }]);
+  });
+
+  test('two ID columns: the default follows the related class; picking the other reads it', () => {
+    const I1 = '11111111-2222-4333-8444-555555555555';
+    const I2 = '11111111-2222-4333-8444-666666666666';
+    const csv = `alert_id,incident_id,title,workspace_id\n${A},${I1},x,${WORKSPACE}\n${B},${I2},"y, z",${WORKSPACE}\n`;
+    const alerts = parseIds(csv, { relatedClass: 'alerts' });
+    expect(alerts.valid).toEqual([A, B]);
+    expect(alerts.table?.idColumns.map((c) => c.name)).toEqual(['alert_id', 'incident_id']);
+    expect(alerts.table?.column).toBe(0);
+    const incidents = parseIds(csv, { relatedClass: 'incidents' });
+    expect(incidents.valid).toEqual([I1, I2]);
+    expect(incidents.table?.column).toBe(1);
+    // The analyst picks the other column: it wins over the related class.
+    const picked = parseIds(csv, { relatedClass: 'alerts', idColumn: 'incident_id' });
+    expect(picked.valid).toEqual([I1, I2]);
+    expect(picked.table?.column).toBe(1);
+    // A pick that names no column of this table falls back to the default.
+    expect(parseIds(csv, { relatedClass: 'alerts', idColumn: 'gone' }).valid).toEqual([A, B]);
+    // With no related class: the first ID column.
+    expect(parseIds(csv, {}).valid).toEqual([A, B]);
+  });
+
+  test('semicolons, blank lines, and a footer line of another shape', () => {
+    const csv = `"Indicator ID";"Name"\n"${A}";"x; y"\n\n"${B}";"z"\n`;
+    const r = parseIds(csv, {});
+    expect(r.format).toBe('csv');
+    expect(r.header).toEqual(['Indicator ID', 'Name']);
+    expect(r.valid).toEqual([A, B]);
+    const ids = Array.from({ length: 10 }, (_, i) => `${A.slice(0, 34)}${i}${i}`);
+    const withFooter = `id,name\n${ids.map((id) => `${id},n`).join('\n')}\nExported by ${C}`;
+    const f = parseIds(withFooter, {});
+    expect(f.format).toBe('csv');
+    // The footer is read as text: the ID in it counts.
+    expect(f.valid).toEqual([...ids, C]);
+  });
+
+  test('text with commas is not a table', () => {
+    const text = `hey, can you link these?\n${A}\n${B}, ${C}\nthanks, bye`;
+    const r = parseIds(text, {});
+    expect(r.table).toBeNull();
+    expect(r.valid).toEqual([A, B, C]);
+  });
+
+  test('a first line naming no ID column over IDs is text, not a table', () => {
+    const r = parseIds(`title,severity\nWeb shell,Low\nPhishing,High\n`, {});
+    expect(r).toMatchObject({ table: null, tokens: [], invalid: [] });
+  });
+});
+
+describe('JSON', () => {
+  const P = PROJECT;
+  const DOMAIN = '9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e';
+  const DATACLASS = '7c6d5e4f-3a2b-4c1d-9e8f-7a6b5c4d3e2f';
+  const RESOURCE = 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e';
+  const alert = (id: string) => ({
+    id,
+    data_object: {
+      id,
+      title: `Web shell on dev-ws-16 ${id.slice(0, 4)}`,
+      severity: 'High',
+      domain_id: DOMAIN,
+      region_id: 'cn-north-4',
+      project_id: P,
+      workspace_id: WORKSPACE,
+      dataclass_ref: { id: DATACLASS, name: 'Alert' },
+      resource_list: [{ id: RESOURCE, domain_id: DOMAIN }],
+      create_time: '2026-11-03T10:15:00.000Z+0800',
+      count: 4,
+    },
+    project_id: P,
+    workspace_id: WORKSPACE,
+    dataclass_ref: { id: DATACLASS, name: 'Alert' },
+    version: 3,
+  });
+
+  test('a SecMaster search answer gives exactly the objects’ IDs', () => {
+    const answer = { code: '00000000', message: '', total: 3, data: [A, B, C].map(alert) };
+    const r = parseIds(JSON.stringify(answer, null, 2), {});
+    expect(r.format).toBe('json');
+    expect(r.valid).toEqual([A, B, C]);
+    expect(r.tokens).toEqual([A, B, C]);
+    expect(formatSummary(r)).toBe('3 valid · 0 duplicates · 0 invalid · 4 ignored');
+    expect(r.ignored).toEqual([
+      { token: P, reason: 'project_id (not a related object)' },
+      { token: WORKSPACE, reason: 'workspace_id (not a related object)' },
+      { token: DATACLASS, reason: 'dataclass_ref.id (not a related object)' },
+      { token: DOMAIN, reason: 'domain_id (not a related object)' },
+    ]);
+    // The configured project and workspace keep their reasons.
+    const configured = parseIds(JSON.stringify(answer), { projectId: P, workspaceId: WORKSPACE });
+    expect(configured.ignored.slice(0, 2)).toEqual([
+      { token: P, reason: 'project ID' },
+      { token: WORKSPACE, reason: 'current workspace ID' },
+    ]);
+  });
+
+  test('keys naming the related class are taken; another class’s are not', () => {
+    const I1 = '11111111-2222-4333-8444-555555555555';
+    const rows = [
+      { alert_id: A, incident_id: I1, note: C },
+      { alert_id: B, incident_id: I1 },
+    ];
+    expect(parseIds(JSON.stringify(rows), { relatedClass: 'alerts' }).valid).toEqual([A, B]);
+    expect(parseIds(JSON.stringify(rows), { relatedClass: 'incidents' }).valid).toEqual([I1]);
+    expect(
+      parseIds(JSON.stringify({ alertIds: [A, B], 'Incident IDs': [I1] }), {
+        relatedClass: 'alerts',
+      }).valid,
+    ).toEqual([A, B]);
+  });
+
+  test('JSON lines of SecMaster objects', () => {
+    const lines = [A, B].map((id) => JSON.stringify(alert(id))).join('\n');
+    const r = parseIds(lines, {});
+    expect(r).toMatchObject({ format: 'json-lines', valid: [A, B], invalid: [] });
+  });
+
+  test('JSON that does not parse: scaffolding keys still mark their value', () => {
+    const truncated = `{"data": [{"id": "${A}", "domain_id": "${DOMAIN}", "title": "x"}, {"id": "${B}", "proj`;
+    const r = parseIds(truncated, {});
+    expect(r.valid).toEqual([A, B]);
+    expect(r.ignored).toEqual([{ token: DOMAIN, reason: 'domain_id (not a related object)' }]);
+  });
+});
+
+test('console URLs: path segments and query values that are IDs, the project skipped', () => {
+  const text = [
+    `https://console.huaweicloud.com/secmaster/?region=cn-north-4#/secmaster/alerts/detail?id=${A.toUpperCase()}&workspace=${WORKSPACE}`,
+    `https://console.example.com/v1/${PROJECT}/workspaces/${WORKSPACE}/soc/incidents/${B}`,
+  ].join('\n');
+  const r = parseIds(text, { projectId: PROJECT, workspaceId: WORKSPACE });
+  expect(r.valid).toEqual([A, B]);
+  expect(r.invalid).toEqual([]);
+  expect(r.ignored.map((i) => i.reason)).toEqual(['current workspace ID', 'project ID']);
 });

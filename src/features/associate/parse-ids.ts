@@ -1,26 +1,76 @@
 /**
- * The paste parser (DESIGN §4): finds candidate IDs in whatever an analyst pasted.
- * Pure and single-pass (regex scans, Set/Map look-ups), so it also runs in a Web Worker.
+ * The paste parser (DESIGN §4): finds the IDs in whatever an analyst pasted, and only the IDs.
+ * Pure and single-pass over plain text (regex scans, Set/Map look-ups), so it also runs in a Web
+ * Worker.
+ *
+ * ## Text and IDs
+ *
+ * The text is cut into words at separators (white space, control and zero-width characters,
+ * `,;` quotes, brackets, `|`, CJK and full-width characters and punctuation, emoji and other
+ * symbols), and each word into runs at the decoration that glues IDs to labels
+ * (`= : / \ # ? & @ . ! + * ~ $ ^ %`, as in `alert_id=…`, `…/alerts/…`, `#…`, `….`). A run of
+ * letters, digits, `-` and `_` is judged by `runVerdict`:
+ *
+ * - **an ID** (valid) when it is a UUID (8-4-4-4-12 hex digits, any case), or 32–64 characters
+ *   long with at least one letter and one digit and not a malformed UUID (below);
+ * - **malformed** (listed as invalid, with the reason) when it holds a letter and a digit and
+ *   - it is UUID-like but not a UUID: 3 to 5 groups of hex digits joined by single `-`, at least
+ *     16 characters, two of the groups at least 4 long (a truncated or extended UUID, e.g.
+ *     8-4-4-4-9 or 8-4-4-4-6), or groups of 8-4-4-4-n letters and digits with a letter past `f`
+ *     (a typo), or
+ *   - it is 24–31 or more than 64 characters long and holds 16 letters or digits in a row (a
+ *     truncated ID, two IDs glued together);
+ * - **text** otherwise (skipped, never sent): words, numbers (no letter), host names (`dev-ws-16`),
+ *   dates and times (`2026-11-03T10:15:00Z`), IPv4/IPv6 addresses and e-mail addresses (their
+ *   runs are short), snake_case names (no 16 alphanumerics in a row), emoji and symbols
+ *   (separators).
+ *
+ * A run that also holds other characters (`é`, Cyrillic or Greek look-alikes: anything that is
+ * neither ASCII nor a separator) is malformed ("not only letters, digits…") when its ID
+ * characters alone would be an ID or malformed, and text otherwise (`naïve`).
+ *
+ * Invalid tokens are sent with the batch (the server records them as invalid) when the API's own
+ * rule also refuses them; a malformed UUID the API would accept (32–64 characters) is listed but
+ * not sent, so that SecMaster never receives it; tokens over 1024 characters are never sent.
+ *
+ * ## Shapes
+ *
+ * - JSON (a whole document, or one per line): each object's own ID (`id`, else `data_object.id`),
+ *   values of ID keys (`ids`, `uuid`, `object_id`…) and of keys naming the related class
+ *   (`alert_id`, `alert_ids`, `alerts`…); keys naming another class are skipped; scaffolding
+ *   (`project_id`, `workspace_id`, `domain_id`, `dataclass_ref`, `dataclass_id`, `region`…) is
+ *   listed as ignored with its key; every other value is skipped. Objects inside an object that
+ *   has its own ID give IDs only under class keys (so `resource_list[].id` is not taken).
+ * - CSV/TSV (`detectTable`): a header row and a consistent delimiter; only the ID column is read.
+ * - A single ID-named first line (`alert_id`) is a header and skipped.
+ * - Anything else is text; console URLs give the IDs among their path segments and query values.
+ *
+ * The configured project ID, the current workspace ID and the subject's own ID are ignored with
+ * their reason. Valid IDs come out in canonical form (`canonicalId`: UUIDs in lower case).
  */
 import {
   ID_MAX_LENGTH,
   ID_MIN_LENGTH,
   ID_PATTERN,
   MAX_TOKEN_LENGTH,
-  idKey,
+  canonicalId,
+  type DataclassType,
 } from '../../api/schemas';
 
 // Local copies for the hot loop (an imported binding may be a getter, as under tsx).
-/** `isWellFormedId` as a regex (same pattern, no `g`: `test` keeps no state). */
-const ID_RE = new RegExp(ID_PATTERN.source);
 const MAX_TOKEN = MAX_TOKEN_LENGTH;
-const isId = (s: string): boolean => ID_RE.test(s);
+/** The API's rule (32–64 letters, digits, `-`, `_`): what the server takes as well-formed. */
+const API_ID_RE = new RegExp(ID_PATTERN.source);
 
 export interface ParseOptions {
   projectId?: string | undefined;
   workspaceId?: string | undefined;
   /** The chosen subject: linking an object to itself is never meant. */
   subjectId?: string | undefined;
+  /** The related class chosen in the form: the default ID column, and the JSON keys taken. */
+  relatedClass?: DataclassType | undefined;
+  /** The ID column the analyst picked (its header), read when the pasted table has it. */
+  idColumn?: string | undefined;
 }
 
 export interface ParseIssue {
@@ -28,54 +78,88 @@ export interface ParseIssue {
   reason: string;
 }
 
-export type ParseFormat = 'text' | 'json' | 'json-lines';
+export type ParseFormat = 'text' | 'json' | 'json-lines' | 'csv' | 'tsv';
+
+/** A column of a pasted table that holds IDs. */
+export interface IdColumn {
+  index: number;
+  name: string;
+  /** The class its header names (`alert_id` → alerts), or null. */
+  dataclass: DataclassType | null;
+}
+
+/** A pasted CSV/TSV export, read by columns. */
+export interface TableInfo {
+  delimiter: ',' | ';' | '\t';
+  header: string[];
+  /** Columns holding IDs, in order (at least one). */
+  idColumns: IdColumn[];
+  /** Index of the column read. */
+  column: number;
+  /** Data rows (the header not counted). */
+  rows: number;
+}
 
 export interface ParseResult {
   /** Every candidate to send, in order: valid, duplicate and invalid ones (not ignored, not too long). */
   tokens: string[];
-  /** Distinct well-formed IDs, first-seen order. */
+  /** Distinct well-formed IDs in canonical form, first-seen order. */
   valid: string[];
   /** Copies dropped (the server counts them the same way: first copy wins). */
   duplicates: number;
-  /** Distinct tokens that are not IDs, with the reason. */
+  /** Distinct tokens that look like IDs but are malformed, with the reason. */
   invalid: ParseIssue[];
   /** Distinct IDs that are never taken as related IDs, with the reason. */
   ignored: ParseIssue[];
   format: ParseFormat;
   /** Cells of a first line read as a header row and skipped, or null. */
   header: string[] | null;
+  /** The table read by columns, or null. */
+  table: TableInfo | null;
+  /** Words of text skipped (not shaped like an ID). */
+  skippedWords: number;
+  /** JSON string values skipped (not an object's ID). */
+  skippedValues: number;
 }
 
 export const TOO_LONG_REASON = 'too long';
-export const URL_WITHOUT_ID_REASON = 'URL without an ID';
+export const FORBIDDEN_CHARACTER_REASON = 'not only letters, digits, "-" and "_"';
 
 /**
  * The separators between words: white space (incl. Unicode spaces), control characters,
  * zero-width characters, commas, semicolons, quotes (straight and typographic), brackets of all
- * kinds, pipes and the full-width punctuation that chat tools produce (a character-class body).
- * The straight quotes come first so that SEPARATORS_BUT_QUOTES can leave them out.
+ * kinds, pipes, bullets and other general punctuation but dashes (U+2020–U+2064; a typographic
+ * dash inside an ID makes it invalid, not two words), arrows and other symbols (U+2190–U+2BFF), CJK punctuation, kana, ideographs and
+ * Hangul, variation selectors, full-width forms, and every character outside the BMP (emoji)
+ * (a character-class body). The straight quotes come first so that OTHER_SEPARATORS can leave
+ * them out.
  */
 const OTHER_SEPARATORS =
-  '\\s,;`()[\\]{}<>|\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200d\\u2060\\u2018\\u2019\\u201c\\u201d\\u00ab\\u00bb\\u3001\\u3002\\uff0c\\uff1a\\uff1b\\uff08\\uff09\\u300c\\u300d';
+  '\\s,;`()[\\]{}<>|\\x00-\\x1f\\x7f-\\x9f\\u00ab\\u00bb\\u200b-\\u200d\\u2018\\u2019\\u201c\\u201d\\u2020-\\u2064\\u2190-\\u2bff\\u3000-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uac00-\\ud7af\\ud800-\\udfff\\ufe00-\\ufe0f\\uff00-\\uffef';
 const SEPARATORS = `'"${OTHER_SEPARATORS}`;
 /** A quoted JSON/Python key followed by ":" (not "://"). */
 const QUOTED_KEY = `"(?:[^"\\\\\\n]|\\\\.)*"[ \\t]*:(?!\\/)|'[^'\\n]*'[ \\t]*:(?!\\/)`;
-/** One word of pasted text, or a quoted key followed by ":" (header detection). */
-const WORD_SOURCE = `${QUOTED_KEY}|[^${SEPARATORS}]+`;
 
 /*
- * The hot loop's sticky scanners: they give the same words as a global WORD_SOURCE scan, but
- * with `test` + `lastIndex` instead of `exec`, so no match array is allocated per word, and a
- * word that is a whole well-formed ID goes straight to the collector without a second look.
+ * The hot loop's sticky scanners, with `test` + `lastIndex` instead of `exec`, so no match array
+ * is allocated per word, and a word that is a whole UUID goes straight to the collector.
  * A word starts either at a straight quote (a quoted key, or nothing) or at a word character:
  * every other separator is skipped in one native scan.
  */
+// eslint-disable-next-line no-misleading-character-class -- code-unit ranges on purpose: surrogates (emoji) and variation selectors are separators
 const SKIP_Y = new RegExp(`[${OTHER_SEPARATORS}]*`, 'y');
-/** A whole-word ID: 32–64 ID characters followed by a separator or the end. */
+/** A whole-word UUID. */
+const UUID_WORD_Y = new RegExp(
+  // eslint-disable-next-line no-misleading-character-class -- code-unit ranges on purpose: surrogates (emoji) and variation selectors are separators
+  `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![^${SEPARATORS}])`,
+  'y',
+);
+/** A whole word of 32–64 ID characters. */
 const ID_WORD_Y = new RegExp(
   `[A-Za-z0-9_-]{${ID_MIN_LENGTH},${ID_MAX_LENGTH}}(?![^${SEPARATORS}])`,
   'y',
 );
+// eslint-disable-next-line no-misleading-character-class -- code-unit ranges on purpose: surrogates (emoji) and variation selectors are separators
 const WORD_Y = new RegExp(`[^${SEPARATORS}]+`, 'y');
 const QUOTED_KEY_Y = new RegExp(QUOTED_KEY, 'y');
 
@@ -85,29 +169,61 @@ const URL_RE = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::
 const PUNCT_RE = /[=:/\\#?&@.!+*~$^%]/;
 const PUNCT_SPLIT_RE = /[=:/\\#?&@.!+*~$^%]+/;
 const NON_ID_CHARS_RE = /[^A-Za-z0-9_-]+/;
+const NON_ID_CHARS_G = /[^A-Za-z0-9_-]+/g;
 const ID_CHARSET_RE = /^[A-Za-z0-9_-]+$/;
 const DIGIT_RE = /\d/;
-
-/** Near-misses (a truncated UUID, an ID with one extra character) are never silently dropped. */
-function looksLikeId(part: string): boolean {
-  return part.length >= 20 && part.length <= 80 && DIGIT_RE.test(part) && ID_CHARSET_RE.test(part);
-}
-
-function invalidReason(token: string): string {
-  if (token.length > MAX_TOKEN_LENGTH) return TOO_LONG_REASON;
-  if (!ID_CHARSET_RE.test(token)) return 'not only letters, digits, "-" and "_"';
-  if (token.length < ID_MIN_LENGTH) return `shorter than ${ID_MIN_LENGTH} characters`;
-  return `longer than ${ID_MAX_LENGTH} characters`;
-}
-
-const UPPER_HEX_RE = /[A-F]/;
+const LETTER_RE = /[A-Za-z]/;
+const ALNUM_16_RE = /[A-Za-z0-9]{16}/;
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const HEX_GROUPS_RE = /^[0-9a-fA-F]+(?:-[0-9a-fA-F]+){2,4}$/;
+const UPPER_HEX_RE = /[A-F]/;
+/** 8-4-4-4-n letters and digits: a UUID with a typo (`g`…`z`) when not all hex. */
+const UUID_SHAPE_RE = /^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{1,16}$/i;
+const NON_HEX_RE = /[g-z]/i;
+
+/** The shortest run that can be ID-shaped (a UUID-like run of 3 groups). */
+const MIN_SHAPED = 16;
+/** The shortest non-UUID run that can be ID-shaped. */
+const MIN_LONG_SHAPED = 24;
+
+/** `runVerdict`: an ID. */
+export const ID = 1;
+/** `runVerdict`: text. */
+export const TEXT = 0;
+/** An ID, text, or the reason a malformed ID-shaped run is invalid. */
+export type Verdict = typeof ID | typeof TEXT | string;
 
 /**
- * `idKey` with a fast path for the hot loop (100,000 IDs): only 36-character values can be
- * UUIDs, and a UUID without an upper-case hex digit is its own key, so most tokens need one
- * native scan for [A-F] and no per-character JavaScript loop. Equal to `idKey` for every input
- * (tested).
+ * The rule for a run of letters, digits, `-` and `_` (see the module comment): ID, TEXT, or
+ * the reason it is a malformed ID.
+ */
+export function runVerdict(s: string): Verdict {
+  const len = s.length;
+  if (len === 36 && UUID_RE.test(s)) return ID;
+  if (len < MIN_SHAPED || !DIGIT_RE.test(s) || !LETTER_RE.test(s)) return TEXT;
+  if (len <= 48 && UUID_SHAPE_RE.test(s)) {
+    const bad = NON_HEX_RE.exec(s)?.[0];
+    if (bad !== undefined) return `not a UUID: "${bad}" is not a hexadecimal digit`;
+  }
+  if (HEX_GROUPS_RE.test(s)) {
+    const groups = s.split('-');
+    let long = 0;
+    for (const g of groups) if (g.length >= 4) long++;
+    if (long >= 2)
+      return `not a UUID: groups of ${groups.map((g) => g.length).join('-')} characters (a UUID has 8-4-4-4-12)`;
+  }
+  if (len < MIN_LONG_SHAPED) return TEXT;
+  if (len <= ID_MAX_LENGTH && len >= ID_MIN_LENGTH) return ID;
+  if (!ALNUM_16_RE.test(s)) return TEXT;
+  if (len < ID_MIN_LENGTH) return `shorter than ${ID_MIN_LENGTH} characters`;
+  return len > MAX_TOKEN ? TOO_LONG_REASON : `longer than ${ID_MAX_LENGTH} characters`;
+}
+
+/**
+ * `canonicalId` (and `idKey`) with a fast path for the hot loop (100,000 IDs): only
+ * 36-character values can be UUIDs, and a UUID without an upper-case hex digit is its own
+ * canonical form, so most tokens need one native scan for [A-F]. Equal to `canonicalId` and
+ * `idKey` for every input (tested).
  */
 export function fastIdKey(token: string): string {
   if (token.length !== 36 || !UPPER_HEX_RE.test(token)) return token;
@@ -124,8 +240,8 @@ function safeDecode(s: string): string {
 }
 
 /**
- * Collects candidates in order. `addId` is the hot path (a token already known to be a
- * well-formed ID, at most 64 characters); `add` handles everything else.
+ * Collects candidates in order. `addId` is the hot path (a token already known to be an ID);
+ * `addRun` judges a run; `addInvalid` takes a malformed one.
  */
 class Collector {
   readonly tokens: string[] = [];
@@ -133,125 +249,138 @@ class Collector {
   readonly invalid: ParseIssue[] = [];
   readonly ignored: ParseIssue[] = [];
   duplicates = 0;
-  /** De-duplication keys (`fastIdKey`) of every token sent so far. */
+  skippedWords = 0;
+  skippedValues = 0;
+  /** While set, the IDs found are scaffolding: listed as ignored with this reason, never sent. */
+  scaffold: string | null = null;
+  /** Canonical forms of every token sent so far. */
   private readonly seen = new Set<string>();
   private readonly ignore = new Map<string, string>();
   private readonly seenIgnored = new Set<string>();
-  private readonly seenTooLong = new Set<string>();
+  private readonly seenUnsent = new Set<string>();
 
   constructor(opts: ParseOptions) {
-    if (opts.subjectId) this.ignore.set(idKey(opts.subjectId), 'subject object');
-    if (opts.workspaceId) this.ignore.set(idKey(opts.workspaceId), 'current workspace ID');
-    if (opts.projectId) this.ignore.set(idKey(opts.projectId), 'project ID');
+    if (opts.subjectId) this.ignore.set(canonicalId(opts.subjectId), 'subject object');
+    if (opts.workspaceId) this.ignore.set(canonicalId(opts.workspaceId), 'current workspace ID');
+    if (opts.projectId) this.ignore.set(canonicalId(opts.projectId), 'project ID');
   }
 
-  /** A well-formed ID. */
+  /** An ID (`runVerdict` said so), as pasted. */
   addId(token: string): void {
-    // Only 36-character tokens can be UUIDs; every other ID is its own key.
-    const key = token.length === 36 ? fastIdKey(token) : token;
-    if (this.ignore.size > 0 && this.isIgnored(token, key)) return;
-    this.tokens.push(token);
+    // Only 36-character tokens can be UUIDs; every other ID is its own canonical form.
+    const id = token.length === 36 ? fastIdKey(token) : token;
+    if (this.scaffold !== null) {
+      this.addIgnored(token, id, this.scaffold);
+      return;
+    }
+    if (this.ignore.size > 0) {
+      const reason = this.ignore.get(id);
+      if (reason !== undefined) {
+        this.addIgnored(token, id, reason);
+        return;
+      }
+    }
+    this.tokens.push(id);
     // One hash look-up instead of has() + add(): the size grows only for a new key.
     const seen = this.seen;
     const before = seen.size;
-    seen.add(key);
+    seen.add(id);
     if (seen.size === before) this.duplicates++;
-    else this.valid.push(token);
+    else this.valid.push(id);
   }
 
-  /** Any other candidate; `reason` overrides the computed one for an invalid token. */
-  add(token: string, reason?: string): void {
-    if (token.length > MAX_TOKEN) {
-      if (!this.seenTooLong.has(token)) {
-        this.seenTooLong.add(token);
-        this.invalid.push({ token, reason: TOO_LONG_REASON });
+  /** A malformed ID-shaped token, with the reason. */
+  addInvalid(token: string, reason: string): void {
+    if (this.scaffold !== null) return;
+    // Sent only when the server refuses it too (it records it as invalid); never over 1024.
+    if (token.length > MAX_TOKEN || API_ID_RE.test(token)) {
+      if (!this.seenUnsent.has(token)) {
+        this.seenUnsent.add(token);
+        this.invalid.push({ token, reason });
       }
       return;
     }
-    if (ID_RE.test(token)) {
-      this.addId(token);
-      return;
-    }
-    // Not an ID, so not a UUID: the token is its own key.
-    if (this.ignore.size > 0 && this.isIgnored(token, token)) return;
     this.tokens.push(token);
     const seen = this.seen;
     const before = seen.size;
     seen.add(token);
     if (seen.size === before) this.duplicates++;
-    else this.invalid.push({ token, reason: reason ?? invalidReason(token) });
+    else this.invalid.push({ token, reason });
   }
 
-  private isIgnored(token: string, key: string): boolean {
-    const reason = this.ignore.get(key);
-    if (reason === undefined) return false;
-    if (!this.seenIgnored.has(key)) {
-      this.seenIgnored.add(key);
-      this.ignored.push({ token, reason });
-    }
+  /** A run of ID characters: an ID, malformed, or text. True unless text. */
+  addRun(run: string): boolean {
+    const v = runVerdict(run);
+    if (v === ID) this.addId(run);
+    else if (v === TEXT) return false;
+    else this.addInvalid(run, v);
     return true;
   }
 
-  result(format: ParseFormat, header: string[] | null): ParseResult {
-    const { tokens, valid, duplicates, invalid, ignored } = this;
-    return { tokens, valid, duplicates, invalid, ignored, format, header };
+  /** An ID that is scaffolding: ignored with its reason (the configured IDs keep theirs). */
+  private addIgnored(token: string, id: string, reason: string): void {
+    if (this.seenIgnored.has(id)) return;
+    this.seenIgnored.add(id);
+    this.ignored.push({ token, reason: this.ignore.get(id) ?? reason });
+  }
+
+  result(format: ParseFormat, header: string[] | null, table: TableInfo | null): ParseResult {
+    const { tokens, valid, duplicates, invalid, ignored, skippedWords, skippedValues } = this;
+    return {
+      tokens,
+      valid,
+      duplicates,
+      invalid,
+      ignored,
+      format,
+      header,
+      table,
+      skippedWords,
+      skippedValues,
+    };
   }
 }
 
-/** Adds the well-formed IDs among `parts`; near-miss parts are added as invalid. */
-function addIdParts(parts: string[], c: Collector): boolean {
-  let found = false;
-  for (const part of parts) {
-    if (ID_RE.test(part)) {
-      c.addId(part);
-      found = true;
-    }
-  }
-  if (found) {
-    for (const part of parts) if (!ID_RE.test(part) && looksLikeId(part)) c.add(part);
-  }
-  return found;
-}
-
-/** One raw word of text. */
+/** One word of text (no separator inside) that is not a whole quoted key. */
 function handleWord(word: string, c: Collector): void {
-  if (ID_RE.test(word)) {
-    c.addId(word);
+  if (ID_CHARSET_RE.test(word)) {
+    if (!c.addRun(word)) c.skippedWords++;
     return;
   }
-  const first = word.charCodeAt(0);
-  // A quoted key followed by ":" (JSON that did not parse, Python reprs): scaffolding,
-  // unless the key itself is an ID (maps keyed by ID).
-  if ((first === 34 || first === 39) && word.length > 1) {
-    const close = word.lastIndexOf(word[0] ?? '"');
-    const key = word.slice(1, close);
-    if (ID_RE.test(key)) c.addId(key);
-    return;
-  }
+  let found = false;
   if (URL_RE.test(word)) {
     // Scheme, host, path words and query keys are scaffolding; IDs inside are candidates.
-    if (!addIdParts(safeDecode(word).split(NON_ID_CHARS_RE), c)) {
-      c.add(word, word.length > MAX_TOKEN ? TOO_LONG_REASON : URL_WITHOUT_ID_REASON);
+    for (const part of safeDecode(word).split(NON_ID_CHARS_RE)) {
+      if (part.length >= MIN_SHAPED && c.addRun(part)) found = true;
     }
-    return;
+  } else {
+    const parts = PUNCT_RE.test(word) ? word.split(PUNCT_SPLIT_RE) : [word];
+    for (const part of parts) {
+      if (part.length < MIN_SHAPED) continue;
+      if (ID_CHARSET_RE.test(part)) {
+        if (c.addRun(part)) found = true;
+        continue;
+      }
+      // Characters an ID cannot hold (é, look-alike letters) inside an ID-shaped run.
+      const bare = part.replace(NON_ID_CHARS_G, '');
+      if (bare.length >= MIN_SHAPED && runVerdict(bare) !== TEXT) {
+        c.addInvalid(part, part.length > MAX_TOKEN ? TOO_LONG_REASON : FORBIDDEN_CHARACTER_REASON);
+        found = true;
+      }
+    }
   }
-  if (PUNCT_RE.test(word) && addIdParts(word.split(PUNCT_SPLIT_RE), c)) return;
-  c.add(word);
-}
-
-function wordHasId(word: string): boolean {
-  if (ID_RE.test(word)) return true;
-  if (URL_RE.test(word)) return safeDecode(word).split(NON_ID_CHARS_RE).some(isId);
-  return PUNCT_RE.test(word) && word.split(PUNCT_SPLIT_RE).some(isId);
+  if (!found) c.skippedWords++;
 }
 
 /**
- * The hot loop: one pass over the text with the module-level sticky scanners (never re-entered:
- * handleWord does not scan).
+ * The hot loop: one pass over `text` (from `from`) with the module-level sticky scanners (never
+ * re-entered: handleWord does not scan). After a quoted scaffolding key (`"domain_id":`), the
+ * next word is scaffolding too.
  */
 function scanWords(text: string, c: Collector, from = 0): void {
   const len = text.length;
   let pos = from;
+  let keyReason: string | null = null;
   for (;;) {
     SKIP_Y.lastIndex = pos;
     SKIP_Y.test(text); // always matches, possibly nothing
@@ -263,17 +392,39 @@ function scanWords(text: string, c: Collector, from = 0): void {
       QUOTED_KEY_Y.lastIndex = pos;
       if (QUOTED_KEY_Y.test(text)) {
         const end = QUOTED_KEY_Y.lastIndex;
-        handleWord(text.slice(pos, end), c);
+        const quoted = text.slice(pos, end);
+        const key = quoted.slice(1, quoted.lastIndexOf(quoted[0] ?? '"'));
+        // A key that is itself an ID (maps keyed by ID) is a candidate; other keys are structure.
+        if (runVerdict(key) === ID) c.addId(key);
+        keyReason = scaffoldReason(key);
         pos = end;
       } else {
         pos++;
       }
       continue;
     }
+    if (keyReason !== null) {
+      WORD_Y.lastIndex = pos;
+      const end = WORD_Y.test(text) ? WORD_Y.lastIndex : pos + 1;
+      const before = c.scaffold;
+      c.scaffold = keyReason;
+      handleWord(text.slice(pos, end), c);
+      c.scaffold = before;
+      keyReason = null;
+      pos = end;
+      continue;
+    }
+    UUID_WORD_Y.lastIndex = pos;
+    if (UUID_WORD_Y.test(text)) {
+      const end = UUID_WORD_Y.lastIndex;
+      c.addId(text.slice(pos, end));
+      pos = end;
+      continue;
+    }
     ID_WORD_Y.lastIndex = pos;
     if (ID_WORD_Y.test(text)) {
       const end = ID_WORD_Y.lastIndex;
-      c.addId(text.slice(pos, end));
+      if (!c.addRun(text.slice(pos, end))) c.skippedWords++;
       pos = end;
       continue;
     }
@@ -285,59 +436,164 @@ function scanWords(text: string, c: Collector, from = 0): void {
   }
 }
 
-function wordsOf(text: string): string[] {
-  return text.match(new RegExp(WORD_SOURCE, 'g')) ?? [];
+// ---------------------------------------------------------------------------------------------
+// Names: JSON keys and table headers
+// ---------------------------------------------------------------------------------------------
+
+/** `Alert ID`, `alertId`, `alert-id`, `data_object.id` → `alert_id`, …, `data_object_id`. */
+export function normalizeName(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 }
 
-/**
- * A first line is a header row when none of its cells is (or resembles) an ID, each cell is
- * short, and a later line holds an ID. Its cells are scaffolding, reported in `header`.
- */
-function detectHeader(text: string): { end: number; cells: string[] } | null {
-  const re = new RegExp(WORD_SOURCE, 'g');
-  const firstWord = re.exec(text);
-  if (!firstWord) return null;
-  const nl = text.indexOf('\n', firstWord.index);
-  if (nl === -1) return null;
-  const line = text.slice(firstWord.index, nl);
-  const cells = wordsOf(line);
-  for (const cell of cells) {
-    if (cell.length > ID_MAX_LENGTH || wordHasId(cell) || looksLikeId(cell)) return null;
-    if (URL_RE.test(cell)) return null;
+const SCAFFOLD_NAMES = new Set([
+  'project',
+  'project_id',
+  'workspace',
+  'workspace_id',
+  'cross_workspace_id',
+  'domain',
+  'domain_id',
+  'dataclass',
+  'dataclass_id',
+  'dataclass_ref',
+  'dataclass_ref_id',
+  'region',
+  'region_id',
+  'tenant_id',
+  'enterprise_project_id',
+]);
+const GENERIC_ID_NAMES = new Set([
+  'id',
+  'ids',
+  'uuid',
+  'uuids',
+  'guid',
+  'object_id',
+  'object_ids',
+  'data_object_id',
+  'data_object_ids',
+  'related_id',
+  'related_ids',
+]);
+const CLASS_NAME_RE =
+  /^(?:related_)?(alert|incident|indicator|ioc)s?(?:_(?:id|ids|uuid|uuids|list))?$/;
+const CLASS_OF: Record<string, DataclassType> = {
+  alert: 'alerts',
+  incident: 'incidents',
+  indicator: 'indicators',
+  ioc: 'indicators',
+};
+
+type NameKind = 'scaffold' | 'generic' | 'other' | DataclassType;
+
+export function nameKind(name: string): NameKind {
+  const n = normalizeName(name);
+  if (SCAFFOLD_NAMES.has(n)) return 'scaffold';
+  if (GENERIC_ID_NAMES.has(n)) return 'generic';
+  const m = CLASS_NAME_RE.exec(n);
+  const cls = m?.[1] ? CLASS_OF[m[1]] : undefined;
+  return cls ?? 'other';
+}
+
+function scaffoldReason(key: string): string | null {
+  return SCAFFOLD_NAMES.has(normalizeName(key)) ? `${key} (not a related object)` : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+// ---------------------------------------------------------------------------------------------
+
+/** String values are candidates. */
+const LIST = 0;
+/** String values are skipped; objects give their own ID. */
+const OTHER = 1;
+/** Inside an object that has its own ID: strings skipped, nested objects' `id`s too. */
+const INSIDE = 2;
+type Mode = typeof LIST | typeof OTHER | typeof INSIDE;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Lists the ID-shaped strings under a scaffolding key as ignored, with their path. */
+function scaffoldValues(path: string, v: unknown, c: Collector): void {
+  if (typeof v === 'string') {
+    const words = c.skippedWords;
+    c.scaffold = `${path} (not a related object)`;
+    scanWords(v, c);
+    c.scaffold = null;
+    c.skippedWords = words;
+  } else if (Array.isArray(v)) {
+    for (const x of v) scaffoldValues(path, x, c);
+  } else if (isRecord(v)) {
+    for (const [k, x] of Object.entries(v)) scaffoldValues(`${path}.${k}`, x, c);
   }
-  re.lastIndex = nl;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    if (wordHasId(m[0])) return { end: nl, cells: cells.map(stripKeyQuotes) };
-  }
-  return null;
 }
 
-function stripKeyQuotes(cell: string): string {
-  return cell.replace(/^["']|["'][ \t]*:$/g, '');
-}
-
-function walkJson(root: unknown, c: Collector): void {
+function walkJson(root: unknown, c: Collector, relatedClass: DataclassType | undefined): void {
   // Iterative, so that deep nesting cannot overflow the stack.
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop();
+  const values: unknown[] = [root];
+  const modes: Mode[] = [LIST];
+  while (values.length > 0) {
+    const v = values.pop();
+    const mode = modes.pop() ?? LIST;
     if (typeof v === 'string') {
-      if (ID_RE.test(v)) c.addId(v);
-      else scanWords(v, c);
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
-    } else if (v !== null && typeof v === 'object') {
-      const entries = Object.entries(v);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const entry = entries[i];
-        if (!entry) continue;
-        stack.push(entry[1]);
-        // Keys are scaffolding, except a key that is itself an ID (a map keyed by ID).
-        if (ID_RE.test(entry[0])) stack.push(entry[0]);
-      }
+      if (mode === LIST) scanWords(v, c);
+      else c.skippedValues++;
+      continue;
     }
-    // Numbers, booleans and null are structure, not IDs.
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) {
+        values.push(v[i]);
+        modes.push(mode);
+      }
+      continue;
+    }
+    if (!isRecord(v)) continue; // numbers, booleans and null are structure
+    // The object's own ID: `id`, else `data_object.id` (SecMaster's answer has both, equal).
+    let own: unknown;
+    if (mode !== INSIDE) {
+      own = v.id;
+      if (typeof own !== 'string' && isRecord(v.data_object)) own = v.data_object.id;
+      if (typeof own === 'string') scanWords(own, c);
+      else own = undefined;
+    }
+    const childMode: Mode = mode === INSIDE || own !== undefined ? INSIDE : OTHER;
+    const entries = Object.entries(v);
+    const kinds = entries.map(([key]) => nameKind(key));
+    // Scaffolding first, in key order (the rest is pushed in reverse to be walked in order).
+    entries.forEach(([key, value], i) => {
+      if (kinds[i] === 'scaffold' && runVerdict(key) !== ID) scaffoldValues(key, value, c);
+    });
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i];
+      const kind = kinds[i];
+      if (!entry || kind === undefined) continue;
+      const [key, value] = entry;
+      // A key that is itself an ID (a map keyed by ID) is a candidate.
+      if (runVerdict(key) === ID) {
+        values.push(value, key);
+        modes.push(childMode, LIST);
+        continue;
+      }
+      if (key === 'id') {
+        if (typeof value === 'string' && own === undefined) c.skippedValues++;
+        continue;
+      }
+      if (kind === 'scaffold') continue;
+      let next: Mode = childMode;
+      if (kind === 'generic') next = LIST;
+      else if (kind !== 'other')
+        next = relatedClass === undefined || kind === relatedClass ? LIST : INSIDE;
+      // `data_object`'s own `id` is its parent's, taken above.
+      if (normalizeName(key) === 'data_object') next = INSIDE;
+      values.push(value);
+      modes.push(next);
+    }
   }
 }
 
@@ -349,17 +605,192 @@ function tryJson(s: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Tables (CSV, TSV)
+// ---------------------------------------------------------------------------------------------
+
+type Delimiter = TableInfo['delimiter'];
+
+const UNQUOTED_Y: Record<Delimiter, RegExp> = {
+  ',': /[^,\r\n]*/y,
+  ';': /[^;\r\n]*/y,
+  '\t': /[^\t\r\n]*/y,
+};
+
+/**
+ * One record of RFC 4180 text from `start`: fields split at `delim`, quoted fields with `""`
+ * escapes and embedded delimiters and line breaks; CRLF or LF ends the record.
+ */
+function readRecord(
+  text: string,
+  start: number,
+  delim: Delimiter,
+): { fields: string[]; next: number } {
+  const fields: string[] = [];
+  const n = text.length;
+  const d = delim.charCodeAt(0);
+  const unquoted = UNQUOTED_Y[delim];
+  let i = start;
+  for (;;) {
+    let field = '';
+    if (text.charCodeAt(i) === 34) {
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q === -1) {
+          field += text.slice(j);
+          i = n;
+          break;
+        }
+        if (text.charCodeAt(q + 1) === 34) {
+          field += text.slice(j, q + 1);
+          j = q + 2;
+          continue;
+        }
+        field += text.slice(j, q);
+        i = q + 1;
+        break;
+      }
+    }
+    // Unquoted text (or what follows a closing quote, kept as is).
+    unquoted.lastIndex = i;
+    if (unquoted.test(text)) {
+      field += text.slice(i, unquoted.lastIndex);
+      i = unquoted.lastIndex;
+    }
+    fields.push(field);
+    const ch = text.charCodeAt(i);
+    if (ch === d) {
+      i++;
+      continue;
+    }
+    if (ch === 13) i++;
+    if (text.charCodeAt(i) === 10) i++;
+    return { fields, next: i };
+  }
+}
+
+/** Whether a cell holds anything ID-shaped (an ID or a malformed one). */
+function cellHasIdShape(cell: string): boolean {
+  for (const run of cell.split(NON_ID_CHARS_RE)) {
+    if (run.length >= MIN_SHAPED && runVerdict(run) !== TEXT) return true;
+  }
+  return false;
+}
+
+/** Rows sampled to find the ID columns by content. */
+const CONTENT_SAMPLE = 500;
+
+/**
+ * A CSV/TSV export: the first non-blank line is a header row (2+ cells, split at the tab, comma or
+ * semicolon it holds most of; no cell ID-shaped or over 64 characters), and at least 90 % of the
+ * non-blank rows after it have as many cells. Its ID columns are, leaving out scaffolding names
+ * (project_id, workspace_id, domain_id…): columns whose header names an ID (`id`, `uuid`,
+ * `alert_id`, `Alert ID`, `incident-id`, `indicatorId`…) and holds at least one ID-shaped cell,
+ * and columns where most non-empty cells (of the first 500 rows) are ID-shaped. The column read
+ * is the one picked (`idColumn`), else the one naming the related class, else one named
+ * generically (`id`), else the first. No ID column: not a table.
+ */
+function detectTable(
+  text: string,
+  start: number,
+  opts: ParseOptions,
+): { table: TableInfo; records: string[][] } | null {
+  const lineEnd = text.indexOf('\n', start);
+  if (lineEnd === -1) return null;
+  const line = text.slice(start, lineEnd);
+  let delim: Delimiter | null = null;
+  let most = 0;
+  for (const d of ['\t', ',', ';'] as const) {
+    const count = line.split(d).length - 1;
+    if (count > most) {
+      most = count;
+      delim = d;
+    }
+  }
+  if (delim === null) return null;
+  const first = readRecord(text, start, delim);
+  const header = first.fields.map((h) => h.trim());
+  if (header.length < 2) return null;
+  for (const h of header) if (h.length > ID_MAX_LENGTH || cellHasIdShape(h)) return null;
+
+  const records: string[][] = [];
+  let consistent = 0;
+  let pos = first.next;
+  const n = text.length;
+  while (pos < n) {
+    const r = readRecord(text, pos, delim);
+    pos = r.next;
+    if (r.fields.length === 1 && r.fields[0]?.trim() === '') continue; // a blank line
+    records.push(r.fields);
+    if (r.fields.length === header.length) consistent++;
+    // A text that is not a table is usually told apart within its first rows.
+    if (records.length === 20 && consistent < 18) return null;
+  }
+  if (records.length === 0 || consistent < records.length * 0.9) return null;
+
+  const idColumns: IdColumn[] = [];
+  const sample = Math.min(records.length, CONTENT_SAMPLE);
+  header.forEach((name, index) => {
+    const kind = nameKind(name);
+    if (kind === 'scaffold') return;
+    let shaped = 0;
+    let filled = 0;
+    for (let r = 0; r < sample; r++) {
+      const cell = records[r]?.[index];
+      if (cell === undefined || cell.trim() === '') continue;
+      filled++;
+      if (cellHasIdShape(cell)) shaped++;
+    }
+    const named = kind !== 'other';
+    if ((named && shaped > 0) || (filled > 0 && shaped * 2 > filled)) {
+      idColumns.push({
+        index,
+        name: name === '' ? `column ${index + 1}` : name,
+        dataclass: kind === 'generic' || kind === 'other' ? null : kind,
+      });
+    }
+  });
+  const chosen =
+    idColumns.find((col) => opts.idColumn !== undefined && col.name === opts.idColumn) ??
+    idColumns.find(
+      (col) => opts.relatedClass !== undefined && col.dataclass === opts.relatedClass,
+    ) ??
+    idColumns.find((col) => nameKind(header[col.index] ?? '') === 'generic') ??
+    idColumns[0];
+  if (!chosen) return null;
+  return {
+    table: { delimiter: delim, header, idColumns, column: chosen.index, rows: records.length },
+    records,
+  };
+}
+
+/** A first line that is one ID-named cell (`alert_id`, `"ID"`): a header to skip, or null. */
+function singleColumnHeader(text: string, start: number): { end: number; name: string } | null {
+  const end = text.indexOf('\n', start);
+  if (end === -1) return null;
+  const name = text
+    .slice(start, end)
+    .trim()
+    .replace(/^["']|["']$/g, '');
+  if (name === '' || name.length > ID_MAX_LENGTH || nameKind(name) === 'other') return null;
+  if (nameKind(name) === 'scaffold' || cellHasIdShape(name)) return null;
+  return { end, name };
+}
+
+// ---------------------------------------------------------------------------------------------
+
 export function parseIds(text: string, opts: ParseOptions = {}): ParseResult {
   const c = new Collector(opts);
   const start = text.search(/\S/);
-  if (start === -1) return c.result('text', null);
+  if (start === -1) return c.result('text', null, null);
 
   const firstChar = text[start];
   if (firstChar === '[' || firstChar === '{') {
     const whole = tryJson(text);
     if (whole.ok) {
-      walkJson(whole.value, c);
-      return c.result('json', null);
+      walkJson(whole.value, c, opts.relatedClass);
+      return c.result('json', null, null);
     }
     // JSON lines (one object per line), or JSON mixed with text lines.
     const lines = text.split('\n');
@@ -370,16 +801,32 @@ export function parseIds(text: string, opts: ParseOptions = {}): ParseResult {
     if (parsed.some((p) => p.ok)) {
       lines.forEach((line, i) => {
         const p = parsed[i];
-        if (p?.ok) walkJson(p.value, c);
+        if (p?.ok) walkJson(p.value, c, opts.relatedClass);
         else scanWords(line, c);
       });
-      return c.result('json-lines', null);
+      return c.result('json-lines', null, null);
     }
   }
 
-  const header = detectHeader(text);
-  scanWords(text, c, header ? header.end : 0);
-  return c.result('text', header ? header.cells : null);
+  const found = detectTable(text, start, opts);
+  if (found) {
+    const { table, records } = found;
+    const column = table.column;
+    for (const record of records) {
+      // A row of another shape (a title line, a footer) is read as text.
+      if (record.length !== table.header.length) {
+        for (const cell of record) scanWords(cell, c);
+        continue;
+      }
+      const cell = record[column];
+      if (cell) scanWords(cell, c);
+    }
+    return c.result(table.delimiter === '\t' ? 'tsv' : 'csv', table.header, table);
+  }
+
+  const header = singleColumnHeader(text, start);
+  scanWords(text, c, header ? header.end : start);
+  return c.result('text', header ? [header.name] : null, null);
 }
 
 /** "N valid · D duplicates · X invalid" (plus "· I ignored" when any). */
@@ -395,6 +842,22 @@ export function formatSummary(
   return parts.join(' · ');
 }
 
+/** What was left out, for the muted line under the summary, or null. */
+export function formatSkipped(
+  r: Pick<ParseResult, 'skippedWords' | 'skippedValues' | 'table'>,
+): string | null {
+  const parts: string[] = [];
+  if (r.skippedWords > 0)
+    parts.push(
+      `${r.skippedWords.toLocaleString('en')} word${r.skippedWords === 1 ? '' : 's'} of text`,
+    );
+  if (r.skippedValues > 0)
+    parts.push(
+      `${r.skippedValues.toLocaleString('en')} other JSON value${r.skippedValues === 1 ? '' : 's'}`,
+    );
+  return parts.length > 0 ? `${parts.join(' and ')} skipped` : null;
+}
+
 export function emptyParseResult(): ParseResult {
   return {
     tokens: [],
@@ -404,5 +867,8 @@ export function emptyParseResult(): ParseResult {
     ignored: [],
     format: 'text',
     header: null,
+    table: null,
+    skippedWords: 0,
+    skippedValues: 0,
   };
 }

@@ -34,13 +34,16 @@ function createWorker(): Worker | null {
 const NOTHING_PARSED = emptyParseResult();
 
 export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
-  const { projectId, workspaceId, subjectId } = opts;
+  const { projectId, workspaceId, subjectId, relatedClass, idColumn } = opts;
   const deferredText = useDeferredValue(text);
   const large = deferredText.length > WORKER_THRESHOLD;
 
   const small = useMemo(
-    () => (large ? null : parseIds(deferredText, { projectId, workspaceId, subjectId })),
-    [large, deferredText, projectId, workspaceId, subjectId],
+    () =>
+      large
+        ? null
+        : parseIds(deferredText, { projectId, workspaceId, subjectId, relatedClass, idColumn }),
+    [large, deferredText, projectId, workspaceId, subjectId, relatedClass, idColumn],
   );
 
   // What a large result was parsed from. Compared field by field: building one key string would
@@ -53,7 +56,14 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
 
   useEffect(() => {
     if (!large) return;
-    const source: Source = { text: deferredText, projectId, workspaceId, subjectId };
+    const source: Source = {
+      text: deferredText,
+      projectId,
+      workspaceId,
+      subjectId,
+      relatedClass,
+      idColumn,
+    };
     const timer = setTimeout(() => {
       if (workerRef.current === undefined) workerRef.current = createWorker();
       const worker = workerRef.current;
@@ -61,7 +71,7 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
       const request: ParseRequest = {
         id,
         text: deferredText,
-        opts: { projectId, workspaceId, subjectId },
+        opts: { projectId, workspaceId, subjectId, relatedClass, idColumn },
       };
       if (!worker) {
         setLargeState({ source, result: parseIds(request.text, request.opts) });
@@ -80,7 +90,7 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
       worker.postMessage(request);
     }, LARGE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [large, deferredText, projectId, workspaceId, subjectId]);
+  }, [large, deferredText, projectId, workspaceId, subjectId, relatedClass, idColumn]);
 
   useEffect(
     () => () => {
@@ -97,7 +107,9 @@ export function useParsedIds(text: string, opts: ParseOptions): ParsedIds {
     source.text === deferredText &&
     source.projectId === projectId &&
     source.workspaceId === workspaceId &&
-    source.subjectId === subjectId;
+    source.subjectId === subjectId &&
+    source.relatedClass === relatedClass &&
+    source.idColumn === idColumn;
   return {
     result: largeState?.result ?? NOTHING_PARSED,
     pending: !upToDate || deferredText !== text,
