@@ -20,8 +20,9 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
   await ui.chooseSubject('Incidents', incident.title.slice(0, 24), incident.title);
   await ui.chooseRelatedClass('Alerts');
 
-  // A noisy paste: a console URL, a JSON fragment, CSV-ish lines, upper-case duplicates,
-  // two invalid tokens, two unknown IDs, an incident ID (wrong class) and the workspace ID.
+  // A noisy paste: a console URL, a JSON fragment, CSV-ish lines, upper-case duplicates, words
+  // (text: skipped), two malformed IDs (a truncated UUID, one with an "é"), two unknown IDs, an
+  // incident ID (wrong class) and the workspace ID.
   const ids = alerts.map((a) => a.id);
   const noisy = [
     `https://console.example.com/secmaster/alerts?id=${ids[0]}&workspace=${workspace.id}`,
@@ -32,7 +33,7 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
       .slice(0, 3)
       .map((id) => id.toUpperCase())
       .join(' '),
-    'not-an-id; 12345',
+    `not-an-id; 12345 ${ids[0]!.slice(0, 30)} ${ids[1]!}é`,
     `${UNKNOWN_A} ${UNKNOWN_B}`,
     otherIncident.id,
     projectId,
