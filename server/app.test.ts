@@ -1104,15 +1104,28 @@ describe('batch actions against the emulator', () => {
 
   test('undo-preview counts the IDs and names those whose link changed since', async () => {
     const ids = alerts.slice(20, 270);
+    const linkedBefore = await linkedNow(ids);
+    expect(linkedBefore.length).toBeGreaterThan(0); // the seed links some of them already
     const original = await eCreate(ids);
-    expect((await eGet(original.id)).counts.succeeded).toBe(250);
+    const counts = (await eGet(original.id)).counts;
+    expect(counts).toMatchObject({
+      succeeded: 250 - linkedBefore.length,
+      unchanged: linkedBefore.length,
+    });
+    const made = ids.filter((x) => !linkedBefore.includes(x));
 
     const clean = await eApp.request(`/api/batches/${original.id}/undo-preview`);
     expect(clean.status).toBe(200);
-    expect(await clean.json()).toMatchObject({ ids: 250, undo_action: 'cancel', changed: [] });
+    expect(await clean.json()).toMatchObject({
+      ids: made.length,
+      unchanged: linkedBefore.length,
+      undo_action: 'cancel',
+      changed: [],
+      changes_recorded: true,
+    });
 
     // Someone cancels two of the links directly in SecMaster.
-    const gone = [ids[3], ids[180]].filter((x): x is string => x !== undefined);
+    const gone = [made[3], made[180]].filter((x): x is string => x !== undefined);
     const cancelled = await eUpstream.call({
       op: 'cancel',
       workspaceId: EWS,
@@ -1126,18 +1139,18 @@ describe('batch actions against the emulator', () => {
     const res = await eApp.request(`/api/batches/${original.id}/undo-preview`);
     expect(res.status).toBe(200);
     const preview = (await res.json()) as { ids: number; changed: string[]; checked_at: string };
-    expect(preview.ids).toBe(250);
+    expect(preview.ids).toBe(made.length);
     expect(preview.changed).toEqual(gone);
     expect(Date.parse(preview.checked_at)).not.toBeNaN();
 
     // For a cancel batch, a link that came back is the change.
-    const unlink = await eCreate(ids.slice(0, 2), { action: 'cancel' });
-    await eCreate(ids.slice(1, 2));
+    const unlink = await eCreate(made.slice(0, 2), { action: 'cancel' });
+    await eCreate(made.slice(1, 2));
     const back = await eApp.request(`/api/batches/${unlink.id}/undo-preview`);
     expect(await back.json()).toMatchObject({
       ids: 2,
       undo_action: 'associate',
-      changed: [ids[1]],
+      changed: [made[1]],
     });
   });
 

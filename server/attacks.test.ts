@@ -18,6 +18,7 @@ import {
   type UpstreamOperation,
 } from './forward';
 import { makeIds, startFakeUpstream } from './testing/fake-upstream';
+import { idsSearchBody } from './batches/reconcile';
 import {
   ATTACK_BASE as BASE,
   ATTACK_PROJECT as PROJECT,
@@ -106,11 +107,19 @@ async function builderRefuses(bad: string) {
   expect(k.fake.requests).toHaveLength(before);
 }
 
-/** Upstream saw nothing but the associate calls of the one well-formed test ID. */
+/**
+ * Upstream saw nothing but the associate calls of the one well-formed test ID, each after the
+ * runner's read of that ID's current link.
+ */
 function onlyLegitWrites(except?: 'GET') {
   for (const r of k.fake.requests) {
     if (r.method === except) continue;
     expect(r.method).toBe('POST');
+    if (r.path.endsWith('/search')) {
+      expect(r.path).toBe(`${BASE}/soc/incidents/${SUBJECT}/alerts/search`);
+      expect(JSON.parse(r.body)).toEqual(idsSearchBody([ID]));
+      continue;
+    }
     expect(r.path).toBe(`${BASE}/soc/incidents/${SUBJECT}/alerts`);
     expect(JSON.parse(r.body)).toEqual({ ids: [ID] });
   }
@@ -820,7 +829,8 @@ describe('A5 header, method and body attacks', () => {
     expect(ok.status).toBe(201);
     await k.runner.whenIdle(batchSummarySchema.parse(await ok.json()).id);
     expect(k.ledger.listBatches(0, 10).total).toBe(1);
-    expect(k.fake.requests.filter((r) => r.path.endsWith('/search'))).toHaveLength(0);
+    // One search: the accepted batch's read of its ID's current link, nothing for the refused.
+    expect(k.fake.requests.filter((r) => r.path.endsWith('/search'))).toHaveLength(1);
   });
 
   test('A5 #16 content-type case tricks', async () => {
@@ -1102,6 +1112,7 @@ describe('A5 upstream answers', () => {
     expect(forbidden.headers.get('www-authenticate')).toBeNull();
     expect((await errorOf(forbidden)).code).toBe('APIG.0302');
     // A batch: exactly one write, then the batch stops as interrupted (5 failures lock the AK/SK).
+    k.fake.resetRead();
     k.fake.onWrite(apig401);
     const b = await post('/api/batches', batchBody(makeIds(60)));
     expect(b.status).toBe(201);
@@ -1178,6 +1189,7 @@ describe('A5 upstream answers', () => {
         c.fake.onRead(() => new Promise<Response>(() => undefined));
         await keep(await c.rebuild({}, 50).request(`/v1/${PROJECT}/workspaces`));
         // A batch that fails upstream: its items, export and the runner's logs.
+        c.fake.resetRead();
         c.fake.onWrite(() =>
           Response.json(
             { error_code: 'APIG.0301', error_msg: 'Incorrect IAM authentication information' },

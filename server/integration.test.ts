@@ -59,6 +59,15 @@ test('associate 250 alerts (plus unknown and invalid IDs) with an incident, then
   if (!incident) throw new Error('seed');
   const alerts = seedObjectIds(0, 'alerts', 250);
   const stranger = '00000000-0000-4000-8000-00000000beef';
+  // The seed links some of these alerts to the incident already: the batch leaves them unchanged.
+  const before = linkedIds(emulatorDb, {
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: incident,
+    related: 'alerts',
+  });
+  const pre = alerts.filter((a) => before.has(a));
+  expect(pre.length).toBeGreaterThan(0);
   const res = await app.request('/api/batches', {
     method: 'POST',
     headers: HEADERS,
@@ -85,7 +94,8 @@ test('associate 250 alerts (plus unknown and invalid IDs) with an incident, then
   );
   expect(done.state).toBe('done');
   expect(done.counts).toMatchObject({
-    succeeded: 250,
+    succeeded: 250 - pre.length,
+    unchanged: pre.length,
     failed: 1,
     invalid: 1,
     pending: 0,
@@ -94,6 +104,17 @@ test('associate 250 alerts (plus unknown and invalid IDs) with an incident, then
   });
   const calls = ledger.db.prepare('SELECT COUNT(*) AS n FROM calls').get();
   expect(calls).toEqual({ n: 3 });
+  // The links that existed before were never sent, and say so.
+  const unchanged = batchItemsPageSchema.parse(
+    await (await app.request(`/api/batches/${created.id}/items?state=unchanged`)).json(),
+  );
+  expect(unchanged.items.map((i) => i.id).sort()).toEqual([...pre].sort());
+  expect(unchanged.items.every((i) => i.message === 'already linked')).toBe(true);
+  const sent = ledger.db
+    .prepare('SELECT ids_json FROM calls')
+    .all()
+    .flatMap((r) => JSON.parse((r as { ids_json: string }).ids_json) as string[]);
+  for (const id of pre) expect(sent).not.toContain(id);
 
   const failed = batchItemsPageSchema.parse(
     await (await app.request(`/api/batches/${created.id}/items?state=failed`)).json(),

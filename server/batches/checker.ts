@@ -1,6 +1,8 @@
 /**
  * The batch invariants I1–I7 (reliability-security.md B5), checked against the ledger and the
- * emulator's database after a batch drains (Jepsen's set / total-queue checkers, adapted).
+ * emulator's database after a batch drains (Jepsen's set / total-queue checkers, adapted), and
+ * I8: `succeeded` means the batch changed the link, `unchanged` that it was already so (checked
+ * against a snapshot of the subject's links taken before the batch ran).
  * Reusable by tests and by `npm run soak`.
  */
 import type { Database } from 'better-sqlite3';
@@ -9,7 +11,7 @@ import { MAX_IDS_PER_CALL, idKey, type ItemState } from '../../src/api/schemas';
 import type { Ledger } from './ledger';
 import { DEFAULT_RETRY_POLICY } from './retry';
 
-export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7';
+export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8';
 
 export interface InvariantResult {
   ok: boolean;
@@ -42,9 +44,17 @@ export interface CheckInput {
   maxAttemptsPerChain?: number;
   /** Terminal states seen earlier (I7), e.g. from a TerminalWatch. */
   watch?: TerminalWatch;
+  /** ID keys linked to the subject before the batch ran (I8), from `linkedIds`. */
+  linkedBefore?: ReadonlySet<string>;
 }
 
-const TERMINAL: ReadonlySet<ItemState> = new Set(['succeeded', 'failed', 'invalid', 'skipped']);
+const TERMINAL: ReadonlySet<ItemState> = new Set([
+  'succeeded',
+  'unchanged',
+  'failed',
+  'invalid',
+  'skipped',
+]);
 
 const itemRow = z.object({ id: z.string(), id_key: z.string(), state: z.string() });
 const callRow = z.object({
@@ -140,6 +150,7 @@ export function checkInvariants(input: CheckInput): CheckReport {
     related: batch.related_dataclass_type,
   });
   const succeeded = new Set(rows.filter((r) => r.state === 'succeeded').map((r) => r.id_key));
+  const unchanged = new Set(rows.filter((r) => r.state === 'unchanged').map((r) => r.id_key));
   // Items never sent (skipped, invalid) say nothing about the link: only sent ones can lose a success.
   const unsentOrUnknown = new Set(
     rows
@@ -151,11 +162,11 @@ export function checkInvariants(input: CheckInput): CheckReport {
   const phantom: string[] = [];
   for (const k of inputKeys) {
     const applied = batch.action === 'associate' ? linked.has(k) : !linked.has(k);
-    if (applied && !succeeded.has(k) && !unsentOrUnknown.has(k)) {
+    if (applied && !succeeded.has(k) && !unchanged.has(k) && !unsentOrUnknown.has(k)) {
       // For a cancel, IDs never linked are "absent" too: only a reported failure of a real removal counts.
       if (batch.action === 'associate') lost.push(k);
     }
-    if (succeeded.has(k) && !applied) phantom.push(k);
+    if ((succeeded.has(k) || unchanged.has(k)) && !applied) phantom.push(k);
   }
   const I2 = result(
     lost.length === 0,
@@ -220,7 +231,24 @@ export function checkInvariants(input: CheckInput): CheckReport {
     );
   }
 
-  const results = { I1, I2, I3, I4, I5, I6, I7 };
+  // I8: a success is a change this batch made; no change is recorded only where there was none.
+  let I8 = result(true, 'no snapshot');
+  if (input.linkedBefore) {
+    const before = input.linkedBefore;
+    const wasInState = (k: string) =>
+      batch.action === 'associate' ? before.has(k) : !before.has(k);
+    const falseChange = [...succeeded].filter(wasInState);
+    const falseNoChange = [...unchanged].filter((k) => !wasInState(k));
+    I8 = result(
+      falseChange.length === 0 && falseNoChange.length === 0,
+      `succeeded but already so ${falseChange.length}, unchanged but not so ${falseNoChange.length}, unchanged ${unchanged.size}` +
+        (falseChange.length + falseNoChange.length > 0
+          ? ` (e.g. ${sample([...falseChange, ...falseNoChange])})`
+          : ''),
+    );
+  }
+
+  const results = { I1, I2, I3, I4, I5, I6, I7, I8 };
   return { ok: Object.values(results).every((r) => r.ok), results };
 }
 

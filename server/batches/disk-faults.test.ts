@@ -165,6 +165,24 @@ function linkedCount(h: Harness, subject: string, ids: readonly string[]): numbe
   return ids.filter((x) => linked.has(x.toLowerCase())).length;
 }
 
+/**
+ * `n` alerts from `from` on that are not linked to the subject: the runner records linked ones as
+ * unchanged without sending them, and these tests count the writes.
+ */
+function unlinked(h: Harness, subject: string, from: number, n: number): string[] {
+  const linked = linkedIds(h.emulatorDb, {
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: subject,
+    related: 'alerts',
+  });
+  const out = ALERTS.slice(from)
+    .filter((x) => !linked.has(x.toLowerCase()))
+    .slice(0, n);
+  if (out.length < n) throw new Error('seed: not enough unlinked alerts');
+  return out;
+}
+
 const callIdsRow = z.object({ ids_json: z.string() });
 
 /**
@@ -227,8 +245,8 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger', () => {
         },
       }),
     });
-    const ids = ALERTS.slice(0, 500);
     const subject = subjectAt(1);
+    const ids = unlinked(h, subject, 0, 500);
     const id = createBatch(h.ledger, ids, subject);
     await h.runner.start(id);
     const b = h.ledger.getBatch(id);
@@ -258,7 +276,7 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger', () => {
         if (n === at) fullDisk(h.ledger.db);
         return null;
       };
-      const ids = ALERTS.slice(0, 500);
+      const ids = unlinked(h, subjectAt(2 + at), 0, 500);
       const id = createBatch(h.ledger, ids, subjectAt(2 + at));
       await h.runner.start(id);
       const b = h.ledger.getBatch(id);
@@ -296,8 +314,8 @@ describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', 
           },
         }),
       });
-      const ids = ALERTS.slice(0, 300);
       const subject = subjectAt(10);
+      const ids = unlinked(h, subject, 0, 300);
       const id = createBatch(h.ledger, ids, subject);
       await h.runner.start(id);
       const b = h.ledger.getBatch(id);
@@ -353,7 +371,7 @@ describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', 
     });
     h.inject.answer = (n) =>
       n === 1 ? Response.json({ error_code: 'X', error_msg: 'busy' }, { status: 503 }) : null;
-    const ids = ALERTS.slice(300, 450);
+    const ids = unlinked(h, subjectAt(11), 300, 150);
     const id = createBatch(h.ledger, ids, subjectAt(11));
     await h.runner.start(id);
     expect(h.ledger.getBatch(id)).toMatchObject({
@@ -380,9 +398,10 @@ test('F8 the interruption itself cannot be written: kept in memory, no crash, ot
     runner: { concurrency: 2, log: (m) => logs.push(m) },
     wrap: (l) => ({
       ...l,
-      claimChunk(batchId, max) {
-        if (batchId === victim && ++claims >= 2) throw sqliteError('SQLITE_FULL');
-        return l.claimChunk(batchId, max);
+      claimPreRead(batchId, send, settle) {
+        if (batchId === victim && send.length > 0 && ++claims >= 2)
+          throw sqliteError('SQLITE_FULL');
+        return l.claimPreRead(batchId, send, settle);
       },
       transitionBatch(batchId, from, to, reason) {
         if (batchId === victim && to === 'interrupted') throw sqliteError('SQLITE_FULL');
@@ -390,12 +409,15 @@ test('F8 the interruption itself cannot be written: kept in memory, no crash, ot
       },
     }),
   });
-  const a = ALERTS.slice(0, 300);
-  const b = ALERTS.slice(300, 600);
+  const a = unlinked(h, subjectAt(12), 0, 300);
+  const b = unlinked(h, subjectAt(13), 300, 280)
+    .filter((x) => !a.includes(x))
+    .slice(0, 250);
+  expect(b).toHaveLength(250);
   victim = createBatch(h.ledger, a, subjectAt(12));
   const other = createBatch(h.ledger, b, subjectAt(13));
   await Promise.all([h.runner.start(victim), h.runner.start(other)]);
-  expect(h.ledger.getBatch(other)).toMatchObject({ state: 'done', counts: { succeeded: 300 } });
+  expect(h.ledger.getBatch(other)).toMatchObject({ state: 'done', counts: { succeeded: 250 } });
   // The row still says running; the runner knows why it stopped and logged it.
   expect(h.ledger.getBatch(victim)).toMatchObject({
     state: 'running',

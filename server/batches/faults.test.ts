@@ -144,20 +144,24 @@ async function harness(
   return harness;
 }
 
+/** The subject's links when each batch was created (I8). */
+const linkedAtCreation = new Map<string, ReadonlySet<string>>();
+
 function createBatch(
-  ledger: Ledger,
+  h: Harness,
   ids: readonly string[],
   subject: string,
   action: 'associate' | 'cancel' = 'associate',
   related: 'alerts' | 'incidents' | 'indicators' = 'alerts',
 ): string {
+  const ledger = h.ledger;
   const items: NewBatch['items'][number][] = ids.map((id) => ({
     id,
     idKey: id.toLowerCase(),
     state: 'pending',
     message: null,
   }));
-  return ledger.createBatch({
+  const id = ledger.createBatch({
     action,
     workspace_id: WS,
     dataclass_type: 'incidents',
@@ -169,6 +173,36 @@ function createBatch(
     duplicates: 0,
     items,
   }).id;
+  linkedAtCreation.set(
+    id,
+    linkedIds(h.emulatorDb, {
+      workspaceId: WS,
+      dataclass: 'incidents',
+      objectId: subject,
+      related,
+    }),
+  );
+  return id;
+}
+
+/** The first `n` alerts from `from` on that are not linked to the subject (exact counts). */
+function unlinked(h: Harness, subject: string, from: number, n: number): string[] {
+  const linked = linkedIds(h.emulatorDb, {
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: subject,
+    related: 'alerts',
+  });
+  return ALERTS.slice(from)
+    .filter((x) => !linked.has(x))
+    .slice(0, n);
+}
+
+/** How many of these IDs were linked to the batch's subject when it was created. */
+function linkedBefore(batchId: string, ids: readonly string[]): number {
+  const before = linkedAtCreation.get(batchId);
+  if (!before) throw new Error('no snapshot');
+  return ids.filter((x) => before.has(x.toLowerCase())).length;
 }
 
 function subjectAt(i: number): string {
@@ -190,6 +224,7 @@ function expectInvariants(
     emulatorDb: h.emulatorDb,
     writes: h.writes,
     watch: h.watch,
+    linkedBefore: linkedAtCreation.get(batchId),
     ...extra,
   });
   expect(report.ok, formatReport(report)).toBe(true);
@@ -212,14 +247,17 @@ describe('each fault type alone (seeded), then I1–I7', () => {
       test(`${fault} = 0.3, seed ${seed}`, async () => {
         const h = await harness({ faults: { seed, [fault]: 0.3 } });
         const ids = ALERTS.slice(0, 350);
-        const id = createBatch(h.ledger, ids, subjectAt(seed));
+        const id = createBatch(h, ids, subjectAt(seed));
         h.watch = new TerminalWatch(h.ledger, id);
         await h.runner.start(id);
         const b = h.ledger.getBatch(id);
         expect(b?.state).toBe('done');
         expectInvariants(h, id, ids);
-        // Nothing is lost or failed by transient faults alone with these shares.
-        expect(b?.counts.succeeded).toBe(350);
+        // Nothing is lost or failed by transient faults alone with these shares; IDs linked
+        // before the batch are unchanged, never counted as its successes (I8 checks which).
+        const pre = linkedBefore(id, ids);
+        expect(b?.counts.succeeded).toBe(350 - pre);
+        expect(b?.counts.unchanged).toBe(pre);
       });
     }
   }
@@ -242,7 +280,7 @@ describe('F5 mixed chaos', () => {
         },
       });
       const ids = [...ALERTS.slice(0, 400), '00000000-0000-4000-8000-00000000beef'];
-      const id = createBatch(h.ledger, ids, subjectAt(3 + seed));
+      const id = createBatch(h, ids, subjectAt(3 + seed));
       h.watch = new TerminalWatch(h.ledger, id);
       await h.runner.start(id);
       expect(h.ledger.getBatch(id)?.state).toBe('done');
@@ -256,8 +294,8 @@ describe('F5 mixed chaos', () => {
 
 test('F3 apply-then-timeout: unknown → re-read → succeeded once, never re-sent', async () => {
   const h = await harness({ faults: { seed: 5, p_apply_then_hang: 1 }, timeoutMs: 100 });
-  const ids = ALERTS.slice(0, 150);
-  const id = createBatch(h.ledger, ids, subjectAt(20));
+  const ids = unlinked(h, subjectAt(20), 0, 150);
+  const id = createBatch(h, ids, subjectAt(20));
   await h.runner.start(id);
   const b = h.ledger.getBatch(id);
   expect(b?.counts).toMatchObject({ succeeded: 150, unknown: 0, failed: 0 });
@@ -277,7 +315,7 @@ test('F3 hang without applying: unknown → re-read absent → re-sent under a n
     timeoutMs: 100,
   });
   const ids = ALERTS.slice(0, 50);
-  const id = createBatch(h.ledger, ids, subjectAt(21));
+  const id = createBatch(h, ids, subjectAt(21));
   await h.runner.start(id);
   expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(50);
   expect(h.writes).toHaveLength(2);
@@ -297,12 +335,16 @@ describe('F4 throttle storm', () => {
     });
     const delays: number[] = [];
     const ids = ALERTS.slice(0, 500);
-    const id = createBatch(h.ledger, ids, subjectAt(22));
+    const id = createBatch(h, ids, subjectAt(22));
     await h.runner.start(id);
     void delays;
     const b = h.ledger.getBatch(id);
     expect(b?.state).toBe('done');
-    expect(b?.counts).toMatchObject({ succeeded: 500, failed: 0 });
+    expect(b?.counts).toMatchObject({
+      succeeded: 500 - linkedBefore(id, ids),
+      unchanged: linkedBefore(id, ids),
+      failed: 0,
+    });
     const stats = h.runner.stats();
     expect(stats.peakInFlight).toBeLessThanOrEqual(3);
     expect(stats.budgetWaits).toBeGreaterThan(0); // the budget ran dry: the batch waited
@@ -325,7 +367,7 @@ describe('F4 throttle storm', () => {
       },
     });
     const ids = ALERTS.slice(0, 100);
-    const id = createBatch(h.ledger, ids, subjectAt(23));
+    const id = createBatch(h, ids, subjectAt(23));
     await h.runner.start(id);
     expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(100);
     expect(delays.length).toBe(3);
@@ -343,8 +385,8 @@ test('F6 auth failure mid-batch: no retry, interrupted with the reason, unsent I
           { status: 401 },
         )
       : null;
-  const ids = ALERTS.slice(0, 500);
-  const id = createBatch(h.ledger, ids, subjectAt(24));
+  const ids = unlinked(h, subjectAt(24), 0, 500);
+  const id = createBatch(h, ids, subjectAt(24));
   await h.runner.start(id);
   const b = h.ledger.getBatch(id);
   expect(b?.state).toBe('interrupted');
@@ -366,8 +408,8 @@ test('F12 cancel while in flight: the in-flight call is recorded, the rest skipp
   });
   let held = 0;
   h.gate.hold = () => (++held === 2 ? released : null);
-  const ids = ALERTS.slice(0, 500);
-  const id = createBatch(h.ledger, ids, subjectAt(25));
+  const ids = unlinked(h, subjectAt(25), 0, 500);
+  const id = createBatch(h, ids, subjectAt(25));
   const done = h.runner.start(id);
   await expect.poll(() => held, { timeout: 5_000 }).toBe(2);
   expect(h.runner.cancel(id)).toBe(true);
@@ -391,8 +433,8 @@ test('pause: in flight finishes and is recorded, nothing new is sent; resume con
   });
   let held = 0;
   h.gate.hold = () => (++held === 2 ? released : null);
-  const ids = ALERTS.slice(0, 400);
-  const id = createBatch(h.ledger, ids, subjectAt(26));
+  const ids = unlinked(h, subjectAt(26), 0, 400);
+  const id = createBatch(h, ids, subjectAt(26));
   const done = h.runner.start(id);
   await expect.poll(() => held, { timeout: 5_000 }).toBe(2);
   expect(h.runner.pause(id)).toBe(true);
@@ -414,9 +456,9 @@ test('pause: in flight finishes and is recorded, nothing new is sent; resume con
 test('batches on the same subject run one at a time, in creation order', async () => {
   const h = await harness({ runner: { concurrency: 2 } });
   const subject = subjectAt(27);
-  const a = createBatch(h.ledger, ALERTS.slice(0, 300), subject);
-  const b = createBatch(h.ledger, ALERTS.slice(300, 500), subject);
-  const other = createBatch(h.ledger, ALERTS.slice(0, 100), subjectAt(28));
+  const a = createBatch(h, ALERTS.slice(0, 300), subject);
+  const b = createBatch(h, ALERTS.slice(300, 500), subject);
+  const other = createBatch(h, ALERTS.slice(0, 100), subjectAt(28));
   await Promise.all([h.runner.start(a), h.runner.start(b), h.runner.start(other)]);
   const firstOfB = h.writes.findIndex((w) => w.ids[0] === ALERTS[300]);
   const aWrites = h.writes
@@ -433,7 +475,7 @@ test('failure reasons: one follow-up search labels each rejected ID', async () =
   const incident = subjectAt(30);
   const ids = [ALERTS[0] ?? '', stranger, incident, subject];
   // Related class incidents: the subject itself is rejected although it exists in the class.
-  const id = createBatch(h.ledger, ids, subject, 'associate', 'incidents');
+  const id = createBatch(h, ids, subject, 'associate', 'incidents');
   await h.runner.start(id);
   const byId = new Map(
     h.ledger.listItems(id, { offset: 0, limit: 10 }).items.map((i) => [i.id, i] as const),
@@ -455,7 +497,7 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
     apply: boolean | number,
     opts: { cancel?: boolean; pause?: boolean } = {},
   ) {
-    const id = createBatch(h.ledger, ids, subjectAt(31));
+    const id = createBatch(h, ids, subjectAt(31));
     const claimed = h.ledger.claimChunk(id, 100);
     if (!claimed) throw new Error('claim');
     if (apply !== false) {
@@ -536,26 +578,14 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
   }
 
   /** `n` alerts from `from` on that the seed did not link to incident `subject`. */
-  function unlinked(h: Harness, subject: string, from: number, n: number): string[] {
-    const linked = linkedIds(h.emulatorDb, {
-      workspaceId: WS,
-      dataclass: 'incidents',
-      objectId: subject,
-      related: 'alerts',
-    });
-    return ALERTS.slice(from)
-      .filter((x) => !linked.has(x))
-      .slice(0, n);
-  }
-
   test('(f) cancelled while its run waits behind another batch of the subject: re-read after', async () => {
     const h = await harness();
     const subject = subjectAt(34);
     let open = () => undefined as void;
     const heldA = new Promise<void>((resolve) => (open = resolve));
     h.gate.hold = () => heldA;
-    const a = createBatch(h.ledger, ALERTS.slice(300, 320), subject);
-    const b = createBatch(h.ledger, unlinked(h, subject, 400, 50), subject);
+    const a = createBatch(h, ALERTS.slice(300, 320), subject);
+    const b = createBatch(h, unlinked(h, subject, 400, 50), subject);
     // B's intent was written by an earlier run whose call is awaited by nobody now.
     const claimed = h.ledger.claimChunk(b, 100);
     if (!claimed) throw new Error('claim');
@@ -578,7 +608,7 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
   test('(g) interrupted with IDs in flight, then cancelled: the cancel re-reads them', async () => {
     const h = await harness();
     const subject = subjectAt(35);
-    const b = createBatch(h.ledger, unlinked(h, subject, 450, 70), subject);
+    const b = createBatch(h, unlinked(h, subject, 450, 70), subject);
     const claimed = h.ledger.claimChunk(b, 50);
     if (!claimed) throw new Error('claim');
     applied(h, subject, claimed.ids.slice(0, 10));
@@ -620,7 +650,7 @@ test('F13 late reply after supersede: the fencing token ignores it (I7)', async 
     timeoutMs: 100,
   });
   const ids = ALERTS.slice(0, 30);
-  const id = createBatch(h.ledger, ids, subjectAt(32));
+  const id = createBatch(h, ids, subjectAt(32));
   h.watch = new TerminalWatch(h.ledger, id);
   await h.runner.start(id);
   const first = h.ledger.db

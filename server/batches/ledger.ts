@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS batches (
   duplicates INTEGER NOT NULL,
   created_at TEXT NOT NULL,
   finished_at TEXT,
-  heartbeat_at TEXT
+  heartbeat_at TEXT,
+  changes_recorded INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS items (
   batch_id TEXT NOT NULL REFERENCES batches(id),
@@ -147,6 +148,20 @@ export interface ClaimedCall {
   ids: string[];
 }
 
+/** A pending item as the runner reads it before claiming it. */
+export interface PendingRow {
+  seq: number;
+  id: string;
+}
+
+/** A pending item settled without being sent: `unchanged` (pre-read) or `failed` (the read refused). */
+export interface SettledRow {
+  seq: number;
+  state: 'unchanged' | 'failed';
+  code: string;
+  message: string;
+}
+
 const batchRowSchema = z.object({
   id: z.string(),
   action: batchActionSchema,
@@ -163,6 +178,7 @@ const batchRowSchema = z.object({
   duplicates: z.number(),
   created_at: z.string(),
   finished_at: z.string().nullable(),
+  changes_recorded: z.number().transform((n) => n !== 0),
 });
 
 /** An item row as the API shows it: exactly the wire contract. */
@@ -195,6 +211,19 @@ export interface Ledger {
   counts(batchId: string): ItemCounts;
   /** T1 (intent): claims up to `max` pending IDs in input order, records the call, marks them in_flight. */
   claimChunk(batchId: string, max: number): ClaimedCall | null;
+  /** Up to `max` pending items after `afterSeq`, in input order (read only: nothing is claimed). */
+  peekPending(batchId: string, afterSeq: number, max: number): PendingRow[];
+  /**
+   * T1 after a pre-read (one transaction, only while the batch runs): `settle` rows become
+   * `unchanged` or `failed` (never sent), and `send` rows are claimed as one call (in_flight). Every
+   * row must still be pending. Null when the batch is not running (nothing written); `call` is null
+   * when there was nothing to send.
+   */
+  claimPreRead(
+    batchId: string,
+    send: readonly PendingRow[],
+    settle: readonly SettledRow[],
+  ): { call: ClaimedCall | null } | null;
   /** Re-sends a call's IDs under a new call_id (a retry); returns null if the call was superseded. */
   retryCall(callId: string): ClaimedCall | null;
   /** T2 (outcome), fenced by call_id: rows of a superseded call are untouched. Returns rows changed. */
@@ -278,7 +307,31 @@ export interface Ledger {
 }
 
 function emptyCounts(): ItemCounts {
-  return { pending: 0, in_flight: 0, succeeded: 0, failed: 0, unknown: 0, invalid: 0, skipped: 0 };
+  return {
+    pending: 0,
+    in_flight: 0,
+    succeeded: 0,
+    unchanged: 0,
+    failed: 0,
+    unknown: 0,
+    invalid: 0,
+    skipped: 0,
+  };
+}
+
+/**
+ * Brings a ledger file written by an older console up to this schema. Batches recorded before the
+ * runner read each call's IDs first have `changes_recorded = 0`: their `succeeded` IDs may include
+ * IDs that were already in the asked state.
+ */
+function migrate(db: LedgerDb): void {
+  const columns = z
+    .array(z.object({ name: z.string() }))
+    .parse(db.prepare(`PRAGMA table_info(batches)`).all())
+    .map((c) => c.name);
+  if (!columns.includes('changes_recorded')) {
+    db.exec(`ALTER TABLE batches ADD COLUMN changes_recorded INTEGER NOT NULL DEFAULT 0`);
+  }
 }
 
 function escapeLike(s: string): string {
@@ -292,24 +345,26 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  migrate(db);
   const now = () => (opts.now ?? (() => new Date()))().toISOString();
 
   const insertBatch = db.prepare(
     `INSERT INTO batches (id, action, state, state_reason, workspace_id, dataclass_type, data_object_id,
-       related_dataclass_type, reason, user, retry_of, total, duplicates, created_at, finished_at, heartbeat_at)
+       related_dataclass_type, reason, user, retry_of, total, duplicates, created_at, finished_at, heartbeat_at,
+       changes_recorded)
      VALUES (@id, @action, @state, NULL, @workspace_id, @dataclass_type, @data_object_id,
-       @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, @created_at)`,
+       @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, @created_at, 1)`,
   );
   const insertItem = db.prepare(
     `INSERT INTO items (batch_id, seq, id, id_key, state, message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const selectBatch = db.prepare(
     `SELECT id, action, state, state_reason, workspace_id, dataclass_type, data_object_id, related_dataclass_type,
-       reason, user, retry_of, total, duplicates, created_at, finished_at FROM batches WHERE id = ?`,
+       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded FROM batches WHERE id = ?`,
   );
   const selectBatchPage = db.prepare(
     `SELECT id, action, state, state_reason, workspace_id, dataclass_type, data_object_id, related_dataclass_type,
-       reason, user, retry_of, total, duplicates, created_at, finished_at FROM batches ORDER BY n DESC LIMIT ? OFFSET ?`,
+       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded FROM batches ORDER BY n DESC LIMIT ? OFFSET ?`,
   );
   const countBatches = db.prepare(`SELECT COUNT(*) AS n FROM batches`);
   const selectCounts = db.prepare(
@@ -320,6 +375,17 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       `SELECT seq, id FROM items WHERE batch_id = ? AND state = 'pending' ORDER BY seq LIMIT ?`,
     )
     .raw();
+  const selectPendingAfter = db.prepare(
+    `SELECT seq, id FROM items WHERE batch_id = ? AND state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+  const markSeqsInFlight = db.prepare(
+    `UPDATE items SET state = 'in_flight', call_id = ?, attempts = attempts + 1, updated_at = ?
+     WHERE batch_id = ? AND seq IN (SELECT value FROM json_each(?)) AND state = 'pending'`,
+  );
+  const settleSeqs = db.prepare(
+    `UPDATE items SET state = ?, code = ?, message = ?, updated_at = ?
+     WHERE batch_id = ? AND seq IN (SELECT value FROM json_each(?)) AND state = 'pending'`,
+  );
   const nextChunkNo = db.prepare(`SELECT COUNT(*) AS n FROM calls WHERE batch_id = ?`);
   const insertCall = db.prepare(
     `INSERT INTO calls (call_id, batch_id, chunk_no, attempt, ids_json, state, sent_at) VALUES (?, ?, ?, ?, ?, 'sent', ?)`,
@@ -622,6 +688,51 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     return { callId, chunkNo, ids };
   });
 
+  const claimPreReadTx = db.transaction(
+    (
+      batchId: string,
+      send: readonly PendingRow[],
+      settle: readonly SettledRow[],
+    ): { call: ClaimedCall | null } | null => {
+      // I6: the intent is only written while the batch runs (pause/cancel are transactions too).
+      if (stateOf(batchId) !== 'running') return null;
+      const at = now();
+      const groups = new Map<string, { row: SettledRow; seqs: number[] }>();
+      for (const r of settle) {
+        const key = JSON.stringify([r.state, r.code, r.message]);
+        const g = groups.get(key);
+        if (g) g.seqs.push(r.seq);
+        else groups.set(key, { row: r, seqs: [r.seq] });
+      }
+      let settled = 0;
+      for (const { row, seqs } of groups.values()) {
+        settled += settleSeqs.run(
+          row.state,
+          row.code,
+          row.message,
+          at,
+          batchId,
+          JSON.stringify(seqs),
+        ).changes;
+      }
+      if (settled !== settle.length)
+        throw new Error('ledger: pre-read rows changed under the claim');
+      if (send.length === 0) return { call: null };
+      const ids = send.map((r) => r.id);
+      const callId = randomUUID();
+      const chunkNo = totalRowSchema.parse(nextChunkNo.get(batchId)).n;
+      insertCall.run(callId, batchId, chunkNo, 1, JSON.stringify(ids), at);
+      const marked = markSeqsInFlight.run(
+        callId,
+        at,
+        batchId,
+        JSON.stringify(send.map((r) => r.seq)),
+      ).changes;
+      if (marked !== send.length) throw new Error('ledger: claimed rows changed under the claim');
+      return { call: { callId, chunkNo, ids } };
+    },
+  );
+
   const retryTx = db.transaction((oldCallId: string): ClaimedCall | null => {
     const call = selectCall.get(oldCallId);
     if (call === undefined) return null;
@@ -761,6 +872,9 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     },
     counts,
     claimChunk: (batchId, max) => claimTx.immediate(batchId, max),
+    peekPending: (batchId, afterSeq, max) =>
+      selectPendingAfter.all(batchId, afterSeq, max).map((r) => pendingRowSchema.parse(r)),
+    claimPreRead: (batchId, send, settle) => claimPreReadTx.immediate(batchId, send, settle),
     retryCall: (callId) => retryTx.immediate(callId),
     recordOutcome: (callId, outcomes, meta) => outcomeTx.immediate(callId, outcomes, meta),
     group: <T>(fn: () => T): T => db.transaction(fn).immediate(),

@@ -115,11 +115,12 @@ export function checkFiles(
   dataDir: string,
   batchId: string,
   inputIds: readonly string[],
+  linkedBefore?: ReadonlySet<string>,
 ): { report: CheckReport; figures: LedgerFigures } {
   const ledger = openLedger(join(dataDir, 'ledger.sqlite'));
   const emulatorDb = new Database(join(dataDir, 'emulator.sqlite'), { readonly: true });
   try {
-    const report = checkInvariants({ ledger, batchId, inputIds, emulatorDb });
+    const report = checkInvariants({ ledger, batchId, inputIds, emulatorDb, linkedBefore });
     const one = (sql: string) =>
       (ledger.db.prepare(sql).get(batchId) as { n: number | null }).n ?? 0;
     const b = ledger.getBatch(batchId);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { batchItemSchema, type BatchItem } from '../../src/api/schemas';
+import { PERMANENT_FAILURE_CODES, batchItemSchema, type BatchItem } from '../../src/api/schemas';
 import type { LedgerDb } from './ledger';
 
 /** Idempotency keys are honoured for at least this long (Stripe keeps them 24 hours). */
@@ -82,6 +82,18 @@ export interface Records {
   transaction<T>(fn: () => T): T;
   /** The IDs of a batch in one state, in input order, read a page at a time. */
   idsInState(batchId: string, state: BatchItem['state']): string[];
+  /**
+   * The IDs a retry of the batch carries, in input order: `unknown`, `skipped`, and `failed` with a
+   * transient or unexplained cause; failures in PERMANENT_FAILURE_CODES only when asked.
+   */
+  retryIds(batchId: string, includePermanent: boolean): string[];
+  /** What a retry would include and leave out (`permanent`: failures a retry cannot change). */
+  retryCounts(batchId: string): {
+    failed: number;
+    unknown: number;
+    skipped: number;
+    permanent: number;
+  };
   /** A batch's items in input order, `EXPORT_PAGE_ROWS` per page (keyset paging on seq). */
   itemPages(batchId: string): Generator<BatchItem[], void, undefined>;
 }
@@ -89,6 +101,23 @@ export interface Records {
 export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Records {
   db.exec(SCHEMA);
   const now = opts.now ?? (() => new Date());
+  const permanentCodes = JSON.stringify(PERMANENT_FAILURE_CODES);
+  const selectRetryIds = db
+    .prepare(
+      `SELECT id FROM items INDEXED BY items_by_state
+       WHERE batch_id = ? AND state IN ('failed', 'unknown', 'skipped')
+         AND (state <> 'failed' OR ? = 1 OR code IS NULL
+              OR code NOT IN (SELECT value FROM json_each(?)))
+       ORDER BY seq`,
+    )
+    .pluck();
+  const selectRetryCounts = db.prepare(
+    `SELECT state, (state = 'failed' AND code IN (SELECT value FROM json_each(?))) AS permanent,
+       COUNT(*) AS n
+     FROM items WHERE batch_id = ? AND state IN ('failed', 'unknown', 'skipped')
+     GROUP BY state, permanent`,
+  );
+  const retryCountRow = z.object({ state: z.string(), permanent: z.number(), n: z.number() });
 
   const purgeKeys = db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ?`);
   const selectKey = db.prepare(
@@ -186,6 +215,21 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
     },
     transaction(fn) {
       return db.transaction(fn).immediate();
+    },
+    retryIds(batchId, includePermanent) {
+      return z
+        .array(z.string())
+        .parse(selectRetryIds.all(batchId, includePermanent ? 1 : 0, permanentCodes));
+    },
+    retryCounts(batchId) {
+      const out = { failed: 0, unknown: 0, skipped: 0, permanent: 0 };
+      for (const row of selectRetryCounts.all(permanentCodes, batchId)) {
+        const r = retryCountRow.parse(row);
+        if (r.permanent) out.permanent += r.n;
+        else if (r.state === 'failed' || r.state === 'unknown' || r.state === 'skipped')
+          out[r.state] += r.n;
+      }
+      return out;
     },
     idsInState(batchId, state) {
       const ids: string[] = [];

@@ -69,6 +69,18 @@ function runner(overrides: Partial<RunnerOptions> = {}) {
   });
 }
 
+/** A search answer without `data`: the runner cannot read it. */
+const unreadable = () => Response.json({ code: '00000000', message: 'ok' });
+const nothingFound = () => Response.json({ code: '00000000', total: 0, data: [] });
+
+/** The first `n` searches find nothing (the pre-reads before writing); later ones are unreadable. */
+function readableSearches(n: number): void {
+  let seen = 0;
+  fake.onRead((req) =>
+    req.path.endsWith('/search') && seen++ < n ? nothingFound() : unreadable(),
+  );
+}
+
 function items(batchId: string) {
   return ledger.listItems(batchId, { offset: 0, limit: 1000 }).items;
 }
@@ -119,13 +131,14 @@ test('per-ID outcomes: rejected, not reported, reported as both (unknown until r
       { headers: { 'X-request-id': 'hdr-rid' } },
     ),
   );
+  readableSearches(1);
   const id = batchOf(ids);
   await runner().start(id);
   const byId = new Map(items(id).map((r) => [r.id, r]));
   expect(byId.get(ok)).toMatchObject({ state: 'succeeded', request_id: 'hdr-rid' });
   expect(byId.get(rejected)).toMatchObject({ state: 'failed', message: MSG_REJECTED });
   expect(byId.get(missing)).toMatchObject({ state: 'failed', message: MSG_NOT_REPORTED });
-  // "Both" is settled by re-reading; the fake's reads are unreadable, so it stays unknown.
+  // "Both" is settled by re-reading; the reads after the pre-read are unreadable: it stays unknown.
   expect(byId.get(both)).toMatchObject({ state: 'unknown', code: 'REPORTED_AS_BOTH' });
   const call = ledger.db.prepare('SELECT error_code FROM calls').get() as { error_code: string };
   expect(call.error_code).toBe('0');
@@ -199,7 +212,8 @@ test('retries used up: a re-read confirms nothing was applied, then the IDs fail
         r.attempts === 3,
     ),
   ).toBe(true);
-  expect(fake.requests.filter((r) => r.path.endsWith('/search'))).toHaveLength(1);
+  // The pre-read before the first send, and the re-read once the retries were used up.
+  expect(fake.requests.filter((r) => r.path.endsWith('/search'))).toHaveLength(2);
 });
 
 test('401 APIG.0301 interrupts the batch without retrying; unsent IDs stay pending', async () => {
@@ -227,6 +241,7 @@ test('401 APIG.0301 interrupts the batch without retrying; unsent IDs stay pendi
 
 test('a timeout after sending leaves the IDs unknown, never failed', async () => {
   fake.onWrite(() => new Promise<Response>(() => undefined));
+  readableSearches(1);
   const id = batchOf(makeIds(3));
   await runner({
     upstream: createUpstream({ endpoint: fake.url, projectId: PROJECT, timeoutMs: 50 }),
@@ -241,6 +256,7 @@ test('an unreadable 200 answer leaves the IDs unknown', async () => {
     () =>
       new Response('<html>oops</html>', { status: 200, headers: { 'content-type': 'text/html' } }),
   );
+  readableSearches(1);
   const id = batchOf(makeIds(2));
   await runner().start(id);
   expect(items(id).every((r) => r.state === 'unknown' && r.code === 'UPSTREAM_BAD_RESPONSE')).toBe(
@@ -280,13 +296,16 @@ test('resumeAll after a crash: in_flight IDs become unknown, pending IDs continu
   ledger = openLedger(join(dir, 'ledger.sqlite'));
 
   fake.onWrite(acceptAll());
+  // The re-read of the first chunk is unreadable; the pre-read of the rest finds nothing linked.
+  const first = ids[0] ?? '';
+  fake.onRead((req) => (req.body.includes(first) ? unreadable() : nothingFound()));
   await runner().resumeAll();
 
   const b = ledger.getBatch(id);
   expect(b?.state).toBe('done');
   expect(b?.counts).toMatchObject({ unknown: 100, succeeded: 50, pending: 0, in_flight: 0 });
   const rows = items(id);
-  // The fake's reads are unreadable: the re-read cannot settle them.
+  // The re-read cannot settle them.
   expect(rows[0]).toMatchObject({
     state: 'unknown',
     code: 'UNKNOWN_AFTER_RESTART',

@@ -14,6 +14,8 @@
  */
 import {
   MAX_IDS_PER_CALL,
+  UNCHANGED_ALREADY_LINKED,
+  UNCHANGED_NOT_LINKED,
   idKey,
   parseUpstreamError,
   relationWriteResponseSchema,
@@ -25,10 +27,10 @@ import {
   type Upstream,
   type UpstreamResponse,
 } from '../forward';
-import type { ClaimedCall, ItemOutcome, Ledger } from './ledger';
+import type { ClaimedCall, ItemOutcome, Ledger, PendingRow, SettledRow } from './ledger';
 import { HEARTBEAT_MS, sqliteErrorCode } from './ledger';
 import { AimdLimiter, KeyedQueue } from './limiter';
-import { explainRejected, rereadLinks, type Subject } from './reconcile';
+import { explainRejected, foundKeys, idsSearchBody, rereadLinks, type Subject } from './reconcile';
 import {
   DEFAULT_RETRY_POLICY,
   RetryBudget,
@@ -43,6 +45,12 @@ export const MSG_NOT_REPORTED = 'not reported by SecMaster';
 export const MSG_BOTH = 'reported as both succeeded and failed by SecMaster';
 export const MSG_BUDGET_WAIT =
   'waiting: SecMaster keeps refusing calls and the retry budget is spent; the batch continues by itself';
+export const MSG_READ_WAIT =
+  'waiting: SecMaster keeps refusing the reads that tell which IDs are already in the asked state; nothing is sent before they pass; the batch continues by itself';
+/** The message of IDs failed because the pre-read was refused for good (an HTTP 4xx). */
+export function readRefusedMessage(message: string): string {
+  return `not sent: SecMaster refused the read of the current links before writing (${message})`;
+}
 
 /**
  * Why a batch stopped on an error of the ledger (F8) or of the runner itself. The chunk being claimed
@@ -96,6 +104,10 @@ export interface RunnerOptions {
 export interface RunnerStats {
   /** Write calls sent (associate/cancel), retries included. */
   writes: number;
+  /** Reads before writing (relation searches, and class searches of a cancel), retries included. */
+  preReads: number;
+  /** IDs found already in the asked state by a pre-read (recorded `unchanged`, never sent). */
+  unchangedIds: number;
   /** Of those, retries of a call chain. */
   retries: number;
   /** Relation searches that re-read unknown outcomes. */
@@ -319,8 +331,29 @@ interface Control {
   /** Set once the batch halted on an error (the first reason wins). */
   haltReason: string | null;
   budgetWait: boolean;
+  /** Why the batch waits when `budgetWait` is set (the state reason shown meanwhile). */
+  waitReason: string;
   wakers: Set<() => void>;
 }
+
+/** A limiter slot held by a worker; reads and retries give it back while they sleep. */
+interface Slot {
+  held: boolean;
+}
+
+/** A call whose intent is committed and whose write was sent in the same tick (I6). */
+interface Started {
+  call: ClaimedCall;
+  pending: Promise<UpstreamResponse | UpstreamError | UpstreamRequestError>;
+}
+
+/** The answer to a pre-read, once its retries are done. */
+type ReadOutcome =
+  | { kind: 'ok'; present: Set<string> }
+  | { kind: 'auth'; code: string; message: string }
+  | { kind: 'refused'; code: string; message: string }
+  /** Retries or the budget used up: the batch waits, its IDs stay pending. */
+  | { kind: 'wait' };
 
 function subjectOf(b: BatchSummary): Subject {
   return {
@@ -364,6 +397,8 @@ export function createRunner(options: RunnerOptions): Runner {
     unknownSettled: 0,
     explainSearches: 0,
     budgetWaits: 0,
+    preReads: 0,
+    unchangedIds: 0,
   };
 
   function delayFor(kind: RetryKind, n: number, retryAfter: string | null): number {
@@ -375,7 +410,13 @@ export function createRunner(options: RunnerOptions): Runner {
   function controlOf(batchId: string): Control {
     let c = controls.get(batchId);
     if (!c) {
-      c = { halted: false, haltReason: null, budgetWait: false, wakers: new Set() };
+      c = {
+        halted: false,
+        haltReason: null,
+        budgetWait: false,
+        waitReason: MSG_BUDGET_WAIT,
+        wakers: new Set(),
+      };
       controls.set(batchId, c);
     }
     return c;
@@ -405,11 +446,6 @@ export function createRunner(options: RunnerOptions): Runner {
     const c = controls.get(batchId);
     if (!c) return;
     for (const wake of [...c.wakers]) wake();
-  }
-
-  /** The slot of a call that just ended may go to the next chunk: within the limit, nobody waiting. */
-  function canKeepSlot(): boolean {
-    return limiter.active <= limiter.limit && limiter.queued === 0;
   }
 
   /** A sleep that pause, cancel and shutdown cut short. */
@@ -468,15 +504,255 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
-  /**
-   * One call chain: entered holding a limiter slot (released on return). Retries re-send the same
-   * IDs under a new call_id after a backoff during which the slot is given back.
-   */
-  async function runCall(batch: BatchSummary, first: ClaimedCall, ctl: Control): Promise<void> {
-    let call = first;
-    let held = true;
+  /** One read of ≤ 100 IDs: the subject's links (`links`) or the related class (`class`). */
+  async function readOnce(
+    batch: BatchSummary,
+    ids: readonly string[],
+    what: 'links' | 'class',
+  ): Promise<Verdict | { kind: 'found'; present: Set<string> }> {
+    counters.preReads++;
+    let result: UpstreamResponse | UpstreamError;
     try {
-      let pending = send(batch, call);
+      result = await upstream.call(
+        what === 'links'
+          ? {
+              op: 'relationSearch',
+              workspaceId: batch.workspace_id,
+              dataclass: batch.dataclass_type,
+              objectId: batch.data_object_id,
+              related: batch.related_dataclass_type,
+              body: idsSearchBody(ids),
+            }
+          : {
+              op: 'search',
+              workspaceId: batch.workspace_id,
+              dataclass: batch.related_dataclass_type,
+              body: idsSearchBody(ids),
+            },
+      );
+    } catch (err: unknown) {
+      if (err instanceof UpstreamError) result = err;
+      else if (err instanceof UpstreamRequestError)
+        return {
+          kind: 'all',
+          state: 'failed',
+          code: 'INVALID_REQUEST',
+          message: err.message,
+          status: null,
+          requestId: null,
+        };
+      else throw err;
+    }
+    if (!(result instanceof UpstreamError) && result.status >= 200 && result.status < 300) {
+      const present = foundKeys(result.status, result.body);
+      if (present) return { kind: 'found', present };
+      return retryVerdict(
+        {
+          code: 'UPSTREAM_BAD_RESPONSE',
+          message: 'SecMaster answered a search with an unreadable body',
+          status: result.status,
+          requestId: result.requestId,
+        },
+        { throttled: false, mayBeApplied: false },
+      );
+    }
+    return judge([], result);
+  }
+
+  /**
+   * A pre-read with the write path's retry rules (a read changes nothing, so timeouts and resets
+   * are simply read again). Entered holding the worker's slot; the slot is given back while it
+   * sleeps before a retry.
+   */
+  async function readWithRetries(
+    batch: BatchSummary,
+    ids: readonly string[],
+    what: 'links' | 'class',
+    ctl: Control,
+    slot: Slot,
+  ): Promise<ReadOutcome> {
+    for (let n = 0; ; n++) {
+      const v = await readOnce(batch, ids, what);
+      if (v.kind === 'found') {
+        budget.onSuccess();
+        limiter.onSuccess();
+        return { kind: 'ok', present: v.present };
+      }
+      if (v.kind === 'auth') return { kind: 'auth', code: v.code, message: v.message };
+      if (v.kind === 'outcomes') throw new Error('a search was judged as a write');
+      // A failed read for good (a 4xx): the write would meet the same refusal.
+      if (v.kind === 'all' && v.state === 'failed')
+        return { kind: 'refused', code: v.code, message: v.message };
+      // A timeout or reset of a read ('all' unknown) is simply read again.
+      const throttled = v.kind === 'retry' && v.throttled;
+      const retryAfter = v.kind === 'retry' ? v.retryAfter : null;
+      const timeoutLike = v.kind === 'retry' ? v.timeoutLike : true;
+      if (throttled) limiter.onThrottle();
+      const cap = throttled ? policy.throttledAttempts : policy.transientAttempts;
+      if (n + 1 >= cap || stopping || !budget.tryAcquire(timeoutLike)) return { kind: 'wait' };
+      const delay = delayFor(throttled ? 'throttled' : 'transient', n, retryAfter);
+      limiter.release();
+      slot.held = false;
+      await nap(delay, ctl);
+      await limiter.acquire();
+      slot.held = true;
+      if (stopping || ctl.halted || ledger.getBatchState(batch.id) !== 'running')
+        return { kind: 'wait' };
+    }
+  }
+
+  /**
+   * Feeds a batch's workers during one run: reads which pending IDs are already in the asked state
+   * (the subject's links; for a cancel, IDs not linked are looked up in the related class, so that
+   * an unknown ID is still sent and SecMaster's refusal explained), records those `unchanged`
+   * without sending them, and claims the others in calls of up to `chunkSize`. Reads are of
+   * `chunkSize` IDs; IDs read but not yet claimed wait in memory (still pending in the ledger, so a
+   * crash only means reading them again). Workers share one feed; every step between awaits is
+   * synchronous, so two workers never take the same row.
+   */
+  function makeFeed(batch: BatchSummary, ctl: Control) {
+    let cursor = -1;
+    let exhausted = false;
+    const ready: PendingRow[] = [];
+    const settled: SettledRow[] = [];
+    const associate = batch.action === 'associate';
+
+    /** Reads the next rows; false when the batch must stop or wait. */
+    async function fill(slot: Slot): Promise<boolean> {
+      const rows = ledger.peekPending(batch.id, cursor, chunkSize);
+      const last = rows.at(-1);
+      if (!last) {
+        exhausted = true;
+        return true;
+      }
+      cursor = last.seq;
+      const links = await readWithRetries(
+        batch,
+        rows.map((r) => r.id),
+        'links',
+        ctl,
+        slot,
+      );
+      if (links.kind !== 'ok') return readFailed(links, rows);
+      const notLinked: PendingRow[] = [];
+      for (const r of rows) {
+        const linked = links.present.has(idKey(r.id));
+        if (linked && associate)
+          settled.push({ seq: r.seq, state: 'unchanged', ...UNCHANGED_ALREADY_LINKED });
+        else if (linked) ready.push(r);
+        else if (associate) ready.push(r);
+        else notLinked.push(r);
+      }
+      if (notLinked.length === 0) return true;
+      // Cancel: an existing ID that is not linked is unchanged; an ID not found as the related
+      // class is sent, so that SecMaster's refusal is recorded and explained as for any write.
+      const found = await readWithRetries(
+        batch,
+        notLinked.map((r) => r.id),
+        'class',
+        ctl,
+        slot,
+      );
+      if (found.kind !== 'ok') return readFailed(found, notLinked);
+      for (const r of notLinked) {
+        if (found.present.has(idKey(r.id)))
+          settled.push({ seq: r.seq, state: 'unchanged', ...UNCHANGED_NOT_LINKED });
+        else ready.push(r);
+      }
+      return true;
+    }
+
+    function readFailed(
+      outcome: Exclude<ReadOutcome, { kind: 'ok' }>,
+      rows: PendingRow[],
+    ): boolean {
+      switch (outcome.kind) {
+        case 'auth':
+          // Nothing was sent; the IDs stay pending. Never retried (AK/SK lockout risk).
+          ledger.transitionBatch(
+            batch.id,
+            ['running', 'paused'],
+            'interrupted',
+            `SecMaster refused the console's credentials (${outcome.code}${outcome.message ? `: ${outcome.message}` : ''}); the batch stopped and its unsent IDs stay pending`,
+          );
+          ctl.halted = true;
+          return false;
+        case 'refused':
+          for (const r of rows)
+            settled.push({
+              seq: r.seq,
+              state: 'failed',
+              code: outcome.code,
+              message: readRefusedMessage(outcome.message || outcome.code),
+            });
+          return true;
+        case 'wait':
+          // These rows stay pending; the next round (after the wait) reads them again.
+          ctl.budgetWait = true;
+          ctl.waitReason = MSG_READ_WAIT;
+          return false;
+      }
+    }
+
+    /** Commits the ready work: a call (sent in the same tick) and/or the settled rows. */
+    function commit(): Started | null | 'stopped' {
+      const toSend = ready.splice(0, chunkSize);
+      const settle = settled.splice(0);
+      const claimed = ledger.claimPreRead(batch.id, toSend, settle);
+      if (!claimed) return 'stopped';
+      counters.unchangedIds += settle.filter((r) => r.state === 'unchanged').length;
+      if (!claimed.call) return null;
+      return { call: claimed.call, pending: send(batch, claimed.call) };
+    }
+
+    return {
+      /** The next call, sent; null when nothing is left to send in this run (or it must stop). */
+      async next(slot: Slot): Promise<Started | null> {
+        for (;;) {
+          if (stopping || ctl.halted || ctl.budgetWait) return null;
+          if (ready.length >= chunkSize || (exhausted && ready.length + settled.length > 0)) {
+            const started = commit();
+            if (started === 'stopped') return null;
+            if (started) return started;
+            continue;
+          }
+          if (exhausted) return null;
+          if (!(await fill(slot))) {
+            // Rows settled before the stop (a refused read) are still recorded.
+            if (settled.length > 0 && !ctl.halted) {
+              const keep = ready.splice(0);
+              commit();
+              ready.push(...keep);
+            }
+            return null;
+          }
+          if (settled.length >= chunkSize && ready.length < chunkSize) {
+            // Many IDs already in the asked state: record them without waiting for a full call.
+            const keep = ready.splice(0);
+            const done = commit();
+            ready.push(...keep);
+            if (done === 'stopped') return null;
+          }
+        }
+      },
+    };
+  }
+
+  /**
+   * One call chain: entered holding a limiter slot (released on return), its first write already
+   * sent. Retries re-send the same IDs under a new call_id after a backoff during which the slot is
+   * given back.
+   */
+  async function runCall(
+    batch: BatchSummary,
+    first: Started,
+    ctl: Control,
+    slot: Slot,
+  ): Promise<void> {
+    let call = first.call;
+    let held = slot.held;
+    try {
+      let pending = first.pending;
       for (let n = 0; ; n++) {
         const result = await pending;
         const meta = (v: {
@@ -507,53 +783,12 @@ export function createRunner(options: RunnerOptions): Runner {
             budget.onSuccess();
             limiter.onSuccess();
             await labelRejected(batch, v.outcomes);
-            // Group commit: while this slot is not wanted elsewhere, this outcome (T2) and the
-            // next chunk's intent (T1) commit together, one fsync instead of two. If that
-            // transaction fails after the outcome was written (the claim or the commit failed;
-            // SQLite may roll it all back), both are retried apart, as without grouping: the
-            // outcome alone, then the claim, whose error halts the batch as a failed T1 does.
-            const chain = !stopping && !ctl.halted && !ctl.budgetWait && canKeepSlot();
-            const record = () => ledger.recordOutcome(call.callId, v.outcomes, meta(v));
-            const claim = (): { next: ClaimedCall | null; claimError: unknown } => {
-              try {
-                return { next: ledger.claimChunk(batch.id, chunkSize), claimError: null };
-              } catch (err: unknown) {
-                return { next: null, claimError: err };
-              }
-            };
-            let changed: number;
-            let next: ClaimedCall | null = null;
-            let claimError: unknown = null;
-            if (!chain) {
-              changed = record();
-            } else {
-              let recorded = false;
-              try {
-                ({ changed, next } = ledger.group(() => {
-                  const n = record();
-                  recorded = true;
-                  return { changed: n, next: ledger.claimChunk(batch.id, chunkSize) };
-                }));
-              } catch (err: unknown) {
-                if (!recorded) throw err;
-                changed = record();
-                ({ next, claimError } = claim());
-              }
-            }
+            const changed = ledger.recordOutcome(call.callId, v.outcomes, meta(v));
             if (changed < call.ids.length)
               log(
                 `call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`,
               );
-            if (claimError !== null) {
-              halt(batch.id, ctl, claimError);
-              return;
-            }
-            if (!next) return;
-            // The next chunk, in this slot; from the commit to the send, no await (I6).
-            call = next;
-            n = -1;
-            pending = send(batch, call);
-            break;
+            return;
           }
           case 'all':
             ledger.recordOutcome(
@@ -627,6 +862,7 @@ export function createRunner(options: RunnerOptions): Runner {
       halt(batch.id, ctl, err);
     } finally {
       if (held) limiter.release();
+      slot.held = false;
     }
   }
 
@@ -726,30 +962,32 @@ export function createRunner(options: RunnerOptions): Runner {
         if (stopping || ledger.getBatchState(batchId) !== 'running') break;
         await reconcile(batch, ctl);
         ctl.budgetWait = false;
+        ctl.waitReason = MSG_BUDGET_WAIT;
+        const feed = makeFeed(batch, ctl);
         const worker = async (): Promise<void> => {
           for (;;) {
             if (stopping || ctl.halted || ctl.budgetWait) return;
             await limiter.acquire();
-            let claim: ClaimedCall | null = null;
+            const slot: Slot = { held: true };
+            let started: Started | null = null;
             try {
-              if (!stopping && !ctl.halted && !ctl.budgetWait)
-                claim = ledger.claimChunk(batchId, chunkSize);
+              started = await feed.next(slot);
             } catch (err: unknown) {
-              // T1 failed (rolled back): nothing is sent for this chunk.
+              // A failed T1 (rolled back) sends nothing for its rows.
               halt(batchId, ctl, err);
             } finally {
-              if (!claim) limiter.release();
+              if (!started && slot.held) limiter.release();
             }
-            if (!claim) return;
-            await runCall(batch, claim, ctl);
+            if (!started) return;
+            await runCall(batch, started, ctl, slot);
           }
         };
         await Promise.all(Array.from({ length: concurrency }, worker));
         if (stopping || ctl.halted) break;
         if (ctl.budgetWait && ledger.getBatchState(batchId) === 'running') {
           counters.budgetWaits++;
-          ledger.setStateReason(batchId, MSG_BUDGET_WAIT);
-          log(`batch ${batchId}: retry budget empty, waiting ${policy.budgetWaitMs} ms`);
+          ledger.setStateReason(batchId, ctl.waitReason);
+          log(`batch ${batchId}: ${ctl.waitReason} (${policy.budgetWaitMs} ms)`);
           await nap(policy.budgetWaitMs, ctl);
           if (ledger.getBatchState(batchId) === 'running') ledger.setStateReason(batchId, null);
           continue;

@@ -7,7 +7,9 @@
 import type { Context, Hono } from 'hono';
 import {
   MAX_ITEMS_PAGE,
+  canonicalId,
   createBatchRequestSchema,
+  retryRequestSchema,
   idKey,
   isUuid,
   isWellFormedId,
@@ -164,7 +166,8 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     const items: NewBatch['items'][number][] = [];
     let duplicates = 0;
     for (const token of req.ids) {
-      const id = token.trim();
+      // One form per ID: a UUID in lower case, as SecMaster stores it.
+      const id = canonicalId(token.trim());
       if (id === '') continue;
       const k = idKey(id);
       if (seen.has(k)) {
@@ -188,7 +191,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
         action: req.action,
         workspace_id: req.workspace_id,
         dataclass_type: req.dataclass_type,
-        data_object_id: req.data_object_id,
+        data_object_id: canonicalId(req.data_object_id),
         related_dataclass_type: req.related_dataclass_type,
         reason: req.reason?.trim() ? req.reason.trim() : null,
         user: userOf(c),
@@ -250,10 +253,47 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
       );
     }
     if (batch.counts.succeeded === 0) {
-      return jsonError(c, 409, 'NOTHING_TO_UNDO', 'no ID of this batch succeeded: nothing to undo');
+      return jsonError(
+        c,
+        409,
+        'NOTHING_TO_UNDO',
+        'this batch changed no link (no ID succeeded): nothing to undo',
+      );
     }
     return null;
   };
+
+  /**
+   * A new batch on the same subject and related class as `original`, of `ids` (all pending), in
+   * one transaction with `link` (which records how it relates to the original).
+   */
+  const derivedBatch = (
+    c: Context,
+    original: BatchSummary,
+    o: {
+      action: BatchSummary['action'];
+      ids: readonly string[];
+      reason: string;
+      retryOf: string | null;
+      link?: (created: BatchSummary) => void;
+    },
+  ): BatchSummary =>
+    records.transaction(() => {
+      const created = ledger.createBatch({
+        action: o.action,
+        workspace_id: original.workspace_id,
+        dataclass_type: original.dataclass_type,
+        data_object_id: original.data_object_id,
+        related_dataclass_type: original.related_dataclass_type,
+        reason: o.reason,
+        user: userOf(c),
+        retry_of: o.retryOf,
+        duplicates: 0,
+        items: o.ids.map((id) => ({ id, idKey: idKey(id), state: 'pending', message: null })),
+      });
+      o.link?.(created);
+      return created;
+    });
 
   app.get('/api/batches/:id/undo-preview', async (c) => {
     const batch = batchOf(c);
@@ -280,7 +320,10 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     return c.json({
       ids: ids.length,
       undo_action: batch.action === 'associate' ? 'cancel' : 'associate',
+      // Left as they are: the batch found them already in the asked state and sent nothing.
+      unchanged: batch.counts.unchanged,
       changed,
+      changes_recorded: batch.changes_recorded,
       checked_at: new Date().toISOString(),
     });
   });
@@ -292,23 +335,76 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     if (!original) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
     const refusal = undoRefusal(c, original);
     if (refusal) return refusal;
+    // The inverse action on exactly the IDs the batch changed (`succeeded`); `unchanged` ones
+    // were already so before it and stay as they are.
     return createOnce(c, key, { undo_of: original.id }, () =>
-      records.transaction(() => {
-        const ids = records.idsInState(original.id, 'succeeded');
-        const created = ledger.createBatch({
-          action: original.action === 'associate' ? 'cancel' : 'associate',
-          workspace_id: original.workspace_id,
-          dataclass_type: original.dataclass_type,
-          data_object_id: original.data_object_id,
-          related_dataclass_type: original.related_dataclass_type,
-          reason: `Undo of batch ${original.id}`,
-          user: userOf(c),
-          retry_of: null,
-          duplicates: 0,
-          items: ids.map((id) => ({ id, idKey: idKey(id), state: 'pending', message: null })),
-        });
-        records.linkUndo(created.id, original.id);
-        return created;
+      derivedBatch(c, original, {
+        action: original.action === 'associate' ? 'cancel' : 'associate',
+        ids: records.idsInState(original.id, 'succeeded'),
+        reason: `Undo of batch ${original.id}`,
+        retryOf: null,
+        link: (created) => records.linkUndo(created.id, original.id),
+      }),
+    );
+  });
+
+  // --- retry -----------------------------------------------------------------------------------
+  /** Why a batch cannot be retried now, or null. */
+  const retryRefusal = (c: Context, batch: BatchSummary): Response | null =>
+    ACTIVE_STATES.has(batch.state)
+      ? jsonError(
+          c,
+          409,
+          'INVALID_STATE',
+          `the batch is still ${batch.state}: stop it or let it finish before retrying it`,
+        )
+      : null;
+
+  app.get('/api/batches/:id/retry-preview', (c) => {
+    const batch = batchOf(c);
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const n = records.retryCounts(batch.id);
+    return c.json({ ...n, ids: n.failed + n.unknown + n.skipped });
+  });
+
+  app.post('/api/batches/:id/retry', async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (key instanceof Response) return key;
+    const original = batchOf(c);
+    if (!original) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    // An empty body means the defaults.
+    let raw: unknown = {};
+    const text = await c.req.text();
+    if (text.trim() !== '') {
+      try {
+        raw = JSON.parse(text) as unknown;
+      } catch {
+        return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
+      }
+    }
+    const parsed = retryRequestSchema.safeParse(raw);
+    if (!parsed.success) return invalidBody(c, parsed.error);
+    const refusal = retryRefusal(c, original);
+    if (refusal) return refusal;
+    const includePermanent = parsed.data.include_permanent ?? false;
+    const ids = records.retryIds(original.id, includePermanent);
+    if (ids.length === 0) {
+      const n = records.retryCounts(original.id);
+      return jsonError(
+        c,
+        409,
+        'NOTHING_TO_RETRY',
+        n.permanent > 0
+          ? `nothing to retry: the ${n.permanent} failed IDs left failed for good (not found, or of another class); include permanent failures to send them again`
+          : 'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
+      );
+    }
+    return createOnce(c, key, { retry_of: original.id, include_permanent: includePermanent }, () =>
+      derivedBatch(c, original, {
+        action: original.action,
+        ids,
+        reason: original.reason ?? `Retry of batch ${original.id}`,
+        retryOf: original.id,
       }),
     );
   });

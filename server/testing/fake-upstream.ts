@@ -24,6 +24,8 @@ export interface FakeUpstream {
   onWrite(handler: WriteHandler): void;
   /** Replaces how every other request is answered (default: a small JSON echo). */
   onRead(handler: (req: RecordedRequest) => Response | Promise<Response>): void;
+  /** Back to the default read answer (searches find nothing). */
+  resetRead(): void;
   close(): Promise<void>;
 }
 
@@ -61,9 +63,16 @@ const WRITE_PATH = /^\/v1\/[^/]+\/workspaces\/[^/]+\/soc\/[a-z]+\/[^/]+\/[a-z]+$
 export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   let write: WriteHandler = acceptAll();
-  let read = (req: RecordedRequest): Response | Promise<Response> =>
+  // Searches find nothing by default (no ID is linked or exists), so the runner's pre-read sends
+  // every ID; tests that need links answer reads with onRead.
+  const defaultRead = (req: RecordedRequest): Response | Promise<Response> =>
     Response.json(
-      { code: '00000000', message: 'ok', echo: { method: req.method, path: req.path } },
+      {
+        code: '00000000',
+        message: 'ok',
+        echo: { method: req.method, path: req.path },
+        ...(req.method === 'POST' && req.path.endsWith('/search') ? { data: [], total: 0 } : {}),
+      },
       {
         headers: {
           'X-request-id': 'rid-read-1-host',
@@ -72,6 +81,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         },
       },
     );
+  let read = defaultRead;
   const app = new Hono();
   app.all('*', async (c) => {
     const url = new URL(c.req.url);
@@ -117,6 +127,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     },
     onRead(handler) {
       read = handler;
+    },
+    resetRead() {
+      read = defaultRead;
     },
     close: () =>
       new Promise<void>((resolve) => {

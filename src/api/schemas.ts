@@ -41,6 +41,14 @@ export function idKey(value: string): string {
   return isUuid(value) ? value.toLowerCase() : value;
 }
 
+/**
+ * The one form an ID is sent, recorded and compared in: a UUID-shaped ID in lower case (SecMaster
+ * stores them so: an upper-case copy of an existing alert's ID is "not found"), any other ID as is.
+ */
+export function canonicalId(value: string): string {
+  return idKey(value);
+}
+
 export const idSchema = z
   .string()
   .regex(ID_PATTERN, 'must be 32 to 64 letters, digits, "-" or "_"');
@@ -243,6 +251,7 @@ export const itemStates = [
   'pending',
   'in_flight',
   'succeeded',
+  'unchanged',
   'failed',
   'unknown',
   'invalid',
@@ -251,11 +260,16 @@ export const itemStates = [
 export const itemStateSchema = z.enum(itemStates);
 export type ItemState = z.infer<typeof itemStateSchema>;
 
-/** The words the UI shows for each item state. */
+/**
+ * The words the UI shows for each item state. `succeeded` means this batch changed the link;
+ * `unchanged` ("No change") means the ID was already in the asked state before the batch sent
+ * anything (already linked, or was not linked) and was not sent.
+ */
 export const itemStateLabels: Record<ItemState, string> = {
   pending: 'Pending',
   in_flight: 'Sending',
   succeeded: 'Succeeded',
+  unchanged: 'No change',
   failed: 'Failed',
   unknown: 'Unknown',
   invalid: 'Invalid',
@@ -265,6 +279,28 @@ export const itemStateLabels: Record<ItemState, string> = {
 export const batchStates = ['running', 'paused', 'done', 'cancelled', 'interrupted'] as const;
 export const batchStateSchema = z.enum(batchStates);
 export type BatchState = z.infer<typeof batchStateSchema>;
+
+/**
+ * The words the UI shows for each batch state. `cancelled` (stopped by a user) reads "Stopped", so
+ * that a stopped "Cancel association" batch never reads as if the unlink had been cancelled.
+ */
+export const batchStateLabels: Record<BatchState, string> = {
+  running: 'Running',
+  paused: 'Paused',
+  done: 'Done',
+  cancelled: 'Stopped',
+  interrupted: 'Interrupted',
+};
+
+/** Item codes of `unchanged` items, with their messages. */
+export const UNCHANGED_ALREADY_LINKED = { code: 'ALREADY_LINKED', message: 'already linked' };
+export const UNCHANGED_NOT_LINKED = { code: 'NOT_LINKED', message: 'was not linked' };
+
+/**
+ * Failure codes that a retry cannot change (the ID does not exist in the workspace, or is of
+ * another class): a retry leaves them out unless asked (`include_permanent`).
+ */
+export const PERMANENT_FAILURE_CODES: readonly string[] = ['NOT_FOUND', 'WRONG_CLASS'];
 
 export const createBatchRequestSchema = z.strictObject({
   action: batchActionSchema,
@@ -285,6 +321,7 @@ export const itemCountsSchema = z.object({
   pending: z.number(),
   in_flight: z.number(),
   succeeded: z.number(),
+  unchanged: z.number(),
   failed: z.number(),
   unknown: z.number(),
   invalid: z.number(),
@@ -311,6 +348,12 @@ export const batchSummarySchema = z.looseObject({
   total: z.number(),
   duplicates: z.number(),
   counts: itemCountsSchema,
+  /**
+   * True when the runner read each call's IDs before writing (IDs already in the asked state are
+   * `unchanged`), so `succeeded` means "changed by this batch". False for batches recorded before
+   * the console did: their `succeeded` IDs may include IDs that were already in that state.
+   */
+  changes_recorded: z.boolean(),
   created_at: z.string(),
   finished_at: z.string().nullable(),
 });
@@ -345,14 +388,43 @@ export const batchListSchema = z.object({
 
 /** `GET /api/batches/{id}/undo-preview`: what an undo would do, checked against the links now. */
 export const undoPreviewSchema = z.looseObject({
-  /** IDs the undo batch would carry (the batch's succeeded IDs). */
+  /** IDs the undo batch would carry and revert (the batch's succeeded IDs: the ones it changed). */
   ids: z.number(),
   undo_action: batchActionSchema.optional(),
+  /** IDs the batch left as they were (`unchanged`): the undo leaves them as they are. */
+  unchanged: z.number().optional(),
   /** IDs whose current link no longer matches what the batch did. */
   changed: z.array(z.string()),
+  /**
+   * False for a batch recorded before the console tracked what each batch changed: its succeeded
+   * IDs may include links that existed before it, and an undo would revert those too.
+   */
+  changes_recorded: z.boolean().optional(),
   checked_at: z.string(),
 });
 export type UndoPreview = z.infer<typeof undoPreviewSchema>;
+
+/** `POST /api/batches/{id}/retry` body. */
+export const retryRequestSchema = z.strictObject({
+  /** Also retry permanent failures (not found, wrong class); default false. */
+  include_permanent: z.boolean().optional(),
+});
+export type RetryRequest = z.infer<typeof retryRequestSchema>;
+
+/**
+ * `GET /api/batches/{id}/retry-preview`: what a retry would include and leave out. Failures are
+ * split by cause: `failed` (transient or unexplained: may pass on a retry) and `permanent` (not
+ * found, wrong class: only with `include_permanent`).
+ */
+export const retryPreviewSchema = z.looseObject({
+  failed: z.number(),
+  unknown: z.number(),
+  skipped: z.number(),
+  permanent: z.number(),
+  /** IDs a retry would carry by default (failed + unknown + skipped). */
+  ids: z.number(),
+});
+export type RetryPreview = z.infer<typeof retryPreviewSchema>;
 
 /**
  * `POST /api/checks`: before submitting, which of these IDs are linked to the subject now, and
