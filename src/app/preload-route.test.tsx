@@ -42,11 +42,13 @@ const summary = {
     pending: 0,
     in_flight: 0,
     succeeded: 1,
+    unchanged: 0,
     failed: 0,
     unknown: 0,
     invalid: 0,
     skipped: 0,
   },
+  changes_recorded: true,
   created_at: '2026-01-01T00:00:00Z',
   finished_at: '2026-01-01T00:00:01Z',
 };
