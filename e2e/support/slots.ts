@@ -11,6 +11,11 @@ export const SLOTS = {
   a11yForm: { incident: 172 },
   a11yBatch: { incident: 173, alerts: [1950, 5] as [number, number] },
   har: { incident: 174, alerts: [1960, 3] as [number, number] },
+  a11yCancelDialog: { incident: 175, alerts: [1970, 2] as [number, number] },
+  a11yBatchDialogs: { incident: 176, alerts: [1975, 3] as [number, number] },
+  a11yStopDialog: { incident: 177 },
+  undoTruth: { incident: 180, alerts: [1980, 8] as [number, number] },
+  undoTruthCancel: { incident: 181, alerts: [1990, 8] as [number, number] },
   iam: { incident: 10, alerts: [10, 3] as [number, number] },
   faults: { incident: 120, alerts: [200, 1000] as [number, number] },
 } as const;
