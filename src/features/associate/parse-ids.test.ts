@@ -5,6 +5,7 @@ import {
   TEXT,
   fastIdKey,
   formatSkipped,
+  isLowerUuid,
   formatSummary,
   parseIds,
   runVerdict,
@@ -296,6 +297,20 @@ test('fastIdKey equals idKey and canonicalId', () => {
     expect(fastIdKey(v)).toBe(idKey(v));
     expect(fastIdKey(v)).toBe(canonicalId(v));
   }
+});
+
+test('isLowerUuid: exactly the lower-case UUIDs among runs of ID characters', () => {
+  for (const run of [A, B, WORKSPACE]) expect(isLowerUuid(run)).toBe(true);
+  for (const run of [
+    A.toUpperCase(),
+    `${A.slice(0, 35)}g`,
+    `${A.slice(0, 28)}-${A.slice(29)}`,
+    A.replace('-', '_'),
+    `-${A.slice(1)}`,
+    C,
+    D,
+  ])
+    expect(isLowerUuid(run)).toBe(false);
 });
 
 describe('formatSummary', () => {

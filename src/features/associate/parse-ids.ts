@@ -142,18 +142,13 @@ const QUOTED_KEY = `"(?:[^"\\\\\\n]|\\\\.)*"[ \\t]*:(?!\\/)|'[^'\\n]*'[ \\t]*:(?
 
 /*
  * The hot loop's sticky scanners, with `test` + `lastIndex` instead of `exec`, so no match array
- * is allocated per word, and a word that is a whole UUID goes straight to the collector.
+ * is allocated per word, and a word that is a whole lower-case UUID (already canonical) goes
+ * straight to the collector after one anchored test.
  * A word starts either at a straight quote (a quoted key, or nothing) or at a word character:
  * every other separator is skipped in one native scan.
  */
 // eslint-disable-next-line no-misleading-character-class -- code-unit ranges on purpose: surrogates (emoji) and variation selectors are separators
 const SKIP_Y = new RegExp(`[${OTHER_SEPARATORS}]*`, 'y');
-/** A whole-word UUID. */
-const UUID_WORD_Y = new RegExp(
-  // eslint-disable-next-line no-misleading-character-class -- code-unit ranges on purpose: surrogates (emoji) and variation selectors are separators
-  `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![^${SEPARATORS}])`,
-  'y',
-);
 /** A whole word of 32–64 ID characters. */
 const ID_WORD_Y = new RegExp(
   `[A-Za-z0-9_-]{${ID_MIN_LENGTH},${ID_MAX_LENGTH}}(?![^${SEPARATORS}])`,
@@ -175,6 +170,24 @@ const DIGIT_RE = /\d/;
 const LETTER_RE = /[A-Za-z]/;
 const ALNUM_16_RE = /[A-Za-z0-9]{16}/;
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** Within ID characters: any but lower-case hex digits and "-" (one native scan). */
+const NOT_LOWER_HEX_RE = /[g-zA-Z_]/;
+
+/**
+ * A run of ID characters that is a lower-case UUID, already canonical: five indexOf calls and
+ * one scan (the hot loop: an anchored UUID regex costs twice as much per word).
+ */
+export function isLowerUuid(run: string): boolean {
+  return (
+    run.length === 36 &&
+    run.indexOf('-') === 8 &&
+    run.indexOf('-', 9) === 13 &&
+    run.indexOf('-', 14) === 18 &&
+    run.indexOf('-', 19) === 23 &&
+    run.indexOf('-', 24) === -1 &&
+    !NOT_LOWER_HEX_RE.test(run)
+  );
+}
 const HEX_GROUPS_RE = /^[0-9a-fA-F]+(?:-[0-9a-fA-F]+){2,4}$/;
 const UPPER_HEX_RE = /[A-F]/;
 /** 8-4-4-4-n letters and digits: a UUID with a typo (`g`…`z`) when not all hex. */
@@ -268,7 +281,11 @@ class Collector {
   /** An ID (`runVerdict` said so), as pasted. */
   addId(token: string): void {
     // Only 36-character tokens can be UUIDs; every other ID is its own canonical form.
-    const id = token.length === 36 ? fastIdKey(token) : token;
+    this.addCanonical(token.length === 36 ? fastIdKey(token) : token, token);
+  }
+
+  /** An ID in canonical form (`id`), pasted as `token`. */
+  addCanonical(id: string, token = id): void {
     if (this.scaffold !== null) {
       this.addIgnored(token, id, this.scaffold);
       return;
@@ -414,17 +431,12 @@ function scanWords(text: string, c: Collector, from = 0): void {
       pos = end;
       continue;
     }
-    UUID_WORD_Y.lastIndex = pos;
-    if (UUID_WORD_Y.test(text)) {
-      const end = UUID_WORD_Y.lastIndex;
-      c.addId(text.slice(pos, end));
-      pos = end;
-      continue;
-    }
     ID_WORD_Y.lastIndex = pos;
     if (ID_WORD_Y.test(text)) {
       const end = ID_WORD_Y.lastIndex;
-      if (!c.addRun(text.slice(pos, end))) c.skippedWords++;
+      const run = text.slice(pos, end);
+      if (isLowerUuid(run)) c.addCanonical(run);
+      else if (!c.addRun(run)) c.skippedWords++;
       pos = end;
       continue;
     }
@@ -499,8 +511,12 @@ export function nameKind(name: string): NameKind {
   return cls ?? 'other';
 }
 
+const NOT_NORMAL_RE = /[^a-z0-9_]/;
+
 function scaffoldReason(key: string): string | null {
-  return SCAFFOLD_NAMES.has(normalizeName(key)) ? `${key} (not a related object)` : null;
+  const scaffold =
+    SCAFFOLD_NAMES.has(key) || (NOT_NORMAL_RE.test(key) && SCAFFOLD_NAMES.has(normalizeName(key)));
+  return scaffold ? `${key} (not a related object)` : null;
 }
 
 // ---------------------------------------------------------------------------------------------
