@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -347,4 +347,145 @@ test('the outcome of a superseded call is ignored (call_id fencing)', () => {
     ledger.recordOutcome(second.callId, ok, { httpStatus: 200, requestId: 'r', errorCode: null }),
   ).toBe(3);
   expect(ledger.getBatch(id)?.counts.succeeded).toBe(3);
+});
+
+/** The ID list of an `id in` search body. */
+function searchedIds(req: { body: string }): string[] {
+  const body = JSON.parse(req.body) as {
+    condition?: { conditions?: { data?: string[] }[] };
+  };
+  return (body.condition?.conditions?.[0]?.data?.[2] ?? '').split(',').filter(Boolean);
+}
+
+/** A search answer that finds these IDs. */
+function found(ids: readonly string[]): Response {
+  return Response.json({
+    code: '00000000',
+    total: ids.length,
+    data: ids.map((id) => ({ id, data_object: { id } })),
+  });
+}
+
+describe('the pre-read before each write', () => {
+  test('linked IDs are unchanged and never sent; calls are filled with the others', async () => {
+    const ids = makeIds(250);
+    const linked = new Set(ids.filter((_, i) => i % 3 === 0));
+    fake.onRead((req) => found(searchedIds(req).filter((x) => linked.has(x))));
+    const id = batchOf(ids);
+    const r = runner();
+    await r.start(id);
+    const sent = fake.writes().flatMap((w) => (JSON.parse(w.body) as { ids: string[] }).ids);
+    expect(sent).toEqual(ids.filter((x) => !linked.has(x)));
+    expect(fake.writes().map((w) => (JSON.parse(w.body) as { ids: string[] }).ids.length)).toEqual([
+      100, 66,
+    ]);
+    expect(ledger.getBatch(id)?.counts).toMatchObject({
+      succeeded: 166,
+      unchanged: 84,
+      pending: 0,
+    });
+    expect(items(id).find((i) => i.id === ids[0])).toMatchObject({
+      state: 'unchanged',
+      code: 'ALREADY_LINKED',
+      message: 'already linked',
+      attempts: 0,
+    });
+    expect(r.stats()).toMatchObject({ unchangedIds: 84, preReads: 3 });
+  });
+
+  test('every ID already linked: nothing is sent, the batch is done', async () => {
+    const ids = makeIds(120);
+    fake.onRead((req) => found(searchedIds(req)));
+    const id = batchOf(ids);
+    await runner().start(id);
+    expect(fake.writes()).toHaveLength(0);
+    expect(ledger.getBatch(id)).toMatchObject({ state: 'done', counts: { unchanged: 120 } });
+  });
+
+  test('a 401 on the read interrupts the batch: nothing sent, IDs pending, never retried', async () => {
+    fake.onRead(() =>
+      Response.json({ error_code: 'APIG.0301', error_msg: 'bad auth' }, { status: 401 }),
+    );
+    const id = batchOf(makeIds(150));
+    await runner({ concurrency: 1 }).start(id);
+    expect(fake.writes()).toHaveLength(0);
+    expect(fake.requests).toHaveLength(1);
+    const b = ledger.getBatch(id);
+    expect(b?.state).toBe('interrupted');
+    expect(b?.state_reason).toContain('APIG.0301');
+    expect(b?.counts).toMatchObject({ pending: 150 });
+  });
+
+  test('a 4xx on the read fails those IDs with the reason, nothing sent', async () => {
+    fake.onRead(() =>
+      Response.json(
+        { code: 'SecMaster.20010001', message: 'workspace not found' },
+        { status: 403 },
+      ),
+    );
+    const id = batchOf(makeIds(3));
+    await runner().start(id);
+    expect(fake.writes()).toHaveLength(0);
+    expect(ledger.getBatch(id)?.state).toBe('done');
+    expect(items(id).every((i) => i.state === 'failed' && i.code === 'SecMaster.20010001')).toBe(
+      true,
+    );
+    expect(items(id)[0]?.message).toContain('workspace not found');
+    expect(items(id)[0]?.message).toContain('not sent');
+  });
+
+  test('a throttled read is retried; nothing fails', async () => {
+    let n = 0;
+    fake.onRead(() =>
+      n++ < 2
+        ? Response.json({ error_code: 'APIG.0308', error_msg: 'throttled' }, { status: 429 })
+        : nothingFound(),
+    );
+    const delays: number[] = [];
+    const id = batchOf(makeIds(5));
+    await runner({
+      sleep: (ms) => {
+        delays.push(ms);
+        return Promise.resolve();
+      },
+    }).start(id);
+    expect(delays).toHaveLength(2);
+    expect(ledger.getBatch(id)?.counts).toMatchObject({ succeeded: 5, failed: 0 });
+  });
+
+  test('reads refused for longer than the retries: the batch waits with the reason, then continues', async () => {
+    let n = 0;
+    fake.onRead(() =>
+      n++ < 4 ? Response.json({ code: 'X', message: 'busy' }, { status: 503 }) : nothingFound(),
+    );
+    const id = batchOf(makeIds(5));
+    const reasons: (string | null)[] = [];
+    const r = runner({
+      retry: { transientAttempts: 2 },
+      // What the batch says while it sleeps.
+      sleep: () => {
+        reasons.push(ledger.getBatch(id)?.state_reason ?? null);
+        return Promise.resolve();
+      },
+    });
+    await r.start(id);
+    expect(r.stats().budgetWaits).toBeGreaterThan(0);
+    expect(reasons.some((x) => (x ?? '').includes('reads that tell which IDs'))).toBe(true);
+    expect(ledger.getBatch(id)).toMatchObject({
+      state: 'done',
+      state_reason: null,
+      counts: { succeeded: 5, failed: 0 },
+    });
+  });
+
+  test('the race, as documented: an ID linked by someone else between the read and the write is recorded succeeded', async () => {
+    // SecMaster answers "success" alike for a link it made and one that was already there: the
+    // ledger can only be as exact as the read, one call before the write.
+    const ids = makeIds(2);
+    fake.onRead(() => nothingFound()); // the read sees neither linked
+    fake.onWrite(acceptAll()); // meanwhile someone linked ids[0]; SecMaster reports both succeeded
+    const id = batchOf(ids);
+    await runner().start(id);
+    expect(items(id).map((i) => i.state)).toEqual(['succeeded', 'succeeded']);
+  });
 });

@@ -613,6 +613,8 @@ export function createRunner(options: RunnerOptions): Runner {
   function makeFeed(batch: BatchSummary, ctl: Control) {
     let cursor = -1;
     let exhausted = false;
+    /** Reads under way in other workers: their IDs may still fill a call. */
+    let reading = 0;
     const ready: PendingRow[] = [];
     const settled: SettledRow[] = [];
     const associate = batch.action === 'associate';
@@ -626,6 +628,15 @@ export function createRunner(options: RunnerOptions): Runner {
         return true;
       }
       cursor = last.seq;
+      reading++;
+      try {
+        return await classify(rows, slot);
+      } finally {
+        reading--;
+      }
+    }
+
+    async function classify(rows: PendingRow[], slot: Slot): Promise<boolean> {
       const links = await readWithRetries(
         batch,
         rows.map((r) => r.id),
@@ -710,6 +721,9 @@ export function createRunner(options: RunnerOptions): Runner {
       async next(slot: Slot): Promise<Started | null> {
         for (;;) {
           if (stopping || ctl.halted || ctl.budgetWait) return null;
+          // At the end, a worker whose read is still under way fills the last call: no half-empty
+          // calls while another read may complete them.
+          if (exhausted && reading > 0 && ready.length < chunkSize) return null;
           if (ready.length >= chunkSize || (exhausted && ready.length + settled.length > 0)) {
             const started = commit();
             if (started === 'stopped') return null;

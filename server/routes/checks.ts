@@ -6,6 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import {
+  canonicalId,
   idKey,
   linkCheckRequestSchema,
   type LinkCheck,
@@ -52,14 +53,8 @@ export function registerCheckRoutes(
   });
 
   async function check(c: Context, req: LinkCheckRequest): Promise<Response> {
-    // One check per distinct ID (SecMaster compares IDs as idKey does).
-    const seen = new Set<string>();
-    const ids = req.ids.filter((id) => {
-      const key = idKey(id);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    // One check per distinct ID, in the one form the batch sends it (a UUID in lower case).
+    const ids = [...new Set(req.ids.map(canonicalId))];
 
     const linkedKeys = await readIds(
       c,
@@ -68,7 +63,7 @@ export function registerCheckRoutes(
         op: 'relationSearch',
         workspaceId: req.workspace_id,
         dataclass: req.dataclass_type,
-        objectId: req.data_object_id,
+        objectId: canonicalId(req.data_object_id),
         related: req.related_dataclass_type,
       },
       ids,
