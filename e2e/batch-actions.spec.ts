@@ -15,6 +15,9 @@ test('an analyst undoes a batch, and the History links the undo to its original'
 }) => {
   const { workspace, incident, alerts } = await emulator.scene(SLOTS.undo);
   const ids = alerts.map((a) => a.id);
+  // None of the five is linked yet (the seed links other alerts): the batch changes all five.
+  const before = await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts');
+  expect(ids.filter((id) => before.includes(id))).toEqual([]);
 
   const original = await createBatch(request, {
     action: 'associate',
@@ -28,7 +31,8 @@ test('an analyst undoes a batch, and the History links the undo to its original'
 
   await ui.openBatch(original.id);
   await ui.waitForBatchDone();
-  await expect(ui.badge('Succeeded')).toContainText('5');
+  await expect(ui.badge('Succeeded')).toHaveText('Succeeded 5');
+  await expect(ui.badge('No change')).toHaveText('No change 0');
   const linked = await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts');
   for (const id of ids) expect(linked).toContain(id);
 
@@ -39,10 +43,12 @@ test('an analyst undoes a batch, and the History links the undo to its original'
   );
 
   await ui.undoBatch('5 IDs will be cancelled');
+  // The undo's own pre-read finds all five linked: it changes (unlinks) each of them.
   await expect(page).toHaveURL(/\/batches\/[0-9a-f-]{36}$/);
   await expect(page).not.toHaveURL(new RegExp(original.id));
   await ui.waitForBatchDone();
-  await expect(ui.badge('Succeeded')).toContainText('5');
+  await expect(ui.badge('Succeeded')).toHaveText('Succeeded 5');
+  await expect(ui.badge('No change')).toHaveText('No change 0');
   const undoLink = page.getByRole('link', { name: `Undo of ${original.id.slice(0, 8)}` });
   await expect(undoLink).toHaveAttribute('href', `/batches/${original.id}`);
   const after = await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts');
@@ -91,7 +97,8 @@ test('an analyst stops a running batch: unsent IDs are skipped, none is lost', a
   await expect(ui.batchControl('Pause batch')).toBeVisible();
   await ui.stopBatch();
 
-  await expect(page.getByText('Cancelled', { exact: true })).toBeVisible();
+  await expect(page.getByText('Stopped', { exact: true })).toBeVisible();
+  await expect(page.getByText('Cancelled', { exact: true })).toHaveCount(0);
   await expect(ui.progress).toHaveCount(0);
   await expect(ui.batchControl('Stop batch')).toHaveCount(0);
   await expect(ui.badge('Skipped')).toHaveText(/^Skipped [1-9][\d,]*$/);

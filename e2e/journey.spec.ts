@@ -41,12 +41,18 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
   await ui.pasteIds(noisy);
   await expect(page.getByText('33 valid · 3 duplicates · 2 invalid')).toBeVisible();
 
+  // The seed already links a few alerts to the incident: those of the pasted ones (if any) are
+  // No change (not sent), the others are changed by the batch (Succeeded).
+  const before = await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts');
+  const preLinked = ids.filter((id) => before.includes(id));
+
   await ui.submitButton('Associate').click();
   await expect(page).toHaveURL(/\/batches\/[0-9a-f-]{36}$/);
   await ui.waitForBatchDone();
-  await expect(ui.badge('Succeeded')).toContainText('30');
-  await expect(ui.badge('Failed')).toContainText('3');
-  await expect(ui.badge('Invalid')).toContainText('2');
+  await expect(ui.badge('Succeeded')).toHaveText(`Succeeded ${30 - preLinked.length}`);
+  await expect(ui.badge('No change')).toHaveText(`No change ${preLinked.length}`);
+  await expect(ui.badge('Failed')).toHaveText('Failed 3');
+  await expect(ui.badge('Invalid')).toHaveText('Invalid 2');
 
   // Only the failures, with their message.
   await ui.filterByState(/^Failed/);
@@ -59,13 +65,31 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
   for (const id of ids) expect(linked).toContain(id);
   expect(linked).not.toContain(UNKNOWN_A);
 
-  // Retry exactly the failed IDs: a new batch that points back to this one.
-  const firstBatchUrl = page.url();
-  await ui.results.getByRole('button', { name: 'Retry failed' }).click();
-  await expect(page).not.toHaveURL(firstBatchUrl);
+  // Retry failed: the three failures are permanent (two IDs not found, an incident's ID that is
+  // not an alert), so by default the retry leaves them out and has nothing to send; including
+  // permanent failures sends them again, as a new batch that points back to this one.
+  const firstBatchId = ui.batchId();
+  const retry = await ui.openRetryDialog();
+  await expect(retry.getByText('The retry includes 0 IDs')).toBeVisible();
+  await expect(retry.getByText('It leaves out 3 IDs')).toBeVisible();
+  await expect(retry.getByRole('list', { name: 'Left out of the retry' })).toContainText(
+    '3 permanent failures: not found in this workspace, or not an alert',
+  );
+  await expect(retry.getByRole('status').filter({ hasText: 'Nothing to retry' })).toHaveText(
+    'Nothing to retry unless permanent failures are included.',
+  );
+  await expect(retry.getByRole('button', { name: 'Retry 0 IDs' })).toBeDisabled();
+  await retry.getByRole('checkbox', { name: 'Include permanent failures' }).check();
+  await retry.getByRole('button', { name: 'Retry 3 IDs' }).click();
+  await expect(retry).toHaveCount(0);
+  await expect(page).toHaveURL(/\/batches\/[0-9a-f-]{36}$/);
+  await expect(page).not.toHaveURL(new RegExp(firstBatchId));
   await ui.waitForBatchDone();
-  await expect(ui.badge('Failed')).toContainText('3');
-  await expect(page.getByRole('link', { name: /retry of/i })).toBeVisible();
+  await expect(ui.badge('Failed')).toHaveText('Failed 3');
+  await expect(ui.badge('Succeeded')).toHaveText('Succeeded 0');
+  await expect(
+    page.getByRole('link', { name: `retry of ${firstBatchId.slice(0, 8)}` }),
+  ).toHaveAttribute('href', `/batches/${firstBatchId}`);
 
   // Current associations list the subject's alerts; cancel a page of them through the dialog.
   await expect(ui.currentAssociations.getByRole('row').filter({ hasText: ids[0]! })).toBeVisible();
@@ -76,7 +100,8 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
     .click();
   await ui.confirmCancel();
   await ui.waitForBatchDone();
-  await expect(ui.badge('Succeeded')).toContainText('2');
+  await expect(ui.badge('Succeeded')).toHaveText('Succeeded 2');
+  await expect(ui.badge('No change')).toHaveText('No change 0');
   const after = await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts');
   expect(after).not.toContain(ids[0]);
   expect(after).not.toContain(ids[1]);
@@ -86,7 +111,7 @@ test('an analyst links a noisy list, retries failures, unlinks some, and finds i
   const cancelBatchUrl = page.url();
   await page.reload();
   await expect(page).toHaveURL(cancelBatchUrl);
-  await expect(ui.badge('Succeeded')).toContainText('2');
+  await expect(ui.badge('Succeeded')).toHaveText('Succeeded 2');
   await expect(ui.relatedIds).toHaveValue(noisy);
   await expect(page.getByText('33 valid · 3 duplicates · 2 invalid')).toBeVisible();
 
@@ -106,7 +131,7 @@ test('cancel association asks for confirmation, and Back sends nothing', async (
   emulator,
   page,
 }) => {
-  const { incident, alerts } = await emulator.scene(SLOTS.cancelBack);
+  const { workspace, incident, alerts } = await emulator.scene(SLOTS.cancelBack);
 
   await ui.open();
   await ui.chooseSubject('Incidents', incident.title.slice(0, 24), incident.title);
@@ -124,8 +149,21 @@ test('cancel association asks for confirmation, and Back sends nothing', async (
   await ui.confirmCancel();
   await expect(page).toHaveURL(/\/batches\//);
   await ui.waitForBatchDone();
-  // Cancelling links that do not exist is idempotent: SecMaster reports them as succeeded.
-  await expect(ui.badge('Succeeded')).toContainText('2');
+  // Neither alert was linked: the console reads that before the call and sends nothing, so the
+  // batch changes nothing (No change, "was not linked") and there is nothing to undo.
+  const ids = alerts.map((a) => a.id);
+  expect(
+    (await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts')).filter((id) =>
+      ids.includes(id),
+    ),
+  ).toEqual([]);
+  await expect(ui.badge('No change')).toHaveText('No change 2');
+  await expect(ui.badge('Succeeded')).toHaveText('Succeeded 0');
+  for (const id of ids)
+    await expect(ui.results.getByRole('row').filter({ hasText: id })).toContainText(
+      'was not linked',
+    );
+  await expect(ui.results.getByRole('button', { name: 'Undo batch' })).toBeDisabled();
 });
 
 test('the History page lists batches and links to them', async ({

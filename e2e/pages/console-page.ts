@@ -99,6 +99,29 @@ export class ConsolePage {
     await expect(dialog).toHaveCount(0);
   }
 
+  /** The batch shown now, from the page's URL (`/batches/{id}`). */
+  batchId(): string {
+    const m = /\/batches\/([0-9a-f-]{36})$/.exec(new URL(this.page.url()).pathname);
+    if (!m?.[1]) throw new Error(`not on a batch page: ${this.page.url()}`);
+    return m[1];
+  }
+
+  /** "Retry failed": opens the dialog and waits for it to say what the retry includes. */
+  async openRetryDialog(): Promise<Locator> {
+    await this.results.getByRole('button', { name: 'Retry failed' }).click();
+    const dialog = this.page.getByRole('dialog', { name: 'Retry failed IDs' });
+    await expect(dialog.getByText(/^The retry includes /)).toBeVisible();
+    return dialog;
+  }
+
+  /** "Undo batch": opens the dialog and waits for its preview (checked against the links). */
+  async openUndoDialog(): Promise<Locator> {
+    await this.results.getByRole('button', { name: 'Undo batch' }).click();
+    const dialog = this.page.getByRole('dialog', { name: 'Undo this batch?' });
+    await expect(dialog.getByText(/^Checked /)).toBeVisible();
+    return dialog;
+  }
+
   /** "Undo batch": waits for the preview to say what will happen, then confirms. */
   async undoBatch(expectedPreview: string | RegExp) {
     await this.results.getByRole('button', { name: 'Undo batch' }).click();
