@@ -28,7 +28,7 @@ export class EmulatorClient {
 
   /** A call to the emulator, signed as the console (and the official SDK) signs it. */
   private async send(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     projectId: string,
     body?: unknown,
@@ -123,6 +123,31 @@ export class EmulatorClient {
       if (body.data.length < 1000) break;
     }
     return ids;
+  }
+
+  /**
+   * Links (`link`) or unlinks (`unlink`) related IDs to a subject straight in the emulator, as
+   * another SecMaster user would: the console knows nothing of it. Every ID must be accepted.
+   */
+  async writeLinks(
+    how: 'link' | 'unlink',
+    workspaceId: string,
+    dataclass: string,
+    objectId: string,
+    related: string,
+    ids: readonly string[],
+  ): Promise<void> {
+    const pid = await this.projectId();
+    const res = await this.send(
+      how === 'link' ? 'POST' : 'DELETE',
+      `/v1/${pid}/workspaces/${workspaceId}/soc/${dataclass}/${objectId}/${related}`,
+      pid,
+      { ids },
+    );
+    expect(res.ok()).toBe(true);
+    const body = (await res.json()) as { data?: { success_ids?: string[]; error_ids?: string[] } };
+    expect(body.data?.error_ids ?? []).toEqual([]);
+    expect([...(body.data?.success_ids ?? [])].sort()).toEqual([...ids].sort());
   }
 
   /**
