@@ -360,3 +360,20 @@ test('the link check answers in the same lower-case form', async () => {
   expect(res.status).toBe(200);
   expect(await res.json()).toMatchObject({ checked: 1, linked: [id], not_found: [] });
 });
+
+test('a malformed UUID is recorded invalid with the reason and never sent', async () => {
+  const [id] = unlinkedAlerts(0, 1);
+  if (!id) throw new Error('seed');
+  const extended = `${id}a`; // 8-4-4-4-13: well-formed by the API's rule, not a UUID
+  const res = await run([id, extended]);
+  expect(res.counts).toMatchObject({ succeeded: 1, invalid: 1 });
+  const invalid = await itemsOf(res.id, 'invalid');
+  expect(invalid).toEqual([
+    expect.objectContaining({ id: extended, message: expect.stringContaining('8-4-4-4-13') }),
+  ]);
+  const sent = ledger.db
+    .prepare('SELECT ids_json FROM calls WHERE batch_id = ?')
+    .all(res.id)
+    .flatMap((r) => JSON.parse((r as { ids_json: string }).ids_json) as string[]);
+  expect(sent).toEqual([id]);
+});

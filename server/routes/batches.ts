@@ -14,6 +14,7 @@ import {
   isUuid,
   isWellFormedId,
   itemStateSchema,
+  malformedUuidReason,
   type BatchState,
   type BatchSummary,
   type ItemState,
@@ -175,12 +176,12 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
         continue;
       }
       seen.add(k);
-      const ok = isWellFormedId(id);
+      const problem = isWellFormedId(id) ? malformedUuidReason(id) : INVALID_ID_MESSAGE;
       items.push({
         id,
         idKey: k,
-        state: ok ? 'pending' : 'invalid',
-        message: ok ? null : INVALID_ID_MESSAGE,
+        state: problem === null ? 'pending' : 'invalid',
+        message: problem,
       });
     }
     if (items.length === 0) {

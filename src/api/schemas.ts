@@ -41,6 +41,29 @@ export function idKey(value: string): string {
   return isUuid(value) ? value.toLowerCase() : value;
 }
 
+const HEX_GROUPS = /^[0-9a-fA-F]+(?:-[0-9a-fA-F]+){2,4}$/;
+const UUID_SHAPE = /^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{1,16}$/i;
+
+/**
+ * Why a well-formed ID (by the API's rule) is still a malformed UUID, or null: hex groups joined by
+ * `-` with the wrong lengths (a truncated or extended UUID, e.g. 8-4-4-4-9), or 8-4-4-4-n groups
+ * with a letter past `f` (a typo). The paste parser lists these as invalid; the server records
+ * them as invalid too, so SecMaster never receives them.
+ */
+export function malformedUuidReason(value: string): string | null {
+  if (isUuid(value)) return null;
+  if (UUID_SHAPE.test(value)) {
+    const bad = /[g-z]/i.exec(value)?.[0];
+    if (bad !== undefined) return `not a UUID: "${bad}" is not a hexadecimal digit`;
+  }
+  if (HEX_GROUPS.test(value)) {
+    const groups = value.split('-');
+    if (groups.filter((g) => g.length >= 4).length >= 2)
+      return `not a UUID: groups of ${groups.map((g) => g.length).join('-')} characters (a UUID has 8-4-4-4-12)`;
+  }
+  return null;
+}
+
 /**
  * The one form an ID is sent, recorded and compared in: a UUID-shaped ID in lower case (SecMaster
  * stores them so: an upper-case copy of an existing alert's ID is "not found"), any other ID as is.

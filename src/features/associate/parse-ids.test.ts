@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { canonicalId, idKey } from '../../api/schemas';
+import { canonicalId, idKey, malformedUuidReason } from '../../api/schemas';
 import {
   ID,
   TEXT,
@@ -591,4 +591,22 @@ test('console URLs: path segments and query values that are IDs, the project ski
   expect(r.valid).toEqual([A, B]);
   expect(r.invalid).toEqual([]);
   expect(r.ignored.map((i) => i.reason)).toEqual(['current workspace ID', 'project ID']);
+});
+
+describe('the server records as invalid what the paste lists as a malformed UUID', () => {
+  test.each([
+    '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14a',
+    '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2',
+    '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2dzz',
+    '3f1c9a527b4e-4d2a-9c61-0e8f5a7b2d14',
+  ])('%s', (token) => {
+    const parsed = parseIds(token);
+    expect(parsed.valid).toEqual([]);
+    expect(parsed.invalid.map((i) => i.token)).toEqual([token]);
+    expect(malformedUuidReason(token)).toBe(parsed.invalid[0]?.reason);
+  });
+  test('a UUID and a plain 32-character ID are not malformed', () => {
+    expect(malformedUuidReason('3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14')).toBeNull();
+    expect(malformedUuidReason('0a1b2c3d4e5f40718293a4b5c6d7e8f9')).toBeNull();
+  });
 });
