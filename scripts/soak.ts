@@ -105,7 +105,7 @@ class FileWatch {
         const before = this.seen.get(r.id);
         if (before !== undefined && before !== r.state)
           this.violations.push(`${r.id}: ${before} → ${r.state}`);
-        if (['succeeded', 'failed', 'invalid', 'skipped'].includes(r.state))
+        if (['succeeded', 'unchanged', 'failed', 'invalid', 'skipped'].includes(r.state))
           this.seen.set(r.id, r.state);
       }
     } catch {
@@ -195,7 +195,11 @@ async function processRun(o: {
     const checked = checkFiles(dir, batch.id, ids);
     const report = withI7(checked.report, watch);
     const { figures } = checked;
-    const ok = report.ok && figures.state === 'done' && figures.counts.succeeded === o.ids;
+    // IDs the seed had linked already are unchanged (never sent); I8 checks which when given.
+    const ok =
+      report.ok &&
+      figures.state === 'done' &&
+      figures.counts.succeeded + figures.counts.unchanged === o.ids;
     return { ok, report, runMs, line, figures };
   } finally {
     watch?.stop();
@@ -398,11 +402,11 @@ async function f4(): Promise<void> {
     const ok = c.gateFailures
       ? r.ok
       : r.report.ok && r.counts.in_flight === 0 && r.counts.pending === 0;
-    const ids = (r.counts.succeeded ?? 0) + (r.counts.failed ?? 0);
+    const ids = (r.counts.succeeded ?? 0) + (r.counts.unchanged ?? 0) + (r.counts.failed ?? 0);
     const fig =
       `${ids} IDs, limit ${c.concurrency}: throttled ${r.throttled}, retries ${r.runner.retries}, budget waits ${r.runner.budgetWaits}, ` +
       `peak in flight ${r.runner.peakInFlight} (wire ${r.wirePeak}), drained at ${secs(r.virtualMs)} virtual, ` +
-      `succeeded ${r.counts.succeeded}, failed ${r.counts.failed}`;
+      `succeeded ${r.counts.succeeded}, no change ${r.counts.unchanged ?? 0}, failed ${r.counts.failed}`;
     console.log(
       `\n${elapsed()} == ${c.name} ${ok ? (c.gateFailures ? 'ok' : 'ok (I1–I7 gate only)') : 'FAILED'}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}\n${fig}\n${formatReport(r.report)}`,
     );

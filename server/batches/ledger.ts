@@ -18,6 +18,7 @@ import {
   type BatchState,
   type BatchSummary,
   type DataclassType,
+  emptyItemCounts,
   type ItemCounts,
   type ItemState,
 } from '../../src/api/schemas';
@@ -304,19 +305,6 @@ export interface Ledger {
   acquireLock(opts?: { heartbeatMs?: number; staleMs?: number }): RunnerLock;
   ping(): boolean;
   close(): void;
-}
-
-function emptyCounts(): ItemCounts {
-  return {
-    pending: 0,
-    in_flight: 0,
-    succeeded: 0,
-    unchanged: 0,
-    failed: 0,
-    unknown: 0,
-    invalid: 0,
-    skipped: 0,
-  };
 }
 
 /**
@@ -623,7 +611,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   );
 
   function counts(batchId: string): ItemCounts {
-    const out = emptyCounts();
+    const out = emptyItemCounts();
     for (const row of selectCounts.all(batchId)) {
       const r = countRowSchema.parse(row);
       out[r.state] = r.n;

@@ -352,6 +352,11 @@ export const itemCountsSchema = z.object({
 });
 export type ItemCounts = z.infer<typeof itemCountsSchema>;
 
+/** Zero for every item state. */
+export function emptyItemCounts(): ItemCounts {
+  return Object.fromEntries(itemStates.map((state) => [state, 0])) as ItemCounts;
+}
+
 export const batchSummarySchema = z.looseObject({
   id: z.string(),
   action: batchActionSchema,

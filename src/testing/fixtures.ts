@@ -1,18 +1,8 @@
-import type { BatchSummary, ItemCounts } from '../api/schemas';
+import { emptyItemCounts, type BatchSummary, type ItemCounts } from '../api/schemas';
 
 /** Counts per item state: zero for every state not given. */
 export function itemCounts(over: Partial<ItemCounts> = {}): ItemCounts {
-  return {
-    pending: 0,
-    in_flight: 0,
-    succeeded: 0,
-    unchanged: 0,
-    failed: 0,
-    unknown: 0,
-    invalid: 0,
-    skipped: 0,
-    ...over,
-  };
+  return { ...emptyItemCounts(), ...over };
 }
 
 /**

@@ -1,16 +1,8 @@
 import { expect, test } from 'vitest';
+import { emptyItemCounts } from '../../api/schemas';
 import { estimateProgress } from './progress';
 
-const zero = {
-  pending: 0,
-  in_flight: 0,
-  succeeded: 0,
-  unchanged: 0,
-  failed: 0,
-  unknown: 0,
-  invalid: 0,
-  skipped: 0,
-};
+const zero = emptyItemCounts();
 
 test('done counts every final state', () => {
   const e = estimateProgress(

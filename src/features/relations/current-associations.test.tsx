@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test, vi } from 'vitest';
 import type { SubjectSelection } from '../../api/schemas';
 import { server } from '../../testing/msw';
+import { itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { CurrentAssociations } from './current-associations';
 
@@ -70,16 +71,7 @@ function servePostBatch() {
           retry_of: null,
           total: 1,
           duplicates: 0,
-          counts: {
-            pending: 1,
-            in_flight: 0,
-            succeeded: 0,
-            unchanged: 0,
-            failed: 0,
-            unknown: 0,
-            invalid: 0,
-            skipped: 0,
-          },
+          counts: itemCounts({ pending: 1 }),
           changes_recorded: true,
           created_at: '2025-01-01T10:00:00.000Z',
           finished_at: null,
