@@ -14,6 +14,7 @@ import {
   type CreateBatchRequest,
   type ItemState,
   type RetryRequest,
+  type UndoRequest,
 } from './schemas';
 
 export const consoleQueries = {
@@ -119,13 +120,27 @@ export function useBatchControl() {
   });
 }
 
-/** Creates the undo batch of `id` (the inverse action on exactly its succeeded IDs). */
+/**
+ * Creates the undo batch of `id` (the inverse action on exactly its succeeded IDs). Sends
+ * `{"include_unrecorded": true}` only when `includeUnrecorded` (the "I understand" of a batch
+ * recorded before change tracking, which the server refuses without it: 409
+ * `CHANGES_NOT_RECORDED`), `{}` otherwise.
+ */
 export function useUndoBatch() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, idempotencyKey }: { id: string; idempotencyKey: string }) =>
+    mutationFn: ({
+      id,
+      idempotencyKey,
+      includeUnrecorded = false,
+    }: {
+      id: string;
+      idempotencyKey: string;
+      includeUnrecorded?: boolean;
+    }) =>
       request(`/api/batches/${encodeURIComponent(id)}/undo`, batchSummarySchema, {
         method: 'POST',
+        body: (includeUnrecorded ? { include_unrecorded: true } : {}) satisfies UndoRequest,
         headers: { 'Idempotency-Key': idempotencyKey },
       }),
     onSuccess: async (batch) => {

@@ -30,7 +30,9 @@ export function BatchActions({
   const [dialog, setDialog] = useState<null | 'retry' | 'undo'>(null);
   const { failed, unknown, skipped, succeeded } = batch.counts;
   const active = isActiveBatchState(batch.state);
-  const canRetry = !active && failed + unknown + skipped > 0;
+  // The server refuses to retry an interrupted batch: its unsent IDs are resumed, not retried.
+  const interrupted = batch.state === 'interrupted';
+  const canRetry = !active && !interrupted && failed + unknown + skipped > 0;
   const canUndo = !active && succeeded > 0;
 
   const copyIds = async (state: CopyState) => {
@@ -60,7 +62,9 @@ export function BatchActions({
               ? undefined
               : active
                 ? 'Stop the batch or let it finish first'
-                : 'No ID failed, is unknown or was skipped: nothing to retry'
+                : interrupted
+                  ? 'This batch was interrupted: resume it instead (Resume batch)'
+                  : 'No ID failed, is unknown or was skipped: nothing to retry'
           }
           onClick={() => setDialog('retry')}
         >

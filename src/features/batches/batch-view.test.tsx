@@ -371,11 +371,11 @@ test('"Undo batch" previews, then creates the inverse batch with an Idempotency-
   const user = userEvent.setup();
   serveBatch(summary());
   servePreview({ ids: 3, changed: [] });
-  const undoCalls: { key: string | null }[] = [];
+  const undoCalls: { key: string | null; body: unknown }[] = [];
   server.use(
-    http.post('/api/batches/:id/undo', ({ request, params }) => {
+    http.post('/api/batches/:id/undo', async ({ request, params }) => {
       expect(params.id).toBe(BATCH_ID);
-      undoCalls.push({ key: request.headers.get('idempotency-key') });
+      undoCalls.push({ key: request.headers.get('idempotency-key'), body: await request.json() });
       return HttpResponse.json(
         summary({ id: NEW_BATCH_ID, action: 'cancel', state: 'running', undo_of: BATCH_ID }),
         { status: 201 },
@@ -393,6 +393,7 @@ test('"Undo batch" previews, then creates the inverse batch with an Idempotency-
   await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(NEW_BATCH_ID));
   expect(undoCalls).toHaveLength(1);
   expect(undoCalls[0]?.key).toMatch(/^[A-Za-z0-9_\-:.]{1,200}$/);
+  expect(undoCalls[0]?.body).toEqual({});
 });
 
 test('the undo dialog warns about IDs whose link changed since the batch', async () => {
@@ -404,6 +405,9 @@ test('the undo dialog warns about IDs whose link changed since the batch', async
   await user.click(await screen.findByRole('button', { name: 'Undo batch' }));
   const dialog = await screen.findByRole('dialog');
   expect(await within(dialog).findByText('1 ID has changed since this batch')).toBeInTheDocument();
+  // The changed ID is recorded No change by the undo without being sent: it is not reverted.
+  expect(within(dialog).getByText('2 IDs will be cancelled')).toBeInTheDocument();
+  expect(within(dialog).queryByText('3 IDs will be cancelled')).not.toBeInTheDocument();
   const list = within(dialog).getByRole('list', { name: 'Changed IDs' });
   expect(within(list).getByText(relatedId(2))).toBeInTheDocument();
   await user.click(within(dialog).getByRole('button', { name: 'Back' }));
@@ -582,9 +586,11 @@ test('undoing an old batch warns first and needs "I understand" before it sends'
     ),
   );
   const undoCalls: string[] = [];
+  const bodies: unknown[] = [];
   server.use(
-    http.post('/api/batches/:id/undo', ({ params }) => {
+    http.post('/api/batches/:id/undo', async ({ request, params }) => {
       undoCalls.push(String(params.id));
+      bodies.push(await request.json());
       return HttpResponse.json(
         summary({ id: NEW_BATCH_ID, action: 'cancel', state: 'running', undo_of: BATCH_ID }),
         { status: 201 },
@@ -612,6 +618,52 @@ test('undoing an old batch warns first and needs "I understand" before it sends'
 
   await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(NEW_BATCH_ID));
   expect(undoCalls).toEqual([BATCH_ID]);
+  expect(bodies).toEqual([{ include_unrecorded: true }]);
+});
+
+test('a 409 CHANGES_NOT_RECORDED shows its message, then the undo is sent with the flag', async () => {
+  const user = userEvent.setup();
+  serveBatch(summary());
+  servePreview({ ids: 3, changed: [] });
+  const posts: { body: unknown; key: string | null }[] = [];
+  server.use(
+    http.post('/api/batches/:id/undo', async ({ request }) => {
+      const body = (await request.json()) as Record<string, unknown>;
+      posts.push({ body, key: request.headers.get('idempotency-key') });
+      if (body.include_unrecorded !== true)
+        return HttpResponse.json(
+          {
+            code: 'CHANGES_NOT_RECORDED',
+            message: 'this batch predates change tracking: confirm with include_unrecorded',
+          },
+          { status: 409 },
+        );
+      return HttpResponse.json(
+        summary({ id: NEW_BATCH_ID, action: 'cancel', state: 'running', undo_of: BATCH_ID }),
+        { status: 201 },
+      );
+    }),
+  );
+  const { onBatchCreated } = renderView();
+  await user.click(await screen.findByRole('button', { name: 'Undo batch' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Undo this batch?' });
+  await within(dialog).findByText('3 IDs will be cancelled');
+  const confirm = within(dialog).getByRole('button', { name: 'Confirm undo' });
+  await user.click(confirm);
+
+  expect(
+    await within(dialog).findByText(
+      'this batch predates change tracking: confirm with include_unrecorded',
+    ),
+  ).toBeInTheDocument();
+  expect(onBatchCreated).not.toHaveBeenCalled();
+  expect(confirm).toBeDisabled();
+  await user.click(within(dialog).getByRole('checkbox', { name: 'I understand' }));
+  await user.click(confirm);
+
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(NEW_BATCH_ID));
+  expect(posts.map((p) => p.body)).toEqual([{}, { include_unrecorded: true }]);
+  expect(posts[1]?.key).not.toBe(posts[0]?.key);
 });
 
 test('the undo dialog focuses Back first and names its close button', async () => {

@@ -69,7 +69,11 @@ test('the retry dialog says what the retry includes and leaves out', async () =>
   const { dialog } = await openRetry();
 
   const included = within(dialog).getByRole('list', { name: 'Included in the retry' });
-  expect(within(included).getByText(/^2 failed that may pass/)).toBeInTheDocument();
+  expect(
+    within(included).getByText(
+      '2 failed for another reason than not found or not an alert (they may pass on a retry)',
+    ),
+  ).toBeInTheDocument();
   expect(within(included).getByText(/^1 unknown/)).toBeInTheDocument();
   expect(
     within(included).getByText('2 skipped: stopped before they were sent'),
@@ -111,6 +115,54 @@ test('"Include permanent failures" adds them to the count and to the request', a
 
   await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(RETRY_ID));
   expect(posts.map((p) => p.body)).toEqual([{ include_permanent: true }]);
+});
+
+test('with "Include permanent failures" ticked the headings agree with the button', async () => {
+  serveRetry(summary());
+  renderView();
+  const { user, dialog } = await openRetry();
+
+  await user.click(within(dialog).getByRole('checkbox', { name: 'Include permanent failures' }));
+
+  expect(within(dialog).getByText('The retry includes 7 IDs')).toBeInTheDocument();
+  expect(within(dialog).queryByText('The retry includes 5 IDs')).not.toBeInTheDocument();
+  const included = within(dialog).getByRole('list', { name: 'Included in the retry' });
+  expect(within(included).getByText('2 permanent failures, as asked')).toBeInTheDocument();
+  expect(within(dialog).getByText('It leaves out nothing')).toBeInTheDocument();
+  expect(within(dialog).queryByText('It leaves out 2 IDs')).not.toBeInTheDocument();
+  expect(
+    within(dialog).queryByRole('list', { name: 'Left out of the retry' }),
+  ).not.toBeInTheDocument();
+  expect(within(dialog).getByRole('button', { name: 'Retry 7 IDs' })).toBeEnabled();
+
+  await user.click(within(dialog).getByRole('checkbox', { name: 'Include permanent failures' }));
+  expect(within(dialog).getByText('The retry includes 5 IDs')).toBeInTheDocument();
+  expect(within(dialog).getByText('It leaves out 2 IDs')).toBeInTheDocument();
+});
+
+test('a stopped batch: the unknown IDs still being re-read are said to be left out', async () => {
+  serveRetry(
+    summary({
+      state: 'cancelled',
+      counts: itemCounts({ succeeded: 3, failed: 4, unknown: 1, skipped: 2 }),
+    }),
+    undefined,
+    { failed: 2, unknown: 0, skipped: 2, permanent: 2, ids: 4 },
+  );
+  renderView();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Retry failed' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Retry failed IDs' });
+
+  expect(await within(dialog).findByText('The retry includes 4 IDs')).toBeInTheDocument();
+  expect(within(dialog).getByText('It leaves out 3 IDs')).toBeInTheDocument();
+  const left = within(dialog).getByRole('list', { name: 'Left out of the retry' });
+  expect(within(left).getByText(/^1 unknown: still being re-read/)).toBeInTheDocument();
+  expect(within(dialog).getByRole('button', { name: 'Retry 4 IDs' })).toBeEnabled();
+
+  await user.click(within(dialog).getByRole('checkbox', { name: 'Include permanent failures' }));
+  expect(within(dialog).getByText('The retry includes 6 IDs')).toBeInTheDocument();
+  expect(within(dialog).getByText('It leaves out 1 ID')).toBeInTheDocument();
 });
 
 test('409 NOTHING_TO_RETRY shows its message and opens nothing', async () => {
@@ -196,4 +248,24 @@ test('"Retry failed" waits until the batch stops or finishes', async () => {
   const button = await screen.findByRole('button', { name: 'Retry failed' });
   expect(button).toBeDisabled();
   expect(button).toHaveAttribute('title', 'Stop the batch or let it finish first');
+});
+
+test('"Retry failed" is disabled for an interrupted batch, which is resumed instead', async () => {
+  const posts = serveRetry(
+    summary({
+      state: 'interrupted',
+      state_reason: 'sign in to resume',
+      finished_at: null,
+      counts: itemCounts({ pending: 5, succeeded: 3, failed: 2 }),
+    }),
+  );
+  renderView();
+  const button = await screen.findByRole('button', { name: 'Retry failed' });
+  expect(button).toBeDisabled();
+  expect(button).toHaveAttribute(
+    'title',
+    'This batch was interrupted: resume it instead (Resume batch)',
+  );
+  expect(screen.getByRole('button', { name: 'Resume batch' })).toBeEnabled();
+  expect(posts).toEqual([]);
 });

@@ -17,8 +17,9 @@ function withArticle(word: string): string {
 }
 
 /**
- * "Retry failed": what a retry would include (failed IDs that may pass, unknown and skipped ones)
- * and leave out (permanent failures, unless asked), read from the server; then the server creates
+ * "Retry failed": what a retry would include (failed IDs that may pass, unknown and skipped ones,
+ * permanent failures when asked) and leave out (permanent failures unless asked; a stopped batch's
+ * unknown IDs, still being re-read), read from the server; then the server creates
  * the retry batch (`retry_of`). One Idempotency-Key per opening and choice, so a double click
  * cannot make two retry batches.
  */
@@ -62,6 +63,11 @@ function RetryBody({
   const [keys] = useState(() => ({ without: newIdempotencyKey(), with: newIdempotencyKey() }));
   const p = preview.data;
   const count = p ? p.ids + (includePermanent ? p.permanent : 0) : null;
+  // A stopped batch's unknown IDs are still being re-read: the server leaves them out.
+  const reReading =
+    p && batch.state === 'cancelled' ? Math.max(0, batch.counts.unknown - p.unknown) : 0;
+  const permanentLeftOut = p && !includePermanent ? p.permanent : 0;
+  const leftOut = permanentLeftOut + reReading;
   const related = dataclassLabels[batch.related_dataclass_type].singular;
   const asked = batch.action === 'associate' ? 'linked' : 'not linked';
   const nothingLeft = retry.error instanceof ApiError && retry.error.code === 'NOTHING_TO_RETRY';
@@ -83,45 +89,61 @@ function RetryBody({
         <>
           <Stack gap={4}>
             <Text size="sm" fw={600}>
-              The retry includes {ids(p.ids)}
+              The retry includes {ids(count ?? 0)}
             </Text>
             <List size="sm" aria-label="Included in the retry">
               <List.Item>
-                {formatCount(p.failed)} failed that may pass: the cause was passing (throttling,
-                time-outs, server errors) or not given
+                {formatCount(p.failed)} failed for another reason than not found or not{' '}
+                {withArticle(related)} (they may pass on a retry)
               </List.Item>
               <List.Item>
                 {formatCount(p.unknown)} unknown: the outcome was never confirmed
               </List.Item>
               <List.Item>{formatCount(p.skipped)} skipped: stopped before they were sent</List.Item>
+              {includePermanent && p.permanent > 0 && (
+                <List.Item>
+                  {formatCount(p.permanent)} permanent {p.permanent === 1 ? 'failure' : 'failures'},
+                  as asked
+                </List.Item>
+              )}
             </List>
           </Stack>
           <Stack gap={4}>
             <Text size="sm" fw={600}>
-              {p.permanent > 0
-                ? `It leaves out ${ids(p.permanent)}`
-                : 'It leaves out nothing: no permanent failure'}
+              {leftOut > 0
+                ? `It leaves out ${ids(leftOut)}`
+                : p.permanent > 0
+                  ? 'It leaves out nothing'
+                  : 'It leaves out nothing: no permanent failure'}
             </Text>
-            {p.permanent > 0 && (
-              <>
-                <List size="sm" aria-label="Left out of the retry">
+            {leftOut > 0 && (
+              <List size="sm" aria-label="Left out of the retry">
+                {permanentLeftOut > 0 && (
                   <List.Item>
-                    {formatCount(p.permanent)} permanent{' '}
-                    {p.permanent === 1 ? 'failure' : 'failures'}: not found in this workspace, or
-                    not {withArticle(related)}. A retry fails again unless the object was created or
-                    corrected since.
+                    {formatCount(permanentLeftOut)} permanent{' '}
+                    {permanentLeftOut === 1 ? 'failure' : 'failures'}: not found in this workspace,
+                    or not {withArticle(related)}. A retry fails again unless the object was created
+                    or corrected since.
                   </List.Item>
-                </List>
-                <Checkbox
-                  size="sm"
-                  label="Include permanent failures"
-                  checked={includePermanent}
-                  onChange={(e) => {
-                    setIncludePermanent(e.currentTarget.checked);
-                    retry.reset();
-                  }}
-                />
-              </>
+                )}
+                {reReading > 0 && (
+                  <List.Item>
+                    {formatCount(reReading)} unknown: still being re-read since the batch was
+                    stopped. Retry again once they are settled.
+                  </List.Item>
+                )}
+              </List>
+            )}
+            {p.permanent > 0 && (
+              <Checkbox
+                size="sm"
+                label="Include permanent failures"
+                checked={includePermanent}
+                onChange={(e) => {
+                  setIncludePermanent(e.currentTarget.checked);
+                  retry.reset();
+                }}
+              />
             )}
           </Stack>
         </>

@@ -1,7 +1,7 @@
 import { Alert, Button, Checkbox, Group, List, Loader, Modal, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { describeError } from '../../api/client';
+import { ApiError, describeError } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useUndoBatch } from '../../api/console-queries';
 import { formatCount, formatLocalDateTime } from '../../api/format';
 import type { BatchSummary } from '../../api/schemas';
@@ -14,8 +14,9 @@ const CHANGED_SHOWN = 20;
  * the batch left unchanged, which ones changed since the batch ran), then a new batch of the
  * inverse action on exactly the succeeded IDs. A batch recorded before the console tracked what
  * each batch changed may count links that existed before it as succeeded: the dialog says so and
- * asks for an explicit "I understand" first. One Idempotency-Key per opening, so a double click
- * cannot make two undo batches.
+ * asks for an explicit "I understand" first, which the request carries (`include_unrecorded`: the
+ * server refuses such an undo without it, 409 `CHANGES_NOT_RECORDED`). One Idempotency-Key per
+ * opening and body, so a double click cannot make two undo batches.
  */
 export function UndoDialog({
   batch,
@@ -52,12 +53,21 @@ function UndoBody({
 }) {
   const preview = useQuery(batchQueries.undoPreview(batch.id));
   const undo = useUndoBatch();
-  const [key] = useState(newIdempotencyKey);
+  // A key per body: the same key with another body would be refused as a different request.
+  const [keys] = useState(() => ({ plain: newIdempotencyKey(), unrecorded: newIdempotencyKey() }));
   const [understood, setUnderstood] = useState(false);
+  // The server may know better than the preview that this batch predates change tracking.
+  const [serverUnrecorded, setServerUnrecorded] = useState(false);
   const verb = batch.action === 'associate' ? 'cancelled' : 'associated';
   const n = preview.data?.ids ?? batch.counts.succeeded;
   const changed = preview.data?.changed ?? [];
-  const changesRecorded = preview.data?.changes_recorded ?? batch.changes_recorded;
+  // The changed IDs are recorded No change by the undo without being sent: not reverted.
+  const reverted = Math.max(0, n - changed.length);
+  const changesRecorded =
+    (preview.data?.changes_recorded ?? batch.changes_recorded) !== false && !serverUnrecorded;
+  const includeUnrecorded = !changesRecorded && understood;
+  const unrecordedRefusal =
+    undo.error instanceof ApiError && undo.error.code === 'CHANGES_NOT_RECORDED';
   const unchanged = preview.data?.unchanged ?? batch.counts.unchanged;
   const before = batch.action === 'associate' ? 'already linked' : 'not linked';
 
@@ -70,7 +80,7 @@ function UndoBody({
         </Group>
       ) : (
         <Text size="sm" fw={500}>
-          {formatCount(n)} {n === 1 ? 'ID' : 'IDs'} will be {verb}
+          {formatCount(reverted)} {reverted === 1 ? 'ID' : 'IDs'} will be {verb}
         </Text>
       )}
       {changesRecorded && (
@@ -94,7 +104,10 @@ function UndoBody({
               size="sm"
               label="I understand"
               checked={understood}
-              onChange={(e) => setUnderstood(e.currentTarget.checked)}
+              onChange={(e) => {
+                setUnderstood(e.currentTarget.checked);
+                undo.reset();
+              }}
             />
           </Stack>
         </Alert>
@@ -135,8 +148,16 @@ function UndoBody({
         </Text>
       )}
       {undo.error && (
-        <Alert color="red" p="xs" title="The undo batch could not be created">
-          {describeError(undo.error)}
+        <Alert
+          color="red"
+          p="xs"
+          title={
+            unrecordedRefusal
+              ? 'The server needs you to confirm this undo'
+              : 'The undo batch could not be created'
+          }
+        >
+          {unrecordedRefusal ? undo.error.message : describeError(undo.error)}
         </Alert>
       )}
       <Group justify="flex-end" gap="sm">
@@ -150,11 +171,19 @@ function UndoBody({
           disabled={preview.isPending || (!changesRecorded && !understood)}
           onClick={() =>
             undo.mutate(
-              { id: batch.id, idempotencyKey: key },
+              {
+                id: batch.id,
+                includeUnrecorded,
+                idempotencyKey: includeUnrecorded ? keys.unrecorded : keys.plain,
+              },
               {
                 onSuccess: (created) => {
                   onClose();
                   onBatchCreated(created.id);
+                },
+                onError: (err) => {
+                  if (err instanceof ApiError && err.code === 'CHANGES_NOT_RECORDED')
+                    setServerUnrecorded(true);
                 },
               },
             )
