@@ -255,6 +255,13 @@ describe('undo reverts exactly what the batch changed', () => {
       await (await app.request(`/api/batches/${original.id}/undo-preview`)).json(),
     );
     expect(preview).toMatchObject({ ids: 3, changes_recorded: false });
+    // The undo itself needs the caller to say it knows (the UI's "I understand").
+    const refused = await post(`/api/batches/${original.id}/undo`);
+    expect(refused.status).toBe(409);
+    expect(apiErrorBodySchema.parse(await refused.json()).code).toBe('CHANGES_NOT_RECORDED');
+    expect(
+      (await post(`/api/batches/${original.id}/undo`, { include_unrecorded: true })).status,
+    ).toBe(201);
     // New batches on the migrated file record their changes.
     const fresh = await run(unlinkedAlerts(0, 1));
     expect(fresh.changes_recorded).toBe(true);
@@ -324,6 +331,38 @@ describe('retry on the server', () => {
     // The first batch did link them all (the record above was made up): the retry finds them
     // linked and changes nothing.
     expect((await summary(retry.id)).counts).toMatchObject({ unchanged: 3, succeeded: 0 });
+  });
+
+  test('an interrupted batch is resumed, not retried; the unknown IDs of a stopped batch are left to its re-read', async () => {
+    const ids = unlinkedAlerts(0, 3);
+    const created = await run(ids);
+    ledger.db
+      .prepare(`UPDATE items SET state = 'unknown', code = 'TIMEOUT' WHERE batch_id = ? AND id = ?`)
+      .run(created.id, ids[0]);
+    ledger.db
+      .prepare(
+        `UPDATE items SET state = 'skipped', code = 'CANCELLED' WHERE batch_id = ? AND id = ?`,
+      )
+      .run(created.id, ids[1]);
+    ledger.db.prepare(`UPDATE batches SET state = 'interrupted' WHERE id = ?`).run(created.id);
+    const interrupted = await post(`/api/batches/${created.id}/retry`, {});
+    expect(interrupted.status).toBe(409);
+    expect(apiErrorBodySchema.parse(await interrupted.json()).message).toContain('resume it');
+    ledger.db.prepare(`UPDATE batches SET state = 'cancelled' WHERE id = ?`).run(created.id);
+    const preview = retryPreviewSchema.parse(
+      await (await app.request(`/api/batches/${created.id}/retry-preview`)).json(),
+    );
+    expect(preview).toMatchObject({ unknown: 0, skipped: 1, ids: 1 });
+    const retry = batchSummarySchema.parse(
+      await (await post(`/api/batches/${created.id}/retry`, {})).json(),
+    );
+    expect((await itemsOf(retry.id)).map((i) => i.id)).toEqual([ids[1]]);
+    // Once done, its unknown IDs are no longer re-read: a retry carries them.
+    ledger.db.prepare(`UPDATE batches SET state = 'done' WHERE id = ?`).run(created.id);
+    const done = retryPreviewSchema.parse(
+      await (await app.request(`/api/batches/${created.id}/retry-preview`)).json(),
+    );
+    expect(done).toMatchObject({ unknown: 1, skipped: 1, ids: 2 });
   });
 
   test('a running batch cannot be retried (409 INVALID_STATE)', async () => {

@@ -692,3 +692,50 @@ describe('F10 a second runner on the same DATA_DIR is refused', () => {
     }
   });
 });
+
+describe('the race between the pre-read and the write (README: "The race")', () => {
+  test('linked by someone else in between: recorded succeeded; unlinked in between: recorded unchanged and left unlinked', async () => {
+    const h = await harness({ runner: { concurrency: 1 } });
+    const subject = subjectAt(35);
+    const ids = unlinked(h, subject, 0, 4);
+    const [a, b] = ids as [string, string];
+    // b is linked before the batch; a is not.
+    const direct = createUpstream({
+      endpoint: h.emulator.url,
+      projectId: DEMO_PROJECT_ID,
+      timeoutMs: 5_000,
+    });
+    const link = async (op: 'associate' | 'cancel', x: string) => {
+      const r = await direct.call({
+        op,
+        workspaceId: WS,
+        dataclass: 'incidents',
+        objectId: subject,
+        related: 'alerts',
+        ids: [x],
+      });
+      expect(r.status).toBe(200);
+    };
+    await link('associate', b);
+    const id = createBatch(h, ids, subject);
+    // Between the runner's read and its write: someone links a and unlinks b.
+    h.gate.hold = () =>
+      Promise.all([link('associate', a), link('cancel', b)]).then(() => undefined);
+    await h.runner.start(id);
+    const byId = new Map(
+      h.ledger.listItems(id, { offset: 0, limit: 10 }).items.map((i) => [i.id, i] as const),
+    );
+    // SecMaster answers "success" for a, which it found linked: the ledger cannot tell.
+    expect(byId.get(a)?.state).toBe('succeeded');
+    // b was linked at the read: no change recorded, nothing sent, and b ends unlinked.
+    expect(byId.get(b)).toMatchObject({ state: 'unchanged', message: 'already linked' });
+    expect(h.writes.flatMap((w) => w.ids)).not.toContain(b);
+    const now = linkedIds(h.emulatorDb, {
+      workspaceId: WS,
+      dataclass: 'incidents',
+      objectId: subject,
+      related: 'alerts',
+    });
+    expect(now.has(b)).toBe(false);
+  });
+});

@@ -153,12 +153,17 @@ export interface ClaimedCall {
 export interface PendingRow {
   seq: number;
   id: string;
+  /** Sends so far (an ID put back to pending after a send whose outcome was not known). */
+  attempts: number;
 }
 
-/** A pending item settled without being sent: `unchanged` (pre-read) or `failed` (the read refused). */
+/**
+ * A pending item settled without being sent now: `unchanged` (the pre-read found it already so),
+ * `succeeded` (already so after an earlier send of this batch) or `failed` (the read refused).
+ */
 export interface SettledRow {
   seq: number;
-  state: 'unchanged' | 'failed';
+  state: 'unchanged' | 'succeeded' | 'failed';
   code: string;
   message: string;
 }
@@ -364,8 +369,9 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     )
     .raw();
   const selectPendingAfter = db.prepare(
-    `SELECT seq, id FROM items WHERE batch_id = ? AND state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
+    `SELECT seq, id, attempts FROM items WHERE batch_id = ? AND state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
   );
+  const peekRowSchema = z.object({ seq: z.number(), id: z.string(), attempts: z.number() });
   const markSeqsInFlight = db.prepare(
     `UPDATE items SET state = 'in_flight', call_id = ?, attempts = attempts + 1, updated_at = ?
      WHERE batch_id = ? AND seq IN (SELECT value FROM json_each(?)) AND state = 'pending'`,
@@ -861,7 +867,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     counts,
     claimChunk: (batchId, max) => claimTx.immediate(batchId, max),
     peekPending: (batchId, afterSeq, max) =>
-      selectPendingAfter.all(batchId, afterSeq, max).map((r) => pendingRowSchema.parse(r)),
+      selectPendingAfter.all(batchId, afterSeq, max).map((r) => peekRowSchema.parse(r)),
     claimPreRead: (batchId, send, settle) => claimPreReadTx.immediate(batchId, send, settle),
     retryCall: (callId) => retryTx.immediate(callId),
     recordOutcome: (callId, outcomes, meta) => outcomeTx.immediate(callId, outcomes, meta),

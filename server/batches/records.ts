@@ -86,7 +86,7 @@ export interface Records {
    * The IDs a retry of the batch carries, in input order: `unknown`, `skipped`, and `failed` with a
    * transient or unexplained cause; failures in PERMANENT_FAILURE_CODES only when asked.
    */
-  retryIds(batchId: string, includePermanent: boolean): string[];
+  retryIds(batchId: string, includePermanent: boolean, includeUnknown: boolean): string[];
   /** What a retry would include and leave out (`permanent`: failures a retry cannot change). */
   retryCounts(batchId: string): {
     failed: number;
@@ -106,13 +106,15 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
     .prepare(
       `SELECT id FROM items INDEXED BY items_by_state
        WHERE batch_id = ? AND state IN ('failed', 'unknown', 'skipped')
+         AND (state <> 'unknown' OR ? = 1)
          AND (state <> 'failed' OR ? = 1 OR code IS NULL
               OR code NOT IN (SELECT value FROM json_each(?)))
        ORDER BY seq`,
     )
     .pluck();
   const selectRetryCounts = db.prepare(
-    `SELECT state, (state = 'failed' AND code IN (SELECT value FROM json_each(?))) AS permanent,
+    `SELECT state,
+       COALESCE(state = 'failed' AND code IN (SELECT value FROM json_each(?)), 0) AS permanent,
        COUNT(*) AS n
      FROM items WHERE batch_id = ? AND state IN ('failed', 'unknown', 'skipped')
      GROUP BY state, permanent`,
@@ -216,10 +218,17 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
     transaction(fn) {
       return db.transaction(fn).immediate();
     },
-    retryIds(batchId, includePermanent) {
+    retryIds(batchId, includePermanent, includeUnknown) {
       return z
         .array(z.string())
-        .parse(selectRetryIds.all(batchId, includePermanent ? 1 : 0, permanentCodes));
+        .parse(
+          selectRetryIds.all(
+            batchId,
+            includeUnknown ? 1 : 0,
+            includePermanent ? 1 : 0,
+            permanentCodes,
+          ),
+        );
     },
     retryCounts(batchId) {
       const out = { failed: 0, unknown: 0, skipped: 0, permanent: 0 };

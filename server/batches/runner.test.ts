@@ -477,15 +477,77 @@ describe('the pre-read before each write', () => {
       counts: { succeeded: 5, failed: 0 },
     });
   });
+});
 
-  test('the race, as documented: an ID linked by someone else between the read and the write is recorded succeeded', async () => {
-    // SecMaster answers "success" alike for a link it made and one that was already there: the
-    // ledger can only be as exact as the read, one call before the write.
-    const ids = makeIds(2);
-    fake.onRead(() => nothingFound()); // the read sees neither linked
-    fake.onWrite(acceptAll()); // meanwhile someone linked ids[0]; SecMaster reports both succeeded
+describe('a write that may have been applied is never read as "already so"', () => {
+  /** The first write answers 503 but links its IDs; later reads see what was written. */
+  function appliedThen503(ids: string[]) {
+    const linked = new Set<string>();
+    let writes = 0;
+    fake.onWrite((sent) => {
+      for (const x of sent) linked.add(x);
+      return ++writes === 1
+        ? Response.json({ code: 'X', message: 'busy' }, { status: 503 })
+        : writeAnswer(sent, []);
+    });
+    fake.onRead((req) => found(searchedIds(req).filter((x) => linked.has(x))));
+    return batchOf(ids);
+  }
+
+  test('paused during the backoff after a 503 that applied: resume confirms them succeeded', async () => {
+    const ids = makeIds(3);
+    const id = appliedThen503(ids);
+    const r: ReturnType<typeof runner> = runner({
+      sleep: () => {
+        r.pause(id);
+        return Promise.resolve();
+      },
+    });
+    await r.start(id);
+    expect(ledger.getBatch(id)?.counts).toMatchObject({ unknown: 3, unchanged: 0 });
+    expect(items(id)[0]?.code).toBe('MAY_BE_APPLIED');
+    expect(r.resume(id)).toBe(true);
+    await r.whenIdle(id);
+    expect(ledger.getBatch(id)?.counts).toMatchObject({ succeeded: 3, unchanged: 0 });
+    expect(items(id).every((i) => i.message === 'confirmed by re-read')).toBe(true);
+    expect(fake.writes()).toHaveLength(1);
+  });
+
+  test('stopped during the backoff after a 503 that applied: the re-read records them succeeded, not skipped', async () => {
+    const ids = makeIds(3);
+    const id = appliedThen503(ids);
+    const r: ReturnType<typeof runner> = runner({
+      sleep: () => {
+        r.cancel(id);
+        return Promise.resolve();
+      },
+    });
+    await r.start(id);
+    await r.whenIdle(id);
+    expect(ledger.getBatch(id)).toMatchObject({
+      state: 'cancelled',
+      counts: { succeeded: 3, skipped: 0, unknown: 0 },
+    });
+    expect(fake.writes()).toHaveLength(1);
+  });
+
+  test('an ID re-sent after an unknown outcome and found linked is a success of this batch', async () => {
+    // Write 1 times out (applied late), the re-read finds it absent, so it goes back to pending;
+    // the pre-read before the re-send finds it linked: applied by the batch's first write.
+    const ids = makeIds(1);
+    let reads = 0;
+    fake.onWrite(() => new Promise<Response>(() => undefined));
+    fake.onRead((req) => (++reads >= 3 ? found(searchedIds(req)) : nothingFound()));
     const id = batchOf(ids);
-    await runner().start(id);
-    expect(items(id).map((i) => i.state)).toEqual(['succeeded', 'succeeded']);
+    await runner({
+      upstream: createUpstream({ endpoint: fake.url, projectId: PROJECT, timeoutMs: 50 }),
+    }).start(id);
+    expect(items(id)[0]).toMatchObject({
+      state: 'succeeded',
+      code: 'APPLIED_EARLIER',
+      message: 'confirmed by re-read',
+      attempts: 1,
+    });
+    expect(fake.writes()).toHaveLength(1);
   });
 });

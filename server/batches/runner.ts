@@ -28,7 +28,7 @@ import {
   type UpstreamResponse,
 } from '../forward';
 import type { ClaimedCall, ItemOutcome, Ledger, PendingRow, SettledRow } from './ledger';
-import { HEARTBEAT_MS, sqliteErrorCode } from './ledger';
+import { HEARTBEAT_MS, MSG_CONFIRMED, sqliteErrorCode } from './ledger';
 import { AimdLimiter, KeyedQueue } from './limiter';
 import { explainRejected, foundKeys, idsSearchBody, rereadLinks, type Subject } from './reconcile';
 import {
@@ -45,6 +45,8 @@ export const MSG_NOT_REPORTED = 'not reported by SecMaster';
 export const MSG_BOTH = 'reported as both succeeded and failed by SecMaster';
 export const MSG_BUDGET_WAIT =
   'waiting: SecMaster keeps refusing calls and the retry budget is spent; the batch continues by itself';
+/** How long IDs read before writing may wait in memory for a call to fill up. */
+export const MAX_READY_AGE_MS = 1_000;
 export const MSG_READ_WAIT =
   'waiting: SecMaster keeps refusing the reads that tell which IDs are already in the asked state; nothing is sent before they pass; the batch continues by itself';
 /** The message of IDs failed because the pre-read was refused for good (an HTTP 4xx). */
@@ -71,6 +73,7 @@ const AUTH_CODES = new Set(['APIG.0301', 'APIG.0303']);
 const THROTTLE_CODES = new Set(['APIG.0308']);
 /** Unknown items whose absence after a re-read means "not applied, send again". */
 const RESEND_WHEN_ABSENT = new Set([
+  'MAY_BE_APPLIED',
   'TIMEOUT',
   'UPSTREAM_NETWORK',
   'UPSTREAM_BAD_RESPONSE',
@@ -353,7 +356,9 @@ type ReadOutcome =
   | { kind: 'auth'; code: string; message: string }
   | { kind: 'refused'; code: string; message: string }
   /** Retries or the budget used up: the batch waits, its IDs stay pending. */
-  | { kind: 'wait' };
+  | { kind: 'wait' }
+  /** Paused, stopped or shutting down while a read waited to be retried. */
+  | { kind: 'stopped' };
 
 function subjectOf(b: BatchSummary): Subject {
   return {
@@ -589,7 +594,8 @@ export function createRunner(options: RunnerOptions): Runner {
       const timeoutLike = v.kind === 'retry' ? v.timeoutLike : true;
       if (throttled) limiter.onThrottle();
       const cap = throttled ? policy.throttledAttempts : policy.transientAttempts;
-      if (n + 1 >= cap || stopping || !budget.tryAcquire(timeoutLike)) return { kind: 'wait' };
+      if (stopping) return { kind: 'stopped' };
+      if (n + 1 >= cap || !budget.tryAcquire(timeoutLike)) return { kind: 'wait' };
       const delay = delayFor(throttled ? 'throttled' : 'transient', n, retryAfter);
       limiter.release();
       slot.held = false;
@@ -597,7 +603,7 @@ export function createRunner(options: RunnerOptions): Runner {
       await limiter.acquire();
       slot.held = true;
       if (stopping || ctl.halted || ledger.getBatchState(batch.id) !== 'running')
-        return { kind: 'wait' };
+        return { kind: 'stopped' };
     }
   }
 
@@ -616,6 +622,12 @@ export function createRunner(options: RunnerOptions): Runner {
     /** Reads under way in other workers: their IDs may still fill a call. */
     let reading = 0;
     const ready: PendingRow[] = [];
+    /** When the oldest row waiting in `ready` was read (null when none waits). */
+    let readyAt: number | null = null;
+    const toReady = (r: PendingRow) => {
+      if (ready.length === 0) readyAt = now();
+      ready.push(r);
+    };
     const settled: SettledRow[] = [];
     const associate = batch.action === 'associate';
 
@@ -648,10 +660,8 @@ export function createRunner(options: RunnerOptions): Runner {
       const notLinked: PendingRow[] = [];
       for (const r of rows) {
         const linked = links.present.has(idKey(r.id));
-        if (linked && associate)
-          settled.push({ seq: r.seq, state: 'unchanged', ...UNCHANGED_ALREADY_LINKED });
-        else if (linked) ready.push(r);
-        else if (associate) ready.push(r);
+        if (linked && associate) settled.push(alreadySo(r, UNCHANGED_ALREADY_LINKED));
+        else if (linked || associate) toReady(r);
         else notLinked.push(r);
       }
       if (notLinked.length === 0) return true;
@@ -666,11 +676,21 @@ export function createRunner(options: RunnerOptions): Runner {
       );
       if (found.kind !== 'ok') return readFailed(found, notLinked);
       for (const r of notLinked) {
-        if (found.present.has(idKey(r.id)))
-          settled.push({ seq: r.seq, state: 'unchanged', ...UNCHANGED_NOT_LINKED });
-        else ready.push(r);
+        if (found.present.has(idKey(r.id))) settled.push(alreadySo(r, UNCHANGED_NOT_LINKED));
+        else toReady(r);
       }
       return true;
+    }
+
+    /**
+     * A row found already in the asked state. Never sent by this batch: `unchanged`. Sent before
+     * (an earlier attempt whose outcome was not known, then put back to pending): this batch's own
+     * write did it, since every ID is read before its first send: `succeeded`.
+     */
+    function alreadySo(r: PendingRow, was: { code: string; message: string }): SettledRow {
+      if (r.attempts > 0)
+        return { seq: r.seq, state: 'succeeded', code: 'APPLIED_EARLIER', message: MSG_CONFIRMED };
+      return { seq: r.seq, state: 'unchanged', ...was };
     }
 
     function readFailed(
@@ -702,12 +722,16 @@ export function createRunner(options: RunnerOptions): Runner {
           ctl.budgetWait = true;
           ctl.waitReason = MSG_READ_WAIT;
           return false;
+        case 'stopped':
+          // Paused, stopped or shutting down: the rows stay pending, read again on resume.
+          return false;
       }
     }
 
     /** Commits the ready work: a call (sent in the same tick) and/or the settled rows. */
     function commit(): Started | null | 'stopped' {
       const toSend = ready.splice(0, chunkSize);
+      if (ready.length === 0) readyAt = null;
       const settle = settled.splice(0);
       const claimed = ledger.claimPreRead(batch.id, toSend, settle);
       if (!claimed) return 'stopped';
@@ -724,7 +748,14 @@ export function createRunner(options: RunnerOptions): Runner {
           // At the end, a worker whose read is still under way fills the last call: no half-empty
           // calls while another read may complete them.
           if (exhausted && reading > 0 && ready.length < chunkSize) return null;
-          if (ready.length >= chunkSize || (exhausted && ready.length + settled.length > 0)) {
+          // IDs read more than MAX_READY_AGE_MS ago go out in a partial call rather than wait for
+          // more reads (the gap between an ID's read and its write stays short: the race).
+          const stale = readyAt !== null && now() - readyAt >= MAX_READY_AGE_MS;
+          if (
+            ready.length >= chunkSize ||
+            (stale && ready.length > 0) ||
+            (exhausted && ready.length + settled.length > 0)
+          ) {
             const started = commit();
             if (started === 'stopped') return null;
             if (started) return started;
@@ -839,13 +870,30 @@ export function createRunner(options: RunnerOptions): Runner {
               );
               return;
             }
+            // The call will not be retried now (pause, stop, shutdown, empty budget). Refused
+            // before being applied (429, a connect failure): its IDs go back to pending. A 5xx may
+            // have been applied: its IDs are unknown, settled by a re-read before anything else
+            // (never sent again blindly, never read as "already so" by the next pre-read).
+            const giveBack = () => {
+              if (!v.mayBeApplied) return ledger.releaseCall(call.callId, meta(v));
+              return ledger.recordOutcome(
+                call.callId,
+                call.ids.map((id) => ({
+                  id,
+                  state: 'unknown',
+                  code: 'MAY_BE_APPLIED',
+                  message: `${v.message}; may have been applied: re-read before sending again`,
+                })),
+                meta(v),
+              );
+            };
             if (stopping || ledger.getBatchState(batch.id) !== 'running') {
-              ledger.releaseCall(call.callId, meta(v));
+              giveBack();
               return;
             }
             if (!budget.tryAcquire(v.timeoutLike)) {
-              // Circuit open: the IDs wait as pending (not failed) and the batch waits.
-              ledger.releaseCall(call.callId, meta(v));
+              // Circuit open: the IDs wait (not failed) and the batch waits.
+              giveBack();
               ctl.budgetWait = true;
               return;
             }
@@ -859,7 +907,7 @@ export function createRunner(options: RunnerOptions): Runner {
             // follows the send (I6).
             const next = stopping ? null : ledger.retryCall(call.callId);
             if (!next) {
-              ledger.releaseCall(call.callId, meta(v));
+              giveBack();
               return;
             }
             call = next;

@@ -5,11 +5,13 @@
  * ledger's summary plus `undo_of` and `credential_source`.
  */
 import type { Context, Hono } from 'hono';
+import type { z } from 'zod';
 import {
   MAX_ITEMS_PAGE,
   canonicalId,
   createBatchRequestSchema,
   retryRequestSchema,
+  undoRequestSchema,
   idKey,
   isUuid,
   isWellFormedId,
@@ -78,6 +80,21 @@ export interface BatchRouteDeps {
   upstream: Upstream;
   /** Who the batches are recorded for. */
   userOf: (c: Context) => string;
+}
+
+/** A JSON body parsed with `schema`, where an empty body means `{}`; or the 400 to return. */
+async function optionalJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> {
+  let raw: unknown = {};
+  const text = await c.req.text();
+  if (text.trim() !== '') {
+    try {
+      raw = JSON.parse(text) as unknown;
+    } catch {
+      return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? parsed.data : invalidBody(c, parsed.error);
 }
 
 export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
@@ -284,13 +301,17 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
         action: o.action,
         workspace_id: original.workspace_id,
         dataclass_type: original.dataclass_type,
-        data_object_id: original.data_object_id,
+        data_object_id: canonicalId(original.data_object_id),
         related_dataclass_type: original.related_dataclass_type,
         reason: o.reason,
         user: userOf(c),
         retry_of: o.retryOf,
         duplicates: 0,
-        items: o.ids.map((id) => ({ id, idKey: idKey(id), state: 'pending', message: null })),
+        // Canonical even when the original was recorded by an older console (upper-case UUIDs).
+        items: o.ids.map((raw) => {
+          const id = canonicalId(raw);
+          return { id, idKey: idKey(id), state: 'pending', message: null };
+        }),
       });
       o.link?.(created);
       return created;
@@ -329,13 +350,23 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     });
   });
 
-  app.post('/api/batches/:id/undo', (c) => {
+  app.post('/api/batches/:id/undo', async (c) => {
     const key = idempotencyKeyOf(c);
     if (key instanceof Response) return key;
     const original = batchOf(c);
     if (!original) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const body = await optionalJsonBody(c, undoRequestSchema);
+    if (body instanceof Response) return body;
     const refusal = undoRefusal(c, original);
     if (refusal) return refusal;
+    if (!original.changes_recorded && body.include_unrecorded !== true) {
+      return jsonError(
+        c,
+        409,
+        'CHANGES_NOT_RECORDED',
+        `this batch was recorded before the console tracked what each batch changed: its ${original.counts.succeeded} succeeded IDs may include links that were already so before it, and an undo would revert those too; send {"include_unrecorded": true} to undo it anyway`,
+      );
+    }
     // The inverse action on exactly the IDs the batch changed (`succeeded`); `unchanged` ones
     // were already so before it and stay as they are.
     return createOnce(c, key, { undo_of: original.id }, () =>
@@ -351,21 +382,36 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
 
   // --- retry -----------------------------------------------------------------------------------
   /** Why a batch cannot be retried now, or null. */
-  const retryRefusal = (c: Context, batch: BatchSummary): Response | null =>
-    ACTIVE_STATES.has(batch.state)
-      ? jsonError(
-          c,
-          409,
-          'INVALID_STATE',
-          `the batch is still ${batch.state}: stop it or let it finish before retrying it`,
-        )
-      : null;
+  const retryRefusal = (c: Context, batch: BatchSummary): Response | null => {
+    if (ACTIVE_STATES.has(batch.state))
+      return jsonError(
+        c,
+        409,
+        'INVALID_STATE',
+        `the batch is still ${batch.state}: stop it or let it finish before retrying it`,
+      );
+    // Its pending and unknown IDs still belong to it: a retry would send them a second time.
+    if (batch.state === 'interrupted')
+      return jsonError(
+        c,
+        409,
+        'INVALID_STATE',
+        'the batch was interrupted: resume it instead (Resume batch), or stop it first',
+      );
+    return null;
+  };
+  /**
+   * A stopped batch's unknown IDs are still settled by the console's re-read (now or at the next
+   * start): a retry leaves them out, or both batches could claim the same change.
+   */
+  const retriesUnknown = (batch: BatchSummary) => batch.state !== 'cancelled';
 
   app.get('/api/batches/:id/retry-preview', (c) => {
     const batch = batchOf(c);
     if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
     const n = records.retryCounts(batch.id);
-    return c.json({ ...n, ids: n.failed + n.unknown + n.skipped });
+    const unknown = retriesUnknown(batch) ? n.unknown : 0;
+    return c.json({ ...n, unknown, ids: n.failed + unknown + n.skipped });
   });
 
   app.post('/api/batches/:id/retry', async (c) => {
@@ -373,22 +419,12 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     if (key instanceof Response) return key;
     const original = batchOf(c);
     if (!original) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
-    // An empty body means the defaults.
-    let raw: unknown = {};
-    const text = await c.req.text();
-    if (text.trim() !== '') {
-      try {
-        raw = JSON.parse(text) as unknown;
-      } catch {
-        return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
-      }
-    }
-    const parsed = retryRequestSchema.safeParse(raw);
-    if (!parsed.success) return invalidBody(c, parsed.error);
+    const body = await optionalJsonBody(c, retryRequestSchema);
+    if (body instanceof Response) return body;
     const refusal = retryRefusal(c, original);
     if (refusal) return refusal;
-    const includePermanent = parsed.data.include_permanent ?? false;
-    const ids = records.retryIds(original.id, includePermanent);
+    const includePermanent = body.include_permanent ?? false;
+    const ids = records.retryIds(original.id, includePermanent, retriesUnknown(original));
     if (ids.length === 0) {
       const n = records.retryCounts(original.id);
       return jsonError(

@@ -432,6 +432,16 @@ export const undoPreviewSchema = z.looseObject({
 });
 export type UndoPreview = z.infer<typeof undoPreviewSchema>;
 
+/** `POST /api/batches/{id}/undo` body (may be empty). */
+export const undoRequestSchema = z.strictObject({
+  /**
+   * Required (true) to undo a batch recorded before the console tracked what each batch changed
+   * (`changes_recorded: false`): its succeeded IDs may include links that were already so.
+   */
+  include_unrecorded: z.boolean().optional(),
+});
+export type UndoRequest = z.infer<typeof undoRequestSchema>;
+
 /** `POST /api/batches/{id}/retry` body. */
 export const retryRequestSchema = z.strictObject({
   /** Also retry permanent failures (not found, wrong class); default false. */
