@@ -451,11 +451,86 @@ describe('CSV and TSV exports', () => {
   });
 
   test('a column found by content, and malformed IDs in it are invalid', () => {
-    const csv = `ref,note\n${A},x\n${A.slice(0, 30)},y\n${B},z\n`;
+    // A header naming an ID (here scaffolding) makes a table; `ref` is an ID column by content.
+    const csv = `ref,note,workspace_id\n${A},x,${WORKSPACE}\n${A.slice(0, 30)},y,${WORKSPACE}\n${B},z,${WORKSPACE}\n`;
     const r = parseIds(csv, {});
     expect(r.valid).toEqual([A, B]);
     expect(r.invalid.map((i) => i.token)).toEqual([A.slice(0, 30)]);
+    expect(r.ignored).toEqual([]);
     expect(r.table?.idColumns).toEqual([{ index: 0, name: 'ref', dataclass: null }]);
+    // A header naming no ID is not a table: read as text, the same IDs.
+    const plain = parseIds(`ref,note\n${A},x\n${A.slice(0, 30)},y\n${B},z\n`, {});
+    expect(plain).toMatchObject({ table: null, valid: [A, B] });
+    expect(plain.invalid.map((i) => i.token)).toEqual([A.slice(0, 30)]);
+  });
+
+  test('comma-separated IDs under a prose first line are text: every ID is read', () => {
+    const [U1, U2, U3, U4] = [1, 2, 3, 4].map((i) => `3f2a9c1e-5b7d-4e8f-9a0b-00000000000${i}`);
+    const r = parseIds(`Hi team, please link these\n${U1}, ${U2}\n${U3}, ${U4}`, {});
+    expect(r).toMatchObject({ format: 'text', table: null, valid: [U1, U2, U3, U4] });
+    // The same rows under a header naming IDs are a table.
+    const t = parseIds(`alert_id, incident_id\n${U1}, ${U2}\n${U3}, ${U4}`, {});
+    expect(t).toMatchObject({ format: 'csv', valid: [U1, U3] });
+  });
+
+  test('two columns with the same header: told apart by position, both can be picked', () => {
+    const I1 = '11111111-2222-4333-8444-555555555555';
+    const I2 = '11111111-2222-4333-8444-666666666666';
+    const csv = `id,title,id\n${A},x,${I1}\n${B},y,${I2}\n`;
+    const r = parseIds(csv, {});
+    expect(r.table?.idColumns).toEqual([
+      { index: 0, name: 'id (column 1)', dataclass: null },
+      { index: 2, name: 'id (column 3)', dataclass: null },
+    ]);
+    expect(r.valid).toEqual([A, B]);
+    const second = parseIds(csv, { idColumn: 'id (column 3)' });
+    expect(second.table?.column).toBe(2);
+    expect(second.valid).toEqual([I1, I2]);
+    expect(parseIds(csv, { idColumn: 'id (column 1)' }).valid).toEqual([A, B]);
+    // A pick stored before (the bare header) still selects the first column of that name.
+    expect(parseIds(csv, { idColumn: 'id' }).table?.column).toBe(0);
+  });
+
+  test('a row of another shape is never read: listed with its line when it holds an ID', () => {
+    const id = (prefix: string, i: number) =>
+      `${prefix}-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const row = (i: number, title = 'Brute force') =>
+      `${id('aaaaaaaa', i)},${title},${id('bbbbbbbb', i)},${id('dddddddd', i)}`;
+    const alerts = (n: number) => Array.from({ length: n }, (_, i) => id('aaaaaaaa', i));
+    const header = 'alert_id,title,incident_id,domain_id';
+
+    // The reviewer's case: 13 good rows, then one whose title has an unquoted comma.
+    const rows = alerts(13).map((_, i) => row(i));
+    const r = parseIds([header, ...rows, row(99, 'Brute force, SSH')].join('\n'), {
+      relatedClass: 'alerts',
+    });
+    expect(r.format).toBe('csv');
+    expect(r.valid).toEqual(alerts(13));
+    expect(r.tokens).toEqual(alerts(13));
+    expect(r.ignored).toEqual([
+      { token: 'line 15', reason: '5 cells, the header has 4; not read' },
+    ]);
+    expect(formatSummary(r)).toBe('13 valid · 0 duplicates · 0 invalid · 1 ignored');
+
+    // Lines counted across a quoted line break and a blank line; a row missing a cell (its
+    // incident ID would sit in the alert_id column) is not read either; one holding nothing
+    // ID-shaped is not listed.
+    const many = alerts(27).map((_, i) => row(i, i === 2 ? '"Web shell,\nblocked"' : 'x'));
+    const csv = [
+      header,
+      ...many,
+      '',
+      row(99, 'Brute force, SSH'),
+      `Brute force,${id('bbbbbbbb', 98)},${id('dddddddd', 98)}`,
+      'end of export',
+    ].join('\n');
+    const m = parseIds(csv, { relatedClass: 'alerts' });
+    expect(m.format).toBe('csv');
+    expect(m.tokens).toEqual(alerts(27));
+    expect(m.ignored).toEqual([
+      { token: 'line 31', reason: '5 cells, the header has 4; not read' },
+      { token: 'line 32', reason: '3 cells, the header has 4; not read' },
+    ]);
   });
 
   test('two ID columns: the default follows the related class; picking the other reads it', () => {
@@ -489,8 +564,9 @@ describe('CSV and TSV exports', () => {
     const withFooter = `id,name\n${ids.map((id) => `${id},n`).join('\n')}\nExported by ${C}`;
     const f = parseIds(withFooter, {});
     expect(f.format).toBe('csv');
-    // The footer is read as text: the ID in it counts.
-    expect(f.valid).toEqual([...ids, C]);
+    // The footer is of another shape: not read, listed (its cells cannot be told apart).
+    expect(f.valid).toEqual(ids);
+    expect(f.ignored).toEqual([{ token: 'line 12', reason: '1 cell, the header has 2; not read' }]);
   });
 
   test('text with commas is not a table', () => {

@@ -41,7 +41,10 @@
  *   (`project_id`, `workspace_id`, `domain_id`, `dataclass_ref`, `dataclass_id`, `region`…) is
  *   listed as ignored with its key; every other value is skipped. Objects inside an object that
  *   has its own ID give IDs only under class keys (so `resource_list[].id` is not taken).
- * - CSV/TSV (`detectTable`): a header row and a consistent delimiter; only the ID column is read.
+ * - CSV/TSV (`detectTable`): a header row naming an ID (an ID column or scaffolding) and a
+ *   consistent delimiter; only the ID column is read. A row with another number of cells than
+ *   the header is never read (its cells cannot be told apart): when it holds anything ID-shaped
+ *   it is listed as ignored ("line N", "5 cells, the header has 4; not read").
  * - A single ID-named first line (`alert_id`) is a header and skipped.
  * - Anything else is text; console URLs give the IDs among their path segments and query values.
  *
@@ -69,7 +72,10 @@ export interface ParseOptions {
   subjectId?: string | undefined;
   /** The related class chosen in the form: the default ID column, and the JSON keys taken. */
   relatedClass?: DataclassType | undefined;
-  /** The ID column the analyst picked (its header), read when the pasted table has it. */
+  /**
+   * The ID column the analyst picked (its `IdColumn.name`), read when the pasted table has it; a
+   * plain header that several columns share selects the first of them.
+   */
   idColumn?: string | undefined;
 }
 
@@ -83,6 +89,7 @@ export type ParseFormat = 'text' | 'json' | 'json-lines' | 'csv' | 'tsv';
 /** A column of a pasted table that holds IDs. */
 export interface IdColumn {
   index: number;
+  /** Its header; `column N` when empty; `id (column N)` when other columns have that header too. */
   name: string;
   /** The class its header names (`alert_id` → alerts), or null. */
   dataclass: DataclassType | null;
@@ -109,7 +116,10 @@ export interface ParseResult {
   duplicates: number;
   /** Distinct tokens that look like IDs but are malformed, with the reason. */
   invalid: ParseIssue[];
-  /** Distinct IDs that are never taken as related IDs, with the reason. */
+  /**
+   * Distinct IDs that are never taken as related IDs, with the reason; and rows of a table that
+   * were not read (`line N`, with the reason).
+   */
   ignored: ParseIssue[];
   format: ParseFormat;
   /** Cells of a first line read as a header row and skipped, or null. */
@@ -332,6 +342,14 @@ class Collector {
     else if (v === TEXT) return false;
     else this.addInvalid(run, v);
     return true;
+  }
+
+  /** A row of a table that is not read (it holds something ID-shaped), listed as ignored. */
+  addUnreadRow(line: number, cells: number, headerCells: number): void {
+    this.ignored.push({
+      token: `line ${line}`,
+      reason: `${cells} cell${cells === 1 ? '' : 's'}, the header has ${headerCells}; not read`,
+    });
   }
 
   /** An ID that is scaffolding: ignored with its reason (the configured IDs keep theirs). */
@@ -699,19 +717,23 @@ const CONTENT_SAMPLE = 500;
 
 /**
  * A CSV/TSV export: the first non-blank line is a header row (2+ cells, split at the tab, comma or
- * semicolon it holds most of; no cell ID-shaped or over 64 characters), and at least 90 % of the
- * non-blank rows after it have as many cells. Its ID columns are, leaving out scaffolding names
- * (project_id, workspace_id, domain_id…): columns whose header names an ID (`id`, `uuid`,
- * `alert_id`, `Alert ID`, `incident-id`, `indicatorId`…) and holds at least one ID-shaped cell,
- * and columns where most non-empty cells (of the first 500 rows) are ID-shaped. The column read
- * is the one picked (`idColumn`), else the one naming the related class, else one named
- * generically (`id`), else the first. No ID column: not a table.
+ * semicolon it holds most of; no cell ID-shaped or over 64 characters; at least one cell naming an
+ * ID: an ID column such as `id`, `uuid`, `alert_id`, `Alert ID`, `incident-id`, `indicatorId`, or
+ * scaffolding such as `domain_id`), and at least 90 % of the non-blank rows after it have as many
+ * cells. A first line naming no ID (`Hi team, please link these`) is prose: not a table. Its ID
+ * columns are, leaving out scaffolding names (project_id, workspace_id, domain_id…): columns whose
+ * header names an ID and holds at least one ID-shaped cell, and columns where most non-empty
+ * cells (of the first 500 rows) are ID-shaped. The column read is the one picked (`idColumn`: an
+ * `IdColumn.name`, else the first column with that header), else the one naming the related
+ * class, else one named generically (`id`), else the first. No ID column: not a table. `unread`
+ * gives the rows of another shape that hold something ID-shaped (their index in `records` and
+ * the line they start on), never read.
  */
 function detectTable(
   text: string,
   start: number,
   opts: ParseOptions,
-): { table: TableInfo; records: string[][] } | null {
+): { table: TableInfo; records: string[][]; unread: Map<number, number> } | null {
   const lineEnd = text.indexOf('\n', start);
   if (lineEnd === -1) return null;
   const line = text.slice(start, lineEnd);
@@ -728,18 +750,36 @@ function detectTable(
   const first = readRecord(text, start, delim);
   const header = first.fields.map((h) => h.trim());
   if (header.length < 2) return null;
-  for (const h of header) if (h.length > ID_MAX_LENGTH || cellHasIdShape(h)) return null;
+  let namesId = false;
+  for (const h of header) {
+    if (h.length > ID_MAX_LENGTH || cellHasIdShape(h)) return null;
+    if (nameKind(h) !== 'other') namesId = true;
+  }
+  if (!namesId) return null;
 
   const records: string[][] = [];
+  const unread = new Map<number, number>();
   let consistent = 0;
   let pos = first.next;
   const n = text.length;
+  // Line numbers, counted only up to the rows of another shape that hold something ID-shaped.
+  let lineNo = 1;
+  let counted = 0;
   while (pos < n) {
     const r = readRecord(text, pos, delim);
-    pos = r.next;
-    if (r.fields.length === 1 && r.fields[0]?.trim() === '') continue; // a blank line
-    records.push(r.fields);
+    if (r.fields.length === 1 && r.fields[0]?.trim() === '') {
+      pos = r.next;
+      continue; // a blank line
+    }
     if (r.fields.length === header.length) consistent++;
+    else if (r.fields.some(cellHasIdShape)) {
+      for (let i = text.indexOf('\n', counted); i !== -1 && i < pos; i = text.indexOf('\n', i + 1))
+        lineNo++;
+      counted = pos;
+      unread.set(records.length, lineNo);
+    }
+    records.push(r.fields);
+    pos = r.next;
     // A text that is not a table is usually told apart within its first rows.
     if (records.length === 20 && consistent < 18) return null;
   }
@@ -747,6 +787,7 @@ function detectTable(
 
   const idColumns: IdColumn[] = [];
   const sample = Math.min(records.length, CONTENT_SAMPLE);
+  const shared = new Set(header.filter((h, i) => h !== '' && header.indexOf(h) !== i));
   header.forEach((name, index) => {
     const kind = nameKind(name);
     if (kind === 'scaffold') return;
@@ -762,13 +803,22 @@ function detectTable(
     if ((named && shaped > 0) || (filled > 0 && shaped * 2 > filled)) {
       idColumns.push({
         index,
-        name: name === '' ? `column ${index + 1}` : name,
+        name:
+          name === ''
+            ? `column ${index + 1}`
+            : shared.has(name)
+              ? `${name} (column ${index + 1})`
+              : name,
         dataclass: kind === 'generic' || kind === 'other' ? null : kind,
       });
     }
   });
+  const picked = opts.idColumn;
   const chosen =
-    idColumns.find((col) => opts.idColumn !== undefined && col.name === opts.idColumn) ??
+    (picked === undefined
+      ? undefined
+      : (idColumns.find((col) => col.name === picked) ??
+        idColumns.find((col) => header[col.index] === picked))) ??
     idColumns.find(
       (col) => opts.relatedClass !== undefined && col.dataclass === opts.relatedClass,
     ) ??
@@ -778,6 +828,7 @@ function detectTable(
   return {
     table: { delimiter: delim, header, idColumns, column: chosen.index, rows: records.length },
     records,
+    unread,
   };
 }
 
@@ -826,17 +877,20 @@ export function parseIds(text: string, opts: ParseOptions = {}): ParseResult {
 
   const found = detectTable(text, start, opts);
   if (found) {
-    const { table, records } = found;
+    const { table, records, unread } = found;
     const column = table.column;
-    for (const record of records) {
-      // A row of another shape (a title line, a footer) is read as text.
-      if (record.length !== table.header.length) {
-        for (const cell of record) scanWords(cell, c);
-        continue;
+    const cells = table.header.length;
+    records.forEach((record, i) => {
+      // A row of another shape (an unquoted comma in a title, a footer): which cell belongs to
+      // which column is unknown, so none is read; listed when it holds anything ID-shaped.
+      if (record.length !== cells) {
+        const line = unread.get(i);
+        if (line !== undefined) c.addUnreadRow(line, record.length, cells);
+        return;
       }
       const cell = record[column];
       if (cell) scanWords(cell, c);
-    }
+    });
     return c.result(table.delimiter === '\t' ? 'tsv' : 'csv', table.header, table);
   }
 
