@@ -123,5 +123,18 @@ test('a batch summary parses with and without the later optional fields', () => 
     finished_at: '2026-11-22T00:00:01.000Z',
   };
   expect(batchSummarySchema.parse(summary).counts.succeeded).toBe(1);
+  // A server that did not read before writing sends neither: no change recorded, and its
+  // successes are not known to be changes.
+  expect(batchSummarySchema.parse(summary)).toMatchObject({
+    counts: { unchanged: 0 },
+    changes_recorded: false,
+  });
+  expect(
+    batchSummarySchema.parse({
+      ...summary,
+      counts: { ...summary.counts, unchanged: 2 },
+      changes_recorded: true,
+    }),
+  ).toMatchObject({ counts: { unchanged: 2 }, changes_recorded: true });
   expect(batchSummarySchema.safeParse({ ...summary, state: 'exploded' }).success).toBe(false);
 });

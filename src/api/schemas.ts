@@ -344,7 +344,8 @@ export const itemCountsSchema = z.object({
   pending: z.number(),
   in_flight: z.number(),
   succeeded: z.number(),
-  unchanged: z.number(),
+  /** Absent from servers that did not read before writing: none recorded. */
+  unchanged: z.number().default(0),
   failed: z.number(),
   unknown: z.number(),
   invalid: z.number(),
@@ -381,7 +382,7 @@ export const batchSummarySchema = z.looseObject({
    * `unchanged`), so `succeeded` means "changed by this batch". False for batches recorded before
    * the console did: their `succeeded` IDs may include IDs that were already in that state.
    */
-  changes_recorded: z.boolean(),
+  changes_recorded: z.boolean().default(false),
   created_at: z.string(),
   finished_at: z.string().nullable(),
 });
