@@ -1,10 +1,11 @@
-import { Alert, Button, Checkbox, Group, List, Loader, Modal, Stack, Text } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, List, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useRetryBatch } from '../../api/console-queries';
 import { formatCount } from '../../api/format';
-import { dataclassLabels, type BatchSummary } from '../../api/schemas';
+import { dataclassLabels } from '../../api/schemas';
+import { BatchDialog, type BatchDialogBodyProps, type BatchDialogProps } from './batch-dialog';
 
 /** "1 ID", "2 IDs". */
 function ids(n: number): string {
@@ -23,39 +24,11 @@ function withArticle(word: string): string {
  * the retry batch (`retry_of`). One Idempotency-Key per opening and choice, so a double click
  * cannot make two retry batches.
  */
-export function RetryDialog({
-  batch,
-  opened,
-  onClose,
-  onBatchCreated,
-}: {
-  batch: BatchSummary;
-  opened: boolean;
-  onClose: () => void;
-  onBatchCreated: (batchId: string) => void;
-}) {
-  return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title="Retry failed IDs"
-      size="lg"
-      closeButtonProps={{ 'aria-label': 'Close' }}
-    >
-      {opened && <RetryBody batch={batch} onClose={onClose} onBatchCreated={onBatchCreated} />}
-    </Modal>
-  );
+export function RetryDialog(props: BatchDialogProps) {
+  return <BatchDialog title="Retry failed IDs" props={props} Body={RetryBody} />;
 }
 
-function RetryBody({
-  batch,
-  onClose,
-  onBatchCreated,
-}: {
-  batch: BatchSummary;
-  onClose: () => void;
-  onBatchCreated: (batchId: string) => void;
-}) {
+function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
   const preview = useQuery(batchQueries.retryPreview(batch.id));
   const retry = useRetryBatch();
   const [includePermanent, setIncludePermanent] = useState(false);

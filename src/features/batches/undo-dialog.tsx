@@ -1,10 +1,10 @@
-import { Alert, Button, Checkbox, Group, List, Loader, Modal, Stack, Text } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, List, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useUndoBatch } from '../../api/console-queries';
 import { formatCount, formatLocalDateTime } from '../../api/format';
-import type { BatchSummary } from '../../api/schemas';
+import { BatchDialog, type BatchDialogBodyProps, type BatchDialogProps } from './batch-dialog';
 
 /** Changed IDs listed in the warning; the rest are counted. */
 const CHANGED_SHOWN = 20;
@@ -18,39 +18,11 @@ const CHANGED_SHOWN = 20;
  * server refuses such an undo without it, 409 `CHANGES_NOT_RECORDED`). One Idempotency-Key per
  * opening and body, so a double click cannot make two undo batches.
  */
-export function UndoDialog({
-  batch,
-  opened,
-  onClose,
-  onBatchCreated,
-}: {
-  batch: BatchSummary;
-  opened: boolean;
-  onClose: () => void;
-  onBatchCreated: (batchId: string) => void;
-}) {
-  return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title="Undo this batch?"
-      size="lg"
-      closeButtonProps={{ 'aria-label': 'Close' }}
-    >
-      {opened && <UndoBody batch={batch} onClose={onClose} onBatchCreated={onBatchCreated} />}
-    </Modal>
-  );
+export function UndoDialog(props: BatchDialogProps) {
+  return <BatchDialog title="Undo this batch?" props={props} Body={UndoBody} />;
 }
 
-function UndoBody({
-  batch,
-  onClose,
-  onBatchCreated,
-}: {
-  batch: BatchSummary;
-  onClose: () => void;
-  onBatchCreated: (batchId: string) => void;
-}) {
+function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
   const preview = useQuery(batchQueries.undoPreview(batch.id));
   const undo = useUndoBatch();
   // A key per body: the same key with another body would be refused as a different request.
