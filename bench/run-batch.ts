@@ -218,6 +218,32 @@ async function getBatch(url: string, id: string): Promise<BatchSummary> {
   return batchSummarySchema.parse(await res.json());
 }
 
+/**
+ * POSTs an associate batch (alerts) and polls it like the UI until it stops; the
+ * batch as it ended, and when the POST was sent.
+ */
+async function runConsoleBatch(
+  url: string,
+  body: Record<string, unknown>,
+  deadline: number,
+): Promise<{ batch: BatchSummary; sentAt: number; createMs: number }> {
+  const sentAt = Date.now();
+  const res = await fetch(`${url}/api/batches`, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({ action: 'associate', related_dataclass_type: 'alerts', ...body }),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/batches: ${res.status} ${await res.text()}`);
+  let batch = batchSummarySchema.parse(await res.json());
+  const createMs = Date.now() - sentAt;
+  while (batch.state === 'running') {
+    if (Date.now() > deadline) throw new Error(`batch still running: ${JSON.stringify(batch)}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    batch = await getBatch(url, batch.id);
+  }
+  return { batch, sentAt, createMs };
+}
+
 async function runOnce(concurrency: number, trace: boolean): Promise<boolean> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-run-'));
   const ids = seedObjectIds(0, 'alerts', N_IDS);
@@ -300,29 +326,15 @@ async function runOnce(concurrency: number, trace: boolean): Promise<boolean> {
     rss.mark();
     const rssBefore = rss.now();
     const runFrom = Date.now() / 1000;
-    const sentAt = Date.now();
-    const res = await fetch(`${server.url}/api/batches`, {
-      method: 'POST',
-      headers: HEADERS,
-      body: JSON.stringify({
-        action: 'associate',
-        workspace_id: workspace,
-        dataclass_type: 'incidents',
-        data_object_id: batchSubject,
-        related_dataclass_type: 'alerts',
-        ids,
-      }),
-    });
-    if (res.status !== 201) throw new Error(`POST /api/batches: ${res.status} ${await res.text()}`);
-    const created = batchSummarySchema.parse(await res.json());
-    const createMs = Date.now() - sentAt;
-    let batch = created;
     const deadline = Date.now() + 10 * 60_000;
-    while (batch.state === 'running') {
-      if (Date.now() > deadline) throw new Error(`batch still running: ${JSON.stringify(batch)}`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
-      batch = await getBatch(server.url, created.id);
-    }
+    const batchOn = (subject: string) =>
+      runConsoleBatch(
+        server.url,
+        { workspace_id: workspace, dataclass_type: 'incidents', data_object_id: subject, ids },
+        deadline,
+      );
+    const { batch, sentAt, createMs } = await batchOn(batchSubject);
+    const created = batch;
     const runTo = Date.now() / 1000;
     const runMs = Date.parse(batch.finished_at ?? new Date().toISOString()) - sentAt;
     const rssPeak = Math.max(rss.peak(), rss.now());
@@ -348,26 +360,7 @@ async function runOnce(concurrency: number, trace: boolean): Promise<boolean> {
       }),
     );
     const halfBefore = linksOf(halfSubject);
-    const halfSent = Date.now();
-    const halfRes = await fetch(`${server.url}/api/batches`, {
-      method: 'POST',
-      headers: HEADERS,
-      body: JSON.stringify({
-        action: 'associate',
-        workspace_id: workspace,
-        dataclass_type: 'incidents',
-        data_object_id: halfSubject,
-        related_dataclass_type: 'alerts',
-        ids,
-      }),
-    });
-    if (halfRes.status !== 201) throw new Error(`POST /api/batches (half): ${halfRes.status}`);
-    let halfBatch = batchSummarySchema.parse(await halfRes.json());
-    while (halfBatch.state === 'running') {
-      if (Date.now() > deadline) throw new Error('half-linked batch still running');
-      await new Promise((r) => setTimeout(r, POLL_MS));
-      halfBatch = await getBatch(server.url, halfBatch.id);
-    }
+    const { batch: halfBatch, sentAt: halfSent } = await batchOn(halfSubject);
     const halfMs = Date.parse(halfBatch.finished_at ?? new Date().toISOString()) - halfSent;
     rss.stop();
     await server.stop();
