@@ -165,6 +165,25 @@ test('a running batch shows the progressbar "Batch progress" with counts', async
   expect(screen.getByText('5 of 10 IDs')).toBeInTheDocument();
 });
 
+test('at 0 % the progressbar is the whole track, not an empty section', async () => {
+  serveBatch(
+    summary({
+      state: 'paused',
+      finished_at: null,
+      total: 10,
+      counts: itemCounts({ pending: 10 }),
+    }),
+  );
+  renderView();
+  const bar = await screen.findByRole('progressbar', { name: 'Batch progress' });
+  expect(bar).toHaveAttribute('aria-valuenow', '0');
+  expect(bar).toHaveAttribute('aria-valuetext', '0%');
+  // The filled section inside carries no role of its own, so there is exactly one bar.
+  expect(screen.getAllByRole('progressbar')).toHaveLength(1);
+  expect(bar.firstElementChild).not.toBeNull();
+  expect(bar.firstElementChild).not.toHaveAttribute('role');
+});
+
 test('a finished batch shows no progressbar', async () => {
   serveBatch(summary());
   renderView();

@@ -210,16 +210,28 @@ function Meta({ label, children }: { label: string; children: React.ReactNode })
 function BatchProgress({ batch, observedAt }: { batch: BatchSummary; observedAt: number }) {
   const elapsed = observedAt - Date.parse(batch.created_at);
   const p = estimateProgress(batch.counts, batch.total, elapsed);
+  const percent = Math.round(p.percent * 10) / 10;
   return (
     <Paper withBorder p="xs">
       <Stack gap={6}>
-        <Progress
-          aria-label="Batch progress"
-          value={Math.round(p.percent * 10) / 10}
+        {/* The role sits on the track, not on the filled section: at 0 % the section has no
+            width, and a progressbar nobody can see is no progressbar. */}
+        <Progress.Root
           size="md"
-          animated={batch.state === 'running'}
-          striped={batch.state === 'running'}
-        />
+          role="progressbar"
+          aria-label="Batch progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={percent}
+          aria-valuetext={`${percent}%`}
+        >
+          <Progress.Section
+            value={percent}
+            withAria={false}
+            animated={batch.state === 'running'}
+            striped={batch.state === 'running'}
+          />
+        </Progress.Root>
         <Group gap="md" wrap="wrap">
           <Text size="xs" style={{ fontVariantNumeric: 'tabular-nums' }}>
             {formatCount(p.done)} of {formatCount(p.total)} IDs
