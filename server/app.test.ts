@@ -1164,13 +1164,13 @@ describe('batch actions against the emulator', () => {
     );
     expect(res.headers.get('cache-control')).toBe('no-store');
     const lines = (await res.text()).split('\r\n');
-    const msg = `"${INVALID_ID_MESSAGE}"`; // it holds commas
+    const msg = `"${INVALID_ID_MESSAGE.replaceAll('"', '""')}"`; // text cells are quoted
     expect(lines[0]).toBe('id,state,code,message,request_id,attempts');
-    expect(lines[1]).toMatch(new RegExp(`^${alerts[0]},succeeded,,,[^,]+,1$`));
-    expect(lines[2]).toBe(`'=cmd,invalid,,${msg},,0`);
-    expect(lines[3]).toBe(`'+SUM(1),invalid,,${msg},,0`);
-    expect(lines[4]).toBe(`"a,""b""",invalid,,${msg},,0`);
-    expect(lines[5]).toBe(`'@x,invalid,,${msg},,0`);
+    expect(lines[1]).toMatch(new RegExp(`^"${alerts[0]}","succeeded",,,"[^,]+",1$`));
+    expect(lines[2]).toBe(`"'=cmd","invalid",,${msg},,0`);
+    expect(lines[3]).toBe(`"'+SUM(1)","invalid",,${msg},,0`);
+    expect(lines[4]).toBe(`"a,""b""","invalid",,${msg},,0`);
+    expect(lines[5]).toBe(`"'@x","invalid",,${msg},,0`);
     expect(lines).toHaveLength(7);
 
     const json = await eApp.request(`/api/batches/${original.id}/export?format=json`);
@@ -1207,7 +1207,9 @@ describe('batch actions against the emulator', () => {
       { httpStatus: 400, requestId: 'r-1', errorCode: 'X' },
     );
     const text = await (await eApp.request(`/api/batches/${s.id}/export?format=csv`)).text();
-    expect(text.split('\r\n')[1]).toBe(`${alerts[0]},failed,X,"'=cmd|""/c calc""!A1",r-1,1`);
+    expect(text.split('\r\n')[1]).toBe(
+      `"${alerts[0]}","failed","X","'=cmd|""/c calc""!A1","r-1",1`,
+    );
   });
 
   test('a 20,000-item export streams in chunks and parses whole', async () => {

@@ -156,7 +156,7 @@ describe('the ledger knows what each batch changed', () => {
     expect(sent).toEqual(pre.slice(2));
     // The export carries the state as it is on the wire.
     const csv = await (await app.request(`/api/batches/${res.id}/export?format=csv`)).text();
-    expect(csv).toContain(`${pre[0]},unchanged,ALREADY_LINKED,already linked,,0`);
+    expect(csv).toContain(`"${pre[0]}","unchanged","ALREADY_LINKED","already linked",,0`);
   });
 
   test('cancel: IDs that were not linked are "unchanged" (was not linked); unknown IDs are still sent and explained', async () => {

@@ -7,6 +7,7 @@ import {
   bodyHash,
   canonicalJson,
   csvCell,
+  csvRow,
   exportStream,
   openRecords,
   type Records,
@@ -122,24 +123,56 @@ test('itemPages and idsInState read in input order, a page at a time', () => {
   expect(records.idsInState(b.id, 'succeeded')).toEqual([]);
 });
 
-test('CSV cells: RFC 4180 quoting and formula starters neutralised', () => {
+test('CSV cells: numbers bare, text always quoted (RFC 4180), formula starters neutralised', () => {
   expect(csvCell(null)).toBe('');
   expect(csvCell(3)).toBe('3');
-  expect(csvCell('plain')).toBe('plain');
+  expect(csvCell('plain')).toBe('"plain"');
+  expect(csvCell('')).toBe('""');
   expect(csvCell('a,b')).toBe('"a,b"');
   expect(csvCell('say "hi"')).toBe('"say ""hi"""');
   expect(csvCell('line\nbreak')).toBe('"line\nbreak"');
-  for (const start of ['=', '+', '-', '@', '\t'])
-    expect(csvCell(`${start}cmd`)).toBe(`'${start}cmd`);
-  expect(csvCell('\rcmd')).toBe(`"'\rcmd"`);
+  for (const start of ['=', '+', '-', '@', '\t', '\r'])
+    expect(csvCell(`${start}cmd`)).toBe(`"'${start}cmd"`);
   expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+  // A spreadsheet whose list separator is ";" (most European locales) starts a cell after it.
+  expect(csvCell("x;=cmd|' /C calc'!A0;")).toBe(`"x;'=cmd|' /C calc'!A0;"`);
+  expect(csvCell('a;b\t@c, -d\n+e')).toBe(`"a;b\t'@c,' -d\n'+e"`);
+  // A tab that itself starts a cell, then a formula after it: both neutralised.
+  expect(csvCell('a,\t=b')).toBe(`"a,'\t'=b"`);
+});
+
+/** Every cell a spreadsheet could see when it splits a line at `,`, `;` or tab (any locale). */
+function cellsInAnyLocale(csv: string): string[] {
+  return csv.split(/[,;\t\r\n]/).map((part) => part.replace(/^"/, ''));
+}
+
+test('no cell of an exported row, split at ",", ";" or tab, starts a formula', () => {
+  const pieces = ['=', '+', '-', '@', '\t', '\r', '\n', ';', ',', ' ', '"', "'", 'x', '1'];
+  let seed = 7;
+  const pick = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return pieces[seed % pieces.length] ?? 'x';
+  };
+  for (let n = 0; n < 2_000; n++) {
+    const text = Array.from({ length: 1 + (n % 12) }, pick).join('');
+    const row = csvRow({
+      id: text,
+      state: 'invalid',
+      code: text,
+      message: text,
+      request_id: null,
+      attempts: 0,
+    });
+    for (const cell of cellsInAnyLocale(row))
+      expect(cell, JSON.stringify({ text, row })).not.toMatch(/^ *[=+\-@]/);
+  }
 });
 
 test('the export streams CSV and JSON of every item; an empty page ends cleanly', async () => {
   const b = ledger.createBatch(batch([id(1), id(2)]));
   const csv = await new Response(exportStream(records, b.id, 'csv')).text();
   expect(csv).toBe(
-    `id,state,code,message,request_id,attempts\r\n${id(1)},pending,,,,0\r\n${id(2)},pending,,,,0\r\n`,
+    `id,state,code,message,request_id,attempts\r\n"${id(1)}","pending",,,,0\r\n"${id(2)}","pending",,,,0\r\n`,
   );
   const json: unknown = JSON.parse(await new Response(exportStream(records, b.id, 'json')).text());
   expect(json).toEqual([

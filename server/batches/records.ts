@@ -274,16 +274,23 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
 
 export const CSV_HEADER = 'id,state,code,message,request_id,attempts';
 
-/** Characters that make a spreadsheet read a cell as a formula (CSV/formula injection). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Where a spreadsheet may start a cell: the start of the text, and after each character some
+ * locale uses to separate cells or rows (`,`, `;` in most European locales, tab, CR, LF) —
+ * followed by a formula starter (`=`, `+`, `-`, `@`, tab, CR), possibly after spaces.
+ */
+const CELL_START_FORMULA = /(?<=^|[,;\t\r\n])(?=[ ]*[=+\-@\t\r])/g;
 
-/** One CSV cell: formula starters neutralised with a leading `'`, then RFC 4180 quoting. */
+/**
+ * One CSV cell. Numbers as they are; text always quoted (RFC 4180), after every place where a
+ * spreadsheet could start a cell with a formula got a leading `'` (CSV/formula injection): a cell
+ * split at `,`, `;` or tab by a spreadsheet in any locale never starts with `=`, `+`, `-`, `@`.
+ */
 export function csvCell(value: string | number | null): string {
   if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
-  if (/[",\r\n]/.test(text)) text = `"${text.replaceAll('"', '""')}"`;
-  return text;
+  if (typeof value === 'number') return String(value);
+  const text = value.replace(CELL_START_FORMULA, "'");
+  return `"${text.replaceAll('"', '""')}"`;
 }
 
 export function csvRow(item: BatchItem): string {

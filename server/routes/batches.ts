@@ -29,7 +29,7 @@ import type { Upstream } from '../forward';
 import { invalidBody, jsonBody, jsonError } from '../http/json-error';
 import { readIds } from './id-reads';
 
-export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, - or _';
+export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, "-" or "_"';
 const DEFAULT_BATCH_PAGE = 50;
 const MAX_BATCH_PAGE = 200;
 const MAX_QUERY_LENGTH = 64;
