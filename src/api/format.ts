@@ -36,3 +36,18 @@ export function formatDuration(seconds: number): string {
   const h = Math.floor(m / 60);
   return `${h} h ${m % 60} min`;
 }
+
+/**
+ * Bidirectional controls (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM): a title
+ * such as `invoice<RLO>fdp.exe` would show as "invoiceexe.pdf". Text from SecMaster (titles,
+ * names) is shown with each control replaced by a visible `[U+202E]`, so it cannot reorder what
+ * follows and the analyst sees it is there.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+export function inertText(text: string): string {
+  return text.replace(
+    BIDI_CONTROLS,
+    (ch) => `[U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`,
+  );
+}

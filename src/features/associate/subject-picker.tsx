@@ -13,6 +13,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { ApiError, describeError } from '../../api/client';
+import { inertText } from '../../api/format';
 import { secmasterQueries } from '../../api/secmaster-queries';
 import {
   dataclassLabels,
@@ -24,10 +25,13 @@ import {
 
 const SEARCH_LIMIT = 20;
 
-/** The words an analyst recognises an object by: title (alerts, incidents) or name/value (indicators). */
+/**
+ * The words an analyst recognises an object by: title (alerts, incidents) or name/value
+ * (indicators), with right-to-left overrides and other bidi controls made visible and inert.
+ */
 export function objectTitle(detail: DataObjectDetail): string {
   const o = detail.data_object;
-  return o.title ?? detail.name ?? o.name ?? o.value ?? detail.id;
+  return inertText(o.title ?? detail.name ?? o.name ?? o.value ?? detail.id);
 }
 
 function objectStatus(detail: DataObjectDetail): string | null {

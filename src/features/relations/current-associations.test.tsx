@@ -106,6 +106,28 @@ test('lists the linked objects with title, severity and status', async () => {
   expect(within(region).getByText(/3 in total/)).toBeInTheDocument();
 });
 
+test('a right-to-left override in a title is shown, never obeyed', async () => {
+  const spoof = `invoice\u202egpj.exe`;
+  server.use(
+    http.post(RELATIONS_URL, () =>
+      HttpResponse.json({
+        code: '00000000',
+        total: 1,
+        limit: 50,
+        offset: 0,
+        success: true,
+        data: [{ ...detail(1), data_object: { ...detail(1).data_object, title: spoof } }],
+      }),
+    ),
+  );
+  renderRelations();
+  const region = screen.getByRole('region', { name: 'Current associations' });
+  const row = (await within(region).findByText(alertId(1))).closest('tr') as HTMLElement;
+  const cell = within(row).getByText('invoice[U+202E]gpj.exe');
+  expect(cell).toHaveAttribute('title', 'invoice[U+202E]gpj.exe');
+  expect(row.textContent).not.toContain('\u202e');
+});
+
 test('says so when nothing is linked', async () => {
   serveRelations(0);
   renderRelations();

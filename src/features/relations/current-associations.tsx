@@ -17,7 +17,7 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useId, useState } from 'react';
 import { describeError } from '../../api/client';
 import { useCreateBatch } from '../../api/console-queries';
-import { formatCount, shortId } from '../../api/format';
+import { formatCount, inertText, shortId } from '../../api/format';
 import {
   dataclassLabels,
   MAX_BATCH_IDS,
@@ -309,7 +309,7 @@ function RelationRow({
 }) {
   const id = relatedObjectId(detail);
   const o = detail.data_object;
-  const title = o.title ?? o.name ?? detail.name ?? o.value ?? '';
+  const title = inertText(o.title ?? o.name ?? detail.name ?? o.value ?? '');
   const severity = o.severity ?? '';
   const status = o.handle_status ?? o.status ?? '';
   const severityColor = severity === 'Fatal' ? 'red' : severity === 'High' ? 'orange' : undefined;
