@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // --- Every request: methods, security headers, Host allow-list ---------------------------
-  app.use('*', everyRequest(allowedHosts));
+  app.use('*', everyRequest(allowedHosts, { https: config.tls !== null }));
 
   // --- Every state-changing request: anti-forgery, JSON only, bounded body -------------------
   app.use('*', stateChangingRequests(extraOrigins));

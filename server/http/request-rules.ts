@@ -78,21 +78,58 @@ function hasBody(req: Request): boolean {
   return len !== null && len.trim() !== '0';
 }
 
+/** A year: browsers that saw the console over HTTPS never try plain HTTP for it again. */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000';
+
+/** The Vite dev server (vite.config.ts pins it to 5173) proxies /api and /v1 to the console. */
+const DEV_SERVER_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
+
+/**
+ * Origins accepted besides the console's own: the Vite dev server's, only when `npm run dev`
+ * (scripts/dev.mjs) started this server and said so with `CONSOLE_DEV_SERVER=1`. A console run
+ * any other way refuses a page on :5173, which could be anyone's.
+ */
+export function devServerOrigins(env: Readonly<Record<string, string | undefined>>): string[] {
+  return env.CONSOLE_DEV_SERVER === '1' ? [...DEV_SERVER_ORIGINS] : [];
+}
+
+/** The host name of a `Host` header (lower case, brackets kept for IPv6), or null if unreadable. */
+function hostHeaderName(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  try {
+    return new URL(`http://${value}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+export interface EveryRequestOptions {
+  /** The console is reached over HTTPS (its own TLS or a TLS proxy): send HSTS. */
+  https?: boolean;
+}
+
 /**
  * Every request: methods, security headers, Host allow-list. `allowedHosts` are lower-case host
- * names (no port).
+ * names (no port). Both the name the request target gives (an absolute-form target names one)
+ * and the `Host` header must be allowed.
  */
-export function everyRequest(allowedHosts: ReadonlySet<string>): MiddlewareHandler {
+export function everyRequest(
+  allowedHosts: ReadonlySet<string>,
+  options: EveryRequestOptions = {},
+): MiddlewareHandler {
   return async (c, next) => {
     const url = new URL(c.req.url);
     const apiLike = isApiLike(url);
+    const hostHeader = c.req.header('host');
+    const hostHeaderOk =
+      hostHeader === undefined || allowedHosts.has(hostHeaderName(hostHeader) ?? '');
     if (!ALLOWED_METHODS.has(c.req.method)) {
       c.res = c.json(
         { code: 'METHOD_NOT_ALLOWED', message: `${c.req.method.slice(0, 16)} is not allowed` },
         405,
       );
       c.res.headers.set('Allow', 'GET, HEAD, POST, DELETE');
-    } else if (!allowedHosts.has(url.hostname.toLowerCase())) {
+    } else if (!allowedHosts.has(url.hostname.toLowerCase()) || !hostHeaderOk) {
       // DNS rebinding: a page on a foreign name that resolves to us must not read or write.
       c.res = c.json({ code: 'FORBIDDEN_HOST', message: 'this host name is not served here' }, 403);
     } else if (hasTraversal(wireTarget(c))) {
@@ -114,6 +151,7 @@ export function everyRequest(allowedHosts: ReadonlySet<string>): MiddlewareHandl
     h.set('X-Frame-Options', 'DENY');
     h.set('Cross-Origin-Opener-Policy', 'same-origin');
     h.set('Cross-Origin-Resource-Policy', 'same-origin');
+    if (options.https) h.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
     if (apiLike) {
       h.set('Cache-Control', 'no-store');
       h.set('Vary', 'Origin, Sec-Fetch-Site');
