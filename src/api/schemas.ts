@@ -372,6 +372,8 @@ export const batchSummarySchema = z.looseObject({
   retry_of: z.string().nullable(),
   /** The batch this one undoes (absent from servers that predate undo). */
   undo_of: z.string().nullable().optional(),
+  /** The batch that undid this one (a batch is undone once), or null. */
+  undone_by: z.string().nullable().optional(),
   /** Where the batch's credential came from: env-aksk, env-token or session:<user>. */
   credential_source: z.string().nullable().optional(),
   total: z.number(),

@@ -2,7 +2,7 @@ import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { describeError } from '../../api/client';
 import { batchExportUrl } from '../../api/console-queries';
-import { formatCount } from '../../api/format';
+import { formatCount, shortId } from '../../api/format';
 import type { BatchExportFormat, BatchSummary } from '../../api/schemas';
 import { copyText } from '../../lib/clipboard';
 import { fetchBatchIdsInState, isActiveBatchState } from './queries';
@@ -33,7 +33,8 @@ export function BatchActions({
   // The server refuses to retry an interrupted batch: its unsent IDs are resumed, not retried.
   const interrupted = batch.state === 'interrupted';
   const canRetry = !active && !interrupted && failed + unknown + skipped > 0;
-  const canUndo = !active && succeeded > 0;
+  const undoneBy = batch.undone_by ?? null;
+  const canUndo = !active && succeeded > 0 && undoneBy === null;
 
   const copyIds = async (state: CopyState) => {
     setCopying(state);
@@ -102,7 +103,9 @@ export function BatchActions({
               ? undefined
               : active
                 ? 'Stop the batch or let it finish first'
-                : 'No ID succeeded: nothing to undo'
+                : undoneBy !== null
+                  ? `Already undone by batch ${shortId(undoneBy)}: a batch is undone once`
+                  : 'No ID succeeded: nothing to undo'
           }
           onClick={() => setDialog('undo')}
         >

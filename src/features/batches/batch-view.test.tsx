@@ -458,6 +458,20 @@ test('an undo links to the batch it undoes', async () => {
   expect(link).toHaveAttribute('href', `/batches/${original}`);
 });
 
+test('a batch already undone links to its undo, and "Undo batch" says why it is off', async () => {
+  const undo = 'bbbbbbbb-2d6b-4f0e-9a51-6f1c2a9e8d10';
+  serveBatch(summary({ undone_by: undo }));
+  renderView();
+  const link = await screen.findByRole('link', { name: 'Undone by bbbbbbbb' });
+  expect(link).toHaveAttribute('href', `/batches/${undo}`);
+  const button = screen.getByRole('button', { name: 'Undo batch' });
+  expect(button).toBeDisabled();
+  expect(button).toHaveAttribute(
+    'title',
+    'Already undone by batch bbbbbbbb: a batch is undone once',
+  );
+});
+
 test('the header says who ran the batch and where its credential came from', async () => {
   serveBatch(summary({ user: 'alice', credential_source: 'session:alice' }));
   renderView();

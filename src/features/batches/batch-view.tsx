@@ -165,6 +165,13 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
               </Anchor>
             </Meta>
           )}
+          {batch.undone_by && (
+            <Meta label="Undone">
+              <Anchor component={Link} to={`/batches/${batch.undone_by}`} size="xs">
+                Undone by {shortId(batch.undone_by)}
+              </Anchor>
+            </Meta>
+          )}
         </Group>
         {batch.reason && (
           <Text size="xs">
