@@ -20,6 +20,7 @@ import { emulatorAuthFromConfig } from './emulator/auth';
 import { parseFaults, type FaultConfig } from './emulator/faults';
 import { parseSeedSizes } from './emulator/seed';
 import { startEmulatorThread, type EmulatorThread } from './emulator/thread';
+import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 
 const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 /** The Vite dev server (vite.config.ts pins it to 5173) proxies /api and /v1 here. */
@@ -27,7 +28,7 @@ const DEV_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
 const SHUTDOWN_GRACE_MS = 10_000;
 
 function fail(error: unknown): never {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof DamagedDatabaseError) {
     console.error(error.message);
     process.exit(2);
   }
@@ -72,8 +73,15 @@ async function main(): Promise<void> {
   }
   mkdirSync(config.dataDir, { recursive: true });
 
+  // A damaged ledger or emulator store stops the start (DamagedDatabaseError: exit 2, what to do)
+  // before anything opens it for writing (docs/operations.md, "A damaged ledger").
+  const ledgerFile = join(config.dataDir, 'ledger.sqlite');
+  const emulatorFile = join(config.dataDir, 'emulator.sqlite');
+  checkDatabaseFile(ledgerFile, 'ledger');
+  if (config.mode === 'emulator') checkDatabaseFile(emulatorFile, 'emulator');
+
   // One process owns a DATA_DIR: a second server on the same ledger would send IDs twice.
-  const ledger = openLedger(join(config.dataDir, 'ledger.sqlite'));
+  const ledger = openLedger(ledgerFile);
   let lock: RunnerLock;
   try {
     lock = ledger.acquireLock();
@@ -90,7 +98,7 @@ async function main(): Promise<void> {
   let emulator: EmulatorThread | null = null;
   if (config.mode === 'emulator') {
     emulator = await startEmulatorThread({
-      dataFile: join(config.dataDir, 'emulator.sqlite'),
+      dataFile: emulatorFile,
       seedSizes,
       projectId: config.projectId,
       port: config.emulatorPort,

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { damagedOnOpen } from '../integrity';
 import {
   batchItemSchema,
   batchActionSchema,
@@ -331,14 +332,29 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
+/**
+ * Opens the file and brings it to this schema. A damaged file (SQLITE_CORRUPT, SQLITE_NOTADB)
+ * throws DamagedDatabaseError, which names the file and what to do.
+ */
+function openLedgerDb(file: string): LedgerDb {
+  let db: LedgerDb | null = null;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    db.exec(SCHEMA);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw damagedOnOpen(error, file, 'ledger');
+  }
+}
+
 export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledger {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  db.exec(SCHEMA);
-  migrate(db);
+  const db = openLedgerDb(file);
   const now = () => (opts.now ?? (() => new Date()))().toISOString();
 
   const insertBatch = db.prepare(

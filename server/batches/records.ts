@@ -304,8 +304,17 @@ export type ExportFormat = 'csv' | 'json';
 /**
  * A byte stream of the batch's items: each pull reads one page from SQLite (a short, complete
  * `.iterate()`), so memory stays flat and a slow client only delays the next read.
+ *
+ * A page that cannot be read (a damaged ledger, a disk error) errors the stream after `onReadError`
+ * was told: the route cuts the connection there, so that the download fails for the client rather
+ * than ending as a clean, short file.
  */
-export function exportStream(records: Records, batchId: string, format: ExportFormat) {
+export function exportStream(
+  records: Records,
+  batchId: string,
+  format: ExportFormat,
+  onReadError?: (error: unknown) => void,
+) {
   const encoder = new TextEncoder();
   const pages = records.itemPages(batchId);
   let started = false;
@@ -317,7 +326,14 @@ export function exportStream(records: Records, batchId: string, format: ExportFo
         started = true;
         text = format === 'csv' ? `${CSV_HEADER}\r\n` : '[';
       }
-      const next = pages.next();
+      let next: IteratorResult<BatchItem[]>;
+      try {
+        next = pages.next();
+      } catch (error) {
+        onReadError?.(error);
+        controller.error(error);
+        return;
+      }
       if (next.done) {
         if (format === 'json') text += first ? ']' : '\n]\n';
         if (text) controller.enqueue(encoder.encode(text));

@@ -1,6 +1,7 @@
 /** The emulator's SQLite store: schema and connection settings. */
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
+import { damagedOnOpen } from '../integrity';
 
 export type { Database } from 'better-sqlite3';
 
@@ -66,12 +67,22 @@ CREATE TABLE IF NOT EXISTS links (
 ) WITHOUT ROWID;
 `;
 
-/** Opens (and creates if needed) the emulator database. `':memory:'` is fine for tests. */
+/**
+ * Opens (and creates if needed) the emulator database. `':memory:'` is fine for tests. A damaged
+ * file (SQLITE_CORRUPT, SQLITE_NOTADB) throws DamagedDatabaseError, which names the file and what
+ * to do.
+ */
 export function openEmulatorDb(file: string): Db {
-  const db = new Database(file);
-  if (file !== ':memory:') db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('cache_size = -65536');
-  db.exec(SCHEMA);
-  return db;
+  let db: Db | null = null;
+  try {
+    db = new Database(file);
+    if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -65536');
+    db.exec(SCHEMA);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw damagedOnOpen(error, file, 'emulator');
+  }
 }

@@ -5,6 +5,7 @@
  * ledger's summary plus `undo_of` and `credential_source`.
  */
 import type { Context, Hono } from 'hono';
+import { ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import {
   MAX_ITEMS_PAGE,
@@ -95,6 +96,13 @@ async function optionalJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T 
   }
   const parsed = schema.safeParse(raw);
   return parsed.success ? parsed.data : invalidBody(c, parsed.error);
+}
+
+/** The Node response under this request when served by `@hono/node-server`, else null. */
+function nodeResponseOf(c: Context): ServerResponse | null {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null || !('outgoing' in env)) return null;
+  return env.outgoing instanceof ServerResponse ? env.outgoing : null;
 }
 
 export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
@@ -454,7 +462,19 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     if (format !== 'csv' && format !== 'json') {
       return jsonError(c, 400, 'INVALID_QUERY', 'format: csv or json', 'format');
     }
-    return new Response(exportStream(records, batch.id, format), {
+    // A ledger read that fails after the 200 was sent (a damaged file, a disk error) cuts the
+    // connection: the chunked body is never terminated, so the download fails for the client
+    // instead of ending as a short file (@hono/node-server would end it with an error text).
+    const outgoing = nodeResponseOf(c);
+    const onReadError = (error: unknown) => {
+      console.error(
+        `export of batch ${batch.id} cut off: the ledger could not be read (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+      );
+      outgoing?.destroy();
+    };
+    return new Response(exportStream(records, batch.id, format, onReadError), {
       status: 200,
       headers: {
         'Content-Type':
