@@ -472,6 +472,16 @@ test('a batch already undone links to its undo, and "Undo batch" says why it is 
   );
 });
 
+test('stored markup in a reason or an ID is shown as text, never run', async () => {
+  const markup = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+  serveBatch(summary({ reason: markup }));
+  renderView();
+  expect(await screen.findByText(markup)).toBeInTheDocument();
+  expect(document.querySelector('img[src="x"]')).toBeNull();
+  expect(document.querySelector('main script, [role="region"] script')).toBeNull();
+  expect((window as unknown as { __xss?: number }).__xss).toBeUndefined();
+});
+
 test('the header says who ran the batch and where its credential came from', async () => {
   serveBatch(summary({ user: 'alice', credential_source: 'session:alice' }));
   renderView();
