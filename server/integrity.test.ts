@@ -19,10 +19,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { createApp } from './app';
 import { openLedger } from './batches/ledger';
+import { createRunner } from './batches/runner';
+import { loadConfig } from './config';
 import { openEmulatorDb } from './emulator/db';
 import { seedEmulator } from './emulator/seed';
+import { createUpstream } from './forward';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
+import { listen } from './testing/attack-harness';
 import { makeIds } from './testing/fake-upstream';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -61,27 +66,43 @@ function writeLedger(file: string): void {
   ledger.close();
 }
 
-/** Overwrites, with garbage, the middle leaf page of `table` (found with dbstat). */
-function overwriteLeafOf(file: string, table: string): void {
+/** The pages of `table` (found with dbstat: the leaves in key order), and the page size. */
+function pagesOf(file: string, table: string): { leaves: number[]; pageSize: number } {
   const db = new Database(file, { readonly: true });
-  const leaves = z
-    .array(z.object({ pageno: z.number() }))
-    .parse(
-      db
-        .prepare(`SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path`)
-        .all(table),
-    );
-  const pageSize = z.number().parse(db.pragma('page_size', { simple: true }));
-  db.close();
-  const page = leaves[Math.floor(leaves.length / 2)];
-  if (!page || leaves.length < 3) throw new Error(`${table}: only ${leaves.length} leaf pages`);
+  try {
+    const leaves = z
+      .array(z.object({ pageno: z.number() }))
+      .parse(
+        db
+          .prepare(`SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path`)
+          .all(table),
+      );
+    const pageSize = z.number().parse(db.pragma('page_size', { simple: true }));
+    return { leaves: leaves.map((l) => l.pageno), pageSize };
+  } finally {
+    db.close();
+  }
+}
+
+/** Overwrites page `pageno` (1-based) of `file` with garbage. */
+function overwritePage(file: string, pageno: number, pageSize: number): void {
   const fd = openSync(file, 'r+');
   try {
-    // Page n (1-based) starts at pageSize * (n - 1).
-    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, pageSize * (page.pageno - 1));
+    // Page n starts at pageSize * (n - 1).
+    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, pageSize * (pageno - 1));
   } finally {
     closeSync(fd);
   }
+}
+
+/** Overwrites, with garbage, the middle leaf page of `table`. */
+function overwriteLeafOf(file: string, table: string): void {
+  const { leaves, pageSize } = pagesOf(file, table);
+  const page = leaves[Math.floor(leaves.length / 2)];
+  if (page === undefined || leaves.length < 3) {
+    throw new Error(`${table}: only ${leaves.length} leaf pages`);
+  }
+  overwritePage(file, page, pageSize);
 }
 
 /** Runs the real server on `dataDir` until it exits (a start that gets as far as listening fails). */
@@ -176,4 +197,35 @@ test('checkDatabaseFile: a healthy or missing file passes; damage met on opening
   expect(() => openLedger(junk)).toThrow(`${junk} is damaged`);
   expect(() => openEmulatorDb(junk)).toThrow(`${junk} is damaged`);
   expect(() => openEmulatorDb(junk)).toThrow('file is not a database');
+});
+
+test('damage met after start: /api/health answers 503 where the history answers 500', async () => {
+  const data = tempDir();
+  const file = join(data, 'ledger.sqlite');
+  writeLedger(file);
+  const { leaves, pageSize } = pagesOf(file, 'batches');
+  const ledger = openLedger(file);
+  const config = loadConfig({ DATA_DIR: data });
+  const upstream = createUpstream({
+    endpoint: 'http://127.0.0.1:9',
+    projectId: config.projectId,
+    timeoutMs: 1_000,
+  });
+  const runner = createRunner({ ledger, upstream, concurrency: 1 });
+  const app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
+  const server = await listen(app.fetch);
+  try {
+    const url = `http://127.0.0.1:${server.port}`;
+    // The pages the batches are read from, damaged under the running server before it read them
+    // (once read, SQLite answers from its page cache).
+    for (const page of leaves) overwritePage(file, page, pageSize);
+    expect((await fetch(`${url}/api/batches`)).status).toBe(500);
+    const health = await fetch(`${url}/api/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'unavailable' });
+  } finally {
+    await server.close();
+    await runner.stop();
+    ledger.close();
+  }
 });

@@ -226,6 +226,44 @@ describe('undo reverts exactly what the batch changed', () => {
     expect(ids.filter((id) => linked.has(id))).toEqual(ids.slice(0, 2));
   });
 
+  test('a batch is undone once: a second undo is refused naming the first; the same request replayed answers it', async () => {
+    const ids = unlinkedAlerts(0, 3);
+    const original = await run(ids);
+    const send = (key?: string) =>
+      app.request(`/api/batches/${original.id}/undo`, {
+        method: 'POST',
+        headers: key ? { ...HEADERS, 'Idempotency-Key': key } : HEADERS,
+      });
+    const first = await send('undo-once-1');
+    expect(first.status).toBe(201);
+    const undo = batchSummarySchema.parse(await first.json());
+    await runner.whenIdle(undo.id);
+    expect((await summary(original.id)).undone_by).toBe(undo.id);
+    expect((await summary(undo.id)).undone_by).toBeNull();
+    // The same request again (a double click, a retried POST) answers the same undo batch.
+    const replay = await send('undo-once-1');
+    expect(replay.status).toBe(200);
+    expect(batchSummarySchema.parse(await replay.json()).id).toBe(undo.id);
+    // A new undo of the same batch is refused, naming the undo that exists: nothing is sent.
+    for (const res of [await send('undo-once-2'), await send()]) {
+      expect(res.status).toBe(409);
+      const error = apiErrorBodySchema.parse(await res.json());
+      expect(error.code).toBe('ALREADY_UNDONE');
+      expect(error.message).toContain(undo.id);
+    }
+    const preview = await app.request(`/api/batches/${original.id}/undo-preview`);
+    expect(preview.status).toBe(409);
+    expect(apiErrorBodySchema.parse(await preview.json()).code).toBe('ALREADY_UNDONE');
+    const history = await app.request('/api/batches');
+    expect(((await history.json()) as { items: BatchSummary[] }).items).toHaveLength(2);
+    // Undoing the undo re-does the original: allowed once, like any batch.
+    const redo = await post(`/api/batches/${undo.id}/undo`);
+    expect(redo.status).toBe(201);
+    const redone = batchSummarySchema.parse(await redo.json());
+    await runner.whenIdle(redone.id);
+    expect(ids.every((id) => linkedNow().has(id))).toBe(true);
+  });
+
   test('a batch that changed nothing cannot be undone (409 NOTHING_TO_UNDO)', async () => {
     const ids = unlinkedAlerts(0, 2);
     await elsewhere('associate', ids);

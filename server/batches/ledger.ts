@@ -944,7 +944,11 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     },
     ping() {
       try {
-        db.prepare('SELECT 1').get();
+        // Reads what the history and the items read first (the newest batch, the last item), a few
+        // pages: a damaged file (SQLITE_CORRUPT) or a lost disk fails here, not only in the routes.
+        db.prepare(
+          `SELECT (SELECT n FROM batches ORDER BY n DESC LIMIT 1), (SELECT max(rowid) FROM items)`,
+        ).get();
         return true;
       } catch {
         return false;

@@ -76,6 +76,8 @@ export interface Records {
   /** Records `batchId` as the undo of `undoOf` (call inside the creating transaction). */
   linkUndo(batchId: string, undoOf: string): void;
   undoOf(batchId: string): string | null;
+  /** The (first) batch that undoes `batchId`, or null: a batch is undone once. */
+  undoneBy(batchId: string): string | null;
   /** `undo_of` for several batches at once (a History page). */
   undoOfMany(batchIds: readonly string[]): Map<string, string>;
   /** Runs `fn` in one immediate transaction of the ledger's database. */
@@ -132,6 +134,9 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
     `INSERT INTO batch_undos (batch_id, undo_of, created_at) VALUES (?, ?, ?)`,
   );
   const selectUndo = db.prepare(`SELECT batch_id, undo_of FROM batch_undos WHERE batch_id = ?`);
+  const selectUndoneBy = db.prepare(
+    `SELECT batch_id, undo_of FROM batch_undos WHERE undo_of = ? ORDER BY created_at, batch_id LIMIT 1`,
+  );
   const selectItemsPage = db.prepare(
     `SELECT seq, id, state, code, message, request_id, attempts FROM items
      WHERE batch_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -200,6 +205,10 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
     undoOf(batchId) {
       const row = selectUndo.get(batchId);
       return row === undefined ? null : undoRowSchema.parse(row).undo_of;
+    },
+    undoneBy(batchId) {
+      const row = selectUndoneBy.get(batchId);
+      return row === undefined ? null : undoRowSchema.parse(row).batch_id;
     },
     undoOfMany(batchIds) {
       const out = new Map<string, string>();

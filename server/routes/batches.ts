@@ -105,6 +105,12 @@ function nodeResponseOf(c: Context): ServerResponse | null {
   return env.outgoing instanceof ServerResponse ? env.outgoing : null;
 }
 
+class AlreadyUndoneError extends Error {
+  constructor(readonly undoneBy: string) {
+    super(`already undone by ${undoneBy}`);
+  }
+}
+
 export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   const { ledger, records, runner, auth, upstream, userOf } = deps;
 
@@ -115,6 +121,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   const present = (s: BatchSummary) => ({
     ...s,
     undo_of: records.undoOf(s.id),
+    undone_by: records.undoneBy(s.id),
     credential_source: auth.sources.get(s.id),
   });
 
@@ -268,8 +275,23 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   }
 
   // --- undo ------------------------------------------------------------------------------------
+  /**
+   * A batch is undone once: its undo batch is where the reverting happens (retry or resume it if
+   * it did not finish), and undoing that undo re-does the original.
+   */
+  const alreadyUndone = (c: Context, undoneBy: string): Response =>
+    jsonError(
+      c,
+      409,
+      'ALREADY_UNDONE',
+      `this batch was already undone by batch ${undoneBy}: open that batch (retry or resume it if it did not finish), or undo it to re-do this one`,
+    );
   /** Why a batch cannot be undone now, or null. */
-  const undoRefusal = (c: Context, batch: BatchSummary): Response | null => {
+  const undoRefusal = (
+    c: Context,
+    batch: BatchSummary,
+    check: { undone: boolean } = { undone: true },
+  ): Response | null => {
     if (ACTIVE_STATES.has(batch.state)) {
       return jsonError(
         c,
@@ -278,6 +300,8 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
         `the batch is still ${batch.state}: stop it or let it finish before undoing it`,
       );
     }
+    const undoneBy = check.undone ? records.undoneBy(batch.id) : null;
+    if (undoneBy !== null) return alreadyUndone(c, undoneBy);
     if (batch.counts.succeeded === 0) {
       return jsonError(
         c,
@@ -365,7 +389,9 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     if (!original) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
     const body = await optionalJsonBody(c, undoRequestSchema);
     if (body instanceof Response) return body;
-    const refusal = undoRefusal(c, original);
+    // Checked after an idempotent replay (createOnce), not here: the same request sent twice
+    // answers its batch, a new one is refused.
+    const refusal = undoRefusal(c, original, { undone: false });
     if (refusal) return refusal;
     if (!original.changes_recorded && body.include_unrecorded !== true) {
       return jsonError(
@@ -377,15 +403,23 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     }
     // The inverse action on exactly the IDs the batch changed (`succeeded`); `unchanged` ones
     // were already so before it and stay as they are.
-    return createOnce(c, key, { undo_of: original.id }, () =>
-      derivedBatch(c, original, {
-        action: original.action === 'associate' ? 'cancel' : 'associate',
-        ids: records.idsInState(original.id, 'succeeded'),
-        reason: `Undo of batch ${original.id}`,
-        retryOf: null,
-        link: (created) => records.linkUndo(created.id, original.id),
-      }),
-    );
+    try {
+      return createOnce(c, key, { undo_of: original.id }, () => {
+        // In the creating transaction: of two undo requests, the second finds the first's batch.
+        const undoneBy = records.undoneBy(original.id);
+        if (undoneBy !== null) throw new AlreadyUndoneError(undoneBy);
+        return derivedBatch(c, original, {
+          action: original.action === 'associate' ? 'cancel' : 'associate',
+          ids: records.idsInState(original.id, 'succeeded'),
+          reason: `Undo of batch ${original.id}`,
+          retryOf: null,
+          link: (created) => records.linkUndo(created.id, original.id),
+        });
+      });
+    } catch (err) {
+      if (err instanceof AlreadyUndoneError) return alreadyUndone(c, err.undoneBy);
+      throw err;
+    }
   });
 
   // --- retry -----------------------------------------------------------------------------------
