@@ -1,4 +1,4 @@
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { inspect } from 'node:util';
 import { ConfigError, DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, loadConfig } from './config';
 
@@ -185,4 +185,41 @@ test('credentials never show in JSON, inspect, template strings or spreads', () 
   }
   expect(JSON.parse(JSON.stringify(c)).credentials).toBe('[redacted]');
   expect(c.credentials?.describe()).toBe('aksk credentials (environment)');
+});
+
+describe('TRUSTED_PROXIES', () => {
+  const proxy = { TRUST_PROXY_TLS: '1', PUBLIC_ORIGIN: 'https://console.example.com' };
+
+  test('with TRUST_PROXY_TLS=1 it defaults to loopback (a proxy on the same host)', () => {
+    expect(loadConfig(proxy).trustedProxies).toEqual(['127.0.0.0/8', '::1/128']);
+    // Without the TLS proxy no X-Forwarded-For is believed at all.
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+  });
+
+  test('addresses and networks, IPv4 and IPv6, normalized to addr/prefix', () => {
+    const c = loadConfig({
+      ...proxy,
+      TRUSTED_PROXIES: ' 10.0.0.5, 10.1.0.0/16 ,FD00::/64,[::1], ',
+    });
+    expect(c.trustedProxies).toEqual(['10.0.0.5/32', '10.1.0.0/16', 'fd00::/64', '::1/128']);
+  });
+
+  test('bad values are a ConfigError naming TRUSTED_PROXIES and saying what to write', () => {
+    expect(errorOf({ TRUSTED_PROXIES: '127.0.0.1' })).toContain(
+      'TRUSTED_PROXIES is only used with TRUST_PROXY_TLS=1',
+    );
+    for (const bad of ['proxy.internal', '10.0.0.0/33', '::/129', '10.0.0.1/x', '300.1.1.1']) {
+      expect(errorOf({ ...proxy, TRUSTED_PROXIES: bad }), bad).toContain(
+        'is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)',
+      );
+    }
+    for (const everyone of ['0.0.0.0/0', '::/0']) {
+      expect(errorOf({ ...proxy, TRUSTED_PROXIES: everyone }), everyone).toContain(
+        'would trust every address',
+      );
+    }
+    expect(errorOf({ ...proxy, TRUSTED_PROXIES: ' , ' })).toContain(
+      'TRUSTED_PROXIES: list at least one proxy address',
+    );
+  });
 });

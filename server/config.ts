@@ -1,5 +1,6 @@
 /** The environment, parsed and validated at start (DESIGN.md §3). Pure: takes `env` as an argument. */
 import { accessSync, constants as fsConstants } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { Secret } from './auth/secret';
 import { Credentials } from './credentials';
@@ -59,6 +60,7 @@ const envSchema = z.object({
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
   TRUST_PROXY_TLS: z.enum(['0', '1', 'true', 'false']).optional(),
+  TRUSTED_PROXIES: z.string().optional(),
   PUBLIC_ORIGIN: z.url().optional(),
   IAM_ENDPOINT: z.url().optional(),
 });
@@ -97,6 +99,12 @@ export interface Config {
   /** CONSOLE_ACCESS_TOKEN: people sign in with it, automation sends it as a Bearer token. */
   accessToken: Secret | null;
   tls: TlsConfig;
+  /**
+   * TRUSTED_PROXIES as `addr/prefix` networks: the peers whose `X-Forwarded-For` is believed (the
+   * client is the rightmost address there that is not one of them). Only with TRUST_PROXY_TLS=1,
+   * where it defaults to loopback (a proxy on the same host); empty otherwise.
+   */
+  trustedProxies: readonly string[];
   /** PUBLIC_ORIGIN (`https://console.example`): its host is served, its origin accepted. */
   publicOrigin: string | null;
   /** How the emulator checks callers (emulator mode and `npm run emulator`). */
@@ -213,7 +221,7 @@ function loadAccess(
   e: Env,
   iamSignIn: boolean,
   problems: string[],
-): Pick<Config, 'accessToken' | 'tls' | 'publicOrigin'> {
+): Pick<Config, 'accessToken' | 'tls' | 'publicOrigin' | 'trustedProxies'> {
   const token = e.CONSOLE_ACCESS_TOKEN;
   const tokenProblems = checkSecret('CONSOLE_ACCESS_TOKEN', token);
   if (token !== undefined && tokenProblems.length === 0 && token.length < 16) {
@@ -250,6 +258,16 @@ function loadAccess(
       );
     } else tls = { kind: 'proxy' };
   }
+  let trustedProxies: string[] = [];
+  if (e.TRUSTED_PROXIES !== undefined) {
+    if (!trustProxy) {
+      problems.push(
+        'TRUSTED_PROXIES is only used with TRUST_PROXY_TLS=1 (a TLS proxy in front): set TRUST_PROXY_TLS=1 or remove TRUSTED_PROXIES',
+      );
+    } else trustedProxies = parseTrustedProxies(e.TRUSTED_PROXIES, problems);
+  } else if (trustProxy) {
+    trustedProxies = [...LOOPBACK_NETWORKS];
+  }
   if (!isLoopbackHost(e.HOST)) {
     const missing: string[] = [];
     if (token === undefined && !iamSignIn) {
@@ -276,7 +294,44 @@ function loadAccess(
     accessToken: token !== undefined && tokenProblems.length === 0 ? new Secret(token) : null,
     tls,
     publicOrigin,
+    trustedProxies,
   };
+}
+
+/** TRUSTED_PROXIES' default with TRUST_PROXY_TLS=1: a proxy on the same host. */
+export const LOOPBACK_NETWORKS = ['127.0.0.0/8', '::1/128'] as const;
+
+/**
+ * TRUSTED_PROXIES: comma-separated IP addresses or CIDR networks (`10.0.0.5`, `10.0.0.0/24`,
+ * `fd00::/64`) as `addr/prefix` strings; appends a problem for each entry that is not one. A
+ * network that holds every address (`/0`) is refused: it would let any client set its own address.
+ */
+function parseTrustedProxies(value: string, problems: string[]): string[] {
+  const out: string[] = [];
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (entries.length === 0) {
+    problems.push('TRUSTED_PROXIES: list at least one proxy address, e.g. 127.0.0.1');
+  }
+  for (const entry of entries) {
+    const m = /^\[?([0-9A-Fa-f:.]+)\]?(?:\/(\d{1,3}))?$/.exec(entry);
+    const addr = m?.[1] ?? '';
+    const family = isIP(addr);
+    const bits = family === 4 ? 32 : 128;
+    const prefix = m?.[2] === undefined ? bits : Number(m[2]);
+    if (!m || family === 0 || prefix > bits) {
+      problems.push(
+        `TRUSTED_PROXIES: "${entry.slice(0, 64)}" is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)`,
+      );
+    } else if (prefix === 0) {
+      problems.push(
+        `TRUSTED_PROXIES: "${entry.slice(0, 64)}" would trust every address (any client could choose its own address for the sign-in limits); list the proxy's own address or network`,
+      );
+    } else out.push(`${addr.toLowerCase()}/${prefix}`);
+  }
+  return out;
 }
 
 /** Access key IDs are letters and digits (they go into the Authorization header unquoted). */

@@ -2,7 +2,13 @@
  * Access control of the console itself (DESIGN.md §3, the session API): who is calling (a session
  * cookie, `Authorization: Bearer <CONSOLE_ACCESS_TOKEN>`, or nobody), SIGN_IN_REQUIRED on /api and
  * /v1 when sign-in is configured, the `/api/session` routes (sign in with the access token or an
- * IAM user, sign out), and the credential context every upstream call runs in.
+ * IAM user, sign out), the limits on sign-ins per client address, and the credential context
+ * every upstream call runs in.
+ *
+ * Access decisions are taken on the path the router matches (`c.req.path`, decoded the way the
+ * router decodes it), never on the raw URL: `/api/b%61tches` is `/api/batches` for both. Routes
+ * that reach SecMaster carry `requireSecMasterIdentity` themselves, so the check is attached to the
+ * route the router picked rather than to a second spelling of its path.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -13,10 +19,12 @@ import type { Upstream, UpstreamOptions } from '../forward';
 import { openBatchSources, interruptOrphans, type BatchSources } from './batch-sources';
 import { callContext, createRoutingUpstream, type CallContext } from './context';
 import { IamError, REGION_PATTERN, iamEndpointFor, lookupProject, obtainToken } from './iam';
-import { FailureLimiter } from './rate-limit';
+import { TrustedProxies, clientAddress, limitKey } from './client-address';
+import { WindowLimiter, type Slot } from './rate-limit';
 import {
   ACCESS_SESSION_TTL_MS,
   SESSION_COOKIE,
+  SessionLimitError,
   SessionStore,
   type Session,
   type SignInMethod,
@@ -92,8 +100,58 @@ export interface AuthOptions {
   iamFetch?: typeof fetch;
   iamTimeoutMs?: number;
   now?: () => number;
-  /** Failed sign-ins allowed per client address per minute (default 5). */
+  /**
+   * Failed credentials (sign-ins and Bearer tokens) allowed per client address per minute
+   * (default 5).
+   */
   maxFailuresPerMinute?: number;
+  /** Sign-in attempts allowed per client address per SIGN_IN_WINDOW_MS (default 60). */
+  maxSignInsPerWindow?: number;
+  /** Live sessions in all (default MAX_SESSIONS). */
+  maxSessions?: number;
+  /** Live sessions per IAM user, or per address for the access token (default 20). */
+  maxSessionsPerOwner?: number;
+}
+
+/** The window of `maxSignInsPerWindow`. */
+export const SIGN_IN_WINDOW_MS = 10 * 60_000;
+const DEFAULT_SIGN_INS_PER_WINDOW = 60;
+
+/**
+ * For routes that call SecMaster (or start work that will): the caller must have a SecMaster
+ * identity, i.e. the console's own credential or an IAM session. Attached to each such route, so
+ * it runs on whatever spelling of the path the router matched. Runs inside the session
+ * middleware's call context (`ConsoleAuth.install`); without one it refuses.
+ */
+export const requireSecMasterIdentity: MiddlewareHandler = async (c, next) => {
+  const ctx = callContext.getStore();
+  if (!ctx || ctx.source === 'none') {
+    return c.json(
+      {
+        code: 'SIGN_IN_REQUIRED',
+        message:
+          'sign in with your IAM user to reach SecMaster (this console has no credential of its own)',
+      },
+      401,
+    );
+  }
+  await next();
+};
+
+/**
+ * Whether a router path is under /api or /v1 (sign-in required there). Decoded once more and
+ * case-folded, and empty segments skipped, so that no other spelling counts as outside: a spelling
+ * the router does not match gets at worst a 401 instead of a 404.
+ */
+function isGuardedPath(path: string): boolean {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // keep the router's form
+  }
+  const first = decoded.split(/[/\\]+/).find((s) => s !== '');
+  return first !== undefined && ['api', 'v1'].includes(first.toLowerCase());
 }
 
 function envSource(config: Config): string {
@@ -114,9 +172,23 @@ function readCookie(header: string | undefined, name: string): string | null {
 export function createAuth(options: AuthOptions): ConsoleAuth {
   const { config, ledger } = options;
   const now = options.now ?? Date.now;
-  const sessions = new SessionStore(now);
+  const sessions = new SessionStore(now, {
+    maxSessions: options.maxSessions,
+    maxPerOwner: options.maxSessionsPerOwner,
+  });
   const sources = openBatchSources(ledger.db);
-  const limiter = new FailureLimiter(options.maxFailuresPerMinute ?? 5, 60_000, now);
+  /** Failed credentials per client address: sign-ins (taken before IAM is asked) and Bearer. */
+  const failures = new WindowLimiter(options.maxFailuresPerMinute ?? 5, 60_000, now);
+  /** Sign-in attempts per client address, successful or not. */
+  const signIns = new WindowLimiter(
+    options.maxSignInsPerWindow ?? DEFAULT_SIGN_INS_PER_WINDOW,
+    SIGN_IN_WINDOW_MS,
+    now,
+  );
+  /** Whose X-Forwarded-For is believed: only behind the TLS proxy (TRUST_PROXY_TLS=1). */
+  const trusted = new TrustedProxies(config.tls?.kind === 'proxy' ? config.trustedProxies : []);
+  /** Peers whose X-Forwarded-For was ignored (logged once each, bounded). */
+  const ignoredProxies = new Set<string>();
   const signInMethods: SignInMethod[] = [];
   if (config.accessToken) signInMethods.push('access-token');
   if (config.iamSignIn) signInMethods.push('iam');
@@ -190,63 +262,82 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     };
   };
 
+  /** The client address the limits count under (see client-address.ts). */
   const clientKey = (c: Context): string => {
-    if (config.tls?.kind === 'proxy') {
-      // Behind the TLS proxy every connection comes from it: the address it appended is the client.
-      const xff = c.req.header('x-forwarded-for')?.split(',').pop()?.trim();
-      if (xff) return xff.slice(0, 64);
-    }
+    let peer: string | undefined;
     try {
-      return getConnInfo(c).remote.address ?? 'unknown';
+      peer = getConnInfo(c).remote.address;
     } catch {
-      return 'unknown';
+      peer = undefined;
     }
+    const forwarded = config.tls?.kind === 'proxy' ? c.req.header('x-forwarded-for') : undefined;
+    const address = clientAddress(peer, forwarded, trusted);
+    if (forwarded && address === peer && peer && !trusted.has(peer) && ignoredProxies.size < 16) {
+      if (!ignoredProxies.has(peer)) {
+        ignoredProxies.add(peer);
+        console.warn(
+          `X-Forwarded-For from ${peer.slice(0, 64)} ignored: that address is not in TRUSTED_PROXIES (list your proxy's address there, or every client behind it shares one sign-in limit)`,
+        );
+      }
+    }
+    return limitKey(address);
   };
+
+  const rateLimited = (c: Context, waitMs: number, code: string, message: string) => {
+    c.header('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
+    return c.json({ code, message }, 429);
+  };
+  const tooManyFailures = (c: Context, waitMs: number) =>
+    rateLimited(
+      c,
+      waitMs,
+      'RATE_LIMITED',
+      'too many failed sign-ins from this address: wait a minute and try again',
+    );
+  const tooManySignIns = (c: Context, waitMs: number) =>
+    rateLimited(
+      c,
+      waitMs,
+      'TOO_MANY_SIGN_INS',
+      'too many sign-ins from this address: wait a few minutes and try again',
+    );
 
   const cookie = (value: string, maxAgeS: number): string =>
     `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
 
   const refuse = (
     c: Context,
-    status: 400 | 401 | 403 | 429 | 502 | 504,
+    status: 400 | 401 | 403 | 429 | 502 | 503 | 504,
     code: string,
     message: string,
   ) => c.json({ code, message }, status);
 
   const middleware: MiddlewareHandler = async (c, next) => {
-    const url = new URL(c.req.url);
-    const first = url.pathname.split('/')[1] ?? '';
-    const guarded = first === 'api' || first === 'v1';
+    // A Bearer token is a credential guess like a sign-in: a wrong one counts against the
+    // address, and while the address is blocked every Bearer token is refused (429), the right
+    // one too, so a guess can never be confirmed during the block.
+    const bearer = signInRequired ? bearerOf(c) : null;
+    if (bearer !== null) {
+      const key = clientKey(c);
+      const wait = failures.blockedForMs(key);
+      if (wait > 0) return tooManyFailures(c, wait);
+      if (!config.accessToken?.matches(bearer)) failures.fail(key);
+    }
     const p = principalOf(c);
-    if (guarded && !OPEN_ROUTES.has(url.pathname)) {
-      if (p === null) {
-        return refuse(c, 401, 'SIGN_IN_REQUIRED', 'sign in to use the console');
-      }
-      const ctx = contextOf(p);
-      if (ctx.source === 'none' && needsUpstream(c.req.method, url.pathname)) {
-        return refuse(
-          c,
-          401,
-          'SIGN_IN_REQUIRED',
-          'sign in with your IAM user to reach SecMaster (this console has no credential of its own)',
-        );
-      }
+    // The path the router matches, so the decision and the route are about the same path.
+    const path = c.req.path;
+    if (p === null && isGuardedPath(path) && !OPEN_ROUTES.has(path)) {
+      return refuse(c, 401, 'SIGN_IN_REQUIRED', 'sign in to use the console');
     }
     return callContext.run(contextOf(p), () => next());
   };
 
   async function signIn(c: Context): Promise<Response> {
     const key = clientKey(c);
-    const wait = limiter.blockedForMs(key);
-    if (wait > 0) {
-      c.header('Retry-After', String(Math.ceil(wait / 1000)));
-      return refuse(
-        c,
-        429,
-        'RATE_LIMITED',
-        'too many failed sign-ins: wait a minute and try again',
-      );
-    }
+    const waitFailures = failures.blockedForMs(key);
+    if (waitFailures > 0) return tooManyFailures(c, waitFailures);
+    const waitSignIns = signIns.blockedForMs(key);
+    if (waitSignIns > 0) return tooManySignIns(c, waitSignIns);
     let raw: unknown;
     try {
       raw = await c.req.json();
@@ -272,83 +363,124 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
         `sign-in with ${body.method} is not enabled here`,
       );
     }
-    const failed = () => {
-      limiter.fail(key);
-      return refuse(
-        c,
-        401,
-        'SIGN_IN_FAILED',
-        'sign-in failed: check what you entered and try again',
-      );
-    };
-    let session: Session;
-    if (body.method === 'access-token') {
-      if (!config.accessToken?.matches(body.token)) return failed();
-      session = sessions.create({
-        method: 'access-token',
-        user: TOKEN_USER,
-        expiresAt: now() + ACCESS_SESSION_TTL_MS,
-      });
-    } else {
-      const region = body.region || config.region || '';
+    let region = '';
+    if (body.method === 'iam') {
+      region = body.region || config.region || '';
       if (!REGION_PATTERN.test(region)) {
         return refuse(c, 400, 'INVALID_BODY', 'region: must look like a region, e.g. cn-north-4');
       }
       if (config.region && region !== config.region) {
         return refuse(c, 400, 'INVALID_BODY', `region: this console works in ${config.region}`);
       }
-      const iam = {
-        endpoint: config.iamEndpoint ?? iamEndpointFor(region),
-        fetchImpl: options.iamFetch,
-        timeoutMs: options.iamTimeoutMs,
-      };
+    }
+    // Both slots are taken now, before anything is awaited: concurrent attempts from one address
+    // are counted as they start, so no more of them reach IAM than the limits allow. The failure
+    // slot is kept when the credential is refused, and given back otherwise (success, or an
+    // answer that says nothing about the credential); a success never clears earlier failures.
+    const attempt = failures.take(key);
+    if (typeof attempt === 'number') return tooManyFailures(c, attempt);
+    const signInSlot = signIns.take(key);
+    if (typeof signInSlot === 'number') {
+      attempt.release();
+      return tooManySignIns(c, signInSlot);
+    }
+    try {
+      const session = await verify(c, body, region, attempt);
+      if (session instanceof Response) return session;
+      return started(c, session);
+    } catch (err) {
+      attempt.release();
+      throw err;
+    }
+  }
+
+  /** The new session for a valid credential, or the refusal (the failure slot kept or given back). */
+  async function verify(
+    c: Context,
+    body: z.infer<typeof signInBodySchema>,
+    region: string,
+    attempt: Slot,
+  ): Promise<Session | Response> {
+    const failed = () =>
+      refuse(c, 401, 'SIGN_IN_FAILED', 'sign-in failed: check what you entered and try again');
+    const create = (input: Parameters<SessionStore['create']>[0]): Session | Response => {
+      attempt.release();
       try {
-        const got = await obtainToken(iam, {
-          user: body.user,
-          password: body.password,
-          account: body.account,
-          region,
-          projectId: config.projectId || null,
-        });
-        const projectId = got.projectId ?? (await lookupProject(iam, region, { token: got.token }));
-        if (config.projectId && projectId !== config.projectId) {
-          return refuse(
-            c,
-            403,
-            'WRONG_PROJECT',
-            "this IAM token is for another project than the console's",
-          );
-        }
-        if (got.expiresAt.getTime() <= now()) {
-          return refuse(
-            c,
-            502,
-            'IAM_ERROR',
-            'IAM issued a token that has already expired (check the clock)',
-          );
-        }
-        session = sessions.create({
-          method: 'iam',
-          user: got.user,
-          expiresAt: got.expiresAt.getTime(),
-          iam: { token: got.token, projectId, region, account: got.account },
-        });
+        return sessions.create(input);
       } catch (err) {
-        if (!(err instanceof IamError)) throw err;
-        if (err.kind === 'refused') return failed();
-        if (err.kind === 'forbidden') {
-          limiter.fail(key);
-          return refuse(c, 403, 'SIGN_IN_FORBIDDEN', err.message);
-        }
-        if (err.kind === 'throttled') return refuse(c, 429, 'IAM_THROTTLED', err.message);
+        if (!(err instanceof SessionLimitError)) throw err;
+        c.header('Retry-After', '60');
+        return refuse(c, 503, 'TOO_MANY_SESSIONS', err.message);
+      }
+    };
+    if (body.method === 'access-token') {
+      if (!config.accessToken?.matches(body.token)) return failed();
+      // Everyone with the token is the same user: its per-owner limit is per client address,
+      // so one holder signing in again and again only ends their own older sessions.
+      return create({
+        method: 'access-token',
+        user: TOKEN_USER,
+        owner: `token\n${clientKey(c)}`,
+        expiresAt: now() + ACCESS_SESSION_TTL_MS,
+      });
+    }
+    const iam = {
+      endpoint: config.iamEndpoint ?? iamEndpointFor(region),
+      fetchImpl: options.iamFetch,
+      timeoutMs: options.iamTimeoutMs,
+    };
+    try {
+      const got = await obtainToken(iam, {
+        user: body.user,
+        password: body.password,
+        account: body.account,
+        region,
+        projectId: config.projectId || null,
+      });
+      const projectId = got.projectId ?? (await lookupProject(iam, region, { token: got.token }));
+      if (config.projectId && projectId !== config.projectId) {
+        attempt.release();
+        return refuse(
+          c,
+          403,
+          'WRONG_PROJECT',
+          "this IAM token is for another project than the console's",
+        );
+      }
+      if (got.expiresAt.getTime() <= now()) {
+        attempt.release();
         return refuse(
           c,
           502,
-          err.kind === 'unreachable' ? 'IAM_UNREACHABLE' : 'IAM_ERROR',
-          err.message,
+          'IAM_ERROR',
+          'IAM issued a token that has already expired (check the clock)',
         );
       }
+      return create({
+        method: 'iam',
+        user: got.user,
+        owner: `iam\n${got.account ?? ''}\n${got.user}\n${projectId}`,
+        expiresAt: got.expiresAt.getTime(),
+        iam: { token: got.token, projectId, region, account: got.account },
+      });
+    } catch (err) {
+      if (!(err instanceof IamError)) throw err;
+      // Refused or forbidden: the credential failed, its slot stays taken.
+      if (err.kind === 'refused') return failed();
+      if (err.kind === 'forbidden') return refuse(c, 403, 'SIGN_IN_FORBIDDEN', err.message);
+      attempt.release();
+      if (err.kind === 'throttled') return refuse(c, 429, 'IAM_THROTTLED', err.message);
+      return refuse(
+        c,
+        502,
+        err.kind === 'unreachable' ? 'IAM_UNREACHABLE' : 'IAM_ERROR',
+        err.message,
+      );
     }
+  }
+
+  /** Signed in: the cookie, and the end (or renewal) of this browser's previous session. */
+  function started(c: Context, session: Session): Response {
     // A new random ID on every sign-in (no fixation); the previous session of this browser ends.
     // Renewal: the same IAM user again, so their running batches continue with the new token.
     const previous = sessions.get(readCookie(c.req.header('cookie'), SESSION_COOKIE));
@@ -362,7 +494,6 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
       if (renewal) sessions.renew(previous.id, session);
       else sessions.delete(previous.id);
     }
-    limiter.succeed(key);
     const principal: Principal = { user: session.user, method: session.method, session };
     c.set('principal', principal);
     c.header(
@@ -420,17 +551,4 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
       return interruptOrphans(ledger, sources, config.credentials !== null);
     },
   };
-}
-
-/** Routes that call SecMaster (so need a credential): /v1, creating, resuming and undoing batches. */
-function needsUpstream(method: string, path: string): boolean {
-  if (path.startsWith('/v1/') || path === '/v1') return true;
-  if (
-    method === 'POST' &&
-    (path === '/api/batches' ||
-      path === '/api/checks' ||
-      /^\/api\/batches\/[^/]+\/(resume|undo)$/.test(path))
-  )
-    return true;
-  return method === 'GET' && /^\/api\/batches\/[^/]+\/undo-preview$/.test(path);
 }

@@ -10,12 +10,22 @@ import type { Secret } from './secret';
 export const SESSION_COOKIE = 'sm_session';
 /** Access-token sessions last this long (IAM sessions end with their token, 24 h at most). */
 export const ACCESS_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-/** At most this many live sessions; the oldest is dropped beyond it. */
+/**
+ * At most this many live sessions in all. Beyond it new sign-ins are refused
+ * (`SessionLimitError`): nobody's session is ever ended to make room for somebody else's.
+ */
 export const MAX_SESSIONS = 10_000;
+/** At most this many live sessions per owner; a new one beyond it ends that owner's oldest. */
+export const MAX_SESSIONS_PER_OWNER = 20;
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 export type SignInMethod = 'access-token' | 'iam';
 export type EndReason = 'signed-out' | 'expired' | 'evicted' | 'renewed';
+
+/** The console holds MAX_SESSIONS live sessions: no new one until some end. */
+export class SessionLimitError extends Error {
+  override name = 'SessionLimitError';
+}
 
 export interface IamSessionData {
   token: Secret;
@@ -30,9 +40,21 @@ export interface Session {
   readonly id: string;
   readonly method: SignInMethod;
   readonly user: string;
+  /**
+   * Whose sessions these are for the per-owner limit: one IAM user (account, user, project), or
+   * the access token at one client address (everyone with the token is the same "token user").
+   */
+  readonly owner: string;
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly iam: IamSessionData | null;
+}
+
+export interface SessionLimits {
+  /** Live sessions in all (default MAX_SESSIONS). */
+  maxSessions?: number;
+  /** Live sessions per owner (default MAX_SESSIONS_PER_OWNER). */
+  maxPerOwner?: number;
 }
 
 export class SessionStore {
@@ -41,30 +63,54 @@ export class SessionStore {
   /** Renewed sessions → their successor (for the calls of batches started before the renewal). */
   readonly #successors = new Map<string, string>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  readonly #maxSessions: number;
+  readonly #maxPerOwner: number;
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    limits: SessionLimits = {},
+  ) {
+    this.#maxSessions = limits.maxSessions ?? MAX_SESSIONS;
+    this.#maxPerOwner = limits.maxPerOwner ?? MAX_SESSIONS_PER_OWNER;
+  }
 
   /** Called when a session ends (sign-out, expiry noticed, eviction). */
   onEnd(listener: (s: Session, why: EndReason) => void): void {
     this.#listeners.push(listener);
   }
 
+  /**
+   * A new session for `input.owner`. When that owner already holds the most sessions allowed, its
+   * own oldest one ends (`evicted`); an IAM session's work then continues with the new one's token
+   * (as on renewal), since both are the same IAM user in the same project. When the whole console
+   * is full, throws SessionLimitError and ends nobody's session.
+   */
   create(input: {
     method: SignInMethod;
     user: string;
+    owner: string;
     expiresAt: number;
     iam?: Omit<IamSessionData, 'credentials'> | null;
   }): Session {
-    while (this.#sessions.size >= MAX_SESSIONS) {
-      const oldest = this.#sessions.values().next().value;
-      if (!oldest) break;
-      this.#end(oldest, 'evicted');
+    const t = this.now();
+    const own: Session[] = [];
+    for (const s of [...this.#sessions.values()]) {
+      if (s.expiresAt <= t) this.#end(s, 'expired');
+      else if (s.owner === input.owner) own.push(s);
+    }
+    const replaced = own.length >= this.#maxPerOwner ? own[0] : undefined;
+    if (replaced === undefined && this.#sessions.size >= this.#maxSessions) {
+      throw new SessionLimitError(
+        `the console already has ${this.#sessions.size} open sessions, its limit: new sign-ins are refused until some end (sign-out or expiry); try again later`,
+      );
     }
     const id = randomBytes(32).toString('base64url');
     const session: Session = Object.freeze({
       id,
       method: input.method,
       user: input.user,
-      createdAt: this.now(),
+      owner: input.owner,
+      createdAt: t,
       expiresAt: input.expiresAt,
       iam: input.iam
         ? Object.freeze({
@@ -74,6 +120,10 @@ export class SessionStore {
         : null,
     });
     this.#sessions.set(id, session);
+    if (replaced) {
+      if (replaced.iam && session.iam) this.#succeed(replaced.id, session.id);
+      this.#end(replaced, 'evicted');
+    }
     return session;
   }
 
@@ -102,11 +152,7 @@ export class SessionStore {
   renew(oldId: string, successor: Session): void {
     const s = this.#sessions.get(oldId);
     if (!s) return;
-    this.#successors.set(oldId, successor.id);
-    if (this.#successors.size > MAX_SESSIONS) {
-      const oldest = this.#successors.keys().next().value;
-      if (oldest !== undefined) this.#successors.delete(oldest);
-    }
+    this.#succeed(oldId, successor.id);
     this.#end(s, 'renewed');
   }
 
@@ -125,6 +171,15 @@ export class SessionStore {
 
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** Calls made under `oldId` use `newId`'s token from now on (bounded: oldest links dropped). */
+  #succeed(oldId: string, newId: string): void {
+    this.#successors.set(oldId, newId);
+    if (this.#successors.size > MAX_SESSIONS) {
+      const oldest = this.#successors.keys().next().value;
+      if (oldest !== undefined) this.#successors.delete(oldest);
+    }
   }
 
   #end(s: Session, why: EndReason): void {

@@ -22,7 +22,7 @@ import {
   type BatchSummary,
   type ItemState,
 } from '../../src/api/schemas';
-import type { ConsoleAuth } from '../auth/access';
+import { requireSecMasterIdentity, type ConsoleAuth } from '../auth/access';
 import type { Ledger, NewBatch } from '../batches/ledger';
 import { IDEMPOTENCY_KEY_PATTERN, bodyHash, exportStream, type Records } from '../batches/records';
 import type { Runner } from '../batches/runner';
@@ -184,7 +184,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     return c.json(present(created), 201);
   };
 
-  app.post('/api/batches', async (c) => {
+  app.post('/api/batches', requireSecMasterIdentity, async (c) => {
     const key = idempotencyKeyOf(c);
     if (key instanceof Response) return key;
     const raw = await jsonBody(c);
@@ -261,6 +261,8 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     ['resume', 'resume', 'resumed'],
     ['stop', 'cancel', 'stopped'],
   ] as const;
+  // Resuming sends the batch's remaining IDs to SecMaster: it needs a SecMaster identity.
+  app.post('/api/batches/:id/resume', requireSecMasterIdentity);
   for (const [path, method, done] of controls) {
     app.post(`/api/batches/:id/${path}`, (c) => {
       const batch = batchOf(c);
@@ -349,7 +351,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
       return created;
     });
 
-  app.get('/api/batches/:id/undo-preview', async (c) => {
+  app.get('/api/batches/:id/undo-preview', requireSecMasterIdentity, async (c) => {
     const batch = batchOf(c);
     if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
     const refusal = undoRefusal(c, batch);
@@ -382,7 +384,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     });
   });
 
-  app.post('/api/batches/:id/undo', async (c) => {
+  app.post('/api/batches/:id/undo', requireSecMasterIdentity, async (c) => {
     const key = idempotencyKeyOf(c);
     if (key instanceof Response) return key;
     const original = batchOf(c);
@@ -456,7 +458,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     return c.json({ ...n, unknown, ids: n.failed + unknown + n.skipped });
   });
 
-  app.post('/api/batches/:id/retry', async (c) => {
+  app.post('/api/batches/:id/retry', requireSecMasterIdentity, async (c) => {
     const key = idempotencyKeyOf(c);
     if (key instanceof Response) return key;
     const original = batchOf(c);

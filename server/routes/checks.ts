@@ -12,6 +12,7 @@ import {
   type LinkCheck,
   type LinkCheckRequest,
 } from '../../src/api/schemas';
+import { requireSecMasterIdentity } from '../auth/access';
 import type { Upstream } from '../forward';
 import { invalidBody, jsonBody, jsonError } from '../http/json-error';
 import { readIds } from './id-reads';
@@ -30,7 +31,7 @@ export function registerCheckRoutes(
   const maxConcurrent = deps.maxConcurrent ?? MAX_CONCURRENT_CHECKS;
   let running = 0;
 
-  app.post('/api/checks', async (c) => {
+  app.post('/api/checks', requireSecMasterIdentity, async (c) => {
     const raw = await jsonBody(c);
     if (raw instanceof Response) return raw;
     const parsed = linkCheckRequestSchema.safeParse(raw);

@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { dataobjectSearchSchema, parseUpstreamError } from '../../src/api/schemas';
-import type { ConsoleAuth } from '../auth/access';
+import { requireSecMasterIdentity, type ConsoleAuth } from '../auth/access';
 import {
   UpstreamError,
   UpstreamRequestError,
@@ -88,6 +88,6 @@ export function registerV1Routes(app: Hono, deps: V1RouteDeps): void {
     const body = answer.raw ?? JSON.stringify(answer.body);
     return new Response(body, { status: answer.status, headers });
   };
-  app.all('/v1/*', forward);
-  app.all('/v1', forward);
+  app.all('/v1/*', requireSecMasterIdentity, forward);
+  app.all('/v1', requireSecMasterIdentity, forward);
 }
