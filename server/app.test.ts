@@ -911,12 +911,16 @@ describe('batch actions against the emulator', () => {
     expect(again.status).toBe(409);
     expect(await errorOf(again)).toMatchObject({ code: 'INVALID_STATE' });
 
-    // Nothing moves while paused (calls already in flight are recorded, no new chunk starts).
+    // Nothing moves while paused: the calls in flight are recorded, then the runner lets go of
+    // the batch (whenIdle resolves) with IDs still pending, and sends nothing more.
     await eRunner.whenIdle(s.id);
     const frozen = await eGet(s.id);
-    await new Promise((r) => setTimeout(r, 60));
-    expect((await eGet(s.id)).counts).toEqual(frozen.counts);
+    const sent = eRunner.stats().writes + eRunner.stats().preReads;
     expect(frozen.counts.pending).toBeGreaterThan(0);
+    expect(frozen.counts.in_flight).toBe(0);
+    await eRunner.whenIdle(s.id);
+    expect((await eGet(s.id)).counts).toEqual(frozen.counts);
+    expect(eRunner.stats().writes + eRunner.stats().preReads).toBe(sent);
 
     const resumed = await ePost(`/api/batches/${s.id}/resume`);
     expect(resumed.status).toBe(200);
