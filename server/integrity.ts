@@ -57,11 +57,12 @@ export function damagedMessage(
           'The console then starts with an empty ledger: it no longer knows the earlier batches',
           '(history, the outcome of each ID, export, undo and retry) nor the Idempotency-Keys;',
           'batches that were running are not resumed. The links already made in SecMaster stay.',
-          `Keep the moved file: \`sqlite3 ${shellWord(aside)} .recover\` may get most of its rows back.`,
+          'Keep the moved file: this copies the rows SQLite can still read into a new file',
+          `(docs/operations.md, "A damaged ledger"): sqlite3 ${shellWord(aside)} .dump | sqlite3 ${shellWord(`${file}.recovered`)}`,
         ]
       : [
           'The emulator then seeds a new store at the next start (EMULATOR_SEED): the links and',
-          'changes that batches made in the emulator are gone, so the ledger\u2019s history no longer',
+          'changes that batches made in the emulator are gone, so the history in the ledger no longer',
           'matches what the emulator shows. The ledger itself is not touched.',
         ];
   const shown = findings.slice(0, MAX_FINDINGS);
@@ -70,12 +71,12 @@ export function damagedMessage(
     'SQLite found (PRAGMA quick_check, or the error on opening the file):',
     ...shown.map((line) => `  ${line}`),
     ...(findings.length > shown.length ? [`  (and ${findings.length - shown.length} more)`] : []),
-    'Nothing was written to the file. Stop here, then either:',
-    `  - restore ${basename(file)} from a backup${
+    'Nothing was written to the file. Stop the service if it restarts by itself, then either:',
+    `  - restore ${basename(file)} from a backup, then start the console again${
       companions.length > 0
-        ? ` (move ${companions.map((s) => basename(file) + s).join(' and ')} aside with it, as below: they belong to the damaged file)`
+        ? ` (first move ${companions.map((s) => basename(file) + s).join(' and ')} aside as below: they belong to the damaged file)`
         : ''
-    }, then start the console again; or`,
+    }; or`,
     `  - move it aside, then start the console again:`,
     ...moves.map((line) => `      ${line}`),
     ...lost.map((line) => `    ${line}`),
