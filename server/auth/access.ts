@@ -19,7 +19,7 @@ import type { Upstream, UpstreamOptions } from '../forward';
 import { openBatchSources, interruptOrphans, type BatchSources } from './batch-sources';
 import { callContext, createRoutingUpstream, type CallContext } from './context';
 import { IamError, REGION_PATTERN, iamEndpointFor, lookupProject, obtainToken } from './iam';
-import { TrustedProxies, clientAddress, limitKey } from './client-address';
+import { TrustedProxies, clientAddress, limitKey, normalizeIp } from './client-address';
 import { WindowLimiter, type Slot } from './rate-limit';
 import {
   ACCESS_SESSION_TTL_MS,
@@ -272,11 +272,12 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     }
     const forwarded = config.tls?.kind === 'proxy' ? c.req.header('x-forwarded-for') : undefined;
     const address = clientAddress(peer, forwarded, trusted);
-    if (forwarded && address === peer && peer && !trusted.has(peer) && ignoredProxies.size < 16) {
-      if (!ignoredProxies.has(peer)) {
-        ignoredProxies.add(peer);
+    const from = normalizeIp(peer);
+    if (forwarded && from && !trusted.has(from) && !ignoredProxies.has(from)) {
+      if (ignoredProxies.size < 16) {
+        ignoredProxies.add(from);
         console.warn(
-          `X-Forwarded-For from ${peer.slice(0, 64)} ignored: that address is not in TRUSTED_PROXIES (list your proxy's address there, or every client behind it shares one sign-in limit)`,
+          `X-Forwarded-For from ${from} ignored: that address is not in TRUSTED_PROXIES (list your proxy's address there, or every client behind it shares one sign-in limit)`,
         );
       }
     }
