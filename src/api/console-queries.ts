@@ -1,5 +1,5 @@
 /** React Query factories and mutations for the console's own API (`/api`). */
-import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { request } from './client';
 import {
   batchItemsPageSchema,
@@ -11,16 +11,23 @@ import {
   undoPreviewSchema,
   type LinkCheckRequest,
   type BatchExportFormat,
+  type BatchSummary,
   type CreateBatchRequest,
   type ItemState,
   type RetryRequest,
   type UndoRequest,
 } from './schemas';
 
+/** Query keys of the console's own settings. */
+export const consoleKeys = {
+  all: ['console'] as const,
+  config: () => [...consoleKeys.all, 'config'] as const,
+};
+
 export const consoleQueries = {
   config: () =>
     queryOptions({
-      queryKey: ['console', 'config'],
+      queryKey: consoleKeys.config(),
       queryFn: ({ signal }) => request('/api/config', consoleConfigSchema, { signal }),
       staleTime: Infinity,
     }),
@@ -33,6 +40,11 @@ export interface ItemsFilter {
   limit: number;
 }
 
+/** The console API's address of one batch, or of one of its sub-resources (`suffix`). */
+function batchApiPath(id: string, suffix = ''): string {
+  return `/api/batches/${encodeURIComponent(id)}${suffix}`;
+}
+
 /** One page of a batch's per-ID ledger, filtered and searched on the server. */
 export function fetchBatchItemsPage(id: string, filter: ItemsFilter, signal?: AbortSignal) {
   const params = new URLSearchParams({
@@ -41,51 +53,59 @@ export function fetchBatchItemsPage(id: string, filter: ItemsFilter, signal?: Ab
   });
   if (filter.state) params.set('state', filter.state);
   if (filter.q) params.set('q', filter.q);
-  return request(
-    `/api/batches/${encodeURIComponent(id)}/items?${params.toString()}`,
-    batchItemsPageSchema,
-    { signal },
-  );
+  return request(batchApiPath(id, `/items?${params.toString()}`), batchItemsPageSchema, {
+    signal,
+  });
 }
 
+/**
+ * Query keys of the batches, from the widest to the narrowest: a prefix matches every key below it
+ * (e.g. `lists()` every page of the history, `items(id)` every page of one batch's results).
+ */
+export const batchKeys = {
+  all: ['batches'] as const,
+  lists: () => [...batchKeys.all, 'list'] as const,
+  list: (offset: number, limit: number) => [...batchKeys.lists(), { offset, limit }] as const,
+  details: () => [...batchKeys.all, 'detail'] as const,
+  detail: (id: string) => [...batchKeys.details(), id] as const,
+  items: (id: string) => [...batchKeys.all, 'items', id] as const,
+  itemsPage: (id: string, filter: ItemsFilter) => [...batchKeys.items(id), filter] as const,
+  undoPreview: (id: string) => [...batchKeys.all, 'undo-preview', id] as const,
+  retryPreview: (id: string) => [...batchKeys.all, 'retry-preview', id] as const,
+};
+
 export const batchQueries = {
-  all: () => ['batches'] as const,
   list: (offset: number, limit: number) =>
     queryOptions({
-      queryKey: ['batches', 'list', { offset, limit }],
+      queryKey: batchKeys.list(offset, limit),
       queryFn: ({ signal }) =>
         request(`/api/batches?offset=${offset}&limit=${limit}`, batchListSchema, { signal }),
     }),
   detail: (id: string) =>
     queryOptions({
-      queryKey: ['batches', 'detail', id],
-      queryFn: ({ signal }) =>
-        request(`/api/batches/${encodeURIComponent(id)}`, batchSummarySchema, { signal }),
+      queryKey: batchKeys.detail(id),
+      queryFn: ({ signal }) => request(batchApiPath(id), batchSummarySchema, { signal }),
     }),
   items: (id: string, filter: ItemsFilter) =>
     queryOptions({
-      queryKey: ['batches', 'items', id, filter],
+      queryKey: batchKeys.itemsPage(id, filter),
       queryFn: ({ signal }) => fetchBatchItemsPage(id, filter, signal),
     }),
   /** What "Undo batch" would do, checked against the current links; always read afresh. */
   undoPreview: (id: string) =>
     queryOptions({
-      queryKey: ['batches', 'undo-preview', id],
+      queryKey: batchKeys.undoPreview(id),
       queryFn: ({ signal }) =>
-        request(`/api/batches/${encodeURIComponent(id)}/undo-preview`, undoPreviewSchema, {
-          signal,
-        }),
+        request(batchApiPath(id, '/undo-preview'), undoPreviewSchema, { signal }),
       staleTime: 0,
       gcTime: 0,
     }),
   /** What "Retry failed" would include and leave out; always read afresh. */
   retryPreview: (id: string) =>
     queryOptions({
-      queryKey: ['batches', 'retry-preview', id],
+      queryKey: batchKeys.retryPreview(id),
       queryFn: ({ signal }) =>
-        request(`/api/batches/${encodeURIComponent(id)}/retry-preview`, retryPreviewSchema, {
-          signal,
-        }),
+        request(batchApiPath(id, '/retry-preview'), retryPreviewSchema, { signal }),
       staleTime: 0,
       gcTime: 0,
     }),
@@ -93,7 +113,7 @@ export const batchQueries = {
 
 /** The server's streamed export of every item of a batch (a download, not a fetch). */
 export function batchExportUrl(id: string, format: BatchExportFormat): string {
-  return `/api/batches/${encodeURIComponent(id)}/export?format=${format}`;
+  return batchApiPath(id, `/export?format=${format}`);
 }
 
 /** A fresh `Idempotency-Key`: one per user intent, reused if that intent is sent twice. */
@@ -105,18 +125,24 @@ export function newIdempotencyKey(): string {
 
 export type BatchControl = 'pause' | 'resume' | 'stop';
 
+/**
+ * What every mutation answering a batch summary does with it: the summary goes straight into the
+ * cache, and the history's pages are read afresh (the batch is new, or its line changed).
+ */
+async function rememberBatch(queryClient: QueryClient, batch: BatchSummary): Promise<void> {
+  queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
+  await queryClient.invalidateQueries({ queryKey: batchKeys.lists() });
+}
+
 /** Pauses, resumes or stops a batch; the answer (the new summary) goes straight into the cache. */
 export function useBatchControl() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, control }: { id: string; control: BatchControl }) =>
-      request(`/api/batches/${encodeURIComponent(id)}/${control}`, batchSummarySchema, {
+      request(batchApiPath(id, `/${control}`), batchSummarySchema, {
         method: 'POST',
       }),
-    onSuccess: async (batch) => {
-      queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
-      await queryClient.invalidateQueries({ queryKey: ['batches', 'list'] });
-    },
+    onSuccess: (batch) => rememberBatch(queryClient, batch),
   });
 }
 
@@ -138,15 +164,12 @@ export function useUndoBatch() {
       idempotencyKey: string;
       includeUnrecorded?: boolean;
     }) =>
-      request(`/api/batches/${encodeURIComponent(id)}/undo`, batchSummarySchema, {
+      request(batchApiPath(id, '/undo'), batchSummarySchema, {
         method: 'POST',
         body: (includeUnrecorded ? { include_unrecorded: true } : {}) satisfies UndoRequest,
         headers: { 'Idempotency-Key': idempotencyKey },
       }),
-    onSuccess: async (batch) => {
-      queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
-      await queryClient.invalidateQueries({ queryKey: ['batches', 'list'] });
-    },
+    onSuccess: (batch) => rememberBatch(queryClient, batch),
   });
 }
 
@@ -166,15 +189,12 @@ export function useRetryBatch() {
       includePermanent: boolean;
       idempotencyKey: string;
     }) =>
-      request(`/api/batches/${encodeURIComponent(id)}/retry`, batchSummarySchema, {
+      request(batchApiPath(id, '/retry'), batchSummarySchema, {
         method: 'POST',
         body: { include_permanent: includePermanent } satisfies RetryRequest,
         headers: { 'Idempotency-Key': idempotencyKey },
       }),
-    onSuccess: async (batch) => {
-      queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
-      await queryClient.invalidateQueries({ queryKey: ['batches', 'list'] });
-    },
+    onSuccess: (batch) => rememberBatch(queryClient, batch),
   });
 }
 
@@ -184,10 +204,7 @@ export function useCreateBatch() {
   return useMutation({
     mutationFn: (body: CreateBatchRequest) =>
       request('/api/batches', batchSummarySchema, { method: 'POST', body }),
-    onSuccess: async (batch) => {
-      queryClient.setQueryData(batchQueries.detail(batch.id).queryKey, batch);
-      await queryClient.invalidateQueries({ queryKey: ['batches', 'list'] });
-    },
+    onSuccess: (batch) => rememberBatch(queryClient, batch),
   });
 }
 

@@ -15,10 +15,63 @@ export function workspacePath(projectId: string, workspaceId: string): string {
   return `/v1/${seg(projectId)}/workspaces/${seg(workspaceId)}`;
 }
 
+/**
+ * Query keys of the SecMaster reads, from the widest to the narrowest: a project, its workspace
+ * list, then one workspace's objects of one class, split by kind of read (`search`, `object`,
+ * `relations`) so that a prefix reaches one kind only.
+ */
+export const secmasterKeys = {
+  all: ['secmaster'] as const,
+  project: (projectId: string) => [...secmasterKeys.all, projectId] as const,
+  workspaces: (projectId: string) => [...secmasterKeys.project(projectId), 'workspaces'] as const,
+  dataclass: (projectId: string, workspaceId: string, dataclass: DataclassType) =>
+    [...secmasterKeys.project(projectId), workspaceId, dataclass] as const,
+  search: (
+    projectId: string,
+    workspaceId: string,
+    dataclass: DataclassType,
+    body: DataobjectSearch,
+  ) => [...secmasterKeys.dataclass(projectId, workspaceId, dataclass), 'search', body] as const,
+  object: (projectId: string, workspaceId: string, dataclass: DataclassType, id: string) =>
+    [...secmasterKeys.dataclass(projectId, workspaceId, dataclass), 'object', id] as const,
+  /** Every page of the objects linked to one subject, of every related class. */
+  relationsOf: (
+    projectId: string,
+    workspaceId: string,
+    dataclass: DataclassType,
+    objectId: string,
+  ) =>
+    [...secmasterKeys.dataclass(projectId, workspaceId, dataclass), 'relations', objectId] as const,
+  relations: (
+    projectId: string,
+    workspaceId: string,
+    dataclass: DataclassType,
+    objectId: string,
+    related: DataclassType,
+    body: DataobjectSearch,
+  ) =>
+    [
+      ...secmasterKeys.relationsOf(projectId, workspaceId, dataclass, objectId),
+      related,
+      body,
+    ] as const,
+};
+
+/** Where the keys below `dataclass` name their kind of read. */
+const KIND_AT = secmasterKeys.dataclass('', '', 'incidents').length;
+
+/**
+ * True for the key of any page of any subject's linked objects: what to read afresh once a batch,
+ * which may have changed the links of any subject, has settled.
+ */
+export function isRelationsKey(queryKey: readonly unknown[]): boolean {
+  return queryKey[0] === secmasterKeys.all[0] && queryKey[KIND_AT] === 'relations';
+}
+
 export const secmasterQueries = {
   workspaces: (projectId: string) =>
     queryOptions({
-      queryKey: ['secmaster', projectId, 'workspaces'],
+      queryKey: secmasterKeys.workspaces(projectId),
       queryFn: ({ signal }) =>
         request(
           `/v1/${seg(projectId)}/workspaces?offset=0&limit=100`,
@@ -38,7 +91,7 @@ export const secmasterQueries = {
     body: DataobjectSearch,
   ) =>
     queryOptions({
-      queryKey: ['secmaster', projectId, workspaceId, dataclass, 'search', body],
+      queryKey: secmasterKeys.search(projectId, workspaceId, dataclass, body),
       queryFn: ({ signal }) =>
         request(
           `${workspacePath(projectId, workspaceId)}/soc/${dataclass}/search`,
@@ -49,7 +102,7 @@ export const secmasterQueries = {
 
   object: (projectId: string, workspaceId: string, dataclass: DataclassType, id: string) =>
     queryOptions({
-      queryKey: ['secmaster', projectId, workspaceId, dataclass, 'object', id],
+      queryKey: secmasterKeys.object(projectId, workspaceId, dataclass, id),
       queryFn: ({ signal }) =>
         request(
           `${workspacePath(projectId, workspaceId)}/soc/${dataclass}/${seg(id)}`,
@@ -68,16 +121,7 @@ export const secmasterQueries = {
     body: DataobjectSearch,
   ) =>
     queryOptions({
-      queryKey: [
-        'secmaster',
-        projectId,
-        workspaceId,
-        dataclass,
-        objectId,
-        'relations',
-        related,
-        body,
-      ],
+      queryKey: secmasterKeys.relations(projectId, workspaceId, dataclass, objectId, related, body),
       queryFn: ({ signal }) =>
         request(
           `${workspacePath(projectId, workspaceId)}/soc/${dataclass}/${seg(objectId)}/${related}/search`,

@@ -1,6 +1,7 @@
 import { MantineProvider } from '@mantine/core';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { BrowserRouter, Route, Routes } from 'react-router';
+import { routes } from '../lib/paths';
 import { ErrorBoundary } from './error-boundary';
 import { Shell } from './shell';
 import { cssVariablesResolver, theme } from './theme';
@@ -17,7 +18,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
         <ErrorBoundary>
           <BrowserRouter>
             <Routes>
-              <Route path="*" element={<Shell />} />
+              <Route path={routes.rest} element={<Shell />} />
             </Routes>
           </BrowserRouter>
         </ErrorBoundary>

@@ -4,6 +4,9 @@ import { Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { batchQueries } from '../api/console-queries';
 import type { ConsoleConfig, SubjectSelection } from '../api/schemas';
+import { isRelationsKey } from '../api/secmaster-queries';
+import { isBatchSettled } from '../lib/batch-states';
+import { paths } from '../lib/paths';
 import {
   associateForm,
   batchView,
@@ -19,10 +22,8 @@ function useRefreshRelationsWhenBatchEnds(batchId: string | undefined) {
   const batch = useQuery({ ...batchQueries.detail(batchId ?? ''), enabled: !!batchId });
   const state = batch.data?.state;
   useEffect(() => {
-    if (state && state !== 'running' && state !== 'paused') {
-      void queryClient.invalidateQueries({
-        predicate: (q) => q.queryKey[0] === 'secmaster' && q.queryKey.includes('relations'),
-      });
+    if (isBatchSettled(state)) {
+      void queryClient.invalidateQueries({ predicate: (q) => isRelationsKey(q.queryKey) });
     }
   }, [state, queryClient]);
 }
@@ -41,7 +42,7 @@ export function AssociatePage({
   const navigate = useNavigate();
   const [subject, setSubject] = useState<SubjectSelection | null>(null);
   useRefreshRelationsWhenBatchEnds(batchId);
-  const openBatch = (id: string) => void navigate(`/batches/${encodeURIComponent(id)}`);
+  const openBatch = (id: string) => void navigate(paths.batch(id));
   const formReady = useChunkSettled(associateForm);
   const batchViewReady = useChunkSettled(batchView);
 

@@ -18,6 +18,7 @@ import { consoleQueries } from '../api/console-queries';
 import { secmasterQueries } from '../api/secmaster-queries';
 import type { ConsoleConfig } from '../api/schemas';
 import { mustSignIn, sessionQueries, useSignInRequiredWatch } from '../features/auth/queries';
+import { paths, routes } from '../lib/paths';
 import { SessionExpiryBanner } from '../features/auth/session-expiry-banner';
 import { SignedInUser } from '../features/auth/signed-in-user';
 import { AssociatePage } from './associate-page';
@@ -124,10 +125,10 @@ export function Shell() {
             {consoleOpen && (
               <nav aria-label="Main">
                 <Group gap="xs" wrap="nowrap">
-                  <NavLink to="/" end className={classes.navLink}>
+                  <NavLink to={paths.home()} end className={classes.navLink}>
                     Associate
                   </NavLink>
-                  <NavLink to="/history" className={classes.navLink}>
+                  <NavLink to={paths.history()} className={classes.navLink}>
                     History
                   </NavLink>
                 </Group>
@@ -163,7 +164,7 @@ export function Shell() {
         {consoleOpen && config.data && (
           <Routes>
             <Route
-              path="/history"
+              path={routes.history}
               element={
                 <Suspense
                   fallback={<Loader size="sm" role="status" aria-label="Loading the history" />}
@@ -173,7 +174,7 @@ export function Shell() {
               }
             />
             <Route
-              path="/batches/:batchId"
+              path={routes.batch}
               element={
                 <AssociatePage
                   config={config.data}
@@ -183,7 +184,7 @@ export function Shell() {
               }
             />
             <Route
-              path="*"
+              path={routes.rest}
               element={
                 <AssociatePage
                   config={config.data}

@@ -4,8 +4,9 @@ import { describeError } from '../../api/client';
 import { batchExportUrl } from '../../api/console-queries';
 import { formatCount, shortId } from '../../api/format';
 import type { BatchExportFormat, BatchSummary } from '../../api/schemas';
+import { isBatchActive } from '../../lib/batch-states';
 import { copyText } from '../../lib/clipboard';
-import { fetchBatchIdsInState, isActiveBatchState } from './queries';
+import { fetchBatchIdsInState } from './queries';
 import { RetryDialog } from './retry-dialog';
 import { UndoDialog } from './undo-dialog';
 
@@ -29,7 +30,7 @@ export function BatchActions({
   const [notice, setNotice] = useState<string | null>(null);
   const [dialog, setDialog] = useState<null | 'retry' | 'undo'>(null);
   const { failed, unknown, skipped, succeeded } = batch.counts;
-  const active = isActiveBatchState(batch.state);
+  const active = isBatchActive(batch.state);
   // The server refuses to retry an interrupted batch: its unsent IDs are resumed, not retried.
   const interrupted = batch.state === 'interrupted';
   const canRetry = !active && !interrupted && failed + unknown + skipped > 0;

@@ -4,11 +4,7 @@ import { describeError } from '../../api/client';
 import { useBatchControl, type BatchControl } from '../../api/console-queries';
 import { formatCount } from '../../api/format';
 import type { BatchSummary } from '../../api/schemas';
-
-/** Whether a batch in this state can still be paused, resumed or stopped by a user. */
-export function isControllable(state: BatchSummary['state']): boolean {
-  return state === 'running' || state === 'paused' || state === 'interrupted';
-}
+import { canPauseBatch, canResumeBatch } from '../../lib/batch-states';
 
 /**
  * "Pause batch", "Resume batch" and "Stop batch" (DESIGN.md §6). Stopping asks first: the IDs not
@@ -26,7 +22,7 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
   return (
     <Stack gap={4}>
       <Group gap="xs" role="group" aria-label="Batch controls">
-        {batch.state === 'running' && (
+        {canPauseBatch(batch.state) && (
           <Button
             size="xs"
             variant="default"
@@ -37,7 +33,7 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
             Pause batch
           </Button>
         )}
-        {(batch.state === 'paused' || batch.state === 'interrupted') && (
+        {canResumeBatch(batch.state) && (
           <Button
             size="xs"
             variant="light"

@@ -22,18 +22,11 @@ import {
 import { memo, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { describeError } from '../../api/client';
 import { formatCount } from '../../api/format';
-import {
-  itemStateLabels,
-  itemStates,
-  type BatchItem,
-  type BatchSummary,
-  type ItemState,
-} from '../../api/schemas';
+import { itemStates, type BatchItem, type BatchSummary, type ItemState } from '../../api/schemas';
 import classes from './batch-results.module.css';
+import { isBatchActive, itemStateColors, itemStateLabels } from '../../lib/batch-states';
 import { copyText } from '../../lib/clipboard';
 import { useItemPages } from './item-pages';
-import { isActiveBatchState } from './queries';
-import { itemStateColors } from './state-colors';
 
 const SEARCH_DEBOUNCE_MS = 300;
 /** Height of one results row (fixed: rows are never measured, so scrolling never re-lays out). */
@@ -147,7 +140,7 @@ const ResultItems = memo(function ResultItems({
     state,
     q,
     range: rangeFilterKey === filterKey ? range : null,
-    poll: isActiveBatchState(batch.state),
+    poll: isBatchActive(batch.state),
   });
   // Until page 0 answers, an unfiltered table already knows its size from the summary.
   const total = pages.total ?? (!state && !q && !pages.loading ? batch.total : undefined);

@@ -3,20 +3,22 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import { ApiError, describeError } from '../../api/client';
-import { batchQueries } from '../../api/console-queries';
+import { batchKeys, batchQueries } from '../../api/console-queries';
 import { formatCount, formatDuration, formatLocalDateTime, shortId } from '../../api/format';
+import { dataclassLabels, type BatchState, type BatchSummary } from '../../api/schemas';
 import {
+  batchStateColors,
   batchStateLabels,
-  dataclassLabels,
-  type BatchState,
-  type BatchSummary,
-} from '../../api/schemas';
+  isBatchActive,
+  isBatchControllable,
+  isBatchSettled,
+} from '../../lib/batch-states';
+import { paths } from '../../lib/paths';
 import { BatchActions } from './batch-actions';
-import { BatchControls, isControllable } from './batch-controls';
+import { BatchControls } from './batch-controls';
 import { BatchResults } from './batch-results';
 import { estimateProgress } from './progress';
-import { ACTIVE_POLL_MS, isActiveBatchState } from './queries';
-import { batchStateColors } from './state-colors';
+import { ACTIVE_POLL_MS } from './queries';
 
 export interface BatchViewProps {
   batchId: string;
@@ -36,8 +38,7 @@ function credentialLabel(source: string): string {
 export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
   const detail = useQuery({
     ...batchQueries.detail(batchId),
-    refetchInterval: (query) =>
-      isActiveBatchState(query.state.data?.state) ? ACTIVE_POLL_MS : false,
+    refetchInterval: (query) => (isBatchActive(query.state.data?.state) ? ACTIVE_POLL_MS : false),
   });
   const batch = detail.data;
   useRefreshItemsWhenSettled(batchId, batch?.state);
@@ -79,10 +80,10 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
           {describeError(detail.error)}
         </Alert>
       )}
-      {isActiveBatchState(batch.state) && (
+      {isBatchActive(batch.state) && (
         <BatchProgress batch={batch} observedAt={detail.dataUpdatedAt} />
       )}
-      {isControllable(batch.state) && <BatchControls batch={batch} />}
+      {isBatchControllable(batch.state) && <BatchControls batch={batch} />}
       {/* Keyed by batch: a new batch (e.g. after "Retry failed") starts with a fresh filter. */}
       <BatchResults key={batch.id} batch={batch}>
         <BatchActions batch={batch} onBatchCreated={onBatchCreated} />
@@ -98,8 +99,8 @@ function useRefreshItemsWhenSettled(batchId: string, state: BatchState | undefin
   useEffect(() => {
     const was = previous.current;
     previous.current = state;
-    if (isActiveBatchState(was) && state !== undefined && !isActiveBatchState(state)) {
-      void queryClient.invalidateQueries({ queryKey: ['batches', 'items', batchId] });
+    if (isBatchActive(was) && isBatchSettled(state)) {
+      void queryClient.invalidateQueries({ queryKey: batchKeys.items(batchId) });
     }
   }, [batchId, state, queryClient]);
 }
@@ -153,21 +154,21 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
           </Meta>
           {batch.retry_of && (
             <Meta label="Retry">
-              <Anchor component={Link} to={`/batches/${batch.retry_of}`} size="xs">
+              <Anchor component={Link} to={paths.batch(batch.retry_of)} size="xs">
                 retry of {shortId(batch.retry_of)}
               </Anchor>
             </Meta>
           )}
           {batch.undo_of && (
             <Meta label="Undo">
-              <Anchor component={Link} to={`/batches/${batch.undo_of}`} size="xs">
+              <Anchor component={Link} to={paths.batch(batch.undo_of)} size="xs">
                 Undo of {shortId(batch.undo_of)}
               </Anchor>
             </Meta>
           )}
           {batch.undone_by && (
             <Meta label="Undone">
-              <Anchor component={Link} to={`/batches/${batch.undone_by}`} size="xs">
+              <Anchor component={Link} to={paths.batch(batch.undone_by)} size="xs">
                 Undone by {shortId(batch.undone_by)}
               </Anchor>
             </Meta>

@@ -1,14 +1,10 @@
 /** Reads of the batches vertical that go beyond the shared `batchQueries` factory. */
 import { fetchBatchItemsPage } from '../../api/console-queries';
 import { collectAllPages, uniqueInOrder } from '../../api/paging';
-import { MAX_ITEMS_PAGE, type BatchItem, type BatchState, type ItemState } from '../../api/schemas';
+import { MAX_ITEMS_PAGE, type BatchItem, type ItemState } from '../../api/schemas';
 
 /** Polling period of a batch that is still moving. */
 export const ACTIVE_POLL_MS = 500;
-
-export function isActiveBatchState(state: BatchState | undefined): boolean {
-  return state === 'running' || state === 'paused';
-}
 
 /**
  * Every item of a batch (optionally of one state), read a page of 1000 at a time. Not cached:

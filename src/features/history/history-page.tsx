@@ -18,28 +18,13 @@ import { Link } from 'react-router';
 import { describeError } from '../../api/client';
 import { batchQueries } from '../../api/console-queries';
 import { formatCount, formatLocalDateTime, shortId } from '../../api/format';
-import {
-  batchStateLabels,
-  dataclassLabels,
-  type BatchState,
-  type BatchSummary,
-} from '../../api/schemas';
+import { dataclassLabels, type BatchSummary } from '../../api/schemas';
+import { batchStateColors, batchStateLabels, isBatchActive } from '../../lib/batch-states';
+import { paths } from '../../lib/paths';
 
 export const HISTORY_PAGE_SIZE = 50;
 /** While a listed batch still runs, its counts move: refresh the page now and then. */
 const ACTIVE_REFRESH_MS = 2000;
-
-const stateColors: Record<BatchState, string> = {
-  running: 'blue',
-  paused: 'yellow',
-  done: 'green',
-  cancelled: 'gray',
-  interrupted: 'red',
-};
-
-function isActive(b: BatchSummary): boolean {
-  return b.state === 'running' || b.state === 'paused';
-}
 
 /** Every batch, newest first: one line per batch, each linking to `/batches/{id}`. */
 export function HistoryPage() {
@@ -48,7 +33,7 @@ export function HistoryPage() {
     ...batchQueries.list((page - 1) * HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE),
     placeholderData: keepPreviousData,
     refetchInterval: (query) =>
-      query.state.data?.items.some(isActive) ? ACTIVE_REFRESH_MS : false,
+      query.state.data?.items.some((b) => isBatchActive(b.state)) ? ACTIVE_REFRESH_MS : false,
   });
   const total = list.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
@@ -152,7 +137,7 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
         <Stack gap={0}>
           <Anchor
             component={Link}
-            to={`/batches/${b.id}`}
+            to={paths.batch(b.id)}
             size="xs"
             ff="monospace"
             aria-label={`Open batch ${b.id}`}
@@ -161,12 +146,12 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
             {shortId(b.id)}
           </Anchor>
           {b.retry_of && (
-            <Anchor component={Link} to={`/batches/${b.retry_of}`} size="xs" c="dimmed">
+            <Anchor component={Link} to={paths.batch(b.retry_of)} size="xs" c="dimmed">
               retry of {shortId(b.retry_of)}
             </Anchor>
           )}
           {b.undo_of && (
-            <Anchor component={Link} to={`/batches/${b.undo_of}`} size="xs" c="dimmed">
+            <Anchor component={Link} to={paths.batch(b.undo_of)} size="xs" c="dimmed">
               Undo of {shortId(b.undo_of)}
             </Anchor>
           )}
@@ -215,7 +200,7 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
         {formatCount(b.counts.skipped)}
       </Table.Td>
       <Table.Td>
-        <Badge size="xs" variant="light" color={stateColors[b.state]}>
+        <Badge size="xs" variant="light" color={batchStateColors[b.state]}>
           {batchStateLabels[b.state]}
         </Badge>
         {b.state_reason && (

@@ -1,8 +1,7 @@
 /**
- * Reads of the relations vertical. The list itself is `secmasterQueries.relations`, whose keys
- * start with `['secmaster', projectId, workspaceId, dataclass, objectId, 'relations', ...]`: the
- * app invalidates them (e.g. with a predicate on `'secmaster'` and `'relations'`) when a batch
- * that touched this subject settles.
+ * Reads of the relations vertical. The list itself is `secmasterQueries.relations`, keyed by
+ * `secmasterKeys.relations`: the app invalidates every such key (`isRelationsKey`) when a batch
+ * settles.
  */
 import type { QueryClient } from '@tanstack/react-query';
 import { collectAllPages, uniqueInOrder } from '../../api/paging';
