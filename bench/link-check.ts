@@ -1,5 +1,5 @@
 /**
- * Link check benchmark (`POST /api/checks`, USERS.md "where this console can lead" #2): how long
+ * Link check benchmark (`POST /api/checks`): how long
  * the console takes to tell 100,000 pasted IDs apart (linked / not linked yet / not found), against
  * a baseline of the same reads sent straight to the emulator by a bare loop with the same
  * parallelism (4): 1,000 relation searches of 100 IDs, then 1,000 searches of the related class.

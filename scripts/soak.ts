@@ -1,5 +1,5 @@
 /**
- * `npm run soak`: the full-count fault runs of reliability-security.md B5 (`npm test` runs a few
+ * `npm run soak`: the full-count fault runs (`npm test` runs a few
  * seeds of each; this runs them all). Loopback only, free ports (PORT=0), temporary DATA_DIRs.
  *
  *   1. soak-10k   a 10,000-ID associate batch in the real server process under

@@ -1,7 +1,7 @@
 /**
  * The console's HTTP surface: /api (config, health, batches), /v1 (the SecMaster read allow-list)
- * and the built SPA. Pure: no listening, no files opened at construction (DESIGN.md §1-§4,
- * reliability-security.md A4).
+ * and the built SPA. Pure: no listening, no files opened at construction (so tests and benches
+ * build as many as they need).
  *
  * `createApp` wires the pieces in order (Hono runs middlewares and matches routes in the order
  * they are registered): the request rules (`http/request-rules.ts`), the session middleware

@@ -1,5 +1,5 @@
 /**
- * reliability-security.md A5: every attack case, one explicit test each, against `/v1`, `/api`
+ * Every attack case (numbered A5 #1–#26), one explicit test each, against `/v1`, `/api`
  * and the upstream builder (createUpstream / matchReadRoute), through app.request() and real HTTP
  * (raw TCP where fetch cannot send the probe). A capturing fake upstream records what reaches it.
  */
@@ -475,7 +475,7 @@ describe('A5 path and segment attacks', () => {
       // Inside a related ID: invalid, never sent (and never silently stripped into another ID).
       await batchIdNeverSent(`${ID.slice(0, 10)}${ch}${ID.slice(10)}`);
     }
-    // Surrounding whitespace on a related ID is trimmed by design (DESIGN.md §4); NUL is not.
+    // Surrounding whitespace on a related ID is trimmed by design; NUL is not.
     await batchIdNeverSent(`${ID}\0`);
     for (const enc of ['%09', '%0a', '%0d', '%0d%0a', '%E2%80%A8', '%00', '%7f']) {
       for (const path of v1PathsWith(`${SUBJECT}${enc}`)) {

@@ -1,4 +1,4 @@
-/** The environment, parsed and validated at start (DESIGN.md §3). Pure: takes `env` as an argument. */
+/** The environment, parsed and validated at start. Pure: takes `env` as an argument. */
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -65,7 +65,7 @@ const envSchema = z.object({
   IAM_ENDPOINT: z.url().optional(),
 });
 
-/** TLS for the console's own listener (DESIGN.md §3). */
+/** TLS for the console's own listener. */
 export type TlsConfig =
   { kind: 'files'; certFile: string; keyFile: string } | { kind: 'proxy' } | null;
 
@@ -213,7 +213,7 @@ function readable(file: string): boolean {
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
 /**
- * Access control of the console itself (DESIGN.md §3): CONSOLE_ACCESS_TOKEN, TLS and
+ * Access control of the console itself: CONSOLE_ACCESS_TOKEN, TLS and
  * PUBLIC_ORIGIN; beyond loopback both an access secret (the token or IAM sign-in) and TLS are
  * required. Appends problems (naming variables, never values).
  */
@@ -349,7 +349,7 @@ function checkSecret(name: string, value: string | undefined): string[] {
   return [];
 }
 
-/** The upstream credentials (DESIGN.md §3); throws ConfigError naming variables, never values. */
+/** The upstream credentials; throws ConfigError naming variables, never values. */
 function loadCredentials(e: Env): Credentials | null {
   const problems = [
     ...checkSecret('CLOUD_SDK_AK', e.CLOUD_SDK_AK),

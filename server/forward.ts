@@ -1,7 +1,7 @@
 /**
  * The only way the console talks to SecMaster (or the emulator): typed operations, each with a
  * fixed method and path template. URLs are built from configuration plus validated segments,
- * never from request text (reliability-security.md A4). Pure factory: no I/O until a call.
+ * never from request text. Pure factory: no I/O until a call.
  */
 import { Buffer, isUtf8 } from 'node:buffer';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
@@ -538,7 +538,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   /**
    * Headers are rebuilt from scratch for every call (nothing from the browser is ever copied),
-   * shaped as the official Node SDK sends them (secmaster-api.md §11): Content-Type on every
+   * shaped as the official Node SDK sends them: Content-Type on every
    * call, X-Project-Id, X-Sdk-Date, and content-type;host;x-project-id;x-sdk-date signed (plus
    * x-security-token with temporary credentials). Host is the URL's host[:port]; fetch sets it
    * to that same value itself.

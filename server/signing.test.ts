@@ -74,7 +74,7 @@ describe('helpers', () => {
     expect(canonicalQuery('offset=0&limit=10&name=my%20ws%2F%C3%A4&is_view=false')).toBe(
       'is_view=false&limit=10&name=my%20ws%2F%C3%A4&offset=0',
     );
-    // Go signer test vector (secmaster-api.md §8).
+    // The Go signer's test vector.
     const go =
       'enable=true&limit=1&multi=1&multi=2&multi=3&path=%2Ftmp%2F123&test=%E4%B8%80%20%28%26%3D%3F%21%23%25.%2A%29';
     expect(

@@ -1,6 +1,6 @@
 /**
  * Huawei Cloud AK/SK request signing ("SDK-HMAC-SHA256"), both sides: `signRequest` for calls to
- * SecMaster and `verifySignature` as the API gateway checks them (secmaster-api.md §8, §11).
+ * SecMaster and `verifySignature` as the API gateway checks them.
  *
  * Pure: only `node:crypto`; the clock is always an argument. The secret key never appears in an
  * error, a message or a return value.

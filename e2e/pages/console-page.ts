@@ -1,4 +1,4 @@
-/** The console's main screen, found by role and accessible name (DESIGN.md §6). */
+/** The console's main screen, found by role and accessible name. */
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export class ConsolePage {

@@ -1,4 +1,4 @@
-/** The sign-in form shown instead of the console when sign-in is enabled (DESIGN.md §6). */
+/** The sign-in form shown instead of the console when sign-in is enabled. */
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export class SignInPage {

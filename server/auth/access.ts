@@ -1,5 +1,5 @@
 /**
- * Access control of the console itself (DESIGN.md §3, the session API): who is calling (a session
+ * Access control of the console itself (the session API): who is calling (a session
  * cookie, `Authorization: Bearer <CONSOLE_ACCESS_TOKEN>`, or nobody), SIGN_IN_REQUIRED on /api and
  * /v1 when sign-in is configured, the `/api/session` routes (sign in with the access token or an
  * IAM user, sign out), the limits on sign-ins per client address, and the credential context

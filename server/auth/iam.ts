@@ -1,5 +1,5 @@
 /**
- * The console's IAM client (secmaster-api.md §7): a user token by password
+ * The console's IAM client: a user token by password
  * (`POST /v3/auth/tokens`, token in `X-Subject-Token`, `token.expires_at`, `token.project.id`) and
  * the project ID by region name (`GET /v3/projects?name=`). Errors are readable and never echo the
  * password or a token; redirects are never followed; answers are size-capped.

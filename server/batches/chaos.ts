@@ -1,6 +1,6 @@
 /**
  * In-process fault scenarios shared by the Vitest suite (faults.test.ts, a few seeds) and
- * `npm run soak` (the full counts of reliability-security.md B5):
+ * `npm run soak` (the full counts):
  * - F5 mixed chaos (`runChaosSeed`): the real emulator on loopback with a seeded fault schedule
  *   (500 / 429 / APIG.0308 / hang / reset / apply-then-hang / apply-then-500), plus optional faults
  *   on the wire (`WireFaults`: plain-text 503, delay, malformed JSON after applying, `success:false`

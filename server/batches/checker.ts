@@ -1,5 +1,5 @@
 /**
- * The batch invariants I1–I7 (reliability-security.md B5), checked against the ledger and the
+ * The batch invariants I1–I8, checked against the ledger and the
  * emulator's database after a batch drains (Jepsen's set / total-queue checkers, adapted), and
  * I8: `succeeded` means the batch changed the link, `unchanged` that it was already so (checked
  * against a snapshot of the subject's links taken before the batch ran).

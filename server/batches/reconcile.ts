@@ -1,5 +1,5 @@
 /**
- * Reads that settle a write's outcome (reliability-security.md B3) and explain rejected IDs:
+ * Reads that settle a write's outcome and explain rejected IDs:
  * - `rereadLinks`: which of these IDs are linked to the subject now (relation search, `id in`);
  * - `explainRejected`: why SecMaster rejected IDs (in this class and workspace, in another class,
  *   or nowhere), one search per class at most.

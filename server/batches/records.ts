@@ -1,6 +1,6 @@
 /**
  * What the console records about batches beside the ledger's own tables, in the same SQLite file:
- * idempotency keys of `POST /api/batches` (reliability-security.md B3, Stripe semantics) and the
+ * idempotency keys of `POST /api/batches` (Stripe's semantics) and the
  * undo links between batches. Also the streamed export of a batch's items (CSV and JSON), read a
  * page at a time so that a 100,000-ID batch is never held in memory at once.
  */

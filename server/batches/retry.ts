@@ -1,5 +1,5 @@
 /**
- * Retry policy of the batch runner (reliability-security.md B2): capped exponential backoff with
+ * Retry policy of the batch runner: capped exponential backoff with
  * full jitter, a floor for throttling (APIG.0308 advice, Retry-After), bounded attempts and a
  * shared retry budget (AWS "standard" retry quota). Pure: the clock and random are arguments.
  */

@@ -1,5 +1,5 @@
 /**
- * The embedded SecMaster emulator: the SecMaster API (secmaster-api.md §1-§6, spec/) over the
+ * The embedded SecMaster emulator: the SecMaster API over the
  * SQLite store of db.ts. `createEmulator` is pure; `startEmulator` listens on loopback only.
  */
 import { hostname as osHostname } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The emulator's API-gateway authentication (secmaster-api.md §6, §8, §11): AK/SK signatures
+ * The emulator's API-gateway authentication: AK/SK signatures
  * ("SDK-HMAC-SHA256", checked with server/signing.ts), an IAM token in `X-Auth-Token`, or none.
  * Runs before anything else looks at the request: the raw body bytes are hashed before any JSON
  * parsing and handed to the routes (`rawBody`), so the body is read exactly once.
@@ -34,7 +34,7 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The emulator's auth from the configuration (DESIGN.md §3, EMULATOR_AUTH). */
+/** The emulator's auth from the configuration (EMULATOR_AUTH). */
 export function emulatorAuthFromConfig(config: {
   emulatorAuth: EmulatorAuthMode;
   credentials: Credentials | null;

@@ -1,5 +1,5 @@
 /**
- * Fault injection for the emulator (`EMULATOR_FAULTS`, reliability-security.md B5): a seeded
+ * Fault injection for the emulator (`EMULATOR_FAULTS`): a seeded
  * schedule of errors, throttling, hangs, dropped connections and latency, off by default.
  * Pure: the clock, the sleep and the random source are arguments.
  */

@@ -17,7 +17,7 @@ export const OK_CODE = '00000000';
 
 /**
  * SecMaster codes the emulator answers with. The first three are the ones SecMaster is known to
- * send (secmaster-api.md §6); `invalidRequest` (bad input) and `tooManyRequests` (an injected 429,
+ * send; `invalidRequest` (bad input) and `tooManyRequests` (an injected 429,
  * faults.ts) are the emulator's own choices, since SecMaster's table of codes is not public.
  */
 export const SECMASTER_CODES = {

@@ -1,5 +1,5 @@
 /**
- * A local stand-in for Huawei Cloud IAM (secmaster-api.md §7), for tests and emulator-mode demos:
+ * A local stand-in for Huawei Cloud IAM, for tests and emulator-mode demos:
  * `POST /v3/auth/tokens` (password method) answers 201 with `X-Subject-Token` and
  * `{token:{expires_at, project:{id,name}, user:{name, domain:{name}}}}` for a configured user,
  * 401 otherwise; `GET /v3/projects?name=` lists the project of a region for a token it issued.

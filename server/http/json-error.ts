@@ -1,6 +1,6 @@
 /**
  * The console's JSON error answer, `{ code, message, field? }`, shared by the request rules and
- * every route module (DESIGN.md §4). One place so that every refusal has the same shape.
+ * every route module. One place so that every refusal has the same shape.
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';

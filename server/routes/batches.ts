@@ -1,5 +1,5 @@
 /**
- * The batch API (DESIGN.md §4): create a batch (once per `Idempotency-Key`), list and read
+ * The batch API: create a batch (once per `Idempotency-Key`), list and read
  * batches, pause/resume/stop, undo (with a preview that re-reads the current links from
  * SecMaster), export as CSV or JSON, and page through a batch's items. Every batch answer is the
  * ledger's summary plus `undo_of` and `credential_source`.

@@ -1,5 +1,5 @@
 /**
- * Helpers for the A5 attack tests (reliability-security.md A5): a console wired to a capturing
+ * Helpers for the A5 attack tests (attacks.test.ts): a console wired to a capturing
  * fake upstream, with distinctive secrets to grep for; real listeners; raw TCP exchanges for what
  * fetch cannot send (CL+TE, TRACE, absolute-form targets, malformed paths, slow bodies); an
  * upstream that never answers; and a capture of everything written to the console and stdio.
