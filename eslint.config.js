@@ -3,10 +3,74 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import pluginQuery from '@tanstack/eslint-plugin-query';
 import globals from 'globals';
+import path from 'node:path';
+
+const featuresDir = path.join(import.meta.dirname, 'src', 'features');
+
+/**
+ * The feature (first folder under src/features) that an absolute path lies in, or null. A path
+ * directly in src/features, or outside it, belongs to no feature.
+ */
+function featureOf(file, { isImporter }) {
+  const rel = path.relative(featuresDir, file);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  const [feature, ...rest] = rel.split(path.sep);
+  // An importer is a file, so it needs a folder above it; a target may be a feature's folder.
+  return isImporter && rest.length === 0 ? null : feature;
+}
+
+/**
+ * Features do not import each other, however the path is written (`../batches/x`,
+ * `../../features/batches/x`, `/src/features/batches/x`): the import is resolved against the
+ * importing file and the features of both ends compared. Bare specifiers are packages.
+ */
+const noCrossFeatureImports = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'A file of one feature does not import from another feature.' },
+    schema: [],
+    messages: {
+      crossFeature:
+        'features do not import each other: "{{from}}" imports from "{{to}}" (move what both need to src/api or src/lib).',
+    },
+  },
+  create(context) {
+    const from = featureOf(context.physicalFilename, { isImporter: true });
+    if (from === null) return {};
+    const check = (source) => {
+      if (source?.type !== 'Literal' || typeof source.value !== 'string') return;
+      const specifier = source.value.replace(/[?#].*$/, '');
+      let target;
+      if (specifier === '.' || specifier === '..' || /^\.\.?\//.test(specifier))
+        target = path.resolve(path.dirname(context.physicalFilename), specifier);
+      else if (specifier.startsWith('/')) target = path.join(import.meta.dirname, specifier);
+      else return;
+      const to = featureOf(target, { isImporter: false });
+      if (to !== null && to !== from)
+        context.report({ node: source, messageId: 'crossFeature', data: { from, to } });
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+      // The literal: `source`, or `argument.literal` for parsers that predate `source`.
+      TSImportType: (node) => check(node.source ?? node.argument?.literal),
+    };
+  },
+};
 
 export default tseslint.config(
   {
-    ignores: ['dist', 'node_modules', 'data', 'test-results', 'playwright-report', '.tmp', 'coverage'],
+    ignores: [
+      'dist',
+      'node_modules',
+      'data',
+      'test-results',
+      'playwright-report',
+      '.tmp',
+      'coverage',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -17,21 +81,36 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { attributes: false } },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
   {
     files: ['src/**/*.{ts,tsx}'],
     languageOptions: { globals: globals.browser },
-    plugins: { 'react-hooks': reactHooks, '@tanstack/query': pluginQuery },
+    plugins: {
+      'react-hooks': reactHooks,
+      '@tanstack/query': pluginQuery,
+      local: { rules: { 'no-cross-feature-imports': noCrossFeatureImports } },
+    },
     rules: {
       ...reactHooks.configs.recommended.rules,
       ...pluginQuery.configs.recommended.rules,
+      'local/no-cross-feature-imports': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/server/**', '../server/*'], message: 'src/ never imports server/.' }] },
+        {
+          patterns: [
+            { group: ['**/server/**', '../server/*'], message: 'src/ never imports server/.' },
+          ],
+        },
       ],
     },
   },
@@ -43,8 +122,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/server/**'], message: 'src/ never imports server/.' },
-            { regex: '^\\.\\./(?!\\.\\.)', message: 'features do not import each other.' },
-            { group: ['**/app/**', '!**/app/theme'], message: 'features do not import the app shell.' },
+            {
+              group: ['**/app/**', '!**/app/theme'],
+              message: 'features do not import the app shell.',
+            },
           ],
         },
       ],
