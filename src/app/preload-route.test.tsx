@@ -1,8 +1,10 @@
+import type { QueryClient } from '@tanstack/react-query';
 import { waitFor } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { expect, test } from 'vitest';
 import { batchQueries, consoleQueries } from '../api/console-queries';
 import { secmasterQueries } from '../api/secmaster-queries';
+import { sessionQueries } from '../features/auth/queries';
 import { RESULTS_PAGE_SIZE } from '../features/batches/item-pages';
 import { server } from '../testing/msw';
 import { createTestQueryClient } from '../testing/render';
@@ -107,10 +109,26 @@ function consoleServer(signInRequired: boolean) {
   return reads;
 }
 
+/**
+ * Joins the preload's session read. The preload was answered first (a promise's reactions run in
+ * the order they were registered), so once this resolves it has decided what to read next, and any
+ * read it chose has already started: its query is in the cache.
+ */
+async function preloadHasSeenSession(queryClient: QueryClient): Promise<unknown[]> {
+  await queryClient.fetchQuery(sessionQueries.current());
+  return queryClient
+    .getQueryCache()
+    .getAll()
+    .map((q) => q.queryKey);
+}
+
 test('a batch URL reads the session, then config, workspaces, the summary and the first rows', async () => {
   const reads = consoleServer(false);
   const queryClient = createTestQueryClient();
   preloadRoute(queryClient, `/batches/${BATCH}`);
+  // The config read starts the moment the session allows it: the moment at which the test below
+  // finds that nothing started.
+  expect(await preloadHasSeenSession(queryClient)).toContainEqual(consoleQueries.config().queryKey);
   // Filled under the very keys the batch view and its results table read.
   const firstRows = batchQueries.items(BATCH, {
     state: undefined,
@@ -136,8 +154,7 @@ test('while sign-in is required, nothing but the session is read', async () => {
   const reads = consoleServer(true);
   const queryClient = createTestQueryClient();
   preloadRoute(queryClient, `/batches/${BATCH}`);
-  await waitFor(() => expect(reads).toEqual(['/api/session']));
-  await new Promise((r) => setTimeout(r, 50));
+  expect(await preloadHasSeenSession(queryClient)).toEqual([sessionQueries.current().queryKey]);
   expect(reads).toEqual(['/api/session']);
   expect(queryClient.getQueryData(batchQueries.detail(BATCH).queryKey)).toBeUndefined();
 });
