@@ -1,5 +1,5 @@
 /**
- * The paste parser (DESIGN §4): finds the IDs in whatever an analyst pasted, and only the IDs.
+ * The paste parser: finds the IDs in whatever an analyst pasted, and only the IDs.
  * Pure and single-pass over plain text (regex scans, Set/Map look-ups), so it also runs in a Web
  * Worker.
  *

@@ -139,7 +139,7 @@ export function BatchActions({
 
 /**
  * A download of the server's export. An anchor (the browser streams it to disk, no script needed)
- * that keeps the button role of the result actions (DESIGN.md §6), Space included.
+ * that keeps the button role of the other result actions, Space included.
  */
 function ExportLink({ batch, format }: { batch: BatchSummary; format: BatchExportFormat }) {
   return (

@@ -7,8 +7,8 @@ import type { BatchSummary } from '../../api/schemas';
 import { canPauseBatch, canResumeBatch } from '../../lib/batch-states';
 
 /**
- * "Pause batch", "Resume batch" and "Stop batch" (DESIGN.md §6). Stopping asks first: the IDs not
- * sent yet become Skipped, and a stopped batch cannot be resumed.
+ * "Pause batch", "Resume batch" and "Stop batch". Stopping asks first: the IDs not sent yet become
+ * Skipped, and a stopped batch cannot be resumed.
  */
 export function BatchControls({ batch }: { batch: BatchSummary }) {
   const control = useBatchControl();
