@@ -10,10 +10,17 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app';
+import { devServerOrigins } from './http/request-rules';
 import { createAuth } from './auth/access';
 import { IamError, iamEndpointFor, lookupProject } from './auth/iam';
 import { createUpstreamMonitor } from './auth/upstream-check';
-import { LedgerLockedError, openLedger, type RunnerLock } from './batches/ledger';
+import {
+  DataDirLockedError,
+  acquireDataDirLock,
+  watchDataDir,
+  type DataDirLock,
+} from './batches/data-dir-lock';
+import { openLedger } from './batches/ledger';
 import { createRunner } from './batches/runner';
 import { ConfigError, loadConfig, type Config } from './config';
 import { emulatorAuthFromConfig } from './emulator/auth';
@@ -23,8 +30,6 @@ import { startEmulatorThread, type EmulatorThread } from './emulator/thread';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 
 const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
-/** The Vite dev server (vite.config.ts pins it to 5173) proxies /api and /v1 here. */
-const DEV_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
 const SHUTDOWN_GRACE_MS = 10_000;
 
 function fail(error: unknown): never {
@@ -73,6 +78,20 @@ async function main(): Promise<void> {
   }
   mkdirSync(config.dataDir, { recursive: true });
 
+  // One server per DATA_DIR (a second one would send the same IDs again): an OS lock on
+  // DATA_DIR/console.lock, taken before anything else touches the DATA_DIR and held until the
+  // process ends (batches/data-dir-lock.ts). Refused: exit 3, nothing changed.
+  let lock: DataDirLock;
+  try {
+    lock = acquireDataDirLock(config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      console.error(error.message);
+      process.exit(3);
+    }
+    fail(error);
+  }
+
   // A damaged ledger or emulator store stops the start (DamagedDatabaseError: exit 2, what to do)
   // before anything opens it for writing (docs/operations.md, "A damaged ledger").
   const ledgerFile = join(config.dataDir, 'ledger.sqlite');
@@ -80,18 +99,7 @@ async function main(): Promise<void> {
   checkDatabaseFile(ledgerFile, 'ledger');
   if (config.mode === 'emulator') checkDatabaseFile(emulatorFile, 'emulator');
 
-  // One process owns a DATA_DIR: a second server on the same ledger would send IDs twice.
   const ledger = openLedger(ledgerFile);
-  let lock: RunnerLock;
-  try {
-    lock = ledger.acquireLock();
-  } catch (error) {
-    if (error instanceof LedgerLockedError) {
-      console.error(error.message);
-      process.exit(3);
-    }
-    throw error;
-  }
 
   // The embedded emulator runs on its own thread (emulator/thread.ts): its work and the console's
   // never wait for each other, as with a real SecMaster on another machine.
@@ -130,11 +138,20 @@ async function main(): Promise<void> {
           timeoutMs: config.batchCallTimeoutMs,
         })
       : null;
+  // The holder row, the heartbeat and the lock check; the row is first written once the server
+  // listens, so that a start that fails changes nothing in the ledger.
+  const dataDir = watchDataDir({
+    lock,
+    ledger,
+    onLost: () => void runner.stop(),
+    log: (message) => console.error(`DATA_DIR: ${message}`),
+  });
   const runner = createRunner({
     ledger,
     upstream,
     concurrency: config.batchConcurrency,
     log: (message) => console.warn(`runner: ${message}`),
+    dataDirLost: () => dataDir.check(),
   });
   const emulatorThread = emulator;
   const app = createApp({
@@ -144,7 +161,7 @@ async function main(): Promise<void> {
     upstream,
     distDir: DIST_DIR,
     emulatorReady: () => emulatorThread?.alive() ?? false,
-    extraOrigins: DEV_ORIGINS,
+    extraOrigins: devServerOrigins(process.env),
     auth,
     upstreamStatus: () => monitor?.status() ?? null,
   });
@@ -196,12 +213,17 @@ async function main(): Promise<void> {
     `SecMaster association console on ${scheme}://${config.host}:${port}${config.publicOrigin ? ` (public ${config.publicOrigin})` : ''} (${where}; ${config.credentials?.describe() ?? 'IAM sign-in, no credential of its own'}${signIn})`,
   );
 
-  // Batches that ran on an IAM session's token wait for a new sign-in (sessions live in memory).
-  const orphans = auth.interruptOrphans();
-  if (orphans.length > 0) {
-    console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
-  }
-  void runner.resumeAll();
+  dataDir.start();
+
+  // Batches that ran on an IAM session's token wait for a new sign-in (sessions live in memory):
+  // interrupted before the others resume, in the runner's start-up recovery (which waits while the
+  // ledger cannot be written, e.g. a restart on a full disk).
+  void runner.resumeAll(() => {
+    const orphans = auth.interruptOrphans();
+    if (orphans.length > 0) {
+      console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
+    }
+  });
   if (monitor) {
     void monitor.run().then((problem) => {
       if (problem !== null) console.warn(`warning: ${problem}`);
@@ -225,6 +247,7 @@ async function main(): Promise<void> {
         console.error('error while stopping:', error instanceof Error ? error.message : error),
       )
       .finally(() => {
+        dataDir.stop();
         lock.release();
         ledger.close();
         process.exit(0);

@@ -1,14 +1,17 @@
 /**
  * F8 disk errors (reliability-security.md B5) against the real emulator over loopback HTTP: the
  * ledger fails with a real SQLITE_FULL (`PRAGMA max_page_count`; a read-only DATA_DIR does not stop
- * root) or with errors injected at the ledger layer. Asserts: no upstream write without a committed
- * intent, the batch `interrupted` with the reason, and I1–I5 after the disk is fixed and the batch
- * resumed (or the server restarted). Deterministic: the faults are keyed on call counts, no sleeps.
+ * root), a real SQLITE_BUSY (another connection holding the write lock), or errors injected at the
+ * ledger layer. Asserts: no upstream write without a committed intent; on a full disk or a write
+ * lock the batch waits (still `running`, the reason in its state and in the ledger's health) and
+ * continues by itself once writes pass; on other errors it is `interrupted` with the reason; I1–I5
+ * after the disk is fixed. Deterministic: the faults are keyed on call counts, no sleeps. The real
+ * server process on a really full file system: full-disk.test.ts.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { DEMO_PROJECT_ID } from '../config';
@@ -231,10 +234,54 @@ function sqliteError(code: string): Error {
   return new Database.SqliteError(`injected ${code}`, code);
 }
 
-describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger', () => {
-  test('on the intent: the chunk is not sent, the batch is interrupted; lift, resume, drain, I1–I5', async () => {
+/** The runner's pause while it waits for the ledger: recognisable in the `sleep` hook. */
+const LEDGER_WAIT_MS = 7;
+
+/** What a batch waiting for the ledger looked like, seen from the first pause of its wait. */
+interface WaitSnapshot {
+  state: string | undefined;
+  stateReason: string | null | undefined;
+  counts: Record<string, number> | undefined;
+  writes: number;
+  health: string[];
+}
+
+/**
+ * Runner options under which the first pause of a ledger wait takes a snapshot, then runs `fix`
+ * (frees the disk, lets go of the lock): the batch must continue by itself, with no resume.
+ */
+function waitThenFix(
+  h: () => Harness,
+  batchId: () => string,
+  fix: () => void,
+  seen: WaitSnapshot[],
+): Partial<RunnerOptions> {
+  return {
+    ledgerWaitMs: LEDGER_WAIT_MS,
+    ledgerWaitMaxMs: LEDGER_WAIT_MS,
+    sleep: (ms) => {
+      if (ms === LEDGER_WAIT_MS && seen.length === 0) {
+        const b = h().ledger.getBatch(batchId());
+        seen.push({
+          state: b?.state,
+          stateReason: b?.state_reason,
+          counts: b?.counts,
+          writes: h().writes.length,
+          health: h().ledger.health.problems(),
+        });
+        fix();
+      }
+      return instant();
+    },
+  };
+}
+
+describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger: the batch waits, then continues by itself', () => {
+  test('on the intent: the chunk is not sent, the batch waits (health says the disk is full); room again → drains, I1–I5', async () => {
     let outcomes = 0;
-    const h = await harness({
+    let id = '';
+    const seen: WaitSnapshot[] = [];
+    const h: Harness = await harness({
       // The real disk fills right after the second outcome commits: the third claim (T1) fails.
       wrap: (l) => ({
         ...l,
@@ -244,61 +291,206 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger', () => {
           return changed;
         },
       }),
+      runner: waitThenFix(
+        () => h,
+        () => id,
+        () => h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`),
+        seen,
+      ),
     });
     const subject = subjectAt(1);
     const ids = unlinked(h, subject, 0, 500);
-    const id = createBatch(h.ledger, ids, subject);
+    id = createBatch(h.ledger, ids, subject);
     await h.runner.start(id);
-    const b = h.ledger.getBatch(id);
-    expect(b?.state).toBe('interrupted');
-    expect(b?.state_reason).toMatch(/ledger could not be written \(disk full\?\): SQLITE_FULL/);
-    expect(b?.state_reason).toContain('resume when fixed');
-    // T1 rolled back as a whole: no half-claimed chunk.
-    expect(b?.counts).toMatchObject({ succeeded: 200, pending: 300, in_flight: 0, unknown: 0 });
-    expect(h.writes).toHaveLength(2);
-    expectEveryWriteHasIntent(h);
-    expect(linkedCount(h, subject, ids)).toBe(200);
 
-    h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`);
-    expect(h.runner.resume(id)).toBe(true);
-    await h.runner.whenIdle(id);
+    // While the disk was full: still running (resumable, nothing to click), T1 rolled back as a
+    // whole (no half-claimed chunk), nothing sent without an intent, and the reason said.
+    const [wait] = seen;
+    expect(wait?.state).toBe('running');
+    expect(wait?.counts).toMatchObject({ succeeded: 200, pending: 300, in_flight: 0, unknown: 0 });
+    expect(wait?.writes).toBe(2);
+    expect(wait?.stateReason).toMatch(/^waiting: the disk holding DATA_DIR \(.+\) is full/);
+    expect(wait?.stateReason).toContain('continues by itself');
+    expect(wait?.health).toEqual([
+      `the disk holding DATA_DIR (${dirname(h.file)}) is full: the ledger cannot be written`,
+    ]);
+
     expect(h.ledger.getBatch(id)).toMatchObject({ state: 'done', state_reason: null });
     expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(500);
     expect(h.writes).toHaveLength(5);
+    expect(h.ledger.health.problems()).toEqual([]);
+    expect(h.runner.stats().ledgerWaits).toBe(1);
     expectEveryWriteHasIntent(h);
     expectInvariants(h, id, ids);
   });
 
   for (const at of [1, 3]) {
-    test(`on the outcome: the disk fills while call ${String(at)} is in flight; its IDs stay in_flight, then are re-read, none sent twice`, async () => {
-      const h = await harness();
+    test(`on the outcome: the disk fills while call ${String(at)} is in flight; its IDs stay in_flight while the batch waits, then are re-read, none sent twice`, async () => {
+      let id = '';
+      const seen: WaitSnapshot[] = [];
+      const h: Harness = await harness({
+        runner: waitThenFix(
+          () => h,
+          () => id,
+          () => h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`),
+          seen,
+        ),
+      });
       h.gate.hold = (n) => {
         if (n === at) fullDisk(h.ledger.db);
         return null;
       };
       const ids = unlinked(h, subjectAt(2 + at), 0, 500);
-      const id = createBatch(h.ledger, ids, subjectAt(2 + at));
+      id = createBatch(h.ledger, ids, subjectAt(2 + at));
       await h.runner.start(id);
-      const b = h.ledger.getBatch(id);
-      expect(b?.state).toBe('interrupted');
-      expect(b?.state_reason).toContain('SQLITE_FULL');
       // T2 needed a new page and failed; the applied call's intent is committed, its IDs in flight.
-      expect(b?.counts).toMatchObject({ in_flight: 100, succeeded: 100 * (at - 1) });
-      expect(h.writes).toHaveLength(at);
-      expectEveryWriteHasIntent(h);
+      const [wait] = seen;
+      expect(wait?.state).toBe('running');
+      expect(wait?.counts).toMatchObject({ in_flight: 100, succeeded: 100 * (at - 1) });
+      expect(wait?.writes).toBe(at);
+      expect(wait?.health.join('\n')).toContain(
+        `the disk holding DATA_DIR (${dirname(h.file)}) is full`,
+      );
 
-      h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`);
-      expect(h.runner.resume(id)).toBe(true);
-      await h.runner.whenIdle(id);
       expect(h.ledger.getBatch(id)?.state).toBe('done');
       expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(500);
       expect(h.writes).toHaveLength(5);
       const items = h.ledger.listItems(id, { offset: 0, limit: 600 }).items;
       expect(items.every((i) => i.attempts === 1)).toBe(true);
+      expect(h.ledger.health.problems()).toEqual([]);
       expectEveryWriteHasIntent(h);
       expectInvariants(h, id, ids);
     });
   }
+
+  test('pause while the batch waits for the disk: it stays paused with its IDs pending; resume drains', async () => {
+    let id = '';
+    let outcomes = 0;
+    const h: Harness = await harness({
+      wrap: (l) => ({
+        ...l,
+        recordOutcome(...args) {
+          const changed = l.recordOutcome(...args);
+          if (++outcomes === 1) fullDisk(l.db);
+          return changed;
+        },
+      }),
+      runner: {
+        ledgerWaitMs: LEDGER_WAIT_MS,
+        sleep: (ms) => {
+          if (ms === LEDGER_WAIT_MS && h.ledger.getBatchState(id) === 'running') {
+            // The user pauses; a pause is a small write that a full disk may still take.
+            expect(h.runner.pause(id)).toBe(true);
+          }
+          return instant();
+        },
+      },
+    });
+    const ids = unlinked(h, subjectAt(8), 0, 300);
+    id = createBatch(h.ledger, ids, subjectAt(8));
+    await h.runner.start(id);
+    expect(h.ledger.getBatch(id)).toMatchObject({
+      state: 'paused',
+      counts: { succeeded: 100, pending: 200, in_flight: 0 },
+    });
+    expect(h.ledger.health.problems()).toEqual([]); // it no longer waits: nothing to report
+    h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`);
+    expect(h.runner.resume(id)).toBe(true);
+    await h.runner.whenIdle(id);
+    expect(h.ledger.getBatch(id)).toMatchObject({ state: 'done', counts: { succeeded: 300 } });
+    expectEveryWriteHasIntent(h);
+    expectInvariants(h, id, ids);
+  });
+});
+
+describe('F8 another process holds the ledger write lock longer than busy_timeout (SQLITE_BUSY)', () => {
+  test('nothing is sent while it holds it, health names the lock; let go → the batch continues by itself', async () => {
+    let id = '';
+    let outcomes = 0;
+    const seen: WaitSnapshot[] = [];
+    let other: Database.Database | null = null;
+    const h: Harness = await harness({
+      wrap: (l) => ({
+        ...l,
+        recordOutcome(...args) {
+          const changed = l.recordOutcome(...args);
+          if (++outcomes === 1) {
+            // An operator's sqlite3 shell: BEGIN IMMEDIATE and nothing more.
+            other = new Database(h.file);
+            other.exec('BEGIN IMMEDIATE');
+          }
+          return changed;
+        },
+      }),
+      runner: waitThenFix(
+        () => h,
+        () => id,
+        () => {
+          other?.exec('COMMIT');
+          other?.close();
+        },
+        seen,
+      ),
+    });
+    // The 5 s of busy_timeout would stall this test; the code path is the same at 50 ms.
+    h.ledger.db.pragma('busy_timeout = 50');
+    const ids = unlinked(h, subjectAt(9), 0, 300);
+    id = createBatch(h.ledger, ids, subjectAt(9));
+    await h.runner.start(id);
+    const [wait] = seen;
+    expect(wait?.state).toBe('running');
+    expect(wait?.counts).toMatchObject({ succeeded: 100, pending: 200, in_flight: 0 });
+    expect(wait?.writes).toBe(1);
+    expect(wait?.health).toEqual([
+      `another process holds a write lock on the ledger (${h.file}): nothing can be recorded until it lets go`,
+    ]);
+    expect(h.ledger.getBatch(id)).toMatchObject({
+      state: 'done',
+      state_reason: null,
+      counts: { succeeded: 300 },
+    });
+    expect(h.writes).toHaveLength(3);
+    expect(h.ledger.health.problems()).toEqual([]);
+    expectEveryWriteHasIntent(h);
+    expectInvariants(h, id, ids);
+  });
+});
+
+test('F8 a restart on a full disk: start-up recovery waits (health says so), then resumes the batch by itself', async () => {
+  let recoveries = 0;
+  const healthAtWaits: string[][] = [];
+  let h: Harness | null = null;
+  h = await harness({
+    wrap: (l) => ({
+      ...l,
+      recoverAfterCrash() {
+        if (++recoveries <= 2) throw sqliteError('SQLITE_FULL');
+        return l.recoverAfterCrash();
+      },
+    }),
+    runner: {
+      ledgerWaitMs: LEDGER_WAIT_MS,
+      sleep: (ms) => {
+        if (ms >= LEDGER_WAIT_MS && h) healthAtWaits.push(h.ledger.health.problems());
+        return instant();
+      },
+    },
+  });
+  const subject = subjectAt(14);
+  const ids = unlinked(h, subject, 0, 150);
+  const id = createBatch(h.ledger, ids, subject);
+  let firstRuns = 0;
+  await h.runner.resumeAll(() => {
+    firstRuns++;
+  });
+  expect(firstRuns).toBe(3); // run again with the recovery each time
+  expect(healthAtWaits.slice(0, 2)).toEqual([
+    [`the disk holding DATA_DIR (${dirname(h.file)}) is full: the ledger cannot be written`],
+    [`the disk holding DATA_DIR (${dirname(h.file)}) is full: the ledger cannot be written`],
+  ]);
+  expect(h.ledger.getBatch(id)).toMatchObject({ state: 'done', counts: { succeeded: 150 } });
+  expect(h.ledger.health.problems()).toEqual([]);
+  expectInvariants(h, id, ids);
 });
 
 describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', () => {
@@ -364,7 +556,7 @@ describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', 
       wrap: (l) => ({
         ...l,
         retryCall(callId) {
-          if (++retries === 1) throw sqliteError('SQLITE_FULL');
+          if (++retries === 1) throw sqliteError('SQLITE_IOERR_WRITE');
           return l.retryCall(callId);
         },
       }),
@@ -400,11 +592,11 @@ test('F8 the interruption itself cannot be written: kept in memory, no crash, ot
       ...l,
       claimPreRead(batchId, send, settle) {
         if (batchId === victim && send.length > 0 && ++claims >= 2)
-          throw sqliteError('SQLITE_FULL');
+          throw sqliteError('SQLITE_IOERR_WRITE');
         return l.claimPreRead(batchId, send, settle);
       },
       transitionBatch(batchId, from, to, reason) {
-        if (batchId === victim && to === 'interrupted') throw sqliteError('SQLITE_FULL');
+        if (batchId === victim && to === 'interrupted') throw sqliteError('SQLITE_IOERR_WRITE');
         return l.transitionBatch(batchId, from, to, reason);
       },
     }),
@@ -423,7 +615,7 @@ test('F8 the interruption itself cannot be written: kept in memory, no crash, ot
     state: 'running',
     counts: { succeeded: 100, pending: 200, in_flight: 0 },
   });
-  expect(h.runner.unrecordedInterruption(victim)).toContain('SQLITE_FULL');
+  expect(h.runner.unrecordedInterruption(victim)).toContain('SQLITE_IOERR_WRITE');
   expect(logs.some((m) => m.includes('could not record the interruption'))).toBe(true);
   expect(h.writes.filter((w) => w.ids.some((x) => a.includes(x)))).toHaveLength(1);
   expectEveryWriteHasIntent(h);

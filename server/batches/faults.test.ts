@@ -21,7 +21,7 @@ import {
   TerminalWatch,
   type ObservedWrite,
 } from './checker';
-import { LedgerLockedError, openLedger, type Ledger, type NewBatch } from './ledger';
+import { openLedger, type Ledger, type NewBatch } from './ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
 import { createRunner, type Runner, type RunnerOptions } from './runner';
 
@@ -666,31 +666,6 @@ test('F13 late reply after supersede: the fencing token ignores it (I7)', async 
   expect(changed).toBe(0);
   expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(30);
   expectInvariants(h, id, ids);
-});
-
-describe('F10 a second runner on the same DATA_DIR is refused', () => {
-  test('lock held by a live process → refused; released → taken; stale dead holder → taken over', async () => {
-    const h = await harness();
-    const file = join(h.dir, 'ledger.sqlite');
-    const lock = h.ledger.acquireLock({ heartbeatMs: 50 });
-    const second = openLedger(file);
-    try {
-      // Same process id, other token: simulate another live process by faking its pid as our parent.
-      second.db.prepare('UPDATE runner_lock SET pid = ? WHERE one = 1').run(process.ppid);
-      expect(() => second.acquireLock()).toThrow(LedgerLockedError);
-      expect(() => second.acquireLock()).toThrow(/another console server/);
-      // A holder whose pid is gone (kill -9) is taken over at once.
-      second.db.prepare('UPDATE runner_lock SET pid = ? WHERE one = 1').run(2 ** 22 + 12345);
-      const taken = second.acquireLock();
-      expect(lock.heartbeat()).toBe(false); // the first lost it
-      taken.release();
-      const again = h.ledger.acquireLock();
-      again.release();
-    } finally {
-      lock.release();
-      second.close();
-    }
-  });
 });
 
 describe('the race between the pre-read and the write (README: "The race")', () => {

@@ -1,6 +1,7 @@
 /**
  * F1: the real server process killed with SIGKILL in the middle of a 2,000-ID batch, restarted on
  * the same DATA_DIR, drained; I1–I5 checked against the ledger and the emulator's SQLite file.
+ * (F10, a second server on the same DATA_DIR: two-servers.test.ts.)
  */
 import { afterEach, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -76,16 +77,3 @@ test('F1 kill -9 mid-batch, restart, drain: every ID accounted for, ledger equal
   // IDs linked before the batch are unchanged (never sent); I8 checks which in the report.
   expect(figures.counts.succeeded + figures.counts.unchanged).toBe(2000);
 }, 120_000);
-
-test('F10 a second server on the same DATA_DIR refuses to start, and says why', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lock-'));
-  const first = await startServer({ DATA_DIR: dir });
-  procs.push(first);
-  const second = startServer({ DATA_DIR: dir });
-  await expect(second).rejects.toThrow(
-    /server exited \(3\)[\s\S]*is running batches from this DATA_DIR/,
-  );
-  // The first server is unaffected.
-  const health = await fetch(`${first.url}/api/health`);
-  expect(health.status).toBe(200);
-});

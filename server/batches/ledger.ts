@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { damagedOnOpen } from '../integrity';
+import { StorageHealth } from './storage-health';
 import {
   batchItemSchema,
   batchActionSchema,
@@ -90,26 +91,12 @@ CREATE TABLE IF NOT EXISTS runner_lock (
 );
 `;
 
-/** How long a runner lock lives without a heartbeat before another process may take it over. */
-export const LOCK_STALE_MS = 15_000;
-/** Heartbeat period of the runner lock and of running batches (B4: at most 5 s). */
+/** Heartbeat period of the DATA_DIR holder row and of running batches (B4: at most 5 s). */
 export const HEARTBEAT_MS = 5_000;
 
 export const MSG_SKIPPED_BY_USER = 'stopped by the user before it was sent';
 export const MSG_CONFIRMED = 'confirmed by re-read';
 export const MSG_UNKNOWN_RECHECK = 'Outcome unknown — re-check';
-
-/** A second server on the same DATA_DIR: refuse to run (reliability-security.md F10). */
-export class LedgerLockedError extends Error {
-  override name = 'LedgerLockedError';
-}
-
-export interface RunnerLock {
-  readonly token: string;
-  /** Renews the heartbeat now (also done every HEARTBEAT_MS by a timer); false if the lock was lost. */
-  heartbeat(): boolean;
-  release(): void;
-}
 
 export interface NewBatch {
   action: BatchAction;
@@ -305,10 +292,20 @@ export interface Ledger {
   /** Writes the heartbeat of running batches. */
   heartbeatBatches(batchIds: readonly string[]): void;
   /**
-   * Takes the single-runner lock of this ledger file, or throws LedgerLockedError when another live
-   * process holds it (heartbeat fresher than LOCK_STALE_MS and its pid alive on this host).
+   * Writes the `runner_lock` row: this process (pid, host) and the time, under `token`. Information
+   * for people and for a refused second server only: the DATA_DIR lock (data-dir-lock.ts) decides
+   * which server runs batches, never this row.
    */
-  acquireLock(opts?: { heartbeatMs?: number; staleMs?: number }): RunnerLock;
+  writeHolder(token: string): void;
+  /** Removes the `runner_lock` row if it is still `token`'s (clean shutdown). */
+  dropHolder(token: string): void;
+  /**
+   * Runs `write` without waiting for another process's write lock on the file (SQLITE_BUSY at once
+   * instead of after busy_timeout): heartbeats and probes must not stall the event loop for 5 s.
+   */
+  noWait<T>(write: () => T): T;
+  /** Problems met writing this ledger and its DATA_DIR, reported by /api/health. */
+  readonly health: StorageHealth;
   ping(): boolean;
   close(): void;
 }
@@ -497,38 +494,18 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const beatBatch = db.prepare(
     `UPDATE batches SET heartbeat_at = ? WHERE id = ? AND state = 'running'`,
   );
-  const selectLock = db.prepare(
-    `SELECT token, pid, host, heartbeat_at FROM runner_lock WHERE one = 1`,
-  );
-  const lockRowSchema = z.object({
-    token: z.string(),
-    pid: z.number(),
-    host: z.string(),
-    heartbeat_at: z.number(),
-  });
-  const upsertLock = db.prepare(
+  const upsertHolder = db.prepare(
     `INSERT INTO runner_lock (one, token, pid, host, heartbeat_at) VALUES (1, ?, ?, ?, ?)
      ON CONFLICT (one) DO UPDATE SET token = excluded.token, pid = excluded.pid, host = excluded.host,
        heartbeat_at = excluded.heartbeat_at`,
   );
-  const beatLock = db.prepare(
-    `UPDATE runner_lock SET heartbeat_at = ? WHERE one = 1 AND token = ?`,
-  );
-  const dropLock = db.prepare(`DELETE FROM runner_lock WHERE one = 1 AND token = ?`);
+  const deleteHolder = db.prepare(`DELETE FROM runner_lock WHERE one = 1 AND token = ?`);
   const clock = () => (opts.now ?? (() => new Date()))().getTime();
+  const health = new StorageHealth();
 
   function stateOf(batchId: string): BatchState | null {
     const row = selectState.get(batchId);
     return row === undefined ? null : stateRowSchema.parse(row).state;
-  }
-
-  function pidAlive(pid: number): boolean {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
   }
 
   const transitionTx = db.transaction(
@@ -583,24 +560,6 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     for (const id of ids)
       changed += unsettledUnknown.run(MSG_UNKNOWN_RECHECK, at, batchId, id).changes;
     return changed;
-  });
-
-  const acquireTx = db.transaction((token: string, staleMs: number): void => {
-    const row = selectLock.get();
-    const at = clock();
-    if (row !== undefined) {
-      const l = lockRowSchema.parse(row);
-      const fresh = at - l.heartbeat_at < staleMs;
-      const sameHost = l.host === hostname();
-      const alive = sameHost ? l.pid !== process.pid && pidAlive(l.pid) : fresh;
-      if (l.token !== token && fresh && alive) {
-        throw new LedgerLockedError(
-          `another console server (pid ${l.pid} on ${l.host}) is running batches from this DATA_DIR ` +
-            `(heartbeat ${Math.max(0, Math.round((at - l.heartbeat_at) / 1000))} s ago); stop it first`,
-        );
-      }
-    }
-    upsertLock.run(token, process.pid, hostname(), at);
   });
 
   // listItems: one statement per shape, each on an index (docs/performance.md).
@@ -921,27 +880,22 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       const at = now();
       for (const id of batchIds) beatBatch.run(at, id);
     },
-    acquireLock(lockOpts = {}) {
-      const token = randomUUID();
-      acquireTx.immediate(token, lockOpts.staleMs ?? LOCK_STALE_MS);
-      let held = true;
-      const heartbeat = () => {
-        if (!held || !db.open) return false;
-        held = beatLock.run(clock(), token).changes > 0;
-        return held;
-      };
-      const timer = setInterval(heartbeat, lockOpts.heartbeatMs ?? HEARTBEAT_MS);
-      timer.unref();
-      return {
-        token,
-        heartbeat,
-        release() {
-          clearInterval(timer);
-          if (held && db.open) dropLock.run(token);
-          held = false;
-        },
-      };
+    writeHolder(token) {
+      upsertHolder.run(token, process.pid, hostname(), clock());
     },
+    dropHolder(token) {
+      deleteHolder.run(token);
+    },
+    noWait(write) {
+      const waitMs = db.pragma('busy_timeout', { simple: true });
+      db.pragma('busy_timeout = 0');
+      try {
+        return write();
+      } finally {
+        db.pragma(`busy_timeout = ${String(waitMs)}`);
+      }
+    },
+    health,
     ping() {
       try {
         // Reads what the history and the items read first (the newest batch, the last item), a few

@@ -1,11 +1,13 @@
 /**
  * Drives the real console server as a child process (`node --import tsx server/main.ts`, embedded
- * emulator, loopback, free ports) for the kill test (F1) and `npm run soak`: start, post a batch,
- * SIGKILL, restart, wait, then check I1–I7 against the two SQLite files.
+ * emulator, loopback, free ports) for the kill test (F1), the DATA_DIR lock and full-disk tests and
+ * `npm run soak`: start, post a batch, SIGKILL, restart, wait, then check I1–I7 against the two
+ * SQLite files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import { batchSummarySchema, type BatchSummary } from '../../src/api/schemas';
 import { checkInvariants, type CheckReport } from './checker';
 import { openLedger } from './ledger';
@@ -23,9 +25,14 @@ export interface ServerProcess {
 
 export async function startServer(
   env: Record<string, string>,
-  opts: { startTimeoutMs?: number } = {},
+  opts: {
+    startTimeoutMs?: number;
+    /** Node options before the entry point, e.g. another `--import` (clock-skew.ts). */
+    nodeArgs?: readonly string[];
+  } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const args = ['--import', 'tsx', ...(opts.nodeArgs ?? []), 'server/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', EMULATOR_PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,6 +93,70 @@ export async function pollBatch(
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for batch ${id}: ${JSON.stringify(b)}`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** `GET /api/health`: the HTTP status and the body's status and reason. */
+export async function health(
+  url: string,
+): Promise<{ code: number; status: string; reason: string | null }> {
+  const res = await fetch(`${url}/api/health`);
+  const body = healthSchema.parse(await res.json());
+  return { code: res.status, status: body.status, reason: body.reason ?? null };
+}
+
+const healthSchema = z.object({ status: z.string(), reason: z.string().optional() });
+
+/** Polls /api/health until `done` (short interval, bounded by a deadline). */
+export async function pollHealth(
+  url: string,
+  done: (h: Awaited<ReturnType<typeof health>>) => boolean,
+  timeoutMs: number,
+): Promise<Awaited<ReturnType<typeof health>>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const h = await health(url);
+    if (done(h)) return h;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting on /api/health: ${JSON.stringify(h)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Every row of every table of the ledger in DATA_DIR, as one string, read through a read-only
+ * connection (no write, whoever holds the file): compare two of them to tell that nothing changed.
+ * `ignore` drops columns that a live server rewrites on its own (`table.column`).
+ */
+export function ledgerDump(dataDir: string, ignore: readonly string[] = []): string {
+  const db = new Database(join(dataDir, 'ledger.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const tables = z
+      .array(z.object({ name: z.string() }))
+      .parse(
+        db
+          .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+          )
+          .all(),
+      );
+    const out: Record<string, string[]> = {};
+    for (const { name } of tables) {
+      out[name] = db
+        .prepare(`SELECT * FROM "${name}"`)
+        .all()
+        .map((row) =>
+          JSON.stringify(
+            Object.entries(z.record(z.string(), z.unknown()).parse(row)).filter(
+              ([column]) => !ignore.includes(`${name}.${column}`),
+            ),
+          ),
+        )
+        .sort();
+    }
+    return JSON.stringify(out);
+  } finally {
+    db.close();
   }
 }
 

@@ -12,6 +12,7 @@
  *   settled by re-reading the subject's links (reconcile.ts, B3).
  * - Outcome rules: DESIGN.md §4. Rejected IDs are labelled by one follow-up search.
  */
+import { dirname } from 'node:path';
 import {
   MAX_IDS_PER_CALL,
   UNCHANGED_ALREADY_LINKED,
@@ -29,6 +30,7 @@ import {
 } from '../forward';
 import type { ClaimedCall, ItemOutcome, Ledger, PendingRow, SettledRow } from './ledger';
 import { HEARTBEAT_MS, MSG_CONFIRMED, sqliteErrorCode } from './ledger';
+import { diskFull, writeProblem, type WriteProblem } from './storage-health';
 import { AimdLimiter, KeyedQueue } from './limiter';
 import { explainRejected, foundKeys, idsSearchBody, rereadLinks, type Subject } from './reconcile';
 import {
@@ -52,6 +54,16 @@ export const MSG_READ_WAIT =
 /** The message of IDs failed because the pre-read was refused for good (an HTTP 4xx). */
 export function readRefusedMessage(message: string): string {
   return `not sent: SecMaster refused the read of the current links before writing (${message})`;
+}
+
+/** First pause of a batch waiting for the ledger (a full disk, another process's write lock). */
+export const LEDGER_WAIT_MS = 500;
+/** The pause doubles up to this: the batch continues at most this long after writes pass again. */
+export const LEDGER_WAIT_MAX_MS = 5_000;
+
+/** The state reason of a batch waiting for the ledger (written when the ledger takes it). */
+export function ledgerWaitReason(problem: string): string {
+  return `waiting: ${problem}; nothing is sent meanwhile; the batch continues by itself`;
 }
 
 /**
@@ -102,6 +114,16 @@ export interface RunnerOptions {
   log?: (message: string) => void;
   /** Heartbeat of running batches (≤ 5 s). */
   heartbeatMs?: number;
+  /** First pause of a batch waiting for the ledger (default LEDGER_WAIT_MS); doubles from there. */
+  ledgerWaitMs?: number;
+  /** Longest pause of a batch waiting for the ledger (default LEDGER_WAIT_MAX_MS). */
+  ledgerWaitMaxMs?: number;
+  /**
+   * Asked in the tick of every send: null while this process holds the DATA_DIR lock, else why not.
+   * A reason stops the runner at once, as a shutdown does: nothing more is sent, calls in flight
+   * are recorded, batch rows stay as they are for the server that holds the DATA_DIR now.
+   */
+  dataDirLost?: () => string | null;
 }
 
 export interface RunnerStats {
@@ -121,6 +143,8 @@ export interface RunnerStats {
   explainSearches: number;
   /** Times a batch waited because the retry budget was empty. */
   budgetWaits: number;
+  /** Times a batch waited because the ledger could not be written (full disk, write lock). */
+  ledgerWaits: number;
   budgetTokens: number;
   concurrencyLimit: number;
   peakInFlight: number;
@@ -132,8 +156,10 @@ export interface Runner {
   /**
    * Startup recovery: in_flight items (a crash mid-call) become `unknown`, then every batch still
    * `running` continues (re-reading its unknown items first). Resolves when those batches stop.
+   * `first` runs just before, as part of the recovery (both are retried while the ledger cannot be
+   * written for now: a full disk, another process's write lock). Never rejects.
    */
-  resumeAll(): Promise<void>;
+  resumeAll(first?: () => void): Promise<void>;
   /** Resolves when the batch is not being run (at once if it is not). */
   whenIdle(batchId: string): Promise<void>;
   /** Shutdown: stops claiming new chunks and waits for the calls in flight to be recorded. */
@@ -336,6 +362,13 @@ interface Control {
   budgetWait: boolean;
   /** Why the batch waits when `budgetWait` is set (the state reason shown meanwhile). */
   waitReason: string;
+  /**
+   * Set when a ledger write failed on a full disk or another process's write lock: the batch
+   * sends nothing, waits for the ledger, then continues by itself (run, waitForLedger).
+   */
+  ledgerWait: WriteProblem | null;
+  /** Pauses since the batch's writes last passed: the next pause doubles (reset by a claim). */
+  ledgerStreak: number;
   wakers: Set<() => void>;
 }
 
@@ -383,6 +416,9 @@ export function createRunner(options: RunnerOptions): Runner {
   const random = options.random ?? Math.random;
   const log = options.log ?? (() => undefined);
   const heartbeatMs = Math.min(HEARTBEAT_MS, options.heartbeatMs ?? HEARTBEAT_MS);
+  const ledgerWaitMs = Math.max(1, options.ledgerWaitMs ?? LEDGER_WAIT_MS);
+  const ledgerWaitMaxMs = Math.max(ledgerWaitMs, options.ledgerWaitMaxMs ?? LEDGER_WAIT_MAX_MS);
+  const ledgerFile = ledger.db.name;
   const limiter = new AimdLimiter(concurrency, policy.aimdSuccesses);
   const budget = new RetryBudget(policy);
   const subjects = new KeyedQueue();
@@ -402,6 +438,7 @@ export function createRunner(options: RunnerOptions): Runner {
     unknownSettled: 0,
     explainSearches: 0,
     budgetWaits: 0,
+    ledgerWaits: 0,
     preReads: 0,
     unchangedIds: 0,
   };
@@ -420,6 +457,8 @@ export function createRunner(options: RunnerOptions): Runner {
         haltReason: null,
         budgetWait: false,
         waitReason: MSG_BUDGET_WAIT,
+        ledgerWait: null,
+        ledgerStreak: 0,
         wakers: new Set(),
       };
       controls.set(batchId, c);
@@ -435,6 +474,12 @@ export function createRunner(options: RunnerOptions): Runner {
   function halt(batchId: string, ctl: Control, err: unknown): void {
     ctl.halted = true;
     if (ctl.haltReason !== null) return;
+    const problem = writeProblem(err, ledgerFile);
+    if (problem?.transient) {
+      // A full disk or another process's write lock: the batch waits, then continues (run).
+      ctl.ledgerWait ??= problem;
+      return;
+    }
     const reason = haltReason(err);
     ctl.haltReason = reason;
     log(`batch ${batchId}: ${reason}`);
@@ -451,6 +496,22 @@ export function createRunner(options: RunnerOptions): Runner {
     const c = controls.get(batchId);
     if (!c) return;
     for (const wake of [...c.wakers]) wake();
+  }
+
+  /**
+   * Whether this process lost the DATA_DIR lock (asked just before each send). Lost: the runner
+   * stops as on shutdown, at once: no new call, calls in flight recorded, batch rows left running
+   * for the server that holds the DATA_DIR now.
+   */
+  function dataDirLost(): boolean {
+    const reason = options.dataDirLost?.() ?? null;
+    if (reason === null) return false;
+    if (!stopping) {
+      log(`this server lost its DATA_DIR lock (${reason}): it sends nothing more`);
+      stopping = true;
+      for (const id of controls.keys()) interrupt(id);
+    }
+    return true;
   }
 
   /** A sleep that pause, cancel and shutdown cut short. */
@@ -730,11 +791,18 @@ export function createRunner(options: RunnerOptions): Runner {
 
     /** Commits the ready work: a call (sent in the same tick) and/or the settled rows. */
     function commit(): Started | null | 'stopped' {
+      if (dataDirLost()) return 'stopped';
       const toSend = ready.splice(0, chunkSize);
       if (ready.length === 0) readyAt = null;
       const settle = settled.splice(0);
       const claimed = ledger.claimPreRead(batch.id, toSend, settle);
       if (!claimed) return 'stopped';
+      if (ctl.ledgerStreak > 0) {
+        // The ledger takes this batch's writes again, after a wait for it.
+        ctl.ledgerStreak = 0;
+        ledger.health.report(healthSource(batch.id), null);
+        log(`batch ${batch.id}: the ledger takes its writes again; continuing`);
+      }
       counters.unchangedIds += settle.filter((r) => r.state === 'unchanged').length;
       if (!claimed.call) return null;
       return { call: claimed.call, pending: send(batch, claimed.call) };
@@ -905,7 +973,7 @@ export function createRunner(options: RunnerOptions): Runner {
             held = true;
             // From here to the send, no await: a pause or cancel either precedes the check or
             // follows the send (I6).
-            const next = stopping ? null : ledger.retryCall(call.callId);
+            const next = stopping || dataDirLost() ? null : ledger.retryCall(call.callId);
             if (!next) {
               giveBack();
               return;
@@ -1015,71 +1083,138 @@ export function createRunner(options: RunnerOptions): Runner {
     const batch = first;
     const release = await subjects.acquire(subjectKey(batch));
     const ctl = controlOf(batchId);
-    ctl.halted = false;
     ctl.haltReason = null;
     try {
-      // Calls of an earlier run whose outcome could not be recorded: nothing awaits them any more.
-      ledger.strandInFlight(batchId);
       for (;;) {
-        if (stopping || ledger.getBatchState(batchId) !== 'running') break;
-        await reconcile(batch, ctl);
-        ctl.budgetWait = false;
-        ctl.waitReason = MSG_BUDGET_WAIT;
-        const feed = makeFeed(batch, ctl);
-        const worker = async (): Promise<void> => {
-          for (;;) {
-            if (stopping || ctl.halted || ctl.budgetWait) return;
-            await limiter.acquire();
-            const slot: Slot = { held: true };
-            let started: Started | null = null;
-            try {
-              started = await feed.next(slot);
-            } catch (err: unknown) {
-              // A failed T1 (rolled back) sends nothing for its rows.
-              halt(batchId, ctl, err);
-            } finally {
-              if (!started && slot.held) limiter.release();
-            }
-            if (!started) return;
-            await runCall(batch, started, ctl, slot);
-          }
-        };
-        await Promise.all(Array.from({ length: concurrency }, worker));
-        if (stopping || ctl.halted) break;
-        if (ctl.budgetWait && ledger.getBatchState(batchId) === 'running') {
-          counters.budgetWaits++;
-          ledger.setStateReason(batchId, ctl.waitReason);
-          log(`batch ${batchId}: ${ctl.waitReason} (${policy.budgetWaitMs} ms)`);
-          await nap(policy.budgetWaitMs, ctl);
-          if (ledger.getBatchState(batchId) === 'running') ledger.setStateReason(batchId, null);
-          continue;
+        ctl.halted = false;
+        ctl.ledgerWait = null;
+        try {
+          await runUntilStopped(batch, ctl);
+        } catch (err: unknown) {
+          halt(batchId, ctl, err);
         }
-        const state = ledger.getBatchState(batchId);
-        if (state !== 'running') {
-          // Cancelled: the calls that were in flight may have left unknown items; reads are fine.
-          if (state === 'cancelled') await reconcile(batch, ctl);
-          break;
-        }
-        await reconcile(batch, ctl);
-        if (stopping) break;
-        if (ledger.counts(batchId).pending > 0) continue;
-        ledger.finishIfDrained(batchId);
-        break;
+        if (ctl.ledgerWait === null || ctl.haltReason !== null || stopping) break;
+        if (!(await waitForLedger(batchId, ctl))) break;
       }
-    } catch (err: unknown) {
-      halt(batchId, ctl, err);
     } finally {
+      ledger.health.report(healthSource(batchId), null);
       release();
     }
+  }
+
+  /**
+   * Sends the batch's pending IDs until none is left, or until it stops: paused, cancelled,
+   * shutdown, halted on an error (`ctl.ledgerWait` set when the ledger cannot be written for now).
+   */
+  async function runUntilStopped(batch: BatchSummary, ctl: Control): Promise<void> {
+    const batchId = batch.id;
+    // Calls of an earlier run (or of this one, before a wait for the ledger) whose outcome could not
+    // be recorded: nothing awaits them any more.
+    ledger.strandInFlight(batchId);
+    for (;;) {
+      if (stopping || ledger.getBatchState(batchId) !== 'running') return;
+      await reconcile(batch, ctl);
+      ctl.budgetWait = false;
+      ctl.waitReason = MSG_BUDGET_WAIT;
+      const feed = makeFeed(batch, ctl);
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          if (stopping || ctl.halted || ctl.budgetWait) return;
+          await limiter.acquire();
+          const slot: Slot = { held: true };
+          let started: Started | null = null;
+          try {
+            started = await feed.next(slot);
+          } catch (err: unknown) {
+            // A failed T1 (rolled back) sends nothing for its rows.
+            halt(batchId, ctl, err);
+          } finally {
+            if (!started && slot.held) limiter.release();
+          }
+          if (!started) return;
+          await runCall(batch, started, ctl, slot);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      if (stopping || ctl.halted) return;
+      if (ctl.budgetWait && ledger.getBatchState(batchId) === 'running') {
+        counters.budgetWaits++;
+        ledger.setStateReason(batchId, ctl.waitReason);
+        log(`batch ${batchId}: ${ctl.waitReason} (${policy.budgetWaitMs} ms)`);
+        await nap(policy.budgetWaitMs, ctl);
+        if (ledger.getBatchState(batchId) === 'running') ledger.setStateReason(batchId, null);
+        continue;
+      }
+      const state = ledger.getBatchState(batchId);
+      if (state !== 'running') {
+        // Cancelled: the calls that were in flight may have left unknown items; reads are fine.
+        if (state === 'cancelled') await reconcile(batch, ctl);
+        return;
+      }
+      await reconcile(batch, ctl);
+      if (stopping) return;
+      if (ledger.counts(batchId).pending > 0) continue;
+      ledger.finishIfDrained(batchId);
+      return;
+    }
+  }
+
+  /**
+   * The ledger cannot be written for now (a full disk, another process's write lock held longer
+   * than busy_timeout): every worker has stopped, so nothing is sent. The batch stays `running` and
+   * says why (its state reason when the ledger takes it, and /api/health until it claims a call
+   * again). After a pause that doubles up to ledgerWaitMaxMs while the batch makes no progress, it
+   * tries a small write (on a full disk, only once the file system has room again); once one
+   * passes it continues by itself, re-reading first the calls whose outcome could not be recorded.
+   * Pause, stop and shutdown end the wait. True when the batch should continue.
+   */
+  async function waitForLedger(batchId: string, ctl: Control): Promise<boolean> {
+    let problem = ctl.ledgerWait;
+    if (problem === null) return true;
+    counters.ledgerWaits++;
+    if (ctl.ledgerStreak === 0) log(`batch ${batchId}: ${problem.reason}; waiting`);
+    /**
+     * A small write that never waits for a lock: null when it passed, the problem when it is still
+     * there; any other error interrupts the batch (halt).
+     */
+    const tryWrite = (reason: string | null, was: WriteProblem): WriteProblem | null => {
+      try {
+        ledger.noWait(() => ledger.setStateReason(batchId, reason));
+        return null;
+      } catch (err: unknown) {
+        const p = writeProblem(err, ledgerFile);
+        if (p?.transient) return p;
+        halt(batchId, ctl, err);
+        return was;
+      }
+    };
+    tryWrite(ledgerWaitReason(problem.reason), problem);
+    while (problem !== null) {
+      if (ctl.haltReason !== null) return false;
+      ledger.health.report(healthSource(batchId), problem.reason);
+      await nap(Math.min(ledgerWaitMs * 2 ** ctl.ledgerStreak, ledgerWaitMaxMs), ctl);
+      ctl.ledgerStreak++;
+      if (stopping || !isRunning(batchId)) return false;
+      if (problem.kind === 'full' && diskFull(dirname(ledgerFile))) continue;
+      problem = tryWrite(null, problem);
+    }
+    return true;
+  }
+
+  /** The batch's entry in the ledger's health while it waits for the ledger. */
+  function healthSource(batchId: string): string {
+    return `batch ${batchId}`;
   }
 
   function ensureHeartbeat(): void {
     if (heartbeat) return;
     heartbeat = setInterval(() => {
       try {
-        ledger.heartbeatBatches([...active.keys()]);
+        // Never waits for another process's write lock (that would stall the event loop).
+        ledger.noWait(() => ledger.heartbeatBatches([...active.keys()]));
       } catch {
-        // the ledger is closing
+        // A full disk, a write lock held elsewhere, a closing ledger: the batches' own writes and
+        // the DATA_DIR heartbeat report it (/api/health); this timer only tries again next time.
       }
       if (active.size === 0 && heartbeat) {
         clearInterval(heartbeat);
@@ -1184,11 +1319,38 @@ export function createRunner(options: RunnerOptions): Runner {
 
   return {
     start,
-    async resumeAll() {
+    async resumeAll(first) {
       unrecorded.clear();
-      const running = ledger.recoverAfterCrash();
-      const cancelled = ledger.cancelledWithUnknown();
-      await Promise.all([...running.map((id) => start(id)), ...cancelled.map(settleCancelled)]);
+      // Recovery writes too: on a full disk or a ledger write-locked elsewhere it waits, like a batch.
+      let recovered: { running: string[]; cancelled: string[] } | null = null;
+      for (let n = 0; !recovered && !stopping; n++) {
+        try {
+          first?.();
+          recovered = {
+            running: ledger.recoverAfterCrash(),
+            cancelled: ledger.cancelledWithUnknown(),
+          };
+          ledger.health.report('start-up recovery', null);
+        } catch (err: unknown) {
+          const problem = writeProblem(err, ledgerFile);
+          if (!problem?.transient) {
+            log(`start-up recovery failed: ${err instanceof Error ? err.message : String(err)}`);
+            ledger.health.report(
+              'start-up recovery',
+              problem?.reason ?? 'start-up recovery failed',
+            );
+            return;
+          }
+          ledger.health.report('start-up recovery', problem.reason);
+          if (n === 0) log(`start-up recovery: ${problem.reason}; waiting`);
+          await sleep(Math.min(ledgerWaitMs * 2 ** n, ledgerWaitMaxMs));
+        }
+      }
+      if (!recovered) return;
+      await Promise.all([
+        ...recovered.running.map((id) => start(id)),
+        ...recovered.cancelled.map(settleCancelled),
+      ]);
     },
     async whenIdle(batchId) {
       for (let p = active.get(batchId); p; p = active.get(batchId)) await p;

@@ -1,7 +1,9 @@
 /**
  * `/api/config` (what the SPA needs to know at start: mode, project, endpoint, region, the signed-in
  * user, the batch limits and how to sign in) and `/api/health` (whether the ledger, the embedded
- * emulator and SecMaster can be used; 503 with the reason when not).
+ * emulator and SecMaster can be used; 503 with the reason when not). `degraded`: the ledger can be
+ * read but not written as it should (a full disk, another process's write lock, a lost DATA_DIR
+ * lock); the console shows its batches, and running ones wait (docs/operations.md).
  */
 import type { Context, Hono } from 'hono';
 import { MAX_BATCH_IDS, MAX_IDS_PER_CALL, type ConsoleConfig } from '../../src/api/schemas';
@@ -49,6 +51,8 @@ export function registerStatusRoutes(app: Hono, deps: StatusRouteDeps): void {
   app.get('/api/health', (c) => {
     if (!ledger.ping())
       return c.json({ status: 'unavailable', reason: 'the batch ledger cannot be read' }, 503);
+    const storage = ledger.health.problems();
+    if (storage.length > 0) return c.json({ status: 'degraded', reason: storage.join('; ') }, 503);
     if (config.mode === 'emulator' && probes.emulatorReady && !probes.emulatorReady()) {
       return c.json(
         {

@@ -1,0 +1,236 @@
+/**
+ * F10, one server per DATA_DIR, with real server processes (docs/operations.md, "One server per
+ * DATA_DIR"): a live holder never loses the DATA_DIR (not when suspended past any heartbeat, not
+ * to a server whose clock is ahead); a start that fails, refused or not, changes nothing in the
+ * ledger; a holder killed with -9 frees it at once; a holder that finds its lock gone stops sending
+ * at once and says so. Every batch ends with every ID accounted for and sent once (I1–I5).
+ */
+import { afterEach, expect, test } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { SEED_WORKSPACES, seedObjectIds } from '../emulator/seed';
+import { formatReport } from './checker';
+import {
+  checkFiles,
+  health,
+  kill9,
+  ledgerDump,
+  pollBatch,
+  pollHealth,
+  postBatch,
+  startServer,
+  stopServer,
+  type ServerProcess,
+} from './process-harness';
+
+const procs: ServerProcess[] = [];
+const blockers: Server[] = [];
+let dir = '';
+afterEach(async () => {
+  for (const p of procs.splice(0)) {
+    if (p.child.signalCode === null && p.child.exitCode === null) p.child.kill('SIGCONT');
+    await stopServer(p);
+  }
+  for (const b of blockers.splice(0)) await new Promise((r) => b.close(r));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = '';
+});
+
+/** Slow enough that a batch of a few hundred IDs is still running a second or two after its start. */
+const SLOW = JSON.stringify({ seed: 5, latency_ms: 120 });
+const CLOCK_SKEW = ['--import', './server/batches/clock-skew.ts'];
+
+function batchOf(ids: readonly string[], subjectIndex: number) {
+  const subject = seedObjectIds(0, 'incidents', 40)[subjectIndex];
+  return {
+    action: 'associate',
+    workspace_id: SEED_WORKSPACES[0].id,
+    dataclass_type: 'incidents',
+    data_object_id: subject,
+    related_dataclass_type: 'alerts',
+    ids,
+  };
+}
+
+/** How many calls (writes) the ledger records: sent ones, whatever their answer. */
+function callCount(dataDir: string): number {
+  const db = new Database(join(dataDir, 'ledger.sqlite'), { readonly: true });
+  try {
+    return z.object({ n: z.number() }).parse(db.prepare('SELECT COUNT(*) AS n FROM calls').get()).n;
+  } finally {
+    db.close();
+  }
+}
+
+const holderRow = z.object({ token: z.string(), pid: z.number(), host: z.string() });
+
+function holder(dataDir: string): z.infer<typeof holderRow> | null {
+  const db = new Database(join(dataDir, 'ledger.sqlite'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT token, pid, host FROM runner_lock WHERE one = 1').get();
+    return row === undefined ? null : holderRow.parse(row);
+  } finally {
+    db.close();
+  }
+}
+
+/** A start that must be refused: its exit code and what it printed. */
+async function refusedStart(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<string> {
+  const started = startServer(env, { nodeArgs, startTimeoutMs: 30_000 });
+  const error = await started.then(
+    (p) => {
+      procs.push(p);
+      return null;
+    },
+    (e: unknown) => (e instanceof Error ? e.message : String(e)),
+  );
+  expect(error, 'the second server started').not.toBeNull();
+  return error ?? '';
+}
+
+function expectAccounted(dataDir: string, batchId: string, ids: readonly string[]): void {
+  const { report, figures } = checkFiles(dataDir, batchId, ids);
+  expect(report.ok, formatReport(report)).toBe(true);
+  expect(figures.state).toBe('done');
+  expect(figures.counts).toMatchObject({ pending: 0, in_flight: 0, unknown: 0, failed: 0 });
+  expect(figures.counts.succeeded + figures.counts.unchanged).toBe(ids.length);
+}
+
+test('a second server while the first runs — on its port, or with a clock 20 s ahead — exits 3, names the first, and changes nothing', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
+  const first = await startServer({ DATA_DIR: dir });
+  procs.push(first);
+  const ids = seedObjectIds(0, 'alerts', 150);
+  const batch = await postBatch(first.url, batchOf(ids, 20));
+  await pollBatch(first.url, batch.id, (b) => b.state === 'done', 20_000);
+  const row = holder(dir);
+  expect(row?.pid).toBe(first.child.pid);
+  // The first rewrites the heartbeat column of its row on its own; nothing else may change.
+  const before = ledgerDump(dir, ['runner_lock.heartbeat_at']);
+  const port = new URL(first.url).port;
+
+  // On the first's port: refused for the DATA_DIR before it even tries to listen.
+  const samePort = await refusedStart({ DATA_DIR: dir, PORT: port });
+  expect(samePort).toMatch(/server exited \(3\)/);
+  expect(samePort).toContain(`is running batches from this DATA_DIR (${dir})`);
+  expect(samePort).toContain(`pid ${String(first.child.pid)}`);
+  expect(ledgerDump(dir, ['runner_lock.heartbeat_at'])).toBe(before);
+
+  // A clock 20 s ahead sees the first's heartbeat as 20 s old: no matter, time is not the arbiter.
+  const ahead = await refusedStart({ DATA_DIR: dir, CLOCK_SKEW_MS: '20000' }, CLOCK_SKEW);
+  expect(ahead).toMatch(/server exited \(3\)[\s\S]*is running batches from this DATA_DIR/);
+  expect(ledgerDump(dir, ['runner_lock.heartbeat_at'])).toBe(before);
+  expect(holder(dir)).toEqual(row);
+
+  expect(await health(first.url)).toMatchObject({ code: 200, status: 'ok' });
+}, 40_000);
+
+test('the first suspended (SIGSTOP) for 15.5 s keeps the DATA_DIR: a second server exits 3 and writes nothing; resumed, the first finishes its batch alone', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
+  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW };
+  const first = await startServer(env);
+  procs.push(first);
+  const ids = seedObjectIds(0, 'alerts', 400);
+  const batch = await postBatch(first.url, batchOf(ids, 21));
+  await pollBatch(
+    first.url,
+    batch.id,
+    (b) => b.counts.succeeded + b.counts.unchanged >= 100,
+    20_000,
+  );
+
+  first.child.kill('SIGSTOP');
+  // Longer than the 15 s after which the old heartbeat row was taken over.
+  await new Promise((r) => setTimeout(r, 15_500));
+  // The first is frozen: the ledger's bytes cannot change unless the second writes.
+  const before = ledgerDump(dir);
+  const second = await refusedStart(env);
+  expect(second).toMatch(/server exited \(3\)[\s\S]*is running batches from this DATA_DIR/);
+  expect(ledgerDump(dir)).toBe(before);
+
+  first.child.kill('SIGCONT');
+  const done = await pollBatch(first.url, batch.id, (b) => b.state !== 'running', 30_000);
+  expect(done.state).toBe('done');
+  expect(await health(first.url)).toMatchObject({ code: 200, status: 'ok' });
+  await stopServer(first);
+  expectAccounted(dir, batch.id, ids);
+}, 60_000);
+
+test('a start that fails to listen (port in use) changes nothing; after kill -9 of the holder a new server starts and finishes the batch', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
+  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW };
+  const first = await startServer(env);
+  procs.push(first);
+  const ids = seedObjectIds(0, 'alerts', 600);
+  const batch = await postBatch(first.url, batchOf(ids, 22));
+  await pollBatch(
+    first.url,
+    batch.id,
+    (b) => b.counts.succeeded + b.counts.unchanged >= 100,
+    20_000,
+  );
+  await kill9(first);
+  const before = ledgerDump(dir);
+
+  const blocker = createServer();
+  blockers.push(blocker);
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const busyPort = String((blocker.address() as AddressInfo).port);
+  const failed = await refusedStart({ ...env, PORT: busyPort });
+  expect(failed).toMatch(/server exited \(1\)[\s\S]*EADDRINUSE/);
+  // Not the holder row, not the running batch, not its calls in flight: nothing.
+  expect(ledgerDump(dir)).toBe(before);
+
+  const next = await startServer(env);
+  procs.push(next);
+  const done = await pollBatch(next.url, batch.id, (b) => b.state !== 'running', 30_000);
+  expect(done.state).toBe('done');
+  expect(holder(dir)?.pid).toBe(next.child.pid);
+  await stopServer(next);
+  expectAccounted(dir, batch.id, ids);
+}, 60_000);
+
+test('the lock file removed under a running server: it stops sending at once and says so in /api/health; a new server takes over and finishes', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
+  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW };
+  const first = await startServer(env);
+  procs.push(first);
+  const ids = seedObjectIds(0, 'alerts', 1000);
+  const batch = await postBatch(first.url, batchOf(ids, 23));
+  await pollBatch(
+    first.url,
+    batch.id,
+    (b) => b.counts.succeeded + b.counts.unchanged >= 100,
+    20_000,
+  );
+
+  rmSync(join(dir, 'console.lock'));
+  const lost = await pollHealth(first.url, (h) => h.code !== 200, 5_000);
+  expect(lost).toMatchObject({ code: 503, status: 'degraded' });
+  expect(lost.reason).toMatch(/lost its DATA_DIR lock \(.*console\.lock was removed\)/);
+  // Calls already sent are recorded; no new one is sent, and the batch is left running for the
+  // server that holds the DATA_DIR next.
+  await pollBatch(first.url, batch.id, (b) => b.counts.in_flight === 0, 10_000);
+  const calls = callCount(dir);
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(callCount(dir)).toBe(calls);
+  expect(first.child.exitCode).toBeNull();
+  const left = await pollBatch(first.url, batch.id, () => true, 1_000);
+  expect(left.state).toBe('running');
+  expect(left.counts.pending).toBeGreaterThan(0);
+
+  const next = await startServer(env);
+  procs.push(next);
+  const done = await pollBatch(next.url, batch.id, (b) => b.state !== 'running', 30_000);
+  expect(done.state).toBe('done');
+  await stopServer(next);
+  await stopServer(first);
+  expectAccounted(dir, batch.id, ids);
+}, 60_000);
