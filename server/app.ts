@@ -13,6 +13,7 @@ import { Hono, type Context } from 'hono';
 import type { Config } from './config';
 import type { Ledger } from './batches/ledger';
 import { openRecords, type Records } from './batches/records';
+import { writeProblem } from './batches/storage-health';
 import type { Runner } from './batches/runner';
 import { createAuth, type ConsoleAuth } from './auth/access';
 import { currentUser } from './user';
@@ -80,6 +81,20 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((err, c) => {
     // Never leak internals (paths, SQL, tokens) to the client.
     console.error('console server error:', err instanceof Error ? err.message : String(err));
+    // A full disk or another process's write lock passes: say so (503, try again), as
+    // /api/health does, rather than an unexplained 500. Nothing was recorded.
+    const storage = writeProblem(err, ledger.db.name);
+    if (storage?.transient) {
+      c.header('Retry-After', '10');
+      return jsonError(
+        c,
+        503,
+        'STORAGE_UNAVAILABLE',
+        storage.kind === 'full'
+          ? "the console's disk is full: nothing was recorded; try again once the operator has made room"
+          : 'another process holds the batch ledger: nothing was recorded; try again in a moment',
+      );
+    }
     return jsonError(c, 500, 'INTERNAL', 'internal error');
   });
 

@@ -154,3 +154,27 @@ test('stored markup: a reason or ID holding HTML is kept as data and answered as
   ).items;
   expect(items.map((i) => i.id)).toEqual([`${markup}${'x'.repeat(10)}`]);
 });
+
+test('a full disk: a request that must write (here, creating a batch) answers 503 STORAGE_UNAVAILABLE saying why, never a bare 500', async () => {
+  const created = await postRaw('/api/batches', batchJson(''));
+  expect(created.status).toBe(201);
+  const batch = batchSummarySchema.parse(await created.json());
+  await runner.whenIdle(batch.id);
+  // The ledger may not grow by a single page any more: SQLite answers SQLITE_FULL, as on a full disk.
+  const pages = ledger.db.pragma('page_count', { simple: true }) as number;
+  ledger.db.pragma(`max_page_count = ${String(pages)}`);
+  const many = Array.from({ length: 5_000 }, (_, i) => `full-disk-${String(i).padStart(24, '0')}`);
+  const refused = await postRaw(
+    '/api/batches',
+    batchJson('').replace(/"ids":\[[^\]]*\]/, `"ids":${JSON.stringify(many)}`),
+  );
+  expect(refused.status).toBe(503);
+  expect(refused.headers.get('retry-after')).toBe('10');
+  const error = (await refused.json()) as { code: string; message: string };
+  expect(error.code).toBe('STORAGE_UNAVAILABLE');
+  expect(error.message).toMatch(/disk is full: nothing was recorded/);
+  expect(error.message).not.toContain(dir); // no server paths to the client
+  // Nothing half-made: the history holds the first batch only.
+  const list = (await (await app.request('/api/batches')).json()) as { items: unknown[] };
+  expect(list.items).toHaveLength(1);
+});
