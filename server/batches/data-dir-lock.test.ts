@@ -186,19 +186,27 @@ test('a lost lock is said once (health, onLost), and the holder row is no longer
   const dir = dataDir();
   const ledger = ledgerIn(dir);
   const onLost = vi.fn();
+  // The watch's own timer, driven by hand: what happens after the loss is seen, not waited for.
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  cleanups.push(() => {
+    vi.useRealTimers();
+  });
   const watch = watchDataDir({ lock: lockOf(dir), ledger, intervalMs: 5, heartbeatMs: 5, onLost });
   watch.start();
   cleanups.push(() => watch.stop());
+  const row = () => ledger.db.prepare('SELECT heartbeat_at FROM runner_lock').get();
+  vi.advanceTimersByTime(20);
   rmSync(join(dir, 'console.lock'));
-  await until(() => onLost.mock.calls.length > 0);
+  vi.advanceTimersByTime(5);
   expect(onLost).toHaveBeenCalledWith(`${join(dir, 'console.lock')} was removed`);
   expect(watch.check()).toMatch(/was removed/);
   expect(ledger.health.problems()).toEqual([
     `this server lost its DATA_DIR lock (${join(dir, 'console.lock')} was removed): it sends nothing more; stop it and start one server on this DATA_DIR`,
   ]);
-  const row = () => ledger.db.prepare('SELECT heartbeat_at FROM runner_lock').get();
+  // The watch let go of its timer: however much time passes, the row is never written again.
+  expect(vi.getTimerCount()).toBe(0);
   const last = row();
-  await new Promise((r) => setTimeout(r, 30));
+  vi.advanceTimersByTime(1_000);
   expect(row()).toEqual(last);
   expect(onLost).toHaveBeenCalledTimes(1);
 });

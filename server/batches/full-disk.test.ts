@@ -85,7 +85,8 @@ function expectAccounted(dataDir: string, batchId: string, ids: readonly string[
   expect(figures.counts.succeeded + figures.counts.unchanged).toBe(ids.length);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One short poll interval (polls only: never a wait for something to happen). */
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('another process holds the ledger write lock longer than the heartbeat: the server stays up, /api/health says so, then recovers', async () => {
   const dir = tempDir('write-lock-');
@@ -97,14 +98,13 @@ test('another process holds the ledger write lock longer than the heartbeat: the
     shell.close();
   });
   shell.exec('BEGIN IMMEDIATE');
-  const since = Date.now();
   const degraded = await pollHealth(first.url, (h) => h.code !== 200, 8_000);
   expect(degraded).toMatchObject({ code: 503, status: 'degraded' });
   expect(degraded.reason).toContain(
     `another process holds a write lock on the ledger (${join(dir, 'ledger.sqlite')})`,
   );
-  // Past the point where a heartbeat that waited busy_timeout (5 s) and threw ended the process.
-  await sleep(Math.max(0, 11_000 - (Date.now() - since)));
+  // The heartbeat met the lock and said so instead of throwing (the old one waited busy_timeout,
+  // 5 s, then threw and ended the process before health could say anything).
   expect(first.child.exitCode).toBeNull();
   expect((await health(first.url)).status).toBe('degraded');
 
@@ -176,15 +176,13 @@ async function realFullDisk(base: string, dataDir: string): Promise<void> {
   const filler = join(dataDir, 'filler');
   fillDisk(filler);
   const full = await pollHealth(first.url, (h) => h.code !== 200, 10_000);
-  const since = Date.now();
   expect(full).toMatchObject({ code: 503, status: 'degraded' });
   expect(full.reason).toContain(`the disk holding DATA_DIR (${dataDir}) is full`);
   // Waiting, not interrupted: nothing for the user to resume.
   const waiting = await pollBatch(first.url, batch.id, () => true, 1_000);
   expect(waiting.state).toBe('running');
   expect(waiting.counts.pending).toBeGreaterThan(0);
-  // Past the point where the old heartbeat threw SQLITE_FULL and ended the process.
-  await sleep(Math.max(0, 6_000 - (Date.now() - since)));
+  // The heartbeat met SQLITE_FULL and said so (the old one threw and ended the process).
   expect(first.child.exitCode).toBeNull();
   expect((await health(first.url)).reason).toContain('is full');
 
@@ -291,10 +289,14 @@ async function simulatedFullDisk(): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!full || ledger.health.problems().length === 0) {
     if (Date.now() > deadline) throw new Error('the disk never looked full');
-    await sleep(5);
+    await pause(5);
   }
-  // Long enough for several heartbeats and waits: each one failed, none ended anything.
-  await sleep(200);
+  // Several waits of the batch, and heartbeats, each failed: none ended anything.
+  const waitsBy = Date.now() + 10_000;
+  while (runner.stats().ledgerWaits < 3) {
+    if (Date.now() > waitsBy) throw new Error('the batch never waited three times');
+    await pause(5);
+  }
   const degraded = await healthNow();
   expect(degraded.code).toBe(503);
   expect(degraded.body).toEqual({
@@ -312,7 +314,12 @@ async function simulatedFullDisk(): Promise<void> {
     state_reason: null,
     counts: { pending: 0, in_flight: 0, unknown: 0 },
   });
-  await sleep(50); // the next heartbeat
+  // The next heartbeat's write passes: health is ok again.
+  const okBy = Date.now() + 10_000;
+  while ((await healthNow()).code !== 200) {
+    if (Date.now() > okBy) throw new Error('health never came back');
+    await pause(5);
+  }
   expect(await healthNow()).toEqual({ code: 200, body: { status: 'ok' } });
   expect(runner.stats().ledgerWaits).toBeGreaterThan(0);
   const report = checkInvariants({ ledger, batchId, inputIds: ids, emulatorDb });

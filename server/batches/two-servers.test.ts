@@ -78,6 +78,15 @@ function holder(dataDir: string): z.infer<typeof holderRow> | null {
   }
 }
 
+/** Waits (short polls) until the server has printed a line matching `pattern`. */
+async function pollOutput(p: ServerProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(p.output())) {
+    if (Date.now() > deadline) throw new Error(`no ${String(pattern)} in:\n${p.output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** A start that must be refused: its exit code and what it printed. */
 async function refusedStart(
   env: Record<string, string>,
@@ -132,7 +141,7 @@ test('a second server while the first runs — on its port, or with a clock 20 s
   expect(await health(first.url)).toMatchObject({ code: 200, status: 'ok' });
 }, 40_000);
 
-test('the first suspended (SIGSTOP) for 15.5 s keeps the DATA_DIR: a second server exits 3 and writes nothing; resumed, the first finishes its batch alone', async () => {
+test('the first suspended (SIGSTOP), its heartbeat 20 s old to the second, keeps the DATA_DIR: a second server exits 3 and writes nothing; resumed, the first finishes its batch alone', async () => {
   dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
   const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW };
   const first = await startServer(env);
@@ -147,11 +156,11 @@ test('the first suspended (SIGSTOP) for 15.5 s keeps the DATA_DIR: a second serv
   );
 
   first.child.kill('SIGSTOP');
-  // Longer than the 15 s after which the old heartbeat row was taken over.
-  await new Promise((r) => setTimeout(r, 15_500));
-  // The first is frozen: the ledger's bytes cannot change unless the second writes.
+  // The first is frozen: the ledger's bytes cannot change unless the second writes. The second's
+  // clock runs 20 s ahead, so the frozen first's last heartbeat looks 20 s old to it — past the
+  // 15 s after which the old heartbeat row was taken over — without waiting for it.
   const before = ledgerDump(dir);
-  const second = await refusedStart(env);
+  const second = await refusedStart({ ...env, CLOCK_SKEW_MS: '20000' }, CLOCK_SKEW);
   expect(second).toMatch(/server exited \(3\)[\s\S]*is running batches from this DATA_DIR/);
   expect(ledgerDump(dir)).toBe(before);
 
@@ -217,9 +226,12 @@ test('the lock file removed under a running server: it stops sending at once and
   expect(lost.reason).toMatch(/lost its DATA_DIR lock \(.*console\.lock was removed\)/);
   // Calls already sent are recorded; no new one is sent, and the batch is left running for the
   // server that holds the DATA_DIR next.
+  // The runner said it stopped sending, and what it had sent is recorded: from then on no call
+  // can start (the lock is asked before every send).
+  await pollOutput(first, /lost its DATA_DIR lock \([^)]*\): it sends nothing more/, 5_000);
   await pollBatch(first.url, batch.id, (b) => b.counts.in_flight === 0, 10_000);
   const calls = callCount(dir);
-  await new Promise((r) => setTimeout(r, 1_500));
+  expect((await health(first.url)).status).toBe('degraded');
   expect(callCount(dir)).toBe(calls);
   expect(first.child.exitCode).toBeNull();
   const left = await pollBatch(first.url, batch.id, () => true, 1_000);
