@@ -1,0 +1,478 @@
+/**
+ * The batch operations without HTTP: create (once per idempotency key), retry, undo, their
+ * previews, pause/resume/stop, and the summary every batch answer carries. The HTTP routes
+ * (`routes/batches.ts`) and anything else that makes or runs batches call the same rules here, so
+ * that a batch made without a request is recorded exactly like one made by the API.
+ *
+ * Refusals are thrown as `ServiceError` (an HTTP status, a stable code and the message shown to
+ * the user); other errors (a full disk, a damaged ledger) propagate unchanged.
+ */
+import {
+  canonicalId,
+  idKey,
+  isUuid,
+  isWellFormedId,
+  malformedUuidReason,
+  type BatchAction,
+  type BatchState,
+  type BatchSummary,
+  type CreateBatchRequest,
+  type DataclassType,
+  type RetryRequest,
+  type UndoRequest,
+} from '../../src/api/schemas';
+import type { BatchSources } from '../auth/batch-sources';
+import type { Ledger, NewBatch } from './ledger';
+import { IDEMPOTENCY_KEY_PATTERN, bodyHash, type Records } from './records';
+import type { Runner } from './runner';
+
+export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, "-" or "_"';
+
+/** A user's controls over a running batch; each returns false when the batch's state forbids it. */
+export interface BatchControls {
+  pause(batchId: string): boolean;
+  resume(batchId: string): boolean;
+  /** User stop: the batch becomes `cancelled` and its unsent IDs `skipped`. */
+  cancel(batchId: string): boolean;
+}
+
+/** Why an operation was refused: the HTTP status and code the API answers with, and why. */
+export class ServiceError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    readonly code: string,
+    message: string,
+    /** The request field at fault, when one is. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+/** Who asks, and (optionally) the key that makes a repeated request answer its first batch. */
+export interface BatchContext {
+  user: string;
+  /** Letters, digits, `_ - : .`, 1 to 200 characters (`IDEMPOTENCY_KEY_PATTERN`). */
+  idempotencyKey?: string | undefined;
+}
+
+/** A created batch, or (`replayed`) the batch an earlier request with the same key created. */
+export interface Created {
+  batch: BatchSummary;
+  replayed: boolean;
+}
+
+/** A summary as every batch answer carries it. */
+export type PresentedBatch = BatchSummary & {
+  undo_of: string | null;
+  undone_by: string | null;
+  credential_source: string | null;
+};
+
+/** A page of the batch list (without `undone_by`: one query for the whole page). */
+export interface BatchPage {
+  items: (BatchSummary & { undo_of: string | null; credential_source: string | null })[];
+  total: number;
+}
+
+/** What a retry would carry (`ids`) and leave out (`permanent`). */
+export interface RetryPreview {
+  failed: number;
+  unknown: number;
+  skipped: number;
+  permanent: number;
+  ids: number;
+}
+
+/** What undoing a batch would do, checked against SecMaster's current links. */
+export interface UndoPreview {
+  /** The IDs an undo carries (the batch's `succeeded` ones). */
+  ids: number;
+  undo_action: BatchAction;
+  unchanged: number;
+  /** IDs whose link no longer is as the batch left it. */
+  changed: string[];
+  changes_recorded: boolean;
+  checked_at: string;
+}
+
+/** The subject and related class of a batch: what the undo preview's link check searches. */
+export interface LinkSubject {
+  workspaceId: string;
+  dataclass: DataclassType;
+  objectId: string;
+  related: DataclassType;
+}
+
+/**
+ * Which of `ids` SecMaster links to `subject` now (keys as `idKey`), or the caller's own failure
+ * value (anything but a Set), which `undoPreview` hands back unchanged.
+ */
+export type LinkReader<F> = (
+  subject: LinkSubject,
+  ids: readonly string[],
+) => Promise<Set<string> | F>;
+
+export interface BatchServiceDeps {
+  ledger: Ledger;
+  records: Records;
+  /** Starts created batches and pauses/resumes/stops them (bound to the caller's credential). */
+  runner: Pick<Runner, 'start'> & BatchControls;
+  /** Where each batch's credential came from (`credential_source`); null for every batch without. */
+  sources?: Pick<BatchSources, 'get'> | undefined;
+}
+
+type NewItem = NewBatch['items'][number];
+
+/**
+ * The batch items of the IDs a user sent: each trimmed, UUIDs in lower case (as SecMaster stores
+ * them), blanks dropped, repeats counted in `duplicates` (the first copy stays), and malformed IDs
+ * recorded as `invalid` with why (they are never sent to SecMaster).
+ */
+export function itemsOfIds(tokens: readonly string[]): { items: NewItem[]; duplicates: number } {
+  const seen = new Set<string>();
+  const items: NewItem[] = [];
+  let duplicates = 0;
+  for (const token of tokens) {
+    const id = canonicalId(token.trim());
+    if (id === '') continue;
+    const k = idKey(id);
+    if (seen.has(k)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(k);
+    const problem = isWellFormedId(id) ? malformedUuidReason(id) : INVALID_ID_MESSAGE;
+    items.push({ id, idKey: k, state: problem === null ? 'pending' : 'invalid', message: problem });
+  }
+  return { items, duplicates };
+}
+
+/** Refuses a key the idempotency records would not store. */
+export function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ServiceError(
+      400,
+      'INVALID_IDEMPOTENCY_KEY',
+      'Idempotency-Key: 1 to 200 characters of letters, digits, _ - : .',
+      'Idempotency-Key',
+    );
+  }
+}
+
+const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
+
+const CONTROLS = {
+  pause: 'paused',
+  resume: 'resumed',
+  cancel: 'stopped',
+} as const satisfies Record<keyof BatchControls, string>;
+
+export function createBatchService(deps: BatchServiceDeps) {
+  const { ledger, records, runner } = deps;
+  const sourceOf = (batchId: string) => deps.sources?.get(batchId) ?? null;
+
+  /** The batch, or null (a malformed ID names no batch). */
+  const get = (batchId: string): BatchSummary | null =>
+    isUuid(batchId) ? ledger.getBatch(batchId) : null;
+
+  const found = (batchId: string): BatchSummary => {
+    const batch = get(batchId);
+    if (!batch) throw new ServiceError(404, 'NOT_FOUND', 'no such batch');
+    return batch;
+  };
+
+  /**
+   * Creates a batch, once per idempotency key: the same key with the same request answers the
+   * batch it created (`replayed`), with another request it is refused. A created batch that is
+   * `running` is started.
+   */
+  const createOnce = (ctx: BatchContext, request: unknown, create: () => BatchSummary): Created => {
+    const key = ctx.idempotencyKey;
+    checkIdempotencyKey(key);
+    let created: BatchSummary;
+    if (key === undefined) {
+      created = create();
+    } else {
+      const result = records.idempotent(ctx.user, key, bodyHash(request), create);
+      if (result.kind === 'mismatch') {
+        throw new ServiceError(
+          409,
+          'IDEMPOTENCY_MISMATCH',
+          'this Idempotency-Key was already used with a different request',
+        );
+      }
+      if (result.kind === 'replayed') {
+        const earlier = ledger.getBatch(result.batchId);
+        if (!earlier)
+          throw new ServiceError(409, 'IDEMPOTENCY_MISMATCH', 'the earlier batch is gone');
+        return { batch: earlier, replayed: true };
+      }
+      created = result.value;
+    }
+    if (created.state === 'running') void runner.start(created.id);
+    return { batch: created, replayed: false };
+  };
+
+  /**
+   * A new batch on the same subject and related class as `original`, of `ids` (all pending), in
+   * one transaction with `link` (which records how it relates to the original).
+   */
+  const derivedBatch = (
+    ctx: BatchContext,
+    original: BatchSummary,
+    o: {
+      action: BatchAction;
+      ids: readonly string[];
+      reason: string;
+      retryOf: string | null;
+      link?: (created: BatchSummary) => void;
+    },
+  ): BatchSummary =>
+    records.transaction(() => {
+      const created = ledger.createBatch({
+        action: o.action,
+        workspace_id: original.workspace_id,
+        dataclass_type: original.dataclass_type,
+        data_object_id: canonicalId(original.data_object_id),
+        related_dataclass_type: original.related_dataclass_type,
+        reason: o.reason,
+        user: ctx.user,
+        retry_of: o.retryOf,
+        duplicates: 0,
+        // Canonical even when the original was recorded by an older console (upper-case UUIDs).
+        items: o.ids.map((raw) => {
+          const id = canonicalId(raw);
+          return { id, idKey: idKey(id), state: 'pending', message: null };
+        }),
+      });
+      o.link?.(created);
+      return created;
+    });
+
+  /**
+   * A batch is undone once: its undo batch is where the reverting happens (retry or resume it if
+   * it did not finish), and undoing that undo re-does the original.
+   */
+  const alreadyUndone = (undoneBy: string) =>
+    new ServiceError(
+      409,
+      'ALREADY_UNDONE',
+      `this batch was already undone by batch ${undoneBy}: open that batch (retry or resume it if it did not finish), or undo it to re-do this one`,
+    );
+
+  /** Refuses an undo the batch's state forbids (and, with `undone`, a second undo). */
+  const checkUndoable = (batch: BatchSummary, check: { undone: boolean }): void => {
+    if (ACTIVE_STATES.has(batch.state)) {
+      throw new ServiceError(
+        409,
+        'INVALID_STATE',
+        `the batch is still ${batch.state}: stop it or let it finish before undoing it`,
+      );
+    }
+    const undoneBy = check.undone ? records.undoneBy(batch.id) : null;
+    if (undoneBy !== null) throw alreadyUndone(undoneBy);
+    if (batch.counts.succeeded === 0) {
+      throw new ServiceError(
+        409,
+        'NOTHING_TO_UNDO',
+        'this batch changed no link (no ID succeeded): nothing to undo',
+      );
+    }
+  };
+
+  const checkRetriable = (batch: BatchSummary): void => {
+    if (ACTIVE_STATES.has(batch.state)) {
+      throw new ServiceError(
+        409,
+        'INVALID_STATE',
+        `the batch is still ${batch.state}: stop it or let it finish before retrying it`,
+      );
+    }
+    // Its pending and unknown IDs still belong to it: a retry would send them a second time.
+    if (batch.state === 'interrupted') {
+      throw new ServiceError(
+        409,
+        'INVALID_STATE',
+        'the batch was interrupted: resume it instead (Resume batch), or stop it first',
+      );
+    }
+  };
+
+  /**
+   * A stopped batch's unknown IDs are still settled by the console's re-read (now or at the next
+   * start): a retry leaves them out, or both batches could claim the same change.
+   */
+  const retriesUnknown = (batch: BatchSummary) => batch.state !== 'cancelled';
+
+  const control = (batchId: string, method: keyof BatchControls): BatchSummary => {
+    const batch = found(batchId);
+    if (!runner[method](batch.id)) {
+      const now = ledger.getBatchState(batch.id) ?? batch.state;
+      throw new ServiceError(409, 'INVALID_STATE', `a ${now} batch cannot be ${CONTROLS[method]}`);
+    }
+    return ledger.getBatch(batch.id) ?? batch;
+  };
+
+  return {
+    get,
+
+    /**
+     * The summary as every batch answer carries it: the ledger's view, the batch it undoes, the
+     * batch that undid it, and where its credential came from (`env-aksk`, `env-token`,
+     * `session:<user>`; never the credential).
+     */
+    present(s: BatchSummary): PresentedBatch {
+      return {
+        ...s,
+        undo_of: records.undoOf(s.id),
+        undone_by: records.undoneBy(s.id),
+        credential_source: sourceOf(s.id),
+      };
+    },
+
+    /** A page of batches, newest first, each with `undo_of` and `credential_source`. */
+    list(offset: number, limit: number): BatchPage {
+      const page = ledger.listBatches(offset, limit);
+      const undos = records.undoOfMany(page.items.map((b) => b.id));
+      const items = page.items.map((b) => ({
+        ...b,
+        undo_of: undos.get(b.id) ?? null,
+        credential_source: sourceOf(b.id),
+      }));
+      return { items, total: page.total };
+    },
+
+    /** A new batch of `request.ids` (see `itemsOfIds`), started unless every ID is invalid. */
+    create(request: CreateBatchRequest, ctx: BatchContext): Created {
+      if (request.retry_of !== undefined && !ledger.getBatch(request.retry_of)) {
+        throw new ServiceError(400, 'INVALID_BODY', 'retry_of: no such batch', 'retry_of');
+      }
+      const { items, duplicates } = itemsOfIds(request.ids);
+      if (items.length === 0) {
+        throw new ServiceError(400, 'INVALID_BODY', 'ids: every ID is blank', 'ids');
+      }
+      return createOnce(ctx, request, () =>
+        ledger.createBatch({
+          action: request.action,
+          workspace_id: request.workspace_id,
+          dataclass_type: request.dataclass_type,
+          data_object_id: canonicalId(request.data_object_id),
+          related_dataclass_type: request.related_dataclass_type,
+          reason: request.reason?.trim() ? request.reason.trim() : null,
+          user: ctx.user,
+          retry_of: request.retry_of ?? null,
+          duplicates,
+          items,
+        }),
+      );
+    },
+
+    pause: (batchId: string) => control(batchId, 'pause'),
+    resume: (batchId: string) => control(batchId, 'resume'),
+    /** User stop: the batch becomes `cancelled` and its unsent IDs `skipped`. */
+    stop: (batchId: string) => control(batchId, 'cancel'),
+
+    /** What a retry of the batch would carry by default and leave out. */
+    retryPreview(batchId: string): RetryPreview {
+      const batch = found(batchId);
+      const n = records.retryCounts(batch.id);
+      const unknown = retriesUnknown(batch) ? n.unknown : 0;
+      return { ...n, unknown, ids: n.failed + unknown + n.skipped };
+    },
+
+    /**
+     * A new batch of the same action on the IDs that did not succeed: failed with a transient or
+     * unexplained cause (permanent failures with `include_permanent`), unknown (unless the batch
+     * was stopped) and skipped.
+     */
+    retry(batchId: string, options: RetryRequest, ctx: BatchContext): Created {
+      const original = found(batchId);
+      checkRetriable(original);
+      const includePermanent = options.include_permanent ?? false;
+      const ids = records.retryIds(original.id, includePermanent, retriesUnknown(original));
+      if (ids.length === 0) {
+        const n = records.retryCounts(original.id);
+        throw new ServiceError(
+          409,
+          'NOTHING_TO_RETRY',
+          n.permanent > 0
+            ? `nothing to retry: the ${n.permanent} failed IDs left failed for good (not found, or of another class); include permanent failures to send them again`
+            : 'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
+        );
+      }
+      return createOnce(ctx, { retry_of: original.id, include_permanent: includePermanent }, () =>
+        derivedBatch(ctx, original, {
+          action: original.action,
+          ids,
+          reason: original.reason ?? `Retry of batch ${original.id}`,
+          retryOf: original.id,
+        }),
+      );
+    },
+
+    /**
+     * What an undo would do: the IDs it carries, and which of them SecMaster no longer links as
+     * the batch left them (read through `readLinked`; its failure value is returned as is).
+     */
+    async undoPreview<F>(batchId: string, readLinked: LinkReader<F>): Promise<UndoPreview | F> {
+      const batch = found(batchId);
+      checkUndoable(batch, { undone: true });
+      const ids = records.idsInState(batch.id, 'succeeded');
+      const linked = await readLinked(
+        {
+          workspaceId: batch.workspace_id,
+          dataclass: batch.dataclass_type,
+          objectId: batch.data_object_id,
+          related: batch.related_dataclass_type,
+        },
+        ids,
+      );
+      if (!(linked instanceof Set)) return linked;
+      // What the batch did no longer holds: an associated ID now unlinked, a cancelled one linked.
+      const changed = ids.filter((id) => linked.has(idKey(id)) === (batch.action === 'cancel'));
+      return {
+        ids: ids.length,
+        undo_action: batch.action === 'associate' ? 'cancel' : 'associate',
+        // Left as they are: the batch found them already in the asked state and sent nothing.
+        unchanged: batch.counts.unchanged,
+        changed,
+        changes_recorded: batch.changes_recorded,
+        checked_at: new Date().toISOString(),
+      };
+    },
+
+    /**
+     * A new batch of the inverse action on exactly the IDs the batch changed (`succeeded`);
+     * `unchanged` ones were already so before it and stay as they are.
+     */
+    undo(batchId: string, options: UndoRequest, ctx: BatchContext): Created {
+      const original = found(batchId);
+      // A second undo is refused inside the creating transaction, not here: the same request
+      // sent twice (one idempotency key) answers its batch, a new one is refused.
+      checkUndoable(original, { undone: false });
+      if (!original.changes_recorded && options.include_unrecorded !== true) {
+        throw new ServiceError(
+          409,
+          'CHANGES_NOT_RECORDED',
+          `this batch was recorded before the console tracked what each batch changed: its ${original.counts.succeeded} succeeded IDs may include links that were already so before it, and an undo would revert those too; send {"include_unrecorded": true} to undo it anyway`,
+        );
+      }
+      return createOnce(ctx, { undo_of: original.id }, () => {
+        // Of two undo requests, the second finds the first's batch.
+        const undoneBy = records.undoneBy(original.id);
+        if (undoneBy !== null) throw alreadyUndone(undoneBy);
+        return derivedBatch(ctx, original, {
+          action: original.action === 'associate' ? 'cancel' : 'associate',
+          ids: records.idsInState(original.id, 'succeeded'),
+          reason: `Undo of batch ${original.id}`,
+          retryOf: null,
+          link: (created) => records.linkUndo(created.id, original.id),
+        });
+      });
+    },
+  };
+}
+
+export type BatchService = ReturnType<typeof createBatchService>;
