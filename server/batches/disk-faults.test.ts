@@ -493,6 +493,67 @@ test('F8 a restart on a full disk: start-up recovery waits (health says so), the
   expectInvariants(h, id, ids);
 });
 
+test('F8 a batch started while start-up recovery waits for the ledger is held until recovery has run: no outcome lost, no ID sent twice', async () => {
+  let recoveries = 0;
+  let recovered = () => undefined as void;
+  const recoveryRan = new Promise<void>((resolve) => {
+    recovered = resolve;
+  });
+  const logs: string[] = [];
+  let h: Harness | null = null;
+  let started: Promise<void> | null = null;
+  let id = '';
+  let ids: string[] = [];
+  h = await harness({
+    wrap: (l) => ({
+      ...l,
+      recoverAfterCrash() {
+        if (++recoveries === 1) throw sqliteError('SQLITE_BUSY');
+        const running = l.recoverAfterCrash();
+        recovered();
+        return running;
+      },
+    }),
+    runner: {
+      ledgerWaitMs: LEDGER_WAIT_MS,
+      log: (message) => logs.push(message),
+      sleep: async (ms) => {
+        if (ms < LEDGER_WAIT_MS || !h || started !== null) return;
+        // While recovery waits, the server already answers: someone creates and starts a batch.
+        // Its first write is held until recovery has run. Recovery goes on once that write is on
+        // the wire, or once the runner said the batch waits for recovery.
+        const subject = subjectAt(16);
+        ids = unlinked(h, subject, 0, 250);
+        id = createBatch(h.ledger, ids, subject);
+        h.gate.hold = (n) => (n === 1 ? recoveryRan : null);
+        started = h.runner.start(id);
+        const harnessNow = h;
+        const deadline = Date.now() + 10_000;
+        while (
+          harnessNow.writes.length === 0 &&
+          !logs.some((m) => m.includes(`batch ${id} starts once start-up recovery has run`))
+        ) {
+          if (Date.now() > deadline) throw new Error('the batch neither wrote nor waited');
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      },
+    },
+  });
+  await h.runner.resumeAll();
+  await started;
+  await h.runner.whenIdle(id);
+  expect(recoveries).toBe(2);
+  expect(h.ledger.getBatch(id)).toMatchObject({
+    state: 'done',
+    counts: { succeeded: 250, unknown: 0 },
+  });
+  const sent = h.writes.flatMap((w) => w.ids);
+  expect(sent).toHaveLength(250);
+  expect(new Set(sent).size).toBe(250);
+  expect(logs.filter((m) => m.includes('superseded'))).toEqual([]);
+  expectInvariants(h, id, ids);
+});
+
 describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', () => {
   for (const how of ['resume', 'restart'] as const) {
     test(`items stay in_flight, batch interrupted; ${how} → unknown → re-read → succeeded once`, async () => {

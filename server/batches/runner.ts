@@ -1233,7 +1233,19 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
+  /**
+   * Set while start-up recovery has not run yet (it may wait for a full disk or another process's
+   * write lock, with the server already answering): recovery marks every `in_flight` item of the
+   * ledger unknown, so a batch started or resumed meanwhile waits for it, or the outcomes of its
+   * calls in flight would be thrown away and its IDs sent again.
+   */
+  let recovery: Promise<void> | null = null;
+
   function start(batchId: string): Promise<void> {
+    if (recovery) {
+      log(`batch ${batchId} starts once start-up recovery has run`);
+      return recovery.then(() => start(batchId));
+    }
     const existing = active.get(batchId);
     if (existing) {
       rerun.add(batchId);
@@ -1321,6 +1333,13 @@ export function createRunner(options: RunnerOptions): Runner {
     start,
     async resumeAll(first) {
       unrecorded.clear();
+      let openGate: () => void = () => undefined;
+      recovery = new Promise<void>((resolve) => {
+        openGate = () => {
+          recovery = null;
+          resolve();
+        };
+      });
       // Recovery writes too: on a full disk or a ledger write-locked elsewhere it waits, like a batch.
       let recovered: { running: string[]; cancelled: string[] } | null = null;
       for (let n = 0; !recovered && !stopping; n++) {
@@ -1339,6 +1358,7 @@ export function createRunner(options: RunnerOptions): Runner {
               'start-up recovery',
               problem?.reason ?? 'start-up recovery failed',
             );
+            openGate();
             return;
           }
           ledger.health.report('start-up recovery', problem.reason);
@@ -1346,6 +1366,7 @@ export function createRunner(options: RunnerOptions): Runner {
           await sleep(Math.min(ledgerWaitMs * 2 ** n, ledgerWaitMaxMs));
         }
       }
+      openGate();
       if (!recovered) return;
       await Promise.all([
         ...recovered.running.map((id) => start(id)),
