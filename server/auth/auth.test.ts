@@ -12,6 +12,7 @@ import { openLedger, type Ledger } from '../batches/ledger';
 import { createRunner, type Runner } from '../batches/runner';
 import { loadConfig, type Config } from '../config';
 import { startIamStandIn, type RunningIamStandIn } from '../emulator/iam';
+import { newBatch } from '../testing/batches';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
 import { createAuth, type ConsoleAuth } from './access';
 
@@ -452,40 +453,20 @@ describe('restart', () => {
     const first = build(iamEnv());
     const cookie1 = cookieOf(await signIn(first.app, IAM_SIGN_IN));
     // A batch that was running when the server stopped (created, not yet started).
-    const batch = ledger.createBatch({
-      action: 'associate',
-      workspace_id: WS,
-      dataclass_type: 'incidents',
-      data_object_id: SUBJECT,
-      related_dataclass_type: 'alerts',
-      reason: null,
+    const batch = newBatch(ledger, {
+      ids: makeIds(5),
+      subject: SUBJECT,
+      workspace: WS,
       user: 'alice',
-      retry_of: null,
-      duplicates: 0,
-      items: makeIds(5).map((id) => ({
-        id,
-        idKey: id.toLowerCase(),
-        state: 'pending',
-        message: null,
-      })),
     });
     first.auth.sources.record(batch.id, 'session:alice');
-    const envBatch = ledger.createBatch({
-      action: 'associate',
-      workspace_id: WS,
-      dataclass_type: 'alerts',
-      data_object_id: SUBJECT,
-      related_dataclass_type: 'indicators',
-      reason: null,
+    const envBatch = newBatch(ledger, {
+      ids: makeIds(2, 'b'),
+      subject: SUBJECT,
+      workspace: WS,
+      dataclass: 'alerts',
+      related: 'indicators',
       user: 'local',
-      retry_of: null,
-      duplicates: 0,
-      items: makeIds(2, 'b').map((id) => ({
-        id,
-        idKey: id.toLowerCase(),
-        state: 'pending',
-        message: null,
-      })),
     });
     first.auth.sources.record(envBatch.id, 'env-aksk');
     await runner?.stop();
@@ -517,22 +498,11 @@ describe('restart', () => {
 
   test('environment batches keep running when the environment still has a credential', () => {
     const { auth } = build({ SECMASTER_PROJECT_ID: PROJECT, SECMASTER_AUTH_TOKEN: ENV_TOKEN });
-    const batch = ledger.createBatch({
-      action: 'associate',
-      workspace_id: WS,
-      dataclass_type: 'incidents',
-      data_object_id: SUBJECT,
-      related_dataclass_type: 'alerts',
-      reason: null,
+    const batch = newBatch(ledger, {
+      ids: makeIds(1),
+      subject: SUBJECT,
+      workspace: WS,
       user: 'local',
-      retry_of: null,
-      duplicates: 0,
-      items: makeIds(1).map((id) => ({
-        id,
-        idKey: id.toLowerCase(),
-        state: 'pending',
-        message: null,
-      })),
     });
     auth.sources.record(batch.id, 'env-token');
     expect(auth.interruptOrphans()).toEqual([]);

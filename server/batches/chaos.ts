@@ -25,7 +25,8 @@ import {
   type CheckReport,
   type ObservedWrite,
 } from './checker';
-import { openLedger, type Ledger, type NewBatch } from './ledger';
+import { newBatch } from '../testing/batches';
+import { openLedger, type Ledger } from './ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
 import {
   createRunner,
@@ -99,24 +100,7 @@ function isWrite(method: string, url: string): boolean {
 }
 
 function createBatchRow(ledger: Ledger, ids: readonly string[], subject: string): string {
-  const items: NewBatch['items'][number][] = ids.map((id) => ({
-    id,
-    idKey: id.toLowerCase(),
-    state: 'pending',
-    message: null,
-  }));
-  return ledger.createBatch({
-    action: 'associate',
-    workspace_id: CHAOS_WS,
-    dataclass_type: 'incidents',
-    data_object_id: subject,
-    related_dataclass_type: 'alerts',
-    reason: null,
-    user: 'chaos',
-    retry_of: null,
-    duplicates: 0,
-    items,
-  }).id;
+  return newBatch(ledger, { ids, subject, workspace: CHAOS_WS, user: 'chaos' }).id;
 }
 
 interface Env {

@@ -21,9 +21,10 @@ import {
   TerminalWatch,
   type ObservedWrite,
 } from './checker';
-import { openLedger, type Ledger, type NewBatch } from './ledger';
+import { openLedger, type Ledger } from './ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
 import { createRunner, type Runner, type RunnerOptions } from './runner';
+import { newBatch } from '../testing/batches';
 
 const WS = SEED_WORKSPACES[0].id;
 const ALERTS = seedObjectIds(0, 'alerts', 600);
@@ -154,25 +155,7 @@ function createBatch(
   action: 'associate' | 'cancel' = 'associate',
   related: 'alerts' | 'incidents' | 'indicators' = 'alerts',
 ): string {
-  const ledger = h.ledger;
-  const items: NewBatch['items'][number][] = ids.map((id) => ({
-    id,
-    idKey: id.toLowerCase(),
-    state: 'pending',
-    message: null,
-  }));
-  const id = ledger.createBatch({
-    action,
-    workspace_id: WS,
-    dataclass_type: 'incidents',
-    data_object_id: subject,
-    related_dataclass_type: related,
-    reason: null,
-    user: 'test',
-    retry_of: null,
-    duplicates: 0,
-    items,
-  }).id;
+  const id = newBatch(h.ledger, { ids, subject, action, related, workspace: WS }).id;
   linkedAtCreation.set(
     id,
     linkedIds(h.emulatorDb, {

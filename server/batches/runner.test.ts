@@ -10,7 +10,8 @@ import {
   writeAnswer,
   type FakeUpstream,
 } from '../testing/fake-upstream';
-import { MSG_UNKNOWN_RECHECK, openLedger, type Ledger, type NewBatch } from './ledger';
+import { newBatch } from '../testing/batches';
+import { MSG_UNKNOWN_RECHECK, openLedger, type Ledger } from './ledger';
 import { createRunner, MSG_NOT_REPORTED, MSG_REJECTED, type RunnerOptions } from './runner';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
@@ -34,24 +35,8 @@ afterEach(async () => {
 });
 
 function batchOf(ids: string[], action: 'associate' | 'cancel' = 'associate'): string {
-  const items: NewBatch['items'][number][] = ids.map((id) => ({
-    id,
-    idKey: id.toLowerCase(),
-    state: 'pending',
-    message: null,
-  }));
-  return ledger.createBatch({
-    action,
-    workspace_id: WORKSPACE,
-    dataclass_type: 'incidents',
-    data_object_id: SUBJECT,
-    related_dataclass_type: 'alerts',
-    reason: null,
-    user: 'local',
-    retry_of: null,
-    duplicates: 0,
-    items,
-  }).id;
+  return newBatch(ledger, { ids, subject: SUBJECT, action, workspace: WORKSPACE, user: 'local' })
+    .id;
 }
 
 function runner(overrides: Partial<RunnerOptions> = {}) {
