@@ -57,6 +57,8 @@ export interface AppDeps {
   auth?: ConsoleAuth;
   /** Secmaster mode: why SecMaster cannot be used (unreachable, clock skew...), or null (/api/health). */
   upstreamStatus?: () => string | null;
+  /** Why this server no longer holds its DATA_DIR, or null while it does (main.ts: the lock). */
+  dataDirLost?: () => string | null;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -107,6 +109,24 @@ export function createApp(deps: AppDeps): Hono {
 
   // --- Who is calling: session cookie or Bearer; SIGN_IN_REQUIRED; /api/session ---------------
   auth.install(app);
+
+  // --- A server that lost its DATA_DIR records nothing more --------------------------------
+  // Its runner has stopped; another server may hold the DATA_DIR now. A batch created, resumed,
+  // paused or stopped here would be recorded by a server that no longer runs batches (and would
+  // sit "running" at 0 % until a restart): refuse every state-changing /api request but signing
+  // in and out, and say why.
+  app.use('/api/*', async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.path === '/api/session')
+      return next();
+    const lost = deps.dataDirLost?.() ?? null;
+    if (lost === null) return next();
+    return jsonError(
+      c,
+      503,
+      'DATA_DIR_LOST',
+      'this console server lost its data directory lock and records nothing more: the operator must stop it and run one server on its data directory',
+    );
+  });
 
   // --- /api --------------------------------------------------------------------------------
   registerStatusRoutes(app, { config, ledger, auth, userOf, probes: deps });

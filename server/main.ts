@@ -164,6 +164,7 @@ async function main(): Promise<void> {
     extraOrigins: devServerOrigins(process.env),
     auth,
     upstreamStatus: () => monitor?.status() ?? null,
+    dataDirLost: () => dataDir.check(),
   });
 
   const tls = config.tls;

@@ -237,6 +237,22 @@ test('the lock file removed under a running server: it stops sending at once and
   const left = await pollBatch(first.url, batch.id, () => true, 1_000);
   expect(left.state).toBe('running');
   expect(left.counts.pending).toBeGreaterThan(0);
+  // It records nothing more: a new batch (or a resume, pause, stop) is refused with the reason.
+  const refused = await fetch(`${first.url}/api/batches`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'test' },
+    body: JSON.stringify(batchOf(seedObjectIds(0, 'alerts', 5), 23)),
+  });
+  expect(refused.status).toBe(503);
+  expect(((await refused.json()) as { code: string }).code).toBe('DATA_DIR_LOST');
+  const paused = await fetch(`${first.url}/api/batches/${batch.id}/pause`, {
+    method: 'POST',
+    headers: { 'X-Requested-With': 'test' },
+  });
+  expect(paused.status).toBe(503);
+  expect(await pollBatch(first.url, batch.id, () => true, 1_000)).toMatchObject({
+    state: 'running',
+  });
 
   const next = await startServer(env);
   procs.push(next);
