@@ -1,7 +1,8 @@
 /**
  * The batch ledger: one SQLite file, the audit trail of every batch and every ID's outcome.
  * better-sqlite3 is synchronous: every transaction below is short and never awaits
- * (reliability-security.md B4). The runner's network calls sit between two transactions.
+ * (a write lock held across a network call would stall every other batch). The runner's network
+ * calls sit between two transactions.
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';

@@ -1,7 +1,8 @@
 /**
  * The batch runner: sends a batch's pending IDs upstream in chunks of at most 100 and records each
  * ID's outcome in the ledger. Every call sits between an intent transaction (call row + items
- * in_flight) and an outcome transaction fenced by call_id (reliability-security.md B4).
+ * in_flight) and an outcome transaction fenced by call_id, so a crash between them leaves
+ * the IDs `in_flight` (re-read at the next start), never a lost or doubled outcome.
  *
  * - Concurrency: an AIMD window shared by every batch (limiter.ts); batches on the same workspace,
  *   subject and related class run one at a time, in creation order.
@@ -9,8 +10,10 @@
  *   jitter, Retry-After honoured, a shared retry budget; an empty budget makes the batch wait with
  *   its IDs pending, never fail.
  * - Unknown outcomes (timeout after sending, reset, unreadable 200, crash, 5xx retries used up) are
- *   settled by re-reading the subject's links (reconcile.ts, B3).
- * - Outcome rules: DESIGN.md §4. Rejected IDs are labelled by one follow-up search.
+ *   settled by re-reading the subject's links (reconcile.ts).
+ * - Outcome rules: `success_ids` → succeeded, `error_ids` → failed (`REJECTED`), in neither →
+ *   failed (`NOT_REPORTED`), in both → unknown (`REPORTED_AS_BOTH`, settled by the re-read).
+ *   Rejected IDs are labelled by one follow-up search.
  */
 import { dirname } from 'node:path';
 import {
@@ -99,7 +102,7 @@ export interface RunnerOptions {
   upstream: Upstream;
   /** Calls in flight at once (the AIMD maximum), shared by all batches of this runner. */
   concurrency: number;
-  /** Retry knobs; defaults are reliability-security.md B2 (DEFAULT_RETRY_POLICY). */
+  /** Retry knobs; defaults: DEFAULT_RETRY_POLICY (retry.ts). */
   retry?: Partial<RetryPolicy>;
   /** Shorthand: attempts per call chain for both throttling and transient failures. */
   maxAttempts?: number;
