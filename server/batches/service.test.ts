@@ -1,0 +1,492 @@
+/**
+ * The batch service without HTTP: the ID rules, idempotent creation, undo (once, replayable),
+ * retry selection and the typed refusals, on a real ledger with a stand-in runner (nothing is
+ * sent; outcomes are written to the ledger as the runner would).
+ */
+import { afterEach, beforeEach, describe, expect, test, vi, type Mock } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { malformedUuidReason, type CreateBatchRequest } from '../../src/api/schemas';
+import { makeIds } from '../testing/fake-upstream';
+import { openLedger, type ItemOutcome, type Ledger } from './ledger';
+import { openRecords, type Records } from './records';
+import {
+  INVALID_ID_MESSAGE,
+  ServiceError,
+  createBatchService,
+  itemsOfIds,
+  type BatchService,
+  type LinkSubject,
+} from './service';
+
+const WORKSPACE = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
+const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
+const ALICE = { user: 'alice' };
+
+let dir: string;
+let ledger: Ledger;
+let records: Records;
+let runner: {
+  start: Mock<(batchId: string) => Promise<void>>;
+  pause: Mock<(batchId: string) => boolean>;
+  resume: Mock<(batchId: string) => boolean>;
+  cancel: Mock<(batchId: string) => boolean>;
+};
+let service: BatchService;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'service-'));
+  ledger = openLedger(join(dir, 'ledger.sqlite'));
+  records = openRecords(ledger.db);
+  runner = {
+    start: vi.fn(() => Promise.resolve()),
+    pause: vi.fn((id: string) => ledger.transitionBatch(id, ['running'], 'paused', null)),
+    resume: vi.fn((id: string) => ledger.transitionBatch(id, ['paused'], 'running', null)),
+    cancel: vi.fn((id: string) => ledger.cancelBatch(id)),
+  };
+  service = createBatchService({ ledger, records, runner });
+});
+
+afterEach(() => {
+  ledger.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function request(ids: string[], extra: Partial<CreateBatchRequest> = {}): CreateBatchRequest {
+  return {
+    action: 'associate',
+    workspace_id: WORKSPACE,
+    dataclass_type: 'incidents',
+    data_object_id: SUBJECT,
+    related_dataclass_type: 'alerts',
+    ids,
+    ...extra,
+  };
+}
+
+/** The refusal `fn` throws (it must throw a ServiceError). */
+function refusalOf(fn: () => unknown): ServiceError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ServiceError) return err;
+    throw err;
+  }
+  throw new Error('no refusal');
+}
+
+async function asyncRefusalOf(fn: () => Promise<unknown>): Promise<ServiceError> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof ServiceError) return err;
+    throw err;
+  }
+  throw new Error('no refusal');
+}
+
+/**
+ * Sends every pending ID of the batch as one call and records `outcome(id)` for each (default
+ * succeeded), then finishes it: what the runner would leave behind.
+ */
+function settle(
+  batchId: string,
+  outcome: (id: string) => Omit<ItemOutcome, 'id'> = () => ({
+    state: 'succeeded',
+    code: null,
+    message: null,
+  }),
+): void {
+  const call = ledger.claimChunk(batchId, 1000);
+  if (!call) throw new Error('nothing pending');
+  ledger.recordOutcome(
+    call.callId,
+    call.ids.map((id) => ({ id, ...outcome(id) })),
+    { httpStatus: 200, requestId: null, errorCode: null },
+  );
+  ledger.finishIfDrained(batchId);
+}
+
+/** A finished batch of `n` IDs, all succeeded. */
+function doneBatch(n = 3) {
+  const { batch } = service.create(request(makeIds(n)), ALICE);
+  settle(batch.id);
+  return batch;
+}
+
+describe('ID rules', () => {
+  test('IDs are trimmed, UUIDs lower-cased, blanks dropped, repeats counted (the first copy stays), malformed ones invalid with why', () => {
+    const upper = 'AAAAAAAA-0000-4000-8000-00000000000A';
+    const other = 'Abc_0123456789abcdef0123456789ABCDEF';
+    const truncated = 'aaaaaaaa-0000-4000-8000-00000000000';
+    const typo = 'aaaaaaaz-0000-4000-8000-000000000001';
+    const { items, duplicates } = itemsOfIds([
+      `  ${upper}\t`,
+      '',
+      '   ',
+      upper.toLowerCase(),
+      other,
+      other.toLowerCase(),
+      other,
+      'short',
+      truncated,
+      typo,
+    ]);
+    expect(items).toEqual([
+      { id: upper.toLowerCase(), idKey: upper.toLowerCase(), state: 'pending', message: null },
+      { id: other, idKey: other, state: 'pending', message: null },
+      // Not a UUID: compared exactly, so another case is another ID.
+      { id: other.toLowerCase(), idKey: other.toLowerCase(), state: 'pending', message: null },
+      { id: 'short', idKey: 'short', state: 'invalid', message: INVALID_ID_MESSAGE },
+      {
+        id: truncated,
+        idKey: truncated,
+        state: 'invalid',
+        message: malformedUuidReason(truncated),
+      },
+      { id: typo, idKey: typo, state: 'invalid', message: malformedUuidReason(typo) },
+    ]);
+    expect(malformedUuidReason(truncated)).toMatch(/^not a UUID/);
+    expect(malformedUuidReason(typo)).toMatch(/^not a UUID/);
+    expect(duplicates).toBe(2);
+  });
+
+  test('create records the IDs by those rules, with the subject in canonical form, and starts the batch', () => {
+    const ids = makeIds(2);
+    const { batch, replayed } = service.create(
+      request([ids[0]!.toUpperCase(), ` ${ids[1]!} `, ids[0]!, 'bad'], {
+        data_object_id: SUBJECT.toUpperCase(),
+        reason: '  why  ',
+      }),
+      ALICE,
+    );
+    expect(replayed).toBe(false);
+    expect(batch).toMatchObject({
+      state: 'running',
+      data_object_id: SUBJECT,
+      reason: 'why',
+      user: 'alice',
+      total: 3,
+      duplicates: 1,
+    });
+    expect(ledger.listItems(batch.id, { offset: 0, limit: 10 }).items.map((i) => i.id)).toEqual([
+      ids[0],
+      ids[1],
+      'bad',
+    ]);
+    expect(runner.start).toHaveBeenCalledExactlyOnceWith(batch.id);
+  });
+
+  test('a batch of invalid IDs only is recorded done and never started; a blank reason is none', () => {
+    const { batch } = service.create(request(['bad'], { reason: '   ' }), ALICE);
+    expect(batch).toMatchObject({ state: 'done', reason: null });
+    expect(runner.start).not.toHaveBeenCalled();
+  });
+
+  test('every ID blank, or an unknown retry_of: 400 INVALID_BODY naming the field, nothing recorded', () => {
+    expect(refusalOf(() => service.create(request([' ', '']), ALICE))).toMatchObject({
+      status: 400,
+      code: 'INVALID_BODY',
+      message: 'ids: every ID is blank',
+      field: 'ids',
+    });
+    const unknown = refusalOf(() =>
+      service.create(request(makeIds(1), { retry_of: makeIds(1, 'f')[0]! }), ALICE),
+    );
+    expect(unknown).toMatchObject({ status: 400, code: 'INVALID_BODY', field: 'retry_of' });
+    expect(ledger.listBatches(0, 10).total).toBe(0);
+  });
+});
+
+describe('idempotency', () => {
+  test('the same key and request answer the first batch (replayed, not started again); another request is refused', () => {
+    const ctx = { user: 'alice', idempotencyKey: 'k-1' };
+    const first = service.create(request(makeIds(2)), ctx);
+    const again = service.create(request(makeIds(2)), ctx);
+    expect(again).toEqual({ batch: ledger.getBatch(first.batch.id), replayed: true });
+    expect(runner.start).toHaveBeenCalledOnce();
+    expect(refusalOf(() => service.create(request(makeIds(3)), ctx))).toMatchObject({
+      status: 409,
+      code: 'IDEMPOTENCY_MISMATCH',
+    });
+    // Keys are per user.
+    const bob = service.create(request(makeIds(2)), { user: 'bob', idempotencyKey: 'k-1' });
+    expect(bob.replayed).toBe(false);
+    expect(ledger.listBatches(0, 10).total).toBe(2);
+  });
+
+  test('a malformed key is refused before anything is recorded', () => {
+    const err = refusalOf(() =>
+      service.create(request(makeIds(1)), { user: 'alice', idempotencyKey: 'no spaces' }),
+    );
+    expect(err).toMatchObject({ status: 400, code: 'INVALID_IDEMPOTENCY_KEY' });
+    expect(ledger.listBatches(0, 10).total).toBe(0);
+  });
+});
+
+describe('undo', () => {
+  test('an undo is the inverse batch of exactly the succeeded IDs, linked both ways and started', () => {
+    const { batch } = service.create(request(makeIds(4)), ALICE);
+    const ids = makeIds(4);
+    settle(batch.id, (id) =>
+      id === ids[1]
+        ? { state: 'failed', code: 'NOT_FOUND', message: 'gone' }
+        : { state: 'succeeded', code: null, message: null },
+    );
+    const { batch: undo } = service.undo(batch.id, {}, { user: 'bob' });
+    expect(undo).toMatchObject({
+      action: 'cancel',
+      state: 'running',
+      user: 'bob',
+      reason: `Undo of batch ${batch.id}`,
+      retry_of: null,
+      total: 3,
+    });
+    expect(records.idsInState(undo.id, 'pending')).toEqual([ids[0], ids[2], ids[3]]);
+    expect(service.present(undo)).toMatchObject({ undo_of: batch.id, undone_by: null });
+    expect(service.present(ledger.getBatch(batch.id)!)).toMatchObject({
+      undo_of: null,
+      undone_by: undo.id,
+    });
+    expect(runner.start).toHaveBeenLastCalledWith(undo.id);
+  });
+
+  test('a batch is undone once: a second undo names the first; the same request replayed answers its batch', () => {
+    const original = doneBatch();
+    const ctx = { user: 'alice', idempotencyKey: 'undo-1' };
+    const first = service.undo(original.id, {}, ctx);
+    expect(service.undo(original.id, {}, ctx)).toEqual({
+      batch: ledger.getBatch(first.batch.id),
+      replayed: true,
+    });
+    for (const other of [ALICE, { user: 'alice', idempotencyKey: 'undo-2' }]) {
+      const err = refusalOf(() => service.undo(original.id, {}, other));
+      expect(err).toMatchObject({ status: 409, code: 'ALREADY_UNDONE' });
+      expect(err.message).toContain(first.batch.id);
+    }
+    // The refused requests recorded nothing, not even their key.
+    expect(ledger.listBatches(0, 10).total).toBe(2);
+    expect(records.idempotent('alice', 'undo-2', 'x', () => original).kind).toBe('created');
+  });
+
+  test('an active batch, or one where nothing succeeded, is refused', () => {
+    const { batch: running } = service.create(request(makeIds(2)), ALICE);
+    expect(refusalOf(() => service.undo(running.id, {}, ALICE))).toMatchObject({
+      status: 409,
+      code: 'INVALID_STATE',
+      message: 'the batch is still running: stop it or let it finish before undoing it',
+    });
+    const { batch: failed } = service.create(request(makeIds(2, 'b')), ALICE);
+    settle(failed.id, () => ({ state: 'failed', code: 'X', message: null }));
+    expect(refusalOf(() => service.undo(failed.id, {}, ALICE))).toMatchObject({
+      status: 409,
+      code: 'NOTHING_TO_UNDO',
+    });
+  });
+
+  test('a batch recorded before changes were tracked is undone only with include_unrecorded', () => {
+    const original = doneBatch(2);
+    ledger.db.prepare('UPDATE batches SET changes_recorded = 0 WHERE id = ?').run(original.id);
+    const err = refusalOf(() => service.undo(original.id, {}, ALICE));
+    expect(err).toMatchObject({ status: 409, code: 'CHANGES_NOT_RECORDED' });
+    expect(err.message).toContain('its 2 succeeded IDs');
+    expect(service.undo(original.id, { include_unrecorded: true }, ALICE).batch.total).toBe(2);
+  });
+
+  test('an unknown or malformed batch ID is 404 for every operation', async () => {
+    for (const id of [makeIds(1, 'f')[0]!, 'not-a-uuid']) {
+      for (const op of [
+        () => service.undo(id, {}, ALICE),
+        () => service.retry(id, {}, ALICE),
+        () => service.retryPreview(id),
+        () => service.pause(id),
+        () => service.resume(id),
+        () => service.stop(id),
+      ]) {
+        expect(refusalOf(op)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+      }
+      const err = await asyncRefusalOf(() =>
+        service.undoPreview(id, () => Promise.resolve(new Set<string>())),
+      );
+      expect(err).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+      expect(service.get(id)).toBeNull();
+    }
+  });
+});
+
+describe('undo preview', () => {
+  test('asks the reader about the succeeded IDs on the batch subject, and lists the links that no longer hold', async () => {
+    const original = doneBatch(3);
+    const ids = makeIds(3);
+    const asked: { subject: LinkSubject; ids: readonly string[] }[] = [];
+    const preview = await service.undoPreview(original.id, (subject, read) => {
+      asked.push({ subject, ids: read });
+      // One associated ID has been unlinked since.
+      return Promise.resolve(new Set([ids[0]!, ids[2]!]));
+    });
+    expect(asked).toEqual([
+      {
+        subject: {
+          workspaceId: WORKSPACE,
+          dataclass: 'incidents',
+          objectId: SUBJECT,
+          related: 'alerts',
+        },
+        ids,
+      },
+    ]);
+    expect(preview).toMatchObject({
+      ids: 3,
+      undo_action: 'cancel',
+      unchanged: 0,
+      changed: [ids[1]],
+      changes_recorded: true,
+    });
+  });
+
+  test("the reader's failure is answered as is; an undone batch is refused", async () => {
+    const original = doneBatch(1);
+    const failure = { failed: 'SecMaster is away' };
+    expect(await service.undoPreview(original.id, () => Promise.resolve(failure))).toBe(failure);
+    service.undo(original.id, {}, ALICE);
+    const err = await asyncRefusalOf(() =>
+      service.undoPreview(original.id, () => Promise.resolve(new Set<string>())),
+    );
+    expect(err).toMatchObject({ status: 409, code: 'ALREADY_UNDONE' });
+  });
+});
+
+describe('retry', () => {
+  /** A finished batch of 5: succeeded, transient failure, permanent failure, unknown, unknown. */
+  function mixedBatch() {
+    const ids = makeIds(5);
+    const { batch } = service.create(request(ids, { reason: 'because' }), ALICE);
+    const outcomes: Omit<ItemOutcome, 'id'>[] = [
+      { state: 'succeeded', code: null, message: null },
+      { state: 'failed', code: 'HTTP_500', message: 'try again' },
+      { state: 'failed', code: 'NOT_FOUND', message: 'gone' },
+      { state: 'unknown', code: null, message: null },
+      { state: 'unknown', code: null, message: null },
+    ];
+    settle(batch.id, (id) => outcomes[ids.indexOf(id)]!);
+    return { batch, ids };
+  }
+
+  test('carries transient failures and unknown IDs, permanent failures only when asked', () => {
+    const { batch, ids } = mixedBatch();
+    expect(service.retryPreview(batch.id)).toEqual({
+      failed: 1,
+      unknown: 2,
+      skipped: 0,
+      permanent: 1,
+      ids: 3,
+    });
+    const { batch: retry } = service.retry(batch.id, {}, ALICE);
+    expect(retry).toMatchObject({
+      action: 'associate',
+      retry_of: batch.id,
+      reason: 'because',
+      total: 3,
+    });
+    expect(records.idsInState(retry.id, 'pending')).toEqual([ids[1], ids[3], ids[4]]);
+    const all = service.retry(batch.id, { include_permanent: true }, ALICE).batch;
+    expect(records.idsInState(all.id, 'pending')).toEqual([ids[1], ids[2], ids[3], ids[4]]);
+  });
+
+  test("a stopped batch's skipped IDs are retried but not its unknown ones (its re-read settles them)", () => {
+    const ids = makeIds(4);
+    const { batch } = service.create(request(ids), ALICE);
+    const call = ledger.claimChunk(batch.id, 2);
+    ledger.recordOutcome(
+      call!.callId,
+      [
+        { id: ids[0]!, state: 'succeeded', code: null, message: null },
+        { id: ids[1]!, state: 'unknown', code: null, message: null },
+      ],
+      { httpStatus: null, requestId: null, errorCode: null },
+    );
+    expect(service.stop(batch.id).state).toBe('cancelled');
+    expect(service.retryPreview(batch.id)).toMatchObject({ unknown: 0, skipped: 2, ids: 2 });
+    const { batch: retry } = service.retry(batch.id, {}, ALICE);
+    expect(retry.reason).toBe(`Retry of batch ${batch.id}`);
+    expect(records.idsInState(retry.id, 'pending')).toEqual([ids[2], ids[3]]);
+  });
+
+  test('an active or interrupted batch is refused; with nothing left, NOTHING_TO_RETRY says why', () => {
+    const { batch } = service.create(request(makeIds(2)), ALICE);
+    expect(refusalOf(() => service.retry(batch.id, {}, ALICE))).toMatchObject({
+      status: 409,
+      code: 'INVALID_STATE',
+      message: 'the batch is still running: stop it or let it finish before retrying it',
+    });
+    ledger.transitionBatch(batch.id, ['running'], 'interrupted', 'sign in to resume');
+    expect(refusalOf(() => service.retry(batch.id, {}, ALICE)).message).toMatch(
+      /^the batch was interrupted: resume it instead/,
+    );
+
+    const clean = doneBatch(2);
+    expect(refusalOf(() => service.retry(clean.id, {}, ALICE))).toMatchObject({
+      status: 409,
+      code: 'NOTHING_TO_RETRY',
+      message: 'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
+    });
+    const { batch: gone } = service.create(request(makeIds(1, 'c')), ALICE);
+    settle(gone.id, () => ({ state: 'failed', code: 'NOT_FOUND', message: null }));
+    expect(refusalOf(() => service.retry(gone.id, {}, ALICE)).message).toMatch(
+      /^nothing to retry: the 1 failed IDs left failed for good/,
+    );
+  });
+
+  test('a retry is idempotent by key like any creation', () => {
+    const { batch } = mixedBatch();
+    const ctx = { user: 'alice', idempotencyKey: 'retry-1' };
+    const first = service.retry(batch.id, {}, ctx);
+    expect(service.retry(batch.id, {}, ctx)).toMatchObject({
+      batch: { id: first.batch.id },
+      replayed: true,
+    });
+    expect(refusalOf(() => service.retry(batch.id, { include_permanent: true }, ctx)).code).toBe(
+      'IDEMPOTENCY_MISMATCH',
+    );
+  });
+});
+
+describe('controls and presentation', () => {
+  test('pause, resume and stop answer the batch after; a refused control names the state', () => {
+    const { batch } = service.create(request(makeIds(2)), ALICE);
+    expect(service.pause(batch.id).state).toBe('paused');
+    expect(service.resume(batch.id).state).toBe('running');
+    expect(service.stop(batch.id).state).toBe('cancelled');
+    expect(refusalOf(() => service.pause(batch.id))).toMatchObject({
+      status: 409,
+      code: 'INVALID_STATE',
+      message: 'a cancelled batch cannot be paused',
+    });
+    expect(refusalOf(() => service.resume(batch.id)).message).toBe(
+      'a cancelled batch cannot be resumed',
+    );
+    expect(refusalOf(() => service.stop(batch.id)).message).toBe(
+      'a cancelled batch cannot be stopped',
+    );
+  });
+
+  test('present and list add undo links and the credential source (null without sources)', () => {
+    const original = doneBatch(1);
+    const { batch: undo } = service.undo(original.id, {}, ALICE);
+    const sources = { get: (id: string) => (id === undo.id ? 'env-aksk' : null) };
+    const withSources = createBatchService({ ledger, records, runner, sources });
+    expect(withSources.present(undo)).toMatchObject({
+      undo_of: original.id,
+      undone_by: null,
+      credential_source: 'env-aksk',
+    });
+    expect(service.present(undo).credential_source).toBeNull();
+    const page = withSources.list(0, 10);
+    expect(page.total).toBe(2);
+    expect(page.items.map((b) => [b.id, b.undo_of, b.credential_source])).toEqual([
+      [undo.id, original.id, 'env-aksk'],
+      [original.id, null, null],
+    ]);
+  });
+});
