@@ -41,7 +41,8 @@ export function formatDuration(seconds: number): string {
  * Bidirectional controls (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM): a title
  * such as `invoice<RLO>fdp.exe` would show as "invoiceexe.pdf". Text from SecMaster (titles,
  * names) is shown with each control replaced by a visible `[U+202E]`, so it cannot reorder what
- * follows and the analyst sees it is there.
+ * follows and the analyst sees it is there. Used wherever such text is shown: object titles and
+ * names, workspace names, per-ID messages.
  */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 

@@ -15,6 +15,7 @@ import { Suspense, useEffect } from 'react';
 import { NavLink, Route, Routes, useLocation } from 'react-router';
 import { describeError } from '../api/client';
 import { consoleQueries } from '../api/console-queries';
+import { inertText } from '../api/format';
 import { secmasterQueries } from '../api/secmaster-queries';
 import type { ConsoleConfig } from '../api/schemas';
 import { mustSignIn, sessionQueries, useSignInRequiredWatch } from '../features/auth/queries';
@@ -71,7 +72,10 @@ function Workspace({
   onChange: (id: string) => void;
 }) {
   const workspaces = useQuery(secmasterQueries.workspaces(config.projectId));
-  const data = (workspaces.data?.workspaces ?? []).map((w) => ({ value: w.id, label: w.name }));
+  const data = (workspaces.data?.workspaces ?? []).map((w) => ({
+    value: w.id,
+    label: inertText(w.name),
+  }));
   return (
     <Select
       label="Workspace"

@@ -125,3 +125,34 @@ test('a filter reads its first page from the server and sets aria-rowcount to it
   expect(queries.at(-1)?.get('state')).toBe('failed');
   expect(queries.at(-1)?.get('offset')).toBe('0');
 });
+
+test('a per-ID message with a right-to-left override is shown with the override visible, never obeyed', async () => {
+  server.use(
+    http.get('/api/batches/:id/items', () =>
+      HttpResponse.json({
+        items: [
+          {
+            id: relatedId(1),
+            state: 'failed',
+            code: 'REJECTED',
+            message: 'rejected: file\u202egpj.exe',
+            request_id: null,
+            attempts: 1,
+          },
+        ],
+        total: 1,
+        offset: 0,
+        limit: 100,
+      }),
+    ),
+  );
+  render(
+    <BatchResults
+      batch={batchSummary({ id: BATCH_ID, total: 1, counts: itemCounts({ failed: 1 }) })}
+    />,
+  );
+  const table = await screen.findByRole('table', { name: 'Batch items' });
+  const cell = await within(table).findByText('rejected: file[U+202E]gpj.exe');
+  expect(cell).toHaveAttribute('title', 'rejected: file[U+202E]gpj.exe');
+  expect(table.textContent).not.toContain('\u202e');
+});

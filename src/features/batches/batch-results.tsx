@@ -21,7 +21,7 @@ import {
 } from '@tanstack/react-virtual';
 import { memo, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { describeError } from '../../api/client';
-import { formatCount } from '../../api/format';
+import { formatCount, inertText } from '../../api/format';
 import { itemStates, type BatchItem, type BatchSummary, type ItemState } from '../../api/schemas';
 import classes from './batch-results.module.css';
 import { isBatchActive, itemStateColors, itemStateLabels } from '../../lib/batch-states';
@@ -421,8 +421,8 @@ const ItemRow = memo(function ItemRow({
       <td className={`${classes.cell} ${classes.mono}`} title={item.code ?? undefined}>
         {item.code ?? ''}
       </td>
-      <td className={classes.cell} title={item.message ?? undefined}>
-        {item.message ?? ''}
+      <td className={classes.cell} title={item.message ? inertText(item.message) : undefined}>
+        {item.message ? inertText(item.message) : ''}
       </td>
       <td className={`${classes.cell} ${classes.mono}`} title={item.request_id ?? undefined}>
         {item.request_id ?? ''}
