@@ -411,7 +411,9 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
       } catch (err) {
         if (!(err instanceof SessionLimitError)) throw err;
         c.header('Retry-After', '60');
-        return refuse(c, 503, 'TOO_MANY_SESSIONS', err.message);
+        return err.scope === 'address'
+          ? refuse(c, 429, 'TOO_MANY_SESSIONS', err.message)
+          : refuse(c, 503, 'TOO_MANY_SESSIONS', err.message);
       }
     };
     if (body.method === 'access-token') {
@@ -422,6 +424,7 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
         method: 'access-token',
         user: TOKEN_USER,
         owner: `token\n${clientKey(c)}`,
+        address: clientKey(c),
         expiresAt: now() + ACCESS_SESSION_TTL_MS,
       });
     }
@@ -461,6 +464,7 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
         method: 'iam',
         user: got.user,
         owner: `iam\n${got.account ?? ''}\n${got.user}\n${projectId}`,
+        address: clientKey(c),
         expiresAt: got.expiresAt.getTime(),
         iam: { token: got.token, projectId, region, account: got.account },
       });

@@ -17,6 +17,12 @@ export const ACCESS_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export const MAX_SESSIONS = 10_000;
 /** At most this many live sessions per owner; a new one beyond it ends that owner's oldest. */
 export const MAX_SESSIONS_PER_OWNER = 20;
+/**
+ * At most this many live sessions opened from one client address (IPv6: one /64): beyond it a
+ * new sign-in from there is refused, so that one address with many accounts cannot fill the
+ * console (a whole office behind one NAT stays well under it).
+ */
+export const MAX_SESSIONS_PER_ADDRESS = 200;
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 export type SignInMethod = 'access-token' | 'iam';
@@ -25,6 +31,13 @@ export type EndReason = 'signed-out' | 'expired' | 'evicted' | 'renewed';
 /** The console holds MAX_SESSIONS live sessions: no new one until some end. */
 export class SessionLimitError extends Error {
   override name = 'SessionLimitError';
+  constructor(
+    message: string,
+    /** `console`: the whole console is full; `address`: the caller's address holds its most. */
+    readonly scope: 'console' | 'address' = 'console',
+  ) {
+    super(message);
+  }
 }
 
 export interface IamSessionData {
@@ -45,6 +58,8 @@ export interface Session {
    * the access token at one client address (everyone with the token is the same "token user").
    */
   readonly owner: string;
+  /** The client address it was opened from, as the sign-in limits count it (IPv6: its /64). */
+  readonly address: string;
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly iam: IamSessionData | null;
@@ -55,6 +70,8 @@ export interface SessionLimits {
   maxSessions?: number;
   /** Live sessions per owner (default MAX_SESSIONS_PER_OWNER). */
   maxPerOwner?: number;
+  /** Live sessions opened from one address (default MAX_SESSIONS_PER_ADDRESS). */
+  maxPerAddress?: number;
 }
 
 export class SessionStore {
@@ -65,6 +82,7 @@ export class SessionStore {
 
   readonly #maxSessions: number;
   readonly #maxPerOwner: number;
+  readonly #maxPerAddress: number;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -72,6 +90,7 @@ export class SessionStore {
   ) {
     this.#maxSessions = limits.maxSessions ?? MAX_SESSIONS;
     this.#maxPerOwner = limits.maxPerOwner ?? MAX_SESSIONS_PER_OWNER;
+    this.#maxPerAddress = limits.maxPerAddress ?? MAX_SESSIONS_PER_ADDRESS;
   }
 
   /** Called when a session ends (sign-out, expiry noticed, eviction). */
@@ -89,16 +108,29 @@ export class SessionStore {
     method: SignInMethod;
     user: string;
     owner: string;
+    address: string;
     expiresAt: number;
     iam?: Omit<IamSessionData, 'credentials'> | null;
   }): Session {
     const t = this.now();
     const own: Session[] = [];
+    let fromAddress = 0;
     for (const s of [...this.#sessions.values()]) {
-      if (s.expiresAt <= t) this.#end(s, 'expired');
-      else if (s.owner === input.owner) own.push(s);
+      if (s.expiresAt <= t) {
+        this.#end(s, 'expired');
+        continue;
+      }
+      if (s.owner === input.owner) own.push(s);
+      if (s.address === input.address) fromAddress++;
     }
     const replaced = own.length >= this.#maxPerOwner ? own[0] : undefined;
+    // Replacing the owner's own oldest session adds none: only new ones count against the caps.
+    if (replaced === undefined && fromAddress >= this.#maxPerAddress) {
+      throw new SessionLimitError(
+        `${fromAddress} sessions are open from your address, its limit: sign out of some, or wait until they expire`,
+        'address',
+      );
+    }
     if (replaced === undefined && this.#sessions.size >= this.#maxSessions) {
       throw new SessionLimitError(
         `the console already has ${this.#sessions.size} open sessions, its limit: new sign-ins are refused until some end (sign-out or expiry); try again later`,
@@ -110,6 +142,7 @@ export class SessionStore {
       method: input.method,
       user: input.user,
       owner: input.owner,
+      address: input.address,
       createdAt: t,
       expiresAt: input.expiresAt,
       iam: input.iam
