@@ -14,7 +14,8 @@ import { MAX_IDS_PER_CALL, linkCheckSchema } from '../src/api/schemas.ts';
 import { idsSearchBody } from '../server/batches/reconcile.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
 import { SEED_WORKSPACES, seedObjectIds } from '../server/emulator/seed.ts';
-import { createUpstream, type UpstreamOperation } from '../server/forward.ts';
+import { createUpstream } from '../server/secmaster/client.ts';
+import type { UpstreamOperation } from '../server/secmaster/operations.ts';
 import { startBenchServer } from './run-batch.ts';
 
 const N_IDS = 100_000;

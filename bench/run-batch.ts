@@ -30,7 +30,7 @@ import { formatReport, linkedIds } from '../server/batches/checker.ts';
 import { idsSearchBody } from '../server/batches/reconcile.ts';
 import { checkFiles } from '../server/batches/process-harness.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
-import { createUpstream } from '../server/forward.ts';
+import { createUpstream } from '../server/secmaster/client.ts';
 import { SEED_WORKSPACES, seedObjectIds } from '../server/emulator/seed.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

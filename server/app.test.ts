@@ -21,7 +21,7 @@ import { DEMO_PROJECT_ID, loadConfig, type Config } from './config';
 import { startEmulator, type RunningEmulator } from './emulator/app';
 import { openEmulatorDb } from './emulator/db';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './emulator/seed';
-import { createUpstream, type Upstream } from './forward';
+import { createUpstream, type Upstream } from './secmaster/client';
 import { makeIds, startFakeUpstream, type FakeUpstream } from './testing/fake-upstream';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';

@@ -6,8 +6,8 @@
  * `createApp` wires the pieces in order (Hono runs middlewares and matches routes in the order
  * they are registered): the request rules (`http/request-rules.ts`), the session middleware
  * (`auth/access.ts`), `/api/config` and `/api/health` (`routes/status.ts`), the batch API
- * (`routes/batches.ts`), the `/api` 404s, the `/v1` forwarder (`routes/v1.ts`) and the SPA
- * (`routes/static.ts`).
+ * (`routes/batches.ts`), the `/api` 404s, the `/v1` forwarder (`secmaster/v1-routes.ts`) and
+ * the SPA (`routes/static.ts`).
  */
 import { Hono, type Context } from 'hono';
 import type { Config } from './config';
@@ -17,7 +17,7 @@ import { writeProblem } from './batches/storage-health';
 import type { Runner } from './batches/runner';
 import { createAuth, type ConsoleAuth } from './auth/access';
 import { currentUser } from './user';
-import type { Upstream } from './forward';
+import type { Upstream } from './secmaster/client';
 import { jsonError } from './http/json-error';
 import {
   LOOPBACK_HOSTS,
@@ -30,7 +30,7 @@ import { registerBatchRoutes, type BatchControls } from './routes/batches';
 import { registerCheckRoutes } from './routes/checks';
 import { registerStaticRoutes } from './routes/static';
 import { registerStatusRoutes } from './routes/status';
-import { registerV1Routes } from './routes/v1';
+import { registerV1Routes } from './secmaster/v1-routes';
 
 // Names other modules and tests import from here.
 export { CONTENT_SECURITY_POLICY, MAX_BODY_BYTES } from './http/request-rules';

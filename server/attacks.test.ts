@@ -11,12 +11,9 @@ import { apiErrorBodySchema, batchSummarySchema, MAX_BATCH_IDS } from '../src/ap
 import { CONTENT_SECURITY_POLICY, MAX_BODY_BYTES } from './app';
 import { ConfigError, DEMO_AK, DEMO_SK, loadConfig } from './config';
 import { Credentials } from './credentials';
-import {
-  UpstreamRequestError,
-  createUpstream,
-  matchReadRoute,
-  type UpstreamOperation,
-} from './forward';
+import { UpstreamRequestError, createUpstream } from './secmaster/client';
+import type { UpstreamOperation } from './secmaster/operations';
+import { matchReadRoute } from './secmaster/v1-routes';
 import { makeIds, startFakeUpstream } from './testing/fake-upstream';
 import { idsSearchBody } from './batches/reconcile';
 import {

@@ -18,7 +18,7 @@ import { DEMO_PROJECT_ID, loadConfig } from './config';
 import { startEmulator, type RunningEmulator } from './emulator/app';
 import { openEmulatorDb } from './emulator/db';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './emulator/seed';
-import { createUpstream } from './forward';
+import { createUpstream } from './secmaster/client';
 
 const WS = SEED_WORKSPACES[0].id;
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };

@@ -25,7 +25,7 @@ import { createRunner } from './batches/runner';
 import { loadConfig } from './config';
 import { openEmulatorDb } from './emulator/db';
 import { seedEmulator } from './emulator/seed';
-import { createUpstream } from './forward';
+import { createUpstream } from './secmaster/client';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 import { listen } from './testing/attack-harness';
 import { makeIds } from './testing/fake-upstream';

@@ -15,7 +15,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { z } from 'zod';
 import type { Ledger } from '../batches/ledger';
 import type { Config } from '../config';
-import type { Upstream, UpstreamOptions } from '../forward';
+import type { Upstream, UpstreamOptions } from '../secmaster/client';
 import { openBatchSources, interruptOrphans, type BatchSources } from './batch-sources';
 import { callContext, createRoutingUpstream, type CallContext } from './context';
 import { IamError, REGION_PATTERN, iamEndpointFor, lookupProject, obtainToken } from './iam';

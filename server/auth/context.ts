@@ -11,7 +11,7 @@ import {
   type Upstream,
   type UpstreamOptions,
   type UpstreamResponse,
-} from '../forward';
+} from '../secmaster/client';
 import type { Session, SessionStore } from './sessions';
 
 /** `env-aksk`, `env-token`, `session:<user>`, or `none` (IAM sign-in mode, no IAM session). */

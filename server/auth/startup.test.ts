@@ -17,7 +17,7 @@ import { openLedger } from '../batches/ledger';
 import { createRunner } from '../batches/runner';
 import { ConfigError, loadConfig } from '../config';
 import { Credentials } from '../credentials';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import { startFakeUpstream } from '../testing/fake-upstream';
 import { createAuth } from './access';
 import { checkUpstream } from './upstream-check';

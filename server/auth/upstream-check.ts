@@ -5,7 +5,7 @@
  * Messages name the host, never a credential. Re-run from /api/health while it fails.
  */
 import type { Credentials } from '../credentials';
-import { UpstreamError, createUpstream } from '../forward';
+import { UpstreamError, createUpstream } from '../secmaster/client';
 import { parseUpstreamError } from '../../src/api/schemas';
 
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;

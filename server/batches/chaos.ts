@@ -17,7 +17,7 @@ import { startEmulator, type RunningEmulator } from '../emulator/app';
 import { openEmulatorDb } from '../emulator/db';
 import { createFaultInjector, parseFaults, type FaultStats } from '../emulator/faults';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import {
   checkInvariants,
   linkedIds,

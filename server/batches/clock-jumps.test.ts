@@ -11,7 +11,7 @@ import { DEMO_PROJECT_ID } from '../config';
 import { startEmulator, type RunningEmulator } from '../emulator/app';
 import { openEmulatorDb } from '../emulator/db';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from '../emulator/seed';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import { formatReport, checkInvariants, linkedIds } from './checker';
 import { openLedger, type Ledger } from './ledger';
 import { createRunner, type Runner } from './runner';

@@ -13,7 +13,7 @@ import { DEMO_PROJECT_ID } from '../config';
 import { startEmulator } from '../emulator/app';
 import { openEmulatorDb } from '../emulator/db';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from '../emulator/seed';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import { checkInvariants, formatReport } from './checker';
 import {
   DataDirLockedError,

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import { listen, type Listening } from '../testing/attack-harness';
 import { makeIds } from '../testing/fake-upstream';
 import { openLedger, type Ledger } from './ledger';

@@ -13,7 +13,7 @@ import { openEmulatorDb } from '../emulator/db';
 import { createFaultInjector, parseFaults } from '../emulator/faults';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
 import { createStore } from '../emulator/store';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import {
   checkInvariants,
   formatReport,

@@ -30,7 +30,7 @@ import { DEMO_PROJECT_ID, loadConfig } from '../config';
 import { startEmulator } from '../emulator/app';
 import { openEmulatorDb } from '../emulator/db';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from '../emulator/seed';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import { checkInvariants, formatReport } from './checker';
 import { acquireDataDirLock, watchDataDir } from './data-dir-lock';
 import { openLedger, type Ledger } from './ledger';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { MAX_IDS_PER_CALL, idKey, type DataclassType, dataclassTypes } from '../../src/api/schemas';
-import { UpstreamError, type Upstream } from '../forward';
+import { UpstreamError, type Upstream } from '../secmaster/client';
 
 export const MSG_EXISTS_REJECTED = 'exists; rejected by SecMaster';
 export const MSG_NOT_FOUND = 'not found in this workspace';

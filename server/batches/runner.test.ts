@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import {
   acceptAll,
   makeIds,

@@ -30,7 +30,7 @@ import {
   UpstreamRequestError,
   type Upstream,
   type UpstreamResponse,
-} from '../forward';
+} from '../secmaster/client';
 import type { ClaimedCall, ItemOutcome, Ledger, PendingRow, SettledRow } from './ledger';
 import { HEARTBEAT_MS, MSG_CONFIRMED, sqliteErrorCode } from './ledger';
 import { diskFull, writeProblem, type WriteProblem } from './storage-health';
@@ -1349,7 +1349,9 @@ export function createRunner(options: RunnerOptions): Runner {
         try {
           first?.();
           recovered = {
-            running: ledger.recoverAfterCrash(),
+            // Without waiting for another process's write lock: the server already answers, and a
+            // blocked write would stall it for the busy timeout on every try.
+            running: ledger.noWait(() => ledger.recoverAfterCrash()),
             cancelled: ledger.cancelledWithUnknown(),
           };
           ledger.health.report('start-up recovery', null);

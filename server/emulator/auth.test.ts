@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { DEMO_AK, DEMO_SK, loadConfig } from '../config';
 import { Credentials } from '../credentials';
-import { createUpstream } from '../forward';
+import { createUpstream } from '../secmaster/client';
 import { sdkDate, signRequest } from '../signing';
 import { createEmulator, startEmulator, type RunningEmulator } from './app';
 import { emulatorAuthFromConfig, type EmulatorAuth } from './auth';

@@ -33,7 +33,7 @@ import {
   type BatchControls,
   type Created,
 } from '../batches/service';
-import type { Upstream } from '../forward';
+import type { Upstream } from '../secmaster/client';
 import { invalidBody, jsonBody, jsonError } from '../http/json-error';
 import { readIds } from './id-reads';
 

@@ -13,7 +13,7 @@ import {
   type LinkCheckRequest,
 } from '../../src/api/schemas';
 import { requireSecMasterIdentity } from '../auth/access';
-import type { Upstream } from '../forward';
+import type { Upstream } from '../secmaster/client';
 import { invalidBody, jsonBody, jsonError } from '../http/json-error';
 import { readIds } from './id-reads';
 

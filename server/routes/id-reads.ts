@@ -14,9 +14,9 @@ import {
   UpstreamError,
   UpstreamRequestError,
   type Upstream,
-  type UpstreamOperation,
   type UpstreamResponse,
-} from '../forward';
+} from '../secmaster/client';
+import type { UpstreamOperation } from '../secmaster/operations';
 import { jsonError } from '../http/json-error';
 import { idsSearchBody } from '../batches/reconcile';
 

@@ -15,7 +15,7 @@ import { createApp, type AppDeps } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
 import { createRunner, type Runner } from '../batches/runner';
 import { Credentials, loadConfig, type Config } from '../config';
-import { createUpstream, type Upstream } from '../forward';
+import { createUpstream, type Upstream } from '../secmaster/client';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
 
 export const ATTACK_PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
