@@ -173,7 +173,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       throw new UpstreamRequestError('the credentials are empty or contain control characters');
     }
   }
-  // Our own secrets, as they would appear in an upstream answer that echoes them (A5 #22).
+  // Our own secrets, as they would appear in an upstream answer that echoes them.
   const echoed = !secrets
     ? []
     : (secrets.kind === 'token'
