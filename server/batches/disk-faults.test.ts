@@ -1,5 +1,5 @@
 /**
- * F8 disk errors (reliability-security.md B5) against the real emulator over loopback HTTP: the
+ * F8 disk errors against the real emulator over loopback HTTP: the
  * ledger fails with a real SQLITE_FULL (`PRAGMA max_page_count`; a read-only DATA_DIR does not stop
  * root), a real SQLITE_BUSY (another connection holding the write lock), or errors injected at the
  * ledger layer. Asserts: no upstream write without a committed intent; on a full disk or a write
@@ -20,7 +20,8 @@ import { openEmulatorDb } from '../emulator/db';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
 import { createUpstream, type Upstream } from '../forward';
 import { checkInvariants, formatReport, linkedIds, type ObservedWrite } from './checker';
-import { openLedger, type Ledger, type NewBatch } from './ledger';
+import { newBatch } from '../testing/batches';
+import { openLedger, type Ledger } from './ledger';
 import { createRunner, type Runner, type RunnerOptions } from './runner';
 
 const WS = SEED_WORKSPACES[0].id;
@@ -131,24 +132,7 @@ async function harness(
 }
 
 function createBatch(ledger: Ledger, ids: readonly string[], subject: string): string {
-  const items: NewBatch['items'][number][] = ids.map((id) => ({
-    id,
-    idKey: id.toLowerCase(),
-    state: 'pending',
-    message: null,
-  }));
-  return ledger.createBatch({
-    action: 'associate',
-    workspace_id: WS,
-    dataclass_type: 'incidents',
-    data_object_id: subject,
-    related_dataclass_type: 'alerts',
-    reason: null,
-    user: 'test',
-    retry_of: null,
-    duplicates: 0,
-    items,
-  }).id;
+  return newBatch(ledger, { ids, subject, workspace: WS }).id;
 }
 
 function subjectAt(i: number): string {
