@@ -18,7 +18,7 @@ import { DEMO_PROJECT_ID } from '../config';
 import { startEmulator, type RunningEmulator } from '../emulator/app';
 import { openEmulatorDb } from '../emulator/db';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
-import { createUpstream, type Upstream } from '../forward';
+import { createUpstream, type Upstream } from '../secmaster/client';
 import { checkInvariants, formatReport, linkedIds, type ObservedWrite } from './checker';
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
