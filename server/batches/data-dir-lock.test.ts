@@ -21,6 +21,7 @@ import {
   watchDataDir,
   type DataDirLock,
 } from './data-dir-lock';
+import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
 import { ledgerDump } from './process-harness';
 import { createRunner } from './runner';
@@ -239,17 +240,10 @@ test('the runner asks before every send: once the lock is lost it sends nothing 
   const runner = createRunner({ ledger, upstream, concurrency: 1, dataDirLost: () => lost });
   cleanups.push(() => runner.stop());
   const ids = seedObjectIds(0, 'alerts', 500);
-  const batchId = ledger.createBatch({
-    action: 'associate',
-    workspace_id: SEED_WORKSPACES[0].id,
-    dataclass_type: 'incidents',
-    data_object_id: seedObjectIds(0, 'incidents', 40)[33] ?? '',
-    related_dataclass_type: 'alerts',
-    reason: null,
-    user: 'test',
-    retry_of: null,
-    duplicates: 0,
-    items: ids.map((id) => ({ id, idKey: id.toLowerCase(), state: 'pending', message: null })),
+  const batchId = newBatch(ledger, {
+    ids,
+    subject: seedObjectIds(0, 'incidents', 40)[33] ?? '',
+    workspace: SEED_WORKSPACES[0].id,
   }).id;
   await runner.start(batchId);
   expect(writes).toBe(2);

@@ -33,6 +33,7 @@ import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from '../emulator/seed';
 import { createUpstream } from '../secmaster/client';
 import { checkInvariants, formatReport } from './checker';
 import { acquireDataDirLock, watchDataDir } from './data-dir-lock';
+import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
 import {
   checkFiles,
@@ -273,17 +274,10 @@ async function simulatedFullDisk(): Promise<void> {
   expect(await healthNow()).toEqual({ code: 200, body: { status: 'ok' } });
 
   const ids = seedObjectIds(0, 'alerts', 500);
-  const batchId = ledger.createBatch({
-    action: 'associate',
-    workspace_id: SEED_WORKSPACES[0].id,
-    dataclass_type: 'incidents',
-    data_object_id: seedObjectIds(0, 'incidents', 40)[32] ?? '',
-    related_dataclass_type: 'alerts',
-    reason: null,
-    user: 'test',
-    retry_of: null,
-    duplicates: 0,
-    items: ids.map((id) => ({ id, idKey: id.toLowerCase(), state: 'pending', message: null })),
+  const batchId = newBatch(ledger, {
+    ids,
+    subject: seedObjectIds(0, 'incidents', 40)[32] ?? '',
+    workspace: SEED_WORKSPACES[0].id,
   }).id;
   const running = runner.start(batchId);
   const deadline = Date.now() + 10_000;
