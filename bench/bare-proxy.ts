@@ -8,7 +8,7 @@
 import { Agent, createServer, request } from 'node:http';
 
 const upstream = new URL(process.env.BARE_PROXY_UPSTREAM ?? '');
-// Idle sockets close before the emulator's 5 s keep-alive timeout does (as server/forward.ts),
+// Idle sockets close before the emulator's 5 s keep-alive timeout does (as server/secmaster/transport.ts),
 // so a request never lands on a socket the other side is closing.
 const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000 });
 
