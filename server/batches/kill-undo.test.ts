@@ -7,12 +7,12 @@ import { afterEach, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { batchSummarySchema } from '../../src/api/schemas';
 import { SEED_WORKSPACES, seedObjectIds } from '../emulator/seed';
-import { formatReport, linkedIds } from './checker';
+import { formatReport } from './checker';
 import {
   checkFiles,
+  emulatorLinks,
   kill9,
   pollBatch,
   postBatch,
@@ -22,20 +22,6 @@ import {
 } from './process-harness';
 
 const WS = SEED_WORKSPACES[0].id;
-
-function emulatorLinks(dataDir: string, subject: string): Set<string> {
-  const db = new Database(join(dataDir, 'emulator.sqlite'), { readonly: true });
-  try {
-    return linkedIds(db, {
-      workspaceId: WS,
-      dataclass: 'incidents',
-      objectId: subject,
-      related: 'alerts',
-    });
-  } finally {
-    db.close();
-  }
-}
 
 const procs: ServerProcess[] = [];
 let dir = '';

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SEED_WORKSPACES, seedObjectIds } from '../emulator/seed';
-import Database from 'better-sqlite3';
-import { formatReport, linkedIds } from './checker';
+import { formatReport } from './checker';
 import {
   checkFiles,
+  emulatorLinks,
   kill9,
   pollBatch,
   postBatch,
@@ -19,21 +19,6 @@ import {
   stopServer,
   type ServerProcess,
 } from './process-harness';
-
-/** The subject's links in the emulator's file now (a read-only connection). */
-function emulatorLinks(dataDir: string, subject: string): Set<string> {
-  const db = new Database(join(dataDir, 'emulator.sqlite'), { readonly: true });
-  try {
-    return linkedIds(db, {
-      workspaceId: SEED_WORKSPACES[0].id,
-      dataclass: 'incidents',
-      objectId: subject,
-      related: 'alerts',
-    });
-  } finally {
-    db.close();
-  }
-}
 
 const procs: ServerProcess[] = [];
 let dir = '';

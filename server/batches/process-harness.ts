@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { batchSummarySchema, type BatchSummary } from '../../src/api/schemas';
-import { checkInvariants, type CheckReport } from './checker';
+import { SEED_WORKSPACES } from '../emulator/seed';
+import { checkInvariants, linkedIds, type CheckReport } from './checker';
 import { openLedger } from './ledger';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -213,5 +214,20 @@ export function checkFiles(
   } finally {
     ledger.close();
     emulatorDb.close();
+  }
+}
+
+/** The alerts linked to incident `subject` of the first seeded workspace, read from the emulator's file. */
+export function emulatorLinks(dataDir: string, subject: string): Set<string> {
+  const db = new Database(join(dataDir, 'emulator.sqlite'), { readonly: true });
+  try {
+    return linkedIds(db, {
+      workspaceId: SEED_WORKSPACES[0].id,
+      dataclass: 'incidents',
+      objectId: subject,
+      related: 'alerts',
+    });
+  } finally {
+    db.close();
   }
 }
