@@ -241,7 +241,6 @@ export interface Ledger {
     meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
   ): number;
   getBatchState(batchId: string): BatchState | null;
-  setBatchState(batchId: string, state: BatchState, reason: string | null): void;
   /** Marks the batch done when nothing is pending or in flight; returns true if it did. */
   finishIfDrained(batchId: string): boolean;
   /** Startup: every in_flight item (a crash mid-call) becomes unknown; returns the running batches. */
@@ -850,10 +849,6 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     group: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     releaseCall: (callId, meta) => releaseTx.immediate(callId, meta),
     getBatchState: stateOf,
-    setBatchState(batchId, state, reason) {
-      const terminal = state === 'done' || state === 'cancelled' || state === 'interrupted';
-      updateBatchState.run(state, reason, terminal ? now() : null, batchId);
-    },
     finishIfDrained: (batchId) => finishTx.immediate(batchId),
     recoverAfterCrash: () => recoverTx.immediate(),
     cancelledWithUnknown: () => cancelledUnknown.all().map((r) => idRowSchema.parse(r).id),
