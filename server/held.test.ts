@@ -7,56 +7,35 @@
  * batches/kill.test.ts and batches/kill-undo.test.ts.
  */
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Hono } from 'hono';
 import { batchItemsPageSchema, batchSummarySchema } from '../src/api/schemas';
-import { createApp } from './app';
-import { openLedger, type Ledger } from './batches/ledger';
-import { createRunner, type Runner } from './batches/runner';
-import { DEMO_PROJECT_ID, loadConfig } from './config';
-import { startEmulator, type RunningEmulator } from './emulator/app';
-import { openEmulatorDb } from './emulator/db';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './emulator/seed';
-import { createUpstream } from './secmaster/client';
+import type { Ledger } from './batches/ledger';
+import type { Runner } from './batches/runner';
+import { SEED_WORKSPACES, seedObjectIds } from './emulator/seed';
+import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';
 
 const WS = SEED_WORKSPACES[0].id;
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
+let h: EmulatorConsole;
 let dir: string;
-let emulator: RunningEmulator;
-let emulatorDb: ReturnType<typeof openEmulatorDb>;
 let ledger: Ledger;
 let runner: Runner;
-let app: ReturnType<typeof createApp>;
+let app: Hono;
 let incident: string;
 let alerts: string[];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'held-'));
-  emulatorDb = openEmulatorDb(join(dir, 'emulator.sqlite'));
-  seedEmulator(emulatorDb, { alerts: 50, incidents: 3, indicators: 3 });
-  emulator = await startEmulator({ db: emulatorDb, projectId: DEMO_PROJECT_ID, port: 0 });
-  const config = { ...loadConfig({ DATA_DIR: dir }), endpoint: emulator.url };
-  ledger = openLedger(join(dir, 'ledger.sqlite'));
-  const upstream = createUpstream({
-    endpoint: emulator.url,
-    projectId: config.projectId,
-    timeoutMs: 5_000,
+  h = await startEmulatorConsole({
+    prefix: 'held-',
+    seed: { alerts: 50, incidents: 3, indicators: 3 },
   });
-  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
-  app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
+  ({ dir, ledger, runner, app } = h);
   incident = seedObjectIds(0, 'incidents', 3)[2] ?? '';
   alerts = seedObjectIds(0, 'alerts', 50);
 });
 
-afterEach(async () => {
-  await runner.stop();
-  await emulator.close();
-  ledger.close();
-  emulatorDb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => h.close());
 
 const postRaw = (path: string, raw: string) =>
   app.request(path, { method: 'POST', headers: HEADERS, body: raw });

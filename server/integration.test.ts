@@ -1,8 +1,6 @@
 /** The console against the real emulator over HTTP: a batch end to end, and reads through /v1. */
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Hono } from 'hono';
 import {
   batchItemsPageSchema,
   batchSummarySchema,
@@ -10,49 +8,31 @@ import {
   searchResponseSchema,
 } from '../src/api/schemas';
 import { linkedIds } from './batches/checker';
-import { createApp } from './app';
-import { openLedger, type Ledger } from './batches/ledger';
+import type { Ledger } from './batches/ledger';
 import { MSG_NOT_FOUND } from './batches/reconcile';
-import { createRunner, type Runner } from './batches/runner';
-import { DEMO_PROJECT_ID, loadConfig } from './config';
-import { startEmulator, type RunningEmulator } from './emulator/app';
-import { openEmulatorDb } from './emulator/db';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './emulator/seed';
-import { createUpstream } from './secmaster/client';
+import type { Runner } from './batches/runner';
+import { DEMO_PROJECT_ID } from './config';
+import { SEED_WORKSPACES, seedObjectIds } from './emulator/seed';
+import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';
 
 const WS = SEED_WORKSPACES[0].id;
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
-let dir: string;
-let emulator: RunningEmulator;
-let emulatorDb: ReturnType<typeof openEmulatorDb>;
+let h: EmulatorConsole;
+let emulatorDb: EmulatorConsole['emulatorDb'];
 let ledger: Ledger;
 let runner: Runner;
-let app: ReturnType<typeof createApp>;
+let app: Hono;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'console-int-'));
-  emulatorDb = openEmulatorDb(join(dir, 'emulator.sqlite'));
-  seedEmulator(emulatorDb, { alerts: 300, incidents: 5, indicators: 5 });
-  emulator = await startEmulator({ db: emulatorDb, projectId: DEMO_PROJECT_ID, port: 0 });
-  const config = { ...loadConfig({ DATA_DIR: dir }), endpoint: emulator.url };
-  ledger = openLedger(join(dir, 'ledger.sqlite'));
-  const upstream = createUpstream({
-    endpoint: emulator.url,
-    projectId: config.projectId,
-    timeoutMs: 5_000,
+  h = await startEmulatorConsole({
+    prefix: 'console-int-',
+    seed: { alerts: 300, incidents: 5, indicators: 5 },
   });
-  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
-  app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
+  ({ emulatorDb, ledger, runner, app } = h);
 });
 
-afterEach(async () => {
-  await runner.stop();
-  await emulator.close();
-  ledger.close();
-  emulatorDb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => h.close());
 
 test('associate 250 alerts (plus unknown and invalid IDs) with an incident, then read the links back', async () => {
   const [incident] = seedObjectIds(0, 'incidents', 1);

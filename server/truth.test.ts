@@ -5,8 +5,7 @@
  * carries the IDs that may pass; UUIDs are recorded in lower case.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { Hono } from 'hono';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -17,57 +16,40 @@ import {
   undoPreviewSchema,
   type BatchSummary,
 } from '../src/api/schemas';
-import { createApp } from './app';
 import { linkedIds } from './batches/checker';
-import { openLedger, type Ledger } from './batches/ledger';
-import { createRunner, type Runner } from './batches/runner';
-import { DEMO_PROJECT_ID, loadConfig } from './config';
-import { startEmulator, type RunningEmulator } from './emulator/app';
-import { openEmulatorDb } from './emulator/db';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './emulator/seed';
-import { createUpstream, type Upstream } from './secmaster/client';
+import type { Ledger } from './batches/ledger';
+import type { Runner } from './batches/runner';
+import { SEED_WORKSPACES, seedObjectIds } from './emulator/seed';
+import type { Upstream } from './secmaster/client';
+import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';
 
 const WS = SEED_WORKSPACES[0].id;
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 const STRANGER = '00000000-0000-4000-8000-00000000beef';
 
+let h: EmulatorConsole;
 let dir: string;
-let emulator: RunningEmulator;
-let emulatorDb: ReturnType<typeof openEmulatorDb>;
+let emulatorDb: EmulatorConsole['emulatorDb'];
 let ledger: Ledger;
 let runner: Runner;
 let upstream: Upstream;
-let app: ReturnType<typeof createApp>;
+let app: Hono;
 let incident: string;
 let alerts: string[];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'truth-'));
-  emulatorDb = openEmulatorDb(join(dir, 'emulator.sqlite'));
-  seedEmulator(emulatorDb, { alerts: 300, incidents: 5, indicators: 5 });
-  emulator = await startEmulator({ db: emulatorDb, projectId: DEMO_PROJECT_ID, port: 0 });
-  const config = { ...loadConfig({ DATA_DIR: dir }), endpoint: emulator.url };
-  ledger = openLedger(join(dir, 'ledger.sqlite'));
-  upstream = createUpstream({
-    endpoint: emulator.url,
-    projectId: config.projectId,
-    timeoutMs: 5_000,
+  h = await startEmulatorConsole({
+    prefix: 'truth-',
+    seed: { alerts: 300, incidents: 5, indicators: 5 },
   });
-  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
-  app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
+  ({ dir, emulatorDb, ledger, runner, upstream, app } = h);
   const [inc] = seedObjectIds(0, 'incidents', 3).slice(2);
   if (!inc) throw new Error('seed');
   incident = inc;
   alerts = seedObjectIds(0, 'alerts', 300);
 });
 
-afterEach(async () => {
-  await runner.stop();
-  await emulator.close();
-  ledger.close();
-  emulatorDb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => h.close());
 
 function linkedNow(): Set<string> {
   return linkedIds(emulatorDb, {
@@ -279,15 +261,12 @@ describe('undo reverts exactly what the batch changed', () => {
     const original = await run(ids);
     // A ledger file written by an older console has no changes_recorded column: reopening it adds
     // one, and its batches cannot tell what they changed.
-    await runner.stop();
-    ledger.close();
-    const raw = new Database(join(dir, 'ledger.sqlite'));
-    raw.exec('ALTER TABLE batches DROP COLUMN changes_recorded');
-    raw.close();
-    ledger = openLedger(join(dir, 'ledger.sqlite'));
-    runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
-    const config = { ...loadConfig({ DATA_DIR: dir }), endpoint: emulator.url };
-    app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
+    await h.restart(() => {
+      const raw = new Database(join(dir, 'ledger.sqlite'));
+      raw.exec('ALTER TABLE batches DROP COLUMN changes_recorded');
+      raw.close();
+    });
+    ({ ledger, runner, app } = h);
     expect((await summary(original.id)).changes_recorded).toBe(false);
     const preview = undoPreviewSchema.parse(
       await (await app.request(`/api/batches/${original.id}/undo-preview`)).json(),
