@@ -36,7 +36,6 @@ import { acquireDataDirLock, watchDataDir } from './data-dir-lock';
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
 import {
-  checkFiles,
   health,
   pollBatch,
   pollHealth,
@@ -44,7 +43,9 @@ import {
   startServer,
   stopServer,
   type ServerProcess,
+  seededBatch,
 } from './process-harness';
+import { expectAccounted } from '../testing/accounted';
 import { createRunner } from './runner';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -66,25 +67,6 @@ async function server(env: Record<string, string>): Promise<ServerProcess> {
 
 const SLOW = JSON.stringify({ seed: 7, latency_ms: 100 });
 const NO_LIMIT = 1_073_741_823;
-
-function batchOf(ids: readonly string[], subjectIndex: number) {
-  return {
-    action: 'associate',
-    workspace_id: SEED_WORKSPACES[0].id,
-    dataclass_type: 'incidents',
-    data_object_id: seedObjectIds(0, 'incidents', 40)[subjectIndex],
-    related_dataclass_type: 'alerts',
-    ids,
-  };
-}
-
-function expectAccounted(dataDir: string, batchId: string, ids: readonly string[]): void {
-  const { report, figures } = checkFiles(dataDir, batchId, ids);
-  expect(report.ok, formatReport(report)).toBe(true);
-  expect(figures.state).toBe('done');
-  expect(figures.counts).toMatchObject({ pending: 0, in_flight: 0, unknown: 0, failed: 0 });
-  expect(figures.counts.succeeded + figures.counts.unchanged).toBe(ids.length);
-}
 
 /** One short poll interval (polls only: never a wait for something to happen). */
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,7 +97,7 @@ test('another process holds the ledger write lock longer than the heartbeat: the
   });
   // And it runs batches again.
   const ids = seedObjectIds(0, 'alerts', 120);
-  const batch = await postBatch(first.url, batchOf(ids, 30));
+  const batch = await postBatch(first.url, seededBatch(ids, 30));
   await pollBatch(first.url, batch.id, (b) => b.state === 'done', 15_000);
   await stopServer(first);
   expectAccounted(dir, batch.id, ids);
@@ -166,7 +148,7 @@ async function realFullDisk(base: string, dataDir: string): Promise<void> {
   const env = { DATA_DIR: dataDir, EMULATOR_FAULTS: SLOW };
   const first = await server(env);
   const ids = seedObjectIds(0, 'alerts', 1000);
-  const batch = await postBatch(first.url, batchOf(ids, 31));
+  const batch = await postBatch(first.url, seededBatch(ids, 31));
   await pollBatch(
     first.url,
     batch.id,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { batchSummarySchema, type BatchSummary } from '../../src/api/schemas';
-import { SEED_WORKSPACES } from '../emulator/seed';
+import { SEED_WORKSPACES, seedObjectIds } from '../emulator/seed';
 import { checkInvariants, linkedIds, type CheckReport } from './checker';
 import { openLedger } from './ledger';
 
@@ -230,4 +230,16 @@ export function emulatorLinks(dataDir: string, subject: string): Set<string> {
   } finally {
     db.close();
   }
+}
+
+/** An associate batch of `ids` with the `subjectIndex`-th seeded incident of the first workspace. */
+export function seededBatch(ids: readonly string[], subjectIndex: number) {
+  return {
+    action: 'associate',
+    workspace_id: SEED_WORKSPACES[0].id,
+    dataclass_type: 'incidents',
+    data_object_id: seedObjectIds(0, 'incidents', 40)[subjectIndex],
+    related_dataclass_type: 'alerts',
+    ids,
+  };
 }

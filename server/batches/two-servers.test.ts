@@ -12,10 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { SEED_WORKSPACES, seedObjectIds } from '../emulator/seed';
-import { formatReport } from './checker';
+import { seedObjectIds } from '../emulator/seed';
 import {
-  checkFiles,
   health,
   kill9,
   ledgerDump,
@@ -25,7 +23,9 @@ import {
   startServer,
   stopServer,
   type ServerProcess,
+  seededBatch,
 } from './process-harness';
+import { expectAccounted } from '../testing/accounted';
 
 const procs: ServerProcess[] = [];
 const blockers: Server[] = [];
@@ -43,18 +43,6 @@ afterEach(async () => {
 /** Slow enough that a batch of a few hundred IDs is still running a second or two after its start. */
 const SLOW = JSON.stringify({ seed: 5, latency_ms: 120 });
 const CLOCK_SKEW = ['--import', './server/batches/clock-skew.ts'];
-
-function batchOf(ids: readonly string[], subjectIndex: number) {
-  const subject = seedObjectIds(0, 'incidents', 40)[subjectIndex];
-  return {
-    action: 'associate',
-    workspace_id: SEED_WORKSPACES[0].id,
-    dataclass_type: 'incidents',
-    data_object_id: subject,
-    related_dataclass_type: 'alerts',
-    ids,
-  };
-}
 
 /** How many calls (writes) the ledger records: sent ones, whatever their answer. */
 function callCount(dataDir: string): number {
@@ -104,20 +92,12 @@ async function refusedStart(
   return error ?? '';
 }
 
-function expectAccounted(dataDir: string, batchId: string, ids: readonly string[]): void {
-  const { report, figures } = checkFiles(dataDir, batchId, ids);
-  expect(report.ok, formatReport(report)).toBe(true);
-  expect(figures.state).toBe('done');
-  expect(figures.counts).toMatchObject({ pending: 0, in_flight: 0, unknown: 0, failed: 0 });
-  expect(figures.counts.succeeded + figures.counts.unchanged).toBe(ids.length);
-}
-
 test('a second server while the first runs — on its port, or with a clock 20 s ahead — exits 3, names the first, and changes nothing', async () => {
   dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
   const first = await startServer({ DATA_DIR: dir });
   procs.push(first);
   const ids = seedObjectIds(0, 'alerts', 150);
-  const batch = await postBatch(first.url, batchOf(ids, 20));
+  const batch = await postBatch(first.url, seededBatch(ids, 20));
   await pollBatch(first.url, batch.id, (b) => b.state === 'done', 20_000);
   const row = holder(dir);
   expect(row?.pid).toBe(first.child.pid);
@@ -147,7 +127,7 @@ test('the first suspended (SIGSTOP), its heartbeat 20 s old to the second, keeps
   const first = await startServer(env);
   procs.push(first);
   const ids = seedObjectIds(0, 'alerts', 400);
-  const batch = await postBatch(first.url, batchOf(ids, 21));
+  const batch = await postBatch(first.url, seededBatch(ids, 21));
   await pollBatch(
     first.url,
     batch.id,
@@ -178,7 +158,7 @@ test('a start that fails to listen (port in use) changes nothing; after kill -9 
   const first = await startServer(env);
   procs.push(first);
   const ids = seedObjectIds(0, 'alerts', 600);
-  const batch = await postBatch(first.url, batchOf(ids, 22));
+  const batch = await postBatch(first.url, seededBatch(ids, 22));
   await pollBatch(
     first.url,
     batch.id,
@@ -212,7 +192,7 @@ test('the lock file removed under a running server: it stops sending at once and
   const first = await startServer(env);
   procs.push(first);
   const ids = seedObjectIds(0, 'alerts', 1000);
-  const batch = await postBatch(first.url, batchOf(ids, 23));
+  const batch = await postBatch(first.url, seededBatch(ids, 23));
   await pollBatch(
     first.url,
     batch.id,
@@ -241,7 +221,7 @@ test('the lock file removed under a running server: it stops sending at once and
   const refused = await fetch(`${first.url}/api/batches`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'test' },
-    body: JSON.stringify(batchOf(seedObjectIds(0, 'alerts', 5), 23)),
+    body: JSON.stringify(seededBatch(seedObjectIds(0, 'alerts', 5), 23)),
   });
   expect(refused.status).toBe(503);
   expect(((await refused.json()) as { code: string }).code).toBe('DATA_DIR_LOST');
