@@ -255,15 +255,18 @@ export function createBatchService(deps: BatchServiceDeps) {
    * A batch is undone once: its undo batch is where the reverting happens (retry or resume it if
    * it did not finish), and undoing that undo re-does the original.
    */
-  const alreadyUndone = (undoneBy: string) =>
-    new ServiceError(
+  const checkNotUndone = (batch: BatchSummary): void => {
+    const undoneBy = records.undoneBy(batch.id);
+    if (undoneBy === null) return;
+    throw new ServiceError(
       409,
       'ALREADY_UNDONE',
       `this batch was already undone by batch ${undoneBy}: open that batch (retry or resume it if it did not finish), or undo it to re-do this one`,
     );
+  };
 
-  /** Refuses an undo the batch's state forbids (and, with `undone`, a second undo). */
-  const checkUndoable = (batch: BatchSummary, check: { undone: boolean }): void => {
+  /** Refuses an undo the batch's state forbids. */
+  const checkUndoable = (batch: BatchSummary): void => {
     if (ACTIVE_STATES.has(batch.state)) {
       throw new ServiceError(
         409,
@@ -271,8 +274,6 @@ export function createBatchService(deps: BatchServiceDeps) {
         `the batch is still ${batch.state}: stop it or let it finish before undoing it`,
       );
     }
-    const undoneBy = check.undone ? records.undoneBy(batch.id) : null;
-    if (undoneBy !== null) throw alreadyUndone(undoneBy);
     if (batch.counts.succeeded === 0) {
       throw new ServiceError(
         409,
@@ -418,7 +419,8 @@ export function createBatchService(deps: BatchServiceDeps) {
      */
     async undoPreview<F>(batchId: string, readLinked: LinkReader<F>): Promise<UndoPreview | F> {
       const batch = found(batchId);
-      checkUndoable(batch, { undone: true });
+      checkUndoable(batch);
+      checkNotUndone(batch);
       const ids = records.idsInState(batch.id, 'succeeded');
       const linked = await readLinked(
         {
@@ -451,7 +453,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       const original = found(batchId);
       // A second undo is refused inside the creating transaction, not here: the same request
       // sent twice (one idempotency key) answers its batch, a new one is refused.
-      checkUndoable(original, { undone: false });
+      checkUndoable(original);
       if (!original.changes_recorded && options.include_unrecorded !== true) {
         throw new ServiceError(
           409,
@@ -461,8 +463,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       }
       return createOnce(ctx, { undo_of: original.id }, () => {
         // Of two undo requests, the second finds the first's batch.
-        const undoneBy = records.undoneBy(original.id);
-        if (undoneBy !== null) throw alreadyUndone(undoneBy);
+        checkNotUndone(original);
         return derivedBatch(ctx, original, {
           action: original.action === 'associate' ? 'cancel' : 'associate',
           ids: records.idsInState(original.id, 'succeeded'),
