@@ -43,17 +43,14 @@ test('crash-safe pragmas: WAL, synchronous=FULL, busy_timeout', () => {
   expect(ledger.db.pragma('busy_timeout', { simple: true })).toBe(5000);
 });
 
-test('a 100,000-ID batch is created in one fast transaction, and reads stay fast', () => {
+// How fast this is, is measured by `npm run bench` (bench/results.ts), not asserted here.
+test('a 100,000-ID batch is created whole, and its pages, searches and first chunk read right', () => {
   const ids = makeIds(100_000);
-  const t0 = performance.now();
   const id = create(ids);
-  const created = performance.now() - t0;
-  expect(created).toBeLessThan(5_000);
   const b = ledger.getBatch(id);
   expect(b?.total).toBe(100_000);
   expect(b?.counts.pending).toBe(100_000);
 
-  const t1 = performance.now();
   const page = ledger.listItems(id, { state: 'pending', offset: 99_000, limit: 1000 });
   const hit = ledger.listItems(id, {
     q: ids[54_321]?.slice(-12).toUpperCase(),
@@ -61,7 +58,6 @@ test('a 100,000-ID batch is created in one fast transaction, and reads stay fast
     limit: 10,
   });
   const chunk = ledger.claimChunk(id, 100);
-  expect(performance.now() - t1).toBeLessThan(1_000);
   expect(page.items).toHaveLength(1000);
   expect(page.items[0]?.id).toBe(ids[99_000]);
   expect(hit.items.map((i) => i.id)).toEqual([ids[54_321]]);

@@ -46,7 +46,6 @@ CREATE TABLE IF NOT EXISTS batches (
   duplicates INTEGER NOT NULL,
   created_at TEXT NOT NULL,
   finished_at TEXT,
-  heartbeat_at TEXT,
   changes_recorded INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS items (
@@ -92,7 +91,7 @@ CREATE TABLE IF NOT EXISTS runner_lock (
 );
 `;
 
-/** Heartbeat period of the DATA_DIR holder row and of running batches (B4: at most 5 s). */
+/** Heartbeat period of the DATA_DIR holder row (what another server's refusal reports as its age). */
 export const HEARTBEAT_MS = 5_000;
 
 export const MSG_SKIPPED_BY_USER = 'stopped by the user before it was sent';
@@ -289,8 +288,6 @@ export interface Ledger {
   markUnknownUnsettled(batchId: string, ids: readonly string[]): number;
   /** Items of the batch with these IDs. */
   listItemsByIds(batchId: string, ids: readonly string[]): BatchItem[];
-  /** Writes the heartbeat of running batches. */
-  heartbeatBatches(batchIds: readonly string[]): void;
   /**
    * Writes the `runner_lock` row: this process (pid, host) and the time, under `token`. Information
    * for people and for a refused second server only: the DATA_DIR lock (data-dir-lock.ts) decides
@@ -356,10 +353,10 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
 
   const insertBatch = db.prepare(
     `INSERT INTO batches (id, action, state, state_reason, workspace_id, dataclass_type, data_object_id,
-       related_dataclass_type, reason, user, retry_of, total, duplicates, created_at, finished_at, heartbeat_at,
+       related_dataclass_type, reason, user, retry_of, total, duplicates, created_at, finished_at,
        changes_recorded)
      VALUES (@id, @action, @state, NULL, @workspace_id, @dataclass_type, @data_object_id,
-       @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, @created_at, 1)`,
+       @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, 1)`,
   );
   const insertItem = db.prepare(
     `INSERT INTO items (batch_id, seq, id, id_key, state, message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -490,9 +487,6 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   );
   const selectItemById = db.prepare(
     `SELECT id, state, code, message, request_id, attempts FROM items WHERE batch_id = ? AND id = ?`,
-  );
-  const beatBatch = db.prepare(
-    `UPDATE batches SET heartbeat_at = ? WHERE id = ? AND state = 'running'`,
   );
   const upsertHolder = db.prepare(
     `INSERT INTO runner_lock (one, token, pid, host, heartbeat_at) VALUES (1, ?, ?, ?, ?)
@@ -871,10 +865,6 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
         if (row !== undefined) out.push(itemRowSchema.parse(row));
       }
       return out;
-    },
-    heartbeatBatches(batchIds) {
-      const at = now();
-      for (const id of batchIds) beatBatch.run(at, id);
     },
     writeHolder(token) {
       upsertHolder.run(token, process.pid, hostname(), clock());

@@ -32,7 +32,7 @@ import {
   type UpstreamResponse,
 } from '../secmaster/client';
 import type { ClaimedCall, ItemOutcome, Ledger, PendingRow, SettledRow } from './ledger';
-import { HEARTBEAT_MS, MSG_CONFIRMED, sqliteErrorCode } from './ledger';
+import { MSG_CONFIRMED, sqliteErrorCode } from './ledger';
 import { diskFull, writeProblem, type WriteProblem } from './storage-health';
 import { AimdLimiter, KeyedQueue } from './limiter';
 import { explainRejected, foundKeys, idsSearchBody, rereadLinks, type Subject } from './reconcile';
@@ -115,8 +115,6 @@ export interface RunnerOptions {
   now?: () => number;
   random?: () => number;
   log?: (message: string) => void;
-  /** Heartbeat of running batches (≤ 5 s). */
-  heartbeatMs?: number;
   /** First pause of a batch waiting for the ledger (default LEDGER_WAIT_MS); doubles from there. */
   ledgerWaitMs?: number;
   /** Longest pause of a batch waiting for the ledger (default LEDGER_WAIT_MAX_MS). */
@@ -418,7 +416,6 @@ export function createRunner(options: RunnerOptions): Runner {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const log = options.log ?? (() => undefined);
-  const heartbeatMs = Math.min(HEARTBEAT_MS, options.heartbeatMs ?? HEARTBEAT_MS);
   const ledgerWaitMs = Math.max(1, options.ledgerWaitMs ?? LEDGER_WAIT_MS);
   const ledgerWaitMaxMs = Math.max(ledgerWaitMs, options.ledgerWaitMaxMs ?? LEDGER_WAIT_MAX_MS);
   const ledgerFile = ledger.db.name;
@@ -433,7 +430,6 @@ export function createRunner(options: RunnerOptions): Runner {
   /** Interruptions the ledger could not record (batchId → reason). */
   const unrecorded = new Map<string, string>();
   let stopping = false;
-  let heartbeat: ReturnType<typeof setInterval> | null = null;
   const counters = {
     writes: 0,
     retries: 0,
@@ -1209,24 +1205,6 @@ export function createRunner(options: RunnerOptions): Runner {
     return `batch ${batchId}`;
   }
 
-  function ensureHeartbeat(): void {
-    if (heartbeat) return;
-    heartbeat = setInterval(() => {
-      try {
-        // Never waits for another process's write lock (that would stall the event loop).
-        ledger.noWait(() => ledger.heartbeatBatches([...active.keys()]));
-      } catch {
-        // A full disk, a write lock held elsewhere, a closing ledger: the batches' own writes and
-        // the DATA_DIR heartbeat report it (/api/health); this timer only tries again next time.
-      }
-      if (active.size === 0 && heartbeat) {
-        clearInterval(heartbeat);
-        heartbeat = null;
-      }
-    }, heartbeatMs);
-    heartbeat.unref();
-  }
-
   /** The batch row says `running` (false when the ledger cannot be read). */
   function isRunning(batchId: string): boolean {
     try {
@@ -1271,7 +1249,7 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   /**
-   * Runs `work` as the batch's one task in this process (in `active`, kept fresh by the heartbeat).
+   * Runs `work` as the batch's one task in this process (in `active`).
    * When it ends the batch leaves `active` and, in the same step (so whenIdle sees it), a re-read
    * asked for by a cancel or a start asked for meanwhile follows.
    */
@@ -1280,7 +1258,6 @@ export function createRunner(options: RunnerOptions): Runner {
     work: () => Promise<void>,
     onError: (err: unknown) => void,
   ): Promise<void> {
-    ensureHeartbeat();
     const p = work()
       .catch(onError)
       .finally(() => {
@@ -1385,8 +1362,6 @@ export function createRunner(options: RunnerOptions): Runner {
       stopping = true;
       for (const id of controls.keys()) interrupt(id);
       await Promise.all([...active.values()]);
-      if (heartbeat) clearInterval(heartbeat);
-      heartbeat = null;
     },
     pause(batchId) {
       const ok = ledger.transitionBatch(batchId, ['running'], 'paused', 'paused by the user');
