@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps): Hono {
 
   // --- /api --------------------------------------------------------------------------------
   registerStatusRoutes(app, { config, ledger, auth, userOf, probes: deps });
-  registerBatchRoutes(app, { ledger, records, runner, auth, upstream, userOf });
+  registerBatchRoutes(app, { ledger, records, runner, upstream, userOf });
   registerCheckRoutes(app, { upstream });
 
   app.all('/api/*', (c) => jsonError(c, 404, 'NOT_FOUND', 'no such API route'));

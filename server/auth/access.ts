@@ -16,8 +16,7 @@ import { z } from 'zod';
 import type { Ledger } from '../batches/ledger';
 import type { Config } from '../config';
 import type { Upstream, UpstreamOptions } from '../secmaster/client';
-import { openBatchSources, interruptOrphans, type BatchSources } from './batch-sources';
-import { callContext, createRoutingUpstream, type CallContext } from './context';
+import { SIGN_IN_TO_RESUME, callContext, createRoutingUpstream, type CallContext } from './context';
 import { IamError, REGION_PATTERN, iamEndpointFor, lookupProject, obtainToken } from './iam';
 import { TrustedProxies, clientAddress, limitKey, normalizeIp } from './client-address';
 import { WindowLimiter, type Slot } from './rate-limit';
@@ -74,7 +73,6 @@ export interface SessionJson {
 
 export interface ConsoleAuth {
   readonly sessions: SessionStore;
-  readonly sources: BatchSources;
   readonly signInRequired: boolean;
   readonly signInMethods: SignInMethod[];
   /** Middleware and the /api/session routes; call after the CSRF and body-limit middleware. */
@@ -176,7 +174,6 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     maxSessions: options.maxSessions,
     maxPerOwner: options.maxSessionsPerOwner,
   });
-  const sources = openBatchSources(ledger.db);
   /** Failed credentials per client address: sign-ins (taken before IAM is asked) and Bearer. */
   const failures = new WindowLimiter(options.maxFailuresPerMinute ?? 5, 60_000, now);
   /** Sign-in attempts per client address, successful or not. */
@@ -510,7 +507,6 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
 
   return {
     sessions,
-    sources,
     signInRequired,
     signInMethods,
     principalOf,
@@ -530,7 +526,7 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     bindRunner(r) {
       const record = (batchId: string) => {
         const ctx = callContext.getStore() ?? { source: envSource(config), sessionId: null };
-        sources.record(batchId, ctx.source);
+        ledger.setCredentialSource(batchId, ctx.source);
         if (ctx.sessionId) batchSession.set(batchId, ctx.sessionId);
         else batchSession.delete(batchId);
       };
@@ -553,7 +549,19 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
       );
     },
     interruptOrphans() {
-      return interruptOrphans(ledger, sources, config.credentials !== null);
+      // Crash recovery first (in-flight IDs become unknown), then every running batch whose
+      // credential is gone waits for a sign-in: all `session:*` batches (sessions live in memory),
+      // and environment batches when the environment has no credential now.
+      const envHasCredential = config.credentials !== null;
+      const interrupted: string[] = [];
+      for (const id of ledger.recoverAfterCrash()) {
+        const source = ledger.getBatch(id)?.credential_source ?? 'env-legacy';
+        const usable = source.startsWith('env-') && envHasCredential;
+        if (!usable && ledger.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME)) {
+          interrupted.push(id);
+        }
+      }
+      return interrupted;
     },
   };
 }

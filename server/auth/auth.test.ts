@@ -286,7 +286,7 @@ describe('access token', () => {
 
 describe('IAM sign-in (stand-in)', () => {
   test('signs in, looks up nothing else, and uses the session token for /v1 and batches', async () => {
-    const { app, auth } = build(iamEnv());
+    const { app } = build(iamEnv());
     const session0 = await json(app.request('/api/session'));
     expect(session0).toMatchObject({ sign_in_required: true, sign_in_methods: ['iam'] });
     const res = await signIn(app, IAM_SIGN_IN);
@@ -318,7 +318,7 @@ describe('IAM sign-in (stand-in)', () => {
     expect(ledger.getBatch(batch.id)?.state).toBe('done');
     expect(fake.writes().length).toBeGreaterThan(0);
     for (const w of fake.writes()) expect(w.headers['x-auth-token']).toBe(token);
-    expect(auth.sources.get(batch.id)).toBe('session:alice');
+    expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
     // The batch's own JSON says where its credential came from, and never the credential.
     const shown = await json(
       app.request(`/api/batches/${batch.id}`, { headers: { Cookie: cookie } }),
@@ -459,7 +459,7 @@ describe('restart', () => {
       workspace: WS,
       user: 'alice',
     });
-    first.auth.sources.record(batch.id, 'session:alice');
+    ledger.setCredentialSource(batch.id, 'session:alice');
     const envBatch = newBatch(ledger, {
       ids: makeIds(2, 'b'),
       subject: SUBJECT,
@@ -468,7 +468,7 @@ describe('restart', () => {
       related: 'indicators',
       user: 'local',
     });
-    first.auth.sources.record(envBatch.id, 'env-aksk');
+    ledger.setCredentialSource(envBatch.id, 'env-aksk');
     await runner?.stop();
 
     // "Restart": a new auth (no sessions) on the same ledger.
@@ -493,7 +493,7 @@ describe('restart', () => {
     await second.runner.whenIdle(batch.id);
     expect(ledger.getBatch(batch.id)?.state).toBe('done');
     expect(fake.writes().at(-1)?.headers['x-auth-token']).toBe(newToken);
-    expect(second.auth.sources.get(batch.id)).toBe('session:alice');
+    expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
   });
 
   test('environment batches keep running when the environment still has a credential', () => {
@@ -504,7 +504,7 @@ describe('restart', () => {
       workspace: WS,
       user: 'local',
     });
-    auth.sources.record(batch.id, 'env-token');
+    ledger.setCredentialSource(batch.id, 'env-token');
     expect(auth.interruptOrphans()).toEqual([]);
     expect(ledger.getBatch(batch.id)?.state).toBe('running');
   });

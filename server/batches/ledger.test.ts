@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,4 +92,39 @@ test('batches list newest first', () => {
   expect(page.total).toBe(3);
   expect(page.items.map((x) => x.id)).toEqual([c, b]);
   expect(ledger.listBatches(2, 2).items.map((x) => x.id)).toEqual([a]);
+});
+
+test('a ledger file with undo links and credential sources in side tables opens with them as columns, the side tables gone', () => {
+  const [a, b] = [create(makeIds(1)), create(makeIds(1, 'u'))];
+  const file = join(dir, 'ledger.sqlite');
+  ledger.close();
+  // The shape an older console wrote: no columns, two tables of their own.
+  const raw = new Database(file);
+  raw.exec(`
+    DROP INDEX IF EXISTS batches_by_undo_of;
+    ALTER TABLE batches DROP COLUMN undo_of;
+    ALTER TABLE batches DROP COLUMN credential_source;
+    CREATE TABLE batch_undos (batch_id TEXT PRIMARY KEY, undo_of TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE TABLE batch_credentials (batch_id TEXT PRIMARY KEY, source TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `);
+  raw.prepare(`INSERT INTO batch_undos VALUES (?, ?, '2026-01-01T00:00:00Z')`).run(b, a);
+  raw
+    .prepare(`INSERT INTO batch_credentials VALUES (?, 'session:alice', '2026-01-01T00:00:00Z')`)
+    .run(a);
+  raw.close();
+
+  ledger = openLedger(file);
+  expect(ledger.getBatch(a)).toMatchObject({ undo_of: null, credential_source: 'session:alice' });
+  expect(ledger.getBatch(b)).toMatchObject({ undo_of: a, credential_source: null });
+  expect(ledger.undoneBy(a)).toBe(b);
+  const tables = ledger.db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+    .pluck()
+    .all();
+  expect(tables).not.toContain('batch_undos');
+  expect(tables).not.toContain('batch_credentials');
+  // Opening it again changes nothing more.
+  ledger.close();
+  ledger = openLedger(file);
+  expect(ledger.getBatch(b)?.undo_of).toBe(a);
 });

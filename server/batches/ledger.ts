@@ -46,7 +46,9 @@ CREATE TABLE IF NOT EXISTS batches (
   duplicates INTEGER NOT NULL,
   created_at TEXT NOT NULL,
   finished_at TEXT,
-  changes_recorded INTEGER NOT NULL DEFAULT 1
+  changes_recorded INTEGER NOT NULL DEFAULT 1,
+  undo_of TEXT,
+  credential_source TEXT
 );
 CREATE TABLE IF NOT EXISTS items (
   batch_id TEXT NOT NULL REFERENCES batches(id),
@@ -82,6 +84,15 @@ CREATE TABLE IF NOT EXISTS calls (
   finished_at TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_by_batch ON calls (batch_id, chunk_no);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  user TEXT NOT NULL,
+  key TEXT NOT NULL,
+  body_sha256 TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (user, key)
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
 CREATE TABLE IF NOT EXISTS runner_lock (
   one INTEGER PRIMARY KEY CHECK (one = 1),
   token TEXT NOT NULL,
@@ -107,6 +118,13 @@ export interface NewBatch {
   reason: string | null;
   user: string;
   retry_of: string | null;
+  /** The batch this one reverts (an undo); none by default. */
+  undo_of?: string | null;
+  /**
+   * Where the credential it runs on comes from (`env-aksk`, `env-token`, `session:<user>`,
+   * `none`); unrecorded by default.
+   */
+  credential_source?: string | null;
   duplicates: number;
   /** Distinct IDs in input order; `invalid` ones carry their message and are never sent. */
   items: readonly {
@@ -173,6 +191,8 @@ const batchRowSchema = z.object({
   created_at: z.string(),
   finished_at: z.string().nullable(),
   changes_recorded: z.number().transform((n) => n !== 0),
+  undo_of: z.string().nullable(),
+  credential_source: z.string().nullable(),
 });
 
 /** An item row as the API shows it: exactly the wire contract. */
@@ -196,11 +216,21 @@ export function sqliteErrorCode(err: unknown): string | null {
   return err instanceof Database.SqliteError ? err.code : null;
 }
 
+/** A batch as the ledger holds it: the summary, the batch it undoes and its credential source. */
+export type BatchRecord = BatchSummary & {
+  undo_of: string | null;
+  credential_source: string | null;
+};
+
 export interface Ledger {
   readonly db: LedgerDb;
-  createBatch(input: NewBatch): BatchSummary;
-  getBatch(id: string): BatchSummary | null;
-  listBatches(offset: number, limit: number): { items: BatchSummary[]; total: number };
+  createBatch(input: NewBatch): BatchRecord;
+  getBatch(id: string): BatchRecord | null;
+  /** The (first) batch whose `undo_of` is `batchId`, or null: a batch is undone once. */
+  undoneBy(batchId: string): string | null;
+  /** Records where the credential a batch now runs on comes from (a resume by another caller). */
+  setCredentialSource(batchId: string, source: string): void;
+  listBatches(offset: number, limit: number): { items: BatchRecord[]; total: number };
   listItems(batchId: string, query: ItemsQuery): { items: BatchItem[]; total: number };
   counts(batchId: string): ItemCounts;
   /** T1 (intent): claims up to `max` pending IDs in input order, records the call, marks them in_flight. */
@@ -308,18 +338,49 @@ export interface Ledger {
 }
 
 /**
- * Brings a ledger file written by an older console up to this schema. Batches recorded before the
- * runner read each call's IDs first have `changes_recorded = 0`: their `succeeded` IDs may include
- * IDs that were already in the asked state.
+ * Brings a ledger file written by an older console up to this schema:
+ * - batches recorded before the runner read each call's IDs first get `changes_recorded = 0`:
+ *   their `succeeded` IDs may include IDs that were already in the asked state;
+ * - the undo links and credential sources, once kept in tables of their own (`batch_undos`,
+ *   `batch_credentials`), become the batches' `undo_of` and `credential_source` columns, in the
+ *   same transaction that drops those tables (a crash leaves either the old shape or the new).
  */
 function migrate(db: LedgerDb): void {
-  const columns = z
-    .array(z.object({ name: z.string() }))
-    .parse(db.prepare(`PRAGMA table_info(batches)`).all())
-    .map((c) => c.name);
-  if (!columns.includes('changes_recorded')) {
-    db.exec(`ALTER TABLE batches ADD COLUMN changes_recorded INTEGER NOT NULL DEFAULT 0`);
-  }
+  const columnsOf = (table: string) =>
+    z
+      .array(z.object({ name: z.string() }))
+      .parse(db.prepare(`PRAGMA table_info(${table})`).all())
+      .map((c) => c.name);
+  const tables = new Set(
+    z
+      .array(z.string())
+      .parse(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all()),
+  );
+  db.transaction(() => {
+    const columns = columnsOf('batches');
+    if (!columns.includes('changes_recorded')) {
+      db.exec(`ALTER TABLE batches ADD COLUMN changes_recorded INTEGER NOT NULL DEFAULT 0`);
+    }
+    if (!columns.includes('undo_of')) db.exec(`ALTER TABLE batches ADD COLUMN undo_of TEXT`);
+    if (!columns.includes('credential_source')) {
+      db.exec(`ALTER TABLE batches ADD COLUMN credential_source TEXT`);
+    }
+    if (tables.has('batch_undos')) {
+      db.exec(`UPDATE batches SET undo_of = (SELECT u.undo_of FROM batch_undos u WHERE u.batch_id = batches.id)
+               WHERE undo_of IS NULL AND id IN (SELECT batch_id FROM batch_undos);
+               DROP TABLE batch_undos;`);
+    }
+    if (tables.has('batch_credentials')) {
+      db.exec(`UPDATE batches SET credential_source =
+                 (SELECT c.source FROM batch_credentials c WHERE c.batch_id = batches.id)
+               WHERE credential_source IS NULL AND id IN (SELECT batch_id FROM batch_credentials);
+               DROP TABLE batch_credentials;`);
+    }
+    // "Undone by": the first batch whose undo_of is this one.
+    db.exec(
+      `CREATE INDEX IF NOT EXISTS batches_by_undo_of ON batches (undo_of, n) WHERE undo_of IS NOT NULL`,
+    );
+  }).immediate();
 }
 
 function escapeLike(s: string): string {
@@ -354,22 +415,31 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const insertBatch = db.prepare(
     `INSERT INTO batches (id, action, state, state_reason, workspace_id, dataclass_type, data_object_id,
        related_dataclass_type, reason, user, retry_of, total, duplicates, created_at, finished_at,
-       changes_recorded)
+       changes_recorded, undo_of, credential_source)
      VALUES (@id, @action, @state, NULL, @workspace_id, @dataclass_type, @data_object_id,
-       @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, 1)`,
+       @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, 1,
+       @undo_of, @credential_source)`,
   );
   const insertItem = db.prepare(
     `INSERT INTO items (batch_id, seq, id, id_key, state, message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const selectBatch = db.prepare(
     `SELECT id, action, state, state_reason, workspace_id, dataclass_type, data_object_id, related_dataclass_type,
-       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded FROM batches WHERE id = ?`,
+       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded, undo_of, credential_source
+       FROM batches WHERE id = ?`,
   );
   const selectBatchPage = db.prepare(
     `SELECT id, action, state, state_reason, workspace_id, dataclass_type, data_object_id, related_dataclass_type,
-       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded FROM batches ORDER BY n DESC LIMIT ? OFFSET ?`,
+       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded, undo_of, credential_source
+       FROM batches ORDER BY n DESC LIMIT ? OFFSET ?`,
   );
   const countBatches = db.prepare(`SELECT COUNT(*) AS n FROM batches`);
+  const selectUndoneBy = db
+    .prepare(`SELECT id FROM batches WHERE undo_of = ? ORDER BY n LIMIT 1`)
+    .pluck();
+  const updateCredentialSource = db.prepare(
+    `UPDATE batches SET credential_source = ? WHERE id = ?`,
+  );
   const selectCounts = db.prepare(
     `SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`,
   );
@@ -594,12 +664,12 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     return out;
   }
 
-  function summary(row: unknown): BatchSummary {
+  function summary(row: unknown): BatchRecord {
     const b = batchRowSchema.parse(row);
     return { ...b, counts: counts(b.id) };
   }
 
-  function getBatch(id: string): BatchSummary | null {
+  function getBatch(id: string): BatchRecord | null {
     const row = selectBatch.get(id);
     return row === undefined ? null : summary(row);
   }
@@ -617,6 +687,8 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       reason: input.reason,
       user: input.user,
       retry_of: input.retry_of,
+      undo_of: input.undo_of ?? null,
+      credential_source: input.credential_source?.slice(0, 200) ?? null,
       total: input.items.length,
       duplicates: input.duplicates,
       created_at: at,
@@ -794,6 +866,13 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       return created;
     },
     getBatch,
+    undoneBy(batchId) {
+      const id: unknown = selectUndoneBy.get(batchId);
+      return typeof id === 'string' ? id : null;
+    },
+    setCredentialSource(batchId, source) {
+      updateCredentialSource.run(source.slice(0, 200), batchId);
+    },
     listBatches(offset, limit) {
       const items = selectBatchPage.all(limit, offset).map(summary);
       return { items, total: totalRowSchema.parse(countBatches.get()).n };

@@ -103,14 +103,23 @@ test('a failing create stores no key', () => {
   );
 });
 
-test('undo links are kept and read one or many at a time', () => {
-  const a = ledger.createBatch(batch([id(1)]));
-  const b = ledger.createBatch(batch([id(2)]));
-  records.transaction(() => records.linkUndo(b.id, a.id));
-  expect(records.undoOf(b.id)).toBe(a.id);
-  expect(records.undoOf(a.id)).toBeNull();
-  expect(records.undoOfMany([a.id, b.id])).toEqual(new Map([[b.id, a.id]]));
-  expect(records.undoOfMany([])).toEqual(new Map());
+test('undo links and credential sources are columns of the batch: kept, read back, and listed', () => {
+  const a = ledger.createBatch({ ...batch([id(1)]), credential_source: 'env-aksk' });
+  const b = ledger.createBatch({ ...batch([id(2)]), undo_of: a.id });
+  const c = ledger.createBatch({ ...batch([id(3)]), undo_of: a.id });
+  expect(ledger.getBatch(b.id)).toMatchObject({ undo_of: a.id, credential_source: null });
+  expect(ledger.getBatch(a.id)).toMatchObject({ undo_of: null, credential_source: 'env-aksk' });
+  // Undone once: the first undo is the one that counts.
+  expect(ledger.undoneBy(a.id)).toBe(b.id);
+  expect(ledger.undoneBy(c.id)).toBeNull();
+  ledger.setCredentialSource(a.id, 'session:alice');
+  expect(
+    ledger.listBatches(0, 10).items.map((x) => [x.id, x.undo_of, x.credential_source]),
+  ).toEqual([
+    [c.id, a.id, null],
+    [b.id, a.id, null],
+    [a.id, null, 'session:alice'],
+  ]);
 });
 
 test('itemPages and idsInState read in input order, a page at a time', () => {

@@ -1,7 +1,7 @@
 /**
- * What the console records about batches beside the ledger's own tables, in the same SQLite file:
- * idempotency keys of `POST /api/batches` (Stripe's semantics) and the
- * undo links between batches. Also the streamed export of a batch's items (CSV and JSON), read a
+ * Reads and writes over the ledger's tables (whose schema `ledger.ts` owns) that the batch service
+ * needs beyond the runner's: idempotency keys of `POST /api/batches` (Stripe's semantics), the IDs
+ * a retry or an undo carries, and the streamed export of a batch's items (CSV and JSON), read a
  * page at a time so that a 100,000-ID batch is never held in memory at once.
  */
 import { createHash } from 'node:crypto';
@@ -15,24 +15,6 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,200}$/;
 /** Rows read per page while exporting (one short read each, no transaction held between them). */
 export const EXPORT_PAGE_ROWS = 1000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-  user TEXT NOT NULL,
-  key TEXT NOT NULL,
-  body_sha256 TEXT NOT NULL,
-  batch_id TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (user, key)
-);
-CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
-CREATE TABLE IF NOT EXISTS batch_undos (
-  batch_id TEXT PRIMARY KEY,
-  undo_of TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS batch_undos_by_original ON batch_undos (undo_of);
-`;
 
 /** Stable JSON: object keys sorted at every depth, so equal bodies hash equal. */
 export function canonicalJson(value: unknown): string {
@@ -51,7 +33,6 @@ export function bodyHash(value: unknown): string {
 }
 
 const keyRowSchema = z.object({ body_sha256: z.string(), batch_id: z.string() });
-const undoRowSchema = z.object({ batch_id: z.string(), undo_of: z.string() });
 const exportRowSchema = batchItemSchema.extend({ seq: z.number() });
 const seqIdRowSchema = z.object({ seq: z.number(), id: z.string() });
 
@@ -73,13 +54,6 @@ export interface Records {
     hash: string,
     create: () => T,
   ): IdempotentResult<T>;
-  /** Records `batchId` as the undo of `undoOf` (call inside the creating transaction). */
-  linkUndo(batchId: string, undoOf: string): void;
-  undoOf(batchId: string): string | null;
-  /** The (first) batch that undoes `batchId`, or null: a batch is undone once. */
-  undoneBy(batchId: string): string | null;
-  /** `undo_of` for several batches at once (a History page). */
-  undoOfMany(batchIds: readonly string[]): Map<string, string>;
   /** Runs `fn` in one immediate transaction of the ledger's database. */
   transaction<T>(fn: () => T): T;
   /** The IDs of a batch in one state, in input order, read a page at a time. */
@@ -101,7 +75,6 @@ export interface Records {
 }
 
 export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Records {
-  db.exec(SCHEMA);
   const now = opts.now ?? (() => new Date());
   const permanentCodes = JSON.stringify(PERMANENT_FAILURE_CODES);
   const selectRetryIds = db
@@ -129,13 +102,6 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
   );
   const insertKey = db.prepare(
     `INSERT INTO idempotency_keys (user, key, body_sha256, batch_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-  );
-  const insertUndo = db.prepare(
-    `INSERT INTO batch_undos (batch_id, undo_of, created_at) VALUES (?, ?, ?)`,
-  );
-  const selectUndo = db.prepare(`SELECT batch_id, undo_of FROM batch_undos WHERE batch_id = ?`);
-  const selectUndoneBy = db.prepare(
-    `SELECT batch_id, undo_of FROM batch_undos WHERE undo_of = ? ORDER BY created_at, batch_id LIMIT 1`,
   );
   const selectItemsPage = db.prepare(
     `SELECT seq, id, state, code, message, request_id, attempts FROM items
@@ -198,31 +164,6 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
         return { kind: 'created', value };
       }
       return { kind: outcome.kind, batchId: outcome.batchId };
-    },
-    linkUndo(batchId, undoOf) {
-      insertUndo.run(batchId, undoOf, now().toISOString());
-    },
-    undoOf(batchId) {
-      const row = selectUndo.get(batchId);
-      return row === undefined ? null : undoRowSchema.parse(row).undo_of;
-    },
-    undoneBy(batchId) {
-      const row = selectUndoneBy.get(batchId);
-      return row === undefined ? null : undoRowSchema.parse(row).batch_id;
-    },
-    undoOfMany(batchIds) {
-      const out = new Map<string, string>();
-      if (batchIds.length === 0) return out;
-      const rows = db
-        .prepare(
-          `SELECT batch_id, undo_of FROM batch_undos WHERE batch_id IN (${batchIds.map(() => '?').join(',')})`,
-        )
-        .all(...batchIds);
-      for (const row of rows) {
-        const r = undoRowSchema.parse(row);
-        out.set(r.batch_id, r.undo_of);
-      }
-      return out;
     },
     transaction(fn) {
       return db.transaction(fn).immediate();

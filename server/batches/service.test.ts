@@ -471,18 +471,18 @@ describe('controls and presentation', () => {
     );
   });
 
-  test('present and list add undo links and the credential source (null without sources)', () => {
+  test('present and list carry undo links both ways and the credential source', () => {
     const original = doneBatch(1);
     const { batch: undo } = service.undo(original.id, {}, ALICE);
-    const sources = { get: (id: string) => (id === undo.id ? 'env-aksk' : null) };
-    const withSources = createBatchService({ ledger, records, runner, sources });
-    expect(withSources.present(undo)).toMatchObject({
+    ledger.setCredentialSource(undo.id, 'env-aksk');
+    const presented = service.present(ledger.getBatch(undo.id) ?? undo);
+    expect(presented).toMatchObject({
       undo_of: original.id,
       undone_by: null,
       credential_source: 'env-aksk',
     });
-    expect(service.present(undo).credential_source).toBeNull();
-    const page = withSources.list(0, 10);
+    expect(service.present(original)).toMatchObject({ undo_of: null, undone_by: undo.id });
+    const page = service.list(0, 10);
     expect(page.total).toBe(2);
     expect(page.items.map((b) => [b.id, b.undo_of, b.credential_source])).toEqual([
       [undo.id, original.id, 'env-aksk'],

@@ -15,14 +15,12 @@ import {
   malformedUuidReason,
   type BatchAction,
   type BatchState,
-  type BatchSummary,
   type CreateBatchRequest,
   type DataclassType,
   type RetryRequest,
   type UndoRequest,
 } from '../../src/api/schemas';
-import type { BatchSources } from '../auth/batch-sources';
-import type { Ledger, NewBatch } from './ledger';
+import type { BatchRecord, Ledger, NewBatch } from './ledger';
 import { IDEMPOTENCY_KEY_PATTERN, bodyHash, type Records } from './records';
 import type { Runner } from './runner';
 
@@ -59,20 +57,16 @@ export interface BatchContext {
 
 /** A created batch, or (`replayed`) the batch an earlier request with the same key created. */
 export interface Created {
-  batch: BatchSummary;
+  batch: BatchRecord;
   replayed: boolean;
 }
 
 /** A summary as every batch answer carries it. */
-export type PresentedBatch = BatchSummary & {
-  undo_of: string | null;
-  undone_by: string | null;
-  credential_source: string | null;
-};
+export type PresentedBatch = BatchRecord & { undone_by: string | null };
 
 /** A page of the batch list (without `undone_by`: one query for the whole page). */
 export interface BatchPage {
-  items: (BatchSummary & { undo_of: string | null; credential_source: string | null })[];
+  items: BatchRecord[];
   total: number;
 }
 
@@ -119,8 +113,6 @@ export interface BatchServiceDeps {
   records: Records;
   /** Starts created batches and pauses/resumes/stops them (bound to the caller's credential). */
   runner: Pick<Runner, 'start'> & BatchControls;
-  /** Where each batch's credential came from (`credential_source`); null for every batch without. */
-  sources?: Pick<BatchSources, 'get'> | undefined;
 }
 
 type NewItem = NewBatch['items'][number];
@@ -171,13 +163,12 @@ const CONTROLS = {
 
 export function createBatchService(deps: BatchServiceDeps) {
   const { ledger, records, runner } = deps;
-  const sourceOf = (batchId: string) => deps.sources?.get(batchId) ?? null;
 
   /** The batch, or null (a malformed ID names no batch). */
-  const get = (batchId: string): BatchSummary | null =>
+  const get = (batchId: string): BatchRecord | null =>
     isUuid(batchId) ? ledger.getBatch(batchId) : null;
 
-  const found = (batchId: string): BatchSummary => {
+  const found = (batchId: string): BatchRecord => {
     const batch = get(batchId);
     if (!batch) throw new ServiceError(404, 'NOT_FOUND', 'no such batch');
     return batch;
@@ -188,10 +179,10 @@ export function createBatchService(deps: BatchServiceDeps) {
    * batch it created (`replayed`), with another request it is refused. A created batch that is
    * `running` is started.
    */
-  const createOnce = (ctx: BatchContext, request: unknown, create: () => BatchSummary): Created => {
+  const createOnce = (ctx: BatchContext, request: unknown, create: () => BatchRecord): Created => {
     const key = ctx.idempotencyKey;
     checkIdempotencyKey(key);
-    let created: BatchSummary;
+    let created: BatchRecord;
     if (key === undefined) {
       created = create();
     } else {
@@ -221,15 +212,15 @@ export function createBatchService(deps: BatchServiceDeps) {
    */
   const derivedBatch = (
     ctx: BatchContext,
-    original: BatchSummary,
+    original: BatchRecord,
     o: {
       action: BatchAction;
       ids: readonly string[];
       reason: string;
       retryOf: string | null;
-      link?: (created: BatchSummary) => void;
+      undoOf: string | null;
     },
-  ): BatchSummary =>
+  ): BatchRecord =>
     records.transaction(() => {
       const created = ledger.createBatch({
         action: o.action,
@@ -240,6 +231,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         reason: o.reason,
         user: ctx.user,
         retry_of: o.retryOf,
+        undo_of: o.undoOf,
         duplicates: 0,
         // Canonical even when the original was recorded by an older console (upper-case UUIDs).
         items: o.ids.map((raw) => {
@@ -247,7 +239,6 @@ export function createBatchService(deps: BatchServiceDeps) {
           return { id, idKey: idKey(id), state: 'pending', message: null };
         }),
       });
-      o.link?.(created);
       return created;
     });
 
@@ -255,8 +246,8 @@ export function createBatchService(deps: BatchServiceDeps) {
    * A batch is undone once: its undo batch is where the reverting happens (retry or resume it if
    * it did not finish), and undoing that undo re-does the original.
    */
-  const checkNotUndone = (batch: BatchSummary): void => {
-    const undoneBy = records.undoneBy(batch.id);
+  const checkNotUndone = (batch: BatchRecord): void => {
+    const undoneBy = ledger.undoneBy(batch.id);
     if (undoneBy === null) return;
     throw new ServiceError(
       409,
@@ -266,7 +257,7 @@ export function createBatchService(deps: BatchServiceDeps) {
   };
 
   /** Refuses an undo the batch's state forbids. */
-  const checkUndoable = (batch: BatchSummary): void => {
+  const checkUndoable = (batch: BatchRecord): void => {
     if (ACTIVE_STATES.has(batch.state)) {
       throw new ServiceError(
         409,
@@ -283,7 +274,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     }
   };
 
-  const checkRetriable = (batch: BatchSummary): void => {
+  const checkRetriable = (batch: BatchRecord): void => {
     if (ACTIVE_STATES.has(batch.state)) {
       throw new ServiceError(
         409,
@@ -305,9 +296,9 @@ export function createBatchService(deps: BatchServiceDeps) {
    * A stopped batch's unknown IDs are still settled by the console's re-read (now or at the next
    * start): a retry leaves them out, or both batches could claim the same change.
    */
-  const retriesUnknown = (batch: BatchSummary) => batch.state !== 'cancelled';
+  const retriesUnknown = (batch: BatchRecord) => batch.state !== 'cancelled';
 
-  const control = (batchId: string, method: keyof BatchControls): BatchSummary => {
+  const control = (batchId: string, method: keyof BatchControls): BatchRecord => {
     const batch = found(batchId);
     if (!runner[method](batch.id)) {
       const now = ledger.getBatchState(batch.id) ?? batch.state;
@@ -324,25 +315,13 @@ export function createBatchService(deps: BatchServiceDeps) {
      * batch that undid it, and where its credential came from (`env-aksk`, `env-token`,
      * `session:<user>`; never the credential).
      */
-    present(s: BatchSummary): PresentedBatch {
-      return {
-        ...s,
-        undo_of: records.undoOf(s.id),
-        undone_by: records.undoneBy(s.id),
-        credential_source: sourceOf(s.id),
-      };
+    present(s: BatchRecord): PresentedBatch {
+      return { ...s, undone_by: ledger.undoneBy(s.id) };
     },
 
     /** A page of batches, newest first, each with `undo_of` and `credential_source`. */
     list(offset: number, limit: number): BatchPage {
-      const page = ledger.listBatches(offset, limit);
-      const undos = records.undoOfMany(page.items.map((b) => b.id));
-      const items = page.items.map((b) => ({
-        ...b,
-        undo_of: undos.get(b.id) ?? null,
-        credential_source: sourceOf(b.id),
-      }));
-      return { items, total: page.total };
+      return ledger.listBatches(offset, limit);
     },
 
     /** A new batch of `request.ids` (see `itemsOfIds`), started unless every ID is invalid. */
@@ -409,6 +388,7 @@ export function createBatchService(deps: BatchServiceDeps) {
           ids,
           reason: original.reason ?? `Retry of batch ${original.id}`,
           retryOf: original.id,
+          undoOf: null,
         }),
       );
     },
@@ -469,7 +449,7 @@ export function createBatchService(deps: BatchServiceDeps) {
           ids: records.idsInState(original.id, 'succeeded'),
           reason: `Undo of batch ${original.id}`,
           retryOf: null,
-          link: (created) => records.linkUndo(created.id, original.id),
+          undoOf: original.id,
         });
       });
     },

@@ -18,11 +18,10 @@ import {
   undoRequestSchema,
   isUuid,
   itemStateSchema,
-  type BatchSummary,
   type ItemState,
 } from '../../src/api/schemas';
-import { requireSecMasterIdentity, type ConsoleAuth } from '../auth/access';
-import type { Ledger } from '../batches/ledger';
+import { requireSecMasterIdentity } from '../auth/access';
+import type { BatchRecord, Ledger } from '../batches/ledger';
 import { exportStream, type Records } from '../batches/records';
 import type { Runner } from '../batches/runner';
 import {
@@ -73,8 +72,6 @@ export interface BatchRouteDeps {
   records: Records;
   /** Already bound to the caller's credential (`auth.bindRunner`). */
   runner: Pick<Runner, 'start'> & BatchControls;
-  /** Where each batch's credential came from (`credential_source`). */
-  auth: Pick<ConsoleAuth, 'sources'>;
   /** For the undo preview's link check. */
   upstream: Upstream;
   /** Who the batches are recorded for. */
@@ -111,11 +108,11 @@ function refusal(c: Context, err: unknown): Response {
 }
 
 export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
-  const { ledger, records, runner, auth, upstream, userOf } = deps;
-  const service = createBatchService({ ledger, records, runner, sources: auth.sources });
+  const { ledger, records, runner, upstream, userOf } = deps;
+  const service = createBatchService({ ledger, records, runner });
 
   /** The batch named in the path, or null (malformed IDs are unknown ones). */
-  const batchOf = (c: Context): BatchSummary | null => service.get(c.req.param('id') ?? '');
+  const batchOf = (c: Context): BatchRecord | null => service.get(c.req.param('id') ?? '');
 
   /** `Idempotency-Key`: absent (undefined), well-formed (the key), or a 400 to return. */
   const idempotencyKeyOf = (c: Context): string | undefined | Response => {
