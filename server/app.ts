@@ -42,7 +42,11 @@ export interface AppDeps {
   runner: Pick<Runner, 'start'> & BatchControls;
   /** Idempotency keys and undo links; by default opened on the ledger's database. */
   records?: Records;
-  upstream: Upstream;
+  /**
+   * Without `auth`: the Upstream every SecMaster call goes out on, whoever asks (tests). With
+   * `auth`, its credentials decide (see server/auth/credentials.ts).
+   */
+  upstream?: Upstream;
   /** The Vite build output; without it (or without its index.html) pages explain how to build. */
   distDir?: string | undefined;
   /** Emulator mode: whether the embedded emulator is listening (for /api/health). */
@@ -62,10 +66,10 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Hono {
-  const { config, ledger, upstream } = deps;
-  const auth = deps.auth ?? createAuth({ config, ledger });
-  // Batches started or resumed by a request run with that caller's credential (auth/context.ts).
-  const runner = auth.bindRunner(deps.runner);
+  const { config, ledger, runner } = deps;
+  const fixed = deps.upstream;
+  const auth =
+    deps.auth ?? createAuth({ config, ledger, ...(fixed ? { connect: () => fixed } : {}) });
   const records = deps.records ?? openRecords(ledger.db);
   const userOf = (c: Context) => deps.user ?? currentUser(c);
   const publicHost = config.publicOrigin ? [new URL(config.publicOrigin).hostname] : [];
@@ -130,14 +134,22 @@ export function createApp(deps: AppDeps): Hono {
 
   // --- /api --------------------------------------------------------------------------------
   registerStatusRoutes(app, { config, ledger, auth, userOf, probes: deps });
-  registerBatchRoutes(app, { ledger, records, runner, upstream, userOf });
-  registerCheckRoutes(app, { upstream });
+  registerBatchRoutes(app, {
+    ledger,
+    records,
+    runner,
+    userOf,
+    identityOf: auth.identityOf,
+    upstreamOf: auth.upstreamOf,
+    credentials: auth.credentials,
+  });
+  registerCheckRoutes(app, { upstreamOf: auth.upstreamOf });
 
   app.all('/api/*', (c) => jsonError(c, 404, 'NOT_FOUND', 'no such API route'));
   app.all('/api', (c) => jsonError(c, 404, 'NOT_FOUND', 'no such API route'));
 
   // --- /v1: SecMaster reads for the browser ------------------------------------------------
-  registerV1Routes(app, { upstream, auth });
+  registerV1Routes(app, { auth });
 
   // --- The SPA -------------------------------------------------------------------------------
   registerStaticRoutes(app, deps.distDir);

@@ -123,12 +123,9 @@ async function main(): Promise<void> {
     config = { ...config, endpoint: emulator.url, emulatorPort: emulator.port };
   }
 
-  // Each call uses the caller's credential: an IAM session's token, else the environment's.
+  // Each call uses the credential of whoever asked for it: an IAM session's token, else the
+  // environment's (auth/credentials.ts).
   const auth = createAuth({ config, ledger });
-  const upstream = auth.createUpstream({
-    endpoint: config.endpoint,
-    timeoutMs: config.batchCallTimeoutMs,
-  });
   const monitor =
     config.mode === 'secmaster'
       ? createUpstreamMonitor({
@@ -148,7 +145,7 @@ async function main(): Promise<void> {
   });
   const runner = createRunner({
     ledger,
-    upstream,
+    upstream: (batchId) => auth.credentials.forBatch(batchId),
     concurrency: config.batchConcurrency,
     log: (message) => console.warn(`runner: ${message}`),
     dataDirLost: () => dataDir.check(),
@@ -158,7 +155,6 @@ async function main(): Promise<void> {
     config,
     ledger,
     runner,
-    upstream,
     distDir: DIST_DIR,
     emulatorReady: () => emulatorThread?.alive() ?? false,
     extraOrigins: devServerOrigins(process.env),

@@ -15,8 +15,13 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { z } from 'zod';
 import type { Ledger } from '../batches/ledger';
 import type { Config } from '../config';
-import type { Upstream, UpstreamOptions } from '../secmaster/client';
-import { SIGN_IN_TO_RESUME, callContext, createRoutingUpstream, type CallContext } from './context';
+import { createUpstream, type Upstream } from '../secmaster/client';
+import {
+  createCallCredentials,
+  type CallCredentials,
+  type CallIdentity,
+  type Connect,
+} from './credentials';
 import { IamError, REGION_PATTERN, iamEndpointFor, lookupProject, obtainToken } from './iam';
 import { TrustedProxies, clientAddress, limitKey, normalizeIp } from './client-address';
 import { WindowLimiter, type Slot } from './rate-limit';
@@ -40,6 +45,8 @@ export interface Principal {
 declare module 'hono' {
   interface ContextVariableMap {
     principal: Principal | null;
+    /** Who this request's SecMaster calls go out as (set by the session middleware). */
+    callIdentity: CallIdentity;
   }
 }
 
@@ -81,12 +88,12 @@ export interface ConsoleAuth {
   /** The project the caller works in (an IAM session's, else the configured one). */
   projectIdOf(c: Context): string;
   sessionJson(c: Context): SessionJson;
-  /** Records the credential source of batches started or resumed, in the caller's context. */
-  bindRunner<R extends { start(id: string): Promise<void>; resume(id: string): boolean }>(r: R): R;
-  /** The Upstream for the runner and /v1: the caller's IAM token, else the environment's. */
-  createUpstream(
-    options: Omit<UpstreamOptions, 'credentials' | 'authToken' | 'projectId'>,
-  ): Upstream;
+  /** Which credential each call goes out with (requests and batches). */
+  readonly credentials: CallCredentials;
+  /** Who this request's SecMaster calls go out as. */
+  identityOf(c: Context): CallIdentity;
+  /** The Upstream this request's SecMaster calls go out on. */
+  upstreamOf(c: Context): Upstream;
   /** Startup: crash recovery, then "sign in to resume" for batches whose credential is gone. */
   interruptOrphans(): string[];
 }
@@ -94,6 +101,11 @@ export interface ConsoleAuth {
 export interface AuthOptions {
   config: Config;
   ledger: Ledger;
+  /**
+   * Builds the Upstream of one credential (the environment's, or an IAM session's); default: a
+   * SecMaster client on `config.endpoint` with the batch call timeout.
+   */
+  connect?: Connect;
   /** IAM calls (tests: the stand-in's fetch); default global fetch. */
   iamFetch?: typeof fetch;
   iamTimeoutMs?: number;
@@ -118,12 +130,12 @@ const DEFAULT_SIGN_INS_PER_WINDOW = 60;
 /**
  * For routes that call SecMaster (or start work that will): the caller must have a SecMaster
  * identity, i.e. the console's own credential or an IAM session. Attached to each such route, so
- * it runs on whatever spelling of the path the router matched. Runs inside the session
- * middleware's call context (`ConsoleAuth.install`); without one it refuses.
+ * it runs on whatever spelling of the path the router matched. Runs after the session
+ * middleware (`ConsoleAuth.install`), which sets the request's identity; without one it refuses.
  */
 export const requireSecMasterIdentity: MiddlewareHandler = async (c, next) => {
-  const ctx = callContext.getStore();
-  if (!ctx || ctx.source === 'none') {
+  const identity = c.get('callIdentity') as CallIdentity | undefined;
+  if (!identity || identity.source === 'none') {
     return c.json(
       {
         code: 'SIGN_IN_REQUIRED',
@@ -150,11 +162,6 @@ function isGuardedPath(path: string): boolean {
   }
   const first = decoded.split(/[/\\]+/).find((s) => s !== '');
   return first !== undefined && ['api', 'v1'].includes(first.toLowerCase());
-}
-
-function envSource(config: Config): string {
-  if (!config.credentials) return 'none';
-  return config.credentials.kind === 'aksk' ? 'env-aksk' : 'env-token';
 }
 
 function readCookie(header: string | undefined, name: string): string | null {
@@ -191,21 +198,18 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
   if (config.iamSignIn) signInMethods.push('iam');
   const signInRequired = signInMethods.length > 0;
   const secure = config.tls !== null;
-  /** Batches running on an IAM session's token, to stop them when it signs out. */
-  const batchSession = new Map<string, string>();
-
-  sessions.onEnd((s, why) => {
-    if (why !== 'signed-out') return;
-    for (const [batchId, sid] of batchSession) {
-      if (sessions.forCalls(sid) !== null) continue;
-      batchSession.delete(batchId);
-      ledger.transitionBatch(
-        batchId,
-        ['running'],
-        'interrupted',
-        `${s.user} signed out: sign in to resume`,
-      );
-    }
+  const credentials = createCallCredentials({
+    config,
+    ledger,
+    sessions,
+    connect:
+      options.connect ??
+      ((target) =>
+        createUpstream({
+          endpoint: config.endpoint,
+          timeoutMs: config.batchCallTimeoutMs,
+          ...target,
+        })),
   });
 
   /** The Bearer token sent, '' for a malformed one, null without `Authorization: Bearer`. */
@@ -235,10 +239,8 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     return p;
   };
 
-  const contextOf = (p: Principal | null): CallContext => {
-    if (p?.session?.iam) return { source: `session:${p.session.user}`, sessionId: p.session.id };
-    return { source: envSource(config), sessionId: null };
-  };
+  const identityOf = (c: Context): CallIdentity =>
+    credentials.identityOf(principalOf(c)?.session ?? null);
 
   const projectIdOf = (c: Context): string =>
     principalOf(c)?.session?.iam?.projectId ?? config.projectId;
@@ -327,7 +329,8 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     if (p === null && isGuardedPath(path) && !OPEN_ROUTES.has(path)) {
       return refuse(c, 401, 'SIGN_IN_REQUIRED', 'sign in to use the console');
     }
-    return callContext.run(contextOf(p), () => next());
+    c.set('callIdentity', credentials.identityOf(p?.session ?? null));
+    return next();
   };
 
   async function signIn(c: Context): Promise<Response> {
@@ -523,45 +526,9 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
         return c.body(null, 204);
       });
     },
-    bindRunner(r) {
-      const record = (batchId: string) => {
-        const ctx = callContext.getStore() ?? { source: envSource(config), sessionId: null };
-        ledger.setCredentialSource(batchId, ctx.source);
-        if (ctx.sessionId) batchSession.set(batchId, ctx.sessionId);
-        else batchSession.delete(batchId);
-      };
-      return Object.assign(Object.create(r) as typeof r, {
-        start(batchId: string) {
-          record(batchId);
-          return r.start(batchId);
-        },
-        resume(batchId: string) {
-          const ok = r.resume(batchId);
-          if (ok) record(batchId);
-          return ok;
-        },
-      });
-    },
-    createUpstream(upstreamOptions) {
-      return createRoutingUpstream(
-        { ...upstreamOptions, projectId: config.projectId, credentials: config.credentials },
-        sessions,
-      );
-    },
-    interruptOrphans() {
-      // Crash recovery first (in-flight IDs become unknown), then every running batch whose
-      // credential is gone waits for a sign-in: all `session:*` batches (sessions live in memory),
-      // and environment batches when the environment has no credential now.
-      const envHasCredential = config.credentials !== null;
-      const interrupted: string[] = [];
-      for (const id of ledger.recoverAfterCrash()) {
-        const source = ledger.getBatch(id)?.credential_source ?? 'env-legacy';
-        const usable = source.startsWith('env-') && envHasCredential;
-        if (!usable && ledger.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME)) {
-          interrupted.push(id);
-        }
-      }
-      return interrupted;
-    },
+    credentials,
+    identityOf,
+    upstreamOf: (c) => credentials.upstreamOf(identityOf(c)),
+    interruptOrphans: () => credentials.interruptOrphans(),
   };
 }

@@ -66,9 +66,13 @@ function build(env: Record<string, string>, authOptions: { now?: () => number } 
     ...env,
   });
   const auth = createAuth({ config, ledger, iamTimeoutMs: 2_000, ...authOptions });
-  const upstream = auth.createUpstream({ endpoint: fake.url, timeoutMs: 2_000 });
-  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
-  const app = createApp({ config, ledger, runner, upstream, auth });
+  runner = createRunner({
+    ledger,
+    upstream: (batchId) => auth.credentials.forBatch(batchId),
+    concurrency: 2,
+    backoffMs: () => 0,
+  });
+  const app = createApp({ config, ledger, runner, auth });
   return { app, auth, config, runner };
 }
 

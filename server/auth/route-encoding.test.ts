@@ -80,8 +80,12 @@ beforeEach(async () => {
     DATA_DIR: dir,
   });
   const auth = createAuth({ config, ledger, iamTimeoutMs: 2_000, maxSignInsPerWindow: 1_000 });
-  const upstream = auth.createUpstream({ endpoint: fake.url, timeoutMs: 2_000 });
-  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
+  runner = createRunner({
+    ledger,
+    upstream: (batchId) => auth.credentials.forBatch(batchId),
+    concurrency: 2,
+    backoffMs: () => 0,
+  });
   started = [];
   const counted = {
     start: (id: string) => {
@@ -95,7 +99,7 @@ beforeEach(async () => {
     pause: (id: string) => runner.pause(id),
     cancel: (id: string) => runner.cancel(id),
   };
-  app = createApp({ config, ledger, runner: counted, upstream, auth, distDir });
+  app = createApp({ config, ledger, runner: counted, auth, distDir });
   server = await listen(app.fetch);
 });
 

@@ -85,9 +85,13 @@ async function build(env: Record<string, string> = {}, options: Partial<AuthOpti
     ...env,
   });
   const auth = createAuth({ config, ledger, iamTimeoutMs: 2_000, ...options });
-  const upstream = auth.createUpstream({ endpoint: fake.url, timeoutMs: 2_000 });
-  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
-  const app = createApp({ config, ledger, runner, upstream, auth });
+  runner = createRunner({
+    ledger,
+    upstream: (batchId) => auth.credentials.forBatch(batchId),
+    concurrency: 2,
+    backoffMs: () => 0,
+  });
+  const app = createApp({ config, ledger, runner, auth });
   server = await listen(app.fetch);
   const base = `http://127.0.0.1:${server.port}`;
   const http = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init);

@@ -99,7 +99,11 @@ const RESEND_WHEN_ABSENT = new Set([
 
 export interface RunnerOptions {
   ledger: Ledger;
-  upstream: Upstream;
+  /**
+   * Where calls go: one Upstream for every batch, or each batch's own (its credential, looked up
+   * for every call since a sign-in may end mid-batch).
+   */
+  upstream: Upstream | ((batchId: string) => Upstream);
   /** Calls in flight at once (the AIMD maximum), shared by all batches of this runner. */
   concurrency: number;
   /** Retry knobs; defaults: DEFAULT_RETRY_POLICY (retry.ts). */
@@ -404,7 +408,10 @@ function subjectOf(b: BatchSummary): Subject {
 }
 
 export function createRunner(options: RunnerOptions): Runner {
-  const { ledger, upstream } = options;
+  const { ledger } = options;
+  const route = options.upstream;
+  const upstreamOf = (batch: BatchSummary): Upstream =>
+    typeof route === 'function' ? route(batch.id) : route;
   const concurrency = Math.max(1, Math.floor(options.concurrency));
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   if (options.maxAttempts !== undefined) {
@@ -528,13 +535,13 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
-  /** Sends a write. `upstream.call` is invoked synchronously, in the caller's tick (I6). */
+  /** Sends a write. The upstream's `call` is invoked synchronously, in the caller's tick (I6). */
   function send(
     batch: BatchSummary,
     call: ClaimedCall,
   ): Promise<UpstreamResponse | UpstreamError | UpstreamRequestError> {
     counters.writes++;
-    return upstream
+    return upstreamOf(batch)
       .call({
         op: batch.action,
         workspaceId: batch.workspace_id,
@@ -555,7 +562,7 @@ export function createRunner(options: RunnerOptions): Runner {
     if (rejected.length === 0) return;
     counters.explainSearches++;
     const labels = await explainRejected(
-      upstream,
+      upstreamOf(batch),
       batch.workspace_id,
       batch.related_dataclass_type,
       rejected,
@@ -578,7 +585,7 @@ export function createRunner(options: RunnerOptions): Runner {
     counters.preReads++;
     let result: UpstreamResponse | UpstreamError;
     try {
-      result = await upstream.call(
+      result = await upstreamOf(batch).call(
         what === 'links'
           ? {
               op: 'relationSearch',
@@ -1011,7 +1018,7 @@ export function createRunner(options: RunnerOptions): Runner {
       let res;
       try {
         counters.rereads++;
-        res = await rereadLinks(upstream, subjectOf(batch), ids);
+        res = await rereadLinks(upstreamOf(batch), subjectOf(batch), ids);
       } finally {
         limiter.release();
       }

@@ -20,6 +20,7 @@ import {
   type RetryRequest,
   type UndoRequest,
 } from '../../src/api/schemas';
+import type { CallIdentity } from '../auth/credentials';
 import type { BatchRecord, Ledger, NewBatch } from './ledger';
 import { IDEMPOTENCY_KEY_PATTERN, bodyHash, type Records } from './records';
 import type { Runner } from './runner';
@@ -51,6 +52,8 @@ export class ServiceError extends Error {
 /** Who asks, and (optionally) the key that makes a repeated request answer its first batch. */
 export interface BatchContext {
   user: string;
+  /** Whose credential the batches it starts or resumes run on; without it, the environment's. */
+  identity?: CallIdentity | undefined;
   /** Letters, digits, `_ - : .`, 1 to 200 characters (`IDEMPOTENCY_KEY_PATTERN`). */
   idempotencyKey?: string | undefined;
 }
@@ -111,8 +114,10 @@ export type LinkReader<F> = (
 export interface BatchServiceDeps {
   ledger: Ledger;
   records: Records;
-  /** Starts created batches and pauses/resumes/stops them (bound to the caller's credential). */
+  /** Starts created batches and pauses/resumes/stops them. */
   runner: Pick<Runner, 'start'> & BatchControls;
+  /** Records which identity a batch runs on before it is started or resumed. */
+  credentials?: { assign(batchId: string, identity: CallIdentity): void } | undefined;
 }
 
 type NewItem = NewBatch['items'][number];
@@ -202,7 +207,10 @@ export function createBatchService(deps: BatchServiceDeps) {
       }
       created = result.value;
     }
-    if (created.state === 'running') void runner.start(created.id);
+    if (created.state === 'running') {
+      if (ctx.identity) deps.credentials?.assign(created.id, ctx.identity);
+      void runner.start(created.id);
+    }
     return { batch: created, replayed: false };
   };
 
@@ -298,9 +306,16 @@ export function createBatchService(deps: BatchServiceDeps) {
    */
   const retriesUnknown = (batch: BatchRecord) => batch.state !== 'cancelled';
 
-  const control = (batchId: string, method: keyof BatchControls): BatchRecord => {
+  const control = (
+    batchId: string,
+    method: keyof BatchControls,
+    identity?: CallIdentity,
+  ): BatchRecord => {
     const batch = found(batchId);
-    if (!runner[method](batch.id)) {
+    if (runner[method](batch.id)) {
+      // A resumed batch runs on the credential of whoever resumed it from now on.
+      if (method === 'resume' && identity) deps.credentials?.assign(batch.id, identity);
+    } else {
       const now = ledger.getBatchState(batch.id) ?? batch.state;
       throw new ServiceError(409, 'INVALID_STATE', `a ${now} batch cannot be ${CONTROLS[method]}`);
     }
@@ -350,7 +365,9 @@ export function createBatchService(deps: BatchServiceDeps) {
     },
 
     pause: (batchId: string) => control(batchId, 'pause'),
-    resume: (batchId: string) => control(batchId, 'resume'),
+    /** Resumes the batch on `ctx.identity`'s credential (the environment's without one). */
+    resume: (batchId: string, ctx?: Pick<BatchContext, 'identity'>) =>
+      control(batchId, 'resume', ctx?.identity),
     /** User stop: the batch becomes `cancelled` and its unsent IDs `skipped`. */
     stop: (batchId: string) => control(batchId, 'cancel'),
 

@@ -21,6 +21,7 @@ import {
   type ItemState,
 } from '../../src/api/schemas';
 import { requireSecMasterIdentity } from '../auth/access';
+import type { CallCredentials, CallIdentity } from '../auth/credentials';
 import type { BatchRecord, Ledger } from '../batches/ledger';
 import { exportStream, type Records } from '../batches/records';
 import type { Runner } from '../batches/runner';
@@ -70,10 +71,12 @@ function pagingOf(
 export interface BatchRouteDeps {
   ledger: Ledger;
   records: Records;
-  /** Already bound to the caller's credential (`auth.bindRunner`). */
   runner: Pick<Runner, 'start'> & BatchControls;
-  /** For the undo preview's link check. */
-  upstream: Upstream;
+  /** Who a request's SecMaster calls and the batches it starts or resumes run as. */
+  identityOf: (c: Context) => CallIdentity;
+  /** Where a request's own SecMaster calls go (the undo preview's link check). */
+  upstreamOf: (c: Context) => Upstream;
+  credentials: Pick<CallCredentials, 'assign'>;
   /** Who the batches are recorded for. */
   userOf: (c: Context) => string;
 }
@@ -108,8 +111,8 @@ function refusal(c: Context, err: unknown): Response {
 }
 
 export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
-  const { ledger, records, runner, upstream, userOf } = deps;
-  const service = createBatchService({ ledger, records, runner });
+  const { ledger, records, runner, userOf } = deps;
+  const service = createBatchService({ ledger, records, runner, credentials: deps.credentials });
 
   /** The batch named in the path, or null (malformed IDs are unknown ones). */
   const batchOf = (c: Context): BatchRecord | null => service.get(c.req.param('id') ?? '');
@@ -127,6 +130,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
 
   const contextOf = (c: Context, key: string | undefined): BatchContext => ({
     user: userOf(c),
+    identity: deps.identityOf(c),
     idempotencyKey: key,
   });
 
@@ -179,7 +183,12 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   for (const [path, method] of controls) {
     app.post(`/api/batches/:id/${path}`, (c) => {
       try {
-        return c.json(service.present(service[method](c.req.param('id'))));
+        const id = c.req.param('id');
+        const batch =
+          method === 'resume'
+            ? service.resume(id, { identity: deps.identityOf(c) })
+            : service[method](id);
+        return c.json(service.present(batch));
       } catch (err) {
         return refusal(c, err);
       }
@@ -190,7 +199,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   app.get('/api/batches/:id/undo-preview', requireSecMasterIdentity, async (c) => {
     try {
       const preview = await service.undoPreview(c.req.param('id'), (subject, ids) =>
-        readIds(c, upstream, { op: 'relationSearch', ...subject }, ids, 'link check'),
+        readIds(c, deps.upstreamOf(c), { op: 'relationSearch', ...subject }, ids, 'link check'),
       );
       return preview instanceof Response ? preview : c.json(preview);
     } catch (err) {

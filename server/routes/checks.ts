@@ -25,9 +25,12 @@ export const MAX_CONCURRENT_CHECKS = 2;
 
 export function registerCheckRoutes(
   app: Hono,
-  deps: { upstream: Upstream; maxConcurrent?: number },
+  deps: {
+    /** Where a request's SecMaster reads go (its caller's credential). */
+    upstreamOf: (c: Context) => Upstream;
+    maxConcurrent?: number;
+  },
 ): void {
-  const { upstream } = deps;
   const maxConcurrent = deps.maxConcurrent ?? MAX_CONCURRENT_CHECKS;
   let running = 0;
 
@@ -56,6 +59,7 @@ export function registerCheckRoutes(
   async function check(c: Context, req: LinkCheckRequest): Promise<Response> {
     // One check per distinct ID, in the one form the batch sends it (a UUID in lower case).
     const ids = [...new Set(req.ids.map(canonicalId))];
+    const upstream = deps.upstreamOf(c);
 
     const linkedKeys = await readIds(
       c,

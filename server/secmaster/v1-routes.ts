@@ -21,7 +21,6 @@ import { jsonError } from '../http/json-error';
 import {
   UpstreamError,
   UpstreamRequestError,
-  type Upstream,
   type UpstreamErrorKind,
   type UpstreamResponse,
 } from './client';
@@ -265,13 +264,12 @@ function tooDeep(value: unknown, depth = 0): boolean {
 }
 
 export interface V1RouteDeps {
-  upstream: Upstream;
-  /** The project a caller's reads go to (an IAM session's, else the configured one). */
-  auth: Pick<ConsoleAuth, 'projectIdOf'>;
+  /** The project a caller's reads go to (an IAM session's, else the configured one), and where. */
+  auth: Pick<ConsoleAuth, 'projectIdOf' | 'upstreamOf'>;
 }
 
 export function registerV1Routes(app: Hono, deps: V1RouteDeps): void {
-  const { upstream, auth } = deps;
+  const { auth } = deps;
 
   const forward = async (c: Context): Promise<Response> => {
     const url = new URL(c.req.url);
@@ -309,7 +307,7 @@ export function registerV1Routes(app: Hono, deps: V1RouteDeps): void {
     }
     let result: UpstreamResponse | UpstreamError;
     try {
-      result = await upstream.call(operation, { passThrough: true });
+      result = await auth.upstreamOf(c).call(operation, { passThrough: true });
     } catch (err) {
       if (err instanceof UpstreamRequestError)
         return jsonError(c, 400, 'INVALID_PATH', err.message);

@@ -1,0 +1,163 @@
+/**
+ * Which credential each call goes out with, without HTTP: the environment's for requests and
+ * batches without an IAM session, a session's own for its requests and the batches it started or
+ * resumed, and nothing sent (a 401 SIGN_IN_REQUIRED answered here) once that session is gone.
+ */
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLedger, type Ledger } from '../batches/ledger';
+import { loadConfig } from '../config';
+import type { Upstream } from '../secmaster/client';
+import { makeIds } from '../testing/fake-upstream';
+import { newBatch } from '../testing/batches';
+import { createCallCredentials, type UpstreamTarget } from './credentials';
+import { Secret } from './secret';
+import { SessionStore } from './sessions';
+
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
+
+let dir: string;
+let ledger: Ledger;
+let sessions: SessionStore;
+/** Every Upstream built, with the target it was built for; its calls are counted. */
+let built: { target: UpstreamTarget; calls: number }[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'credentials-'));
+  ledger = openLedger(join(dir, 'ledger.sqlite'));
+  sessions = new SessionStore(Date.now);
+  built = [];
+});
+afterEach(() => {
+  ledger.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function credentialsFor(env: Record<string, string>) {
+  const config = loadConfig({
+    SECMASTER_MODE: 'secmaster',
+    SECMASTER_ENDPOINT: 'https://secmaster.example.com',
+    SECMASTER_REGION: 'cn-north-4',
+    DATA_DIR: dir,
+    ...env,
+  });
+  return createCallCredentials({
+    config,
+    ledger,
+    sessions,
+    connect: (target): Upstream => {
+      const entry = { target, calls: 0 };
+      built.push(entry);
+      return {
+        call: () => {
+          entry.calls++;
+          return Promise.resolve({ status: 200, requestId: null, body: {}, retryAfter: null });
+        },
+        pathOf: () => '/',
+      };
+    },
+  });
+}
+
+function iamSession(user: string) {
+  return sessions.create({
+    method: 'iam',
+    user,
+    owner: `iam\n\n${user}\n${PROJECT}`,
+    address: '127.0.0.1',
+    expiresAt: Date.now() + 3_600_000,
+    iam: {
+      token: new Secret(`token-of-${user}`),
+      projectId: PROJECT,
+      region: 'cn-north-4',
+      account: null,
+    },
+  });
+}
+
+const op = { op: 'listWorkspaces' } as const;
+
+describe('with an environment credential', () => {
+  const env = { SECMASTER_PROJECT_ID: PROJECT, SECMASTER_AUTH_TOKEN: 'env-token-value' };
+
+  test('a caller without an IAM session goes out on it, and a batch with no identity too', async () => {
+    const credentials = credentialsFor(env);
+    const identity = credentials.identityOf(null);
+    expect(identity).toEqual({ source: 'env-token', sessionId: null });
+    await credentials.upstreamOf(identity).call(op);
+    const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
+    await credentials.forBatch(batch.id).call(op);
+    expect(built).toHaveLength(1);
+    expect(built[0]?.target.projectId).toBe(PROJECT);
+    expect(built[0]?.calls).toBe(2);
+  });
+
+  test("an IAM session's batch goes out on its token until it signs out, then is interrupted and sends nothing", async () => {
+    const credentials = credentialsFor(env);
+    const alice = iamSession('alice');
+    const batch = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT, user: 'alice' });
+    credentials.assign(batch.id, credentials.identityOf(alice));
+    expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
+
+    await credentials.forBatch(batch.id).call(op);
+    const mine = built.find((b) => b.target.credentials === alice.iam?.credentials);
+    expect(mine?.calls).toBe(1);
+
+    sessions.delete(alice.id);
+    expect(ledger.getBatch(batch.id)).toMatchObject({
+      state: 'interrupted',
+      state_reason: 'alice signed out: sign in to resume',
+    });
+    const after = await credentials.forBatch(batch.id).call(op);
+    expect(after).toMatchObject({ status: 401, body: { error_code: 'SIGN_IN_REQUIRED' } });
+    expect(built.reduce((n, b) => n + b.calls, 0)).toBe(1);
+  });
+
+  test('a batch resumed by another caller runs on that caller’s credential from then on', async () => {
+    const credentials = credentialsFor(env);
+    const alice = iamSession('alice');
+    const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
+    credentials.assign(batch.id, credentials.identityOf(alice));
+    credentials.assign(batch.id, credentials.identityOf(null));
+    expect(ledger.getBatch(batch.id)?.credential_source).toBe('env-token');
+    await credentials.forBatch(batch.id).call(op);
+    expect(built.map((b) => [b.target.projectId, b.calls])).toEqual([[PROJECT, 1]]);
+  });
+
+  test('after a restart: session batches wait for a sign-in, environment batches go on', () => {
+    const before = credentialsFor(env);
+    const sessionBatch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
+    const envBatch = newBatch(ledger, { ids: makeIds(1, 'e'), subject: SUBJECT });
+    before.assign(sessionBatch.id, before.identityOf(iamSession('alice')));
+    before.assign(envBatch.id, before.identityOf(null));
+
+    sessions = new SessionStore(Date.now);
+    const after = credentialsFor(env);
+    expect(after.interruptOrphans()).toEqual([sessionBatch.id]);
+    expect(ledger.getBatch(sessionBatch.id)).toMatchObject({
+      state: 'interrupted',
+      state_reason: 'sign in to resume',
+    });
+    expect(ledger.getBatch(envBatch.id)?.state).toBe('running');
+  });
+});
+
+describe('without an environment credential (IAM sign-in only)', () => {
+  test('a caller without a session has no identity to call with, and its calls send nothing', async () => {
+    const credentials = credentialsFor({});
+    const identity = credentials.identityOf(null);
+    expect(identity).toEqual({ source: 'none', sessionId: null });
+    const answer = await credentials.upstreamOf(identity).call(op);
+    expect(answer).toMatchObject({
+      status: 401,
+      body: {
+        error_code: 'SIGN_IN_REQUIRED',
+        error_msg: 'no SecMaster credential: sign in to resume',
+      },
+    });
+    expect(built).toEqual([]);
+  });
+});

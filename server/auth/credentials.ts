@@ -1,0 +1,163 @@
+/**
+ * Which credential each SecMaster call goes out with, decided explicitly: a request's calls use its
+ * caller's identity, a batch's calls the identity it was last started or resumed with. An IAM
+ * session's calls use that session's token (and project); everyone else uses the environment's
+ * credential. Access follows the user who asked for the work, for its whole run.
+ *
+ * The identity of a batch is recorded twice: its source (`env-aksk`, `env-token`, `session:<user>`,
+ * `none`) in the ledger, for people and for the next start; the session in memory only, since
+ * sessions end with the process. A restart therefore interrupts the batches that ran on a session
+ * ("sign in to resume").
+ */
+import type { Ledger } from '../batches/ledger';
+import type { Config } from '../config';
+import type { Credentials as SecretCredentials } from '../credentials';
+import type { Upstream, UpstreamResponse } from '../secmaster/client';
+import type { Session, SessionStore } from './sessions';
+
+export const SIGN_IN_TO_RESUME = 'sign in to resume';
+
+/** Who calls go out as: where the credential comes from and, for an IAM session, which session. */
+export interface CallIdentity {
+  /** `env-aksk`, `env-token`, `session:<user>`, or `none` (IAM sign-in mode, no IAM session). */
+  source: string;
+  /** The IAM session whose token is used, or null for the environment's credential. */
+  sessionId: string | null;
+}
+
+/** Where calls with one credential go: the project and the credential they are signed with. */
+export interface UpstreamTarget {
+  projectId: string;
+  credentials: SecretCredentials;
+}
+
+/** Builds the Upstream for a target (the endpoint and timeouts are the caller's). */
+export type Connect = (target: UpstreamTarget) => Upstream;
+
+export interface CallCredentials {
+  /** The identity of a caller: its IAM session, else the environment's credential. */
+  identityOf(session: Session | null): CallIdentity;
+  /**
+   * The Upstream that `identity`'s calls go out on. Without a usable credential (the session
+   * ended, or the console has none) its calls send nothing and answer 401 SIGN_IN_REQUIRED, which
+   * the runner and /v1 handle as SecMaster's own 401: stop, keep the IDs pending, ask for a sign-in.
+   */
+  upstreamOf(identity: CallIdentity): Upstream;
+  /** From now on the batch runs as `identity` (recorded before it is started or resumed). */
+  assign(batchId: string, identity: CallIdentity): void;
+  /** The Upstream of a batch's next call (read per call: a session may end mid-batch). */
+  forBatch(batchId: string): Upstream;
+  /**
+   * Start-up, before the runner resumes: crash recovery (in-flight IDs become unknown), then every
+   * running batch whose credential is gone becomes interrupted ("sign in to resume"): all
+   * `session:*` batches, and environment batches when the environment has no credential now.
+   * Returns the batches it interrupted.
+   */
+  interruptOrphans(): string[];
+}
+
+/** What a call without a usable credential answers, without sending anything. */
+function refusal(message: string): Upstream {
+  const answer: UpstreamResponse = {
+    status: 401,
+    requestId: null,
+    body: { error_code: 'SIGN_IN_REQUIRED', error_msg: message },
+    retryAfter: null,
+  };
+  return {
+    call: () => Promise.resolve(answer),
+    pathOf: () => {
+      throw new Error(message);
+    },
+  };
+}
+
+function envSource(config: Config): string {
+  if (!config.credentials) return 'none';
+  return config.credentials.kind === 'aksk' ? 'env-aksk' : 'env-token';
+}
+
+export function createCallCredentials(deps: {
+  config: Config;
+  ledger: Ledger;
+  sessions: SessionStore;
+  connect: Connect;
+}): CallCredentials {
+  const { config, ledger, sessions, connect } = deps;
+  const env = config.credentials
+    ? connect({ projectId: config.projectId, credentials: config.credentials })
+    : null;
+  const noCredential = refusal(`no SecMaster credential: ${SIGN_IN_TO_RESUME}`);
+  const sessionEnded = refusal(
+    `the IAM sign-in behind this work expired or ended: ${SIGN_IN_TO_RESUME}`,
+  );
+  /** One Upstream per IAM session (its connections are reused across calls). */
+  const perSession = new WeakMap<Session, Upstream>();
+  /** Each batch's identity in this process (assigned, or read once from the ledger). */
+  const batchIdentity = new Map<string, CallIdentity>();
+
+  sessions.onEnd((s, why) => {
+    if (why !== 'signed-out') return;
+    for (const [batchId, { sessionId }] of batchIdentity) {
+      if (sessionId === null || sessions.forCalls(sessionId) !== null) continue;
+      batchIdentity.delete(batchId);
+      ledger.transitionBatch(
+        batchId,
+        ['running'],
+        'interrupted',
+        `${s.user} signed out: ${SIGN_IN_TO_RESUME}`,
+      );
+    }
+  });
+
+  const upstreamOf = (identity: CallIdentity): Upstream => {
+    if (identity.sessionId !== null) {
+      const session = sessions.forCalls(identity.sessionId);
+      if (!session?.iam) return sessionEnded;
+      let u = perSession.get(session);
+      if (!u) {
+        u = connect({ projectId: session.iam.projectId, credentials: session.iam.credentials });
+        perSession.set(session, u);
+      }
+      return u;
+    }
+    if (identity.source === 'none' || !env) return noCredential;
+    return env;
+  };
+
+  return {
+    identityOf(session) {
+      if (session?.iam) return { source: `session:${session.user}`, sessionId: session.id };
+      return { source: envSource(config), sessionId: null };
+    },
+    upstreamOf,
+    assign(batchId, identity) {
+      ledger.setCredentialSource(batchId, identity.source);
+      batchIdentity.set(batchId, identity);
+    },
+    forBatch(batchId) {
+      let identity = batchIdentity.get(batchId);
+      if (identity === undefined) {
+        // Not started here (resumed at start-up): the environment's, unless the ledger says it ran
+        // on a session this process never saw, which waits for a sign-in.
+        const source = ledger.getBatch(batchId)?.credential_source ?? null;
+        if (source?.startsWith('session:')) return sessionEnded;
+        identity = { source: envSource(config), sessionId: null };
+        batchIdentity.set(batchId, identity);
+      }
+      return upstreamOf(identity);
+    },
+    interruptOrphans() {
+      const envHasCredential = config.credentials !== null;
+      const interrupted: string[] = [];
+      for (const id of ledger.recoverAfterCrash()) {
+        const source = ledger.getBatch(id)?.credential_source ?? 'env-legacy';
+        const usable = source.startsWith('env-') && envHasCredential;
+        if (!usable && ledger.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME)) {
+          interrupted.push(id);
+        }
+      }
+      return interrupted;
+    },
+  };
+}
