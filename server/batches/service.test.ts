@@ -17,8 +17,25 @@ import {
   createBatchService,
   itemsOfIds,
   type BatchService,
-  type LinkSubject,
 } from './service';
+import type { Upstream } from '../secmaster/client';
+import type { UpstreamOperation } from '../secmaster/operations';
+import { LookupError } from '../secmaster/lookups';
+
+/** An Upstream whose searches find `linked` (of the IDs asked) and record what was asked. */
+function linksUpstream(linked: readonly string[], asked: UpstreamOperation[] = []): Upstream {
+  return {
+    call(operation) {
+      asked.push(operation);
+      const body = 'body' in operation ? JSON.stringify(operation.body) : '';
+      const data = linked
+        .filter((id) => body.includes(id))
+        .map((id) => ({ id, data_object: { id } }));
+      return Promise.resolve({ status: 200, requestId: null, body: { data }, retryAfter: null });
+    },
+    pathOf: () => '/',
+  };
+}
 
 const WORKSPACE = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
 const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
@@ -306,9 +323,7 @@ describe('undo', () => {
       ]) {
         expect(refusalOf(op)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
       }
-      const err = await asyncRefusalOf(() =>
-        service.undoPreview(id, () => Promise.resolve(new Set<string>())),
-      );
+      const err = await asyncRefusalOf(() => service.undoPreview(id, linksUpstream([])));
       expect(err).toMatchObject({ status: 404, code: 'NOT_FOUND' });
       expect(service.get(id)).toBeNull();
     }
@@ -316,26 +331,26 @@ describe('undo', () => {
 });
 
 describe('undo preview', () => {
-  test('asks the reader about the succeeded IDs on the batch subject, and lists the links that no longer hold', async () => {
+  test('reads the links of the batch subject for its succeeded IDs, and lists those that no longer hold', async () => {
     const original = doneBatch(3);
     const ids = makeIds(3);
-    const asked: { subject: LinkSubject; ids: readonly string[] }[] = [];
-    const preview = await service.undoPreview(original.id, (subject, read) => {
-      asked.push({ subject, ids: read });
-      // One associated ID has been unlinked since.
-      return Promise.resolve(new Set([ids[0]!, ids[2]!]));
-    });
+    const asked: UpstreamOperation[] = [];
+    // One associated ID has been unlinked since.
+    const preview = await service.undoPreview(
+      original.id,
+      linksUpstream([ids[0]!, ids[2]!], asked),
+    );
     expect(asked).toEqual([
       {
-        subject: {
-          workspaceId: WORKSPACE,
-          dataclass: 'incidents',
-          objectId: SUBJECT,
-          related: 'alerts',
-        },
-        ids,
+        op: 'relationSearch',
+        workspaceId: WORKSPACE,
+        dataclass: 'incidents',
+        objectId: SUBJECT,
+        related: 'alerts',
+        body: expect.objectContaining({}) as unknown,
       },
     ]);
+    expect(JSON.stringify(asked[0])).toContain(ids.join(','));
     expect(preview).toMatchObject({
       ids: 3,
       undo_action: 'cancel',
@@ -345,14 +360,27 @@ describe('undo preview', () => {
     });
   });
 
-  test("the reader's failure is answered as is; an undone batch is refused", async () => {
+  test('a failed read is a LookupError naming the check; an undone batch is refused', async () => {
     const original = doneBatch(1);
-    const failure = { failed: 'SecMaster is away' };
-    expect(await service.undoPreview(original.id, () => Promise.resolve(failure))).toBe(failure);
+    const away: Upstream = {
+      call: () =>
+        Promise.resolve({
+          status: 503,
+          requestId: null,
+          body: { error_code: 'SecMaster.00040003', error_msg: 'busy' },
+          retryAfter: null,
+        }),
+      pathOf: () => '/',
+    };
+    const failure = await service.undoPreview(original.id, away).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(LookupError);
+    expect(failure).toMatchObject({
+      status: 502,
+      code: 'SecMaster.00040003',
+      message: 'the link check failed: busy',
+    });
     service.undo(original.id, {}, ALICE);
-    const err = await asyncRefusalOf(() =>
-      service.undoPreview(original.id, () => Promise.resolve(new Set<string>())),
-    );
+    const err = await asyncRefusalOf(() => service.undoPreview(original.id, linksUpstream([])));
     expect(err).toMatchObject({ status: 409, code: 'ALREADY_UNDONE' });
   });
 });

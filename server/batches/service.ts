@@ -16,11 +16,12 @@ import {
   type BatchAction,
   type BatchState,
   type CreateBatchRequest,
-  type DataclassType,
   type RetryRequest,
   type UndoRequest,
 } from '../../src/api/schemas';
 import type { CallIdentity } from '../auth/credentials';
+import type { Upstream } from '../secmaster/client';
+import { findIds } from '../secmaster/lookups';
 import type { BatchRecord, Ledger, NewBatch } from './ledger';
 import { IDEMPOTENCY_KEY_PATTERN, bodyHash, type Records } from './records';
 import type { Runner } from './runner';
@@ -93,23 +94,6 @@ export interface UndoPreview {
   changes_recorded: boolean;
   checked_at: string;
 }
-
-/** The subject and related class of a batch: what the undo preview's link check searches. */
-export interface LinkSubject {
-  workspaceId: string;
-  dataclass: DataclassType;
-  objectId: string;
-  related: DataclassType;
-}
-
-/**
- * Which of `ids` SecMaster links to `subject` now (keys as `idKey`), or the caller's own failure
- * value (anything but a Set), which `undoPreview` hands back unchanged.
- */
-export type LinkReader<F> = (
-  subject: LinkSubject,
-  ids: readonly string[],
-) => Promise<Set<string> | F>;
 
 export interface BatchServiceDeps {
   ledger: Ledger;
@@ -412,23 +396,30 @@ export function createBatchService(deps: BatchServiceDeps) {
 
     /**
      * What an undo would do: the IDs it carries, and which of them SecMaster no longer links as
-     * the batch left them (read through `readLinked`; its failure value is returned as is).
+     * the batch left them, read through `upstream` (a failed read throws LookupError).
      */
-    async undoPreview<F>(batchId: string, readLinked: LinkReader<F>): Promise<UndoPreview | F> {
+    async undoPreview(
+      batchId: string,
+      upstream: Upstream,
+      signal?: AbortSignal,
+    ): Promise<UndoPreview> {
       const batch = found(batchId);
       checkUndoable(batch);
       checkNotUndone(batch);
       const ids = records.idsInState(batch.id, 'succeeded');
-      const linked = await readLinked(
+      const linked = await findIds(
+        upstream,
         {
+          op: 'relationSearch',
           workspaceId: batch.workspace_id,
           dataclass: batch.dataclass_type,
           objectId: batch.data_object_id,
           related: batch.related_dataclass_type,
         },
         ids,
+        'link check',
+        signal,
       );
-      if (!(linked instanceof Set)) return linked;
       // What the batch did no longer holds: an associated ID now unlinked, a cancelled one linked.
       const changed = ids.filter((id) => linked.has(idKey(id)) === (batch.action === 'cancel'));
       return {

@@ -35,7 +35,7 @@ import {
 } from '../batches/service';
 import type { Upstream } from '../secmaster/client';
 import { invalidBody, jsonBody, jsonError } from '../http/json-error';
-import { readIds } from './id-reads';
+import { LookupError } from '../secmaster/lookups';
 
 // Names other modules import from here.
 export { INVALID_ID_MESSAGE, type BatchControls } from '../batches/service';
@@ -107,6 +107,7 @@ function nodeResponseOf(c: Context): ServerResponse | null {
 function refusal(c: Context, err: unknown): Response {
   if (err instanceof ServiceError)
     return jsonError(c, err.status, err.code, err.message, err.field);
+  if (err instanceof LookupError) return jsonError(c, err.status, err.code, err.message);
   throw err;
 }
 
@@ -198,10 +199,13 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   // --- undo ------------------------------------------------------------------------------------
   app.get('/api/batches/:id/undo-preview', requireSecMasterIdentity, async (c) => {
     try {
-      const preview = await service.undoPreview(c.req.param('id'), (subject, ids) =>
-        readIds(c, deps.upstreamOf(c), { op: 'relationSearch', ...subject }, ids, 'link check'),
+      // A client that goes away (closed tab) stops the reads still to come.
+      const preview = await service.undoPreview(
+        c.req.param('id'),
+        deps.upstreamOf(c),
+        c.req.raw.signal,
       );
-      return preview instanceof Response ? preview : c.json(preview);
+      return c.json(preview);
     } catch (err) {
       return refusal(c, err);
     }

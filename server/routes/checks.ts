@@ -15,7 +15,7 @@ import {
 import { requireSecMasterIdentity } from '../auth/access';
 import type { Upstream } from '../secmaster/client';
 import { invalidBody, jsonBody, jsonError } from '../http/json-error';
-import { readIds } from './id-reads';
+import { LookupError, findIds } from '../secmaster/lookups';
 
 /**
  * Checks running at once, for the whole console: each runs 4 reads at a time on the upstream the
@@ -51,6 +51,9 @@ export function registerCheckRoutes(
     running++;
     try {
       return await check(c, parsed.data);
+    } catch (err) {
+      if (err instanceof LookupError) return jsonError(c, err.status, err.code, err.message);
+      throw err;
     } finally {
       running--;
     }
@@ -61,8 +64,9 @@ export function registerCheckRoutes(
     const ids = [...new Set(req.ids.map(canonicalId))];
     const upstream = deps.upstreamOf(c);
 
-    const linkedKeys = await readIds(
-      c,
+    // A client that goes away (closed tab) stops the reads still to come.
+    const signal = c.req.raw.signal;
+    const linkedKeys = await findIds(
       upstream,
       {
         op: 'relationSearch',
@@ -73,19 +77,18 @@ export function registerCheckRoutes(
       },
       ids,
       'link check',
+      signal,
     );
-    if (linkedKeys instanceof Response) return linkedKeys;
     const linked = ids.filter((id) => linkedKeys.has(idKey(id)));
     const rest = ids.filter((id) => !linkedKeys.has(idKey(id)));
 
-    const existing = await readIds(
-      c,
+    const existing = await findIds(
       upstream,
       { op: 'search', workspaceId: req.workspace_id, dataclass: req.related_dataclass_type },
       rest,
       'ID check',
+      signal,
     );
-    if (existing instanceof Response) return existing;
     const body: LinkCheck = {
       checked: ids.length,
       linked,
