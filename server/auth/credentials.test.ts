@@ -134,9 +134,15 @@ describe('with an environment credential', () => {
     before.assign(sessionBatch.id, before.identityOf(iamSession('alice')));
     before.assign(envBatch.id, before.identityOf(null));
 
+    // A call of the session batch was in flight when the process ended.
+    const inFlight = ledger.claimChunk(sessionBatch.id, 100);
+    expect(inFlight?.ids).toHaveLength(1);
+
     sessions = new SessionStore(Date.now);
     const after = credentialsFor(env);
     expect(after.interruptOrphans()).toEqual([sessionBatch.id]);
+    // Crash recovery is the runner's (resumeAll): the in-flight ID is left for it to mark unknown.
+    expect(ledger.counts(sessionBatch.id).in_flight).toBe(1);
     expect(ledger.getBatch(sessionBatch.id)).toMatchObject({
       state: 'interrupted',
       state_reason: 'sign in to resume',

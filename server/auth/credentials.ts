@@ -48,10 +48,10 @@ export interface CallCredentials {
   /** The Upstream of a batch's next call (read per call: a session may end mid-batch). */
   forBatch(batchId: string): Upstream;
   /**
-   * Start-up, before the runner resumes: crash recovery (in-flight IDs become unknown), then every
-   * running batch whose credential is gone becomes interrupted ("sign in to resume"): all
-   * `session:*` batches, and environment batches when the environment has no credential now.
-   * Returns the batches it interrupted.
+   * Start-up, before the runner's crash recovery resumes what is running: every running batch
+   * whose credential is gone becomes interrupted ("sign in to resume"): all `session:*` batches,
+   * and environment batches when the environment has no credential now. Returns the batches it
+   * interrupted.
    */
   interruptOrphans(): string[];
 }
@@ -150,7 +150,7 @@ export function createCallCredentials(deps: {
     interruptOrphans() {
       const envHasCredential = config.credentials !== null;
       const interrupted: string[] = [];
-      for (const id of ledger.recoverAfterCrash()) {
+      for (const id of ledger.runningBatchIds()) {
         const source = ledger.getBatch(id)?.credential_source ?? 'env-legacy';
         const usable = source.startsWith('env-') && envHasCredential;
         if (!usable && ledger.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME)) {

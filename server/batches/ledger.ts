@@ -274,6 +274,8 @@ export interface Ledger {
   finishIfDrained(batchId: string): boolean;
   /** Startup: every in_flight item (a crash mid-call) becomes unknown; returns the running batches. */
   recoverAfterCrash(): string[];
+  /** The batches recorded as running, oldest first (read only). */
+  runningBatchIds(): string[];
   /**
    * Cancelled batches that still hold `unknown` items (calls in flight when they were cancelled,
    * whose outcome a crash lost): only a re-read can settle them, since nothing more is sent.
@@ -866,6 +868,9 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       return created;
     },
     getBatch,
+    runningBatchIds() {
+      return runningBatches.all().map((r) => idRowSchema.parse(r).id);
+    },
     undoneBy(batchId) {
       const id: unknown = selectUndoneBy.get(batchId);
       return typeof id === 'string' ? id : null;
