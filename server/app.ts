@@ -5,9 +5,9 @@
  *
  * `createApp` wires the pieces in order (Hono runs middlewares and matches routes in the order
  * they are registered): the request rules (`http/request-rules.ts`), the session middleware
- * (`auth/access.ts`), `/api/config` and `/api/health` (`routes/status.ts`), the batch API
- * (`routes/batches.ts`), the `/api` 404s, the `/v1` forwarder (`secmaster/v1-routes.ts`) and
- * the SPA (`routes/static.ts`).
+ * (`auth/access.ts`), `/api/config` and `/api/health` (`http/status.ts`), the batch API
+ * (`batches/routes.ts`), the `/api` 404s, the `/v1` forwarder (`secmaster/v1-routes.ts`) and
+ * the SPA (`http/static.ts`).
  */
 import { Hono, type Context } from 'hono';
 import type { Config } from './config';
@@ -26,15 +26,15 @@ import {
   isApiLike,
   stateChangingRequests,
 } from './http/request-rules';
-import { registerBatchRoutes, type BatchControls } from './routes/batches';
-import { registerCheckRoutes } from './routes/checks';
-import { registerStaticRoutes } from './routes/static';
-import { registerStatusRoutes } from './routes/status';
+import { registerBatchRoutes, type BatchControls } from './batches/routes';
+import { registerCheckRoutes } from './secmaster/check-routes';
+import { registerStaticRoutes } from './http/static';
+import { registerStatusRoutes } from './http/status';
 import { registerV1Routes } from './secmaster/v1-routes';
 
 // Names other modules and tests import from here.
 export { CONTENT_SECURITY_POLICY, MAX_BODY_BYTES } from './http/request-rules';
-export { INVALID_ID_MESSAGE, type BatchControls } from './routes/batches';
+export { INVALID_ID_MESSAGE, type BatchControls } from './batches/routes';
 
 export interface AppDeps {
   config: Config;

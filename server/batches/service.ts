@@ -1,7 +1,7 @@
 /**
  * The batch operations without HTTP: create (once per idempotency key), retry, undo, their
  * previews, pause/resume/stop, and the summary every batch answer carries. The HTTP routes
- * (`routes/batches.ts`) and anything else that makes or runs batches call the same rules here, so
+ * (`routes.ts`) and anything else that makes or runs batches call the same rules here, so
  * that a batch made without a request is recorded exactly like one made by the API.
  *
  * Refusals are thrown as `ServiceError` (an HTTP status, a stable code and the message shown to

@@ -1,0 +1,303 @@
+/**
+ * The batch API: create a batch (once per `Idempotency-Key`), list and read
+ * batches, pause/resume/stop, undo (with a preview that re-reads the current links from
+ * SecMaster), export as CSV or JSON, and page through a batch's items. Every batch answer is the
+ * ledger's summary plus `undo_of` and `credential_source`.
+ *
+ * HTTP only: the rules (IDs, idempotency, retry, undo) are the batch service's
+ * (`batches/service.ts`); a route parses the request, calls it, and answers its result or its
+ * refusal (`ServiceError`) as JSON.
+ */
+import type { Context, Hono } from 'hono';
+import { ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import {
+  MAX_ITEMS_PAGE,
+  createBatchRequestSchema,
+  retryRequestSchema,
+  undoRequestSchema,
+  isUuid,
+  itemStateSchema,
+  type ItemState,
+} from '../../src/api/schemas';
+import { requireSecMasterIdentity } from '../auth/access';
+import type { CallCredentials, CallIdentity } from '../auth/credentials';
+import type { BatchRecord, Ledger } from './ledger';
+import { exportStream, type Records } from './records';
+import type { Runner } from './runner';
+import {
+  ServiceError,
+  checkIdempotencyKey,
+  createBatchService,
+  type BatchContext,
+  type BatchControls,
+  type Created,
+} from './service';
+import type { Upstream } from '../secmaster/client';
+import { invalidBody, jsonBody, jsonError } from '../http/json-error';
+import { LookupError } from '../secmaster/lookups';
+
+// Names other modules import from here.
+export { INVALID_ID_MESSAGE, type BatchControls } from './service';
+const DEFAULT_BATCH_PAGE = 50;
+const MAX_BATCH_PAGE = 200;
+const MAX_QUERY_LENGTH = 64;
+
+/** Parses a non-negative integer query value; undefined when absent, null when malformed. */
+function intParam(value: string | undefined): number | undefined | null {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,9}$/.test(value)) return null;
+  return Number(value);
+}
+
+/**
+ * `offset` and `limit` of a list route (`limit` defaults to `fallback` and is clamped to `max`),
+ * or the 400 that names the bad one.
+ */
+function pagingOf(
+  c: Context,
+  fallback: number,
+  max: number,
+): { offset: number; limit: number } | Response {
+  const offset = intParam(c.req.query('offset'));
+  const limit = intParam(c.req.query('limit'));
+  if (offset === null)
+    return jsonError(c, 400, 'INVALID_QUERY', 'offset: must be a non-negative integer', 'offset');
+  if (limit === null)
+    return jsonError(c, 400, 'INVALID_QUERY', 'limit: must be a non-negative integer', 'limit');
+  return { offset: offset ?? 0, limit: Math.min(limit ?? fallback, max) };
+}
+
+export interface BatchRouteDeps {
+  ledger: Ledger;
+  records: Records;
+  runner: Pick<Runner, 'start'> & BatchControls;
+  /** Who a request's SecMaster calls and the batches it starts or resumes run as. */
+  identityOf: (c: Context) => CallIdentity;
+  /** Where a request's own SecMaster calls go (the undo preview's link check). */
+  upstreamOf: (c: Context) => Upstream;
+  credentials: Pick<CallCredentials, 'assign'>;
+  /** Who the batches are recorded for. */
+  userOf: (c: Context) => string;
+}
+
+/** A JSON body parsed with `schema`, where an empty body means `{}`; or the 400 to return. */
+async function optionalJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> {
+  let raw: unknown = {};
+  const text = await c.req.text();
+  if (text.trim() !== '') {
+    try {
+      raw = JSON.parse(text) as unknown;
+    } catch {
+      return jsonError(c, 400, 'INVALID_JSON', 'the body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? parsed.data : invalidBody(c, parsed.error);
+}
+
+/** The Node response under this request when served by `@hono/node-server`, else null. */
+function nodeResponseOf(c: Context): ServerResponse | null {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null || !('outgoing' in env)) return null;
+  return env.outgoing instanceof ServerResponse ? env.outgoing : null;
+}
+
+/** The service's refusal as the console's JSON error; any other error propagates. */
+function refusal(c: Context, err: unknown): Response {
+  if (err instanceof ServiceError)
+    return jsonError(c, err.status, err.code, err.message, err.field);
+  if (err instanceof LookupError) return jsonError(c, err.status, err.code, err.message);
+  throw err;
+}
+
+export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
+  const { ledger, records, runner, userOf } = deps;
+  const service = createBatchService({ ledger, records, runner, credentials: deps.credentials });
+
+  /** The batch named in the path, or null (malformed IDs are unknown ones). */
+  const batchOf = (c: Context): BatchRecord | null => service.get(c.req.param('id') ?? '');
+
+  /** `Idempotency-Key`: absent (undefined), well-formed (the key), or a 400 to return. */
+  const idempotencyKeyOf = (c: Context): string | undefined | Response => {
+    const key = c.req.header('idempotency-key');
+    try {
+      checkIdempotencyKey(key);
+    } catch (err) {
+      return refusal(c, err);
+    }
+    return key;
+  };
+
+  const contextOf = (c: Context, key: string | undefined): BatchContext => ({
+    user: userOf(c),
+    identity: deps.identityOf(c),
+    idempotencyKey: key,
+  });
+
+  /**
+   * A created batch, 201; the batch an earlier request with the same key and body created, 200
+   * with `Idempotent-Replayed`.
+   */
+  const createdAnswer = (c: Context, result: Created): Response => {
+    if (result.replayed) c.header('Idempotent-Replayed', 'true');
+    c.header('Location', `/api/batches/${result.batch.id}`);
+    return c.json(service.present(result.batch), result.replayed ? 200 : 201);
+  };
+
+  app.post('/api/batches', requireSecMasterIdentity, async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (key instanceof Response) return key;
+    const raw = await jsonBody(c);
+    if (raw instanceof Response) return raw;
+    const parsed = createBatchRequestSchema.safeParse(raw);
+    if (!parsed.success) return invalidBody(c, parsed.error);
+    try {
+      return createdAnswer(c, service.create(parsed.data, contextOf(c, key)));
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  app.get('/api/batches', (c) => {
+    const paging = pagingOf(c, DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
+    if (paging instanceof Response) return paging;
+    const { offset: o, limit: l } = paging;
+    const page = service.list(o, l);
+    return c.json({ items: page.items, total: page.total, offset: o, limit: l });
+  });
+
+  app.get('/api/batches/:id', (c) => {
+    const batch = batchOf(c);
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    return c.json(service.present(batch));
+  });
+
+  // --- pause, resume, stop ---------------------------------------------------------------------
+  const controls = [
+    ['pause', 'pause'],
+    ['resume', 'resume'],
+    ['stop', 'stop'],
+  ] as const;
+  // Resuming sends the batch's remaining IDs to SecMaster: it needs a SecMaster identity.
+  app.post('/api/batches/:id/resume', requireSecMasterIdentity);
+  for (const [path, method] of controls) {
+    app.post(`/api/batches/:id/${path}`, (c) => {
+      try {
+        const id = c.req.param('id');
+        const batch =
+          method === 'resume'
+            ? service.resume(id, { identity: deps.identityOf(c) })
+            : service[method](id);
+        return c.json(service.present(batch));
+      } catch (err) {
+        return refusal(c, err);
+      }
+    });
+  }
+
+  // --- undo ------------------------------------------------------------------------------------
+  app.get('/api/batches/:id/undo-preview', requireSecMasterIdentity, async (c) => {
+    try {
+      // A client that goes away (closed tab) stops the reads still to come.
+      const preview = await service.undoPreview(
+        c.req.param('id'),
+        deps.upstreamOf(c),
+        c.req.raw.signal,
+      );
+      return c.json(preview);
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  app.post('/api/batches/:id/undo', requireSecMasterIdentity, async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (key instanceof Response) return key;
+    // An unknown batch answers 404 before its body is read.
+    if (!batchOf(c)) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const body = await optionalJsonBody(c, undoRequestSchema);
+    if (body instanceof Response) return body;
+    try {
+      return createdAnswer(c, service.undo(c.req.param('id'), body, contextOf(c, key)));
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  // --- retry -----------------------------------------------------------------------------------
+  app.get('/api/batches/:id/retry-preview', (c) => {
+    try {
+      return c.json(service.retryPreview(c.req.param('id')));
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  app.post('/api/batches/:id/retry', requireSecMasterIdentity, async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (key instanceof Response) return key;
+    // An unknown batch answers 404 before its body is read.
+    if (!batchOf(c)) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const body = await optionalJsonBody(c, retryRequestSchema);
+    if (body instanceof Response) return body;
+    try {
+      return createdAnswer(c, service.retry(c.req.param('id'), body, contextOf(c, key)));
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  // --- export ----------------------------------------------------------------------------------
+  app.get('/api/batches/:id/export', (c) => {
+    const batch = batchOf(c);
+    if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const format = c.req.query('format') ?? 'csv';
+    if (format !== 'csv' && format !== 'json') {
+      return jsonError(c, 400, 'INVALID_QUERY', 'format: csv or json', 'format');
+    }
+    // A ledger read that fails after the 200 was sent (a damaged file, a disk error) cuts the
+    // connection: the chunked body is never terminated, so the download fails for the client
+    // instead of ending as a short file (@hono/node-server would end it with an error text).
+    const outgoing = nodeResponseOf(c);
+    const onReadError = (error: unknown) => {
+      console.error(
+        `export of batch ${batch.id} cut off: the ledger could not be read (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+      );
+      outgoing?.destroy();
+    };
+    return new Response(exportStream(records, batch.id, format, onReadError), {
+      status: 200,
+      headers: {
+        'Content-Type':
+          format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+        'Content-Disposition': `attachment; filename="batch-${batch.id}.${format}"`,
+      },
+    });
+  });
+
+  app.get('/api/batches/:id/items', (c) => {
+    const id = c.req.param('id');
+    if (!isUuid(id) || !ledger.getBatchState(id))
+      return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+    const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
+    if (paging instanceof Response) return paging;
+    const stateParam = c.req.query('state');
+    let state: ItemState | undefined;
+    if (stateParam !== undefined && stateParam !== '') {
+      const s = itemStateSchema.safeParse(stateParam);
+      if (!s.success)
+        return jsonError(c, 400, 'INVALID_QUERY', 'state: not an item state', 'state');
+      state = s.data;
+    }
+    const q = (c.req.query('q') ?? '').trim();
+    if (q.length > MAX_QUERY_LENGTH) {
+      return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
+    }
+    const { offset: o, limit: l } = paging;
+    const page = ledger.listItems(id, { state, q: q || undefined, offset: o, limit: l });
+    return c.json({ items: page.items, total: page.total, offset: o, limit: l });
+  });
+}
