@@ -60,6 +60,29 @@ const noCrossFeatureImports = {
   },
 };
 
+/**
+ * The packages under packages/ stand alone: they import their own files and other packages by
+ * name, nothing of the console (server/, src/, the root's files). Refused: a relative import that
+ * climbs out of the package (`depth` is how many folders the file lies below the package's own),
+ * an absolute path, and the console's package name.
+ */
+function packageBoundary(depth) {
+  const message =
+    'a package imports nothing from the console (server/, src/): only its own files and packages by name.';
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { regex: `^(\\.\\./){${depth + 1}}|^(\\.\\./){${depth}}\\.\\.$`, message },
+          { regex: '^/', message },
+          { regex: '^secmaster-association-console(/|$)', message },
+        ],
+      },
+    ],
+  };
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -132,9 +155,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/**/*.ts', 'scripts/**', 'bench/**', 'e2e/**', '*.config.*'],
+    files: ['server/**/*.ts', 'scripts/**', 'bench/**', 'e2e/**', 'packages/**', '*.config.*'],
     languageOptions: { globals: globals.node },
   },
+  { files: ['packages/*/*'], rules: packageBoundary(0) },
+  { files: ['packages/*/*/*'], rules: packageBoundary(1) },
+  { files: ['packages/*/*/*/**'], rules: packageBoundary(2) },
   {
     files: ['**/*.{js,mjs}'],
     extends: [tseslint.configs.disableTypeChecked],

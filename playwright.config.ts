@@ -100,7 +100,7 @@ export default defineConfig({
       },
     },
     {
-      command: 'node --import tsx server/emulator/main.ts',
+      command: 'node packages/secmaster-emulator/bin/secmaster-emulator.mjs',
       url: `http://127.0.0.1:${iamPort + 1}/v1/0a1b2c3d4e5f40718293a4b5c6d7e8f9/workspaces?offset=0&limit=1`,
       timeout: 120_000,
       reuseExistingServer: false,
@@ -112,7 +112,7 @@ export default defineConfig({
       },
     },
     {
-      command: 'node --import tsx server/emulator/iam.ts',
+      command: 'node --import tsx packages/secmaster-emulator/src/iam.ts',
       url: `http://127.0.0.1:${iamStandInPort}/v3/projects?name=cn-north-4`,
       timeout: 60_000,
       reuseExistingServer: false,

@@ -38,6 +38,8 @@ export default defineConfig({
   },
   test: {
     projects: [
+      // The workspace packages, each with its own vitest.config.ts (`npm test` there runs the same).
+      'packages/*',
       {
         extends: true,
         test: {

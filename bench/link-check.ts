@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { MAX_IDS_PER_CALL, linkCheckSchema } from '../src/api/schemas.ts';
 import { idsSearchBody } from '../server/batches/reconcile.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
-import { SEED_WORKSPACES, seedObjectIds } from '../server/emulator/seed.ts';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { createUpstream } from '../server/secmaster/client.ts';
 import type { UpstreamOperation } from '../server/secmaster/operations.ts';
 import { startBenchServer } from './run-batch.ts';

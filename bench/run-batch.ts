@@ -31,7 +31,7 @@ import { idsSearchBody } from '../server/batches/reconcile.ts';
 import { checkFiles } from '../server/batches/process-harness.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
 import { createUpstream } from '../server/secmaster/client.ts';
-import { SEED_WORKSPACES, seedObjectIds } from '../server/emulator/seed.ts';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const N_IDS = 100_000;

@@ -23,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_AK, DEMO_PROJECT_ID, DEMO_SK } from '../server/config.ts';
-import { SEED_WORKSPACES } from '../server/emulator/seed.ts';
-import { signRequest } from '../server/signing.ts';
+import { SEED_WORKSPACES } from 'secmaster-emulator';
+import { signRequest } from 'apig-signing';
 import { startBenchServer } from './run-batch.ts';
 
 const RATE = Number(process.env.LATENCY_RPS ?? 200);

@@ -47,7 +47,7 @@ import {
   stopServer,
   type ServerProcess,
 } from '../server/batches/process-harness';
-import { SEED_WORKSPACES, seedObjectIds, seededRandom } from '../server/emulator/seed';
+import { SEED_WORKSPACES, seedObjectIds, seededRandom } from 'secmaster-emulator';
 
 const num = (name: string, dflt: number) => {
   const v = Number(process.env[name] ?? dflt);

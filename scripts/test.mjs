@@ -31,6 +31,10 @@ if (!run('typecheck (SPA)', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit'])) fa
 if (!run('typecheck (server)', npx, ['tsc', '-p', 'server/tsconfig.json', '--noEmit'])) failed++;
 if (!run('typecheck (e2e)', npx, ['tsc', '-p', 'e2e/tsconfig.json', '--noEmit'])) failed++;
 if (!run('typecheck (bench)', npx, ['tsc', '-p', 'bench/tsconfig.json', '--noEmit'])) failed++;
+for (const pkg of ['apig-signing', 'secmaster-emulator']) {
+  const tsconfig = `packages/${pkg}/tsconfig.json`;
+  if (!run(`typecheck (${pkg})`, npx, ['tsc', '-p', tsconfig, '--noEmit'])) failed++;
+}
 if (!run('lint', npx, ['eslint', '.', '--max-warnings', '0'])) failed++;
 
 const vitestJson = '.tmp/vitest.json';

@@ -18,9 +18,14 @@ import { CONTENT_SECURITY_POLICY, INVALID_ID_MESSAGE, createApp } from './app';
 import { createRunner, type Runner } from './batches/runner';
 import { openLedger, type Ledger } from './batches/ledger';
 import { DEMO_PROJECT_ID, loadConfig, type Config } from './config';
-import { startEmulator, type RunningEmulator } from './emulator/app';
-import { openEmulatorDb } from './emulator/db';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './emulator/seed';
+import {
+  startEmulator,
+  type RunningEmulator,
+  openEmulatorDb,
+  SEED_WORKSPACES,
+  seedEmulator,
+  seedObjectIds,
+} from 'secmaster-emulator';
 import { createUpstream, type Upstream } from './secmaster/client';
 import { makeIds, startFakeUpstream, type FakeUpstream } from './testing/fake-upstream';
 

@@ -11,7 +11,7 @@ import type { Hono } from 'hono';
 import { batchItemsPageSchema, batchSummarySchema } from '../src/api/schemas';
 import type { Ledger } from './batches/ledger';
 import type { Runner } from './batches/runner';
-import { SEED_WORKSPACES, seedObjectIds } from './emulator/seed';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';
 
 const WS = SEED_WORKSPACES[0].id;

@@ -12,7 +12,7 @@ import type { Ledger } from './batches/ledger';
 import { MSG_NOT_FOUND } from './batches/reconcile';
 import type { Runner } from './batches/runner';
 import { DEMO_PROJECT_ID } from './config';
-import { SEED_WORKSPACES, seedObjectIds } from './emulator/seed';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';
 
 const WS = SEED_WORKSPACES[0].id;
@@ -177,7 +177,7 @@ test('the link check tells linked, not linked and not found apart, and writes no
     dataclass: 'incidents',
     objectId: incident,
     related: 'alerts',
-  };
+  } as const;
   const before = linkedIds(emulatorDb, subject);
   // Five alerts the seed did not link to this incident: link two through a batch.
   const fresh = seedObjectIds(0, 'alerts', 300)

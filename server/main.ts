@@ -9,6 +9,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  EmulatorConfigError,
+  parseFaults,
+  parseSeedSizes,
+  type FaultConfig,
+} from 'secmaster-emulator';
+import { startEmulatorThread, type EmulatorThread } from 'secmaster-emulator/thread';
 import { createApp } from './app';
 import { devServerOrigins } from './http/request-rules';
 import { createAuth } from './auth/access';
@@ -23,17 +30,18 @@ import {
 import { openLedger } from './batches/ledger';
 import { createRunner } from './batches/runner';
 import { ConfigError, loadConfig, type Config } from './config';
-import { emulatorAuthFromConfig } from './emulator/auth';
-import { parseFaults, type FaultConfig } from './emulator/faults';
-import { parseSeedSizes } from './emulator/seed';
-import { startEmulatorThread, type EmulatorThread } from './emulator/thread';
+import { emulatorAuthFromConfig } from './embedded-emulator';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 
 const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
 
 function fail(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof DamagedDatabaseError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof EmulatorConfigError ||
+    error instanceof DamagedDatabaseError
+  ) {
     console.error(error.message);
     process.exit(2);
   }
@@ -101,7 +109,7 @@ async function main(): Promise<void> {
 
   const ledger = openLedger(ledgerFile);
 
-  // The embedded emulator runs on its own thread (emulator/thread.ts): its work and the console's
+  // The embedded emulator runs on its own thread (secmaster-emulator/thread): its work and the console's
   // never wait for each other, as with a real SecMaster on another machine.
   let emulator: EmulatorThread | null = null;
   if (config.mode === 'emulator') {

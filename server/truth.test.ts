@@ -19,7 +19,7 @@ import {
 import { linkedIds } from './batches/checker';
 import type { Ledger } from './batches/ledger';
 import type { Runner } from './batches/runner';
-import { SEED_WORKSPACES, seedObjectIds } from './emulator/seed';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import type { Upstream } from './secmaster/client';
 import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';
 

@@ -6,7 +6,7 @@
  */
 import { expect, type APIRequestContext, type APIResponse } from '@playwright/test';
 import { DEMO_AK, DEMO_SK } from '../../server/credentials';
-import { signRequest } from '../../server/signing';
+import { signRequest } from 'apig-signing';
 
 export interface SeedObject {
   id: string;

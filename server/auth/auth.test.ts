@@ -11,7 +11,7 @@ import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
 import { createRunner, type Runner } from '../batches/runner';
 import { loadConfig, type Config } from '../config';
-import { startIamStandIn, type RunningIamStandIn } from '../emulator/iam';
+import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { newBatch } from '../testing/batches';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
 import { createAuth, type ConsoleAuth } from './access';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Credentials } from '../credentials';
-import { signRequest } from '../signing';
+import { signRequest } from 'apig-signing';
 import { Secret } from './secret';
 
 const MAX_IAM_RESPONSE_BYTES = 1024 * 1024;

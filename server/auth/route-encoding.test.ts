@@ -23,7 +23,7 @@ import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
 import { createRunner, type Runner } from '../batches/runner';
 import { loadConfig } from '../config';
-import { startIamStandIn, type RunningIamStandIn } from '../emulator/iam';
+import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { listen, type Listening } from '../testing/attack-harness';
 import { acceptAll, makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
 import { createAuth, requireSecMasterIdentity } from './access';

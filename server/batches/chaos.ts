@@ -13,10 +13,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_PROJECT_ID } from '../config';
-import { startEmulator, type RunningEmulator } from '../emulator/app';
-import { openEmulatorDb } from '../emulator/db';
-import { createFaultInjector, parseFaults, type FaultStats } from '../emulator/faults';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
+import {
+  startEmulator,
+  type RunningEmulator,
+  openEmulatorDb,
+  createFaultInjector,
+  parseFaults,
+  type FaultStats,
+  SEED_WORKSPACES,
+  seedEmulator,
+  seedObjectIds,
+  seededRandom,
+} from 'secmaster-emulator';
 import { createUpstream } from '../secmaster/client';
 import {
   checkInvariants,

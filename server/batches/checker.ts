@@ -5,7 +5,7 @@
  * against a snapshot of the subject's links taken before the batch ran).
  * Reusable by tests and by `npm run soak`.
  */
-import type { Database } from 'better-sqlite3';
+import { linksOf, type Database, type LinkSubject } from 'secmaster-emulator';
 import { z } from 'zod';
 import { MAX_IDS_PER_CALL, idKey, type ItemState } from '../../src/api/schemas';
 import type { Ledger } from './ledger';
@@ -34,7 +34,7 @@ export interface CheckInput {
   batchId: string;
   /** The batch's distinct input IDs (as created). */
   inputIds: readonly string[];
-  /** The emulator's database (links table). */
+  /** The emulator's database (its links are read with `linksOf`). */
   emulatorDb: Database;
   /** Writes observed on the wire for this batch (I5, I6); when absent, only the ledger is used. */
   writes?: readonly ObservedWrite[];
@@ -63,7 +63,6 @@ const callRow = z.object({
   ids_json: z.string(),
   state: z.string(),
 });
-const linkRow = z.object({ b_id: z.string() });
 
 /** Samples item states while a batch runs; any terminal state that later changes breaks I7. */
 export class TerminalWatch {
@@ -93,16 +92,9 @@ export class TerminalWatch {
   }
 }
 
-export function linkedIds(
-  emulatorDb: Database,
-  subject: { workspaceId: string; dataclass: string; objectId: string; related: string },
-): Set<string> {
-  const rows = emulatorDb
-    .prepare(
-      'SELECT b_id FROM links WHERE workspace_id = ? AND a_class = ? AND a_id = ? AND b_class = ?',
-    )
-    .all(subject.workspaceId, subject.dataclass, subject.objectId, subject.related);
-  return new Set(rows.map((r) => idKey(linkRow.parse(r).b_id)));
+/** The ID keys of the `related` objects the emulator links to the subject. */
+export function linkedIds(emulatorDb: Database, subject: LinkSubject): Set<string> {
+  return new Set(linksOf(emulatorDb, subject).map(idKey));
 }
 
 function result(ok: boolean, detail: string): InvariantResult {

@@ -8,9 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_PROJECT_ID } from '../config';
-import { startEmulator, type RunningEmulator } from '../emulator/app';
-import { openEmulatorDb } from '../emulator/db';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from '../emulator/seed';
+import {
+  startEmulator,
+  type RunningEmulator,
+  openEmulatorDb,
+  SEED_WORKSPACES,
+  seedEmulator,
+  seedObjectIds,
+} from 'secmaster-emulator';
 import { createUpstream } from '../secmaster/client';
 import { formatReport, checkInvariants, linkedIds } from './checker';
 import { openLedger, type Ledger } from './ledger';

@@ -10,9 +10,13 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DEMO_PROJECT_ID } from '../config';
-import { startEmulator } from '../emulator/app';
-import { openEmulatorDb } from '../emulator/db';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from '../emulator/seed';
+import {
+  startEmulator,
+  openEmulatorDb,
+  SEED_WORKSPACES,
+  seedEmulator,
+  seedObjectIds,
+} from 'secmaster-emulator';
 import { createUpstream } from '../secmaster/client';
 import { checkInvariants, formatReport } from './checker';
 import {

@@ -15,9 +15,15 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { DEMO_PROJECT_ID } from '../config';
-import { startEmulator, type RunningEmulator } from '../emulator/app';
-import { openEmulatorDb } from '../emulator/db';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
+import {
+  startEmulator,
+  type RunningEmulator,
+  openEmulatorDb,
+  SEED_WORKSPACES,
+  seedEmulator,
+  seedObjectIds,
+  seededRandom,
+} from 'secmaster-emulator';
 import { createUpstream, type Upstream } from '../secmaster/client';
 import { checkInvariants, formatReport, linkedIds, type ObservedWrite } from './checker';
 import { newBatch } from '../testing/batches';

@@ -8,11 +8,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_PROJECT_ID } from '../config';
-import { startEmulator, type RunningEmulator } from '../emulator/app';
-import { openEmulatorDb } from '../emulator/db';
-import { createFaultInjector, parseFaults } from '../emulator/faults';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds, seededRandom } from '../emulator/seed';
-import { createStore } from '../emulator/store';
+import {
+  startEmulator,
+  type RunningEmulator,
+  openEmulatorDb,
+  createFaultInjector,
+  parseFaults,
+  SEED_WORKSPACES,
+  seedEmulator,
+  seedObjectIds,
+  seededRandom,
+  createStore,
+} from 'secmaster-emulator';
 import { createUpstream } from '../secmaster/client';
 import {
   checkInvariants,

@@ -27,9 +27,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createApp } from '../app';
 import { DEMO_PROJECT_ID, loadConfig } from '../config';
-import { startEmulator } from '../emulator/app';
-import { openEmulatorDb } from '../emulator/db';
-import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from '../emulator/seed';
+import {
+  startEmulator,
+  openEmulatorDb,
+  SEED_WORKSPACES,
+  seedEmulator,
+  seedObjectIds,
+} from 'secmaster-emulator';
 import { createUpstream } from '../secmaster/client';
 import { checkInvariants, formatReport } from './checker';
 import { acquireDataDirLock, watchDataDir } from './data-dir-lock';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchSummarySchema } from '../../src/api/schemas';
-import { SEED_WORKSPACES, seedObjectIds } from '../emulator/seed';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { formatReport } from './checker';
 import {
   checkFiles,

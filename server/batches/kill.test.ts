@@ -7,7 +7,7 @@ import { afterEach, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SEED_WORKSPACES, seedObjectIds } from '../emulator/seed';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { formatReport } from './checker';
 import {
   checkFiles,

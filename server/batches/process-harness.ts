@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SEED_WORKSPACES, linksInFile, openEmulatorDb, seedObjectIds } from 'secmaster-emulator';
 import { z } from 'zod';
-import { batchSummarySchema, type BatchSummary } from '../../src/api/schemas';
-import { SEED_WORKSPACES, seedObjectIds } from '../emulator/seed';
-import { checkInvariants, linkedIds, type CheckReport } from './checker';
+import { batchSummarySchema, idKey, type BatchSummary } from '../../src/api/schemas';
+import { checkInvariants, type CheckReport } from './checker';
 import { openLedger } from './ledger';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -190,7 +190,7 @@ export function checkFiles(
   linkedBefore?: ReadonlySet<string>,
 ): { report: CheckReport; figures: LedgerFigures } {
   const ledger = openLedger(join(dataDir, 'ledger.sqlite'));
-  const emulatorDb = new Database(join(dataDir, 'emulator.sqlite'), { readonly: true });
+  const emulatorDb = openEmulatorDb(join(dataDir, 'emulator.sqlite'), { readonly: true });
   try {
     const report = checkInvariants({ ledger, batchId, inputIds, emulatorDb, linkedBefore });
     const one = (sql: string) =>
@@ -219,17 +219,13 @@ export function checkFiles(
 
 /** The alerts linked to incident `subject` of the first seeded workspace, read from the emulator's file. */
 export function emulatorLinks(dataDir: string, subject: string): Set<string> {
-  const db = new Database(join(dataDir, 'emulator.sqlite'), { readonly: true });
-  try {
-    return linkedIds(db, {
-      workspaceId: SEED_WORKSPACES[0].id,
-      dataclass: 'incidents',
-      objectId: subject,
-      related: 'alerts',
-    });
-  } finally {
-    db.close();
-  }
+  const linked = linksInFile(join(dataDir, 'emulator.sqlite'), {
+    workspaceId: SEED_WORKSPACES[0].id,
+    dataclass: 'incidents',
+    objectId: subject,
+    related: 'alerts',
+  });
+  return new Set(linked.map(idKey));
 }
 
 /** An associate batch of `ids` with the `subjectIndex`-th seeded incident of the first workspace. */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { seedObjectIds } from '../emulator/seed';
+import { seedObjectIds } from 'secmaster-emulator';
 import {
   health,
   kill9,

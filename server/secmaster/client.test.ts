@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { Credentials } from '../credentials';
-import { parseAuthorization, verifySignature, type VerifyResult } from '../signing';
+import { parseAuthorization, verifySignature, type VerifyResult } from 'apig-signing';
 import {
   startFakeUpstream,
   type FakeUpstream,

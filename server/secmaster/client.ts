@@ -2,7 +2,7 @@
  * The only way the console talks to SecMaster (or the emulator). `createUpstream` turns an
  * operation (`operations.ts`) into one HTTP exchange: the URL is the configured endpoint plus the
  * operation's path, headers are rebuilt from scratch for every call (nothing from the browser is
- * copied), and every call is authenticated, AK/SK signed at send time (`../signing.ts`) or with
+ * copied), and every call is authenticated, AK/SK signed at send time (`apig-signing`) or with
  * an IAM token. The answer comes back typed: any HTTP status resolves, and every way of not
  * getting one rejects with an `UpstreamError` of a known kind, so callers decide what is safe to
  * retry. Answers that echo our own credentials are redacted. Bytes move through `transport.ts`.
@@ -10,7 +10,7 @@
  */
 import { Buffer, isUtf8 } from 'node:buffer';
 import { Credentials } from '../credentials';
-import { signRequest } from '../signing';
+import { signRequest } from 'apig-signing';
 import {
   UpstreamRequestError,
   bodyOf,

@@ -12,9 +12,13 @@ import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
 import { createRunner, type Runner } from '../batches/runner';
 import { DEMO_PROJECT_ID, loadConfig } from '../config';
-import { startEmulator, type RunningEmulator } from '../emulator/app';
-import { openEmulatorDb } from '../emulator/db';
-import { seedEmulator, type SeedSizes } from '../emulator/seed';
+import {
+  startEmulator,
+  type RunningEmulator,
+  openEmulatorDb,
+  seedEmulator,
+  type SeedSizes,
+} from 'secmaster-emulator';
 import { createUpstream, type Upstream } from '../secmaster/client';
 
 export interface EmulatorConsole {

@@ -1,6 +1,6 @@
 /**
  * A small stand-in for SecMaster in server tests: real HTTP on an ephemeral loopback port, every
- * request recorded, write answers scripted per test. (The full emulator lives in server/emulator.)
+ * request recorded, write answers scripted per test. (The full emulator is the secmaster-emulator package.)
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';

@@ -15,7 +15,7 @@ export type EmulatorThreadMessage =
 
 async function run(): Promise<void> {
   const port = parentPort;
-  if (!port) throw new Error('server/emulator/worker.ts runs as a worker thread only');
+  if (!port) throw new Error('secmaster-emulator/src/worker.ts runs as a worker thread only');
   // Its start failing ends the thread with the error (thread.ts rejects the start with it).
   const { emulator, seeded, close } = await startSeededEmulator(workerData as EmulatorThreadData);
   port.on('message', (message: unknown) => {

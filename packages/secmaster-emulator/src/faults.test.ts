@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { searchResponseSchema } from '../../src/api/schemas';
-import { ConfigError } from '../config';
+import { searchResponseSchema } from './answers';
+import { EmulatorConfigError } from './errors';
 import { createEmulator, startEmulator, type RunningEmulator } from './app';
 import { openEmulatorDb } from './db';
 import { createFaultInjector, parseFaults, type FaultConfig, type FaultInjector } from './faults';
@@ -125,7 +125,7 @@ describe('parseFaults', () => {
     [{ p500: 0.6, p_reset: 0.6 }, /EMULATOR_FAULTS: the shares .* add up to 1\.2, more than 1/],
     [[1], /EMULATOR_FAULTS: /],
   ])('%j is refused, naming the key', (raw, message) => {
-    expect(() => parseFaults(raw)).toThrow(ConfigError);
+    expect(() => parseFaults(raw)).toThrow(EmulatorConfigError);
     expect(() => parseFaults(raw)).toThrow(message);
   });
 });

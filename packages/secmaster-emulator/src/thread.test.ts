@@ -3,9 +3,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { workspaceListResponseSchema } from '../../src/api/schemas';
-import { DEMO_AK, DEMO_PROJECT_ID, DEMO_SK } from '../config';
-import { signRequest } from '../signing';
+import { signRequest } from 'apig-signing';
+import { workspaceListResponseSchema } from './answers';
+import { DEMO_AK, DEMO_SK } from './auth';
+import { DEMO_PROJECT_ID } from './env';
 import { SEED_WORKSPACES } from './seed';
 import { startEmulatorThread } from './thread';
 

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { ConfigError } from '../config';
+import { EmulatorConfigError } from './errors';
 import {
   GATEWAY_CODES,
   SECMASTER_CODES,
@@ -58,7 +58,7 @@ const faultConfigSchema = z
 /** `EMULATOR_FAULTS`, parsed: the keys as written in the environment, defaults filled in. */
 export type FaultConfig = z.output<typeof faultConfigSchema>;
 
-/** Reads `EMULATOR_FAULTS` (already JSON-parsed by the config); throws ConfigError naming the key. */
+/** Reads `EMULATOR_FAULTS` (already JSON-parsed by the config); throws EmulatorConfigError naming the key. */
 export function parseFaults(raw: unknown): FaultConfig {
   const parsed = faultConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
@@ -69,7 +69,7 @@ export function parseFaults(raw: unknown): FaultConfig {
       const path = i.path.map(String).join('.');
       return [`EMULATOR_FAULTS${path ? `.${path}` : ''}: ${i.message}`];
     });
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+    throw new EmulatorConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return parsed.data;
 }

@@ -1,7 +1,8 @@
 /** The emulator's SQLite store: schema and connection settings. */
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
-import { damagedOnOpen } from '../integrity';
+import { resolve } from 'node:path';
+import { DamagedStoreError } from './errors';
 
 export type { Database } from 'better-sqlite3';
 
@@ -67,14 +68,26 @@ CREATE TABLE IF NOT EXISTS links (
 ) WITHOUT ROWID;
 `;
 
+/** A SQLite error that means the file's content is damaged or is not a SQLite database at all. */
+function isDamageError(error: unknown): error is Error {
+  if (!(error instanceof Database.SqliteError)) return false;
+  return error.code.startsWith('SQLITE_CORRUPT') || error.code.startsWith('SQLITE_NOTADB');
+}
+
 /**
  * Opens (and creates if needed) the emulator database. `':memory:'` is fine for tests. A damaged
- * file (SQLITE_CORRUPT, SQLITE_NOTADB) throws DamagedDatabaseError, which names the file and what
- * to do.
+ * file (SQLITE_CORRUPT, SQLITE_NOTADB) throws DamagedStoreError, which names the file and what to
+ * do. `readonly`: an existing file, for reading only (no schema, no pragma that writes).
  */
-export function openEmulatorDb(file: string): Db {
+export function openEmulatorDb(file: string, options: { readonly?: boolean } = {}): Db {
   let db: Db | null = null;
   try {
+    if (options.readonly) {
+      db = new Database(file, { readonly: true, fileMustExist: true });
+      // SQLite reads the file's header on the first statement: a damaged file shows here.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return db;
+    }
     db = new Database(file);
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -83,6 +96,7 @@ export function openEmulatorDb(file: string): Db {
     return db;
   } catch (error) {
     db?.close();
-    throw damagedOnOpen(error, file, 'emulator');
+    if (isDamageError(error)) throw new DamagedStoreError(resolve(file), error.message);
+    throw error;
   }
 }

@@ -1,11 +1,8 @@
 /** The emulator's gateway authentication: AK/SK signatures, IAM token, none (auth.ts). */
-import { afterEach, describe, expect, test } from 'vitest';
-import { DEMO_AK, DEMO_SK, loadConfig } from '../config';
-import { Credentials } from '../credentials';
-import { createUpstream } from '../secmaster/client';
-import { sdkDate, signRequest } from '../signing';
-import { createEmulator, startEmulator, type RunningEmulator } from './app';
-import { emulatorAuthFromConfig, type EmulatorAuth } from './auth';
+import { describe, expect, test } from 'vitest';
+import { sdkDate, signRequest } from 'apig-signing';
+import { createEmulator } from './app';
+import { DEMO_AK, DEMO_SK, type EmulatorAuth } from './auth';
 import { openEmulatorDb } from './db';
 import { parseFaults } from './faults';
 import { SEED_WORKSPACES, seedEmulator, seedObjectIds } from './seed';
@@ -330,93 +327,10 @@ describe('token', () => {
 });
 
 describe('configuration', () => {
-  test('EMULATOR_AUTH defaults to aksk and accepts the demo pair plus CLOUD_SDK_AK/SK', () => {
-    expect(emulatorAuthFromConfig(loadConfig({}))).toEqual({
-      mode: 'aksk',
-      credentials: { [DEMO_AK]: DEMO_SK },
-    });
-    expect(emulatorAuthFromConfig(loadConfig({ CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK }))).toEqual({
-      mode: 'aksk',
-      credentials: { [DEMO_AK]: DEMO_SK, [AK]: SK },
-    });
-    expect(
-      emulatorAuthFromConfig(loadConfig({ EMULATOR_AUTH: 'token', SECMASTER_AUTH_TOKEN: 'tok' })),
-    ).toEqual({ mode: 'token', token: 'tok' });
-    expect(emulatorAuthFromConfig(loadConfig({ EMULATOR_AUTH: 'none' }))).toEqual({ mode: 'none' });
-  });
-
   test('a misconfigured mode fails at construction, not per request', () => {
     expect(() =>
       makeTestEmulator({ sizes: SIZES, auth: { mode: 'aksk', credentials: {} } }),
     ).toThrow();
     expect(() => makeTestEmulator({ sizes: SIZES, auth: { mode: 'token', token: '' } })).toThrow();
-  });
-});
-
-describe('over HTTP, wired as server/main.ts wires it', () => {
-  let running: RunningEmulator | undefined;
-  afterEach(async () => {
-    await running?.close();
-    running = undefined;
-  });
-
-  test.each([
-    ['aksk (demo pair)', {}],
-    ['aksk (CLOUD_SDK_AK/SK)', { CLOUD_SDK_AK: AK, CLOUD_SDK_SK: SK }],
-    ['token', { EMULATOR_AUTH: 'token', SECMASTER_AUTH_TOKEN: 'tok-123' }],
-  ])('%s: the console upstream is accepted; an unauthenticated call is not', async (_n, env) => {
-    const config = loadConfig({ ...env, SECMASTER_PROJECT_ID: TEST_PROJECT_ID });
-    const db = openEmulatorDb(':memory:');
-    seedEmulator(db, SIZES);
-    running = await startEmulator({
-      db,
-      projectId: config.projectId,
-      port: 0,
-      auth: emulatorAuthFromConfig(config),
-    });
-    const upstream = createUpstream({
-      endpoint: running.url,
-      projectId: config.projectId,
-      timeoutMs: 5_000,
-      credentials: config.credentials,
-    });
-    const [incident] = seedObjectIds(0, 'incidents', 1);
-    const alerts = seedObjectIds(0, 'alerts', 3);
-    const op = {
-      workspaceId: WS,
-      dataclass: 'incidents',
-      objectId: incident ?? '',
-      related: 'alerts',
-      ids: alerts,
-    } as const;
-    expect(
-      (await upstream.call({ op: 'listWorkspaces', query: { offset: 0, limit: 10 } })).status,
-    ).toBe(200);
-    expect(await upstream.call({ op: 'associate', ...op })).toMatchObject({
-      status: 200,
-      body: { data: { success_ids: alerts } },
-    });
-    expect(await upstream.call({ op: 'cancel', ...op })).toMatchObject({
-      status: 200,
-      body: { data: { success_ids: alerts } },
-    });
-    const anonymous = createUpstream({
-      endpoint: running.url,
-      projectId: config.projectId,
-      timeoutMs: 5_000,
-    });
-    expect(await anonymous.call({ op: 'listWorkspaces' })).toMatchObject({
-      status: 401,
-      body: { error_code: 'APIG.0301' },
-    });
-    const wrong = createUpstream({
-      endpoint: running.url,
-      projectId: config.projectId,
-      timeoutMs: 5_000,
-      credentials: Credentials.aksk(DEMO_AK, 'NotTheDemoSecret', undefined, 'test'),
-    });
-    const refused = await wrong.call({ op: 'listWorkspaces' });
-    expect(refused.status).toBe(401);
-    db.close();
   });
 });

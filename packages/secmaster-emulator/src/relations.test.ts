@@ -1,9 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import {
-  relationWriteResponseSchema,
-  searchResponseSchema,
-  parseUpstreamError,
-} from '../../src/api/schemas';
+import { relationWriteResponseSchema, searchResponseSchema, parseUpstreamError } from './answers';
 import { SEED_WORKSPACES, seedObjectIds } from './seed';
 import { REQUEST_ID_PATTERN, TEST_PROJECT_ID, makeTestEmulator } from './testing';
 

@@ -1,13 +1,12 @@
 /**
  * The emulator's API-gateway authentication: AK/SK signatures
- * ("SDK-HMAC-SHA256", checked with server/signing.ts), an IAM token in `X-Auth-Token`, or none.
+ * ("SDK-HMAC-SHA256", checked with apig-signing's `verifySignature`), an IAM token in `X-Auth-Token`, or none.
  * Runs before anything else looks at the request: the raw body bytes are hashed before any JSON
  * parsing and handed to the routes (`rawBody`), so the body is read exactly once.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { DEMO_AK, DEMO_SK, type Credentials } from '../credentials';
-import { verifySignature } from '../signing';
+import { verifySignature } from 'apig-signing';
 import { GATEWAY_CODES, gatewayError, type EmulatorEnv } from './http';
 
 export type EmulatorAuthMode = 'aksk' | 'token' | 'none';
@@ -24,6 +23,13 @@ export interface EmulatorAuth {
   maxSkewMs?: number;
 }
 
+/**
+ * The demo pair every emulator accepts in `aksk` mode (unless told otherwise): public, valid
+ * nowhere else, so that a local console or script can sign calls without real credentials.
+ */
+export const DEMO_AK = 'DEMOAKEMULATOR000000';
+export const DEMO_SK = 'DemoSecretKeyForTheLocalEmulator00000000';
+
 const IAM = 'Incorrect IAM authentication information';
 const EMPTY = new Uint8Array(0);
 
@@ -32,28 +38,6 @@ function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given, 'utf8').digest();
   const b = createHash('sha256').update(expected, 'utf8').digest();
   return timingSafeEqual(a, b);
-}
-
-/** The emulator's auth from the configuration (EMULATOR_AUTH). */
-export function emulatorAuthFromConfig(config: {
-  emulatorAuth: EmulatorAuthMode;
-  credentials: Credentials | null;
-}): EmulatorAuth {
-  const values = config.credentials?.reveal() ?? null;
-  switch (config.emulatorAuth) {
-    case 'none':
-      return { mode: 'none' };
-    case 'token':
-      if (values?.kind !== 'token')
-        throw new Error('EMULATOR_AUTH=token needs SECMASTER_AUTH_TOKEN');
-      return { mode: 'token', token: values.token };
-    case 'aksk': {
-      // The demo pair always works against the local emulator; CLOUD_SDK_AK/SK too when set.
-      const credentials: Record<string, string> = { [DEMO_AK]: DEMO_SK };
-      if (values?.kind === 'aksk') credentials[values.ak] = values.sk;
-      return { mode: 'aksk', credentials };
-    }
-  }
 }
 
 /** The middleware for `auth` (null when `mode` is `none`). `clock` is the emulator's clock. */

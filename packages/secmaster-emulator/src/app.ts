@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import { z } from 'zod';
 import type { Database } from 'better-sqlite3';
-import { dataclassTypeSchema, MAX_IDS_PER_CALL, type DataclassType } from '../../src/api/schemas';
+import { dataclassTypeSchema, MAX_IDS_PER_CALL, type DataclassType } from './wire';
 import {
   GATEWAY_CODES,
   OK_CODE,
@@ -41,8 +41,8 @@ export interface EmulatorDeps {
   /** The wait behind `latency_ms` (tests pass a fake). */
   sleep?: (ms: number) => Promise<void>;
   /**
-   * How callers are authenticated (auth.ts). Default here: `none`, for tests; the entry points
-   * pass `EMULATOR_AUTH` (default `aksk`) through `emulatorAuthFromConfig`.
+   * How callers are authenticated (auth.ts). Default here: `none`, for tests; the CLI passes what
+   * `EMULATOR_AUTH` (default `aksk`) says (env.ts), the console what its configuration says.
    */
   auth?: EmulatorAuth;
 }
@@ -465,7 +465,7 @@ export function startEmulator(opts: {
   hostname?: string;
   faults?: FaultConfig | FaultInjector;
   sleep?: (ms: number) => Promise<void>;
-  /** Default `none`; the entry points pass `emulatorAuthFromConfig(config)`. */
+  /** Default `none`; the CLI and the console pass the configured auth. */
   auth?: EmulatorAuth;
 }): Promise<RunningEmulator> {
   const faults = emulatorFaults(opts);

@@ -7,9 +7,9 @@
  */
 import { z } from 'zod';
 import type { Database } from 'better-sqlite3';
-import { ConfigError } from '../config';
+import { EmulatorConfigError } from './errors';
 import { DROP_OBJECT_INDEXES, OBJECT_INDEXES } from './db';
-import type { DataclassType } from '../../src/api/schemas';
+import type { DataclassType } from './wire';
 
 // ---------------------------------------------------------------------------
 // Stable facts
@@ -61,12 +61,12 @@ const seedSizesSchema = z.strictObject({
   indicators: count.optional(),
 });
 
-/** Reads `EMULATOR_SEED` (already JSON-parsed by the config); throws ConfigError on a bad value. */
+/** Reads `EMULATOR_SEED` (already JSON-parsed by the config); throws EmulatorConfigError on a bad value. */
 export function parseSeedSizes(raw: Record<string, unknown> | undefined): SeedSizes {
   const parsed = seedSizesSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `EMULATOR_SEED.${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+    throw new EmulatorConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return { ...DEFAULT_SEED_SIZES, ...parsed.data };
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import type { Database } from 'better-sqlite3';
-import { ConfigError } from '../config';
-import { isUuid, relationWriteResponseSchema, searchResponseSchema } from '../../src/api/schemas';
+import { isUuid, relationWriteResponseSchema, searchResponseSchema } from './answers';
+import { EmulatorConfigError } from './errors';
 import { openEmulatorDb } from './db';
 import {
   DEFAULT_SEED_SIZES,
@@ -115,11 +115,11 @@ describe('deterministic seed', () => {
     );
   });
 
-  test('EMULATOR_SEED with a bad value is a ConfigError naming it', () => {
+  test('EMULATOR_SEED with a bad value is an EmulatorConfigError naming it', () => {
     expect(parseSeedSizes(undefined)).toEqual(DEFAULT_SEED_SIZES);
-    expect(() => parseSeedSizes({ alerts: -1 })).toThrow(ConfigError);
+    expect(() => parseSeedSizes({ alerts: -1 })).toThrow(EmulatorConfigError);
     expect(() => parseSeedSizes({ alerts: 1.5 })).toThrow(/EMULATOR_SEED\.alerts/);
-    expect(() => parseSeedSizes({ alert: 10 })).toThrow(ConfigError);
+    expect(() => parseSeedSizes({ alert: 10 })).toThrow(EmulatorConfigError);
     expect(() => parseSeedSizes({ indicators: '10' })).toThrow(/EMULATOR_SEED\.indicators/);
   });
 

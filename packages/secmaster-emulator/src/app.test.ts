@@ -5,7 +5,7 @@ import {
   searchResponseSchema,
   showResponseSchema,
   workspaceListResponseSchema,
-} from '../../src/api/schemas';
+} from './answers';
 import { startEmulator } from './app';
 import { openEmulatorDb } from './db';
 import {

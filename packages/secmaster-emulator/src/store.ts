@@ -1,7 +1,7 @@
 /** All SQL of the emulator: reads and writes over the schema of db.ts. */
 import { z } from 'zod';
 import type { Database, Statement } from 'better-sqlite3';
-import type { DataclassType } from '../../src/api/schemas';
+import type { DataclassType } from './wire';
 import type { CompiledSearch } from './search';
 
 /** A JSON object (JSON.parse only ever yields string keys, so no per-key check is needed). */
@@ -51,6 +51,7 @@ const objectKeySchema = z.object({
 });
 
 const countSchema = z.object({ n: z.number() });
+const linkedIdSchema = z.object({ b_id: z.string() });
 
 const OBJECT_COLUMNS =
   'o.id, o.workspace_id, o.dataclass_type, o.title, o.create_time, o.update_time, o.origin_type, o.version, o.data';
@@ -94,6 +95,13 @@ export interface EmulatorStore {
   link(link: Link, at: string): void;
   /** Removes both directions; a missing link is fine. */
   unlink(link: Link): void;
+  /** The IDs of `related` objects linked to `subject`, in ID order. */
+  linkedIds(
+    subject: { workspaceId: string; type: DataclassType; id: string },
+    related: DataclassType,
+  ): string[];
+  /** Whether `link` is there. */
+  isLinked(link: Link): boolean;
   /** Runs `fn` in one transaction. */
   transaction<T>(fn: () => T): T;
 }
@@ -235,6 +243,22 @@ export function createStore(db: Database): EmulatorStore {
     unlink({ workspaceId, aClass, aId, bClass, bId }) {
       deleteLink.run(workspaceId, aClass, aId, bClass, bId);
       deleteLink.run(workspaceId, bClass, bId, aClass, aId);
+    },
+
+    linkedIds(subject, related) {
+      return stmt(
+        'SELECT b_id FROM links WHERE workspace_id = ? AND a_class = ? AND a_id = ? AND b_class = ? ORDER BY b_id',
+      )
+        .all(subject.workspaceId, subject.type, subject.id, related)
+        .map((row) => linkedIdSchema.parse(row).b_id);
+    },
+
+    isLinked({ workspaceId, aClass, aId, bClass, bId }) {
+      return (
+        stmt(
+          'SELECT 1 FROM links WHERE workspace_id = ? AND a_class = ? AND a_id = ? AND b_class = ? AND b_id = ?',
+        ).get(workspaceId, aClass, aId, bClass, bId) !== undefined
+      );
     },
 
     transaction(fn) {

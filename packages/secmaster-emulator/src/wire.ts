@@ -1,0 +1,10 @@
+/** SecMaster's wire-level facts the emulator holds callers to (its own copy: it shares no code with callers). */
+import { z } from 'zod';
+
+/** The data classes the emulator serves (and links). */
+export const DATACLASS_TYPES = ['alerts', 'incidents', 'indicators'] as const;
+export const dataclassTypeSchema = z.enum(DATACLASS_TYPES);
+export type DataclassType = z.infer<typeof dataclassTypeSchema>;
+
+/** Most `ids` in one associate or cancel call. */
+export const MAX_IDS_PER_CALL = 100;
