@@ -109,8 +109,8 @@ async function main(): Promise<void> {
 
   const ledger = openLedger(ledgerFile);
 
-  // The embedded emulator runs on its own thread (secmaster-emulator/thread): its work and the console's
-  // never wait for each other, as with a real SecMaster on another machine.
+  // The embedded emulator runs on its own thread (secmaster-emulator/thread): its work and the
+  // console's never wait for each other, as with a real SecMaster on another machine.
   let emulator: EmulatorThread | null = null;
   if (config.mode === 'emulator') {
     emulator = await startEmulatorThread({

@@ -50,7 +50,7 @@ test('files at the root of a package or deeper in it are held to the same line',
   expect(await refusedLines(deeper, 'packages/secmaster-emulator/src/sub/x.ts')).toEqual([1]);
 });
 
-test('its own files and packages by name are allowed; the console may import the packages', async () => {
+test('own files and packages by name are allowed; the console imports the packages', async () => {
   const own = [
     "import { createEmulator } from './app';",
     "import pkg from '../package.json';",

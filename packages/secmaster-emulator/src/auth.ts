@@ -1,6 +1,7 @@
 /**
  * The emulator's API-gateway authentication: AK/SK signatures
- * ("SDK-HMAC-SHA256", checked with apig-signing's `verifySignature`), an IAM token in `X-Auth-Token`, or none.
+ * ("SDK-HMAC-SHA256", checked with apig-signing's `verifySignature`), an IAM token in
+ * `X-Auth-Token`, or none.
  * Runs before anything else looks at the request: the raw body bytes are hashed before any JSON
  * parsing and handed to the routes (`rawBody`), so the body is read exactly once.
  */

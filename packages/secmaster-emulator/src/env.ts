@@ -89,8 +89,9 @@ export function readEmulatorEnv(env: Record<string, string | undefined>): Emulat
     const consolePort = get('PORT') ?? '8080';
     const p = portOf(consolePort);
     if (p === null || p === 65535) {
+      const what = p === null ? PORT_MESSAGE : 'leaves no port above it';
       problems.push(
-        `PORT: ${p === null ? PORT_MESSAGE : 'leaves no port above it'} (EMULATOR_PORT is unset, so the emulator listens on PORT + 1; set EMULATOR_PORT)`,
+        `PORT: ${what} (EMULATOR_PORT is unset, so the emulator listens on PORT + 1; set EMULATOR_PORT)`,
       );
     } else port = p === 0 ? 0 : p + 1;
   }

@@ -1,4 +1,4 @@
-/** The emulator's own errors: a bad setting, a damaged store. Messages are meant for the operator as is. */
+/** The emulator's own errors: a bad setting, a damaged store; messages are for the operator as is. */
 
 /** A setting (environment variable or option) the emulator refuses; the message names it. */
 export class EmulatorConfigError extends Error {

@@ -58,7 +58,10 @@ const faultConfigSchema = z
 /** `EMULATOR_FAULTS`, parsed: the keys as written in the environment, defaults filled in. */
 export type FaultConfig = z.output<typeof faultConfigSchema>;
 
-/** Reads `EMULATOR_FAULTS` (already JSON-parsed by the config); throws EmulatorConfigError naming the key. */
+/**
+ * Reads `EMULATOR_FAULTS` (already JSON-parsed: env.ts, or the console's configuration); throws
+ * EmulatorConfigError naming the key.
+ */
 export function parseFaults(raw: unknown): FaultConfig {
   const parsed = faultConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {

@@ -3,8 +3,9 @@
  * `POST /v3/auth/tokens` (password method) answers 201 with `X-Subject-Token` and
  * `{token:{expires_at, project:{id,name}, user:{name, domain:{name}}}}` for a configured user,
  * 401 otherwise; `GET /v3/projects?name=` lists the project of a region for a token it issued.
- * Listens on 127.0.0.1 only. Run alone: `npm run iam` in this package (`node --import tsx src/iam.ts`)
- * (IAM_STANDIN_PORT, IAM_DEMO_USER, IAM_DEMO_PASSWORD, IAM_DEMO_ACCOUNT, IAM_DEMO_PROJECT_ID).
+ * Listens on 127.0.0.1 only. Run alone: `npm run iam` in this package (`node --import tsx
+ * src/iam.ts`; IAM_STANDIN_PORT, IAM_DEMO_USER, IAM_DEMO_PASSWORD, IAM_DEMO_ACCOUNT,
+ * IAM_DEMO_PROJECT_ID).
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';

@@ -6,7 +6,7 @@
 export { createEmulator, startEmulator, type EmulatorDeps, type RunningEmulator } from './app';
 export { DEMO_AK, DEMO_SK, type EmulatorAuth, type EmulatorAuthMode } from './auth';
 export { openEmulatorDb, type Database } from './db';
-export { DEMO_PROJECT_ID, readEmulatorEnv, type EmulatorEnv } from './env';
+export { DEMO_PROJECT_ID } from './env';
 export { DamagedStoreError, EmulatorConfigError } from './errors';
 export {
   createFaultInjector,
@@ -18,7 +18,6 @@ export {
 } from './faults';
 export { isLinked, linksInFile, linksOf, type LinkSubject } from './inspect';
 export {
-  DEFAULT_SEED_SIZES,
   SEED_WORKSPACES,
   parseSeedSizes,
   seedEmulator,
@@ -26,6 +25,5 @@ export {
   seededRandom,
   type SeedSizes,
 } from './seed';
-export { startSeededEmulator, type SeededEmulator, type SeededEmulatorSettings } from './start';
-export { createStore, type EmulatorStore, type Link } from './store';
-export { DATACLASS_TYPES, MAX_IDS_PER_CALL, type DataclassType } from './wire';
+export { createStore, type Link } from './store';
+export type { DataclassType } from './wire';

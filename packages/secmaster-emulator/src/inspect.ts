@@ -27,7 +27,7 @@ export function isLinked(db: Database, link: Link): boolean {
   return createStore(db).isLinked(link);
 }
 
-/** `linksOf` over the emulator's file (opened read-only, closed again), e.g. after its process stopped. */
+/** `linksOf` over a store file (opened read-only, closed again), e.g. after its process stopped. */
 export function linksInFile(file: string, subject: LinkSubject): string[] {
   const db = openEmulatorDb(file, { readonly: true });
   try {

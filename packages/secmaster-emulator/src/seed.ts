@@ -61,7 +61,10 @@ const seedSizesSchema = z.strictObject({
   indicators: count.optional(),
 });
 
-/** Reads `EMULATOR_SEED` (already JSON-parsed by the config); throws EmulatorConfigError on a bad value. */
+/**
+ * Reads `EMULATOR_SEED` (already JSON-parsed: env.ts, or the console's configuration); throws
+ * EmulatorConfigError on a bad value.
+ */
 export function parseSeedSizes(raw: Record<string, unknown> | undefined): SeedSizes {
   const parsed = seedSizesSchema.safeParse(raw ?? {});
   if (!parsed.success) {

@@ -1,4 +1,4 @@
-/** SecMaster's wire-level facts the emulator holds callers to (its own copy: it shares no code with callers). */
+/** SecMaster's wire-level facts the emulator holds callers to (its own: it shares no code with them). */
 import { z } from 'zod';
 
 /** The data classes the emulator serves (and links). */
