@@ -15,7 +15,7 @@ import {
   searchResponseSchema,
 } from '../src/api/schemas';
 import { CONTENT_SECURITY_POLICY, INVALID_ID_MESSAGE, createApp } from './app';
-import { createRunner, type Runner } from './batches/runner';
+import { createRunner, type Runner } from './batches/engine/runner';
 import { openLedger, type Ledger } from './batches/ledger';
 import { DEMO_PROJECT_ID, loadConfig, type Config } from './config';
 import {

@@ -14,7 +14,7 @@ import type { Config } from './config';
 import type { Ledger } from './batches/ledger';
 import { openRecords, type Records } from './batches/records';
 import { writeProblem } from './batches/storage-health';
-import type { Runner } from './batches/runner';
+import type { Runner } from './batches/engine/runner';
 import { createAuth, type ConsoleAuth } from './auth/access';
 import { currentUser } from './user';
 import type { Upstream } from './secmaster/client';

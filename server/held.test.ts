@@ -10,7 +10,7 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { Hono } from 'hono';
 import { batchItemsPageSchema, batchSummarySchema } from '../src/api/schemas';
 import type { Ledger } from './batches/ledger';
-import type { Runner } from './batches/runner';
+import type { Runner } from './batches/engine/runner';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';
 

@@ -10,7 +10,7 @@ import {
 import { linkedIds } from './batches/checker';
 import type { Ledger } from './batches/ledger';
 import { MSG_NOT_FOUND } from './batches/reconcile';
-import type { Runner } from './batches/runner';
+import type { Runner } from './batches/engine/runner';
 import { DEMO_PROJECT_ID } from './config';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';

@@ -21,7 +21,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { createApp } from './app';
 import { openLedger } from './batches/ledger';
-import { createRunner } from './batches/runner';
+import { createRunner } from './batches/engine/runner';
 import { loadConfig } from './config';
 import { openEmulatorDb, seedEmulator } from 'secmaster-emulator';
 import { createUpstream } from './secmaster/client';

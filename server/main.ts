@@ -28,7 +28,7 @@ import {
   type DataDirLock,
 } from './batches/data-dir-lock';
 import { openLedger } from './batches/ledger';
-import { createRunner } from './batches/runner';
+import { createRunner } from './batches/engine/runner';
 import { ConfigError, loadConfig, type Config } from './config';
 import { emulatorAuthFromConfig } from './embedded-emulator';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';

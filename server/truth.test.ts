@@ -18,7 +18,7 @@ import {
 } from '../src/api/schemas';
 import { linkedIds } from './batches/checker';
 import type { Ledger } from './batches/ledger';
-import type { Runner } from './batches/runner';
+import type { Runner } from './batches/engine/runner';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import type { Upstream } from './secmaster/client';
 import { startEmulatorConsole, type EmulatorConsole } from './testing/emulator-console';

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { createRunner, type Runner } from '../batches/runner';
+import { createRunner, type Runner } from '../batches/engine/runner';
 import { loadConfig } from '../config';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { listen, type Listening } from '../testing/attack-harness';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app';
 import { openLedger } from '../batches/ledger';
-import { createRunner } from '../batches/runner';
+import { createRunner } from '../batches/engine/runner';
 import { ConfigError, loadConfig } from '../config';
 import { Credentials } from '../credentials';
 import { createUpstream } from '../secmaster/client';

@@ -36,13 +36,8 @@ import {
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
-import {
-  createRunner,
-  MSG_NOT_REPORTED,
-  MSG_REJECTED,
-  type RunnerOptions,
-  type RunnerStats,
-} from './runner';
+import { createRunner, type RunnerOptions, type RunnerStats } from './engine/runner';
+import { MSG_NOT_REPORTED, MSG_REJECTED } from './engine/verdict';
 
 export const CHAOS_WS = SEED_WORKSPACES[0].id;
 /** An ID that exists nowhere: SecMaster rejects it (error_ids), the console labels it not found. */

@@ -19,7 +19,7 @@ import {
 import { createUpstream } from '../secmaster/client';
 import { formatReport, checkInvariants, linkedIds } from './checker';
 import { openLedger, type Ledger } from './ledger';
-import { createRunner, type Runner } from './runner';
+import { createRunner, type Runner } from './engine/runner';
 
 const WS = SEED_WORKSPACES[0].id;
 const DAY_MS = 24 * 60 * 60 * 1000;

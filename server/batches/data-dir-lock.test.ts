@@ -28,7 +28,7 @@ import {
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
 import { ledgerDump } from './process-harness';
-import { createRunner } from './runner';
+import { createRunner } from './engine/runner';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

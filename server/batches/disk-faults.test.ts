@@ -28,7 +28,7 @@ import { createUpstream, type Upstream } from '../secmaster/client';
 import { checkInvariants, formatReport, linkedIds, type ObservedWrite } from './checker';
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
-import { createRunner, type Runner, type RunnerOptions } from './runner';
+import { createRunner, type Runner, type RunnerOptions } from './engine/runner';
 
 const WS = SEED_WORKSPACES[0].id;
 const ALERTS = seedObjectIds(0, 'alerts', 600);

@@ -17,7 +17,7 @@ import { listen, type Listening } from '../testing/attack-harness';
 import { makeIds } from '../testing/fake-upstream';
 import { openLedger, type Ledger } from './ledger';
 import { EXPORT_PAGE_ROWS } from './records';
-import { createRunner, type Runner } from './runner';
+import { createRunner, type Runner } from './engine/runner';
 
 const ROWS = 5 * EXPORT_PAGE_ROWS;
 

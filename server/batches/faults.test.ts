@@ -30,7 +30,7 @@ import {
 } from './checker';
 import { openLedger, type Ledger } from './ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
-import { createRunner, type Runner, type RunnerOptions } from './runner';
+import { createRunner, type Runner, type RunnerOptions } from './engine/runner';
 import { newBatch } from '../testing/batches';
 
 const WS = SEED_WORKSPACES[0].id;

@@ -50,7 +50,7 @@ import {
   seededBatch,
 } from './process-harness';
 import { expectAccounted } from '../testing/accounted';
-import { createRunner } from './runner';
+import { createRunner } from './engine/runner';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

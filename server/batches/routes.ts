@@ -24,7 +24,7 @@ import { requireSecMasterIdentity } from '../auth/access';
 import type { CallCredentials, CallIdentity } from '../auth/credentials';
 import type { BatchRecord, Ledger } from './ledger';
 import { exportStream, type Records } from './records';
-import type { Runner } from './runner';
+import type { Runner } from './engine/runner';
 import {
   ServiceError,
   checkIdempotencyKey,

@@ -24,7 +24,7 @@ import type { Upstream } from '../secmaster/client';
 import { findIds } from '../secmaster/lookups';
 import type { BatchRecord, Ledger, NewBatch } from './ledger';
 import { IDEMPOTENCY_KEY_PATTERN, bodyHash, type Records } from './records';
-import type { Runner } from './runner';
+import type { Runner } from './engine/runner';
 
 export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, "-" or "_"';
 

@@ -13,7 +13,7 @@ import { format } from 'node:util';
 import { join } from 'node:path';
 import { createApp, type AppDeps } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { createRunner, type Runner } from '../batches/runner';
+import { createRunner, type Runner } from '../batches/engine/runner';
 import { Credentials, loadConfig, type Config } from '../config';
 import { createUpstream, type Upstream } from '../secmaster/client';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream';

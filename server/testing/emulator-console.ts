@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { createRunner, type Runner } from '../batches/runner';
+import { createRunner, type Runner } from '../batches/engine/runner';
 import { DEMO_PROJECT_ID, loadConfig } from '../config';
 import {
   startEmulator,

@@ -2,17 +2,18 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createUpstream } from '../secmaster/client';
+import { createUpstream } from '../../secmaster/client';
 import {
   acceptAll,
   makeIds,
   startFakeUpstream,
   writeAnswer,
   type FakeUpstream,
-} from '../testing/fake-upstream';
-import { newBatch } from '../testing/batches';
-import { MSG_UNKNOWN_RECHECK, openLedger, type Ledger } from './ledger';
-import { createRunner, MSG_NOT_REPORTED, MSG_REJECTED, type RunnerOptions } from './runner';
+} from '../../testing/fake-upstream';
+import { newBatch } from '../../testing/batches';
+import { MSG_UNKNOWN_RECHECK, openLedger, type Ledger } from '../ledger';
+import { createRunner, type RunnerOptions } from './runner';
+import { MSG_NOT_REPORTED, MSG_REJECTED } from './verdict';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
 const WORKSPACE = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';

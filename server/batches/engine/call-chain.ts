@@ -1,0 +1,147 @@
+/**
+ * One call chain: a chunk's write, its retries, and the ledger writes that record how it ended.
+ * Every send sits between an intent transaction (call row + items in_flight) and an outcome
+ * transaction fenced by call_id, so a crash between them leaves the IDs `in_flight` (re-read at the
+ * next start), never a lost or doubled outcome. A retry re-sends the same IDs under a new call_id.
+ */
+import type { BatchSummary } from '../../../src/api/schemas';
+import { UpstreamError, UpstreamRequestError } from '../../secmaster/client';
+import type { ClaimedCall, ItemOutcome } from '../ledger';
+import { explainRejected } from '../reconcile';
+import type { Control, Engine, Slot, Started } from './context';
+import { endOfChain, notRetried, type CallRecord } from './settle';
+import { judge, mayRetry, retryKind, type CallResult } from './verdict';
+
+/** Sends a write. The upstream's `call` is invoked synchronously, in the caller's tick (I6). */
+export function sendWrite(e: Engine, batch: BatchSummary, call: ClaimedCall): Promise<CallResult> {
+  e.counters.writes++;
+  return e
+    .upstreamOf(batch)
+    .call({
+      op: batch.action,
+      workspaceId: batch.workspace_id,
+      dataclass: batch.dataclass_type,
+      objectId: batch.data_object_id,
+      related: batch.related_dataclass_type,
+      ids: call.ids,
+    })
+    .catch((err: unknown) => {
+      if (err instanceof UpstreamError || err instanceof UpstreamRequestError) return err;
+      throw err;
+    });
+}
+
+/** Labels REJECTED outcomes with one follow-up search (and the other classes when needed). */
+async function labelRejected(
+  e: Engine,
+  batch: BatchSummary,
+  outcomes: readonly ItemOutcome[],
+): Promise<void> {
+  const rejected = outcomes.filter((o) => o.code === 'REJECTED').map((o) => o.id);
+  if (rejected.length === 0) return;
+  e.counters.explainSearches++;
+  const labels = await explainRejected(
+    e.upstreamOf(batch),
+    batch.workspace_id,
+    batch.related_dataclass_type,
+    rejected,
+  );
+  for (const o of outcomes) {
+    const l = labels.get(o.id);
+    if (o.code === 'REJECTED' && l) {
+      o.code = l.code;
+      o.message = l.message;
+    }
+  }
+}
+
+/** Writes how the call ended; returns the outcome rows changed (0 for a release). */
+function record(
+  e: Engine,
+  batch: BatchSummary,
+  ctl: Control,
+  call: ClaimedCall,
+  r: CallRecord,
+): number {
+  switch (r.kind) {
+    case 'outcomes':
+      return e.ledger.recordOutcome(call.callId, r.outcomes, r.meta);
+    case 'release':
+      e.ledger.releaseCall(call.callId, r.meta);
+      return 0;
+    case 'interrupt':
+      // Not applied upstream: the IDs go back to pending, and the batch stops.
+      e.ledger.releaseCall(call.callId, r.meta);
+      e.ledger.transitionBatch(batch.id, ['running', 'paused'], 'interrupted', r.reason);
+      ctl.halted = true;
+      return 0;
+  }
+}
+
+/**
+ * Runs a call chain: entered holding a limiter slot (released on return), its first write already
+ * sent. Between sends the slot is given back while the chain sleeps its backoff.
+ */
+export async function runCallChain(
+  e: Engine,
+  batch: BatchSummary,
+  first: Started,
+  ctl: Control,
+  slot: Slot,
+): Promise<void> {
+  const { ledger, limiter, budget, policy } = e;
+  let call = first.call;
+  let pending = first.pending;
+  let held = slot.held;
+  try {
+    for (let retries = 0; ; retries++) {
+      const v = judge(call.ids, await pending);
+      if (v.kind === 'outcomes') {
+        budget.onSuccess();
+        limiter.onSuccess();
+        await labelRejected(e, batch, v.outcomes);
+      }
+      if (v.kind === 'retry' && v.throttled) limiter.onThrottle();
+      if (v.kind !== 'retry' || !mayRetry(policy, v.throttled, retries + 1)) {
+        const changed = record(e, batch, ctl, call, endOfChain(call.ids, v));
+        if (v.kind === 'outcomes' && changed < call.ids.length)
+          e.log(`call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`);
+        return;
+      }
+      if (e.stopping() || ledger.getBatchState(batch.id) !== 'running') {
+        record(e, batch, ctl, call, notRetried(call.ids, v));
+        return;
+      }
+      if (!budget.tryAcquire(v.timeoutLike)) {
+        // Circuit open: the IDs wait (not failed) and the batch waits.
+        record(e, batch, ctl, call, notRetried(call.ids, v));
+        ctl.budgetWait = true;
+        return;
+      }
+      const delay = e.delayFor(retryKind(v.throttled), retries, v.retryAfter);
+      limiter.release();
+      held = false;
+      await e.nap(delay, ctl);
+      await limiter.acquire();
+      held = true;
+      // From here to the send, no await: a pause or cancel either precedes the check or follows
+      // the send (I6).
+      const next = e.stopping() || e.dataDirLost() ? null : ledger.retryCall(call.callId);
+      if (!next) {
+        record(e, batch, ctl, call, notRetried(call.ids, v));
+        return;
+      }
+      call = next;
+      e.counters.retries++;
+      pending = sendWrite(e, batch, call);
+    }
+  } catch (err: unknown) {
+    // A failed outcome write leaves the call's items in_flight (its intent is committed): they are
+    // re-read as unknown on resume (strandInFlight) or restart (recoverAfterCrash). A failed retry
+    // intent sends nothing.
+    e.halt(batch.id, ctl, err);
+  } finally {
+    if (held) limiter.release();
+    slot.held = false;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * What the engine's modules share within one runner: the ledger and upstream, the concurrency and
+ * retry state every batch draws on, and each batch's run control. `createRunner` builds one
+ * `Engine`; the feed, the call chain and the re-read take it instead of closing over the runner.
+ */
+import type { BatchSummary } from '../../../src/api/schemas';
+import type { Upstream } from '../../secmaster/client';
+import type { ClaimedCall, Ledger } from '../ledger';
+import type { AimdLimiter } from '../limiter';
+import type { Subject } from '../reconcile';
+import type { RetryBudget, RetryKind, RetryPolicy } from '../retry';
+import type { WriteProblem } from '../storage-health';
+import type { CallResult } from './verdict';
+
+/** What `Runner.stats()` counts, besides the limiter's and the budget's own figures. */
+export interface Counters {
+  writes: number;
+  retries: number;
+  rereads: number;
+  unknownSettled: number;
+  explainSearches: number;
+  budgetWaits: number;
+  ledgerWaits: number;
+  preReads: number;
+  unchangedIds: number;
+}
+
+/** Per-batch run control: interrupts sleeps on pause, cancel and shutdown. */
+export interface Control {
+  halted: boolean;
+  /** Set once the batch halted on an error (the first reason wins). */
+  haltReason: string | null;
+  budgetWait: boolean;
+  /** Why the batch waits when `budgetWait` is set (the state reason shown meanwhile). */
+  waitReason: string;
+  /**
+   * Set when a ledger write failed on a full disk or another process's write lock: the batch
+   * sends nothing, waits for the ledger, then continues by itself.
+   */
+  ledgerWait: WriteProblem | null;
+  /** Pauses since the batch's writes last passed: the next pause doubles (reset by a claim). */
+  ledgerStreak: number;
+  wakers: Set<() => void>;
+}
+
+/** A limiter slot held by a worker; reads and retries give it back while they sleep. */
+export interface Slot {
+  held: boolean;
+}
+
+/** A call whose intent is committed and whose write was sent in the same tick (I6). */
+export interface Started {
+  call: ClaimedCall;
+  pending: Promise<CallResult>;
+}
+
+export interface Engine {
+  readonly ledger: Ledger;
+  /** Where a batch's calls go (its credential), asked for every call. */
+  upstreamOf(batch: BatchSummary): Upstream;
+  readonly policy: RetryPolicy;
+  readonly limiter: AimdLimiter;
+  readonly budget: RetryBudget;
+  readonly counters: Counters;
+  /** IDs per call. */
+  readonly chunkSize: number;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  log(message: string): void;
+  /** Shutdown, or the DATA_DIR lock lost: nothing more is claimed or sent. */
+  stopping(): boolean;
+  /** Asked just before each send; true stops the runner at once (see RunnerOptions.dataDirLost). */
+  dataDirLost(): boolean;
+  /** Delay before retry number `n` (0 for the first retry). */
+  delayFor(kind: RetryKind, n: number, retryAfter: string | null): number;
+  /** A sleep that pause, cancel and shutdown cut short. */
+  nap(ms: number, ctl: Control): Promise<void>;
+  /** A ledger write (or the runner) failed: the batch stops or waits for the ledger. Never throws. */
+  halt(batchId: string, ctl: Control, err: unknown): void;
+}
+
+export function subjectOf(b: BatchSummary): Subject {
+  return {
+    workspaceId: b.workspace_id,
+    dataclass: b.dataclass_type,
+    objectId: b.data_object_id,
+    related: b.related_dataclass_type,
+  };
+}

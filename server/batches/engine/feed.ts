@@ -1,0 +1,164 @@
+/**
+ * Feeds a batch's workers during one run: reads which pending IDs are already in the asked state,
+ * records those without sending them, and claims the others in calls of up to `chunkSize`, each
+ * sent in the tick of its claim.
+ */
+import type { BatchSummary } from '../../../src/api/schemas';
+import type { PendingRow, SettledRow } from '../ledger';
+import { sendWrite } from './call-chain';
+import type { Control, Engine, Slot, Started } from './context';
+import { batchHealthSource } from './ledger-wait';
+import { preRead, type ReadOutcome } from './pre-read';
+import { afterClassRead, afterLinksRead, credentialsRefused, readRefused } from './settle';
+
+/** How long IDs read before writing may wait in memory for a call to fill up. */
+const MAX_READY_AGE_MS = 1_000;
+const MSG_READ_WAIT =
+  'waiting: SecMaster keeps refusing the reads that tell which IDs are already in the asked state; nothing is sent before they pass; the batch continues by itself';
+
+export interface Feed {
+  /** The next call, sent; null when nothing is left to send in this run (or it must stop). */
+  next(slot: Slot): Promise<Started | null>;
+}
+
+/**
+ * For a cancel, IDs not linked are looked up in the related class, so that an unknown ID is still
+ * sent and SecMaster's refusal explained. Reads are of `chunkSize` IDs; IDs read but not yet
+ * claimed wait in memory (still pending in the ledger, so a crash only means reading them again).
+ * Workers share one feed; every step between awaits is synchronous, so two workers never take the
+ * same row.
+ */
+export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
+  const { ledger, chunkSize } = e;
+  let cursor = -1;
+  let exhausted = false;
+  /** Reads under way in other workers: their IDs may still fill a call. */
+  let reading = 0;
+  const ready: PendingRow[] = [];
+  /** When the oldest row waiting in `ready` was read (null when none waits). */
+  let readyAt: number | null = null;
+  const toReady = (rows: readonly PendingRow[]) => {
+    if (ready.length === 0 && rows.length > 0) readyAt = e.now();
+    ready.push(...rows);
+  };
+  const settled: SettledRow[] = [];
+
+  /** Reads the next rows; false when the batch must stop or wait. */
+  async function fill(slot: Slot): Promise<boolean> {
+    const rows = ledger.peekPending(batch.id, cursor, chunkSize);
+    const last = rows.at(-1);
+    if (!last) {
+      exhausted = true;
+      return true;
+    }
+    cursor = last.seq;
+    reading++;
+    try {
+      return await classify(rows, slot);
+    } finally {
+      reading--;
+    }
+  }
+
+  async function classify(rows: PendingRow[], slot: Slot): Promise<boolean> {
+    const ids = (rs: readonly PendingRow[]) => rs.map((r) => r.id);
+    const links = await preRead(e, batch, ids(rows), 'links', ctl, slot);
+    if (links.kind !== 'ok') return readFailed(links, rows);
+    const byLinks = afterLinksRead(batch.action, rows, links.present);
+    settled.push(...byLinks.settled);
+    toReady(byLinks.ready);
+    if (byLinks.lookUp.length === 0) return true;
+    const found = await preRead(e, batch, ids(byLinks.lookUp), 'class', ctl, slot);
+    if (found.kind !== 'ok') return readFailed(found, byLinks.lookUp);
+    const byClass = afterClassRead(byLinks.lookUp, found.present);
+    settled.push(...byClass.settled);
+    toReady(byClass.ready);
+    return true;
+  }
+
+  function readFailed(outcome: Exclude<ReadOutcome, { kind: 'ok' }>, rows: PendingRow[]): boolean {
+    switch (outcome.kind) {
+      case 'auth':
+        // Nothing was sent; the IDs stay pending. Never retried (AK/SK lockout risk).
+        ledger.transitionBatch(
+          batch.id,
+          ['running', 'paused'],
+          'interrupted',
+          credentialsRefused(outcome.code, outcome.message),
+        );
+        ctl.halted = true;
+        return false;
+      case 'refused':
+        settled.push(...readRefused(rows, outcome.code, outcome.message));
+        return true;
+      case 'wait':
+        // These rows stay pending; the next round (after the wait) reads them again.
+        ctl.budgetWait = true;
+        ctl.waitReason = MSG_READ_WAIT;
+        return false;
+      case 'stopped':
+        // Paused, stopped or shutting down: the rows stay pending, read again on resume.
+        return false;
+    }
+  }
+
+  /** Commits the ready work: a call (sent in the same tick) and/or the settled rows. */
+  function commit(): Started | null | 'stopped' {
+    if (e.dataDirLost()) return 'stopped';
+    const toSend = ready.splice(0, chunkSize);
+    if (ready.length === 0) readyAt = null;
+    const settle = settled.splice(0);
+    const claimed = ledger.claimPreRead(batch.id, toSend, settle);
+    if (!claimed) return 'stopped';
+    if (ctl.ledgerStreak > 0) {
+      // The ledger takes this batch's writes again, after a wait for it.
+      ctl.ledgerStreak = 0;
+      ledger.health.report(batchHealthSource(batch.id), null);
+      e.log(`batch ${batch.id}: the ledger takes its writes again; continuing`);
+    }
+    e.counters.unchangedIds += settle.filter((r) => r.state === 'unchanged').length;
+    if (!claimed.call) return null;
+    return { call: claimed.call, pending: sendWrite(e, batch, claimed.call) };
+  }
+
+  return {
+    async next(slot) {
+      for (;;) {
+        if (e.stopping() || ctl.halted || ctl.budgetWait) return null;
+        // At the end, a worker whose read is still under way fills the last call: no half-empty
+        // calls while another read may complete them.
+        if (exhausted && reading > 0 && ready.length < chunkSize) return null;
+        // IDs read more than MAX_READY_AGE_MS ago go out in a partial call rather than wait for
+        // more reads (the gap between an ID's read and its write stays short: the race).
+        const stale = readyAt !== null && e.now() - readyAt >= MAX_READY_AGE_MS;
+        if (
+          ready.length >= chunkSize ||
+          (stale && ready.length > 0) ||
+          (exhausted && ready.length + settled.length > 0)
+        ) {
+          const started = commit();
+          if (started === 'stopped') return null;
+          if (started) return started;
+          continue;
+        }
+        if (exhausted) return null;
+        if (!(await fill(slot))) {
+          // Rows settled before the stop (a refused read) are still recorded.
+          if (settled.length > 0 && !ctl.halted) {
+            const keep = ready.splice(0);
+            commit();
+            ready.push(...keep);
+          }
+          return null;
+        }
+        if (settled.length >= chunkSize && ready.length < chunkSize) {
+          // Many IDs already in the asked state: record them without waiting for a full call.
+          const keep = ready.splice(0);
+          const done = commit();
+          ready.push(...keep);
+          if (done === 'stopped') return null;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The read before writing: which of ≤ 100 pending IDs are already in the asked state (the subject's
+ * links, or for a cancel the related class), retried like a write.
+ */
+import type { BatchSummary } from '../../../src/api/schemas';
+import { UpstreamError, UpstreamRequestError } from '../../secmaster/client';
+import { idsSearchBody } from '../reconcile';
+import type { Control, Engine, Slot } from './context';
+import { judgeRead, mayRetry, readStep, retryKind, type CallResult } from './verdict';
+
+/** The answer to a pre-read, once its retries are done. */
+export type ReadOutcome =
+  | { kind: 'ok'; present: Set<string> }
+  | { kind: 'auth'; code: string; message: string }
+  | { kind: 'refused'; code: string; message: string }
+  /** Retries or the budget used up: the batch waits, its IDs stay pending. */
+  | { kind: 'wait' }
+  /** Paused, stopped or shutting down while a read waited to be retried. */
+  | { kind: 'stopped' };
+
+/** One read of ≤ 100 IDs: the subject's links (`links`) or the related class (`class`). */
+async function readOnce(
+  e: Engine,
+  batch: BatchSummary,
+  ids: readonly string[],
+  what: 'links' | 'class',
+): Promise<CallResult> {
+  e.counters.preReads++;
+  try {
+    return await e.upstreamOf(batch).call(
+      what === 'links'
+        ? {
+            op: 'relationSearch',
+            workspaceId: batch.workspace_id,
+            dataclass: batch.dataclass_type,
+            objectId: batch.data_object_id,
+            related: batch.related_dataclass_type,
+            body: idsSearchBody(ids),
+          }
+        : {
+            op: 'search',
+            workspaceId: batch.workspace_id,
+            dataclass: batch.related_dataclass_type,
+            body: idsSearchBody(ids),
+          },
+    );
+  } catch (err: unknown) {
+    if (err instanceof UpstreamError || err instanceof UpstreamRequestError) return err;
+    throw err;
+  }
+}
+
+/**
+ * A pre-read with the write path's retry rules (a read changes nothing, so timeouts and resets are
+ * simply read again). Entered holding the worker's slot; the slot is given back while it sleeps
+ * before a retry.
+ */
+export async function preRead(
+  e: Engine,
+  batch: BatchSummary,
+  ids: readonly string[],
+  what: 'links' | 'class',
+  ctl: Control,
+  slot: Slot,
+): Promise<ReadOutcome> {
+  const { limiter, budget } = e;
+  for (let retries = 0; ; retries++) {
+    const step = readStep(judgeRead(await readOnce(e, batch, ids, what)));
+    switch (step.kind) {
+      case 'found':
+        budget.onSuccess();
+        limiter.onSuccess();
+        return { kind: 'ok', present: step.present };
+      case 'auth':
+      case 'refused':
+        return step;
+      case 'again':
+        break;
+    }
+    if (step.throttled) limiter.onThrottle();
+    if (e.stopping()) return { kind: 'stopped' };
+    if (!mayRetry(e.policy, step.throttled, retries + 1) || !budget.tryAcquire(step.timeoutLike))
+      return { kind: 'wait' };
+    const delay = e.delayFor(retryKind(step.throttled), retries, step.retryAfter);
+    limiter.release();
+    slot.held = false;
+    await e.nap(delay, ctl);
+    await limiter.acquire();
+    slot.held = true;
+    if (e.stopping() || ctl.halted || e.ledger.getBatchState(batch.id) !== 'running')
+      return { kind: 'stopped' };
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Settles a batch's unknown items (timeout after sending, reset, unreadable 200, crash, 5xx retries
+ * used up) by re-reading the subject's links, ≤ 100 IDs a read. Unsettled items keep "Outcome
+ * unknown — re-check".
+ */
+import { MAX_IDS_PER_CALL, type BatchSummary } from '../../../src/api/schemas';
+import { rereadLinks } from '../reconcile';
+import { subjectOf, type Control, type Engine } from './context';
+import { afterReread } from './settle';
+
+/** One re-read of ≤ 100 IDs, retried within the budget; null when it could not be done. */
+async function rereadWithRetry(
+  e: Engine,
+  batch: BatchSummary,
+  ids: readonly string[],
+  ctl: Control,
+): Promise<Set<string> | null> {
+  const { limiter, budget } = e;
+  for (let n = 0; n < e.policy.rereadAttempts; n++) {
+    if (n > 0) {
+      if (!budget.tryAcquire(false)) return null;
+      await e.nap(e.delayFor('transient', n - 1, null), ctl);
+      if (e.stopping()) return null;
+    }
+    await limiter.acquire();
+    let res;
+    try {
+      e.counters.rereads++;
+      res = await rereadLinks(e.upstreamOf(batch), subjectOf(batch), ids);
+    } finally {
+      limiter.release();
+    }
+    if (res.ok) {
+      budget.onSuccess();
+      return res.present;
+    }
+    if (res.throttled) limiter.onThrottle();
+  }
+  return null;
+}
+
+/** Re-reads every unknown item of the batch once, in input order, and records what it found. */
+export async function settleUnknown(e: Engine, batch: BatchSummary, ctl: Control): Promise<void> {
+  const { ledger } = e;
+  let after = -1;
+  for (;;) {
+    if (e.stopping()) return;
+    const rows = ledger.unknownIds(batch.id, MAX_IDS_PER_CALL, after);
+    const last = rows.at(-1);
+    if (!last) return;
+    after = last.seq;
+    const ids = rows.map((r) => r.id);
+    const present = await rereadWithRetry(e, batch, ids, ctl);
+    if (!present) {
+      ledger.markUnknownUnsettled(batch.id, ids);
+      continue;
+    }
+    const items = new Map(ledger.listItemsByIds(batch.id, ids).map((i) => [i.id, i] as const));
+    const settlement = afterReread(batch.action, ids, present, items, e.policy.maxSendsPerId);
+    e.counters.unknownSettled += ledger.settleUnknown(batch.id, settlement);
+  }
+}

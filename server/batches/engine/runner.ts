@@ -1,0 +1,630 @@
+/**
+ * The batch runner: sends a batch's pending IDs upstream in chunks of at most 100 and records each
+ * ID's outcome in the ledger. This module schedules: which batches run (start, resume, pause,
+ * cancel, start-up recovery, shutdown), one at a time per subject, their workers under one
+ * concurrency window, and the waits of a batch (retry budget empty, ledger not writable). What a
+ * call does is in call-chain.ts, the reads before writing in feed.ts and pre-read.ts, the re-reads
+ * of unknown outcomes in reread.ts; the rules they follow are the pure verdict.ts and settle.ts.
+ *
+ * - Concurrency: an AIMD window shared by every batch (limiter.ts); batches on the same workspace,
+ *   subject and related class run one at a time, in creation order.
+ * - Retries (retry.ts): throttling and transient failures, capped exponential backoff with full
+ *   jitter, Retry-After honoured, a shared retry budget; an empty budget makes the batch wait with
+ *   its IDs pending, never fail.
+ * - Unknown outcomes (timeout after sending, reset, unreadable 200, crash, 5xx retries used up) are
+ *   settled by re-reading the subject's links.
+ */
+import { dirname } from 'node:path';
+import { MAX_IDS_PER_CALL, type BatchSummary } from '../../../src/api/schemas';
+import type { Upstream } from '../../secmaster/client';
+import type { Ledger } from '../ledger';
+import { sqliteErrorCode } from '../ledger';
+import { AimdLimiter, KeyedQueue } from '../limiter';
+import {
+  DEFAULT_RETRY_POLICY,
+  RetryBudget,
+  backoffDelay,
+  parseRetryAfter,
+  type RetryKind,
+  type RetryPolicy,
+} from '../retry';
+import { diskFull, writeProblem, type WriteProblem } from '../storage-health';
+import { runCallChain } from './call-chain';
+import type { Control, Counters, Engine, Slot, Started } from './context';
+import { makeFeed } from './feed';
+import {
+  LEDGER_WAIT_MAX_MS,
+  LEDGER_WAIT_MS,
+  batchHealthSource,
+  ledgerWaitReason,
+  waitForLedger,
+  type LedgerTry,
+} from './ledger-wait';
+import { settleUnknown } from './reread';
+import { haltReason } from './settle';
+
+const MSG_BUDGET_WAIT =
+  'waiting: SecMaster keeps refusing calls and the retry budget is spent; the batch continues by itself';
+
+export interface RunnerOptions {
+  ledger: Ledger;
+  /**
+   * Where calls go: one Upstream for every batch, or each batch's own (its credential, looked up
+   * for every call since a sign-in may end mid-batch).
+   */
+  upstream: Upstream | ((batchId: string) => Upstream);
+  /** Calls in flight at once (the AIMD maximum), shared by all batches of this runner. */
+  concurrency: number;
+  /** Retry knobs; defaults: DEFAULT_RETRY_POLICY (retry.ts). */
+  retry?: Partial<RetryPolicy>;
+  /** Shorthand: attempts per call chain for both throttling and transient failures. */
+  maxAttempts?: number;
+  /** IDs per call; at most MAX_IDS_PER_CALL. */
+  chunkSize?: number;
+  /** Replaces the backoff of retry.ts (tests): delay before retry number `retry` (1-based). */
+  backoffMs?: (retry: number, kind: RetryKind, retryAfterMs: number | null) => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds since the epoch (Retry-After dates). */
+  now?: () => number;
+  random?: () => number;
+  log?: (message: string) => void;
+  /** First pause of a batch waiting for the ledger (default LEDGER_WAIT_MS); doubles from there. */
+  ledgerWaitMs?: number;
+  /** Longest pause of a batch waiting for the ledger (default LEDGER_WAIT_MAX_MS). */
+  ledgerWaitMaxMs?: number;
+  /**
+   * Asked in the tick of every send: null while this process holds the DATA_DIR lock, else why not.
+   * A reason stops the runner at once, as a shutdown does: nothing more is sent, calls in flight
+   * are recorded, batch rows stay as they are for the server that holds the DATA_DIR now.
+   */
+  dataDirLost?: () => string | null;
+}
+
+export interface RunnerStats {
+  /** Write calls sent (associate/cancel), retries included. */
+  writes: number;
+  /** Reads before writing (relation searches, and class searches of a cancel), retries included. */
+  preReads: number;
+  /** IDs found already in the asked state by a pre-read (recorded `unchanged`, never sent). */
+  unchangedIds: number;
+  /** Of those, retries of a call chain. */
+  retries: number;
+  /** Relation searches that re-read unknown outcomes. */
+  rereads: number;
+  /** Unknown items settled by a re-read (succeeded, back to pending, or failed). */
+  unknownSettled: number;
+  /** Searches that labelled rejected IDs. */
+  explainSearches: number;
+  /** Times a batch waited because the retry budget was empty. */
+  budgetWaits: number;
+  /** Times a batch waited because the ledger could not be written (full disk, write lock). */
+  ledgerWaits: number;
+  budgetTokens: number;
+  concurrencyLimit: number;
+  peakInFlight: number;
+}
+
+export interface Runner {
+  /** Runs a batch in the background; the promise settles (never rejects) when it stops running. */
+  start(batchId: string): Promise<void>;
+  /**
+   * Startup recovery: in_flight items (a crash mid-call) become `unknown`, then every batch still
+   * `running` continues (re-reading its unknown items first). Resolves when those batches stop.
+   * `first` runs just before, as part of the recovery (both are retried while the ledger cannot be
+   * written for now: a full disk, another process's write lock). Never rejects.
+   */
+  resumeAll(first?: () => void): Promise<void>;
+  /** Resolves when the batch is not being run (at once if it is not). */
+  whenIdle(batchId: string): Promise<void>;
+  /** Shutdown: stops claiming new chunks and waits for the calls in flight to be recorded. */
+  stop(): Promise<void>;
+  /** running → paused: no new call is sent; calls in flight finish and are recorded. */
+  pause(batchId: string): boolean;
+  /** paused | interrupted → running: pending IDs continue (unknown ones are re-read first). */
+  resume(batchId: string): boolean;
+  /**
+   * User stop: running | paused | interrupted → cancelled. Pending IDs become `skipped` in the same
+   * transaction; calls in flight are recorded when they answer; no write is sent after this returns.
+   */
+  cancel(batchId: string): boolean;
+  /**
+   * A batch this runner stopped on a ledger error but could not mark `interrupted` (the state write
+   * failed too): the reason, kept in memory until resume or restart; null otherwise.
+   */
+  unrecordedInterruption(batchId: string): string | null;
+  stats(): RunnerStats;
+}
+
+export function createRunner(options: RunnerOptions): Runner {
+  const { ledger } = options;
+  const route = options.upstream;
+  const concurrency = Math.max(1, Math.floor(options.concurrency));
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  if (options.maxAttempts !== undefined) {
+    policy.throttledAttempts = Math.max(1, options.maxAttempts);
+    policy.transientAttempts = Math.max(1, options.maxAttempts);
+  }
+  const chunkSize = Math.min(MAX_IDS_PER_CALL, Math.max(1, options.chunkSize ?? MAX_IDS_PER_CALL));
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const log = options.log ?? (() => undefined);
+  const ledgerWaitMs = Math.max(1, options.ledgerWaitMs ?? LEDGER_WAIT_MS);
+  const ledgerWaitMaxMs = Math.max(ledgerWaitMs, options.ledgerWaitMaxMs ?? LEDGER_WAIT_MAX_MS);
+  const ledgerFile = ledger.db.name;
+  const limiter = new AimdLimiter(concurrency, policy.aimdSuccesses);
+  const budget = new RetryBudget(policy);
+  const subjects = new KeyedQueue();
+  const active = new Map<string, Promise<void>>();
+  const controls = new Map<string, Control>();
+  const rerun = new Set<string>();
+  /** Cancelled while their run loop was active: their open items are re-read once it ends. */
+  const settleAfter = new Set<string>();
+  /** Interruptions the ledger could not record (batchId → reason). */
+  const unrecorded = new Map<string, string>();
+  let stopping = false;
+  const counters: Counters = {
+    writes: 0,
+    retries: 0,
+    rereads: 0,
+    unknownSettled: 0,
+    explainSearches: 0,
+    budgetWaits: 0,
+    ledgerWaits: 0,
+    preReads: 0,
+    unchangedIds: 0,
+  };
+
+  function controlOf(batchId: string): Control {
+    let c = controls.get(batchId);
+    if (!c) {
+      c = {
+        halted: false,
+        haltReason: null,
+        budgetWait: false,
+        waitReason: MSG_BUDGET_WAIT,
+        ledgerWait: null,
+        ledgerStreak: 0,
+        wakers: new Set(),
+      };
+      controls.set(batchId, c);
+    }
+    return c;
+  }
+
+  /**
+   * A ledger write (or the runner) failed: the batch sends nothing more and becomes `interrupted`
+   * with the reason. If even that write fails, the reason is kept in memory and logged; the batch
+   * row stays `running` and resumes on the next start. Never throws.
+   */
+  function halt(batchId: string, ctl: Control, err: unknown): void {
+    ctl.halted = true;
+    if (ctl.haltReason !== null) return;
+    const problem = writeProblem(err, ledgerFile);
+    if (problem?.transient) {
+      // A full disk or another process's write lock: the batch waits, then continues (run).
+      ctl.ledgerWait ??= problem;
+      return;
+    }
+    const reason = haltReason(err);
+    ctl.haltReason = reason;
+    log(`batch ${batchId}: ${reason}`);
+    try {
+      ledger.transitionBatch(batchId, ['running', 'paused'], 'interrupted', reason);
+    } catch (again: unknown) {
+      unrecorded.set(batchId, reason);
+      const code = sqliteErrorCode(again) ?? (again instanceof Error ? again.message : 'error');
+      log(`batch ${batchId}: could not record the interruption either (${code}); kept in memory`);
+    }
+  }
+
+  function interrupt(batchId: string): void {
+    const c = controls.get(batchId);
+    if (!c) return;
+    for (const wake of [...c.wakers]) wake();
+  }
+
+  /**
+   * Whether this process lost the DATA_DIR lock (asked just before each send). Lost: the runner
+   * stops as on shutdown, at once: no new call, calls in flight recorded, batch rows left running
+   * for the server that holds the DATA_DIR now.
+   */
+  function dataDirLost(): boolean {
+    const reason = options.dataDirLost?.() ?? null;
+    if (reason === null) return false;
+    if (!stopping) {
+      log(`this server lost its DATA_DIR lock (${reason}): it sends nothing more`);
+      stopping = true;
+      for (const id of controls.keys()) interrupt(id);
+    }
+    return true;
+  }
+
+  /** A sleep that pause, cancel and shutdown cut short. */
+  async function nap(ms: number, ctl: Control): Promise<void> {
+    if (ms <= 0 && !options.sleep) return;
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    ctl.wakers.add(wake);
+    try {
+      await Promise.race([sleep(ms), woken]);
+    } finally {
+      ctl.wakers.delete(wake);
+    }
+  }
+
+  const engine: Engine = {
+    ledger,
+    upstreamOf: (batch) => (typeof route === 'function' ? route(batch.id) : route),
+    policy,
+    limiter,
+    budget,
+    counters,
+    chunkSize,
+    now,
+    log,
+    stopping: () => stopping,
+    dataDirLost,
+    delayFor(kind: RetryKind, n: number, retryAfter: string | null): number {
+      const hint = parseRetryAfter(retryAfter, now());
+      if (options.backoffMs) return options.backoffMs(n + 1, kind, hint);
+      return backoffDelay(policy, kind, n, random, hint);
+    },
+    nap,
+    halt,
+  };
+
+  /** One batch at a time per workspace + subject + related class. */
+  function subjectKey(batch: BatchSummary): string {
+    return [
+      batch.workspace_id,
+      batch.dataclass_type,
+      batch.data_object_id,
+      batch.related_dataclass_type,
+    ].join('/');
+  }
+
+  async function run(batchId: string): Promise<void> {
+    const first = ledger.getBatch(batchId);
+    if (!first || first.state !== 'running') return;
+    const batch = first;
+    const release = await subjects.acquire(subjectKey(batch));
+    const ctl = controlOf(batchId);
+    ctl.haltReason = null;
+    try {
+      for (;;) {
+        ctl.halted = false;
+        ctl.ledgerWait = null;
+        try {
+          await runUntilStopped(batch, ctl);
+        } catch (err: unknown) {
+          halt(batchId, ctl, err);
+        }
+        if (ctl.ledgerWait === null || ctl.haltReason !== null || stopping) break;
+        if (!(await waitForBatchLedger(batchId, ctl, ctl.ledgerWait))) break;
+      }
+    } finally {
+      ledger.health.report(batchHealthSource(batchId), null);
+      release();
+    }
+  }
+
+  /**
+   * Sends the batch's pending IDs until none is left, or until it stops: paused, cancelled,
+   * shutdown, halted on an error (`ctl.ledgerWait` set when the ledger cannot be written for now).
+   */
+  async function runUntilStopped(batch: BatchSummary, ctl: Control): Promise<void> {
+    const batchId = batch.id;
+    // Calls of an earlier run (or of this one, before a wait for the ledger) whose outcome could not
+    // be recorded: nothing awaits them any more.
+    ledger.strandInFlight(batchId);
+    for (;;) {
+      if (stopping || ledger.getBatchState(batchId) !== 'running') return;
+      await settleUnknown(engine, batch, ctl);
+      ctl.budgetWait = false;
+      ctl.waitReason = MSG_BUDGET_WAIT;
+      const feed = makeFeed(engine, batch, ctl);
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          if (stopping || ctl.halted || ctl.budgetWait) return;
+          await limiter.acquire();
+          const slot: Slot = { held: true };
+          let started: Started | null = null;
+          try {
+            started = await feed.next(slot);
+          } catch (err: unknown) {
+            // A failed T1 (rolled back) sends nothing for its rows.
+            halt(batchId, ctl, err);
+          } finally {
+            if (!started && slot.held) limiter.release();
+          }
+          if (!started) return;
+          await runCallChain(engine, batch, started, ctl, slot);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      if (stopping || ctl.halted) return;
+      if (ctl.budgetWait && ledger.getBatchState(batchId) === 'running') {
+        counters.budgetWaits++;
+        ledger.setStateReason(batchId, ctl.waitReason);
+        log(`batch ${batchId}: ${ctl.waitReason} (${policy.budgetWaitMs} ms)`);
+        await nap(policy.budgetWaitMs, ctl);
+        if (ledger.getBatchState(batchId) === 'running') ledger.setStateReason(batchId, null);
+        continue;
+      }
+      const state = ledger.getBatchState(batchId);
+      if (state !== 'running') {
+        // Cancelled: the calls that were in flight may have left unknown items; reads are fine.
+        if (state === 'cancelled') await settleUnknown(engine, batch, ctl);
+        return;
+      }
+      await settleUnknown(engine, batch, ctl);
+      if (stopping) return;
+      if (ledger.counts(batchId).pending > 0) continue;
+      ledger.finishIfDrained(batchId);
+      return;
+    }
+  }
+
+  /**
+   * The ledger cannot be written for now (a full disk, another process's write lock held longer
+   * than busy_timeout): every worker has stopped, so nothing is sent. The batch stays `running` and
+   * says why (its state reason when the ledger takes it, and /api/health until it claims a call
+   * again). After a pause that doubles up to ledgerWaitMaxMs while the batch makes no progress, it
+   * tries a small write (on a full disk, only once the file system has room again); once one
+   * passes it continues by itself, re-reading first the calls whose outcome could not be recorded.
+   * Pause, stop and shutdown end the wait. True when the batch should continue.
+   */
+  async function waitForBatchLedger(
+    batchId: string,
+    ctl: Control,
+    problem: WriteProblem,
+  ): Promise<boolean> {
+    counters.ledgerWaits++;
+    if (ctl.ledgerStreak === 0) log(`batch ${batchId}: ${problem.reason}; waiting`);
+    /**
+     * A small write that never waits for a lock; any error but a full disk or another process's
+     * write lock interrupts the batch (halt), and the wait gives up.
+     */
+    const tryWrite = (reason: string | null): LedgerTry => {
+      try {
+        ledger.noWait(() => ledger.setStateReason(batchId, reason));
+        return null;
+      } catch (err: unknown) {
+        const p = writeProblem(err, ledgerFile);
+        if (p?.transient) return p;
+        halt(batchId, ctl, err);
+        return 'give up';
+      }
+    };
+    // The reason is shown if the ledger takes it; the wait goes on either way, since the write that
+    // failed was not this one.
+    if (tryWrite(ledgerWaitReason(problem.reason)) === 'give up') return false;
+    const waited = await waitForLedger(problem, {
+      firstMs: ledgerWaitMs,
+      maxMs: ledgerWaitMaxMs,
+      pauses: ctl.ledgerStreak,
+      sleep: (ms) => nap(ms, ctl),
+      blocked: (p) => ledger.health.report(batchHealthSource(batchId), p.reason),
+      stopped: () => stopping || !isRunning(batchId),
+      retry: (p) => (p.kind === 'full' && diskFull(dirname(ledgerFile)) ? p : tryWrite(null)),
+    });
+    ctl.ledgerStreak = waited.pauses;
+    return waited.passed;
+  }
+
+  /** The batch row says `running` (false when the ledger cannot be read). */
+  function isRunning(batchId: string): boolean {
+    try {
+      return ledger.getBatchState(batchId) === 'running';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Set while start-up recovery has not run yet (it may wait for a full disk or another process's
+   * write lock, with the server already answering): recovery marks every `in_flight` item of the
+   * ledger unknown, so a batch started or resumed meanwhile waits for it, or the outcomes of its
+   * calls in flight would be thrown away and its IDs sent again.
+   */
+  let recovery: Promise<void> | null = null;
+
+  function start(batchId: string): Promise<void> {
+    if (recovery) {
+      log(`batch ${batchId} starts once start-up recovery has run`);
+      return recovery.then(() => start(batchId));
+    }
+    const existing = active.get(batchId);
+    if (existing) {
+      rerun.add(batchId);
+      return existing;
+    }
+    if (stopping) return Promise.resolve();
+    return track(
+      batchId,
+      () => run(batchId),
+      (err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        log(`batch ${batchId} stopped on an internal error: ${message}`);
+        try {
+          ledger.transitionBatch(batchId, ['running'], 'interrupted', `internal error: ${message}`);
+        } catch {
+          // the ledger itself is failing; the batch stays running and resumes on restart
+        }
+      },
+    );
+  }
+
+  /**
+   * Runs `work` as the batch's one task in this process (in `active`).
+   * When it ends the batch leaves `active` and, in the same step (so whenIdle sees it), a re-read
+   * asked for by a cancel or a start asked for meanwhile follows.
+   */
+  function track(
+    batchId: string,
+    work: () => Promise<void>,
+    onError: (err: unknown) => void,
+  ): Promise<void> {
+    const p = work()
+      .catch(onError)
+      .finally(() => {
+        active.delete(batchId);
+        controls.delete(batchId);
+        if (settleAfter.delete(batchId)) void settleCancelled(batchId);
+        if (rerun.delete(batchId) && !stopping && !unrecorded.has(batchId) && isRunning(batchId))
+          void start(batchId);
+      });
+    active.set(batchId, p);
+    return p;
+  }
+
+  /**
+   * A cancelled batch's open items — `unknown` (a crash lost the outcome of calls in flight when it
+   * was cancelled) or `in_flight` from a run that stopped without recording an outcome — are
+   * re-read and settled by the same rules as a running batch's (applied → succeeded; not applied →
+   * skipped, or failed when the ID had already failed for good or was sent too often); nothing is
+   * sent. IDs the re-read cannot reach keep "re-check" until the next start. Runs after the
+   * batch's run loop, if one is still active.
+   */
+  function settleCancelled(batchId: string): Promise<void> {
+    const existing = active.get(batchId);
+    if (existing) {
+      // Runs when that task ends (track).
+      settleAfter.add(batchId);
+      return existing;
+    }
+    if (stopping) return Promise.resolve();
+    const batch = ledger.getBatch(batchId);
+    if (!batch || batch.state !== 'cancelled') return Promise.resolve();
+    if (batch.counts.unknown + batch.counts.in_flight === 0) return Promise.resolve();
+    return track(
+      batchId,
+      async () => {
+        const release = await subjects.acquire(subjectKey(batch));
+        try {
+          // No call of this batch is awaited any more (it is not active): in_flight is unknown.
+          ledger.strandInFlight(batchId);
+          await settleUnknown(engine, batch, controlOf(batchId));
+        } finally {
+          release();
+        }
+      },
+      (err) =>
+        log(
+          `batch ${batchId}: re-reading its unknown items failed: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+    );
+  }
+
+  /** The batches start-up recovery hands over: running ones continue, cancelled ones are re-read. */
+  interface Recovered {
+    running: string[];
+    cancelled: string[];
+  }
+
+  /**
+   * Start-up recovery, waiting like a batch while the ledger cannot be written for now (a full disk,
+   * another process's write lock); null when it failed for good or the runner stopped meanwhile.
+   */
+  async function recover(first: (() => void) | undefined): Promise<Recovered | null> {
+    let recovered: Recovered | null = null;
+    const attempt = (): LedgerTry => {
+      try {
+        first?.();
+        recovered = {
+          // Without waiting for another process's write lock: the server already answers, and a
+          // blocked write would stall it for the busy timeout on every try.
+          running: ledger.noWait(() => ledger.recoverAfterCrash()),
+          cancelled: ledger.cancelledWithUnknown(),
+        };
+        ledger.health.report('start-up recovery', null);
+        return null;
+      } catch (err: unknown) {
+        const problem = writeProblem(err, ledgerFile);
+        if (problem?.transient) return problem;
+        log(`start-up recovery failed: ${err instanceof Error ? err.message : String(err)}`);
+        ledger.health.report('start-up recovery', problem?.reason ?? 'start-up recovery failed');
+        return 'give up';
+      }
+    };
+    if (stopping) return null;
+    const problem = attempt();
+    if (problem === 'give up') return null;
+    if (problem !== null) {
+      await waitForLedger(problem, {
+        firstMs: ledgerWaitMs,
+        maxMs: ledgerWaitMaxMs,
+        pauses: 0,
+        sleep,
+        blocked: (p, pauses) => {
+          ledger.health.report('start-up recovery', p.reason);
+          if (pauses === 0) log(`start-up recovery: ${p.reason}; waiting`);
+        },
+        stopped: () => stopping,
+        retry: attempt,
+      });
+    }
+    return recovered;
+  }
+
+  return {
+    start,
+    async resumeAll(first) {
+      unrecorded.clear();
+      let openGate: () => void = () => undefined;
+      recovery = new Promise<void>((resolve) => {
+        openGate = () => {
+          recovery = null;
+          resolve();
+        };
+      });
+      const recovered = await recover(first);
+      openGate();
+      if (!recovered) return;
+      await Promise.all([
+        ...recovered.running.map((id) => start(id)),
+        ...recovered.cancelled.map(settleCancelled),
+      ]);
+    },
+    async whenIdle(batchId) {
+      for (let p = active.get(batchId); p; p = active.get(batchId)) await p;
+    },
+    async stop() {
+      stopping = true;
+      for (const id of controls.keys()) interrupt(id);
+      await Promise.all([...active.values()]);
+    },
+    pause(batchId) {
+      const ok = ledger.transitionBatch(batchId, ['running'], 'paused', 'paused by the user');
+      if (ok) interrupt(batchId);
+      return ok;
+    },
+    resume(batchId) {
+      // An interruption only held in memory: the row still says running.
+      const inMemory = unrecorded.has(batchId) && isRunning(batchId);
+      if (inMemory) unrecorded.delete(batchId);
+      const ok =
+        inMemory || ledger.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null);
+      if (ok && !stopping) void start(batchId);
+      return ok;
+    },
+    cancel(batchId) {
+      const ok = ledger.cancelBatch(batchId);
+      if (ok) interrupt(batchId);
+      // Items left open (a crash, or a run that stopped early) are re-read once no run loop is
+      // left for this batch: now, or when the one still active has ended.
+      if (ok) void settleCancelled(batchId);
+      return ok;
+    },
+    unrecordedInterruption: (batchId) => unrecorded.get(batchId) ?? null,
+    stats: () => ({
+      ...counters,
+      budgetTokens: budget.available,
+      concurrencyLimit: limiter.limit,
+      peakInFlight: limiter.peak,
+    }),
+  };
+}
