@@ -12,9 +12,40 @@ import { preRead, type ReadOutcome } from './pre-read';
 import { afterClassRead, afterLinksRead, credentialsRefused, readRefused } from './settle';
 
 /** How long IDs read before writing may wait in memory for a call to fill up. */
-const MAX_READY_AGE_MS = 1_000;
+export const MAX_READY_AGE_MS = 1_000;
 const MSG_READ_WAIT =
   'waiting: SecMaster keeps refusing the reads that tell which IDs are already in the asked state; nothing is sent before they pass; the batch continues by itself';
+
+/** Where a feed stands when a worker asks it for the next call. */
+export interface FeedState {
+  /** IDs read and to be sent, waiting in memory. */
+  ready: number;
+  /** IDs read and found already so (or refused), to be recorded. */
+  settled: number;
+  chunkSize: number;
+  /** Every pending row of this run has been read. */
+  exhausted: boolean;
+  /** Reads under way in other workers. */
+  reading: number;
+  /** Whether the oldest ready ID was read MAX_READY_AGE_MS ago or more (asked once a step). */
+  stale: () => boolean;
+}
+
+/**
+ * What a worker does next: `commit` the ready work (a call and/or the settled rows), `read` more
+ * pending rows, or `end` (nothing more for this worker in this run).
+ */
+export function feedStep(s: FeedState): 'commit' | 'read' | 'end' {
+  // At the end, a worker whose read is still under way fills the last call: no half-empty calls
+  // while another read may complete them.
+  if (s.exhausted && s.reading > 0 && s.ready < s.chunkSize) return 'end';
+  // IDs read more than MAX_READY_AGE_MS ago go out in a partial call rather than wait for more
+  // reads (the gap between an ID's read and its write stays short: the race).
+  const stale = s.stale();
+  if (s.ready >= s.chunkSize || (stale && s.ready > 0) || (s.exhausted && s.ready + s.settled > 0))
+    return 'commit';
+  return s.exhausted ? 'end' : 'read';
+}
 
 export interface Feed {
   /** The next call, sent; null when nothing is left to send in this run (or it must stop). */
@@ -125,23 +156,21 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     async next(slot) {
       for (;;) {
         if (e.stopping() || ctl.halted || ctl.budgetWait) return null;
-        // At the end, a worker whose read is still under way fills the last call: no half-empty
-        // calls while another read may complete them.
-        if (exhausted && reading > 0 && ready.length < chunkSize) return null;
-        // IDs read more than MAX_READY_AGE_MS ago go out in a partial call rather than wait for
-        // more reads (the gap between an ID's read and its write stays short: the race).
-        const stale = readyAt !== null && e.now() - readyAt >= MAX_READY_AGE_MS;
-        if (
-          ready.length >= chunkSize ||
-          (stale && ready.length > 0) ||
-          (exhausted && ready.length + settled.length > 0)
-        ) {
+        const step = feedStep({
+          ready: ready.length,
+          settled: settled.length,
+          chunkSize,
+          exhausted,
+          reading,
+          stale: () => readyAt !== null && e.now() - readyAt >= MAX_READY_AGE_MS,
+        });
+        if (step === 'end') return null;
+        if (step === 'commit') {
           const started = commit();
           if (started === 'stopped') return null;
           if (started) return started;
           continue;
         }
-        if (exhausted) return null;
         if (!(await fill(slot))) {
           // Rows settled before the stop (a refused read) are still recorded.
           if (settled.length > 0 && !ctl.halted) {
