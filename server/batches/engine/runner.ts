@@ -17,8 +17,7 @@
 import { dirname } from 'node:path';
 import { MAX_IDS_PER_CALL, type BatchSummary } from '../../../src/api/schemas';
 import type { Upstream } from '../../secmaster/client';
-import type { Ledger } from '../ledger';
-import { sqliteErrorCode } from '../ledger';
+import { sqliteErrorCode, type Ledger } from '../ledger';
 import { AimdLimiter, KeyedQueue } from '../limiter';
 import {
   DEFAULT_RETRY_POLICY,
@@ -399,8 +398,8 @@ export function createRunner(options: RunnerOptions): Runner {
         return 'give up';
       }
     };
-    // The reason is shown if the ledger takes it; the wait goes on either way, since the write that
-    // failed was not this one.
+    // The reason is shown if the ledger takes it; either way the batch pauses before it tries again
+    // (this small write passing does not mean the write that failed would).
     if (tryWrite(ledgerWaitReason(problem.reason)) === 'give up') return false;
     const waited = await waitForLedger(problem, {
       firstMs: ledgerWaitMs,

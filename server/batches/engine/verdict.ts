@@ -5,8 +5,9 @@
  *
  * Outcome rules: `success_ids` → succeeded, `error_ids` → failed (`REJECTED`), in neither →
  * failed (`NOT_REPORTED`), in both → unknown (`REPORTED_AS_BOTH`, settled by the re-read).
- * Authentication failures stop the batch; throttling and transient failures are retried; an answer
- * that may come after the write was applied (timeout, reset, unreadable 200) leaves it unknown.
+ * Authentication failures stop the batch; throttling and transient failures are retried; a call
+ * that may have been applied without a readable answer (timeout, reset, unreadable 200) leaves its
+ * IDs unknown.
  */
 import { idKey, parseUpstreamError, relationWriteResponseSchema } from '../../../src/api/schemas';
 import { UpstreamError, UpstreamRequestError, type UpstreamResponse } from '../../secmaster/client';
