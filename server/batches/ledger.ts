@@ -256,14 +256,6 @@ export interface Ledger {
     outcomes: readonly ItemOutcome[],
     meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
   ): number;
-  /**
-   * Group commit: runs `fn` in one IMMEDIATE transaction (one commit, one fsync under
-   * synchronous=FULL); the ledger's transactions called inside it become savepoints. The runner
-   * commits a call's outcome (T2) together with the next chunk's intent (T1) this way: the intent is
-   * still committed before its send, and a crash before the commit leaves the answered call
-   * in_flight, re-read as unknown on restart, as it would without grouping.
-   */
-  group<T>(fn: () => T): T;
   /** Puts a call's in_flight IDs back to pending (the call was refused before being applied). */
   releaseCall(
     callId: string,
@@ -924,7 +916,6 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     claimPreRead: (batchId, send, settle) => claimPreReadTx.immediate(batchId, send, settle),
     retryCall: (callId) => retryTx.immediate(callId),
     recordOutcome: (callId, outcomes, meta) => outcomeTx.immediate(callId, outcomes, meta),
-    group: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     releaseCall: (callId, meta) => releaseTx.immediate(callId, meta),
     getBatchState: stateOf,
     finishIfDrained: (batchId) => finishTx.immediate(batchId),
