@@ -133,6 +133,19 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     }
   }
 
+  /**
+   * Commits the settled rows only; the ready ones keep waiting, and keep the time they were read
+   * (so that they still go out after MAX_READY_AGE_MS).
+   */
+  function commitSettled(): Started | null | 'stopped' {
+    const keep = ready.splice(0);
+    const keepAt = readyAt;
+    const done = commit();
+    ready.push(...keep);
+    readyAt = keep.length > 0 ? keepAt : null;
+    return done;
+  }
+
   /** Commits the ready work: a call (sent in the same tick) and/or the settled rows. */
   function commit(): Started | null | 'stopped' {
     if (e.dataDirLost()) return 'stopped';
@@ -173,19 +186,12 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
         }
         if (!(await fill(slot))) {
           // Rows settled before the stop (a refused read) are still recorded.
-          if (settled.length > 0 && !ctl.halted) {
-            const keep = ready.splice(0);
-            commit();
-            ready.push(...keep);
-          }
+          if (settled.length > 0 && !ctl.halted) commitSettled();
           return null;
         }
         if (settled.length >= chunkSize && ready.length < chunkSize) {
           // Many IDs already in the asked state: record them without waiting for a full call.
-          const keep = ready.splice(0);
-          const done = commit();
-          ready.push(...keep);
-          if (done === 'stopped') return null;
+          if (commitSettled() === 'stopped') return null;
         }
       }
     },
