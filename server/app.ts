@@ -1,7 +1,8 @@
 /**
  * The console's HTTP surface: /api (config, health, batches), /v1 (the SecMaster read allow-list)
- * and the built SPA. Pure: no listening, no files opened at construction (so tests and benches
- * build as many as they need).
+ * and the built SPA. Pure: it is handed everything it uses (stores, runner, and the auth whose
+ * credentials decide which upstream each call goes out on, built by `createConsole` in
+ * console.ts), so building one opens nothing, creates no table and listens on nothing.
  *
  * `createApp` wires the pieces in order (Hono runs middlewares and matches routes in the order
  * they are registered): the request rules (`http/request-rules.ts`), the session middleware
@@ -12,12 +13,11 @@
 import { Hono, type Context } from 'hono';
 import type { Config } from './config';
 import type { Ledger } from './batches/ledger';
-import { openRecords, type Records } from './batches/records';
+import type { Records } from './batches/records';
 import { writeProblem } from './batches/storage-health';
 import type { Runner } from './batches/engine/runner';
-import { createAuth, type ConsoleAuth } from './auth/access';
+import type { ConsoleAuth } from './auth/access';
 import { currentUser } from './user';
-import type { Upstream } from './secmaster/client';
 import { jsonError } from './http/json-error';
 import {
   LOOPBACK_HOSTS,
@@ -40,25 +40,18 @@ export interface AppDeps {
   config: Config;
   ledger: Ledger;
   runner: Pick<Runner, 'start'> & BatchControls;
-  /** Idempotency keys and undo links; by default opened on the ledger's database. */
-  records?: Records;
-  /**
-   * Without `auth`: the Upstream every SecMaster call goes out on, whoever asks (tests). With
-   * `auth`, its credentials decide (see server/auth/credentials.ts).
-   */
-  upstream?: Upstream;
+  /** Idempotency keys and undo links, opened on the ledger's database. */
+  records: Records;
   /** The Vite build output; without it (or without its index.html) pages explain how to build. */
   distDir?: string | undefined;
   /** Emulator mode: whether the embedded emulator is listening (for /api/health). */
   emulatorReady?: () => boolean;
-  /** Host names (no port) the console answers to; default: loopback names plus config.host. */
-  allowedHosts?: readonly string[];
   /** Origins accepted on non-GET requests besides the console's own (e.g. the Vite dev server). */
   extraOrigins?: readonly string[];
   /** Who the batches are recorded for; default `currentUser(c)` (the signed-in user). */
   user?: string;
-  /** Sessions and access control; default: built from `config` (see server/auth/access.ts). */
-  auth?: ConsoleAuth;
+  /** Sessions and access control (server/auth/access.ts). */
+  auth: ConsoleAuth;
   /** Secmaster mode: why SecMaster cannot be used (unreachable, clock skew...), or null (/api/health). */
   upstreamStatus?: () => string | null;
   /** Why this server no longer holds its DATA_DIR, or null while it does (main.ts: the lock). */
@@ -66,17 +59,11 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Hono {
-  const { config, ledger, runner } = deps;
-  const fixed = deps.upstream;
-  const auth =
-    deps.auth ?? createAuth({ config, ledger, ...(fixed ? { connect: () => fixed } : {}) });
-  const records = deps.records ?? openRecords(ledger.db);
+  const { config, ledger, records, runner, auth } = deps;
   const userOf = (c: Context) => deps.user ?? currentUser(c);
   const publicHost = config.publicOrigin ? [new URL(config.publicOrigin).hostname] : [];
   const allowedHosts = new Set(
-    (deps.allowedHosts ?? [...LOOPBACK_HOSTS, config.host, ...publicHost]).map((h) =>
-      h.toLowerCase(),
-    ),
+    [...LOOPBACK_HOSTS, config.host, ...publicHost].map((h) => h.toLowerCase()),
   );
   const extraOrigins = new Set([
     ...(deps.extraOrigins ?? []),

@@ -4,7 +4,7 @@
  * (raw TCP where fetch cannot send the probe). A capturing fake upstream records what reaches it.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { apiErrorBodySchema, batchSummarySchema, MAX_BATCH_IDS } from '../src/api/schemas';
@@ -202,6 +202,7 @@ describe('A5 path and segment attacks', () => {
         `${BASE}/./soc/dataclasses`,
         `/v1/${PROJECT}/workspaces/${WS}/../${WS}`,
         `/api/../v1/${PROJECT}/workspaces`,
+        `${BASE}/soc/alerts/../../../../x`,
       ]) {
         const res = await rawExchange(port, [rawGet(target)]);
         expect(res.statuses[0], target).toBe(400);
@@ -211,6 +212,14 @@ describe('A5 path and segment attacks', () => {
   });
 
   test('A5 #2 encoded traversal', async () => {
+    // The SPA: no encoded `..` or backslash reaches a file beside dist.
+    writeFileSync(join(k.distDir, '..', 'secret.txt'), 'top secret');
+    for (const path of ['/..%2fsecret.txt', '/%2e%2e/secret.txt', '/..%5csecret.txt']) {
+      const res = await req(path);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(await res.text(), path).not.toContain('top secret');
+    }
     const probes = [
       '%2e%2e',
       '%2E%2e',
@@ -615,15 +624,24 @@ describe('A5 header, method and body attacks', () => {
       body: '_method=DELETE&action=cancel',
     });
     expect(form.status).toBe(415);
-    // /v1: a search stays a POST search; a write path stays refused.
+    // /v1: a search stays a POST search (and `_method` is a query string it refuses); a write path
+    // stays refused, whatever method an override names.
+    expect((await post(`${BASE}/soc/alerts/search?_method=DELETE`, {}, override)).status).toBe(400);
     const search = await post(`${BASE}/soc/alerts/search`, {}, override);
     expect(search.status).toBe(200);
-    const write = await post(`${BASE}/soc/incidents/${SUBJECT}/alerts`, { ids: [ID] }, override);
-    expect(write.status).toBe(405);
+    for (const to of ['DELETE', 'GET']) {
+      const write = await post(
+        `${BASE}/soc/incidents/${SUBJECT}/alerts`,
+        { ids: [ID] },
+        { ...override, 'X-HTTP-Method-Override': to },
+      );
+      expect(write.status, to).toBe(405);
+    }
     // A GET with an override header is still a read.
     const get = await req(`${BASE}?_method=DELETE`, { headers: override });
     expect(get.status).toBe(400);
     expect(k.fake.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+    expect(k.fake.writes()).toHaveLength(1);
     expect(k.ledger.listBatches(0, 10).items.map((b) => b.action)).toEqual(['associate']);
   });
 
@@ -632,7 +650,11 @@ describe('A5 header, method and body attacks', () => {
       for (const method of ['PUT', 'PATCH', 'OPTIONS', 'PROPFIND', 'FOO']) {
         const res = await req(path, {
           method,
-          headers: { ...JSON_HEADERS, Origin: 'https://evil.example' },
+          headers: {
+            ...JSON_HEADERS,
+            Origin: 'https://evil.example',
+            'Access-Control-Request-Method': 'POST',
+          },
         });
         expect(res.status, `${method} ${path}`).toBe(405);
         expect(res.headers.get('allow')).toBe('GET, HEAD, POST, DELETE');
@@ -673,6 +695,7 @@ describe('A5 header, method and body attacks', () => {
     for (const path of ['/api/batches', `${BASE}/soc/alerts/search`, '/api/nope']) {
       const res = await post(path, big);
       expect(res.status, path).toBe(413);
+      expect((await errorOf(res)).code, path).toBe('BODY_TOO_LARGE');
     }
     // Too many IDs, a 10k-character ID, deep nesting: 400 naming the field.
     const tooMany = await post('/api/batches', batchBody(makeIds(MAX_BATCH_IDS + 1)));
@@ -697,8 +720,9 @@ describe('A5 header, method and body attacks', () => {
     }
 
     await withServer(async (port) => {
-      // Chunked over the limit, to handlers that never read their body.
+      // Chunked over the limit, to a handler that reads its body and to ones that never do.
       for (const path of [
+        '/api/batches',
         `/api/batches/${'6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14'}/stop`,
         '/api/nope',
       ]) {
@@ -779,6 +803,22 @@ describe('A5 header, method and body attacks', () => {
         { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: json },
       ],
       [
+        'empty custom header',
+        { method: 'POST', headers: { ...JSON_HEADERS, 'X-Requested-With': '' }, body: json },
+      ],
+      [
+        'Origin: http://evil.example',
+        { method: 'POST', headers: { ...JSON_HEADERS, Origin: 'http://evil.example' }, body: json },
+      ],
+      [
+        'Origin: http://localhost.evil',
+        {
+          method: 'POST',
+          headers: { ...JSON_HEADERS, Origin: 'http://localhost.evil' },
+          body: json,
+        },
+      ],
+      [
         'Sec-Fetch-Site: cross-site',
         {
           method: 'POST',
@@ -820,6 +860,7 @@ describe('A5 header, method and body attacks', () => {
     }
     // The console's own page (same origin, custom header, JSON) is accepted.
     const ok = await post('/api/batches', batchBody([ID]), {
+      'Content-Type': 'Application/JSON; charset=UTF-8',
       Origin: 'http://localhost',
       'Sec-Fetch-Site': 'same-origin',
     });
@@ -832,8 +873,11 @@ describe('A5 header, method and body attacks', () => {
 
   test('A5 #16 content-type case tricks', async () => {
     for (const type of [
+      'application/x-www-form-urlencoded',
       'Application/X-WWW-Form-Urlencoded',
+      'multipart/form-data; boundary=x',
       'MULTIPART/FORM-DATA; boundary=x',
+      'text/plain',
       'Text/Plain',
       'text/plain; application/json',
       'application/x-www-form-urlencoded, application/json',
@@ -1013,9 +1057,10 @@ describe('A5 upstream answers', () => {
         `${other.url}/steal`,
         'http://127.0.0.1:9/',
         `//${new URL(other.url).host}/x`,
+        `${k.fake.url}/elsewhere`,
       ];
       for (const [i, location] of targets.entries()) {
-        const status = [302, 307, 308][i] ?? 302;
+        const status = [302, 307, 308, 301][i] ?? 302;
         k.fake.onRead(() => new Response(null, { status, headers: { Location: location } }));
         const res = await req(`/v1/${PROJECT}/workspaces`);
         expect(res.status, location).toBe(502);
@@ -1032,9 +1077,11 @@ describe('A5 upstream answers', () => {
       await k.runner.whenIdle(s.id);
       const after = batchSummarySchema.parse(await (await req(`/api/batches/${s.id}`)).json());
       expect(after.counts.succeeded).toBe(0);
-      // Nothing, so no token, ever reached the other host; the first upstream saw one try each.
+      // Nothing, so no token, ever reached the other host; the first upstream saw one try each, and
+      // never the place it redirected to on its own host.
       expect(other.requests).toHaveLength(0);
-      expect(k.fake.requests.filter((r) => r.path === `/v1/${PROJECT}/workspaces`)).toHaveLength(3);
+      expect(k.fake.requests.filter((r) => r.path === `/v1/${PROJECT}/workspaces`)).toHaveLength(4);
+      expect(k.fake.requests.filter((r) => r.path.startsWith('/elsewhere'))).toEqual([]);
     } finally {
       await other.close();
     }
@@ -1061,6 +1108,7 @@ describe('A5 upstream answers', () => {
       expect(res.status, String(status)).toBe(502);
       const text = await res.text();
       expect(text).not.toContain('<script>');
+      expect(apiErrorBodySchema.parse(JSON.parse(text)).code).toBe('UPSTREAM_BAD_RESPONSE');
       expect(res.headers.get('content-type')).toBe('application/json');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
@@ -1095,7 +1143,8 @@ describe('A5 upstream answers', () => {
     const res = await req(`/v1/${PROJECT}/workspaces`);
     expect(res.status).toBe(502);
     expect(res.headers.get('www-authenticate')).toBeNull();
-    expect(await errorOf(res)).toMatchObject({ code: 'APIG.0301' });
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(await errorOf(res)).toMatchObject({ code: 'APIG.0301', request_id: 'r-401' });
     expect(k.fake.requests).toHaveLength(1); // no retry on a read
     // A 403 from upstream is our own JSON with its code, never an auth challenge.
     k.fake.onRead(() =>
@@ -1184,7 +1233,11 @@ describe('A5 upstream answers', () => {
         );
         await keep(await c.app.request(`/v1/${PROJECT}/workspaces`));
         c.fake.onRead(() => new Promise<Response>(() => undefined));
-        await keep(await c.rebuild({}, 50).request(`/v1/${PROJECT}/workspaces`));
+        await keep(
+          await c
+            .rebuild({ config: { batchCallTimeoutMs: 50 } })
+            .request(`/v1/${PROJECT}/workspaces`),
+        );
         // A batch that fails upstream: its items, export and the runner's logs.
         c.fake.resetRead();
         c.fake.onWrite(() =>
@@ -1205,16 +1258,18 @@ describe('A5 upstream answers', () => {
         await keep(await c.app.request(`/api/batches/${s.id}/export?format=json`));
         // An internal error (the ledger is gone): a generic 500 and a log line.
         const broken = c.rebuild({
-          ledger: new Proxy(c.ledger, {
-            get(target, prop, receiver) {
-              if (prop === 'listBatches') {
-                return () => {
-                  throw new Error('disk I/O error');
-                };
-              }
-              return Reflect.get(target, prop, receiver) as unknown;
-            },
-          }),
+          deps: {
+            ledger: new Proxy(c.ledger, {
+              get(target, prop, receiver) {
+                if (prop === 'listBatches') {
+                  return () => {
+                    throw new Error('disk I/O error');
+                  };
+                }
+                return Reflect.get(target, prop, receiver) as unknown;
+              },
+            }),
+          },
         });
         await keep(await broken.request('/api/batches'));
         // What a careless log line of the configuration would print.
@@ -1279,19 +1334,25 @@ describe('A5 upstream answers', () => {
     }
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/script-src[^;]*(\*|data:|http:|https:)/);
-    // On index.html, the SPA fallback, assets, 404s and API answers.
+    // With the other security headers, on index.html, the SPA fallback, assets, 404s, API
+    // answers and proxied reads.
     for (const path of [
       '/',
       '/index.html',
       '/batches/x',
       '/assets/app.js',
       '/missing.js',
+      '/api/config',
       '/api/nope',
       `/v1/${PROJECT}`,
+      `/v1/${PROJECT}/workspaces`,
     ]) {
       const res = await req(path);
       expect(res.headers.get('content-security-policy'), path).toBe(CONTENT_SECURITY_POLICY);
       expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
+      expect(res.headers.get('access-control-allow-origin'), path).toBeNull();
     }
     // The built index.html (when present) has no inline script or handler that the policy would block.
     for (const dir of [
@@ -1337,7 +1398,9 @@ describe('A5 upstream answers', () => {
       ['POST', `${BASE}/SOC/alerts/search`, 404],
       ['POST', `${BASE}/soc/Alerts/search`, 404],
       ['POST', '/API/Batches', 404],
+      ['POST', '/API/batches', 404],
       ['POST', '/Api/batches', 404],
+      ['POST', '/Api/Batches', 404],
       ['GET', '/API/config', 404],
     ];
     for (const [method, path, status] of cases) {
@@ -1368,13 +1431,7 @@ describe('A5 upstream answers', () => {
     // Upstream never answers: aborted at the deadline, 504, and the connection is closed.
     const hang = await startHangingUpstream();
     try {
-      const upstream = createUpstream({
-        endpoint: hang.url,
-        projectId: PROJECT,
-        timeoutMs: 300,
-        credentials: k.config.credentials,
-      });
-      const app = k.rebuild({ upstream });
+      const app = k.rebuild({ config: { endpoint: hang.url, batchCallTimeoutMs: 300 } });
       const started = Date.now();
       const res = await app.request(`/v1/${PROJECT}/workspaces`);
       const took = Date.now() - started;

@@ -19,12 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { createApp } from './app';
 import { openLedger } from './batches/ledger';
-import { createRunner } from './batches/engine/runner';
 import { loadConfig } from './config';
+import { createConsole } from './console';
 import { openEmulatorDb, seedEmulator } from 'secmaster-emulator';
-import { createUpstream } from './secmaster/client';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 import { listen } from './testing/attack-harness';
 import { makeIds } from './testing/fake-upstream';
@@ -204,14 +202,11 @@ test('damage met after start: /api/health answers 503 where the history answers 
   writeLedger(file);
   const { leaves, pageSize } = pagesOf(file, 'batches');
   const ledger = openLedger(file);
-  const config = loadConfig({ DATA_DIR: data });
-  const upstream = createUpstream({
+  const config = {
+    ...loadConfig({ DATA_DIR: data, BATCH_CONCURRENCY: '1', BATCH_CALL_TIMEOUT_MS: '1000' }),
     endpoint: 'http://127.0.0.1:9',
-    projectId: config.projectId,
-    timeoutMs: 1_000,
-  });
-  const runner = createRunner({ ledger, upstream, concurrency: 1 });
-  const app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
+  };
+  const { app, close } = createConsole(config, { ledger, emulatorReady: () => true });
   const server = await listen(app.fetch);
   try {
     const url = `http://127.0.0.1:${server.port}`;
@@ -224,7 +219,7 @@ test('damage met after start: /api/health answers 503 where the history answers 
     expect(await health.json()).toMatchObject({ status: 'unavailable' });
   } finally {
     await server.close();
-    await runner.stop();
+    await close();
     ledger.close();
   }
 });

@@ -1,7 +1,9 @@
 /**
  * `npm start` / `npm run serve`: the console server. The only side-effectful module of the
- * console: reads the environment, opens the databases, starts the emulator (emulator mode),
- * listens, resumes unfinished batches, and shuts down cleanly on SIGINT/SIGTERM.
+ * console: reads the environment, takes the DATA_DIR lock, checks and opens the databases, starts
+ * the emulator thread (emulator mode) and the start-up check of SecMaster (secmaster mode), hands
+ * all of it to `createConsole` (console.ts, the one wiring, shared with the tests), listens, starts
+ * the console's recovery, and shuts down cleanly on SIGINT/SIGTERM.
  */
 import { serve } from '@hono/node-server';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -16,9 +18,8 @@ import {
   type FaultConfig,
 } from 'secmaster-emulator';
 import { startEmulatorThread, type EmulatorThread } from 'secmaster-emulator/thread';
-import { createApp } from './app';
+import { createConsole } from './console';
 import { devServerOrigins } from './http/request-rules';
-import { createAuth } from './auth/access';
 import { IamError, iamEndpointFor, lookupProject } from './auth/iam';
 import { createUpstreamMonitor } from './auth/upstream-check';
 import {
@@ -28,7 +29,6 @@ import {
   type DataDirLock,
 } from './batches/data-dir-lock';
 import { openLedger } from './batches/ledger';
-import { createRunner } from './batches/engine/runner';
 import { ConfigError, loadConfig, type Config } from './config';
 import { emulatorAuthFromConfig } from './embedded-emulator';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
@@ -131,9 +131,6 @@ async function main(): Promise<void> {
     config = { ...config, endpoint: emulator.url, emulatorPort: emulator.port };
   }
 
-  // Each call uses the credential of whoever asked for it: an IAM session's token, else the
-  // environment's (auth/credentials.ts).
-  const auth = createAuth({ config, ledger });
   const monitor =
     config.mode === 'secmaster'
       ? createUpstreamMonitor({
@@ -148,28 +145,19 @@ async function main(): Promise<void> {
   const dataDir = watchDataDir({
     lock,
     ledger,
-    onLost: () => void runner.stop(),
+    onLost: () => void consoleServer.close(),
     log: (message) => console.error(`DATA_DIR: ${message}`),
   });
-  const runner = createRunner({
-    ledger,
-    upstream: (batchId) => auth.credentials.forBatch(batchId),
-    concurrency: config.batchConcurrency,
-    log: (message) => console.warn(`runner: ${message}`),
-    dataDirLost: () => dataDir.check(),
-  });
   const emulatorThread = emulator;
-  const app = createApp({
-    config,
+  const consoleServer = createConsole(config, {
     ledger,
-    runner,
     distDir: DIST_DIR,
     emulatorReady: () => emulatorThread?.alive() ?? false,
     extraOrigins: devServerOrigins(process.env),
-    auth,
     upstreamStatus: () => monitor?.status() ?? null,
     dataDirLost: () => dataDir.check(),
   });
+  const { app, auth } = consoleServer;
 
   const tls = config.tls;
   // Slow clients (slowloris) cannot hold a request open for long: the timeouts are set when the
@@ -220,15 +208,8 @@ async function main(): Promise<void> {
 
   dataDir.start();
 
-  // Batches that ran on an IAM session's token wait for a new sign-in (sessions live in memory):
-  // interrupted before the others resume, in the runner's start-up recovery (which waits while the
-  // ledger cannot be written, e.g. a restart on a full disk).
-  void runner.resumeAll(() => {
-    const orphans = auth.interruptOrphans();
-    if (orphans.length > 0) {
-      console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
-    }
-  });
+  // Only now, so that a start that fails (the port taken) has changed nothing in the ledger.
+  void consoleServer.resumeAll();
   if (monitor) {
     void monitor.run().then((problem) => {
       if (problem !== null) console.warn(`warning: ${problem}`);
@@ -246,7 +227,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     });
-    Promise.all([closeServer, runner.stop()])
+    Promise.all([closeServer, consoleServer.close()])
       .then(() => emulator?.close())
       .catch((error: unknown) =>
         console.error('error while stopping:', error instanceof Error ? error.message : error),

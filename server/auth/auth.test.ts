@@ -7,14 +7,12 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { createRunner, type Runner } from '../batches/engine/runner';
 import { loadConfig, type Config } from '../config';
+import { createConsole, type ConsoleServer } from '../console';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { newBatch } from '../testing/batches';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
-import { createAuth, type ConsoleAuth } from './access';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
 const OTHER_PROJECT = '1b2c3d4e5f60718293a4b5c6d7e8f9a0';
@@ -29,7 +27,8 @@ let fake: FakeUpstream;
 let iam: RunningIamStandIn;
 let dir: string;
 let ledger: Ledger;
-let runner: Runner | null = null;
+/** The console of the test's last `build`. */
+let current: ConsoleServer | null = null;
 let logs: string[];
 
 beforeEach(async () => {
@@ -49,8 +48,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await runner?.stop();
-  runner = null;
+  await current?.close();
+  current = null;
   vi.restoreAllMocks();
   ledger.close();
   await fake.close();
@@ -62,18 +61,16 @@ function build(env: Record<string, string>, authOptions: { now?: () => number } 
   const config: Config = loadConfig({
     SECMASTER_MODE: 'secmaster',
     SECMASTER_ENDPOINT: fake.url,
+    BATCH_CALL_TIMEOUT_MS: '2000',
     DATA_DIR: dir,
     ...env,
   });
-  const auth = createAuth({ config, ledger, iamTimeoutMs: 2_000, ...authOptions });
-  runner = createRunner({
+  current = createConsole(config, {
     ledger,
-    upstream: (batchId) => auth.credentials.forBatch(batchId),
-    concurrency: 2,
-    backoffMs: () => 0,
+    auth: { iamTimeoutMs: 2_000, ...authOptions },
+    runner: { concurrency: 2, backoffMs: () => 0 },
   });
-  const app = createApp({ config, ledger, runner, auth });
-  return { app, auth, config, runner };
+  return current;
 }
 
 const accessEnv = {
@@ -83,7 +80,7 @@ const accessEnv = {
 };
 const iamEnv = () => ({ SECMASTER_REGION: 'cn-north-4', IAM_ENDPOINT: iam.url });
 
-type App = ReturnType<typeof createApp>;
+type App = ConsoleServer['app'];
 
 /** A JSON answer, loosely typed for assertions. */
 interface Json {
@@ -318,7 +315,7 @@ describe('IAM sign-in (stand-in)', () => {
     expect(created.status).toBe(201);
     const batch = await json(created);
     expect(batch.user).toBe('alice');
-    await runner?.whenIdle(batch.id);
+    await current?.runner.whenIdle(batch.id);
     expect(ledger.getBatch(batch.id)?.state).toBe('done');
     expect(fake.writes().length).toBeGreaterThan(0);
     for (const w of fake.writes()) expect(w.headers['x-auth-token']).toBe(token);
@@ -407,7 +404,7 @@ describe('IAM sign-in (stand-in)', () => {
       headers: { 'X-Requested-With': 'fetch', Cookie: cookie },
     });
     release();
-    await runner?.whenIdle(batch.id);
+    await current?.runner.whenIdle(batch.id);
     const after = ledger.getBatch(batch.id);
     expect(after?.state).toBe('interrupted');
     expect(after?.state_reason ?? '').toContain('sign in to resume');
@@ -438,7 +435,7 @@ describe('renewal', () => {
     // The old cookie is dead; the batch is not.
     expect((await app.request('/api/batches', { headers: { Cookie: cookie1 } })).status).toBe(401);
     release();
-    await runner?.whenIdle(batch.id);
+    await current?.runner.whenIdle(batch.id);
     expect(ledger.getBatch(batch.id)?.state).toBe('done');
     const tokens = fake.writes().map((w) => w.headers['x-auth-token']);
     expect(tokens[0]).toBe(token1);
@@ -473,7 +470,7 @@ describe('restart', () => {
       user: 'local',
     });
     ledger.setCredentialSource(envBatch.id, 'env-aksk');
-    await runner?.stop();
+    await current?.close();
 
     // "Restart": a new auth (no sessions) on the same ledger.
     const second = build(iamEnv());
@@ -569,5 +566,3 @@ describe('sessions', () => {
     expect((await app.request('/api/batches', { headers: { Cookie: c1 } })).status).toBe(401);
   });
 });
-
-export type { ConsoleAuth };

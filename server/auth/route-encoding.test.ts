@@ -13,16 +13,16 @@
  * The session middleware also holds on its own, without the request rules that refuse other
  * spellings of `/api` in front of it (defence in depth).
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { Hono } from 'hono';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { createRunner, type Runner } from '../batches/engine/runner';
+import type { Runner } from '../batches/engine/runner';
 import { loadConfig } from '../config';
+import { createConsole, type ConsoleServer } from '../console';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { listen, type Listening } from '../testing/attack-harness';
 import { acceptAll, makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
@@ -56,7 +56,8 @@ let dir: string;
 let ledger: Ledger;
 let runner: Runner;
 let server: Listening;
-let app: ReturnType<typeof createApp>;
+let consoleServer: ConsoleServer;
+let app: ConsoleServer['app'];
 /** Every start/resume the routes asked of the runner. */
 let started: string[];
 
@@ -77,35 +78,33 @@ beforeEach(async () => {
     SECMASTER_REGION: 'cn-north-4',
     IAM_ENDPOINT: iam.url,
     CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
+    BATCH_CALL_TIMEOUT_MS: '2000',
     DATA_DIR: dir,
   });
-  const auth = createAuth({ config, ledger, iamTimeoutMs: 2_000, maxSignInsPerWindow: 1_000 });
-  runner = createRunner({
+  consoleServer = createConsole(config, {
     ledger,
-    upstream: (batchId) => auth.credentials.forBatch(batchId),
-    concurrency: 2,
-    backoffMs: () => 0,
+    distDir,
+    auth: { iamTimeoutMs: 2_000, maxSignInsPerWindow: 1_000 },
+    runner: { concurrency: 2, backoffMs: () => 0 },
   });
+  ({ app, runner } = consoleServer);
   started = [];
-  const counted = {
-    start: (id: string) => {
-      started.push(`start ${id}`);
-      return runner.start(id);
-    },
-    resume: (id: string) => {
-      started.push(`resume ${id}`);
-      return runner.resume(id);
-    },
-    pause: (id: string) => runner.pause(id),
-    cancel: (id: string) => runner.cancel(id),
-  };
-  app = createApp({ config, ledger, runner: counted, auth, distDir });
+  const start = runner.start.bind(runner);
+  const resume = runner.resume.bind(runner);
+  vi.spyOn(runner, 'start').mockImplementation((id) => {
+    started.push(`start ${id}`);
+    return start(id);
+  });
+  vi.spyOn(runner, 'resume').mockImplementation((id) => {
+    started.push(`resume ${id}`);
+    return resume(id);
+  });
   server = await listen(app.fetch);
 });
 
 afterEach(async () => {
   await server.close();
-  await runner.stop();
+  await consoleServer.close();
   ledger.close();
   await fake.close();
   await iam.close();

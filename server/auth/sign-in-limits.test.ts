@@ -14,14 +14,12 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { createRunner, type Runner } from '../batches/engine/runner';
 import { loadConfig } from '../config';
+import { createConsole, type ConsoleDeps, type ConsoleServer } from '../console';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { listen, type Listening } from '../testing/attack-harness';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
-import { createAuth, type AuthOptions } from './access';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
 const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
@@ -45,7 +43,7 @@ let fake: FakeUpstream;
 let iam: RunningIamStandIn;
 let dir: string;
 let ledger: Ledger;
-let runner: Runner | null;
+let current: ConsoleServer | null;
 let server: Listening | null;
 
 beforeEach(async () => {
@@ -59,14 +57,14 @@ beforeEach(async () => {
   });
   dir = mkdtempSync(join(tmpdir(), 'sign-in-limits-'));
   ledger = openLedger(join(dir, 'ledger.sqlite'));
-  runner = null;
+  current = null;
   server = null;
 });
 
 afterEach(async () => {
   vi.restoreAllMocks();
   await server?.close();
-  await runner?.stop();
+  await current?.close();
   ledger.close();
   await fake.close();
   await iam.close();
@@ -74,24 +72,23 @@ afterEach(async () => {
 });
 
 /** A console in IAM sign-in mode with the access token too, listening on 127.0.0.1. */
-async function build(env: Record<string, string> = {}, options: Partial<AuthOptions> = {}) {
+async function build(env: Record<string, string> = {}, options: ConsoleDeps['auth'] = {}) {
   const config = loadConfig({
     SECMASTER_MODE: 'secmaster',
     SECMASTER_ENDPOINT: fake.url,
     SECMASTER_REGION: 'cn-north-4',
     IAM_ENDPOINT: iam.url,
     CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
+    BATCH_CALL_TIMEOUT_MS: '2000',
     DATA_DIR: dir,
     ...env,
   });
-  const auth = createAuth({ config, ledger, iamTimeoutMs: 2_000, ...options });
-  runner = createRunner({
+  current = createConsole(config, {
     ledger,
-    upstream: (batchId) => auth.credentials.forBatch(batchId),
-    concurrency: 2,
-    backoffMs: () => 0,
+    auth: { iamTimeoutMs: 2_000, ...options },
+    runner: { concurrency: 2, backoffMs: () => 0 },
   });
-  const app = createApp({ config, ledger, runner, auth });
+  const { app, auth, runner } = current;
   server = await listen(app.fetch);
   const base = `http://127.0.0.1:${server.port}`;
   const http = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init);
@@ -304,7 +301,7 @@ describe('sessions: limits per user and per address, never a global eviction (de
     expect(auth.sessions.size).toBe(21);
     expect(await signedIn(http, victim)).toBe(true);
     release();
-    await runner?.whenIdle(batch);
+    await current?.runner.whenIdle(batch);
     expect(ledger.getBatch(batch)?.state).toBe('done');
   });
 
@@ -346,7 +343,7 @@ describe('sessions: limits per user and per address, never a global eviction (de
     expect(await signedIn(http, mallory)).toBe(true);
     expect(auth.sessions.size).toBe(21);
     release();
-    await runner?.whenIdle(batch);
+    await current?.runner.whenIdle(batch);
     expect(ledger.getBatch(batch)?.state).toBe('done');
     const tokens = fake.writes().map((w) => w.headers['x-auth-token']);
     expect(tokens[0]).toBe(firstToken);

@@ -12,14 +12,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp } from '../app';
 import { openLedger } from '../batches/ledger';
-import { createRunner } from '../batches/engine/runner';
 import { ConfigError, loadConfig } from '../config';
+import { createConsole } from '../console';
 import { Credentials } from '../credentials';
-import { createUpstream } from '../secmaster/client';
 import { startFakeUpstream } from '../testing/fake-upstream';
-import { createAuth } from './access';
 import { checkUpstream } from './upstream-check';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
@@ -178,14 +175,10 @@ describe('TLS', () => {
       DATA_DIR: dir,
     });
     const ledger = openLedger(':memory:');
-    const auth = createAuth({ config, ledger });
-    const upstream = createUpstream({
-      endpoint: 'http://127.0.0.1:9',
-      projectId: PROJECT,
-      timeoutMs: 500,
-    });
-    const runner = createRunner({ ledger, upstream, concurrency: 1 });
-    const app = createApp({ config, ledger, runner, upstream, auth });
+    const { app, close } = createConsole(
+      { ...config, endpoint: 'http://127.0.0.1:9', batchCallTimeoutMs: 500, batchConcurrency: 1 },
+      { ledger },
+    );
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve(
         {
@@ -244,6 +237,7 @@ describe('TLS', () => {
       expect(foreign.cookie).toBe('');
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
+      await close();
       ledger.close();
     }
   });
@@ -325,20 +319,13 @@ describe('health reasons from the start-up check', () => {
       SECMASTER_ENDPOINT: 'http://127.0.0.1:9',
       SECMASTER_PROJECT_ID: PROJECT,
       SECMASTER_AUTH_TOKEN: 'health-token-never-print',
+      BATCH_CONCURRENCY: '1',
+      BATCH_CALL_TIMEOUT_MS: '500',
       DATA_DIR: dir,
     });
     const ledger = openLedger(':memory:');
-    const upstream = createUpstream({
-      endpoint: config.endpoint,
-      projectId: PROJECT,
-      timeoutMs: 500,
-    });
-    const runner = createRunner({ ledger, upstream, concurrency: 1 });
-    const app = createApp({
-      config,
+    const { app, close } = createConsole(config, {
       ledger,
-      runner,
-      upstream,
       upstreamStatus: () => 'SecMaster endpoint unreachable: 127.0.0.1:9',
     });
     const res = await app.request('/api/health');
@@ -347,6 +334,7 @@ describe('health reasons from the start-up check', () => {
       status: 'unavailable',
       reason: 'SecMaster endpoint unreachable: 127.0.0.1:9',
     });
+    await close();
     ledger.close();
   });
 });

@@ -10,27 +10,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { createApp } from '../app';
 import { loadConfig } from '../config';
-import { createUpstream } from '../secmaster/client';
+import { createConsole, type ConsoleServer } from '../console';
 import { listen, type Listening } from '../testing/attack-harness';
 import { makeIds } from '../testing/fake-upstream';
 import { openLedger, type Ledger } from './ledger';
 import { EXPORT_PAGE_ROWS } from './records';
-import { createRunner, type Runner } from './engine/runner';
 
 const ROWS = 5 * EXPORT_PAGE_ROWS;
 
 let dir = '';
 let ledger: Ledger | null = null;
-let runner: Runner | null = null;
+let consoleServer: ConsoleServer | null = null;
 let server: Listening | null = null;
 afterEach(async () => {
   await server?.close();
-  await runner?.stop();
+  await consoleServer?.close();
   ledger?.close();
   server = null;
-  runner = null;
+  consoleServer = null;
   ledger = null;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -83,15 +81,12 @@ function damagedLedgerFile(): { file: string; batchId: string } {
 
 async function serveLedger(file: string): Promise<string> {
   ledger = openLedger(file);
-  const config = loadConfig({ DATA_DIR: dir });
-  const upstream = createUpstream({
+  const config = {
+    ...loadConfig({ DATA_DIR: dir, BATCH_CONCURRENCY: '1', BATCH_CALL_TIMEOUT_MS: '1000' }),
     endpoint: 'http://127.0.0.1:9',
-    projectId: config.projectId,
-    timeoutMs: 1_000,
-  });
-  runner = createRunner({ ledger, upstream, concurrency: 1 });
-  const app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
-  server = await listen(app.fetch);
+  };
+  consoleServer = createConsole(config, { ledger, emulatorReady: () => true });
+  server = await listen(consoleServer.app.fetch);
   return `http://127.0.0.1:${server.port}`;
 }
 

@@ -25,8 +25,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createApp } from '../app';
 import { DEMO_PROJECT_ID, loadConfig } from '../config';
+import { createConsole } from '../console';
 import {
   startEmulator,
   openEmulatorDb,
@@ -34,7 +34,6 @@ import {
   seedEmulator,
   seedObjectIds,
 } from 'secmaster-emulator';
-import { createUpstream } from '../secmaster/client';
 import { checkInvariants, formatReport } from './checker';
 import { acquireDataDirLock, watchDataDir } from './data-dir-lock';
 import { newBatch } from '../testing/batches';
@@ -50,7 +49,6 @@ import {
   seededBatch,
 } from './process-harness';
 import { expectAccounted } from '../testing/accounted';
-import { createRunner } from './engine/runner';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -219,38 +217,32 @@ async function simulatedFullDisk(): Promise<void> {
   };
   const lock = acquireDataDirLock(dir);
   cleanups.push(() => lock.release());
-  const upstream = createUpstream({
-    endpoint: emulator.url,
-    projectId: DEMO_PROJECT_ID,
-    timeoutMs: 2_000,
-  });
   const watch = watchDataDir({
     lock,
     ledger,
     intervalMs: 10,
     heartbeatMs: 10,
-    onLost: () => void runner.stop(),
-  });
-  const runner = createRunner({
-    ledger,
-    upstream,
-    concurrency: 1,
-    ledgerWaitMs: 10,
-    ledgerWaitMaxMs: 20,
-    dataDirLost: () => watch.check(),
-  });
-  cleanups.push(async () => {
-    await runner.stop();
-    watch.stop();
+    onLost: () => void server.close(),
   });
   const config = loadConfig({
     SECMASTER_MODE: 'secmaster',
     SECMASTER_ENDPOINT: emulator.url,
     SECMASTER_PROJECT_ID: DEMO_PROJECT_ID,
     SECMASTER_AUTH_TOKEN: 'full-disk-test',
+    BATCH_CONCURRENCY: '1',
+    BATCH_CALL_TIMEOUT_MS: '2000',
     DATA_DIR: dir,
   });
-  const app = createApp({ config, ledger, runner, upstream });
+  const server = createConsole(config, {
+    ledger,
+    dataDirLost: () => watch.check(),
+    runner: { ledgerWaitMs: 10, ledgerWaitMaxMs: 20 },
+  });
+  const { app, runner } = server;
+  cleanups.push(async () => {
+    await server.close();
+    watch.stop();
+  });
   const healthNow = async () => {
     const res = await app.request('/api/health');
     const body: unknown = await res.json();

@@ -1,6 +1,6 @@
 /**
- * Helpers for the A5 attack tests (attacks.test.ts): a console wired to a capturing
- * fake upstream, with distinctive secrets to grep for; real listeners; raw TCP exchanges for what
+ * Helpers for the A5 attack tests (attacks.test.ts): a console (createConsole) in front of a
+ * capturing fake upstream, with distinctive secrets to grep for; real listeners; raw TCP exchanges for what
  * fetch cannot send (CL+TE, TRACE, absolute-form targets, malformed paths, slow bodies); an
  * upstream that never answers; and a capture of everything written to the console and stdio.
  */
@@ -11,11 +11,12 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { format } from 'node:util';
 import { join } from 'node:path';
-import { createApp, type AppDeps } from '../app';
+import type { Hono } from 'hono';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { createRunner, type Runner } from '../batches/engine/runner';
-import { Credentials, loadConfig, type Config } from '../config';
-import { createUpstream, type Upstream } from '../secmaster/client';
+import type { Runner } from '../batches/engine/runner';
+import { loadConfig, type Config } from '../config';
+import { createConsole, type ConsoleDeps, type ConsoleServer } from '../console';
+import type { Upstream } from '../secmaster/client';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
 
 export const ATTACK_PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
@@ -39,22 +40,19 @@ export const JSON_HEADERS = {
 export type AuthKind = 'token' | 'aksk';
 
 export interface AttackConsole {
-  app: ReturnType<typeof createApp>;
+  app: Hono;
   fake: FakeUpstream;
   config: Config;
   ledger: Ledger;
   runner: Runner;
   upstream: Upstream;
   distDir: string;
-  /** A new app on the same ledger/runner with other deps (e.g. a short upstream timeout). */
-  rebuild(overrides?: Partial<AppDeps>, timeoutMs?: number): ReturnType<typeof createApp>;
+  /**
+   * The app of another console on the same ledger, with other configuration (e.g. a short upstream
+   * timeout) or deps (another upstream or ledger); closed with this one.
+   */
+  rebuild(overrides?: { config?: Partial<Config>; deps?: Partial<ConsoleDeps> }): Hono;
   close(): Promise<void>;
-}
-
-export function credentialsOf(kind: AuthKind): Credentials {
-  return kind === 'token'
-    ? Credentials.token(SECRET.token, 'test')
-    : Credentials.aksk(SECRET.ak, SECRET.sk, SECRET.securityToken, 'test');
 }
 
 /** A console (token or AK/SK auth) on a fresh in-memory ledger, in front of a capturing fake. */
@@ -73,51 +71,42 @@ export async function startAttackConsole(
     );
     writeFileSync(join(distDir, 'assets', 'app.js'), 'console.log(1)');
   }
-  const config: Config = {
-    ...loadConfig({
-      SECMASTER_MODE: 'secmaster',
-      SECMASTER_ENDPOINT: fake.url,
-      SECMASTER_PROJECT_ID: ATTACK_PROJECT,
-      ...(auth === 'token'
-        ? { SECMASTER_AUTH_TOKEN: SECRET.token }
-        : {
-            CLOUD_SDK_AK: SECRET.ak,
-            CLOUD_SDK_SK: SECRET.sk,
-            CLOUD_SDK_SECURITY_TOKEN: SECRET.securityToken,
-          }),
-      DATA_DIR: dir,
-    }),
-  };
-  const makeUpstream = (timeoutMs: number) =>
-    createUpstream({
-      endpoint: config.endpoint,
-      projectId: config.projectId,
-      timeoutMs,
-      credentials: config.credentials,
-    });
-  const upstream = makeUpstream(opts.timeoutMs ?? 2_000);
+  const config = loadConfig({
+    SECMASTER_MODE: 'secmaster',
+    SECMASTER_ENDPOINT: fake.url,
+    SECMASTER_PROJECT_ID: ATTACK_PROJECT,
+    ...(auth === 'token'
+      ? { SECMASTER_AUTH_TOKEN: SECRET.token }
+      : {
+          CLOUD_SDK_AK: SECRET.ak,
+          CLOUD_SDK_SK: SECRET.sk,
+          CLOUD_SDK_SECURITY_TOKEN: SECRET.securityToken,
+        }),
+    BATCH_CALL_TIMEOUT_MS: String(opts.timeoutMs ?? 2_000),
+    DATA_DIR: dir,
+  });
   const ledger = openLedger(':memory:');
-  const runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
-  const rebuild = (overrides: Partial<AppDeps> = {}, timeoutMs?: number) =>
-    createApp({
-      config,
-      ledger,
-      runner,
-      upstream: timeoutMs === undefined ? upstream : makeUpstream(timeoutMs),
-      distDir,
-      ...overrides,
-    });
+  const deps: ConsoleDeps = { ledger, distDir, runner: { concurrency: 2, backoffMs: () => 0 } };
+  const main = createConsole(config, deps);
+  const others: ConsoleServer[] = [];
   return {
-    app: rebuild(),
+    app: main.app,
     fake,
     config,
     ledger,
-    runner,
-    upstream,
+    runner: main.runner,
+    upstream: main.upstream,
     distDir,
-    rebuild,
+    rebuild(overrides = {}) {
+      const other = createConsole(
+        { ...config, ...overrides.config },
+        { ...deps, ...overrides.deps },
+      );
+      others.push(other);
+      return other.app;
+    },
     async close() {
-      await runner.stop();
+      for (const c of [main, ...others]) await c.close();
       ledger.close();
       await fake.close();
       rmSync(dir, { recursive: true, force: true });

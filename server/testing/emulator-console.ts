@@ -1,16 +1,16 @@
 /**
- * The console wired in process against the real emulator over loopback HTTP, on a temp DATA_DIR:
- * the emulator's store and the ledger are real SQLite files, the app answers `app.request`. One
- * wiring for the server tests that drive the API end to end, and `restart` for the ones that
- * reopen the ledger as a new server would.
+ * A console (createConsole) in process against the real emulator over loopback HTTP, on a temp
+ * DATA_DIR: the emulator's store and the ledger are real SQLite files, the app answers
+ * `app.request`. For the server tests that drive the API end to end, and `restart` for the ones
+ * that reopen the ledger as a new server would.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { createApp } from '../app';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { createRunner, type Runner } from '../batches/engine/runner';
+import type { Runner } from '../batches/engine/runner';
+import { createConsole, type ConsoleServer } from '../console';
 import { DEMO_PROJECT_ID, loadConfig } from '../config';
 import {
   startEmulator,
@@ -19,20 +19,22 @@ import {
   seedEmulator,
   type SeedSizes,
 } from 'secmaster-emulator';
-import { createUpstream, type Upstream } from '../secmaster/client';
+import type { Upstream } from '../secmaster/client';
 
 export interface EmulatorConsole {
   readonly dir: string;
   readonly emulator: RunningEmulator;
   readonly emulatorDb: ReturnType<typeof openEmulatorDb>;
+  /** The console's upstream (the environment's credential outside a request), for direct calls. */
   readonly upstream: Upstream;
   /** Replaced by `restart`. */
+  console: ConsoleServer;
   ledger: Ledger;
   runner: Runner;
   app: Hono;
   /**
-   * A server restart on the same files: stops the runner, closes the ledger, runs `meanwhile`
-   * (the files are free then), and opens a new ledger, runner and app.
+   * A server restart on the same files: closes the console and the ledger, runs `meanwhile` (the
+   * files are free then), and opens a new ledger and console on them.
    */
   restart(meanwhile?: () => void): Promise<void>;
   close(): Promise<void>;
@@ -46,32 +48,34 @@ export async function startEmulatorConsole(options: {
   const emulatorDb = openEmulatorDb(join(dir, 'emulator.sqlite'));
   seedEmulator(emulatorDb, options.seed);
   const emulator = await startEmulator({ db: emulatorDb, projectId: DEMO_PROJECT_ID, port: 0 });
-  const config = { ...loadConfig({ DATA_DIR: dir }), endpoint: emulator.url };
-  const upstream = createUpstream({
+  const config = {
+    ...loadConfig({ DATA_DIR: dir, BATCH_CALL_TIMEOUT_MS: '5000' }),
     endpoint: emulator.url,
-    projectId: config.projectId,
-    timeoutMs: 5_000,
-  });
+  };
   const open = () => {
     const ledger = openLedger(join(dir, 'ledger.sqlite'));
-    const runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0 });
-    const app = createApp({ config, ledger, runner, upstream, emulatorReady: () => true });
-    return { ledger, runner, app };
+    const c = createConsole(config, {
+      ledger,
+      emulatorReady: () => true,
+      runner: { concurrency: 2, backoffMs: () => 0 },
+    });
+    return { console: c, ledger, runner: c.runner, app: c.app };
   };
+  const first = open();
   const h: EmulatorConsole = {
     dir,
     emulator,
     emulatorDb,
-    upstream,
-    ...open(),
+    upstream: first.console.upstream,
+    ...first,
     async restart(meanwhile) {
-      await h.runner.stop();
+      await h.console.close();
       h.ledger.close();
       meanwhile?.();
       Object.assign(h, open());
     },
     async close() {
-      await h.runner.stop();
+      await h.console.close();
       await emulator.close();
       h.ledger.close();
       emulatorDb.close();

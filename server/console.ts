@@ -1,0 +1,115 @@
+/**
+ * `createConsole(config, deps)`: the one wiring of a console server: sessions and access control
+ * (`auth/access.ts`), the SecMaster upstream, the batch runner, the stores opened on the ledger,
+ * and the HTTP app (`app.ts`). main.ts, every in-process test harness and, through main.ts, the
+ * benches and the soak build their console here, so what the tests drive is wired the way
+ * production is.
+ *
+ * `deps` holds what only the caller knows (the ledger it opened, where the SPA build is, the
+ * probes /api/health asks, the dev server's origins) and the seams tests use: auth and runner
+ * options (the IAM stand-in's fetch, a fixed `connect` in place of the SecMaster client, clocks,
+ * limits, concurrency, backoff). Which credential each call goes out with is decided by the auth's
+ * credentials (auth/credentials.ts), for /v1 as for the runner; the harnesses here point the
+ * SecMaster client at their stand-in through `config` (`endpoint`, `batchCallTimeoutMs`), so they
+ * run the production call path.
+ *
+ * Ownership: the caller opens the ledger (which creates or migrates its schema) and closes it after
+ * `close()`: main.ts opens it only once it holds the DATA_DIR lock and has checked the file, and a
+ * test may share one ledger between consoles or restart a console on the same file. The stores
+ * over it (idempotency keys, retry and undo IDs, exports) are opened here, once per console, and
+ * handed to the HTTP app, which opens nothing. `close()` stops what the console started, the
+ * runner (calls in flight are recorded first); nothing else is held: no timers, no sockets, no
+ * listener.
+ */
+import type { Hono } from 'hono';
+import { createApp } from './app';
+import { createAuth, type AuthOptions, type ConsoleAuth } from './auth/access';
+import type { Ledger } from './batches/ledger';
+import { openRecords } from './batches/records';
+import { createRunner, type Runner, type RunnerOptions } from './batches/engine/runner';
+import type { Config } from './config';
+import type { Upstream } from './secmaster/client';
+
+export interface ConsoleDeps {
+  /** The opened batch ledger; the caller closes it (see above). */
+  ledger: Ledger;
+  /** The Vite build output; without it (or without its index.html) pages explain how to build. */
+  distDir?: string | undefined;
+  /** Emulator mode: whether the embedded emulator is listening (for /api/health). */
+  emulatorReady?: () => boolean;
+  /** Origins accepted on non-GET requests besides the console's own (e.g. the Vite dev server). */
+  extraOrigins?: readonly string[];
+  /** Secmaster mode: why SecMaster cannot be used (unreachable, clock skew...), or null. */
+  upstreamStatus?: () => string | null;
+  /**
+   * Why this server no longer holds its DATA_DIR, or null while it does (main.ts: the lock). The
+   * runner sends nothing more once it is lost, and the app records nothing more.
+   */
+  dataDirLost?: () => string | null;
+  /** Tests: the IAM stand-in's fetch, a fixed `connect`, the clock, sign-in and session limits. */
+  auth?: Omit<AuthOptions, 'config' | 'ledger'>;
+  /** Tests: calls in flight (default BATCH_CONCURRENCY), backoff, sleep, clock, log... */
+  runner?: Partial<Omit<RunnerOptions, 'ledger' | 'upstream' | 'dataDirLost'>>;
+}
+
+export interface ConsoleServer {
+  readonly app: Hono;
+  readonly runner: Runner;
+  readonly auth: ConsoleAuth;
+  /**
+   * Calls with the environment's credential, as a caller without an IAM session makes them (it
+   * answers 401 SIGN_IN_REQUIRED, sending nothing, when the console has no credential of its own).
+   */
+  readonly upstream: Upstream;
+  /**
+   * Start-up recovery, once the server listens: batches that ran on an IAM session's token wait for
+   * a new sign-in (sessions live in memory), then the runner's crash recovery, and every batch still
+   * running continues. Retried while the ledger cannot be written (e.g. a restart on a full disk).
+   * Resolves when those batches stop; never rejects.
+   */
+  resumeAll(): Promise<void>;
+  /** Stops the runner once the calls in flight are recorded. The ledger stays open. */
+  close(): Promise<void>;
+}
+
+export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer {
+  const { ledger } = deps;
+  const auth = createAuth({ ...deps.auth, config, ledger });
+  const runner = createRunner({
+    concurrency: config.batchConcurrency,
+    log: (message) => console.warn(`runner: ${message}`),
+    ...deps.runner,
+    ledger,
+    // Each call of a batch goes out with the credential it was last started or resumed with.
+    upstream: (batchId) => auth.credentials.forBatch(batchId),
+    dataDirLost: deps.dataDirLost,
+  });
+  const records = openRecords(ledger.db);
+  const app = createApp({
+    config,
+    ledger,
+    records,
+    runner,
+    auth,
+    distDir: deps.distDir,
+    emulatorReady: deps.emulatorReady,
+    extraOrigins: deps.extraOrigins,
+    upstreamStatus: deps.upstreamStatus,
+    dataDirLost: deps.dataDirLost,
+  });
+  return {
+    app,
+    runner,
+    auth,
+    upstream: auth.credentials.upstreamOf(auth.credentials.identityOf(null)),
+    resumeAll() {
+      return runner.resumeAll(() => {
+        const orphans = auth.interruptOrphans();
+        if (orphans.length > 0) {
+          console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
+        }
+      });
+    },
+    close: () => runner.stop(),
+  };
+}
