@@ -641,6 +641,7 @@ describe('A5 header, method and body attacks', () => {
     const get = await req(`${BASE}?_method=DELETE`, { headers: override });
     expect(get.status).toBe(400);
     expect(k.fake.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+    expect(k.fake.requests.filter((r) => r.path.includes('_method'))).toEqual([]);
     expect(k.fake.writes()).toHaveLength(1);
     expect(k.ledger.listBatches(0, 10).items.map((b) => b.action)).toEqual(['associate']);
   });
