@@ -10,7 +10,7 @@
  * (`batches/routes.ts`), the `/api` 404s, the `/v1` forwarder (`secmaster/v1-routes.ts`) and
  * the SPA (`http/static.ts`).
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { Config } from './config';
 import type { Ledger } from './batches/ledger';
 import type { Records } from './batches/records';
@@ -48,8 +48,6 @@ export interface AppDeps {
   emulatorReady?: () => boolean;
   /** Origins accepted on non-GET requests besides the console's own (e.g. the Vite dev server). */
   extraOrigins?: readonly string[];
-  /** Who the batches are recorded for; default `currentUser(c)` (the signed-in user). */
-  user?: string;
   /** Sessions and access control (server/auth/access.ts). */
   auth: ConsoleAuth;
   /** Secmaster mode: why SecMaster cannot be used (unreachable, clock skew...), or null (/api/health). */
@@ -60,7 +58,6 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Hono {
   const { config, ledger, records, runner, auth } = deps;
-  const userOf = (c: Context) => deps.user ?? currentUser(c);
   const publicHost = config.publicOrigin ? [new URL(config.publicOrigin).hostname] : [];
   const allowedHosts = new Set(
     [...LOOPBACK_HOSTS, config.host, ...publicHost].map((h) => h.toLowerCase()),
@@ -120,12 +117,12 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // --- /api --------------------------------------------------------------------------------
-  registerStatusRoutes(app, { config, ledger, auth, userOf, probes: deps });
+  registerStatusRoutes(app, { config, ledger, auth, userOf: currentUser, probes: deps });
   registerBatchRoutes(app, {
     ledger,
     records,
     runner,
-    userOf,
+    userOf: currentUser,
     identityOf: auth.identityOf,
     upstreamOf: auth.upstreamOf,
     credentials: auth.credentials,

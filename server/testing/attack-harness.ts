@@ -16,7 +16,6 @@ import { openLedger, type Ledger } from '../batches/ledger';
 import type { Runner } from '../batches/engine/runner';
 import { loadConfig, type Config } from '../config';
 import { createConsole, type ConsoleDeps, type ConsoleServer } from '../console';
-import type { Upstream } from '../secmaster/client';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
 
 export const ATTACK_PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
@@ -45,7 +44,6 @@ export interface AttackConsole {
   config: Config;
   ledger: Ledger;
   runner: Runner;
-  upstream: Upstream;
   distDir: string;
   /**
    * The app of another console on the same ledger, with other configuration (e.g. a short upstream
@@ -95,7 +93,6 @@ export async function startAttackConsole(
     config,
     ledger,
     runner: main.runner,
-    upstream: main.upstream,
     distDir,
     rebuild(overrides = {}) {
       const other = createConsole(
