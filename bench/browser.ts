@@ -8,7 +8,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium.ts';
-import { startServer as startServerProcess } from '../server/batches/process-harness.ts';
+import { startServer as startServerProcess } from '../server/testing/process-harness.ts';
 
 export { CHROMIUM_ARGS };
 

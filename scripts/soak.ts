@@ -10,7 +10,7 @@
  *   4. F5         mixed chaos in-process (real emulator on loopback, instant sleep): 500 / 429 /
  *                 APIG.0308 / hang / reset / apply-then-hang / apply-then-500 / 503 / delay /
  *                 malformed JSON / success:false partial / an ID in neither list; I1–I7 and
- *                 "not reported → failed with that message" (server/batches/chaos.ts);
+ *                 "not reported → failed with that message" (server/testing/chaos.ts);
  *   5. F4         throttle storms: 100 % 429 APIG.0308 for 30 s of virtual time (with and without
  *                 Retry-After), then healthy: nothing failed, concurrency ≤ limit, I1–I7; plus a
  *                 120 s storm, past the 6 throttled attempts of B2, where failures are reported
@@ -36,8 +36,8 @@ import {
   F5_FULL_WIRE_FAULTS,
   runChaosSeed,
   runThrottleStorm,
-} from '../server/batches/chaos';
-import { formatReport, type CheckReport } from '../server/batches/checker';
+} from '../server/testing/chaos';
+import { formatReport, type CheckReport } from '../server/testing/checker';
 import {
   checkFiles,
   kill9,
@@ -46,7 +46,7 @@ import {
   startServer,
   stopServer,
   type ServerProcess,
-} from '../server/batches/process-harness';
+} from '../server/testing/process-harness';
 import { SEED_WORKSPACES, seedObjectIds, seededRandom } from 'secmaster-emulator';
 
 const num = (name: string, dflt: number) => {

@@ -6,7 +6,7 @@
  *
  * `createApp` wires the pieces in order (Hono runs middlewares and matches routes in the order
  * they are registered): the request rules (`http/request-rules.ts`), the session middleware
- * (`auth/access.ts`), `/api/config` and `/api/health` (`http/status.ts`), the batch API
+ * (`access/access.ts`), `/api/config` and `/api/health` (`http/status.ts`), the batch API
  * (`batches/routes.ts`), the `/api` 404s, the `/v1` forwarder (`secmaster/v1-routes.ts`) and
  * the SPA (`http/static.ts`).
  */
@@ -16,8 +16,8 @@ import type { Ledger } from './batches/ledger';
 import type { Records } from './batches/records';
 import { writeProblem } from './batches/storage-health';
 import type { Runner } from './batches/engine/runner';
-import type { ConsoleAuth } from './auth/access';
-import { currentUser } from './user';
+import type { ConsoleAuth } from './access/access';
+import { currentUser } from './access/user';
 import { jsonError } from './http/json-error';
 import {
   LOOPBACK_HOSTS,
@@ -48,7 +48,7 @@ export interface AppDeps {
   emulatorReady?: () => boolean;
   /** Origins accepted on non-GET requests besides the console's own (e.g. the Vite dev server). */
   extraOrigins?: readonly string[];
-  /** Sessions and access control (server/auth/access.ts). */
+  /** Sessions and access control (server/access/access.ts). */
   auth: ConsoleAuth;
   /** Secmaster mode: why SecMaster cannot be used (unreachable, clock skew...), or null (/api/health). */
   upstreamStatus?: () => string | null;

@@ -2,7 +2,7 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { Secret } from './auth/secret';
+import { Secret } from './access/secret';
 import { Credentials } from './credentials';
 
 export { Credentials, DEMO_AK, DEMO_SK } from './credentials';

@@ -1,6 +1,6 @@
 /**
  * `createConsole(config, deps)`: the one wiring of a console server: sessions and access control
- * (`auth/access.ts`), the SecMaster upstream, the batch runner, the stores opened on the ledger,
+ * (`access/access.ts`), the SecMaster upstream, the batch runner, the stores opened on the ledger,
  * and the HTTP app (`app.ts`). main.ts, every in-process test harness and, through main.ts, the
  * benches and the soak build their console here, so what the tests drive is wired the way
  * production is.
@@ -9,7 +9,7 @@
  * probes /api/health asks, the dev server's origins) and the seams tests use: auth and runner
  * options (the IAM stand-in's fetch, a fixed `connect` in place of the SecMaster client, clocks,
  * limits, concurrency, backoff). Which credential each call goes out with is decided by the auth's
- * credentials (auth/credentials.ts), for /v1 as for the runner; the harnesses here point the
+ * credentials (access/credentials.ts), for /v1 as for the runner; the harnesses here point the
  * SecMaster client at their stand-in through `config` (`endpoint`, `batchCallTimeoutMs`), so they
  * run the production call path.
  *
@@ -23,7 +23,7 @@
  */
 import type { Hono } from 'hono';
 import { createApp } from './app';
-import { createAuth, type AuthOptions, type ConsoleAuth } from './auth/access';
+import { createAuth, type AuthOptions, type ConsoleAuth } from './access/access';
 import type { Ledger } from './batches/ledger';
 import { openRecords } from './batches/records';
 import { createRunner, type Runner, type RunnerOptions } from './batches/engine/runner';

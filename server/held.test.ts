@@ -3,7 +3,7 @@
  * prototype pollution through every JSON body and query, and stored markup in what the ledger
  * keeps (reasons, IDs) answered as JSON data only (the SPA shows it as text:
  * batch-view.test.tsx). Path tricks, CSRF, Host tricks, huge and deep bodies and slow clients are
- * in attacks.test.ts, cookie flags in auth/auth.test.ts, kill -9 mid-batch and during an undo in
+ * in attacks.test.ts, cookie flags in access/auth.test.ts, kill -9 mid-batch and during an undo in
  * batches/kill.test.ts and batches/kill-undo.test.ts.
  */
 import { afterEach, beforeEach, expect, test } from 'vitest';

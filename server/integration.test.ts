@@ -7,7 +7,7 @@ import {
   linkCheckSchema,
   searchResponseSchema,
 } from '../src/api/schemas';
-import { linkedIds } from './batches/checker';
+import { linkedIds } from './testing/checker';
 import type { Ledger } from './batches/ledger';
 import { MSG_NOT_FOUND } from './batches/reconcile';
 import type { Runner } from './batches/engine/runner';

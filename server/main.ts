@@ -20,8 +20,8 @@ import {
 import { startEmulatorThread, type EmulatorThread } from 'secmaster-emulator/thread';
 import { createConsole } from './console';
 import { devServerOrigins } from './http/request-rules';
-import { IamError, iamEndpointFor, lookupProject } from './auth/iam';
-import { createUpstreamMonitor } from './auth/upstream-check';
+import { IamError, iamEndpointFor, lookupProject } from './access/iam';
+import { createUpstreamMonitor } from './access/upstream-check';
 import {
   DataDirLockedError,
   acquireDataDirLock,

@@ -16,7 +16,7 @@ import {
   undoPreviewSchema,
   type BatchSummary,
 } from '../src/api/schemas';
-import { linkedIds } from './batches/checker';
+import { linkedIds } from './testing/checker';
 import type { Ledger } from './batches/ledger';
 import type { Runner } from './batches/engine/runner';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';

@@ -17,7 +17,7 @@ import {
   seedObjectIds,
 } from 'secmaster-emulator';
 import { createUpstream } from '../secmaster/client';
-import { formatReport, checkInvariants, linkedIds } from './checker';
+import { formatReport, checkInvariants, linkedIds } from '../testing/checker';
 import { openLedger, type Ledger } from './ledger';
 import { createRunner, type Runner } from './engine/runner';
 

@@ -18,7 +18,7 @@ import {
   seedObjectIds,
 } from 'secmaster-emulator';
 import { createUpstream } from '../secmaster/client';
-import { checkInvariants, formatReport } from './checker';
+import { checkInvariants, formatReport } from '../testing/checker';
 import {
   DataDirLockedError,
   acquireDataDirLock,
@@ -27,7 +27,7 @@ import {
 } from './data-dir-lock';
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
-import { ledgerDump } from './process-harness';
+import { ledgerDump } from '../testing/process-harness';
 import { createRunner } from './engine/runner';
 
 const cleanups: (() => Promise<void> | void)[] = [];

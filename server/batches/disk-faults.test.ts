@@ -25,7 +25,7 @@ import {
   seededRandom,
 } from 'secmaster-emulator';
 import { createUpstream, type Upstream } from '../secmaster/client';
-import { checkInvariants, formatReport, linkedIds, type ObservedWrite } from './checker';
+import { checkInvariants, formatReport, linkedIds, type ObservedWrite } from '../testing/checker';
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
 import { createRunner, type Runner, type RunnerOptions } from './engine/runner';

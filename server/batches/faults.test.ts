@@ -1,5 +1,5 @@
 /**
- * Fault cases F2–F13 (reliability-security.md B5) against the real emulator over loopback HTTP,
+ * Fault cases F2–F13 (each named in its test) against the real emulator over loopback HTTP,
  * with seeded fault schedules, an instant `sleep`, short timeouts, and the invariant checker.
  * (F1, the real process kill, is kill.test.ts; the full counts run in `npm run soak`.)
  */
@@ -27,7 +27,7 @@ import {
   linkedIds,
   TerminalWatch,
   type ObservedWrite,
-} from './checker';
+} from '../testing/checker';
 import { openLedger, type Ledger } from './ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
 import { createRunner, type Runner, type RunnerOptions } from './engine/runner';
@@ -254,7 +254,7 @@ describe('each fault type alone (seeded), then I1–I7', () => {
 });
 
 describe('F5 mixed chaos', () => {
-  // reliability-security.md B5: F5 ×20 in `npm test` (×200 in `npm run soak`).
+  // 20 seeds in `npm test`, enough to meet each fault kind; `npm run soak` runs 200.
   for (const seed of Array.from({ length: 20 }, (_, i) => 11 + i)) {
     test(`seed ${seed}`, async () => {
       const h = await harness({

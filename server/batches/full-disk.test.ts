@@ -34,7 +34,7 @@ import {
   seedEmulator,
   seedObjectIds,
 } from 'secmaster-emulator';
-import { checkInvariants, formatReport } from './checker';
+import { checkInvariants, formatReport } from '../testing/checker';
 import { acquireDataDirLock, watchDataDir } from './data-dir-lock';
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
@@ -47,7 +47,7 @@ import {
   stopServer,
   type ServerProcess,
   seededBatch,
-} from './process-harness';
+} from '../testing/process-harness';
 import { expectAccounted } from '../testing/accounted';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -88,8 +88,8 @@ test('another process holds the ledger write lock longer than the heartbeat: the
   expect(degraded.reason).toContain(
     `another process holds a write lock on the ledger (${join(dir, 'ledger.sqlite')})`,
   );
-  // The heartbeat met the lock and said so instead of throwing (the old one waited busy_timeout,
-  // 5 s, then threw and ended the process before health could say anything).
+  // The heartbeat met the lock and said so instead of throwing: a heartbeat that waited the busy
+  // timeout (5 s) and threw would end the process before health could say anything.
   expect(first.child.exitCode).toBeNull();
   expect((await health(first.url)).status).toBe('degraded');
 
@@ -167,7 +167,7 @@ async function realFullDisk(base: string, dataDir: string): Promise<void> {
   const waiting = await pollBatch(first.url, batch.id, () => true, 1_000);
   expect(waiting.state).toBe('running');
   expect(waiting.counts.pending).toBeGreaterThan(0);
-  // The heartbeat met SQLITE_FULL and said so (the old one threw and ended the process).
+  // The heartbeat met SQLITE_FULL and said so, rather than throwing and ending the process.
   expect(first.child.exitCode).toBeNull();
   expect((await health(first.url)).reason).toContain('is full');
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchSummarySchema } from '../../src/api/schemas';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
-import { formatReport } from './checker';
+import { formatReport } from '../testing/checker';
 import {
   checkFiles,
   emulatorLinks,
@@ -19,7 +19,7 @@ import {
   startServer,
   stopServer,
   type ServerProcess,
-} from './process-harness';
+} from '../testing/process-harness';
 
 const WS = SEED_WORKSPACES[0].id;
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
-import { formatReport } from './checker';
+import { formatReport } from '../testing/checker';
 import {
   checkFiles,
   emulatorLinks,
@@ -18,7 +18,7 @@ import {
   startServer,
   stopServer,
   type ServerProcess,
-} from './process-harness';
+} from '../testing/process-harness';
 
 const procs: ServerProcess[] = [];
 let dir = '';

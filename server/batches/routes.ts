@@ -20,8 +20,8 @@ import {
   itemStateSchema,
   type ItemState,
 } from '../../src/api/schemas';
-import { requireSecMasterIdentity } from '../auth/access';
-import type { CallCredentials, CallIdentity } from '../auth/credentials';
+import { requireSecMasterIdentity } from '../access/access';
+import type { CallCredentials, CallIdentity } from '../access/credentials';
 import type { BatchRecord, Ledger } from './ledger';
 import { exportStream, type Records } from './records';
 import type { Runner } from './engine/runner';

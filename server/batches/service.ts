@@ -19,7 +19,7 @@ import {
   type RetryRequest,
   type UndoRequest,
 } from '../../src/api/schemas';
-import type { CallIdentity } from '../auth/credentials';
+import type { CallIdentity } from '../access/credentials';
 import type { Upstream } from '../secmaster/client';
 import { findIds } from '../secmaster/lookups';
 import type { BatchRecord, Ledger, NewBatch } from './ledger';

@@ -24,7 +24,7 @@ import {
   stopServer,
   type ServerProcess,
   seededBatch,
-} from './process-harness';
+} from '../testing/process-harness';
 import { expectAccounted } from '../testing/accounted';
 
 const procs: ServerProcess[] = [];

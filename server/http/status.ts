@@ -7,7 +7,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { MAX_BATCH_IDS, MAX_IDS_PER_CALL, type ConsoleConfig } from '../../src/api/schemas';
-import type { ConsoleAuth } from '../auth/access';
+import type { ConsoleAuth } from '../access/access';
 import type { Ledger } from '../batches/ledger';
 import type { Config } from '../config';
 

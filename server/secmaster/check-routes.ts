@@ -12,7 +12,7 @@ import {
   type LinkCheck,
   type LinkCheckRequest,
 } from '../../src/api/schemas';
-import { requireSecMasterIdentity } from '../auth/access';
+import { requireSecMasterIdentity } from '../access/access';
 import type { Upstream } from './client';
 import { invalidBody, jsonBody, jsonError } from '../http/json-error';
 import { LookupError, findIds } from './lookups';

@@ -16,7 +16,7 @@ import {
   parseUpstreamError,
   type DataclassType,
 } from '../../src/api/schemas';
-import { requireSecMasterIdentity, type ConsoleAuth } from '../auth/access';
+import { requireSecMasterIdentity, type ConsoleAuth } from '../access/access';
 import { jsonError } from '../http/json-error';
 import {
   UpstreamError,

@@ -3,8 +3,8 @@
  * (I1–I8 on the ledger and the emulator's files), nothing is left open or failed.
  */
 import { expect } from 'vitest';
-import { formatReport } from '../batches/checker';
-import { checkFiles } from '../batches/process-harness';
+import { formatReport } from './checker';
+import { checkFiles } from './process-harness';
 
 export function expectAccounted(dataDir: string, batchId: string, ids: readonly string[]): void {
   const { report, figures } = checkFiles(dataDir, batchId, ids);

@@ -33,11 +33,11 @@ import {
   type CheckReport,
   type ObservedWrite,
 } from './checker';
-import { newBatch } from '../testing/batches';
-import { openLedger, type Ledger } from './ledger';
-import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
-import { createRunner, type RunnerOptions, type RunnerStats } from './engine/runner';
-import { MSG_NOT_REPORTED, MSG_REJECTED } from './engine/verdict';
+import { newBatch } from './batches';
+import { openLedger, type Ledger } from '../batches/ledger';
+import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from '../batches/reconcile';
+import { createRunner, type RunnerOptions, type RunnerStats } from '../batches/engine/runner';
+import { MSG_NOT_REPORTED, MSG_REJECTED } from '../batches/engine/verdict';
 
 export const CHAOS_WS = SEED_WORKSPACES[0].id;
 /** An ID that exists nowhere: SecMaster rejects it (error_ids), the console labels it not found. */

@@ -8,8 +8,8 @@
 import { linksOf, type Database, type LinkSubject } from 'secmaster-emulator';
 import { z } from 'zod';
 import { MAX_IDS_PER_CALL, idKey, type ItemState } from '../../src/api/schemas';
-import type { Ledger } from './ledger';
-import { DEFAULT_RETRY_POLICY } from './retry';
+import type { Ledger } from '../batches/ledger';
+import { DEFAULT_RETRY_POLICY } from '../batches/retry';
 
 export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8';
 

@@ -11,7 +11,7 @@ import { SEED_WORKSPACES, linksInFile, openEmulatorDb, seedObjectIds } from 'sec
 import { z } from 'zod';
 import { batchSummarySchema, idKey, type BatchSummary } from '../../src/api/schemas';
 import { checkInvariants, type CheckReport } from './checker';
-import { openLedger } from './ledger';
+import { openLedger } from '../batches/ledger';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'soak' };
