@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { loadConfig, type Config } from '../config';
-import { createConsole, type ConsoleServer } from '../console';
+import { loadConfig } from '../config';
+import type { ConsoleServer } from '../console';
+import { standInConsole } from '../testing/stand-in-console';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { newBatch } from '../testing/batches';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
@@ -57,19 +58,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function build(env: Record<string, string>, authOptions: { now?: () => number } = {}) {
-  const config: Config = loadConfig({
-    SECMASTER_MODE: 'secmaster',
-    SECMASTER_ENDPOINT: fake.url,
-    BATCH_CALL_TIMEOUT_MS: '2000',
-    DATA_DIR: dir,
-    ...env,
-  });
-  current = createConsole(config, {
-    ledger,
-    auth: { iamTimeoutMs: 2_000, ...authOptions },
-    runner: { concurrency: 2, backoffMs: () => 0 },
-  });
+function build(env: Record<string, string>, auth: { now?: () => number } = {}) {
+  current = standInConsole({ endpoint: fake.url, dir, ledger, env, auth });
   return current;
 }
 

@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { openLedger, type Ledger } from '../batches/ledger';
 import type { Runner } from '../batches/engine/runner';
 import { loadConfig } from '../config';
-import { createConsole, type ConsoleServer } from '../console';
+import type { ConsoleServer } from '../console';
+import { standInConsole } from '../testing/stand-in-console';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { listen, type Listening } from '../testing/attack-harness';
 import { acceptAll, makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
@@ -72,20 +73,17 @@ beforeEach(async () => {
   mkdirSync(distDir);
   writeFileSync(join(distDir, 'index.html'), '<!doctype html><title>console</title>');
   ledger = openLedger(join(dir, 'ledger.sqlite'));
-  const config = loadConfig({
-    SECMASTER_MODE: 'secmaster',
-    SECMASTER_ENDPOINT: fake.url,
-    SECMASTER_REGION: 'cn-north-4',
-    IAM_ENDPOINT: iam.url,
-    CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
-    BATCH_CALL_TIMEOUT_MS: '2000',
-    DATA_DIR: dir,
-  });
-  consoleServer = createConsole(config, {
+  consoleServer = standInConsole({
+    endpoint: fake.url,
+    dir,
     ledger,
     distDir,
-    auth: { iamTimeoutMs: 2_000, maxSignInsPerWindow: 1_000 },
-    runner: { concurrency: 2, backoffMs: () => 0 },
+    env: {
+      SECMASTER_REGION: 'cn-north-4',
+      IAM_ENDPOINT: iam.url,
+      CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
+    },
+    auth: { maxSignInsPerWindow: 1_000 },
   });
   ({ app, runner } = consoleServer);
   started = [];

@@ -15,8 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { loadConfig } from '../config';
-import { createConsole, type ConsoleDeps, type ConsoleServer } from '../console';
+import type { ConsoleDeps, ConsoleServer } from '../console';
+import { standInConsole } from '../testing/stand-in-console';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { listen, type Listening } from '../testing/attack-harness';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
@@ -73,20 +73,17 @@ afterEach(async () => {
 
 /** A console in IAM sign-in mode with the access token too, listening on 127.0.0.1. */
 async function build(env: Record<string, string> = {}, options: ConsoleDeps['auth'] = {}) {
-  const config = loadConfig({
-    SECMASTER_MODE: 'secmaster',
-    SECMASTER_ENDPOINT: fake.url,
-    SECMASTER_REGION: 'cn-north-4',
-    IAM_ENDPOINT: iam.url,
-    CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
-    BATCH_CALL_TIMEOUT_MS: '2000',
-    DATA_DIR: dir,
-    ...env,
-  });
-  current = createConsole(config, {
+  current = standInConsole({
+    endpoint: fake.url,
+    dir,
     ledger,
-    auth: { iamTimeoutMs: 2_000, ...options },
-    runner: { concurrency: 2, backoffMs: () => 0 },
+    env: {
+      SECMASTER_REGION: 'cn-north-4',
+      IAM_ENDPOINT: iam.url,
+      CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
+      ...env,
+    },
+    auth: options,
   });
   const { app, auth, runner } = current;
   server = await listen(app.fetch);
