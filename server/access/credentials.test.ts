@@ -3,7 +3,7 @@
  * batches without an IAM session, a session's own for its requests and the batches it started or
  * resumed, and nothing sent (a 401 SIGN_IN_REQUIRED answered here) once that session is gone.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ beforeEach(() => {
   built = [];
 });
 afterEach(() => {
+  vi.restoreAllMocks();
   ledger.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -105,8 +106,12 @@ describe('with an environment credential', () => {
     await credentials.forBatch(batch.id).call(op);
     const mine = built.find((b) => b.target.credentials === alice.iam?.credentials);
     expect(mine?.calls).toBe(1);
+    // A request's lookup holds its Upstream across many reads.
+    const lookup = credentials.upstreamOf(credentials.identityOf(alice));
 
     sessions.delete(alice.id);
+    // Reads still to come after the sign-out send nothing with the ended session's token.
+    expect(await lookup.call(op)).toMatchObject({ status: 401 });
     expect(ledger.getBatch(batch.id)).toMatchObject({
       state: 'interrupted',
       state_reason: 'alice signed out: sign in to resume',
@@ -125,6 +130,20 @@ describe('with an environment credential', () => {
     expect(ledger.getBatch(batch.id)?.credential_source).toBe('env-token');
     await credentials.forBatch(batch.id).call(op);
     expect(built.map((b) => [b.target.projectId, b.calls])).toEqual([[PROJECT, 1]]);
+  });
+
+  test('a resume whose recording fails still runs as the caller who resumed it', async () => {
+    const credentials = credentialsFor(env);
+    const alice = iamSession('alice');
+    const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
+    credentials.assign(batch.id, credentials.identityOf(null));
+    vi.spyOn(ledger, 'setCredentialSource').mockImplementation(() => {
+      throw new Error('disk full');
+    });
+    expect(() => credentials.assign(batch.id, credentials.identityOf(alice))).toThrow('disk full');
+    await credentials.forBatch(batch.id).call(op);
+    const mine = built.find((b) => b.target.credentials === alice.iam?.credentials);
+    expect(mine?.calls).toBe(1);
   });
 
   test('after a restart: session batches wait for a sign-in, environment batches go on', () => {

@@ -110,16 +110,28 @@ export function createCallCredentials(deps: {
     }
   });
 
+  /** The Upstream of a live IAM session (renewed: its successor's), or null once it ended. */
+  const sessionUpstream = (sessionId: string): Upstream | null => {
+    const session = sessions.forCalls(sessionId);
+    if (!session?.iam) return null;
+    let u = perSession.get(session);
+    if (!u) {
+      u = connect({ projectId: session.iam.projectId, credentials: session.iam.credentials });
+      perSession.set(session, u);
+    }
+    return u;
+  };
+
   const upstreamOf = (identity: CallIdentity): Upstream => {
-    if (identity.sessionId !== null) {
-      const session = sessions.forCalls(identity.sessionId);
-      if (!session?.iam) return sessionEnded;
-      let u = perSession.get(session);
-      if (!u) {
-        u = connect({ projectId: session.iam.projectId, credentials: session.iam.credentials });
-        perSession.set(session, u);
-      }
-      return u;
+    const { sessionId } = identity;
+    if (sessionId !== null) {
+      // Asked on every call: a lookup of many reads, or a batch, that outlives its session's
+      // sign-out sends nothing more with that session's token.
+      return {
+        call: (operation, opts) =>
+          (sessionUpstream(sessionId) ?? sessionEnded).call(operation, opts),
+        pathOf: (operation) => (sessionUpstream(sessionId) ?? sessionEnded).pathOf(operation),
+      };
     }
     if (identity.source === 'none' || !env) return noCredential;
     return env;
@@ -132,8 +144,9 @@ export function createCallCredentials(deps: {
     },
     upstreamOf,
     assign(batchId, identity) {
-      ledger.setCredentialSource(batchId, identity.source);
+      // Memory first: the batch's calls go out as `identity` even if recording it fails.
       batchIdentity.set(batchId, identity);
+      ledger.setCredentialSource(batchId, identity.source);
     },
     forBatch(batchId) {
       let identity = batchIdentity.get(batchId);
@@ -152,10 +165,12 @@ export function createCallCredentials(deps: {
       const interrupted: string[] = [];
       for (const id of ledger.runningBatchIds()) {
         const source = ledger.getBatch(id)?.credential_source ?? 'env-legacy';
-        const usable = source.startsWith('env-') && envHasCredential;
-        if (!usable && ledger.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME)) {
-          interrupted.push(id);
-        }
+        if (source.startsWith('env-') && envHasCredential) continue;
+        // Without waiting for another process's write lock: the caller retries with a backoff.
+        const done = ledger.noWait(() =>
+          ledger.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME),
+        );
+        if (done) interrupted.push(id);
       }
       return interrupted;
     },

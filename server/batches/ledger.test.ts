@@ -128,3 +128,18 @@ test('a ledger file with undo links and credential sources in side tables opens 
   ledger = openLedger(file);
   expect(ledger.getBatch(b)?.undo_of).toBe(a);
 });
+
+test('a ledger file already in this shape opens while another process holds its write lock', () => {
+  const id = create(makeIds(1));
+  const file = join(dir, 'ledger.sqlite');
+  ledger.close();
+  const other = new Database(file);
+  other.exec('BEGIN IMMEDIATE');
+  try {
+    ledger = openLedger(file);
+    expect(ledger.getBatch(id)?.total).toBe(1);
+  } finally {
+    other.exec('ROLLBACK');
+    other.close();
+  }
+});

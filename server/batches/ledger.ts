@@ -345,26 +345,31 @@ function migrate(db: LedgerDb): void {
       .array(z.object({ name: z.string() }))
       .parse(db.prepare(`PRAGMA table_info(${table})`).all())
       .map((c) => c.name);
-  const tables = new Set(
-    z
-      .array(z.string())
-      .parse(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all()),
+  const names = (sql: string) => new Set(z.array(z.string()).parse(db.prepare(sql).pluck().all()));
+  const tables = names(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+  const indexes = names(`SELECT name FROM sqlite_master WHERE type = 'index'`);
+  const columns = columnsOf('batches');
+  const missing = ['changes_recorded', 'undo_of', 'credential_source'].filter(
+    (c) => !columns.includes(c),
   );
+  const sideTables = ['batch_undos', 'batch_credentials'].filter((t) => tables.has(t));
+  // A file already in this shape is opened without taking the write lock: another process may
+  // hold it (the start-up then waits in the runner's recovery rather than failing here).
+  if (missing.length === 0 && sideTables.length === 0 && indexes.has('batches_by_undo_of')) return;
   db.transaction(() => {
-    const columns = columnsOf('batches');
-    if (!columns.includes('changes_recorded')) {
+    if (missing.includes('changes_recorded')) {
       db.exec(`ALTER TABLE batches ADD COLUMN changes_recorded INTEGER NOT NULL DEFAULT 0`);
     }
-    if (!columns.includes('undo_of')) db.exec(`ALTER TABLE batches ADD COLUMN undo_of TEXT`);
-    if (!columns.includes('credential_source')) {
+    if (missing.includes('undo_of')) db.exec(`ALTER TABLE batches ADD COLUMN undo_of TEXT`);
+    if (missing.includes('credential_source')) {
       db.exec(`ALTER TABLE batches ADD COLUMN credential_source TEXT`);
     }
-    if (tables.has('batch_undos')) {
+    if (sideTables.includes('batch_undos')) {
       db.exec(`UPDATE batches SET undo_of = (SELECT u.undo_of FROM batch_undos u WHERE u.batch_id = batches.id)
                WHERE undo_of IS NULL AND id IN (SELECT batch_id FROM batch_undos);
                DROP TABLE batch_undos;`);
     }
-    if (tables.has('batch_credentials')) {
+    if (sideTables.includes('batch_credentials')) {
       db.exec(`UPDATE batches SET credential_source =
                  (SELECT c.source FROM batch_credentials c WHERE c.batch_id = batches.id)
                WHERE credential_source IS NULL AND id IN (SELECT batch_id FROM batch_credentials);

@@ -481,6 +481,22 @@ describe('retry', () => {
 });
 
 describe('controls and presentation', () => {
+  test("a batch is created with its caller's credential source, and its undo with the undoer's", () => {
+    const identity = { source: 'session:alice', sessionId: 's-1' };
+    const { batch } = service.create(request(makeIds(2)), { user: 'alice', identity });
+    expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
+    settle(batch.id);
+    const { batch: undo } = service.undo(
+      batch.id,
+      {},
+      {
+        user: 'local',
+        identity: { source: 'env-aksk', sessionId: null },
+      },
+    );
+    expect(ledger.getBatch(undo.id)?.credential_source).toBe('env-aksk');
+  });
+
   test('pause, resume and stop answer the batch after; a refused control names the state', () => {
     const { batch } = service.create(request(makeIds(2)), ALICE);
     expect(service.pause(batch.id).state).toBe('paused');

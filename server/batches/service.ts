@@ -224,6 +224,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         user: ctx.user,
         retry_of: o.retryOf,
         undo_of: o.undoOf,
+        credential_source: ctx.identity?.source ?? null,
         duplicates: 0,
         // Canonical even when the original was recorded by an older console (upper-case UUIDs).
         items: o.ids.map((raw) => {
@@ -342,6 +343,8 @@ export function createBatchService(deps: BatchServiceDeps) {
           reason: request.reason?.trim() ? request.reason.trim() : null,
           user: ctx.user,
           retry_of: request.retry_of ?? null,
+          // Recorded with the batch, so that no start can find it without its source.
+          credential_source: ctx.identity?.source ?? null,
           duplicates,
           items,
         }),
