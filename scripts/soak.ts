@@ -195,6 +195,13 @@ async function processRun(o: {
     const checked = checkFiles(dir, batch.id, ids);
     const report = withI7(checked.report, watch);
     const { figures } = checked;
+    if (figures.state !== 'done') {
+      // Why the batch stopped short, for the failure line (the ledger says it in its own words).
+      const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
+      const row = db.prepare('SELECT state, state_reason FROM batches WHERE id = ?').get(batch.id);
+      db.close();
+      line += `; batch ${JSON.stringify(row)}`;
+    }
     // IDs the seed had linked already are unchanged (never sent); I8 checks which when given.
     const ok =
       report.ok &&
