@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_IDS_PER_CALL, linkCheckSchema } from '../src/api/schemas.ts';
-import { idsSearchBody } from '../server/batches/reconcile.ts';
+import { idsSearchBody } from '../server/secmaster/operations.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { createUpstream } from '../server/secmaster/client.ts';

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { batchSummarySchema, type BatchSummary } from '../src/api/schemas.ts';
 import Database from 'better-sqlite3';
 import { formatReport, linkedIds } from '../server/testing/checker.ts';
-import { idsSearchBody } from '../server/batches/reconcile.ts';
+import { idsSearchBody } from '../server/secmaster/operations.ts';
 import { checkFiles } from '../server/testing/process-harness.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
 import { createUpstream } from '../server/secmaster/client.ts';

@@ -15,7 +15,7 @@ import { UpstreamRequestError, createUpstream } from './secmaster/client';
 import type { UpstreamOperation } from './secmaster/operations';
 import { matchReadRoute } from './secmaster/v1-routes';
 import { makeIds, startFakeUpstream } from './testing/fake-upstream';
-import { idsSearchBody } from './batches/reconcile';
+import { idsSearchBody } from './secmaster/operations';
 import {
   ATTACK_BASE as BASE,
   ATTACK_PROJECT as PROJECT,

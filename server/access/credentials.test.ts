@@ -57,7 +57,6 @@ function credentialsFor(env: Record<string, string>) {
           entry.calls++;
           return Promise.resolve({ status: 200, requestId: null, body: {}, retryAfter: null });
         },
-        pathOf: () => '/',
       };
     },
   });

@@ -64,12 +64,7 @@ function refusal(message: string): Upstream {
     body: { error_code: 'SIGN_IN_REQUIRED', error_msg: message },
     retryAfter: null,
   };
-  return {
-    call: () => Promise.resolve(answer),
-    pathOf: () => {
-      throw new Error(message);
-    },
-  };
+  return { call: () => Promise.resolve(answer) };
 }
 
 function envSource(config: Config): string {
@@ -130,7 +125,6 @@ export function createCallCredentials(deps: {
       return {
         call: (operation, opts) =>
           (sessionUpstream(sessionId) ?? sessionEnded).call(operation, opts),
-        pathOf: (operation) => (sessionUpstream(sessionId) ?? sessionEnded).pathOf(operation),
       };
     }
     if (identity.source === 'none' || !env) return noCredential;

@@ -5,8 +5,9 @@
  *   or nowhere), one search per class at most.
  */
 import { z } from 'zod';
-import { MAX_IDS_PER_CALL, idKey, type DataclassType, dataclassTypes } from '../../src/api/schemas';
+import { idKey, type DataclassType, dataclassTypes } from '../../src/api/schemas';
 import { UpstreamError, type Upstream } from '../secmaster/client';
+import { idsSearchBody } from '../secmaster/operations';
 
 export const MSG_EXISTS_REJECTED = 'exists; rejected by SecMaster';
 export const MSG_NOT_FOUND = 'not found in this workspace';
@@ -19,18 +20,6 @@ const SINGULAR: Record<DataclassType, string> = {
 
 export function wrongClassMessage(expected: DataclassType): string {
   return `is not ${SINGULAR[expected]}`;
-}
-
-/** The search body that selects exactly these IDs (≤ 100). */
-export function idsSearchBody(ids: readonly string[]) {
-  return {
-    limit: MAX_IDS_PER_CALL,
-    offset: 0,
-    condition: {
-      conditions: [{ name: 'ids', data: ['id', 'in', ids.join(',')] }],
-      logics: ['ids'],
-    },
-  };
 }
 
 const foundSchema = z.looseObject({

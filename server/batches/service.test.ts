@@ -33,7 +33,6 @@ function linksUpstream(linked: readonly string[], asked: UpstreamOperation[] = [
         .map((id) => ({ id, data_object: { id } }));
       return Promise.resolve({ status: 200, requestId: null, body: { data }, retryAfter: null });
     },
-    pathOf: () => '/',
   };
 }
 
@@ -370,7 +369,6 @@ describe('undo preview', () => {
           body: { error_code: 'SecMaster.00040003', error_msg: 'busy' },
           retryAfter: null,
         }),
-      pathOf: () => '/',
     };
     const failure = await service.undoPreview(original.id, away).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(LookupError);

@@ -31,7 +31,7 @@ function up(extra: Partial<Parameters<typeof createUpstream>[0]> = {}) {
   });
 }
 
-test("the client's paths are the operations' paths under the configured project", () => {
+test("the client's paths are the operations' paths under the configured project", async () => {
   const u = up();
   const rel = {
     workspaceId: WS,
@@ -48,10 +48,12 @@ test("the client's paths are the operations' paths under the configured project"
     { op: 'relationSearch', ...rel, body: {} },
     { op: 'associate', ...rel, ids: [] },
   ];
-  for (const op of ops) expect(u.pathOf(op)).toBe(operationPaths(PROJECT)(op));
-  expect(u.pathOf({ op: 'showWorkspace', workspaceId: WS })).toBe(
-    `/v1/${PROJECT}/workspaces/${WS}`,
-  );
+  for (const op of ops) {
+    await u.call(op);
+    expect(fake.requests.at(-1)?.path).toBe(operationPaths(PROJECT)(op));
+  }
+  await u.call({ op: 'showWorkspace', workspaceId: WS });
+  expect(fake.requests.at(-1)?.path).toBe(`/v1/${PROJECT}/workspaces/${WS}`);
 });
 
 test.each([
@@ -69,10 +71,12 @@ test.each([
   '',
 ])('a bad segment (%j) is refused before anything is sent', async (bad) => {
   const u = up();
-  expect(() => u.pathOf({ op: 'showWorkspace', workspaceId: bad })).toThrow(UpstreamRequestError);
-  expect(() =>
-    u.pathOf({ op: 'show', workspaceId: WS, dataclass: 'alerts', objectId: bad }),
-  ).toThrow(UpstreamRequestError);
+  await expect(u.call({ op: 'showWorkspace', workspaceId: bad })).rejects.toBeInstanceOf(
+    UpstreamRequestError,
+  );
+  await expect(
+    u.call({ op: 'show', workspaceId: WS, dataclass: 'alerts', objectId: bad }),
+  ).rejects.toBeInstanceOf(UpstreamRequestError);
   await expect(
     u.call({
       op: 'associate',

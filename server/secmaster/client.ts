@@ -79,8 +79,6 @@ export interface CallOptions {
 export interface Upstream {
   /** Calls SecMaster; resolves with any HTTP status, rejects with UpstreamError (or UpstreamRequestError). */
   call(operation: UpstreamOperation, opts?: CallOptions): Promise<UpstreamResponse>;
-  /** The path (no origin) an operation maps to; exposed for tests and logs. */
-  pathOf(operation: UpstreamOperation): string;
 }
 
 export interface UpstreamOptions {
@@ -369,5 +367,5 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     );
   }
 
-  return { call, pathOf };
+  return { call };
 }

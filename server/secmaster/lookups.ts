@@ -17,7 +17,7 @@ import {
   type UpstreamResponse,
 } from './client';
 import type { UpstreamOperation } from './operations';
-import { idsSearchBody } from '../batches/reconcile';
+import { idsSearchBody } from './operations';
 
 /** Why a lookup could not finish: the status and code the console answers with, and why. */
 export class LookupError extends Error {

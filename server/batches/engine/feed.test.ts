@@ -107,7 +107,6 @@ describe('the feed inside a runner', () => {
         }
         throw new Error(`unexpected ${operation.op}`);
       },
-      pathOf: () => '/',
     };
     const runner = createRunner({
       ledger,

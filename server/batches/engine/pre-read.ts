@@ -4,7 +4,7 @@
  */
 import type { BatchSummary } from '../../../src/api/schemas';
 import { UpstreamError, UpstreamRequestError } from '../../secmaster/client';
-import { idsSearchBody } from '../reconcile';
+import { idsSearchBody } from '../../secmaster/operations';
 import type { Control, Engine, Slot } from './context';
 import { judgeRead, mayRetry, readStep, retryKind, type CallResult } from './verdict';
 
