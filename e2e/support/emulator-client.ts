@@ -32,6 +32,7 @@ export class EmulatorClient {
     path: string,
     projectId: string,
     body?: unknown,
+    timeoutMs?: number,
   ): Promise<APIResponse> {
     const url = `${this.emulatorURL()}${path}`;
     const data = body === undefined ? undefined : JSON.stringify(body);
@@ -52,7 +53,36 @@ export class EmulatorClient {
     const headers = Object.fromEntries(
       Object.entries(signed).filter(([name]) => name.toLowerCase() !== 'host'),
     );
-    return this.request.fetch(url, { method, headers, ...(data === undefined ? {} : { data }) });
+    return this.request.fetch(url, {
+      method,
+      headers,
+      ...(data === undefined ? {} : { data }),
+      ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
+    });
+  }
+
+  /**
+   * A read of SecMaster's state, asked again until it answers 2xx: an emulator with injected
+   * faults (errors, throttling, hung and reset connections) injects them into the test's own
+   * reads too, and a read changes nothing, so asking again is safe. At most 10 tries of 5 s.
+   */
+  private async read(
+    method: 'GET' | 'POST',
+    path: string,
+    projectId: string,
+    body?: unknown,
+  ): Promise<APIResponse> {
+    let last = 'no answer';
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        const res = await this.send(method, path, projectId, body, 5_000);
+        if (res.ok()) return res;
+        last = `HTTP ${res.status()}: ${await res.text()}`;
+      } catch (err) {
+        last = err instanceof Error ? err.message : String(err);
+      }
+    }
+    throw new Error(`${method} ${path} never answered 2xx in 10 tries; last: ${last}`);
   }
 
   async projectId(): Promise<string> {
@@ -65,7 +95,7 @@ export class EmulatorClient {
 
   async workspaces(): Promise<{ id: string; name: string }[]> {
     const pid = await this.projectId();
-    const res = await this.send('GET', `/v1/${pid}/workspaces?offset=0&limit=10`, pid);
+    const res = await this.read('GET', `/v1/${pid}/workspaces?offset=0&limit=10`, pid);
     expect(res.ok()).toBe(true);
     const body = (await res.json()) as { workspaces: { id: string; name: string }[] };
     return body.workspaces;
@@ -79,7 +109,7 @@ export class EmulatorClient {
     limit: number,
   ): Promise<SeedObject[]> {
     const pid = await this.projectId();
-    const res = await this.send(
+    const res = await this.read(
       'POST',
       `/v1/${pid}/workspaces/${workspaceId}/soc/${dataclass}/search`,
       pid,
@@ -111,7 +141,7 @@ export class EmulatorClient {
     const pid = await this.projectId();
     const ids: string[] = [];
     for (let offset = 0; ; offset += 1000) {
-      const res = await this.send(
+      const res = await this.read(
         'POST',
         `/v1/${pid}/workspaces/${workspaceId}/soc/${dataclass}/${objectId}/${related}/search`,
         pid,
