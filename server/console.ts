@@ -104,7 +104,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
     upstream: auth.credentials.upstreamOf(auth.credentials.identityOf(null)),
     resumeAll() {
       return runner.resumeAll(() => {
-        const orphans = auth.interruptOrphans();
+        const orphans = auth.credentials.interruptOrphans();
         if (orphans.length > 0) {
           console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
         }

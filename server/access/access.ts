@@ -94,8 +94,6 @@ export interface ConsoleAuth {
   identityOf(c: Context): CallIdentity;
   /** The Upstream this request's SecMaster calls go out on. */
   upstreamOf(c: Context): Upstream;
-  /** Startup: crash recovery, then "sign in to resume" for batches whose credential is gone. */
-  interruptOrphans(): string[];
 }
 
 export interface AuthOptions {
@@ -529,6 +527,5 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     credentials,
     identityOf,
     upstreamOf: (c) => credentials.upstreamOf(identityOf(c)),
-    interruptOrphans: () => credentials.interruptOrphans(),
   };
 }

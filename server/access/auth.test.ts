@@ -464,7 +464,9 @@ describe('restart', () => {
 
     // "Restart": a new auth (no sessions) on the same ledger.
     const second = build(iamEnv());
-    expect(second.auth.interruptOrphans().sort()).toEqual([batch.id, envBatch.id].sort());
+    expect(second.auth.credentials.interruptOrphans().sort()).toEqual(
+      [batch.id, envBatch.id].sort(),
+    );
     expect(ledger.getBatch(batch.id)).toMatchObject({
       state: 'interrupted',
       state_reason: 'sign in to resume',
@@ -496,7 +498,7 @@ describe('restart', () => {
       user: 'local',
     });
     ledger.setCredentialSource(batch.id, 'env-token');
-    expect(auth.interruptOrphans()).toEqual([]);
+    expect(auth.credentials.interruptOrphans()).toEqual([]);
     expect(ledger.getBatch(batch.id)?.state).toBe('running');
   });
 });

@@ -43,8 +43,11 @@ export interface CallCredentials {
    * the runner and /v1 handle as SecMaster's own 401: stop, keep the IDs pending, ask for a sign-in.
    */
   upstreamOf(identity: CallIdentity): Upstream;
-  /** From now on the batch runs as `identity` (recorded before it is started or resumed). */
-  assign(batchId: string, identity: CallIdentity): void;
+  /**
+   * From now on the batch runs as `identity`. `recorded`: the ledger already holds its source (a
+   * batch created with it), so only this process's memory changes.
+   */
+  assign(batchId: string, identity: CallIdentity, opts?: { recorded?: boolean }): void;
   /** The Upstream of a batch's next call (read per call: a session may end mid-batch). */
   forBatch(batchId: string): Upstream;
   /**
@@ -137,18 +140,17 @@ export function createCallCredentials(deps: {
       return { source: envSource(config), sessionId: null };
     },
     upstreamOf,
-    assign(batchId, identity) {
+    assign(batchId, identity, opts) {
       // Memory first: the batch's calls go out as `identity` even if recording it fails.
       batchIdentity.set(batchId, identity);
-      ledger.setCredentialSource(batchId, identity.source);
+      if (!opts?.recorded) ledger.setCredentialSource(batchId, identity.source);
     },
     forBatch(batchId) {
       let identity = batchIdentity.get(batchId);
       if (identity === undefined) {
         // Not started here (resumed at start-up): the environment's, unless the ledger says it ran
         // on a session this process never saw, which waits for a sign-in.
-        const source = ledger.getBatch(batchId)?.credential_source ?? null;
-        if (source?.startsWith('session:')) return sessionEnded;
+        if (ledger.credentialSourceOf(batchId)?.startsWith('session:')) return sessionEnded;
         identity = { source: envSource(config), sessionId: null };
         batchIdentity.set(batchId, identity);
       }
@@ -158,7 +160,7 @@ export function createCallCredentials(deps: {
       const envHasCredential = config.credentials !== null;
       const interrupted: string[] = [];
       for (const id of ledger.runningBatchIds()) {
-        const source = ledger.getBatch(id)?.credential_source ?? 'env-legacy';
+        const source = ledger.credentialSourceOf(id) ?? 'env-legacy';
         if (source.startsWith('env-') && envHasCredential) continue;
         // Without waiting for another process's write lock: the caller retries with a backoff.
         const done = ledger.noWait(() =>

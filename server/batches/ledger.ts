@@ -230,6 +230,8 @@ export interface Ledger {
   undoneBy(batchId: string): string | null;
   /** Records where the credential a batch now runs on comes from (a resume by another caller). */
   setCredentialSource(batchId: string, source: string): void;
+  /** Where a batch's credential comes from, or null (unrecorded, or no such batch): one row read. */
+  credentialSourceOf(batchId: string): string | null;
   listBatches(offset: number, limit: number): { items: BatchRecord[]; total: number };
   listItems(batchId: string, query: ItemsQuery): { items: BatchItem[]; total: number };
   counts(batchId: string): ItemCounts;
@@ -439,6 +441,9 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const updateCredentialSource = db.prepare(
     `UPDATE batches SET credential_source = ? WHERE id = ?`,
   );
+  const selectCredentialSource = db
+    .prepare(`SELECT credential_source FROM batches WHERE id = ?`)
+    .pluck();
   const selectCounts = db.prepare(
     `SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`,
   );
@@ -874,6 +879,10 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     },
     setCredentialSource(batchId, source) {
       updateCredentialSource.run(source.slice(0, 200), batchId);
+    },
+    credentialSourceOf(batchId) {
+      const source: unknown = selectCredentialSource.get(batchId);
+      return typeof source === 'string' ? source : null;
     },
     listBatches(offset, limit) {
       const items = selectBatchPage.all(limit, offset).map(summary);

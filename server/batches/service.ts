@@ -19,7 +19,7 @@ import {
   type RetryRequest,
   type UndoRequest,
 } from '../../src/api/schemas';
-import type { CallIdentity } from '../access/credentials';
+import type { CallCredentials, CallIdentity } from '../access/credentials';
 import type { Upstream } from '../secmaster/client';
 import { findIds } from '../secmaster/lookups';
 import type { BatchRecord, Ledger, NewBatch } from './ledger';
@@ -101,7 +101,7 @@ export interface BatchServiceDeps {
   /** Starts created batches and pauses/resumes/stops them. */
   runner: Pick<Runner, 'start'> & BatchControls;
   /** Records which identity a batch runs on before it is started or resumed. */
-  credentials?: { assign(batchId: string, identity: CallIdentity): void } | undefined;
+  credentials?: Pick<CallCredentials, 'assign'> | undefined;
 }
 
 type NewItem = NewBatch['items'][number];
@@ -192,7 +192,8 @@ export function createBatchService(deps: BatchServiceDeps) {
       created = result.value;
     }
     if (created.state === 'running') {
-      if (ctx.identity) deps.credentials?.assign(created.id, ctx.identity);
+      // Created with its source (credential_source): only this process's memory is told.
+      if (ctx.identity) deps.credentials?.assign(created.id, ctx.identity, { recorded: true });
       void runner.start(created.id);
     }
     return { batch: created, replayed: false };

@@ -79,25 +79,7 @@ export interface RunnerOptions {
   dataDirLost?: () => string | null;
 }
 
-export interface RunnerStats {
-  /** Write calls sent (associate/cancel), retries included. */
-  writes: number;
-  /** Reads before writing (relation searches, and class searches of a cancel), retries included. */
-  preReads: number;
-  /** IDs found already in the asked state by a pre-read (recorded `unchanged`, never sent). */
-  unchangedIds: number;
-  /** Of those, retries of a call chain. */
-  retries: number;
-  /** Relation searches that re-read unknown outcomes. */
-  rereads: number;
-  /** Unknown items settled by a re-read (succeeded, back to pending, or failed). */
-  unknownSettled: number;
-  /** Searches that labelled rejected IDs. */
-  explainSearches: number;
-  /** Times a batch waited because the retry budget was empty. */
-  budgetWaits: number;
-  /** Times a batch waited because the ledger could not be written (full disk, write lock). */
-  ledgerWaits: number;
+export interface RunnerStats extends Counters {
   budgetTokens: number;
   concurrencyLimit: number;
   peakInFlight: number;
