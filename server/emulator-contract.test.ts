@@ -79,6 +79,27 @@ test('associate, the related search, and cancel', async () => {
   expect(cancelled.data).toEqual({ success_ids: ids, error_ids: [] });
 });
 
+test('batch-create answers as the other writes; an unknown route is the gateway 404', async () => {
+  const [other = ''] = seedObjectIds(0, 'incidents', 2).slice(1);
+  const ids = ALERTS.slice(10, 13);
+  const batch = await call('POST', `${WS}/soc/incidents/alerts/batch-create`, {
+    dataobject_ids: [INCIDENT, other],
+    related_dataobject_ids: ids,
+  });
+  expect(batch.status).toBe(200);
+  expect(relationWriteResponseSchema.parse(batch.body)).toMatchObject({
+    success: true,
+    data: { success_ids: ids, error_ids: [] },
+  });
+  const unknown = await call('DELETE', `${WS}/soc/incidents/alerts/batch-create`);
+  expect(unknown.status).toBe(404);
+  expect(parseUpstreamError(unknown.body)).toEqual({
+    code: 'APIG.0101',
+    message: 'The API does not exist or has not been published in the environment',
+    request_id: expect.any(String),
+  });
+});
+
 test('errors: SecMaster and gateway bodies both read as {code, message, request_id}', async () => {
   const refused = await call('POST', `${WS}/soc/alerts/search`, { limit: 5000 });
   expect(refused.status).toBe(400);

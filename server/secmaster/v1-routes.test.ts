@@ -21,6 +21,12 @@ test('overlapping read routes resolve to one operation each, writes never match'
   expect(m('POST', `${base}/alerts/${OBJ}/incidents`)).toMatchObject({ status: 405 });
   expect(m('DELETE', `${base}/alerts/${OBJ}/incidents`)).toMatchObject({ status: 405 });
   expect(m('DELETE', `${base}/alerts/${OBJ}/incidents/search`)).toMatchObject({ status: 405 });
+  // SecMaster's batch-create is a write: never forwarded from the browser, by any method.
+  for (const method of ['POST', 'GET', 'DELETE', 'PUT']) {
+    const refused = m(method, `${base}/incidents/alerts/batch-create`);
+    expect(refused).toMatchObject({ status: expect.any(Number) });
+    expect(refused).not.toHaveProperty('kind');
+  }
   expect(m('GET', `/v1/${PROJECT.toUpperCase()}/workspaces`)).toMatchObject({ status: 403 });
   expect(m('GET', `/v1/${PROJECT}/Workspaces`)).toMatchObject({ status: 404 });
   expect(m('GET', `${base}/Alerts/${OBJ}`)).toMatchObject({ status: 404 });

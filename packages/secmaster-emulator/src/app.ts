@@ -71,6 +71,27 @@ const relationBodySchema = z
   .nullish()
   .transform((b) => b?.ids ?? []);
 
+/** `BatchCreateDataobjectRelationsRequestBody`: both lists optional on the wire (checked after). */
+const batchCreateBodySchema = z
+  .looseObject({
+    dataobject_ids: z.array(z.string()).nullish(),
+    related_dataobject_ids: z.array(z.string()).nullish(),
+  })
+  .nullish()
+  .transform((b) => ({
+    subjects: b?.dataobject_ids ?? [],
+    related: b?.related_dataobject_ids ?? [],
+  }));
+
+/**
+ * A class segment of a route: word characters only, so a literal segment such as `batch-create`
+ * or an ID with dashes is never taken for a class (the value itself is checked by `checkClass`).
+ */
+const CLASS = '{[A-Za-z0-9_]+}';
+/** An object ID segment: anything but the literal segments of the API at that place. */
+const OBJECT = '{(?!(?:search|batch-create)$)[^/]+}';
+const SOC = '/v1/:projectId/workspaces/:workspaceId/soc';
+
 const workspaceQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(MAX_WORKSPACE_LIMIT).default(10),
@@ -338,7 +359,7 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   // Search and show data objects
   // -------------------------------------------------------------------------
 
-  app.post('/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/search', async (c) => {
+  app.post(`${SOC}/:dataclass${CLASS}/search`, async (c) => {
     const workspaceId = checkWorkspace(c);
     if (workspaceId instanceof Response) return workspaceId;
     const type = checkClass(c, 'dataclass');
@@ -348,7 +369,7 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
     return searchAnswer(c, q, store.search(workspaceId, type, q));
   });
 
-  app.get('/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId', (c) => {
+  app.get(`${SOC}/:dataclass${CLASS}/:objectId${OBJECT}`, (c) => {
     const subject = checkSubject(c);
     if (subject instanceof Response) return subject;
     const row = store.getObject(subject.id);
@@ -363,12 +384,83 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
   });
 
   // -------------------------------------------------------------------------
-  // Relations: associate, cancel association, list associated objects
+  // Relations: associate, cancel association, list associated objects, batch-create
   // -------------------------------------------------------------------------
+
+  /** Whether `id` is an object of class `type` in the workspace. */
+  function isObjectOf(id: string, workspaceId: string, type: DataclassType): boolean {
+    const key = store.getObjectKey(id);
+    return key !== undefined && key.workspace_id === workspaceId && key.dataclass_type === type;
+  }
+
+  /**
+   * BatchCreateDataobjectRelations: links every object of `dataobject_ids` (class `dataclass`)
+   * to every object of `related_dataobject_ids` (class `related`). The answer lists related IDs,
+   * as associate does: an ID in `success_ids` is now linked to every subject; an ID in
+   * `error_ids` was linked to none by this call. See the README's Decisions for the rest.
+   */
+  app.post(`${SOC}/:dataclass${CLASS}/:related${CLASS}/batch-create`, async (c) => {
+    const workspaceId = checkWorkspace(c);
+    if (workspaceId instanceof Response) return workspaceId;
+    const type = checkClass(c, 'dataclass');
+    if (type instanceof Response) return type;
+    const related = checkClass(c, 'related');
+    if (related instanceof Response) return related;
+    const body = await readJsonBody(c);
+    if (!body.ok) return invalidRequest(c, 'request body is not valid JSON');
+    const parsed = batchCreateBodySchema.safeParse(body.value);
+    if (!parsed.success) return invalidRequest(c, issues(parsed.error));
+    const { subjects, related: relatedIds } = parsed.data;
+    if (subjects.length === 0) {
+      return invalidRequest(c, 'dataobject_ids: at least 1 item is required');
+    }
+    for (const [field, list] of [
+      ['dataobject_ids', subjects],
+      ['related_dataobject_ids', relatedIds],
+    ] as const) {
+      if (list.length > MAX_IDS_PER_CALL) {
+        return invalidRequest(c, `${field}: at most ${MAX_IDS_PER_CALL} items, got ${list.length}`);
+      }
+    }
+    const subjectIds = [...new Set(subjects)];
+    const unknown = subjectIds.find((id) => !isObjectOf(id, workspaceId, type));
+    if (unknown !== undefined) {
+      return secmasterError(
+        c,
+        400,
+        SECMASTER_CODES.objectNotFound,
+        `data object ${unknown} does not exist`,
+      );
+    }
+
+    const at = now().toISOString();
+    const isSubject = new Set(related === type ? subjectIds : []);
+    const successIds: string[] = [];
+    const errorIds: string[] = [];
+    store.transaction(() => {
+      for (const id of new Set(relatedIds)) {
+        if (isSubject.has(id) || !isObjectOf(id, workspaceId, related)) {
+          errorIds.push(id);
+          continue;
+        }
+        for (const aId of subjectIds) {
+          store.link({ workspaceId, aClass: type, aId, bClass: related, bId: id }, at);
+        }
+        successIds.push(id);
+      }
+    });
+    return c.json({
+      code: OK_CODE,
+      message: '',
+      request_id: c.get('requestId'),
+      success: errorIds.length === 0,
+      data: { success_ids: successIds, error_ids: errorIds },
+    });
+  });
 
   app.on(
     ['POST', 'DELETE'],
-    '/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId/:related',
+    `${SOC}/:dataclass${CLASS}/:objectId${OBJECT}/:related${CLASS}`,
     async (c) => {
       const subject = checkSubject(c);
       if (subject instanceof Response) return subject;
@@ -389,11 +481,8 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
       const errorIds: string[] = [];
       store.transaction(() => {
         for (const id of new Set(ids)) {
-          const key = store.getObjectKey(id);
           const usable =
-            key !== undefined &&
-            key.workspace_id === subject.workspaceId &&
-            key.dataclass_type === related &&
+            isObjectOf(id, subject.workspaceId, related) &&
             !(id === subject.id && related === subject.type);
           if (!usable) {
             errorIds.push(id);
@@ -431,18 +520,15 @@ export function createEmulator(deps: EmulatorDeps): Hono<EmulatorEnv> {
     },
   );
 
-  app.post(
-    '/v1/:projectId/workspaces/:workspaceId/soc/:dataclass/:objectId/:related/search',
-    async (c) => {
-      const subject = checkSubject(c);
-      if (subject instanceof Response) return subject;
-      const related = checkClass(c, 'related');
-      if (related instanceof Response) return related;
-      const q = await readSearch(c);
-      if (q instanceof Response) return q;
-      return searchAnswer(c, q, store.searchRelated(subject, related, q));
-    },
-  );
+  app.post(`${SOC}/:dataclass${CLASS}/:objectId${OBJECT}/:related${CLASS}/search`, async (c) => {
+    const subject = checkSubject(c);
+    if (subject instanceof Response) return subject;
+    const related = checkClass(c, 'related');
+    if (related instanceof Response) return related;
+    const q = await readSearch(c);
+    if (q instanceof Response) return q;
+    return searchAnswer(c, q, store.searchRelated(subject, related, q));
+  });
 
   return app;
 }

@@ -167,6 +167,39 @@ describe('aksk', () => {
     expect((await signedCall({ method: 'POST', path, body: '{"ids":' })).status).toBe(400);
   });
 
+  test('batch-create on the path the SDK builds (BatchCreateDataobjectRelations), signed', async () => {
+    const incidents = seedObjectIds(0, 'incidents', 2);
+    const alerts = seedObjectIds(0, 'alerts', 2);
+    // `/v1/{project_id}/workspaces/{workspace_id}/soc/{dataclass_type}/{related_dataclass_type}/batch-create`
+    const path = `/v1/${TEST_PROJECT_ID}/workspaces/${WS}/soc/incidents/alerts/batch-create`;
+    const body = JSON.stringify({ dataobject_ids: incidents, related_dataobject_ids: alerts });
+    const res = await signedCall({ method: 'POST', path, body });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      code: '00000000',
+      message: '',
+      request_id: res.requestId,
+      success: true,
+      data: { success_ids: alerts, error_ids: [] },
+    });
+    expectGatewayError(
+      await send(emu.app, 'POST', path, { 'Content-Type': 'application/json' }, body),
+      'APIG.0301',
+      /Incorrect IAM authentication information/,
+    );
+    // Another body than the signed one is refused before the route runs.
+    expectGatewayError(
+      await signedCall(
+        { method: 'POST', path, body },
+        {
+          body: JSON.stringify({ dataobject_ids: incidents, related_dataobject_ids: [alerts[0]] }),
+        },
+      ),
+      'APIG.0301',
+      /verify aksk signature fail/,
+    );
+  });
+
   test('a DELETE without body, signed as the SDK sends it (Content-Type, empty-body hash)', async () => {
     const [incident] = seedObjectIds(0, 'incidents', 1);
     const path = emu.ws(WS, `/soc/incidents/${incident}/alerts`);

@@ -282,6 +282,24 @@ describe('each fault alone', () => {
 });
 
 describe('scope', () => {
+  test('batch-create is a write: in scope, applied by apply_then_500, untouched by p500', async () => {
+    const batch = `${WS_PATH}/soc/incidents/alerts/batch-create`;
+    const applied = setup(parseFaults({ p_apply_then_500: 1 }));
+    const alert = await unlinkedAlert(applied);
+    const body = { dataobject_ids: [INCIDENT], related_dataobject_ids: [alert] };
+    const res = await applied.call('POST', batch, body);
+    expect(res.status).toBe(500);
+    expect(res.headers.get('X-request-id')).toMatch(REQUEST_ID_PATTERN);
+    expect(await res.json()).toEqual({ code: 'SecMaster.00000500', message: 'Internal error' });
+    expect(await applied.linked()).toContain(alert);
+
+    const injector = createFaultInjector(parseFaults({ p500: 1 }));
+    const refused = setup(injector);
+    expect((await refused.call('POST', batch, body)).status).toBe(500);
+    expect(await refused.linked()).not.toContain(alert);
+    expect(injector.stats()).toMatchObject({ calls: 1, outcomes: { error500: 1 } });
+  });
+
   test('faults touch only associate and cancel unless reads: true', async () => {
     const injector = createFaultInjector(parseFaults({ p500: 1 }));
     const s = setup(injector);

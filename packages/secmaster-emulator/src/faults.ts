@@ -134,7 +134,9 @@ export class InjectedDisconnect extends Error {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Only the two writes are in scope unless `reads`: associate (POST) and cancel (DELETE). */
+/**
+ * Only the writes are in scope unless `reads`: associate and batch-create (POST), cancel (DELETE).
+ */
 function isWrite(c: EmulatorContext): boolean {
   const method = c.req.method;
   return method === 'DELETE' || (method === 'POST' && !c.req.path.endsWith('/search'));
