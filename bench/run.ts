@@ -1,4 +1,5 @@
 /** `npm run bench`: benchmarks with their baselines and ratios (not part of `npm test`). */
+import { benchFindObject } from './find-object.ts';
 import { benchLinkCheck } from './link-check.ts';
 import { benchLoad } from './load.ts';
 import { benchPaste } from './paste.ts';
@@ -13,4 +14,5 @@ await benchResultsScroll();
 await benchRunBatch();
 await benchServerLatency();
 await benchLinkCheck();
+await benchFindObject();
 await benchLoad();
