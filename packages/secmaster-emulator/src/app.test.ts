@@ -256,6 +256,19 @@ describe('search', () => {
     expect(numeric.data.every((d) => Number(d.data_object.confidence) >= 95)).toBe(true);
   });
 
+  test('contains takes the text as typed: % and _ are no wildcards', async () => {
+    const titled = async (text: string) =>
+      (
+        await search('alerts', {
+          limit: 0,
+          condition: { conditions: [{ name: 't', data: ['title', 'contains', text] }] },
+        })
+      ).total;
+    expect(await titled('brute-force ssh LOGIN')).toBeGreaterThan(0);
+    expect(await titled('Brute-force SSH_login')).toBe(0);
+    expect(await titled('Brute%login')).toBe(0);
+  });
+
   test('time conditions and from_date/to_date accept both SecMaster time forms', async () => {
     const all = await search('alerts', { limit: 0 });
     const window = await search('alerts', {

@@ -12,17 +12,24 @@ export type { Database } from 'better-sqlite3';
  * alerts and incidents and `status` for indicators; `title` holds an indicator's `name`.
  * Links are stored in both directions, so a link shows from either end with one indexed lookup.
  */
-/** Secondary indexes of `objects`; the seed drops them for a bulk load and builds them after. */
+/**
+ * Secondary indexes of `objects`; the seed drops them for a bulk load and builds them after.
+ * `objects_by_time` holds the default order in full (create_time, then id) and the title, so a
+ * search in that order reads no row it does not return, and a title `contains` (or its count)
+ * reads the index only, not the objects' JSON: 100,000 alerts scan in tens of milliseconds.
+ */
 export const OBJECT_INDEXES = `
-CREATE INDEX IF NOT EXISTS objects_by_create ON objects (workspace_id, dataclass_type, create_time);
+CREATE INDEX IF NOT EXISTS objects_by_time ON objects (workspace_id, dataclass_type, create_time, id, title);
 CREATE INDEX IF NOT EXISTS objects_by_update ON objects (workspace_id, dataclass_type, update_time);
 CREATE INDEX IF NOT EXISTS objects_by_title ON objects (workspace_id, dataclass_type, title);
 `;
 export const DROP_OBJECT_INDEXES = `
-DROP INDEX IF EXISTS objects_by_create;
+DROP INDEX IF EXISTS objects_by_time;
 DROP INDEX IF EXISTS objects_by_update;
 DROP INDEX IF EXISTS objects_by_title;
 `;
+/** An index of earlier versions, superseded by `objects_by_time` (dropped when a file opens). */
+const SUPERSEDED_INDEX = 'objects_by_create';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS workspaces (
@@ -92,7 +99,16 @@ export function openEmulatorDb(file: string, options: { readonly?: boolean } = {
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('cache_size = -65536');
+    const upgrading =
+      db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?")
+        .get(SUPERSEDED_INDEX) !== undefined;
     db.exec(SCHEMA);
+    if (upgrading) {
+      // A file of an earlier version: its new index was just built; give the planner its figures.
+      db.exec(`DROP INDEX IF EXISTS ${SUPERSEDED_INDEX}`);
+      db.exec('ANALYZE objects');
+    }
     return db;
   } catch (error) {
     db?.close();

@@ -40,8 +40,8 @@ test('field names are bound, never spliced into SQL', () => {
       sort_by: 'update_time',
     }),
   );
-  expect(q.where).toBe('((instr(lower(json_extract(o.data, ?)), lower(?)) > 0))');
-  expect(q.params).toEqual(['$.alert_type.alert_type', 'scan']);
+  expect(q.where).toBe("((json_extract(o.data, ?) LIKE ? ESCAPE '\\'))");
+  expect(q.params).toEqual(['$.alert_type.alert_type', '%scan%']);
   expect(q.orderBy).toBe('o.update_time ASC, o.id ASC');
   expect(() =>
     compileSearch(
@@ -67,4 +67,14 @@ test('"and" binds tighter than "or"; an empty "in" matches nothing', () => {
   );
   expect(q.where).toBe('((o.severity = ?) OR (0) AND (o.title IS NOT ?))');
   expect(q.params).toEqual(['Low', 'x']);
+});
+
+test('contains matches the text as typed: its %, _ and \\ are not wildcards', () => {
+  const q = compileSearch(
+    searchBodySchema.parse({
+      condition: { conditions: [{ name: 't', data: ['title', 'contains', '50%_off\\x'] }] },
+    }),
+  );
+  expect(q.where).toBe("((o.title LIKE ? ESCAPE '\\'))");
+  expect(q.params).toEqual(['%50\\%\\_off\\\\x%']);
 });

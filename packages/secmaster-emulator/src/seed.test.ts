@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Database } from 'better-sqlite3';
 import { isUuid, relationWriteResponseSchema, searchResponseSchema } from './answers';
 import { EmulatorConfigError } from './errors';
+import { compileSearch, searchBodySchema } from './search';
 import { openEmulatorDb } from './db';
 import {
   DEFAULT_SEED_SIZES,
@@ -194,6 +195,65 @@ describe('query plans', () => {
     expect(plan).toContain('sqlite_autoindex_objects_1 (id=?)');
     expect(plan).not.toContain('objects_by_');
     db.close();
+  });
+
+  test('a title contains search and its count read objects_by_time only, in order, unsorted', () => {
+    const db = openEmulatorDb(':memory:');
+    seedEmulator(db, { alerts: 3000, incidents: 10, indicators: 10 });
+    const q = compileSearch(
+      searchBodySchema.parse({
+        limit: 10,
+        condition: { conditions: [{ name: 't', data: ['title', 'contains', 'no such title'] }] },
+      }),
+    );
+    const filter = `FROM objects o WHERE o.workspace_id = ? AND o.dataclass_type = ? AND (${q.where})`;
+    const planOf = (sql: string, ...extra: number[]) =>
+      z
+        .array(z.object({ detail: z.string() }))
+        .parse(
+          db
+            .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+            .all(SEED_WORKSPACES[0].id, 'alerts', ...q.params, ...extra),
+        )
+        .map((r) => r.detail)
+        .join('; ');
+    expect(planOf(`SELECT count(*) ${filter}`)).toMatch(
+      /USING COVERING INDEX objects_by_(time|title)/,
+    );
+    const rows = planOf(`SELECT o.data ${filter} ORDER BY ${q.orderBy} LIMIT ? OFFSET ?`, 10, 0);
+    expect(rows).toContain('USING INDEX objects_by_time');
+    expect(rows).not.toContain('TEMP B-TREE');
+    db.close();
+  });
+
+  test('a file of an earlier version gets objects_by_time (and statistics) when it opens', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-upgrade-'));
+    const file = join(dir, 'emulator.sqlite');
+    try {
+      const old = openEmulatorDb(file);
+      seedEmulator(old, { alerts: 50, incidents: 5, indicators: 5 });
+      old.exec(`DROP INDEX objects_by_time;
+        CREATE INDEX objects_by_create ON objects (workspace_id, dataclass_type, create_time);
+        DROP TABLE sqlite_stat1;`);
+      old.close();
+      const db = openEmulatorDb(file);
+      const indexes = z
+        .array(z.object({ name: z.string() }))
+        .parse(
+          db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'objects'")
+            .all(),
+        )
+        .map((r) => r.name);
+      expect(indexes).toContain('objects_by_time');
+      expect(indexes).not.toContain('objects_by_create');
+      expect(
+        db.prepare("SELECT 1 FROM sqlite_stat1 WHERE idx = 'objects_by_time'").get(),
+      ).toBeDefined();
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a file seeded without statistics gets them on the next start', () => {

@@ -136,8 +136,9 @@ export function createStore(db: Database): EmulatorStore {
     offset: number,
   ): Page<T> {
     const total = countSchema.parse(stmt(countSql).get(...params)).n;
+    // Nothing past the end: no second pass over what the count just found empty.
     const rows =
-      limit === 0
+      limit === 0 || offset >= total
         ? []
         : stmt(rowsSql)
             .all(...params, limit, offset)
