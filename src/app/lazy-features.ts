@@ -97,6 +97,10 @@ export const historyPage = preloadable(
   () => import('../features/history/history-page'),
   (m) => m.HistoryPage,
 );
+export const objectPage = preloadable(
+  () => import('./object-page'),
+  (m) => m.ObjectPage,
+);
 export const signInPage = preloadable(
   () => import('../features/auth/sign-in-page'),
   (m) => m.SignInPage,
@@ -106,4 +110,5 @@ export const LazyAssociateForm = associateForm.Component;
 export const LazyBatchView = batchView.Component;
 export const LazyCurrentAssociations = currentAssociations.Component;
 export const LazyHistoryPage = historyPage.Component;
+export const LazyObjectPage = objectPage.Component;
 export const LazySignInPage = signInPage.Component;

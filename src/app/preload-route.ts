@@ -13,13 +13,15 @@ import { secmasterQueries } from '../api/secmaster-queries';
 import { mustSignIn, sessionQueries } from '../features/auth/queries';
 import { RESULTS_PAGE_SIZE } from '../features/batches/item-pages';
 import { routes } from '../lib/paths';
-import { associateForm, batchView, historyPage } from './lazy-features';
+import { associateForm, batchView, historyPage, objectPage } from './lazy-features';
 
 /** Returns a function that stops whatever has not started yet (e.g. on the next navigation). */
 export function preloadRoute(queryClient: QueryClient, pathname: string): () => void {
   const onHistory = matchPath(routes.history, pathname) !== null;
   const batchId = matchPath(routes.batch, pathname)?.params.batchId;
+  const onObject = matchPath(routes.object, pathname) !== null;
   if (onHistory) historyPage.preload();
+  else if (onObject) objectPage.preload();
   else if (batchId) batchView.preload();
   else associateForm.preload();
 

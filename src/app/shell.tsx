@@ -21,9 +21,10 @@ import type { ConsoleConfig } from '../api/schemas';
 import { mustSignIn, sessionQueries, useSignInRequiredWatch } from '../features/auth/queries';
 import { SessionExpiryBanner } from '../features/auth/session-expiry-banner';
 import { SignedInUser } from '../features/auth/signed-in-user';
+import { FindObject } from '../features/objects/find-object';
 import { paths, routes } from '../lib/paths';
 import { AssociatePage } from './associate-page';
-import { LazyHistoryPage, LazySignInPage } from './lazy-features';
+import { LazyHistoryPage, LazyObjectPage, LazySignInPage } from './lazy-features';
 import { preloadRoute } from './preload-route';
 import classes from './shell.module.css';
 import { useWorkspaceChoice } from './use-workspace-choice';
@@ -123,6 +124,9 @@ export function Shell() {
             {consoleOpen && config.data && <ConnectionBadge config={config.data} />}
           </Group>
           <Group gap="md" wrap="nowrap">
+            {consoleOpen && config.data && workspaceId && (
+              <FindObject projectId={config.data.projectId} workspaceId={workspaceId} />
+            )}
             {consoleOpen && config.data && (
               <Workspace config={config.data} workspaceId={workspaceId} onChange={setWorkspaceId} />
             )}
@@ -174,6 +178,20 @@ export function Shell() {
                   fallback={<Loader size="sm" role="status" aria-label="Loading the history" />}
                 >
                   <LazyHistoryPage />
+                </Suspense>
+              }
+            />
+            <Route
+              path={routes.object}
+              element={
+                <Suspense
+                  fallback={<Loader size="sm" role="status" aria-label="Loading the object" />}
+                >
+                  <LazyObjectPage
+                    config={config.data}
+                    workspaceId={workspaceId}
+                    workspacesPending={workspaces.isPending}
+                  />
                 </Suspense>
               }
             />

@@ -10,6 +10,8 @@ export const routes = {
   history: '/history',
   /** Its parameter is `batchId`. */
   batch: '/batches/:batchId',
+  /** An object's page; its parameters are `dataclass` and `objectId`. */
+  object: '/objects/:dataclass/:objectId',
   /** Whatever no other route matched. */
   rest: '*',
 } as const;
@@ -20,4 +22,17 @@ export const paths = {
   history: (): string => routes.history,
   /** A batch's page; the ID is encoded, so any ID makes a single path segment. */
   batch: (batchId: string): string => `/batches/${encodeURIComponent(batchId)}`,
+  /** An object's page (`dataclass` is alerts, incidents or indicators). */
+  object: (dataclass: string, objectId: string): string =>
+    `/objects/${encodeURIComponent(dataclass)}/${encodeURIComponent(objectId)}`,
+  /** The history filtered to the batches that touched one ID. */
+  historyTouching: (id: string): string =>
+    `${routes.history}?${new URLSearchParams({ touches: id }).toString()}`,
+  /** The associate form with this subject and related class filled in (read once on load). */
+  associateWith: (subjectClass: string, subjectId: string, relatedClass: string): string =>
+    `${routes.home}?${new URLSearchParams({
+      subject_class: subjectClass,
+      subject: subjectId,
+      related_class: relatedClass,
+    }).toString()}`,
 };

@@ -1,0 +1,136 @@
+/**
+ * The object page (`/objects/{class}/{id}`): the object's title, severity, status and times, its
+ * links in every class (tab "Links"), the relation graph (tab "Graph") and the batches that touched
+ * it. The workspace is the header's choice; the URL alone names the object, so it survives a
+ * reload and can be pasted into a ticket.
+ */
+import { Alert, Loader, Stack, Tabs, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate, useParams } from 'react-router';
+import {
+  dataclassLabels,
+  dataclassTypes,
+  isWellFormedId,
+  type ConsoleConfig,
+} from '../api/schemas';
+import { LinkedObjects } from '../features/objects/linked-objects';
+import { ObjectLoadError, ObjectSummary } from '../features/objects/object-summary';
+import { isDataclass, objectsQueries } from '../features/objects/queries';
+import { TouchingBatches } from '../features/objects/touching-batches';
+import { paths } from '../lib/paths';
+
+export function ObjectPage({
+  config,
+  workspaceId,
+  workspacesPending = false,
+}: {
+  config: ConsoleConfig;
+  workspaceId: string | null;
+  workspacesPending?: boolean;
+}) {
+  const { dataclass, objectId = '' } = useParams();
+  if (!isDataclass(dataclass)) {
+    return (
+      <Alert color="gray" title="Not found" role="alert">
+        There is no class &quot;{dataclass}&quot;: objects are alerts, incidents or indicators.
+      </Alert>
+    );
+  }
+  if (!workspaceId) {
+    return workspacesPending ? (
+      <Loader size="sm" role="status" aria-label="Loading the workspaces" />
+    ) : (
+      <Alert color="gray" title="No workspace">
+        Choose a workspace in the header to see this object.
+      </Alert>
+    );
+  }
+  return (
+    <ObjectView
+      // A new object (or workspace) starts with nothing selected, searched or paged.
+      key={`${workspaceId}/${dataclass}/${objectId}`}
+      projectId={config.projectId}
+      workspaceId={workspaceId}
+      dataclass={dataclass}
+      objectId={objectId}
+    />
+  );
+}
+
+function ObjectView({
+  projectId,
+  workspaceId,
+  dataclass,
+  objectId,
+}: {
+  projectId: string;
+  workspaceId: string;
+  dataclass: (typeof dataclassTypes)[number];
+  objectId: string;
+}) {
+  const navigate = useNavigate();
+  const wellFormed = isWellFormedId(objectId);
+  const object = useQuery({
+    ...objectsQueries.object(projectId, workspaceId, dataclass, objectId),
+    enabled: wellFormed,
+  });
+  // A cancel made here opens its batch page, which refreshes every list of links once the batch
+  // has settled (AssociatePage).
+  const openBatch = (id: string) => void navigate(paths.batch(id));
+
+  if (!wellFormed) {
+    return (
+      <Alert color="gray" title="Not found" role="alert">
+        No {dataclassLabels[dataclass].singular} with ID{' '}
+        <Text span ff="monospace" size="sm">
+          {objectId}
+        </Text>{' '}
+        in this workspace.
+      </Alert>
+    );
+  }
+  if (object.isPending) return <Loader size="sm" role="status" aria-label="Loading the object" />;
+  if (object.isError) {
+    return <ObjectLoadError dataclass={dataclass} objectId={objectId} error={object.error} />;
+  }
+
+  return (
+    <Stack gap="md">
+      <ObjectSummary dataclass={dataclass} detail={object.data.data} />
+      <Tabs defaultValue="links" keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="links">Links</Tabs.Tab>
+          <Tabs.Tab value="graph">Graph</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="links" pt="sm">
+          <Stack gap="md">
+            {dataclassTypes.map((related) => (
+              <LinkedObjects
+                key={related}
+                projectId={projectId}
+                workspaceId={workspaceId}
+                dataclass={dataclass}
+                objectId={objectId}
+                related={related}
+                onBatchCreated={openBatch}
+                // TODO(coordinator): wire the moves feature's dialog once it is on main:
+                // renderMoveDialog={(r) => <LazyMoveDialog {...r} />}
+                renderMoveDialog={undefined}
+              />
+            ))}
+          </Stack>
+        </Tabs.Panel>
+        <Tabs.Panel value="graph" pt="sm">
+          {/* TODO(coordinator): once src/features/graph/relation-graph.tsx is on main, render it
+              lazily here: <Suspense><LazyRelationGraph workspaceId={workspaceId}
+              dataclass={dataclass} objectId={objectId}
+              onOpen={(c, id) => void navigate(paths.object(c, id))} /></Suspense> */}
+          <Text size="sm" c="dimmed">
+            The relation graph is not available yet; the tables under Links list every link.
+          </Text>
+        </Tabs.Panel>
+      </Tabs>
+      <TouchingBatches objectId={objectId} />
+    </Stack>
+  );
+}
