@@ -2,6 +2,7 @@
 import { benchFindObject } from './find-object.ts';
 import { benchLinkCheck } from './link-check.ts';
 import { benchLoad } from './load.ts';
+import { benchObjects } from './objects.ts';
 import { benchPaste } from './paste.ts';
 import { benchResults } from './results.ts';
 import { benchResultsScroll } from './results-scroll.ts';
@@ -15,4 +16,5 @@ await benchRunBatch();
 await benchServerLatency();
 await benchLinkCheck();
 await benchFindObject();
+await benchObjects();
 await benchLoad();

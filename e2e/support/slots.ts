@@ -18,4 +18,6 @@ export const SLOTS = {
   undoTruthCancel: { incident: 181, alerts: [1990, 8] as [number, number] },
   iam: { incident: 10, alerts: [10, 3] as [number, number] },
   faults: { incident: 120, alerts: [200, 1000] as [number, number] },
+  /** Read only: the first of these incidents with seeded alerts and indicators is pivoted through. */
+  objects: { incidents: [190, 10] as [number, number] },
 } as const;
