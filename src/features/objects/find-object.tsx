@@ -135,9 +135,9 @@ export function FindObject({ projectId, workspaceId }: { projectId: string; work
         <Combobox.Target withExpandedAttribute>
           <InputBase
             aria-label="Find an object"
-            placeholder="Find an object: ID or title"
+            placeholder="Find an object (ID or title)"
             size="xs"
-            w={260}
+            w={{ base: 170, xl: 240 }}
             value={text}
             onChange={(e) => {
               setText(e.currentTarget.value);
