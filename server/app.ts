@@ -6,8 +6,8 @@
  *
  * `createApp` wires the pieces in order (Hono runs middlewares and matches routes in the order
  * they are registered): the request rules (`http/request-rules.ts`), the session middleware
- * (`access/access.ts`), `/api/config` and `/api/health` (`http/status.ts`), the batch API
- * (`batches/routes.ts`), the `/api` 404s, the `/v1` forwarder (`secmaster/v1-routes.ts`) and
+ * (`access/access.ts`), `/api/config` and `/api/health` (`http/status.ts`), the group API (moves
+ * and batches of pairs, `batches/group-routes.ts`), the batch API (`batches/routes.ts`), the `/api` 404s, the `/v1` forwarder (`secmaster/v1-routes.ts`) and
  * the SPA (`http/static.ts`).
  */
 import { Hono } from 'hono';
@@ -27,6 +27,8 @@ import {
   stateChangingRequests,
 } from './http/request-rules';
 import { registerBatchRoutes, type BatchControls } from './batches/routes';
+import { registerGroupRoutes } from './batches/group-routes';
+import type { GroupService } from './batches/group-service';
 import { registerCheckRoutes } from './secmaster/check-routes';
 import { registerStaticRoutes } from './http/static';
 import { registerStatusRoutes } from './http/status';
@@ -42,6 +44,8 @@ export interface AppDeps {
   runner: Pick<Runner, 'start'> & BatchControls;
   /** Idempotency keys and undo links, opened on the ledger's database. */
   records: Records;
+  /** Moves and batches of pairs (batches/group-service.ts). */
+  groups: GroupService;
   /** The Vite build output; without it (or without its index.html) pages explain how to build. */
   distDir?: string | undefined;
   /** Emulator mode: whether the embedded emulator is listening (for /api/health). */
@@ -118,6 +122,14 @@ export function createApp(deps: AppDeps): Hono {
 
   // --- /api --------------------------------------------------------------------------------
   registerStatusRoutes(app, { config, ledger, auth, userOf: currentUser, probes: deps });
+  // Groups first: a request about an ordinary batch passes on to the batch routes.
+  registerGroupRoutes(app, {
+    groups: deps.groups,
+    records,
+    userOf: currentUser,
+    identityOf: auth.identityOf,
+    upstreamOf: auth.upstreamOf,
+  });
   registerBatchRoutes(app, {
     ledger,
     records,

@@ -26,6 +26,8 @@ import { createApp } from './app';
 import { createAuth, type AuthOptions, type ConsoleAuth } from './access/access';
 import type { Ledger } from './batches/ledger';
 import { openRecords } from './batches/records';
+import { createBatchService } from './batches/service';
+import { createGroupService, type GroupService } from './batches/group-service';
 import { createRunner, type Runner, type RunnerOptions } from './batches/engine/runner';
 import type { Config } from './config';
 import type { Upstream } from './secmaster/client';
@@ -56,6 +58,8 @@ export interface ConsoleServer {
   readonly app: Hono;
   readonly runner: Runner;
   readonly auth: ConsoleAuth;
+  /** Moves and batches of pairs: groups of batches (batches/group-service.ts). */
+  readonly groups: GroupService;
   /**
    * Calls with the environment's credential, as a caller without an IAM session makes them (it
    * answers 401 SIGN_IN_REQUIRED, sending nothing, when the console has no credential of its own).
@@ -75,6 +79,8 @@ export interface ConsoleServer {
 export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer {
   const { ledger } = deps;
   const auth = createAuth({ ...deps.auth, config, ledger });
+  // Told when a batch's run ends (a move's first phase ending starts its second).
+  let groups: GroupService | null = null;
   const runner = createRunner({
     concurrency: config.batchConcurrency,
     log: (message) => console.warn(`runner: ${message}`),
@@ -83,14 +89,29 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
     // Each call of a batch goes out with the credential it was last started or resumed with.
     upstream: (batchId) => auth.credentials.forBatch(batchId),
     dataDirLost: deps.dataDirLost,
+    onIdle: (batchId) => {
+      deps.runner?.onIdle?.(batchId);
+      groups?.batchIdle(batchId);
+    },
   });
   const records = openRecords(ledger.db);
+  const batches = createBatchService({ ledger, records, runner, credentials: auth.credentials });
+  groups = createGroupService({
+    ledger,
+    records,
+    runner,
+    batches,
+    credentials: auth.credentials,
+    log: (message) => console.warn(`groups: ${message}`),
+  });
+  const groupService = groups;
   const app = createApp({
     config,
     ledger,
     records,
     runner,
     auth,
+    groups: groupService,
     distDir: deps.distDir,
     emulatorReady: deps.emulatorReady,
     extraOrigins: deps.extraOrigins,
@@ -101,6 +122,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
     app,
     runner,
     auth,
+    groups: groupService,
     upstream: auth.credentials.upstreamOf(auth.credentials.identityOf(null)),
     resumeAll() {
       return runner.resumeAll(() => {
@@ -108,8 +130,14 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
         if (orphans.length > 0) {
           console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
         }
+        // Moves whose first phase ended before the stop: their second phase, which the runner
+        // then runs with every running batch.
+        groupService.continueAll();
       });
     },
-    close: () => runner.stop(),
+    close: () => {
+      groupService.close();
+      return runner.stop();
+    },
   };
 }

@@ -48,7 +48,10 @@ CREATE TABLE IF NOT EXISTS batches (
   finished_at TEXT,
   changes_recorded INTEGER NOT NULL DEFAULT 1,
   undo_of TEXT,
-  credential_source TEXT
+  credential_source TEXT,
+  kind TEXT NOT NULL DEFAULT 'batch',
+  group_id TEXT,
+  destination_id TEXT
 );
 CREATE TABLE IF NOT EXISTS items (
   batch_id TEXT NOT NULL REFERENCES batches(id),
@@ -120,6 +123,14 @@ export interface NewBatch {
   retry_of: string | null;
   /** The batch this one reverts (an undo); none by default. */
   undo_of?: string | null;
+  /** `batch` (default), or a group: `pairs`, `move` (groups.ts). */
+  kind?: BatchKind;
+  /** A child batch's group; none (a top-level row) by default. */
+  group_id?: string | null;
+  /** A move's destination subject (its `data_object_id` is the source). */
+  destination_id?: string | null;
+  /** A group's `total` (its distinct pairs or IDs); by default, the number of items. */
+  total?: number;
   /**
    * Where the credential it runs on comes from (`env-aksk`, `env-token`, `session:<user>`,
    * `none`); unrecorded by default.
@@ -174,6 +185,10 @@ export interface SettledRow {
   message: string;
 }
 
+/** A row of `batches`: an ordinary batch, or a group of batches (groups.ts). */
+export const batchKinds = ['batch', 'pairs', 'move'] as const;
+export type BatchKind = (typeof batchKinds)[number];
+
 const batchRowSchema = z.object({
   id: z.string(),
   action: batchActionSchema,
@@ -193,6 +208,9 @@ const batchRowSchema = z.object({
   changes_recorded: z.number().transform((n) => n !== 0),
   undo_of: z.string().nullable(),
   credential_source: z.string().nullable(),
+  kind: z.enum(batchKinds),
+  group_id: z.string().nullable(),
+  destination_id: z.string().nullable(),
 });
 
 /** An item row as the API shows it: exactly the wire contract. */
@@ -220,6 +238,11 @@ export function sqliteErrorCode(err: unknown): string | null {
 export type BatchRecord = BatchSummary & {
   undo_of: string | null;
   credential_source: string | null;
+  kind: BatchKind;
+  /** A child batch's group, or null (a top-level row). */
+  group_id: string | null;
+  /** A move's destination subject, else null. */
+  destination_id: string | null;
 };
 
 export interface Ledger {
@@ -232,6 +255,7 @@ export interface Ledger {
   setCredentialSource(batchId: string, source: string): void;
   /** Where a batch's credential comes from, or null (unrecorded, or no such batch): one row read. */
   credentialSourceOf(batchId: string): string | null;
+  /** Top-level rows (batches and groups, not a group's children), newest first. */
   listBatches(offset: number, limit: number): { items: BatchRecord[]; total: number };
   listItems(batchId: string, query: ItemsQuery): { items: BatchItem[]; total: number };
   counts(batchId: string): ItemCounts;
@@ -266,7 +290,10 @@ export interface Ledger {
   getBatchState(batchId: string): BatchState | null;
   /** Marks the batch done when nothing is pending or in flight; returns true if it did. */
   finishIfDrained(batchId: string): boolean;
-  /** Startup: every in_flight item (a crash mid-call) becomes unknown; returns the running batches. */
+  /**
+   * Startup: every in_flight item (a crash mid-call) becomes unknown; returns the running batches
+   * (kind `batch`: a group row is never run).
+   */
   recoverAfterCrash(): string[];
   /** The batches recorded as running, oldest first (read only). */
   runningBatchIds(): string[];
@@ -351,14 +378,34 @@ function migrate(db: LedgerDb): void {
   const tables = names(`SELECT name FROM sqlite_master WHERE type = 'table'`);
   const indexes = names(`SELECT name FROM sqlite_master WHERE type = 'index'`);
   const columns = columnsOf('batches');
-  const missing = ['changes_recorded', 'undo_of', 'credential_source'].filter(
-    (c) => !columns.includes(c),
-  );
+  const missing = [
+    'changes_recorded',
+    'undo_of',
+    'credential_source',
+    'kind',
+    'group_id',
+    'destination_id',
+  ].filter((c) => !columns.includes(c));
   const sideTables = ['batch_undos', 'batch_credentials'].filter((t) => tables.has(t));
+  const triggers = names(`SELECT name FROM sqlite_master WHERE type = 'trigger'`);
   // A file already in this shape is opened without taking the write lock: another process may
   // hold it (the start-up then waits in the runner's recovery rather than failing here).
-  if (missing.length === 0 && sideTables.length === 0 && indexes.has('batches_by_undo_of')) return;
+  if (
+    missing.length === 0 &&
+    sideTables.length === 0 &&
+    indexes.has('batches_by_undo_of') &&
+    indexes.has('batches_by_group') &&
+    GROUP_TRIGGERS.every((t) => triggers.has(t))
+  )
+    return;
   db.transaction(() => {
+    // Rows written before groups existed are ordinary, top-level batches.
+    if (missing.includes('kind'))
+      db.exec(`ALTER TABLE batches ADD COLUMN kind TEXT NOT NULL DEFAULT 'batch'`);
+    if (missing.includes('group_id')) db.exec(`ALTER TABLE batches ADD COLUMN group_id TEXT`);
+    if (missing.includes('destination_id'))
+      db.exec(`ALTER TABLE batches ADD COLUMN destination_id TEXT`);
+    db.exec(GROUP_SCHEMA);
     if (missing.includes('changes_recorded')) {
       db.exec(`ALTER TABLE batches ADD COLUMN changes_recorded INTEGER NOT NULL DEFAULT 0`);
     }
@@ -383,6 +430,43 @@ function migrate(db: LedgerDb): void {
     );
   }).immediate();
 }
+
+/**
+ * A group's children, and its state kept derived from theirs by the database itself (the runner
+ * and the per-batch rules change a child's state without knowing about groups): running while a
+ * child runs, paused while one is paused, running while a move waits for its second phase (fewer
+ * than two children), then the worst terminal state (interrupted > cancelled > done), with the
+ * reason of the first child in that state and the last child's finished_at.
+ */
+const GROUP_TRIGGERS = ['group_state_after_insert', 'group_state_after_update'] as const;
+const groupStateBody = `
+  UPDATE batches SET state = CASE
+      WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'running')
+        THEN 'running'
+      WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'paused')
+        THEN 'paused'
+      WHEN batches.kind = 'move' AND (SELECT COUNT(*) FROM batches c WHERE c.group_id = batches.id) < 2
+        THEN 'running'
+      WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'interrupted')
+        THEN 'interrupted'
+      WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'cancelled')
+        THEN 'cancelled'
+      ELSE 'done' END
+    WHERE id = NEW.group_id;
+  UPDATE batches SET
+      state_reason = (SELECT c.state_reason FROM batches c
+        WHERE c.group_id = batches.id AND c.state = batches.state AND c.state_reason IS NOT NULL
+        ORDER BY c.n LIMIT 1),
+      finished_at = CASE WHEN state IN ('running', 'paused') THEN NULL
+        ELSE (SELECT MAX(c.finished_at) FROM batches c WHERE c.group_id = batches.id) END
+    WHERE id = NEW.group_id;`;
+const GROUP_SCHEMA = `
+CREATE INDEX IF NOT EXISTS batches_by_group ON batches (group_id, n) WHERE group_id IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS group_state_after_insert AFTER INSERT ON batches
+  WHEN NEW.group_id IS NOT NULL BEGIN ${groupStateBody} END;
+CREATE TRIGGER IF NOT EXISTS group_state_after_update AFTER UPDATE OF state ON batches
+  WHEN NEW.group_id IS NOT NULL BEGIN ${groupStateBody} END;
+`;
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
@@ -416,25 +500,27 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const insertBatch = db.prepare(
     `INSERT INTO batches (id, action, state, state_reason, workspace_id, dataclass_type, data_object_id,
        related_dataclass_type, reason, user, retry_of, total, duplicates, created_at, finished_at,
-       changes_recorded, undo_of, credential_source)
+       changes_recorded, undo_of, credential_source, kind, group_id, destination_id)
      VALUES (@id, @action, @state, NULL, @workspace_id, @dataclass_type, @data_object_id,
        @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, 1,
-       @undo_of, @credential_source)`,
+       @undo_of, @credential_source, @kind, @group_id, @destination_id)`,
   );
   const insertItem = db.prepare(
     `INSERT INTO items (batch_id, seq, id, id_key, state, message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const selectBatch = db.prepare(
     `SELECT id, action, state, state_reason, workspace_id, dataclass_type, data_object_id, related_dataclass_type,
-       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded, undo_of, credential_source
+       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded, undo_of, credential_source,
+       kind, group_id, destination_id
        FROM batches WHERE id = ?`,
   );
   const selectBatchPage = db.prepare(
     `SELECT id, action, state, state_reason, workspace_id, dataclass_type, data_object_id, related_dataclass_type,
-       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded, undo_of, credential_source
-       FROM batches ORDER BY n DESC LIMIT ? OFFSET ?`,
+       reason, user, retry_of, total, duplicates, created_at, finished_at, changes_recorded, undo_of, credential_source,
+       kind, group_id, destination_id
+       FROM batches WHERE group_id IS NULL ORDER BY n DESC LIMIT ? OFFSET ?`,
   );
-  const countBatches = db.prepare(`SELECT COUNT(*) AS n FROM batches`);
+  const countBatches = db.prepare(`SELECT COUNT(*) AS n FROM batches WHERE group_id IS NULL`);
   const selectUndoneBy = db
     .prepare(`SELECT id FROM batches WHERE undo_of = ? ORDER BY n LIMIT 1`)
     .pluck();
@@ -446,6 +532,12 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     .pluck();
   const selectCounts = db.prepare(
     `SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`,
+  );
+  // A group's counts: its children's items, and its own (a pairs group's pairs whose subject is
+  // not a well-formed ID, recorded as invalid on the group row).
+  const selectGroupCounts = db.prepare(
+    `SELECT state, COUNT(*) AS n FROM items
+     WHERE batch_id IN (SELECT id FROM batches WHERE group_id = @g UNION ALL SELECT @g) GROUP BY state`,
   );
   const selectPending = db
     .prepare(
@@ -526,7 +618,10 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   );
   const selectState = db.prepare(`SELECT state FROM batches WHERE id = ?`);
   const stateRowSchema = z.object({ state: batchStateSchema });
-  const runningBatches = db.prepare(`SELECT id FROM batches WHERE state = 'running' ORDER BY n`);
+  // The runner never picks a group row: only its children are batches it runs.
+  const runningBatches = db.prepare(
+    `SELECT id FROM batches WHERE state = 'running' AND kind = 'batch' ORDER BY n`,
+  );
   const cancelledUnknown = db.prepare(
     `SELECT id FROM batches b WHERE state = 'cancelled'
        AND EXISTS (SELECT 1 FROM items i WHERE i.batch_id = b.id AND i.state = 'unknown')
@@ -659,18 +754,21 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     `SELECT ${itemColumns} FROM items WHERE batch_id = ? AND seq = ?`,
   );
 
-  function counts(batchId: string): ItemCounts {
+  function countsOf(rows: unknown[]): ItemCounts {
     const out = emptyItemCounts();
-    for (const row of selectCounts.all(batchId)) {
+    for (const row of rows) {
       const r = countRowSchema.parse(row);
       out[r.state] = r.n;
     }
     return out;
   }
 
+  const counts = (batchId: string): ItemCounts => countsOf(selectCounts.all(batchId));
+
   function summary(row: unknown): BatchRecord {
     const b = batchRowSchema.parse(row);
-    return { ...b, counts: counts(b.id) };
+    const c = b.kind === 'batch' ? counts(b.id) : countsOf(selectGroupCounts.all({ g: b.id }));
+    return { ...b, counts: c };
   }
 
   function getBatch(id: string): BatchRecord | null {
@@ -693,7 +791,10 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       retry_of: input.retry_of,
       undo_of: input.undo_of ?? null,
       credential_source: input.credential_source?.slice(0, 200) ?? null,
-      total: input.items.length,
+      kind: input.kind ?? 'batch',
+      group_id: input.group_id ?? null,
+      destination_id: input.destination_id ?? null,
+      total: input.total ?? input.items.length,
       duplicates: input.duplicates,
       created_at: at,
       finished_at: pending ? null : at,

@@ -44,7 +44,7 @@ const MAX_BATCH_PAGE = 200;
 const MAX_QUERY_LENGTH = 64;
 
 /** Parses a non-negative integer query value; undefined when absent, null when malformed. */
-function intParam(value: string | undefined): number | undefined | null {
+export function intParam(value: string | undefined): number | undefined | null {
   if (value === undefined || value === '') return undefined;
   if (!/^\d{1,9}$/.test(value)) return null;
   return Number(value);
@@ -54,7 +54,7 @@ function intParam(value: string | undefined): number | undefined | null {
  * `offset` and `limit` of a list route (`limit` defaults to `fallback` and is clamped to `max`),
  * or the 400 that names the bad one.
  */
-function pagingOf(
+export function pagingOf(
   c: Context,
   fallback: number,
   max: number,
@@ -82,7 +82,7 @@ export interface BatchRouteDeps {
 }
 
 /** A JSON body parsed with `schema`, where an empty body means `{}`; or the 400 to return. */
-async function optionalJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> {
+export async function optionalJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> {
   let raw: unknown = {};
   const text = await c.req.text();
   if (text.trim() !== '') {
@@ -97,14 +97,14 @@ async function optionalJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T 
 }
 
 /** The Node response under this request when served by `@hono/node-server`, else null. */
-function nodeResponseOf(c: Context): ServerResponse | null {
+export function nodeResponseOf(c: Context): ServerResponse | null {
   const env: unknown = c.env;
   if (typeof env !== 'object' || env === null || !('outgoing' in env)) return null;
   return env.outgoing instanceof ServerResponse ? env.outgoing : null;
 }
 
 /** The service's refusal as the console's JSON error; any other error propagates. */
-function refusal(c: Context, err: unknown): Response {
+export function refusal(c: Context, err: unknown): Response {
   if (err instanceof ServiceError)
     return jsonError(c, err.status, err.code, err.message, err.field);
   if (err instanceof LookupError) return jsonError(c, err.status, err.code, err.message);

@@ -77,6 +77,12 @@ export interface RunnerOptions {
    * are recorded, batch rows stay as they are for the server that holds the DATA_DIR now.
    */
   dataDirLost?: () => string | null;
+  /**
+   * Told each time a batch's task in this process ends (it finished, paused, was stopped or
+   * interrupted, or the runner stops), once whatever follows it (a re-read, a restart) was started:
+   * what depends on a batch ending (a move's second phase) goes on from here. Never throws.
+   */
+  onIdle?: (batchId: string) => void;
 }
 
 export interface RunnerStats extends Counters {
@@ -457,6 +463,11 @@ export function createRunner(options: RunnerOptions): Runner {
         if (settleAfter.delete(batchId)) void settleCancelled(batchId);
         if (rerun.delete(batchId) && !stopping && !unrecorded.has(batchId) && isRunning(batchId))
           void start(batchId);
+        try {
+          options.onIdle?.(batchId);
+        } catch (err: unknown) {
+          log(`batch ${batchId}: ${err instanceof Error ? err.message : String(err)}`);
+        }
       });
     active.set(batchId, p);
     return p;

@@ -1,0 +1,418 @@
+/**
+ * The group API (HTTP only; the rules are group-service.ts's): batches of pairs through the batch
+ * routes (`POST /api/batches` with `pairs`, and `/api/batches/{id}/...` on a pairs group), and
+ * moves (`/api/moves`). Registered before the batch routes (batches/routes.ts): a request about an
+ * ordinary batch passes on to them untouched.
+ */
+import type { Context, Hono, Next } from 'hono';
+import {
+  MAX_ITEMS_PAGE,
+  itemStateSchema,
+  retryRequestSchema,
+  undoRequestSchema,
+  type ItemState,
+} from '../../src/api/schemas';
+import { requireSecMasterIdentity } from '../access/access';
+import type { CallIdentity } from '../access/credentials';
+import { invalidBody, jsonBody, jsonError } from '../http/json-error';
+import type { Upstream } from '../secmaster/client';
+import { moveResultSchema, type MoveResult } from './group-records';
+import type { GroupService } from './group-service';
+import type { BatchRecord } from './ledger';
+import { createMoveRequestSchema } from './moves';
+import { createPairsRequestSchema } from './pairs';
+import { EXPORT_PAGE_ROWS, csvCell, type Records } from './records';
+import { nodeResponseOf, optionalJsonBody, pagingOf, refusal } from './routes';
+import { checkIdempotencyKey, type BatchContext, type Created } from './service';
+
+const MAX_QUERY_LENGTH = 64;
+
+export const PAIRS_CSV_HEADER = 'data_object_id,id,state,code,message,request_id,attempts';
+export const MOVE_CSV_HEADER = 'id,result,message,link_state,unlink_state';
+
+export interface GroupRouteDeps {
+  groups: GroupService;
+  records: Records;
+  identityOf: (c: Context) => CallIdentity;
+  upstreamOf: (c: Context) => Upstream;
+  userOf: (c: Context) => string;
+}
+
+type Cell = string | number | null;
+
+/** A download of rows read a page at a time (see records.ts exportStream). */
+function download(
+  c: Context,
+  name: string,
+  format: 'csv' | 'json',
+  header: string,
+  pages: Generator<Record<string, Cell>[], void, undefined>,
+  cells: (row: Record<string, Cell>) => Cell[],
+): Response {
+  const encoder = new TextEncoder();
+  const outgoing = nodeResponseOf(c);
+  let started = false;
+  let first = true;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      let text = '';
+      if (!started) {
+        started = true;
+        text = format === 'csv' ? `${header}\r\n` : '[';
+      }
+      let next: IteratorResult<Record<string, Cell>[]>;
+      try {
+        next = pages.next();
+      } catch (error) {
+        console.error(
+          `export of ${name} cut off: the ledger could not be read (${error instanceof Error ? error.message : String(error)})`,
+        );
+        outgoing?.destroy();
+        controller.error(error);
+        return;
+      }
+      if (next.done) {
+        if (format === 'json') text += first ? ']' : '\n]\n';
+        if (text) controller.enqueue(encoder.encode(text));
+        controller.close();
+        return;
+      }
+      for (const row of next.value) {
+        if (format === 'csv') {
+          text += `${cells(row).map(csvCell).join(',')}\r\n`;
+        } else {
+          text += `${first ? '\n' : ',\n'}${JSON.stringify(row)}`;
+          first = false;
+        }
+      }
+      controller.enqueue(encoder.encode(text));
+    },
+    cancel() {
+      void pages.return(undefined);
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'Content-Type':
+        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${name}.${format}"`,
+    },
+  });
+}
+
+export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
+  const { groups, records } = deps;
+  const { pairs, moves } = groups;
+
+  /** The group named in the path, or null (an ordinary batch, or none). */
+  const groupOf = (c: Context): BatchRecord | null => {
+    const row = groups.get(c.req.param('id') ?? '');
+    return row && row.kind !== 'batch' ? row : null;
+  };
+  const moveOf = (c: Context): BatchRecord | null => {
+    const row = groups.get(c.req.param('id') ?? '');
+    return row?.kind === 'move' ? row : null;
+  };
+
+  const contextOf = (c: Context): BatchContext | Response => {
+    const key = c.req.header('idempotency-key');
+    try {
+      checkIdempotencyKey(key);
+    } catch (err) {
+      return refusal(c, err);
+    }
+    return { user: deps.userOf(c), identity: deps.identityOf(c), idempotencyKey: key };
+  };
+
+  const createdAnswer = (c: Context, result: Created, base: string): Response => {
+    if (result.replayed) c.header('Idempotent-Replayed', 'true');
+    c.header('Location', `${base}/${result.batch.id}`);
+    return c.json(groups.present(result.batch), result.replayed ? 200 : 201);
+  };
+
+  const formatOf = (c: Context): 'csv' | 'json' | Response => {
+    const format = c.req.query('format') ?? 'csv';
+    if (format !== 'csv' && format !== 'json') {
+      return jsonError(c, 400, 'INVALID_QUERY', 'format: csv or json', 'format');
+    }
+    return format;
+  };
+
+  const queryOf = (c: Context): string | undefined | Response => {
+    const q = (c.req.query('q') ?? '').trim();
+    if (q.length > MAX_QUERY_LENGTH) {
+      return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
+    }
+    return q || undefined;
+  };
+
+  // --- moves: items and export -----------------------------------------------------------------
+  const moveItems = (c: Context, move: BatchRecord): Response => {
+    const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
+    if (paging instanceof Response) return paging;
+    const resultParam = c.req.query('result');
+    let result: MoveResult | undefined;
+    if (resultParam !== undefined && resultParam !== '') {
+      const r = moveResultSchema.safeParse(resultParam);
+      if (!r.success)
+        return jsonError(c, 400, 'INVALID_QUERY', 'result: not a move result', 'result');
+      result = r.data;
+    }
+    const q = queryOf(c);
+    if (q instanceof Response) return q;
+    const page = groups.records.listMoveItems(moves.phases(move), { ...paging, result, q });
+    return c.json({
+      items: page.items.map(({ seq: _seq, ...item }) => item),
+      total: page.total,
+      offset: paging.offset,
+      limit: paging.limit,
+    });
+  };
+
+  const moveExport = (c: Context, move: BatchRecord): Response => {
+    const format = formatOf(c);
+    if (format instanceof Response) return format;
+    const phases = moves.phases(move);
+    function* pages() {
+      let after = -1;
+      for (;;) {
+        const { items } = groups.records.listMoveItems(phases, {
+          offset: 0,
+          limit: EXPORT_PAGE_ROWS,
+          afterSeq: after,
+        });
+        if (items.length > 0) yield items.map(({ seq: _seq, ...item }) => item);
+        if (items.length < EXPORT_PAGE_ROWS) return;
+        after = items[items.length - 1]?.seq ?? after;
+      }
+    }
+    return download(c, `move-${move.id}`, format, MOVE_CSV_HEADER, pages(), (r) => [
+      r.id ?? null,
+      r.result ?? null,
+      r.message ?? null,
+      r.link_state ?? null,
+      r.unlink_state ?? null,
+    ]);
+  };
+
+  const moveUndo = async (c: Context, move: BatchRecord): Promise<Response> => {
+    const ctx = contextOf(c);
+    if (ctx instanceof Response) return ctx;
+    const body = await optionalJsonBody(c, undoRequestSchema);
+    if (body instanceof Response) return body;
+    try {
+      return createdAnswer(c, moves.undo(move, body, ctx), '/api/moves');
+    } catch (err) {
+      return refusal(c, err);
+    }
+  };
+
+  const control = (c: Context, group: BatchRecord, method: 'pause' | 'resume' | 'stop') => {
+    try {
+      const identity = method === 'resume' ? deps.identityOf(c) : undefined;
+      return c.json(groups.present(groups.control(group, method, identity)));
+    } catch (err) {
+      return refusal(c, err);
+    }
+  };
+
+  // --- POST /api/moves and /api/moves/{id}/... --------------------------------------------------
+  app.post('/api/moves', requireSecMasterIdentity, async (c) => {
+    const ctx = contextOf(c);
+    if (ctx instanceof Response) return ctx;
+    const raw = await jsonBody(c);
+    if (raw instanceof Response) return raw;
+    const parsed = createMoveRequestSchema.safeParse(raw);
+    if (!parsed.success) return invalidBody(c, parsed.error);
+    try {
+      return createdAnswer(c, moves.create(parsed.data, ctx), '/api/moves');
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  const noMove = (c: Context) => jsonError(c, 404, 'NOT_FOUND', 'no such move');
+  app.get('/api/moves/:id', (c) => {
+    const move = moveOf(c);
+    return move ? c.json(groups.present(move)) : noMove(c);
+  });
+  app.get('/api/moves/:id/items', (c) => {
+    const move = moveOf(c);
+    return move ? moveItems(c, move) : noMove(c);
+  });
+  app.get('/api/moves/:id/export', (c) => {
+    const move = moveOf(c);
+    return move ? moveExport(c, move) : noMove(c);
+  });
+  app.post('/api/moves/:id/undo', requireSecMasterIdentity, async (c) => {
+    const move = moveOf(c);
+    return move ? moveUndo(c, move) : noMove(c);
+  });
+  app.post('/api/moves/:id/stop', (c) => {
+    const move = moveOf(c);
+    return move ? control(c, move, 'stop') : noMove(c);
+  });
+
+  // --- POST /api/batches with pairs --------------------------------------------------------------
+  app.post('/api/batches', requireSecMasterIdentity, async (c, next) => {
+    const raw = await jsonBody(c);
+    if (raw instanceof Response) return raw;
+    if (typeof raw !== 'object' || raw === null || !('pairs' in raw)) return next();
+    const ctx = contextOf(c);
+    if (ctx instanceof Response) return ctx;
+    const parsed = createPairsRequestSchema.safeParse(raw);
+    if (!parsed.success) return invalidBody(c, parsed.error);
+    try {
+      return createdAnswer(c, pairs.create(parsed.data, ctx), '/api/batches');
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  // --- /api/batches/{id}/... on a group; anything else passes to the batch routes ---------------
+  const onGroup =
+    (handle: (c: Context, group: BatchRecord) => Response | Promise<Response>) =>
+    async (c: Context, next: Next) => {
+      const group = groupOf(c);
+      if (!group) return next();
+      return handle(c, group);
+    };
+
+  app.get(
+    '/api/batches/:id',
+    onGroup((c, group) => c.json(groups.present(group))),
+  );
+
+  app.get(
+    '/api/batches/:id/items',
+    onGroup((c, group) => {
+      if (group.kind === 'move') return moveItems(c, group);
+      const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
+      if (paging instanceof Response) return paging;
+      const stateParam = c.req.query('state');
+      let state: ItemState | undefined;
+      if (stateParam !== undefined && stateParam !== '') {
+        const s = itemStateSchema.safeParse(stateParam);
+        if (!s.success)
+          return jsonError(c, 400, 'INVALID_QUERY', 'state: not an item state', 'state');
+        state = s.data;
+      }
+      const q = queryOf(c);
+      if (q instanceof Response) return q;
+      const page = groups.records.listPairs(group.id, { ...paging, state, q });
+      return c.json({ ...page, offset: paging.offset, limit: paging.limit });
+    }),
+  );
+
+  app.get(
+    '/api/batches/:id/export',
+    onGroup((c, group) => {
+      if (group.kind === 'move') return moveExport(c, group);
+      const format = formatOf(c);
+      if (format instanceof Response) return format;
+      const children = groups.kit.children(group.id);
+      function* pages() {
+        yield* groups.records.ownPairPages(group.id, EXPORT_PAGE_ROWS);
+        for (const child of children) {
+          for (const page of records.itemPages(child.id)) {
+            yield page.map((item) => ({
+              data_object_id: child.data_object_id,
+              ...item,
+              batch_id: child.id,
+            }));
+          }
+        }
+      }
+      return download(c, `batch-${group.id}`, format, PAIRS_CSV_HEADER, pages(), (r) => [
+        r.data_object_id ?? null,
+        r.id ?? null,
+        r.state ?? null,
+        r.code ?? null,
+        r.message ?? null,
+        r.request_id ?? null,
+        r.attempts ?? null,
+      ]);
+    }),
+  );
+
+  const notForMoves = (c: Context) =>
+    jsonError(
+      c,
+      409,
+      'INVALID_STATE',
+      'a move is not retried as a whole: retry its link or unlink batch, or undo the move',
+    );
+
+  app.get(
+    '/api/batches/:id/retry-preview',
+    onGroup((c, group) => {
+      if (group.kind === 'move') return notForMoves(c);
+      try {
+        return c.json(pairs.retryPreview(group));
+      } catch (err) {
+        return refusal(c, err);
+      }
+    }),
+  );
+
+  app.post(
+    '/api/batches/:id/retry',
+    requireSecMasterIdentity,
+    onGroup(async (c, group) => {
+      if (group.kind === 'move') return notForMoves(c);
+      const ctx = contextOf(c);
+      if (ctx instanceof Response) return ctx;
+      const body = await optionalJsonBody(c, retryRequestSchema);
+      if (body instanceof Response) return body;
+      try {
+        return createdAnswer(c, pairs.retry(group, body, ctx), '/api/batches');
+      } catch (err) {
+        return refusal(c, err);
+      }
+    }),
+  );
+
+  app.get(
+    '/api/batches/:id/undo-preview',
+    requireSecMasterIdentity,
+    onGroup(async (c, group) => {
+      if (group.kind === 'move') return notForMoves(c);
+      try {
+        return c.json(await pairs.undoPreview(group, deps.upstreamOf(c), c.req.raw.signal));
+      } catch (err) {
+        return refusal(c, err);
+      }
+    }),
+  );
+
+  app.post(
+    '/api/batches/:id/undo',
+    requireSecMasterIdentity,
+    onGroup(async (c, group) => {
+      if (group.kind === 'move') return moveUndo(c, group);
+      const ctx = contextOf(c);
+      if (ctx instanceof Response) return ctx;
+      const body = await optionalJsonBody(c, undoRequestSchema);
+      if (body instanceof Response) return body;
+      try {
+        return createdAnswer(c, pairs.undo(group, body, ctx), '/api/batches');
+      } catch (err) {
+        return refusal(c, err);
+      }
+    }),
+  );
+
+  for (const method of ['pause', 'resume', 'stop'] as const) {
+    const handler = async (c: Context, next: Next) => {
+      const row = groups.get(c.req.param('id') ?? '');
+      if (row && row.kind !== 'batch') return control(c, row, method);
+      await next();
+      // A move's batch paused, resumed or stopped on its own: the move may go on.
+      if (row?.group_id) groups.childChanged(row);
+    };
+    if (method === 'resume')
+      app.post(`/api/batches/:id/${method}`, requireSecMasterIdentity, handler);
+    else app.post(`/api/batches/:id/${method}`, handler);
+  }
+}

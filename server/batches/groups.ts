@@ -1,0 +1,171 @@
+/**
+ * Groups of batches without HTTP: a batch of pairs (pairs.ts: one child batch per subject) and a
+ * move (moves.ts: link on the destination, then unlink from the source). A group is a row of
+ * `batches` (kind `pairs` or `move`) with no work of its own; its children are ordinary batches,
+ * run, retried, undone and exported by the per-batch rules (service.ts) and the runner, which
+ * know nothing about groups. The database keeps a group's state derived from its children's
+ * (ledger.ts); this module creates groups, starts and controls their children, presents their
+ * summaries and, for moves, creates the second phase once the first has ended (moves.ts).
+ *
+ * Each child runs on the credential of whoever created (or last resumed) the group, as a batch
+ * does (access/credentials.ts): its source is recorded with it, the session in memory.
+ */
+import type { BatchState } from '../../src/api/schemas';
+import type { CallCredentials, CallIdentity } from '../access/credentials';
+import type { Runner } from './engine/runner';
+import { openGroupRecords, type GroupRecords, type MoveResult } from './group-records';
+import type { BatchRecord, Ledger } from './ledger';
+import { bodyHash, type Records } from './records';
+import {
+  ServiceError,
+  checkIdempotencyKey,
+  type BatchContext,
+  type BatchService,
+  type Created,
+  type PresentedBatch,
+} from './service';
+
+/** A pairs group as the API shows it. */
+export type PairsSummary = PresentedBatch & { subjects: number; invalid_pairs: number };
+
+/** A move as the API shows it. */
+export type MoveSummary = PresentedBatch & {
+  source_id: string;
+  destination_id: string;
+  link_batch_id: string | null;
+  unlink_batch_id: string | null;
+  results: Record<MoveResult, number>;
+};
+
+export type GroupRunner = Pick<Runner, 'start' | 'whenIdle'>;
+
+export interface GroupDeps {
+  ledger: Ledger;
+  records: Records;
+  runner: GroupRunner;
+  /** The per-batch rules: every child is retried, undone and controlled through them. */
+  batches: BatchService;
+  credentials?: Pick<CallCredentials, 'assign'> | undefined;
+  log?: (message: string) => void;
+}
+
+/** What pairs.ts and moves.ts share. */
+export interface GroupKit {
+  readonly deps: GroupDeps;
+  readonly groupRecords: GroupRecords;
+  /** The group, or a 404 (or 404 when it is not of `kind`). */
+  found(id: string, kind?: BatchRecord['kind']): BatchRecord;
+  /** Creates a group once per idempotency key, then starts its running children. */
+  createOnce(ctx: BatchContext, request: unknown, create: () => BatchRecord): Created;
+  /** Starts the group's running children on `identity` (remembered for what the group adds later). */
+  startChildren(groupId: string, identity: CallIdentity | undefined): void;
+  /** The identity a group's children run on in this process, if it was created or resumed here. */
+  identityOf(groupId: string): CallIdentity | undefined;
+  /** From now on the group's children (those it adds later too) run on `identity`. */
+  remember(groupId: string, identity: CallIdentity): void;
+  children(groupId: string): BatchRecord[];
+}
+
+export const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
+
+const CONTROL_WORDS = { pause: 'paused', resume: 'resumed', stop: 'stopped' } as const;
+export type GroupControl = keyof typeof CONTROL_WORDS;
+
+export function createGroupKit(deps: GroupDeps): GroupKit {
+  const { ledger, records, runner } = deps;
+  const groupRecords = openGroupRecords(ledger.db);
+  const identities = new Map<string, CallIdentity>();
+
+  const children = (groupId: string): BatchRecord[] =>
+    groupRecords.children(groupId).flatMap((id) => {
+      const b = ledger.getBatch(id);
+      return b ? [b] : [];
+    });
+
+  const kit: GroupKit = {
+    deps,
+    groupRecords,
+    found(id, kind) {
+      const group = deps.batches.get(id);
+      if (!group || (kind !== undefined && group.kind !== kind)) {
+        throw new ServiceError(
+          404,
+          'NOT_FOUND',
+          kind === 'move' ? 'no such move' : 'no such batch',
+        );
+      }
+      return group;
+    },
+    createOnce(ctx, request, create) {
+      const key = ctx.idempotencyKey;
+      checkIdempotencyKey(key);
+      let created: BatchRecord;
+      if (key === undefined) {
+        created = create();
+      } else {
+        const result = records.idempotent(ctx.user, key, bodyHash(request), create);
+        if (result.kind === 'mismatch') {
+          throw new ServiceError(
+            409,
+            'IDEMPOTENCY_MISMATCH',
+            'this Idempotency-Key was already used with a different request',
+          );
+        }
+        if (result.kind === 'replayed') {
+          const earlier = ledger.getBatch(result.batchId);
+          if (!earlier)
+            throw new ServiceError(409, 'IDEMPOTENCY_MISMATCH', 'the earlier batch is gone');
+          return { batch: earlier, replayed: true };
+        }
+        created = result.value;
+      }
+      kit.startChildren(created.id, ctx.identity);
+      return { batch: ledger.getBatch(created.id) ?? created, replayed: false };
+    },
+    startChildren(groupId, identity) {
+      if (identity) identities.set(groupId, identity);
+      for (const id of groupRecords.children(groupId)) {
+        if (ledger.getBatchState(id) !== 'running') continue;
+        // Created with its source (credential_source): only this process's memory is told.
+        if (identity) deps.credentials?.assign(id, identity, { recorded: true });
+        void runner.start(id);
+      }
+    },
+    identityOf: (groupId) => identities.get(groupId),
+    remember(groupId, identity) {
+      identities.set(groupId, identity);
+    },
+    children,
+  };
+  return kit;
+}
+
+/**
+ * Pause, resume or stop every child that the state allows; a group none of whose children could
+ * be is refused as a batch would be. Resumed children run on `identity` from now on.
+ */
+export function controlGroup(
+  kit: GroupKit,
+  group: BatchRecord,
+  method: GroupControl,
+  identity: CallIdentity | undefined,
+): void {
+  let any = false;
+  for (const child of kit.children(group.id)) {
+    try {
+      if (method === 'resume') kit.deps.batches.resume(child.id, { identity });
+      else kit.deps.batches[method](child.id);
+      any = true;
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+    }
+  }
+  if (!any) {
+    const now = kit.deps.ledger.getBatchState(group.id) ?? group.state;
+    throw new ServiceError(
+      409,
+      'INVALID_STATE',
+      `a ${now} batch cannot be ${CONTROL_WORDS[method]}`,
+    );
+  }
+}

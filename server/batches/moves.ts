@@ -1,0 +1,354 @@
+/**
+ * Moves (`POST /api/moves`): IDs linked to one subject (the source) are linked to another (the
+ * destination) instead. A move is a group of two ordinary batches:
+ *
+ * 1. the link batch: associate the IDs with the destination;
+ * 2. the unlink batch, created when the link batch has ended (done, stopped or interrupted), in
+ *    its own transaction: cancel from the source exactly the IDs the link batch left `succeeded`
+ *    or `unchanged`, i.e. linked to the destination. An ID is never removed from the source
+ *    unless it is linked to the destination, and is never left linked nowhere.
+ *
+ * The second phase is created by `advance`, called when a link batch's run ends (the runner's
+ * onIdle), after a user's stop, and at start-up for a move whose first phase ended before a
+ * crash (`continueAll`): a crash between the two phases loses nothing.
+ *
+ * Undo makes a move back (`undo_of`): its first phase re-links with the source the IDs the unlink
+ * batch removed (the undo of that batch), its second removes from the destination the IDs the
+ * link batch linked (the undo of that batch), except those whose re-link failed. An ID that was
+ * already at the destination before the move stays there.
+ */
+import { z } from 'zod';
+import {
+  MAX_BATCH_IDS,
+  MAX_TOKEN_LENGTH,
+  canonicalId,
+  dataclassTypeSchema,
+  idKey,
+  idSchema,
+  type UndoRequest,
+} from '../../src/api/schemas';
+import { ACTIVE_STATES, type GroupKit, type MoveSummary } from './groups';
+import type { MovePhases } from './group-records';
+import type { BatchRecord } from './ledger';
+import { ServiceError, itemsOfIds, type BatchContext, type Created } from './service';
+
+export const createMoveRequestSchema = z.strictObject({
+  workspace_id: idSchema,
+  dataclass_type: dataclassTypeSchema,
+  source_id: idSchema,
+  destination_id: idSchema,
+  related_dataclass_type: dataclassTypeSchema,
+  ids: z
+    .array(z.string().max(MAX_TOKEN_LENGTH, `an ID is longer than ${MAX_TOKEN_LENGTH} characters`))
+    .min(1, 'at least one ID is required')
+    .max(MAX_BATCH_IDS, `at most ${MAX_BATCH_IDS} IDs per move`),
+  reason: z.string().max(1000).optional(),
+});
+export type CreateMoveRequest = z.infer<typeof createMoveRequestSchema>;
+
+/** A move's two phases: the link batch (associate) and, once created, the unlink batch (cancel). */
+function phasesOf(children: readonly BatchRecord[]): {
+  link: BatchRecord | null;
+  unlink: BatchRecord | null;
+} {
+  return {
+    link: children.find((c) => c.action === 'associate') ?? null,
+    unlink: children.find((c) => c.action === 'cancel') ?? null,
+  };
+}
+
+export function createMoves(kit: GroupKit) {
+  const { ledger, records, batches, runner } = kit.deps;
+  const log = kit.deps.log ?? (() => undefined);
+  /** Set when the console closes: a phase 1 that ends then is continued by the next start. */
+  let closed = false;
+
+  const pending = (ids: readonly string[]) =>
+    ids.map((raw) => {
+      const id = canonicalId(raw);
+      return { id, idKey: idKey(id), state: 'pending' as const, message: null };
+    });
+
+  /** A move row and its link batch (`ids` items), in one transaction. */
+  const moveWithLink = (
+    ctx: BatchContext,
+    m: {
+      like: Pick<BatchRecord, 'workspace_id' | 'dataclass_type' | 'related_dataclass_type'>;
+      source: string;
+      destination: string;
+      reason: string | null;
+      undo_of: string | null;
+      linkUndoOf: string | null;
+      items: ReturnType<typeof itemsOfIds>['items'];
+      duplicates: number;
+    },
+  ): BatchRecord =>
+    records.transaction(() => {
+      const common = {
+        workspace_id: m.like.workspace_id,
+        dataclass_type: m.like.dataclass_type,
+        related_dataclass_type: m.like.related_dataclass_type,
+        reason: m.reason,
+        user: ctx.user,
+        retry_of: null,
+        credential_source: ctx.identity?.source ?? null,
+      };
+      const row = ledger.createBatch({
+        ...common,
+        kind: 'move',
+        action: 'associate',
+        data_object_id: m.source,
+        destination_id: m.destination,
+        undo_of: m.undo_of,
+        total: m.items.length,
+        duplicates: m.duplicates,
+        items: [],
+      });
+      ledger.createBatch({
+        ...common,
+        group_id: row.id,
+        action: 'associate',
+        data_object_id: m.destination,
+        undo_of: m.linkUndoOf,
+        duplicates: m.duplicates,
+        items: m.items,
+      });
+      return ledger.getBatch(row.id) ?? row;
+    });
+
+  /**
+   * The IDs the second phase removes from the source: those the link batch left linked to the
+   * destination; for a move back (an undo), those the original link batch linked, except the ones
+   * this move's first phase could not put back at the source.
+   */
+  const unlinkIds = (move: BatchRecord, link: BatchRecord): string[] => {
+    if (move.undo_of === null)
+      return kit.groupRecords.idsInStates(link.id, ['succeeded', 'unchanged']);
+    const original = phasesOf(kit.children(move.undo_of)).link;
+    if (!original) return [];
+    const notBack = new Set(
+      kit.groupRecords
+        .idsInStates(link.id, ['failed', 'unknown', 'skipped', 'pending', 'in_flight', 'invalid'])
+        .map(idKey),
+    );
+    return records.idsInState(original.id, 'succeeded').filter((id) => !notBack.has(idKey(id)));
+  };
+
+  /**
+   * Creates the second phase of a move whose link batch has ended, once (in one transaction that
+   * checks it does not exist yet). Returns the unlink batch created, or null.
+   */
+  const advanceNow = (moveId: string): BatchRecord | null =>
+    records.transaction(() => {
+      const move = ledger.getBatch(moveId);
+      if (!move || move.kind !== 'move') return null;
+      const { link, unlink } = phasesOf(kit.children(moveId));
+      if (!link || unlink || ACTIVE_STATES.has(link.state)) return null;
+      // A move back removes what the original's link batch added: it is the undo of that batch.
+      const originalLink = move.undo_of === null ? null : phasesOf(kit.children(move.undo_of)).link;
+      return ledger.createBatch({
+        action: 'cancel',
+        workspace_id: move.workspace_id,
+        dataclass_type: move.dataclass_type,
+        data_object_id: move.data_object_id,
+        related_dataclass_type: move.related_dataclass_type,
+        reason: move.reason,
+        user: move.user,
+        retry_of: null,
+        undo_of: originalLink?.id ?? null,
+        credential_source: ledger.credentialSourceOf(link.id),
+        group_id: move.id,
+        duplicates: 0,
+        items: pending(unlinkIds(move, link)),
+      });
+    });
+
+  const startUnlink = (moveId: string, unlink: BatchRecord | null): void => {
+    if (unlink?.state !== 'running') return;
+    const identity = kit.identityOf(moveId);
+    if (identity) kit.deps.credentials?.assign(unlink.id, identity, { recorded: true });
+    void runner.start(unlink.id);
+  };
+
+  /** Moves (running) whose second phase is not created yet. */
+  const waiting = (): string[] =>
+    z.array(z.string()).parse(
+      ledger.db
+        .prepare(
+          `SELECT id FROM batches m WHERE kind = 'move' AND state = 'running'
+               AND (SELECT COUNT(*) FROM batches c WHERE c.group_id = m.id) < 2 ORDER BY n`,
+        )
+        .pluck()
+        .all(),
+    );
+
+  /**
+   * Once the link batch is not being run any more (a stopped batch's unknown IDs are re-read
+   * first), creates and starts the second phase.
+   */
+  const advance = async (moveId: string): Promise<void> => {
+    const link = phasesOf(kit.children(moveId)).link;
+    if (!link) return;
+    await runner.whenIdle(link.id);
+    if (closed) return;
+    startUnlink(moveId, advanceNow(moveId));
+  };
+
+  /** Advances in progress, per move (what `whenAdvanced` waits for). */
+  const advancing = new Map<string, Promise<void>>();
+
+  /** `advance` in the background (its failure is logged: the next start continues the move). */
+  const advanceLater = (moveId: string): void => {
+    const p = advance(moveId)
+      .catch((err: unknown) => {
+        log(`move ${moveId}: ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .finally(() => {
+        if (advancing.get(moveId) === p) advancing.delete(moveId);
+      });
+    advancing.set(moveId, p);
+  };
+
+  const phases = (move: BatchRecord): MovePhases & { link: BatchRecord | null } => {
+    const { link, unlink } = phasesOf(kit.children(move.id));
+    return {
+      link,
+      linkId: link?.id ?? '',
+      unlinkId: unlink?.id ?? null,
+      running: ACTIVE_STATES.has(move.state),
+    };
+  };
+
+  return {
+    phases,
+
+    present(move: BatchRecord): MoveSummary {
+      const p = phases(move);
+      return {
+        ...batches.present(move),
+        source_id: move.data_object_id,
+        destination_id: move.destination_id ?? '',
+        link_batch_id: p.link?.id ?? null,
+        unlink_batch_id: p.unlinkId,
+        results: kit.groupRecords.moveResults(p),
+      };
+    },
+
+    /** A new move: its link batch is created with it and started. */
+    create(request: CreateMoveRequest, ctx: BatchContext): Created {
+      const source = canonicalId(request.source_id);
+      const destination = canonicalId(request.destination_id);
+      if (idKey(source) === idKey(destination)) {
+        throw new ServiceError(
+          400,
+          'INVALID_BODY',
+          'destination_id: must differ from source_id',
+          'destination_id',
+        );
+      }
+      const { items, duplicates } = itemsOfIds(request.ids);
+      if (items.length === 0) {
+        throw new ServiceError(400, 'INVALID_BODY', 'ids: every ID is blank', 'ids');
+      }
+      const created = kit.createOnce(ctx, { move: request }, () =>
+        moveWithLink(ctx, {
+          like: request,
+          source,
+          destination,
+          reason: request.reason?.trim() ? request.reason.trim() : null,
+          undo_of: null,
+          linkUndoOf: null,
+          items,
+          duplicates,
+        }),
+      );
+      // Every ID invalid: nothing to link, the (empty) second phase follows at once.
+      if (!created.replayed) advanceLater(created.batch.id);
+      return created;
+    },
+
+    advance,
+    advanceLater,
+    /** The advance in progress for this move, if any. */
+    whenAdvanced: (moveId: string): Promise<void> | undefined => advancing.get(moveId),
+
+    /**
+     * Start-up (before the runner resumes what is running): the second phase of every move whose
+     * first phase ended before the server stopped. A link batch stopped with unknown IDs is left
+     * to the runner's re-read, whose end advances it.
+     */
+    continueAll(): number {
+      let n = 0;
+      for (const id of waiting()) {
+        const link = phasesOf(kit.children(id)).link;
+        if (
+          !link ||
+          (link.state === 'cancelled' && link.counts.unknown + link.counts.in_flight > 0)
+        )
+          continue;
+        if (advanceNow(id)) n++;
+      }
+      if (n > 0) log(`${n} move(s) continued with their second phase`);
+      return n;
+    },
+
+    close(): void {
+      closed = true;
+    },
+
+    /** A batch's run ended: if it is a move's link batch, the move goes on. */
+    batchIdle(batchId: string): void {
+      if (closed) return;
+      const batch = ledger.getBatch(batchId);
+      if (!batch?.group_id || batch.action !== 'associate') return;
+      const group = ledger.getBatch(batch.group_id);
+      if (group?.kind !== 'move') return;
+      advanceLater(group.id);
+    },
+
+    /** A move back (`undo_of`): see the module comment. */
+    undo(move: BatchRecord, _options: UndoRequest, ctx: BatchContext): Created {
+      if (ACTIVE_STATES.has(move.state)) {
+        throw new ServiceError(
+          409,
+          'INVALID_STATE',
+          `the move is still ${move.state}: stop it or let it finish before undoing it`,
+        );
+      }
+      const { link, unlink } = phasesOf(kit.children(move.id));
+      const linked = link ? link.counts.succeeded : 0;
+      const removed = unlink ? records.idsInState(unlink.id, 'succeeded') : [];
+      if (linked === 0 && removed.length === 0) {
+        throw new ServiceError(
+          409,
+          'NOTHING_TO_UNDO',
+          'this move changed no link: nothing to undo',
+        );
+      }
+      const created = kit.createOnce(ctx, { undo_of: move.id }, () => {
+        const undoneBy = ledger.undoneBy(move.id);
+        if (undoneBy !== null) {
+          throw new ServiceError(
+            409,
+            'ALREADY_UNDONE',
+            `this move was already undone by move ${undoneBy}: open that move, or undo it to re-do this one`,
+          );
+        }
+        return moveWithLink(ctx, {
+          like: move,
+          source: move.destination_id ?? '',
+          destination: move.data_object_id,
+          reason: `Undo of move ${move.id}`,
+          undo_of: move.id,
+          linkUndoOf: unlink?.id ?? null,
+          items: pending(removed),
+          duplicates: 0,
+        });
+      });
+      if (!created.replayed) advanceLater(created.batch.id);
+      return created;
+    },
+  };
+}
+
+export type MovesService = ReturnType<typeof createMoves>;

@@ -1,0 +1,387 @@
+/**
+ * Batches of pairs (`POST /api/batches` with `pairs`): many subjects at once, each pair a subject
+ * and a related ID. A pairs group has one child batch per subject (same action, classes, reason
+ * and user), created in one transaction with the group row; each child is an ordinary batch.
+ *
+ * Pairs are read as a batch reads its IDs (trimmed, UUIDs lower-cased, malformed IDs invalid);
+ * a pair repeated (same subject and ID, UUIDs case-insensitive) is dropped and counted; a pair
+ * whose subject is malformed is recorded `invalid` on the group row itself (it has no batch to go
+ * to) and counted in `invalid_pairs`. Retry, undo and their previews act on every child and make a
+ * new pairs group of the children's retries or undos.
+ */
+import { z } from 'zod';
+import {
+  MAX_BATCH_IDS,
+  MAX_TOKEN_LENGTH,
+  batchActionSchema,
+  canonicalId,
+  dataclassTypeSchema,
+  idKey,
+  idSchema,
+  isWellFormedId,
+  malformedUuidReason,
+  type BatchAction,
+  type RetryRequest,
+  type UndoRequest,
+} from '../../src/api/schemas';
+import type { Upstream } from '../secmaster/client';
+import { ownPairKey } from './group-records';
+import { ACTIVE_STATES, type GroupKit, type PairsSummary } from './groups';
+import type { BatchRecord, NewBatch } from './ledger';
+import {
+  INVALID_ID_MESSAGE,
+  ServiceError,
+  type BatchContext,
+  type Created,
+  type RetryPreview,
+  type UndoPreview,
+} from './service';
+
+const token = z
+  .string()
+  .max(MAX_TOKEN_LENGTH, `an ID is longer than ${MAX_TOKEN_LENGTH} characters`);
+
+export const createPairsRequestSchema = z.strictObject({
+  action: batchActionSchema,
+  workspace_id: idSchema,
+  dataclass_type: dataclassTypeSchema,
+  related_dataclass_type: dataclassTypeSchema,
+  pairs: z
+    .array(z.strictObject({ data_object_id: token, id: token }))
+    .min(1, 'at least one pair is required')
+    .max(MAX_BATCH_IDS, `at most ${MAX_BATCH_IDS} pairs per batch`),
+  reason: z.string().max(1000).optional(),
+});
+export type CreatePairsRequest = z.infer<typeof createPairsRequestSchema>;
+
+type NewItem = NewBatch['items'][number];
+
+/** Why an ID is malformed, or null. */
+function problemOf(id: string): string | null {
+  return isWellFormedId(id) ? malformedUuidReason(id) : INVALID_ID_MESSAGE;
+}
+
+export interface ReadPairs {
+  /** Each well-formed subject (in first-seen order) and its distinct items. */
+  subjects: Map<string, { subject: string; items: NewItem[] }>;
+  /** Pairs whose subject is malformed: recorded on the group row. */
+  invalidSubject: NewItem[];
+  total: number;
+  duplicates: number;
+}
+
+/** The pairs as a batch of pairs records them (see the module comment). */
+export function readPairs(pairs: CreatePairsRequest['pairs']): ReadPairs {
+  const seen = new Set<string>();
+  const subjects = new Map<string, { subject: string; items: NewItem[] }>();
+  const invalidSubject: NewItem[] = [];
+  let total = 0;
+  let duplicates = 0;
+  for (const pair of pairs) {
+    const subject = canonicalId(pair.data_object_id.trim());
+    const id = canonicalId(pair.id.trim());
+    // A blank line of a pasted table: dropped, as blank IDs are.
+    if (subject === '' && id === '') continue;
+    const key = JSON.stringify([idKey(subject), idKey(id)]);
+    if (seen.has(key)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(key);
+    total++;
+    const subjectProblem = problemOf(subject);
+    if (subjectProblem !== null) {
+      invalidSubject.push({
+        id,
+        idKey: ownPairKey(subject, idKey(id)),
+        state: 'invalid',
+        message: `subject: ${subjectProblem}`,
+      });
+      continue;
+    }
+    const problem = problemOf(id);
+    let bucket = subjects.get(idKey(subject));
+    if (!bucket) {
+      bucket = { subject, items: [] };
+      subjects.set(idKey(subject), bucket);
+    }
+    bucket.items.push({
+      id,
+      idKey: idKey(id),
+      state: problem === null ? 'pending' : 'invalid',
+      message: problem,
+    });
+  }
+  return { subjects, invalidSubject, total, duplicates };
+}
+
+export function createPairs(kit: GroupKit) {
+  const { ledger, records, batches } = kit.deps;
+
+  /** A pairs group row and its children, in one transaction. */
+  const groupWithChildren = (
+    ctx: BatchContext,
+    group: {
+      action: BatchAction;
+      like: Pick<BatchRecord, 'workspace_id' | 'dataclass_type' | 'related_dataclass_type'>;
+      reason: string | null;
+      retry_of: string | null;
+      undo_of: string | null;
+      total: number;
+      duplicates: number;
+      own: NewItem[];
+    },
+    children: {
+      subject: string;
+      items: NewItem[];
+      retry_of: string | null;
+      undo_of: string | null;
+    }[],
+  ): BatchRecord =>
+    records.transaction(() => {
+      const common = {
+        action: group.action,
+        workspace_id: group.like.workspace_id,
+        dataclass_type: group.like.dataclass_type,
+        related_dataclass_type: group.like.related_dataclass_type,
+        reason: group.reason,
+        user: ctx.user,
+        credential_source: ctx.identity?.source ?? null,
+      };
+      const row = ledger.createBatch({
+        ...common,
+        kind: 'pairs',
+        data_object_id: '',
+        retry_of: group.retry_of,
+        undo_of: group.undo_of,
+        // The distinct pairs: its own (invalid subject) and its children's.
+        total: group.total,
+        duplicates: group.duplicates,
+        items: group.own,
+      });
+      for (const child of children) {
+        ledger.createBatch({
+          ...common,
+          group_id: row.id,
+          data_object_id: child.subject,
+          retry_of: child.retry_of,
+          undo_of: child.undo_of,
+          duplicates: 0,
+          items: child.items,
+        });
+      }
+      return ledger.getBatch(row.id) ?? row;
+    });
+
+  const checkNotActive = (group: BatchRecord, what: string): void => {
+    if (ACTIVE_STATES.has(group.state)) {
+      throw new ServiceError(
+        409,
+        'INVALID_STATE',
+        `the batch is still ${group.state}: stop it or let it finish before ${what} it`,
+      );
+    }
+  };
+
+  /** A group is undone once (its undo is where the reverting happens). */
+  const checkNotUndone = (group: BatchRecord): void => {
+    const undoneBy = ledger.undoneBy(group.id);
+    if (undoneBy === null) return;
+    throw new ServiceError(
+      409,
+      'ALREADY_UNDONE',
+      `this batch was already undone by batch ${undoneBy}: open that batch (retry or resume it if it did not finish), or undo it to re-do this one`,
+    );
+  };
+
+  const pending = (ids: readonly string[]): NewItem[] =>
+    ids.map((raw) => {
+      const id = canonicalId(raw);
+      return { id, idKey: idKey(id), state: 'pending', message: null };
+    });
+
+  const retryPreview = (group: BatchRecord): RetryPreview => {
+    const out: RetryPreview = { failed: 0, unknown: 0, skipped: 0, permanent: 0, ids: 0 };
+    for (const id of kit.groupRecords.children(group.id)) {
+      const p = batches.retryPreview(id);
+      for (const k of ['failed', 'unknown', 'skipped', 'permanent', 'ids'] as const) out[k] += p[k];
+    }
+    return out;
+  };
+
+  return {
+    present(group: BatchRecord): PairsSummary {
+      return {
+        ...batches.present(group),
+        subjects: kit.groupRecords.children(group.id).length,
+        invalid_pairs: kit.groupRecords.ownItems(group.id),
+      };
+    },
+
+    /** A new pairs group: one child batch per valid subject, started. */
+    create(request: CreatePairsRequest, ctx: BatchContext): Created {
+      const read = readPairs(request.pairs);
+      if (read.total === 0) {
+        throw new ServiceError(400, 'INVALID_BODY', 'pairs: every pair is blank', 'pairs');
+      }
+      const reason = request.reason?.trim() ? request.reason.trim() : null;
+      return kit.createOnce(ctx, request, () =>
+        groupWithChildren(
+          ctx,
+          {
+            action: request.action,
+            like: request,
+            reason,
+            retry_of: null,
+            undo_of: null,
+            total: read.total,
+            duplicates: read.duplicates,
+            own: read.invalidSubject,
+          },
+          [...read.subjects.values()].map((s) => ({ ...s, retry_of: null, undo_of: null })),
+        ),
+      );
+    },
+
+    retryPreview,
+
+    /** A new pairs group of each child's retry (children with nothing to retry are left out). */
+    retry(group: BatchRecord, options: RetryRequest, ctx: BatchContext): Created {
+      checkNotActive(group, 'retrying');
+      if (group.state === 'interrupted') {
+        throw new ServiceError(
+          409,
+          'INVALID_STATE',
+          'the batch was interrupted: resume it instead (Resume batch), or stop it first',
+        );
+      }
+      const includePermanent = options.include_permanent ?? false;
+      const children = kit.children(group.id).flatMap((child) => {
+        const ids = records.retryIds(child.id, includePermanent, child.state !== 'cancelled');
+        return ids.length === 0
+          ? []
+          : [
+              {
+                subject: child.data_object_id,
+                items: pending(ids),
+                retry_of: child.id,
+                undo_of: null,
+              },
+            ];
+      });
+      if (children.length === 0) {
+        const permanent = retryPreview(group).permanent;
+        throw new ServiceError(
+          409,
+          'NOTHING_TO_RETRY',
+          permanent > 0
+            ? `nothing to retry: the ${permanent} failed IDs left failed for good (not found, or of another class); include permanent failures to send them again`
+            : 'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
+        );
+      }
+      return kit.createOnce(ctx, { retry_of: group.id, include_permanent: includePermanent }, () =>
+        groupWithChildren(
+          ctx,
+          {
+            action: group.action,
+            like: group,
+            reason: group.reason ?? `Retry of batch ${group.id}`,
+            retry_of: group.id,
+            undo_of: null,
+            total: children.reduce((n, c) => n + c.items.length, 0),
+            duplicates: 0,
+            own: [],
+          },
+          children,
+        ),
+      );
+    },
+
+    /** What undoing every child would do, each checked against SecMaster's current links. */
+    async undoPreview(
+      group: BatchRecord,
+      upstream: Upstream,
+      signal?: AbortSignal,
+    ): Promise<UndoPreview> {
+      checkNotActive(group, 'undoing');
+      checkNotUndone(group);
+      const out: UndoPreview = {
+        ids: 0,
+        undo_action: group.action === 'associate' ? 'cancel' : 'associate',
+        unchanged: 0,
+        changed: [],
+        changes_recorded: true,
+        checked_at: new Date().toISOString(),
+      };
+      for (const child of kit.children(group.id)) {
+        out.unchanged += child.counts.unchanged;
+        if (child.counts.succeeded === 0 || ledger.undoneBy(child.id) !== null) continue;
+        const p = await batches.undoPreview(child.id, upstream, signal);
+        out.ids += p.ids;
+        out.changed.push(...p.changed);
+        out.changes_recorded &&= p.changes_recorded;
+      }
+      if (out.ids === 0) {
+        throw new ServiceError(
+          409,
+          'NOTHING_TO_UNDO',
+          'this batch changed no link (no ID succeeded): nothing to undo',
+        );
+      }
+      return out;
+    },
+
+    /**
+     * A new pairs group (`undo_of`) of the inverse action on exactly the IDs each child changed;
+     * a child already undone on its own is left out.
+     */
+    undo(group: BatchRecord, options: UndoRequest, ctx: BatchContext): Created {
+      checkNotActive(group, 'undoing');
+      // Checked in the creating transaction: the same request sent twice (one idempotency key)
+      // answers its group, a new one is refused.
+      return kit.createOnce(ctx, { undo_of: group.id }, () => {
+        checkNotUndone(group);
+        const targets = kit
+          .children(group.id)
+          .filter((c) => c.counts.succeeded > 0 && ledger.undoneBy(c.id) === null);
+        if (targets.length === 0) {
+          throw new ServiceError(
+            409,
+            'NOTHING_TO_UNDO',
+            'this batch changed no link (no ID succeeded): nothing to undo',
+          );
+        }
+        const unrecorded = targets.filter((c) => !c.changes_recorded);
+        if (unrecorded.length > 0 && options.include_unrecorded !== true) {
+          throw new ServiceError(
+            409,
+            'CHANGES_NOT_RECORDED',
+            `${unrecorded.length} of its batches were recorded before the console tracked what each batch changed; send {"include_unrecorded": true} to undo them anyway`,
+          );
+        }
+        const children = targets.map((c) => ({
+          subject: c.data_object_id,
+          items: pending(records.idsInState(c.id, 'succeeded')),
+          retry_of: null,
+          undo_of: c.id,
+        }));
+        return groupWithChildren(
+          ctx,
+          {
+            action: group.action === 'associate' ? 'cancel' : 'associate',
+            like: group,
+            reason: `Undo of batch ${group.id}`,
+            retry_of: null,
+            undo_of: group.id,
+            total: children.reduce((n, c) => n + c.items.length, 0),
+            duplicates: 0,
+            own: [],
+          },
+          children,
+        );
+      });
+    },
+  };
+}
+
+export type PairsService = ReturnType<typeof createPairs>;
