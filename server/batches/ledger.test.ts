@@ -143,3 +143,54 @@ test('a ledger file already in this shape opens while another process holds its 
     other.close();
   }
 });
+
+test('a ledger file written before groups opens with its batches as top-level batches, and keeps a group state derived from its children', () => {
+  const a = create(makeIds(2));
+  const file = join(dir, 'ledger.sqlite');
+  ledger.close();
+  // The shape an older console wrote: no kind, group_id, destination_id, no group triggers.
+  const raw = new Database(file);
+  raw.exec(`
+    DROP TRIGGER IF EXISTS group_state_after_insert;
+    DROP TRIGGER IF EXISTS group_state_after_update;
+    DROP INDEX IF EXISTS batches_by_group;
+    ALTER TABLE batches DROP COLUMN kind;
+    ALTER TABLE batches DROP COLUMN group_id;
+    ALTER TABLE batches DROP COLUMN destination_id;
+  `);
+  raw.close();
+
+  ledger = openLedger(file);
+  expect(ledger.getBatch(a)).toMatchObject({ kind: 'batch', group_id: null, destination_id: null });
+  expect(ledger.listBatches(0, 10).items.map((b) => b.id)).toEqual([a]);
+  expect(ledger.runningBatchIds()).toEqual([a]);
+
+  // The migrated file keeps a group's state from its children's, and lists only the group.
+  const common = {
+    action: 'associate' as const,
+    workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
+    dataclass_type: 'alerts' as const,
+    related_dataclass_type: 'incidents' as const,
+    reason: null,
+    user: 'local',
+    retry_of: null,
+    duplicates: 0,
+  };
+  const group = ledger.createBatch({ ...common, kind: 'pairs', data_object_id: '', items: [] });
+  const child = ledger.createBatch({
+    ...common,
+    group_id: group.id,
+    data_object_id: 'c0ffee00-0000-4000-8000-000000000002',
+    items: makeIds(1).map((id) => ({ id, idKey: id, state: 'pending', message: null })),
+  });
+  expect(ledger.getBatch(group.id)).toMatchObject({ state: 'running', counts: { pending: 1 } });
+  expect(ledger.cancelBatch(child.id)).toBe(true);
+  expect(ledger.getBatch(group.id)).toMatchObject({
+    state: 'cancelled',
+    state_reason: 'stopped by the user',
+    counts: { skipped: 1 },
+  });
+  expect(ledger.getBatch(group.id)?.finished_at).not.toBeNull();
+  expect(ledger.listBatches(0, 10).items.map((b) => b.id)).toEqual([group.id, a]);
+  expect(ledger.runningBatchIds()).toEqual([a]);
+});

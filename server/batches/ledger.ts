@@ -454,9 +454,9 @@ const groupStateBody = `
       ELSE 'done' END
     WHERE id = NEW.group_id;
   UPDATE batches SET
-      state_reason = (SELECT c.state_reason FROM batches c
+      state_reason = CASE WHEN state = 'running' THEN NULL ELSE (SELECT c.state_reason FROM batches c
         WHERE c.group_id = batches.id AND c.state = batches.state AND c.state_reason IS NOT NULL
-        ORDER BY c.n LIMIT 1),
+        ORDER BY c.n LIMIT 1) END,
       finished_at = CASE WHEN state IN ('running', 'paused') THEN NULL
         ELSE (SELECT MAX(c.finished_at) FROM batches c WHERE c.group_id = batches.id) END
     WHERE id = NEW.group_id;`;

@@ -264,6 +264,29 @@ test('pause, resume and stop act on every child of a pairs group', async () => {
   expect(await resumed.json()).toMatchObject({ code: 'INVALID_STATE' });
 });
 
+test('100,000 pairs of UUIDs across 1,000 subjects fit in one request: one group, 1,000 batches', async () => {
+  // Recorded only: this console's runner has stopped, so nothing is sent.
+  await h.console.close();
+  const subjects = Array.from(
+    { length: 1000 },
+    (_, i) => `5ab1ec70-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  );
+  const pairs = Array.from({ length: 100_000 }, (_, i): [string, string] => [
+    subjects[i % 1000] ?? '',
+    `a1e47000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  ]);
+  const body = JSON.stringify(pairsBody(pairs));
+  expect(body.length).toBeGreaterThan(8 * 1024 * 1024);
+  const res = await h.app.request('/api/batches', { method: 'POST', headers: HEADERS, body });
+  expect(res.status).toBe(201);
+  const created = pairsSummarySchema.parse(await res.json());
+  expect(created).toMatchObject({ subjects: 1000, total: 100_000, counts: { pending: 100_000 } });
+  expect(h.console.groups.records.children(created.id)).toHaveLength(1000);
+  expect(h.ledger.getBatch(h.console.groups.records.children(created.id)[7] ?? '')?.total).toBe(
+    100,
+  );
+}, 60_000);
+
 test('a pairs body is checked: blank, too many fields, unknown group', async () => {
   const blank = await post('/api/batches', pairsBody([[' ', ' ']]));
   expect(blank.status).toBe(400);

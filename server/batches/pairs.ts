@@ -74,40 +74,47 @@ export interface ReadPairs {
 export function readPairs(pairs: CreatePairsRequest['pairs']): ReadPairs {
   const seen = new Set<string>();
   const subjects = new Map<string, { subject: string; items: NewItem[] }>();
+  // A subject repeats on many pairs: it is read once.
+  const subjectOf = new Map<string, { subject: string; key: string; problem: string | null }>();
   const invalidSubject: NewItem[] = [];
   let total = 0;
   let duplicates = 0;
   for (const pair of pairs) {
-    const subject = canonicalId(pair.data_object_id.trim());
+    let s = subjectOf.get(pair.data_object_id);
+    if (!s) {
+      const subject = canonicalId(pair.data_object_id.trim());
+      s = { subject, key: idKey(subject), problem: problemOf(subject) };
+      subjectOf.set(pair.data_object_id, s);
+    }
     const id = canonicalId(pair.id.trim());
     // A blank line of a pasted table: dropped, as blank IDs are.
-    if (subject === '' && id === '') continue;
-    const key = JSON.stringify([idKey(subject), idKey(id)]);
+    if (s.subject === '' && id === '') continue;
+    const k = idKey(id);
+    const key = `${s.key}\n${k}`;
     if (seen.has(key)) {
       duplicates++;
       continue;
     }
     seen.add(key);
     total++;
-    const subjectProblem = problemOf(subject);
-    if (subjectProblem !== null) {
+    if (s.problem !== null) {
       invalidSubject.push({
         id,
-        idKey: ownPairKey(subject, idKey(id)),
+        idKey: ownPairKey(s.subject, k),
         state: 'invalid',
-        message: `subject: ${subjectProblem}`,
+        message: `subject: ${s.problem}`,
       });
       continue;
     }
     const problem = problemOf(id);
-    let bucket = subjects.get(idKey(subject));
+    let bucket = subjects.get(s.key);
     if (!bucket) {
-      bucket = { subject, items: [] };
-      subjects.set(idKey(subject), bucket);
+      bucket = { subject: s.subject, items: [] };
+      subjects.set(s.key, bucket);
     }
     bucket.items.push({
       id,
-      idKey: idKey(id),
+      idKey: k,
       state: problem === null ? 'pending' : 'invalid',
       message: problem,
     });

@@ -10,8 +10,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { jsonError } from './json-error';
 
-/** Bodies up to this size are read (a 100,000-ID batch is about 4 MB). */
-export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * Bodies up to this size are read (a 100,000-ID batch is about 4 MB, 100,000 pairs of UUIDs about
+ * 10 MB).
+ */
+export const MAX_BODY_BYTES = 12 * 1024 * 1024;
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

@@ -1,0 +1,277 @@
+/**
+ * Moves end to end (the API on a console against the real emulator and ledger, links checked in
+ * the emulator on both sides): the per-ID results, a crash between the two phases continued by
+ * the next console, and an undo that restores exactly what the move changed.
+ */
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { z } from 'zod';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
+import { batchListSchema, batchSummarySchema, itemStateSchema } from '../../src/api/schemas';
+import { linkedIds } from '../testing/checker';
+import { startEmulatorConsole, type EmulatorConsole } from '../testing/emulator-console';
+import { createRunner } from './engine/runner';
+import { moveResultSchema } from './group-records';
+import { MOVE_CSV_HEADER } from './group-routes';
+import { MSG_NOT_FOUND } from './reconcile';
+
+const WS = SEED_WORKSPACES[0].id;
+const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
+
+const moveSchema = batchSummarySchema.extend({
+  kind: z.literal('move'),
+  source_id: z.string(),
+  destination_id: z.string(),
+  link_batch_id: z.string().nullable(),
+  unlink_batch_id: z.string().nullable(),
+  results: z.record(moveResultSchema, z.number()),
+});
+const moveItemsSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      result: moveResultSchema,
+      message: z.string().nullable(),
+      link_state: itemStateSchema,
+      unlink_state: itemStateSchema.nullable(),
+    }),
+  ),
+  total: z.number(),
+});
+
+let h: EmulatorConsole;
+let source: string;
+let destination: string;
+let alerts: string[];
+
+beforeEach(async () => {
+  h = await startEmulatorConsole({
+    prefix: 'moves-',
+    seed: { alerts: 200, incidents: 4, indicators: 2 },
+  });
+  [source = '', destination = ''] = seedObjectIds(0, 'incidents', 2);
+  alerts = seedObjectIds(0, 'alerts', 200);
+});
+
+afterEach(() => h.close());
+
+function linksOf(subject: string): Set<string> {
+  return linkedIds(h.emulatorDb, {
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: subject,
+    related: 'alerts',
+  });
+}
+
+async function post(path: string, body: unknown = {}) {
+  return h.app.request(path, { method: 'POST', headers: HEADERS, body: JSON.stringify(body) });
+}
+
+async function getJson(path: string): Promise<unknown> {
+  const res = await h.app.request(path);
+  expect(res.status, path).toBe(200);
+  return res.json();
+}
+
+/** Links `ids` to `subject` with an ordinary batch, run to its end. */
+async function link(subject: string, ids: readonly string[]): Promise<void> {
+  const res = await post('/api/batches', {
+    action: 'associate',
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    data_object_id: subject,
+    related_dataclass_type: 'alerts',
+    ids,
+  });
+  expect(res.status).toBe(201);
+  await h.runner.whenIdle(batchSummarySchema.parse(await res.json()).id);
+}
+
+function moveBody(ids: readonly string[], from = source, to = destination) {
+  return {
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    source_id: from,
+    destination_id: to,
+    related_dataclass_type: 'alerts',
+    ids,
+  };
+}
+
+const sorted = (ids: Iterable<string>) => [...ids].sort();
+
+test('move 20 IDs: moved, one already at the destination, one unknown kept at the source; then undo restores exactly what changed', async () => {
+  const plain = alerts.slice(50, 68);
+  const both = alerts[68] ?? ''; // linked to the source and already to the destination
+  const stranger = '00000000-0000-4000-8000-00000000dead'; // no such alert: cannot be linked
+  await link(source, [...plain, both]);
+  await link(destination, [both]);
+  const before = { source: linksOf(source), destination: linksOf(destination) };
+  expect(plain.every((id) => before.source.has(id) && !before.destination.has(id))).toBe(true);
+
+  const res = await post('/api/moves', moveBody([...plain, both, stranger]));
+  expect(res.status).toBe(201);
+  const created = moveSchema.parse(await res.json());
+  expect(res.headers.get('Location')).toBe(`/api/moves/${created.id}`);
+  expect(created).toMatchObject({
+    kind: 'move',
+    data_object_id: source,
+    source_id: source,
+    destination_id: destination,
+    total: 20,
+    group_id: null,
+  });
+  expect(created.link_batch_id).not.toBeNull();
+  await h.console.groups.whenIdle(created.id);
+
+  const done = moveSchema.parse(await getJson(`/api/moves/${created.id}`));
+  expect(done.state).toBe('done');
+  expect(done.unlink_batch_id).not.toBeNull();
+  expect(done.results).toEqual({
+    pending: 0,
+    moved: 18,
+    already_at_destination: 1,
+    kept_at_source: 1,
+    invalid: 0,
+  });
+  // Both sides in the emulator: the moved IDs left the source, the destination holds them all.
+  const after = { source: linksOf(source), destination: linksOf(destination) };
+  expect(sorted(after.source)).toEqual(
+    sorted([...before.source].filter((id) => !plain.includes(id) && id !== both)),
+  );
+  expect(sorted(after.destination)).toEqual(sorted(new Set([...before.destination, ...plain])));
+
+  const kept = moveItemsSchema.parse(
+    await getJson(`/api/moves/${created.id}/items?result=kept_at_source`),
+  );
+  expect(kept.items).toEqual([
+    {
+      id: stranger,
+      result: 'kept_at_source',
+      message: MSG_NOT_FOUND,
+      link_state: 'failed',
+      unlink_state: null,
+    },
+  ]);
+  const already = moveItemsSchema.parse(
+    await getJson(`/api/moves/${created.id}/items?result=already_at_destination`),
+  );
+  expect(already.items).toEqual([
+    expect.objectContaining({ id: both, link_state: 'unchanged', unlink_state: 'succeeded' }),
+  ]);
+  const searched = moveItemsSchema.parse(
+    await getJson(`/api/moves/${created.id}/items?q=${(plain[3] ?? '').slice(4, 20)}`),
+  );
+  expect(searched.items.map((i) => i.id)).toEqual([plain[3]]);
+  const csv = await (await h.app.request(`/api/moves/${created.id}/export?format=csv`)).text();
+  const lines = csv.trim().split('\r\n');
+  expect(lines[0]).toBe(MOVE_CSV_HEADER);
+  expect(lines).toHaveLength(21);
+  // The batch routes serve it too; the history lists it once, without its two batches.
+  expect(moveSchema.parse(await getJson(`/api/batches/${created.id}`)).id).toBe(created.id);
+  const history = batchListSchema.parse(await getJson('/api/batches'));
+  expect(history.items.map((b) => b.id)).not.toContain(done.link_batch_id);
+  expect(history.items.map((b) => b.id)).not.toContain(done.unlink_batch_id);
+  expect(history.items[0]).toMatchObject({ id: created.id, kind: 'move' });
+  expect(history.total).toBe(3);
+
+  // Undo: back to exactly the links before the move; the ID that was already at the
+  // destination stays there.
+  const undoRes = await post(`/api/moves/${created.id}/undo`);
+  expect(undoRes.status).toBe(201);
+  const undo = moveSchema.parse(await undoRes.json());
+  expect(undo).toMatchObject({
+    undo_of: created.id,
+    source_id: destination,
+    destination_id: source,
+  });
+  await h.console.groups.whenIdle(undo.id);
+  expect(moveSchema.parse(await getJson(`/api/moves/${undo.id}`)).state).toBe('done');
+  expect(sorted(linksOf(source))).toEqual(sorted(before.source));
+  expect(sorted(linksOf(destination))).toEqual(sorted(before.destination));
+  expect(linksOf(destination).has(both)).toBe(true);
+  expect(moveSchema.parse(await getJson(`/api/moves/${created.id}`)).undone_by).toBe(undo.id);
+  const again = await post(`/api/moves/${created.id}/undo`);
+  expect(again.status).toBe(409);
+  expect(await again.json()).toMatchObject({ code: 'ALREADY_UNDONE' });
+});
+
+test('the server stops between the two phases: the next one creates the second phase and finishes the move', async () => {
+  const ids = alerts.slice(80, 90);
+  await link(source, ids);
+  // The seam: this console stops (its runner and its groups) before anything runs; the first
+  // phase is then run to its end by a runner that knows nothing of moves, as if the server had
+  // stopped right after it.
+  await h.console.close();
+  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const linkId = h.console.groups.records.children(batch.id)[0] ?? '';
+  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
+  await bare.start(linkId);
+  await bare.stop();
+  expect(h.ledger.getBatchState(linkId)).toBe('done');
+  expect(h.ledger.getBatch(batch.id)?.state).toBe('running');
+  expect(h.console.groups.records.children(batch.id)).toHaveLength(1);
+  expect(ids.every((id) => linksOf(source).has(id) && linksOf(destination).has(id))).toBe(true);
+
+  await h.restart();
+  await h.console.resumeAll();
+  await h.console.groups.whenIdle(batch.id);
+  const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  expect(done.state).toBe('done');
+  expect(done.results.moved).toBe(10);
+  expect(ids.some((id) => linksOf(source).has(id))).toBe(false);
+  expect(ids.every((id) => linksOf(destination).has(id))).toBe(true);
+});
+
+test('a stopped first phase still removes from the source exactly the IDs it linked', async () => {
+  const ids = alerts.slice(100, 130);
+  await link(source, ids);
+  // The runner stopped: the first phase is stopped before it sends anything, so no ID is
+  // linked to the destination and none may leave the source.
+  await h.console.close();
+  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  await h.restart();
+  const stop = await post(`/api/moves/${batch.id}/stop`);
+  expect(stop.status).toBe(200);
+  await h.console.groups.whenIdle(batch.id);
+  const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  expect(done.state).toBe('cancelled');
+  expect(done.unlink_batch_id).not.toBeNull();
+  expect(done.results).toMatchObject({ kept_at_source: 30, moved: 0 });
+  expect(ids.every((id) => linksOf(source).has(id))).toBe(true);
+  expect(h.ledger.getBatch(done.unlink_batch_id ?? '')?.total).toBe(0);
+});
+
+test('a move needs two different subjects and at least one ID', async () => {
+  const same = await post('/api/moves', moveBody([alerts[0] ?? ''], source, source.toUpperCase()));
+  expect(same.status).toBe(400);
+  expect(await same.json()).toMatchObject({ code: 'INVALID_BODY', field: 'destination_id' });
+  const blank = await post('/api/moves', moveBody([' ']));
+  expect(blank.status).toBe(400);
+  expect(await blank.json()).toMatchObject({ field: 'ids' });
+  const missing = await h.app.request(`/api/moves/${alerts[0] ?? ''}`);
+  expect(missing.status).toBe(404);
+});
+
+test('the runner never runs a group row, even one recorded as running with pending IDs', async () => {
+  const group = h.ledger.createBatch({
+    kind: 'move',
+    action: 'associate',
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    data_object_id: source,
+    destination_id: destination,
+    related_dataclass_type: 'alerts',
+    reason: null,
+    user: 'test',
+    retry_of: null,
+    duplicates: 0,
+    items: [{ id: alerts[0] ?? '', idKey: alerts[0] ?? '', state: 'pending', message: null }],
+  });
+  expect(group.state).toBe('running');
+  expect(h.ledger.runningBatchIds()).not.toContain(group.id);
+  await h.restart();
+  await h.console.resumeAll();
+  expect(h.ledger.counts(group.id).pending).toBe(1);
+  expect(h.ledger.db.prepare('SELECT COUNT(*) AS n FROM calls').get()).toEqual({ n: 0 });
+});
