@@ -7,12 +7,14 @@ import { benchPaste } from './paste.ts';
 import { benchResults } from './results.ts';
 import { benchResultsScroll } from './results-scroll.ts';
 import { benchRunBatch } from './run-batch.ts';
+import { benchRunPairs } from './run-pairs.ts';
 import { benchServerLatency } from './server-latency.ts';
 
 await benchPaste();
 benchResults();
 await benchResultsScroll();
 await benchRunBatch();
+await benchRunPairs();
 await benchServerLatency();
 await benchLinkCheck();
 await benchFindObject();

@@ -103,6 +103,8 @@ const RESULT_SQL = `CASE
 
 export function openGroupRecords(db: LedgerDb) {
   const selectChildren = db.prepare(`SELECT id FROM batches WHERE group_id = ? ORDER BY n`).pluck();
+  const selectKind = db.prepare(`SELECT kind, group_id FROM batches WHERE id = ?`);
+  const kindRowSchema = z.object({ kind: z.string(), group_id: z.string().nullable() });
   const countOwn = db.prepare(`SELECT COUNT(*) FROM items WHERE batch_id = ?`).pluck();
   const inGroup = `i.batch_id IN (SELECT id FROM batches WHERE group_id = @g UNION ALL SELECT @g)`;
   const pairFilter = `${inGroup}
@@ -177,6 +179,11 @@ export function openGroupRecords(db: LedgerDb) {
   };
 
   return {
+    /** A row's kind and group, read alone (no counts): null when there is no such row. */
+    kindOf(id: string): { kind: string; group_id: string | null } | null {
+      const row = selectKind.get(id);
+      return row === undefined ? null : kindRowSchema.parse(row);
+    },
     /** A group's children, oldest first. */
     children(groupId: string): string[] {
       return z.array(z.string()).parse(selectChildren.all(groupId));

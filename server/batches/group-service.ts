@@ -33,10 +33,8 @@ export function createGroupService(deps: GroupDeps) {
       if (group.kind === 'move') moves.advanceLater(group.id);
       return deps.ledger.getBatch(group.id) ?? group;
     },
-    /** A child was paused, resumed or stopped on its own: its move may go on. */
-    childChanged(batch: BatchRecord): void {
-      if (batch.group_id !== null) moves.batchIdle(batch.id);
-    },
+    /** A group's batch was paused, resumed or stopped on its own: its move may go on. */
+    childChanged: (batchId: string): void => moves.batchIdle(batchId),
     batchIdle: (batchId: string) => moves.batchIdle(batchId),
     /**
      * Resolves when no child of the group is being run and no phase is being added (at once if

@@ -299,11 +299,10 @@ export function createMoves(kit: GroupKit) {
     /** A batch's run ended: if it is a move's link batch, the move goes on. */
     batchIdle(batchId: string): void {
       if (closed) return;
-      const batch = ledger.getBatch(batchId);
-      if (!batch?.group_id || batch.action !== 'associate') return;
-      const group = ledger.getBatch(batch.group_id);
-      if (group?.kind !== 'move') return;
-      advanceLater(group.id);
+      // Two one-row reads (no counts): told at the end of every batch's run.
+      const groupId = kit.groupRecords.kindOf(batchId)?.group_id ?? null;
+      if (groupId === null || kit.groupRecords.kindOf(groupId)?.kind !== 'move') return;
+      advanceLater(groupId);
     },
 
     /** A move back (`undo_of`): see the module comment. */

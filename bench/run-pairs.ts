@@ -1,0 +1,153 @@
+/**
+ * Pairs benchmark: a batch of 100,000 pairs across 1,000 subjects (100 alerts each; one child
+ * batch per subject) completes, with the per-ID ledger, within 1.5x the time of a bare loop
+ * sending the same calls (for each subject: the relation search of its 100 IDs, then the associate
+ * call of those 100) straight to the emulator with the same concurrency. Figures and the ratio are
+ * printed; nothing is asserted.
+ *
+ * Starts the real server (`node --import tsx server/main.ts`, emulator mode, loopback, free ports,
+ * a temporary DATA_DIR, EMULATOR_SEED {"alerts":100000,"incidents":2000}; the seed is not timed),
+ * then:
+ *   1. baseline: 1,000 × (a signed relation search of 100 IDs, then a signed POST of those 100),
+ *      alert j with incident j mod 1,000 (incidents #0..#999), BATCH_CONCURRENCY workers;
+ *   2. the pairs: POST /api/batches with the same 100,000 alerts, alert j with incident
+ *      1,000 + j mod 1,000, polled like the UI (GET /api/batches/{id} every 500 ms); timed from the
+ *      POST to the group's `finished_at`.
+ * Run it alone with `node --import tsx bench/run-pairs.ts` (RUN_BATCH_CONCURRENCY as run-batch.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { batchSummarySchema } from '../src/api/schemas.ts';
+import { idsSearchBody } from '../server/secmaster/operations.ts';
+import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
+import { createUpstream } from '../server/secmaster/client.ts';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
+import { rssSampler, startBenchServer } from './run-batch.ts';
+
+const N_PAIRS = 100_000;
+const N_SUBJECTS = 1_000;
+const TARGET_RATIO = 1.5;
+const POLL_MS = 500; // the UI's ACTIVE_POLL_MS
+const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'bench' };
+
+async function runOnce(concurrency: number): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-pairs-'));
+  const alerts = seedObjectIds(0, 'alerts', N_PAIRS);
+  const incidents = seedObjectIds(0, 'incidents', 2 * N_SUBJECTS);
+  const workspace = SEED_WORKSPACES[0].id;
+  const t0 = performance.now();
+  const server = await startBenchServer({
+    DATA_DIR: dataDir,
+    EMULATOR_SEED: JSON.stringify({ alerts: N_PAIRS, incidents: 2 * N_SUBJECTS }),
+    BATCH_CONCURRENCY: String(concurrency),
+  });
+  const startMs = performance.now() - t0;
+  const rss = rssSampler(server.pid);
+  try {
+    // --- Baseline: the bare loop, straight to the emulator -------------------------------------
+    const upstream = createUpstream({
+      endpoint: server.emulatorUrl,
+      projectId: DEMO_PROJECT_ID,
+      timeoutMs: 20_000,
+      credentials: Credentials.demo(),
+    });
+    // The alerts of subject s (0..999): alert j goes with subject j mod 1,000.
+    const groups: string[][] = Array.from({ length: N_SUBJECTS }, () => []);
+    alerts.forEach((id, j) => groups[j % N_SUBJECTS]?.push(id));
+    let next = 0;
+    const b0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let s = next++; s < N_SUBJECTS; s = next++) {
+          const target = {
+            workspaceId: workspace,
+            dataclass: 'incidents' as const,
+            objectId: incidents[s] ?? '',
+            related: 'alerts' as const,
+          };
+          const ids = groups[s] ?? [];
+          const read = await upstream.call({
+            op: 'relationSearch',
+            ...target,
+            body: idsSearchBody(ids),
+          });
+          if (read.status !== 200) throw new Error(`baseline read ${s}: HTTP ${read.status}`);
+          const res = await upstream.call({ op: 'associate', ...target, ids });
+          if (res.status !== 200) throw new Error(`baseline call ${s}: HTTP ${res.status}`);
+        }
+      }),
+    );
+    const baselineMs = performance.now() - b0;
+
+    // --- The pairs through the console ----------------------------------------------------------
+    await new Promise((r) => setTimeout(r, 500));
+    rss.mark();
+    const rssBefore = rss.now();
+    const pairs = alerts.map((id, j) => ({
+      data_object_id: incidents[N_SUBJECTS + (j % N_SUBJECTS)] ?? '',
+      id,
+    }));
+    const sentAt = Date.now();
+    const res = await fetch(`${server.url}/api/batches`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: JSON.stringify({
+        action: 'associate',
+        workspace_id: workspace,
+        dataclass_type: 'incidents',
+        related_dataclass_type: 'alerts',
+        pairs,
+      }),
+    });
+    if (res.status !== 201) throw new Error(`POST /api/batches: ${res.status} ${await res.text()}`);
+    let group = batchSummarySchema.parse(await res.json());
+    const createMs = Date.now() - sentAt;
+    const deadline = Date.now() + 15 * 60_000;
+    while (group.state === 'running') {
+      if (Date.now() > deadline) throw new Error(`pairs still running: ${JSON.stringify(group)}`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      const polled = await fetch(`${server.url}/api/batches/${group.id}`);
+      group = batchSummarySchema.parse(await polled.json());
+    }
+    const runMs = Date.parse(group.finished_at ?? new Date().toISOString()) - sentAt;
+    const rssPeak = Math.max(rss.peak(), rss.now());
+    const ratio = runMs / baselineMs;
+    const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+    const settled = group.counts.succeeded + group.counts.unchanged;
+    console.log(
+      `run-pairs: ${N_PAIRS.toLocaleString('en')} pairs across ${N_SUBJECTS.toLocaleString('en')} subjects, BATCH_CONCURRENCY=${concurrency} (server started and seeded in ${(startMs / 1000).toFixed(1)} s, not timed)`,
+    );
+    console.log(
+      `  baseline (1,000 × a signed relation search of one subject's 100 IDs + the signed POST of those 100, straight to the emulator, ${concurrency} at a time): ${(baselineMs / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `  pairs (POST /api/batches → the group's finished_at, 1,000 child batches, ledger per ID): ${(runMs / 1000).toFixed(2)} s  ratio ${ratio.toFixed(2)}x  (target ≤ ${TARGET_RATIO}x) ${ratio <= TARGET_RATIO ? 'ok' : 'OVER'}`,
+    );
+    console.log(
+      `    of which POST /api/batches (validate + create the group, 1,000 batches, 100,000 rows): ${createMs} ms; state ${group.state}; ${Object.entries(
+        group.counts,
+      )
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}; ${settled === N_PAIRS ? 'every pair linked' : 'NOT every pair linked'}`,
+    );
+    console.log(
+      `  server RSS: ${mb(rssBefore)} before, peak ${mb(rssPeak)} during (sampled every 100 ms)`,
+    );
+  } finally {
+    rss.stop();
+    await server.stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function benchRunPairs(): Promise<void> {
+  const list = process.env.RUN_BATCH_CONCURRENCY ?? process.env.BATCH_CONCURRENCY ?? '2';
+  for (const c of list.split(',').map((s) => Number(s.trim()))) {
+    if (!Number.isInteger(c) || c < 1 || c > 16) throw new Error(`bad concurrency ${c}`);
+    await runOnce(c);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchRunPairs();
