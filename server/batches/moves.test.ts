@@ -242,6 +242,22 @@ test('a stopped first phase still removes from the source exactly the IDs it lin
   expect(h.ledger.getBatch(done.unlink_batch_id ?? '')?.total).toBe(0);
 });
 
+test('a move whose link batch is paused, then stopped on its own still gets its second phase', async () => {
+  const ids = alerts.slice(130, 135);
+  await h.console.close();
+  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  await h.restart();
+  const linkId = h.console.groups.records.children(batch.id)[0] ?? '';
+  expect((await post(`/api/batches/${linkId}/pause`)).status).toBe(200);
+  expect(moveSchema.parse(await getJson(`/api/moves/${batch.id}`)).state).toBe('paused');
+  // Stopped while paused: no run of it ends, the stop itself lets the move go on.
+  expect((await post(`/api/batches/${linkId}/stop`)).status).toBe(200);
+  await h.console.groups.whenIdle(batch.id);
+  const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  expect(done).toMatchObject({ state: 'cancelled', results: { kept_at_source: 5 } });
+  expect(done.unlink_batch_id).not.toBeNull();
+});
+
 test('a move needs two different subjects and at least one ID', async () => {
   const same = await post('/api/moves', moveBody([alerts[0] ?? ''], source, source.toUpperCase()));
   expect(same.status).toBe(400);
