@@ -135,6 +135,9 @@ async function runOnce(concurrency: number): Promise<void> {
     console.log(
       `  server RSS: ${mb(rssBefore)} before, peak ${mb(rssPeak)} during (sampled every 100 ms)`,
     );
+  } catch (err) {
+    console.error(`run-pairs failed; the server said:\n${server.output().slice(-4000)}`);
+    throw err;
   } finally {
     rss.stop();
     await server.stop().catch(() => undefined);
