@@ -151,6 +151,7 @@ test('a ledger file written before groups opens with its batches as top-level ba
   // The shape an older console wrote: no kind, group_id, destination_id, no group triggers.
   const raw = new Database(file);
   raw.exec(`
+    DROP TRIGGER IF EXISTS group_running_after_insert;
     DROP TRIGGER IF EXISTS group_state_after_insert;
     DROP TRIGGER IF EXISTS group_state_after_update;
     DROP INDEX IF EXISTS batches_by_group;

@@ -438,7 +438,11 @@ function migrate(db: LedgerDb): void {
  * than two children), then the worst terminal state (interrupted > cancelled > done), with the
  * reason of the first child in that state and the last child's finished_at.
  */
-const GROUP_TRIGGERS = ['group_state_after_insert', 'group_state_after_update'] as const;
+const GROUP_TRIGGERS = [
+  'group_running_after_insert',
+  'group_state_after_insert',
+  'group_state_after_update',
+] as const;
 const groupStateBody = `
   UPDATE batches SET state = CASE
       WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'running')
@@ -462,8 +466,13 @@ const groupStateBody = `
     WHERE id = NEW.group_id;`;
 const GROUP_SCHEMA = `
 CREATE INDEX IF NOT EXISTS batches_by_group ON batches (group_id, n) WHERE group_id IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS group_running_after_insert AFTER INSERT ON batches
+  WHEN NEW.group_id IS NOT NULL AND NEW.state = 'running' BEGIN
+    UPDATE batches SET state = 'running', state_reason = NULL, finished_at = NULL
+      WHERE id = NEW.group_id AND state <> 'running';
+  END;
 CREATE TRIGGER IF NOT EXISTS group_state_after_insert AFTER INSERT ON batches
-  WHEN NEW.group_id IS NOT NULL BEGIN ${groupStateBody} END;
+  WHEN NEW.group_id IS NOT NULL AND NEW.state <> 'running' BEGIN ${groupStateBody} END;
 CREATE TRIGGER IF NOT EXISTS group_state_after_update AFTER UPDATE OF state ON batches
   WHEN NEW.group_id IS NOT NULL BEGIN ${groupStateBody} END;
 `;
