@@ -343,18 +343,20 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     }),
   );
 
-  const notForMoves = (c: Context) =>
+  const notForMoves = (c: Context, what: 'retried' | 'previewed') =>
     jsonError(
       c,
       409,
       'INVALID_STATE',
-      'a move is not retried as a whole: retry its link or unlink batch, or undo the move',
+      what === 'retried'
+        ? 'a move is not retried as a whole: retry its link or unlink batch, or make a new move'
+        : 'a move has no undo preview: POST /api/moves/{id}/undo restores what it changed',
     );
 
   app.get(
     '/api/batches/:id/retry-preview',
     onGroup((c, group) => {
-      if (group.kind === 'move') return notForMoves(c);
+      if (group.kind === 'move') return notForMoves(c, 'retried');
       try {
         return c.json(pairs.retryPreview(group));
       } catch (err) {
@@ -367,7 +369,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     '/api/batches/:id/retry',
     requireSecMasterIdentity,
     onGroup(async (c, group) => {
-      if (group.kind === 'move') return notForMoves(c);
+      if (group.kind === 'move') return notForMoves(c, 'retried');
       const ctx = contextOf(c);
       if (ctx instanceof Response) return ctx;
       const body = await optionalJsonBody(c, retryRequestSchema);
@@ -384,7 +386,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     '/api/batches/:id/undo-preview',
     requireSecMasterIdentity,
     onGroup(async (c, group) => {
-      if (group.kind === 'move') return notForMoves(c);
+      if (group.kind === 'move') return notForMoves(c, 'previewed');
       try {
         return c.json(await pairs.undoPreview(group, deps.upstreamOf(c), c.req.raw.signal));
       } catch (err) {

@@ -169,6 +169,11 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
   expect(lines).toHaveLength(21);
   // The batch routes serve it too; the history lists it once, without its two batches.
   expect(moveSchema.parse(await getJson(`/api/batches/${created.id}`)).id).toBe(created.id);
+  const viaBatches = moveItemsSchema.parse(await getJson(`/api/batches/${created.id}/items`));
+  expect(viaBatches.total).toBe(20);
+  const retry = await post(`/api/batches/${created.id}/retry`);
+  expect(retry.status).toBe(409);
+  expect(await retry.json()).toMatchObject({ code: 'INVALID_STATE' });
   const history = batchListSchema.parse(await getJson('/api/batches'));
   expect(history.items.map((b) => b.id)).not.toContain(done.link_batch_id);
   expect(history.items.map((b) => b.id)).not.toContain(done.unlink_batch_id);
