@@ -103,6 +103,12 @@ const RESULT_SQL = `CASE
 
 export function openGroupRecords(db: LedgerDb) {
   const selectChildren = db.prepare(`SELECT id FROM batches WHERE group_id = ? ORDER BY n`).pluck();
+  const selectMovesWaiting = db
+    .prepare(
+      `SELECT id FROM batches m WHERE kind = 'move' AND state = 'running'
+         AND (SELECT COUNT(*) FROM batches c WHERE c.group_id = m.id) < 2 ORDER BY n`,
+    )
+    .pluck();
   const selectKind = db.prepare(`SELECT kind, group_id FROM batches WHERE id = ?`);
   const kindRowSchema = z.object({ kind: z.string(), group_id: z.string().nullable() });
   const countOwn = db.prepare(`SELECT COUNT(*) FROM items WHERE batch_id = ?`).pluck();
@@ -183,6 +189,10 @@ export function openGroupRecords(db: LedgerDb) {
     kindOf(id: string): { kind: string; group_id: string | null } | null {
       const row = selectKind.get(id);
       return row === undefined ? null : kindRowSchema.parse(row);
+    },
+    /** Running moves whose second phase is not created yet, oldest first. */
+    movesWaiting(): string[] {
+      return z.array(z.string()).parse(selectMovesWaiting.all());
     },
     /** A group's children, oldest first. */
     children(groupId: string): string[] {

@@ -170,18 +170,6 @@ export function createMoves(kit: GroupKit) {
     void runner.start(unlink.id);
   };
 
-  /** Moves (running) whose second phase is not created yet. */
-  const waiting = (): string[] =>
-    z.array(z.string()).parse(
-      ledger.db
-        .prepare(
-          `SELECT id FROM batches m WHERE kind = 'move' AND state = 'running'
-               AND (SELECT COUNT(*) FROM batches c WHERE c.group_id = m.id) < 2 ORDER BY n`,
-        )
-        .pluck()
-        .all(),
-    );
-
   /**
    * Once the link batch is not being run any more (a stopped batch's unknown IDs are re-read
    * first), creates and starts the second phase.
@@ -279,7 +267,7 @@ export function createMoves(kit: GroupKit) {
      */
     continueAll(): number {
       let n = 0;
-      for (const id of waiting()) {
+      for (const id of kit.groupRecords.movesWaiting()) {
         const link = phasesOf(kit.children(id)).link;
         if (
           !link ||
