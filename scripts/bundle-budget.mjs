@@ -9,9 +9,19 @@ import { join } from 'node:path';
 const BUDGET = Number(process.env.BUNDLE_BUDGET_KB ?? 200) * 1024;
 const html = readFileSync('dist/index.html', 'utf8');
 const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+// Libraries only a lazy chunk may hold, found by a string their code always has.
+const LAZY_ONLY = [{ name: '@xyflow/react (the relation graph)', marker: 'react-flow__' }];
 let total = 0;
+let misplaced = false;
 for (const f of files) {
-  const size = gzipSync(readFileSync(join('dist', f))).length;
+  const code = readFileSync(join('dist', f));
+  for (const { name, marker } of LAZY_ONLY) {
+    if (code.includes(marker)) {
+      console.error(`  ${f} holds ${name}, which must stay in a lazy chunk.`);
+      misplaced = true;
+    }
+  }
+  const size = gzipSync(code).length;
   total += size;
   console.log(`  ${f}: ${(size / 1024).toFixed(1)} kB gzipped`);
 }
@@ -22,3 +32,4 @@ if (total > BUDGET) {
   console.error('Over budget.');
   process.exit(1);
 }
+if (misplaced) process.exit(1);

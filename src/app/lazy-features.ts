@@ -101,6 +101,11 @@ export const objectPage = preloadable(
   () => import('./object-page'),
   (m) => m.ObjectPage,
 );
+/** The object page's Graph tab (xyflow lives in this chunk only). */
+export const relationGraph = preloadable(
+  () => import('../features/graph/relation-graph'),
+  (m) => m.default,
+);
 export const signInPage = preloadable(
   () => import('../features/auth/sign-in-page'),
   (m) => m.SignInPage,
@@ -111,4 +116,5 @@ export const LazyBatchView = batchView.Component;
 export const LazyCurrentAssociations = currentAssociations.Component;
 export const LazyHistoryPage = historyPage.Component;
 export const LazyObjectPage = objectPage.Component;
+export const LazyRelationGraph = relationGraph.Component;
 export const LazySignInPage = signInPage.Component;

@@ -1,0 +1,445 @@
+/**
+ * The neighbourhood of one object as a picture (the object page's Graph tab; the Links tab's tables
+ * stay the primary, complete view). Default-exported so the app loads it with `lazy()`: xyflow
+ * stays out of the first page's JavaScript.
+ *
+ * Keyboard: Tab (or the arrow keys) moves between nodes, Enter opens the focused object's page,
+ * "+" or Space expands its links; each node is named "<Class> <title> (<severity>)".
+ */
+import '@xyflow/react/dist/style.css';
+import { Alert, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Controls,
+  Handle,
+  Position,
+  ReactFlow,
+  ReactFlowProvider,
+  type Edge,
+  type Node,
+  type NodeProps,
+} from '@xyflow/react';
+import { memo, useCallback, useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { consoleQueries } from '../../api/console-queries';
+import { dataclassTypes, type DataclassType, type SearchResponse } from '../../api/schemas';
+import { secmasterQueries } from '../../api/secmaster-queries';
+import { classColours, severityBadgeStyle, severityColours } from './graph-colours';
+import {
+  buildGraph,
+  classLabel,
+  graphObject,
+  GRAPH_NODE_CAP,
+  nodeName,
+  NO_SEVERITY,
+  objectKey,
+  type Expansion,
+  type GraphNode,
+  type GraphObject,
+  type LinksRead,
+} from './graph-model';
+import { linksQueries, type GraphScope } from './queries';
+import classes from './relation-graph.module.css';
+
+export interface RelationGraphProps {
+  workspaceId: string;
+  dataclass: DataclassType;
+  objectId: string;
+  /** Opens an object's page (Enter on a node, or a click). */
+  onOpen: (dataclass: DataclassType, id: string) => void;
+  /** Most nodes drawn (GRAPH_NODE_CAP unless told). */
+  maxNodes?: number;
+}
+
+type ExpandState = 'expandable' | 'loading' | 'expanded' | 'failed';
+
+interface ObjectNodeData extends Record<string, unknown> {
+  object: GraphNode;
+  state: ExpandState;
+  onExpand: (object: GraphNode, state: ExpandState) => void;
+}
+
+type ObjectFlowNode = Node<ObjectNodeData, 'object'>;
+
+const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>) {
+  const { object, state, onExpand } = data;
+  const colours = classColours[object.dataclass];
+  return (
+    <>
+      <Handle
+        type="target"
+        position={Position.Top}
+        isConnectable={false}
+        className={classes.handle}
+      />
+      <div
+        className={`${classes.node} ${object.depth === 0 ? classes.subject : ''}`}
+        style={{ background: colours.tint, borderColor: colours.border }}
+      >
+        <div className={classes.nodeHead}>
+          <span className={classes.classLabel} style={{ color: colours.border }}>
+            {classLabel(object.dataclass)}
+          </span>
+          <span className={classes.badge} style={severityBadgeStyle(object.severity)}>
+            {object.severity ?? NO_SEVERITY}
+          </span>
+          {state === 'expandable' || state === 'failed' ? (
+            <button
+              type="button"
+              className={`${classes.expand} nodrag nopan`}
+              aria-label={`Expand ${object.title}`}
+              onClick={(e: MouseEvent) => {
+                e.stopPropagation();
+                onExpand(object, state);
+              }}
+            >
+              Expand
+            </button>
+          ) : null}
+          {state === 'loading' ? (
+            <Loader
+              size={12}
+              ml="auto"
+              role="status"
+              aria-label={`Reading the links of ${object.title}`}
+            />
+          ) : null}
+        </div>
+        <div className={classes.title} title={object.title}>
+          {object.title}
+        </div>
+      </div>
+      <Handle
+        type="source"
+        position={Position.Bottom}
+        isConnectable={false}
+        className={classes.handle}
+      />
+    </>
+  );
+});
+
+const nodeTypes = { object: ObjectNode };
+
+const ARIA_LABELS = {
+  'node.a11yDescription.default':
+    'Press Enter to open this object, + or Space to show its links, the arrow keys to move to another object.',
+  'node.a11yDescription.keyboardDisabled':
+    'Press Enter to open this object, + or Space to show its links, the arrow keys to move to another object.',
+  'controls.ariaLabel': 'Graph view controls',
+  'controls.zoomIn.ariaLabel': 'Zoom in',
+  'controls.zoomOut.ariaLabel': 'Zoom out',
+  'controls.fitView.ariaLabel': 'Fit the graph in view',
+};
+
+function toLinksRead(
+  results: readonly { related: DataclassType; data: SearchResponse | undefined }[],
+): LinksRead | undefined {
+  if (results.some((r) => r.data === undefined)) return undefined;
+  const read: LinksRead = {};
+  for (const { related, data } of results) {
+    const items = (data?.data ?? []).map((d) => graphObject(related, d));
+    read[related] = { items, total: Math.max(items.length, data?.total ?? items.length) };
+  }
+  return read;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+interface Expanded {
+  key: string;
+  dataclass: DataclassType;
+  id: string;
+}
+
+function Graph({
+  scope,
+  subject,
+  onOpen,
+  cap,
+}: {
+  scope: GraphScope;
+  subject: GraphObject;
+  onOpen: RelationGraphProps['onOpen'];
+  cap: number;
+}) {
+  const queryClient = useQueryClient();
+  // The subject's links first, then each expanded node's, in the order they were asked for.
+  const [asked, setAsked] = useState<Expanded[]>([]);
+  const expansions: Expanded[] = useMemo(
+    () => [{ key: subject.key, dataclass: subject.dataclass, id: subject.id }, ...asked],
+    [subject, asked],
+  );
+  const plan = useMemo(
+    () =>
+      expansions.flatMap((e) =>
+        linksQueries(scope, e.dataclass, e.id).map(({ related, query }) => ({ e, related, query })),
+      ),
+    [expansions, scope],
+  );
+  const reads = useQueries({
+    queries: plan.map((p) => p.query),
+    combine: (results) =>
+      results.map((r) => ({ data: r.data, error: r.error, pending: r.isPending })),
+  });
+
+  const perExpansion = useMemo(() => {
+    return expansions.map((e, i) => {
+      const own = reads.slice(i * dataclassTypes.length, (i + 1) * dataclassTypes.length);
+      const links = toLinksRead(own.map((r, j) => ({ related: dataclassTypes[j]!, data: r.data })));
+      const error = own.find((r) => r.error)?.error ?? null;
+      return { e, links, error, pending: own.some((r) => r.pending && !r.error) };
+    });
+  }, [expansions, reads]);
+
+  const graph = useMemo(
+    () =>
+      buildGraph(
+        subject,
+        perExpansion.map((x): Expansion => ({ key: x.e.key, links: x.links })),
+        cap,
+      ),
+    [subject, perExpansion, cap],
+  );
+
+  const stateOf = useMemo(() => {
+    const states = new Map<string, ExpandState>();
+    for (const x of perExpansion) {
+      states.set(x.e.key, x.error ? 'failed' : x.links ? 'expanded' : 'loading');
+    }
+    return states;
+  }, [perExpansion]);
+
+  const nodesByKey = useMemo(() => new Map(graph.nodes.map((n) => [n.key, n])), [graph.nodes]);
+
+  const retry = useCallback(
+    (e: Pick<Expanded, 'dataclass' | 'id'>) => {
+      for (const { query } of linksQueries(scope, e.dataclass, e.id)) {
+        void queryClient.refetchQueries({ queryKey: query.queryKey, exact: true });
+      }
+    },
+    [queryClient, scope],
+  );
+  const expand = useCallback(
+    (node: GraphNode, state: ExpandState) => {
+      if (state === 'failed') {
+        retry(node);
+      } else if (state === 'expandable') {
+        setAsked((prev) =>
+          prev.some((e) => e.key === node.key)
+            ? prev
+            : [...prev, { key: node.key, dataclass: node.dataclass, id: node.id }],
+        );
+      }
+    },
+    [retry],
+  );
+
+  const flowNodes: ObjectFlowNode[] = useMemo(
+    () =>
+      graph.nodes.map((n) => ({
+        id: n.key,
+        type: 'object',
+        position: { x: n.x, y: n.y },
+        data: { object: n, state: stateOf.get(n.key) ?? 'expandable', onExpand: expand },
+        ariaLabel: nodeName(n),
+        draggable: false,
+        selectable: false,
+        connectable: false,
+        focusable: true,
+      })),
+    [graph.nodes, stateOf, expand],
+  );
+  const flowEdges: Edge[] = useMemo(
+    () =>
+      graph.edges.map((e) => ({
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        type: 'straight',
+        focusable: false,
+        selectable: false,
+        style: { stroke: '#868e96' },
+      })),
+    [graph.edges],
+  );
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const target = event.target as HTMLElement;
+    if (!target.classList.contains('react-flow__node')) return;
+    const key = target.getAttribute('data-id');
+    const node = key === null ? undefined : nodesByKey.get(key);
+    if (!node) return;
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      onOpen(node.dataclass, node.id);
+    } else if (event.key === '+' || event.key === ' ') {
+      event.preventDefault();
+      expand(node, stateOf.get(node.key) ?? 'expandable');
+    } else if (
+      ['ArrowRight', 'ArrowDown', 'ArrowLeft', 'ArrowUp', 'Home', 'End'].includes(event.key)
+    ) {
+      const all = [...event.currentTarget.querySelectorAll<HTMLElement>('.react-flow__node')];
+      const at = all.indexOf(target);
+      const next =
+        event.key === 'Home'
+          ? 0
+          : event.key === 'End'
+            ? all.length - 1
+            : event.key === 'ArrowRight' || event.key === 'ArrowDown'
+              ? Math.min(all.length - 1, at + 1)
+              : Math.max(0, at - 1);
+      event.preventDefault();
+      all[next]?.focus();
+    }
+  };
+
+  const failures = perExpansion.filter((x) => x.error);
+  const reading = perExpansion.some((x) => x.pending);
+
+  return (
+    <Stack gap="xs">
+      <Legend />
+      <Text size="sm" role="status">
+        {reading && graph.nodes.length === 1
+          ? 'Reading the links…'
+          : `Showing ${graph.nodes.length} ${graph.nodes.length === 1 ? 'object' : 'objects'}${
+              graph.more > 0 ? `, and ${graph.more} more not drawn (at most ${cap} at once)` : ''
+            }.`}
+      </Text>
+      {failures.map((x) => {
+        const title = nodesByKey.get(x.e.key)?.title ?? x.e.id;
+        return (
+          <Alert key={x.e.key} color="red" title={`Could not read the links of ${title}`}>
+            <Group gap="sm">
+              <Text size="sm">{errorText(x.error)}</Text>
+              <Button size="xs" variant="default" onClick={() => retry(x.e)}>
+                Try again
+              </Button>
+            </Group>
+          </Alert>
+        );
+      })}
+      <div className={classes.canvas} onKeyDown={onKeyDown}>
+        <ReactFlow
+          nodes={flowNodes}
+          edges={flowEdges}
+          nodeTypes={nodeTypes}
+          onNodeClick={(_, node) => onOpen(node.data.object.dataclass, node.data.object.id)}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          nodesFocusable
+          edgesFocusable={false}
+          fitView
+          fitViewOptions={{ padding: 0.1 }}
+          minZoom={0.05}
+          maxZoom={2}
+          ariaLabelConfig={ARIA_LABELS}
+        >
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      </div>
+    </Stack>
+  );
+}
+
+function Legend() {
+  return (
+    <Group gap="lg" align="flex-start">
+      <div>
+        <Title order={3} size="h6" id="graph-legend-classes">
+          Class
+        </Title>
+        <ul className={classes.legend} aria-labelledby="graph-legend-classes">
+          {dataclassTypes.map((c) => (
+            <li key={c}>
+              <span
+                className={classes.swatch}
+                style={{ background: classColours[c].tint, borderColor: classColours[c].border }}
+                aria-hidden
+              />
+              {classLabel(c)}
+            </li>
+          ))}
+        </ul>
+      </div>
+      <div>
+        <Title order={3} size="h6" id="graph-legend-severities">
+          Severity
+        </Title>
+        <ul className={classes.legend} aria-labelledby="graph-legend-severities">
+          {[...Object.keys(severityColours), null].map((s) => (
+            <li key={s ?? ''}>
+              <span className={classes.badge} style={severityBadgeStyle(s)}>
+                {s ?? NO_SEVERITY}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </div>
+    </Group>
+  );
+}
+
+/** The object and its direct links, in a region "Relation graph". */
+export default function RelationGraph({
+  workspaceId,
+  dataclass,
+  objectId,
+  onOpen,
+  maxNodes = GRAPH_NODE_CAP,
+}: RelationGraphProps) {
+  const config = useQuery(consoleQueries.config());
+  const projectId = config.data?.projectId;
+  const object = useQuery({
+    ...secmasterQueries.object(projectId ?? '', workspaceId, dataclass, objectId),
+    enabled: projectId !== undefined,
+  });
+  const scope = useMemo(
+    () => (projectId === undefined ? undefined : { projectId, workspaceId }),
+    [projectId, workspaceId],
+  );
+  const subject = useMemo((): GraphObject | undefined => {
+    if (object.data) return graphObject(dataclass, object.data.data);
+    if (object.isError)
+      return {
+        key: objectKey(dataclass, objectId),
+        dataclass,
+        id: objectId,
+        title: objectId,
+        severity: null,
+      };
+    return undefined;
+  }, [object.data, object.isError, dataclass, objectId]);
+
+  let body;
+  if (config.isError) {
+    body = (
+      <Alert color="red" title="Could not read the console's settings">
+        {errorText(config.error)}
+      </Alert>
+    );
+  } else if (!scope || !subject) {
+    body = <Loader size="sm" role="status" aria-label="Loading the graph" />;
+  } else {
+    body = (
+      <>
+        {object.isError ? (
+          <Alert color="red" title="Could not read this object">
+            {errorText(object.error)}
+          </Alert>
+        ) : null}
+        <ReactFlowProvider>
+          <Graph key={subject.key} scope={scope} subject={subject} onOpen={onOpen} cap={maxNodes} />
+        </ReactFlowProvider>
+      </>
+    );
+  }
+  return (
+    <section aria-label="Relation graph">
+      <Stack gap="xs">{body}</Stack>
+    </section>
+  );
+}
