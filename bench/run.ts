@@ -1,5 +1,6 @@
 /** `npm run bench`: benchmarks with their baselines and ratios (not part of `npm test`). */
 import { benchFindObject } from './find-object.ts';
+import { benchGraph } from './graph.ts';
 import { benchLinkCheck } from './link-check.ts';
 import { benchLoad } from './load.ts';
 import { benchObjects } from './objects.ts';
@@ -19,4 +20,5 @@ await benchServerLatency();
 await benchLinkCheck();
 await benchFindObject();
 await benchObjects();
+await benchGraph();
 await benchLoad();

@@ -195,6 +195,8 @@ test("a node's Expand button adds its own links, once", async () => {
   expect(
     screen.queryByRole('button', { name: 'Expand Credential stuffing' }),
   ).not.toBeInTheDocument();
+  // The focus stays on the node whose button went.
+  expect(screen.getByRole('group', { name: 'Incident Credential stuffing (Fatal)' })).toHaveFocus();
   expect(screen.getByRole('status', { name: '' })).toHaveTextContent('Showing 3 objects.');
   expect(asked.filter((a) => a.startsWith(`incidents/${INCIDENT.id}/`)).sort()).toEqual([
     `incidents/${INCIDENT.id}/alerts`,

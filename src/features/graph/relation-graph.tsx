@@ -15,11 +15,23 @@ import {
   Position,
   ReactFlow,
   ReactFlowProvider,
+  useReactFlow,
   type Edge,
   type Node,
   type NodeProps,
 } from '@xyflow/react';
-import { memo, useCallback, useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import {
+  memo,
+  startTransition,
+  useCallback,
+  useDeferredValue,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+} from 'react';
 import { consoleQueries } from '../../api/console-queries';
 import { dataclassTypes, type DataclassType, type SearchResponse } from '../../api/schemas';
 import { secmasterQueries } from '../../api/secmaster-queries';
@@ -29,6 +41,8 @@ import {
   classLabel,
   graphObject,
   GRAPH_NODE_CAP,
+  NODE_HEIGHT,
+  NODE_WIDTH,
   nodeName,
   NO_SEVERITY,
   objectKey,
@@ -87,8 +101,10 @@ const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>)
               type="button"
               className={`${classes.expand} nodrag nopan`}
               aria-label={`Expand ${object.title}`}
-              onClick={(e: MouseEvent) => {
+              onClick={(e: MouseEvent<HTMLButtonElement>) => {
                 e.stopPropagation();
+                // The button goes once the links are read: keep the focus on its node.
+                e.currentTarget.closest<HTMLElement>('.react-flow__node')?.focus();
                 onExpand(object, state);
               }}
             >
@@ -119,6 +135,46 @@ const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>)
 });
 
 const nodeTypes = { object: ObjectNode };
+const EDGE_STYLE = { stroke: '#868e96' };
+
+/**
+ * Hands back the previous object of an ID while its content is the same (`same`), so unchanged
+ * nodes and edges keep their identity from one render to the next.
+ */
+class StableObjects<T extends { id: string }> {
+  private last = new Map<string, T>();
+  private lastList: T[] = [];
+
+  /** The list, itself the previous one when nothing in it changed. */
+  list(items: readonly T[], same: (previous: T, next: T) => boolean): T[] {
+    const kept = new Map<string, T>();
+    const out = items.map((item) => {
+      const previous = this.last.get(item.id);
+      const chosen = previous !== undefined && same(previous, item) ? previous : item;
+      kept.set(item.id, chosen);
+      return chosen;
+    });
+    this.last = kept;
+    if (out.length !== this.lastList.length || out.some((o, i) => o !== this.lastList[i]))
+      this.lastList = out;
+    return this.lastList;
+  }
+}
+
+function sameFlowNode(a: ObjectFlowNode, b: ObjectFlowNode): boolean {
+  const [x, y] = [a.data.object, b.data.object];
+  return (
+    a.data.state === b.data.state &&
+    a.data.onExpand === b.data.onExpand &&
+    x.key === y.key &&
+    x.title === y.title &&
+    x.severity === y.severity &&
+    x.depth === y.depth &&
+    x.x === y.x &&
+    x.y === y.y
+  );
+}
+const FIT_VIEW = { padding: 0.1 };
 
 const ARIA_LABELS = {
   'node.a11yDescription.default':
@@ -193,7 +249,7 @@ function Graph({
     });
   }, [expansions, reads]);
 
-  const graph = useMemo(
+  const builtGraph = useMemo(
     () =>
       buildGraph(
         subject,
@@ -202,6 +258,9 @@ function Graph({
       ),
     [subject, perExpansion, cap],
   );
+  // Redrawing 200 nodes is the heavy part: done in a transition, which React splits into short
+  // tasks, so a read that lands never blocks the page for long.
+  const graph = useDeferredValue(builtGraph);
 
   const stateOf = useMemo(() => {
     const states = new Map<string, ExpandState>();
@@ -212,6 +271,16 @@ function Graph({
   }, [perExpansion]);
 
   const nodesByKey = useMemo(() => new Map(graph.nodes.map((n) => [n.key, n])), [graph.nodes]);
+
+  // Fit the view again whenever an expansion added nodes (xyflow fits once they are measured),
+  // so the picture shows them all; a focused node is kept in view by xyflow's auto-pan.
+  const { fitView } = useReactFlow();
+  const fittedFor = useRef(graph.nodes.length);
+  useEffect(() => {
+    if (fittedFor.current === graph.nodes.length) return;
+    fittedFor.current = graph.nodes.length;
+    void fitView(FIT_VIEW);
+  }, [graph.nodes.length, fitView]);
 
   const retry = useCallback(
     (e: Pick<Expanded, 'dataclass' | 'id'>) => {
@@ -226,43 +295,57 @@ function Graph({
       if (state === 'failed') {
         retry(node);
       } else if (state === 'expandable') {
-        setAsked((prev) =>
-          prev.some((e) => e.key === node.key)
-            ? prev
-            : [...prev, { key: node.key, dataclass: node.dataclass, id: node.id }],
+        startTransition(() =>
+          setAsked((prev) =>
+            prev.some((e) => e.key === node.key)
+              ? prev
+              : [...prev, { key: node.key, dataclass: node.dataclass, id: node.id }],
+          ),
         );
       }
     },
     [retry],
   );
 
+  // Nodes and edges whose content did not change keep their identity, so that xyflow and React
+  // redraw only what an expansion changed (not all 200 nodes on every read that lands).
+  const [nodeCache] = useState(() => new StableObjects<ObjectFlowNode>());
+  const [edgeCache] = useState(() => new StableObjects<Edge>());
   const flowNodes: ObjectFlowNode[] = useMemo(
     () =>
-      graph.nodes.map((n) => ({
-        id: n.key,
-        type: 'object',
-        position: { x: n.x, y: n.y },
-        data: { object: n, state: stateOf.get(n.key) ?? 'expandable', onExpand: expand },
-        ariaLabel: nodeName(n),
-        draggable: false,
-        selectable: false,
-        connectable: false,
-        focusable: true,
-      })),
-    [graph.nodes, stateOf, expand],
+      nodeCache.list(
+        graph.nodes.map((n) => ({
+          id: n.key,
+          type: 'object',
+          position: { x: n.x, y: n.y },
+          data: { object: n, state: stateOf.get(n.key) ?? 'expandable', onExpand: expand },
+          ariaLabel: nodeName(n),
+          width: NODE_WIDTH,
+          height: NODE_HEIGHT,
+          draggable: false,
+          selectable: false,
+          connectable: false,
+          focusable: true,
+        })),
+        sameFlowNode,
+      ),
+    [nodeCache, graph.nodes, stateOf, expand],
   );
   const flowEdges: Edge[] = useMemo(
     () =>
-      graph.edges.map((e) => ({
-        id: e.id,
-        source: e.source,
-        target: e.target,
-        type: 'straight',
-        focusable: false,
-        selectable: false,
-        style: { stroke: '#868e96' },
-      })),
-    [graph.edges],
+      edgeCache.list(
+        graph.edges.map((e) => ({
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          type: 'straight',
+          focusable: false,
+          selectable: false,
+          style: EDGE_STYLE,
+        })),
+        (a, b) => a.source === b.source && a.target === b.target,
+      ),
+    [edgeCache, graph.edges],
   );
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
@@ -296,13 +379,14 @@ function Graph({
   };
 
   const failures = perExpansion.filter((x) => x.error);
-  const reading = perExpansion.some((x) => x.pending);
+  // The canvas waits for the object's own links, so its first fit frames them all.
+  const rootSettled = perExpansion[0]?.links !== undefined || perExpansion[0]?.error != null;
 
   return (
     <Stack gap="xs">
       <Legend />
       <Text size="sm" role="status">
-        {reading && graph.nodes.length === 1
+        {!rootSettled
           ? 'Reading the links…'
           : `Showing ${graph.nodes.length} ${graph.nodes.length === 1 ? 'object' : 'objects'}${
               graph.more > 0 ? `, and ${graph.more} more not drawn (at most ${cap} at once)` : ''
@@ -322,24 +406,28 @@ function Graph({
         );
       })}
       <div className={classes.canvas} onKeyDown={onKeyDown}>
-        <ReactFlow
-          nodes={flowNodes}
-          edges={flowEdges}
-          nodeTypes={nodeTypes}
-          onNodeClick={(_, node) => onOpen(node.data.object.dataclass, node.data.object.id)}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          elementsSelectable={false}
-          nodesFocusable
-          edgesFocusable={false}
-          fitView
-          fitViewOptions={{ padding: 0.1 }}
-          minZoom={0.05}
-          maxZoom={2}
-          ariaLabelConfig={ARIA_LABELS}
-        >
-          <Controls showInteractive={false} />
-        </ReactFlow>
+        {rootSettled ? (
+          <ReactFlow
+            nodes={flowNodes}
+            edges={flowEdges}
+            nodeTypes={nodeTypes}
+            onNodeClick={(_, node) => onOpen(node.data.object.dataclass, node.data.object.id)}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            elementsSelectable={false}
+            nodesFocusable
+            edgesFocusable={false}
+            fitView
+            fitViewOptions={FIT_VIEW}
+            minZoom={0.05}
+            maxZoom={2}
+            ariaLabelConfig={ARIA_LABELS}
+          >
+            <Controls showInteractive={false} />
+          </ReactFlow>
+        ) : (
+          <Loader size="sm" m="md" aria-hidden />
+        )}
       </div>
     </Stack>
   );
