@@ -20,4 +20,6 @@ export const SLOTS = {
   faults: { incident: 120, alerts: [200, 1000] as [number, number] },
   /** Read only: the first of these incidents with seeded alerts and indicators is pivoted through. */
   objects: { incidents: [190, 10] as [number, number] },
+  /** Read only: the first of these alerts with a seeded incident is drawn in the Graph tab. */
+  graph: { alerts: [1850, 20] as [number, number] },
 } as const;

@@ -6,6 +6,7 @@
  */
 import { Alert, Loader, Stack, Tabs, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { Suspense } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import {
   dataclassLabels,
@@ -18,6 +19,7 @@ import { ObjectLoadError, ObjectSummary } from '../features/objects/object-summa
 import { isDataclass, objectsQueries } from '../features/objects/queries';
 import { TouchingBatches } from '../features/objects/touching-batches';
 import { paths } from '../lib/paths';
+import { LazyRelationGraph, relationGraph } from './lazy-features';
 
 export function ObjectPage({
   config,
@@ -100,7 +102,14 @@ function ObjectView({
       <Tabs defaultValue="links" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="links">Links</Tabs.Tab>
-          <Tabs.Tab value="graph">Graph</Tabs.Tab>
+          {/* Its chunk (xyflow) starts loading as soon as the pointer or focus nears the tab. */}
+          <Tabs.Tab
+            value="graph"
+            onMouseEnter={relationGraph.preload}
+            onFocus={relationGraph.preload}
+          >
+            Graph
+          </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="links" pt="sm">
           <Stack gap="md">
@@ -121,13 +130,14 @@ function ObjectView({
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="graph" pt="sm">
-          {/* TODO(coordinator): once src/features/graph/relation-graph.tsx is on main, render it
-              lazily here: <Suspense><LazyRelationGraph workspaceId={workspaceId}
-              dataclass={dataclass} objectId={objectId}
-              onOpen={(c, id) => void navigate(paths.object(c, id))} /></Suspense> */}
-          <Text size="sm" c="dimmed">
-            The relation graph is not available yet; the tables under Links list every link.
-          </Text>
+          <Suspense fallback={<Loader size="sm" role="status" aria-label="Loading the graph" />}>
+            <LazyRelationGraph
+              workspaceId={workspaceId}
+              dataclass={dataclass}
+              objectId={objectId}
+              onOpen={(c, id) => void navigate(paths.object(c, id))}
+            />
+          </Suspense>
         </Tabs.Panel>
       </Tabs>
       <TouchingBatches objectId={objectId} />
