@@ -232,7 +232,8 @@ test('draws at most the cap of nodes and says how many more there are', async ()
   );
   expect(await screen.findByText(/^Showing 12 objects, and 19 more not drawn/)).toBeInTheDocument();
   const region = screen.getByRole('region', { name: 'Relation graph' });
-  expect(region.querySelectorAll('.react-flow__node')).toHaveLength(12);
+  // xyflow draws the nodes a moment after the line above them changes.
+  await waitFor(() => expect(region.querySelectorAll('.react-flow__node')).toHaveLength(12));
 });
 
 test('a failed read of the links says so and can be tried again', async () => {
