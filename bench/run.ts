@@ -1,6 +1,7 @@
 /** `npm run bench`: benchmarks with their baselines and ratios (not part of `npm test`). */
 import { benchFindObject } from './find-object.ts';
 import { benchGraph } from './graph.ts';
+import { benchHistory } from './history.ts';
 import { benchLinkCheck } from './link-check.ts';
 import { benchLoad } from './load.ts';
 import { benchObjects } from './objects.ts';
@@ -17,6 +18,7 @@ await benchResultsScroll();
 await benchRunBatch();
 await benchRunPairs();
 await benchServerLatency();
+await benchHistory();
 await benchLinkCheck();
 await benchFindObject();
 await benchObjects();

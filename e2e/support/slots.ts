@@ -22,4 +22,5 @@ export const SLOTS = {
   objects: { incidents: [190, 10] as [number, number] },
   /** Read only: the first of these alerts with a seeded incident is drawn in the Graph tab. */
   graph: { alerts: [1850, 20] as [number, number] },
+  historySearch: { incident: 185, alerts: [1640, 3] as [number, number] },
 } as const;

@@ -23,6 +23,7 @@ import {
 import { requireSecMasterIdentity } from '../access/access';
 import type { CallCredentials, CallIdentity } from '../access/credentials';
 import type { BatchRecord, Ledger } from './ledger';
+import { parseHistoryFilter } from './history-filter';
 import { exportStream, type Records } from './records';
 import type { Runner } from './engine/runner';
 import {
@@ -159,11 +160,14 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     }
   });
 
+  // The history, filtered (history-filter.ts: q, subject, touches, user, state, kind, from, to).
   app.get('/api/batches', (c) => {
     const paging = pagingOf(c, DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
     if (paging instanceof Response) return paging;
+    const filter = parseHistoryFilter((name) => c.req.query(name));
+    if (!filter.ok) return jsonError(c, 400, 'INVALID_QUERY', filter.message, filter.field);
     const { offset: o, limit: l } = paging;
-    const page = service.list(o, l);
+    const page = service.list(o, l, filter.filter);
     return c.json({ items: page.items, total: page.total, offset: o, limit: l });
   });
 

@@ -25,6 +25,7 @@ import { findIds } from '../secmaster/lookups';
 import type { BatchRecord, Ledger, NewBatch } from './ledger';
 import { IDEMPOTENCY_KEY_PATTERN, bodyHash, type Records } from './records';
 import type { Runner } from './engine/runner';
+import type { HistoryFilter } from './history-filter';
 
 export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, "-" or "_"';
 
@@ -320,9 +321,12 @@ export function createBatchService(deps: BatchServiceDeps) {
       return { ...s, undone_by: ledger.undoneBy(s.id) };
     },
 
-    /** A page of batches, newest first, each with `undo_of` and `credential_source`. */
-    list(offset: number, limit: number): BatchPage {
-      return ledger.listBatches(offset, limit);
+    /**
+     * A page of batches matching `filter` (history-filter.ts), newest first, each with `undo_of`
+     * and `credential_source`.
+     */
+    list(offset: number, limit: number, filter: HistoryFilter = {}): BatchPage {
+      return ledger.listBatches(offset, limit, filter);
     },
 
     /** A new batch of `request.ids` (see `itemsOfIds`), started unless every ID is invalid. */

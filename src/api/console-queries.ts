@@ -11,6 +11,7 @@ import {
   undoPreviewSchema,
   type LinkCheckRequest,
   type BatchExportFormat,
+  type BatchState,
   type BatchSummary,
   type CreateBatchRequest,
   type ItemState,
@@ -59,13 +60,39 @@ export function fetchBatchItemsPage(id: string, filter: ItemsFilter, signal?: Ab
 }
 
 /**
+ * The history's filters (`GET /api/batches`), each optional and AND-ed: `q` free text (a substring
+ * of a batch's id, subject, user or reason, or exactly an ID it touched), `subject`, `touches` (an
+ * ID the batch touched), `user`, `state`, `kind`, and `from`/`to` (ISO dates or date-times,
+ * inclusive; a date as `to` is that whole day in UTC).
+ */
+export interface HistoryFilter {
+  q?: string | undefined;
+  subject?: string | undefined;
+  touches?: string | undefined;
+  user?: string | undefined;
+  state?: BatchState | undefined;
+  kind?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** The query string of a page of the history (blank filters left out). */
+export function historyQuery(offset: number, limit: number, filter: HistoryFilter = {}): string {
+  const params = new URLSearchParams({ offset: String(offset), limit: String(limit) });
+  for (const [name, value] of Object.entries(filter))
+    if (typeof value === 'string' && value !== '') params.set(name, value);
+  return params.toString();
+}
+
+/**
  * Query keys of the batches, from the widest to the narrowest: a prefix matches every key below it
  * (e.g. `lists()` every page of the history, `items(id)` every page of one batch's results).
  */
 export const batchKeys = {
   all: ['batches'] as const,
   lists: () => [...batchKeys.all, 'list'] as const,
-  list: (offset: number, limit: number) => [...batchKeys.lists(), { offset, limit }] as const,
+  list: (offset: number, limit: number, filter: HistoryFilter = {}) =>
+    [...batchKeys.lists(), { offset, limit, ...filter }] as const,
   details: () => [...batchKeys.all, 'detail'] as const,
   detail: (id: string) => [...batchKeys.details(), id] as const,
   items: (id: string) => [...batchKeys.all, 'items', id] as const,
@@ -75,11 +102,14 @@ export const batchKeys = {
 };
 
 export const batchQueries = {
-  list: (offset: number, limit: number) =>
+  /** A page of the history, newest first, filtered on the server (`HistoryFilter`). */
+  list: (offset: number, limit: number, filter: HistoryFilter = {}) =>
     queryOptions({
-      queryKey: batchKeys.list(offset, limit),
+      queryKey: batchKeys.list(offset, limit, filter),
       queryFn: ({ signal }) =>
-        request(`/api/batches?offset=${offset}&limit=${limit}`, batchListSchema, { signal }),
+        request(`/api/batches?${historyQuery(offset, limit, filter)}`, batchListSchema, {
+          signal,
+        }),
     }),
   detail: (id: string) =>
     queryOptions({

@@ -1,12 +1,13 @@
-import { screen, within } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
+import { useLocation } from 'react-router';
 import { expect, test } from 'vitest';
 import type { BatchSummary } from '../../api/schemas';
 import { server } from '../../testing/msw';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
-import { HistoryPage } from './history-page';
+import { HistoryPage, localDayBound } from './history-page';
 
 const FIRST = '0b5f6f4e-2d6b-4f0e-9a51-6f1c2a9e8d10';
 const RETRY = '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
@@ -170,4 +171,161 @@ test('a batch recorded before changes were tracked shows its No change count as 
   const cell = within(row).getAllByRole('cell')[8] as HTMLElement;
   expect(cell).toHaveTextContent('not tracked');
   expect(cell).not.toHaveTextContent('0');
+});
+
+// --- filters ---------------------------------------------------------------------------------
+
+const TOUCHED = 'c0ffee00-0000-4000-8000-0000000000aa';
+
+/** The page and the current URL's query string (what a reload or a pasted link would hold). */
+function HistoryWithUrl() {
+  const { search } = useLocation();
+  return (
+    <>
+      <HistoryPage />
+      <output aria-label="URL query">{search}</output>
+    </>
+  );
+}
+
+const urlQuery = () => new URLSearchParams(screen.getByLabelText('URL query').textContent ?? '');
+
+/** Answers the history with `items` when a request has no filter, else with what `match` keeps. */
+function serveFiltered(match: (params: URLSearchParams) => BatchSummary[]) {
+  const queries: URLSearchParams[] = [];
+  server.use(
+    http.get('/api/batches', ({ request }) => {
+      const params = new URL(request.url).searchParams;
+      queries.push(params);
+      const items = match(params);
+      return HttpResponse.json({
+        items,
+        total: items.length,
+        offset: Number(params.get('offset')),
+        limit: Number(params.get('limit')),
+      });
+    }),
+  );
+  return queries;
+}
+
+test('"Search history" sends q, keeps it in the URL, and a miss says so', async () => {
+  const user = userEvent.setup();
+  const queries = serveFiltered((p) =>
+    p.get('q') === TOUCHED ? [summary()] : p.get('q') ? [] : [summary({ id: RETRY }), summary()],
+  );
+  render(<HistoryWithUrl />, { route: '/history' });
+  await screen.findByRole('link', { name: `Open batch ${RETRY}` });
+
+  const box = screen.getByRole('textbox', { name: 'Search history' });
+  await user.click(box);
+  await user.paste(TOUCHED);
+  // The URL follows once typing pauses (HISTORY_TYPING_MS), then the page is read.
+  expect(await screen.findByText('1 batch matches, newest first')).toBeInTheDocument();
+  expect(screen.queryByRole('link', { name: `Open batch ${RETRY}` })).not.toBeInTheDocument();
+  expect(urlQuery().get('q')).toBe(TOUCHED);
+  expect(queries.filter((q) => q.has('q')).map((q) => q.get('q'))).toEqual([TOUCHED]);
+
+  await user.clear(box);
+  await user.type(box, 'no such thing{Enter}');
+  expect(await screen.findByText('No batches match these filters')).toBeInTheDocument();
+  expect(screen.queryByText(/No batches yet/)).not.toBeInTheDocument();
+  expect(urlQuery().get('q')).toBe('no such thing');
+});
+
+test('a link with filters opens the history filtered, its controls filled, on its page', async () => {
+  const queries = serveFiltered(() => [summary()]);
+  render(<HistoryWithUrl />, {
+    route: `/history?q=phishing&state=done&user=alice&from=2026-12-01&to=2026-12-05&page=3&touches=${TOUCHED}`,
+  });
+  await screen.findByRole('link', { name: `Open batch ${FIRST}` });
+  const sent = queries[0];
+  expect(sent?.get('q')).toBe('phishing');
+  expect(sent?.get('state')).toBe('done');
+  expect(sent?.get('user')).toBe('alice');
+  expect(sent?.get('touches')).toBe(TOUCHED);
+  expect(sent?.get('offset')).toBe('100');
+  // A day picked in the browser is the user's own day, from its first to its last millisecond.
+  expect(sent?.get('from')).toBe(new Date(2026, 11, 1).toISOString());
+  expect(sent?.get('to')).toBe(new Date(2026, 11, 5, 23, 59, 59, 999).toISOString());
+
+  expect(screen.getByRole('textbox', { name: 'Search history' })).toHaveValue('phishing');
+  expect(screen.getByRole('combobox', { name: 'State' })).toHaveValue('done');
+  expect(screen.getByRole('textbox', { name: 'User' })).toHaveValue('alice');
+  expect(screen.getByLabelText('From')).toHaveValue('2026-12-01');
+  expect(screen.getByLabelText('To')).toHaveValue('2026-12-05');
+  expect(screen.getByText(`Touched ${TOUCHED}`)).toBeInTheDocument();
+});
+
+test('State, User, From and To filter on the server and go back to the first page', async () => {
+  const user = userEvent.setup();
+  const queries = serveFiltered(() => [summary()]);
+  render(<HistoryWithUrl />, { route: '/history?page=2' });
+  await screen.findByRole('link', { name: `Open batch ${FIRST}` });
+  expect(queries.at(-1)?.get('offset')).toBe('50');
+
+  await user.selectOptions(screen.getByRole('combobox', { name: 'State' }), 'Interrupted');
+  await expect.poll(() => queries.at(-1)?.get('state'), { timeout: 5000 }).toBe('interrupted');
+  expect(queries.at(-1)?.get('offset')).toBe('0');
+  expect(urlQuery().get('state')).toBe('interrupted');
+  expect(urlQuery().has('page')).toBe(false);
+
+  await user.type(screen.getByRole('textbox', { name: 'User' }), 'bob');
+  await expect.poll(() => queries.at(-1)?.get('user'), { timeout: 5000 }).toBe('bob');
+  expect(queries.at(-1)?.get('state')).toBe('interrupted');
+
+  fireEvent.change(screen.getByLabelText('From'), { target: { value: '2026-11-30' } });
+  fireEvent.change(screen.getByLabelText('To'), { target: { value: '2026-12-02' } });
+  await expect
+    .poll(() => queries.at(-1)?.get('to'), { timeout: 5000 })
+    .toBe(localDayBound('2026-12-02', 'to'));
+  expect(queries.at(-1)?.get('from')).toBe(localDayBound('2026-11-30', 'from'));
+  expect(urlQuery().get('from')).toBe('2026-11-30');
+  expect(urlQuery().get('to')).toBe('2026-12-02');
+});
+
+test('"Clear filters" empties every filter and the URL, and lists everything again', async () => {
+  const user = userEvent.setup();
+  const queries = serveFiltered((p) => (p.get('q') || p.get('touches') ? [] : [summary()]));
+  render(<HistoryWithUrl />, {
+    route: `/history?q=nothing&user=bob&state=done&from=2026-12-01&touches=${TOUCHED}`,
+  });
+  expect(await screen.findByText('No batches match these filters')).toBeInTheDocument();
+
+  await user.click(screen.getByRole('button', { name: 'Clear filters' }));
+  await screen.findByRole('link', { name: `Open batch ${FIRST}` });
+  expect([...(queries.at(-1)?.keys() ?? [])].sort()).toEqual(['limit', 'offset']);
+  expect(urlQuery().toString()).toBe('');
+  expect(screen.getByRole('textbox', { name: 'Search history' })).toHaveValue('');
+  expect(screen.getByRole('textbox', { name: 'User' })).toHaveValue('');
+  expect(screen.getByRole('combobox', { name: 'State' })).toHaveValue('');
+  expect(screen.getByLabelText('From')).toHaveValue('');
+  expect(screen.queryByText(`Touched ${TOUCHED}`)).not.toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Clear filters' })).toBeDisabled();
+});
+
+test('a "touched" filter from a link can be removed on its own', async () => {
+  const user = userEvent.setup();
+  const queries = serveFiltered(() => [summary()]);
+  render(<HistoryWithUrl />, { route: `/history?touches=${TOUCHED}&state=done` });
+  await screen.findByRole('link', { name: `Open batch ${FIRST}` });
+  expect(queries.at(-1)?.get('touches')).toBe(TOUCHED);
+
+  await user.click(screen.getByRole('button', { name: `Remove filter: Touched ${TOUCHED}` }));
+  await expect.poll(() => queries.at(-1)?.has('touches'), { timeout: 5000 }).toBe(false);
+  expect(queries.at(-1)?.get('state')).toBe('done');
+  expect(urlQuery().has('touches')).toBe(false);
+});
+
+test('a filter the server refuses is shown with its reason', async () => {
+  server.use(
+    http.get('/api/batches', () =>
+      HttpResponse.json(
+        { code: 'INVALID_QUERY', message: 'from: an ISO date (2026-12-05)', field: 'from' },
+        { status: 400 },
+      ),
+    ),
+  );
+  render(<HistoryPage />, { route: '/history?from=yesterday' });
+  expect(await screen.findByText(/from: an ISO date/)).toBeInTheDocument();
 });

@@ -3,34 +3,136 @@ import {
   Anchor,
   Badge,
   Box,
+  Button,
   Group,
+  NativeSelect,
   Pagination,
   Paper,
+  Pill,
   Stack,
   Table,
   Text,
+  TextInput,
   Title,
   VisuallyHidden,
 } from '@mantine/core';
+import { useDebouncedCallback } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams, type SetURLSearchParams } from 'react-router';
 import { describeError } from '../../api/client';
-import { batchQueries } from '../../api/console-queries';
+import { batchQueries, type HistoryFilter } from '../../api/console-queries';
 import { formatCount, formatLocalDateTime, shortId } from '../../api/format';
-import { dataclassLabels, type BatchSummary } from '../../api/schemas';
+import {
+  batchStates,
+  dataclassLabels,
+  type BatchState,
+  type BatchSummary,
+} from '../../api/schemas';
 import { batchStateColors, batchStateLabels, isBatchActive } from '../../lib/batch-states';
 import { paths } from '../../lib/paths';
 
 export const HISTORY_PAGE_SIZE = 50;
 /** While a listed batch still runs, its counts move: refresh the page now and then. */
 const ACTIVE_REFRESH_MS = 2000;
+/** Typing in a text filter waits this long before the URL (and the query) follows. */
+export const HISTORY_TYPING_MS = 300;
 
-/** Every batch, newest first: one line per batch, each linking to `/batches/{id}`. */
+/** The URL query parameters of the filters (the API's names), and of the page. */
+const TEXT_FILTERS = ['q', 'user'] as const;
+const ID_FILTERS = [
+  ['touches', 'Touched'],
+  ['subject', 'Subject'],
+  ['kind', 'Kind'],
+] as const;
+const FILTER_PARAMS = ['q', 'user', 'state', 'from', 'to', 'touches', 'subject', 'kind'] as const;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A `from`/`to` of the URL as the API reads it: a date picked in the browser is a day of the
+ * user's own time zone, sent as its first or last millisecond; anything else is sent as written
+ * (the server names what is wrong with it).
+ */
+export function localDayBound(value: string, bound: 'from' | 'to'): string {
+  if (!DATE.test(value)) return value;
+  const at = new Date(`${value}T${bound === 'from' ? '00:00:00.000' : '23:59:59.999'}`);
+  return Number.isNaN(at.getTime()) ? value : at.toISOString();
+}
+
+function isBatchState(value: string): value is BatchState {
+  return (batchStates as readonly string[]).includes(value);
+}
+
+/** The API's filter of the page's URL. */
+function filterOf(params: URLSearchParams): HistoryFilter {
+  const get = (name: string) => params.get(name)?.trim() || undefined;
+  const state = get('state');
+  const from = get('from');
+  const to = get('to');
+  return {
+    q: get('q'),
+    user: get('user'),
+    // An unknown state is sent as is, so that the server's refusal says what is wrong.
+    state: state as BatchState | undefined,
+    from: from && localDayBound(from, 'from'),
+    to: to && localDayBound(to, 'to'),
+    touches: get('touches'),
+    subject: get('subject'),
+    kind: get('kind'),
+  };
+}
+
+/** `params` with `name` set to `value` (removed when blank) and back on the first page. */
+function withParam(params: URLSearchParams, name: string, value: string): URLSearchParams {
+  const next = new URLSearchParams(params);
+  if (value === '') next.delete(name);
+  else next.set(name, value);
+  next.delete('page');
+  return next;
+}
+
+/**
+ * A text filter kept in the URL: the box answers every keystroke, the URL (and so the query)
+ * follows once typing pauses. A change of the URL from elsewhere (back, "Clear filters", a pasted
+ * link) is shown in the box.
+ */
+function useUrlText(params: URLSearchParams, setParams: SetURLSearchParams, name: string) {
+  const inUrl = params.get(name) ?? '';
+  const [text, setText] = useState(inUrl);
+  const [seen, setSeen] = useState(inUrl);
+  /** What this box last put in the URL: its arrival must not undo keystrokes typed since. */
+  const [pushed, setPushed] = useState<string | null>(null);
+  if (inUrl !== seen) {
+    setSeen(inUrl);
+    if (inUrl !== pushed && inUrl !== text.trim()) setText(inUrl);
+  }
+  const push = useDebouncedCallback((value: string) => {
+    setPushed(value.trim());
+    setParams((prev) => withParam(prev, name, value.trim()), { replace: true });
+  }, HISTORY_TYPING_MS);
+  return {
+    text,
+    change(value: string) {
+      setText(value);
+      push(value);
+    },
+    push,
+  };
+}
+
+/** Every batch, newest first, filtered: one line per batch, each linking to `/batches/{id}`. */
 export function HistoryPage() {
-  const [page, setPage] = useState(1);
+  const [params, setParams] = useSearchParams();
+  const search = useUrlText(params, setParams, 'q');
+  const user = useUrlText(params, setParams, 'user');
+  const texts = { q: search, user };
+  const pageParam = Number(params.get('page'));
+  const page = Number.isInteger(pageParam) && pageParam > 1 ? pageParam : 1;
+  const filter = filterOf(params);
+  const filtered = FILTER_PARAMS.some((name) => (params.get(name) ?? '').trim() !== '');
+
   const list = useQuery({
-    ...batchQueries.list((page - 1) * HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE),
+    ...batchQueries.list((page - 1) * HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE, filter),
     placeholderData: keepPreviousData,
     refetchInterval: (query) =>
       query.state.data?.items.some((b) => isBatchActive(b.state)) ? ACTIVE_REFRESH_MS : false,
@@ -39,16 +141,119 @@ export function HistoryPage() {
   const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
   const rows = list.data?.items ?? [];
 
+  const setParam = (name: string, value: string) =>
+    setParams((prev) => withParam(prev, name, value));
+  const setPage = (n: number) =>
+    setParams((prev) => {
+      const next = new URLSearchParams(prev);
+      if (n > 1) next.set('page', String(n));
+      else next.delete('page');
+      return next;
+    });
+  const clearFilters = () => {
+    for (const name of TEXT_FILTERS) texts[name].push.cancel();
+    setParams((prev) => {
+      const next = new URLSearchParams(prev);
+      for (const name of [...FILTER_PARAMS, 'page']) next.delete(name);
+      return next;
+    });
+  };
+
   return (
     <Stack gap="sm">
       <Group justify="space-between" align="baseline">
         <Title order={1} size="h4">
           History
         </Title>
-        <Text size="xs" c="dimmed">
-          {list.data ? `${formatCount(total)} batches, newest first` : ''}
+        <Text size="xs" c="dimmed" role="status">
+          {list.data
+            ? filtered
+              ? `${formatCount(total)} ${total === 1 ? 'batch matches' : 'batches match'}, newest first`
+              : `${formatCount(total)} batches, newest first`
+            : ''}
         </Text>
       </Group>
+      <Box role="search" aria-label="Filter the history">
+        <Group gap="xs" align="flex-end" wrap="wrap">
+          <TextInput
+            label="Search history"
+            description="An ID a batch touched, a subject, a user, part of a reason"
+            placeholder="ID, subject, user or reason"
+            size="xs"
+            w={320}
+            value={search.text}
+            onChange={(e) => search.change(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') search.push.flush();
+            }}
+          />
+          <NativeSelect
+            label="State"
+            size="xs"
+            value={params.get('state') ?? ''}
+            onChange={(e) => setParam('state', e.currentTarget.value)}
+            data={[
+              { value: '', label: 'Any state' },
+              ...batchStates.map((s) => ({ value: s, label: batchStateLabels[s] })),
+              // A state the URL names that is none of these is shown, not silently dropped.
+              ...(params.get('state') && !isBatchState(params.get('state') ?? '')
+                ? [{ value: params.get('state') ?? '', label: params.get('state') ?? '' }]
+                : []),
+            ]}
+          />
+          <TextInput
+            label="User"
+            size="xs"
+            w={160}
+            value={user.text}
+            onChange={(e) => user.change(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') user.push.flush();
+            }}
+          />
+          <TextInput
+            label="From"
+            type="date"
+            size="xs"
+            value={params.get('from') ?? ''}
+            max={params.get('to') ?? undefined}
+            onChange={(e) => setParam('from', e.currentTarget.value)}
+          />
+          <TextInput
+            label="To"
+            type="date"
+            size="xs"
+            value={params.get('to') ?? ''}
+            min={params.get('from') ?? undefined}
+            onChange={(e) => setParam('to', e.currentTarget.value)}
+          />
+          <Button size="xs" variant="default" onClick={clearFilters} disabled={!filtered}>
+            Clear filters
+          </Button>
+        </Group>
+        {ID_FILTERS.some(([name]) => params.get(name)) && (
+          <Group gap="xs" mt="xs">
+            {ID_FILTERS.map(([name, label]) => {
+              const value = params.get(name);
+              if (!value) return null;
+              return (
+                <Pill
+                  key={name}
+                  withRemoveButton
+                  onRemove={() => setParam(name, '')}
+                  removeButtonProps={{
+                    'aria-label': `Remove filter: ${label} ${value}`,
+                    'aria-hidden': false,
+                    tabIndex: 0,
+                  }}
+                >
+                  {label} {value}
+                </Pill>
+              );
+            })}
+          </Group>
+        )}
+      </Box>
       {list.error && (
         <Alert color="red" p="xs" title="The history could not be loaded">
           {describeError(list.error)}
@@ -57,7 +262,9 @@ export function HistoryPage() {
       <Paper withBorder>
         {list.isSuccess && total === 0 ? (
           <Text size="sm" c="dimmed" p="md">
-            No batches yet. Batches appear here once you associate or cancel associations.
+            {filtered
+              ? 'No batches match these filters'
+              : 'No batches yet. Batches appear here once you associate or cancel associations.'}
           </Text>
         ) : (
           <Table.ScrollContainer minWidth={1100}>
