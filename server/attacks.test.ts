@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { apiErrorBodySchema, batchSummarySchema, MAX_BATCH_IDS } from '../src/api/schemas';
 import { CONTENT_SECURITY_POLICY, MAX_BODY_BYTES } from './app';
+import { SMALL_BODY_BYTES } from './http/request-rules';
 import { ConfigError, DEMO_AK, DEMO_SK, loadConfig } from './config';
 import { Credentials } from './credentials';
 import { UpstreamRequestError, createUpstream } from './secmaster/client';
@@ -698,6 +699,23 @@ describe('A5 header, method and body attacks', () => {
       expect(res.status, path).toBe(413);
       expect((await errorOf(res)).code, path).toBe('BODY_TOO_LARGE');
     }
+    // Only the routes that take lists of IDs read that much: sign-in (read before anyone is known),
+    // batch controls and /v1 searches stop at SMALL_BODY_BYTES; a batch of that size is read.
+    const overSmall = JSON.stringify({ pad: 'x'.repeat(SMALL_BODY_BYTES + 1) });
+    for (const path of [
+      '/api/session',
+      `${BASE}/soc/alerts/search`,
+      '/api/batches/6f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14/undo',
+    ]) {
+      const res = await post(path, overSmall);
+      expect(res.status, path).toBe(413);
+      expect((await errorOf(res)).message, path).toContain(String(SMALL_BODY_BYTES));
+    }
+    for (const path of ['/api/batches', '/api/moves', '/api/checks']) {
+      const res = await post(path, overSmall);
+      expect(res.status, path).toBe(400);
+    }
+
     // Too many IDs, a 10k-character ID, deep nesting: 400 naming the field.
     const tooMany = await post('/api/batches', batchBody(makeIds(MAX_BATCH_IDS + 1)));
     expect(tooMany.status).toBe(400);

@@ -11,10 +11,24 @@ import { bodyLimit } from 'hono/body-limit';
 import { jsonError } from './json-error';
 
 /**
- * Bodies up to this size are read (a 100,000-ID batch is about 4 MB, 100,000 pairs of UUIDs about
- * 10 MB).
+ * Bodies up to this size are read by the routes that take lists of IDs (`LARGE_BODY_ROUTES`): a
+ * 100,000-ID batch is about 4 MB, 100,000 pairs of UUIDs about 10 MB.
  */
 export const MAX_BODY_BYTES = 12 * 1024 * 1024;
+
+/**
+ * Every other state-changing request (sign-in, batch controls, the /v1 searches) is read up to
+ * this size: none needs more (a search with 100 IDs in its condition is under 10 kB), and a body
+ * parsed before anyone is known to be signed in stays small.
+ */
+export const SMALL_BODY_BYTES = 256 * 1024;
+
+/** `POST` paths whose bodies carry up to 100,000 IDs (batches, pairs, moves, link checks). */
+export const LARGE_BODY_ROUTES: ReadonlySet<string> = new Set([
+  '/api/batches',
+  '/api/moves',
+  '/api/checks',
+]);
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -204,11 +218,18 @@ export function stateChangingRequests(extraOrigins: ReadonlySet<string>): Middle
   };
 }
 
-/** Every state-changing request: a body of at most MAX_BODY_BYTES. */
+/**
+ * Every state-changing request: a body of at most MAX_BODY_BYTES on the routes that take lists of
+ * IDs, SMALL_BODY_BYTES on every other path.
+ */
 export function boundedBody(): MiddlewareHandler {
-  const tooLarge = (c: Context) =>
-    jsonError(c, 413, 'BODY_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`);
-  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  const limiter = (maxSize: number) => {
+    const tooLarge = (c: Context) =>
+      jsonError(c, 413, 'BODY_TOO_LARGE', `the body is larger than ${maxSize} bytes`);
+    return { maxSize, tooLarge, limitBody: bodyLimit({ maxSize, onError: tooLarge }) };
+  };
+  const large = limiter(MAX_BODY_BYTES);
+  const small = limiter(SMALL_BODY_BYTES);
   return async (c, next) => {
     // GET and HEAD requests never carry a body, and a declared Content-Length (without
     // Transfer-Encoding) is checked as bodyLimit checks it. Either way the request is not turned
@@ -216,9 +237,11 @@ export function boundedBody(): MiddlewareHandler {
     // builds on demand), so the body can still be read straight from the socket later.
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') return next();
+    const { maxSize, tooLarge, limitBody } =
+      method === 'POST' && LARGE_BODY_ROUTES.has(c.req.path) ? large : small;
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      return parseInt(length || '0', 10) > MAX_BODY_BYTES ? tooLarge(c) : next();
+      return parseInt(length || '0', 10) > maxSize ? tooLarge(c) : next();
     }
     return limitBody(c, next);
   };
