@@ -434,13 +434,14 @@ function Graph({
 }
 
 function Legend() {
+  const id = useId();
   return (
     <Group gap="lg" align="flex-start">
       <div>
-        <Title order={3} size="h6" id="graph-legend-classes">
+        <Title order={3} size="h6" id={`${id}-classes`}>
           Class
         </Title>
-        <ul className={classes.legend} aria-labelledby="graph-legend-classes">
+        <ul className={classes.legend} aria-labelledby={`${id}-classes`}>
           {dataclassTypes.map((c) => (
             <li key={c}>
               <span
@@ -454,10 +455,10 @@ function Legend() {
         </ul>
       </div>
       <div>
-        <Title order={3} size="h6" id="graph-legend-severities">
+        <Title order={3} size="h6" id={`${id}-severities`}>
           Severity
         </Title>
-        <ul className={classes.legend} aria-labelledby="graph-legend-severities">
+        <ul className={classes.legend} aria-labelledby={`${id}-severities`}>
           {[...Object.keys(severityColours), null].map((s) => (
             <li key={s ?? ''}>
               <span className={classes.badge} style={severityBadgeStyle(s)}>
