@@ -10,6 +10,7 @@ import { batchItemSchema, batchListSchema, batchSummarySchema } from '../../src/
 import { linkedIds } from '../testing/checker';
 import { startEmulatorConsole, type EmulatorConsole } from '../testing/emulator-console';
 import { PAIRS_CSV_HEADER } from './group-routes';
+import { MAX_PAIRS_SUBJECTS } from './pairs';
 
 const WS = SEED_WORKSPACES[0].id;
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
@@ -296,6 +297,21 @@ test('a pairs body is checked: blank, too many fields, unknown group', async () 
     ids: [],
   });
   expect(extra.status).toBe(400);
+  // One subject more than a batch of pairs takes: refused whole, naming the limit.
+  const many = await post(
+    '/api/batches',
+    pairsBody(
+      Array.from({ length: MAX_PAIRS_SUBJECTS + 1 }, (_, i): [string, string] => [
+        `5ab1ec70-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        alerts[0] ?? '',
+      ]),
+    ),
+  );
+  expect(many.status).toBe(400);
+  expect(await many.json()).toMatchObject({
+    field: 'pairs',
+    message: expect.stringContaining('at most 2,000 subjects') as unknown,
+  });
   const missing = await h.app.request(
     `/api/batches/${'0'.repeat(8)}-0000-4000-8000-000000000000/items`,
   );

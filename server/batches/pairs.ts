@@ -54,6 +54,13 @@ export const createPairsRequestSchema = z.strictObject({
 });
 export type CreatePairsRequest = z.infer<typeof createPairsRequestSchema>;
 
+/**
+ * At most this many subjects in one batch of pairs. Each subject is a batch of its own whose every
+ * state change also updates the group, so the work of following a group grows with its subjects;
+ * a file with more subjects is split into several batches of pairs.
+ */
+export const MAX_PAIRS_SUBJECTS = 2_000;
+
 type NewItem = NewBatch['items'][number];
 
 /** Why an ID is malformed, or null. */
@@ -230,6 +237,14 @@ export function createPairs(kit: GroupKit) {
       const read = readPairs(request.pairs);
       if (read.total === 0) {
         throw new ServiceError(400, 'INVALID_BODY', 'pairs: every pair is blank', 'pairs');
+      }
+      if (read.subjects.size > MAX_PAIRS_SUBJECTS) {
+        throw new ServiceError(
+          400,
+          'INVALID_BODY',
+          `pairs: at most ${MAX_PAIRS_SUBJECTS.toLocaleString('en-US')} subjects in one batch of pairs, this one has ${read.subjects.size.toLocaleString('en-US')}: split the file`,
+          'pairs',
+        );
       }
       const reason = request.reason?.trim() ? request.reason.trim() : null;
       return kit.createOnce(ctx, request, () =>
