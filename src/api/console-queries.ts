@@ -7,6 +7,8 @@ import {
   batchSummarySchema,
   consoleConfigSchema,
   linkCheckSchema,
+  moveItemsPageSchema,
+  moveSummarySchema,
   retryPreviewSchema,
   undoPreviewSchema,
   type LinkCheckRequest,
@@ -14,7 +16,11 @@ import {
   type BatchState,
   type BatchSummary,
   type CreateBatchRequest,
+  type CreateMoveRequest,
+  type CreatePairsRequest,
   type ItemState,
+  type MoveResult,
+  type MoveSummary,
   type RetryRequest,
   type UndoRequest,
 } from './schemas';
@@ -228,11 +234,14 @@ export function useRetryBatch() {
   });
 }
 
-/** Creates a batch; the caller navigates to `/batches/{id}` on success. */
+/**
+ * Creates a batch (one subject and its IDs, or pairs of subject and ID: a batch of pairs); the
+ * caller navigates to `/batches/{id}` on success.
+ */
 export function useCreateBatch() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateBatchRequest) =>
+    mutationFn: (body: CreateBatchRequest | CreatePairsRequest) =>
       request('/api/batches', batchSummarySchema, { method: 'POST', body }),
     onSuccess: (batch) => rememberBatch(queryClient, batch),
   });
@@ -246,5 +255,102 @@ export function useCheckLinks() {
   return useMutation({
     mutationFn: (body: LinkCheckRequest) =>
       request('/api/checks', linkCheckSchema, { method: 'POST', body }),
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Moves: a link batch to the destination, then an unlink batch from the source
+// ---------------------------------------------------------------------------
+
+export interface MoveItemsFilter {
+  result?: MoveResult | undefined;
+  q?: string | undefined;
+  offset: number;
+  limit: number;
+}
+
+function moveApiPath(id: string, suffix = ''): string {
+  return `/api/moves/${encodeURIComponent(id)}${suffix}`;
+}
+
+export const moveKeys = {
+  all: ['moves'] as const,
+  detail: (id: string) => [...moveKeys.all, 'detail', id] as const,
+  items: (id: string) => [...moveKeys.all, 'items', id] as const,
+  itemsPage: (id: string, filter: MoveItemsFilter) => [...moveKeys.items(id), filter] as const,
+};
+
+export const moveQueries = {
+  detail: (id: string) =>
+    queryOptions({
+      queryKey: moveKeys.detail(id),
+      queryFn: ({ signal }) => request(moveApiPath(id), moveSummarySchema, { signal }),
+    }),
+  items: (id: string, filter: MoveItemsFilter) =>
+    queryOptions({
+      queryKey: moveKeys.itemsPage(id, filter),
+      queryFn: ({ signal }) => {
+        const params = new URLSearchParams({
+          offset: String(filter.offset),
+          limit: String(filter.limit),
+        });
+        if (filter.result) params.set('result', filter.result);
+        if (filter.q) params.set('q', filter.q);
+        return request(moveApiPath(id, `/items?${params.toString()}`), moveItemsPageSchema, {
+          signal,
+        });
+      },
+    }),
+};
+
+/** The server's streamed export of every ID of a move and what became of it (a download). */
+export function moveExportUrl(id: string, format: BatchExportFormat): string {
+  return moveApiPath(id, `/export?format=${format}`);
+}
+
+/** A move's summary goes into the cache; the history's pages are read afresh. */
+async function rememberMove(queryClient: QueryClient, move: MoveSummary): Promise<void> {
+  queryClient.setQueryData(moveQueries.detail(move.id).queryKey, move);
+  await queryClient.invalidateQueries({ queryKey: batchKeys.lists() });
+}
+
+/** Creates a move; the caller navigates to `/moves/{id}` on success. */
+export function useCreateMove() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ body, idempotencyKey }: { body: CreateMoveRequest; idempotencyKey: string }) =>
+      request('/api/moves', moveSummarySchema, {
+        method: 'POST',
+        body,
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+    onSuccess: (move) => rememberMove(queryClient, move),
+  });
+}
+
+/** Undoes a move: a new move back (its `undo_of` is `id`). */
+export function useUndoMove() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, idempotencyKey }: { id: string; idempotencyKey: string }) =>
+      request(moveApiPath(id, '/undo'), moveSummarySchema, {
+        method: 'POST',
+        body: {},
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+    onSuccess: async (move, { id }) => {
+      await rememberMove(queryClient, move);
+      await queryClient.invalidateQueries({ queryKey: moveKeys.detail(id) });
+    },
+  });
+}
+
+/** Stops a running move (its running phase stops; what is linked stays linked). */
+export function useStopMove() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      request(moveApiPath(id, '/stop'), moveSummarySchema, { method: 'POST' }),
+    onSuccess: (move) => rememberMove(queryClient, move),
   });
 }

@@ -358,9 +358,26 @@ export function emptyItemCounts(): ItemCounts {
   return Object.fromEntries(itemStates.map((state) => [state, 0])) as ItemCounts;
 }
 
+/**
+ * What a row of the history is: an ordinary batch, a batch of pairs (a group of one batch per
+ * subject), or a move (a group of two batches: link to the destination, then unlink from the
+ * source).
+ */
+export const batchKinds = ['batch', 'pairs', 'move'] as const;
+export const batchKindSchema = z.enum(batchKinds);
+export type BatchKind = z.infer<typeof batchKindSchema>;
+
 export const batchSummarySchema = z.looseObject({
   id: z.string(),
-  action: batchActionSchema,
+  /** Absent from servers that predate groups (and then an ordinary batch): see `batchKindOf`. */
+  kind: batchKindSchema.optional(),
+  /** On a child batch of a group: the group's ID. */
+  group_id: z.string().nullish(),
+  /**
+   * A move (kind `move`) may carry no action of its own, or a word of its own: it reads as the
+   * link it makes. Its own summary is `moveSummarySchema`.
+   */
+  action: batchActionSchema.catch('associate'),
   state: batchStateSchema,
   state_reason: z.string().nullable(),
   workspace_id: z.string(),
@@ -385,10 +402,19 @@ export const batchSummarySchema = z.looseObject({
    * the console did: their `succeeded` IDs may include IDs that were already in that state.
    */
   changes_recorded: z.boolean().default(false),
+  /** A batch of pairs (kind `pairs`): how many subjects its pairs name. */
+  subjects: z.number().optional(),
+  /** A move (kind `move`): the subject the IDs move to (`data_object_id` is the source). */
+  destination_id: z.string().nullish(),
   created_at: z.string(),
   finished_at: z.string().nullable(),
 });
 export type BatchSummary = z.infer<typeof batchSummarySchema>;
+
+/** What a summary is: an ordinary batch unless it says otherwise. */
+export function batchKindOf(batch: Pick<BatchSummary, 'kind'>): BatchKind {
+  return batch.kind ?? 'batch';
+}
 
 export const batchItemSchema = z.object({
   id: z.string(),
@@ -397,6 +423,10 @@ export const batchItemSchema = z.object({
   message: z.string().nullable(),
   request_id: z.string().nullable(),
   attempts: z.number(),
+  /** The subject the ID is linked to or unlinked from (always there for a batch of pairs). */
+  data_object_id: z.string().nullish(),
+  /** A batch of pairs: the child batch (one per subject) that holds the item. */
+  batch_id: z.string().nullish(),
 });
 export type BatchItem = z.infer<typeof batchItemSchema>;
 
@@ -564,3 +594,119 @@ export const subjectSelectionSchema = z.object({
   related_dataclass_type: dataclassTypeSchema,
 });
 export type SubjectSelection = z.infer<typeof subjectSelectionSchema>;
+
+// ---------------------------------------------------------------------------
+// Groups: moves and batches of pairs
+// ---------------------------------------------------------------------------
+
+/** Largest number of pairs one batch of pairs may carry. */
+export const MAX_BATCH_PAIRS = 100_000;
+
+/** One pair of a batch of pairs: link (or unlink) `id` with the subject `data_object_id`. */
+export interface SubjectPair {
+  data_object_id: string;
+  id: string;
+}
+
+/** `POST /api/batches` with pairs instead of one subject and its IDs. */
+export interface CreatePairsRequest {
+  action: BatchAction;
+  workspace_id: string;
+  dataclass_type: DataclassType;
+  related_dataclass_type: DataclassType;
+  pairs: SubjectPair[];
+  reason?: string;
+}
+
+/** `POST /api/moves`: move `ids` from the subject `source_id` to `destination_id`. */
+export interface CreateMoveRequest {
+  workspace_id: string;
+  dataclass_type: DataclassType;
+  source_id: string;
+  destination_id: string;
+  related_dataclass_type: DataclassType;
+  ids: string[];
+  reason?: string;
+}
+
+/**
+ * What a move did with each ID: `moved` (linked to the destination and removed from the source),
+ * `already_at_destination` (it was linked there already; removed from the source),
+ * `kept_at_source` (not linked to the destination, so left at the source; or linked there but
+ * removing it from the source failed: the message says which), `invalid`, `pending`.
+ */
+export const moveResults = [
+  'pending',
+  'moved',
+  'already_at_destination',
+  'kept_at_source',
+  'invalid',
+] as const;
+export const moveResultSchema = z.enum(moveResults);
+export type MoveResult = z.infer<typeof moveResultSchema>;
+
+export const moveResultLabels: Record<MoveResult, string> = {
+  pending: 'Pending',
+  moved: 'Moved',
+  already_at_destination: 'Already at destination',
+  kept_at_source: 'Kept at source',
+  invalid: 'Invalid',
+};
+
+const count = z.number().default(0);
+
+export const moveResultCountsSchema = z.looseObject({
+  pending: count,
+  moved: count,
+  already_at_destination: count,
+  kept_at_source: count,
+  invalid: count,
+});
+export type MoveResultCounts = z.infer<typeof moveResultCountsSchema>;
+
+/** `GET /api/moves/{id}` (and `POST /api/moves`, `/undo`, `/stop`). */
+export const moveSummarySchema = z.looseObject({
+  kind: z.literal('move').default('move'),
+  id: z.string(),
+  state: batchStateSchema,
+  state_reason: z.string().nullish(),
+  workspace_id: z.string(),
+  dataclass_type: dataclassTypeSchema,
+  source_id: z.string(),
+  destination_id: z.string(),
+  related_dataclass_type: dataclassTypeSchema,
+  reason: z.string().nullish(),
+  user: z.string().nullish(),
+  retry_of: z.string().nullish(),
+  undo_of: z.string().nullish(),
+  undone_by: z.string().nullish(),
+  total: z.number(),
+  duplicates: z.number().default(0),
+  created_at: z.string(),
+  finished_at: z.string().nullish(),
+  /** The child batch linking the IDs with the destination (phase 1). */
+  link_batch_id: z.string().nullish(),
+  /** The child batch removing them from the source (phase 2); null until it exists. */
+  unlink_batch_id: z.string().nullish(),
+  counts: itemCountsSchema,
+  results: moveResultCountsSchema,
+});
+export type MoveSummary = z.infer<typeof moveSummarySchema>;
+
+export const moveItemSchema = z.looseObject({
+  id: z.string(),
+  result: moveResultSchema,
+  message: z.string().nullish(),
+  /** The ID's state in the link batch and in the unlink batch (null when it has none there). */
+  link_state: itemStateSchema.nullish().catch(null),
+  unlink_state: itemStateSchema.nullish().catch(null),
+});
+export type MoveItem = z.infer<typeof moveItemSchema>;
+
+export const moveItemsPageSchema = z.object({
+  items: z.array(moveItemSchema),
+  total: z.number(),
+  offset: z.number(),
+  limit: z.number(),
+});
+export type MoveItemsPage = z.infer<typeof moveItemsPageSchema>;

@@ -12,6 +12,9 @@ export const routes = {
   batch: '/batches/:batchId',
   /** An object's page; its parameters are `dataclass` and `objectId`. */
   object: '/objects/:dataclass/:objectId',
+  /** Its parameter is `moveId`. */
+  move: '/moves/:moveId',
+  pairs: '/pairs',
   /** Whatever no other route matched. */
   rest: '*',
 } as const;
@@ -35,4 +38,8 @@ export const paths = {
       subject: subjectId,
       related_class: relatedClass,
     }).toString()}`,
+  /** A move's page (the ID encoded like a batch's). */
+  move: (moveId: string): string => `/moves/${encodeURIComponent(moveId)}`,
+  /** The batch-of-pairs form. */
+  pairs: (): string => routes.pairs,
 };

@@ -54,7 +54,7 @@ import {
   type ParseResult,
   type TableInfo,
 } from './parse-ids';
-import { SubjectPicker, objectTitle } from './subject-picker';
+import { ObjectPicker, objectTitle } from '../../lib/object-picker';
 import { LinkCheckResult, linkCheckSummary, sameIds } from './link-check';
 import { TokenList } from './token-list';
 import { useParsedIds, type ParsedIds } from './use-parsed-ids';
@@ -379,7 +379,7 @@ export function AssociateForm(props: {
           control={control}
           name="subjectId"
           render={({ field, fieldState }) => (
-            <SubjectPicker
+            <ObjectPicker
               key={`${subjectClass}:${pickerGeneration}`}
               projectId={projectId}
               workspaceId={workspaceId}

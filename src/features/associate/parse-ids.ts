@@ -59,6 +59,15 @@ import {
   canonicalId,
   type DataclassType,
 } from '../../api/schemas';
+import {
+  SCAFFOLD_NAMES,
+  nameKind,
+  normalizeName,
+  readRecord,
+  type Delimiter,
+} from '../../lib/table-text';
+
+export { nameKind, normalizeName };
 
 // Local copies for the hot loop (an imported binding may be a getter, as under tsx).
 const MAX_TOKEN = MAX_TOKEN_LENGTH;
@@ -97,7 +106,7 @@ export interface IdColumn {
 
 /** A pasted CSV/TSV export, read by columns. */
 export interface TableInfo {
-  delimiter: ',' | ';' | '\t';
+  delimiter: Delimiter;
   header: string[];
   /** Columns holding IDs, in order (at least one). */
   idColumns: IdColumn[];
@@ -470,65 +479,6 @@ function scanWords(text: string, c: Collector, from = 0): void {
 // Names: JSON keys and table headers
 // ---------------------------------------------------------------------------------------------
 
-/** `Alert ID`, `alertId`, `alert-id`, `data_object.id` → `alert_id`, …, `data_object_id`. */
-export function normalizeName(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-}
-
-const SCAFFOLD_NAMES = new Set([
-  'project',
-  'project_id',
-  'workspace',
-  'workspace_id',
-  'cross_workspace_id',
-  'domain',
-  'domain_id',
-  'dataclass',
-  'dataclass_id',
-  'dataclass_ref',
-  'dataclass_ref_id',
-  'region',
-  'region_id',
-  'tenant_id',
-  'enterprise_project_id',
-]);
-const GENERIC_ID_NAMES = new Set([
-  'id',
-  'ids',
-  'uuid',
-  'uuids',
-  'guid',
-  'object_id',
-  'object_ids',
-  'data_object_id',
-  'data_object_ids',
-  'related_id',
-  'related_ids',
-]);
-const CLASS_NAME_RE =
-  /^(?:related_)?(alert|incident|indicator|ioc)s?(?:_(?:id|ids|uuid|uuids|list))?$/;
-const CLASS_OF: Record<string, DataclassType> = {
-  alert: 'alerts',
-  incident: 'incidents',
-  indicator: 'indicators',
-  ioc: 'indicators',
-};
-
-type NameKind = 'scaffold' | 'generic' | 'other' | DataclassType;
-
-export function nameKind(name: string): NameKind {
-  const n = normalizeName(name);
-  if (SCAFFOLD_NAMES.has(n)) return 'scaffold';
-  if (GENERIC_ID_NAMES.has(n)) return 'generic';
-  const m = CLASS_NAME_RE.exec(n);
-  const cls = m?.[1] ? CLASS_OF[m[1]] : undefined;
-  return cls ?? 'other';
-}
-
 const NOT_NORMAL_RE = /[^a-z0-9_]/;
 
 function scaffoldReason(key: string): string | null {
@@ -642,67 +592,6 @@ function tryJson(s: string): { ok: true; value: unknown } | { ok: false } {
 // ---------------------------------------------------------------------------------------------
 // Tables (CSV, TSV)
 // ---------------------------------------------------------------------------------------------
-
-type Delimiter = TableInfo['delimiter'];
-
-const UNQUOTED_Y: Record<Delimiter, RegExp> = {
-  ',': /[^,\r\n]*/y,
-  ';': /[^;\r\n]*/y,
-  '\t': /[^\t\r\n]*/y,
-};
-
-/**
- * One record of RFC 4180 text from `start`: fields split at `delim`, quoted fields with `""`
- * escapes and embedded delimiters and line breaks; CRLF or LF ends the record.
- */
-function readRecord(
-  text: string,
-  start: number,
-  delim: Delimiter,
-): { fields: string[]; next: number } {
-  const fields: string[] = [];
-  const n = text.length;
-  const d = delim.charCodeAt(0);
-  const unquoted = UNQUOTED_Y[delim];
-  let i = start;
-  for (;;) {
-    let field = '';
-    if (text.charCodeAt(i) === 34) {
-      let j = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', j);
-        if (q === -1) {
-          field += text.slice(j);
-          i = n;
-          break;
-        }
-        if (text.charCodeAt(q + 1) === 34) {
-          field += text.slice(j, q + 1);
-          j = q + 2;
-          continue;
-        }
-        field += text.slice(j, q);
-        i = q + 1;
-        break;
-      }
-    }
-    // Unquoted text (or what follows a closing quote, kept as is).
-    unquoted.lastIndex = i;
-    if (unquoted.test(text)) {
-      field += text.slice(i, unquoted.lastIndex);
-      i = unquoted.lastIndex;
-    }
-    fields.push(field);
-    const ch = text.charCodeAt(i);
-    if (ch === d) {
-      i++;
-      continue;
-    }
-    if (ch === 13) i++;
-    if (text.charCodeAt(i) === 10) i++;
-    return { fields, next: i };
-  }
-}
 
 /** Whether a cell holds anything ID-shaped (an ID or a malformed one). */
 function cellHasIdShape(cell: string): boolean {

@@ -12,16 +12,16 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
-import { ApiError, describeError } from '../../api/client';
-import { inertText } from '../../api/format';
-import { secmasterQueries } from '../../api/secmaster-queries';
+import { ApiError, describeError } from '../api/client';
+import { inertText } from '../api/format';
+import { secmasterQueries } from '../api/secmaster-queries';
 import {
   dataclassLabels,
   isWellFormedId,
   type DataclassType,
   type DataObjectDetail,
   type DataobjectSearch,
-} from '../../api/schemas';
+} from '../api/schemas';
 
 const SEARCH_LIMIT = 20;
 
@@ -63,15 +63,25 @@ function lookupMessage(err: unknown, dataclass: DataclassType): string {
   return describeError(err);
 }
 
-export function SubjectPicker(props: {
+/**
+ * A combobox that picks one object of a class in a workspace: search its title, or paste its ID
+ * (resolved at once, and chosen when it exists). The associate form's "Subject object" and the
+ * move's "Destination" are both this picker.
+ */
+export function ObjectPicker(props: {
   projectId: string;
   workspaceId: string;
   dataclass: DataclassType;
   value: string;
   onChange: (id: string) => void;
   error?: string | undefined;
+  /** The combobox's name; "Subject object" by default. */
+  label?: string;
+  /** Names the card of the chosen object; "Chosen <class>" by default. */
+  cardLabel?: string;
 }) {
   const { projectId, workspaceId, dataclass, value, onChange } = props;
+  const label = props.label ?? 'Subject object';
   const queryClient = useQueryClient();
   const combobox = useCombobox({ onDropdownClose: () => combobox.resetSelectedOption() });
   /** What the analyst typed since the last choice; null shows the chosen object. */
@@ -160,7 +170,7 @@ export function SubjectPicker(props: {
       >
         <Combobox.Target withExpandedAttribute>
           <InputBase
-            label="Subject object"
+            label={label}
             description={`Search ${singular} titles, or paste an ID`}
             placeholder="Title contains… or ID"
             size="sm"
@@ -195,7 +205,9 @@ export function SubjectPicker(props: {
           </Combobox.Options>
         </Combobox.Dropdown>
       </Combobox>
-      {value && chosenDetail ? <SubjectCard detail={chosenDetail} dataclass={dataclass} /> : null}
+      {value && chosenDetail ? (
+        <SubjectCard detail={chosenDetail} dataclass={dataclass} label={props.cardLabel} />
+      ) : null}
     </Stack>
   );
 }
@@ -203,9 +215,11 @@ export function SubjectPicker(props: {
 export function SubjectCard({
   detail,
   dataclass,
+  label,
 }: {
   detail: DataObjectDetail;
   dataclass: DataclassType;
+  label?: string | undefined;
 }) {
   const severity = detail.data_object.severity;
   const status = objectStatus(detail);
@@ -214,7 +228,7 @@ export function SubjectCard({
       withBorder
       p="xs"
       radius="sm"
-      aria-label={`Chosen ${dataclassLabels[dataclass].singular}`}
+      aria-label={label ?? `Chosen ${dataclassLabels[dataclass].singular}`}
     >
       <Text size="sm" fw={500} lineClamp={2}>
         {objectTitle(detail)}
