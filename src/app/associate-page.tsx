@@ -61,6 +61,7 @@ export function AssociatePage({
               workspaceId={workspaceId}
               onSubjectChange={setSubject}
               onBatchCreated={openBatch}
+              onMoveCreated={(id) => void navigate(paths.move(id))}
             />
           </Suspense>
         ) : (

@@ -106,6 +106,18 @@ export const relationGraph = preloadable(
   () => import('../features/graph/relation-graph'),
   (m) => m.default,
 );
+export const moveView = preloadable(
+  () => import('../features/moves/move-view'),
+  (m) => m.MoveView,
+);
+export const pairsForm = preloadable(
+  () => import('../features/pairs/pairs-form'),
+  (m) => m.PairsForm,
+);
+export const moveDialog = preloadable(
+  () => import('../features/moves/move-dialog'),
+  (m) => m.MoveDialog,
+);
 export const signInPage = preloadable(
   () => import('../features/auth/sign-in-page'),
   (m) => m.SignInPage,
@@ -118,3 +130,7 @@ export const LazyHistoryPage = historyPage.Component;
 export const LazyObjectPage = objectPage.Component;
 export const LazyRelationGraph = relationGraph.Component;
 export const LazySignInPage = signInPage.Component;
+export const LazyMoveView = moveView.Component;
+export const LazyPairsForm = pairsForm.Component;
+/** The move dialog, for pages that offer "Move selected" (mount it only once it is opened). */
+export const LazyMoveDialog = moveDialog.Component;

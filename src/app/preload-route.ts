@@ -13,7 +13,14 @@ import { secmasterQueries } from '../api/secmaster-queries';
 import { mustSignIn, sessionQueries } from '../features/auth/queries';
 import { RESULTS_PAGE_SIZE } from '../features/batches/item-pages';
 import { routes } from '../lib/paths';
-import { associateForm, batchView, historyPage, objectPage } from './lazy-features';
+import {
+  associateForm,
+  batchView,
+  historyPage,
+  moveView,
+  objectPage,
+  pairsForm,
+} from './lazy-features';
 
 /** Returns a function that stops whatever has not started yet (e.g. on the next navigation). */
 export function preloadRoute(queryClient: QueryClient, pathname: string): () => void {
@@ -23,6 +30,8 @@ export function preloadRoute(queryClient: QueryClient, pathname: string): () => 
   if (onHistory) historyPage.preload();
   else if (onObject) objectPage.preload();
   else if (batchId) batchView.preload();
+  else if (matchPath(routes.move, pathname)) moveView.preload();
+  else if (matchPath(routes.pairs, pathname)) pairsForm.preload();
   else associateForm.preload();
 
   let active = true;

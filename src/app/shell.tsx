@@ -25,6 +25,8 @@ import { FindObject } from '../features/objects/find-object';
 import { paths, routes } from '../lib/paths';
 import { AssociatePage } from './associate-page';
 import { LazyHistoryPage, LazyObjectPage, LazySignInPage } from './lazy-features';
+import { MovePage } from './move-page';
+import { PairsPage } from './pairs-page';
 import { preloadRoute } from './preload-route';
 import classes from './shell.module.css';
 import { useWorkspaceChoice } from './use-workspace-choice';
@@ -139,6 +141,9 @@ export function Shell() {
                   <NavLink to={paths.history()} className={classes.navLink}>
                     History
                   </NavLink>
+                  <NavLink to={paths.pairs()} className={classes.navLink}>
+                    Pairs
+                  </NavLink>
                 </Group>
               </nav>
             )}
@@ -179,6 +184,17 @@ export function Shell() {
                 >
                   <LazyHistoryPage />
                 </Suspense>
+              }
+            />
+            <Route path={routes.move} element={<MovePage />} />
+            <Route
+              path={routes.pairs}
+              element={
+                <PairsPage
+                  config={config.data}
+                  workspaceId={workspaceId}
+                  workspacesPending={workspaces.isPending}
+                />
               }
             />
             <Route

@@ -13,6 +13,7 @@ import {
 } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
 import {
   memo,
   useEffect,
@@ -32,21 +33,35 @@ import {
 } from 'react-hook-form';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
-import { useCheckLinks, useCreateBatch } from '../../api/console-queries';
+import {
+  newIdempotencyKey,
+  useCheckLinks,
+  useCreateBatch,
+  useCreateMove,
+} from '../../api/console-queries';
 import { secmasterQueries } from '../../api/secmaster-queries';
 import {
   MAX_BATCH_IDS,
-  batchActionSchema,
   dataclassLabels,
   dataclassTypeSchema,
   dataclassTypes,
+  idKey,
   idSchema,
+  isWellFormedId,
   subjectSelectionSchema,
   type CreateBatchRequest,
+  type CreateMoveRequest,
   type LinkCheckRequest,
   type SubjectSelection,
 } from '../../api/schemas';
-import { draftKey, formDraftSchema, loadDraft, saveDraft, type FormDraft } from './form-storage';
+import {
+  draftKey,
+  formActionSchema,
+  formDraftSchema,
+  loadDraft,
+  saveDraft,
+  type FormDraft,
+} from './form-storage';
 import {
   emptyParseResult,
   formatSkipped,
@@ -71,7 +86,8 @@ const associateFormSchema = z.object({
   relatedClass: dataclassTypeSchema,
   relatedIds: z.string(),
   reason: z.string().max(1000, 'At most 1000 characters'),
-  action: batchActionSchema,
+  action: formActionSchema,
+  destinationId: formDraftSchema.shape.destinationId,
   idColumn: formDraftSchema.shape.idColumn,
 });
 
@@ -82,7 +98,24 @@ const defaultValues: FormDraft = {
   relatedIds: '',
   reason: '',
   action: 'associate',
+  destinationId: '',
 };
+
+/** The query parameters that fill the form when it opens (e.g. "Link more" on an object's page). */
+const URL_PARAMS = ['subject_class', 'subject', 'related_class'] as const;
+
+/** What the URL asks the form to show (only the well-formed values), or null when nothing. */
+export function formValuesFromUrl(params: URLSearchParams): Partial<FormDraft> | null {
+  const values: Partial<FormDraft> = {};
+  const subjectClass = dataclassTypeSchema.safeParse(params.get('subject_class'));
+  if (subjectClass.success) values.subjectClass = subjectClass.data;
+  const subject = params.get('subject')?.trim() ?? '';
+  if (isWellFormedId(subject)) values.subjectId = subject;
+  else if (subjectClass.success) values.subjectId = '';
+  const relatedClass = dataclassTypeSchema.safeParse(params.get('related_class'));
+  if (relatedClass.success) values.relatedClass = relatedClass.data;
+  return Object.keys(values).length > 0 ? values : null;
+}
 
 const classOptions = dataclassTypes.map((t) => ({ value: t, label: dataclassLabels[t].plural }));
 
@@ -121,8 +154,24 @@ export function AssociateForm(props: {
   workspaceId: string;
   onSubjectChange: (s: SubjectSelection | null) => void;
   onBatchCreated: (batchId: string) => void;
+  /** Called with the new move's ID after the "Move" action created it. */
+  onMoveCreated?: (moveId: string) => void;
 }) {
   const { projectId, workspaceId } = props;
+  // Read once, when the form opens: the URL wins over the saved draft, then leaves the URL.
+  const [searchParams, setSearchParams] = useSearchParams();
+  const [fromUrl] = useState(() => formValuesFromUrl(searchParams));
+  useEffect(() => {
+    if (!URL_PARAMS.some((name) => searchParams.has(name))) return;
+    setSearchParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        for (const name of URL_PARAMS) next.delete(name);
+        return next;
+      },
+      { replace: true },
+    );
+  }, [searchParams, setSearchParams]);
   const {
     control,
     register,
@@ -139,10 +188,11 @@ export function AssociateForm(props: {
   });
   // The paste box is not watched here: PasteField watches it, so a keystroke in 100,000 pasted
   // lines re-renders the box and its summary, not the whole form. Its parse comes up as `parsed`.
-  const [subjectClass, subjectId, relatedClass, action] = useWatch({
+  const [subjectClass, subjectId, relatedClass, action, destinationValue] = useWatch({
     control,
-    name: ['subjectClass', 'subjectId', 'relatedClass', 'action'],
+    name: ['subjectClass', 'subjectId', 'relatedClass', 'action', 'destinationId'],
   });
+  const destinationId = destinationValue ?? '';
   const [confirming, setConfirming] = useState(false);
   // What had the focus when the cancel confirmation opened (the submit button, or the field where
   // Ctrl+Enter was pressed): it gets the focus back when the dialog closes. Recorded here, at
@@ -158,6 +208,9 @@ export function AssociateForm(props: {
   const [pickerGeneration, setPickerGeneration] = useState(0);
   const [parsed, setParsed] = useState<ParsedIds>(NOTHING_YET);
   const createBatch = useCreateBatch();
+  const createMove = useCreateMove();
+  // One Idempotency-Key per move asked for: a double click cannot make two moves.
+  const [moveKey, setMoveKey] = useState<{ body: string; key: string } | null>(null);
   const checkLinks = useCheckLinks();
   const checkButtonRef = useRef<HTMLButtonElement>(null);
   const checkAnswerRef = useRef<HTMLDivElement>(null);
@@ -238,10 +291,12 @@ export function AssociateForm(props: {
       if (cancelled) return;
       const firstLoad = loadedKey.current === null;
       loadedKey.current = key;
-      if (!editedBeforeRestore && (draft || !firstLoad)) {
+      const urlValues = firstLoad ? fromUrl : null;
+      if (!editedBeforeRestore && (draft || !firstLoad || urlValues)) {
         // A draft, or another workspace's content to clear; a fresh form stays as it is, so
-        // nothing typed into the subject search meanwhile is lost.
-        reset(draft ?? defaultValues);
+        // nothing typed into the subject search meanwhile is lost. What the URL asked for wins
+        // over the draft.
+        reset({ ...defaultValues, ...draft, ...urlValues });
         setPickerGeneration((g) => g + 1);
       }
       restored = true;
@@ -255,31 +310,45 @@ export function AssociateForm(props: {
         save();
       }
     };
-  }, [key, getValues, reset, subscribe]);
+  }, [key, getValues, reset, subscribe, fromUrl]);
 
   // --- submit --------------------------------------------------------------------------------
   const validCount = result.valid.length;
   const tooMany = result.tokens.length > MAX_BATCH_IDS;
   const subjectReady = selection.success;
+  const moving = action === 'move';
+  const destinationSame = destinationId !== '' && idKey(destinationId) === idKey(subjectId);
+  const destinationReady = !moving || (isWellFormedId(destinationId) && !destinationSame);
   const canSubmit =
-    subjectReady && validCount > 0 && !parsed.pending && !tooMany && !createBatch.isPending;
+    subjectReady &&
+    destinationReady &&
+    validCount > 0 &&
+    !parsed.pending &&
+    !tooMany &&
+    !createBatch.isPending &&
+    !createMove.isPending;
   const singular = dataclassLabels[subjectClass].singular;
   const subjectPhrase = subjectReady
     ? ` with ${singular} ${subjectDetail ? shorten(objectTitle(subjectDetail), SHORT_TITLE) : subjectId}`
     : '';
-  const submitLabel =
-    action === 'cancel'
+  const submitLabel = moving
+    ? `Move ${idCount(validCount)}`
+    : action === 'cancel'
       ? `Cancel association of ${idCount(validCount)}${subjectPhrase}`
       : `Associate ${idCount(validCount)}${subjectPhrase}`;
   const hint = !subjectReady
     ? 'Choose a subject object.'
-    : parsed.pending
-      ? 'Reading the pasted IDs…'
-      : tooMany
-        ? `Too many entries: ${result.tokens.length} (a batch takes at most ${MAX_BATCH_IDS}).`
-        : validCount === 0
-          ? 'Paste at least one valid ID.'
-          : null;
+    : !destinationReady
+      ? destinationSame
+        ? 'The destination is the subject: choose another.'
+        : 'Choose the destination.'
+      : parsed.pending
+        ? 'Reading the pasted IDs…'
+        : tooMany
+          ? `Too many entries: ${result.tokens.length} (a batch takes at most ${MAX_BATCH_IDS}).`
+          : validCount === 0
+            ? 'Paste at least one valid ID.'
+            : null;
 
   // --- the link check: the pasted IDs against the subject's links now ---------------------------
   const checkRequest: LinkCheckRequest | null =
@@ -304,7 +373,40 @@ export function AssociateForm(props: {
     checked.data_object_id === checkRequest.data_object_id &&
     checked.related_dataclass_type === checkRequest.related_dataclass_type;
 
+  const sendMove = (values: z.infer<typeof associateFormSchema>) => {
+    const reason = values.reason.trim();
+    const body: CreateMoveRequest = {
+      workspace_id: workspaceId,
+      dataclass_type: values.subjectClass,
+      source_id: values.subjectId,
+      destination_id: values.destinationId ?? '',
+      related_dataclass_type: values.relatedClass,
+      ids: result.tokens,
+      ...(reason ? { reason } : {}),
+    };
+    const asked = JSON.stringify(body);
+    let idempotencyKey = moveKey?.key ?? '';
+    if (moveKey?.body !== asked) {
+      idempotencyKey = newIdempotencyKey();
+      setMoveKey({ body: asked, key: idempotencyKey });
+    }
+    createMove.mutate(
+      { body, idempotencyKey },
+      {
+        onSuccess: (move) => {
+          checkLinks.reset();
+          setKept(null);
+          props.onMoveCreated?.(move.id);
+        },
+      },
+    );
+  };
+
   const send = (values: z.infer<typeof associateFormSchema>) => {
+    if (values.action === 'move') {
+      sendMove(values);
+      return;
+    }
     const reason = values.reason.trim();
     const body: CreateBatchRequest = {
       action: values.action,
@@ -371,6 +473,7 @@ export function AssociateForm(props: {
           {...register('subjectClass', {
             onChange: () => {
               setValue('subjectId', '');
+              setValue('destinationId', '');
               setPickerGeneration((g) => g + 1);
             },
           })}
@@ -464,7 +567,7 @@ export function AssociateForm(props: {
               ref={checkAnswerRef}
               check={checkLinks.data}
               ids={checkLinks.variables?.ids ?? []}
-              action={action}
+              action={moving ? 'cancel' : action}
               onKeep={(ids) => {
                 const text = ids.join('\n');
                 setKept({ previous: getValues('relatedIds'), kept: text });
@@ -488,13 +591,42 @@ export function AssociateForm(props: {
               <Group gap="lg" mt={4}>
                 <Radio value="associate" label="Associate" size="sm" />
                 <Radio value="cancel" label="Cancel association" size="sm" />
+                <Radio value="move" label="Move" size="sm" />
               </Group>
             </Radio.Group>
           )}
         />
+        {moving ? (
+          <Controller
+            control={control}
+            name="destinationId"
+            render={({ field }) => (
+              <ObjectPicker
+                key={`destination:${subjectClass}:${pickerGeneration}`}
+                projectId={projectId}
+                workspaceId={workspaceId}
+                dataclass={subjectClass}
+                value={field.value ?? ''}
+                onChange={(id) => field.onChange(id)}
+                label="Destination"
+                cardLabel={`Destination ${singular}`}
+                error={
+                  destinationSame
+                    ? `The destination is the subject ${singular}: choose another.`
+                    : undefined
+                }
+              />
+            )}
+          />
+        ) : null}
         {createBatch.isError ? (
           <Alert color="red" variant="light" title="The batch was not created">
             {describeError(createBatch.error)}
+          </Alert>
+        ) : null}
+        {moving && createMove.isError ? (
+          <Alert color="red" variant="light" title="The move was not created">
+            {describeError(createMove.error)}
           </Alert>
         ) : null}
         <Stack gap={4}>
@@ -504,7 +636,7 @@ export function AssociateForm(props: {
             size="sm"
             color={action === 'cancel' ? 'red' : undefined}
             disabled={!canSubmit}
-            loading={createBatch.isPending}
+            loading={createBatch.isPending || createMove.isPending}
             aria-describedby={hint ? 'associate-submit-hint' : undefined}
             aria-keyshortcuts="Control+Enter Meta+Enter"
             styles={{ label: { whiteSpace: 'normal', textAlign: 'left' } }}

@@ -3,8 +3,12 @@
  * drafts store (IndexedDB, else memory): a reload or a crash does not lose a long paste.
  */
 import { z } from 'zod';
-import { batchActionSchema, dataclassTypeSchema } from '../../api/schemas';
+import { batchActions, dataclassTypeSchema } from '../../api/schemas';
 import { deleteDraft, readDraft, writeDraft } from '../../lib/draft-store';
+
+/** The form's actions: a batch's (associate, cancel), or a move of the IDs to another subject. */
+export const formActionSchema = z.enum([...batchActions, 'move']);
+export type FormAction = z.infer<typeof formActionSchema>;
 
 export const formDraftSchema = z.object({
   subjectClass: dataclassTypeSchema,
@@ -12,7 +16,9 @@ export const formDraftSchema = z.object({
   relatedClass: dataclassTypeSchema,
   relatedIds: z.string(),
   reason: z.string(),
-  action: batchActionSchema,
+  action: formActionSchema,
+  /** The move's destination (same class as the subject); optional, so older drafts still load. */
+  destinationId: z.string().max(64).optional(),
   /**
    * The ID column picked in a pasted table (by its header), and the related class it was picked
    * under: it applies while that class is chosen (else the column follows the class). Optional,

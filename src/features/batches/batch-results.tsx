@@ -22,7 +22,13 @@ import {
 import { memo, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { describeError } from '../../api/client';
 import { formatCount, inertText } from '../../api/format';
-import { itemStates, type BatchItem, type BatchSummary, type ItemState } from '../../api/schemas';
+import {
+  batchKindOf,
+  itemStates,
+  type BatchItem,
+  type BatchSummary,
+  type ItemState,
+} from '../../api/schemas';
 import classes from './batch-results.module.css';
 import { isBatchActive, itemStateColors, itemStateLabels } from '../../lib/batch-states';
 import { copyText } from '../../lib/clipboard';
@@ -144,6 +150,8 @@ const ResultItems = memo(function ResultItems({
   });
   // Until page 0 answers, an unfiltered table already knows its size from the summary.
   const total = pages.total ?? (!state && !q && !pages.loading ? batch.total : undefined);
+  // A batch of pairs holds many subjects: each row says its own.
+  const withSubject = batchKindOf(batch) === 'pairs';
 
   return (
     <>
@@ -159,6 +167,7 @@ const ResultItems = memo(function ResultItems({
         loading={pages.loading}
         stale={pages.stale}
         onRange={setRange}
+        withSubject={withSubject}
       />
       <Text size="xs" c="dimmed" aria-live="polite" style={{ fontVariantNumeric: 'tabular-nums' }}>
         {total === undefined
@@ -235,6 +244,17 @@ const columns = [
   { label: 'Attempts', width: '7%' },
 ] as const;
 
+/** A batch of pairs: the subject of each row first. */
+const pairColumns = [
+  { label: 'Subject', width: '22%' },
+  { label: 'ID', width: '24%' },
+  { label: 'State', width: '8%' },
+  { label: 'Code', width: '11%' },
+  { label: 'Message', width: '18%' },
+  { label: 'Request ID', width: '11%' },
+  { label: 'Attempts', width: '6%' },
+] as const;
+
 /** Reports the virtualizer's measured height, or the planned one where layout is absent (jsdom). */
 function observeRectWithFallback(
   fallbackHeight: () => number,
@@ -255,6 +275,7 @@ function ItemsTable({
   loading,
   stale,
   onRange,
+  withSubject,
 }: {
   scrollRef: RefObject<HTMLDivElement | null>;
   total: number | undefined;
@@ -262,7 +283,9 @@ function ItemsTable({
   loading: boolean;
   stale: boolean;
   onRange: (range: { first: number; last: number } | null) => void;
+  withSubject: boolean;
 }) {
+  const span = withSubject ? pairColumns.length : columns.length;
   const count = total ?? 0;
   // The box is as tall as its rows, up to RESULTS_VIEWPORT_HEIGHT; then it scrolls.
   const height = Math.min(
@@ -318,11 +341,11 @@ function ItemsTable({
         aria-busy={loading || stale}
         style={{ opacity: stale ? 0.7 : 1, transition: 'opacity 120ms' }}
       >
-        <ItemsHead />
+        <ItemsHead withSubject={withSubject} />
         <Table.Tbody>
           {count === 0 ? (
             <Table.Tr style={{ height: RESULTS_ROW_HEIGHT }}>
-              <Table.Td colSpan={columns.length}>
+              <Table.Td colSpan={span}>
                 <Text size="xs" c="dimmed">
                   {total === undefined || loading ? 'Loading…' : 'No IDs match this filter.'}
                 </Text>
@@ -330,13 +353,18 @@ function ItemsTable({
             </Table.Tr>
           ) : (
             <>
-              {padTop > 0 && <SpacerRow height={padTop} />}
+              {padTop > 0 && <SpacerRow height={padTop} span={span} />}
               {virtualRows.map((v) => (
                 // Keyed by slot, not by row: a row scrolled out lends its <tr> to the row
                 // scrolled in, so a fast scroll updates text instead of rebuilding the DOM.
-                <ItemRow key={v.index % slots} index={v.index} item={rowAt(v.index)} />
+                <ItemRow
+                  key={v.index % slots}
+                  index={v.index}
+                  item={rowAt(v.index)}
+                  withSubject={withSubject}
+                />
               ))}
-              {padBottom > 0 && <SpacerRow height={padBottom} />}
+              {padBottom > 0 && <SpacerRow height={padBottom} span={span} />}
             </>
           )}
         </Table.Tbody>
@@ -346,17 +374,18 @@ function ItemsTable({
 }
 
 /** Column widths and the header row: the same on every render, so rendered once. */
-const ItemsHead = memo(function ItemsHead() {
+const ItemsHead = memo(function ItemsHead({ withSubject }: { withSubject: boolean }) {
+  const shown = withSubject ? pairColumns : columns;
   return (
     <>
       <colgroup>
-        {columns.map((c) => (
+        {shown.map((c) => (
           <col key={c.label} style={{ width: c.width }} />
         ))}
       </colgroup>
       <Table.Thead>
         <Table.Tr aria-rowindex={1} style={{ height: RESULTS_HEADER_HEIGHT }}>
-          {columns.map((c) => (
+          {shown.map((c) => (
             <Table.Th key={c.label}>{c.label}</Table.Th>
           ))}
         </Table.Tr>
@@ -366,10 +395,10 @@ const ItemsHead = memo(function ItemsHead() {
 });
 
 /** Stands in for the rows out of view; not a row for assistive technology. */
-function SpacerRow({ height }: { height: number }) {
+function SpacerRow({ height, span }: { height: number; span: number }) {
   return (
     <tr aria-hidden="true" style={{ height }}>
-      <td colSpan={columns.length} style={{ padding: 0, border: 0 }} />
+      <td colSpan={span} style={{ padding: 0, border: 0 }} />
     </tr>
   );
 }
@@ -392,14 +421,19 @@ const stateClass: Record<ItemState, string | undefined> = Object.fromEntries(
 const ItemRow = memo(function ItemRow({
   index,
   item,
+  withSubject,
 }: {
   index: number;
   item: BatchItem | undefined;
+  withSubject: boolean;
 }) {
   if (!item) {
     return (
       <tr aria-rowindex={index + 2} className={classes.row}>
-        <td colSpan={columns.length} className={`${classes.cell} ${classes.dimmed}`}>
+        <td
+          colSpan={withSubject ? pairColumns.length : columns.length}
+          className={`${classes.cell} ${classes.dimmed}`}
+        >
           Loading…
         </td>
       </tr>
@@ -407,6 +441,11 @@ const ItemRow = memo(function ItemRow({
   }
   return (
     <tr aria-rowindex={index + 2} className={classes.row}>
+      {withSubject && (
+        <td className={`${classes.cell} ${classes.mono}`} title={item.data_object_id ?? undefined}>
+          <span className={classes.idText}>{item.data_object_id ?? ''}</span>
+        </td>
+      )}
       <td className={classes.cell}>
         <div className={classes.idLine}>
           <span className={`${classes.mono} ${classes.idText}`} title={item.id}>

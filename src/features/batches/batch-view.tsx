@@ -5,7 +5,12 @@ import { Link } from 'react-router';
 import { ApiError, describeError } from '../../api/client';
 import { batchKeys, batchQueries } from '../../api/console-queries';
 import { formatCount, formatDuration, formatLocalDateTime, shortId } from '../../api/format';
-import { dataclassLabels, type BatchState, type BatchSummary } from '../../api/schemas';
+import {
+  batchKindOf,
+  dataclassLabels,
+  type BatchState,
+  type BatchSummary,
+} from '../../api/schemas';
 import {
   batchStateColors,
   batchStateLabels,
@@ -72,6 +77,16 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
     );
   }
 
+  if (batchKindOf(batch) === 'move') {
+    return (
+      <Alert color="gray" title="This is a move">
+        <Anchor component={Link} to={paths.move(batch.id)} size="sm">
+          Open the move&apos;s page
+        </Anchor>
+      </Alert>
+    );
+  }
+
   return (
     <Stack gap="sm">
       <BatchHeader batch={batch} />
@@ -119,12 +134,22 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
           <Text size="sm" fw={600}>
             {actionLabel(batch)}
           </Text>
-          <Text size="sm">
-            {related} {batch.action === 'associate' ? 'with' : 'from'} {subject}{' '}
-            <Text span ff="monospace" size="xs" title={batch.data_object_id}>
-              {batch.data_object_id}
+          {batchKindOf(batch) === 'pairs' ? (
+            <Text size="sm">
+              {related} {batch.action === 'associate' ? 'with' : 'from'}{' '}
+              {formatCount(batch.subjects ?? 0)} {batch.subjects === 1 ? 'subject' : 'subjects'}{' '}
+              <Text span size="xs" c="dimmed">
+                (a batch of pairs)
+              </Text>
             </Text>
-          </Text>
+          ) : (
+            <Text size="sm">
+              {related} {batch.action === 'associate' ? 'with' : 'from'} {subject}{' '}
+              <Text span ff="monospace" size="xs" title={batch.data_object_id}>
+                {batch.data_object_id}
+              </Text>
+            </Text>
+          )}
           <Badge size="sm" variant="light" color={batchStateColors[batch.state]}>
             {batchStateLabels[batch.state]}
           </Badge>
@@ -152,6 +177,13 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
             {formatCount(batch.total)}
             {batch.duplicates > 0 && ` (${formatCount(batch.duplicates)} duplicates dropped)`}
           </Meta>
+          {batch.group_id && (
+            <Meta label="Part of">
+              <Anchor component={Link} to={paths.batch(batch.group_id)} size="xs">
+                group {shortId(batch.group_id)}
+              </Anchor>
+            </Meta>
+          )}
           {batch.retry_of && (
             <Meta label="Retry">
               <Anchor component={Link} to={paths.batch(batch.retry_of)} size="xs">

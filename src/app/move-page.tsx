@@ -1,0 +1,22 @@
+import { Loader, Paper } from '@mantine/core';
+import { Suspense } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { paths } from '../lib/paths';
+import { LazyMoveView } from './lazy-features';
+
+/** `/moves/{id}`: one move, followed live; its undo opens the new move's page. */
+export function MovePage() {
+  const { moveId = '' } = useParams();
+  const navigate = useNavigate();
+  return (
+    <Paper withBorder p="md">
+      <Suspense fallback={<Loader size="sm" role="status" aria-label="Loading the move" />}>
+        <LazyMoveView
+          key={moveId}
+          moveId={moveId}
+          onMoveCreated={(id) => void navigate(paths.move(id))}
+        />
+      </Suspense>
+    </Paper>
+  );
+}

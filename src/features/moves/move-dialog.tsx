@@ -1,0 +1,176 @@
+import { Alert, Button, Group, Loader, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { describeError } from '../../api/client';
+import { consoleQueries, newIdempotencyKey, useCreateMove } from '../../api/console-queries';
+import { formatCount } from '../../api/format';
+import {
+  dataclassLabels,
+  idKey,
+  type CreateMoveRequest,
+  type DataclassType,
+  type MoveSummary,
+} from '../../api/schemas';
+import { ObjectPicker } from '../../lib/object-picker';
+import { paths } from '../../lib/paths';
+
+export interface MoveDialogProps {
+  opened: boolean;
+  onClose: () => void;
+  workspaceId: string;
+  /** The class of the source and of the destination. */
+  dataclass: DataclassType;
+  /** The subject the IDs are linked to now. */
+  sourceId: string;
+  /** The class of the IDs that move. */
+  relatedClass: DataclassType;
+  ids: string[];
+  /** Called with the new move, before the dialog navigates to its page. */
+  onCreated?: (move: MoveSummary) => void;
+}
+
+/**
+ * "Move to another subject": pick the destination (same class as the source: search its title or
+ * paste its ID), an optional reason, and confirm. The move links the IDs with the destination and
+ * then removes from the source exactly those now linked there (`POST /api/moves`); its page
+ * (`/moves/{id}`) follows it.
+ */
+export function MoveDialog(props: MoveDialogProps) {
+  return (
+    <Modal
+      opened={props.opened}
+      onClose={props.onClose}
+      title="Move to another subject"
+      size="lg"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
+      {props.opened && <MoveBody {...props} />}
+    </Modal>
+  );
+}
+
+function MoveBody({
+  onClose,
+  workspaceId,
+  dataclass,
+  sourceId,
+  relatedClass,
+  ids,
+  onCreated,
+}: MoveDialogProps) {
+  const config = useQuery(consoleQueries.config());
+  const navigate = useNavigate();
+  const createMove = useCreateMove();
+  const [destination, setDestination] = useState('');
+  const [reason, setReason] = useState('');
+  // One key per opening and destination: a double click cannot make two moves.
+  const [key, setKey] = useState(() => ({ destination: '', value: newIdempotencyKey() }));
+  const sameAsSource = destination !== '' && idKey(destination) === idKey(sourceId);
+  const subject = dataclassLabels[dataclass].singular;
+  const related = dataclassLabels[relatedClass];
+  const n = ids.length;
+  const canConfirm = destination !== '' && !sameAsSource && n > 0 && !createMove.isPending;
+
+  const confirm = () => {
+    if (!canConfirm) return;
+    const trimmed = reason.trim();
+    const body: CreateMoveRequest = {
+      workspace_id: workspaceId,
+      dataclass_type: dataclass,
+      source_id: sourceId,
+      destination_id: destination,
+      related_dataclass_type: relatedClass,
+      ids,
+      ...(trimmed ? { reason: trimmed } : {}),
+    };
+    let idempotencyKey = key.value;
+    if (key.destination !== destination) {
+      idempotencyKey = newIdempotencyKey();
+      setKey({ destination, value: idempotencyKey });
+    }
+    createMove.mutate(
+      { body, idempotencyKey },
+      {
+        onSuccess: (move) => {
+          onCreated?.(move);
+          onClose();
+          void navigate(paths.move(move.id));
+        },
+      },
+    );
+  };
+
+  if (!config.data) {
+    return config.isError ? (
+      <Alert color="red" title="The console settings could not be read">
+        {describeError(config.error)}
+      </Alert>
+    ) : (
+      <Group gap="xs" role="status">
+        <Loader size="xs" />
+        <Text size="sm">Loading…</Text>
+      </Group>
+    );
+  }
+
+  return (
+    <form
+      noValidate
+      aria-label="Move"
+      onSubmit={(e) => {
+        e.preventDefault();
+        confirm();
+      }}
+      onKeyDown={(e) => {
+        // Enter picks an option or does nothing; only the button confirms.
+        if (e.key === 'Enter' && e.target instanceof HTMLInputElement) e.preventDefault();
+      }}
+    >
+      <Stack gap="sm">
+        <Text size="sm">
+          Move {formatCount(n)} {n === 1 ? related.singular : related.plural.toLowerCase()} from{' '}
+          {subject}{' '}
+          <Text span ff="monospace" size="xs">
+            {sourceId}
+          </Text>{' '}
+          to another {subject}. Each ID is linked with the destination first, and removed from the
+          source only once it is linked there: an ID is never left linked to neither.
+        </Text>
+        <ObjectPicker
+          projectId={config.data.projectId}
+          workspaceId={workspaceId}
+          dataclass={dataclass}
+          value={destination}
+          onChange={setDestination}
+          label="Destination"
+          cardLabel={`Destination ${subject}`}
+          error={
+            sameAsSource ? `The destination is the source ${subject}: choose another.` : undefined
+          }
+        />
+        <TextInput
+          label="Reason"
+          description="Optional; kept with the move in the history"
+          size="sm"
+          maxLength={1000}
+          value={reason}
+          onChange={(e) => setReason(e.currentTarget.value)}
+        />
+        {createMove.isError && (
+          <Alert color="red" p="xs" title="The move was not created">
+            {describeError(createMove.error)}
+          </Alert>
+        )}
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" size="sm" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" size="sm" disabled={!canConfirm} loading={createMove.isPending}>
+            Confirm move
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

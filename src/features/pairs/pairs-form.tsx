@@ -1,0 +1,352 @@
+import {
+  Alert,
+  Box,
+  Button,
+  Group,
+  Input,
+  List,
+  Modal,
+  NativeSelect,
+  Radio,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+} from '@mantine/core';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { z } from 'zod';
+import { describeError } from '../../api/client';
+import { useCreateBatch } from '../../api/console-queries';
+import {
+  MAX_BATCH_PAIRS,
+  batchActionSchema,
+  dataclassLabels,
+  dataclassTypeSchema,
+  dataclassTypes,
+  type CreatePairsRequest,
+} from '../../api/schemas';
+import { readDraft, writeDraft } from '../../lib/draft-store';
+import { formatPairsSummary, parsePairs } from './parse-pairs';
+
+const SAVE_DELAY_MS = 400;
+/** Invalid lines listed; the rest are counted. */
+const INVALID_SHOWN = 50;
+
+export const pairsDraftSchema = z.object({
+  pairs: z.string(),
+  subjectClass: dataclassTypeSchema,
+  relatedClass: dataclassTypeSchema,
+  action: batchActionSchema,
+  reason: z.string(),
+});
+export type PairsDraft = z.infer<typeof pairsDraftSchema>;
+
+const emptyDraft: PairsDraft = {
+  pairs: '',
+  subjectClass: 'incidents',
+  relatedClass: 'alerts',
+  action: 'associate',
+  reason: '',
+};
+
+export function pairsDraftKey(projectId: string, workspaceId: string): string {
+  return `pairs-form:v1:${projectId}:${workspaceId}`;
+}
+
+const classOptions = dataclassTypes.map((t) => ({ value: t, label: dataclassLabels[t].plural }));
+
+function pairCount(n: number): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? 'pair' : 'pairs'}`;
+}
+
+/**
+ * A batch of pairs: each line links (or unlinks) one related ID with its own subject. The text
+ * comes pasted or from a file ("Pairs file"), is parsed as it changes (`parsePairs`), and the
+ * whole form is kept as a draft per workspace, so a reload loses nothing. Only the distinct
+ * well-formed pairs are sent; invalid lines are listed with their reason before anything is sent.
+ */
+export function PairsForm({
+  projectId,
+  workspaceId,
+  onBatchCreated,
+}: {
+  projectId: string;
+  workspaceId: string;
+  onBatchCreated: (batchId: string) => void;
+}) {
+  const [draft, setDraft] = useState<PairsDraft>(emptyDraft);
+  const [restored, setRestored] = useState(false);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const submitRef = useRef<HTMLButtonElement>(null);
+  const createBatch = useCreateBatch();
+  const key = pairsDraftKey(projectId, workspaceId);
+
+  // The draft: read once per workspace; nothing is written over it before it is read.
+  const editedBeforeRestore = useRef(false);
+  useEffect(() => {
+    let cancelled = false;
+    void readDraft(key).then((stored) => {
+      if (cancelled) return;
+      const parsed = pairsDraftSchema.safeParse(stored);
+      if (parsed.success && !editedBeforeRestore.current) setDraft(parsed.data);
+      setRestored(true);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [key]);
+  useEffect(() => {
+    if (!restored) return;
+    const timer = setTimeout(() => void writeDraft(key, draft), SAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [key, draft, restored]);
+
+  const update = (patch: Partial<PairsDraft>) => {
+    if (!restored) editedBeforeRestore.current = true;
+    setDraft((d) => ({ ...d, ...patch }));
+  };
+
+  const parsed = useMemo(
+    () =>
+      parsePairs(draft.pairs, {
+        subjectClass: draft.subjectClass,
+        relatedClass: draft.relatedClass,
+      }),
+    [draft.pairs, draft.subjectClass, draft.relatedClass],
+  );
+  const n = parsed.pairs.length;
+  const tooMany = n > MAX_BATCH_PAIRS;
+  const canSubmit = n > 0 && !tooMany && !createBatch.isPending;
+  const submitLabel =
+    draft.action === 'cancel'
+      ? `Cancel association of ${pairCount(n)}`
+      : `Associate ${pairCount(n)}`;
+  const hint = tooMany
+    ? `Too many pairs: ${n.toLocaleString('en')} (a batch takes at most ${MAX_BATCH_PAIRS.toLocaleString('en')}).`
+    : n === 0
+      ? 'Paste or choose a file of pairs: subject ID, related ID on each line.'
+      : null;
+
+  const send = () => {
+    const reason = draft.reason.trim();
+    const body: CreatePairsRequest = {
+      action: draft.action,
+      workspace_id: workspaceId,
+      dataclass_type: draft.subjectClass,
+      related_dataclass_type: draft.relatedClass,
+      pairs: parsed.pairs,
+      ...(reason ? { reason } : {}),
+    };
+    createBatch.mutate(body, {
+      onSuccess: (batch) => {
+        setConfirming(false);
+        onBatchCreated(batch.id);
+      },
+      onError: () => setConfirming(false),
+    });
+  };
+
+  const onSubmit = () => {
+    if (!canSubmit) return;
+    if (draft.action === 'cancel') setConfirming(true);
+    else send();
+  };
+
+  // Enter in a single-line field never starts a batch; Ctrl+Enter (⌘+Enter) submits through the
+  // same rules as the button (a cancel asks first).
+  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
+    if (event.key !== 'Enter' || event.nativeEvent.isComposing || confirming) return;
+    if (!event.currentTarget.contains(event.target as Node)) return;
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      if (!event.repeat) onSubmit();
+    } else if (event.target instanceof HTMLInputElement && event.target.type !== 'submit') {
+      event.preventDefault();
+    }
+  };
+
+  const readFile = (file: File | undefined) => {
+    setFileError(null);
+    if (!file) return;
+    file.text().then(
+      (text) => update({ pairs: text }),
+      (err: unknown) => setFileError(`The file could not be read: ${describeError(err)}`),
+    );
+  };
+
+  return (
+    <Box
+      component="form"
+      aria-label="Pairs form"
+      noValidate
+      onKeyDown={onKeyDown}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    >
+      <Stack gap="sm">
+        <Group gap="sm" grow>
+          <NativeSelect
+            label="Subject class"
+            size="sm"
+            data={classOptions}
+            value={draft.subjectClass}
+            onChange={(e) =>
+              update({ subjectClass: dataclassTypeSchema.parse(e.currentTarget.value) })
+            }
+          />
+          <NativeSelect
+            label="Related class"
+            size="sm"
+            data={classOptions}
+            value={draft.relatedClass}
+            onChange={(e) =>
+              update({ relatedClass: dataclassTypeSchema.parse(e.currentTarget.value) })
+            }
+          />
+        </Group>
+        <Textarea
+          label="Pairs"
+          description="One pair per line: subject ID, related ID (CSV or TSV; a header row is optional)"
+          size="sm"
+          rows={8}
+          spellCheck={false}
+          autoComplete="off"
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 } }}
+          value={draft.pairs}
+          onChange={(e) => update({ pairs: e.currentTarget.value })}
+        />
+        <Input.Wrapper
+          label="Pairs file"
+          description="A CSV or TSV file; its content replaces the pairs above"
+          size="sm"
+          error={fileError}
+          id="pairs-file"
+        >
+          <input
+            id="pairs-file"
+            type="file"
+            accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain"
+            style={{ display: 'block', marginTop: 4, fontSize: 'var(--mantine-font-size-sm)' }}
+            onChange={(e) => {
+              readFile(e.currentTarget.files?.[0]);
+              e.currentTarget.value = '';
+            }}
+          />
+        </Input.Wrapper>
+        <Stack gap={4}>
+          <Text size="sm" role="status" aria-label="Pairs summary">
+            {formatPairsSummary(parsed)}
+          </Text>
+          {parsed.header ? (
+            <Text size="xs" c="dimmed">
+              First line read as a header and skipped: {parsed.header.join(', ')}
+              {parsed.columns
+                ? ` (subject: ${parsed.header[parsed.columns.subject] ?? ''}, related: ${parsed.header[parsed.columns.related] ?? ''})`
+                : ''}
+            </Text>
+          ) : null}
+          {parsed.invalid.length > 0 ? (
+            <Box aria-label="Invalid lines" role="region">
+              <Text size="xs" fw={500} c="red">
+                Invalid lines (not sent)
+              </Text>
+              <List size="xs" spacing={2}>
+                {parsed.invalid.slice(0, INVALID_SHOWN).map((i) => (
+                  <List.Item key={i.line}>
+                    <Text span size="xs" ff="monospace">
+                      line {i.line}: {i.text}
+                    </Text>{' '}
+                    <Text span size="xs" c="dimmed">
+                      — {i.reason}
+                    </Text>
+                  </List.Item>
+                ))}
+              </List>
+              {parsed.invalid.length > INVALID_SHOWN ? (
+                <Text size="xs" c="dimmed">
+                  and {(parsed.invalid.length - INVALID_SHOWN).toLocaleString('en')} more
+                </Text>
+              ) : null}
+            </Box>
+          ) : null}
+        </Stack>
+        <TextInput
+          label="Reason"
+          description="Optional; kept with the batch in the history"
+          size="sm"
+          maxLength={1000}
+          value={draft.reason}
+          onChange={(e) => update({ reason: e.currentTarget.value })}
+        />
+        <Radio.Group
+          label="Action"
+          size="sm"
+          value={draft.action}
+          onChange={(v) => update({ action: batchActionSchema.parse(v) })}
+        >
+          <Group gap="lg" mt={4}>
+            <Radio value="associate" label="Associate" size="sm" />
+            <Radio value="cancel" label="Cancel association" size="sm" />
+          </Group>
+        </Radio.Group>
+        {createBatch.isError ? (
+          <Alert color="red" variant="light" title="The batch was not created">
+            {describeError(createBatch.error)}
+          </Alert>
+        ) : null}
+        <Stack gap={4}>
+          <Button
+            ref={submitRef}
+            type="submit"
+            size="sm"
+            color={draft.action === 'cancel' ? 'red' : undefined}
+            disabled={!canSubmit}
+            loading={createBatch.isPending}
+            aria-describedby={hint ? 'pairs-submit-hint' : undefined}
+            aria-keyshortcuts="Control+Enter Meta+Enter"
+          >
+            {submitLabel}
+          </Button>
+          {hint ? (
+            <Text id="pairs-submit-hint" size="xs" c="dimmed">
+              {hint}
+            </Text>
+          ) : null}
+        </Stack>
+      </Stack>
+      <Modal
+        opened={confirming}
+        onClose={() => setConfirming(false)}
+        title="Cancel association?"
+        size="md"
+      >
+        <Stack gap="sm">
+          <Text size="sm">
+            Remove {pairCount(n)} of links:{' '}
+            {dataclassLabels[draft.relatedClass].plural.toLowerCase()} from{' '}
+            {parsed.subjects.toLocaleString('en')}{' '}
+            {parsed.subjects === 1
+              ? dataclassLabels[draft.subjectClass].singular
+              : dataclassLabels[draft.subjectClass].plural.toLowerCase()}
+            , in workspace{' '}
+            <Text span ff="monospace" size="xs">
+              {workspaceId}
+            </Text>
+            .
+          </Text>
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" size="sm" data-autofocus onClick={() => setConfirming(false)}>
+              Back
+            </Button>
+            <Button color="red" size="sm" loading={createBatch.isPending} onClick={send}>
+              Confirm cancel association
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Box>
+  );
+}
