@@ -81,7 +81,7 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
     return (
       <Alert color="gray" title="This is a move">
         <Anchor component={Link} to={paths.move(batch.id)} size="sm">
-          Open the move&apos;s page
+          Open the move’s page
         </Anchor>
       </Alert>
     );
