@@ -13,6 +13,7 @@ import {
   LazyAssociateForm,
   LazyBatchView,
   LazyCurrentAssociations,
+  LazyMoveDialog,
   useChunkSettled,
 } from './lazy-features';
 
@@ -41,6 +42,8 @@ export function AssociatePage({
   const { batchId } = useParams();
   const navigate = useNavigate();
   const [subject, setSubject] = useState<SubjectSelection | null>(null);
+  // The IDs "Move selected" asked to move (the move dialog is open while set).
+  const [moving, setMoving] = useState<{ subject: SubjectSelection; ids: string[] } | null>(null);
   useRefreshRelationsWhenBatchEnds(batchId);
   const openBatch = (id: string) => void navigate(paths.batch(id));
   const formReady = useChunkSettled(associateForm);
@@ -117,9 +120,23 @@ export function AssociatePage({
                   workspaceId={workspaceId}
                   subject={subject}
                   onBatchCreated={openBatch}
+                  onMoveSelected={(ids) => setMoving({ subject, ids })}
                 />
               </Suspense>
             </Paper>
+          )}
+          {moving && workspaceId && (
+            <Suspense fallback={null}>
+              <LazyMoveDialog
+                opened
+                onClose={() => setMoving(null)}
+                workspaceId={workspaceId}
+                dataclass={moving.subject.dataclass_type}
+                sourceId={moving.subject.data_object_id}
+                relatedClass={moving.subject.related_dataclass_type}
+                ids={moving.ids}
+              />
+            </Suspense>
           )}
         </Stack>
       </Grid.Col>

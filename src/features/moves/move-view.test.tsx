@@ -72,7 +72,7 @@ test('shows each ID with its result word and reason, the counts, the export and 
   expect(rowOf(C)).toHaveTextContent('Kept at source');
   expect(rowOf(C)).toHaveTextContent('not found in this workspace');
   expect(screen.getByRole('list', { name: 'Counts per result' })).toHaveTextContent('Moved 1');
-  expect(screen.getByRole('link', { name: 'Export CSV' })).toHaveAttribute(
+  expect(screen.getByRole('button', { name: 'Export CSV' })).toHaveAttribute(
     'href',
     `/api/moves/${done.id}/export?format=csv`,
   );

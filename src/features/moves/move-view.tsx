@@ -343,12 +343,21 @@ function MoveResults({
             Move results
           </Title>
           <Group gap="xs">
+            {/* An anchor (the browser streams the download) with the button role of the other
+                result actions, Space included. */}
             <Button
               component="a"
+              role="button"
               href={moveExportUrl(move.id, 'csv')}
-              download
+              download={`move-${move.id}.csv`}
               size="xs"
               variant="default"
+              onKeyDown={(e) => {
+                if (e.key === ' ') {
+                  e.preventDefault();
+                  e.currentTarget.click();
+                }
+              }}
             >
               Export CSV
             </Button>

@@ -36,6 +36,8 @@ export interface CurrentAssociationsProps {
   subject: SubjectSelection;
   /** Called with the cancel batch's ID once it was created. */
   onBatchCreated: (batchId: string) => void;
+  /** When given, "Move selected" offers to move the selected IDs to another subject. */
+  onMoveSelected?: (ids: string[]) => void;
 }
 
 interface Selection {
@@ -58,6 +60,7 @@ export function CurrentAssociations({
   workspaceId,
   subject,
   onBatchCreated,
+  onMoveSelected,
 }: CurrentAssociationsProps) {
   const headingId = useId();
   const queryClient = useQueryClient();
@@ -162,6 +165,16 @@ export function CurrentAssociations({
           >
             {`Cancel association of ${formatCount(selectedCount)} selected`}
           </Button>
+          {onMoveSelected && (
+            <Button
+              size="xs"
+              variant="default"
+              disabled={selectedCount === 0 || tooMany}
+              onClick={() => onMoveSelected([...selection.ids])}
+            >
+              Move selected
+            </Button>
+          )}
           {selectedCount > 0 && (
             <Button size="xs" variant="subtle" color="gray" onClick={() => update(new Set())}>
               Clear selection
