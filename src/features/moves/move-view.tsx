@@ -2,6 +2,7 @@ import {
   Alert,
   Anchor,
   Badge,
+  Box,
   Button,
   Group,
   Loader,
@@ -483,8 +484,20 @@ function stateWord(state: ItemState | null | undefined): string {
 
 function MoveItemsTable({ items, loading }: { items: MoveItem[] | undefined; loading: boolean }) {
   return (
-    <Table.ScrollContainer minWidth={800} maxHeight={480}>
+    // A plain scrolling box, reachable with the keyboard (Tab, then the arrow keys scroll it).
+    <Box
+      tabIndex={0}
+      role="group"
+      aria-label="Move items, scrollable"
+      style={{
+        maxHeight: 480,
+        overflow: 'auto',
+        border: '1px solid var(--mantine-color-default-border)',
+        borderRadius: 'var(--mantine-radius-sm)',
+      }}
+    >
       <Table
+        miw={800}
         stickyHeader
         highlightOnHover
         verticalSpacing={4}
@@ -528,7 +541,7 @@ function MoveItemsTable({ items, loading }: { items: MoveItem[] | undefined; loa
           )}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </Box>
   );
 }
 

@@ -250,3 +250,54 @@ test('a failed read is shown readably', async () => {
   renderRelations();
   expect(await screen.findByText(/workspace not found/)).toBeInTheDocument();
 });
+
+test('a selected row shows its severity bold in the body colour (coloured words fail contrast on its tint)', async () => {
+  serveRelations(1);
+  const user = userEvent.setup();
+  render(
+    <CurrentAssociations
+      projectId={PROJECT}
+      workspaceId={WORKSPACE}
+      subject={SUBJECT}
+      onBatchCreated={vi.fn()}
+    />,
+  );
+  const severity = await screen.findByText('High');
+  expect(severity.getAttribute('style') ?? '').toMatch(/orange/);
+  await user.click(screen.getByRole('checkbox', { name: `Select ${alertId(1)}` }));
+  await waitFor(() =>
+    expect(screen.getByText('High').getAttribute('style') ?? '').not.toMatch(/orange/),
+  );
+  expect(screen.getByText('High').getAttribute('style') ?? '').toMatch(/font-weight: 600/);
+});
+
+test('"Move selected" hands the selected IDs over; it is offered only when asked for', async () => {
+  serveRelations(2);
+  const onMoveSelected = vi.fn();
+  const user = userEvent.setup();
+  const { unmount } = render(
+    <CurrentAssociations
+      projectId={PROJECT}
+      workspaceId={WORKSPACE}
+      subject={SUBJECT}
+      onBatchCreated={vi.fn()}
+      onMoveSelected={onMoveSelected}
+    />,
+  );
+  const move = await screen.findByRole('button', { name: 'Move selected' });
+  expect(move).toBeDisabled();
+  await user.click(await screen.findByRole('checkbox', { name: `Select ${alertId(2)}` }));
+  await user.click(move);
+  expect(onMoveSelected).toHaveBeenCalledWith([alertId(2)]);
+  unmount();
+  render(
+    <CurrentAssociations
+      projectId={PROJECT}
+      workspaceId={WORKSPACE}
+      subject={SUBJECT}
+      onBatchCreated={vi.fn()}
+    />,
+  );
+  await screen.findByRole('checkbox', { name: `Select ${alertId(2)}` });
+  expect(screen.queryByRole('button', { name: 'Move selected' })).not.toBeInTheDocument();
+});

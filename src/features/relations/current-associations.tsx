@@ -323,7 +323,14 @@ function RelationRow({
   const title = inertText(o.title ?? o.name ?? detail.name ?? o.value ?? '');
   const severity = o.severity ?? '';
   const status = o.handle_status ?? o.status ?? '';
-  const severityColor = severity === 'Fatal' ? 'red' : severity === 'High' ? 'orange' : undefined;
+  // On a selected row's tint the coloured words fall under 4.5:1: bold in the body colour there.
+  const severityColor =
+    selected || !['Fatal', 'High'].includes(severity)
+      ? undefined
+      : severity === 'Fatal'
+        ? 'red'
+        : 'orange';
+  const strong = severity === 'Fatal' || severity === 'High';
   return (
     <Table.Tr bg={selected ? 'var(--mantine-primary-color-light)' : undefined}>
       <Table.Td>
@@ -349,7 +356,7 @@ function RelationRow({
         {title}
       </Table.Td>
       <Table.Td>
-        <Text span size="xs" c={severityColor} fw={severityColor ? 600 : undefined}>
+        <Text span size="xs" c={severityColor} fw={strong ? 600 : undefined}>
           {severity}
         </Text>
       </Table.Td>
