@@ -404,6 +404,8 @@ export const batchSummarySchema = z.looseObject({
   changes_recorded: z.boolean().default(false),
   /** A batch of pairs (kind `pairs`): how many subjects its pairs name. */
   subjects: z.number().optional(),
+  /** A batch of pairs: pairs whose subject was malformed (listed in its items as invalid). */
+  invalid_pairs: z.number().optional(),
   /** A move (kind `move`): the subject the IDs move to (`data_object_id` is the source). */
   destination_id: z.string().nullish(),
   created_at: z.string(),

@@ -139,7 +139,11 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
               {related} {batch.action === 'associate' ? 'with' : 'from'}{' '}
               {formatCount(batch.subjects ?? 0)} {batch.subjects === 1 ? 'subject' : 'subjects'}{' '}
               <Text span size="xs" c="dimmed">
-                (a batch of pairs)
+                (a batch of pairs
+                {batch.invalid_pairs
+                  ? `; ${formatCount(batch.invalid_pairs)} with a malformed subject`
+                  : ''}
+                )
               </Text>
             </Text>
           ) : (
