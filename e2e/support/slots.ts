@@ -16,6 +16,8 @@ export const SLOTS = {
   a11yStopDialog: { incident: 177 },
   undoTruth: { incident: 180, alerts: [1980, 8] as [number, number] },
   undoTruthCancel: { incident: 181, alerts: [1990, 8] as [number, number] },
+  move: { incident: 185, alerts: [1600, 20] as [number, number], destination: 186 },
+  pairs: { incidents: [187, 3] as [number, number], alerts: [1650, 6] as [number, number] },
   iam: { incident: 10, alerts: [10, 3] as [number, number] },
   faults: { incident: 120, alerts: [200, 1000] as [number, number] },
   /** Read only: the first of these incidents with seeded alerts and indicators is pivoted through. */
