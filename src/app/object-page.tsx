@@ -19,7 +19,7 @@ import { ObjectLoadError, ObjectSummary } from '../features/objects/object-summa
 import { isDataclass, objectsQueries } from '../features/objects/queries';
 import { TouchingBatches } from '../features/objects/touching-batches';
 import { paths } from '../lib/paths';
-import { LazyRelationGraph, relationGraph } from './lazy-features';
+import { LazyMoveDialog, LazyRelationGraph, relationGraph } from './lazy-features';
 
 export function ObjectPage({
   config,
@@ -122,9 +122,14 @@ function ObjectView({
                 objectId={objectId}
                 related={related}
                 onBatchCreated={openBatch}
-                // TODO(coordinator): wire the moves feature's dialog once it is on main:
-                // renderMoveDialog={(r) => <LazyMoveDialog {...r} />}
-                renderMoveDialog={undefined}
+                // The move dialog's chunk loads when "Move selected" first opens it.
+                renderMoveDialog={(r) =>
+                  r.opened ? (
+                    <Suspense fallback={null}>
+                      <LazyMoveDialog {...r} />
+                    </Suspense>
+                  ) : null
+                }
               />
             ))}
           </Stack>
