@@ -6,11 +6,15 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { z } from 'zod';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
-import { batchItemSchema, batchListSchema, batchSummarySchema } from '../../src/api/schemas';
+import {
+  MAX_PAIRS_SUBJECTS,
+  batchItemSchema,
+  batchListSchema,
+  batchSummarySchema,
+} from '../../src/api/schemas';
 import { linkedIds } from '../testing/checker';
 import { startEmulatorConsole, type EmulatorConsole } from '../testing/emulator-console';
 import { PAIRS_CSV_HEADER } from './group-routes';
-import { MAX_PAIRS_SUBJECTS } from './pairs';
 
 const WS = SEED_WORKSPACES[0].id;
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };

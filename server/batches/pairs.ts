@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import {
   MAX_BATCH_IDS,
+  MAX_PAIRS_SUBJECTS,
   MAX_TOKEN_LENGTH,
   batchActionSchema,
   canonicalId,
@@ -53,13 +54,6 @@ export const createPairsRequestSchema = z.strictObject({
   reason: z.string().max(1000).optional(),
 });
 export type CreatePairsRequest = z.infer<typeof createPairsRequestSchema>;
-
-/**
- * At most this many subjects in one batch of pairs. Each subject is a batch of its own whose every
- * state change also updates the group, so the work of following a group grows with its subjects;
- * a file with more subjects is split into several batches of pairs.
- */
-export const MAX_PAIRS_SUBJECTS = 2_000;
 
 type NewItem = NewBatch['items'][number];
 

@@ -603,6 +603,11 @@ export type SubjectSelection = z.infer<typeof subjectSelectionSchema>;
 
 /** Largest number of pairs one batch of pairs may carry. */
 export const MAX_BATCH_PAIRS = 100_000;
+/**
+ * Largest number of subjects in one batch of pairs: each subject is a batch of its own whose every
+ * state change also updates the group, so the work of following a group grows with its subjects.
+ */
+export const MAX_PAIRS_SUBJECTS = 2_000;
 
 /** One pair of a batch of pairs: link (or unlink) `id` with the subject `data_object_id`. */
 export interface SubjectPair {

@@ -2,6 +2,7 @@ import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, expect, test, vi } from 'vitest';
+import { MAX_PAIRS_SUBJECTS } from '../../api/schemas';
 import { deleteDraft, readDraft } from '../../lib/draft-store';
 import { batchSummary } from '../../testing/fixtures';
 import { server } from '../../testing/msw';
@@ -110,6 +111,21 @@ test('nothing valid: the submit is disabled and says why', () => {
   const submit = screen.getByRole('button', { name: 'Associate 0 pairs' });
   expect(submit).toBeDisabled();
   expect(submit).toHaveAccessibleDescription(/Paste or choose a file of pairs/);
+});
+
+test('more subjects than a batch of pairs takes: the submit is disabled and says to split the file', async () => {
+  const { user } = setup();
+  const lines = Array.from(
+    { length: MAX_PAIRS_SUBJECTS + 1 },
+    (_, i) => `5ab1ec70-0000-4000-8000-${String(i).padStart(12, '0')},${A1}`,
+  );
+  const file = new File([lines.join('\n')], 'pairs.csv', { type: 'text/csv' });
+  await user.upload(screen.getByLabelText('Pairs file'), file);
+  const submit = await screen.findByRole('button', { name: 'Associate 2,001 pairs' });
+  expect(submit).toBeDisabled();
+  expect(submit).toHaveAccessibleDescription(
+    /Too many subjects: 2,001 .*at most 2,000.*split the file/,
+  );
 });
 
 test('the draft (pairs text, classes, action) survives a remount', async () => {

@@ -19,6 +19,7 @@ import { describeError } from '../../api/client';
 import { useCreateBatch } from '../../api/console-queries';
 import {
   MAX_BATCH_PAIRS,
+  MAX_PAIRS_SUBJECTS,
   batchActionSchema,
   dataclassLabels,
   dataclassTypeSchema,
@@ -117,16 +118,19 @@ export function PairsForm({
   );
   const n = parsed.pairs.length;
   const tooMany = n > MAX_BATCH_PAIRS;
-  const canSubmit = n > 0 && !tooMany && !createBatch.isPending;
+  const tooManySubjects = parsed.subjects > MAX_PAIRS_SUBJECTS;
+  const canSubmit = n > 0 && !tooMany && !tooManySubjects && !createBatch.isPending;
   const submitLabel =
     draft.action === 'cancel'
       ? `Cancel association of ${pairCount(n)}`
       : `Associate ${pairCount(n)}`;
   const hint = tooMany
     ? `Too many pairs: ${n.toLocaleString('en')} (a batch takes at most ${MAX_BATCH_PAIRS.toLocaleString('en')}).`
-    : n === 0
-      ? 'Paste or choose a file of pairs: subject ID, related ID on each line.'
-      : null;
+    : tooManySubjects
+      ? `Too many subjects: ${parsed.subjects.toLocaleString('en')} (a batch of pairs takes at most ${MAX_PAIRS_SUBJECTS.toLocaleString('en')}); split the file.`
+      : n === 0
+        ? 'Paste or choose a file of pairs: subject ID, related ID on each line.'
+        : null;
 
   const send = () => {
     const reason = draft.reason.trim();
