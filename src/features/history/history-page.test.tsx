@@ -82,6 +82,25 @@ test('lists batches with who, what and counts, each linking to its page', async 
   expect(cells).toEqual(expect.arrayContaining(['3', '2', '1', '0']));
 });
 
+test('a move links to its move page and shows source → destination; a batch of pairs shows its subjects', async () => {
+  const DEST = 'd0000000-1111-4222-8333-444444444444';
+  serveList([
+    summary({ id: RETRY, kind: 'move', destination_id: DEST }),
+    summary({ kind: 'pairs', data_object_id: '', subjects: 3, action: 'cancel' }),
+  ]);
+  render(<HistoryPage />);
+  const move = await screen.findByRole('link', { name: `Open move ${RETRY}` });
+  expect(move).toHaveAttribute('href', `/moves/${RETRY}`);
+  const moveRow = move.closest('tr') as HTMLElement;
+  expect(within(moveRow).getByText('Move')).toBeInTheDocument();
+  expect(within(moveRow).getByTitle(DEST)).toHaveTextContent('d0000000');
+  const pairs = screen.getByRole('link', { name: `Open batch of pairs ${FIRST}` });
+  expect(pairs).toHaveAttribute('href', `/batches/${FIRST}`);
+  const pairsRow = pairs.closest('tr') as HTMLElement;
+  expect(within(pairsRow).getByText('Cancel association (pairs)')).toBeInTheDocument();
+  expect(within(pairsRow).getByText('3 incidents')).toBeInTheDocument();
+});
+
 test('asks for 50 batches a page and pages on the server', async () => {
   const user = userEvent.setup();
   const queries = serveList([summary()], 120);

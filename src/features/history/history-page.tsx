@@ -24,8 +24,10 @@ import { describeError } from '../../api/client';
 import { batchQueries, type HistoryFilter } from '../../api/console-queries';
 import { formatCount, formatLocalDateTime, shortId } from '../../api/format';
 import {
+  batchKindOf,
   batchStates,
   dataclassLabels,
+  type BatchKind,
   type BatchState,
   type BatchSummary,
 } from '../../api/schemas';
@@ -337,17 +339,27 @@ export function HistoryPage() {
 
 const num = { fontVariantNumeric: 'tabular-nums' } as const;
 
+/** How a history row names what it is (in its link's accessible name). */
+const KIND_WORDS: Record<BatchKind, string> = {
+  batch: 'batch',
+  pairs: 'batch of pairs',
+  move: 'move',
+};
+
 function HistoryRow({ batch: b }: { batch: BatchSummary }) {
+  const kind = batchKindOf(b);
+  const action =
+    kind === 'move' ? 'Move' : b.action === 'associate' ? 'Associate' : 'Cancel association';
   return (
     <Table.Tr>
       <Table.Td>
         <Stack gap={0}>
           <Anchor
             component={Link}
-            to={paths.batch(b.id)}
+            to={kind === 'move' ? paths.move(b.id) : paths.batch(b.id)}
             size="xs"
             ff="monospace"
-            aria-label={`Open batch ${b.id}`}
+            aria-label={`Open ${KIND_WORDS[kind]} ${b.id}`}
             title={b.id}
           >
             {shortId(b.id)}
@@ -368,17 +380,31 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
         <time dateTime={b.created_at}>{formatLocalDateTime(b.created_at)}</time>
       </Table.Td>
       <Table.Td>{b.user}</Table.Td>
-      <Table.Td>{b.action === 'associate' ? 'Associate' : 'Cancel association'}</Table.Td>
+      <Table.Td>{kind === 'pairs' ? `${action} (pairs)` : action}</Table.Td>
       <Table.Td>
         <Text span ff="monospace" size="xs" title={b.workspace_id}>
           {shortId(b.workspace_id)}
         </Text>
       </Table.Td>
       <Table.Td style={{ whiteSpace: 'nowrap' }}>
-        {dataclassLabels[b.dataclass_type].singular}{' '}
-        <Text span ff="monospace" size="xs" title={b.data_object_id}>
-          {shortId(b.data_object_id)}
-        </Text>
+        {kind === 'pairs' ? (
+          `${formatCount(b.subjects ?? 0)} ${dataclassLabels[b.dataclass_type].plural.toLowerCase()}`
+        ) : (
+          <>
+            {dataclassLabels[b.dataclass_type].singular}{' '}
+            <Text span ff="monospace" size="xs" title={b.data_object_id}>
+              {shortId(b.data_object_id)}
+            </Text>
+            {kind === 'move' && b.destination_id ? (
+              <>
+                {' → '}
+                <Text span ff="monospace" size="xs" title={b.destination_id}>
+                  {shortId(b.destination_id)}
+                </Text>
+              </>
+            ) : null}
+          </>
+        )}
       </Table.Td>
       <Table.Td>{dataclassLabels[b.related_dataclass_type].plural}</Table.Td>
       <Table.Td ta="right" style={num}>
