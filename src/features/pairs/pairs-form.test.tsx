@@ -121,7 +121,13 @@ test('more subjects than a batch of pairs takes: the submit is disabled and says
   );
   const file = new File([lines.join('\n')], 'pairs.csv', { type: 'text/csv' });
   await user.upload(screen.getByLabelText('Pairs file'), file);
-  const submit = await screen.findByRole('button', { name: 'Associate 2,001 pairs' });
+  // Reading and parsing 2,001 lines takes well under a second alone, several under a full run's
+  // load: the wait is an upper bound, it ends as soon as the button says 2,001.
+  const submit = await screen.findByRole(
+    'button',
+    { name: 'Associate 2,001 pairs' },
+    { timeout: 30_000 },
+  );
   expect(submit).toBeDisabled();
   expect(submit).toHaveAccessibleDescription(
     /Too many subjects: 2,001 .*at most 2,000.*split the file/,
