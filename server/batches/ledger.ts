@@ -401,6 +401,16 @@ function migrate(db: LedgerDb): void {
   ].filter((c) => !columns.includes(c));
   const sideTables = ['batch_undos', 'batch_credentials'].filter((t) => tables.has(t));
   const triggers = names(`SELECT name FROM sqlite_master WHERE type = 'trigger'`);
+  // Group-state triggers written before an interrupted first phase made its move interrupted.
+  const staleTriggers = z.array(z.string()).parse(
+    db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'group_state_%'
+             AND instr(sql, ?) = 0`,
+      )
+      .pluck()
+      .all(MOVE_WAITS_UNLESS_INTERRUPTED),
+  );
   // A file already in this shape is opened without taking the write lock: another process may
   // hold it (the start-up then waits in the runner's recovery rather than failing here).
   if (
@@ -408,7 +418,8 @@ function migrate(db: LedgerDb): void {
     sideTables.length === 0 &&
     indexes.has('batches_by_undo_of') &&
     indexes.has('batches_by_group') &&
-    GROUP_TRIGGERS.every((t) => triggers.has(t))
+    GROUP_TRIGGERS.every((t) => triggers.has(t)) &&
+    staleTriggers.length === 0
   )
     return;
   db.transaction(() => {
@@ -418,6 +429,7 @@ function migrate(db: LedgerDb): void {
     if (missing.includes('group_id')) db.exec(`ALTER TABLE batches ADD COLUMN group_id TEXT`);
     if (missing.includes('destination_id'))
       db.exec(`ALTER TABLE batches ADD COLUMN destination_id TEXT`);
+    for (const t of staleTriggers) db.exec(`DROP TRIGGER IF EXISTS ${t}`);
     db.exec(GROUP_SCHEMA);
     if (missing.includes('changes_recorded')) {
       db.exec(`ALTER TABLE batches ADD COLUMN changes_recorded INTEGER NOT NULL DEFAULT 0`);
@@ -448,7 +460,7 @@ function migrate(db: LedgerDb): void {
  * A group's children, and its state kept derived from theirs by the database itself (the runner
  * and the per-batch rules change a child's state without knowing about groups): running while a
  * child runs, paused while one is paused, running while a move waits for its second phase (fewer
- * than two children), then the worst terminal state (interrupted > cancelled > done), with the
+ * than two children, the first not interrupted: an interrupted first phase waits to be resumed), then the worst terminal state (interrupted > cancelled > done), with the
  * reason of the first child in that state and the last child's finished_at.
  */
 const GROUP_TRIGGERS = [
@@ -456,6 +468,8 @@ const GROUP_TRIGGERS = [
   'group_state_after_insert',
   'group_state_after_update',
 ] as const;
+const MOVE_WAITS_UNLESS_INTERRUPTED = `NOT EXISTS (SELECT 1 FROM batches c
+          WHERE c.group_id = batches.id AND c.state = 'interrupted')`;
 const groupStateBody = `
   UPDATE batches SET state = CASE
       WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'running')
@@ -463,6 +477,7 @@ const groupStateBody = `
       WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'paused')
         THEN 'paused'
       WHEN batches.kind = 'move' AND (SELECT COUNT(*) FROM batches c WHERE c.group_id = batches.id) < 2
+        AND ${MOVE_WAITS_UNLESS_INTERRUPTED}
         THEN 'running'
       WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'interrupted')
         THEN 'interrupted'

@@ -228,6 +228,57 @@ test('the server stops between the two phases: the next one creates the second p
   expect(ids.every((id) => linksOf(destination).has(id))).toBe(true);
 });
 
+test('a first phase interrupted partway (401) waits to be resumed, then the move finishes every ID', async () => {
+  const ids = alerts.slice(0, 150);
+  await link(source, ids);
+  // The first phase is run by a runner whose upstream answers 401 after its first write: some
+  // IDs are linked to the destination, the rest stay pending, the link batch is interrupted.
+  await h.console.close();
+  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const linkId = h.console.groups.records.children(batch.id)[0] ?? '';
+  let writes = 0;
+  const failing: typeof h.upstream = {
+    call: (operation, opts) =>
+      writes > 0 || (operation.op === 'associate' && ++writes > 1)
+        ? Promise.resolve({
+            status: 401,
+            requestId: null,
+            body: {
+              error_code: 'APIG.0301',
+              error_msg: 'Incorrect IAM authentication information',
+            },
+            retryAfter: null,
+          })
+        : h.upstream.call(operation, opts),
+  };
+  const bare = createRunner({ ledger: h.ledger, upstream: failing, concurrency: 1 });
+  await bare.start(linkId);
+  await bare.stop();
+  const interrupted = h.ledger.getBatch(linkId);
+  expect(interrupted?.state).toBe('interrupted');
+  expect(interrupted?.counts.succeeded).toBeGreaterThan(0);
+  expect(interrupted?.counts.pending).toBeGreaterThan(0);
+  expect(h.ledger.getBatch(batch.id)?.state).toBe('interrupted');
+
+  // A restart does not create the second phase of an interrupted first phase.
+  await h.restart();
+  await h.console.resumeAll();
+  // Nor does the end of its run (what the runner tells the move when a run ends interrupted).
+  await h.console.groups.moves.advance(batch.id);
+  expect(h.console.groups.records.children(batch.id)).toHaveLength(1);
+  expect(moveSchema.parse(await getJson(`/api/moves/${batch.id}`)).state).toBe('interrupted');
+
+  expect((await post(`/api/batches/${batch.id}/resume`)).status).toBe(200);
+  await h.console.groups.whenIdle(batch.id);
+  const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  expect(done.state).toBe('done');
+  expect(done.results).toMatchObject({ kept_at_source: 0, pending: 0 });
+  // (The seed may already link one of them to the destination.)
+  expect(done.results.moved + done.results.already_at_destination).toBe(ids.length);
+  expect(ids.some((id) => linksOf(source).has(id))).toBe(false);
+  expect(ids.every((id) => linksOf(destination).has(id))).toBe(true);
+});
+
 test('a stopped first phase still removes from the source exactly the IDs it linked', async () => {
   const ids = alerts.slice(100, 130);
   await link(source, ids);

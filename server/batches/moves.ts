@@ -3,8 +3,8 @@
  * destination) instead. A move is a group of two ordinary batches:
  *
  * 1. the link batch: associate the IDs with the destination;
- * 2. the unlink batch, created when the link batch has ended (done, stopped or interrupted), in
- *    its own transaction: cancel from the source exactly the IDs the link batch left `succeeded`
+ * 2. the unlink batch, created when the link batch has ended (done or stopped; an interrupted
+ *    link batch waits to be resumed), in its own transaction: cancel from the source exactly the IDs the link batch left `succeeded`
  *    or `unchanged`, i.e. linked to the destination. An ID is never removed from the source
  *    unless it is linked to the destination, and is never left linked nowhere.
  *
@@ -143,7 +143,9 @@ export function createMoves(kit: GroupKit) {
       const move = ledger.getBatch(moveId);
       if (!move || move.kind !== 'move') return null;
       const { link, unlink } = phasesOf(kit.children(moveId));
-      if (!link || unlink || ACTIVE_STATES.has(link.state)) return null;
+      // Done or stopped only: an interrupted first phase waits to be resumed (a second phase made
+      // now would leave the IDs it links later at the source).
+      if (!link || unlink || (link.state !== 'done' && link.state !== 'cancelled')) return null;
       // A move back removes what the original's link batch added: it is the undo of that batch.
       const originalLink = move.undo_of === null ? null : phasesOf(kit.children(move.undo_of)).link;
       return ledger.createBatch({
@@ -271,6 +273,7 @@ export function createMoves(kit: GroupKit) {
         const link = phasesOf(kit.children(id)).link;
         if (
           !link ||
+          link.state === 'interrupted' ||
           (link.state === 'cancelled' && link.counts.unknown + link.counts.in_flight > 0)
         )
           continue;
