@@ -100,6 +100,15 @@ function moveBody(ids: readonly string[], from = source, to = destination) {
 
 const sorted = (ids: Iterable<string>) => [...ids].sort();
 
+/** How many moves there are: the one given, and any undo of it. */
+function ledgerMoves(moveId: string): number {
+  const undos = h.ledger.db
+    .prepare(`SELECT COUNT(*) FROM batches WHERE kind = 'move' AND undo_of = ?`)
+    .pluck()
+    .get(moveId);
+  return 1 + z.number().parse(undos);
+}
+
 test('move 20 IDs: moved, one already at the destination, one unknown kept at the source; then undo restores exactly what changed', async () => {
   const plain = alerts.slice(50, 68);
   const both = alerts[68] ?? ''; // linked to the source and already to the destination
@@ -312,6 +321,44 @@ test('a move whose link batch is paused, then stopped on its own still gets its 
   const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
   expect(done).toMatchObject({ state: 'cancelled', results: { kept_at_source: 5 } });
   expect(done.unlink_batch_id).not.toBeNull();
+});
+
+test('a move is not undone while an ID is unsettled: its second phase interrupted, or an outcome unknown', async () => {
+  const ids = alerts.slice(100, 110);
+  await link(source, ids);
+  // The first phase runs to its end, the second is created and then interrupted before it sends
+  // anything (as a restart interrupts a batch that ran on an IAM session).
+  await h.console.close();
+  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const [linkId = ''] = h.console.groups.records.children(batch.id);
+  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
+  await bare.start(linkId);
+  await bare.stop();
+  expect(h.console.groups.continueAll()).toBe(1);
+  const [, unlinkId = ''] = h.console.groups.records.children(batch.id);
+  expect(h.ledger.transitionBatch(unlinkId, ['running'], 'interrupted', 'sign in to resume')).toBe(
+    true,
+  );
+  await h.restart();
+  expect(moveSchema.parse(await getJson(`/api/moves/${batch.id}`)).state).toBe('interrupted');
+  const refused = await post(`/api/moves/${batch.id}/undo`);
+  expect(refused.status).toBe(409);
+  expect(await refused.json()).toMatchObject({
+    code: 'INVALID_STATE',
+    message: expect.stringMatching(/not settled yet/),
+  });
+
+  // Resumed to its end, then one removal's outcome unknown (a re-read that could not settle it).
+  expect((await post(`/api/batches/${batch.id}/resume`)).status).toBe(200);
+  await h.console.groups.whenIdle(batch.id);
+  expect(moveSchema.parse(await getJson(`/api/moves/${batch.id}`)).state).toBe('done');
+  h.ledger.db
+    .prepare(`UPDATE items SET state = 'unknown' WHERE batch_id = ? AND id = ?`)
+    .run(unlinkId, ids[0]);
+  const unknown = await post(`/api/moves/${batch.id}/undo`);
+  expect(unknown.status).toBe(409);
+  expect(await unknown.json()).toMatchObject({ code: 'INVALID_STATE' });
+  expect(ledgerMoves(batch.id)).toBe(1);
 });
 
 test('a move needs two different subjects and at least one ID', async () => {

@@ -306,6 +306,23 @@ export function createMoves(kit: GroupKit) {
         );
       }
       const { link, unlink } = phasesOf(kit.children(move.id));
+      // Every ID settled first: an ID whose removal from the source is unknown (or still to come)
+      // may be gone from it, and the undo, which re-links only what it knows it removed, would
+      // then remove it from the destination too, leaving it linked to nothing.
+      const unsettled = [link, unlink].some(
+        (b) =>
+          b !== null &&
+          (b.state === 'interrupted' ||
+            ACTIVE_STATES.has(b.state) ||
+            b.counts.pending + b.counts.in_flight + b.counts.unknown > 0),
+      );
+      if (unsettled) {
+        throw new ServiceError(
+          409,
+          'INVALID_STATE',
+          'some IDs of this move are not settled yet (a phase is interrupted, or an outcome is still unknown): resume the move, or wait for the re-read, before undoing it',
+        );
+      }
       const linked = link ? link.counts.succeeded : 0;
       const removed = unlink ? records.idsInState(unlink.id, 'succeeded') : [];
       if (linked === 0 && removed.length === 0) {

@@ -238,6 +238,43 @@ test('retry of a pairs group carries each subject’s failures; undo reverts exa
   expect(await again.json()).toMatchObject({ code: 'ALREADY_UNDONE' });
 });
 
+test('a pairs group is not undone while one of its batches is interrupted', async () => {
+  const [a, b] = [incidents[4] ?? '', incidents[5] ?? ''];
+  const ids = alerts.slice(100, 104);
+  // Created while the runner is stopped; the batch of subject a is interrupted (as a restart
+  // interrupts a batch that ran on an IAM session), then the next start runs the other one.
+  await h.console.close();
+  const res = await post(
+    '/api/batches',
+    pairsBody([
+      [a, ids[0] ?? ''],
+      [a, ids[1] ?? ''],
+      [b, ids[2] ?? ''],
+      [b, ids[3] ?? ''],
+    ]),
+  );
+  const created = pairsSummarySchema.parse(await res.json());
+  const [childA = ''] = h.console.groups.records.children(created.id);
+  expect(h.ledger.transitionBatch(childA, ['running'], 'interrupted', 'sign in to resume')).toBe(
+    true,
+  );
+  await h.restart();
+  await h.console.resumeAll();
+  await h.console.groups.whenIdle(created.id);
+  const group = pairsSummarySchema.parse(await getJson(`/api/batches/${created.id}`));
+  expect(group).toMatchObject({ state: 'interrupted', counts: { succeeded: 2, pending: 2 } });
+
+  const refused = await post(`/api/batches/${created.id}/undo`);
+  expect(refused.status).toBe(409);
+  expect(await refused.json()).toMatchObject({
+    code: 'INVALID_STATE',
+    message: expect.stringMatching(/interrupted/),
+  });
+  const preview = await h.app.request(`/api/batches/${created.id}/undo-preview`);
+  expect(preview.status).toBe(409);
+  expect(linksOf(b).has(ids[2] ?? '')).toBe(true);
+});
+
 test('pause, resume and stop act on every child of a pairs group', async () => {
   // A console whose runner has stopped: the children stay running in the ledger, unsent, so each
   // control is seen on every child.

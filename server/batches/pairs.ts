@@ -191,6 +191,20 @@ export function createPairs(kit: GroupKit) {
     }
   };
 
+  /**
+   * An undo waits for every child to be settled: an interrupted child still holds IDs that its
+   * resume may change, which the undo would not revert.
+   */
+  const checkNoneInterrupted = (group: BatchRecord): void => {
+    const n = kit.children(group.id).filter((c) => c.state === 'interrupted').length;
+    if (n === 0) return;
+    throw new ServiceError(
+      409,
+      'INVALID_STATE',
+      `${n} of its batches ${n === 1 ? 'was' : 'were'} interrupted: resume or stop ${n === 1 ? 'it' : 'them'} before undoing this batch`,
+    );
+  };
+
   /** A group is undone once (its undo is where the reverting happens). */
   const checkNotUndone = (group: BatchRecord): void => {
     const undoneBy = ledger.undoneBy(group.id);
@@ -320,6 +334,7 @@ export function createPairs(kit: GroupKit) {
       signal?: AbortSignal,
     ): Promise<UndoPreview> {
       checkNotActive(group, 'undoing');
+      checkNoneInterrupted(group);
       checkNotUndone(group);
       const out: UndoPreview = {
         ids: 0,
@@ -353,6 +368,7 @@ export function createPairs(kit: GroupKit) {
      */
     undo(group: BatchRecord, options: UndoRequest, ctx: BatchContext): Created {
       checkNotActive(group, 'undoing');
+      checkNoneInterrupted(group);
       // Checked in the creating transaction: the same request sent twice (one idempotency key)
       // answers its group, a new one is refused.
       return kit.createOnce(ctx, { undo_of: group.id }, () => {
