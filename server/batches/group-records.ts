@@ -49,6 +49,10 @@ export interface MovePhases {
 
 export const MSG_NOT_REMOVED =
   'linked to the destination, but removing it from the source failed: ';
+export const MSG_SOURCE_UNKNOWN =
+  'linked to the destination; whether it left the source is unknown — re-check';
+export const MSG_STOPPED_BEFORE_SOURCE =
+  'linked to the destination, not removed from the source: the move was stopped first';
 export const MSG_NOT_SENT_TO_SOURCE =
   'linked to the destination, but not removed from the source (not part of the second phase)';
 
@@ -172,6 +176,8 @@ export function openGroupRecords(db: LedgerDb) {
       const linked = r.link_state === 'succeeded' || r.link_state === 'unchanged';
       if (!linked) message = r.link_message;
       else if (r.unlink_state === null) message = MSG_NOT_SENT_TO_SOURCE;
+      else if (r.unlink_state === 'unknown') message = MSG_SOURCE_UNKNOWN;
+      else if (r.unlink_state === 'skipped') message = MSG_STOPPED_BEFORE_SOURCE;
       else message = `${MSG_NOT_REMOVED}${r.unlink_message ?? r.unlink_state}`;
     }
     return {

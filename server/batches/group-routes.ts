@@ -349,13 +349,35 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
       409,
       'INVALID_STATE',
       what === 'retried'
-        ? 'a move is not retried as a whole: retry its link or unlink batch, or make a new move'
+        ? 'a move is not retried as a whole: make a new move with the kept IDs'
         : 'a move has no undo preview: POST /api/moves/{id}/undo restores what it changed',
     );
 
+  /**
+   * A move's batch is not retried or undone on its own: a retry would be a batch outside the move,
+   * an undo of one phase could leave IDs linked to nothing.
+   */
+  const moveChildRefusal = (c: Context, what: 'retry' | 'undo'): Response | null => {
+    const row = kindOf(c);
+    const groupId = row?.kind === 'batch' ? row.group_id : null;
+    if (groupId === null || groups.records.kindOf(groupId)?.kind !== 'move') return null;
+    return jsonError(
+      c,
+      409,
+      'INVALID_STATE',
+      what === 'undo'
+        ? `this batch is part of move ${groupId}: undo the move instead`
+        : `this batch is part of move ${groupId}: make a new move with the kept IDs instead`,
+    );
+  };
+  const onGroupOrMove =
+    (what: 'retry' | 'undo', handle: (c: Context, group: BatchRecord) => Promise<Response>) =>
+    async (c: Context, next: Next) =>
+      moveChildRefusal(c, what) ?? onGroup(handle)(c, next);
+
   app.get(
     '/api/batches/:id/retry-preview',
-    onGroup((c, group) => {
+    onGroupOrMove('retry', async (c, group) => {
       if (group.kind === 'move') return notForMoves(c, 'retried');
       try {
         return c.json(pairs.retryPreview(group));
@@ -368,7 +390,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   app.post(
     '/api/batches/:id/retry',
     requireSecMasterIdentity,
-    onGroup(async (c, group) => {
+    onGroupOrMove('retry', async (c, group) => {
       if (group.kind === 'move') return notForMoves(c, 'retried');
       const ctx = contextOf(c);
       if (ctx instanceof Response) return ctx;
@@ -385,7 +407,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   app.get(
     '/api/batches/:id/undo-preview',
     requireSecMasterIdentity,
-    onGroup(async (c, group) => {
+    onGroupOrMove('undo', async (c, group) => {
       if (group.kind === 'move') return notForMoves(c, 'previewed');
       try {
         return c.json(await pairs.undoPreview(group, deps.upstreamOf(c), c.req.raw.signal));
@@ -398,7 +420,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   app.post(
     '/api/batches/:id/undo',
     requireSecMasterIdentity,
-    onGroup(async (c, group) => {
+    onGroupOrMove('undo', async (c, group) => {
       if (group.kind === 'move') return moveUndo(c, group);
       const ctx = contextOf(c);
       if (ctx instanceof Response) return ctx;

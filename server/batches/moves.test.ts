@@ -10,7 +10,7 @@ import { batchListSchema, batchSummarySchema, itemStateSchema } from '../../src/
 import { linkedIds } from '../testing/checker';
 import { startEmulatorConsole, type EmulatorConsole } from '../testing/emulator-console';
 import { createRunner } from './engine/runner';
-import { moveResultSchema } from './group-records';
+import { MSG_SOURCE_UNKNOWN, MSG_STOPPED_BEFORE_SOURCE, moveResultSchema } from './group-records';
 import { MOVE_CSV_HEADER } from './group-routes';
 import { MSG_NOT_FOUND } from './reconcile';
 
@@ -359,6 +359,55 @@ test('a move is not undone while an ID is unsettled: its second phase interrupte
   expect(unknown.status).toBe(409);
   expect(await unknown.json()).toMatchObject({ code: 'INVALID_STATE' });
   expect(ledgerMoves(batch.id)).toBe(1);
+});
+
+test("kept_at_source says why: the move stopped before the removal, or its outcome is unknown; a move's batches are not retried or undone on their own", async () => {
+  const ids = alerts.slice(110, 114);
+  await link(source, ids);
+  // The first phase runs to its end and the second is created, then stopped before it sends
+  // anything: the IDs are at both subjects.
+  await h.console.close();
+  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const [linkId = ''] = h.console.groups.records.children(batch.id);
+  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
+  await bare.start(linkId);
+  await bare.stop();
+  expect(h.console.groups.continueAll()).toBe(1);
+  const [, unlinkId = ''] = h.console.groups.records.children(batch.id);
+  await h.restart();
+  expect((await post(`/api/moves/${batch.id}/stop`)).status).toBe(200);
+  await h.console.groups.whenIdle(batch.id);
+  h.ledger.db
+    .prepare(`UPDATE items SET state = 'unknown' WHERE batch_id = ? AND id = ?`)
+    .run(unlinkId, ids[0]);
+  const kept = moveItemsSchema.parse(
+    await getJson(`/api/moves/${batch.id}/items?result=kept_at_source`),
+  );
+  expect(kept.items.map((i) => [i.id, i.unlink_state, i.message])).toEqual([
+    [ids[0], 'unknown', MSG_SOURCE_UNKNOWN],
+    ...ids.slice(1).map((id) => [id, 'skipped', MSG_STOPPED_BEFORE_SOURCE]),
+  ]);
+
+  // Its batches answer for the move: no retry or undo of one phase on its own.
+  for (const [method, path] of [
+    ['POST', `/api/batches/${unlinkId}/retry`],
+    ['GET', `/api/batches/${unlinkId}/retry-preview`],
+    ['POST', `/api/batches/${linkId}/undo`],
+    ['GET', `/api/batches/${linkId}/undo-preview`],
+  ] as const) {
+    const res =
+      method === 'POST' ? await post(path) : await h.app.request(path, { headers: HEADERS });
+    expect(res.status, path).toBe(409);
+    expect(await res.json(), path).toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringContaining(`this batch is part of move ${batch.id}:`),
+    });
+  }
+  const retry = await post(`/api/batches/${batch.id}/retry`);
+  expect(await retry.json()).toMatchObject({
+    message: 'a move is not retried as a whole: make a new move with the kept IDs',
+  });
+  expect(batchListSchema.parse(await getJson('/api/batches')).total).toBe(2);
 });
 
 test('a move needs two different subjects and at least one ID', async () => {
