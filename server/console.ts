@@ -126,13 +126,14 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
     upstream: auth.credentials.upstreamOf(auth.credentials.identityOf(null)),
     resumeAll() {
       return runner.resumeAll(() => {
+        // Moves whose first phase ended before the stop: their second phase, which the runner
+        // then runs with every running batch. First: one on an IAM session's credential (the
+        // first phase's) is then interrupted with the other orphans, not run without it.
+        groupService.continueAll();
         const orphans = auth.credentials.interruptOrphans();
         if (orphans.length > 0) {
           console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
         }
-        // Moves whose first phase ended before the stop: their second phase, which the runner
-        // then runs with every running batch.
-        groupService.continueAll();
       });
     },
     close: () => {

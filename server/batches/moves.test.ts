@@ -7,6 +7,7 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { z } from 'zod';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { batchListSchema, batchSummarySchema, itemStateSchema } from '../../src/api/schemas';
+import { SIGN_IN_TO_RESUME } from '../access/credentials';
 import { linkedIds } from '../testing/checker';
 import { startEmulatorConsole, type EmulatorConsole } from '../testing/emulator-console';
 import { createRunner } from './engine/runner';
@@ -286,6 +287,35 @@ test('a first phase interrupted partway (401) waits to be resumed, then the move
   expect(done.results.moved + done.results.already_at_destination).toBe(ids.length);
   expect(ids.some((id) => linksOf(source).has(id))).toBe(false);
   expect(ids.every((id) => linksOf(destination).has(id))).toBe(true);
+});
+
+test('a session move between its phases at a restart: its second phase is interrupted at once, never run without the credential', async () => {
+  const ids = alerts.slice(120, 125);
+  await link(source, ids);
+  await h.console.close();
+  const session = { source: 'session:alice', sessionId: 'gone' };
+  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, {
+    user: 'alice',
+    identity: session,
+  });
+  const [linkId = ''] = h.console.groups.records.children(batch.id);
+  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
+  await bare.start(linkId);
+  await bare.stop();
+  expect(h.ledger.getBatchState(linkId)).toBe('done');
+
+  await h.restart();
+  await h.console.resumeAll();
+  await h.console.groups.whenIdle(batch.id);
+  const move = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  expect(move).toMatchObject({ state: 'interrupted', state_reason: SIGN_IN_TO_RESUME });
+  const unlink = h.ledger.getBatch(move.unlink_batch_id ?? '');
+  expect(unlink).toMatchObject({ state: 'interrupted', state_reason: SIGN_IN_TO_RESUME });
+  expect(unlink?.counts.pending).toBe(ids.length);
+  expect(
+    h.ledger.db.prepare('SELECT COUNT(*) FROM calls WHERE batch_id = ?').pluck().get(unlink?.id),
+  ).toBe(0);
+  expect(ids.every((id) => linksOf(source).has(id))).toBe(true);
 });
 
 test('a stopped first phase still removes from the source exactly the IDs it linked', async () => {
