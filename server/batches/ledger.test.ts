@@ -195,3 +195,53 @@ test('a ledger file written before groups opens with its batches as top-level ba
   expect(ledger.listBatches(0, 10).items.map((b) => b.id)).toEqual([group.id, a]);
   expect(ledger.runningBatchIds()).toEqual([a]);
 });
+
+test('a ledger file whose group triggers kept a move running with its first phase interrupted gets the new triggers', () => {
+  const file = join(dir, 'ledger.sqlite');
+  ledger.close();
+  // The trigger an earlier console wrote: a move with fewer than two children was running.
+  const raw = new Database(file);
+  const interruptedClause =
+    /AND NOT EXISTS \(SELECT 1 FROM batches c\s+WHERE c\.group_id = batches\.id AND c\.state = 'interrupted'\)/;
+  for (const name of ['group_state_after_insert', 'group_state_after_update']) {
+    const sql = String(
+      raw.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).pluck().get(name),
+    );
+    expect(sql).toMatch(interruptedClause);
+    raw.exec(`DROP TRIGGER ${name}; ${sql.replace(interruptedClause, '')};`);
+  }
+  raw.close();
+
+  ledger = openLedger(file);
+  const common = {
+    action: 'associate' as const,
+    workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
+    dataclass_type: 'incidents' as const,
+    related_dataclass_type: 'alerts' as const,
+    reason: null,
+    user: 'local',
+    retry_of: null,
+    duplicates: 0,
+  };
+  const move = ledger.createBatch({
+    ...common,
+    kind: 'move',
+    data_object_id: 'c0ffee00-0000-4000-8000-000000000003',
+    destination_id: 'c0ffee00-0000-4000-8000-000000000004',
+    items: [],
+  });
+  const link = ledger.createBatch({
+    ...common,
+    group_id: move.id,
+    data_object_id: 'c0ffee00-0000-4000-8000-000000000004',
+    items: makeIds(1).map((id) => ({ id, idKey: id, state: 'pending', message: null })),
+  });
+  expect(ledger.getBatchState(move.id)).toBe('running');
+  expect(ledger.transitionBatch(link.id, ['running'], 'interrupted', 'sign in to resume')).toBe(
+    true,
+  );
+  expect(ledger.getBatch(move.id)).toMatchObject({
+    state: 'interrupted',
+    state_reason: 'sign in to resume',
+  });
+});
