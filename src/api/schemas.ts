@@ -639,8 +639,9 @@ export interface CreateMoveRequest {
 /**
  * What a move did with each ID: `moved` (linked to the destination and removed from the source),
  * `already_at_destination` (it was linked there already; removed from the source),
- * `kept_at_source` (not linked to the destination, so left at the source; or linked there but
- * removing it from the source failed: the message says which), `invalid`, `pending`.
+ * `kept_at_source` (not linked to the destination, so left at the source; or linked there but not
+ * removed from the source because that failed, the move was stopped first, or its outcome is
+ * unknown: the message says which), `invalid`, `pending`.
  */
 export const moveResults = [
   'pending',
