@@ -15,10 +15,10 @@ import type { CallCredentials, CallIdentity } from '../access/credentials';
 import type { Runner } from './engine/runner';
 import { openGroupRecords, type GroupRecords, type MoveResult } from './group-records';
 import type { BatchRecord, Ledger } from './ledger';
-import { bodyHash, type Records } from './records';
+import type { Records } from './records';
 import {
   ServiceError,
-  checkIdempotencyKey,
+  recordOnce,
   type BatchContext,
   type BatchService,
   type Created,
@@ -97,28 +97,9 @@ export function createGroupKit(deps: GroupDeps): GroupKit {
       return group;
     },
     createOnce(ctx, request, create) {
-      const key = ctx.idempotencyKey;
-      checkIdempotencyKey(key);
-      let created: BatchRecord;
-      if (key === undefined) {
-        created = create();
-      } else {
-        const result = records.idempotent(ctx.user, key, bodyHash(request), create);
-        if (result.kind === 'mismatch') {
-          throw new ServiceError(
-            409,
-            'IDEMPOTENCY_MISMATCH',
-            'this Idempotency-Key was already used with a different request',
-          );
-        }
-        if (result.kind === 'replayed') {
-          const earlier = ledger.getBatch(result.batchId);
-          if (!earlier)
-            throw new ServiceError(409, 'IDEMPOTENCY_MISMATCH', 'the earlier batch is gone');
-          return { batch: earlier, replayed: true };
-        }
-        created = result.value;
-      }
+      const recorded = recordOnce(records, ledger, ctx, request, create);
+      if (recorded.replayed) return recorded;
+      const created = recorded.batch;
       kit.startChildren(created.id, ctx.identity);
       return { batch: ledger.getBatch(created.id) ?? created, replayed: false };
     },

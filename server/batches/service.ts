@@ -132,6 +132,37 @@ export function itemsOfIds(tokens: readonly string[]): { items: NewItem[]; dupli
 }
 
 /** Refuses a key the idempotency records would not store. */
+/**
+ * Runs `create` once per idempotency key (none: always): the same key with the same request
+ * answers the record it made (`replayed`), with another request it is refused (409). Starting what
+ * was created is the caller's: a batch starts itself, a group its children.
+ */
+export function recordOnce(
+  records: Records,
+  ledger: Ledger,
+  ctx: BatchContext,
+  request: unknown,
+  create: () => BatchRecord,
+): Created {
+  const key = ctx.idempotencyKey;
+  checkIdempotencyKey(key);
+  if (key === undefined) return { batch: create(), replayed: false };
+  const result = records.idempotent(ctx.user, key, bodyHash(request), create);
+  if (result.kind === 'mismatch') {
+    throw new ServiceError(
+      409,
+      'IDEMPOTENCY_MISMATCH',
+      'this Idempotency-Key was already used with a different request',
+    );
+  }
+  if (result.kind === 'replayed') {
+    const earlier = ledger.getBatch(result.batchId);
+    if (!earlier) throw new ServiceError(409, 'IDEMPOTENCY_MISMATCH', 'the earlier batch is gone');
+    return { batch: earlier, replayed: true };
+  }
+  return { batch: result.value, replayed: false };
+}
+
 export function checkIdempotencyKey(key: string | undefined): void {
   if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new ServiceError(
@@ -170,28 +201,9 @@ export function createBatchService(deps: BatchServiceDeps) {
    * `running` is started.
    */
   const createOnce = (ctx: BatchContext, request: unknown, create: () => BatchRecord): Created => {
-    const key = ctx.idempotencyKey;
-    checkIdempotencyKey(key);
-    let created: BatchRecord;
-    if (key === undefined) {
-      created = create();
-    } else {
-      const result = records.idempotent(ctx.user, key, bodyHash(request), create);
-      if (result.kind === 'mismatch') {
-        throw new ServiceError(
-          409,
-          'IDEMPOTENCY_MISMATCH',
-          'this Idempotency-Key was already used with a different request',
-        );
-      }
-      if (result.kind === 'replayed') {
-        const earlier = ledger.getBatch(result.batchId);
-        if (!earlier)
-          throw new ServiceError(409, 'IDEMPOTENCY_MISMATCH', 'the earlier batch is gone');
-        return { batch: earlier, replayed: true };
-      }
-      created = result.value;
-    }
+    const recorded = recordOnce(records, ledger, ctx, request, create);
+    if (recorded.replayed) return recorded;
+    const created = recorded.batch;
     if (created.state === 'running') {
       // Created with its source (credential_source): only this process's memory is told.
       if (ctx.identity) deps.credentials?.assign(created.id, ctx.identity, { recorded: true });
