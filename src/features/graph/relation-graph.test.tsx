@@ -1,4 +1,4 @@
-import { configure, screen, waitFor, within } from '@testing-library/react';
+import { configure, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
@@ -203,6 +203,49 @@ test("a node's Expand button adds its own links, once", async () => {
     `incidents/${INCIDENT.id}/incidents`,
     `incidents/${INCIDENT.id}/indicators`,
   ]);
+});
+
+test("while a node's links are read it says so in still text, not a spinner", async () => {
+  serve(ALERT, { [ALERT.id]: { incidents: [INCIDENT] } });
+  // The incident's own links answer only when let go.
+  let letGo = () => {};
+  const held = new Promise<void>((resolve) => (letGo = resolve));
+  server.use(
+    http.post(`${WS_PATH}/incidents/${INCIDENT.id}/:related/search`, async () => {
+      await held;
+      return HttpResponse.json({ code: '00000000', total: 0, data: [] });
+    }),
+  );
+  renderGraph();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Expand Credential stuffing' }));
+  const reading = await screen.findByRole('status', {
+    name: 'Reading the links of Credential stuffing',
+  });
+  // An animation among the graph's nodes costs a long main-thread task on every frame it changes.
+  expect(reading).toHaveTextContent('Reading…');
+  expect(reading.getAnimations?.() ?? []).toEqual([]);
+  expect(reading.children).toHaveLength(0);
+  letGo();
+  await waitFor(() =>
+    expect(
+      screen.queryByRole('status', { name: 'Reading the links of Credential stuffing' }),
+    ).not.toBeInTheDocument(),
+  );
+});
+
+test('a click on a node opens it through the latest onOpen the page gave', async () => {
+  serve(ALERT, { [ALERT.id]: { incidents: [INCIDENT] } });
+  const first = vi.fn();
+  const latest = vi.fn();
+  const props = { workspaceId: WORKSPACE, dataclass: 'alerts' as const, objectId: ALERT.id };
+  const { rerender } = render(<RelationGraph {...props} onOpen={first} />);
+  const node = await screen.findByRole('group', { name: 'Incident Credential stuffing (Fatal)' });
+  rerender(<RelationGraph {...props} onOpen={latest} />);
+  // A click alone: d3-zoom's mousedown handler needs a window jsdom's events lack.
+  fireEvent.click(node);
+  expect(latest).toHaveBeenCalledExactlyOnceWith('incidents', INCIDENT.id);
+  expect(first).not.toHaveBeenCalled();
 });
 
 test('"+" on a focused node expands it too', async () => {

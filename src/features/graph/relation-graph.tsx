@@ -113,12 +113,15 @@ const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>)
             </button>
           ) : null}
           {state === 'loading' ? (
-            <Loader
-              size={12}
-              ml="auto"
+            // Static text, not a spinning Loader: an animation among 200 positioned nodes makes
+            // Chromium re-layerize the whole graph (a 100-250 ms task) on every read.
+            <span
+              className={classes.reading}
               role="status"
               aria-label={`Reading the links of ${object.title}`}
-            />
+            >
+              Reading…
+            </span>
           ) : null}
         </div>
         <div className={classes.title} title={object.title}>
@@ -342,11 +345,25 @@ function Graph({
           type: 'straight',
           focusable: false,
           selectable: false,
+          // No invisible 20 px wide twin path to catch clicks: edges do nothing on a click.
+          interactionWidth: 0,
           style: EDGE_STYLE,
         })),
         (a, b) => a.source === b.source && a.target === b.target,
       ),
     [edgeCache, graph.edges],
+  );
+
+  // One click handler for the graph's life: a new one would redraw all 200 nodes (xyflow hands it
+  // to each node) on every read that lands.
+  const openRef = useRef(onOpen);
+  useEffect(() => {
+    openRef.current = onOpen;
+  }, [onOpen]);
+  const onNodeClick = useCallback(
+    (_: unknown, node: ObjectFlowNode) =>
+      openRef.current(node.data.object.dataclass, node.data.object.id),
+    [],
   );
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
@@ -412,7 +429,7 @@ function Graph({
             nodes={flowNodes}
             edges={flowEdges}
             nodeTypes={nodeTypes}
-            onNodeClick={(_, node) => onOpen(node.data.object.dataclass, node.data.object.id)}
+            onNodeClick={onNodeClick}
             nodesDraggable={false}
             nodesConnectable={false}
             elementsSelectable={false}
