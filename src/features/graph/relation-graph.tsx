@@ -11,12 +11,10 @@ import { Alert, Button, Group, Loader, Stack, Text, Title } from '@mantine/core'
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Controls,
-  Handle,
-  Position,
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
-  type Edge,
+  ViewportPortal,
   type Node,
   type NodeProps,
 } from '@xyflow/react';
@@ -48,6 +46,7 @@ import {
   NO_SEVERITY,
   objectKey,
   type Expansion,
+  type GraphEdge,
   type GraphNode,
   type GraphObject,
   type LinksRead,
@@ -79,71 +78,80 @@ const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>)
   const { object, state, onExpand } = data;
   const colours = classColours[object.dataclass];
   return (
-    <>
-      <Handle
-        type="target"
-        position={Position.Top}
-        isConnectable={false}
-        className={classes.handle}
-      />
-      <div
-        className={`${classes.node} ${object.depth === 0 ? classes.subject : ''}`}
-        style={{ background: colours.tint, borderColor: colours.border }}
-      >
-        <div className={classes.nodeHead}>
-          <span className={classes.classLabel} style={{ color: colours.border }}>
-            {classLabel(object.dataclass)}
+    <div
+      className={`${classes.node} ${object.depth === 0 ? classes.subject : ''}`}
+      style={{ background: colours.tint, borderColor: colours.border }}
+    >
+      <div className={classes.nodeHead}>
+        <span className={classes.classLabel} style={{ color: colours.border }}>
+          {classLabel(object.dataclass)}
+        </span>
+        <span className={classes.badge} style={severityBadgeStyle(object.severity)}>
+          {object.severity ?? NO_SEVERITY}
+        </span>
+        {state === 'expandable' || state === 'failed' ? (
+          <button
+            type="button"
+            className={`${classes.expand} nodrag nopan`}
+            aria-label={`Expand ${object.title}`}
+            onClick={(e: MouseEvent<HTMLButtonElement>) => {
+              e.stopPropagation();
+              // The button goes once the links are read: keep the focus on its node.
+              e.currentTarget.closest<HTMLElement>('.react-flow__node')?.focus();
+              onExpand(object, state);
+            }}
+          >
+            Expand
+          </button>
+        ) : null}
+        {state === 'loading' ? (
+          // Static text, not a spinning Loader: an animation among 200 positioned nodes makes
+          // Chromium re-layerize the whole graph (a 100-250 ms task) on every read.
+          <span
+            className={classes.reading}
+            role="status"
+            aria-label={`Reading the links of ${object.title}`}
+          >
+            Reading…
           </span>
-          <span className={classes.badge} style={severityBadgeStyle(object.severity)}>
-            {object.severity ?? NO_SEVERITY}
-          </span>
-          {state === 'expandable' || state === 'failed' ? (
-            <button
-              type="button"
-              className={`${classes.expand} nodrag nopan`}
-              aria-label={`Expand ${object.title}`}
-              onClick={(e: MouseEvent<HTMLButtonElement>) => {
-                e.stopPropagation();
-                // The button goes once the links are read: keep the focus on its node.
-                e.currentTarget.closest<HTMLElement>('.react-flow__node')?.focus();
-                onExpand(object, state);
-              }}
-            >
-              Expand
-            </button>
-          ) : null}
-          {state === 'loading' ? (
-            // Static text, not a spinning Loader: an animation among 200 positioned nodes makes
-            // Chromium re-layerize the whole graph (a 100-250 ms task) on every read.
-            <span
-              className={classes.reading}
-              role="status"
-              aria-label={`Reading the links of ${object.title}`}
-            >
-              Reading…
-            </span>
-          ) : null}
-        </div>
-        <div className={classes.title} title={object.title}>
-          {object.title}
-        </div>
+        ) : null}
       </div>
-      <Handle
-        type="source"
-        position={Position.Bottom}
-        isConnectable={false}
-        className={classes.handle}
-      />
-    </>
+      <div className={classes.title} title={object.title}>
+        {object.title}
+      </div>
+    </div>
   );
 });
 
 const nodeTypes = { object: ObjectNode };
-const EDGE_STYLE = { stroke: '#868e96' };
+
+/**
+ * The links, drawn as one SVG path of straight lines between node centres, under the nodes and
+ * hidden from assistive technology (the nodes are named; the Links tab's tables list the links).
+ * Not xyflow's edges: those are an <svg>, a store subscription and a measured pair of handles
+ * each, and 250 of them made every update of the graph a long task.
+ */
+const GraphLines = memo(function GraphLines({ path }: { path: string }) {
+  return (
+    <svg className={classes.lines} aria-hidden focusable="false">
+      <path d={path} />
+    </svg>
+  );
+});
+
+function linesPath(edges: readonly GraphEdge[], nodes: ReadonlyMap<string, GraphNode>): string {
+  const centre = (n: GraphNode) => `${n.x + NODE_WIDTH / 2} ${n.y + NODE_HEIGHT / 2}`;
+  const parts: string[] = [];
+  for (const e of edges) {
+    const [a, b] = [nodes.get(e.source), nodes.get(e.target)];
+    if (a && b) parts.push(`M${centre(a)}L${centre(b)}`);
+  }
+  return parts.join('');
+}
 
 /**
  * Hands back the previous object of an ID while its content is the same (`same`), so unchanged
- * nodes and edges keep their identity from one render to the next.
+ * nodes keep their identity from one render to the next.
  */
 class StableObjects<T extends { id: string }> {
   private last = new Map<string, T>();
@@ -311,10 +319,9 @@ function Graph({
     [retry],
   );
 
-  // Nodes and edges whose content did not change keep their identity, so that xyflow and React
+  // Nodes whose content did not change keep their identity, so that xyflow and React
   // redraw only what an expansion changed (not all 200 nodes on every read that lands).
   const [nodeCache] = useState(() => new StableObjects<ObjectFlowNode>());
-  const [edgeCache] = useState(() => new StableObjects<Edge>());
   const flowNodes: ObjectFlowNode[] = useMemo(
     () =>
       nodeCache.list(
@@ -335,24 +342,7 @@ function Graph({
       ),
     [nodeCache, graph.nodes, stateOf, expand],
   );
-  const flowEdges: Edge[] = useMemo(
-    () =>
-      edgeCache.list(
-        graph.edges.map((e) => ({
-          id: e.id,
-          source: e.source,
-          target: e.target,
-          type: 'straight',
-          focusable: false,
-          selectable: false,
-          // No invisible 20 px wide twin path to catch clicks: edges do nothing on a click.
-          interactionWidth: 0,
-          style: EDGE_STYLE,
-        })),
-        (a, b) => a.source === b.source && a.target === b.target,
-      ),
-    [edgeCache, graph.edges],
-  );
+  const lines = useMemo(() => linesPath(graph.edges, nodesByKey), [graph.edges, nodesByKey]);
 
   // One click handler for the graph's life: a new one would redraw all 200 nodes (xyflow hands it
   // to each node) on every read that lands.
@@ -427,20 +417,21 @@ function Graph({
         {rootSettled ? (
           <ReactFlow
             nodes={flowNodes}
-            edges={flowEdges}
             nodeTypes={nodeTypes}
             onNodeClick={onNodeClick}
             nodesDraggable={false}
             nodesConnectable={false}
             elementsSelectable={false}
             nodesFocusable
-            edgesFocusable={false}
             fitView
             fitViewOptions={FIT_VIEW}
             minZoom={0.05}
             maxZoom={2}
             ariaLabelConfig={ARIA_LABELS}
           >
+            <ViewportPortal>
+              <GraphLines path={lines} />
+            </ViewportPortal>
             <Controls showInteractive={false} />
           </ReactFlow>
         ) : (
