@@ -1,33 +1,28 @@
-import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import { describeError } from '../api/client';
 import { useCreateBatch } from '../api/console-queries';
 import { formatCount, shortId } from '../api/format';
-import type { SubjectSelection } from '../api/schemas';
+import { dataclassLabels, type SubjectSelection } from '../api/schemas';
+import { ConfirmDialog } from './confirm-dialog';
+import { SelectionList } from './selection-list';
 
 /**
  * The confirmation before a cancel of linked objects chosen in a table (the region "Current
- * associations", the object page's "Linked …" regions): an optional reason, then one cancel batch
- * through `POST /api/batches`; `onCreated` gets the new batch's ID.
+ * associations", the object page's "Linked …" regions): the count and every selected ID (however
+ * many pages or searches it was chosen on), an optional reason, then one cancel batch through
+ * `POST /api/batches`; `onCreated` gets the new batch's ID.
  */
 export function ConfirmCancelModal({
   opened,
-  count,
-  ids,
-  relatedPlural,
-  subjectLabel,
-  subjectId,
+  selection,
   workspaceId,
   subject,
   onClose,
   onCreated,
 }: {
   opened: boolean;
-  count: number;
-  ids: ReadonlySet<string>;
-  relatedPlural: string;
-  subjectLabel: string;
-  subjectId: string;
+  /** The selected IDs, in the order chosen, each with its title ('' where unknown). */
+  selection: ReadonlyMap<string, string>;
   workspaceId: string;
   subject: SubjectSelection;
   onClose: () => void;
@@ -35,6 +30,8 @@ export function ConfirmCancelModal({
 }) {
   const createBatch = useCreateBatch();
   const [reason, setReason] = useState('');
+  const ids = [...selection.keys()];
+  const related = dataclassLabels[subject.related_dataclass_type].plural;
 
   function close() {
     createBatch.reset();
@@ -51,7 +48,7 @@ export function ConfirmCancelModal({
         dataclass_type: subject.dataclass_type,
         data_object_id: subject.data_object_id,
         related_dataclass_type: subject.related_dataclass_type,
-        ids: [...ids],
+        ids,
         ...(trimmed ? { reason: trimmed } : {}),
       },
       {
@@ -64,47 +61,37 @@ export function ConfirmCancelModal({
   }
 
   return (
-    <Modal opened={opened} onClose={close} title="Cancel association?" size="md">
-      <Stack gap="sm">
-        <Text size="sm">
-          This unlinks {formatCount(count)} {relatedPlural} from {subjectLabel}{' '}
-          <Text span ff="monospace" size="xs">
-            {subjectId}
-          </Text>{' '}
-          in workspace{' '}
-          <Text span ff="monospace" size="xs" title={workspaceId}>
-            {shortId(workspaceId)}
-          </Text>
-          . The batch and every ID&apos;s outcome are recorded in the History.
+    <ConfirmDialog
+      opened={opened}
+      onClose={close}
+      title="Cancel association?"
+      confirmLabel="Confirm cancel association"
+      onConfirm={confirm}
+      pending={createBatch.isPending}
+      error={createBatch.error}
+      errorTitle="The cancel batch could not be created"
+    >
+      <Text size="sm">
+        This unlinks {formatCount(ids.length)} {related.toLowerCase()} from{' '}
+        {dataclassLabels[subject.dataclass_type].singular}{' '}
+        <Text span ff="monospace" size="xs">
+          {subject.data_object_id}
+        </Text>{' '}
+        in workspace{' '}
+        <Text span ff="monospace" size="xs" title={workspaceId}>
+          {shortId(workspaceId)}
         </Text>
-        <TextInput
-          size="xs"
-          label="Reason for cancelling"
-          description="Optional; kept with the batch"
-          value={reason}
-          maxLength={1000}
-          onChange={(e) => setReason(e.currentTarget.value)}
-        />
-        {createBatch.error && (
-          <Alert color="red" p="xs" title="The cancel batch could not be created">
-            {describeError(createBatch.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end" gap="xs">
-          <Button
-            size="xs"
-            variant="default"
-            data-autofocus
-            onClick={close}
-            disabled={createBatch.isPending}
-          >
-            Back
-          </Button>
-          <Button size="xs" color="red" onClick={confirm} loading={createBatch.isPending}>
-            Confirm cancel association
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+        . The batch and every ID&apos;s outcome are recorded in the History.
+      </Text>
+      {opened && <SelectionList label={`${related} to unlink`} ids={ids} titles={selection} />}
+      <TextInput
+        size="xs"
+        label="Reason for cancelling"
+        description="Optional; kept with the batch"
+        value={reason}
+        maxLength={1000}
+        onChange={(e) => setReason(e.currentTarget.value)}
+      />
+    </ConfirmDialog>
   );
 }

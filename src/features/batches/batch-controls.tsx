@@ -1,10 +1,11 @@
-import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { describeError } from '../../api/client';
 import { useBatchControl, type BatchControl } from '../../api/console-queries';
 import { formatCount } from '../../api/format';
 import type { BatchSummary } from '../../api/schemas';
 import { canPauseBatch, canResumeBatch } from '../../lib/batch-states';
+import { ConfirmDialog } from '../../lib/confirm-dialog';
 
 /**
  * "Pause batch", "Resume batch" and "Stop batch". Stopping asks first: the IDs not sent yet become
@@ -62,42 +63,25 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
           {describeError(control.error)}
         </Alert>
       )}
-      <Modal
+      <ConfirmDialog
         opened={confirmingStop}
         onClose={() => setConfirmingStop(false)}
         title="Stop this batch?"
-        size="md"
-        closeButtonProps={{ 'aria-label': 'Close' }}
+        confirmLabel="Confirm stop"
+        onConfirm={() => send('stop')}
+        pending={busy}
+        error={control.error}
+        errorTitle="The batch could not be stopped"
       >
-        <Stack gap="sm">
-          <Text size="sm">
-            {unsent > 0
-              ? `${formatCount(unsent)} IDs not sent yet will be marked Skipped.`
-              : 'No ID is waiting to be sent.'}{' '}
-            Calls already sent finish and their outcomes are recorded. A stopped batch cannot be
-            resumed: “Retry failed” then sends its skipped IDs (with its failed and unknown ones) as
-            a new batch.
-          </Text>
-          {control.error && (
-            <Alert color="red" p="xs" title="The batch could not be stopped">
-              {describeError(control.error)}
-            </Alert>
-          )}
-          <Group justify="flex-end" gap="sm">
-            <Button
-              variant="default"
-              size="sm"
-              data-autofocus
-              onClick={() => setConfirmingStop(false)}
-            >
-              Back
-            </Button>
-            <Button color="red" size="sm" loading={busy} onClick={() => send('stop')}>
-              Confirm stop
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        <Text size="sm">
+          {unsent > 0
+            ? `${formatCount(unsent)} IDs not sent yet will be marked Skipped.`
+            : 'No ID is waiting to be sent.'}{' '}
+          Calls already sent finish and their outcomes are recorded. A stopped batch cannot be
+          resumed: “Retry failed” then sends its skipped IDs (with its failed and unknown ones) as a
+          new batch.
+        </Text>
+      </ConfirmDialog>
     </Stack>
   );
 }

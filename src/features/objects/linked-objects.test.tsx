@@ -200,4 +200,66 @@ test('"Move selected" opens the move dialog with the selection; "Link more" open
     relatedClass: 'incidents',
     ids: [incidentId(1), incidentId(2), incidentId(3)],
   });
+  expect(requests.at(-1)?.titles.get(incidentId(2))).toBe('Ransomware case 2');
+});
+
+test('a selection made across pages and searches is listed in full in the confirmation, and cancelled in full', async () => {
+  serveLinked(45);
+  const posted: unknown[] = [];
+  server.use(
+    http.post('/api/batches', async ({ request }) => {
+      const body = (await request.json()) as Record<string, unknown>;
+      posted.push(body);
+      return HttpResponse.json(
+        {
+          ...body,
+          id: BATCH_ID,
+          state: 'running',
+          state_reason: null,
+          reason: null,
+          user: 'analyst',
+          retry_of: null,
+          total: 3,
+          duplicates: 0,
+          counts: itemCounts({ pending: 3 }),
+          changes_recorded: true,
+          created_at: '2025-01-01T10:00:00.000Z',
+          finished_at: null,
+        },
+        { status: 201 },
+      );
+    }),
+  );
+  const onBatchCreated = vi.fn();
+  const region = renderRegion({ onBatchCreated });
+  await within(region).findByRole('link', { name: 'Brute force case 1' });
+  await userEvent.click(within(region).getByRole('checkbox', { name: `Select ${incidentId(1)}` }));
+  await userEvent.click(within(region).getByRole('button', { name: 'Page 3' }));
+  await userEvent.click(
+    await within(region).findByRole('checkbox', { name: `Select ${incidentId(45)}` }),
+  );
+  await userEvent.click(within(region).getByRole('textbox', { name: 'Search linked incidents' }));
+  await userEvent.paste('ransom');
+  await within(region).findByText(/^22 matching · 2 selected$/, {}, { timeout: 5000 });
+  await userEvent.click(within(region).getByRole('checkbox', { name: `Select ${incidentId(2)}` }));
+  // Neither of the first two is in view now; the confirmation still lists them.
+  expect(within(region).queryByRole('checkbox', { name: `Select ${incidentId(1)}` })).toBeNull();
+  await userEvent.click(
+    within(region).getByRole('button', { name: 'Cancel association of 3 selected' }),
+  );
+  const dialog = await screen.findByRole('dialog', { name: 'Cancel association?' });
+  expect(within(dialog).getByText(/This unlinks 3 incidents from alert/)).toBeInTheDocument();
+  const list = within(dialog).getByRole('list', { name: 'Incidents to unlink' });
+  expect(
+    within(list)
+      .getAllByRole('listitem')
+      .map((li) => li.textContent),
+  ).toEqual([
+    `${incidentId(1)} · Brute force case 1`,
+    `${incidentId(45)} · Brute force case 45`,
+    `${incidentId(2)} · Ransomware case 2`,
+  ]);
+  await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm cancel association' }));
+  await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH_ID));
+  expect(posted).toMatchObject([{ ids: [incidentId(1), incidentId(45), incidentId(2)] }]);
 });

@@ -1,34 +1,15 @@
-import {
-  Alert,
-  Anchor,
-  Box,
-  Button,
-  Checkbox,
-  Group,
-  Pagination,
-  Paper,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { describeError } from '../../api/client';
 import { formatCount } from '../../api/format';
-import {
-  dataclassLabels,
-  MAX_BATCH_IDS,
-  type DataclassType,
-  type DataObjectDetail,
-} from '../../api/schemas';
+import { dataclassLabels, MAX_BATCH_IDS, type DataclassType } from '../../api/schemas';
 import { ConfirmCancelModal } from '../../lib/confirm-cancel-modal';
+import { LinkedTable, noSelection, TablePager, type LinkedSelection } from '../../lib/linked-table';
 import { paths } from '../../lib/paths';
-import { objectTitle } from './find-object';
-import { LINKED_PAGE_SIZE, objectIdOf, objectsQueries } from './queries';
+import { LINKED_PAGE_SIZE, objectsQueries } from './queries';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -43,6 +24,8 @@ export interface MoveDialogRequest {
   sourceId: string;
   relatedClass: DataclassType;
   ids: string[];
+  /** Titles of the selected IDs, where the table showed them. */
+  titles: ReadonlyMap<string, string>;
 }
 
 export interface LinkedObjectsProps {
@@ -58,8 +41,6 @@ export interface LinkedObjectsProps {
   /** The move dialog, supplied by the app (the moves feature); without it, no "Move selected". */
   renderMoveDialog?: ((request: MoveDialogRequest) => ReactNode) | undefined;
 }
-
-const severityColors: Record<string, string> = { Fatal: 'red', High: 'orange' };
 
 /**
  * A region "Linked alerts" (incidents, indicators): the objects of one class linked to the page's
@@ -83,7 +64,7 @@ export function LinkedObjects({
   const [pageState, setPageState] = useState({ search: '', page: 1 });
   // A new search starts at its first page.
   const page = pageState.search === debounced ? pageState.page : 1;
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [selected, setSelected] = useState<LinkedSelection>(noSelection);
   const [dialog, setDialog] = useState<'cancel' | 'move' | null>(null);
 
   const linked = useQuery({
@@ -100,21 +81,9 @@ export function LinkedObjects({
   });
   const rows = linked.data?.data ?? [];
   const total = linked.data?.total ?? rows.length;
-  const pages = Math.max(1, Math.ceil(total / LINKED_PAGE_SIZE));
-  const pageIds = rows.map(objectIdOf);
-  const selectedOnPage = pageIds.filter((id) => selected.has(id)).length;
   const count = selected.size;
   const tooMany = count > MAX_BATCH_IDS;
   const singular = dataclassLabels[dataclass].singular;
-
-  function toggle(ids: string[], checked: boolean) {
-    const next = new Set(selected);
-    for (const id of ids) {
-      if (checked) next.add(id);
-      else next.delete(id);
-    }
-    setSelected(next);
-  }
 
   return (
     <Paper component="section" aria-labelledby={headingId} withBorder p="xs">
@@ -172,7 +141,12 @@ export function LinkedObjects({
             Link more
           </Button>
           {count > 0 && (
-            <Button size="xs" variant="subtle" color="gray" onClick={() => setSelected(new Set())}>
+            <Button
+              size="xs"
+              variant="subtle"
+              color="gray"
+              onClick={() => setSelected(noSelection)}
+            >
               Clear selection
             </Button>
           )}
@@ -191,95 +165,31 @@ export function LinkedObjects({
               : `No ${plural} are linked to this ${singular}.`}
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={560}>
-            <Table
-              layout="fixed"
-              striped
-              highlightOnHover
-              withTableBorder
-              verticalSpacing={4}
-              horizontalSpacing="xs"
-              fz="xs"
-              aria-label={`Linked ${plural} table`}
-              aria-busy={linked.isFetching}
-              style={{ opacity: linked.isPlaceholderData ? 0.7 : 1 }}
-            >
-              <colgroup>
-                <col style={{ width: 36 }} />
-                <col />
-                <col style={{ width: '36%' }} />
-                <col style={{ width: 80 }} />
-                <col style={{ width: 100 }} />
-              </colgroup>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>
-                    <Checkbox
-                      size="xs"
-                      aria-label={`Select page of linked ${plural}`}
-                      checked={pageIds.length > 0 && selectedOnPage === pageIds.length}
-                      indeterminate={selectedOnPage > 0 && selectedOnPage < pageIds.length}
-                      disabled={pageIds.length === 0}
-                      onChange={(e) => toggle(pageIds, e.currentTarget.checked)}
-                    />
-                  </Table.Th>
-                  <Table.Th>{related === 'indicators' ? 'Name / value' : 'Title'}</Table.Th>
-                  <Table.Th>ID</Table.Th>
-                  <Table.Th>Severity</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {linked.isPending ? (
-                  <Table.Tr>
-                    <Table.Td colSpan={5}>
-                      <Text size="xs" c="dimmed">
-                        Loading…
-                      </Text>
-                    </Table.Td>
-                  </Table.Tr>
-                ) : (
-                  rows.map((detail) => (
-                    <LinkedRow
-                      key={objectIdOf(detail)}
-                      related={related}
-                      detail={detail}
-                      selected={selected.has(objectIdOf(detail))}
-                      onToggle={(id, checked) => toggle([id], checked)}
-                    />
-                  ))
-                )}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <LinkedTable
+            related={related}
+            rows={rows}
+            selection={selected}
+            onSelectionChange={setSelected}
+            tableLabel={`Linked ${plural} table`}
+            selectPageLabel={`Select page of linked ${plural}`}
+            pending={linked.isPending}
+            fetching={linked.isFetching}
+            stale={linked.isPlaceholderData}
+          />
         )}
 
-        {total > LINKED_PAGE_SIZE && (
-          <Group justify="flex-end">
-            <Box component="nav" aria-label={`Linked ${plural} pages`}>
-              <Pagination
-                size="sm"
-                total={pages}
-                value={Math.min(page, pages)}
-                onChange={(p) => setPageState({ search: debounced, page: p })}
-                withEdges
-                getControlProps={(control) => ({
-                  'aria-label': `${control[0]?.toUpperCase()}${control.slice(1)} page`,
-                })}
-                getItemProps={(n) => ({ 'aria-label': `Page ${n}` })}
-              />
-            </Box>
-          </Group>
-        )}
+        <TablePager
+          label={`Linked ${plural} pages`}
+          total={total}
+          pageSize={LINKED_PAGE_SIZE}
+          page={page}
+          onChange={(p) => setPageState({ search: debounced, page: p })}
+        />
       </Stack>
 
       <ConfirmCancelModal
         opened={dialog === 'cancel'}
-        count={count}
-        ids={selected}
-        relatedPlural={plural}
-        subjectLabel={singular}
-        subjectId={objectId}
+        selection={selected}
         workspaceId={workspaceId}
         subject={{
           dataclass_type: dataclass,
@@ -289,7 +199,7 @@ export function LinkedObjects({
         onClose={() => setDialog(null)}
         onCreated={(batchId) => {
           setDialog(null);
-          setSelected(new Set());
+          setSelected(noSelection);
           onBatchCreated(batchId);
         }}
       />
@@ -300,56 +210,9 @@ export function LinkedObjects({
         dataclass,
         sourceId: objectId,
         relatedClass: related,
-        ids: [...selected],
+        ids: [...selected.keys()],
+        titles: selected,
       })}
     </Paper>
-  );
-}
-
-function LinkedRow({
-  related,
-  detail,
-  selected,
-  onToggle,
-}: {
-  related: DataclassType;
-  detail: DataObjectDetail;
-  selected: boolean;
-  onToggle: (id: string, checked: boolean) => void;
-}) {
-  const id = objectIdOf(detail);
-  const o = detail.data_object;
-  const title = objectTitle(detail);
-  const severity = o.severity ?? '';
-  const status = o.handle_status ?? o.status ?? '';
-  const severityColor = severityColors[severity];
-  const ellipsis = { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;
-  return (
-    <Table.Tr bg={selected ? 'var(--mantine-primary-color-light)' : undefined}>
-      <Table.Td>
-        <Checkbox
-          size="xs"
-          aria-label={`Select ${id}`}
-          checked={selected}
-          onChange={(e) => onToggle(id, e.currentTarget.checked)}
-        />
-      </Table.Td>
-      <Table.Td style={ellipsis} title={title}>
-        <Anchor component={Link} to={paths.object(related, id)} size="xs">
-          {title}
-        </Anchor>
-      </Table.Td>
-      <Table.Td style={ellipsis} title={id}>
-        <Text span ff="monospace" size="xs">
-          {id}
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        <Text span size="xs" c={severityColor} fw={severityColor ? 600 : undefined}>
-          {severity}
-        </Text>
-      </Table.Td>
-      <Table.Td>{status}</Table.Td>
-    </Table.Tr>
   );
 }

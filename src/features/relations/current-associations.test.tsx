@@ -288,7 +288,10 @@ test('"Move selected" hands the selected IDs over; it is offered only when asked
   expect(move).toBeDisabled();
   await user.click(await screen.findByRole('checkbox', { name: `Select ${alertId(2)}` }));
   await user.click(move);
-  expect(onMoveSelected).toHaveBeenCalledWith([alertId(2)]);
+  expect(onMoveSelected).toHaveBeenCalledWith(
+    [alertId(2)],
+    new Map([[alertId(2), 'Brute force 2']]),
+  );
   unmount();
   render(
     <CurrentAssociations

@@ -4,9 +4,10 @@
  * settles.
  */
 import type { QueryClient } from '@tanstack/react-query';
-import { collectAllPages, uniqueInOrder } from '../../api/paging';
-import type { DataObjectDetail, SubjectSelection } from '../../api/schemas';
+import { collectAllPages } from '../../api/paging';
+import type { SubjectSelection } from '../../api/schemas';
 import { secmasterQueries } from '../../api/secmaster-queries';
+import { noSelection, toggleRows, type LinkedSelection } from '../../lib/linked-table';
 
 export const RELATIONS_PAGE_SIZE = 50;
 /** SecMaster's largest search page. */
@@ -30,16 +31,14 @@ export function relationsPageQuery(scope: RelationsScope, offset: number, limit:
   );
 }
 
-/** The ID to act on for one linked object. */
-export function relatedObjectId(detail: DataObjectDetail): string {
-  return detail.data_object.id || detail.id;
-}
-
-/** Every linked ID of the subject, read through the query cache a page of 1000 at a time. */
-export async function fetchAllRelatedIds(
+/**
+ * Every linked object of the subject (ID to title, in the list's order), read through the query
+ * cache a page of 1000 at a time.
+ */
+export async function fetchAllRelated(
   queryClient: QueryClient,
   scope: RelationsScope,
-): Promise<string[]> {
+): Promise<LinkedSelection> {
   const details = await collectAllPages(async (offset, limit) => {
     const page = await queryClient.fetchQuery({
       ...relationsPageQuery(scope, offset, limit),
@@ -47,5 +46,5 @@ export async function fetchAllRelatedIds(
     });
     return { items: page.data, total: page.total ?? Number.POSITIVE_INFINITY };
   }, RELATIONS_READ_ALL_PAGE);
-  return uniqueInOrder(details.map(relatedObjectId));
+  return toggleRows(noSelection, details, true);
 }

@@ -1,0 +1,59 @@
+import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { describeError } from '../api/client';
+
+/**
+ * A dialog that asks before something that cannot simply be taken back (a cancel of links, a
+ * stop): what will happen (`children`), the error of a failed attempt, and the buttons "Back"
+ * (focused first, so Enter never confirms by accident) and the red confirm button. The close
+ * button is named "Close"; Escape and "Back" close it unless the action is under way.
+ */
+export function ConfirmDialog({
+  opened,
+  onClose,
+  title,
+  confirmLabel,
+  onConfirm,
+  pending,
+  error,
+  errorTitle,
+  children,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  title: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+  pending: boolean;
+  /** The last attempt's error, shown under `errorTitle`. */
+  error: unknown;
+  errorTitle: string;
+  children: ReactNode;
+}) {
+  return (
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={title}
+      size="md"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
+      <Stack gap="sm">
+        {children}
+        {error != null && (
+          <Alert color="red" p="xs" title={errorTitle}>
+            {describeError(error)}
+          </Alert>
+        )}
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" size="sm" data-autofocus onClick={onClose} disabled={pending}>
+            Back
+          </Button>
+          <Button color="red" size="sm" loading={pending} onClick={onConfirm}>
+            {confirmLabel}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
