@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { Route, Routes } from 'react-router';
@@ -50,7 +50,11 @@ function serveConsole(posted: unknown[]) {
   );
 }
 
-function renderDialog(onCreated = vi.fn(), onClose = vi.fn()) {
+function renderDialog(
+  onCreated = vi.fn(),
+  onClose = vi.fn(),
+  titles?: ReadonlyMap<string, string>,
+) {
   render(
     <Routes>
       <Route
@@ -64,6 +68,7 @@ function renderDialog(onCreated = vi.fn(), onClose = vi.fn()) {
             sourceId={SOURCE}
             relatedClass="alerts"
             ids={[A, B]}
+            titles={titles}
             onCreated={onCreated}
           />
         }
@@ -136,4 +141,17 @@ test('a refused move shows the server error and stays open; Cancel closes', asyn
   expect(onCreated).not.toHaveBeenCalled();
   await user.click(screen.getByRole('button', { name: 'Cancel' }));
   expect(onClose).toHaveBeenCalled();
+});
+
+test('the dialog lists every ID that moves, with the titles the table showed', async () => {
+  serveConsole([]);
+  renderDialog(vi.fn(), vi.fn(), new Map([[B, 'Phishing mail opened']]));
+  const dialog = await screen.findByRole('dialog', { name: 'Move to another subject' });
+  const list = await within(dialog).findByRole('list', { name: 'Alerts to move' });
+  expect(
+    within(list)
+      .getAllByRole('listitem')
+      .map((li) => li.textContent),
+  ).toEqual([A, `${B} · Phishing mail opened`]);
+  expect(within(dialog).getByText('Alerts to move (2)')).toBeInTheDocument();
 });

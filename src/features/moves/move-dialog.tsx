@@ -14,6 +14,7 @@ import {
 } from '../../api/schemas';
 import { ObjectPicker } from '../../lib/object-picker';
 import { paths } from '../../lib/paths';
+import { SelectionList } from '../../lib/selection-list';
 
 export interface MoveDialogProps {
   opened: boolean;
@@ -26,6 +27,8 @@ export interface MoveDialogProps {
   /** The class of the IDs that move. */
   relatedClass: DataclassType;
   ids: string[];
+  /** Titles of the IDs, where known (listed with them). */
+  titles?: ReadonlyMap<string, string> | undefined;
   /** Called with the new move, before the dialog navigates to its page. */
   onCreated?: (move: MoveSummary) => void;
 }
@@ -57,6 +60,7 @@ function MoveBody({
   sourceId,
   relatedClass,
   ids,
+  titles,
   onCreated,
 }: MoveDialogProps) {
   const config = useQuery(consoleQueries.config());
@@ -137,6 +141,7 @@ function MoveBody({
           to another {subject}. Each ID is linked with the destination first, and removed from the
           source only once it is linked there: an ID is never left linked to neither.
         </Text>
+        <SelectionList label={`${related.plural} to move`} ids={ids} titles={titles} />
         <ObjectPicker
           projectId={config.data.projectId}
           workspaceId={workspaceId}
