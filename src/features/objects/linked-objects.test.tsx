@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { expect, test, vi } from 'vitest';
@@ -201,6 +201,10 @@ test('"Move selected" opens the move dialog with the selection; "Link more" open
     ids: [incidentId(1), incidentId(2), incidentId(3)],
   });
   expect(requests.at(-1)?.titles.get(incidentId(2))).toBe('Ransomware case 2');
+  // Closing the dialog (it is unmounted then) gives the focus back to "Move selected".
+  act(() => requests.at(-1)?.onClose());
+  expect(screen.queryByRole('dialog', { name: 'Move to another subject' })).toBeNull();
+  expect(within(region).getByRole('button', { name: 'Move selected' })).toHaveFocus();
 });
 
 test('a selection made across pages and searches is listed in full in the confirmation, and cancelled in full', async () => {
@@ -262,4 +266,5 @@ test('a selection made across pages and searches is listed in full in the confir
   await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm cancel association' }));
   await waitFor(() => expect(onBatchCreated).toHaveBeenCalledWith(BATCH_ID));
   expect(posted).toMatchObject([{ ids: [incidentId(1), incidentId(45), incidentId(2)] }]);
-});
+  // Paging and searching take longer than the default timeout on a loaded machine.
+}, 60_000);

@@ -66,6 +66,8 @@ export function LinkedObjects({
   const page = pageState.search === debounced ? pageState.page : 1;
   const [selected, setSelected] = useState<LinkedSelection>(noSelection);
   const [dialog, setDialog] = useState<'cancel' | 'move' | null>(null);
+  // The move dialog is unmounted when it closes, before its own focus return could run.
+  const moveButtonId = useId();
 
   const linked = useQuery({
     ...objectsQueries.linked(
@@ -124,6 +126,7 @@ export function LinkedObjects({
           </Button>
           {renderMoveDialog && (
             <Button
+              id={moveButtonId}
               size="xs"
               variant="light"
               disabled={count === 0 || tooMany}
@@ -205,7 +208,10 @@ export function LinkedObjects({
       />
       {renderMoveDialog?.({
         opened: dialog === 'move',
-        onClose: () => setDialog(null),
+        onClose: () => {
+          setDialog(null);
+          document.getElementById(moveButtonId)?.focus();
+        },
         workspaceId,
         dataclass,
         sourceId: objectId,
