@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { expect, test, vi } from 'vitest';
 import { server } from '../../testing/msw';
-import { itemCounts } from '../../testing/fixtures';
+import { servePostBatch } from '../../testing/post-batch';
 import { render } from '../../testing/render';
 import { LinkedObjects, type MoveDialogRequest } from './linked-objects';
 
@@ -122,31 +122,7 @@ test('the search inside sends a title search, or an exact ID lookup, to the serv
 
 test('a selection is cancelled through one cancel batch, after confirmation', async () => {
   serveLinked(3);
-  const posted: unknown[] = [];
-  server.use(
-    http.post('/api/batches', async ({ request }) => {
-      const body = (await request.json()) as Record<string, unknown>;
-      posted.push(body);
-      return HttpResponse.json(
-        {
-          ...body,
-          id: BATCH_ID,
-          state: 'running',
-          state_reason: null,
-          reason: null,
-          user: 'analyst',
-          retry_of: null,
-          total: 2,
-          duplicates: 0,
-          counts: itemCounts({ pending: 2 }),
-          changes_recorded: true,
-          created_at: '2025-01-01T10:00:00.000Z',
-          finished_at: null,
-        },
-        { status: 201 },
-      );
-    }),
-  );
+  const posted = servePostBatch(BATCH_ID);
   const onBatchCreated = vi.fn();
   const region = renderRegion({ onBatchCreated });
   await within(region).findByRole('link', { name: 'Brute force case 1' });
@@ -209,31 +185,7 @@ test('"Move selected" opens the move dialog with the selection; "Link more" open
 
 test('a selection made across pages and searches is listed in full in the confirmation, and cancelled in full', async () => {
   serveLinked(45);
-  const posted: unknown[] = [];
-  server.use(
-    http.post('/api/batches', async ({ request }) => {
-      const body = (await request.json()) as Record<string, unknown>;
-      posted.push(body);
-      return HttpResponse.json(
-        {
-          ...body,
-          id: BATCH_ID,
-          state: 'running',
-          state_reason: null,
-          reason: null,
-          user: 'analyst',
-          retry_of: null,
-          total: 3,
-          duplicates: 0,
-          counts: itemCounts({ pending: 3 }),
-          changes_recorded: true,
-          created_at: '2025-01-01T10:00:00.000Z',
-          finished_at: null,
-        },
-        { status: 201 },
-      );
-    }),
-  );
+  const posted = servePostBatch(BATCH_ID);
   const onBatchCreated = vi.fn();
   const region = renderRegion({ onBatchCreated });
   await within(region).findByRole('link', { name: 'Brute force case 1' });

@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test, vi } from 'vitest';
 import type { SubjectSelection } from '../../api/schemas';
 import { server } from '../../testing/msw';
-import { itemCounts } from '../../testing/fixtures';
+import { servePostBatch } from '../../testing/post-batch';
 import { render } from '../../testing/render';
 import { CurrentAssociations } from './current-associations';
 
@@ -52,35 +52,6 @@ function serveRelations(count: number) {
     }),
   );
   return bodies;
-}
-
-function servePostBatch() {
-  const posted: unknown[] = [];
-  server.use(
-    http.post('/api/batches', async ({ request }) => {
-      const body = (await request.json()) as Record<string, unknown>;
-      posted.push(body);
-      return HttpResponse.json(
-        {
-          ...body,
-          id: BATCH_ID,
-          state: 'running',
-          state_reason: null,
-          reason: null,
-          user: 'analyst',
-          retry_of: null,
-          total: 1,
-          duplicates: 0,
-          counts: itemCounts({ pending: 1 }),
-          changes_recorded: true,
-          created_at: '2025-01-01T10:00:00.000Z',
-          finished_at: null,
-        },
-        { status: 201 },
-      );
-    }),
-  );
-  return posted;
 }
 
 function renderRelations(onBatchCreated = vi.fn()) {
@@ -138,7 +109,7 @@ test('says so when nothing is linked', async () => {
 test('Select page, then confirm, creates a cancel batch with those IDs', async () => {
   const user = userEvent.setup();
   serveRelations(3);
-  const posted = servePostBatch();
+  const posted = servePostBatch(BATCH_ID);
   const { onBatchCreated } = renderRelations();
   await screen.findByText(alertId(1));
 
@@ -165,7 +136,7 @@ test('Select page, then confirm, creates a cancel batch with those IDs', async (
 test('a row checkbox selects one object', async () => {
   const user = userEvent.setup();
   serveRelations(3);
-  const posted = servePostBatch();
+  const posted = servePostBatch(BATCH_ID);
   renderRelations();
 
   await user.click(await screen.findByRole('checkbox', { name: `Select ${alertId(2)}` }));
@@ -183,7 +154,7 @@ test('a row checkbox selects one object', async () => {
 test('Back closes the dialog and posts nothing', async () => {
   const user = userEvent.setup();
   serveRelations(3);
-  const posted = servePostBatch();
+  const posted = servePostBatch(BATCH_ID);
   const { onBatchCreated } = renderRelations();
   await screen.findByText(alertId(1));
 
@@ -205,7 +176,7 @@ test('Back closes the dialog and posts nothing', async () => {
 test('Select all N reads every page of linked IDs and cancels them all', async () => {
   const user = userEvent.setup();
   const bodies = serveRelations(2345);
-  const posted = servePostBatch();
+  const posted = servePostBatch(BATCH_ID);
   renderRelations();
   await screen.findByText(alertId(1));
 
