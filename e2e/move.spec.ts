@@ -44,8 +44,19 @@ test('move 20 alerts from incident A to incident B through the UI, then undo the
   expect(await axeViolations(page)).toEqual([]);
   const moveUrl = page.url();
 
-  await page.getByRole('button', { name: 'Undo move' }).click();
+  // The move page by keyboard: the undo dialog opens from the keyboard, is axe-clean, and Escape
+  // gives focus back to "Undo move".
+  const undo = page.getByRole('button', { name: 'Undo move' });
+  await undo.focus();
+  await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Undo this move?' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.locator(':focus')).toHaveCount(1);
+  expect(await axeViolations(page)).toEqual([]);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(undo).toBeFocused();
+  await undo.click();
   await expect(dialog).toBeVisible();
   await dialog.getByRole('button', { name: 'Confirm undo move' }).click();
   await expect(page).not.toHaveURL(moveUrl);

@@ -24,5 +24,7 @@ export const SLOTS = {
   objects: { incidents: [190, 10] as [number, number] },
   /** Read only: the first of these alerts with a seeded incident is drawn in the Graph tab. */
   graph: { alerts: [1850, 20] as [number, number] },
+  /** The object page by keyboard: 25 alerts linked to this incident (two pages of links). */
+  objectsKeyboard: { incident: 179, alerts: [1420, 25] as [number, number] },
   historySearch: { incident: 185, alerts: [1640, 3] as [number, number] },
 } as const;
