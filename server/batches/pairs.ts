@@ -27,11 +27,13 @@ import {
 } from '../../src/api/schemas';
 import type { Upstream } from '../secmaster/client';
 import { ownPairKey } from './group-records';
-import { ACTIVE_STATES, type GroupKit, type PairsSummary } from './groups';
+import type { GroupKit, PairsSummary } from './groups';
 import type { BatchRecord, NewBatch } from './ledger';
 import {
   INVALID_ID_MESSAGE,
   ServiceError,
+  checkNotActive,
+  checkNotUndone,
   type BatchContext,
   type Created,
   type RetryPreview,
@@ -181,16 +183,6 @@ export function createPairs(kit: GroupKit) {
       return ledger.getBatch(row.id) ?? row;
     });
 
-  const checkNotActive = (group: BatchRecord, what: string): void => {
-    if (ACTIVE_STATES.has(group.state)) {
-      throw new ServiceError(
-        409,
-        'INVALID_STATE',
-        `the batch is still ${group.state}: stop it or let it finish before ${what} it`,
-      );
-    }
-  };
-
   /**
    * An undo waits for every child to be settled: an interrupted child still holds IDs that its
    * resume may change, which the undo would not revert.
@@ -202,17 +194,6 @@ export function createPairs(kit: GroupKit) {
       409,
       'INVALID_STATE',
       `${n} of its batches ${n === 1 ? 'was' : 'were'} interrupted: resume or stop ${n === 1 ? 'it' : 'them'} before undoing this batch`,
-    );
-  };
-
-  /** A group is undone once (its undo is where the reverting happens). */
-  const checkNotUndone = (group: BatchRecord): void => {
-    const undoneBy = ledger.undoneBy(group.id);
-    if (undoneBy === null) return;
-    throw new ServiceError(
-      409,
-      'ALREADY_UNDONE',
-      `this batch was already undone by batch ${undoneBy}: open that batch (retry or resume it if it did not finish), or undo it to re-do this one`,
     );
   };
 
@@ -335,7 +316,7 @@ export function createPairs(kit: GroupKit) {
     ): Promise<UndoPreview> {
       checkNotActive(group, 'undoing');
       checkNoneInterrupted(group);
-      checkNotUndone(group);
+      checkNotUndone(ledger, group.id);
       const out: UndoPreview = {
         ids: 0,
         undo_action: group.action === 'associate' ? 'cancel' : 'associate',
@@ -372,7 +353,7 @@ export function createPairs(kit: GroupKit) {
       // Checked in the creating transaction: the same request sent twice (one idempotency key)
       // answers its group, a new one is refused.
       return kit.createOnce(ctx, { undo_of: group.id }, () => {
-        checkNotUndone(group);
+        checkNotUndone(ledger, group.id);
         const targets = kit
           .children(group.id)
           .filter((c) => c.counts.succeeded > 0 && ledger.undoneBy(c.id) === null);

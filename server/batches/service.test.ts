@@ -14,6 +14,8 @@ import { openRecords, type Records } from './records';
 import {
   INVALID_ID_MESSAGE,
   ServiceError,
+  checkNotActive,
+  checkNotUndone,
   createBatchService,
   itemsOfIds,
   type BatchService,
@@ -530,5 +532,31 @@ describe('controls and presentation', () => {
       [undo.id, original.id, 'env-aksk'],
       [original.id, null, null],
     ]);
+  });
+});
+
+describe('checks shared with groups (pairs.ts)', () => {
+  test('checkNotActive refuses a running or paused batch, naming the state and what was asked', () => {
+    const { batch } = service.create(request(makeIds(2)), ALICE);
+    expect(refusalOf(() => checkNotActive(batch, 'retrying'))).toMatchObject({
+      status: 409,
+      code: 'INVALID_STATE',
+      message: 'the batch is still running: stop it or let it finish before retrying it',
+    });
+    const paused = service.pause(batch.id);
+    expect(refusalOf(() => checkNotActive(paused, 'undoing')).message).toBe(
+      'the batch is still paused: stop it or let it finish before undoing it',
+    );
+    expect(() => checkNotActive(service.stop(batch.id), 'undoing')).not.toThrow();
+  });
+
+  test('checkNotUndone passes a batch nobody undid and refuses one undone, naming its undo', () => {
+    const original = doneBatch(1);
+    expect(() => checkNotUndone(ledger, original.id)).not.toThrow();
+    const { batch: undo } = service.undo(original.id, {}, ALICE);
+    const err = refusalOf(() => checkNotUndone(ledger, original.id));
+    expect(err).toMatchObject({ status: 409, code: 'ALREADY_UNDONE' });
+    expect(err.message).toContain(`already undone by batch ${undo.id}`);
+    expect(() => checkNotUndone(ledger, undo.id)).not.toThrow();
   });
 });

@@ -176,6 +176,31 @@ export function checkIdempotencyKey(key: string | undefined): void {
 
 const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
 
+/** Refuses to retry or undo (`what`) a batch or group that is still running or paused. */
+export function checkNotActive(batch: BatchRecord, what: 'retrying' | 'undoing'): void {
+  if (ACTIVE_STATES.has(batch.state)) {
+    throw new ServiceError(
+      409,
+      'INVALID_STATE',
+      `the batch is still ${batch.state}: stop it or let it finish before ${what} it`,
+    );
+  }
+}
+
+/**
+ * A batch (or group) is undone once: its undo is where the reverting happens (retry or resume it
+ * if it did not finish), and undoing that undo re-does the original.
+ */
+export function checkNotUndone(ledger: Pick<Ledger, 'undoneBy'>, batchId: string): void {
+  const undoneBy = ledger.undoneBy(batchId);
+  if (undoneBy === null) return;
+  throw new ServiceError(
+    409,
+    'ALREADY_UNDONE',
+    `this batch was already undone by batch ${undoneBy}: open that batch (retry or resume it if it did not finish), or undo it to re-do this one`,
+  );
+}
+
 const CONTROLS = {
   pause: 'paused',
   resume: 'resumed',
@@ -249,29 +274,9 @@ export function createBatchService(deps: BatchServiceDeps) {
       return created;
     });
 
-  /**
-   * A batch is undone once: its undo batch is where the reverting happens (retry or resume it if
-   * it did not finish), and undoing that undo re-does the original.
-   */
-  const checkNotUndone = (batch: BatchRecord): void => {
-    const undoneBy = ledger.undoneBy(batch.id);
-    if (undoneBy === null) return;
-    throw new ServiceError(
-      409,
-      'ALREADY_UNDONE',
-      `this batch was already undone by batch ${undoneBy}: open that batch (retry or resume it if it did not finish), or undo it to re-do this one`,
-    );
-  };
-
   /** Refuses an undo the batch's state forbids. */
   const checkUndoable = (batch: BatchRecord): void => {
-    if (ACTIVE_STATES.has(batch.state)) {
-      throw new ServiceError(
-        409,
-        'INVALID_STATE',
-        `the batch is still ${batch.state}: stop it or let it finish before undoing it`,
-      );
-    }
+    checkNotActive(batch, 'undoing');
     if (batch.counts.succeeded === 0) {
       throw new ServiceError(
         409,
@@ -282,13 +287,7 @@ export function createBatchService(deps: BatchServiceDeps) {
   };
 
   const checkRetriable = (batch: BatchRecord): void => {
-    if (ACTIVE_STATES.has(batch.state)) {
-      throw new ServiceError(
-        409,
-        'INVALID_STATE',
-        `the batch is still ${batch.state}: stop it or let it finish before retrying it`,
-      );
-    }
+    checkNotActive(batch, 'retrying');
     // Its pending and unknown IDs still belong to it: a retry would send them a second time.
     if (batch.state === 'interrupted') {
       throw new ServiceError(
@@ -425,7 +424,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     ): Promise<UndoPreview> {
       const batch = found(batchId);
       checkUndoable(batch);
-      checkNotUndone(batch);
+      checkNotUndone(ledger, batch.id);
       const ids = records.idsInState(batch.id, 'succeeded');
       const linked = await findIds(
         upstream,
@@ -471,7 +470,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       }
       return createOnce(ctx, { undo_of: original.id }, () => {
         // Of two undo requests, the second finds the first's batch.
-        checkNotUndone(original);
+        checkNotUndone(ledger, original.id);
         return derivedBatch(ctx, original, {
           action: original.action === 'associate' ? 'cancel' : 'associate',
           ids: records.idsInState(original.id, 'succeeded'),
