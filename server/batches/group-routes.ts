@@ -6,27 +6,32 @@
  */
 import type { Context, Hono, Next } from 'hono';
 import {
-  MAX_ITEMS_PAGE,
   isUuid,
   itemStateSchema,
   retryRequestSchema,
   undoRequestSchema,
-  type ItemState,
 } from '../../src/api/schemas';
 import { requireSecMasterIdentity } from '../access/access';
 import type { CallIdentity } from '../access/credentials';
 import { invalidBody, jsonBody, jsonError } from '../http/json-error';
 import type { Upstream } from '../secmaster/client';
-import { moveResultSchema, type MoveResult } from './group-records';
+import { moveResultSchema } from './group-records';
 import type { GroupService } from './group-service';
 import type { BatchRecord } from './ledger';
 import { createMoveRequestSchema } from './moves';
 import { createPairsRequestSchema } from './pairs';
 import { EXPORT_PAGE_ROWS, csvCell, type Records } from './records';
-import { nodeResponseOf, optionalJsonBody, pagingOf, refusal } from './routes';
-import { checkIdempotencyKey, type BatchContext, type Created } from './service';
-
-const MAX_QUERY_LENGTH = 64;
+import {
+  createdFrom,
+  formatOf,
+  itemsQueryOf,
+  nodeResponseOf,
+  optionalJsonBody,
+  parsedBody,
+  refusal,
+  requestContextOf,
+} from './routes';
+import type { Created } from './service';
 
 export const PAIRS_CSV_HEADER = 'data_object_id,id,state,code,message,request_id,attempts';
 export const MOVE_CSV_HEADER = 'id,result,message,link_state,unlink_state';
@@ -122,53 +127,16 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     return row?.kind === 'move' ? row : null;
   };
 
-  const contextOf = (c: Context): BatchContext | Response => {
-    const key = c.req.header('idempotency-key');
-    try {
-      checkIdempotencyKey(key);
-    } catch (err) {
-      return refusal(c, err);
-    }
-    return { user: deps.userOf(c), identity: deps.identityOf(c), idempotencyKey: key };
-  };
-
-  const createdAnswer = (c: Context, result: Created, base: string): Response => {
-    if (result.replayed) c.header('Idempotent-Replayed', 'true');
-    c.header('Location', `${base}/${result.batch.id}`);
-    return c.json(groups.present(result.batch), result.replayed ? 200 : 201);
-  };
-
-  const formatOf = (c: Context): 'csv' | 'json' | Response => {
-    const format = c.req.query('format') ?? 'csv';
-    if (format !== 'csv' && format !== 'json') {
-      return jsonError(c, 400, 'INVALID_QUERY', 'format: csv or json', 'format');
-    }
-    return format;
-  };
-
-  const queryOf = (c: Context): string | undefined | Response => {
-    const q = (c.req.query('q') ?? '').trim();
-    if (q.length > MAX_QUERY_LENGTH) {
-      return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
-    }
-    return q || undefined;
-  };
+  /** What a request made, answered as its kind is shown (see routes.ts createdFrom). */
+  const created = <T>(c: Context, body: T | Response, make: (body: T) => Created, at: string) =>
+    createdFrom(c, body, make, at, groups.present);
 
   // --- moves: items and export -----------------------------------------------------------------
   const moveItems = (c: Context, move: BatchRecord): Response => {
-    const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
-    if (paging instanceof Response) return paging;
-    const resultParam = c.req.query('result');
-    let result: MoveResult | undefined;
-    if (resultParam !== undefined && resultParam !== '') {
-      const r = moveResultSchema.safeParse(resultParam);
-      if (!r.success)
-        return jsonError(c, 400, 'INVALID_QUERY', 'result: not a move result', 'result');
-      result = r.data;
-    }
-    const q = queryOf(c);
-    if (q instanceof Response) return q;
-    const page = groups.records.listMoveItems(moves.phases(move), { ...paging, result, q });
+    const query = itemsQueryOf(c, 'result', moveResultSchema, 'not a move result');
+    if (query instanceof Response) return query;
+    const { filter: result, ...paging } = query;
+    const page = groups.records.listMoveItems(moves.phases(move), { ...paging, result });
     return c.json({
       items: page.items.map(({ seq: _seq, ...item }) => item),
       total: page.total,
@@ -204,15 +172,10 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   };
 
   const moveUndo = async (c: Context, move: BatchRecord): Promise<Response> => {
-    const ctx = contextOf(c);
+    const ctx = requestContextOf(c, deps);
     if (ctx instanceof Response) return ctx;
     const body = await optionalJsonBody(c, undoRequestSchema);
-    if (body instanceof Response) return body;
-    try {
-      return createdAnswer(c, moves.undo(move, body, ctx), '/api/moves');
-    } catch (err) {
-      return refusal(c, err);
-    }
+    return created(c, body, (b) => moves.undo(move, b, ctx), '/api/moves');
   };
 
   const control = (c: Context, group: BatchRecord, method: 'pause' | 'resume' | 'stop') => {
@@ -226,17 +189,10 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
 
   // --- POST /api/moves and /api/moves/{id}/... --------------------------------------------------
   app.post('/api/moves', requireSecMasterIdentity, async (c) => {
-    const ctx = contextOf(c);
+    const ctx = requestContextOf(c, deps);
     if (ctx instanceof Response) return ctx;
-    const raw = await jsonBody(c);
-    if (raw instanceof Response) return raw;
-    const parsed = createMoveRequestSchema.safeParse(raw);
-    if (!parsed.success) return invalidBody(c, parsed.error);
-    try {
-      return createdAnswer(c, moves.create(parsed.data, ctx), '/api/moves');
-    } catch (err) {
-      return refusal(c, err);
-    }
+    const body = await parsedBody(c, createMoveRequestSchema);
+    return created(c, body, (b) => moves.create(b, ctx), '/api/moves');
   });
 
   const noMove = (c: Context) => jsonError(c, 404, 'NOT_FOUND', 'no such move');
@@ -266,15 +222,11 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     const raw = await jsonBody(c);
     if (raw instanceof Response) return raw;
     if (typeof raw !== 'object' || raw === null || !('pairs' in raw)) return next();
-    const ctx = contextOf(c);
+    const ctx = requestContextOf(c, deps);
     if (ctx instanceof Response) return ctx;
     const parsed = createPairsRequestSchema.safeParse(raw);
-    if (!parsed.success) return invalidBody(c, parsed.error);
-    try {
-      return createdAnswer(c, pairs.create(parsed.data, ctx), '/api/batches');
-    } catch (err) {
-      return refusal(c, err);
-    }
+    const body = parsed.success ? parsed.data : invalidBody(c, parsed.error);
+    return created(c, body, (b) => pairs.create(b, ctx), '/api/batches');
   });
 
   // --- /api/batches/{id}/... on a group; anything else passes to the batch routes ---------------
@@ -295,19 +247,10 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     '/api/batches/:id/items',
     onGroup((c, group) => {
       if (group.kind === 'move') return moveItems(c, group);
-      const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
-      if (paging instanceof Response) return paging;
-      const stateParam = c.req.query('state');
-      let state: ItemState | undefined;
-      if (stateParam !== undefined && stateParam !== '') {
-        const s = itemStateSchema.safeParse(stateParam);
-        if (!s.success)
-          return jsonError(c, 400, 'INVALID_QUERY', 'state: not an item state', 'state');
-        state = s.data;
-      }
-      const q = queryOf(c);
-      if (q instanceof Response) return q;
-      const page = groups.records.listPairs(group.id, { ...paging, state, q });
+      const query = itemsQueryOf(c, 'state', itemStateSchema, 'not an item state');
+      if (query instanceof Response) return query;
+      const { filter: state, ...paging } = query;
+      const page = groups.records.listPairs(group.id, { ...paging, state });
       return c.json({ ...page, offset: paging.offset, limit: paging.limit });
     }),
   );
@@ -392,15 +335,10 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     requireSecMasterIdentity,
     onGroupOrMove('retry', async (c, group) => {
       if (group.kind === 'move') return notForMoves(c, 'retried');
-      const ctx = contextOf(c);
+      const ctx = requestContextOf(c, deps);
       if (ctx instanceof Response) return ctx;
       const body = await optionalJsonBody(c, retryRequestSchema);
-      if (body instanceof Response) return body;
-      try {
-        return createdAnswer(c, pairs.retry(group, body, ctx), '/api/batches');
-      } catch (err) {
-        return refusal(c, err);
-      }
+      return created(c, body, (b) => pairs.retry(group, b, ctx), '/api/batches');
     }),
   );
 
@@ -422,15 +360,10 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     requireSecMasterIdentity,
     onGroupOrMove('undo', async (c, group) => {
       if (group.kind === 'move') return moveUndo(c, group);
-      const ctx = contextOf(c);
+      const ctx = requestContextOf(c, deps);
       if (ctx instanceof Response) return ctx;
       const body = await optionalJsonBody(c, undoRequestSchema);
-      if (body instanceof Response) return body;
-      try {
-        return createdAnswer(c, pairs.undo(group, body, ctx), '/api/batches');
-      } catch (err) {
-        return refusal(c, err);
-      }
+      return created(c, body, (b) => pairs.undo(group, b, ctx), '/api/batches');
     }),
   );
 

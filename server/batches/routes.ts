@@ -18,7 +18,6 @@ import {
   undoRequestSchema,
   isUuid,
   itemStateSchema,
-  type ItemState,
 } from '../../src/api/schemas';
 import { requireSecMasterIdentity } from '../access/access';
 import type { CallCredentials, CallIdentity } from '../access/credentials';
@@ -69,6 +68,42 @@ export function pagingOf(
   return { offset: offset ?? 0, limit: Math.min(limit ?? fallback, max) };
 }
 
+/** `format` of an export: `csv` (the default) or `json`, or the 400 that says so. */
+export function formatOf(c: Context): 'csv' | 'json' | Response {
+  const format = c.req.query('format') ?? 'csv';
+  if (format !== 'csv' && format !== 'json') {
+    return jsonError(c, 400, 'INVALID_QUERY', 'format: csv or json', 'format');
+  }
+  return format;
+}
+
+/**
+ * The query of an items route: its page (`offset`, `limit` up to MAX_ITEMS_PAGE), the optional
+ * value of its filter `name` (one of `schema`'s; else a 400 saying it is `not`), and `q` (trimmed,
+ * at most MAX_QUERY_LENGTH characters, undefined when blank); or the 400 that names the bad one.
+ */
+export function itemsQueryOf<T>(
+  c: Context,
+  name: string,
+  schema: z.ZodType<T>,
+  not: string,
+): { offset: number; limit: number; filter: T | undefined; q: string | undefined } | Response {
+  const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
+  if (paging instanceof Response) return paging;
+  const raw = c.req.query(name);
+  let filter: T | undefined;
+  if (raw !== undefined && raw !== '') {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) return jsonError(c, 400, 'INVALID_QUERY', `${name}: ${not}`, name);
+    filter = parsed.data;
+  }
+  const q = (c.req.query('q') ?? '').trim();
+  if (q.length > MAX_QUERY_LENGTH) {
+    return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
+  }
+  return { ...paging, filter, q: q || undefined };
+}
+
 export interface BatchRouteDeps {
   ledger: Ledger;
   records: Records;
@@ -112,53 +147,92 @@ export function refusal(c: Context, err: unknown): Response {
   throw err;
 }
 
+/**
+ * Who asks and the request's `Idempotency-Key` (absent, or checked well-formed), as the services
+ * take them; or the 400 for a malformed key.
+ */
+export function requestContextOf(
+  c: Context,
+  deps: Pick<BatchRouteDeps, 'userOf' | 'identityOf'>,
+): BatchContext | Response {
+  const key = c.req.header('idempotency-key');
+  try {
+    checkIdempotencyKey(key);
+  } catch (err) {
+    return refusal(c, err);
+  }
+  return { user: deps.userOf(c), identity: deps.identityOf(c), idempotencyKey: key };
+}
+
+/** The request's JSON body parsed with `schema`, or the 400 to return. */
+export async function parsedBody<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> {
+  const raw = await jsonBody(c);
+  if (raw instanceof Response) return raw;
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? parsed.data : invalidBody(c, parsed.error);
+}
+
+/**
+ * The answer to a request that makes a batch (or a group) of `body` (or the 400 already found in
+ * it): what `make` created, 201 at `${location}/{id}`; the one an earlier request with the same key
+ * and body created, 200 with `Idempotent-Replayed`; or the service's refusal.
+ */
+export function createdFrom<T>(
+  c: Context,
+  body: T | Response,
+  make: (body: T) => Created,
+  location: string,
+  present: (batch: BatchRecord) => object,
+): Response {
+  if (body instanceof Response) return body;
+  try {
+    const result = make(body);
+    if (result.replayed) c.header('Idempotent-Replayed', 'true');
+    c.header('Location', `${location}/${result.batch.id}`);
+    return c.json(present(result.batch), result.replayed ? 200 : 201);
+  } catch (err) {
+    return refusal(c, err);
+  }
+}
+
 export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
-  const { ledger, records, runner, userOf } = deps;
+  const { ledger, records, runner } = deps;
   const service = createBatchService({ ledger, records, runner, credentials: deps.credentials });
 
   /** The batch named in the path, or null (malformed IDs are unknown ones). */
   const batchOf = (c: Context): BatchRecord | null => service.get(c.req.param('id') ?? '');
 
-  /** `Idempotency-Key`: absent (undefined), well-formed (the key), or a 400 to return. */
-  const idempotencyKeyOf = (c: Context): string | undefined | Response => {
-    const key = c.req.header('idempotency-key');
-    try {
-      checkIdempotencyKey(key);
-    } catch (err) {
-      return refusal(c, err);
-    }
-    return key;
-  };
-
-  const contextOf = (c: Context, key: string | undefined): BatchContext => ({
-    user: userOf(c),
-    identity: deps.identityOf(c),
-    idempotencyKey: key,
-  });
-
-  /**
-   * A created batch, 201; the batch an earlier request with the same key and body created, 200
-   * with `Idempotent-Replayed`.
-   */
-  const createdAnswer = (c: Context, result: Created): Response => {
-    if (result.replayed) c.header('Idempotent-Replayed', 'true');
-    c.header('Location', `/api/batches/${result.batch.id}`);
-    return c.json(service.present(result.batch), result.replayed ? 200 : 201);
-  };
+  const location = '/api/batches';
 
   app.post('/api/batches', requireSecMasterIdentity, async (c) => {
-    const key = idempotencyKeyOf(c);
-    if (key instanceof Response) return key;
-    const raw = await jsonBody(c);
-    if (raw instanceof Response) return raw;
-    const parsed = createBatchRequestSchema.safeParse(raw);
-    if (!parsed.success) return invalidBody(c, parsed.error);
-    try {
-      return createdAnswer(c, service.create(parsed.data, contextOf(c, key)));
-    } catch (err) {
-      return refusal(c, err);
-    }
+    const ctx = requestContextOf(c, deps);
+    if (ctx instanceof Response) return ctx;
+    return createdFrom(
+      c,
+      await parsedBody(c, createBatchRequestSchema),
+      (body) => service.create(body, ctx),
+      location,
+      service.present,
+    );
   });
+
+  /** A new batch made from the batch in the path (`make`: an undo or a retry) and the body. */
+  const derived =
+    <T>(schema: z.ZodType<T>, make: (id: string, body: T, ctx: BatchContext) => Created) =>
+    async (c: Context): Promise<Response> => {
+      const ctx = requestContextOf(c, deps);
+      if (ctx instanceof Response) return ctx;
+      // An unknown batch answers 404 before its body is read.
+      const batch = batchOf(c);
+      if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
+      return createdFrom(
+        c,
+        await optionalJsonBody(c, schema),
+        (body) => make(batch.id, body, ctx),
+        location,
+        service.present,
+      );
+    };
 
   // The history, filtered (history-filter.ts: q, subject, touches, user, state, kind, from, to).
   app.get('/api/batches', (c) => {
@@ -215,19 +289,11 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     }
   });
 
-  app.post('/api/batches/:id/undo', requireSecMasterIdentity, async (c) => {
-    const key = idempotencyKeyOf(c);
-    if (key instanceof Response) return key;
-    // An unknown batch answers 404 before its body is read.
-    if (!batchOf(c)) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
-    const body = await optionalJsonBody(c, undoRequestSchema);
-    if (body instanceof Response) return body;
-    try {
-      return createdAnswer(c, service.undo(c.req.param('id'), body, contextOf(c, key)));
-    } catch (err) {
-      return refusal(c, err);
-    }
-  });
+  app.post(
+    '/api/batches/:id/undo',
+    requireSecMasterIdentity,
+    derived(undoRequestSchema, service.undo),
+  );
 
   // --- retry -----------------------------------------------------------------------------------
   app.get('/api/batches/:id/retry-preview', (c) => {
@@ -238,28 +304,18 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     }
   });
 
-  app.post('/api/batches/:id/retry', requireSecMasterIdentity, async (c) => {
-    const key = idempotencyKeyOf(c);
-    if (key instanceof Response) return key;
-    // An unknown batch answers 404 before its body is read.
-    if (!batchOf(c)) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
-    const body = await optionalJsonBody(c, retryRequestSchema);
-    if (body instanceof Response) return body;
-    try {
-      return createdAnswer(c, service.retry(c.req.param('id'), body, contextOf(c, key)));
-    } catch (err) {
-      return refusal(c, err);
-    }
-  });
+  app.post(
+    '/api/batches/:id/retry',
+    requireSecMasterIdentity,
+    derived(retryRequestSchema, service.retry),
+  );
 
   // --- export ----------------------------------------------------------------------------------
   app.get('/api/batches/:id/export', (c) => {
     const batch = batchOf(c);
     if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
-    const format = c.req.query('format') ?? 'csv';
-    if (format !== 'csv' && format !== 'json') {
-      return jsonError(c, 400, 'INVALID_QUERY', 'format: csv or json', 'format');
-    }
+    const format = formatOf(c);
+    if (format instanceof Response) return format;
     // A ledger read that fails after the 200 was sent (a damaged file, a disk error) cuts the
     // connection: the chunked body is never terminated, so the download fails for the client
     // instead of ending as a short file (@hono/node-server would end it with an error text).
@@ -286,22 +342,10 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     const id = c.req.param('id');
     if (!isUuid(id) || !ledger.getBatchState(id))
       return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
-    const paging = pagingOf(c, MAX_ITEMS_PAGE, MAX_ITEMS_PAGE);
-    if (paging instanceof Response) return paging;
-    const stateParam = c.req.query('state');
-    let state: ItemState | undefined;
-    if (stateParam !== undefined && stateParam !== '') {
-      const s = itemStateSchema.safeParse(stateParam);
-      if (!s.success)
-        return jsonError(c, 400, 'INVALID_QUERY', 'state: not an item state', 'state');
-      state = s.data;
-    }
-    const q = (c.req.query('q') ?? '').trim();
-    if (q.length > MAX_QUERY_LENGTH) {
-      return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
-    }
-    const { offset: o, limit: l } = paging;
-    const page = ledger.listItems(id, { state, q: q || undefined, offset: o, limit: l });
+    const query = itemsQueryOf(c, 'state', itemStateSchema, 'not an item state');
+    if (query instanceof Response) return query;
+    const { offset: o, limit: l, filter: state, q } = query;
+    const page = ledger.listItems(id, { state, q, offset: o, limit: l });
     return c.json({ items: page.items, total: page.total, offset: o, limit: l });
   });
 }
