@@ -8,15 +8,17 @@ import { z } from 'zod';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { batchListSchema, batchSummarySchema, itemStateSchema } from '../../src/api/schemas';
 import { SIGN_IN_TO_RESUME } from '../access/credentials';
-import { linkedIds } from '../testing/checker';
-import { startEmulatorConsole, type EmulatorConsole } from '../testing/emulator-console';
+import {
+  API_HEADERS,
+  startEmulatorConsole,
+  type EmulatorConsole,
+} from '../testing/emulator-console';
 import { createRunner } from './engine/runner';
 import { MSG_SOURCE_UNKNOWN, MSG_STOPPED_BEFORE_SOURCE, moveResultSchema } from './group-records';
 import { MOVE_CSV_HEADER } from './group-routes';
 import { MSG_NOT_FOUND } from './reconcile';
 
 const WS = SEED_WORKSPACES[0].id;
-const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
 const moveSchema = batchSummarySchema.extend({
   kind: z.literal('move'),
@@ -55,28 +57,9 @@ beforeEach(async () => {
 
 afterEach(() => h.close());
 
-function linksOf(subject: string): Set<string> {
-  return linkedIds(h.emulatorDb, {
-    workspaceId: WS,
-    dataclass: 'incidents',
-    objectId: subject,
-    related: 'alerts',
-  });
-}
-
-async function post(path: string, body: unknown = {}) {
-  return h.app.request(path, { method: 'POST', headers: HEADERS, body: JSON.stringify(body) });
-}
-
-async function getJson(path: string): Promise<unknown> {
-  const res = await h.app.request(path);
-  expect(res.status, path).toBe(200);
-  return res.json();
-}
-
 /** Links `ids` to `subject` with an ordinary batch, run to its end. */
 async function link(subject: string, ids: readonly string[]): Promise<void> {
-  const res = await post('/api/batches', {
+  const res = await h.post('/api/batches', {
     action: 'associate',
     workspace_id: WS,
     dataclass_type: 'incidents',
@@ -116,10 +99,10 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
   const stranger = '00000000-0000-4000-8000-00000000dead'; // no such alert: cannot be linked
   await link(source, [...plain, both]);
   await link(destination, [both]);
-  const before = { source: linksOf(source), destination: linksOf(destination) };
+  const before = { source: h.linksOf(source), destination: h.linksOf(destination) };
   expect(plain.every((id) => before.source.has(id) && !before.destination.has(id))).toBe(true);
 
-  const res = await post('/api/moves', moveBody([...plain, both, stranger]));
+  const res = await h.post('/api/moves', moveBody([...plain, both, stranger]));
   expect(res.status).toBe(201);
   const created = moveSchema.parse(await res.json());
   expect(res.headers.get('Location')).toBe(`/api/moves/${created.id}`);
@@ -134,7 +117,7 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
   expect(created.link_batch_id).not.toBeNull();
   await h.console.groups.whenIdle(created.id);
 
-  const done = moveSchema.parse(await getJson(`/api/moves/${created.id}`));
+  const done = moveSchema.parse(await h.getJson(`/api/moves/${created.id}`));
   expect(done.state).toBe('done');
   expect(done.unlink_batch_id).not.toBeNull();
   expect(done.results).toEqual({
@@ -145,14 +128,14 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
     invalid: 0,
   });
   // Both sides in the emulator: the moved IDs left the source, the destination holds them all.
-  const after = { source: linksOf(source), destination: linksOf(destination) };
+  const after = { source: h.linksOf(source), destination: h.linksOf(destination) };
   expect(sorted(after.source)).toEqual(
     sorted([...before.source].filter((id) => !plain.includes(id) && id !== both)),
   );
   expect(sorted(after.destination)).toEqual(sorted(new Set([...before.destination, ...plain])));
 
   const kept = moveItemsSchema.parse(
-    await getJson(`/api/moves/${created.id}/items?result=kept_at_source`),
+    await h.getJson(`/api/moves/${created.id}/items?result=kept_at_source`),
   );
   expect(kept.items).toEqual([
     {
@@ -164,13 +147,13 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
     },
   ]);
   const already = moveItemsSchema.parse(
-    await getJson(`/api/moves/${created.id}/items?result=already_at_destination`),
+    await h.getJson(`/api/moves/${created.id}/items?result=already_at_destination`),
   );
   expect(already.items).toEqual([
     expect.objectContaining({ id: both, link_state: 'unchanged', unlink_state: 'succeeded' }),
   ]);
   const searched = moveItemsSchema.parse(
-    await getJson(`/api/moves/${created.id}/items?q=${(plain[3] ?? '').slice(4, 20)}`),
+    await h.getJson(`/api/moves/${created.id}/items?q=${(plain[3] ?? '').slice(4, 20)}`),
   );
   expect(searched.items.map((i) => i.id)).toEqual([plain[3]]);
   const csv = await (await h.app.request(`/api/moves/${created.id}/export?format=csv`)).text();
@@ -178,13 +161,13 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
   expect(lines[0]).toBe(MOVE_CSV_HEADER);
   expect(lines).toHaveLength(21);
   // The batch routes serve it too; the history lists it once, without its two batches.
-  expect(moveSchema.parse(await getJson(`/api/batches/${created.id}`)).id).toBe(created.id);
-  const viaBatches = moveItemsSchema.parse(await getJson(`/api/batches/${created.id}/items`));
+  expect(moveSchema.parse(await h.getJson(`/api/batches/${created.id}`)).id).toBe(created.id);
+  const viaBatches = moveItemsSchema.parse(await h.getJson(`/api/batches/${created.id}/items`));
   expect(viaBatches.total).toBe(20);
-  const retry = await post(`/api/batches/${created.id}/retry`);
+  const retry = await h.post(`/api/batches/${created.id}/retry`);
   expect(retry.status).toBe(409);
   expect(await retry.json()).toMatchObject({ code: 'INVALID_STATE' });
-  const history = batchListSchema.parse(await getJson('/api/batches'));
+  const history = batchListSchema.parse(await h.getJson('/api/batches'));
   expect(history.items.map((b) => b.id)).not.toContain(done.link_batch_id);
   expect(history.items.map((b) => b.id)).not.toContain(done.unlink_batch_id);
   expect(history.items[0]).toMatchObject({ id: created.id, kind: 'move' });
@@ -192,7 +175,7 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
 
   // Undo: back to exactly the links before the move; the ID that was already at the
   // destination stays there.
-  const undoRes = await post(`/api/moves/${created.id}/undo`);
+  const undoRes = await h.post(`/api/moves/${created.id}/undo`);
   expect(undoRes.status).toBe(201);
   const undo = moveSchema.parse(await undoRes.json());
   expect(undo).toMatchObject({
@@ -201,12 +184,12 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
     destination_id: source,
   });
   await h.console.groups.whenIdle(undo.id);
-  expect(moveSchema.parse(await getJson(`/api/moves/${undo.id}`)).state).toBe('done');
-  expect(sorted(linksOf(source))).toEqual(sorted(before.source));
-  expect(sorted(linksOf(destination))).toEqual(sorted(before.destination));
-  expect(linksOf(destination).has(both)).toBe(true);
-  expect(moveSchema.parse(await getJson(`/api/moves/${created.id}`)).undone_by).toBe(undo.id);
-  const again = await post(`/api/moves/${created.id}/undo`);
+  expect(moveSchema.parse(await h.getJson(`/api/moves/${undo.id}`)).state).toBe('done');
+  expect(sorted(h.linksOf(source))).toEqual(sorted(before.source));
+  expect(sorted(h.linksOf(destination))).toEqual(sorted(before.destination));
+  expect(h.linksOf(destination).has(both)).toBe(true);
+  expect(moveSchema.parse(await h.getJson(`/api/moves/${created.id}`)).undone_by).toBe(undo.id);
+  const again = await h.post(`/api/moves/${created.id}/undo`);
   expect(again.status).toBe(409);
   expect(await again.json()).toMatchObject({ code: 'ALREADY_UNDONE' });
 });
@@ -226,16 +209,16 @@ test('the server stops between the two phases: the next one creates the second p
   expect(h.ledger.getBatchState(linkId)).toBe('done');
   expect(h.ledger.getBatch(batch.id)?.state).toBe('running');
   expect(h.console.groups.records.children(batch.id)).toHaveLength(1);
-  expect(ids.every((id) => linksOf(source).has(id) && linksOf(destination).has(id))).toBe(true);
+  expect(ids.every((id) => h.linksOf(source).has(id) && h.linksOf(destination).has(id))).toBe(true);
 
   await h.restart();
   await h.console.resumeAll();
   await h.console.groups.whenIdle(batch.id);
-  const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  const done = moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`));
   expect(done.state).toBe('done');
   expect(done.results.moved).toBe(10);
-  expect(ids.some((id) => linksOf(source).has(id))).toBe(false);
-  expect(ids.every((id) => linksOf(destination).has(id))).toBe(true);
+  expect(ids.some((id) => h.linksOf(source).has(id))).toBe(false);
+  expect(ids.every((id) => h.linksOf(destination).has(id))).toBe(true);
 });
 
 test('a first phase interrupted partway (401) waits to be resumed, then the move finishes every ID', async () => {
@@ -276,17 +259,17 @@ test('a first phase interrupted partway (401) waits to be resumed, then the move
   // Nor does the end of its run (what the runner tells the move when a run ends interrupted).
   await h.console.groups.moves.advance(batch.id);
   expect(h.console.groups.records.children(batch.id)).toHaveLength(1);
-  expect(moveSchema.parse(await getJson(`/api/moves/${batch.id}`)).state).toBe('interrupted');
+  expect(moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`)).state).toBe('interrupted');
 
-  expect((await post(`/api/batches/${batch.id}/resume`)).status).toBe(200);
+  expect((await h.post(`/api/batches/${batch.id}/resume`)).status).toBe(200);
   await h.console.groups.whenIdle(batch.id);
-  const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  const done = moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`));
   expect(done.state).toBe('done');
   expect(done.results).toMatchObject({ kept_at_source: 0, pending: 0 });
   // (The seed may already link one of them to the destination.)
   expect(done.results.moved + done.results.already_at_destination).toBe(ids.length);
-  expect(ids.some((id) => linksOf(source).has(id))).toBe(false);
-  expect(ids.every((id) => linksOf(destination).has(id))).toBe(true);
+  expect(ids.some((id) => h.linksOf(source).has(id))).toBe(false);
+  expect(ids.every((id) => h.linksOf(destination).has(id))).toBe(true);
 });
 
 test('a session move between its phases at a restart: its second phase is interrupted at once, never run without the credential', async () => {
@@ -307,7 +290,7 @@ test('a session move between its phases at a restart: its second phase is interr
   await h.restart();
   await h.console.resumeAll();
   await h.console.groups.whenIdle(batch.id);
-  const move = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  const move = moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`));
   expect(move).toMatchObject({ state: 'interrupted', state_reason: SIGN_IN_TO_RESUME });
   const unlink = h.ledger.getBatch(move.unlink_batch_id ?? '');
   expect(unlink).toMatchObject({ state: 'interrupted', state_reason: SIGN_IN_TO_RESUME });
@@ -315,7 +298,7 @@ test('a session move between its phases at a restart: its second phase is interr
   expect(
     h.ledger.db.prepare('SELECT COUNT(*) FROM calls WHERE batch_id = ?').pluck().get(unlink?.id),
   ).toBe(0);
-  expect(ids.every((id) => linksOf(source).has(id))).toBe(true);
+  expect(ids.every((id) => h.linksOf(source).has(id))).toBe(true);
 });
 
 test('a stopped first phase still removes from the source exactly the IDs it linked', async () => {
@@ -326,14 +309,14 @@ test('a stopped first phase still removes from the source exactly the IDs it lin
   await h.console.close();
   const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
   await h.restart();
-  const stop = await post(`/api/moves/${batch.id}/stop`);
+  const stop = await h.post(`/api/moves/${batch.id}/stop`);
   expect(stop.status).toBe(200);
   await h.console.groups.whenIdle(batch.id);
-  const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  const done = moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`));
   expect(done.state).toBe('cancelled');
   expect(done.unlink_batch_id).not.toBeNull();
   expect(done.results).toMatchObject({ kept_at_source: 30, moved: 0 });
-  expect(ids.every((id) => linksOf(source).has(id))).toBe(true);
+  expect(ids.every((id) => h.linksOf(source).has(id))).toBe(true);
   expect(h.ledger.getBatch(done.unlink_batch_id ?? '')?.total).toBe(0);
 });
 
@@ -343,12 +326,12 @@ test('a move whose link batch is paused, then stopped on its own still gets its 
   const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
   await h.restart();
   const linkId = h.console.groups.records.children(batch.id)[0] ?? '';
-  expect((await post(`/api/batches/${linkId}/pause`)).status).toBe(200);
-  expect(moveSchema.parse(await getJson(`/api/moves/${batch.id}`)).state).toBe('paused');
+  expect((await h.post(`/api/batches/${linkId}/pause`)).status).toBe(200);
+  expect(moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`)).state).toBe('paused');
   // Stopped while paused: no run of it ends, the stop itself lets the move go on.
-  expect((await post(`/api/batches/${linkId}/stop`)).status).toBe(200);
+  expect((await h.post(`/api/batches/${linkId}/stop`)).status).toBe(200);
   await h.console.groups.whenIdle(batch.id);
-  const done = moveSchema.parse(await getJson(`/api/moves/${batch.id}`));
+  const done = moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`));
   expect(done).toMatchObject({ state: 'cancelled', results: { kept_at_source: 5 } });
   expect(done.unlink_batch_id).not.toBeNull();
 });
@@ -370,8 +353,8 @@ test('a move is not undone while an ID is unsettled: its second phase interrupte
     true,
   );
   await h.restart();
-  expect(moveSchema.parse(await getJson(`/api/moves/${batch.id}`)).state).toBe('interrupted');
-  const refused = await post(`/api/moves/${batch.id}/undo`);
+  expect(moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`)).state).toBe('interrupted');
+  const refused = await h.post(`/api/moves/${batch.id}/undo`);
   expect(refused.status).toBe(409);
   expect(await refused.json()).toMatchObject({
     code: 'INVALID_STATE',
@@ -379,13 +362,13 @@ test('a move is not undone while an ID is unsettled: its second phase interrupte
   });
 
   // Resumed to its end, then one removal's outcome unknown (a re-read that could not settle it).
-  expect((await post(`/api/batches/${batch.id}/resume`)).status).toBe(200);
+  expect((await h.post(`/api/batches/${batch.id}/resume`)).status).toBe(200);
   await h.console.groups.whenIdle(batch.id);
-  expect(moveSchema.parse(await getJson(`/api/moves/${batch.id}`)).state).toBe('done');
+  expect(moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`)).state).toBe('done');
   h.ledger.db
     .prepare(`UPDATE items SET state = 'unknown' WHERE batch_id = ? AND id = ?`)
     .run(unlinkId, ids[0]);
-  const unknown = await post(`/api/moves/${batch.id}/undo`);
+  const unknown = await h.post(`/api/moves/${batch.id}/undo`);
   expect(unknown.status).toBe(409);
   expect(await unknown.json()).toMatchObject({ code: 'INVALID_STATE' });
   expect(ledgerMoves(batch.id)).toBe(1);
@@ -405,13 +388,13 @@ test("kept_at_source says why: the move stopped before the removal, or its outco
   expect(h.console.groups.continueAll()).toBe(1);
   const [, unlinkId = ''] = h.console.groups.records.children(batch.id);
   await h.restart();
-  expect((await post(`/api/moves/${batch.id}/stop`)).status).toBe(200);
+  expect((await h.post(`/api/moves/${batch.id}/stop`)).status).toBe(200);
   await h.console.groups.whenIdle(batch.id);
   h.ledger.db
     .prepare(`UPDATE items SET state = 'unknown' WHERE batch_id = ? AND id = ?`)
     .run(unlinkId, ids[0]);
   const kept = moveItemsSchema.parse(
-    await getJson(`/api/moves/${batch.id}/items?result=kept_at_source`),
+    await h.getJson(`/api/moves/${batch.id}/items?result=kept_at_source`),
   );
   expect(kept.items.map((i) => [i.id, i.unlink_state, i.message])).toEqual([
     [ids[0], 'unknown', MSG_SOURCE_UNKNOWN],
@@ -426,25 +409,28 @@ test("kept_at_source says why: the move stopped before the removal, or its outco
     ['GET', `/api/batches/${linkId}/undo-preview`],
   ] as const) {
     const res =
-      method === 'POST' ? await post(path) : await h.app.request(path, { headers: HEADERS });
+      method === 'POST' ? await h.post(path) : await h.app.request(path, { headers: API_HEADERS });
     expect(res.status, path).toBe(409);
     expect(await res.json(), path).toMatchObject({
       code: 'INVALID_STATE',
       message: expect.stringContaining(`this batch is part of move ${batch.id}:`),
     });
   }
-  const retry = await post(`/api/batches/${batch.id}/retry`);
+  const retry = await h.post(`/api/batches/${batch.id}/retry`);
   expect(await retry.json()).toMatchObject({
     message: 'a move is not retried as a whole: make a new move with the kept IDs',
   });
-  expect(batchListSchema.parse(await getJson('/api/batches')).total).toBe(2);
+  expect(batchListSchema.parse(await h.getJson('/api/batches')).total).toBe(2);
 });
 
 test('a move needs two different subjects and at least one ID', async () => {
-  const same = await post('/api/moves', moveBody([alerts[0] ?? ''], source, source.toUpperCase()));
+  const same = await h.post(
+    '/api/moves',
+    moveBody([alerts[0] ?? ''], source, source.toUpperCase()),
+  );
   expect(same.status).toBe(400);
   expect(await same.json()).toMatchObject({ code: 'INVALID_BODY', field: 'destination_id' });
-  const blank = await post('/api/moves', moveBody([' ']));
+  const blank = await h.post('/api/moves', moveBody([' ']));
   expect(blank.status).toBe(400);
   expect(await blank.json()).toMatchObject({ field: 'ids' });
   const missing = await h.app.request(`/api/moves/${alerts[0] ?? ''}`);

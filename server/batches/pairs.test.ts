@@ -12,12 +12,14 @@ import {
   batchListSchema,
   batchSummarySchema,
 } from '../../src/api/schemas';
-import { linkedIds } from '../testing/checker';
-import { startEmulatorConsole, type EmulatorConsole } from '../testing/emulator-console';
+import {
+  API_HEADERS,
+  startEmulatorConsole,
+  type EmulatorConsole,
+} from '../testing/emulator-console';
 import { PAIRS_CSV_HEADER } from './group-routes';
 
 const WS = SEED_WORKSPACES[0].id;
-const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
 const pairsSummarySchema = batchSummarySchema.extend({
   kind: z.literal('pairs'),
@@ -45,25 +47,6 @@ beforeEach(async () => {
 
 afterEach(() => h.close());
 
-function linksOf(subject: string): Set<string> {
-  return linkedIds(h.emulatorDb, {
-    workspaceId: WS,
-    dataclass: 'incidents',
-    objectId: subject,
-    related: 'alerts',
-  });
-}
-
-async function post(path: string, body: unknown = {}) {
-  return h.app.request(path, { method: 'POST', headers: HEADERS, body: JSON.stringify(body) });
-}
-
-async function getJson(path: string): Promise<unknown> {
-  const res = await h.app.request(path);
-  expect(res.status, path).toBe(200);
-  return res.json();
-}
-
 function pairsBody(pairs: [string, string][], action: 'associate' | 'cancel' = 'associate') {
   return {
     action,
@@ -76,13 +59,13 @@ function pairsBody(pairs: [string, string][], action: 'associate' | 'cancel' = '
 
 /** Creates a pairs group and waits until every child has ended. */
 async function runPairs(body: unknown) {
-  const res = await post('/api/batches', body);
+  const res = await h.post('/api/batches', body);
   expect(res.status).toBe(201);
   const created = pairsSummarySchema.parse(await res.json());
   await h.console.groups.whenIdle(created.id);
   return {
     created,
-    done: pairsSummarySchema.parse(await getJson(`/api/batches/${created.id}`)),
+    done: pairsSummarySchema.parse(await h.getJson(`/api/batches/${created.id}`)),
   };
 }
 
@@ -91,7 +74,7 @@ const [s1, s2, s3] = [0, 1, 2];
 test('pairs of 3 subjects: one child batch each, duplicates dropped, malformed IDs and subjects invalid, items and export across subjects', async () => {
   const [a, b, c] = [incidents[s1] ?? '', incidents[s2] ?? '', incidents[s3] ?? ''];
   const mine = alerts.slice(100, 109);
-  const before = [a, b, c].map(linksOf);
+  const before = [a, b, c].map((s) => h.linksOf(s));
   const pairs: [string, string][] = [
     ...mine.slice(0, 5).map((id): [string, string] => [a, id]),
     ...mine.slice(5, 8).map((id): [string, string] => [b, id]),
@@ -116,24 +99,24 @@ test('pairs of 3 subjects: one child batch each, duplicates dropped, malformed I
   // Each subject now holds its own alerts, and only the links it had plus those.
   const expected = [mine.slice(0, 5), mine.slice(5, 8), mine.slice(8, 9)];
   [a, b, c].forEach((subject, i) => {
-    const links = linksOf(subject);
+    const links = h.linksOf(subject);
     for (const id of expected[i] ?? []) expect(links.has(id)).toBe(true);
     expect(links.size).toBe(new Set([...(before[i] ?? []), ...(expected[i] ?? [])]).size);
   });
 
   // Items: every pair with its subject and child batch; q matches either ID.
-  const all = pairItemsSchema.parse(await getJson(`/api/batches/${created.id}/items`));
+  const all = pairItemsSchema.parse(await h.getJson(`/api/batches/${created.id}/items`));
   expect(all.total).toBe(11);
   expect(new Set(all.items.map((i) => i.batch_id)).size).toBe(4); // 3 children + the group
-  const ofB = pairItemsSchema.parse(await getJson(`/api/batches/${created.id}/items?q=${b}`));
+  const ofB = pairItemsSchema.parse(await h.getJson(`/api/batches/${created.id}/items?q=${b}`));
   expect(ofB.items.map((i) => i.id).sort()).toEqual([...mine.slice(5, 8), 'not-an-id'].sort());
   expect(ofB.items.every((i) => i.data_object_id === b)).toBe(true);
   const byId = pairItemsSchema.parse(
-    await getJson(`/api/batches/${created.id}/items?q=${mine[6] ?? ''}`),
+    await h.getJson(`/api/batches/${created.id}/items?q=${mine[6] ?? ''}`),
   );
   expect(byId.items).toEqual([expect.objectContaining({ id: mine[6], data_object_id: b })]);
   const invalid = pairItemsSchema.parse(
-    await getJson(`/api/batches/${created.id}/items?state=invalid`),
+    await h.getJson(`/api/batches/${created.id}/items?state=invalid`),
   );
   expect(invalid.items.map((i) => i.data_object_id).sort()).toEqual(['bad-subject', b].sort());
 
@@ -146,7 +129,7 @@ test('pairs of 3 subjects: one child batch each, duplicates dropped, malformed I
   ]);
 
   // History: the group is one row; its children are not listed.
-  const history = batchListSchema.parse(await getJson('/api/batches'));
+  const history = batchListSchema.parse(await h.getJson('/api/batches'));
   expect(history.total).toBe(1);
   expect(history.items[0]).toMatchObject({ id: created.id, kind: 'pairs' });
 });
@@ -155,7 +138,7 @@ test('pairs already linked are No change; pairs of a cancel unlink what is linke
   const subject = incidents[3] ?? '';
   const ids = alerts.slice(120, 126);
   // Link the first three first (a plain batch).
-  const first = await post('/api/batches', {
+  const first = await h.post('/api/batches', {
     action: 'associate',
     workspace_id: WS,
     dataclass_type: 'incidents',
@@ -170,7 +153,7 @@ test('pairs already linked are No change; pairs of a cancel unlink what is linke
   const { done } = await runPairs(pairsBody(ids.map((id) => [subject, id])));
   expect(done.counts).toMatchObject({ succeeded: 3, unchanged: 3 });
   const unchanged = pairItemsSchema.parse(
-    await getJson(`/api/batches/${done.id}/items?state=unchanged`),
+    await h.getJson(`/api/batches/${done.id}/items?state=unchanged`),
   );
   expect(unchanged.items.map((i) => i.id).sort()).toEqual(ids.slice(0, 3).sort());
 
@@ -181,7 +164,7 @@ test('pairs already linked are No change; pairs of a cancel unlink what is linke
     ),
   );
   expect(cancelled.counts).toMatchObject({ succeeded: 2 });
-  const links = linksOf(subject);
+  const links = h.linksOf(subject);
   expect(ids.filter((id) => links.has(id)).sort()).toEqual(ids.slice(2).sort());
 });
 
@@ -189,7 +172,7 @@ test('retry of a pairs group carries each subject’s failures; undo reverts exa
   const [a, b] = [incidents[4] ?? '', incidents[5] ?? ''];
   const stranger = '00000000-0000-4000-8000-00000000beef';
   const ids = alerts.slice(140, 144);
-  const before = { a: linksOf(a), b: linksOf(b) };
+  const before = { a: h.linksOf(a), b: h.linksOf(b) };
   const { done } = await runPairs(
     pairsBody([
       [a, ids[0] ?? ''],
@@ -203,37 +186,37 @@ test('retry of a pairs group carries each subject’s failures; undo reverts exa
   // The stranger failed for good (not found): a retry leaves it out unless asked.
   const preview = z
     .object({ permanent: z.number(), ids: z.number() })
-    .parse(await getJson(`/api/batches/${done.id}/retry-preview`));
+    .parse(await h.getJson(`/api/batches/${done.id}/retry-preview`));
   expect(preview).toEqual({ permanent: 1, ids: 0 });
-  const refused = await post(`/api/batches/${done.id}/retry`);
+  const refused = await h.post(`/api/batches/${done.id}/retry`);
   expect(refused.status).toBe(409);
   expect(await refused.json()).toMatchObject({ code: 'NOTHING_TO_RETRY' });
-  const retryRes = await post(`/api/batches/${done.id}/retry`, { include_permanent: true });
+  const retryRes = await h.post(`/api/batches/${done.id}/retry`, { include_permanent: true });
   expect(retryRes.status).toBe(201);
   const retry = pairsSummarySchema.parse(await retryRes.json());
   expect(retry).toMatchObject({ retry_of: done.id, subjects: 1, total: 1 });
   await h.console.groups.whenIdle(retry.id);
-  const retryItems = pairItemsSchema.parse(await getJson(`/api/batches/${retry.id}/items`));
+  const retryItems = pairItemsSchema.parse(await h.getJson(`/api/batches/${retry.id}/items`));
   expect(retryItems.items).toEqual([
     expect.objectContaining({ id: stranger, data_object_id: b, state: 'failed' }),
   ]);
 
   // Undo: one new group of the children's undos; the subjects hold what they held before.
-  const undoRes = await post(`/api/batches/${done.id}/undo`);
+  const undoRes = await h.post(`/api/batches/${done.id}/undo`);
   expect(undoRes.status).toBe(201);
   const undo = pairsSummarySchema.parse(await undoRes.json());
   expect(undo).toMatchObject({ undo_of: done.id, action: 'cancel', subjects: 2 });
   expect(undo.total).toBe(done.counts.succeeded);
   await h.console.groups.whenIdle(undo.id);
-  const undone = pairsSummarySchema.parse(await getJson(`/api/batches/${undo.id}`));
+  const undone = pairsSummarySchema.parse(await h.getJson(`/api/batches/${undo.id}`));
   expect(undone).toMatchObject({ state: 'done' });
   expect(undone.counts.succeeded).toBe(done.counts.succeeded);
-  expect([...linksOf(a)].sort()).toEqual([...before.a].sort());
-  expect([...linksOf(b)].sort()).toEqual([...before.b].sort());
-  expect(pairsSummarySchema.parse(await getJson(`/api/batches/${done.id}`)).undone_by).toBe(
+  expect([...h.linksOf(a)].sort()).toEqual([...before.a].sort());
+  expect([...h.linksOf(b)].sort()).toEqual([...before.b].sort());
+  expect(pairsSummarySchema.parse(await h.getJson(`/api/batches/${done.id}`)).undone_by).toBe(
     undo.id,
   );
-  const again = await post(`/api/batches/${done.id}/undo`);
+  const again = await h.post(`/api/batches/${done.id}/undo`);
   expect(again.status).toBe(409);
   expect(await again.json()).toMatchObject({ code: 'ALREADY_UNDONE' });
 });
@@ -244,7 +227,7 @@ test('a pairs group is not undone while one of its batches is interrupted', asyn
   // Created while the runner is stopped; the batch of subject a is interrupted (as a restart
   // interrupts a batch that ran on an IAM session), then the next start runs the other one.
   await h.console.close();
-  const res = await post(
+  const res = await h.post(
     '/api/batches',
     pairsBody([
       [a, ids[0] ?? ''],
@@ -261,10 +244,10 @@ test('a pairs group is not undone while one of its batches is interrupted', asyn
   await h.restart();
   await h.console.resumeAll();
   await h.console.groups.whenIdle(created.id);
-  const group = pairsSummarySchema.parse(await getJson(`/api/batches/${created.id}`));
+  const group = pairsSummarySchema.parse(await h.getJson(`/api/batches/${created.id}`));
   expect(group).toMatchObject({ state: 'interrupted', counts: { succeeded: 2, pending: 2 } });
 
-  const refused = await post(`/api/batches/${created.id}/undo`);
+  const refused = await h.post(`/api/batches/${created.id}/undo`);
   expect(refused.status).toBe(409);
   expect(await refused.json()).toMatchObject({
     code: 'INVALID_STATE',
@@ -272,7 +255,7 @@ test('a pairs group is not undone while one of its batches is interrupted', asyn
   });
   const preview = await h.app.request(`/api/batches/${created.id}/undo-preview`);
   expect(preview.status).toBe(409);
-  expect(linksOf(b).has(ids[2] ?? '')).toBe(true);
+  expect(h.linksOf(b).has(ids[2] ?? '')).toBe(true);
 });
 
 test('pause, resume and stop act on every child of a pairs group', async () => {
@@ -280,7 +263,7 @@ test('pause, resume and stop act on every child of a pairs group', async () => {
   // control is seen on every child.
   await h.console.close();
   const ids = alerts.slice(160, 190);
-  const res = await post(
+  const res = await h.post(
     '/api/batches',
     pairsBody(ids.map((id, i) => [incidents[6 + (i % 3)] ?? '', id])),
   );
@@ -289,7 +272,7 @@ test('pause, resume and stop act on every child of a pairs group', async () => {
   expect(children).toHaveLength(3);
   const states = () => children.map((id) => h.ledger.getBatchState(id));
   const summary = async (path: string) => {
-    const r = await post(`/api/batches/${created.id}/${path}`);
+    const r = await h.post(`/api/batches/${created.id}/${path}`);
     expect(r.status, path).toBe(200);
     return pairsSummarySchema.parse(await r.json());
   };
@@ -301,7 +284,7 @@ test('pause, resume and stop act on every child of a pairs group', async () => {
   expect(stopped.state).toBe('cancelled');
   expect(stopped.counts).toMatchObject({ skipped: 30, pending: 0 });
   expect(states()).toEqual(['cancelled', 'cancelled', 'cancelled']);
-  const resumed = await post(`/api/batches/${created.id}/resume`);
+  const resumed = await h.post(`/api/batches/${created.id}/resume`);
   expect(resumed.status).toBe(409);
   expect(await resumed.json()).toMatchObject({ code: 'INVALID_STATE' });
 });
@@ -319,7 +302,7 @@ test('100,000 pairs of UUIDs across 1,000 subjects fit in one request: one group
   ]);
   const body = JSON.stringify(pairsBody(pairs));
   expect(body.length).toBeGreaterThan(8 * 1024 * 1024);
-  const res = await h.app.request('/api/batches', { method: 'POST', headers: HEADERS, body });
+  const res = await h.app.request('/api/batches', { method: 'POST', headers: API_HEADERS, body });
   expect(res.status).toBe(201);
   const created = pairsSummarySchema.parse(await res.json());
   expect(created).toMatchObject({ subjects: 1000, total: 100_000, counts: { pending: 100_000 } });
@@ -330,16 +313,16 @@ test('100,000 pairs of UUIDs across 1,000 subjects fit in one request: one group
 }, 60_000);
 
 test('a pairs body is checked: blank, too many fields, unknown group', async () => {
-  const blank = await post('/api/batches', pairsBody([[' ', ' ']]));
+  const blank = await h.post('/api/batches', pairsBody([[' ', ' ']]));
   expect(blank.status).toBe(400);
   expect(await blank.json()).toMatchObject({ field: 'pairs' });
-  const extra = await post('/api/batches', {
+  const extra = await h.post('/api/batches', {
     ...pairsBody([[incidents[0] ?? '', alerts[0] ?? '']]),
     ids: [],
   });
   expect(extra.status).toBe(400);
   // One subject more than a batch of pairs takes: refused whole, naming the limit.
-  const many = await post(
+  const many = await h.post(
     '/api/batches',
     pairsBody(
       Array.from({ length: MAX_PAIRS_SUBJECTS + 1 }, (_, i): [string, string] => [

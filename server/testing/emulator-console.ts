@@ -18,8 +18,14 @@ import {
   openEmulatorDb,
   seedEmulator,
   type SeedSizes,
+  SEED_WORKSPACES,
 } from 'secmaster-emulator';
+import type { DataclassType } from '../../src/api/schemas';
 import type { Upstream } from '../secmaster/client';
+import { linkedIds } from './checker';
+
+/** The headers of the SPA's JSON requests (the request rules want `X-Requested-With`). */
+export const API_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
 export interface EmulatorConsole {
   readonly dir: string;
@@ -38,6 +44,18 @@ export interface EmulatorConsole {
    */
   restart(meanwhile?: () => void): Promise<void>;
   close(): Promise<void>;
+  /** POSTs `body` (default `{}`) as JSON to the console, as the SPA does. */
+  post(path: string, body?: unknown): Promise<Response>;
+  /** The JSON of a GET of `path`; anything but a 200 throws, naming the path. */
+  getJson(path: string): Promise<unknown>;
+  /**
+   * The keys of the IDs (of class `related`, default alerts) linked to `subject` (of class
+   * `dataclass`, default incidents) in the first seeded workspace, read from the emulator's store.
+   */
+  linksOf(
+    subject: string,
+    classes?: { dataclass?: DataclassType; related?: DataclassType },
+  ): Set<string>;
 }
 
 export async function startEmulatorConsole(options: {
@@ -81,6 +99,20 @@ export async function startEmulatorConsole(options: {
       emulatorDb.close();
       rmSync(dir, { recursive: true, force: true });
     },
+    post: async (path, body = {}) =>
+      h.app.request(path, { method: 'POST', headers: API_HEADERS, body: JSON.stringify(body) }),
+    async getJson(path) {
+      const res = await h.app.request(path);
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    linksOf: (subject, classes = {}) =>
+      linkedIds(emulatorDb, {
+        workspaceId: SEED_WORKSPACES[0].id,
+        dataclass: classes.dataclass ?? 'incidents',
+        objectId: subject,
+        related: classes.related ?? 'alerts',
+      }),
   };
   return h;
 }
