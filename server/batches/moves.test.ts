@@ -401,7 +401,14 @@ test("kept_at_source says why: the move stopped before the removal, or its outco
     ...ids.slice(1).map((id) => [id, 'skipped', MSG_STOPPED_BEFORE_SOURCE]),
   ]);
 
-  // Its batches answer for the move: no retry or undo of one phase on its own.
+  // Its batches say which move they belong to (the batch page offers no retry or undo then)...
+  for (const id of [linkId, unlinkId]) {
+    expect(await h.getJson(`/api/batches/${id}`)).toMatchObject({
+      group_id: batch.id,
+      group_kind: 'move',
+    });
+  }
+  // ...and answer for the move: no retry or undo of one phase on its own.
   for (const [method, path] of [
     ['POST', `/api/batches/${unlinkId}/retry`],
     ['GET', `/api/batches/${unlinkId}/retry-preview`],

@@ -147,7 +147,7 @@ test('pairs already linked are No change; pairs of a cancel unlink what is linke
     ids: ids.slice(0, 3),
   });
   const plain = batchSummarySchema.parse(await first.json());
-  expect(plain).toMatchObject({ kind: 'batch', group_id: null });
+  expect(plain).toMatchObject({ kind: 'batch', group_id: null, group_kind: null });
   await h.runner.whenIdle(plain.id);
 
   const { done } = await runPairs(pairsBody(ids.map((id) => [subject, id])));
@@ -238,6 +238,10 @@ test('a pairs group is not undone while one of its batches is interrupted', asyn
   );
   const created = pairsSummarySchema.parse(await res.json());
   const [childA = ''] = h.console.groups.records.children(created.id);
+  expect(await h.getJson(`/api/batches/${childA}`)).toMatchObject({
+    group_id: created.id,
+    group_kind: 'pairs',
+  });
   expect(h.ledger.transitionBatch(childA, ['running'], 'interrupted', 'sign in to resume')).toBe(
     true,
   );

@@ -525,7 +525,11 @@ describe('controls and presentation', () => {
       undone_by: null,
       credential_source: 'env-aksk',
     });
-    expect(service.present(original)).toMatchObject({ undo_of: null, undone_by: undo.id });
+    expect(service.present(original)).toMatchObject({
+      undo_of: null,
+      undone_by: undo.id,
+      group_kind: null,
+    });
     const page = service.list(0, 10);
     expect(page.total).toBe(2);
     expect(page.items.map((b) => [b.id, b.undo_of, b.credential_source])).toEqual([

@@ -13,7 +13,9 @@ import {
   isUuid,
   isWellFormedId,
   malformedUuidReason,
+  batchKindSchema,
   type BatchAction,
+  type BatchKind,
   type BatchState,
   type CreateBatchRequest,
   type RetryRequest,
@@ -66,8 +68,15 @@ export interface Created {
   replayed: boolean;
 }
 
-/** A summary as every batch answer carries it. */
-export type PresentedBatch = BatchRecord & { undone_by: string | null };
+/**
+ * A summary as every batch answer carries it. `group_kind` is the kind of a child batch's group
+ * (`pairs` or `move`; null on a top-level row): the batch page of a move's batch offers no retry
+ * or undo of its own (the routes refuse them, group-routes.ts).
+ */
+export type PresentedBatch = BatchRecord & {
+  undone_by: string | null;
+  group_kind: BatchKind | null;
+};
 
 /** A page of the batch list (without `undone_by`: one query for the whole page). */
 export interface BatchPage {
@@ -214,6 +223,13 @@ export function createBatchService(deps: BatchServiceDeps) {
   const get = (batchId: string): BatchRecord | null =>
     isUuid(batchId) ? ledger.getBatch(batchId) : null;
 
+  const selectKind = ledger.db.prepare(`SELECT kind FROM batches WHERE id = ?`).pluck();
+  /** A row's kind alone (one indexed read, no counts), or null when there is no such row. */
+  const kindOf = (id: string): BatchKind | null => {
+    const kind = batchKindSchema.safeParse(selectKind.get(id));
+    return kind.success ? kind.data : null;
+  };
+
   const found = (batchId: string): BatchRecord => {
     const batch = get(batchId);
     if (!batch) throw new ServiceError(404, 'NOT_FOUND', 'no such batch');
@@ -329,7 +345,8 @@ export function createBatchService(deps: BatchServiceDeps) {
      * `session:<user>`; never the credential).
      */
     present(s: BatchRecord): PresentedBatch {
-      return { ...s, undone_by: ledger.undoneBy(s.id) };
+      const groupKind = s.group_id === null ? null : kindOf(s.group_id);
+      return { ...s, undone_by: ledger.undoneBy(s.id), group_kind: groupKind };
     },
 
     /**

@@ -374,6 +374,11 @@ export const batchSummarySchema = z.looseObject({
   /** On a child batch of a group: the group's ID. */
   group_id: z.string().nullish(),
   /**
+   * On a child batch of a group: the group's kind (`pairs` or `move`). A move's batch is not
+   * retried or undone on its own (the server answers 409): the move is.
+   */
+  group_kind: batchKindSchema.nullish(),
+  /**
    * A move (kind `move`) may carry no action of its own, or a word of its own: it reads as the
    * link it makes. Its own summary is `moveSummarySchema`.
    */

@@ -1,11 +1,13 @@
-import { Alert, Button, Group, Stack, Text } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { describeError } from '../../api/client';
 import { batchExportUrl } from '../../api/console-queries';
 import { formatCount, shortId } from '../../api/format';
 import type { BatchExportFormat, BatchSummary } from '../../api/schemas';
 import { isBatchActive } from '../../lib/batch-states';
 import { copyText } from '../../lib/clipboard';
+import { paths } from '../../lib/paths';
 import { fetchBatchIdsInState } from './queries';
 import { RetryDialog } from './retry-dialog';
 import { UndoDialog } from './undo-dialog';
@@ -33,9 +35,12 @@ export function BatchActions({
   const active = isBatchActive(batch.state);
   // The server refuses to retry an interrupted batch: its unsent IDs are resumed, not retried.
   const interrupted = batch.state === 'interrupted';
-  const canRetry = !active && !interrupted && failed + unknown + skipped > 0;
+  // A move's batch is retried and undone through its move (the server refuses it on its own).
+  const moveId = batch.group_kind === 'move' ? (batch.group_id ?? null) : null;
+  const ofMove = moveId === null ? null : shortId(moveId);
+  const canRetry = !ofMove && !active && !interrupted && failed + unknown + skipped > 0;
   const undoneBy = batch.undone_by ?? null;
-  const canUndo = !active && succeeded > 0 && undoneBy === null;
+  const canUndo = !ofMove && !active && succeeded > 0 && undoneBy === null;
 
   const copyIds = async (state: CopyState) => {
     setCopying(state);
@@ -62,11 +67,13 @@ export function BatchActions({
           title={
             canRetry
               ? undefined
-              : active
-                ? 'Stop the batch or let it finish first'
-                : interrupted
-                  ? 'This batch was interrupted: resume it instead (Resume batch)'
-                  : 'No ID failed, is unknown or was skipped: nothing to retry'
+              : ofMove
+                ? `This batch is one phase of move ${ofMove}: move the kept IDs again instead`
+                : active
+                  ? 'Stop the batch or let it finish first'
+                  : interrupted
+                    ? 'This batch was interrupted: resume it instead (Resume batch)'
+                    : 'No ID failed, is unknown or was skipped: nothing to retry'
           }
           onClick={() => setDialog('retry')}
         >
@@ -102,17 +109,28 @@ export function BatchActions({
           title={
             canUndo
               ? undefined
-              : active
-                ? 'Stop the batch or let it finish first'
-                : undoneBy !== null
-                  ? `Already undone by batch ${shortId(undoneBy)}: a batch is undone once`
-                  : 'No ID succeeded: nothing to undo'
+              : ofMove
+                ? `This batch is one phase of move ${ofMove}: undo the move instead`
+                : active
+                  ? 'Stop the batch or let it finish first'
+                  : undoneBy !== null
+                    ? `Already undone by batch ${shortId(undoneBy)}: a batch is undone once`
+                    : 'No ID succeeded: nothing to undo'
           }
           onClick={() => setDialog('undo')}
         >
           Undo batch
         </Button>
       </Group>
+      {moveId !== null && (
+        <Text size="xs" c="dimmed" maw={520}>
+          This batch is one phase of{' '}
+          <Anchor component={Link} to={paths.move(moveId)} size="xs">
+            move {shortId(moveId)}
+          </Anchor>
+          : it is not retried or undone on its own. Undo the move, or move the kept IDs again.
+        </Text>
+      )}
       <RetryDialog
         batch={batch}
         opened={dialog === 'retry'}
