@@ -71,6 +71,29 @@ async function link(subject: string, ids: readonly string[]): Promise<void> {
   await h.runner.whenIdle(batchSummarySchema.parse(await res.json()).id);
 }
 
+/**
+ * A move of `ids` (first linked to the source) made while its console is stopped, so that no
+ * phase starts; its first phase is then run to its end by a runner that knows nothing of moves,
+ * as if the server had stopped right after it.
+ */
+async function moveWithFirstPhaseRun(ids: readonly string[]) {
+  await link(source, ids);
+  await h.console.close();
+  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const [linkId = ''] = h.console.groups.records.children(batch.id);
+  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
+  await bare.start(linkId);
+  await bare.stop();
+  return { batch, linkId };
+}
+
+/** The outcome of `id` in batch `batchId` made unknown (a re-read could not settle it). */
+function markUnknown(batchId: string, id: string): void {
+  h.ledger.db
+    .prepare(`UPDATE items SET state = 'unknown' WHERE batch_id = ? AND id = ?`)
+    .run(batchId, id);
+}
+
 function moveBody(ids: readonly string[], from = source, to = destination) {
   return {
     workspace_id: WS,
@@ -196,16 +219,8 @@ test('move 20 IDs: moved, one already at the destination, one unknown kept at th
 
 test('the server stops between the two phases: the next one creates the second phase and finishes the move', async () => {
   const ids = alerts.slice(80, 90);
-  await link(source, ids);
-  // The seam: this console stops (its runner and its groups) before anything runs; the first
-  // phase is then run to its end by a runner that knows nothing of moves, as if the server had
-  // stopped right after it.
-  await h.console.close();
-  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
-  const linkId = h.console.groups.records.children(batch.id)[0] ?? '';
-  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
-  await bare.start(linkId);
-  await bare.stop();
+  // The seam: the server stopped right after the first phase.
+  const { batch, linkId } = await moveWithFirstPhaseRun(ids);
   expect(h.ledger.getBatchState(linkId)).toBe('done');
   expect(h.ledger.getBatch(batch.id)?.state).toBe('running');
   expect(h.console.groups.records.children(batch.id)).toHaveLength(1);
@@ -338,15 +353,9 @@ test('a move whose link batch is paused, then stopped on its own still gets its 
 
 test('a move is not undone while an ID is unsettled: its second phase interrupted, or an outcome unknown', async () => {
   const ids = alerts.slice(100, 110);
-  await link(source, ids);
   // The first phase runs to its end, the second is created and then interrupted before it sends
   // anything (as a restart interrupts a batch that ran on an IAM session).
-  await h.console.close();
-  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
-  const [linkId = ''] = h.console.groups.records.children(batch.id);
-  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
-  await bare.start(linkId);
-  await bare.stop();
+  const { batch } = await moveWithFirstPhaseRun(ids);
   expect(h.console.groups.continueAll()).toBe(1);
   const [, unlinkId = ''] = h.console.groups.records.children(batch.id);
   expect(h.ledger.transitionBatch(unlinkId, ['running'], 'interrupted', 'sign in to resume')).toBe(
@@ -365,9 +374,7 @@ test('a move is not undone while an ID is unsettled: its second phase interrupte
   expect((await h.post(`/api/batches/${batch.id}/resume`)).status).toBe(200);
   await h.console.groups.whenIdle(batch.id);
   expect(moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`)).state).toBe('done');
-  h.ledger.db
-    .prepare(`UPDATE items SET state = 'unknown' WHERE batch_id = ? AND id = ?`)
-    .run(unlinkId, ids[0]);
+  markUnknown(unlinkId, ids[0] ?? '');
   const unknown = await h.post(`/api/moves/${batch.id}/undo`);
   expect(unknown.status).toBe(409);
   expect(await unknown.json()).toMatchObject({ code: 'INVALID_STATE' });
@@ -376,23 +383,15 @@ test('a move is not undone while an ID is unsettled: its second phase interrupte
 
 test("kept_at_source says why: the move stopped before the removal, or its outcome is unknown; a move's batches are not retried or undone on their own", async () => {
   const ids = alerts.slice(110, 114);
-  await link(source, ids);
   // The first phase runs to its end and the second is created, then stopped before it sends
   // anything: the IDs are at both subjects.
-  await h.console.close();
-  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
-  const [linkId = ''] = h.console.groups.records.children(batch.id);
-  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
-  await bare.start(linkId);
-  await bare.stop();
+  const { batch, linkId } = await moveWithFirstPhaseRun(ids);
   expect(h.console.groups.continueAll()).toBe(1);
   const [, unlinkId = ''] = h.console.groups.records.children(batch.id);
   await h.restart();
   expect((await h.post(`/api/moves/${batch.id}/stop`)).status).toBe(200);
   await h.console.groups.whenIdle(batch.id);
-  h.ledger.db
-    .prepare(`UPDATE items SET state = 'unknown' WHERE batch_id = ? AND id = ?`)
-    .run(unlinkId, ids[0]);
+  markUnknown(unlinkId, ids[0] ?? '');
   const kept = moveItemsSchema.parse(
     await h.getJson(`/api/moves/${batch.id}/items?result=kept_at_source`),
   );
