@@ -34,6 +34,9 @@ import {
   ServiceError,
   checkNotActive,
   checkNotUndone,
+  checkRetriable,
+  nothingToRetry,
+  nothingToUndo,
   type BatchContext,
   type Created,
   type RetryPreview,
@@ -258,14 +261,7 @@ export function createPairs(kit: GroupKit) {
 
     /** A new pairs group of each child's retry (children with nothing to retry are left out). */
     retry(group: BatchRecord, options: RetryRequest, ctx: BatchContext): Created {
-      checkNotActive(group, 'retrying');
-      if (group.state === 'interrupted') {
-        throw new ServiceError(
-          409,
-          'INVALID_STATE',
-          'the batch was interrupted: resume it instead (Resume batch), or stop it first',
-        );
-      }
+      checkRetriable(group);
       const includePermanent = options.include_permanent ?? false;
       const children = kit.children(group.id).flatMap((child) => {
         const ids = records.retryIds(child.id, includePermanent, child.state !== 'cancelled');
@@ -281,14 +277,7 @@ export function createPairs(kit: GroupKit) {
             ];
       });
       if (children.length === 0) {
-        const permanent = retryPreview(group).permanent;
-        throw new ServiceError(
-          409,
-          'NOTHING_TO_RETRY',
-          permanent > 0
-            ? `nothing to retry: the ${permanent} failed IDs left failed for good (not found, or of another class); include permanent failures to send them again`
-            : 'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
-        );
+        throw nothingToRetry(retryPreview(group).permanent);
       }
       return kit.createOnce(ctx, { retry_of: group.id, include_permanent: includePermanent }, () =>
         groupWithChildren(
@@ -334,11 +323,7 @@ export function createPairs(kit: GroupKit) {
         out.changes_recorded &&= p.changes_recorded;
       }
       if (out.ids === 0) {
-        throw new ServiceError(
-          409,
-          'NOTHING_TO_UNDO',
-          'this batch changed no link (no ID succeeded): nothing to undo',
-        );
+        throw nothingToUndo();
       }
       return out;
     },
@@ -358,11 +343,7 @@ export function createPairs(kit: GroupKit) {
           .children(group.id)
           .filter((c) => c.counts.succeeded > 0 && ledger.undoneBy(c.id) === null);
         if (targets.length === 0) {
-          throw new ServiceError(
-            409,
-            'NOTHING_TO_UNDO',
-            'this batch changed no link (no ID succeeded): nothing to undo',
-          );
+          throw nothingToUndo();
         }
         const unrecorded = targets.filter((c) => !c.changes_recorded);
         if (unrecorded.length > 0 && options.include_unrecorded !== true) {

@@ -16,8 +16,11 @@ import {
   ServiceError,
   checkNotActive,
   checkNotUndone,
+  checkRetriable,
   createBatchService,
   itemsOfIds,
+  nothingToRetry,
+  nothingToUndo,
   type BatchService,
 } from './service';
 import type { Upstream } from '../secmaster/client';
@@ -552,6 +555,27 @@ describe('checks shared with groups (pairs.ts)', () => {
       'the batch is still paused: stop it or let it finish before undoing it',
     );
     expect(() => checkNotActive(service.stop(batch.id), 'undoing')).not.toThrow();
+  });
+
+  test('checkRetriable also refuses an interrupted batch (resume it instead); a finished one passes', () => {
+    const { batch } = service.create(request(makeIds(2)), ALICE);
+    expect(refusalOf(() => checkRetriable(batch)).code).toBe('INVALID_STATE');
+    expect(ledger.transitionBatch(batch.id, ['running'], 'interrupted', 'test')).toBe(true);
+    expect(refusalOf(() => checkRetriable(ledger.getBatch(batch.id)!))).toMatchObject({
+      status: 409,
+      code: 'INVALID_STATE',
+      message: 'the batch was interrupted: resume it instead (Resume batch), or stop it first',
+    });
+    expect(() => checkRetriable(service.stop(batch.id))).not.toThrow();
+  });
+
+  test('nothingToRetry names the permanent failures it leaves out; nothingToUndo says why', () => {
+    expect(nothingToRetry(3)).toMatchObject({ status: 409, code: 'NOTHING_TO_RETRY' });
+    expect(nothingToRetry(3).message).toContain('the 3 failed IDs left failed for good');
+    expect(nothingToRetry(0).message).toBe(
+      'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
+    );
+    expect(nothingToUndo()).toMatchObject({ status: 409, code: 'NOTHING_TO_UNDO' });
   });
 
   test('checkNotUndone passes a batch nobody undid and refuses one undone, naming its undo', () => {

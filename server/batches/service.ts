@@ -197,6 +197,41 @@ export function checkNotActive(batch: BatchRecord, what: 'retrying' | 'undoing')
 }
 
 /**
+ * Refuses to retry a batch or group that is still active, or interrupted: its pending and unknown
+ * IDs still belong to it, and a retry would send them a second time.
+ */
+export function checkRetriable(batch: BatchRecord): void {
+  checkNotActive(batch, 'retrying');
+  if (batch.state === 'interrupted') {
+    throw new ServiceError(
+      409,
+      'INVALID_STATE',
+      'the batch was interrupted: resume it instead (Resume batch), or stop it first',
+    );
+  }
+}
+
+/** The refusal of a retry that would carry no ID (`permanent`: the failed IDs it leaves out). */
+export function nothingToRetry(permanent: number): ServiceError {
+  return new ServiceError(
+    409,
+    'NOTHING_TO_RETRY',
+    permanent > 0
+      ? `nothing to retry: the ${permanent} failed IDs left failed for good (not found, or of another class); include permanent failures to send them again`
+      : 'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
+  );
+}
+
+/** The refusal of an undo of a batch or group that changed no link. */
+export function nothingToUndo(): ServiceError {
+  return new ServiceError(
+    409,
+    'NOTHING_TO_UNDO',
+    'this batch changed no link (no ID succeeded): nothing to undo',
+  );
+}
+
+/**
  * A batch (or group) is undone once: its undo is where the reverting happens (retry or resume it
  * if it did not finish), and undoing that undo re-does the original.
  */
@@ -293,25 +328,7 @@ export function createBatchService(deps: BatchServiceDeps) {
   /** Refuses an undo the batch's state forbids. */
   const checkUndoable = (batch: BatchRecord): void => {
     checkNotActive(batch, 'undoing');
-    if (batch.counts.succeeded === 0) {
-      throw new ServiceError(
-        409,
-        'NOTHING_TO_UNDO',
-        'this batch changed no link (no ID succeeded): nothing to undo',
-      );
-    }
-  };
-
-  const checkRetriable = (batch: BatchRecord): void => {
-    checkNotActive(batch, 'retrying');
-    // Its pending and unknown IDs still belong to it: a retry would send them a second time.
-    if (batch.state === 'interrupted') {
-      throw new ServiceError(
-        409,
-        'INVALID_STATE',
-        'the batch was interrupted: resume it instead (Resume batch), or stop it first',
-      );
-    }
+    if (batch.counts.succeeded === 0) throw nothingToUndo();
   };
 
   /**
@@ -410,14 +427,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       const includePermanent = options.include_permanent ?? false;
       const ids = records.retryIds(original.id, includePermanent, retriesUnknown(original));
       if (ids.length === 0) {
-        const n = records.retryCounts(original.id);
-        throw new ServiceError(
-          409,
-          'NOTHING_TO_RETRY',
-          n.permanent > 0
-            ? `nothing to retry: the ${n.permanent} failed IDs left failed for good (not found, or of another class); include permanent failures to send them again`
-            : 'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
-        );
+        throw nothingToRetry(records.retryCounts(original.id).permanent);
       }
       return createOnce(ctx, { retry_of: original.id, include_permanent: includePermanent }, () =>
         derivedBatch(ctx, original, {
