@@ -5,6 +5,7 @@
  * ordinary batch passes on to them untouched.
  */
 import type { Context, Hono, Next } from 'hono';
+import type { z } from 'zod';
 import {
   isUuid,
   itemStateSchema,
@@ -31,7 +32,7 @@ import {
   refusal,
   requestContextOf,
 } from './routes';
-import type { Created } from './service';
+import type { BatchContext, Created } from './service';
 
 export const PAIRS_CSV_HEADER = 'data_object_id,id,state,code,message,request_id,attempts';
 export const MOVE_CSV_HEADER = 'id,result,message,link_state,unlink_state';
@@ -171,12 +172,20 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     ]);
   };
 
-  const moveUndo = async (c: Context, move: BatchRecord): Promise<Response> => {
+  /** What `make` creates of the optional body (`schema`: an undo or retry request), at `at`. */
+  const derived = async <T>(
+    c: Context,
+    schema: z.ZodType<T>,
+    make: (body: T, ctx: BatchContext) => Created,
+    at: string,
+  ): Promise<Response> => {
     const ctx = requestContextOf(c, deps);
     if (ctx instanceof Response) return ctx;
-    const body = await optionalJsonBody(c, undoRequestSchema);
-    return created(c, body, (b) => moves.undo(move, b, ctx), '/api/moves');
+    return created(c, await optionalJsonBody(c, schema), (b) => make(b, ctx), at);
   };
+
+  const moveUndo = (c: Context, move: BatchRecord): Promise<Response> =>
+    derived(c, undoRequestSchema, (b, ctx) => moves.undo(move, b, ctx), '/api/moves');
 
   const control = (c: Context, group: BatchRecord, method: 'pause' | 'resume' | 'stop') => {
     try {
@@ -335,10 +344,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     requireSecMasterIdentity,
     onGroupOrMove('retry', async (c, group) => {
       if (group.kind === 'move') return notForMoves(c, 'retried');
-      const ctx = requestContextOf(c, deps);
-      if (ctx instanceof Response) return ctx;
-      const body = await optionalJsonBody(c, retryRequestSchema);
-      return created(c, body, (b) => pairs.retry(group, b, ctx), '/api/batches');
+      return derived(c, retryRequestSchema, (b, ctx) => pairs.retry(group, b, ctx), '/api/batches');
     }),
   );
 
@@ -360,10 +366,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     requireSecMasterIdentity,
     onGroupOrMove('undo', async (c, group) => {
       if (group.kind === 'move') return moveUndo(c, group);
-      const ctx = requestContextOf(c, deps);
-      if (ctx instanceof Response) return ctx;
-      const body = await optionalJsonBody(c, undoRequestSchema);
-      return created(c, body, (b) => pairs.undo(group, b, ctx), '/api/batches');
+      return derived(c, undoRequestSchema, (b, ctx) => pairs.undo(group, b, ctx), '/api/batches');
     }),
   );
 
