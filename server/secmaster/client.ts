@@ -18,6 +18,7 @@ import {
   operationPaths,
   type UpstreamOperation,
 } from './operations';
+import type { Pacer, Permit } from './pacer';
 import { BodyTooLargeError, fetchSender, httpSend, readCapped, type Exchange } from './transport';
 
 // Thrown here for a bad configuration or a request that cannot be signed, as well as by the path
@@ -74,11 +75,15 @@ export interface CallOptions {
    * (not parsed) so it can be sent on without a parse and re-serialisation.
    */
   passThrough?: boolean;
+  /** A pacing permit already taken for this call (paced.ts): the call is sent without waiting. */
+  permit?: Permit;
 }
 
 export interface Upstream {
   /** Calls SecMaster; resolves with any HTTP status, rejects with UpstreamError (or UpstreamRequestError). */
   call(operation: UpstreamOperation, opts?: CallOptions): Promise<UpstreamResponse>;
+  /** The pacer its calls go through (paced.ts), if any: shared by everything on one credential. */
+  readonly pacer?: Pacer | undefined;
 }
 
 export interface UpstreamOptions {

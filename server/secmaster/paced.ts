@@ -1,0 +1,49 @@
+/**
+ * An Upstream whose calls go through a pacer (pacer.ts): each call waits for a permit of its scope
+ * (writes: associate and cancel; reads: everything else), then tells the pacer how it ended, so a
+ * throttle teaches the pacer the gateway's limit. A caller that must not wait between deciding to
+ * send and sending (the batch runner commits a call's intent, then sends in the same tick) takes
+ * the permit itself first (`pacer.take`) and passes it in `CallOptions.permit`.
+ */
+import { parseUpstreamError } from '../../src/api/schemas';
+import { UpstreamError, type Upstream, type UpstreamResponse } from './client';
+import type { UpstreamOperation } from './operations';
+import type { PaceOutcome, PaceScope, Pacer } from './pacer';
+
+const THROTTLE_CODES = new Set(['APIG.0308']);
+
+export function scopeOf(operation: UpstreamOperation): PaceScope {
+  return operation.op === 'associate' || operation.op === 'cancel' ? 'write' : 'read';
+}
+
+/** What an answer means for pacing: a 429 or APIG.0308 is a throttle (with its message). */
+export function paceOutcomeOf(res: UpstreamResponse): PaceOutcome {
+  const err = res.status >= 400 ? parseUpstreamError(res.body) : null;
+  if (res.status === 429 || (err && THROTTLE_CODES.has(err.code))) {
+    return { kind: 'throttled', message: err?.message || null };
+  }
+  return res.status >= 200 && res.status < 300 ? { kind: 'ok' } : { kind: 'other' };
+}
+
+export function pacedUpstream(inner: Upstream, pacer: Pacer): Upstream {
+  return {
+    pacer,
+    async call(operation, opts = {}) {
+      const permit = opts.permit ?? (await pacer.take(scopeOf(operation), opts.signal));
+      let res: UpstreamResponse;
+      try {
+        res = await inner.call(operation, opts);
+      } catch (err) {
+        // A 429 whose body is not JSON is still a throttle.
+        permit.done(
+          err instanceof UpstreamError && err.status === 429
+            ? { kind: 'throttled', message: null }
+            : { kind: 'other' },
+        );
+        throw err;
+      }
+      permit.done(paceOutcomeOf(res));
+      return res;
+    },
+  };
+}

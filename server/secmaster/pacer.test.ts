@@ -1,0 +1,279 @@
+import { describe, expect, test } from 'vitest';
+import { FakeClock } from './fake-clock';
+import { Pacer, parseThrottleLimit, type PaceScope } from './pacer';
+
+/** A gateway that admits at most `limit` calls in any `windowMs` (counted on arrival, like APIG). */
+function gateway(o: {
+  limit: number;
+  windowMs?: number;
+  /** Whether reads count toward the same limit as writes (else reads are never throttled). */
+  reads?: 'free' | 'shared';
+  message?: boolean;
+}) {
+  const windowMs = o.windowMs ?? 1000;
+  const admitted: number[] = [];
+  let throttled = 0;
+  return {
+    admitted,
+    get throttled() {
+      return throttled;
+    },
+    /** Whether a call arriving at `at` is let through. */
+    admit(scope: PaceScope, at: number): boolean {
+      if (scope === 'read' && o.reads !== 'shared') return true;
+      while (admitted.length > 0 && (admitted[0] ?? 0) <= at - windowMs) admitted.shift();
+      if (admitted.length >= o.limit) {
+        throttled++;
+        return false;
+      }
+      admitted.push(at);
+      return true;
+    },
+    message:
+      o.message === false
+        ? null
+        : `The throttling threshold has been reached: policy user over ratelimit,limit:${o.limit},time:1 ${windowMs === 60_000 ? 'minute' : 'second'}`,
+  };
+}
+
+type Gateway = ReturnType<typeof gateway>;
+
+/**
+ * `workers` clients each sending calls of `scope` through the pacer, one after another, until
+ * `untilMs`; every answer takes `latencyMs`. Returns the admitted send times and the throttles.
+ */
+function clients(
+  clock: FakeClock,
+  pacer: Pacer,
+  gw: Gateway,
+  o: { scope: PaceScope; workers: number; latencyMs: number; untilMs: number; fromMs?: number },
+) {
+  const sent: number[] = [];
+  let throttles = 0;
+  const worker = async () => {
+    if (o.fromMs) await clock.sleep(o.fromMs);
+    while (clock.now() < o.untilMs) {
+      const permit = await pacer.take(o.scope);
+      const at = clock.now();
+      const ok = gw.admit(o.scope, at);
+      await clock.sleep(o.latencyMs);
+      if (ok) sent.push(at);
+      else throttles++;
+      permit.done(ok ? { kind: 'ok' } : { kind: 'throttled', message: gw.message });
+    }
+  };
+  const done = Promise.all(Array.from({ length: o.workers }, worker));
+  return {
+    sent,
+    get throttles() {
+      return throttles;
+    },
+    done,
+  };
+}
+
+/** The most sends seen in any `windowMs` (a sliding window over `times`). */
+function peakInWindow(times: readonly number[], windowMs = 1000): number {
+  const s = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  let lo = 0;
+  for (let hi = 0; hi < s.length; hi++) {
+    while ((s[lo] ?? 0) <= (s[hi] ?? 0) - windowMs) lo++;
+    peak = Math.max(peak, hi - lo + 1);
+  }
+  return peak;
+}
+
+const countBetween = (times: readonly number[], from: number, to: number) =>
+  times.filter((t) => t >= from && t < to).length;
+
+describe('parseThrottleLimit: the limit APIG states in APIG.0308', () => {
+  test('per second, per minute, and without a number', () => {
+    expect(
+      parseThrottleLimit(
+        'The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second',
+      ),
+    ).toBe(20);
+    expect(parseThrottleLimit('policy user over ratelimit,limit:600,time:1 minute')).toBe(10);
+    expect(parseThrottleLimit('policy ip over ratelimit, limit: 5, time: 1 second')).toBe(5);
+    expect(parseThrottleLimit('throttled')).toBeNull();
+    expect(parseThrottleLimit(null)).toBeNull();
+  });
+});
+
+describe('Pacer', () => {
+  test('learns a stated limit from the first throttle and then keeps under it', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 20 });
+    const c = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 8,
+      latencyMs: 50,
+      untilMs: 30_000,
+    });
+    await clock.runUntil(c.done);
+    expect(pacer.snapshot('write').limit).toBe(20);
+    // After the first second no call is throttled, and the limit is used to ≥ 90 %.
+    const late = c.sent.filter((t) => t >= 2_000);
+    expect(peakInWindow(late)).toBeLessThanOrEqual(20);
+    expect(countBetween(c.sent, 2_000, 30_000) / 28 / 20).toBeGreaterThanOrEqual(0.9);
+    expect(c.throttles).toBeLessThanOrEqual(10);
+    const snap = pacer.snapshot('write');
+    expect(snap.rate).toBeCloseTo(19, 0);
+    // Little's law: 19 calls/s × 50 ms ≈ 1 in flight; a window of 8 would be too many.
+    expect(snap.window).toBeLessThanOrEqual(3);
+  });
+
+  test('a per-minute limit paces at limit / 60', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 120, windowMs: 60_000 });
+    const c = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 4,
+      latencyMs: 20,
+      untilMs: 180_000,
+    });
+    await clock.runUntil(c.done);
+    expect(pacer.snapshot('write').limit).toBe(2);
+    expect(
+      peakInWindow(
+        c.sent.filter((t) => t >= 60_000),
+        60_000,
+      ),
+    ).toBeLessThanOrEqual(120);
+  });
+
+  test('without a stated limit it steps back on a throttle and probes upward again', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 10, message: false });
+    const c = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 6,
+      latencyMs: 40,
+      untilMs: 60_000,
+    });
+    const rates: (number | null)[] = [];
+    for (let t = 1_000; t <= 60_000; t += 250) {
+      await clock.run(t);
+      rates.push(pacer.rateOf('write'));
+    }
+    await clock.runUntil(c.done);
+    expect(pacer.snapshot('write').limit).toBeNull();
+    const paced = rates.filter((r): r is number => r !== null);
+    // Stepped back below the limit, probed above it, and throttled far less than unpaced.
+    expect(Math.min(...paced.slice(4))).toBeLessThan(10);
+    expect(Math.max(...paced.slice(4))).toBeGreaterThan(9);
+    expect(countBetween(c.sent, 5_000, 60_000) / 55 / 10).toBeGreaterThanOrEqual(0.7);
+    expect(c.throttles).toBeLessThan(c.sent.length / 10);
+  });
+
+  test('SECMASTER_RATE_LIMIT caps the rate before any throttle and after learning', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 4 });
+    const gw = gateway({ limit: 20 });
+    const c = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 4,
+      latencyMs: 10,
+      untilMs: 10_000,
+    });
+    await clock.runUntil(c.done);
+    expect(c.throttles).toBe(0);
+    expect(peakInWindow(c.sent)).toBeLessThanOrEqual(4);
+    expect(pacer.snapshot('write')).toMatchObject({ limit: 4, rate: 4 });
+  });
+
+  test('one pacer shared by two batches keeps their sum under the limit', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 10 });
+    const a = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 3,
+      latencyMs: 30,
+      untilMs: 20_000,
+    });
+    const b = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 3,
+      latencyMs: 80,
+      untilMs: 20_000,
+      fromMs: 5_000,
+    });
+    await clock.runUntil(Promise.all([a.done, b.done]));
+    const all = [...a.sent, ...b.sent].filter((t) => t >= 2_000);
+    expect(peakInWindow(all)).toBeLessThanOrEqual(10);
+    expect(b.throttles).toBe(0);
+    // Both get a fair part of it.
+    expect(countBetween(b.sent, 6_000, 20_000)).toBeGreaterThan(30);
+    expect(countBetween(all, 6_000, 20_000) / 14 / 10).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test('reads stay unpaced when only writes are limited', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 5, reads: 'free' });
+    const w = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 4,
+      latencyMs: 20,
+      untilMs: 10_000,
+    });
+    const r = clients(clock, pacer, gw, {
+      scope: 'read',
+      workers: 4,
+      latencyMs: 20,
+      untilMs: 10_000,
+    });
+    await clock.runUntil(Promise.all([w.done, r.done]));
+    expect(pacer.snapshot('write').limit).toBe(5);
+    expect(pacer.snapshot('read')).toMatchObject({ limit: null, rate: null, shared: false });
+    expect(r.sent.length).toBeGreaterThan(1_500);
+  });
+
+  test('reads and writes counted together by the gateway share one bucket once that shows', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 10, reads: 'shared' });
+    const w = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 2,
+      latencyMs: 20,
+      untilMs: 20_000,
+    });
+    // A link check: many reads at once, starting later.
+    const r = clients(clock, pacer, gw, {
+      scope: 'read',
+      workers: 4,
+      latencyMs: 20,
+      untilMs: 20_000,
+      fromMs: 5_000,
+    });
+    await clock.runUntil(Promise.all([w.done, r.done]));
+    expect(pacer.snapshot('read').shared).toBe(true);
+    const all = [...w.sent, ...r.sent];
+    expect(peakInWindow(all.filter((t) => t >= 8_000))).toBeLessThanOrEqual(10);
+    expect(countBetween(all, 8_000, 20_000) / 12 / 10).toBeGreaterThanOrEqual(0.9);
+    expect(countBetween(w.sent, 8_000, 20_000)).toBeGreaterThan(20);
+  });
+
+  test('a cancelled permit gives its token back; an aborted take rejects', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 1 });
+    const first = await pacer.take('write');
+    first.cancel();
+    const again = await pacer.take('write');
+    expect(again.waitedMs).toBe(0);
+    again.done({ kind: 'ok' });
+    const ac = new AbortController();
+    const waiting = pacer.take('write', ac.signal);
+    ac.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    const next = pacer.take('write');
+    await clock.run(1_000);
+    expect((await next).waitedMs).toBe(1_000);
+  });
+});

@@ -1,0 +1,449 @@
+/**
+ * The pacer: how fast the console may call SecMaster, shared by everything it sends upstream with
+ * one credential (every batch, the pre-reads and re-reads, the link check, moves and pairs, /v1).
+ *
+ * - A token bucket (one token of capacity, so calls are evenly spaced and a gateway counting in
+ *   a sliding window never sees a burst) at the rate the console has learned:
+ *   - the gateway says its limit when it throttles ("policy user over ratelimit,limit:20,time:1
+ *     second"): the pacer then runs at that limit (a hair under it, `margin`);
+ *   - without a number (or when throttled below the number: someone else is using the quota, or a
+ *     storm) it steps back (×0.7) from the rate it was sending at and probes upward again slowly
+ *     along a cubic curve (CUBIC, as TCP and AWS's adaptive retry mode do);
+ *   - before the first throttle calls are not paced, unless `cap` (SECMASTER_RATE_LIMIT) is set,
+ *     which also caps every learned rate.
+ * - Reads and writes are two scopes with a bucket each (the gateway may count them apart, and by
+ *   default only writes are throttled). When a scope is throttled with a stated limit that its own
+ *   calls alone could not have reached, but the two together did, the gateway counts them together:
+ *   both scopes share one bucket from then on.
+ * - Calls in flight per bucket follow the rate and the latency (Little's law: rate × latency, plus
+ *   headroom), never more than `maxInFlight`.
+ *
+ * Pure timing: the clock and the timer are arguments (tests drive a fake clock, no sleeps).
+ */
+
+export type PaceScope = 'read' | 'write';
+
+/** How a paced call ended, as far as pacing cares. */
+export type PaceOutcome =
+  | { kind: 'ok' }
+  /** Throttled (429 / APIG.0308); `message` is the gateway's text, if any. */
+  | { kind: 'throttled'; message: string | null }
+  /** Anything else (an error, a timeout): counts for latency only. */
+  | { kind: 'other' };
+
+/** The right to send one call now. Exactly one of `done` or `cancel` must follow. */
+export interface Permit {
+  readonly scope: PaceScope;
+  /** How long `take` waited for it (ms). */
+  readonly waitedMs: number;
+  /** The call was answered (or failed): latency and throttling are learned from it. */
+  done(outcome: PaceOutcome): void;
+  /** Not sent after all: the token is given back. */
+  cancel(): void;
+}
+
+/** What the pacer knows of one scope (progress: "18.9 of 20 calls/s"). */
+export interface PaceSnapshot {
+  /** Calls sent per second over the last few seconds (answered or not). */
+  callsPerS: number;
+  /** The limit learned from the gateway (calls/s), else the configured cap, else null. */
+  limit: number | null;
+  /** The rate calls are paced at now (null: not paced). */
+  rate: number | null;
+  /** Calls in flight allowed now (concurrency following rate and latency). */
+  window: number;
+  inFlight: number;
+  /** Whether reads and writes share one bucket (the gateway counts them together). */
+  shared: boolean;
+}
+
+/** Schedules `fn` after `ms`; returns a cancel function. */
+export type Schedule = (ms: number, fn: () => void) => () => void;
+
+export interface PacerOptions {
+  /** Milliseconds (any origin). */
+  now?: () => number;
+  schedule?: Schedule;
+  /** SECMASTER_RATE_LIMIT: calls/s never exceeded in one bucket (null: none). */
+  cap?: number | null;
+  /** Most calls in flight per bucket. */
+  maxInFlight?: number;
+  /** The share of a stated limit paced at (headroom for jitter in the gateway's window). */
+  margin?: number;
+  /** Lowest rate a step back goes to (calls/s). */
+  minRate?: number;
+  /** Step back: the new rate is this share of the rate that was throttled. */
+  beta?: number;
+  /** CUBIC scale: how fast probing grows (calls/s per s³). */
+  cubicC?: number;
+  log?: (message: string) => void;
+}
+
+/** "…limit:20,time:1 second" → 20 calls/s; "limit:600,time:1 minute" → 10; null when absent. */
+export function parseThrottleLimit(message: string | null | undefined): number | null {
+  if (!message) return null;
+  const m =
+    /limit\s*[:=]\s*(\d+(?:\.\d+)?)\s*,\s*time\s*[:=]\s*(\d+)?\s*(second|minute|hour|day|s|m|h|d)\b/i.exec(
+      message,
+    );
+  if (!m) return null;
+  const calls = Number(m[1]);
+  const count = m[2] === undefined ? 1 : Number(m[2]);
+  const unit = (m[3] ?? 's').toLowerCase();
+  const seconds = unit.startsWith('s')
+    ? 1
+    : unit.startsWith('m')
+      ? 60
+      : unit.startsWith('h')
+        ? 3600
+        : 86400;
+  if (!(calls > 0) || !(count > 0)) return null;
+  return calls / (count * seconds);
+}
+
+/** The window a stated limit is counted over (ms): a per-minute limit counts over a minute. */
+function windowMsOf(message: string | null): number {
+  if (message && /time\s*[:=]\s*\d*\s*(minute|m)\b/i.test(message)) return 60_000;
+  if (message && /time\s*[:=]\s*\d*\s*(hour|h)\b/i.test(message)) return 3_600_000;
+  return 1_000;
+}
+
+/** How many seconds of sends the measured rate looks back over. */
+const RATE_LOOKBACK_MS = 5_000;
+/** Send times kept (for the measured rate and the shared-limit check). */
+const MAX_SENDS_KEPT = 4_096;
+
+interface Waiter {
+  resolve: (p: Permit) => void;
+  reject: (err: unknown) => void;
+  since: number;
+  scope: PaceScope;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+class Bucket {
+  /** Learned from the gateway (calls/s), or null. */
+  stated: number | null = null;
+  /** The pacing rate before the cap (calls/s); null: not paced. */
+  rate: number | null = null;
+  tokens = 1;
+  refilledAt: number;
+  inFlight = 0;
+  latencyMs: number | null = null;
+  /** Probing (CUBIC) after a step back: when, and the rate that was throttled. */
+  stepBackAt: number | null = null;
+  wMax = 0;
+  /** No call before this time (ms): the gateway's window is full. */
+  blockedUntil = 0;
+  readonly waiters: Waiter[] = [];
+  cancelTimer: (() => void) | null = null;
+  constructor(
+    readonly name: string,
+    now: number,
+  ) {
+    this.refilledAt = now;
+  }
+}
+
+export class Pacer {
+  private readonly now: () => number;
+  private readonly schedule: Schedule;
+  private readonly cap: number | null;
+  private readonly maxInFlight: number;
+  private readonly margin: number;
+  private readonly minRate: number;
+  private readonly beta: number;
+  private readonly cubicC: number;
+  private readonly log: (message: string) => void;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly scopeBucket: Record<PaceScope, string> = { read: 'read', write: 'write' };
+  /** Send times per scope, oldest first. */
+  private readonly sends: Record<PaceScope, number[]> = { read: [], write: [] };
+  /** Send times of the calls that were throttled, per scope. */
+  private readonly throttled: Record<PaceScope, number[]> = { read: [], write: [] };
+
+  constructor(o: PacerOptions = {}) {
+    this.now = o.now ?? (() => performance.now());
+    this.schedule =
+      o.schedule ??
+      ((ms, fn) => {
+        const t = setTimeout(fn, ms);
+        t.unref();
+        return () => clearTimeout(t);
+      });
+    this.cap = o.cap != null && o.cap > 0 ? o.cap : null;
+    this.maxInFlight = Math.max(1, Math.floor(o.maxInFlight ?? 16));
+    this.margin = o.margin ?? 0.95;
+    this.minRate = o.minRate ?? 0.2;
+    this.beta = o.beta ?? 0.7;
+    this.cubicC = o.cubicC ?? 0.4;
+    this.log = o.log ?? (() => undefined);
+  }
+
+  /** Waits until a call of `scope` may be sent; rejects if `signal` aborts first. */
+  take(scope: PaceScope, signal?: AbortSignal): Promise<Permit> {
+    return new Promise<Permit>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const b = this.bucketOf(scope);
+      const w: Waiter = {
+        resolve,
+        reject,
+        since: this.now(),
+        scope,
+        signal,
+        onAbort: undefined,
+      };
+      if (signal) {
+        w.onAbort = () => {
+          const i = b.waiters.indexOf(w);
+          if (i >= 0) b.waiters.splice(i, 1);
+          reject(signal.reason);
+          this.pump(b);
+        };
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      b.waiters.push(w);
+      this.pump(b);
+    });
+  }
+
+  /** The pacing rate of `scope` now, capped (calls/s), or null when its calls are not paced. */
+  rateOf(scope: PaceScope): number | null {
+    return this.effectiveRate(this.bucketOf(scope));
+  }
+
+  snapshot(scope: PaceScope): PaceSnapshot {
+    const b = this.bucketOf(scope);
+    return {
+      callsPerS: this.measured(b, RATE_LOOKBACK_MS),
+      limit: b.stated !== null ? Math.min(b.stated, this.cap ?? Infinity) : this.cap,
+      rate: this.effectiveRate(b),
+      window: this.windowOf(b),
+      inFlight: b.inFlight,
+      shared: this.scopeBucket.read === this.scopeBucket.write,
+    };
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  private bucketOf(scope: PaceScope): Bucket {
+    const name = this.scopeBucket[scope];
+    let b = this.buckets.get(name);
+    if (!b) {
+      b = new Bucket(name, this.now());
+      this.buckets.set(name, b);
+    }
+    return b;
+  }
+
+  /** The rate the bucket paces at: the stated limit, the probe, the cap; null for none. */
+  private effectiveRate(b: Bucket): number | null {
+    let r = b.rate;
+    if (b.stepBackAt !== null && b.rate !== null) {
+      // CUBIC: back to wMax after K seconds, then slowly beyond it.
+      const t = (this.now() - b.stepBackAt) / 1000;
+      const k = Math.cbrt((b.wMax * (1 - this.beta)) / this.cubicC);
+      r = Math.max(this.minRate, this.cubicC * (t - k) ** 3 + b.wMax);
+      // Never more than twice what was sent lately (a probe needs calls to learn from).
+      r = Math.min(r, Math.max(b.wMax, 2 * this.measured(b, 2_000)));
+      if (b.stated !== null) r = Math.min(r, b.stated * this.margin);
+    }
+    if (this.cap !== null) r = Math.min(r ?? Infinity, this.cap);
+    return r;
+  }
+
+  /** Calls in flight allowed: rate × latency with headroom (+1 waiting on the next token). */
+  private windowOf(b: Bucket): number {
+    const rate = this.effectiveRate(b);
+    if (rate === null) return this.maxInFlight;
+    const latencyS = (b.latencyMs ?? 100) / 1000;
+    return Math.max(1, Math.min(this.maxInFlight, Math.ceil(rate * latencyS * 1.5) + 1));
+  }
+
+  private refill(b: Bucket, at: number): void {
+    const rate = this.effectiveRate(b);
+    if (rate === null) {
+      b.tokens = 1;
+    } else {
+      b.tokens = Math.min(1, b.tokens + ((at - b.refilledAt) / 1000) * rate);
+    }
+    b.refilledAt = at;
+  }
+
+  /** Grants waiting takes while the bucket has a token and room in flight; else sets a timer. */
+  private pump(b: Bucket): void {
+    b.cancelTimer?.();
+    b.cancelTimer = null;
+    for (;;) {
+      const w = b.waiters[0];
+      if (!w) return;
+      if (b.inFlight >= this.windowOf(b)) return; // a done() pumps again
+      const at = this.now();
+      if (at < b.blockedUntil) {
+        b.cancelTimer = this.schedule(Math.ceil(b.blockedUntil - at), () => {
+          b.cancelTimer = null;
+          this.pump(b);
+        });
+        return;
+      }
+      this.refill(b, at);
+      if (b.tokens < 1 - 1e-9) {
+        const rate = this.effectiveRate(b) ?? 1;
+        const ms = Math.max(1, Math.ceil(((1 - b.tokens) / rate) * 1000));
+        b.cancelTimer = this.schedule(ms, () => {
+          b.cancelTimer = null;
+          this.pump(b);
+        });
+        return;
+      }
+      b.waiters.shift();
+      b.tokens -= 1;
+      if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+      w.resolve(this.grant(b, w.scope, at, at - w.since));
+    }
+  }
+
+  private grant(b: Bucket, scope: PaceScope, at: number, waitedMs: number): Permit {
+    b.inFlight++;
+    const sends = this.sends[scope];
+    sends.push(at);
+    trim(sends);
+    let open = true;
+    const close = (): boolean => {
+      if (!open) return false;
+      open = false;
+      b.inFlight--;
+      return true;
+    };
+    return {
+      scope,
+      waitedMs,
+      done: (outcome) => {
+        if (!close()) return;
+        const latency = this.now() - at;
+        b.latencyMs = b.latencyMs === null ? latency : b.latencyMs * 0.8 + latency * 0.2;
+        if (outcome.kind === 'throttled') this.onThrottle(scope, at, outcome.message);
+        this.pump(this.bucketOf(scope));
+      },
+      cancel: () => {
+        if (!close()) return;
+        const i = sends.lastIndexOf(at);
+        if (i >= 0) sends.splice(i, 1);
+        b.tokens = Math.min(1, b.tokens + 1);
+        this.pump(b);
+      },
+    };
+  }
+
+  /** Sends counted by bucket `b` per second over the last `ms`. */
+  private measured(b: Bucket, ms: number): number {
+    const from = this.now() - ms;
+    let n = 0;
+    for (const scope of ['read', 'write'] as const) {
+      if (this.scopeBucket[scope] === b.name) n += countAfter(this.sends[scope], from);
+    }
+    return n / (ms / 1000);
+  }
+
+  private onThrottle(scope: PaceScope, sentAt: number, message: string | null): void {
+    const at = this.now();
+    const stated = parseThrottleLimit(message);
+    const windowMs = windowMsOf(message);
+    const other: PaceScope = scope === 'read' ? 'write' : 'read';
+    this.throttled[scope].push(sentAt);
+    trim(this.throttled[scope]);
+    let b = this.bucketOf(scope);
+    // What the gateway counted in its window when it said no: the calls it let through.
+    const from = sentAt - windowMs;
+    const own = this.admittedSince(scope, from);
+    if (stated !== null && b.name !== 'shared') {
+      const perWindow = (stated * windowMs) / 1000;
+      if (own < perWindow * 0.8 && own + this.admittedSince(other, from) >= perWindow * 0.8) {
+        // The gateway counts reads and writes together: one bucket from now on.
+        this.log(`reads and writes share SecMaster's rate limit (${stated} calls/s)`);
+        this.scopeBucket.read = 'shared';
+        this.scopeBucket.write = 'shared';
+        b = this.bucketOf(scope);
+      }
+    }
+    const admitted = b.name === 'shared' ? own + this.admittedSince(other, from) : own;
+    const sentRate = (admitted * 1000) / windowMs;
+    // The window is full: the next call waits a whole token.
+    b.tokens = Math.min(b.tokens, 0);
+    b.refilledAt = at;
+    if (stated !== null) {
+      if (b.stated !== stated) this.log(`SecMaster's rate limit: ${stated} calls/s`);
+      b.stated = stated;
+      if (admitted >= ((stated * windowMs) / 1000) * 0.8) {
+        // Throttled at the limit it states: pace just under it, once the calls that filled the
+        // gateway's window (a burst before the limit was known) have left it.
+        b.rate = stated * this.margin;
+        b.stepBackAt = null;
+        const oldest = this.oldestAdmittedSince(b, from);
+        if (oldest !== null) b.blockedUntil = Math.max(b.blockedUntil, oldest + windowMs);
+        return;
+      }
+    }
+    // A call sent before the last step back tells of the rate before it: one step per rate.
+    if (b.stepBackAt !== null && sentAt < b.stepBackAt) return;
+    // No number, or throttled below it (a storm, another client on the quota): step back from the
+    // rate in use (or the rate that got through, if lower), then probe upward again.
+    const inUse = this.effectiveRate(b);
+    const current = Math.max(
+      this.minRate,
+      Math.min(inUse ?? Infinity, Math.max(sentRate, this.minRate)),
+    );
+    b.wMax = inUse === null ? Math.max(current, sentRate) : current;
+    b.rate = Math.max(this.minRate, b.wMax * this.beta);
+    b.stepBackAt = at;
+  }
+
+  /** The first call counted by `b` sent after `from` and not throttled, or null. */
+  private oldestAdmittedSince(b: Bucket, from: number): number | null {
+    let oldest: number | null = null;
+    for (const scope of ['read', 'write'] as const) {
+      if (this.scopeBucket[scope] !== b.name) continue;
+      const refused = new Set(this.throttled[scope]);
+      const first = this.sends[scope].find((t) => t > from && !refused.has(t));
+      if (first !== undefined && (oldest === null || first < oldest)) oldest = first;
+    }
+    return oldest;
+  }
+
+  /** Calls of `scope` sent after `from` and not throttled. */
+  private admittedSince(scope: PaceScope, from: number): number {
+    return countAfter(this.sends[scope], from) - countAfter(this.throttled[scope], from);
+  }
+}
+
+/** How many times in `times` (ascending) are after `from`. */
+function countAfter(times: readonly number[], from: number): number {
+  let n = 0;
+  for (let i = times.length - 1; i >= 0 && (times[i] ?? 0) > from; i--) n++;
+  return n;
+}
+
+function trim(times: number[]): void {
+  if (times.length > MAX_SENDS_KEPT) times.splice(0, times.length - MAX_SENDS_KEPT);
+}
+
+/**
+ * One pacer per credential (APIG limits are per user): `pacerFor(key)` makes it on first use.
+ */
+export function createPacers(options: PacerOptions = {}): { pacerFor(key: string): Pacer } {
+  const pacers = new Map<string, Pacer>();
+  return {
+    pacerFor(key) {
+      let p = pacers.get(key);
+      if (!p) {
+        p = new Pacer(options);
+        pacers.set(key, p);
+      }
+      return p;
+    },
+  };
+}
