@@ -23,13 +23,21 @@ test('defaults: loopback, port 8080, emulator on PORT+1, demo project', () => {
     endpoint: 'http://127.0.0.1:8081',
     region: null,
     projectId: DEMO_PROJECT_ID,
-    batchConcurrency: 2,
+    batchConcurrency: 8,
     batchCallTimeoutMs: 20_000,
+    rateLimit: null,
   });
   expect(c.emulatorAuth).toBe('aksk');
   // Emulator mode signs with the documented demo pair unless CLOUD_SDK_AK/SK are set.
   expect(c.credentials?.reveal()).toEqual({ kind: 'aksk', ak: DEMO_AK, sk: DEMO_SK });
   expect(c.credentials?.source).toBe('demo');
+});
+
+test('SECMASTER_RATE_LIMIT: calls per second above 0, named when wrong', () => {
+  expect(loadConfig({ SECMASTER_RATE_LIMIT: '20' }).rateLimit).toBe(20);
+  expect(loadConfig({ SECMASTER_RATE_LIMIT: '0.5' }).rateLimit).toBe(0.5);
+  expect(errorOf({ SECMASTER_RATE_LIMIT: '0' })).toContain('SECMASTER_RATE_LIMIT');
+  expect(errorOf({ SECMASTER_RATE_LIMIT: 'fast' })).toContain('SECMASTER_RATE_LIMIT');
 });
 
 test('empty values count as unset', () => {

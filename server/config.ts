@@ -54,7 +54,12 @@ const envSchema = z.object({
   CLOUD_SDK_SK: z.string().optional(),
   CLOUD_SDK_SECURITY_TOKEN: z.string().optional(),
   EMULATOR_AUTH: z.enum(['aksk', 'token', 'none']).default('aksk'),
-  BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(8),
+  SECMASTER_RATE_LIMIT: z.coerce
+    .number({ error: 'must be a number of calls per second, e.g. 20' })
+    .positive('must be a number of calls per second above 0, e.g. 20')
+    .max(100_000)
+    .optional(),
   BATCH_CALL_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(20_000),
   CONSOLE_ACCESS_TOKEN: z.string().optional(),
   TLS_CERT_FILE: z.string().optional(),
@@ -109,8 +114,11 @@ export interface Config {
   publicOrigin: string | null;
   /** How the emulator checks callers (emulator mode and `npm run emulator`). */
   emulatorAuth: 'aksk' | 'token' | 'none';
+  /** Most upstream calls in flight; below it, concurrency follows the rate and the latency. */
   batchConcurrency: number;
   batchCallTimeoutMs: number;
+  /** SECMASTER_RATE_LIMIT: calls/s never exceeded per credential (and per kind of call), or null. */
+  rateLimit: number | null;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only places the console listens today. */
@@ -188,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     emulatorAuth: e.EMULATOR_AUTH,
     batchConcurrency: e.BATCH_CONCURRENCY,
     batchCallTimeoutMs: e.BATCH_CALL_TIMEOUT_MS,
+    rateLimit: e.SECMASTER_RATE_LIMIT ?? null,
   };
 }
 

@@ -30,7 +30,11 @@ import { createBatchService } from './batches/service';
 import { createGroupService, type GroupService } from './batches/group-service';
 import { createRunner, type Runner, type RunnerOptions } from './batches/engine/runner';
 import type { Config } from './config';
-import type { Upstream } from './secmaster/client';
+import { createHash } from 'node:crypto';
+import type { UpstreamTarget } from './access/credentials';
+import { createUpstream, type Upstream } from './secmaster/client';
+import { pacedUpstream } from './secmaster/paced';
+import { createPacers, type PacerOptions } from './secmaster/pacer';
 
 export interface ConsoleDeps {
   /** The opened batch ledger; the caller closes it (see above). */
@@ -52,6 +56,19 @@ export interface ConsoleDeps {
   auth?: Omit<AuthOptions, 'config' | 'ledger'>;
   /** Tests: calls in flight (default BATCH_CONCURRENCY), backoff, sleep, clock, log... */
   runner?: Partial<Omit<RunnerOptions, 'ledger' | 'upstream' | 'dataDirLost'>>;
+  /** Tests: the pacers' clock and knobs (the cap is SECMASTER_RATE_LIMIT unless given). */
+  pacer?: PacerOptions;
+}
+
+/**
+ * Which pacer a credential's calls share: APIG limits each user, so one per project and AK (or
+ * token). The key is a digest: no secret is kept in it.
+ */
+export function pacerKey(target: UpstreamTarget): string {
+  const v = target.credentials.reveal();
+  const who = v.kind === 'aksk' ? `aksk:${v.ak}` : `token:${v.token}`;
+  const digest = createHash('sha256').update(who).digest('hex').slice(0, 32);
+  return `${target.projectId}:${digest}`;
 }
 
 export interface ConsoleServer {
@@ -78,7 +95,26 @@ export interface ConsoleServer {
 
 export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer {
   const { ledger } = deps;
-  const auth = createAuth({ ...deps.auth, config, ledger });
+  // Everything sent upstream with one credential shares one pacer (SecMaster's rate limit).
+  const pacers = createPacers({
+    cap: config.rateLimit,
+    log: (message) => console.warn(`pacer: ${message}`),
+    ...deps.pacer,
+  });
+  const connect =
+    deps.auth?.connect ??
+    ((target: UpstreamTarget) =>
+      createUpstream({
+        endpoint: config.endpoint,
+        timeoutMs: config.batchCallTimeoutMs,
+        ...target,
+      }));
+  const auth = createAuth({
+    ...deps.auth,
+    connect: (target) => pacedUpstream(connect(target), pacers.pacerFor(pacerKey(target))),
+    config,
+    ledger,
+  });
   // Told when a batch's run ends (a move's first phase ending starts its second).
   let groups: GroupService | null = null;
   const runner = createRunner({

@@ -128,6 +128,10 @@ export function createCallCredentials(deps: {
       return {
         call: (operation, opts) =>
           (sessionUpstream(sessionId) ?? sessionEnded).call(operation, opts),
+        // The session's pacer (the runner takes a write's permit before committing its intent).
+        get pacer() {
+          return sessionUpstream(sessionId)?.pacer;
+        },
       };
     }
     if (identity.source === 'none' || !env) return noCredential;

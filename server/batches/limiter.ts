@@ -1,7 +1,9 @@
 /**
- * Concurrency control shared by every batch of a runner: an AIMD window over the calls in flight
- * to one upstream (halve on throttling, +1 after N straight successes, between 1 and the configured
- * maximum), and a FIFO queue per key so batches on the same subject run one at a time.
+ * Concurrency control shared by every batch of a runner: a window over the calls in flight to one
+ * upstream, between 1 and the configured maximum, that follows a target set from the pacer's rate
+ * and the calls' latency once SecMaster's rate is known (`follow`), and is AIMD before that (halve
+ * on throttling, +1 after N straight successes); and a FIFO queue per key so batches on the same
+ * subject run one at a time.
  */
 
 export class AimdLimiter {
@@ -10,6 +12,8 @@ export class AimdLimiter {
   private streak = 0;
   private peakInFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Set while the window follows a target (the pacer's rate × latency) instead of AIMD. */
+  private following = false;
 
   constructor(
     private readonly max: number,
@@ -46,12 +50,30 @@ export class AimdLimiter {
     this.wake();
   }
 
+  /**
+   * Follow `target` calls in flight (clamped to 1..max) instead of AIMD, or go back to AIMD from
+   * the current window with null.
+   */
+  follow(target: number | null): void {
+    if (target === null) {
+      this.following = false;
+      return;
+    }
+    this.following = true;
+    const next = Math.max(1, Math.min(this.max, Math.floor(target)));
+    const grew = next > this.limitNow;
+    this.limitNow = next;
+    if (grew) this.wake();
+  }
+
   onThrottle(): void {
+    if (this.following) return;
     this.limitNow = Math.max(1, Math.floor(this.limitNow / 2));
     this.streak = 0;
   }
 
   onSuccess(): void {
+    if (this.following) return;
     this.streak++;
     if (this.streak >= this.successesToGrow) {
       this.streak = 0;

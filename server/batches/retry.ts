@@ -25,6 +25,8 @@ export interface RetryPolicy {
   successRefund: number;
   /** How long a batch waits when the budget is empty before probing again (IDs stay pending). */
   budgetWaitMs: number;
+  /** How long a batch waits when a call stayed throttled through all its retries (IDs pending). */
+  throttleWaitMs: number;
   /** AIMD: +1 call in flight after this many straight successes. */
   aimdSuccesses: number;
   /** Re-reads per set of unknown IDs before they stay "Outcome unknown — re-check". */
@@ -47,6 +49,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   timeoutRetryCost: 10,
   successRefund: 1,
   budgetWaitMs: 30_000,
+  throttleWaitMs: 5_000,
   aimdSuccesses: 20,
   rereadAttempts: 3,
   maxSendsPerId: 8,

@@ -26,7 +26,7 @@ import type { Upstream } from '../secmaster/client';
 import { findIds } from '../secmaster/lookups';
 import type { BatchRecord, Ledger, NewBatch } from './ledger';
 import { IDEMPOTENCY_KEY_PATTERN, bodyHash, type Records } from './records';
-import type { Runner } from './engine/runner';
+import type { BatchPace, Runner } from './engine/runner';
 import type { HistoryFilter } from './history-filter';
 
 export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, "-" or "_"';
@@ -71,11 +71,13 @@ export interface Created {
 /**
  * A summary as every batch answer carries it. `group_kind` is the kind of a child batch's group
  * (`pairs` or `move`; null on a top-level row): the batch page of a move's batch offers no retry
- * or undo of its own (the routes refuse them, group-routes.ts).
+ * or undo of its own (the routes refuse them, group-routes.ts). `pace` is the rate in use and the
+ * limit learned while the batch runs (null otherwise).
  */
 export type PresentedBatch = BatchRecord & {
   undone_by: string | null;
   group_kind: BatchKind | null;
+  pace: BatchPace | null;
 };
 
 /** A page of the batch list (without `undone_by`: one query for the whole page). */
@@ -109,7 +111,7 @@ export interface BatchServiceDeps {
   ledger: Ledger;
   records: Records;
   /** Starts created batches and pauses/resumes/stops them. */
-  runner: Pick<Runner, 'start'> & BatchControls;
+  runner: Pick<Runner, 'start'> & Partial<Pick<Runner, 'paceOf'>> & BatchControls;
   /** Records which identity a batch runs on before it is started or resumed. */
   credentials?: Pick<CallCredentials, 'assign'> | undefined;
 }
@@ -363,7 +365,12 @@ export function createBatchService(deps: BatchServiceDeps) {
      */
     present(s: BatchRecord): PresentedBatch {
       const groupKind = s.group_id === null ? null : kindOf(s.group_id);
-      return { ...s, undone_by: ledger.undoneBy(s.id), group_kind: groupKind };
+      return {
+        ...s,
+        undone_by: ledger.undoneBy(s.id),
+        group_kind: groupKind,
+        pace: runner.paceOf?.(s.id) ?? null,
+      };
     },
 
     /**

@@ -367,6 +367,12 @@ export const batchKinds = ['batch', 'pairs', 'move'] as const;
 export const batchKindSchema = z.enum(batchKinds);
 export type BatchKind = z.infer<typeof batchKindSchema>;
 
+export const batchPaceSchema = z.object({
+  calls_per_s: z.number(),
+  limit: z.number().nullable(),
+});
+export type BatchPace = z.infer<typeof batchPaceSchema>;
+
 export const batchSummarySchema = z.looseObject({
   id: z.string(),
   /** Absent from servers that predate groups (and then an ordinary batch): see `batchKindOf`. */
@@ -413,6 +419,11 @@ export const batchSummarySchema = z.looseObject({
   invalid_pairs: z.number().optional(),
   /** A move (kind `move`): the subject the IDs move to (`data_object_id` is the source). */
   destination_id: z.string().nullish(),
+  /**
+   * While the batch runs paced: the calls/s its credential uses now and the rate limit learned
+   * from SecMaster (or configured), "18.9 of 20 calls/s"; null (or absent) otherwise.
+   */
+  pace: batchPaceSchema.nullish(),
   created_at: z.string(),
   finished_at: z.string().nullable(),
 });

@@ -6,25 +6,37 @@
  */
 import type { BatchSummary } from '../../../src/api/schemas';
 import { UpstreamError, UpstreamRequestError } from '../../secmaster/client';
+import type { Permit } from '../../secmaster/pacer';
 import type { ClaimedCall, ItemOutcome } from '../ledger';
 import { explainRejected } from '../reconcile';
 import type { Control, Engine, Slot, Started } from './context';
 import { endOfChain, notRetried, type CallRecord } from './settle';
+
+export const MSG_THROTTLE_WAIT =
+  'waiting: SecMaster keeps throttling the calls; their IDs stay pending and the batch continues by itself';
 import { judge, mayRetry, retryKind, type CallResult } from './verdict';
 
 /** Sends a write. The upstream's `call` is invoked synchronously, in the caller's tick (I6). */
-export function sendWrite(e: Engine, batch: BatchSummary, call: ClaimedCall): Promise<CallResult> {
+export function sendWrite(
+  e: Engine,
+  batch: BatchSummary,
+  call: ClaimedCall,
+  permit: Permit | null,
+): Promise<CallResult> {
   e.counters.writes++;
   return e
     .upstreamOf(batch)
-    .call({
-      op: batch.action,
-      workspaceId: batch.workspace_id,
-      dataclass: batch.dataclass_type,
-      objectId: batch.data_object_id,
-      related: batch.related_dataclass_type,
-      ids: call.ids,
-    })
+    .call(
+      {
+        op: batch.action,
+        workspaceId: batch.workspace_id,
+        dataclass: batch.dataclass_type,
+        objectId: batch.data_object_id,
+        related: batch.related_dataclass_type,
+        ids: call.ids,
+      },
+      permit ? { permit } : {},
+    )
     .catch((err: unknown) => {
       if (err instanceof UpstreamError || err instanceof UpstreamRequestError) return err;
       throw err;
@@ -101,7 +113,20 @@ export async function runCallChain(
         limiter.onSuccess();
         await labelRejected(e, batch, v.outcomes);
       }
-      if (v.kind === 'retry' && v.throttled) limiter.onThrottle();
+      if (v.kind === 'retry' && v.throttled) {
+        limiter.onThrottle();
+        e.counters.throttled++;
+        if (!mayRetry(policy, true, retries + 1)) {
+          // Throttled through every retry: never a failure of its IDs. They go back to pending
+          // and the batch waits a little, then continues (the pacer has slowed down meanwhile).
+          record(e, batch, ctl, call, notRetried(call.ids, v));
+          e.counters.throttleWaits++;
+          ctl.budgetWait = true;
+          ctl.waitReason = MSG_THROTTLE_WAIT;
+          ctl.waitMs = policy.throttleWaitMs;
+          return;
+        }
+      }
       if (v.kind !== 'retry' || !mayRetry(policy, v.throttled, retries + 1)) {
         const changed = record(e, batch, ctl, call, endOfChain(call.ids, v));
         if (v.kind === 'outcomes' && changed < call.ids.length)
@@ -118,22 +143,28 @@ export async function runCallChain(
         ctl.budgetWait = true;
         return;
       }
-      const delay = e.delayFor(retryKind(v.throttled), retries, v.retryAfter);
+      const paced = e.upstreamOf(batch).pacer !== undefined;
+      const delay = e.delayFor(retryKind(v.throttled), retries, v.retryAfter, paced);
       limiter.release();
       held = false;
       await e.nap(delay, ctl);
       await limiter.acquire();
       held = true;
+      const permit = await e.takeWrite(batch, ctl);
       // From here to the send, no await: a pause or cancel either precedes the check or follows
       // the send (I6).
-      const next = e.stopping() || e.dataDirLost() ? null : ledger.retryCall(call.callId);
+      const next =
+        permit === 'stopped' || e.stopping() || e.dataDirLost()
+          ? null
+          : ledger.retryCall(call.callId);
       if (!next) {
+        if (permit !== 'stopped') permit?.cancel();
         record(e, batch, ctl, call, notRetried(call.ids, v));
         return;
       }
       call = next;
       e.counters.retries++;
-      pending = sendWrite(e, batch, call);
+      pending = sendWrite(e, batch, call, permit === 'stopped' ? null : permit);
     }
   } catch (err: unknown) {
     // A failed outcome write leaves the call's items in_flight (its intent is committed): they are

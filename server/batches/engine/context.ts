@@ -5,6 +5,7 @@
  */
 import type { BatchSummary } from '../../../src/api/schemas';
 import type { Upstream } from '../../secmaster/client';
+import type { Permit } from '../../secmaster/pacer';
 import type { ClaimedCall, Ledger } from '../ledger';
 import type { AimdLimiter } from '../limiter';
 import type { Subject } from '../reconcile';
@@ -32,6 +33,10 @@ export interface Counters {
   budgetWaits: number;
   /** Times a batch waited because the ledger could not be written (full disk, write lock). */
   ledgerWaits: number;
+  /** Calls (writes and pre-reads) SecMaster throttled. */
+  throttled: number;
+  /** Times a batch waited because a call stayed throttled through its retries. */
+  throttleWaits: number;
 }
 
 /** Per-batch run control: interrupts sleeps on pause, cancel and shutdown. */
@@ -42,6 +47,8 @@ export interface Control {
   budgetWait: boolean;
   /** Why the batch waits when `budgetWait` is set (the state reason shown meanwhile). */
   waitReason: string;
+  /** How long that wait lasts (null: the retry policy's budgetWaitMs). */
+  waitMs: number | null;
   /**
    * Set when a ledger write failed on a full disk or another process's write lock: the batch
    * sends nothing, waits for the ledger, then continues by itself.
@@ -61,6 +68,8 @@ export interface Slot {
 export interface Started {
   call: ClaimedCall;
   pending: Promise<CallResult>;
+  /** How long the worker waited for the pacer's permit (ms): not time spent working. */
+  waitedMs: number;
 }
 
 export interface Engine {
@@ -80,8 +89,16 @@ export interface Engine {
   stopping(): boolean;
   /** Asked just before each send; true stops the runner at once (see RunnerOptions.dataDirLost). */
   dataDirLost(): boolean;
-  /** Delay before retry number `n` (0 for the first retry). */
-  delayFor(kind: RetryKind, n: number, retryAfter: string | null): number;
+  /**
+   * Delay before retry number `n` (0 for the first retry). `paced`: the call goes through a pacer,
+   * which spaces a throttled retry itself (only a Retry-After is then waited for).
+   */
+  delayFor(kind: RetryKind, n: number, retryAfter: string | null, paced?: boolean): number;
+  /**
+   * The permit for the batch's next write from its upstream's pacer (null: not paced), waited for
+   * before the call's intent is committed; 'stopped' when pause, cancel or shutdown cut the wait.
+   */
+  takeWrite(batch: BatchSummary, ctl: Control): Promise<Permit | null | 'stopped'>;
   /** A sleep that pause, cancel and shutdown cut short. */
   nap(ms: number, ctl: Control): Promise<void>;
   /** A ledger write (or the runner) failed: the batch stops or waits for the ledger. Never throws. */

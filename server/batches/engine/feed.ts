@@ -4,6 +4,7 @@
  * sent in the tick of its claim.
  */
 import type { BatchSummary } from '../../../src/api/schemas';
+import type { Permit } from '../../secmaster/pacer';
 import type { PendingRow, SettledRow } from '../ledger';
 import { sendWrite } from './call-chain';
 import type { Control, Engine, Slot, Started } from './context';
@@ -146,8 +147,11 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     return done;
   }
 
-  /** Commits the ready work: a call (sent in the same tick) and/or the settled rows. */
-  function commit(): Started | null | 'stopped' {
+  /**
+   * Commits the ready work: a call (sent in the same tick, on `permit` when paced) and/or the
+   * settled rows.
+   */
+  function commit(permit: Permit | null = null): Started | null | 'stopped' {
     if (e.dataDirLost()) return 'stopped';
     const toSend = ready.splice(0, chunkSize);
     if (ready.length === 0) readyAt = null;
@@ -162,37 +166,62 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     }
     e.counters.unchangedIds += settle.filter((r) => r.state === 'unchanged').length;
     if (!claimed.call) return null;
-    return { call: claimed.call, pending: sendWrite(e, batch, claimed.call) };
+    return {
+      call: claimed.call,
+      pending: sendWrite(e, batch, claimed.call, permit),
+      waitedMs: 0,
+    };
   }
 
   return {
     async next(slot) {
-      for (;;) {
-        if (e.stopping() || ctl.halted || ctl.budgetWait) return null;
-        const step = feedStep({
-          ready: ready.length,
-          settled: settled.length,
-          chunkSize,
-          exhausted,
-          reading,
-          stale: () => readyAt !== null && e.now() - readyAt >= MAX_READY_AGE_MS,
-        });
-        if (step === 'end') return null;
-        if (step === 'commit') {
-          const started = commit();
-          if (started === 'stopped') return null;
-          if (started) return started;
-          continue;
+      /** The pacer's permit for the next write, taken before its intent is committed (I6). */
+      let permit: Permit | null = null;
+      let waitedMs = 0;
+      try {
+        for (;;) {
+          if (e.stopping() || ctl.halted || ctl.budgetWait) return null;
+          const step = feedStep({
+            ready: ready.length,
+            settled: settled.length,
+            chunkSize,
+            exhausted,
+            reading,
+            stale: () => readyAt !== null && e.now() - readyAt >= MAX_READY_AGE_MS,
+          });
+          if (step === 'end') return null;
+          if (step === 'commit') {
+            if (ready.length > 0 && permit === null) {
+              const asked = e.now();
+              const taken = await e.takeWrite(batch, ctl);
+              waitedMs += e.now() - asked;
+              if (taken === 'stopped') return null;
+              if (taken !== null) {
+                // Other workers may have moved on while this one waited: look again.
+                permit = taken;
+                continue;
+              }
+            }
+            const started = commit(permit);
+            if (started === 'stopped') return null;
+            if (started) {
+              permit = null;
+              return { ...started, waitedMs };
+            }
+            continue;
+          }
+          if (!(await fill(slot))) {
+            // Rows settled before the stop (a refused read) are still recorded.
+            if (settled.length > 0 && !ctl.halted) commitSettled();
+            return null;
+          }
+          if (settled.length >= chunkSize && ready.length < chunkSize) {
+            // Many IDs already in the asked state: record them without waiting for a full call.
+            if (commitSettled() === 'stopped') return null;
+          }
         }
-        if (!(await fill(slot))) {
-          // Rows settled before the stop (a refused read) are still recorded.
-          if (settled.length > 0 && !ctl.halted) commitSettled();
-          return null;
-        }
-        if (settled.length >= chunkSize && ready.length < chunkSize) {
-          // Many IDs already in the asked state: record them without waiting for a full call.
-          if (commitSettled() === 'stopped') return null;
-        }
+      } finally {
+        permit?.cancel();
       }
     },
   };

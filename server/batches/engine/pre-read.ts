@@ -77,11 +77,15 @@ export async function preRead(
       case 'again':
         break;
     }
-    if (step.throttled) limiter.onThrottle();
+    if (step.throttled) {
+      limiter.onThrottle();
+      e.counters.throttled++;
+    }
     if (e.stopping()) return { kind: 'stopped' };
     if (!mayRetry(e.policy, step.throttled, retries + 1) || !budget.tryAcquire(step.timeoutLike))
       return { kind: 'wait' };
-    const delay = e.delayFor(retryKind(step.throttled), retries, step.retryAfter);
+    const paced = e.upstreamOf(batch).pacer !== undefined;
+    const delay = e.delayFor(retryKind(step.throttled), retries, step.retryAfter, paced);
     limiter.release();
     slot.held = false;
     await e.nap(delay, ctl);

@@ -15,7 +15,7 @@
  *   settled by re-reading the subject's links.
  */
 import { dirname } from 'node:path';
-import { MAX_IDS_PER_CALL, type BatchSummary } from '../../../src/api/schemas';
+import { MAX_IDS_PER_CALL, type BatchPace, type BatchSummary } from '../../../src/api/schemas';
 import type { Upstream } from '../../secmaster/client';
 import { sqliteErrorCode, type Ledger } from '../ledger';
 import { AimdLimiter, KeyedQueue } from '../limiter';
@@ -119,8 +119,15 @@ export interface Runner {
    * failed too): the reason, kept in memory until resume or restart; null otherwise.
    */
   unrecordedInterruption(batchId: string): string | null;
+  /**
+   * A batch running here whose calls are paced: the calls/s its credential uses now (every batch
+   * and read on it) and the limit learned (or configured); null otherwise.
+   */
+  paceOf(batchId: string): BatchPace | null;
   stats(): RunnerStats;
 }
+
+export type { BatchPace };
 
 export function createRunner(options: RunnerOptions): Runner {
   const { ledger } = options;
@@ -160,6 +167,8 @@ export function createRunner(options: RunnerOptions): Runner {
     ledgerWaits: 0,
     preReads: 0,
     unchangedIds: 0,
+    throttled: 0,
+    throttleWaits: 0,
   };
 
   function controlOf(batchId: string): Control {
@@ -170,6 +179,7 @@ export function createRunner(options: RunnerOptions): Runner {
         haltReason: null,
         budgetWait: false,
         waitReason: MSG_BUDGET_WAIT,
+        waitMs: null,
         ledgerWait: null,
         ledgerStreak: 0,
         wakers: new Set(),
@@ -254,14 +264,51 @@ export function createRunner(options: RunnerOptions): Runner {
     log,
     stopping: () => stopping,
     dataDirLost,
-    delayFor(kind: RetryKind, n: number, retryAfter: string | null): number {
+    delayFor(kind: RetryKind, n: number, retryAfter: string | null, paced = false): number {
       const hint = parseRetryAfter(retryAfter, now());
       if (options.backoffMs) return options.backoffMs(n + 1, kind, hint);
+      // A pacer spaces a throttled retry itself (it has slowed down): only a hint is waited for.
+      if (paced && kind === 'throttled') return Math.min(policy.maxRetryAfterMs, hint ?? 0);
       return backoffDelay(policy, kind, n, random, hint);
+    },
+    async takeWrite(batch, ctl) {
+      const pacer = engine.upstreamOf(batch).pacer;
+      if (!pacer) return null;
+      const abort = new AbortController();
+      const wake = () => abort.abort();
+      ctl.wakers.add(wake);
+      try {
+        return await pacer.take('write', abort.signal);
+      } catch {
+        return 'stopped';
+      } finally {
+        ctl.wakers.delete(wake);
+      }
     },
     nap,
     halt,
   };
+
+  /** A worker's time per write (ms, smoothed): its read, write and ledger work, waits excluded. */
+  let cycleMs: number | null = null;
+  function busyFor(ms: number): void {
+    if (ms <= 0) return;
+    cycleMs = cycleMs === null ? ms : cycleMs * 0.8 + ms * 0.2;
+  }
+
+  /**
+   * Concurrency follows the rate and the latency: once the batch's pacer paces writes, just enough
+   * workers to fill its rate (rate × a worker's time per write, plus one waiting on the next
+   * token), never more than `concurrency`; before that, the AIMD window.
+   */
+  function followPace(batch: BatchSummary): void {
+    const rate = engine.upstreamOf(batch).pacer?.rateOf('write') ?? null;
+    if (rate === null) {
+      limiter.follow(null);
+      return;
+    }
+    limiter.follow(Math.ceil(rate * ((cycleMs ?? 200) / 1000) * 1.25) + 1);
+  }
 
   /** One batch at a time per workspace + subject + related class. */
   function subjectKey(batch: BatchSummary): string {
@@ -312,11 +359,14 @@ export function createRunner(options: RunnerOptions): Runner {
       await settleUnknown(engine, batch, ctl);
       ctl.budgetWait = false;
       ctl.waitReason = MSG_BUDGET_WAIT;
+      ctl.waitMs = null;
       const feed = makeFeed(engine, batch, ctl);
       const worker = async (): Promise<void> => {
         for (;;) {
           if (stopping || ctl.halted || ctl.budgetWait) return;
+          followPace(batch);
           await limiter.acquire();
+          const began = now();
           const slot: Slot = { held: true };
           let started: Started | null = null;
           try {
@@ -329,6 +379,7 @@ export function createRunner(options: RunnerOptions): Runner {
           }
           if (!started) return;
           await runCallChain(engine, batch, started, ctl, slot);
+          busyFor(now() - began - started.waitedMs);
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
@@ -336,8 +387,9 @@ export function createRunner(options: RunnerOptions): Runner {
       if (ctl.budgetWait && ledger.getBatchState(batchId) === 'running') {
         counters.budgetWaits++;
         ledger.setStateReason(batchId, ctl.waitReason);
-        log(`batch ${batchId}: ${ctl.waitReason} (${policy.budgetWaitMs} ms)`);
-        await nap(policy.budgetWaitMs, ctl);
+        const waitMs = ctl.waitMs ?? policy.budgetWaitMs;
+        log(`batch ${batchId}: ${ctl.waitReason} (${waitMs} ms)`);
+        await nap(waitMs, ctl);
         if (ledger.getBatchState(batchId) === 'running') ledger.setStateReason(batchId, null);
         continue;
       }
@@ -612,6 +664,14 @@ export function createRunner(options: RunnerOptions): Runner {
       return ok;
     },
     unrecordedInterruption: (batchId) => unrecorded.get(batchId) ?? null,
+    paceOf(batchId) {
+      if (!active.has(batchId)) return null;
+      const pacer = (typeof route === 'function' ? route(batchId) : route).pacer;
+      if (!pacer) return null;
+      const s = pacer.snapshot('write');
+      const tenth = (n: number) => Math.round(n * 10) / 10;
+      return { calls_per_s: tenth(s.callsPerS), limit: s.limit === null ? null : tenth(s.limit) };
+    },
     stats: () => ({
       ...counters,
       budgetTokens: budget.available,
