@@ -22,7 +22,7 @@ import { paths } from '../../lib/paths';
 import { BatchActions } from './batch-actions';
 import { BatchControls } from './batch-controls';
 import { BatchResults } from './batch-results';
-import { estimateProgress } from './progress';
+import { estimateProgress, paceText } from './progress';
 import { ACTIVE_POLL_MS } from './queries';
 
 export interface BatchViewProps {
@@ -283,6 +283,11 @@ function BatchProgress({ batch, observedAt }: { batch: BatchSummary; observedAt:
           <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
             {p.rate === null ? 'Measuring rate…' : `${p.rate.toFixed(p.rate < 10 ? 1 : 0)} IDs/s`}
           </Text>
+          {batch.pace && (
+            <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
+              {paceText(batch.pace)}
+            </Text>
+          )}
           <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
             {batch.state === 'paused'
               ? 'Paused'

@@ -1,6 +1,6 @@
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { emptyItemCounts } from '../../api/schemas';
-import { estimateProgress } from './progress';
+import { estimateProgress, paceText } from './progress';
 
 const zero = emptyItemCounts();
 
@@ -39,4 +39,14 @@ test('"No change" IDs are done, and count in the rate (SecMaster read them)', ()
   expect(e.percent).toBe(50);
   expect(e.rate).toBe(5);
   expect(e.secondsLeft).toBe(2);
+});
+
+describe('paceText: the rate in use against the limit learned', () => {
+  test('"18.9 of 20 calls/s", a rate alone before a limit is known, nothing when not paced', () => {
+    expect(paceText({ calls_per_s: 18.94, limit: 20 })).toBe('18.9 of 20 calls/s');
+    expect(paceText({ calls_per_s: 4, limit: 4.75 })).toBe('4 of 4.8 calls/s');
+    expect(paceText({ calls_per_s: 4.2, limit: null })).toBe('4.2 calls/s');
+    expect(paceText(null)).toBeNull();
+    expect(paceText(undefined)).toBeNull();
+  });
 });

@@ -1,4 +1,4 @@
-import type { ItemCounts } from '../../api/schemas';
+import type { BatchPace, ItemCounts } from '../../api/schemas';
 
 /** Items that reached a final state (the progress bar's numerator); "No change" is one. */
 export function doneCount(c: ItemCounts): number {
@@ -35,4 +35,19 @@ export function estimateProgress(
     return { done, total, percent, rate: null, secondsLeft: null };
   const rate = sent / (elapsedMs / 1000);
   return { done, total, percent, rate, secondsLeft: remaining / rate };
+}
+
+/** Calls/s to one decimal, without a trailing ".0" (20, 18.9). */
+function callsPerS(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+/**
+ * The rate the batch's calls use against SecMaster's rate limit, "18.9 of 20 calls/s" (or
+ * "4.2 calls/s" before a limit is known); null when the batch is not running paced.
+ */
+export function paceText(pace: BatchPace | null | undefined): string | null {
+  if (!pace) return null;
+  if (pace.limit === null) return `${callsPerS(pace.calls_per_s)} calls/s`;
+  return `${callsPerS(pace.calls_per_s)} of ${callsPerS(pace.limit)} calls/s`;
 }
