@@ -110,6 +110,8 @@ function windowMsOf(message: string | null): number {
 
 /** How many seconds of sends the measured rate looks back over. */
 const RATE_LOOKBACK_MS = 5_000;
+/** Throttles hinting that reads and writes share one limit before the pacer merges them. */
+const SHARED_HINTS = 3;
 /** Send times kept (for the measured rate and the shared-limit check). */
 const MAX_SENDS_KEPT = 4_096;
 
@@ -160,6 +162,8 @@ export class Pacer {
   private readonly scopeBucket: Record<PaceScope, string> = { read: 'read', write: 'write' };
   /** Send times per scope, oldest first. */
   private readonly sends: Record<PaceScope, number[]> = { read: [], write: [] };
+  /** Throttles that suggested reads and writes share one limit (see onThrottle). */
+  private sharedHints = 0;
   /** Send times of the calls that were throttled, per scope. */
   private readonly throttled: Record<PaceScope, number[]> = { read: [], write: [] };
 
@@ -199,10 +203,13 @@ export class Pacer {
       };
       if (signal) {
         w.onAbort = () => {
-          const i = b.waiters.indexOf(w);
-          if (i >= 0) b.waiters.splice(i, 1);
+          // Its bucket may have been merged into the shared one since.
+          for (const bucket of this.buckets.values()) {
+            const i = bucket.waiters.indexOf(w);
+            if (i >= 0) bucket.waiters.splice(i, 1);
+          }
           reject(signal.reason);
-          this.pump(b);
+          this.pump(this.bucketOf(scope));
         };
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
@@ -328,6 +335,7 @@ export class Pacer {
         b.latencyMs = b.latencyMs === null ? latency : b.latencyMs * 0.8 + latency * 0.2;
         if (outcome.kind === 'throttled') this.onThrottle(scope, at, outcome.message);
         this.pump(this.bucketOf(scope));
+        if (this.bucketOf(scope) !== b) this.pump(b);
       },
       cancel: () => {
         if (!close()) return;
@@ -359,18 +367,29 @@ export class Pacer {
     let b = this.bucketOf(scope);
     // What the gateway counted in its window when it said no: the calls it let through.
     const from = sentAt - windowMs;
-    const own = this.admittedSince(scope, from);
+    const own = this.admittedBetween(scope, from, sentAt);
     if (stated !== null && b.name !== 'shared') {
       const perWindow = (stated * windowMs) / 1000;
-      if (own < perWindow * 0.8 && own + this.admittedSince(other, from) >= perWindow * 0.8) {
-        // The gateway counts reads and writes together: one bucket from now on.
+      const others = this.admittedBetween(other, from, sentAt);
+      // Its own calls were far from the limit but the two kinds together reached it: the gateway
+      // may count them together. Three such throttles (one could be clock skew) settle it.
+      if (own < perWindow * 0.6 && own + others >= perWindow * 0.9) this.sharedHints++;
+      if (this.sharedHints >= SHARED_HINTS) {
         this.log(`reads and writes share SecMaster's rate limit (${stated} calls/s)`);
         this.scopeBucket.read = 'shared';
         this.scopeBucket.write = 'shared';
         b = this.bucketOf(scope);
+        // Calls waiting in the separate buckets wait in the shared one from now on.
+        for (const name of ['read', 'write']) {
+          const old = this.buckets.get(name);
+          if (!old) continue;
+          old.cancelTimer?.();
+          old.cancelTimer = null;
+          b.waiters.push(...old.waiters.splice(0));
+        }
       }
     }
-    const admitted = b.name === 'shared' ? own + this.admittedSince(other, from) : own;
+    const admitted = b.name === 'shared' ? own + this.admittedBetween(other, from, sentAt) : own;
     const sentRate = (admitted * 1000) / windowMs;
     // The window is full: the next call waits a whole token.
     b.tokens = Math.min(b.tokens, 0);
@@ -414,9 +433,10 @@ export class Pacer {
     return oldest;
   }
 
-  /** Calls of `scope` sent after `from` and not throttled. */
-  private admittedSince(scope: PaceScope, from: number): number {
-    return countAfter(this.sends[scope], from) - countAfter(this.throttled[scope], from);
+  /** Calls of `scope` sent after `from` until `to` and not throttled. */
+  private admittedBetween(scope: PaceScope, from: number, to: number): number {
+    const n = (times: readonly number[]) => countAfter(times, from) - countAfter(times, to);
+    return n(this.sends[scope]) - n(this.throttled[scope]);
   }
 }
 

@@ -318,7 +318,8 @@ export function registerV1Routes(app: Hono, deps: V1RouteDeps): void {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (answer.requestId) headers['x-request-id'] = answer.requestId;
     // A 2xx JSON answer that needed no redaction goes on as the bytes SecMaster sent.
-    const body = answer.raw ?? JSON.stringify(answer.body);
+    // (Its buffer is a plain ArrayBuffer: the cast keeps the DOM and Node typings of BodyInit apart.)
+    const body = (answer.raw as Uint8Array<ArrayBuffer> | undefined) ?? JSON.stringify(answer.body);
     return new Response(body, { status: answer.status, headers });
   };
   app.all('/v1/*', requireSecMasterIdentity, forward);
