@@ -20,6 +20,7 @@ import {
 import { startEmulatorThread, type EmulatorThread } from 'secmaster-emulator/thread';
 import { createConsole } from './console';
 import { devServerOrigins } from './http/request-rules';
+import { SERVER_TIMEOUTS } from './http/timeouts';
 import { IamError, iamEndpointFor, lookupProject } from './access/iam';
 import { createUpstreamMonitor } from './access/upstream-check';
 import {
@@ -160,13 +161,9 @@ async function main(): Promise<void> {
   const { app, auth } = consoleServer;
 
   const tls = config.tls;
-  // Slow clients (slowloris) cannot hold a request open for long: the timeouts are set when the
-  // server is created, and checked every 2 s rather than Node's default 30 s.
-  const timeouts = {
-    headersTimeout: 20_000,
-    requestTimeout: 60_000,
-    connectionsCheckingInterval: 2_000,
-  };
+  // Set when the server is created: slow clients cannot hold a request open for long, and an idle
+  // keep-alive connection outlives a held event loop (http/timeouts.ts).
+  const timeouts = SERVER_TIMEOUTS;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const listening = () => resolve(s);
     const s =
