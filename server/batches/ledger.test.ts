@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { makeIds } from '../testing/fake-upstream';
 import { openLedger, type Ledger, type NewBatch } from './ledger';
 
@@ -155,6 +156,7 @@ test('a ledger file written before groups opens with its batches as top-level ba
     DROP TRIGGER IF EXISTS group_state_after_insert;
     DROP TRIGGER IF EXISTS group_state_after_update;
     DROP INDEX IF EXISTS batches_by_group;
+    DROP INDEX IF EXISTS batches_by_group_state;
     ALTER TABLE batches DROP COLUMN kind;
     ALTER TABLE batches DROP COLUMN group_id;
     ALTER TABLE batches DROP COLUMN destination_id;
@@ -162,6 +164,14 @@ test('a ledger file written before groups opens with its batches as top-level ba
   raw.close();
 
   ledger = openLedger(file);
+  expect(
+    ledger.db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'batches_by_group%'`,
+      )
+      .pluck()
+      .all(),
+  ).toEqual(expect.arrayContaining(['batches_by_group', 'batches_by_group_state']));
   expect(ledger.getBatch(a)).toMatchObject({ kind: 'batch', group_id: null, destination_id: null });
   expect(ledger.listBatches(0, 10).items.map((b) => b.id)).toEqual([a]);
   expect(ledger.runningBatchIds()).toEqual([a]);
@@ -244,4 +254,91 @@ test('a ledger file whose group triggers kept a move running with its first phas
     state: 'interrupted',
     state_reason: 'sign in to resume',
   });
+});
+
+test('item counts kept between reads follow every change: the ledger’s writes, another statement on its connection, another connection’s commit', () => {
+  const ids = makeIds(6);
+  const a = create(ids.slice(0, 3));
+  const b = create(ids.slice(3), ['bad id']);
+  const exact = (id: string) =>
+    Object.fromEntries(
+      z
+        .array(z.object({ state: z.string(), n: z.number() }))
+        .parse(
+          ledger.db
+            .prepare(`SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`)
+            .all(id),
+        )
+        .map((r) => [r.state, r.n]),
+    );
+  const shown = (id: string) =>
+    Object.fromEntries(Object.entries(ledger.counts(id)).filter(([, n]) => n > 0));
+  expect(shown(a)).toEqual({ pending: 3 });
+  expect(shown(b)).toEqual({ pending: 3, invalid: 1 });
+
+  // The ledger's own writes: a claim, an outcome, a stop.
+  const call = ledger.claimChunk(a, 2);
+  expect(shown(a)).toEqual(exact(a));
+  expect(shown(a)).toEqual({ pending: 1, in_flight: 2 });
+  ledger.recordOutcome(
+    call?.callId ?? '',
+    [{ id: ids[0] ?? '', state: 'succeeded', code: null, message: null }],
+    { httpStatus: 200, requestId: null, errorCode: null },
+  );
+  expect(shown(a)).toEqual({ pending: 1, in_flight: 1, succeeded: 1 });
+  ledger.cancelBatch(b);
+  expect(shown(b)).toEqual({ skipped: 3, invalid: 1 });
+
+  // Another statement on the same connection (no ledger method knows of it).
+  ledger.db
+    .prepare(`UPDATE items SET state = 'failed' WHERE batch_id = ? AND state = 'skipped'`)
+    .run(b);
+  expect(shown(b)).toEqual({ failed: 3, invalid: 1 });
+  expect(shown(a)).toEqual(exact(a));
+
+  // A commit on another connection to the same file.
+  const other = new Database(join(dir, 'ledger.sqlite'));
+  other
+    .prepare(`UPDATE items SET state = 'unknown' WHERE batch_id = ? AND state = 'in_flight'`)
+    .run(a);
+  other.close();
+  expect(shown(a)).toEqual({ pending: 1, unknown: 1, succeeded: 1 });
+  expect(ledger.getBatch(a)?.counts).toEqual(ledger.counts(a));
+});
+
+test('a group’s counts are its own items’ and its children’s, and follow a child’s changes', () => {
+  const ids = makeIds(5);
+  const common = {
+    action: 'associate' as const,
+    workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
+    dataclass_type: 'alerts' as const,
+    related_dataclass_type: 'incidents' as const,
+    reason: null,
+    user: 'local',
+    retry_of: null,
+    duplicates: 0,
+  };
+  const group = ledger.createBatch({
+    ...common,
+    kind: 'pairs',
+    data_object_id: '',
+    items: [{ id: 'x', idKey: '["?","x"]', state: 'invalid', message: 'subject: bad' }],
+  }).id;
+  const child = (subject: string, some: string[]) =>
+    ledger.createBatch({
+      ...common,
+      group_id: group,
+      data_object_id: subject,
+      items: some.map((id) => ({ id, idKey: id, state: 'pending' as const, message: null })),
+    }).id;
+  const first = child('c0ffee00-0000-4000-8000-000000000001', ids.slice(0, 2));
+  child('c0ffee00-0000-4000-8000-000000000002', ids.slice(2));
+  expect(ledger.getBatch(group)?.counts).toMatchObject({ pending: 5, invalid: 1, succeeded: 0 });
+  const call = ledger.claimChunk(first, 2);
+  ledger.recordOutcome(
+    call?.callId ?? '',
+    (call?.ids ?? []).map((id) => ({ id, state: 'succeeded' as const, code: null, message: null })),
+    { httpStatus: 200, requestId: null, errorCode: null },
+  );
+  expect(ledger.getBatch(group)?.counts).toMatchObject({ pending: 3, invalid: 1, succeeded: 2 });
 });

@@ -17,6 +17,7 @@ import {
   batchStateSchema,
   dataclassTypeSchema,
   itemStateSchema,
+  itemStates,
   type BatchAction,
   type BatchItem,
   type BatchState,
@@ -418,6 +419,7 @@ function migrate(db: LedgerDb): void {
     sideTables.length === 0 &&
     indexes.has('batches_by_undo_of') &&
     indexes.has('batches_by_group') &&
+    indexes.has('batches_by_group_state') &&
     GROUP_TRIGGERS.every((t) => triggers.has(t)) &&
     staleTriggers.length === 0
   )
@@ -494,6 +496,11 @@ const groupStateBody = `
     WHERE id = NEW.group_id;`;
 const GROUP_SCHEMA = `
 CREATE INDEX IF NOT EXISTS batches_by_group ON batches (group_id, n) WHERE group_id IS NOT NULL;
+-- The triggers' "is a child running / paused / …" and "its first child in that state" are seeks on
+-- this index: by (group_id, n) alone each child's update read its siblings' rows, so a group of
+-- 1,000 children cost O(children^2) row reads over its run (docs/performance.md).
+CREATE INDEX IF NOT EXISTS batches_by_group_state ON batches (group_id, state, n)
+  WHERE group_id IS NOT NULL;
 CREATE TRIGGER IF NOT EXISTS group_running_after_insert AFTER INSERT ON batches
   WHEN NEW.group_id IS NOT NULL AND NEW.state = 'running' BEGIN
     UPDATE batches SET state = 'running', state_reason = NULL, finished_at = NULL
@@ -601,12 +608,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const selectCounts = db.prepare(
     `SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`,
   );
-  // A group's counts: its children's items, and its own (a pairs group's pairs whose subject is
-  // not a well-formed ID, recorded as invalid on the group row).
-  const selectGroupCounts = db.prepare(
-    `SELECT state, COUNT(*) AS n FROM items
-     WHERE batch_id IN (SELECT id FROM batches WHERE group_id = @g UNION ALL SELECT @g) GROUP BY state`,
-  );
+  const selectChildIds = db.prepare(`SELECT id FROM batches WHERE group_id = ? ORDER BY n`).pluck();
   const selectPending = db
     .prepare(
       `SELECT seq, id FROM items WHERE batch_id = ? AND state = 'pending' ORDER BY seq LIMIT ?`,
@@ -831,12 +833,83 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     return out;
   }
 
-  const counts = (batchId: string): ItemCounts => countsOf(selectCounts.all(batchId));
+  /**
+   * Item counts per batch, kept between reads: a pairs group's summary adds up its children's
+   * (1,000 of them for 100,000 pairs), and the UI polls it twice a second; a count over the
+   * group's 100,000 rows held the event loop 30-400 ms per poll (docs/performance.md, "Run:
+   * 100,000 pairs"). Every ledger write drops the counts of the batch whose items it may change
+   * (`writing` below); a change this object did not make — any other statement on this connection
+   * (total_changes()) or a commit on another one (data_version) — drops them all. Never filled
+   * inside a transaction (it may still roll back).
+   */
+  const countsCache = new Map<string, ItemCounts>();
+  const MAX_CACHED_COUNTS = 20_000;
+  const selectTotalChanges = db.prepare('SELECT total_changes()').pluck();
+  const changeMark = () =>
+    `${String(selectTotalChanges.get())}/${String(db.pragma('data_version', { simple: true }))}`;
+  let knownMark = changeMark();
+  /** Drops every cached count when something other than this ledger's writes changed the file. */
+  function dropIfChangedElsewhere(): void {
+    const mark = changeMark();
+    if (mark === knownMark) return;
+    countsCache.clear();
+    knownMark = mark;
+  }
+  /** No batch's items: the DATA_DIR holder row. */
+  const NO_ITEMS = '';
+  /**
+   * Runs one of this ledger's writes, then drops the cached counts of `batchId` (of every batch:
+   * null) if it changed anything.
+   */
+  function writing<T>(batchId: string | null, write: () => T): T {
+    dropIfChangedElsewhere();
+    try {
+      return write();
+    } finally {
+      const mark = changeMark();
+      if (mark !== knownMark) {
+        if (batchId === null) countsCache.clear();
+        else countsCache.delete(batchId);
+        knownMark = mark;
+      }
+    }
+  }
+  const batchOfCall = (callId: string): string | null => {
+    const call = selectCall.get(callId);
+    return call === undefined ? null : callRowSchema.parse(call).batch_id;
+  };
+
+  /** A batch's own item counts (shared: never changed by callers). */
+  function itemCounts(batchId: string): ItemCounts {
+    if (db.inTransaction) return countsOf(selectCounts.all(batchId));
+    dropIfChangedElsewhere();
+    let c = countsCache.get(batchId);
+    if (c === undefined) {
+      c = countsOf(selectCounts.all(batchId));
+      if (countsCache.size >= MAX_CACHED_COUNTS) countsCache.clear();
+      countsCache.set(batchId, c);
+    }
+    return c;
+  }
+
+  const counts = (batchId: string): ItemCounts => ({ ...itemCounts(batchId) });
+
+  /**
+   * A group's counts: its own items (a pairs group's pairs whose subject is not a well-formed ID)
+   * and its children's.
+   */
+  function groupCounts(groupId: string): ItemCounts {
+    const out = counts(groupId);
+    for (const child of selectChildIds.all(groupId) as string[]) {
+      const c = itemCounts(child);
+      for (const state of itemStates) out[state] += c[state];
+    }
+    return out;
+  }
 
   function summary(row: unknown): BatchRecord {
     const b = batchRowSchema.parse(row);
-    const c = b.kind === 'batch' ? counts(b.id) : countsOf(selectGroupCounts.all({ g: b.id }));
-    return { ...b, counts: c };
+    return { ...b, counts: b.kind === 'batch' ? counts(b.id) : groupCounts(b.id) };
   }
 
   function getBatch(id: string): BatchRecord | null {
@@ -1033,7 +1106,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     db,
     createBatch(input) {
       const id = randomUUID();
-      createTx.immediate(input, id, now());
+      writing(id, () => createTx.immediate(input, id, now()));
       const created = getBatch(id);
       if (!created) throw new Error('batch vanished after insert');
       return created;
@@ -1047,7 +1120,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       return typeof id === 'string' ? id : null;
     },
     setCredentialSource(batchId, source) {
-      updateCredentialSource.run(source.slice(0, 200), batchId);
+      writing(batchId, () => updateCredentialSource.run(source.slice(0, 200), batchId));
     },
     credentialSourceOf(batchId) {
       const source: unknown = selectCredentialSource.get(batchId);
@@ -1105,29 +1178,33 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       return { items, total: seqs.length };
     },
     counts,
-    claimChunk: (batchId, max) => claimTx.immediate(batchId, max),
+    claimChunk: (batchId, max) => writing(batchId, () => claimTx.immediate(batchId, max)),
     peekPending: (batchId, afterSeq, max) =>
       selectPendingAfter.all(batchId, afterSeq, max).map((r) => peekRowSchema.parse(r)),
-    claimPreRead: (batchId, send, settle) => claimPreReadTx.immediate(batchId, send, settle),
-    retryCall: (callId) => retryTx.immediate(callId),
-    recordOutcome: (callId, outcomes, meta) => outcomeTx.immediate(callId, outcomes, meta),
-    releaseCall: (callId, meta) => releaseTx.immediate(callId, meta),
+    claimPreRead: (batchId, send, settle) =>
+      writing(batchId, () => claimPreReadTx.immediate(batchId, send, settle)),
+    retryCall: (callId) => writing(batchOfCall(callId), () => retryTx.immediate(callId)),
+    recordOutcome: (callId, outcomes, meta) =>
+      writing(batchOfCall(callId), () => outcomeTx.immediate(callId, outcomes, meta)),
+    releaseCall: (callId, meta) =>
+      writing(batchOfCall(callId), () => releaseTx.immediate(callId, meta)),
     getBatchState: stateOf,
-    finishIfDrained: (batchId) => finishTx.immediate(batchId),
-    recoverAfterCrash: () => recoverTx.immediate(),
+    finishIfDrained: (batchId) => writing(batchId, () => finishTx.immediate(batchId)),
+    recoverAfterCrash: () => writing(null, () => recoverTx.immediate()),
     cancelledWithUnknown: () => cancelledUnknown.all().map((r) => idRowSchema.parse(r).id),
-    strandInFlight: (batchId) => strandTx.immediate(batchId),
+    strandInFlight: (batchId) => writing(batchId, () => strandTx.immediate(batchId)),
     transitionBatch: (batchId, from, to, reason) =>
-      transitionTx.immediate(batchId, from, to, reason),
-    cancelBatch: (batchId) => cancelTx.immediate(batchId),
+      writing(batchId, () => transitionTx.immediate(batchId, from, to, reason)),
+    cancelBatch: (batchId) => writing(batchId, () => cancelTx.immediate(batchId)),
     setStateReason(batchId, reason) {
-      setReason.run(reason, batchId);
+      writing(batchId, () => setReason.run(reason, batchId));
     },
     unknownIds(batchId, max, afterSeq = -1) {
       return selectUnknown.all(batchId, afterSeq, max).map((r) => pendingRowSchema.parse(r));
     },
-    settleUnknown: (batchId, settle) => settleTx.immediate(batchId, settle),
-    markUnknownUnsettled: (batchId, ids) => unsettledTx.immediate(batchId, ids),
+    settleUnknown: (batchId, settle) => writing(batchId, () => settleTx.immediate(batchId, settle)),
+    markUnknownUnsettled: (batchId, ids) =>
+      writing(batchId, () => unsettledTx.immediate(batchId, ids)),
     listItemsByIds(batchId, ids) {
       const out: BatchItem[] = [];
       for (const id of ids) {
@@ -1137,10 +1214,10 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       return out;
     },
     writeHolder(token) {
-      upsertHolder.run(token, process.pid, hostname(), clock());
+      writing(NO_ITEMS, () => upsertHolder.run(token, process.pid, hostname(), clock()));
     },
     dropHolder(token) {
-      deleteHolder.run(token);
+      writing(NO_ITEMS, () => deleteHolder.run(token));
     },
     noWait(write) {
       const waitMs = db.pragma('busy_timeout', { simple: true });
