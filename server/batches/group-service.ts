@@ -42,6 +42,7 @@ export function createGroupService(deps: GroupDeps) {
      */
     async whenIdle(groupId: string): Promise<void> {
       for (;;) {
+        await kit.whenRun(groupId);
         const children = kit.groupRecords.children(groupId);
         await Promise.all(children.map((id) => deps.runner.whenIdle(id)));
         const advancing = moves.whenAdvanced(groupId);

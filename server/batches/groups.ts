@@ -57,14 +57,29 @@ export interface GroupKit {
   found(id: string, kind?: BatchRecord['kind']): BatchRecord;
   /** Creates a group once per idempotency key, then starts its running children. */
   createOnce(ctx: BatchContext, request: unknown, create: () => BatchRecord): Created;
-  /** Starts the group's running children on `identity` (remembered for what the group adds later). */
+  /**
+   * Starts the group's running children on `identity` (remembered for what the group adds later),
+   * at most CHILDREN_AT_ONCE at a time (the next when one stops).
+   */
   startChildren(groupId: string, identity: CallIdentity | undefined): void;
+  /** Resolves once every child startChildren queued has been run until it stopped (at once if none). */
+  whenRun(groupId: string): Promise<void>;
   /** The identity a group's children run on in this process, if it was created or resumed here. */
   identityOf(groupId: string): CallIdentity | undefined;
   /** From now on the group's children (those it adds later too) run on `identity`. */
   remember(groupId: string, identity: CallIdentity): void;
   children(groupId: string): BatchRecord[];
 }
+
+/**
+ * Children of one group handed to the runner at once; the next starts when one stops running.
+ * All of them at once (1,000 subjects of a pairs file) queued 2,000 workers on the shared
+ * concurrency window, FIFO: a child that had sent its one call waited behind every other child to
+ * learn it was done, so all 1,000 finished together at the end, in one multi-second burst of
+ * ledger commits that held the event loop (docs/performance.md, "Run: 100,000 pairs").
+ * Sixteen keeps any concurrency (at most 16) busy while the next children start.
+ */
+export const CHILDREN_AT_ONCE = 16;
 
 export const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
 
@@ -75,6 +90,8 @@ export function createGroupKit(deps: GroupDeps): GroupKit {
   const { ledger, records, runner } = deps;
   const groupRecords = openGroupRecords(ledger.db);
   const identities = new Map<string, CallIdentity>();
+  /** Groups with children queued by startChildren, and when every one of them has been run. */
+  const starting = new Map<string, Promise<void>>();
 
   const children = (groupId: string): BatchRecord[] =>
     groupRecords.children(groupId).flatMap((id) => {
@@ -105,13 +122,34 @@ export function createGroupKit(deps: GroupDeps): GroupKit {
     },
     startChildren(groupId, identity) {
       if (identity) identities.set(groupId, identity);
-      for (const id of groupRecords.children(groupId)) {
-        if (ledger.getBatchState(id) !== 'running') continue;
-        // Created with its source (credential_source): only this process's memory is told.
-        if (identity) deps.credentials?.assign(id, identity, { recorded: true });
-        void runner.start(id);
-      }
+      const queue = groupRecords
+        .children(groupId)
+        .filter((id) => ledger.getBatchState(id) === 'running');
+      // Created with its source (credential_source): only this process's memory is told.
+      if (identity)
+        for (const id of queue) deps.credentials?.assign(id, identity, { recorded: true });
+      if (queue.length === 0) return;
+      // A child paused or stopped while it waits here is not run (the runner reads its state).
+      let lanes = Math.min(CHILDREN_AT_ONCE, queue.length);
+      const done = new Promise<void>((resolve) => {
+        const next = (): void => {
+          const id = queue.shift();
+          if (id === undefined) {
+            if (--lanes === 0) resolve();
+            return;
+          }
+          // The runner's promise never rejects; it settles when the child stops running.
+          void runner.start(id).then(next);
+        };
+        for (let i = lanes; i > 0; i--) next();
+      });
+      const all = (starting.get(groupId) ?? Promise.resolve()).then(() => done);
+      starting.set(groupId, all);
+      void all.then(() => {
+        if (starting.get(groupId) === all) starting.delete(groupId);
+      });
     },
+    whenRun: (groupId) => starting.get(groupId) ?? Promise.resolve(),
     identityOf: (groupId) => identities.get(groupId),
     remember(groupId, identity) {
       identities.set(groupId, identity);
