@@ -20,6 +20,18 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The fields of a group row or child batch that these tests do not vary. */
+const common = {
+  action: 'associate' as const,
+  workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
+  dataclass_type: 'alerts' as const,
+  related_dataclass_type: 'incidents' as const,
+  reason: null,
+  user: 'local',
+  retry_of: null,
+  duplicates: 0,
+};
+
 function create(ids: string[], invalid: string[] = []): string {
   const items: NewBatch['items'][number][] = [
     ...ids.map((id) => ({ id, idKey: id.toLowerCase(), state: 'pending' as const, message: null })),
@@ -177,16 +189,6 @@ test('a ledger file written before groups opens with its batches as top-level ba
   expect(ledger.runningBatchIds()).toEqual([a]);
 
   // The migrated file keeps a group's state from its children's, and lists only the group.
-  const common = {
-    action: 'associate' as const,
-    workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
-    dataclass_type: 'alerts' as const,
-    related_dataclass_type: 'incidents' as const,
-    reason: null,
-    user: 'local',
-    retry_of: null,
-    duplicates: 0,
-  };
   const group = ledger.createBatch({ ...common, kind: 'pairs', data_object_id: '', items: [] });
   const child = ledger.createBatch({
     ...common,
@@ -308,16 +310,6 @@ test('item counts kept between reads follow every change: the ledger’s writes,
 
 test('a group’s counts are its own items’ and its children’s, and follow a child’s changes', () => {
   const ids = makeIds(5);
-  const common = {
-    action: 'associate' as const,
-    workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
-    dataclass_type: 'alerts' as const,
-    related_dataclass_type: 'incidents' as const,
-    reason: null,
-    user: 'local',
-    retry_of: null,
-    duplicates: 0,
-  };
   const group = ledger.createBatch({
     ...common,
     kind: 'pairs',
