@@ -845,8 +845,8 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const countsCache = new Map<string, ItemCounts>();
   const MAX_CACHED_COUNTS = 20_000;
   const selectTotalChanges = db.prepare('SELECT total_changes()').pluck();
-  const changeMark = () =>
-    `${String(selectTotalChanges.get())}/${String(db.pragma('data_version', { simple: true }))}`;
+  const selectDataVersion = db.prepare('PRAGMA data_version').pluck();
+  const changeMark = () => `${String(selectTotalChanges.get())}/${String(selectDataVersion.get())}`;
   let knownMark = changeMark();
   /** Drops every cached count when something other than this ledger's writes changed the file. */
   function dropIfChangedElsewhere(): void {
@@ -879,10 +879,13 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     return call === undefined ? null : callRowSchema.parse(call).batch_id;
   };
 
-  /** A batch's own item counts (shared: never changed by callers). */
-  function itemCounts(batchId: string): ItemCounts {
+  /**
+   * A batch's own item counts (shared: never changed by callers). `checked`: the caller has just
+   * called dropIfChangedElsewhere (a group's children are read after one check, not one each).
+   */
+  function itemCounts(batchId: string, checked = false): ItemCounts {
     if (db.inTransaction) return countsOf(selectCounts.all(batchId));
-    dropIfChangedElsewhere();
+    if (!checked) dropIfChangedElsewhere();
     let c = countsCache.get(batchId);
     if (c === undefined) {
       c = countsOf(selectCounts.all(batchId));
@@ -901,7 +904,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   function groupCounts(groupId: string): ItemCounts {
     const out = counts(groupId);
     for (const child of selectChildIds.all(groupId) as string[]) {
-      const c = itemCounts(child);
+      const c = itemCounts(child, true);
       for (const state of itemStates) out[state] += c[state];
     }
     return out;
