@@ -9,7 +9,6 @@ import {
   Stack,
   Text,
   TextInput,
-  Textarea,
 } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery } from '@tanstack/react-query';
@@ -23,14 +22,7 @@ import {
   useState,
   type KeyboardEvent,
 } from 'react';
-import {
-  Controller,
-  useController,
-  useForm,
-  useWatch,
-  type Control,
-  type UseFormRegister,
-} from 'react-hook-form';
+import { Controller, useController, useForm, useWatch, type Control } from 'react-hook-form';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
 import {
@@ -71,13 +63,12 @@ import {
 } from './parse-ids';
 import { ObjectPicker, objectTitle } from '../../lib/object-picker';
 import { LinkCheckResult, linkCheckSummary, sameIds } from './link-check';
+import { PasteBox } from './paste-box';
 import { TokenList } from './token-list';
 import { useParsedIds, type ParsedIds } from './use-parsed-ids';
 import { idCount, shorten } from '../../lib/text';
 
 const SAVE_DELAY_MS = 400;
-const PASTE_MIN_ROWS = 5;
-const PASTE_MAX_ROWS = 14;
 const SHORT_TITLE = 40;
 
 const associateFormSchema = z.object({
@@ -118,36 +109,6 @@ export function formValuesFromUrl(params: URLSearchParams): Partial<FormDraft> |
 }
 
 const classOptions = dataclassTypes.map((t) => ({ value: t, label: dataclassLabels[t].plural }));
-
-/**
- * The paste box grows with its lines, from PASTE_MIN_ROWS to PASTE_MAX_ROWS, then scrolls. Not
- * Mantine's `autosize`: it measures by copying the whole value into a hidden textarea and reading
- * its height (two forced layouts) on every render and keystroke, which with 100,000 pasted lines
- * blocks typing for long. Here the rows come from at most PASTE_MAX_ROWS line breaks found with
- * indexOf, whatever the size of the text; where CSS `field-sizing: content` is supported, the
- * browser also counts wrapped lines, between the same bounds.
- */
-function pasteRows(text: string): number {
-  let rows = 1;
-  let at = text.indexOf('\n');
-  while (at !== -1 && rows < PASTE_MAX_ROWS) {
-    rows++;
-    at = text.indexOf('\n', at + 1);
-  }
-  return Math.max(PASTE_MIN_ROWS, rows);
-}
-
-/** Padding and borders of the box, added to its line bounds. */
-const PASTE_FRAME = 'calc(2 * var(--input-padding-y, 0px) + 2px)';
-const pasteInputStyles = {
-  input: {
-    fontFamily: 'var(--mantine-font-family-monospace)',
-    fontSize: 12,
-    fieldSizing: 'content',
-    minHeight: `calc(${PASTE_MIN_ROWS}lh + ${PASTE_FRAME})`,
-    maxHeight: `calc(${PASTE_MAX_ROWS}lh + ${PASTE_FRAME})`,
-  },
-} as const;
 
 export function AssociateForm(props: {
   projectId: string;
@@ -501,7 +462,6 @@ export function AssociateForm(props: {
         />
         <PasteField
           control={control}
-          register={register}
           projectId={projectId}
           workspaceId={workspaceId}
           subjectId={subjectId}
@@ -711,14 +671,15 @@ const NOTHING_YET: ParsedIds = { result: emptyParseResult(), pending: false };
  */
 const PasteField = memo(function PasteField(props: {
   control: Control<FormDraft>;
-  register: UseFormRegister<FormDraft>;
   projectId: string;
   workspaceId: string;
   subjectId: string;
   onParsed: (parsed: ParsedIds) => void;
 }) {
-  const { control, register, projectId, workspaceId, subjectId, onParsed } = props;
-  const [relatedIds, relatedClass] = useWatch({ control, name: ['relatedIds', 'relatedClass'] });
+  const { control, projectId, workspaceId, subjectId, onParsed } = props;
+  const { field } = useController({ control, name: 'relatedIds' });
+  const relatedIds = field.value;
+  const relatedClass = useWatch({ control, name: 'relatedClass' });
   // The ID column picked in a pasted table applies while the related class it was picked under
   // is chosen; otherwise the column follows the related class.
   const { field: idColumnField } = useController({ control, name: 'idColumn' });
@@ -737,15 +698,14 @@ const PasteField = memo(function PasteField(props: {
   useLayoutEffect(() => onParsed({ result, pending }), [onParsed, result, pending]);
   return (
     <>
-      <Textarea
+      <PasteBox
         label="Related IDs"
         description="Paste IDs in any shape: lines, commas, CSV, JSON, console URLs"
-        size="sm"
-        rows={pasteRows(relatedIds)}
-        spellCheck={false}
-        autoComplete="off"
-        styles={pasteInputStyles}
-        {...register('relatedIds')}
+        name={field.name}
+        value={relatedIds}
+        onChange={field.onChange}
+        onBlur={field.onBlur}
+        handle={field.ref}
       />
       <ParseSummary
         result={result}
