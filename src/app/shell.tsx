@@ -24,6 +24,7 @@ import { SignedInUser } from '../features/auth/signed-in-user';
 import { FindObject } from '../features/objects/find-object';
 import { paths, routes } from '../lib/paths';
 import { AssociatePage } from './associate-page';
+import { KeyboardShortcuts } from './keyboard-shortcuts';
 import { LazyHistoryPage, LazyObjectPage, LazySignInPage } from './lazy-features';
 import { MovePage } from './move-page';
 import { PairsPage } from './pairs-page';
@@ -234,6 +235,7 @@ export function Shell() {
           </Routes>
         )}
       </main>
+      {consoleOpen && <KeyboardShortcuts />}
     </div>
   );
 }

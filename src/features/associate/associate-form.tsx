@@ -63,6 +63,7 @@ import {
 } from './parse-ids';
 import { ObjectPicker, objectTitle } from '../../lib/object-picker';
 import { LinkCheckResult, linkCheckSummary, sameIds } from './link-check';
+import { SUBMIT_SHORTCUT_ATTRIBUTE } from '../../lib/shortcut-targets';
 import { PasteBox } from './paste-box';
 import { TokenList } from './token-list';
 import { useParsedIds, type ParsedIds } from './use-parsed-ids';
@@ -425,6 +426,7 @@ export function AssociateForm(props: {
       onKeyDown={onKeyDown}
       noValidate
       aria-label="Associate form"
+      {...{ [SUBMIT_SHORTCUT_ATTRIBUTE]: '' }}
     >
       <Stack gap="sm">
         <NativeSelect

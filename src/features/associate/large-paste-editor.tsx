@@ -14,6 +14,7 @@ import {
 } from '@codemirror/state';
 import { EditorView, keymap, type Command } from '@codemirror/view';
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import { PASTE_BOX_ATTRIBUTE } from '../../lib/shortcut-targets';
 
 /** Marks a change that came from outside (the form's value), not from typing in the editor. */
 const fromOutside = Annotation.define<boolean>();
@@ -174,6 +175,8 @@ export default function LargePasteEditor(props: {
           ]),
           EditorView.contentAttributes.of({
             'aria-labelledby': labelledBy,
+            'aria-keyshortcuts': '/',
+            [PASTE_BOX_ATTRIBUTE]: '',
             ...(describedBy ? { 'aria-describedby': describedBy } : {}),
           }),
           EditorView.lineWrapping,

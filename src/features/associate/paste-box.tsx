@@ -18,6 +18,7 @@ import {
   type ReactNode,
   type Ref,
 } from 'react';
+import { PASTE_BOX_ATTRIBUTE } from '../../lib/shortcut-targets';
 import type { EditorHandle } from './large-paste-editor';
 
 /** From this many characters (about 2,500 IDs) the text goes to the editor. */
@@ -134,6 +135,8 @@ export function PasteBox(props: {
       }}
       onPaste={onPaste}
       onFocus={preloadLargePasteEditor}
+      aria-keyshortcuts="/"
+      {...{ [PASTE_BOX_ATTRIBUTE]: '' }}
       onBlur={onBlur}
     />
   );

@@ -27,6 +27,7 @@ import {
   type CreatePairsRequest,
 } from '../../api/schemas';
 import { readDraft, writeDraft } from '../../lib/draft-store';
+import { SUBMIT_SHORTCUT_ATTRIBUTE } from '../../lib/shortcut-targets';
 import { formatPairsSummary, parsePairs } from './parse-pairs';
 
 const SAVE_DELAY_MS = 400;
@@ -184,6 +185,7 @@ export function PairsForm({
       component="form"
       aria-label="Pairs form"
       noValidate
+      {...{ [SUBMIT_SHORTCUT_ATTRIBUTE]: '' }}
       onKeyDown={onKeyDown}
       onSubmit={(e) => {
         e.preventDefault();
