@@ -1,27 +1,8 @@
-import {
-  Alert,
-  Box,
-  Button,
-  Group,
-  Modal,
-  NativeSelect,
-  Radio,
-  Stack,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Alert, Box, Button, Group, Modal, NativeSelect, Radio, Stack, Text } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import {
-  memo,
-  useEffect,
-  useEffectEvent,
-  useLayoutEffect,
-  useRef,
-  useState,
-  type KeyboardEvent,
-} from 'react';
+import { memo, useEffect, useEffectEvent, useLayoutEffect, useRef, useState } from 'react';
 import { Controller, useController, useForm, useWatch, type Control } from 'react-hook-form';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
@@ -36,7 +17,6 @@ import {
   MAX_BATCH_IDS,
   dataclassLabels,
   dataclassTypeSchema,
-  dataclassTypes,
   idKey,
   idSchema,
   isWellFormedId,
@@ -63,6 +43,14 @@ import {
 } from './parse-ids';
 import { ObjectPicker, objectTitle } from '../../lib/object-picker';
 import { LinkCheckResult, linkCheckSummary, sameIds } from './link-check';
+import {
+  ConfirmCancelButtons,
+  CreateError,
+  ReasonInput,
+  SubmitWithHint,
+  batchFormKeys,
+  classOptions,
+} from '../../lib/batch-form';
 import { SUBMIT_SHORTCUT_ATTRIBUTE } from '../../lib/shortcut-targets';
 import { PasteBox } from './paste-box';
 import { TokenList } from './token-list';
@@ -108,8 +96,6 @@ export function formValuesFromUrl(params: URLSearchParams): Partial<FormDraft> |
   if (relatedClass.success) values.relatedClass = relatedClass.data;
   return Object.keys(values).length > 0 ? values : null;
 }
-
-const classOptions = dataclassTypes.map((t) => ({ value: t, label: dataclassLabels[t].plural }));
 
 export function AssociateForm(props: {
   projectId: string;
@@ -402,22 +388,10 @@ export function AssociateForm(props: {
     } else send(values);
   });
 
-  // Enter in a single-line field never starts a batch: the browser's implicit submission (Enter
-  // in an input of a form with a submit button clicks that button) is stopped at the key, so the
-  // button itself still submits. Ctrl+Enter (⌘+Enter) anywhere in the form submits through the
-  // same rules as the button (a cancel asks first). The paste box keeps Enter as a new line.
-  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
-    if (event.key !== 'Enter' || event.nativeEvent.isComposing || event.defaultPrevented) return;
-    // Keys from the confirmation dialog (a portal) reach this handler through React's tree.
-    if (confirming || !event.currentTarget.contains(event.target as Node)) return;
-    if (event.ctrlKey || event.metaKey) {
-      event.preventDefault();
-      // A held key repeats: one batch per press.
-      if (!event.repeat) void onSubmit();
-    } else if (event.target instanceof HTMLInputElement && !BUTTON_INPUTS.has(event.target.type)) {
-      event.preventDefault();
-    }
-  };
+  // Enter in a single-line field never starts a batch; Ctrl+Enter (⌘+Enter) anywhere in the
+  // form submits through the same rules as the button (a cancel asks first). The paste box keeps
+  // Enter as a new line.
+  const onKeyDown = batchFormKeys(() => void onSubmit(), confirming);
 
   return (
     <Box
@@ -538,13 +512,7 @@ export function AssociateForm(props: {
             />
           ) : null}
         </Stack>
-        <TextInput
-          label="Reason"
-          description="Optional; kept with the batch in the history"
-          size="sm"
-          error={formState.errors.reason?.message}
-          {...register('reason')}
-        />
+        <ReasonInput error={formState.errors.reason?.message} {...register('reason')} />
         <Controller
           control={control}
           name="action"
@@ -581,39 +549,19 @@ export function AssociateForm(props: {
             )}
           />
         ) : null}
-        {createBatch.isError ? (
-          <Alert color="red" variant="light" title="The batch was not created">
-            {describeError(createBatch.error)}
-          </Alert>
-        ) : null}
-        {moving && createMove.isError ? (
-          <Alert color="red" variant="light" title="The move was not created">
-            {describeError(createMove.error)}
-          </Alert>
-        ) : null}
-        <Stack gap={4}>
-          <Button
-            ref={submitRef}
-            type="submit"
-            size="sm"
-            color={action === 'cancel' ? 'red' : undefined}
-            disabled={!canSubmit}
-            loading={createBatch.isPending || createMove.isPending}
-            aria-describedby={hint ? 'associate-submit-hint' : undefined}
-            aria-keyshortcuts="Control+Enter Meta+Enter"
-            styles={{ label: { whiteSpace: 'normal', textAlign: 'left' } }}
-            h="auto"
-            mih={36}
-            py={6}
-          >
-            {submitLabel}
-          </Button>
-          {hint ? (
-            <Text id="associate-submit-hint" size="xs" c="dimmed">
-              {hint}
-            </Text>
-          ) : null}
-        </Stack>
+        <CreateError error={createBatch.error} title="The batch was not created" />
+        {moving ? <CreateError error={createMove.error} title="The move was not created" /> : null}
+        <SubmitWithHint
+          hintId="associate-submit-hint"
+          hint={hint}
+          cancel={action === 'cancel'}
+          disabled={!canSubmit}
+          loading={createBatch.isPending || createMove.isPending}
+          buttonRef={submitRef}
+          wrap
+        >
+          {submitLabel}
+        </SubmitWithHint>
       </Stack>
       <Modal
         opened={confirming}
@@ -642,27 +590,16 @@ export function AssociateForm(props: {
             {formatSummary(result)}. Invalid entries are recorded in the batch and not sent to
             SecMaster.
           </Text>
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" size="sm" data-autofocus onClick={() => setConfirming(false)}>
-              Back
-            </Button>
-            <Button
-              color="red"
-              size="sm"
-              loading={createBatch.isPending}
-              onClick={() => void handleSubmit(send)()}
-            >
-              Confirm cancel association
-            </Button>
-          </Group>
+          <ConfirmCancelButtons
+            onBack={() => setConfirming(false)}
+            onConfirm={() => void handleSubmit(send)()}
+            loading={createBatch.isPending}
+          />
         </Stack>
       </Modal>
     </Box>
   );
 }
-
-/** Inputs on which Enter is a click, not an implicit submission. */
-const BUTTON_INPUTS = new Set(['button', 'submit', 'reset', 'image']);
 
 const NOTHING_YET: ParsedIds = { result: emptyParseResult(), pending: false };
 

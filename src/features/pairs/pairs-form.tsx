@@ -1,7 +1,5 @@
 import {
-  Alert,
   Box,
-  Button,
   Group,
   Input,
   List,
@@ -10,10 +8,9 @@ import {
   Radio,
   Stack,
   Text,
-  TextInput,
   Textarea,
 } from '@mantine/core';
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { z } from 'zod';
 import { describeError } from '../../api/client';
 import { useCreateBatch } from '../../api/console-queries';
@@ -23,10 +20,17 @@ import {
   batchActionSchema,
   dataclassLabels,
   dataclassTypeSchema,
-  dataclassTypes,
   type CreatePairsRequest,
 } from '../../api/schemas';
 import { readDraft, writeDraft } from '../../lib/draft-store';
+import {
+  ConfirmCancelButtons,
+  CreateError,
+  ReasonInput,
+  SubmitWithHint,
+  batchFormKeys,
+  classOptions,
+} from '../../lib/batch-form';
 import { SUBMIT_SHORTCUT_ATTRIBUTE } from '../../lib/shortcut-targets';
 import { formatPairsSummary, parsePairs } from './parse-pairs';
 
@@ -54,8 +58,6 @@ const emptyDraft: PairsDraft = {
 export function pairsDraftKey(projectId: string, workspaceId: string): string {
   return `pairs-form:v1:${projectId}:${workspaceId}`;
 }
-
-const classOptions = dataclassTypes.map((t) => ({ value: t, label: dataclassLabels[t].plural }));
 
 function pairCount(n: number): string {
   return `${n.toLocaleString('en')} ${n === 1 ? 'pair' : 'pairs'}`;
@@ -160,16 +162,7 @@ export function PairsForm({
 
   // Enter in a single-line field never starts a batch; Ctrl+Enter (⌘+Enter) submits through the
   // same rules as the button (a cancel asks first).
-  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
-    if (event.key !== 'Enter' || event.nativeEvent.isComposing || confirming) return;
-    if (!event.currentTarget.contains(event.target as Node)) return;
-    if (event.ctrlKey || event.metaKey) {
-      event.preventDefault();
-      if (!event.repeat) onSubmit();
-    } else if (event.target instanceof HTMLInputElement && event.target.type !== 'submit') {
-      event.preventDefault();
-    }
-  };
+  const onKeyDown = batchFormKeys(onSubmit, confirming);
 
   const readFile = (file: File | undefined) => {
     setFileError(null);
@@ -279,10 +272,7 @@ export function PairsForm({
             </Box>
           ) : null}
         </Stack>
-        <TextInput
-          label="Reason"
-          description="Optional; kept with the batch in the history"
-          size="sm"
+        <ReasonInput
           maxLength={1000}
           value={draft.reason}
           onChange={(e) => update({ reason: e.currentTarget.value })}
@@ -298,30 +288,17 @@ export function PairsForm({
             <Radio value="cancel" label="Cancel association" size="sm" />
           </Group>
         </Radio.Group>
-        {createBatch.isError ? (
-          <Alert color="red" variant="light" title="The batch was not created">
-            {describeError(createBatch.error)}
-          </Alert>
-        ) : null}
-        <Stack gap={4}>
-          <Button
-            ref={submitRef}
-            type="submit"
-            size="sm"
-            color={draft.action === 'cancel' ? 'red' : undefined}
-            disabled={!canSubmit}
-            loading={createBatch.isPending}
-            aria-describedby={hint ? 'pairs-submit-hint' : undefined}
-            aria-keyshortcuts="Control+Enter Meta+Enter"
-          >
-            {submitLabel}
-          </Button>
-          {hint ? (
-            <Text id="pairs-submit-hint" size="xs" c="dimmed">
-              {hint}
-            </Text>
-          ) : null}
-        </Stack>
+        <CreateError error={createBatch.error} title="The batch was not created" />
+        <SubmitWithHint
+          hintId="pairs-submit-hint"
+          hint={hint}
+          cancel={draft.action === 'cancel'}
+          disabled={!canSubmit}
+          loading={createBatch.isPending}
+          buttonRef={submitRef}
+        >
+          {submitLabel}
+        </SubmitWithHint>
       </Stack>
       <Modal
         opened={confirming}
@@ -343,14 +320,11 @@ export function PairsForm({
             </Text>
             .
           </Text>
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" size="sm" data-autofocus onClick={() => setConfirming(false)}>
-              Back
-            </Button>
-            <Button color="red" size="sm" loading={createBatch.isPending} onClick={send}>
-              Confirm cancel association
-            </Button>
-          </Group>
+          <ConfirmCancelButtons
+            onBack={() => setConfirming(false)}
+            onConfirm={send}
+            loading={createBatch.isPending}
+          />
         </Stack>
       </Modal>
     </Box>
