@@ -1,11 +1,8 @@
 import { expect, test } from './fixtures';
 import { axeViolations } from './support/axe';
+import { SLOTS } from './support/slots';
 
-/**
- * This spec's seed positions (an incident and two alerts no other test uses; see
- * e2e/support/slots.ts for the others).
- */
-const SLOT = { incident: 165, alerts: [1420, 2] as [number, number] };
+const SLOT = SLOTS.shortcuts;
 
 test('"?" lists the shortcuts in an axe-clean dialog; "/" goes to Related IDs, but not while typing', async ({
   consolePage: ui,

@@ -26,5 +26,6 @@ export const SLOTS = {
   graph: { alerts: [1850, 20] as [number, number] },
   /** The object page by keyboard: 25 alerts linked to this incident (two pages of links). */
   objectsKeyboard: { incident: 179, alerts: [1420, 25] as [number, number] },
+  shortcuts: { incident: 165, alerts: [1460, 2] as [number, number] },
   historySearch: { incident: 185, alerts: [1640, 3] as [number, number] },
 } as const;
