@@ -40,8 +40,8 @@ test('a confirmation focuses "Back" first, names its close button, and confirms 
   expect(within(dialog).queryByRole('alert')).toBeNull();
 });
 
-test('a failed attempt is shown under its title; "Back" waits while the action is under way', () => {
-  const { dialog } = renderDialog({
+test('a failed attempt is shown under its title; nothing closes it while the action is under way', async () => {
+  const { dialog, onClose } = renderDialog({
     pending: true,
     error: new ApiError({
       status: 409,
@@ -52,6 +52,9 @@ test('a failed attempt is shown under its title; "Back" waits while the action i
   expect(within(dialog).getByText('The batch could not be stopped')).toBeInTheDocument();
   expect(within(dialog).getByText(/already finished/)).toBeInTheDocument();
   expect(within(dialog).getByRole('button', { name: 'Back' })).toBeDisabled();
+  expect(within(dialog).getByRole('button', { name: 'Close' })).toBeDisabled();
+  await userEvent.keyboard('{Escape}');
+  expect(onClose).not.toHaveBeenCalled();
 });
 
 test('the selection list shows every ID with its known title, and says how many are not listed', () => {

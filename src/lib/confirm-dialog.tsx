@@ -6,7 +6,9 @@ import { describeError } from '../api/client';
  * A dialog that asks before something that cannot simply be taken back (a cancel of links, a
  * stop): what will happen (`children`), the error of a failed attempt, and the buttons "Back"
  * (focused first, so Enter never confirms by accident) and the red confirm button. The close
- * button is named "Close"; Escape and "Back" close it unless the action is under way.
+ * button is named "Close"; Escape, a click outside, "Close" and "Back" close it unless the action
+ * is under way (closing then would drop the answer of a request already sent: the analyst would
+ * not be taken to the batch it created, and confirming again would create a second one).
  */
 export function ConfirmDialog({
   opened,
@@ -33,10 +35,14 @@ export function ConfirmDialog({
   return (
     <Modal
       opened={opened}
-      onClose={onClose}
+      onClose={() => {
+        if (!pending) onClose();
+      }}
       title={title}
       size="md"
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      closeOnEscape={!pending}
+      closeOnClickOutside={!pending}
+      closeButtonProps={{ 'aria-label': 'Close', disabled: pending }}
     >
       <Stack gap="sm">
         {children}
