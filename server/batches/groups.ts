@@ -10,13 +10,13 @@
  * Each child runs on the credential of whoever created (or last resumed) the group, as a batch
  * does (access/credentials.ts): its source is recorded with it, the session in memory.
  */
-import type { BatchState } from '../../src/api/schemas';
 import type { CallCredentials, CallIdentity } from '../access/credentials';
 import type { Runner } from './engine/runner';
 import { openGroupRecords, type GroupRecords, type MoveResult } from './group-records';
 import type { BatchRecord, Ledger } from './ledger';
 import type { Records } from './records';
 import {
+  ACTIVE_STATES,
   ServiceError,
   recordOnce,
   type BatchContext,
@@ -81,7 +81,7 @@ export interface GroupKit {
  */
 export const CHILDREN_AT_ONCE = 16;
 
-export const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
+export { ACTIVE_STATES };
 
 const CONTROL_WORDS = { pause: 'paused', resume: 'resumed', stop: 'stopped' } as const;
 export type GroupControl = keyof typeof CONTROL_WORDS;

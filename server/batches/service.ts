@@ -185,7 +185,8 @@ export function checkIdempotencyKey(key: string | undefined): void {
   }
 }
 
-const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
+/** A batch (or group) in these states may still change: no retry or undo of it yet. */
+export const ACTIVE_STATES: ReadonlySet<BatchState> = new Set(['running', 'paused']);
 
 /** Refuses to retry or undo (`what`) a batch or group that is still running or paused. */
 export function checkNotActive(batch: BatchRecord, what: 'retrying' | 'undoing'): void {
