@@ -12,18 +12,46 @@ export function shortId(id: string): string {
   return id.length > 8 ? id.slice(0, 8) : id;
 }
 
-/** An ISO timestamp in the analyst's local time, or the raw text when it cannot be read. */
-export function formatLocalDateTime(iso: string): string {
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * An ISO timestamp in the analyst's local time, written the one way no reader can take for
+ * another date: "2026-12-05 14:03" (year first, 24-hour clock; with `seconds`, "14:03:07"). The raw
+ * text when it cannot be read.
+ */
+export function formatLocalDateTime(iso: string, opts: { seconds?: boolean } = {}): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, {
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  const day = `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())}`;
+  const time = `${pad2(date.getHours())}:${pad2(date.getMinutes())}`;
+  return `${day} ${time}${opts.seconds ? `:${pad2(date.getSeconds())}` : ''}`;
+}
+
+const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const RELATIVE_STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['second', 60],
+  ['minute', 60],
+  ['hour', 24],
+  ['day', 7],
+  ['week', 4.35],
+  ['month', 12],
+  ['year', Infinity],
+];
+
+/**
+ * How long ago (or how far ahead) `iso` is from `now`, in the largest whole unit: "just now",
+ * "5 minutes ago", "yesterday", "3 weeks ago". Empty when the timestamp cannot be read.
+ */
+export function formatRelativeTime(iso: string, now: number = Date.now()): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return '';
+  let value = (at - now) / 1000;
+  if (Math.abs(value) < 45) return 'just now';
+  for (const [unit, size] of RELATIVE_STEPS) {
+    if (Math.abs(value) < size) return relativeFormat.format(Math.round(value), unit);
+    value /= size;
+  }
+  return '';
 }
 
 /** 75 → "1 min 15 s"; used for estimated time left. */

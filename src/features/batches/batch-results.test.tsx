@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { expect, test } from 'vitest';
 import type { BatchItem, BatchSummary, ItemState } from '../../api/schemas';
-import { server } from '../../testing/msw';
+import { server, serveNames } from '../../testing/msw';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { BatchResults, RESULTS_ROW_HEIGHT } from './batch-results';
@@ -25,6 +25,7 @@ function summary(): BatchSummary {
 /** A 100,000-item batch generated on demand (only the requested page is built). */
 function serveLargeBatch() {
   const queries: URLSearchParams[] = [];
+  serveNames();
   server.use(
     http.get('/api/batches/:id/items', ({ request }) => {
       const params = new URL(request.url).searchParams;
@@ -127,6 +128,7 @@ test('a filter reads its first page from the server and sets aria-rowcount to it
 });
 
 test('a per-ID message with a right-to-left override is shown with the override visible, never obeyed', async () => {
+  serveNames();
   server.use(
     http.get('/api/batches/:id/items', () =>
       HttpResponse.json({
@@ -155,4 +157,48 @@ test('a per-ID message with a right-to-left override is shown with the override 
   const cell = await within(table).findByText('rejected: file[U+202E]gpj.exe');
   expect(cell).toHaveAttribute('title', 'rejected: file[U+202E]gpj.exe');
   expect(table.textContent).not.toContain('\u202e');
+});
+
+test('the Title column reads the titles of the rows in view, 100 IDs per read, once per block', async () => {
+  serveLargeBatch();
+  const searched = serveNames({
+    titles: {
+      [relatedId(0)]: 'INC-2026-00091: Phishing campaign',
+      [relatedId(50_001)]: 'Brute force on \u202eadmin',
+    },
+  });
+  render(<BatchResults batch={summary()} />);
+  const table = await screen.findByRole('table', { name: 'Batch items' });
+  expect(within(table).getByRole('columnheader', { name: 'Title' })).toBeInTheDocument();
+  const first = (await within(table).findByText('INC-2026-00091: Phishing campaign')).closest('tr');
+  expect(within(first as HTMLElement).getByText(relatedId(0))).toBeInTheDocument();
+  // A row the read did not find says so instead of waiting forever.
+  const second = within(table).getByText(relatedId(1)).closest('tr') as HTMLElement;
+  expect(within(second).getByText('—')).toHaveAttribute(
+    'title',
+    'No title: not found in this workspace',
+  );
+  // One read: the first block of 100 rows, by position.
+  expect(searched).toEqual([Array.from({ length: 100 }, (_, i) => relatedId(i))]);
+
+  const scroller = screen.getByTestId('batch-results-scroll');
+  const scrollTo = (row: number) => {
+    Object.defineProperty(scroller, 'scrollTop', {
+      configurable: true,
+      writable: true,
+      value: row * RESULTS_ROW_HEIGHT,
+    });
+    fireEvent.scroll(scroller);
+  };
+  scrollTo(50_000);
+  // Bidi controls in a title are shown, never obeyed.
+  await within(table).findByText('Brute force on [U+202E]admin');
+  expect(searched.every((ids) => ids.length <= 100)).toBe(true);
+  expect(searched.slice(1).flat()).toContain(relatedId(50_001));
+  const reads = searched.length;
+
+  // Back at the top: the first block comes from the cache.
+  scrollTo(0);
+  await within(table).findByText('INC-2026-00091: Phishing campaign');
+  expect(searched).toHaveLength(reads);
 });

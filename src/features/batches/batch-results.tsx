@@ -1,17 +1,4 @@
-import {
-  Alert,
-  Badge,
-  Box,
-  Group,
-  Paper,
-  Progress,
-  Radio,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Box, Group, Paper, Progress, Stack, Table, Text, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import {
   observeElementRect,
@@ -32,6 +19,8 @@ import {
 import classes from './batch-results.module.css';
 import { isBatchActive, itemStateColors, itemStateLabels } from '../../lib/batch-states';
 import { copyText } from '../../lib/clipboard';
+import { chunk, CopyGlyph, useObjectTitles } from '../../lib/object-names';
+import { CountBadges, ResultFilters, type FilterOption } from '../../lib/run-view';
 import { useItemPages } from './item-pages';
 
 const SEARCH_DEBOUNCE_MS = 300;
@@ -50,8 +39,13 @@ const RECYCLE_SLOTS = 64;
 
 type StateFilter = 'all' | ItemState;
 
-function isStateFilter(value: string): value is StateFilter {
-  return value === 'all' || (itemStates as readonly string[]).includes(value);
+function stateOptions(batch: BatchSummary): FilterOption<ItemState>[] {
+  return itemStates.map((s) => ({
+    value: s,
+    label: itemStateLabels[s],
+    count: batch.counts[s],
+    color: itemStateColors[s],
+  }));
 }
 
 /** The region "Batch results": counts per state, the filterable per-ID table, result actions. */
@@ -77,37 +71,18 @@ export function BatchResults({ batch, children }: { batch: BatchSummary; childre
           {children}
         </Group>
         <StateCounts batch={batch} />
-        <Radio.Group
+        <ResultFilters
           label="Filter by state"
-          size="xs"
-          value={filter}
-          onChange={(value) => {
-            if (isStateFilter(value)) {
-              setFilter(value);
-              backToTop();
-            }
+          total={batch.total}
+          options={stateOptions(batch)}
+          filter={filter}
+          onFilter={(value) => {
+            setFilter(value);
+            backToTop();
           }}
-        >
-          <Group gap="md" mt={4} wrap="wrap">
-            <Radio value="all" label="All" description={formatCount(batch.total)} />
-            {itemStates.map((s) => (
-              <Radio
-                key={s}
-                value={s}
-                label={itemStateLabels[s]}
-                description={formatCount(batch.counts[s])}
-              />
-            ))}
-          </Group>
-        </Radio.Group>
-        <TextInput
-          label="Search IDs"
-          size="xs"
-          maw={420}
-          placeholder="Whole or part of an ID"
-          value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
+          search={search}
+          onSearch={(value) => {
+            setSearch(value);
             backToTop();
           }}
         />
@@ -152,6 +127,7 @@ const ResultItems = memo(function ResultItems({
   const total = pages.total ?? (!state && !q && !pages.loading ? batch.total : undefined);
   // A batch of pairs holds many subjects: each row says its own.
   const withSubject = batchKindOf(batch) === 'pairs';
+  const titleOf = useRowTitles(batch, pages.rowAt, range, total ?? 0, withSubject);
 
   return (
     <>
@@ -164,6 +140,7 @@ const ResultItems = memo(function ResultItems({
         scrollRef={scrollRef}
         total={total}
         rowAt={pages.rowAt}
+        titleOf={titleOf}
         loading={pages.loading}
         stale={pages.stale}
         onRange={setRange}
@@ -189,27 +166,7 @@ const StateCounts = memo(function StateCounts({ batch }: { batch: BatchSummary }
   );
   return (
     <Stack gap={6}>
-      <Group
-        component="ul"
-        aria-label="Counts per state"
-        gap={6}
-        m={0}
-        p={0}
-        style={{ listStyle: 'none' }}
-      >
-        {itemStates.map((s) => (
-          <li key={s}>
-            <Badge
-              size="sm"
-              variant={batch.counts[s] > 0 ? 'light' : 'outline'}
-              color={itemStateColors[s]}
-              style={{ fontVariantNumeric: 'tabular-nums' }}
-            >
-              {itemStateLabels[s]} {formatCount(batch.counts[s])}
-            </Badge>
-          </li>
-        ))}
-      </Group>
+      <CountBadges label="Counts per state" options={stateOptions(batch)} />
       {/* The stacked bar repeats the badges visually, so it stays out of the accessibility tree. */}
       <Progress.Root size="sm" aria-hidden>
         {itemStates.map((s) =>
@@ -235,25 +192,100 @@ const StateCounts = memo(function StateCounts({ batch }: { batch: BatchSummary }
   );
 });
 
+/*
+ * Column widths in pixels (the table's layout is fixed); Title and Message share what is left.
+ * The ID column fits a whole UUID (36 monospace characters) and its copy button; Code fits
+ * "SecMaster.20030005". At 1280 px the table fits the page without scrolling sideways.
+ */
 const columns = [
-  { label: 'ID', width: '30%' },
-  { label: 'State', width: '9%' },
-  { label: 'Code', width: '13%' },
-  { label: 'Message', width: '26%' },
-  { label: 'Request ID', width: '15%' },
-  { label: 'Attempts', width: '7%' },
+  { label: 'ID', width: 304 },
+  { label: 'Title', width: undefined },
+  { label: 'State', width: 88 },
+  { label: 'Code', width: 150 },
+  { label: 'Message', width: undefined },
+  { label: 'Request ID', width: 170 },
+  { label: 'Attempts', width: 76 },
 ] as const;
 
-/** A batch of pairs: the subject of each row first. */
+/** A batch of pairs: the subject of each row first (its title, the ID in its tooltip). */
 const pairColumns = [
-  { label: 'Subject', width: '22%' },
-  { label: 'ID', width: '24%' },
-  { label: 'State', width: '8%' },
-  { label: 'Code', width: '11%' },
-  { label: 'Message', width: '18%' },
-  { label: 'Request ID', width: '11%' },
-  { label: 'Attempts', width: '6%' },
+  { label: 'Subject', width: 200 },
+  { label: 'ID', width: 304 },
+  { label: 'Title', width: undefined },
+  { label: 'State', width: 88 },
+  { label: 'Code', width: 150 },
+  { label: 'Message', width: undefined },
+  { label: 'Request ID', width: 150 },
+  { label: 'Attempts', width: 76 },
 ] as const;
+
+/** Narrowest width of the columns sharing what is left (below it, the box scrolls sideways). */
+const SHARED_COLUMN_MIN = 110;
+
+function minTableWidth(shown: readonly { width: number | undefined }[]): number {
+  return shown.reduce((sum, c) => sum + (c.width ?? SHARED_COLUMN_MIN), 0);
+}
+
+/** Rows the box shows before it has measured (the first rows, as many as fit). */
+const FIRST_ROWS = Math.ceil(RESULTS_VIEWPORT_HEIGHT / RESULTS_ROW_HEIGHT);
+
+/**
+ * The titles of the rows in view (`range`, with overscan): rows are grouped by their index in
+ * blocks of 100 (one `id in` read each, the largest SecMaster allows), fixed by position so that
+ * a block read once is served from the cache when it scrolls back into view. A block is read once
+ * all its rows are loaded. A batch of pairs also reads its rows' subjects.
+ */
+function useRowTitles(
+  batch: BatchSummary,
+  rowAt: (index: number) => BatchItem | undefined,
+  range: { first: number; last: number } | null,
+  total: number,
+  withSubject: boolean,
+): RowTitles {
+  const first = range?.first ?? 0;
+  const last = Math.min(total, range ? range.last + 1 : FIRST_ROWS) - 1;
+  const groups = [];
+  for (let block = Math.floor(first / BLOCK); block * BLOCK <= last; block++) {
+    const rows: BatchItem[] = [];
+    for (let i = block * BLOCK; i < Math.min(total, (block + 1) * BLOCK); i++) {
+      const item = rowAt(i);
+      if (item) rows.push(item);
+    }
+    if (rows.length < Math.min(BLOCK, total - block * BLOCK)) continue;
+    const ids = rows.filter((r) => r.state !== 'invalid').map((r) => r.id);
+    groups.push({
+      workspaceId: batch.workspace_id,
+      dataclass: batch.related_dataclass_type,
+      ids,
+    });
+    if (withSubject) {
+      const subjects = [...new Set(rows.map((r) => r.data_object_id ?? ''))];
+      for (const ids of chunk(subjects))
+        groups.push({ workspaceId: batch.workspace_id, dataclass: batch.dataclass_type, ids });
+    }
+  }
+  const titleOf = useObjectTitles(groups);
+  return {
+    item: (id) => titleOf(batch.workspace_id, batch.related_dataclass_type, id),
+    subject: (id) => titleOf(batch.workspace_id, batch.dataclass_type, id),
+  };
+}
+
+function rowTitle(
+  of: (id: string) => string | null | undefined,
+  id: string | null | undefined,
+): string | null | undefined {
+  return id ? of(id) : null;
+}
+
+/** A row's title (string), not found (null) or not read yet (undefined); likewise its subject's. */
+interface RowTitles {
+  item: (id: string) => string | null | undefined;
+  subject: (id: string) => string | null | undefined;
+}
+
+/** Rows per title read (SecMaster's largest `id in`). */
+const BLOCK = 100;
 
 /** Reports the virtualizer's measured height, or the planned one where layout is absent (jsdom). */
 function observeRectWithFallback(
@@ -272,6 +304,7 @@ function ItemsTable({
   scrollRef,
   total,
   rowAt,
+  titleOf,
   loading,
   stale,
   onRange,
@@ -280,6 +313,7 @@ function ItemsTable({
   scrollRef: RefObject<HTMLDivElement | null>;
   total: number | undefined;
   rowAt: (index: number) => BatchItem | undefined;
+  titleOf: RowTitles;
   loading: boolean;
   stale: boolean;
   onRange: (range: { first: number; last: number } | null) => void;
@@ -330,7 +364,7 @@ function ItemsTable({
     >
       <Table
         layout="fixed"
-        miw={900}
+        miw={minTableWidth(withSubject ? pairColumns : columns)}
         highlightOnHover
         stickyHeader
         verticalSpacing={4}
@@ -361,6 +395,10 @@ function ItemsTable({
                   key={v.index % slots}
                   index={v.index}
                   item={rowAt(v.index)}
+                  title={rowTitle(titleOf.item, rowAt(v.index)?.id)}
+                  subjectTitle={
+                    withSubject ? rowTitle(titleOf.subject, rowAt(v.index)?.data_object_id) : null
+                  }
                   withSubject={withSubject}
                 />
               ))}
@@ -380,7 +418,7 @@ const ItemsHead = memo(function ItemsHead({ withSubject }: { withSubject: boolea
     <>
       <colgroup>
         {shown.map((c) => (
-          <col key={c.label} style={{ width: c.width }} />
+          <col key={c.label} style={c.width === undefined ? undefined : { width: c.width }} />
         ))}
       </colgroup>
       <Table.Thead>
@@ -421,10 +459,15 @@ const stateClass: Record<ItemState, string | undefined> = Object.fromEntries(
 const ItemRow = memo(function ItemRow({
   index,
   item,
+  title,
+  subjectTitle,
   withSubject,
 }: {
   index: number;
   item: BatchItem | undefined;
+  /** The object's title; null when its read did not find it; undefined while it is read. */
+  title: string | null | undefined;
+  subjectTitle: string | null | undefined;
   withSubject: boolean;
 }) {
   if (!item) {
@@ -442,8 +485,11 @@ const ItemRow = memo(function ItemRow({
   return (
     <tr aria-rowindex={index + 2} className={classes.row}>
       {withSubject && (
-        <td className={`${classes.cell} ${classes.mono}`} title={item.data_object_id ?? undefined}>
-          <span className={classes.idText}>{item.data_object_id ?? ''}</span>
+        <td
+          className={`${classes.cell} ${subjectTitle ? '' : classes.mono}`}
+          title={item.data_object_id ?? undefined}
+        >
+          {subjectTitle ?? item.data_object_id ?? ''}
         </td>
       )}
       <td className={classes.cell}>
@@ -454,6 +500,7 @@ const ItemRow = memo(function ItemRow({
           <CopyIdButton id={item.id} />
         </div>
       </td>
+      <TitleCell title={item.state === 'invalid' ? null : title} />
       <td className={`${classes.cell} ${stateClass[item.state] ?? ''}`}>
         {itemStateLabels[item.state]}
       </td>
@@ -470,6 +517,32 @@ const ItemRow = memo(function ItemRow({
     </tr>
   );
 });
+
+/** The Title cell: the title, "…" while it is read, "—" when the workspace has no such object. */
+function TitleCell({ title }: { title: string | null | undefined }) {
+  if (title === undefined) {
+    return (
+      <td className={`${classes.cell} ${classes.dimmed}`} aria-busy="true">
+        …
+      </td>
+    );
+  }
+  if (title === null) {
+    return (
+      <td
+        className={`${classes.cell} ${classes.dimmed}`}
+        title="No title: not found in this workspace"
+      >
+        —
+      </td>
+    );
+  }
+  return (
+    <td className={classes.cell} title={title}>
+      {title}
+    </td>
+  );
+}
 
 /** A plain button with a `title` rather than a Mantine ActionIcon and Tooltip per row. */
 function CopyIdButton({ id }: { id: string }) {
@@ -495,28 +568,5 @@ function CopyIdButton({ id }: { id: string }) {
     >
       <CopyGlyph copied={state === 'copied'} />
     </button>
-  );
-}
-
-function CopyGlyph({ copied }: { copied: boolean }) {
-  return (
-    <svg
-      width="12"
-      height="12"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      aria-hidden
-    >
-      {copied ? (
-        <path d="M5 12l5 5L20 7" />
-      ) : (
-        <>
-          <rect x="9" y="9" width="12" height="12" rx="2" />
-          <path d="M5 15V5a2 2 0 0 1 2-2h10" />
-        </>
-      )}
-    </svg>
   );
 }

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, expect, test, vi } from 'vitest';
 import type { BatchItem, BatchSummary, ItemState } from '../../api/schemas';
-import { server, serveBatch as serveBatchWith } from '../../testing/msw';
+import { server, serveBatch as serveBatchWith, serveNames } from '../../testing/msw';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { BatchView } from './batch-view';
@@ -731,4 +731,36 @@ test('the stop dialog focuses Back first, names its close button and points to t
   expect(within(stop).getByText(/“Retry failed” then sends its skipped IDs/)).toBeInTheDocument();
   await user.click(within(stop).getByRole('button', { name: 'Close' }));
   await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+});
+
+test('the header names the subject and the workspace, with dates year first', async () => {
+  const batch = summary();
+  serveBatch(batch);
+  serveNames({
+    workspaces: { [batch.workspace_id]: 'SOC Operations' },
+    titles: { [batch.data_object_id]: 'INC-2026-00091: Phishing campaign' },
+  });
+  renderView();
+  const heading = await screen.findByRole('heading', {
+    name: /^Associate Alerts with incident INC-2026-00091: Phishing campaign/,
+  });
+  const subject = within(heading).getByRole('link', { name: 'INC-2026-00091: Phishing campaign' });
+  expect(subject).toHaveAttribute('href', `/objects/incidents/${batch.data_object_id}`);
+  expect(subject).toHaveAttribute('title', batch.data_object_id);
+  expect(await screen.findByText('SOC Operations')).toHaveAttribute('title', batch.workspace_id);
+  expect(screen.getByRole('button', { name: 'Copy subject ID' })).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Copy workspace ID' })).toBeInTheDocument();
+  const times = screen.getAllByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, { selector: 'time' });
+  expect(times.map((t) => t.getAttribute('datetime'))).toEqual([
+    batch.created_at,
+    batch.finished_at,
+  ]);
+});
+
+test('while the names are unknown the header shows the IDs themselves', async () => {
+  const batch = summary();
+  serveBatch(batch);
+  renderView();
+  expect(await screen.findByRole('link', { name: batch.data_object_id })).toBeInTheDocument();
+  expect(screen.getByText(batch.workspace_id)).toBeInTheDocument();
 });

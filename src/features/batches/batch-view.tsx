@@ -1,24 +1,19 @@
-import { Alert, Anchor, Badge, Group, Loader, Paper, Progress, Stack, Text } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { Alert, Anchor, Badge, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { ApiError, describeError } from '../../api/client';
+import { describeError } from '../../api/client';
 import { batchKeys, batchQueries } from '../../api/console-queries';
-import { formatCount, formatDuration, formatLocalDateTime, shortId } from '../../api/format';
-import {
-  batchKindOf,
-  dataclassLabels,
-  type BatchState,
-  type BatchSummary,
-} from '../../api/schemas';
+import { formatCount, formatDuration, shortId } from '../../api/format';
+import { batchKindOf, dataclassLabels, type BatchSummary } from '../../api/schemas';
 import {
   batchStateColors,
   batchStateLabels,
   isBatchActive,
   isBatchControllable,
-  isBatchSettled,
 } from '../../lib/batch-states';
+import { ObjectName } from '../../lib/object-names';
 import { paths } from '../../lib/paths';
+import { Meta, RunFacts, RunLoadState, RunNotes, useRefreshWhenSettled } from '../../lib/run-view';
 import { BatchActions } from './batch-actions';
 import { BatchControls } from './batch-controls';
 import { BatchResults } from './batch-results';
@@ -46,36 +41,9 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
     refetchInterval: (query) => (isBatchActive(query.state.data?.state) ? ACTIVE_POLL_MS : false),
   });
   const batch = detail.data;
-  useRefreshItemsWhenSettled(batchId, batch?.state);
+  useRefreshWhenSettled(batchKeys.items(batchId), batch?.state);
 
-  if (detail.isPending) {
-    return (
-      <Group gap="xs" role="status">
-        <Loader size="xs" />
-        <Text size="sm">Loading batch…</Text>
-      </Group>
-    );
-  }
-  if (!batch) {
-    if (detail.error instanceof ApiError && detail.error.status === 404) {
-      return (
-        <Alert color="gray" title="Batch not found">
-          <Text size="sm">
-            No batch has the ID{' '}
-            <Text span ff="monospace">
-              {batchId}
-            </Text>
-            . Check the link, or find the batch in the History.
-          </Text>
-        </Alert>
-      );
-    }
-    return (
-      <Alert color="red" title="The batch could not be loaded">
-        {describeError(detail.error)}
-      </Alert>
-    );
-  }
+  if (!batch) return <RunLoadState noun="batch" id={batchId} query={detail} />;
 
   if (batchKindOf(batch) === 'move') {
     return (
@@ -107,17 +75,9 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
   );
 }
 
-/** When a running batch settles, the table's last poll may predate the final states. */
-function useRefreshItemsWhenSettled(batchId: string, state: BatchState | undefined) {
-  const queryClient = useQueryClient();
-  const previous = useRef(state);
-  useEffect(() => {
-    const was = previous.current;
-    previous.current = state;
-    if (isBatchActive(was) && isBatchSettled(state)) {
-      void queryClient.invalidateQueries({ queryKey: batchKeys.items(batchId) });
-    }
-  }, [batchId, state, queryClient]);
+/** The DOM id of a batch's heading (to move focus or scroll to it). */
+export function batchHeadingId(batchId: string): string {
+  return `batch-heading-${batchId}`;
 }
 
 function actionLabel(batch: BatchSummary): string {
@@ -131,56 +91,43 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
     <Paper withBorder p="xs">
       <Stack gap={4}>
         <Group gap="xs" wrap="wrap">
-          <Text size="sm" fw={600}>
-            {actionLabel(batch)}
-          </Text>
-          {batchKindOf(batch) === 'pairs' ? (
-            <Text size="sm">
-              {related} {batch.action === 'associate' ? 'with' : 'from'}{' '}
-              {formatCount(batch.subjects ?? 0)} {batch.subjects === 1 ? 'subject' : 'subjects'}{' '}
-              <Text span size="xs" c="dimmed">
-                (a batch of pairs
-                {batch.invalid_pairs
-                  ? `; ${formatCount(batch.invalid_pairs)} with a malformed subject`
-                  : ''}
-                )
-              </Text>
-            </Text>
-          ) : (
-            <Text size="sm">
-              {related} {batch.action === 'associate' ? 'with' : 'from'} {subject}{' '}
-              <Text span ff="monospace" size="xs" title={batch.data_object_id}>
-                {batch.data_object_id}
-              </Text>
-            </Text>
-          )}
+          {/* The batch's heading says what it does, to what: where focus lands after a submit. */}
+          <Title order={2} size="sm" fw={400} id={batchHeadingId(batch.id)}>
+            <Text span size="sm" fw={600}>
+              {actionLabel(batch)}
+            </Text>{' '}
+            {batchKindOf(batch) === 'pairs' ? (
+              <>
+                {related} {batch.action === 'associate' ? 'with' : 'from'}{' '}
+                {formatCount(batch.subjects ?? 0)} {batch.subjects === 1 ? 'subject' : 'subjects'}{' '}
+                <Text span size="xs" c="dimmed">
+                  (a batch of pairs
+                  {batch.invalid_pairs
+                    ? `; ${formatCount(batch.invalid_pairs)} with a malformed subject`
+                    : ''}
+                  )
+                </Text>
+              </>
+            ) : (
+              <>
+                {related} {batch.action === 'associate' ? 'with' : 'from'} {subject}{' '}
+                <ObjectName
+                  workspaceId={batch.workspace_id}
+                  dataclass={batch.dataclass_type}
+                  id={batch.data_object_id}
+                  copyLabel="subject"
+                />
+              </>
+            )}
+          </Title>
           <Badge size="sm" variant="light" color={batchStateColors[batch.state]}>
             {batchStateLabels[batch.state]}
           </Badge>
         </Group>
-        <Group gap="md" wrap="wrap">
-          <Meta label="Batch">
-            <Text span ff="monospace" size="xs">
-              {batch.id}
-            </Text>
-          </Meta>
-          <Meta label="Workspace">
-            <Text span ff="monospace" size="xs" title={batch.workspace_id}>
-              {shortId(batch.workspace_id)}
-            </Text>
-          </Meta>
-          <Meta label="Created">{formatLocalDateTime(batch.created_at)}</Meta>
-          {batch.finished_at && (
-            <Meta label="Finished">{formatLocalDateTime(batch.finished_at)}</Meta>
-          )}
-          <Meta label="By">{batch.user}</Meta>
+        <RunFacts noun="batch" run={batch} pathOf={paths.batch}>
           {batch.credential_source && (
             <Meta label="Credential">{credentialLabel(batch.credential_source)}</Meta>
           )}
-          <Meta label="IDs">
-            {formatCount(batch.total)}
-            {batch.duplicates > 0 && ` (${formatCount(batch.duplicates)} duplicates dropped)`}
-          </Meta>
           {batch.group_id && (
             <Meta label="Part of">
               <Anchor component={Link} to={paths.batch(batch.group_id)} size="xs">
@@ -195,39 +142,8 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
               </Anchor>
             </Meta>
           )}
-          {batch.undo_of && (
-            <Meta label="Undo">
-              <Anchor component={Link} to={paths.batch(batch.undo_of)} size="xs">
-                Undo of {shortId(batch.undo_of)}
-              </Anchor>
-            </Meta>
-          )}
-          {batch.undone_by && (
-            <Meta label="Undone">
-              <Anchor component={Link} to={paths.batch(batch.undone_by)} size="xs">
-                Undone by {shortId(batch.undone_by)}
-              </Anchor>
-            </Meta>
-          )}
-        </Group>
-        {batch.reason && (
-          <Text size="xs">
-            <Text span c="dimmed" size="xs">
-              Reason:{' '}
-            </Text>
-            {batch.reason}
-          </Text>
-        )}
-        {batch.state === 'interrupted' && (
-          <Alert color="red" p="xs" title="Stopped by the system">
-            <Text size="xs">{batch.state_reason ?? 'No reason was recorded.'}</Text>
-          </Alert>
-        )}
-        {batch.state !== 'interrupted' && batch.state_reason && (
-          <Text size="xs" c="dimmed">
-            {batch.state_reason}
-          </Text>
-        )}
+        </RunFacts>
+        <RunNotes reason={batch.reason} state={batch.state} stateReason={batch.state_reason} />
         {batch.state === 'cancelled' && batch.counts.skipped > 0 && (
           <Text size="xs">
             Stopped before {formatCount(batch.counts.skipped)}{' '}
@@ -237,17 +153,6 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
         )}
       </Stack>
     </Paper>
-  );
-}
-
-function Meta({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <Text size="xs" component="div">
-      <Text span c="dimmed" size="xs">
-        {label}:{' '}
-      </Text>
-      {children}
-    </Text>
   );
 }
 

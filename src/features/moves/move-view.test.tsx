@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test, vi } from 'vitest';
 import type { MoveItem, MoveSummary } from '../../api/schemas';
 import { itemCounts, moveSummary } from '../../testing/fixtures';
-import { server } from '../../testing/msw';
+import { server, serveNames } from '../../testing/msw';
 import { render } from '../../testing/render';
 import { MoveView } from './move-view';
 
@@ -45,6 +45,7 @@ const done = moveSummary({
 
 function serveMove(move: MoveSummary) {
   const queries: URLSearchParams[] = [];
+  serveNames();
   server.use(
     http.get('/api/moves/:id', () => HttpResponse.json(move)),
     http.get('/api/moves/:id/items', ({ request }) => {
@@ -147,4 +148,24 @@ test('an unknown move says so', async () => {
   );
   render(<MoveView moveId="nope" onMoveCreated={vi.fn()} />);
   expect(await screen.findByText('Move not found')).toBeInTheDocument();
+});
+
+test('the header names the source, the destination and the workspace; their IDs stay copyable', async () => {
+  serveMove(done);
+  serveNames({
+    workspaces: { [done.workspace_id]: 'SOC Operations' },
+    titles: { [done.source_id]: 'INC-2026-00091: Phishing campaign' },
+  });
+  render(<MoveView moveId={done.id} onMoveCreated={vi.fn()} />);
+  const source = await screen.findByRole('link', { name: 'INC-2026-00091: Phishing campaign' });
+  expect(source).toHaveAttribute('href', `/objects/incidents/${done.source_id}`);
+  expect(source).toHaveAttribute('title', done.source_id);
+  // The destination has no title (not found): its ID is shown, still a link.
+  expect(screen.getByRole('link', { name: done.destination_id })).toHaveAttribute(
+    'href',
+    `/objects/incidents/${done.destination_id}`,
+  );
+  expect(await screen.findByText('SOC Operations')).toHaveAttribute('title', done.workspace_id);
+  for (const what of ['source', 'destination', 'workspace'])
+    expect(screen.getByRole('button', { name: `Copy ${what} ID` })).toBeInTheDocument();
 });

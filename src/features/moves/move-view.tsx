@@ -5,22 +5,19 @@ import {
   Box,
   Button,
   Group,
-  Loader,
   Modal,
   Paper,
   Progress,
-  Radio,
   Stack,
   Table,
   Text,
-  TextInput,
   Title,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
 import { Link } from 'react-router';
-import { ApiError, describeError } from '../../api/client';
+import { describeError } from '../../api/client';
 import {
   moveExportUrl,
   moveKeys,
@@ -29,12 +26,11 @@ import {
   useStopMove,
   useUndoMove,
 } from '../../api/console-queries';
-import { formatCount, formatLocalDateTime, inertText, shortId } from '../../api/format';
+import { formatCount, inertText } from '../../api/format';
 import {
   dataclassLabels,
   moveResultLabels,
   moveResults,
-  type BatchState,
   type ItemState,
   type MoveItem,
   type MoveResult,
@@ -47,7 +43,18 @@ import {
   isBatchSettled,
   itemStateLabels,
 } from '../../lib/batch-states';
+import { ObjectName } from '../../lib/object-names';
 import { paths } from '../../lib/paths';
+import {
+  CountBadges,
+  Meta,
+  ResultFilters,
+  RunFacts,
+  RunLoadState,
+  RunNotes,
+  useRefreshWhenSettled,
+  type FilterOption,
+} from '../../lib/run-view';
 
 /** Polling period of a move that is still running. */
 export const MOVE_POLL_MS = 500;
@@ -64,8 +71,13 @@ export const moveResultColors: Record<MoveResult, string> = {
 
 type ResultFilter = 'all' | MoveResult;
 
-function isResultFilter(value: string): value is ResultFilter {
-  return value === 'all' || (moveResults as readonly string[]).includes(value);
+function resultOptions(move: MoveSummary): FilterOption<MoveResult>[] {
+  return moveResults.map((r) => ({
+    value: r,
+    label: moveResultLabels[r],
+    count: move.results[r],
+    color: moveResultColors[r],
+  }));
 }
 
 /**
@@ -85,36 +97,9 @@ export function MoveView({
     refetchInterval: (query) => (isBatchActive(query.state.data?.state) ? MOVE_POLL_MS : false),
   });
   const move = detail.data;
-  useRefreshItemsWhenSettled(moveId, move?.state);
+  useRefreshWhenSettled(moveKeys.items(moveId), move?.state);
 
-  if (detail.isPending) {
-    return (
-      <Group gap="xs" role="status">
-        <Loader size="xs" />
-        <Text size="sm">Loading move…</Text>
-      </Group>
-    );
-  }
-  if (!move) {
-    if (detail.error instanceof ApiError && detail.error.status === 404) {
-      return (
-        <Alert color="gray" title="Move not found">
-          <Text size="sm">
-            No move has the ID{' '}
-            <Text span ff="monospace">
-              {moveId}
-            </Text>
-            . Check the link, or find the move in the History.
-          </Text>
-        </Alert>
-      );
-    }
-    return (
-      <Alert color="red" title="The move could not be loaded">
-        {describeError(detail.error)}
-      </Alert>
-    );
-  }
+  if (!move) return <RunLoadState noun="move" id={moveId} query={detail} />;
 
   return (
     <Stack gap="sm">
@@ -128,19 +113,6 @@ export function MoveView({
       <MoveResults key={move.id} move={move} onMoveCreated={onMoveCreated} />
     </Stack>
   );
-}
-
-/** When a running move settles, the table's last poll may predate the final results. */
-function useRefreshItemsWhenSettled(moveId: string, state: BatchState | undefined) {
-  const queryClient = useQueryClient();
-  const previous = useRef(state);
-  useEffect(() => {
-    const was = previous.current;
-    previous.current = state;
-    if (isBatchActive(was) && isBatchSettled(state)) {
-      void queryClient.invalidateQueries({ queryKey: moveKeys.items(moveId) });
-    }
-  }, [moveId, state, queryClient]);
 }
 
 function MoveHeader({ move }: { move: MoveSummary }) {
@@ -171,36 +143,23 @@ function MoveHeader({ move }: { move: MoveSummary }) {
             </Button>
           )}
         </Group>
-        <Text size="sm">
+        <Text size="sm" component="div">
           From {subject}{' '}
-          <Text span ff="monospace" size="xs">
-            {move.source_id}
-          </Text>{' '}
+          <ObjectName
+            workspaceId={move.workspace_id}
+            dataclass={move.dataclass_type}
+            id={move.source_id}
+            copyLabel="source"
+          />{' '}
           to {subject}{' '}
-          <Text span ff="monospace" size="xs">
-            {move.destination_id}
-          </Text>
+          <ObjectName
+            workspaceId={move.workspace_id}
+            dataclass={move.dataclass_type}
+            id={move.destination_id}
+            copyLabel="destination"
+          />
         </Text>
-        <Group gap="md" wrap="wrap">
-          <Meta label="Move">
-            <Text span ff="monospace" size="xs">
-              {move.id}
-            </Text>
-          </Meta>
-          <Meta label="Workspace">
-            <Text span ff="monospace" size="xs" title={move.workspace_id}>
-              {shortId(move.workspace_id)}
-            </Text>
-          </Meta>
-          <Meta label="Created">{formatLocalDateTime(move.created_at)}</Meta>
-          {move.finished_at && (
-            <Meta label="Finished">{formatLocalDateTime(move.finished_at)}</Meta>
-          )}
-          {move.user && <Meta label="By">{move.user}</Meta>}
-          <Meta label="IDs">
-            {formatCount(move.total)}
-            {move.duplicates > 0 && ` (${formatCount(move.duplicates)} duplicates dropped)`}
-          </Meta>
+        <RunFacts noun="move" run={move} pathOf={paths.move}>
           <Meta label="Batches">
             {move.link_batch_id ? (
               <Anchor component={Link} to={paths.batch(move.link_batch_id)} size="xs">
@@ -220,39 +179,8 @@ function MoveHeader({ move }: { move: MoveSummary }) {
               </Text>
             )}
           </Meta>
-          {move.undo_of && (
-            <Meta label="Undo">
-              <Anchor component={Link} to={paths.move(move.undo_of)} size="xs">
-                Undo of {shortId(move.undo_of)}
-              </Anchor>
-            </Meta>
-          )}
-          {move.undone_by && (
-            <Meta label="Undone">
-              <Anchor component={Link} to={paths.move(move.undone_by)} size="xs">
-                Undone by {shortId(move.undone_by)}
-              </Anchor>
-            </Meta>
-          )}
-        </Group>
-        {move.reason && (
-          <Text size="xs">
-            <Text span c="dimmed" size="xs">
-              Reason:{' '}
-            </Text>
-            {move.reason}
-          </Text>
-        )}
-        {move.state === 'interrupted' && (
-          <Alert color="red" p="xs" title="Stopped by the system">
-            <Text size="xs">{move.state_reason ?? 'No reason was recorded.'}</Text>
-          </Alert>
-        )}
-        {move.state !== 'interrupted' && move.state_reason && (
-          <Text size="xs" c="dimmed">
-            {move.state_reason}
-          </Text>
-        )}
+        </RunFacts>
+        <RunNotes reason={move.reason} state={move.state} stateReason={move.state_reason} />
         {stop.isError && (
           <Alert color="red" p="xs" title="The move could not be stopped">
             {describeError(stop.error)}
@@ -260,17 +188,6 @@ function MoveHeader({ move }: { move: MoveSummary }) {
         )}
       </Stack>
     </Paper>
-  );
-}
-
-function Meta({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <Text size="xs" component="div">
-      <Text span c="dimmed" size="xs">
-        {label}:{' '}
-      </Text>
-      {children}
-    </Text>
   );
 }
 
@@ -373,57 +290,19 @@ function MoveResults({
             </Button>
           </Group>
         </Group>
-        <Group
-          component="ul"
-          aria-label="Counts per result"
-          gap={6}
-          m={0}
-          p={0}
-          style={{ listStyle: 'none' }}
-        >
-          {moveResults.map((r) => (
-            <li key={r}>
-              <Badge
-                size="sm"
-                variant={move.results[r] > 0 ? 'light' : 'outline'}
-                color={moveResultColors[r]}
-              >
-                {moveResultLabels[r]} {formatCount(move.results[r])}
-              </Badge>
-            </li>
-          ))}
-        </Group>
-        <Radio.Group
+        <CountBadges label="Counts per result" options={resultOptions(move)} />
+        <ResultFilters
           label="Filter by result"
-          size="xs"
-          value={filter}
-          onChange={(value) => {
-            if (isResultFilter(value)) {
-              setFilter(value);
-              setOffset(0);
-            }
+          total={move.total}
+          options={resultOptions(move)}
+          filter={filter}
+          onFilter={(value) => {
+            setFilter(value);
+            setOffset(0);
           }}
-        >
-          <Group gap="md" mt={4} wrap="wrap">
-            <Radio value="all" label="All" description={formatCount(move.total)} />
-            {moveResults.map((r) => (
-              <Radio
-                key={r}
-                value={r}
-                label={moveResultLabels[r]}
-                description={formatCount(move.results[r])}
-              />
-            ))}
-          </Group>
-        </Radio.Group>
-        <TextInput
-          label="Search IDs"
-          size="xs"
-          maw={420}
-          placeholder="Whole or part of an ID"
-          value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
+          search={search}
+          onSearch={(value) => {
+            setSearch(value);
             setOffset(0);
           }}
         />
