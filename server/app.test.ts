@@ -18,6 +18,7 @@ import {
   searchResponseSchema,
 } from '../src/api/schemas';
 import { INVALID_ID_MESSAGE } from './app';
+import { CSV_HEADER } from './batches/records';
 import type { Runner } from './batches/engine/runner';
 import { openLedger, type Ledger } from './batches/ledger';
 import { DEMO_PROJECT_ID, loadConfig, type Config } from './config';
@@ -890,12 +891,15 @@ describe('batch actions against the emulator', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const lines = (await res.text()).split('\r\n');
     const msg = `"${INVALID_ID_MESSAGE.replaceAll('"', '""')}"`; // text cells are quoted
-    expect(lines[0]).toBe('id,state,code,message,request_id,attempts');
-    expect(lines[1]).toMatch(new RegExp(`^"${alerts[0]}","succeeded",,,"[^,]+",1$`));
-    expect(lines[2]).toBe(`"'=cmd","invalid",,${msg},,0`);
-    expect(lines[3]).toBe(`"'+SUM(1)","invalid",,${msg},,0`);
-    expect(lines[4]).toBe(`"a,""b""","invalid",,${msg},,0`);
-    expect(lines[5]).toBe(`"'@x","invalid",,${msg},,0`);
+    // Every row ends with the batch's context (what, where, to what, who, when, why).
+    const context = `,"${original.id}","associate","${EWS}","incidents","${original.data_object_id}","alerts","${original.user}","${original.created_at}",${original.reason === null ? '' : `"${original.reason}"`}`;
+    expect(lines[0]).toBe(CSV_HEADER);
+    expect(lines[1]).toMatch(new RegExp(`^"${alerts[0]}","succeeded",,,"[^,]+",1,`));
+    expect(lines[1]?.endsWith(context)).toBe(true);
+    expect(lines[2]).toBe(`"'=cmd","invalid",,${msg},,0${context}`);
+    expect(lines[3]).toBe(`"'+SUM(1)","invalid",,${msg},,0${context}`);
+    expect(lines[4]).toBe(`"a,""b""","invalid",,${msg},,0${context}`);
+    expect(lines[5]).toBe(`"'@x","invalid",,${msg},,0${context}`);
     expect(lines).toHaveLength(7);
 
     const json = await eApp.request(`/api/batches/${original.id}/export?format=json`);
@@ -932,8 +936,8 @@ describe('batch actions against the emulator', () => {
       { httpStatus: 400, requestId: 'r-1', errorCode: 'X' },
     );
     const text = await (await eApp.request(`/api/batches/${s.id}/export?format=csv`)).text();
-    expect(text.split('\r\n')[1]).toBe(
-      `"${alerts[0]}","failed","X","'=cmd|""/c calc""!A1","r-1",1`,
+    expect(text.split('\r\n')[1]).toMatch(
+      new RegExp(`^"${alerts[0]}","failed","X","'=cmd\\|""/c calc""!A1","r-1",1,"${s.id}",`),
     );
   });
 

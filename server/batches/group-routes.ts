@@ -21,7 +21,16 @@ import type { GroupService } from './group-service';
 import type { BatchRecord } from './ledger';
 import { createMoveRequestSchema } from './moves';
 import { createPairsRequestSchema } from './pairs';
-import { EXPORT_PAGE_ROWS, csvCell, type Records } from './records';
+import {
+  CONTEXT_COLUMNS,
+  EXPORT_PAGE_ROWS,
+  exportContext,
+  exportResponse,
+  rowStream,
+  type ExportCell,
+  type ExportTable,
+  type Records,
+} from './records';
 import {
   createdFrom,
   formatOf,
@@ -34,8 +43,19 @@ import {
 } from './routes';
 import type { BatchContext, Created } from './service';
 
-export const PAIRS_CSV_HEADER = 'data_object_id,id,state,code,message,request_id,attempts';
-export const MOVE_CSV_HEADER = 'id,result,message,link_state,unlink_state';
+const PAIRS_COLUMNS = [
+  'data_object_id',
+  'id',
+  'state',
+  'code',
+  'message',
+  'request_id',
+  'attempts',
+];
+const MOVE_COLUMNS = ['id', 'result', 'message', 'link_state', 'unlink_state'];
+/** The CSV headers: the rows' own columns, then the group's or move's context. */
+export const PAIRS_CSV_HEADER = [...PAIRS_COLUMNS, ...CONTEXT_COLUMNS.pairs].join(',');
+export const MOVE_CSV_HEADER = [...MOVE_COLUMNS, ...CONTEXT_COLUMNS.move].join(',');
 
 export interface GroupRouteDeps {
   groups: GroupService;
@@ -45,67 +65,27 @@ export interface GroupRouteDeps {
   userOf: (c: Context) => string;
 }
 
-type Cell = string | number | null;
+type Cell = ExportCell;
 
-/** A download of rows read a page at a time (see records.ts exportStream). */
-function download(
+/**
+ * A download of rows read a page at a time, with the run's context on every row (records.ts
+ * `rowStream`); a ledger read that fails mid-stream cuts the connection.
+ */
+function download<Row extends Record<string, Cell>>(
   c: Context,
   name: string,
   format: 'csv' | 'json',
-  header: string,
-  pages: Generator<Record<string, Cell>[], void, undefined>,
-  cells: (row: Record<string, Cell>) => Cell[],
+  pages: Generator<Row[], void, undefined>,
+  table: ExportTable<Row>,
 ): Response {
-  const encoder = new TextEncoder();
   const outgoing = nodeResponseOf(c);
-  let started = false;
-  let first = true;
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      let text = '';
-      if (!started) {
-        started = true;
-        text = format === 'csv' ? `${header}\r\n` : '[';
-      }
-      let next: IteratorResult<Record<string, Cell>[]>;
-      try {
-        next = pages.next();
-      } catch (error) {
-        console.error(
-          `export of ${name} cut off: the ledger could not be read (${error instanceof Error ? error.message : String(error)})`,
-        );
-        outgoing?.destroy();
-        controller.error(error);
-        return;
-      }
-      if (next.done) {
-        if (format === 'json') text += first ? ']' : '\n]\n';
-        if (text) controller.enqueue(encoder.encode(text));
-        controller.close();
-        return;
-      }
-      for (const row of next.value) {
-        if (format === 'csv') {
-          text += `${cells(row).map(csvCell).join(',')}\r\n`;
-        } else {
-          text += `${first ? '\n' : ',\n'}${JSON.stringify(row)}`;
-          first = false;
-        }
-      }
-      controller.enqueue(encoder.encode(text));
-    },
-    cancel() {
-      void pages.return(undefined);
-    },
-  });
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'Content-Type':
-        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
-      'Content-Disposition': `attachment; filename="${name}.${format}"`,
-    },
-  });
+  const onReadError = (error: unknown) => {
+    console.error(
+      `export of ${name} cut off: the ledger could not be read (${error instanceof Error ? error.message : String(error)})`,
+    );
+    outgoing?.destroy();
+  };
+  return exportResponse(rowStream(pages, format, table, onReadError), name, format);
 }
 
 export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
@@ -163,13 +143,17 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
         after = items[items.length - 1]?.seq ?? after;
       }
     }
-    return download(c, `move-${move.id}`, format, MOVE_CSV_HEADER, pages(), (r) => [
-      r.id ?? null,
-      r.result ?? null,
-      r.message ?? null,
-      r.link_state ?? null,
-      r.unlink_state ?? null,
-    ]);
+    return download(c, `move-${move.id}`, format, pages(), {
+      header: MOVE_COLUMNS,
+      cells: (r) => [
+        r.id ?? null,
+        r.result ?? null,
+        r.message ?? null,
+        r.link_state ?? null,
+        r.unlink_state ?? null,
+      ],
+      context: exportContext(move),
+    });
   };
 
   /** What `make` creates of the optional body (`schema`: an undo or retry request), at `at`. */
@@ -283,15 +267,19 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
           }
         }
       }
-      return download(c, `batch-${group.id}`, format, PAIRS_CSV_HEADER, pages(), (r) => [
-        r.data_object_id ?? null,
-        r.id ?? null,
-        r.state ?? null,
-        r.code ?? null,
-        r.message ?? null,
-        r.request_id ?? null,
-        r.attempts ?? null,
-      ]);
+      return download(c, `batch-${group.id}`, format, pages(), {
+        header: PAIRS_COLUMNS,
+        cells: (r) => [
+          r.data_object_id ?? null,
+          r.id ?? null,
+          r.state ?? null,
+          r.code ?? null,
+          r.message ?? null,
+          r.request_id ?? null,
+          r.attempts ?? null,
+        ],
+        context: exportContext(group),
+      });
     }),
   );
 

@@ -7,7 +7,10 @@ import {
   bodyHash,
   canonicalJson,
   csvCell,
-  csvRow,
+  CONTEXT_COLUMNS,
+  CSV_HEADER,
+  exportContext,
+  rowStream,
   exportStream,
   openRecords,
   type Records,
@@ -155,7 +158,7 @@ function cellsInAnyLocale(csv: string): string[] {
   return csv.split(/[,;\t\r\n]/).map((part) => part.replace(/^"/, ''));
 }
 
-test('no cell of an exported row, split at ",", ";" or tab, starts a formula', () => {
+test('no cell of an exported row, split at ",", ";" or tab, starts a formula', async () => {
   const pieces = ['=', '+', '-', '@', '\t', '\r', '\n', ';', ',', ' ', '"', "'", 'x', '1'];
   let seed = 7;
   const pick = () => {
@@ -164,30 +167,104 @@ test('no cell of an exported row, split at ",", ";" or tab, starts a formula', (
   };
   for (let n = 0; n < 2_000; n++) {
     const text = Array.from({ length: 1 + (n % 12) }, pick).join('');
-    const row = csvRow({
-      id: text,
-      state: 'invalid',
-      code: text,
-      message: text,
-      request_id: null,
-      attempts: 0,
-    });
+    const row = await new Response(
+      rowStream(
+        (function* () {
+          yield [{ id: text, code: text, message: text }];
+        })(),
+        'csv',
+        {
+          header: ['id', 'code', 'message'],
+          cells: (r) => [r.id, r.code, r.message],
+          context: [
+            ['reason', text],
+            ['user', text],
+          ],
+        },
+      ),
+    ).text();
     for (const cell of cellsInAnyLocale(row))
       expect(cell, JSON.stringify({ text, row })).not.toMatch(/^ *[=+\-@]/);
   }
 });
 
-test('the export streams CSV and JSON of every item; an empty page ends cleanly', async () => {
+test('the export streams CSV and JSON of every item with the batch context; an empty page ends cleanly', async () => {
   const b = ledger.createBatch(batch([id(1), id(2)]));
-  const csv = await new Response(exportStream(records, b.id, 'csv')).text();
+  const context = `"${b.id}","associate","${b.workspace_id}","incidents","${b.data_object_id}","alerts","${b.user}","${b.created_at}",${b.reason === null ? '' : `"${b.reason}"`}`;
+  const csv = await new Response(exportStream(records, b, 'csv')).text();
   expect(csv).toBe(
-    `id,state,code,message,request_id,attempts\r\n"${id(1)}","pending",,,,0\r\n"${id(2)}","pending",,,,0\r\n`,
+    `${CSV_HEADER}\r\n"${id(1)}","pending",,,,0,${context}\r\n"${id(2)}","pending",,,,0,${context}\r\n`,
   );
-  const json: unknown = JSON.parse(await new Response(exportStream(records, b.id, 'json')).text());
+  expect(CSV_HEADER).toBe(
+    'id,state,code,message,request_id,attempts,batch_id,action,workspace_id,subject_class,subject_id,related_class,user,created_at,reason',
+  );
+  const json: unknown = JSON.parse(await new Response(exportStream(records, b, 'json')).text());
+  const about = {
+    batch_id: b.id,
+    action: 'associate',
+    workspace_id: b.workspace_id,
+    subject_class: 'incidents',
+    subject_id: b.data_object_id,
+    related_class: 'alerts',
+    user: b.user,
+    created_at: b.created_at,
+    reason: b.reason,
+  };
   expect(json).toEqual([
-    { id: id(1), state: 'pending', code: null, message: null, request_id: null, attempts: 0 },
-    { id: id(2), state: 'pending', code: null, message: null, request_id: null, attempts: 0 },
+    {
+      id: id(1),
+      state: 'pending',
+      code: null,
+      message: null,
+      request_id: null,
+      attempts: 0,
+      ...about,
+    },
+    {
+      id: id(2),
+      state: 'pending',
+      code: null,
+      message: null,
+      request_id: null,
+      attempts: 0,
+      ...about,
+    },
   ]);
-  const none = await new Response(exportStream(records, 'no-such-batch', 'json')).text();
+  const none = await new Response(
+    exportStream(records, { ...b, id: 'no-such-batch' }, 'json'),
+  ).text();
   expect(JSON.parse(none)).toEqual([]);
+});
+
+test('exportContext names a move by its source and destination, and a batch of pairs without one subject', () => {
+  const run = {
+    id: 'm1',
+    action: 'associate',
+    workspace_id: 'ws',
+    dataclass_type: 'incidents',
+    data_object_id: 'src',
+    destination_id: 'dst',
+    related_dataclass_type: 'alerts',
+    user: 'ana',
+    created_at: '2026-12-05T14:03:00.000Z',
+    reason: '=HYPERLINK("x")',
+  };
+  expect(Object.fromEntries(exportContext({ ...run, kind: 'move' }))).toEqual({
+    move_id: 'm1',
+    action: 'move',
+    workspace_id: 'ws',
+    subject_class: 'incidents',
+    source_id: 'src',
+    destination_id: 'dst',
+    related_class: 'alerts',
+    user: 'ana',
+    created_at: '2026-12-05T14:03:00.000Z',
+    reason: '=HYPERLINK("x")',
+  });
+  expect(exportContext({ ...run, kind: 'pairs' }).map(([name]) => name)).toEqual(
+    CONTEXT_COLUMNS.pairs,
+  );
+  expect(exportContext({ ...run, kind: 'pairs' }).map(([name]) => name)).not.toContain(
+    'subject_id',
+  );
 });

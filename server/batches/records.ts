@@ -222,7 +222,91 @@ export function openRecords(db: LedgerDb, opts: { now?: () => Date } = {}): Reco
 
 // --- Export formats ---------------------------------------------------------------------------
 
-export const CSV_HEADER = 'id,state,code,message,request_id,attempts';
+/** The per-ID columns of a batch's export. */
+export const ITEM_COLUMNS = ['id', 'state', 'code', 'message', 'request_id', 'attempts'] as const;
+
+export type ExportCell = string | number | null;
+
+/** What an export says of its batch (or group, or move): the same on every row. */
+export interface ExportedRun {
+  id: string;
+  kind?: 'batch' | 'pairs' | 'move' | undefined;
+  action: string;
+  workspace_id: string;
+  dataclass_type: string;
+  data_object_id: string;
+  related_dataclass_type: string;
+  destination_id?: string | null | undefined;
+  user: string | null;
+  created_at: string;
+  reason: string | null;
+}
+
+/** The context columns' names per kind, in order (their values: `exportContext`). */
+export const CONTEXT_COLUMNS = {
+  batch: [
+    'batch_id',
+    'action',
+    'workspace_id',
+    'subject_class',
+    'subject_id',
+    'related_class',
+    'user',
+    'created_at',
+    'reason',
+  ],
+  pairs: [
+    'group_id',
+    'action',
+    'workspace_id',
+    'subject_class',
+    'related_class',
+    'user',
+    'created_at',
+    'reason',
+  ],
+  move: [
+    'move_id',
+    'action',
+    'workspace_id',
+    'subject_class',
+    'source_id',
+    'destination_id',
+    'related_class',
+    'user',
+    'created_at',
+    'reason',
+  ],
+} as const;
+
+/**
+ * The batch's context as columns: what it did (action), where (workspace), to what (subject class
+ * and ID; a batch of pairs names each row's subject in the row, a move its source and
+ * destination), the related class, who, when and why. Every row of the export carries them, so a
+ * row copied, filtered or merged with other exports in a spreadsheet still says where it came from.
+ */
+export function exportContext(run: ExportedRun): [string, ExportCell][] {
+  const kind = run.kind ?? 'batch';
+  const values: Record<string, ExportCell> = {
+    batch_id: run.id,
+    group_id: run.id,
+    move_id: run.id,
+    action: kind === 'move' ? 'move' : run.action,
+    workspace_id: run.workspace_id,
+    subject_class: run.dataclass_type,
+    subject_id: run.data_object_id,
+    source_id: run.data_object_id,
+    destination_id: run.destination_id ?? null,
+    related_class: run.related_dataclass_type,
+    user: run.user,
+    created_at: run.created_at,
+    reason: run.reason,
+  };
+  return CONTEXT_COLUMNS[kind].map((name) => [name, values[name] ?? null]);
+}
+
+/** A batch's CSV header: its per-ID columns, then the batch's context. */
+export const CSV_HEADER = [...ITEM_COLUMNS, ...CONTEXT_COLUMNS.batch].join(',');
 
 /**
  * Where a spreadsheet may start a cell: the start of the text, and after each character some
@@ -236,37 +320,41 @@ const CELL_START_FORMULA = /(?<=^|[,;\t\r\n])(?=[ ]*[=+\-@\t\r])/g;
  * spreadsheet could start a cell with a formula got a leading `'` (CSV/formula injection): a cell
  * split at `,`, `;` or tab by a spreadsheet in any locale never starts with `=`, `+`, `-`, `@`.
  */
-export function csvCell(value: string | number | null): string {
+export function csvCell(value: ExportCell): string {
   if (value === null) return '';
   if (typeof value === 'number') return String(value);
   const text = value.replace(CELL_START_FORMULA, "'");
   return `"${text.replaceAll('"', '""')}"`;
 }
 
-export function csvRow(item: BatchItem): string {
-  return `${[item.id, item.state, item.code, item.message, item.request_id, item.attempts]
-    .map(csvCell)
-    .join(',')}\r\n`;
-}
-
 export type ExportFormat = 'csv' | 'json';
 
+/** The rows of an export: their own columns (`header`, `cells`) and the run's `context`. */
+export interface ExportTable<Row> {
+  header: readonly string[];
+  cells: (row: Row) => ExportCell[];
+  context: readonly (readonly [string, ExportCell])[];
+}
+
 /**
- * A byte stream of the batch's items: each pull reads one page from SQLite (a short, complete
- * `.iterate()`), so memory stays flat and a slow client only delays the next read.
+ * A byte stream of rows read a page at a time: each pull reads one page (from SQLite, a short,
+ * complete `.iterate()`), so memory stays flat and a slow client only delays the next read. CSV:
+ * one header line, then a line per row, the context's cells after the row's own. JSON: an array
+ * of objects, each row's fields then the context's.
  *
  * A page that cannot be read (a damaged ledger, a disk error) errors the stream after `onReadError`
  * was told: the route cuts the connection there, so that the download fails for the client rather
  * than ending as a clean, short file.
  */
-export function exportStream(
-  records: Records,
-  batchId: string,
+export function rowStream<Row extends object>(
+  pages: Generator<Row[], void, undefined>,
   format: ExportFormat,
+  table: ExportTable<Row>,
   onReadError?: (error: unknown) => void,
-) {
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const pages = records.itemPages(batchId);
+  const contextCells = table.context.map(([, v]) => `,${csvCell(v)}`).join('');
+  const contextObject = Object.fromEntries(table.context);
   let started = false;
   let first = true;
   return new ReadableStream<Uint8Array>({
@@ -274,9 +362,12 @@ export function exportStream(
       let text = '';
       if (!started) {
         started = true;
-        text = format === 'csv' ? `${CSV_HEADER}\r\n` : '[';
+        text =
+          format === 'csv'
+            ? `${[...table.header, ...table.context.map(([name]) => name)].join(',')}\r\n`
+            : '[';
       }
-      let next: IteratorResult<BatchItem[]>;
+      let next: IteratorResult<Row[]>;
       try {
         next = pages.next();
       } catch (error) {
@@ -290,11 +381,11 @@ export function exportStream(
         controller.close();
         return;
       }
-      for (const item of next.value) {
+      for (const row of next.value) {
         if (format === 'csv') {
-          text += csvRow(item);
+          text += `${table.cells(row).map(csvCell).join(',')}${contextCells}\r\n`;
         } else {
-          text += `${first ? '\n' : ',\n'}${JSON.stringify(item)}`;
+          text += `${first ? '\n' : ',\n'}${JSON.stringify({ ...row, ...contextObject })}`;
           first = false;
         }
       }
@@ -304,4 +395,46 @@ export function exportStream(
       void pages.return(undefined);
     },
   });
+}
+
+/** The download answer of an export stream: its type, and a file name `{name}.{format}`. */
+export function exportResponse(
+  body: ReadableStream<Uint8Array>,
+  name: string,
+  format: ExportFormat,
+): Response {
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'Content-Type':
+        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${name}.${format}"`,
+    },
+  });
+}
+
+/** A batch's items in input order, with the batch's context (see `rowStream`). */
+export function exportStream(
+  records: Records,
+  batch: ExportedRun,
+  format: ExportFormat,
+  onReadError?: (error: unknown) => void,
+) {
+  return rowStream(
+    records.itemPages(batch.id),
+    format,
+    {
+      header: ITEM_COLUMNS,
+      cells: (item: BatchItem) => [
+        item.id,
+        item.state,
+        item.code,
+        item.message,
+        item.request_id,
+        item.attempts,
+      ],
+      context: exportContext(batch),
+    },
+    onReadError,
+  );
 }

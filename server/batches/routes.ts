@@ -23,7 +23,7 @@ import { requireSecMasterIdentity } from '../access/access';
 import type { CallCredentials, CallIdentity } from '../access/credentials';
 import type { BatchRecord, Ledger } from './ledger';
 import { parseHistoryFilter } from './history-filter';
-import { exportStream, type Records } from './records';
+import { exportResponse, exportStream, type Records } from './records';
 import type { Runner } from './engine/runner';
 import {
   ServiceError,
@@ -328,14 +328,11 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
       );
       outgoing?.destroy();
     };
-    return new Response(exportStream(records, batch.id, format, onReadError), {
-      status: 200,
-      headers: {
-        'Content-Type':
-          format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
-        'Content-Disposition': `attachment; filename="batch-${batch.id}.${format}"`,
-      },
-    });
+    return exportResponse(
+      exportStream(records, batch, format, onReadError),
+      `batch-${batch.id}`,
+      format,
+    );
   });
 
   app.get('/api/batches/:id/items', (c) => {
