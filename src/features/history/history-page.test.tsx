@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { useLocation } from 'react-router';
 import { expect, test } from 'vitest';
 import type { BatchSummary } from '../../api/schemas';
-import { server } from '../../testing/msw';
+import { server, serveNames } from '../../testing/msw';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { HistoryPage, localDayBound } from './history-page';
@@ -18,6 +18,7 @@ function summary(over: Partial<BatchSummary> = {}): BatchSummary {
 
 function serveList(items: BatchSummary[], total = items.length) {
   const queries: URLSearchParams[] = [];
+  serveNames();
   server.use(
     http.get('/api/batches', ({ request }) => {
       const params = new URL(request.url).searchParams;
@@ -75,7 +76,8 @@ test('lists batches with who, what and counts, each linking to its page', async 
   expect(within(older).getByText('Associate')).toBeInTheDocument();
   expect(within(older).getByText('phishing wave')).toBeInTheDocument();
   expect(within(older).getByText('Alerts')).toBeInTheDocument();
-  expect(within(older).getByText('ws000000')).toBeInTheDocument();
+  // A workspace whose name is not known shows its whole ID.
+  expect(within(older).getByText(summary().workspace_id)).toBeInTheDocument();
   const cells = within(older)
     .getAllByRole('cell')
     .map((c) => c.textContent);
@@ -121,6 +123,7 @@ test('says so when there are no batches yet', async () => {
 });
 
 test('a failed load is shown readably', async () => {
+  serveNames();
   server.use(
     http.get('/api/batches', () =>
       HttpResponse.json(
@@ -347,4 +350,48 @@ test('a filter the server refuses is shown with its reason', async () => {
   );
   render(<HistoryPage />, { route: '/history?from=yesterday' });
   expect(await screen.findByText(/from: an ISO date/)).toBeInTheDocument();
+});
+
+test('rows name the workspace and the subjects (one id-in read for the page) and say when, year first and how long ago', async () => {
+  const MOVE = '66666666-7777-4888-8999-aaaaaaaaaaaa';
+  const source = 'incident00000000000000000000000001';
+  const destination = 'incident00000000000000000000000002';
+  const created = new Date(Date.now() - 3 * 3600_000);
+  serveList([
+    summary({
+      id: MOVE,
+      kind: 'move',
+      data_object_id: source,
+      destination_id: destination,
+      created_at: created.toISOString(),
+    }),
+    summary({ data_object_id: source }),
+  ]);
+  const searched = serveNames({
+    workspaces: { [summary().workspace_id]: 'SOC Operations' },
+    titles: {
+      [source]: 'INC-2026-00091: Phishing campaign',
+      [destination]: 'INC-2026-00092: Triage',
+    },
+  });
+  render(<HistoryPage />);
+  const moveRow = (await screen.findByRole('link', { name: `Open move ${MOVE}` })).closest(
+    'tr',
+  ) as HTMLElement;
+  expect(
+    await within(moveRow).findByRole('link', { name: 'INC-2026-00091: Phishing campaign' }),
+  ).toHaveAttribute('href', `/objects/incidents/${source}`);
+  expect(within(moveRow).getByRole('link', { name: 'INC-2026-00092: Triage' })).toHaveAttribute(
+    'title',
+    destination,
+  );
+  expect(await within(moveRow).findByText('SOC Operations')).toHaveAttribute(
+    'title',
+    summary().workspace_id,
+  );
+  const time = within(moveRow).getByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, { selector: 'time' });
+  expect(time).toHaveAttribute('datetime', created.toISOString());
+  expect(within(moveRow).getByText('3 hours ago')).toBeInTheDocument();
+  // Both rows' subjects in one read.
+  expect(searched).toEqual([[source, destination]]);
 });

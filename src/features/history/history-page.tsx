@@ -1,7 +1,6 @@
 import {
   Alert,
   Anchor,
-  Badge,
   Box,
   Button,
   Group,
@@ -22,17 +21,18 @@ import { useState } from 'react';
 import { Link, useSearchParams, type SetURLSearchParams } from 'react-router';
 import { describeError } from '../../api/client';
 import { batchQueries, type HistoryFilter } from '../../api/console-queries';
-import { formatCount, formatLocalDateTime, shortId } from '../../api/format';
+import { formatCount, shortId } from '../../api/format';
 import {
   batchKindOf,
   batchStates,
   dataclassLabels,
-  type BatchKind,
   type BatchState,
   type BatchSummary,
 } from '../../api/schemas';
-import { batchStateColors, batchStateLabels, isBatchActive } from '../../lib/batch-states';
+import { batchStateLabels, isBatchActive } from '../../lib/batch-states';
+import { ObjectLink, WorkspaceName, type TitleOf } from '../../lib/object-names';
 import { paths } from '../../lib/paths';
+import { RunLink, RunState, RunWhen, runWhat, useNow, useSubjectTitles } from '../../lib/run-rows';
 
 export const HISTORY_PAGE_SIZE = 50;
 /** While a listed batch still runs, its counts move: refresh the page now and then. */
@@ -142,6 +142,8 @@ export function HistoryPage() {
   const total = list.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
   const rows = list.data?.items ?? [];
+  const titleOf = useSubjectTitles(rows);
+  const now = useNow();
 
   const setParam = (name: string, value: string) =>
     setParams((prev) => withParam(prev, name, value));
@@ -309,7 +311,7 @@ export function HistoryPage() {
                     </Table.Td>
                   </Table.Tr>
                 ) : (
-                  rows.map((b) => <HistoryRow key={b.id} batch={b} />)
+                  rows.map((b) => <HistoryRow key={b.id} batch={b} titleOf={titleOf} now={now} />)
                 )}
               </Table.Tbody>
             </Table>
@@ -339,31 +341,29 @@ export function HistoryPage() {
 
 const num = { fontVariantNumeric: 'tabular-nums' } as const;
 
-/** How a history row names what it is (in its link's accessible name). */
-const KIND_WORDS: Record<BatchKind, string> = {
-  batch: 'batch',
-  pairs: 'batch of pairs',
-  move: 'move',
-};
-
-function HistoryRow({ batch: b }: { batch: BatchSummary }) {
+function HistoryRow({
+  batch: b,
+  titleOf,
+  now,
+}: {
+  batch: BatchSummary;
+  titleOf: TitleOf;
+  now: number;
+}) {
   const kind = batchKindOf(b);
-  const action =
-    kind === 'move' ? 'Move' : b.action === 'associate' ? 'Associate' : 'Cancel association';
+  const subject = (id: string) => (
+    <ObjectLink
+      dataclass={b.dataclass_type}
+      id={id}
+      title={titleOf(b.workspace_id, b.dataclass_type, id)}
+      size="xs"
+    />
+  );
   return (
     <Table.Tr>
       <Table.Td>
         <Stack gap={0}>
-          <Anchor
-            component={Link}
-            to={kind === 'move' ? paths.move(b.id) : paths.batch(b.id)}
-            size="xs"
-            ff="monospace"
-            aria-label={`Open ${KIND_WORDS[kind]} ${b.id}`}
-            title={b.id}
-          >
-            {shortId(b.id)}
-          </Anchor>
+          <RunLink kind={kind} id={b.id} />
           {b.retry_of && (
             <Anchor component={Link} to={paths.batch(b.retry_of)} size="xs" c="dimmed">
               retry of {shortId(b.retry_of)}
@@ -376,34 +376,22 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
           )}
         </Stack>
       </Table.Td>
-      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-        <time dateTime={b.created_at}>{formatLocalDateTime(b.created_at)}</time>
+      <Table.Td>
+        <RunWhen iso={b.created_at} now={now} />
       </Table.Td>
       <Table.Td>{b.user}</Table.Td>
-      <Table.Td>{kind === 'pairs' ? `${action} (pairs)` : action}</Table.Td>
+      <Table.Td>{runWhat(kind, b.action)}</Table.Td>
       <Table.Td>
-        <Text span ff="monospace" size="xs" title={b.workspace_id}>
-          {shortId(b.workspace_id)}
-        </Text>
+        <WorkspaceName workspaceId={b.workspace_id} copy={false} />
       </Table.Td>
-      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+      <Table.Td miw={200} maw={320}>
         {kind === 'pairs' ? (
           `${formatCount(b.subjects ?? 0)} ${dataclassLabels[b.dataclass_type].plural.toLowerCase()}`
         ) : (
-          <>
-            {dataclassLabels[b.dataclass_type].singular}{' '}
-            <Text span ff="monospace" size="xs" title={b.data_object_id}>
-              {shortId(b.data_object_id)}
-            </Text>
-            {kind === 'move' && b.destination_id ? (
-              <>
-                {' → '}
-                <Text span ff="monospace" size="xs" title={b.destination_id}>
-                  {shortId(b.destination_id)}
-                </Text>
-              </>
-            ) : null}
-          </>
+          <Text size="xs" component="div">
+            {dataclassLabels[b.dataclass_type].singular} {subject(b.data_object_id)}
+            {kind === 'move' && b.destination_id ? <> → {subject(b.destination_id)}</> : null}
+          </Text>
         )}
       </Table.Td>
       <Table.Td>{dataclassLabels[b.related_dataclass_type].plural}</Table.Td>
@@ -433,9 +421,7 @@ function HistoryRow({ batch: b }: { batch: BatchSummary }) {
         {formatCount(b.counts.skipped)}
       </Table.Td>
       <Table.Td>
-        <Badge size="xs" variant="light" color={batchStateColors[b.state]}>
-          {batchStateLabels[b.state]}
-        </Badge>
+        <RunState state={b.state} />
         {b.state_reason && (
           <Text size="xs" c="dimmed" title={b.state_reason} lineClamp={1}>
             {b.state_reason}

@@ -1,19 +1,14 @@
-import { Alert, Anchor, Badge, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link } from 'react-router';
 import { describeError } from '../../api/client';
-import { formatCount, formatLocalDateTime, shortId } from '../../api/format';
-import { batchStateLabels, batchStateSchema } from '../../api/schemas';
-import { batchStateColors } from '../../lib/batch-states';
+import { formatCount } from '../../api/format';
+import { dataclassTypeSchema } from '../../api/schemas';
+import { ObjectLink, type TitleOf } from '../../lib/object-names';
 import { paths } from '../../lib/paths';
+import { RunLink, RunState, RunWhen, runWhat, useNow, useSubjectTitles } from '../../lib/run-rows';
 import { objectsQueries, TOUCHING_LIMIT, type TouchingBatch } from './queries';
-
-function what(b: TouchingBatch): string {
-  if (b.kind === 'move') return 'Move';
-  const action = b.action === 'cancel' ? 'Cancel association' : 'Associate';
-  return b.kind === 'pairs' ? `${action} (pairs)` : action;
-}
 
 /**
  * The region "Batches on this object": the latest batches (and moves, batches of pairs) that
@@ -24,6 +19,8 @@ export function TouchingBatches({ objectId }: { objectId: string }) {
   const list = useQuery(objectsQueries.touching(objectId));
   const rows = list.data?.items ?? [];
   const total = list.data?.total ?? 0;
+  const titleOf = useSubjectTitles(rows);
+  const now = useNow();
   return (
     <Paper component="section" aria-labelledby={headingId} withBorder p="xs">
       <Stack gap="xs">
@@ -78,49 +75,50 @@ export function TouchingBatches({ objectId }: { objectId: string }) {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {rows.map((b) => {
-                  const state = batchStateSchema.safeParse(b.state);
-                  return (
-                    <Table.Tr key={b.id}>
-                      <Table.Td>
-                        {/* TODO(coordinator): a move opens /moves/{id} once paths.move exists. */}
-                        <Anchor
-                          component={Link}
-                          to={paths.batch(b.id)}
-                          size="xs"
-                          ff="monospace"
-                          aria-label={`Open batch ${b.id}`}
-                          title={b.id}
-                        >
-                          {shortId(b.id)}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>{formatLocalDateTime(b.created_at)}</Table.Td>
-                      <Table.Td>{what(b)}</Table.Td>
-                      <Table.Td>
-                        <Text span ff="monospace" size="xs" title={b.data_object_id ?? ''}>
-                          {b.data_object_id ? shortId(b.data_object_id) : '—'}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td ta="right">{b.total == null ? '' : formatCount(b.total)}</Table.Td>
-                      <Table.Td>
-                        {state.success ? (
-                          <Badge size="xs" variant="light" color={batchStateColors[state.data]}>
-                            {batchStateLabels[state.data]}
-                          </Badge>
-                        ) : (
-                          b.state
-                        )}
-                      </Table.Td>
-                      <Table.Td>{b.user ?? ''}</Table.Td>
-                    </Table.Tr>
-                  );
-                })}
+                {rows.map((b) => (
+                  <Table.Tr key={b.id}>
+                    <Table.Td>
+                      <RunLink kind={b.kind} id={b.id} />
+                    </Table.Td>
+                    <Table.Td>
+                      <RunWhen iso={b.created_at} now={now} />
+                    </Table.Td>
+                    <Table.Td>{runWhat(b.kind, b.action)}</Table.Td>
+                    <Table.Td>
+                      <SubjectCell batch={b} titleOf={titleOf} />
+                    </Table.Td>
+                    <Table.Td ta="right">{b.total == null ? '' : formatCount(b.total)}</Table.Td>
+                    <Table.Td>
+                      <RunState state={b.state} />
+                    </Table.Td>
+                    <Table.Td>{b.user ?? ''}</Table.Td>
+                  </Table.Tr>
+                ))}
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
         )}
       </Stack>
     </Paper>
+  );
+}
+
+/** The line's subject by its title (its ID while the title is unknown), or "—". */
+function SubjectCell({ batch: b, titleOf }: { batch: TouchingBatch; titleOf: TitleOf }) {
+  const dataclass = dataclassTypeSchema.safeParse(b.dataclass_type);
+  if (!b.data_object_id || !dataclass.success || typeof b.workspace_id !== 'string') {
+    return (
+      <Text span ff="monospace" size="xs" title={b.data_object_id ?? ''}>
+        {b.data_object_id ?? '—'}
+      </Text>
+    );
+  }
+  return (
+    <ObjectLink
+      dataclass={dataclass.data}
+      id={b.data_object_id}
+      title={titleOf(b.workspace_id, dataclass.data, b.data_object_id)}
+      size="xs"
+    />
   );
 }
