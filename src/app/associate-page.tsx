@@ -1,4 +1,4 @@
-import { Alert, Grid, Loader, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router';
@@ -7,6 +7,7 @@ import type { ConsoleConfig, SubjectSelection } from '../api/schemas';
 import { isRelationsKey } from '../api/secmaster-queries';
 import { isBatchSettled } from '../lib/batch-states';
 import { paths } from '../lib/paths';
+import classes from './associate-page.module.css';
 import {
   associateForm,
   batchView,
@@ -84,9 +85,9 @@ export function AssociatePage({
 
   // The batch of the URL shows without waiting for the workspaces (it names its own).
   return (
-    <Grid gap="md">
-      <Grid.Col span={{ base: 12, md: 5, xl: 4 }}>{form}</Grid.Col>
-      <Grid.Col span={{ base: 12, md: 7, xl: 8 }}>
+    <div className={classes.layout}>
+      <div>{form}</div>
+      <div>
         <Stack gap="md">
           {batchId ? (
             <Paper withBorder p="md">
@@ -139,7 +140,7 @@ export function AssociatePage({
             </Suspense>
           )}
         </Stack>
-      </Grid.Col>
-    </Grid>
+      </div>
+    </div>
   );
 }
