@@ -1,6 +1,7 @@
-import { Modal } from '@mantine/core';
+import { Modal, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
-import type { BatchSummary } from '../../api/schemas';
+import { batchKindOf, dataclassLabels, type BatchSummary } from '../../api/schemas';
+import { useObjectTitle, useWorkspaceName } from '../../lib/object-names';
 
 /** What a dialog about one batch is given by the batch view. */
 export interface BatchDialogProps {
@@ -33,7 +34,41 @@ export function BatchDialog({
       size="lg"
       closeButtonProps={{ 'aria-label': 'Close' }}
     >
-      {opened && <Body {...body} />}
+      {opened && (
+        <>
+          <BatchSubjectLine batch={body.batch} />
+          <Body {...body} />
+        </>
+      )}
     </Modal>
+  );
+}
+
+/**
+ * Which batch a dialog is about, in names: "Associate alerts with incident INC-…: Phishing … in
+ * SOC Operations" (each ID in its name's tooltip, shown itself while its name is unknown).
+ */
+export function BatchSubjectLine({ batch }: { batch: BatchSummary }) {
+  const title = useObjectTitle(batch.workspace_id, batch.dataclass_type, batch.data_object_id);
+  const workspace = useWorkspaceName(batch.workspace_id);
+  const related = dataclassLabels[batch.related_dataclass_type].plural.toLowerCase();
+  const action = batch.action === 'associate' ? 'Associate' : 'Cancel association of';
+  const subject =
+    batchKindOf(batch) === 'pairs'
+      ? `${batch.subjects ?? 0} ${dataclassLabels[batch.dataclass_type].plural.toLowerCase()}`
+      : dataclassLabels[batch.dataclass_type].singular;
+  return (
+    <Text size="sm" c="dimmed" mb="sm" data-testid="batch-subject-line">
+      {action} {related} {batch.action === 'associate' ? 'with' : 'from'} {subject}{' '}
+      {batchKindOf(batch) !== 'pairs' && (
+        <Text span size="sm" fw={600} c="var(--mantine-color-text)" title={batch.data_object_id}>
+          {title ?? batch.data_object_id}
+        </Text>
+      )}{' '}
+      in{' '}
+      <Text span size="sm" fw={600} c="var(--mantine-color-text)" title={batch.workspace_id}>
+        {workspace ?? batch.workspace_id}
+      </Text>
+    </Text>
   );
 }

@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test, vi } from 'vitest';
 import type { BatchSummary, RetryPreview } from '../../api/schemas';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
-import { serveBatch, server } from '../../testing/msw';
+import { serveBatch, server, serveNames } from '../../testing/msw';
 import { render } from '../../testing/render';
 import { BatchView } from './batch-view';
 
@@ -268,4 +268,26 @@ test('"Retry failed" is disabled for an interrupted batch, which is resumed inst
   );
   expect(screen.getByRole('button', { name: 'Resume batch' })).toBeEnabled();
   expect(posts).toEqual([]);
+});
+
+test('the retry dialog names the subject and the workspace it is about', async () => {
+  const batch = summary();
+  serveRetry(batch);
+  serveNames({
+    workspaces: { [batch.workspace_id]: 'SOC Operations' },
+    titles: { [batch.data_object_id]: 'INC-2026-00091: Phishing campaign' },
+  });
+  renderView();
+  const { dialog } = await openRetry();
+  const line = within(dialog).getByTestId('batch-subject-line');
+  await waitFor(() =>
+    expect(line).toHaveTextContent(
+      'Associate alerts with incident INC-2026-00091: Phishing campaign in SOC Operations',
+    ),
+  );
+  expect(within(line).getByText('INC-2026-00091: Phishing campaign')).toHaveAttribute(
+    'title',
+    batch.data_object_id,
+  );
+  expect(within(line).getByText('SOC Operations')).toHaveAttribute('title', batch.workspace_id);
 });
