@@ -5,24 +5,10 @@
  * request text, and an invalid segment throws before anything could be sent. Pure: no I/O (the
  * client in `client.ts` signs and sends).
  */
-import {
-  MAX_IDS_PER_CALL,
-  dataclassTypes,
-  isWellFormedId,
-  type DataclassType,
-} from '../../src/api/schemas';
+import { dataclassTypes, isWellFormedId, type DataclassType } from '../../src/api/schemas';
 
-/** The search body that selects exactly these IDs (≤ 100): `["id", "in", "a,b,…"]`. */
-export function idsSearchBody(ids: readonly string[]) {
-  return {
-    limit: MAX_IDS_PER_CALL,
-    offset: 0,
-    condition: {
-      conditions: [{ name: 'ids', data: ['id', 'in', ids.join(',')] }],
-      logics: ['ids'],
-    },
-  };
-}
+/** The search body that selects exactly these IDs (one definition, shared with the SPA). */
+export { idsSearchBody } from '../../src/api/schemas';
 
 /** Paging query values accepted (offset/limit only, small integers), here and on `/v1`. */
 export const PAGING_VALUE = /^\d{1,7}$/;

@@ -235,6 +235,21 @@ export const dataobjectSearchSchema = z.looseObject({
 });
 export type DataobjectSearch = z.infer<typeof dataobjectSearchSchema>;
 
+/**
+ * The search body that selects exactly these IDs (at most MAX_IDS_PER_CALL): `["id", "in",
+ * "a,b,…"]`. The server's pre-reads and the SPA's title reads alike.
+ */
+export function idsSearchBody(ids: readonly string[]) {
+  return {
+    limit: MAX_IDS_PER_CALL,
+    offset: 0,
+    condition: {
+      conditions: [{ name: 'ids', data: ['id', 'in', ids.join(',')] }],
+      logics: ['ids'],
+    },
+  } satisfies DataobjectSearch;
+}
+
 export const workspaceSchema = z.looseObject({
   id: z.string(),
   name: z.string(),

@@ -14,10 +14,10 @@ import { inertText } from '../api/format';
 import {
   MAX_IDS_PER_CALL,
   canonicalId,
+  idsSearchBody,
   isWellFormedId,
   type DataclassType,
   type DataObjectDetail,
-  type DataobjectSearch,
 } from '../api/schemas';
 import { secmasterQueries } from '../api/secmaster-queries';
 import { copyText } from './clipboard';
@@ -66,18 +66,6 @@ export function useObjectTitle(
     retry: false,
   });
   return object.data ? objectTitle(object.data.data) : null;
-}
-
-/** The search body that reads exactly these objects (at most MAX_IDS_PER_CALL): `id in`. */
-export function idsSearchBody(ids: readonly string[]): DataobjectSearch {
-  return {
-    limit: MAX_IDS_PER_CALL,
-    offset: 0,
-    condition: {
-      conditions: [{ name: 'ids', data: ['id', 'in', ids.join(',')] }],
-      logics: ['ids'],
-    },
-  };
 }
 
 /** Some objects of one class in one workspace whose titles are wanted (at most MAX_IDS_PER_CALL). */
