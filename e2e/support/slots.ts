@@ -29,5 +29,5 @@ export const SLOTS = {
   shortcuts: { incident: 165, alerts: [1460, 2] as [number, number] },
   historySearch: { incident: 185, alerts: [1640, 3] as [number, number] },
   /** e2e/names.spec.ts: a batch of 20 whose titles, columns and rows are checked at 1280x720. */
-  names: { incident: 143, alerts: [1423, 20] as [number, number] },
+  names: { incident: 143, alerts: [1470, 20] as [number, number] },
 } as const;
