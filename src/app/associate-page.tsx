@@ -7,6 +7,7 @@ import type { ConsoleConfig, SubjectSelection } from '../api/schemas';
 import { isRelationsKey } from '../api/secmaster-queries';
 import { isBatchSettled } from '../lib/batch-states';
 import { paths } from '../lib/paths';
+import { newWorkState } from './arrival-focus';
 import classes from './associate-page.module.css';
 import {
   associateForm,
@@ -46,7 +47,8 @@ export function AssociatePage({
   // The IDs "Move selected" asked to move (the move dialog is open while set).
   const [moving, setMoving] = useState<{ subject: SubjectSelection; ids: string[] } | null>(null);
   useRefreshRelationsWhenBatchEnds(batchId);
-  const openBatch = (id: string) => void navigate(paths.batch(id));
+  // A new batch or move: its page takes focus to its heading (arrival-focus.ts).
+  const openBatch = (id: string) => void navigate(paths.batch(id), { state: newWorkState });
   const formReady = useChunkSettled(associateForm);
   const batchViewReady = useChunkSettled(batchView);
 
@@ -65,7 +67,7 @@ export function AssociatePage({
               workspaceId={workspaceId}
               onSubjectChange={setSubject}
               onBatchCreated={openBatch}
-              onMoveCreated={(id) => void navigate(paths.move(id))}
+              onMoveCreated={(id) => void navigate(paths.move(id), { state: newWorkState })}
             />
           </Suspense>
         ) : (

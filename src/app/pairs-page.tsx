@@ -3,6 +3,7 @@ import { Suspense } from 'react';
 import { useNavigate } from 'react-router';
 import type { ConsoleConfig } from '../api/schemas';
 import { paths } from '../lib/paths';
+import { newWorkState } from './arrival-focus';
 import { LazyPairsForm } from './lazy-features';
 
 /** `/pairs`: a batch of pairs (each ID with its own subject); a created batch opens its page. */
@@ -41,7 +42,7 @@ export function PairsPage({
               key={workspaceId}
               projectId={config.projectId}
               workspaceId={workspaceId}
-              onBatchCreated={(id) => void navigate(paths.batch(id))}
+              onBatchCreated={(id) => void navigate(paths.batch(id), { state: newWorkState })}
             />
           </Suspense>
         </Paper>

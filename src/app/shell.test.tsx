@@ -85,6 +85,7 @@ test('a server that cannot be reached gives a readable message, not a blank scre
         { status: 503 },
       ),
     ),
+    emptyHistory,
   );
   render(<Shell />);
   const alert = await screen.findByRole('alert');
@@ -103,4 +104,33 @@ test('SecMaster mode shows the region', async () => {
   );
   render(<Shell />, { route: '/history' });
   expect(await screen.findByText('SecMaster cn-north-4')).toBeVisible();
+});
+
+test('the header\'s tools fold behind "Menu", which opens and closes them (Escape too)', async () => {
+  server.use(
+    noSignIn,
+    http.get('/api/config', () => HttpResponse.json(config())),
+    workspacesHandler(),
+    emptyHistory,
+  );
+  render(<Shell />, { route: '/history' });
+  const menu = await screen.findByRole('button', { name: 'Menu' });
+  expect(menu).toHaveAttribute('aria-expanded', 'false');
+  const panel = document.getElementById(menu.getAttribute('aria-controls') ?? '');
+  expect(panel).toContainElement(await screen.findByRole('combobox', { name: 'Workspace' }));
+  expect(panel).toContainElement(screen.getByRole('navigation', { name: 'Main' }));
+  await screen.findByText(`project ${PID}`);
+  await userEvent.click(menu);
+  expect(menu).toHaveAttribute('aria-expanded', 'true');
+  expect(panel).toHaveAttribute('data-open');
+  // The panel repeats the project ID (the narrow bar has no room for it).
+  expect(within(panel as HTMLElement).getByText(`project ${PID}`)).toBeInTheDocument();
+  await userEvent.click(within(panel as HTMLElement).getByRole('link', { name: 'History' }));
+  await userEvent.keyboard('{Escape}');
+  expect(menu).toHaveAttribute('aria-expanded', 'false');
+  expect(menu).toHaveFocus();
+  // Going to another page closes it too.
+  await userEvent.click(menu);
+  await userEvent.click(within(panel as HTMLElement).getByRole('link', { name: 'Pairs' }));
+  expect(menu).toHaveAttribute('aria-expanded', 'false');
 });

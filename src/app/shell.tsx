@@ -11,7 +11,7 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Suspense, useEffect } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { NavLink, Route, Routes, useLocation } from 'react-router';
 import { describeError } from '../api/client';
 import { consoleQueries } from '../api/console-queries';
@@ -22,7 +22,9 @@ import { mustSignIn, sessionQueries, useSignInRequiredWatch } from '../features/
 import { SessionExpiryBanner } from '../features/auth/session-expiry-banner';
 import { SignedInUser } from '../features/auth/signed-in-user';
 import { FindObject } from '../features/objects/find-object';
+import { RunningWork } from '../features/running/running-work';
 import { paths, routes } from '../lib/paths';
+import { useArrivalFocus } from './arrival-focus';
 import { AssociatePage } from './associate-page';
 import { KeyboardShortcuts } from './keyboard-shortcuts';
 import { LazyHistoryPage, LazyObjectPage, LazySignInPage } from './lazy-features';
@@ -55,14 +57,84 @@ function ConnectionBadge({ config }: { config: ConsoleConfig }) {
   const where =
     config.mode === 'emulator' ? 'Emulator' : `SecMaster ${config.region ?? config.endpoint}`;
   return (
-    <Group gap={6} wrap="nowrap">
-      <Badge variant="light" color={config.mode === 'emulator' ? 'grape' : 'teal'} radius="sm">
+    <Group gap={6} wrap="nowrap" className={classes.connection}>
+      {/* The badge keeps its words at any width (it shrinks last, and then cuts with an ellipsis). */}
+      <Badge
+        variant="light"
+        color={config.mode === 'emulator' ? 'grape' : 'teal'}
+        radius="sm"
+        className={classes.badge}
+        title={where}
+      >
         {where}
       </Badge>
-      <Text size="xs" c="dimmed" ff="monospace" title="Project ID">
-        project {config.projectId}
-      </Text>
+      <ProjectId config={config} className={classes.wideOnly} />
     </Group>
+  );
+}
+
+function ProjectId({
+  config,
+  className,
+}: {
+  config: ConsoleConfig;
+  className?: string | undefined;
+}) {
+  return (
+    <Text size="xs" c="dimmed" ff="monospace" title="Project ID" className={className}>
+      project {config.projectId}
+    </Text>
+  );
+}
+
+/**
+ * The header's tools (find, workspace, navigation, user, theme). On a wide screen they sit in the
+ * bar; on a narrow one they fold behind the button "Menu", which opens them as a panel under the
+ * bar (closed again by Escape, by the button, or by going to another page).
+ */
+function HeaderMenu({
+  children,
+  whenOpen,
+}: {
+  children: React.ReactNode;
+  /** Shown only in the opened panel (what the wide bar shows elsewhere). */
+  whenOpen?: React.ReactNode;
+}) {
+  const [open, setOpen] = useState(false);
+  const { pathname } = useLocation();
+  const [openedAt, setOpenedAt] = useState(pathname);
+  if (open && openedAt !== pathname) setOpen(false);
+  return (
+    <>
+      <ActionIcon
+        variant="default"
+        size="md"
+        className={classes.menuButton}
+        aria-label="Menu"
+        aria-expanded={open}
+        aria-controls="header-menu"
+        onClick={() => {
+          setOpenedAt(pathname);
+          setOpen((o) => !o);
+        }}
+      >
+        <span aria-hidden="true">{open ? '✕' : '☰'}</span>
+      </ActionIcon>
+      <div
+        id="header-menu"
+        className={classes.menu}
+        data-open={open || undefined}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape' && open && !e.defaultPrevented) {
+            setOpen(false);
+            document.querySelector<HTMLElement>('[aria-controls="header-menu"]')?.focus();
+          }
+        }}
+      >
+        {open && whenOpen}
+        {children}
+      </div>
+    </>
   );
 }
 
@@ -84,7 +156,6 @@ function Workspace({
     <Select
       label="Workspace"
       size="xs"
-      w={240}
       data={data}
       value={workspaceId}
       onChange={(v) => v && onChange(v)}
@@ -105,6 +176,7 @@ export function Shell() {
   const { pathname } = useLocation();
   // main.tsx started the first route's reads; in-app navigations start theirs here.
   useEffect(() => preloadRoute(queryClient, pathname), [queryClient, pathname]);
+  useArrivalFocus();
   const config = useQuery({ ...consoleQueries.config(), enabled: consoleOpen });
   const workspaces = useQuery({
     ...secmasterQueries.workspaces(config.data?.projectId ?? ''),
@@ -119,23 +191,33 @@ export function Shell() {
     // only a fixed header was used.
     <div className={classes.shell}>
       <header className={classes.header}>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="md" wrap="nowrap">
-            <Title order={1} size="h4">
+        <div className={classes.bar}>
+          <div className={classes.brand}>
+            <Title order={1} size="h4" className={classes.title}>
               SecMaster association console
             </Title>
             {consoleOpen && config.data && <ConnectionBadge config={config.data} />}
-          </Group>
-          <Group gap="md" wrap="nowrap">
-            {consoleOpen && config.data && workspaceId && (
-              <FindObject projectId={config.data.projectId} workspaceId={workspaceId} />
-            )}
-            {consoleOpen && config.data && (
-              <Workspace config={config.data} workspaceId={workspaceId} onChange={setWorkspaceId} />
-            )}
-            {consoleOpen && (
-              <nav aria-label="Main">
-                <Group gap="xs" wrap="nowrap">
+          </div>
+          <div className={classes.tools}>
+            <RunningWork enabled={consoleOpen} />
+            <HeaderMenu
+              whenOpen={
+                consoleOpen &&
+                config.data && <ProjectId config={config.data} className={classes.narrowOnly} />
+              }
+            >
+              {consoleOpen && config.data && workspaceId && (
+                <FindObject projectId={config.data.projectId} workspaceId={workspaceId} />
+              )}
+              {consoleOpen && config.data && (
+                <Workspace
+                  config={config.data}
+                  workspaceId={workspaceId}
+                  onChange={setWorkspaceId}
+                />
+              )}
+              {consoleOpen && (
+                <nav aria-label="Main" className={classes.nav}>
                   <NavLink to={paths.home()} end className={classes.navLink}>
                     Associate
                   </NavLink>
@@ -145,13 +227,13 @@ export function Shell() {
                   <NavLink to={paths.pairs()} className={classes.navLink}>
                     Pairs
                   </NavLink>
-                </Group>
-              </nav>
-            )}
-            {session.data && <SignedInUser session={session.data} />}
-            <ColorSchemeToggle />
-          </Group>
-        </Group>
+                </nav>
+              )}
+              {session.data && <SignedInUser session={session.data} />}
+              <ColorSchemeToggle />
+            </HeaderMenu>
+          </div>
+        </div>
       </header>
       <main className={classes.main}>
         {(session.isPending || (consoleOpen && config.isPending)) && (

@@ -91,8 +91,9 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
     <Paper withBorder p="xs">
       <Stack gap={4}>
         <Group gap="xs" wrap="wrap">
-          {/* The batch's heading says what it does, to what: where focus lands after a submit. */}
-          <Title order={2} size="sm" fw={400} id={batchHeadingId(batch.id)}>
+          {/* The batch's heading says what it does, to what: where focus lands after a submit
+              (the shell's arrival focus looks for data-arrival-focus, src/app/arrival-focus.ts). */}
+          <Title order={2} size="sm" fw={400} id={batchHeadingId(batch.id)} data-arrival-focus>
             <Text span size="sm" fw={600}>
               {actionLabel(batch)}
             </Text>{' '}

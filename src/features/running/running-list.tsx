@@ -1,0 +1,97 @@
+/**
+ * The list behind the header's "Running batches" button (its own chunk): each running or paused
+ * batch or move with its progress and a link to its page, and the browser-notification choice.
+ */
+import { Anchor, Badge, Checkbox, Group, Progress, Stack, Text } from '@mantine/core';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { formatCount } from '../../api/format';
+import { batchStateColors, batchStateLabels } from '../../lib/batch-states';
+import { paths } from '../../lib/paths';
+import { browserNoticesOn, browserNoticesSupported, setBrowserNotices } from './browser-notices';
+import { workNoun, workPercent, workTitle, type WorkRow } from './work-words';
+
+export default function RunningList({
+  rows,
+  count,
+  onOpen,
+}: {
+  rows: readonly WorkRow[];
+  count: number;
+  /** Called when a link is followed (the list closes). */
+  onOpen: () => void;
+}) {
+  return (
+    <Stack gap="sm">
+      <Stack
+        gap="xs"
+        component="ul"
+        className="running-list"
+        style={{ listStyle: 'none', padding: 0, margin: 0 }}
+      >
+        {rows.map((row) => {
+          const title = workTitle(row);
+          const percent = workPercent(row);
+          return (
+            <Stack gap={4} component="li" key={row.id}>
+              <Group gap="xs" justify="space-between" wrap="nowrap">
+                <Anchor
+                  component={Link}
+                  to={workNoun(row) === 'move' ? paths.move(row.id) : paths.batch(row.id)}
+                  size="sm"
+                  onClick={onOpen}
+                >
+                  {title}
+                </Anchor>
+                <Badge size="sm" variant="light" color={batchStateColors[row.state]}>
+                  {batchStateLabels[row.state]}
+                </Badge>
+              </Group>
+              <Progress value={percent} size="sm" aria-label={`Progress of ${title}`} />
+              <Text size="xs" c="dimmed">
+                {percent}% · {formatCount(row.total)} IDs
+              </Text>
+            </Stack>
+          );
+        })}
+      </Stack>
+      {count > rows.length && (
+        <Text size="xs" c="dimmed">
+          {formatCount(count - rows.length)} more in the{' '}
+          <Anchor component={Link} to={paths.history()} size="xs" onClick={onOpen}>
+            History
+          </Anchor>
+        </Text>
+      )}
+      <BrowserNoticeChoice />
+    </Stack>
+  );
+}
+
+function BrowserNoticeChoice() {
+  const [on, setOn] = useState(browserNoticesOn);
+  const [refused, setRefused] = useState(false);
+  if (!browserNoticesSupported()) return null;
+  return (
+    <Stack gap={2}>
+      <Checkbox
+        size="xs"
+        label="Browser notification when a batch ends (while this tab is hidden)"
+        checked={on}
+        onChange={(e) => {
+          const want = e.currentTarget.checked;
+          void setBrowserNotices(want).then((now) => {
+            setOn(now);
+            setRefused(want && !now);
+          });
+        }}
+      />
+      {refused && (
+        <Text size="xs" c="dimmed" role="status">
+          The browser does not allow notifications for this site; the console&apos;s own notice
+          still shows.
+        </Text>
+      )}
+    </Stack>
+  );
+}

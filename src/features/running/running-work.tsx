@@ -1,0 +1,99 @@
+/**
+ * The header's running work: a button "Running batches" with the count, visible while any batch or
+ * move runs (or is paused), opening the list with progress and links; the tab title with the
+ * progress; and a notice when work ends. Only the button is on the first page: the list and the
+ * notices load when they are needed.
+ */
+import { Badge, Button, Loader, Popover } from '@mantine/core';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { matchPath, useLocation } from 'react-router';
+import { formatCount } from '../../api/format';
+import { routes } from '../../lib/paths';
+import classes from './running-work.module.css';
+import { useActiveWork } from './use-active-work';
+import { tabTitle, type WorkRow } from './work-words';
+
+const loadList = () => import('./running-list');
+const RunningList = lazy(loadList);
+const EndNotices = lazy(() => import('./end-notices'));
+
+/** The batch or move the page shows, if any. */
+function usePageWorkId(): string | null {
+  const { pathname } = useLocation();
+  const batch = matchPath(routes.batch, pathname);
+  const move = matchPath(routes.move, pathname);
+  return batch?.params.batchId ?? move?.params.moveId ?? null;
+}
+
+/** Keeps the tab's title on the running work's progress; puts the page's own title back after. */
+function useProgressTitle(rows: readonly WorkRow[]) {
+  const pageId = usePageWorkId();
+  const [base] = useState(() => document.title);
+  const title = tabTitle(rows, pageId, base);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+  useEffect(() => () => void (document.title = base), [base]);
+}
+
+export function RunningWork({ enabled }: { enabled: boolean }) {
+  const work = useActiveWork(enabled);
+  const [opened, setOpened] = useState(false);
+  useProgressTitle(work.rows);
+  const visible = enabled && work.count > 0;
+  // A list that closed with its last batch opens closed next time.
+  if (opened && !visible) setOpened(false);
+  useEffect(() => {
+    if (visible) void loadList();
+  }, [visible]);
+
+  return (
+    <>
+      {visible && (
+        <Popover
+          opened={opened}
+          onChange={setOpened}
+          onClose={() => setOpened(false)}
+          position="bottom-end"
+          width={340}
+          shadow="md"
+          trapFocus
+          returnFocus
+        >
+          <Popover.Target>
+            <Button
+              variant="light"
+              size="xs"
+              onClick={() => setOpened((o) => !o)}
+              rightSection={
+                <Badge size="sm" circle>
+                  {formatCount(work.count)}
+                </Badge>
+              }
+              className={classes.button}
+              // The words and the count, as one name (a narrow screen shows "Running" and the count).
+              aria-label={`Running batches ${formatCount(work.count)}`}
+            >
+              {/* One flex item, so that the space before "batches" stays. */}
+              <span>
+                Running<span className={classes.words}> batches</span>
+              </span>
+            </Button>
+          </Popover.Target>
+          <Popover.Dropdown className={classes.dropdown}>
+            <Suspense
+              fallback={<Loader size="xs" role="status" aria-label="Loading the running batches" />}
+            >
+              <RunningList rows={work.rows} count={work.count} onOpen={() => setOpened(false)} />
+            </Suspense>
+          </Popover.Dropdown>
+        </Popover>
+      )}
+      {work.ended.length > 0 && (
+        <Suspense fallback={null}>
+          <EndNotices ended={work.ended} />
+        </Suspense>
+      )}
+    </>
+  );
+}
