@@ -30,4 +30,10 @@ export const SLOTS = {
   historySearch: { incident: 185, alerts: [1640, 3] as [number, number] },
   /** e2e/names.spec.ts: a batch of 20 whose titles, columns and rows are checked at 1280x720. */
   names: { incident: 143, alerts: [1470, 20] as [number, number] },
+  /** The header's running work (e2e/running.spec.ts): a paused batch, then a submit. */
+  running: { incident: 178 },
+  runningSubmit: { incident: 184, alerts: [1350, 3] as [number, number] },
+  /** Layouts at three sizes (e2e/layout.spec.ts): a small batch and a paused one. */
+  layout: { incident: 182, alerts: [1360, 3] as [number, number] },
+  layoutPaused: { incident: 183 },
 } as const;

@@ -11,7 +11,7 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { NavLink, Route, Routes, useLocation } from 'react-router';
 import { describeError } from '../api/client';
 import { consoleQueries } from '../api/console-queries';
@@ -103,10 +103,23 @@ function HeaderMenu({
   const [open, setOpen] = useState(false);
   const { pathname } = useLocation();
   const [openedAt, setOpenedAt] = useState(pathname);
+  const button = useRef<HTMLButtonElement>(null);
   if (open && openedAt !== pathname) setOpen(false);
+  useEffect(() => {
+    if (!open) return;
+    // Escape anywhere folds it (a list of a field in it closes first: it handles the key).
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
   return (
     <>
       <ActionIcon
+        ref={button}
         variant="default"
         size="md"
         className={classes.menuButton}
@@ -120,17 +133,7 @@ function HeaderMenu({
       >
         <span aria-hidden="true">{open ? '✕' : '☰'}</span>
       </ActionIcon>
-      <div
-        id="header-menu"
-        className={classes.menu}
-        data-open={open || undefined}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape' && open && !e.defaultPrevented) {
-            setOpen(false);
-            document.querySelector<HTMLElement>('[aria-controls="header-menu"]')?.focus();
-          }
-        }}
-      >
+      <div id="header-menu" className={classes.menu} data-open={open || undefined}>
         {open && whenOpen}
         {children}
       </div>

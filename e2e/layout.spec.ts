@@ -1,0 +1,138 @@
+/**
+ * Any screen size (issue 13 part 3): at 390x844 (a phone), 1280x720 and 1440x900 no page is wider
+ * than the window; on a phone the header's tools fold behind "Menu", the connection badge keeps
+ * its words, and the form and the batch stack; on wide screens they sit side by side.
+ */
+import type { APIRequestContext, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { API_HEADERS, createBatch } from './support/api';
+import { axeViolations } from './support/axe';
+import { SLOTS } from './support/slots';
+
+const SIZES = [
+  { width: 390, height: 844 },
+  { width: 1280, height: 720 },
+  { width: 1440, height: 900 },
+] as const;
+
+/** How far the document is wider than the window (0 when nothing overflows sideways). */
+function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/** A small finished batch (shared: created once by its idempotency key). */
+async function smallBatch(
+  request: APIRequestContext,
+  workspaceId: string,
+  incidentId: string,
+  ids: string[],
+) {
+  return createBatch(
+    request,
+    {
+      action: 'associate',
+      workspace_id: workspaceId,
+      dataclass_type: 'incidents',
+      data_object_id: incidentId,
+      related_dataclass_type: 'alerts',
+      ids,
+    },
+    'e2e-layout-small',
+  );
+}
+
+/** A paused batch of this test's own (stopped at its end): the header's widest state is on. */
+async function pausedBatch(request: APIRequestContext, workspaceId: string, incidentId: string) {
+  const { id } = await createBatch(request, {
+    action: 'associate',
+    workspace_id: workspaceId,
+    dataclass_type: 'incidents',
+    data_object_id: incidentId,
+    related_dataclass_type: 'alerts',
+    ids: Array.from({ length: 20_000 }, (_, i) => `e2e-layout-${String(i).padStart(23, '0')}`),
+  });
+  expect((await request.post(`/api/batches/${id}/pause`, { headers: API_HEADERS })).status()).toBe(
+    200,
+  );
+  return id;
+}
+
+for (const size of SIZES) {
+  test(`no page overflows sideways at ${size.width}x${size.height}`, async ({
+    emulator,
+    page,
+    request,
+  }) => {
+    const { workspace, incident, alerts } = await emulator.scene(SLOTS.layout);
+    const small = await smallBatch(
+      request,
+      workspace.id,
+      incident.id,
+      alerts.map((a) => a.id),
+    );
+    const other = await emulator.scene(SLOTS.layoutPaused);
+    const paused = await pausedBatch(request, workspace.id, other.incident.id);
+    await page.setViewportSize(size);
+    const pages = [
+      { path: '/', ready: page.getByRole('heading', { name: 'Link or unlink objects' }) },
+      { path: '/history', ready: page.getByRole('textbox', { name: 'Search history' }) },
+      { path: '/pairs', ready: page.getByRole('heading', { name: 'Link or unlink pairs' }) },
+      {
+        path: `/batches/${small.id}`,
+        ready: page.getByRole('region', { name: 'Batch results' }).getByRole('row').nth(3),
+      },
+      {
+        path: `/objects/incidents/${incident.id}`,
+        ready: page.getByRole('region', { name: 'Linked alerts' }),
+      },
+    ];
+    for (const { path, ready } of pages) {
+      await page.goto(path);
+      await expect(ready).toBeVisible();
+      await expect(page.getByRole('button', { name: /^Running batches \d+$/ })).toBeVisible();
+      expect(await overflow(page), `${path} at ${size.width} px`).toBe(0);
+    }
+    // The form and the batch stack on a phone, and sit side by side on wider screens.
+    await page.goto(`/batches/${small.id}`);
+    const form = page.getByRole('region', { name: 'Link or unlink objects' });
+    const batch = page.getByRole('region', { name: 'Batch', exact: true });
+    await expect(batch).toBeVisible();
+    const [f, b] = [await form.boundingBox(), await batch.boundingBox()];
+    if (!f || !b) throw new Error('the form or the batch has no box');
+    if (size.width < 992) expect(b.y).toBeGreaterThanOrEqual(f.y + f.height);
+    else expect([b.x >= f.x + f.width, Math.abs(b.y - f.y) < 2]).toEqual([true, true]);
+    expect(
+      (await request.post(`/api/batches/${paused}/stop`, { headers: API_HEADERS })).status(),
+    ).toBe(200);
+  });
+}
+
+test('on a phone the tools fold behind "Menu" and the connection badge keeps its words', async ({
+  consolePage,
+  page,
+}) => {
+  await page.setViewportSize(SIZES[0]);
+  await page.goto('/history');
+  await expect(page.getByRole('textbox', { name: 'Search history' })).toBeVisible();
+  const badge = page.getByRole('banner').getByText('Emulator', { exact: true });
+  await expect(badge).toBeVisible();
+  expect(await badge.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  const workspace = consolePage.workspace;
+  await expect(workspace).toBeHidden();
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await menu.click();
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await expect(workspace).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Pairs' })).toBeVisible();
+  expect(await overflow(page)).toBe(0);
+  expect(await axeViolations(page)).toEqual([]);
+  await page.keyboard.press('Escape');
+  await expect(workspace).toBeHidden();
+  await expect(menu).toBeFocused();
+  // A link in the menu goes there and folds the menu again.
+  await menu.click();
+  await nav.getByRole('link', { name: 'Pairs' }).click();
+  await expect(page.getByRole('heading', { name: 'Link or unlink pairs' })).toBeVisible();
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+});
