@@ -37,7 +37,10 @@ export default function EndNotices({ ended }: { ended: readonly EndedWork[] }) {
         closeButtonProps: { 'aria-label': 'Close notification' },
         message: (
           <Stack gap={2}>
-            <Text size="sm">{outcome.summary}</Text>
+            {/* The body's colour: the notification's dimmed description colour is below AA. */}
+            <Text size="sm" c="var(--mantine-color-text)">
+              {outcome.summary}
+            </Text>
             <Anchor component={Link} to={to} size="sm" onClick={() => notifications.hide(id)}>
               {noun === 'move' ? 'Open the move' : 'Open the batch'}
             </Anchor>

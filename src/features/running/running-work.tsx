@@ -62,21 +62,18 @@ export function RunningWork({ enabled }: { enabled: boolean }) {
         >
           <Popover.Target>
             <Button
-              variant="light"
+              variant="default"
               size="xs"
               onClick={() => setOpened((o) => !o)}
-              rightSection={
-                <Badge size="sm" circle>
+              className={classes.button}
+            >
+              {/* One inline run, so that its name reads "Running batches 2" (a narrow bar shows
+                  "Running 2"; the hidden word stays in the name). */}
+              <span>
+                Running <span className={classes.words}>batches</span>{' '}
+                <Badge size="sm" circle component="span" className={classes.count}>
                   {formatCount(work.count)}
                 </Badge>
-              }
-              className={classes.button}
-              // The words and the count, as one name (a narrow screen shows "Running" and the count).
-              aria-label={`Running batches ${formatCount(work.count)}`}
-            >
-              {/* One flex item, so that the space before "batches" stays. */}
-              <span>
-                Running<span className={classes.words}> batches</span>
               </span>
             </Button>
           </Popover.Target>
