@@ -5,7 +5,13 @@
  */
 import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { API_HEADERS, createBatch } from './support/api';
+import {
+  API_HEADERS,
+  associateAlerts,
+  createBatch,
+  createPausedBatch,
+  unknownIds,
+} from './support/api';
 import { axeViolations } from './support/axe';
 import { SLOTS } from './support/slots';
 
@@ -27,34 +33,7 @@ async function smallBatch(
   incidentId: string,
   ids: string[],
 ) {
-  return createBatch(
-    request,
-    {
-      action: 'associate',
-      workspace_id: workspaceId,
-      dataclass_type: 'incidents',
-      data_object_id: incidentId,
-      related_dataclass_type: 'alerts',
-      ids,
-    },
-    'e2e-layout-small',
-  );
-}
-
-/** A paused batch of this test's own (stopped at its end): the header's widest state is on. */
-async function pausedBatch(request: APIRequestContext, workspaceId: string, incidentId: string) {
-  const { id } = await createBatch(request, {
-    action: 'associate',
-    workspace_id: workspaceId,
-    dataclass_type: 'incidents',
-    data_object_id: incidentId,
-    related_dataclass_type: 'alerts',
-    ids: Array.from({ length: 20_000 }, (_, i) => `e2e-layout-${String(i).padStart(23, '0')}`),
-  });
-  expect((await request.post(`/api/batches/${id}/pause`, { headers: API_HEADERS })).status()).toBe(
-    200,
-  );
-  return id;
+  return createBatch(request, associateAlerts(workspaceId, incidentId, ids), 'e2e-layout-small');
 }
 
 for (const size of SIZES) {
@@ -71,7 +50,13 @@ for (const size of SIZES) {
       alerts.map((a) => a.id),
     );
     const other = await emulator.scene(SLOTS.layoutPaused);
-    const paused = await pausedBatch(request, workspace.id, other.incident.id);
+    // The header's widest state ("Running batches") is on: a paused batch of this test's own.
+    const paused = await createPausedBatch(
+      request,
+      workspace.id,
+      other.incident.id,
+      unknownIds(20_000, 'e2e-layout'),
+    );
     await page.setViewportSize(size);
     const pages = [
       { path: '/', ready: page.getByRole('heading', { name: 'Link or unlink objects' }) },

@@ -4,7 +4,7 @@
  * new batch's heading after a submit.
  */
 import { expect, test } from './fixtures';
-import { API_HEADERS, createBatch } from './support/api';
+import { createPausedBatch, unknownIds } from './support/api';
 import { axeViolations } from './support/axe';
 import { SLOTS } from './support/slots';
 
@@ -15,21 +15,12 @@ test('the header shows an unfinished batch, lists it, and announces its end', as
   request,
 }) => {
   const { workspace, incident } = await emulator.scene(SLOTS.running);
-  // Well-formed IDs SecMaster does not know, paused at once: a batch that stays unfinished.
-  const ids = Array.from(
-    { length: 12_345 },
-    (_, i) => `e2e-running-${String(i).padStart(22, '0')}`,
+  const id = await createPausedBatch(
+    request,
+    workspace.id,
+    incident.id,
+    unknownIds(12_345, 'e2e-running'),
   );
-  const { id } = await createBatch(request, {
-    action: 'associate',
-    workspace_id: workspace.id,
-    dataclass_type: 'incidents',
-    data_object_id: incident.id,
-    related_dataclass_type: 'alerts',
-    ids,
-  });
-  const paused = await request.post(`/api/batches/${id}/pause`, { headers: API_HEADERS });
-  expect(paused.status()).toBe(200);
 
   // Any page: here the History.
   await page.goto('/history');

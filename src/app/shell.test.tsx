@@ -52,13 +52,18 @@ function workspacesHandler() {
   );
 }
 
-test('the header names the console, where it is connected, and offers the workspaces', async () => {
+/** A console on the emulator with two workspaces and an empty history. */
+function serveEmulatorConsole() {
   server.use(
     noSignIn,
     http.get('/api/config', () => HttpResponse.json(config())),
     workspacesHandler(),
     emptyHistory,
   );
+}
+
+test('the header names the console, where it is connected, and offers the workspaces', async () => {
+  serveEmulatorConsole();
   render(<Shell />, { route: '/history' });
   const header = await screen.findByRole('banner');
   expect(
@@ -107,12 +112,7 @@ test('SecMaster mode shows the region', async () => {
 });
 
 test('the header\'s tools fold behind "Menu", which opens and closes them (Escape too)', async () => {
-  server.use(
-    noSignIn,
-    http.get('/api/config', () => HttpResponse.json(config())),
-    workspacesHandler(),
-    emptyHistory,
-  );
+  serveEmulatorConsole();
   render(<Shell />, { route: '/history' });
   const menu = await screen.findByRole('button', { name: 'Menu' });
   expect(menu).toHaveAttribute('aria-expanded', 'false');
