@@ -67,7 +67,8 @@ test('after a submit, focus and scroll move to the new batch’s heading', async
   const submit = ui.submitButton('Associate');
   await submit.scrollIntoViewIfNeeded();
   await submit.click();
-  const heading = page.getByRole('heading', { name: 'Batch', exact: true });
+  // The batch's own heading says what it does ("Associate Alerts with incident …").
+  const heading = page.getByRole('heading', { level: 2, name: /^Associate Alerts with/ });
   await expect(heading).toBeFocused();
   await expect(heading).toBeInViewport();
   await ui.waitForBatchDone();

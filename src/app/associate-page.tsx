@@ -92,7 +92,7 @@ export function AssociatePage({
       <div>
         <Stack gap="md">
           {batchId ? (
-            <Paper withBorder p="md">
+            <Paper withBorder p="md" component="section" aria-label="Batch">
               {batchViewReady ? (
                 <Suspense
                   fallback={<Loader size="sm" role="status" aria-label="Loading the batch" />}
