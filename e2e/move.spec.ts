@@ -76,7 +76,13 @@ test('move 20 alerts from incident A to incident B through the UI, then undo the
   const moveDialog = page.getByRole('dialog', { name: 'Move to another subject' });
   await expect(moveDialog.getByRole('combobox', { name: 'Destination' })).toBeVisible();
   await expect(moveDialog.getByRole('button', { name: 'Confirm move' })).toBeDisabled();
+  // The list of what moves names each alert by its title, as the table did.
+  await expect(
+    moveDialog.getByRole('list', { name: 'Alerts to move' }).getByRole('listitem').first(),
+  ).toContainText(' · ');
   expect(await axeViolations(page)).toEqual([]);
   await moveDialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(moveDialog).toHaveCount(0);
+  // Focus goes back to the button that opened the dialog.
+  await expect(ui.currentAssociations.getByRole('button', { name: 'Move selected' })).toBeFocused();
 });

@@ -45,7 +45,14 @@ export function AssociatePage({
   const navigate = useNavigate();
   const [subject, setSubject] = useState<SubjectSelection | null>(null);
   // The IDs "Move selected" asked to move (the move dialog is open while set).
-  const [moving, setMoving] = useState<{ subject: SubjectSelection; ids: string[] } | null>(null);
+  // The move dialog is mounted only while open; closing it gives focus back to the button that
+  // opened it ("Move selected"), which the dialog's own unmount cannot do.
+  const [moving, setMoving] = useState<{
+    subject: SubjectSelection;
+    ids: string[];
+    titles: ReadonlyMap<string, string>;
+    opener: HTMLElement | null;
+  } | null>(null);
   useRefreshRelationsWhenBatchEnds(batchId);
   // A new batch or move: its page takes focus to its heading (arrival-focus.ts).
   const openBatch = (id: string) => void navigate(paths.batch(id), { state: newWorkState });
@@ -123,7 +130,17 @@ export function AssociatePage({
                   workspaceId={workspaceId}
                   subject={subject}
                   onBatchCreated={openBatch}
-                  onMoveSelected={(ids) => setMoving({ subject, ids })}
+                  onMoveSelected={(ids, titles) =>
+                    setMoving({
+                      subject,
+                      ids,
+                      titles,
+                      opener:
+                        document.activeElement instanceof HTMLElement
+                          ? document.activeElement
+                          : null,
+                    })
+                  }
                 />
               </Suspense>
             </Paper>
@@ -132,12 +149,19 @@ export function AssociatePage({
             <Suspense fallback={null}>
               <LazyMoveDialog
                 opened
-                onClose={() => setMoving(null)}
+                onClose={() => {
+                  const opener = moving.opener;
+                  setMoving(null);
+                  requestAnimationFrame(() => {
+                    if (opener?.isConnected) opener.focus();
+                  });
+                }}
                 workspaceId={workspaceId}
                 dataclass={moving.subject.dataclass_type}
                 sourceId={moving.subject.data_object_id}
                 relatedClass={moving.subject.related_dataclass_type}
                 ids={moving.ids}
+                titles={moving.titles}
               />
             </Suspense>
           )}

@@ -6,6 +6,7 @@ import { formatCount } from '../../api/format';
 import type { BatchSummary } from '../../api/schemas';
 import { canPauseBatch, canResumeBatch } from '../../lib/batch-states';
 import { ConfirmDialog } from '../../lib/confirm-dialog';
+import { BatchSubjectLine } from './batch-dialog';
 
 /**
  * "Pause batch", "Resume batch" and "Stop batch". Stopping asks first: the IDs not sent yet become
@@ -73,6 +74,7 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
         error={control.error}
         errorTitle="The batch could not be stopped"
       >
+        <BatchSubjectLine batch={batch} />
         <Text size="sm">
           {unsent > 0
             ? `${formatCount(unsent)} IDs not sent yet will be marked Skipped.`

@@ -723,11 +723,19 @@ test('the undo dialog focuses Back first and names its close button', async () =
 
 test('the stop dialog focuses Back first, names its close button and points to the retry', async () => {
   const user = userEvent.setup();
-  serveBatch(running());
+  const batch = running();
+  serveBatch(batch);
+  serveNames({
+    workspaces: { [batch.workspace_id]: 'SOC Operations' },
+    titles: { [batch.data_object_id]: 'INC-2026-00091: Phishing campaign' },
+  });
   renderView();
   await user.click(await screen.findByRole('button', { name: 'Stop batch' }));
   const stop = await screen.findByRole('dialog', { name: 'Stop this batch?' });
   await waitFor(() => expect(within(stop).getByRole('button', { name: 'Back' })).toHaveFocus());
+  // The dialog says which batch it stops, by names.
+  expect(await within(stop).findByText('INC-2026-00091: Phishing campaign')).toBeInTheDocument();
+  expect(await within(stop).findByText('SOC Operations')).toBeInTheDocument();
   expect(within(stop).getByText(/“Retry failed” then sends its skipped IDs/)).toBeInTheDocument();
   await user.click(within(stop).getByRole('button', { name: 'Close' }));
   await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
