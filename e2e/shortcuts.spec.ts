@@ -26,6 +26,15 @@ test('"?" lists the shortcuts in an axe-clean dialog; "/" goes to Related IDs, b
   await expect(page).toHaveURL(/\/$/);
   await expect(ui.relatedIds).toBeFocused();
 
+  // From a header link on another page too (the link keeps focus across the navigation).
+  await page.goto('/history');
+  const historyLink = page.getByRole('link', { name: 'History' });
+  await historyLink.focus();
+  await expect(historyLink).toBeFocused();
+  await page.keyboard.press('/');
+  await expect(page).toHaveURL(/\/$/);
+  await expect(ui.relatedIds).toBeFocused();
+
   // In a text field "/" and "?" are text.
   await ui.reason.click();
   await page.keyboard.type('a/b?');

@@ -56,6 +56,9 @@ export function KeyboardShortcuts() {
       box.focus();
       return;
     }
+    // Where focus was when "/" was pressed (a header link keeps it across the navigation): not a
+    // move by the analyst.
+    const pressedOn = document.activeElement;
     void navigate(paths.home());
     // The page may show the box, then replace it once its workspace and draft are read: the
     // focus is given again while it lands on nothing, until it has stayed in the box a while
@@ -66,7 +69,7 @@ export function KeyboardShortcuts() {
       const active = document.activeElement;
       const found = findPasteBox();
       if (found && active === found) heldSince ||= Date.now();
-      else if (active && active !== document.body) return;
+      else if (active && active !== document.body && active !== pressedOn) return;
       else {
         heldSince = 0;
         found?.focus();
