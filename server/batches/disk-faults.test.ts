@@ -606,9 +606,9 @@ describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', 
     const h = await harness({
       wrap: (l) => ({
         ...l,
-        retryCall(callId) {
+        retryCall(callId, mayBeApplied) {
           if (++retries === 1) throw sqliteError('SQLITE_IOERR_WRITE');
-          return l.retryCall(callId);
+          return l.retryCall(callId, mayBeApplied);
         },
       }),
     });

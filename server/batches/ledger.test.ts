@@ -142,6 +142,59 @@ test('a ledger file with undo links and credential sources in side tables opens 
   expect(ledger.getBatch(b)?.undo_of).toBe(a);
 });
 
+test('maybe_applied: set by a retry after a send that may have applied and by a re-send after an unknown outcome, never by a release after a refusal', () => {
+  const meta = { httpStatus: 429, requestId: null, errorCode: 'APIG.0308' };
+  const peek = (id: string) =>
+    ledger.peekPending(id, -1, 10).map((r) => [r.attempts, r.mayBeApplied]);
+  /** A send answered as `first` says, then its retry refused (429) and released. */
+  const refusedRetry = (prefix: string, firstMayBeApplied: boolean) => {
+    const id = create(makeIds(1, prefix));
+    const first = ledger.claimChunk(id, 100);
+    const retry = first && ledger.retryCall(first.callId, firstMayBeApplied);
+    if (!retry) throw new Error('no claim');
+    ledger.releaseCall(retry.callId, meta);
+    return peek(id);
+  };
+  // Refused (429) on the first send and on its retry: sent twice, never applied.
+  expect(refusedRetry('r', false)).toEqual([[2, false]]);
+  // A 5xx, then a refused retry: the first send may have applied.
+  expect(refusedRetry('s', true)).toEqual([[2, true]]);
+  // An unknown outcome, found absent by the re-read: pending again, possibly applied (late).
+  const unknown = create(makeIds(1, 't'));
+  const c = ledger.claimChunk(unknown, 100);
+  if (!c) throw new Error('no claim');
+  const [cid] = c.ids as [string];
+  ledger.recordOutcome(c.callId, [{ id: cid, state: 'unknown', code: 'TIMEOUT', message: 't' }], {
+    httpStatus: null,
+    requestId: null,
+    errorCode: null,
+  });
+  ledger.settleUnknown(unknown, { succeeded: [], resend: [cid], failed: [] });
+  expect(peek(unknown)).toEqual([[1, true]]);
+});
+
+test('a ledger file written before maybe_applied opens; its open items already sent keep the rule they were recorded under', () => {
+  const [sent, never] = makeIds(2);
+  const id = create([sent as string, never as string]);
+  const file = join(dir, 'ledger.sqlite');
+  ledger.close();
+  const raw = new Database(file);
+  raw.exec(
+    `ALTER TABLE items DROP COLUMN maybe_applied; UPDATE items SET attempts = 1 WHERE seq = 0;`,
+  );
+  raw.close();
+
+  ledger = openLedger(file);
+  expect(ledger.peekPending(id, -1, 10).map((r) => [r.id, r.attempts, r.mayBeApplied])).toEqual([
+    [sent, 1, true],
+    [never, 0, false],
+  ]);
+  // Opening it again changes nothing more.
+  ledger.close();
+  ledger = openLedger(file);
+  expect(ledger.peekPending(id, -1, 10).map((r) => r.mayBeApplied)).toEqual([true, false]);
+});
+
 test('a ledger file already in this shape opens while another process holds its write lock', () => {
   const id = create(makeIds(1));
   const file = join(dir, 'ledger.sqlite');

@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS items (
   state TEXT NOT NULL,
   call_id TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
+  -- 1 once a send of this batch may have reached SecMaster and been applied (not a 429 or a
+  -- connect failure): what tells "this batch's own write did it" from "already so" (settle.ts).
+  maybe_applied INTEGER NOT NULL DEFAULT 0,
   code TEXT,
   message TEXT,
   request_id TEXT,
@@ -177,8 +180,13 @@ export interface ClaimedCall {
 export interface PendingRow {
   seq: number;
   id: string;
-  /** Sends so far (an ID put back to pending after a send whose outcome was not known). */
+  /** Sends so far (an ID put back to pending after a refused or unknown send). */
   attempts: number;
+  /**
+   * A send of this batch may have been applied (its outcome was unknown, or it was answered 5xx):
+   * false when every send so far was refused before being applied (429, connect failure, 401).
+   */
+  mayBeApplied: boolean;
 }
 
 /**
@@ -288,8 +296,12 @@ export interface Ledger {
     send: readonly PendingRow[],
     settle: readonly SettledRow[],
   ): { call: ClaimedCall | null } | null;
-  /** Re-sends a call's IDs under a new call_id (a retry); returns null if the call was superseded. */
-  retryCall(callId: string): ClaimedCall | null;
+  /**
+   * Re-sends a call's IDs under a new call_id (a retry); returns null if the call was superseded.
+   * `mayBeApplied`: the send being retried may have been applied (a 5xx), so the IDs keep that
+   * even if the retry is then refused and they go back to pending.
+   */
+  retryCall(callId: string, mayBeApplied: boolean): ClaimedCall | null;
   /** T2 (outcome), fenced by call_id: rows of a superseded call are untouched. Returns rows changed. */
   recordOutcome(
     callId: string,
@@ -380,7 +392,10 @@ export interface Ledger {
  *   their `succeeded` IDs may include IDs that were already in the asked state;
  * - the undo links and credential sources, once kept in tables of their own (`batch_undos`,
  *   `batch_credentials`), become the batches' `undo_of` and `credential_source` columns, in the
- *   same transaction that drops those tables (a crash leaves either the old shape or the new).
+ *   same transaction that drops those tables (a crash leaves either the old shape or the new);
+ * - items get `maybe_applied`; an open item (pending, in_flight, unknown) already sent keeps the
+ *   rule it was recorded under (sent before: possibly applied), since the file does not say whether
+ *   those sends were refused.
  */
 function migrate(db: LedgerDb): void {
   const columnsOf = (table: string) =>
@@ -392,6 +407,7 @@ function migrate(db: LedgerDb): void {
   const tables = names(`SELECT name FROM sqlite_master WHERE type = 'table'`);
   const indexes = names(`SELECT name FROM sqlite_master WHERE type = 'index'`);
   const columns = columnsOf('batches');
+  const itemsMissing = !columnsOf('items').includes('maybe_applied');
   const missing = [
     'changes_recorded',
     'undo_of',
@@ -416,6 +432,7 @@ function migrate(db: LedgerDb): void {
   // hold it (the start-up then waits in the runner's recovery rather than failing here).
   if (
     missing.length === 0 &&
+    !itemsMissing &&
     sideTables.length === 0 &&
     indexes.has('batches_by_undo_of') &&
     indexes.has('batches_by_group') &&
@@ -437,6 +454,11 @@ function migrate(db: LedgerDb): void {
       db.exec(`ALTER TABLE batches ADD COLUMN changes_recorded INTEGER NOT NULL DEFAULT 0`);
     }
     if (missing.includes('undo_of')) db.exec(`ALTER TABLE batches ADD COLUMN undo_of TEXT`);
+    if (itemsMissing) {
+      db.exec(`ALTER TABLE items ADD COLUMN maybe_applied INTEGER NOT NULL DEFAULT 0;
+               UPDATE items SET maybe_applied = 1
+                 WHERE attempts > 0 AND state IN ('pending', 'in_flight', 'unknown');`);
+    }
     if (missing.includes('credential_source')) {
       db.exec(`ALTER TABLE batches ADD COLUMN credential_source TEXT`);
     }
@@ -615,9 +637,14 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     )
     .raw();
   const selectPendingAfter = db.prepare(
-    `SELECT seq, id, attempts FROM items WHERE batch_id = ? AND state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
+    `SELECT seq, id, attempts, maybe_applied FROM items WHERE batch_id = ? AND state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
   );
-  const peekRowSchema = z.object({ seq: z.number(), id: z.string(), attempts: z.number() });
+  const peekRowSchema = z
+    .object({ seq: z.number(), id: z.string(), attempts: z.number(), maybe_applied: z.number() })
+    .transform(({ maybe_applied, ...r }): PendingRow => ({
+      ...r,
+      mayBeApplied: maybe_applied !== 0,
+    }));
   const markSeqsInFlight = db.prepare(
     `UPDATE items SET state = 'in_flight', call_id = ?, attempts = attempts + 1, updated_at = ?
      WHERE batch_id = ? AND seq IN (SELECT value FROM json_each(?)) AND state = 'pending'`,
@@ -653,7 +680,8 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     `UPDATE calls SET state = ?, http_status = ?, request_id = ?, error_code = ?, finished_at = ? WHERE call_id = ?`,
   );
   const moveToCall = db.prepare(
-    `UPDATE items SET call_id = ?, attempts = attempts + 1, updated_at = ? WHERE call_id = ? AND state = 'in_flight'`,
+    `UPDATE items SET call_id = ?, attempts = attempts + 1, maybe_applied = MAX(maybe_applied, ?), updated_at = ?
+     WHERE call_id = ? AND state = 'in_flight'`,
   );
   // One statement per distinct outcome (usually one per call): the call's in_flight rows (the
   // items_by_call index) whose id is in the JSON array. Fenced by call_id as before.
@@ -713,8 +741,9 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     `UPDATE items SET state = 'succeeded', code = NULL, message = ?, updated_at = ?
      WHERE batch_id = ? AND id = ? AND state = 'unknown'`,
   );
+  // An unknown outcome: the send may have been applied (late, too), whatever the re-read found.
   const resendUnknown = db.prepare(
-    `UPDATE items SET state = ?, code = ?, message = ?, call_id = NULL, updated_at = ?
+    `UPDATE items SET state = ?, code = ?, message = ?, call_id = NULL, maybe_applied = 1, updated_at = ?
      WHERE batch_id = ? AND id = ? AND state = 'unknown'`,
   );
   const failUnknown = db.prepare(
@@ -1017,7 +1046,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     },
   );
 
-  const retryTx = db.transaction((oldCallId: string): ClaimedCall | null => {
+  const retryTx = db.transaction((oldCallId: string, mayBeApplied: boolean): ClaimedCall | null => {
     const call = selectCall.get(oldCallId);
     if (call === undefined) return null;
     const c = callRowSchema.parse(call);
@@ -1029,7 +1058,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     if (ids.length === 0) return null;
     const callId = randomUUID();
     insertCall.run(callId, c.batch_id, c.chunk_no, c.attempt + 1, JSON.stringify(ids), at);
-    moveToCall.run(callId, at, oldCallId);
+    moveToCall.run(callId, mayBeApplied ? 1 : 0, at, oldCallId);
     return { callId, chunkNo: c.chunk_no, ids };
   });
 
@@ -1186,7 +1215,8 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       selectPendingAfter.all(batchId, afterSeq, max).map((r) => peekRowSchema.parse(r)),
     claimPreRead: (batchId, send, settle) =>
       writing(batchId, () => claimPreReadTx.immediate(batchId, send, settle)),
-    retryCall: (callId) => writing(batchOfCall(callId), () => retryTx.immediate(callId)),
+    retryCall: (callId, mayBeApplied) =>
+      writing(batchOfCall(callId), () => retryTx.immediate(callId, mayBeApplied)),
     recordOutcome: (callId, outcomes, meta) =>
       writing(batchOfCall(callId), () => outcomeTx.immediate(callId, outcomes, meta)),
     releaseCall: (callId, meta) =>

@@ -156,7 +156,7 @@ export async function runCallChain(
       const next =
         permit === 'stopped' || e.stopping() || e.dataDirLost()
           ? null
-          : ledger.retryCall(call.callId);
+          : ledger.retryCall(call.callId, v.mayBeApplied);
       if (!next) {
         if (permit !== 'stopped') permit?.cancel();
         record(e, batch, ctl, call, notRetried(call.ids, v));

@@ -12,6 +12,7 @@ import {
 } from '../../testing/fake-upstream';
 import { newBatch } from '../../testing/batches';
 import { MSG_UNKNOWN_RECHECK, openLedger, type Ledger } from '../ledger';
+import { DEFAULT_RETRY_POLICY } from '../retry';
 import { createRunner, type RunnerOptions } from './runner';
 import { MSG_NOT_REPORTED, MSG_REJECTED } from './verdict';
 
@@ -308,7 +309,7 @@ test('the outcome of a superseded call is ignored (call_id fencing)', () => {
   const id = batchOf(makeIds(3));
   const first = ledger.claimChunk(id, 100);
   if (!first) throw new Error('no claim');
-  const second = ledger.retryCall(first.callId);
+  const second = ledger.retryCall(first.callId, false);
   if (!second) throw new Error('no retry');
   const late = first.ids.map((x) => ({
     id: x,
@@ -535,5 +536,79 @@ describe('a write that may have been applied is never read as "already so"', () 
       attempts: 1,
     });
     expect(fake.writes()).toHaveLength(1);
+  });
+});
+
+describe("a write refused before being applied (429) is never read as this batch's success", () => {
+  const throttled = () =>
+    Response.json({ error_code: 'APIG.0308', error_msg: 'throttled' }, { status: 429 });
+
+  test('throttled through every retry, then linked by someone else during the wait: the pre-read records it unchanged', async () => {
+    const ids = makeIds(2);
+    const linked = new Set<string>();
+    fake.onWrite(() => throttled());
+    fake.onRead((req) => found(searchedIds(req).filter((x) => linked.has(x))));
+    const id = batchOf(ids);
+    const r = runner({
+      maxAttempts: 2,
+      // The throttle wait: another analyst links the IDs meanwhile.
+      sleep: (ms) => {
+        if (ms === DEFAULT_RETRY_POLICY.throttleWaitMs) for (const x of ids) linked.add(x);
+        return Promise.resolve();
+      },
+    });
+    await r.start(id);
+    expect(r.stats().throttleWaits).toBe(1);
+    expect(fake.writes()).toHaveLength(2);
+    expect(ledger.getBatch(id)).toMatchObject({
+      state: 'done',
+      counts: { unchanged: 2, succeeded: 0 },
+    });
+    // The Attempts column still says the IDs were sent twice.
+    expect(items(id).map((i) => [i.state, i.code, i.attempts])).toEqual([
+      ['unchanged', 'ALREADY_LINKED', 2],
+      ['unchanged', 'ALREADY_LINKED', 2],
+    ]);
+  });
+
+  test('paused during the backoff after a 429, linked by someone else, resumed: unchanged', async () => {
+    const ids = makeIds(1);
+    const linked = new Set<string>();
+    fake.onWrite(() => throttled());
+    fake.onRead((req) => found(searchedIds(req).filter((x) => linked.has(x))));
+    const id = batchOf(ids);
+    const r: ReturnType<typeof runner> = runner({
+      sleep: () => {
+        r.pause(id);
+        return Promise.resolve();
+      },
+    });
+    await r.start(id);
+    expect(ledger.getBatch(id)).toMatchObject({ state: 'paused', counts: { pending: 1 } });
+    for (const x of ids) linked.add(x);
+    expect(r.resume(id)).toBe(true);
+    await r.whenIdle(id);
+    expect(items(id)[0]).toMatchObject({ state: 'unchanged', code: 'ALREADY_LINKED', attempts: 1 });
+    expect(fake.writes()).toHaveLength(1);
+  });
+
+  test('a 503 that may have applied, then throttled through the other retries: found linked, it is a success of this batch', async () => {
+    const ids = makeIds(1);
+    const linked = new Set<string>();
+    let writes = 0;
+    fake.onWrite((sent) => {
+      if (++writes > 1) return throttled();
+      for (const x of sent) linked.add(x);
+      return Response.json({ code: 'X', message: 'busy' }, { status: 503 });
+    });
+    fake.onRead((req) => found(searchedIds(req).filter((x) => linked.has(x))));
+    const id = batchOf(ids);
+    await runner({ maxAttempts: 2, sleep: () => Promise.resolve() }).start(id);
+    expect(fake.writes()).toHaveLength(2);
+    expect(items(id)[0]).toMatchObject({
+      state: 'succeeded',
+      code: 'APPLIED_EARLIER',
+      attempts: 2,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
+import { UNCHANGED_ALREADY_LINKED } from '../../../src/api/schemas';
 import { MSG_CONFIRMED, type PendingRow } from '../ledger';
 import {
   afterClassRead,
@@ -19,7 +20,12 @@ const A = '8c7d6e5f-0000-4000-8000-00000000000a';
 const B = '8c7d6e5f-0000-4000-8000-00000000000b';
 const C = '8c7d6e5f-0000-4000-8000-00000000000c';
 
-const row = (seq: number, id: string, attempts = 0): PendingRow => ({ seq, id, attempts });
+const row = (seq: number, id: string, attempts = 0, mayBeApplied = attempts > 0): PendingRow => ({
+  seq,
+  id,
+  attempts,
+  mayBeApplied,
+});
 
 function retry(o: Partial<RetryVerdict> = {}): RetryVerdict {
   return {
@@ -189,6 +195,15 @@ describe('the pre-read', () => {
       'succeeded',
     );
     expect(afterClassRead([row(4, A, 1)], new Set([A])).settled[0]?.code).toBe('APPLIED_EARLIER');
+  });
+
+  test('an ID already so after sends that were all refused before being applied (429) is unchanged', () => {
+    expect(alreadySo(row(4, A, 2, false), UNCHANGED_ALREADY_LINKED)).toEqual({
+      seq: 4,
+      state: 'unchanged',
+      ...UNCHANGED_ALREADY_LINKED,
+    });
+    expect(afterClassRead([row(4, A, 3, false)], new Set([A])).settled[0]?.state).toBe('unchanged');
   });
 
   test('a read refused for good fails its rows, not sent, with the reason (or the code)', () => {

@@ -95,12 +95,13 @@ export function notRetried(ids: readonly string[], v: RetryVerdict): CallRecord 
 }
 
 /**
- * A row found already in the asked state. Never sent by this batch: `unchanged`. Sent before (an
- * earlier attempt whose outcome was not known, then put back to pending): this batch's own write
- * did it, since every ID is read before its first send: `succeeded`.
+ * A row found already in the asked state. Sent before by a write that may have been applied (an
+ * outcome not known, a 5xx, then put back to pending): this batch's own write did it, since every
+ * ID is read before its first send: `succeeded`. Never sent, or every send refused before being
+ * applied (429, connect failure: `attempts` > 0 but nothing written): `unchanged`.
  */
 export function alreadySo(r: PendingRow, was: { code: string; message: string }): SettledRow {
-  if (r.attempts > 0)
+  if (r.mayBeApplied)
     return { seq: r.seq, state: 'succeeded', code: 'APPLIED_EARLIER', message: MSG_CONFIRMED };
   return { seq: r.seq, state: 'unchanged', ...was };
 }
