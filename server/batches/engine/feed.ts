@@ -190,6 +190,14 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
             stale: () => readyAt !== null && e.now() - readyAt >= MAX_READY_AGE_MS,
           });
           if (step === 'end') return null;
+          if (permit !== null && !(step === 'commit' && ready.length > 0)) {
+            // Other workers took the ready IDs while this one waited for its permit: give it back
+            // before reading. A permit counts in the pacer's calls in flight; held through a read
+            // (which waits for a permit of its own) it could starve that read when reads and
+            // writes share one bucket, and no permit would ever come back.
+            permit.cancel();
+            permit = null;
+          }
           if (step === 'commit') {
             if (ready.length > 0 && permit === null) {
               const asked = e.now();

@@ -36,20 +36,37 @@ afterEach(() => {
 
 /**
  * SecMaster in memory, answering after `latencyMs` of virtual time: writes are throttled while
- * `throttled(at)` says so, and beyond `limit` calls in any second; reads are never throttled.
+ * `throttled(at)` says so, and beyond `limit` calls in any second; reads are never throttled,
+ * unless `shared`: then reads and writes count against the one `limit` together.
  */
 function gateway(
   clock: FakeClock,
-  o: { limit: number; latencyMs: number; throttled?: (at: number) => boolean },
+  o: { limit: number; latencyMs: number; throttled?: (at: number) => boolean; shared?: boolean },
 ) {
   const linked = new Set<string>();
   const admitted: number[] = [];
   const log: { at: number; ok: boolean; ids: number }[] = [];
+  /** Every read, refused or not, with the time it was sent. */
+  const reads: { at: number; ok: boolean }[] = [];
   const upstream: Upstream = {
     async call(op: UpstreamOperation): Promise<UpstreamResponse> {
       const at = clock.now();
       await clock.sleep(o.latencyMs);
-      if (op.op !== 'associate' && op.op !== 'cancel') {
+      const write = op.op === 'associate' || op.op === 'cancel';
+      while (admitted.length > 0 && (admitted[0] ?? 0) <= at - 1000) admitted.shift();
+      if (!write && o.shared) {
+        if (admitted.length >= o.limit) {
+          reads.push({ at, ok: false });
+          return {
+            status: 429,
+            requestId: null,
+            body: { error_code: 'APIG.0308', error_msg: THROTTLED(o.limit) },
+          };
+        }
+        admitted.push(at);
+      }
+      if (!write) {
+        reads.push({ at, ok: true });
         const data = [...linked].map((id) => ({ id, data_object: { id } }));
         return {
           status: 200,
@@ -57,7 +74,6 @@ function gateway(
           body: { code: '00000000', total: data.length, data },
         };
       }
-      while (admitted.length > 0 && (admitted[0] ?? 0) <= at - 1000) admitted.shift();
       if ((o.throttled?.(at) ?? false) || admitted.length >= o.limit) {
         log.push({ at, ok: false, ids: op.ids.length });
         return {
@@ -76,7 +92,7 @@ function gateway(
       };
     },
   };
-  return { upstream, log, linked };
+  return { upstream, log, reads, linked };
 }
 
 function start(clock: FakeClock, upstream: Upstream, ids: string[]) {
@@ -157,4 +173,50 @@ test('pause while a write waits for the pacer: nothing is claimed or sent after 
   const counts = ledger.getBatch(batchId)?.counts;
   expect(counts?.in_flight).toBe(0);
   expect(counts?.pending).toBe(300 - sentBefore * 100);
+});
+
+test('reads and writes throttled together: workers never hold a write permit through a read, and the batch finishes', async () => {
+  const clock = new FakeClock();
+  const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+  const gw = gateway(clock, { limit: 5, latencyMs: 50, shared: true });
+  const ids = makeIds(3_000);
+  const { batchId, done } = start(clock, pacedUpstream(gw.upstream, pacer), ids);
+  let ended = false;
+  void done.then(() => {
+    ended = true;
+  });
+  // Virtual time: 30 writes and their 30 reads at ~5 calls/s take well under 10 minutes.
+  while (!ended && clock.now() < 600_000) await clock.run(clock.now() + 1_000);
+  expect(pacer.snapshot('read').shared).toBe(true);
+  expect(ended).toBe(true);
+  expect(ledger.getBatch(batchId)).toMatchObject({
+    state: 'done',
+    counts: { succeeded: 3_000, failed: 0, unknown: 0 },
+  });
+  expect(gw.linked.size).toBe(3_000);
+  expect(pacer.snapshot('write').inFlight).toBe(0);
+});
+
+test('pause while a pre-read waits for the pacer: the read is not sent after the pause and the run ends', async () => {
+  const clock = new FakeClock();
+  // One call per 5 s per scope: the first read goes at once, the other workers' reads wait.
+  const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 0.2 });
+  const gw = gateway(clock, { limit: 100, latencyMs: 10 });
+  const { runner, batchId, done } = start(clock, pacedUpstream(gw.upstream, pacer), makeIds(800));
+  await clock.run(1_000);
+  expect(gw.reads).toHaveLength(1);
+  expect(pacer.snapshot('read').inFlight).toBe(0);
+  expect(runner.pause(batchId)).toBe(true);
+  const pausedAt = clock.now();
+  let ended = false;
+  void done.then(() => {
+    ended = true;
+  });
+  // No token comes while the clock stands still: only the pause can end the waiting reads.
+  await clock.run(clock.now());
+  expect(ended).toBe(true);
+  await clock.run(clock.now() + 60_000);
+  expect(gw.reads.filter((r) => r.at >= pausedAt)).toEqual([]);
+  expect(gw.log.filter((c) => c.at >= pausedAt)).toEqual([]);
+  expect(ledger.getBatch(batchId)?.counts?.in_flight).toBe(0);
 });

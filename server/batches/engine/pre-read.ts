@@ -18,14 +18,21 @@ export type ReadOutcome =
   /** Paused, stopped or shutting down while a read waited to be retried. */
   | { kind: 'stopped' };
 
-/** One read of ≤ 100 IDs: the subject's links (`links`) or the related class (`class`). */
+/**
+ * One read of ≤ 100 IDs: the subject's links (`links`) or the related class (`class`); 'stopped'
+ * when pause, cancel or shutdown cut it short (its wait for the pacer, or the call itself).
+ */
 async function readOnce(
   e: Engine,
   batch: BatchSummary,
   ids: readonly string[],
   what: 'links' | 'class',
-): Promise<CallResult> {
+  ctl: Control,
+): Promise<CallResult | 'stopped'> {
   e.counters.preReads++;
+  const abort = new AbortController();
+  const wake = () => abort.abort();
+  ctl.wakers.add(wake);
   try {
     return await e.upstreamOf(batch).call(
       what === 'links'
@@ -43,10 +50,14 @@ async function readOnce(
             dataclass: batch.related_dataclass_type,
             body: idsSearchBody(ids),
           },
+      { signal: abort.signal },
     );
   } catch (err: unknown) {
+    if (abort.signal.aborted) return 'stopped';
     if (err instanceof UpstreamError || err instanceof UpstreamRequestError) return err;
     throw err;
+  } finally {
+    ctl.wakers.delete(wake);
   }
 }
 
@@ -65,7 +76,13 @@ export async function preRead(
 ): Promise<ReadOutcome> {
   const { limiter, budget } = e;
   for (let retries = 0; ; retries++) {
-    const step = readStep(judgeRead(await readOnce(e, batch, ids, what)));
+    // Nothing is sent once the batch is paused, cancelled or stopping; a pause while the read waits
+    // for the pacer or for its answer cuts it short (readOnce).
+    if (e.stopping() || ctl.halted || e.ledger.getBatchState(batch.id) !== 'running')
+      return { kind: 'stopped' };
+    const result = await readOnce(e, batch, ids, what, ctl);
+    if (result === 'stopped') return { kind: 'stopped' };
+    const step = readStep(judgeRead(result));
     switch (step.kind) {
       case 'found':
         budget.onSuccess();
