@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { openLedger, type Ledger } from '../batches/ledger';
 import { loadConfig } from '../config';
 import type { Upstream } from '../secmaster/client';
+import { pacedUpstream } from '../secmaster/paced';
+import { Pacer } from '../secmaster/pacer';
 import { makeIds } from '../testing/fake-upstream';
 import { newBatch } from '../testing/batches';
 import { createCallCredentials, type UpstreamTarget } from './credentials';
@@ -37,7 +39,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function credentialsFor(env: Record<string, string>) {
+/** `wrap`: what each built Upstream goes out through (a pacer, say). */
+function credentialsFor(env: Record<string, string>, wrap: (u: Upstream) => Upstream = (u) => u) {
   const config = loadConfig({
     SECMASTER_MODE: 'secmaster',
     SECMASTER_ENDPOINT: 'https://secmaster.example.com',
@@ -52,12 +55,12 @@ function credentialsFor(env: Record<string, string>) {
     connect: (target): Upstream => {
       const entry = { target, calls: 0 };
       built.push(entry);
-      return {
+      return wrap({
         call: () => {
           entry.calls++;
           return Promise.resolve({ status: 200, requestId: null, body: {}, retryAfter: null });
         },
-      };
+      });
     },
   });
 }
@@ -118,6 +121,37 @@ describe('with an environment credential', () => {
     const after = await credentials.forBatch(batch.id).call(op);
     expect(after).toMatchObject({ status: 401, body: { error_code: 'SIGN_IN_REQUIRED' } });
     expect(built.reduce((n, b) => n + b.calls, 0)).toBe(1);
+  });
+
+  test("a write permit taken on the session's pacer is given back when the session ends before the send", async () => {
+    // One call in flight at most: a permit never given back would block every later call.
+    const pacer = new Pacer({ maxInFlight: 1 });
+    const credentials = credentialsFor(env, (u) => pacedUpstream(u, pacer));
+    const alice = iamSession('alice');
+    const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT, user: 'alice' });
+    credentials.assign(batch.id, credentials.identityOf(alice));
+    const upstream = credentials.forBatch(batch.id);
+    expect(upstream.pacer).toBe(pacer);
+    // The runner takes the write's permit before committing its intent, then sends on it.
+    const permit = await pacer.take('write');
+    expect(pacer.snapshot('write').inFlight).toBe(1);
+
+    sessions.delete(alice.id);
+    const ids = makeIds(1);
+    const answer = await upstream.call(
+      {
+        op: 'associate',
+        workspaceId: 'ws',
+        dataclass: 'incidents',
+        objectId: SUBJECT,
+        related: 'alerts',
+        ids,
+      },
+      { permit },
+    );
+    expect(answer).toMatchObject({ status: 401, body: { error_code: 'SIGN_IN_REQUIRED' } });
+    expect(pacer.snapshot('write').inFlight).toBe(0);
+    expect(built.reduce((n, b) => n + b.calls, 0)).toBe(0);
   });
 
   test('a batch resumed by another caller runs on that caller’s credential from then on', async () => {

@@ -59,7 +59,10 @@ export interface CallCredentials {
   interruptOrphans(): string[];
 }
 
-/** What a call without a usable credential answers, without sending anything. */
+/**
+ * What a call without a usable credential answers, without sending anything. A pacing permit taken
+ * for it (the session's pacer, before the session ended) is given back: nothing was sent.
+ */
 function refusal(message: string): Upstream {
   const answer: UpstreamResponse = {
     status: 401,
@@ -67,7 +70,12 @@ function refusal(message: string): Upstream {
     body: { error_code: 'SIGN_IN_REQUIRED', error_msg: message },
     retryAfter: null,
   };
-  return { call: () => Promise.resolve(answer) };
+  return {
+    call: (_operation, opts) => {
+      opts?.permit?.cancel();
+      return Promise.resolve(answer);
+    },
+  };
 }
 
 function envSource(config: Config): string {
