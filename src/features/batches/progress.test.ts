@@ -43,9 +43,15 @@ test('"No change" IDs are done, and count in the rate (SecMaster read them)', ()
 
 describe('paceText: the rate in use against the limit learned', () => {
   test('"18.9 of 20 calls/s", a rate alone before a limit is known, nothing when not paced', () => {
-    expect(paceText({ calls_per_s: 18.94, limit: 20 })).toBe('18.9 of 20 calls/s');
-    expect(paceText({ calls_per_s: 4, limit: 4.75 })).toBe('4 of 4.8 calls/s');
-    expect(paceText({ calls_per_s: 4.2, limit: null })).toBe('4.2 calls/s');
+    expect(paceText({ calls_per_s: 18.94, limit: 20 })).toBe(
+      'SecMaster writes, all batches: 18.9 of 20 calls/s',
+    );
+    expect(paceText({ calls_per_s: 4, limit: 4.75 })).toBe(
+      'SecMaster writes, all batches: 4 of 4.8 calls/s',
+    );
+    expect(paceText({ calls_per_s: 4.2, limit: null })).toBe(
+      'SecMaster writes, all batches: 4.2 calls/s',
+    );
     expect(paceText(null)).toBeNull();
     expect(paceText(undefined)).toBeNull();
   });

@@ -48,6 +48,8 @@ function callsPerS(n: number): string {
  */
 export function paceText(pace: BatchPace | null | undefined): string | null {
   if (!pace) return null;
-  if (pace.limit === null) return `${callsPerS(pace.calls_per_s)} calls/s`;
-  return `${callsPerS(pace.calls_per_s)} of ${callsPerS(pace.limit)} calls/s`;
+  // The pace is the credential's, shared by every batch it runs (not this batch's alone): said so.
+  const prefix = 'SecMaster writes, all batches: ';
+  if (pace.limit === null) return `${prefix}${callsPerS(pace.calls_per_s)} calls/s`;
+  return `${prefix}${callsPerS(pace.calls_per_s)} of ${callsPerS(pace.limit)} calls/s`;
 }
