@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { expect, test } from 'vitest';
@@ -133,4 +133,18 @@ test('the header\'s tools fold behind "Menu", which opens and closes them (Escap
   await userEvent.click(menu);
   await userEvent.click(within(panel as HTMLElement).getByRole('link', { name: 'Pairs' }));
   expect(menu).toHaveAttribute('aria-expanded', 'false');
+});
+
+test('Escape that closes a dialog opened over the open menu leaves the menu open', async () => {
+  serveEmulatorConsole();
+  render(<Shell />, { route: '/history' });
+  const menu = await screen.findByRole('button', { name: 'Menu' });
+  await userEvent.click(menu);
+  expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await userEvent.keyboard('?');
+  const dialog = await screen.findByRole('dialog', { name: 'Keyboard shortcuts' });
+  await waitFor(() => expect(dialog).toContainElement(document.activeElement as HTMLElement));
+  await userEvent.keyboard('{Escape}');
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+  expect(menu).toHaveAttribute('aria-expanded', 'true');
 });

@@ -110,6 +110,8 @@ function HeaderMenu({
     // Escape anywhere folds it (a list of a field in it closes first: it handles the key).
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || e.defaultPrevented) return;
+      // An Escape inside a dialog (opened over the menu) is the dialog's: it closes that alone.
+      if (e.target instanceof Element && e.target.closest('[role="dialog"]')) return;
       setOpen(false);
       button.current?.focus();
     };
