@@ -5,7 +5,7 @@
  * its tooltip holds the ID, and a button copies it). While a name is unknown (loading, not found,
  * not readable) the ID itself is shown, so nothing is ever hidden behind a name.
  */
-import { Anchor, Group, Text } from '@mantine/core';
+import { Anchor, Group, Text, VisuallyHidden } from '@mantine/core';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -152,39 +152,51 @@ export function CopyGlyph({ copied }: { copied: boolean }) {
 }
 
 /** A small button copying an ID; its accessible name says which ID (`label`, e.g. "subject"). */
+/** Says a copy's outcome to screen readers (the button's glyph and tooltip show it to the eye). */
+export function CopyOutcome({ state }: { state: 'idle' | 'copied' | 'failed' }) {
+  return (
+    <VisuallyHidden role="status">
+      {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : ''}
+    </VisuallyHidden>
+  );
+}
+
 export function CopyId({ id, label }: { id: string; label: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   return (
-    <button
-      type="button"
-      aria-label={`Copy ${label} ID`}
-      title={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : `Copy ${id}`}
-      onClick={() => {
-        copyText(id).then(
-          () => setState('copied'),
-          () => setState('failed'),
-        );
-      }}
-      onBlur={() => setState('idle')}
-      style={{
-        display: 'inline-flex',
-        alignItems: 'center',
-        justifyContent: 'center',
-        width: 20,
-        height: 20,
-        padding: 0,
-        border: 0,
-        borderRadius: 'var(--mantine-radius-sm)',
-        background: 'transparent',
-        color:
-          state === 'failed'
-            ? 'var(--mantine-color-red-light-color)'
-            : 'var(--mantine-color-gray-light-color)',
-        cursor: 'pointer',
-      }}
-    >
-      <CopyGlyph copied={state === 'copied'} />
-    </button>
+    <>
+      <button
+        type="button"
+        aria-label={`Copy ${label} ID`}
+        title={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : `Copy ${id}`}
+        onClick={() => {
+          copyText(id).then(
+            () => setState('copied'),
+            () => setState('failed'),
+          );
+        }}
+        onBlur={() => setState('idle')}
+        style={{
+          display: 'inline-flex',
+          alignItems: 'center',
+          justifyContent: 'center',
+          width: 20,
+          height: 20,
+          padding: 0,
+          border: 0,
+          borderRadius: 'var(--mantine-radius-sm)',
+          background: 'transparent',
+          color:
+            state === 'failed'
+              ? 'var(--mantine-color-red-light-color)'
+              : 'var(--mantine-color-gray-light-color)',
+          cursor: 'pointer',
+        }}
+      >
+        <CopyGlyph copied={state === 'copied'} />
+      </button>
+      <CopyOutcome state={state} />
+    </>
   );
 }
 

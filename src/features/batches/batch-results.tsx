@@ -19,7 +19,7 @@ import {
 import classes from './batch-results.module.css';
 import { isBatchActive, itemStateColors, itemStateLabels } from '../../lib/batch-states';
 import { copyText } from '../../lib/clipboard';
-import { chunk, CopyGlyph, useObjectTitles } from '../../lib/object-names';
+import { chunk, CopyGlyph, CopyOutcome, useObjectTitles } from '../../lib/object-names';
 import { CountBadges, ResultFilters, type FilterOption } from '../../lib/run-view';
 import { useItemPages } from './item-pages';
 
@@ -552,21 +552,24 @@ function CopyIdButton({ id }: { id: string }) {
   const setState = (next: 'idle' | 'copied' | 'failed') =>
     setCopy(next === 'idle' ? null : { id, state: next });
   return (
-    <button
-      type="button"
-      className={classes.copy}
-      data-failed={state === 'failed' || undefined}
-      aria-label={`Copy ID ${id}`}
-      title={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
-      onClick={() => {
-        copyText(id).then(
-          () => setState('copied'),
-          () => setState('failed'),
-        );
-      }}
-      onMouseLeave={() => setState('idle')}
-    >
-      <CopyGlyph copied={state === 'copied'} />
-    </button>
+    <>
+      <button
+        type="button"
+        className={classes.copy}
+        data-failed={state === 'failed' || undefined}
+        aria-label={`Copy ID ${id}`}
+        title={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
+        onClick={() => {
+          copyText(id).then(
+            () => setState('copied'),
+            () => setState('failed'),
+          );
+        }}
+        onMouseLeave={() => setState('idle')}
+      >
+        <CopyGlyph copied={state === 'copied'} />
+      </button>
+      <CopyOutcome state={state} />
+    </>
   );
 }

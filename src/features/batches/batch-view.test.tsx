@@ -756,7 +756,12 @@ test('the header names the subject and the workspace, with dates year first', as
   expect(subject).toHaveAttribute('href', `/objects/incidents/${batch.data_object_id}`);
   expect(subject).toHaveAttribute('title', batch.data_object_id);
   expect(await screen.findByText('SOC Operations')).toHaveAttribute('title', batch.workspace_id);
-  expect(screen.getByRole('button', { name: 'Copy subject ID' })).toBeInTheDocument();
+  const writeText = vi.fn(() => Promise.resolve());
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+  await userEvent.click(screen.getByRole('button', { name: 'Copy subject ID' }));
+  expect(writeText).toHaveBeenCalledWith(batch.data_object_id);
+  // The outcome is said to screen readers too, not only by the glyph and tooltip.
+  expect(await screen.findByText('Copied', { selector: '[role="status"]' })).toBeInTheDocument();
   expect(screen.getByRole('button', { name: 'Copy workspace ID' })).toBeInTheDocument();
   const times = screen.getAllByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, { selector: 'time' });
   expect(times.map((t) => t.getAttribute('datetime'))).toEqual([
