@@ -38,8 +38,13 @@ test('a pairs file of three subjects, run from the Pairs page: the results show 
   await expect(page.getByText(/with 3 subjects/)).toBeVisible();
   const table = ui.results.getByRole('table', { name: 'Batch items' });
   await expect(table.getByRole('columnheader', { name: 'Subject' })).toBeVisible();
+  // The Subject column names each subject by its title once read, its ID in the cell's tooltip.
   for (const incident of incidents) {
-    await expect(table.getByRole('row').filter({ hasText: incident.id })).toHaveCount(2);
+    const rows = table
+      .getByRole('row')
+      .filter({ has: page.getByTitle(incident.id, { exact: true }) });
+    await expect(rows).toHaveCount(2);
+    await expect(rows.first()).toContainText(incident.title);
   }
   for (const incident of incidents) {
     const linked = await emulator.linkedIds(workspace.id, 'incidents', incident.id, 'alerts');
