@@ -5,7 +5,6 @@ import {
   Button,
   Group,
   NativeSelect,
-  Pagination,
   Paper,
   Pill,
   Stack,
@@ -31,6 +30,7 @@ import {
 } from '../../api/schemas';
 import { batchStateLabels, isBatchActive } from '../../lib/batch-states';
 import { ObjectLink, WorkspaceName, type TitleOf } from '../../lib/object-names';
+import { TablePager } from '../../lib/linked-table';
 import { paths } from '../../lib/paths';
 import { RunLink, RunState, RunWhen, runWhat, useNow, useSubjectTitles } from '../../lib/run-rows';
 
@@ -140,7 +140,6 @@ export function HistoryPage() {
       query.state.data?.items.some((b) => isBatchActive(b.state)) ? ACTIVE_REFRESH_MS : false,
   });
   const total = list.data?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
   const rows = list.data?.items ?? [];
   const titleOf = useSubjectTitles(rows);
   const now = useNow();
@@ -318,23 +317,13 @@ export function HistoryPage() {
           </Table.ScrollContainer>
         )}
       </Paper>
-      {total > HISTORY_PAGE_SIZE && (
-        <Group justify="flex-end">
-          <Box component="nav" aria-label="History pages">
-            <Pagination
-              size="sm"
-              total={pages}
-              value={Math.min(page, pages)}
-              onChange={setPage}
-              withEdges
-              getControlProps={(control) => ({
-                'aria-label': `${control[0]?.toUpperCase()}${control.slice(1)} page`,
-              })}
-              getItemProps={(n) => ({ 'aria-label': `Page ${n}` })}
-            />
-          </Box>
-        </Group>
-      )}
+      <TablePager
+        label="History pages"
+        total={total}
+        pageSize={HISTORY_PAGE_SIZE}
+        page={page}
+        onChange={setPage}
+      />
     </Stack>
   );
 }
