@@ -61,12 +61,18 @@ export interface ConsoleDeps {
 }
 
 /**
- * Which pacer a credential's calls share: APIG limits each user, so one per project and AK (or
+ * Which pacer a credential's calls share: APIG limits each user, so one per project and user: an
+ * IAM session's user (every sign-in of one user shares it, whatever its token), else the AK (or
  * token). The key is a digest: no secret is kept in it.
  */
 export function pacerKey(target: UpstreamTarget): string {
   const v = target.credentials.reveal();
-  const who = v.kind === 'aksk' ? `aksk:${v.ak}` : `token:${v.token}`;
+  const who =
+    target.rateKey !== undefined
+      ? `user:${target.rateKey}`
+      : v.kind === 'aksk'
+        ? `aksk:${v.ak}`
+        : `token:${v.token}`;
   const digest = createHash('sha256').update(who).digest('hex').slice(0, 32);
   return `${target.projectId}:${digest}`;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Ledger } from '../batches/ledger';
 import { loadConfig } from '../config';
+import { pacerKey } from '../console';
 import type { Upstream } from '../secmaster/client';
 import { pacedUpstream } from '../secmaster/paced';
 import { Pacer } from '../secmaster/pacer';
@@ -84,6 +85,31 @@ function iamSession(user: string) {
 const op = { op: 'listWorkspaces' } as const;
 
 describe('with an environment credential', () => {
+  test('every sign-in of one IAM user shares one pacer (APIG counts the user, not the token)', async () => {
+    const credentials = credentialsFor(env);
+    const signIn = (user: string, token: string) =>
+      sessions.create({
+        method: 'iam',
+        user,
+        owner: `iam\n\n${user}\n${PROJECT}`,
+        address: '127.0.0.1',
+        expiresAt: Date.now() + 3_600_000,
+        iam: { token: new Secret(token), projectId: PROJECT, region: 'cn-north-4', account: null },
+      });
+    const first = signIn('alice', 'token-one');
+    const second = signIn('alice', 'token-two');
+    const bob = signIn('bob', 'token-three');
+    for (const s of [first, second, bob]) {
+      await credentials.upstreamOf(credentials.identityOf(s)).call(op);
+    }
+    const keyOf = (s: typeof first) =>
+      pacerKey(built.find((b) => b.target.credentials === s.iam?.credentials)!.target);
+    expect(keyOf(first)).toBe(keyOf(second));
+    expect(keyOf(bob)).not.toBe(keyOf(first));
+    // No token in the key.
+    expect(keyOf(first)).not.toContain('token-one');
+  });
+
   const env = { SECMASTER_PROJECT_ID: PROJECT, SECMASTER_AUTH_TOKEN: 'env-token-value' };
 
   test('a caller without an IAM session goes out on it, and a batch with no identity too', async () => {

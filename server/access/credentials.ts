@@ -29,6 +29,11 @@ export interface CallIdentity {
 export interface UpstreamTarget {
   projectId: string;
   credentials: SecretCredentials;
+  /**
+   * Whom SecMaster's gateway counts these calls against, when it is not the credential itself: an
+   * IAM session's user (`Session.owner`), whose every sign-in brings a new token but one rate limit.
+   */
+  rateKey?: string;
 }
 
 /** Builds the Upstream for a target (the endpoint and timeouts are the caller's). */
@@ -122,7 +127,11 @@ export function createCallCredentials(deps: {
     if (!session?.iam) return null;
     let u = perSession.get(session);
     if (!u) {
-      u = connect({ projectId: session.iam.projectId, credentials: session.iam.credentials });
+      u = connect({
+        projectId: session.iam.projectId,
+        credentials: session.iam.credentials,
+        rateKey: `iam:${session.owner}`,
+      });
       perSession.set(session, u);
     }
     return u;
