@@ -67,6 +67,7 @@ async function server(env: Record<string, string>): Promise<ServerProcess> {
   return p;
 }
 
+/** Slow, with one call in flight (BATCH_CONCURRENCY 1 below), so the batch outlasts the disk filling up. */
 const SLOW = JSON.stringify({ seed: 7, latency_ms: 100 });
 const NO_LIMIT = 1_073_741_823;
 
@@ -147,7 +148,7 @@ async function realFullDisk(base: string, dataDir: string): Promise<void> {
   const elsewhere = join(base, 'secmaster');
   mkdirSync(elsewhere);
   symlinkSync(join(elsewhere, 'emulator.sqlite'), join(dataDir, 'emulator.sqlite'));
-  const env = { DATA_DIR: dataDir, EMULATOR_FAULTS: SLOW };
+  const env = { DATA_DIR: dataDir, EMULATOR_FAULTS: SLOW, BATCH_CONCURRENCY: '1' };
   const first = await server(env);
   const ids = seedObjectIds(0, 'alerts', 1000);
   const batch = await postBatch(first.url, seededBatch(ids, 31));

@@ -40,7 +40,11 @@ afterEach(async () => {
   dir = '';
 });
 
-/** Slow enough that a batch of a few hundred IDs is still running a second or two after its start. */
+/**
+ * Slow enough that a batch of a few hundred IDs is still running a second or two after its start,
+ * with one call in flight (the servers below set BATCH_CONCURRENCY 1: the default lets the pacer
+ * run 8 at once, and the batch would end before the fault these tests make).
+ */
 const SLOW = JSON.stringify({ seed: 5, latency_ms: 120 });
 const CLOCK_SKEW = ['--import', './server/batches/clock-skew.ts'];
 
@@ -123,7 +127,7 @@ test('a second server while the first runs — on its port, or with a clock 20 s
 
 test('the first suspended (SIGSTOP), its heartbeat 20 s old to the second, keeps the DATA_DIR: a second server exits 3 and writes nothing; resumed, the first finishes its batch alone', async () => {
   dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
-  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW };
+  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW, BATCH_CONCURRENCY: '1' };
   const first = await startServer(env);
   procs.push(first);
   const ids = seedObjectIds(0, 'alerts', 400);
@@ -154,7 +158,7 @@ test('the first suspended (SIGSTOP), its heartbeat 20 s old to the second, keeps
 
 test('a start that fails to listen (port in use) changes nothing; after kill -9 of the holder a new server starts and finishes the batch', async () => {
   dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
-  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW };
+  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW, BATCH_CONCURRENCY: '1' };
   const first = await startServer(env);
   procs.push(first);
   const ids = seedObjectIds(0, 'alerts', 600);
@@ -188,7 +192,7 @@ test('a start that fails to listen (port in use) changes nothing; after kill -9 
 
 test('the lock file removed under a running server: it stops sending at once and says so in /api/health; a new server takes over and finishes', async () => {
   dir = mkdtempSync(join(tmpdir(), 'two-servers-'));
-  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW };
+  const env = { DATA_DIR: dir, EMULATOR_FAULTS: SLOW, BATCH_CONCURRENCY: '1' };
   const first = await startServer(env);
   procs.push(first);
   const ids = seedObjectIds(0, 'alerts', 1000);
