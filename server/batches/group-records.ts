@@ -13,23 +13,19 @@ import { z } from 'zod';
 import {
   batchItemSchema,
   itemStateSchema,
+  moveResultSchema,
+  moveResults,
   type BatchItem,
   type ItemState,
+  type MoveResult,
 } from '../../src/api/schemas';
 import type { LedgerDb } from './ledger';
 
 /** A pairs group's item: a batch item, its subject and the child batch holding it. */
 export type PairItem = BatchItem & { data_object_id: string; batch_id: string };
 
-export const moveResults = [
-  'pending',
-  'moved',
-  'already_at_destination',
-  'kept_at_source',
-  'invalid',
-] as const;
-export const moveResultSchema = z.enum(moveResults);
-export type MoveResult = z.infer<typeof moveResultSchema>;
+// What a move did with each ID: one vocabulary with the SPA (src/api/schemas.ts).
+export { moveResultSchema, type MoveResult };
 
 export interface MoveItem {
   id: string;
