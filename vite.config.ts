@@ -22,6 +22,17 @@ export default defineConfig({
             { name: 'router', test: /node_modules[\\/]react-router[\\/]/ },
             { name: 'query', test: /node_modules[\\/]@tanstack[\\/](query-core|react-query)[\\/]/ },
             { name: 'zod', test: /node_modules[\\/]zod[\\/]/ },
+            // Each language's catalog in two parts (src/i18n/load.ts): `core` loads before the first
+            // render, `features` with the lazy pages. Named so that scripts/bundle-budget.mjs can
+            // count the chosen language's core part on the first page.
+            ...['en', 'zh-CN'].flatMap((lang) =>
+              ['core', 'features'].map((part) => ({
+                name: `catalog-${lang}-${part}`,
+                test: new RegExp(
+                  `src[\\\\/]i18n[\\\\/]catalogs[\\\\/]${lang}[\\\\/]${part}(\\.ts|[\\\\/])`,
+                ),
+              })),
+            ),
           ],
         },
       },
@@ -46,6 +57,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['src/**/*.test.ts', 'server/**/*.test.ts'],
+          setupFiles: ['src/testing/setup-i18n.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
         },
@@ -56,7 +68,7 @@ export default defineConfig({
           name: 'dom',
           environment: 'jsdom',
           include: ['src/**/*.test.tsx'],
-          setupFiles: ['src/testing/setup.ts'],
+          setupFiles: ['src/testing/setup.ts', 'src/testing/setup-i18n.ts'],
           testTimeout: 20_000,
         },
       },

@@ -6,6 +6,7 @@
  * chunk renders without a Suspense fallback.
  */
 import { lazy, useEffect, useSyncExternalStore, type ComponentType } from 'react';
+import { ensurePart } from '../i18n/load';
 
 export interface PreloadableComponent<P> {
   Component: ComponentType<P>;
@@ -17,9 +18,11 @@ export interface PreloadableComponent<P> {
 }
 
 function preloadable<M, P extends object>(
-  load: () => Promise<M>,
+  loadChunk: () => Promise<M>,
   pick: (m: M) => ComponentType<P>,
 ): PreloadableComponent<P> {
+  // A lazy page's words are in the catalog's `features` part: it loads alongside the chunk.
+  const load = () => Promise.all([loadChunk(), ensurePart('features')]).then(([m]) => m);
   let loaded: M | undefined;
   let failed = false;
   let pending: Promise<M> | undefined;

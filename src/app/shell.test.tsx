@@ -148,3 +148,20 @@ test('Escape that closes a dialog opened over the open menu leaves the menu open
   await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
   expect(menu).toHaveAttribute('aria-expanded', 'true');
 });
+
+test('the Language choice switches the header to Chinese at once, and is remembered', async () => {
+  serveEmulatorConsole();
+  render(<Shell />, { route: '/history' });
+  const header = await screen.findByRole('banner');
+  await userEvent.click(within(header).getByRole('combobox', { name: 'Language' }));
+  await userEvent.click(await screen.findByRole('option', { name: '简体中文' }));
+  expect(
+    await within(header).findByRole('heading', { name: 'SecMaster 关联控制台' }),
+  ).toBeVisible();
+  expect(within(header).getByRole('combobox', { name: '语言' })).toHaveValue('简体中文');
+  expect(within(header).getByRole('combobox', { name: '工作空间' })).toBeVisible();
+  expect(screen.getByRole('link', { name: '历史' })).toHaveAttribute('aria-current', 'page');
+  expect(document.documentElement.lang).toBe('zh-CN');
+  expect(document.title).toBe('SecMaster 关联控制台');
+  expect(window.localStorage.getItem('secmaster-console.language')).toBe('zh-CN');
+});

@@ -24,6 +24,9 @@ import { SignedInUser } from '../features/auth/signed-in-user';
 import { FindObject } from '../features/objects/find-object';
 import { RunningWork } from '../features/running/running-work';
 import { paths, routes } from '../lib/paths';
+import { useI18n, useT } from '../i18n/i18n';
+import { languageNames, languages, isLanguage } from '../i18n/languages';
+import { switchLanguage } from '../i18n/load';
 import { useArrivalFocus } from './arrival-focus';
 import { AssociatePage } from './associate-page';
 import { KeyboardShortcuts } from './keyboard-shortcuts';
@@ -35,6 +38,7 @@ import classes from './shell.module.css';
 import { useWorkspaceChoice } from './use-workspace-choice';
 
 function ColorSchemeToggle() {
+  const t = useT();
   const { setColorScheme } = useMantineColorScheme();
   const computed = useComputedColorScheme('light');
   const next = computed === 'dark' ? 'light' : 'dark';
@@ -44,8 +48,8 @@ function ColorSchemeToggle() {
     <ActionIcon
       variant="default"
       size="md"
-      aria-label={`Switch to ${next} theme`}
-      title={`Switch to ${next} theme`}
+      aria-label={t('shell.switchTheme', { to: next })}
+      title={t('shell.switchTheme', { to: next })}
       onClick={() => setColorScheme(next)}
     >
       <span aria-hidden="true">{computed === 'dark' ? '☀' : '☾'}</span>
@@ -54,8 +58,11 @@ function ColorSchemeToggle() {
 }
 
 function ConnectionBadge({ config }: { config: ConsoleConfig }) {
+  const t = useT();
   const where =
-    config.mode === 'emulator' ? 'Emulator' : `SecMaster ${config.region ?? config.endpoint}`;
+    config.mode === 'emulator'
+      ? t('shell.emulator')
+      : t('shell.secmasterAt', { where: config.region ?? config.endpoint });
   return (
     <Group gap={6} wrap="nowrap" className={classes.connection}>
       {/* The badge keeps its words at any width (it shrinks last, and then cuts with an ellipsis). */}
@@ -80,9 +87,17 @@ function ProjectId({
   config: ConsoleConfig;
   className?: string | undefined;
 }) {
+  const t = useT();
   return (
-    <Text size="xs" c="dimmed" ff="monospace" title="Project ID" className={className}>
-      project {config.projectId}
+    <Text
+      size="xs"
+      c="dimmed"
+      ff="monospace"
+      title={t('shell.projectIdTitle')}
+      className={className}
+      translate="no"
+    >
+      {t('shell.project', { id: config.projectId })}
     </Text>
   );
 }
@@ -100,6 +115,7 @@ function HeaderMenu({
   /** Shown only in the opened panel (what the wide bar shows elsewhere). */
   whenOpen?: React.ReactNode;
 }) {
+  const t = useT();
   const [open, setOpen] = useState(false);
   const { pathname } = useLocation();
   const [openedAt, setOpenedAt] = useState(pathname);
@@ -125,7 +141,7 @@ function HeaderMenu({
         variant="default"
         size="md"
         className={classes.menuButton}
-        aria-label="Menu"
+        aria-label={t('shell.menu')}
         aria-expanded={open}
         aria-controls="header-menu"
         onClick={() => {
@@ -152,6 +168,7 @@ function Workspace({
   workspaceId: string | null;
   onChange: (id: string) => void;
 }) {
+  const t = useT();
   const workspaces = useQuery(secmasterQueries.workspaces(config.projectId));
   const data = (workspaces.data?.workspaces ?? []).map((w) => ({
     value: w.id,
@@ -159,20 +176,39 @@ function Workspace({
   }));
   return (
     <Select
-      label="Workspace"
+      label={t('shell.workspace')}
       size="xs"
       data={data}
       value={workspaceId}
       onChange={(v) => v && onChange(v)}
       allowDeselect={false}
-      placeholder={workspaces.isPending ? 'Loading…' : 'Choose a workspace'}
+      placeholder={workspaces.isPending ? t('shell.loading') : t('shell.chooseWorkspace')}
       error={workspaces.isError ? describeError(workspaces.error) : undefined}
       classNames={{ root: classes.workspace }}
     />
   );
 }
 
+/** The interface's language; the choice is remembered in this browser. */
+function LanguageChoice() {
+  const { t, language } = useI18n();
+  return (
+    <Select
+      label={t('shell.language')}
+      size="xs"
+      data={languages.map((l) => ({ value: l, label: languageNames[l] }))}
+      value={language}
+      onChange={(v) => {
+        if (isLanguage(v)) void switchLanguage(v);
+      }}
+      allowDeselect={false}
+      classNames={{ root: classes.language }}
+    />
+  );
+}
+
 export function Shell() {
+  const t = useT();
   const session = useQuery(sessionQueries.current());
   useSignInRequiredWatch();
   // The sign-in gate: nothing of the console is read or shown until the session allows it.
@@ -182,6 +218,10 @@ export function Shell() {
   // main.tsx started the first route's reads; in-app navigations start theirs here.
   useEffect(() => preloadRoute(queryClient, pathname), [queryClient, pathname]);
   useArrivalFocus();
+  const appTitle = t('shell.appTitle');
+  useEffect(() => {
+    document.title = appTitle;
+  }, [appTitle]);
   const config = useQuery({ ...consoleQueries.config(), enabled: consoleOpen });
   const workspaces = useQuery({
     ...secmasterQueries.workspaces(config.data?.projectId ?? ''),
@@ -199,7 +239,7 @@ export function Shell() {
         <div className={classes.bar}>
           <div className={classes.brand}>
             <Title order={1} size="h4" className={classes.title}>
-              SecMaster association console
+              {appTitle}
             </Title>
             {consoleOpen && config.data && <ConnectionBadge config={config.data} />}
           </div>
@@ -222,19 +262,20 @@ export function Shell() {
                 />
               )}
               {consoleOpen && (
-                <nav aria-label="Main" className={classes.nav}>
+                <nav aria-label={t('shell.mainNav')} className={classes.nav}>
                   <NavLink to={paths.home()} end className={classes.navLink}>
-                    Associate
+                    {t('shell.navAssociate')}
                   </NavLink>
                   <NavLink to={paths.history()} className={classes.navLink}>
-                    History
+                    {t('shell.navHistory')}
                   </NavLink>
                   <NavLink to={paths.pairs()} className={classes.navLink}>
-                    Pairs
+                    {t('shell.navPairs')}
                   </NavLink>
                 </nav>
               )}
               {session.data && <SignedInUser session={session.data} />}
+              <LanguageChoice />
               <ColorSchemeToggle />
             </HeaderMenu>
           </div>
@@ -242,23 +283,23 @@ export function Shell() {
       </header>
       <main className={classes.main}>
         {(session.isPending || (consoleOpen && config.isPending)) && (
-          <Loader size="sm" role="status" aria-label="Loading the console" />
+          <Loader size="sm" role="status" aria-label={t('shell.loadingConsole')} />
         )}
         {session.isError && (
-          <Alert color="red" title="The console server could not be reached" role="alert">
+          <Alert color="red" title={t('shell.serverUnreachable')} role="alert">
             {describeError(session.error)}
           </Alert>
         )}
         {session.data && !consoleOpen && (
           <Suspense
-            fallback={<Loader size="sm" role="status" aria-label="Loading the sign-in form" />}
+            fallback={<Loader size="sm" role="status" aria-label={t('shell.loadingSignIn')} />}
           >
             <LazySignInPage session={session.data} />
           </Suspense>
         )}
         {consoleOpen && session.data && <SessionExpiryBanner session={session.data} />}
         {consoleOpen && config.isError && (
-          <Alert color="red" title="The console server could not be reached" role="alert">
+          <Alert color="red" title={t('shell.serverUnreachable')} role="alert">
             {describeError(config.error)}
           </Alert>
         )}
@@ -268,7 +309,9 @@ export function Shell() {
               path={routes.history}
               element={
                 <Suspense
-                  fallback={<Loader size="sm" role="status" aria-label="Loading the history" />}
+                  fallback={
+                    <Loader size="sm" role="status" aria-label={t('shell.loadingHistory')} />
+                  }
                 >
                   <LazyHistoryPage />
                 </Suspense>
@@ -289,7 +332,9 @@ export function Shell() {
               path={routes.object}
               element={
                 <Suspense
-                  fallback={<Loader size="sm" role="status" aria-label="Loading the object" />}
+                  fallback={
+                    <Loader size="sm" role="status" aria-label={t('shell.loadingObject')} />
+                  }
                 >
                   <LazyObjectPage
                     config={config.data}

@@ -1,0 +1,109 @@
+/**
+ * The console's words in either language, for specs that run in both: a control is found by the
+ * same catalog key the UI renders it from (src/i18n/catalogs), so a spec reads the same in English
+ * and in Chinese.
+ */
+import type { Page } from '@playwright/test';
+import type { Catalog, MessageKey } from '../../src/i18n/catalogs/en';
+import { corePart as enCore } from '../../src/i18n/catalogs/en/core';
+import { featuresPart as enFeatures } from '../../src/i18n/catalogs/en/features';
+import { corePart as zhCore } from '../../src/i18n/catalogs/zh-CN/core';
+import { featuresPart as zhFeatures } from '../../src/i18n/catalogs/zh-CN/features';
+import { formattersFor } from '../../src/i18n/format';
+import { KEPT_IN_CHINESE, type Language } from '../../src/i18n/languages';
+import type { ParamsOf } from '../../src/i18n/messages';
+
+const catalogs: Record<Language, Catalog> = {
+  en: { ...enCore, ...enFeatures },
+  'zh-CN': { ...zhCore, ...zhFeatures },
+};
+
+/** The message `key` as the console shows it in `language` (strings only). */
+export function tr<K extends MessageKey>(
+  language: Language,
+  key: K,
+  ...params: ParamsOf<Catalog[K]>
+): string {
+  const message = catalogs[language][key] as unknown;
+  if (typeof message === 'function') {
+    const out = (message as (p: unknown, f: unknown) => unknown)(
+      params[0],
+      formattersFor(language),
+    );
+    if (typeof out !== 'string') throw new Error(`${key} is not a plain string message`);
+    return out;
+  }
+  return message as string;
+}
+
+/** A `tr` bound to one language. */
+export function wordsOf(language: Language) {
+  return <K extends MessageKey>(key: K, ...params: ParamsOf<Catalog[K]>): string =>
+    tr(language, key, ...params);
+}
+
+/** Opens the console in `language` from the first page on (the choice it remembers). */
+export async function useLanguage(page: Page, language: Language): Promise<void> {
+  await page.addInitScript((lang) => {
+    window.localStorage.setItem('secmaster-console.language', lang);
+  }, language);
+}
+
+/**
+ * English words left on the page: every text node, and every accessible name, description, title
+ * and placeholder, outside elements marked `translate="no"` (IDs, codes and SecMaster's own
+ * titles, which stay as they are in any language). Each hit is "word in <tag>: text".
+ */
+export async function englishLeft(page: Page): Promise<string[]> {
+  return page.evaluate(
+    (kept) => {
+      const allowed = new Set(kept);
+      const hits: string[] = [];
+      const check = (text: string | null, where: Element) => {
+        if (!text) return;
+        for (const word of text.match(/[A-Za-z]{2,}/g) ?? []) {
+          if (!allowed.has(word))
+            hits.push(`${word} in <${where.tagName.toLowerCase()}>: ${text.trim().slice(0, 80)}`);
+        }
+      };
+      const excluded = (el: Element) => !!el.closest('[translate="no"]');
+      const hidden = (el: Element) => {
+        const style = window.getComputedStyle(el);
+        return style.display === 'none' || style.visibility === 'hidden';
+      };
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (!parent || excluded(parent) || ['SCRIPT', 'STYLE', 'NOSCRIPT'].includes(parent.tagName))
+          continue;
+        if (hidden(parent) && !parent.closest('[aria-live], [role="status"], [role="alert"]'))
+          continue;
+        check(node.textContent, parent);
+      }
+      for (const el of document.body.querySelectorAll(
+        '[aria-label], [title], [placeholder], [alt], [aria-description], [aria-roledescription]',
+      )) {
+        if (excluded(el)) continue;
+        for (const attr of [
+          'aria-label',
+          'title',
+          'placeholder',
+          'alt',
+          'aria-description',
+          'aria-roledescription',
+        ]) {
+          check(el.getAttribute(attr), el);
+        }
+      }
+      // Names given by reference (aria-labelledby) are text nodes, checked above.
+      if (
+        !document.title.match(/[A-Za-z]{2,}/g)?.every((w) => allowed.has(w)) &&
+        /[A-Za-z]{2,}/.test(document.title)
+      ) {
+        hits.push(`title: ${document.title}`);
+      }
+      return hits;
+    },
+    [...KEPT_IN_CHINESE],
+  );
+}
