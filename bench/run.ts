@@ -1,4 +1,5 @@
 /** `npm run bench`: benchmarks with their baselines and ratios (not part of `npm test`). */
+import { benchA11yPages } from './a11y-pages.ts';
 import { benchFindObject } from './find-object.ts';
 import { benchGraph } from './graph.ts';
 import { benchHistory } from './history.ts';
@@ -26,3 +27,4 @@ await benchFindObject();
 await benchObjects();
 await benchGraph();
 await benchLoad();
+await benchA11yPages();
