@@ -304,70 +304,58 @@ export function Shell() {
           </Alert>
         )}
         {consoleOpen && config.data && (
-          <Routes>
-            <Route
-              path={routes.history}
-              element={
-                <Suspense
-                  fallback={
-                    <Loader size="sm" role="status" aria-label={t('shell.loadingHistory')} />
-                  }
-                >
-                  <LazyHistoryPage />
-                </Suspense>
-              }
-            />
-            <Route path={routes.move} element={<MovePage />} />
-            <Route
-              path={routes.pairs}
-              element={
-                <PairsPage
-                  config={config.data}
-                  workspaceId={workspaceId}
-                  workspacesPending={workspaces.isPending}
-                />
-              }
-            />
-            <Route
-              path={routes.object}
-              element={
-                <Suspense
-                  fallback={
-                    <Loader size="sm" role="status" aria-label={t('shell.loadingObject')} />
-                  }
-                >
-                  <LazyObjectPage
-                    config={config.data}
-                    workspaceId={workspaceId}
-                    workspacesPending={workspaces.isPending}
-                  />
-                </Suspense>
-              }
-            />
-            <Route
-              path={routes.batch}
-              element={
-                <AssociatePage
-                  config={config.data}
-                  workspaceId={workspaceId}
-                  workspacesPending={workspaces.isPending}
-                />
-              }
-            />
-            <Route
-              path={routes.rest}
-              element={
-                <AssociatePage
-                  config={config.data}
-                  workspaceId={workspaceId}
-                  workspacesPending={workspaces.isPending}
-                />
-              }
-            />
-          </Routes>
+          <ConsoleRoutes
+            page={{
+              config: config.data,
+              workspaceId,
+              workspacesPending: workspaces.isPending,
+            }}
+          />
         )}
       </main>
       {consoleOpen && <KeyboardShortcuts />}
     </div>
+  );
+}
+
+/** What every page of an open console gets: its config and the chosen workspace. */
+interface PageContext {
+  config: ConsoleConfig;
+  workspaceId: string | null;
+  /** The workspaces are still being read (a page waits before it says "choose one"). */
+  workspacesPending: boolean;
+}
+
+function ConsoleRoutes({ page }: { page: PageContext }) {
+  const t = useT();
+  // The associate page serves "/" and a batch's page (the batch under the form).
+  const associate = <AssociatePage {...page} />;
+  return (
+    <Routes>
+      <Route
+        path={routes.history}
+        element={
+          <Suspense
+            fallback={<Loader size="sm" role="status" aria-label={t('shell.loadingHistory')} />}
+          >
+            <LazyHistoryPage />
+          </Suspense>
+        }
+      />
+      <Route path={routes.move} element={<MovePage />} />
+      <Route path={routes.pairs} element={<PairsPage {...page} />} />
+      <Route
+        path={routes.object}
+        element={
+          <Suspense
+            fallback={<Loader size="sm" role="status" aria-label={t('shell.loadingObject')} />}
+          >
+            <LazyObjectPage {...page} />
+          </Suspense>
+        }
+      />
+      <Route path={routes.batch} element={associate} />
+      <Route path={routes.rest} element={associate} />
+    </Routes>
   );
 }
