@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { ErrorParams } from '../i18n/catalogs/en/core/errors';
+import { t, type Catalog, type MessageKey } from '../i18n/i18n';
 import { apiErrorBodySchema, parseUpstreamError } from './schemas';
 
 /** An error the UI can show: a code, a readable message and, where known, the request ID. */
@@ -116,14 +118,111 @@ export async function request<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** A readable one-line description of any error, for the UI. */
-export function describeError(err: unknown): string {
+/** The message key of each code the console server, the SPA or the API gateway sends. */
+const ERROR_KEYS: Record<string, ErrorKey> = {
+  NETWORK: 'errors.network',
+  BAD_RESPONSE: 'errors.badResponse',
+  NOT_FOUND: 'errors.notFound',
+  METHOD_NOT_ALLOWED: 'errors.methodNotAllowed',
+  FORBIDDEN_HOST: 'errors.forbiddenHost',
+  INVALID_PATH: 'errors.invalidPath',
+  INVALID_BODY: 'errors.invalidBody',
+  INVALID_JSON: 'errors.invalidJson',
+  INVALID_QUERY: 'errors.invalidQuery',
+  CSRF: 'errors.csrf',
+  UNSUPPORTED_MEDIA_TYPE: 'errors.unsupportedMediaType',
+  BODY_TOO_LARGE: 'errors.bodyTooLarge',
+  INTERNAL: 'errors.internal',
+  STORAGE_UNAVAILABLE: 'errors.storageUnavailable',
+  DATA_DIR_LOST: 'errors.dataDirLost',
+  INVALID_STATE: 'errors.invalidState',
+  NOTHING_TO_UNDO: 'errors.nothingToUndo',
+  NOTHING_TO_RETRY: 'errors.nothingToRetry',
+  ALREADY_UNDONE: 'errors.alreadyUndone',
+  CHANGES_NOT_RECORDED: 'errors.changesNotRecorded',
+  IDEMPOTENCY_MISMATCH: 'errors.idempotencyMismatch',
+  INVALID_IDEMPOTENCY_KEY: 'errors.invalidIdempotencyKey',
+  TOO_MANY_CHECKS: 'errors.tooManyChecks',
+  SIGN_IN_REQUIRED: 'errors.signInRequired',
+  SIGN_IN_FAILED: 'errors.signInFailed',
+  SIGN_IN_FORBIDDEN: 'errors.signInForbidden',
+  SIGN_IN_METHOD_UNAVAILABLE: 'errors.signInMethodUnavailable',
+  RATE_LIMITED: 'errors.rateLimited',
+  TOO_MANY_SIGN_INS: 'errors.tooManySignIns',
+  TOO_MANY_SESSIONS: 'errors.tooManySessions',
+  WRONG_PROJECT: 'errors.wrongProject',
+  FORBIDDEN_PROJECT: 'errors.forbiddenProject',
+  IAM_ERROR: 'errors.iamError',
+  IAM_UNREACHABLE: 'errors.iamUnreachable',
+  IAM_THROTTLED: 'errors.iamThrottled',
+  UPSTREAM_TIMEOUT: 'errors.upstreamTimeout',
+  UPSTREAM_ERROR: 'errors.upstreamError',
+  UPSTREAM_BAD_RESPONSE: 'errors.upstreamBadResponse',
+  UPSTREAM_TOO_LARGE: 'errors.upstreamTooLarge',
+  UPSTREAM_UNREACHABLE: 'errors.upstreamUnreachable',
+  UPSTREAM_NETWORK: 'errors.upstreamNetwork',
+  UPSTREAM_REDIRECT: 'errors.upstreamRedirect',
+  'APIG.0101': 'errors.apigNoApi',
+  'APIG.0301': 'errors.apigAuth',
+  'APIG.0302': 'errors.apigNotAuthorized',
+  'APIG.0303': 'errors.apigAppAuth',
+  'APIG.0308': 'errors.apigThrottled',
+};
+
+/** Keys of the messages an error is worded by (each takes ErrorParams). */
+type ErrorKey = {
+  [K in MessageKey]: Catalog[K] extends (p: ErrorParams, f: never) => string ? K : never;
+}[MessageKey];
+
+/** The codes this UI words itself (the others are shown as sent). */
+export const KNOWN_ERROR_CODES: readonly string[] = Object.keys(ERROR_KEYS);
+
+/**
+ * An error, in parts: its words, whether they are the sender's own text (a code this UI does not
+ * know: shown as sent, `translate="no"`), the code to show after them (none for HTTP_<status>,
+ * whose words say the status) and the request ID.
+ */
+export interface ErrorParts {
+  text: string;
+  asSent: boolean;
+  code: string | null;
+  requestId: string | null;
+}
+
+function keyOf(code: string): ErrorKey | null {
+  if (Object.prototype.hasOwnProperty.call(ERROR_KEYS, code)) return ERROR_KEYS[code] ?? null;
+  return /^HTTP_\d+$/.test(code) ? 'errors.http' : null;
+}
+
+/** `err` in parts, worded from its code in the console's language. */
+export function errorParts(err: unknown): ErrorParts {
   if (err instanceof ApiError) {
-    const parts = [err.message];
-    if (err.code && !err.code.startsWith('HTTP_')) parts.push(`(${err.code})`);
-    if (err.requestId) parts.push(`request ID ${err.requestId}`);
-    return parts.join(' ');
+    const key = err.code ? keyOf(err.code) : null;
+    const params: ErrorParams = {
+      message: err.message,
+      field: err.field ?? null,
+      status: err.status,
+    };
+    return {
+      text: key ? t(key, params) : err.message,
+      asSent: key === null,
+      code: err.code && !err.code.startsWith('HTTP_') ? err.code : null,
+      requestId: err.requestId,
+    };
   }
-  if (err instanceof Error) return err.message;
-  return 'Something went wrong.';
+  // Errors thrown by code (a file that could not be read…): their text, as written.
+  if (err instanceof Error) return { text: err.message, asSent: true, code: null, requestId: null };
+  return { text: t('errors.unknown'), asSent: false, code: null, requestId: null };
+}
+
+/**
+ * A readable one-line description of any error, for the UI (as plain text: for a title, a
+ * notification; in a page, src/lib/error-text.tsx marks its data `translate="no"`).
+ */
+export function describeError(err: unknown): string {
+  const p = errorParts(err);
+  const parts = [p.text];
+  if (p.code) parts.push(t('errors.code', { code: p.code }));
+  if (p.requestId) parts.push(`${t('errors.requestId')} ${p.requestId}`);
+  return parts.join(' ');
 }

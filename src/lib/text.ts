@@ -5,7 +5,5 @@ export function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** "1 ID", "2 IDs". */
-export function idCount(n: number): string {
-  return `${n} ${n === 1 ? 'ID' : 'IDs'}`;
-}
+/** "1 ID", "2 IDs" in the console's language (src/lib/words.ts). */
+export { idCount } from './words';

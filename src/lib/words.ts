@@ -1,0 +1,108 @@
+/**
+ * The shared words of the interface, in the console's language: item and batch states, data
+ * classes, the actions and their batch titles. Plain functions: call them at render (or in a
+ * callback), never at module top level, as the language can switch. Module-level tables hold the
+ * states and classes; these turn them into words.
+ *
+ * The API's own words (`itemStateLabels`, `batchStateLabels`, `dataclassLabels` in
+ * src/api/schemas.ts) stay as they are: exports and the API speak English with codes.
+ */
+import type { BatchAction, BatchState, DataclassType, ItemState } from '../api/schemas';
+import { t, type MessageKey } from '../i18n/i18n';
+
+const ITEM_STATE_KEYS = {
+  pending: 'common.itemPending',
+  in_flight: 'common.itemInFlight',
+  succeeded: 'common.itemSucceeded',
+  unchanged: 'common.itemUnchanged',
+  failed: 'common.itemFailed',
+  unknown: 'common.itemUnknown',
+  invalid: 'common.itemInvalid',
+  skipped: 'common.itemSkipped',
+} as const satisfies Record<ItemState, MessageKey>;
+
+const BATCH_STATE_KEYS = {
+  running: 'common.batchRunning',
+  paused: 'common.batchPaused',
+  done: 'common.batchDone',
+  cancelled: 'common.batchCancelled',
+  interrupted: 'common.batchInterrupted',
+} as const satisfies Record<BatchState, MessageKey>;
+
+const CLASS_KEYS = {
+  alerts: {
+    label: 'common.alertsLabel',
+    word: 'common.alertsWord',
+    singular: 'common.alertWord',
+    count: 'common.alertCount',
+  },
+  incidents: {
+    label: 'common.incidentsLabel',
+    word: 'common.incidentsWord',
+    singular: 'common.incidentWord',
+    count: 'common.incidentCount',
+  },
+  indicators: {
+    label: 'common.indicatorsLabel',
+    word: 'common.indicatorsWord',
+    singular: 'common.indicatorWord',
+    count: 'common.indicatorCount',
+  },
+} as const satisfies Record<
+  DataclassType,
+  { label: MessageKey; word: MessageKey; singular: MessageKey; count: MessageKey }
+>;
+
+/** "Pending", "Sending", "No change"… / "等待中", "发送中", "无变化"… */
+export function itemStateWord(state: ItemState): string {
+  return t(ITEM_STATE_KEYS[state]);
+}
+
+/** "Running", "Paused", "Done", "Stopped", "Interrupted" / "运行中"… */
+export function batchStateWord(state: BatchState): string {
+  return t(BATCH_STATE_KEYS[state]);
+}
+
+/** The class as a label or heading: "Alerts" / "告警". */
+export function dataclassLabel(dataclass: DataclassType): string {
+  return t(CLASS_KEYS[dataclass].label);
+}
+
+/** The class's plural inside a sentence: "alerts" / "告警". */
+export function dataclassPlural(dataclass: DataclassType): string {
+  return t(CLASS_KEYS[dataclass].word);
+}
+
+/** One object of the class: "alert" / "告警". */
+export function dataclassSingular(dataclass: DataclassType): string {
+  return t(CLASS_KEYS[dataclass].singular);
+}
+
+/** "1 alert", "3,000 alerts" / "3,000 条告警". */
+export function dataclassCount(dataclass: DataclassType, count: number): string {
+  return t(CLASS_KEYS[dataclass].count, { count });
+}
+
+/** "Associate" / "Cancel association" (关联 / 取消关联). */
+export function actionWord(action: BatchAction): string {
+  return t(action === 'associate' ? 'common.actionAssociate' : 'common.actionCancel');
+}
+
+/**
+ * What a batch does, with its count: "Associate 3,000 alerts", "Cancel association of 12
+ * incidents" / "关联 3,000 条告警", "取消关联 12 个事件". `what` may be any counted phrase (e.g.
+ * pairs); by default the related class's count.
+ */
+export function batchTitle(action: BatchAction, what: string): string {
+  return t(action === 'associate' ? 'common.associateTitle' : 'common.cancelTitle', { what });
+}
+
+/** "Move 20 alerts" / "移动 20 条告警". */
+export function moveTitle(what: string): string {
+  return t('common.moveTitle', { what });
+}
+
+/** "1 ID", "2 IDs" / "2 个 ID". */
+export function idCount(count: number): string {
+  return t('common.idCount', { count });
+}
