@@ -117,7 +117,10 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
       }));
   const auth = createAuth({
     ...deps.auth,
-    connect: (target) => pacedUpstream(connect(target), pacers.pacerFor(pacerKey(target))),
+    connect: (target) => {
+      const key = pacerKey(target);
+      return pacedUpstream(connect(target), () => pacers.pacerFor(key));
+    },
     config,
     ledger,
   });

@@ -25,11 +25,18 @@ export function paceOutcomeOf(res: UpstreamResponse): PaceOutcome {
   return res.status >= 200 && res.status < 300 ? { kind: 'ok' } : { kind: 'other' };
 }
 
-export function pacedUpstream(inner: Upstream, pacer: Pacer): Upstream {
+/**
+ * `pacer`: the credential's pacer, or how to find it, asked for every call: a pool that evicts idle
+ * pacers (createPacers) must not leave a long-lived upstream on one it has dropped.
+ */
+export function pacedUpstream(inner: Upstream, pacer: Pacer | (() => Pacer)): Upstream {
+  const pacerNow = typeof pacer === 'function' ? pacer : () => pacer;
   return {
-    pacer,
+    get pacer() {
+      return pacerNow();
+    },
     async call(operation, opts = {}) {
-      const permit = opts.permit ?? (await pacer.take(scopeOf(operation), opts.signal));
+      const permit = opts.permit ?? (await pacerNow().take(scopeOf(operation), opts.signal));
       let res: UpstreamResponse;
       try {
         res = await inner.call(operation, opts);

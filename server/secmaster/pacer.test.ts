@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { FakeClock } from './fake-clock';
-import { Pacer, parseThrottleLimit, type PaceScope } from './pacer';
+import {
+  DEFAULT_MARGIN,
+  PACER_IDLE_EVICT_MS,
+  Pacer,
+  createPacers,
+  parseThrottleLimit,
+  type PaceScope,
+} from './pacer';
 
 /** A gateway that admits at most `limit` calls in any `windowMs` (counted on arrival, like APIG). */
 function gateway(o: {
@@ -275,5 +282,132 @@ describe('Pacer', () => {
     const next = pacer.take('write');
     await clock.run(1_000);
     expect((await next).waitedMs).toBe(1_000);
+  });
+});
+
+describe('Pacer bookkeeping', () => {
+  const limitMessage = (n: number) => `policy user over ratelimit,limit:${n},time:1 second`;
+
+  test('permits sent at the same instant are told apart: the admitted one still fills the window', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    // Unpaced before the first throttle: three calls leave at t = 0; the gateway (limit 2) lets
+    // two through and throttles the third.
+    const [a, b, c] = await Promise.all([
+      pacer.take('write'),
+      pacer.take('write'),
+      pacer.take('write'),
+    ]);
+    await clock.run(10);
+    a?.done({ kind: 'ok' });
+    b?.done({ kind: 'ok' });
+    c?.done({ kind: 'throttled', message: limitMessage(2) });
+    // The two admitted at t = 0 fill the gateway's window until t = 1000: nothing leaves before.
+    const next = pacer.take('write');
+    await clock.run(5_000);
+    expect((await next).waitedMs).toBeGreaterThanOrEqual(990);
+  });
+
+  test('throttles answered out of order are counted right: the pacer stays at the stated limit', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    // At t = 0: a slow call (throttled, answered at 500) and four quick ones (let through).
+    const slow = await pacer.take('write');
+    const quick = await Promise.all([1, 2, 3, 4].map(() => pacer.take('write')));
+    await clock.run(10);
+    for (const p of quick) p.done({ kind: 'ok' });
+    // Sent at t = 100, throttled, answered first (at 110).
+    await clock.run(100);
+    const late = await pacer.take('write');
+    await clock.run(110);
+    late.done({ kind: 'throttled', message: limitMessage(5) });
+    expect(pacer.rateOf('write')).toBeCloseTo(5 * 0.97, 5);
+    await clock.run(500);
+    slow.done({ kind: 'throttled', message: limitMessage(5) });
+    // Four let through in the window of the slow call: at the limit, not a storm to step back from.
+    expect(pacer.rateOf('write')).toBeCloseTo(5 * 0.97, 5);
+  });
+
+  test('the margin applies to a stated limit, not to SECMASTER_RATE_LIMIT', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 8 });
+    expect(pacer.rateOf('write')).toBe(8);
+    const gw = gateway({ limit: 5 });
+    const c = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 4,
+      latencyMs: 10,
+      untilMs: 5_000,
+    });
+    await clock.runUntil(c.done);
+    expect(pacer.snapshot('write').limit).toBe(5);
+    expect(pacer.rateOf('write')).toBeCloseTo(5 * DEFAULT_MARGIN, 5);
+  });
+
+  test('a throttle stating a higher limit raises the pace at once', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 5 });
+    const c = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 4,
+      latencyMs: 10,
+      untilMs: 5_000,
+    });
+    await clock.runUntil(c.done);
+    expect(pacer.snapshot('write').limit).toBe(5);
+    // Few calls of ours in its window (someone else filled the rest), but the gateway says 10 now.
+    const next = pacer.take('write');
+    await clock.run(clock.now() + 1_000);
+    (await next).done({ kind: 'throttled', message: limitMessage(10) });
+    expect(pacer.snapshot('write').limit).toBe(10);
+    expect(pacer.rateOf('write')).toBeCloseTo(10 * DEFAULT_MARGIN, 5);
+  });
+
+  test('a quota raised while paced is found by probing above the stated limit', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, probeAfterMs: 20_000 });
+    // The gateway allows 10/s, then 20/s from t = 30 s (and says so when it throttles).
+    let limit = 10;
+    const admitted: number[] = [];
+    const sent: number[] = [];
+    const worker = async () => {
+      while (clock.now() < 120_000) {
+        const permit = await pacer.take('write');
+        const at = clock.now();
+        while (admitted.length > 0 && (admitted[0] ?? 0) <= at - 1000) admitted.shift();
+        const ok = admitted.length < limit;
+        if (ok) admitted.push(at);
+        await clock.sleep(20);
+        if (ok) sent.push(at);
+        permit.done(ok ? { kind: 'ok' } : { kind: 'throttled', message: limitMessage(limit) });
+      }
+    };
+    const done = Promise.all(Array.from({ length: 8 }, worker));
+    await clock.run(30_000);
+    expect(pacer.snapshot('write').limit).toBe(10);
+    limit = 20;
+    await clock.runUntil(done);
+    expect(pacer.snapshot('write').limit).toBe(20);
+    expect(countBetween(sent, 100_000, 120_000) / 20 / 20).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test('idle pacers are evicted after 10 minutes; busy ones are kept', async () => {
+    const clock = new FakeClock();
+    const pacers = createPacers({ now: clock.now, schedule: clock.schedule });
+    const alice = pacers.pacerFor('alice');
+    const bob = pacers.pacerFor('bob');
+    const held = await bob.take('write');
+    await clock.run(PACER_IDLE_EVICT_MS + 60_000);
+    // Asking for anyone's pacer sweeps: alice's was idle 11 minutes; bob's has a call in flight.
+    pacers.pacerFor('carol');
+    expect(pacers.size).toBe(2);
+    expect(pacers.pacerFor('bob')).toBe(bob);
+    expect(pacers.pacerFor('alice')).not.toBe(alice);
+    held.done({ kind: 'ok' });
+    await clock.run(clock.now() + PACER_IDLE_EVICT_MS - 1_000);
+    pacers.pacerFor('carol');
+    // Bob's answer came 9 minutes ago: kept.
+    expect(pacers.pacerFor('bob')).toBe(bob);
   });
 });

@@ -68,8 +68,16 @@ export interface PacerOptions {
   cap?: number | null;
   /** Most calls in flight per bucket. */
   maxInFlight?: number;
-  /** The share of a stated limit paced at (headroom for jitter in the gateway's window). */
+  /**
+   * The share of a stated limit paced at (headroom for jitter in the gateway's window): applied to
+   * a limit the gateway states, never to `cap` (a configured limit is taken as meant).
+   */
   margin?: number;
+  /**
+   * Paced at a stated limit with calls waiting and no throttle for this long (ms), the pacer probes
+   * above it, in case the account's quota was raised (default 5 minutes).
+   */
+  probeAfterMs?: number;
   /** Lowest rate a step back goes to (calls/s). */
   minRate?: number;
   /** Step back: the new rate is this share of the rate that was throttled. */
@@ -114,6 +122,16 @@ const RATE_LOOKBACK_MS = 5_000;
 const SHARED_HINTS = 3;
 /** Send times kept (for the measured rate and the shared-limit check). */
 const MAX_SENDS_KEPT = 4_096;
+/** The share of a stated limit paced at, by default. */
+export const DEFAULT_MARGIN = 0.97;
+/** Probing above a stated limit grows the rate by this share of it per second. */
+const PROBE_STEP_PER_S = 0.02;
+
+/** One call let out: when, and whether the gateway throttled it (matched by identity, not time). */
+interface Send {
+  readonly at: number;
+  throttled: boolean;
+}
 
 interface Waiter {
   resolve: (p: Permit) => void;
@@ -127,6 +145,10 @@ interface Waiter {
 class Bucket {
   /** Learned from the gateway (calls/s), or null. */
   stated: number | null = null;
+  /** The window the stated limit is counted over (ms). */
+  statedWindowMs = 1_000;
+  /** Since when the bucket has been paced at the stated limit without a throttle (ms). */
+  quietSince = 0;
   /** The pacing rate before the cap (calls/s); null: not paced. */
   rate: number | null = null;
   tokens = 1;
@@ -160,12 +182,13 @@ export class Pacer {
   private readonly log: (message: string) => void;
   private readonly buckets = new Map<string, Bucket>();
   private readonly scopeBucket: Record<PaceScope, string> = { read: 'read', write: 'write' };
-  /** Send times per scope, oldest first. */
-  private readonly sends: Record<PaceScope, number[]> = { read: [], write: [] };
+  /** Calls let out per scope, oldest first (granted in time order, so `at` ascends). */
+  private readonly sends: Record<PaceScope, Send[]> = { read: [], write: [] };
   /** Throttles that suggested reads and writes share one limit (see onThrottle). */
   private sharedHints = 0;
-  /** Send times of the calls that were throttled, per scope. */
-  private readonly throttled: Record<PaceScope, number[]> = { read: [], write: [] };
+  private readonly probeAfterMs: number;
+  /** When a call was last asked for or answered (ms): see `idleFor`. */
+  private lastActive: number;
 
   constructor(o: PacerOptions = {}) {
     this.now = o.now ?? (() => performance.now());
@@ -178,11 +201,22 @@ export class Pacer {
       });
     this.cap = o.cap != null && o.cap > 0 ? o.cap : null;
     this.maxInFlight = Math.max(1, Math.floor(o.maxInFlight ?? 16));
-    this.margin = o.margin ?? 0.95;
+    this.margin = o.margin ?? DEFAULT_MARGIN;
+    this.probeAfterMs = o.probeAfterMs ?? 300_000;
     this.minRate = o.minRate ?? 0.2;
     this.beta = o.beta ?? 0.7;
     this.cubicC = o.cubicC ?? 0.4;
     this.log = o.log ?? (() => undefined);
+    this.lastActive = this.now();
+  }
+
+  /**
+   * How long (ms) nothing has been asked of this pacer, with no call in flight and none waiting;
+   * 0 while it is in use.
+   */
+  idleFor(): number {
+    for (const b of this.buckets.values()) if (b.inFlight > 0 || b.waiters.length > 0) return 0;
+    return Math.max(0, this.now() - this.lastActive);
   }
 
   /** Waits until a call of `scope` may be sent; rejects if `signal` aborts first. */
@@ -193,6 +227,7 @@ export class Pacer {
         return;
       }
       const b = this.bucketOf(scope);
+      this.lastActive = this.now();
       const w: Waiter = {
         resolve,
         reject,
@@ -250,6 +285,7 @@ export class Pacer {
   /** The rate the bucket paces at: the stated limit, the probe, the cap; null for none. */
   private effectiveRate(b: Bucket): number | null {
     let r = b.rate;
+    if (b.stepBackAt === null && b.stated !== null && r !== null) r = this.probeAbove(b, r);
     if (b.stepBackAt !== null && b.rate !== null) {
       // CUBIC: back to wMax after K seconds, then slowly beyond it.
       const t = (this.now() - b.stepBackAt) / 1000;
@@ -261,6 +297,48 @@ export class Pacer {
     }
     if (this.cap !== null) r = Math.min(r ?? Infinity, this.cap);
     return r;
+  }
+
+  /**
+   * Paced at a stated limit, with calls waiting and no throttle for `probeAfterMs`: a little more
+   * each second (the quota may have been raised), never more than 10 % above what was sent lately.
+   * A throttle at the limit ends the probe (onThrottle); calls let through beyond the stated limit
+   * end it the other way (learnHeadroom).
+   */
+  private probeAbove(b: Bucket, r: number): number {
+    const at = this.now();
+    const since = b.quietSince + this.probeAfterMs;
+    if (at <= since || b.waiters.length === 0 || b.stated === null) return r;
+    const probe = r + b.stated * PROBE_STEP_PER_S * ((at - since) / 1000);
+    return Math.max(r, Math.min(probe, this.measured(b, 2_000) * 1.1));
+  }
+
+  /**
+   * The gateway let through more calls in one of its windows than the limit it stated: the quota
+   * was raised. The stated number is forgotten, and the pacer probes upward (CUBIC, from the rate
+   * in use) until a throttle states the new one.
+   */
+  private learnHeadroom(b: Bucket): void {
+    if (b.stated === null || b.stepBackAt !== null) return;
+    const at = this.now();
+    // Only while probing: at the stated rate, a gateway counting in fixed windows can let a few
+    // more through in a sliding one.
+    if (at <= b.quietSince + this.probeAfterMs) return;
+    const from = at - b.statedWindowMs;
+    let admitted = 0;
+    for (const scope of ['read', 'write'] as const) {
+      if (this.scopeBucket[scope] === b.name) admitted += this.admittedBetween(scope, from, at);
+    }
+    if (admitted <= (b.stated * b.statedWindowMs) / 1000) return;
+    const inUse = this.effectiveRate(b) ?? b.stated;
+    this.log(
+      `SecMaster let more than its stated ${b.stated} calls/s through: the limit was raised; probing upward`,
+    );
+    b.stated = null;
+    b.wMax = inUse;
+    b.rate = inUse;
+    // On the CUBIC curve's plateau at wMax: it grows slowly beyond it from now.
+    b.stepBackAt = at - Math.cbrt((b.wMax * (1 - this.beta)) / this.cubicC) * 1000;
   }
 
   /** Calls in flight allowed: rate × latency with headroom (+1 waiting on the next token). */
@@ -317,7 +395,8 @@ export class Pacer {
   private grant(b: Bucket, scope: PaceScope, at: number, waitedMs: number): Permit {
     b.inFlight++;
     const sends = this.sends[scope];
-    sends.push(at);
+    const send: Send = { at, throttled: false };
+    sends.push(send);
     trim(sends);
     let open = true;
     const close = (): boolean => {
@@ -331,15 +410,20 @@ export class Pacer {
       waitedMs,
       done: (outcome) => {
         if (!close()) return;
+        this.lastActive = this.now();
         const latency = this.now() - at;
         b.latencyMs = b.latencyMs === null ? latency : b.latencyMs * 0.8 + latency * 0.2;
-        if (outcome.kind === 'throttled') this.onThrottle(scope, at, outcome.message);
+        if (outcome.kind === 'throttled') {
+          send.throttled = true;
+          this.onThrottle(scope, at, outcome.message);
+        } else if (outcome.kind === 'ok') this.learnHeadroom(this.bucketOf(scope));
         this.pump(this.bucketOf(scope));
         if (this.bucketOf(scope) !== b) this.pump(b);
       },
       cancel: () => {
         if (!close()) return;
-        const i = sends.lastIndexOf(at);
+        this.lastActive = this.now();
+        const i = sends.lastIndexOf(send);
         if (i >= 0) sends.splice(i, 1);
         b.tokens = Math.min(1, b.tokens + 1);
         this.pump(b);
@@ -362,8 +446,6 @@ export class Pacer {
     const stated = parseThrottleLimit(message);
     const windowMs = windowMsOf(message);
     const other: PaceScope = scope === 'read' ? 'write' : 'read';
-    this.throttled[scope].push(sentAt);
-    trim(this.throttled[scope]);
     let b = this.bucketOf(scope);
     // What the gateway counted in its window when it said no: the calls it let through.
     const from = sentAt - windowMs;
@@ -396,12 +478,15 @@ export class Pacer {
     b.refilledAt = at;
     if (stated !== null) {
       if (b.stated !== stated) this.log(`SecMaster's rate limit: ${stated} calls/s`);
+      const raised = b.stated !== null && stated > b.stated;
       b.stated = stated;
-      if (admitted >= ((stated * windowMs) / 1000) * 0.8) {
-        // Throttled at the limit it states: pace just under it, once the calls that filled the
-        // gateway's window (a burst before the limit was known) have left it.
+      b.statedWindowMs = windowMs;
+      if (raised || admitted >= ((stated * windowMs) / 1000) * 0.8) {
+        // Throttled at the limit it states (or told of a higher one): pace just under it, once the
+        // calls that filled the gateway's window (a burst before the limit was known) have left it.
         b.rate = stated * this.margin;
         b.stepBackAt = null;
+        b.quietSince = at;
         const oldest = this.oldestAdmittedSince(b, from);
         if (oldest !== null) b.blockedUntil = Math.max(b.blockedUntil, oldest + windowMs);
         return;
@@ -426,44 +511,76 @@ export class Pacer {
     let oldest: number | null = null;
     for (const scope of ['read', 'write'] as const) {
       if (this.scopeBucket[scope] !== b.name) continue;
-      const refused = new Set(this.throttled[scope]);
-      const first = this.sends[scope].find((t) => t > from && !refused.has(t));
-      if (first !== undefined && (oldest === null || first < oldest)) oldest = first;
+      const first = this.sends[scope].find((s) => s.at > from && !s.throttled);
+      if (first !== undefined && (oldest === null || first.at < oldest)) oldest = first.at;
     }
     return oldest;
   }
 
   /** Calls of `scope` sent after `from` until `to` and not throttled. */
   private admittedBetween(scope: PaceScope, from: number, to: number): number {
-    const n = (times: readonly number[]) => countAfter(times, from) - countAfter(times, to);
-    return n(this.sends[scope]) - n(this.throttled[scope]);
+    const sends = this.sends[scope];
+    let n = 0;
+    for (let i = sends.length - 1; i >= 0; i--) {
+      const s = sends[i];
+      if (!s || s.at <= from) break;
+      if (s.at <= to && !s.throttled) n++;
+    }
+    return n;
   }
 }
 
-/** How many times in `times` (ascending) are after `from`. */
-function countAfter(times: readonly number[], from: number): number {
+/** How many sends in `sends` (ascending) are after `from`. */
+function countAfter(sends: readonly Send[], from: number): number {
   let n = 0;
-  for (let i = times.length - 1; i >= 0 && (times[i] ?? 0) > from; i--) n++;
+  for (let i = sends.length - 1; i >= 0 && (sends[i]?.at ?? 0) > from; i--) n++;
   return n;
 }
 
-function trim(times: number[]): void {
+function trim(times: Send[]): void {
   if (times.length > MAX_SENDS_KEPT) times.splice(0, times.length - MAX_SENDS_KEPT);
 }
 
+/** A pacer idle this long (ms), with nothing in flight or waiting, is forgotten (createPacers). */
+export const PACER_IDLE_EVICT_MS = 600_000;
+
+export interface Pacers {
+  /** The pacer of `key`, made on first use (and again after an idle one was evicted). */
+  pacerFor(key: string): Pacer;
+  /** Pacers held now (tests). */
+  readonly size: number;
+}
+
 /**
- * One pacer per credential (APIG limits are per user): `pacerFor(key)` makes it on first use.
+ * One pacer per credential (APIG limits are per user): `pacerFor(key)` makes it on first use. A
+ * pacer idle for `idleEvictMs` (default 10 minutes) with nothing in flight or waiting is dropped
+ * (one per IAM user would otherwise pile up): what it learned is learned again from the next
+ * throttle. Callers ask `pacerFor` for every call (paced.ts), so none keeps an evicted one.
  */
-export function createPacers(options: PacerOptions = {}): { pacerFor(key: string): Pacer } {
+export function createPacers(options: PacerOptions & { idleEvictMs?: number } = {}): Pacers {
+  const { idleEvictMs = PACER_IDLE_EVICT_MS, ...pacerOptions } = options;
+  const now = options.now ?? (() => performance.now());
   const pacers = new Map<string, Pacer>();
+  let sweptAt = now();
+  /** At most once a minute (pacerFor runs for every call): drops the idle pacers. */
+  const sweep = () => {
+    const at = now();
+    if (at - sweptAt < Math.min(60_000, idleEvictMs)) return;
+    sweptAt = at;
+    for (const [key, p] of pacers) if (p.idleFor() >= idleEvictMs) pacers.delete(key);
+  };
   return {
     pacerFor(key) {
+      sweep();
       let p = pacers.get(key);
       if (!p) {
-        p = new Pacer(options);
+        p = new Pacer(pacerOptions);
         pacers.set(key, p);
       }
       return p;
+    },
+    get size() {
+      return pacers.size;
     },
   };
 }
