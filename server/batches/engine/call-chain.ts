@@ -119,7 +119,7 @@ export async function runCallChain(
         if (!mayRetry(policy, true, retries + 1)) {
           // Throttled through every retry: never a failure of its IDs. They go back to pending
           // and the batch waits a little, then continues (the pacer has slowed down meanwhile).
-          record(e, batch, ctl, call, notRetried(call.ids, v));
+          record(e, batch, ctl, call, endOfChain(call.ids, v));
           e.counters.throttleWaits++;
           ctl.budgetWait = true;
           ctl.waitReason = MSG_THROTTLE_WAIT;

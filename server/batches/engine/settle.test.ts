@@ -99,16 +99,28 @@ describe('endOfChain: what a call chain records when it ends', () => {
     });
   });
 
-  test('retries used up: a 5xx may have been applied (unknown, re-read); a 429 or connect failure was not (failed)', () => {
+  test('retries used up: a 5xx may have been applied (unknown, re-read); a connect failure was not (failed)', () => {
     expect(endOfChain([A], retry())).toMatchObject({
       kind: 'outcomes',
       outcomes: [{ id: A, state: 'unknown', code: 'SecMaster.500', message: 'internal' }],
     });
     expect(
-      endOfChain([A], retry({ mayBeApplied: false, throttled: true, code: 'APIG.0308' })),
+      endOfChain([A], retry({ mayBeApplied: false, timeoutLike: true, code: 'UPSTREAM_NETWORK' })),
     ).toMatchObject({
       kind: 'outcomes',
-      outcomes: [{ id: A, state: 'failed', code: 'APIG.0308', message: 'internal' }],
+      outcomes: [{ id: A, state: 'failed', code: 'UPSTREAM_NETWORK', message: 'internal' }],
+    });
+  });
+
+  test('throttled through every retry: never a failure, the IDs go back to pending', () => {
+    expect(
+      endOfChain(
+        [A, B],
+        retry({ mayBeApplied: false, throttled: true, status: 429, code: 'APIG.0308' }),
+      ),
+    ).toEqual({
+      kind: 'release',
+      meta: { httpStatus: 429, requestId: 'rid', errorCode: 'APIG.0308' },
     });
   });
 });

@@ -51,7 +51,9 @@ export function credentialsRefused(code: string, message: string): string {
 
 /**
  * The call chain of `ids` ends with verdict `v`; a `retry` verdict here means the retries are used
- * up: a 5xx may have been applied, so its IDs are re-read before being called failed.
+ * up: a 5xx may have been applied, so its IDs are re-read before being called failed. A throttle
+ * never fails an ID: throttled through every retry, the IDs go back to pending (the batch waits,
+ * then sends them again).
  */
 export function endOfChain(ids: readonly string[], v: Verdict): CallRecord {
   switch (v.kind) {
@@ -67,6 +69,7 @@ export function endOfChain(ids: readonly string[], v: Verdict): CallRecord {
         reason: credentialsRefused(v.code, v.message),
       };
     case 'retry':
+      if (v.throttled) return { kind: 'release', meta: callMeta(v) };
       return every(
         ids,
         { state: v.mayBeApplied ? 'unknown' : 'failed', code: v.code, message: v.message },
