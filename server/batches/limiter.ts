@@ -1,9 +1,13 @@
 /**
- * Concurrency control shared by every batch of a runner: a window over the calls in flight to one
- * upstream, between 1 and the configured maximum, that follows a target set from the pacer's rate
- * and the calls' latency once SecMaster's rate is known (`follow`), and is AIMD before that (halve
- * on throttling, +1 after N straight successes); and a FIFO queue per key so batches on the same
- * subject run one at a time.
+ * Concurrency control of a runner: a window over the workers busy with one credential's calls
+ * (`LimiterPool`: one window per pacer, so a slow or throttled credential never takes another's
+ * slots), between 1 and the configured maximum (BATCH_CONCURRENCY), that follows a target set from
+ * that pacer's rate and the calls' latency once SecMaster's rate is known (`follow`), and is AIMD
+ * before that (halve on throttling, +1 after N straight successes); and a FIFO queue per key so
+ * batches on the same subject run one at a time.
+ *
+ * A worker takes its pacer's permit (the rate token) before its slot, never holding a slot while it
+ * waits for a token (engine/paced-slot.ts): `tryAcquire` and `whenFree` serve that.
  */
 
 export class AimdLimiter {
@@ -12,12 +16,16 @@ export class AimdLimiter {
   private streak = 0;
   private peakInFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Told when a slot frees (or the window grows); they take nothing (see whenFree). */
+  private freeWaiters: (() => void)[] = [];
   /** Set while the window follows a target (the pacer's rate × latency) instead of AIMD. */
   private following = false;
 
   constructor(
     private readonly max: number,
     private readonly successesToGrow: number,
+    /** Told of the calls in flight after each acquire (a pool's peak across its windows). */
+    private readonly onAcquire: (inFlight: number) => void = () => undefined,
   ) {
     this.limitNow = Math.max(1, Math.floor(max));
   }
@@ -41,8 +49,26 @@ export class AimdLimiter {
     while (this.inFlight >= this.limitNow) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
+    this.took();
+  }
+
+  /** Takes a slot if one is free now, without waiting. */
+  tryAcquire(): boolean {
+    if (this.inFlight >= this.limitNow) return false;
+    this.took();
+    return true;
+  }
+
+  /** Resolves once a slot frees or the window grows (the caller then tries again: nothing is kept). */
+  whenFree(): Promise<void> {
+    if (this.inFlight < this.limitNow) return Promise.resolve();
+    return new Promise<void>((resolve) => this.freeWaiters.push(resolve));
+  }
+
+  private took(): void {
     this.inFlight++;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    this.onAcquire(this.inFlight);
   }
 
   release(): void {
@@ -85,12 +111,62 @@ export class AimdLimiter {
   }
 
   private wake(): void {
+    if (this.inFlight < this.limitNow && this.freeWaiters.length > 0) {
+      for (const tell of this.freeWaiters.splice(0)) tell();
+    }
     let room = this.limitNow - this.inFlight;
     while (room-- > 0) {
       const next = this.waiting.shift();
       if (!next) break;
       next();
     }
+  }
+}
+
+/**
+ * One window per pacer (per credential: APIG limits each user on its own), each at most `max`
+ * (BATCH_CONCURRENCY), made on first use; calls that are not paced share one window. A pacer's
+ * window is forgotten with the pacer (a WeakMap), and made again, full size, if needed.
+ */
+export class LimiterPool {
+  private readonly byPacer = new WeakMap<object, AimdLimiter>();
+  private readonly unpaced: AimdLimiter;
+  private last: AimdLimiter;
+  private peakInFlight = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly successesToGrow: number,
+  ) {
+    this.unpaced = this.make();
+    this.last = this.unpaced;
+  }
+
+  /** The window of the calls paced by `pacer` (null: not paced). */
+  of(pacer: object | null | undefined): AimdLimiter {
+    if (!pacer) return (this.last = this.unpaced);
+    let l = this.byPacer.get(pacer);
+    if (!l) {
+      l = this.make();
+      this.byPacer.set(pacer, l);
+    }
+    this.last = l;
+    return l;
+  }
+
+  /** The size of the window used last (stats). */
+  get limit(): number {
+    return this.last.limit;
+  }
+  /** The most calls in flight seen in any one window (stats, tests). */
+  get peak(): number {
+    return this.peakInFlight;
+  }
+
+  private make(): AimdLimiter {
+    return new AimdLimiter(this.max, this.successesToGrow, (n) => {
+      this.peakInFlight = Math.max(this.peakInFlight, n);
+    });
   }
 }
 

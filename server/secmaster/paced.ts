@@ -8,7 +8,7 @@
 import { parseUpstreamError } from '../../src/api/schemas';
 import { UpstreamError, type Upstream, type UpstreamResponse } from './client';
 import type { UpstreamOperation } from './operations';
-import type { PaceOutcome, PaceScope, Pacer } from './pacer';
+import type { PaceOutcome, PaceScope, Pacer, Permit } from './pacer';
 
 const THROTTLE_CODES = new Set(['APIG.0308']);
 
@@ -51,6 +51,25 @@ export function pacedUpstream(inner: Upstream, pacer: Pacer | (() => Pacer)): Up
       }
       permit.done(paceOutcomeOf(res));
       return res;
+    },
+  };
+}
+
+/**
+ * `upstream` whose next call goes out on `permit`, taken beforehand (paced-slot.ts): for a caller
+ * that cannot pass `CallOptions.permit` itself. Later calls take their own.
+ */
+export function withPermit(upstream: Upstream, permit: Permit | null): Upstream {
+  if (!permit) return upstream;
+  let next: Permit | null = permit;
+  return {
+    get pacer() {
+      return upstream.pacer;
+    },
+    call(operation, opts = {}) {
+      const p = next;
+      next = null;
+      return upstream.call(operation, p ? { ...opts, permit: p } : opts);
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Permit } from '../../secmaster/pacer';
 import type { ClaimedCall, ItemOutcome } from '../ledger';
 import { explainRejected } from '../reconcile';
 import type { Control, Engine, Slot, Started } from './context';
+import { permitAndSlot, releaseSlot } from './paced-slot';
 import { endOfChain, notRetried, type CallRecord } from './settle';
 
 export const MSG_THROTTLE_WAIT =
@@ -91,8 +92,10 @@ function record(
 }
 
 /**
- * Runs a call chain: entered holding a limiter slot (released on return), its first write already
- * sent. Between sends the slot is given back while the chain sleeps its backoff.
+ * Runs a call chain: entered holding a slot (released on return), its first write already sent.
+ * Between sends the slot is given back while the chain sleeps its backoff and waits for its pacer's
+ * permit (paced-slot.ts), and once the answer is in (the follow-up search labelling rejected IDs
+ * waits for a read permit of its own).
  */
 export async function runCallChain(
   e: Engine,
@@ -101,20 +104,20 @@ export async function runCallChain(
   ctl: Control,
   slot: Slot,
 ): Promise<void> {
-  const { ledger, limiter, budget, policy } = e;
+  const { ledger, budget, policy } = e;
   let call = first.call;
   let pending = first.pending;
-  let held = slot.held;
   try {
     for (let retries = 0; ; retries++) {
       const v = judge(call.ids, await pending);
       if (v.kind === 'outcomes') {
         budget.onSuccess();
-        limiter.onSuccess();
+        slot.limiter.onSuccess();
+        releaseSlot(slot);
         await labelRejected(e, batch, v.outcomes);
       }
       if (v.kind === 'retry' && v.throttled) {
-        limiter.onThrottle();
+        slot.limiter.onThrottle();
         e.counters.throttled++;
         if (!mayRetry(policy, true, retries + 1)) {
           // Throttled through every retry: never a failure of its IDs. They go back to pending
@@ -145,12 +148,9 @@ export async function runCallChain(
       }
       const paced = e.upstreamOf(batch).pacer !== undefined;
       const delay = e.delayFor(retryKind(v.throttled), retries, v.retryAfter, paced);
-      limiter.release();
-      held = false;
+      releaseSlot(slot);
       await e.nap(delay, ctl);
-      await limiter.acquire();
-      held = true;
-      const permit = await e.takeWrite(batch, ctl);
+      const permit = await permitAndSlot(e, batch, 'write', ctl, slot);
       // From here to the send, no await: a pause or cancel either precedes the check or follows
       // the send (I6).
       const next =
@@ -172,7 +172,6 @@ export async function runCallChain(
     // intent sends nothing.
     e.halt(batch.id, ctl, err);
   } finally {
-    if (held) limiter.release();
-    slot.held = false;
+    releaseSlot(slot);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { BatchSummary } from '../../../src/api/schemas';
 import type { Upstream } from '../../secmaster/client';
-import type { Permit } from '../../secmaster/pacer';
+import type { PaceScope, Permit } from '../../secmaster/pacer';
 import type { ClaimedCall, Ledger } from '../ledger';
 import type { AimdLimiter } from '../limiter';
 import type { Subject } from '../reconcile';
@@ -59,9 +59,14 @@ export interface Control {
   wakers: Set<() => void>;
 }
 
-/** A limiter slot held by a worker; reads and retries give it back while they sleep. */
+/**
+ * A slot of a window (its credential's, limiter.ts) held by a worker; given back while the worker
+ * sleeps before a retry or waits for the pacer (paced-slot.ts).
+ */
 export interface Slot {
   held: boolean;
+  /** The window the slot is (or was last) held in. */
+  limiter: AimdLimiter;
 }
 
 /** A call whose intent is committed and whose write was sent in the same tick (I6). */
@@ -77,7 +82,8 @@ export interface Engine {
   /** Where a batch's calls go (its credential), asked for every call. */
   upstreamOf(batch: BatchSummary): Upstream;
   readonly policy: RetryPolicy;
-  readonly limiter: AimdLimiter;
+  /** The concurrency window of the batch's calls: its credential's (one per pacer). */
+  limiterOf(batch: BatchSummary): AimdLimiter;
   readonly budget: RetryBudget;
   readonly counters: Counters;
   /** IDs per call. */
@@ -95,10 +101,15 @@ export interface Engine {
    */
   delayFor(kind: RetryKind, n: number, retryAfter: string | null, paced?: boolean): number;
   /**
-   * The permit for the batch's next write from its upstream's pacer (null: not paced), waited for
-   * before the call's intent is committed; 'stopped' when pause, cancel or shutdown cut the wait.
+   * The permit for the batch's next call of `scope` from its upstream's pacer (null: not paced);
+   * a write's is waited for before the call's intent is committed. 'stopped' when pause, cancel or
+   * shutdown cut the wait. Through paced-slot.ts, which holds no slot meanwhile.
    */
-  takeWrite(batch: BatchSummary, ctl: Control): Promise<Permit | null | 'stopped'>;
+  takePermit(
+    batch: BatchSummary,
+    scope: PaceScope,
+    ctl: Control,
+  ): Promise<Permit | null | 'stopped'>;
   /** A sleep that pause, cancel and shutdown cut short. */
   nap(ms: number, ctl: Control): Promise<void>;
   /** A ledger write (or the runner) failed: the batch stops or waits for the ledger. Never throws. */

@@ -9,6 +9,7 @@ import type { PendingRow, SettledRow } from '../ledger';
 import { sendWrite } from './call-chain';
 import type { Control, Engine, Slot, Started } from './context';
 import { batchHealthSource } from './ledger-wait';
+import { permitAndSlot } from './paced-slot';
 import { preRead, type ReadOutcome } from './pre-read';
 import { afterClassRead, afterLinksRead, credentialsRefused, readRefused } from './settle';
 
@@ -201,7 +202,8 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
           if (step === 'commit') {
             if (ready.length > 0 && permit === null) {
               const asked = e.now();
-              const taken = await e.takeWrite(batch, ctl);
+              // The permit first, then the slot: no slot sits idle through the wait for a token.
+              const taken = await permitAndSlot(e, batch, 'write', ctl, slot);
               waitedMs += e.now() - asked;
               if (taken === 'stopped') return null;
               if (taken !== null) {

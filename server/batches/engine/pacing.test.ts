@@ -220,3 +220,43 @@ test('pause while a pre-read waits for the pacer: the read is not sent after the
   expect(gw.log.filter((c) => c.at >= pausedAt)).toEqual([]);
   expect(ledger.getBatch(batchId)?.counts?.in_flight).toBe(0);
 });
+
+test('two credentials: a slowly paced one never takes the slots of the other (a window per pacer, permit before slot)', async () => {
+  const clock = new FakeClock();
+  // Credential A may send one call per 2 s (reads and writes alike); credential B 20 per second.
+  const slow = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 0.5 });
+  const fast = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 20 });
+  const gwA = gateway(clock, { limit: 100, latencyMs: 50 });
+  const gwB = gateway(clock, { limit: 100, latencyMs: 50 });
+  const a = newBatch(ledger, { ids: makeIds(3_000), subject: SUBJECT, user: 'a' });
+  const b = newBatch(ledger, {
+    ids: makeIds(2_000).map((id) => `b-${id}`),
+    subject: 'c0ffee00-0000-4000-8000-000000000002',
+    user: 'b',
+  });
+  const upA = pacedUpstream(gwA.upstream, slow);
+  const upB = pacedUpstream(gwB.upstream, fast);
+  const runner = createRunner({
+    ledger,
+    upstream: (batchId) => (batchId === a.id ? upA : upB),
+    concurrency: 8,
+    now: clock.now,
+    sleep: clock.sleep,
+    random: () => 0.5,
+  });
+  const doneA = runner.start(a.id);
+  await clock.run(3_000);
+  // A has settled into its crawl (its workers wait for tokens); B starts now.
+  const doneB = runner.start(b.id);
+  let bEnded: number | null = null;
+  void doneB.then(() => {
+    bEnded = clock.now();
+  });
+  await clock.runUntil(Promise.all([doneA, doneB]));
+  expect(ledger.getBatch(b.id)?.counts).toMatchObject({ succeeded: 2_000, failed: 0 });
+  expect(ledger.getBatch(a.id)?.counts).toMatchObject({ succeeded: 3_000, failed: 0 });
+  // B's 20 reads and 20 writes at up to 20 calls/s: a few seconds, not A's pace (one call per 2 s).
+  expect(bEnded).not.toBeNull();
+  expect((bEnded ?? Infinity) - 3_000).toBeLessThan(10_000);
+  expect(runner.stats().peakInFlight).toBeLessThanOrEqual(8);
+});

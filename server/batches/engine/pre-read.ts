@@ -5,7 +5,9 @@
 import type { BatchSummary } from '../../../src/api/schemas';
 import { UpstreamError, UpstreamRequestError } from '../../secmaster/client';
 import { idsSearchBody } from '../../secmaster/operations';
+import type { Permit } from '../../secmaster/pacer';
 import type { Control, Engine, Slot } from './context';
+import { permitAndSlot, releaseSlot } from './paced-slot';
 import { judgeRead, mayRetry, readStep, retryKind, type CallResult } from './verdict';
 
 /** The answer to a pre-read, once its retries are done. */
@@ -28,6 +30,7 @@ async function readOnce(
   ids: readonly string[],
   what: 'links' | 'class',
   ctl: Control,
+  permit: Permit | null,
 ): Promise<CallResult | 'stopped'> {
   e.counters.preReads++;
   const abort = new AbortController();
@@ -50,7 +53,7 @@ async function readOnce(
             dataclass: batch.related_dataclass_type,
             body: idsSearchBody(ids),
           },
-      { signal: abort.signal },
+      permit ? { signal: abort.signal, permit } : { signal: abort.signal },
     );
   } catch (err: unknown) {
     if (abort.signal.aborted) return 'stopped';
@@ -63,8 +66,8 @@ async function readOnce(
 
 /**
  * A pre-read with the write path's retry rules (a read changes nothing, so timeouts and resets are
- * simply read again). Entered holding the worker's slot; the slot is given back while it sleeps
- * before a retry.
+ * simply read again). Returns holding the worker's slot (unless stopped); the slot is given back
+ * while the read waits for its pacer's permit and while it sleeps before a retry.
  */
 export async function preRead(
   e: Engine,
@@ -74,19 +77,26 @@ export async function preRead(
   ctl: Control,
   slot: Slot,
 ): Promise<ReadOutcome> {
-  const { limiter, budget } = e;
+  const { budget } = e;
   for (let retries = 0; ; retries++) {
     // Nothing is sent once the batch is paused, cancelled or stopping; a pause while the read waits
-    // for the pacer or for its answer cuts it short (readOnce).
+    // for the pacer or for its answer cuts it short.
     if (e.stopping() || ctl.halted || e.ledger.getBatchState(batch.id) !== 'running')
       return { kind: 'stopped' };
-    const result = await readOnce(e, batch, ids, what, ctl);
+    // The read's permit first, then the slot (paced-slot.ts): no slot idle through the wait.
+    const permit = await permitAndSlot(e, batch, 'read', ctl, slot);
+    if (permit === 'stopped') return { kind: 'stopped' };
+    if (e.stopping() || ctl.halted || e.ledger.getBatchState(batch.id) !== 'running') {
+      permit?.cancel();
+      return { kind: 'stopped' };
+    }
+    const result = await readOnce(e, batch, ids, what, ctl, permit);
     if (result === 'stopped') return { kind: 'stopped' };
     const step = readStep(judgeRead(result));
     switch (step.kind) {
       case 'found':
         budget.onSuccess();
-        limiter.onSuccess();
+        slot.limiter.onSuccess();
         return { kind: 'ok', present: step.present };
       case 'auth':
       case 'refused':
@@ -95,7 +105,7 @@ export async function preRead(
         break;
     }
     if (step.throttled) {
-      limiter.onThrottle();
+      slot.limiter.onThrottle();
       e.counters.throttled++;
     }
     if (e.stopping()) return { kind: 'stopped' };
@@ -103,11 +113,8 @@ export async function preRead(
       return { kind: 'wait' };
     const paced = e.upstreamOf(batch).pacer !== undefined;
     const delay = e.delayFor(retryKind(step.throttled), retries, step.retryAfter, paced);
-    limiter.release();
-    slot.held = false;
+    releaseSlot(slot);
     await e.nap(delay, ctl);
-    await limiter.acquire();
-    slot.held = true;
     if (e.stopping() || ctl.halted || e.ledger.getBatchState(batch.id) !== 'running')
       return { kind: 'stopped' };
   }

@@ -5,7 +5,9 @@
  */
 import { MAX_IDS_PER_CALL, type BatchSummary } from '../../../src/api/schemas';
 import { rereadLinks } from '../reconcile';
+import { withPermit } from '../../secmaster/paced';
 import { subjectOf, type Control, type Engine } from './context';
+import { newSlot, permitAndSlot, releaseSlot } from './paced-slot';
 import { afterReread } from './settle';
 
 /** One re-read of ≤ 100 IDs, retried within the budget; null when it could not be done. */
@@ -15,26 +17,29 @@ async function rereadWithRetry(
   ids: readonly string[],
   ctl: Control,
 ): Promise<Set<string> | null> {
-  const { limiter, budget } = e;
+  const { budget } = e;
+  const slot = newSlot(e, batch);
   for (let n = 0; n < e.policy.rereadAttempts; n++) {
     if (n > 0) {
       if (!budget.tryAcquire(false)) return null;
       await e.nap(e.delayFor('transient', n - 1, null), ctl);
       if (e.stopping()) return null;
     }
-    await limiter.acquire();
+    // The read's permit first, then the slot (paced-slot.ts).
+    const permit = await permitAndSlot(e, batch, 'read', ctl, slot);
+    if (permit === 'stopped') return null;
     let res;
     try {
       e.counters.rereads++;
-      res = await rereadLinks(e.upstreamOf(batch), subjectOf(batch), ids);
+      res = await rereadLinks(withPermit(e.upstreamOf(batch), permit), subjectOf(batch), ids);
     } finally {
-      limiter.release();
+      releaseSlot(slot);
     }
     if (res.ok) {
       budget.onSuccess();
       return res.present;
     }
-    if (res.throttled) limiter.onThrottle();
+    if (res.throttled) slot.limiter.onThrottle();
   }
   return null;
 }

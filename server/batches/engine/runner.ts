@@ -6,8 +6,9 @@
  * call does is in call-chain.ts, the reads before writing in feed.ts and pre-read.ts, the re-reads
  * of unknown outcomes in reread.ts; the rules they follow are the pure verdict.ts and settle.ts.
  *
- * - Concurrency: an AIMD window shared by every batch (limiter.ts); batches on the same workspace,
- *   subject and related class run one at a time, in creation order.
+ * - Concurrency: a window per credential (per pacer; limiter.ts) shared by every batch on it, each
+ *   at most `concurrency`; a worker takes its pacer's permit before its slot (paced-slot.ts);
+ *   batches on the same workspace, subject and related class run one at a time, in creation order.
  * - Retries (retry.ts): throttling and transient failures, capped exponential backoff with full
  *   jitter, Retry-After honoured, a shared retry budget; an empty budget makes the batch wait with
  *   its IDs pending, never fail.
@@ -18,7 +19,7 @@ import { dirname } from 'node:path';
 import { MAX_IDS_PER_CALL, type BatchPace, type BatchSummary } from '../../../src/api/schemas';
 import type { Upstream } from '../../secmaster/client';
 import { sqliteErrorCode, type Ledger } from '../ledger';
-import { AimdLimiter, KeyedQueue } from '../limiter';
+import { KeyedQueue, LimiterPool } from '../limiter';
 import {
   DEFAULT_RETRY_POLICY,
   RetryBudget,
@@ -29,8 +30,9 @@ import {
 } from '../retry';
 import { diskFull, writeProblem, type WriteProblem } from '../storage-health';
 import { runCallChain } from './call-chain';
-import type { Control, Counters, Engine, Slot, Started } from './context';
+import type { Control, Counters, Engine, Started } from './context';
 import { makeFeed } from './feed';
+import { acquireSlot, newSlot, releaseSlot } from './paced-slot';
 import {
   LEDGER_WAIT_MAX_MS,
   LEDGER_WAIT_MS,
@@ -146,7 +148,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const ledgerWaitMs = Math.max(1, options.ledgerWaitMs ?? LEDGER_WAIT_MS);
   const ledgerWaitMaxMs = Math.max(ledgerWaitMs, options.ledgerWaitMaxMs ?? LEDGER_WAIT_MAX_MS);
   const ledgerFile = ledger.db.name;
-  const limiter = new AimdLimiter(concurrency, policy.aimdSuccesses);
+  const limiters = new LimiterPool(concurrency, policy.aimdSuccesses);
   const budget = new RetryBudget(policy);
   const subjects = new KeyedQueue();
   const active = new Map<string, Promise<void>>();
@@ -256,7 +258,7 @@ export function createRunner(options: RunnerOptions): Runner {
     ledger,
     upstreamOf: (batch) => (typeof route === 'function' ? route(batch.id) : route),
     policy,
-    limiter,
+    limiterOf: (batch) => limiters.of(engine.upstreamOf(batch).pacer),
     budget,
     counters,
     chunkSize,
@@ -271,14 +273,14 @@ export function createRunner(options: RunnerOptions): Runner {
       if (paced && kind === 'throttled') return Math.min(policy.maxRetryAfterMs, hint ?? 0);
       return backoffDelay(policy, kind, n, random, hint);
     },
-    async takeWrite(batch, ctl) {
+    async takePermit(batch, scope, ctl) {
       const pacer = engine.upstreamOf(batch).pacer;
       if (!pacer) return null;
       const abort = new AbortController();
       const wake = () => abort.abort();
       ctl.wakers.add(wake);
       try {
-        return await pacer.take('write', abort.signal);
+        return await pacer.take(scope, abort.signal);
       } catch {
         return 'stopped';
       } finally {
@@ -297,12 +299,13 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   /**
-   * Concurrency follows the rate and the latency: once the batch's pacer paces writes, just enough
-   * workers to fill its rate (rate × a worker's time per write, plus one waiting on the next
-   * token), never more than `concurrency`; before that, the AIMD window.
+   * Concurrency follows the rate and the latency: once the batch's pacer paces writes, its
+   * credential's window holds just enough workers to fill its rate (rate × a worker's time per
+   * write, plus one), never more than `concurrency`; before that, the AIMD window.
    */
   function followPace(batch: BatchSummary): void {
     const rate = engine.upstreamOf(batch).pacer?.rateOf('write') ?? null;
+    const limiter = engine.limiterOf(batch);
     if (rate === null) {
       limiter.follow(null);
       return;
@@ -365,9 +368,9 @@ export function createRunner(options: RunnerOptions): Runner {
         for (;;) {
           if (stopping || ctl.halted || ctl.budgetWait) return;
           followPace(batch);
-          await limiter.acquire();
+          const slot = newSlot(engine, batch);
+          await acquireSlot(engine, batch, slot);
           const began = now();
-          const slot: Slot = { held: true };
           let started: Started | null = null;
           try {
             started = await feed.next(slot);
@@ -375,7 +378,7 @@ export function createRunner(options: RunnerOptions): Runner {
             // A failed T1 (rolled back) sends nothing for its rows.
             halt(batchId, ctl, err);
           } finally {
-            if (!started && slot.held) limiter.release();
+            if (!started) releaseSlot(slot);
           }
           if (!started) return;
           await runCallChain(engine, batch, started, ctl, slot);
@@ -675,8 +678,8 @@ export function createRunner(options: RunnerOptions): Runner {
     stats: () => ({
       ...counters,
       budgetTokens: budget.available,
-      concurrencyLimit: limiter.limit,
-      peakInFlight: limiter.peak,
+      concurrencyLimit: limiters.limit,
+      peakInFlight: limiters.peak,
     }),
   };
 }
