@@ -392,6 +392,37 @@ describe('Pacer bookkeeping', () => {
     expect(countBetween(sent, 100_000, 120_000) / 20 / 20).toBeGreaterThanOrEqual(0.9);
   });
 
+  test('a quota raised after a throttle storm is still found: back at the stated limit, the pacer probes again', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, probeAfterMs: 20_000 });
+    // The gateway allows 10/s, then 20/s from t = 30 s (and says so when it throttles).
+    let limit = 10;
+    const admitted: number[] = [];
+    const sent: number[] = [];
+    const worker = async () => {
+      while (clock.now() < 120_000) {
+        const permit = await pacer.take('write');
+        const at = clock.now();
+        while (admitted.length > 0 && (admitted[0] ?? 0) <= at - 1000) admitted.shift();
+        // A storm from 20 s to 25 s: everything throttled, the pacer steps back.
+        const ok = admitted.length < limit && (at < 20_000 || at >= 25_000);
+        if (ok) admitted.push(at);
+        await clock.sleep(20);
+        if (ok) sent.push(at);
+        permit.done(ok ? { kind: 'ok' } : { kind: 'throttled', message: limitMessage(limit) });
+      }
+    };
+    const done = Promise.all(Array.from({ length: 8 }, worker));
+    await clock.run(22_000);
+    expect(pacer.rateOf('write')).toBeLessThan(9);
+    await clock.run(30_000);
+    expect(pacer.snapshot('write').limit).toBe(10);
+    limit = 20;
+    await clock.runUntil(done);
+    expect(pacer.snapshot('write').limit).toBe(20);
+    expect(countBetween(sent, 110_000, 120_000) / 10 / 20).toBeGreaterThanOrEqual(0.9);
+  });
+
   test('idle pacers are evicted after 10 minutes; busy ones are kept', async () => {
     const clock = new FakeClock();
     const pacers = createPacers({ now: clock.now, schedule: clock.schedule });

@@ -293,7 +293,14 @@ export class Pacer {
       r = Math.max(this.minRate, this.cubicC * (t - k) ** 3 + b.wMax);
       // Never more than twice what was sent lately (a probe needs calls to learn from).
       r = Math.min(r, Math.max(b.wMax, 2 * this.measured(b, 2_000)));
-      if (b.stated !== null) r = Math.min(r, b.stated * this.margin);
+      if (b.stated !== null && r >= b.stated * this.margin) {
+        // Back at the stated limit after a step back: paced at it again (and, after a quiet
+        // while, probing above it: probeAbove).
+        r = b.stated * this.margin;
+        b.rate = r;
+        b.stepBackAt = null;
+        b.quietSince = this.now();
+      }
     }
     if (this.cap !== null) r = Math.min(r ?? Infinity, this.cap);
     return r;
