@@ -328,10 +328,10 @@ describe('Pacer bookkeeping', () => {
     expect(pacer.rateOf('write')).toBeCloseTo(5 * 0.97, 5);
   });
 
-  test('the margin applies to a stated limit, not to SECMASTER_RATE_LIMIT', async () => {
+  /** A pacer that has learned a stated limit of 5 calls/s from 5 s of calls. */
+  async function learnedFive(cap?: number) {
     const clock = new FakeClock();
-    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 8 });
-    expect(pacer.rateOf('write')).toBe(8);
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: cap ?? null });
     const gw = gateway({ limit: 5 });
     const c = clients(clock, pacer, gw, {
       scope: 'write',
@@ -341,21 +341,17 @@ describe('Pacer bookkeeping', () => {
     });
     await clock.runUntil(c.done);
     expect(pacer.snapshot('write').limit).toBe(5);
+    return { clock, pacer };
+  }
+
+  test('the margin applies to a stated limit, not to SECMASTER_RATE_LIMIT', async () => {
+    const { pacer } = await learnedFive(8);
     expect(pacer.rateOf('write')).toBeCloseTo(5 * DEFAULT_MARGIN, 5);
+    expect(new Pacer({ cap: 8 }).rateOf('write')).toBe(8);
   });
 
   test('a throttle stating a higher limit raises the pace at once', async () => {
-    const clock = new FakeClock();
-    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
-    const gw = gateway({ limit: 5 });
-    const c = clients(clock, pacer, gw, {
-      scope: 'write',
-      workers: 4,
-      latencyMs: 10,
-      untilMs: 5_000,
-    });
-    await clock.runUntil(c.done);
-    expect(pacer.snapshot('write').limit).toBe(5);
+    const { clock, pacer } = await learnedFive();
     // Few calls of ours in its window (someone else filled the rest), but the gateway says 10 now.
     const next = pacer.take('write');
     await clock.run(clock.now() + 1_000);
@@ -364,48 +360,24 @@ describe('Pacer bookkeeping', () => {
     expect(pacer.rateOf('write')).toBeCloseTo(10 * DEFAULT_MARGIN, 5);
   });
 
-  test('a quota raised while paced is found by probing above the stated limit', async () => {
+  /**
+   * 8 workers for 120 s against a gateway allowing 10 calls/s (stated when it throttles), raised to
+   * 20 from t = 30 s; everything is throttled during `storm` ([from, to) ms), if given.
+   */
+  async function raisedQuota(storm?: readonly [number, number]) {
     const clock = new FakeClock();
     const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, probeAfterMs: 20_000 });
-    // The gateway allows 10/s, then 20/s from t = 30 s (and says so when it throttles).
     let limit = 10;
     const admitted: number[] = [];
     const sent: number[] = [];
+    const rateAt22s: (number | null)[] = [];
+    const inStorm = (at: number) => storm !== undefined && at >= storm[0] && at < storm[1];
     const worker = async () => {
       while (clock.now() < 120_000) {
         const permit = await pacer.take('write');
         const at = clock.now();
         while (admitted.length > 0 && (admitted[0] ?? 0) <= at - 1000) admitted.shift();
-        const ok = admitted.length < limit;
-        if (ok) admitted.push(at);
-        await clock.sleep(20);
-        if (ok) sent.push(at);
-        permit.done(ok ? { kind: 'ok' } : { kind: 'throttled', message: limitMessage(limit) });
-      }
-    };
-    const done = Promise.all(Array.from({ length: 8 }, worker));
-    await clock.run(30_000);
-    expect(pacer.snapshot('write').limit).toBe(10);
-    limit = 20;
-    await clock.runUntil(done);
-    expect(pacer.snapshot('write').limit).toBe(20);
-    expect(countBetween(sent, 100_000, 120_000) / 20 / 20).toBeGreaterThanOrEqual(0.9);
-  });
-
-  test('a quota raised after a throttle storm is still found: back at the stated limit, the pacer probes again', async () => {
-    const clock = new FakeClock();
-    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, probeAfterMs: 20_000 });
-    // The gateway allows 10/s, then 20/s from t = 30 s (and says so when it throttles).
-    let limit = 10;
-    const admitted: number[] = [];
-    const sent: number[] = [];
-    const worker = async () => {
-      while (clock.now() < 120_000) {
-        const permit = await pacer.take('write');
-        const at = clock.now();
-        while (admitted.length > 0 && (admitted[0] ?? 0) <= at - 1000) admitted.shift();
-        // A storm from 20 s to 25 s: everything throttled, the pacer steps back.
-        const ok = admitted.length < limit && (at < 20_000 || at >= 25_000);
+        const ok = admitted.length < limit && !inStorm(at);
         if (ok) admitted.push(at);
         await clock.sleep(20);
         if (ok) sent.push(at);
@@ -414,11 +386,24 @@ describe('Pacer bookkeeping', () => {
     };
     const done = Promise.all(Array.from({ length: 8 }, worker));
     await clock.run(22_000);
-    expect(pacer.rateOf('write')).toBeLessThan(9);
+    rateAt22s.push(pacer.rateOf('write'));
     await clock.run(30_000);
     expect(pacer.snapshot('write').limit).toBe(10);
     limit = 20;
     await clock.runUntil(done);
+    return { pacer, sent, rateAt22s: rateAt22s[0] ?? null };
+  }
+
+  test('a quota raised while paced is found by probing above the stated limit', async () => {
+    const { pacer, sent } = await raisedQuota();
+    expect(pacer.snapshot('write').limit).toBe(20);
+    expect(countBetween(sent, 100_000, 120_000) / 20 / 20).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test('a quota raised after a throttle storm is still found: back at the stated limit, the pacer probes again', async () => {
+    const { pacer, sent, rateAt22s } = await raisedQuota([20_000, 25_000]);
+    // The storm made it step back; it came back to the stated limit, then probed above it.
+    expect(rateAt22s).toBeLessThan(9);
     expect(pacer.snapshot('write').limit).toBe(20);
     expect(countBetween(sent, 110_000, 120_000) / 10 / 20).toBeGreaterThanOrEqual(0.9);
   });
