@@ -34,13 +34,9 @@ import {
   saveDraft,
   type FormDraft,
 } from './form-storage';
-import {
-  emptyParseResult,
-  formatSkipped,
-  formatSummary,
-  type ParseResult,
-  type TableInfo,
-} from './parse-ids';
+import { emptyParseResult, type ParseResult, type TableInfo } from './parse-ids';
+import { columnLabel, formatSkipped, formatSummary } from './parse-words';
+import { tKey, useT } from '../../i18n/i18n';
 import { ObjectPicker, objectTitle } from '../../lib/object-picker';
 import { LinkCheckResult, linkCheckSummary, sameIds } from './link-check';
 import {
@@ -55,17 +51,17 @@ import { SUBMIT_SHORTCUT_ATTRIBUTE } from '../../lib/shortcut-targets';
 import { PasteBox } from './paste-box';
 import { TokenList } from './token-list';
 import { useParsedIds, type ParsedIds } from './use-parsed-ids';
-import { idCount, shorten } from '../../lib/text';
+import { shorten } from '../../lib/text';
 
 const SAVE_DELAY_MS = 400;
 const SHORT_TITLE = 40;
 
 const associateFormSchema = z.object({
   subjectClass: dataclassTypeSchema,
-  subjectId: idSchema.or(z.literal('')).refine((v) => v !== '', 'Choose a subject object'),
+  subjectId: idSchema.or(z.literal('')).refine((v) => v !== '', 'associate.chooseSubjectError'),
   relatedClass: dataclassTypeSchema,
   relatedIds: z.string(),
-  reason: z.string().max(1000, 'At most 1000 characters'),
+  reason: z.string().max(1000, 'associate.reasonFieldTooLong'),
   action: formActionSchema,
   destinationId: formDraftSchema.shape.destinationId,
   idColumn: formDraftSchema.shape.idColumn,
@@ -106,6 +102,7 @@ export function AssociateForm(props: {
   onMoveCreated?: (moveId: string) => void;
 }) {
   const { projectId, workspaceId } = props;
+  const t = useT();
   // Read once, when the form opens: the URL wins over the saved draft, then leaves the URL.
   const [searchParams, setSearchParams] = useSearchParams();
   const [fromUrl] = useState(() => formValuesFromUrl(searchParams));
@@ -276,26 +273,33 @@ export function AssociateForm(props: {
     !createBatch.isPending &&
     !createMove.isPending;
   const singular = dataclassLabels[subjectClass].singular;
-  const subjectPhrase = subjectReady
-    ? ` with ${singular} ${subjectDetail ? shorten(objectTitle(subjectDetail), SHORT_TITLE) : subjectId}`
-    : '';
+  // The subject's title (or ID) in the button: data, not translated.
+  const subjectName = subjectReady ? (
+    <span translate="no" key="subject">
+      {subjectDetail ? shorten(objectTitle(subjectDetail), SHORT_TITLE) : subjectId}
+    </span>
+  ) : null;
   const submitLabel = moving
-    ? `Move ${idCount(validCount)}`
+    ? t('associate.submitMove', { count: validCount })
     : action === 'cancel'
-      ? `Cancel association of ${idCount(validCount)}${subjectPhrase}`
-      : `Associate ${idCount(validCount)}${subjectPhrase}`;
+      ? subjectName
+        ? t('associate.submitCancelWith', { count: validCount, singular, subject: subjectName })
+        : t('associate.submitCancel', { count: validCount })
+      : subjectName
+        ? t('associate.submitAssociateWith', { count: validCount, singular, subject: subjectName })
+        : t('associate.submitAssociate', { count: validCount });
   const hint = !subjectReady
-    ? 'Choose a subject object.'
+    ? t('associate.hintChooseSubject')
     : !destinationReady
       ? destinationSame
-        ? 'The destination is the subject: choose another.'
-        : 'Choose the destination.'
+        ? t('associate.hintDestinationIsSubject')
+        : t('associate.hintChooseDestination')
       : parsed.pending
-        ? 'Reading the pasted IDs…'
+        ? t('associate.hintReading')
         : tooMany
-          ? `Too many entries: ${result.tokens.length} (a batch takes at most ${MAX_BATCH_IDS}).`
+          ? t('associate.hintTooMany', { count: result.tokens.length, max: MAX_BATCH_IDS })
           : validCount === 0
-            ? 'Paste at least one valid ID.'
+            ? t('associate.hintPasteOne')
             : null;
 
   // --- the link check: the pasted IDs against the subject's links now ---------------------------
@@ -399,12 +403,12 @@ export function AssociateForm(props: {
       onSubmit={onSubmit}
       onKeyDown={onKeyDown}
       noValidate
-      aria-label="Associate form"
+      aria-label={t('associate.formName')}
       {...{ [SUBMIT_SHORTCUT_ATTRIBUTE]: '' }}
     >
       <Stack gap="sm">
         <NativeSelect
-          label="Subject class"
+          label={t('associate.subjectClass')}
           size="sm"
           data={classOptions}
           {...register('subjectClass', {
@@ -426,12 +430,12 @@ export function AssociateForm(props: {
               dataclass={subjectClass}
               value={field.value}
               onChange={(id) => field.onChange(id)}
-              error={fieldState.error?.message}
+              error={fieldState.error?.message ? tKey(fieldState.error.message) : undefined}
             />
           )}
         />
         <NativeSelect
-          label="Related class"
+          label={t('associate.relatedClass')}
           size="sm"
           data={classOptions}
           {...register('relatedClass')}
@@ -455,7 +459,7 @@ export function AssociateForm(props: {
                 if (checkRequest) checkLinks.mutate(checkRequest);
               }}
             >
-              Check against current links
+              {t('associate.checkLinks')}
             </Button>
             {kept ? (
               <Button
@@ -468,7 +472,7 @@ export function AssociateForm(props: {
                   setFocus('relatedIds');
                 }}
               >
-                Restore the previous list
+                {t('associate.restorePrevious')}
               </Button>
             ) : null}
           </Group>
@@ -477,14 +481,14 @@ export function AssociateForm(props: {
             size={checkLinks.data && checkCurrent ? 'sm' : 'xs'}
             c={checkLinks.data && checkCurrent ? undefined : 'dimmed'}
             role="status"
-            aria-label="Link check summary"
+            aria-label={t('associate.checkSummaryName')}
           >
             {kept
-              ? 'The list now holds only the IDs the last check said will change.'
+              ? t('associate.keptNote')
               : checkLinks.data && checkCurrent
                 ? linkCheckSummary(checkLinks.data)
                 : checkLinks.isSuccess || checkLinks.isError
-                  ? 'The list or the subject changed since the last check.'
+                  ? t('associate.checkOutdated')
                   : ''}
           </Text>
           {checkLinks.isError && checkCurrent ? (
@@ -493,7 +497,7 @@ export function AssociateForm(props: {
               tabIndex={-1}
               color="red"
               variant="light"
-              title="The check failed"
+              title={t('associate.checkFailed')}
             >
               {describeError(checkLinks.error)}
             </Alert>
@@ -512,12 +516,22 @@ export function AssociateForm(props: {
             />
           ) : null}
         </Stack>
-        <ReasonInput error={formState.errors.reason?.message} {...register('reason')} />
+        <ReasonInput
+          error={
+            formState.errors.reason?.message ? tKey(formState.errors.reason.message) : undefined
+          }
+          {...register('reason')}
+        />
         <Controller
           control={control}
           name="action"
           render={({ field }) => (
-            <Radio.Group label="Action" size="sm" value={field.value} onChange={field.onChange}>
+            <Radio.Group
+              label={t('associate.action')}
+              size="sm"
+              value={field.value}
+              onChange={field.onChange}
+            >
               <Group gap="lg" mt={4}>
                 <Radio value="associate" label="Associate" size="sm" />
                 <Radio value="cancel" label="Cancel association" size="sm" />
@@ -538,19 +552,19 @@ export function AssociateForm(props: {
                 dataclass={subjectClass}
                 value={field.value ?? ''}
                 onChange={(id) => field.onChange(id)}
-                label="Destination"
-                cardLabel={`Destination ${singular}`}
+                label={t('associate.destination')}
+                cardLabel={t('associate.destinationCard', { singular })}
                 error={
-                  destinationSame
-                    ? `The destination is the subject ${singular}: choose another.`
-                    : undefined
+                  destinationSame ? t('associate.destinationIsSubject', { singular }) : undefined
                 }
               />
             )}
           />
         ) : null}
-        <CreateError error={createBatch.error} title="The batch was not created" />
-        {moving ? <CreateError error={createMove.error} title="The move was not created" /> : null}
+        <CreateError error={createBatch.error} title={t('associate.batchNotCreated')} />
+        {moving ? (
+          <CreateError error={createMove.error} title={t('associate.moveNotCreated')} />
+        ) : null}
         <SubmitWithHint
           hintId="associate-submit-hint"
           hint={hint}
@@ -567,28 +581,34 @@ export function AssociateForm(props: {
         opened={confirming}
         onClose={() => setConfirming(false)}
         returnFocus={false}
-        title="Cancel association?"
+        title={t('associate.confirmTitle')}
         size="md"
       >
         <Stack gap="sm">
           <Text size="sm">
-            Remove the links between {singular}{' '}
-            <Text span fw={500}>
-              {subjectDetail ? objectTitle(subjectDetail) : subjectId}
-            </Text>{' '}
-            <Text span ff="monospace" size="xs">
-              ({subjectId})
-            </Text>{' '}
-            and {idCount(validCount)} of class {dataclassLabels[relatedClass].plural.toLowerCase()},
-            in workspace{' '}
-            <Text span ff="monospace" size="xs">
-              {workspaceId}
-            </Text>
-            .
+            {t('associate.confirmBody', {
+              singular,
+              title: (
+                <Text span fw={500} translate="no" key="title">
+                  {subjectDetail ? objectTitle(subjectDetail) : subjectId}
+                </Text>
+              ),
+              id: (
+                <Text span ff="monospace" size="xs" translate="no" key="id">
+                  ({subjectId})
+                </Text>
+              ),
+              count: validCount,
+              plural: dataclassLabels[relatedClass].plural,
+              workspace: (
+                <Text span ff="monospace" size="xs" translate="no" key="workspace">
+                  {workspaceId}
+                </Text>
+              ),
+            })}
           </Text>
           <Text size="sm" c="dimmed">
-            {formatSummary(result)}. Invalid entries are recorded in the batch and not sent to
-            SecMaster.
+            {t('associate.confirmNote', { summary: formatSummary(result) })}
           </Text>
           <ConfirmCancelButtons
             onBack={() => setConfirming(false)}
@@ -616,6 +636,7 @@ const PasteField = memo(function PasteField(props: {
   onParsed: (parsed: ParsedIds) => void;
 }) {
   const { control, projectId, workspaceId, subjectId, onParsed } = props;
+  const t = useT();
   const { field } = useController({ control, name: 'relatedIds' });
   const relatedIds = field.value;
   const relatedClass = useWatch({ control, name: 'relatedClass' });
@@ -638,8 +659,8 @@ const PasteField = memo(function PasteField(props: {
   return (
     <>
       <PasteBox
-        label="Related IDs"
-        description="Paste IDs in any shape: lines, commas, CSV, JSON, console URLs"
+        label={t('associate.relatedIds')}
+        description={t('associate.relatedIdsDescription')}
         name={field.name}
         value={relatedIds}
         onChange={field.onChange}
@@ -664,16 +685,17 @@ function ParseSummary({
   pending: boolean;
   onPickColumn: (name: string) => void;
 }) {
+  const t = useT();
   const skipped = formatSkipped(result);
   return (
     <Stack gap={4}>
       <Group gap="xs">
-        <Text size="sm" role="status" aria-label="Paste summary">
+        <Text size="sm" role="status" aria-label={t('associate.pasteSummaryName')}>
           {formatSummary(result)}
         </Text>
         {pending ? (
           <Text size="xs" c="dimmed">
-            reading…
+            {t('associate.reading')}
           </Text>
         ) : null}
       </Group>
@@ -681,7 +703,8 @@ function ParseSummary({
         <TableColumns table={result.table} format={result.format} onPick={onPickColumn} />
       ) : result.header ? (
         <Text size="xs" c="dimmed">
-          First line read as a header and skipped: {result.header.join(', ')}
+          {t('associate.headerSkipped')}
+          <span translate="no">{result.header.join(', ')}</span>
         </Text>
       ) : null}
       {skipped ? (
@@ -689,8 +712,8 @@ function ParseSummary({
           {skipped}
         </Text>
       ) : null}
-      <TokenList title="Invalid" items={result.invalid} color="red" />
-      <TokenList title="Ignored" items={result.ignored} color="gray" />
+      <TokenList title={t('associate.invalid')} items={result.invalid} color="red" />
+      <TokenList title={t('associate.ignored')} items={result.ignored} color="gray" />
     </Stack>
   );
 }
@@ -705,19 +728,27 @@ function TableColumns({
   format: ParseResult['format'];
   onPick: (name: string) => void;
 }) {
-  const read = table.idColumns.find((c) => c.index === table.column)?.name ?? '';
+  const t = useT();
   const others = table.header.filter((h, i) => i !== table.column && h !== '');
   return (
     <>
       <Text size="xs" c="dimmed">
-        Read as {format === 'tsv' ? 'TSV' : 'CSV'}: the column “{read}” of{' '}
-        {table.rows.toLocaleString('en')} {table.rows === 1 ? 'row' : 'rows'}
-        {others.length > 0 ? `; other columns skipped: ${others.join(', ')}` : ''}
+        {t('associate.readAs', {
+          format: format === 'tsv' ? 'TSV' : 'CSV',
+          column: columnLabel(table, table.column),
+          rows: table.rows,
+        })}
+        {others.length > 0 ? (
+          <>
+            {t('associate.otherColumnsSkipped')}
+            <span translate="no">{others.join(', ')}</span>
+          </>
+        ) : null}
       </Text>
       {table.idColumns.length > 1 ? (
         <Radio.Group
-          label="ID column"
-          description="Several columns hold IDs: choose the one with the related objects"
+          label={t('associate.idColumn')}
+          description={t('associate.idColumnDescription')}
           size="xs"
           value={String(table.column)}
           onChange={(value) => {
@@ -730,7 +761,7 @@ function TableColumns({
               <Radio
                 key={column.index}
                 value={String(column.index)}
-                label={column.name}
+                label={columnLabel(table, column.index)}
                 size="xs"
               />
             ))}

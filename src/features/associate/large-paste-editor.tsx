@@ -141,6 +141,8 @@ export default function LargePasteEditor(props: {
   /** Focus the editor when it opens, with the cursor at this offset. */
   focusAt?: number;
   handle?: Ref<EditorHandle>;
+  /** Undo with nothing left to undo here: true when the caller undid something itself. */
+  onUndoEmpty?: () => boolean;
 }) {
   const { labelledBy, describedBy } = props;
   const parentRef = useRef<HTMLDivElement>(null);
@@ -165,7 +167,11 @@ export default function LargePasteEditor(props: {
         extensions: [
           historyExtension,
           keymap.of([
-            { key: 'Mod-z', run: undo, preventDefault: true },
+            {
+              key: 'Mod-z',
+              run: (view) => undo(view) || (latest.current.onUndoEmpty?.() ?? false),
+              preventDefault: true,
+            },
             { key: 'Mod-y', run: redo, preventDefault: true },
             { key: 'Mod-Shift-z', run: redo, preventDefault: true },
             { key: 'Mod-a', run: selectAll },

@@ -6,13 +6,17 @@
 import { Button, Group, Stack, Text } from '@mantine/core';
 import { useMemo, type Ref } from 'react';
 import type { LinkCheck } from '../../api/schemas';
+import { t as translate, useI18n } from '../../i18n/i18n';
 import { TokenList } from './token-list';
-import { idCount } from '../../lib/text';
 
 /** "N already linked · M not linked yet · K not found" (the form's live status line). */
 export function linkCheckSummary(check: LinkCheck): string {
   const notLinked = check.checked - check.linked.length - check.not_found.length;
-  return `${check.linked.length} already linked · ${notLinked} not linked yet · ${check.not_found.length} not found`;
+  return translate('associate.checkSummary', {
+    linked: check.linked.length,
+    notLinked,
+    notFound: check.not_found.length,
+  });
 }
 
 /** Whether two ID lists are the same, element by element (identity first: the usual case). */
@@ -40,6 +44,7 @@ export function LinkCheckResult({
   /** Replaces the pasted list with these IDs. */
   onKeep: (ids: string[]) => void;
 }) {
+  const { t, language } = useI18n();
   const notLinked = check.checked - check.linked.length - check.not_found.length;
   // The IDs the chosen action would change: not linked yet (associate) or linked now (cancel).
   // Memoized: up to 100,000 IDs, and the form re-renders for other reasons.
@@ -54,27 +59,35 @@ export function LinkCheckResult({
   const missingItems = useMemo(() => check.not_found.map((token) => ({ token })), [check]);
   const at = new Date(check.checked_at);
   // SecMaster reports an ID already in the state asked for as succeeded (the calls are
-  // idempotent): such IDs change nothing; IDs it cannot find fail.
-  const linkedNote = action === 'associate' ? 'already linked, no change' : 'will be unlinked';
-  const notLinkedNote = action === 'associate' ? 'will be linked' : 'not linked, no change';
+  // idempotent): such IDs change nothing; IDs it cannot find fail. The time in the browser's own
+  // form in English (as before), in the chosen language's otherwise.
+  const time = Number.isNaN(at.getTime())
+    ? check.checked_at
+    : at.toLocaleTimeString(language === 'en' ? undefined : language);
+  const alreadyLinked = t('associate.alreadyLinked');
+  const notFound = t('associate.notFound');
   return (
-    <Stack ref={ref} tabIndex={-1} gap={4} role="region" aria-label="Link check">
+    <Stack ref={ref} tabIndex={-1} gap={4} role="region" aria-label={t('associate.checkRegion')}>
       <Text size="xs" c="dimmed">
-        Checked at {Number.isNaN(at.getTime()) ? check.checked_at : at.toLocaleTimeString()}:{' '}
-        {check.linked.length} {linkedNote}, {notLinked} {notLinkedNote}, {check.not_found.length}{' '}
-        will fail (not found).
+        {t('associate.checkedAt', {
+          at: time,
+          linked: check.linked.length,
+          notLinked,
+          notFound: check.not_found.length,
+          action,
+        })}
       </Text>
       {willChange.length > 0 && willChange.length < ids.length ? (
         <Group>
           <Button variant="light" size="compact-sm" onClick={() => onKeep(willChange)}>
             {action === 'associate'
-              ? `Keep only the ${idCount(willChange.length)} not linked yet`
-              : `Keep only the ${idCount(willChange.length)} linked now`}
+              ? t('associate.keepNotLinked', { count: willChange.length })
+              : t('associate.keepLinked', { count: willChange.length })}
           </Button>
         </Group>
       ) : null}
-      <TokenList title="Already linked" items={linkedItems} color="blue" copyable />
-      <TokenList title="Not found" items={missingItems} color="red" copyable />
+      <TokenList title={alreadyLinked} items={linkedItems} color="blue" copyable />
+      <TokenList title={notFound} items={missingItems} color="red" copyable />
     </Stack>
   );
 }

@@ -88,9 +88,29 @@ export interface ParseOptions {
   idColumn?: string | undefined;
 }
 
+/**
+ * Why a token is invalid or ignored, as a code with its parameters (the form words it in the
+ * analyst's language; the parse runs in a worker and knows no language).
+ */
+export type IssueReason =
+  | { code: 'notHexDigit'; char: string }
+  | { code: 'uuidGroups'; groups: string }
+  | { code: 'shorterThan'; min: number }
+  | { code: 'longerThan'; max: number }
+  | { code: 'tooLong' }
+  | { code: 'forbiddenCharacter' }
+  | { code: 'subjectObject' }
+  | { code: 'currentWorkspace' }
+  | { code: 'projectId' }
+  | { code: 'notRelated'; path: string }
+  | { code: 'unreadRow'; cells: number; headerCells: number };
+
 export interface ParseIssue {
+  /** The token as pasted; for a table row not read, `line N`. */
   token: string;
-  reason: string;
+  reason: IssueReason;
+  /** A table row not read: its line (the token is then no pasted text). */
+  line?: number;
 }
 
 export type ParseFormat = 'text' | 'json' | 'json-lines' | 'csv' | 'tsv';
@@ -141,8 +161,8 @@ export interface ParseResult {
   skippedValues: number;
 }
 
-export const TOO_LONG_REASON = 'too long';
-export const FORBIDDEN_CHARACTER_REASON = 'not only letters, digits, "-" and "_"';
+export const TOO_LONG_REASON: IssueReason = { code: 'tooLong' };
+export const FORBIDDEN_CHARACTER_REASON: IssueReason = { code: 'forbiddenCharacter' };
 
 /**
  * The separators between words: white space (incl. Unicode spaces), control characters,
@@ -223,7 +243,7 @@ export const ID = 1;
 /** `runVerdict`: text. */
 export const TEXT = 0;
 /** An ID, text, or the reason a malformed ID-shaped run is invalid. */
-export type Verdict = typeof ID | typeof TEXT | string;
+export type Verdict = typeof ID | typeof TEXT | IssueReason;
 
 /**
  * The rule for a run of letters, digits, `-` and `_` (see the module comment): ID, TEXT, or
@@ -235,20 +255,19 @@ export function runVerdict(s: string): Verdict {
   if (len < MIN_SHAPED || !DIGIT_RE.test(s) || !LETTER_RE.test(s)) return TEXT;
   if (len <= 48 && UUID_SHAPE_RE.test(s)) {
     const bad = NON_HEX_RE.exec(s)?.[0];
-    if (bad !== undefined) return `not a UUID: "${bad}" is not a hexadecimal digit`;
+    if (bad !== undefined) return { code: 'notHexDigit', char: bad };
   }
   if (HEX_GROUPS_RE.test(s)) {
     const groups = s.split('-');
     let long = 0;
     for (const g of groups) if (g.length >= 4) long++;
-    if (long >= 2)
-      return `not a UUID: groups of ${groups.map((g) => g.length).join('-')} characters (a UUID has 8-4-4-4-12)`;
+    if (long >= 2) return { code: 'uuidGroups', groups: groups.map((g) => g.length).join('-') };
   }
   if (len < MIN_LONG_SHAPED) return TEXT;
   if (len <= ID_MAX_LENGTH && len >= ID_MIN_LENGTH) return ID;
   if (!ALNUM_16_RE.test(s)) return TEXT;
-  if (len < ID_MIN_LENGTH) return `shorter than ${ID_MIN_LENGTH} characters`;
-  return len > MAX_TOKEN ? TOO_LONG_REASON : `longer than ${ID_MAX_LENGTH} characters`;
+  if (len < ID_MIN_LENGTH) return { code: 'shorterThan', min: ID_MIN_LENGTH };
+  return len > MAX_TOKEN ? TOO_LONG_REASON : { code: 'longerThan', max: ID_MAX_LENGTH };
 }
 
 /**
@@ -284,17 +303,18 @@ class Collector {
   skippedWords = 0;
   skippedValues = 0;
   /** While set, the IDs found are scaffolding: listed as ignored with this reason, never sent. */
-  scaffold: string | null = null;
+  scaffold: IssueReason | null = null;
   /** Canonical forms of every token sent so far. */
   private readonly seen = new Set<string>();
-  private readonly ignore = new Map<string, string>();
+  private readonly ignore = new Map<string, IssueReason>();
   private readonly seenIgnored = new Set<string>();
   private readonly seenUnsent = new Set<string>();
 
   constructor(opts: ParseOptions) {
-    if (opts.subjectId) this.ignore.set(canonicalId(opts.subjectId), 'subject object');
-    if (opts.workspaceId) this.ignore.set(canonicalId(opts.workspaceId), 'current workspace ID');
-    if (opts.projectId) this.ignore.set(canonicalId(opts.projectId), 'project ID');
+    if (opts.subjectId) this.ignore.set(canonicalId(opts.subjectId), { code: 'subjectObject' });
+    if (opts.workspaceId)
+      this.ignore.set(canonicalId(opts.workspaceId), { code: 'currentWorkspace' });
+    if (opts.projectId) this.ignore.set(canonicalId(opts.projectId), { code: 'projectId' });
   }
 
   /** An ID (`runVerdict` said so), as pasted. */
@@ -326,7 +346,7 @@ class Collector {
   }
 
   /** A malformed ID-shaped token, with the reason. */
-  addInvalid(token: string, reason: string): void {
+  addInvalid(token: string, reason: IssueReason): void {
     if (this.scaffold !== null) return;
     // Sent only when the server refuses it too (it records it as invalid); never over 1024.
     if (token.length > MAX_TOKEN || API_ID_RE.test(token)) {
@@ -357,12 +377,13 @@ class Collector {
   addUnreadRow(line: number, cells: number, headerCells: number): void {
     this.ignored.push({
       token: `line ${line}`,
-      reason: `${cells} cell${cells === 1 ? '' : 's'}, the header has ${headerCells}; not read`,
+      line,
+      reason: { code: 'unreadRow', cells, headerCells },
     });
   }
 
   /** An ID that is scaffolding: ignored with its reason (the configured IDs keep theirs). */
-  private addIgnored(token: string, id: string, reason: string): void {
+  private addIgnored(token: string, id: string, reason: IssueReason): void {
     if (this.seenIgnored.has(id)) return;
     this.seenIgnored.add(id);
     this.ignored.push({ token, reason: this.ignore.get(id) ?? reason });
@@ -424,7 +445,7 @@ function handleWord(word: string, c: Collector): void {
 function scanWords(text: string, c: Collector, from = 0): void {
   const len = text.length;
   let pos = from;
-  let keyReason: string | null = null;
+  let keyReason: IssueReason | null = null;
   for (;;) {
     SKIP_Y.lastIndex = pos;
     SKIP_Y.test(text); // always matches, possibly nothing
@@ -481,10 +502,10 @@ function scanWords(text: string, c: Collector, from = 0): void {
 
 const NOT_NORMAL_RE = /[^a-z0-9_]/;
 
-function scaffoldReason(key: string): string | null {
+function scaffoldReason(key: string): IssueReason | null {
   const scaffold =
     SCAFFOLD_NAMES.has(key) || (NOT_NORMAL_RE.test(key) && SCAFFOLD_NAMES.has(normalizeName(key)));
-  return scaffold ? `${key} (not a related object)` : null;
+  return scaffold ? { code: 'notRelated', path: key } : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,7 +528,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function scaffoldValues(path: string, v: unknown, c: Collector): void {
   if (typeof v === 'string') {
     const words = c.skippedWords;
-    c.scaffold = `${path} (not a related object)`;
+    c.scaffold = { code: 'notRelated', path };
     scanWords(v, c);
     c.scaffold = null;
     c.skippedWords = words;
@@ -786,35 +807,6 @@ export function parseIds(text: string, opts: ParseOptions = {}): ParseResult {
   const header = singleColumnHeader(text, start);
   scanWords(text, c, header ? header.end : start);
   return c.result('text', header ? [header.name] : null, null);
-}
-
-/** "N valid · D duplicates · X invalid" (plus "· I ignored" when any). */
-export function formatSummary(
-  r: Pick<ParseResult, 'valid' | 'duplicates' | 'invalid' | 'ignored'>,
-): string {
-  const parts = [
-    `${r.valid.length} valid`,
-    `${r.duplicates} duplicates`,
-    `${r.invalid.length} invalid`,
-  ];
-  if (r.ignored.length > 0) parts.push(`${r.ignored.length} ignored`);
-  return parts.join(' · ');
-}
-
-/** What was left out, for the muted line under the summary, or null. */
-export function formatSkipped(
-  r: Pick<ParseResult, 'skippedWords' | 'skippedValues' | 'table'>,
-): string | null {
-  const parts: string[] = [];
-  if (r.skippedWords > 0)
-    parts.push(
-      `${r.skippedWords.toLocaleString('en')} word${r.skippedWords === 1 ? '' : 's'} of text`,
-    );
-  if (r.skippedValues > 0)
-    parts.push(
-      `${r.skippedValues.toLocaleString('en')} other JSON value${r.skippedValues === 1 ? '' : 's'}`,
-    );
-  return parts.length > 0 ? `${parts.join(' and ')} skipped` : null;
 }
 
 export function emptyParseResult(): ParseResult {

@@ -10,6 +10,7 @@ import {
   Component,
   Suspense,
   lazy,
+  useEffect,
   useId,
   useImperativeHandle,
   useRef,
@@ -18,6 +19,7 @@ import {
   type ReactNode,
   type Ref,
 } from 'react';
+import { useT } from '../../i18n/i18n';
 import { PASTE_BOX_ATTRIBUTE } from '../../lib/shortcut-targets';
 import type { EditorHandle } from './large-paste-editor';
 
@@ -83,6 +85,7 @@ export function PasteBox(props: {
   handle?: Ref<EditorHandle>;
 }) {
   const { value, onChange, onBlur, name } = props;
+  const t = useT();
   const id = useId();
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const editorRef = useRef<EditorHandle>(null);
@@ -90,6 +93,25 @@ export function PasteBox(props: {
   const [editorFocused, setEditorFocused] = useState(false);
   // Where the cursor goes when the editor opens from the textarea (undefined: it opens unfocused).
   const [focusAt, setFocusAt] = useState<number | undefined>(undefined);
+  // The large paste that opened the editor: the text before it (and its selection) and the text
+  // it made. Undo in the editor, once the editor's own edits are all undone, takes it back and
+  // returns to the textarea.
+  const [beforePaste, setBeforePaste] = useState<{
+    text: string;
+    start: number;
+    end: number;
+    after: string;
+  } | null>(null);
+  // The selection to put back in the textarea once it is shown again after undoing that paste.
+  const restoreSelection = useRef<[number, number] | null>(null);
+  useEffect(() => {
+    const selection = restoreSelection.current;
+    if (!selection || large) return;
+    restoreSelection.current = null;
+    const box = textareaRef.current;
+    box?.focus();
+    box?.setSelectionRange(...selection);
+  }, [large]);
   // Large text opens the editor; once the text is small again and the editor has no focus, the
   // textarea comes back (while typing, the box never changes under the cursor).
   if (!large && value.length > LARGE_TEXT_CHARS) setLarge(true);
@@ -112,8 +134,23 @@ export function PasteBox(props: {
       return;
     event.preventDefault();
     setFocusAt(selectionStart + pasted.length);
-    onChange(box.value.slice(0, selectionStart) + pasted + box.value.slice(selectionEnd));
+    const after = box.value.slice(0, selectionStart) + pasted + box.value.slice(selectionEnd);
+    setBeforePaste({ text: box.value, start: selectionStart, end: selectionEnd, after });
+    onChange(after);
   };
+
+  /** Undo with nothing left to undo in the editor: takes back the paste that opened it. */
+  const undoPaste = (): boolean => {
+    if (!beforePaste || beforePaste.after !== value) return false;
+    setBeforePaste(null);
+    setEditorFocused(false);
+    setFocusAt(undefined);
+    setLarge(false);
+    restoreSelection.current = [beforePaste.start, beforePaste.end];
+    onChange(beforePaste.text);
+    return true;
+  };
+  if (beforePaste && !large && value.length <= LARGE_TEXT_CHARS) setBeforePaste(null);
 
   const textarea = (text: string) => (
     <Textarea
@@ -144,11 +181,18 @@ export function PasteBox(props: {
 
   return (
     <EditorFallback fallback={() => textarea(value)}>
-      <Input.Wrapper id={id} label={props.label} description={props.description} size="sm">
+      <Input.Wrapper
+        id={id}
+        label={props.label}
+        description={props.description}
+        size="sm"
+        // The label names a contenteditable, which a click on a <label> does not focus.
+        labelProps={{ onClick: () => editorRef.current?.focus() }}
+      >
         <Suspense
           fallback={
             <Text size="sm" c="dimmed" role="status" py="xs">
-              Opening the editor for {value.length.toLocaleString('en')} characters…
+              {t('associate.openingEditor', { count: value.length })}
             </Text>
           }
         >
@@ -163,6 +207,7 @@ export function PasteBox(props: {
             labelledBy={`${id}-label`}
             describedBy={`${id}-description`}
             focusAt={focusAt}
+            onUndoEmpty={undoPaste}
           />
         </Suspense>
       </Input.Wrapper>

@@ -5,14 +5,20 @@
  */
 import { Box, Button, Group, ScrollArea, Text } from '@mantine/core';
 import { useState } from 'react';
+import { useT } from '../../i18n/i18n';
 import { copyText } from '../../lib/clipboard';
 import { shorten } from '../../lib/text';
+import type { IssueReason } from './parse-ids';
+import { issueText } from './parse-words';
 
 const LISTED = 50;
 
 export interface ListedToken {
   token: string;
-  reason?: string;
+  /** Why it is listed (worded at render). */
+  reason?: IssueReason;
+  /** A table row not read: shown as "line N" instead of the token. */
+  line?: number;
 }
 
 export function TokenList({
@@ -27,6 +33,7 @@ export function TokenList({
   /** A "Copy" button (named "Copy <title> IDs") copying every token, one per line. */
   copyable?: boolean;
 }) {
+  const t = useT();
   const [copied, setCopied] = useState<'done' | 'failed' | null>(null);
   if (items.length === 0) return null;
   const shown = items.slice(0, LISTED);
@@ -41,7 +48,7 @@ export function TokenList({
             <Button
               variant="subtle"
               size="compact-xs"
-              aria-label={`Copy ${title.toLowerCase()} IDs`}
+              aria-label={t('associate.copyIds', { title })}
               onClick={() => {
                 copyText(items.map((i) => i.token).join('\n')).then(
                   () => setCopied('done'),
@@ -49,10 +56,14 @@ export function TokenList({
                 );
               }}
             >
-              Copy
+              {t('associate.copy')}
             </Button>
             <Text size="xs" c="dimmed" role="status">
-              {copied === 'done' ? 'Copied' : copied === 'failed' ? 'Could not copy' : ''}
+              {copied === 'done'
+                ? t('associate.copied')
+                : copied === 'failed'
+                  ? t('associate.copyFailed')
+                  : ''}
             </Text>
           </>
         ) : null}
@@ -69,14 +80,17 @@ export function TokenList({
                 bg={`var(--mantine-color-${color}-light)`}
                 px={4}
                 style={{ wordBreak: 'break-all' }}
+                translate={item.line === undefined ? 'no' : undefined}
               >
-                {shorten(item.token, 80)}
+                {item.line === undefined
+                  ? shorten(item.token, 80)
+                  : t('associate.lineN', { n: item.line })}
               </Text>
               {item.reason ? (
                 <>
                   {' '}
                   <Text span fz="xs" c="dimmed">
-                    {item.reason}
+                    {issueText(item.reason)}
                   </Text>
                 </>
               ) : null}
@@ -86,7 +100,7 @@ export function TokenList({
       </ScrollArea.Autosize>
       {items.length > shown.length ? (
         <Text size="xs" c="dimmed">
-          and {items.length - shown.length} more
+          {t('associate.andMore', { count: items.length - shown.length })}
         </Text>
       ) : null}
     </Box>

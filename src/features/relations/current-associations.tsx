@@ -2,7 +2,8 @@ import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { describeError } from '../../api/client';
-import { formatCount, shortId } from '../../api/format';
+import { shortId } from '../../api/format';
+import { useT } from '../../i18n/i18n';
 import { dataclassLabels, MAX_BATCH_IDS, type SubjectSelection } from '../../api/schemas';
 import { ConfirmCancelModal } from '../../lib/confirm-cancel-modal';
 import { LinkedTable, noSelection, TablePager, type LinkedSelection } from '../../lib/linked-table';
@@ -43,6 +44,7 @@ export function CurrentAssociations({
   onBatchCreated,
   onMoveSelected,
 }: CurrentAssociationsProps) {
+  const t = useT();
   const headingId = useId();
   const queryClient = useQueryClient();
   const scopeObj: RelationsScope = { projectId, workspaceId, subject };
@@ -100,14 +102,26 @@ export function CurrentAssociations({
       <Stack gap="xs">
         <Group justify="space-between" gap="xs" wrap="wrap">
           <Title order={2} size="h5" id={headingId}>
-            Current associations
+            {t('relations.title')}
           </Title>
           <Text size="xs" c="dimmed">
-            {related.plural} linked to {subjectLabel}{' '}
-            <Text span ff="monospace" size="xs" title={subject.data_object_id}>
-              {shortId(subject.data_object_id)}
-            </Text>
-            {relations.data ? ` · ${formatCount(total)} in total` : ''}
+            {t('relations.linkedTo', {
+              plural: related.plural,
+              singular: subjectLabel,
+              id: (
+                <Text
+                  span
+                  ff="monospace"
+                  size="xs"
+                  title={subject.data_object_id}
+                  translate="no"
+                  key="id"
+                >
+                  {shortId(subject.data_object_id)}
+                </Text>
+              ),
+            })}
+            {relations.data ? t('relations.inTotal', { count: total }) : ''}
           </Text>
         </Group>
 
@@ -119,7 +133,7 @@ export function CurrentAssociations({
             loading={selectingAll}
             onClick={() => void selectAll()}
           >
-            {`Select all ${formatCount(total)}`}
+            {t('relations.selectAll', { count: total })}
           </Button>
           <Button
             size="xs"
@@ -128,7 +142,7 @@ export function CurrentAssociations({
             disabled={selectedCount === 0 || tooMany}
             onClick={() => setConfirming(true)}
           >
-            {`Cancel association of ${formatCount(selectedCount)} selected`}
+            {t('relations.cancelSelected', { count: selectedCount })}
           </Button>
           {onMoveSelected && (
             <Button
@@ -137,38 +151,38 @@ export function CurrentAssociations({
               disabled={selectedCount === 0 || tooMany}
               onClick={() => onMoveSelected([...selection.ids.keys()], selection.ids)}
             >
-              Move selected
+              {t('relations.moveSelected')}
             </Button>
           )}
           {selectedCount > 0 && (
             <Button size="xs" variant="subtle" color="gray" onClick={() => update(noSelection)}>
-              Clear selection
+              {t('relations.clearSelection')}
             </Button>
           )}
           <Text size="xs" c={tooMany ? 'red' : 'dimmed'} role="status">
             {selection.all
-              ? `All ${formatCount(selectedCount)} selected`
+              ? t('relations.allSelected', { count: selectedCount })
               : selectedCount > 0
-                ? `${formatCount(selectedCount)} selected`
+                ? t('relations.selected', { count: selectedCount })
                 : ''}
-            {tooMany ? ` (at most ${formatCount(MAX_BATCH_IDS)} per batch)` : ''}
+            {tooMany ? t('relations.atMostPerBatch', { max: MAX_BATCH_IDS }) : ''}
           </Text>
         </Group>
 
         {selectAllError && (
-          <Alert color="red" p="xs" title="Could not select every linked object">
+          <Alert color="red" p="xs" title={t('relations.selectAllFailed')}>
             {selectAllError}
           </Alert>
         )}
         {relations.error && (
-          <Alert color="red" p="xs" title="The current associations could not be loaded">
+          <Alert color="red" p="xs" title={t('relations.loadFailed')}>
             {describeError(relations.error)}
           </Alert>
         )}
 
         {relations.isSuccess && total === 0 && rows.length === 0 ? (
           <Text size="sm" c="dimmed">
-            Nothing is linked to this {subjectLabel} yet ({related.plural.toLowerCase()}).
+            {t('relations.nothingLinked', { singular: subjectLabel, plural: related.plural })}
           </Text>
         ) : (
           <LinkedTable
@@ -176,8 +190,8 @@ export function CurrentAssociations({
             rows={rows}
             selection={selection.ids}
             onSelectionChange={(next) => update(next)}
-            tableLabel={`Linked ${related.plural.toLowerCase()}`}
-            selectPageLabel="Select page"
+            tableLabel={t('relations.tableName', { plural: related.plural })}
+            selectPageLabel={t('relations.selectPage')}
             pending={relations.isPending}
             fetching={relations.isFetching}
             stale={relations.isPlaceholderData}
@@ -185,7 +199,7 @@ export function CurrentAssociations({
         )}
 
         <TablePager
-          label="Current associations pages"
+          label={t('relations.pages')}
           total={total}
           pageSize={RELATIONS_PAGE_SIZE}
           page={page}

@@ -1,4 +1,113 @@
 import type { Translation } from '../../../messages';
 import type { associate as en } from '../../en/features/associate';
 
-export const associate: Translation<typeof en> = {};
+export const associate: Translation<typeof en> = {
+  // The form
+  'associate.formName': '关联表单',
+  'associate.subjectClass': '主对象类型',
+  'associate.relatedClass': '关联对象类型',
+  'associate.chooseSubjectError': '请选择主对象',
+  'associate.reasonFieldTooLong': '最多 1000 个字符',
+  'associate.action': '操作',
+  'associate.destination': '目标',
+  'associate.destinationCard': ({ singular }) => `目标${singular}`,
+  'associate.destinationIsSubject': ({ singular }) => `目标与主${singular}相同：请另选一个。`,
+  'associate.batchNotCreated': '未能创建批次',
+  'associate.moveNotCreated': '未能创建移动',
+  'associate.submitMove': ({ count }, f) => `移动 ${f.number(count)} 个 ID`,
+  'associate.submitAssociate': ({ count }, f) => `关联 ${f.number(count)} 个 ID`,
+  'associate.submitCancel': ({ count }, f) => `取消关联 ${f.number(count)} 个 ID`,
+  'associate.submitAssociateWith': ({ count, singular, subject }, f) => [
+    `将 ${f.number(count)} 个 ID 关联到${singular} `,
+    subject,
+  ],
+  'associate.submitCancelWith': ({ count, singular, subject }, f) => [
+    `取消 ${f.number(count)} 个 ID 与${singular} `,
+    subject,
+    ' 的关联',
+  ],
+  'associate.hintChooseSubject': '请选择主对象。',
+  'associate.hintDestinationIsSubject': '目标与主对象相同：请另选一个。',
+  'associate.hintChooseDestination': '请选择目标。',
+  'associate.hintReading': '正在读取粘贴的 ID…',
+  'associate.hintTooMany': ({ count, max }, f) =>
+    `条目过多：${f.number(count)} 个（每个批次最多 ${f.number(max)} 个）。`,
+  'associate.hintPasteOne': '请至少粘贴一个有效 ID。',
+  // The link check
+  'associate.checkLinks': '与当前关联关系核对',
+  'associate.restorePrevious': '恢复之前的列表',
+  'associate.checkSummaryName': '关联检查摘要',
+  'associate.keptNote': '列表现在只包含上次检查认定将发生变化的 ID。',
+  'associate.checkOutdated': '自上次检查以来，列表或主对象已更改。',
+  'associate.checkFailed': '检查失败',
+  'associate.checkSummary': ({ linked, notLinked, notFound }, f) =>
+    `已关联 ${f.number(linked)} 个 · 尚未关联 ${f.number(notLinked)} 个 · 未找到 ${f.number(notFound)} 个`,
+  'associate.checkRegion': '关联检查',
+  'associate.checkedAt': ({ at, linked, notLinked, notFound, action }, f) =>
+    action === 'associate'
+      ? `检查时间 ${at}：${f.number(linked)} 个已关联，无变化；${f.number(notLinked)} 个将被关联；${f.number(notFound)} 个将失败（未找到）。`
+      : `检查时间 ${at}：${f.number(linked)} 个将被取消关联；${f.number(notLinked)} 个未关联，无变化；${f.number(notFound)} 个将失败（未找到）。`,
+  'associate.keepNotLinked': ({ count }, f) => `仅保留尚未关联的 ${f.number(count)} 个 ID`,
+  'associate.keepLinked': ({ count }, f) => `仅保留当前已关联的 ${f.number(count)} 个 ID`,
+  'associate.alreadyLinked': '已关联',
+  'associate.notFound': '未找到',
+  // The cancel confirmation
+  'associate.confirmTitle': '取消关联？',
+  'associate.confirmBody': ({ singular, title, id, count, plural, workspace }, f) => [
+    `将删除${singular} `,
+    title,
+    ' ',
+    id,
+    ` 与 ${f.number(count)} 个${plural}之间的关联关系，所在工作空间：`,
+    workspace,
+    '。',
+  ],
+  'associate.confirmNote': ({ summary }) =>
+    `${summary}。无效条目会记录在批次中，不会发送到 SecMaster。`,
+  // The paste box and its summary
+  'associate.relatedIds': '关联对象 ID',
+  'associate.relatedIdsDescription': '可粘贴任意形式的 ID：按行、逗号分隔、CSV、JSON、控制台 URL',
+  'associate.openingEditor': ({ count }, f) => `正在为 ${f.number(count)} 个字符打开编辑器…`,
+  'associate.pasteSummaryName': '粘贴摘要',
+  'associate.pasteSummary': ({ valid, duplicates, invalid, ignored }, f) =>
+    `有效 ${f.number(valid)} 个 · 重复 ${f.number(duplicates)} 个 · 无效 ${f.number(invalid)} 个` +
+    (ignored > 0 ? ` · 已忽略 ${f.number(ignored)} 个` : ''),
+  'associate.reading': '正在读取…',
+  'associate.headerSkipped': '第一行被视为表头并已跳过：',
+  'associate.skippedWords': ({ count }, f) => `${f.number(count)} 个文本词`,
+  'associate.skippedValues': ({ count }, f) => `${f.number(count)} 个其他 JSON 值`,
+  'associate.skipped': ({ parts }, f) => `已跳过${f.list(parts)}`,
+  'associate.invalid': '无效',
+  'associate.ignored': '已忽略',
+  'associate.readAs': ({ format, column, rows }, f) => [
+    `按 ${format} 读取：${f.number(rows)} 行数据中的“`,
+    column,
+    '”列',
+  ],
+  'associate.otherColumnsSkipped': '；已跳过其他列：',
+  'associate.idColumn': 'ID 列',
+  'associate.idColumnDescription': '有多列包含 ID：请选择包含关联对象的那一列',
+  'associate.columnN': ({ n }) => `第 ${n} 列`,
+  'associate.sharedColumn': ({ name, n }) => [name, `（第 ${n} 列）`],
+  'associate.lineN': ({ n }) => `第 ${n} 行`,
+  // Why a token is invalid or ignored
+  'associate.issueNotHexDigit': ({ char }) => `不是 UUID：“${char}”不是十六进制数字`,
+  'associate.issueUuidGroups': ({ groups }) =>
+    `不是 UUID：各组长度为 ${groups} 个字符（UUID 为 8-4-4-4-12）`,
+  'associate.issueShorterThan': ({ min }) => `少于 ${min} 个字符`,
+  'associate.issueLongerThan': ({ max }) => `超过 ${max} 个字符`,
+  'associate.issueTooLong': '过长',
+  'associate.issueForbiddenCharacter': '含有字母、数字、“-”和“_”以外的字符',
+  'associate.issueSubjectObject': '主对象',
+  'associate.issueCurrentWorkspace': '当前工作空间 ID',
+  'associate.issueProjectId': '项目 ID',
+  'associate.issueNotRelated': ({ path }) => [path, '（不是关联对象）'],
+  'associate.issueUnreadRow': ({ cells, headerCells }) =>
+    `${cells} 个单元格，表头有 ${headerCells} 个；未读取`,
+  // Token lists
+  'associate.copy': '复制',
+  'associate.copyIds': ({ title }) => `复制“${title}”的 ID`,
+  'associate.copied': '已复制',
+  'associate.copyFailed': '无法复制',
+  'associate.andMore': ({ count }, f) => `还有 ${f.number(count)} 个`,
+};
