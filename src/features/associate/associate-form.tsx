@@ -15,7 +15,6 @@ import {
 import { secmasterQueries } from '../../api/secmaster-queries';
 import {
   MAX_BATCH_IDS,
-  dataclassLabels,
   dataclassTypeSchema,
   idKey,
   idSchema,
@@ -52,6 +51,14 @@ import { PasteBox } from './paste-box';
 import { TokenList } from './token-list';
 import { useParsedIds, type ParsedIds } from './use-parsed-ids';
 import { shorten } from '../../lib/text';
+import {
+  actionWord,
+  batchTitle,
+  dataclassPlural,
+  dataclassSingular,
+  idCount,
+  moveTitle,
+} from '../../lib/words';
 
 const SAVE_DELAY_MS = 400;
 const SHORT_TITLE = 40;
@@ -272,7 +279,8 @@ export function AssociateForm(props: {
     !tooMany &&
     !createBatch.isPending &&
     !createMove.isPending;
-  const singular = dataclassLabels[subjectClass].singular;
+  const singular = dataclassSingular(subjectClass);
+  const what = idCount(validCount);
   // The subject's title (or ID) in the button: data, not translated.
   const subjectName = subjectReady ? (
     <span translate="no" key="subject">
@@ -280,14 +288,14 @@ export function AssociateForm(props: {
     </span>
   ) : null;
   const submitLabel = moving
-    ? t('associate.submitMove', { count: validCount })
+    ? moveTitle(what)
     : action === 'cancel'
       ? subjectName
-        ? t('associate.submitCancelWith', { count: validCount, singular, subject: subjectName })
-        : t('associate.submitCancel', { count: validCount })
+        ? t('associate.submitCancelWith', { what, singular, subject: subjectName })
+        : batchTitle('cancel', what)
       : subjectName
-        ? t('associate.submitAssociateWith', { count: validCount, singular, subject: subjectName })
-        : t('associate.submitAssociate', { count: validCount });
+        ? t('associate.submitAssociateWith', { what, singular, subject: subjectName })
+        : batchTitle('associate', what);
   const hint = !subjectReady
     ? t('associate.hintChooseSubject')
     : !destinationReady
@@ -533,9 +541,9 @@ export function AssociateForm(props: {
               onChange={field.onChange}
             >
               <Group gap="lg" mt={4}>
-                <Radio value="associate" label="Associate" size="sm" />
-                <Radio value="cancel" label="Cancel association" size="sm" />
-                <Radio value="move" label="Move" size="sm" />
+                <Radio value="associate" label={actionWord('associate')} size="sm" />
+                <Radio value="cancel" label={actionWord('cancel')} size="sm" />
+                <Radio value="move" label={t('common.actionMove')} size="sm" />
               </Group>
             </Radio.Group>
           )}
@@ -598,8 +606,8 @@ export function AssociateForm(props: {
                   ({subjectId})
                 </Text>
               ),
-              count: validCount,
-              plural: dataclassLabels[relatedClass].plural,
+              what,
+              plural: dataclassPlural(relatedClass),
               workspace: (
                 <Text span ff="monospace" size="xs" translate="no" key="workspace">
                   {workspaceId}

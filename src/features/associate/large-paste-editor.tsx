@@ -182,6 +182,7 @@ export default function LargePasteEditor(props: {
           EditorView.contentAttributes.of({
             'aria-labelledby': labelledBy,
             'aria-keyshortcuts': '/',
+            translate: 'no',
             [PASTE_BOX_ATTRIBUTE]: '',
             ...(describedBy ? { 'aria-describedby': describedBy } : {}),
           }),

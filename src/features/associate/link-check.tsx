@@ -7,6 +7,7 @@ import { Button, Group, Stack, Text } from '@mantine/core';
 import { useMemo, type Ref } from 'react';
 import type { LinkCheck } from '../../api/schemas';
 import { t as translate, useI18n } from '../../i18n/i18n';
+import { idCount } from '../../lib/words';
 import { TokenList } from './token-list';
 
 /** "N already linked · M not linked yet · K not found" (the form's live status line). */
@@ -81,8 +82,8 @@ export function LinkCheckResult({
         <Group>
           <Button variant="light" size="compact-sm" onClick={() => onKeep(willChange)}>
             {action === 'associate'
-              ? t('associate.keepNotLinked', { count: willChange.length })
-              : t('associate.keepLinked', { count: willChange.length })}
+              ? t('associate.keepNotLinked', { what: idCount(willChange.length) })
+              : t('associate.keepLinked', { what: idCount(willChange.length) })}
           </Button>
         </Group>
       ) : null}

@@ -81,3 +81,45 @@ test('a large value set from outside opens the editor, and a small one brings th
   expect(box.tagName).toBe('TEXTAREA');
   expect(box).toHaveValue('short');
 });
+
+test('a click on the label focuses the large-paste editor', async () => {
+  const big = `${ID}\n`.repeat(Math.ceil(LARGE_TEXT_CHARS / ID.length) + 10);
+  const user = userEvent.setup();
+  render(<Harness initial={big} onText={vi.fn()} />);
+  await waitFor(() =>
+    expect(screen.getByRole('textbox', { name: 'Related IDs' })).toHaveAttribute(
+      'contenteditable',
+      'true',
+    ),
+  );
+  const editor = screen.getByRole('textbox', { name: 'Related IDs' });
+  expect(editor).not.toHaveFocus();
+  await user.click(screen.getByText('Related IDs'));
+  expect(editor).toHaveFocus();
+});
+
+test('Ctrl+Z right after a large paste undoes it: the textarea is back with the text before', async () => {
+  const onText = vi.fn();
+  const user = userEvent.setup();
+  render(<Harness onText={onText} />);
+  const textarea = screen.getByRole('textbox', { name: 'Related IDs' });
+  await user.click(textarea);
+  await user.keyboard('first');
+  const large = Array.from({ length: Math.ceil(LARGE_TEXT_CHARS / ID.length) + 10 }, () => ID);
+  await user.paste(`\n${large.join('\n')}`);
+  await waitFor(() =>
+    expect(screen.getByRole('textbox', { name: 'Related IDs' })).toHaveAttribute(
+      'contenteditable',
+      'true',
+    ),
+  );
+  const editor = screen.getByRole('textbox', { name: 'Related IDs' });
+  await waitFor(() => expect(editor).toHaveFocus());
+  await user.keyboard('{Control>}z{/Control}');
+  const box = await screen.findByRole('textbox', { name: 'Related IDs' });
+  await waitFor(() => expect(box.tagName).toBe('TEXTAREA'));
+  expect(box).toHaveValue('first');
+  expect(onText).toHaveBeenLastCalledWith('first');
+  await waitFor(() => expect(box).toHaveFocus());
+  expect((box as HTMLTextAreaElement).selectionStart).toBe(5);
+});

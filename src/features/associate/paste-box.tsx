@@ -163,6 +163,8 @@ export function PasteBox(props: {
       rows={rowsFor(text)}
       spellCheck={false}
       autoComplete="off"
+      // The pasted text is data: never translated (the label is outside it).
+      translate="no"
       styles={textareaStyles}
       value={text}
       onChange={(event) => {

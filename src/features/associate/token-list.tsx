@@ -56,11 +56,11 @@ export function TokenList({
                 );
               }}
             >
-              {t('associate.copy')}
+              {t('common.copy')}
             </Button>
             <Text size="xs" c="dimmed" role="status">
               {copied === 'done'
-                ? t('associate.copied')
+                ? t('common.copied')
                 : copied === 'failed'
                   ? t('associate.copyFailed')
                   : ''}

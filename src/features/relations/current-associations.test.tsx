@@ -5,6 +5,7 @@ import { expect, test, vi } from 'vitest';
 import type { SubjectSelection } from '../../api/schemas';
 import { server } from '../../testing/msw';
 import { servePostBatch } from '../../testing/post-batch';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { render } from '../../testing/render';
 import { CurrentAssociations } from './current-associations';
 
@@ -274,4 +275,22 @@ test('"Move selected" hands the selected IDs over; it is offered only when asked
   );
   await screen.findByRole('checkbox', { name: `Select ${alertId(2)}` });
   expect(screen.queryByRole('button', { name: 'Move selected' })).not.toBeInTheDocument();
+});
+
+test('in Chinese: the region, its buttons and the selection speak Chinese; IDs stay as data', async () => {
+  serveRelations(3);
+  inChinese();
+  const user = userEvent.setup();
+  renderRelations();
+  const region = screen.getByRole('region', { name: '当前关联' });
+  await within(region).findByText(alertId(2));
+  expect(within(region).getByText(/共 3 个/)).toBeInTheDocument();
+  await user.click(within(region).getByRole('button', { name: '全选 3 个' }));
+  expect(await within(region).findByText('已选择全部 3 个')).toBeInTheDocument();
+  expect(within(region).getByRole('button', { name: '取消关联所选的 3 个' })).toBeEnabled();
+  expect(within(region).getByRole('button', { name: '清除选择' })).toBeInTheDocument();
+  // The heading line and the selection bar (the table is src/lib's LinkedTable).
+  const heading = within(region).getByRole('heading', { name: '当前关联' });
+  const bar = within(region).getByRole('button', { name: '清除选择' }).parentElement!;
+  expect([...englishWordsIn(heading.parentElement!), ...englishWordsIn(bar)]).toEqual([]);
 });

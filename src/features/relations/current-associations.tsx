@@ -4,7 +4,8 @@ import { useId, useState } from 'react';
 import { describeError } from '../../api/client';
 import { shortId } from '../../api/format';
 import { useT } from '../../i18n/i18n';
-import { dataclassLabels, MAX_BATCH_IDS, type SubjectSelection } from '../../api/schemas';
+import { MAX_BATCH_IDS, type SubjectSelection } from '../../api/schemas';
+import { dataclassLabel, dataclassPlural, dataclassSingular } from '../../lib/words';
 import { ConfirmCancelModal } from '../../lib/confirm-cancel-modal';
 import { LinkedTable, noSelection, TablePager, type LinkedSelection } from '../../lib/linked-table';
 import {
@@ -76,8 +77,7 @@ export function CurrentAssociations({
   const rows = relations.data?.data ?? [];
   const total = relations.data?.total ?? rows.length;
   const selectedCount = selection.ids.size;
-  const related = dataclassLabels[subject.related_dataclass_type];
-  const subjectLabel = dataclassLabels[subject.dataclass_type].singular;
+  const subjectLabel = dataclassSingular(subject.dataclass_type);
 
   function update(ids: LinkedSelection, all = false) {
     setSelection({ scope, ids, all });
@@ -106,7 +106,7 @@ export function CurrentAssociations({
           </Title>
           <Text size="xs" c="dimmed">
             {t('relations.linkedTo', {
-              plural: related.plural,
+              plural: dataclassLabel(subject.related_dataclass_type),
               singular: subjectLabel,
               id: (
                 <Text
@@ -182,7 +182,10 @@ export function CurrentAssociations({
 
         {relations.isSuccess && total === 0 && rows.length === 0 ? (
           <Text size="sm" c="dimmed">
-            {t('relations.nothingLinked', { singular: subjectLabel, plural: related.plural })}
+            {t('relations.nothingLinked', {
+              singular: subjectLabel,
+              plural: dataclassPlural(subject.related_dataclass_type),
+            })}
           </Text>
         ) : (
           <LinkedTable
@@ -190,7 +193,9 @@ export function CurrentAssociations({
             rows={rows}
             selection={selection.ids}
             onSelectionChange={(next) => update(next)}
-            tableLabel={t('relations.tableName', { plural: related.plural })}
+            tableLabel={t('relations.tableName', {
+              plural: dataclassPlural(subject.related_dataclass_type),
+            })}
             selectPageLabel={t('relations.selectPage')}
             pending={relations.isPending}
             fetching={relations.isFetching}

@@ -1,8 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Messages } from '../../../messages';
 
-const ids = (count: number) => `${count} ${count === 1 ? 'ID' : 'IDs'}`;
-
 export const associate = {
   // The form
   'associate.formName': 'Associate form',
@@ -17,27 +15,24 @@ export const associate = {
     `The destination is the subject ${singular}: choose another.`,
   'associate.batchNotCreated': 'The batch was not created',
   'associate.moveNotCreated': 'The move was not created',
-  'associate.submitMove': ({ count }: { count: number }) => `Move ${ids(count)}`,
-  'associate.submitAssociate': ({ count }: { count: number }) => `Associate ${ids(count)}`,
-  'associate.submitCancel': ({ count }: { count: number }) => `Cancel association of ${ids(count)}`,
   'associate.submitAssociateWith': ({
-    count,
+    what,
     singular,
     subject,
   }: {
-    count: number;
+    what: string;
     singular: string;
     subject: ReactNode;
-  }) => [`Associate ${ids(count)} with ${singular} `, subject],
+  }) => [`Associate ${what} with ${singular} `, subject],
   'associate.submitCancelWith': ({
-    count,
+    what,
     singular,
     subject,
   }: {
-    count: number;
+    what: string;
     singular: string;
     subject: ReactNode;
-  }) => [`Cancel association of ${ids(count)} with ${singular} `, subject],
+  }) => [`Cancel association of ${what} with ${singular} `, subject],
   'associate.hintChooseSubject': 'Choose a subject object.',
   'associate.hintDestinationIsSubject': 'The destination is the subject: choose another.',
   'associate.hintChooseDestination': 'Choose the destination.',
@@ -78,10 +73,8 @@ export const associate = {
     action === 'associate'
       ? `Checked at ${at}: ${linked} already linked, no change, ${notLinked} will be linked, ${notFound} will fail (not found).`
       : `Checked at ${at}: ${linked} will be unlinked, ${notLinked} not linked, no change, ${notFound} will fail (not found).`,
-  'associate.keepNotLinked': ({ count }: { count: number }) =>
-    `Keep only the ${ids(count)} not linked yet`,
-  'associate.keepLinked': ({ count }: { count: number }) =>
-    `Keep only the ${ids(count)} linked now`,
+  'associate.keepNotLinked': ({ what }: { what: string }) => `Keep only the ${what} not linked yet`,
+  'associate.keepLinked': ({ what }: { what: string }) => `Keep only the ${what} linked now`,
   'associate.alreadyLinked': 'Already linked',
   'associate.notFound': 'Not found',
   // The cancel confirmation
@@ -90,14 +83,14 @@ export const associate = {
     singular,
     title,
     id,
-    count,
+    what,
     plural,
     workspace,
   }: {
     singular: string;
     title: ReactNode;
     id: ReactNode;
-    count: number;
+    what: string;
     plural: string;
     workspace: ReactNode;
   }) => [
@@ -105,7 +98,7 @@ export const associate = {
     title,
     ' ',
     id,
-    ` and ${ids(count)} of class ${plural.toLowerCase()}, in workspace `,
+    ` and ${what} of class ${plural}, in workspace `,
     workspace,
     '.',
   ],
@@ -174,9 +167,7 @@ export const associate = {
   'associate.issueUnreadRow': ({ cells, headerCells }: { cells: number; headerCells: number }) =>
     `${cells} cell${cells === 1 ? '' : 's'}, the header has ${headerCells}; not read`,
   // Token lists
-  'associate.copy': 'Copy',
   'associate.copyIds': ({ title }: { title: string }) => `Copy ${title.toLowerCase()} IDs`,
-  'associate.copied': 'Copied',
   'associate.copyFailed': 'Could not copy',
   'associate.andMore': ({ count }: { count: number }) => `and ${count} more`,
 } satisfies Messages;

@@ -25,8 +25,8 @@ export const relations = {
   'relations.selectAllFailed': 'Could not select every linked object',
   'relations.loadFailed': 'The current associations could not be loaded',
   'relations.nothingLinked': ({ singular, plural }: { singular: string; plural: string }) =>
-    `Nothing is linked to this ${singular} yet (${plural.toLowerCase()}).`,
-  'relations.tableName': ({ plural }: { plural: string }) => `Linked ${plural.toLowerCase()}`,
+    `Nothing is linked to this ${singular} yet (${plural}).`,
+  'relations.tableName': ({ plural }: { plural: string }) => `Linked ${plural}`,
   'relations.selectPage': 'Select page',
   'relations.pages': 'Current associations pages',
 } satisfies Messages;

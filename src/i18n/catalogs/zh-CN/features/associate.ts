@@ -14,15 +14,12 @@ export const associate: Translation<typeof en> = {
   'associate.destinationIsSubject': ({ singular }) => `目标与主${singular}相同：请另选一个。`,
   'associate.batchNotCreated': '未能创建批次',
   'associate.moveNotCreated': '未能创建移动',
-  'associate.submitMove': ({ count }, f) => `移动 ${f.number(count)} 个 ID`,
-  'associate.submitAssociate': ({ count }, f) => `关联 ${f.number(count)} 个 ID`,
-  'associate.submitCancel': ({ count }, f) => `取消关联 ${f.number(count)} 个 ID`,
-  'associate.submitAssociateWith': ({ count, singular, subject }, f) => [
-    `将 ${f.number(count)} 个 ID 关联到${singular} `,
+  'associate.submitAssociateWith': ({ what, singular, subject }) => [
+    `将 ${what} 关联到${singular} `,
     subject,
   ],
-  'associate.submitCancelWith': ({ count, singular, subject }, f) => [
-    `取消 ${f.number(count)} 个 ID 与${singular} `,
+  'associate.submitCancelWith': ({ what, singular, subject }) => [
+    `取消 ${what} 与${singular} `,
     subject,
     ' 的关联',
   ],
@@ -47,18 +44,18 @@ export const associate: Translation<typeof en> = {
     action === 'associate'
       ? `检查时间 ${at}：${f.number(linked)} 个已关联，无变化；${f.number(notLinked)} 个将被关联；${f.number(notFound)} 个将失败（未找到）。`
       : `检查时间 ${at}：${f.number(linked)} 个将被取消关联；${f.number(notLinked)} 个未关联，无变化；${f.number(notFound)} 个将失败（未找到）。`,
-  'associate.keepNotLinked': ({ count }, f) => `仅保留尚未关联的 ${f.number(count)} 个 ID`,
-  'associate.keepLinked': ({ count }, f) => `仅保留当前已关联的 ${f.number(count)} 个 ID`,
+  'associate.keepNotLinked': ({ what }) => `仅保留尚未关联的 ${what}`,
+  'associate.keepLinked': ({ what }) => `仅保留当前已关联的 ${what}`,
   'associate.alreadyLinked': '已关联',
   'associate.notFound': '未找到',
   // The cancel confirmation
   'associate.confirmTitle': '取消关联？',
-  'associate.confirmBody': ({ singular, title, id, count, plural, workspace }, f) => [
+  'associate.confirmBody': ({ singular, title, id, what, plural, workspace }) => [
     `将删除${singular} `,
     title,
     ' ',
     id,
-    ` 与 ${f.number(count)} 个${plural}之间的关联关系，所在工作空间：`,
+    ` 与 ${what}（${plural}）之间的关联关系，所在工作空间：`,
     workspace,
     '。',
   ],
@@ -105,9 +102,7 @@ export const associate: Translation<typeof en> = {
   'associate.issueUnreadRow': ({ cells, headerCells }) =>
     `${cells} 个单元格，表头有 ${headerCells} 个；未读取`,
   // Token lists
-  'associate.copy': '复制',
   'associate.copyIds': ({ title }) => `复制“${title}”的 ID`,
-  'associate.copied': '已复制',
   'associate.copyFailed': '无法复制',
   'associate.andMore': ({ count }, f) => `还有 ${f.number(count)} 个`,
 };
