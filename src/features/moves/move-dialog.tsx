@@ -4,7 +4,6 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { describeError } from '../../api/client';
 import { consoleQueries, newIdempotencyKey, useCreateMove } from '../../api/console-queries';
-import { formatCount } from '../../api/format';
 import {
   dataclassLabels,
   idKey,
@@ -14,6 +13,7 @@ import {
 } from '../../api/schemas';
 import { ObjectPicker } from '../../lib/object-picker';
 import { paths } from '../../lib/paths';
+import { useT } from '../../i18n/i18n';
 import { SelectionList } from '../../lib/selection-list';
 
 export interface MoveDialogProps {
@@ -40,13 +40,14 @@ export interface MoveDialogProps {
  * (`/moves/{id}`) follows it.
  */
 export function MoveDialog(props: MoveDialogProps) {
+  const t = useT();
   return (
     <Modal
       opened={props.opened}
       onClose={props.onClose}
-      title="Move to another subject"
+      title={t('moves.dialogTitle')}
       size="lg"
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      closeButtonProps={{ 'aria-label': t('moves.close') }}
     >
       {props.opened && <MoveBody {...props} />}
     </Modal>
@@ -63,6 +64,7 @@ function MoveBody({
   titles,
   onCreated,
 }: MoveDialogProps) {
+  const t = useT();
   const config = useQuery(consoleQueries.config());
   const navigate = useNavigate();
   const createMove = useCreateMove();
@@ -107,13 +109,13 @@ function MoveBody({
 
   if (!config.data) {
     return config.isError ? (
-      <Alert color="red" title="The console settings could not be read">
+      <Alert color="red" title={t('moves.settingsUnreadable')}>
         {describeError(config.error)}
       </Alert>
     ) : (
       <Group gap="xs" role="status">
         <Loader size="xs" />
-        <Text size="sm">Loading…</Text>
+        <Text size="sm">{t('moves.loading')}</Text>
       </Group>
     );
   }
@@ -121,7 +123,7 @@ function MoveBody({
   return (
     <form
       noValidate
-      aria-label="Move"
+      aria-label={t('moves.formName')}
       onSubmit={(e) => {
         e.preventDefault();
         confirm();
@@ -133,46 +135,51 @@ function MoveBody({
     >
       <Stack gap="sm">
         <Text size="sm">
-          Move {formatCount(n)} {n === 1 ? related.singular : related.plural.toLowerCase()} from{' '}
-          {subject}{' '}
-          <Text span ff="monospace" size="xs">
-            {sourceId}
-          </Text>{' '}
-          to another {subject}. Each ID is linked with the destination first, and removed from the
-          source only once it is linked there: an ID is never left linked to neither.
+          {t('moves.intro', {
+            count: n,
+            what: n === 1 ? related.singular : related.plural.toLowerCase(),
+            subject,
+            source: (
+              <Text key="source" span ff="monospace" size="xs" translate="no">
+                {sourceId}
+              </Text>
+            ),
+          })}
         </Text>
-        <SelectionList label={`${related.plural} to move`} ids={ids} titles={titles} />
+        <SelectionList
+          label={t('moves.toMove', { what: related.plural })}
+          ids={ids}
+          titles={titles}
+        />
         <ObjectPicker
           projectId={config.data.projectId}
           workspaceId={workspaceId}
           dataclass={dataclass}
           value={destination}
           onChange={setDestination}
-          label="Destination"
-          cardLabel={`Destination ${subject}`}
-          error={
-            sameAsSource ? `The destination is the source ${subject}: choose another.` : undefined
-          }
+          label={t('moves.destination')}
+          cardLabel={t('moves.destinationCard', { subject })}
+          error={sameAsSource ? t('moves.sameAsSource', { subject }) : undefined}
         />
         <TextInput
-          label="Reason"
-          description="Optional; kept with the move in the history"
+          label={t('moves.reason')}
+          description={t('moves.reasonHint')}
           size="sm"
           maxLength={1000}
           value={reason}
           onChange={(e) => setReason(e.currentTarget.value)}
         />
         {createMove.isError && (
-          <Alert color="red" p="xs" title="The move was not created">
+          <Alert color="red" p="xs" title={t('moves.notCreated')}>
             {describeError(createMove.error)}
           </Alert>
         )}
         <Group justify="flex-end" gap="sm">
           <Button variant="default" size="sm" onClick={onClose}>
-            Cancel
+            {t('moves.cancel')}
           </Button>
           <Button type="submit" size="sm" disabled={!canConfirm} loading={createMove.isPending}>
-            Confirm move
+            {t('moves.confirm')}
           </Button>
         </Group>
       </Stack>

@@ -26,10 +26,9 @@ import {
   useStopMove,
   useUndoMove,
 } from '../../api/console-queries';
-import { formatCount, inertText } from '../../api/format';
+import { inertText } from '../../api/format';
 import {
   dataclassLabels,
-  moveResultLabels,
   moveResults,
   type ItemState,
   type MoveItem,
@@ -45,6 +44,7 @@ import {
 } from '../../lib/batch-states';
 import { ObjectName } from '../../lib/object-names';
 import { paths } from '../../lib/paths';
+import { t as translate, useT, type MessageKey } from '../../i18n/i18n';
 import {
   CountBadges,
   Meta,
@@ -71,10 +71,24 @@ export const moveResultColors: Record<MoveResult, string> = {
 
 type ResultFilter = 'all' | MoveResult;
 
+/** What became of an ID, by its result's code. */
+const moveResultKeys: Record<MoveResult, MessageKey> = {
+  pending: 'moves.resultPending',
+  moved: 'moves.resultMoved',
+  already_at_destination: 'moves.resultAlreadyAtDestination',
+  kept_at_source: 'moves.resultKeptAtSource',
+  invalid: 'moves.resultInvalid',
+};
+
+/** The words of a move's result in the current language. */
+export function moveResultWord(result: MoveResult): string {
+  return translate(moveResultKeys[result]) as string;
+}
+
 function resultOptions(move: MoveSummary): FilterOption<MoveResult>[] {
   return moveResults.map((r) => ({
     value: r,
-    label: moveResultLabels[r],
+    label: moveResultWord(r),
     count: move.results[r],
     color: moveResultColors[r],
   }));
@@ -97,6 +111,7 @@ export function MoveView({
     refetchInterval: (query) => (isBatchActive(query.state.data?.state) ? MOVE_POLL_MS : false),
   });
   const move = detail.data;
+  const t = useT();
   useRefreshWhenSettled(moveKeys.items(moveId), move?.state);
 
   if (!move) return <RunLoadState noun="move" id={moveId} query={detail} />;
@@ -105,7 +120,7 @@ export function MoveView({
     <Stack gap="sm">
       <MoveHeader move={move} />
       {detail.error && (
-        <Alert color="yellow" title="Progress is not updating">
+        <Alert color="yellow" title={t('moves.notUpdating')}>
           {describeError(detail.error)}
         </Alert>
       )}
@@ -119,13 +134,14 @@ function MoveHeader({ move }: { move: MoveSummary }) {
   const subject = dataclassLabels[move.dataclass_type].singular;
   const related = dataclassLabels[move.related_dataclass_type].plural;
   const stop = useStopMove();
+  const t = useT();
   return (
     <Paper withBorder p="xs">
       <Stack gap={4}>
         <Group gap="xs" wrap="wrap" justify="space-between">
           <Group gap="xs" wrap="wrap">
             <Title order={2} size="h5">
-              Move {related.toLowerCase()}
+              {t('moves.heading', { what: related.toLowerCase() })}
             </Title>
             <Badge size="sm" variant="light" color={batchStateColors[move.state]}>
               {batchStateLabels[move.state]}
@@ -139,50 +155,57 @@ function MoveHeader({ move }: { move: MoveSummary }) {
               loading={stop.isPending}
               onClick={() => stop.mutate(move.id)}
             >
-              Stop move
+              {t('moves.stop')}
             </Button>
           )}
         </Group>
         <Text size="sm" component="div">
-          From {subject}{' '}
-          <ObjectName
-            workspaceId={move.workspace_id}
-            dataclass={move.dataclass_type}
-            id={move.source_id}
-            copyLabel="source"
-          />{' '}
-          to {subject}{' '}
-          <ObjectName
-            workspaceId={move.workspace_id}
-            dataclass={move.dataclass_type}
-            id={move.destination_id}
-            copyLabel="destination"
-          />
+          {t('moves.fromTo', {
+            subject,
+            source: (
+              <ObjectName
+                key="source"
+                workspaceId={move.workspace_id}
+                dataclass={move.dataclass_type}
+                id={move.source_id}
+                copyLabel="source"
+              />
+            ),
+            destination: (
+              <ObjectName
+                key="destination"
+                workspaceId={move.workspace_id}
+                dataclass={move.dataclass_type}
+                id={move.destination_id}
+                copyLabel="destination"
+              />
+            ),
+          })}
         </Text>
         <RunFacts noun="move" run={move} pathOf={paths.move}>
-          <Meta label="Batches">
+          <Meta label={t('moves.batches')}>
             {move.link_batch_id ? (
               <Anchor component={Link} to={paths.batch(move.link_batch_id)} size="xs">
-                Link batch (to the destination)
+                {t('moves.linkBatch')}
               </Anchor>
             ) : (
-              'link batch not started'
+              t('moves.linkNotStarted')
             )}
             {' · '}
             {move.unlink_batch_id ? (
               <Anchor component={Link} to={paths.batch(move.unlink_batch_id)} size="xs">
-                Unlink batch (from the source)
+                {t('moves.unlinkBatch')}
               </Anchor>
             ) : (
               <Text span size="xs" c="dimmed">
-                unlink batch not started yet
+                {t('moves.unlinkNotStarted')}
               </Text>
             )}
           </Meta>
         </RunFacts>
         <RunNotes reason={move.reason} state={move.state} stateReason={move.state_reason} />
         {stop.isError && (
-          <Alert color="red" p="xs" title="The move could not be stopped">
+          <Alert color="red" p="xs" title={t('moves.notStopped')}>
             {describeError(stop.error)}
           </Alert>
         )}
@@ -199,17 +222,16 @@ export function moveProgress(move: Pick<MoveSummary, 'total' | 'results'>): numb
 }
 
 function MoveProgress({ move }: { move: MoveSummary }) {
+  const t = useT();
   const percent = moveProgress(move);
-  const phase = move.unlink_batch_id
-    ? 'Removing the IDs from the source'
-    : 'Linking the IDs with the destination';
+  const phase = move.unlink_batch_id ? t('moves.phaseUnlink') : t('moves.phaseLink');
   return (
     <Paper withBorder p="xs">
       <Stack gap={6}>
         <Progress.Root
           size="md"
           role="progressbar"
-          aria-label="Move progress"
+          aria-label={t('moves.progress')}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={percent}
@@ -218,8 +240,11 @@ function MoveProgress({ move }: { move: MoveSummary }) {
           <Progress.Section value={percent} withAria={false} animated striped />
         </Progress.Root>
         <Text size="xs" style={{ fontVariantNumeric: 'tabular-nums' }}>
-          {formatCount(move.total - move.results.pending)} of {formatCount(move.total)} IDs settled
-          · {phase}
+          {t('moves.settled', {
+            settled: move.total - move.results.pending,
+            total: move.total,
+            phase,
+          })}
         </Text>
       </Stack>
     </Paper>
@@ -233,6 +258,7 @@ function MoveResults({
   move: MoveSummary;
   onMoveCreated: (moveId: string) => void;
 }) {
+  const t = useT();
   const headingId = useId();
   const [filter, setFilter] = useState<ResultFilter>('all');
   const [search, setSearch] = useState('');
@@ -258,7 +284,7 @@ function MoveResults({
       <Stack gap="xs">
         <Group justify="space-between" gap="xs" wrap="wrap">
           <Title order={2} size="h5" id={headingId}>
-            Move results
+            {t('moves.results')}
           </Title>
           <Group gap="xs">
             {/* An anchor (the browser streams the download) with the button role of the other
@@ -277,22 +303,22 @@ function MoveResults({
                 }
               }}
             >
-              Export CSV
+              {t('moves.exportCsv')}
             </Button>
             <Button
               size="xs"
               variant="default"
               disabled={!canUndo}
-              title={move.undone_by ? 'This move was undone already' : undefined}
+              title={move.undone_by ? t('moves.undoneAlready') : undefined}
               onClick={() => setUndoOpen(true)}
             >
-              Undo move
+              {t('moves.undo')}
             </Button>
           </Group>
         </Group>
-        <CountBadges label="Counts per result" options={resultOptions(move)} />
+        <CountBadges label={t('moves.countsPerResult')} options={resultOptions(move)} />
         <ResultFilters
-          label="Filter by result"
+          label={t('moves.filterByResult')}
           total={move.total}
           options={resultOptions(move)}
           filter={filter}
@@ -307,7 +333,7 @@ function MoveResults({
           }}
         />
         {items.isError && (
-          <Alert color="red" p="xs" title="The results could not be loaded">
+          <Alert color="red" p="xs" title={t('moves.resultsNotLoaded')}>
             {describeError(items.error)}
           </Alert>
         )}
@@ -322,8 +348,12 @@ function MoveResults({
             {total === undefined
               ? ' '
               : total === 0
-                ? 'No matching IDs'
-                : `${formatCount(offset + 1)}–${formatCount(Math.min(total, offset + MOVE_ITEMS_PAGE_SIZE))} of ${formatCount(total)} ${total === 1 ? 'ID' : 'IDs'}`}
+                ? t('moves.noMatchingIds')
+                : t('moves.range', {
+                    from: offset + 1,
+                    to: Math.min(total, offset + MOVE_ITEMS_PAGE_SIZE),
+                    total,
+                  })}
           </Text>
           {total !== undefined && total > MOVE_ITEMS_PAGE_SIZE && (
             <Group gap="xs">
@@ -333,7 +363,7 @@ function MoveResults({
                 disabled={offset === 0}
                 onClick={() => setOffset(Math.max(0, offset - MOVE_ITEMS_PAGE_SIZE))}
               >
-                Previous page
+                {t('moves.previousPage')}
               </Button>
               <Button
                 size="compact-xs"
@@ -341,7 +371,7 @@ function MoveResults({
                 disabled={offset + MOVE_ITEMS_PAGE_SIZE >= total}
                 onClick={() => setOffset(offset + MOVE_ITEMS_PAGE_SIZE)}
               >
-                Next page
+                {t('moves.nextPage')}
               </Button>
             </Group>
           )}
@@ -362,12 +392,13 @@ function stateWord(state: ItemState | null | undefined): string {
 }
 
 function MoveItemsTable({ items, loading }: { items: MoveItem[] | undefined; loading: boolean }) {
+  const t = useT();
   return (
     // A plain scrolling box, reachable with the keyboard (Tab, then the arrow keys scroll it).
     <Box
       tabIndex={0}
       role="group"
-      aria-label="Move items, scrollable"
+      aria-label={t('moves.itemsScrollable')}
       style={{
         maxHeight: 480,
         overflow: 'auto',
@@ -382,16 +413,16 @@ function MoveItemsTable({ items, loading }: { items: MoveItem[] | undefined; loa
         verticalSpacing={4}
         horizontalSpacing="xs"
         fz="xs"
-        aria-label="Move items"
+        aria-label={t('moves.items')}
         aria-busy={loading}
       >
         <Table.Thead>
           <Table.Tr>
-            <Table.Th w="32%">ID</Table.Th>
-            <Table.Th w="16%">Result</Table.Th>
-            <Table.Th>Reason</Table.Th>
-            <Table.Th w="10%">Link</Table.Th>
-            <Table.Th w="10%">Unlink</Table.Th>
+            <Table.Th w="32%">{t('moves.columnId')}</Table.Th>
+            <Table.Th w="16%">{t('moves.columnResult')}</Table.Th>
+            <Table.Th>{t('moves.columnReason')}</Table.Th>
+            <Table.Th w="10%">{t('moves.columnLink')}</Table.Th>
+            <Table.Th w="10%">{t('moves.columnUnlink')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -399,18 +430,18 @@ function MoveItemsTable({ items, loading }: { items: MoveItem[] | undefined; loa
             <Table.Tr>
               <Table.Td colSpan={5}>
                 <Text size="xs" c="dimmed">
-                  {loading ? 'Loading…' : 'No IDs match this filter.'}
+                  {loading ? t('moves.loading') : t('moves.noIdsMatch')}
                 </Text>
               </Table.Td>
             </Table.Tr>
           ) : (
             items.map((item) => (
               <Table.Tr key={item.id}>
-                <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>
+                <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }} translate="no">
                   {item.id}
                 </Table.Td>
                 <Table.Td c={moveResultColors[item.result] === 'gray' ? 'dimmed' : undefined}>
-                  {moveResultLabels[item.result]}
+                  {moveResultWord(item.result)}
                 </Table.Td>
                 <Table.Td>{item.message ? inertText(item.message) : ''}</Table.Td>
                 <Table.Td>{stateWord(item.link_state)}</Table.Td>
@@ -435,6 +466,7 @@ function UndoMoveDialog({
   onClose: () => void;
   onMoveCreated: (moveId: string) => void;
 }) {
+  const t = useT();
   const undo = useUndoMove();
   const [key] = useState(() => newIdempotencyKey());
   const back = move.results.moved + move.results.already_at_destination;
@@ -443,25 +475,20 @@ function UndoMoveDialog({
     <Modal
       opened={opened}
       onClose={onClose}
-      title="Undo this move?"
+      title={t('moves.undoTitle')}
       size="md"
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      closeButtonProps={{ 'aria-label': t('moves.close') }}
     >
       <Stack gap="sm">
-        <Text size="sm">
-          A new move puts back what this one changed: the IDs it removed from the source {subject}{' '}
-          are linked with it again, and the links it made with the destination are removed (
-          {formatCount(back)} {back === 1 ? 'ID' : 'IDs'} moved or found at the destination). Links
-          that were there before this move stay as they are.
-        </Text>
+        <Text size="sm">{t('moves.undoText', { subject, count: back })}</Text>
         {undo.isError && (
-          <Alert color="red" p="xs" title="The undo could not be created">
+          <Alert color="red" p="xs" title={t('moves.undoNotCreated')}>
             {describeError(undo.error)}
           </Alert>
         )}
         <Group justify="flex-end" gap="sm">
           <Button variant="default" size="sm" data-autofocus onClick={onClose}>
-            Back
+            {t('moves.back')}
           </Button>
           <Button
             size="sm"
@@ -479,7 +506,7 @@ function UndoMoveDialog({
               )
             }
           >
-            Confirm undo move
+            {t('moves.confirmUndo')}
           </Button>
         </Group>
       </Stack>
