@@ -1,4 +1,4 @@
-import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, expect, test, vi } from 'vitest';
@@ -54,7 +54,7 @@ test('a pasted CSV shows the live summary and its invalid lines; submit posts th
     '2 pairs · 2 subjects · 1 duplicates · 1 invalid',
   );
   const invalid = screen.getByRole('region', { name: 'Invalid lines' });
-  expect(within(invalid).getByText(/line 5: .*nope/)).toBeInTheDocument();
+  expect(invalid).toHaveTextContent(/line 5: .*nope/);
   expect(invalid).toHaveTextContent('related ID "nope" must be 32 to 64');
   await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'triage');
   await user.click(screen.getByRole('button', { name: 'Associate 2 pairs' }));

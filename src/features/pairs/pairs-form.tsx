@@ -32,7 +32,8 @@ import {
   classOptions,
 } from '../../lib/batch-form';
 import { SUBMIT_SHORTCUT_ATTRIBUTE } from '../../lib/shortcut-targets';
-import { formatPairsSummary, parsePairs } from './parse-pairs';
+import { t as translate, useT } from '../../i18n/i18n';
+import { formatPairsSummary, parsePairs, type PairProblem } from './parse-pairs';
 
 const SAVE_DELAY_MS = 400;
 /** Invalid lines listed; the rest are counted. */
@@ -60,7 +61,46 @@ export function pairsDraftKey(projectId: string, workspaceId: string): string {
 }
 
 function pairCount(n: number): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? 'pair' : 'pairs'}`;
+  return translate('pairs.count', { count: n });
+}
+
+/** A cell of the pasted text (data: never translated). */
+function Cell({ children }: { children: string }) {
+  return (
+    <Text span size="xs" ff="monospace" translate="no">
+      {children}
+    </Text>
+  );
+}
+
+/** Why a line gives no pair, worded from its code. */
+function PairReason({ problem }: { problem: PairProblem }) {
+  const t = useT();
+  switch (problem.code) {
+    case 'noColumns':
+      return t('pairs.reasonNoColumns');
+    case 'cellCount':
+      return t('pairs.reasonCellCount', { cells: problem.cells, expected: problem.expected });
+    case 'missingId':
+      return t('pairs.reasonMissingId', { side: problem.side });
+    case 'malformedId':
+      return t('pairs.reasonMalformedId', {
+        side: problem.side,
+        value: <Cell key="value">{problem.value}</Cell>,
+      });
+    case 'malformedUuid':
+      return t('pairs.reasonMalformedUuid', {
+        side: problem.side,
+        value: <Cell key="value">{problem.value}</Cell>,
+        uuid: (
+          <span key="uuid" translate="no">
+            {problem.uuid}
+          </span>
+        ),
+      });
+    case 'sameObject':
+      return t('pairs.reasonSameObject');
+  }
 }
 
 /**
@@ -78,6 +118,7 @@ export function PairsForm({
   workspaceId: string;
   onBatchCreated: (batchId: string) => void;
 }) {
+  const t = useT();
   const [draft, setDraft] = useState<PairsDraft>(emptyDraft);
   const [restored, setRestored] = useState(false);
   const [fileError, setFileError] = useState<string | null>(null);
@@ -125,14 +166,14 @@ export function PairsForm({
   const canSubmit = n > 0 && !tooMany && !tooManySubjects && !createBatch.isPending;
   const submitLabel =
     draft.action === 'cancel'
-      ? `Cancel association of ${pairCount(n)}`
-      : `Associate ${pairCount(n)}`;
+      ? t('pairs.submitCancel', { pairs: pairCount(n) })
+      : t('pairs.submitAssociate', { pairs: pairCount(n) });
   const hint = tooMany
-    ? `Too many pairs: ${n.toLocaleString('en')} (a batch takes at most ${MAX_BATCH_PAIRS.toLocaleString('en')}).`
+    ? t('pairs.tooMany', { count: n, max: MAX_BATCH_PAIRS })
     : tooManySubjects
-      ? `Too many subjects: ${parsed.subjects.toLocaleString('en')} (a batch of pairs takes at most ${MAX_PAIRS_SUBJECTS.toLocaleString('en')}); split the file.`
+      ? t('pairs.tooManySubjects', { count: parsed.subjects, max: MAX_PAIRS_SUBJECTS })
       : n === 0
-        ? 'Paste or choose a file of pairs: subject ID, related ID on each line.'
+        ? t('pairs.empty')
         : null;
 
   const send = () => {
@@ -169,14 +210,15 @@ export function PairsForm({
     if (!file) return;
     file.text().then(
       (text) => update({ pairs: text }),
-      (err: unknown) => setFileError(`The file could not be read: ${describeError(err)}`),
+      (err: unknown) =>
+        setFileError(translate('pairs.fileUnreadable', { error: describeError(err) })),
     );
   };
 
   return (
     <Box
       component="form"
-      aria-label="Pairs form"
+      aria-label={t('pairs.formName')}
       noValidate
       {...{ [SUBMIT_SHORTCUT_ATTRIBUTE]: '' }}
       onKeyDown={onKeyDown}
@@ -188,7 +230,7 @@ export function PairsForm({
       <Stack gap="sm">
         <Group gap="sm" grow>
           <NativeSelect
-            label="Subject class"
+            label={t('pairs.subjectClass')}
             size="sm"
             data={classOptions}
             value={draft.subjectClass}
@@ -197,7 +239,7 @@ export function PairsForm({
             }
           />
           <NativeSelect
-            label="Related class"
+            label={t('pairs.relatedClass')}
             size="sm"
             data={classOptions}
             value={draft.relatedClass}
@@ -207,8 +249,8 @@ export function PairsForm({
           />
         </Group>
         <Textarea
-          label="Pairs"
-          description="One pair per line: subject ID, related ID (CSV or TSV; a header row is optional)"
+          label={t('pairs.pairs')}
+          description={t('pairs.pairsHint')}
           size="sm"
           rows={8}
           spellCheck={false}
@@ -218,8 +260,8 @@ export function PairsForm({
           onChange={(e) => update({ pairs: e.currentTarget.value })}
         />
         <Input.Wrapper
-          label="Pairs file"
-          description="A CSV or TSV file; its content replaces the pairs above"
+          label={t('pairs.file')}
+          description={t('pairs.fileHint')}
           size="sm"
           error={fileError}
           id="pairs-file"
@@ -236,37 +278,55 @@ export function PairsForm({
           />
         </Input.Wrapper>
         <Stack gap={4}>
-          <Text size="sm" role="status" aria-label="Pairs summary">
+          <Text size="sm" role="status" aria-label={t('pairs.summaryName')}>
             {formatPairsSummary(parsed)}
           </Text>
           {parsed.header ? (
             <Text size="xs" c="dimmed">
-              First line read as a header and skipped: {parsed.header.join(', ')}
+              {t('pairs.headerSkipped', {
+                names: (
+                  <span key="names" translate="no">
+                    {parsed.header.join(', ')}
+                  </span>
+                ),
+              })}
               {parsed.columns
-                ? ` (subject: ${parsed.header[parsed.columns.subject] ?? ''}, related: ${parsed.header[parsed.columns.related] ?? ''})`
+                ? t('pairs.headerColumns', {
+                    subject: (
+                      <span key="subject" translate="no">
+                        {parsed.header[parsed.columns.subject] ?? ''}
+                      </span>
+                    ),
+                    related: (
+                      <span key="related" translate="no">
+                        {parsed.header[parsed.columns.related] ?? ''}
+                      </span>
+                    ),
+                  })
                 : ''}
             </Text>
           ) : null}
           {parsed.invalid.length > 0 ? (
-            <Box aria-label="Invalid lines" role="region">
+            <Box aria-label={t('pairs.invalidLines')} role="region">
               <Text size="xs" fw={500} c="red">
-                Invalid lines (not sent)
+                {t('pairs.invalidHeading')}
               </Text>
               <List size="xs" spacing={2}>
                 {parsed.invalid.slice(0, INVALID_SHOWN).map((i) => (
                   <List.Item key={i.line}>
                     <Text span size="xs" ff="monospace">
-                      line {i.line}: {i.text}
+                      {t('pairs.line', { line: i.line })}
+                      <span translate="no">{i.text}</span>
                     </Text>{' '}
                     <Text span size="xs" c="dimmed">
-                      — {i.reason}
+                      — <PairReason problem={i.reason} />
                     </Text>
                   </List.Item>
                 ))}
               </List>
               {parsed.invalid.length > INVALID_SHOWN ? (
                 <Text size="xs" c="dimmed">
-                  and {(parsed.invalid.length - INVALID_SHOWN).toLocaleString('en')} more
+                  {t('pairs.moreInvalid', { count: parsed.invalid.length - INVALID_SHOWN })}
                 </Text>
               ) : null}
             </Box>
@@ -278,17 +338,17 @@ export function PairsForm({
           onChange={(e) => update({ reason: e.currentTarget.value })}
         />
         <Radio.Group
-          label="Action"
+          label={t('pairs.action')}
           size="sm"
           value={draft.action}
           onChange={(v) => update({ action: batchActionSchema.parse(v) })}
         >
           <Group gap="lg" mt={4}>
-            <Radio value="associate" label="Associate" size="sm" />
-            <Radio value="cancel" label="Cancel association" size="sm" />
+            <Radio value="associate" label={t('pairs.associate')} size="sm" />
+            <Radio value="cancel" label={t('pairs.cancelAssociation')} size="sm" />
           </Group>
         </Radio.Group>
-        <CreateError error={createBatch.error} title="The batch was not created" />
+        <CreateError error={createBatch.error} title={t('pairs.notCreated')} />
         <SubmitWithHint
           hintId="pairs-submit-hint"
           hint={hint}
@@ -303,22 +363,26 @@ export function PairsForm({
       <Modal
         opened={confirming}
         onClose={() => setConfirming(false)}
-        title="Cancel association?"
+        title={t('pairs.confirmTitle')}
         size="md"
+        closeButtonProps={{ 'aria-label': t('pairs.close') }}
       >
         <Stack gap="sm">
           <Text size="sm">
-            Remove {pairCount(n)} of links:{' '}
-            {dataclassLabels[draft.relatedClass].plural.toLowerCase()} from{' '}
-            {parsed.subjects.toLocaleString('en')}{' '}
-            {parsed.subjects === 1
-              ? dataclassLabels[draft.subjectClass].singular
-              : dataclassLabels[draft.subjectClass].plural.toLowerCase()}
-            , in workspace{' '}
-            <Text span ff="monospace" size="xs">
-              {workspaceId}
-            </Text>
-            .
+            {t('pairs.confirmText', {
+              pairs: pairCount(n),
+              what: dataclassLabels[draft.relatedClass].plural.toLowerCase(),
+              subjects: `${parsed.subjects.toLocaleString('en')} ${
+                parsed.subjects === 1
+                  ? dataclassLabels[draft.subjectClass].singular
+                  : dataclassLabels[draft.subjectClass].plural.toLowerCase()
+              }`,
+              workspace: (
+                <Text key="workspace" span ff="monospace" size="xs" translate="no">
+                  {workspaceId}
+                </Text>
+              ),
+            })}
           </Text>
           <ConfirmCancelButtons
             onBack={() => setConfirming(false)}

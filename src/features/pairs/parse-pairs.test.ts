@@ -77,11 +77,18 @@ describe('parsePairs', () => {
     const r = parsePairs(text, opts);
     expect(r.pairs).toEqual([{ data_object_id: I1, id: A1 }]);
     expect(r.invalid.map((i) => i.line)).toEqual([2, 3, 4, 5, 6]);
-    expect(r.invalid[0]?.reason).toMatch(/^related ID "short-id" must be 32 to 64/);
-    expect(r.invalid[1]?.reason).toMatch(/^subject ID "bad subject"/);
-    expect(r.invalid[2]?.reason).toContain('"z" is not a hexadecimal digit');
-    expect(r.invalid[3]?.reason).toBe('no related ID');
-    expect(r.invalid[4]?.reason).toBe('the subject and the related ID are the same object');
+    expect(r.invalid.map((i) => i.reason)).toEqual([
+      { code: 'malformedId', side: 'related', value: 'short-id' },
+      { code: 'malformedId', side: 'subject', value: 'bad subject' },
+      {
+        code: 'malformedUuid',
+        side: 'related',
+        value: '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6z',
+        uuid: 'not a UUID: "z" is not a hexadecimal digit',
+      },
+      { code: 'missingId', side: 'related' },
+      { code: 'sameObject' },
+    ]);
     expect(formatPairsSummary(r)).toBe('1 pairs · 1 subjects · 0 duplicates · 5 invalid');
   });
 
@@ -90,7 +97,7 @@ describe('parsePairs', () => {
     const r = parsePairs(text, opts);
     expect(r.pairs).toEqual([{ data_object_id: I1, id: A1 }]);
     expect(r.invalid).toEqual([
-      { line: 4, text: `${I2},${A2}`, reason: '2 cells, the header has 3; not read' },
+      { line: 4, text: `${I2},${A2}`, reason: { code: 'cellCount', cells: 2, expected: 3 } },
     ]);
   });
 

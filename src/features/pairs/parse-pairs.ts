@@ -15,7 +15,7 @@
  *   ID, in that order.
  * - Each row gives one pair, checked with the API's ID rule (`isWellFormedId`, and
  *   `malformedUuidReason` for a UUID with a typo); a row that gives none is listed as invalid with
- *   its line and reason. UUIDs are lower-cased (`canonicalId`); a pair seen before (same subject
+ *   its line and the reason's code (`PairProblem`, worded at display). UUIDs are lower-cased (`canonicalId`); a pair seen before (same subject
  *   and ID, UUIDs compared case-insensitively) is a duplicate: dropped and counted.
  */
 import {
@@ -26,6 +26,7 @@ import {
   type DataclassType,
   type SubjectPair,
 } from '../../api/schemas';
+import { t } from '../../i18n/i18n';
 import { nameKind, normalizeName, readRecord, type Delimiter } from '../../lib/table-text';
 
 export interface PairsParseOptions {
@@ -33,12 +34,28 @@ export interface PairsParseOptions {
   relatedClass: DataclassType;
 }
 
+/** Which ID of a pair a problem is about. */
+export type PairSide = 'subject' | 'related';
+
+/** Why a row gives no pair: a code and what the words need (worded by the pairs form). */
+export type PairProblem =
+  /** No two columns to read a pair from. */
+  | { code: 'noColumns' }
+  /** A row of another width than the header. */
+  | { code: 'cellCount'; cells: number; expected: number }
+  | { code: 'missingId'; side: PairSide }
+  /** Not an ID by the API's rule (`value` cut to 80 characters). */
+  | { code: 'malformedId'; side: PairSide; value: string }
+  /** Well-formed but a malformed UUID; `uuid` is `malformedUuidReason`'s text (the API's words). */
+  | { code: 'malformedUuid'; side: PairSide; value: string; uuid: string }
+  | { code: 'sameObject' };
+
 export interface InvalidPairLine {
   /** 1-based line of the text where the row starts. */
   line: number;
   /** The row as written (cut to 200 characters). */
   text: string;
-  reason: string;
+  reason: PairProblem;
 }
 
 export interface PairsParseResult {
@@ -71,19 +88,22 @@ export function emptyPairsParse(): PairsParseResult {
   return { pairs: [], subjects: 0, duplicates: 0, invalid: [], header: null, columns: null };
 }
 
-/** "N pairs · S subjects · D duplicates · X invalid". */
+/** "N pairs · S subjects · D duplicates · X invalid", in the console's language. */
 export function formatPairsSummary(r: PairsParseResult): string {
-  return `${r.pairs.length} pairs · ${r.subjects} subjects · ${r.duplicates} duplicates · ${r.invalid.length} invalid`;
+  return t('pairs.summary', {
+    pairs: r.pairs.length,
+    subjects: r.subjects,
+    duplicates: r.duplicates,
+    invalid: r.invalid.length,
+  });
 }
 
-/** Why a cell is not an ID (with what it names), or null when it is one. */
-function idProblem(value: string, what: string): string | null {
-  if (value === '') return `no ${what} ID`;
-  if (!isWellFormedId(value)) {
-    return `${what} ID "${short(value, 80)}" must be 32 to 64 letters, digits, "-" or "_"`;
-  }
+/** Why a cell is not an ID (with the side it is on), or null when it is one. */
+function idProblem(value: string, side: PairSide): PairProblem | null {
+  if (value === '') return { code: 'missingId', side };
+  if (!isWellFormedId(value)) return { code: 'malformedId', side, value: short(value, 80) };
   const uuid = malformedUuidReason(value);
-  return uuid ? `${what} ID "${value}": ${uuid}` : null;
+  return uuid ? { code: 'malformedUuid', side, value, uuid } : null;
 }
 
 function short(text: string, max: number): string {
@@ -204,14 +224,14 @@ export function parsePairs(text: string, opts: PairsParseOptions): PairsParseRes
   const subjects = new Set<string>();
   for (const row of data) {
     const rowText = short(row.raw.trim(), SHOWN_TEXT);
-    const invalid = (reason: string) =>
+    const invalid = (reason: PairProblem) =>
       result.invalid.push({ line: row.line, text: rowText, reason });
     if (!columns) {
-      invalid('a pair needs a subject ID and a related ID');
+      invalid({ code: 'noColumns' });
       continue;
     }
     if (header && row.fields.length !== header.length) {
-      invalid(`${row.fields.length} cells, the header has ${header.length}; not read`);
+      invalid({ code: 'cellCount', cells: row.fields.length, expected: header.length });
       continue;
     }
     const subjectCell = row.fields[columns.subject] ?? '';
@@ -224,7 +244,7 @@ export function parsePairs(text: string, opts: PairsParseOptions): PairsParseRes
     const subject = canonicalId(subjectCell);
     const id = canonicalId(relatedCell);
     if (idKey(subject) === idKey(id)) {
-      invalid('the subject and the related ID are the same object');
+      invalid({ code: 'sameObject' });
       continue;
     }
     const key = `${subject}\n${id}`;
