@@ -2,10 +2,8 @@ import { Alert, Button, Group, Loader, Modal, Stack, Text, TextInput } from '@ma
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import { describeError } from '../../api/client';
 import { consoleQueries, newIdempotencyKey, useCreateMove } from '../../api/console-queries';
 import {
-  dataclassLabels,
   idKey,
   type CreateMoveRequest,
   type DataclassType,
@@ -14,6 +12,8 @@ import {
 import { ObjectPicker } from '../../lib/object-picker';
 import { paths } from '../../lib/paths';
 import { useT } from '../../i18n/i18n';
+import { ErrorText } from '../../lib/error-text';
+import { dataclassCount, dataclassLabel, dataclassSingular } from '../../lib/words';
 import { SelectionList } from '../../lib/selection-list';
 
 export interface MoveDialogProps {
@@ -47,7 +47,7 @@ export function MoveDialog(props: MoveDialogProps) {
       onClose={props.onClose}
       title={t('moves.dialogTitle')}
       size="lg"
-      closeButtonProps={{ 'aria-label': t('moves.close') }}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
     >
       {props.opened && <MoveBody {...props} />}
     </Modal>
@@ -73,8 +73,7 @@ function MoveBody({
   // One key per opening and destination: a double click cannot make two moves.
   const [key, setKey] = useState(() => ({ destination: '', value: newIdempotencyKey() }));
   const sameAsSource = destination !== '' && idKey(destination) === idKey(sourceId);
-  const subject = dataclassLabels[dataclass].singular;
-  const related = dataclassLabels[relatedClass];
+  const subject = dataclassSingular(dataclass);
   const n = ids.length;
   const canConfirm = destination !== '' && !sameAsSource && n > 0 && !createMove.isPending;
 
@@ -110,7 +109,7 @@ function MoveBody({
   if (!config.data) {
     return config.isError ? (
       <Alert color="red" title={t('moves.settingsUnreadable')}>
-        {describeError(config.error)}
+        <ErrorText error={config.error} />
       </Alert>
     ) : (
       <Group gap="xs" role="status">
@@ -136,8 +135,7 @@ function MoveBody({
       <Stack gap="sm">
         <Text size="sm">
           {t('moves.intro', {
-            count: n,
-            what: n === 1 ? related.singular : related.plural.toLowerCase(),
+            what: dataclassCount(relatedClass, n),
             subject,
             source: (
               <Text key="source" span ff="monospace" size="xs" translate="no">
@@ -147,7 +145,7 @@ function MoveBody({
           })}
         </Text>
         <SelectionList
-          label={t('moves.toMove', { what: related.plural })}
+          label={t('moves.toMove', { what: dataclassLabel(relatedClass) })}
           ids={ids}
           titles={titles}
         />
@@ -171,12 +169,12 @@ function MoveBody({
         />
         {createMove.isError && (
           <Alert color="red" p="xs" title={t('moves.notCreated')}>
-            {describeError(createMove.error)}
+            <ErrorText error={createMove.error} />
           </Alert>
         )}
         <Group justify="flex-end" gap="sm">
           <Button variant="default" size="sm" onClick={onClose}>
-            {t('moves.cancel')}
+            {t('common.cancel')}
           </Button>
           <Button type="submit" size="sm" disabled={!canConfirm} loading={createMove.isPending}>
             {t('moves.confirm')}

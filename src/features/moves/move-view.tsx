@@ -17,7 +17,6 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
-import { describeError } from '../../api/client';
 import {
   moveExportUrl,
   moveKeys,
@@ -26,22 +25,10 @@ import {
   useStopMove,
   useUndoMove,
 } from '../../api/console-queries';
-import { inertText } from '../../api/format';
-import {
-  dataclassLabels,
-  moveResults,
-  type ItemState,
-  type MoveItem,
-  type MoveResult,
-  type MoveSummary,
-} from '../../api/schemas';
-import {
-  batchStateColors,
-  batchStateLabels,
-  isBatchActive,
-  isBatchSettled,
-  itemStateLabels,
-} from '../../lib/batch-states';
+import { moveResults, type MoveItem, type MoveResult, type MoveSummary } from '../../api/schemas';
+import { batchStateColors, isBatchActive, isBatchSettled } from '../../lib/batch-states';
+import { ErrorText, ItemMessage } from '../../lib/error-text';
+import { batchStateWord, dataclassPlural, dataclassSingular, itemStateWord } from '../../lib/words';
 import { ObjectName } from '../../lib/object-names';
 import { paths } from '../../lib/paths';
 import { t as translate, useT, type MessageKey } from '../../i18n/i18n';
@@ -121,7 +108,7 @@ export function MoveView({
       <MoveHeader move={move} />
       {detail.error && (
         <Alert color="yellow" title={t('moves.notUpdating')}>
-          {describeError(detail.error)}
+          <ErrorText error={detail.error} />
         </Alert>
       )}
       {isBatchActive(move.state) && <MoveProgress move={move} />}
@@ -131,8 +118,8 @@ export function MoveView({
 }
 
 function MoveHeader({ move }: { move: MoveSummary }) {
-  const subject = dataclassLabels[move.dataclass_type].singular;
-  const related = dataclassLabels[move.related_dataclass_type].plural;
+  const subject = dataclassSingular(move.dataclass_type);
+  const related = dataclassPlural(move.related_dataclass_type);
   const stop = useStopMove();
   const t = useT();
   return (
@@ -141,10 +128,10 @@ function MoveHeader({ move }: { move: MoveSummary }) {
         <Group gap="xs" wrap="wrap" justify="space-between">
           <Group gap="xs" wrap="wrap">
             <Title order={2} size="h5">
-              {t('moves.heading', { what: related.toLowerCase() })}
+              {t('moves.heading', { what: related })}
             </Title>
             <Badge size="sm" variant="light" color={batchStateColors[move.state]}>
-              {batchStateLabels[move.state]}
+              {batchStateWord(move.state)}
             </Badge>
           </Group>
           {move.state === 'running' && (
@@ -206,7 +193,7 @@ function MoveHeader({ move }: { move: MoveSummary }) {
         <RunNotes reason={move.reason} state={move.state} stateReason={move.state_reason} />
         {stop.isError && (
           <Alert color="red" p="xs" title={t('moves.notStopped')}>
-            {describeError(stop.error)}
+            <ErrorText error={stop.error} />
           </Alert>
         )}
       </Stack>
@@ -334,7 +321,7 @@ function MoveResults({
         />
         {items.isError && (
           <Alert color="red" p="xs" title={t('moves.resultsNotLoaded')}>
-            {describeError(items.error)}
+            <ErrorText error={items.error} />
           </Alert>
         )}
         <MoveItemsTable items={items.data?.items} loading={items.isPending} />
@@ -385,10 +372,6 @@ function MoveResults({
       />
     </Paper>
   );
-}
-
-function stateWord(state: ItemState | null | undefined): string {
-  return state ? itemStateLabels[state] : '—';
 }
 
 function MoveItemsTable({ items, loading }: { items: MoveItem[] | undefined; loading: boolean }) {
@@ -443,9 +426,11 @@ function MoveItemsTable({ items, loading }: { items: MoveItem[] | undefined; loa
                 <Table.Td c={moveResultColors[item.result] === 'gray' ? 'dimmed' : undefined}>
                   {moveResultWord(item.result)}
                 </Table.Td>
-                <Table.Td>{item.message ? inertText(item.message) : ''}</Table.Td>
-                <Table.Td>{stateWord(item.link_state)}</Table.Td>
-                <Table.Td>{stateWord(item.unlink_state)}</Table.Td>
+                <Table.Td>
+                  {item.message ? <ItemMessage code={null} message={item.message} /> : ''}
+                </Table.Td>
+                <Table.Td>{item.link_state ? itemStateWord(item.link_state) : '—'}</Table.Td>
+                <Table.Td>{item.unlink_state ? itemStateWord(item.unlink_state) : '—'}</Table.Td>
               </Table.Tr>
             ))
           )}
@@ -470,20 +455,20 @@ function UndoMoveDialog({
   const undo = useUndoMove();
   const [key] = useState(() => newIdempotencyKey());
   const back = move.results.moved + move.results.already_at_destination;
-  const subject = dataclassLabels[move.dataclass_type].singular;
+  const subject = dataclassSingular(move.dataclass_type);
   return (
     <Modal
       opened={opened}
       onClose={onClose}
       title={t('moves.undoTitle')}
       size="md"
-      closeButtonProps={{ 'aria-label': t('moves.close') }}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
     >
       <Stack gap="sm">
         <Text size="sm">{t('moves.undoText', { subject, count: back })}</Text>
         {undo.isError && (
           <Alert color="red" p="xs" title={t('moves.undoNotCreated')}>
-            {describeError(undo.error)}
+            <ErrorText error={undo.error} />
           </Alert>
         )}
         <Group justify="flex-end" gap="sm">

@@ -18,7 +18,6 @@ import {
   MAX_BATCH_PAIRS,
   MAX_PAIRS_SUBJECTS,
   batchActionSchema,
-  dataclassLabels,
   dataclassTypeSchema,
   type CreatePairsRequest,
 } from '../../api/schemas';
@@ -33,6 +32,8 @@ import {
 } from '../../lib/batch-form';
 import { SUBMIT_SHORTCUT_ATTRIBUTE } from '../../lib/shortcut-targets';
 import { t as translate, useT } from '../../i18n/i18n';
+import { ItemMessage } from '../../lib/error-text';
+import { actionWord, batchTitle, dataclassCount, dataclassPlural } from '../../lib/words';
 import { formatPairsSummary, parsePairs, type PairProblem } from './parse-pairs';
 
 const SAVE_DELAY_MS = 400;
@@ -92,11 +93,7 @@ function PairReason({ problem }: { problem: PairProblem }) {
       return t('pairs.reasonMalformedUuid', {
         side: problem.side,
         value: <Cell key="value">{problem.value}</Cell>,
-        uuid: (
-          <span key="uuid" translate="no">
-            {problem.uuid}
-          </span>
-        ),
+        uuid: <ItemMessage key="uuid" code={null} message={problem.uuid} />,
       });
     case 'sameObject':
       return t('pairs.reasonSameObject');
@@ -164,10 +161,7 @@ export function PairsForm({
   const tooMany = n > MAX_BATCH_PAIRS;
   const tooManySubjects = parsed.subjects > MAX_PAIRS_SUBJECTS;
   const canSubmit = n > 0 && !tooMany && !tooManySubjects && !createBatch.isPending;
-  const submitLabel =
-    draft.action === 'cancel'
-      ? t('pairs.submitCancel', { pairs: pairCount(n) })
-      : t('pairs.submitAssociate', { pairs: pairCount(n) });
+  const submitLabel = batchTitle(draft.action, pairCount(n));
   const hint = tooMany
     ? t('pairs.tooMany', { count: n, max: MAX_BATCH_PAIRS })
     : tooManySubjects
@@ -255,6 +249,8 @@ export function PairsForm({
           rows={8}
           spellCheck={false}
           autoComplete="off"
+          // The pasted pairs are data: never translated.
+          translate="no"
           styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 } }}
           value={draft.pairs}
           onChange={(e) => update({ pairs: e.currentTarget.value })}
@@ -344,8 +340,8 @@ export function PairsForm({
           onChange={(v) => update({ action: batchActionSchema.parse(v) })}
         >
           <Group gap="lg" mt={4}>
-            <Radio value="associate" label={t('pairs.associate')} size="sm" />
-            <Radio value="cancel" label={t('pairs.cancelAssociation')} size="sm" />
+            <Radio value="associate" label={actionWord('associate')} size="sm" />
+            <Radio value="cancel" label={actionWord('cancel')} size="sm" />
           </Group>
         </Radio.Group>
         <CreateError error={createBatch.error} title={t('pairs.notCreated')} />
@@ -365,18 +361,14 @@ export function PairsForm({
         onClose={() => setConfirming(false)}
         title={t('pairs.confirmTitle')}
         size="md"
-        closeButtonProps={{ 'aria-label': t('pairs.close') }}
+        closeButtonProps={{ 'aria-label': t('common.close') }}
       >
         <Stack gap="sm">
           <Text size="sm">
             {t('pairs.confirmText', {
               pairs: pairCount(n),
-              what: dataclassLabels[draft.relatedClass].plural.toLowerCase(),
-              subjects: `${parsed.subjects.toLocaleString('en')} ${
-                parsed.subjects === 1
-                  ? dataclassLabels[draft.subjectClass].singular
-                  : dataclassLabels[draft.subjectClass].plural.toLowerCase()
-              }`,
+              what: dataclassPlural(draft.relatedClass),
+              subjects: dataclassCount(draft.subjectClass, parsed.subjects),
               workspace: (
                 <Text key="workspace" span ff="monospace" size="xs" translate="no">
                   {workspaceId}

@@ -5,21 +5,20 @@ import type { Messages } from '../../../messages';
 export const moves = {
   // The dialog
   'moves.dialogTitle': 'Move to another subject',
-  'moves.close': 'Close',
   'moves.settingsUnreadable': 'The console settings could not be read',
   'moves.loading': 'Loading…',
   'moves.formName': 'Move',
-  /** `what`: the related class, as many as `count` ("alerts"); `subject`: its singular. */
-  'moves.intro': (
-    {
-      count,
-      what,
-      subject,
-      source,
-    }: { count: number; what: string; subject: string; source: ReactNode },
-    f,
-  ) => [
-    `Move ${f.number(count)} ${what} from ${subject} `,
+  /** `what`: the IDs counted in their class ("2 alerts"); `subject`: the subject class's singular. */
+  'moves.intro': ({
+    what,
+    subject,
+    source,
+  }: {
+    what: string;
+    subject: string;
+    source: ReactNode;
+  }) => [
+    `Move ${what} from ${subject} `,
     source,
     ` to another ${subject}. Each ID is linked with the destination first, and removed from the source only once it is linked there: an ID is never left linked to neither.`,
   ],
@@ -32,7 +31,6 @@ export const moves = {
   'moves.reason': 'Reason',
   'moves.reasonHint': 'Optional; kept with the move in the history',
   'moves.notCreated': 'The move was not created',
-  'moves.cancel': 'Cancel',
   'moves.confirm': 'Confirm move',
 
   // A move's page

@@ -7,8 +7,6 @@ type Side = 'subject' | 'related';
 export const pairs = {
   'pairs.count': ({ count }: { count: number }, f) =>
     `${f.number(count)} ${count === 1 ? 'pair' : 'pairs'}`,
-  'pairs.submitAssociate': ({ pairs }: { pairs: string }) => `Associate ${pairs}`,
-  'pairs.submitCancel': ({ pairs }: { pairs: string }) => `Cancel association of ${pairs}`,
   'pairs.tooMany': ({ count, max }: { count: number; max: number }, f) =>
     `Too many pairs: ${f.number(count)} (a batch takes at most ${f.number(max)}).`,
   'pairs.tooManySubjects': ({ count, max }: { count: number; max: number }, f) =>
@@ -73,11 +71,8 @@ export const pairs = {
   }) => [`${side} ID "`, value, '": ', uuid],
   'pairs.reasonSameObject': 'the subject and the related ID are the same object',
   'pairs.action': 'Action',
-  'pairs.associate': 'Associate',
-  'pairs.cancelAssociation': 'Cancel association',
   'pairs.notCreated': 'The batch was not created',
   'pairs.confirmTitle': 'Cancel association?',
-  'pairs.close': 'Close',
   /** `what`: the related class in a sentence ("alerts"); `subjects`: the subjects' count ("2 incidents"). */
   'pairs.confirmText': ({
     pairs,

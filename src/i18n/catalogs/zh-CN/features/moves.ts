@@ -3,12 +3,11 @@ import type { moves as en } from '../../en/features/moves';
 
 export const moves: Translation<typeof en> = {
   'moves.dialogTitle': '移动到另一个主对象',
-  'moves.close': '关闭',
   'moves.settingsUnreadable': '无法读取控制台设置',
   'moves.loading': '正在加载…',
   'moves.formName': '移动',
-  'moves.intro': ({ count, what, subject, source }, f) => [
-    `将 ${f.number(count)} 个${what}从${subject} `,
+  'moves.intro': ({ what, subject, source }) => [
+    `将 ${what}从${subject} `,
     source,
     ` 移动到另一个${subject}。每个 ID 先与目标关联，在目标上关联成功后才从源取消关联：任何 ID 都不会两边都不关联。`,
   ],
@@ -19,7 +18,6 @@ export const moves: Translation<typeof en> = {
   'moves.reason': '原因',
   'moves.reasonHint': '可选；随移动记录在历史中',
   'moves.notCreated': '未能创建移动',
-  'moves.cancel': '取消',
   'moves.confirm': '确认移动',
 
   'moves.notUpdating': '进度未在更新',

@@ -5,8 +5,6 @@ const sideWord = (side: 'subject' | 'related') => (side === 'subject' ? '主对�
 
 export const pairs: Translation<typeof en> = {
   'pairs.count': ({ count }, f) => `${f.number(count)} 对`,
-  'pairs.submitAssociate': ({ pairs }) => `关联 ${pairs}`,
-  'pairs.submitCancel': ({ pairs }) => `取消关联 ${pairs}`,
   'pairs.tooMany': ({ count, max }, f) =>
     `配对过多：${f.number(count)} 对（一个批次最多 ${f.number(max)} 对）。`,
   'pairs.tooManySubjects': ({ count, max }, f) =>
@@ -52,11 +50,8 @@ export const pairs: Translation<typeof en> = {
   ],
   'pairs.reasonSameObject': '主对象与关联对象是同一个对象',
   'pairs.action': '操作',
-  'pairs.associate': '关联',
-  'pairs.cancelAssociation': '取消关联',
   'pairs.notCreated': '未能创建批次',
   'pairs.confirmTitle': '取消关联？',
-  'pairs.close': '关闭',
   'pairs.confirmText': ({ pairs, what, subjects, workspace }) => [
     `将在工作空间 `,
     workspace,
