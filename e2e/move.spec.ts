@@ -81,6 +81,19 @@ test('move 20 alerts from incident A to incident B through the UI, then undo the
     moveDialog.getByRole('list', { name: 'Alerts to move' }).getByRole('listitem').first(),
   ).toContainText(' · ');
   expect(await axeViolations(page)).toEqual([]);
+  // On a phone (390 px) the destination's search list stays inside the window.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const destination = moveDialog.getByRole('combobox', { name: 'Destination' });
+  await destination.fill(b.title.slice(0, 12));
+  const options = page.getByRole('listbox');
+  await expect(options.getByRole('option').first()).toBeVisible();
+  const box = await options.boundingBox();
+  if (!box) throw new Error('the list of destinations has no box');
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - innerWidth)).toBe(0);
+  await destination.fill('');
+  await expect(options).toHaveCount(0);
   await moveDialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(moveDialog).toHaveCount(0);
   // Focus goes back to the button that opened the dialog.

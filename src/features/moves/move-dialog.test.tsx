@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { Route, Routes } from 'react-router';
 import { expect, test, vi } from 'vitest';
 import { moveSummary } from '../../testing/fixtures';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { server } from '../../testing/msw';
 import { render } from '../../testing/render';
 import { MoveDialog } from './move-dialog';
@@ -154,4 +155,26 @@ test('the dialog lists every ID that moves, with the titles the table showed', a
       .map((li) => li.textContent),
   ).toEqual([A, `${B} · Phishing mail opened`]);
   expect(within(dialog).getByText('Alerts to move (2)')).toBeInTheDocument();
+});
+
+test('in Chinese: the dialog, its picker and its buttons speak Chinese; the source ID stays as is', async () => {
+  serveConsole([]);
+  inChinese();
+  renderDialog();
+  const dialog = await screen.findByRole('dialog', { name: '移动到另一个主对象' });
+  expect(await within(dialog).findByRole('combobox', { name: '目标' })).toBeInTheDocument();
+  expect(within(dialog).getByRole('button', { name: '确认移动' })).toBeDisabled();
+  expect(within(dialog).getByRole('button', { name: '取消' })).toBeInTheDocument();
+  expect(within(dialog).getByRole('textbox', { name: '原因' })).toBeInTheDocument();
+  const source = within(dialog).getByText(SOURCE);
+  expect(source).toHaveAttribute('translate', 'no');
+  // This feature's own words (the object picker and the selection list are src/lib's).
+  const intro = source.parentElement as HTMLElement;
+  expect(intro).toHaveTextContent(/^将 2 条告警从事件 \S+ 移动到另一个事件。/);
+  for (const el of [
+    intro,
+    ...['确认移动', '取消', '关闭'].map((name) => within(dialog).getByRole('button', { name })),
+    dialog.querySelector('h2'),
+  ])
+    expect(englishWordsIn(el as HTMLElement)).toEqual([]);
 });

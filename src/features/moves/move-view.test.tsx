@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test, vi } from 'vitest';
 import type { MoveItem, MoveSummary } from '../../api/schemas';
 import { itemCounts, moveSummary } from '../../testing/fixtures';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { server, serveNames } from '../../testing/msw';
 import { render } from '../../testing/render';
 import { MoveView } from './move-view';
@@ -168,4 +169,31 @@ test('the header names the source, the destination and the workspace; their IDs 
   expect(await screen.findByText('SOC Operations')).toHaveAttribute('title', done.workspace_id);
   for (const what of ['source', 'destination', 'workspace'])
     expect(screen.getByRole('button', { name: `Copy ${what} ID` })).toBeInTheDocument();
+});
+
+test('in Chinese: results, counts, actions and the undo dialog speak Chinese; IDs stay as they are', async () => {
+  serveMove(done);
+  inChinese();
+  const user = userEvent.setup();
+  render(<MoveView moveId={done.id} onMoveCreated={vi.fn()} />);
+  const table = await screen.findByRole('table', { name: '移动条目' });
+  await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(4));
+  const rowOf = (id: string) => within(table).getByText(id).closest('tr') as HTMLElement;
+  expect(within(table).getByText(A)).toHaveAttribute('translate', 'no');
+  expect(rowOf(A)).toHaveTextContent('已移动');
+  expect(rowOf(B)).toHaveTextContent('已在目标');
+  expect(rowOf(C)).toHaveTextContent('保留在源');
+  expect(screen.getByRole('radio', { name: /保留在源/ })).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: '导出 CSV' })).toBeInTheDocument();
+  expect(screen.getByRole('link', { name: '关联批次（关联到目标）' })).toBeInTheDocument();
+  expect(screen.getByRole('heading', { name: '移动结果' })).toBeInTheDocument();
+  expect(screen.getByRole('heading', { name: '移动告警' })).toBeInTheDocument();
+  // This feature's own parts (the header's facts and the filters are src/lib's).
+  for (const el of [table, ...screen.getAllByRole('heading'), ...screen.getAllByRole('button')])
+    expect(englishWordsIn(el)).toEqual([]);
+  await user.click(screen.getByRole('button', { name: '撤销移动' }));
+  const dialog = await screen.findByRole('dialog', { name: '撤销此移动？' });
+  expect(dialog).toHaveTextContent('已移动或已在目标的 ID 共 2 个');
+  expect(within(dialog).getByRole('button', { name: '确认撤销移动' })).toBeInTheDocument();
+  expect(englishWordsIn(dialog)).toEqual([]);
 });

@@ -122,6 +122,15 @@ function MoveHeader({ move }: { move: MoveSummary }) {
   const related = dataclassPlural(move.related_dataclass_type);
   const stop = useStopMove();
   const t = useT();
+  const end = (which: 'source' | 'destination', id: string) => (
+    <ObjectName
+      key={which}
+      workspaceId={move.workspace_id}
+      dataclass={move.dataclass_type}
+      id={id}
+      copyLabel={which}
+    />
+  );
   return (
     <Paper withBorder p="xs">
       <Stack gap={4}>
@@ -149,24 +158,8 @@ function MoveHeader({ move }: { move: MoveSummary }) {
         <Text size="sm" component="div">
           {t('moves.fromTo', {
             subject,
-            source: (
-              <ObjectName
-                key="source"
-                workspaceId={move.workspace_id}
-                dataclass={move.dataclass_type}
-                id={move.source_id}
-                copyLabel="source"
-              />
-            ),
-            destination: (
-              <ObjectName
-                key="destination"
-                workspaceId={move.workspace_id}
-                dataclass={move.dataclass_type}
-                id={move.destination_id}
-                copyLabel="destination"
-              />
-            ),
+            source: end('source', move.source_id),
+            destination: end('destination', move.destination_id),
           })}
         </Text>
         <RunFacts noun="move" run={move} pathOf={paths.move}>

@@ -1,10 +1,11 @@
-import { cleanup, screen, waitFor } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, expect, test, vi } from 'vitest';
 import { MAX_PAIRS_SUBJECTS } from '../../api/schemas';
 import { deleteDraft, readDraft } from '../../lib/draft-store';
 import { batchSummary } from '../../testing/fixtures';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { server } from '../../testing/msw';
 import { render } from '../../testing/render';
 import { PairsForm, pairsDraftKey } from './pairs-form';
@@ -159,4 +160,40 @@ test('the draft (pairs text, classes, action) survives a remount', async () => {
   expect(screen.getByRole('status', { name: 'Pairs summary' })).toHaveTextContent(
     '1 pairs · 1 subjects',
   );
+});
+
+test('in Chinese: the summary, the invalid lines and their reasons, the submit and the confirmation', async () => {
+  const { user } = setup();
+  inChinese();
+  const box = screen.getByRole('textbox', { name: '配对' });
+  await user.click(box);
+  await user.paste(
+    `incident_id,alert_id\n${I1},${A1}\n${I1},${A1}\n${I2},${A2}\n${I2},nope\n${I2},${I2}\n`,
+  );
+  expect(screen.getByRole('status', { name: '配对摘要' })).toHaveTextContent(
+    '配对 2 对 · 主对象 2 个 · 重复 1 个 · 无效 2 个',
+  );
+  const invalid = screen.getByRole('region', { name: '无效行' });
+  expect(invalid).toHaveTextContent('第 5 行：');
+  expect(invalid).toHaveTextContent('关联对象 ID“nope”必须由 32 到 64 个字母');
+  expect(invalid).toHaveTextContent('主对象与关联对象是同一个对象');
+  expect(within(invalid).getByText('nope')).toHaveAttribute('translate', 'no');
+  expect(screen.getByRole('button', { name: '关联 2 对' })).toBeEnabled();
+  // This form's own parts (the class options and the reason field are src/lib's).
+  for (const el of [
+    invalid,
+    screen.getByRole('status', { name: '配对摘要' }),
+    screen.getByRole('textbox', { name: '配对' }).closest('.mantine-InputWrapper-root'),
+    screen.getByLabelText('配对文件').closest('.mantine-InputWrapper-root'),
+    screen.getByRole('radiogroup', { name: '操作' }),
+  ])
+    expect(englishWordsIn(el as HTMLElement)).toEqual([]);
+  await user.click(screen.getByRole('radio', { name: '取消关联' }));
+  await user.click(screen.getByRole('button', { name: '取消关联 2 对' }));
+  const dialog = await screen.findByRole('dialog', { name: '取消关联？' });
+  const text = within(dialog).getByText(/将在工作空间/);
+  expect(text).toHaveTextContent(
+    `将在工作空间 ${WORKSPACE} 中取消 2 对关联关系：从 2 个事件取消关联告警。`,
+  );
+  expect(englishWordsIn(text)).toEqual([]);
 });
