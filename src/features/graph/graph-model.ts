@@ -4,6 +4,7 @@
  * more were left out, and where each node sits. Everything is derived from the reads, so the same
  * reads always give the same picture, and a node keeps its place when another one is expanded.
  */
+import { t } from '../../i18n/i18n';
 import { inertText } from '../../api/format';
 import {
   dataclassLabels,
@@ -66,11 +67,13 @@ export function classLabel(dataclass: DataclassType): string {
   return singular.charAt(0).toUpperCase() + singular.slice(1);
 }
 
-export const NO_SEVERITY = 'no severity';
-
-/** The node's accessible name: "<Class> <title> (<severity>)". */
+/** The node's accessible name, in the console's language: "<Class> <title> (<severity>)". */
 export function nodeName(o: Pick<GraphObject, 'dataclass' | 'title' | 'severity'>): string {
-  return `${classLabel(o.dataclass)} ${o.title} (${o.severity ?? NO_SEVERITY})`;
+  return t('graph.nodeName', {
+    cls: classLabel(o.dataclass),
+    title: o.title,
+    severity: o.severity ?? t('graph.noSeverity'),
+  });
 }
 
 /** What a read of SecMaster says about one object. */

@@ -31,9 +31,11 @@ import {
   type KeyboardEvent,
   type MouseEvent,
 } from 'react';
+import { describeError } from '../../api/client';
 import { consoleQueries } from '../../api/console-queries';
 import { dataclassTypes, type DataclassType, type SearchResponse } from '../../api/schemas';
 import { secmasterQueries } from '../../api/secmaster-queries';
+import { useI18n, useT, type Translate } from '../../i18n/i18n';
 import { classColours, severityBadgeStyle, severityColours } from './graph-colours';
 import {
   buildGraph,
@@ -43,7 +45,6 @@ import {
   NODE_HEIGHT,
   NODE_WIDTH,
   nodeName,
-  NO_SEVERITY,
   objectKey,
   type Expansion,
   type GraphEdge,
@@ -75,6 +76,7 @@ interface ObjectNodeData extends Record<string, unknown> {
 type ObjectFlowNode = Node<ObjectNodeData, 'object'>;
 
 const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>) {
+  const t = useT();
   const { object, state, onExpand } = data;
   const colours = classColours[object.dataclass];
   return (
@@ -86,14 +88,12 @@ const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>)
         <span className={classes.classLabel} style={{ color: colours.border }}>
           {classLabel(object.dataclass)}
         </span>
-        <span className={classes.badge} style={severityBadgeStyle(object.severity)}>
-          {object.severity ?? NO_SEVERITY}
-        </span>
+        <SeverityBadge severity={object.severity} />
         {state === 'expandable' || state === 'failed' ? (
           <button
             type="button"
             className={`${classes.expand} nodrag nopan`}
-            aria-label={`Expand ${object.title}`}
+            aria-label={t('graph.expandNamed', { title: object.title })}
             onClick={(e: MouseEvent<HTMLButtonElement>) => {
               e.stopPropagation();
               // The button goes once the links are read: keep the focus on its node.
@@ -101,7 +101,7 @@ const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>)
               onExpand(object, state);
             }}
           >
-            Expand
+            {t('graph.expand')}
           </button>
         ) : null}
         {state === 'loading' ? (
@@ -110,18 +110,32 @@ const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>)
           <span
             className={classes.reading}
             role="status"
-            aria-label={`Reading the links of ${object.title}`}
+            aria-label={t('graph.readingLinksOf', { title: object.title })}
           >
-            Reading…
+            {t('graph.reading')}
           </span>
         ) : null}
       </div>
-      <div className={classes.title} title={object.title}>
+      <div className={classes.title} title={object.title} translate="no">
         {object.title}
       </div>
     </div>
   );
 });
+
+/** A severity badge: SecMaster's word (data, not translated), or "no severity". */
+function SeverityBadge({ severity }: { severity: string | null }) {
+  const t = useT();
+  return (
+    <span
+      className={classes.badge}
+      style={severityBadgeStyle(severity)}
+      translate={severity === null ? undefined : 'no'}
+    >
+      {severity ?? t('graph.noSeverity')}
+    </span>
+  );
+}
 
 const nodeTypes = { object: ObjectNode };
 
@@ -188,16 +202,17 @@ function sameFlowNode(a: ObjectFlowNode, b: ObjectFlowNode): boolean {
 }
 const FIT_VIEW = { padding: 0.1 };
 
-const ARIA_LABELS = {
-  'node.a11yDescription.default':
-    'Press Enter to open this object, + or Space to show its links, the arrow keys to move to another object.',
-  'node.a11yDescription.keyboardDisabled':
-    'Press Enter to open this object, + or Space to show its links, the arrow keys to move to another object.',
-  'controls.ariaLabel': 'Graph view controls',
-  'controls.zoomIn.ariaLabel': 'Zoom in',
-  'controls.zoomOut.ariaLabel': 'Zoom out',
-  'controls.fitView.ariaLabel': 'Fit the graph in view',
-};
+/** xyflow's own words (the nodes' keyboard help, the zoom controls) in the console's language. */
+function ariaLabels(t: Translate) {
+  return {
+    'node.a11yDescription.default': t('graph.nodeHelp'),
+    'node.a11yDescription.keyboardDisabled': t('graph.nodeHelp'),
+    'controls.ariaLabel': t('graph.controls'),
+    'controls.zoomIn.ariaLabel': t('graph.zoomIn'),
+    'controls.zoomOut.ariaLabel': t('graph.zoomOut'),
+    'controls.fitView.ariaLabel': t('graph.fitView'),
+  };
+}
 
 function toLinksRead(
   results: readonly { related: DataclassType; data: SearchResponse | undefined }[],
@@ -209,10 +224,6 @@ function toLinksRead(
     read[related] = { items, total: Math.max(items.length, data?.total ?? items.length) };
   }
   return read;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 interface Expanded {
@@ -232,6 +243,7 @@ function Graph({
   onOpen: RelationGraphProps['onOpen'];
   cap: number;
 }) {
+  const { t, language } = useI18n();
   const queryClient = useQueryClient();
   // The subject's links first, then each expanded node's, in the order they were asked for.
   const [asked, setAsked] = useState<Expanded[]>([]);
@@ -340,8 +352,11 @@ function Graph({
         })),
         sameFlowNode,
       ),
-    [nodeCache, graph.nodes, stateOf, expand],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the names (nodeName) are in `language`
+    [nodeCache, graph.nodes, stateOf, expand, language],
   );
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- a new language, new words
+  const ariaLabelConfig = useMemo(() => ariaLabels(t), [t, language]);
   const lines = useMemo(() => linesPath(graph.edges, nodesByKey), [graph.edges, nodesByKey]);
 
   // One click handler for the graph's life: a new one would redraw all 200 nodes (xyflow hands it
@@ -395,19 +410,27 @@ function Graph({
       <Legend />
       <Text size="sm" role="status">
         {!rootSettled
-          ? 'Reading the links…'
-          : `Showing ${graph.nodes.length} ${graph.nodes.length === 1 ? 'object' : 'objects'}${
-              graph.more > 0 ? `, and ${graph.more} more not drawn (at most ${cap} at once)` : ''
-            }.`}
+          ? t('graph.readingLinks')
+          : t('graph.showing', { count: graph.nodes.length, more: graph.more, cap })}
       </Text>
       {failures.map((x) => {
         const title = nodesByKey.get(x.e.key)?.title ?? x.e.id;
         return (
-          <Alert key={x.e.key} color="red" title={`Could not read the links of ${title}`}>
+          <Alert
+            key={x.e.key}
+            color="red"
+            title={t('graph.linksError', {
+              title: (
+                <span key="title" translate="no">
+                  {title}
+                </span>
+              ),
+            })}
+          >
             <Group gap="sm">
-              <Text size="sm">{errorText(x.error)}</Text>
+              <Text size="sm">{describeError(x.error)}</Text>
               <Button size="xs" variant="default" onClick={() => retry(x.e)}>
-                Try again
+                {t('graph.tryAgain')}
               </Button>
             </Group>
           </Alert>
@@ -427,7 +450,7 @@ function Graph({
             fitViewOptions={FIT_VIEW}
             minZoom={0.05}
             maxZoom={2}
-            ariaLabelConfig={ARIA_LABELS}
+            ariaLabelConfig={ariaLabelConfig}
           >
             <ViewportPortal>
               <GraphLines path={lines} />
@@ -443,12 +466,13 @@ function Graph({
 }
 
 function Legend() {
+  const t = useT();
   const id = useId();
   return (
     <Group gap="lg" align="flex-start">
       <div>
         <Title order={3} size="h6" id={`${id}-classes`}>
-          Class
+          {t('graph.legendClass')}
         </Title>
         <ul className={classes.legend} aria-labelledby={`${id}-classes`}>
           {dataclassTypes.map((c) => (
@@ -465,14 +489,12 @@ function Legend() {
       </div>
       <div>
         <Title order={3} size="h6" id={`${id}-severities`}>
-          Severity
+          {t('graph.legendSeverity')}
         </Title>
         <ul className={classes.legend} aria-labelledby={`${id}-severities`}>
           {[...Object.keys(severityColours), null].map((s) => (
             <li key={s ?? ''}>
-              <span className={classes.badge} style={severityBadgeStyle(s)}>
-                {s ?? NO_SEVERITY}
-              </span>
+              <SeverityBadge severity={s} />
             </li>
           ))}
         </ul>
@@ -489,6 +511,7 @@ export default function RelationGraph({
   onOpen,
   maxNodes = GRAPH_NODE_CAP,
 }: RelationGraphProps) {
+  const t = useT();
   const config = useQuery(consoleQueries.config());
   const projectId = config.data?.projectId;
   const object = useQuery({
@@ -515,18 +538,18 @@ export default function RelationGraph({
   let body;
   if (config.isError) {
     body = (
-      <Alert color="red" title="Could not read the console's settings">
-        {errorText(config.error)}
+      <Alert color="red" title={t('graph.configError')}>
+        {describeError(config.error)}
       </Alert>
     );
   } else if (!scope || !subject) {
-    body = <Loader size="sm" role="status" aria-label="Loading the graph" />;
+    body = <Loader size="sm" role="status" aria-label={t('graph.loading')} />;
   } else {
     body = (
       <>
         {object.isError ? (
-          <Alert color="red" title="Could not read this object">
-            {errorText(object.error)}
+          <Alert color="red" title={t('graph.objectError')}>
+            {describeError(object.error)}
           </Alert>
         ) : null}
         <ReactFlowProvider>
@@ -536,7 +559,7 @@ export default function RelationGraph({
     );
   }
   return (
-    <section aria-label="Relation graph">
+    <section aria-label={t('graph.region')}>
       <Stack gap="xs">{body}</Stack>
     </section>
   );

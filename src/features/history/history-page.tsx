@@ -17,6 +17,7 @@ import {
 import { useDebouncedCallback } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useT, type MessageKey } from '../../i18n/i18n';
 import { Link, useSearchParams, type SetURLSearchParams } from 'react-router';
 import { describeError } from '../../api/client';
 import { batchQueries, type HistoryFilter } from '../../api/console-queries';
@@ -43,10 +44,10 @@ export const HISTORY_TYPING_MS = 300;
 /** The URL query parameters of the filters (the API's names), and of the page. */
 const TEXT_FILTERS = ['q', 'user'] as const;
 const ID_FILTERS = [
-  ['touches', 'Touched'],
-  ['subject', 'Subject'],
-  ['kind', 'Kind'],
-] as const;
+  ['touches', 'history.filterTouches'],
+  ['subject', 'history.filterSubject'],
+  ['kind', 'history.filterKind'],
+] as const satisfies readonly (readonly [string, MessageKey])[];
 const FILTER_PARAMS = ['q', 'user', 'state', 'from', 'to', 'touches', 'subject', 'kind'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -124,6 +125,7 @@ function useUrlText(params: URLSearchParams, setParams: SetURLSearchParams, name
 
 /** Every batch, newest first, filtered: one line per batch, each linking to `/batches/{id}`. */
 export function HistoryPage() {
+  const t = useT();
   const [params, setParams] = useSearchParams();
   const search = useUrlText(params, setParams, 'q');
   const user = useUrlText(params, setParams, 'user');
@@ -166,22 +168,22 @@ export function HistoryPage() {
     <Stack gap="sm">
       <Group justify="space-between" align="baseline">
         <Title order={1} size="h4">
-          History
+          {t('history.title')}
         </Title>
         <Text size="xs" c="dimmed" role="status">
           {list.data
             ? filtered
-              ? `${formatCount(total)} ${total === 1 ? 'batch matches' : 'batches match'}, newest first`
-              : `${formatCount(total)} batches, newest first`
+              ? t('history.countFiltered', { count: total })
+              : t('history.countAll', { count: total })
             : ''}
         </Text>
       </Group>
-      <Box role="search" aria-label="Filter the history">
+      <Box role="search" aria-label={t('history.filterRegion')}>
         <Group gap="xs" align="flex-end" wrap="wrap">
           <TextInput
-            label="Search history"
-            description="An ID a batch touched, a subject, a user, part of a reason"
-            placeholder="ID, subject, user or reason"
+            label={t('history.search')}
+            description={t('history.searchDescription')}
+            placeholder={t('history.searchPlaceholder')}
             size="xs"
             w={320}
             value={search.text}
@@ -191,12 +193,12 @@ export function HistoryPage() {
             }}
           />
           <NativeSelect
-            label="State"
+            label={t('history.state')}
             size="xs"
             value={params.get('state') ?? ''}
             onChange={(e) => setParam('state', e.currentTarget.value)}
             data={[
-              { value: '', label: 'Any state' },
+              { value: '', label: t('history.anyState') },
               ...batchStates.map((s) => ({ value: s, label: batchStateLabels[s] })),
               // A state the URL names that is none of these is shown, not silently dropped.
               ...(params.get('state') && !isBatchState(params.get('state') ?? '')
@@ -205,7 +207,7 @@ export function HistoryPage() {
             ]}
           />
           <TextInput
-            label="User"
+            label={t('history.user')}
             size="xs"
             w={160}
             value={user.text}
@@ -215,7 +217,7 @@ export function HistoryPage() {
             }}
           />
           <TextInput
-            label="From"
+            label={t('history.from')}
             type="date"
             size="xs"
             value={params.get('from') ?? ''}
@@ -223,7 +225,7 @@ export function HistoryPage() {
             onChange={(e) => setParam('from', e.currentTarget.value)}
           />
           <TextInput
-            label="To"
+            label={t('history.to')}
             type="date"
             size="xs"
             value={params.get('to') ?? ''}
@@ -231,7 +233,7 @@ export function HistoryPage() {
             onChange={(e) => setParam('to', e.currentTarget.value)}
           />
           <Button size="xs" variant="default" onClick={clearFilters} disabled={!filtered}>
-            Clear filters
+            {t('history.clearFilters')}
           </Button>
         </Group>
         {ID_FILTERS.some(([name]) => params.get(name)) && (
@@ -245,12 +247,12 @@ export function HistoryPage() {
                   withRemoveButton
                   onRemove={() => setParam(name, '')}
                   removeButtonProps={{
-                    'aria-label': `Remove filter: ${label} ${value}`,
+                    'aria-label': t('history.removeFilter', { label: t(label), value }),
                     'aria-hidden': false,
                     tabIndex: 0,
                   }}
                 >
-                  {label} {value}
+                  {t(label)} <span translate="no">{value}</span>
                 </Pill>
               );
             })}
@@ -258,16 +260,14 @@ export function HistoryPage() {
         )}
       </Box>
       {list.error && (
-        <Alert color="red" p="xs" title="The history could not be loaded">
+        <Alert color="red" p="xs" title={t('history.loadError')}>
           {describeError(list.error)}
         </Alert>
       )}
       <Paper withBorder>
         {list.isSuccess && total === 0 ? (
           <Text size="sm" c="dimmed" p="md">
-            {filtered
-              ? 'No batches match these filters'
-              : 'No batches yet. Batches appear here once you associate or cancel associations.'}
+            {filtered ? t('history.noMatches') : t('history.empty')}
           </Text>
         ) : (
           <Table.ScrollContainer minWidth={1100}>
@@ -277,27 +277,27 @@ export function HistoryPage() {
               verticalSpacing={4}
               horizontalSpacing="xs"
               fz="xs"
-              aria-label="Batches"
+              aria-label={t('history.table')}
               aria-busy={list.isFetching}
               style={{ opacity: list.isPlaceholderData ? 0.7 : 1 }}
             >
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Batch</Table.Th>
-                  <Table.Th>When</Table.Th>
-                  <Table.Th>Who</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>Workspace</Table.Th>
-                  <Table.Th>Subject</Table.Th>
-                  <Table.Th>Related class</Table.Th>
+                  <Table.Th>{t('history.colBatch')}</Table.Th>
+                  <Table.Th>{t('history.colWhen')}</Table.Th>
+                  <Table.Th>{t('history.colWho')}</Table.Th>
+                  <Table.Th>{t('history.colAction')}</Table.Th>
+                  <Table.Th>{t('history.colWorkspace')}</Table.Th>
+                  <Table.Th>{t('history.colSubject')}</Table.Th>
+                  <Table.Th>{t('history.colRelatedClass')}</Table.Th>
                   <Table.Th ta="right">Succeeded</Table.Th>
                   <Table.Th ta="right">No change</Table.Th>
                   <Table.Th ta="right">Failed</Table.Th>
                   <Table.Th ta="right">Unknown</Table.Th>
                   <Table.Th ta="right">Invalid</Table.Th>
                   <Table.Th ta="right">Skipped</Table.Th>
-                  <Table.Th>State</Table.Th>
-                  <Table.Th>Reason</Table.Th>
+                  <Table.Th>{t('history.colState')}</Table.Th>
+                  <Table.Th>{t('history.colReason')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -318,7 +318,7 @@ export function HistoryPage() {
         )}
       </Paper>
       <TablePager
-        label="History pages"
+        label={t('history.pages')}
         total={total}
         pageSize={HISTORY_PAGE_SIZE}
         page={page}
@@ -339,6 +339,7 @@ function HistoryRow({
   titleOf: TitleOf;
   now: number;
 }) {
+  const t = useT();
   const kind = batchKindOf(b);
   const subject = (id: string) => (
     <ObjectLink
@@ -355,12 +356,24 @@ function HistoryRow({
           <RunLink kind={kind} id={b.id} />
           {b.retry_of && (
             <Anchor component={Link} to={paths.batch(b.retry_of)} size="xs" c="dimmed">
-              retry of {shortId(b.retry_of)}
+              {t('history.retryOf', {
+                id: (
+                  <span key="id" translate="no">
+                    {shortId(b.retry_of)}
+                  </span>
+                ),
+              })}
             </Anchor>
           )}
           {b.undo_of && (
             <Anchor component={Link} to={paths.batch(b.undo_of)} size="xs" c="dimmed">
-              Undo of {shortId(b.undo_of)}
+              {t('history.undoOf', {
+                id: (
+                  <span key="id" translate="no">
+                    {shortId(b.undo_of)}
+                  </span>
+                ),
+              })}
             </Anchor>
           )}
         </Stack>
@@ -368,7 +381,9 @@ function HistoryRow({
       <Table.Td>
         <RunWhen iso={b.created_at} now={now} />
       </Table.Td>
-      <Table.Td>{b.user}</Table.Td>
+      <Table.Td>
+        <span translate="no">{b.user}</span>
+      </Table.Td>
       <Table.Td>{runWhat(kind, b.action)}</Table.Td>
       <Table.Td>
         <WorkspaceName workspaceId={b.workspace_id} copy={false} />
@@ -391,9 +406,9 @@ function HistoryRow({
         {b.changes_recorded ? (
           formatCount(b.counts.unchanged)
         ) : (
-          <span title="Not tracked: this batch ran before the console recorded what each batch changed">
+          <span title={t('history.notTrackedTitle')}>
             <span aria-hidden>—</span>
-            <VisuallyHidden>not tracked</VisuallyHidden>
+            <VisuallyHidden>{t('history.notTracked')}</VisuallyHidden>
           </span>
         )}
       </Table.Td>
@@ -412,13 +427,13 @@ function HistoryRow({
       <Table.Td>
         <RunState state={b.state} />
         {b.state_reason && (
-          <Text size="xs" c="dimmed" title={b.state_reason} lineClamp={1}>
+          <Text size="xs" c="dimmed" title={b.state_reason} lineClamp={1} translate="no">
             {b.state_reason}
           </Text>
         )}
       </Table.Td>
       <Table.Td maw={240}>
-        <Text size="xs" lineClamp={2} title={b.reason ?? undefined}>
+        <Text size="xs" lineClamp={2} title={b.reason ?? undefined} translate="no">
           {b.reason ?? ''}
         </Text>
       </Table.Td>

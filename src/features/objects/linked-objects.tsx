@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { describeError } from '../../api/client';
-import { formatCount } from '../../api/format';
+import { useT } from '../../i18n/i18n';
 import { dataclassLabels, MAX_BATCH_IDS, type DataclassType } from '../../api/schemas';
 import { ConfirmCancelModal } from '../../lib/confirm-cancel-modal';
 import { LinkedTable, noSelection, TablePager, type LinkedSelection } from '../../lib/linked-table';
@@ -56,6 +56,7 @@ export function LinkedObjects({
   onBatchCreated,
   renderMoveDialog,
 }: LinkedObjectsProps) {
+  const t = useT();
   const headingId = useId();
   const labels = dataclassLabels[related];
   const plural = labels.plural.toLowerCase();
@@ -92,15 +93,15 @@ export function LinkedObjects({
       <Stack gap="xs">
         <Group justify="space-between" gap="xs" wrap="wrap">
           <Title order={2} size="h5" id={headingId}>
-            {`Linked ${plural}`}
+            {t('objects.linkedHeading', { plural })}
           </Title>
           <Text size="xs" c="dimmed" role="status">
             {linked.data && !linked.isPlaceholderData
               ? debounced
-                ? `${formatCount(total)} matching`
-                : `${formatCount(total)} linked`
+                ? t('objects.matchingCount', { count: total })
+                : t('objects.linkedCount', { count: total })
               : ''}
-            {count > 0 ? ` · ${formatCount(count)} selected` : ''}
+            {count > 0 ? t('objects.selectedCount', { count }) : ''}
           </Text>
         </Group>
 
@@ -108,9 +109,9 @@ export function LinkedObjects({
           <TextInput
             size="xs"
             w={280}
-            aria-label={`Search linked ${plural}`}
+            aria-label={t('objects.searchLinked', { plural })}
             placeholder={
-              related === 'indicators' ? 'Name contains… or ID' : 'Title contains… or ID'
+              related === 'indicators' ? t('objects.searchByName') : t('objects.searchByTitle')
             }
             value={text}
             onChange={(e) => setText(e.currentTarget.value)}
@@ -122,7 +123,7 @@ export function LinkedObjects({
             disabled={count === 0 || tooMany}
             onClick={() => setDialog('cancel')}
           >
-            {`Cancel association of ${formatCount(count)} selected`}
+            {t('objects.cancelSelected', { count })}
           </Button>
           {renderMoveDialog && (
             <Button
@@ -132,7 +133,7 @@ export function LinkedObjects({
               disabled={count === 0 || tooMany}
               onClick={() => setDialog('move')}
             >
-              Move selected
+              {t('objects.moveSelected')}
             </Button>
           )}
           <Button
@@ -141,7 +142,7 @@ export function LinkedObjects({
             component={Link}
             to={paths.associateWith(dataclass, objectId, related)}
           >
-            Link more
+            {t('objects.linkMore')}
           </Button>
           {count > 0 && (
             <Button
@@ -150,13 +151,13 @@ export function LinkedObjects({
               color="gray"
               onClick={() => setSelected(noSelection)}
             >
-              Clear selection
+              {t('objects.clearSelection')}
             </Button>
           )}
         </Group>
 
         {linked.error && (
-          <Alert color="red" p="xs" title={`The linked ${plural} could not be loaded`}>
+          <Alert color="red" p="xs" title={t('objects.linkedLoadError', { plural })}>
             {describeError(linked.error)}
           </Alert>
         )}
@@ -164,8 +165,8 @@ export function LinkedObjects({
         {linked.isSuccess && rows.length === 0 ? (
           <Text size="sm" c="dimmed">
             {debounced
-              ? `No linked ${labels.singular} matches "${debounced}".`
-              : `No ${plural} are linked to this ${singular}.`}
+              ? t('objects.noMatch', { singular: labels.singular, text: debounced })
+              : t('objects.noneLinked', { plural, singular })}
           </Text>
         ) : (
           <LinkedTable
@@ -173,8 +174,8 @@ export function LinkedObjects({
             rows={rows}
             selection={selected}
             onSelectionChange={setSelected}
-            tableLabel={`Linked ${plural} table`}
-            selectPageLabel={`Select page of linked ${plural}`}
+            tableLabel={t('objects.linkedTable', { plural })}
+            selectPageLabel={t('objects.selectPage', { plural })}
             pending={linked.isPending}
             fetching={linked.isFetching}
             stale={linked.isPlaceholderData}
@@ -182,7 +183,7 @@ export function LinkedObjects({
         )}
 
         <TablePager
-          label={`Linked ${plural} pages`}
+          label={t('objects.linkedPages', { plural })}
           total={total}
           pageSize={LINKED_PAGE_SIZE}
           page={page}

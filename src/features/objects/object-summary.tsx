@@ -1,7 +1,9 @@
-import { Alert, Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, Popover, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { ApiError, describeError } from '../../api/client';
-import { formatLocalDateTime } from '../../api/format';
+import { shortId } from '../../api/format';
+import { useI18n, useT } from '../../i18n/i18n';
+import { CopyId } from '../../lib/object-names';
 import { dataclassLabels, type DataclassType, type DataObjectDetail } from '../../api/schemas';
 import { classBadgeColors, objectTitle } from './find-object';
 
@@ -18,7 +20,18 @@ export function isObjectNotFound(err: unknown): boolean {
   return err instanceof ApiError && (err.status === 404 || err.code === 'SecMaster.20030005');
 }
 
-/** The object page's top: the title as its heading, then class, ID, severity, status and times. */
+/**
+ * The object's title, or null when it has none worth showing: some SecMaster objects have no title,
+ * and the fallbacks end at the ID (a UUID as a heading helps no one).
+ */
+export function shownTitle(title: string, id: string): string | null {
+  return title.trim() === '' || title.trim() === id ? null : title;
+}
+
+/**
+ * The object page's top: the title as its heading (the short ID when it has none, the full ID one
+ * click away), then class, ID, severity, status and times.
+ */
 export function ObjectSummary({
   dataclass,
   detail,
@@ -26,7 +39,10 @@ export function ObjectSummary({
   dataclass: DataclassType;
   detail: DataObjectDetail;
 }) {
+  const { t, f } = useI18n();
   const o = detail.data_object;
+  const id = o.id || detail.id;
+  const title = shownTitle(objectTitle(detail), id);
   const status = o.handle_status ?? o.status ?? null;
   const created = o.create_time ?? detail.create_time ?? null;
   const updated = o.update_time ?? detail.update_time ?? null;
@@ -37,32 +53,66 @@ export function ObjectSummary({
         <Badge size="sm" variant="light" color={classBadgeColors[dataclass]}>
           {singular}
         </Badge>
-        <Title order={1} size="h3" style={{ wordBreak: 'break-word' }}>
-          {objectTitle(detail)}
+        <Title order={1} size="h3" style={{ wordBreak: 'break-word' }} translate="no">
+          {title ?? (
+            <Text span inherit ff="monospace" title={id}>
+              {shortId(id)}
+            </Text>
+          )}
         </Title>
+        {title === null && <FullId id={id} />}
       </Group>
       <Paper withBorder p="xs" radius="sm">
         <Group component="dl" gap="lg" wrap="wrap" m={0}>
-          <Field label="ID">
-            <Text span size="xs" ff="monospace" style={{ wordBreak: 'break-all' }}>
-              {detail.data_object.id || detail.id}
+          <Field label={t('objects.fieldId')}>
+            <Text span size="xs" ff="monospace" style={{ wordBreak: 'break-all' }} translate="no">
+              {id}
             </Text>
           </Field>
-          <Field label="Severity">
+          <Field label={t('objects.fieldSeverity')}>
             {o.severity ? (
-              <Badge size="xs" variant="light" color={severityColors[o.severity] ?? 'gray'}>
+              <Badge
+                size="xs"
+                variant="light"
+                color={severityColors[o.severity] ?? 'gray'}
+                translate="no"
+              >
                 {o.severity}
               </Badge>
             ) : (
               '—'
             )}
           </Field>
-          <Field label="Status">{status ?? '—'}</Field>
-          <Field label="Created">{created ? formatLocalDateTime(created) : '—'}</Field>
-          <Field label="Updated">{updated ? formatLocalDateTime(updated) : '—'}</Field>
+          <Field label={t('objects.fieldStatus')}>
+            {status ? <span translate="no">{status}</span> : '—'}
+          </Field>
+          <Field label={t('objects.fieldCreated')}>{created ? f.dateTime(created) : '—'}</Field>
+          <Field label={t('objects.fieldUpdated')}>{updated ? f.dateTime(updated) : '—'}</Field>
         </Group>
       </Paper>
     </Stack>
+  );
+}
+
+/** A button showing the full ID (to read or copy) of an object whose heading is its short ID. */
+function FullId({ id }: { id: string }) {
+  const t = useT();
+  return (
+    <Popover position="bottom-start" withArrow shadow="md" trapFocus returnFocus>
+      <Popover.Target>
+        <Button size="compact-xs" variant="subtle">
+          {t('objects.showFullId')}
+        </Button>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <Group gap={4} wrap="nowrap">
+          <Text size="sm" ff="monospace" translate="no" style={{ userSelect: 'all' }}>
+            {id}
+          </Text>
+          <CopyId id={id} label="object" />
+        </Group>
+      </Popover.Dropdown>
+    </Popover>
   );
 }
 
@@ -89,19 +139,23 @@ export function ObjectLoadError({
   objectId: string;
   error: unknown;
 }) {
+  const t = useT();
   if (isObjectNotFound(error)) {
     return (
-      <Alert color="gray" title="Not found" role="alert">
-        No {dataclassLabels[dataclass].singular} with ID{' '}
-        <Text span ff="monospace" size="sm">
-          {objectId}
-        </Text>{' '}
-        in this workspace.
+      <Alert color="gray" title={t('objects.notFound')} role="alert">
+        {t('objects.notFoundText', {
+          singular: dataclassLabels[dataclass].singular,
+          id: (
+            <Text key="id" span ff="monospace" size="sm" translate="no">
+              {objectId}
+            </Text>
+          ),
+        })}
       </Alert>
     );
   }
   return (
-    <Alert color="red" title="The object could not be loaded" role="alert">
+    <Alert color="red" title={t('objects.loadError')} role="alert">
       {describeError(error)}
     </Alert>
   );

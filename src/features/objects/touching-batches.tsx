@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link } from 'react-router';
 import { describeError } from '../../api/client';
+import { useT } from '../../i18n/i18n';
 import { formatCount } from '../../api/format';
 import { dataclassTypeSchema } from '../../api/schemas';
 import { ObjectLink, type TitleOf } from '../../lib/object-names';
@@ -15,6 +16,7 @@ import { objectsQueries, TOUCHING_LIMIT, type TouchingBatch } from './queries';
  * touched the ID, as an item, a subject or a move's destination; "All in history" lists them all.
  */
 export function TouchingBatches({ objectId }: { objectId: string }) {
+  const t = useT();
   const headingId = useId();
   const list = useQuery(objectsQueries.touching(objectId));
   const rows = list.data?.items ?? [];
@@ -26,21 +28,21 @@ export function TouchingBatches({ objectId }: { objectId: string }) {
       <Stack gap="xs">
         <Group justify="space-between" gap="xs">
           <Title order={2} size="h5" id={headingId}>
-            Batches on this object
+            {t('objects.touchingHeading')}
           </Title>
           <Group gap="sm">
             {total > TOUCHING_LIMIT && (
               <Text size="xs" c="dimmed">
-                latest {TOUCHING_LIMIT} of {formatCount(total)}
+                {t('objects.touchingLatest', { limit: TOUCHING_LIMIT, total })}
               </Text>
             )}
             <Anchor component={Link} to={paths.historyTouching(objectId)} size="xs">
-              All in history
+              {t('objects.allInHistory')}
             </Anchor>
           </Group>
         </Group>
         {list.error && (
-          <Alert color="red" p="xs" title="The batches could not be loaded">
+          <Alert color="red" p="xs" title={t('objects.touchingLoadError')}>
             {describeError(list.error)}
           </Alert>
         )}
@@ -51,7 +53,7 @@ export function TouchingBatches({ objectId }: { objectId: string }) {
         )}
         {list.isSuccess && rows.length === 0 && (
           <Text size="sm" c="dimmed">
-            No batch has touched this object.
+            {t('objects.touchingNone')}
           </Text>
         )}
         {rows.length > 0 && (
@@ -61,17 +63,17 @@ export function TouchingBatches({ objectId }: { objectId: string }) {
               verticalSpacing={4}
               horizontalSpacing="xs"
               fz="xs"
-              aria-label="Batches that touched this object"
+              aria-label={t('objects.touchingTable')}
             >
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Batch</Table.Th>
-                  <Table.Th>When</Table.Th>
-                  <Table.Th>What</Table.Th>
-                  <Table.Th>Subject</Table.Th>
-                  <Table.Th ta="right">IDs</Table.Th>
-                  <Table.Th>State</Table.Th>
-                  <Table.Th>Who</Table.Th>
+                  <Table.Th>{t('objects.colBatch')}</Table.Th>
+                  <Table.Th>{t('objects.colWhen')}</Table.Th>
+                  <Table.Th>{t('objects.colWhat')}</Table.Th>
+                  <Table.Th>{t('objects.colSubject')}</Table.Th>
+                  <Table.Th ta="right">{t('objects.colIds')}</Table.Th>
+                  <Table.Th>{t('objects.colState')}</Table.Th>
+                  <Table.Th>{t('objects.colWho')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -91,7 +93,7 @@ export function TouchingBatches({ objectId }: { objectId: string }) {
                     <Table.Td>
                       <RunState state={b.state} />
                     </Table.Td>
-                    <Table.Td>{b.user ?? ''}</Table.Td>
+                    <Table.Td translate="no">{b.user ?? ''}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -108,7 +110,7 @@ function SubjectCell({ batch: b, titleOf }: { batch: TouchingBatch; titleOf: Tit
   const dataclass = dataclassTypeSchema.safeParse(b.dataclass_type);
   if (!b.data_object_id || !dataclass.success || typeof b.workspace_id !== 'string') {
     return (
-      <Text span ff="monospace" size="xs" title={b.data_object_id ?? ''}>
+      <Text span ff="monospace" size="xs" title={b.data_object_id ?? ''} translate="no">
         {b.data_object_id ?? '—'}
       </Text>
     );
