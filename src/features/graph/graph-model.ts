@@ -6,8 +6,8 @@
  */
 import { t } from '../../i18n/i18n';
 import { inertText } from '../../api/format';
+import { dataclassSingular } from '../../lib/words';
 import {
-  dataclassLabels,
   dataclassTypes,
   idKey,
   type DataObjectDetail,
@@ -61,9 +61,9 @@ export function objectKey(dataclass: DataclassType, id: string): string {
   return `${dataclass}:${idKey(id)}`;
 }
 
-/** Alert, Incident, Indicator. */
+/** Alert, Incident, Indicator (告警, 事件, 威胁指标). */
 export function classLabel(dataclass: DataclassType): string {
-  const singular = dataclassLabels[dataclass].singular;
+  const singular = dataclassSingular(dataclass);
   return singular.charAt(0).toUpperCase() + singular.slice(1);
 }
 

@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import type { DataclassType } from '../../api/schemas';
 import { server } from '../../testing/msw';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { render } from '../../testing/render';
 import RelationGraph from './relation-graph';
 
@@ -297,4 +298,33 @@ test('a failed read of the links says so and can be tried again', async () => {
     await screen.findByRole('group', { name: 'Incident Credential stuffing (Fatal)' }),
   ).toBeInTheDocument();
   await waitFor(() => expect(screen.queryByText('upstream hiccup')).not.toBeInTheDocument());
+});
+
+test('in Chinese the graph, its legend, its nodes and its controls read in Chinese', async () => {
+  inChinese();
+  // Titles in Chinese and no severities: a node's name holds its title, which no mark can exempt.
+  const subject = { ...detail('alerts', 1, '堡垒机暴力破解', ''), dataclass: 'alerts' as const };
+  serve(subject, { [subject.id]: { incidents: [detail('incidents', 1, '撞库攻击', '')] } });
+  renderGraph();
+  const region = await screen.findByRole('region', { name: '关系图' });
+  const graph = within(region);
+  expect(
+    await graph.findByRole('group', { name: '事件 撞库攻击（无严重程度）' }),
+  ).toBeInTheDocument();
+  expect(
+    graph.getByRole('group', { name: '告警 堡垒机暴力破解（无严重程度）' }),
+  ).toBeInTheDocument();
+  expect(graph.getByRole('status', { name: '' })).toHaveTextContent('显示 2 个对象。');
+  expect(graph.getByRole('button', { name: '放大' })).toBeInTheDocument();
+  expect(graph.getByRole('button', { name: '展开 撞库攻击' })).toBeInTheDocument();
+  expect(
+    within(graph.getByRole('list', { name: '数据类型' }))
+      .getAllByRole('listitem')
+      .map((li) => li.textContent),
+  ).toEqual(['告警', '事件', '威胁指标']);
+  // The legend's severities are SecMaster's words: data.
+  const severities = graph.getByRole('list', { name: '严重程度' });
+  expect(within(severities).getByText('Fatal').closest('[translate="no"]')).not.toBeNull();
+  // The attribution link names the library (React Flow), a product name as such.
+  expect(englishWordsIn().filter((hit) => !hit.includes('React Flow'))).toEqual([]);
 });

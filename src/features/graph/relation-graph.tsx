@@ -31,11 +31,11 @@ import {
   type KeyboardEvent,
   type MouseEvent,
 } from 'react';
-import { describeError } from '../../api/client';
 import { consoleQueries } from '../../api/console-queries';
 import { dataclassTypes, type DataclassType, type SearchResponse } from '../../api/schemas';
 import { secmasterQueries } from '../../api/secmaster-queries';
 import { useI18n, useT, type Translate } from '../../i18n/i18n';
+import { ErrorText } from '../../lib/error-text';
 import { classColours, severityBadgeStyle, severityColours } from './graph-colours';
 import {
   buildGraph,
@@ -207,6 +207,7 @@ function ariaLabels(t: Translate) {
   return {
     'node.a11yDescription.default': t('graph.nodeHelp'),
     'node.a11yDescription.keyboardDisabled': t('graph.nodeHelp'),
+    'edge.a11yDescription.default': t('graph.edgeHelp'),
     'controls.ariaLabel': t('graph.controls'),
     'controls.zoomIn.ariaLabel': t('graph.zoomIn'),
     'controls.zoomOut.ariaLabel': t('graph.zoomOut'),
@@ -428,7 +429,9 @@ function Graph({
             })}
           >
             <Group gap="sm">
-              <Text size="sm">{describeError(x.error)}</Text>
+              <Text size="sm">
+                <ErrorText error={x.error} />
+              </Text>
               <Button size="xs" variant="default" onClick={() => retry(x.e)}>
                 {t('graph.tryAgain')}
               </Button>
@@ -539,7 +542,7 @@ export default function RelationGraph({
   if (config.isError) {
     body = (
       <Alert color="red" title={t('graph.configError')}>
-        {describeError(config.error)}
+        <ErrorText error={config.error} />
       </Alert>
     );
   } else if (!scope || !subject) {
@@ -549,7 +552,7 @@ export default function RelationGraph({
       <>
         {object.isError ? (
           <Alert color="red" title={t('graph.objectError')}>
-            {describeError(object.error)}
+            <ErrorText error={object.error} />
           </Alert>
         ) : null}
         <ReactFlowProvider>

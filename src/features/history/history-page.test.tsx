@@ -6,6 +6,7 @@ import { expect, test } from 'vitest';
 import type { BatchSummary } from '../../api/schemas';
 import { server, serveNames } from '../../testing/msw';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { render } from '../../testing/render';
 import { HistoryPage, localDayBound } from './history-page';
 
@@ -396,4 +397,25 @@ test('rows name the workspace and the subjects (one id-in read for the page) and
   expect(within(moveRow).getByText('3 hours ago')).toBeInTheDocument();
   // Both rows' subjects in one read.
   expect(searched).toEqual([[source, destination]]);
+});
+
+test('in Chinese the page, its filters and its table read in Chinese', async () => {
+  inChinese();
+  serveList([summary({ user: 'bob', reason: 'phishing wave' })]);
+  render(<HistoryPage />, { route: `/history?touches=${FIRST}` });
+  expect(await screen.findByRole('heading', { name: '历史' })).toBeInTheDocument();
+  expect(screen.getByRole('search', { name: '筛选历史' })).toBeInTheDocument();
+  expect(screen.getByRole('textbox', { name: '搜索历史' })).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: `移除筛选：涉及 ${FIRST}` })).toBeInTheDocument();
+  const table = await screen.findByRole('table', { name: '批次' });
+  await within(table).findByText('bob');
+  for (const header of ['时间', '主对象', '成功', '无变化', '状态', '原因'])
+    expect(within(table).getByRole('columnheader', { name: header })).toBeInTheDocument();
+  expect(screen.getByRole('status')).toHaveTextContent('匹配的批次 1 个，最新的在前');
+  // The analyst's own words (user, reason) are data.
+  expect(within(table).getByText('phishing wave').closest('[translate="no"]')).not.toBeNull();
+  // The page's own words; the rows' cells (batch links, action, state, names) are src/lib's.
+  expect(englishWordsIn(screen.getByRole('search'))).toEqual([]);
+  expect(englishWordsIn(within(table).getAllByRole('rowgroup')[0])).toEqual([]);
+  expect(englishWordsIn(screen.getByRole('heading', { name: '历史' }).parentElement!)).toEqual([]);
 });

@@ -19,21 +19,28 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useT, type MessageKey } from '../../i18n/i18n';
 import { Link, useSearchParams, type SetURLSearchParams } from 'react-router';
-import { describeError } from '../../api/client';
 import { batchQueries, type HistoryFilter } from '../../api/console-queries';
 import { formatCount, shortId } from '../../api/format';
 import {
   batchKindOf,
   batchStates,
-  dataclassLabels,
   type BatchState,
   type BatchSummary,
+  type ItemState,
 } from '../../api/schemas';
-import { batchStateLabels, isBatchActive } from '../../lib/batch-states';
+import { isBatchActive } from '../../lib/batch-states';
+import { ErrorText } from '../../lib/error-text';
 import { ObjectLink, WorkspaceName, type TitleOf } from '../../lib/object-names';
 import { TablePager } from '../../lib/linked-table';
 import { paths } from '../../lib/paths';
 import { RunLink, RunState, RunWhen, runWhat, useNow, useSubjectTitles } from '../../lib/run-rows';
+import {
+  batchStateWord,
+  dataclassCount,
+  dataclassLabel,
+  dataclassSingular,
+  itemStateWord,
+} from '../../lib/words';
 
 export const HISTORY_PAGE_SIZE = 50;
 /** While a listed batch still runs, its counts move: refresh the page now and then. */
@@ -49,6 +56,15 @@ const ID_FILTERS = [
   ['kind', 'history.filterKind'],
 ] as const satisfies readonly (readonly [string, MessageKey])[];
 const FILTER_PARAMS = ['q', 'user', 'state', 'from', 'to', 'touches', 'subject', 'kind'] as const;
+/** The item states counted in a line's columns, in their order. */
+const COUNTED_STATES = [
+  'succeeded',
+  'unchanged',
+  'failed',
+  'unknown',
+  'invalid',
+  'skipped',
+] as const satisfies readonly ItemState[];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -199,7 +215,7 @@ export function HistoryPage() {
             onChange={(e) => setParam('state', e.currentTarget.value)}
             data={[
               { value: '', label: t('history.anyState') },
-              ...batchStates.map((s) => ({ value: s, label: batchStateLabels[s] })),
+              ...batchStates.map((s) => ({ value: s, label: batchStateWord(s) })),
               // A state the URL names that is none of these is shown, not silently dropped.
               ...(params.get('state') && !isBatchState(params.get('state') ?? '')
                 ? [{ value: params.get('state') ?? '', label: params.get('state') ?? '' }]
@@ -261,7 +277,7 @@ export function HistoryPage() {
       </Box>
       {list.error && (
         <Alert color="red" p="xs" title={t('history.loadError')}>
-          {describeError(list.error)}
+          <ErrorText error={list.error} />
         </Alert>
       )}
       <Paper withBorder>
@@ -290,12 +306,11 @@ export function HistoryPage() {
                   <Table.Th>{t('history.colWorkspace')}</Table.Th>
                   <Table.Th>{t('history.colSubject')}</Table.Th>
                   <Table.Th>{t('history.colRelatedClass')}</Table.Th>
-                  <Table.Th ta="right">Succeeded</Table.Th>
-                  <Table.Th ta="right">No change</Table.Th>
-                  <Table.Th ta="right">Failed</Table.Th>
-                  <Table.Th ta="right">Unknown</Table.Th>
-                  <Table.Th ta="right">Invalid</Table.Th>
-                  <Table.Th ta="right">Skipped</Table.Th>
+                  {COUNTED_STATES.map((s) => (
+                    <Table.Th key={s} ta="right">
+                      {itemStateWord(s)}
+                    </Table.Th>
+                  ))}
                   <Table.Th>{t('history.colState')}</Table.Th>
                   <Table.Th>{t('history.colReason')}</Table.Th>
                 </Table.Tr>
@@ -305,7 +320,7 @@ export function HistoryPage() {
                   <Table.Tr>
                     <Table.Td colSpan={15}>
                       <Text size="xs" c="dimmed">
-                        Loading…
+                        {t('history.loading')}
                       </Text>
                     </Table.Td>
                   </Table.Tr>
@@ -390,15 +405,15 @@ function HistoryRow({
       </Table.Td>
       <Table.Td miw={200} maw={320}>
         {kind === 'pairs' ? (
-          `${formatCount(b.subjects ?? 0)} ${dataclassLabels[b.dataclass_type].plural.toLowerCase()}`
+          dataclassCount(b.dataclass_type, b.subjects ?? 0)
         ) : (
           <Text size="xs" component="div">
-            {dataclassLabels[b.dataclass_type].singular} {subject(b.data_object_id)}
+            {dataclassSingular(b.dataclass_type)} {subject(b.data_object_id)}
             {kind === 'move' && b.destination_id ? <> → {subject(b.destination_id)}</> : null}
           </Text>
         )}
       </Table.Td>
-      <Table.Td>{dataclassLabels[b.related_dataclass_type].plural}</Table.Td>
+      <Table.Td>{dataclassLabel(b.related_dataclass_type)}</Table.Td>
       <Table.Td ta="right" style={num}>
         {formatCount(b.counts.succeeded)}
       </Table.Td>

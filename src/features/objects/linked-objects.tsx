@@ -3,12 +3,13 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { describeError } from '../../api/client';
 import { useT } from '../../i18n/i18n';
-import { dataclassLabels, MAX_BATCH_IDS, type DataclassType } from '../../api/schemas';
+import { MAX_BATCH_IDS, type DataclassType } from '../../api/schemas';
 import { ConfirmCancelModal } from '../../lib/confirm-cancel-modal';
+import { ErrorText } from '../../lib/error-text';
 import { LinkedTable, noSelection, TablePager, type LinkedSelection } from '../../lib/linked-table';
 import { paths } from '../../lib/paths';
+import { dataclassPlural, dataclassSingular } from '../../lib/words';
 import { LINKED_PAGE_SIZE, objectsQueries } from './queries';
 
 const SEARCH_DEBOUNCE_MS = 300;
@@ -58,8 +59,7 @@ export function LinkedObjects({
 }: LinkedObjectsProps) {
   const t = useT();
   const headingId = useId();
-  const labels = dataclassLabels[related];
-  const plural = labels.plural.toLowerCase();
+  const plural = dataclassPlural(related);
   const [text, setText] = useState('');
   const [debounced] = useDebouncedValue(text.trim(), SEARCH_DEBOUNCE_MS);
   const [pageState, setPageState] = useState({ search: '', page: 1 });
@@ -86,7 +86,7 @@ export function LinkedObjects({
   const total = linked.data?.total ?? rows.length;
   const count = selected.size;
   const tooMany = count > MAX_BATCH_IDS;
-  const singular = dataclassLabels[dataclass].singular;
+  const singular = dataclassSingular(dataclass);
 
   return (
     <Paper component="section" aria-labelledby={headingId} withBorder p="xs">
@@ -158,14 +158,14 @@ export function LinkedObjects({
 
         {linked.error && (
           <Alert color="red" p="xs" title={t('objects.linkedLoadError', { plural })}>
-            {describeError(linked.error)}
+            <ErrorText error={linked.error} />
           </Alert>
         )}
 
         {linked.isSuccess && rows.length === 0 ? (
           <Text size="sm" c="dimmed">
             {debounced
-              ? t('objects.noMatch', { singular: labels.singular, text: debounced })
+              ? t('objects.noMatch', { singular: dataclassSingular(related), text: debounced })
               : t('objects.noneLinked', { plural, singular })}
           </Text>
         ) : (

@@ -1,10 +1,12 @@
 import { Alert, Badge, Button, Group, Paper, Popover, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { ApiError, describeError } from '../../api/client';
+import { ApiError } from '../../api/client';
 import { shortId } from '../../api/format';
 import { useI18n, useT } from '../../i18n/i18n';
+import { ErrorText } from '../../lib/error-text';
 import { CopyId } from '../../lib/object-names';
-import { dataclassLabels, type DataclassType, type DataObjectDetail } from '../../api/schemas';
+import { dataclassSingular } from '../../lib/words';
+import { type DataclassType, type DataObjectDetail } from '../../api/schemas';
 import { classBadgeColors, objectTitle } from './find-object';
 
 const severityColors: Record<string, string> = {
@@ -46,7 +48,7 @@ export function ObjectSummary({
   const status = o.handle_status ?? o.status ?? null;
   const created = o.create_time ?? detail.create_time ?? null;
   const updated = o.update_time ?? detail.update_time ?? null;
-  const singular = dataclassLabels[dataclass].singular;
+  const singular = dataclassSingular(dataclass);
   return (
     <Stack gap={6}>
       <Group gap="xs" wrap="nowrap" align="baseline">
@@ -144,7 +146,7 @@ export function ObjectLoadError({
     return (
       <Alert color="gray" title={t('objects.notFound')} role="alert">
         {t('objects.notFoundText', {
-          singular: dataclassLabels[dataclass].singular,
+          singular: dataclassSingular(dataclass),
           id: (
             <Text key="id" span ff="monospace" size="sm" translate="no">
               {objectId}
@@ -156,7 +158,7 @@ export function ObjectLoadError({
   }
   return (
     <Alert color="red" title={t('objects.loadError')} role="alert">
-      {describeError(error)}
+      <ErrorText error={error} />
     </Alert>
   );
 }

@@ -2,10 +2,10 @@ import { Alert, Anchor, Group, Paper, Stack, Table, Text, Title } from '@mantine
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link } from 'react-router';
-import { describeError } from '../../api/client';
 import { useT } from '../../i18n/i18n';
 import { formatCount } from '../../api/format';
 import { dataclassTypeSchema } from '../../api/schemas';
+import { ErrorText } from '../../lib/error-text';
 import { ObjectLink, type TitleOf } from '../../lib/object-names';
 import { paths } from '../../lib/paths';
 import { RunLink, RunState, RunWhen, runWhat, useNow, useSubjectTitles } from '../../lib/run-rows';
@@ -43,12 +43,12 @@ export function TouchingBatches({ objectId }: { objectId: string }) {
         </Group>
         {list.error && (
           <Alert color="red" p="xs" title={t('objects.touchingLoadError')}>
-            {describeError(list.error)}
+            <ErrorText error={list.error} />
           </Alert>
         )}
         {list.isPending && (
           <Text size="xs" c="dimmed">
-            Loading…
+            {t('objects.loading')}
           </Text>
         )}
         {list.isSuccess && rows.length === 0 && (

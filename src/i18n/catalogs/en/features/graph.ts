@@ -12,6 +12,9 @@ export const graph = {
   'graph.readingLinksOf': ({ title }: { title: string }) => `Reading the links of ${title}`,
   'graph.nodeHelp':
     'Press Enter to open this object, + or Space to show its links, the arrow keys to move to another object.',
+  /** xyflow's own words for its (hidden) edge help: the graph draws no xyflow edges. */
+  'graph.edgeHelp':
+    'Press enter or space to select an edge. You can then press delete to remove it or escape to cancel.',
   'graph.controls': 'Graph view controls',
   'graph.zoomIn': 'Zoom in',
   'graph.zoomOut': 'Zoom out',

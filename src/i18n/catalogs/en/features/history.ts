@@ -36,6 +36,7 @@ export const history = {
   'history.colState': 'State',
   'history.colReason': 'Reason',
   'history.pages': 'History pages',
+  'history.loading': 'Loading…',
   'history.retryOf': ({ id }: { id: ReactNode }) => ['retry of ', id],
   'history.undoOf': ({ id }: { id: ReactNode }) => ['Undo of ', id],
   'history.notTrackedTitle':

@@ -44,6 +44,7 @@ export const objects = {
   'objects.touchingLatest': ({ limit, total }: { limit: number; total: number }, f) =>
     `latest ${f.number(limit)} of ${f.number(total)}`,
   'objects.allInHistory': 'All in history',
+  'objects.loading': 'Loading…',
   'objects.touchingLoadError': 'The batches could not be loaded',
   'objects.touchingNone': 'No batch has touched this object.',
   'objects.touchingTable': 'Batches that touched this object',

@@ -10,6 +10,7 @@ export const graph: Translation<typeof en> = {
   'graph.reading': '正在读取…',
   'graph.readingLinksOf': ({ title }) => `正在读取 ${title} 的关联关系`,
   'graph.nodeHelp': '按 Enter 打开此对象，按 + 或空格键显示其关联关系，按方向键移到其他对象。',
+  'graph.edgeHelp': '按 Enter 或空格键选择一条连线，然后可按删除键删除，或按 Esc 取消。',
   'graph.controls': '关系图视图控件',
   'graph.zoomIn': '放大',
   'graph.zoomOut': '缩小',

@@ -33,6 +33,7 @@ export const history: Translation<typeof en> = {
   'history.colState': '状态',
   'history.colReason': '原因',
   'history.pages': '历史分页',
+  'history.loading': '正在加载…',
   'history.retryOf': ({ id }) => ['重试自 ', id],
   'history.undoOf': ({ id }) => ['撤销自 ', id],
   'history.notTrackedTitle': '未记录：此批次运行时，控制台尚未记录每个批次的更改',

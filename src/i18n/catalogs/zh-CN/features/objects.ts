@@ -32,6 +32,7 @@ export const objects: Translation<typeof en> = {
   'objects.touchingLatest': ({ limit, total }, f) =>
     `最近 ${f.number(limit)} 个，共 ${f.number(total)} 个`,
   'objects.allInHistory': '在历史中查看全部',
+  'objects.loading': '正在加载…',
   'objects.touchingLoadError': '无法加载批次',
   'objects.touchingNone': '尚无批次涉及此对象。',
   'objects.touchingTable': '涉及此对象的批次',
