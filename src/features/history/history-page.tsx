@@ -26,6 +26,7 @@ import {
   batchStates,
   type BatchState,
   type BatchSummary,
+  itemStates,
   type ItemState,
 } from '../../api/schemas';
 import { isBatchActive } from '../../lib/batch-states';
@@ -57,14 +58,9 @@ const ID_FILTERS = [
 ] as const satisfies readonly (readonly [string, MessageKey])[];
 const FILTER_PARAMS = ['q', 'user', 'state', 'from', 'to', 'touches', 'subject', 'kind'] as const;
 /** The item states counted in a line's columns, in their order. */
-const COUNTED_STATES = [
-  'succeeded',
-  'unchanged',
-  'failed',
-  'unknown',
-  'invalid',
-  'skipped',
-] as const satisfies readonly ItemState[];
+const COUNTED_STATES: readonly ItemState[] = itemStates.filter(
+  (s) => s !== 'pending' && s !== 'in_flight',
+);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
