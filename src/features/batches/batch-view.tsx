@@ -1,9 +1,10 @@
 import { Alert, Anchor, Badge, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { describeError } from '../../api/client';
 import { batchKeys, batchQueries } from '../../api/console-queries';
-import { formatCount, formatDuration, shortId } from '../../api/format';
+import { shortId } from '../../api/format';
 import { batchKindOf, dataclassLabels, type BatchSummary } from '../../api/schemas';
 import {
   batchStateColors,
@@ -12,6 +13,7 @@ import {
   isBatchControllable,
 } from '../../lib/batch-states';
 import { ObjectName } from '../../lib/object-names';
+import { t as translate, useI18n, useT } from '../../i18n/i18n';
 import { paths } from '../../lib/paths';
 import { Meta, RunFacts, RunLoadState, RunNotes, useRefreshWhenSettled } from '../../lib/run-view';
 import { BatchActions } from './batch-actions';
@@ -28,14 +30,22 @@ export interface BatchViewProps {
 
 /** One batch: header, live progress, per-state results, the per-ID table and result actions. */
 /** Where a batch's credential came from, in words (never the credential itself). */
-function credentialLabel(source: string): string {
-  if (source === 'env-aksk') return 'server AK/SK';
-  if (source === 'env-token') return 'server IAM token';
-  if (source.startsWith('session:')) return `IAM sign-in of ${source.slice('session:'.length)}`;
-  return source;
+function credentialLabel(source: string): ReactNode {
+  if (source === 'env-aksk') return translate('batches.credentialServerAksk');
+  if (source === 'env-token') return translate('batches.credentialServerToken');
+  if (source.startsWith('session:')) {
+    const user = (
+      <span key="user" translate="no">
+        {source.slice('session:'.length)}
+      </span>
+    );
+    return translate('batches.credentialSignIn', { user });
+  }
+  return <span translate="no">{source}</span>;
 }
 
 export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
+  const t = useT();
   const detail = useQuery({
     ...batchQueries.detail(batchId),
     refetchInterval: (query) => (isBatchActive(query.state.data?.state) ? ACTIVE_POLL_MS : false),
@@ -47,9 +57,9 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
 
   if (batchKindOf(batch) === 'move') {
     return (
-      <Alert color="gray" title="This is a move">
+      <Alert color="gray" title={t('batches.isMove')}>
         <Anchor component={Link} to={paths.move(batch.id)} size="sm">
-          Open the move’s page
+          {t('batches.openMove')}
         </Anchor>
       </Alert>
     );
@@ -59,7 +69,7 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
     <Stack gap="sm">
       <BatchHeader batch={batch} />
       {detail.error && (
-        <Alert color="yellow" title="Progress is not updating">
+        <Alert color="yellow" title={t('batches.progressStale')}>
           {describeError(detail.error)}
         </Alert>
       )}
@@ -85,8 +95,15 @@ function actionLabel(batch: BatchSummary): string {
 }
 
 function BatchHeader({ batch }: { batch: BatchSummary }) {
+  const t = useT();
   const subject = dataclassLabels[batch.dataclass_type].singular;
   const related = dataclassLabels[batch.related_dataclass_type].plural;
+  const associate = batch.action === 'associate';
+  const action = (
+    <Text key="action" span size="sm" fw={600}>
+      {actionLabel(batch)}
+    </Text>
+  );
   return (
     <Paper withBorder p="xs">
       <Stack gap={4}>
@@ -94,32 +111,33 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
           {/* The batch's heading says what it does, to what: where focus lands after a submit
               (the shell's arrival focus looks for data-arrival-focus, src/app/arrival-focus.ts). */}
           <Title order={2} size="sm" fw={400} id={batchHeadingId(batch.id)} data-arrival-focus>
-            <Text span size="sm" fw={600}>
-              {actionLabel(batch)}
-            </Text>{' '}
-            {batchKindOf(batch) === 'pairs' ? (
-              <>
-                {related} {batch.action === 'associate' ? 'with' : 'from'}{' '}
-                {formatCount(batch.subjects ?? 0)} {batch.subjects === 1 ? 'subject' : 'subjects'}{' '}
-                <Text span size="xs" c="dimmed">
-                  (a batch of pairs
-                  {batch.invalid_pairs
-                    ? `; ${formatCount(batch.invalid_pairs)} with a malformed subject`
-                    : ''}
-                  )
-                </Text>
-              </>
-            ) : (
-              <>
-                {related} {batch.action === 'associate' ? 'with' : 'from'} {subject}{' '}
-                <ObjectName
-                  workspaceId={batch.workspace_id}
-                  dataclass={batch.dataclass_type}
-                  id={batch.data_object_id}
-                  copyLabel="subject"
-                />
-              </>
-            )}
+            {batchKindOf(batch) === 'pairs'
+              ? t('batches.headingPairs', {
+                  action,
+                  related,
+                  subjects: batch.subjects ?? 0,
+                  associate,
+                  note: (
+                    <Text key="note" span size="xs" c="dimmed">
+                      {t('batches.pairsNote', { malformed: batch.invalid_pairs ?? 0 })}
+                    </Text>
+                  ),
+                })
+              : t('batches.heading', {
+                  action,
+                  related,
+                  subject,
+                  associate,
+                  name: (
+                    <ObjectName
+                      key="name"
+                      workspaceId={batch.workspace_id}
+                      dataclass={batch.dataclass_type}
+                      id={batch.data_object_id}
+                      copyLabel={t('batches.subjectCopyLabel')}
+                    />
+                  ),
+                })}
           </Title>
           <Badge size="sm" variant="light" color={batchStateColors[batch.state]}>
             {batchStateLabels[batch.state]}
@@ -127,30 +145,38 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
         </Group>
         <RunFacts noun="batch" run={batch} pathOf={paths.batch}>
           {batch.credential_source && (
-            <Meta label="Credential">{credentialLabel(batch.credential_source)}</Meta>
+            <Meta label={t('batches.credential')}>{credentialLabel(batch.credential_source)}</Meta>
           )}
           {batch.group_id && (
-            <Meta label="Part of">
+            <Meta label={t('batches.partOf')}>
               <Anchor component={Link} to={paths.batch(batch.group_id)} size="xs">
-                group {shortId(batch.group_id)}
+                {t('batches.groupLink', {
+                  id: (
+                    <span key="id" translate="no">
+                      {shortId(batch.group_id)}
+                    </span>
+                  ),
+                })}
               </Anchor>
             </Meta>
           )}
           {batch.retry_of && (
-            <Meta label="Retry">
+            <Meta label={t('batches.retryMeta')}>
               <Anchor component={Link} to={paths.batch(batch.retry_of)} size="xs">
-                retry of {shortId(batch.retry_of)}
+                {t('batches.retryOfLink', {
+                  id: (
+                    <span key="id" translate="no">
+                      {shortId(batch.retry_of)}
+                    </span>
+                  ),
+                })}
               </Anchor>
             </Meta>
           )}
         </RunFacts>
         <RunNotes reason={batch.reason} state={batch.state} stateReason={batch.state_reason} />
         {batch.state === 'cancelled' && batch.counts.skipped > 0 && (
-          <Text size="xs">
-            Stopped before {formatCount(batch.counts.skipped)}{' '}
-            {batch.counts.skipped === 1 ? 'ID was' : 'IDs were'} sent (Skipped). “Retry failed”
-            sends them as a new batch; “Copy skipped IDs” copies them.
-          </Text>
+          <Text size="xs">{t('batches.stoppedNote', { count: batch.counts.skipped })}</Text>
         )}
       </Stack>
     </Paper>
@@ -158,6 +184,7 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
 }
 
 function BatchProgress({ batch, observedAt }: { batch: BatchSummary; observedAt: number }) {
+  const { t, f } = useI18n();
   const elapsed = observedAt - Date.parse(batch.created_at);
   const p = estimateProgress(batch.counts, batch.total, elapsed);
   const percent = Math.round(p.percent * 10) / 10;
@@ -169,11 +196,11 @@ function BatchProgress({ batch, observedAt }: { batch: BatchSummary; observedAt:
         <Progress.Root
           size="md"
           role="progressbar"
-          aria-label="Batch progress"
+          aria-label={t('batches.progressLabel')}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={percent}
-          aria-valuetext={`${percent}%`}
+          aria-valuetext={`${f.number(percent)}%`}
         >
           <Progress.Section
             value={percent}
@@ -184,10 +211,12 @@ function BatchProgress({ batch, observedAt }: { batch: BatchSummary; observedAt:
         </Progress.Root>
         <Group gap="md" wrap="wrap">
           <Text size="xs" style={{ fontVariantNumeric: 'tabular-nums' }}>
-            {formatCount(p.done)} of {formatCount(p.total)} IDs
+            {t('batches.doneOfTotal', { done: p.done, total: p.total })}
           </Text>
           <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
-            {p.rate === null ? 'Measuring rate…' : `${p.rate.toFixed(p.rate < 10 ? 1 : 0)} IDs/s`}
+            {p.rate === null
+              ? t('batches.measuringRate')
+              : t('batches.rate', { rate: p.rate.toFixed(p.rate < 10 ? 1 : 0) })}
           </Text>
           {batch.pace && (
             <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
@@ -196,10 +225,10 @@ function BatchProgress({ batch, observedAt }: { batch: BatchSummary; observedAt:
           )}
           <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
             {batch.state === 'paused'
-              ? 'Paused'
+              ? batchStateLabels.paused
               : p.secondsLeft === null
-                ? 'Estimating time left…'
-                : `About ${formatDuration(p.secondsLeft)} left`}
+                ? t('batches.estimating')
+                : t('batches.timeLeft', { seconds: p.secondsLeft })}
           </Text>
         </Group>
       </Stack>

@@ -1,4 +1,5 @@
 import type { BatchPace, ItemCounts } from '../../api/schemas';
+import { t } from '../../i18n/i18n';
 
 /** Items that reached a final state (the progress bar's numerator); "No change" is one. */
 export function doneCount(c: ItemCounts): number {
@@ -49,7 +50,8 @@ function callsPerS(n: number): string {
 export function paceText(pace: BatchPace | null | undefined): string | null {
   if (!pace) return null;
   // The pace is the credential's, shared by every batch it runs (not this batch's alone): said so.
-  const prefix = 'SecMaster writes, all batches: ';
-  if (pace.limit === null) return `${prefix}${callsPerS(pace.calls_per_s)} calls/s`;
-  return `${prefix}${callsPerS(pace.calls_per_s)} of ${callsPerS(pace.limit)} calls/s`;
+  return t('batches.pace', {
+    rate: callsPerS(pace.calls_per_s),
+    limit: pace.limit === null ? null : callsPerS(pace.limit),
+  });
 }
