@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { describeError } from '../../api/client';
 import { batchExportUrl } from '../../api/console-queries';
-import { formatCount, shortId } from '../../api/format';
+import { shortId } from '../../api/format';
+import { t as translate, useT } from '../../i18n/i18n';
 import type { BatchExportFormat, BatchSummary } from '../../api/schemas';
 import { isBatchActive } from '../../lib/batch-states';
 import { copyText } from '../../lib/clipboard';
@@ -27,6 +28,7 @@ export function BatchActions({
   batch: BatchSummary;
   onBatchCreated: (batchId: string) => void;
 }) {
+  const t = useT();
   const [copying, setCopying] = useState<CopyState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -49,7 +51,7 @@ export function BatchActions({
     try {
       const ids = await fetchBatchIdsInState(batch.id, state);
       await copyText(ids.join('\n'));
-      setNotice(`Copied ${formatCount(ids.length)} ${ids.length === 1 ? 'ID' : 'IDs'}`);
+      setNotice(translate('batches.copiedIds', { count: ids.length }));
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -59,7 +61,7 @@ export function BatchActions({
 
   return (
     <Stack gap={4} align="flex-end">
-      <Group gap="xs" role="group" aria-label="Result actions">
+      <Group gap="xs" role="group" aria-label={t('batches.resultActions')}>
         <Button
           size="xs"
           variant="light"
@@ -68,16 +70,16 @@ export function BatchActions({
             canRetry
               ? undefined
               : ofMove
-                ? `This batch is one phase of move ${ofMove}: move the kept IDs again instead`
+                ? t('batches.retryOfMoveTitle', { move: ofMove })
                 : active
-                  ? 'Stop the batch or let it finish first'
+                  ? t('batches.finishFirst')
                   : interrupted
-                    ? 'This batch was interrupted: resume it instead (Resume batch)'
-                    : 'No ID failed, is unknown or was skipped: nothing to retry'
+                    ? t('batches.retryInterruptedTitle')
+                    : t('batches.nothingToRetryTitle')
           }
           onClick={() => setDialog('retry')}
         >
-          Retry failed
+          {t('batches.retryFailed')}
         </Button>
         <Button
           size="xs"
@@ -86,7 +88,7 @@ export function BatchActions({
           loading={copying === 'failed'}
           onClick={() => void copyIds('failed')}
         >
-          Copy failed IDs
+          {t('batches.copyFailedIds')}
         </Button>
         {skipped > 0 && (
           <Button
@@ -96,7 +98,7 @@ export function BatchActions({
             loading={copying === 'skipped'}
             onClick={() => void copyIds('skipped')}
           >
-            Copy skipped IDs
+            {t('batches.copySkippedIds')}
           </Button>
         )}
         <ExportLink batch={batch} format="csv" />
@@ -110,25 +112,33 @@ export function BatchActions({
             canUndo
               ? undefined
               : ofMove
-                ? `This batch is one phase of move ${ofMove}: undo the move instead`
+                ? t('batches.undoOfMoveTitle', { move: ofMove })
                 : active
-                  ? 'Stop the batch or let it finish first'
+                  ? t('batches.finishFirst')
                   : undoneBy !== null
-                    ? `Already undone by batch ${shortId(undoneBy)}: a batch is undone once`
-                    : 'No ID succeeded: nothing to undo'
+                    ? t('batches.alreadyUndoneTitle', { by: shortId(undoneBy) })
+                    : t('batches.nothingToUndoTitle')
           }
           onClick={() => setDialog('undo')}
         >
-          Undo batch
+          {t('batches.undoBatch')}
         </Button>
       </Group>
       {moveId !== null && (
         <Text size="xs" c="dimmed" maw={520}>
-          This batch is one phase of{' '}
-          <Anchor component={Link} to={paths.move(moveId)} size="xs">
-            move {shortId(moveId)}
-          </Anchor>
-          : it is not retried or undone on its own. Undo the move, or move the kept IDs again.
+          {t('batches.phaseOfMove', {
+            link: (
+              <Anchor key="link" component={Link} to={paths.move(moveId)} size="xs">
+                {t('batches.moveLink', {
+                  id: (
+                    <span key="id" translate="no">
+                      {shortId(moveId)}
+                    </span>
+                  ),
+                })}
+              </Anchor>
+            ),
+          })}
         </Text>
       )}
       <RetryDialog
@@ -147,7 +157,7 @@ export function BatchActions({
         {notice ?? ''}
       </Text>
       {error && (
-        <Alert color="red" p="xs" title="The action failed" maw={520}>
+        <Alert color="red" p="xs" title={t('batches.actionFailed')} maw={520}>
           {error}
         </Alert>
       )}
@@ -160,6 +170,7 @@ export function BatchActions({
  * that keeps the button role of the other result actions, Space included.
  */
 function ExportLink({ batch, format }: { batch: BatchSummary; format: BatchExportFormat }) {
+  const t = useT();
   return (
     <Button
       component="a"
@@ -175,7 +186,7 @@ function ExportLink({ batch, format }: { batch: BatchSummary; format: BatchExpor
         }
       }}
     >
-      {format === 'csv' ? 'Export CSV' : 'Export JSON'}
+      {t(format === 'csv' ? 'batches.exportCsv' : 'batches.exportJson')}
     </Button>
   );
 }

@@ -2,10 +2,10 @@ import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { describeError } from '../../api/client';
 import { useBatchControl, type BatchControl } from '../../api/console-queries';
-import { formatCount } from '../../api/format';
 import type { BatchSummary } from '../../api/schemas';
 import { canPauseBatch, canResumeBatch } from '../../lib/batch-states';
 import { ConfirmDialog } from '../../lib/confirm-dialog';
+import { useT } from '../../i18n/i18n';
 import { BatchSubjectLine } from './batch-dialog';
 
 /**
@@ -13,6 +13,7 @@ import { BatchSubjectLine } from './batch-dialog';
  * Skipped, and a stopped batch cannot be resumed.
  */
 export function BatchControls({ batch }: { batch: BatchSummary }) {
+  const t = useT();
   const control = useBatchControl();
   const [confirmingStop, setConfirmingStop] = useState(false);
   const unsent = batch.counts.pending;
@@ -23,7 +24,7 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
 
   return (
     <Stack gap={4}>
-      <Group gap="xs" role="group" aria-label="Batch controls">
+      <Group gap="xs" role="group" aria-label={t('batches.controls')}>
         {canPauseBatch(batch.state) && (
           <Button
             size="xs"
@@ -32,7 +33,7 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
             disabled={busy}
             onClick={() => send('pause')}
           >
-            Pause batch
+            {t('batches.pause')}
           </Button>
         )}
         {canResumeBatch(batch.state) && (
@@ -43,7 +44,7 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
             disabled={busy}
             onClick={() => send('resume')}
           >
-            Resume batch
+            {t('batches.resume')}
           </Button>
         )}
         <Button
@@ -56,33 +57,26 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
             setConfirmingStop(true);
           }}
         >
-          Stop batch
+          {t('batches.stop')}
         </Button>
       </Group>
       {control.error && !confirmingStop && (
-        <Alert color="red" p="xs" title="The batch could not be changed">
+        <Alert color="red" p="xs" title={t('batches.controlFailed')}>
           {describeError(control.error)}
         </Alert>
       )}
       <ConfirmDialog
         opened={confirmingStop}
         onClose={() => setConfirmingStop(false)}
-        title="Stop this batch?"
-        confirmLabel="Confirm stop"
+        title={t('batches.stopTitle')}
+        confirmLabel={t('batches.confirmStop')}
         onConfirm={() => send('stop')}
         pending={busy}
         error={control.error}
-        errorTitle="The batch could not be stopped"
+        errorTitle={t('batches.stopFailed')}
       >
         <BatchSubjectLine batch={batch} />
-        <Text size="sm">
-          {unsent > 0
-            ? `${formatCount(unsent)} IDs not sent yet will be marked Skipped.`
-            : 'No ID is waiting to be sent.'}{' '}
-          Calls already sent finish and their outcomes are recorded. A stopped batch cannot be
-          resumed: “Retry failed” then sends its skipped IDs (with its failed and unknown ones) as a
-          new batch.
-        </Text>
+        <Text size="sm">{t('batches.stopBody', { unsent })}</Text>
       </ConfirmDialog>
     </Stack>
   );

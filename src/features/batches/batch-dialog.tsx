@@ -2,6 +2,7 @@ import { Modal, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { batchKindOf, dataclassLabels, type BatchSummary } from '../../api/schemas';
 import { useObjectTitle, useWorkspaceName } from '../../lib/object-names';
+import { useT } from '../../i18n/i18n';
 
 /** What a dialog about one batch is given by the batch view. */
 export interface BatchDialogProps {
@@ -26,13 +27,14 @@ export function BatchDialog({
   props: BatchDialogProps;
   Body: (props: BatchDialogBodyProps) => ReactNode;
 }) {
+  const t = useT();
   return (
     <Modal
       opened={opened}
       onClose={body.onClose}
       title={title}
       size="lg"
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      closeButtonProps={{ 'aria-label': t('batches.close') }}
     >
       {opened && (
         <>
@@ -49,26 +51,51 @@ export function BatchDialog({
  * SOC Operations" (each ID in its name's tooltip, shown itself while its name is unknown).
  */
 export function BatchSubjectLine({ batch }: { batch: BatchSummary }) {
+  const t = useT();
   const title = useObjectTitle(batch.workspace_id, batch.dataclass_type, batch.data_object_id);
   const workspace = useWorkspaceName(batch.workspace_id);
   const related = dataclassLabels[batch.related_dataclass_type].plural.toLowerCase();
-  const action = batch.action === 'associate' ? 'Associate' : 'Cancel association of';
   const subject =
     batchKindOf(batch) === 'pairs'
-      ? `${batch.subjects ?? 0} ${dataclassLabels[batch.dataclass_type].plural.toLowerCase()}`
+      ? t('batches.subjectsCount', {
+          count: batch.subjects ?? 0,
+          plural: dataclassLabels[batch.dataclass_type].plural.toLowerCase(),
+        })
       : dataclassLabels[batch.dataclass_type].singular;
   return (
     <Text size="sm" c="dimmed" mb="sm" data-testid="batch-subject-line">
-      {action} {related} {batch.action === 'associate' ? 'with' : 'from'} {subject}{' '}
-      {batchKindOf(batch) !== 'pairs' && (
-        <Text span size="sm" fw={600} c="var(--mantine-color-text)" title={batch.data_object_id}>
-          {title ?? batch.data_object_id}
-        </Text>
-      )}{' '}
-      in{' '}
-      <Text span size="sm" fw={600} c="var(--mantine-color-text)" title={batch.workspace_id}>
-        {workspace ?? batch.workspace_id}
-      </Text>
+      {t('batches.subjectLine', {
+        associate: batch.action === 'associate',
+        related,
+        subject,
+        object:
+          batchKindOf(batch) !== 'pairs' ? (
+            <Text
+              key="object"
+              span
+              size="sm"
+              fw={600}
+              c="var(--mantine-color-text)"
+              title={batch.data_object_id}
+              translate="no"
+            >
+              {title ?? batch.data_object_id}
+            </Text>
+          ) : null,
+        workspace: (
+          <Text
+            key="workspace"
+            span
+            size="sm"
+            fw={600}
+            c="var(--mantine-color-text)"
+            title={batch.workspace_id}
+            translate="no"
+          >
+            {workspace ?? batch.workspace_id}
+          </Text>
+        ),
+      })}
     </Text>
   );
 }

@@ -8,7 +8,9 @@ import {
 } from '@tanstack/react-virtual';
 import { memo, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { describeError } from '../../api/client';
-import { formatCount, inertText } from '../../api/format';
+import { inertText } from '../../api/format';
+import { t as translate, useI18n, useT, type MessageKey } from '../../i18n/i18n';
+import type { Language } from '../../i18n/languages';
 import {
   batchKindOf,
   itemStates,
@@ -50,6 +52,7 @@ function stateOptions(batch: BatchSummary): FilterOption<ItemState>[] {
 
 /** The region "Batch results": counts per state, the filterable per-ID table, result actions. */
 export function BatchResults({ batch, children }: { batch: BatchSummary; children?: ReactNode }) {
+  const t = useT();
   const headingId = useId();
   const [filter, setFilter] = useState<StateFilter>('all');
   const [search, setSearch] = useState('');
@@ -66,13 +69,13 @@ export function BatchResults({ batch, children }: { batch: BatchSummary; childre
       <Stack gap="xs">
         <Group justify="space-between" gap="xs" wrap="wrap">
           <Title order={2} size="h5" id={headingId}>
-            Batch results
+            {t('batches.results')}
           </Title>
           {children}
         </Group>
         <StateCounts batch={batch} />
         <ResultFilters
-          label="Filter by state"
+          label={t('batches.filterByState')}
           total={batch.total}
           options={stateOptions(batch)}
           filter={filter}
@@ -108,6 +111,7 @@ const ResultItems = memo(function ResultItems({
   q: string | undefined;
   scrollRef: RefObject<HTMLDivElement | null>;
 }) {
+  const t = useT();
   const [range, setRange] = useState<{ first: number; last: number } | null>(null);
   // A new filter or search starts from the top (the box is scrolled there by the caller).
   const filterKey = `${state ?? ''}|${q ?? ''}`;
@@ -132,7 +136,7 @@ const ResultItems = memo(function ResultItems({
   return (
     <>
       {pages.error != null && (
-        <Alert color="red" p="xs" title="The items could not be loaded">
+        <Alert color="red" p="xs" title={t('batches.itemsLoadFailed')}>
           {describeError(pages.error)}
         </Alert>
       )}
@@ -150,23 +154,24 @@ const ResultItems = memo(function ResultItems({
         {total === undefined
           ? ' '
           : total === 0
-            ? 'No matching IDs'
+            ? t('batches.noMatching')
             : state || q
-              ? `${formatCount(total)} matching ${total === 1 ? 'ID' : 'IDs'}`
-              : `${formatCount(total)} ${total === 1 ? 'ID' : 'IDs'}`}
+              ? t('batches.matchingCount', { count: total })
+              : t('batches.idCount', { count: total })}
       </Text>
     </>
   );
 });
 
 const StateCounts = memo(function StateCounts({ batch }: { batch: BatchSummary }) {
+  const t = useT();
   const total = Math.max(
     1,
     itemStates.reduce((sum, s) => sum + batch.counts[s], 0),
   );
   return (
     <Stack gap={6}>
-      <CountBadges label="Counts per state" options={stateOptions(batch)} />
+      <CountBadges label={t('batches.countsPerState')} options={stateOptions(batch)} />
       {/* The stacked bar repeats the badges visually, so it stays out of the accessibility tree. */}
       <Progress.Root size="sm" aria-hidden>
         {itemStates.map((s) =>
@@ -176,16 +181,17 @@ const StateCounts = memo(function StateCounts({ batch }: { batch: BatchSummary }
               withAria={false}
               value={(batch.counts[s] / total) * 100}
               color={itemStateColors[s]}
-              title={`${itemStateLabels[s]}: ${formatCount(batch.counts[s])}`}
+              title={t('batches.stateCount', {
+                state: itemStateLabels[s],
+                count: batch.counts[s],
+              })}
             />
           ) : null,
         )}
       </Progress.Root>
       {!batch.changes_recorded && (
         <Text size="xs" c="dimmed">
-          Recorded before the console kept track of what each batch changed: Succeeded may include
-          IDs that were {batch.action === 'associate' ? 'already linked' : 'not linked'} before this
-          batch, and No change was not counted.
+          {t('batches.unrecordedNote', { associate: batch.action === 'associate' })}
         </Text>
       )}
     </Stack>
@@ -198,26 +204,26 @@ const StateCounts = memo(function StateCounts({ batch }: { batch: BatchSummary }
  * "SecMaster.20030005". At 1280 px the table fits the page without scrolling sideways.
  */
 const columns = [
-  { label: 'ID', width: 304 },
-  { label: 'Title', width: undefined },
-  { label: 'State', width: 88 },
-  { label: 'Code', width: 150 },
-  { label: 'Message', width: undefined },
-  { label: 'Request ID', width: 170 },
-  { label: 'Attempts', width: 76 },
-] as const;
+  { label: 'batches.colId', width: 304 },
+  { label: 'batches.colTitle', width: undefined },
+  { label: 'batches.colState', width: 88 },
+  { label: 'batches.colCode', width: 150 },
+  { label: 'batches.colMessage', width: undefined },
+  { label: 'batches.colRequestId', width: 170 },
+  { label: 'batches.colAttempts', width: 76 },
+] as const satisfies readonly { label: MessageKey; width: number | undefined }[];
 
 /** A batch of pairs: the subject of each row first (its title, the ID in its tooltip). */
 const pairColumns = [
-  { label: 'Subject', width: 200 },
-  { label: 'ID', width: 304 },
-  { label: 'Title', width: undefined },
-  { label: 'State', width: 88 },
-  { label: 'Code', width: 150 },
-  { label: 'Message', width: undefined },
-  { label: 'Request ID', width: 150 },
-  { label: 'Attempts', width: 76 },
-] as const;
+  { label: 'batches.colSubject', width: 200 },
+  { label: 'batches.colId', width: 304 },
+  { label: 'batches.colTitle', width: undefined },
+  { label: 'batches.colState', width: 88 },
+  { label: 'batches.colCode', width: 150 },
+  { label: 'batches.colMessage', width: undefined },
+  { label: 'batches.colRequestId', width: 150 },
+  { label: 'batches.colAttempts', width: 76 },
+] as const satisfies readonly { label: MessageKey; width: number | undefined }[];
 
 /** Narrowest width of the columns sharing what is left (below it, the box scrolls sideways). */
 const SHARED_COLUMN_MIN = 110;
@@ -319,6 +325,7 @@ function ItemsTable({
   onRange: (range: { first: number; last: number } | null) => void;
   withSubject: boolean;
 }) {
+  const { t, language } = useI18n();
   const span = withSubject ? pairColumns.length : columns.length;
   const count = total ?? 0;
   // The box is as tall as its rows, up to RESULTS_VIEWPORT_HEIGHT; then it scrolls.
@@ -370,7 +377,7 @@ function ItemsTable({
         verticalSpacing={4}
         horizontalSpacing="xs"
         fz="xs"
-        aria-label="Batch items"
+        aria-label={t('batches.tableLabel')}
         aria-rowcount={total === undefined ? undefined : total + 1}
         aria-busy={loading || stale}
         style={{ opacity: stale ? 0.7 : 1, transition: 'opacity 120ms' }}
@@ -381,7 +388,9 @@ function ItemsTable({
             <Table.Tr style={{ height: RESULTS_ROW_HEIGHT }}>
               <Table.Td colSpan={span}>
                 <Text size="xs" c="dimmed">
-                  {total === undefined || loading ? 'Loading…' : 'No IDs match this filter.'}
+                  {total === undefined || loading
+                    ? t('batches.loading')
+                    : t('batches.noneMatchFilter')}
                 </Text>
               </Table.Td>
             </Table.Tr>
@@ -400,6 +409,7 @@ function ItemsTable({
                     withSubject ? rowTitle(titleOf.subject, rowAt(v.index)?.data_object_id) : null
                   }
                   withSubject={withSubject}
+                  language={language}
                 />
               ))}
               {padBottom > 0 && <SpacerRow height={padBottom} span={span} />}
@@ -413,6 +423,7 @@ function ItemsTable({
 
 /** Column widths and the header row: the same on every render, so rendered once. */
 const ItemsHead = memo(function ItemsHead({ withSubject }: { withSubject: boolean }) {
+  const t = useT();
   const shown = withSubject ? pairColumns : columns;
   return (
     <>
@@ -424,7 +435,7 @@ const ItemsHead = memo(function ItemsHead({ withSubject }: { withSubject: boolea
       <Table.Thead>
         <Table.Tr aria-rowindex={1} style={{ height: RESULTS_HEADER_HEIGHT }}>
           {shown.map((c) => (
-            <Table.Th key={c.label}>{c.label}</Table.Th>
+            <Table.Th key={c.label}>{t(c.label)}</Table.Th>
           ))}
         </Table.Tr>
       </Table.Thead>
@@ -463,6 +474,8 @@ const ItemRow = memo(function ItemRow({
   subjectTitle,
   withSubject,
 }: {
+  /** Only to render again in another language (the row reads its words outside React). */
+  language: Language;
   index: number;
   item: BatchItem | undefined;
   /** The object's title; null when its read did not find it; undefined while it is read. */
@@ -477,7 +490,7 @@ const ItemRow = memo(function ItemRow({
           colSpan={withSubject ? pairColumns.length : columns.length}
           className={`${classes.cell} ${classes.dimmed}`}
         >
-          Loading…
+          {translate('batches.loading')}
         </td>
       </tr>
     );
@@ -488,13 +501,14 @@ const ItemRow = memo(function ItemRow({
         <td
           className={`${classes.cell} ${subjectTitle ? '' : classes.mono}`}
           title={item.data_object_id ?? undefined}
+          translate="no"
         >
           {subjectTitle ?? item.data_object_id ?? ''}
         </td>
       )}
       <td className={classes.cell}>
         <div className={classes.idLine}>
-          <span className={`${classes.mono} ${classes.idText}`} title={item.id}>
+          <span className={`${classes.mono} ${classes.idText}`} title={item.id} translate="no">
             {item.id}
           </span>
           <CopyIdButton id={item.id} />
@@ -504,13 +518,21 @@ const ItemRow = memo(function ItemRow({
       <td className={`${classes.cell} ${stateClass[item.state] ?? ''}`}>
         {itemStateLabels[item.state]}
       </td>
-      <td className={`${classes.cell} ${classes.mono}`} title={item.code ?? undefined}>
+      <td
+        className={`${classes.cell} ${classes.mono}`}
+        title={item.code ?? undefined}
+        translate="no"
+      >
         {item.code ?? ''}
       </td>
       <td className={classes.cell} title={item.message ? inertText(item.message) : undefined}>
         {item.message ? inertText(item.message) : ''}
       </td>
-      <td className={`${classes.cell} ${classes.mono}`} title={item.request_id ?? undefined}>
+      <td
+        className={`${classes.cell} ${classes.mono}`}
+        title={item.request_id ?? undefined}
+        translate="no"
+      >
         {item.request_id ?? ''}
       </td>
       <td className={`${classes.cell} ${classes.numeric}`}>{item.attempts}</td>
@@ -529,16 +551,13 @@ function TitleCell({ title }: { title: string | null | undefined }) {
   }
   if (title === null) {
     return (
-      <td
-        className={`${classes.cell} ${classes.dimmed}`}
-        title="No title: not found in this workspace"
-      >
+      <td className={`${classes.cell} ${classes.dimmed}`} title={translate('batches.noTitle')}>
         —
       </td>
     );
   }
   return (
-    <td className={classes.cell} title={title}>
+    <td className={classes.cell} title={title} translate="no">
       {title}
     </td>
   );
@@ -557,8 +576,14 @@ function CopyIdButton({ id }: { id: string }) {
         type="button"
         className={classes.copy}
         data-failed={state === 'failed' || undefined}
-        aria-label={`Copy ID ${id}`}
-        title={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
+        aria-label={translate('batches.copyIdOf', { id })}
+        title={translate(
+          state === 'copied'
+            ? 'batches.copied'
+            : state === 'failed'
+              ? 'batches.copyFailed'
+              : 'batches.copy',
+        )}
         onClick={() => {
           copyText(id).then(
             () => setState('copied'),

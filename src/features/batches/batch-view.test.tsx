@@ -485,8 +485,11 @@ test('stored markup in a reason or an ID is shown as text, never run', async () 
 test('the header says who ran the batch and where its credential came from', async () => {
   serveBatch(summary({ user: 'alice', credential_source: 'session:alice' }));
   renderView();
-  expect(await screen.findByText('IAM sign-in of alice')).toBeInTheDocument();
-  expect(screen.getByText('alice')).toBeInTheDocument();
+  const credential = await screen.findByText('IAM sign-in of');
+  expect(credential).toHaveTextContent('Credential: IAM sign-in of alice');
+  // The user's name is data, in an element of its own marked so (and once more as who ran it).
+  expect(within(credential).getByText('alice')).toHaveAttribute('translate', 'no');
+  expect(screen.getAllByText('alice')).toHaveLength(2);
 });
 
 function unchangedItem(n: number): BatchItem {

@@ -3,19 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useRetryBatch } from '../../api/console-queries';
-import { formatCount } from '../../api/format';
 import { dataclassLabels } from '../../api/schemas';
+import { useT } from '../../i18n/i18n';
 import { BatchDialog, type BatchDialogBodyProps, type BatchDialogProps } from './batch-dialog';
-
-/** "1 ID", "2 IDs". */
-function ids(n: number): string {
-  return `${formatCount(n)} ${n === 1 ? 'ID' : 'IDs'}`;
-}
-
-/** "an alert", "a ...": the related class with its article. */
-function withArticle(word: string): string {
-  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
-}
 
 /**
  * "Retry failed": what a retry would include (failed IDs that may pass, unknown and skipped ones,
@@ -25,10 +15,12 @@ function withArticle(word: string): string {
  * cannot make two retry batches.
  */
 export function RetryDialog(props: BatchDialogProps) {
-  return <BatchDialog title="Retry failed IDs" props={props} Body={RetryBody} />;
+  const t = useT();
+  return <BatchDialog title={t('batches.retryTitle')} props={props} Body={RetryBody} />;
 }
 
 function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
+  const t = useT();
   const preview = useQuery(batchQueries.retryPreview(batch.id));
   const retry = useRetryBatch();
   const [includePermanent, setIncludePermanent] = useState(false);
@@ -42,7 +34,7 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
   const permanentLeftOut = p && !includePermanent ? p.permanent : 0;
   const leftOut = permanentLeftOut + reReading;
   const related = dataclassLabels[batch.related_dataclass_type].singular;
-  const asked = batch.action === 'associate' ? 'linked' : 'not linked';
+  const associate = batch.action === 'associate';
   const nothingLeft = retry.error instanceof ApiError && retry.error.code === 'NOTHING_TO_RETRY';
 
   return (
@@ -50,11 +42,11 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
       {preview.isPending && (
         <Group gap="xs" role="status">
           <Loader size="xs" />
-          <Text size="sm">Reading what is left to retry…</Text>
+          <Text size="sm">{t('batches.retryReading')}</Text>
         </Group>
       )}
       {preview.error && (
-        <Alert color="yellow" p="xs" title="What the retry would include could not be read">
+        <Alert color="yellow" p="xs" title={t('batches.retryPreviewFailed')}>
           {describeError(preview.error)}
         </Alert>
       )}
@@ -62,55 +54,41 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
         <>
           <Stack gap={4}>
             <Text size="sm" fw={600}>
-              The retry includes {ids(count ?? 0)}
+              {t('batches.retryIncludes', { count: count ?? 0 })}
             </Text>
-            <List size="sm" aria-label="Included in the retry">
-              <List.Item>
-                {formatCount(p.failed)} failed for another reason than not found or not{' '}
-                {withArticle(related)} (they may pass on a retry)
-              </List.Item>
-              <List.Item>
-                {formatCount(p.unknown)} unknown: the outcome was never confirmed
-              </List.Item>
-              <List.Item>{formatCount(p.skipped)} skipped: stopped before they were sent</List.Item>
+            <List size="sm" aria-label={t('batches.includedList')}>
+              <List.Item>{t('batches.retryFailedItem', { count: p.failed, related })}</List.Item>
+              <List.Item>{t('batches.retryUnknownItem', { count: p.unknown })}</List.Item>
+              <List.Item>{t('batches.retrySkippedItem', { count: p.skipped })}</List.Item>
               {includePermanent && p.permanent > 0 && (
-                <List.Item>
-                  {formatCount(p.permanent)} permanent {p.permanent === 1 ? 'failure' : 'failures'},
-                  as asked
-                </List.Item>
+                <List.Item>{t('batches.retryPermanentItem', { count: p.permanent })}</List.Item>
               )}
             </List>
           </Stack>
           <Stack gap={4}>
             <Text size="sm" fw={600}>
               {leftOut > 0
-                ? `It leaves out ${ids(leftOut)}`
+                ? t('batches.leavesOut', { count: leftOut })
                 : p.permanent > 0
-                  ? 'It leaves out nothing'
-                  : 'It leaves out nothing: no permanent failure'}
+                  ? t('batches.leavesOutNothing')
+                  : t('batches.leavesOutNothingNoPermanent')}
             </Text>
             {leftOut > 0 && (
-              <List size="sm" aria-label="Left out of the retry">
+              <List size="sm" aria-label={t('batches.leftOutList')}>
                 {permanentLeftOut > 0 && (
                   <List.Item>
-                    {formatCount(permanentLeftOut)} permanent{' '}
-                    {permanentLeftOut === 1 ? 'failure' : 'failures'}: not found in this workspace,
-                    or not {withArticle(related)}. A retry fails again unless the object was created
-                    or corrected since.
+                    {t('batches.permanentLeftOut', { count: permanentLeftOut, related })}
                   </List.Item>
                 )}
                 {reReading > 0 && (
-                  <List.Item>
-                    {formatCount(reReading)} unknown: still being re-read since the batch was
-                    stopped. Retry again once they are settled.
-                  </List.Item>
+                  <List.Item>{t('batches.reReadingLeftOut', { count: reReading })}</List.Item>
                 )}
               </List>
             )}
             {p.permanent > 0 && (
               <Checkbox
                 size="sm"
-                label="Include permanent failures"
+                label={t('batches.includePermanent')}
                 checked={includePermanent}
                 onChange={(e) => {
                   setIncludePermanent(e.currentTarget.checked);
@@ -122,27 +100,25 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
         </>
       )}
       <Text size="xs" c="dimmed">
-        A new batch on the same workspace and subject, keeping this batch&apos;s reason. Before each
-        call the console reads which IDs are already {asked}: those are recorded as No change and
-        not sent. This batch stays in the History as it is.
+        {t('batches.retryExplain', { associate })}
       </Text>
       {count === 0 && !retry.error && (
         <Text size="sm" role="status">
-          Nothing to retry{p && p.permanent > 0 ? ' unless permanent failures are included' : ''}.
+          {t('batches.nothingToRetryStatus', { permanent: !!p && p.permanent > 0 })}
         </Text>
       )}
       {retry.error && (
         <Alert
           color={nothingLeft ? 'gray' : 'red'}
           p="xs"
-          title={nothingLeft ? 'Nothing to retry' : 'The retry batch could not be created'}
+          title={t(nothingLeft ? 'batches.nothingToRetry' : 'batches.retryCreateFailed')}
         >
           {nothingLeft ? retry.error.message : describeError(retry.error)}
         </Alert>
       )}
       <Group justify="flex-end" gap="sm">
         <Button variant="default" size="sm" data-autofocus onClick={onClose}>
-          Back
+          {t('batches.back')}
         </Button>
         <Button
           size="sm"
@@ -164,7 +140,7 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
             )
           }
         >
-          {count === null ? 'Retry' : `Retry ${ids(count)}`}
+          {count === null ? t('batches.retry') : t('batches.retryCount', { count })}
         </Button>
       </Group>
     </Stack>

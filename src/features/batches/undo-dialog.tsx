@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useUndoBatch } from '../../api/console-queries';
-import { formatCount, formatLocalDateTime } from '../../api/format';
+import { useT } from '../../i18n/i18n';
 import { BatchDialog, type BatchDialogBodyProps, type BatchDialogProps } from './batch-dialog';
 
 /** Changed IDs listed in the warning; the rest are counted. */
@@ -19,10 +19,12 @@ const CHANGED_SHOWN = 20;
  * opening and body, so a double click cannot make two undo batches.
  */
 export function UndoDialog(props: BatchDialogProps) {
-  return <BatchDialog title="Undo this batch?" props={props} Body={UndoBody} />;
+  const t = useT();
+  return <BatchDialog title={t('batches.undoTitle')} props={props} Body={UndoBody} />;
 }
 
 function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
+  const t = useT();
   const preview = useQuery(batchQueries.undoPreview(batch.id));
   const undo = useUndoBatch();
   // A key per body: the same key with another body would be refused as a different request.
@@ -30,7 +32,7 @@ function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
   const [understood, setUnderstood] = useState(false);
   // The server may know better than the preview that this batch predates change tracking.
   const [serverUnrecorded, setServerUnrecorded] = useState(false);
-  const verb = batch.action === 'associate' ? 'cancelled' : 'associated';
+  const associate = batch.action === 'associate';
   const n = preview.data?.ids ?? batch.counts.succeeded;
   const changed = preview.data?.changed ?? [];
   // The changed IDs are recorded No change by the undo without being sent: not reverted.
@@ -41,40 +43,29 @@ function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
   const unrecordedRefusal =
     undo.error instanceof ApiError && undo.error.code === 'CHANGES_NOT_RECORDED';
   const unchanged = preview.data?.unchanged ?? batch.counts.unchanged;
-  const before = batch.action === 'associate' ? 'already linked' : 'not linked';
 
   return (
     <Stack gap="sm">
       {preview.isPending ? (
         <Group gap="xs" role="status">
           <Loader size="xs" />
-          <Text size="sm">Checking the current links…</Text>
+          <Text size="sm">{t('batches.checkingLinks')}</Text>
         </Group>
       ) : (
         <Text size="sm" fw={500}>
-          {formatCount(reverted)} {reverted === 1 ? 'ID' : 'IDs'} will be {verb}
+          {t('batches.willBeReverted', { count: reverted, associate })}
         </Text>
       )}
       {changesRecorded && (
-        <Text size="sm">
-          {formatCount(unchanged)} {unchanged === 1 ? 'ID was' : 'IDs were'} {before} before this
-          batch (No change): the undo leaves {unchanged === 1 ? 'it' : 'them'} as{' '}
-          {unchanged === 1 ? 'it is' : 'they are'}.
-        </Text>
+        <Text size="sm">{t('batches.unchangedKept', { count: unchanged, associate })}</Text>
       )}
       {!changesRecorded && (
-        <Alert color="orange" p="xs" title="This batch predates change tracking">
+        <Alert color="orange" p="xs" title={t('batches.predatesTitle')}>
           <Stack gap="xs">
-            <Text size="sm">
-              This batch was recorded before the console kept track of what each batch changed: its{' '}
-              {formatCount(n)} succeeded {n === 1 ? 'ID' : 'IDs'}{' '}
-              {batch.action === 'associate'
-                ? 'may include links that existed before it, and the undo would remove those too.'
-                : 'may include IDs that were not linked before it, and the undo would link those too.'}
-            </Text>
+            <Text size="sm">{t('batches.predatesBody', { count: n, associate })}</Text>
             <Checkbox
               size="sm"
-              label="I understand"
+              label={t('batches.understand')}
               checked={understood}
               onChange={(e) => {
                 setUnderstood(e.currentTarget.checked);
@@ -85,56 +76,47 @@ function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
         </Alert>
       )}
       <Text size="xs" c="dimmed">
-        A new batch makes the inverse call with exactly the IDs this batch changed (Succeeded), on
-        the same workspace and subject. This batch stays in the History as it is.
+        {t('batches.undoExplain')}
       </Text>
       {preview.error && (
-        <Alert color="yellow" p="xs" title="The current links could not be checked">
+        <Alert color="yellow" p="xs" title={t('batches.linksCheckFailed')}>
           {describeError(preview.error)}
         </Alert>
       )}
       {changed.length > 0 && (
-        <Alert
-          color="orange"
-          p="xs"
-          title={`${formatCount(changed.length)} ${changed.length === 1 ? 'ID has' : 'IDs have'} changed since this batch`}
-        >
+        <Alert color="orange" p="xs" title={t('batches.changedSince', { count: changed.length })}>
           <Text size="xs">
-            {batch.action === 'associate'
-              ? 'These links were removed since: the undo finds them already unlinked and records them as No change, without sending them:'
-              : 'These links were made again since: the undo finds them already linked and records them as No change, without sending them:'}
+            {t(associate ? 'batches.changedRemoved' : 'batches.changedRelinked')}
           </Text>
-          <List size="xs" ff="monospace" aria-label="Changed IDs">
+          <List size="xs" ff="monospace" aria-label={t('batches.changedIds')}>
             {changed.slice(0, CHANGED_SHOWN).map((id) => (
-              <List.Item key={id}>{id}</List.Item>
+              <List.Item key={id} translate="no">
+                {id}
+              </List.Item>
             ))}
           </List>
           {changed.length > CHANGED_SHOWN && (
-            <Text size="xs">and {formatCount(changed.length - CHANGED_SHOWN)} more</Text>
+            <Text size="xs">{t('batches.andMore', { count: changed.length - CHANGED_SHOWN })}</Text>
           )}
         </Alert>
       )}
       {preview.data && (
         <Text size="xs" c="dimmed">
-          Checked {formatLocalDateTime(preview.data.checked_at)}
+          {t('batches.checkedAt', { at: preview.data.checked_at })}
         </Text>
       )}
       {undo.error && (
         <Alert
           color="red"
           p="xs"
-          title={
-            unrecordedRefusal
-              ? 'The server needs you to confirm this undo'
-              : 'The undo batch could not be created'
-          }
+          title={t(unrecordedRefusal ? 'batches.confirmUndoNeeded' : 'batches.undoCreateFailed')}
         >
           {unrecordedRefusal ? undo.error.message : describeError(undo.error)}
         </Alert>
       )}
       <Group justify="flex-end" gap="sm">
         <Button variant="default" size="sm" data-autofocus onClick={onClose}>
-          Back
+          {t('batches.back')}
         </Button>
         <Button
           size="sm"
@@ -161,7 +143,7 @@ function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
             )
           }
         >
-          Confirm undo
+          {t('batches.confirmUndo')}
         </Button>
       </Group>
     </Stack>
