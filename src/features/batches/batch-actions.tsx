@@ -1,13 +1,13 @@
 import { Alert, Anchor, Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { describeError } from '../../api/client';
 import { batchExportUrl } from '../../api/console-queries';
 import { shortId } from '../../api/format';
 import { t as translate, useT } from '../../i18n/i18n';
 import type { BatchExportFormat, BatchSummary } from '../../api/schemas';
 import { isBatchActive } from '../../lib/batch-states';
 import { copyText } from '../../lib/clipboard';
+import { ErrorText } from '../../lib/error-text';
 import { paths } from '../../lib/paths';
 import { fetchBatchIdsInState } from './queries';
 import { RetryDialog } from './retry-dialog';
@@ -30,7 +30,7 @@ export function BatchActions({
 }) {
   const t = useT();
   const [copying, setCopying] = useState<CopyState | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [dialog, setDialog] = useState<null | 'retry' | 'undo'>(null);
   const { failed, unknown, skipped, succeeded } = batch.counts;
@@ -53,7 +53,7 @@ export function BatchActions({
       await copyText(ids.join('\n'));
       setNotice(translate('batches.copiedIds', { count: ids.length }));
     } catch (err) {
-      setError(describeError(err));
+      setError(err);
     } finally {
       setCopying(null);
     }
@@ -156,9 +156,9 @@ export function BatchActions({
       <Text size="xs" c="dimmed" role="status" mih={18}>
         {notice ?? ''}
       </Text>
-      {error && (
+      {error != null && (
         <Alert color="red" p="xs" title={t('batches.actionFailed')} maw={520}>
-          {error}
+          <ErrorText error={error} />
         </Alert>
       )}
     </Stack>

@@ -1,10 +1,10 @@
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
-import { describeError } from '../../api/client';
 import { useBatchControl, type BatchControl } from '../../api/console-queries';
 import type { BatchSummary } from '../../api/schemas';
 import { canPauseBatch, canResumeBatch } from '../../lib/batch-states';
 import { ConfirmDialog } from '../../lib/confirm-dialog';
+import { ErrorText } from '../../lib/error-text';
 import { useT } from '../../i18n/i18n';
 import { BatchSubjectLine } from './batch-dialog';
 
@@ -62,7 +62,7 @@ export function BatchControls({ batch }: { batch: BatchSummary }) {
       </Group>
       {control.error && !confirmingStop && (
         <Alert color="red" p="xs" title={t('batches.controlFailed')}>
-          {describeError(control.error)}
+          <ErrorText error={control.error} />
         </Alert>
       )}
       <ConfirmDialog

@@ -1,7 +1,8 @@
 import { Modal, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { batchKindOf, dataclassLabels, type BatchSummary } from '../../api/schemas';
+import { batchKindOf, type BatchSummary } from '../../api/schemas';
 import { useObjectTitle, useWorkspaceName } from '../../lib/object-names';
+import { dataclassPlural, dataclassSingular } from '../../lib/words';
 import { useT } from '../../i18n/i18n';
 
 /** What a dialog about one batch is given by the batch view. */
@@ -54,14 +55,14 @@ export function BatchSubjectLine({ batch }: { batch: BatchSummary }) {
   const t = useT();
   const title = useObjectTitle(batch.workspace_id, batch.dataclass_type, batch.data_object_id);
   const workspace = useWorkspaceName(batch.workspace_id);
-  const related = dataclassLabels[batch.related_dataclass_type].plural.toLowerCase();
+  const related = dataclassPlural(batch.related_dataclass_type);
   const subject =
     batchKindOf(batch) === 'pairs'
       ? t('batches.subjectsCount', {
           count: batch.subjects ?? 0,
-          plural: dataclassLabels[batch.dataclass_type].plural.toLowerCase(),
+          plural: dataclassPlural(batch.dataclass_type),
         })
-      : dataclassLabels[batch.dataclass_type].singular;
+      : dataclassSingular(batch.dataclass_type);
   return (
     <Text size="sm" c="dimmed" mb="sm" data-testid="batch-subject-line">
       {t('batches.subjectLine', {

@@ -7,7 +7,6 @@ import {
   type Virtualizer,
 } from '@tanstack/react-virtual';
 import { memo, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
-import { describeError } from '../../api/client';
 import { inertText } from '../../api/format';
 import { t as translate, useI18n, useT, type MessageKey } from '../../i18n/i18n';
 import type { Language } from '../../i18n/languages';
@@ -19,7 +18,10 @@ import {
   type ItemState,
 } from '../../api/schemas';
 import classes from './batch-results.module.css';
-import { isBatchActive, itemStateColors, itemStateLabels } from '../../lib/batch-states';
+import { isBatchActive, itemStateColors } from '../../lib/batch-states';
+import { ErrorText } from '../../lib/error-text';
+import { itemMessage, itemMessageText } from '../../lib/item-message';
+import { itemStateWord } from '../../lib/words';
 import { copyText } from '../../lib/clipboard';
 import { chunk, CopyGlyph, CopyOutcome, useObjectTitles } from '../../lib/object-names';
 import { CountBadges, ResultFilters, type FilterOption } from '../../lib/run-view';
@@ -44,7 +46,7 @@ type StateFilter = 'all' | ItemState;
 function stateOptions(batch: BatchSummary): FilterOption<ItemState>[] {
   return itemStates.map((s) => ({
     value: s,
-    label: itemStateLabels[s],
+    label: itemStateWord(s),
     count: batch.counts[s],
     color: itemStateColors[s],
   }));
@@ -137,7 +139,7 @@ const ResultItems = memo(function ResultItems({
     <>
       {pages.error != null && (
         <Alert color="red" p="xs" title={t('batches.itemsLoadFailed')}>
-          {describeError(pages.error)}
+          <ErrorText error={pages.error} />
         </Alert>
       )}
       <ItemsTable
@@ -182,7 +184,7 @@ const StateCounts = memo(function StateCounts({ batch }: { batch: BatchSummary }
               value={(batch.counts[s] / total) * 100}
               color={itemStateColors[s]}
               title={t('batches.stateCount', {
-                state: itemStateLabels[s],
+                state: itemStateWord(s),
                 count: batch.counts[s],
               })}
             />
@@ -516,7 +518,7 @@ const ItemRow = memo(function ItemRow({
       </td>
       <TitleCell title={item.state === 'invalid' ? null : title} />
       <td className={`${classes.cell} ${stateClass[item.state] ?? ''}`}>
-        {itemStateLabels[item.state]}
+        {itemStateWord(item.state)}
       </td>
       <td
         className={`${classes.cell} ${classes.mono}`}
@@ -525,9 +527,7 @@ const ItemRow = memo(function ItemRow({
       >
         {item.code ?? ''}
       </td>
-      <td className={classes.cell} title={item.message ? inertText(item.message) : undefined}>
-        {item.message ? inertText(item.message) : ''}
-      </td>
+      <MessageCell code={item.code} message={item.message} />
       <td
         className={`${classes.cell} ${classes.mono}`}
         title={item.request_id ?? undefined}
@@ -539,6 +539,29 @@ const ItemRow = memo(function ItemRow({
     </tr>
   );
 });
+
+/**
+ * The Message cell: the message worded from its code in the console's language; SecMaster's own
+ * text (unknown codes) as sent, marked as data.
+ */
+function MessageCell({ code, message }: { code: string | null; message: string | null }) {
+  const m = itemMessage(code, message);
+  const text = itemMessageText(m);
+  // Only SecMaster's own text: the cell itself is the data.
+  if (!m.words)
+    return (
+      <td className={classes.cell} title={text ? inertText(text) : undefined} translate="no">
+        {inertText(text)}
+      </td>
+    );
+  return (
+    <td className={classes.cell} title={inertText(text)}>
+      {inertText(m.words)}
+      {m.asSent ? ' ' : ''}
+      {m.asSent && <span translate="no">{inertText(m.asSent)}</span>}
+    </td>
+  );
+}
 
 /** The Title cell: the title, "…" while it is read, "—" when the workspace has no such object. */
 function TitleCell({ title }: { title: string | null | undefined }) {

@@ -2,17 +2,13 @@ import { Alert, Anchor, Badge, Group, Paper, Progress, Stack, Text, Title } from
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { describeError } from '../../api/client';
 import { batchKeys, batchQueries } from '../../api/console-queries';
 import { shortId } from '../../api/format';
-import { batchKindOf, dataclassLabels, type BatchSummary } from '../../api/schemas';
-import {
-  batchStateColors,
-  batchStateLabels,
-  isBatchActive,
-  isBatchControllable,
-} from '../../lib/batch-states';
+import { batchKindOf, type BatchSummary } from '../../api/schemas';
+import { batchStateColors, isBatchActive, isBatchControllable } from '../../lib/batch-states';
+import { ErrorText } from '../../lib/error-text';
 import { ObjectName } from '../../lib/object-names';
+import { actionWord, batchStateWord, dataclassLabel, dataclassSingular } from '../../lib/words';
 import { t as translate, useI18n, useT } from '../../i18n/i18n';
 import { paths } from '../../lib/paths';
 import { Meta, RunFacts, RunLoadState, RunNotes, useRefreshWhenSettled } from '../../lib/run-view';
@@ -70,7 +66,7 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
       <BatchHeader batch={batch} />
       {detail.error && (
         <Alert color="yellow" title={t('batches.progressStale')}>
-          {describeError(detail.error)}
+          <ErrorText error={detail.error} />
         </Alert>
       )}
       {isBatchActive(batch.state) && (
@@ -90,18 +86,14 @@ export function batchHeadingId(batchId: string): string {
   return `batch-heading-${batchId}`;
 }
 
-function actionLabel(batch: BatchSummary): string {
-  return batch.action === 'associate' ? 'Associate' : 'Cancel association';
-}
-
 function BatchHeader({ batch }: { batch: BatchSummary }) {
   const t = useT();
-  const subject = dataclassLabels[batch.dataclass_type].singular;
-  const related = dataclassLabels[batch.related_dataclass_type].plural;
+  const subject = dataclassSingular(batch.dataclass_type);
+  const related = dataclassLabel(batch.related_dataclass_type);
   const associate = batch.action === 'associate';
   const action = (
     <Text key="action" span size="sm" fw={600}>
-      {actionLabel(batch)}
+      {actionWord(batch.action)}
     </Text>
   );
   return (
@@ -140,7 +132,7 @@ function BatchHeader({ batch }: { batch: BatchSummary }) {
                 })}
           </Title>
           <Badge size="sm" variant="light" color={batchStateColors[batch.state]}>
-            {batchStateLabels[batch.state]}
+            {batchStateWord(batch.state)}
           </Badge>
         </Group>
         <RunFacts noun="batch" run={batch} pathOf={paths.batch}>
@@ -225,7 +217,7 @@ function BatchProgress({ batch, observedAt }: { batch: BatchSummary; observedAt:
           )}
           <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
             {batch.state === 'paused'
-              ? batchStateLabels.paused
+              ? batchStateWord('paused')
               : p.secondsLeft === null
                 ? t('batches.estimating')
                 : t('batches.timeLeft', { seconds: p.secondsLeft })}

@@ -1,10 +1,11 @@
 import { Alert, Button, Checkbox, Group, List, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, describeError } from '../../api/client';
+import { ApiError, errorParts } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useRetryBatch } from '../../api/console-queries';
-import { dataclassLabels } from '../../api/schemas';
 import { useT } from '../../i18n/i18n';
+import { ErrorText } from '../../lib/error-text';
+import { dataclassSingular } from '../../lib/words';
 import { BatchDialog, type BatchDialogBodyProps, type BatchDialogProps } from './batch-dialog';
 
 /**
@@ -33,7 +34,7 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
     p && batch.state === 'cancelled' ? Math.max(0, batch.counts.unknown - p.unknown) : 0;
   const permanentLeftOut = p && !includePermanent ? p.permanent : 0;
   const leftOut = permanentLeftOut + reReading;
-  const related = dataclassLabels[batch.related_dataclass_type].singular;
+  const related = dataclassSingular(batch.related_dataclass_type);
   const associate = batch.action === 'associate';
   const nothingLeft = retry.error instanceof ApiError && retry.error.code === 'NOTHING_TO_RETRY';
 
@@ -47,7 +48,7 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
       )}
       {preview.error && (
         <Alert color="yellow" p="xs" title={t('batches.retryPreviewFailed')}>
-          {describeError(preview.error)}
+          <ErrorText error={preview.error} />
         </Alert>
       )}
       {p && (
@@ -113,7 +114,7 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
           p="xs"
           title={t(nothingLeft ? 'batches.nothingToRetry' : 'batches.retryCreateFailed')}
         >
-          {nothingLeft ? retry.error.message : describeError(retry.error)}
+          {nothingLeft ? errorParts(retry.error).text : <ErrorText error={retry.error} />}
         </Alert>
       )}
       <Group justify="flex-end" gap="sm">

@@ -1,9 +1,10 @@
 import { Alert, Button, Checkbox, Group, List, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, describeError } from '../../api/client';
+import { ApiError, errorParts } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useUndoBatch } from '../../api/console-queries';
 import { useT } from '../../i18n/i18n';
+import { ErrorText } from '../../lib/error-text';
 import { BatchDialog, type BatchDialogBodyProps, type BatchDialogProps } from './batch-dialog';
 
 /** Changed IDs listed in the warning; the rest are counted. */
@@ -80,7 +81,7 @@ function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
       </Text>
       {preview.error && (
         <Alert color="yellow" p="xs" title={t('batches.linksCheckFailed')}>
-          {describeError(preview.error)}
+          <ErrorText error={preview.error} />
         </Alert>
       )}
       {changed.length > 0 && (
@@ -111,7 +112,7 @@ function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
           p="xs"
           title={t(unrecordedRefusal ? 'batches.confirmUndoNeeded' : 'batches.undoCreateFailed')}
         >
-          {unrecordedRefusal ? undo.error.message : describeError(undo.error)}
+          {unrecordedRefusal ? errorParts(undo.error).text : <ErrorText error={undo.error} />}
         </Alert>
       )}
       <Group justify="flex-end" gap="sm">
