@@ -7,6 +7,7 @@ import { server, serveBatch as serveBatchWith, serveNames } from '../../testing/
 import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { render } from '../../testing/render';
 import { BatchView } from './batch-view';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 
 const BATCH_ID = '0b5f6f4e-2d6b-4f0e-9a51-6f1c2a9e8d10';
 const NEW_BATCH_ID = '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
@@ -779,4 +780,40 @@ test('while the names are unknown the header shows the IDs themselves', async ()
   renderView();
   expect(await screen.findByRole('link', { name: batch.data_object_id })).toBeInTheDocument();
   expect(screen.getByText(batch.workspace_id)).toBeInTheDocument();
+});
+
+test('in Chinese: the batch view, its results table and per-ID messages speak Chinese', async () => {
+  const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  serveBatch(summary(), [
+    { ...item(1, 'succeeded'), id: uuid(1) },
+    { ...item(4, 'failed'), id: uuid(4) },
+  ]);
+  inChinese();
+  renderView();
+  const results = await screen.findByRole('region', { name: '批次结果' });
+  const table = within(results).getByRole('table', { name: '批次条目' });
+  await within(table).findByText(uuid(4));
+  expect(within(table).getByRole('columnheader', { name: '尝试次数' })).toBeInTheDocument();
+  expect(within(table).getAllByText('失败').length).toBeGreaterThan(0);
+  expect(screen.getByRole('radiogroup', { name: '按状态筛选' })).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: '重试失败项' })).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: '撤销批次' })).toBeInTheDocument();
+  // This area's parts (the header's facts, filters and copy buttons are src/lib's, worded there).
+  expect(englishWordsIn(table)).toEqual([]);
+  expect(englishWordsIn(screen.getByRole('group', { name: '结果操作' }))).toEqual([]);
+  expect(englishWordsIn(screen.getByRole('list', { name: '各状态数量' }))).toEqual([]);
+});
+
+test('in Chinese: the undo dialog', async () => {
+  const user = userEvent.setup();
+  serveBatch(summary());
+  servePreview({ ids: 3, changed: [] });
+  inChinese();
+  renderView();
+  await user.click(await screen.findByRole('button', { name: '撤销批次' }));
+  const undo = await screen.findByRole('dialog', { name: '撤销此批次？' });
+  expect(await within(undo).findByText('将取消 3 个 ID 的关联')).toBeInTheDocument();
+  expect(within(undo).getByRole('button', { name: '确认撤销' })).toBeInTheDocument();
+  expect(within(undo).getByRole('button', { name: '关闭' })).toBeInTheDocument();
+  expect(englishWordsIn(undo)).toEqual([]);
 });

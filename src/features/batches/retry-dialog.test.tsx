@@ -7,6 +7,7 @@ import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { serveBatch, server, serveNames } from '../../testing/msw';
 import { render } from '../../testing/render';
 import { BatchView } from './batch-view';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 
 const BATCH_ID = '0b5f6f4e-2d6b-4f0e-9a51-6f1c2a9e8d10';
 const RETRY_ID = '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
@@ -290,4 +291,19 @@ test('the retry dialog names the subject and the workspace it is about', async (
     batch.data_object_id,
   );
   expect(within(line).getByText('SOC Operations')).toHaveAttribute('title', batch.workspace_id);
+});
+
+test('in Chinese: the retry dialog says what it includes and leaves out', async () => {
+  serveRetry(summary());
+  inChinese();
+  renderView();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: '重试失败项' }));
+  const dialog = await screen.findByRole('dialog', { name: '重试失败的 ID' });
+  await within(dialog).findByText('重试包含 5 个 ID');
+  expect(within(dialog).getByRole('list', { name: '重试包含' })).toBeInTheDocument();
+  expect(within(dialog).getByText('不包含 2 个 ID')).toBeInTheDocument();
+  expect(within(dialog).getByRole('checkbox', { name: '包含永久失败' })).not.toBeChecked();
+  expect(within(dialog).getByRole('button', { name: '重试 5 个 ID' })).toBeEnabled();
+  expect(englishWordsIn(dialog)).toEqual([]);
 });
