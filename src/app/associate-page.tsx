@@ -5,6 +5,7 @@ import { useNavigate, useParams } from 'react-router';
 import { batchQueries } from '../api/console-queries';
 import type { ConsoleConfig, SubjectSelection } from '../api/schemas';
 import { isRelationsKey } from '../api/secmaster-queries';
+import { useT } from '../i18n/i18n';
 import { isBatchSettled } from '../lib/batch-states';
 import { paths } from '../lib/paths';
 import { newWorkState } from './arrival-focus';
@@ -41,6 +42,7 @@ export function AssociatePage({
   /** The workspace list is still loading (the form waits for it; a batch does not). */
   workspacesPending?: boolean;
 }) {
+  const t = useT();
   const { batchId } = useParams();
   const navigate = useNavigate();
   const [subject, setSubject] = useState<SubjectSelection | null>(null);
@@ -64,10 +66,12 @@ export function AssociatePage({
     form = (
       <Paper withBorder p="md" component="section" aria-labelledby="form-title">
         <Title order={2} size="h5" id="form-title" mb="sm">
-          Link or unlink objects
+          {t('shell.formTitle')}
         </Title>
         {formReady ? (
-          <Suspense fallback={<Loader size="sm" role="status" aria-label="Loading the form" />}>
+          <Suspense
+            fallback={<Loader size="sm" role="status" aria-label={t('shell.loadingForm')} />}
+          >
             <LazyAssociateForm
               key={workspaceId}
               projectId={config.projectId}
@@ -78,16 +82,16 @@ export function AssociatePage({
             />
           </Suspense>
         ) : (
-          <Loader size="sm" role="status" aria-label="Loading the form" />
+          <Loader size="sm" role="status" aria-label={t('shell.loadingForm')} />
         )}
       </Paper>
     );
   } else if (workspacesPending) {
-    form = <Loader size="sm" role="status" aria-label="Loading the workspaces" />;
+    form = <Loader size="sm" role="status" aria-label={t('shell.loadingWorkspaces')} />;
   } else {
     form = (
-      <Alert color="gray" title="No workspace">
-        Choose a workspace in the header to start.
+      <Alert color="gray" title={t('shell.noWorkspace')}>
+        {t('shell.chooseWorkspaceToStart')}
       </Alert>
     );
   }
@@ -99,22 +103,21 @@ export function AssociatePage({
       <div>
         <Stack gap="md">
           {batchId ? (
-            <Paper withBorder p="md" component="section" aria-label="Batch">
+            <Paper withBorder p="md" component="section" aria-label={t('shell.batchRegion')}>
               {batchViewReady ? (
                 <Suspense
-                  fallback={<Loader size="sm" role="status" aria-label="Loading the batch" />}
+                  fallback={<Loader size="sm" role="status" aria-label={t('shell.loadingBatch')} />}
                 >
                   <LazyBatchView batchId={batchId} onBatchCreated={openBatch} />
                 </Suspense>
               ) : (
-                <Loader size="sm" role="status" aria-label="Loading the batch" />
+                <Loader size="sm" role="status" aria-label={t('shell.loadingBatch')} />
               )}
             </Paper>
           ) : (
             <Paper withBorder p="md">
               <Text size="sm" c="dimmed">
-                Submit the form to start a batch. Its progress and a per-ID result appear here, and
-                every batch keeps a URL you can paste into a ticket.
+                {t('shell.noBatchYet')}
               </Text>
             </Paper>
           )}
@@ -122,7 +125,7 @@ export function AssociatePage({
             <Paper withBorder p="md">
               <Suspense
                 fallback={
-                  <Loader size="sm" role="status" aria-label="Loading current associations" />
+                  <Loader size="sm" role="status" aria-label={t('shell.loadingAssociations')} />
                 }
               >
                 <LazyCurrentAssociations

@@ -1,5 +1,6 @@
 import { Alert, Button, Container } from '@mantine/core';
 import { Component, type ReactNode } from 'react';
+import { useT } from '../i18n/i18n';
 
 interface State {
   error: Error | null;
@@ -15,16 +16,22 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, State> {
 
   override render() {
     if (!this.state.error) return this.props.children;
-    return (
-      <Container size="sm" py="xl">
-        <Alert color="red" title="The console hit an unexpected error" role="alert">
-          <p>{this.state.error.message}</p>
-          <p>Your form content is kept; reloading the page usually recovers.</p>
-          <Button size="xs" onClick={() => window.location.reload()}>
-            Reload
-          </Button>
-        </Alert>
-      </Container>
-    );
+    return <ErrorScreen error={this.state.error} />;
   }
+}
+
+function ErrorScreen({ error }: { error: Error }) {
+  const t = useT();
+  return (
+    <Container size="sm" py="xl">
+      <Alert color="red" title={t('shell.errorTitle')} role="alert">
+        {/* The error's own text (from code, not the interface): shown as it is. */}
+        <p translate="no">{error.message}</p>
+        <p>{t('shell.errorKept')}</p>
+        <Button size="xs" onClick={() => window.location.reload()}>
+          {t('shell.reload')}
+        </Button>
+      </Alert>
+    </Container>
+  );
 }

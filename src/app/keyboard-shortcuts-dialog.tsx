@@ -1,36 +1,43 @@
 /** The dialog "Keyboard shortcuts" (a lazy chunk: it loads when "?" is first pressed). */
 import { Kbd, Modal, Table, Text } from '@mantine/core';
+import { useT, type MessageKey } from '../i18n/i18n';
 
-/** Every shortcut of the console, as listed in the dialog. */
-export const SHORTCUTS: readonly { keys: readonly (readonly string[])[]; action: string }[] = [
+/** Every shortcut of the console, as listed in the dialog (key names stay as the keys say). */
+export const SHORTCUTS: readonly { keys: readonly (readonly string[])[]; action: MessageKey }[] = [
   {
     keys: [
       ['Ctrl', 'Enter'],
       ['⌘', 'Enter'],
     ],
-    action: 'Submit the form you are in (a cancel of links asks first)',
+    action: 'shell.shortcutSubmit',
   },
-  { keys: [['/']], action: 'Go to “Related IDs” (from anywhere but a text field)' },
-  { keys: [['?']], action: 'Show these shortcuts' },
-  { keys: [['Esc']], action: 'Close a dialog or a list' },
-  { keys: [['Tab'], ['Shift', 'Tab']], action: 'Move to the next or previous control' },
+  { keys: [['/']], action: 'shell.shortcutPasteBox' },
+  { keys: [['?']], action: 'shell.shortcutHelp' },
+  { keys: [['Esc']], action: 'shell.shortcutClose' },
+  { keys: [['Tab'], ['Shift', 'Tab']], action: 'shell.shortcutTab' },
   {
     keys: [
       ['Ctrl', 'Z'],
       ['Ctrl', 'Y'],
     ],
-    action: 'Undo or redo in “Related IDs” (⌘ on a Mac)',
+    action: 'shell.shortcutUndo',
   },
 ];
 
 export default function KeyboardShortcutsDialog(props: { opened: boolean; onClose: () => void }) {
+  const t = useT();
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title="Keyboard shortcuts" size="lg">
-      <Table aria-label="Keyboard shortcuts" verticalSpacing={6}>
+    <Modal
+      opened={props.opened}
+      onClose={props.onClose}
+      title={t('shell.shortcutsTitle')}
+      size="lg"
+    >
+      <Table aria-label={t('shell.shortcutsTitle')} verticalSpacing={6}>
         <Table.Thead>
           <Table.Tr>
-            <Table.Th scope="col">Keys</Table.Th>
-            <Table.Th scope="col">Action</Table.Th>
+            <Table.Th scope="col">{t('shell.shortcutsKeys')}</Table.Th>
+            <Table.Th scope="col">{t('shell.shortcutsAction')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -42,20 +49,22 @@ export default function KeyboardShortcutsDialog(props: { opened: boolean; onClos
                     {i > 0 ? (
                       <Text span size="sm">
                         {' '}
-                        or{' '}
+                        {t('shell.shortcutsOr')}{' '}
                       </Text>
                     ) : null}
                     {combo.map((key, j) => (
                       <span key={key}>
                         {j > 0 ? ' + ' : null}
-                        <Kbd size="sm">{key}</Kbd>
+                        <Kbd size="sm" translate="no">
+                          {key}
+                        </Kbd>
                       </span>
                     ))}
                   </span>
                 ))}
               </Table.Td>
               <Table.Td>
-                <Text size="sm">{s.action}</Text>
+                <Text size="sm">{t(s.action)}</Text>
               </Table.Td>
             </Table.Tr>
           ))}

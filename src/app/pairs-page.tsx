@@ -2,6 +2,7 @@ import { Alert, Grid, Loader, Paper, Text, Title } from '@mantine/core';
 import { Suspense } from 'react';
 import { useNavigate } from 'react-router';
 import type { ConsoleConfig } from '../api/schemas';
+import { useT } from '../i18n/i18n';
 import { paths } from '../lib/paths';
 import { newWorkState } from './arrival-focus';
 import { LazyPairsForm } from './lazy-features';
@@ -16,13 +17,14 @@ export function PairsPage({
   workspaceId: string | null;
   workspacesPending?: boolean;
 }) {
+  const t = useT();
   const navigate = useNavigate();
   if (!workspaceId) {
     return workspacesPending ? (
-      <Loader size="sm" role="status" aria-label="Loading the workspaces" />
+      <Loader size="sm" role="status" aria-label={t('shell.loadingWorkspaces')} />
     ) : (
-      <Alert color="gray" title="No workspace">
-        Choose a workspace in the header to start.
+      <Alert color="gray" title={t('shell.noWorkspace')}>
+        {t('shell.chooseWorkspaceToStart')}
       </Alert>
     );
   }
@@ -31,13 +33,14 @@ export function PairsPage({
       <Grid.Col span={{ base: 12, md: 7, xl: 6 }}>
         <Paper withBorder p="md" component="section" aria-labelledby="pairs-title">
           <Title order={2} size="h5" id="pairs-title" mb="xs">
-            Link or unlink pairs
+            {t('shell.pairsTitle')}
           </Title>
           <Text size="sm" c="dimmed" mb="sm">
-            Each line names a subject and one object to link with it (or unlink from it): one batch
-            for many subjects. Its page shows every pair&apos;s outcome.
+            {t('shell.pairsIntro')}
           </Text>
-          <Suspense fallback={<Loader size="sm" role="status" aria-label="Loading the form" />}>
+          <Suspense
+            fallback={<Loader size="sm" role="status" aria-label={t('shell.loadingForm')} />}
+          >
             <LazyPairsForm
               key={workspaceId}
               projectId={config.projectId}

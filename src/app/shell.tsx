@@ -218,10 +218,8 @@ export function Shell() {
   // main.tsx started the first route's reads; in-app navigations start theirs here.
   useEffect(() => preloadRoute(queryClient, pathname), [queryClient, pathname]);
   useArrivalFocus();
+  // The tab's title (this title, or the progress of running work) is kept by RunningWork below.
   const appTitle = t('shell.appTitle');
-  useEffect(() => {
-    document.title = appTitle;
-  }, [appTitle]);
   const config = useQuery({ ...consoleQueries.config(), enabled: consoleOpen });
   const workspaces = useQuery({
     ...secmasterQueries.workspaces(config.data?.projectId ?? ''),

@@ -1,6 +1,7 @@
 import { Alert } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import type { Session } from '../../api/schemas';
+import { useT } from '../../i18n/i18n';
 import { useRecheckSession } from './queries';
 
 const WARN_BEFORE_MS = 60 * 60_000;
@@ -22,6 +23,7 @@ function parseTime(iso: string | null): number | null {
  * sign-in gate appears without waiting for a request to be refused.
  */
 export function SessionExpiryBanner({ session }: { session: Session }) {
+  const t = useT();
   const endsAt = session.authenticated ? parseTime(session.expires_at) : null;
   const [now, setNow] = useState(() => Date.now());
   const recheck = useRecheckSession();
@@ -45,9 +47,8 @@ export function SessionExpiryBanner({ session }: { session: Session }) {
 
   if (endsAt === null || endsAt - now > WARN_BEFORE_MS) return null;
   return (
-    <Alert color="yellow" title="Session ending soon" mb="md">
-      Your SecMaster session ends at {hhmm(new Date(endsAt))} — sign in again to keep batches
-      running
+    <Alert color="yellow" title={t('auth.endingSoonTitle')} mb="md">
+      {t('auth.endingSoon', { time: hhmm(new Date(endsAt)) })}
     </Alert>
   );
 }

@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { expect, test } from 'vitest';
 import type { Session } from '../../api/schemas';
 import { server } from '../../testing/msw';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { render } from '../../testing/render';
 import { SignInPage } from './sign-in-page';
 
@@ -105,4 +106,39 @@ test('a server that requires sign-in but offers no method says so', () => {
   render(<SignInPage session={session({ sign_in_methods: [] })} />);
   expect(screen.getByRole('alert')).toHaveTextContent('offers no sign-in method');
   expect(screen.queryByRole('button', { name: 'Sign in' })).not.toBeInTheDocument();
+});
+
+test('in Chinese, both forms and their field errors speak Chinese (the region code excepted)', async () => {
+  inChinese();
+  const posted = serveSignIn(() => HttpResponse.json({}, { status: 500 }));
+  render(<SignInPage session={session()} />);
+  expect(screen.getByRole('heading', { name: '登录' })).toBeVisible();
+  await userEvent.click(screen.getByRole('button', { name: '登录' }));
+  expect(await screen.findByText('请输入访问令牌')).toBeVisible();
+  expect(screen.getByLabelText('访问令牌')).toHaveAttribute('aria-invalid', 'true');
+  expect(englishWordsIn()).toEqual([]);
+
+  await userEvent.click(screen.getByRole('tab', { name: 'IAM 用户' }));
+  await userEvent.type(screen.getByRole('textbox', { name: '区域' }), 'north 4');
+  await userEvent.click(screen.getByRole('button', { name: '登录' }));
+  expect(await screen.findByText('请输入账号名')).toBeVisible();
+  expect(screen.getByText('请输入 IAM 用户名')).toBeVisible();
+  expect(screen.getByText('请输入密码')).toBeVisible();
+  expect(screen.getByText(/区域的格式形如/)).toHaveTextContent('区域的格式形如 cn-north-4');
+  expect(screen.getByRole('textbox', { name: '用户名' })).toBeVisible();
+  expect(screen.getByLabelText('密码')).toHaveAttribute('type', 'password');
+  expect(englishWordsIn()).toEqual([]);
+  expect(posted).toEqual([]);
+});
+
+test('in Chinese, too many attempts are explained in Chinese', async () => {
+  inChinese();
+  serveSignIn(() => new HttpResponse(null, { status: 429 }));
+  render(<SignInPage session={session({ sign_in_methods: ['access-token'] })} />);
+  await userEvent.type(screen.getByLabelText('访问令牌'), 'some-token');
+  await userEvent.click(screen.getByRole('button', { name: '登录' }));
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('登录失败');
+  expect(alert).toHaveTextContent('登录尝试次数过多。请等待一分钟后重试。');
+  expect(englishWordsIn()).toEqual([]);
 });

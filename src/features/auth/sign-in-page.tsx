@@ -10,46 +10,71 @@ import {
   Title,
 } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { ApiError, describeError } from '../../api/client';
 import type { Session, SignInMethod } from '../../api/schemas';
+import { t, tKey, useT, type MessageKey } from '../../i18n/i18n';
 import { useSignIn } from './queries';
 
 // Default names would contain "password"/"access token" and clash with the fields' labels.
-const revealButtonProps = { 'aria-label': 'Show the characters typed' };
+const revealButtonProps = () => ({ 'aria-label': t('auth.showCharacters') });
 
+/** The region the forms give as an example (a code: data, not translated). */
+const REGION_EXAMPLE = 'cn-north-4';
+
+// Messages as keys (the language is known only at render: fieldError).
 const accessTokenFormSchema = z.object({
-  token: z.string().trim().min(1, 'Enter the access token'),
+  token: z
+    .string()
+    .trim()
+    .min(1, 'auth.enterToken' satisfies MessageKey),
 });
 
 const iamFormSchema = z.object({
-  user: z.string().trim().min(1, 'Enter your IAM user name').max(64, 'At most 64 characters'),
-  password: z.string().min(1, 'Enter your password'),
-  account: z.string().trim().min(1, 'Enter the account name').max(64, 'At most 64 characters'),
+  user: z
+    .string()
+    .trim()
+    .min(1, 'auth.enterUser' satisfies MessageKey)
+    .max(64, 'auth.atMost64' satisfies MessageKey),
+  password: z.string().min(1, 'auth.enterPassword' satisfies MessageKey),
+  account: z
+    .string()
+    .trim()
+    .min(1, 'auth.enterAccount' satisfies MessageKey)
+    .max(64, 'auth.atMost64' satisfies MessageKey),
   region: z
     .string()
     .trim()
-    .regex(/^[a-z]{2}-[a-z]+-\d+$/, 'A region looks like cn-north-4'),
+    .regex(/^[a-z]{2}-[a-z]+-\d+$/, 'auth.regionFormat' satisfies MessageKey),
 });
+
+/** A field's error (a message key from the schemas) in the current language. */
+function fieldError(message: string | undefined): ReactNode {
+  if (!message) return undefined;
+  if (message === 'auth.regionFormat') return t('auth.regionFormat', { example: REGION_EXAMPLE });
+  return tKey(message);
+}
 
 function signInErrorText(err: unknown): string {
   if (err instanceof ApiError && err.status === 429 && err.code.startsWith('HTTP_')) {
-    return 'Too many sign-in attempts. Wait a minute, then try again.';
+    return t('auth.tooManyAttempts');
   }
   return describeError(err);
 }
 
 function SignInError({ error }: { error: unknown }) {
+  const t = useT();
   return (
-    <Alert color="red" title="Sign-in failed" role="alert">
+    <Alert color="red" title={t('auth.failed')} role="alert">
       {signInErrorText(error)}
     </Alert>
   );
 }
 
 function AccessTokenForm() {
+  const t = useT();
   const signIn = useSignIn();
   const { register, handleSubmit, resetField, formState } = useForm({
     resolver: zodResolver(accessTokenFormSchema),
@@ -65,19 +90,19 @@ function AccessTokenForm() {
     <form onSubmit={(e) => void submit(e)} noValidate>
       <Stack gap="sm">
         <PasswordInput
-          label="Access token"
-          description="The console's access token, from whoever runs this console."
+          label={t('auth.accessToken')}
+          description={t('auth.accessTokenHelp')}
           autoComplete="current-password"
           spellCheck={false}
-          visibilityToggleButtonProps={revealButtonProps}
-          error={formState.errors.token?.message}
+          visibilityToggleButtonProps={revealButtonProps()}
+          error={fieldError(formState.errors.token?.message)}
           // Mantine's PasswordInput leaves this out, unlike its TextInput.
           aria-invalid={!!formState.errors.token}
           {...register('token')}
         />
         {signIn.isError && <SignInError error={signIn.error} />}
         <Button type="submit" loading={signIn.isPending}>
-          Sign in
+          {t('auth.signIn')}
         </Button>
       </Stack>
     </form>
@@ -85,6 +110,7 @@ function AccessTokenForm() {
 }
 
 function IamForm({ region }: { region: string | null }) {
+  const t = useT();
   const signIn = useSignIn();
   const { register, handleSubmit, resetField, formState } = useForm({
     resolver: zodResolver(iamFormSchema),
@@ -100,57 +126,57 @@ function IamForm({ region }: { region: string | null }) {
     <form onSubmit={(e) => void submit(e)} noValidate>
       <Stack gap="sm">
         <TextInput
-          label="Account"
-          description="The Huawei Cloud account (domain) the IAM user belongs to."
+          label={t('auth.account')}
+          description={t('auth.accountHelp')}
           autoComplete="organization"
           autoCapitalize="none"
           spellCheck={false}
-          error={formState.errors.account?.message}
+          error={fieldError(formState.errors.account?.message)}
           {...register('account')}
         />
         <TextInput
-          label="User name"
+          label={t('auth.userName')}
           autoComplete="username"
           autoCapitalize="none"
           spellCheck={false}
-          error={formState.errors.user?.message}
+          error={fieldError(formState.errors.user?.message)}
           {...register('user')}
         />
         <PasswordInput
-          label="Password"
+          label={t('auth.password')}
           autoComplete="current-password"
-          visibilityToggleButtonProps={revealButtonProps}
-          error={formState.errors.password?.message}
+          visibilityToggleButtonProps={revealButtonProps()}
+          error={fieldError(formState.errors.password?.message)}
           // Mantine's PasswordInput leaves this out, unlike its TextInput.
           aria-invalid={!!formState.errors.password}
           {...register('password')}
         />
         <TextInput
-          label="Region"
-          description="Where the account's SecMaster lives, e.g. cn-north-4."
+          label={t('auth.region')}
+          description={t('auth.regionHelp', { example: REGION_EXAMPLE })}
           autoComplete="off"
           autoCapitalize="none"
           spellCheck={false}
-          error={formState.errors.region?.message}
+          error={fieldError(formState.errors.region?.message)}
           {...register('region')}
         />
         {signIn.isError && <SignInError error={signIn.error} />}
         <Button type="submit" loading={signIn.isPending}>
-          Sign in
+          {t('auth.signIn')}
         </Button>
       </Stack>
     </form>
   );
 }
 
-const methodLabels: Record<SignInMethod, string> = {
-  'access-token': 'Access token',
-  iam: 'IAM user',
+const methodLabels: Record<SignInMethod, MessageKey> = {
+  'access-token': 'auth.methodAccessToken',
+  iam: 'auth.methodIam',
 };
 
-const panelNames: Record<SignInMethod, string> = {
-  'access-token': 'Sign in with the token',
-  iam: 'Sign in as an IAM user',
+const panelNames: Record<SignInMethod, MessageKey> = {
+  'access-token': 'auth.panelAccessToken',
+  iam: 'auth.panelIam',
 };
 
 function MethodForm({ method, session }: { method: SignInMethod; session: Session }) {
@@ -159,6 +185,7 @@ function MethodForm({ method, session }: { method: SignInMethod; session: Sessio
 
 /** Shown instead of the console while the server requires a sign-in and there is no session. */
 export function SignInPage({ session }: { session: Session }) {
+  const t = useT();
   const methods = session.sign_in_methods;
   const [method, setMethod] = useState<SignInMethod | null>(methods[0] ?? null);
 
@@ -173,15 +200,14 @@ export function SignInPage({ session }: { session: Session }) {
       aria-labelledby="sign-in-title"
     >
       <Title order={2} size="h4" id="sign-in-title" mb="xs">
-        Sign in
+        {t('auth.signIn')}
       </Title>
       <Text size="sm" c="dimmed" mb="md">
-        This console acts on SecMaster for you. Sign in to continue.
+        {t('auth.intro')}
       </Text>
       {methods.length === 0 && (
-        <Alert color="red" title="No way to sign in" role="alert">
-          The console server requires a sign-in but offers no sign-in method. Ask whoever runs it to
-          check its configuration.
+        <Alert color="red" title={t('auth.noMethodTitle')} role="alert">
+          {t('auth.noMethod')}
         </Alert>
       )}
       {methods.length === 1 && method && <MethodForm method={method} session={session} />}
@@ -194,7 +220,7 @@ export function SignInPage({ session }: { session: Session }) {
           <Tabs.List mb="md" grow>
             {methods.map((m) => (
               <Tabs.Tab key={m} value={m}>
-                {methodLabels[m]}
+                {tKey(methodLabels[m])}
               </Tabs.Tab>
             ))}
           </Tabs.List>
@@ -202,7 +228,7 @@ export function SignInPage({ session }: { session: Session }) {
             // Named apart from its tab, so that the label "Access token" names only the field.
             <Tabs.Panel key={m} value={m} aria-labelledby={`sign-in-panel-${m}`}>
               <span id={`sign-in-panel-${m}`} hidden>
-                {panelNames[m]}
+                {tKey(panelNames[m])}
               </span>
               <MethodForm method={m} session={session} />
             </Tabs.Panel>

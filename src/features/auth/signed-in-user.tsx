@@ -1,10 +1,12 @@
 import { Button, Group, Text } from '@mantine/core';
 import { describeError } from '../../api/client';
 import type { Session } from '../../api/schemas';
+import { useT } from '../../i18n/i18n';
 import { useSignOut } from './queries';
 
 /** The header's "who am I" and "Sign out", for sessions the browser holds (not bearer calls). */
 export function SignedInUser({ session }: { session: Session }) {
+  const t = useT();
   const signOut = useSignOut();
   if (!session.authenticated || (session.method !== 'access-token' && session.method !== 'iam')) {
     return null;
@@ -12,7 +14,7 @@ export function SignedInUser({ session }: { session: Session }) {
   return (
     <Group gap="xs" wrap="nowrap">
       {session.user && (
-        <Text size="sm" title="Signed in as">
+        <Text size="sm" title={t('auth.signedInAs')} translate="no">
           {session.user}
         </Text>
       )}
@@ -22,11 +24,11 @@ export function SignedInUser({ session }: { session: Session }) {
         loading={signOut.isPending}
         onClick={() => signOut.mutate()}
       >
-        Sign out
+        {t('auth.signOut')}
       </Button>
       {signOut.isError && (
         <Text size="xs" c="red" role="alert">
-          Sign-out failed: {describeError(signOut.error)}
+          {t('auth.signOutFailed', { reason: describeError(signOut.error) })}
         </Text>
       )}
     </Group>

@@ -10,7 +10,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { describeError } from '../../api/client';
 import { inertText } from '../../api/format';
@@ -21,6 +21,7 @@ import {
   type DataclassType,
   type DataObjectDetail,
 } from '../../api/schemas';
+import { useT } from '../../i18n/i18n';
 import { paths } from '../../lib/paths';
 import { objectIdOf, objectsQueries } from './queries';
 
@@ -53,6 +54,8 @@ const optionValue = (f: Found) => `${f.dataclass}/${objectIdOf(f.detail)}`;
  * a click opens the object's page (Enter without a highlighted option opens the first one).
  */
 export function FindObject({ projectId, workspaceId }: { projectId: string; workspaceId: string }) {
+  const t = useT();
+  const optionIds = useId();
   const navigate = useNavigate();
   const combobox = useCombobox({ onDropdownClose: () => combobox.resetSelectedOption() });
   const [text, setText] = useState('');
@@ -118,15 +121,21 @@ export function FindObject({ projectId, workspaceId }: { projectId: string; work
 
   const empty =
     pending && found.length === 0
-      ? 'Searching…'
+      ? t('find.searchingNow')
       : settled && found.length === 0 && failed.length === 0
         ? isId
-          ? 'No alert, incident or indicator has this ID'
-          : `Nothing matches "${inertText(searchText)}"`
+          ? t('find.noSuchId')
+          : t('find.nothingMatches', {
+              text: (
+                <span key="text" translate="no">
+                  {inertText(searchText)}
+                </span>
+              ),
+            })
         : null;
 
   const status = searchText
-    ? (empty ?? (pending ? '' : `${found.length} object${found.length === 1 ? '' : 's'} found`))
+    ? (empty ?? (pending ? '' : t('find.foundCount', { count: found.length })))
     : '';
 
   return (
@@ -134,8 +143,8 @@ export function FindObject({ projectId, workspaceId }: { projectId: string; work
       <Combobox store={combobox} onOptionSubmit={open} width={440} position="bottom-end">
         <Combobox.Target withExpandedAttribute>
           <InputBase
-            aria-label="Find an object"
-            placeholder="Find an object (ID or title)"
+            aria-label={t('find.label')}
+            placeholder={t('find.placeholder')}
             size="xs"
             w={{ base: 170, xl: 240 }}
             value={text}
@@ -157,31 +166,43 @@ export function FindObject({ projectId, workspaceId }: { projectId: string; work
               if (text.trim() !== '') combobox.openDropdown();
             }}
             onBlur={() => combobox.closeDropdown()}
-            rightSection={pending ? <Loader size={14} aria-label="Searching" /> : null}
+            rightSection={pending ? <Loader size={14} aria-label={t('find.searching')} /> : null}
             rightSectionPointerEvents="none"
           />
         </Combobox.Target>
         <Combobox.Dropdown hidden={searchText === ''}>
-          <Combobox.Options mah={360} style={{ overflowY: 'auto' }} aria-label="Objects found">
-            {found.map((f) => {
+          <Combobox.Options
+            mah={360}
+            style={{ overflowY: 'auto' }}
+            aria-label={t('find.objectsFound')}
+          >
+            {found.map((f, i) => {
               const id = objectIdOf(f.detail);
               const title = objectTitle(f.detail);
               const singular = dataclassLabels[f.dataclass].singular;
+              // Named "alert <title> <ID>" by its parts, so that the title and ID (data) are
+              // marked untranslated where they show.
+              const part = `${optionIds}-${i}`;
               return (
                 <Combobox.Option
                   value={optionValue(f)}
                   key={optionValue(f)}
-                  aria-label={`${singular} ${title} ${id}`}
+                  aria-labelledby={`${part}-class ${part}-title ${part}-id`}
                 >
                   <Group gap={6} wrap="nowrap">
-                    <Badge size="xs" variant="light" color={classBadgeColors[f.dataclass]}>
+                    <Badge
+                      id={`${part}-class`}
+                      size="xs"
+                      variant="light"
+                      color={classBadgeColors[f.dataclass]}
+                    >
                       {singular}
                     </Badge>
-                    <Text size="sm" lineClamp={1}>
+                    <Text id={`${part}-title`} size="sm" lineClamp={1} translate="no">
                       {title}
                     </Text>
                   </Group>
-                  <Text size="xs" c="dimmed" ff="monospace">
+                  <Text id={`${part}-id`} size="xs" c="dimmed" ff="monospace" translate="no">
                     {id}
                   </Text>
                 </Combobox.Option>
@@ -189,8 +210,10 @@ export function FindObject({ projectId, workspaceId }: { projectId: string; work
             })}
             {failed.map((f) => (
               <Text key={f.dataclass} size="xs" c="red" px="xs" py={4}>
-                {dataclassLabels[f.dataclass].plural} could not be searched:{' '}
-                {describeError(f.error)}
+                {t('find.classFailed', {
+                  what: dataclassLabels[f.dataclass].plural,
+                  reason: describeError(f.error),
+                })}
               </Text>
             ))}
             {empty && <Combobox.Empty>{empty}</Combobox.Empty>}

@@ -8,6 +8,7 @@ import { Notifications, notifications } from '@mantine/notifications';
 import '@mantine/notifications/styles.css';
 import { useEffect, useRef } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { t } from '../../i18n/i18n';
 import { paths } from '../../lib/paths';
 import { showBrowserNotice } from './browser-notices';
 import { workOutcome } from './outcome';
@@ -27,14 +28,14 @@ export default function EndNotices({ ended }: { ended: readonly EndedWork[] }) {
       const noun = workNoun(end.row);
       const outcome = workOutcome(end.row);
       const to = noun === 'move' ? paths.move(end.row.id) : paths.batch(end.row.id);
-      const title = `${workTitle(end.row)}: ${outcome.state}`;
+      const title = t('running.endTitle', { title: workTitle(end.row), state: outcome.state });
       const id = `ended-${end.key}`;
       notifications.show({
         id,
         title,
         color: outcome.color,
         autoClose: outcome.color === 'green' ? CLEAN_END_MS : false,
-        closeButtonProps: { 'aria-label': 'Close notification' },
+        closeButtonProps: { 'aria-label': t('running.closeNotice') },
         message: (
           <Stack gap={2}>
             {/* The body's colour: the notification's dimmed description colour is below AA. */}
@@ -42,7 +43,7 @@ export default function EndNotices({ ended }: { ended: readonly EndedWork[] }) {
               {outcome.summary}
             </Text>
             <Anchor component={Link} to={to} size="sm" onClick={() => notifications.hide(id)}>
-              {noun === 'move' ? 'Open the move' : 'Open the batch'}
+              {noun === 'move' ? t('running.openMove') : t('running.openBatch')}
             </Anchor>
           </Stack>
         ),

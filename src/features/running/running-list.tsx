@@ -5,7 +5,7 @@
 import { Anchor, Badge, Checkbox, Group, Progress, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { formatCount } from '../../api/format';
+import { useT } from '../../i18n/i18n';
 import { batchStateColors, batchStateLabels } from '../../lib/batch-states';
 import { paths } from '../../lib/paths';
 import { browserNoticesOn, browserNoticesSupported, setBrowserNotices } from './browser-notices';
@@ -21,6 +21,7 @@ export default function RunningList({
   /** Called when a link is followed (the list closes). */
   onOpen: () => void;
 }) {
+  const t = useT();
   return (
     <Stack gap="sm">
       <Stack
@@ -47,9 +48,9 @@ export default function RunningList({
                   {batchStateLabels[row.state]}
                 </Badge>
               </Group>
-              <Progress value={percent} size="sm" aria-label={`Progress of ${title}`} />
+              <Progress value={percent} size="sm" aria-label={t('running.progressOf', { title })} />
               <Text size="xs" c="dimmed">
-                {percent}% · {formatCount(row.total)} IDs
+                {t('running.percentOfIds', { percent, total: row.total })}
               </Text>
             </Stack>
           );
@@ -57,10 +58,20 @@ export default function RunningList({
       </Stack>
       {count > rows.length && (
         <Text size="xs" c="dimmed">
-          {formatCount(count - rows.length)} more in the{' '}
-          <Anchor component={Link} to={paths.history()} size="xs" onClick={onOpen}>
-            History
-          </Anchor>
+          {t('running.moreIn', {
+            count: count - rows.length,
+            history: (
+              <Anchor
+                key="history"
+                component={Link}
+                to={paths.history()}
+                size="xs"
+                onClick={onOpen}
+              >
+                {t('shell.navHistory')}
+              </Anchor>
+            ),
+          })}
         </Text>
       )}
       <BrowserNoticeChoice />
@@ -69,6 +80,7 @@ export default function RunningList({
 }
 
 function BrowserNoticeChoice() {
+  const t = useT();
   const [on, setOn] = useState(browserNoticesOn);
   const [refused, setRefused] = useState(false);
   if (!browserNoticesSupported()) return null;
@@ -76,7 +88,7 @@ function BrowserNoticeChoice() {
     <Stack gap={2}>
       <Checkbox
         size="xs"
-        label="Browser notification when a batch ends (while this tab is hidden)"
+        label={t('running.browserNotices')}
         checked={on}
         onChange={(e) => {
           const want = e.currentTarget.checked;
@@ -88,8 +100,7 @@ function BrowserNoticeChoice() {
       />
       {refused && (
         <Text size="xs" c="dimmed" role="status">
-          The browser does not allow notifications for this site; the console&apos;s own notice
-          still shows.
+          {t('running.browserRefused')}
         </Text>
       )}
     </Stack>

@@ -8,6 +8,7 @@ import { Badge, Button, Loader, Popover } from '@mantine/core';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { matchPath, useLocation } from 'react-router';
 import { formatCount } from '../../api/format';
+import { t, useT } from '../../i18n/i18n';
 import { routes } from '../../lib/paths';
 import classes from './running-work.module.css';
 import { useActiveWork } from './use-active-work';
@@ -25,10 +26,13 @@ function usePageWorkId(): string | null {
   return batch?.params.batchId ?? move?.params.moveId ?? null;
 }
 
-/** Keeps the tab's title on the running work's progress; puts the page's own title back after. */
+/**
+ * Keeps the tab's title on the running work's progress; puts the console's own title back after
+ * (in the current language: the shell sets the same title, which a switch of language changes).
+ */
 function useProgressTitle(rows: readonly WorkRow[]) {
   const pageId = usePageWorkId();
-  const [base] = useState(() => document.title);
+  const base = t('shell.appTitle');
   const title = tabTitle(rows, pageId, base);
   useEffect(() => {
     document.title = title;
@@ -37,6 +41,7 @@ function useProgressTitle(rows: readonly WorkRow[]) {
 }
 
 export function RunningWork({ enabled }: { enabled: boolean }) {
+  const t = useT();
   const work = useActiveWork(enabled);
   const [opened, setOpened] = useState(false);
   useProgressTitle(work.rows);
@@ -70,7 +75,13 @@ export function RunningWork({ enabled }: { enabled: boolean }) {
               {/* One inline run, so that its name reads "Running batches 2" (a narrow bar shows
                   "Running 2"; the hidden word stays in the name). */}
               <span>
-                Running <span className={classes.words}>batches</span>{' '}
+                {t('running.button', {
+                  words: (
+                    <span key="words" className={classes.words}>
+                      {t('running.buttonWords')}
+                    </span>
+                  ),
+                })}{' '}
                 <Badge size="sm" circle component="span" className={classes.count}>
                   {formatCount(work.count)}
                 </Badge>
@@ -79,7 +90,7 @@ export function RunningWork({ enabled }: { enabled: boolean }) {
           </Popover.Target>
           <Popover.Dropdown className={classes.dropdown}>
             <Suspense
-              fallback={<Loader size="xs" role="status" aria-label="Loading the running batches" />}
+              fallback={<Loader size="xs" role="status" aria-label={t('running.loadingList')} />}
             >
               <RunningList rows={work.rows} count={work.count} onOpen={() => setOpened(false)} />
             </Suspense>

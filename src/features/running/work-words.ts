@@ -9,6 +9,7 @@ import {
   type BatchSummary,
   type ItemCounts,
 } from '../../api/schemas';
+import { t } from '../../i18n/i18n';
 
 export type MoveResults = Partial<
   Record<'pending' | 'moved' | 'already_at_destination' | 'kept_at_source' | 'invalid', number>
@@ -67,9 +68,12 @@ export function tabTitle(rows: readonly WorkRow[], pageId: string | null, base: 
   const running = rows.filter((r) => r.state === 'running');
   if (running.length === 0) return base;
   const one = running.find((r) => r.id === pageId) ?? (running.length === 1 ? running[0] : null);
-  if (one) return `${workPercent(one)}% · ${workTitle(one)}`;
+  if (one) return t('running.tabTitle', { percent: workPercent(one), title: workTitle(one) });
   const total = running.reduce((n, r) => n + r.total, 0);
   const done = running.reduce((n, r) => n + (r.total * workPercent(r)) / 100, 0);
   const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-  return `${percent}% · ${formatCount(running.length)} batches running`;
+  return t('running.tabTitle', {
+    percent,
+    title: t('running.batchesRunning', { count: running.length }),
+  });
 }

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Messages } from '../../../messages';
 
 export const shell = {
@@ -22,4 +23,41 @@ export const shell = {
   'shell.loadingSignIn': 'Loading the sign-in form',
   'shell.loadingHistory': 'Loading the history',
   'shell.loadingObject': 'Loading the object',
+  'shell.loadingWorkspaces': 'Loading the workspaces',
+  'shell.loadingForm': 'Loading the form',
+  'shell.loadingBatch': 'Loading the batch',
+  'shell.loadingMove': 'Loading the move',
+  'shell.loadingAssociations': 'Loading current associations',
+  'shell.loadingGraph': 'Loading the graph',
+  'shell.noWorkspace': 'No workspace',
+  'shell.chooseWorkspaceToStart': 'Choose a workspace in the header to start.',
+  'shell.chooseWorkspaceForObject': 'Choose a workspace in the header to see this object.',
+  'shell.formTitle': 'Link or unlink objects',
+  'shell.batchRegion': 'Batch',
+  'shell.noBatchYet':
+    'Submit the form to start a batch. Its progress and a per-ID result appear here, and every batch keeps a URL you can paste into a ticket.',
+  'shell.pairsTitle': 'Link or unlink pairs',
+  'shell.pairsIntro':
+    "Each line names a subject and one object to link with it (or unlink from it): one batch for many subjects. Its page shows every pair's outcome.",
+  'shell.notFound': 'Not found',
+  'shell.noSuchClass': ({ name }: { name: ReactNode }) => [
+    'There is no class "',
+    name,
+    '": objects are alerts, incidents or indicators.',
+  ],
+  'shell.tabLinks': 'Links',
+  'shell.tabGraph': 'Graph',
+  'shell.errorTitle': 'The console hit an unexpected error',
+  'shell.errorKept': 'Your form content is kept; reloading the page usually recovers.',
+  'shell.reload': 'Reload',
+  'shell.shortcutsTitle': 'Keyboard shortcuts',
+  'shell.shortcutsKeys': 'Keys',
+  'shell.shortcutsAction': 'Action',
+  'shell.shortcutsOr': 'or',
+  'shell.shortcutSubmit': 'Submit the form you are in (a cancel of links asks first)',
+  'shell.shortcutPasteBox': 'Go to “Related IDs” (from anywhere but a text field)',
+  'shell.shortcutHelp': 'Show these shortcuts',
+  'shell.shortcutClose': 'Close a dialog or a list',
+  'shell.shortcutTab': 'Move to the next or previous control',
+  'shell.shortcutUndo': 'Undo or redo in “Related IDs” (⌘ on a Mac)',
 } satisfies Messages;

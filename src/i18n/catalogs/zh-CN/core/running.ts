@@ -1,4 +1,30 @@
 import type { Translation } from '../../../messages';
 import type { running as en } from '../../en/core/running';
 
-export const running: Translation<typeof en> = {};
+export const running: Translation<typeof en> = {
+  'running.button': ({ words }) => ['运行中', words],
+  'running.buttonWords': '的批次',
+  'running.loadingList': '正在加载运行中的批次',
+  'running.progressOf': ({ title }) => `${title}的进度`,
+  'running.percentOfIds': ({ percent, total }, f) => `${percent}% · ${f.number(total)} 个 ID`,
+  'running.moreIn': ({ count, history }, f) => [`另有 ${f.number(count)} 个，见`, history],
+  'running.browserNotices': '批次结束时显示浏览器通知（当此标签页处于后台时）',
+  'running.browserRefused': '浏览器不允许此网站显示通知；控制台自身的通知仍会显示。',
+  'running.pairCount': ({ count }, f) => `${f.number(count)} 个配对`,
+  'running.tabTitle': ({ percent, title }) => `${percent}% · ${title}`,
+  'running.batchesRunning': ({ count }, f) => `${f.number(count)} 个批次运行中`,
+  'running.endTitle': ({ title, state }) => `${title}：${state}`,
+  'running.openBatch': '打开批次',
+  'running.openMove': '打开移动',
+  'running.closeNotice': '关闭通知',
+  'running.succeeded': ({ count }, f) => `成功 ${f.number(count)} 个`,
+  'running.unchanged': ({ count }, f) => `无变化 ${f.number(count)} 个`,
+  'running.failed': ({ count }, f) => `失败 ${f.number(count)} 个`,
+  'running.unknown': ({ count }, f) => `未知 ${f.number(count)} 个`,
+  'running.invalid': ({ count }, f) => `无效 ${f.number(count)} 个`,
+  'running.skipped': ({ count }, f) => `已跳过 ${f.number(count)} 个`,
+  'running.moved': ({ count }, f) => `已移动 ${f.number(count)} 个`,
+  'running.alreadyThere': ({ count }, f) => `已在目标位置 ${f.number(count)} 个`,
+  'running.keptAtSource': ({ count }, f) => `保留在源对象 ${f.number(count)} 个`,
+  'running.noIds': '没有 ID',
+};
