@@ -8,17 +8,14 @@ import { Alert, Loader, Stack, Tabs, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Suspense } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import {
-  dataclassLabels,
-  dataclassTypes,
-  isWellFormedId,
-  type ConsoleConfig,
-} from '../api/schemas';
+import { dataclassTypes, isWellFormedId, type ConsoleConfig } from '../api/schemas';
 import { LinkedObjects } from '../features/objects/linked-objects';
 import { ObjectLoadError, ObjectSummary } from '../features/objects/object-summary';
 import { isDataclass, objectsQueries } from '../features/objects/queries';
 import { TouchingBatches } from '../features/objects/touching-batches';
+import { useT } from '../i18n/i18n';
 import { paths } from '../lib/paths';
+import { dataclassSingular } from '../lib/words';
 import { LazyMoveDialog, LazyRelationGraph, relationGraph } from './lazy-features';
 
 export function ObjectPage({
@@ -30,20 +27,27 @@ export function ObjectPage({
   workspaceId: string | null;
   workspacesPending?: boolean;
 }) {
+  const t = useT();
   const { dataclass, objectId = '' } = useParams();
   if (!isDataclass(dataclass)) {
     return (
-      <Alert color="gray" title="Not found" role="alert">
-        There is no class &quot;{dataclass}&quot;: objects are alerts, incidents or indicators.
+      <Alert color="gray" title={t('shell.notFound')} role="alert">
+        {t('shell.noSuchClass', {
+          name: (
+            <span key="name" translate="no">
+              {dataclass}
+            </span>
+          ),
+        })}
       </Alert>
     );
   }
   if (!workspaceId) {
     return workspacesPending ? (
-      <Loader size="sm" role="status" aria-label="Loading the workspaces" />
+      <Loader size="sm" role="status" aria-label={t('shell.loadingWorkspaces')} />
     ) : (
-      <Alert color="gray" title="No workspace">
-        Choose a workspace in the header to see this object.
+      <Alert color="gray" title={t('shell.noWorkspace')}>
+        {t('shell.chooseWorkspaceForObject')}
       </Alert>
     );
   }
@@ -70,6 +74,7 @@ function ObjectView({
   dataclass: (typeof dataclassTypes)[number];
   objectId: string;
 }) {
+  const t = useT();
   const navigate = useNavigate();
   const wellFormed = isWellFormedId(objectId);
   const object = useQuery({
@@ -82,16 +87,20 @@ function ObjectView({
 
   if (!wellFormed) {
     return (
-      <Alert color="gray" title="Not found" role="alert">
-        No {dataclassLabels[dataclass].singular} with ID{' '}
-        <Text span ff="monospace" size="sm">
-          {objectId}
-        </Text>{' '}
-        in this workspace.
+      <Alert color="gray" title={t('shell.notFound')} role="alert">
+        {t('shell.noObjectWithId', {
+          what: dataclassSingular(dataclass),
+          id: (
+            <Text key="id" span ff="monospace" size="sm" translate="no">
+              {objectId}
+            </Text>
+          ),
+        })}
       </Alert>
     );
   }
-  if (object.isPending) return <Loader size="sm" role="status" aria-label="Loading the object" />;
+  if (object.isPending)
+    return <Loader size="sm" role="status" aria-label={t('shell.loadingObject')} />;
   if (object.isError) {
     return <ObjectLoadError dataclass={dataclass} objectId={objectId} error={object.error} />;
   }
@@ -101,14 +110,14 @@ function ObjectView({
       <ObjectSummary dataclass={dataclass} detail={object.data.data} />
       <Tabs defaultValue="links" keepMounted={false}>
         <Tabs.List>
-          <Tabs.Tab value="links">Links</Tabs.Tab>
+          <Tabs.Tab value="links">{t('shell.tabLinks')}</Tabs.Tab>
           {/* Its chunk (xyflow) starts loading as soon as the pointer or focus nears the tab. */}
           <Tabs.Tab
             value="graph"
             onMouseEnter={relationGraph.preload}
             onFocus={relationGraph.preload}
           >
-            Graph
+            {t('shell.tabGraph')}
           </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="links" pt="sm">
@@ -135,7 +144,9 @@ function ObjectView({
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="graph" pt="sm">
-          <Suspense fallback={<Loader size="sm" role="status" aria-label="Loading the graph" />}>
+          <Suspense
+            fallback={<Loader size="sm" role="status" aria-label={t('shell.loadingGraph')} />}
+          >
             <LazyRelationGraph
               workspaceId={workspaceId}
               dataclass={dataclass}

@@ -74,7 +74,10 @@ test('the header names the console, where it is connected, and offers the worksp
   const picker = within(header).getByRole('combobox', { name: 'Workspace' });
   await screen.findByDisplayValue('SOC Operations');
   await userEvent.click(picker);
-  await userEvent.click(await screen.findByRole('option', { name: 'Threat Hunting Lab' }));
+  const other = await screen.findByRole('option', { name: 'Threat Hunting Lab' });
+  // A workspace's name is SecMaster's own (data): never translated.
+  expect(within(other).getByText('Threat Hunting Lab')).toHaveAttribute('translate', 'no');
+  await userEvent.click(other);
   expect(picker).toHaveValue('Threat Hunting Lab');
   expect(window.localStorage.getItem('secmaster-console.workspace')).toBe(WS2);
   expect(screen.getByRole('link', { name: 'Associate' })).toBeVisible();

@@ -2,6 +2,8 @@ import {
   ActionIcon,
   Alert,
   Badge,
+  CheckIcon,
+  Combobox,
   Group,
   Loader,
   Select,
@@ -185,6 +187,13 @@ function Workspace({
       placeholder={workspaces.isPending ? t('shell.loading') : t('shell.chooseWorkspace')}
       error={workspaces.isError ? describeError(workspaces.error) : undefined}
       classNames={{ root: classes.workspace }}
+      // Workspace names are SecMaster's own (data): marked untranslated, as Mantine draws them.
+      renderOption={({ option, checked }) => (
+        <>
+          {checked && <CheckIcon className={Combobox.classes.optionsDropdownCheckIcon} />}
+          <span translate="no">{option.label}</span>
+        </>
+      )}
     />
   );
 }

@@ -5,6 +5,7 @@ import {
   type CSSVariablesResolver,
   type MantineColorsTuple,
 } from '@mantine/core';
+import { t } from '../i18n/i18n';
 
 function rgb(hex: string): [number, number, number] {
   const h = hex.replace('#', '');
@@ -60,6 +61,12 @@ const colors = Object.fromEntries(
   Object.entries(DEFAULT_THEME.colors).map(([name, palette]) => [name, accessiblePalette(palette)]),
 );
 
+const closeButtonName = {
+  get 'aria-label'(): string {
+    return t('common.close');
+  },
+};
+
 export const theme = createTheme({
   colors,
   primaryColor: 'indigo',
@@ -69,8 +76,9 @@ export const theme = createTheme({
   fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
   defaultRadius: 'sm',
   components: {
-    // Mantine's close button (×) has no accessible name of its own (axe button-name).
-    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+    // Mantine's close button (×) has no accessible name of its own (axe button-name). The name is
+    // read as each dialog renders (Mantine spreads these props then), in the current language.
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: closeButtonName } }),
   },
 });
 

@@ -13,9 +13,10 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useState, type ReactNode } from 'react';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
-import { ApiError, describeError } from '../../api/client';
+import { ApiError } from '../../api/client';
 import type { Session, SignInMethod } from '../../api/schemas';
 import { t, tKey, useT, type MessageKey } from '../../i18n/i18n';
+import { ErrorText } from '../../lib/error-text';
 import { useSignIn } from './queries';
 
 // Default names would contain "password"/"access token" and clash with the fields' labels.
@@ -57,18 +58,16 @@ function fieldError(message: string | undefined): ReactNode {
   return tKey(message);
 }
 
-function signInErrorText(err: unknown): string {
-  if (err instanceof ApiError && err.status === 429 && err.code.startsWith('HTTP_')) {
-    return t('auth.tooManyAttempts');
-  }
-  return describeError(err);
+/** Too many attempts are said plainly (the server may send no words of its own). */
+function isTooManyAttempts(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 429 && err.code.startsWith('HTTP_');
 }
 
 function SignInError({ error }: { error: unknown }) {
   const t = useT();
   return (
     <Alert color="red" title={t('auth.failed')} role="alert">
-      {signInErrorText(error)}
+      {isTooManyAttempts(error) ? t('auth.tooManyAttempts') : <ErrorText error={error} />}
     </Alert>
   );
 }

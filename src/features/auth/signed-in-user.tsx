@@ -1,7 +1,7 @@
 import { Button, Group, Text } from '@mantine/core';
-import { describeError } from '../../api/client';
 import type { Session } from '../../api/schemas';
 import { useT } from '../../i18n/i18n';
+import { ErrorText } from '../../lib/error-text';
 import { useSignOut } from './queries';
 
 /** The header's "who am I" and "Sign out", for sessions the browser holds (not bearer calls). */
@@ -28,7 +28,7 @@ export function SignedInUser({ session }: { session: Session }) {
       </Button>
       {signOut.isError && (
         <Text size="xs" c="red" role="alert">
-          {t('auth.signOutFailed', { reason: describeError(signOut.error) })}
+          {t('auth.signOutFailed', { reason: <ErrorText key="reason" error={signOut.error} /> })}
         </Text>
       )}
     </Group>

@@ -5,6 +5,7 @@ import { useLocation } from 'react-router';
 import { expect, test } from 'vitest';
 import type { DataclassType } from '../../api/schemas';
 import { server } from '../../testing/msw';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { render } from '../../testing/render';
 import { FindObject } from './find-object';
 
@@ -140,4 +141,36 @@ test('a title that matches nothing says so', async () => {
     (_, el) => el?.textContent === 'Nothing matches "zzz-nothing"',
   );
   expect(said.length).toBeGreaterThan(0);
+});
+
+test('in Chinese, the box, its finds and its empty answers speak Chinese (titles and IDs are data)', async () => {
+  inChinese();
+  serveSearches();
+  render(<FindObject projectId={PROJECT} workspaceId={WORKSPACE} />);
+  const input = screen.getByRole('combobox', { name: '查找对象' });
+  expect(input).toHaveAttribute('placeholder', '查找对象（ID 或标题）');
+  await userEvent.type(input, 'brute');
+  expect(
+    await screen.findByRole('option', { name: `事件 Brute force campaign ${INCIDENT_ID}` }),
+  ).toBeVisible();
+  expect(screen.getByRole('listbox', { name: '找到的对象' })).toBeVisible();
+  expect(screen.getByText('Brute force campaign')).toHaveAttribute('translate', 'no');
+  await waitFor(() => expect(screen.getByText('找到 2 个对象')).toBeInTheDocument());
+  expect(englishWordsIn()).toEqual([]);
+
+  await userEvent.clear(input);
+  await userEvent.type(input, 'zzz-nothing');
+  const said = await screen.findAllByText(
+    (_, el) => el?.textContent === '没有与“zzz-nothing”匹配的对象',
+  );
+  expect(said.length).toBeGreaterThan(0);
+  expect(englishWordsIn()).toEqual([]);
+
+  await userEvent.clear(input);
+  await userEvent.paste('ffffffff-ffff-4fff-8fff-fffffffffff0');
+  expect((await screen.findAllByText('没有告警、事件或威胁指标使用此 ID')).length).toBeGreaterThan(
+    0,
+  );
+  // The pasted ID is in the box (a field's value, not a label).
+  expect(englishWordsIn()).toEqual([]);
 });

@@ -12,17 +12,17 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { describeError } from '../../api/client';
 import { inertText } from '../../api/format';
 import {
-  dataclassLabels,
   dataclassTypes,
   isWellFormedId,
   type DataclassType,
   type DataObjectDetail,
 } from '../../api/schemas';
 import { useT } from '../../i18n/i18n';
+import { ErrorText } from '../../lib/error-text';
 import { paths } from '../../lib/paths';
+import { dataclassLabel, dataclassSingular } from '../../lib/words';
 import { objectIdOf, objectsQueries } from './queries';
 
 const DEBOUNCE_MS = 250;
@@ -179,7 +179,7 @@ export function FindObject({ projectId, workspaceId }: { projectId: string; work
             {found.map((f, i) => {
               const id = objectIdOf(f.detail);
               const title = objectTitle(f.detail);
-              const singular = dataclassLabels[f.dataclass].singular;
+              const singular = dataclassSingular(f.dataclass);
               // Named "alert <title> <ID>" by its parts, so that the title and ID (data) are
               // marked untranslated where they show.
               const part = `${optionIds}-${i}`;
@@ -211,8 +211,8 @@ export function FindObject({ projectId, workspaceId }: { projectId: string; work
             {failed.map((f) => (
               <Text key={f.dataclass} size="xs" c="red" px="xs" py={4}>
                 {t('find.classFailed', {
-                  what: dataclassLabels[f.dataclass].plural,
-                  reason: describeError(f.error),
+                  what: dataclassLabel(f.dataclass),
+                  reason: <ErrorText key="reason" error={f.error} />,
                 })}
               </Text>
             ))}

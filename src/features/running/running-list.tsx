@@ -6,8 +6,9 @@ import { Anchor, Badge, Checkbox, Group, Progress, Stack, Text } from '@mantine/
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useT } from '../../i18n/i18n';
-import { batchStateColors, batchStateLabels } from '../../lib/batch-states';
+import { batchStateColors } from '../../lib/batch-states';
 import { paths } from '../../lib/paths';
+import { batchStateWord } from '../../lib/words';
 import { browserNoticesOn, browserNoticesSupported, setBrowserNotices } from './browser-notices';
 import { workNoun, workPercent, workTitle, type WorkRow } from './work-words';
 
@@ -45,7 +46,7 @@ export default function RunningList({
                   {title}
                 </Anchor>
                 <Badge size="sm" variant="light" color={batchStateColors[row.state]}>
-                  {batchStateLabels[row.state]}
+                  {batchStateWord(row.state)}
                 </Badge>
               </Group>
               <Progress value={percent} size="sm" aria-label={t('running.progressOf', { title })} />

@@ -1,4 +1,5 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
+import { notifications } from '@mantine/notifications';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, expect, test } from 'vitest';
@@ -6,6 +7,7 @@ import { batchKeys } from '../../api/console-queries';
 import type { BatchSummary } from '../../api/schemas';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { server } from '../../testing/msw';
+import { englishWordsIn, inChinese } from '../../testing/i18n';
 import { render } from '../../testing/render';
 import { RunningWork } from './running-work';
 
@@ -41,6 +43,8 @@ function serve(
 
 afterEach(() => {
   document.title = '';
+  // The notices live in Mantine's store (module state), which outlives a test's render.
+  act(() => notifications.clean());
 });
 
 test('nothing shows while no batch runs', async () => {
@@ -106,4 +110,38 @@ test('a batch that only paused is not announced as ended', async () => {
   await act(() => queryClient.refetchQueries({ queryKey: batchKeys.lists() }));
   expect(await screen.findByRole('button', { name: 'Running batches 1' })).toBeVisible();
   expect(screen.queryByRole('alert')).toBeNull();
+});
+
+test('in Chinese, the button, the list, the tab title and the end notice speak Chinese', async () => {
+  inChinese();
+  serve({ running: [runningA], paused: [] }, [runningA]);
+  const { queryClient } = render(<RunningWork enabled />);
+  const button = await screen.findByRole('button', { name: '运行中的批次 1' });
+  expect(document.title).toBe('42% · 关联 3,000 条告警');
+
+  await userEvent.click(button);
+  const list = await screen.findByRole('dialog', { name: '运行中的批次 1' });
+  expect(await within(list).findByRole('link', { name: '关联 3,000 条告警' })).toBeVisible();
+  expect(within(list).getByRole('progressbar', { name: '关联 3,000 条告警的进度' })).toBeVisible();
+  expect(within(list).getByText('运行中')).toBeVisible();
+  expect(within(list).getByText('42% · 3,000 个 ID')).toBeVisible();
+  expect(englishWordsIn()).toEqual([]);
+  await userEvent.keyboard('{Escape}');
+
+  const done = {
+    ...runningA,
+    state: 'done' as const,
+    finished_at: '2025-01-01T10:05:00.000Z',
+    counts: itemCounts({ succeeded: 2990, failed: 10 }),
+  };
+  serve({ running: [], paused: [] }, [done]);
+  await act(() => queryClient.refetchQueries({ queryKey: batchKeys.lists() }));
+  const notice = await screen.findByRole('alert');
+  expect(notice).toHaveTextContent('关联 3,000 条告警：已完成');
+  expect(notice).toHaveTextContent('成功 2,990 个 · 失败 10 个');
+  expect(within(notice).getByRole('link', { name: '打开批次' })).toBeVisible();
+  expect(within(notice).getByRole('button', { name: '关闭通知' })).toBeInTheDocument();
+  // With nothing running, the tab shows the console's own title, in the current language.
+  expect(document.title).toBe('SecMaster 关联控制台');
+  expect(englishWordsIn()).toEqual([]);
 });

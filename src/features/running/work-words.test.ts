@@ -1,4 +1,6 @@
 import { expect, test } from 'vitest';
+import { corePart } from '../../i18n/catalogs/zh-CN/core';
+import { setCatalog } from '../../i18n/i18n';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { workOutcome } from './outcome';
 import { tabTitle, workPercent, workTitle } from './work-words';
@@ -59,4 +61,27 @@ test('an outcome lists the states that have IDs and colours what needs a look', 
       results: { moved: 5, kept_at_source: 1 },
     }).summary,
   ).toBe('5 moved · 1 kept at the source');
+});
+
+test('in Chinese, work is named and summed up in Chinese', () => {
+  setCatalog('zh-CN', { ...corePart });
+  expect(workTitle(running({ total: 3000 }))).toBe('关联 3,000 条告警');
+  expect(workTitle(running({ total: 1, action: 'cancel' }))).toBe('取消关联 1 条告警');
+  expect(workTitle(running({ kind: 'move', total: 20 }))).toBe('移动 20 条告警');
+  expect(workTitle(running({ kind: 'pairs', total: 6 }))).toBe('关联 6 个配对');
+  const a = running({ id: 'a', total: 3000, counts: itemCounts({ succeeded: 1260 }) });
+  const b = running({ id: 'b', total: 1000, counts: itemCounts({ succeeded: 1000 }) });
+  expect(tabTitle([a, b], null, '控制台')).toBe('56% · 2 个批次运行中');
+  expect(workOutcome(batchSummary())).toEqual({
+    state: '已完成',
+    summary: '成功 3 个 · 失败 2 个 · 未知 1 个',
+    color: 'yellow',
+  });
+  expect(
+    workOutcome({
+      ...batchSummary({ kind: 'move' }),
+      results: { moved: 5, already_at_destination: 2, kept_at_source: 1 },
+    }).summary,
+  ).toBe('已移动 5 个 · 已在目标位置 2 个 · 保留在源对象 1 个');
+  expect(workOutcome(batchSummary({ counts: itemCounts() })).summary).toBe('没有 ID');
 });

@@ -2,14 +2,9 @@
  * What the running-work header says about a batch or move: its words ("Associate 3,000 alerts"),
  * how far it is, and the tab title while work runs (first page; the outcome is in outcome.ts).
  */
-import { formatCount } from '../../api/format';
-import {
-  batchKindOf,
-  dataclassLabels,
-  type BatchSummary,
-  type ItemCounts,
-} from '../../api/schemas';
+import { batchKindOf, type BatchSummary, type ItemCounts } from '../../api/schemas';
 import { t } from '../../i18n/i18n';
+import { batchTitle, dataclassCount, moveTitle } from '../../lib/words';
 
 export type MoveResults = Partial<
   Record<'pending' | 'moved' | 'already_at_destination' | 'kept_at_source' | 'invalid', number>
@@ -24,20 +19,15 @@ export type WorkRow = Pick<
   results?: MoveResults | undefined;
 };
 
-function plural(n: number, singular: string, many: string): string {
-  return `${formatCount(n)} ${n === 1 ? singular : many}`;
-}
-
 /** "Associate 3,000 alerts", "Cancel association of 12 incidents", "Move 20 alerts", "… pairs". */
 export function workTitle(row: WorkRow): string {
   const kind = batchKindOf(row);
-  const labels = dataclassLabels[row.related_dataclass_type];
   const what =
     kind === 'pairs'
-      ? plural(row.total, 'pair', 'pairs')
-      : plural(row.total, labels.singular, labels.plural.toLowerCase());
-  if (kind === 'move') return `Move ${what}`;
-  return row.action === 'associate' ? `Associate ${what}` : `Cancel association of ${what}`;
+      ? t('running.pairCount', { count: row.total })
+      : dataclassCount(row.related_dataclass_type, row.total);
+  if (kind === 'move') return moveTitle(what);
+  return batchTitle(row.action, what);
 }
 
 /** IDs that reached a final state (No change, invalid and skipped included). */

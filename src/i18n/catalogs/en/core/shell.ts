@@ -45,6 +45,11 @@ export const shell = {
     name,
     '": objects are alerts, incidents or indicators.',
   ],
+  'shell.noObjectWithId': ({ what, id }: { what: string; id: ReactNode }) => [
+    `No ${what} with ID `,
+    id,
+    ' in this workspace.',
+  ],
   'shell.tabLinks': 'Links',
   'shell.tabGraph': 'Graph',
   'shell.errorTitle': 'The console hit an unexpected error',

@@ -44,6 +44,7 @@ export const shell: Translation<typeof en> = {
     name,
     '”：对象只能是告警、事件或威胁指标。',
   ],
+  'shell.noObjectWithId': ({ what, id }) => ['此工作空间中没有 ID 为 ', id, ' 的', what, '。'],
   'shell.tabLinks': '关联关系',
   'shell.tabGraph': '关系图',
   'shell.errorTitle': '控制台发生意外错误',
