@@ -107,3 +107,29 @@ export async function englishLeft(page: Page): Promise<string[]> {
     [...KEPT_IN_CHINESE],
   );
 }
+
+/**
+ * `say('Undo batch')`: the words the console shows for that English text in `language`, found by
+ * the catalog key whose English message it is (plain strings only). A spec written with English
+ * names runs in any language this way. An English text that different keys translate differently
+ * is refused (use `tr` with the key).
+ */
+export function sayIn(language: Language): (english: string) => string {
+  return (english) => {
+    if (language === 'en') return english;
+    const found = new Set<string>();
+    for (const [key, message] of Object.entries(catalogs.en)) {
+      if (message !== english) continue;
+      const translated = catalogs[language][key as MessageKey];
+      if (typeof translated === 'string') found.add(translated);
+    }
+    if (found.size !== 1) {
+      throw new Error(
+        found.size === 0
+          ? `No catalog message reads "${english}"`
+          : `"${english}" has ${found.size} translations: ${[...found].join(' / ')}`,
+      );
+    }
+    return [...found][0]!;
+  };
+}

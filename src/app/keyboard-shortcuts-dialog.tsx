@@ -9,18 +9,18 @@ export const SHORTCUTS: readonly { keys: readonly (readonly string[])[]; action:
       ['Ctrl', 'Enter'],
       ['⌘', 'Enter'],
     ],
-    action: 'shell.shortcutSubmit',
+    action: 'panels.shortcutSubmit',
   },
-  { keys: [['/']], action: 'shell.shortcutPasteBox' },
-  { keys: [['?']], action: 'shell.shortcutHelp' },
-  { keys: [['Esc']], action: 'shell.shortcutClose' },
-  { keys: [['Tab'], ['Shift', 'Tab']], action: 'shell.shortcutTab' },
+  { keys: [['/']], action: 'panels.shortcutPasteBox' },
+  { keys: [['?']], action: 'panels.shortcutHelp' },
+  { keys: [['Esc']], action: 'panels.shortcutClose' },
+  { keys: [['Tab'], ['Shift', 'Tab']], action: 'panels.shortcutTab' },
   {
     keys: [
       ['Ctrl', 'Z'],
       ['Ctrl', 'Y'],
     ],
-    action: 'shell.shortcutUndo',
+    action: 'panels.shortcutUndo',
   },
 ];
 
@@ -30,14 +30,14 @@ export default function KeyboardShortcutsDialog(props: { opened: boolean; onClos
     <Modal
       opened={props.opened}
       onClose={props.onClose}
-      title={t('shell.shortcutsTitle')}
+      title={t('panels.shortcutsTitle')}
       size="lg"
     >
-      <Table aria-label={t('shell.shortcutsTitle')} verticalSpacing={6}>
+      <Table aria-label={t('panels.shortcutsTitle')} verticalSpacing={6}>
         <Table.Thead>
           <Table.Tr>
-            <Table.Th scope="col">{t('shell.shortcutsKeys')}</Table.Th>
-            <Table.Th scope="col">{t('shell.shortcutsAction')}</Table.Th>
+            <Table.Th scope="col">{t('panels.shortcutsKeys')}</Table.Th>
+            <Table.Th scope="col">{t('panels.shortcutsAction')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -49,7 +49,7 @@ export default function KeyboardShortcutsDialog(props: { opened: boolean; onClos
                     {i > 0 ? (
                       <Text span size="sm">
                         {' '}
-                        {t('shell.shortcutsOr')}{' '}
+                        {t('panels.shortcutsOr')}{' '}
                       </Text>
                     ) : null}
                     {combo.map((key, j) => (

@@ -4,12 +4,16 @@
  * form. Ctrl+Enter inside a form is the form's own (same confirmations as its submit button).
  * None of them fires while typing in a field, in a dialog, or with the keys taken by a control.
  */
+import { ensurePart } from '../i18n/load';
 import { Suspense, lazy, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { paths } from '../lib/paths';
 import { PASTE_BOX_ATTRIBUTE, SUBMIT_SHORTCUT_ATTRIBUTE } from '../lib/shortcut-targets';
 
-const KeyboardShortcutsDialog = lazy(() => import('./keyboard-shortcuts-dialog'));
+// Its words are in the catalog's lazily loaded part: they load with it.
+const KeyboardShortcutsDialog = lazy(() =>
+  Promise.all([import('./keyboard-shortcuts-dialog'), ensurePart('features')]).then(([m]) => m),
+);
 
 /** How long "/" waits for the associate page to show the paste box after navigating there. */
 const FIND_BOX_MS = 5000;

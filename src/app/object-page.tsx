@@ -31,8 +31,8 @@ export function ObjectPage({
   const { dataclass, objectId = '' } = useParams();
   if (!isDataclass(dataclass)) {
     return (
-      <Alert color="gray" title={t('shell.notFound')} role="alert">
-        {t('shell.noSuchClass', {
+      <Alert color="gray" title={t('panels.notFound')} role="alert">
+        {t('panels.noSuchClass', {
           name: (
             <span key="name" translate="no">
               {dataclass}
@@ -47,7 +47,7 @@ export function ObjectPage({
       <Loader size="sm" role="status" aria-label={t('shell.loadingWorkspaces')} />
     ) : (
       <Alert color="gray" title={t('shell.noWorkspace')}>
-        {t('shell.chooseWorkspaceForObject')}
+        {t('panels.chooseWorkspaceForObject')}
       </Alert>
     );
   }
@@ -87,8 +87,8 @@ function ObjectView({
 
   if (!wellFormed) {
     return (
-      <Alert color="gray" title={t('shell.notFound')} role="alert">
-        {t('shell.noObjectWithId', {
+      <Alert color="gray" title={t('panels.notFound')} role="alert">
+        {t('panels.noObjectWithId', {
           what: dataclassSingular(dataclass),
           id: (
             <Text key="id" span ff="monospace" size="sm" translate="no">
@@ -110,14 +110,14 @@ function ObjectView({
       <ObjectSummary dataclass={dataclass} detail={object.data.data} />
       <Tabs defaultValue="links" keepMounted={false}>
         <Tabs.List>
-          <Tabs.Tab value="links">{t('shell.tabLinks')}</Tabs.Tab>
+          <Tabs.Tab value="links">{t('panels.tabLinks')}</Tabs.Tab>
           {/* Its chunk (xyflow) starts loading as soon as the pointer or focus nears the tab. */}
           <Tabs.Tab
             value="graph"
             onMouseEnter={relationGraph.preload}
             onFocus={relationGraph.preload}
           >
-            {t('shell.tabGraph')}
+            {t('panels.tabGraph')}
           </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="links" pt="sm">
@@ -145,7 +145,7 @@ function ObjectView({
         </Tabs.Panel>
         <Tabs.Panel value="graph" pt="sm">
           <Suspense
-            fallback={<Loader size="sm" role="status" aria-label={t('shell.loadingGraph')} />}
+            fallback={<Loader size="sm" role="status" aria-label={t('panels.loadingGraph')} />}
           >
             <LazyRelationGraph
               workspaceId={workspaceId}

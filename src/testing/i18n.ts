@@ -4,13 +4,12 @@
  * still shows (text, and names, titles and placeholders), outside `translate="no"` data.
  */
 import { act } from '@testing-library/react';
-import { corePart } from '../i18n/catalogs/zh-CN/core';
-import { featuresPart } from '../i18n/catalogs/zh-CN/features';
 import { setCatalog } from '../i18n/i18n';
 import { KEPT_IN_CHINESE } from '../i18n/languages';
+import { zhCatalog } from './catalogs';
 
 export function inChinese(): void {
-  act(() => setCatalog('zh-CN', { ...corePart, ...featuresPart }));
+  act(() => setCatalog('zh-CN', zhCatalog));
 }
 
 const ATTRIBUTES = ['aria-label', 'title', 'placeholder', 'alt', 'aria-description'];

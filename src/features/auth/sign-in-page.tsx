@@ -20,7 +20,7 @@ import { ErrorText } from '../../lib/error-text';
 import { useSignIn } from './queries';
 
 // Default names would contain "password"/"access token" and clash with the fields' labels.
-const revealButtonProps = () => ({ 'aria-label': t('auth.showCharacters') });
+const revealButtonProps = () => ({ 'aria-label': t('signin.showCharacters') });
 
 /** The region the forms give as an example (a code: data, not translated). */
 const REGION_EXAMPLE = 'cn-north-4';
@@ -30,31 +30,31 @@ const accessTokenFormSchema = z.object({
   token: z
     .string()
     .trim()
-    .min(1, 'auth.enterToken' satisfies MessageKey),
+    .min(1, 'signin.enterToken' satisfies MessageKey),
 });
 
 const iamFormSchema = z.object({
   user: z
     .string()
     .trim()
-    .min(1, 'auth.enterUser' satisfies MessageKey)
-    .max(64, 'auth.atMost64' satisfies MessageKey),
-  password: z.string().min(1, 'auth.enterPassword' satisfies MessageKey),
+    .min(1, 'signin.enterUser' satisfies MessageKey)
+    .max(64, 'signin.atMost64' satisfies MessageKey),
+  password: z.string().min(1, 'signin.enterPassword' satisfies MessageKey),
   account: z
     .string()
     .trim()
-    .min(1, 'auth.enterAccount' satisfies MessageKey)
-    .max(64, 'auth.atMost64' satisfies MessageKey),
+    .min(1, 'signin.enterAccount' satisfies MessageKey)
+    .max(64, 'signin.atMost64' satisfies MessageKey),
   region: z
     .string()
     .trim()
-    .regex(/^[a-z]{2}-[a-z]+-\d+$/, 'auth.regionFormat' satisfies MessageKey),
+    .regex(/^[a-z]{2}-[a-z]+-\d+$/, 'signin.regionFormat' satisfies MessageKey),
 });
 
 /** A field's error (a message key from the schemas) in the current language. */
 function fieldError(message: string | undefined): ReactNode {
   if (!message) return undefined;
-  if (message === 'auth.regionFormat') return t('auth.regionFormat', { example: REGION_EXAMPLE });
+  if (message === 'signin.regionFormat') return t('signin.regionFormat', { example: REGION_EXAMPLE });
   return tKey(message);
 }
 
@@ -66,8 +66,8 @@ function isTooManyAttempts(err: unknown): boolean {
 function SignInError({ error }: { error: unknown }) {
   const t = useT();
   return (
-    <Alert color="red" title={t('auth.failed')} role="alert">
-      {isTooManyAttempts(error) ? t('auth.tooManyAttempts') : <ErrorText error={error} />}
+    <Alert color="red" title={t('signin.failed')} role="alert">
+      {isTooManyAttempts(error) ? t('signin.tooManyAttempts') : <ErrorText error={error} />}
     </Alert>
   );
 }
@@ -89,8 +89,8 @@ function AccessTokenForm() {
     <form onSubmit={(e) => void submit(e)} noValidate>
       <Stack gap="sm">
         <PasswordInput
-          label={t('auth.accessToken')}
-          description={t('auth.accessTokenHelp')}
+          label={t('signin.accessToken')}
+          description={t('signin.accessTokenHelp')}
           autoComplete="current-password"
           spellCheck={false}
           visibilityToggleButtonProps={revealButtonProps()}
@@ -101,7 +101,7 @@ function AccessTokenForm() {
         />
         {signIn.isError && <SignInError error={signIn.error} />}
         <Button type="submit" loading={signIn.isPending}>
-          {t('auth.signIn')}
+          {t('signin.signIn')}
         </Button>
       </Stack>
     </form>
@@ -125,8 +125,8 @@ function IamForm({ region }: { region: string | null }) {
     <form onSubmit={(e) => void submit(e)} noValidate>
       <Stack gap="sm">
         <TextInput
-          label={t('auth.account')}
-          description={t('auth.accountHelp')}
+          label={t('signin.account')}
+          description={t('signin.accountHelp')}
           autoComplete="organization"
           autoCapitalize="none"
           spellCheck={false}
@@ -134,7 +134,7 @@ function IamForm({ region }: { region: string | null }) {
           {...register('account')}
         />
         <TextInput
-          label={t('auth.userName')}
+          label={t('signin.userName')}
           autoComplete="username"
           autoCapitalize="none"
           spellCheck={false}
@@ -142,7 +142,7 @@ function IamForm({ region }: { region: string | null }) {
           {...register('user')}
         />
         <PasswordInput
-          label={t('auth.password')}
+          label={t('signin.password')}
           autoComplete="current-password"
           visibilityToggleButtonProps={revealButtonProps()}
           error={fieldError(formState.errors.password?.message)}
@@ -151,8 +151,8 @@ function IamForm({ region }: { region: string | null }) {
           {...register('password')}
         />
         <TextInput
-          label={t('auth.region')}
-          description={t('auth.regionHelp', { example: REGION_EXAMPLE })}
+          label={t('signin.region')}
+          description={t('signin.regionHelp', { example: REGION_EXAMPLE })}
           autoComplete="off"
           autoCapitalize="none"
           spellCheck={false}
@@ -161,7 +161,7 @@ function IamForm({ region }: { region: string | null }) {
         />
         {signIn.isError && <SignInError error={signIn.error} />}
         <Button type="submit" loading={signIn.isPending}>
-          {t('auth.signIn')}
+          {t('signin.signIn')}
         </Button>
       </Stack>
     </form>
@@ -169,13 +169,13 @@ function IamForm({ region }: { region: string | null }) {
 }
 
 const methodLabels: Record<SignInMethod, MessageKey> = {
-  'access-token': 'auth.methodAccessToken',
-  iam: 'auth.methodIam',
+  'access-token': 'signin.methodAccessToken',
+  iam: 'signin.methodIam',
 };
 
 const panelNames: Record<SignInMethod, MessageKey> = {
-  'access-token': 'auth.panelAccessToken',
-  iam: 'auth.panelIam',
+  'access-token': 'signin.panelAccessToken',
+  iam: 'signin.panelIam',
 };
 
 function MethodForm({ method, session }: { method: SignInMethod; session: Session }) {
@@ -199,14 +199,14 @@ export function SignInPage({ session }: { session: Session }) {
       aria-labelledby="sign-in-title"
     >
       <Title order={2} size="h4" id="sign-in-title" mb="xs">
-        {t('auth.signIn')}
+        {t('signin.signIn')}
       </Title>
       <Text size="sm" c="dimmed" mb="md">
-        {t('auth.intro')}
+        {t('signin.intro')}
       </Text>
       {methods.length === 0 && (
-        <Alert color="red" title={t('auth.noMethodTitle')} role="alert">
-          {t('auth.noMethod')}
+        <Alert color="red" title={t('signin.noMethodTitle')} role="alert">
+          {t('signin.noMethod')}
         </Alert>
       )}
       {methods.length === 1 && method && <MethodForm method={method} session={session} />}

@@ -28,14 +28,14 @@ export default function EndNotices({ ended }: { ended: readonly EndedWork[] }) {
       const noun = workNoun(end.row);
       const outcome = workOutcome(end.row);
       const to = noun === 'move' ? paths.move(end.row.id) : paths.batch(end.row.id);
-      const title = t('running.endTitle', { title: workTitle(end.row), state: outcome.state });
+      const title = t('panels.endTitle', { title: workTitle(end.row), state: outcome.state });
       const id = `ended-${end.key}`;
       notifications.show({
         id,
         title,
         color: outcome.color,
         autoClose: outcome.color === 'green' ? CLEAN_END_MS : false,
-        closeButtonProps: { 'aria-label': t('running.closeNotice') },
+        closeButtonProps: { 'aria-label': t('panels.closeNotice') },
         message: (
           <Stack gap={2}>
             {/* The body's colour: the notification's dimmed description colour is below AA. */}
@@ -43,7 +43,7 @@ export default function EndNotices({ ended }: { ended: readonly EndedWork[] }) {
               {outcome.summary}
             </Text>
             <Anchor component={Link} to={to} size="sm" onClick={() => notifications.hide(id)}>
-              {noun === 'move' ? t('running.openMove') : t('running.openBatch')}
+              {noun === 'move' ? t('panels.openMove') : t('panels.openBatch')}
             </Anchor>
           </Stack>
         ),

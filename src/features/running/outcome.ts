@@ -6,15 +6,15 @@ import type { MoveResults } from './work-words';
 
 /** The counted phrases of an outcome ("2,990 succeeded" / "成功 2,990 个"). */
 type CountKey =
-  | 'running.moved'
-  | 'running.alreadyThere'
-  | 'running.keptAtSource'
-  | 'running.invalid'
-  | 'running.succeeded'
-  | 'running.unchanged'
-  | 'running.failed'
-  | 'running.unknown'
-  | 'running.skipped';
+  | 'panels.moved'
+  | 'panels.alreadyThere'
+  | 'panels.keptAtSource'
+  | 'panels.invalid'
+  | 'panels.succeeded'
+  | 'panels.unchanged'
+  | 'panels.failed'
+  | 'panels.unknown'
+  | 'panels.skipped';
 
 export type OutcomeColor = 'green' | 'yellow' | 'gray' | 'red';
 
@@ -36,18 +36,18 @@ export function workOutcome(
   const parts: [number, CountKey][] =
     batchKindOf(end) === 'move' && end.results
       ? [
-          [end.results.moved ?? 0, 'running.moved'],
-          [end.results.already_at_destination ?? 0, 'running.alreadyThere'],
-          [end.results.kept_at_source ?? 0, 'running.keptAtSource'],
-          [end.results.invalid ?? 0, 'running.invalid'],
+          [end.results.moved ?? 0, 'panels.moved'],
+          [end.results.already_at_destination ?? 0, 'panels.alreadyThere'],
+          [end.results.kept_at_source ?? 0, 'panels.keptAtSource'],
+          [end.results.invalid ?? 0, 'panels.invalid'],
         ]
       : [
-          [end.counts.succeeded, 'running.succeeded'],
-          [end.counts.unchanged, 'running.unchanged'],
-          [end.counts.failed, 'running.failed'],
-          [end.counts.unknown, 'running.unknown'],
-          [end.counts.invalid, 'running.invalid'],
-          [end.counts.skipped, 'running.skipped'],
+          [end.counts.succeeded, 'panels.succeeded'],
+          [end.counts.unchanged, 'panels.unchanged'],
+          [end.counts.failed, 'panels.failed'],
+          [end.counts.unknown, 'panels.unknown'],
+          [end.counts.invalid, 'panels.invalid'],
+          [end.counts.skipped, 'panels.skipped'],
         ];
   const summary = parts
     .filter(([n]) => n > 0)
@@ -58,5 +58,5 @@ export function workOutcome(
   let color: OutcomeColor = troubled ? 'yellow' : 'green';
   if (state === 'cancelled') color = 'gray';
   if (state === 'interrupted') color = 'red';
-  return { state: batchStateWord(state), summary: summary || t('running.noIds'), color };
+  return { state: batchStateWord(state), summary: summary || t('panels.noIds'), color };
 }

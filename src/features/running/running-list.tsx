@@ -49,9 +49,9 @@ export default function RunningList({
                   {batchStateWord(row.state)}
                 </Badge>
               </Group>
-              <Progress value={percent} size="sm" aria-label={t('running.progressOf', { title })} />
+              <Progress value={percent} size="sm" aria-label={t('panels.progressOf', { title })} />
               <Text size="xs" c="dimmed">
-                {t('running.percentOfIds', { percent, total: row.total })}
+                {t('panels.percentOfIds', { percent, total: row.total })}
               </Text>
             </Stack>
           );
@@ -59,7 +59,7 @@ export default function RunningList({
       </Stack>
       {count > rows.length && (
         <Text size="xs" c="dimmed">
-          {t('running.moreIn', {
+          {t('panels.moreIn', {
             count: count - rows.length,
             history: (
               <Anchor
@@ -89,7 +89,7 @@ function BrowserNoticeChoice() {
     <Stack gap={2}>
       <Checkbox
         size="xs"
-        label={t('running.browserNotices')}
+        label={t('panels.browserNotices')}
         checked={on}
         onChange={(e) => {
           const want = e.currentTarget.checked;
@@ -101,7 +101,7 @@ function BrowserNoticeChoice() {
       />
       {refused && (
         <Text size="xs" c="dimmed" role="status">
-          {t('running.browserRefused')}
+          {t('panels.browserRefused')}
         </Text>
       )}
     </Stack>

@@ -4,6 +4,7 @@
  * progress; and a notice when work ends. Only the button is on the first page: the list and the
  * notices load when they are needed.
  */
+import { ensurePart } from '../../i18n/load';
 import { Badge, Button, Loader, Popover } from '@mantine/core';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { matchPath, useLocation } from 'react-router';
@@ -14,9 +15,13 @@ import classes from './running-work.module.css';
 import { useActiveWork } from './use-active-work';
 import { tabTitle, type WorkRow } from './work-words';
 
-const loadList = () => import('./running-list');
+// The list's words are in the catalog's lazily loaded part: they load with it.
+const loadList = () =>
+  Promise.all([import('./running-list'), ensurePart('features')]).then(([m]) => m);
 const RunningList = lazy(loadList);
-const EndNotices = lazy(() => import('./end-notices'));
+const EndNotices = lazy(() =>
+  Promise.all([import('./end-notices'), ensurePart('features')]).then(([m]) => m),
+);
 
 /** The batch or move the page shows, if any. */
 function usePageWorkId(): string | null {

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import { corePart } from '../../i18n/catalogs/zh-CN/core';
 import { setCatalog } from '../../i18n/i18n';
+import { zhCatalog } from '../../testing/catalogs';
 import { batchSummary, itemCounts } from '../../testing/fixtures';
 import { workOutcome } from './outcome';
 import { tabTitle, workPercent, workTitle } from './work-words';
@@ -64,7 +64,7 @@ test('an outcome lists the states that have IDs and colours what needs a look', 
 });
 
 test('in Chinese, work is named and summed up in Chinese', () => {
-  setCatalog('zh-CN', { ...corePart });
+  setCatalog('zh-CN', zhCatalog);
   expect(workTitle(running({ total: 3000 }))).toBe('关联 3,000 条告警');
   expect(workTitle(running({ total: 1, action: 'cancel' }))).toBe('取消关联 1 条告警');
   expect(workTitle(running({ kind: 'move', total: 20 }))).toBe('移动 20 条告警');

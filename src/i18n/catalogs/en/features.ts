@@ -7,6 +7,8 @@ import { objects } from './features/objects';
 import { graph } from './features/graph';
 import { moves } from './features/moves';
 import { pairs } from './features/pairs';
+import { panels } from './features/panels';
+import { signin } from './features/signin';
 
 export const featuresPart = {
   ...associate,
@@ -17,4 +19,6 @@ export const featuresPart = {
   ...graph,
   ...moves,
   ...pairs,
+  ...panels,
+  ...signin,
 };

@@ -9,6 +9,8 @@ import { objects } from './features/objects';
 import { graph } from './features/graph';
 import { moves } from './features/moves';
 import { pairs } from './features/pairs';
+import { panels } from './features/panels';
+import { signin } from './features/signin';
 
 export const featuresPart: Translation<typeof en> = {
   ...associate,
@@ -19,4 +21,6 @@ export const featuresPart: Translation<typeof en> = {
   ...graph,
   ...moves,
   ...pairs,
+  ...panels,
+  ...signin,
 };

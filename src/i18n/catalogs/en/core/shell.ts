@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import type { Messages } from '../../../messages';
 
 export const shell = {
@@ -28,10 +27,8 @@ export const shell = {
   'shell.loadingBatch': 'Loading the batch',
   'shell.loadingMove': 'Loading the move',
   'shell.loadingAssociations': 'Loading current associations',
-  'shell.loadingGraph': 'Loading the graph',
   'shell.noWorkspace': 'No workspace',
   'shell.chooseWorkspaceToStart': 'Choose a workspace in the header to start.',
-  'shell.chooseWorkspaceForObject': 'Choose a workspace in the header to see this object.',
   'shell.formTitle': 'Link or unlink objects',
   'shell.batchRegion': 'Batch',
   'shell.noBatchYet':
@@ -39,30 +36,7 @@ export const shell = {
   'shell.pairsTitle': 'Link or unlink pairs',
   'shell.pairsIntro':
     "Each line names a subject and one object to link with it (or unlink from it): one batch for many subjects. Its page shows every pair's outcome.",
-  'shell.notFound': 'Not found',
-  'shell.noSuchClass': ({ name }: { name: ReactNode }) => [
-    'There is no class "',
-    name,
-    '": objects are alerts, incidents or indicators.',
-  ],
-  'shell.noObjectWithId': ({ what, id }: { what: string; id: ReactNode }) => [
-    `No ${what} with ID `,
-    id,
-    ' in this workspace.',
-  ],
-  'shell.tabLinks': 'Links',
-  'shell.tabGraph': 'Graph',
   'shell.errorTitle': 'The console hit an unexpected error',
   'shell.errorKept': 'Your form content is kept; reloading the page usually recovers.',
   'shell.reload': 'Reload',
-  'shell.shortcutsTitle': 'Keyboard shortcuts',
-  'shell.shortcutsKeys': 'Keys',
-  'shell.shortcutsAction': 'Action',
-  'shell.shortcutsOr': 'or',
-  'shell.shortcutSubmit': 'Submit the form you are in (a cancel of links asks first)',
-  'shell.shortcutPasteBox': 'Go to “Related IDs” (from anywhere but a text field)',
-  'shell.shortcutHelp': 'Show these shortcuts',
-  'shell.shortcutClose': 'Close a dialog or a list',
-  'shell.shortcutTab': 'Move to the next or previous control',
-  'shell.shortcutUndo': 'Undo or redo in “Related IDs” (⌘ on a Mac)',
 } satisfies Messages;
