@@ -6,14 +6,22 @@
  */
 import { Alert, Button, Group, Stack, Text, TextInput, type TextInputProps } from '@mantine/core';
 import type { KeyboardEvent, ReactNode, Ref } from 'react';
-import { describeError } from '../api/client';
-import { dataclassLabels, dataclassTypes } from '../api/schemas';
+import { dataclassTypes } from '../api/schemas';
+import { useT } from '../i18n/i18n';
+import { ErrorText } from './error-text';
+import { dataclassLabel } from './words';
 
-/** The options of a "Subject class" / "Related class" select. */
-export const classOptions = dataclassTypes.map((t) => ({
-  value: t,
-  label: dataclassLabels[t].plural,
-}));
+/**
+ * The options of a "Subject class" / "Related class" select. Each label is read when the select
+ * renders (a getter), so it follows the console's language.
+ */
+export const classOptions: readonly { value: (typeof dataclassTypes)[number]; label: string }[] =
+  dataclassTypes.map((value) => ({
+    value,
+    get label() {
+      return dataclassLabel(value);
+    },
+  }));
 
 /** Inputs on which Enter is a click, not an implicit submission. */
 const BUTTON_INPUTS = new Set(['button', 'submit', 'reset', 'image']);
@@ -40,10 +48,11 @@ export function batchFormKeys(submit: () => void, paused: boolean) {
 
 /** The optional reason kept with the batch. */
 export function ReasonInput(props: TextInputProps & { ref?: Ref<HTMLInputElement> }) {
+  const t = useT();
   return (
     <TextInput
-      label="Reason"
-      description="Optional; kept with the batch in the history"
+      label={t('common.reason')}
+      description={t('common.reasonHint')}
       size="sm"
       {...props}
     />
@@ -55,7 +64,7 @@ export function CreateError({ error, title }: { error: unknown; title: string })
   if (!error) return null;
   return (
     <Alert color="red" variant="light" title={title}>
-      {describeError(error)}
+      <ErrorText error={error} />
     </Alert>
   );
 }
@@ -118,13 +127,14 @@ export function ConfirmCancelButtons(props: {
   onConfirm: () => void;
   loading: boolean;
 }) {
+  const t = useT();
   return (
     <Group justify="flex-end" gap="sm">
       <Button variant="default" size="sm" data-autofocus onClick={props.onBack}>
-        Back
+        {t('common.back')}
       </Button>
       <Button color="red" size="sm" loading={props.loading} onClick={props.onConfirm}>
-        Confirm cancel association
+        {t('common.confirmCancel')}
       </Button>
     </Group>
   );

@@ -1,3 +1,5 @@
+import { t } from '../i18n/i18n';
+
 /**
  * Copies text. Uses the Clipboard API where the page may (secure context), and falls back to a
  * hidden textarea with `execCommand('copy')` where it is missing (plain-HTTP intranet consoles).
@@ -23,7 +25,7 @@ export async function copyText(text: string): Promise<void> {
     textarea.select();
     // execCommand is deprecated but is the only way to copy without the Clipboard API.
     const ok = typeof document.execCommand === 'function' && document.execCommand('copy');
-    if (!ok) throw new Error('The browser refused to copy. Select the text and copy it by hand.');
+    if (!ok) throw new Error(t('common.copyRefused'));
   } finally {
     textarea.remove();
     previous?.focus();

@@ -1,10 +1,12 @@
 import { Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { useCreateBatch } from '../api/console-queries';
-import { formatCount, shortId } from '../api/format';
-import { dataclassLabels, type SubjectSelection } from '../api/schemas';
+import { shortId } from '../api/format';
+import type { SubjectSelection } from '../api/schemas';
+import { useT } from '../i18n/i18n';
 import { ConfirmDialog } from './confirm-dialog';
 import { SelectionList } from './selection-list';
+import { dataclassLabel, dataclassPlural, dataclassSingular } from './words';
 
 /**
  * The confirmation before a cancel of linked objects chosen in a table (the region "Current
@@ -28,10 +30,11 @@ export function ConfirmCancelModal({
   onClose: () => void;
   onCreated: (batchId: string) => void;
 }) {
+  const t = useT();
   const createBatch = useCreateBatch();
   const [reason, setReason] = useState('');
   const ids = [...selection.keys()];
-  const related = dataclassLabels[subject.related_dataclass_type].plural;
+  const related = dataclassLabel(subject.related_dataclass_type);
 
   function close() {
     createBatch.reset();
@@ -64,30 +67,37 @@ export function ConfirmCancelModal({
     <ConfirmDialog
       opened={opened}
       onClose={close}
-      title="Cancel association?"
-      confirmLabel="Confirm cancel association"
+      title={t('common.cancelQuestion')}
+      confirmLabel={t('common.confirmCancel')}
       onConfirm={confirm}
       pending={createBatch.isPending}
       error={createBatch.error}
-      errorTitle="The cancel batch could not be created"
+      errorTitle={t('common.cancelNotCreated')}
     >
       <Text size="sm">
-        This unlinks {formatCount(ids.length)} {related.toLowerCase()} from{' '}
-        {dataclassLabels[subject.dataclass_type].singular}{' '}
-        <Text span ff="monospace" size="xs">
-          {subject.data_object_id}
-        </Text>{' '}
-        in workspace{' '}
-        <Text span ff="monospace" size="xs" title={workspaceId}>
-          {shortId(workspaceId)}
-        </Text>
-        . The batch and every ID&apos;s outcome are recorded in the History.
+        {t('common.cancelText', {
+          count: ids.length,
+          related: dataclassPlural(subject.related_dataclass_type),
+          subjectClass: dataclassSingular(subject.dataclass_type),
+          subject: (
+            <Text span ff="monospace" size="xs" translate="no" key="subject">
+              {subject.data_object_id}
+            </Text>
+          ),
+          workspace: (
+            <Text span ff="monospace" size="xs" title={workspaceId} translate="no" key="workspace">
+              {shortId(workspaceId)}
+            </Text>
+          ),
+        })}
       </Text>
-      {opened && <SelectionList label={`${related} to unlink`} ids={ids} titles={selection} />}
+      {opened && (
+        <SelectionList label={t('common.toUnlink', { related })} ids={ids} titles={selection} />
+      )}
       <TextInput
         size="xs"
-        label="Reason for cancelling"
-        description="Optional; kept with the batch"
+        label={t('common.cancelReason')}
+        description={t('common.cancelReasonHint')}
         value={reason}
         maxLength={1000}
         onChange={(e) => setReason(e.currentTarget.value)}

@@ -1,6 +1,7 @@
 import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { describeError } from '../api/client';
+import { useT } from '../i18n/i18n';
+import { ErrorText } from './error-text';
 
 /**
  * A dialog that asks before something that cannot simply be taken back (a cancel of links, a
@@ -32,6 +33,7 @@ export function ConfirmDialog({
   errorTitle: string;
   children: ReactNode;
 }) {
+  const t = useT();
   return (
     <Modal
       opened={opened}
@@ -42,18 +44,18 @@ export function ConfirmDialog({
       size="md"
       closeOnEscape={!pending}
       closeOnClickOutside={!pending}
-      closeButtonProps={{ 'aria-label': 'Close', disabled: pending }}
+      closeButtonProps={{ 'aria-label': t('common.close'), disabled: pending }}
     >
       <Stack gap="sm">
         {children}
         {error != null && (
           <Alert color="red" p="xs" title={errorTitle}>
-            {describeError(error)}
+            <ErrorText error={error} />
           </Alert>
         )}
         <Group justify="flex-end" gap="sm">
           <Button variant="default" size="sm" data-autofocus onClick={onClose} disabled={pending}>
-            Back
+            {t('common.back')}
           </Button>
           <Button color="red" size="sm" loading={pending} onClick={onConfirm}>
             {confirmLabel}

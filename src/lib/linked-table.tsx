@@ -8,8 +8,10 @@
 import { Anchor, Box, Checkbox, Group, Pagination, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import type { DataclassType, DataObjectDetail } from '../api/schemas';
+import { useT } from '../i18n/i18n';
 import { objectTitle } from './object-picker';
 import { paths } from './paths';
+import { severityWord } from './words';
 
 /** Selected IDs, in the order chosen, each with its title ('' where unknown). */
 export type LinkedSelection = ReadonlyMap<string, string>;
@@ -65,6 +67,7 @@ export function LinkedTable({
   /** The rows are the previous page's, shown dimmed until the new page arrives. */
   stale: boolean;
 }) {
+  const t = useT();
   const selectedOnPage = rows.filter((d) => selection.has(linkedObjectId(d))).length;
   return (
     <Table.ScrollContainer minWidth={600}>
@@ -101,10 +104,12 @@ export function LinkedTable({
                 }
               />
             </Table.Th>
-            <Table.Th>{related === 'indicators' ? 'Name / value' : 'Title'}</Table.Th>
-            <Table.Th>ID</Table.Th>
-            <Table.Th>Severity</Table.Th>
-            <Table.Th>Status</Table.Th>
+            <Table.Th>
+              {t(related === 'indicators' ? 'common.colNameValue' : 'common.colTitle')}
+            </Table.Th>
+            <Table.Th>{t('common.colId')}</Table.Th>
+            <Table.Th>{t('common.colSeverity')}</Table.Th>
+            <Table.Th>{t('common.colStatus')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -112,7 +117,7 @@ export function LinkedTable({
             <Table.Tr>
               <Table.Td colSpan={5}>
                 <Text size="xs" c="dimmed">
-                  Loading…
+                  {t('common.loading')}
                 </Text>
               </Table.Td>
             </Table.Tr>
@@ -144,6 +149,7 @@ function LinkedRow({
   selected: boolean;
   onToggle: (checked: boolean) => void;
 }) {
+  const t = useT();
   const id = linkedObjectId(detail);
   const o = detail.data_object;
   const title = objectTitle(detail);
@@ -155,29 +161,39 @@ function LinkedRow({
   return (
     <Table.Tr bg={selected ? 'var(--mantine-primary-color-light)' : undefined}>
       <Table.Td>
+        {/* Its name holds the ID: already in the console's language, left as it is. */}
         <Checkbox
           size="xs"
-          aria-label={`Select ${id}`}
+          translate="no"
+          aria-label={t('common.selectRow', { id })}
           checked={selected}
           onChange={(e) => onToggle(e.currentTarget.checked)}
         />
       </Table.Td>
       <Table.Td style={ellipsis}>
-        <Anchor component={Link} to={paths.object(related, id)} size="xs" title={title}>
+        <Anchor
+          component={Link}
+          to={paths.object(related, id)}
+          size="xs"
+          title={title}
+          translate="no"
+        >
           {title}
         </Anchor>
       </Table.Td>
-      <Table.Td style={ellipsis} title={id}>
+      <Table.Td style={ellipsis} title={id} translate="no">
         <Text span ff="monospace" size="xs">
           {id}
         </Text>
       </Table.Td>
       <Table.Td>
         <Text span size="xs" c={severityColor} fw={strong ? 600 : undefined}>
-          {severity}
+          {severityWord(severity)}
         </Text>
       </Table.Td>
-      <Table.Td>{status}</Table.Td>
+      <Table.Td>
+        <span translate="no">{status}</span>
+      </Table.Td>
     </Table.Tr>
   );
 }
@@ -196,6 +212,7 @@ export function TablePager({
   page: number;
   onChange: (page: number) => void;
 }) {
+  const t = useT();
   if (total <= pageSize) return null;
   const pages = Math.max(1, Math.ceil(total / pageSize));
   return (
@@ -208,9 +225,9 @@ export function TablePager({
           onChange={onChange}
           withEdges
           getControlProps={(control) => ({
-            'aria-label': `${control[0]?.toUpperCase()}${control.slice(1)} page`,
+            'aria-label': t('common.pageControl', { control }),
           })}
-          getItemProps={(n) => ({ 'aria-label': `Page ${n}` })}
+          getItemProps={(n) => ({ 'aria-label': t('common.pageN', { n }) })}
         />
       </Box>
     </Group>

@@ -20,6 +20,7 @@ import {
   type DataObjectDetail,
 } from '../api/schemas';
 import { secmasterQueries } from '../api/secmaster-queries';
+import { useT } from '../i18n/i18n';
 import { copyText } from './clipboard';
 import { paths } from './paths';
 
@@ -154,21 +155,31 @@ export function CopyGlyph({ copied }: { copied: boolean }) {
 /** A small button copying an ID; its accessible name says which ID (`label`, e.g. "subject"). */
 /** Says a copy's outcome to screen readers (the button's glyph and tooltip show it to the eye). */
 export function CopyOutcome({ state }: { state: 'idle' | 'copied' | 'failed' }) {
+  const t = useT();
   return (
     <VisuallyHidden role="status">
-      {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : ''}
+      {state === 'copied' ? t('common.copied') : state === 'failed' ? t('common.copyFailed') : ''}
     </VisuallyHidden>
   );
 }
 
 export function CopyId({ id, label }: { id: string; label: string }) {
+  const t = useT();
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   return (
     <>
       <button
         type="button"
-        aria-label={`Copy ${label} ID`}
-        title={state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : `Copy ${id}`}
+        // Its tooltip holds the ID: the words are already in the console's language.
+        translate="no"
+        aria-label={t('common.copyIdOf', { what: label })}
+        title={
+          state === 'copied'
+            ? t('common.copied')
+            : state === 'failed'
+              ? t('common.copyFailed')
+              : t('common.copyThis', { id })
+        }
         onClick={() => {
           copyText(id).then(
             () => setState('copied'),
@@ -225,6 +236,7 @@ export function ObjectLink({
         to={paths.object(dataclass, id)}
         size={size}
         title={id}
+        translate="no"
         ff={title ? undefined : 'monospace'}
         style={{ overflowWrap: 'anywhere' }}
       >
@@ -266,13 +278,14 @@ export function WorkspaceName({
   copy?: boolean;
   size?: 'xs' | 'sm';
 }) {
+  const t = useT();
   const name = useWorkspaceName(workspaceId);
   return (
     <Group component="span" gap={2} wrap="nowrap" display="inline-flex" maw="100%">
-      <Text span size={size} title={workspaceId} ff={name ? undefined : 'monospace'}>
+      <Text span size={size} title={workspaceId} translate="no" ff={name ? undefined : 'monospace'}>
         {name ?? workspaceId}
       </Text>
-      {copy && <CopyId id={workspaceId} label="workspace" />}
+      {copy && <CopyId id={workspaceId} label={t('common.workspaceWord')} />}
     </Group>
   );
 }

@@ -11,17 +11,19 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
-import { ApiError, describeError } from '../api/client';
+import { useRef, useState, type ReactNode } from 'react';
+import { ApiError } from '../api/client';
 import { inertText } from '../api/format';
 import { secmasterQueries } from '../api/secmaster-queries';
 import {
-  dataclassLabels,
   isWellFormedId,
   type DataclassType,
   type DataObjectDetail,
   type DataobjectSearch,
 } from '../api/schemas';
+import { t, useT } from '../i18n/i18n';
+import { ErrorText } from './error-text';
+import { dataclassSingular, severityWord } from './words';
 
 const SEARCH_LIMIT = 20;
 
@@ -56,11 +58,11 @@ export function searchBody(dataclass: DataclassType, text: string): DataobjectSe
   };
 }
 
-function lookupMessage(err: unknown, dataclass: DataclassType): string {
+function lookupMessage(err: unknown, dataclass: DataclassType): ReactNode {
   if (err instanceof ApiError && (err.status === 404 || err.code === 'SecMaster.20030005')) {
-    return `No ${dataclassLabels[dataclass].singular} with this ID in this workspace.`;
+    return t('common.noSuchObject', { what: dataclassSingular(dataclass) });
   }
-  return describeError(err);
+  return <ErrorText error={err} />;
 }
 
 /**
@@ -81,12 +83,13 @@ export function ObjectPicker(props: {
   cardLabel?: string;
 }) {
   const { projectId, workspaceId, dataclass, value, onChange } = props;
-  const label = props.label ?? 'Subject object';
+  const t = useT();
+  const label = props.label ?? t('common.subjectObject');
   const queryClient = useQueryClient();
   const combobox = useCombobox({ onDropdownClose: () => combobox.resetSelectedOption() });
   /** What the analyst typed since the last choice; null shows the chosen object. */
   const [typed, setTyped] = useState<string | null>(null);
-  const [lookup, setLookup] = useState<{ pending: boolean; error: string | null }>({
+  const [lookup, setLookup] = useState<{ pending: boolean; error: ReactNode }>({
     pending: false,
     error: null,
   });
@@ -152,11 +155,11 @@ export function ObjectPicker(props: {
   const shown = typed ?? (value ? (chosenDetail ? objectTitle(chosenDetail) : value) : '');
   const results = typed !== null && searchText !== '' ? (search.data?.data ?? []) : [];
   const loading = lookup.pending || (search.isFetching && searchText !== '');
-  const singular = dataclassLabels[dataclass].singular;
+  const singular = dataclassSingular(dataclass);
   const error =
     lookup.error ??
     (chosen.isError ? lookupMessage(chosen.error, dataclass) : null) ??
-    (search.isError ? describeError(search.error) : null) ??
+    (search.isError ? <ErrorText error={search.error} /> : null) ??
     props.error;
 
   return (
@@ -171,8 +174,8 @@ export function ObjectPicker(props: {
         <Combobox.Target withExpandedAttribute>
           <InputBase
             label={label}
-            description={`Search ${singular} titles, or paste an ID`}
-            placeholder="Title contains… or ID"
+            description={t('common.pickerHint', { what: singular })}
+            placeholder={t('common.pickerPlaceholder')}
             size="sm"
             value={shown}
             onChange={(e) => handleInput(e.currentTarget.value)}
@@ -189,17 +192,19 @@ export function ObjectPicker(props: {
           <Combobox.Options mah={280} style={{ overflowY: 'auto' }}>
             {results.map((d) => (
               <Combobox.Option value={d.id} key={d.id}>
-                <Text size="sm" lineClamp={1}>
+                <Text size="sm" lineClamp={1} translate="no">
                   {objectTitle(d)}
                 </Text>
-                <Text size="xs" c="dimmed" ff="monospace">
+                <Text size="xs" c="dimmed" ff="monospace" translate="no">
                   {[d.data_object.severity, objectStatus(d), d.id].filter(Boolean).join(' · ')}
                 </Text>
               </Combobox.Option>
             ))}
             {results.length === 0 && (
               <Combobox.Empty>
-                {search.isFetching ? 'Searching…' : `No ${singular} matches`}
+                {search.isFetching
+                  ? t('common.searching')
+                  : t('common.noMatches', { what: singular })}
               </Combobox.Empty>
             )}
           </Combobox.Options>
@@ -221,6 +226,7 @@ export function SubjectCard({
   dataclass: DataclassType;
   label?: string | undefined;
 }) {
+  const t = useT();
   const severity = detail.data_object.severity;
   const status = objectStatus(detail);
   return (
@@ -228,23 +234,23 @@ export function SubjectCard({
       withBorder
       p="xs"
       radius="sm"
-      aria-label={label ?? `Chosen ${dataclassLabels[dataclass].singular}`}
+      aria-label={label ?? t('common.chosen', { what: dataclassSingular(dataclass) })}
     >
-      <Text size="sm" fw={500} lineClamp={2}>
+      <Text size="sm" fw={500} lineClamp={2} translate="no">
         {objectTitle(detail)}
       </Text>
       <Group gap="xs" mt={4}>
         {severity ? (
           <Badge size="xs" variant="light" color={severityColors[severity] ?? 'gray'}>
-            {severity}
+            {severityWord(severity)}
           </Badge>
         ) : null}
         {status ? (
-          <Text size="xs" c="dimmed">
+          <Text size="xs" c="dimmed" translate="no">
             {status}
           </Text>
         ) : null}
-        <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all' }}>
+        <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all' }} translate="no">
           {detail.id}
         </Text>
       </Group>

@@ -8,22 +8,23 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { formatLocalDateTime, formatRelativeTime, shortId } from '../api/format';
 import {
-  batchStateLabels,
   batchStateSchema,
   dataclassTypeSchema,
   type BatchKind,
   type DataclassType,
 } from '../api/schemas';
 import { batchStateColors } from './batch-states';
+import { t, useT } from '../i18n/i18n';
 import { chunk, useObjectTitles, type TitleGroup, type TitleOf } from './object-names';
 import { paths } from './paths';
+import { actionWord, batchStateWord } from './words';
 
 /** How a line names what it is (in its link's accessible name). */
-const KIND_WORDS: Record<BatchKind, string> = {
-  batch: 'batch',
-  pairs: 'batch of pairs',
-  move: 'move',
-};
+const OPEN_KEYS = {
+  batch: 'common.openBatch',
+  pairs: 'common.openPairs',
+  move: 'common.openMove',
+} as const satisfies Record<BatchKind, string>;
 
 function kindOf(kind: string | null | undefined): BatchKind {
   return kind === 'move' || kind === 'pairs' ? kind : 'batch';
@@ -32,13 +33,14 @@ function kindOf(kind: string | null | undefined): BatchKind {
 /** What the line did: "Move", "Associate", "Cancel association (pairs)". */
 export function runWhat(kind: string | null | undefined, action: string | null | undefined) {
   const k = kindOf(kind);
-  if (k === 'move') return 'Move';
-  const word = action === 'cancel' ? 'Cancel association' : 'Associate';
-  return k === 'pairs' ? `${word} (pairs)` : word;
+  if (k === 'move') return t('common.actionMove');
+  const word = actionWord(action === 'cancel' ? 'cancel' : 'associate');
+  return k === 'pairs' ? t('common.runPairs', { what: word }) : word;
 }
 
 /** The link opening the batch, move or batch of pairs: its short ID, named in full. */
 export function RunLink({ kind, id }: { kind: string | null | undefined; id: string }) {
+  const t = useT();
   const k = kindOf(kind);
   return (
     <Anchor
@@ -46,8 +48,9 @@ export function RunLink({ kind, id }: { kind: string | null | undefined; id: str
       to={k === 'move' ? paths.move(id) : paths.batch(id)}
       size="xs"
       ff="monospace"
-      aria-label={`Open ${KIND_WORDS[k]} ${id}`}
+      aria-label={t(OPEN_KEYS[k], { id })}
       title={id}
+      translate="no"
     >
       {shortId(id)}
     </Anchor>
@@ -56,11 +59,12 @@ export function RunLink({ kind, id }: { kind: string | null | undefined; id: str
 
 /** The state as its badge (a state this UI does not know is shown as sent). */
 export function RunState({ state }: { state: string }) {
+  useT();
   const known = batchStateSchema.safeParse(state);
-  if (!known.success) return <>{state}</>;
+  if (!known.success) return <span translate="no">{state}</span>;
   return (
     <Badge size="xs" variant="light" color={batchStateColors[known.data]}>
-      {batchStateLabels[known.data]}
+      {batchStateWord(known.data)}
     </Badge>
   );
 }
@@ -77,6 +81,7 @@ export function useNow(everyMs = 60_000): number {
 
 /** When: "2026-12-05 14:03" (local, year first) over "5 minutes ago"; the exact UTC in its tooltip. */
 export function RunWhen({ iso, now }: { iso: string; now: number }) {
+  useT();
   return (
     <Stack gap={0}>
       <time dateTime={iso} title={iso} style={{ whiteSpace: 'nowrap' }}>

@@ -4,13 +4,21 @@
  * how many, undo links, reason, why it stopped), and the results' filter and search fields.
  */
 import { Alert, Anchor, Badge, Group, Loader, Radio, Stack, Text, TextInput } from '@mantine/core';
-import { useQueryClient, type UseQueryResult } from '@tanstack/react-query';
+import {
+  useQuery,
+  useQueryClient,
+  type QueryKey,
+  type UseQueryOptions,
+  type UseQueryResult,
+} from '@tanstack/react-query';
 import { useEffect, useRef, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { ApiError, describeError } from '../api/client';
+import { ApiError } from '../api/client';
 import { formatCount, formatLocalDateTime } from '../api/format';
 import type { BatchState } from '../api/schemas';
+import { useT } from '../i18n/i18n';
 import { isBatchActive, isBatchSettled } from './batch-states';
+import { ErrorText } from './error-text';
 import { WorkspaceName } from './object-names';
 
 /** "batch" or "move": the words of the states below. */
@@ -29,32 +37,35 @@ export function RunLoadState({
   id: string;
   query: Pick<UseQueryResult, 'isPending' | 'data' | 'error'>;
 }) {
-  const Noun = noun === 'batch' ? 'Batch' : 'Move';
+  const t = useT();
   if (query.isPending) {
     return (
       <Group gap="xs" role="status">
         <Loader size="xs" />
-        <Text size="sm">Loading {noun}…</Text>
+        <Text size="sm">{t('common.loadingRun', { noun })}</Text>
       </Group>
     );
   }
   if (query.data) return null;
   if (query.error instanceof ApiError && query.error.status === 404) {
     return (
-      <Alert color="gray" title={`${Noun} not found`}>
+      <Alert color="gray" title={t('common.runNotFound', { noun })}>
         <Text size="sm">
-          No {noun} has the ID{' '}
-          <Text span ff="monospace">
-            {id}
-          </Text>
-          . Check the link, or find the {noun} in the History.
+          {t('common.runNotFoundText', {
+            noun,
+            id: (
+              <Text span ff="monospace" translate="no" key="id">
+                {id}
+              </Text>
+            ),
+          })}
         </Text>
       </Alert>
     );
   }
   return (
-    <Alert color="red" title={`The ${noun} could not be loaded`}>
-      {describeError(query.error)}
+    <Alert color="red" title={t('common.runNotLoaded', { noun })}>
+      <ErrorText error={query.error} />
     </Alert>
   );
 }
@@ -73,12 +84,41 @@ export function useRefreshWhenSettled(itemsKey: readonly unknown[], state: Batch
   }, [key, state, queryClient]);
 }
 
+/**
+ * A batch's or a move's summary, polled every `pollMs` while it runs (running or paused), and its
+ * results (`itemsKey`) read once more when it settles. What the batch page and the move page share.
+ */
+export function usePolledRun<T extends { state: BatchState }, K extends QueryKey>(
+  options: UseQueryOptions<T, Error, T, K>,
+  itemsKey: readonly unknown[],
+  pollMs: number,
+): UseQueryResult<T, Error> {
+  const query = useQuery({
+    ...options,
+    refetchInterval: (q) => (isBatchActive(q.state.data?.state) ? pollMs : false),
+  });
+  useRefreshWhenSettled(itemsKey, query.data?.state);
+  return query;
+}
+
+/** A poll that failed while the summary is shown: "Progress is not updating", and why. */
+export function RunPollError({ error }: { error: unknown }) {
+  const t = useT();
+  if (!error) return null;
+  return (
+    <Alert color="yellow" title={t('common.progressStale')}>
+      <ErrorText error={error} />
+    </Alert>
+  );
+}
+
 /** One fact of a header: a dimmed label and its value. */
 export function Meta({ label, children }: { label: string; children: ReactNode }) {
+  const t = useT();
   return (
     <Text size="xs" component="div">
       <Text span c="dimmed" size="xs">
-        {label}:{' '}
+        {t('common.labelled', { label })}
       </Text>
       {children}
     </Text>
@@ -113,45 +153,62 @@ export function RunFacts({
   pathOf: (id: string) => string;
   children?: ReactNode;
 }) {
+  const t = useT();
   return (
     <Group gap="md" wrap="wrap">
-      <Meta label={noun === 'batch' ? 'Batch' : 'Move'}>
-        <Text span ff="monospace" size="xs">
+      <Meta label={t(noun === 'batch' ? 'common.runBatch' : 'common.runMove')}>
+        <Text span ff="monospace" size="xs" translate="no">
           {run.id}
         </Text>
       </Meta>
-      <Meta label="Workspace">
+      <Meta label={t('common.factWorkspace')}>
         <WorkspaceName workspaceId={run.workspace_id} />
       </Meta>
-      <Meta label="Created">
+      <Meta label={t('common.factCreated')}>
         <time dateTime={run.created_at}>
           {formatLocalDateTime(run.created_at, { seconds: true })}
         </time>
       </Meta>
       {run.finished_at && (
-        <Meta label="Finished">
+        <Meta label={t('common.factFinished')}>
           <time dateTime={run.finished_at}>
             {formatLocalDateTime(run.finished_at, { seconds: true })}
           </time>
         </Meta>
       )}
-      {run.user && <Meta label="By">{run.user}</Meta>}
-      <Meta label="IDs">
+      {run.user && (
+        <Meta label={t('common.factBy')}>
+          <span translate="no">{run.user}</span>
+        </Meta>
+      )}
+      <Meta label={t('common.factIds')}>
         {formatCount(run.total)}
-        {run.duplicates > 0 && ` (${formatCount(run.duplicates)} duplicates dropped)`}
+        {run.duplicates > 0 && t('common.duplicatesDropped', { count: run.duplicates })}
       </Meta>
       {children}
       {run.undo_of && (
-        <Meta label="Undo">
-          <Anchor component={Link} to={pathOf(run.undo_of)} size="xs" title={run.undo_of}>
-            Undo of {run.undo_of.slice(0, 8)}
+        <Meta label={t('common.factUndo')}>
+          <Anchor
+            component={Link}
+            to={pathOf(run.undo_of)}
+            size="xs"
+            title={run.undo_of}
+            translate="no"
+          >
+            {t('common.undoOf', { id: run.undo_of.slice(0, 8) })}
           </Anchor>
         </Meta>
       )}
       {run.undone_by && (
-        <Meta label="Undone">
-          <Anchor component={Link} to={pathOf(run.undone_by)} size="xs" title={run.undone_by}>
-            Undone by {run.undone_by.slice(0, 8)}
+        <Meta label={t('common.factUndone')}>
+          <Anchor
+            component={Link}
+            to={pathOf(run.undone_by)}
+            size="xs"
+            title={run.undone_by}
+            translate="no"
+          >
+            {t('common.undoneBy', { id: run.undone_by.slice(0, 8) })}
           </Anchor>
         </Meta>
       )}
@@ -169,23 +226,31 @@ export function RunNotes({
   state: BatchState;
   stateReason: string | null | undefined;
 }) {
+  const t = useT();
+  // The reason is the analyst's own text, the state reason the server's (English): data.
   return (
     <>
       {reason && (
         <Text size="xs">
           <Text span c="dimmed" size="xs">
-            Reason:{' '}
+            {t('common.labelled', { label: t('common.reason') })}
           </Text>
-          {reason}
+          <span translate="no">{reason}</span>
         </Text>
       )}
       {state === 'interrupted' && (
-        <Alert color="red" p="xs" title="Stopped by the system">
-          <Text size="xs">{stateReason ?? 'No reason was recorded.'}</Text>
+        <Alert color="red" p="xs" title={t('common.stoppedBySystem')}>
+          {stateReason ? (
+            <Text size="xs" translate="no">
+              {stateReason}
+            </Text>
+          ) : (
+            <Text size="xs">{t('common.noReason')}</Text>
+          )}
         </Alert>
       )}
       {state !== 'interrupted' && stateReason && (
-        <Text size="xs" c="dimmed">
+        <Text size="xs" c="dimmed" translate="no">
           {stateReason}
         </Text>
       )}
@@ -248,6 +313,7 @@ export function ResultFilters<V extends string>({
   search: string;
   onSearch: (value: string) => void;
 }) {
+  const t = useT();
   return (
     <Stack gap="xs">
       <Radio.Group
@@ -261,7 +327,7 @@ export function ResultFilters<V extends string>({
         }}
       >
         <Group gap="md" mt={4} wrap="wrap">
-          <Radio value="all" label="All" description={formatCount(total)} />
+          <Radio value="all" label={t('common.filterAll')} description={formatCount(total)} />
           {options.map((o) => (
             <Radio
               key={o.value}
@@ -273,10 +339,10 @@ export function ResultFilters<V extends string>({
         </Group>
       </Radio.Group>
       <TextInput
-        label="Search IDs"
+        label={t('common.searchIds')}
         size="xs"
         maw={420}
-        placeholder="Whole or part of an ID"
+        placeholder={t('common.searchIdsPlaceholder')}
         value={search}
         onChange={(e) => onSearch(e.currentTarget.value)}
       />

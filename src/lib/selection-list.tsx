@@ -1,7 +1,7 @@
 import { Box, Button, Group, Text } from '@mantine/core';
 import { useState } from 'react';
 import { describeError } from '../api/client';
-import { formatCount } from '../api/format';
+import { useT } from '../i18n/i18n';
 import { copyText } from './clipboard';
 
 /** IDs listed one by one; a larger selection lists these and says how many more (all are copyable). */
@@ -23,6 +23,7 @@ export function SelectionList({
   /** Titles by ID, where known. */
   titles?: ReadonlyMap<string, string> | undefined;
 }) {
+  const t = useT();
   const [copy, setCopy] = useState<{ done: boolean; error: string | null }>({
     done: false,
     error: null,
@@ -33,7 +34,7 @@ export function SelectionList({
     <Box>
       <Group justify="space-between" gap="xs" mb={4}>
         <Text size="xs" fw={600}>
-          {label} ({formatCount(ids.length)})
+          {t('common.listCount', { label, count: ids.length })}
         </Text>
         <Button
           size="compact-xs"
@@ -45,7 +46,7 @@ export function SelectionList({
             );
           }}
         >
-          Copy IDs
+          {t('common.copyIds')}
         </Button>
       </Group>
       {/* Focusable, so the keyboard can scroll it. */}
@@ -63,21 +64,28 @@ export function SelectionList({
           const title = titles?.get(id);
           return (
             <Text component="li" key={id} size="xs" px="xs" py={2}>
-              <Text span ff="monospace" size="xs">
+              <Text span ff="monospace" size="xs" translate="no">
                 {id}
               </Text>
-              {title ? ` · ${title}` : ''}
+              {title ? (
+                <>
+                  {' · '}
+                  <span translate="no">{title}</span>
+                </>
+              ) : (
+                ''
+              )}
             </Text>
           );
         })}
       </Box>
       {more > 0 && (
         <Text size="xs" c="dimmed">
-          {`and ${formatCount(more)} more (“Copy IDs” copies all ${formatCount(ids.length)})`}
+          {t('common.andMore', { more, all: ids.length })}
         </Text>
       )}
       <Text size="xs" c={copy.error ? 'red' : 'dimmed'} role="status">
-        {copy.error ?? (copy.done ? 'Copied.' : '')}
+        {copy.error ?? (copy.done ? t('common.copiedSentence') : '')}
       </Text>
     </Box>
   );

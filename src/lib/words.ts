@@ -90,8 +90,8 @@ export function actionWord(action: BatchAction): string {
 
 /**
  * What a batch does, with its count: "Associate 3,000 alerts", "Cancel association of 12
- * incidents" / "关联 3,000 条告警", "取消关联 12 个事件". `what` may be any counted phrase (e.g.
- * pairs); by default the related class's count.
+ * incidents" / "关联 3,000 条告警", "取消关联 12 个事件". `what` is a counted phrase: a class's
+ * (`dataclassCount`), or any other (pairs).
  */
 export function batchTitle(action: BatchAction, what: string): string {
   return t(action === 'associate' ? 'common.associateTitle' : 'common.cancelTitle', { what });
@@ -100,6 +100,22 @@ export function batchTitle(action: BatchAction, what: string): string {
 /** "Move 20 alerts" / "移动 20 条告警". */
 export function moveTitle(what: string): string {
   return t('common.moveTitle', { what });
+}
+
+const SEVERITY_KEYS: Record<string, MessageKey> = {
+  Tips: 'common.severityTips',
+  Low: 'common.severityLow',
+  Medium: 'common.severityMedium',
+  High: 'common.severityHigh',
+  Fatal: 'common.severityFatal',
+};
+
+/** SecMaster's severity in the console's language ("High" / "高危"); another value as it is. */
+export function severityWord(severity: string): string {
+  const key = Object.prototype.hasOwnProperty.call(SEVERITY_KEYS, severity)
+    ? SEVERITY_KEYS[severity]
+    : undefined;
+  return key ? t(key as 'common.severityTips') : severity;
 }
 
 /** "1 ID", "2 IDs" / "2 个 ID". */

@@ -1,17 +1,22 @@
 import { Alert, Anchor, Badge, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { batchKeys, batchQueries } from '../../api/console-queries';
 import { shortId } from '../../api/format';
 import { batchKindOf, type BatchSummary } from '../../api/schemas';
 import { batchStateColors, isBatchActive, isBatchControllable } from '../../lib/batch-states';
-import { ErrorText } from '../../lib/error-text';
 import { ObjectName } from '../../lib/object-names';
 import { actionWord, batchStateWord, dataclassLabel, dataclassSingular } from '../../lib/words';
 import { t as translate, useI18n, useT } from '../../i18n/i18n';
 import { paths } from '../../lib/paths';
-import { Meta, RunFacts, RunLoadState, RunNotes, useRefreshWhenSettled } from '../../lib/run-view';
+import {
+  Meta,
+  RunFacts,
+  RunLoadState,
+  RunNotes,
+  RunPollError,
+  usePolledRun,
+} from '../../lib/run-view';
 import { BatchActions } from './batch-actions';
 import { BatchControls } from './batch-controls';
 import { BatchResults } from './batch-results';
@@ -42,12 +47,12 @@ function credentialLabel(source: string): ReactNode {
 
 export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
   const t = useT();
-  const detail = useQuery({
-    ...batchQueries.detail(batchId),
-    refetchInterval: (query) => (isBatchActive(query.state.data?.state) ? ACTIVE_POLL_MS : false),
-  });
+  const detail = usePolledRun(
+    batchQueries.detail(batchId),
+    batchKeys.items(batchId),
+    ACTIVE_POLL_MS,
+  );
   const batch = detail.data;
-  useRefreshWhenSettled(batchKeys.items(batchId), batch?.state);
 
   if (!batch) return <RunLoadState noun="batch" id={batchId} query={detail} />;
 
@@ -64,11 +69,7 @@ export function BatchView({ batchId, onBatchCreated }: BatchViewProps) {
   return (
     <Stack gap="sm">
       <BatchHeader batch={batch} />
-      {detail.error && (
-        <Alert color="yellow" title={t('batches.progressStale')}>
-          <ErrorText error={detail.error} />
-        </Alert>
-      )}
+      <RunPollError error={detail.error} />
       {isBatchActive(batch.state) && (
         <BatchProgress batch={batch} observedAt={detail.dataUpdatedAt} />
       )}

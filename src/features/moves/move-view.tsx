@@ -39,7 +39,8 @@ import {
   RunFacts,
   RunLoadState,
   RunNotes,
-  useRefreshWhenSettled,
+  RunPollError,
+  usePolledRun,
   type FilterOption,
 } from '../../lib/run-view';
 
@@ -93,24 +94,15 @@ export function MoveView({
   /** Called with the new move's ID after "Undo move" created it. */
   onMoveCreated: (moveId: string) => void;
 }) {
-  const detail = useQuery({
-    ...moveQueries.detail(moveId),
-    refetchInterval: (query) => (isBatchActive(query.state.data?.state) ? MOVE_POLL_MS : false),
-  });
+  const detail = usePolledRun(moveQueries.detail(moveId), moveKeys.items(moveId), MOVE_POLL_MS);
   const move = detail.data;
-  const t = useT();
-  useRefreshWhenSettled(moveKeys.items(moveId), move?.state);
 
   if (!move) return <RunLoadState noun="move" id={moveId} query={detail} />;
 
   return (
     <Stack gap="sm">
       <MoveHeader move={move} />
-      {detail.error && (
-        <Alert color="yellow" title={t('moves.notUpdating')}>
-          <ErrorText error={detail.error} />
-        </Alert>
-      )}
+      <RunPollError error={detail.error} />
       {isBatchActive(move.state) && <MoveProgress move={move} />}
       <MoveResults key={move.id} move={move} onMoveCreated={onMoveCreated} />
     </Stack>
