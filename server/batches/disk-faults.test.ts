@@ -275,8 +275,8 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger: the batch waits,
       // The real disk fills right after the second outcome commits: the third claim (T1) fails.
       wrap: (l) => ({
         ...l,
-        recordOutcome(...args) {
-          const changed = l.recordOutcome(...args);
+        async queueOutcome(...args) {
+          const changed = await l.queueOutcome(...args);
           if (++outcomes === 2) fullDisk(l.db);
           return changed;
         },
@@ -359,8 +359,8 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger: the batch waits,
     const h: Harness = await harness({
       wrap: (l) => ({
         ...l,
-        recordOutcome(...args) {
-          const changed = l.recordOutcome(...args);
+        async queueOutcome(...args) {
+          const changed = await l.queueOutcome(...args);
           if (++outcomes === 1) fullDisk(l.db);
           return changed;
         },
@@ -402,8 +402,8 @@ describe('F8 another process holds the ledger write lock longer than busy_timeou
     const h: Harness = await harness({
       wrap: (l) => ({
         ...l,
-        recordOutcome(...args) {
-          const changed = l.recordOutcome(...args);
+        async queueOutcome(...args) {
+          const changed = await l.queueOutcome(...args);
           if (++outcomes === 1) {
             // An operator's sqlite3 shell: BEGIN IMMEDIATE and nothing more.
             other = new Database(h.file);
@@ -551,9 +551,9 @@ describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', 
       const h = await harness({
         wrap: (l) => ({
           ...l,
-          recordOutcome(...args) {
-            if (++outcomes === 2) throw sqliteError('SQLITE_IOERR_WRITE');
-            return l.recordOutcome(...args);
+          queueOutcome(...args) {
+            if (++outcomes === 2) return Promise.reject(sqliteError('SQLITE_IOERR_WRITE'));
+            return l.queueOutcome(...args);
           },
         }),
       });

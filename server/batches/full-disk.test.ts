@@ -205,8 +205,8 @@ async function simulatedFullDisk(): Promise<void> {
       if (full) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
       real.writeHolder(token);
     },
-    recordOutcome(...args) {
-      const changed = real.recordOutcome(...args);
+    async queueOutcome(...args) {
+      const changed = await real.queueOutcome(...args);
       if (++outcomes === 2) {
         full = true;
         real.db.pragma(

@@ -308,6 +308,22 @@ export interface Ledger {
     outcomes: readonly ItemOutcome[],
     meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
   ): number;
+  /**
+   * T2 grouped with the ledger's next write (group commit): the outcome waits in memory and is
+   * committed at the start of the next write transaction of this ledger (usually another call's
+   * intent), or on its own once this turn of the event loop ends (setImmediate), whichever comes
+   * first; queued outcomes are applied in order, before that write. Resolves with the rows changed
+   * once committed; rejects if that commit failed. Until then the call's items stay `in_flight` in
+   * the file: a crash meanwhile leaves them for the re-read, as a crash during the call does.
+   * `finish`: in the same transaction, the batch becomes `done` if it is running and no item is
+   * left pending, in flight or unknown (what finishIfDrained would do next, one commit earlier).
+   */
+  queueOutcome(
+    callId: string,
+    outcomes: readonly ItemOutcome[],
+    meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
+    opts?: { finish?: boolean },
+  ): Promise<number>;
   /** Puts a call's in_flight IDs back to pending (the call was refused before being applied). */
   releaseCall(
     callId: string,
@@ -698,6 +714,12 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const countOpen = db.prepare(
     `SELECT COUNT(*) AS n FROM items WHERE batch_id = ? AND state IN ('pending', 'in_flight')`,
   );
+  // Three seeks on items_by_state: is anything left for the runner (a re-read included)?
+  const anyLeft = db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM items WHERE batch_id = ? AND state IN ('pending', 'in_flight', 'unknown'))`,
+    )
+    .pluck();
   const finishBatch = db.prepare(
     `UPDATE batches SET state = 'done', finished_at = ? WHERE id = ? AND state = 'running'`,
   );
@@ -892,15 +914,73 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
    */
   function writing<T>(batchId: string | null, write: () => T): T {
     dropIfChangedElsewhere();
+    // Outcomes waiting for a write (queueOutcome) go first, in this write's transaction.
+    // Not inside a caller's transaction: it could still roll them back after they were told.
+    const grouped = db.inTransaction ? [] : queued.splice(0);
     try {
-      return write();
+      return grouped.length === 0 ? write() : withQueued(grouped, write);
     } finally {
       const mark = changeMark();
       if (mark !== knownMark) {
         if (batchId === null) countsCache.clear();
         else countsCache.delete(batchId);
+        for (const q of grouped) countsCache.delete(q.batchId);
         knownMark = mark;
       }
+    }
+  }
+
+  /** An outcome waiting to be committed with the ledger's next write (queueOutcome). */
+  interface QueuedOutcome {
+    callId: string;
+    batchId: string;
+    outcomes: readonly ItemOutcome[];
+    meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null };
+    finish: boolean;
+    resolve: (changed: number) => void;
+    reject: (err: unknown) => void;
+  }
+  const queued: QueuedOutcome[] = [];
+  let flushScheduled = false;
+
+  /**
+   * One transaction: the queued outcomes, then `write` (itself a transaction: a savepoint here).
+   * When `write` throws, its savepoint is rolled back and the outcomes are still committed; the
+   * error is thrown after. When the outcomes or the commit fail, every part fails.
+   */
+  const groupTx = db.transaction(
+    (
+      grouped: readonly QueuedOutcome[],
+      write: () => unknown,
+    ): { changed: number[]; out: unknown; failed: unknown } => {
+      const changed = grouped.map((q) => applyOutcome(q.callId, q.outcomes, q.meta, q.finish));
+      try {
+        return { changed, out: write(), failed: undefined };
+      } catch (err: unknown) {
+        return { changed, out: undefined, failed: err ?? new Error('ledger: write failed') };
+      }
+    },
+  );
+  function withQueued<T>(grouped: readonly QueuedOutcome[], write: () => T): T {
+    let r: { changed: number[]; out: unknown; failed: unknown };
+    try {
+      r = groupTx.immediate(grouped, write);
+    } catch (err: unknown) {
+      for (const q of grouped) q.reject(err);
+      throw err;
+    }
+    grouped.forEach((q, i) => q.resolve(r.changed[i] ?? 0));
+    if (r.failed !== undefined) throw r.failed;
+    return r.out as T;
+  }
+  /** Commits the queued outcomes on their own (no other write came in this turn). */
+  function flushQueued(): void {
+    flushScheduled = false;
+    if (queued.length === 0 || !db.open) return;
+    try {
+      writing(NO_ITEMS, () => undefined);
+    } catch {
+      // Told to each outcome's caller (rejected).
     }
   }
   const batchOfCall = (callId: string): string | null => {
@@ -1062,41 +1142,65 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     return { callId, chunkNo: c.chunk_no, ids };
   });
 
+  /**
+   * T2 inside a transaction; `finish`: the batch becomes done when running and nothing is left
+   * pending, in flight or unknown.
+   */
+  function applyOutcome(
+    callId: string,
+    outcomes: readonly ItemOutcome[],
+    meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
+    finish = false,
+  ): number {
+    const changed = settleOutcome(callId, outcomes, meta);
+    if (finish) {
+      const batchId = batchOfCall(callId);
+      if (batchId !== null && anyLeft.get(batchId) === 0) finishBatch.run(now(), batchId);
+    }
+    return changed;
+  }
+
   const outcomeTx = db.transaction(
     (
       callId: string,
       outcomes: readonly ItemOutcome[],
       meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
-    ): number => {
-      const at = now();
-      let changed = 0;
-      // Outcomes grouped by (state, code, message): the first outcome of an ID wins, as when each
-      // was applied in turn (a settled row is no longer in_flight).
-      const groups = new Map<string, { o: ItemOutcome; ids: string[] }>();
-      const seen = new Set<string>();
-      for (const o of outcomes) {
-        if (seen.has(o.id)) continue;
-        seen.add(o.id);
-        const key = JSON.stringify([o.state, o.code, o.message]);
-        const g = groups.get(key);
-        if (g) g.ids.push(o.id);
-        else groups.set(key, { o, ids: [o.id] });
-      }
-      for (const { o, ids } of groups.values()) {
-        changed += settleItems.run(
-          o.state,
-          o.code,
-          o.message,
-          meta.requestId,
-          at,
-          callId,
-          JSON.stringify(ids),
-        ).changes;
-      }
-      finishCall.run('done', meta.httpStatus, meta.requestId, meta.errorCode, at, callId);
-      return changed;
-    },
+    ): number => settleOutcome(callId, outcomes, meta),
   );
+
+  function settleOutcome(
+    callId: string,
+    outcomes: readonly ItemOutcome[],
+    meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
+  ): number {
+    const at = now();
+    let changed = 0;
+    // Outcomes grouped by (state, code, message): the first outcome of an ID wins, as when each
+    // was applied in turn (a settled row is no longer in_flight).
+    const groups = new Map<string, { o: ItemOutcome; ids: string[] }>();
+    const seen = new Set<string>();
+    for (const o of outcomes) {
+      if (seen.has(o.id)) continue;
+      seen.add(o.id);
+      const key = JSON.stringify([o.state, o.code, o.message]);
+      const g = groups.get(key);
+      if (g) g.ids.push(o.id);
+      else groups.set(key, { o, ids: [o.id] });
+    }
+    for (const { o, ids } of groups.values()) {
+      changed += settleItems.run(
+        o.state,
+        o.code,
+        o.message,
+        meta.requestId,
+        at,
+        callId,
+        JSON.stringify(ids),
+      ).changes;
+    }
+    finishCall.run('done', meta.httpStatus, meta.requestId, meta.errorCode, at, callId);
+    return changed;
+  }
 
   const releaseTx = db.transaction(
     (
@@ -1219,6 +1323,24 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       writing(batchOfCall(callId), () => retryTx.immediate(callId, mayBeApplied)),
     recordOutcome: (callId, outcomes, meta) =>
       writing(batchOfCall(callId), () => outcomeTx.immediate(callId, outcomes, meta)),
+    queueOutcome(callId, outcomes, meta, opts = {}) {
+      return new Promise<number>((resolve, reject) => {
+        const batchId = batchOfCall(callId) ?? NO_ITEMS;
+        queued.push({
+          callId,
+          batchId,
+          outcomes,
+          meta,
+          finish: opts.finish === true,
+          resolve,
+          reject,
+        });
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flushQueued);
+        }
+      });
+    },
     releaseCall: (callId, meta) =>
       writing(batchOfCall(callId), () => releaseTx.immediate(callId, meta)),
     getBatchState: stateOf,
@@ -1275,6 +1397,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       }
     },
     close() {
+      flushQueued();
       db.close();
     },
   };

@@ -3,6 +3,8 @@
  * Every send sits between an intent transaction (call row + items in_flight) and an outcome
  * transaction fenced by call_id, so a crash between them leaves the IDs `in_flight` (re-read at the
  * next start), never a lost or doubled outcome. A retry re-sends the same IDs under a new call_id.
+ * A call's outcome is committed with the ledger's next write or at the end of its turn
+ * (queueOutcome, a group commit); the chain goes on only once it is durable.
  */
 import type { BatchSummary } from '../../../src/api/schemas';
 import { UpstreamError, UpstreamRequestError } from '../../secmaster/client';
@@ -131,7 +133,17 @@ export async function runCallChain(
         }
       }
       if (v.kind !== 'retry' || !mayRetry(policy, v.throttled, retries + 1)) {
-        const changed = record(e, batch, ctl, call, endOfChain(call.ids, v));
+        const end = endOfChain(call.ids, v);
+        let changed: number;
+        if (end.kind === 'outcomes') {
+          // Group commit: the outcome goes into the ledger's next write (often another call's
+          // intent) or commits on its own at the end of this turn; the batch finishes in the same
+          // transaction when nothing is left. The call has ended upstream: its slot goes on now.
+          releaseSlot(slot);
+          changed = await ledger.queueOutcome(call.callId, end.outcomes, end.meta, {
+            finish: true,
+          });
+        } else changed = record(e, batch, ctl, call, end);
         if (v.kind === 'outcomes' && changed < call.ids.length)
           e.log(`call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`);
         return;
