@@ -1,24 +1,32 @@
 /**
- * How a group hands its children to the runner (groups.ts startChildren): a few at a time, the
- * next when one stops, every running child once, and whenRun waits for all of them.
+ * A group's children run a few at a time (the runner's CHILDREN_AT_ONCE per group), the next when
+ * one stops, whichever way they start: a new group (groups.ts startChildren), a group resumed
+ * (controlGroup), start-up recovery (runner.resumeAll). Counted with the real runner: a child runs
+ * from its run loop's first ledger write (strandInFlight) to the runner's onIdle.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { makeIds } from '../testing/fake-upstream';
-import { CHILDREN_AT_ONCE, createGroupKit, type GroupDeps } from './groups';
+import { createUpstream } from '../secmaster/client';
+import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
+import { createRunner, type Runner } from './engine/runner';
+import { CHILDREN_AT_ONCE, controlGroup, createGroupKit, type GroupDeps } from './groups';
 import { openLedger, type Ledger } from './ledger';
+import { ServiceError } from './service';
 
 let dir: string;
 let ledger: Ledger;
-beforeEach(() => {
+let fake: FakeUpstream;
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'groups-'));
   ledger = openLedger(join(dir, 'ledger.sqlite'));
+  fake = await startFakeUpstream();
 });
-afterEach(() => {
+afterEach(async () => {
   ledger.close();
   rmSync(dir, { recursive: true, force: true });
+  await fake.close();
 });
 
 const common = {
@@ -32,63 +40,101 @@ const common = {
   duplicates: 0,
 };
 
-/** Lets every promise callback queued so far run. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-test('a group’s running children go to the runner a few at a time, the next when one stops, each once', async () => {
-  const n = CHILDREN_AT_ONCE * 2 + 3;
+/** A pairs group of `n` children, one ID each (running, not started). */
+function groupOf(n: number): { group: string; children: string[] } {
   const group = ledger.createBatch({ ...common, kind: 'pairs', data_object_id: '', items: [] }).id;
-  const subjects = makeIds(n);
-  const children = subjects.map(
+  const alerts = makeIds(n, 'b');
+  const children = makeIds(n).map(
     (subject, i) =>
       ledger.createBatch({
         ...common,
         group_id: group,
         data_object_id: subject,
-        items: [{ id: `a${String(i)}`, idKey: `a${String(i)}`, state: 'pending', message: null }],
+        items: [{ id: alerts[i] ?? '', idKey: alerts[i] ?? '', state: 'pending', message: null }],
       }).id,
   );
-  // Stopped before its turn: not handed to the runner.
-  const stopped = children[CHILDREN_AT_ONCE + 1] ?? '';
-  ledger.cancelBatch(stopped);
+  return { group, children };
+}
 
-  const started: string[] = [];
-  const running = new Map<string, () => void>();
+/** The real runner, counting the children running at once (and each child's runs). */
+function countingRunner(): { runner: Runner; peak: () => number; runs: Map<string, number> } {
+  const running = new Set<string>();
+  const runs = new Map<string, number>();
   let peak = 0;
-  const runner: GroupDeps['runner'] = {
-    start(id) {
-      started.push(id);
-      return new Promise<void>((resolve) => {
-        running.set(id, () => {
-          running.delete(id);
-          resolve();
-        });
-        peak = Math.max(peak, running.size);
-      });
-    },
-    whenIdle: () => Promise.resolve(),
+  const strand = ledger.strandInFlight;
+  ledger.strandInFlight = (batchId) => {
+    running.add(batchId);
+    runs.set(batchId, (runs.get(batchId) ?? 0) + 1);
+    peak = Math.max(peak, running.size);
+    return strand(batchId);
   };
-  const kit = createGroupKit({
+  const runner = createRunner({
+    ledger,
+    upstream: createUpstream({
+      endpoint: fake.url,
+      projectId: '0a1b2c3d4e5f40718293a4b5c6d7e8f9',
+      timeoutMs: 2_000,
+      authToken: 'tok',
+    }),
+    concurrency: 16,
+    onIdle: (batchId) => running.delete(batchId),
+  });
+  return { runner, peak: () => peak, runs };
+}
+
+function kitOf(runner: Runner) {
+  const batches = {
+    resume(id: string) {
+      if (!runner.resume(id)) throw new ServiceError(409, 'INVALID_STATE', 'not resumable');
+    },
+    pause(id: string) {
+      if (!runner.pause(id)) throw new ServiceError(409, 'INVALID_STATE', 'not pausable');
+    },
+  };
+  return createGroupKit({
     ledger,
     runner,
     records: {} as GroupDeps['records'],
-    batches: {} as GroupDeps['batches'],
+    batches: batches as unknown as GroupDeps['batches'],
   });
+}
+
+test('a new group’s children run a few at a time, the next when one stops, each once; whenRun waits for all', async () => {
+  const { group, children } = groupOf(CHILDREN_AT_ONCE * 2 + 3);
+  // Stopped before its turn: never run.
+  const stopped = children[CHILDREN_AT_ONCE + 1] ?? '';
+  ledger.cancelBatch(stopped);
+  const { runner, peak, runs } = countingRunner();
+  const kit = kitOf(runner);
   kit.startChildren(group, undefined);
-  expect(started).toEqual(children.slice(0, CHILDREN_AT_ONCE));
-  let allRun = false;
-  void kit.whenRun(group).then(() => {
-    allRun = true;
-  });
-  // The children stop in any order; each stop lets the next one in.
-  while (running.size > 0) {
-    const last = [...running.values()].at(-1);
-    last?.();
-    await settle();
-    if (running.size === 0) break;
-    expect(allRun).toBe(false);
-  }
-  expect(allRun).toBe(true);
-  expect(started).toEqual(children.filter((id) => id !== stopped));
-  expect(peak).toBe(CHILDREN_AT_ONCE);
+  await kit.whenRun(group);
+  expect(peak()).toBe(CHILDREN_AT_ONCE);
+  expect(children.filter((id) => runs.get(id) !== 1)).toEqual([stopped]);
+  expect(children.filter((id) => ledger.getBatchState(id) !== 'done')).toEqual([stopped]);
+  expect(ledger.getBatchState(group)).toBe('cancelled');
+});
+
+test('resuming a paused group of 100 children never runs more than CHILDREN_AT_ONCE of them at once', async () => {
+  const { group, children } = groupOf(100);
+  for (const id of children)
+    ledger.transitionBatch(id, ['running'], 'paused', 'paused by the user');
+  expect(ledger.getBatchState(group)).toBe('paused');
+  const { runner, peak, runs } = countingRunner();
+  const kit = kitOf(runner);
+  const record = ledger.getBatch(group);
+  if (!record) throw new Error('group');
+  controlGroup(kit, record, 'resume', undefined);
+  await Promise.all(children.map((id) => runner.whenIdle(id)));
+  expect(peak()).toBe(CHILDREN_AT_ONCE);
+  expect(children.every((id) => runs.get(id) === 1)).toBe(true);
+  expect(ledger.getBatch(group)).toMatchObject({ state: 'done', counts: { succeeded: 100 } });
+});
+
+test('start-up recovery runs a group’s 100 running children CHILDREN_AT_ONCE at a time', async () => {
+  const { group, children } = groupOf(100);
+  const { runner, peak, runs } = countingRunner();
+  await runner.resumeAll();
+  expect(peak()).toBe(CHILDREN_AT_ONCE);
+  expect(children.every((id) => runs.get(id) === 1)).toBe(true);
+  expect(ledger.getBatch(group)).toMatchObject({ state: 'done', counts: { succeeded: 100 } });
 });

@@ -11,7 +11,7 @@
  * does (access/credentials.ts): its source is recorded with it, the session in memory.
  */
 import type { CallCredentials, CallIdentity } from '../access/credentials';
-import type { Runner } from './engine/runner';
+import { CHILDREN_AT_ONCE, type Runner } from './engine/runner';
 import { openGroupRecords, type GroupRecords, type MoveResult } from './group-records';
 import type { BatchRecord, Ledger } from './ledger';
 import type { Records } from './records';
@@ -58,8 +58,9 @@ export interface GroupKit {
   /** Creates a group once per idempotency key, then starts its running children. */
   createOnce(ctx: BatchContext, request: unknown, create: () => BatchRecord): Created;
   /**
-   * Starts the group's running children on `identity` (remembered for what the group adds later),
-   * at most CHILDREN_AT_ONCE at a time (the next when one stops).
+   * Starts the group's running children on `identity` (remembered for what the group adds later);
+   * the runner runs at most CHILDREN_AT_ONCE of a group at a time (the next when one stops), as
+   * when a group is resumed or recovered at start-up.
    */
   startChildren(groupId: string, identity: CallIdentity | undefined): void;
   /** Resolves once every child startChildren queued has been run until it stopped (at once if none). */
@@ -71,17 +72,7 @@ export interface GroupKit {
   children(groupId: string): BatchRecord[];
 }
 
-/**
- * Children of one group handed to the runner at once; the next starts when one stops running.
- * All of them at once (1,000 subjects of a pairs file) queued 2,000 workers on the shared
- * concurrency window, FIFO: a child that had sent its one call waited behind every other child to
- * learn it was done, so all 1,000 finished together at the end, in one multi-second burst of
- * ledger commits that held the event loop (docs/performance.md, "Run: 100,000 pairs").
- * Sixteen keeps any concurrency (at most 16) busy while the next children start.
- */
-export const CHILDREN_AT_ONCE = 16;
-
-export { ACTIVE_STATES };
+export { ACTIVE_STATES, CHILDREN_AT_ONCE };
 
 const CONTROL_WORDS = { pause: 'paused', resume: 'resumed', stop: 'stopped' } as const;
 export type GroupControl = keyof typeof CONTROL_WORDS;
@@ -129,20 +120,9 @@ export function createGroupKit(deps: GroupDeps): GroupKit {
       if (identity)
         for (const id of queue) deps.credentials?.assign(id, identity, { recorded: true });
       if (queue.length === 0) return;
-      // A child paused or stopped while it waits here is not run (the runner reads its state).
-      let lanes = Math.min(CHILDREN_AT_ONCE, queue.length);
-      const done = new Promise<void>((resolve) => {
-        const next = (): void => {
-          const id = queue.shift();
-          if (id === undefined) {
-            if (--lanes === 0) resolve();
-            return;
-          }
-          // The runner's promise never rejects; it settles when the child stops running.
-          void runner.start(id).then(next);
-        };
-        for (let i = lanes; i > 0; i--) next();
-      });
+      // The runner's promises never reject; each settles when its child stops running (a child
+      // paused or stopped while it waits for its turn is not run: the runner reads its state).
+      const done = Promise.all(queue.map((id) => runner.start(id))).then(() => undefined);
       const all = (starting.get(groupId) ?? Promise.resolve()).then(() => done);
       starting.set(groupId, all);
       void all.then(() => {

@@ -330,6 +330,8 @@ export interface Ledger {
     meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
   ): number;
   getBatchState(batchId: string): BatchState | null;
+  /** The group a batch belongs to (null: none, or no such batch). */
+  groupOf(batchId: string): string | null;
   /** Marks the batch done when nothing is pending or in flight; returns true if it did. */
   finishIfDrained(batchId: string): boolean;
   /**
@@ -737,6 +739,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     `UPDATE calls SET state = 'unknown', finished_at = ? WHERE batch_id = ? AND state = 'sent'`,
   );
   const selectState = db.prepare(`SELECT state FROM batches WHERE id = ?`);
+  const selectGroupOf = db.prepare(`SELECT group_id FROM batches WHERE id = ?`).pluck();
   const stateRowSchema = z.object({ state: batchStateSchema });
   // The runner never picks a group row: only its children are batches it runs.
   const runningBatches = db.prepare(
@@ -1344,6 +1347,10 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     releaseCall: (callId, meta) =>
       writing(batchOfCall(callId), () => releaseTx.immediate(callId, meta)),
     getBatchState: stateOf,
+    groupOf(batchId) {
+      const g: unknown = selectGroupOf.get(batchId);
+      return typeof g === 'string' ? g : null;
+    },
     finishIfDrained: (batchId) => writing(batchId, () => finishTx.immediate(batchId)),
     recoverAfterCrash: () => writing(null, () => recoverTx.immediate()),
     cancelledWithUnknown: () => cancelledUnknown.all().map((r) => idRowSchema.parse(r).id),

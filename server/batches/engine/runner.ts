@@ -87,6 +87,17 @@ export interface RunnerOptions {
   onIdle?: (batchId: string) => void;
 }
 
+/**
+ * Children of one group (a pairs file's subjects, a move's phases) run at most this many at a
+ * time, whichever way they start: a new group, a group resumed, start-up recovery. The next starts
+ * when one stops. All of them at once (1,000 subjects of a pairs file) queued 2,000 workers on the
+ * shared concurrency window, FIFO: a child that had sent its one call waited behind every other
+ * child to learn it was done, so all 1,000 finished together at the end, in one multi-second burst
+ * of ledger commits that held the event loop (docs/performance.md, "Run: 100,000 pairs").
+ * Sixteen keeps any concurrency (at most 16) busy while the next children start.
+ */
+export const CHILDREN_AT_ONCE = 16;
+
 export interface RunnerStats extends Counters {
   budgetTokens: number;
   concurrencyLimit: number;
@@ -158,6 +169,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const settleAfter = new Set<string>();
   /** Interruptions the ledger could not record (batchId → reason). */
   const unrecorded = new Map<string, string>();
+  /** Per group: children running now, and those waiting for their turn (CHILDREN_AT_ONCE). */
+  const lanes = new Map<string, { running: number; waiting: (() => void)[] }>();
   let stopping = false;
   const counters: Counters = {
     writes: 0,
@@ -487,7 +500,7 @@ export function createRunner(options: RunnerOptions): Runner {
     if (stopping) return Promise.resolve();
     return track(
       batchId,
-      () => run(batchId),
+      () => runInTurn(batchId),
       (err) => {
         const message = err instanceof Error ? err.message : String(err);
         log(`batch ${batchId} stopped on an internal error: ${message}`);
@@ -498,6 +511,33 @@ export function createRunner(options: RunnerOptions): Runner {
         }
       },
     );
+  }
+
+  /**
+   * Runs the batch; a group's child first waits for its turn (CHILDREN_AT_ONCE per group, in the
+   * order they were started). It is `active` meanwhile: whenIdle waits for it, a pause or cancel
+   * in the meantime is seen by run() when its turn comes.
+   */
+  async function runInTurn(batchId: string): Promise<void> {
+    const groupId = ledger.groupOf(batchId);
+    if (groupId === null) return run(batchId);
+    let lane = lanes.get(groupId);
+    if (!lane) {
+      lane = { running: 0, waiting: [] };
+      lanes.set(groupId, lane);
+    }
+    if (lane.running >= CHILDREN_AT_ONCE) {
+      const turn = lane;
+      await new Promise<void>((resolve) => turn.waiting.push(resolve));
+    } else lane.running++;
+    try {
+      if (!stopping) await run(batchId);
+    } finally {
+      // The turn passes to the next child waiting (which keeps the count), or is given back.
+      const next = lane.waiting.shift();
+      if (next) next();
+      else if (--lane.running === 0) lanes.delete(groupId);
+    }
   }
 
   /**
