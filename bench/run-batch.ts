@@ -52,7 +52,7 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-function hasStrace(): boolean {
+export function hasStrace(): boolean {
   if (process.env.BENCH_STRACE === '0') return false;
   return spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 }
@@ -193,7 +193,7 @@ export function rssSampler(pid: number, everyMs = 100) {
 }
 
 /** fsync/fdatasync lines of an strace -ttt -y log between two epoch times (s), counted per file. */
-function fsyncsBetween(traceFile: string, from: number, to: number): Map<string, number> {
+export function fsyncsBetween(traceFile: string, from: number, to: number): Map<string, number> {
   const byFile = new Map<string, number>();
   if (!existsSync(traceFile)) return byFile;
   for (const line of readFileSync(traceFile, 'utf8').split('\n')) {
@@ -207,7 +207,7 @@ function fsyncsBetween(traceFile: string, from: number, to: number): Map<string,
   return byFile;
 }
 
-function fmtFsyncs(m: Map<string, number>): string {
+export function fmtFsyncs(m: Map<string, number>): string {
   const total = [...m.values()].reduce((a, b) => a + b, 0);
   const parts = [...m.entries()].sort().map(([f, n]) => `${f} ${n}`);
   return `${total}${parts.length ? ` (${parts.join(', ')})` : ''}`;

@@ -23,7 +23,7 @@ import { idsSearchBody } from '../server/secmaster/operations.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
 import { createUpstream } from '../server/secmaster/client.ts';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
-import { rssSampler, startBenchServer } from './run-batch.ts';
+import { fmtFsyncs, fsyncsBetween, hasStrace, rssSampler, startBenchServer } from './run-batch.ts';
 
 const N_PAIRS = 100_000;
 const N_SUBJECTS = 1_000;
@@ -44,7 +44,8 @@ async function runOnce(concurrency: number): Promise<void> {
       BATCH_CONCURRENCY: String(concurrency),
     },
     // Seeding 100,000 alerts is not timed; on a loaded machine it took more than the default 180 s.
-    { startTimeoutMs: 600_000 },
+    // Under strace (when installed; BENCH_STRACE=0 turns it off) the ledger's fsyncs are counted.
+    { startTimeoutMs: 600_000, trace: hasStrace() },
   );
   const startMs = performance.now() - t0;
   const rss = rssSampler(server.pid);
@@ -114,7 +115,8 @@ async function runOnce(concurrency: number): Promise<void> {
       const polled = await fetch(`${server.url}/api/batches/${group.id}`);
       group = batchSummarySchema.parse(await polled.json());
     }
-    const runMs = Date.parse(group.finished_at ?? new Date().toISOString()) - sentAt;
+    const finishedAt = Date.parse(group.finished_at ?? new Date().toISOString());
+    const runMs = finishedAt - sentAt;
     const rssPeak = Math.max(rss.peak(), rss.now());
     const ratio = runMs / baselineMs;
     const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
@@ -139,6 +141,10 @@ async function runOnce(concurrency: number): Promise<void> {
     console.log(
       `  server RSS: ${mb(rssBefore)} before, peak ${mb(rssPeak)} during (sampled every 100 ms)`,
     );
+    if (server.traceFile) {
+      const fsyncs = fsyncsBetween(server.traceFile, sentAt / 1000, finishedAt / 1000 + 0.5);
+      console.log(`  fsyncs during the pairs (POST to finished_at): ${fmtFsyncs(fsyncs)}`);
+    }
   } catch (err) {
     console.error(`run-pairs failed; the server said:\n${server.output().slice(-4000)}`);
     throw err;
