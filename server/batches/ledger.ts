@@ -322,8 +322,22 @@ export interface Ledger {
     callId: string,
     outcomes: readonly ItemOutcome[],
     meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
-    opts?: { finish?: boolean },
+    opts?: {
+      finish?: boolean;
+      /**
+       * While this says another write is coming, the outcome waits for it past the end of its
+       * turn, at most `holdMs` (when every queued outcome may wait; a commit that happens anyway
+       * takes them all).
+       */
+      holdWhile?: () => boolean;
+      holdMs?: number;
+    },
   ): Promise<number>;
+  /**
+   * Whether this call's IDs are all its batch has left: nothing else pending, in flight or unknown
+   * (read only).
+   */
+  isLastCall(callId: string): boolean;
   /** Puts a call's in_flight IDs back to pending (the call was refused before being applied). */
   releaseCall(
     callId: string,
@@ -716,6 +730,14 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   const countOpen = db.prepare(
     `SELECT COUNT(*) AS n FROM items WHERE batch_id = ? AND state IN ('pending', 'in_flight')`,
   );
+  // Seeks on items_by_state: anything pending or unknown, or in flight in another call.
+  const othersLeft = db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM items WHERE batch_id = @batch AND state IN ('pending', 'unknown'))
+         OR EXISTS (SELECT 1 FROM items WHERE batch_id = @batch AND state = 'in_flight'
+           AND call_id IS NOT @call)`,
+    )
+    .pluck();
   // Three seeks on items_by_state: is anything left for the runner (a re-read included)?
   const anyLeft = db
     .prepare(
@@ -940,6 +962,9 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     outcomes: readonly ItemOutcome[];
     meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null };
     finish: boolean;
+    /** May wait past its turn while this says another write is coming, until `holdUntil`. */
+    holdWhile: (() => boolean) | null;
+    holdUntil: number;
     resolve: (changed: number) => void;
     reject: (err: unknown) => void;
   }
@@ -976,10 +1001,24 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     if (r.failed !== undefined) throw r.failed;
     return r.out as T;
   }
-  /** Commits the queued outcomes on their own (no other write came in this turn). */
-  function flushQueued(): void {
+  let holdTimer: NodeJS.Timeout | null = null;
+  /**
+   * Commits the queued outcomes on their own (no other write came in this turn), unless each may
+   * wait for a write that is coming: then at the first one's limit, if that write has not come.
+   */
+  function flushQueued(force = false): void {
     flushScheduled = false;
+    if (holdTimer !== null) clearTimeout(holdTimer);
+    holdTimer = null;
     if (queued.length === 0 || !db.open) return;
+    const t = Date.now();
+    const waitMs = Math.min(
+      ...queued.map((q) => (q.holdWhile?.() && q.holdUntil > t ? q.holdUntil - t : 0)),
+    );
+    if (waitMs > 0 && !force) {
+      holdTimer = setTimeout(() => flushQueued(), waitMs);
+      return;
+    }
     try {
       writing(NO_ITEMS, () => undefined);
     } catch {
@@ -1335,14 +1374,20 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
           outcomes,
           meta,
           finish: opts.finish === true,
+          holdWhile: opts.holdWhile ?? null,
+          holdUntil: Date.now() + (opts.holdMs ?? 0),
           resolve,
           reject,
         });
         if (!flushScheduled) {
           flushScheduled = true;
-          setImmediate(flushQueued);
+          setImmediate(() => flushQueued());
         }
       });
+    },
+    isLastCall(callId) {
+      const batchId = batchOfCall(callId);
+      return batchId !== null && othersLeft.get({ batch: batchId, call: callId }) === 0;
     },
     releaseCall: (callId, meta) =>
       writing(batchOfCall(callId), () => releaseTx.immediate(callId, meta)),
@@ -1404,7 +1449,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
       }
     },
     close() {
-      flushQueued();
+      flushQueued(true);
       db.close();
     },
   };

@@ -19,6 +19,9 @@ export const MSG_THROTTLE_WAIT =
   'waiting: SecMaster keeps throttling the calls; their IDs stay pending and the batch continues by itself';
 import { judge, mayRetry, retryKind, type CallResult } from './verdict';
 
+/** How long a batch's last outcome may wait in memory for another write to be committed with. */
+export const MAX_OUTCOME_HOLD_MS = 100;
+
 /** Sends a write. The upstream's `call` is invoked synchronously, in the caller's tick (I6). */
 export function sendWrite(
   e: Engine,
@@ -138,10 +141,15 @@ export async function runCallChain(
         if (end.kind === 'outcomes') {
           // Group commit: the outcome goes into the ledger's next write (often another call's
           // intent) or commits on its own at the end of this turn; the batch finishes in the same
-          // transaction when nothing is left. The call has ended upstream: its slot goes on now.
+          // transaction when nothing is left. The last outcome of a batch (a pairs group's child
+          // has one call) waits for the next intent while a pre-read is under way, at most
+          // MAX_OUTCOME_HOLD_MS: only this batch's end waits. The call has ended upstream: its
+          // slot goes on now.
           releaseSlot(slot);
+          const last = ledger.isLastCall(call.callId);
           changed = await ledger.queueOutcome(call.callId, end.outcomes, end.meta, {
             finish: true,
+            ...(last ? { holdWhile: () => e.reads.underWay > 0, holdMs: MAX_OUTCOME_HOLD_MS } : {}),
           });
         } else changed = record(e, batch, ctl, call, end);
         if (v.kind === 'outcomes' && changed < call.ids.length)

@@ -110,6 +110,11 @@ export interface Engine {
     scope: PaceScope,
     ctl: Control,
   ): Promise<Permit | null | 'stopped'>;
+  /**
+   * Pre-reads under way in every batch of this runner (feed.ts counts them): each usually ends in
+   * an intent, a write that a finished call's outcome can be committed with (call-chain.ts).
+   */
+  readonly reads: { underWay: number };
   /** A sleep that pause, cancel and shutdown cut short. */
   nap(ms: number, ctl: Control): Promise<void>;
   /** A ledger write (or the runner) failed: the batch stops or waits for the ledger. Never throws. */

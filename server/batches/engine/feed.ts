@@ -86,10 +86,12 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     }
     cursor = last.seq;
     reading++;
+    e.reads.underWay++;
     try {
       return await classify(rows, slot);
     } finally {
       reading--;
+      e.reads.underWay--;
     }
   }
 

@@ -108,6 +108,59 @@ test('a queued outcome with no write after it commits on its own at the end of t
   expect(ledger.getBatch(notYet)?.state).toBe('running');
 });
 
+test('a batch’s last outcome held for a write that is coming waits past its turn, and rides on that write', async () => {
+  const file = join(tempDir(), 'ledger.sqlite');
+  const ledger = openAt(file);
+  const a = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT }).id;
+  const b = newBatch(ledger, { ids: makeIds(2, 'b'), subject: SUBJECT }).id;
+  const call = ledger.claimChunk(a, 100);
+  if (!call) throw new Error('claim');
+  expect(ledger.isLastCall(call.callId)).toBe(true);
+  let coming = true;
+  const queued = ledger.queueOutcome(
+    call.callId,
+    call.ids.map((id) => ({ id, state: 'succeeded' as const, code: null, message: null })),
+    meta,
+    { finish: true, holdWhile: () => coming, holdMs: 600_000 },
+  );
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  await turn();
+  await turn();
+  expect(statesInFile(file, a)).toEqual({ in_flight: 3 });
+  // The write that was coming: the outcome and the batch's end are committed with it.
+  ledger.claimChunk(b, 100);
+  coming = false;
+  expect(await queued).toBe(3);
+  expect(statesInFile(file, a)).toEqual({ succeeded: 3 });
+  expect(ledger.getBatchState(a)).toBe('done');
+});
+
+test('a held outcome commits on its own at its limit when no write came, and a call with work left after it is not the last', async () => {
+  const file = join(tempDir(), 'ledger.sqlite');
+  const ledger = openAt(file);
+  const a = newBatch(ledger, { ids: makeIds(150), subject: SUBJECT }).id;
+  const first = ledger.claimChunk(a, 100);
+  if (!first) throw new Error('claim');
+  expect(ledger.isLastCall(first.callId)).toBe(false);
+  const second = ledger.claimChunk(a, 100);
+  if (!second) throw new Error('claim');
+  // Another call of the batch is in flight: not the last either.
+  expect(ledger.isLastCall(second.callId)).toBe(false);
+  const ok = (ids: string[]) =>
+    ids.map((id) => ({ id, state: 'succeeded' as const, code: null, message: null }));
+  expect(await ledger.queueOutcome(first.callId, ok(first.ids), meta, { finish: true })).toBe(100);
+  expect(ledger.isLastCall(second.callId)).toBe(true);
+  const held = ledger.queueOutcome(second.callId, ok(second.ids), meta, {
+    finish: true,
+    // A read under way that never ends in a write: the outcome commits at its limit.
+    holdWhile: () => true,
+    holdMs: 20,
+  });
+  expect(await held).toBe(50);
+  expect(statesInFile(file, a)).toEqual({ succeeded: 150 });
+  expect(ledger.getBatchState(a)).toBe('done');
+});
+
 test('a queued outcome whose commit fails is refused to its caller, and the IDs stay in flight', async () => {
   const file = join(tempDir(), 'ledger.sqlite');
   const ledger = openAt(file);

@@ -278,6 +278,7 @@ export function createRunner(options: RunnerOptions): Runner {
     now,
     log,
     stopping: () => stopping,
+    reads: { underWay: 0 },
     dataDirLost,
     delayFor(kind: RetryKind, n: number, retryAfter: string | null, paced = false): number {
       const hint = parseRetryAfter(retryAfter, now());
