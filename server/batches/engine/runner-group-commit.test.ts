@@ -56,19 +56,25 @@ function statesInFile(file: string, batchId: string): Record<string, number> {
   }
 }
 
-test('a queued outcome reaches the file with the next write, in its transaction, and only then resolves', async () => {
+/** Every ID of a call succeeded. */
+const succeeded = (ids: readonly string[]) =>
+  ids.map((id) => ({ id, state: 'succeeded' as const, code: null, message: null }));
+
+/** A ledger in a temporary folder with a batch of 3 IDs (`a`), its one call claimed. */
+function withCall() {
   const file = join(tempDir(), 'ledger.sqlite');
   const ledger = openAt(file);
   const a = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT }).id;
-  const b = newBatch(ledger, { ids: makeIds(2, 'b'), subject: SUBJECT }).id;
   const call = ledger.claimChunk(a, 100);
   if (!call) throw new Error('claim');
+  return { file, ledger, a, call };
+}
+
+test('a queued outcome reaches the file with the next write, in its transaction, and only then resolves', async () => {
+  const { file, ledger, a, call } = withCall();
+  const b = newBatch(ledger, { ids: makeIds(2, 'b'), subject: SUBJECT }).id;
   let told: number | null = null;
-  const queued = ledger.queueOutcome(
-    call.callId,
-    call.ids.map((id) => ({ id, state: 'succeeded' as const, code: null, message: null })),
-    meta,
-  );
+  const queued = ledger.queueOutcome(call.callId, succeeded(call.ids), meta);
   void queued.then((n) => {
     told = n;
   });
@@ -96,10 +102,8 @@ test('a queued outcome with no write after it commits on its own at the end of t
   const c1 = ledger.claimChunk(drained, 100);
   const c2 = ledger.claimChunk(notYet, 100);
   if (!c1 || !c2) throw new Error('claim');
-  const ok = (callIds: string[]) =>
-    callIds.map((id) => ({ id, state: 'succeeded' as const, code: null, message: null }));
-  const p1 = ledger.queueOutcome(c1.callId, ok(c1.ids), meta, { finish: true });
-  const p2 = ledger.queueOutcome(c2.callId, ok(c2.ids), meta, { finish: true });
+  const p1 = ledger.queueOutcome(c1.callId, succeeded(c1.ids), meta, { finish: true });
+  const p2 = ledger.queueOutcome(c2.callId, succeeded(c2.ids), meta, { finish: true });
   expect(await p1).toBe(3);
   expect(await p2).toBe(100);
   expect(statesInFile(file, drained)).toEqual({ succeeded: 3 });
@@ -109,20 +113,15 @@ test('a queued outcome with no write after it commits on its own at the end of t
 });
 
 test('a batch’s last outcome held for a write that is coming waits past its turn, and rides on that write', async () => {
-  const file = join(tempDir(), 'ledger.sqlite');
-  const ledger = openAt(file);
-  const a = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT }).id;
+  const { file, ledger, a, call } = withCall();
   const b = newBatch(ledger, { ids: makeIds(2, 'b'), subject: SUBJECT }).id;
-  const call = ledger.claimChunk(a, 100);
-  if (!call) throw new Error('claim');
   expect(ledger.isLastCall(call.callId)).toBe(true);
   let coming = true;
-  const queued = ledger.queueOutcome(
-    call.callId,
-    call.ids.map((id) => ({ id, state: 'succeeded' as const, code: null, message: null })),
-    meta,
-    { finish: true, holdWhile: () => coming, holdMs: 600_000 },
-  );
+  const queued = ledger.queueOutcome(call.callId, succeeded(call.ids), meta, {
+    finish: true,
+    holdWhile: () => coming,
+    holdMs: 600_000,
+  });
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   await turn();
   await turn();
@@ -146,11 +145,11 @@ test('a held outcome commits on its own at its limit when no write came, and a c
   if (!second) throw new Error('claim');
   // Another call of the batch is in flight: not the last either.
   expect(ledger.isLastCall(second.callId)).toBe(false);
-  const ok = (ids: string[]) =>
-    ids.map((id) => ({ id, state: 'succeeded' as const, code: null, message: null }));
-  expect(await ledger.queueOutcome(first.callId, ok(first.ids), meta, { finish: true })).toBe(100);
+  expect(
+    await ledger.queueOutcome(first.callId, succeeded(first.ids), meta, { finish: true }),
+  ).toBe(100);
   expect(ledger.isLastCall(second.callId)).toBe(true);
-  const held = ledger.queueOutcome(second.callId, ok(second.ids), meta, {
+  const held = ledger.queueOutcome(second.callId, succeeded(second.ids), meta, {
     finish: true,
     // A read under way that never ends in a write: the outcome commits at its limit.
     holdWhile: () => true,
@@ -162,19 +161,11 @@ test('a held outcome commits on its own at its limit when no write came, and a c
 });
 
 test('a queued outcome whose commit fails is refused to its caller, and the IDs stay in flight', async () => {
-  const file = join(tempDir(), 'ledger.sqlite');
-  const ledger = openAt(file);
-  const a = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT }).id;
-  const call = ledger.claimChunk(a, 100);
-  if (!call) throw new Error('claim');
+  const { file, ledger, a, call } = withCall();
   // Another process holds the write lock: the commit cannot wait for it (noWait).
   const other = new Database(file);
   other.exec('BEGIN IMMEDIATE');
-  const queued = ledger.queueOutcome(
-    call.callId,
-    call.ids.map((id) => ({ id, state: 'succeeded' as const, code: null, message: null })),
-    meta,
-  );
+  const queued = ledger.queueOutcome(call.callId, succeeded(call.ids), meta);
   expect(() => ledger.noWait(() => ledger.setStateReason(a, 'x'))).toThrow(/busy|locked/i);
   await expect(queued).rejects.toThrow(/busy|locked/i);
   other.exec('ROLLBACK');
