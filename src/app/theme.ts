@@ -1,7 +1,6 @@
 import {
   createTheme,
   DEFAULT_THEME,
-  Modal,
   type CSSVariablesResolver,
   type MantineColorsTuple,
 } from '@mantine/core';
@@ -78,7 +77,9 @@ export const theme = createTheme({
   components: {
     // Mantine's close button (×) has no accessible name of its own (axe button-name). The name is
     // read as each dialog renders (Mantine spreads these props then), in the current language.
-    Modal: Modal.extend({ defaultProps: { closeButtonProps: closeButtonName } }),
+    // A plain theme entry, not `Modal.extend(...)`: that would import Modal (and its scroll lock
+    // and focus trap) onto the first page, which opens no dialog.
+    Modal: { defaultProps: { closeButtonProps: closeButtonName } },
   },
 });
 
