@@ -61,7 +61,12 @@ export async function englishLeft(page: Page): Promise<string[]> {
       const hits: string[] = [];
       const check = (text: string | null, where: Element) => {
         if (!text) return;
-        for (const word of text.match(/[A-Za-z]{2,}/g) ?? []) {
+        // A run with a digit in it is an ID, a code or a number (a UUID's "bafc" is no word).
+        const words = text
+          .split(/\s+/)
+          .filter((token) => !/\d/.test(token))
+          .flatMap((token) => token.match(/[A-Za-z]{2,}/g) ?? []);
+        for (const word of words) {
           if (!allowed.has(word))
             hits.push(`${word} in <${where.tagName.toLowerCase()}>: ${text.trim().slice(0, 80)}`);
         }

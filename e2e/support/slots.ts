@@ -3,6 +3,8 @@
  * that no two tests touch the same subject and each test owns its data.
  */
 export const SLOTS = {
+  /** e2e/language.spec.ts: the journey and every page in Chinese. */
+  chinese: { incident: 130, alerts: [1540, 6] as [number, number], otherIncident: 131 },
   journey: { incident: 150, alerts: [1500, 30] as [number, number], otherIncident: 151 },
   cancelBack: { incident: 160, alerts: [1700, 2] as [number, number] },
   history: { alert: 1800, indicators: [300, 3] as [number, number] },

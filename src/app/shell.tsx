@@ -206,6 +206,12 @@ function LanguageChoice() {
       label={t('shell.language')}
       size="xs"
       data={languages.map((l) => ({ value: l, label: languageNames[l] }))}
+      // Each language is named in itself (and marked as such for screen readers and translators).
+      renderOption={({ option }) => (
+        <span lang={option.value} translate="no">
+          {option.label}
+        </span>
+      )}
       value={language}
       onChange={(v) => {
         if (isLanguage(v)) void switchLanguage(v);

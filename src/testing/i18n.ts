@@ -18,7 +18,12 @@ export function englishWordsIn(root: Element = document.body): string[] {
   const kept = new Set(KEPT_IN_CHINESE);
   const hits: string[] = [];
   const check = (text: string | null, where: Element) => {
-    for (const word of text?.match(/[A-Za-z]{2,}/g) ?? []) {
+    // A run with a digit in it is an ID, a code or a number (a UUID's "bafc" is no word).
+    const words = (text ?? '')
+      .split(/\s+/)
+      .filter((token) => !/\d/.test(token))
+      .flatMap((token) => token.match(/[A-Za-z]{2,}/g) ?? []);
+    for (const word of words) {
       if (!kept.has(word))
         hits.push(`${word} (<${where.tagName.toLowerCase()}> ${text?.trim().slice(0, 60)})`);
     }

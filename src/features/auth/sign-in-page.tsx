@@ -54,7 +54,8 @@ const iamFormSchema = z.object({
 /** A field's error (a message key from the schemas) in the current language. */
 function fieldError(message: string | undefined): ReactNode {
   if (!message) return undefined;
-  if (message === 'signin.regionFormat') return t('signin.regionFormat', { example: REGION_EXAMPLE });
+  if (message === 'signin.regionFormat')
+    return t('signin.regionFormat', { example: REGION_EXAMPLE });
   return tKey(message);
 }
 

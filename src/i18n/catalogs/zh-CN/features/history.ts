@@ -29,7 +29,7 @@ export const history: Translation<typeof en> = {
   'history.colAction': '操作',
   'history.colWorkspace': '工作空间',
   'history.colSubject': '主对象',
-  'history.colRelatedClass': '关联数据类型',
+  'history.colRelatedClass': '关联对象类型',
   'history.colState': '状态',
   'history.colReason': '原因',
   'history.pages': '历史分页',
