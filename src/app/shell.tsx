@@ -201,9 +201,11 @@ function Workspace({
 /** The interface's language; the choice is remembered in this browser. */
 function LanguageChoice() {
   const { t, language } = useI18n();
+  const [failed, setFailed] = useState(false);
   return (
     <Select
       label={t('shell.language')}
+      error={failed ? t('shell.languageFailed') : undefined}
       size="xs"
       data={languages.map((l) => ({ value: l, label: languageNames[l] }))}
       // Each language is named in itself (and marked as such for screen readers and translators).
@@ -214,7 +216,10 @@ function LanguageChoice() {
       )}
       value={language}
       onChange={(v) => {
-        if (isLanguage(v)) void switchLanguage(v);
+        if (!isLanguage(v)) return;
+        setFailed(false);
+        // Its words are a chunk away: a network failure keeps the language shown, and says so.
+        switchLanguage(v).catch(() => setFailed(true));
       }}
       allowDeselect={false}
       classNames={{ root: classes.language }}

@@ -48,7 +48,14 @@ function part(language: Language, which: Part): Promise<Partial<Catalog>> {
 
 async function install(language: Language): Promise<void> {
   target = language;
-  await Promise.all([...wanted].map((w) => part(language, w)));
+  try {
+    await Promise.all([...wanted].map((w) => part(language, w)));
+  } catch (err) {
+    // This language could not load: unless another was asked for meanwhile, the one shown stays
+    // the one every later load uses (a failed switch must not come back with the next page).
+    if (target === language) target = currentLanguageOrNull();
+    throw err;
+  }
   // Another switch began meanwhile: it installs its own language.
   if (target !== language) return;
   // Every part of this language loaded so far (a part asked for meanwhile included).
@@ -65,10 +72,20 @@ export function loadLanguage(language: Language): Promise<void> {
   return install(language);
 }
 
-/** Makes sure `which` is loaded in the current language (lazy pages call this as they load). */
-export function ensurePart(which: Part): Promise<void> {
+/**
+ * Makes sure `which` is loaded in the current language (lazy pages call this as they load). Ends
+ * only once it is installed: if a switch supersedes the load it started, it follows the switch.
+ */
+export async function ensurePart(which: Part): Promise<void> {
   wanted.add(which);
-  return install(target ?? currentLanguageOrNull() ?? storedLanguage());
+  for (;;) {
+    const language = target ?? currentLanguageOrNull() ?? storedLanguage();
+    await install(language);
+    const shown = currentLanguageOrNull();
+    if (shown === language && installed.split(':')[1]?.split('+').includes(which)) return;
+    // Superseded by a switch (or its failure): follow the language asked for now.
+    if (target === language && shown === language) return;
+  }
 }
 
 /** The analyst's switch: load, show, remember. */

@@ -188,27 +188,15 @@ export function RunFacts({
       {children}
       {run.undo_of && (
         <Meta label={t('common.factUndo')}>
-          <Anchor
-            component={Link}
-            to={pathOf(run.undo_of)}
-            size="xs"
-            title={run.undo_of}
-            translate="no"
-          >
-            {t('common.undoOf', { id: run.undo_of.slice(0, 8) })}
+          <Anchor component={Link} to={pathOf(run.undo_of)} size="xs" title={run.undo_of}>
+            {t('common.undoOf', { id: <span translate="no">{run.undo_of.slice(0, 8)}</span> })}
           </Anchor>
         </Meta>
       )}
       {run.undone_by && (
         <Meta label={t('common.factUndone')}>
-          <Anchor
-            component={Link}
-            to={pathOf(run.undone_by)}
-            size="xs"
-            title={run.undone_by}
-            translate="no"
-          >
-            {t('common.undoneBy', { id: run.undone_by.slice(0, 8) })}
+          <Anchor component={Link} to={pathOf(run.undone_by)} size="xs" title={run.undone_by}>
+            {t('common.undoneBy', { id: <span translate="no">{run.undone_by.slice(0, 8)}</span> })}
           </Anchor>
         </Meta>
       )}

@@ -13,6 +13,7 @@ export const shell = {
   'shell.loading': 'Loading…',
   'shell.chooseWorkspace': 'Choose a workspace',
   'shell.language': 'Language',
+  'shell.languageFailed': 'The language could not be loaded. Try again.',
   'shell.mainNav': 'Main',
   'shell.navAssociate': 'Associate',
   'shell.navHistory': 'History',

@@ -13,6 +13,7 @@ export const shell: Translation<typeof en> = {
   'shell.loading': '正在加载…',
   'shell.chooseWorkspace': '选择工作空间',
   'shell.language': '语言',
+  'shell.languageFailed': '无法加载该语言，请重试。',
   'shell.mainNav': '主导航',
   'shell.navAssociate': '关联',
   'shell.navHistory': '历史',
