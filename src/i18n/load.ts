@@ -81,10 +81,9 @@ export async function ensurePart(which: Part): Promise<void> {
   for (;;) {
     const language = target ?? currentLanguageOrNull() ?? storedLanguage();
     await install(language);
-    const shown = currentLanguageOrNull();
-    if (shown === language && installed.split(':')[1]?.split('+').includes(which)) return;
-    // Superseded by a switch (or its failure): follow the language asked for now.
-    if (target === language && shown === language) return;
+    // Not superseded: the part is in. Superseded by a switch: follow it (its install loads every
+    // wanted part, this one included). A loop only while switches keep coming.
+    if (target === null || target === language) return;
   }
 }
 
