@@ -189,14 +189,26 @@ export function RunFacts({
       {run.undo_of && (
         <Meta label={t('common.factUndo')}>
           <Anchor component={Link} to={pathOf(run.undo_of)} size="xs" title={run.undo_of}>
-            {t('common.undoOf', { id: <span translate="no">{run.undo_of.slice(0, 8)}</span> })}
+            {t('common.undoOf', {
+              id: (
+                <span key="id" translate="no">
+                  {run.undo_of.slice(0, 8)}
+                </span>
+              ),
+            })}
           </Anchor>
         </Meta>
       )}
       {run.undone_by && (
         <Meta label={t('common.factUndone')}>
           <Anchor component={Link} to={pathOf(run.undone_by)} size="xs" title={run.undone_by}>
-            {t('common.undoneBy', { id: <span translate="no">{run.undone_by.slice(0, 8)}</span> })}
+            {t('common.undoneBy', {
+              id: (
+                <span key="id" translate="no">
+                  {run.undone_by.slice(0, 8)}
+                </span>
+              ),
+            })}
           </Anchor>
         </Meta>
       )}
