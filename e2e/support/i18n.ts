@@ -5,18 +5,12 @@
  */
 import type { Page } from '@playwright/test';
 import type { Catalog, MessageKey } from '../../src/i18n/catalogs/en';
-import { corePart as enCore } from '../../src/i18n/catalogs/en/core';
-import { featuresPart as enFeatures } from '../../src/i18n/catalogs/en/features';
-import { corePart as zhCore } from '../../src/i18n/catalogs/zh-CN/core';
-import { featuresPart as zhFeatures } from '../../src/i18n/catalogs/zh-CN/features';
 import { formattersFor } from '../../src/i18n/format';
 import { KEPT_IN_CHINESE, type Language } from '../../src/i18n/languages';
 import type { ParamsOf } from '../../src/i18n/messages';
+import { enCatalog, zhCatalog } from '../../src/testing/catalogs';
 
-const catalogs: Record<Language, Catalog> = {
-  en: { ...enCore, ...enFeatures },
-  'zh-CN': { ...zhCore, ...zhFeatures },
-};
+const catalogs: Record<Language, Catalog> = { en: enCatalog, 'zh-CN': zhCatalog };
 
 /** The message `key` as the console shows it in `language` (strings only). */
 export function tr<K extends MessageKey>(

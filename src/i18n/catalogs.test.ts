@@ -3,13 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corePart as enCore } from './catalogs/en/core';
 import { featuresPart as enFeatures } from './catalogs/en/features';
-import { corePart as zhCore } from './catalogs/zh-CN/core';
-import { featuresPart as zhFeatures } from './catalogs/zh-CN/features';
 import { formattersFor } from './format';
 import { KEPT_IN_CHINESE } from './languages';
+import { enCatalog as en, zhCatalog as zh } from '../testing/catalogs';
 
-const en = { ...enCore, ...enFeatures };
-const zh = { ...zhCore, ...zhFeatures };
 const areas = ['core', 'features'].flatMap((part) =>
   readdirSync(join(import.meta.dirname, 'catalogs', 'en', part))
     .filter((f) => f.endsWith('.ts'))

@@ -71,32 +71,19 @@ export function BatchSubjectLine({ batch }: { batch: BatchSummary }) {
         subject,
         object:
           batchKindOf(batch) !== 'pairs' ? (
-            <Text
-              key="object"
-              span
-              size="sm"
-              fw={600}
-              c="var(--mantine-color-text)"
-              title={batch.data_object_id}
-              translate="no"
-            >
-              {title ?? batch.data_object_id}
-            </Text>
+            <DataName key="object" id={batch.data_object_id} name={title} />
           ) : null,
-        workspace: (
-          <Text
-            key="workspace"
-            span
-            size="sm"
-            fw={600}
-            c="var(--mantine-color-text)"
-            title={batch.workspace_id}
-            translate="no"
-          >
-            {workspace ?? batch.workspace_id}
-          </Text>
-        ),
+        workspace: <DataName key="workspace" id={batch.workspace_id} name={workspace} />,
       })}
+    </Text>
+  );
+}
+
+/** A name from SecMaster inside the sentence, in bold (data: untranslated; its ID in the tooltip). */
+function DataName({ id, name }: { id: string; name: string | null | undefined }) {
+  return (
+    <Text span size="sm" fw={600} c="var(--mantine-color-text)" title={id} translate="no">
+      {name ?? id}
     </Text>
   );
 }
