@@ -12,12 +12,17 @@ import { dataclassTypeSchema } from '../api/schemas';
 import { createQueryClient } from '../app/query-client';
 import { cssVariablesResolver, theme } from '../app/theme';
 import RelationGraph from '../features/graph/relation-graph';
+import { ensurePart, loadLanguage } from '../i18n/load';
 
 const params = new URLSearchParams(window.location.search);
 const root = document.getElementById('root');
 if (!root) throw new Error('The page has no #root element.');
 const opened: string[] = [];
 Object.defineProperty(window, '__opened', { value: opened });
+
+// The graph's words are in the English catalog's two parts, loaded as the app loads them.
+await loadLanguage('en');
+await ensurePart('features');
 
 createRoot(root).render(
   <StrictMode>
