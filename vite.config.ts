@@ -58,6 +58,9 @@ export default defineConfig({
           environment: 'node',
           include: ['src/**/*.test.ts', 'server/**/*.test.ts'],
           setupFiles: ['src/testing/setup-i18n.ts'],
+          // One real PostgreSQL for the run (the ledger's second store); each test takes a
+          // database of its own from it.
+          globalSetup: ['server/testing/pg-global-setup.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
         },

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { findChromium } from './find-chromium.mjs';
+import { findPostgres } from './find-postgres.mjs';
 
 mkdirSync('.tmp', { recursive: true });
 let passed = 0;
@@ -37,6 +38,11 @@ for (const pkg of ['apig-signing', 'secmaster-emulator']) {
 }
 if (!run('lint', npx, ['eslint', '.', '--max-warnings', '0'])) failed++;
 
+// The server tests run on a real PostgreSQL too: find it, or install Debian's package (as for
+// Chromium below). Missing, those tests fail and say why.
+const pgBin = findPostgres();
+if (!pgBin) console.error("No PostgreSQL could be found or installed: the PostgreSQL tests will fail.");
+
 const vitestJson = '.tmp/vitest.json';
 const vitestOk = run('unit, component and server tests', npx, [
   'vitest',
@@ -44,7 +50,7 @@ const vitestOk = run('unit, component and server tests', npx, [
   '--reporter=default',
   '--reporter=json',
   `--outputFile.json=${vitestJson}`,
-]);
+], pgBin ? { PG_BIN: pgBin } : {});
 const v = readJson(vitestJson);
 if (v) {
   passed += v.numPassedTests ?? 0;
