@@ -76,7 +76,9 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<P
     `-k ${dir}`,
     '-c listen_addresses=127.0.0.1',
     '-c max_connections=200',
-    ...(opts.durable === false ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
+    ...(opts.durable === false
+      ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']
+      : []),
   ].join(' ');
   run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', 'start']);
   const urlOf = (name: string) => `postgres://app@127.0.0.1:${port}/${name}`;
