@@ -1,0 +1,561 @@
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { testDatabase } from '../testing/pg-database';
+import {
+  assertLease,
+  claimBatch,
+  claimBatches,
+  endBatch,
+  LeaseKeeper,
+  LeaseLostError,
+  leasesMigration,
+  offerBatch,
+  releaseLease,
+  renewLease,
+  withdrawBatch,
+  type KeeperLostReason,
+  type Lease,
+  type LeaseTables,
+  type Schedule,
+} from './leases';
+import { compilerFor } from './migration';
+
+/** A table written under a lease in these tests (an intent or outcome write stands for it). */
+interface DB extends LeaseTables {
+  probe: { batch_id: string; note: string };
+}
+
+const opened: Kysely<DB>[] = [];
+const keepers: LeaseKeeper<DB>[] = [];
+afterEach(async () => {
+  await Promise.all(keepers.splice(0).map((k) => k.stop()));
+  await Promise.all(opened.splice(0).map((db) => db.destroy()));
+});
+
+/** One console's connection pool. */
+function connect(url: string): Kysely<DB> {
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
+  });
+  opened.push(db);
+  return db;
+}
+
+/** A fresh database with the lease table (the migration's compiled statements) and two consoles. */
+async function twoConsoles(): Promise<[Kysely<DB>, Kysely<DB>]> {
+  const url = await testDatabase('lease');
+  const a = connect(url);
+  for (const q of leasesMigration.up(compilerFor('postgres'), 'postgres')) await a.executeQuery(q);
+  await sql`create table probe (batch_id text not null, note text not null)`.execute(a);
+  return [a, connect(url)];
+}
+
+/** Writes a probe row for the lease's batch with the fence after the write, in one transaction. */
+function fencedWrite(db: Kysely<DB>, lease: Lease, note: string): Promise<void> {
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('probe').values({ batch_id: lease.batchId, note }).execute();
+    await assertLease(trx, lease);
+  });
+}
+
+async function notes(db: Kysely<DB>): Promise<string[]> {
+  const rows = await db.selectFrom('probe').select('note').orderBy('note').execute();
+  return rows.map((r) => r.note);
+}
+
+/** Waits until the database's clock has passed the batch's lease expiry. */
+async function untilExpired(db: Kysely<DB>, batchId: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const row = await db
+        .selectFrom('batch_leases')
+        .select(sql<boolean>`expires_at <= clock_timestamp()`.as('over'))
+        .where('batch_id', '=', batchId)
+        .executeTakeFirstOrThrow();
+      expect(row.over).toBe(true);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+}
+
+/** Waits until `db`'s console claims `batchId` (after the lease there expires). */
+async function claimWhenFree(db: Kysely<DB>, consoleId: string, batchId: string, leaseMs: number) {
+  return vi.waitFor(
+    async () => {
+      const lease = await claimBatch(db, consoleId, batchId, leaseMs);
+      if (!lease) throw new Error(`${batchId} not free yet`);
+      return lease;
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+}
+
+function lostError(reason: string) {
+  return expect.objectContaining({ name: 'LeaseLostError', reason });
+}
+
+describe('the batch_leases migration', () => {
+  it('runs on SQLite as well (one schema; the table stays unused there)', () => {
+    const lite = new Database(':memory:');
+    try {
+      for (const q of leasesMigration.up(compilerFor('sqlite'), 'sqlite')) {
+        lite.prepare(q.sql).run(...(q.parameters as unknown[]));
+      }
+      const cols = lite.prepare(`select name from pragma_table_info('batch_leases')`).all();
+      expect(cols).toEqual([
+        { name: 'batch_id' },
+        { name: 'holder' },
+        { name: 'epoch' },
+        { name: 'expires_at' },
+      ]);
+    } finally {
+      lite.close();
+    }
+  });
+});
+
+describe('batch leases on PostgreSQL, two consoles', () => {
+  it('hands each of 20 batches to exactly one of 2×10 racing claimers', async () => {
+    const [a, b] = await twoConsoles();
+    const ids = Array.from({ length: 20 }, (_, i) => `batch-${i}`);
+    for (const id of ids) await offerBatch(a, id);
+    const claimer = async (db: Kysely<DB>, consoleId: string) => {
+      const got: Lease[] = [];
+      for (;;) {
+        const leases = await claimBatches(db, consoleId, 1, 60_000);
+        if (leases.length === 0) return got;
+        got.push(...leases);
+      }
+    };
+    const results = await Promise.all([
+      ...Array.from({ length: 10 }, () => claimer(a, 'A')),
+      ...Array.from({ length: 10 }, () => claimer(b, 'B')),
+    ]);
+    const claims = results.flat();
+    expect(claims.map((l) => l.batchId).sort()).toEqual([...ids].sort());
+    expect(new Set(claims.map((l) => l.epoch))).toEqual(new Set([1]));
+    const rows = await a.selectFrom('batch_leases').select(['batch_id', 'holder']).execute();
+    const holderOf = new Map(rows.map((r) => [r.batch_id, r.holder]));
+    for (const l of claims) expect(holderOf.get(l.batchId)).toBe(l.holder);
+    expect(await claimBatches(b, 'B', 20, 60_000)).toEqual([]);
+  });
+
+  it('does not let another console claim a live lease', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    await offerBatch(a, 'b1'); // offering twice changes nothing
+    const [lease] = await claimBatches(a, 'A', 5, 60_000);
+    expect(lease).toEqual({ batchId: 'b1', epoch: 1, holder: 'A' });
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([]);
+    expect(await claimBatch(b, 'B', 'b1', 60_000)).toBeNull();
+    expect(await claimBatch(a, 'A', 'b1', 60_000)).toBeNull();
+    expect(await renewLease(a, lease!, 60_000)).toBe(true);
+  });
+
+  it('gives a lease that was not renewed to the other console, with a higher epoch', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const [stale] = await claimBatches(a, 'A', 1, 300);
+    const fresh = await vi.waitFor(
+      async () => {
+        const [l] = await claimBatches(b, 'B', 1, 60_000);
+        if (!l) throw new Error('not claimable yet');
+        return l;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    expect(fresh).toEqual({ batchId: 'b1', epoch: stale!.epoch + 1, holder: 'B' });
+    expect(await renewLease(a, stale!, 60_000)).toBe(false);
+    expect(await renewLease(b, fresh, 60_000)).toBe(true);
+  });
+
+  it('refuses a write fenced with a stale epoch and rolls the write back', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const stale = (await claimBatch(a, 'A', 'b1', 300))!;
+    await untilExpired(a, 'b1');
+    // Expired, nobody else yet: refused all the same.
+    await expect(fencedWrite(a, stale, 'A after expiry')).rejects.toEqual(lostError('expired'));
+    const fresh = await claimWhenFree(b, 'B', 'b1', 60_000);
+    await expect(fencedWrite(a, stale, 'A after B claimed')).rejects.toEqual(lostError('taken'));
+    await expect(fencedWrite(a, stale, 'A again')).rejects.toBeInstanceOf(LeaseLostError);
+    await fencedWrite(b, fresh, 'B');
+    expect(await notes(a)).toEqual(['B']);
+  });
+
+  it('keeps a claim off a batch while a write under its lease is in progress', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const lease = (await claimBatch(a, 'A', 'b1', 1_500))!;
+    await a.transaction().execute(async (trx) => {
+      await assertLease(trx, lease);
+      await trx.insertInto('probe').values({ batch_id: 'b1', note: 'A' }).execute();
+      // The lease runs out while the write is open: the claim skips the locked row.
+      await untilExpired(b, 'b1');
+      expect(await claimBatches(b, 'B', 1, 60_000)).toEqual([]);
+      expect(await claimBatch(b, 'B', 'b1', 60_000)).toBeNull();
+    });
+    expect(await notes(a)).toEqual(['A']);
+    const taken = await claimBatch(b, 'B', 'b1', 60_000);
+    expect(taken).toEqual({ batchId: 'b1', epoch: lease.epoch + 1, holder: 'B' });
+    await expect(fencedWrite(a, lease, 'A late')).rejects.toEqual(lostError('taken'));
+  });
+
+  it('lets a released batch be claimed at once, and fences the releaser out', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const lease = (await claimBatch(a, 'A', 'b1', 60_000))!;
+    expect(await releaseLease(a, lease)).toBe(true);
+    expect(await releaseLease(a, lease)).toBe(false); // released already
+    await expect(fencedWrite(a, lease, 'A released')).rejects.toEqual(lostError('released'));
+    const next = (await claimBatch(b, 'B', 'b1', 60_000))!;
+    expect(next.epoch).toBe(lease.epoch + 1);
+    expect(await releaseLease(a, lease)).toBe(false);
+    await expect(fencedWrite(a, lease, 'A released')).rejects.toEqual(lostError('taken'));
+    expect(await notes(a)).toEqual([]);
+  });
+
+  it('ends a batch in the write that records the end, fenced like any write', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const lease = (await claimBatch(a, 'A', 'b1', 60_000))!;
+    const end = (note: string) =>
+      a.transaction().execute(async (trx) => {
+        await trx.insertInto('probe').values({ batch_id: 'b1', note }).execute();
+        await endBatch(trx, lease);
+      });
+    await end('done');
+    expect(await a.selectFrom('batch_leases').selectAll().execute()).toEqual([]);
+    expect(await claimBatches(b, 'B', 1, 60_000)).toEqual([]);
+    await expect(end('done twice')).rejects.toEqual(lostError('ended'));
+    expect(await notes(a)).toEqual(['done']);
+  });
+
+  it('refuses to end a batch under a stale lease', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const stale = (await claimBatch(a, 'A', 'b1', 300))!;
+    const fresh = await claimWhenFree(b, 'B', 'b1', 60_000);
+    await expect(a.transaction().execute((trx) => endBatch(trx, stale))).rejects.toEqual(
+      lostError('taken'),
+    );
+    expect(await renewLease(b, fresh, 60_000)).toBe(true);
+  });
+
+  it('fences the holder out of a batch another console withdrew', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const lease = (await claimBatch(a, 'A', 'b1', 60_000))!;
+    expect(await withdrawBatch(b, 'b1')).toBe(true);
+    expect(await withdrawBatch(b, 'b1')).toBe(false);
+    await expect(fencedWrite(a, lease, 'A')).rejects.toEqual(lostError('ended'));
+    expect(await renewLease(a, lease, 60_000)).toBe(false);
+  });
+
+  it('refuses to fence outside a transaction (the lock would end at once)', async () => {
+    const [a] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const lease = (await claimBatch(a, 'A', 'b1', 60_000))!;
+    await expect(assertLease(a, lease)).rejects.toThrow(/inside the write’s transaction/);
+  });
+});
+
+/** A scheduler that can be paused like a stopped process: timers due meanwhile run on resume. */
+function pausableSchedule() {
+  let paused = false;
+  const due: (() => void)[] = [];
+  const schedule: Schedule = (ms, fn) => {
+    const t = setTimeout(() => (paused ? due.push(fn) : fn()), ms);
+    return () => clearTimeout(t);
+  };
+  return {
+    schedule,
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      for (const fn of due.splice(0)) fn();
+    },
+  };
+}
+
+describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
+  function keeper(db: Kysely<DB>, consoleId: string, leaseMs: number, schedule?: Schedule) {
+    const lost: [string, KeeperLostReason][] = [];
+    const k = new LeaseKeeper<DB>({
+      db,
+      consoleId,
+      leaseMs,
+      schedule,
+      onLost: (batchId, reason) => lost.push([batchId, reason]),
+    });
+    keepers.push(k);
+    return { k, lost };
+  }
+
+  it('keeps its leases well past their length while it renews them', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const { k, lost } = keeper(a, 'A', 500);
+    const [lease] = await k.claim(5);
+    expect(lease?.batchId).toBe('b1');
+    const t0 = performance.now();
+    const stolen: Lease[] = [];
+    await vi.waitFor(
+      async () => {
+        stolen.push(...(await claimBatches(b, 'B', 1, 60_000)));
+        if (performance.now() - t0 < 2_000) throw new Error('still within four lease lengths');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(stolen).toEqual([]);
+    expect(lost).toEqual([]);
+    expect(k.holds('b1')).toBe(true);
+    await a.transaction().execute(async (trx) => {
+      await k.fence(trx, 'b1');
+      await trx.insertInto('probe').values({ batch_id: 'b1', note: 'A' }).execute();
+    });
+    expect(await notes(a)).toEqual(['A']);
+  });
+
+  it('a paused console finds its lease lost on its next write, and gets onLost', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const clock = pausableSchedule();
+    const { k, lost } = keeper(a, 'A', 300, clock.schedule);
+    await k.claim(1);
+    clock.pause();
+    const fresh = await claimWhenFree(b, 'B', 'b1', 60_000);
+    expect(fresh.epoch).toBe(2);
+    expect(lost).toEqual([]); // paused: nothing ran
+    // It wakes up and writes before any of its timers runs.
+    const write = a.transaction().execute(async (trx) => {
+      await trx.insertInto('probe').values({ batch_id: 'b1', note: 'A after pause' }).execute();
+      await k.fence(trx, 'b1');
+    });
+    await expect(write).rejects.toBeInstanceOf(LeaseLostError);
+    expect(lost).toEqual([['b1', 'unconfirmed']]);
+    expect(k.holds('b1')).toBe(false);
+    clock.resume();
+    await fencedWrite(b, fresh, 'B');
+    expect(await notes(a)).toEqual(['B']);
+    expect(lost).toEqual([['b1', 'unconfirmed']]); // once
+  });
+
+  it('a paused console whose timers run first on resume gets onLost before it writes', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const clock = pausableSchedule();
+    const { k, lost } = keeper(a, 'A', 300, clock.schedule);
+    await k.claim(1);
+    clock.pause();
+    await claimWhenFree(b, 'B', 'b1', 60_000);
+    clock.resume();
+    expect(lost).toEqual([['b1', 'unconfirmed']]);
+    await expect(a.transaction().execute((trx) => k.fence(trx, 'b1'))).rejects.toEqual(
+      lostError('not held'),
+    );
+  });
+
+  it('calls onLost when a renewal finds the batch withdrawn', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    await offerBatch(a, 'b2');
+    const { k, lost } = keeper(a, 'A', 3_000);
+    expect((await k.claim(2)).length).toBe(2);
+    await withdrawBatch(b, 'b1');
+    await vi.waitFor(() => expect(lost).toEqual([['b1', 'not renewed']]), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(k.batches()).toEqual(['b2']);
+  });
+
+  it('calls onLost when a write finds the lease taken before the keeper does', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const { k, lost } = keeper(a, 'A', 60_000);
+    await k.claim(1);
+    await withdrawBatch(b, 'b1');
+    await expect(fencedWriteVia(k, a, 'b1')).rejects.toEqual(lostError('ended'));
+    expect(lost).toEqual([['b1', 'ended']]);
+  });
+
+  it('gives every lease up on a clean stop, so another console takes over at once', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    await offerBatch(a, 'b2');
+    const { k, lost } = keeper(a, 'A', 60_000);
+    expect((await k.claim(5)).length).toBe(2);
+    await k.stop({ release: true });
+    const taken = await claimBatches(b, 'B', 5, 60_000);
+    expect(taken.map((l) => [l.batchId, l.epoch]).sort()).toEqual([
+      ['b1', 2],
+      ['b2', 2],
+    ]);
+    expect(lost).toEqual([]);
+  });
+});
+
+function fencedWriteVia(k: LeaseKeeper<DB>, db: Kysely<DB>, batchId: string): Promise<void> {
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('probe').values({ batch_id: batchId, note: 'via keeper' }).execute();
+    await k.fence(trx, batchId);
+  });
+}
+
+/** A hand-driven clock and timer (pure logic: no database, no real time). */
+function fakeTime() {
+  let now = 0;
+  let seq = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  const flush = () => new Promise<void>((r) => setImmediate(r));
+  return {
+    now: () => now,
+    schedule: ((ms, fn) => {
+      const id = ++seq;
+      timers.set(id, { at: now + ms, fn });
+      return () => timers.delete(id);
+    }) satisfies Schedule,
+    /** Moves time to `t`, running the timers due on the way (with their promises settled). */
+    async to(t: number) {
+      await flush(); // what the test just settled (an answer) lands before the timers run
+      for (;;) {
+        const next = [...timers.entries()]
+          .filter(([, x]) => x.at <= t)
+          .sort((x, y) => x[1].at - y[1].at || x[0] - y[0])[0];
+        if (!next) break;
+        timers.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+        await flush();
+      }
+      now = t;
+      await flush();
+    },
+  };
+}
+
+describe('LeaseKeeper timing (pure logic)', () => {
+  const lease: Lease = { batchId: 'b1', epoch: 7, holder: 'A' };
+  /** The keeper never touches this database: renewals are the test's. */
+  const noDb = compilerFor('postgres') as unknown as Kysely<LeaseTables>;
+
+  function setUp(renew: (leases: readonly Lease[]) => Promise<readonly Lease[]>) {
+    const time = fakeTime();
+    const lost: [string, KeeperLostReason][] = [];
+    const calls: number[] = [];
+    const k = new LeaseKeeper({
+      db: noDb,
+      consoleId: 'A',
+      leaseMs: 300,
+      now: time.now,
+      schedule: time.schedule,
+      renew: (leases) => {
+        calls.push(time.now());
+        return renew(leases);
+      },
+      onLost: (batchId, reason) => lost.push([batchId, reason]),
+    });
+    return { time, lost, calls, k };
+  }
+
+  it('renews every leaseMs/3 and keeps the lease while renewals get through', async () => {
+    const { time, lost, calls, k } = setUp(async (leases) => leases);
+    k.track(lease, 0);
+    await time.to(3_000);
+    expect(calls).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) * 100));
+    expect(lost).toEqual([]);
+    expect(k.holds('b1')).toBe(true);
+    await k.stop();
+  });
+
+  it('gives the lease up exactly leaseMs after the last renewal that got through was sent', async () => {
+    let fail = false;
+    const { time, lost, k } = setUp(async (leases) => {
+      if (fail) throw new Error('connection refused');
+      return leases;
+    });
+    k.track(lease, 0);
+    await time.to(200); // renewals sent at 100 and 200 got through: valid until 500
+    fail = true;
+    await time.to(499);
+    expect(lost).toEqual([]);
+    expect(k.holds('b1')).toBe(true);
+    expect(k.renewalsFailingSince()).toBe(300);
+    await time.to(500);
+    expect(lost).toEqual([['b1', 'unconfirmed']]);
+    expect(k.holds('b1')).toBe(false);
+    await time.to(2_000);
+    expect(lost).toHaveLength(1);
+    await k.stop();
+  });
+
+  it('counts a slow renewal from when it was sent, and never sends two at once', async () => {
+    let answer: ((l: readonly Lease[]) => void) | null = null;
+    const { time, lost, calls, k } = setUp(
+      (leases) =>
+        new Promise((resolve) => {
+          answer = () => resolve(leases);
+        }),
+    );
+    k.track(lease, 0);
+    await time.to(250); // the renewal sent at 100 is still out at 200: no second one
+    expect(calls).toEqual([100]);
+    answer!([lease]); // answered at 250: valid until 100 + 300 = 400, not 550
+    await time.to(399);
+    expect(lost).toEqual([]);
+    // The renewal sent at 300 hangs.
+    await time.to(400);
+    expect(lost).toEqual([['b1', 'unconfirmed']]);
+    expect(calls).toEqual([100, 300]);
+    await k.stop();
+  });
+
+  it('gives a lease up at once when a renewal gets through without it', async () => {
+    const { time, lost, k } = setUp(async (leases) => leases.filter((l) => l.batchId !== 'b1'));
+    const other: Lease = { batchId: 'b2', epoch: 1, holder: 'A' };
+    k.track(lease, 0);
+    k.track(other, 0);
+    await time.to(100);
+    expect(lost).toEqual([['b1', 'not renewed']]);
+    expect(k.batches()).toEqual(['b2']);
+    await k.stop();
+  });
+
+  it('a lease claimed again while a renewal of the old one is out keeps the new epoch', async () => {
+    let answer: (() => void) | null = null;
+    const { time, lost, k } = setUp(
+      () =>
+        new Promise((resolve) => {
+          answer = () => resolve([]); // the old epoch is not renewed
+        }),
+    );
+    k.track(lease, 0);
+    await time.to(150);
+    k.track({ ...lease, epoch: 8 }, 150);
+    answer!();
+    await time.to(160);
+    expect(lost).toEqual([]);
+    expect(k.lease('b1')?.epoch).toBe(8);
+    await k.stop();
+  });
+
+  it('refuses a lease of another console and a renewal period not shorter than the lease', () => {
+    const { k } = setUp(async (l) => l);
+    expect(() => k.track({ ...lease, holder: 'B' }, 0)).toThrow(/lease of B/);
+    expect(
+      () =>
+        new LeaseKeeper({
+          db: noDb,
+          consoleId: 'A',
+          leaseMs: 300,
+          renewEveryMs: 300,
+          onLost: () => {},
+        }),
+    ).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,561 @@
+/**
+ * Batch leases for several consoles on one PostgreSQL ledger (issue 14): a batch runs on exactly one
+ * console at a time.
+ *
+ * - `batch_leases` has a row for every batch that should run: created when the batch starts running
+ *   (`offerBatch`, or `claimBatch` by the console that starts it), removed when it ends (`endBatch`,
+ *   or `withdrawBatch` by anyone: a cancel on another console).
+ * - A console claims rows whose lease is absent (never claimed, released) or expired
+ *   (`claimBatches`, `SELECT … FOR UPDATE SKIP LOCKED`: claimers never wait on each other and never
+ *   take the same row). Each claim bumps the row's `epoch`: the fencing token.
+ * - Every intent and outcome write runs `assertLease` first in its transaction: it locks the lease
+ *   row `FOR SHARE` and checks holder, epoch and expiry, or throws `LeaseLostError` so the write
+ *   rolls back. The share lock makes a claim skip the row until the write commits: a write either
+ *   commits before another console's claim or is refused after it, never both.
+ * - `LeaseKeeper` renews all of a console's leases in one statement every `leaseMs / 3` and calls
+ *   `onLost` at once when a renewal finds a lease gone, or when no renewal has confirmed it for
+ *   `leaseMs` (measured on this host's monotonic clock from when the last good renewal was *sent*,
+ *   so the local deadline never falls after the database's).
+ *
+ * Expiry is always the database's clock (`clock_timestamp()`), never a console's: hosts' clocks
+ * differ. Transactions must be READ COMMITTED (PostgreSQL's default): the fence relies on a locking
+ * read seeing the latest committed row.
+ *
+ * SQLite: the migration compiles for both dialects (one schema, the table stays empty there), but
+ * these functions are PostgreSQL only (row locks, SKIP LOCKED, `clock_timestamp()`, intervals). On
+ * SQLite one process holds the DATA_DIR lock (server/batches/data-dir-lock.ts) and is the only
+ * runner, so its lease is trivial: every batch is its own, the fence is a no-op, nothing expires.
+ */
+import { sql, type ColumnType, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Migration } from './migration';
+
+/** `bigint` columns: `pg` returns them as strings; written as numbers. */
+type Int8 = ColumnType<string | number, number, number>;
+
+export interface BatchLeaseTable {
+  batch_id: string;
+  /** The console running the batch; null: nobody (offered, or released). */
+  holder: string | null;
+  /** Bumped by every claim: the fencing token of intent and outcome writes. */
+  epoch: Int8;
+  /** The database's time the lease ends; null when nobody holds it. */
+  expires_at: Date | null;
+}
+
+export interface LeaseTables {
+  batch_leases: BatchLeaseTable;
+}
+
+export const leasesMigration: Migration = {
+  version: 2,
+  name: 'batch leases',
+  up(db, dialect) {
+    return [
+      db.schema
+        .createTable('batch_leases')
+        .addColumn('batch_id', 'text', (c) => c.primaryKey())
+        .addColumn('holder', 'text')
+        .addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(0))
+        // SQLite keeps times as ISO text, like the rest of its ledger (the table is unused there).
+        .addColumn('expires_at', dialect === 'postgres' ? 'timestamptz' : 'text')
+        .compile(),
+    ];
+  },
+};
+
+/** A console's hold on one batch. */
+export interface Lease {
+  readonly batchId: string;
+  /** The fencing token: every write of this console for the batch carries it. */
+  readonly epoch: number;
+  /** The console holding it. */
+  readonly holder: string;
+}
+
+export type LeaseLostReason =
+  /** Not renewed in time (the database's clock). */
+  | 'expired'
+  /** Another console (or this one again) claimed it since: a higher epoch. */
+  | 'taken'
+  /** Given up by its holder (`releaseLease`). */
+  | 'released'
+  /** The batch ended or was withdrawn: no lease row. */
+  | 'ended'
+  /** This console keeps no lease on the batch (never claimed here, or already found lost). */
+  | 'not held';
+
+/** Why `LeaseKeeper` gave a lease up. */
+export type KeeperLostReason =
+  | LeaseLostReason
+  /** A renewal got through but did not extend it (expired, taken, released or ended). */
+  | 'not renewed'
+  /** No renewal confirmed it for `leaseMs` (the database unreachable, or this process paused). */
+  | 'unconfirmed';
+
+/** A write under a lease this console no longer holds: the transaction must roll back. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(
+    readonly batchId: string,
+    readonly epoch: number,
+    readonly reason: LeaseLostReason,
+  ) {
+    super(`the lease on batch ${batchId} (epoch ${epoch}) is lost: ${reason}`);
+  }
+}
+
+/**
+ * A Kysely or a transaction of it (spelt out: TypeScript infers `DB` from a `Transaction` only
+ * against `Transaction`).
+ */
+export type Db<DB> = Kysely<DB> | Transaction<DB>;
+
+/**
+ * The functions take any Kysely whose database has the lease table (the ledger's own, or a
+ * transaction of it) and work on that table only.
+ */
+function leasesOf<DB extends LeaseTables>(db: Db<DB>): Kysely<LeaseTables> {
+  return db as unknown as Kysely<LeaseTables>;
+}
+
+function checkLeaseMs(leaseMs: number): void {
+  if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new RangeError(`leaseMs: ${leaseMs}`);
+}
+
+/** The database's now plus `ms`. */
+export function dbTimeIn(ms: number): RawBuilder<Date> {
+  return sql<Date>`clock_timestamp() + make_interval(secs => ${ms / 1000})`;
+}
+
+/** `holder is null or expires_at <= clock_timestamp()`: nobody holds the row now. */
+const isFree = sql<boolean>`(holder is null or expires_at <= clock_timestamp())`;
+
+/** Puts a runnable batch up for any console to claim (no-op if it is already there). */
+export async function offerBatch<DB extends LeaseTables>(
+  db: Db<DB>,
+  batchId: string,
+): Promise<void> {
+  await leasesOf(db)
+    .insertInto('batch_leases')
+    .values({ batch_id: batchId, holder: null, epoch: 0, expires_at: null })
+    .onConflict((oc) => oc.column('batch_id').doNothing())
+    .execute();
+}
+
+/**
+ * Takes up to `max` batches nobody holds (offered, released, or whose lease expired) for
+ * `consoleId`, each with a new epoch. Rows another transaction has locked (being claimed, renewed,
+ * or written under their lease) are skipped, never waited for.
+ */
+export async function claimBatches<DB extends LeaseTables>(
+  db: Db<DB>,
+  consoleId: string,
+  max: number,
+  leaseMs: number,
+): Promise<Lease[]> {
+  checkLeaseMs(leaseMs);
+  if (!(max >= 1)) return [];
+  const rows = await leasesOf(db)
+    .with(
+      (cte) => cte('picked').materialized(),
+      (qb) =>
+        qb
+          .selectFrom('batch_leases')
+          .select('batch_id')
+          .where(isFree)
+          .limit(Math.floor(max))
+          .forUpdate()
+          .skipLocked(),
+    )
+    .updateTable('batch_leases')
+    .from('picked')
+    .set({ holder: consoleId, epoch: sql`batch_leases.epoch + 1`, expires_at: dbTimeIn(leaseMs) })
+    .whereRef('batch_leases.batch_id', '=', 'picked.batch_id')
+    .returning(['batch_leases.batch_id', 'batch_leases.epoch'])
+    .execute();
+  return rows.map((r) => ({ batchId: r.batch_id, epoch: Number(r.epoch), holder: consoleId }));
+}
+
+/**
+ * Takes one given batch if nobody holds it (the console that starts a batch runs it), else null.
+ * Does not wait for a row another transaction has locked.
+ */
+export async function claimBatch<DB extends LeaseTables>(
+  db: Db<DB>,
+  consoleId: string,
+  batchId: string,
+  leaseMs: number,
+): Promise<Lease | null> {
+  checkLeaseMs(leaseMs);
+  const row = await leasesOf(db)
+    .with(
+      (cte) => cte('picked').materialized(),
+      (qb) =>
+        qb
+          .selectFrom('batch_leases')
+          .select('batch_id')
+          .where('batch_id', '=', batchId)
+          .where(isFree)
+          .forUpdate()
+          .skipLocked(),
+    )
+    .updateTable('batch_leases')
+    .from('picked')
+    .set({ holder: consoleId, epoch: sql`batch_leases.epoch + 1`, expires_at: dbTimeIn(leaseMs) })
+    .whereRef('batch_leases.batch_id', '=', 'picked.batch_id')
+    .returning('batch_leases.epoch')
+    .executeTakeFirst();
+  return row ? { batchId, epoch: Number(row.epoch), holder: consoleId } : null;
+}
+
+/**
+ * Extends those of `leases` (all held by `consoleId`) that are still live by `leaseMs`, in one
+ * statement; returns the ones extended. A lease missing from the answer is lost.
+ */
+export async function renewLeases<DB extends LeaseTables>(
+  db: Db<DB>,
+  consoleId: string,
+  leases: readonly Lease[],
+  leaseMs: number,
+): Promise<Lease[]> {
+  checkLeaseMs(leaseMs);
+  const mine = leases.filter((l) => l.holder === consoleId);
+  if (mine.length === 0) return [];
+  const rows = await leasesOf(db)
+    .updateTable('batch_leases')
+    .set({ expires_at: dbTimeIn(leaseMs) })
+    .where('holder', '=', consoleId)
+    .where('expires_at', '>', sql<Date>`clock_timestamp()`)
+    .where(({ eb, refTuple, tuple }) =>
+      eb(
+        refTuple('batch_id', 'epoch'),
+        'in',
+        mine.map((l) => tuple(l.batchId, l.epoch)),
+      ),
+    )
+    .returning(['batch_id', 'epoch'])
+    .execute();
+  const renewed = new Set(rows.map((r) => `${r.batch_id}\u0000${Number(r.epoch)}`));
+  return mine.filter((l) => renewed.has(`${l.batchId}\u0000${l.epoch}`));
+}
+
+/** Extends one lease by `leaseMs`; false once it is lost (expired, taken, released, ended). */
+export async function renewLease<DB extends LeaseTables>(
+  db: Db<DB>,
+  lease: Lease,
+  leaseMs: number,
+): Promise<boolean> {
+  return (await renewLeases(db, lease.holder, [lease], leaseMs)).length === 1;
+}
+
+/**
+ * The fence: call it inside the transaction of an intent or outcome write, before committing. It
+ * locks the lease row (FOR SHARE, until the transaction ends: a claim skips the row meanwhile) and
+ * throws `LeaseLostError` unless `lease` is still the live one, so the transaction rolls back.
+ */
+export async function assertLease<DB extends LeaseTables>(
+  trx: Db<DB>,
+  lease: Lease,
+): Promise<void> {
+  if (!trx.isTransaction) {
+    throw new Error('assertLease fences a write: call it inside the write’s transaction');
+  }
+  const row = await leasesOf(trx)
+    .selectFrom('batch_leases')
+    .select(['holder', 'epoch', sql<boolean>`expires_at > clock_timestamp()`.as('live')])
+    .where('batch_id', '=', lease.batchId)
+    .forShare()
+    .executeTakeFirst();
+  if (!row) throw new LeaseLostError(lease.batchId, lease.epoch, 'ended');
+  if (row.holder === null) {
+    const reason = Number(row.epoch) === lease.epoch ? 'released' : 'taken';
+    throw new LeaseLostError(lease.batchId, lease.epoch, reason);
+  }
+  if (row.holder !== lease.holder || Number(row.epoch) !== lease.epoch) {
+    throw new LeaseLostError(lease.batchId, lease.epoch, 'taken');
+  }
+  if (row.live !== true) throw new LeaseLostError(lease.batchId, lease.epoch, 'expired');
+}
+
+/**
+ * Gives the batch up (clean shutdown): any console may claim it at once, with a new epoch. False
+ * if `lease` was no longer held.
+ */
+export async function releaseLease<DB extends LeaseTables>(
+  db: Db<DB>,
+  lease: Lease,
+): Promise<boolean> {
+  const r = await leasesOf(db)
+    .updateTable('batch_leases')
+    .set({ holder: null, expires_at: null })
+    .where('batch_id', '=', lease.batchId)
+    .where('holder', '=', lease.holder)
+    .where('epoch', '=', lease.epoch)
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+/**
+ * The batch ended (done, cancelled by its runner): removes its lease row. Fenced like a write (call
+ * it in the transaction that records the end): throws `LeaseLostError` unless `lease` is still the
+ * live one.
+ */
+export async function endBatch<DB extends LeaseTables>(trx: Db<DB>, lease: Lease): Promise<void> {
+  await assertLease(trx, lease);
+  await leasesOf(trx).deleteFrom('batch_leases').where('batch_id', '=', lease.batchId).execute();
+}
+
+/**
+ * Removes a batch's lease row whoever holds it (a cancel on another console, an operator): its
+ * holder's next write or renewal finds the lease lost and stops. Waits for writes in progress under
+ * the lease (their share lock) to commit first. True if there was a row.
+ */
+export async function withdrawBatch<DB extends LeaseTables>(
+  db: Db<DB>,
+  batchId: string,
+): Promise<boolean> {
+  const r = await leasesOf(db)
+    .deleteFrom('batch_leases')
+    .where('batch_id', '=', batchId)
+    .executeTakeFirst();
+  return r.numDeletedRows > 0n;
+}
+
+/** Schedules `fn` after `ms`; returns a cancel function (the pacer's `Schedule` shape). */
+export type Schedule = (ms: number, fn: () => void) => () => void;
+
+const realSchedule: Schedule = (ms, fn) => {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return () => clearTimeout(t);
+};
+
+export interface LeaseKeeperOptions<DB extends LeaseTables> {
+  db: Kysely<DB>;
+  consoleId: string;
+  leaseMs: number;
+  /**
+   * A lease of this console is lost (called once per lease, at once): stop sending that batch.
+   */
+  onLost: (batchId: string, reason: KeeperLostReason) => void;
+  /** Renewal period (default leaseMs / 3). */
+  renewEveryMs?: number;
+  /** Monotonic milliseconds (default performance.now). */
+  now?: () => number;
+  schedule?: Schedule;
+  /** Renews leases (default: `renewLeases` on `db`); returns those renewed. For tests. */
+  renew?: (leases: readonly Lease[]) => Promise<readonly Lease[]>;
+  log?: (message: string) => void;
+}
+
+interface Held {
+  lease: Lease;
+  /** Local monotonic time before which the database surely still has the lease. */
+  validUntil: number;
+}
+
+/**
+ * Keeps this console's leases: renews them all in one statement every `renewEveryMs`, and calls
+ * `onLost` at once when one is gone or has gone unconfirmed for `leaseMs`.
+ *
+ * A renewal that is still running when the next one is due is not doubled (configure the pool's
+ * `query_timeout` below the lease so a stuck one ends); the local deadline does not wait for it.
+ */
+export class LeaseKeeper<DB extends LeaseTables> {
+  private readonly db: Kysely<DB>;
+  private readonly consoleId: string;
+  private readonly leaseMs: number;
+  private readonly renewEveryMs: number;
+  private readonly onLost: LeaseKeeperOptions<DB>['onLost'];
+  private readonly now: () => number;
+  private readonly schedule: Schedule;
+  private readonly renew: (leases: readonly Lease[]) => Promise<readonly Lease[]>;
+  private readonly log: (message: string) => void;
+  private readonly held = new Map<string, Held>();
+  private renewing = false;
+  private stopped = false;
+  private cancelTick: (() => void) | null = null;
+  private cancelDeadline: (() => void) | null = null;
+  private deadlineAt = Infinity;
+  /** Since when renewals have been failing (local ms), or null. */
+  private failingSince: number | null = null;
+
+  constructor(o: LeaseKeeperOptions<DB>) {
+    checkLeaseMs(o.leaseMs);
+    this.db = o.db;
+    this.consoleId = o.consoleId;
+    this.leaseMs = o.leaseMs;
+    this.renewEveryMs = o.renewEveryMs ?? o.leaseMs / 3;
+    if (!(this.renewEveryMs > 0 && this.renewEveryMs < this.leaseMs)) {
+      throw new RangeError(`renewEveryMs must lie in (0, leaseMs): ${this.renewEveryMs}`);
+    }
+    this.onLost = o.onLost;
+    this.now = o.now ?? (() => performance.now());
+    this.schedule = o.schedule ?? realSchedule;
+    this.renew =
+      o.renew ?? ((leases) => renewLeases(this.db, this.consoleId, leases, this.leaseMs));
+    this.log = o.log ?? (() => {});
+    this.armTick();
+  }
+
+  /** Claims up to `max` free batches and keeps them. */
+  async claim(max: number): Promise<Lease[]> {
+    const sentAt = this.now();
+    const leases = await claimBatches(this.db, this.consoleId, max, this.leaseMs);
+    for (const l of leases) this.track(l, sentAt);
+    return leases;
+  }
+
+  /** Claims one given batch if nobody holds it, and keeps it. */
+  async claimOne(batchId: string): Promise<Lease | null> {
+    const sentAt = this.now();
+    const lease = await claimBatch(this.db, this.consoleId, batchId, this.leaseMs);
+    if (lease) this.track(lease, sentAt);
+    return lease;
+  }
+
+  /**
+   * Keeps a lease obtained elsewhere; `sentAt`: this keeper's `now()` when the claim was sent (the
+   * lease is taken as confirmed from then).
+   */
+  track(lease: Lease, sentAt: number): void {
+    if (this.stopped) throw new Error('the lease keeper is stopped');
+    if (lease.holder !== this.consoleId) {
+      throw new Error(`lease of ${lease.holder}, not ${this.consoleId}`);
+    }
+    this.held.set(lease.batchId, { lease, validUntil: sentAt + this.leaseMs });
+    this.armDeadline();
+  }
+
+  /** The lease kept for a batch, if any (and not yet known lost). */
+  lease(batchId: string): Lease | undefined {
+    return this.held.get(batchId)?.lease;
+  }
+
+  /** Whether the batch's lease is surely still held now: check it right before each send. */
+  holds(batchId: string): boolean {
+    const h = this.held.get(batchId);
+    return h !== undefined && this.now() < h.validUntil;
+  }
+
+  /** Batches kept now. */
+  batches(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** Since when renewals have been failing (local ms), or null while they get through. */
+  renewalsFailingSince(): number | null {
+    return this.failingSince;
+  }
+
+  /**
+   * The fence for a write of this batch, in the write's transaction (see `assertLease`). A lost
+   * lease calls `onLost` before the error is thrown.
+   */
+  async fence(trx: Kysely<DB>, batchId: string): Promise<void> {
+    this.checkDeadlines();
+    const h = this.held.get(batchId);
+    if (!h) throw new LeaseLostError(batchId, 0, 'not held');
+    try {
+      await assertLease(trx, h.lease);
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.lost(batchId, h.lease.epoch, err.reason);
+      throw err;
+    }
+  }
+
+  /** Stops keeping a batch without a callback (it ended: `endBatch` removed its row). */
+  forget(batchId: string): void {
+    this.held.delete(batchId);
+    this.armDeadline();
+  }
+
+  /** Gives a batch up (see `releaseLease`); false if it was no longer held. */
+  async release(batchId: string): Promise<boolean> {
+    const h = this.held.get(batchId);
+    if (!h) return false;
+    this.forget(batchId);
+    return releaseLease(this.db, h.lease);
+  }
+
+  /** Stops renewing. `release`: give every lease up first (clean shutdown: others take over now). */
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    this.cancelTick?.();
+    this.cancelDeadline?.();
+    this.cancelTick = this.cancelDeadline = null;
+    const leases = [...this.held.values()].map((h) => h.lease);
+    this.held.clear();
+    if (opts.release) await Promise.all(leases.map((l) => releaseLease(this.db, l)));
+  }
+
+  private lost(batchId: string, epoch: number, reason: KeeperLostReason): void {
+    const h = this.held.get(batchId);
+    if (!h || h.lease.epoch !== epoch) return;
+    this.held.delete(batchId);
+    this.log(`lease on batch ${batchId} (epoch ${epoch}) lost: ${reason}`);
+    this.onLost(batchId, reason);
+  }
+
+  /** Leases whose local deadline has passed are lost. */
+  private checkDeadlines(): void {
+    const now = this.now();
+    for (const [batchId, h] of [...this.held]) {
+      if (now >= h.validUntil) this.lost(batchId, h.lease.epoch, 'unconfirmed');
+    }
+    this.armDeadline();
+  }
+
+  private armDeadline(): void {
+    if (this.stopped) return;
+    let at = Infinity;
+    for (const h of this.held.values()) at = Math.min(at, h.validUntil);
+    if (at === this.deadlineAt) return;
+    this.cancelDeadline?.();
+    this.cancelDeadline = null;
+    this.deadlineAt = at;
+    if (at === Infinity) return;
+    this.cancelDeadline = this.schedule(Math.max(0, at - this.now()), () => {
+      this.cancelDeadline = null;
+      this.deadlineAt = Infinity;
+      this.checkDeadlines();
+    });
+  }
+
+  private armTick(): void {
+    if (this.stopped) return;
+    this.cancelTick = this.schedule(this.renewEveryMs, () => {
+      this.armTick();
+      void this.renewAll();
+    });
+  }
+
+  private async renewAll(): Promise<void> {
+    // A paused process wakes up here late: what it can no longer vouch for is lost first.
+    this.checkDeadlines();
+    if (this.renewing || this.held.size === 0) return;
+    this.renewing = true;
+    const sentAt = this.now();
+    const asked = [...this.held.values()].map((h) => h.lease);
+    try {
+      const renewed = await this.renew(asked);
+      this.failingSince = null;
+      const ok = new Set(renewed.map((l) => `${l.batchId}\u0000${l.epoch}`));
+      for (const l of asked) {
+        const h = this.held.get(l.batchId);
+        if (!h || h.lease.epoch !== l.epoch) continue;
+        if (ok.has(`${l.batchId}\u0000${l.epoch}`)) {
+          h.validUntil = Math.max(h.validUntil, sentAt + this.leaseMs);
+        } else {
+          this.lost(l.batchId, l.epoch, 'not renewed');
+        }
+      }
+    } catch (err) {
+      this.failingSince ??= sentAt;
+      this.log(`lease renewal failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.renewing = false;
+    }
+    if (!this.stopped) this.checkDeadlines();
+  }
+}
