@@ -115,7 +115,7 @@ describe('shared upstream slots on PostgreSQL, two consoles', () => {
     expect(await acquireSlot(b, 'B', 60_000)).toBeNull();
     expect(await releaseSlot(a, s1)).toBe(true);
     const s3 = await acquireSlot(b, 'B', 60_000);
-    expect(s3).toEqual({ pool: 'secmaster', slot: s1.slot, token: s1.token + 1 });
+    expect(s3).toEqual({ pool: 'secmaster', slot: s1.slot, token: s1.token + 1, holder: 'B' });
     expect(await releaseSlot(a, s1)).toBe(false); // that take ended already
     expect(await slotsInUse(a)).toBe(2);
   });
@@ -179,6 +179,26 @@ describe('shared upstream slots on PostgreSQL, two consoles', () => {
     expect(left).toEqual([{ slot: 0, holder: held.slot === 0 ? 'A' : null }]);
     await setSlotCount(a, 0);
     expect(await acquireSlot(a, 'A', 60_000)).toBeNull();
+  });
+
+  it('leaves a caller’s transaction durable (only its own statements skip the flush)', async () => {
+    const [a] = await twoConsoles();
+    await setSlotCount(a, 1);
+    await setRetryBudget(a, 10);
+    const setting = await a.transaction().execute(async (trx) => {
+      // (The test cluster runs with synchronous_commit off: this transaction asks for it on.)
+      await sql`set local synchronous_commit = on`.execute(trx);
+      const s = (await acquireSlot(trx, 'A', 60_000))!;
+      await takeRetry(trx, 1);
+      await refundRetry(trx, 1);
+      await renewSlots(trx, 'A', 60_000);
+      await releaseSlot(trx, s);
+      const { rows } = await sql<{
+        v: string;
+      }>`select current_setting('synchronous_commit') as v`.execute(trx);
+      return rows[0]?.v;
+    });
+    expect(setting).toBe('on');
   });
 
   it('keeps pools apart', async () => {

@@ -14,6 +14,11 @@
  *   lock while the bucket is full). It does not refill with time: successes refill it.
  *
  * Every call is one statement in its own transaction (autocommit); times are the database's clock.
+ * Those statements commit without waiting for the WAL flush (`synchronous_commit = off` for that
+ * statement's transaction only, never for a caller's transaction): slots and tokens are soft state,
+ * and a PostgreSQL crash losing their last fraction of a second of changes leaves at worst a slot
+ * taken until its expiry, a call not counted until it ends, or a few tokens off. That saves a disk
+ * flush per call (measured: see the report of issue 14).
  * PostgreSQL only, like server/db/leases.ts: on SQLite one console runs every batch and keeps the
  * in-memory limiter and `RetryBudget` (the migration still creates the tables there: one schema).
  */
@@ -83,6 +88,18 @@ function budgetOf<DB extends SharedBudgetTables>(db: Db<DB>): Kysely<SharedBudge
   return db as unknown as Kysely<SharedBudgetTables>;
 }
 
+/**
+ * A condition that is always true and makes the statement's own transaction commit without waiting
+ * for the WAL flush (set_config(…, true) lasts until that commit, which reads the setting). Inside a
+ * caller's transaction it is a plain `true`: its other writes keep their durability. It holds for
+ * every row the statement changes (a row is only changed once all its conditions held).
+ */
+function softCommit(db: { isTransaction: boolean }) {
+  return db.isTransaction
+    ? sql<boolean>`true`
+    : sql<boolean>`set_config('synchronous_commit', 'off', true) = 'off'`;
+}
+
 function checkCount(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name}: ${n}`);
 }
@@ -92,6 +109,8 @@ export interface SlotLease {
   readonly pool: string;
   readonly slot: number;
   readonly token: number;
+  /** The console holding it. */
+  readonly holder: string;
 }
 
 /**
@@ -136,7 +155,8 @@ export async function acquireSlot<DB extends SharedBudgetTables>(
 ): Promise<SlotLease | null> {
   if (!(leaseMs > 0)) throw new RangeError(`leaseMs: ${leaseMs}`);
   const pool = opts.pool ?? DEFAULT_POOL;
-  const row = await budgetOf(db)
+  const k = budgetOf(db);
+  const row = await k
     .with(
       (cte) => cte('picked').materialized(),
       (qb) =>
@@ -158,22 +178,29 @@ export async function acquireSlot<DB extends SharedBudgetTables>(
     })
     .where('upstream_slots.pool', '=', pool)
     .whereRef('upstream_slots.slot', '=', 'picked.slot')
+    .where(softCommit(k))
     .returning(['upstream_slots.slot', 'upstream_slots.token'])
     .executeTakeFirst();
-  return row ? { pool, slot: row.slot, token: Number(row.token) } : null;
+  return row ? { pool, slot: row.slot, token: Number(row.token), holder: consoleId } : null;
 }
 
-/** Gives a slot back; false if it had expired and been taken again (nothing changed then). */
+/**
+ * Gives a slot back; false if it had expired and been taken again (nothing changed then). The holder
+ * is checked with the token: a token can repeat after a PostgreSQL crash lost a take's commit.
+ */
 export async function releaseSlot<DB extends SharedBudgetTables>(
   db: Db<DB>,
   lease: SlotLease,
 ): Promise<boolean> {
-  const r = await budgetOf(db)
+  const k = budgetOf(db);
+  const r = await k
     .updateTable('upstream_slots')
     .set({ holder: null, expires_at: null })
     .where('pool', '=', lease.pool)
     .where('slot', '=', lease.slot)
+    .where('holder', '=', lease.holder)
     .where('token', '=', lease.token)
+    .where(softCommit(k))
     .executeTakeFirst();
   return r.numUpdatedRows > 0n;
 }
@@ -186,12 +213,14 @@ export async function renewSlots<DB extends SharedBudgetTables>(
   opts: PoolOption = {},
 ): Promise<number> {
   if (!(leaseMs > 0)) throw new RangeError(`leaseMs: ${leaseMs}`);
-  const r = await budgetOf(db)
+  const k = budgetOf(db);
+  const r = await k
     .updateTable('upstream_slots')
     .set({ expires_at: dbTimeIn(leaseMs) })
     .where('pool', '=', opts.pool ?? DEFAULT_POOL)
     .where('holder', '=', consoleId)
     .where('expires_at', '>', sql<Date>`clock_timestamp()`)
+    .where(softCommit(k))
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
@@ -244,11 +273,13 @@ export async function takeRetry<DB extends SharedBudgetTables>(
 ): Promise<boolean> {
   checkCount('cost', cost);
   const pool = opts.pool ?? DEFAULT_POOL;
-  const r = await budgetOf(db)
+  const k = budgetOf(db);
+  const r = await k
     .updateTable('retry_budget')
     .set({ tokens: sql<number>`tokens - ${cost}` })
     .where('pool', '=', pool)
     .where('tokens', '>=', cost)
+    .where(softCommit(k))
     .executeTakeFirst();
   if (r.numUpdatedRows > 0n) return true;
   // Empty, or missing: only this (rare) path pays a second query to tell them apart.
@@ -266,11 +297,13 @@ export async function refundRetry<DB extends SharedBudgetTables>(
 ): Promise<void> {
   checkCount('tokens', tokens);
   if (tokens === 0) return;
-  await budgetOf(db)
+  const k = budgetOf(db);
+  await k
     .updateTable('retry_budget')
     .set({ tokens: sql<number>`least(capacity, tokens + ${tokens})` })
     .where('pool', '=', opts.pool ?? DEFAULT_POOL)
     .where(sql<boolean>`tokens < capacity`)
+    .where(softCommit(k))
     .execute();
 }
 
