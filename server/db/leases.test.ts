@@ -364,7 +364,7 @@ describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
     const [a, b] = await twoConsoles();
     await offerBatch(a, 'b1');
     await offerBatch(a, 'b2');
-    const { k, lost } = keeper(a, 'A', 3_000);
+    const { k, lost } = keeper(a, 'A', 600);
     expect((await k.claim(2)).length).toBe(2);
     await withdrawBatch(b, 'b1');
     await vi.waitFor(() => expect(lost).toEqual([['b1', 'not renewed']]), {
@@ -542,6 +542,32 @@ describe('LeaseKeeper timing (pure logic)', () => {
     expect(lost).toEqual([]);
     expect(k.lease('b1')?.epoch).toBe(8);
     await k.stop();
+  });
+
+  it('calls onLost for every lost lease even when one callback throws', async () => {
+    const time = fakeTime();
+    const lost: string[] = [];
+    const log: string[] = [];
+    const k = new LeaseKeeper({
+      db: noDb,
+      consoleId: 'A',
+      leaseMs: 300,
+      now: time.now,
+      schedule: time.schedule,
+      renew: () => Promise.reject(new Error('connection refused')),
+      onLost: (batchId) => {
+        lost.push(batchId);
+        if (batchId === 'b1') throw new Error('runner bug');
+      },
+      log: (m) => log.push(m),
+    });
+    k.track(lease, 0);
+    k.track({ batchId: 'b2', epoch: 1, holder: 'A' }, 0);
+    await time.to(300);
+    expect(lost).toEqual(['b1', 'b2']);
+    expect(log).toContain('onLost(b1) threw: runner bug');
+    await k.stop();
+    expect(() => k.track(lease, 300)).toThrow(/stopped/);
   });
 
   it('refuses a lease of another console and a renewal period not shorter than the lease', () => {

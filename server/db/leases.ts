@@ -400,6 +400,7 @@ export class LeaseKeeper<DB extends LeaseTables> {
 
   /** Claims up to `max` free batches and keeps them. */
   async claim(max: number): Promise<Lease[]> {
+    this.checkRunning();
     const sentAt = this.now();
     const leases = await claimBatches(this.db, this.consoleId, max, this.leaseMs);
     for (const l of leases) this.track(l, sentAt);
@@ -408,6 +409,7 @@ export class LeaseKeeper<DB extends LeaseTables> {
 
   /** Claims one given batch if nobody holds it, and keeps it. */
   async claimOne(batchId: string): Promise<Lease | null> {
+    this.checkRunning();
     const sentAt = this.now();
     const lease = await claimBatch(this.db, this.consoleId, batchId, this.leaseMs);
     if (lease) this.track(lease, sentAt);
@@ -419,7 +421,7 @@ export class LeaseKeeper<DB extends LeaseTables> {
    * lease is taken as confirmed from then).
    */
   track(lease: Lease, sentAt: number): void {
-    if (this.stopped) throw new Error('the lease keeper is stopped');
+    this.checkRunning();
     if (lease.holder !== this.consoleId) {
       throw new Error(`lease of ${lease.holder}, not ${this.consoleId}`);
     }
@@ -489,12 +491,21 @@ export class LeaseKeeper<DB extends LeaseTables> {
     if (opts.release) await Promise.all(leases.map((l) => releaseLease(this.db, l)));
   }
 
+  private checkRunning(): void {
+    if (this.stopped) throw new Error('the lease keeper is stopped');
+  }
+
   private lost(batchId: string, epoch: number, reason: KeeperLostReason): void {
     const h = this.held.get(batchId);
     if (!h || h.lease.epoch !== epoch) return;
     this.held.delete(batchId);
     this.log(`lease on batch ${batchId} (epoch ${epoch}) lost: ${reason}`);
-    this.onLost(batchId, reason);
+    try {
+      this.onLost(batchId, reason);
+    } catch (err) {
+      // The other leases still need their callbacks and the timers their next turn.
+      this.log(`onLost(${batchId}) threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Leases whose local deadline has passed are lost. */
