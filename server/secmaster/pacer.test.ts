@@ -362,9 +362,10 @@ describe('Pacer bookkeeping', () => {
 
   /**
    * 8 workers for 120 s against a gateway allowing 10 calls/s (stated when it throttles), raised to
-   * 20 from t = 30 s; everything is throttled during `storm` ([from, to) ms), if given.
+   * 20 from t = 30 s; everything is throttled during `storm` ([from, to) ms), if given. Answers
+   * take `latencyMs`; `workers` (8) is the number of workers.
    */
-  async function raisedQuota(storm?: readonly [number, number]) {
+  async function raisedQuota(storm?: readonly [number, number], latencyMs = 20, workers = 8) {
     const clock = new FakeClock();
     const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, probeAfterMs: 20_000 });
     let limit = 10;
@@ -379,12 +380,12 @@ describe('Pacer bookkeeping', () => {
         while (admitted.length > 0 && (admitted[0] ?? 0) <= at - 1000) admitted.shift();
         const ok = admitted.length < limit && !inStorm(at);
         if (ok) admitted.push(at);
-        await clock.sleep(20);
+        await clock.sleep(latencyMs);
         if (ok) sent.push(at);
         permit.done(ok ? { kind: 'ok' } : { kind: 'throttled', message: limitMessage(limit) });
       }
     };
-    const done = Promise.all(Array.from({ length: 8 }, worker));
+    const done = Promise.all(Array.from({ length: workers }, worker));
     await clock.run(22_000);
     rateAt22s.push(pacer.rateOf('write'));
     await clock.run(30_000);
@@ -400,6 +401,14 @@ describe('Pacer bookkeeping', () => {
     expect(countBetween(sent, 100_000, 120_000) / 20 / 20).toBeGreaterThanOrEqual(0.9);
   });
 
+  test('a quota raised is found with slow answers too (most calls of a window still in flight)', async () => {
+    const { pacer, sent } = await raisedQuota(undefined, 600, 16);
+    expect(pacer.snapshot('write').limit).toBe(20);
+    // Found within half a minute of the raise (t = 30 s): the calls let through are counted in the
+    // window their sends fell in, not in the last second (whose calls are mostly still in flight).
+    expect(countBetween(sent, 60_000, 120_000) / 60 / 20).toBeGreaterThanOrEqual(0.9);
+  });
+
   test('a quota raised after a throttle storm is still found: back at the stated limit, the pacer probes again', async () => {
     const { pacer, sent, rateAt22s } = await raisedQuota([20_000, 25_000]);
     // The storm made it step back; it came back to the stated limit, then probed above it.
@@ -407,6 +416,40 @@ describe('Pacer bookkeeping', () => {
     expect(pacer.snapshot('write').limit).toBe(20);
     expect(countBetween(sent, 110_000, 120_000) / 10 / 20).toBeGreaterThanOrEqual(0.9);
   });
+
+  test.each([300, 1_500])(
+    'probing above an unchanged stated limit never forgets it: calls still in flight are not counted as let through (latency %i ms)',
+    async (latencyMs) => {
+      const clock = new FakeClock();
+      const logged: string[] = [];
+      const pacer = new Pacer({
+        now: clock.now,
+        schedule: clock.schedule,
+        probeAfterMs: 5_000,
+        log: (m) => logged.push(m),
+      });
+      // The quota stays at 10 calls/s; slow answers keep many calls in flight while the pacer
+      // probes above the limit, and the gateway's throttles come back only after them.
+      const gw = gateway({ limit: 10 });
+      const c = clients(clock, pacer, gw, {
+        scope: 'write',
+        workers: 16,
+        latencyMs,
+        untilMs: 90_000,
+      });
+      const limits: (number | null)[] = [];
+      for (let t = 5_000; t <= 90_000; t += 100) {
+        await clock.run(t);
+        limits.push(pacer.snapshot('write').limit);
+      }
+      await clock.runUntil(c.done);
+      expect(logged.filter((m) => m.includes('limit was raised'))).toEqual([]);
+      expect(limits.every((l) => l === 10)).toBe(true);
+      // It did probe (some calls above the limit were throttled), and still used the limit.
+      expect(c.throttles).toBeGreaterThan(1);
+      expect(countBetween(c.sent, 10_000, 90_000) / 80 / 10).toBeGreaterThanOrEqual(0.9);
+    },
+  );
 
   test('idle pacers are evicted after 10 minutes; busy ones are kept', async () => {
     const clock = new FakeClock();

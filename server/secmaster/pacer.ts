@@ -127,10 +127,15 @@ export const DEFAULT_MARGIN = 0.97;
 /** Probing above a stated limit grows the rate by this share of it per second. */
 const PROBE_STEP_PER_S = 0.02;
 
-/** One call let out: when, and whether the gateway throttled it (matched by identity, not time). */
+/**
+ * One call let out: when, and what the gateway answered (matched by identity, not time). A call in
+ * flight is neither throttled nor ok: it may still be throttled.
+ */
 interface Send {
   readonly at: number;
   throttled: boolean;
+  /** Answered and let through (a throttle, an error or no answer yet leave it false). */
+  ok: boolean;
 }
 
 interface Waiter {
@@ -324,17 +329,23 @@ export class Pacer {
    * The gateway let through more calls in one of its windows than the limit it stated: the quota
    * was raised. The stated number is forgotten, and the pacer probes upward (CUBIC, from the rate
    * in use) until a throttle states the new one.
+   *
+   * Only calls answered and let through count: a call still in flight may yet be throttled (and
+   * with slow answers most of a window's calls are in flight). The window counted ends at `sentAt`, the call just
+   * answered ok: the calls sent before it have mostly been answered by now (a window ending now
+   * would hold only calls still in flight once the latency nears the window).
    */
-  private learnHeadroom(b: Bucket): void {
+  private learnHeadroom(b: Bucket, sentAt: number): void {
     if (b.stated === null || b.stepBackAt !== null) return;
     const at = this.now();
     // Only while probing: at the stated rate, a gateway counting in fixed windows can let a few
     // more through in a sliding one.
     if (at <= b.quietSince + this.probeAfterMs) return;
-    const from = at - b.statedWindowMs;
+    const from = sentAt - b.statedWindowMs;
     let admitted = 0;
     for (const scope of ['read', 'write'] as const) {
-      if (this.scopeBucket[scope] === b.name) admitted += this.admittedBetween(scope, from, at);
+      if (this.scopeBucket[scope] === b.name)
+        admitted += this.answeredOkBetween(scope, from, sentAt);
     }
     if (admitted <= (b.stated * b.statedWindowMs) / 1000) return;
     const inUse = this.effectiveRate(b) ?? b.stated;
@@ -402,7 +413,7 @@ export class Pacer {
   private grant(b: Bucket, scope: PaceScope, at: number, waitedMs: number): Permit {
     b.inFlight++;
     const sends = this.sends[scope];
-    const send: Send = { at, throttled: false };
+    const send: Send = { at, throttled: false, ok: false };
     sends.push(send);
     trim(sends);
     let open = true;
@@ -423,7 +434,10 @@ export class Pacer {
         if (outcome.kind === 'throttled') {
           send.throttled = true;
           this.onThrottle(scope, at, outcome.message);
-        } else if (outcome.kind === 'ok') this.learnHeadroom(this.bucketOf(scope));
+        } else if (outcome.kind === 'ok') {
+          send.ok = true;
+          this.learnHeadroom(this.bucketOf(scope), at);
+        }
         this.pump(this.bucketOf(scope));
         if (this.bucketOf(scope) !== b) this.pump(b);
       },
@@ -524,7 +538,23 @@ export class Pacer {
     return oldest;
   }
 
-  /** Calls of `scope` sent after `from` until `to` and not throttled. */
+  /** Calls of `scope` sent after `from` until `to`, answered and let through (see learnHeadroom). */
+  private answeredOkBetween(scope: PaceScope, from: number, to: number): number {
+    const sends = this.sends[scope];
+    let n = 0;
+    for (let i = sends.length - 1; i >= 0; i--) {
+      const s = sends[i];
+      if (!s || s.at <= from) break;
+      if (s.at <= to && s.ok) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Calls of `scope` sent after `from` until `to` and not throttled, those in flight included: what
+   * the gateway had counted when it throttled a call sent at `to` (onThrottle), the calls sent
+   * before it having reached it first.
+   */
   private admittedBetween(scope: PaceScope, from: number, to: number): number {
     const sends = this.sends[scope];
     let n = 0;
