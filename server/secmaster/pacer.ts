@@ -331,9 +331,10 @@ export class Pacer {
    * in use) until a throttle states the new one.
    *
    * Only calls answered and let through count: a call still in flight may yet be throttled (and
-   * with slow answers most of a window's calls are in flight). The window counted ends at `sentAt`, the call just
-   * answered ok: the calls sent before it have mostly been answered by now (a window ending now
-   * would hold only calls still in flight once the latency nears the window).
+   * with slow answers most of a window's calls are in flight). The window counted ends at
+   * `sentAt`, the send of the call just answered ok: the calls sent before it have mostly been
+   * answered by now (a window ending now would hold only calls still in flight once the latency
+   * nears the window).
    */
   private learnHeadroom(b: Bucket, sentAt: number): void {
     if (b.stated === null || b.stepBackAt !== null) return;
