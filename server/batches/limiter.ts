@@ -45,11 +45,33 @@ export class AimdLimiter {
     return this.peakInFlight;
   }
 
-  async acquire(): Promise<void> {
+  /**
+   * Takes a slot, waiting for one; false (nothing taken) when `signal` aborts first. An aborted
+   * wait leaves nothing behind: a slot it was woken for goes to the next caller waiting.
+   */
+  async acquire(signal?: AbortSignal): Promise<boolean> {
     while (this.inFlight >= this.limitNow) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (signal?.aborted) return false;
+      await new Promise<void>((resolve) => {
+        const next = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.waiting.indexOf(next);
+          if (i >= 0) this.waiting.splice(i, 1);
+          resolve();
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(next);
+      });
+    }
+    if (signal?.aborted) {
+      this.wake();
+      return false;
     }
     this.took();
+    return true;
   }
 
   /** Takes a slot if one is free now, without waiting. */
@@ -59,10 +81,29 @@ export class AimdLimiter {
     return true;
   }
 
-  /** Resolves once a slot frees or the window grows (the caller then tries again: nothing is kept). */
-  whenFree(): Promise<void> {
-    if (this.inFlight < this.limitNow) return Promise.resolve();
-    return new Promise<void>((resolve) => this.freeWaiters.push(resolve));
+  /**
+   * Resolves once a slot frees or the window grows (the caller then tries again: nothing is kept),
+   * or once `signal` aborts (the caller checks which): an aborted wait leaves nothing behind.
+   */
+  whenFree(signal?: AbortSignal): Promise<void> {
+    if (this.inFlight < this.limitNow || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const tell = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.freeWaiters = this.freeWaiters.filter((t) => t !== tell);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.freeWaiters.push(tell);
+    });
+  }
+
+  /** Callers waiting in whenFree() (tests). */
+  get watching(): number {
+    return this.freeWaiters.length;
   }
 
   private took(): void {

@@ -22,18 +22,28 @@ export function releaseSlot(slot: Slot): void {
   slot.limiter.release();
 }
 
-/** Takes a slot in the batch's window (waiting for one), unless one is held already. */
-export async function acquireSlot(e: Engine, batch: BatchSummary, slot: Slot): Promise<void> {
-  if (slot.held) return;
+/**
+ * Takes a slot in the batch's window (waiting for one), unless one is held already; false, holding
+ * none, when a pause, a cancel or the runner's stop (the batch's wakers) cut the wait.
+ */
+export async function acquireSlot(
+  e: Engine,
+  batch: BatchSummary,
+  slot: Slot,
+  ctl: Control,
+): Promise<boolean> {
+  if (slot.held) return true;
   slot.limiter = e.limiterOf(batch);
-  await slot.limiter.acquire();
-  slot.held = true;
+  const limiter = slot.limiter;
+  slot.held = await untilWoken(ctl, (signal) => limiter.acquire(signal));
+  return slot.held;
 }
 
 /**
  * The pacer's permit for the batch's next call of `scope`, and a slot: returns holding both (the
  * permit null when the batch's calls are not paced: then only the slot is waited for), or
- * 'stopped' (pause, cancel, shutdown) holding neither.
+ * 'stopped' (pause, cancel, shutdown) holding neither. Every wait in it (the permit, a free slot)
+ * ends as soon as the batch is paused, cancelled or the runner stops.
  */
 export async function permitAndSlot(
   e: Engine,
@@ -42,26 +52,41 @@ export async function permitAndSlot(
   ctl: Control,
   slot: Slot,
 ): Promise<Permit | null | 'stopped'> {
-  if (!e.upstreamOf(batch).pacer) {
-    await acquireSlot(e, batch, slot);
-    return null;
-  }
+  if (!e.upstreamOf(batch).pacer)
+    return (await acquireSlot(e, batch, slot, ctl)) ? null : 'stopped';
   for (;;) {
     // A slot held over from the worker's last step would sit idle through the wait for a token.
     releaseSlot(slot);
     const permit = await e.takePermit(batch, scope, ctl);
     if (permit === 'stopped') return 'stopped';
     slot.limiter = e.limiterOf(batch);
-    if (permit === null) {
-      await acquireSlot(e, batch, slot);
-      return null;
-    }
+    if (permit === null) return (await acquireSlot(e, batch, slot, ctl)) ? null : 'stopped';
     if (slot.limiter.tryAcquire()) {
       slot.held = true;
       return permit;
     }
     permit.cancel();
-    await slot.limiter.whenFree();
-    if (e.stopping()) return 'stopped';
+    // Nothing is taken: the loop asks for a permit again once a slot frees.
+    const limiter = slot.limiter;
+    const freed = await untilWoken(ctl, async (signal) => {
+      await limiter.whenFree(signal);
+      return !signal.aborted;
+    });
+    if (!freed || e.stopping()) return 'stopped';
+  }
+}
+
+/**
+ * Runs a wait that `signal` cuts short, aborted when a pause, a cancel or the runner's stop wakes
+ * the batch (its wakers, as for the pacer's wait and the naps).
+ */
+async function untilWoken<T>(ctl: Control, wait: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const wake = () => abort.abort();
+  ctl.wakers.add(wake);
+  try {
+    return await wait(abort.signal);
+  } finally {
+    ctl.wakers.delete(wake);
   }
 }

@@ -380,10 +380,12 @@ export function createRunner(options: RunnerOptions): Runner {
       const feed = makeFeed(engine, batch, ctl);
       const worker = async (): Promise<void> => {
         for (;;) {
-          if (stopping || ctl.halted || ctl.budgetWait) return;
+          // Paused or cancelled (its wakers have fired): no wait for a slot begins.
+          if (stopping || ctl.halted || ctl.budgetWait || !isRunning(batchId)) return;
           followPace(batch);
           const slot = newSlot(engine, batch);
-          await acquireSlot(engine, batch, slot);
+          // A full window (other batches of the credential) is waited for until a pause or stop.
+          if (!(await acquireSlot(engine, batch, slot, ctl))) return;
           const began = now();
           let started: Started | null = null;
           try {
