@@ -542,6 +542,17 @@ describe('controls and presentation', () => {
   });
 });
 
+test("present carries the runner's pace for a batch it paces, null otherwise", () => {
+  const paced = doneBatch(1);
+  const other = doneBatch(2);
+  const paceOf = vi.fn((id: string) => (id === paced.id ? { calls_per_s: 18.9, limit: 20 } : null));
+  const withPace = createBatchService({ ledger, records, runner: { ...runner, paceOf } });
+  expect(withPace.present(paced).pace).toEqual({ calls_per_s: 18.9, limit: 20 });
+  expect(withPace.present(other).pace).toBeNull();
+  // A runner that does not pace (no paceOf) presents none.
+  expect(service.present(paced).pace).toBeNull();
+});
+
 describe('checks shared with groups (pairs.ts)', () => {
   test('checkNotActive refuses a running or paused batch, naming the state and what was asked', () => {
     const { batch } = service.create(request(makeIds(2)), ALICE);

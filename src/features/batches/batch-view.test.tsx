@@ -817,3 +817,24 @@ test('in Chinese: the undo dialog', async () => {
   expect(within(undo).getByRole('button', { name: '关闭' })).toBeInTheDocument();
   expect(englishWordsIn(undo)).toEqual([]);
 });
+
+test('a paced running batch shows the rate in use against the limit learned', async () => {
+  serveBatch(
+    summary({
+      state: 'running',
+      finished_at: null,
+      pace: { calls_per_s: 18.94, limit: 20 },
+    }),
+  );
+  renderView();
+  expect(
+    await screen.findByText('SecMaster writes, all batches: 18.9 of 20 calls/s'),
+  ).toBeInTheDocument();
+});
+
+test('an unpaced running batch shows no pace line', async () => {
+  serveBatch(summary({ state: 'running', finished_at: null, pace: null }));
+  renderView();
+  await screen.findByRole('region', { name: 'Batch results' });
+  expect(screen.queryByText(/calls\/s/)).toBeNull();
+});
