@@ -11,6 +11,7 @@ import { Alert, Button, Group, Loader, Stack, Text, Title } from '@mantine/core'
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Controls,
+  Panel,
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
@@ -192,6 +193,9 @@ function sameFlowNode(a: ObjectFlowNode, b: ObjectFlowNode): boolean {
   return (
     a.data.state === b.data.state &&
     a.data.onExpand === b.data.onExpand &&
+    // The words of a node change with the language.
+    a.ariaLabel === b.ariaLabel &&
+    a.domAttributes?.['aria-roledescription'] === b.domAttributes?.['aria-roledescription'] &&
     x.key === y.key &&
     x.title === y.title &&
     x.severity === y.severity &&
@@ -201,6 +205,19 @@ function sameFlowNode(a: ObjectFlowNode, b: ObjectFlowNode): boolean {
   );
 }
 const FIT_VIEW = { padding: 0.1 };
+/** xyflow's attribution link is named in English ("React Flow attribution"): ours replaces it. */
+const HIDE_XYFLOW_ATTRIBUTION = { hideAttribution: true };
+
+/** The credit to the library that draws the graph, as xyflow shows it; its name is a name. */
+function Attribution() {
+  return (
+    <Panel position="bottom-right" className="react-flow__attribution">
+      <a href="https://reactflow.dev" target="_blank" rel="noopener noreferrer" translate="no">
+        React Flow
+      </a>
+    </Panel>
+  );
+}
 
 /** xyflow's own words (the nodes' keyboard help, the zoom controls) in the console's language. */
 function ariaLabels(t: Translate) {
@@ -344,6 +361,8 @@ function Graph({
           position: { x: n.x, y: n.y },
           data: { object: n, state: stateOf.get(n.key) ?? 'expandable', onExpand: expand },
           ariaLabel: nodeName(n),
+          // xyflow's own role description is the English word "node".
+          domAttributes: { 'aria-roledescription': t('graph.nodeRole') },
           width: NODE_WIDTH,
           height: NODE_HEIGHT,
           draggable: false,
@@ -454,7 +473,9 @@ function Graph({
             minZoom={0.05}
             maxZoom={2}
             ariaLabelConfig={ariaLabelConfig}
+            proOptions={HIDE_XYFLOW_ATTRIBUTION}
           >
+            <Attribution />
             <ViewportPortal>
               <GraphLines path={lines} />
             </ViewportPortal>

@@ -5,6 +5,8 @@ export const graph = {
   'graph.region': 'Relation graph',
   'graph.nodeName': ({ cls, title, severity }: { cls: string; title: string; severity: string }) =>
     `${cls} ${title} (${severity})`,
+  /** A node's role, read after its name (xyflow's word is "node"). */
+  'graph.nodeRole': 'node',
   'graph.noSeverity': 'no severity',
   'graph.expand': 'Expand',
   'graph.expandNamed': ({ title }: { title: string }) => `Expand ${title}`,

@@ -4,6 +4,7 @@ import type { graph as en } from '../../en/features/graph';
 export const graph: Translation<typeof en> = {
   'graph.region': '关系图',
   'graph.nodeName': ({ cls, title, severity }) => `${cls} ${title}（${severity}）`,
+  'graph.nodeRole': '节点',
   'graph.noSeverity': '无严重程度',
   'graph.expand': '展开',
   'graph.expandNamed': ({ title }) => `展开 ${title}`,
