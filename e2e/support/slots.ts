@@ -3,8 +3,24 @@
  * that no two tests touch the same subject and each test owns its data.
  */
 export const SLOTS = {
-  /** e2e/language.spec.ts: the journey and every page in Chinese. */
-  chinese: { incident: 130, alerts: [1540, 6] as [number, number], otherIncident: 131 },
+  /**
+   * e2e/language.spec.ts: the journey (link, retry, unlink, undo), the object page and pairs, a
+   * move and a stop, in each language, with every page and dialog checked in light and dark.
+   */
+  inLanguage: {
+    'zh-CN': {
+      journey: { incident: 130, alerts: [1540, 6] as [number, number], otherIncident: 131 },
+      objects: { incident: 100, alerts: [1702, 4] as [number, number] },
+      move: { incident: 101, alerts: [1706, 3] as [number, number], destination: 102 },
+      stop: { incident: 103 },
+    },
+    en: {
+      journey: { incident: 104, alerts: [1710, 6] as [number, number], otherIncident: 105 },
+      objects: { incident: 106, alerts: [1716, 4] as [number, number] },
+      move: { incident: 107, alerts: [1720, 3] as [number, number], destination: 108 },
+      stop: { incident: 109 },
+    },
+  },
   journey: { incident: 150, alerts: [1500, 30] as [number, number], otherIncident: 151 },
   cancelBack: { incident: 160, alerts: [1700, 2] as [number, number] },
   history: { alert: 1800, indicators: [300, 3] as [number, number] },
