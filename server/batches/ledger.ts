@@ -5,9 +5,21 @@
  * calls sit between two transactions.
  */
 import Database from 'better-sqlite3';
+import type { CompiledQuery } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { migrateSqlite, refuseNewerSqlite } from '../db/migrate';
+import { compilerFor } from '../db/migration';
+import { migrations } from '../db/migrations';
+import {
+  GROUP_TRIGGERS,
+  MOVE_WAITS_UNLESS_INTERRUPTED,
+  groupSchema,
+  ledgerTables,
+  undoIndex,
+} from '../db/migrations/001-ledger';
 import { damagedOnOpen } from '../integrity';
 import { StorageHealth } from './storage-health';
 import { historyWhere, type HistoryColumns, type HistoryFilter } from './history-filter';
@@ -29,91 +41,6 @@ import {
 } from '../../src/api/schemas';
 
 export type LedgerDb = Database.Database;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS batches (
-  n INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  action TEXT NOT NULL,
-  state TEXT NOT NULL,
-  state_reason TEXT,
-  workspace_id TEXT NOT NULL,
-  dataclass_type TEXT NOT NULL,
-  data_object_id TEXT NOT NULL,
-  related_dataclass_type TEXT NOT NULL,
-  reason TEXT,
-  user TEXT NOT NULL,
-  retry_of TEXT,
-  total INTEGER NOT NULL,
-  duplicates INTEGER NOT NULL,
-  created_at TEXT NOT NULL,
-  finished_at TEXT,
-  changes_recorded INTEGER NOT NULL DEFAULT 1,
-  undo_of TEXT,
-  credential_source TEXT,
-  kind TEXT NOT NULL DEFAULT 'batch',
-  group_id TEXT,
-  destination_id TEXT
-);
-CREATE TABLE IF NOT EXISTS items (
-  batch_id TEXT NOT NULL REFERENCES batches(id),
-  seq INTEGER NOT NULL,
-  id TEXT NOT NULL,
-  id_key TEXT NOT NULL,
-  state TEXT NOT NULL,
-  call_id TEXT,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  -- 1 once a send of this batch may have reached SecMaster and been applied (not a 429 or a
-  -- connect failure): what tells "this batch's own write did it" from "already so" (settle.ts).
-  maybe_applied INTEGER NOT NULL DEFAULT 0,
-  code TEXT,
-  message TEXT,
-  request_id TEXT,
-  updated_at TEXT NOT NULL,
-  PRIMARY KEY (batch_id, seq),
-  UNIQUE (batch_id, id_key)
-);
-CREATE INDEX IF NOT EXISTS items_by_state ON items (batch_id, state, seq);
--- The ID search scans this covering index (no table reads) in input order: one pass gives both the
--- matching count and the page (docs/performance.md).
-CREATE INDEX IF NOT EXISTS items_search ON items (batch_id, seq, id_key);
-CREATE INDEX IF NOT EXISTS items_by_call ON items (call_id) WHERE call_id IS NOT NULL;
--- The history's filters (history-filter.ts): the batches that touched an ID, and a subject's batches.
--- On id_key alone (the few matching rows are read for their batch_id): a narrower index costs a
--- 100,000-ID batch's creation about half as much as (id_key, batch_id) did (docs/performance.md).
-CREATE INDEX IF NOT EXISTS items_by_id_key ON items (id_key);
-CREATE INDEX IF NOT EXISTS batches_by_subject ON batches (data_object_id);
-CREATE TABLE IF NOT EXISTS calls (
-  call_id TEXT PRIMARY KEY,
-  batch_id TEXT NOT NULL REFERENCES batches(id),
-  chunk_no INTEGER NOT NULL,
-  attempt INTEGER NOT NULL,
-  ids_json TEXT NOT NULL,
-  state TEXT NOT NULL,
-  sent_at TEXT NOT NULL,
-  http_status INTEGER,
-  request_id TEXT,
-  error_code TEXT,
-  finished_at TEXT
-);
-CREATE INDEX IF NOT EXISTS calls_by_batch ON calls (batch_id, chunk_no);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-  user TEXT NOT NULL,
-  key TEXT NOT NULL,
-  body_sha256 TEXT NOT NULL,
-  batch_id TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (user, key)
-);
-CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
-CREATE TABLE IF NOT EXISTS runner_lock (
-  one INTEGER PRIMARY KEY CHECK (one = 1),
-  token TEXT NOT NULL,
-  pid INTEGER NOT NULL,
-  host TEXT NOT NULL,
-  heartbeat_at INTEGER NOT NULL
-);
-`;
 
 /** Heartbeat period of the DATA_DIR holder row (what another server's refusal reports as its age). */
 export const HEARTBEAT_MS = 5_000;
@@ -428,8 +355,19 @@ export interface Ledger {
  * - items get `maybe_applied`; an open item (pending, in_flight, unknown) already sent keeps the
  *   rule it was recorded under (sent before: possibly applied), since the file does not say whether
  *   those sends were refused.
+ * Files written before versioning first get the tables and indexes they lack (`ledgerTables`, as the
+ * console created them on every open before). This upgrade runs on every open of a file that holds
+ * the ledger's tables, not only on files that record no version: it writes nothing to a file already
+ * in migration 1's shape, and files edited into an older shape (the tests build them so) get the
+ * same upgrade as before. It checks and makes only objects of migration 1: a later migration that
+ * changes one of them must limit it to the files below its version.
  */
-function migrate(db: LedgerDb): void {
+function upgradeOlderShapes(db: LedgerDb, version: number): void {
+  const sqlite = compilerFor('sqlite');
+  const run = (statements: readonly CompiledQuery[]) => {
+    for (const q of statements) db.prepare(q.sql).run(...q.parameters);
+  };
+  if (version === 0) run(ledgerTables(sqlite, 'sqlite', true));
   const columnsOf = (table: string) =>
     z
       .array(z.object({ name: z.string() }))
@@ -481,7 +419,7 @@ function migrate(db: LedgerDb): void {
     if (missing.includes('destination_id'))
       db.exec(`ALTER TABLE batches ADD COLUMN destination_id TEXT`);
     for (const t of staleTriggers) db.exec(`DROP TRIGGER IF EXISTS ${t}`);
-    db.exec(GROUP_SCHEMA);
+    run(groupSchema(sqlite, 'sqlite', true));
     if (missing.includes('changes_recorded')) {
       db.exec(`ALTER TABLE batches ADD COLUMN changes_recorded INTEGER NOT NULL DEFAULT 0`);
     }
@@ -506,65 +444,26 @@ function migrate(db: LedgerDb): void {
                DROP TABLE batch_credentials;`);
     }
     // "Undone by": the first batch whose undo_of is this one.
-    db.exec(
-      `CREATE INDEX IF NOT EXISTS batches_by_undo_of ON batches (undo_of, n) WHERE undo_of IS NOT NULL`,
-    );
+    run([undoIndex(sqlite, true)]);
   }).immediate();
 }
 
 /**
- * A group's children, and its state kept derived from theirs by the database itself (the runner
- * and the per-batch rules change a child's state without knowing about groups): running while a
- * child runs, paused while one is paused, running while a move waits for its second phase (fewer
- * than two children, the first not interrupted: an interrupted first phase waits to be resumed), then the worst terminal state (interrupted > cancelled > done), with the
- * reason of the first child in that state and the last child's finished_at.
+ * Brings the file to the latest schema (server/db/migrations). A file written by a newer console is
+ * refused first, untouched (SchemaTooNewError, naming the file and both versions). A file holding
+ * the ledger's tables goes through the upgrade of older shapes; one written before versioning is
+ * then recorded as version 1 (the schema migration 1 makes). Then the migrations it lacks, each in a
+ * transaction with its record. A file already at the latest version is only read.
  */
-const GROUP_TRIGGERS = [
-  'group_running_after_insert',
-  'group_state_after_insert',
-  'group_state_after_update',
-] as const;
-const MOVE_WAITS_UNLESS_INTERRUPTED = `NOT EXISTS (SELECT 1 FROM batches c
-          WHERE c.group_id = batches.id AND c.state = 'interrupted')`;
-const groupStateBody = `
-  UPDATE batches SET state = CASE
-      WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'running')
-        THEN 'running'
-      WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'paused')
-        THEN 'paused'
-      WHEN batches.kind = 'move' AND (SELECT COUNT(*) FROM batches c WHERE c.group_id = batches.id) < 2
-        AND ${MOVE_WAITS_UNLESS_INTERRUPTED}
-        THEN 'running'
-      WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'interrupted')
-        THEN 'interrupted'
-      WHEN EXISTS (SELECT 1 FROM batches c WHERE c.group_id = batches.id AND c.state = 'cancelled')
-        THEN 'cancelled'
-      ELSE 'done' END
-    WHERE id = NEW.group_id;
-  UPDATE batches SET
-      state_reason = CASE WHEN state = 'running' THEN NULL ELSE (SELECT c.state_reason FROM batches c
-        WHERE c.group_id = batches.id AND c.state = batches.state AND c.state_reason IS NOT NULL
-        ORDER BY c.n LIMIT 1) END,
-      finished_at = CASE WHEN state IN ('running', 'paused') THEN NULL
-        ELSE (SELECT MAX(c.finished_at) FROM batches c WHERE c.group_id = batches.id) END
-    WHERE id = NEW.group_id;`;
-const GROUP_SCHEMA = `
-CREATE INDEX IF NOT EXISTS batches_by_group ON batches (group_id, n) WHERE group_id IS NOT NULL;
--- The triggers' "is a child running / paused / …" and "its first child in that state" are seeks on
--- this index: by (group_id, n) alone each child's update read its siblings' rows, so a group of
--- 1,000 children cost O(children^2) row reads over its run (docs/performance.md).
-CREATE INDEX IF NOT EXISTS batches_by_group_state ON batches (group_id, state, n)
-  WHERE group_id IS NOT NULL;
-CREATE TRIGGER IF NOT EXISTS group_running_after_insert AFTER INSERT ON batches
-  WHEN NEW.group_id IS NOT NULL AND NEW.state = 'running' BEGIN
-    UPDATE batches SET state = 'running', state_reason = NULL, finished_at = NULL
-      WHERE id = NEW.group_id AND state <> 'running';
-  END;
-CREATE TRIGGER IF NOT EXISTS group_state_after_insert AFTER INSERT ON batches
-  WHEN NEW.group_id IS NOT NULL AND NEW.state <> 'running' BEGIN ${groupStateBody} END;
-CREATE TRIGGER IF NOT EXISTS group_state_after_update AFTER UPDATE OF state ON batches
-  WHEN NEW.group_id IS NOT NULL BEGIN ${groupStateBody} END;
-`;
+function bringToSchema(db: LedgerDb, file: string): void {
+  const where = file === ':memory:' ? undefined : resolve(file);
+  const version = refuseNewerSqlite(db, migrations, where);
+  const existing =
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'batches'`).get() !==
+    undefined;
+  if (existing) upgradeOlderShapes(db, version);
+  migrateSqlite(db, migrations, { baseline: existing ? 1 : 0, where });
+}
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
@@ -582,8 +481,7 @@ function openLedgerDb(file: string): LedgerDb {
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
-    db.exec(SCHEMA);
-    migrate(db);
+    bringToSchema(db, file);
     return db;
   } catch (error) {
     db?.close();

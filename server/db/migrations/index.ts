@@ -1,0 +1,8 @@
+/**
+ * The ledger's migrations, in order: version 1, 2, 3… (server/db/migrate.ts checks it). One file per
+ * migration; a released migration never changes, a change to the schema is a new one at the end.
+ */
+import type { Migration } from '../migration';
+import { ledger } from './001-ledger';
+
+export const migrations: readonly Migration[] = [ledger];

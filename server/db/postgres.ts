@@ -1,0 +1,90 @@
+/**
+ * The ledger on PostgreSQL (DATABASE_URL, issue 14): a pool of `pg` connections and a Kysely over
+ * it, typed by the ledger's tables. Not used by the server yet: the PostgreSQL ledger store comes
+ * next, and config.ts refuses DATABASE_URL until it does.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migratePostgresPool, type MigrationOutcome } from './migrate';
+import type { Migration } from './migration';
+import { migrations as ledgerMigrations } from './migrations';
+import type { LedgerTables } from './tables';
+
+export interface PostgresLedgerDb {
+  readonly kysely: Kysely<LedgerTables>;
+  readonly pool: pg.Pool;
+  /** Where it is, for messages: host, port and database, never the user's password. */
+  readonly where: string;
+  /** Ends the pool's connections (after the queries under way). */
+  close(): Promise<void>;
+}
+
+/** `postgres://host:port/database` without the credentials and parameters, for messages. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `PostgreSQL ${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL is not a URL)';
+  }
+}
+
+/**
+ * bigint (int8) columns read as numbers: the ledger's are an identity and epoch milliseconds, far
+ * below 2^53, as are COUNT(*)s. A value beyond that is an error rather than a rounded number.
+ */
+function ledgerTypes(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, (value: string) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${value} is beyond 2^53`);
+    return n;
+  });
+  return types;
+}
+
+export interface OpenPostgresOptions {
+  /** Connections in the pool (pg's default: 10). */
+  max?: number;
+  /**
+   * An idle connection failed (the server went away, a network cut): the pool drops it and opens
+   * another when needed. Without a listener, `pg` would end the process.
+   */
+  onIdleError?: (error: Error) => void;
+}
+
+/** Opens a pool on `url` (nothing connects until the first query). */
+export function openPostgres(url: string, opts: OpenPostgresOptions = {}): PostgresLedgerDb {
+  const pool = new pg.Pool({
+    connectionString: url,
+    ...(opts.max === undefined ? {} : { max: opts.max }),
+    types: ledgerTypes(),
+  });
+  const where = describeUrl(url);
+  pool.on(
+    'error',
+    opts.onIdleError ??
+      ((error) => console.error(`${where}: an idle connection failed: ${error.message}`)),
+  );
+  const kysely = new Kysely<LedgerTables>({ dialect: new PostgresDialect({ pool }) });
+  let closed: Promise<void> | null = null;
+  return {
+    kysely,
+    pool,
+    where,
+    // Kysely's destroy ends the pool.
+    close: () => (closed ??= kysely.destroy()),
+  };
+}
+
+/**
+ * Brings the database to the latest of the ledger's migrations (run at start by every console;
+ * serialised between them, server/db/migrate.ts). Throws SchemaTooNewError, naming the database,
+ * when it was written by a newer console.
+ */
+export function migratePostgres(
+  db: Pick<PostgresLedgerDb, 'pool' | 'where'>,
+  migrations: readonly Migration[] = ledgerMigrations,
+): Promise<MigrationOutcome> {
+  return migratePostgresPool(db.pool, migrations, { where: db.where });
+}
