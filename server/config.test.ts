@@ -40,6 +40,17 @@ test('SECMASTER_RATE_LIMIT: calls per second above 0, named when wrong', () => {
   expect(errorOf({ SECMASTER_RATE_LIMIT: 'fast' })).toContain('SECMASTER_RATE_LIMIT');
 });
 
+test('DATABASE_URL is refused while the ledger on PostgreSQL is not available, its value unshown', () => {
+  const message = errorOf({ DATABASE_URL: 'postgres://app:hunter2@db.example:5432/ledger' });
+  expect(message).toContain(
+    'DATABASE_URL: this version of the console cannot keep its ledger on PostgreSQL',
+  );
+  expect(message).toContain('DATA_DIR/ledger.sqlite');
+  expect(message).not.toContain('hunter2');
+  expect(message).not.toContain('db.example');
+  expect(loadConfig({ DATABASE_URL: '' }).dataDir).toBe('./data');
+});
+
 test('empty values count as unset', () => {
   expect(loadConfig({ PORT: '', HOST: '' }).port).toBe(8080);
 });

@@ -68,6 +68,7 @@ const envSchema = z.object({
   TRUSTED_PROXIES: z.string().optional(),
   PUBLIC_ORIGIN: z.url().optional(),
   IAM_ENDPOINT: z.url().optional(),
+  DATABASE_URL: z.string().optional(),
 });
 
 /** TLS for the console's own listener. */
@@ -173,6 +174,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (e.IAM_ENDPOINT) problems.push(...checkEndpoint('IAM_ENDPOINT', e.IAM_ENDPOINT));
   const access = loadAccess(e, iamSignIn, problems);
+  // DATABASE_URL is to put the ledger on PostgreSQL (issue 14). Until that store is in, a console
+  // given one must not quietly keep its ledger in DATA_DIR: other consoles pointed at the same
+  // database would not share it. Its value is never shown (it may hold a password).
+  if (e.DATABASE_URL !== undefined) {
+    problems.push(
+      'DATABASE_URL: this version of the console cannot keep its ledger on PostgreSQL; its ledger ' +
+        'is the SQLite file DATA_DIR/ledger.sqlite. Unset DATABASE_URL to run with it.',
+    );
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }

@@ -31,6 +31,7 @@ import {
 } from './batches/data-dir-lock';
 import { openLedger } from './batches/ledger';
 import { ConfigError, loadConfig, type Config } from './config';
+import { SchemaTooNewError } from './db/migrate';
 import { emulatorAuthFromConfig } from './embedded-emulator';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 
@@ -38,10 +39,13 @@ const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
 
 function fail(error: unknown): never {
+  // Messages meant for the operator as they are: exit 2, as for a damaged ledger (a ledger written
+  // by a newer console is refused at open, before anything is written to it).
   if (
     error instanceof ConfigError ||
     error instanceof EmulatorConfigError ||
-    error instanceof DamagedDatabaseError
+    error instanceof DamagedDatabaseError ||
+    error instanceof SchemaTooNewError
   ) {
     console.error(error.message);
     process.exit(2);

@@ -167,7 +167,7 @@ export function migrateSqlite(
       .transaction(() => {
         const version = refuseNewerSqlite(db, migrations, opts.where);
         if (version >= m.version) return false;
-        runSqlite(db, createMigrationsTable('sqlite'));
+        if (version === 0) runSqlite(db, createMigrationsTable('sqlite'));
         for (const q of m.up(compiler, 'sqlite')) runSqlite(db, q);
         runSqlite(db, record('sqlite', m, now()));
         return true;
@@ -180,12 +180,23 @@ export function migrateSqlite(
 
 // PostgreSQL ------------------------------------------------------------------------------------
 
-/** The version a PostgreSQL database records (0: none). Only reads. */
+/**
+ * The version a PostgreSQL database records (0: none). Only reads.
+ *
+ * Whether `schema_migrations` exists is read from pg_class with the statement's snapshot, not with
+ * to_regclass: name lookups without a lock use the session's catalog cache, which still says
+ * "no such table" after another console created it while this one waited for the migration lock
+ * (an advisory lock does not refresh that cache), and this console would then apply migration 1
+ * again.
+ */
 export async function postgresSchemaVersion(client: pg.ClientBase): Promise<number> {
-  const table = await client.query<{ t: string | null }>(
-    `SELECT to_regclass('${MIGRATIONS_TABLE}')::text AS t`,
+  const table = await client.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relname = $1 AND n.nspname = current_schema()) AS present`,
+    [MIGRATIONS_TABLE],
   );
-  if (table.rows[0]?.t == null) return 0;
+  if (table.rows[0]?.present !== true) return 0;
   const { rows } = await client.query<{ v: number }>(
     `SELECT coalesce(max(version), 0) AS v FROM ${MIGRATIONS_TABLE}`,
   );
@@ -226,7 +237,7 @@ export async function migratePostgresPool(
         const version = await postgresSchemaVersion(client);
         refuseNewer(version, latest, opts.where);
         if (version < m.version) {
-          await runPostgres(client, createMigrationsTable('postgres'));
+          if (version === 0) await runPostgres(client, createMigrationsTable('postgres'));
           for (const q of m.up(compiler, 'postgres')) await runPostgres(client, q);
           await runPostgres(client, record('postgres', m, now()));
         }
