@@ -355,19 +355,21 @@ export interface Ledger {
  * - items get `maybe_applied`; an open item (pending, in_flight, unknown) already sent keeps the
  *   rule it was recorded under (sent before: possibly applied), since the file does not say whether
  *   those sends were refused.
- * Files written before versioning first get the tables and indexes they lack (`ledgerTables`, as the
- * console created them on every open before). This upgrade runs on every open of a file that holds
- * the ledger's tables, not only on files that record no version: it writes nothing to a file already
- * in migration 1's shape, and files edited into an older shape (the tests build them so) get the
- * same upgrade as before. It checks and makes only objects of migration 1: a later migration that
- * changes one of them must limit it to the files below its version.
+ * First the tables and indexes a file lacks (`ledgerTables` with IF NOT EXISTS, as the console
+ * created them on every open before versioning).
+ *
+ * This upgrade runs on every open of a file that holds the ledger's tables, not only on files that
+ * record no version: it writes nothing to a file already in migration 1's shape, and a file edited
+ * into an older shape (the tests build them so from new files) gets the same upgrade as before. It
+ * checks and makes only objects of migration 1: a later migration that changes or drops one of them
+ * must limit this upgrade to the files below its version.
  */
-function upgradeOlderShapes(db: LedgerDb, version: number): void {
+function upgradeOlderShapes(db: LedgerDb): void {
   const sqlite = compilerFor('sqlite');
   const run = (statements: readonly CompiledQuery[]) => {
     for (const q of statements) db.prepare(q.sql).run(...q.parameters);
   };
-  if (version === 0) run(ledgerTables(sqlite, 'sqlite', true));
+  run(ledgerTables(sqlite, 'sqlite', true));
   const columnsOf = (table: string) =>
     z
       .array(z.object({ name: z.string() }))
@@ -452,16 +454,21 @@ function upgradeOlderShapes(db: LedgerDb, version: number): void {
  * Brings the file to the latest schema (server/db/migrations). A file written by a newer console is
  * refused first, untouched (SchemaTooNewError, naming the file and both versions). A file holding
  * the ledger's tables goes through the upgrade of older shapes; one written before versioning is
- * then recorded as version 1 (the schema migration 1 makes). Then the migrations it lacks, each in a
+ * then recorded as version 1 (the schema migration 1 makes), without running migration 1. Then the migrations it lacks, each in a
  * transaction with its record. A file already at the latest version is only read.
  */
 function bringToSchema(db: LedgerDb, file: string): void {
   const where = file === ':memory:' ? undefined : resolve(file);
-  const version = refuseNewerSqlite(db, migrations, where);
+  refuseNewerSqlite(db, migrations, where);
+  // Any of migration 1's tables: a file the console wrote before versioning.
   const existing =
-    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'batches'`).get() !==
-    undefined;
-  if (existing) upgradeOlderShapes(db, version);
+    db
+      .prepare(
+        `SELECT 1 FROM sqlite_master WHERE type = 'table'
+           AND name IN ('batches', 'items', 'calls', 'idempotency_keys', 'runner_lock')`,
+      )
+      .get() !== undefined;
+  if (existing) upgradeOlderShapes(db);
   migrateSqlite(db, migrations, { baseline: existing ? 1 : 0, where });
 }
 
