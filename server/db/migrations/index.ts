@@ -2,7 +2,9 @@
  * The ledger's migrations, in order: version 1, 2, 3… (server/db/migrate.ts checks it). One file per
  * migration; a released migration never changes, a change to the schema is a new one at the end.
  */
+import { leasesMigration } from '../leases';
 import type { Migration } from '../migration';
+import { sharedBudgetMigration } from '../shared-budget';
 import { ledger } from './001-ledger';
 
-export const migrations: readonly Migration[] = [ledger];
+export const migrations: readonly Migration[] = [ledger, leasesMigration, sharedBudgetMigration];
