@@ -124,3 +124,23 @@ test('on a phone the tools fold behind "Menu" and the connection badge keeps its
   await expect(page.getByRole('heading', { name: 'Link or unlink pairs' })).toBeVisible();
   await expect(menu).toHaveAttribute('aria-expanded', 'false');
 });
+
+test('on a phone the "Find an object" list fits the window', async ({ emulator, page }) => {
+  const { incident } = await emulator.scene(SLOTS.layout);
+  await page.setViewportSize(SIZES[0]);
+  await page.goto('/history');
+  await expect(page.getByRole('textbox', { name: 'Search history' })).toBeVisible();
+  await page.getByRole('button', { name: 'Menu' }).click();
+  const find = page.getByRole('combobox', { name: 'Find an object' });
+  await find.fill(incident.title);
+  const list = page.getByRole('listbox', { name: 'Objects found' });
+  await expect(
+    list.getByRole('option', { name: new RegExp(`^incident .* ${incident.id}$`) }),
+  ).toBeVisible();
+  // The open list (440 px where there is room) stays inside the 390 px window.
+  const box = await list.boundingBox();
+  if (!box) throw new Error('the list has no box');
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(SIZES[0].width);
+  expect(await overflow(page)).toBe(0);
+});

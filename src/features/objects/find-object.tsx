@@ -26,6 +26,11 @@ import { dataclassLabel, dataclassSingular } from '../../lib/words';
 import { objectIdOf, objectsQueries } from './queries';
 
 const DEBOUNCE_MS = 250;
+/**
+ * The list's width: 440 px where there is room, else the window less a margin on each side (a
+ * phone's 390 px window would otherwise scroll sideways).
+ */
+const LIST_WIDTH = 'min(440px, calc(100vw - 16px))';
 /** Fewer characters than this (and not an ID) are not searched: they match almost everything. */
 const MIN_TEXT = 2;
 
@@ -140,7 +145,7 @@ export function FindObject({ projectId, workspaceId }: { projectId: string; work
 
   return (
     <>
-      <Combobox store={combobox} onOptionSubmit={open} width={440} position="bottom-end">
+      <Combobox store={combobox} onOptionSubmit={open} width={LIST_WIDTH} position="bottom-end">
         <Combobox.Target withExpandedAttribute>
           <InputBase
             aria-label={t('find.label')}
