@@ -10,6 +10,19 @@ const PID = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
 const WS1 = '11111111-2222-4333-8444-555555555555';
 const WS2 = '11111111-2222-4333-8444-666666666666';
 
+/**
+ * The header's "project <ID>" in `root`: the word is the interface's (translated), the ID alone is
+ * data (`translate="no"`).
+ */
+function projectLine(root: HTMLElement, word = 'project'): HTMLElement {
+  const id = within(root).getByText(PID);
+  expect(id).toHaveAttribute('translate', 'no');
+  const line = id.parentElement as HTMLElement;
+  expect(line).toHaveTextContent(`${word} ${PID}`);
+  expect(line.closest('[translate="no"]')).toBeNull();
+  return line;
+}
+
 function config(overrides: Record<string, unknown> = {}) {
   return {
     mode: 'emulator',
@@ -70,7 +83,7 @@ test('the header names the console, where it is connected, and offers the worksp
     within(header).getByRole('heading', { name: 'SecMaster association console' }),
   ).toBeVisible();
   expect(await within(header).findByText('Emulator')).toBeVisible();
-  expect(within(header).getByText(`project ${PID}`)).toBeVisible();
+  expect(projectLine(header)).toBeVisible();
   const picker = within(header).getByRole('combobox', { name: 'Workspace' });
   await screen.findByDisplayValue('SOC Operations');
   await userEvent.click(picker);
@@ -122,12 +135,12 @@ test('the header\'s tools fold behind "Menu", which opens and closes them (Escap
   const panel = document.getElementById(menu.getAttribute('aria-controls') ?? '');
   expect(panel).toContainElement(await screen.findByRole('combobox', { name: 'Workspace' }));
   expect(panel).toContainElement(screen.getByRole('navigation', { name: 'Main' }));
-  await screen.findByText(`project ${PID}`);
+  await screen.findByText(PID);
   await userEvent.click(menu);
   expect(menu).toHaveAttribute('aria-expanded', 'true');
   expect(panel).toHaveAttribute('data-open');
   // The panel repeats the project ID (the narrow bar has no room for it).
-  expect(within(panel as HTMLElement).getByText(`project ${PID}`)).toBeInTheDocument();
+  expect(projectLine(panel as HTMLElement)).toBeInTheDocument();
   await userEvent.click(within(panel as HTMLElement).getByRole('link', { name: 'History' }));
   await userEvent.keyboard('{Escape}');
   expect(menu).toHaveAttribute('aria-expanded', 'false');
@@ -163,6 +176,8 @@ test('the Language choice switches the header to Chinese at once, and is remembe
   ).toBeVisible();
   expect(within(header).getByRole('combobox', { name: '语言' })).toHaveValue('简体中文');
   expect(within(header).getByRole('combobox', { name: '工作空间' })).toBeVisible();
+  // The word before the project's ID is translated; the ID stays as it is.
+  expect(projectLine(header, '项目')).toBeVisible();
   expect(screen.getByRole('link', { name: '历史' })).toHaveAttribute('aria-current', 'page');
   expect(document.documentElement.lang).toBe('zh-CN');
   expect(document.title).toBe('SecMaster 关联控制台');

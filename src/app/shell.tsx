@@ -90,16 +90,16 @@ function ProjectId({
   className?: string | undefined;
 }) {
   const t = useT();
+  // The word is the interface's; the ID alone is data (untranslated).
   return (
-    <Text
-      size="xs"
-      c="dimmed"
-      ff="monospace"
-      title={t('shell.projectIdTitle')}
-      className={className}
-      translate="no"
-    >
-      {t('shell.project', { id: config.projectId })}
+    <Text size="xs" c="dimmed" title={t('shell.projectIdTitle')} className={className}>
+      {t('shell.project', {
+        id: (
+          <Text key="id" span inherit ff="monospace" translate="no">
+            {config.projectId}
+          </Text>
+        ),
+      })}
     </Text>
   );
 }

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Messages } from '../../../messages';
 
 export const shell = {
@@ -7,7 +8,8 @@ export const shell = {
   'shell.emulator': 'Emulator',
   'shell.secmasterAt': ({ where }: { where: string }) => `SecMaster ${where}`,
   'shell.projectIdTitle': 'Project ID',
-  'shell.project': ({ id }: { id: string }) => `project ${id}`,
+  /** `id`: the project's ID (data, shown untranslated). */
+  'shell.project': ({ id }: { id: ReactNode }) => ['project ', id],
   'shell.menu': 'Menu',
   'shell.workspace': 'Workspace',
   'shell.loading': 'Loading…',

@@ -7,7 +7,7 @@ export const shell: Translation<typeof en> = {
   'shell.emulator': '模拟器',
   'shell.secmasterAt': ({ where }) => `SecMaster ${where}`,
   'shell.projectIdTitle': '项目 ID',
-  'shell.project': ({ id }) => `项目 ${id}`,
+  'shell.project': ({ id }) => ['项目 ', id],
   'shell.menu': '菜单',
   'shell.workspace': '工作空间',
   'shell.loading': '正在加载…',
