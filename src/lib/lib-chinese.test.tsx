@@ -15,6 +15,7 @@ import { ConfirmCancelModal } from './confirm-cancel-modal';
 import { ConfirmDialog } from './confirm-dialog';
 import { ErrorText, ItemMessage } from './error-text';
 import { LinkedTable, TablePager } from './linked-table';
+import { SubjectCard } from './object-picker';
 import { ResultFilters, RunFacts, RunLoadState, RunNotes } from './run-view';
 import { RunLink, RunState, runWhat } from './run-rows';
 
@@ -145,15 +146,18 @@ test('a run that is not found, in Chinese', () => {
 
 test('a linked table and its pager in Chinese: headers, severities and names; titles are data', async () => {
   inChinese();
-  const row = (id: string, title: string, severity: string): DataObjectDetail => ({
+  const row = (id: string, title: string, severity: string, status = 'Open'): DataObjectDetail => ({
     id,
-    data_object: { id, title, severity, handle_status: 'Open' },
+    data_object: { id, title, severity, handle_status: status },
   });
   render(
     <>
       <LinkedTable
         related="alerts"
-        rows={[row('alert000000000000000000000000000001', 'Brute force login', 'High')]}
+        rows={[
+          row('alert000000000000000000000000000001', 'Brute force login', 'High'),
+          row('alert000000000000000000000000000002', 'Port scan', 'Severe', 'Triaged'),
+        ]}
         selection={new Map()}
         onSelectionChange={vi.fn()}
         tableLabel="关联的告警"
@@ -168,7 +172,11 @@ test('a linked table and its pager in Chinese: headers, severities and names; ti
   const table = screen.getByRole('table', { name: '关联的告警' });
   for (const name of ['标题', 'ID', '严重性', '状态'])
     expect(within(table).getByRole('columnheader', { name })).toBeInTheDocument();
+  // SecMaster's severities and statuses in Chinese; a value outside its set is data.
   expect(within(table).getByText('高危')).toBeInTheDocument();
+  expect(within(table).getByText('打开')).toBeInTheDocument();
+  expect(within(table).getByText('Severe')).toHaveAttribute('translate', 'no');
+  expect(within(table).getByText('Triaged')).toHaveAttribute('translate', 'no');
   expect(screen.getByRole('button', { name: '下一页' })).toBeInTheDocument();
   expect(screen.getByRole('button', { name: '第 3 页' })).toBeInTheDocument();
   await userEvent.hover(within(table).getByRole('link', { name: 'Brute force login' }));
@@ -198,5 +206,27 @@ test('errors and per-ID messages as page text mark what is not translated', () =
   expect(screen.getByText('Invalid workspace')).toHaveAttribute('translate', 'no');
   expect(screen.getByTestId('known')).toHaveTextContent(/^已关联$/);
   expect(screen.getByText('Object does not exist')).toHaveAttribute('translate', 'no');
+  expect(englishWordsIn()).toEqual([]);
+});
+
+test('a chosen object’s card in Chinese: SecMaster’s severity and status worded, its title and ID data', () => {
+  inChinese();
+  const id = 'incident00000000000000000000000002';
+  const card = (severity: string, status: string): DataObjectDetail => ({
+    id,
+    data_object: { id, title: 'Lateral movement', severity, handle_status: status },
+  });
+  const { unmount } = render(
+    <SubjectCard dataclass="incidents" detail={card('Medium', 'Block')} />,
+  );
+  const chosen = screen.getByLabelText('已选事件');
+  expect(within(chosen).getByText('中危')).toBeInTheDocument();
+  expect(within(chosen).getByText('阻塞')).toBeInTheDocument();
+  expect(englishWordsIn()).toEqual([]);
+  unmount();
+  // Values outside SecMaster's set: shown as they are, as data.
+  render(<SubjectCard dataclass="incidents" detail={card('Severe', 'Escalated')} />);
+  expect(screen.getByText('Severe')).toHaveAttribute('translate', 'no');
+  expect(screen.getByText('Escalated')).toHaveAttribute('translate', 'no');
   expect(englishWordsIn()).toEqual([]);
 });

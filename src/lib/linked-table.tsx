@@ -11,7 +11,7 @@ import type { DataclassType, DataObjectDetail } from '../api/schemas';
 import { useT } from '../i18n/i18n';
 import { objectTitle } from './object-picker';
 import { paths } from './paths';
-import { severityWord } from './words';
+import { SeverityText, StatusText } from './secmaster-values';
 
 /** Selected IDs, in the order chosen, each with its title ('' where unknown). */
 export type LinkedSelection = ReadonlyMap<string, string>;
@@ -188,11 +188,11 @@ function LinkedRow({
       </Table.Td>
       <Table.Td>
         <Text span size="xs" c={severityColor} fw={strong ? 600 : undefined}>
-          {severityWord(severity)}
+          <SeverityText value={severity} />
         </Text>
       </Table.Td>
       <Table.Td>
-        <span translate="no">{status}</span>
+        <StatusText value={status} />
       </Table.Td>
     </Table.Tr>
   );

@@ -23,7 +23,8 @@ import {
 } from '../api/schemas';
 import { t, useT } from '../i18n/i18n';
 import { ErrorText } from './error-text';
-import { dataclassSingular, severityWord } from './words';
+import { SeverityText, StatusText } from './secmaster-values';
+import { dataclassSingular } from './words';
 
 const SEARCH_LIMIT = 20;
 
@@ -38,6 +39,31 @@ export function objectTitle(detail: DataObjectDetail): string {
 
 function objectStatus(detail: DataObjectDetail): string | null {
   return detail.data_object.handle_status ?? detail.data_object.status ?? null;
+}
+
+/** An option's second line: severity · status · ID (the ID as data). */
+function ObjectFacts({ detail }: { detail: DataObjectDetail }) {
+  const severity = detail.data_object.severity;
+  const status = objectStatus(detail);
+  return (
+    <>
+      {severity ? (
+        <>
+          <SeverityText value={severity} />
+          {' · '}
+        </>
+      ) : null}
+      {status ? (
+        <>
+          <StatusText value={status} />
+          {' · '}
+        </>
+      ) : null}
+      <Text span inherit ff="monospace" translate="no">
+        {detail.id}
+      </Text>
+    </>
+  );
 }
 
 const severityColors: Record<string, string> = {
@@ -195,8 +221,8 @@ export function ObjectPicker(props: {
                 <Text size="sm" lineClamp={1} translate="no">
                   {objectTitle(d)}
                 </Text>
-                <Text size="xs" c="dimmed" ff="monospace" translate="no">
-                  {[d.data_object.severity, objectStatus(d), d.id].filter(Boolean).join(' · ')}
+                <Text size="xs" c="dimmed">
+                  <ObjectFacts detail={d} />
                 </Text>
               </Combobox.Option>
             ))}
@@ -242,12 +268,12 @@ export function SubjectCard({
       <Group gap="xs" mt={4}>
         {severity ? (
           <Badge size="xs" variant="light" color={severityColors[severity] ?? 'gray'}>
-            {severityWord(severity)}
+            <SeverityText value={severity} />
           </Badge>
         ) : null}
         {status ? (
-          <Text size="xs" c="dimmed" translate="no">
-            {status}
+          <Text size="xs" c="dimmed">
+            <StatusText value={status} />
           </Text>
         ) : null}
         <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all' }} translate="no">

@@ -7,7 +7,7 @@
  * The API's own words (`itemStateLabels`, `batchStateLabels`, `dataclassLabels` in
  * src/api/schemas.ts) stay as they are: exports and the API speak English with codes.
  */
-import type { BatchAction, BatchState, DataclassType, ItemState } from '../api/schemas';
+import type { BatchAction, BatchState, DataclassType, ItemState, severities } from '../api/schemas';
 import { t, type MessageKey } from '../i18n/i18n';
 
 const ITEM_STATE_KEYS = {
@@ -102,20 +102,52 @@ export function moveTitle(what: string): string {
   return t('common.moveTitle', { what });
 }
 
-const SEVERITY_KEYS: Record<string, MessageKey> = {
+/**
+ * SecMaster's fixed values, worded in the console's language: severities (`Tips`…`Fatal`) and
+ * statuses (an alert's or incident's `handle_status` Open/Block/Closed, an indicator's `status`
+ * Open/Closed/Revoked). A value outside these sets is SecMaster's data, shown as it is.
+ */
+type Severity = (typeof severities)[number];
+
+const SEVERITY_KEYS = {
   Tips: 'common.severityTips',
   Low: 'common.severityLow',
   Medium: 'common.severityMedium',
   High: 'common.severityHigh',
   Fatal: 'common.severityFatal',
-};
+} as const satisfies Record<Severity, MessageKey>;
+
+const STATUS_KEYS = {
+  Open: 'common.statusOpen',
+  Block: 'common.statusBlock',
+  Closed: 'common.statusClosed',
+  Revoked: 'common.statusRevoked',
+} as const satisfies Record<string, MessageKey>;
+
+function labelOf<T extends Record<string, MessageKey>>(keys: T, value: string): string | null {
+  if (!Object.prototype.hasOwnProperty.call(keys, value)) return null;
+  // Every key of these tables names a plain string message.
+  return t(keys[value] as 'common.severityTips');
+}
+
+/** A severity SecMaster defines, in the console's language ("High" / "高危"); null for another. */
+export function severityLabel(severity: string): string | null {
+  return labelOf(SEVERITY_KEYS, severity);
+}
+
+/** A status SecMaster defines, in the console's language ("Closed" / "关闭"); null for another. */
+export function statusLabel(status: string): string | null {
+  return labelOf(STATUS_KEYS, status);
+}
 
 /** SecMaster's severity in the console's language ("High" / "高危"); another value as it is. */
 export function severityWord(severity: string): string {
-  const key = Object.prototype.hasOwnProperty.call(SEVERITY_KEYS, severity)
-    ? SEVERITY_KEYS[severity]
-    : undefined;
-  return key ? t(key as 'common.severityTips') : severity;
+  return severityLabel(severity) ?? severity;
+}
+
+/** SecMaster's status in the console's language ("Open" / "打开"); another value as it is. */
+export function statusWord(status: string): string {
+  return statusLabel(status) ?? status;
 }
 
 /** "1 ID", "2 IDs" / "2 个 ID". */

@@ -1,5 +1,7 @@
 import { expect, test } from 'vitest';
 import type { DataclassType } from '../../api/schemas';
+import { setCatalog } from '../../i18n/i18n';
+import { zhCatalog } from '../../testing/catalogs';
 import {
   buildGraph,
   graphObject,
@@ -30,6 +32,15 @@ const SUBJECT = obj('alerts', 0);
 test('names a node "<Class> <title> (<severity>)", with a word for a missing severity', () => {
   expect(nodeName(obj('incidents', 3, 'Fatal'))).toBe('Incident incidents 3 (Fatal)');
   expect(nodeName(obj('indicators', 4, null))).toBe('Indicator indicators 4 (no severity)');
+  expect(nodeName(obj('alerts', 5, 'Severe'))).toBe('Alert alerts 5 (Severe)');
+});
+
+test('in Chinese a node names a severity SecMaster defines in Chinese, another one as it is', () => {
+  setCatalog('zh-CN', zhCatalog);
+  expect(nodeName(obj('incidents', 3, 'Fatal'))).toBe('事件 incidents 3（致命）');
+  expect(nodeName(obj('incidents', 3, 'Tips'))).toBe('事件 incidents 3（提示）');
+  expect(nodeName(obj('alerts', 5, 'Severe'))).toBe('告警 alerts 5（Severe）');
+  expect(nodeName(obj('alerts', 6, null))).toBe('告警 alerts 6（无严重程度）');
 });
 
 test('reads title, name or value, and keys UUIDs case-insensitively', () => {

@@ -6,7 +6,7 @@
  */
 import { t } from '../../i18n/i18n';
 import { inertText } from '../../api/format';
-import { dataclassSingular } from '../../lib/words';
+import { dataclassSingular, severityWord } from '../../lib/words';
 import {
   dataclassTypes,
   idKey,
@@ -67,12 +67,15 @@ export function classLabel(dataclass: DataclassType): string {
   return singular.charAt(0).toUpperCase() + singular.slice(1);
 }
 
-/** The node's accessible name, in the console's language: "<Class> <title> (<severity>)". */
+/**
+ * The node's accessible name, in the console's language: "<Class> <title> (<severity>)", a severity
+ * SecMaster defines worded in that language ("高危"), another one as it is.
+ */
 export function nodeName(o: Pick<GraphObject, 'dataclass' | 'title' | 'severity'>): string {
   return t('graph.nodeName', {
     cls: classLabel(o.dataclass),
     title: o.title,
-    severity: o.severity ?? t('graph.noSeverity'),
+    severity: o.severity === null ? t('graph.noSeverity') : severityWord(o.severity),
   });
 }
 

@@ -302,15 +302,14 @@ test('a failed read of the links says so and can be tried again', async () => {
 
 test('in Chinese the graph, its legend, its nodes and its controls read in Chinese', async () => {
   inChinese();
-  // Titles in Chinese and no severities: a node's name holds its title, which no mark can exempt.
+  // Titles in Chinese: a node's name holds its title, which no mark can exempt. Its severity is
+  // one of SecMaster's, worded in Chinese.
   const subject = { ...detail('alerts', 1, '堡垒机暴力破解', ''), dataclass: 'alerts' as const };
-  serve(subject, { [subject.id]: { incidents: [detail('incidents', 1, '撞库攻击', '')] } });
+  serve(subject, { [subject.id]: { incidents: [detail('incidents', 1, '撞库攻击', 'High')] } });
   renderGraph();
   const region = await screen.findByRole('region', { name: '关系图' });
   const graph = within(region);
-  expect(
-    await graph.findByRole('group', { name: '事件 撞库攻击（无严重程度）' }),
-  ).toBeInTheDocument();
+  expect(await graph.findByRole('group', { name: '事件 撞库攻击（高危）' })).toBeInTheDocument();
   // A node's role is read after its name: in Chinese too (xyflow's own word is "node").
   expect(graph.getByRole('group', { name: '告警 堡垒机暴力破解（无严重程度）' })).toHaveAttribute(
     'aria-roledescription',
@@ -324,9 +323,14 @@ test('in Chinese the graph, its legend, its nodes and its controls read in Chine
       .getAllByRole('listitem')
       .map((li) => li.textContent),
   ).toEqual(['告警', '事件', '威胁指标']);
-  // The legend's severities are SecMaster's words: data.
+  // The legend's severities are SecMaster's fixed set, worded as its Chinese console does.
   const severities = graph.getByRole('list', { name: '严重程度' });
-  expect(within(severities).getByText('Fatal').closest('[translate="no"]')).not.toBeNull();
+  expect(
+    within(severities)
+      .getAllByRole('listitem')
+      .map((li) => li.textContent),
+  ).toEqual(['致命', '高危', '中危', '低危', '提示', '无严重程度']);
+  expect(within(severities).getByText('致命').closest('[translate="no"]')).toBeNull();
   // The attribution link is named by the library's name alone (a name: data), not in English.
   const attribution = graph.getByRole('link', { name: 'React Flow' });
   expect(attribution).toHaveAttribute('translate', 'no');

@@ -37,6 +37,7 @@ import { dataclassTypes, type DataclassType, type SearchResponse } from '../../a
 import { secmasterQueries } from '../../api/secmaster-queries';
 import { useI18n, useT, type Translate } from '../../i18n/i18n';
 import { ErrorText } from '../../lib/error-text';
+import { SeverityText } from '../../lib/secmaster-values';
 import { classColours, severityBadgeStyle, severityColours } from './graph-colours';
 import {
   buildGraph,
@@ -124,16 +125,15 @@ const ObjectNode = memo(function ObjectNode({ data }: NodeProps<ObjectFlowNode>)
   );
 });
 
-/** A severity badge: SecMaster's word (data, not translated), or "no severity". */
+/**
+ * A severity badge: a severity SecMaster defines in the console's language ("高危"), another one as
+ * it is (data, not translated), or "no severity".
+ */
 function SeverityBadge({ severity }: { severity: string | null }) {
   const t = useT();
   return (
-    <span
-      className={classes.badge}
-      style={severityBadgeStyle(severity)}
-      translate={severity === null ? undefined : 'no'}
-    >
-      {severity ?? t('graph.noSeverity')}
+    <span className={classes.badge} style={severityBadgeStyle(severity)}>
+      {severity === null ? t('graph.noSeverity') : <SeverityText value={severity} />}
     </span>
   );
 }

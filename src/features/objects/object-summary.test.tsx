@@ -9,14 +9,17 @@ import { ObjectLoadError, ObjectSummary } from './object-summary';
 
 const ID = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
 
-function detail(title: string | undefined): DataObjectDetail {
+function detail(
+  title: string | undefined,
+  { severity = 'High', status = 'Open' }: { severity?: string; status?: string } = {},
+): DataObjectDetail {
   return {
     id: ID,
     data_object: {
       id: ID,
       title,
-      severity: 'High',
-      handle_status: 'Open',
+      severity,
+      handle_status: status,
       create_time: '2025-01-01T10:00:00.000Z',
     },
   } as DataObjectDetail;
@@ -57,9 +60,9 @@ test('in Chinese the summary and its errors read in Chinese, the data left as it
   expect(screen.getByText('创建时间')).toBeInTheDocument();
   // Year first, as in English.
   expect(screen.getByText(/^2025-01-01 \d\d:\d\d$/)).toBeInTheDocument();
-  // SecMaster's own words (severity, status) are data, marked so.
-  expect(screen.getByText('High').closest('[translate="no"]')).not.toBeNull();
-  expect(screen.getByText('Open').closest('[translate="no"]')).not.toBeNull();
+  // SecMaster's severities and statuses are a fixed set: worded in Chinese, as its console does.
+  expect(screen.getByText('高危').closest('[translate="no"]')).toBeNull();
+  expect(screen.getByText('打开').closest('[translate="no"]')).toBeNull();
   expect(englishWordsIn()).toEqual([]);
   unmount();
 
@@ -73,4 +76,28 @@ test('in Chinese the summary and its errors read in Chinese, the data left as it
   expect(screen.getByRole('alert')).toHaveTextContent(`此工作空间中没有 ID 为 ${ID} 的告警。`);
   expect(screen.getByText('未找到')).toBeInTheDocument();
   expect(englishWordsIn()).toEqual([]);
+});
+
+test('a severity or status outside SecMaster’s set is shown as it is, as data', () => {
+  const values = { severity: 'Critical', status: 'Pending review' };
+  const { unmount } = render(<ObjectSummary dataclass="alerts" detail={detail('x', values)} />);
+  for (const text of ['Critical', 'Pending review'])
+    expect(screen.getByText(text)).toHaveAttribute('translate', 'no');
+  unmount();
+  inChinese();
+  render(<ObjectSummary dataclass="alerts" detail={detail('x', values)} />);
+  for (const text of ['Critical', 'Pending review'])
+    expect(screen.getByText(text)).toHaveAttribute('translate', 'no');
+  expect(englishWordsIn()).toEqual([]);
+});
+
+test('in English the values SecMaster defines read as SecMaster writes them', () => {
+  render(
+    <ObjectSummary
+      dataclass="incidents"
+      detail={detail('x', { severity: 'Fatal', status: 'Block' })}
+    />,
+  );
+  expect(screen.getByText('Fatal')).toBeVisible();
+  expect(screen.getByText('Block')).toBeVisible();
 });

@@ -5,6 +5,7 @@ import { shortId } from '../../api/format';
 import { useI18n, useT } from '../../i18n/i18n';
 import { ErrorText } from '../../lib/error-text';
 import { CopyId } from '../../lib/object-names';
+import { SeverityText, StatusText } from '../../lib/secmaster-values';
 import { dataclassSingular } from '../../lib/words';
 import { type DataclassType, type DataObjectDetail } from '../../api/schemas';
 import { classBadgeColors, objectTitle } from './find-object';
@@ -73,20 +74,15 @@ export function ObjectSummary({
           </Field>
           <Field label={t('objects.fieldSeverity')}>
             {o.severity ? (
-              <Badge
-                size="xs"
-                variant="light"
-                color={severityColors[o.severity] ?? 'gray'}
-                translate="no"
-              >
-                {o.severity}
+              <Badge size="xs" variant="light" color={severityColors[o.severity] ?? 'gray'}>
+                <SeverityText value={o.severity} />
               </Badge>
             ) : (
               '—'
             )}
           </Field>
           <Field label={t('objects.fieldStatus')}>
-            {status ? <span translate="no">{status}</span> : '—'}
+            {status ? <StatusText value={status} /> : '—'}
           </Field>
           <Field label={t('objects.fieldCreated')}>{created ? f.dateTime(created) : '—'}</Field>
           <Field label={t('objects.fieldUpdated')}>{updated ? f.dateTime(updated) : '—'}</Field>

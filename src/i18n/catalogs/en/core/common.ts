@@ -154,10 +154,16 @@ export const common = {
   'common.noMatches': ({ what }: { what: string }) => `No ${what} matches`,
   'common.noSuchObject': ({ what }: { what: string }) =>
     `No ${what} with this ID in this workspace.`,
-  // SecMaster's severities (its Chinese console's words).
+  // SecMaster's severities (in Chinese, its own console's words).
   'common.severityTips': 'Tips',
   'common.severityLow': 'Low',
   'common.severityMedium': 'Medium',
   'common.severityHigh': 'High',
   'common.severityFatal': 'Fatal',
+  // SecMaster's statuses: an alert's or incident's handle_status (Open, Block, Closed), an
+  // indicator's status (Open, Closed, Revoked).
+  'common.statusOpen': 'Open',
+  'common.statusBlock': 'Block',
+  'common.statusClosed': 'Closed',
+  'common.statusRevoked': 'Revoked',
 } satisfies Messages;

@@ -117,4 +117,8 @@ export const common: Translation<typeof en> = {
   'common.severityMedium': '中危',
   'common.severityHigh': '高危',
   'common.severityFatal': '致命',
+  'common.statusOpen': '打开',
+  'common.statusBlock': '阻塞',
+  'common.statusClosed': '关闭',
+  'common.statusRevoked': '已作废',
 };
