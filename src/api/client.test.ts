@@ -31,7 +31,8 @@ test('in English an error reads as the server wrote it, with its code and reques
     message: 'Request failed with HTTP 502',
   });
   expect(describeError(http)).toBe('Request failed with HTTP 502');
-  const network = new ApiError({ status: 0, code: 'NETWORK', message: 'anything' });
+  // The SPA's own error (no answer): its words, whatever message it was made with.
+  const network = new ApiError({ status: 0, code: 'NETWORK', message: 'anything', ownWords: true });
   expect(describeError(network)).toBe(
     'The console server could not be reached. Is it running? (NETWORK)',
   );
@@ -39,23 +40,65 @@ test('in English an error reads as the server wrote it, with its code and reques
   expect(describeError('??')).toBe('Something went wrong.');
 });
 
-test('in Chinese an error is worded from its code; the code and request ID stay as they are', () => {
+test('in Chinese an error is worded from its code, then the server’s own words; the code and request ID stay as they are', () => {
   inChinese();
   expect(describeError(notFound)).toBe(
-    '找不到请求的内容（可能已被删除，或链接有误）。 （NOT_FOUND） 请求 ID req-1',
+    '找不到请求的内容（可能已被删除，或链接有误）。 原文：no such batch （NOT_FOUND） 请求 ID req-1',
   );
-  const invalid = new ApiError({ status: 400, code: 'INVALID_BODY', message: 'x', field: 'ids' });
-  expect(describeError(invalid)).toBe('字段 ids：请求内容无效。 （INVALID_BODY）');
-  const http = new ApiError({ status: 503, code: 'HTTP_503', message: 'Service Unavailable' });
-  expect(describeError(http)).toBe('请求失败（HTTP 503）。');
+  const invalid = new ApiError({
+    status: 400,
+    code: 'INVALID_BODY',
+    message: 'ids: every ID is blank',
+    field: 'ids',
+  });
+  expect(describeError(invalid)).toBe(
+    '字段 ids：请求内容无效。 原文：ids: every ID is blank （INVALID_BODY）',
+  );
   const throttled = new ApiError({ status: 429, code: 'APIG.0308', message: 'throttled' });
   expect(errorParts(throttled)).toEqual({
     text: '请求被限流：已达到 API 网关的流控阈值。',
     asSent: false,
+    detail: 'throttled',
     code: 'APIG.0308',
     requestId: null,
   });
   expect(describeError('??')).toBe('出错了。');
+});
+
+test('the SPA’s own words for a code add nothing after the Chinese words', () => {
+  inChinese();
+  const http = new ApiError({
+    status: 503,
+    code: 'HTTP_503',
+    message: 'Request failed with HTTP 503 Service Unavailable',
+    ownWords: true,
+  });
+  expect(describeError(http)).toBe('请求失败（HTTP 503）。');
+  const network = new ApiError({
+    status: 0,
+    code: 'NETWORK',
+    message: 'The console server could not be reached. Is it running?',
+    ownWords: true,
+  });
+  expect(errorParts(network).detail).toBeNull();
+});
+
+test('in English the server’s words are the error’s words: no detail repeats them', () => {
+  expect(errorParts(notFound).detail).toBeNull();
+  const upstream = new ApiError({
+    status: 502,
+    code: 'UPSTREAM_ERROR',
+    message: 'the search failed: SecMaster answered HTTP 500',
+  });
+  expect(errorParts(upstream)).toMatchObject({
+    text: 'the search failed: SecMaster answered HTTP 500',
+    detail: null,
+  });
+  inChinese();
+  expect(errorParts(upstream)).toMatchObject({
+    text: '向 SecMaster 的请求失败。',
+    detail: 'the search failed: SecMaster answered HTTP 500',
+  });
 });
 
 test('a code the console does not know shows the sender’s text, as sent, with the code', () => {
@@ -70,6 +113,7 @@ test('a code the console does not know shows the sender’s text, as sent, with 
     expect(errorParts(own)).toEqual({
       text: 'Invalid workspace',
       asSent: true,
+      detail: null,
       code: 'SecMaster.00010001',
       requestId: 'r9',
     });

@@ -9,6 +9,11 @@ export class ApiError extends Error {
   readonly code: string;
   readonly requestId: string | null;
   readonly field: string | undefined;
+  /**
+   * The message is this SPA's own wording of the code (no answer, or an answer without words):
+   * nothing the server said, so a translation of the code loses nothing.
+   */
+  readonly ownWords: boolean;
 
   constructor(opts: {
     status: number;
@@ -16,6 +21,7 @@ export class ApiError extends Error {
     message: string;
     requestId?: string | null;
     field?: string | undefined;
+    ownWords?: boolean;
   }) {
     super(opts.message);
     this.name = 'ApiError';
@@ -23,6 +29,7 @@ export class ApiError extends Error {
     this.code = opts.code;
     this.requestId = opts.requestId ?? null;
     this.field = opts.field;
+    this.ownWords = opts.ownWords ?? false;
   }
 }
 
@@ -52,6 +59,7 @@ async function toApiError(res: Response): Promise<ApiError> {
       code: upstream.code,
       message: upstream.message || `Request failed with HTTP ${res.status}`,
       requestId: upstream.request_id ?? headerRequestId,
+      ownWords: !upstream.message,
     });
   }
   return new ApiError({
@@ -59,6 +67,7 @@ async function toApiError(res: Response): Promise<ApiError> {
     code: `HTTP_${res.status}`,
     message: `Request failed with HTTP ${res.status} ${res.statusText}`.trim(),
     requestId: headerRequestId,
+    ownWords: true,
   });
 }
 
@@ -101,6 +110,7 @@ export async function request<S extends z.ZodType>(
       status: 0,
       code: 'NETWORK',
       message: 'The console server could not be reached. Is it running?',
+      ownWords: true,
     });
   }
   if (!res.ok) throw await toApiError(res);
@@ -179,12 +189,18 @@ export const KNOWN_ERROR_CODES: readonly string[] = Object.keys(ERROR_KEYS);
 
 /**
  * An error, in parts: its words, whether they are the sender's own text (a code this UI does not
- * know: shown as sent, `translate="no"`), the code to show after them (none for HTTP_<status>,
- * whose words say the status) and the request ID.
+ * know: shown as sent, `translate="no"`), the sender's detail, the code to show after them (none
+ * for HTTP_<status>, whose words say the status) and the request ID.
  */
 export interface ErrorParts {
   text: string;
   asSent: boolean;
+  /**
+   * What the server (or SecMaster) said, when the words do not say it: a language other than
+   * English words the code itself, and the server's English follows as data (`translate="no"`,
+   * `lang="en"`), as English shows it. Null when the words hold it, or it is the SPA's own.
+   */
+  detail: string | null;
   code: string | null;
   requestId: string | null;
 }
@@ -203,16 +219,20 @@ export function errorParts(err: unknown): ErrorParts {
       field: err.field ?? null,
       status: err.status,
     };
+    const text = key ? t(key, params) : err.message;
+    const said = err.ownWords ? '' : err.message.trim();
     return {
-      text: key ? t(key, params) : err.message,
+      text,
       asSent: key === null,
+      detail: key && said && !text.includes(said) ? said : null,
       code: err.code && !err.code.startsWith('HTTP_') ? err.code : null,
       requestId: err.requestId,
     };
   }
   // Errors thrown by code (a file that could not be read…): their text, as written.
-  if (err instanceof Error) return { text: err.message, asSent: true, code: null, requestId: null };
-  return { text: t('errors.unknown'), asSent: false, code: null, requestId: null };
+  if (err instanceof Error)
+    return { text: err.message, asSent: true, detail: null, code: null, requestId: null };
+  return { text: t('errors.unknown'), asSent: false, detail: null, code: null, requestId: null };
 }
 
 /**
@@ -222,6 +242,7 @@ export function errorParts(err: unknown): ErrorParts {
 export function describeError(err: unknown): string {
   const p = errorParts(err);
   const parts = [p.text];
+  if (p.detail) parts.push(`${t('errors.detailLabel')}${p.detail}`);
   if (p.code) parts.push(t('errors.code', { code: p.code }));
   if (p.requestId) parts.push(`${t('errors.requestId')} ${p.requestId}`);
   return parts.join(' ');

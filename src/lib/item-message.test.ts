@@ -8,8 +8,12 @@ function inChinese() {
   setCatalog('zh-CN', zhCore);
 }
 
-/** Items as the server records them: code and message (src/api/schemas.ts batchItemSchema). */
-const items: [code: string | null, message: string, chinese: string][] = [
+/**
+ * Items as the server records them: code and message (src/api/schemas.ts batchItemSchema), their
+ * Chinese words, and whether the recorded message follows them as detail in Chinese (the words are
+ * worded from the code and leave some of it out).
+ */
+const items: [code: string | null, message: string, chinese: string, detail?: true][] = [
   ['ALREADY_LINKED', 'already linked', '已关联'],
   ['NOT_LINKED', 'was not linked', '原本未关联'],
   ['APPLIED_EARLIER', 'confirmed by re-read', '已通过重新读取确认'],
@@ -18,16 +22,18 @@ const items: [code: string | null, message: string, chinese: string][] = [
     'MAY_BE_APPLIED',
     'SecMaster answered HTTP 502; may have been applied: re-read before sending again',
     '可能已生效：再次发送前将重新读取',
+    true,
   ],
   [
     'NOT_APPLIED',
     'not applied after 3 attempts (TIMEOUT; confirmed by re-read)',
     '尝试 3 次后仍未生效（已通过重新读取确认）',
+    true,
   ],
   [
     'UNKNOWN_AFTER_RESTART',
     'outcome unknown: the server stopped while this call was in flight',
-    '结果未知：调用进行中时服务器停止了',
+    '结果未知：调用进行中时服务器已停止',
   ],
   [
     'REJECTED',
@@ -38,7 +44,12 @@ const items: [code: string | null, message: string, chinese: string][] = [
   ['WRONG_CLASS', 'is not an incident', '不是事件'],
   ['WRONG_CLASS', 'is not an alert', '不是告警'],
   ['NOT_FOUND', 'not found in this workspace', '在此工作空间中未找到'],
-  ['TIMEOUT', 'the call timed out after 30 s; outcome unknown', 'SecMaster 未及时应答，结果未知'],
+  [
+    'TIMEOUT',
+    'the call timed out after 30 s; outcome unknown',
+    'SecMaster 未及时响应，结果未知',
+    true,
+  ],
   ['TIMEOUT', 'Outcome unknown — re-check', '结果未知，请重新检查'],
   ['NOT_REPORTED', 'not reported by SecMaster', 'SecMaster 未报告此 ID 的结果'],
   [
@@ -48,6 +59,14 @@ const items: [code: string | null, message: string, chinese: string][] = [
   ],
   ['CANCELLED', 'stopped by the user before it was sent', '发送前已被用户停止'],
   ['HTTP_400', 'SecMaster answered HTTP 400', 'SecMaster 返回 HTTP 400'],
+  ['HTTP_400', 'Invalid parameter: limit', 'SecMaster 返回 HTTP 400', true],
+  ['UPSTREAM_UNREACHABLE', 'connect ECONNREFUSED 127.0.0.1:8081', '无法连接 SecMaster', true],
+  [
+    'REJECTED',
+    'not sent: SecMaster refused the read of the current links before writing (Access denied)',
+    '未发送：写入前读取当前关联时被 SecMaster 拒绝',
+    true,
+  ],
   [
     null,
     'not a well-formed ID: 32 to 64 letters, digits, "-" or "_"',
@@ -57,12 +76,12 @@ const items: [code: string | null, message: string, chinese: string][] = [
   [
     null,
     'subject: not a UUID: groups of 8-4-4-4-9 characters (a UUID has 8-4-4-4-12)',
-    '主对象：不是 UUID：各段长度为 8-4-4-4-9（UUID 为 8-4-4-4-12）',
+    '主对象：不是 UUID：各段长度为 8-4-4-4-9（UUID 应为 8-4-4-4-12）',
   ],
   [
     null,
     'linked to the destination, but removing it from the source failed: not found in this workspace',
-    '已关联到目标，但从源对象移除失败：在此工作空间中未找到',
+    '已关联到目标对象，但从源对象移除失败：在此工作空间中未找到',
   ],
 ];
 
@@ -71,31 +90,45 @@ test('in English a per-ID message reads as the server recorded it', () => {
     const m = itemMessage(code, message);
     expect(itemMessageText(m), `${code} ${message}`).toBe(message);
     expect(m.asSent).toBeNull();
+    expect(m.detail).toBeNull();
   }
 });
 
 test('in Chinese a per-ID message is worded from its code (or the server’s fixed words)', () => {
   inChinese();
-  for (const [code, message, chinese] of items) {
+  for (const [code, message, chinese, detail] of items) {
     expect(itemMessage(code, message), `${code} ${message}`).toEqual({
       words: chinese,
       asSent: null,
+      detail: detail ? message : null,
     });
   }
 });
 
+test('in Chinese the server’s detail follows the words in a line of text, after “原文：”', () => {
+  inChinese();
+  expect(
+    itemMessageText(itemMessage('TIMEOUT', 'the call timed out after 30 s; outcome unknown')),
+  ).toBe('SecMaster 未及时响应，结果未知 原文：the call timed out after 30 s; outcome unknown');
+  expect(itemMessageText(itemMessage('ALREADY_LINKED', 'already linked'))).toBe('已关联');
+});
+
 test('SecMaster’s own codes and unknown texts are shown as sent, in both languages', () => {
-  const own = { words: '', asSent: 'Object does not exist' };
+  const own = { words: '', asSent: 'Object does not exist', detail: null };
   expect(itemMessage('SecMaster.00040001', 'Object does not exist')).toEqual(own);
   expect(itemMessage('LATE', 'Object does not exist')).toEqual(own);
   inChinese();
   expect(itemMessage('SecMaster.00040001', 'Object does not exist')).toEqual(own);
-  expect(itemMessage(null, null)).toEqual({ words: '', asSent: null });
+  expect(itemMessage(null, null)).toEqual({ words: '', asSent: null, detail: null });
   // A move's ID whose source removal failed for a reason SecMaster wrote: known words, then its own.
   expect(
     itemMessage(
       null,
       'linked to the destination, but removing it from the source failed: Quota exceeded',
     ),
-  ).toEqual({ words: '已关联到目标，但从源对象移除失败：', asSent: 'Quota exceeded' });
+  ).toEqual({
+    words: '已关联到目标对象，但从源对象移除失败：',
+    asSent: 'Quota exceeded',
+    detail: null,
+  });
 });

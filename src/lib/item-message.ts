@@ -8,12 +8,22 @@ import type { ItemParams } from '../i18n/catalogs/en/core/errors';
 import { t, type Catalog, type MessageKey } from '../i18n/i18n';
 import { dataclassSingular } from './words';
 
-/** A message in parts: words in the console's language, then any text shown as sent. */
+/**
+ * A message in parts: words in the console's language, then any text shown as sent, or the
+ * server's detail that the words leave out.
+ */
 export interface ItemMessageParts {
   /** Words in the console's language ('' when nothing of it is known). */
   words: string;
   /** Text as SecMaster or the server wrote it, not translated; null when all of it is known. */
   asSent: string | null;
+  /**
+   * The recorded message itself, when the words are worded from its code and leave some of it
+   * out (a language other than English: "the call timed out after 30 s", SecMaster's own words
+   * after "HTTP 400"…): shown after the words as data (`lang="en"`), as English shows it. Null
+   * when the words say all of it (English, and the server's fixed words in any language).
+   */
+  detail: string | null;
 }
 
 type ItemKey = {
@@ -80,8 +90,19 @@ const NOT_REMOVED = 'linked to the destination, but removing it from the source 
 
 const CLASSES = { alert: 'alerts', incident: 'incidents', indicator: 'indicators' } as const;
 
+/** Words that say all of the message (the server's fixed words, a pattern read whole). */
+function whole(words: string): ItemMessageParts {
+  return { words, asSent: null, detail: null };
+}
+
+/** Words worded from a code: the message follows as detail where the words leave it out. */
+function fromCode(words: string, message: string): ItemMessageParts {
+  const said = message.trim();
+  return { words, asSent: null, detail: said && !words.includes(said) ? said : null };
+}
+
 function known(key: ItemKey, message: string): ItemMessageParts {
-  return { words: t(key, { message }), asSent: null };
+  return whole(t(key, { message }));
 }
 
 /** Words for the server's fixed texts (and their patterns), or null. */
@@ -91,18 +112,20 @@ function byText(message: string): ItemMessageParts | null {
   let m = WRONG_CLASS.exec(message);
   if (m) {
     const expected = dataclassSingular(CLASSES[m[1] as keyof typeof CLASSES]);
-    return { words: t('errors.itemWrongClass', { message, expected }), asSent: null };
+    return whole(t('errors.itemWrongClass', { message, expected }));
   }
   m = NOT_APPLIED.exec(message);
-  if (m)
-    return { words: t('errors.itemNotApplied', { message, attempts: Number(m[1]) }), asSent: null };
+  // Its last outcome's code (in parentheses) is detail.
+  if (m) return fromCode(t('errors.itemNotApplied', { message, attempts: Number(m[1]) }), message);
   m = NOT_HEX.exec(message);
-  if (m)
-    return { words: t('errors.itemNotHexDigit', { message, digit: m[1] ?? '' }), asSent: null };
+  if (m) return whole(t('errors.itemNotHexDigit', { message, digit: m[1] ?? '' }));
   m = UUID_GROUPS.exec(message);
-  if (m)
-    return { words: t('errors.itemUuidGroups', { message, groups: m[1] ?? '' }), asSent: null };
-  if (message.startsWith(READ_REFUSED)) return known('errors.itemReadRefused', message);
+  if (m) return whole(t('errors.itemUuidGroups', { message, groups: m[1] ?? '' }));
+  if (message.startsWith(READ_REFUSED)) {
+    const words = t('errors.itemReadRefused', { message });
+    // SecMaster's answer to the read follows the fixed words.
+    return message.trim() === READ_REFUSED ? whole(words) : fromCode(words, message);
+  }
   for (const [prefix, key] of [
     [SUBJECT, 'errors.itemSubject'],
     [NOT_REMOVED, 'errors.itemNotRemoved'],
@@ -111,9 +134,9 @@ function byText(message: string): ItemMessageParts | null {
     const inner = itemMessage(null, message.slice(prefix.length));
     // The inner reason is known: one sentence. Else the known words, then the reason as sent.
     if (inner.asSent === null)
-      return { words: t(key, { message, why: inner.words }), asSent: null };
+      return { words: t(key, { message, why: inner.words }), asSent: null, detail: inner.detail };
     const words = t(key, { message: prefix.trimEnd(), why: '' }).trimEnd();
-    return { words, asSent: inner.asSent };
+    return { words, asSent: inner.asSent, detail: null };
   }
   return null;
 }
@@ -129,20 +152,22 @@ export function itemMessage(code: string | null, message: string | null): ItemMe
     if (fixed) return fixed;
     if (Object.prototype.hasOwnProperty.call(BY_CODE, code)) {
       const key = BY_CODE[code];
-      if (key) return known(key, text);
+      if (key) return fromCode(t(key, { message: text }), text);
     }
     const http = /^HTTP_(\d+)$/.exec(code);
-    if (http)
-      return {
-        words: t('errors.itemHttp', { message: text, status: http[1] ?? '' }),
-        asSent: null,
-      };
-    return { words: '', asSent: text || null };
+    if (http) {
+      const status = http[1] ?? '';
+      const words = t('errors.itemHttp', { message: text, status });
+      // The server's words when SecMaster gave none say only the status.
+      return text === `SecMaster answered HTTP ${status}` ? whole(words) : fromCode(words, text);
+    }
+    return { words: '', asSent: text || null, detail: null };
   }
-  return byText(text) ?? { words: '', asSent: text || null };
+  return byText(text) ?? { words: '', asSent: text || null, detail: null };
 }
 
 /** The message as one line of plain text (for a title or a copy). */
 export function itemMessageText(parts: ItemMessageParts): string {
-  return [parts.words, parts.asSent].filter(Boolean).join(' ');
+  const detail = parts.detail ? `${t('errors.detailLabel')}${parts.detail}` : null;
+  return [parts.words, parts.asSent, detail].filter(Boolean).join(' ');
 }

@@ -51,7 +51,13 @@ test('a confirmation in Chinese: its buttons, the error worded from its code, th
   expect(alert).toHaveTextContent('当前状态不允许此操作');
   expect(alert).toHaveTextContent('（INVALID_STATE）');
   expect(alert).toHaveTextContent('请求 ID req-7');
-  expect(alert).not.toHaveTextContent('cannot be paused');
+  // The server's own words follow, as data in English (as English shows them).
+  expect(alert).toHaveTextContent(
+    '当前状态不允许此操作（可能仍在运行、已暂停或已中断）。 原文：a done batch cannot be paused （INVALID_STATE）',
+  );
+  const said = within(alert).getByText('a done batch cannot be paused');
+  expect(said).toHaveAttribute('translate', 'no');
+  expect(said).toHaveAttribute('lang', 'en');
   expect(englishWordsIn()).toEqual([]);
 });
 
@@ -74,7 +80,7 @@ test('the cancel confirmation in Chinese lists the IDs and titles as data', asyn
     />,
   );
   const dialog = await screen.findByRole('dialog', { name: '取消关联？' });
-  expect(within(dialog).getByText(/将取消 1 个告警与事件/)).toBeInTheDocument();
+  expect(within(dialog).getByText(/中取消 1 个告警与事件/)).toBeInTheDocument();
   expect(within(dialog).getByRole('list', { name: '要取消关联的告警' })).toHaveTextContent(
     'alert000000000000000000000000000001 · Brute force login',
   );
@@ -120,8 +126,8 @@ test('a run’s header, notes and filters in Chinese; its ID, user, reason and w
     '完整或部分 ID',
   );
   expect(screen.getByText('已停止')).toBeInTheDocument();
-  expect(screen.getByRole('link', { name: `打开配对文件批次 ${batch.id}` })).toBeInTheDocument();
-  expect(screen.getByText('取消关联（配对文件）')).toBeInTheDocument();
+  expect(screen.getByRole('link', { name: `打开配对批次 ${batch.id}` })).toBeInTheDocument();
+  expect(screen.getByText('取消关联（配对）')).toBeInTheDocument();
   expect(screen.getByRole('button', { name: '复制工作空间 ID' })).toBeInTheDocument();
   expect(englishWordsIn()).toEqual([]);
 });
@@ -170,7 +176,7 @@ test('a linked table and its pager in Chinese: headers, severities and names; ti
     </>,
   );
   const table = screen.getByRole('table', { name: '关联的告警' });
-  for (const name of ['标题', 'ID', '严重性', '状态'])
+  for (const name of ['标题', 'ID', '严重程度', '状态'])
     expect(within(table).getByRole('columnheader', { name })).toBeInTheDocument();
   // SecMaster's severities and statuses in Chinese; a value outside its set is data.
   expect(within(table).getByText('高危')).toBeInTheDocument();
@@ -200,13 +206,50 @@ test('errors and per-ID messages as page text mark what is not translated', () =
       <li data-testid="upstream">
         <ItemMessage code="SecMaster.00040001" message="Object does not exist" />
       </li>
+      <li data-testid="detail">
+        <ItemMessage code="TIMEOUT" message="the call timed out after 30 s; outcome unknown" />
+      </li>
     </ul>,
   );
   expect(screen.getByTestId('own')).toHaveTextContent('Invalid workspace （SecMaster.00010001）');
   expect(screen.getByText('Invalid workspace')).toHaveAttribute('translate', 'no');
   expect(screen.getByTestId('known')).toHaveTextContent(/^已关联$/);
   expect(screen.getByText('Object does not exist')).toHaveAttribute('translate', 'no');
+  // A message worded from its code keeps the server's detail, as data in English.
+  expect(screen.getByTestId('detail')).toHaveTextContent(
+    /^SecMaster 未及时响应，结果未知 原文：the call timed out after 30 s; outcome unknown$/,
+  );
+  const detail = screen.getByText('the call timed out after 30 s; outcome unknown');
+  expect(detail).toHaveAttribute('translate', 'no');
+  expect(detail).toHaveAttribute('lang', 'en');
   expect(englishWordsIn()).toEqual([]);
+});
+
+test('in English the server’s words are shown once, with no “As sent” before them', () => {
+  render(
+    <ul>
+      <li data-testid="error">
+        <ErrorText
+          error={
+            new ApiError({
+              status: 409,
+              code: 'INVALID_STATE',
+              message: 'a done batch cannot be paused',
+            })
+          }
+        />
+      </li>
+      <li data-testid="item">
+        <ItemMessage code="TIMEOUT" message="the call timed out after 30 s; outcome unknown" />
+      </li>
+    </ul>,
+  );
+  expect(screen.getByTestId('error')).toHaveTextContent(
+    /^a done batch cannot be paused \(INVALID_STATE\)$/,
+  );
+  expect(screen.getByTestId('item')).toHaveTextContent(
+    /^the call timed out after 30 s; outcome unknown$/,
+  );
 });
 
 test('a chosen object’s card in Chinese: SecMaster’s severity and status worded, its title and ID data', () => {

@@ -19,7 +19,7 @@ import {
 } from '../../api/schemas';
 import classes from './batch-results.module.css';
 import { isBatchActive, itemStateColors } from '../../lib/batch-states';
-import { ErrorText } from '../../lib/error-text';
+import { ErrorText, ItemMessageWords } from '../../lib/error-text';
 import { itemMessage, itemMessageText } from '../../lib/item-message';
 import { itemStateWord } from '../../lib/words';
 import { copyText } from '../../lib/clipboard';
@@ -541,8 +541,9 @@ const ItemRow = memo(function ItemRow({
 });
 
 /**
- * The Message cell: the message worded from its code in the console's language; SecMaster's own
- * text (unknown codes) as sent, marked as data.
+ * The Message cell: the message worded from its code in the console's language (and the server's
+ * detail where those words leave it out); SecMaster's own text (unknown codes) as sent, marked as
+ * data.
  */
 function MessageCell({ code, message }: { code: string | null; message: string | null }) {
   const m = itemMessage(code, message);
@@ -556,9 +557,7 @@ function MessageCell({ code, message }: { code: string | null; message: string |
     );
   return (
     <td className={classes.cell} title={inertText(text)}>
-      {inertText(m.words)}
-      {m.asSent ? ' ' : ''}
-      {m.asSent && <span translate="no">{inertText(m.asSent)}</span>}
+      <ItemMessageWords parts={m} />
     </td>
   );
 }

@@ -185,6 +185,28 @@ test('409 NOTHING_TO_RETRY shows its message and opens nothing', async () => {
   expect(onBatchCreated).not.toHaveBeenCalled();
 });
 
+test('in Chinese, 409 NOTHING_TO_RETRY reads in Chinese and keeps the server’s words as data', async () => {
+  serveRetry(summary(), () =>
+    HttpResponse.json(
+      { code: 'NOTHING_TO_RETRY', message: 'every failed ID of this batch was retried since' },
+      { status: 409 },
+    ),
+  );
+  inChinese();
+  renderView();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: '重试失败项' }));
+  const dialog = await screen.findByRole('dialog', { name: '重试失败的 ID' });
+  await user.click(await within(dialog).findByRole('button', { name: '重试 5 个 ID' }));
+  const said = await within(dialog).findByText('every failed ID of this batch was retried since');
+  expect(said).toHaveAttribute('translate', 'no');
+  expect(said).toHaveAttribute('lang', 'en');
+  expect(said.parentElement).toHaveTextContent(
+    /^没有可重试的 ID。 原文：every failed ID of this batch was retried since$/,
+  );
+  expect(englishWordsIn(dialog)).toEqual([]);
+});
+
 test('only permanent failures: nothing is included until they are asked for', async () => {
   serveRetry(summary({ counts: itemCounts({ succeeded: 3, failed: 2 }) }), undefined, {
     failed: 0,
@@ -301,8 +323,8 @@ test('in Chinese: the retry dialog says what it includes and leaves out', async 
   await user.click(await screen.findByRole('button', { name: '重试失败项' }));
   const dialog = await screen.findByRole('dialog', { name: '重试失败的 ID' });
   await within(dialog).findByText('重试包含 5 个 ID');
-  expect(within(dialog).getByRole('list', { name: '重试包含' })).toBeInTheDocument();
-  expect(within(dialog).getByText('不包含 2 个 ID')).toBeInTheDocument();
+  expect(within(dialog).getByRole('list', { name: '重试包含的 ID' })).toBeInTheDocument();
+  expect(within(dialog).getByText('排除 2 个 ID')).toBeInTheDocument();
   expect(within(dialog).getByRole('checkbox', { name: '包含永久失败' })).not.toBeChecked();
   expect(within(dialog).getByRole('button', { name: '重试 5 个 ID' })).toBeEnabled();
   expect(englishWordsIn(dialog)).toEqual([]);

@@ -1,7 +1,7 @@
 import { Alert, Button, Checkbox, Group, List, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, errorParts } from '../../api/client';
+import { ApiError } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useRetryBatch } from '../../api/console-queries';
 import { useT } from '../../i18n/i18n';
 import { ErrorText } from '../../lib/error-text';
@@ -114,7 +114,7 @@ function RetryBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
           p="xs"
           title={t(nothingLeft ? 'batches.nothingToRetry' : 'batches.retryCreateFailed')}
         >
-          {nothingLeft ? errorParts(retry.error).text : <ErrorText error={retry.error} />}
+          <ErrorText error={retry.error} wordsOnly={nothingLeft} />
         </Alert>
       )}
       <Group justify="flex-end" gap="sm">

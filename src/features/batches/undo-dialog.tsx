@@ -1,7 +1,7 @@
 import { Alert, Button, Checkbox, Group, List, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, errorParts } from '../../api/client';
+import { ApiError } from '../../api/client';
 import { batchQueries, newIdempotencyKey, useUndoBatch } from '../../api/console-queries';
 import { useT } from '../../i18n/i18n';
 import { ErrorText } from '../../lib/error-text';
@@ -112,7 +112,7 @@ function UndoBody({ batch, onClose, onBatchCreated }: BatchDialogBodyProps) {
           p="xs"
           title={t(unrecordedRefusal ? 'batches.confirmUndoNeeded' : 'batches.undoCreateFailed')}
         >
-          {unrecordedRefusal ? errorParts(undo.error).text : <ErrorText error={undo.error} />}
+          <ErrorText error={undo.error} wordsOnly={unrecordedRefusal} />
         </Alert>
       )}
       <Group justify="flex-end" gap="sm">

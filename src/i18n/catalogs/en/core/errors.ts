@@ -20,6 +20,11 @@ export const errors = {
   /** The code after the words: "(NOT_FOUND)". */
   'errors.code': ({ code }: { code: string }) => `(${code})`,
   'errors.requestId': 'request ID',
+  /**
+   * Before the server's own words where the console's words do not hold them (never in English,
+   * which shows them as they are): "原文：<the server's English>".
+   */
+  'errors.detailLabel': 'As sent: ',
   'errors.unknown': 'Something went wrong.',
 
   // --- Errors the SPA itself finds -------------------------------------------------------------
