@@ -21,7 +21,7 @@ test('in Chinese, the descriptions are translated and the key names stay', async
   const table = within(dialog).getByRole('table', { name: '键盘快捷键' });
   expect(within(table).getByRole('columnheader', { name: '按键' })).toBeVisible();
   expect(within(table).getByRole('columnheader', { name: '操作' })).toBeVisible();
-  expect(table).toHaveTextContent('转到“关联对象 ID”（在文本框以外的任何位置）');
+  expect(table).toHaveTextContent('转到“关联对象 ID”（焦点不在文本框中时）');
   // Key names are the keys' own: Ctrl, Enter, /, ?, Esc, Shift, Tab.
   expect(table).toHaveTextContent('Ctrl + Enter 或 ⌘ + Enter');
   for (const key of ['/', '?', 'Esc', 'Shift', 'Tab']) {

@@ -52,7 +52,7 @@ test('in Chinese, an unknown class and a malformed ID are explained, the URL’s
   inChinese();
   const { unmount } = renderObject('/objects/widgets/x', 'ws000000000000000000000000000001');
   expect(screen.getByRole('alert')).toHaveTextContent(
-    '不存在数据类型“widgets”：对象只能是告警、事件或威胁指标。',
+    '不存在对象类型“widgets”：对象只能是告警、事件或情报。',
   );
   expect(screen.getByText('widgets')).toHaveAttribute('translate', 'no');
   expect(englishWordsIn()).toEqual([]);

@@ -625,16 +625,16 @@ test('in Chinese: the form, the paste summary with its reasons and the link chec
   );
   expect(
     within(screen.getByRole('list', { name: '无效' })).getByText(
-      '不是 UUID：各组长度为 8-4-4-4-6 个字符（UUID 为 8-4-4-4-12）',
+      '不是 UUID：各段长度为 8-4-4-4-6（UUID 应为 8-4-4-4-12）',
     ),
   ).toBeInTheDocument();
   expect(
     within(screen.getByRole('list', { name: '已忽略' })).getByText('当前工作空间 ID'),
   ).toBeInTheDocument();
-  expect(screen.getByRole('status', { name: '关联检查摘要' })).toHaveTextContent(
+  expect(screen.getByRole('status', { name: '关联核对摘要' })).toHaveTextContent(
     '已关联 1 个 · 尚未关联 1 个 · 未找到 1 个',
   );
-  const region = screen.getByRole('region', { name: '关联检查' });
+  const region = screen.getByRole('region', { name: '关联核对' });
   expect(within(region).getByRole('button', { name: '复制“已关联”的 ID' })).toBeInTheDocument();
   expect(
     within(region).getByRole('button', { name: '仅保留尚未关联的 1 个 ID' }),

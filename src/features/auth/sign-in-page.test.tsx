@@ -124,7 +124,7 @@ test('in Chinese, both forms and their field errors speak Chinese (the region co
   expect(await screen.findByText('请输入账号名')).toBeVisible();
   expect(screen.getByText('请输入 IAM 用户名')).toBeVisible();
   expect(screen.getByText('请输入密码')).toBeVisible();
-  expect(screen.getByText(/区域的格式形如/)).toHaveTextContent('区域的格式形如 cn-north-4');
+  expect(screen.getByText(/区域格式示例/)).toHaveTextContent('区域格式示例：cn-north-4');
   expect(screen.getByRole('textbox', { name: '用户名' })).toBeVisible();
   expect(screen.getByLabelText('密码')).toHaveAttribute('type', 'password');
   expect(englishWordsIn()).toEqual([]);

@@ -61,7 +61,7 @@ export function objectKey(dataclass: DataclassType, id: string): string {
   return `${dataclass}:${idKey(id)}`;
 }
 
-/** Alert, Incident, Indicator (告警, 事件, 威胁指标). */
+/** Alert, Incident, Indicator (告警, 事件, 情报). */
 export function classLabel(dataclass: DataclassType): string {
   const singular = dataclassSingular(dataclass);
   return singular.charAt(0).toUpperCase() + singular.slice(1);

@@ -319,10 +319,10 @@ test('in Chinese the graph, its legend, its nodes and its controls read in Chine
   expect(graph.getByRole('button', { name: '放大' })).toBeInTheDocument();
   expect(graph.getByRole('button', { name: '展开 撞库攻击' })).toBeInTheDocument();
   expect(
-    within(graph.getByRole('list', { name: '数据类型' }))
+    within(graph.getByRole('list', { name: '对象类型' }))
       .getAllByRole('listitem')
       .map((li) => li.textContent),
-  ).toEqual(['告警', '事件', '威胁指标']);
+  ).toEqual(['告警', '事件', '情报']);
   // The legend's severities are SecMaster's fixed set, worded as its Chinese console does.
   const severities = graph.getByRole('list', { name: '严重程度' });
   expect(

@@ -411,7 +411,7 @@ test('in Chinese the page, its filters and its table read in Chinese', async () 
   await within(table).findByText('bob');
   for (const header of ['时间', '主对象', '成功', '无变化', '状态', '原因'])
     expect(within(table).getByRole('columnheader', { name: header })).toBeInTheDocument();
-  expect(screen.getByRole('status')).toHaveTextContent('匹配的批次 1 个，最新的在前');
+  expect(screen.getByRole('status')).toHaveTextContent('1 个批次符合条件，最新的在前');
   // The analyst's own words (user, reason) are data.
   expect(within(table).getByText('phishing wave').closest('[translate="no"]')).not.toBeNull();
   // The page's own words; the rows' cells (batch links, action, state, names) are src/lib's.

@@ -162,7 +162,7 @@ test('in Chinese: the dialog, its picker and its buttons speak Chinese; the sour
   inChinese();
   renderDialog();
   const dialog = await screen.findByRole('dialog', { name: '移动到另一个主对象' });
-  expect(await within(dialog).findByRole('combobox', { name: '目标' })).toBeInTheDocument();
+  expect(await within(dialog).findByRole('combobox', { name: '目标对象' })).toBeInTheDocument();
   expect(within(dialog).getByRole('button', { name: '确认移动' })).toBeDisabled();
   expect(within(dialog).getByRole('button', { name: '取消' })).toBeInTheDocument();
   expect(within(dialog).getByRole('textbox', { name: '原因' })).toBeInTheDocument();

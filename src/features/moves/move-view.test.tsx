@@ -181,11 +181,11 @@ test('in Chinese: results, counts, actions and the undo dialog speak Chinese; ID
   const rowOf = (id: string) => within(table).getByText(id).closest('tr') as HTMLElement;
   expect(within(table).getByText(A)).toHaveAttribute('translate', 'no');
   expect(rowOf(A)).toHaveTextContent('已移动');
-  expect(rowOf(B)).toHaveTextContent('已在目标');
-  expect(rowOf(C)).toHaveTextContent('保留在源');
-  expect(screen.getByRole('radio', { name: /保留在源/ })).toBeInTheDocument();
+  expect(rowOf(B)).toHaveTextContent('已在目标对象');
+  expect(rowOf(C)).toHaveTextContent('仍在源对象');
+  expect(screen.getByRole('radio', { name: /仍在源对象/ })).toBeInTheDocument();
   expect(screen.getByRole('button', { name: '导出 CSV' })).toBeInTheDocument();
-  expect(screen.getByRole('link', { name: '关联批次（关联到目标）' })).toBeInTheDocument();
+  expect(screen.getByRole('link', { name: '关联批次（关联到目标对象）' })).toBeInTheDocument();
   expect(screen.getByRole('heading', { name: '移动结果' })).toBeInTheDocument();
   expect(screen.getByRole('heading', { name: '移动告警' })).toBeInTheDocument();
   // This feature's own parts (the header's facts and the filters are src/lib's).
@@ -193,7 +193,7 @@ test('in Chinese: results, counts, actions and the undo dialog speak Chinese; ID
     expect(englishWordsIn(el)).toEqual([]);
   await user.click(screen.getByRole('button', { name: '撤销移动' }));
   const dialog = await screen.findByRole('dialog', { name: '撤销此移动？' });
-  expect(dialog).toHaveTextContent('已移动或已在目标的 ID 共 2 个');
+  expect(dialog).toHaveTextContent('已移动或已在目标对象的 ID 共 2 个');
   expect(within(dialog).getByRole('button', { name: '确认撤销移动' })).toBeInTheDocument();
   expect(englishWordsIn(dialog)).toEqual([]);
 });

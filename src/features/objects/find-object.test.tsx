@@ -168,9 +168,7 @@ test('in Chinese, the box, its finds and its empty answers speak Chinese (titles
 
   await userEvent.clear(input);
   await userEvent.paste('ffffffff-ffff-4fff-8fff-fffffffffff0');
-  expect((await screen.findAllByText('没有告警、事件或威胁指标使用此 ID')).length).toBeGreaterThan(
-    0,
-  );
+  expect((await screen.findAllByText('没有告警、事件或情报使用此 ID')).length).toBeGreaterThan(0);
   // The pasted ID is in the box (a field's value, not a label).
   expect(englishWordsIn()).toEqual([]);
 });

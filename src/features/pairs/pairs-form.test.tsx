@@ -193,7 +193,7 @@ test('in Chinese: the summary, the invalid lines and their reasons, the submit a
   const dialog = await screen.findByRole('dialog', { name: '取消关联？' });
   const text = within(dialog).getByText(/将在工作空间/);
   expect(text).toHaveTextContent(
-    `将在工作空间 ${WORKSPACE} 中取消 2 对关联关系：从 2 个事件取消关联告警。`,
+    `将在工作空间 ${WORKSPACE} 中取消 2 对关联：告警与 2 个事件之间的关联。`,
   );
   expect(englishWordsIn(text)).toEqual([]);
 });

@@ -286,7 +286,7 @@ test('in Chinese: the region, its buttons and the selection speak Chinese; IDs s
   await within(region).findByText(alertId(2));
   expect(within(region).getByText(/共 3 个/)).toBeInTheDocument();
   await user.click(within(region).getByRole('button', { name: '全选 3 个' }));
-  expect(await within(region).findByText('已选择全部 3 个')).toBeInTheDocument();
+  expect(await within(region).findByText('已选全部 3 个')).toBeInTheDocument();
   expect(within(region).getByRole('button', { name: '取消关联所选的 3 个' })).toBeEnabled();
   expect(within(region).getByRole('button', { name: '清除选择' })).toBeInTheDocument();
   // The heading line and the selection bar (the table is src/lib's LinkedTable).

@@ -71,7 +71,7 @@ test('in Chinese, work is named and summed up in Chinese', () => {
   expect(workTitle(running({ kind: 'pairs', total: 6 }))).toBe('关联 6 个配对');
   const a = running({ id: 'a', total: 3000, counts: itemCounts({ succeeded: 1260 }) });
   const b = running({ id: 'b', total: 1000, counts: itemCounts({ succeeded: 1000 }) });
-  expect(tabTitle([a, b], null, '控制台')).toBe('56% · 2 个批次运行中');
+  expect(tabTitle([a, b], null, '控制台')).toBe('56% · 2 个批次正在运行');
   expect(workOutcome(batchSummary())).toEqual({
     state: '已完成',
     summary: '成功 3 个 · 失败 2 个 · 未知 1 个',
@@ -82,6 +82,6 @@ test('in Chinese, work is named and summed up in Chinese', () => {
       ...batchSummary({ kind: 'move' }),
       results: { moved: 5, already_at_destination: 2, kept_at_source: 1 },
     }).summary,
-  ).toBe('已移动 5 个 · 已在目标位置 2 个 · 保留在源对象 1 个');
+  ).toBe('已移动 5 个 · 已在目标对象 2 个 · 仍在源对象 1 个');
   expect(workOutcome(batchSummary({ counts: itemCounts() })).summary).toBe('没有 ID');
 });

@@ -7,5 +7,5 @@ export const running: Translation<typeof en> = {
   'running.loadingList': '正在加载运行中的批次',
   'running.pairCount': ({ count }, f) => `${f.number(count)} 个配对`,
   'running.tabTitle': ({ percent, title }) => `${percent}% · ${title}`,
-  'running.batchesRunning': ({ count }, f) => `${f.number(count)} 个批次运行中`,
+  'running.batchesRunning': ({ count }, f) => `${f.number(count)} 个批次正在运行`,
 };

@@ -3,11 +3,11 @@ import type { history as en } from '../../en/features/history';
 
 export const history: Translation<typeof en> = {
   'history.title': '历史',
-  'history.countFiltered': ({ count }, f) => `匹配的批次 ${f.number(count)} 个，最新的在前`,
+  'history.countFiltered': ({ count }, f) => `${f.number(count)} 个批次符合条件，最新的在前`,
   'history.countAll': ({ count }, f) => `共 ${f.number(count)} 个批次，最新的在前`,
   'history.filterRegion': '筛选历史',
   'history.search': '搜索历史',
-  'history.searchDescription': '批次涉及的 ID、主对象、用户或原因的一部分',
+  'history.searchDescription': '批次涉及的 ID、主对象、用户，或原因中的文字',
   'history.searchPlaceholder': 'ID、主对象、用户或原因',
   'history.state': '状态',
   'history.anyState': '任意状态',
@@ -21,7 +21,7 @@ export const history: Translation<typeof en> = {
   'history.removeFilter': ({ label, value }) => `移除筛选：${label} ${value}`,
   'history.loadError': '无法加载历史',
   'history.noMatches': '没有符合这些筛选条件的批次',
-  'history.empty': '暂无批次。关联或取消关联后，批次会显示在这里。',
+  'history.empty': '暂无批次。关联或取消关联对象后，批次会显示在这里。',
   'history.table': '批次',
   'history.colBatch': '批次',
   'history.colWhen': '时间',
@@ -35,7 +35,7 @@ export const history: Translation<typeof en> = {
   'history.pages': '历史分页',
   'history.loading': '正在加载…',
   'history.retryOf': ({ id }) => ['重试自 ', id],
-  'history.undoOf': ({ id }) => ['撤销自 ', id],
-  'history.notTrackedTitle': '未记录：此批次运行时，控制台尚未记录每个批次的更改',
-  'history.notTracked': '未记录',
+  'history.undoOf': ({ id }) => ['撤销了 ', id],
+  'history.notTrackedTitle': '未跟踪：此批次运行时，控制台尚未记录各批次的变更',
+  'history.notTracked': '未跟踪',
 };

@@ -15,13 +15,13 @@ export const pairs: Translation<typeof en> = {
   'pairs.subjectClass': '主对象类型',
   'pairs.relatedClass': '关联对象类型',
   'pairs.pairs': '配对',
-  'pairs.pairsHint': '每行一个配对：主对象 ID，关联对象 ID（CSV 或制表符分隔；标题行可选）',
+  'pairs.pairsHint': '每行一个配对：主对象 ID，关联对象 ID（CSV 或制表符分隔；表头可选）',
   'pairs.file': '配对文件',
   'pairs.fileHint': 'CSV 或制表符分隔的文件；其内容会替换上方的配对',
   'pairs.summaryName': '配对摘要',
   'pairs.summary': ({ pairs, subjects, duplicates, invalid }, f) =>
     `配对 ${f.number(pairs)} 对 · 主对象 ${f.number(subjects)} 个 · 重复 ${f.number(duplicates)} 个 · 无效 ${f.number(invalid)} 个`,
-  'pairs.headerSkipped': ({ names }) => ['首行已作为标题行读取并跳过：', names],
+  'pairs.headerSkipped': ({ names }) => ['首行已作为表头读取并跳过：', names],
   'pairs.headerColumns': ({ subject, related }) => [
     '（主对象：',
     subject,
@@ -35,7 +35,7 @@ export const pairs: Translation<typeof en> = {
   'pairs.moreInvalid': ({ count }, f) => `另有 ${f.number(count)} 行`,
   'pairs.reasonNoColumns': '一个配对需要一个主对象 ID 和一个关联对象 ID',
   'pairs.reasonCellCount': ({ cells, expected }) =>
-    `有 ${cells} 个单元格，标题行有 ${expected} 个；未读取`,
+    `此行有 ${cells} 个单元格，表头有 ${expected} 个；未读取`,
   'pairs.reasonMissingId': ({ side }) => `缺少${sideWord(side)} ID`,
   'pairs.reasonMalformedId': ({ side, value }) => [
     `${sideWord(side)} ID“`,
@@ -53,8 +53,8 @@ export const pairs: Translation<typeof en> = {
   'pairs.notCreated': '未能创建批次',
   'pairs.confirmTitle': '取消关联？',
   'pairs.confirmText': ({ pairs, what, subjects, workspace }) => [
-    `将在工作空间 `,
+    '将在工作空间 ',
     workspace,
-    ` 中取消 ${pairs}关联关系：从 ${subjects}取消关联${what}。`,
+    ` 中取消 ${pairs}关联：${what}与 ${subjects}之间的关联。`,
   ],
 };

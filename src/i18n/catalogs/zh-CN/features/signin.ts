@@ -28,7 +28,7 @@ export const signin: Translation<typeof en> = {
   'signin.enterPassword': '请输入密码',
   'signin.enterAccount': '请输入账号名',
   'signin.atMost64': '最多 64 个字符',
-  'signin.regionFormat': ({ example }) => ['区域的格式形如 ', code(example)],
+  'signin.regionFormat': ({ example }) => ['区域格式示例：', code(example)],
   'signin.failed': '登录失败',
   'signin.tooManyAttempts': '登录尝试次数过多。请等待一分钟后重试。',
 };
