@@ -17,7 +17,7 @@ export const shell: Translation<typeof en> = {
   'shell.mainNav': '主导航',
   'shell.navAssociate': '关联',
   'shell.navHistory': '历史',
-  'shell.navPairs': '配对文件',
+  'shell.navPairs': '配对',
   'shell.loadingConsole': '正在加载控制台',
   'shell.serverUnreachable': '无法连接控制台服务器',
   'shell.loadingSignIn': '正在加载登录表单',
