@@ -24,15 +24,21 @@ import {
 } from './credentials';
 import { IamError, REGION_PATTERN, iamEndpointFor, lookupProject, obtainToken } from './iam';
 import { TrustedProxies, clientAddress, limitKey, normalizeIp } from './client-address';
-import { WindowLimiter, type Slot } from './rate-limit';
+import { MemoryAttemptLimiter, type AttemptLimiter, type Slot } from './rate-limit';
 import {
   ACCESS_SESSION_TTL_MS,
+  MemorySessionStore,
   SESSION_COOKIE,
   SessionLimitError,
-  SessionStore,
+  type NewSession,
   type Session,
+  type SessionStore,
   type SignInMethod,
 } from './sessions';
+import type { SessionDatabase } from '../db/sessions';
+import type { SessionKeys } from './session-key';
+import { SqlSessionStore } from './sql-sessions';
+import { SqlAttemptLimiter } from './sql-limits';
 
 export type AuthMethod = 'none' | 'access-token' | 'iam' | 'bearer';
 
@@ -119,6 +125,11 @@ export interface AuthOptions {
   maxSessions?: number;
   /** Live sessions per IAM user, or per address for the access token (default 20). */
   maxSessionsPerOwner?: number;
+  /**
+   * SESSION_KEY set: sessions and the sign-in limits live in this database, shared by every
+   * console on it (sql-sessions.ts, sql-limits.ts); without it, in this process's memory.
+   */
+  sharedSessions?: { database: SessionDatabase; keys: SessionKeys };
 }
 
 /** The window of `maxSignInsPerWindow`. */
@@ -175,17 +186,25 @@ function readCookie(header: string | undefined, name: string): string | null {
 export function createAuth(options: AuthOptions): ConsoleAuth {
   const { config, ledger } = options;
   const now = options.now ?? Date.now;
-  const sessions = new SessionStore(now, {
+  const limits = {
     maxSessions: options.maxSessions,
     maxPerOwner: options.maxSessionsPerOwner,
-  });
+  };
+  const shared = options.sharedSessions;
+  const sessions: SessionStore = shared
+    ? new SqlSessionStore({ database: shared.database, keys: shared.keys, now, limits })
+    : new MemorySessionStore(now, limits);
+  const limiter = (name: string, max: number, windowMs: number): AttemptLimiter =>
+    shared
+      ? new SqlAttemptLimiter(shared.database, name, max, windowMs, now)
+      : new MemoryAttemptLimiter(max, windowMs, now);
   /** Failed credentials per client address: sign-ins (taken before IAM is asked) and Bearer. */
-  const failures = new WindowLimiter(options.maxFailuresPerMinute ?? 5, 60_000, now);
+  const failures = limiter('failures', options.maxFailuresPerMinute ?? 5, 60_000);
   /** Sign-in attempts per client address, successful or not. */
-  const signIns = new WindowLimiter(
+  const signIns = limiter(
+    'sign-ins',
     options.maxSignInsPerWindow ?? DEFAULT_SIGN_INS_PER_WINDOW,
     SIGN_IN_WINDOW_MS,
-    now,
   );
   /** Whose X-Forwarded-For is believed: only behind the TLS proxy (TRUST_PROXY_TLS=1). */
   const trusted = new TrustedProxies(config.tls?.kind === 'proxy' ? config.trustedProxies : []);
@@ -218,7 +237,8 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     return m?.[1] ?? '';
   };
 
-  const principalOf = (c: Context): Principal | null => {
+  /** Who is calling; read from the session store once per request (`resolvePrincipal`). */
+  const resolvePrincipal = async (c: Context): Promise<Principal | null> => {
     const cached = c.get('principal');
     if (cached !== undefined) return cached;
     let p: Principal | null = null;
@@ -229,13 +249,16 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
         ? { user: AUTOMATION_USER, method: 'bearer', session: null }
         : null;
     } else {
-      const session = sessions.get(readCookie(c.req.header('cookie'), SESSION_COOKIE));
+      const session = await sessions.get(readCookie(c.req.header('cookie'), SESSION_COOKIE));
       if (session) p = { user: session.user, method: session.method, session };
       else if (!signInRequired) p = { user: LOCAL_USER, method: 'none', session: null };
     }
     c.set('principal', p);
     return p;
   };
+
+  /** Who is calling, as the session middleware found it (null before it ran: nobody). */
+  const principalOf = (c: Context): Principal | null => c.get('principal') ?? null;
 
   const identityOf = (c: Context): CallIdentity =>
     credentials.identityOf(principalOf(c)?.session ?? null);
@@ -317,11 +340,11 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
     const bearer = signInRequired ? bearerOf(c) : null;
     if (bearer !== null) {
       const key = clientKey(c);
-      const wait = failures.blockedForMs(key);
+      const wait = await failures.blockedForMs(key);
       if (wait > 0) return tooManyFailures(c, wait);
-      if (!config.accessToken?.matches(bearer)) failures.fail(key);
+      if (!config.accessToken?.matches(bearer)) await failures.fail(key);
     }
-    const p = principalOf(c);
+    const p = await resolvePrincipal(c);
     // The path the router matches, so the decision and the route are about the same path.
     const path = c.req.path;
     if (p === null && isGuardedPath(path) && !OPEN_ROUTES.has(path)) {
@@ -333,9 +356,9 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
 
   async function signIn(c: Context): Promise<Response> {
     const key = clientKey(c);
-    const waitFailures = failures.blockedForMs(key);
+    const waitFailures = await failures.blockedForMs(key);
     if (waitFailures > 0) return tooManyFailures(c, waitFailures);
-    const waitSignIns = signIns.blockedForMs(key);
+    const waitSignIns = await signIns.blockedForMs(key);
     if (waitSignIns > 0) return tooManySignIns(c, waitSignIns);
     let raw: unknown;
     try {
@@ -372,23 +395,24 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
         return refuse(c, 400, 'INVALID_BODY', `region: this console works in ${config.region}`);
       }
     }
-    // Both slots are taken now, before anything is awaited: concurrent attempts from one address
-    // are counted as they start, so no more of them reach IAM than the limits allow. The failure
+    // Both slots are taken now, before the credential is checked: each take counts and checks at
+    // once (across consoles too, with SESSION_KEY), so concurrent attempts from one address are
+    // counted as they start and no more of them reach IAM than the limits allow. The failure
     // slot is kept when the credential is refused, and given back otherwise (success, or an
     // answer that says nothing about the credential); a success never clears earlier failures.
-    const attempt = failures.take(key);
+    const attempt = await failures.take(key);
     if (typeof attempt === 'number') return tooManyFailures(c, attempt);
-    const signInSlot = signIns.take(key);
+    const signInSlot = await signIns.take(key);
     if (typeof signInSlot === 'number') {
-      attempt.release();
+      await attempt.release();
       return tooManySignIns(c, signInSlot);
     }
     try {
       const session = await verify(c, body, region, attempt);
       if (session instanceof Response) return session;
-      return started(c, session);
+      return await started(c, session);
     } catch (err) {
-      attempt.release();
+      await attempt.release();
       throw err;
     }
   }
@@ -402,10 +426,10 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
   ): Promise<Session | Response> {
     const failed = () =>
       refuse(c, 401, 'SIGN_IN_FAILED', 'sign-in failed: check what you entered and try again');
-    const create = (input: Parameters<SessionStore['create']>[0]): Session | Response => {
-      attempt.release();
+    const create = async (input: NewSession): Promise<Session | Response> => {
+      await attempt.release();
       try {
-        return sessions.create(input);
+        return await sessions.create(input);
       } catch (err) {
         if (!(err instanceof SessionLimitError)) throw err;
         c.header('Retry-After', '60');
@@ -441,7 +465,7 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
       });
       const projectId = got.projectId ?? (await lookupProject(iam, region, { token: got.token }));
       if (config.projectId && projectId !== config.projectId) {
-        attempt.release();
+        await attempt.release();
         return refuse(
           c,
           403,
@@ -450,7 +474,7 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
         );
       }
       if (got.expiresAt.getTime() <= now()) {
-        attempt.release();
+        await attempt.release();
         return refuse(
           c,
           502,
@@ -471,7 +495,7 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
       // Refused or forbidden: the credential failed, its slot stays taken.
       if (err.kind === 'refused') return failed();
       if (err.kind === 'forbidden') return refuse(c, 403, 'SIGN_IN_FORBIDDEN', err.message);
-      attempt.release();
+      await attempt.release();
       if (err.kind === 'throttled') return refuse(c, 429, 'IAM_THROTTLED', err.message);
       return refuse(
         c,
@@ -483,10 +507,10 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
   }
 
   /** Signed in: the cookie, and the end (or renewal) of this browser's previous session. */
-  function started(c: Context, session: Session): Response {
+  async function started(c: Context, session: Session): Promise<Response> {
     // A new random ID on every sign-in (no fixation); the previous session of this browser ends.
     // Renewal: the same IAM user again, so their running batches continue with the new token.
-    const previous = sessions.get(readCookie(c.req.header('cookie'), SESSION_COOKIE));
+    const previous = await sessions.get(readCookie(c.req.header('cookie'), SESSION_COOKIE));
     if (previous) {
       const renewal =
         previous.iam !== null &&
@@ -494,8 +518,8 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
         previous.user === session.user &&
         previous.iam.account === session.iam.account &&
         previous.iam.projectId === session.iam.projectId;
-      if (renewal) sessions.renew(previous.id, session);
-      else sessions.delete(previous.id);
+      if (renewal) await sessions.renew(previous.id, session);
+      else await sessions.delete(previous.id);
     }
     const principal: Principal = { user: session.user, method: session.method, session };
     c.set('principal', principal);
@@ -517,9 +541,9 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
       app.use('*', middleware);
       app.get('/api/session', (c) => c.json(sessionJson(c)));
       app.post('/api/session', signIn);
-      app.delete('/api/session', (c) => {
+      app.delete('/api/session', async (c) => {
         const id = readCookie(c.req.header('cookie'), SESSION_COOKIE);
-        if (id) sessions.delete(id);
+        if (id) await sessions.delete(id);
         c.header('Set-Cookie', cookie('', 0));
         return c.body(null, 204);
       });

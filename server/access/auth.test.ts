@@ -554,7 +554,7 @@ describe('sessions', () => {
       await signIn(app, { method: 'access-token', token: ACCESS_TOKEN }, { Cookie: c1 }),
     );
     expect(c2).not.toBe(c1);
-    expect(auth.sessions.size).toBe(1);
+    expect(await auth.sessions.count()).toBe(1);
     expect((await app.request('/api/batches', { headers: { Cookie: c1 } })).status).toBe(401);
   });
 });

@@ -17,7 +17,7 @@ import { makeIds } from '../testing/fake-upstream';
 import { newBatch } from '../testing/batches';
 import { createCallCredentials, type UpstreamTarget } from './credentials';
 import { Secret } from './secret';
-import { SessionStore } from './sessions';
+import { MemorySessionStore, type SessionStore } from './sessions';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';
 const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
@@ -31,7 +31,7 @@ let built: { target: UpstreamTarget; calls: number }[];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'credentials-'));
   ledger = openLedger(join(dir, 'ledger.sqlite'));
-  sessions = new SessionStore(Date.now);
+  sessions = new MemorySessionStore(Date.now);
   built = [];
 });
 afterEach(() => {
@@ -96,9 +96,9 @@ describe('with an environment credential', () => {
         expiresAt: Date.now() + 3_600_000,
         iam: { token: new Secret(token), projectId: PROJECT, region: 'cn-north-4', account: null },
       });
-    const first = signIn('alice', 'token-one');
-    const second = signIn('alice', 'token-two');
-    const bob = signIn('bob', 'token-three');
+    const first = await signIn('alice', 'token-one');
+    const second = await signIn('alice', 'token-two');
+    const bob = await signIn('bob', 'token-three');
     for (const s of [first, second, bob]) {
       await credentials.upstreamOf(credentials.identityOf(s)).call(op);
     }
@@ -126,7 +126,7 @@ describe('with an environment credential', () => {
 
   test("an IAM session's batch goes out on its token until it signs out, then is interrupted and sends nothing", async () => {
     const credentials = credentialsFor(env);
-    const alice = iamSession('alice');
+    const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT, user: 'alice' });
     credentials.assign(batch.id, credentials.identityOf(alice));
     expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
@@ -137,7 +137,7 @@ describe('with an environment credential', () => {
     // A request's lookup holds its Upstream across many reads.
     const lookup = credentials.upstreamOf(credentials.identityOf(alice));
 
-    sessions.delete(alice.id);
+    await sessions.delete(alice.id);
     // Reads still to come after the sign-out send nothing with the ended session's token.
     expect(await lookup.call(op)).toMatchObject({ status: 401 });
     expect(ledger.getBatch(batch.id)).toMatchObject({
@@ -153,7 +153,7 @@ describe('with an environment credential', () => {
     // One call in flight at most: a permit never given back would block every later call.
     const pacer = new Pacer({ maxInFlight: 1 });
     const credentials = credentialsFor(env, (u) => pacedUpstream(u, pacer));
-    const alice = iamSession('alice');
+    const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT, user: 'alice' });
     credentials.assign(batch.id, credentials.identityOf(alice));
     const upstream = credentials.forBatch(batch.id);
@@ -162,7 +162,7 @@ describe('with an environment credential', () => {
     const permit = await pacer.take('write');
     expect(pacer.snapshot('write').inFlight).toBe(1);
 
-    sessions.delete(alice.id);
+    await sessions.delete(alice.id);
     const ids = makeIds(1);
     const answer = await upstream.call(
       {
@@ -182,7 +182,7 @@ describe('with an environment credential', () => {
 
   test('a batch resumed by another caller runs on that caller’s credential from then on', async () => {
     const credentials = credentialsFor(env);
-    const alice = iamSession('alice');
+    const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
     credentials.assign(batch.id, credentials.identityOf(alice));
     credentials.assign(batch.id, credentials.identityOf(null));
@@ -193,7 +193,7 @@ describe('with an environment credential', () => {
 
   test('a resume whose recording fails still runs as the caller who resumed it', async () => {
     const credentials = credentialsFor(env);
-    const alice = iamSession('alice');
+    const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
     credentials.assign(batch.id, credentials.identityOf(null));
     vi.spyOn(ledger, 'setCredentialSource').mockImplementation(() => {
@@ -205,18 +205,18 @@ describe('with an environment credential', () => {
     expect(mine?.calls).toBe(1);
   });
 
-  test('after a restart: session batches wait for a sign-in, environment batches go on', () => {
+  test('after a restart: session batches wait for a sign-in, environment batches go on', async () => {
     const before = credentialsFor(env);
     const sessionBatch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
     const envBatch = newBatch(ledger, { ids: makeIds(1, 'e'), subject: SUBJECT });
-    before.assign(sessionBatch.id, before.identityOf(iamSession('alice')));
+    before.assign(sessionBatch.id, before.identityOf(await iamSession('alice')));
     before.assign(envBatch.id, before.identityOf(null));
 
     // A call of the session batch was in flight when the process ended.
     const inFlight = ledger.claimChunk(sessionBatch.id, 100);
     expect(inFlight?.ids).toHaveLength(1);
 
-    sessions = new SessionStore(Date.now);
+    sessions = new MemorySessionStore(Date.now);
     const after = credentialsFor(env);
     expect(after.interruptOrphans()).toEqual([sessionBatch.id]);
     // Crash recovery is the runner's (resumeAll): the in-flight ID is left for it to mark unknown.

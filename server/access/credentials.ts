@@ -5,15 +5,18 @@
  * credential. Access follows the user who asked for the work, for its whole run.
  *
  * The identity of a batch is recorded twice: its source (`env-aksk`, `env-token`, `session:<user>`,
- * `none`) in the ledger, for people and for the next start; the session in memory only, since
- * sessions end with the process. A restart therefore interrupts the batches that ran on a session
- * ("sign in to resume").
+ * `none`) in the ledger, for people and for the next start; the session in this process's memory
+ * only. A restart therefore interrupts the batches that ran on a session ("sign in to resume"),
+ * even when the sessions themselves survive it (SESSION_KEY): the user resumes them.
+ *
+ * Whether a session is still live is asked of the session store on every call (with SESSION_KEY,
+ * of the shared database: a sign-out on another console stops the next call here).
  */
 import type { Ledger } from '../batches/ledger';
 import type { Config } from '../config';
 import type { Credentials as SecretCredentials } from '../credentials';
 import type { Upstream, UpstreamResponse } from '../secmaster/client';
-import type { Session, SessionStore } from './sessions';
+import type { CallSession, Session, SessionStore } from './sessions';
 
 export const SIGN_IN_TO_RESUME = 'sign in to resume';
 
@@ -103,14 +106,14 @@ export function createCallCredentials(deps: {
     `the IAM sign-in behind this work expired or ended: ${SIGN_IN_TO_RESUME}`,
   );
   /** One Upstream per IAM session (its connections are reused across calls). */
-  const perSession = new WeakMap<Session, Upstream>();
+  const perSession = new WeakMap<CallSession, Upstream>();
   /** Each batch's identity in this process (assigned, or read once from the ledger). */
   const batchIdentity = new Map<string, CallIdentity>();
 
-  sessions.onEnd((s, why) => {
+  sessions.onEnd(async (s, why) => {
     if (why !== 'signed-out') return;
-    for (const [batchId, { sessionId }] of batchIdentity) {
-      if (sessionId === null || sessions.forCalls(sessionId) !== null) continue;
+    for (const [batchId, { sessionId }] of [...batchIdentity]) {
+      if (sessionId === null || (await sessions.forCalls(sessionId)) !== null) continue;
       batchIdentity.delete(batchId);
       ledger.transitionBatch(
         batchId,
@@ -121,9 +124,8 @@ export function createCallCredentials(deps: {
     }
   });
 
-  /** The Upstream of a live IAM session (renewed: its successor's), or null once it ended. */
-  const sessionUpstream = (sessionId: string): Upstream | null => {
-    const session = sessions.forCalls(sessionId);
+  /** The Upstream of an IAM session, one per session. */
+  const upstreamFor = (session: CallSession | null): Upstream | null => {
     if (!session?.iam) return null;
     let u = perSession.get(session);
     if (!u) {
@@ -143,11 +145,12 @@ export function createCallCredentials(deps: {
       // Asked on every call: a lookup of many reads, or a batch, that outlives its session's
       // sign-out sends nothing more with that session's token.
       return {
-        call: (operation, opts) =>
-          (sessionUpstream(sessionId) ?? sessionEnded).call(operation, opts),
-        // The session's pacer (the runner takes a write's permit before committing its intent).
+        call: async (operation, opts) =>
+          (upstreamFor(await sessions.forCalls(sessionId)) ?? sessionEnded).call(operation, opts),
+        // The session's pacer (the runner takes a write's permit before committing its intent):
+        // the session as last seen here; whether the call is sent is decided by `call`.
         get pacer() {
-          return sessionUpstream(sessionId)?.pacer;
+          return upstreamFor(sessions.lastKnown(sessionId))?.pacer;
         },
       };
     }

@@ -4,12 +4,31 @@
  * before the first of them is counted; the caller then keeps the slot (a failure) or gives it
  * back (`release`: a success, or an answer that says nothing about the credential). A success
  * only gives back its own slot: it never clears the failures of the same address.
+ *
+ * `AttemptLimiter` is the seam the sign-in routes use: `MemoryAttemptLimiter` (this process only,
+ * the default) or `SqlAttemptLimiter` (sql-limits.ts: every console on one database counts
+ * against the same limits, with SESSION_KEY).
  */
 
 /** A slot taken by `take`; it counts until its window passes unless released. */
 export interface Slot {
   /** Gives the slot back (idempotent). */
-  release(): void;
+  release(): void | Promise<void>;
+}
+
+/** A sliding-window limit per key (a client address), wherever its counts live. */
+export interface AttemptLimiter {
+  readonly max: number;
+  readonly windowMs: number;
+  /** Milliseconds until `key` may take a slot again (0: now). */
+  blockedForMs(key: string): Promise<number>;
+  /**
+   * Takes a slot for `key` now, or answers how long to wait (ms) when the window is full. The
+   * check and the count are one step: concurrent takes cannot all pass.
+   */
+  take(key: string): Promise<Slot | number>;
+  /** Counts one attempt for `key` that is already known to have failed (when not blocked). */
+  fail(key: string): Promise<void>;
 }
 
 interface Entry {
@@ -75,5 +94,31 @@ export class WindowLimiter {
     if (recent.length === 0) this.#entries.delete(key);
     else if (recent.length !== list.length) this.#entries.set(key, recent);
     return recent;
+  }
+}
+
+/** `WindowLimiter` behind the `AttemptLimiter` seam: counts in this process only. */
+export class MemoryAttemptLimiter implements AttemptLimiter {
+  readonly #limiter: WindowLimiter;
+
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+    now: () => number = Date.now,
+  ) {
+    this.#limiter = new WindowLimiter(max, windowMs, now);
+  }
+
+  blockedForMs(key: string): Promise<number> {
+    return Promise.resolve(this.#limiter.blockedForMs(key));
+  }
+
+  take(key: string): Promise<Slot | number> {
+    return Promise.resolve(this.#limiter.take(key));
+  }
+
+  fail(key: string): Promise<void> {
+    this.#limiter.fail(key);
+    return Promise.resolve();
   }
 }

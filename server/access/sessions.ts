@@ -1,7 +1,16 @@
 /**
- * Console sessions, in memory only: a random 256-bit ID (the `sm_session` cookie) → who signed in,
- * how, until when, and (IAM sign-in) the IAM token. Nothing here is ever written to disk: a
- * restart signs everyone out, and batches that ran on a session's token wait for a new sign-in.
+ * Console sessions: a random 256-bit ID (the `sm_session` cookie) → who signed in, how, until
+ * when, and (IAM sign-in) the IAM token. `SessionStore` is the seam; two stores implement it:
+ *
+ * - `MemorySessionStore` (here, the default): nothing is ever written to disk. A restart signs
+ *   everyone out, and one console's sessions are unknown to another (sticky sessions needed).
+ * - `SqlSessionStore` (sql-sessions.ts, with SESSION_KEY): the ledger's database holds every
+ *   console's sessions, the session ID only as a SHA-256 hash and the IAM token only encrypted
+ *   (AES-256-GCM with SESSION_KEY); sessions survive a restart and are valid on every console.
+ *
+ * Both keep the same limits (per owner, per address, in all), expiry and end reasons. Every method
+ * that may read the database is async; `lastKnown` is the one synchronous read (no database): what
+ * this process last saw of a session, for choosing a pacer, never for deciding to send.
  */
 import { randomBytes } from 'node:crypto';
 import { Credentials } from '../credentials';
@@ -26,7 +35,12 @@ export const MAX_SESSIONS_PER_ADDRESS = 200;
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 export type SignInMethod = 'access-token' | 'iam';
-export type EndReason = 'signed-out' | 'expired' | 'evicted' | 'renewed';
+/**
+ * Why a session ended. `unreadable` (database store only): its sealed record cannot be decrypted
+ * (altered or damaged: it is ended for every console; sealed with a key this console does not
+ * hold: refused on this console only, see sql-sessions.ts).
+ */
+export type EndReason = 'signed-out' | 'expired' | 'evicted' | 'renewed' | 'unreadable';
 
 /** The console holds MAX_SESSIONS live sessions: no new one until some end. */
 export class SessionLimitError extends Error {
@@ -49,8 +63,11 @@ export interface IamSessionData {
   account: string | null;
 }
 
-export interface Session {
-  readonly id: string;
+/**
+ * A session as the calls made under it see it. A console may know a session only by its
+ * predecessor's link (renewed on another console), so without its ID (the cookie).
+ */
+export interface CallSession {
   readonly method: SignInMethod;
   readonly user: string;
   /**
@@ -65,6 +82,55 @@ export interface Session {
   readonly iam: IamSessionData | null;
 }
 
+/** A session found by its ID (the `sm_session` cookie), or just created. */
+export interface Session extends CallSession {
+  readonly id: string;
+}
+
+/** What a new session is made of (`SessionStore.create`). */
+export interface NewSession {
+  method: SignInMethod;
+  user: string;
+  owner: string;
+  address: string;
+  expiresAt: number;
+  iam?: Omit<IamSessionData, 'credentials'> | null;
+}
+
+export type EndListener = (s: CallSession, why: EndReason) => void | Promise<void>;
+
+/** Where sessions live (see the top of this file). */
+export interface SessionStore {
+  /** Called when this console ends a session, or first notices that it ended. */
+  onEnd(listener: EndListener): void;
+  /**
+   * A new session for `input.owner`. When that owner already holds the most sessions allowed, its
+   * own oldest one ends (`evicted`); an IAM session's work then continues with the new one's token
+   * (as on renewal), since both are the same IAM user in the same project. When the whole console
+   * is full, or the caller's address holds its most, throws SessionLimitError and ends nobody's
+   * session.
+   */
+  create(input: NewSession): Promise<Session>;
+  /** The live session with this ID, or null. */
+  get(id: string | undefined | null): Promise<Session | null>;
+  /** Signs out: the session and its token are forgotten. */
+  delete(id: string): Promise<void>;
+  /**
+   * The same user signed in again: the old session (and its cookie) ends, and work started under
+   * it continues with the new one's token (`forCalls`).
+   */
+  renew(oldId: string, successor: Session): Promise<void>;
+  /** The live session whose token a call started under `id` uses now (following renewals). */
+  forCalls(id: string): Promise<CallSession | null>;
+  /**
+   * What `forCalls(id)` would answer as far as this process knows, without asking the database:
+   * which pacer a call will go through. Never a reason to send: `forCalls` decides that.
+   */
+  lastKnown(id: string): CallSession | null;
+  /** Live sessions (of every console sharing the store). */
+  count(): Promise<number>;
+}
+
 export interface SessionLimits {
   /** Live sessions in all (default MAX_SESSIONS). */
   maxSessions?: number;
@@ -74,126 +140,156 @@ export interface SessionLimits {
   maxPerAddress?: number;
 }
 
-export class SessionStore {
+/** Limits of a store, defaults filled in. */
+export function limitsOf(limits: SessionLimits): Required<SessionLimits> {
+  return {
+    maxSessions: limits.maxSessions ?? MAX_SESSIONS,
+    maxPerOwner: limits.maxPerOwner ?? MAX_SESSIONS_PER_OWNER,
+    maxPerAddress: limits.maxPerAddress ?? MAX_SESSIONS_PER_ADDRESS,
+  };
+}
+
+/** Whether `id` has the form of a session ID (anything else is never looked up). */
+export function isSessionId(id: string | undefined | null): id is string {
+  return typeof id === 'string' && SESSION_ID.test(id);
+}
+
+/** A new random session ID (256 bits). */
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function addressLimitError(open: number): SessionLimitError {
+  return new SessionLimitError(
+    `${open} sessions are open from your address, its limit: sign out of some, or wait until they expire`,
+    'address',
+  );
+}
+
+export function consoleLimitError(open: number): SessionLimitError {
+  return new SessionLimitError(
+    `the console already has ${open} open sessions, its limit: new sign-ins are refused until some end (sign-out or expiry); try again later`,
+  );
+}
+
+/** The session's IAM part with its upstream credentials (redacted like every credential). */
+export function withCredentials(
+  iam: Omit<IamSessionData, 'credentials'> | null | undefined,
+): IamSessionData | null {
+  return iam
+    ? Object.freeze({
+        ...iam,
+        credentials: Credentials.token(iam.token.reveal(), 'iam-sign-in'),
+      })
+    : null;
+}
+
+/** Sessions in this process's memory only (no SESSION_KEY): today's behaviour. */
+export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Session>();
-  readonly #listeners: ((s: Session, why: EndReason) => void)[] = [];
+  readonly #listeners: EndListener[] = [];
   /** Renewed sessions → their successor (for the calls of batches started before the renewal). */
   readonly #successors = new Map<string, string>();
-
-  readonly #maxSessions: number;
-  readonly #maxPerOwner: number;
-  readonly #maxPerAddress: number;
+  readonly #limits: Required<SessionLimits>;
 
   constructor(
     private readonly now: () => number = Date.now,
     limits: SessionLimits = {},
   ) {
-    this.#maxSessions = limits.maxSessions ?? MAX_SESSIONS;
-    this.#maxPerOwner = limits.maxPerOwner ?? MAX_SESSIONS_PER_OWNER;
-    this.#maxPerAddress = limits.maxPerAddress ?? MAX_SESSIONS_PER_ADDRESS;
+    this.#limits = limitsOf(limits);
   }
 
-  /** Called when a session ends (sign-out, expiry noticed, eviction). */
-  onEnd(listener: (s: Session, why: EndReason) => void): void {
+  onEnd(listener: EndListener): void {
     this.#listeners.push(listener);
   }
 
-  /**
-   * A new session for `input.owner`. When that owner already holds the most sessions allowed, its
-   * own oldest one ends (`evicted`); an IAM session's work then continues with the new one's token
-   * (as on renewal), since both are the same IAM user in the same project. When the whole console
-   * is full, throws SessionLimitError and ends nobody's session.
-   */
-  create(input: {
-    method: SignInMethod;
-    user: string;
-    owner: string;
-    address: string;
-    expiresAt: number;
-    iam?: Omit<IamSessionData, 'credentials'> | null;
-  }): Session {
+  async create(input: NewSession): Promise<Session> {
     const t = this.now();
     const own: Session[] = [];
     let fromAddress = 0;
+    const expired: Session[] = [];
     for (const s of [...this.#sessions.values()]) {
       if (s.expiresAt <= t) {
-        this.#end(s, 'expired');
+        expired.push(s);
+        this.#sessions.delete(s.id);
         continue;
       }
       if (s.owner === input.owner) own.push(s);
       if (s.address === input.address) fromAddress++;
     }
-    const replaced = own.length >= this.#maxPerOwner ? own[0] : undefined;
+    // Checked and recorded without a pause (nothing awaited): concurrent sign-ins cannot both pass
+    // the limits. The listeners are told afterwards, the expired sessions first.
+    const replaced = own.length >= this.#limits.maxPerOwner ? own[0] : undefined;
+    const outcome = this.#record(input, t, replaced, fromAddress);
+    for (const s of expired) await this.#ended(s, 'expired');
+    if (outcome instanceof SessionLimitError) throw outcome;
+    if (replaced) await this.#ended(replaced, 'evicted');
+    return outcome;
+  }
+
+  /** The new session (and the owner's oldest replaced), or why there is none. */
+  #record(
+    input: NewSession,
+    t: number,
+    replaced: Session | undefined,
+    fromAddress: number,
+  ): Session | SessionLimitError {
     // Replacing the owner's own oldest session adds none: only new ones count against the caps.
-    if (replaced === undefined && fromAddress >= this.#maxPerAddress) {
-      throw new SessionLimitError(
-        `${fromAddress} sessions are open from your address, its limit: sign out of some, or wait until they expire`,
-        'address',
-      );
+    if (replaced === undefined && fromAddress >= this.#limits.maxPerAddress) {
+      return addressLimitError(fromAddress);
     }
-    if (replaced === undefined && this.#sessions.size >= this.#maxSessions) {
-      throw new SessionLimitError(
-        `the console already has ${this.#sessions.size} open sessions, its limit: new sign-ins are refused until some end (sign-out or expiry); try again later`,
-      );
+    if (replaced === undefined && this.#sessions.size >= this.#limits.maxSessions) {
+      return consoleLimitError(this.#sessions.size);
     }
-    const id = randomBytes(32).toString('base64url');
     const session: Session = Object.freeze({
-      id,
+      id: newSessionId(),
       method: input.method,
       user: input.user,
       owner: input.owner,
       address: input.address,
       createdAt: t,
       expiresAt: input.expiresAt,
-      iam: input.iam
-        ? Object.freeze({
-            ...input.iam,
-            credentials: Credentials.token(input.iam.token.reveal(), 'iam-sign-in'),
-          })
-        : null,
+      iam: withCredentials(input.iam),
     });
-    this.#sessions.set(id, session);
+    this.#sessions.set(session.id, session);
     if (replaced) {
       if (replaced.iam && session.iam) this.#succeed(replaced.id, session.id);
-      this.#end(replaced, 'evicted');
+      this.#sessions.delete(replaced.id);
     }
     return session;
   }
 
-  /** The live session with this ID, or null (expired sessions are forgotten here). */
-  get(id: string | undefined | null): Session | null {
-    if (!id || !SESSION_ID.test(id)) return null;
+  async get(id: string | undefined | null): Promise<Session | null> {
+    if (!isSessionId(id)) return null;
     const s = this.#sessions.get(id);
     if (!s) return null;
     if (s.expiresAt <= this.now()) {
-      this.#end(s, 'expired');
+      this.#sessions.delete(s.id);
+      await this.#ended(s, 'expired');
       return null;
     }
     return s;
   }
 
-  /** Forgets the session and its token. */
-  delete(id: string): void {
+  async delete(id: string): Promise<void> {
     const s = this.#sessions.get(id);
-    if (s) this.#end(s, 'signed-out');
+    if (!s) return;
+    this.#sessions.delete(id);
+    await this.#ended(s, 'signed-out');
   }
 
-  /**
-   * The same user signed in again: the old session (and its cookie) ends, and work started under
-   * it continues with the new one's token (`forCalls`).
-   */
-  renew(oldId: string, successor: Session): void {
+  async renew(oldId: string, successor: Session): Promise<void> {
     const s = this.#sessions.get(oldId);
     if (!s) return;
     this.#succeed(oldId, successor.id);
-    this.#end(s, 'renewed');
+    this.#sessions.delete(oldId);
+    await this.#ended(s, 'renewed');
   }
 
-  /** The session whose token a call started under `id` uses now (following renewals). */
-  forCalls(id: string): Session | null {
+  async forCalls(id: string): Promise<CallSession | null> {
     let current = id;
     for (let hops = 0; hops < 32; hops++) {
-      const live = this.get(current);
+      const live = await this.get(current);
       if (live) return live;
       const next = this.#successors.get(current);
       if (next === undefined) return null;
@@ -202,8 +298,24 @@ export class SessionStore {
     return null;
   }
 
-  get size(): number {
-    return this.#sessions.size;
+  lastKnown(id: string): CallSession | null {
+    const t = this.now();
+    let current = id;
+    for (let hops = 0; hops < 32; hops++) {
+      const s = this.#sessions.get(current);
+      if (s && s.expiresAt > t) return s;
+      const next = this.#successors.get(current);
+      if (next === undefined) return null;
+      current = next;
+    }
+    return null;
+  }
+
+  count(): Promise<number> {
+    const t = this.now();
+    let n = 0;
+    for (const s of this.#sessions.values()) if (s.expiresAt > t) n++;
+    return Promise.resolve(n);
   }
 
   /** Calls made under `oldId` use `newId`'s token from now on (bounded: oldest links dropped). */
@@ -215,8 +327,7 @@ export class SessionStore {
     }
   }
 
-  #end(s: Session, why: EndReason): void {
-    this.#sessions.delete(s.id);
-    for (const l of this.#listeners) l(s, why);
+  async #ended(s: Session, why: EndReason): Promise<void> {
+    for (const l of this.#listeners) await l(s, why);
   }
 }

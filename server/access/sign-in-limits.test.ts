@@ -295,7 +295,7 @@ describe('sessions: limits per user and per address, never a global eviction (de
     expect(codes.get(200)).toBe(60);
     expect(codes.get(429)).toBe(240);
     // The attacker holds at most 20 sessions (its own oldest ended); the victim's is untouched.
-    expect(auth.sessions.size).toBe(21);
+    expect(await auth.sessions.count()).toBe(21);
     expect(await signedIn(http, victim)).toBe(true);
     release();
     await current?.runner.whenIdle(batch);
@@ -318,7 +318,7 @@ describe('sessions: limits per user and per address, never a global eviction (de
       } else await res.body?.cancel();
     }
     expect(statuses).toEqual([200, 200, 200, 200, 503, 503, 503, 503, 503, 503]);
-    expect(auth.sessions.size).toBe(5);
+    expect(await auth.sessions.count()).toBe(5);
     expect(await signedIn(http, victim)).toBe(true);
     // A refused sign-in is no failed credential: the address is not blocked for it.
     expect((await signIn(http, WRONG_ALICE, { 'X-Forwarded-For': '198.51.100.10' })).status).toBe(
@@ -338,7 +338,7 @@ describe('sessions: limits per user and per address, never a global eviction (de
     expect(await signedIn(http, first)).toBe(false);
     // Another user's session is never the one that ends.
     expect(await signedIn(http, mallory)).toBe(true);
-    expect(auth.sessions.size).toBe(21);
+    expect(await auth.sessions.count()).toBe(21);
     release();
     await current?.runner.whenIdle(batch);
     expect(ledger.getBatch(batch)?.state).toBe('done');
@@ -359,6 +359,6 @@ describe('sessions: limits per user and per address, never a global eviction (de
     expect(await signedIn(http, colleague)).toBe(true);
     expect(await signedIn(http, own[0] ?? '')).toBe(false);
     expect(await signedIn(http, own[24] ?? '')).toBe(true);
-    expect(auth.sessions.size).toBe(21);
+    expect(await auth.sessions.count()).toBe(21);
   });
 });

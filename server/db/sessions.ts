@@ -1,0 +1,206 @@
+/**
+ * The tables of the sessions the consoles share (with SESSION_KEY) and of their sign-in limits,
+ * in the ledger's database: migration 3, `sessions`, written once for SQLite and PostgreSQL.
+ *
+ * - `sessions`: one row per session, keyed by the SHA-256 of its ID (the cookie is never stored:
+ *   a read of the table gives no usable cookie). Who, whose, from where and until when are plain
+ *   (the limits count them); the authoritative record, the IAM token with it, is `sealed`
+ *   (AES-256-GCM, access/session-key.ts) under the key named by `key_id`. An ended session keeps
+ *   its row until it expires, without its sealed record: the reason it ended, and for a renewed or
+ *   evicted IAM session the hash of its successor, which the calls of its batches follow.
+ * - `sign_in_attempts`: one row per counted attempt (a failed credential, a sign-in) per client
+ *   address, within the limit's window: every console counts against the same limits.
+ *
+ * `SessionDatabase` is a Kysely over either engine (better-sqlite3 on the ledger file, or pg);
+ * `exclusive` runs a short transaction that no other console's runs alongside (the limits are
+ * checked and the new row written in it).
+ */
+import Database from 'better-sqlite3';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type ColumnType,
+  type CompiledQuery,
+  type Transaction,
+} from 'kysely';
+import pg from 'pg';
+import { compilerFor, type DialectName, type Migration } from './migration';
+
+/** Milliseconds since the epoch (`bigint`; pg hands it back as a string). */
+type Millis = ColumnType<number | string, number, number>;
+type NullableMillis = ColumnType<number | string | null, number | null, number | null>;
+
+export interface SessionsTable {
+  id_hash: string;
+  method: string;
+  user_name: string;
+  owner: string;
+  address: string;
+  created_at: Millis;
+  expires_at: Millis;
+  key_id: string | null;
+  sealed: string | null;
+  ended_at: NullableMillis;
+  end_reason: string | null;
+  successor_hash: string | null;
+}
+
+export interface SignInAttemptsTable {
+  slot: string;
+  limiter: string;
+  key: string;
+  at: Millis;
+}
+
+export interface SessionTables {
+  sessions: SessionsTable;
+  sign_in_attempts: SignInAttemptsTable;
+}
+
+export const sessionsMigration: Migration = {
+  version: 3,
+  name: 'sessions',
+  up(db: Kysely<unknown>): CompiledQuery[] {
+    const s = db.schema;
+    return [
+      s
+        .createTable('sessions')
+        .ifNotExists()
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('key_id', 'text')
+        .addColumn('sealed', 'text')
+        .addColumn('ended_at', 'bigint')
+        .addColumn('end_reason', 'text')
+        .addColumn('successor_hash', 'text')
+        .compile(),
+      // The limits count live sessions: in all, per owner (oldest first), per address.
+      s
+        .createIndex('sessions_live_by_owner')
+        .ifNotExists()
+        .on('sessions')
+        .columns(['owner', 'created_at'])
+        .where(sql.ref('ended_at'), 'is', null)
+        .compile(),
+      s
+        .createIndex('sessions_live_by_address')
+        .ifNotExists()
+        .on('sessions')
+        .column('address')
+        .where(sql.ref('ended_at'), 'is', null)
+        .compile(),
+      s
+        .createIndex('sessions_by_expiry')
+        .ifNotExists()
+        .on('sessions')
+        .column('expires_at')
+        .compile(),
+      s
+        .createTable('sign_in_attempts')
+        .ifNotExists()
+        .addColumn('slot', 'text', (c) => c.primaryKey())
+        .addColumn('limiter', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .compile(),
+      s
+        .createIndex('sign_in_attempts_by_key')
+        .ifNotExists()
+        .on('sign_in_attempts')
+        .columns(['limiter', 'key', 'at'])
+        .compile(),
+      s
+        .createIndex('sign_in_attempts_by_age')
+        .ifNotExists()
+        .on('sign_in_attempts')
+        .columns(['limiter', 'at'])
+        .compile(),
+    ];
+  },
+};
+
+export interface SessionDatabase {
+  readonly db: Kysely<SessionTables>;
+  readonly dialect: DialectName;
+  /** Closes the connections this opened (never the ledger's own). */
+  close(): Promise<void>;
+}
+
+/**
+ * The sessions in a SQLite file (the ledger's: DATA_DIR/ledger.sqlite), on a connection of their
+ * own: the ledger's synchronous transactions never mix with these.
+ */
+export function openSqliteSessionDatabase(file: string): SessionDatabase {
+  const handle = new Database(file);
+  handle.pragma('journal_mode = WAL');
+  // A sign-out must survive a power cut as the ledger's writes do.
+  handle.pragma('synchronous = FULL');
+  handle.pragma('busy_timeout = 5000');
+  const db = new Kysely<SessionTables>({ dialect: new SqliteDialect({ database: handle }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** The sessions in PostgreSQL (DATABASE_URL): a small pool of their own. */
+export function openPostgresSessionDatabase(
+  url: string,
+  opts: { maxConnections?: number } = {},
+): SessionDatabase {
+  const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4 });
+  const db = new Kysely<SessionTables>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * Creates the tables where missing, with migration 3's own statements (idempotent: `if not
+ * exists`). Until the ledger's migration runner (server/db/migrate.ts) runs migration 3 at start,
+ * the console calls this when it opens its session database.
+ */
+export async function createSessionTables(sdb: SessionDatabase): Promise<void> {
+  for (const statement of sessionsMigration.up(compilerFor(sdb.dialect), sdb.dialect)) {
+    await sdb.db.executeQuery(statement);
+  }
+}
+
+/**
+ * Runs `fn` in a transaction that excludes every other `exclusive` of the same `lock` name, on
+ * every console: PostgreSQL, a transaction-scoped advisory lock on the name; SQLite, `BEGIN
+ * IMMEDIATE` (the database's write lock, taken before anything is read). Keep `fn` short: it
+ * holds the lock (SQLite: every writer of the file waits).
+ */
+export async function exclusive<R>(
+  sdb: SessionDatabase,
+  lock: string,
+  fn: (trx: Kysely<SessionTables>) => Promise<R>,
+): Promise<R> {
+  if (sdb.dialect === 'postgres') {
+    return sdb.db.transaction().execute(async (trx: Transaction<SessionTables>) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`secmaster:${lock}`}, 0))`.execute(
+        trx,
+      );
+      return fn(trx);
+    });
+  }
+  return sdb.db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** A `bigint` column's value as a number (pg returns int8 as a string). */
+export function millis(value: number | string): number {
+  return typeof value === 'number' ? value : Number(value);
+}
