@@ -3,6 +3,7 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { Secret } from './access/secret';
+import { SessionKey, SessionKeyError, type SessionKeys } from './access/session-key';
 import { Credentials } from './credentials';
 
 export { Credentials, DEMO_AK, DEMO_SK } from './credentials';
@@ -69,6 +70,8 @@ const envSchema = z.object({
   PUBLIC_ORIGIN: z.url().optional(),
   IAM_ENDPOINT: z.url().optional(),
   DATABASE_URL: z.string().optional(),
+  SESSION_KEY: z.string().optional(),
+  SESSION_KEY_PREVIOUS: z.string().optional(),
 });
 
 /** TLS for the console's own listener. */
@@ -120,6 +123,12 @@ export interface Config {
   batchCallTimeoutMs: number;
   /** SECMASTER_RATE_LIMIT: calls/s never exceeded per credential (and per kind of call), or null. */
   rateLimit: number | null;
+  /**
+   * SESSION_KEY (and SESSION_KEY_PREVIOUS during a rotation): sessions are kept in the ledger's
+   * database, sealed with it, shared by every console on that database and kept across restarts.
+   * Null: sessions live in this process's memory only. Redacted when logged or serialised.
+   */
+  sessionKeys: SessionKeys | null;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only places the console listens today. */
@@ -183,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         'is the SQLite file DATA_DIR/ledger.sqlite. Unset DATABASE_URL to run with it.',
     );
   }
+  const sessionKeys = loadSessionKeys(e, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -207,7 +217,32 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     batchConcurrency: e.BATCH_CONCURRENCY,
     batchCallTimeoutMs: e.BATCH_CALL_TIMEOUT_MS,
     rateLimit: e.SECMASTER_RATE_LIMIT ?? null,
+    sessionKeys,
   };
+}
+
+/** SESSION_KEY and SESSION_KEY_PREVIOUS; appends problems naming the variable, never a value. */
+function loadSessionKeys(e: Env, problems: string[]): SessionKeys | null {
+  const parse = (name: string, value: string): SessionKey | null => {
+    try {
+      return SessionKey.parse(name, value);
+    } catch (error) {
+      if (!(error instanceof SessionKeyError)) throw error;
+      problems.push(error.message);
+      return null;
+    }
+  };
+  const current = e.SESSION_KEY === undefined ? null : parse('SESSION_KEY', e.SESSION_KEY);
+  const previous =
+    e.SESSION_KEY_PREVIOUS === undefined
+      ? null
+      : parse('SESSION_KEY_PREVIOUS', e.SESSION_KEY_PREVIOUS);
+  if (e.SESSION_KEY === undefined && e.SESSION_KEY_PREVIOUS !== undefined) {
+    problems.push(
+      'SESSION_KEY_PREVIOUS is only read with SESSION_KEY (the key that seals new sessions): set SESSION_KEY too, or remove SESSION_KEY_PREVIOUS',
+    );
+  }
+  return current === null ? null : { current, previous };
 }
 
 type Env = z.infer<typeof envSchema>;

@@ -30,6 +30,11 @@ import {
   type DataDirLock,
 } from './batches/data-dir-lock';
 import { openLedger } from './batches/ledger';
+import {
+  createSessionTables,
+  openSqliteSessionDatabase,
+  type SessionDatabase,
+} from './db/sessions';
 import { ConfigError, loadConfig, type Config } from './config';
 import { SchemaTooNewError } from './db/migrate';
 import { emulatorAuthFromConfig } from './embedded-emulator';
@@ -113,6 +118,14 @@ async function main(): Promise<void> {
   if (config.mode === 'emulator') checkDatabaseFile(emulatorFile, 'emulator');
 
   const ledger = openLedger(ledgerFile);
+  // SESSION_KEY: sessions (sealed with it) and the sign-in limits live in the ledger's file, on a
+  // connection of their own, so they survive a restart (docs/security.md, "Sessions").
+  // createSessionTables: migration 3's statements, until the migration runner applies it.
+  let sessionDb: SessionDatabase | null = null;
+  if (config.sessionKeys) {
+    sessionDb = openSqliteSessionDatabase(ledgerFile);
+    await createSessionTables(sessionDb).catch((error: unknown) => fail(error));
+  }
 
   // The embedded emulator runs on its own thread (secmaster-emulator/thread): its work and the
   // console's never wait for each other, as with a real SecMaster on another machine.
@@ -161,6 +174,9 @@ async function main(): Promise<void> {
     extraOrigins: devServerOrigins(process.env),
     upstreamStatus: () => monitor?.status() ?? null,
     dataDirLost: () => dataDir.check(),
+    ...(sessionDb && config.sessionKeys
+      ? { auth: { sharedSessions: { database: sessionDb, keys: config.sessionKeys } } }
+      : {}),
   });
   const { app, auth } = consoleServer;
 
@@ -203,8 +219,12 @@ async function main(): Promise<void> {
   // Names the kind and source of the credentials only, never a value.
   const scheme = tls?.kind === 'files' ? 'https' : 'http';
   const signIn = auth.signInRequired ? `; sign-in: ${auth.signInMethods.join(', ')}` : '';
+  // The key's ID (a digest) only: consoles that share sessions must show the same one.
+  const sessionsWhere = config.sessionKeys
+    ? `; sessions in the ledger, SESSION_KEY ${config.sessionKeys.current.id}`
+    : '';
   console.log(
-    `SecMaster association console on ${scheme}://${config.host}:${port}${config.publicOrigin ? ` (public ${config.publicOrigin})` : ''} (${where}; ${config.credentials?.describe() ?? 'IAM sign-in, no credential of its own'}${signIn})`,
+    `SecMaster association console on ${scheme}://${config.host}:${port}${config.publicOrigin ? ` (public ${config.publicOrigin})` : ''} (${where}; ${config.credentials?.describe() ?? 'IAM sign-in, no credential of its own'}${signIn}${sessionsWhere})`,
   );
 
   dataDir.start();
@@ -229,6 +249,7 @@ async function main(): Promise<void> {
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     });
     Promise.all([closeServer, consoleServer.close()])
+      .then(() => sessionDb?.close())
       .then(() => emulator?.close())
       .catch((error: unknown) =>
         console.error('error while stopping:', error instanceof Error ? error.message : error),

@@ -10,8 +10,8 @@
  * deleted as new ones are counted.
  */
 import { randomUUID } from 'node:crypto';
-import { exclusive, millis, type SessionDatabase, type SessionTables } from '../db/sessions';
-import type { Kysely } from 'kysely';
+import type { CompiledQuery } from 'kysely';
+import { millis, rowsOf, type SessionDatabase } from '../db/sessions';
 import type { AttemptLimiter, Slot } from './rate-limit';
 
 export class SqlAttemptLimiter implements AttemptLimiter {
@@ -24,39 +24,42 @@ export class SqlAttemptLimiter implements AttemptLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  blockedForMs(key: string): Promise<number> {
-    return this.#wait(this.sdb.db, key, this.now());
+  async blockedForMs(key: string): Promise<number> {
+    const t = this.now();
+    const [row] = await this.sdb.run(this.#recent(key, t));
+    return this.#wait(row, t);
   }
 
   async take(key: string): Promise<Slot | number> {
     const slot = randomUUID();
-    const outcome = await exclusive(
-      this.sdb,
-      `sign-in-limit\n${this.name}\n${key}`,
-      async (trx) => {
-        const t = this.now();
-        await trx
-          .deleteFrom('sign_in_attempts')
-          .where('limiter', '=', this.name)
-          .where('at', '<=', t - this.windowMs)
-          .execute();
-        const wait = await this.#wait(trx, key, t);
-        if (wait > 0) return wait;
-        await trx
-          .insertInto('sign_in_attempts')
-          .values({ slot, limiter: this.name, key, at: t })
-          .execute();
-        return null;
+    const { q } = this.sdb;
+    const name = this.name;
+    const windowMs = this.windowMs;
+    const recent = (t: number) => this.#recent(key, t);
+    const wait = (row: Recent | undefined, t: number) => this.#wait(row, t);
+    const t = this.now();
+    const blocked = await this.sdb.exclusive(
+      `sign-in-limit\n${name}\n${key}`,
+      function* (): Generator<CompiledQuery, number, unknown[]> {
+        yield* rowsOf(
+          q
+            .deleteFrom('sign_in_attempts')
+            .where('limiter', '=', name)
+            .where('at', '<=', t - windowMs),
+        );
+        const [row] = yield* rowsOf(recent(t));
+        const ms = wait(row, t);
+        if (ms > 0) return ms;
+        yield* rowsOf(q.insertInto('sign_in_attempts').values({ slot, limiter: name, key, at: t }));
+        return 0;
       },
     );
-    if (outcome !== null) return outcome;
-    let released: Promise<void> | null = null;
+    if (blocked > 0) return blocked;
+    let released: Promise<void> | undefined;
     return {
       release: () => {
-        released ??= this.sdb.db
-          .deleteFrom('sign_in_attempts')
-          .where('slot', '=', slot)
-          .execute()
+        released ??= this.sdb
+          .run(q.deleteFrom('sign_in_attempts').where('slot', '=', slot))
           .then(() => undefined);
         return released;
       },
@@ -67,17 +70,25 @@ export class SqlAttemptLimiter implements AttemptLimiter {
     await this.take(key);
   }
 
-  /** Milliseconds until `key` may take a slot at `t` (0: now). */
-  async #wait(db: Kysely<SessionTables>, key: string, t: number): Promise<number> {
-    const row = await db
+  /** The count of `key`'s attempts within the window at `t`, and the oldest of them. */
+  #recent(key: string, t: number) {
+    return this.sdb.q
       .selectFrom('sign_in_attempts')
       .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('at').as('first')])
       .where('limiter', '=', this.name)
       .where('key', '=', key)
-      .where('at', '>', t - this.windowMs)
-      .executeTakeFirst();
+      .where('at', '>', t - this.windowMs);
+  }
+
+  /** Milliseconds until a slot is free at `t` (0: now), from `#recent`'s row. */
+  #wait(row: Recent | undefined, t: number): number {
     const n = Number(row?.n ?? 0);
     if (n < this.max || row?.first === null || row?.first === undefined) return 0;
     return Math.max(1, millis(row.first) + this.windowMs - t);
   }
+}
+
+interface Recent {
+  n: string | number | bigint;
+  first: string | number | null;
 }

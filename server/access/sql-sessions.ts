@@ -20,8 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { SelectQueryBuilder } from 'kysely';
-import { exclusive, millis, type SessionDatabase, type SessionTables } from '../db/sessions';
+import type { CompiledQuery, SelectQueryBuilder } from 'kysely';
+import { millis, rowsOf, type SessionDatabase, type SessionTables } from '../db/sessions';
 import { Secret } from './secret';
 import { keyById, type SessionKeys } from './session-key';
 import {
@@ -144,39 +144,42 @@ export class SqlSessionStore implements SessionStore {
     };
     const key = this.#keys.current;
     const sealed = key.seal(idHash, JSON.stringify(record));
-    const replaced = await exclusive(this.#sdb, 'sessions', async (trx) => {
+    const { q } = this.#sdb;
+    const limits = this.#limits;
+    const replaced = await this.#sdb.exclusive('sessions', function* () {
       // Expired sessions make room first (kept a while longer when a renewed batch follows them).
-      await trx
-        .deleteFrom('sessions')
-        .where('expires_at', '<=', t)
-        .where((eb) =>
-          eb.or([
-            eb('successor_hash', 'is', null),
-            eb('expires_at', '<=', t - SUCCESSOR_RETENTION_MS),
-          ]),
-        )
-        .execute();
-      const live = trx
+      yield* rowsOf(
+        q
+          .deleteFrom('sessions')
+          .where('expires_at', '<=', t)
+          .where((eb) =>
+            eb.or([
+              eb('successor_hash', 'is', null),
+              eb('expires_at', '<=', t - SUCCESSOR_RETENTION_MS),
+            ]),
+          ),
+      );
+      const live = q
         .selectFrom('sessions')
         .where('ended_at', 'is', null)
         .where('expires_at', '>', t);
-      const own = await live
-        .select(['id_hash', 'method'])
-        .where('owner', '=', input.owner)
-        .orderBy('created_at')
-        .orderBy('id_hash')
-        .execute();
-      const oldest = own.length >= this.#limits.maxPerOwner ? own[0] : undefined;
+      const own = yield* rowsOf(
+        live
+          .select(['id_hash', 'method'])
+          .where('owner', '=', input.owner)
+          .orderBy('created_at')
+          .orderBy('id_hash'),
+      );
+      const oldest = own.length >= limits.maxPerOwner ? own[0] : undefined;
       // Replacing the owner's own oldest session adds none: only new ones count against the caps.
       if (oldest === undefined) {
-        const fromAddress = await countOf(live.where('address', '=', input.address));
-        if (fromAddress >= this.#limits.maxPerAddress) throw addressLimitError(fromAddress);
-        const all = await countOf(live);
-        if (all >= this.#limits.maxSessions) throw consoleLimitError(all);
+        const fromAddress = yield* countOf(live.where('address', '=', input.address));
+        if (fromAddress >= limits.maxPerAddress) throw addressLimitError(fromAddress);
+        const all = yield* countOf(live);
+        if (all >= limits.maxSessions) throw consoleLimitError(all);
       }
-      await trx
-        .insertInto('sessions')
-        .values({
+      yield* rowsOf(
+        q.insertInto('sessions').values({
           id_hash: idHash,
           method: input.method,
           user_name: input.user,
@@ -186,17 +189,18 @@ export class SqlSessionStore implements SessionStore {
           expires_at: input.expiresAt,
           key_id: key.id,
           sealed,
-        })
-        .execute();
+        }),
+      );
       if (oldest) {
-        await trx
-          .updateTable('sessions')
-          .set({
-            ...endedColumns(t, 'evicted'),
-            successor_hash: oldest.method === 'iam' && input.iam ? idHash : null,
-          })
-          .where('id_hash', '=', oldest.id_hash)
-          .execute();
+        yield* rowsOf(
+          q
+            .updateTable('sessions')
+            .set({
+              ...endedColumns(t, 'evicted'),
+              successor_hash: oldest.method === 'iam' && input.iam ? idHash : null,
+            })
+            .where('id_hash', '=', oldest.id_hash),
+        );
       }
       return oldest?.id_hash ?? null;
     });
@@ -263,24 +267,28 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async count(): Promise<number> {
-    return countOf(
-      this.#sdb.db
-        .selectFrom('sessions')
-        .where('ended_at', 'is', null)
-        .where('expires_at', '>', this.#now()),
+    const [row] = await this.#sdb.run(
+      countQuery(
+        this.#sdb.q
+          .selectFrom('sessions')
+          .where('ended_at', 'is', null)
+          .where('expires_at', '>', this.#now()),
+      ),
     );
+    return Number(row?.n ?? 0);
   }
 
   /** Ends a live session by its ID; true when this call ended it. */
   async #end(id: string, why: EndReason, successor: string | null): Promise<boolean> {
     const hash = sessionIdHash(id);
-    const ended = await this.#sdb.db
-      .updateTable('sessions')
-      .set({ ...endedColumns(this.#now(), why), successor_hash: successor })
-      .where('id_hash', '=', hash)
-      .where('ended_at', 'is', null)
-      .returning('id_hash')
-      .execute();
+    const ended = await this.#sdb.run(
+      this.#sdb.q
+        .updateTable('sessions')
+        .set({ ...endedColumns(this.#now(), why), successor_hash: successor })
+        .where('id_hash', '=', hash)
+        .where('ended_at', 'is', null)
+        .returning('id_hash'),
+    );
     this.#known.delete(id);
     if (ended.length === 0) {
       // Already ended (elsewhere): what this process held of it goes, with the recorded reason.
@@ -296,11 +304,12 @@ export class SqlSessionStore implements SessionStore {
     const opened = this.#opened.get(hash);
     const t = this.#now();
     if (opened) {
-      const row = await this.#sdb.db
-        .selectFrom('sessions')
-        .select(['ended_at', 'end_reason', 'successor_hash'])
-        .where('id_hash', '=', hash)
-        .executeTakeFirst();
+      const [row] = await this.#sdb.run(
+        this.#sdb.q
+          .selectFrom('sessions')
+          .select(['ended_at', 'end_reason', 'successor_hash'])
+          .where('id_hash', '=', hash),
+      );
       if (!row) {
         // Rows are only ever deleted once expired (by some console's clock).
         await this.#forget(hash, 'expired');
@@ -316,11 +325,9 @@ export class SqlSessionStore implements SessionStore {
       }
       return { state: 'live', session: opened };
     }
-    const row = await this.#sdb.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id_hash', '=', hash)
-      .executeTakeFirst();
+    const [row] = await this.#sdb.run(
+      this.#sdb.q.selectFrom('sessions').selectAll().where('id_hash', '=', hash),
+    );
     if (!row) return { state: 'gone' };
     if (row.ended_at !== null) return { state: 'ended', successor: row.successor_hash };
     if (millis(row.expires_at) <= t) return { state: 'ended', successor: null };
@@ -369,12 +376,13 @@ export class SqlSessionStore implements SessionStore {
       record.expiresAt === millis(row.expires_at);
     if (!record || !matches) {
       // Its own key cannot open it, or it does not say what its row says: no console can trust it.
-      await this.#sdb.db
-        .updateTable('sessions')
-        .set(endedColumns(this.#now(), 'unreadable'))
-        .where('id_hash', '=', row.id_hash)
-        .where('ended_at', 'is', null)
-        .execute();
+      await this.#sdb.run(
+        this.#sdb.q
+          .updateTable('sessions')
+          .set(endedColumns(this.#now(), 'unreadable'))
+          .where('id_hash', '=', row.id_hash)
+          .where('ended_at', 'is', null),
+      );
       this.#report(
         row.id_hash,
         `session of ${JSON.stringify(row.user_name)} ended (unreadable): its sealed record does not open with session key ${key.id} or does not match its row (altered or damaged). Its user signs in again.`,
@@ -431,10 +439,15 @@ function endReason(value: string | null): EndReason {
   return value !== null && END_REASONS.includes(value) ? (value as EndReason) : 'signed-out';
 }
 
-/** How many rows the query selects. */
-async function countOf(
-  query: SelectQueryBuilder<SessionTables, 'sessions', object>,
-): Promise<number> {
-  const row = await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+type SessionsQuery = SelectQueryBuilder<SessionTables, 'sessions', object>;
+
+/** `select count(*) as n` of the query's rows. */
+function countQuery(query: SessionsQuery) {
+  return query.select((eb) => eb.fn.countAll().as('n'));
+}
+
+/** Inside an `exclusive` body: how many rows the query selects. */
+function* countOf(query: SessionsQuery): Generator<CompiledQuery, number, unknown[]> {
+  const [row] = yield* rowsOf(countQuery(query));
   return Number(row?.n ?? 0);
 }

@@ -11,19 +11,21 @@
  * - `sign_in_attempts`: one row per counted attempt (a failed credential, a sign-in) per client
  *   address, within the limit's window: every console counts against the same limits.
  *
- * `SessionDatabase` is a Kysely over either engine (better-sqlite3 on the ledger file, or pg);
- * `exclusive` runs a short transaction that no other console's runs alongside (the limits are
- * checked and the new row written in it).
+ * `SessionDatabase` runs queries built with Kysely on either engine: on SQLite, better-sqlite3
+ * runs the compiled statements synchronously (as the ledger does: a transaction never waits on
+ * the event loop, so it can never hold the file's write lock while other code of the process
+ * waits for it); on PostgreSQL, pg. `exclusive` runs a short transaction that no other console's
+ * runs alongside (the limits are checked and the new row written in it); its body is a generator
+ * that yields each statement and receives its rows, so that one body serves both engines.
  */
 import Database from 'better-sqlite3';
 import {
   Kysely,
   PostgresDialect,
-  SqliteDialect,
   sql,
   type ColumnType,
+  type Compilable,
   type CompiledQuery,
-  type Transaction,
 } from 'kysely';
 import pg from 'pg';
 import { compilerFor, type DialectName, type Migration } from './migration';
@@ -126,16 +128,34 @@ export const sessionsMigration: Migration = {
   },
 };
 
+/** The body of an `exclusive` transaction: yields statements, receives their rows. */
+export type ExclusiveBody<R> = () => Generator<CompiledQuery, R, unknown[]>;
+
 export interface SessionDatabase {
-  readonly db: Kysely<SessionTables>;
   readonly dialect: DialectName;
-  /** Closes the connections this opened (never the ledger's own). */
+  /** Builds the queries (compile them, then `run` them or yield them in `exclusive`). */
+  readonly q: Kysely<SessionTables>;
+  /** One statement on its own (its own transaction): the rows it returns. */
+  run<O>(query: Compilable<O>): Promise<O[]>;
+  /**
+   * Runs `body` in one transaction that excludes every other `exclusive` of the same `lock` name,
+   * on every console: PostgreSQL, a transaction-scoped advisory lock on the name; SQLite, the
+   * file's write lock taken before anything is read (`BEGIN IMMEDIATE`), the whole transaction
+   * run without a pause. A throw in `body` rolls it back. Keep it short.
+   */
+  exclusive<R>(lock: string, body: ExclusiveBody<R>): Promise<R>;
+  /** Closes the connections this opened. */
   close(): Promise<void>;
+}
+
+/** Inside an `exclusive` body: `const rows = yield* rowsOf(query)`. */
+export function* rowsOf<O>(query: Compilable<O>): Generator<CompiledQuery, O[], unknown[]> {
+  return (yield query.compile()) as O[];
 }
 
 /**
  * The sessions in a SQLite file (the ledger's: DATA_DIR/ledger.sqlite), on a connection of their
- * own: the ledger's synchronous transactions never mix with these.
+ * own that runs every statement synchronously.
  */
 export function openSqliteSessionDatabase(file: string): SessionDatabase {
   const handle = new Database(file);
@@ -143,8 +163,46 @@ export function openSqliteSessionDatabase(file: string): SessionDatabase {
   // A sign-out must survive a power cut as the ledger's writes do.
   handle.pragma('synchronous = FULL');
   handle.pragma('busy_timeout = 5000');
-  const db = new Kysely<SessionTables>({ dialect: new SqliteDialect({ database: handle }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const statements = new Map<string, Database.Statement>();
+  const exec = (query: CompiledQuery): unknown[] => {
+    let statement = statements.get(query.sql);
+    if (!statement) {
+      statement = handle.prepare(query.sql);
+      statements.set(query.sql, statement);
+    }
+    const params = query.parameters as unknown[];
+    if (statement.reader) return statement.all(...params);
+    statement.run(...params);
+    return [];
+  };
+  return {
+    dialect: 'sqlite',
+    q: compilerFor('sqlite') as unknown as Kysely<SessionTables>,
+    run<O>(query: Compilable<O>): Promise<O[]> {
+      try {
+        return Promise.resolve(exec(query.compile()) as O[]);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    },
+    exclusive<R>(_lock: string, body: ExclusiveBody<R>): Promise<R> {
+      try {
+        const transaction = handle.transaction(() => {
+          const steps = body();
+          let step = steps.next();
+          while (!step.done) step = steps.next(exec(step.value));
+          return step.value;
+        });
+        return Promise.resolve(transaction.immediate());
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    },
+    close() {
+      handle.close();
+      return Promise.resolve();
+    },
+  };
 }
 
 /** The sessions in PostgreSQL (DATABASE_URL): a small pool of their own. */
@@ -154,7 +212,25 @@ export function openPostgresSessionDatabase(
 ): SessionDatabase {
   const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4 });
   const db = new Kysely<SessionTables>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return {
+    dialect: 'postgres',
+    q: db,
+    async run<O>(query: Compilable<O>): Promise<O[]> {
+      return [...(await db.executeQuery(query.compile())).rows];
+    },
+    exclusive<R>(lock: string, body: ExclusiveBody<R>): Promise<R> {
+      return db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`secmaster:${lock}`}, 0))`.execute(
+          trx,
+        );
+        const steps = body();
+        let step = steps.next();
+        while (!step.done) step = steps.next([...(await trx.executeQuery(step.value)).rows]);
+        return step.value;
+      });
+    },
+    close: () => db.destroy(),
+  };
 }
 
 /**
@@ -164,40 +240,8 @@ export function openPostgresSessionDatabase(
  */
 export async function createSessionTables(sdb: SessionDatabase): Promise<void> {
   for (const statement of sessionsMigration.up(compilerFor(sdb.dialect), sdb.dialect)) {
-    await sdb.db.executeQuery(statement);
+    await sdb.run({ compile: () => statement });
   }
-}
-
-/**
- * Runs `fn` in a transaction that excludes every other `exclusive` of the same `lock` name, on
- * every console: PostgreSQL, a transaction-scoped advisory lock on the name; SQLite, `BEGIN
- * IMMEDIATE` (the database's write lock, taken before anything is read). Keep `fn` short: it
- * holds the lock (SQLite: every writer of the file waits).
- */
-export async function exclusive<R>(
-  sdb: SessionDatabase,
-  lock: string,
-  fn: (trx: Kysely<SessionTables>) => Promise<R>,
-): Promise<R> {
-  if (sdb.dialect === 'postgres') {
-    return sdb.db.transaction().execute(async (trx: Transaction<SessionTables>) => {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`secmaster:${lock}`}, 0))`.execute(
-        trx,
-      );
-      return fn(trx);
-    });
-  }
-  return sdb.db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const result = await fn(conn);
-      await sql`commit`.execute(conn);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
-  });
 }
 
 /** A `bigint` column's value as a number (pg returns int8 as a string). */
