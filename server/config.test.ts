@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { ConfigError, DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, loadConfig } from './config';
 
@@ -239,6 +240,43 @@ describe('TRUSTED_PROXIES', () => {
     }
     expect(errorOf({ ...proxy, TRUSTED_PROXIES: ' , ' })).toContain(
       'TRUSTED_PROXIES: list at least one proxy address',
+    );
+  });
+});
+
+describe('SESSION_KEY', () => {
+  const key = randomBytes(32);
+
+  test('unset: sessions stay in memory', () => {
+    expect(loadConfig({}).sessionKeys).toBeNull();
+  });
+
+  test('hex or base64, with SESSION_KEY_PREVIOUS for a rotation; never shown', () => {
+    const previous = randomBytes(32);
+    const c = loadConfig({
+      SESSION_KEY: key.toString('hex'),
+      SESSION_KEY_PREVIOUS: previous.toString('base64'),
+    });
+    expect(c.sessionKeys?.current.id).toMatch(/^[0-9a-f]{16}$/);
+    expect(c.sessionKeys?.previous?.id).toMatch(/^[0-9a-f]{16}$/);
+    expect(c.sessionKeys?.previous?.id).not.toBe(c.sessionKeys?.current.id);
+    const shown = JSON.stringify(c) + inspect(c, { depth: 10 });
+    expect(shown).not.toContain(key.toString('hex'));
+    expect(shown).not.toContain(previous.toString('base64'));
+  });
+
+  test('refused clearly, naming the variable and never the value', () => {
+    const bad = 'my-session-key-is-a-password';
+    const message = errorOf({ SESSION_KEY: bad });
+    expect(message).toContain(
+      'SESSION_KEY must be 32 random bytes written as 64 hex digits or in base64',
+    );
+    expect(message).not.toContain(bad);
+    expect(errorOf({ SESSION_KEY: key.toString('hex'), SESSION_KEY_PREVIOUS: 'short' })).toContain(
+      'SESSION_KEY_PREVIOUS must be 32 random bytes',
+    );
+    expect(errorOf({ SESSION_KEY_PREVIOUS: key.toString('base64') })).toContain(
+      'SESSION_KEY_PREVIOUS is only read with SESSION_KEY',
     );
   });
 });

@@ -1,0 +1,270 @@
+/**
+ * Two consoles behind a load balancer that is not sticky, over real HTTP, with SESSION_KEY: their
+ * sessions and sign-in limits in one database (the SQLite ledger file, or a real PostgreSQL). A
+ * sign-in on one is valid on the other, a sign-out on one ends the session on the other at once
+ * (a batch running there on its token stops), and failed credentials on both add up. A restart
+ * keeps the sessions with SESSION_KEY, and signs everyone out without it, as before.
+ */
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
+import { openLedger, type Ledger } from '../batches/ledger';
+import type { ConsoleServer } from '../console';
+import {
+  createSessionTables,
+  openPostgresSessionDatabase,
+  openSqliteSessionDatabase,
+  type SessionDatabase,
+} from '../db/sessions';
+import { listen, type Listening } from '../testing/attack-harness';
+import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
+import { testDatabase } from '../testing/pg-database';
+import { standInConsole } from '../testing/stand-in-console';
+import { SessionKey, type SessionKeys } from './session-key';
+
+const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
+const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
+const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
+const PASSWORD = 'alice-password-never-print-me';
+const ACCESS_TOKEN = 'console-access-token-0123456789abcdef';
+const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
+const ALICE = { method: 'iam', user: 'alice', password: PASSWORD, account: 'acme', region: '' };
+const WRONG = { ...ALICE, password: 'not-the-password' };
+
+type Engine = 'sqlite' | 'postgres';
+type Http = (path: string, init?: RequestInit) => Promise<Response>;
+
+interface Running {
+  console: ConsoleServer;
+  http: Http;
+  server: Listening;
+  db: SessionDatabase | null;
+}
+
+let fake: FakeUpstream;
+let iam: RunningIamStandIn;
+let dir: string;
+let ledger: Ledger;
+let pgUrl: string | null;
+let running: Running[];
+let logs: string[];
+const keys: SessionKeys = { current: SessionKey.random(), previous: null };
+
+beforeEach(async () => {
+  fake = await startFakeUpstream();
+  iam = await startIamStandIn({
+    users: [{ name: 'alice', password: PASSWORD, account: 'acme' }],
+    projects: { 'cn-north-4': PROJECT },
+  });
+  dir = mkdtempSync(join(tmpdir(), 'shared-sessions-'));
+  ledger = openLedger(join(dir, 'ledger.sqlite'));
+  pgUrl = null;
+  running = [];
+  logs = [];
+  for (const m of ['log', 'warn', 'error', 'info'] as const) {
+    vi.spyOn(console, m).mockImplementation((...args: unknown[]) => {
+      logs.push(args.map(String).join(' '));
+    });
+  }
+});
+
+afterEach(async () => {
+  for (const r of running) await stop(r);
+  vi.restoreAllMocks();
+  ledger.close();
+  await fake.close();
+  await iam.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function sessionDatabase(engine: Engine): Promise<SessionDatabase> {
+  if (engine === 'postgres') pgUrl ??= await testDatabase('shared');
+  const db =
+    engine === 'postgres' && pgUrl !== null
+      ? openPostgresSessionDatabase(pgUrl)
+      : openSqliteSessionDatabase(join(dir, 'ledger.sqlite'));
+  await createSessionTables(db);
+  return db;
+}
+
+/** A console in IAM sign-in mode (and the access token), sessions shared on `engine` or not. */
+async function start(engine: Engine | 'memory'): Promise<Running> {
+  const db = engine === 'memory' ? null : await sessionDatabase(engine);
+  const c = standInConsole({
+    endpoint: fake.url,
+    dir,
+    ledger,
+    env: {
+      SECMASTER_REGION: 'cn-north-4',
+      IAM_ENDPOINT: iam.url,
+      CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
+    },
+    auth: db ? { sharedSessions: { database: db, keys } } : {},
+  });
+  const server = await listen(c.app.fetch);
+  const base = `http://127.0.0.1:${server.port}`;
+  const r: Running = {
+    console: c,
+    server,
+    db,
+    http: (path, init = {}) => fetch(`${base}${path}`, init),
+  };
+  running.push(r);
+  return r;
+}
+
+async function stop(r: Running): Promise<void> {
+  if (!running.includes(r)) return;
+  running = running.filter((x) => x !== r);
+  await r.server.close();
+  await r.console.close();
+  await r.db?.close();
+}
+
+function signIn(http: Http, body: unknown, headers: Record<string, string> = {}) {
+  return http('/api/session', {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+function cookieOf(res: Response): string {
+  const m = /^(sm_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '');
+  if (!m?.[1]) throw new Error(`no session cookie (status ${res.status})`);
+  return m[1];
+}
+
+async function whoIs(http: Http, cookie: string): Promise<string | null> {
+  const res = await http('/api/session', { headers: { Cookie: cookie } });
+  const body = (await res.json()) as { authenticated: boolean; user: string | null };
+  return body.authenticated ? body.user : null;
+}
+
+const tokenRequests = () => iam.requests.filter((r) => r.path === '/v3/auth/tokens').length;
+
+describe.each<Engine>(['sqlite', 'postgres'])('two consoles, sessions on %s', (engine) => {
+  test('signed in on A is signed in on B (with the same token); sign-out on B ends it on A at once, and stops its batch there', async () => {
+    const a = await start(engine);
+    const b = await start(engine);
+    const cookie = cookieOf(await signIn(a.http, ALICE));
+    const [token] = [...iam.issued.keys()];
+    expect(await whoIs(b.http, cookie)).toBe('alice');
+    const read = await b.http(`/v1/${PROJECT}/workspaces`, { headers: { Cookie: cookie } });
+    expect(read.status).toBe(200);
+    expect(fake.requests.at(-1)?.headers['x-auth-token']).toBe(token);
+
+    // A batch on A, its first write held at the fake SecMaster.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fake.onWrite(async (ids) => {
+      await gate;
+      return Response.json({ data: { success_ids: ids, error_ids: [] } });
+    });
+    const created = await a.http('/api/batches', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, Cookie: cookie },
+      body: JSON.stringify({
+        action: 'associate',
+        workspace_id: WS,
+        dataclass_type: 'incidents',
+        data_object_id: SUBJECT,
+        related_dataclass_type: 'alerts',
+        ids: makeIds(250),
+      }),
+    });
+    expect(created.status).toBe(201);
+    const batchId = ((await created.json()) as { id: string }).id;
+
+    const out = await b.http('/api/session', {
+      method: 'DELETE',
+      headers: { ...JSON_HEADERS, Cookie: cookie },
+    });
+    expect(out.status).toBe(204);
+    expect(await whoIs(a.http, cookie)).toBeNull();
+    expect((await a.http('/api/batches', { headers: { Cookie: cookie } })).status).toBe(401);
+    const writesBefore = fake.writes().length;
+    release();
+    await a.console.runner.whenIdle(batchId);
+    expect(ledger.getBatch(batchId)).toMatchObject({
+      state: 'interrupted',
+      state_reason: 'alice signed out: sign in to resume',
+    });
+    // Only the writes already in flight at the sign-out went out: none after it.
+    expect(fake.writes().length).toBe(writesBefore);
+    for (const w of fake.writes()) expect(w.headers['x-auth-token']).toBe(token);
+  });
+
+  test('failed credentials on A and B add up: the sixth from one address is refused on either, without asking IAM', async () => {
+    const a = await start(engine);
+    const b = await start(engine);
+    const statuses: number[] = [];
+    for (const http of [a.http, b.http, a.http, b.http, a.http, b.http, a.http]) {
+      const res = await signIn(http, WRONG);
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    expect(tokenRequests()).toBe(5);
+    // Wrong Bearer tokens count against the same limit, on both consoles.
+    const bearer = await b.http('/api/batches', {
+      headers: { Authorization: `Bearer ${ACCESS_TOKEN}` },
+    });
+    expect(bearer.status).toBe(429);
+  });
+
+  test('the per-user limit counts the sessions of both consoles', async () => {
+    const a = await start(engine);
+    const b = await start(engine);
+    const first = cookieOf(await signIn(a.http, ALICE));
+    for (let i = 0; i < 20; i++)
+      expect((await signIn(i % 2 ? a.http : b.http, ALICE)).status).toBe(200);
+    // The 21st session of alice, made on either console, ended her oldest one (made on A).
+    expect(await whoIs(a.http, first)).toBeNull();
+    expect(await whoIs(b.http, first)).toBeNull();
+    expect(await b.console.auth.sessions.count()).toBe(20);
+  });
+});
+
+describe('restart', () => {
+  test.each<Engine>(['sqlite', 'postgres'])(
+    'with SESSION_KEY (%s) the sessions survive a restart, tokens and all; without it everyone is signed out, as before',
+    async (engine) => {
+      const first = await start(engine);
+      const iamCookie = cookieOf(await signIn(first.http, ALICE));
+      const [token] = [...iam.issued.keys()];
+      const tokenCookie = cookieOf(
+        await signIn(first.http, { method: 'access-token', token: ACCESS_TOKEN }),
+      );
+      await stop(first);
+
+      const again = await start(engine);
+      expect(await whoIs(again.http, iamCookie)).toBe('alice');
+      expect(await whoIs(again.http, tokenCookie)).toBe('token user');
+      const read = await again.http(`/v1/${PROJECT}/workspaces`, {
+        headers: { Cookie: iamCookie },
+      });
+      expect(read.status).toBe(200);
+      expect(fake.requests.at(-1)?.headers['x-auth-token']).toBe(token);
+      // IAM was asked for nothing more: the token came back from the database.
+      expect(tokenRequests()).toBe(1);
+      await stop(again);
+
+      const inMemory = await start('memory');
+      expect(await whoIs(inMemory.http, iamCookie)).toBeNull();
+      expect(await whoIs(inMemory.http, tokenCookie)).toBeNull();
+      // No token, password or cookie in any log line.
+      const logged = logs.join('\n');
+      for (const secret of [
+        PASSWORD,
+        token ?? 'no token',
+        iamCookie.slice(11),
+        tokenCookie.slice(11),
+      ]) {
+        expect(logged).not.toContain(secret);
+      }
+    },
+  );
+});
