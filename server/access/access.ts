@@ -344,7 +344,23 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
       if (wait > 0) return tooManyFailures(c, wait);
       if (!config.accessToken?.matches(bearer)) await failures.fail(key);
     }
-    const p = await resolvePrincipal(c);
+    let p: Principal | null;
+    try {
+      p = await resolvePrincipal(c);
+    } catch (error) {
+      // The session database cannot be read (SESSION_KEY): nobody is let in, and nobody is told
+      // they were signed out.
+      console.error(
+        `sessions: the session database could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      c.header('Retry-After', '5');
+      return refuse(
+        c,
+        503,
+        'SESSIONS_UNAVAILABLE',
+        'the console cannot read its sessions right now: try again in a moment',
+      );
+    }
     // The path the router matches, so the decision and the route are about the same path.
     const path = c.req.path;
     if (p === null && isGuardedPath(path) && !OPEN_ROUTES.has(path)) {

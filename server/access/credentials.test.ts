@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openLedger, type Ledger } from '../batches/ledger';
 import { loadConfig } from '../config';
 import { pacerKey } from '../console';
-import type { Upstream } from '../secmaster/client';
+import { UpstreamError, type Upstream } from '../secmaster/client';
 import { pacedUpstream } from '../secmaster/paced';
 import { Pacer } from '../secmaster/pacer';
 import { makeIds } from '../testing/fake-upstream';
@@ -177,6 +177,20 @@ describe('with an environment credential', () => {
     );
     expect(answer).toMatchObject({ status: 401, body: { error_code: 'SIGN_IN_REQUIRED' } });
     expect(pacer.snapshot('write').inFlight).toBe(0);
+    expect(built.reduce((n, b) => n + b.calls, 0)).toBe(0);
+  });
+
+  test('a session store that cannot be read: the call sends nothing, gives its permit back and says so (nothing sent)', async () => {
+    const pacer = new Pacer({ maxInFlight: 1 });
+    const credentials = credentialsFor(env, (u) => pacedUpstream(u, pacer));
+    const alice = await iamSession('alice');
+    const upstream = credentials.upstreamOf(credentials.identityOf(alice));
+    const permit = await pacer.take('read');
+    vi.spyOn(sessions, 'forCalls').mockRejectedValue(new Error('connection refused'));
+    const failure = await upstream.call(op, { permit }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UpstreamError);
+    expect(failure).toMatchObject({ kind: 'connect' });
+    expect(pacer.snapshot('read').inFlight).toBe(0);
     expect(built.reduce((n, b) => n + b.calls, 0)).toBe(0);
   });
 

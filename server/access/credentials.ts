@@ -15,7 +15,7 @@
 import type { Ledger } from '../batches/ledger';
 import type { Config } from '../config';
 import type { Credentials as SecretCredentials } from '../credentials';
-import type { Upstream, UpstreamResponse } from '../secmaster/client';
+import { UpstreamError, type Upstream, type UpstreamResponse } from '../secmaster/client';
 import type { CallSession, Session, SessionStore } from './sessions';
 
 export const SIGN_IN_TO_RESUME = 'sign in to resume';
@@ -145,8 +145,20 @@ export function createCallCredentials(deps: {
       // Asked on every call: a lookup of many reads, or a batch, that outlives its session's
       // sign-out sends nothing more with that session's token.
       return {
-        call: async (operation, opts) =>
-          (upstreamFor(await sessions.forCalls(sessionId)) ?? sessionEnded).call(operation, opts),
+        call: async (operation, opts) => {
+          let session: CallSession | null;
+          try {
+            session = await sessions.forCalls(sessionId);
+          } catch {
+            // The session database cannot be read: nothing is sent, and the call says so.
+            opts?.permit?.cancel();
+            throw new UpstreamError(
+              'connect',
+              'the session database could not be read: nothing was sent',
+            );
+          }
+          return (upstreamFor(session) ?? sessionEnded).call(operation, opts);
+        },
         // The session's pacer (the runner takes a write's permit before committing its intent):
         // the session as last seen here; whether the call is sent is decided by `call`.
         get pacer() {

@@ -228,6 +228,25 @@ describe.each<Engine>(['sqlite', 'postgres'])('two consoles, sessions on %s', (e
   });
 });
 
+describe('the session database unreachable', () => {
+  test('a request with a session cookie is answered 503 SESSIONS_UNAVAILABLE: nobody is let in, nobody is signed out', async () => {
+    const a = await start('postgres');
+    const cookie = cookieOf(await signIn(a.http, ALICE));
+    expect(await whoIs(a.http, cookie)).toBe('alice');
+    await a.db?.close();
+    const res = await a.http('/api/batches', { headers: { Cookie: cookie } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as { code: string }).code).toBe('SESSIONS_UNAVAILABLE');
+    // Without a cookie there is nothing to read: the usual 401.
+    expect((await a.http('/api/batches')).status).toBe(401);
+    expect(logs.join('\n')).toContain('sessions: the session database could not be read');
+    running = running.filter((r) => r !== a);
+    await a.server.close();
+    await a.console.close();
+  });
+});
+
 describe('restart', () => {
   test.each<Engine>(['sqlite', 'postgres'])(
     'with SESSION_KEY (%s) the sessions survive a restart, tokens and all; without it everyone is signed out, as before',
