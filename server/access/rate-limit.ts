@@ -35,6 +35,11 @@ interface Entry {
   readonly at: number;
 }
 
+/** A slot of the in-memory limiter: given back at once. */
+export interface MemorySlot extends Slot {
+  release(): void;
+}
+
 /** Keys tracked at most; beyond it the least recently counted key is forgotten. */
 const MAX_KEYS = 10_000;
 
@@ -55,7 +60,7 @@ export class WindowLimiter {
   }
 
   /** Takes a slot for `key` now, or answers how long to wait (ms) when the window is full. */
-  take(key: string): Slot | number {
+  take(key: string): MemorySlot | number {
     const wait = this.blockedForMs(key);
     if (wait > 0) return wait;
     const entry: Entry = { at: this.now() };

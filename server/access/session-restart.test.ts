@@ -35,21 +35,23 @@ test(
   async () => {
     const env = { DATA_DIR: dataDir, CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN, SESSION_KEY: KEY };
     const first = await startServer(env);
-    let cookie = '';
-    try {
-      const res = await fetch(`${first.url}/api/session`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' },
-        body: JSON.stringify({ method: 'access-token', token: ACCESS_TOKEN }),
-      });
-      expect(res.status).toBe(200);
-      cookie = /^(sm_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1] ?? '';
-      expect(await signedInAs(first.url, cookie)).toBe('token user');
-      const id = SessionKey.parse('SESSION_KEY', KEY).id;
-      expect(first.output()).toContain(`sessions in the ledger, SESSION_KEY ${id}`);
-    } finally {
-      await kill9(first);
-    }
+    const cookie = await (async () => {
+      try {
+        const res = await fetch(`${first.url}/api/session`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' },
+          body: JSON.stringify({ method: 'access-token', token: ACCESS_TOKEN }),
+        });
+        expect(res.status).toBe(200);
+        const c = /^(sm_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1] ?? '';
+        expect(await signedInAs(first.url, c)).toBe('token user');
+        const id = SessionKey.parse('SESSION_KEY', KEY).id;
+        expect(first.output()).toContain(`sessions in the ledger, SESSION_KEY ${id}`);
+        return c;
+      } finally {
+        await kill9(first);
+      }
+    })();
     expect(first.output()).not.toContain(KEY);
 
     const second = await startServer(env);
