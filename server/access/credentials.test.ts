@@ -149,6 +149,42 @@ describe('with an environment credential', () => {
     expect(built.reduce((n, b) => n + b.calls, 0)).toBe(1);
   });
 
+  test('a call that finds its session signed out answers only once the sign-out has interrupted its batch (the reason names who signed out)', async () => {
+    const credentials = credentialsFor(env);
+    const alice = await iamSession('alice');
+    const batch = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT, user: 'alice' });
+    credentials.assign(batch.id, credentials.identityOf(alice));
+    // The sign-out's own check of the batch's session is slow (a database on another host).
+    const forCalls = sessions.forCalls.bind(sessions);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let slowed = false;
+    vi.spyOn(sessions, 'forCalls').mockImplementation(async (id) => {
+      if (!slowed) {
+        slowed = true;
+        await gate;
+      }
+      return forCalls(id);
+    });
+    const signOut = sessions.delete(alice.id);
+    let reasonWhenAnswered: string | null | undefined;
+    const answered = credentials
+      .forBatch(batch.id)
+      .call(op)
+      .then((res) => {
+        reasonWhenAnswered = ledger.getBatch(batch.id)?.state_reason;
+        return res;
+      });
+    // Several turns of the event loop: without the wait, the refusal would be answered by now.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(reasonWhenAnswered).toBeUndefined();
+    open();
+    await signOut;
+    expect(await answered).toMatchObject({ status: 401 });
+    expect(reasonWhenAnswered).toBe('alice signed out: sign in to resume');
+    expect(built.reduce((n, b) => n + b.calls, 0)).toBe(0);
+  });
+
   test("a write permit taken on the session's pacer is given back when the session ends before the send", async () => {
     // One call in flight at most: a permit never given back would block every later call.
     const pacer = new Pacer({ maxInFlight: 1 });

@@ -110,18 +110,35 @@ export function createCallCredentials(deps: {
   /** Each batch's identity in this process (assigned, or read once from the ledger). */
   const batchIdentity = new Map<string, CallIdentity>();
 
-  sessions.onEnd(async (s, why) => {
+  /**
+   * The interruptions of the latest sign-out, while they are being recorded. A call whose session
+   * is gone waits for them before it answers, so that a batch on a session signed out (on this
+   * console or another) is interrupted as "<user> signed out", not as a refused credential.
+   */
+  let interrupting: Promise<void> = Promise.resolve();
+  sessions.onEnd((s, why) => {
     if (why !== 'signed-out') return;
-    for (const [batchId, { sessionId }] of [...batchIdentity]) {
-      if (sessionId === null || (await sessions.forCalls(sessionId)) !== null) continue;
-      batchIdentity.delete(batchId);
-      ledger.transitionBatch(
-        batchId,
-        ['running'],
-        'interrupted',
-        `${s.user} signed out: ${SIGN_IN_TO_RESUME}`,
-      );
-    }
+    const run = interrupting.then(async () => {
+      for (const [batchId, { sessionId }] of [...batchIdentity]) {
+        if (sessionId === null) continue;
+        let live: CallSession | null;
+        try {
+          live = await sessions.forCalls(sessionId);
+        } catch {
+          continue; // Unreadable now: its own next call says so.
+        }
+        if (live !== null) continue;
+        batchIdentity.delete(batchId);
+        ledger.transitionBatch(
+          batchId,
+          ['running'],
+          'interrupted',
+          `${s.user} signed out: ${SIGN_IN_TO_RESUME}`,
+        );
+      }
+    });
+    interrupting = run.catch(() => undefined);
+    return run;
   });
 
   /** The Upstream of an IAM session, one per session. */
@@ -157,6 +174,7 @@ export function createCallCredentials(deps: {
               'the session database could not be read: nothing was sent',
             );
           }
+          if (session === null) await interrupting;
           return (upstreamFor(session) ?? sessionEnded).call(operation, opts);
         },
         // The session's pacer (the runner takes a write's permit before committing its intent):
