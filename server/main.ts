@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const ledger = openLedger(ledgerFile);
   // SESSION_KEY: sessions (sealed with it) and the sign-in limits live in the ledger's file, on a
   // connection of their own, so they survive a restart (docs/security.md, "Sessions").
-  // createSessionTables: migration 3's statements, until the migration runner applies it.
+  // createSessionTables: migration 4's statements, until it is in the ledger's migration list.
   let sessionDb: SessionDatabase | null = null;
   if (config.sessionKeys) {
     sessionDb = openSqliteSessionDatabase(ledgerFile);

@@ -1,6 +1,6 @@
 /**
  * The tables of the sessions the consoles share (with SESSION_KEY) and of their sign-in limits,
- * in the ledger's database: migration 3, `sessions`, written once for SQLite and PostgreSQL.
+ * in the ledger's database: migration 4, `sessions`, written once for SQLite and PostgreSQL.
  *
  * - `sessions`: one row per session, keyed by the SHA-256 of its ID (the cookie is never stored:
  *   a read of the table gives no usable cookie). Who, whose, from where and until when are plain
@@ -62,7 +62,7 @@ export interface SessionTables {
 }
 
 export const sessionsMigration: Migration = {
-  version: 3,
+  version: 4,
   name: 'sessions',
   up(db: Kysely<unknown>): CompiledQuery[] {
     const s = db.schema;
@@ -211,7 +211,23 @@ export function openPostgresSessionDatabase(
   opts: { maxConnections?: number } = {},
 ): SessionDatabase {
   const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4 });
+  pool.on('error', (error) =>
+    console.error(`sessions: an idle database connection failed: ${error.message}`),
+  );
   const db = new Kysely<SessionTables>({ dialect: new PostgresDialect({ pool }) });
+  return postgresSessionDatabase(db, () => db.destroy());
+}
+
+/**
+ * The sessions over a Kysely already open on PostgreSQL (e.g. the ledger's own pool,
+ * server/db/postgres.ts). `close` is what `SessionDatabase.close` does (default: nothing, the
+ * owner of the pool closes it).
+ */
+export function postgresSessionDatabase<Tables>(
+  kysely: Kysely<Tables>,
+  close: () => Promise<void> = () => Promise.resolve(),
+): SessionDatabase {
+  const db = kysely as unknown as Kysely<SessionTables>;
   return {
     dialect: 'postgres',
     q: db,
@@ -229,14 +245,16 @@ export function openPostgresSessionDatabase(
         return step.value;
       });
     },
-    close: () => db.destroy(),
+    close,
   };
 }
 
 /**
- * Creates the tables where missing, with migration 3's own statements (idempotent: `if not
- * exists`). Until the ledger's migration runner (server/db/migrate.ts) runs migration 3 at start,
- * the console calls this when it opens its session database.
+ * Creates the tables where missing, with migration 4's own statements (idempotent: `if not
+ * exists`, so the migration runner applying migration 4 later changes nothing). Until migration 4
+ * is in the ledger's list (server/db/migrations/index.ts), the console calls this when it opens its
+ * session database. On PostgreSQL, consoles starting at once should rely on the runner instead
+ * (it serialises them; two concurrent `create table if not exists` may collide there).
  */
 export async function createSessionTables(sdb: SessionDatabase): Promise<void> {
   for (const statement of sessionsMigration.up(compilerFor(sdb.dialect), sdb.dialect)) {
