@@ -30,11 +30,7 @@ import {
   type DataDirLock,
 } from './batches/data-dir-lock';
 import { openLedger } from './batches/ledger';
-import {
-  createSessionTables,
-  openSqliteSessionDatabase,
-  type SessionDatabase,
-} from './db/sessions';
+import { openSqliteSessionDatabase, type SessionDatabase } from './db/sessions';
 import { ConfigError, loadConfig, type Config } from './config';
 import { SchemaTooNewError } from './db/migrate';
 import { emulatorAuthFromConfig } from './embedded-emulator';
@@ -120,11 +116,10 @@ async function main(): Promise<void> {
   const ledger = openLedger(ledgerFile);
   // SESSION_KEY: sessions (sealed with it) and the sign-in limits live in the ledger's file, on a
   // connection of their own, so they survive a restart (docs/security.md, "Sessions").
-  // createSessionTables: migration 4's statements, until it is in the ledger's migration list.
+  // Their tables are migration 4, applied by openLedger with the rest of the ledger's schema.
   let sessionDb: SessionDatabase | null = null;
   if (config.sessionKeys) {
     sessionDb = openSqliteSessionDatabase(ledgerFile);
-    await createSessionTables(sessionDb).catch((error: unknown) => fail(error));
   }
 
   // The embedded emulator runs on its own thread (secmaster-emulator/thread): its work and the

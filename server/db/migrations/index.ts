@@ -4,7 +4,13 @@
  */
 import { leasesMigration } from '../leases';
 import type { Migration } from '../migration';
+import { sessionsMigration } from '../sessions';
 import { sharedBudgetMigration } from '../shared-budget';
 import { ledger } from './001-ledger';
 
-export const migrations: readonly Migration[] = [ledger, leasesMigration, sharedBudgetMigration];
+export const migrations: readonly Migration[] = [
+  ledger,
+  leasesMigration,
+  sharedBudgetMigration,
+  sessionsMigration,
+];
