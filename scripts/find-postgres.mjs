@@ -44,7 +44,8 @@ export function findPostgres({ install = true } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const bin = findPostgres();
+  // `--no-install`: only look (the tests' own start-up never runs apt-get; npm test installs).
+  const bin = findPostgres({ install: !process.argv.includes('--no-install') });
   if (!bin) {
     console.error("No PostgreSQL: set PG_BIN or install Debian's postgresql.");
     process.exit(1);

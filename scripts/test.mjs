@@ -41,7 +41,7 @@ if (!run('lint', npx, ['eslint', '.', '--max-warnings', '0'])) failed++;
 // The server tests run on a real PostgreSQL too: find it, or install Debian's package (as for
 // Chromium below). Missing, those tests fail and say why.
 const pgBin = findPostgres();
-if (!pgBin) console.error("No PostgreSQL could be found or installed: the PostgreSQL tests will fail.");
+if (!pgBin) console.error("No PostgreSQL could be found or installed: the tests that need it will fail, saying so.");
 
 const vitestJson = '.tmp/vitest.json';
 const vitestOk = run('unit, component and server tests', npx, [

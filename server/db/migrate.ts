@@ -231,8 +231,10 @@ export async function migratePostgresPool(
     const applied: number[] = [];
     for (const m of migrations) {
       if (m.version <= from) continue;
-      await client.query('BEGIN');
       try {
+        // Inside the try: a BEGIN that fails (the connection broke) goes through the ROLLBACK
+        // below, whose failure marks the connection broken for the pool.
+        await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1)', [PG_MIGRATION_LOCK]);
         const version = await postgresSchemaVersion(client);
         refuseNewer(version, latest, opts.where);

@@ -1,19 +1,30 @@
 /**
  * A real PostgreSQL for tests, benches and the soak: a new cluster in a temporary directory, on a
  * free loopback port, stopped and removed by `stop()`. The server programs come from
- * scripts/find-postgres.mjs (PG_BIN, Debian's /usr/lib/postgresql/<version>/bin, or installed with
- * apt-get where missing). `initdb` refuses to run as root: as root, the cluster belongs to the
- * `postgres` user and its programs run as that user (runuser).
+ * scripts/find-postgres.mjs (PG_BIN, or Debian's /usr/lib/postgresql/<version>/bin; `npm test`
+ * installs Debian's package where missing, this module only looks). `initdb` refuses to run as
+ * root: as root, the cluster belongs to the `postgres` user and its programs run as that user
+ * (runuser).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
 const FIND_POSTGRES = join(import.meta.dirname, '../../scripts/find-postgres.mjs');
+/** A port found free can be taken by another process before the server binds it: tries again. */
+const START_ATTEMPTS = 3;
 
 export interface PgCluster {
   /** `postgres://app@127.0.0.1:PORT/postgres`: the cluster's superuser `app`, no password. */
@@ -23,16 +34,20 @@ export interface PgCluster {
   urlOf(name: string): string;
   /** Creates a new empty database with a random name; returns its URL. */
   createDatabase(prefix?: string): Promise<string>;
-  /** Stops the server (immediately: nothing to keep) and removes its directory. */
-  stop(): Promise<void>;
+  /**
+   * Stops the server (immediately: nothing to keep) and removes its directory. Synchronous, so
+   * that it can run in a process's `exit` handler; a second call does nothing.
+   */
+  stop(): void;
 }
 
 function postgresBin(): string {
-  const r = spawnSync(process.execPath, [FIND_POSTGRES], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [FIND_POSTGRES, '--no-install'], { encoding: 'utf8' });
   const bin = r.stdout.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || bin === '') {
     throw new Error(
-      `PostgreSQL's server programs were not found and could not be installed: ${r.stderr.trim()}`,
+      "PostgreSQL's server programs (initdb, pg_ctl) were not found: install Debian's postgresql " +
+        '(npm test does so where apt-get can run) or set PG_BIN to the directory holding them.',
     );
   }
   return bin;
@@ -50,9 +65,48 @@ async function freePort(): Promise<number> {
   });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Clusters left by runs that ended without stopping them (killed, or interrupted before their
+ * teardown): each cluster's directory names the process that started it (`owner`); one whose
+ * owner is gone is stopped and removed. Clusters of runs still going are left alone.
+ */
+function sweepLeftovers(run: (program: string, args: string[]) => void): void {
+  const root = tmpdir();
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith('pg-')) continue;
+    const dir = join(root, name);
+    const ownerFile = join(dir, 'owner');
+    try {
+      if (!existsSync(ownerFile)) continue;
+      const owner = Number(readFileSync(ownerFile, 'utf8'));
+      if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+      if (existsSync(join(dir, 'data', 'postmaster.pid'))) {
+        try {
+          run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+        } catch {
+          // Not running: only the directory is left.
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another run sweeping at the same time, or not ours to remove: leave it.
+    }
+  }
+}
+
 /**
  * Starts a new cluster. `durable: false` (tests) turns fsync off: much faster, and a test's data
- * need not survive a power cut. Benches keep it on, as a real deployment would.
+ * need not survive a power cut. Benches keep it on, as a real deployment would. On failure nothing
+ * is left behind (no directory, no server).
  */
 export async function startPostgres(opts: { durable?: boolean } = {}): Promise<PgCluster> {
   const bin = postgresBin();
@@ -64,48 +118,79 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<P
     const full = asRoot ? ['-u', 'postgres', '--', join(bin, program), ...args] : args;
     execFileSync(cmd, full, { stdio: ['ignore', 'ignore', 'pipe'] });
   };
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
-  }
-  run('initdb', ['-D', data, '-A', 'trust', '-U', 'app', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  const port = await freePort();
-  const settings = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    '-c listen_addresses=127.0.0.1',
-    '-c max_connections=200',
-    ...(opts.durable === false
-      ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']
-      : []),
-  ].join(' ');
-  run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', 'start']);
-  const urlOf = (name: string) => `postgres://app@127.0.0.1:${port}/${name}`;
-  let stopped = false;
-  return {
-    url: urlOf('postgres'),
-    port,
-    urlOf,
-    async createDatabase(prefix = 't') {
-      const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-      const client = new pg.Client({ connectionString: urlOf('postgres') });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return urlOf(name);
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+  sweepLeftovers(run);
+  writeFileSync(join(dir, 'owner'), String(process.pid));
+  let running = false;
+  const stop = () => {
+    try {
+      if (running) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    } finally {
+      running = false;
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
+  try {
+    if (asRoot) {
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      chownSync(dir, uid, gid);
+    }
+    run('initdb', [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'app',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]);
+    let port = 0;
+    for (let attempt = 1; !running; attempt++) {
+      port = await freePort();
+      const settings = [
+        `-p ${String(port)}`,
+        `-k ${dir}`,
+        '-c listen_addresses=127.0.0.1',
+        '-c max_connections=200',
+        ...(opts.durable === false
+          ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']
+          : []),
+      ].join(' ');
+      try {
+        run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', 'start']);
+        running = true;
+      } catch (error) {
+        if (attempt >= START_ATTEMPTS) throw error;
+      }
+    }
+    const urlOf = (name: string) => `postgres://app@127.0.0.1:${String(port)}/${name}`;
+    let stopped = false;
+    return {
+      url: urlOf('postgres'),
+      port,
+      urlOf,
+      async createDatabase(prefix = 't') {
+        const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+        const client = new pg.Client({ connectionString: urlOf('postgres') });
+        await client.connect();
+        try {
+          await client.query(`CREATE DATABASE ${name}`);
+        } finally {
+          await client.end();
+        }
+        return urlOf(name);
+      },
+      stop() {
+        if (stopped) return;
+        stopped = true;
+        stop();
+      },
+    };
+  } catch (error) {
+    stop();
+    throw error;
+  }
 }
