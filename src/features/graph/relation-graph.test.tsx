@@ -335,5 +335,7 @@ test('in Chinese the graph, its legend, its nodes and its controls read in Chine
   const attribution = graph.getByRole('link', { name: 'React Flow' });
   expect(attribution).toHaveAttribute('translate', 'no');
   expect(attribution).toHaveAttribute('href', 'https://reactflow.dev');
+  // Same tab: a new one would change the context without a word said.
+  expect(attribution).not.toHaveAttribute('target');
   expect(englishWordsIn()).toEqual([]);
 });

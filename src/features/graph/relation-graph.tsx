@@ -208,11 +208,12 @@ const FIT_VIEW = { padding: 0.1 };
 /** xyflow's attribution link is named in English ("React Flow attribution"): ours replaces it. */
 const HIDE_XYFLOW_ATTRIBUTION = { hideAttribution: true };
 
-/** The credit to the library that draws the graph, as xyflow shows it; its name is a name. */
+/** The credit to the library that draws the graph, as xyflow shows it; its name is a name. It opens
+ * in the same tab (a new one would be a change of context nobody was told of). */
 function Attribution() {
   return (
     <Panel position="bottom-right" className="react-flow__attribution">
-      <a href="https://reactflow.dev" target="_blank" rel="noopener noreferrer" translate="no">
+      <a href="https://reactflow.dev" rel="noreferrer" translate="no">
         React Flow
       </a>
     </Panel>
