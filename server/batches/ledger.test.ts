@@ -387,3 +387,30 @@ test('a group’s counts are its own items’ and its children’s, and follow a
   );
   expect(ledger.getBatch(group)?.counts).toMatchObject({ pending: 3, invalid: 1, succeeded: 2 });
 });
+
+test('a write that must not wait (noWait: heartbeat, probe) leaves the queued outcomes alone: its SQLITE_BUSY is its own, and they commit after', async () => {
+  const id = create(makeIds(3));
+  const call = ledger.claimChunk(id, 100);
+  if (!call) throw new Error('nothing claimed');
+  const outcome = ledger.queueOutcome(
+    call.callId,
+    call.ids.map((i) => ({ id: i, state: 'succeeded' as const, code: null, message: null })),
+    { httpStatus: 200, requestId: null, errorCode: null },
+  );
+  // In this turn (before the outcome's own commit): another process holds the write lock, and a
+  // heartbeat that must not wait for it fails at once.
+  const other = new Database(join(dir, 'ledger.sqlite'));
+  other.exec('BEGIN IMMEDIATE');
+  let code: unknown = null;
+  try {
+    ledger.noWait(() => ledger.writeHolder('token'));
+  } catch (err) {
+    code = (err as { code?: unknown }).code;
+  }
+  other.exec('COMMIT');
+  other.close();
+  expect(code).toBe('SQLITE_BUSY');
+  // The outcome was not part of that failed write: it commits on its own.
+  await expect(outcome).resolves.toBe(3);
+  expect(ledger.counts(id)).toMatchObject({ succeeded: 3, in_flight: 0 });
+});

@@ -845,8 +845,10 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   function writing<T>(batchId: string | null, write: () => T): T {
     dropIfChangedElsewhere();
     // Outcomes waiting for a write (queueOutcome) go first, in this write's transaction.
-    // Not inside a caller's transaction: it could still roll them back after they were told.
-    const grouped = db.inTransaction ? [] : queued.splice(0);
+    // Not inside a caller's transaction: it could still roll them back after they were told. Not
+    // in a write that must not wait (noWait: a heartbeat, a probe): its SQLITE_BUSY would refuse
+    // outcomes that have nothing to do with it; they commit with the next write or on their own.
+    const grouped = db.inTransaction || noWaitDepth > 0 ? [] : queued.splice(0);
     try {
       return grouped.length === 0 ? write() : withQueued(grouped, write);
     } finally {
@@ -875,6 +877,8 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   }
   const queued: QueuedOutcome[] = [];
   let flushScheduled = false;
+  /** Inside noWait: writes leave the queued outcomes alone. */
+  let noWaitDepth = 0;
 
   /**
    * One transaction: the queued outcomes, then `write` (itself a transaction: a savepoint here).
@@ -1334,9 +1338,11 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
     noWait(write) {
       const waitMs = db.pragma('busy_timeout', { simple: true });
       db.pragma('busy_timeout = 0');
+      noWaitDepth++;
       try {
         return write();
       } finally {
+        noWaitDepth--;
         db.pragma(`busy_timeout = ${String(waitMs)}`);
       }
     },
