@@ -15,7 +15,7 @@
  *      POST to the group's `finished_at`.
  * Run it alone with `node --import tsx bench/run-pairs.ts` (RUN_BATCH_CONCURRENCY as run-batch.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchSummarySchema } from '../src/api/schemas.ts';
@@ -30,6 +30,27 @@ const N_SUBJECTS = 1_000;
 const TARGET_RATIO = 1.5;
 const POLL_MS = 500; // the UI's ACTIVE_POLL_MS
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'bench' };
+
+/** CPU seconds used so far by each thread of `pid` (utime + stime from /proc, 100 ticks/s). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        .split(') ')[1]
+        ?.split(' ');
+      out.set(tid, (Number(fields?.[11] ?? 0) + Number(fields?.[12] ?? 0)) / 100);
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+/** CPU seconds each thread used between two `threadCpu` readings. */
+function cpuBetween(from: Map<string, number>, to: Map<string, number>): Map<string, number> {
+  return new Map([...to].map(([tid, s]) => [tid, s - (from.get(tid) ?? 0)]));
+}
 
 async function runOnce(concurrency: number): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-pairs-'));
@@ -61,6 +82,7 @@ async function runOnce(concurrency: number): Promise<void> {
     const groups: string[][] = Array.from({ length: N_SUBJECTS }, () => []);
     alerts.forEach((id, j) => groups[j % N_SUBJECTS]?.push(id));
     let next = 0;
+    const cpuB0 = threadCpu(server.pid);
     const b0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -84,6 +106,13 @@ async function runOnce(concurrency: number): Promise<void> {
       }),
     );
     const baselineMs = performance.now() - b0;
+    const cpuBaseline = cpuBetween(cpuB0, threadCpu(server.pid));
+    // The emulator's thread: the server's busiest thread other than its main one while the bare
+    // loop (which sends nothing through the console) ran.
+    const emulatorTid =
+      [...cpuBaseline]
+        .filter(([tid]) => tid !== String(server.pid))
+        .sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 
     // --- The pairs through the console ----------------------------------------------------------
     await new Promise((r) => setTimeout(r, 500));
@@ -93,6 +122,7 @@ async function runOnce(concurrency: number): Promise<void> {
       data_object_id: incidents[N_SUBJECTS + (j % N_SUBJECTS)] ?? '',
       id,
     }));
+    const cpuP0 = threadCpu(server.pid);
     const sentAt = Date.now();
     const res = await fetch(`${server.url}/api/batches`, {
       method: 'POST',
@@ -108,6 +138,7 @@ async function runOnce(concurrency: number): Promise<void> {
     if (res.status !== 201) throw new Error(`POST /api/batches: ${res.status} ${await res.text()}`);
     let group = batchSummarySchema.parse(await res.json());
     const createMs = Date.now() - sentAt;
+    const cpuPost = cpuBetween(cpuP0, threadCpu(server.pid));
     const deadline = Date.now() + 15 * 60_000;
     while (group.state === 'running') {
       if (Date.now() > deadline) throw new Error(`pairs still running: ${JSON.stringify(group)}`);
@@ -116,6 +147,7 @@ async function runOnce(concurrency: number): Promise<void> {
       group = batchSummarySchema.parse(await polled.json());
     }
     const finishedAt = Date.parse(group.finished_at ?? new Date().toISOString());
+    const cpuPairs = cpuBetween(cpuP0, threadCpu(server.pid));
     const runMs = finishedAt - sentAt;
     const rssPeak = Math.max(rss.peak(), rss.now());
     const ratio = runMs / baselineMs;
@@ -137,6 +169,14 @@ async function runOnce(concurrency: number): Promise<void> {
         .filter(([, n]) => n > 0)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ')}; ${settled === N_PAIRS ? 'every pair linked' : 'NOT every pair linked'}`,
+    );
+    const main = String(server.pid);
+    const cpu = (m: Map<string, number>, tid: string) => `${(m.get(tid) ?? 0).toFixed(1)} s`;
+    const busy = (m: Map<string, number>, ms: number) =>
+      `${Math.round((100 * (m.get(emulatorTid) ?? 0)) / (ms / 1000))} %`;
+    const afterPostMs = runMs - createMs;
+    console.log(
+      `  phases: after the POST's answer ${(afterPostMs / 1000).toFixed(2)} s (${(afterPostMs / baselineMs).toFixed(2)}x the baseline); CPU of the server's main thread: baseline ${cpu(cpuBaseline, main)}, POST ${cpu(cpuPost, main)}, pairs ${cpu(cpuPairs, main)}; of the emulator's thread: baseline ${cpu(cpuBaseline, emulatorTid)} (busy ${busy(cpuBaseline, baselineMs)}), pairs ${cpu(cpuPairs, emulatorTid)} (busy ${busy(cpuPairs, runMs)}) (polled until the group's finished_at: CPU counted up to the last poll)`,
     );
     console.log(
       `  server RSS: ${mb(rssBefore)} before, peak ${mb(rssPeak)} during (sampled every 100 ms)`,

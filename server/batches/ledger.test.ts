@@ -414,3 +414,76 @@ test('a write that must not wait (noWait: heartbeat, probe) leaves the queued ou
   await expect(outcome).resolves.toBe(3);
   expect(ledger.counts(id)).toMatchObject({ succeeded: 3, in_flight: 0 });
 });
+
+test('createGroup writes a group and its children in one transaction; its counts (kept from what it wrote) match the file', () => {
+  const ids = makeIds(7);
+  const item = (id: string) => ({ id, idKey: id, state: 'pending' as const, message: null });
+  const subject = (n: number) => `c0ffee00-0000-4000-8000-00000000000${n}`;
+  const group = ledger.createGroup(
+    {
+      ...common,
+      kind: 'pairs',
+      data_object_id: '',
+      total: 8,
+      items: [{ id: 'x', idKey: '["?","x"]', state: 'invalid', message: 'subject: bad' }],
+    },
+    [
+      { ...common, data_object_id: subject(1), items: ids.slice(0, 3).map(item) },
+      {
+        ...common,
+        data_object_id: subject(2),
+        items: [...ids.slice(3).map(item), { id: 'y', idKey: 'y', state: 'invalid', message: 'm' }],
+      },
+    ],
+  );
+  const fromFile = (sql: string, ...params: string[]) =>
+    Object.fromEntries(
+      z
+        .array(z.object({ state: z.string(), n: z.number() }))
+        .parse(ledger.db.prepare(sql).all(...params))
+        .map((r) => [r.state, r.n]),
+    );
+  const children = z
+    .array(z.string())
+    .parse(
+      ledger.db
+        .prepare(`SELECT id FROM batches WHERE group_id = ? ORDER BY n`)
+        .pluck()
+        .all(group.id),
+    );
+  const inGroup = `SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ?
+    OR batch_id IN (SELECT id FROM batches WHERE group_id = ?) GROUP BY state`;
+  expect(children).toHaveLength(2);
+  expect(group).toMatchObject({ kind: 'pairs', state: 'running', total: 8 });
+  expect(group.counts).toMatchObject({ pending: 7, invalid: 2 });
+  expect(ledger.getBatch(group.id)?.counts).toEqual(group.counts);
+  expect(ledger.getBatch(group.id)?.counts).toMatchObject(fromFile(inGroup, group.id, group.id));
+  for (const child of children) {
+    expect(ledger.getBatch(child)).toMatchObject({ group_id: group.id, state: 'running' });
+    expect(ledger.counts(child)).toMatchObject(
+      fromFile(`SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`, child),
+    );
+  }
+  // A child's items change: the group's counts follow.
+  const call = ledger.claimChunk(children[0] ?? '', 3);
+  ledger.recordOutcome(
+    call?.callId ?? '',
+    (call?.ids ?? []).map((id) => ({ id, state: 'succeeded' as const, code: null, message: null })),
+    { httpStatus: 200, requestId: null, errorCode: null },
+  );
+  expect(ledger.getBatch(group.id)?.counts).toMatchObject({ pending: 4, succeeded: 3, invalid: 2 });
+  expect(ledger.getBatch(group.id)?.counts).toMatchObject(fromFile(inGroup, group.id, group.id));
+
+  // Inside a caller's transaction that then rolls back: nothing of the group is left, nor counted.
+  let rolledBack = '';
+  expect(() =>
+    ledger.db.transaction(() => {
+      rolledBack = ledger.createGroup({ ...common, kind: 'pairs', data_object_id: '', items: [] }, [
+        { ...common, data_object_id: subject(3), items: makeIds(2).map(item) },
+      ]).id;
+      throw new Error('no');
+    })(),
+  ).toThrow('no');
+  expect(rolledBack).not.toBe('');
+  expect(ledger.getBatch(rolledBack)).toBeNull();
+});
