@@ -491,7 +491,7 @@ function openLedgerDb(file: string): LedgerDb {
   try {
     db = new Database(file);
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${process.env.HACK_SYNC ?? 'FULL'}`);
+    db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     bringToSchema(db, file);
