@@ -109,6 +109,7 @@ describe('the batch_leases migration', () => {
         { name: 'holder' },
         { name: 'epoch' },
         { name: 'expires_at' },
+        { name: 'ended' },
       ]);
     } finally {
       lite.close();
@@ -227,7 +228,9 @@ describe('batch leases on PostgreSQL, two consoles', () => {
         await endBatch(trx, lease);
       });
     await end('done');
-    expect(await a.selectFrom('batch_leases').selectAll().execute()).toEqual([]);
+    expect(
+      await a.selectFrom('batch_leases').select(['batch_id', 'holder', 'ended']).execute(),
+    ).toEqual([{ batch_id: 'b1', holder: null, ended: true }]);
     expect(await claimBatches(b, 'B', 1, 60_000)).toEqual([]);
     await expect(end('done twice')).rejects.toEqual(lostError('ended'));
     expect(await notes(a)).toEqual(['done']);
@@ -315,7 +318,7 @@ describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
     expect(lost).toEqual([]);
     expect(k.holds('b1')).toBe(true);
     await a.transaction().execute(async (trx) => {
-      await k.fence(trx, 'b1');
+      await k.fence(trx, lease!);
       await trx.insertInto('probe').values({ batch_id: 'b1', note: 'A' }).execute();
     });
     expect(await notes(a)).toEqual(['A']);
@@ -326,7 +329,7 @@ describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
     await offerBatch(a, 'b1');
     const clock = pausableSchedule();
     const { k, lost } = keeper(a, 'A', 300, clock.schedule);
-    await k.claim(1);
+    const [mine] = await k.claim(1);
     clock.pause();
     const fresh = await claimWhenFree(b, 'B', 'b1', 60_000);
     expect(fresh.epoch).toBe(2);
@@ -334,7 +337,7 @@ describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
     // It wakes up and writes before any of its timers runs.
     const write = a.transaction().execute(async (trx) => {
       await trx.insertInto('probe').values({ batch_id: 'b1', note: 'A after pause' }).execute();
-      await k.fence(trx, 'b1');
+      await k.fence(trx, mine!);
     });
     await expect(write).rejects.toBeInstanceOf(LeaseLostError);
     expect(lost).toEqual([['b1', 'unconfirmed']]);
@@ -350,12 +353,12 @@ describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
     await offerBatch(a, 'b1');
     const clock = pausableSchedule();
     const { k, lost } = keeper(a, 'A', 300, clock.schedule);
-    await k.claim(1);
+    const [mine] = await k.claim(1);
     clock.pause();
     await claimWhenFree(b, 'B', 'b1', 60_000);
     clock.resume();
     expect(lost).toEqual([['b1', 'unconfirmed']]);
-    await expect(a.transaction().execute((trx) => k.fence(trx, 'b1'))).rejects.toEqual(
+    await expect(a.transaction().execute((trx) => k.fence(trx, mine!))).rejects.toEqual(
       lostError('not held'),
     );
   });
@@ -378,10 +381,46 @@ describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
     const [a, b] = await twoConsoles();
     await offerBatch(a, 'b1');
     const { k, lost } = keeper(a, 'A', 60_000);
-    await k.claim(1);
+    const [mine] = await k.claim(1);
     await withdrawBatch(b, 'b1');
-    await expect(fencedWriteVia(k, a, 'b1')).rejects.toEqual(lostError('ended'));
+    await expect(fencedWriteVia(k, a, mine!)).rejects.toEqual(lostError('ended'));
     expect(lost).toEqual([['b1', 'ended']]);
+  });
+
+  it('refuses a worker of a lease lost across a withdraw and re-offer, though the same console claimed the batch again', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const { k, lost } = keeper(a, 'A', 60_000);
+    const [old] = await k.claim(1); // A's worker starts with this lease, a call in flight
+    await withdrawBatch(b, 'b1'); // B pauses the batch …
+    await offerBatch(b, 'b1'); // … and resumes it
+    const [again] = await k.claim(1); // A claims it again: a new epoch, never the old one
+    expect(again).toEqual({ batchId: 'b1', epoch: old!.epoch + 1, holder: 'A' });
+    // The old worker records its outcome: refused by the keeper and by the database.
+    await expect(fencedWriteVia(k, a, old!)).rejects.toEqual(lostError('taken'));
+    await expect(fencedWrite(a, old!, 'old worker')).rejects.toEqual(lostError('taken'));
+    await fencedWriteVia(k, a, again!);
+    expect(await notes(a)).toEqual(['via keeper']);
+    expect(lost).toEqual([]); // the keeper's own lease is the new one, kept
+  });
+
+  it('does not let anyone claim an ended batch until it is offered again', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    const first = (await claimBatch(a, 'A', 'b1', 60_000))!;
+    await a.transaction().execute((trx) => endBatch(trx, first));
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([]);
+    expect(await claimBatch(b, 'B', 'b1', 60_000)).toBeNull();
+    expect(await withdrawBatch(b, 'b1')).toBe(false); // ended already
+    await offerBatch(b, 'b1');
+    await offerBatch(b, 'b1'); // offering twice changes nothing
+    expect(await claimBatch(b, 'B', 'b1', 60_000)).toEqual({
+      batchId: 'b1',
+      epoch: 2,
+      holder: 'B',
+    });
+    await offerBatch(a, 'b1'); // offering a held batch changes nothing
+    expect(await claimBatch(a, 'A', 'b1', 60_000)).toBeNull();
   });
 
   it('gives every lease up on a clean stop, so another console takes over at once', async () => {
@@ -400,10 +439,10 @@ describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
   });
 });
 
-function fencedWriteVia(k: LeaseKeeper<DB>, db: Kysely<DB>, batchId: string): Promise<void> {
+function fencedWriteVia(k: LeaseKeeper<DB>, db: Kysely<DB>, lease: Lease): Promise<void> {
   return db.transaction().execute(async (trx) => {
-    await trx.insertInto('probe').values({ batch_id: batchId, note: 'via keeper' }).execute();
-    await k.fence(trx, batchId);
+    await trx.insertInto('probe').values({ batch_id: lease.batchId, note: 'via keeper' }).execute();
+    await k.fence(trx, lease);
   });
 }
 

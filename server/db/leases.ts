@@ -2,10 +2,13 @@
  * Batch leases for several consoles on one PostgreSQL ledger (issue 14): a batch runs on exactly one
  * console at a time.
  *
- * - `batch_leases` has a row for every batch that should run: created when the batch starts running
- *   (`offerBatch`, or `claimBatch` by the console that starts it), removed when it ends (`endBatch`,
- *   or `withdrawBatch` by anyone: a cancel on another console).
- * - A console claims rows whose lease is absent (never claimed, released) or expired
+ * - `batch_leases` has a row for every batch that has ever been offered: created when the batch
+ *   starts running (`offerBatch`, or `claimBatch` by the console that starts it), marked `ended`
+ *   (holder null) when it ends (`endBatch`, or `withdrawBatch` by anyone: a cancel on another
+ *   console), and reopened by the next `offerBatch` (a resume). The row is never deleted, so its
+ *   epoch only grows: a (batch, epoch, holder) never comes back, and a write under a lease lost
+ *   before a pause/resume cannot pass the fence of a later claim by the same console.
+ * - A console claims rows not ended whose lease is absent (never claimed, released) or expired
  *   (`claimBatches`, `SELECT … FOR UPDATE SKIP LOCKED`: claimers never wait on each other and never
  *   take the same row). Each claim bumps the row's `epoch`: the fencing token.
  * - Every intent and outcome write runs `assertLease` first in its transaction: it locks the lease
@@ -17,8 +20,16 @@
  *   `leaseMs` (measured on this host's monotonic clock from when the last good renewal was *sent*,
  *   so the local deadline never falls after the database's).
  *
- * Expiry is always the database's clock (`clock_timestamp()`), never a console's: hosts' clocks
- * differ. Transactions must be READ COMMITTED (PostgreSQL's default): the fence relies on a locking
+ * Expiry is always the database's wall clock (`clock_timestamp()`), never a console's: hosts' clocks
+ * differ. A step of the database host's clock moves every expiry at once (a step forward expires
+ * live leases early, a step back keeps dead ones alive), so that host needs NTP that slews (chronyd
+ * or ntpd with stepping off after boot), never steps. The keeper's local validity
+ * (`holds`, `fence`) runs on the console's monotonic clock from when a renewal was *sent*, a margin
+ * that keeps it at or before the database's deadline.
+ *
+ * Lock order: a claim or renewal locks lease rows in `batch_id` order. A transaction fences (calls
+ * `assertLease`/`LeaseKeeper.fence`) at most one batch, or fences several in `batch_id` order, so
+ * it cannot deadlock against a renewal. Transactions must be READ COMMITTED (PostgreSQL's default): the fence relies on a locking
  * read seeing the latest committed row.
  *
  * SQLite: the migration compiles for both dialects (one schema, the table stays empty there), but
@@ -40,6 +51,8 @@ export interface BatchLeaseTable {
   epoch: Int8;
   /** The database's time the lease ends; null when nobody holds it. */
   expires_at: Date | null;
+  /** The batch ended or was withdrawn (holder null): nobody may claim it until it is offered again. */
+  ended: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface LeaseTables {
@@ -58,6 +71,7 @@ export const leasesMigration: Migration = {
         .addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(0))
         // SQLite keeps times as ISO text, like the rest of its ledger (the table is unused there).
         .addColumn('expires_at', dialect === 'postgres' ? 'timestamptz' : 'text')
+        .addColumn('ended', 'boolean', (c) => c.notNull().defaultTo(false))
         .compile(),
     ];
   },
@@ -79,7 +93,7 @@ export type LeaseLostReason =
   | 'taken'
   /** Given up by its holder (`releaseLease`). */
   | 'released'
-  /** The batch ended or was withdrawn: no lease row. */
+  /** The batch ended or was withdrawn (its row is marked ended, or missing). */
   | 'ended'
   /** This console keeps no lease on the batch (never claimed here, or already found lost). */
   | 'not held';
@@ -127,18 +141,23 @@ export function dbTimeIn(ms: number): RawBuilder<Date> {
   return sql<Date>`clock_timestamp() + make_interval(secs => ${ms / 1000})`;
 }
 
-/** `holder is null or expires_at <= clock_timestamp()`: nobody holds the row now. */
-const isFree = sql<boolean>`(holder is null or expires_at <= clock_timestamp())`;
+/** Not ended, and nobody holds the row now (never claimed, released, or expired). */
+const isFree = sql<boolean>`(not ended and (holder is null or expires_at <= clock_timestamp()))`;
 
-/** Puts a runnable batch up for any console to claim (no-op if it is already there). */
+/**
+ * Puts a runnable batch up for any console to claim: a new row, or an ended one reopened with its
+ * epoch kept (the next claim goes on from it); a no-op if it is already offered or held.
+ */
 export async function offerBatch<DB extends LeaseTables>(
   db: Db<DB>,
   batchId: string,
 ): Promise<void> {
   await leasesOf(db)
     .insertInto('batch_leases')
-    .values({ batch_id: batchId, holder: null, epoch: 0, expires_at: null })
-    .onConflict((oc) => oc.column('batch_id').doNothing())
+    .values({ batch_id: batchId, holder: null, epoch: 0, expires_at: null, ended: false })
+    .onConflict((oc) =>
+      oc.column('batch_id').doUpdateSet({ ended: false }).where('batch_leases.ended', '=', true),
+    )
     .execute();
 }
 
@@ -262,11 +281,11 @@ export async function assertLease<DB extends LeaseTables>(
   }
   const row = await leasesOf(trx)
     .selectFrom('batch_leases')
-    .select(['holder', 'epoch', sql<boolean>`expires_at > clock_timestamp()`.as('live')])
+    .select(['holder', 'epoch', 'ended', sql<boolean>`expires_at > clock_timestamp()`.as('live')])
     .where('batch_id', '=', lease.batchId)
     .forShare()
     .executeTakeFirst();
-  if (!row) throw new LeaseLostError(lease.batchId, lease.epoch, 'ended');
+  if (!row || row.ended) throw new LeaseLostError(lease.batchId, lease.epoch, 'ended');
   if (row.holder === null) {
     const reason = Number(row.epoch) === lease.epoch ? 'released' : 'taken';
     throw new LeaseLostError(lease.batchId, lease.epoch, reason);
@@ -296,29 +315,36 @@ export async function releaseLease<DB extends LeaseTables>(
 }
 
 /**
- * The batch ended (done, cancelled by its runner): removes its lease row. Fenced like a write (call
+ * The batch ended (done, cancelled by its runner): marks its lease row ended (kept, so its epoch
+ * never repeats). Fenced like a write (call
  * it in the transaction that records the end): throws `LeaseLostError` unless `lease` is still the
  * live one.
  */
 export async function endBatch<DB extends LeaseTables>(trx: Db<DB>, lease: Lease): Promise<void> {
   await assertLease(trx, lease);
-  await leasesOf(trx).deleteFrom('batch_leases').where('batch_id', '=', lease.batchId).execute();
+  await leasesOf(trx)
+    .updateTable('batch_leases')
+    .set({ holder: null, expires_at: null, ended: true })
+    .where('batch_id', '=', lease.batchId)
+    .execute();
 }
 
 /**
- * Removes a batch's lease row whoever holds it (a cancel on another console, an operator): its
- * holder's next write or renewal finds the lease lost and stops. Waits for writes in progress under
- * the lease (their share lock) to commit first. True if there was a row.
+ * Ends a batch's lease whoever holds it (a cancel on another console, an operator): its holder's
+ * next write or renewal finds the lease lost and stops. Waits for writes in progress under the
+ * lease (their share lock) to commit first. True if it was not ended yet.
  */
 export async function withdrawBatch<DB extends LeaseTables>(
   db: Db<DB>,
   batchId: string,
 ): Promise<boolean> {
   const r = await leasesOf(db)
-    .deleteFrom('batch_leases')
+    .updateTable('batch_leases')
+    .set({ holder: null, expires_at: null, ended: true })
     .where('batch_id', '=', batchId)
+    .where('ended', '=', false)
     .executeTakeFirst();
-  return r.numDeletedRows > 0n;
+  return r.numUpdatedRows > 0n;
 }
 
 /** Schedules `fn` after `ms`; returns a cancel function (the pacer's `Schedule` shape). */
@@ -451,22 +477,28 @@ export class LeaseKeeper<DB extends LeaseTables> {
   }
 
   /**
-   * The fence for a write of this batch, in the write's transaction (see `assertLease`). A lost
-   * lease calls `onLost` before the error is thrown.
+   * The fence for a write under `lease` (the one the writing worker started with), in the write's
+   * transaction (see `assertLease`). Refused unless this keeper still keeps that very lease (same
+   * epoch: a worker of an earlier lease this console lost and then claimed again is refused) and the
+   * database agrees. A lost lease calls `onLost` before the error is thrown.
    */
-  async fence(trx: Kysely<DB>, batchId: string): Promise<void> {
+  async fence(trx: Kysely<DB>, lease: Lease): Promise<void> {
     this.checkDeadlines();
-    const h = this.held.get(batchId);
-    if (!h) throw new LeaseLostError(batchId, 0, 'not held');
+    const h = this.held.get(lease.batchId);
+    if (!h) throw new LeaseLostError(lease.batchId, lease.epoch, 'not held');
+    // A newer lease of this console on the batch: the worker's own one was lost before it.
+    if (h.lease.epoch !== lease.epoch || h.lease.holder !== lease.holder) {
+      throw new LeaseLostError(lease.batchId, lease.epoch, 'taken');
+    }
     try {
-      await assertLease(trx, h.lease);
+      await assertLease(trx, lease);
     } catch (err) {
-      if (err instanceof LeaseLostError) this.lost(batchId, h.lease.epoch, err.reason);
+      if (err instanceof LeaseLostError) this.lost(lease.batchId, lease.epoch, err.reason);
       throw err;
     }
   }
 
-  /** Stops keeping a batch without a callback (it ended: `endBatch` removed its row). */
+  /** Stops keeping a batch without a callback (it ended: `endBatch` marked its row ended). */
   forget(batchId: string): void {
     this.held.delete(batchId);
     this.armDeadline();
