@@ -14,6 +14,7 @@ import {
   offerBatch,
   releaseLease,
   renewLease,
+  renewLeases,
   withdrawBatch,
   type KeeperLostReason,
   type Lease,
@@ -257,6 +258,34 @@ describe('batch leases on PostgreSQL, two consoles', () => {
     expect(await renewLease(a, lease, 60_000)).toBe(false);
   });
 
+  it('renews many leases without deadlocking against a write that fences two batches in order', async () => {
+    const [a, b] = await twoConsoles();
+    // Claimed b2 first: its row version lies first in the table, so a scan meets it first.
+    await offerBatch(a, 'b2');
+    await offerBatch(a, 'b1');
+    const l2 = (await claimBatch(a, 'A', 'b2', 60_000))!;
+    const l1 = (await claimBatch(a, 'A', 'b1', 60_000))!;
+    let renewal: Promise<Lease[]> | undefined;
+    await a.transaction().execute(async (trx) => {
+      await assertLease(trx, l1);
+      renewal = renewLeases(b, 'A', [l1, l2], 60_000);
+      // The renewal waits for the write's lock on b1 (and holds none, locking in batch_id order).
+      await vi.waitFor(
+        async () => {
+          const r = await sql<{
+            n: string;
+          }>`select count(*) as n from pg_locks where not granted`.execute(a);
+          expect(Number(r.rows[0]!.n)).toBeGreaterThan(0);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      await assertLease(trx, l2);
+      await trx.insertInto('probe').values({ batch_id: 'b1', note: 'both fenced' }).execute();
+    });
+    expect(await renewal!).toEqual([l1, l2]);
+    expect(await notes(a)).toEqual(['both fenced']);
+  });
+
   it('refuses to fence outside a transaction (the lock would end at once)', async () => {
     const [a] = await twoConsoles();
     await offerBatch(a, 'b1');
@@ -436,6 +465,25 @@ describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
       ['b2', 2],
     ]);
     expect(lost).toEqual([]);
+  });
+
+  it('gives up the leases of a claim that was running when the keeper stopped', async () => {
+    const [a, b] = await twoConsoles();
+    await offerBatch(a, 'b1');
+    await offerBatch(a, 'b2');
+    await offerBatch(a, 'b3');
+    const { k } = keeper(a, 'A', 60_000);
+    const claiming = k.claim(2);
+    const claimingOne = k.claimOne('b3');
+    await k.stop({ release: true }); // while both claims are out
+    expect(await claiming).toEqual([]);
+    expect(await claimingOne).toBeNull();
+    const taken = await claimBatches(b, 'B', 5, 60_000);
+    expect(taken.map((l) => [l.batchId, l.epoch]).sort()).toEqual([
+      ['b1', 2],
+      ['b2', 2],
+      ['b3', 2],
+    ]);
   });
 });
 

@@ -240,19 +240,32 @@ export async function renewLeases<DB extends LeaseTables>(
   checkLeaseMs(leaseMs);
   const mine = leases.filter((l) => l.holder === consoleId);
   if (mine.length === 0) return [];
+  // The rows are locked in batch_id order first (the lock order of the module comment): an UPDATE
+  // alone locks them in scan order and could deadlock against a write fencing two batches.
   const rows = await leasesOf(db)
-    .updateTable('batch_leases')
-    .set({ expires_at: dbTimeIn(leaseMs) })
-    .where('holder', '=', consoleId)
-    .where('expires_at', '>', sql<Date>`clock_timestamp()`)
-    .where(({ eb, refTuple, tuple }) =>
-      eb(
-        refTuple('batch_id', 'epoch'),
-        'in',
-        mine.map((l) => tuple(l.batchId, l.epoch)),
-      ),
+    .with(
+      (cte) => cte('locked').materialized(),
+      (qb) =>
+        qb
+          .selectFrom('batch_leases')
+          .select('batch_id')
+          .where('holder', '=', consoleId)
+          .where('expires_at', '>', sql<Date>`clock_timestamp()`)
+          .where(({ eb, refTuple, tuple }) =>
+            eb(
+              refTuple('batch_id', 'epoch'),
+              'in',
+              mine.map((l) => tuple(l.batchId, l.epoch)),
+            ),
+          )
+          .orderBy('batch_id')
+          .forUpdate(),
     )
-    .returning(['batch_id', 'epoch'])
+    .updateTable('batch_leases')
+    .from('locked')
+    .set({ expires_at: dbTimeIn(leaseMs) })
+    .whereRef('batch_leases.batch_id', '=', 'locked.batch_id')
+    .returning(['batch_leases.batch_id', 'batch_leases.epoch'])
     .execute();
   const renewed = new Set(rows.map((r) => `${r.batch_id}\u0000${Number(r.epoch)}`));
   return mine.filter((l) => renewed.has(`${l.batchId}\u0000${l.epoch}`));
@@ -429,6 +442,12 @@ export class LeaseKeeper<DB extends LeaseTables> {
     this.checkRunning();
     const sentAt = this.now();
     const leases = await claimBatches(this.db, this.consoleId, max, this.leaseMs);
+    if (this.stopped) {
+      // Stopped while claiming: nobody keeps these, so give them up now rather than strand them
+      // until they expire.
+      await Promise.all(leases.map((l) => releaseLease(this.db, l)));
+      return [];
+    }
     for (const l of leases) this.track(l, sentAt);
     return leases;
   }
@@ -438,6 +457,10 @@ export class LeaseKeeper<DB extends LeaseTables> {
     this.checkRunning();
     const sentAt = this.now();
     const lease = await claimBatch(this.db, this.consoleId, batchId, this.leaseMs);
+    if (lease && this.stopped) {
+      await releaseLease(this.db, lease); // as in `claim`
+      return null;
+    }
     if (lease) this.track(lease, sentAt);
     return lease;
   }
