@@ -143,11 +143,17 @@ describe('shared upstream slots on PostgreSQL, two consoles', () => {
     expect(await acquireSlot(b, 'B', 60_000)).toBeNull();
   });
 
-  it('keeps renewed slots past their first expiry, and does not revive expired ones', async () => {
+  it('extends held slots on renewal, and does not revive expired ones', async () => {
     const [a, b] = await twoConsoles();
     await setSlotCount(a, 2);
-    const kept = (await acquireSlot(a, 'A', 300))!;
-    expect(await renewSlots(a, 'A', 60_000)).toBe(1);
+    // A long lease where the slot must survive (a slow machine cannot make it lapse), a short one
+    // where the test needs it to expire (slowness only helps).
+    const kept = (await acquireSlot(a, 'A', 60_000))!;
+    expect(await renewSlots(a, 'A', 600_000)).toBe(1);
+    const extended = await sql<{ far: boolean }>`
+      select expires_at > clock_timestamp() + interval '300 seconds' as far
+      from upstream_slots where pool = ${kept.pool} and slot = ${kept.slot}`.execute(a);
+    expect(extended.rows).toEqual([{ far: true }]);
     const lapsed = (await acquireSlot(a, 'A', 300))!;
     const got = await vi.waitFor(
       async () => {
