@@ -314,7 +314,7 @@ function pausableSchedule() {
   };
 }
 
-describe('LeaseKeeper on PostgreSQL (real time, short leases)', () => {
+describe('LeaseKeeper on PostgreSQL (real time)', () => {
   function keeper(db: Kysely<DB>, consoleId: string, leaseMs: number, schedule?: Schedule) {
     const lost: [string, KeeperLostReason][] = [];
     const k = new LeaseKeeper<DB>({
