@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { testDatabase } from '../testing/pg-database';
+import { closeConsoles, twoConsoles as twoPgConsoles } from '../testing/pg-consoles';
 import {
   assertLease,
   claimBatch,
@@ -28,29 +27,17 @@ interface DB extends LeaseTables {
   probe: { batch_id: string; note: string };
 }
 
-const opened: Kysely<DB>[] = [];
 const keepers: LeaseKeeper<DB>[] = [];
 afterEach(async () => {
   await Promise.all(keepers.splice(0).map((k) => k.stop()));
-  await Promise.all(opened.splice(0).map((db) => db.destroy()));
+  await closeConsoles();
 });
 
-/** One console's connection pool. */
-function connect(url: string): Kysely<DB> {
-  const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
-  });
-  opened.push(db);
-  return db;
-}
-
-/** A fresh database with the lease table (the migration's compiled statements) and two consoles. */
+/** A fresh database with the lease table (the migration's own statements) and two consoles. */
 async function twoConsoles(): Promise<[Kysely<DB>, Kysely<DB>]> {
-  const url = await testDatabase('lease');
-  const a = connect(url);
-  for (const q of leasesMigration.up(compilerFor('postgres'), 'postgres')) await a.executeQuery(q);
+  const [a, b] = await twoPgConsoles<DB>('lease', [leasesMigration]);
   await sql`create table probe (batch_id text not null, note text not null)`.execute(a);
-  return [a, connect(url)];
+  return [a, b];
 }
 
 /** Writes a probe row for the lease's batch with the fence after the write, in one transaction. */

@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { testDatabase } from '../testing/pg-database';
+import { closeConsole, closeConsoles, twoConsoles as twoPgConsoles } from '../testing/pg-consoles';
 import { compilerFor } from './migration';
 import {
   acquireSlot,
@@ -21,28 +20,11 @@ import {
 
 type DB = SharedBudgetTables;
 
-const opened: Kysely<DB>[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.destroy()));
-});
+afterEach(closeConsoles);
 
-/** One console's connection pool. */
-function connect(url: string): Kysely<DB> {
-  const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
-  });
-  opened.push(db);
-  return db;
-}
-
-/** A fresh database with the migration's compiled statements run, and two consoles on it. */
-async function twoConsoles(): Promise<[Kysely<DB>, Kysely<DB>]> {
-  const url = await testDatabase('budget');
-  const a = connect(url);
-  for (const q of sharedBudgetMigration.up(compilerFor('postgres'), 'postgres')) {
-    await a.executeQuery(q);
-  }
-  return [a, connect(url)];
+/** A fresh database with the shared budget's tables, and two consoles on it. */
+function twoConsoles(): Promise<[Kysely<DB>, Kysely<DB>]> {
+  return twoPgConsoles<DB>('budget', [sharedBudgetMigration]);
 }
 
 /** Takes a slot, asking again until one is free. */
@@ -124,8 +106,7 @@ describe('shared upstream slots on PostgreSQL, two consoles', () => {
     const [a, b] = await twoConsoles();
     await setSlotCount(a, 2);
     const dead = [(await acquireSlot(a, 'A', 300))!, (await acquireSlot(a, 'A', 300))!];
-    await a.destroy(); // console A is gone
-    opened.splice(opened.indexOf(a), 1);
+    await closeConsole(a); // console A is gone
     const mine: SlotLease[] = [];
     await vi.waitFor(
       async () => {
