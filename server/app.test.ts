@@ -33,10 +33,9 @@ import {
 } from 'secmaster-emulator';
 import type { Upstream } from './secmaster/client';
 import { makeIds, startFakeUpstream, type FakeUpstream } from './testing/fake-upstream';
+import { WS, SUBJECT, JSON_HEADERS, batchBody } from './testing/api-requests';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
-const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
-const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 const TOKEN = 'very-secret-iam-token';
 const BASE = `/v1/${PROJECT}/workspaces/${WS}`;
 
@@ -87,26 +86,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
-
 function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   return app.request(path, {
     method: 'POST',
     headers: { ...JSON_HEADERS, ...headers },
     body: JSON.stringify(body),
   });
-}
-
-function batchBody(ids: string[], extra: Record<string, unknown> = {}) {
-  return {
-    action: 'associate',
-    workspace_id: WS,
-    dataclass_type: 'incidents',
-    data_object_id: SUBJECT,
-    related_dataclass_type: 'alerts',
-    ids,
-    ...extra,
-  };
 }
 
 async function errorOf(res: Response) {

@@ -20,12 +20,10 @@ import {
   writeAnswer,
   type FakeUpstream,
 } from './testing/fake-upstream';
+import { WS, SUBJECT, JSON_HEADERS } from './testing/api-requests';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
-const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
-const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 const TOKEN = 'console-test-env-token';
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
 let fake: FakeUpstream;
 let dir: string;

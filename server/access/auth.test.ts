@@ -14,15 +14,13 @@ import { standInConsole } from '../testing/stand-in-console';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { newBatch } from '../testing/batches';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
+import { WS, SUBJECT, JSON_HEADERS, batchBody, cookieOf } from '../testing/api-requests';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
 const OTHER_PROJECT = '1b2c3d4e5f60718293a4b5c6d7e8f9a0';
-const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
-const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 const ACCESS_TOKEN = 'console-access-token-0123456789abcdef';
 const PASSWORD = 'alice-password-never-print-me';
 const ENV_TOKEN = 'env-iam-token-never-print-me';
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
 let fake: FakeUpstream;
 let iam: RunningIamStandIn;
@@ -93,24 +91,6 @@ function signIn(app: App, body: unknown, headers: Record<string, string> = {}) {
     headers: { ...JSON_HEADERS, ...headers },
     body: JSON.stringify(body),
   });
-}
-
-function cookieOf(res: Response): string {
-  const set = res.headers.get('set-cookie') ?? '';
-  const m = /^(sm_session=[^;]+)/.exec(set);
-  if (!m?.[1]) throw new Error(`no session cookie in ${JSON.stringify(set)}`);
-  return m[1];
-}
-
-function batchBody(ids: string[]) {
-  return {
-    action: 'associate',
-    workspace_id: WS,
-    dataclass_type: 'incidents',
-    data_object_id: SUBJECT,
-    related_dataclass_type: 'alerts',
-    ids,
-  };
 }
 
 function postBatch(app: App, headers: Record<string, string>) {

@@ -28,13 +28,11 @@ import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam'
 import { listen, type Listening } from '../testing/attack-harness';
 import { acceptAll, makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
 import { createAuth, requireSecMasterIdentity } from './access';
+import { WS, JSON_HEADERS, batchBody } from '../testing/api-requests';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
-const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
-const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 const ACCESS_TOKEN = 'console-access-token-0123456789abcdef';
 const PASSWORD = 'alice-password-never-print-me';
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 
 /** The routes that call SecMaster (or start work that will): canonical method and pattern. */
 const NEEDS_SECMASTER = new Set([
@@ -142,17 +140,6 @@ function send(
     req.on('error', reject);
     req.end(body);
   });
-}
-
-function batchBody(ids: string[]) {
-  return {
-    action: 'associate',
-    workspace_id: WS,
-    dataclass_type: 'incidents',
-    data_object_id: SUBJECT,
-    related_dataclass_type: 'alerts',
-    ids,
-  };
 }
 
 async function signIn(body: unknown): Promise<string> {

@@ -23,19 +23,15 @@ import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-u
 import { testDatabase } from '../testing/pg-database';
 import { standInConsole } from '../testing/stand-in-console';
 import { SessionKey, type SessionKeys } from './session-key';
+import { WS, SUBJECT, JSON_HEADERS, signIn, cookieOf, type Http } from '../testing/api-requests';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
-const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
-const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 const PASSWORD = 'alice-password-never-print-me';
 const ACCESS_TOKEN = 'console-access-token-0123456789abcdef';
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 const ALICE = { method: 'iam', user: 'alice', password: PASSWORD, account: 'acme', region: '' };
 const WRONG = { ...ALICE, password: 'not-the-password' };
 
 type Engine = 'sqlite' | 'postgres';
-type Http = (path: string, init?: RequestInit) => Promise<Response>;
-
 interface Running {
   console: ConsoleServer;
   http: Http;
@@ -121,20 +117,6 @@ async function stop(r: Running): Promise<void> {
   await r.server.close();
   await r.console.close();
   await r.db?.close();
-}
-
-function signIn(http: Http, body: unknown, headers: Record<string, string> = {}) {
-  return http('/api/session', {
-    method: 'POST',
-    headers: { ...JSON_HEADERS, ...headers },
-    body: JSON.stringify(body),
-  });
-}
-
-function cookieOf(res: Response): string {
-  const m = /^(sm_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '');
-  if (!m?.[1]) throw new Error(`no session cookie (status ${res.status})`);
-  return m[1];
 }
 
 async function whoIs(http: Http, cookie: string): Promise<string | null> {

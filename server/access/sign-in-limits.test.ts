@@ -20,14 +20,12 @@ import { standInConsole } from '../testing/stand-in-console';
 import { startIamStandIn, type RunningIamStandIn } from 'secmaster-emulator/iam';
 import { listen, type Listening } from '../testing/attack-harness';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
+import { JSON_HEADERS, signIn, cookieOf, batchBody, type Http } from '../testing/api-requests';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
-const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
-const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 const ACCESS_TOKEN = 'console-access-token-0123456789abcdef';
 const ALICE_PASSWORD = 'alice-password-never-print-me';
 const MALLORY_PASSWORD = 'mallory-password-never-print-me';
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' };
 const ALICE = {
   method: 'iam',
   user: 'alice',
@@ -99,39 +97,12 @@ const behindProxy = (trusted?: string) => ({
   ...(trusted === undefined ? {} : { TRUSTED_PROXIES: trusted }),
 });
 
-type Http = (path: string, init?: RequestInit) => Promise<Response>;
-
-function signIn(http: Http, body: unknown, headers: Record<string, string> = {}) {
-  return http('/api/session', {
-    method: 'POST',
-    headers: { ...JSON_HEADERS, ...headers },
-    body: JSON.stringify(body),
-  });
-}
-
-function cookieOf(res: Response): string {
-  const m = /^(sm_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '');
-  if (!m?.[1]) throw new Error(`no session cookie (status ${res.status})`);
-  return m[1];
-}
-
 async function codeOf(res: Response): Promise<string> {
   return ((await res.json()) as { code: string }).code;
 }
 
 /** Asks of the IAM stand-in for a token so far. */
 const tokenRequests = () => iam.requests.filter((r) => r.path === '/v3/auth/tokens').length;
-
-function batchBody(ids: string[]) {
-  return {
-    action: 'associate',
-    workspace_id: WS,
-    dataclass_type: 'incidents',
-    data_object_id: SUBJECT,
-    related_dataclass_type: 'alerts',
-    ids,
-  };
-}
 
 /** Writes wait until `release()`: a batch that stays running while the test works. */
 function holdWrites(): () => void {
