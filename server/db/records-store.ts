@@ -1,0 +1,143 @@
+/**
+ * The ledger reads of server/batches/records.ts (`openRecords`), asynchronous and on either store:
+ * each query is written once with Kysely over the ledger's tables (server/db/tables.ts), so that
+ * the same code answers from the SQLite ledger (`sqliteKysely`, server/db/sqlite-kysely.ts) and
+ * from PostgreSQL (the Kysely of `openPostgres`, server/db/postgres.ts). Same names, same results,
+ * same order as the synchronous reads (records-store.test.ts compares them on one ledger).
+ *
+ * Not here yet: `idempotent` and `transaction`. They run a caller's batch creation inside their
+ * transaction, so they need a store bound to one transaction (a connection held for it on
+ * PostgreSQL); that comes with the conversion of their callers (the batch service), which keep
+ * `openRecords` until then. The export helpers (`rowStream`, `exportStream`) stay in records.ts
+ * and still read a synchronous generator; `itemPages` here is their asynchronous source.
+ *
+ * Nothing below differs between the dialects: lists of states and codes are short constants (the
+ * item states, PERMANENT_FAILURE_CODES), bound as plain `IN (…)` lists on both instead of SQLite's
+ * json_each, and counts are cast to integer (PostgreSQL's COUNT is a bigint, which `pg` reads as
+ * text unless told otherwise).
+ */
+import { sql, type ExpressionBuilder, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { z } from 'zod';
+import { PERMANENT_FAILURE_CODES, batchItemSchema, type BatchItem } from '../../src/api/schemas';
+import { EXPORT_PAGE_ROWS, type Records } from '../batches/records';
+import type { Promised } from './store';
+import type { LedgerTables } from './tables';
+
+/** The read methods of `Records`, each answered by a promise; `itemPages` an asynchronous one. */
+export type RecordsStore = Promised<Pick<Records, 'idsInState' | 'retryIds' | 'retryCounts'>> & {
+  /** A batch's items in input order, `EXPORT_PAGE_ROWS` per page (keyset paging on seq). */
+  itemPages(batchId: string): AsyncGenerator<BatchItem[], void, undefined>;
+};
+
+const exportRowSchema = batchItemSchema.extend({ seq: z.number() });
+const seqIdRowSchema = z.object({ seq: z.number(), id: z.string() });
+const retryCountRow = z.object({ state: z.string(), permanent: z.number(), n: z.number() });
+
+/** The states a retry carries (`retryIds`, `retryCounts`). */
+const RETRY_STATES = ['failed', 'unknown', 'skipped'] as const;
+
+type ItemsEb = ExpressionBuilder<LedgerTables, 'items'>;
+
+/** `code IN (permanent codes)`; false for an empty list (`IN ()` is an error on PostgreSQL). */
+function isPermanentCode(eb: ItemsEb): Expression<SqlBool> {
+  return PERMANENT_FAILURE_CODES.length === 0
+    ? sql<SqlBool>`1 = 0`
+    : eb('code', 'in', PERMANENT_FAILURE_CODES);
+}
+
+export function openRecordsStore(db: Kysely<LedgerTables>): RecordsStore {
+  return {
+    async idsInState(batchId, state) {
+      const ids: string[] = [];
+      let after = -1;
+      for (;;) {
+        const rows = await db
+          .selectFrom('items')
+          .select(['seq', 'id'])
+          .where('batch_id', '=', batchId)
+          .where('state', '=', state)
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(EXPORT_PAGE_ROWS)
+          .execute();
+        for (const row of rows) {
+          const r = seqIdRowSchema.parse(row);
+          ids.push(r.id);
+          after = r.seq;
+        }
+        if (rows.length < EXPORT_PAGE_ROWS) return ids;
+      }
+    },
+
+    async retryIds(batchId, includePermanent, includeUnknown) {
+      const states = RETRY_STATES.filter((s) => includeUnknown || s !== 'unknown');
+      const rows = await db
+        .selectFrom('items')
+        .select('id')
+        .where('batch_id', '=', batchId)
+        .where('state', 'in', states)
+        .$if(!includePermanent, (q) =>
+          q.where((eb) =>
+            eb.or([
+              eb('state', '<>', 'failed'),
+              eb('code', 'is', null),
+              eb.not(isPermanentCode(eb)),
+            ]),
+          ),
+        )
+        .orderBy('seq')
+        .execute();
+      return z.array(z.string()).parse(rows.map((r) => r.id));
+    },
+
+    async retryCounts(batchId) {
+      const rows = await db
+        .selectFrom('items')
+        .select((eb) => [
+          'state',
+          eb
+            .case()
+            .when(eb.and([eb('state', '=', 'failed'), isPermanentCode(eb)]))
+            .then(sql.lit(1))
+            .else(sql.lit(0))
+            .end()
+            .as('permanent'),
+          eb.cast<number>(eb.fn.countAll(), 'integer').as('n'),
+        ])
+        .where('batch_id', '=', batchId)
+        .where('state', 'in', RETRY_STATES)
+        .groupBy(['state', sql.ref('permanent')])
+        .execute();
+      const out = { failed: 0, unknown: 0, skipped: 0, permanent: 0 };
+      for (const row of rows) {
+        const r = retryCountRow.parse(row);
+        if (r.permanent) out.permanent += r.n;
+        else if (r.state === 'failed' || r.state === 'unknown' || r.state === 'skipped')
+          out[r.state] += r.n;
+      }
+      return out;
+    },
+
+    async *itemPages(batchId) {
+      let after = -1;
+      for (;;) {
+        const rows = await db
+          .selectFrom('items')
+          .select(['seq', 'id', 'state', 'code', 'message', 'request_id', 'attempts'])
+          .where('batch_id', '=', batchId)
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(EXPORT_PAGE_ROWS)
+          .execute();
+        const page: BatchItem[] = [];
+        for (const row of rows) {
+          const { seq, ...item } = exportRowSchema.parse(row);
+          page.push(item);
+          after = seq;
+        }
+        if (page.length > 0) yield page;
+        if (page.length < EXPORT_PAGE_ROWS) return;
+      }
+    },
+  };
+}
