@@ -70,21 +70,22 @@ export function openRecordsStore(db: Kysely<LedgerTables>): RecordsStore {
     },
 
     async retryIds(batchId, includePermanent, includeUnknown) {
-      const states = RETRY_STATES.filter((s) => includeUnknown || s !== 'unknown');
-      const rows = await db
-        .selectFrom('items')
-        .select('id')
-        .where('batch_id', '=', batchId)
-        .where('state', 'in', states)
-        .$if(!includePermanent, (q) =>
-          q.where((eb) =>
-            eb.or([
-              eb('state', '<>', 'failed'),
-              eb('code', 'is', null),
-              eb.not(isPermanentCode(eb)),
-            ]),
-          ),
-        )
+      // One seek per state on items_by_state (batch_id, state, seq), merged in seq order. Written
+      // as `state IN (…) ORDER BY seq`, SQLite (no statistics) walks the whole batch on its primary
+      // key instead, to spare the sort: records.ts forces the index with INDEXED BY, which Kysely
+      // cannot write; ~0.1 ms against ~20 ms for a few failures among 100,000 IDs.
+      const ofState = (state: (typeof RETRY_STATES)[number]) =>
+        db
+          .selectFrom('items')
+          .select(['seq', 'id'])
+          .where('batch_id', '=', batchId)
+          .where('state', '=', state);
+      const failed = ofState('failed').$if(!includePermanent, (q) =>
+        q.where((eb) => eb.or([eb('code', 'is', null), eb.not(isPermanentCode(eb))])),
+      );
+      const rows = await failed
+        .unionAll(ofState('skipped'))
+        .$if(includeUnknown, (q) => q.unionAll(ofState('unknown')))
         .orderBy('seq')
         .execute();
       return z.array(z.string()).parse(rows.map((r) => r.id));

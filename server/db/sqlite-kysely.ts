@@ -4,7 +4,7 @@
  * synchronously on the ledger's one connection (its SqliteDriver takes a mutex per query, and reads
  * hold no transaction between queries), so a read through it sees what the synchronous ledger wrote.
  */
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, type KyselyConfig, type SqliteDatabase } from 'kysely';
 import type { LedgerDb } from '../batches/ledger';
 import type { LedgerTables } from './tables';
 
@@ -19,6 +19,13 @@ function borrowed(db: LedgerDb): SqliteDatabase {
   };
 }
 
-export function sqliteKysely(db: LedgerDb): Kysely<LedgerTables> {
-  return new Kysely<LedgerTables>({ dialect: new SqliteDialect({ database: borrowed(db) }) });
+/** `log`: Kysely's query log (a test reads the statements a store runs, to check their plans). */
+export function sqliteKysely(
+  db: LedgerDb,
+  opts: Pick<KyselyConfig, 'log'> = {},
+): Kysely<LedgerTables> {
+  return new Kysely<LedgerTables>({
+    dialect: new SqliteDialect({ database: borrowed(db) }),
+    ...opts,
+  });
 }

@@ -1,58 +1,12 @@
 /**
- * Ledgers for tests of the stores' reads on both databases, and the rows they read, written
- * straight into `batches`, `items` and `calls` with Kysely (no store involved): a SQLite ledger file
- * opened by `openLedger` (the real schema, triggers included) or a PostgreSQL database of its own
- * (`testDatabase()`, migrated). The same seeds give the same rows on both, in the same order
- * (`batches.n` follows the order of the seeds), so that a query's answer can be compared across them.
+ * Ledger rows for tests (and benchmarks) of the stores' reads, written straight into `batches`,
+ * `items` and `calls` with Kysely (no store involved), on either database. The same seeds give the
+ * same rows on both, in the same order (`batches.n` follows the order of the seeds), so that a
+ * query's answer can be compared across them. The ledgers to write them to: test-ledgers.ts.
  */
 import type { Kysely } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { idKey, type BatchState, type ItemState } from '../../src/api/schemas';
-import { openLedger, type Ledger } from '../batches/ledger';
-import { openPostgres, migratePostgres } from '../db/postgres';
-import { sqliteKysely } from '../db/sqlite-kysely';
-import type { StoreDialect } from '../db/store';
 import type { LedgerTables, NewItemRow } from '../db/tables';
-import { testDatabase } from './pg-database';
-
-export const DIALECTS: readonly StoreDialect[] = ['sqlite', 'postgres'];
-
-export interface TestLedger {
-  readonly dialect: StoreDialect;
-  readonly kysely: Kysely<LedgerTables>;
-  /** The SQLite ledger (what the synchronous reads run on); null on PostgreSQL. */
-  readonly sqlite: Ledger | null;
-  close(): Promise<void>;
-}
-
-/** An empty ledger: a temporary SQLite file, or a new PostgreSQL database at the latest schema. */
-export async function openTestLedger(dialect: StoreDialect): Promise<TestLedger> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-rows-'));
-    const ledger = openLedger(join(dir, 'ledger.sqlite'));
-    const kysely = sqliteKysely(ledger.db);
-    return {
-      dialect,
-      kysely,
-      sqlite: ledger,
-      async close() {
-        await kysely.destroy();
-        ledger.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const db = openPostgres(await testDatabase('rows'), { max: 4 });
-  try {
-    await migratePostgres(db);
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-  return { dialect, kysely: db.kysely, sqlite: null, close: () => db.close() };
-}
 
 export interface ItemSeed {
   id: string;
