@@ -271,6 +271,8 @@ export function openGroupRecordsStore(
 
     async listPairs(groupId, query) {
       const filtered = pairsQuery(groupId, query.state, query.q);
+      // The page and the total are two reads, as in group-records.ts (on PostgreSQL on two
+      // connections at once): a write between them may make them disagree by its rows.
       const [rows, count] = await Promise.all([
         filtered
           .select([

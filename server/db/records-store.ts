@@ -3,7 +3,7 @@
  * each query is written once with Kysely over the ledger's tables (server/db/tables.ts), so that
  * the same code answers from the SQLite ledger (`sqliteKysely`, server/db/sqlite-kysely.ts) and
  * from PostgreSQL (the Kysely of `openPostgres`, server/db/postgres.ts). Same names, same results,
- * same order as the synchronous reads (records-store.test.ts compares them on one ledger).
+ * same order as the synchronous reads (records-store.test.ts compares them on the same rows).
  *
  * Not here yet: `idempotent` and `transaction`. They run a caller's batch creation inside their
  * transaction, so they need a store bound to one transaction (a connection held for it on
