@@ -15,6 +15,9 @@
  * check's answer). The issue measured 0.52 (5/s) and 0.39 (20/s, 50 ms) before the pacer.
  *
  * Run alone: `node --import tsx bench/pacer.ts` (about 2 minutes); PACER_CASES=1,2 picks cases.
+ * PACER_TIMELINE=1 also prints, per case, a per-second timeline of the calls the emulator saw
+ * (admitted and throttled, reads and writes, most in flight at once) and the pacer's log with the
+ * time of each line: where the gaps are. It changes nothing that is measured.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,7 @@ import { createConsole, type ConsoleServer } from '../server/console.ts';
 import { DEMO_PROJECT_ID, loadConfig } from '../server/config.ts';
 import {
   SEED_WORKSPACES,
+  type FaultInjector,
   createFaultInjector,
   openEmulatorDb,
   parseFaults,
@@ -36,6 +40,7 @@ import {
 
 const HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'bench' };
 const TARGET_SHARE = 0.9;
+const TIMELINE = process.env.PACER_TIMELINE === '1';
 
 interface Case {
   no: number;
@@ -93,24 +98,107 @@ async function post(c: ConsoleServer, path: string, body: unknown): Promise<unkn
   return json;
 }
 
+/** One call the emulator saw in scope (PACER_TIMELINE): when it arrived, its kind, its answer. */
+interface Seen {
+  at: number;
+  read: boolean;
+  throttled: boolean;
+  /** Calls of its kind in flight at the emulator when it arrived, itself included. */
+  inFlight: number;
+}
+
+/**
+ * The injector with every call in its scope recorded (arrival time, read or write, throttled):
+ * the emulator decides at arrival, so arrival times are what its sliding window counted.
+ */
+function recorded(injector: FaultInjector, seen: Seen[]): FaultInjector {
+  const inFlight = { read: 0, write: 0 };
+  return {
+    config: injector.config,
+    stats: () => injector.stats(),
+    middleware: async (c, next) => {
+      const read = c.req.path.endsWith('/search') || c.req.method === 'GET';
+      const kind = read ? 'read' : 'write';
+      const at = Date.now();
+      inFlight[kind]++;
+      let answer: Response | void;
+      try {
+        // A fault is answered with the Response returned; a call let through sets c.res.
+        answer = await injector.middleware(c, next);
+      } finally {
+        inFlight[kind]--;
+      }
+      const status = answer instanceof Response ? answer.status : c.res.status;
+      seen.push({ at, read, throttled: status === 429, inFlight: inFlight[kind] + 1 });
+      return answer;
+    },
+  };
+}
+
+/** The per-second timeline of `seen` from `t0`, with `events` (ms → what) marked in their second. */
+function printTimeline(seen: readonly Seen[], t0: number, events: [number, string][]): void {
+  const rows = new Map<
+    number,
+    { ar: number; aw: number; tr: number; tw: number; fr: number; fw: number }
+  >();
+  for (const c of seen) {
+    const sec = Math.floor((c.at - t0) / 1000);
+    const r = rows.get(sec) ?? { ar: 0, aw: 0, tr: 0, tw: 0, fr: 0, fw: 0 };
+    if (c.throttled && c.read) r.tr++;
+    else if (c.throttled) r.tw++;
+    else if (c.read) r.ar++;
+    else r.aw++;
+    if (c.read) r.fr = Math.max(r.fr, c.inFlight);
+    else r.fw = Math.max(r.fw, c.inFlight);
+    rows.set(sec, r);
+  }
+  const last = Math.max(...rows.keys(), ...events.map(([ms]) => Math.floor((ms - t0) / 1000)));
+  console.log('     s  admitted(r+w)  throttled(r/w)  in flight(r/w)  events');
+  for (let sec = 0; sec <= last; sec++) {
+    const r = rows.get(sec) ?? { ar: 0, aw: 0, tr: 0, tw: 0, fr: 0, fw: 0 };
+    const marks = events
+      .filter(([ms]) => Math.floor((ms - t0) / 1000) === sec)
+      .map(([ms, what]) => `${((ms - t0) / 1000).toFixed(2)} ${what}`)
+      .join('; ');
+    console.log(
+      `  ${String(sec).padStart(4)}  ${String(r.ar + r.aw).padStart(3)} (${String(r.ar).padStart(2)}+${String(r.aw).padStart(2)})     ${String(r.tr).padStart(2)}/${String(r.tw).padEnd(2)}           ${String(r.fr).padStart(2)}/${String(r.fw).padEnd(2)}          ${marks}`,
+    );
+  }
+}
+
 async function runCase(k: Case): Promise<PacerResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pacer-'));
   const total = k.batches.reduce((a, b) => a + b, 0) + (k.check ?? 0);
   const emulatorDb = openEmulatorDb(join(dir, 'emulator.sqlite'));
   seedEmulator(emulatorDb, { alerts: total, incidents: k.batches.length, indicators: 1 });
   const injector = createFaultInjector(parseFaults({ seed: 'bench-pacer', ...k.faults }));
+  const seen: Seen[] = [];
+  const events: [number, string][] = [];
   const emulator = await startEmulator({
     db: emulatorDb,
     projectId: DEMO_PROJECT_ID,
     port: 0,
-    faults: injector,
+    faults: TIMELINE ? recorded(injector, seen) : injector,
   });
   const ledger = openLedger(join(dir, 'ledger.sqlite'));
   const config = {
     ...loadConfig({ DATA_DIR: dir, BATCH_CONCURRENCY: process.env.BATCH_CONCURRENCY }),
     endpoint: emulator.url,
   };
-  const c = createConsole(config, { ledger, emulatorReady: () => true });
+  const c = createConsole(config, {
+    ledger,
+    emulatorReady: () => true,
+    ...(TIMELINE
+      ? {
+          pacer: {
+            log: (message: string) => {
+              events.push([Date.now(), `pacer: ${message}`]);
+              console.warn(`pacer: ${message}`);
+            },
+          },
+        }
+      : {}),
+  });
   const workspace = SEED_WORKSPACES[0].id;
   const alerts = seedObjectIds(0, 'alerts', total);
   const incidents = seedObjectIds(0, 'incidents', k.batches.length);
@@ -143,6 +231,7 @@ async function runCase(k: Case): Promise<PacerResult> {
     const check = k.check
       ? (async () => {
           await new Promise((r) => setTimeout(r, 2_000));
+          events.push([Date.now(), 'link check starts']);
           linkCheckSchema.parse(
             await post(c, '/api/checks', {
               workspace_id: workspace,
@@ -153,6 +242,7 @@ async function runCase(k: Case): Promise<PacerResult> {
             }),
           );
           checkEnd = Date.now();
+          events.push([checkEnd, 'link check answered']);
         })()
       : Promise.resolve();
     await Promise.all([...ids.map((id) => c.runner.whenIdle(id)), check]);
@@ -175,6 +265,13 @@ async function runCase(k: Case): Promise<PacerResult> {
     const throttled = stats.outcomes.rate_limit;
     const admitted = stats.calls - throttled;
     const seconds = (end - (started ?? end)) / 1000;
+    if (TIMELINE) {
+      for (const id of ids) {
+        const at = Date.parse(ledger.getBatch(id)?.finished_at ?? '');
+        if (Number.isFinite(at)) events.push([at, `batch ${id.slice(0, 8)} finished`]);
+      }
+      printTimeline(seen, started ?? end, events);
+    }
     return {
       name: k.name,
       allowedPerS: k.faults.max_rps,
