@@ -328,6 +328,33 @@ describe('Pacer bookkeeping', () => {
     expect(pacer.rateOf('write')).toBeCloseTo(5 * 0.97, 5);
   });
 
+  test('a burst sent before the limit was known counts until it is answered: a throttle at the edge of its window is no step back', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    // Unpaced before the first throttle: five calls leave at t = 0, but queue in the client (new
+    // connections) and reach the gateway (limit 5) at t = 150; answered at 200.
+    const burst = await Promise.all([1, 2, 3, 4, 5].map(() => pacer.take('write')));
+    await clock.run(200);
+    for (const p of burst) p.done({ kind: 'ok' });
+    // The sixth (t = 200) is throttled: the limit is learned, and the next call waits for the
+    // burst to leave the gateway's window, as far as their send times tell (t = 1000).
+    const sixth = await pacer.take('write');
+    await clock.run(210);
+    sixth.done({ kind: 'throttled', message: limitMessage(5) });
+    expect(pacer.rateOf('write')).toBeCloseTo(5 * DEFAULT_MARGIN, 5);
+    const next = pacer.take('write');
+    await clock.run(1_000);
+    const seventh = await next;
+    expect(seventh.waitedMs).toBe(790);
+    // The gateway still counts the burst (it arrived at 150): throttled. Those were our own calls,
+    // not someone else's on the quota: the pace stays at the stated limit (a step back would
+    // have gone down to 0.2 calls/s, no call of ours being sent after t = 0 by send time).
+    await clock.run(1_010);
+    seventh.done({ kind: 'throttled', message: limitMessage(5) });
+    expect(pacer.rateOf('write')).toBeCloseTo(5 * DEFAULT_MARGIN, 5);
+    expect(pacer.snapshot('write').limit).toBe(5);
+  });
+
   /** A pacer that has learned a stated limit of 5 calls/s from 5 s of calls. */
   async function learnedFive(cap?: number) {
     const clock = new FakeClock();

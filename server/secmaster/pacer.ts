@@ -133,9 +133,16 @@ const PROBE_STEP_PER_S = 0.02;
  */
 interface Send {
   readonly at: number;
+  /**
+   * Let out while its bucket was not paced (before the first throttle): one of a burst, which may
+   * queue in the client (connections being opened) and reach the gateway well after `at`.
+   */
+  readonly unpaced: boolean;
   throttled: boolean;
   /** Answered and let through (a throttle, an error or no answer yet leave it false). */
   ok: boolean;
+  /** When it was answered (ms; null while in flight): it reached the gateway before that. */
+  answeredAt: number | null;
 }
 
 interface Waiter {
@@ -414,7 +421,13 @@ export class Pacer {
   private grant(b: Bucket, scope: PaceScope, at: number, waitedMs: number): Permit {
     b.inFlight++;
     const sends = this.sends[scope];
-    const send: Send = { at, throttled: false, ok: false };
+    const send: Send = {
+      at,
+      unpaced: this.effectiveRate(b) === null,
+      throttled: false,
+      ok: false,
+      answeredAt: null,
+    };
     sends.push(send);
     trim(sends);
     let open = true;
@@ -431,6 +444,7 @@ export class Pacer {
         if (!close()) return;
         this.lastActive = this.now();
         const latency = this.now() - at;
+        send.answeredAt = this.now();
         b.latencyMs = b.latencyMs === null ? latency : b.latencyMs * 0.8 + latency * 0.2;
         if (outcome.kind === 'throttled') {
           send.throttled = true;
@@ -555,14 +569,21 @@ export class Pacer {
    * Calls of `scope` sent after `from` until `to` and not throttled, those in flight included: what
    * the gateway had counted when it throttled a call sent at `to` (onThrottle), the calls sent
    * before it having reached it first.
+   *
+   * An unpaced call sent before `from` counts too unless it was answered by then: the gateway counts
+   * a call when it arrives, and a burst's calls (before the limit was known) may queue in the client
+   * for a while first. Counted by their send times, the first paced call after the burst, throttled
+   * because the burst was still in the gateway's window, looked like someone else using the quota:
+   * a step back and seconds of probing back up, for a throttle of the pacer's own making.
    */
   private admittedBetween(scope: PaceScope, from: number, to: number): number {
     const sends = this.sends[scope];
     let n = 0;
-    for (let i = sends.length - 1; i >= 0; i--) {
-      const s = sends[i];
-      if (!s || s.at <= from) break;
-      if (s.at <= to && !s.throttled) n++;
+    // Every kept send is looked at (a burst's call may still count behind older paced ones); this
+    // runs once per throttle.
+    for (const s of sends) {
+      if (s.at > to || s.throttled) continue;
+      if (s.at > from || (s.unpaced && (s.answeredAt === null || s.answeredAt > from))) n++;
     }
     return n;
   }
