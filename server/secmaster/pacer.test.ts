@@ -177,6 +177,59 @@ describe('Pacer', () => {
     expect(c.throttles).toBeLessThan(c.sent.length / 10);
   });
 
+  test('timers that fire late do not slow the pace: a late token is made up by the next (within the margin)', async () => {
+    const clock = new FakeClock();
+    // A busy event loop: every timer fires 6 ms late.
+    const pacer = new Pacer({
+      now: clock.now,
+      schedule: (ms, fn) => clock.schedule(ms + 6, fn),
+    });
+    const gw = gateway({ limit: 20 });
+    const c = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 4,
+      latencyMs: 50,
+      untilMs: 30_000,
+    });
+    await clock.runUntil(c.done);
+    expect(pacer.snapshot('write').rate).toBeCloseTo(20 * DEFAULT_MARGIN, 5);
+    const late = c.sent.filter((t) => t >= 2_000);
+    // The rate it paces at is what goes out (each late token shortened the next wait); losing the
+    // 6 ms each time would give 1 / (52 ms + 6 ms) ≈ 17.2 calls/s.
+    expect(countBetween(c.sent, 2_000, 30_000) / 28).toBeGreaterThanOrEqual(
+      20 * DEFAULT_MARGIN - 0.1,
+    );
+    // Still never above the limit in any second.
+    expect(peakInWindow(late)).toBeLessThanOrEqual(20);
+    expect(gw.admitted.length).toBeGreaterThan(0);
+  });
+
+  test('a token made up for lateness is never more than the margin allows, even after an idle while', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 20 });
+    // Learn the limit, then go idle for 5 s, then a burst of 40 takes at once.
+    const first = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 8,
+      latencyMs: 50,
+      untilMs: 3_000,
+    });
+    await clock.runUntil(first.done);
+    await clock.run(8_000);
+    const grants: number[] = [];
+    const burst = Array.from({ length: 40 }, async () => {
+      const p = await pacer.take('write');
+      grants.push(clock.now());
+      p.done({ kind: 'ok' });
+    });
+    await clock.runUntil(Promise.all(burst));
+    expect(peakInWindow(grants)).toBeLessThanOrEqual(20);
+    // The first two: one token, then the next one no sooner than the margin's headroom allows.
+    const [a = 0, b = 0] = grants;
+    expect(b - a).toBeGreaterThanOrEqual(1000 / (20 * DEFAULT_MARGIN) - 31);
+  });
+
   test('SECMASTER_RATE_LIMIT caps the rate before any throttle and after learning', async () => {
     const clock = new FakeClock();
     const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 4 });
