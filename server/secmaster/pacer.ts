@@ -393,8 +393,9 @@ export class Pacer {
    * call under load, 5 to 10 % of the limit unused. Only while paced under a stated limit, at most
    * a third of the headroom the margin leaves in the gateway's window (the rest stays for the
    * calls' jitter on the way: half made more calls throttled in bench/pacer.ts, for no more
-   * calls let through), so that no window ever holds more than the stated limit; none
-   * under SECMASTER_RATE_LIMIT (a configured limit is taken as meant), after a step back (the
+   * calls let through), so that no window ever holds more than the stated limit, and at most
+   * half a token (two calls never leave together; at 0.97 × 20/s a third is 0.2 token, 10 ms);
+   * none under SECMASTER_RATE_LIMIT (a configured limit is taken as meant), after a step back (the
    * quota is shared with someone) or while probing above the limit.
    */
   private creditOf(b: Bucket): number {
