@@ -28,7 +28,7 @@ import type { Ledger } from './batches/ledger';
 import { openRecords } from './batches/records';
 import { createBatchService } from './batches/service';
 import { createGroupService, type GroupService } from './batches/group-service';
-import { createRunner, type Runner, type RunnerOptions } from './batches/engine/runner';
+import { createRunner, onSqlite, type Runner, type RunnerOptions } from './batches/engine/runner';
 import type { Config } from './config';
 import { createHash } from 'node:crypto';
 import type { UpstreamTarget } from './access/credentials';
@@ -55,7 +55,7 @@ export interface ConsoleDeps {
   /** Tests: the IAM stand-in's fetch, a fixed `connect`, the clock, sign-in and session limits. */
   auth?: Omit<AuthOptions, 'config' | 'ledger'>;
   /** Tests: calls in flight (default BATCH_CONCURRENCY), backoff, sleep, clock, log... */
-  runner?: Partial<Omit<RunnerOptions, 'ledger' | 'upstream' | 'dataDirLost'>>;
+  runner?: Partial<Omit<RunnerOptions, 'store' | 'storage' | 'upstream' | 'dataDirLost'>>;
   /** Tests: the pacers' clock and knobs (the cap is SECMASTER_RATE_LIMIT unless given). */
   pacer?: PacerOptions;
 }
@@ -130,7 +130,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
     concurrency: config.batchConcurrency,
     log: (message) => console.warn(`runner: ${message}`),
     ...deps.runner,
-    ledger,
+    ...onSqlite(ledger),
     // Each call of a batch goes out with the credential it was last started or resumed with.
     upstream: (batchId) => auth.credentials.forBatch(batchId),
     dataDirLost: deps.dataDirLost,

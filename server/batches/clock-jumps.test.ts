@@ -19,7 +19,7 @@ import {
 import { createUpstream } from '../secmaster/client';
 import { formatReport, checkInvariants, linkedIds } from '../testing/checker';
 import { openLedger, type Ledger } from './ledger';
-import { createRunner, type Runner } from './engine/runner';
+import { createRunner, onSqlite, type Runner } from './engine/runner';
 
 const WS = SEED_WORKSPACES[0].id;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -59,7 +59,13 @@ test('the wall clock leaping a day forward and back mid-batch: every ID accounte
     projectId: DEMO_PROJECT_ID,
     timeoutMs: 5_000,
   });
-  runner = createRunner({ ledger, upstream, concurrency: 2, backoffMs: () => 0, now: jumpy });
+  runner = createRunner({
+    ...onSqlite(ledger),
+    upstream,
+    concurrency: 2,
+    backoffMs: () => 0,
+    now: jumpy,
+  });
   const subject = seedObjectIds(0, 'incidents', 3)[2] ?? '';
   const target = {
     workspaceId: WS,

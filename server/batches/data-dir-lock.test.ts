@@ -28,7 +28,7 @@ import {
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
 import { ledgerDump } from '../testing/process-harness';
-import { createRunner } from './engine/runner';
+import { createRunner, onSqlite } from './engine/runner';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -241,7 +241,12 @@ test('the runner asks before every send: once the lock is lost it sends nothing 
       return fetch(input, init);
     },
   });
-  const runner = createRunner({ ledger, upstream, concurrency: 1, dataDirLost: () => lost });
+  const runner = createRunner({
+    ...onSqlite(ledger),
+    upstream,
+    concurrency: 1,
+    dataDirLost: () => lost,
+  });
   cleanups.push(() => runner.stop());
   const ids = seedObjectIds(0, 'alerts', 500);
   const batchId = newBatch(ledger, {
@@ -260,7 +265,7 @@ test('the runner asks before every send: once the lock is lost it sends nothing 
   expect(writes).toBe(2);
 
   // The next holder (a new runner on the same ledger) finishes it.
-  const next = createRunner({ ledger, upstream, concurrency: 1 });
+  const next = createRunner({ ...onSqlite(ledger), upstream, concurrency: 1 });
   cleanups.push(() => next.stop());
   await next.resumeAll();
   expect(ledger.getBatch(batchId)?.state).toBe('done');

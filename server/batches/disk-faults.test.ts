@@ -28,7 +28,7 @@ import { createUpstream, type Upstream } from '../secmaster/client';
 import { checkInvariants, formatReport, linkedIds, type ObservedWrite } from '../testing/checker';
 import { newBatch } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
-import { createRunner, type Runner, type RunnerOptions } from './engine/runner';
+import { createRunner, onSqlite, type Runner, type RunnerOptions } from './engine/runner';
 
 const WS = SEED_WORKSPACES[0].id;
 const ALERTS = seedObjectIds(0, 'alerts', 600);
@@ -102,7 +102,7 @@ async function harness(
   const wrap = opts.wrap ?? ((l: Ledger) => l);
   const makeRunner = (l: Ledger) =>
     createRunner({
-      ledger: wrap(l),
+      ...onSqlite(wrap(l)),
       upstream,
       concurrency: 1,
       sleep: instant,
@@ -370,7 +370,9 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger: the batch waits,
         sleep: (ms) => {
           if (ms === LEDGER_WAIT_MS && h.ledger.getBatchState(id) === 'running') {
             // The user pauses; a pause is a small write that a full disk may still take.
-            expect(h.runner.pause(id)).toBe(true);
+            return h.runner.pause(id).then((paused) => {
+              expect(paused).toBe(true);
+            });
           }
           return instant();
         },
@@ -385,7 +387,7 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger: the batch waits,
     });
     expect(h.ledger.health.problems()).toEqual([]); // it no longer waits: nothing to report
     h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`);
-    expect(h.runner.resume(id)).toBe(true);
+    expect(await h.runner.resume(id)).toBe(true);
     await h.runner.whenIdle(id);
     expect(h.ledger.getBatch(id)).toMatchObject({ state: 'done', counts: { succeeded: 300 } });
     expectEveryWriteHasIntent(h);
@@ -574,7 +576,7 @@ describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', 
 
       let runner = h.runner;
       if (how === 'resume') {
-        expect(runner.resume(id)).toBe(true);
+        expect(await runner.resume(id)).toBe(true);
         await runner.whenIdle(id);
       } else {
         h.restart();
@@ -585,7 +587,7 @@ describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', 
           state: 'interrupted',
           counts: { in_flight: 0, unknown: 100 },
         });
-        expect(runner.resume(id)).toBe(true);
+        expect(await runner.resume(id)).toBe(true);
         await runner.whenIdle(id);
       }
       const after = h.ledger.getBatch(id);
@@ -624,7 +626,7 @@ describe('F8 outcome write fails after the send (injected SQLITE_IOERR_WRITE)', 
     expect(h.writes).toHaveLength(1);
     expectEveryWriteHasIntent(h);
     h.inject.answer = null;
-    expect(h.runner.resume(id)).toBe(true);
+    expect(await h.runner.resume(id)).toBe(true);
     await h.runner.whenIdle(id);
     expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(150);
     expect(h.writes).toHaveLength(3);
@@ -673,8 +675,8 @@ test('F8 the interruption itself cannot be written: kept in memory, no crash, ot
 
   const victimId = victim;
   victim = ''; // the disk is fixed
-  expect(h.runner.resume(other)).toBe(false); // done: nothing to resume
-  expect(h.runner.resume(victimId)).toBe(true);
+  expect(await h.runner.resume(other)).toBe(false); // done: nothing to resume
+  expect(await h.runner.resume(victimId)).toBe(true);
   expect(h.runner.unrecordedInterruption(victimId)).toBeNull();
   await h.runner.whenIdle(victimId);
   expect(h.ledger.getBatch(victimId)?.state).toBe('done');

@@ -30,7 +30,7 @@ import {
 } from '../testing/checker';
 import { openLedger, type Ledger } from './ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from './reconcile';
-import { createRunner, type Runner, type RunnerOptions } from './engine/runner';
+import { createRunner, onSqlite, type Runner, type RunnerOptions } from './engine/runner';
 import { newBatch } from '../testing/batches';
 
 const WS = SEED_WORKSPACES[0].id;
@@ -117,7 +117,7 @@ async function harness(
   });
   const rnd = seededRandom('runner');
   const runner = createRunner({
-    ledger,
+    ...onSqlite(ledger),
     upstream,
     concurrency: 2,
     sleep: instant,
@@ -384,7 +384,7 @@ test('F6 auth failure mid-batch: no retry, interrupted with the reason, unsent I
   expect(b?.counts).toMatchObject({ succeeded: 200, pending: 300, failed: 0, in_flight: 0 });
   expect(h.writes).toHaveLength(3);
   h.inject.answer = null;
-  expect(h.runner.resume(id)).toBe(true);
+  expect(await h.runner.resume(id)).toBe(true);
   await h.runner.whenIdle(id);
   expect(h.ledger.getBatch(id)?.counts.succeeded).toBe(500);
   expectInvariants(h, id, ids);
@@ -402,11 +402,11 @@ test('F12 cancel while in flight: the in-flight call is recorded, the rest skipp
   const id = createBatch(h, ids, subjectAt(25));
   const done = h.runner.start(id);
   await expect.poll(() => held, { timeout: 5_000 }).toBe(2);
-  expect(h.runner.cancel(id)).toBe(true);
+  expect(await h.runner.cancel(id)).toBe(true);
   const cancelAckAt = h.tick();
-  expect(h.runner.cancel(id)).toBe(false);
-  expect(h.runner.pause(id)).toBe(false);
-  expect(h.runner.resume(id)).toBe(false);
+  expect(await h.runner.cancel(id)).toBe(false);
+  expect(await h.runner.pause(id)).toBe(false);
+  expect(await h.runner.resume(id)).toBe(false);
   release();
   await done;
   const b = h.ledger.getBatch(id);
@@ -427,8 +427,8 @@ test('pause: in flight finishes and is recorded, nothing new is sent; resume con
   const id = createBatch(h, ids, subjectAt(26));
   const done = h.runner.start(id);
   await expect.poll(() => held, { timeout: 5_000 }).toBe(2);
-  expect(h.runner.pause(id)).toBe(true);
-  expect(h.runner.pause(id)).toBe(false);
+  expect(await h.runner.pause(id)).toBe(true);
+  expect(await h.runner.pause(id)).toBe(false);
   release();
   await done;
   expect(h.ledger.getBatch(id)).toMatchObject({
@@ -436,7 +436,7 @@ test('pause: in flight finishes and is recorded, nothing new is sent; resume con
     counts: { succeeded: 200, pending: 200 },
   });
   expect(h.writes).toHaveLength(2);
-  expect(h.runner.resume(id)).toBe(true);
+  expect(await h.runner.resume(id)).toBe(true);
   await h.runner.whenIdle(id);
   expect(h.ledger.getBatch(id)?.state).toBe('done');
   expect(h.writes).toHaveLength(4);
@@ -504,7 +504,7 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
     const ledger = openLedger(file);
     h.ledger = ledger;
     const runner = createRunner({
-      ledger,
+      ...onSqlite(ledger),
       upstream: createUpstream({
         endpoint: h.emulator.url,
         projectId: DEMO_PROJECT_ID,
@@ -582,7 +582,7 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
     applied(h, subject, claimed.ids.slice(0, 20));
     const runA = h.runner.start(a);
     void h.runner.start(b); // waits for A: one batch at a time per subject
-    expect(h.runner.cancel(b)).toBe(true);
+    expect(await h.runner.cancel(b)).toBe(true);
     open();
     await runA;
     await h.runner.whenIdle(b);
@@ -604,7 +604,7 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
     applied(h, subject, claimed.ids.slice(0, 10));
     // A run halted (its outcome write failed) and left the chunk in flight.
     expect(h.ledger.transitionBatch(b, ['running'], 'interrupted', 'disk full')).toBe(true);
-    expect(h.runner.cancel(b)).toBe(true);
+    expect(await h.runner.cancel(b)).toBe(true);
     await h.runner.whenIdle(b);
     expect(h.ledger.getBatch(b)?.counts).toMatchObject({
       succeeded: 10,
@@ -620,7 +620,7 @@ describe('F2 crash windows (deterministic hooks), then resumeAll', () => {
     const ids = ALERTS.slice(100, 250);
     const { id, runner } = await crashAfterIntent(h, ids, 60, { pause: true });
     expect(h.ledger.getBatch(id)?.counts).toMatchObject({ unknown: 100, pending: 50 });
-    expect(runner.cancel(id)).toBe(true);
+    expect(await runner.cancel(id)).toBe(true);
     await runner.whenIdle(id);
     expect(h.ledger.getBatch(id)?.counts).toMatchObject({
       succeeded: 60,

@@ -171,10 +171,10 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   const moveUndo = (c: Context, move: BatchRecord): Promise<Response> =>
     derived(c, undoRequestSchema, (b, ctx) => moves.undo(move, b, ctx), '/api/moves');
 
-  const control = (c: Context, group: BatchRecord, method: 'pause' | 'resume' | 'stop') => {
+  const control = async (c: Context, group: BatchRecord, method: 'pause' | 'resume' | 'stop') => {
     try {
       const identity = method === 'resume' ? deps.identityOf(c) : undefined;
-      return c.json(groups.present(groups.control(group, method, identity)));
+      return c.json(groups.present(await groups.control(group, method, identity)));
     } catch (err) {
       return refusal(c, err);
     }

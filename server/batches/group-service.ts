@@ -27,8 +27,8 @@ export function createGroupService(deps: GroupDeps) {
       return deps.batches.present(record);
     },
     /** Pause, resume or stop a group's children (a move goes on to its second phase). */
-    control(group: BatchRecord, method: GroupControl, identity?: CallIdentity) {
-      controlGroup(kit, group, method, identity);
+    async control(group: BatchRecord, method: GroupControl, identity?: CallIdentity) {
+      await controlGroup(kit, group, method, identity);
       if (method === 'resume' && identity) kit.remember(group.id, identity);
       if (group.kind === 'move') moves.advanceLater(group.id);
       return deps.ledger.getBatch(group.id) ?? group;

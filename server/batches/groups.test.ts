@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { createUpstream } from '../secmaster/client';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
-import { createRunner, type Runner } from './engine/runner';
+import { createRunner, onSqlite, type Runner } from './engine/runner';
 import { CHILDREN_AT_ONCE, controlGroup, createGroupKit, type GroupDeps } from './groups';
 import { openLedger, type Ledger } from './ledger';
 import { ServiceError } from './service';
@@ -69,7 +69,7 @@ function countingRunner(): { runner: Runner; peak: () => number; runs: Map<strin
     return strand(batchId);
   };
   const runner = createRunner({
-    ledger,
+    ...onSqlite(ledger),
     upstream: createUpstream({
       endpoint: fake.url,
       projectId: '0a1b2c3d4e5f40718293a4b5c6d7e8f9',
@@ -84,11 +84,11 @@ function countingRunner(): { runner: Runner; peak: () => number; runs: Map<strin
 
 function kitOf(runner: Runner) {
   const batches = {
-    resume(id: string) {
-      if (!runner.resume(id)) throw new ServiceError(409, 'INVALID_STATE', 'not resumable');
+    async resume(id: string) {
+      if (!(await runner.resume(id))) throw new ServiceError(409, 'INVALID_STATE', 'not resumable');
     },
-    pause(id: string) {
-      if (!runner.pause(id)) throw new ServiceError(409, 'INVALID_STATE', 'not pausable');
+    async pause(id: string) {
+      if (!(await runner.pause(id))) throw new ServiceError(409, 'INVALID_STATE', 'not pausable');
     },
   };
   return createGroupKit({
@@ -123,7 +123,7 @@ test('resuming a paused group of 100 children never runs more than CHILDREN_AT_O
   const kit = kitOf(runner);
   const record = ledger.getBatch(group);
   if (!record) throw new Error('group');
-  controlGroup(kit, record, 'resume', undefined);
+  await controlGroup(kit, record, 'resume', undefined);
   await Promise.all(children.map((id) => runner.whenIdle(id)));
   expect(peak()).toBe(CHILDREN_AT_ONCE);
   expect(children.every((id) => runs.get(id) === 1)).toBe(true);

@@ -140,20 +140,21 @@ export function createGroupKit(deps: GroupDeps): GroupKit {
 }
 
 /**
- * Pause, resume or stop every child that the state allows; a group none of whose children could
- * be is refused as a batch would be. Resumed children run on `identity` from now on.
+ * Pause, resume or stop every child that the state allows, one after the other; a group none of
+ * whose children could be is refused as a batch would be. Resumed children run on `identity` from
+ * now on.
  */
-export function controlGroup(
+export async function controlGroup(
   kit: GroupKit,
   group: BatchRecord,
   method: GroupControl,
   identity: CallIdentity | undefined,
-): void {
+): Promise<void> {
   let any = false;
   for (const child of kit.children(group.id)) {
     try {
-      if (method === 'resume') kit.deps.batches.resume(child.id, { identity });
-      else kit.deps.batches[method](child.id);
+      if (method === 'resume') await kit.deps.batches.resume(child.id, { identity });
+      else await kit.deps.batches[method](child.id);
       any = true;
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;

@@ -36,9 +36,9 @@ function open(): void {
     records: openRecords(ledger.db),
     runner: {
       start: () => Promise.resolve(),
-      pause: () => false,
-      resume: () => false,
-      cancel: () => false,
+      pause: () => Promise.resolve(false),
+      resume: () => Promise.resolve(false),
+      cancel: () => Promise.resolve(false),
     },
     identityOf: () => null as unknown as CallIdentity,
     upstreamOf: () => ({}) as Upstream,

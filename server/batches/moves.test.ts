@@ -13,7 +13,7 @@ import {
   startEmulatorConsole,
   type EmulatorConsole,
 } from '../testing/emulator-console';
-import { createRunner } from './engine/runner';
+import { createRunner, onSqlite } from './engine/runner';
 import { MSG_SOURCE_UNKNOWN, MSG_STOPPED_BEFORE_SOURCE, moveResultSchema } from './group-records';
 import { MOVE_CSV_HEADER } from './group-routes';
 import { MSG_NOT_FOUND } from './reconcile';
@@ -81,7 +81,7 @@ async function moveWithFirstPhaseRun(ids: readonly string[]) {
   await h.console.close();
   const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
   const [linkId = ''] = h.console.groups.records.children(batch.id);
-  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
+  const bare = createRunner({ ...onSqlite(h.ledger), upstream: h.upstream, concurrency: 2 });
   await bare.start(linkId);
   await bare.stop();
   return { batch, linkId };
@@ -259,7 +259,7 @@ test('a first phase interrupted partway (401) waits to be resumed, then the move
           })
         : h.upstream.call(operation, opts),
   };
-  const bare = createRunner({ ledger: h.ledger, upstream: failing, concurrency: 1 });
+  const bare = createRunner({ ...onSqlite(h.ledger), upstream: failing, concurrency: 1 });
   await bare.start(linkId);
   await bare.stop();
   const interrupted = h.ledger.getBatch(linkId);
@@ -297,7 +297,7 @@ test('a session move between its phases at a restart: its second phase is interr
     identity: session,
   });
   const [linkId = ''] = h.console.groups.records.children(batch.id);
-  const bare = createRunner({ ledger: h.ledger, upstream: h.upstream, concurrency: 2 });
+  const bare = createRunner({ ...onSqlite(h.ledger), upstream: h.upstream, concurrency: 2 });
   await bare.start(linkId);
   await bare.stop();
   expect(h.ledger.getBatchState(linkId)).toBe('done');

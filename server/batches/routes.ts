@@ -260,13 +260,13 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   // Resuming sends the batch's remaining IDs to SecMaster: it needs a SecMaster identity.
   app.post('/api/batches/:id/resume', requireSecMasterIdentity);
   for (const [path, method] of controls) {
-    app.post(`/api/batches/:id/${path}`, (c) => {
+    app.post(`/api/batches/:id/${path}`, async (c) => {
       try {
         const id = c.req.param('id');
         const batch =
           method === 'resume'
-            ? service.resume(id, { identity: deps.identityOf(c) })
-            : service[method](id);
+            ? await service.resume(id, { identity: deps.identityOf(c) })
+            : await service[method](id);
         return c.json(service.present(batch));
       } catch (err) {
         return refusal(c, err);

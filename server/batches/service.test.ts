@@ -50,9 +50,9 @@ let ledger: Ledger;
 let records: Records;
 let runner: {
   start: Mock<(batchId: string) => Promise<void>>;
-  pause: Mock<(batchId: string) => boolean>;
-  resume: Mock<(batchId: string) => boolean>;
-  cancel: Mock<(batchId: string) => boolean>;
+  pause: Mock<(batchId: string) => Promise<boolean>>;
+  resume: Mock<(batchId: string) => Promise<boolean>>;
+  cancel: Mock<(batchId: string) => Promise<boolean>>;
 };
 let service: BatchService;
 
@@ -62,9 +62,13 @@ beforeEach(() => {
   records = openRecords(ledger.db);
   runner = {
     start: vi.fn(() => Promise.resolve()),
-    pause: vi.fn((id: string) => ledger.transitionBatch(id, ['running'], 'paused', null)),
-    resume: vi.fn((id: string) => ledger.transitionBatch(id, ['paused'], 'running', null)),
-    cancel: vi.fn((id: string) => ledger.cancelBatch(id)),
+    pause: vi.fn((id: string) =>
+      Promise.resolve(ledger.transitionBatch(id, ['running'], 'paused', null)),
+    ),
+    resume: vi.fn((id: string) =>
+      Promise.resolve(ledger.transitionBatch(id, ['paused'], 'running', null)),
+    ),
+    cancel: vi.fn((id: string) => Promise.resolve(ledger.cancelBatch(id))),
   };
   service = createBatchService({ ledger, records, runner });
 });
@@ -321,11 +325,15 @@ describe('undo', () => {
         () => service.undo(id, {}, ALICE),
         () => service.retry(id, {}, ALICE),
         () => service.retryPreview(id),
+      ]) {
+        expect(refusalOf(op)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+      }
+      for (const op of [
         () => service.pause(id),
         () => service.resume(id),
         () => service.stop(id),
       ]) {
-        expect(refusalOf(op)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+        expect(await asyncRefusalOf(op)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
       }
       const err = await asyncRefusalOf(() => service.undoPreview(id, linksUpstream([])));
       expect(err).toMatchObject({ status: 404, code: 'NOT_FOUND' });
@@ -425,7 +433,7 @@ describe('retry', () => {
     expect(records.idsInState(all.id, 'pending')).toEqual([ids[1], ids[2], ids[3], ids[4]]);
   });
 
-  test("a stopped batch's skipped IDs are retried but not its unknown ones (its re-read settles them)", () => {
+  test("a stopped batch's skipped IDs are retried but not its unknown ones (its re-read settles them)", async () => {
     const ids = makeIds(4);
     const { batch } = service.create(request(ids), ALICE);
     const call = ledger.claimChunk(batch.id, 2);
@@ -437,7 +445,7 @@ describe('retry', () => {
       ],
       { httpStatus: null, requestId: null, errorCode: null },
     );
-    expect(service.stop(batch.id).state).toBe('cancelled');
+    expect((await service.stop(batch.id)).state).toBe('cancelled');
     expect(service.retryPreview(batch.id)).toMatchObject({ unknown: 0, skipped: 2, ids: 2 });
     const { batch: retry } = service.retry(batch.id, {}, ALICE);
     expect(retry.reason).toBe(`Retry of batch ${batch.id}`);
@@ -500,20 +508,20 @@ describe('controls and presentation', () => {
     expect(ledger.getBatch(undo.id)?.credential_source).toBe('env-aksk');
   });
 
-  test('pause, resume and stop answer the batch after; a refused control names the state', () => {
+  test('pause, resume and stop answer the batch after; a refused control names the state', async () => {
     const { batch } = service.create(request(makeIds(2)), ALICE);
-    expect(service.pause(batch.id).state).toBe('paused');
-    expect(service.resume(batch.id).state).toBe('running');
-    expect(service.stop(batch.id).state).toBe('cancelled');
-    expect(refusalOf(() => service.pause(batch.id))).toMatchObject({
+    expect((await service.pause(batch.id)).state).toBe('paused');
+    expect((await service.resume(batch.id)).state).toBe('running');
+    expect((await service.stop(batch.id)).state).toBe('cancelled');
+    expect(await asyncRefusalOf(() => service.pause(batch.id))).toMatchObject({
       status: 409,
       code: 'INVALID_STATE',
       message: 'a cancelled batch cannot be paused',
     });
-    expect(refusalOf(() => service.resume(batch.id)).message).toBe(
+    expect((await asyncRefusalOf(() => service.resume(batch.id))).message).toBe(
       'a cancelled batch cannot be resumed',
     );
-    expect(refusalOf(() => service.stop(batch.id)).message).toBe(
+    expect((await asyncRefusalOf(() => service.stop(batch.id))).message).toBe(
       'a cancelled batch cannot be stopped',
     );
   });
@@ -554,21 +562,22 @@ test("present carries the runner's pace for a batch it paces, null otherwise", (
 });
 
 describe('checks shared with groups (pairs.ts)', () => {
-  test('checkNotActive refuses a running or paused batch, naming the state and what was asked', () => {
+  test('checkNotActive refuses a running or paused batch, naming the state and what was asked', async () => {
     const { batch } = service.create(request(makeIds(2)), ALICE);
     expect(refusalOf(() => checkNotActive(batch, 'retrying'))).toMatchObject({
       status: 409,
       code: 'INVALID_STATE',
       message: 'the batch is still running: stop it or let it finish before retrying it',
     });
-    const paused = service.pause(batch.id);
+    const paused = await service.pause(batch.id);
     expect(refusalOf(() => checkNotActive(paused, 'undoing')).message).toBe(
       'the batch is still paused: stop it or let it finish before undoing it',
     );
-    expect(() => checkNotActive(service.stop(batch.id), 'undoing')).not.toThrow();
+    const stopped = await service.stop(batch.id);
+    expect(() => checkNotActive(stopped, 'undoing')).not.toThrow();
   });
 
-  test('checkRetriable also refuses an interrupted batch (resume it instead); a finished one passes', () => {
+  test('checkRetriable also refuses an interrupted batch (resume it instead); a finished one passes', async () => {
     const { batch } = service.create(request(makeIds(2)), ALICE);
     expect(refusalOf(() => checkRetriable(batch)).code).toBe('INVALID_STATE');
     expect(ledger.transitionBatch(batch.id, ['running'], 'interrupted', 'test')).toBe(true);
@@ -577,7 +586,8 @@ describe('checks shared with groups (pairs.ts)', () => {
       code: 'INVALID_STATE',
       message: 'the batch was interrupted: resume it instead (Resume batch), or stop it first',
     });
-    expect(() => checkRetriable(service.stop(batch.id))).not.toThrow();
+    const stopped = await service.stop(batch.id);
+    expect(() => checkRetriable(stopped)).not.toThrow();
   });
 
   test('nothingToRetry names the permanent failures it leaves out; nothingToUndo says why', () => {

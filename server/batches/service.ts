@@ -31,12 +31,15 @@ import type { HistoryFilter } from './history-filter';
 
 export const INVALID_ID_MESSAGE = 'not a well-formed ID: 32 to 64 letters, digits, "-" or "_"';
 
-/** A user's controls over a running batch; each returns false when the batch's state forbids it. */
+/**
+ * A user's controls over a running batch (the runner's, answered once written to the ledger);
+ * each answers false when the batch's state forbids it.
+ */
 export interface BatchControls {
-  pause(batchId: string): boolean;
-  resume(batchId: string): boolean;
+  pause(batchId: string): Promise<boolean>;
+  resume(batchId: string): Promise<boolean>;
   /** User stop: the batch becomes `cancelled` and its unsent IDs `skipped`. */
-  cancel(batchId: string): boolean;
+  cancel(batchId: string): Promise<boolean>;
 }
 
 /** Why an operation was refused: the HTTP status and code the API answers with, and why. */
@@ -340,13 +343,13 @@ export function createBatchService(deps: BatchServiceDeps) {
    */
   const retriesUnknown = (batch: BatchRecord) => batch.state !== 'cancelled';
 
-  const control = (
+  const control = async (
     batchId: string,
     method: keyof BatchControls,
     identity?: CallIdentity,
-  ): BatchRecord => {
+  ): Promise<BatchRecord> => {
     const batch = found(batchId);
-    if (runner[method](batch.id)) {
+    if (await runner[method](batch.id)) {
       // A resumed batch runs on the credential of whoever resumed it from now on.
       if (method === 'resume' && identity) deps.credentials?.assign(batch.id, identity);
     } else {

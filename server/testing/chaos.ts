@@ -36,7 +36,12 @@ import {
 import { newBatch } from './batches';
 import { openLedger, type Ledger } from '../batches/ledger';
 import { MSG_EXISTS_REJECTED, MSG_NOT_FOUND } from '../batches/reconcile';
-import { createRunner, type RunnerOptions, type RunnerStats } from '../batches/engine/runner';
+import {
+  createRunner,
+  onSqlite,
+  type RunnerOptions,
+  type RunnerStats,
+} from '../batches/engine/runner';
 import { MSG_NOT_REPORTED, MSG_REJECTED } from '../batches/engine/verdict';
 
 export const CHAOS_WS = SEED_WORKSPACES[0].id;
@@ -292,7 +297,7 @@ export async function runChaosSeed(opts: ChaosOptions): Promise<ChaosResult> {
     fetchImpl,
   });
   const runner = createRunner({
-    ledger: env.ledger,
+    ...onSqlite(env.ledger),
     upstream,
     concurrency: 2,
     sleep: () => Promise.resolve(),
@@ -473,7 +478,7 @@ export async function runThrottleStorm(opts: StormOptions): Promise<StormResult>
     fetchImpl,
   });
   const runner = createRunner({
-    ledger: env.ledger,
+    ...onSqlite(env.ledger),
     upstream,
     concurrency,
     sleep: (ms) => new Promise((res) => setTimeout(res, ms / scale)),

@@ -74,24 +74,25 @@ async function labelRejected(
 }
 
 /** Writes how the call ended; returns the outcome rows changed (0 for a release). */
-function record(
+async function record(
   e: Engine,
   batch: BatchSummary,
   ctl: Control,
   call: ClaimedCall,
   r: CallRecord,
-): number {
+): Promise<number> {
   switch (r.kind) {
     case 'outcomes':
-      return e.ledger.recordOutcome(call.callId, r.outcomes, r.meta);
+      return e.store.recordOutcome(call.callId, r.outcomes, r.meta);
     case 'release':
-      e.ledger.releaseCall(call.callId, r.meta);
+      await e.store.releaseCall(call.callId, r.meta);
       return 0;
     case 'interrupt':
-      // Not applied upstream: the IDs go back to pending, and the batch stops.
-      e.ledger.releaseCall(call.callId, r.meta);
-      e.ledger.transitionBatch(batch.id, ['running', 'paused'], 'interrupted', r.reason);
+      // Not applied upstream: the IDs go back to pending, and the batch stops. Halted first: the
+      // batch's other workers claim nothing more while these writes are under way.
       ctl.halted = true;
+      await e.store.releaseCall(call.callId, r.meta);
+      await e.store.transitionBatch(batch.id, ['running', 'paused'], 'interrupted', r.reason);
       return 0;
   }
 }
@@ -109,7 +110,7 @@ export async function runCallChain(
   ctl: Control,
   slot: Slot,
 ): Promise<void> {
-  const { ledger, budget, policy } = e;
+  const { store, budget, policy } = e;
   let call = first.call;
   let pending = first.pending;
   try {
@@ -127,7 +128,7 @@ export async function runCallChain(
         if (!mayRetry(policy, true, retries + 1)) {
           // Throttled through every retry: never a failure of its IDs. They go back to pending
           // and the batch waits a little, then continues (the pacer has slowed down meanwhile).
-          record(e, batch, ctl, call, endOfChain(call.ids, v));
+          await record(e, batch, ctl, call, endOfChain(call.ids, v));
           e.counters.throttleWaits++;
           ctl.budgetWait = true;
           ctl.waitReason = MSG_THROTTLE_WAIT;
@@ -144,25 +145,28 @@ export async function runCallChain(
           // transaction when nothing is left. The last outcome of a batch (a pairs group's child
           // has one call) waits for the next intent while a pre-read is under way, at most
           // MAX_OUTCOME_HOLD_MS: only this batch's end waits. The call has ended upstream: its
-          // slot goes on now.
+          // slot goes on now. `last` is a hint read before the outcome is queued: only whether the
+          // outcome may wait; the batch finishes in the outcome's transaction (`finish`), which
+          // checks again.
           releaseSlot(slot);
-          const last = ledger.isLastCall(call.callId);
-          changed = await ledger.queueOutcome(call.callId, end.outcomes, end.meta, {
+          const last = await store.isLastCall(call.callId);
+          changed = await store.queueOutcome(call.callId, end.outcomes, end.meta, {
             finish: true,
             ...(last ? { holdWhile: () => e.reads.underWay > 0, holdMs: MAX_OUTCOME_HOLD_MS } : {}),
           });
-        } else changed = record(e, batch, ctl, call, end);
+        } else changed = await record(e, batch, ctl, call, end);
         if (v.kind === 'outcomes' && changed < call.ids.length)
           e.log(`call ${call.callId}: ${call.ids.length - changed} outcomes ignored (superseded)`);
         return;
       }
-      if (e.stopping() || ledger.getBatchState(batch.id) !== 'running') {
-        record(e, batch, ctl, call, notRetried(call.ids, v));
+      // Paused or cancelled after this read: retryCall below refuses (it checks in its transaction).
+      if (e.stopping() || (await store.getBatchState(batch.id)) !== 'running') {
+        await record(e, batch, ctl, call, notRetried(call.ids, v));
         return;
       }
       if (!budget.tryAcquire(v.timeoutLike)) {
         // Circuit open: the IDs wait (not failed) and the batch waits.
-        record(e, batch, ctl, call, notRetried(call.ids, v));
+        await record(e, batch, ctl, call, notRetried(call.ids, v));
         ctl.budgetWait = true;
         return;
       }
@@ -171,26 +175,42 @@ export async function runCallChain(
       releaseSlot(slot);
       await e.nap(delay, ctl);
       const permit = await permitAndSlot(e, batch, 'write', ctl, slot);
-      // From here to the send, no await: a pause or cancel either precedes the check or follows
-      // the send (I6).
-      const next =
-        permit === 'stopped' || e.stopping() || e.dataDirLost()
-          ? null
-          : ledger.retryCall(call.callId, v.mayBeApplied);
+      // The retry's intent is written only while the batch runs (retryCall checks in its
+      // transaction); a pause or cancel that follows it waits for the send (e.claiming): either
+      // it precedes the claim or it follows the send (I6).
+      const sent = e.claiming(ctl);
+      let next: ClaimedCall | null = null;
+      try {
+        next =
+          permit === 'stopped' || e.stopping() || e.dataDirLost()
+            ? null
+            : await store.retryCall(call.callId, v.mayBeApplied);
+        // The DATA_DIR lock is asked again in the tick of the send. Lost since the claim: nothing
+        // is sent and nothing more recorded; the new call's IDs stay in flight, as after a crash
+        // between an intent and its send (the server holding the DATA_DIR now re-reads them).
+        if (next && e.dataDirLost()) {
+          if (permit !== 'stopped') permit?.cancel();
+          return;
+        }
+        if (next) {
+          call = next;
+          e.counters.retries++;
+          pending = sendWrite(e, batch, call, permit === 'stopped' ? null : permit);
+        }
+      } finally {
+        sent();
+      }
       if (!next) {
         if (permit !== 'stopped') permit?.cancel();
-        record(e, batch, ctl, call, notRetried(call.ids, v));
+        await record(e, batch, ctl, call, notRetried(call.ids, v));
         return;
       }
-      call = next;
-      e.counters.retries++;
-      pending = sendWrite(e, batch, call, permit === 'stopped' ? null : permit);
     }
   } catch (err: unknown) {
     // A failed outcome write leaves the call's items in_flight (its intent is committed): they are
     // re-read as unknown on resume (strandInFlight) or restart (recoverAfterCrash). A failed retry
     // intent sends nothing.
-    e.halt(batch.id, ctl, err);
+    await e.halt(batch.id, ctl, err);
   } finally {
     releaseSlot(slot);
   }

@@ -1,12 +1,14 @@
 /**
- * What the engine's modules share within one runner: the ledger and upstream, the concurrency and
- * retry state every batch draws on, and each batch's run control. `createRunner` builds one
- * `Engine`; the feed, the call chain and the re-read take it instead of closing over the runner.
+ * What the engine's modules share within one runner: the ledger's store and storage, the upstream,
+ * the concurrency and retry state every batch draws on, and each batch's run control.
+ * `createRunner` builds one `Engine`; the feed, the call chain and the re-read take it instead of
+ * closing over the runner.
  */
 import type { BatchSummary } from '../../../src/api/schemas';
 import type { Upstream } from '../../secmaster/client';
 import type { PaceScope, Permit } from '../../secmaster/pacer';
-import type { ClaimedCall, Ledger } from '../ledger';
+import type { LedgerStore } from '../../db/store';
+import type { ClaimedCall } from '../ledger';
 import type { AimdLimiter } from '../limiter';
 import type { Subject } from '../reconcile';
 import type { RetryBudget, RetryKind, RetryPolicy } from '../retry';
@@ -39,6 +41,33 @@ export interface Counters {
   throttleWaits: number;
 }
 
+/**
+ * What the engine needs of the ledger's storage besides the store's methods: for now SQLite's own
+ * (ledger.ts: `health`, `noWait`, `db.name`; `sqliteStorage` in runner.ts). A console on another
+ * database (PostgreSQL, server/db/pg-store.ts) passes its own, or none (`NO_STORAGE`): then no
+ * write waits for a lock of its own, problems go nowhere, and no error counts as a full disk or a
+ * held write lock (a batch that meets one is interrupted).
+ */
+export interface LedgerStorage {
+  /** Sets (or clears: null) the storage problem `source` met, shown by /api/health. */
+  report(source: string, reason: string | null): void;
+  /**
+   * Runs `write` (a store call, which starts its write in the call) without waiting for another
+   * process's write lock: SQLite's busy_timeout is 0 meanwhile. Heartbeats and probes must not
+   * stall the event loop.
+   */
+  noWait<T>(write: () => T): T;
+  /** The ledger's file (its disk tells a full disk and names the file in problems), or null. */
+  readonly file: string | null;
+}
+
+/** No storage of its own (see LedgerStorage). */
+export const NO_STORAGE: LedgerStorage = {
+  report: () => undefined,
+  noWait: (write) => write(),
+  file: null,
+};
+
 /** Per-batch run control: interrupts sleeps on pause, cancel and shutdown. */
 export interface Control {
   halted: boolean;
@@ -57,6 +86,13 @@ export interface Control {
   /** Pauses since the batch's writes last passed: the next pause doubles (reset by a claim). */
   ledgerStreak: number;
   wakers: Set<() => void>;
+  /**
+   * Claims under way: from the start of a claim (an intent written to the store) to the send of its
+   * call, or to the decision not to send it. Pause and cancel wait for them before they answer, so
+   * that no call of the batch is sent after they did (I6), although the store answers a claim
+   * asynchronously. See `claiming` in runner.ts.
+   */
+  claims: Set<Promise<void>>;
 }
 
 /**
@@ -78,7 +114,10 @@ export interface Started {
 }
 
 export interface Engine {
-  readonly ledger: Ledger;
+  /** The ledger (every read and write of it): SQLite's (`sqliteStore`) or PostgreSQL's. */
+  readonly store: LedgerStore;
+  /** What is the storage's own (SQLite's file and write lock). */
+  readonly storage: LedgerStorage;
   /** Where a batch's calls go (its credential), asked for every call. */
   upstreamOf(batch: BatchSummary): Upstream;
   readonly policy: RetryPolicy;
@@ -117,8 +156,16 @@ export interface Engine {
   readonly reads: { underWay: number };
   /** A sleep that pause, cancel and shutdown cut short. */
   nap(ms: number, ctl: Control): Promise<void>;
-  /** A ledger write (or the runner) failed: the batch stops or waits for the ledger. Never throws. */
-  halt(batchId: string, ctl: Control, err: unknown): void;
+  /**
+   * A ledger write (or the runner) failed: the batch stops (`ctl.halted` is set at once) or waits
+   * for the ledger; resolves once its interruption is recorded (or could not be). Never rejects.
+   */
+  halt(batchId: string, ctl: Control, err: unknown): Promise<void>;
+  /**
+   * Marks a claim of the batch under way until the function returned is called (once its call is
+   * sent, or not sent): pause and cancel wait for it (Control.claims).
+   */
+  claiming(ctl: Control): () => void;
 }
 
 export function subjectOf(b: BatchSummary): Subject {

@@ -7,7 +7,7 @@ import { makeIds } from '../../testing/fake-upstream';
 import { newBatch } from '../../testing/batches';
 import { openLedger, type Ledger } from '../ledger';
 import { feedStep, type FeedState } from './feed';
-import { createRunner } from './runner';
+import { createRunner, onSqlite } from './runner';
 
 function state(o: Partial<FeedState>): FeedState {
   return {
@@ -109,7 +109,7 @@ describe('the feed inside a runner', () => {
       },
     };
     const runner = createRunner({
-      ledger,
+      ...onSqlite(ledger),
       upstream,
       concurrency: 1,
       backoffMs: () => 0,

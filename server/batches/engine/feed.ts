@@ -58,11 +58,11 @@ export interface Feed {
  * For a cancel, IDs not linked are looked up in the related class, so that an unknown ID is still
  * sent and SecMaster's refusal explained. Reads are of `chunkSize` IDs; IDs read but not yet
  * claimed wait in memory (still pending in the ledger, so a crash only means reading them again).
- * Workers share one feed; every step between awaits is synchronous, so two workers never take the
- * same row.
+ * Workers share one feed; every step between awaits is synchronous, and the reads of pending rows
+ * take turns (`peek`), so two workers never take the same row.
  */
 export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
-  const { ledger, chunkSize } = e;
+  const { store, chunkSize } = e;
   let cursor = -1;
   let exhausted = false;
   /** Reads under way in other workers: their IDs may still fill a call. */
@@ -75,18 +75,34 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     ready.push(...rows);
   };
   const settled: SettledRow[] = [];
+  /** The last read of pending rows: the next one starts after it, from the cursor it moved. */
+  let peeking: Promise<unknown> = Promise.resolve();
+
+  /**
+   * The next pending rows after the cursor, counted as a read under way when there are some. The
+   * store answers asynchronously: each read starts once the one before has moved the cursor, or
+   * two workers would read (and claim) the same rows.
+   */
+  function peek(): Promise<PendingRow[]> {
+    const rows = peeking.then(async () => {
+      const next = await store.peekPending(batch.id, cursor, chunkSize);
+      const last = next.at(-1);
+      if (!last) exhausted = true;
+      else {
+        cursor = last.seq;
+        reading++;
+        e.reads.underWay++;
+      }
+      return next;
+    });
+    peeking = rows.catch(() => undefined);
+    return rows;
+  }
 
   /** Reads the next rows; false when the batch must stop or wait. */
   async function fill(slot: Slot): Promise<boolean> {
-    const rows = ledger.peekPending(batch.id, cursor, chunkSize);
-    const last = rows.at(-1);
-    if (!last) {
-      exhausted = true;
-      return true;
-    }
-    cursor = last.seq;
-    reading++;
-    e.reads.underWay++;
+    const rows = await peek();
+    if (rows.length === 0) return true;
     try {
       return await classify(rows, slot);
     } finally {
@@ -111,17 +127,21 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     return true;
   }
 
-  function readFailed(outcome: Exclude<ReadOutcome, { kind: 'ok' }>, rows: PendingRow[]): boolean {
+  async function readFailed(
+    outcome: Exclude<ReadOutcome, { kind: 'ok' }>,
+    rows: PendingRow[],
+  ): Promise<boolean> {
     switch (outcome.kind) {
       case 'auth':
-        // Nothing was sent; the IDs stay pending. Never retried (AK/SK lockout risk).
-        ledger.transitionBatch(
+        // Nothing was sent; the IDs stay pending. Never retried (AK/SK lockout risk). Halted
+        // first: the other workers claim nothing more meanwhile.
+        ctl.halted = true;
+        await store.transitionBatch(
           batch.id,
           ['running', 'paused'],
           'interrupted',
           credentialsRefused(outcome.code, outcome.message),
         );
-        ctl.halted = true;
         return false;
       case 'refused':
         settled.push(...readRefused(rows, outcome.code, outcome.message));
@@ -141,39 +161,58 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
    * Commits the settled rows only; the ready ones keep waiting, and keep the time they were read
    * (so that they still go out after MAX_READY_AGE_MS).
    */
-  function commitSettled(): Started | null | 'stopped' {
-    const keep = ready.splice(0);
-    const keepAt = readyAt;
-    const done = commit();
-    ready.push(...keep);
-    readyAt = keep.length > 0 ? keepAt : null;
-    return done;
+  function commitSettled(): Promise<Started | null | 'stopped'> {
+    if (e.dataDirLost()) return Promise.resolve('stopped');
+    return claim([], settled.splice(0), null);
   }
 
   /**
-   * Commits the ready work: a call (sent in the same tick, on `permit` when paced) and/or the
-   * settled rows.
+   * Commits the ready work: a call (sent once claimed, on `permit` when paced) and/or the settled
+   * rows.
    */
-  function commit(permit: Permit | null = null): Started | null | 'stopped' {
-    if (e.dataDirLost()) return 'stopped';
+  function commit(permit: Permit | null = null): Promise<Started | null | 'stopped'> {
+    if (e.dataDirLost()) return Promise.resolve('stopped');
+    // Taken from memory before the claim's await: no other worker takes them meanwhile.
     const toSend = ready.splice(0, chunkSize);
     if (ready.length === 0) readyAt = null;
-    const settle = settled.splice(0);
-    const claimed = ledger.claimPreRead(batch.id, toSend, settle);
-    if (!claimed) return 'stopped';
-    if (ctl.ledgerStreak > 0) {
-      // The ledger takes this batch's writes again, after a wait for it.
-      ctl.ledgerStreak = 0;
-      ledger.health.report(batchHealthSource(batch.id), null);
-      e.log(`batch ${batch.id}: the ledger takes its writes again; continuing`);
+    return claim(toSend, settled.splice(0), permit);
+  }
+
+  /**
+   * Claims `toSend` as one call (sent in the tick the claim is known) and records `settle`. The
+   * claim is written only while the batch runs (claimPreRead checks in its transaction); a pause
+   * or cancel that follows it waits for the send (e.claiming): either it precedes the claim or it
+   * follows the send (I6).
+   */
+  async function claim(
+    toSend: PendingRow[],
+    settle: SettledRow[],
+    permit: Permit | null,
+  ): Promise<Started | null | 'stopped'> {
+    const sent = e.claiming(ctl);
+    try {
+      const claimed = await store.claimPreRead(batch.id, toSend, settle);
+      if (!claimed) return 'stopped';
+      if (ctl.ledgerStreak > 0) {
+        // The ledger takes this batch's writes again, after a wait for it.
+        ctl.ledgerStreak = 0;
+        e.storage.report(batchHealthSource(batch.id), null);
+        e.log(`batch ${batch.id}: the ledger takes its writes again; continuing`);
+      }
+      e.counters.unchangedIds += settle.filter((r) => r.state === 'unchanged').length;
+      if (!claimed.call) return null;
+      // The DATA_DIR lock is asked again in the tick of the send. Lost since the claim: nothing is
+      // sent and nothing more recorded; the call's IDs stay in flight, as after a crash between
+      // an intent and its send (the server holding the DATA_DIR now re-reads them).
+      if (e.dataDirLost()) return 'stopped';
+      return {
+        call: claimed.call,
+        pending: sendWrite(e, batch, claimed.call, permit),
+        waitedMs: 0,
+      };
+    } finally {
+      sent();
     }
-    e.counters.unchangedIds += settle.filter((r) => r.state === 'unchanged').length;
-    if (!claimed.call) return null;
-    return {
-      call: claimed.call,
-      pending: sendWrite(e, batch, claimed.call, permit),
-      waitedMs: 0,
-    };
   }
 
   return {
@@ -214,7 +253,7 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
                 continue;
               }
             }
-            const started = commit(permit);
+            const started = await commit(permit);
             if (started === 'stopped') return null;
             if (started) {
               permit = null;
@@ -224,12 +263,12 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
           }
           if (!(await fill(slot))) {
             // Rows settled before the stop (a refused read) are still recorded.
-            if (settled.length > 0 && !ctl.halted) commitSettled();
+            if (settled.length > 0 && !ctl.halted) await commitSettled();
             return null;
           }
           if (settled.length >= chunkSize && ready.length < chunkSize) {
             // Many IDs already in the asked state: record them without waiting for a full call.
-            if (commitSettled() === 'stopped') return null;
+            if ((await commitSettled()) === 'stopped') return null;
           }
         }
       } finally {

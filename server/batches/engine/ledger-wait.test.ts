@@ -16,7 +16,7 @@ import {
   type LedgerTry,
   type LedgerWait,
 } from './ledger-wait';
-import { createRunner, type RunnerOptions } from './runner';
+import { createRunner, onSqlite, type RunnerOptions } from './runner';
 
 const BUSY: WriteProblem = { kind: 'busy', reason: 'write lock held elsewhere', transient: true };
 const FULL: WriteProblem = { kind: 'full', reason: 'disk full', transient: true };
@@ -166,7 +166,7 @@ describe('the runner waits for the ledger with it', () => {
 
   function runner(l: Ledger, overrides: Partial<RunnerOptions>) {
     return createRunner({
-      ledger: l,
+      ...onSqlite(l),
       upstream: createUpstream({
         endpoint: fake.url,
         projectId: '0a1b2c3d4e5f40718293a4b5c6d7e8f9',

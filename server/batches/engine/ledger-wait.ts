@@ -39,9 +39,9 @@ export interface LedgerWait {
   /** Before each pause, with the problem that is still there and the pauses made so far. */
   blocked(problem: WriteProblem, pauses: number): void;
   /** Asked after each pause: true ends the wait (pause, stop, shutdown). */
-  stopped(): boolean;
+  stopped(): boolean | Promise<boolean>;
   /** One try of the write, after a pause, knowing the problem met last. */
-  retry(problem: WriteProblem): LedgerTry;
+  retry(problem: WriteProblem): LedgerTry | Promise<LedgerTry>;
 }
 
 /**
@@ -59,8 +59,8 @@ export async function waitForLedger(
     w.blocked(last, pauses);
     await w.sleep(ledgerPauseMs(w.firstMs, w.maxMs, pauses));
     pauses++;
-    if (w.stopped()) return { passed: false, pauses };
-    last = w.retry(last);
+    if (await w.stopped()) return { passed: false, pauses };
+    last = await w.retry(last);
   }
   return { passed: true, pauses };
 }

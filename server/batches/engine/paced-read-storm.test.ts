@@ -15,7 +15,7 @@ import { Pacer } from '../../secmaster/pacer';
 import { makeIds } from '../../testing/fake-upstream';
 import { newBatch } from '../../testing/batches';
 import { openLedger, type Ledger } from '../ledger';
-import { createRunner } from './runner';
+import { createRunner, onSqlite } from './runner';
 
 let dir: string;
 let ledger: Ledger;
@@ -76,7 +76,7 @@ test('a 2-minute throttle storm on reads and writes alike: the pre-reads wait it
     subject: 'c0ffee00-0000-4000-8000-000000000001',
   });
   const runner = createRunner({
-    ledger,
+    ...onSqlite(ledger),
     upstream: pacedUpstream(upstream, pacer),
     concurrency: 8,
     now: clock.now,

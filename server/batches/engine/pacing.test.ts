@@ -15,7 +15,7 @@ import { Pacer } from '../../secmaster/pacer';
 import { makeIds } from '../../testing/fake-upstream';
 import { newBatch } from '../../testing/batches';
 import { openLedger, type Ledger } from '../ledger';
-import { createRunner } from './runner';
+import { createRunner, onSqlite } from './runner';
 
 const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 const THROTTLED = (limit: number) =>
@@ -98,7 +98,7 @@ function gateway(
 function start(clock: FakeClock, upstream: Upstream, ids: string[]) {
   const batch = newBatch(ledger, { ids, subject: SUBJECT, user: 'local' });
   const runner = createRunner({
-    ledger,
+    ...onSqlite(ledger),
     upstream,
     concurrency: 8,
     now: clock.now,
@@ -166,7 +166,7 @@ test('pause while a write waits for the pacer: nothing is claimed or sent after 
   const { runner, batchId, done } = start(clock, pacedUpstream(gw.upstream, pacer), makeIds(300));
   await clock.run(2_500);
   const sentBefore = gw.log.length;
-  expect(runner.pause(batchId)).toBe(true);
+  expect(await runner.pause(batchId)).toBe(true);
   await clock.runUntil(done);
   await clock.run(clock.now() + 10_000);
   expect(gw.log.length).toBe(sentBefore);
@@ -206,7 +206,7 @@ test('pause while a pre-read waits for the pacer: the read is not sent after the
   await clock.run(1_000);
   expect(gw.reads).toHaveLength(1);
   expect(pacer.snapshot('read').inFlight).toBe(0);
-  expect(runner.pause(batchId)).toBe(true);
+  expect(await runner.pause(batchId)).toBe(true);
   const pausedAt = clock.now();
   let ended = false;
   void done.then(() => {
@@ -237,7 +237,7 @@ test('two credentials: a slowly paced one never takes the slots of the other (a 
   const upA = pacedUpstream(gwA.upstream, slow);
   const upB = pacedUpstream(gwB.upstream, fast);
   const runner = createRunner({
-    ledger,
+    ...onSqlite(ledger),
     upstream: (batchId) => (batchId === a.id ? upA : upB),
     concurrency: 8,
     now: clock.now,

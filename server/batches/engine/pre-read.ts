@@ -80,13 +80,14 @@ export async function preRead(
   const { budget } = e;
   for (let retries = 0; ; retries++) {
     // Nothing is sent once the batch is paused, cancelled or stopping; a pause while the read waits
-    // for the pacer or for its answer cuts it short.
-    if (e.stopping() || ctl.halted || e.ledger.getBatchState(batch.id) !== 'running')
-      return { kind: 'stopped' };
+    // for the pacer or for its answer cuts it short. A pause between the check and the read (the
+    // state is read asynchronously) lets that one read go out: it changes nothing, and the claim
+    // that would follow it is refused (claimPreRead: only while the batch runs).
+    if (await stoppedBefore(e, batch, ctl)) return { kind: 'stopped' };
     // The read's permit first, then the slot (paced-slot.ts): no slot idle through the wait.
     const permit = await permitAndSlot(e, batch, 'read', ctl, slot);
     if (permit === 'stopped') return { kind: 'stopped' };
-    if (e.stopping() || ctl.halted || e.ledger.getBatchState(batch.id) !== 'running') {
+    if (await stoppedBefore(e, batch, ctl)) {
       permit?.cancel();
       return { kind: 'stopped' };
     }
@@ -115,7 +116,11 @@ export async function preRead(
     const delay = e.delayFor(retryKind(step.throttled), retries, step.retryAfter, paced);
     releaseSlot(slot);
     await e.nap(delay, ctl);
-    if (e.stopping() || ctl.halted || e.ledger.getBatchState(batch.id) !== 'running')
-      return { kind: 'stopped' };
+    if (await stoppedBefore(e, batch, ctl)) return { kind: 'stopped' };
   }
+}
+
+/** Whether the batch must send nothing more: stopping, halted, or no longer running. */
+async function stoppedBefore(e: Engine, batch: BatchSummary, ctl: Control): Promise<boolean> {
+  return e.stopping() || ctl.halted || (await e.store.getBatchState(batch.id)) !== 'running';
 }

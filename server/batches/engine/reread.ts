@@ -46,22 +46,26 @@ async function rereadWithRetry(
 
 /** Re-reads every unknown item of the batch once, in input order, and records what it found. */
 export async function settleUnknown(e: Engine, batch: BatchSummary, ctl: Control): Promise<void> {
-  const { ledger } = e;
+  const { store } = e;
   let after = -1;
   for (;;) {
     if (e.stopping()) return;
-    const rows = ledger.unknownIds(batch.id, MAX_IDS_PER_CALL, after);
+    const rows = await store.unknownIds(batch.id, MAX_IDS_PER_CALL, after);
     const last = rows.at(-1);
     if (!last) return;
     after = last.seq;
     const ids = rows.map((r) => r.id);
     const present = await rereadWithRetry(e, batch, ids, ctl);
     if (!present) {
-      ledger.markUnknownUnsettled(batch.id, ids);
+      await store.markUnknownUnsettled(batch.id, ids);
       continue;
     }
-    const items = new Map(ledger.listItemsByIds(batch.id, ids).map((i) => [i.id, i] as const));
+    // Read, then written after an await: only this batch's one run (or its cancelled re-read)
+    // settles its unknown items, and settleUnknown changes only rows still unknown.
+    const items = new Map(
+      (await store.listItemsByIds(batch.id, ids)).map((i) => [i.id, i] as const),
+    );
     const settlement = afterReread(batch.action, ids, present, items, e.policy.maxSendsPerId);
-    e.counters.unknownSettled += ledger.settleUnknown(batch.id, settlement);
+    e.counters.unknownSettled += await store.settleUnknown(batch.id, settlement);
   }
 }

@@ -21,7 +21,7 @@ import { linkedIds } from '../../testing/checker';
 import { newBatch } from '../../testing/batches';
 import { makeIds } from '../../testing/fake-upstream';
 import { MSG_CONFIRMED, openLedger, type Ledger } from '../ledger';
-import { createRunner } from './runner';
+import { createRunner, onSqlite } from './runner';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -223,7 +223,7 @@ test('crash after a call was answered, before its grouped outcome was committed:
     }
     return p;
   };
-  await createRunner({ ledger, upstream: upstream(), concurrency: 1 }).start(batchId);
+  await createRunner({ ...onSqlite(ledger), upstream: upstream(), concurrency: 1 }).start(batchId);
   expect(crashed).toBe(true);
   expect(ledger.getBatch(batchId)?.state).toBe('done');
   const firstCall = writes[0] ?? [];
@@ -233,7 +233,7 @@ test('crash after a call was answered, before its grouped outcome was committed:
   const restarted = openAt(`${image}.sqlite`);
   expect(restarted.getBatch(batchId)?.counts).toMatchObject({ in_flight: 100 });
   writes.length = 0;
-  const runner = createRunner({ ledger: restarted, upstream: upstream(), concurrency: 1 });
+  const runner = createRunner({ ...onSqlite(restarted), upstream: upstream(), concurrency: 1 });
   await runner.resumeAll();
   const after = restarted.getBatch(batchId);
   expect(after?.state).toBe('done');

@@ -13,7 +13,7 @@ import {
 import { newBatch } from '../../testing/batches';
 import { MSG_UNKNOWN_RECHECK, openLedger, type Ledger } from '../ledger';
 import { DEFAULT_RETRY_POLICY } from '../retry';
-import { createRunner, type RunnerOptions } from './runner';
+import { createRunner, onSqlite, type RunnerOptions } from './runner';
 import { MSG_NOT_REPORTED, MSG_REJECTED } from './verdict';
 
 const PROJECT = '0a1b2c3d4e5f40718293a4b5c6d7e8f9';
@@ -43,7 +43,7 @@ function batchOf(ids: string[], action: 'associate' | 'cancel' = 'associate'): s
 
 function runner(overrides: Partial<RunnerOptions> = {}) {
   return createRunner({
-    ledger,
+    ...onSqlite(ledger),
     upstream: createUpstream({
       endpoint: fake.url,
       projectId: PROJECT,
@@ -489,14 +489,14 @@ describe('a write that may have been applied is never read as "already so"', () 
     const id = appliedThen503(ids);
     const r: ReturnType<typeof runner> = runner({
       sleep: () => {
-        r.pause(id);
+        void r.pause(id);
         return Promise.resolve();
       },
     });
     await r.start(id);
     expect(ledger.getBatch(id)?.counts).toMatchObject({ unknown: 3, unchanged: 0 });
     expect(items(id)[0]?.code).toBe('MAY_BE_APPLIED');
-    expect(r.resume(id)).toBe(true);
+    expect(await r.resume(id)).toBe(true);
     await r.whenIdle(id);
     expect(ledger.getBatch(id)?.counts).toMatchObject({ succeeded: 3, unchanged: 0 });
     expect(items(id).every((i) => i.message === 'confirmed by re-read')).toBe(true);
@@ -508,7 +508,7 @@ describe('a write that may have been applied is never read as "already so"', () 
     const id = appliedThen503(ids);
     const r: ReturnType<typeof runner> = runner({
       sleep: () => {
-        r.cancel(id);
+        void r.cancel(id);
         return Promise.resolve();
       },
     });
@@ -582,14 +582,14 @@ describe("a write refused before being applied (429) is never read as this batch
     const id = batchOf(ids);
     const r: ReturnType<typeof runner> = runner({
       sleep: () => {
-        r.pause(id);
+        void r.pause(id);
         return Promise.resolve();
       },
     });
     await r.start(id);
     expect(ledger.getBatch(id)).toMatchObject({ state: 'paused', counts: { pending: 1 } });
     for (const x of ids) linked.add(x);
-    expect(r.resume(id)).toBe(true);
+    expect(await r.resume(id)).toBe(true);
     await r.whenIdle(id);
     expect(items(id)[0]).toMatchObject({ state: 'unchanged', code: 'ALREADY_LINKED', attempts: 1 });
     expect(fake.writes()).toHaveLength(1);

@@ -17,6 +17,7 @@
  */
 import { dirname } from 'node:path';
 import { MAX_IDS_PER_CALL, type BatchPace, type BatchSummary } from '../../../src/api/schemas';
+import { sqliteStore, type LedgerStore } from '../../db/store';
 import type { Upstream } from '../../secmaster/client';
 import { sqliteErrorCode, type Ledger } from '../ledger';
 import { KeyedQueue, LimiterPool } from '../limiter';
@@ -30,7 +31,14 @@ import {
 } from '../retry';
 import { diskFull, writeProblem, type WriteProblem } from '../storage-health';
 import { runCallChain } from './call-chain';
-import type { Control, Counters, Engine, Started } from './context';
+import {
+  NO_STORAGE,
+  type Control,
+  type Counters,
+  type Engine,
+  type LedgerStorage,
+  type Started,
+} from './context';
 import { makeFeed } from './feed';
 import { acquireSlot, newSlot, releaseSlot } from './paced-slot';
 import {
@@ -48,7 +56,18 @@ const MSG_BUDGET_WAIT =
   'waiting: SecMaster keeps refusing calls and the retry budget is spent; the batch continues by itself';
 
 export interface RunnerOptions {
-  ledger: Ledger;
+  /**
+   * The ledger: every read and write of it goes through the store (`sqliteStore` over the SQLite
+   * ledger; PostgreSQL's, server/db/pg-store.ts). Its answers are awaited: what the runner checks
+   * before it acts is checked again by the store's write where it matters (a claim, a retry, a
+   * transition only while the batch runs), see the comments at each.
+   */
+  store: LedgerStore;
+  /**
+   * What is the storage's own: SQLite's (`sqliteStorage`: the DATA_DIR's health, the file's write
+   * lock, the file). A console on PostgreSQL passes its own, or none (NO_STORAGE, context.ts).
+   */
+  storage?: LedgerStorage;
   /**
    * Where calls go: one Upstream for every batch, or each batch's own (its credential, looked up
    * for every call since a sign-in may end mid-batch).
@@ -118,15 +137,19 @@ export interface Runner {
   whenIdle(batchId: string): Promise<void>;
   /** Shutdown: stops claiming new chunks and waits for the calls in flight to be recorded. */
   stop(): Promise<void>;
-  /** running → paused: no new call is sent; calls in flight finish and are recorded. */
-  pause(batchId: string): boolean;
+  /**
+   * running → paused: no new call is sent once this resolves; calls in flight finish and are
+   * recorded. False when the batch was not running.
+   */
+  pause(batchId: string): Promise<boolean>;
   /** paused | interrupted → running: pending IDs continue (unknown ones are re-read first). */
-  resume(batchId: string): boolean;
+  resume(batchId: string): Promise<boolean>;
   /**
    * User stop: running | paused | interrupted → cancelled. Pending IDs become `skipped` in the same
-   * transaction; calls in flight are recorded when they answer; no write is sent after this returns.
+   * transaction; calls in flight are recorded when they answer; no write is sent once this
+   * resolves.
    */
-  cancel(batchId: string): boolean;
+  cancel(batchId: string): Promise<boolean>;
   /**
    * A batch this runner stopped on a ledger error but could not mark `interrupted` (the state write
    * failed too): the reason, kept in memory until resume or restart; null otherwise.
@@ -142,8 +165,23 @@ export interface Runner {
 
 export type { BatchPace };
 
+/** SQLite's own storage for the runner (see LedgerStorage): the DATA_DIR's health, lock, file. */
+export function sqliteStorage(ledger: Ledger): LedgerStorage {
+  return {
+    report: (source, reason) => ledger.health.report(source, reason),
+    noWait: (write) => ledger.noWait(write),
+    file: ledger.db.name,
+  };
+}
+
+/** The runner's store and storage over the SQLite ledger. */
+export function onSqlite(ledger: Ledger): Pick<RunnerOptions, 'store' | 'storage'> {
+  return { store: sqliteStore(ledger), storage: sqliteStorage(ledger) };
+}
+
 export function createRunner(options: RunnerOptions): Runner {
-  const { ledger } = options;
+  const { store } = options;
+  const storage = options.storage ?? NO_STORAGE;
   const route = options.upstream;
   const concurrency = Math.max(1, Math.floor(options.concurrency));
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -158,7 +196,9 @@ export function createRunner(options: RunnerOptions): Runner {
   const log = options.log ?? (() => undefined);
   const ledgerWaitMs = Math.max(1, options.ledgerWaitMs ?? LEDGER_WAIT_MS);
   const ledgerWaitMaxMs = Math.max(ledgerWaitMs, options.ledgerWaitMaxMs ?? LEDGER_WAIT_MAX_MS);
-  const ledgerFile = ledger.db.name;
+  /** What a failed ledger write means (a full disk, a held write lock...), when the storage says. */
+  const problemOf = (err: unknown): WriteProblem | null =>
+    storage.file === null ? null : writeProblem(err, storage.file);
   const limiters = new LimiterPool(concurrency, policy.aimdSuccesses);
   const budget = new RetryBudget(policy);
   const subjects = new KeyedQueue();
@@ -198,6 +238,7 @@ export function createRunner(options: RunnerOptions): Runner {
         ledgerWait: null,
         ledgerStreak: 0,
         wakers: new Set(),
+        claims: new Set(),
       };
       controls.set(batchId, c);
     }
@@ -207,12 +248,14 @@ export function createRunner(options: RunnerOptions): Runner {
   /**
    * A ledger write (or the runner) failed: the batch sends nothing more and becomes `interrupted`
    * with the reason. If even that write fails, the reason is kept in memory and logged; the batch
-   * row stays `running` and resumes on the next start. Never throws.
+   * row stays `running` and resumes on the next start. Never rejects. `halted` and the reason are
+   * set before the write's await: the batch's other workers stop at once, and a second error
+   * (another worker's) leaves the first reason.
    */
-  function halt(batchId: string, ctl: Control, err: unknown): void {
+  async function halt(batchId: string, ctl: Control, err: unknown): Promise<void> {
     ctl.halted = true;
     if (ctl.haltReason !== null) return;
-    const problem = writeProblem(err, ledgerFile);
+    const problem = problemOf(err);
     if (problem?.transient) {
       // A full disk or another process's write lock: the batch waits, then continues (run).
       ctl.ledgerWait ??= problem;
@@ -222,7 +265,7 @@ export function createRunner(options: RunnerOptions): Runner {
     ctl.haltReason = reason;
     log(`batch ${batchId}: ${reason}`);
     try {
-      ledger.transitionBatch(batchId, ['running', 'paused'], 'interrupted', reason);
+      await store.transitionBatch(batchId, ['running', 'paused'], 'interrupted', reason);
     } catch (again: unknown) {
       unrecorded.set(batchId, reason);
       const code = sqliteErrorCode(again) ?? (again instanceof Error ? again.message : 'error');
@@ -252,6 +295,29 @@ export function createRunner(options: RunnerOptions): Runner {
     return true;
   }
 
+  /** Marks a claim under way until the function returned is called (Control.claims). */
+  function claiming(ctl: Control): () => void {
+    let sent!: () => void;
+    const claim = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
+    ctl.claims.add(claim);
+    return () => {
+      ctl.claims.delete(claim);
+      sent();
+    };
+  }
+
+  /**
+   * Resolves once no claim of the batch is between its intent and its send: a pause or cancel
+   * written meanwhile has either refused the claim (the store checks the state in the claim's
+   * transaction) or comes after it, so its call is sent before the pause or cancel answers (I6).
+   */
+  async function claimsSent(batchId: string): Promise<void> {
+    const c = controls.get(batchId);
+    while (c && c.claims.size > 0) await Promise.all([...c.claims]);
+  }
+
   /** A sleep that pause, cancel and shutdown cut short. */
   async function nap(ms: number, ctl: Control): Promise<void> {
     if (ms <= 0 && !options.sleep) return;
@@ -268,7 +334,8 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   const engine: Engine = {
-    ledger,
+    store,
+    storage,
     upstreamOf: (batch) => (typeof route === 'function' ? route(batch.id) : route),
     policy,
     limiterOf: (batch) => limiters.of(engine.upstreamOf(batch).pacer),
@@ -303,6 +370,7 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     nap,
     halt,
+    claiming,
   };
 
   /** A worker's time per write (ms, smoothed): its read, write and ledger work, waits excluded. */
@@ -338,7 +406,7 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   async function run(batchId: string): Promise<void> {
-    const first = ledger.getBatch(batchId);
+    const first = await store.getBatch(batchId);
     if (!first || first.state !== 'running') return;
     const batch = first;
     const release = await subjects.acquire(subjectKey(batch));
@@ -351,13 +419,13 @@ export function createRunner(options: RunnerOptions): Runner {
         try {
           await runUntilStopped(batch, ctl);
         } catch (err: unknown) {
-          halt(batchId, ctl, err);
+          await halt(batchId, ctl, err);
         }
         if (ctl.ledgerWait === null || ctl.haltReason !== null || stopping) break;
         if (!(await waitForBatchLedger(batchId, ctl, ctl.ledgerWait))) break;
       }
     } finally {
-      ledger.health.report(batchHealthSource(batchId), null);
+      storage.report(batchHealthSource(batchId), null);
       release();
     }
   }
@@ -370,9 +438,9 @@ export function createRunner(options: RunnerOptions): Runner {
     const batchId = batch.id;
     // Calls of an earlier run (or of this one, before a wait for the ledger) whose outcome could not
     // be recorded: nothing awaits them any more.
-    ledger.strandInFlight(batchId);
+    await store.strandInFlight(batchId);
     for (;;) {
-      if (stopping || ledger.getBatchState(batchId) !== 'running') return;
+      if (stopping || (await store.getBatchState(batchId)) !== 'running') return;
       await settleUnknown(engine, batch, ctl);
       ctl.budgetWait = false;
       ctl.waitReason = MSG_BUDGET_WAIT;
@@ -380,8 +448,10 @@ export function createRunner(options: RunnerOptions): Runner {
       const feed = makeFeed(engine, batch, ctl);
       const worker = async (): Promise<void> => {
         for (;;) {
-          // Paused or cancelled (its wakers have fired): no wait for a slot begins.
-          if (stopping || ctl.halted || ctl.budgetWait || !isRunning(batchId)) return;
+          // Paused or cancelled (its wakers have fired): no wait for a slot begins. (Paused just
+          // after this read: the wait for a slot may begin; the pre-read and the claim after it
+          // stop.)
+          if (stopping || ctl.halted || ctl.budgetWait || !(await isRunning(batchId))) return;
           followPace(batch);
           const slot = newSlot(engine, batch);
           // A full window (other batches of the credential) is waited for until a pause or stop.
@@ -392,7 +462,7 @@ export function createRunner(options: RunnerOptions): Runner {
             started = await feed.next(slot);
           } catch (err: unknown) {
             // A failed T1 (rolled back) sends nothing for its rows.
-            halt(batchId, ctl, err);
+            await halt(batchId, ctl, err);
           } finally {
             if (!started) releaseSlot(slot);
           }
@@ -403,16 +473,21 @@ export function createRunner(options: RunnerOptions): Runner {
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
       if (stopping || ctl.halted) return;
-      if (ctl.budgetWait && ledger.getBatchState(batchId) === 'running') {
+      // The wait's reason is written only while the batch runs, in one conditional write (a
+      // transition running → running): a pause or cancel since the workers stopped keeps its own
+      // reason, and so it does when the reason is cleared after the wait.
+      if (
+        ctl.budgetWait &&
+        (await store.transitionBatch(batchId, ['running'], 'running', ctl.waitReason))
+      ) {
         counters.budgetWaits++;
-        ledger.setStateReason(batchId, ctl.waitReason);
         const waitMs = ctl.waitMs ?? policy.budgetWaitMs;
         log(`batch ${batchId}: ${ctl.waitReason} (${waitMs} ms)`);
         await nap(waitMs, ctl);
-        if (ledger.getBatchState(batchId) === 'running') ledger.setStateReason(batchId, null);
+        await store.transitionBatch(batchId, ['running'], 'running', null);
         continue;
       }
-      const state = ledger.getBatchState(batchId);
+      const state = await store.getBatchState(batchId);
       if (state !== 'running') {
         // Cancelled: the calls that were in flight may have left unknown items; reads are fine.
         if (state === 'cancelled') await settleUnknown(engine, batch, ctl);
@@ -420,8 +495,9 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       await settleUnknown(engine, batch, ctl);
       if (stopping) return;
-      if (ledger.counts(batchId).pending > 0) continue;
-      ledger.finishIfDrained(batchId);
+      if ((await store.counts(batchId)).pending > 0) continue;
+      // Done only if nothing is open and it still runs: checked in finishIfDrained's transaction.
+      await store.finishIfDrained(batchId);
       return;
     }
   }
@@ -444,39 +520,43 @@ export function createRunner(options: RunnerOptions): Runner {
     if (ctl.ledgerStreak === 0) log(`batch ${batchId}: ${problem.reason}; waiting`);
     /**
      * A small write that never waits for a lock; any error but a full disk or another process's
-     * write lock interrupts the batch (halt), and the wait gives up.
+     * write lock interrupts the batch (halt), and the wait gives up. The reason is written only
+     * while the batch runs (a transition running → running): a pause since `stopped()` was asked
+     * keeps its own.
      */
-    const tryWrite = (reason: string | null): LedgerTry => {
+    const tryWrite = async (reason: string | null): Promise<LedgerTry> => {
       try {
-        ledger.noWait(() => ledger.setStateReason(batchId, reason));
+        await storage.noWait(() => store.transitionBatch(batchId, ['running'], 'running', reason));
         return null;
       } catch (err: unknown) {
-        const p = writeProblem(err, ledgerFile);
+        const p = problemOf(err);
         if (p?.transient) return p;
-        halt(batchId, ctl, err);
+        await halt(batchId, ctl, err);
         return 'give up';
       }
     };
     // The reason is shown if the ledger takes it; either way the batch pauses before it tries again
     // (this small write passing does not mean the write that failed would).
-    if (tryWrite(ledgerWaitReason(problem.reason)) === 'give up') return false;
+    if ((await tryWrite(ledgerWaitReason(problem.reason))) === 'give up') return false;
+    const file = storage.file;
     const waited = await waitForLedger(problem, {
       firstMs: ledgerWaitMs,
       maxMs: ledgerWaitMaxMs,
       pauses: ctl.ledgerStreak,
       sleep: (ms) => nap(ms, ctl),
-      blocked: (p) => ledger.health.report(batchHealthSource(batchId), p.reason),
-      stopped: () => stopping || !isRunning(batchId),
-      retry: (p) => (p.kind === 'full' && diskFull(dirname(ledgerFile)) ? p : tryWrite(null)),
+      blocked: (p) => storage.report(batchHealthSource(batchId), p.reason),
+      stopped: async () => stopping || !(await isRunning(batchId)),
+      retry: (p) =>
+        p.kind === 'full' && file !== null && diskFull(dirname(file)) ? p : tryWrite(null),
     });
     ctl.ledgerStreak = waited.pauses;
     return waited.passed;
   }
 
   /** The batch row says `running` (false when the ledger cannot be read). */
-  function isRunning(batchId: string): boolean {
+  async function isRunning(batchId: string): Promise<boolean> {
     try {
-      return ledger.getBatchState(batchId) === 'running';
+      return (await store.getBatchState(batchId)) === 'running';
     } catch {
       return false;
     }
@@ -504,11 +584,16 @@ export function createRunner(options: RunnerOptions): Runner {
     return track(
       batchId,
       () => runInTurn(batchId),
-      (err) => {
+      async (err) => {
         const message = err instanceof Error ? err.message : String(err);
         log(`batch ${batchId} stopped on an internal error: ${message}`);
         try {
-          ledger.transitionBatch(batchId, ['running'], 'interrupted', `internal error: ${message}`);
+          await store.transitionBatch(
+            batchId,
+            ['running'],
+            'interrupted',
+            `internal error: ${message}`,
+          );
         } catch {
           // the ledger itself is failing; the batch stays running and resumes on restart
         }
@@ -516,13 +601,21 @@ export function createRunner(options: RunnerOptions): Runner {
     );
   }
 
+  /** The last group lookup of runInTurn: the next one is taken after it. */
+  let lookups: Promise<unknown> = Promise.resolve();
+
   /**
    * Runs the batch; a group's child first waits for its turn (CHILDREN_AT_ONCE per group, in the
    * order they were started). It is `active` meanwhile: whenIdle waits for it, a pause or cancel
    * in the meantime is seen by run() when its turn comes.
    */
   async function runInTurn(batchId: string): Promise<void> {
-    const groupId = ledger.groupOf(batchId);
+    // The group is read asynchronously; the lookups, all under way at once, are taken in the order
+    // the batches were started, so that the children still take their turns in that order.
+    const lookup = store.groupOf(batchId);
+    const inOrder = lookups.then(() => lookup);
+    lookups = inOrder.catch(() => undefined);
+    const groupId = await inOrder;
     if (groupId === null) return run(batchId);
     let lane = lanes.get(groupId);
     if (!lane) {
@@ -551,7 +644,7 @@ export function createRunner(options: RunnerOptions): Runner {
   function track(
     batchId: string,
     work: () => Promise<void>,
-    onError: (err: unknown) => void,
+    onError: (err: unknown) => void | Promise<void>,
   ): Promise<void> {
     const p = work()
       .catch(onError)
@@ -559,8 +652,9 @@ export function createRunner(options: RunnerOptions): Runner {
         active.delete(batchId);
         controls.delete(batchId);
         if (settleAfter.delete(batchId)) void settleCancelled(batchId);
-        if (rerun.delete(batchId) && !stopping && !unrecorded.has(batchId) && isRunning(batchId))
-          void start(batchId);
+        // Started again whatever its state: run() reads it (a batch no longer running is not
+        // run), and reading it here first would leave `active` empty meanwhile.
+        if (rerun.delete(batchId) && !stopping && !unrecorded.has(batchId)) void start(batchId);
         try {
           options.onIdle?.(batchId);
         } catch (err: unknown) {
@@ -577,7 +671,8 @@ export function createRunner(options: RunnerOptions): Runner {
    * re-read and settled by the same rules as a running batch's (applied → succeeded; not applied →
    * skipped, or failed when the ID had already failed for good or was sent too often); nothing is
    * sent. IDs the re-read cannot reach keep "re-check" until the next start. Runs after the
-   * batch's run loop, if one is still active.
+   * batch's run loop, if one is still active. It is `active` from the call on, before the batch is
+   * read (whenIdle waits for it).
    */
   function settleCancelled(batchId: string): Promise<void> {
     const existing = active.get(batchId);
@@ -587,16 +682,16 @@ export function createRunner(options: RunnerOptions): Runner {
       return existing;
     }
     if (stopping) return Promise.resolve();
-    const batch = ledger.getBatch(batchId);
-    if (!batch || batch.state !== 'cancelled') return Promise.resolve();
-    if (batch.counts.unknown + batch.counts.in_flight === 0) return Promise.resolve();
     return track(
       batchId,
       async () => {
+        const batch = await store.getBatch(batchId);
+        if (!batch || batch.state !== 'cancelled') return;
+        if (batch.counts.unknown + batch.counts.in_flight === 0) return;
         const release = await subjects.acquire(subjectKey(batch));
         try {
           // No call of this batch is awaited any more (it is not active): in_flight is unknown.
-          ledger.strandInFlight(batchId);
+          await store.strandInFlight(batchId);
           await settleUnknown(engine, batch, controlOf(batchId));
         } finally {
           release();
@@ -621,27 +716,27 @@ export function createRunner(options: RunnerOptions): Runner {
    */
   async function recover(first: (() => void) | undefined): Promise<Recovered | null> {
     let recovered: Recovered | null = null;
-    const attempt = (): LedgerTry => {
+    const attempt = async (): Promise<LedgerTry> => {
       try {
         first?.();
         recovered = {
           // Without waiting for another process's write lock: the server already answers, and a
           // blocked write would stall it for the busy timeout on every try.
-          running: ledger.noWait(() => ledger.recoverAfterCrash()),
-          cancelled: ledger.cancelledWithUnknown(),
+          running: await storage.noWait(() => store.recoverAfterCrash()),
+          cancelled: await store.cancelledWithUnknown(),
         };
-        ledger.health.report('start-up recovery', null);
+        storage.report('start-up recovery', null);
         return null;
       } catch (err: unknown) {
-        const problem = writeProblem(err, ledgerFile);
+        const problem = problemOf(err);
         if (problem?.transient) return problem;
         log(`start-up recovery failed: ${err instanceof Error ? err.message : String(err)}`);
-        ledger.health.report('start-up recovery', problem?.reason ?? 'start-up recovery failed');
+        storage.report('start-up recovery', problem?.reason ?? 'start-up recovery failed');
         return 'give up';
       }
     };
     if (stopping) return null;
-    const problem = attempt();
+    const problem = await attempt();
     if (problem === 'give up') return null;
     if (problem !== null) {
       await waitForLedger(problem, {
@@ -650,7 +745,7 @@ export function createRunner(options: RunnerOptions): Runner {
         pauses: 0,
         sleep,
         blocked: (p, pauses) => {
-          ledger.health.report('start-up recovery', p.reason);
+          storage.report('start-up recovery', p.reason);
           if (pauses === 0) log(`start-up recovery: ${p.reason}; waiting`);
         },
         stopped: () => stopping,
@@ -687,27 +782,34 @@ export function createRunner(options: RunnerOptions): Runner {
       for (const id of controls.keys()) interrupt(id);
       await Promise.all([...active.values()]);
     },
-    pause(batchId) {
-      const ok = ledger.transitionBatch(batchId, ['running'], 'paused', 'paused by the user');
-      if (ok) interrupt(batchId);
-      return ok;
+    async pause(batchId) {
+      const ok = await store.transitionBatch(batchId, ['running'], 'paused', 'paused by the user');
+      if (!ok) return false;
+      interrupt(batchId);
+      // A claim under way when the pause was written is sent before this answers (claimsSent).
+      await claimsSent(batchId);
+      return true;
     },
-    resume(batchId) {
-      // An interruption only held in memory: the row still says running.
-      const inMemory = unrecorded.has(batchId) && isRunning(batchId);
+    async resume(batchId) {
+      // An interruption only held in memory: the row still says running. (Two resumes at once
+      // both start it: start runs a batch once.)
+      const inMemory = unrecorded.has(batchId) && (await isRunning(batchId));
       if (inMemory) unrecorded.delete(batchId);
       const ok =
-        inMemory || ledger.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null);
+        inMemory ||
+        (await store.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null));
       if (ok && !stopping) void start(batchId);
       return ok;
     },
-    cancel(batchId) {
-      const ok = ledger.cancelBatch(batchId);
-      if (ok) interrupt(batchId);
+    async cancel(batchId) {
+      const ok = await store.cancelBatch(batchId);
+      if (!ok) return false;
+      interrupt(batchId);
       // Items left open (a crash, or a run that stopped early) are re-read once no run loop is
       // left for this batch: now, or when the one still active has ended.
-      if (ok) void settleCancelled(batchId);
-      return ok;
+      void settleCancelled(batchId);
+      await claimsSent(batchId);
+      return true;
     },
     unrecordedInterruption: (batchId) => unrecorded.get(batchId) ?? null,
     paceOf(batchId) {
