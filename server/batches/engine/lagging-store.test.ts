@@ -103,7 +103,7 @@ test('workers of one batch never read the same pending rows: every ID is sent on
 });
 
 test.each(['pause', 'cancel'] as const)(
-  '%s while a claim is under way: its call is sent before the %s answers, none after',
+  '%s while a claim is under way: its call is sent before that answers, none after',
   async (how) => {
     const batch = newBatch(ledger, { ids: makeIds(250), subject: SUBJECT });
     const { upstream, sent } = counted();
