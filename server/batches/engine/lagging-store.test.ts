@@ -15,7 +15,14 @@ import { createUpstream, type Upstream } from '../../secmaster/client';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../../testing/fake-upstream';
 import { newBatch } from '../../testing/batches';
 import { openLedger, type Ledger } from '../ledger';
-import { CHILDREN_AT_ONCE, createRunner, sqliteStorage, type Runner } from './runner';
+import { DEFAULT_RETRY_POLICY } from '../retry';
+import {
+  CHILDREN_AT_ONCE,
+  createRunner,
+  sqliteStorage,
+  type Runner,
+  type RunnerOptions,
+} from './runner';
 
 const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 
@@ -80,13 +87,19 @@ function counted(): { upstream: Upstream; sent: string[][] } {
   };
 }
 
-function runner(store: LedgerStore, upstream: Upstream, concurrency = 4): Runner {
+function runner(
+  store: LedgerStore,
+  upstream: Upstream,
+  concurrency = 4,
+  overrides: Partial<RunnerOptions> = {},
+): Runner {
   return createRunner({
     store,
     storage: sqliteStorage(ledger),
     upstream,
     concurrency,
     backoffMs: () => 0,
+    ...overrides,
   });
 }
 
@@ -177,4 +190,39 @@ test("a group's children take their turns in the order they were started, howeve
     children.slice(0, CHILDREN_AT_ONCE).sort(),
   );
   expect(children.every((id) => ledger.getBatchState(id) === 'done')).toBe(true);
+});
+
+test("paused just as a throttle wait ends: the pause's reason stays (the wait's is cleared only while running)", async () => {
+  const batch = newBatch(ledger, { ids: makeIds(2), subject: SUBJECT });
+  fake.onWrite(() =>
+    Response.json({ error_code: 'APIG.0308', error_msg: 'throttled' }, { status: 429 }),
+  );
+  const seen: { runner?: Runner; waited: boolean; paused: boolean } = {
+    waited: false,
+    paused: false,
+  };
+  // The batch's state is read after the wait; the user pauses right after that read.
+  const store = lagging(
+    () => 0,
+    (method) => {
+      if (method !== 'getBatchState' || !seen.waited || seen.paused || !seen.runner) return;
+      seen.paused = true;
+      void seen.runner.pause(batch.id);
+    },
+  );
+  const r = runner(store, counted().upstream, 1, {
+    maxAttempts: 1,
+    sleep: (ms) => {
+      if (ms === DEFAULT_RETRY_POLICY.throttleWaitMs) seen.waited = true;
+      return Promise.resolve();
+    },
+  });
+  seen.runner = r;
+  await r.start(batch.id);
+  expect(seen.paused).toBe(true);
+  expect(ledger.getBatch(batch.id)).toMatchObject({
+    state: 'paused',
+    state_reason: 'paused by the user',
+    counts: { pending: 2 },
+  });
 });
