@@ -613,6 +613,8 @@ export function createRunner(options: RunnerOptions): Runner {
     // The group is read asynchronously; the lookups, all under way at once, are taken in the order
     // the batches were started, so that the children still take their turns in that order.
     const lookup = store.groupOf(batchId);
+    // Its failure is thrown below, once its turn comes; not an unhandled rejection meanwhile.
+    lookup.catch(() => undefined);
     const inOrder = lookups.then(() => lookup);
     lookups = inOrder.catch(() => undefined);
     const groupId = await inOrder;
