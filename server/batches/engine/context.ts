@@ -105,7 +105,10 @@ export interface Slot {
   limiter: AimdLimiter;
 }
 
-/** A call whose intent is committed and whose write was sent in the same tick (I6). */
+/**
+ * A call whose intent is committed and whose write was sent in the tick its claim was answered; a
+ * pause or cancel written meanwhile answers only after the send (Control.claims, I6).
+ */
 export interface Started {
   call: ClaimedCall;
   pending: Promise<CallResult>;
