@@ -320,6 +320,38 @@ describe('Pacer', () => {
     expect(countBetween(w.sent, 8_000, 20_000)).toBeGreaterThan(20);
   });
 
+  test('a burst call that hangs does not hide another client on the quota: the pacer still steps back', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    const gw = gateway({ limit: 20 });
+    // Five calls of the first burst (sent before the limit is known) hang until 20 s.
+    const hung = (async () => {
+      const permits = await Promise.all(Array.from({ length: 5 }, () => pacer.take('write')));
+      for (const _ of permits) gw.admit('write', clock.now());
+      await clock.sleep(20_000);
+      for (const p of permits) p.done({ kind: 'ok' });
+    })();
+    const c = clients(clock, pacer, gw, {
+      scope: 'write',
+      workers: 12,
+      latencyMs: 400,
+      untilMs: 12_000,
+    });
+    // From 2 s on, another client of the same account sends 8 calls/s past the pacer.
+    const other = (async () => {
+      await clock.sleep(2_000);
+      while (clock.now() < 12_000) {
+        gw.admit('write', clock.now());
+        await clock.sleep(125);
+      }
+    })();
+    await clock.run(6_000);
+    // The quota's other user shows in the throttles well before the hung calls are answered: the
+    // pacer has stepped back from its 19.4 calls/s (a hung call counts at most one window).
+    expect(pacer.rateOf('write')).toBeLessThan(20 * DEFAULT_MARGIN * 0.9);
+    await clock.runUntil(Promise.all([hung, c.done, other]));
+  });
+
   test('a cancelled permit gives its token back; an aborted take rejects', async () => {
     const clock = new FakeClock();
     const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 1 });

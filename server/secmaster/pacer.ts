@@ -510,7 +510,7 @@ export class Pacer {
     const own = this.admittedBetween(scope, from, sentAt);
     if (stated !== null && b.name !== 'shared') {
       const perWindow = (stated * windowMs) / 1000;
-      const others = this.admittedBetween(other, from, sentAt);
+      const others = this.admittedBetween(other, from, sentAt, false);
       // Its own calls were far from the limit but the two kinds together reached it: the gateway
       // may count them together. Three such throttles (one could be clock skew) settle it.
       if (own < perWindow * 0.6 && own + others >= perWindow * 0.9) this.sharedHints++;
@@ -598,14 +598,21 @@ export class Pacer {
    * because the burst was still in the gateway's window, looked like someone else using the quota:
    * a step back and seconds of probing back up, for a throttle of the pacer's own making.
    */
-  private admittedBetween(scope: PaceScope, from: number, to: number): number {
+  private admittedBetween(scope: PaceScope, from: number, to: number, queuedBurst = true): number {
     const sends = this.sends[scope];
     let n = 0;
     // Every kept send is looked at (a burst's call may still count behind older paced ones); this
     // runs once per throttle.
     for (const s of sends) {
       if (s.at > to || s.throttled) continue;
-      if (s.at > from || (s.unpaced && (s.answeredAt === null || s.answeredAt > from))) n++;
+      if (s.at > from) n++;
+      // A queued burst call reaches the gateway within one window of leaving (else one that
+      // hangs, up to the call timeout, would hide another client on the quota that long); and
+      // only the throttled kind's own calls, not the other kind's reads (never throttled, so
+      // unpaced for good) when checking whether the gateway counts both together.
+      else if (queuedBurst && s.unpaced && s.at > from - (to - from)) {
+        if (s.answeredAt === null || s.answeredAt > from) n++;
+      }
     }
     return n;
   }
