@@ -91,6 +91,8 @@ export function parseHistoryFilter(get: (name: string) => string | undefined): H
     const v = value(field);
     if (v === undefined) continue;
     if (v.length > MAX_HISTORY_TEXT) return refuse(field, `at most ${MAX_HISTORY_TEXT} characters`);
+    // PostgreSQL refuses a NUL in a text parameter; no batch's text holds one.
+    if (v.includes('\0')) return refuse(field, 'must not contain a NUL character');
     filter[field] = v;
   }
   for (const field of ['subject', 'touches'] as const) {

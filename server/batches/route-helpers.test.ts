@@ -70,6 +70,7 @@ describe('itemsQueryOf', () => {
     ['offset=-1', 'offset', 'offset: must be a non-negative integer'],
     ['state=done', 'state', 'state: not an item state'],
     [`q=${'x'.repeat(65)}`, 'q', 'q: at most 64 characters'],
+    ['q=a%00b', 'q', 'q: must not contain a NUL character'],
   ])('%s is a 400 naming %s', async (query, field, message) => {
     const res = await app.request(`/items?${query}`);
     expect(res.status).toBe(400);

@@ -101,6 +101,10 @@ export function itemsQueryOf<T>(
   if (q.length > MAX_QUERY_LENGTH) {
     return jsonError(c, 400, 'INVALID_QUERY', `q: at most ${MAX_QUERY_LENGTH} characters`, 'q');
   }
+  // No ID or title holds one, and PostgreSQL refuses it in a text parameter (a 500, not a search).
+  if (q.includes('\0')) {
+    return jsonError(c, 400, 'INVALID_QUERY', 'q: must not contain a NUL character', 'q');
+  }
   return { ...paging, filter, q: q || undefined };
 }
 

@@ -3,6 +3,11 @@
  * stores (server/db/records-store.ts, server/db/group-records-store.ts). Kysely runs each query
  * synchronously on the ledger's one connection (its SqliteDriver takes a mutex per query, and reads
  * hold no transaction between queries), so a read through it sees what the synchronous ledger wrote.
+ *
+ * Reads only: a Kysely transaction here would run BEGIN on the ledger's one connection and await
+ * between its statements, and any synchronous ledger write meanwhile (an intent, an outcome) would
+ * silently become part of it. Transactions that span awaits need the transaction-bound store that
+ * comes with moving the service onto the store (issue 14).
  */
 import { Kysely, SqliteDialect, type KyselyConfig, type SqliteDatabase } from 'kysely';
 import type { LedgerDb } from '../batches/ledger';

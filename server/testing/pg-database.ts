@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 
 export async function testDatabase(prefix = 't'): Promise<string> {
   const base = inject('pgUrl');
-  if (base === '') {
+  if (!base) {
     throw new Error(`The test run's PostgreSQL did not start: ${inject('pgUnavailable')}`);
   }
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;

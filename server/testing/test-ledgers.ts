@@ -34,7 +34,7 @@ export interface TestLedger {
  */
 async function databaseInLocale(locale: string): Promise<string> {
   const base = inject('pgUrl');
-  if (base === '') {
+  if (!base) {
     throw new Error(`The test run's PostgreSQL did not start: ${inject('pgUnavailable')}`);
   }
   const name = `rows_${randomBytes(6).toString('hex')}`;
