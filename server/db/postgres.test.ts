@@ -2,7 +2,8 @@
  * openPostgres on the run's real PostgreSQL: the ledger's migrations, typed queries through Kysely
  * with bigint columns read as numbers, and messages that never show the password.
  */
-import { expect, test } from 'vitest';
+import { sql } from 'kysely';
+import { expect, test, vi } from 'vitest';
 import { testDatabase } from '../testing/pg-database';
 import { SchemaTooNewError } from './migrate';
 import { migrations } from './migrations';
@@ -89,5 +90,31 @@ test('a database written by a newer console is refused, named without the passwo
     expect(String(error)).not.toContain('unused-secret');
   } finally {
     await db.close();
+  }
+});
+
+test('close ends the pool’s connections, also when only the pool was used (a migration), never Kysely', async () => {
+  const url = await testDatabase('pgl');
+  const name = new URL(url).pathname.slice(1);
+  const db = openPostgres(url, { max: 2 });
+  await migratePostgres(db);
+  await db.close();
+  expect(db.pool.ended).toBe(true);
+  const admin = openPostgres(url.replace(`/${name}`, '/postgres'), { max: 1 });
+  try {
+    // A backend leaves pg_stat_activity a moment after its client hung up (a pool's idle client
+    // would stay 10 s).
+    await vi.waitFor(
+      async () => {
+        const left = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity where datname = ${name}`.execute(
+          admin.kysely,
+        );
+        expect(left.rows[0]?.n).toBe(0);
+      },
+      { timeout: 3_000, interval: 20 },
+    );
+  } finally {
+    await admin.close();
   }
 });

@@ -72,8 +72,9 @@ export function openPostgres(url: string, opts: OpenPostgresOptions = {}): Postg
     kysely,
     pool,
     where,
-    // Kysely's destroy ends the pool.
-    close: () => (closed ??= kysely.destroy()),
+    // Kysely's destroy ends the pool only once Kysely has run a query (its driver takes the pool
+    // then): a pool used only directly (a migration) is ended here.
+    close: () => (closed ??= kysely.destroy().then(() => (pool.ending ? undefined : pool.end()))),
   };
 }
 
