@@ -1,0 +1,1254 @@
+/**
+ * The ledger on PostgreSQL (issue 14): the `LedgerStore` of server/db/store.ts over Kysely and a
+ * `pg` pool, with the SQLite ledger's meaning for every method (`Ledger` in
+ * server/batches/ledger.ts documents each one; the statements below carry its reasons over, and
+ * server/db/store-contract/ runs one behaviour suite on both stores).
+ *
+ * Several consoles share the database, so what SQLite got from its one writer is made explicit:
+ *
+ * - Every write of a batch's items, calls or state is one transaction that first locks the batch's
+ *   row (`SELECT … FOR UPDATE`). Writes of one batch are thereby serialised across consoles: a
+ *   user's cancel or pause on one console and the runner's claim on another take turns, and what a
+ *   transaction checks after the lock (the batch is running, these rows are still pending, the
+ *   call is still `sent`) stays true until it commits. In READ COMMITTED (PostgreSQL's default,
+ *   which the leases need too) each statement after the lock sees what the previous holder
+ *   committed.
+ * - The fence (`opts.fence`, the runner passes its LeaseKeeper's): called right after that lock in
+ *   every transaction that writes intents or outcomes (claimChunk, claimPreRead, retryCall,
+ *   recordOutcome, queueOutcome, releaseCall, settleUnknown, markUnknownUnsettled, strandInFlight,
+ *   finishIfDrained), before anything is written; when it throws (LeaseLostError) the transaction
+ *   rolls back and the method rejects: a console that lost its batch's lease records nothing. A
+ *   batch that does not exist is not fenced (nothing can be written for it).
+ * - Lock order: the batch's row, then its lease row (the fence, FOR SHARE), then its group's row
+ *   (the group-state triggers, when the batch's state changes). Each transaction here locks one
+ *   batch; a lease renewal locks lease rows only. Whoever withdraws a batch's lease in the
+ *   transaction that writes the batch (a cancel on another console) must lock the batch's row first
+ *   too, or it can deadlock against a fenced write.
+ * - recoverAfterCrash touches every batch: it locks the `batches` table (EXCLUSIVE: plain reads go
+ *   on, every writing transaction here waits, as each starts with a row lock) so that no claim or
+ *   outcome interleaves with its two statements. It is the start-up of a lone console: on a shared
+ *   database it would turn other consoles' calls in flight to unknown; consoles sharing one
+ *   run `strandInFlight` (fenced) on each batch whose lease they take instead.
+ *
+ * queueOutcome (the SQLite ledger's group commit) commits each outcome in a transaction of its own,
+ * begun at once, rather than grouping outcomes into the next write:
+ * - PostgreSQL already shares one WAL flush between the commits that wait for it at the same time,
+ *   the saving SQLite's grouping buys;
+ * - grouping outcomes of several batches into one transaction would lock and fence several batches
+ *   (a wider lock set to order), and tie their fates: one batch's lost lease or failed statement
+ *   would refuse the others' outcomes;
+ * - holding an outcome for a write that is coming (`holdWhile`/`holdMs`) only delays its batch's
+ *   end here: those options are accepted and not needed.
+ * The contract is kept: it resolves with the rows changed once committed and rejects if that
+ * transaction failed (the call's items then stay in flight); `finish` ends a drained batch in the
+ * same transaction; outcomes of one call apply in the order queued; and, as on SQLite where the
+ * next write carries them, every later write of this store starts after the outcomes queued before
+ * it have committed or failed (a restart's strandInFlight never strands items whose answer was
+ * already queued). Outcomes of different calls touch different items, and `finish` decides under
+ * the batch's lock after the others committed, so their relative order changes nothing.
+ *
+ * Times are written as the SQLite ledger writes them (`now().toISOString()`). Counts are cast to
+ * `integer` in SQL, so they read as numbers whatever the pool's bigint parser.
+ */
+import { Kysely, sql, type SqlBool, type Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  batchActionSchema,
+  batchItemSchema,
+  batchStateSchema,
+  dataclassTypeSchema,
+  emptyItemCounts,
+  itemStateSchema,
+  itemStates,
+  type BatchItem,
+  type BatchState,
+  type ItemCounts,
+} from '../../src/api/schemas';
+import type { HistoryFilter } from '../batches/history-filter';
+import {
+  batchKinds,
+  MSG_CONFIRMED,
+  MSG_SKIPPED_BY_USER,
+  MSG_UNKNOWN_RECHECK,
+  UNKNOWN_AFTER_CRASH,
+  UNKNOWN_NOT_RECORDED,
+  type BatchRecord,
+  type ClaimedCall,
+  type ItemOutcome,
+  type ItemsQuery,
+  type NewBatch,
+  type PendingRow,
+  type SettledRow,
+} from '../batches/ledger';
+import { historyCondition } from './history-query';
+import type { PostgresLedgerDb } from './postgres';
+import type { LedgerStore } from './store';
+import type { LedgerTables, NewBatchRow } from './tables';
+
+export type LedgerTx = Transaction<LedgerTables>;
+
+export interface PgStoreOptions {
+  now?: () => Date;
+  /**
+   * Called inside every transaction that writes intents or outcomes for a batch, after its row is
+   * locked and before anything is written; throwing rolls the transaction back.
+   */
+  fence?: (trx: LedgerTx, batchId: string) => Promise<void>;
+}
+
+type Meta = { httpStatus: number | null; requestId: string | null; errorCode: string | null };
+
+/** The batch row as the SQLite ledger parses it (`batchRowSchema` in ledger.ts). */
+const batchRowSchema = z.object({
+  id: z.string(),
+  action: batchActionSchema,
+  state: batchStateSchema,
+  state_reason: z.string().nullable(),
+  workspace_id: z.string(),
+  dataclass_type: dataclassTypeSchema,
+  data_object_id: z.string(),
+  related_dataclass_type: dataclassTypeSchema,
+  reason: z.string().nullable(),
+  user: z.string(),
+  retry_of: z.string().nullable(),
+  total: z.number(),
+  duplicates: z.number(),
+  created_at: z.string(),
+  finished_at: z.string().nullable(),
+  changes_recorded: z.number().transform((n) => n !== 0),
+  undo_of: z.string().nullable(),
+  credential_source: z.string().nullable(),
+  kind: z.enum(batchKinds),
+  group_id: z.string().nullable(),
+  destination_id: z.string().nullable(),
+});
+type BatchRow = z.infer<typeof batchRowSchema>;
+
+const BATCH_COLUMNS = [
+  'id',
+  'action',
+  'state',
+  'state_reason',
+  'workspace_id',
+  'dataclass_type',
+  'data_object_id',
+  'related_dataclass_type',
+  'reason',
+  'user',
+  'retry_of',
+  'total',
+  'duplicates',
+  'created_at',
+  'finished_at',
+  'changes_recorded',
+  'undo_of',
+  'credential_source',
+  'kind',
+  'group_id',
+  'destination_id',
+] as const;
+const B_COLUMNS = BATCH_COLUMNS.map((c) => `b.${c}` as const);
+const ITEM_COLUMNS = ['id', 'state', 'code', 'message', 'request_id', 'attempts'] as const;
+
+/** A COUNT(*) as a number (a string from a pool without openPostgres's bigint parser). */
+const countSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) {
+    ctx.addIssue({ code: 'custom', message: `not a count: ${String(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/**
+ * Batch rows inserted by one statement: 21 parameters each, under PostgreSQL's 65,535 per
+ * statement.
+ */
+const BATCH_ROWS_PER_INSERT = 3_000;
+/**
+ * Items inserted by one statement: six arrays (`unnest`), so the parameter limit does not apply;
+ * the chunk bounds the size of one statement's arrays.
+ */
+const ITEMS_PER_INSERT = 20_000;
+
+/** `affected` of an UPDATE as a number. */
+const changes = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows);
+
+export function openPgStore(
+  db: PostgresLedgerDb | Kysely<LedgerTables>,
+  opts: PgStoreOptions = {},
+): LedgerStore {
+  const kysely = db instanceof Kysely ? db : db.kysely;
+  const end = db instanceof Kysely ? () => db.destroy() : () => db.close();
+  const now = () => (opts.now ?? (() => new Date()))().toISOString();
+
+  // --- queued outcomes (see the module comment) -------------------------------------------------
+
+  /** Queued outcomes not yet committed or failed. */
+  const queued = new Set<Promise<unknown>>();
+  /** The last queued outcome of each call: the next one of that call starts after it. */
+  const callTails = new Map<string, Promise<unknown>>();
+  /** Resolves once the outcomes queued so far have committed or failed. */
+  async function afterQueued(): Promise<void> {
+    if (queued.size > 0) await Promise.allSettled([...queued]);
+  }
+
+  // --- transactions -----------------------------------------------------------------------------
+
+  /**
+   * One transaction of a write to `batchId`: its row locked first (FOR UPDATE), then the fence when
+   * `fenced` and the batch exists; `body` gets the batch's state as of the lock (null: no batch).
+   */
+  async function batchTx<T>(
+    batchId: string,
+    fenced: boolean,
+    body: (trx: LedgerTx, state: BatchState | null) => Promise<T>,
+  ): Promise<T> {
+    await afterQueued();
+    return lockedTx(batchId, fenced, body);
+  }
+
+  function lockedTx<T>(
+    batchId: string,
+    fenced: boolean,
+    body: (trx: LedgerTx, state: BatchState | null) => Promise<T>,
+  ): Promise<T> {
+    return kysely.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('batches')
+        .select('state')
+        .where('id', '=', batchId)
+        .forUpdate()
+        .executeTakeFirst();
+      const state = row === undefined ? null : batchStateSchema.parse(row.state);
+      if (fenced && row !== undefined && opts.fence) await opts.fence(trx, batchId);
+      return body(trx, state);
+    });
+  }
+
+  /** The batch of a call (a call's batch never changes: read before the call's transaction). */
+  async function batchOfCall(callId: string): Promise<string | null> {
+    const row = await kysely
+      .selectFrom('calls')
+      .select('batch_id')
+      .where('call_id', '=', callId)
+      .executeTakeFirst();
+    return row?.batch_id ?? null;
+  }
+
+  // --- reads ------------------------------------------------------------------------------------
+
+  /**
+   * Batch rows with their counts: a batch's own items, a group's own and its children's (one
+   * statement for all the rows).
+   */
+  async function summaries(
+    q: Kysely<LedgerTables> | LedgerTx,
+    rows: readonly unknown[],
+  ): Promise<BatchRecord[]> {
+    const parsed = rows.map((r) => batchRowSchema.parse(r));
+    if (parsed.length === 0) return [];
+    const ids = parsed.map((b) => b.id);
+    const groups = parsed.filter((b) => b.kind !== 'batch').map((b) => b.id);
+    const counted = await q
+      .selectFrom('batches as c')
+      .innerJoin('items as i', 'i.batch_id', 'c.id')
+      .select(({ eb, fn }) => [
+        eb
+          .case()
+          .when('c.id', '=', eb.fn.any(eb.val(ids)))
+          .then(eb.ref('c.id'))
+          .else(eb.ref('c.group_id'))
+          .end()
+          .as('owner'),
+        'i.state',
+        fn.countAll().as('n'),
+      ])
+      .where(({ eb, or, fn }) =>
+        or([
+          eb('c.id', '=', fn.any(eb.val(ids))),
+          ...(groups.length > 0 ? [eb('c.group_id', '=', fn.any(eb.val(groups)))] : []),
+        ]),
+      )
+      .groupBy(['owner', 'i.state'])
+      .execute();
+    const counts = new Map(parsed.map((b) => [b.id, emptyItemCounts()]));
+    for (const r of counted) {
+      const c = r.owner === null ? undefined : counts.get(r.owner);
+      if (c) c[itemStateSchema.parse(r.state)] += countSchema.parse(r.n);
+    }
+    return parsed.map((b) => ({ ...b, counts: counts.get(b.id) ?? emptyItemCounts() }));
+  }
+
+  async function getBatch(id: string): Promise<BatchRecord | null> {
+    const row = await kysely
+      .selectFrom('batches')
+      .select(BATCH_COLUMNS)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    return (await summaries(kysely, [row]))[0] ?? null;
+  }
+
+  async function stateOf(batchId: string): Promise<BatchState | null> {
+    const row = await kysely
+      .selectFrom('batches')
+      .select('state')
+      .where('id', '=', batchId)
+      .executeTakeFirst();
+    return row === undefined ? null : batchStateSchema.parse(row.state);
+  }
+
+  async function counts(batchId: string): Promise<ItemCounts> {
+    const rows = await kysely
+      .selectFrom('items')
+      .select(({ fn }) => ['state', fn.countAll().as('n')])
+      .where('batch_id', '=', batchId)
+      .groupBy('state')
+      .execute();
+    const out = emptyItemCounts();
+    for (const r of rows) out[itemStateSchema.parse(r.state)] = countSchema.parse(r.n);
+    return out;
+  }
+
+  /**
+   * A page of item rows with the number of rows matching (`count(*) over ()`: one pass for both);
+   * when the page is empty, the count is read on its own.
+   */
+  async function itemPage(
+    batchId: string,
+    state: string | undefined,
+    pattern: string | null,
+    offset: number,
+    limit: number,
+  ): Promise<{ items: BatchItem[]; total: number }> {
+    const matching = kysely
+      .selectFrom('items')
+      .where('batch_id', '=', batchId)
+      .$if(state !== undefined, (qb) => qb.where('state', '=', state ?? ''))
+      .$if(pattern !== null, (qb) =>
+        qb.where(sql<SqlBool>`id_key ilike ${pattern ?? ''} escape '\\'`),
+      );
+    const rows = await matching
+      .select([...ITEM_COLUMNS, ({ fn }) => fn.countAll().over().as('matching')])
+      .orderBy('seq')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    const first = rows[0];
+    const total =
+      first !== undefined
+        ? countSchema.parse(first.matching)
+        : countSchema.parse(
+            (await matching.select(({ fn }) => fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+          );
+    return {
+      items: rows.map(({ matching: _, ...item }) => batchItemSchema.parse(item)),
+      total,
+    };
+  }
+
+  // --- writes -----------------------------------------------------------------------------------
+
+  function batchRowOf(input: NewBatch, id: string, at: string): NewBatchRow {
+    const pending = input.items.some((i) => i.state === 'pending');
+    return {
+      id,
+      action: input.action,
+      state: pending ? 'running' : 'done',
+      state_reason: null,
+      workspace_id: input.workspace_id,
+      dataclass_type: input.dataclass_type,
+      data_object_id: input.data_object_id,
+      related_dataclass_type: input.related_dataclass_type,
+      reason: input.reason,
+      user: input.user,
+      retry_of: input.retry_of,
+      total: input.total ?? input.items.length,
+      duplicates: input.duplicates,
+      created_at: at,
+      finished_at: pending ? null : at,
+      changes_recorded: 1,
+      undo_of: input.undo_of ?? null,
+      credential_source: input.credential_source?.slice(0, 200) ?? null,
+      kind: input.kind ?? 'batch',
+      group_id: input.group_id ?? null,
+      destination_id: input.destination_id ?? null,
+    };
+  }
+
+  /**
+   * Batch rows (`rows`, in this order: a group's row before its children, whose triggers read it)
+   * and their items, in bulk: the items of all the batches in statements of ITEMS_PER_INSERT rows,
+   * each an INSERT … SELECT from `unnest` of one array per column.
+   */
+  async function insertBatches(
+    trx: LedgerTx,
+    batches: readonly { row: NewBatchRow; items: NewBatch['items'] }[],
+    at: string,
+  ): Promise<void> {
+    for (let i = 0; i < batches.length; i += BATCH_ROWS_PER_INSERT) {
+      await trx
+        .insertInto('batches')
+        .values(batches.slice(i, i + BATCH_ROWS_PER_INSERT).map((b) => b.row))
+        .execute();
+    }
+    let cols = newItemColumns();
+    const flush = async () => {
+      if (cols.seq.length === 0) return;
+      const c = cols;
+      cols = newItemColumns();
+      await trx
+        .insertInto('items')
+        .columns(['batch_id', 'seq', 'id', 'id_key', 'state', 'message', 'updated_at'])
+        .expression(
+          sql`select batch_id, seq, id, id_key, state, message, ${at}
+                from unnest(${c.batch}::text[], ${c.seq}::integer[], ${c.id}::text[],
+                            ${c.key}::text[], ${c.state}::text[], ${c.message}::text[])
+                  as t(batch_id, seq, id, id_key, state, message)`,
+        )
+        .execute();
+    };
+    for (const { row, items } of batches) {
+      for (let seq = 0; seq < items.length; seq++) {
+        const item = items[seq];
+        if (item === undefined) continue;
+        cols.batch.push(row.id);
+        cols.seq.push(seq);
+        cols.id.push(item.id);
+        cols.key.push(item.idKey);
+        cols.state.push(item.state);
+        cols.message.push(item.message);
+        if (cols.seq.length >= ITEMS_PER_INSERT) await flush();
+      }
+    }
+    await flush();
+  }
+
+  /** The counts of items as they are created (pending or invalid). */
+  function newCounts(items: NewBatch['items']): ItemCounts {
+    const out = emptyItemCounts();
+    for (const item of items) out[item.state]++;
+    return out;
+  }
+
+  async function readRow(q: Kysely<LedgerTables> | LedgerTx, id: string): Promise<BatchRow> {
+    const row = await q
+      .selectFrom('batches')
+      .select(BATCH_COLUMNS)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) throw new Error('batch vanished after insert');
+    return batchRowSchema.parse(row);
+  }
+
+  async function nextChunkNo(trx: LedgerTx, batchId: string): Promise<number> {
+    const row = await trx
+      .selectFrom('calls')
+      .select(({ fn }) => fn.countAll().as('n'))
+      .where('batch_id', '=', batchId)
+      .executeTakeFirstOrThrow();
+    return countSchema.parse(row.n);
+  }
+
+  async function insertCall(
+    trx: LedgerTx,
+    c: { callId: string; batchId: string; chunkNo: number; attempt: number; ids: string[] },
+    at: string,
+  ): Promise<void> {
+    await trx
+      .insertInto('calls')
+      .values({
+        call_id: c.callId,
+        batch_id: c.batchId,
+        chunk_no: c.chunkNo,
+        attempt: c.attempt,
+        ids_json: JSON.stringify(c.ids),
+        state: 'sent',
+        sent_at: at,
+      })
+      .execute();
+  }
+
+  async function finishCall(
+    trx: LedgerTx,
+    callId: string,
+    state: string,
+    meta: Meta,
+    at: string,
+  ): Promise<void> {
+    await trx
+      .updateTable('calls')
+      .set({
+        state,
+        http_status: meta.httpStatus,
+        request_id: meta.requestId,
+        error_code: meta.errorCode,
+        finished_at: at,
+      })
+      .where('call_id', '=', callId)
+      .execute();
+  }
+
+  /** T2 inside the call's batch transaction; returns the rows changed. */
+  async function settleOutcome(
+    trx: LedgerTx,
+    callId: string,
+    outcomes: readonly ItemOutcome[],
+    meta: Meta,
+  ): Promise<number> {
+    const at = now();
+    let changed = 0;
+    // Outcomes grouped by (state, code, message): the first outcome of an ID wins, as when each
+    // was applied in turn (a settled row is no longer in_flight). One statement per distinct
+    // outcome (usually one per call) on the call's in_flight rows (items_by_call): fenced by
+    // call_id, so the rows of a superseded call are untouched.
+    const groups = new Map<string, { o: ItemOutcome; ids: string[] }>();
+    const seen = new Set<string>();
+    for (const o of outcomes) {
+      if (seen.has(o.id)) continue;
+      seen.add(o.id);
+      const key = JSON.stringify([o.state, o.code, o.message]);
+      const g = groups.get(key);
+      if (g) g.ids.push(o.id);
+      else groups.set(key, { o, ids: [o.id] });
+    }
+    for (const { o, ids } of groups.values()) {
+      changed += changes(
+        await trx
+          .updateTable('items')
+          .set({
+            state: o.state,
+            code: o.code,
+            message: o.message,
+            request_id: meta.requestId,
+            updated_at: at,
+          })
+          .where('call_id', '=', callId)
+          .where('state', '=', 'in_flight')
+          .where(({ eb, fn }) => eb('id', '=', fn.any(eb.val(ids))))
+          .executeTakeFirst(),
+      );
+    }
+    await finishCall(trx, callId, 'done', meta, at);
+    return changed;
+  }
+
+  /** The batch becomes done if it is running and nothing is left pending, in flight or unknown. */
+  async function finishIfNothingLeft(trx: LedgerTx, batchId: string): Promise<void> {
+    const left = await trx
+      .selectFrom('items')
+      .select('seq')
+      .where('batch_id', '=', batchId)
+      .where('state', 'in', ['pending', 'in_flight', 'unknown'])
+      .limit(1)
+      .executeTakeFirst();
+    if (left !== undefined) return;
+    await trx
+      .updateTable('batches')
+      .set({ state: 'done', finished_at: now() })
+      .where('id', '=', batchId)
+      .where('state', '=', 'running')
+      .execute();
+  }
+
+  /** recordOutcome/queueOutcome: T2 in its batch's transaction (0 when the call does not exist). */
+  async function outcomeTx(
+    callId: string,
+    outcomes: readonly ItemOutcome[],
+    meta: Meta,
+    finish: boolean,
+  ): Promise<number> {
+    const batchId = await batchOfCall(callId);
+    if (batchId === null) return 0;
+    return lockedTx(batchId, true, async (trx) => {
+      const changed = await settleOutcome(trx, callId, outcomes, meta);
+      if (finish) await finishIfNothingLeft(trx, batchId);
+      return changed;
+    });
+  }
+
+  /** Marks `seqs` of a batch in flight under `callId` (only rows still pending); rows changed. */
+  async function markSeqsInFlight(
+    trx: LedgerTx,
+    batchId: string,
+    callId: string,
+    seqs: readonly number[],
+    at: string,
+  ): Promise<number> {
+    return changes(
+      await trx
+        .updateTable('items')
+        .set((eb) => ({
+          state: 'in_flight',
+          call_id: callId,
+          attempts: eb('attempts', '+', 1),
+          updated_at: at,
+        }))
+        .where('batch_id', '=', batchId)
+        .where(({ eb, fn }) => eb('seq', '=', fn.any(eb.val(seqs))))
+        .where('state', '=', 'pending')
+        .executeTakeFirst(),
+    );
+  }
+
+  const store: LedgerStore = {
+    dialect: 'postgres',
+
+    async createBatch(input) {
+      await afterQueued();
+      const id = randomUUID();
+      const at = now();
+      const row = await kysely.transaction().execute(async (trx) => {
+        await insertBatches(trx, [{ row: batchRowOf(input, id, at), items: input.items }], at);
+        return readRow(trx, id);
+      });
+      // The counts of what was just written (a 100,000-ID batch is not counted back).
+      return { ...row, counts: newCounts(input.items) };
+    },
+
+    async createGroup(group, children) {
+      await afterQueued();
+      const groupId = randomUUID();
+      const at = now();
+      const row = await kysely.transaction().execute(async (trx) => {
+        await insertBatches(
+          trx,
+          [
+            { row: batchRowOf(group, groupId, at), items: group.items },
+            ...children.map((child) => ({
+              row: batchRowOf({ ...child, group_id: groupId }, randomUUID(), at),
+              items: child.items,
+            })),
+          ],
+          at,
+        );
+        // Read in the transaction: the triggers have set the group's state from its children.
+        return readRow(trx, groupId);
+      });
+      const counts = newCounts(group.items);
+      for (const child of children) {
+        const c = newCounts(child.items);
+        for (const state of itemStates) counts[state] += c[state];
+      }
+      return { ...row, counts };
+    },
+
+    getBatch,
+
+    async undoneBy(batchId) {
+      const row = await kysely
+        .selectFrom('batches')
+        .select('id')
+        .where('undo_of', '=', batchId)
+        .orderBy('n')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.id ?? null;
+    },
+
+    async setCredentialSource(batchId, source) {
+      await afterQueued();
+      await kysely
+        .updateTable('batches')
+        .set({ credential_source: source.slice(0, 200) })
+        .where('id', '=', batchId)
+        .execute();
+    },
+
+    async credentialSourceOf(batchId) {
+      const row = await kysely
+        .selectFrom('batches')
+        .select('credential_source')
+        .where('id', '=', batchId)
+        .executeTakeFirst();
+      return row?.credential_source ?? null;
+    },
+
+    async listBatches(offset, limit, filter: HistoryFilter = {}) {
+      // One pass gives the page and how many rows match (count(*) over ()); newest first.
+      const matching = kysely
+        .selectFrom('batches as b')
+        .where((eb) => historyCondition(eb, filter, 'postgres'));
+      const rows = await matching
+        .select([...B_COLUMNS, ({ fn }) => fn.countAll().over().as('matching')])
+        .orderBy('b.n', 'desc')
+        .limit(Math.max(0, limit))
+        .offset(Math.max(0, offset))
+        .execute();
+      const first = rows[0];
+      const total =
+        first !== undefined
+          ? countSchema.parse(first.matching)
+          : countSchema.parse(
+              (await matching.select(({ fn }) => fn.countAll().as('n')).executeTakeFirstOrThrow())
+                .n,
+            );
+      return { items: await summaries(kysely, rows), total };
+    },
+
+    async listItems(batchId, query: ItemsQuery) {
+      const limit = Math.max(0, query.limit);
+      const offset = Math.max(0, query.offset);
+      if (!query.state && !query.q) {
+        // Unfiltered: seq runs 0..total-1 in each batch, so a page is a primary-key range and the
+        // total is the batch's own (no COUNT over 100,000 rows).
+        const b = await kysely
+          .selectFrom('batches')
+          .select('total')
+          .where('id', '=', batchId)
+          .executeTakeFirst();
+        const rows = await kysely
+          .selectFrom('items')
+          .select(ITEM_COLUMNS)
+          .where('batch_id', '=', batchId)
+          .where('seq', '>=', offset)
+          .where('seq', '<', offset + limit)
+          .orderBy('seq')
+          .execute();
+        return { items: rows.map((r) => batchItemSchema.parse(r)), total: b?.total ?? 0 };
+      }
+      // A state (items_by_state), and/or an ID search: a case-insensitive substring of id_key
+      // (ILIKE; IDs are ASCII), LIKE's wildcards taken literally.
+      const pattern = query.q ? `%${escapeLike(query.q)}%` : null;
+      return itemPage(batchId, query.state || undefined, pattern, offset, limit);
+    },
+
+    counts,
+
+    async claimChunk(batchId, max) {
+      return batchTx(batchId, true, async (trx, state) => {
+        // I6: the intent is only written while the batch runs (pause/cancel lock the row too).
+        if (state !== 'running') return null;
+        const rows = await trx
+          .selectFrom('items')
+          .select(['seq', 'id'])
+          .where('batch_id', '=', batchId)
+          .where('state', '=', 'pending')
+          .orderBy('seq')
+          .limit(Math.max(0, max))
+          .execute();
+        const firstRow = rows[0];
+        const lastRow = rows[rows.length - 1];
+        if (firstRow === undefined || lastRow === undefined) return null;
+        const ids = rows.map((r) => r.id);
+        const callId = randomUUID();
+        const chunkNo = await nextChunkNo(trx, batchId);
+        const at = now();
+        await insertCall(trx, { callId, batchId, chunkNo, attempt: 1, ids }, at);
+        // The claimed rows are the first pending ones in seq order, read under the batch's lock:
+        // every pending row between the first and the last claimed seq is one of them. One range
+        // UPDATE on the primary key instead of a list of seqs.
+        const marked = changes(
+          await trx
+            .updateTable('items')
+            .set((eb) => ({
+              state: 'in_flight',
+              call_id: callId,
+              attempts: eb('attempts', '+', 1),
+              updated_at: at,
+            }))
+            .where('batch_id', '=', batchId)
+            .where('seq', '>=', firstRow.seq)
+            .where('seq', '<=', lastRow.seq)
+            .where('state', '=', 'pending')
+            .executeTakeFirst(),
+        );
+        if (marked !== rows.length) throw new Error('ledger: claimed rows changed under the claim');
+        return { callId, chunkNo, ids };
+      });
+    },
+
+    async peekPending(batchId, afterSeq, max) {
+      const rows = await kysely
+        .selectFrom('items')
+        .select(['seq', 'id', 'attempts', 'maybe_applied'])
+        .where('batch_id', '=', batchId)
+        .where('state', '=', 'pending')
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(Math.max(0, max))
+        .execute();
+      return rows.map((r): PendingRow => ({
+        seq: r.seq,
+        id: r.id,
+        attempts: r.attempts,
+        mayBeApplied: r.maybe_applied !== 0,
+      }));
+    },
+
+    async claimPreRead(batchId, send: readonly PendingRow[], settle: readonly SettledRow[]) {
+      return batchTx(batchId, true, async (trx, state) => {
+        // I6: the intent is only written while the batch runs.
+        if (state !== 'running') return null;
+        const at = now();
+        const groups = new Map<string, { row: SettledRow; seqs: number[] }>();
+        for (const r of settle) {
+          const key = JSON.stringify([r.state, r.code, r.message]);
+          const g = groups.get(key);
+          if (g) g.seqs.push(r.seq);
+          else groups.set(key, { row: r, seqs: [r.seq] });
+        }
+        let settled = 0;
+        for (const { row, seqs } of groups.values()) {
+          settled += changes(
+            await trx
+              .updateTable('items')
+              .set({ state: row.state, code: row.code, message: row.message, updated_at: at })
+              .where('batch_id', '=', batchId)
+              .where(({ eb, fn }) => eb('seq', '=', fn.any(eb.val(seqs))))
+              .where('state', '=', 'pending')
+              .executeTakeFirst(),
+          );
+        }
+        // Every row must still be pending: else the whole claim rolls back.
+        if (settled !== settle.length)
+          throw new Error('ledger: pre-read rows changed under the claim');
+        if (send.length === 0) return { call: null };
+        const ids = send.map((r) => r.id);
+        const callId = randomUUID();
+        const chunkNo = await nextChunkNo(trx, batchId);
+        await insertCall(trx, { callId, batchId, chunkNo, attempt: 1, ids }, at);
+        const seqs = send.map((r) => r.seq);
+        const marked = await markSeqsInFlight(trx, batchId, callId, seqs, at);
+        if (marked !== send.length) throw new Error('ledger: claimed rows changed under the claim');
+        return { call: { callId, chunkNo, ids } satisfies ClaimedCall };
+      });
+    },
+
+    async retryCall(oldCallId, mayBeApplied) {
+      await afterQueued();
+      const batchId = await batchOfCall(oldCallId);
+      if (batchId === null) return null;
+      return lockedTx(batchId, true, async (trx, state) => {
+        // Read under the batch's lock: an outcome, release or strand of this call commits first.
+        const c = await trx
+          .selectFrom('calls')
+          .select(['chunk_no', 'attempt', 'state'])
+          .where('call_id', '=', oldCallId)
+          .executeTakeFirstOrThrow();
+        if (c.state !== 'sent') return null;
+        if (state !== 'running') return null;
+        const ids = (
+          await trx
+            .selectFrom('items')
+            .select('id')
+            .where('call_id', '=', oldCallId)
+            .where('state', '=', 'in_flight')
+            .orderBy('seq')
+            .execute()
+        ).map((r) => r.id);
+        const at = now();
+        await finishCall(
+          trx,
+          oldCallId,
+          'retried',
+          { httpStatus: null, requestId: null, errorCode: null },
+          at,
+        );
+        if (ids.length === 0) return null;
+        const callId = randomUUID();
+        await insertCall(
+          trx,
+          { callId, batchId, chunkNo: c.chunk_no, attempt: c.attempt + 1, ids },
+          at,
+        );
+        await trx
+          .updateTable('items')
+          .set((eb) => ({
+            call_id: callId,
+            attempts: eb('attempts', '+', 1),
+            maybe_applied: eb.fn('greatest', ['maybe_applied', eb.val(mayBeApplied ? 1 : 0)]),
+            updated_at: at,
+          }))
+          .where('call_id', '=', oldCallId)
+          .where('state', '=', 'in_flight')
+          .execute();
+        return { callId, chunkNo: c.chunk_no, ids };
+      });
+    },
+
+    async recordOutcome(callId, outcomes, meta) {
+      await afterQueued();
+      return outcomeTx(callId, outcomes, meta, false);
+    },
+
+    queueOutcome(callId, outcomes, meta, o = {}) {
+      // Committed at once in a transaction of its own, after the previous outcome of this call
+      // (module comment). Every later write of this store waits for it (`afterQueued`).
+      const previous = callTails.get(callId);
+      const run = () => outcomeTx(callId, outcomes, meta, o.finish === true);
+      const p = previous === undefined ? run() : previous.then(run, run);
+      queued.add(p);
+      callTails.set(callId, p);
+      const done = () => {
+        queued.delete(p);
+        if (callTails.get(callId) === p) callTails.delete(callId);
+      };
+      p.then(done, done);
+      return p;
+    },
+
+    async isLastCall(callId) {
+      const batchId = await batchOfCall(callId);
+      if (batchId === null) return false;
+      // Seeks on items_by_state: anything pending or unknown, or in flight in another call.
+      const row = await kysely
+        .selectNoFrom(({ exists, selectFrom, or }) =>
+          or([
+            exists(
+              selectFrom('items')
+                .select('seq')
+                .where('batch_id', '=', batchId)
+                .where('state', 'in', ['pending', 'unknown']),
+            ),
+            exists(
+              selectFrom('items')
+                .select('seq')
+                .where('batch_id', '=', batchId)
+                .where('state', '=', 'in_flight')
+                .where('call_id', 'is distinct from', callId),
+            ),
+          ]).as('others'),
+        )
+        .executeTakeFirstOrThrow();
+      return row.others === false;
+    },
+
+    async releaseCall(callId, meta) {
+      await afterQueued();
+      const batchId = await batchOfCall(callId);
+      if (batchId === null) return 0;
+      return lockedTx(batchId, true, async (trx, state) => {
+        const at = now();
+        // A batch stopped by its user while the call was refused: its IDs are skipped, not sent.
+        const changed =
+          state === 'cancelled'
+            ? await trx
+                .updateTable('items')
+                .set({
+                  state: 'skipped',
+                  code: 'CANCELLED',
+                  message: MSG_SKIPPED_BY_USER,
+                  call_id: null,
+                  updated_at: at,
+                })
+                .where('call_id', '=', callId)
+                .where('state', '=', 'in_flight')
+                .executeTakeFirst()
+            : await trx
+                .updateTable('items')
+                .set({ state: 'pending', call_id: null, updated_at: at })
+                .where('call_id', '=', callId)
+                .where('state', '=', 'in_flight')
+                .executeTakeFirst();
+        await finishCall(trx, callId, 'refused', meta, at);
+        return changes(changed);
+      });
+    },
+
+    getBatchState: stateOf,
+
+    async groupOf(batchId) {
+      const row = await kysely
+        .selectFrom('batches')
+        .select('group_id')
+        .where('id', '=', batchId)
+        .executeTakeFirst();
+      return row?.group_id ?? null;
+    },
+
+    async finishIfDrained(batchId) {
+      return batchTx(batchId, true, async (trx) => {
+        const open = await trx
+          .selectFrom('items')
+          .select('seq')
+          .where('batch_id', '=', batchId)
+          .where('state', 'in', ['pending', 'in_flight'])
+          .limit(1)
+          .executeTakeFirst();
+        if (open !== undefined) return false;
+        const r = await trx
+          .updateTable('batches')
+          .set({ state: 'done', finished_at: now() })
+          .where('id', '=', batchId)
+          .where('state', '=', 'running')
+          .executeTakeFirst();
+        return changes(r) > 0;
+      });
+    },
+
+    async recoverAfterCrash() {
+      await afterQueued();
+      return kysely.transaction().execute(async (trx) => {
+        // Every writing transaction starts by locking a batch row: with the table locked, none
+        // interleaves with the two statements below (module comment).
+        await sql`lock table batches in exclusive mode`.execute(trx);
+        const at = now();
+        await trx
+          .updateTable('items')
+          .set({
+            state: 'unknown',
+            code: 'UNKNOWN_AFTER_RESTART',
+            message: UNKNOWN_AFTER_CRASH,
+            updated_at: at,
+          })
+          .where('state', '=', 'in_flight')
+          .execute();
+        await trx
+          .updateTable('calls')
+          .set({ state: 'unknown', finished_at: at })
+          .where('state', '=', 'sent')
+          .execute();
+        return runningBatchIds(trx);
+      });
+    },
+
+    runningBatchIds: () => runningBatchIds(kysely),
+
+    async cancelledWithUnknown() {
+      const rows = await kysely
+        .selectFrom('batches as b')
+        .select('b.id')
+        .where('b.state', '=', 'cancelled')
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('items as i')
+              .select('i.seq')
+              .whereRef('i.batch_id', '=', 'b.id')
+              .where('i.state', '=', 'unknown'),
+          ),
+        )
+        .orderBy('b.n')
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    async strandInFlight(batchId) {
+      return batchTx(batchId, true, async (trx) => {
+        const at = now();
+        const changed = changes(
+          await trx
+            .updateTable('items')
+            .set({
+              state: 'unknown',
+              code: 'UNKNOWN_NOT_RECORDED',
+              message: UNKNOWN_NOT_RECORDED,
+              updated_at: at,
+            })
+            .where('batch_id', '=', batchId)
+            .where('state', '=', 'in_flight')
+            .executeTakeFirst(),
+        );
+        await trx
+          .updateTable('calls')
+          .set({ state: 'unknown', finished_at: at })
+          .where('batch_id', '=', batchId)
+          .where('state', '=', 'sent')
+          .execute();
+        return changed;
+      });
+    },
+
+    async transitionBatch(batchId, from, to, reason) {
+      return batchTx(batchId, false, async (trx, state) => {
+        if (state === null || !from.includes(state)) return false;
+        const terminal = to === 'done' || to === 'cancelled' || to === 'interrupted';
+        await trx
+          .updateTable('batches')
+          .set({ state: to, state_reason: reason, finished_at: terminal ? now() : null })
+          .where('id', '=', batchId)
+          .execute();
+        return true;
+      });
+    },
+
+    async cancelBatch(batchId) {
+      return batchTx(batchId, false, async (trx, state) => {
+        if (state !== 'running' && state !== 'paused' && state !== 'interrupted') return false;
+        const at = now();
+        await trx
+          .updateTable('batches')
+          .set({ state: 'cancelled', state_reason: 'stopped by the user', finished_at: at })
+          .where('id', '=', batchId)
+          .execute();
+        await trx
+          .updateTable('items')
+          .set({
+            state: 'skipped',
+            code: 'CANCELLED',
+            message: MSG_SKIPPED_BY_USER,
+            updated_at: at,
+          })
+          .where('batch_id', '=', batchId)
+          .where('state', '=', 'pending')
+          .execute();
+        return true;
+      });
+    },
+
+    async setStateReason(batchId, reason) {
+      await afterQueued();
+      await kysely
+        .updateTable('batches')
+        .set({ state_reason: reason })
+        .where('id', '=', batchId)
+        .execute();
+    },
+
+    async unknownIds(batchId, max, afterSeq = -1) {
+      return kysely
+        .selectFrom('items')
+        .select(['seq', 'id'])
+        .where('batch_id', '=', batchId)
+        .where('state', '=', 'unknown')
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(Math.max(0, max))
+        .execute();
+    },
+
+    async settleUnknown(batchId, settle) {
+      return batchTx(batchId, true, async (trx, state) => {
+        const at = now();
+        const cancelled = state === 'cancelled';
+        const unknownOf = (ids: readonly string[]) =>
+          trx
+            .updateTable('items')
+            .where('batch_id', '=', batchId)
+            .where(({ eb, fn }) => eb('id', '=', fn.any(eb.val(ids))))
+            .where('state', '=', 'unknown');
+        let changed = 0;
+        // In the SQLite ledger's order (succeeded, resend, failed), each only on rows still
+        // unknown: an ID listed twice is settled by its first listing.
+        if (settle.succeeded.length > 0) {
+          changed += changes(
+            await unknownOf(settle.succeeded)
+              .set({ state: 'succeeded', code: null, message: MSG_CONFIRMED, updated_at: at })
+              .executeTakeFirst(),
+          );
+        }
+        if (settle.resend.length > 0) {
+          // An unknown outcome: the send may have been applied (late, too), whatever the re-read
+          // found. Skipped, not pending, when the batch was stopped.
+          changed += changes(
+            await unknownOf(settle.resend)
+              .set({
+                state: cancelled ? 'skipped' : 'pending',
+                code: cancelled ? 'CANCELLED' : null,
+                message: cancelled ? MSG_SKIPPED_BY_USER : null,
+                call_id: null,
+                maybe_applied: 1,
+                updated_at: at,
+              })
+              .executeTakeFirst(),
+          );
+        }
+        const failed = new Map<string, { f: (typeof settle.failed)[number]; ids: string[] }>();
+        const seen = new Set<string>();
+        for (const f of settle.failed) {
+          if (seen.has(f.id)) continue;
+          seen.add(f.id);
+          const key = JSON.stringify([f.code, f.message]);
+          const g = failed.get(key);
+          if (g) g.ids.push(f.id);
+          else failed.set(key, { f, ids: [f.id] });
+        }
+        for (const { f, ids } of failed.values()) {
+          changed += changes(
+            await unknownOf(ids)
+              .set({ state: 'failed', code: f.code, message: f.message, updated_at: at })
+              .executeTakeFirst(),
+          );
+        }
+        return changed;
+      });
+    },
+
+    async markUnknownUnsettled(batchId, ids) {
+      return batchTx(batchId, true, async (trx) => {
+        if (ids.length === 0) return 0;
+        const rows = await trx
+          .updateTable('items')
+          .set({ message: MSG_UNKNOWN_RECHECK, updated_at: now() })
+          .where('batch_id', '=', batchId)
+          .where(({ eb, fn }) => eb('id', '=', fn.any(eb.val(ids))))
+          .where('state', '=', 'unknown')
+          .returning('id')
+          .execute();
+        // Counted per ID asked, as the SQLite ledger's one UPDATE per ID does (a row stays
+        // unknown, so an ID asked twice counts twice).
+        const hit = new Set(rows.map((r) => r.id));
+        return ids.filter((id) => hit.has(id)).length;
+      });
+    },
+
+    async listItemsByIds(batchId, ids) {
+      if (ids.length === 0) return [];
+      const rows = await kysely
+        .selectFrom('items')
+        .select(ITEM_COLUMNS)
+        .where('batch_id', '=', batchId)
+        .where(({ eb, fn }) => eb('id', '=', fn.any(eb.val(ids))))
+        .orderBy('seq')
+        .execute();
+      // In the order asked, an ID asked twice listed twice (as the SQLite ledger's one read per ID).
+      const byId = new Map<string, BatchItem>();
+      for (const r of rows) if (!byId.has(r.id)) byId.set(r.id, batchItemSchema.parse(r));
+      return ids.flatMap((id) => {
+        const item = byId.get(id);
+        return item === undefined ? [] : [item];
+      });
+    },
+
+    async ping() {
+      try {
+        // Reads what the history and the items read first (the newest batch, the last item).
+        await kysely
+          .selectNoFrom((eb) => [
+            eb.selectFrom('batches').select('n').orderBy('n', 'desc').limit(1).as('batch'),
+            eb.selectFrom('items').select('seq').limit(1).as('item'),
+          ])
+          .execute();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    async close() {
+      await afterQueued();
+      await end();
+    },
+  };
+
+  async function runningBatchIds(q: Kysely<LedgerTables> | LedgerTx): Promise<string[]> {
+    // The runner never picks a group row: only its children are batches it runs.
+    const rows = await q
+      .selectFrom('batches')
+      .select('id')
+      .where('state', '=', 'running')
+      .where('kind', '=', 'batch')
+      .orderBy('n')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  return store;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+function newItemColumns() {
+  return {
+    batch: [] as string[],
+    seq: [] as number[],
+    id: [] as string[],
+    key: [] as string[],
+    state: [] as string[],
+    message: [] as (string | null)[],
+  };
+}
