@@ -1,0 +1,311 @@
+/**
+ * What only the PostgreSQL store has (the behaviour both stores share is in store-contract/): the
+ * fence in every intent and outcome write, the batch row lock that serialises one batch's writes
+ * across consoles, the table lock of crash recovery, the order of queued outcomes and later writes,
+ * counts read as numbers from any pool, and close.
+ */
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { makeIds } from '../testing/fake-upstream';
+import { openPgTestStore, type PgTestStore } from '../testing/stores';
+import {
+  assertLease,
+  claimBatch,
+  LeaseLostError,
+  offerBatch,
+  withdrawBatch,
+  type LeaseTables,
+} from './leases';
+import { openPgStore } from './pg-store';
+import { batchOf, meta200, statesIn, succeeded } from './store-contract/helpers';
+import type { LedgerTables } from './tables';
+
+const opened: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const o of opened.splice(0).reverse()) await o.close();
+});
+
+async function open(...args: Parameters<typeof openPgTestStore>): Promise<PgTestStore> {
+  const t = await openPgTestStore(...args);
+  opened.push(t);
+  return t;
+}
+
+/** Everything the ledger's tables hold, to compare before and after a refused write. */
+async function snapshot(t: PgTestStore): Promise<unknown> {
+  const [batches, items, calls] = await Promise.all([
+    t.db.selectFrom('batches').selectAll().orderBy('n').execute(),
+    t.db.selectFrom('items').selectAll().orderBy('batch_id').orderBy('seq').execute(),
+    t.db.selectFrom('calls').selectAll().orderBy('call_id').execute(),
+  ]);
+  return { batches, items, calls };
+}
+
+/** Waits until a backend of `t`'s database waits for a lock (the write under test is blocked). */
+async function untilWaitingForLock(t: PgTestStore, done: () => boolean = () => false) {
+  await vi.waitFor(
+    async () => {
+      if (done()) return;
+      const r = await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_activity
+         where datname = current_database() and wait_event_type = 'Lock'`.execute(t.db);
+      expect(r.rows[0]?.n).toBeGreaterThan(0);
+    },
+    { timeout: 10_000, interval: 10 },
+  );
+}
+
+describe('the fence', () => {
+  test('every intent and outcome write calls it in its transaction, after locking the batch’s row; a refusal writes nothing', async () => {
+    const refused = new Set<string>();
+    const fenced: { batchId: string; inTransaction: boolean; rowLocked: boolean }[] = [];
+    let probe: PgTestStore | null = null;
+    const t = await open({
+      fence: async (trx, batchId) => {
+        // Is the batch's row locked by this transaction? Another connection cannot take it.
+        let rowLocked = false;
+        try {
+          // Autocommit: a lock taken here is let go at once.
+          await sql`select 1 from batches where id = ${batchId} for update nowait`.execute(
+            (probe as PgTestStore).db,
+          );
+        } catch (err) {
+          if (!/could not obtain lock/.test(String(err))) throw err;
+          rowLocked = true;
+        }
+        fenced.push({ batchId, inTransaction: trx.isTransaction, rowLocked });
+        if (refused.has(batchId)) throw new LeaseLostError(batchId, 1, 'taken');
+      },
+    });
+    probe = await open({ url: t.url });
+    const { store } = t;
+    const ids = makeIds(8);
+    const id = (await store.createBatch(batchOf(ids))).id;
+    const other = (await store.createBatch(batchOf(makeIds(2, 'b')))).id;
+    // Not fenced: creating, the user's transitions and stop (any console may do them).
+    expect(fenced).toEqual([]);
+    const c1 = await store.claimChunk(id, 2);
+    const c2 = await store.claimChunk(id, 2);
+    const c3 = await store.claimChunk(id, 1);
+    if (!c1 || !c2 || !c3) throw new Error('claim');
+    await store.strandInFlight(id); // c1..c3 unknown
+    const c4 = await store.claimChunk(id, 1);
+    if (!c4) throw new Error('claim');
+    expect(fenced.length).toBe(5);
+    expect(fenced.every((f) => f.batchId === id && f.inTransaction && f.rowLocked)).toBe(true);
+
+    refused.add(id);
+    fenced.length = 0;
+    const before = await snapshot(t);
+    const pendingRows = await store.peekPending(id, -1, 10);
+    const lost = expect.objectContaining({ name: 'LeaseLostError', batchId: id });
+    const writes: [string, () => Promise<unknown>][] = [
+      ['claimChunk', () => store.claimChunk(id, 1)],
+      [
+        'claimPreRead',
+        () =>
+          store.claimPreRead(
+            id,
+            pendingRows.slice(0, 1),
+            pendingRows.slice(1, 2).map((r) => ({
+              seq: r.seq,
+              state: 'unchanged' as const,
+              code: 'A',
+              message: 'a',
+            })),
+          ),
+      ],
+      ['retryCall', () => store.retryCall(c4.callId, true)],
+      ['recordOutcome', () => store.recordOutcome(c4.callId, succeeded(c4.ids), meta200)],
+      [
+        'queueOutcome',
+        () => store.queueOutcome(c4.callId, succeeded(c4.ids), meta200, { finish: true }),
+      ],
+      ['releaseCall', () => store.releaseCall(c4.callId, meta200)],
+      [
+        'settleUnknown',
+        () =>
+          store.settleUnknown(id, {
+            succeeded: c1.ids,
+            resend: c2.ids,
+            failed: [{ id: c3.ids[0] ?? '', code: 'X', message: 'x' }],
+          }),
+      ],
+      ['markUnknownUnsettled', () => store.markUnknownUnsettled(id, c1.ids)],
+      ['strandInFlight', () => store.strandInFlight(id)],
+      ['finishIfDrained', () => store.finishIfDrained(id)],
+    ];
+    for (const [name, write] of writes) {
+      await expect(write(), name).rejects.toEqual(lost);
+    }
+    expect(fenced.map((f) => f.batchId)).toEqual(writes.map(() => id));
+    expect(await snapshot(t)).toEqual(before);
+    // Another batch, its lease held, is written as before.
+    expect((await store.claimChunk(other, 5))?.ids).toHaveLength(2);
+    // The batch is still the user's to stop: not fenced.
+    expect(await store.cancelBatch(id)).toBe(true);
+  });
+
+  test('with the lease keeper’s fence (assertLease): written while the lease is held, nothing once another console withdrew it', async () => {
+    const t = await open();
+    const ids = makeIds(4);
+    const id = (await t.store.createBatch(batchOf(ids))).id;
+    const leases = t.db as unknown as Kysely<LeaseTables>;
+    await offerBatch(leases, id);
+    const lease = await claimBatch(leases, 'console-a', id, 60_000);
+    if (!lease) throw new Error('no lease');
+    const runner = await open({
+      url: t.url,
+      fence: (trx: Transaction<LedgerTables>) =>
+        assertLease(trx as unknown as Transaction<LeaseTables>, lease),
+    });
+    const call = await runner.store.claimChunk(id, 2);
+    expect(call?.ids).toEqual(ids.slice(0, 2));
+    if (!call) throw new Error('claim');
+    // A user's cancel on another console withdraws the lease.
+    expect(await withdrawBatch(leases, id)).toBe(true);
+    const before = await snapshot(t);
+    await expect(runner.store.claimChunk(id, 2)).rejects.toMatchObject({
+      name: 'LeaseLostError',
+      reason: 'ended',
+    });
+    await expect(
+      runner.store.queueOutcome(call.callId, succeeded(call.ids), meta200, { finish: true }),
+    ).rejects.toMatchObject({ name: 'LeaseLostError' });
+    expect(await snapshot(t)).toEqual(before);
+    expect(await statesIn(t, id)).toEqual({ in_flight: 2, pending: 2 });
+  });
+});
+
+describe('one batch’s writes from several consoles', () => {
+  test('concurrent claims of one batch from two consoles take turns: disjoint chunks, numbered in order', async () => {
+    const a = await open({ max: 6 });
+    const b = await open({ url: a.url, max: 6 });
+    const ids = makeIds(120);
+    const id = (await a.store.createBatch(batchOf(ids))).id;
+    const claims = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? a : b).store.claimChunk(id, 5)),
+    );
+    const calls = claims.filter((c) => c !== null);
+    expect(calls).toHaveLength(24);
+    expect(calls.map((c) => c.chunkNo).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 24 }, (_, i) => i),
+    );
+    expect(calls.flatMap((c) => c.ids).sort()).toEqual(ids.slice(0, 120).sort());
+    // Each chunk is the first pending IDs when it was claimed: chunk n holds IDs 5n..5n+4.
+    for (const c of calls) expect(c.ids).toEqual(ids.slice(c.chunkNo * 5, c.chunkNo * 5 + 5));
+  });
+
+  test('a claim that waits behind a stop in progress on another console sees the stop: nothing claimed, nothing refused', async () => {
+    const a = await open();
+    const ids = makeIds(3);
+    const id = (await a.store.createBatch(batchOf(ids))).id;
+    // Another console's cancelBatch, held open: it has locked the row and skipped the items.
+    const claim: { result?: Promise<unknown> } = {};
+    await a.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('batches').select('id').where('id', '=', id).forUpdate().execute();
+      claim.result = a.store.claimChunk(id, 10);
+      await untilWaitingForLock(a);
+      await trx
+        .updateTable('batches')
+        .set({ state: 'cancelled', state_reason: 'stopped by the user', finished_at: 'x' })
+        .where('id', '=', id)
+        .execute();
+      await trx
+        .updateTable('items')
+        .set({ state: 'skipped', code: 'CANCELLED' })
+        .where('batch_id', '=', id)
+        .where('state', '=', 'pending')
+        .execute();
+    });
+    expect(claim.result).toBeInstanceOf(Promise);
+    expect(await claim.result).toBeNull();
+    expect(await statesIn(a, id)).toEqual({ skipped: 3 });
+    expect(await a.db.selectFrom('calls').select('call_id').execute()).toEqual([]);
+  });
+
+  test('crash recovery waits for a claim in progress and turns what it claimed unknown, its call too', async () => {
+    const a = await open();
+    const ids = makeIds(3);
+    const id = (await a.store.createBatch(batchOf(ids))).id;
+    const recovery: { result?: Promise<string[]>; settled: boolean } = { settled: false };
+    // A claim by another console, held open after locking the batch's row.
+    await a.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('batches').select('id').where('id', '=', id).forUpdate().execute();
+      const result = a.store.recoverAfterCrash();
+      recovery.result = result;
+      void result.finally(() => (recovery.settled = true));
+      await untilWaitingForLock(a, () => recovery.settled);
+      await trx
+        .insertInto('calls')
+        .values({
+          call_id: 'c1',
+          batch_id: id,
+          chunk_no: 0,
+          attempt: 1,
+          ids_json: '[]',
+          state: 'sent',
+          sent_at: 'x',
+        })
+        .execute();
+      await trx
+        .updateTable('items')
+        .set({ state: 'in_flight', call_id: 'c1' })
+        .where('batch_id', '=', id)
+        .execute();
+    });
+    expect(await recovery.result).toEqual([id]);
+    expect(await statesIn(a, id)).toEqual({ unknown: 3 });
+    expect(
+      await a.db.selectFrom('calls').select('state').where('call_id', '=', 'c1').execute(),
+    ).toEqual([{ state: 'unknown' }]);
+  });
+});
+
+describe('queued outcomes', () => {
+  test('a later write starts after the outcomes queued before it, whatever order the pool would give', async () => {
+    // One connection: without waiting, the strand's transaction would take it before the
+    // outcome's (queued behind the outcome's first read).
+    const t = await open({ max: 1 });
+    const id = (await t.store.createBatch(batchOf(makeIds(3)))).id;
+    const call = await t.store.claimChunk(id, 10);
+    if (!call) throw new Error('claim');
+    const queued = t.store.queueOutcome(call.callId, succeeded(call.ids), meta200);
+    expect(await t.store.strandInFlight(id)).toBe(0);
+    expect(await queued).toBe(3);
+    expect(await statesIn(t, id)).toEqual({ succeeded: 3 });
+  });
+
+  test('close waits for the outcomes queued, then ends the pool', async () => {
+    const t = await openPgTestStore();
+    const probe = await open({ url: t.url });
+    const id = (await t.store.createBatch(batchOf(makeIds(3)))).id;
+    const call = await t.store.claimChunk(id, 10);
+    if (!call) throw new Error('claim');
+    const queued = t.store.queueOutcome(call.callId, succeeded(call.ids), meta200);
+    await t.store.close();
+    expect(await queued).toBe(3);
+    expect(t.pg.pool.ended).toBe(true);
+    expect(await statesIn(probe, id)).toEqual({ succeeded: 3 });
+    expect(await t.store.ping()).toBe(false);
+    expect(await probe.store.ping()).toBe(true);
+  });
+});
+
+test('on a pool without openPostgres’s bigint parser, counts and chunk numbers still read as numbers', async () => {
+  const t = await open();
+  const pool = new pg.Pool({ connectionString: t.url, max: 2 });
+  const store = openPgStore(new Kysely<LedgerTables>({ dialect: new PostgresDialect({ pool }) }));
+  opened.push(store);
+  const id = (await store.createBatch(batchOf(makeIds(3)))).id;
+  expect(await store.claimChunk(id, 1)).toMatchObject({ chunkNo: 0 });
+  expect(await store.claimChunk(id, 1)).toMatchObject({ chunkNo: 1 });
+  expect(await store.counts(id)).toMatchObject({ pending: 1, in_flight: 2 });
+  expect(await store.listBatches(0, 10)).toMatchObject({ total: 1, items: [{ id }] });
+  expect(await store.listBatches(0, 10, { user: 'nobody' })).toEqual({ items: [], total: 0 });
+  expect(await store.listItems(id, { state: 'pending', offset: 0, limit: 10 })).toMatchObject({
+    total: 1,
+  });
+  expect((await store.getBatch(id))?.counts).toMatchObject({ pending: 1, in_flight: 2 });
+});
