@@ -232,6 +232,19 @@ describe.each(storeFactories)('$name store: history', (factory) => {
     expect((await list('q=nothing-like-this')).total).toBe(0);
   });
 
+  test('q folds ASCII case only, as SQLite’s LIKE does (the text columns are collate "C" on PostgreSQL)', async () => {
+    const accented = await batchAt('2026-12-01T08:00:00.000Z', {
+      subject: SUBJECT_A,
+      ids: [ALERT_1],
+      user: 'zoé',
+      reason: 'Équipe rouge',
+    });
+    expect((await list('q=Équipe ROUGE')).ids).toEqual([accented]);
+    expect((await list('q=équipe')).total).toBe(0);
+    expect((await list('q=ZOé')).ids).toEqual([accented]);
+    expect((await list('q=zoÉ')).total).toBe(0);
+  });
+
   test('subject, user and state are exact; kind "batch" is every plain batch', async () => {
     const { first, second, third, fourth } = await seed();
     expect((await list(`subject=${SUBJECT_A.toUpperCase()}`)).ids).toEqual([third, first]);
