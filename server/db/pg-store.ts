@@ -240,8 +240,9 @@ export function openPgStore(
   // --- reads ------------------------------------------------------------------------------------
 
   /**
-   * Batch rows with their counts: a batch's own items, a group's own and its children's (one
-   * statement for all the rows).
+   * Batch rows with their counts: a batch's own items, a group's own and its children's. One
+   * GROUP BY over the rows' own items (items_by_state) and, when there are groups, one over their
+   * children's.
    */
   async function summaries(
     q: Kysely<LedgerTables> | LedgerTx,
@@ -251,30 +252,24 @@ export function openPgStore(
     if (parsed.length === 0) return [];
     const ids = parsed.map((b) => b.id);
     const groups = parsed.filter((b) => b.kind !== 'batch').map((b) => b.id);
-    const counted = await q
-      .selectFrom('batches as c')
-      .innerJoin('items as i', 'i.batch_id', 'c.id')
-      .select(({ eb, fn }) => [
-        eb
-          .case()
-          .when('c.id', '=', eb.fn.any(eb.val(ids)))
-          .then(eb.ref('c.id'))
-          .else(eb.ref('c.group_id'))
-          .end()
-          .as('owner'),
-        'i.state',
-        fn.countAll().as('n'),
-      ])
-      .where(({ eb, or, fn }) =>
-        or([
-          eb('c.id', '=', fn.any(eb.val(ids))),
-          ...(groups.length > 0 ? [eb('c.group_id', '=', fn.any(eb.val(groups)))] : []),
-        ]),
-      )
-      .groupBy(['owner', 'i.state'])
+    const own = await q
+      .selectFrom('items')
+      .select(({ fn }) => ['batch_id as owner', 'state', fn.countAll().as('n')])
+      .where(({ eb, fn }) => eb('batch_id', '=', fn.any(eb.val(ids))))
+      .groupBy(['batch_id', 'state'])
       .execute();
+    const children =
+      groups.length === 0
+        ? []
+        : await q
+            .selectFrom('batches as c')
+            .innerJoin('items as i', 'i.batch_id', 'c.id')
+            .select(({ fn }) => ['c.group_id as owner', 'i.state', fn.countAll().as('n')])
+            .where(({ eb, fn }) => eb('c.group_id', '=', fn.any(eb.val(groups))))
+            .groupBy(['c.group_id', 'i.state'])
+            .execute();
     const counts = new Map(parsed.map((b) => [b.id, emptyItemCounts()]));
-    for (const r of counted) {
+    for (const r of [...own, ...children]) {
       const c = r.owner === null ? undefined : counts.get(r.owner);
       if (c) c[itemStateSchema.parse(r.state)] += countSchema.parse(r.n);
     }
@@ -313,8 +308,11 @@ export function openPgStore(
   }
 
   /**
-   * A page of item rows with the number of rows matching (`count(*) over ()`: one pass for both);
-   * when the page is empty, the count is read on its own.
+   * A page of item rows in input order and how many rows match. The matching rows' `seq`s are
+   * counted and cut in one pass over an index (items_by_state, or items_search whose id_key the
+   * search reads), narrow rows only (`count(*) over ()` on wide rows spilled a deep page to disk);
+   * the page's rows are then read by primary key. When the page is empty, the count is read on its
+   * own.
    */
   async function itemPage(
     batchId: string,
@@ -330,11 +328,20 @@ export function openPgStore(
       .$if(pattern !== null, (qb) =>
         qb.where(sql<SqlBool>`id_key ilike ${pattern ?? ''} escape '\\'`),
       );
-    const rows = await matching
-      .select([...ITEM_COLUMNS, ({ fn }) => fn.countAll().over().as('matching')])
-      .orderBy('seq')
-      .limit(limit)
-      .offset(offset)
+    const rows = await kysely
+      .selectFrom(
+        matching
+          .select(({ fn }) => ['seq', fn.countAll().over().as('matching')])
+          .orderBy('seq')
+          .limit(limit)
+          .offset(offset)
+          .as('m'),
+      )
+      .innerJoin('items as i', (join) =>
+        join.onRef('i.seq', '=', 'm.seq').on('i.batch_id', '=', batchId),
+      )
+      .select([...ITEM_COLUMNS.map((c) => `i.${c}` as const), 'm.matching'])
+      .orderBy('i.seq')
       .execute();
     const first = rows[0];
     const total =
