@@ -263,6 +263,98 @@ describe('one batch’s writes from several consoles', () => {
   });
 });
 
+describe('a group’s state with its children written at once', () => {
+  /** A pairs group of two running children with nothing left to send (each may finish). */
+  async function drainedGroup(t: PgTestStore) {
+    const group = (await t.store.createBatch({ ...batchOf([]), kind: 'pairs' })).id;
+    const children: string[] = [];
+    for (const prefix of ['a', 'b']) {
+      const child = (await t.store.createBatch({ ...batchOf(makeIds(1, prefix)), group_id: group }))
+        .id;
+      const call = await t.store.claimChunk(child, 10);
+      if (!call) throw new Error('claim');
+      await t.store.recordOutcome(call.callId, succeeded(call.ids), meta200);
+      children.push(child);
+    }
+    expect(await t.store.getBatchState(group)).toBe('running');
+    return { group, first: children[0] ?? '', second: children[1] ?? '' };
+  }
+
+  /**
+   * Runs `write` while another console's transaction has changed `second`'s state (its trigger
+   * has updated the group) and not committed yet; commits it once `write` waits.
+   */
+  async function whileSiblingChanges(
+    t: PgTestStore,
+    second: string,
+    to: string,
+    write: () => Promise<unknown>,
+  ) {
+    const pending: { result?: Promise<unknown> } = {};
+    await t.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('batches').select('id').where('id', '=', second).forUpdate().execute();
+      await trx
+        .updateTable('batches')
+        .set({ state: to, finished_at: '2026-12-01T10:00:00.000Z' })
+        .where('id', '=', second)
+        .execute();
+      pending.result = write();
+      await untilWaitingForLock(t);
+    });
+    return pending.result;
+  }
+
+  test('two children finishing at once: the group is done (its trigger sees the other child’s end)', async () => {
+    const t = await open();
+    const { group, first, second } = await drainedGroup(t);
+    expect(await whileSiblingChanges(t, second, 'done', () => t.store.finishIfDrained(first))).toBe(
+      true,
+    );
+    expect(await t.store.getBatch(group)).toMatchObject({ state: 'done' });
+  });
+
+  test('a child stopped while its sibling finishes: the group is cancelled', async () => {
+    const t = await open();
+    const { group, first, second } = await drainedGroup(t);
+    expect(
+      await whileSiblingChanges(t, second, 'done', () =>
+        t.store.transitionBatch(first, ['running'], 'cancelled', 'stopped by the user'),
+      ),
+    ).toBe(true);
+    expect(await t.store.getBatch(group)).toMatchObject({
+      state: 'cancelled',
+      state_reason: 'stopped by the user',
+    });
+  });
+
+  test('a child’s last outcome finishing it while its sibling is paused: the group is paused', async () => {
+    const t = await open();
+    const group = (await t.store.createBatch({ ...batchOf([]), kind: 'pairs' })).id;
+    const first = (await t.store.createBatch({ ...batchOf(makeIds(1, 'a')), group_id: group })).id;
+    const second = (await t.store.createBatch({ ...batchOf(makeIds(1, 'b')), group_id: group })).id;
+    const call = await t.store.claimChunk(first, 10);
+    if (!call) throw new Error('claim');
+    expect(
+      await whileSiblingChanges(t, second, 'paused', () =>
+        t.store.queueOutcome(call.callId, succeeded(call.ids), meta200, { finish: true }),
+      ),
+    ).toBe(1);
+    expect(await t.store.getBatchState(first)).toBe('done');
+    expect(await t.store.getBatchState(group)).toBe('paused');
+  });
+
+  test('a child with nothing to send added while its sibling finishes: the group is done', async () => {
+    const t = await open();
+    const { group, first, second } = await drainedGroup(t);
+    expect(await t.store.finishIfDrained(second)).toBe(true);
+    // Done at once: only an invalid ID.
+    await whileSiblingChanges(t, first, 'done', () =>
+      t.store.createBatch({ ...batchOf([], ['bad']), group_id: group }),
+    );
+    expect(await t.store.getBatchState(group)).toBe('done');
+  });
+});
+
 describe('queued outcomes', () => {
   test('a later write starts after the outcomes queued before it, whatever order the pool would give', async () => {
     // One connection: without waiting, the strand's transaction would take it before the

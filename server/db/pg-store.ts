@@ -19,11 +19,18 @@
  *   finishIfDrained), before anything is written; when it throws (LeaseLostError) the transaction
  *   rolls back and the method rejects: a console that lost its batch's lease records nothing. A
  *   batch that does not exist is not fenced (nothing can be written for it).
- * - Lock order: the batch's row, then its lease row (the fence, FOR SHARE), then its group's row
- *   (the group-state triggers, when the batch's state changes). Each transaction here locks one
- *   batch; a lease renewal locks lease rows only. Whoever withdraws a batch's lease in the
- *   transaction that writes the batch (a cancel on another console) must lock the batch's row first
- *   too, or it can deadlock against a fenced write.
+ * - A group's row: the group-state triggers (migration 1) derive a group's state from its
+ *   children's in an UPDATE of the group row. In READ COMMITTED that statement reads the children
+ *   as of its start, and then waits for the group row's lock: two children changing state at once
+ *   (two children finishing, on two consoles or two connections of one) would each miss the other's
+ *   change, and the group would stay `running` with every child done. So a transaction that
+ *   changes a child's state, or adds a child, first locks the group's row (`lockGroupOf`), right
+ *   before that statement: the trigger then starts after every sibling change has committed.
+ *   Claims and outcomes that leave the state alone do not lock it (a group's children run at once).
+ * - Lock order: the batch's row, then its lease row (the fence, FOR SHARE), then its group's row.
+ *   Each transaction here locks one batch (and its group); a lease renewal locks lease rows only.
+ *   Whoever withdraws a batch's lease in the transaction that writes the batch (a cancel on another
+ *   console) must lock the batch's row first too, or it can deadlock against a fenced write.
  * - recoverAfterCrash touches every batch: it locks the `batches` table (EXCLUSIVE: plain reads go
  *   on, every writing transaction here waits, as each starts with a row lock) so that no claim or
  *   outcome interleaves with its two statements. It is the start-up of a lone console: on a shared
@@ -235,6 +242,21 @@ export function openPgStore(
       .where('call_id', '=', callId)
       .executeTakeFirst();
     return row?.batch_id ?? null;
+  }
+
+  /**
+   * Locks the row of `batchId`'s group, if it has one (module comment: before a child's state
+   * changes, so that the group-state trigger sees its siblings' committed changes).
+   */
+  async function lockGroupOf(trx: LedgerTx, batchId: string): Promise<void> {
+    await trx
+      .selectFrom('batches as g')
+      .select('g.id')
+      .where('g.id', '=', (eb) =>
+        eb.selectFrom('batches as c').select('c.group_id').where('c.id', '=', batchId),
+      )
+      .forUpdate()
+      .execute();
   }
 
   // --- reads ------------------------------------------------------------------------------------
@@ -543,7 +565,12 @@ export function openPgStore(
   }
 
   /** The batch becomes done if it is running and nothing is left pending, in flight or unknown. */
-  async function finishIfNothingLeft(trx: LedgerTx, batchId: string): Promise<void> {
+  async function finishIfNothingLeft(
+    trx: LedgerTx,
+    batchId: string,
+    state: BatchState | null,
+  ): Promise<void> {
+    if (state !== 'running') return;
     const left = await trx
       .selectFrom('items')
       .select('seq')
@@ -552,6 +579,7 @@ export function openPgStore(
       .limit(1)
       .executeTakeFirst();
     if (left !== undefined) return;
+    await lockGroupOf(trx, batchId);
     await trx
       .updateTable('batches')
       .set({ state: 'done', finished_at: now() })
@@ -569,9 +597,9 @@ export function openPgStore(
   ): Promise<number> {
     const batchId = await batchOfCall(callId);
     if (batchId === null) return 0;
-    return lockedTx(batchId, true, async (trx) => {
+    return lockedTx(batchId, true, async (trx, state) => {
       const changed = await settleOutcome(trx, callId, outcomes, meta);
-      if (finish) await finishIfNothingLeft(trx, batchId);
+      if (finish) await finishIfNothingLeft(trx, batchId, state);
       return changed;
     });
   }
@@ -608,6 +636,15 @@ export function openPgStore(
       const id = randomUUID();
       const at = now();
       const row = await kysely.transaction().execute(async (trx) => {
+        // A child: its group's row first (the group-state trigger of its insert, module comment).
+        if (input.group_id != null) {
+          await trx
+            .selectFrom('batches')
+            .select('id')
+            .where('id', '=', input.group_id)
+            .forUpdate()
+            .execute();
+        }
         await insertBatches(trx, [{ row: batchRowOf(input, id, at), items: input.items }], at);
         return readRow(trx, id);
       });
@@ -967,7 +1004,9 @@ export function openPgStore(
     },
 
     async finishIfDrained(batchId) {
-      return batchTx(batchId, true, async (trx) => {
+      return batchTx(batchId, true, async (trx, state) => {
+        // Only a running batch finishes.
+        if (state !== 'running') return false;
         const open = await trx
           .selectFrom('items')
           .select('seq')
@@ -976,6 +1015,7 @@ export function openPgStore(
           .limit(1)
           .executeTakeFirst();
         if (open !== undefined) return false;
+        await lockGroupOf(trx, batchId);
         const r = await trx
           .updateTable('batches')
           .set({ state: 'done', finished_at: now() })
@@ -1062,6 +1102,7 @@ export function openPgStore(
       return batchTx(batchId, false, async (trx, state) => {
         if (state === null || !from.includes(state)) return false;
         const terminal = to === 'done' || to === 'cancelled' || to === 'interrupted';
+        await lockGroupOf(trx, batchId);
         await trx
           .updateTable('batches')
           .set({ state: to, state_reason: reason, finished_at: terminal ? now() : null })
@@ -1075,6 +1116,7 @@ export function openPgStore(
       return batchTx(batchId, false, async (trx, state) => {
         if (state !== 'running' && state !== 'paused' && state !== 'interrupted') return false;
         const at = now();
+        await lockGroupOf(trx, batchId);
         await trx
           .updateTable('batches')
           .set({ state: 'cancelled', state_reason: 'stopped by the user', finished_at: at })
