@@ -240,6 +240,42 @@ describe.each(storeFactories)('$name store: state and records', (factory) => {
     });
   });
 
+  test('createGroup of 3,100 children and 21,700 items: every child and item written, in order', async () => {
+    const { store } = s.current;
+    const per = 7;
+    const n = 3_100;
+    const subjects = makeIds(n, 's');
+    const ids = makeIds(n * per);
+    const group = await store.createGroup(
+      { ...common, kind: 'pairs', data_object_id: '', total: n * per, items: [] },
+      subjects.map((subject, c) => ({
+        ...common,
+        data_object_id: subject,
+        items: ids.slice(c * per, c * per + per).map(pending),
+      })),
+    );
+    expect(shown(group.counts)).toEqual({ pending: n * per });
+    expect(shown((await store.getBatch(group.id))?.counts ?? {})).toEqual({ pending: n * per });
+    const children = await s.current.db
+      .selectFrom('batches')
+      .select(['id', 'data_object_id', 'state'])
+      .where('group_id', '=', group.id)
+      .orderBy('n')
+      .execute();
+    expect(children.map((c) => c.data_object_id)).toEqual(subjects);
+    expect(children.every((c) => c.state === 'running')).toBe(true);
+    const items = await s.current.db
+      .selectFrom('items')
+      .innerJoin('batches', 'batches.id', 'items.batch_id')
+      .select(['items.id', 'items.seq'])
+      .where('batches.group_id', '=', group.id)
+      .orderBy('batches.n')
+      .orderBy('items.seq')
+      .execute();
+    expect(items.map((i) => i.id)).toEqual(ids);
+    expect(items.map((i) => i.seq)).toEqual(ids.map((_, k) => k % per));
+  });
+
   test('createGroup writes a group and its children in one go; its counts (from what it wrote) match the database', async () => {
     const { store } = s.current;
     const ids = makeIds(7);
