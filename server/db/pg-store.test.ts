@@ -7,6 +7,7 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import type { ClaimedCall } from '../batches/ledger';
 import { makeIds } from '../testing/fake-upstream';
 import { openPgTestStore, type PgTestStore } from '../testing/stores';
 import {
@@ -367,6 +368,38 @@ describe('queued outcomes', () => {
     expect(await t.store.strandInFlight(id)).toBe(0);
     expect(await queued).toBe(3);
     expect(await statesIn(t, id)).toEqual({ succeeded: 3 });
+  });
+
+  test('the outcomes of a batch queued while its outcome transaction waits go together into the next one', async () => {
+    let transactions = 0;
+    // Two connections: one for the first outcome's transaction, one for the lookups after it.
+    const t = await open({
+      max: 2,
+      fence: () => {
+        transactions++;
+        return Promise.resolve();
+      },
+    });
+    const probe = await open({ url: t.url });
+    const id = (await t.store.createBatch(batchOf(makeIds(10)))).id;
+    const calls: (ClaimedCall | null)[] = [];
+    for (let i = 0; i < 5; i++) calls.push(await t.store.claimChunk(id, 2));
+    transactions = 0;
+    const queued: Promise<number>[] = [];
+    await probe.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('batches').select('id').where('id', '=', id).forUpdate().execute();
+      for (const c of calls) {
+        if (c)
+          queued.push(t.store.queueOutcome(c.callId, succeeded(c.ids), meta200, { finish: true }));
+      }
+      // The first outcome's transaction waits for the row; a read queued behind the other
+      // outcomes' lookups on the second connection answers once they are all in the batch's queue.
+      await untilWaitingForLock(probe);
+      await t.store.getBatchState(id);
+    });
+    expect(await Promise.all(queued)).toEqual([2, 2, 2, 2, 2]);
+    expect(transactions).toBe(2);
+    expect(await t.store.getBatch(id)).toMatchObject({ state: 'done', counts: { succeeded: 10 } });
   });
 
   test('close waits for the outcomes queued, then ends the pool', async () => {

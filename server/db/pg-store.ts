@@ -37,25 +37,32 @@
  *   database it would turn other consoles' calls in flight to unknown; consoles sharing one
  *   run `strandInFlight` (fenced) on each batch whose lease they take instead.
  *
- * queueOutcome (the SQLite ledger's group commit) commits each outcome in a transaction of its own,
- * begun at once, rather than grouping outcomes into the next write:
- * - PostgreSQL already shares one WAL flush between the commits that wait for it at the same time,
- *   the saving SQLite's grouping buys;
- * - grouping outcomes of several batches into one transaction would lock and fence several batches
- *   (a wider lock set to order), and tie their fates: one batch's lost lease or failed statement
- *   would refuse the others' outcomes;
- * - holding an outcome for a write that is coming (`holdWhile`/`holdMs`) only delays its batch's
- *   end here: those options are accepted and not needed.
+ * queueOutcome (the SQLite ledger's group commit into its next write) is a group commit per batch
+ * here: an outcome is committed at once in a transaction of its batch's, unless one is already
+ * committing; the outcomes of that batch queued meanwhile then go together, in order, into the next
+ * one (one row lock, one fence, one commit for all of them). It does not wait for the store's next
+ * write, nor group several batches:
+ * - one batch's writes are serialised by its row lock, each holding it through its commit's WAL
+ *   flush: a transaction per outcome made the runner's concurrent calls of one batch queue on that
+ *   lock (bench/pg-store.ts: 16 at a time, several times slower than one at a time), grouping
+ *   them needs no lock beyond the batch's own;
+ * - outcomes of several batches in one transaction would lock and fence several batches (a wider
+ *   lock set to order) and tie their fates: one batch's lost lease or failed statement would refuse
+ *   the others' outcomes; PostgreSQL already shares a WAL flush between commits that wait for one at
+ *   the same time;
+ * - holding an outcome for a write that is coming (`holdWhile`/`holdMs`) would only delay its
+ *   batch's end here: those options are accepted and not needed.
  * The contract is kept: it resolves with the rows changed once committed and rejects if that
- * transaction failed (the call's items then stay in flight); `finish` ends a drained batch in the
- * same transaction; outcomes of one call apply in the order queued; and, as on SQLite where the
- * next write carries them, every later write of this store starts after the outcomes queued before
- * it have committed or failed (a restart's strandInFlight never strands items whose answer was
- * already queued). Outcomes of different calls touch different items, and `finish` decides under
- * the batch's lock after the others committed, so their relative order changes nothing.
+ * transaction failed (the call's items then stay in flight; the outcomes grouped with it, of the
+ * same batch and under the same lease, fail with it, as on SQLite); `finish` ends a drained batch in
+ * the same transaction; one call's outcomes apply in the order queued (outcomes of different calls
+ * touch different items, and `finish` decides under the batch's lock after the others, so their
+ * relative order changes nothing); and, as on SQLite where the next write carries them,
+ * every later write of this store starts after the outcomes queued before it have committed or
+ * failed (a restart's strandInFlight never strands items whose answer was already queued).
  *
- * Times are written as the SQLite ledger writes them (`now().toISOString()`). Counts are cast to
- * `integer` in SQL, so they read as numbers whatever the pool's bigint parser.
+ * Times are written as the SQLite ledger writes them (`now().toISOString()`). COUNT(*)s are read
+ * as numbers whether the pool parses bigint (openPostgres) or not (`countSchema`).
  */
 import { Kysely, sql, type SqlBool, type Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
@@ -194,11 +201,51 @@ export function openPgStore(
 
   /** Queued outcomes not yet committed or failed. */
   const queued = new Set<Promise<unknown>>();
-  /** The last queued outcome of each call: the next one of that call starts after it. */
+  /**
+   * The last queued outcome of each call, until it is in its batch's queue: the next one of that
+   * call is queued after it.
+   */
   const callTails = new Map<string, Promise<unknown>>();
+  /** An outcome waiting in its batch's queue. */
+  interface QueuedOutcome {
+    callId: string;
+    outcomes: readonly ItemOutcome[];
+    meta: Meta;
+    finish: boolean;
+    resolve: (changed: number) => void;
+    reject: (err: unknown) => void;
+  }
+  /** Each batch's outcomes waiting for its current outcome transaction to end. */
+  const batchQueues = new Map<string, QueuedOutcome[]>();
   /** Resolves once the outcomes queued so far have committed or failed. */
   async function afterQueued(): Promise<void> {
     if (queued.size > 0) await Promise.allSettled([...queued]);
+  }
+
+  /**
+   * Commits a batch's queued outcomes: all those waiting, in order, in one transaction; then those
+   * queued meanwhile, in the next; until none is left.
+   */
+  async function commitQueued(batchId: string, waiting: QueuedOutcome[]): Promise<void> {
+    for (;;) {
+      const group = waiting.splice(0);
+      if (group.length === 0) break;
+      try {
+        const changed = await lockedTx(batchId, true, async (trx, locked) => {
+          let state = locked;
+          const out: number[] = [];
+          for (const q of group) {
+            out.push(await settleOutcome(trx, q.callId, q.outcomes, q.meta));
+            if (q.finish) state = await finishIfNothingLeft(trx, batchId, state);
+          }
+          return out;
+        });
+        group.forEach((q, i) => q.resolve(changed[i] ?? 0));
+      } catch (err) {
+        for (const q of group) q.reject(err);
+      }
+    }
+    batchQueues.delete(batchId);
   }
 
   // --- transactions -----------------------------------------------------------------------------
@@ -565,12 +612,16 @@ export function openPgStore(
   }
 
   /** The batch becomes done if it is running and nothing is left pending, in flight or unknown. */
+  /**
+   * In the batch's transaction (its row locked, `state` as of then): the batch becomes done if it
+   * is running and nothing is left pending, in flight or unknown. Returns its state after.
+   */
   async function finishIfNothingLeft(
     trx: LedgerTx,
     batchId: string,
     state: BatchState | null,
-  ): Promise<void> {
-    if (state !== 'running') return;
+  ): Promise<BatchState | null> {
+    if (state !== 'running') return state;
     const left = await trx
       .selectFrom('items')
       .select('seq')
@@ -578,7 +629,7 @@ export function openPgStore(
       .where('state', 'in', ['pending', 'in_flight', 'unknown'])
       .limit(1)
       .executeTakeFirst();
-    if (left !== undefined) return;
+    if (left !== undefined) return state;
     await lockGroupOf(trx, batchId);
     await trx
       .updateTable('batches')
@@ -586,22 +637,18 @@ export function openPgStore(
       .where('id', '=', batchId)
       .where('state', '=', 'running')
       .execute();
+    return 'done';
   }
 
-  /** recordOutcome/queueOutcome: T2 in its batch's transaction (0 when the call does not exist). */
+  /** recordOutcome: T2 in its batch's transaction (0 when the call does not exist). */
   async function outcomeTx(
     callId: string,
     outcomes: readonly ItemOutcome[],
     meta: Meta,
-    finish: boolean,
   ): Promise<number> {
     const batchId = await batchOfCall(callId);
     if (batchId === null) return 0;
-    return lockedTx(batchId, true, async (trx, state) => {
-      const changed = await settleOutcome(trx, callId, outcomes, meta);
-      if (finish) await finishIfNothingLeft(trx, batchId, state);
-      return changed;
-    });
+    return lockedTx(batchId, true, (trx) => settleOutcome(trx, callId, outcomes, meta));
   }
 
   /** Marks `seqs` of a batch in flight under `callId` (only rows still pending); rows changed. */
@@ -915,21 +962,39 @@ export function openPgStore(
 
     async recordOutcome(callId, outcomes, meta) {
       await afterQueued();
-      return outcomeTx(callId, outcomes, meta, false);
+      return outcomeTx(callId, outcomes, meta);
     },
 
     queueOutcome(callId, outcomes, meta, o = {}) {
-      // Committed at once in a transaction of its own, after the previous outcome of this call
-      // (module comment). Every later write of this store waits for it (`afterQueued`).
-      const previous = callTails.get(callId);
-      const run = () => outcomeTx(callId, outcomes, meta, o.finish === true);
-      const p = previous === undefined ? run() : previous.then(run, run);
+      // Into its batch's queue, after the previous outcome of this call (module comment); every
+      // later write of this store waits for it (`afterQueued`).
+      let resolveQueued: () => void = () => {};
+      const inQueue = new Promise<void>((resolve) => (resolveQueued = resolve));
+      const previous = callTails.get(callId) ?? Promise.resolve();
+      callTails.set(callId, inQueue);
+      const p = new Promise<number>((resolve, reject) => {
+        const enqueue = async () => {
+          const batchId = await batchOfCall(callId);
+          if (batchId === null) return resolve(0);
+          const entry = { callId, outcomes, meta, finish: o.finish === true, resolve, reject };
+          const waiting = batchQueues.get(batchId);
+          if (waiting) waiting.push(entry);
+          else {
+            const fresh = [entry];
+            batchQueues.set(batchId, fresh);
+            void commitQueued(batchId, fresh);
+          }
+        };
+        void previous
+          .then(enqueue)
+          .catch(reject)
+          .finally(() => {
+            resolveQueued();
+            if (callTails.get(callId) === inQueue) callTails.delete(callId);
+          });
+      });
       queued.add(p);
-      callTails.set(callId, p);
-      const done = () => {
-        queued.delete(p);
-        if (callTails.get(callId) === p) callTails.delete(callId);
-      };
+      const done = () => queued.delete(p);
       p.then(done, done);
       return p;
     },
