@@ -5,8 +5,8 @@
  *   statement), against multi-row VALUES in chunks under the 65,535-parameter limit, one `unnest`
  *   statement for all the rows, and the SQLite ledger's createBatch;
  * - listItems on a 100,000-ID batch (the results page's reads), against SQLite's;
- * - outcomes of 200 calls of 100 IDs: queueOutcome 16 at a time (the runner's concurrency), against
- *   recordOutcome one at a time.
+ * - outcomes of 200 calls of 100 IDs of one batch: queueOutcome (grouped per batch) and
+ *   recordOutcome + finishIfDrained (a transaction each), one at a time and 16 at a time.
  *
  * Run: `node --import tsx bench/pg-store.ts` (needs PostgreSQL's server programs, as `npm test`).
  */
@@ -188,8 +188,8 @@ export async function benchPgStore(): Promise<void> {
       );
     }
 
-    console.log('pg-store: outcomes of 200 calls of 100 IDs');
-    const outcomeRun = async (queued: boolean): Promise<number> => {
+    console.log('pg-store: outcomes of 200 calls of 100 IDs, each its batch’s `finish` asked');
+    const outcomeRun = async (how: 'record' | 'queue', atOnce: number): Promise<number> => {
       const id = (await pg.createBatch(batchOf(ids.slice(0, 20_000)))).id;
       const calls: ClaimedCall[] = [];
       for (let i = 0; i < 200; i++) {
@@ -197,32 +197,40 @@ export async function benchPgStore(): Promise<void> {
         if (c) calls.push(c);
       }
       const meta = { httpStatus: 200, requestId: 'r', errorCode: null };
-      const outcome = (c: (typeof calls)[number]) =>
+      const outcome = (c: ClaimedCall) =>
         c.ids.map((x) => ({ id: x, state: 'succeeded' as const, code: null, message: null }));
+      const write = async (c: ClaimedCall) => {
+        if (how === 'queue') await pg.queueOutcome(c.callId, outcome(c), meta, { finish: true });
+        else {
+          await pg.recordOutcome(c.callId, outcome(c), meta);
+          await pg.finishIfDrained(id);
+        }
+      };
       const t0 = performance.now();
-      if (queued) {
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: 16 }, async () => {
-            while (next < calls.length) {
-              const c = calls[next++];
-              if (c) await pg.queueOutcome(c.callId, outcome(c), meta, { finish: true });
-            }
-          }),
-        );
-      } else {
-        for (const c of calls) await pg.recordOutcome(c.callId, outcome(c), meta);
-      }
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: atOnce }, async () => {
+          while (next < calls.length) {
+            const c = calls[next++];
+            if (c) await write(c);
+          }
+        }),
+      );
       return performance.now() - t0;
     };
-    const serial = await outcomeRun(false);
-    const queued = await outcomeRun(true);
-    console.log(
-      `  recordOutcome, one at a time (baseline)   ${serial.toFixed(0).padStart(6)} ms  ${(serial / 200).toFixed(2)} ms/call`,
-    );
-    console.log(
-      `  queueOutcome, 16 at a time                ${queued.toFixed(0).padStart(6)} ms  ${(queued / 200).toFixed(2)} ms/call  ratio ${(queued / serial).toFixed(2)}x`,
-    );
+    const shapes = [
+      ['recordOutcome + finishIfDrained, one at a time (baseline)', 'record', 1],
+      ['recordOutcome + finishIfDrained, 16 at a time', 'record', 16],
+      ['queueOutcome (finish), one at a time', 'queue', 1],
+      ['queueOutcome (finish), 16 at a time', 'queue', 16],
+    ] as const;
+    const outcomeMs: [string, number][] = [];
+    for (const [name, how, atOnce] of shapes) outcomeMs.push([name, await outcomeRun(how, atOnce)]);
+    const first = outcomeMs[0]?.[1] ?? NaN;
+    for (const [name, ms] of outcomeMs)
+      console.log(
+        `  ${name.padEnd(58)} ${ms.toFixed(0).padStart(6)} ms  ${(ms / 200).toFixed(2)} ms/call  ratio ${(ms / first).toFixed(2)}x`,
+      );
     await pg.close();
   } finally {
     ledger.close();
