@@ -131,7 +131,8 @@ export interface SettledRow {
 export const batchKinds = ['batch', 'pairs', 'move'] as const;
 export type BatchKind = (typeof batchKinds)[number];
 
-const batchRowSchema = z.object({
+/** A row of `batches` as read (both stores parse it so). */
+export const batchRowSchema = z.object({
   id: z.string(),
   action: batchActionSchema,
   state: batchStateSchema,

@@ -69,10 +69,8 @@ import { Kysely, sql, type SqlBool, type Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
-  batchActionSchema,
   batchItemSchema,
   batchStateSchema,
-  dataclassTypeSchema,
   emptyItemCounts,
   itemStateSchema,
   itemStates,
@@ -82,7 +80,7 @@ import {
 } from '../../src/api/schemas';
 import type { HistoryFilter } from '../batches/history-filter';
 import {
-  batchKinds,
+  batchRowSchema,
   MSG_CONFIRMED,
   MSG_SKIPPED_BY_USER,
   MSG_UNKNOWN_RECHECK,
@@ -114,30 +112,6 @@ export interface PgStoreOptions {
 
 type Meta = { httpStatus: number | null; requestId: string | null; errorCode: string | null };
 
-/** The batch row as the SQLite ledger parses it (`batchRowSchema` in ledger.ts). */
-const batchRowSchema = z.object({
-  id: z.string(),
-  action: batchActionSchema,
-  state: batchStateSchema,
-  state_reason: z.string().nullable(),
-  workspace_id: z.string(),
-  dataclass_type: dataclassTypeSchema,
-  data_object_id: z.string(),
-  related_dataclass_type: dataclassTypeSchema,
-  reason: z.string().nullable(),
-  user: z.string(),
-  retry_of: z.string().nullable(),
-  total: z.number(),
-  duplicates: z.number(),
-  created_at: z.string(),
-  finished_at: z.string().nullable(),
-  changes_recorded: z.number().transform((n) => n !== 0),
-  undo_of: z.string().nullable(),
-  credential_source: z.string().nullable(),
-  kind: z.enum(batchKinds),
-  group_id: z.string().nullable(),
-  destination_id: z.string().nullable(),
-});
 type BatchRow = z.infer<typeof batchRowSchema>;
 
 const BATCH_COLUMNS = [
