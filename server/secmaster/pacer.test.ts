@@ -352,6 +352,25 @@ describe('Pacer', () => {
     await clock.runUntil(Promise.all([hung, c.done, other]));
   });
 
+  test('the rate shown counts the calls let through, not those throttled', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+    // A burst before the limit is known: 10 calls, 4 of them refused.
+    const permits = await Promise.all(Array.from({ length: 10 }, () => pacer.take('write')));
+    permits.forEach((p, i) =>
+      p.done(
+        i < 6
+          ? { kind: 'ok' }
+          : {
+              kind: 'throttled',
+              message: 'policy user over ratelimit,limit:6,time:1 second',
+            },
+      ),
+    );
+    // 6 let through in the 5 s the rate is measured over.
+    expect(pacer.snapshot('write').callsPerS).toBeCloseTo(6 / 5, 5);
+  });
+
   test('a cancelled permit gives its token back; an aborted take rejects', async () => {
     const clock = new FakeClock();
     const pacer = new Pacer({ now: clock.now, schedule: clock.schedule, cap: 1 });

@@ -618,10 +618,16 @@ export class Pacer {
   }
 }
 
-/** How many sends in `sends` (ascending) are after `from`. */
+/**
+ * How many sends in `sends` (ascending) are after `from` and were not throttled: the rate shown is
+ * the calls SecMaster let through (those refused and sent again would count twice, and could show
+ * more calls/s than the limit allows).
+ */
 function countAfter(sends: readonly Send[], from: number): number {
   let n = 0;
-  for (let i = sends.length - 1; i >= 0 && (sends[i]?.at ?? 0) > from; i--) n++;
+  for (let i = sends.length - 1; i >= 0 && (sends[i]?.at ?? 0) > from; i--) {
+    if (!sends[i]?.throttled) n++;
+  }
   return n;
 }
 
