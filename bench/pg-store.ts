@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger, type ClaimedCall, type NewBatch } from '../server/batches/ledger.ts';
+import { openLedger, type ClaimedCall } from '../server/batches/ledger.ts';
+import { benchBatch } from './seed-batch.ts';
 import { openPgStore } from '../server/db/pg-store.ts';
 import { migratePostgres, openPostgres } from '../server/db/postgres.ts';
 import { sqliteStore, type LedgerStore } from '../server/db/store.ts';
@@ -40,20 +41,7 @@ async function timed(fn: () => Promise<unknown>, runs: number): Promise<number> 
   return median(samples);
 }
 
-function batchOf(ids: readonly string[]): NewBatch {
-  return {
-    action: 'associate',
-    workspace_id: 'ws000000000000000000000000000001',
-    dataclass_type: 'incidents',
-    data_object_id: 'incident00000000000000000000000001',
-    related_dataclass_type: 'alerts',
-    reason: 'benchmark',
-    user: 'bench',
-    retry_of: null,
-    duplicates: 0,
-    items: ids.map((id) => ({ id, idKey: id, state: 'pending', message: null })),
-  };
-}
+const batchOf = benchBatch;
 
 /** A batch row for the hand-written inserts below (as the store writes it). */
 async function batchRow(db: Kysely<LedgerTables>, id: string): Promise<void> {

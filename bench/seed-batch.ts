@@ -1,16 +1,12 @@
 /** A finished 100,000-ID batch written straight into a ledger file (benchmarks only). */
 import { randomUUID } from 'node:crypto';
-import type { Ledger } from '../server/batches/ledger.ts';
+import type { Ledger, NewBatch } from '../server/batches/ledger.ts';
 
 export const LARGE_BATCH = 100_000;
 
-/**
- * Creates a `done` batch of `n` UUIDs: 90% succeeded, 8% failed (with a message), 2% invalid.
- * Returns its id and its IDs in input order.
- */
-export function seedFinishedBatch(ledger: Ledger, n = LARGE_BATCH): { id: string; ids: string[] } {
-  const ids = Array.from({ length: n }, () => randomUUID());
-  const batch = ledger.createBatch({
+/** The benches' batch of `ids` (all pending), on one fixed subject. */
+export function benchBatch(ids: readonly string[]): NewBatch {
+  return {
     action: 'associate',
     workspace_id: 'ws000000000000000000000000000001',
     dataclass_type: 'incidents',
@@ -21,7 +17,16 @@ export function seedFinishedBatch(ledger: Ledger, n = LARGE_BATCH): { id: string
     retry_of: null,
     duplicates: 0,
     items: ids.map((id) => ({ id, idKey: id, state: 'pending', message: null })),
-  });
+  };
+}
+
+/**
+ * Creates a `done` batch of `n` UUIDs: 90% succeeded, 8% failed (with a message), 2% invalid.
+ * Returns its id and its IDs in input order.
+ */
+export function seedFinishedBatch(ledger: Ledger, n = LARGE_BATCH): { id: string; ids: string[] } {
+  const ids = Array.from({ length: n }, () => randomUUID());
+  const batch = ledger.createBatch(benchBatch(ids));
   const at = new Date().toISOString();
   ledger.db.transaction(() => {
     ledger.db

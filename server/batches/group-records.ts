@@ -20,6 +20,7 @@ import {
   type MoveResult,
 } from '../../src/api/schemas';
 import type { LedgerDb } from './ledger';
+import { escapeLike } from '../db/like';
 
 /** A pairs group's item: a batch item, its subject and the child batch holding it. */
 export type PairItem = BatchItem & { data_object_id: string; batch_id: string };
@@ -58,7 +59,8 @@ const pairRowSchema = batchItemSchema.extend({
   id_key: z.string(),
   own: z.number(),
 });
-const moveRowSchema = z.object({
+/** A move item's row as both stores select it. */
+export const moveRowSchema = z.object({
   seq: z.number(),
   id: z.string(),
   result: moveResultSchema,
@@ -74,7 +76,8 @@ export function ownPairKey(subject: string, idKey: string): string {
   return JSON.stringify([subject, idKey]);
 }
 
-function subjectOfOwnKey(key: string): string {
+/** The subject of a pair recorded on its group row (`ownPairKey`: JSON `[subject, id]`). */
+export function subjectOfOwnKey(key: string): string {
   try {
     const parsed: unknown = JSON.parse(key);
     return Array.isArray(parsed) && typeof parsed[0] === 'string' ? parsed[0] : '';
@@ -83,8 +86,29 @@ function subjectOfOwnKey(key: string): string {
   }
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+/**
+ * A move item's row (its result and both phases' states and messages) as the API shows it: the
+ * message says why an ID was kept at the source.
+ */
+export function moveItemOf(row: unknown): MoveItem & { seq: number } {
+  const r = moveRowSchema.parse(row);
+  let message: string | null = null;
+  if (r.result === 'kept_at_source' || r.result === 'invalid') {
+    const linked = r.link_state === 'succeeded' || r.link_state === 'unchanged';
+    if (!linked) message = r.link_message;
+    else if (r.unlink_state === null) message = MSG_NOT_SENT_TO_SOURCE;
+    else if (r.unlink_state === 'unknown') message = MSG_SOURCE_UNKNOWN;
+    else if (r.unlink_state === 'skipped') message = MSG_STOPPED_BEFORE_SOURCE;
+    else message = `${MSG_NOT_REMOVED}${r.unlink_message ?? r.unlink_state}`;
+  }
+  return {
+    seq: r.seq,
+    id: r.id,
+    result: r.result,
+    message,
+    link_state: r.link_state,
+    unlink_state: r.unlink_state,
+  };
 }
 
 // A move item's result from its two phases (see docs/api.md). `?running` is 1 while the move runs:
@@ -164,27 +188,6 @@ export function openGroupRecords(db: LedgerDb) {
     unlink: p.unlinkId ?? '',
     running: p.running ? 1 : 0,
   });
-
-  const moveItemOf = (row: unknown): MoveItem & { seq: number } => {
-    const r = moveRowSchema.parse(row);
-    let message: string | null = null;
-    if (r.result === 'kept_at_source' || r.result === 'invalid') {
-      const linked = r.link_state === 'succeeded' || r.link_state === 'unchanged';
-      if (!linked) message = r.link_message;
-      else if (r.unlink_state === null) message = MSG_NOT_SENT_TO_SOURCE;
-      else if (r.unlink_state === 'unknown') message = MSG_SOURCE_UNKNOWN;
-      else if (r.unlink_state === 'skipped') message = MSG_STOPPED_BEFORE_SOURCE;
-      else message = `${MSG_NOT_REMOVED}${r.unlink_message ?? r.unlink_state}`;
-    }
-    return {
-      seq: r.seq,
-      id: r.id,
-      result: r.result,
-      message,
-      link_state: r.link_state,
-      unlink_state: r.unlink_state,
-    };
-  };
 
   return {
     /** A row's kind and group, read alone (no counts): null when there is no such row. */

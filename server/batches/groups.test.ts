@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { createUpstream } from '../secmaster/client';
-import { makeIds, startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
+import { startFakeUpstream, type FakeUpstream } from '../testing/fake-upstream';
 import { createRunner, onSqlite, type Runner } from './engine/runner';
 import { CHILDREN_AT_ONCE, controlGroup, createGroupKit, type GroupDeps } from './groups';
 import { openLedger, type Ledger } from './ledger';
 import { ServiceError } from './service';
+import { newPairsGroup } from '../testing/batches';
 
 let dir: string;
 let ledger: Ledger;
@@ -29,32 +30,8 @@ afterEach(async () => {
   await fake.close();
 });
 
-const common = {
-  action: 'associate' as const,
-  workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
-  dataclass_type: 'incidents' as const,
-  related_dataclass_type: 'alerts' as const,
-  reason: null,
-  user: 'local',
-  retry_of: null,
-  duplicates: 0,
-};
-
 /** A pairs group of `n` children, one ID each (running, not started). */
-function groupOf(n: number): { group: string; children: string[] } {
-  const group = ledger.createBatch({ ...common, kind: 'pairs', data_object_id: '', items: [] }).id;
-  const alerts = makeIds(n, 'b');
-  const children = makeIds(n).map(
-    (subject, i) =>
-      ledger.createBatch({
-        ...common,
-        group_id: group,
-        data_object_id: subject,
-        items: [{ id: alerts[i] ?? '', idKey: alerts[i] ?? '', state: 'pending', message: null }],
-      }).id,
-  );
-  return { group, children };
-}
+const groupOf = (n: number) => newPairsGroup(ledger, n);
 
 /** The real runner, counting the children running at once (and each child's runs). */
 function countingRunner(): { runner: Runner; peak: () => number; runs: Map<string, number> } {

@@ -8,6 +8,7 @@
  * the `items_by_id_key` index (one seek per query, never a scan of the items).
  */
 import { batchStates, idKey, isWellFormedId, type BatchState } from '../../src/api/schemas';
+import { escapeLike } from '../db/like';
 
 /** What a history row is (contract: a plain batch, a group of pairs, or a move). */
 export const historyKinds = ['batch', 'pairs', 'move'] as const;
@@ -140,10 +141,6 @@ export interface HistoryQuerySql {
   /** `WHERE …` (or '') over `batches b`. */
   where: string;
   params: Record<string, string>;
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
 /**

@@ -39,6 +39,7 @@ import {
   type ItemCounts,
   type ItemState,
 } from '../../src/api/schemas';
+import { escapeLike } from '../db/like';
 
 export type LedgerDb = Database.Database;
 
@@ -173,6 +174,27 @@ export const UNKNOWN_NOT_RECORDED =
  * The SQLite result code of a ledger failure (`SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …), or null when
  * the error did not come from SQLite.
  */
+/**
+ * A call's outcomes grouped by (state, code, message), for one statement per distinct outcome
+ * (usually one per call): the first outcome of an ID wins, as when each was applied in turn (a
+ * settled row is no longer in_flight).
+ */
+export function groupOutcomes(
+  outcomes: readonly ItemOutcome[],
+): Iterable<{ o: ItemOutcome; ids: string[] }> {
+  const groups = new Map<string, { o: ItemOutcome; ids: string[] }>();
+  const seen = new Set<string>();
+  for (const o of outcomes) {
+    if (seen.has(o.id)) continue;
+    seen.add(o.id);
+    const key = JSON.stringify([o.state, o.code, o.message]);
+    const g = groups.get(key);
+    if (g) g.ids.push(o.id);
+    else groups.set(key, { o, ids: [o.id] });
+  }
+  return groups.values();
+}
+
 export function sqliteErrorCode(err: unknown): string | null {
   return err instanceof Database.SqliteError ? err.code : null;
 }
@@ -477,10 +499,6 @@ function bringToSchema(db: LedgerDb, file: string): void {
       .get() !== undefined;
   if (existing) upgradeOlderShapes(db);
   migrateSqlite(db, migrations, { baseline: existing ? 1 : 0, where });
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
 /**
@@ -1151,19 +1169,7 @@ export function openLedger(file: string, opts: { now?: () => Date } = {}): Ledge
   ): number {
     const at = now();
     let changed = 0;
-    // Outcomes grouped by (state, code, message): the first outcome of an ID wins, as when each
-    // was applied in turn (a settled row is no longer in_flight).
-    const groups = new Map<string, { o: ItemOutcome; ids: string[] }>();
-    const seen = new Set<string>();
-    for (const o of outcomes) {
-      if (seen.has(o.id)) continue;
-      seen.add(o.id);
-      const key = JSON.stringify([o.state, o.code, o.message]);
-      const g = groups.get(key);
-      if (g) g.ids.push(o.id);
-      else groups.set(key, { o, ids: [o.id] });
-    }
-    for (const { o, ids } of groups.values()) {
+    for (const { o, ids } of groupOutcomes(outcomes)) {
       changed += settleItems.run(
         o.state,
         o.code,

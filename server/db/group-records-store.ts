@@ -18,32 +18,28 @@
  * - counts are cast to integer: PostgreSQL's COUNT is a bigint, which `pg` reads as text unless told
  *   otherwise.
  *
- * The parsing of rows into results (a pair's subject from its key, a move item's message) repeats
- * group-records.ts's: the synchronous module goes once its callers have switched to this store,
- * and until then the parity test holds the two to the same answers.
+ * Rows are parsed into results (a pair's subject from its key, a move item's message) by
+ * group-records.ts's own functions: both stores select the same columns.
  */
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import {
   batchItemSchema,
-  itemStateSchema,
   moveResultSchema,
   moveResults,
   type ItemState,
   type MoveResult,
 } from '../../src/api/schemas';
 import {
-  MSG_NOT_REMOVED,
-  MSG_NOT_SENT_TO_SOURCE,
-  MSG_SOURCE_UNKNOWN,
-  MSG_STOPPED_BEFORE_SOURCE,
+  moveItemOf,
+  subjectOfOwnKey,
   type GroupRecords,
-  type MoveItem,
   type MovePhases,
   type PairItem,
 } from '../batches/group-records';
 import type { Promised, StoreDialect } from './store';
 import type { LedgerTables } from './tables';
+import { escapeLike } from './like';
 
 /** The reads of `GroupRecords`, each answered by a promise; `ownPairPages` an asynchronous one. */
 export type GroupRecordsStore = Promised<Omit<GroupRecords, 'ownPairPages'>> & {
@@ -57,32 +53,9 @@ const pairRowSchema = batchItemSchema.extend({
   id_key: z.string(),
   group_id: z.string().nullable(),
 });
-const moveRowSchema = z.object({
-  seq: z.number(),
-  id: z.string(),
-  result: moveResultSchema,
-  link_state: itemStateSchema,
-  link_message: z.string().nullable(),
-  unlink_state: itemStateSchema.nullable(),
-  unlink_message: z.string().nullable(),
-});
 const kindRowSchema = z.object({ kind: z.string(), group_id: z.string().nullable() });
 const countRowSchema = z.object({ n: z.number() });
 const resultCountRowSchema = z.object({ result: moveResultSchema, n: z.number() });
-
-/** The subject of a pair recorded on its group row (`ownPairKey`: JSON `[subject, id]`). */
-function subjectOfOwnKey(key: string): string {
-  try {
-    const parsed: unknown = JSON.parse(key);
-    return Array.isArray(parsed) && typeof parsed[0] === 'string' ? parsed[0] : '';
-  } catch {
-    return '';
-  }
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
 
 /**
  * A pair's row as an item: a child's pair has the child's subject; a pair recorded on the group row
@@ -91,27 +64,6 @@ function escapeLike(s: string): string {
 function pairOf(row: unknown): PairItem {
   const { id_key, group_id, ...item } = pairRowSchema.parse(row);
   return group_id === null ? { ...item, data_object_id: subjectOfOwnKey(id_key) } : item;
-}
-
-function moveItemOf(row: unknown): MoveItem & { seq: number } {
-  const r = moveRowSchema.parse(row);
-  let message: string | null = null;
-  if (r.result === 'kept_at_source' || r.result === 'invalid') {
-    const linked = r.link_state === 'succeeded' || r.link_state === 'unchanged';
-    if (!linked) message = r.link_message;
-    else if (r.unlink_state === null) message = MSG_NOT_SENT_TO_SOURCE;
-    else if (r.unlink_state === 'unknown') message = MSG_SOURCE_UNKNOWN;
-    else if (r.unlink_state === 'skipped') message = MSG_STOPPED_BEFORE_SOURCE;
-    else message = `${MSG_NOT_REMOVED}${r.unlink_message ?? r.unlink_state}`;
-  }
-  return {
-    seq: r.seq,
-    id: r.id,
-    result: r.result,
-    message,
-    link_state: r.link_state,
-    unlink_state: r.unlink_state,
-  };
 }
 
 export function openGroupRecordsStore(

@@ -16,13 +16,10 @@ import { idKey } from '../../src/api/schemas';
 import type { HistoryFilter } from '../batches/history-filter';
 import type { DialectName } from './migration';
 import type { LedgerTables } from './tables';
+import { escapeLike } from './like';
 
 /** The history's query: `batches` as `b`. */
 export type HistoryScope = LedgerTables & { b: LedgerTables['batches'] };
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
 
 /**
  * The rows of `filter` (AND of every filter set), top-level rows only (a group's children are read

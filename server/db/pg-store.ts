@@ -81,6 +81,7 @@ import {
 import type { HistoryFilter } from '../batches/history-filter';
 import {
   batchRowSchema,
+  groupOutcomes,
   MSG_CONFIRMED,
   MSG_SKIPPED_BY_USER,
   MSG_UNKNOWN_RECHECK,
@@ -98,6 +99,7 @@ import { historyCondition } from './history-query';
 import type { PostgresLedgerDb } from './postgres';
 import type { LedgerStore } from './store';
 import type { LedgerTables, NewBatchRow } from './tables';
+import { escapeLike } from './like';
 
 export type LedgerTx = Transaction<LedgerTables>;
 
@@ -551,21 +553,9 @@ export function openPgStore(
   ): Promise<number> {
     const at = now();
     let changed = 0;
-    // Outcomes grouped by (state, code, message): the first outcome of an ID wins, as when each
-    // was applied in turn (a settled row is no longer in_flight). One statement per distinct
-    // outcome (usually one per call) on the call's in_flight rows (items_by_call): fenced by
+    // One statement per distinct outcome on the call's in_flight rows (items_by_call): fenced by
     // call_id, so the rows of a superseded call are untouched.
-    const groups = new Map<string, { o: ItemOutcome; ids: string[] }>();
-    const seen = new Set<string>();
-    for (const o of outcomes) {
-      if (seen.has(o.id)) continue;
-      seen.add(o.id);
-      const key = JSON.stringify([o.state, o.code, o.message]);
-      const g = groups.get(key);
-      if (g) g.ids.push(o.id);
-      else groups.set(key, { o, ids: [o.id] });
-    }
-    for (const { o, ids } of groups.values()) {
+    for (const { o, ids } of groupOutcomes(outcomes)) {
       changed += changes(
         await trx
           .updateTable('items')
@@ -626,28 +616,32 @@ export function openPgStore(
     return lockedTx(batchId, true, (trx) => settleOutcome(trx, callId, outcomes, meta));
   }
 
-  /** Marks `seqs` of a batch in flight under `callId` (only rows still pending); rows changed. */
+  /**
+   * Marks rows of a batch in flight under `callId` (only rows still pending): these `seqs`, or every
+   * pending row in a seq range (one range UPDATE on the primary key); rows changed.
+   */
   async function markSeqsInFlight(
     trx: LedgerTx,
     batchId: string,
     callId: string,
-    seqs: readonly number[],
+    seqs: readonly number[] | { first: number; last: number },
     at: string,
   ): Promise<number> {
-    return changes(
-      await trx
-        .updateTable('items')
-        .set((eb) => ({
-          state: 'in_flight',
-          call_id: callId,
-          attempts: eb('attempts', '+', 1),
-          updated_at: at,
-        }))
-        .where('batch_id', '=', batchId)
-        .where(({ eb, fn }) => eb('seq', '=', fn.any(eb.val(seqs))))
-        .where('state', '=', 'pending')
-        .executeTakeFirst(),
-    );
+    let update = trx
+      .updateTable('items')
+      .set((eb) => ({
+        state: 'in_flight',
+        call_id: callId,
+        attempts: eb('attempts', '+', 1),
+        updated_at: at,
+      }))
+      .where('batch_id', '=', batchId)
+      .where('state', '=', 'pending');
+    update =
+      'first' in seqs
+        ? update.where('seq', '>=', seqs.first).where('seq', '<=', seqs.last)
+        : update.where(({ eb, fn }) => eb('seq', '=', fn.any(eb.val(seqs))));
+    return changes(await update.executeTakeFirst());
   }
 
   const store: LedgerStore = {
@@ -806,20 +800,12 @@ export function openPgStore(
         // The claimed rows are the first pending ones in seq order, read under the batch's lock:
         // every pending row between the first and the last claimed seq is one of them. One range
         // UPDATE on the primary key instead of a list of seqs.
-        const marked = changes(
-          await trx
-            .updateTable('items')
-            .set((eb) => ({
-              state: 'in_flight',
-              call_id: callId,
-              attempts: eb('attempts', '+', 1),
-              updated_at: at,
-            }))
-            .where('batch_id', '=', batchId)
-            .where('seq', '>=', firstRow.seq)
-            .where('seq', '<=', lastRow.seq)
-            .where('state', '=', 'pending')
-            .executeTakeFirst(),
+        const marked = await markSeqsInFlight(
+          trx,
+          batchId,
+          callId,
+          { first: firstRow.seq, last: lastRow.seq },
+          at,
         );
         if (marked !== rows.length) throw new Error('ledger: claimed rows changed under the claim');
         return { callId, chunkNo, ids };
@@ -1325,10 +1311,6 @@ export function openPgStore(
   }
 
   return store;
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
 function newItemColumns() {

@@ -7,6 +7,7 @@
 import type { BatchAction, BatchSummary, DataclassType } from '../../src/api/schemas';
 import type { Ledger } from '../batches/ledger';
 import { itemsOfIds } from '../batches/service';
+import { makeIds } from './fake-upstream';
 
 /** A workspace ID for tests that do not care which. */
 export const TEST_WORKSPACE = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
@@ -43,4 +44,33 @@ export function newBatch(ledger: Ledger, o: NewBatchOptions): BatchSummary {
     duplicates,
     items,
   });
+}
+
+/**
+ * A batch of pairs written straight to the ledger: a group row and `n` children (running, not
+ * started), each of one subject and one alert.
+ */
+export function newPairsGroup(ledger: Ledger, n: number): { group: string; children: string[] } {
+  const common = {
+    action: 'associate' as const,
+    workspace_id: TEST_WORKSPACE,
+    dataclass_type: 'incidents' as const,
+    related_dataclass_type: 'alerts' as const,
+    reason: null,
+    user: 'local',
+    retry_of: null,
+    duplicates: 0,
+  };
+  const group = ledger.createBatch({ ...common, kind: 'pairs', data_object_id: '', items: [] }).id;
+  const alerts = makeIds(n, 'b');
+  const children = makeIds(n).map(
+    (subject, i) =>
+      ledger.createBatch({
+        ...common,
+        group_id: group,
+        data_object_id: subject,
+        items: [{ id: alerts[i] ?? '', idKey: alerts[i] ?? '', state: 'pending', message: null }],
+      }).id,
+  );
+  return { group, children };
 }

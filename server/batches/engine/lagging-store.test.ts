@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { STORE_METHODS, sqliteStore, type LedgerStore } from '../../db/store';
 import { createUpstream, type Upstream } from '../../secmaster/client';
 import { makeIds, startFakeUpstream, type FakeUpstream } from '../../testing/fake-upstream';
-import { newBatch } from '../../testing/batches';
+import { newBatch, newPairsGroup } from '../../testing/batches';
 import { openLedger, type Ledger } from '../ledger';
 import { DEFAULT_RETRY_POLICY } from '../retry';
 import {
@@ -153,27 +153,7 @@ test.each(['pause', 'cancel'] as const)(
 
 test("a group's children take their turns in the order they were started, however the store answers", async () => {
   const n = CHILDREN_AT_ONCE + 4;
-  const common = {
-    action: 'associate' as const,
-    workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
-    dataclass_type: 'incidents' as const,
-    related_dataclass_type: 'alerts' as const,
-    reason: null,
-    user: 'local',
-    retry_of: null,
-    duplicates: 0,
-  };
-  const group = ledger.createBatch({ ...common, kind: 'pairs', data_object_id: '', items: [] }).id;
-  const alerts = makeIds(n, 'b');
-  const children = makeIds(n).map(
-    (subject, i) =>
-      ledger.createBatch({
-        ...common,
-        group_id: group,
-        data_object_id: subject,
-        items: [{ id: alerts[i] ?? '', idKey: alerts[i] ?? '', state: 'pending', message: null }],
-      }).id,
-  );
+  const { children } = newPairsGroup(ledger, n);
   // The later a child was started, the sooner its group is answered.
   const order = new Map(children.map((id, i) => [id, i]));
   const runStarts: string[] = [];
