@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { WalSyncError } from './wal-sync';
 
 export class StorageHealth {
   readonly #problems = new Map<string, string>();
@@ -80,6 +81,9 @@ function errorCode(err: unknown): string | null {
  * storage (a bug, a refused call).
  */
 export function writeProblem(err: unknown, file: string): WriteProblem | null {
+  // A failed flush of the write-ahead log does not pass by itself, even on a full disk: its
+  // writes may be lost, and nothing is sent until a restart (wal-sync.ts).
+  if (err instanceof WalSyncError) return { kind: 'other', reason: err.reason, transient: false };
   const code = errorCode(err);
   if (code === null) return null;
   // SQLite reports ENOSPC as SQLITE_FULL, and a failure to grow its shared-memory file as an I/O

@@ -13,7 +13,7 @@
  * lock), `writeHolder`/`dropHolder` (the DATA_DIR holder row; on PostgreSQL a batch's lease says
  * which console runs it, server/db/leases.ts) and `health` (the DATA_DIR's disk).
  */
-import type { Ledger } from '../batches/ledger';
+import type { ClaimedCall, Ledger } from '../batches/ledger';
 
 /** The ledger methods every store has, asynchronous. */
 export const STORE_METHODS = [
@@ -71,8 +71,24 @@ export type LedgerStore = Promised<Pick<Ledger, StoreMethod>> & {
 };
 
 /**
+ * The call an intent (claimChunk, claimPreRead, retryCall) claimed, if it claimed one: the SQLite
+ * ledger commits these without waiting for the disk (ledger.ts `durable`).
+ */
+const INTENTS: Partial<Record<StoreMethod, (answer: unknown) => string | null>> = {
+  claimChunk: (a) => (a as ClaimedCall | null)?.callId ?? null,
+  claimPreRead: (a) => (a as { call: ClaimedCall | null } | null)?.call?.callId ?? null,
+  retryCall: (a) => (a as ClaimedCall | null)?.callId ?? null,
+};
+
+/**
  * The SQLite ledger as a store: each method runs the synchronous one and answers with its result
  * (a thrown error becomes a rejection). The ledger stays its owner's to close.
+ *
+ * A claim is answered once its intent is on disk: the ledger commits it without waiting for the
+ * disk, and its write-ahead log is flushed off the event loop (wal-sync.ts, one flush shared by the
+ * intents committed meanwhile), so the engine, which sends a call when its claim is answered, sends
+ * nothing whose intent a power cut could lose. A flush that fails refuses the claim with its error
+ * and withdraws the call first (its IDs as before the claim; nothing was sent).
  */
 export function sqliteStore(ledger: Ledger): LedgerStore {
   const store: Record<string, unknown> = {
@@ -82,8 +98,29 @@ export function sqliteStore(ledger: Ledger): LedgerStore {
   };
   for (const name of STORE_METHODS) {
     const method = ledger[name] as (...args: unknown[]) => unknown;
-    store[name] = (...args: unknown[]) =>
-      new Promise((resolve) => resolve(method.apply(ledger, args)));
+    const claimed = INTENTS[name];
+    store[name] = claimed
+      ? async (...args: unknown[]) => {
+          const answer = method.apply(ledger, args);
+          const callId = claimed(answer);
+          if (callId !== null) await durableOrWithdrawn(ledger, callId);
+          return answer;
+        }
+      : (...args: unknown[]) => new Promise((resolve) => resolve(method.apply(ledger, args)));
   }
   return store as LedgerStore;
+}
+
+/** Resolves once the call's intent is on disk; else withdraws the call and rejects. */
+async function durableOrWithdrawn(ledger: Ledger, callId: string): Promise<void> {
+  try {
+    await ledger.durable();
+  } catch (err: unknown) {
+    try {
+      ledger.withdrawCall(callId);
+    } catch {
+      // Its IDs stay in flight, never sent: re-read as unknown on resume or restart.
+    }
+    throw err;
+  }
 }

@@ -30,6 +30,7 @@ import {
   type RetryPolicy,
 } from '../retry';
 import { diskFull, writeProblem, type WriteProblem } from '../storage-health';
+import { WalSyncError } from '../wal-sync';
 import { runCallChain } from './call-chain';
 import {
   NO_STORAGE,
@@ -261,7 +262,8 @@ export function createRunner(options: RunnerOptions): Runner {
       ctl.ledgerWait ??= problem;
       return;
     }
-    const reason = haltReason(err);
+    // A failed flush of the ledger's log says what it means (wal-sync.ts); others as haltReason.
+    const reason = err instanceof WalSyncError ? err.reason : haltReason(err);
     ctl.haltReason = reason;
     log(`batch ${batchId}: ${reason}`);
     try {
