@@ -258,14 +258,13 @@ export interface Ledger {
     settle: readonly SettledRow[],
   ): { call: ClaimedCall | null } | null;
   /**
-   * A call whose intent was committed but which was never sent (the batch was paused, cancelled or
-   * stopped while its intent was being made durable, or that failed): its IDs go back to pending
-   * (skipped when the batch was cancelled) or, given `outcomes`, get those (a withdrawn retry of a
-   * send that may have been applied: unknown, re-read); the send they were claimed for is uncounted
-   * (`attempts`); the call row says `withdrawn`. One transaction, fenced by call_id; returns the
-   * items changed.
+   * A first call of its IDs whose intent was committed but which is not sent (the flush that would
+   * make its intent durable failed, or the batch was paused, cancelled or stopped while its worker
+   * waited for a slot to send it): its IDs go back to pending (skipped when the batch was
+   * cancelled), the send they were claimed for uncounted (`attempts`); the call row says
+   * `withdrawn`. Only a call still `sent`; one transaction; returns the items changed.
    */
-  withdrawCall(callId: string, outcomes?: readonly ItemOutcome[]): number;
+  withdrawCall(callId: string): number;
   /**
    * Resolves once every commit made before this call is on disk. Intents (claimChunk,
    * claimPreRead, retryCall) and grouped outcomes commit without waiting for the disk: the ledger's
@@ -1242,7 +1241,6 @@ export function openLedger(
     callId: string,
     outcomes: readonly ItemOutcome[],
     meta: { httpStatus: number | null; requestId: string | null; errorCode: string | null },
-    callState: 'done' | 'withdrawn' = 'done',
   ): number {
     const at = now();
     let changed = 0;
@@ -1257,36 +1255,26 @@ export function openLedger(
         JSON.stringify(ids),
       ).changes;
     }
-    finishCall.run(callState, meta.httpStatus, meta.requestId, meta.errorCode, at, callId);
+    finishCall.run('done', meta.httpStatus, meta.requestId, meta.errorCode, at, callId);
     return changed;
   }
 
-  const withdrawTx = db.transaction(
-    (callId: string, outcomes: readonly ItemOutcome[] | null): number => {
-      const call = selectCall.get(callId);
-      if (call === undefined) return 0;
-      const c = callRowSchema.parse(call);
-      // Only a call still open (claimed, not answered, not superseded).
-      if (c.state !== 'sent') return 0;
-      const at = now();
-      // Never sent: the send its IDs were claimed for is not one of their sends.
-      uncountSend.run(at, callId);
-      if (outcomes !== null) {
-        return settleOutcome(
-          callId,
-          outcomes,
-          { httpStatus: null, requestId: null, errorCode: null },
-          'withdrawn',
-        );
-      }
-      const changed =
-        stateOf(c.batch_id) === 'cancelled'
-          ? skipCallItems.run(MSG_SKIPPED_BY_USER, at, callId).changes
-          : releaseItems.run(at, callId).changes;
-      finishCall.run('withdrawn', null, null, null, at, callId);
-      return changed;
-    },
-  );
+  const withdrawTx = db.transaction((callId: string): number => {
+    const call = selectCall.get(callId);
+    if (call === undefined) return 0;
+    const c = callRowSchema.parse(call);
+    // Only a call still open (claimed, not answered, not superseded).
+    if (c.state !== 'sent') return 0;
+    const at = now();
+    // Never sent: the send its IDs were claimed for is not one of their sends.
+    uncountSend.run(at, callId);
+    const changed =
+      stateOf(c.batch_id) === 'cancelled'
+        ? skipCallItems.run(MSG_SKIPPED_BY_USER, at, callId).changes
+        : releaseItems.run(at, callId).changes;
+    finishCall.run('withdrawn', null, null, null, at, callId);
+    return changed;
+  });
 
   const releaseTx = db.transaction(
     (
@@ -1426,8 +1414,7 @@ export function openLedger(
       writing(batchId, () => claimPreReadTx.immediate(batchId, send, settle), true),
     retryCall: (callId, mayBeApplied) =>
       writing(batchOfCall(callId), () => retryTx.immediate(callId, mayBeApplied), true),
-    withdrawCall: (callId, outcomes) =>
-      writing(batchOfCall(callId), () => withdrawTx.immediate(callId, outcomes ?? null)),
+    withdrawCall: (callId) => writing(batchOfCall(callId), () => withdrawTx.immediate(callId)),
     durable,
     recordOutcome: (callId, outcomes, meta) =>
       writing(batchOfCall(callId), () => outcomeTx.immediate(callId, outcomes, meta)),

@@ -15,8 +15,8 @@
  *   committed.
  * - The fence (`opts.fence`, the runner passes its LeaseKeeper's): called right after that lock in
  *   every transaction that writes intents or outcomes (claimChunk, claimPreRead, retryCall,
- *   recordOutcome, queueOutcome, releaseCall, settleUnknown, markUnknownUnsettled, strandInFlight,
- *   finishIfDrained), before anything is written; when it throws (LeaseLostError) the transaction
+ *   recordOutcome, queueOutcome, releaseCall, withdrawCall, settleUnknown, markUnknownUnsettled,
+ *   strandInFlight, finishIfDrained), before anything is written; when it throws (LeaseLostError) the transaction
  *   rolls back and the method rejects: a console that lost its batch's lease records nothing. A
  *   batch that does not exist is not fenced (nothing can be written for it).
  * - A group's row: the group-state triggers (migration 1) derive a group's state from its
@@ -1014,6 +1014,58 @@ export function openPgStore(
                 .where('state', '=', 'in_flight')
                 .executeTakeFirst();
         await finishCall(trx, callId, 'refused', meta, at);
+        return changes(changed);
+      });
+    },
+
+    async withdrawCall(callId) {
+      await afterQueued();
+      const batchId = await batchOfCall(callId);
+      if (batchId === null) return 0;
+      return lockedTx(batchId, true, async (trx, state) => {
+        // Only a call still open (claimed, not answered, not superseded), read under the lock.
+        const c = await trx
+          .selectFrom('calls')
+          .select('state')
+          .where('call_id', '=', callId)
+          .executeTakeFirstOrThrow();
+        if (c.state !== 'sent') return 0;
+        const at = now();
+        // Never sent: the send its IDs were claimed for is not one of their sends.
+        await trx
+          .updateTable('items')
+          .set((eb) => ({ attempts: eb('attempts', '-', 1), updated_at: at }))
+          .where('call_id', '=', callId)
+          .where('state', '=', 'in_flight')
+          .where('attempts', '>', 0)
+          .execute();
+        const changed =
+          state === 'cancelled'
+            ? await trx
+                .updateTable('items')
+                .set({
+                  state: 'skipped',
+                  code: 'CANCELLED',
+                  message: MSG_SKIPPED_BY_USER,
+                  call_id: null,
+                  updated_at: at,
+                })
+                .where('call_id', '=', callId)
+                .where('state', '=', 'in_flight')
+                .executeTakeFirst()
+            : await trx
+                .updateTable('items')
+                .set({ state: 'pending', call_id: null, updated_at: at })
+                .where('call_id', '=', callId)
+                .where('state', '=', 'in_flight')
+                .executeTakeFirst();
+        await finishCall(
+          trx,
+          callId,
+          'withdrawn',
+          { httpStatus: null, requestId: null, errorCode: null },
+          at,
+        );
         return changes(changed);
       });
     },

@@ -34,6 +34,7 @@ export const STORE_METHODS = [
   'queueOutcome',
   'isLastCall',
   'releaseCall',
+  'withdrawCall',
   'getBatchState',
   'groupOf',
   'finishIfDrained',

@@ -415,6 +415,38 @@ describe.each(storeFactories)('$name store: a batch’s run', (factory) => {
     expect((await itemRows(s.current, id)).map((r) => r.call_id)).toEqual([null, null, null]);
   });
 
+  test('withdrawCall: an unsent call’s IDs go back to pending with the send uncounted (skipped when the batch was stopped meanwhile); only an open call', async () => {
+    const { store } = s.current;
+    const id = await create(s.current, makeIds(3));
+    const call = await store.claimChunk(id, 2);
+    if (!call) throw new Error('claim');
+    expect(await store.withdrawCall(call.callId)).toBe(2);
+    expect((await callRow(s.current, call.callId)).state).toBe('withdrawn');
+    expect((await itemRows(s.current, id)).map((r) => [r.state, r.call_id, r.attempts])).toEqual([
+      ['pending', null, 0],
+      ['pending', null, 0],
+      ['pending', null, 0],
+    ]);
+    expect(await store.withdrawCall(call.callId)).toBe(0);
+    expect(await store.withdrawCall('no-such-call')).toBe(0);
+
+    const again = await store.claimChunk(id, 2);
+    if (!again) throw new Error('claim');
+    expect(await store.cancelBatch(id)).toBe(true);
+    expect(await store.withdrawCall(again.callId)).toBe(2);
+    expect(
+      (await store.listItems(id, { offset: 0, limit: 3 })).items.map((i) => [
+        i.state,
+        i.code,
+        i.attempts,
+      ]),
+    ).toEqual([
+      ['skipped', 'CANCELLED', 0],
+      ['skipped', 'CANCELLED', 0],
+      ['skipped', 'CANCELLED', 0],
+    ]);
+  });
+
   test('maybe_applied: set by a retry after a send that may have applied and by a re-send after an unknown outcome, never by a release after a refusal', async () => {
     const { store } = s.current;
     const peek = async (id: string) =>
