@@ -389,7 +389,10 @@ describe('renewal', () => {
     const token1 = [...iam.issued.keys()][0];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let sent!: () => void;
+    const firstWrite = new Promise<void>((r) => (sent = r));
     fake.onWrite(async (ids) => {
+      sent();
       await gate;
       return Response.json({ data: { success_ids: ids, error_ids: [] } });
     });
@@ -399,6 +402,8 @@ describe('renewal', () => {
       body: JSON.stringify(batchBody(makeIds(250))),
     });
     const batch = await json(created);
+    // The first call is on its way (sent once its intent is on disk) when the user signs in again.
+    await firstWrite;
     const cookie2 = cookieOf(await signIn(app, IAM_SIGN_IN, { Cookie: cookie1 }));
     const token2 = [...iam.issued.keys()][1];
     expect(token2).toBeDefined();

@@ -9,7 +9,7 @@ import type { PendingRow, SettledRow } from '../ledger';
 import { sendWrite } from './call-chain';
 import type { Control, Engine, Slot, Started } from './context';
 import { batchHealthSource } from './ledger-wait';
-import { permitAndSlot } from './paced-slot';
+import { permitAndSlot, releaseSlot } from './paced-slot';
 import { preRead, type ReadOutcome } from './pre-read';
 import { afterClassRead, afterLinksRead, credentialsRefused, readRefused } from './settle';
 
@@ -163,34 +163,51 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
    */
   function commitSettled(): Promise<Started | null | 'stopped'> {
     if (e.dataDirLost()) return Promise.resolve('stopped');
-    return claim([], settled.splice(0), null);
+    return claim([], settled.splice(0), null, null);
   }
 
   /**
    * Commits the ready work: a call (sent once claimed, on `permit` when paced) and/or the settled
    * rows.
    */
-  function commit(permit: Permit | null = null): Promise<Started | null | 'stopped'> {
+  function commit(permit: Permit | null, slot: Slot): Promise<Started | null | 'stopped'> {
     if (e.dataDirLost()) return Promise.resolve('stopped');
     // Taken from memory before the claim's await: no other worker takes them meanwhile.
     const toSend = ready.splice(0, chunkSize);
     if (ready.length === 0) readyAt = null;
-    return claim(toSend, settled.splice(0), permit);
+    return claim(toSend, settled.splice(0), permit, slot);
   }
 
   /**
-   * Claims `toSend` as one call (sent in the tick the claim is known) and records `settle`. The
-   * claim is written only while the batch runs (claimPreRead checks in its transaction); a pause
-   * or cancel that follows it waits for the send (e.claiming): either it precedes the claim or it
-   * follows the send (I6).
+   * Claims `toSend` as one call (sent once the claim is known, with a slot) and records `settle`.
+   * The claim is written only while the batch runs (claimPreRead checks in its transaction); a
+   * pause or cancel that follows it waits for the send or its withdrawal (e.claiming): either it
+   * precedes the claim or it follows the send (I6).
+   *
+   * The claim makes no call, and the store answers it only once its intent is on disk (the SQLite
+   * ledger's flush, store.ts): the worker's `slot` goes to other workers meanwhile (a read, a
+   * send), so that the window stays busy with calls as a bare loop's would. The call is sent at
+   * once if a slot is free when the claim is known (on `permit`), else once one is (slotAgain).
+   * If it must wait for a slot and the batch was paused, cancelled or stopped (its wakers) from the
+   * claim on, or is meanwhile, it is withdrawn instead, unsent (its IDs as before the claim).
    */
   async function claim(
     toSend: PendingRow[],
     settle: SettledRow[],
     permit: Permit | null,
+    slot: Slot | null,
   ): Promise<Started | null | 'stopped'> {
     const sent = e.claiming(ctl);
+    /** A permit taken here in place of `permit` (slotAgain), until the send uses it. */
+    let replaced: Permit | null = null;
+    // A pause, cancel or stop from here on: a wait for a slot that starts later would not see it.
+    let interrupted = false;
+    const woke = () => {
+      interrupted = true;
+    };
+    ctl.wakers.add(woke);
     try {
+      if (slot && toSend.length > 0) releaseSlot(slot);
       const claimed = await store.claimPreRead(batch.id, toSend, settle);
       if (!claimed) return 'stopped';
       if (ctl.ledgerStreak > 0) {
@@ -205,14 +222,54 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
       // sent and nothing more recorded; the call's IDs stay in flight, as after a crash between
       // an intent and its send (the server holding the DATA_DIR now re-reads them).
       if (e.dataDirLost()) return 'stopped';
-      return {
+      let onPermit = permit;
+      let waitedMs = 0;
+      if (slot && !slot.held) {
+        const asked = e.now();
+        const again = await slotAgain(slot, permit, interrupted);
+        waitedMs = e.now() - asked;
+        if (again === 'stopped') {
+          // Not sent: its IDs as before the claim (pending, or skipped if the batch was stopped).
+          await store.withdrawCall(claimed.call.callId);
+          return 'stopped';
+        }
+        if (again !== permit) replaced = again;
+        onPermit = again;
+        if (e.dataDirLost()) return 'stopped';
+      }
+      const started = {
         call: claimed.call,
-        pending: sendWrite(e, batch, claimed.call, permit),
-        waitedMs: 0,
+        pending: sendWrite(e, batch, claimed.call, onPermit),
+        waitedMs,
       };
+      replaced = null;
+      return started;
     } finally {
+      ctl.wakers.delete(woke);
+      replaced?.cancel();
       sent();
     }
+  }
+
+  /**
+   * A slot again for a claimed call on `permit`: at once if one is free (the permit kept), else the
+   * permit is given back and both are waited for (paced-slot.ts: a permit is never held waiting for
+   * a slot). 'stopped', holding neither, when the batch was `interrupted` already (no wait starts)
+   * or a pause, a cancel or the runner's stop cuts the wait.
+   */
+  async function slotAgain(
+    slot: Slot,
+    permit: Permit | null,
+    interrupted: boolean,
+  ): Promise<Permit | null | 'stopped'> {
+    slot.limiter = e.limiterOf(batch);
+    if (slot.limiter.tryAcquire()) {
+      slot.held = true;
+      return permit;
+    }
+    permit?.cancel();
+    if (interrupted) return 'stopped';
+    return permitAndSlot(e, batch, 'write', ctl, slot);
   }
 
   return {
@@ -253,11 +310,11 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
                 continue;
               }
             }
-            const started = await commit(permit);
+            const started = await commit(permit, slot);
             if (started === 'stopped') return null;
             if (started) {
               permit = null;
-              return { ...started, waitedMs };
+              return { ...started, waitedMs: waitedMs + started.waitedMs };
             }
             continue;
           }
