@@ -6,13 +6,15 @@
  * printed; nothing is asserted.
  *
  * Starts the real server (`node --import tsx server/main.ts`, emulator mode, loopback, free ports,
- * a temporary DATA_DIR, EMULATOR_SEED {"alerts":100000,"incidents":2000}; the seed is not timed),
+ * a temporary DATA_DIR, EMULATOR_SEED {"alerts":100000,"incidents":3000}; the seed is not timed),
  * then:
  *   1. baseline: 1,000 × (a signed relation search of 100 IDs, then a signed POST of those 100),
  *      alert j with incident j mod 1,000 (incidents #0..#999), BATCH_CONCURRENCY workers;
  *   2. the pairs: POST /api/batches with the same 100,000 alerts, alert j with incident
  *      1,000 + j mod 1,000, polled like the UI (GET /api/batches/{id} every 500 ms); timed from the
  *      POST to the group's `finished_at`.
+ *   3. the baseline again, after the pairs, with incident 2,000 + j mod 1,000; the ratio is the
+ *      pairs' time over the mean of the two baselines (both printed).
  * Run it alone with `node --import tsx bench/run-pairs.ts` (RUN_BATCH_CONCURRENCY as run-batch.ts).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -55,13 +57,13 @@ function cpuBetween(from: Map<string, number>, to: Map<string, number>): Map<str
 async function runOnce(concurrency: number): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-pairs-'));
   const alerts = seedObjectIds(0, 'alerts', N_PAIRS);
-  const incidents = seedObjectIds(0, 'incidents', 2 * N_SUBJECTS);
+  const incidents = seedObjectIds(0, 'incidents', 3 * N_SUBJECTS);
   const workspace = SEED_WORKSPACES[0].id;
   const t0 = performance.now();
   const server = await startBenchServer(
     {
       DATA_DIR: dataDir,
-      EMULATOR_SEED: JSON.stringify({ alerts: N_PAIRS, incidents: 2 * N_SUBJECTS }),
+      EMULATOR_SEED: JSON.stringify({ alerts: N_PAIRS, incidents: 3 * N_SUBJECTS }),
       BATCH_CONCURRENCY: String(concurrency),
     },
     // Seeding 100,000 alerts is not timed; on a loaded machine it took more than the default 180 s.
@@ -81,31 +83,38 @@ async function runOnce(concurrency: number): Promise<void> {
     // The alerts of subject s (0..999): alert j goes with subject j mod 1,000.
     const groups: string[][] = Array.from({ length: N_SUBJECTS }, () => []);
     alerts.forEach((id, j) => groups[j % N_SUBJECTS]?.push(id));
-    let next = 0;
+    // The bare loop, for subjects incidents[offset .. offset + 999]: run before the pairs and again
+    // after them (on incidents no run touched yet), and timed as the mean of the two, so that a
+    // drift of the machine's speed during the run (a shared, noisy machine: the first loop alone
+    // ranged 8.9-12.5 s between runs) weighs on both sides alike.
+    const bareLoop = async (offset: number): Promise<number> => {
+      let next = 0;
+      const t = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (let s = next++; s < N_SUBJECTS; s = next++) {
+            const target = {
+              workspaceId: workspace,
+              dataclass: 'incidents' as const,
+              objectId: incidents[offset + s] ?? '',
+              related: 'alerts' as const,
+            };
+            const ids = groups[s] ?? [];
+            const read = await upstream.call({
+              op: 'relationSearch',
+              ...target,
+              body: idsSearchBody(ids),
+            });
+            if (read.status !== 200) throw new Error(`baseline read ${s}: HTTP ${read.status}`);
+            const res = await upstream.call({ op: 'associate', ...target, ids });
+            if (res.status !== 200) throw new Error(`baseline call ${s}: HTTP ${res.status}`);
+          }
+        }),
+      );
+      return performance.now() - t;
+    };
     const cpuB0 = threadCpu(server.pid);
-    const b0 = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let s = next++; s < N_SUBJECTS; s = next++) {
-          const target = {
-            workspaceId: workspace,
-            dataclass: 'incidents' as const,
-            objectId: incidents[s] ?? '',
-            related: 'alerts' as const,
-          };
-          const ids = groups[s] ?? [];
-          const read = await upstream.call({
-            op: 'relationSearch',
-            ...target,
-            body: idsSearchBody(ids),
-          });
-          if (read.status !== 200) throw new Error(`baseline read ${s}: HTTP ${read.status}`);
-          const res = await upstream.call({ op: 'associate', ...target, ids });
-          if (res.status !== 200) throw new Error(`baseline call ${s}: HTTP ${res.status}`);
-        }
-      }),
-    );
-    const baselineMs = performance.now() - b0;
+    const baselineBeforeMs = await bareLoop(0);
     const cpuBaseline = cpuBetween(cpuB0, threadCpu(server.pid));
     // The emulator's thread: the server's busiest thread other than its main one while the bare
     // loop (which sends nothing through the console) ran.
@@ -150,6 +159,9 @@ async function runOnce(concurrency: number): Promise<void> {
     const cpuPairs = cpuBetween(cpuP0, threadCpu(server.pid));
     const runMs = finishedAt - sentAt;
     const rssPeak = Math.max(rss.peak(), rss.now());
+    await new Promise((r) => setTimeout(r, 500));
+    const baselineAfterMs = await bareLoop(2 * N_SUBJECTS);
+    const baselineMs = (baselineBeforeMs + baselineAfterMs) / 2;
     const ratio = runMs / baselineMs;
     const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
     const settled = group.counts.succeeded + group.counts.unchanged;
@@ -157,7 +169,7 @@ async function runOnce(concurrency: number): Promise<void> {
       `run-pairs: ${N_PAIRS.toLocaleString('en')} pairs across ${N_SUBJECTS.toLocaleString('en')} subjects, BATCH_CONCURRENCY=${concurrency} (server started and seeded in ${(startMs / 1000).toFixed(1)} s, not timed)`,
     );
     console.log(
-      `  baseline (1,000 × a signed relation search of one subject's 100 IDs + the signed POST of those 100, straight to the emulator, ${concurrency} at a time): ${(baselineMs / 1000).toFixed(2)} s`,
+      `  baseline (1,000 × a signed relation search of one subject's 100 IDs + the signed POST of those 100, straight to the emulator, ${concurrency} at a time): ${(baselineMs / 1000).toFixed(2)} s (the mean of ${(baselineBeforeMs / 1000).toFixed(2)} s before the pairs and ${(baselineAfterMs / 1000).toFixed(2)} s after)`,
     );
     console.log(
       `  pairs (POST /api/batches → the group's finished_at, 1,000 child batches, ledger per ID): ${(runMs / 1000).toFixed(2)} s  ratio ${ratio.toFixed(2)}x  (target ≤ ${TARGET_RATIO}x) ${ratio <= TARGET_RATIO ? 'ok' : 'OVER'}`,
@@ -176,7 +188,7 @@ async function runOnce(concurrency: number): Promise<void> {
       `${Math.round((100 * (m.get(emulatorTid) ?? 0)) / (ms / 1000))} %`;
     const afterPostMs = runMs - createMs;
     console.log(
-      `  phases: after the POST's answer ${(afterPostMs / 1000).toFixed(2)} s (${(afterPostMs / baselineMs).toFixed(2)}x the baseline); CPU of the server's main thread: baseline ${cpu(cpuBaseline, main)}, POST ${cpu(cpuPost, main)}, pairs ${cpu(cpuPairs, main)}; of the emulator's thread: baseline ${cpu(cpuBaseline, emulatorTid)} (busy ${busy(cpuBaseline, baselineMs)}), pairs ${cpu(cpuPairs, emulatorTid)} (busy ${busy(cpuPairs, runMs)}) (polled until the group's finished_at: CPU counted up to the last poll)`,
+      `  phases: after the POST's answer ${(afterPostMs / 1000).toFixed(2)} s (${(afterPostMs / baselineMs).toFixed(2)}x the baseline); CPU of the server's main thread: baseline ${cpu(cpuBaseline, main)}, POST ${cpu(cpuPost, main)}, pairs ${cpu(cpuPairs, main)}; of the emulator's thread: baseline ${cpu(cpuBaseline, emulatorTid)} (busy ${busy(cpuBaseline, baselineBeforeMs)}), pairs ${cpu(cpuPairs, emulatorTid)} (busy ${busy(cpuPairs, runMs)}) (polled until the group's finished_at: CPU counted up to the last poll)`,
     );
     console.log(
       `  server RSS: ${mb(rssBefore)} before, peak ${mb(rssPeak)} during (sampled every 100 ms)`,
