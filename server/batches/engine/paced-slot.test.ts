@@ -11,11 +11,7 @@ import type { Upstream, UpstreamResponse } from '../../secmaster/client';
 import { FakeClock } from '../../secmaster/fake-clock';
 import type { UpstreamOperation } from '../../secmaster/operations';
 import { pacedUpstream } from '../../secmaster/paced';
-import { Pacer, type Permit } from '../../secmaster/pacer';
-import type { BatchSummary } from '../../../src/api/schemas';
-import { AimdLimiter } from '../limiter';
-import type { Control, Engine } from './context';
-import { newSlot, permitAndSlot } from './paced-slot';
+import { Pacer } from '../../secmaster/pacer';
 import { makeIds } from '../../testing/fake-upstream';
 import { newBatch } from '../../testing/batches';
 import { openLedger, type Ledger } from '../ledger';
@@ -220,52 +216,3 @@ test.each(['pause', 'cancel'] as const)(
     expect(ledger.getBatch(a.id)).toMatchObject({ state: 'done', counts: { succeeded: 300 } });
   },
 );
-
-test('a worker woken for a free slot that stops before it tries for it passes the wake on: the next worker waiting gets the slot', async () => {
-  // permitAndSlot alone, on a stand-in engine: one window of 1 slot, held elsewhere.
-  const limiter = new AimdLimiter(1, 10);
-  expect(limiter.tryAcquire()).toBe(true);
-  const permits: ((p: Permit | 'stopped') => void)[] = [];
-  let immediate = true;
-  const permit = (): Permit => ({ cancel: () => undefined }) as unknown as Permit;
-  const e = {
-    upstreamOf: () => ({ pacer: {} }),
-    limiterOf: () => limiter,
-    stopping: () => false,
-    takePermit: () =>
-      immediate ? Promise.resolve(permit()) : new Promise((resolve) => permits.push(resolve)),
-  } as unknown as Engine;
-  const batch = {} as BatchSummary;
-  const ctl = () => ({ wakers: new Set<() => void>() }) as unknown as Control;
-  const slotA = newSlot(e, batch);
-  const slotC = newSlot(e, batch);
-  const a = permitAndSlot(e, batch, 'write', ctl(), slotA);
-  await flush();
-  let cGot: Permit | null | 'stopped' | undefined;
-  void permitAndSlot(e, batch, 'write', ctl(), slotC).then((r) => {
-    cGot = r;
-  });
-  await flush();
-  // Both found the window full and wait for a slot, A first.
-  expect(limiter.watching).toBe(2);
-  // The slot frees: A alone is told; its permit does not come at once, and A stops meanwhile.
-  immediate = false;
-  limiter.release();
-  await flush();
-  expect(limiter.watching).toBe(1);
-  expect(permits).toHaveLength(1);
-  immediate = true;
-  permits[0]?.('stopped');
-  expect(await a).toBe('stopped');
-  await flush();
-  // The wake went on to C, which took the slot.
-  expect(cGot).not.toBeUndefined();
-  expect(cGot).not.toBe('stopped');
-  expect(slotC.held).toBe(true);
-  expect(limiter.active).toBe(1);
-});
-
-/** Lets every pending promise continuation run. */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
