@@ -78,39 +78,3 @@ test('an aborted whenFree ends at once and stays no longer among the callers tol
   expect(l.watching).toBe(0);
   expect(l.active).toBe(1);
 });
-
-test('a free slot tells one whenFree caller, oldest first (not the whole queue); passOn tells the next', async () => {
-  const l = new AimdLimiter(2, 10);
-  await l.acquire();
-  await l.acquire();
-  const told: number[] = [];
-  const waits = [0, 1, 2].map((i) =>
-    l.whenFree().then(() => {
-      told.push(i);
-    }),
-  );
-  expect(l.watching).toBe(3);
-  l.release();
-  await waits[0];
-  await Promise.resolve();
-  expect(told).toEqual([0]);
-  expect(l.watching).toBe(2);
-  // The one told stopped instead of taking the slot: the wake goes to the next caller.
-  l.passOn();
-  await waits[1];
-  expect(told).toEqual([0, 1]);
-  // Two free slots tell two callers; with none left the room stays for whoever comes.
-  l.release();
-  await waits[2];
-  expect(told).toEqual([0, 1, 2]);
-  expect(l.watching).toBe(0);
-  // passOn with the window full tells nobody.
-  await l.acquire();
-  await l.acquire();
-  const last = l.whenFree();
-  l.passOn();
-  expect(l.watching).toBe(1);
-  l.release();
-  await last;
-  expect(l.watching).toBe(0);
-});

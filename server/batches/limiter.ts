@@ -101,14 +101,6 @@ export class AimdLimiter {
     });
   }
 
-  /**
-   * A caller woken by whenFree that will not try for the slot after all (stopped meanwhile): the
-   * next caller waiting is told instead, if the room is still there.
-   */
-  passOn(): void {
-    this.wake();
-  }
-
   /** Callers waiting in whenFree() (tests). */
   get watching(): number {
     return this.freeWaiters.length;
@@ -159,21 +151,12 @@ export class AimdLimiter {
     }
   }
 
-  /**
-   * Wakes waiters for the free room: one whenFree caller per free slot (oldest first), then as many
-   * acquire callers as still fit. Telling every whenFree caller of each free slot woke the whole
-   * queue (a pairs run: 16 children, ~30 workers) for every call that ended, and every one of them
-   * took a pacer permit, found the slot gone and gave the permit back: a third of the runner's
-   * main-thread time in `bench/run-pairs.ts`. A woken caller that will not try for the slot (its
-   * batch paused, cancelled or stopped meanwhile) passes the wake on (`passOn`).
-   */
   private wake(): void {
-    const room = this.limitNow - this.inFlight;
-    if (room > 0 && this.freeWaiters.length > 0) {
-      for (const tell of this.freeWaiters.splice(0, room)) tell();
+    if (this.inFlight < this.limitNow && this.freeWaiters.length > 0) {
+      for (const tell of this.freeWaiters.splice(0)) tell();
     }
-    let fit = this.limitNow - this.inFlight;
-    while (fit-- > 0) {
+    let room = this.limitNow - this.inFlight;
+    while (room-- > 0) {
       const next = this.waiting.shift();
       if (!next) break;
       next();

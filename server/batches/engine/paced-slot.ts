@@ -54,18 +54,11 @@ export async function permitAndSlot(
 ): Promise<Permit | null | 'stopped'> {
   if (!e.upstreamOf(batch).pacer)
     return (await acquireSlot(e, batch, slot, ctl)) ? null : 'stopped';
-  // Woken for a free slot (whenFree tells one caller per free slot), this worker may stop before
-  // it tries for it: the wake goes to the next caller waiting.
-  let woken: { passOn(): void } | null = null;
-  const stopped = (): 'stopped' => {
-    woken?.passOn();
-    return 'stopped';
-  };
   for (;;) {
     // A slot held over from the worker's last step would sit idle through the wait for a token.
     releaseSlot(slot);
     const permit = await e.takePermit(batch, scope, ctl);
-    if (permit === 'stopped') return stopped();
+    if (permit === 'stopped') return 'stopped';
     slot.limiter = e.limiterOf(batch);
     if (permit === null) return (await acquireSlot(e, batch, slot, ctl)) ? null : 'stopped';
     if (slot.limiter.tryAcquire()) {
@@ -79,8 +72,7 @@ export async function permitAndSlot(
       await limiter.whenFree(signal);
       return !signal.aborted;
     });
-    woken = limiter;
-    if (!freed || e.stopping()) return stopped();
+    if (!freed || e.stopping()) return 'stopped';
   }
 }
 
