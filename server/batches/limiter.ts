@@ -8,7 +8,29 @@
  *
  * A worker takes its pacer's permit (the rate token) before its slot, never holding a slot while it
  * waits for a token (engine/paced-slot.ts): `tryAcquire` and `whenFree` serve that.
+ *
+ * Consoles sharing one SecMaster account share its concurrency too (issue 14): a worker's slot is
+ * then held only once it also holds one of the account's `UpstreamSlots` (PostgreSQL's:
+ * shared-upstream.ts), so the calls in flight stay within the window and within the slots free
+ * across every console, whichever is lower. Without them (SQLite: one console) the windows alone.
  */
+
+/** One of the account's upstream slots, held: one call in flight. */
+export interface UpstreamSlot {
+  /** Gives it back (the slot's store is told in the background). Once: a second call does nothing. */
+  release(): void;
+}
+
+/** The account's upstream slots, shared with other consoles (see the module comment). */
+export interface UpstreamSlots {
+  /** Takes a free slot without waiting for one (one round trip); null when none is free. */
+  tryTake(): Promise<UpstreamSlot | null>;
+  /**
+   * Resolves once a slot may be free (one was given back here, or a poll saw one free), or once
+   * `signal` aborts (the caller checks which); the caller then tries again: nothing is kept for it.
+   */
+  whenFree(signal: AbortSignal): Promise<void>;
+}
 
 export class AimdLimiter {
   private limitNow: number;

@@ -88,8 +88,21 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   return Math.max(0, at - nowMs);
 }
 
+/**
+ * The retry quota a runner draws on: its own (`RetryBudget`), or one shared by every console on one
+ * PostgreSQL (`SharedRetryBudget`, shared-upstream.ts: SecMaster's limits are per account).
+ */
+export interface RetryQuota {
+  /** Tokens left (a shared quota: as this console last saw them). */
+  readonly available: number;
+  /** Takes the cost of one retry; false (nothing taken) when the quota cannot pay it. */
+  tryAcquire(timeoutLike: boolean): boolean | Promise<boolean>;
+  /** A success refunds `successRefund`, up to the capacity. */
+  onSuccess(): void;
+}
+
 /** AWS-style retry quota: retries spend tokens, successes refill; empty → no retry (circuit open). */
-export class RetryBudget {
+export class RetryBudget implements RetryQuota {
   private tokens: number;
   constructor(private readonly policy: RetryPolicy) {
     this.tokens = policy.budgetTokens;

@@ -241,6 +241,23 @@ export async function slotsInUse<DB extends SharedBudgetTables>(
 }
 
 /**
+ * How many slots of the pool are free now (never held, released, or expired): a read, no lock. A
+ * console waiting for a slot polls it, and takes one (`acquireSlot`) only once one is free.
+ */
+export async function freeSlots<DB extends SharedBudgetTables>(
+  db: Db<DB>,
+  opts: PoolOption = {},
+): Promise<number> {
+  const row = await budgetOf(db)
+    .selectFrom('upstream_slots')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('pool', '=', opts.pool ?? DEFAULT_POOL)
+    .where(sql<boolean>`(holder is null or expires_at <= clock_timestamp())`)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
  * Makes the pool's retry budget hold `capacity` tokens at most (every console calls it at start).
  * A new budget starts full; an existing one keeps its tokens (cut to the new capacity).
  */
@@ -271,40 +288,57 @@ export async function takeRetry<DB extends SharedBudgetTables>(
   cost = 1,
   opts: PoolOption = {},
 ): Promise<boolean> {
+  return (await takeRetryLeft(db, cost, opts)).taken;
+}
+
+/** `takeRetry`, also telling the tokens left after it (a runner's stats show them). */
+export async function takeRetryLeft<DB extends SharedBudgetTables>(
+  db: Db<DB>,
+  cost = 1,
+  opts: PoolOption = {},
+): Promise<{ taken: boolean; tokens: number }> {
   checkCount('cost', cost);
   const pool = opts.pool ?? DEFAULT_POOL;
   const k = budgetOf(db);
-  const r = await k
+  const row = await k
     .updateTable('retry_budget')
     .set({ tokens: sql<number>`tokens - ${cost}` })
     .where('pool', '=', pool)
     .where('tokens', '>=', cost)
     .where(softCommit(k))
+    .returning('tokens')
     .executeTakeFirst();
-  if (r.numUpdatedRows > 0n) return true;
+  if (row) return { taken: true, tokens: row.tokens };
   // Empty, or missing: only this (rare) path pays a second query to tell them apart.
-  if ((await retryTokens(db, opts)) === null) {
+  const tokens = await retryTokens(db, opts);
+  if (tokens === null) {
     throw new Error(`no retry budget for pool ${pool}: call setRetryBudget first`);
   }
-  return false;
+  return { taken: false, tokens };
 }
 
-/** Gives `tokens` back (a success refunds), up to the capacity. Coalesce them where calls are many. */
+/**
+ * Gives `tokens` back (a success refunds), up to the capacity. Coalesce them where calls are many.
+ * Returns the tokens after it, or null when nothing changed (the bucket was full, or the pool has
+ * no budget).
+ */
 export async function refundRetry<DB extends SharedBudgetTables>(
   db: Db<DB>,
   tokens = 1,
   opts: PoolOption = {},
-): Promise<void> {
+): Promise<number | null> {
   checkCount('tokens', tokens);
-  if (tokens === 0) return;
+  if (tokens === 0) return null;
   const k = budgetOf(db);
-  await k
+  const row = await k
     .updateTable('retry_budget')
     .set({ tokens: sql<number>`least(capacity, tokens + ${tokens})` })
     .where('pool', '=', opts.pool ?? DEFAULT_POOL)
     .where(sql<boolean>`tokens < capacity`)
     .where(softCommit(k))
-    .execute();
+    .returning('tokens')
+    .executeTakeFirst();
+  return row ? row.tokens : null;
 }
 
 /** The tokens left in the pool's retry budget, or null if it has none. */

@@ -164,7 +164,7 @@ export async function runCallChain(
         await record(e, batch, ctl, call, notRetried(call.ids, v));
         return;
       }
-      if (!budget.tryAcquire(v.timeoutLike)) {
+      if (!(await budget.tryAcquire(v.timeoutLike))) {
         // Circuit open: the IDs wait (not failed) and the batch waits.
         await record(e, batch, ctl, call, notRetried(call.ids, v));
         ctl.budgetWait = true;

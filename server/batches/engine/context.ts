@@ -9,9 +9,9 @@ import type { Upstream } from '../../secmaster/client';
 import type { PaceScope, Permit } from '../../secmaster/pacer';
 import type { LedgerStore } from '../../db/store';
 import type { ClaimedCall } from '../ledger';
-import type { AimdLimiter } from '../limiter';
+import type { AimdLimiter, UpstreamSlot, UpstreamSlots } from '../limiter';
 import type { Subject } from '../reconcile';
-import type { RetryBudget, RetryKind, RetryPolicy } from '../retry';
+import type { RetryKind, RetryPolicy, RetryQuota } from '../retry';
 import type { WriteProblem } from '../storage-health';
 import type { CallResult } from './verdict';
 
@@ -103,6 +103,8 @@ export interface Slot {
   held: boolean;
   /** The window the slot is (or was last) held in. */
   limiter: AimdLimiter;
+  /** The account's upstream slot held with it, when the engine has `upstreamSlots`. */
+  upstream?: UpstreamSlot | null;
 }
 
 /**
@@ -126,7 +128,13 @@ export interface Engine {
   readonly policy: RetryPolicy;
   /** The concurrency window of the batch's calls: its credential's (one per pacer). */
   limiterOf(batch: BatchSummary): AimdLimiter;
-  readonly budget: RetryBudget;
+  /**
+   * The account's upstream slots, shared with other consoles (limiter.ts): a slot in a window is
+   * held only with one of them. None: the windows alone.
+   */
+  readonly upstreamSlots?: UpstreamSlots | undefined;
+  /** The retry budget: the runner's own, or the account's (shared-upstream.ts). */
+  readonly budget: RetryQuota;
   readonly counters: Counters;
   /** IDs per call. */
   readonly chunkSize: number;

@@ -5,9 +5,15 @@
  * the others). A permit whose slot is not free at once is given back (its token too) and asked for
  * again once a slot frees, so a permit is never held waiting for a slot either: the send follows
  * its token at once, as evenly spaced as the pacer let it out.
+ *
+ * With the account's upstream slots (`Engine.upstreamSlots`, consoles sharing one SecMaster
+ * account), a slot is held only once one of those is taken too, after the window's: a worker
+ * waiting for one keeps its window's slot when it has no permit (the wait is the account's, not
+ * the window's), and gives both back, with its permit, when it has one. Released together.
  */
 import type { BatchSummary } from '../../../src/api/schemas';
 import type { PaceScope, Permit } from '../../secmaster/pacer';
+import type { UpstreamSlot, UpstreamSlots } from '../limiter';
 import type { Control, Engine, Slot } from './context';
 
 /** A slot not held yet, in the batch's window. */
@@ -20,6 +26,8 @@ export function releaseSlot(slot: Slot): void {
   if (!slot.held) return;
   slot.held = false;
   slot.limiter.release();
+  slot.upstream?.release();
+  slot.upstream = null;
 }
 
 /**
@@ -35,8 +43,41 @@ export async function acquireSlot(
   if (slot.held) return true;
   slot.limiter = e.limiterOf(batch);
   const limiter = slot.limiter;
-  slot.held = await untilWoken(ctl, (signal) => limiter.acquire(signal));
+  const upstream = e.upstreamSlots;
+  if (!upstream) {
+    slot.held = await untilWoken(ctl, (signal) => limiter.acquire(signal));
+    return slot.held;
+  }
+  const taken = await untilWoken(ctl, async (signal) => {
+    if (!(await limiter.acquire(signal))) return null;
+    let one: UpstreamSlot | null = null;
+    try {
+      one = await takeUpstream(upstream, signal);
+    } finally {
+      if (!one) limiter.release();
+    }
+    return one;
+  });
+  slot.held = taken !== null;
+  slot.upstream = taken;
   return slot.held;
+}
+
+/** One of the account's upstream slots, waiting for one; null when `signal` aborts first. */
+async function takeUpstream(
+  upstream: UpstreamSlots,
+  signal: AbortSignal,
+): Promise<UpstreamSlot | null> {
+  for (;;) {
+    if (signal.aborted) return null;
+    const one = await upstream.tryTake();
+    if (one) {
+      if (!signal.aborted) return one;
+      one.release();
+      return null;
+    }
+    await upstream.whenFree(signal);
+  }
 }
 
 /**
@@ -62,8 +103,33 @@ export async function permitAndSlot(
     slot.limiter = e.limiterOf(batch);
     if (permit === null) return (await acquireSlot(e, batch, slot, ctl)) ? null : 'stopped';
     if (slot.limiter.tryAcquire()) {
-      slot.held = true;
-      return permit;
+      const upstream = e.upstreamSlots;
+      if (!upstream) {
+        slot.held = true;
+        return permit;
+      }
+      let one: UpstreamSlot | null = null;
+      try {
+        one = await upstream.tryTake();
+      } finally {
+        if (!one) {
+          slot.limiter.release();
+          permit.cancel();
+        }
+      }
+      if (one) {
+        slot.held = true;
+        slot.upstream = one;
+        return permit;
+      }
+      // None of the account's is free: neither the window's slot nor the permit is held through
+      // the wait for one; the loop asks for both again once one may be free.
+      const freed = await untilWoken(ctl, async (signal) => {
+        await upstream.whenFree(signal);
+        return !signal.aborted;
+      });
+      if (!freed || e.stopping()) return 'stopped';
+      continue;
     }
     permit.cancel();
     // Nothing is taken: the loop asks for a permit again once a slot frees.

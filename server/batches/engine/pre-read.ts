@@ -110,7 +110,10 @@ export async function preRead(
       e.counters.throttled++;
     }
     if (e.stopping()) return { kind: 'stopped' };
-    if (!mayRetry(e.policy, step.throttled, retries + 1) || !budget.tryAcquire(step.timeoutLike))
+    if (
+      !mayRetry(e.policy, step.throttled, retries + 1) ||
+      !(await budget.tryAcquire(step.timeoutLike))
+    )
       return { kind: 'wait' };
     const paced = e.upstreamOf(batch).pacer !== undefined;
     const delay = e.delayFor(retryKind(step.throttled), retries, step.retryAfter, paced);

@@ -21,7 +21,7 @@ async function rereadWithRetry(
   const slot = newSlot(e, batch);
   for (let n = 0; n < e.policy.rereadAttempts; n++) {
     if (n > 0) {
-      if (!budget.tryAcquire(false)) return null;
+      if (!(await budget.tryAcquire(false))) return null;
       await e.nap(e.delayFor('transient', n - 1, null), ctl);
       if (e.stopping()) return null;
     }

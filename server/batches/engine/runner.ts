@@ -20,7 +20,7 @@ import { MAX_IDS_PER_CALL, type BatchPace, type BatchSummary } from '../../../sr
 import { sqliteStore, type LedgerStore } from '../../db/store';
 import type { Upstream } from '../../secmaster/client';
 import { sqliteErrorCode, type Ledger } from '../ledger';
-import { KeyedQueue, LimiterPool } from '../limiter';
+import { KeyedQueue, LimiterPool, type UpstreamSlots } from '../limiter';
 import {
   DEFAULT_RETRY_POLICY,
   RetryBudget,
@@ -28,6 +28,7 @@ import {
   parseRetryAfter,
   type RetryKind,
   type RetryPolicy,
+  type RetryQuota,
 } from '../retry';
 import { diskFull, writeProblem, type WriteProblem } from '../storage-health';
 import { WalSyncError } from '../wal-sync';
@@ -76,6 +77,17 @@ export interface RunnerOptions {
   upstream: Upstream | ((batchId: string) => Upstream);
   /** Calls in flight at once (the AIMD maximum), shared by all batches of this runner. */
   concurrency: number;
+  /**
+   * The account's upstream slots, shared with the other consoles on one PostgreSQL
+   * (`SharedUpstreamSlots`, shared-upstream.ts): a call holds one besides its window's slot.
+   * Default: none, the windows alone (SQLite: one console).
+   */
+  upstreamSlots?: UpstreamSlots;
+  /**
+   * The retry budget, made from the runner's retry policy. Default: the runner's own, in memory
+   * (`RetryBudget`); the consoles on one PostgreSQL share one (`SharedRetryBudget`).
+   */
+  retryBudget?: (policy: RetryPolicy) => RetryQuota;
   /** Retry knobs; defaults: DEFAULT_RETRY_POLICY (retry.ts). */
   retry?: Partial<RetryPolicy>;
   /** Shorthand: attempts per call chain for both throttling and transient failures. */
@@ -201,7 +213,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const problemOf = (err: unknown): WriteProblem | null =>
     storage.file === null ? null : writeProblem(err, storage.file);
   const limiters = new LimiterPool(concurrency, policy.aimdSuccesses);
-  const budget = new RetryBudget(policy);
+  const budget = options.retryBudget?.(policy) ?? new RetryBudget(policy);
   const subjects = new KeyedQueue();
   const active = new Map<string, Promise<void>>();
   const controls = new Map<string, Control>();
@@ -341,6 +353,7 @@ export function createRunner(options: RunnerOptions): Runner {
     upstreamOf: (batch) => (typeof route === 'function' ? route(batch.id) : route),
     policy,
     limiterOf: (batch) => limiters.of(engine.upstreamOf(batch).pacer),
+    upstreamSlots: options.upstreamSlots,
     budget,
     counters,
     chunkSize,

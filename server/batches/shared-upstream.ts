@@ -1,0 +1,376 @@
+/**
+ * The runner's concurrency and retry budget shared by every console on one PostgreSQL (issue 14:
+ * SecMaster's rate limit is per account, not per console), over server/db/shared-budget.ts. A
+ * runner takes them as options (`upstreamSlots`, `retryBudget`); on SQLite (one console) it keeps
+ * its in-memory windows and `RetryBudget` alone.
+ *
+ * - `SharedUpstreamSlots`: a worker's slot in its window (limiter.ts) is held only once it also
+ *   holds one of the account's N `upstream_slots` (engine/paced-slot.ts takes the window's slot
+ *   first, then this one). Each is leased to this console (`consoleId`) for `leaseMs`; while any is
+ *   held, one UPDATE every `renewMs` extends all of them, and each is given back (by its token)
+ *   when its call ends, however it ends. A dead console's slots come back when their lease ends.
+ * - Waiting for a slot polls, one read of the free count for every waiter of this console, at
+ *   `pollMinMs` doubling up to `pollMaxMs` while none is free (jittered, so that consoles do not
+ *   poll in step); a slot given back here wakes a waiter at once (it is free: no poll needed). The
+ *   waits end on the caller's signal (a pause, a cancel, the runner's stop).
+ * - `SharedRetryBudget`: the runner's retry quota on the account's `retry_budget` row: a retry
+ *   takes its cost there (refused, nothing taken, when the row cannot pay it), successes refund,
+ *   coalesced into one UPDATE at a time.
+ *
+ * Lease length: a slot is renewed while held, so the lease need not outlast a call; it bounds how
+ * long a dead console's slots stay taken, and it must outlast the longest stall of this console
+ * (an event loop held by a big ledger commit, PostgreSQL slow to answer a renewal) or a live
+ * console's slot lapses and another console takes it: N + 1 calls in flight. The default, 30 s
+ * renewed every 10 s, outlasts two missed renewals and also one whole call at the default
+ * per-attempt timeout (BATCH_CALL_TIMEOUT_MS, 20 s) taken just before PostgreSQL stops answering.
+ *
+ * Not FIFO across consoles: a slot given back goes to whichever console asks first, which is
+ * often the one giving it back when it has workers waiting (woken at once, where the others poll).
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Db } from '../db/leases';
+import {
+  DEFAULT_POOL,
+  acquireSlot,
+  freeSlots,
+  refundRetry,
+  releaseSlot,
+  renewSlots,
+  setRetryBudget,
+  setSlotCount,
+  takeRetryLeft,
+  type SharedBudgetTables,
+  type SlotLease,
+} from '../db/shared-budget';
+import type { UpstreamSlot, UpstreamSlots } from './limiter';
+import type { RetryPolicy, RetryQuota } from './retry';
+
+/** Default lease of a slot (see the module comment). */
+export const SLOT_LEASE_MS = 30_000;
+/** Default first poll of a wait for a slot, and its cap. */
+export const SLOT_POLL_MIN_MS = 10;
+export const SLOT_POLL_MAX_MS = 100;
+
+/** An id for this console's process, unique across restarts (leases are held by it). */
+export function newConsoleId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+export interface SharedUpstreamOptions {
+  /** Whose limits: one pool per SecMaster account (default `DEFAULT_POOL`). */
+  pool?: string;
+  /** Who holds the slots this process takes (default `newConsoleId()`). */
+  consoleId?: string;
+  /** How long a slot is leased for (default SLOT_LEASE_MS). */
+  leaseMs?: number;
+  /** How often held slots are renewed (default a third of the lease). */
+  renewMs?: number;
+  pollMinMs?: number;
+  pollMaxMs?: number;
+  log?: (message: string) => void;
+  random?: () => number;
+}
+
+/** The account's upstream slots on PostgreSQL (see the module comment). */
+export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements UpstreamSlots {
+  readonly consoleId: string;
+  /** Sets the pool's slot count (every console does, at start: the last one wins). */
+  readonly ready: Promise<void>;
+  private readonly pool: string;
+  private readonly leaseMs: number;
+  private readonly renewMs: number;
+  private readonly pollMinMs: number;
+  private readonly pollMaxMs: number;
+  private readonly log: (message: string) => void;
+  private readonly random: () => number;
+  /** The slots this console holds. */
+  private readonly leases = new Set<SlotLease>();
+  /** Told (once each) when a slot may be free; each is one caller of whenFree. */
+  private waiters: (() => void)[] = [];
+  private polling = false;
+  /** Ends the poll's current pause early (close). */
+  private stopPause: (() => void) | null = null;
+  private renewTimer: ReturnType<typeof setInterval> | null = null;
+  private renewing = false;
+  private closed = false;
+  private pollCount = 0;
+
+  constructor(
+    private readonly db: Db<DB>,
+    slots: number,
+    opts: SharedUpstreamOptions = {},
+  ) {
+    this.pool = opts.pool ?? DEFAULT_POOL;
+    this.consoleId = opts.consoleId ?? newConsoleId();
+    this.leaseMs = opts.leaseMs ?? SLOT_LEASE_MS;
+    this.renewMs = opts.renewMs ?? Math.max(1, Math.floor(this.leaseMs / 3));
+    if (!(this.renewMs < this.leaseMs)) {
+      throw new RangeError(`renewMs (${this.renewMs}) must be below leaseMs (${this.leaseMs})`);
+    }
+    this.pollMinMs = Math.max(1, opts.pollMinMs ?? SLOT_POLL_MIN_MS);
+    this.pollMaxMs = Math.max(this.pollMinMs, opts.pollMaxMs ?? SLOT_POLL_MAX_MS);
+    this.log = opts.log ?? (() => undefined);
+    this.random = opts.random ?? Math.random;
+    this.ready = setSlotCount(db, slots, { pool: this.pool });
+    // Its failure is thrown by the first tryTake; not an unhandled rejection meanwhile.
+    this.ready.catch(() => undefined);
+  }
+
+  /** Slots this console holds now. */
+  get held(): number {
+    return this.leases.size;
+  }
+  /** Callers waiting in whenFree() (tests). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+  /** Reads of the free count made by waits so far (tests: a wait must not spin the database). */
+  get polls(): number {
+    return this.pollCount;
+  }
+
+  async tryTake(): Promise<UpstreamSlot | null> {
+    await this.ready;
+    if (this.closed) throw new Error('the shared upstream slots are closed');
+    const lease = await acquireSlot(this.db, this.consoleId, this.leaseMs, { pool: this.pool });
+    if (!lease) return null;
+    this.leases.add(lease);
+    this.renewWhileHeld();
+    let given = false;
+    return {
+      release: () => {
+        if (given) return;
+        given = true;
+        this.giveBack(lease);
+      },
+    };
+  }
+
+  whenFree(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const tell = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((t) => t !== tell);
+        resolve();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(tell);
+      this.poll();
+    });
+  }
+
+  /**
+   * Stops renewing and polling (shutdown, after the runner stopped: its calls have given their
+   * slots back). Waiters are told, and their next tryTake throws.
+   */
+  close(): void {
+    this.closed = true;
+    this.stopRenewing();
+    this.stopPause?.();
+    this.wake(this.waiters.length);
+  }
+
+  /** Tells up to `n` waiters, oldest first, that a slot may be free. */
+  private wake(n: number): void {
+    for (const tell of this.waiters.splice(0, n)) tell();
+  }
+
+  private giveBack(lease: SlotLease): void {
+    this.leases.delete(lease);
+    if (this.leases.size === 0) this.stopRenewing();
+    releaseSlot(this.db, lease).then(
+      (released) => {
+        if (!released) {
+          this.log(
+            `upstream slot ${lease.slot} had lapsed (its lease ended before its call did) and was taken by another console meanwhile`,
+          );
+        }
+        // Free now (or taken by another console): a waiter here asks at once, without a poll.
+        this.wake(1);
+      },
+      (err: unknown) => {
+        // It comes back when its lease ends.
+        this.log(`could not give upstream slot ${lease.slot} back: ${messageOf(err)}`);
+      },
+    );
+  }
+
+  /**
+   * One poll for all of this console's waiters: reads how many slots are free, pausing in between
+   * (from pollMinMs, doubling up to pollMaxMs while none is), and tells that many waiters. A failed
+   * read tells every waiter: their tryTake meets the error and stops their batch.
+   */
+  private poll(): void {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    void this.pollLoop();
+  }
+
+  private async pollLoop(): Promise<void> {
+    let delayMs = this.pollMinMs;
+    try {
+      // (`polling` is cleared in the tick the loop sees no waiter: a waiter coming later polls.)
+      while (this.waiters.length > 0 && !this.closed) {
+        // Jittered by ±25 %: consoles starting together do not poll in step.
+        await this.pause(delayMs * (0.75 + this.random() / 2));
+        if (this.waiters.length === 0 || this.closed) break;
+        let free: number;
+        try {
+          this.pollCount++;
+          free = await freeSlots(this.db, { pool: this.pool });
+        } catch (err: unknown) {
+          this.log(`could not read the free upstream slots: ${messageOf(err)}`);
+          this.wake(this.waiters.length);
+          continue;
+        }
+        if (free > 0) {
+          this.wake(free);
+          delayMs = this.pollMinMs;
+        } else delayMs = Math.min(this.pollMaxMs, delayMs * 2);
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.stopPause = () => {
+        this.stopPause = null;
+        done();
+      };
+    });
+  }
+
+  private renewWhileHeld(): void {
+    if (this.renewTimer !== null) return;
+    this.renewTimer = setInterval(() => void this.renew(), this.renewMs);
+    // A console stopping does not wait for this timer: its slots then end with their lease.
+    this.renewTimer.unref();
+  }
+
+  private stopRenewing(): void {
+    if (this.renewTimer === null) return;
+    clearInterval(this.renewTimer);
+    this.renewTimer = null;
+  }
+
+  /** Extends every slot this console holds (one UPDATE); says so when some had lapsed. */
+  private async renew(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    const before = [...this.leases];
+    try {
+      const renewed = await renewSlots(this.db, this.consoleId, this.leaseMs, { pool: this.pool });
+      // Those held throughout: fewer renewed means some lapsed (a slot taken meanwhile counts
+      // too, so this may miss one; it never cries wolf).
+      const kept = before.filter((l) => this.leases.has(l)).length;
+      if (renewed < kept) {
+        this.log(
+          `${kept - renewed} upstream slot(s) had lapsed before their renewal: another console may take them while their calls run`,
+        );
+      }
+    } catch (err: unknown) {
+      this.log(`could not renew the upstream slots: ${messageOf(err)}`);
+    } finally {
+      this.renewing = false;
+    }
+  }
+}
+
+export interface SharedRetryOptions {
+  /** Whose budget: one pool per SecMaster account (default `DEFAULT_POOL`). */
+  pool?: string;
+  log?: (message: string) => void;
+}
+
+/**
+ * The retry quota on the account's `retry_budget` row, with `RetryBudget`'s rules (retry.ts): a
+ * retry takes `retryCost` (`timeoutRetryCost` when timeout-like), refused with nothing taken when
+ * the row holds less; a success refunds `successRefund`, up to `budgetTokens` (the row's
+ * capacity, set by every console at start: the last one wins). Refunds are coalesced: one UPDATE
+ * at a time carries every success since the last; a take first waits for the refunds before it,
+ * so that, within one console, they count in the order they happened.
+ */
+export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQuota {
+  readonly ready: Promise<void>;
+  private readonly pool: string;
+  private readonly log: (message: string) => void;
+  private known: number;
+  /** Refunds not written yet. */
+  private owed = 0;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db<DB>,
+    private readonly policy: RetryPolicy,
+    opts: SharedRetryOptions = {},
+  ) {
+    this.pool = opts.pool ?? DEFAULT_POOL;
+    this.log = opts.log ?? (() => undefined);
+    this.known = policy.budgetTokens;
+    this.ready = setRetryBudget(db, policy.budgetTokens, { pool: this.pool });
+    // Its failure is thrown by the first take; not an unhandled rejection meanwhile.
+    this.ready.catch(() => undefined);
+  }
+
+  /** The tokens as this console last saw them (after its last take or refund). */
+  get available(): number {
+    return this.known;
+  }
+
+  async tryAcquire(timeoutLike: boolean): Promise<boolean> {
+    await this.ready;
+    while (this.flushing) await this.flushing;
+    const cost = timeoutLike ? this.policy.timeoutRetryCost : this.policy.retryCost;
+    const r = await takeRetryLeft(this.db, cost, { pool: this.pool });
+    this.known = r.tokens;
+    return r.taken;
+  }
+
+  onSuccess(): void {
+    this.owed += this.policy.successRefund;
+    if (!this.flushing) this.flushing = this.flush();
+  }
+
+  /** Settles once every refund owed is written (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      await this.ready;
+      while (this.owed > 0) {
+        const tokens = this.owed;
+        this.owed = 0;
+        try {
+          const after = await refundRetry(this.db, tokens, { pool: this.pool });
+          this.known = after ?? this.policy.budgetTokens;
+        } catch (err: unknown) {
+          // Lost: the budget stays that much lower (fewer retries, never more).
+          this.log(`could not refund the shared retry budget: ${messageOf(err)}`);
+        }
+      }
+    } catch (err: unknown) {
+      this.owed = 0;
+      this.log(`could not refund the shared retry budget: ${messageOf(err)}`);
+    } finally {
+      this.flushing = null;
+    }
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
