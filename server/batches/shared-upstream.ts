@@ -95,6 +95,13 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
   private renewing = false;
   private closed = false;
   private pollCount = 0;
+  /** Slots given back here so far (their release committed). */
+  private releases = 0;
+  /**
+   * Takes that found no slot while a slot given back here was being released (its release
+   * committed after the take looked): the next wait of each ends at once, or its wake was lost.
+   */
+  private missed = 0;
 
   constructor(
     private readonly db: Db<DB>,
@@ -133,8 +140,12 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
   async tryTake(): Promise<UpstreamSlot | null> {
     await this.ready;
     if (this.closed) throw new Error('the shared upstream slots are closed');
+    const releases = this.releases;
     const lease = await acquireSlot(this.db, this.consoleId, this.leaseMs, { pool: this.pool });
-    if (!lease) return null;
+    if (!lease) {
+      if (this.releases !== releases) this.missed++;
+      return null;
+    }
     this.leases.add(lease);
     this.renewWhileHeld();
     let given = false;
@@ -149,6 +160,10 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
 
   whenFree(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
+    if (this.missed > 0) {
+      this.missed--;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       const tell = () => {
         signal.removeEventListener('abort', onAbort);
@@ -185,6 +200,7 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
     if (this.leases.size === 0) this.stopRenewing();
     releaseSlot(this.db, lease).then(
       (released) => {
+        this.releases++;
         if (!released) {
           this.log(
             `upstream slot ${lease.slot} had lapsed (its lease ended before its call did) and was taken by another console meanwhile`,
