@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { UpdateQueryNode, sql, type Kysely, type KyselyPlugin } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Upstream, UpstreamResponse } from '../secmaster/client';
 import type { UpstreamOperation } from '../secmaster/operations';
@@ -338,6 +338,54 @@ describe('shared upstream slots, one console', () => {
     expect(a.ledger.getBatch(id)?.state).toBe('done');
     expect(await slotsInUse(db)).toBe(0);
     expect(a.logs.filter((l) => /lapsed|could not/.test(l))).toEqual([]);
+  });
+});
+
+describe('SharedUpstreamSlots', () => {
+  it('a take that found none while a slot given back here was released waits for no poll', async () => {
+    const [db] = await twoConsoles();
+    // The answers of the takes (acquireSlot: the one UPDATE with a CTE) wait while `gate` is shut.
+    const takes = new WeakSet<object>();
+    let gate: Promise<void> | null = null;
+    let answered = 0;
+    const slowTakes: KyselyPlugin = {
+      transformQuery({ node, queryId }) {
+        if (UpdateQueryNode.is(node) && node.with) takes.add(queryId);
+        return node;
+      },
+      async transformResult({ queryId, result }) {
+        if (takes.has(queryId)) {
+          answered++;
+          if (gate) await gate;
+        }
+        return result;
+      },
+    };
+    const slots = new SharedUpstreamSlots(db.withPlugin(slowTakes), 1, {
+      pollMinMs: 600_000,
+      pollMaxMs: 600_000,
+    });
+    cleanups.push(() => slots.close());
+    const mine = await slots.tryTake();
+    expect(mine).not.toBeNull();
+    let open!: () => void;
+    gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    // A take finds the one slot held; its answer is held back while the slot is given back.
+    const late = slots.tryTake();
+    await vi.waitFor(() => expect(answered).toBe(2), { interval: 5 });
+    const never = new AbortController();
+    const first = slots.whenFree(never.signal);
+    mine?.release();
+    await first; // the release is committed, and told
+    open();
+    expect(await late).toBeNull();
+    // The take looked before the release: its wait ends at once (else: the next poll, 10 min).
+    const again = slots.whenFree(never.signal);
+    expect(slots.waiting).toBe(0);
+    await again;
+    expect(await slots.tryTake()).not.toBeNull();
   });
 });
 

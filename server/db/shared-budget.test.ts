@@ -5,6 +5,7 @@ import { closeConsole, closeConsoles, twoConsoles as twoPgConsoles } from '../te
 import { compilerFor } from './migration';
 import {
   acquireSlot,
+  freeSlots,
   refundRetry,
   releaseSlot,
   renewSlots,
@@ -14,6 +15,7 @@ import {
   sharedBudgetMigration,
   slotsInUse,
   takeRetry,
+  takeRetryLeft,
   type SharedBudgetTables,
   type SlotLease,
 } from './shared-budget';
@@ -188,6 +190,22 @@ describe('shared upstream slots on PostgreSQL, two consoles', () => {
     expect(setting).toBe('on');
   });
 
+  it('counts the free slots: never held, released, or expired', async () => {
+    const [a, b] = await twoConsoles();
+    await setSlotCount(a, 3);
+    expect(await freeSlots(b)).toBe(3);
+    const held = (await acquireSlot(a, 'A', 60_000))!;
+    await acquireSlot(a, 'A', 300);
+    expect(await freeSlots(b)).toBe(1);
+    await releaseSlot(a, held);
+    expect(await freeSlots(b)).toBe(2);
+    await vi.waitFor(async () => expect(await freeSlots(b)).toBe(3), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(await freeSlots(b, { pool: 'other' })).toBe(0);
+  });
+
   it('keeps pools apart', async () => {
     const [a] = await twoConsoles();
     await setSlotCount(a, 1, { pool: 'account-1' });
@@ -237,6 +255,18 @@ describe('the shared retry budget on PostgreSQL, two consoles', () => {
     expect(Math.min(...seen)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...seen)).toBeLessThanOrEqual(100);
     expect(Math.min(...seen)).toBeLessThan(10); // it was drained: the bounds were in play
+  });
+
+  it('tells the tokens left by a take and after a refund', async () => {
+    const [a, b] = await twoConsoles();
+    await setRetryBudget(a, 12);
+    expect(await takeRetryLeft(a, 5)).toEqual({ taken: true, tokens: 7 });
+    expect(await takeRetryLeft(b, 5)).toEqual({ taken: true, tokens: 2 });
+    expect(await takeRetryLeft(a, 5)).toEqual({ taken: false, tokens: 2 });
+    expect(await refundRetry(b, 4)).toBe(6);
+    expect(await refundRetry(b, 40)).toBe(12);
+    expect(await refundRetry(a, 1)).toBeNull(); // full: nothing changed
+    await expect(takeRetryLeft(a, 1, { pool: 'none' })).rejects.toThrow(/setRetryBudget/);
   });
 
   it('refunds up to the capacity, and a new capacity cuts the tokens', async () => {

@@ -7,7 +7,9 @@
  *   gives it back (`releaseSlot`). A slot is leased with an expiry, so a dead console's slots come
  *   back by themselves: the lease must outlast a call (the per-attempt timeout) or be renewed
  *   (`renewSlots`, one UPDATE for all of a console's slots). Each take bumps the slot's `token`, so a
- *   late release of an expired slot that someone else took since changes nothing.
+ *   late release of an expired slot that someone else took since changes nothing. A console waiting
+ *   for a slot polls `freeSlots` (a read) and takes one only once one is free
+ *   (server/batches/shared-upstream.ts).
  * - Retry budget: `retry_budget` holds one row per pool, the AWS-style retry quota of
  *   server/batches/retry.ts (`RetryBudget`) made shared: a retry takes its cost (`takeRetry`: one
  *   conditional UPDATE, never below zero), a success refunds (`refundRetry`, a no-op without a row
