@@ -499,6 +499,29 @@ describe('the shared retry budget', () => {
     expect(inMemory).toContain(false); // the bucket ran dry on the way
   });
 
+  it('a take waits for the refunds before it, not for those that keep coming after it', async () => {
+    const [db] = await twoConsoles();
+    const budget = new SharedRetryBudget(db, policy);
+    expect(await budget.tryAcquire(false)).toBe(true);
+    // Successes all the time (a busy console): there is always a refund to write.
+    let producing = true;
+    const until = performance.now() + 10_000;
+    const producer = (async () => {
+      while (producing && performance.now() < until) {
+        budget.onSuccess();
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      producing = false;
+    })();
+    await vi.waitFor(() => expect(budget.available).toBe(policy.budgetTokens), { interval: 5 });
+    expect(await budget.tryAcquire(false)).toBe(true);
+    const tookWhileProducing = producing;
+    producing = false;
+    await producer;
+    expect(tookWhileProducing).toBe(true);
+    await budget.settled();
+  });
+
   it('drained by one console’s throttled retries, refuses the other’s retries', async () => {
     const [dbA, dbB] = await twoConsoles();
     const sm = secmaster(1);

@@ -325,7 +325,12 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
   private known: number;
   /** Refunds not written yet. */
   private owed = 0;
-  private flushing: Promise<void> | null = null;
+  /** Successes so far, and of those, the ones whose refund was written (or given up). */
+  private successes = 0;
+  private written = 0;
+  private flushing = false;
+  /** The refund being written (one UPDATE at a time); never rejects. */
+  private round: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db<DB>,
@@ -347,7 +352,10 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
 
   async tryAcquire(timeoutLike: boolean): Promise<boolean> {
     await this.ready;
-    while (this.flushing) await this.flushing;
+    // The refunds of the successes before this take, not those after it: with successes all the
+    // time, refunds never stop being written, and the take would wait for ever.
+    const before = this.successes;
+    while (this.written < before) await this.round;
     const cost = timeoutLike ? this.policy.timeoutRetryCost : this.policy.retryCost;
     const r = await takeRetryLeft(this.db, cost, { pool: this.pool });
     this.known = r.tokens;
@@ -355,34 +363,44 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
   }
 
   onSuccess(): void {
+    this.successes++;
     this.owed += this.policy.successRefund;
-    if (!this.flushing) this.flushing = this.flush();
+    if (!this.flushing) void this.flush();
   }
 
   /** Settles once every refund owed is written (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.flushing) await this.round;
   }
 
+  /**
+   * Writes the refunds owed, one UPDATE at a time, each carrying all those owed when it starts.
+   * (`round` is replaced in the tick the one before ends: a caller awaiting it sees progress.)
+   */
   private async flush(): Promise<void> {
+    this.flushing = true;
     try {
-      await this.ready;
       while (this.owed > 0) {
+        const upTo = this.successes;
         const tokens = this.owed;
         this.owed = 0;
-        try {
-          const after = await refundRetry(this.db, tokens, { pool: this.pool });
-          this.known = after ?? this.policy.budgetTokens;
-        } catch (err: unknown) {
-          // Lost: the budget stays that much lower (fewer retries, never more).
-          this.log(`could not refund the shared retry budget: ${messageOf(err)}`);
-        }
+        this.round = this.refund(tokens);
+        await this.round;
+        this.written = upTo;
       }
-    } catch (err: unknown) {
-      this.owed = 0;
-      this.log(`could not refund the shared retry budget: ${messageOf(err)}`);
     } finally {
-      this.flushing = null;
+      this.flushing = false;
+    }
+  }
+
+  private async refund(tokens: number): Promise<void> {
+    try {
+      await this.ready;
+      const after = await refundRetry(this.db, tokens, { pool: this.pool });
+      this.known = after ?? this.policy.budgetTokens;
+    } catch (err: unknown) {
+      // Lost: the budget stays that much lower (fewer retries, never more).
+      this.log(`could not refund the shared retry budget: ${messageOf(err)}`);
     }
   }
 }
