@@ -86,6 +86,8 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
   private readonly random: () => number;
   /** The slots this console holds. */
   private readonly leases = new Set<SlotLease>();
+  /** Releases under way (they never reject). */
+  private readonly releasing = new Set<Promise<void>>();
   /** Told (once each) when a slot may be free; each is one caller of whenFree. */
   private waiters: (() => void)[] = [];
   private polling = false;
@@ -181,13 +183,15 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
 
   /**
    * Stops renewing and polling (shutdown, after the runner stopped: its calls have given their
-   * slots back). Waiters are told, and their next tryTake throws.
+   * slots back); resolves once the releases under way are written (the other consoles then have
+   * the slots at once, not when their leases end). Waiters are told; their next tryTake throws.
    */
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     this.stopRenewing();
     this.stopPause?.();
     this.wake(this.waiters.length);
+    await Promise.all([...this.releasing]);
   }
 
   /** Tells up to `n` waiters, oldest first, that a slot may be free. */
@@ -198,7 +202,7 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
   private giveBack(lease: SlotLease): void {
     this.leases.delete(lease);
     if (this.leases.size === 0) this.stopRenewing();
-    releaseSlot(this.db, lease).then(
+    const released = releaseSlot(this.db, lease).then(
       (released) => {
         this.releases++;
         if (!released) {
@@ -214,6 +218,8 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
         this.log(`could not give upstream slot ${lease.slot} back: ${messageOf(err)}`);
       },
     );
+    this.releasing.add(released);
+    void released.finally(() => this.releasing.delete(released));
   }
 
   /**
