@@ -9,7 +9,7 @@ import type { PendingRow, SettledRow } from '../ledger';
 import { sendWrite } from './call-chain';
 import type { Control, Engine, Slot, Started } from './context';
 import { batchHealthSource } from './ledger-wait';
-import { permitAndSlot, releaseSlot } from './paced-slot';
+import { permitAndSlot, releaseSlot, upstreamNow } from './paced-slot';
 import { preRead, type ReadOutcome } from './pre-read';
 import { afterClassRead, afterLinksRead, credentialsRefused, readRefused } from './settle';
 
@@ -226,7 +226,7 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
       let waitedMs = 0;
       if (slot && !slot.held) {
         const asked = e.now();
-        const again = await slotAgain(slot, permit, interrupted);
+        const again = await slotAgain(slot, permit, () => interrupted);
         waitedMs = e.now() - asked;
         if (again === 'stopped') {
           // Not sent: its IDs as before the claim (pending, or skipped if the batch was stopped).
@@ -260,15 +260,19 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
   async function slotAgain(
     slot: Slot,
     permit: Permit | null,
-    interrupted: boolean,
+    interrupted: () => boolean,
   ): Promise<Permit | null | 'stopped'> {
     slot.limiter = e.limiterOf(batch);
     if (slot.limiter.tryAcquire()) {
-      slot.held = true;
-      return permit;
+      if (!e.upstreamSlots) {
+        slot.held = true;
+        return permit;
+      }
+      // With one of the account's upstream slots, if one is free now.
+      if (await upstreamNow(e.upstreamSlots, slot)) return permit;
     }
     permit?.cancel();
-    if (interrupted) return 'stopped';
+    if (interrupted()) return 'stopped';
     return permitAndSlot(e, batch, 'write', ctl, slot);
   }
 

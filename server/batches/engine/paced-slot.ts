@@ -108,20 +108,13 @@ export async function permitAndSlot(
         slot.held = true;
         return permit;
       }
-      let one: UpstreamSlot | null = null;
+      let taken = false;
       try {
-        one = await upstream.tryTake();
+        taken = await upstreamNow(upstream, slot);
       } finally {
-        if (!one) {
-          slot.limiter.release();
-          permit.cancel();
-        }
+        if (!taken) permit.cancel();
       }
-      if (one) {
-        slot.held = true;
-        slot.upstream = one;
-        return permit;
-      }
+      if (taken) return permit;
       // None of the account's is free: neither the window's slot nor the permit is held through
       // the wait for one; the loop asks for both again once one may be free.
       const freed = await untilWoken(ctl, async (signal) => {
@@ -140,6 +133,24 @@ export async function permitAndSlot(
     });
     if (!freed || e.stopping()) return 'stopped';
   }
+}
+
+/**
+ * With the window's slot just taken (`tryAcquire`, not marked held yet): one of the account's
+ * upstream slots if one is free now; true holding both (the slot marked held), false holding
+ * neither (the window's given back). Never waits for one.
+ */
+export async function upstreamNow(upstream: UpstreamSlots, slot: Slot): Promise<boolean> {
+  let one: UpstreamSlot | null = null;
+  try {
+    one = await upstream.tryTake();
+  } finally {
+    if (!one) slot.limiter.release();
+  }
+  if (!one) return false;
+  slot.held = true;
+  slot.upstream = one;
+  return true;
 }
 
 /**
