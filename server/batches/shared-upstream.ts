@@ -12,7 +12,11 @@
  * - Waiting for a slot polls, one read of the free count for every waiter of this console, at
  *   `pollMinMs` doubling up to `pollMaxMs` while none is free (jittered, so that consoles do not
  *   poll in step); a slot given back here wakes a waiter at once (it is free: no poll needed). The
- *   waits end on the caller's signal (a pause, a cancel, the runner's stop).
+ *   waits end on the caller's signal (a pause, a cancel, the runner's stop). Why these: the read
+ *   touches N rows, locks and writes nothing, and at the cap costs 10 reads a second per starved
+ *   console; a slot another console gives back then sits free about 50 ms at most on average,
+ *   short against SecMaster's calls (hundreds of ms). (LISTEN/NOTIFY would wake at once, at the
+ *   price of a connection held by each console for it.)
  * - `SharedRetryBudget`: the runner's retry quota on the account's `retry_budget` row: a retry
  *   takes its cost there (refused, nothing taken, when the row cannot pay it), successes refund,
  *   coalesced into one UPDATE at a time.
@@ -23,6 +27,11 @@
  * console's slot lapses and another console takes it: N + 1 calls in flight. The default, 30 s
  * renewed every 10 s, outlasts two missed renewals and also one whole call at the default
  * per-attempt timeout (BATCH_CALL_TIMEOUT_MS, 20 s) taken just before PostgreSQL stops answering.
+ *
+ * Cost: a take and a release per slot held (one statement each, no WAL flush waited for); the
+ * take is on the way to each send. With an upstream answering in 100 ms, 4 slots, 400 calls: one
+ * console 12.3 s alone, 13.2 s with the shared slots, two consoles sharing them 12.7 s (20 ms
+ * answers: 5.4-5.6 s, 6.8-7.4 s, 6.0-7.4 s; a loaded 2-core machine, see the report of issue 14).
  *
  * Not FIFO across consoles: a slot given back goes to whichever console asks first, which is
  * often the one giving it back when it has workers waiting (woken at once, where the others poll).
