@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateQueryNode, sql, type Kysely, type KyselyPlugin } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Upstream, UpstreamResponse } from '../secmaster/client';
+import { UpstreamError, type Upstream, type UpstreamResponse } from '../secmaster/client';
 import type { UpstreamOperation } from '../secmaster/operations';
 import { pacedUpstream } from '../secmaster/paced';
 import { Pacer } from '../secmaster/pacer';
@@ -301,6 +301,39 @@ describe('shared upstream slots, one console', () => {
     expect(sm.most).toBe(1);
     expect(a.slots.polls).toBe(0);
     expect(a.runner.stats().peakInFlight).toBe(2); // both workers held the window's slots
+  });
+
+  it.each([
+    ['a timeout', () => Promise.reject(new UpstreamError('timeout', 'no answer in time'))],
+    ['a 503', () => Promise.resolve(unavailable({ op: 'listWorkspaces' }))],
+    ['a throw', () => Promise.reject(new TypeError('the upstream broke'))],
+  ] as const)('gives every slot back when calls end in %s', async (how, fail) => {
+    const [db] = await twoConsoles();
+    const sm = secmaster(1);
+    let n = 0;
+    // Every other call fails (reads and writes), the batch's retries included.
+    const answer: Answer = (op) => (n++ % 2 ? fail() : accepting(op));
+    const a = await openConsole(db, {
+      slots: 2,
+      concurrency: 2,
+      retry: { budgetWaitMs: 600_000, rereadAttempts: 1 },
+      upstream: sm.upstream('A', answer),
+    });
+    const id = a.batch(6);
+    void a.runner.start(id);
+    await vi.waitFor(
+      () => {
+        expect(sm.calls.length).toBeGreaterThanOrEqual(3);
+        // A throw interrupts the batch (an internal error); the others are retried or re-read.
+        if (how === 'a throw') expect(a.ledger.getBatch(id)?.state).toBe('interrupted');
+      },
+      { interval: 5 },
+    );
+    await a.runner.stop();
+    expect(a.slots.held).toBe(0);
+    await a.slots.close();
+    expect(await slotsInUse(db)).toBe(0);
+    expect(a.logs.filter((l) => /lapsed|could not/.test(l))).toEqual([]);
   });
 
   it('renews its slots while their calls run, with one UPDATE for all of them', async () => {
