@@ -25,7 +25,13 @@ import { closeConsole, closeConsoles, twoConsoles as twoPgConsoles } from '../te
 import { createRunner, onSqlite, type Runner } from './engine/runner';
 import { openLedger, type Ledger } from './ledger';
 import { DEFAULT_RETRY_POLICY, RetryBudget, type RetryPolicy } from './retry';
-import { SharedRetryBudget, SharedUpstreamSlots } from './shared-upstream';
+import {
+  SLOT_LEASE_MS,
+  SharedRetryBudget,
+  SharedUpstreamSlots,
+  sharedUpstream,
+  slotLeaseFor,
+} from './shared-upstream';
 
 type DB = SharedBudgetTables;
 
@@ -424,6 +430,47 @@ describe('SharedUpstreamSlots', () => {
     expect(slots.waiting).toBe(0);
     await again;
     expect(await slots.tryTake()).not.toBeNull();
+  });
+});
+
+describe('sharedUpstream (what a console on PostgreSQL passes its runner)', () => {
+  it('leases slots for longer than a call, shares the retry budget, and hands back on close', async () => {
+    const [db] = await twoConsoles();
+    expect(slotLeaseFor(20_000)).toBe(SLOT_LEASE_MS);
+    expect(slotLeaseFor(120_000)).toBe(130_000);
+    const shared = sharedUpstream(db, { slots: 2, callTimeoutMs: 120_000 });
+    cleanups.push(() => shared.close());
+    const sm = secmaster(1);
+    sm.hold();
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+    const ledger = openLedger(join(dir, 'ledger.sqlite'));
+    cleanups.push(() => {
+      ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const runner = createRunner({
+      ...onSqlite(ledger),
+      upstream: sm.upstream('A', sm.hanging),
+      concurrency: 4,
+      chunkSize: 1,
+      retry: { budgetTokens: 40 },
+      upstreamSlots: shared.upstreamSlots,
+      retryBudget: shared.retryBudget,
+    });
+    cleanups.push(() => runner.stop());
+    const id = newBatch(ledger, { ids: makeIds(4), subject: SUBJECT }).id;
+    const done = runner.start(id);
+    await vi.waitFor(() => expect(sm.inFlightOf('A')).toBe(2), { interval: 5 });
+    const { rows } = await sql<{ far: boolean }>`
+      select bool_and(expires_at > clock_timestamp() + interval '100 seconds') as far
+      from upstream_slots where holder is not null`.execute(db);
+    expect(rows).toEqual([{ far: true }]);
+    expect(await retryTokens(db)).toBe(40);
+    sm.letGo();
+    await done;
+    expect(ledger.getBatch(id)?.state).toBe('done');
+    await shared.close();
+    expect(await slotsInUse(db)).toBe(0);
   });
 });
 

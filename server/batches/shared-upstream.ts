@@ -1,8 +1,8 @@
 /**
  * The runner's concurrency and retry budget shared by every console on one PostgreSQL (issue 14:
  * SecMaster's rate limit is per account, not per console), over server/db/shared-budget.ts. A
- * runner takes them as options (`upstreamSlots`, `retryBudget`); on SQLite (one console) it keeps
- * its in-memory windows and `RetryBudget` alone.
+ * runner takes them as options (`upstreamSlots`, `retryBudget`: `sharedUpstream` makes both); on
+ * SQLite (one console) it keeps its in-memory windows and `RetryBudget` alone.
  *
  * - `SharedUpstreamSlots`: a worker's slot in its window (limiter.ts) is held only once it also
  *   holds one of the account's N `upstream_slots` (engine/paced-slot.ts takes the window's slot
@@ -418,6 +418,40 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
       this.log(`could not refund the shared retry budget: ${messageOf(err)}`);
     }
   }
+}
+
+/** A slot's lease for calls of `callTimeoutMs` at most per attempt (see the module comment). */
+export function slotLeaseFor(callTimeoutMs: number): number {
+  return Math.max(SLOT_LEASE_MS, callTimeoutMs + 10_000);
+}
+
+/**
+ * What a console on PostgreSQL passes its runner (`upstreamSlots`, `retryBudget`): the account's
+ * slots (`slots` of them, BATCH_CONCURRENCY) and retry budget, and `close`, to call once the runner
+ * has stopped (its slots go back at once instead of when their leases end).
+ */
+export function sharedUpstream<DB extends SharedBudgetTables>(
+  db: Db<DB>,
+  o: { slots: number; callTimeoutMs: number; log?: (message: string) => void; pool?: string },
+): {
+  upstreamSlots: SharedUpstreamSlots<DB>;
+  retryBudget: (policy: RetryPolicy) => SharedRetryBudget<DB>;
+  close(): Promise<void>;
+} {
+  const common = { ...(o.log ? { log: o.log } : {}), ...(o.pool ? { pool: o.pool } : {}) };
+  const upstreamSlots = new SharedUpstreamSlots(db, o.slots, {
+    ...common,
+    leaseMs: slotLeaseFor(o.callTimeoutMs),
+  });
+  let budget: SharedRetryBudget<DB> | null = null;
+  return {
+    upstreamSlots,
+    retryBudget: (policy) => (budget = new SharedRetryBudget(db, policy, common)),
+    async close() {
+      await upstreamSlots.close();
+      await budget?.settled();
+    },
+  };
 }
 
 function messageOf(err: unknown): string {
