@@ -492,6 +492,77 @@ describe('Pacer bookkeeping', () => {
   });
 
   /**
+   * After an idle while (the bucket as full as it may get): the time between the first two of a
+   * burst of takes. The first leaves on the bucket's token and its credit; the second waits for
+   * what the credit left short of a token, at the pace's rate.
+   */
+  async function firstGapAfterIdle(clock: FakeClock, pacer: Pacer): Promise<number> {
+    await clock.run(clock.now() + 10_000);
+    const grants: number[] = [];
+    const burst = [1, 2].map(async () => {
+      const p = await pacer.take('write');
+      grants.push(clock.now());
+      p.done({ kind: 'ok' });
+    });
+    await clock.runUntil(Promise.all(burst));
+    const [a = 0, b = 0] = grants;
+    return b - a;
+  }
+
+  test.each([20, 10])(
+    'the credit for a late token is at most a third of the margin’s headroom (stated %i calls/s)',
+    async (limit) => {
+      const clock = new FakeClock();
+      const pacer = new Pacer({ now: clock.now, schedule: clock.schedule });
+      const c = clients(clock, pacer, gateway({ limit }), {
+        scope: 'write',
+        workers: 8,
+        latencyMs: 50,
+        untilMs: 3_000,
+      });
+      await clock.runUntil(c.done);
+      const rate = limit * DEFAULT_MARGIN;
+      expect(pacer.rateOf('write')).toBeCloseTo(rate, 5);
+      // The margin leaves `limit - rate` calls per window; a third of it (0.2 of a token at 20/s,
+      // 0.1 at 10/s) may be credited, so the second call waits at least the rest of a token (the
+      // pacer's timers round up to the next ms, never down).
+      const credit = (limit - rate) / 3;
+      expect(await firstGapAfterIdle(clock, pacer)).toBeGreaterThanOrEqual(
+        ((1 - credit) / rate) * 1000 - 1e-6,
+      );
+    },
+  );
+
+  test('no credit for a late token after a step back (the quota is shared with someone)', async () => {
+    const { clock, pacer } = await learnedFive();
+    // Throttled with no number while its own calls were few in the window (someone else on the
+    // quota): it steps back under the stated limit.
+    await clock.run(5_600);
+    const next = pacer.take('write');
+    await clock.run(5_610);
+    (await next).done({ kind: 'throttled', message: null });
+    await clock.run(clock.now() + 10_000);
+    const rate = pacer.rateOf('write') ?? 0;
+    // Still stepped back (probing needs calls): below the stated limit's pace, so the margin's
+    // headroom alone would allow a credit (half a token).
+    expect(rate).toBeGreaterThan(0);
+    expect(rate).toBeLessThan(5 * DEFAULT_MARGIN - 0.5);
+    expect(await firstGapAfterIdle(clock, pacer)).toBeGreaterThanOrEqual(1000 / rate - 1e-6);
+  });
+
+  test('no credit for a late token at SECMASTER_RATE_LIMIT (a configured limit is taken as meant)', async () => {
+    // Learned 5 calls/s, then told 20: paced at the cap of 10, far under the stated limit (the
+    // margin's headroom alone would allow half a token).
+    const { clock, pacer } = await learnedFive(10);
+    const next = pacer.take('write');
+    await clock.run(clock.now() + 1_000);
+    (await next).done({ kind: 'throttled', message: limitMessage(20) });
+    expect(pacer.snapshot('write').limit).toBe(10);
+    expect(pacer.rateOf('write')).toBe(10);
+    expect(await firstGapAfterIdle(clock, pacer)).toBeGreaterThanOrEqual(100 - 1e-6);
+  });
+
+  /**
    * 8 workers for 120 s against a gateway allowing 10 calls/s (stated when it throttles), raised to
    * 20 from t = 30 s; everything is throttled during `storm` ([from, to) ms), if given. Answers
    * take `latencyMs`; `workers` (8) is the number of workers.
