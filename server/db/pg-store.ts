@@ -62,8 +62,12 @@
  * every later write of this store starts after the outcomes queued before it have committed or
  * failed (a restart's strandInFlight never strands items whose answer was already queued).
  *
- * Times are written as the SQLite ledger writes them (`now().toISOString()`). COUNT(*)s are read
- * as numbers whether the pool parses bigint (openPostgres) or not (`countSchema`).
+ * A batch's counts per state (`counts`, and those of getBatch and listBatches) are read from
+ * `item_counts`, which triggers keep in every transaction that writes items (migration 5,
+ * server/db/migrations/005-item-counts.ts, says why): a poll reads a few rows, not 100,000.
+ *
+ * Times are written as the SQLite ledger writes them (`now().toISOString()`). COUNT(*)s and sums
+ * are read as numbers whether the pool parses bigint (openPostgres) or not (`countSchema`).
  */
 import { Kysely, sql, type SqlBool, type Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
@@ -100,6 +104,7 @@ import type { PostgresLedgerDb } from './postgres';
 import type { LedgerStore } from './store';
 import type { LedgerTables, NewBatchRow } from './tables';
 import { escapeLike } from './like';
+import type { ItemCountsTable } from './migrations/005-item-counts';
 
 export type LedgerTx = Transaction<LedgerTables>;
 
@@ -151,6 +156,11 @@ const countSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
   }
   return n;
 });
+
+/** `q` with `item_counts` (migration 5) among its tables. */
+function withCounts(q: Kysely<LedgerTables> | LedgerTx) {
+  return q.withTables<{ item_counts: ItemCountsTable }>();
+}
 
 /**
  * Batch rows inserted by one statement: 21 parameters each, under PostgreSQL's 65,535 per
@@ -286,9 +296,10 @@ export function openPgStore(
   // --- reads ------------------------------------------------------------------------------------
 
   /**
-   * Batch rows with their counts: a batch's own items, a group's own and its children's. One
-   * GROUP BY over the rows' own items (items_by_state) and, when there are groups, one over their
-   * children's.
+   * Batch rows with their counts: a batch's own items, a group's own and its children's, read from
+   * `item_counts` (migration 5, kept by triggers in every transaction that writes items): a few
+   * rows per batch, not a GROUP BY over its items. One read for the rows' own counts and, when
+   * there are groups, one for their children's.
    */
   async function summaries(
     q: Kysely<LedgerTables> | LedgerTx,
@@ -298,21 +309,20 @@ export function openPgStore(
     if (parsed.length === 0) return [];
     const ids = parsed.map((b) => b.id);
     const groups = parsed.filter((b) => b.kind !== 'batch').map((b) => b.id);
-    const own = await q
-      .selectFrom('items')
-      .select(({ fn }) => ['batch_id as owner', 'state', fn.countAll().as('n')])
+    const own = await withCounts(q)
+      .selectFrom('item_counts')
+      .select(['batch_id as owner', 'state', 'n'])
       .where(({ eb, fn }) => eb('batch_id', '=', fn.any(eb.val(ids))))
-      .groupBy(['batch_id', 'state'])
       .execute();
     const children =
       groups.length === 0
         ? []
-        : await q
+        : await withCounts(q)
             .selectFrom('batches as c')
-            .innerJoin('items as i', 'i.batch_id', 'c.id')
-            .select(({ fn }) => ['c.group_id as owner', 'i.state', fn.countAll().as('n')])
+            .innerJoin('item_counts as ic', 'ic.batch_id', 'c.id')
+            .select(({ fn }) => ['c.group_id as owner', 'ic.state', fn.sum('ic.n').as('n')])
             .where(({ eb, fn }) => eb('c.group_id', '=', fn.any(eb.val(groups))))
-            .groupBy(['c.group_id', 'i.state'])
+            .groupBy(['c.group_id', 'ic.state'])
             .execute();
     const counts = new Map(parsed.map((b) => [b.id, emptyItemCounts()]));
     for (const r of [...own, ...children]) {
@@ -341,12 +351,12 @@ export function openPgStore(
     return row === undefined ? null : batchStateSchema.parse(row.state);
   }
 
+  /** A batch's own counts: its rows of `item_counts` (see summaries). */
   async function counts(batchId: string): Promise<ItemCounts> {
-    const rows = await kysely
-      .selectFrom('items')
-      .select(({ fn }) => ['state', fn.countAll().as('n')])
+    const rows = await withCounts(kysely)
+      .selectFrom('item_counts')
+      .select(['state', 'n'])
       .where('batch_id', '=', batchId)
-      .groupBy('state')
       .execute();
     const out = emptyItemCounts();
     for (const r of rows) out[itemStateSchema.parse(r.state)] = countSchema.parse(r.n);

@@ -7,10 +7,12 @@ import type { Migration } from '../migration';
 import { sessionsMigration } from '../sessions';
 import { sharedBudgetMigration } from '../shared-budget';
 import { ledger } from './001-ledger';
+import { itemCounts } from './005-item-counts';
 
 export const migrations: readonly Migration[] = [
   ledger,
   leasesMigration,
   sharedBudgetMigration,
   sessionsMigration,
+  itemCounts,
 ];
