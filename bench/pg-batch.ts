@@ -330,6 +330,7 @@ export async function benchPgBatch(): Promise<void> {
       ['q: an item ID (exact)', filterOf({ q: target })],
       ['q: reason text (a third of batches)', filterOf({ q: 'campaign' })],
       ['subject', filterOf({ subject: subjects[5] ?? pgSubject })],
+      ['subject of the 100,000-ID batch (it is listed)', filterOf({ subject: pgSubject })],
       ['from/to (one month)', filterOf({ from: '2026-03-01', to: '2026-04-01' })],
     ];
     console.log(
