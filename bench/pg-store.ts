@@ -6,7 +6,9 @@
  *   statement for all the rows, and the SQLite ledger's createBatch;
  * - listItems on a 100,000-ID batch (the results page's reads), against SQLite's;
  * - outcomes of 200 calls of 100 IDs of one batch: queueOutcome (grouped per batch) and
- *   recordOutcome + finishIfDrained (a transaction each), one at a time and 16 at a time.
+ *   recordOutcome + finishIfDrained (a transaction each), one at a time and 16 at a time;
+ * - what the item_counts triggers (migration 5) cost those writes: createBatch of 100,000 IDs and
+ *   200 claims + outcomes of 100 IDs, with the triggers on and off.
  *
  * Run: `node --import tsx bench/pg-store.ts` (needs PostgreSQL's server programs, as `npm test`).
  */
@@ -219,6 +221,55 @@ export async function benchPgStore(): Promise<void> {
       console.log(
         `  ${name.padEnd(58)} ${ms.toFixed(0).padStart(6)} ms  ${(ms / 200).toFixed(2)} ms/call  ratio ${(ms / first).toFixed(2)}x`,
       );
+
+    // The price of item_counts (migration 5) on writes: the same writes with its triggers off
+    // (`disable trigger user`: items has no other trigger), alternated on/off, median of 3.
+    console.log(
+      'pg-store: item_counts triggers on writes (on vs off, alternated, median of 3; counts are wrong while off)',
+    );
+    const triggers = (on: boolean) =>
+      sql`alter table items ${sql.raw(on ? 'enable' : 'disable')} trigger user`.execute(
+        pgdb.kysely,
+      );
+    const claimsAndOutcomes = async () => {
+      const id = (await pg.createBatch(batchOf(ids.slice(0, 20_000)))).id;
+      const t0 = performance.now();
+      for (let i = 0; i < 200; i++) {
+        const c = await pg.claimChunk(id, 100);
+        if (!c) break;
+        await pg.recordOutcome(
+          c.callId,
+          c.ids.map((x) => ({ id: x, state: 'succeeded' as const, code: null, message: null })),
+          { httpStatus: 200, requestId: 'r', errorCode: null },
+        );
+      }
+      return performance.now() - t0;
+    };
+    const costs: [string, () => Promise<number>][] = [
+      [
+        `createBatch of ${N.toLocaleString('en')} IDs`,
+        async () => {
+          const t0 = performance.now();
+          await pg.createBatch(batchOf(ids));
+          return performance.now() - t0;
+        },
+      ],
+      ['200 × (claimChunk of 100 + recordOutcome)', claimsAndOutcomes],
+    ];
+    for (const [name, fn] of costs) {
+      const on: number[] = [];
+      const off: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await triggers(true);
+        on.push(await fn());
+        await triggers(false);
+        off.push(await fn());
+      }
+      await triggers(true);
+      console.log(
+        `  ${name.padEnd(44)} on ${median(on).toFixed(0).padStart(6)} ms  off ${median(off).toFixed(0).padStart(6)} ms  ratio ${(median(on) / median(off)).toFixed(2)}x`,
+      );
+    }
     await pg.close();
   } finally {
     ledger.close();
