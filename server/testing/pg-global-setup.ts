@@ -18,20 +18,24 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   try {
     const cluster = await startPostgres({ durable: false });
     const onExit = () => cluster.stop();
     process.once('exit', onExit);
     project.provide('pgUrl', cluster.url);
     project.provide('pgUnavailable', '');
-    return () => {
+    // Asynchronous: removing the cluster's directory (every test database) takes a while, and
+    // vitest must go on reading its workers' messages meanwhile (postgres.ts, stopAsync). The exit
+    // handler stays until it is done; should the process end first, the next run's start removes
+    // what is left (its owner is gone).
+    return async () => {
+      await cluster.stopAsync();
       process.off('exit', onExit);
-      cluster.stop();
     };
   } catch (error) {
     project.provide('pgUrl', '');
     project.provide('pgUnavailable', error instanceof Error ? error.message : String(error));
-    return () => undefined;
+    return () => Promise.resolve();
   }
 }
