@@ -390,6 +390,13 @@ export interface Ledger {
    * instead of after busy_timeout): heartbeats and probes must not stall the event loop for 5 s.
    */
   noWait<T>(write: () => T): T;
+  /**
+   * A caller's own transaction on this ledger's connection has just ended (server/db/
+   * service-stores.ts: BEGIN … COMMIT spanning awaits). The commit of queued outcomes skips while a
+   * transaction is open (it could still be rolled back after they were told): one that came due
+   * meanwhile is scheduled again, for the end of this turn, instead of waiting for the next write.
+   */
+  afterTransaction(): void;
   /** Problems met writing this ledger and its DATA_DIR, reported by /api/health. */
   readonly health: StorageHealth;
   ping(): boolean;
@@ -1492,6 +1499,11 @@ export function openLedger(
         noWaitDepth--;
         db.pragma(`busy_timeout = ${String(waitMs)}`);
       }
+    },
+    afterTransaction() {
+      if (queued.length === 0 || flushScheduled || db.inTransaction) return;
+      flushScheduled = true;
+      setImmediate(() => flushQueued());
     },
     health,
     ping() {

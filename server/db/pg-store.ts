@@ -183,6 +183,13 @@ export function openPgStore(
   const kysely = db instanceof Kysely ? db : db.kysely;
   const end = db instanceof Kysely ? () => db.destroy() : () => db.close();
   const now = () => (opts.now ?? (() => new Date()))().toISOString();
+  /**
+   * One transaction of `body`; on a store bound to a caller's transaction (`db` is a Kysely
+   * Transaction: server/db/service-stores.ts), that transaction: its statements commit or roll back
+   * with the caller's, and the row locks they take are held until then.
+   */
+  const transact = <T>(body: (trx: LedgerTx) => Promise<T>): Promise<T> =>
+    kysely.isTransaction ? body(kysely as LedgerTx) : kysely.transaction().execute(body);
 
   // --- queued outcomes (see the module comment) -------------------------------------------------
 
@@ -255,7 +262,7 @@ export function openPgStore(
     fenced: boolean,
     body: (trx: LedgerTx, state: BatchState | null) => Promise<T>,
   ): Promise<T> {
-    return kysely.transaction().execute(async (trx) => {
+    return transact(async (trx) => {
       const row = await trx
         .selectFrom('batches')
         .select('state')
@@ -661,7 +668,7 @@ export function openPgStore(
       await afterQueued();
       const id = randomUUID();
       const at = now();
-      const row = await kysely.transaction().execute(async (trx) => {
+      const row = await transact(async (trx) => {
         // A child: its group's row first (the group-state trigger of its insert, module comment).
         if (input.group_id != null) {
           await trx
@@ -682,7 +689,7 @@ export function openPgStore(
       await afterQueued();
       const groupId = randomUUID();
       const at = now();
-      const row = await kysely.transaction().execute(async (trx) => {
+      const row = await transact(async (trx) => {
         await insertBatches(
           trx,
           [
@@ -1116,7 +1123,7 @@ export function openPgStore(
 
     async recoverAfterCrash() {
       await afterQueued();
-      return kysely.transaction().execute(async (trx) => {
+      return transact(async (trx) => {
         // Every writing transaction starts by locking a batch row: with the table locked, none
         // interleaves with the two statements below (module comment).
         await sql`lock table batches in exclusive mode`.execute(trx);

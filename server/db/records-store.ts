@@ -5,11 +5,10 @@
  * from PostgreSQL (the Kysely of `openPostgres`, server/db/postgres.ts). Same names, same results,
  * same order as the synchronous reads (records-store.test.ts compares them on the same rows).
  *
- * Not here yet: `idempotent` and `transaction`. They run a caller's batch creation inside their
- * transaction, so they need a store bound to one transaction (a connection held for it on
- * PostgreSQL); that comes with the conversion of their callers (the batch service), which keep
- * `openRecords` until then. The export helpers (`rowStream`, `exportStream`) stay in records.ts
- * and still read a synchronous generator; `itemPages` here is their asynchronous source.
+ * `idempotent` and `transaction` run a caller's batch creation inside their transaction: they are
+ * server/db/service-stores.ts's (a store bound to one transaction), over the idempotency keys'
+ * three statements here (`openIdempotencyKeys`). The export helpers (`rowStream`, `exportStream`)
+ * in records.ts read `itemPages` here a page at a time.
  *
  * Nothing below differs between the dialects: lists of states and codes are short constants (the
  * item states, PERMANENT_FAILURE_CODES), bound as plain `IN (…)` lists on both instead of SQLite's
@@ -141,4 +140,51 @@ export function openRecordsStore(db: Kysely<LedgerTables>): RecordsStore {
       }
     },
   };
+}
+
+/** An idempotency key's record: the request body's hash and the batch it created. */
+export interface IdempotencyKeyRow {
+  body_sha256: string;
+  batch_id: string;
+}
+
+/** The idempotency keys of `POST /api/batches` (records.ts documents their rules). */
+export interface IdempotencyKeys {
+  /** Forgets the keys recorded before `before` (an ISO time). */
+  purge(before: string): Promise<void>;
+  /** The key's record, or null. */
+  find(user: string, key: string): Promise<IdempotencyKeyRow | null>;
+  /** Records a key (a duplicate `user`, `key` is refused by the primary key: `isDuplicateKey`). */
+  insert(row: IdempotencyKeyRow & { user: string; key: string; created_at: string }): Promise<void>;
+}
+
+const keyRowSchema = z.object({ body_sha256: z.string(), batch_id: z.string() });
+
+export function openIdempotencyKeys(db: Kysely<LedgerTables>): IdempotencyKeys {
+  return {
+    async purge(before) {
+      await db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
+    },
+    async find(user, key) {
+      const row = await db
+        .selectFrom('idempotency_keys')
+        .select(['body_sha256', 'batch_id'])
+        .where('user', '=', user)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      return row === undefined ? null : keyRowSchema.parse(row);
+    },
+    async insert(row) {
+      await db.insertInto('idempotency_keys').values(row).execute();
+    },
+  };
+}
+
+/**
+ * Whether `err` is a second record of one idempotency key (its primary key): SQLite's
+ * SQLITE_CONSTRAINT_PRIMARYKEY, PostgreSQL's unique_violation (23505).
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  if (!(err instanceof Error) || !('code' in err)) return false;
+  return err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || err.code === '23505';
 }

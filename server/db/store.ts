@@ -14,6 +14,7 @@
  * which console runs it, server/db/leases.ts) and `health` (the DATA_DIR's disk).
  */
 import type { ClaimedCall, Ledger } from '../batches/ledger';
+import { gateOf } from './sqlite-gate';
 
 /** The ledger methods every store has, asynchronous. */
 export const STORE_METHODS = [
@@ -90,11 +91,29 @@ const INTENTS: Partial<Record<StoreMethod, (answer: unknown) => string | null>> 
  * intents committed meanwhile), so the engine, which sends a call when its claim is answered, sends
  * nothing whose intent a power cut could lose. A flush that fails refuses the claim with its error
  * and withdraws the call first (its IDs as before the claim; nothing was sent).
+ *
+ * Every call passes the ledger's gate (server/db/sqlite-gate.ts): at once, in the call, unless an
+ * asynchronous transaction on the ledger is waiting or open (server/db/service-stores.ts), then
+ * once it has ended. Every `sqliteStore` of one ledger shares its gate. (The wait for the disk comes
+ * after the gate: the claim is committed, and the flush holds no one.)
  */
 export function sqliteStore(ledger: Ledger): LedgerStore {
+  const gate = gateOf(ledger);
+  return storeOver(ledger, (call) => gate.now(call));
+}
+
+/**
+ * The SQLite ledger as a store that does not pass its gate: the store of a transaction's own
+ * function (server/db/service-stores.ts), which runs while the gate holds every other caller.
+ */
+export function ungatedSqliteStore(ledger: Ledger): LedgerStore {
+  return storeOver(ledger, (call) => new Promise((resolve) => resolve(call())));
+}
+
+function storeOver(ledger: Ledger, run: <T>(call: () => T) => Promise<T>): LedgerStore {
   const store: Record<string, unknown> = {
     dialect: 'sqlite',
-    ping: () => Promise.resolve().then(() => ledger.ping()),
+    ping: () => run(() => ledger.ping()),
     close: () => Promise.resolve(),
   };
   for (const name of STORE_METHODS) {
@@ -102,23 +121,28 @@ export function sqliteStore(ledger: Ledger): LedgerStore {
     const claimed = INTENTS[name];
     store[name] = claimed
       ? async (...args: unknown[]) => {
-          const answer = method.apply(ledger, args);
+          const answer = await run(() => method.apply(ledger, args));
           const callId = claimed(answer);
-          if (callId !== null) await durableOrWithdrawn(ledger, callId);
+          if (callId !== null) await durableOrWithdrawn(ledger, callId, run);
           return answer;
         }
-      : (...args: unknown[]) => new Promise((resolve) => resolve(method.apply(ledger, args)));
+      : (...args: unknown[]) => run(() => method.apply(ledger, args));
   }
   return store as LedgerStore;
 }
 
 /** Resolves once the call's intent is on disk; else withdraws the call and rejects. */
-async function durableOrWithdrawn(ledger: Ledger, callId: string): Promise<void> {
+async function durableOrWithdrawn(
+  ledger: Ledger,
+  callId: string,
+  run: <T>(call: () => T) => Promise<T>,
+): Promise<void> {
   try {
     await ledger.durable();
   } catch (err: unknown) {
     try {
-      ledger.withdrawCall(callId);
+      // Through the gate, as every write: not inside a transaction another caller has open.
+      await run(() => ledger.withdrawCall(callId));
     } catch {
       // Its IDs stay in flight, never sent: re-read as unknown on resume or restart.
     }

@@ -1,12 +1,12 @@
 /**
  * The ledger's two stores for tests (server/db/store.ts): each factory opens a new, empty ledger
- * and gives the store with a Kysely on the same database, for a test's own reads and writes (one
- * typed query for both dialects). `describe.each(storeFactories)` runs a suite on both
- * (server/db/store-contract/).
+ * and gives the store, the service's stores (server/db/service-stores.ts) and a Kysely on the same
+ * database, for a test's own reads and writes (one typed query for both dialects).
+ * `describe.each(storeFactories)` runs a suite on both (server/db/store-contract/).
  *
- * - SQLite: `sqliteStore(openLedger(file))` on a file in a temporary directory; the Kysely runs on
- *   the ledger's own connection.
- * - PostgreSQL: `openPgStore` on a database of the run's cluster (server/testing/pg-database.ts),
+ * - SQLite: `sqliteServiceStores(openLedger(file))` on a file in a temporary directory; the Kysely
+ *   runs on the ledger's own connection, outside the ledger's gate (server/db/sqlite-gate.ts).
+ * - PostgreSQL: `pgServiceStores` on a database of the run's cluster (server/testing/pg-database.ts),
  *   copied from a template migrated once per test file (CREATE DATABASE … TEMPLATE: a copy is
  *   cheaper than running the migrations for every test).
  */
@@ -17,14 +17,17 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { openLedger, type Ledger } from '../batches/ledger';
-import { openPgStore, type PgStoreOptions } from '../db/pg-store';
+import type { PgStoreOptions } from '../db/pg-store';
+import { pgServiceStores, sqliteServiceStores, type ServiceStores } from '../db/service-stores';
 import { migratePostgres, openPostgres, type PostgresLedgerDb } from '../db/postgres';
-import { sqliteStore, type LedgerStore, type StoreDialect } from '../db/store';
+import type { LedgerStore, StoreDialect } from '../db/store';
 import type { LedgerTables } from '../db/tables';
 import { testDatabase } from './pg-database';
 
 export interface TestStore {
   readonly store: LedgerStore;
+  /** The service's stores on the same database (`stores.ledger` is `store`). */
+  readonly stores: ServiceStores;
   /** The store's database, for the test's own queries. */
   readonly db: Kysely<LedgerTables>;
   /** Closes the store (and removes what the factory made). */
@@ -45,9 +48,11 @@ export function openSqliteTestStore(opts: { now?: () => Date } = {}): SqliteTest
   const ledger = openLedger(join(dir, 'ledger.sqlite'), opts);
   // Kysely's SqliteDialect on the ledger's connection: closing the ledger closes it.
   const db = new Kysely<LedgerTables>({ dialect: new SqliteDialect({ database: ledger.db }) });
-  const store = sqliteStore(ledger);
+  const stores = sqliteServiceStores(ledger, opts);
+  const { ledger: store } = stores;
   return {
     store,
+    stores,
     db,
     ledger,
     async close() {
@@ -98,8 +103,9 @@ export async function openPgTestStore(
 ): Promise<PgTestStore> {
   const url = opts.url ?? (await migratedTestDatabase());
   const db = openPostgres(url, { max: opts.max ?? 4 });
-  const store = openPgStore(db, opts);
-  return { store, db: db.kysely, url, pg: db, close: () => store.close() };
+  const stores = pgServiceStores(db, opts);
+  const { ledger: store } = stores;
+  return { store, stores, db: db.kysely, url, pg: db, close: () => store.close() };
 }
 
 export const sqliteFactory: StoreFactory = {
