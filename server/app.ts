@@ -13,7 +13,7 @@
 import { Hono } from 'hono';
 import type { Config } from './config';
 import type { Ledger } from './batches/ledger';
-import type { Records } from './batches/records';
+import type { ServiceStores } from './db/service-stores';
 import { writeProblem } from './batches/storage-health';
 import type { Runner } from './batches/engine/runner';
 import type { ConsoleAuth } from './access/access';
@@ -42,8 +42,11 @@ export interface AppDeps {
   config: Config;
   ledger: Ledger;
   runner: Pick<Runner, 'start'> & BatchControls;
-  /** Idempotency keys and undo links, opened on the ledger's database. */
-  records: Records;
+  /**
+   * The ledger's stores the batch and group routes read and write through (server/db/
+   * service-stores.ts; on the ledger's database).
+   */
+  stores: ServiceStores;
   /** Moves and batches of pairs (batches/group-service.ts). */
   groups: GroupService;
   /** The Vite build output; without it (or without its index.html) pages explain how to build. */
@@ -61,7 +64,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Hono {
-  const { config, ledger, records, runner, auth } = deps;
+  const { config, ledger, stores, runner, auth } = deps;
   const publicHost = config.publicOrigin ? [new URL(config.publicOrigin).hostname] : [];
   const allowedHosts = new Set(
     [...LOOPBACK_HOSTS, config.host, ...publicHost].map((h) => h.toLowerCase()),
@@ -125,14 +128,13 @@ export function createApp(deps: AppDeps): Hono {
   // Groups first: a request about an ordinary batch passes on to the batch routes.
   registerGroupRoutes(app, {
     groups: deps.groups,
-    records,
+    stores,
     userOf: currentUser,
     identityOf: auth.identityOf,
     upstreamOf: auth.upstreamOf,
   });
   registerBatchRoutes(app, {
-    ledger,
-    records,
+    stores,
     runner,
     userOf: currentUser,
     identityOf: auth.identityOf,

@@ -25,7 +25,7 @@ import type { Hono } from 'hono';
 import { createApp } from './app';
 import { createAuth, type AuthOptions, type ConsoleAuth } from './access/access';
 import type { Ledger } from './batches/ledger';
-import { openRecords } from './batches/records';
+import { sqliteServiceStores } from './db/service-stores';
 import { createBatchService } from './batches/service';
 import { createGroupService, type GroupService } from './batches/group-service';
 import { createRunner, onSqlite, type Runner, type RunnerOptions } from './batches/engine/runner';
@@ -101,6 +101,8 @@ export interface ConsoleServer {
 
 export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer {
   const { ledger } = deps;
+  // The service's stores over the ledger (the runner's store shares the ledger's gate with them).
+  const stores = sqliteServiceStores(ledger);
   // Everything sent upstream with one credential shares one pacer (SecMaster's rate limit).
   const pacers = createPacers({
     cap: config.rateLimit,
@@ -139,11 +141,9 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
       groups?.batchIdle(batchId);
     },
   });
-  const records = openRecords(ledger.db);
-  const batches = createBatchService({ ledger, records, runner, credentials: auth.credentials });
+  const batches = createBatchService({ stores, runner, credentials: auth.credentials });
   groups = createGroupService({
-    ledger,
-    records,
+    stores,
     runner,
     batches,
     credentials: auth.credentials,
@@ -153,7 +153,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
   const app = createApp({
     config,
     ledger,
-    records,
+    stores,
     runner,
     auth,
     groups: groupService,
@@ -170,11 +170,11 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
     groups: groupService,
     upstream: auth.credentials.upstreamOf(auth.credentials.identityOf(null)),
     resumeAll() {
-      return runner.resumeAll(() => {
+      return runner.resumeAll(async () => {
         // Moves whose first phase ended before the stop: their second phase, which the runner
         // then runs with every running batch. First: one on an IAM session's credential (the
         // first phase's) is then interrupted with the other orphans, not run without it.
-        groupService.continueAll();
+        await groupService.continueAll();
         const orphans = auth.credentials.interruptOrphans();
         if (orphans.length > 0) {
           console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);

@@ -29,8 +29,8 @@ import {
   rowStream,
   type ExportCell,
   type ExportTable,
-  type Records,
 } from './records';
+import type { ServiceStores } from '../db/service-stores';
 import {
   createdFrom,
   formatOf,
@@ -59,7 +59,8 @@ export const MOVE_CSV_HEADER = [...MOVE_COLUMNS, ...CONTEXT_COLUMNS.move].join('
 
 export interface GroupRouteDeps {
   groups: GroupService;
-  records: Records;
+  /** The ledger's stores (a pairs group's export reads its children's items). */
+  stores: ServiceStores;
   identityOf: (c: Context) => CallIdentity;
   upstreamOf: (c: Context) => Upstream;
   userOf: (c: Context) => string;
@@ -75,7 +76,7 @@ function download<Row extends Record<string, Cell>>(
   c: Context,
   name: string,
   format: 'csv' | 'json',
-  pages: Generator<Row[], void, undefined>,
+  pages: AsyncGenerator<Row[], void, undefined>,
   table: ExportTable<Row>,
 ): Response {
   const outgoing = nodeResponseOf(c);
@@ -89,35 +90,43 @@ function download<Row extends Record<string, Cell>>(
 }
 
 export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
-  const { groups, records } = deps;
+  const { groups } = deps;
+  const { records } = deps.stores;
   const { pairs, moves } = groups;
 
   /** The row's kind alone (one indexed read, no counts): an ordinary batch's routes stay as fast. */
-  const kindOf = (c: Context) => {
+  const kindOf = async (c: Context) => {
     const id = c.req.param('id') ?? '';
     return isUuid(id) ? groups.records.kindOf(id) : null;
   };
 
   /** The group named in the path, or null (an ordinary batch, or none). */
-  const groupOf = (c: Context): BatchRecord | null => {
-    const row = kindOf(c);
+  const groupOf = async (c: Context): Promise<BatchRecord | null> => {
+    const row = await kindOf(c);
     return row && row.kind !== 'batch' ? groups.get(c.req.param('id') ?? '') : null;
   };
-  const moveOf = (c: Context): BatchRecord | null => {
-    const row = groups.get(c.req.param('id') ?? '');
+  const moveOf = async (c: Context): Promise<BatchRecord | null> => {
+    const row = await groups.get(c.req.param('id') ?? '');
     return row?.kind === 'move' ? row : null;
   };
 
   /** What a request made, answered as its kind is shown (see routes.ts createdFrom). */
-  const created = <T>(c: Context, body: T | Response, make: (body: T) => Created, at: string) =>
-    createdFrom(c, body, make, at, groups.present);
+  const created = <T>(
+    c: Context,
+    body: T | Response,
+    make: (body: T) => Promise<Created>,
+    at: string,
+  ) => createdFrom(c, body, make, at, groups.present);
 
   // --- moves: items and export -----------------------------------------------------------------
-  const moveItems = (c: Context, move: BatchRecord): Response => {
+  const moveItems = async (c: Context, move: BatchRecord): Promise<Response> => {
     const query = itemsQueryOf(c, 'result', moveResultSchema, 'not a move result');
     if (query instanceof Response) return query;
     const { filter: result, ...paging } = query;
-    const page = groups.records.listMoveItems(moves.phases(move), { ...paging, result });
+    const page = await groups.records.listMoveItems(await moves.phases(move), {
+      ...paging,
+      result,
+    });
     return c.json({
       items: page.items.map(({ seq: _seq, ...item }) => item),
       total: page.total,
@@ -126,14 +135,14 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
     });
   };
 
-  const moveExport = (c: Context, move: BatchRecord): Response => {
+  const moveExport = async (c: Context, move: BatchRecord): Promise<Response> => {
     const format = formatOf(c);
     if (format instanceof Response) return format;
-    const phases = moves.phases(move);
-    function* pages() {
+    const phases = await moves.phases(move);
+    async function* pages() {
       let after = -1;
       for (;;) {
-        const { items } = groups.records.listMoveItems(phases, {
+        const { items } = await groups.records.listMoveItems(phases, {
           offset: 0,
           limit: EXPORT_PAGE_ROWS,
           afterSeq: after,
@@ -160,7 +169,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   const derived = async <T>(
     c: Context,
     schema: z.ZodType<T>,
-    make: (body: T, ctx: BatchContext) => Created,
+    make: (body: T, ctx: BatchContext) => Promise<Created>,
     at: string,
   ): Promise<Response> => {
     const ctx = requestContextOf(c, deps);
@@ -174,7 +183,7 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   const control = async (c: Context, group: BatchRecord, method: 'pause' | 'resume' | 'stop') => {
     try {
       const identity = method === 'resume' ? deps.identityOf(c) : undefined;
-      return c.json(groups.present(await groups.control(group, method, identity)));
+      return c.json(await groups.present(await groups.control(group, method, identity)));
     } catch (err) {
       return refusal(c, err);
     }
@@ -189,24 +198,24 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   });
 
   const noMove = (c: Context) => jsonError(c, 404, 'NOT_FOUND', 'no such move');
-  app.get('/api/moves/:id', (c) => {
-    const move = moveOf(c);
-    return move ? c.json(groups.present(move)) : noMove(c);
+  app.get('/api/moves/:id', async (c) => {
+    const move = await moveOf(c);
+    return move ? c.json(await groups.present(move)) : noMove(c);
   });
-  app.get('/api/moves/:id/items', (c) => {
-    const move = moveOf(c);
+  app.get('/api/moves/:id/items', async (c) => {
+    const move = await moveOf(c);
     return move ? moveItems(c, move) : noMove(c);
   });
-  app.get('/api/moves/:id/export', (c) => {
-    const move = moveOf(c);
+  app.get('/api/moves/:id/export', async (c) => {
+    const move = await moveOf(c);
     return move ? moveExport(c, move) : noMove(c);
   });
   app.post('/api/moves/:id/undo', requireSecMasterIdentity, async (c) => {
-    const move = moveOf(c);
+    const move = await moveOf(c);
     return move ? moveUndo(c, move) : noMove(c);
   });
-  app.post('/api/moves/:id/stop', (c) => {
-    const move = moveOf(c);
+  app.post('/api/moves/:id/stop', async (c) => {
+    const move = await moveOf(c);
     return move ? control(c, move, 'stop') : noMove(c);
   });
 
@@ -226,39 +235,39 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   const onGroup =
     (handle: (c: Context, group: BatchRecord) => Response | Promise<Response>) =>
     async (c: Context, next: Next) => {
-      const group = groupOf(c);
+      const group = await groupOf(c);
       if (!group) return next();
       return handle(c, group);
     };
 
   app.get(
     '/api/batches/:id',
-    onGroup((c, group) => c.json(groups.present(group))),
+    onGroup(async (c, group) => c.json(await groups.present(group))),
   );
 
   app.get(
     '/api/batches/:id/items',
-    onGroup((c, group) => {
+    onGroup(async (c, group) => {
       if (group.kind === 'move') return moveItems(c, group);
       const query = itemsQueryOf(c, 'state', itemStateSchema, 'not an item state');
       if (query instanceof Response) return query;
       const { filter: state, ...paging } = query;
-      const page = groups.records.listPairs(group.id, { ...paging, state });
+      const page = await groups.records.listPairs(group.id, { ...paging, state });
       return c.json({ ...page, offset: paging.offset, limit: paging.limit });
     }),
   );
 
   app.get(
     '/api/batches/:id/export',
-    onGroup((c, group) => {
+    onGroup(async (c, group) => {
       if (group.kind === 'move') return moveExport(c, group);
       const format = formatOf(c);
       if (format instanceof Response) return format;
-      const children = groups.kit.children(group.id);
-      function* pages() {
+      const children = await groups.kit.children(group.id);
+      async function* pages() {
         yield* groups.records.ownPairPages(group.id, EXPORT_PAGE_ROWS);
         for (const child of children) {
-          for (const page of records.itemPages(child.id)) {
+          for await (const page of records.itemPages(child.id)) {
             yield page.map((item) => ({
               data_object_id: child.data_object_id,
               ...item,
@@ -297,10 +306,10 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
    * A move's batch is not retried or undone on its own: a retry would be a batch outside the move,
    * an undo of one phase could leave IDs linked to nothing.
    */
-  const moveChildRefusal = (c: Context, what: 'retry' | 'undo'): Response | null => {
-    const row = kindOf(c);
+  const moveChildRefusal = async (c: Context, what: 'retry' | 'undo'): Promise<Response | null> => {
+    const row = await kindOf(c);
     const groupId = row?.kind === 'batch' ? row.group_id : null;
-    if (groupId === null || groups.records.kindOf(groupId)?.kind !== 'move') return null;
+    if (groupId === null || (await groups.records.kindOf(groupId))?.kind !== 'move') return null;
     return jsonError(
       c,
       409,
@@ -313,14 +322,14 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
   const onGroupOrMove =
     (what: 'retry' | 'undo', handle: (c: Context, group: BatchRecord) => Promise<Response>) =>
     async (c: Context, next: Next) =>
-      moveChildRefusal(c, what) ?? onGroup(handle)(c, next);
+      (await moveChildRefusal(c, what)) ?? onGroup(handle)(c, next);
 
   app.get(
     '/api/batches/:id/retry-preview',
     onGroupOrMove('retry', async (c, group) => {
       if (group.kind === 'move') return notForMoves(c, 'retried');
       try {
-        return c.json(pairs.retryPreview(group));
+        return c.json(await pairs.retryPreview(group));
       } catch (err) {
         return refusal(c, err);
       }
@@ -360,12 +369,12 @@ export function registerGroupRoutes(app: Hono, deps: GroupRouteDeps): void {
 
   for (const method of ['pause', 'resume', 'stop'] as const) {
     const handler = async (c: Context, next: Next) => {
-      const group = groupOf(c);
+      const group = await groupOf(c);
       if (group) return control(c, group, method);
       await next();
       // A move's batch paused, resumed or stopped on its own: the move may go on.
       const id = c.req.param('id') ?? '';
-      if (kindOf(c)?.group_id) groups.childChanged(id);
+      if ((await kindOf(c))?.group_id) groups.childChanged(id);
     };
     if (method === 'resume')
       app.post(`/api/batches/:id/${method}`, requireSecMasterIdentity, handler);

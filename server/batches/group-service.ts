@@ -6,6 +6,7 @@
 import type { CallIdentity } from '../access/credentials';
 import { controlGroup, createGroupKit, type GroupControl, type GroupDeps } from './groups';
 import type { BatchRecord } from './ledger';
+import type { PresentedBatch } from './service';
 import { createMoves } from './moves';
 import { createPairs } from './pairs';
 
@@ -19,9 +20,9 @@ export function createGroupService(deps: GroupDeps) {
     moves,
     records: kit.groupRecords,
     /** Any row: a batch, a pairs group or a move (null when there is none). */
-    get: (id: string): BatchRecord | null => deps.batches.get(id),
+    get: (id: string): Promise<BatchRecord | null> => deps.batches.get(id),
     /** The summary of any row, as its kind is shown. */
-    present(record: BatchRecord) {
+    present(record: BatchRecord): Promise<PresentedBatch> {
       if (record.kind === 'pairs') return pairs.present(record);
       if (record.kind === 'move') return moves.present(record);
       return deps.batches.present(record);
@@ -31,7 +32,7 @@ export function createGroupService(deps: GroupDeps) {
       await controlGroup(kit, group, method, identity);
       if (method === 'resume' && identity) kit.remember(group.id, identity);
       if (group.kind === 'move') moves.advanceLater(group.id);
-      return deps.ledger.getBatch(group.id) ?? group;
+      return (await deps.stores.ledger.getBatch(group.id)) ?? group;
     },
     /** A group's batch was paused, resumed or stopped on its own: its move may go on. */
     childChanged: (batchId: string): void => moves.batchIdle(batchId),
@@ -43,14 +44,16 @@ export function createGroupService(deps: GroupDeps) {
     async whenIdle(groupId: string): Promise<void> {
       for (;;) {
         await kit.whenRun(groupId);
-        const children = kit.groupRecords.children(groupId);
+        const children = await kit.groupRecords.children(groupId);
         await Promise.all(children.map((id) => deps.runner.whenIdle(id)));
+        // A run's end is told to `batchIdle`, which reads whether the batch is a move's first.
+        await moves.idleChecked();
         const advancing = moves.whenAdvanced(groupId);
         if (advancing) {
           await advancing;
           continue;
         }
-        if (kit.groupRecords.children(groupId).length === children.length) return;
+        if ((await kit.groupRecords.children(groupId)).length === children.length) return;
       }
     },
     continueAll: () => moves.continueAll(),

@@ -15,6 +15,7 @@ import { CHILDREN_AT_ONCE, controlGroup, createGroupKit, type GroupDeps } from '
 import { openLedger, type Ledger } from './ledger';
 import { ServiceError } from './service';
 import { newPairsGroup } from '../testing/batches';
+import { sqliteServiceStores } from '../db/service-stores';
 
 let dir: string;
 let ledger: Ledger;
@@ -69,9 +70,8 @@ function kitOf(runner: Runner) {
     },
   };
   return createGroupKit({
-    ledger,
+    stores: sqliteServiceStores(ledger),
     runner,
-    records: {} as GroupDeps['records'],
     batches: batches as unknown as GroupDeps['batches'],
   });
 }
@@ -83,7 +83,7 @@ test('a new group’s children run a few at a time, the next when one stops, eac
   ledger.cancelBatch(stopped);
   const { runner, peak, runs } = countingRunner();
   const kit = kitOf(runner);
-  kit.startChildren(group, undefined);
+  await kit.startChildren(group, undefined);
   await kit.whenRun(group);
   expect(peak()).toBe(CHILDREN_AT_ONCE);
   expect(children.filter((id) => runs.get(id) !== 1)).toEqual([stopped]);

@@ -9,12 +9,17 @@
  *
  * Each child runs on the credential of whoever created (or last resumed) the group, as a batch
  * does (access/credentials.ts): its source is recorded with it, the session in memory.
+ *
+ * The ledger is read and written through the service stores (server/db/service-stores.ts), as the
+ * batch service does (service.ts says how the checks that allow a write are repeated in its
+ * transaction).
  */
 import type { CallCredentials, CallIdentity } from '../access/credentials';
 import { CHILDREN_AT_ONCE, type Runner } from './engine/runner';
-import { openGroupRecords, type GroupRecords, type MoveResult } from './group-records';
-import type { BatchRecord, Ledger } from './ledger';
-import type { Records } from './records';
+import type { MoveResult } from './group-records';
+import type { BatchRecord } from './ledger';
+import type { GroupRecordsStore } from '../db/group-records-store';
+import type { ServiceStores, TxStores } from '../db/service-stores';
 import {
   ACTIVE_STATES,
   ServiceError,
@@ -40,8 +45,8 @@ export type MoveSummary = PresentedBatch & {
 export type GroupRunner = Pick<Runner, 'start' | 'whenIdle'>;
 
 export interface GroupDeps {
-  ledger: Ledger;
-  records: Records;
+  /** The ledger's stores (SQLite or PostgreSQL). */
+  stores: ServiceStores;
   runner: GroupRunner;
   /** The per-batch rules: every child is retried, undone and controlled through them. */
   batches: BatchService;
@@ -52,24 +57,33 @@ export interface GroupDeps {
 /** What pairs.ts and moves.ts share. */
 export interface GroupKit {
   readonly deps: GroupDeps;
-  readonly groupRecords: GroupRecords;
+  readonly groupRecords: GroupRecordsStore;
   /** The group, or a 404 (or 404 when it is not of `kind`). */
-  found(id: string, kind?: BatchRecord['kind']): BatchRecord;
-  /** Creates a group once per idempotency key, then starts its running children. */
-  createOnce(ctx: BatchContext, request: unknown, create: () => BatchRecord): Created;
+  found(id: string, kind?: BatchRecord['kind']): Promise<BatchRecord>;
+  /**
+   * Creates a group once per idempotency key (in one transaction: `lock`, the row locked first,
+   * see service.ts `recordOnce`), then starts its running children.
+   */
+  createOnce(
+    ctx: BatchContext,
+    request: unknown,
+    create: (tx: TxStores) => Promise<BatchRecord>,
+    lock?: string,
+  ): Promise<Created>;
   /**
    * Starts the group's running children on `identity` (remembered for what the group adds later);
    * the runner runs at most CHILDREN_AT_ONCE of a group at a time (the next when one stops), as
    * when a group is resumed or recovered at start-up.
    */
-  startChildren(groupId: string, identity: CallIdentity | undefined): void;
+  startChildren(groupId: string, identity: CallIdentity | undefined): Promise<void>;
   /** Resolves once every child startChildren queued has been run until it stopped (at once if none). */
   whenRun(groupId: string): Promise<void>;
   /** The identity a group's children run on in this process, if it was created or resumed here. */
   identityOf(groupId: string): CallIdentity | undefined;
   /** From now on the group's children (those it adds later too) run on `identity`. */
   remember(groupId: string, identity: CallIdentity): void;
-  children(groupId: string): BatchRecord[];
+  /** The group's children, oldest first (`on`: as a transaction's stores read them). */
+  children(groupId: string, on?: Pick<TxStores, 'ledger' | 'groups'>): Promise<BatchRecord[]>;
 }
 
 export { ACTIVE_STATES, CHILDREN_AT_ONCE };
@@ -78,23 +92,31 @@ const CONTROL_WORDS = { pause: 'paused', resume: 'resumed', stop: 'stopped' } as
 export type GroupControl = keyof typeof CONTROL_WORDS;
 
 export function createGroupKit(deps: GroupDeps): GroupKit {
-  const { ledger, records, runner } = deps;
-  const groupRecords = openGroupRecords(ledger.db);
+  const { stores, runner } = deps;
+  const { ledger } = stores;
+  const groupRecords = stores.groups;
   const identities = new Map<string, CallIdentity>();
   /** Groups with children queued by startChildren, and when every one of them has been run. */
   const starting = new Map<string, Promise<void>>();
 
-  const children = (groupId: string): BatchRecord[] =>
-    groupRecords.children(groupId).flatMap((id) => {
-      const b = ledger.getBatch(id);
-      return b ? [b] : [];
-    });
+  const children = async (
+    groupId: string,
+    from?: Pick<TxStores, 'ledger' | 'groups'>,
+  ): Promise<BatchRecord[]> => {
+    const on = from ?? stores;
+    const out: BatchRecord[] = [];
+    for (const id of await on.groups.children(groupId)) {
+      const b = await on.ledger.getBatch(id);
+      if (b) out.push(b);
+    }
+    return out;
+  };
 
   const kit: GroupKit = {
     deps,
     groupRecords,
-    found(id, kind) {
-      const group = deps.batches.get(id);
+    async found(id, kind) {
+      const group = await deps.batches.get(id);
       if (!group || (kind !== undefined && group.kind !== kind)) {
         throw new ServiceError(
           404,
@@ -104,18 +126,20 @@ export function createGroupKit(deps: GroupDeps): GroupKit {
       }
       return group;
     },
-    createOnce(ctx, request, create) {
-      const recorded = recordOnce(records, ledger, ctx, request, create);
+    async createOnce(ctx, request, create, lock) {
+      const recorded = await recordOnce(stores, ctx, request, create, lock);
       if (recorded.replayed) return recorded;
       const created = recorded.batch;
-      kit.startChildren(created.id, ctx.identity);
-      return { batch: ledger.getBatch(created.id) ?? created, replayed: false };
+      await kit.startChildren(created.id, ctx.identity);
+      return { batch: (await ledger.getBatch(created.id)) ?? created, replayed: false };
     },
-    startChildren(groupId, identity) {
+    async startChildren(groupId, identity) {
       if (identity) identities.set(groupId, identity);
-      const queue = groupRecords
-        .children(groupId)
-        .filter((id) => ledger.getBatchState(id) === 'running');
+      // A child stopped between this read and its start is not run: the runner reads its state.
+      const queue: string[] = [];
+      for (const id of await groupRecords.children(groupId)) {
+        if ((await ledger.getBatchState(id)) === 'running') queue.push(id);
+      }
       // Created with its source (credential_source): only this process's memory is told.
       if (identity)
         for (const id of queue) deps.credentials?.assign(id, identity, { recorded: true });
@@ -151,7 +175,7 @@ export async function controlGroup(
   identity: CallIdentity | undefined,
 ): Promise<void> {
   let any = false;
-  for (const child of kit.children(group.id)) {
+  for (const child of await kit.children(group.id)) {
     try {
       if (method === 'resume') await kit.deps.batches.resume(child.id, { identity });
       else await kit.deps.batches[method](child.id);
@@ -161,7 +185,7 @@ export async function controlGroup(
     }
   }
   if (!any) {
-    const now = kit.deps.ledger.getBatchState(group.id) ?? group.state;
+    const now = (await kit.deps.stores.ledger.getBatchState(group.id)) ?? group.state;
     throw new ServiceError(
       409,
       'INVALID_STATE',

@@ -12,7 +12,7 @@ import type { CallIdentity } from '../access/credentials';
 import type { Upstream } from '../secmaster/client';
 import { newBatch, type NewBatchOptions } from '../testing/batches';
 import { openLedger, type Ledger } from './ledger';
-import { openRecords } from './records';
+import { sqliteServiceStores } from '../db/service-stores';
 import { registerBatchRoutes } from './routes';
 
 const SUBJECT_A = 'aaaaaaaa-0000-4000-8000-00000000000a';
@@ -32,8 +32,7 @@ function open(): void {
   ledger = openLedger(file, { now: () => clock });
   app = new Hono();
   registerBatchRoutes(app, {
-    ledger,
-    records: openRecords(ledger.db),
+    stores: sqliteServiceStores(ledger),
     runner: {
       start: () => Promise.resolve(),
       pause: () => Promise.resolve(false),

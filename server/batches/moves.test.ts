@@ -79,8 +79,8 @@ async function link(subject: string, ids: readonly string[]): Promise<void> {
 async function moveWithFirstPhaseRun(ids: readonly string[]) {
   await link(source, ids);
   await h.console.close();
-  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
-  const [linkId = ''] = h.console.groups.records.children(batch.id);
+  const { batch } = await h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const [linkId = ''] = await h.console.groups.records.children(batch.id);
   const bare = createRunner({ ...onSqlite(h.ledger), upstream: h.upstream, concurrency: 2 });
   await bare.start(linkId);
   await bare.stop();
@@ -223,7 +223,7 @@ test('the server stops between the two phases: the next one creates the second p
   const { batch, linkId } = await moveWithFirstPhaseRun(ids);
   expect(h.ledger.getBatchState(linkId)).toBe('done');
   expect(h.ledger.getBatch(batch.id)?.state).toBe('running');
-  expect(h.console.groups.records.children(batch.id)).toHaveLength(1);
+  expect(await h.console.groups.records.children(batch.id)).toHaveLength(1);
   expect(ids.every((id) => h.linksOf(source).has(id) && h.linksOf(destination).has(id))).toBe(true);
 
   await h.restart();
@@ -242,8 +242,8 @@ test('a first phase interrupted partway (401) waits to be resumed, then the move
   // The first phase is run by a runner whose upstream answers 401 after its first write: some
   // IDs are linked to the destination, the rest stay pending, the link batch is interrupted.
   await h.console.close();
-  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
-  const linkId = h.console.groups.records.children(batch.id)[0] ?? '';
+  const { batch } = await h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const linkId = (await h.console.groups.records.children(batch.id))[0] ?? '';
   let writes = 0;
   const failing: typeof h.upstream = {
     call: (operation, opts) =>
@@ -273,7 +273,7 @@ test('a first phase interrupted partway (401) waits to be resumed, then the move
   await h.console.resumeAll();
   // Nor does the end of its run (what the runner tells the move when a run ends interrupted).
   await h.console.groups.moves.advance(batch.id);
-  expect(h.console.groups.records.children(batch.id)).toHaveLength(1);
+  expect(await h.console.groups.records.children(batch.id)).toHaveLength(1);
   expect(moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`)).state).toBe('interrupted');
 
   expect((await h.post(`/api/batches/${batch.id}/resume`)).status).toBe(200);
@@ -292,11 +292,11 @@ test('a session move between its phases at a restart: its second phase is interr
   await link(source, ids);
   await h.console.close();
   const session = { source: 'session:alice', sessionId: 'gone' };
-  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, {
+  const { batch } = await h.console.groups.moves.create(moveBody(ids) as never, {
     user: 'alice',
     identity: session,
   });
-  const [linkId = ''] = h.console.groups.records.children(batch.id);
+  const [linkId = ''] = await h.console.groups.records.children(batch.id);
   const bare = createRunner({ ...onSqlite(h.ledger), upstream: h.upstream, concurrency: 2 });
   await bare.start(linkId);
   await bare.stop();
@@ -322,7 +322,7 @@ test('a stopped first phase still removes from the source exactly the IDs it lin
   // The runner stopped: the first phase is stopped before it sends anything, so no ID is
   // linked to the destination and none may leave the source.
   await h.console.close();
-  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const { batch } = await h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
   await h.restart();
   const stop = await h.post(`/api/moves/${batch.id}/stop`);
   expect(stop.status).toBe(200);
@@ -338,9 +338,9 @@ test('a stopped first phase still removes from the source exactly the IDs it lin
 test('a move whose link batch is paused, then stopped on its own still gets its second phase', async () => {
   const ids = alerts.slice(130, 135);
   await h.console.close();
-  const { batch } = h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
+  const { batch } = await h.console.groups.moves.create(moveBody(ids) as never, { user: 'test' });
   await h.restart();
-  const linkId = h.console.groups.records.children(batch.id)[0] ?? '';
+  const linkId = (await h.console.groups.records.children(batch.id))[0] ?? '';
   expect((await h.post(`/api/batches/${linkId}/pause`)).status).toBe(200);
   expect(moveSchema.parse(await h.getJson(`/api/moves/${batch.id}`)).state).toBe('paused');
   // Stopped while paused: no run of it ends, the stop itself lets the move go on.
@@ -356,8 +356,8 @@ test('a move is not undone while an ID is unsettled: its second phase interrupte
   // The first phase runs to its end, the second is created and then interrupted before it sends
   // anything (as a restart interrupts a batch that ran on an IAM session).
   const { batch } = await moveWithFirstPhaseRun(ids);
-  expect(h.console.groups.continueAll()).toBe(1);
-  const [, unlinkId = ''] = h.console.groups.records.children(batch.id);
+  expect(await h.console.groups.continueAll()).toBe(1);
+  const [, unlinkId = ''] = await h.console.groups.records.children(batch.id);
   expect(h.ledger.transitionBatch(unlinkId, ['running'], 'interrupted', 'sign in to resume')).toBe(
     true,
   );
@@ -386,8 +386,8 @@ test("kept_at_source says why: the move stopped before the removal, or its outco
   // The first phase runs to its end and the second is created, then stopped before it sends
   // anything: the IDs are at both subjects.
   const { batch, linkId } = await moveWithFirstPhaseRun(ids);
-  expect(h.console.groups.continueAll()).toBe(1);
-  const [, unlinkId = ''] = h.console.groups.records.children(batch.id);
+  expect(await h.console.groups.continueAll()).toBe(1);
+  const [, unlinkId = ''] = await h.console.groups.records.children(batch.id);
   await h.restart();
   expect((await h.post(`/api/moves/${batch.id}/stop`)).status).toBe(200);
   await h.console.groups.whenIdle(batch.id);

@@ -10,7 +10,9 @@
  *
  * The second phase is created by `advance`, called when a link batch's run ends (the runner's
  * onIdle), after a user's stop, and at start-up for a move whose first phase ended before a
- * crash (`continueAll`): a crash between the two phases loses nothing.
+ * crash (`continueAll`): a crash between the two phases loses nothing. It is created in one
+ * transaction with the move's row locked first (`advanceNow`), which checks it is not there yet:
+ * two advances of one move (a stop and the run's end; two consoles on PostgreSQL) make one.
  *
  * Undo makes a move back (`undo_of`): its first phase re-links with the source the IDs the unlink
  * batch removed (the undo of that batch), its second removes from the destination the IDs the
@@ -31,6 +33,7 @@ import { ACTIVE_STATES, type GroupKit, type MoveSummary } from './groups';
 import type { MovePhases } from './group-records';
 import type { BatchRecord } from './ledger';
 import { ServiceError, itemsOfIds, type BatchContext, type Created } from './service';
+import type { TxStores } from '../db/service-stores';
 
 export const createMoveRequestSchema = z.strictObject({
   workspace_id: idSchema,
@@ -58,7 +61,7 @@ function phasesOf(children: readonly BatchRecord[]): {
 }
 
 export function createMoves(kit: GroupKit) {
-  const { ledger, records, batches, runner } = kit.deps;
+  const { stores, batches, runner } = kit.deps;
   const log = kit.deps.log ?? (() => undefined);
   /** Set when the console closes: a phase 1 that ends then is continued by the next start. */
   let closed = false;
@@ -69,8 +72,9 @@ export function createMoves(kit: GroupKit) {
       return { id, idKey: idKey(id), state: 'pending' as const, message: null };
     });
 
-  /** A move row and its link batch (`ids` items), in one transaction. */
-  const moveWithLink = (
+  /** A move row and its link batch (`ids` items), in `tx`'s transaction. */
+  const moveWithLink = async (
+    tx: TxStores,
     ctx: BatchContext,
     m: {
       like: Pick<BatchRecord, 'workspace_id' | 'dataclass_type' | 'related_dataclass_type'>;
@@ -82,88 +86,105 @@ export function createMoves(kit: GroupKit) {
       items: ReturnType<typeof itemsOfIds>['items'];
       duplicates: number;
     },
-  ): BatchRecord =>
-    records.transaction(() => {
-      const common = {
-        workspace_id: m.like.workspace_id,
-        dataclass_type: m.like.dataclass_type,
-        related_dataclass_type: m.like.related_dataclass_type,
-        reason: m.reason,
-        user: ctx.user,
-        retry_of: null,
-        credential_source: ctx.identity?.source ?? null,
-      };
-      const row = ledger.createBatch({
-        ...common,
-        kind: 'move',
-        action: 'associate',
-        data_object_id: m.source,
-        destination_id: m.destination,
-        undo_of: m.undo_of,
-        total: m.items.length,
-        duplicates: m.duplicates,
-        items: [],
-      });
-      ledger.createBatch({
-        ...common,
-        group_id: row.id,
-        action: 'associate',
-        data_object_id: m.destination,
-        undo_of: m.linkUndoOf,
-        duplicates: m.duplicates,
-        items: m.items,
-      });
-      return ledger.getBatch(row.id) ?? row;
+  ): Promise<BatchRecord> => {
+    const common = {
+      workspace_id: m.like.workspace_id,
+      dataclass_type: m.like.dataclass_type,
+      related_dataclass_type: m.like.related_dataclass_type,
+      reason: m.reason,
+      user: ctx.user,
+      retry_of: null,
+      credential_source: ctx.identity?.source ?? null,
+    };
+    const row = await tx.ledger.createBatch({
+      ...common,
+      kind: 'move',
+      action: 'associate',
+      data_object_id: m.source,
+      destination_id: m.destination,
+      undo_of: m.undo_of,
+      total: m.items.length,
+      duplicates: m.duplicates,
+      items: [],
     });
+    await tx.ledger.createBatch({
+      ...common,
+      group_id: row.id,
+      action: 'associate',
+      data_object_id: m.destination,
+      undo_of: m.linkUndoOf,
+      duplicates: m.duplicates,
+      items: m.items,
+    });
+    return (await tx.ledger.getBatch(row.id)) ?? row;
+  };
 
   /**
    * The IDs the second phase removes from the source: those the link batch left linked to the
    * destination; for a move back (an undo), those the original link batch linked, except the ones
    * this move's first phase could not put back at the source.
    */
-  const unlinkIds = (move: BatchRecord, link: BatchRecord): string[] => {
-    if (move.undo_of === null)
-      return kit.groupRecords.idsInStates(link.id, ['succeeded', 'unchanged']);
-    const original = phasesOf(kit.children(move.undo_of)).link;
+  const unlinkIds = async (
+    tx: TxStores,
+    move: BatchRecord,
+    link: BatchRecord,
+  ): Promise<string[]> => {
+    if (move.undo_of === null) return tx.groups.idsInStates(link.id, ['succeeded', 'unchanged']);
+    const original = phasesOf(await kit.children(move.undo_of, tx)).link;
     if (!original) return [];
     const notBack = new Set(
-      kit.groupRecords
-        .idsInStates(link.id, ['failed', 'unknown', 'skipped', 'pending', 'in_flight', 'invalid'])
-        .map(idKey),
+      (
+        await tx.groups.idsInStates(link.id, [
+          'failed',
+          'unknown',
+          'skipped',
+          'pending',
+          'in_flight',
+          'invalid',
+        ])
+      ).map(idKey),
     );
-    return records.idsInState(original.id, 'succeeded').filter((id) => !notBack.has(idKey(id)));
+    return (await tx.records.idsInState(original.id, 'succeeded')).filter(
+      (id) => !notBack.has(idKey(id)),
+    );
   };
 
   /**
-   * Creates the second phase of a move whose link batch has ended, once (in one transaction that
-   * checks it does not exist yet). Returns the unlink batch created, or null.
+   * Creates the second phase of a move whose link batch has ended, once: in one transaction that
+   * checks it does not exist yet, with the move's row locked first (on PostgreSQL two consoles, or
+   * two advances of one, take turns; the second finds the first's). Returns the unlink batch
+   * created, or null.
    */
-  const advanceNow = (moveId: string): BatchRecord | null =>
-    records.transaction(() => {
-      const move = ledger.getBatch(moveId);
-      if (!move || move.kind !== 'move') return null;
-      const { link, unlink } = phasesOf(kit.children(moveId));
-      // Done or stopped only: an interrupted first phase waits to be resumed (a second phase made
-      // now would leave the IDs it links later at the source).
-      if (!link || unlink || (link.state !== 'done' && link.state !== 'cancelled')) return null;
-      // A move back removes what the original's link batch added: it is the undo of that batch.
-      const originalLink = move.undo_of === null ? null : phasesOf(kit.children(move.undo_of)).link;
-      return ledger.createBatch({
-        action: 'cancel',
-        workspace_id: move.workspace_id,
-        dataclass_type: move.dataclass_type,
-        data_object_id: move.data_object_id,
-        related_dataclass_type: move.related_dataclass_type,
-        reason: move.reason,
-        user: move.user,
-        retry_of: null,
-        undo_of: originalLink?.id ?? null,
-        credential_source: ledger.credentialSourceOf(link.id),
-        group_id: move.id,
-        duplicates: 0,
-        items: pending(unlinkIds(move, link)),
-      });
-    });
+  const advanceNow = (moveId: string): Promise<BatchRecord | null> =>
+    stores.transaction(
+      async (tx) => {
+        const move = await tx.ledger.getBatch(moveId);
+        if (!move || move.kind !== 'move') return null;
+        const { link, unlink } = phasesOf(await kit.children(moveId, tx));
+        // Done or stopped only: an interrupted first phase waits to be resumed (a second phase
+        // made now would leave the IDs it links later at the source).
+        if (!link || unlink || (link.state !== 'done' && link.state !== 'cancelled')) return null;
+        // A move back removes what the original's link batch added: it is the undo of that batch.
+        const originalLink =
+          move.undo_of === null ? null : phasesOf(await kit.children(move.undo_of, tx)).link;
+        return tx.ledger.createBatch({
+          action: 'cancel',
+          workspace_id: move.workspace_id,
+          dataclass_type: move.dataclass_type,
+          data_object_id: move.data_object_id,
+          related_dataclass_type: move.related_dataclass_type,
+          reason: move.reason,
+          user: move.user,
+          retry_of: null,
+          undo_of: originalLink?.id ?? null,
+          credential_source: await tx.ledger.credentialSourceOf(link.id),
+          group_id: move.id,
+          duplicates: 0,
+          items: pending(await unlinkIds(tx, move, link)),
+        });
+      },
+      { lock: moveId },
+    );
 
   const startUnlink = (moveId: string, unlink: BatchRecord | null): void => {
     if (unlink?.state !== 'running') return;
@@ -177,15 +198,20 @@ export function createMoves(kit: GroupKit) {
    * first), creates and starts the second phase.
    */
   const advance = async (moveId: string): Promise<void> => {
-    const link = phasesOf(kit.children(moveId)).link;
+    const link = phasesOf(await kit.children(moveId)).link;
     if (!link) return;
     await runner.whenIdle(link.id);
     if (closed) return;
-    startUnlink(moveId, advanceNow(moveId));
+    startUnlink(moveId, await advanceNow(moveId));
   };
 
   /** Advances in progress, per move (what `whenAdvanced` waits for). */
   const advancing = new Map<string, Promise<void>>();
+  /**
+   * `batchIdle` checks still reading whether the batch is a move's: `idleChecked` waits for them,
+   * so that a wait for a move (group-service.ts `whenIdle`) sees the advance they start.
+   */
+  const checking = new Set<Promise<void>>();
 
   /** `advance` in the background (its failure is logged: the next start continues the move). */
   const advanceLater = (moveId: string): void => {
@@ -199,8 +225,8 @@ export function createMoves(kit: GroupKit) {
     advancing.set(moveId, p);
   };
 
-  const phases = (move: BatchRecord): MovePhases & { link: BatchRecord | null } => {
-    const { link, unlink } = phasesOf(kit.children(move.id));
+  const phases = async (move: BatchRecord): Promise<MovePhases & { link: BatchRecord | null }> => {
+    const { link, unlink } = phasesOf(await kit.children(move.id));
     return {
       link,
       linkId: link?.id ?? '',
@@ -209,23 +235,42 @@ export function createMoves(kit: GroupKit) {
     };
   };
 
+  /**
+   * Whether any ID of the move's phases is not settled yet (see `undo`): an ID whose removal from
+   * the source is unknown (or still to come) may be gone from it.
+   */
+  const unsettled = (phase: { link: BatchRecord | null; unlink: BatchRecord | null }) =>
+    [phase.link, phase.unlink].some(
+      (b) =>
+        b !== null &&
+        (b.state === 'interrupted' ||
+          ACTIVE_STATES.has(b.state) ||
+          b.counts.pending + b.counts.in_flight + b.counts.unknown > 0),
+    );
+  const UNSETTLED =
+    'some IDs of this move are not settled yet (a phase is interrupted, or an outcome is still unknown): resume the move, or wait for the re-read, before undoing it';
+
   return {
     phases,
 
-    present(move: BatchRecord): MoveSummary {
-      const p = phases(move);
+    async present(move: BatchRecord): Promise<MoveSummary> {
+      const p = await phases(move);
+      const [presented, results] = await Promise.all([
+        batches.present(move),
+        kit.groupRecords.moveResults(p),
+      ]);
       return {
-        ...batches.present(move),
+        ...presented,
         source_id: move.data_object_id,
         destination_id: move.destination_id ?? '',
         link_batch_id: p.link?.id ?? null,
         unlink_batch_id: p.unlinkId,
-        results: kit.groupRecords.moveResults(p),
+        results,
       };
     },
 
     /** A new move: its link batch is created with it and started. */
-    create(request: CreateMoveRequest, ctx: BatchContext): Created {
+    async create(request: CreateMoveRequest, ctx: BatchContext): Promise<Created> {
       const source = canonicalId(request.source_id);
       const destination = canonicalId(request.destination_id);
       if (idKey(source) === idKey(destination)) {
@@ -240,8 +285,8 @@ export function createMoves(kit: GroupKit) {
       if (items.length === 0) {
         throw new ServiceError(400, 'INVALID_BODY', 'ids: every ID is blank', 'ids');
       }
-      const created = kit.createOnce(ctx, { move: request }, () =>
-        moveWithLink(ctx, {
+      const created = await kit.createOnce(ctx, { move: request }, (tx) =>
+        moveWithLink(tx, ctx, {
           like: request,
           source,
           destination,
@@ -261,23 +306,27 @@ export function createMoves(kit: GroupKit) {
     advanceLater,
     /** The advance in progress for this move, if any. */
     whenAdvanced: (moveId: string): Promise<void> | undefined => advancing.get(moveId),
+    /** Resolves once the `batchIdle` checks in progress have started the advances they start. */
+    async idleChecked(): Promise<void> {
+      while (checking.size > 0) await Promise.all([...checking]);
+    },
 
     /**
      * Start-up (before the runner resumes what is running): the second phase of every move whose
      * first phase ended before the server stopped. A link batch stopped with unknown IDs is left
      * to the runner's re-read, whose end advances it.
      */
-    continueAll(): number {
+    async continueAll(): Promise<number> {
       let n = 0;
-      for (const id of kit.groupRecords.movesWaiting()) {
-        const link = phasesOf(kit.children(id)).link;
+      for (const id of await kit.groupRecords.movesWaiting()) {
+        const link = phasesOf(await kit.children(id)).link;
         if (
           !link ||
           link.state === 'interrupted' ||
           (link.state === 'cancelled' && link.counts.unknown + link.counts.in_flight > 0)
         )
           continue;
-        if (advanceNow(id)) n++;
+        if (await advanceNow(id)) n++;
       }
       if (n > 0) log(`${n} move(s) continued with their second phase`);
       return n;
@@ -290,14 +339,21 @@ export function createMoves(kit: GroupKit) {
     /** A batch's run ended: if it is a move's link batch, the move goes on. */
     batchIdle(batchId: string): void {
       if (closed) return;
-      // Two one-row reads (no counts): told at the end of every batch's run.
-      const groupId = kit.groupRecords.kindOf(batchId)?.group_id ?? null;
-      if (groupId === null || kit.groupRecords.kindOf(groupId)?.kind !== 'move') return;
-      advanceLater(groupId);
+      const check = (async () => {
+        // Two one-row reads (no counts): told at the end of every batch's run.
+        const groupId = (await kit.groupRecords.kindOf(batchId))?.group_id ?? null;
+        if (groupId === null || (await kit.groupRecords.kindOf(groupId))?.kind !== 'move') return;
+        if (!closed) advanceLater(groupId);
+      })()
+        .catch((err: unknown) => {
+          log(`batch ${batchId}: ${err instanceof Error ? err.message : String(err)}`);
+        })
+        .finally(() => checking.delete(check));
+      checking.add(check);
     },
 
     /** A move back (`undo_of`): see the module comment. */
-    undo(move: BatchRecord, _options: UndoRequest, ctx: BatchContext): Created {
+    async undo(move: BatchRecord, _options: UndoRequest, ctx: BatchContext): Promise<Created> {
       if (ACTIVE_STATES.has(move.state)) {
         throw new ServiceError(
           409,
@@ -305,26 +361,15 @@ export function createMoves(kit: GroupKit) {
           `the move is still ${move.state}: stop it or let it finish before undoing it`,
         );
       }
-      const { link, unlink } = phasesOf(kit.children(move.id));
+      const phase = phasesOf(await kit.children(move.id));
       // Every ID settled first: an ID whose removal from the source is unknown (or still to come)
       // may be gone from it, and the undo, which re-links only what it knows it removed, would
       // then remove it from the destination too, leaving it linked to nothing.
-      const unsettled = [link, unlink].some(
-        (b) =>
-          b !== null &&
-          (b.state === 'interrupted' ||
-            ACTIVE_STATES.has(b.state) ||
-            b.counts.pending + b.counts.in_flight + b.counts.unknown > 0),
-      );
-      if (unsettled) {
-        throw new ServiceError(
-          409,
-          'INVALID_STATE',
-          'some IDs of this move are not settled yet (a phase is interrupted, or an outcome is still unknown): resume the move, or wait for the re-read, before undoing it',
-        );
-      }
-      const linked = link ? link.counts.succeeded : 0;
-      const removed = unlink ? records.idsInState(unlink.id, 'succeeded') : [];
+      if (unsettled(phase)) throw new ServiceError(409, 'INVALID_STATE', UNSETTLED);
+      const linked = phase.link ? phase.link.counts.succeeded : 0;
+      const removed = phase.unlink
+        ? await stores.records.idsInState(phase.unlink.id, 'succeeded')
+        : [];
       if (linked === 0 && removed.length === 0) {
         throw new ServiceError(
           409,
@@ -332,26 +377,36 @@ export function createMoves(kit: GroupKit) {
           'this move changed no link: nothing to undo',
         );
       }
-      const created = kit.createOnce(ctx, { undo_of: move.id }, () => {
-        const undoneBy = ledger.undoneBy(move.id);
-        if (undoneBy !== null) {
-          throw new ServiceError(
-            409,
-            'ALREADY_UNDONE',
-            `this move was already undone by move ${undoneBy}: open that move, or undo it to re-do this one`,
-          );
-        }
-        return moveWithLink(ctx, {
-          like: move,
-          source: move.destination_id ?? '',
-          destination: move.data_object_id,
-          reason: `Undo of move ${move.id}`,
-          undo_of: move.id,
-          linkUndoOf: unlink?.id ?? null,
-          items: pending(removed),
-          duplicates: 0,
-        });
-      });
+      const created = await kit.createOnce(
+        ctx,
+        { undo_of: move.id },
+        async (tx) => {
+          const undoneBy = await tx.ledger.undoneBy(move.id);
+          if (undoneBy !== null) {
+            throw new ServiceError(
+              409,
+              'ALREADY_UNDONE',
+              `this move was already undone by move ${undoneBy}: open that move, or undo it to re-do this one`,
+            );
+          }
+          // Read again under the move's lock: a phase resumed meanwhile is not settled any more.
+          const now = phasesOf(await kit.children(move.id, tx));
+          if (unsettled(now)) throw new ServiceError(409, 'INVALID_STATE', UNSETTLED);
+          return moveWithLink(tx, ctx, {
+            like: move,
+            source: move.destination_id ?? '',
+            destination: move.data_object_id,
+            reason: `Undo of move ${move.id}`,
+            undo_of: move.id,
+            linkUndoOf: now.unlink?.id ?? null,
+            items: pending(
+              now.unlink ? await tx.records.idsInState(now.unlink.id, 'succeeded') : [],
+            ),
+            duplicates: 0,
+          });
+        },
+        move.id,
+      );
       if (!created.replayed) advanceLater(created.batch.id);
       return created;
     },

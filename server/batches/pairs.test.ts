@@ -237,7 +237,7 @@ test('a pairs group is not undone while one of its batches is interrupted', asyn
     ]),
   );
   const created = pairsSummarySchema.parse(await res.json());
-  const [childA = ''] = h.console.groups.records.children(created.id);
+  const [childA = ''] = await h.console.groups.records.children(created.id);
   expect(await h.getJson(`/api/batches/${childA}`)).toMatchObject({
     group_id: created.id,
     group_kind: 'pairs',
@@ -272,7 +272,7 @@ test('pause, resume and stop act on every child of a pairs group', async () => {
     pairsBody(ids.map((id, i) => [incidents[6 + (i % 3)] ?? '', id])),
   );
   const created = pairsSummarySchema.parse(await res.json());
-  const children = h.console.groups.records.children(created.id);
+  const children = await h.console.groups.records.children(created.id);
   expect(children).toHaveLength(3);
   const states = () => children.map((id) => h.ledger.getBatchState(id));
   const summary = async (path: string) => {
@@ -310,10 +310,10 @@ test('100,000 pairs of UUIDs across 1,000 subjects fit in one request: one group
   expect(res.status).toBe(201);
   const created = pairsSummarySchema.parse(await res.json());
   expect(created).toMatchObject({ subjects: 1000, total: 100_000, counts: { pending: 100_000 } });
-  expect(h.console.groups.records.children(created.id)).toHaveLength(1000);
-  expect(h.ledger.getBatch(h.console.groups.records.children(created.id)[7] ?? '')?.total).toBe(
-    100,
-  );
+  expect(await h.console.groups.records.children(created.id)).toHaveLength(1000);
+  expect(
+    h.ledger.getBatch((await h.console.groups.records.children(created.id))[7] ?? '')?.total,
+  ).toBe(100);
 }, 60_000);
 
 test('a pairs body is checked: blank, too many fields, unknown group', async () => {

@@ -30,6 +30,7 @@ import type { Upstream } from '../secmaster/client';
 import { ownPairKey } from './group-records';
 import type { GroupKit, PairsSummary } from './groups';
 import type { BatchRecord, NewBatch } from './ledger';
+import type { TxStores } from '../db/service-stores';
 import {
   INVALID_ID_MESSAGE,
   ServiceError,
@@ -170,10 +171,12 @@ export function readPairs(pairs: CreatePairsRequest['pairs']): ReadPairs {
 }
 
 export function createPairs(kit: GroupKit) {
-  const { ledger, records, batches } = kit.deps;
+  const { stores, batches } = kit.deps;
+  const { ledger } = stores;
 
-  /** A pairs group row and its children, in one transaction. */
+  /** A pairs group row and its children, in one transaction (`tx`'s). */
   const groupWithChildren = (
+    tx: TxStores,
     ctx: BatchContext,
     group: {
       action: BatchAction;
@@ -191,7 +194,7 @@ export function createPairs(kit: GroupKit) {
       retry_of: string | null;
       undo_of: string | null;
     }[],
-  ): BatchRecord => {
+  ): Promise<BatchRecord> => {
     const common = {
       action: group.action,
       workspace_id: group.like.workspace_id,
@@ -201,7 +204,7 @@ export function createPairs(kit: GroupKit) {
       user: ctx.user,
       credential_source: ctx.identity?.source ?? null,
     };
-    return ledger.createGroup(
+    return tx.ledger.createGroup(
       {
         ...common,
         kind: 'pairs',
@@ -228,8 +231,8 @@ export function createPairs(kit: GroupKit) {
    * An undo waits for every child to be settled: an interrupted child still holds IDs that its
    * resume may change, which the undo would not revert.
    */
-  const checkNoneInterrupted = (group: BatchRecord): void => {
-    const n = kit.children(group.id).filter((c) => c.state === 'interrupted').length;
+  const checkNoneInterrupted = async (group: BatchRecord, tx?: TxStores): Promise<void> => {
+    const n = (await kit.children(group.id, tx)).filter((c) => c.state === 'interrupted').length;
     if (n === 0) return;
     throw new ServiceError(
       409,
@@ -244,41 +247,47 @@ export function createPairs(kit: GroupKit) {
       return { id, idKey: idKey(id), state: 'pending', message: null };
     });
 
-  const retryPreview = (group: BatchRecord): RetryPreview => {
+  const retryPreview = async (group: BatchRecord): Promise<RetryPreview> => {
     const out: RetryPreview = { failed: 0, unknown: 0, skipped: 0, permanent: 0, ids: 0 };
-    for (const id of kit.groupRecords.children(group.id)) {
-      const p = batches.retryPreview(id);
+    for (const id of await kit.groupRecords.children(group.id)) {
+      const p = await batches.retryPreview(id);
       for (const k of ['failed', 'unknown', 'skipped', 'permanent', 'ids'] as const) out[k] += p[k];
     }
     return out;
   };
 
   return {
-    present(group: BatchRecord): PairsSummary {
-      return {
-        ...batches.present(group),
-        subjects: kit.groupRecords.children(group.id).length,
-        invalid_pairs: kit.groupRecords.ownItems(group.id),
-      };
+    async present(group: BatchRecord): Promise<PairsSummary> {
+      const [presented, children, own] = await Promise.all([
+        batches.present(group),
+        kit.groupRecords.children(group.id),
+        kit.groupRecords.ownItems(group.id),
+      ]);
+      return { ...presented, subjects: children.length, invalid_pairs: own };
     },
 
     /** A new pairs group: one child batch per valid subject, started. */
-    create(request: CreatePairsRequest, ctx: BatchContext): Created {
+    create(request: CreatePairsRequest, ctx: BatchContext): Promise<Created> {
       const read = readPairs(request.pairs);
       if (read.total === 0) {
-        throw new ServiceError(400, 'INVALID_BODY', 'pairs: every pair is blank', 'pairs');
+        return Promise.reject(
+          new ServiceError(400, 'INVALID_BODY', 'pairs: every pair is blank', 'pairs'),
+        );
       }
       if (read.subjects.size > MAX_PAIRS_SUBJECTS) {
-        throw new ServiceError(
-          400,
-          'INVALID_BODY',
-          `pairs: at most ${MAX_PAIRS_SUBJECTS.toLocaleString('en-US')} subjects in one batch of pairs, this one has ${read.subjects.size.toLocaleString('en-US')}: split the file`,
-          'pairs',
+        return Promise.reject(
+          new ServiceError(
+            400,
+            'INVALID_BODY',
+            `pairs: at most ${MAX_PAIRS_SUBJECTS.toLocaleString('en-US')} subjects in one batch of pairs, this one has ${read.subjects.size.toLocaleString('en-US')}: split the file`,
+            'pairs',
+          ),
         );
       }
       const reason = request.reason?.trim() ? request.reason.trim() : null;
-      return kit.createOnce(ctx, request, () =>
+      return kit.createOnce(ctx, request, (tx) =>
         groupWithChildren(
+          tx,
           ctx,
           {
             action: request.action,
@@ -298,40 +307,65 @@ export function createPairs(kit: GroupKit) {
     retryPreview,
 
     /** A new pairs group of each child's retry (children with nothing to retry are left out). */
-    retry(group: BatchRecord, options: RetryRequest, ctx: BatchContext): Created {
+    async retry(group: BatchRecord, options: RetryRequest, ctx: BatchContext): Promise<Created> {
       checkRetriable(group);
       const includePermanent = options.include_permanent ?? false;
-      const children = kit.children(group.id).flatMap((child) => {
-        const ids = records.retryIds(child.id, includePermanent, child.state !== 'cancelled');
-        return ids.length === 0
-          ? []
-          : [
-              {
-                subject: child.data_object_id,
-                items: pending(ids),
-                retry_of: child.id,
-                undo_of: null,
-              },
-            ];
-      });
-      if (children.length === 0) {
-        throw nothingToRetry(retryPreview(group).permanent);
+      /** Each child's retry (children with nothing to retry left out), as `on` reads them. */
+      const retriesOf = async (on: Pick<TxStores, 'ledger' | 'records' | 'groups'>) => {
+        const out = [];
+        for (const child of await kit.children(group.id, on)) {
+          const ids = await on.records.retryIds(
+            child.id,
+            includePermanent,
+            child.state !== 'cancelled',
+          );
+          if (ids.length > 0) {
+            out.push({
+              subject: child.data_object_id,
+              items: pending(ids),
+              retry_of: child.id,
+              undo_of: null,
+            });
+          }
+        }
+        return out;
+      };
+      if ((await retriesOf(stores)).length === 0) {
+        throw nothingToRetry((await retryPreview(group)).permanent);
       }
-      return kit.createOnce(ctx, { retry_of: group.id, include_permanent: includePermanent }, () =>
-        groupWithChildren(
-          ctx,
-          {
-            action: group.action,
-            like: group,
-            reason: group.reason ?? `Retry of batch ${group.id}`,
-            retry_of: group.id,
-            undo_of: null,
-            total: children.reduce((n, c) => n + c.items.length, 0),
-            duplicates: 0,
-            own: [],
-          },
-          children,
-        ),
+      return kit.createOnce(
+        ctx,
+        { retry_of: group.id, include_permanent: includePermanent },
+        async (tx) => {
+          // Read again in the transaction: a child resumed meanwhile holds its IDs again.
+          const now = await tx.ledger.getBatch(group.id);
+          if (!now) throw new ServiceError(404, 'NOT_FOUND', 'no such batch');
+          checkRetriable(now);
+          const children = await retriesOf(tx);
+          if (children.length === 0) {
+            let permanent = 0;
+            for (const id of await tx.groups.children(group.id)) {
+              permanent += (await tx.records.retryCounts(id)).permanent;
+            }
+            throw nothingToRetry(permanent);
+          }
+          return groupWithChildren(
+            tx,
+            ctx,
+            {
+              action: group.action,
+              like: group,
+              reason: group.reason ?? `Retry of batch ${group.id}`,
+              retry_of: group.id,
+              undo_of: null,
+              total: children.reduce((n, c) => n + c.items.length, 0),
+              duplicates: 0,
+              own: [],
+            },
+            children,
+          );
+        },
+        group.id,
       );
     },
 
@@ -342,8 +376,8 @@ export function createPairs(kit: GroupKit) {
       signal?: AbortSignal,
     ): Promise<UndoPreview> {
       checkNotActive(group, 'undoing');
-      checkNoneInterrupted(group);
-      checkNotUndone(ledger, group.id);
+      await checkNoneInterrupted(group);
+      await checkNotUndone(ledger, group.id);
       const out: UndoPreview = {
         ids: 0,
         undo_action: group.action === 'associate' ? 'cancel' : 'associate',
@@ -352,9 +386,9 @@ export function createPairs(kit: GroupKit) {
         changes_recorded: true,
         checked_at: new Date().toISOString(),
       };
-      for (const child of kit.children(group.id)) {
+      for (const child of await kit.children(group.id)) {
         out.unchanged += child.counts.unchanged;
-        if (child.counts.succeeded === 0 || ledger.undoneBy(child.id) !== null) continue;
+        if (child.counts.succeeded === 0 || (await ledger.undoneBy(child.id)) !== null) continue;
         const p = await batches.undoPreview(child.id, upstream, signal);
         out.ids += p.ids;
         out.changed.push(...p.changed);
@@ -370,48 +404,64 @@ export function createPairs(kit: GroupKit) {
      * A new pairs group (`undo_of`) of the inverse action on exactly the IDs each child changed;
      * a child already undone on its own is left out.
      */
-    undo(group: BatchRecord, options: UndoRequest, ctx: BatchContext): Created {
+    async undo(group: BatchRecord, options: UndoRequest, ctx: BatchContext): Promise<Created> {
       checkNotActive(group, 'undoing');
-      checkNoneInterrupted(group);
-      // Checked in the creating transaction: the same request sent twice (one idempotency key)
-      // answers its group, a new one is refused.
-      return kit.createOnce(ctx, { undo_of: group.id }, () => {
-        checkNotUndone(ledger, group.id);
-        const targets = kit
-          .children(group.id)
-          .filter((c) => c.counts.succeeded > 0 && ledger.undoneBy(c.id) === null);
-        if (targets.length === 0) {
-          throw nothingToUndo();
-        }
-        const unrecorded = targets.filter((c) => !c.changes_recorded);
-        if (unrecorded.length > 0 && options.include_unrecorded !== true) {
-          throw new ServiceError(
-            409,
-            'CHANGES_NOT_RECORDED',
-            `${unrecorded.length} of its batches were recorded before the console tracked what each batch changed; send {"include_unrecorded": true} to undo them anyway`,
+      await checkNoneInterrupted(group);
+      // Checked in the creating transaction (the group's row locked first): the same request sent
+      // twice (one idempotency key) answers its group, a new one is refused.
+      return kit.createOnce(
+        ctx,
+        { undo_of: group.id },
+        async (tx) => {
+          await checkNotUndone(tx.ledger, group.id);
+          // Read again: a child resumed meanwhile may change IDs this undo would not revert.
+          const now = await tx.ledger.getBatch(group.id);
+          if (!now) throw new ServiceError(404, 'NOT_FOUND', 'no such batch');
+          checkNotActive(now, 'undoing');
+          await checkNoneInterrupted(now, tx);
+          const targets: BatchRecord[] = [];
+          for (const c of await kit.children(group.id, tx)) {
+            if (c.counts.succeeded > 0 && (await tx.ledger.undoneBy(c.id)) === null)
+              targets.push(c);
+          }
+          if (targets.length === 0) {
+            throw nothingToUndo();
+          }
+          const unrecorded = targets.filter((c) => !c.changes_recorded);
+          if (unrecorded.length > 0 && options.include_unrecorded !== true) {
+            throw new ServiceError(
+              409,
+              'CHANGES_NOT_RECORDED',
+              `${unrecorded.length} of its batches were recorded before the console tracked what each batch changed; send {"include_unrecorded": true} to undo them anyway`,
+            );
+          }
+          const children = [];
+          for (const c of targets) {
+            children.push({
+              subject: c.data_object_id,
+              items: pending(await tx.records.idsInState(c.id, 'succeeded')),
+              retry_of: null,
+              undo_of: c.id,
+            });
+          }
+          return groupWithChildren(
+            tx,
+            ctx,
+            {
+              action: group.action === 'associate' ? 'cancel' : 'associate',
+              like: group,
+              reason: `Undo of batch ${group.id}`,
+              retry_of: null,
+              undo_of: group.id,
+              total: children.reduce((n, c) => n + c.items.length, 0),
+              duplicates: 0,
+              own: [],
+            },
+            children,
           );
-        }
-        const children = targets.map((c) => ({
-          subject: c.data_object_id,
-          items: pending(records.idsInState(c.id, 'succeeded')),
-          retry_of: null,
-          undo_of: c.id,
-        }));
-        return groupWithChildren(
-          ctx,
-          {
-            action: group.action === 'associate' ? 'cancel' : 'associate',
-            like: group,
-            reason: `Undo of batch ${group.id}`,
-            retry_of: null,
-            undo_of: group.id,
-            total: children.reduce((n, c) => n + c.items.length, 0),
-            duplicates: 0,
-            own: [],
-          },
-          children,
-        );
-      });
+        },
+        group.id,
+      );
     },
   };
 }

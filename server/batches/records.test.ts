@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { idKey } from '../../src/api/schemas';
 import { openLedger, type Ledger, type NewBatch } from './ledger';
+import { sqliteServiceStores, type ServiceStores } from '../db/service-stores';
 import {
   IDEMPOTENCY_KEY_PATTERN,
   IDEMPOTENCY_TTL_MS,
@@ -18,6 +19,7 @@ import {
 
 let ledger: Ledger;
 let records: Records;
+let stores: ServiceStores;
 let clock: Date;
 
 const WS = '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14';
@@ -43,6 +45,7 @@ beforeEach(() => {
   clock = new Date('2026-11-22T10:00:00.000Z');
   ledger = openLedger(':memory:');
   records = openRecords(ledger.db, { now: () => clock });
+  stores = sqliteServiceStores(ledger, { now: () => clock });
 });
 
 afterEach(() => {
@@ -169,7 +172,8 @@ test('no cell of an exported row, split at ",", ";" or tab, starts a formula', a
     const text = Array.from({ length: 1 + (n % 12) }, pick).join('');
     const row = await new Response(
       rowStream(
-        (function* () {
+        (async function* () {
+          await Promise.resolve();
           yield [{ id: text, code: text, message: text }];
         })(),
         'csv',
@@ -191,14 +195,16 @@ test('no cell of an exported row, split at ",", ";" or tab, starts a formula', a
 test('the export streams CSV and JSON of every item with the batch context; an empty page ends cleanly', async () => {
   const b = ledger.createBatch(batch([id(1), id(2)]));
   const context = `"${b.id}","associate","${b.workspace_id}","incidents","${b.data_object_id}","alerts","${b.user}","${b.created_at}",${b.reason === null ? '' : `"${b.reason}"`}`;
-  const csv = await new Response(exportStream(records, b, 'csv')).text();
+  const csv = await new Response(exportStream(stores.records, b, 'csv')).text();
   expect(csv).toBe(
     `${CSV_HEADER}\r\n"${id(1)}","pending",,,,0,${context}\r\n"${id(2)}","pending",,,,0,${context}\r\n`,
   );
   expect(CSV_HEADER).toBe(
     'id,state,code,message,request_id,attempts,batch_id,action,workspace_id,subject_class,subject_id,related_class,user,created_at,reason',
   );
-  const json: unknown = JSON.parse(await new Response(exportStream(records, b, 'json')).text());
+  const json: unknown = JSON.parse(
+    await new Response(exportStream(stores.records, b, 'json')).text(),
+  );
   const about = {
     batch_id: b.id,
     action: 'associate',
@@ -231,7 +237,7 @@ test('the export streams CSV and JSON of every item with the batch context; an e
     },
   ]);
   const none = await new Response(
-    exportStream(records, { ...b, id: 'no-such-batch' }, 'json'),
+    exportStream(stores.records, { ...b, id: 'no-such-batch' }, 'json'),
   ).text();
   expect(JSON.parse(none)).toEqual([]);
 });

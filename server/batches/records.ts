@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PERMANENT_FAILURE_CODES, batchItemSchema, type BatchItem } from '../../src/api/schemas';
 import type { LedgerDb } from './ledger';
+import type { RecordsStore } from '../db/records-store';
 
 /** Idempotency keys are honoured for at least this long (Stripe keeps them 24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -337,8 +338,10 @@ export interface ExportTable<Row> {
 }
 
 /**
- * A byte stream of rows read a page at a time: each pull reads one page (from SQLite, a short,
- * complete `.iterate()`), so memory stays flat and a slow client only delays the next read. CSV:
+ * A byte stream of rows read a page at a time: each pull awaits one page of the store (one short
+ * query: on SQLite behind the ledger's gate, on PostgreSQL on a pooled connection, no transaction
+ * held between pages), so memory stays flat and a slow client only delays the next read: the
+ * stream asks for the next page only once the client has taken what it was sent. CSV:
  * one header line, then a line per row, the context's cells after the row's own. JSON: an array
  * of objects, each row's fields then the context's.
  *
@@ -347,7 +350,7 @@ export interface ExportTable<Row> {
  * than ending as a clean, short file.
  */
 export function rowStream<Row extends object>(
-  pages: Generator<Row[], void, undefined>,
+  pages: AsyncGenerator<Row[], void, undefined>,
   format: ExportFormat,
   table: ExportTable<Row>,
   onReadError?: (error: unknown) => void,
@@ -357,8 +360,10 @@ export function rowStream<Row extends object>(
   const contextObject = Object.fromEntries(table.context);
   let started = false;
   let first = true;
+  /** Set when the client went away: a page read meanwhile is dropped, none other is read. */
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
       let text = '';
       if (!started) {
         started = true;
@@ -369,12 +374,14 @@ export function rowStream<Row extends object>(
       }
       let next: IteratorResult<Row[]>;
       try {
-        next = pages.next();
+        next = await pages.next();
       } catch (error) {
+        if (cancelled) return;
         onReadError?.(error);
         controller.error(error);
         return;
       }
+      if (cancelled) return;
       if (next.done) {
         if (format === 'json') text += first ? ']' : '\n]\n';
         if (text) controller.enqueue(encoder.encode(text));
@@ -391,8 +398,10 @@ export function rowStream<Row extends object>(
       }
       controller.enqueue(encoder.encode(text));
     },
-    cancel() {
-      void pages.return(undefined);
+    async cancel() {
+      cancelled = true;
+      // Waits for the page being read, if any (an async generator's return is queued after it).
+      await pages.return(undefined);
     },
   });
 }
@@ -415,7 +424,7 @@ export function exportResponse(
 
 /** A batch's items in input order, with the batch's context (see `rowStream`). */
 export function exportStream(
-  records: Records,
+  records: Pick<RecordsStore, 'itemPages'>,
   batch: ExportedRun,
   format: ExportFormat,
   onReadError?: (error: unknown) => void,

@@ -33,11 +33,13 @@ app.post('/parsed', async (c) => {
 
 /** A made batch (only its id matters here). */
 const batch = { id: 'b-1' } as BatchRecord;
-const present = (b: BatchRecord) => ({ id: b.id, presented: true });
+const present = (b: BatchRecord) => Promise.resolve({ id: b.id, presented: true });
 
 async function answerOf(make: () => Created, body: unknown = {}): Promise<Response> {
   const one = new Hono();
-  one.post('/', (c) => createdFrom(c, body, make, '/api/things', present));
+  one.post('/', (c) =>
+    createdFrom(c, body, () => Promise.resolve().then(make), '/api/things', present),
+  );
   return one.request('/', { method: 'POST' });
 }
 

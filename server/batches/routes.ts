@@ -21,9 +21,10 @@ import {
 } from '../../src/api/schemas';
 import { requireSecMasterIdentity } from '../access/access';
 import type { CallCredentials, CallIdentity } from '../access/credentials';
-import type { BatchRecord, Ledger } from './ledger';
+import type { BatchRecord } from './ledger';
 import { parseHistoryFilter } from './history-filter';
-import { exportResponse, exportStream, type Records } from './records';
+import { exportResponse, exportStream } from './records';
+import type { ServiceStores } from '../db/service-stores';
 import type { Runner } from './engine/runner';
 import {
   ServiceError,
@@ -109,8 +110,8 @@ export function itemsQueryOf<T>(
 }
 
 export interface BatchRouteDeps {
-  ledger: Ledger;
-  records: Records;
+  /** The ledger's stores (SQLite or PostgreSQL). */
+  stores: ServiceStores;
   runner: Pick<Runner, 'start'> & BatchControls;
   /** Who a request's SecMaster calls and the batches it starts or resumes run as. */
   identityOf: (c: Context) => CallIdentity;
@@ -181,30 +182,30 @@ export async function parsedBody<T>(c: Context, schema: z.ZodType<T>): Promise<T
  * it): what `make` created, 201 at `${location}/{id}`; the one an earlier request with the same key
  * and body created, 200 with `Idempotent-Replayed`; or the service's refusal.
  */
-export function createdFrom<T>(
+export async function createdFrom<T>(
   c: Context,
   body: T | Response,
-  make: (body: T) => Created,
+  make: (body: T) => Promise<Created>,
   location: string,
-  present: (batch: BatchRecord) => object,
-): Response {
+  present: (batch: BatchRecord) => Promise<object>,
+): Promise<Response> {
   if (body instanceof Response) return body;
   try {
-    const result = make(body);
+    const result = await make(body);
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
     c.header('Location', `${location}/${result.batch.id}`);
-    return c.json(present(result.batch), result.replayed ? 200 : 201);
+    return c.json(await present(result.batch), result.replayed ? 200 : 201);
   } catch (err) {
     return refusal(c, err);
   }
 }
 
 export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
-  const { ledger, records, runner } = deps;
-  const service = createBatchService({ ledger, records, runner, credentials: deps.credentials });
+  const { stores, runner } = deps;
+  const service = createBatchService({ stores, runner, credentials: deps.credentials });
 
   /** The batch named in the path, or null (malformed IDs are unknown ones). */
-  const batchOf = (c: Context): BatchRecord | null => service.get(c.req.param('id') ?? '');
+  const batchOf = (c: Context): Promise<BatchRecord | null> => service.get(c.req.param('id') ?? '');
 
   const location = '/api/batches';
 
@@ -222,12 +223,12 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
 
   /** A new batch made from the batch in the path (`make`: an undo or a retry) and the body. */
   const derived =
-    <T>(schema: z.ZodType<T>, make: (id: string, body: T, ctx: BatchContext) => Created) =>
+    <T>(schema: z.ZodType<T>, make: (id: string, body: T, ctx: BatchContext) => Promise<Created>) =>
     async (c: Context): Promise<Response> => {
       const ctx = requestContextOf(c, deps);
       if (ctx instanceof Response) return ctx;
       // An unknown batch answers 404 before its body is read.
-      const batch = batchOf(c);
+      const batch = await batchOf(c);
       if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
       return createdFrom(
         c,
@@ -239,20 +240,20 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
     };
 
   // The history, filtered (history-filter.ts: q, subject, touches, user, state, kind, from, to).
-  app.get('/api/batches', (c) => {
+  app.get('/api/batches', async (c) => {
     const paging = pagingOf(c, DEFAULT_BATCH_PAGE, MAX_BATCH_PAGE);
     if (paging instanceof Response) return paging;
     const filter = parseHistoryFilter((name) => c.req.query(name));
     if (!filter.ok) return jsonError(c, 400, 'INVALID_QUERY', filter.message, filter.field);
     const { offset: o, limit: l } = paging;
-    const page = service.list(o, l, filter.filter);
+    const page = await service.list(o, l, filter.filter);
     return c.json({ items: page.items, total: page.total, offset: o, limit: l });
   });
 
-  app.get('/api/batches/:id', (c) => {
-    const batch = batchOf(c);
+  app.get('/api/batches/:id', async (c) => {
+    const batch = await batchOf(c);
     if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
-    return c.json(service.present(batch));
+    return c.json(await service.present(batch));
   });
 
   // --- pause, resume, stop ---------------------------------------------------------------------
@@ -271,7 +272,7 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
           method === 'resume'
             ? await service.resume(id, { identity: deps.identityOf(c) })
             : await service[method](id);
-        return c.json(service.present(batch));
+        return c.json(await service.present(batch));
       } catch (err) {
         return refusal(c, err);
       }
@@ -300,9 +301,9 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   );
 
   // --- retry -----------------------------------------------------------------------------------
-  app.get('/api/batches/:id/retry-preview', (c) => {
+  app.get('/api/batches/:id/retry-preview', async (c) => {
     try {
-      return c.json(service.retryPreview(c.req.param('id')));
+      return c.json(await service.retryPreview(c.req.param('id')));
     } catch (err) {
       return refusal(c, err);
     }
@@ -315,8 +316,8 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
   );
 
   // --- export ----------------------------------------------------------------------------------
-  app.get('/api/batches/:id/export', (c) => {
-    const batch = batchOf(c);
+  app.get('/api/batches/:id/export', async (c) => {
+    const batch = await batchOf(c);
     if (!batch) return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
     const format = formatOf(c);
     if (format instanceof Response) return format;
@@ -333,20 +334,20 @@ export function registerBatchRoutes(app: Hono, deps: BatchRouteDeps): void {
       outgoing?.destroy();
     };
     return exportResponse(
-      exportStream(records, batch, format, onReadError),
+      exportStream(stores.records, batch, format, onReadError),
       `batch-${batch.id}`,
       format,
     );
   });
 
-  app.get('/api/batches/:id/items', (c) => {
+  app.get('/api/batches/:id/items', async (c) => {
     const id = c.req.param('id');
-    if (!isUuid(id) || !ledger.getBatchState(id))
+    if (!isUuid(id) || !(await stores.ledger.getBatchState(id)))
       return jsonError(c, 404, 'NOT_FOUND', 'no such batch');
     const query = itemsQueryOf(c, 'state', itemStateSchema, 'not an item state');
     if (query instanceof Response) return query;
     const { offset: o, limit: l, filter: state, q } = query;
-    const page = ledger.listItems(id, { state, q, offset: o, limit: l });
+    const page = await stores.ledger.listItems(id, { state, q, offset: o, limit: l });
     return c.json({ items: page.items, total: page.total, offset: o, limit: l });
   });
 }

@@ -11,6 +11,7 @@ import { malformedUuidReason, type CreateBatchRequest } from '../../src/api/sche
 import { makeIds } from '../testing/fake-upstream';
 import { openLedger, type ItemOutcome, type Ledger } from './ledger';
 import { openRecords, type Records } from './records';
+import { sqliteServiceStores, type ServiceStores } from '../db/service-stores';
 import {
   INVALID_ID_MESSAGE,
   ServiceError,
@@ -48,6 +49,7 @@ const ALICE = { user: 'alice' };
 let dir: string;
 let ledger: Ledger;
 let records: Records;
+let stores: ServiceStores;
 let runner: {
   start: Mock<(batchId: string) => Promise<void>>;
   pause: Mock<(batchId: string) => Promise<boolean>>;
@@ -70,7 +72,8 @@ beforeEach(() => {
     ),
     cancel: vi.fn((id: string) => Promise.resolve(ledger.cancelBatch(id))),
   };
-  service = createBatchService({ ledger, records, runner });
+  stores = sqliteServiceStores(ledger);
+  service = createBatchService({ stores, runner });
 });
 
 afterEach(() => {
@@ -134,14 +137,14 @@ function settle(
 }
 
 /** A finished batch of `n` IDs, all succeeded. */
-function doneBatch(n = 3) {
-  const { batch } = service.create(request(makeIds(n)), ALICE);
+async function doneBatch(n = 3) {
+  const { batch } = await service.create(request(makeIds(n)), ALICE);
   settle(batch.id);
   return batch;
 }
 
 describe('ID rules', () => {
-  test('IDs are trimmed, UUIDs lower-cased, blanks dropped, repeats counted (the first copy stays), malformed ones invalid with why', () => {
+  test('IDs are trimmed, UUIDs lower-cased, blanks dropped, repeats counted (the first copy stays), malformed ones invalid with why', async () => {
     const upper = 'AAAAAAAA-0000-4000-8000-00000000000A';
     const other = 'Abc_0123456789abcdef0123456789ABCDEF';
     const truncated = 'aaaaaaaa-0000-4000-8000-00000000000';
@@ -177,9 +180,9 @@ describe('ID rules', () => {
     expect(duplicates).toBe(2);
   });
 
-  test('create records the IDs by those rules, with the subject in canonical form, and starts the batch', () => {
+  test('create records the IDs by those rules, with the subject in canonical form, and starts the batch', async () => {
     const ids = makeIds(2);
-    const { batch, replayed } = service.create(
+    const { batch, replayed } = await service.create(
       request([ids[0]!.toUpperCase(), ` ${ids[1]!} `, ids[0]!, 'bad'], {
         data_object_id: SUBJECT.toUpperCase(),
         reason: '  why  ',
@@ -203,20 +206,20 @@ describe('ID rules', () => {
     expect(runner.start).toHaveBeenCalledExactlyOnceWith(batch.id);
   });
 
-  test('a batch of invalid IDs only is recorded done and never started; a blank reason is none', () => {
-    const { batch } = service.create(request(['bad'], { reason: '   ' }), ALICE);
+  test('a batch of invalid IDs only is recorded done and never started; a blank reason is none', async () => {
+    const { batch } = await service.create(request(['bad'], { reason: '   ' }), ALICE);
     expect(batch).toMatchObject({ state: 'done', reason: null });
     expect(runner.start).not.toHaveBeenCalled();
   });
 
-  test('every ID blank, or an unknown retry_of: 400 INVALID_BODY naming the field, nothing recorded', () => {
-    expect(refusalOf(() => service.create(request([' ', '']), ALICE))).toMatchObject({
+  test('every ID blank, or an unknown retry_of: 400 INVALID_BODY naming the field, nothing recorded', async () => {
+    expect(await asyncRefusalOf(() => service.create(request([' ', '']), ALICE))).toMatchObject({
       status: 400,
       code: 'INVALID_BODY',
       message: 'ids: every ID is blank',
       field: 'ids',
     });
-    const unknown = refusalOf(() =>
+    const unknown = await asyncRefusalOf(() =>
       service.create(request(makeIds(1), { retry_of: makeIds(1, 'f')[0]! }), ALICE),
     );
     expect(unknown).toMatchObject({ status: 400, code: 'INVALID_BODY', field: 'retry_of' });
@@ -225,24 +228,24 @@ describe('ID rules', () => {
 });
 
 describe('idempotency', () => {
-  test('the same key and request answer the first batch (replayed, not started again); another request is refused', () => {
+  test('the same key and request answer the first batch (replayed, not started again); another request is refused', async () => {
     const ctx = { user: 'alice', idempotencyKey: 'k-1' };
-    const first = service.create(request(makeIds(2)), ctx);
-    const again = service.create(request(makeIds(2)), ctx);
+    const first = await service.create(request(makeIds(2)), ctx);
+    const again = await service.create(request(makeIds(2)), ctx);
     expect(again).toEqual({ batch: ledger.getBatch(first.batch.id), replayed: true });
     expect(runner.start).toHaveBeenCalledOnce();
-    expect(refusalOf(() => service.create(request(makeIds(3)), ctx))).toMatchObject({
+    expect(await asyncRefusalOf(() => service.create(request(makeIds(3)), ctx))).toMatchObject({
       status: 409,
       code: 'IDEMPOTENCY_MISMATCH',
     });
     // Keys are per user.
-    const bob = service.create(request(makeIds(2)), { user: 'bob', idempotencyKey: 'k-1' });
+    const bob = await service.create(request(makeIds(2)), { user: 'bob', idempotencyKey: 'k-1' });
     expect(bob.replayed).toBe(false);
     expect(ledger.listBatches(0, 10).total).toBe(2);
   });
 
-  test('a malformed key is refused before anything is recorded', () => {
-    const err = refusalOf(() =>
+  test('a malformed key is refused before anything is recorded', async () => {
+    const err = await asyncRefusalOf(() =>
       service.create(request(makeIds(1)), { user: 'alice', idempotencyKey: 'no spaces' }),
     );
     expect(err).toMatchObject({ status: 400, code: 'INVALID_IDEMPOTENCY_KEY' });
@@ -251,15 +254,15 @@ describe('idempotency', () => {
 });
 
 describe('undo', () => {
-  test('an undo is the inverse batch of exactly the succeeded IDs, linked both ways and started', () => {
-    const { batch } = service.create(request(makeIds(4)), ALICE);
+  test('an undo is the inverse batch of exactly the succeeded IDs, linked both ways and started', async () => {
+    const { batch } = await service.create(request(makeIds(4)), ALICE);
     const ids = makeIds(4);
     settle(batch.id, (id) =>
       id === ids[1]
         ? { state: 'failed', code: 'NOT_FOUND', message: 'gone' }
         : { state: 'succeeded', code: null, message: null },
     );
-    const { batch: undo } = service.undo(batch.id, {}, { user: 'bob' });
+    const { batch: undo } = await service.undo(batch.id, {}, { user: 'bob' });
     expect(undo).toMatchObject({
       action: 'cancel',
       state: 'running',
@@ -268,25 +271,25 @@ describe('undo', () => {
       retry_of: null,
       total: 3,
     });
-    expect(records.idsInState(undo.id, 'pending')).toEqual([ids[0], ids[2], ids[3]]);
-    expect(service.present(undo)).toMatchObject({ undo_of: batch.id, undone_by: null });
-    expect(service.present(ledger.getBatch(batch.id)!)).toMatchObject({
+    expect(await stores.records.idsInState(undo.id, 'pending')).toEqual([ids[0], ids[2], ids[3]]);
+    expect(await service.present(undo)).toMatchObject({ undo_of: batch.id, undone_by: null });
+    expect(await service.present(ledger.getBatch(batch.id)!)).toMatchObject({
       undo_of: null,
       undone_by: undo.id,
     });
     expect(runner.start).toHaveBeenLastCalledWith(undo.id);
   });
 
-  test('a batch is undone once: a second undo names the first; the same request replayed answers its batch', () => {
-    const original = doneBatch();
+  test('a batch is undone once: a second undo names the first; the same request replayed answers its batch', async () => {
+    const original = await doneBatch();
     const ctx = { user: 'alice', idempotencyKey: 'undo-1' };
-    const first = service.undo(original.id, {}, ctx);
-    expect(service.undo(original.id, {}, ctx)).toEqual({
+    const first = await service.undo(original.id, {}, ctx);
+    expect(await service.undo(original.id, {}, ctx)).toEqual({
       batch: ledger.getBatch(first.batch.id),
       replayed: true,
     });
     for (const other of [ALICE, { user: 'alice', idempotencyKey: 'undo-2' }]) {
-      const err = refusalOf(() => service.undo(original.id, {}, other));
+      const err = await asyncRefusalOf(() => service.undo(original.id, {}, other));
       expect(err).toMatchObject({ status: 409, code: 'ALREADY_UNDONE' });
       expect(err.message).toContain(first.batch.id);
     }
@@ -295,28 +298,30 @@ describe('undo', () => {
     expect(records.idempotent('alice', 'undo-2', 'x', () => original).kind).toBe('created');
   });
 
-  test('an active batch, or one where nothing succeeded, is refused', () => {
-    const { batch: running } = service.create(request(makeIds(2)), ALICE);
-    expect(refusalOf(() => service.undo(running.id, {}, ALICE))).toMatchObject({
+  test('an active batch, or one where nothing succeeded, is refused', async () => {
+    const { batch: running } = await service.create(request(makeIds(2)), ALICE);
+    expect(await asyncRefusalOf(() => service.undo(running.id, {}, ALICE))).toMatchObject({
       status: 409,
       code: 'INVALID_STATE',
       message: 'the batch is still running: stop it or let it finish before undoing it',
     });
-    const { batch: failed } = service.create(request(makeIds(2, 'b')), ALICE);
+    const { batch: failed } = await service.create(request(makeIds(2, 'b')), ALICE);
     settle(failed.id, () => ({ state: 'failed', code: 'X', message: null }));
-    expect(refusalOf(() => service.undo(failed.id, {}, ALICE))).toMatchObject({
+    expect(await asyncRefusalOf(() => service.undo(failed.id, {}, ALICE))).toMatchObject({
       status: 409,
       code: 'NOTHING_TO_UNDO',
     });
   });
 
-  test('a batch recorded before changes were tracked is undone only with include_unrecorded', () => {
-    const original = doneBatch(2);
+  test('a batch recorded before changes were tracked is undone only with include_unrecorded', async () => {
+    const original = await doneBatch(2);
     ledger.db.prepare('UPDATE batches SET changes_recorded = 0 WHERE id = ?').run(original.id);
-    const err = refusalOf(() => service.undo(original.id, {}, ALICE));
+    const err = await asyncRefusalOf(() => service.undo(original.id, {}, ALICE));
     expect(err).toMatchObject({ status: 409, code: 'CHANGES_NOT_RECORDED' });
     expect(err.message).toContain('its 2 succeeded IDs');
-    expect(service.undo(original.id, { include_unrecorded: true }, ALICE).batch.total).toBe(2);
+    expect((await service.undo(original.id, { include_unrecorded: true }, ALICE)).batch.total).toBe(
+      2,
+    );
   });
 
   test('an unknown or malformed batch ID is 404 for every operation', async () => {
@@ -326,7 +331,7 @@ describe('undo', () => {
         () => service.retry(id, {}, ALICE),
         () => service.retryPreview(id),
       ]) {
-        expect(refusalOf(op)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+        expect(await asyncRefusalOf(op)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
       }
       for (const op of [
         () => service.pause(id),
@@ -337,14 +342,14 @@ describe('undo', () => {
       }
       const err = await asyncRefusalOf(() => service.undoPreview(id, linksUpstream([])));
       expect(err).toMatchObject({ status: 404, code: 'NOT_FOUND' });
-      expect(service.get(id)).toBeNull();
+      expect(await service.get(id)).toBeNull();
     }
   });
 });
 
 describe('undo preview', () => {
   test('reads the links of the batch subject for its succeeded IDs, and lists those that no longer hold', async () => {
-    const original = doneBatch(3);
+    const original = await doneBatch(3);
     const ids = makeIds(3);
     const asked: UpstreamOperation[] = [];
     // One associated ID has been unlinked since.
@@ -373,7 +378,7 @@ describe('undo preview', () => {
   });
 
   test('a failed read is a LookupError naming the check; an undone batch is refused', async () => {
-    const original = doneBatch(1);
+    const original = await doneBatch(1);
     const away: Upstream = {
       call: () =>
         Promise.resolve({
@@ -390,7 +395,7 @@ describe('undo preview', () => {
       code: 'SecMaster.00040003',
       message: 'the link check failed: busy',
     });
-    service.undo(original.id, {}, ALICE);
+    await service.undo(original.id, {}, ALICE);
     const err = await asyncRefusalOf(() => service.undoPreview(original.id, linksUpstream([])));
     expect(err).toMatchObject({ status: 409, code: 'ALREADY_UNDONE' });
   });
@@ -398,9 +403,9 @@ describe('undo preview', () => {
 
 describe('retry', () => {
   /** A finished batch of 5: succeeded, transient failure, permanent failure, unknown, unknown. */
-  function mixedBatch() {
+  async function mixedBatch() {
     const ids = makeIds(5);
-    const { batch } = service.create(request(ids, { reason: 'because' }), ALICE);
+    const { batch } = await service.create(request(ids, { reason: 'because' }), ALICE);
     const outcomes: Omit<ItemOutcome, 'id'>[] = [
       { state: 'succeeded', code: null, message: null },
       { state: 'failed', code: 'HTTP_500', message: 'try again' },
@@ -412,30 +417,35 @@ describe('retry', () => {
     return { batch, ids };
   }
 
-  test('carries transient failures and unknown IDs, permanent failures only when asked', () => {
-    const { batch, ids } = mixedBatch();
-    expect(service.retryPreview(batch.id)).toEqual({
+  test('carries transient failures and unknown IDs, permanent failures only when asked', async () => {
+    const { batch, ids } = await mixedBatch();
+    expect(await service.retryPreview(batch.id)).toEqual({
       failed: 1,
       unknown: 2,
       skipped: 0,
       permanent: 1,
       ids: 3,
     });
-    const { batch: retry } = service.retry(batch.id, {}, ALICE);
+    const { batch: retry } = await service.retry(batch.id, {}, ALICE);
     expect(retry).toMatchObject({
       action: 'associate',
       retry_of: batch.id,
       reason: 'because',
       total: 3,
     });
-    expect(records.idsInState(retry.id, 'pending')).toEqual([ids[1], ids[3], ids[4]]);
-    const all = service.retry(batch.id, { include_permanent: true }, ALICE).batch;
-    expect(records.idsInState(all.id, 'pending')).toEqual([ids[1], ids[2], ids[3], ids[4]]);
+    expect(await stores.records.idsInState(retry.id, 'pending')).toEqual([ids[1], ids[3], ids[4]]);
+    const all = (await service.retry(batch.id, { include_permanent: true }, ALICE)).batch;
+    expect(await stores.records.idsInState(all.id, 'pending')).toEqual([
+      ids[1],
+      ids[2],
+      ids[3],
+      ids[4],
+    ]);
   });
 
   test("a stopped batch's skipped IDs are retried but not its unknown ones (its re-read settles them)", async () => {
     const ids = makeIds(4);
-    const { batch } = service.create(request(ids), ALICE);
+    const { batch } = await service.create(request(ids), ALICE);
     const call = ledger.claimChunk(batch.id, 2);
     ledger.recordOutcome(
       call!.callId,
@@ -446,58 +456,58 @@ describe('retry', () => {
       { httpStatus: null, requestId: null, errorCode: null },
     );
     expect((await service.stop(batch.id)).state).toBe('cancelled');
-    expect(service.retryPreview(batch.id)).toMatchObject({ unknown: 0, skipped: 2, ids: 2 });
-    const { batch: retry } = service.retry(batch.id, {}, ALICE);
+    expect(await service.retryPreview(batch.id)).toMatchObject({ unknown: 0, skipped: 2, ids: 2 });
+    const { batch: retry } = await service.retry(batch.id, {}, ALICE);
     expect(retry.reason).toBe(`Retry of batch ${batch.id}`);
-    expect(records.idsInState(retry.id, 'pending')).toEqual([ids[2], ids[3]]);
+    expect(await stores.records.idsInState(retry.id, 'pending')).toEqual([ids[2], ids[3]]);
   });
 
-  test('an active or interrupted batch is refused; with nothing left, NOTHING_TO_RETRY says why', () => {
-    const { batch } = service.create(request(makeIds(2)), ALICE);
-    expect(refusalOf(() => service.retry(batch.id, {}, ALICE))).toMatchObject({
+  test('an active or interrupted batch is refused; with nothing left, NOTHING_TO_RETRY says why', async () => {
+    const { batch } = await service.create(request(makeIds(2)), ALICE);
+    expect(await asyncRefusalOf(() => service.retry(batch.id, {}, ALICE))).toMatchObject({
       status: 409,
       code: 'INVALID_STATE',
       message: 'the batch is still running: stop it or let it finish before retrying it',
     });
     ledger.transitionBatch(batch.id, ['running'], 'interrupted', 'sign in to resume');
-    expect(refusalOf(() => service.retry(batch.id, {}, ALICE)).message).toMatch(
+    expect((await asyncRefusalOf(() => service.retry(batch.id, {}, ALICE))).message).toMatch(
       /^the batch was interrupted: resume it instead/,
     );
 
-    const clean = doneBatch(2);
-    expect(refusalOf(() => service.retry(clean.id, {}, ALICE))).toMatchObject({
+    const clean = await doneBatch(2);
+    expect(await asyncRefusalOf(() => service.retry(clean.id, {}, ALICE))).toMatchObject({
       status: 409,
       code: 'NOTHING_TO_RETRY',
       message: 'nothing to retry: no ID of this batch failed, stayed unknown or was skipped',
     });
-    const { batch: gone } = service.create(request(makeIds(1, 'c')), ALICE);
+    const { batch: gone } = await service.create(request(makeIds(1, 'c')), ALICE);
     settle(gone.id, () => ({ state: 'failed', code: 'NOT_FOUND', message: null }));
-    expect(refusalOf(() => service.retry(gone.id, {}, ALICE)).message).toMatch(
+    expect((await asyncRefusalOf(() => service.retry(gone.id, {}, ALICE))).message).toMatch(
       /^nothing to retry: the 1 failed IDs left failed for good/,
     );
   });
 
-  test('a retry is idempotent by key like any creation', () => {
-    const { batch } = mixedBatch();
+  test('a retry is idempotent by key like any creation', async () => {
+    const { batch } = await mixedBatch();
     const ctx = { user: 'alice', idempotencyKey: 'retry-1' };
-    const first = service.retry(batch.id, {}, ctx);
-    expect(service.retry(batch.id, {}, ctx)).toMatchObject({
+    const first = await service.retry(batch.id, {}, ctx);
+    expect(await service.retry(batch.id, {}, ctx)).toMatchObject({
       batch: { id: first.batch.id },
       replayed: true,
     });
-    expect(refusalOf(() => service.retry(batch.id, { include_permanent: true }, ctx)).code).toBe(
-      'IDEMPOTENCY_MISMATCH',
-    );
+    expect(
+      (await asyncRefusalOf(() => service.retry(batch.id, { include_permanent: true }, ctx))).code,
+    ).toBe('IDEMPOTENCY_MISMATCH');
   });
 });
 
 describe('controls and presentation', () => {
-  test("a batch is created with its caller's credential source, and its undo with the undoer's", () => {
+  test("a batch is created with its caller's credential source, and its undo with the undoer's", async () => {
     const identity = { source: 'session:alice', sessionId: 's-1' };
-    const { batch } = service.create(request(makeIds(2)), { user: 'alice', identity });
+    const { batch } = await service.create(request(makeIds(2)), { user: 'alice', identity });
     expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
     settle(batch.id);
-    const { batch: undo } = service.undo(
+    const { batch: undo } = await service.undo(
       batch.id,
       {},
       {
@@ -509,7 +519,7 @@ describe('controls and presentation', () => {
   });
 
   test('pause, resume and stop answer the batch after; a refused control names the state', async () => {
-    const { batch } = service.create(request(makeIds(2)), ALICE);
+    const { batch } = await service.create(request(makeIds(2)), ALICE);
     expect((await service.pause(batch.id)).state).toBe('paused');
     expect((await service.resume(batch.id)).state).toBe('running');
     expect((await service.stop(batch.id)).state).toBe('cancelled');
@@ -526,22 +536,22 @@ describe('controls and presentation', () => {
     );
   });
 
-  test('present and list carry undo links both ways and the credential source', () => {
-    const original = doneBatch(1);
-    const { batch: undo } = service.undo(original.id, {}, ALICE);
+  test('present and list carry undo links both ways and the credential source', async () => {
+    const original = await doneBatch(1);
+    const { batch: undo } = await service.undo(original.id, {}, ALICE);
     ledger.setCredentialSource(undo.id, 'env-aksk');
-    const presented = service.present(ledger.getBatch(undo.id) ?? undo);
+    const presented = await service.present(ledger.getBatch(undo.id) ?? undo);
     expect(presented).toMatchObject({
       undo_of: original.id,
       undone_by: null,
       credential_source: 'env-aksk',
     });
-    expect(service.present(original)).toMatchObject({
+    expect(await service.present(original)).toMatchObject({
       undo_of: null,
       undone_by: undo.id,
       group_kind: null,
     });
-    const page = service.list(0, 10);
+    const page = await service.list(0, 10);
     expect(page.total).toBe(2);
     expect(page.items.map((b) => [b.id, b.undo_of, b.credential_source])).toEqual([
       [undo.id, original.id, 'env-aksk'],
@@ -550,20 +560,20 @@ describe('controls and presentation', () => {
   });
 });
 
-test("present carries the runner's pace for a batch it paces, null otherwise", () => {
-  const paced = doneBatch(1);
-  const other = doneBatch(2);
+test("present carries the runner's pace for a batch it paces, null otherwise", async () => {
+  const paced = await doneBatch(1);
+  const other = await doneBatch(2);
   const paceOf = vi.fn((id: string) => (id === paced.id ? { calls_per_s: 18.9, limit: 20 } : null));
-  const withPace = createBatchService({ ledger, records, runner: { ...runner, paceOf } });
-  expect(withPace.present(paced).pace).toEqual({ calls_per_s: 18.9, limit: 20 });
-  expect(withPace.present(other).pace).toBeNull();
+  const withPace = createBatchService({ stores, runner: { ...runner, paceOf } });
+  expect((await withPace.present(paced)).pace).toEqual({ calls_per_s: 18.9, limit: 20 });
+  expect((await withPace.present(other)).pace).toBeNull();
   // A runner that does not pace (no paceOf) presents none.
-  expect(service.present(paced).pace).toBeNull();
+  expect((await service.present(paced)).pace).toBeNull();
 });
 
 describe('checks shared with groups (pairs.ts)', () => {
   test('checkNotActive refuses a running or paused batch, naming the state and what was asked', async () => {
-    const { batch } = service.create(request(makeIds(2)), ALICE);
+    const { batch } = await service.create(request(makeIds(2)), ALICE);
     expect(refusalOf(() => checkNotActive(batch, 'retrying'))).toMatchObject({
       status: 409,
       code: 'INVALID_STATE',
@@ -578,7 +588,7 @@ describe('checks shared with groups (pairs.ts)', () => {
   });
 
   test('checkRetriable also refuses an interrupted batch (resume it instead); a finished one passes', async () => {
-    const { batch } = service.create(request(makeIds(2)), ALICE);
+    const { batch } = await service.create(request(makeIds(2)), ALICE);
     expect(refusalOf(() => checkRetriable(batch)).code).toBe('INVALID_STATE');
     expect(ledger.transitionBatch(batch.id, ['running'], 'interrupted', 'test')).toBe(true);
     expect(refusalOf(() => checkRetriable(ledger.getBatch(batch.id)!))).toMatchObject({
@@ -590,7 +600,7 @@ describe('checks shared with groups (pairs.ts)', () => {
     expect(() => checkRetriable(stopped)).not.toThrow();
   });
 
-  test('nothingToRetry names the permanent failures it leaves out; nothingToUndo says why', () => {
+  test('nothingToRetry names the permanent failures it leaves out; nothingToUndo says why', async () => {
     expect(nothingToRetry(3)).toMatchObject({ status: 409, code: 'NOTHING_TO_RETRY' });
     expect(nothingToRetry(3).message).toContain('the 3 failed IDs left failed for good');
     expect(nothingToRetry(0).message).toBe(
@@ -599,13 +609,13 @@ describe('checks shared with groups (pairs.ts)', () => {
     expect(nothingToUndo()).toMatchObject({ status: 409, code: 'NOTHING_TO_UNDO' });
   });
 
-  test('checkNotUndone passes a batch nobody undid and refuses one undone, naming its undo', () => {
-    const original = doneBatch(1);
-    expect(() => checkNotUndone(ledger, original.id)).not.toThrow();
-    const { batch: undo } = service.undo(original.id, {}, ALICE);
-    const err = refusalOf(() => checkNotUndone(ledger, original.id));
+  test('checkNotUndone passes a batch nobody undid and refuses one undone, naming its undo', async () => {
+    const original = await doneBatch(1);
+    await expect(checkNotUndone(stores.ledger, original.id)).resolves.toBeUndefined();
+    const { batch: undo } = await service.undo(original.id, {}, ALICE);
+    const err = await asyncRefusalOf(() => checkNotUndone(stores.ledger, original.id));
     expect(err).toMatchObject({ status: 409, code: 'ALREADY_UNDONE' });
     expect(err.message).toContain(`already undone by batch ${undo.id}`);
-    expect(() => checkNotUndone(ledger, undo.id)).not.toThrow();
+    await expect(checkNotUndone(stores.ledger, undo.id)).resolves.toBeUndefined();
   });
 });

@@ -6,6 +6,15 @@
  *
  * Refusals are thrown as `ServiceError` (an HTTP status, a stable code and the message shown to
  * the user); other errors (a full disk, a damaged ledger) propagate unchanged.
+ *
+ * The ledger is read and written through the service stores (server/db/service-stores.ts: SQLite
+ * or PostgreSQL), asynchronously. What was one synchronous stretch of code (a check, then the
+ * write it allows) is now separated by awaits, during which another request, the runner or (on
+ * PostgreSQL) another console may change the batch. So every write that a check allows is made in
+ * one transaction that repeats the check on what it reads (`recordOnce`'s `create`), with the
+ * batch it derives from locked first (`lock`): a retry re-reads its original's state and IDs, an
+ * undo checks there is no undo yet and the original is still settled. The checks made before the
+ * transaction only give the early, cheap refusals (and their order) the API has always given.
  */
 import {
   canonicalId,
@@ -24,8 +33,9 @@ import {
 import type { CallCredentials, CallIdentity } from '../access/credentials';
 import type { Upstream } from '../secmaster/client';
 import { findIds } from '../secmaster/lookups';
-import type { BatchRecord, Ledger, NewBatch } from './ledger';
-import { IDEMPOTENCY_KEY_PATTERN, bodyHash, type Records } from './records';
+import type { BatchRecord, NewBatch } from './ledger';
+import { IDEMPOTENCY_KEY_PATTERN, bodyHash } from './records';
+import { idempotent, type ServiceStores, type TxLedger, type TxStores } from '../db/service-stores';
 import type { BatchPace, Runner } from './engine/runner';
 import type { HistoryFilter } from './history-filter';
 
@@ -111,8 +121,8 @@ export interface UndoPreview {
 }
 
 export interface BatchServiceDeps {
-  ledger: Ledger;
-  records: Records;
+  /** The ledger's stores (SQLite or PostgreSQL). */
+  stores: ServiceStores;
   /** Starts created batches and pauses/resumes/stops them. */
   runner: Pick<Runner, 'start'> & Partial<Pick<Runner, 'paceOf'>> & BatchControls;
   /** Records which identity a batch runs on before it is started or resumed. */
@@ -145,23 +155,31 @@ export function itemsOfIds(tokens: readonly string[]): { items: NewItem[]; dupli
   return { items, duplicates };
 }
 
-/** Refuses a key the idempotency records would not store. */
 /**
- * Runs `create` once per idempotency key (none: always): the same key with the same request
- * answers the record it made (`replayed`), with another request it is refused (409). Starting what
- * was created is the caller's: a batch starts itself, a group its children.
+ * Runs `create` once per idempotency key (none: always), in one transaction of the stores (`lock`:
+ * the batch whose row is locked first, see service-stores.ts), so that what it checks holds when it
+ * writes: the same key with the same request answers the record it made (`replayed`), with another
+ * request it is refused (409). Starting what was created is the caller's: a batch starts itself, a
+ * group its children.
  */
-export function recordOnce(
-  records: Records,
-  ledger: Ledger,
+export async function recordOnce(
+  stores: ServiceStores,
   ctx: BatchContext,
   request: unknown,
-  create: () => BatchRecord,
-): Created {
+  create: (tx: TxStores) => Promise<BatchRecord>,
+  lock?: string,
+): Promise<Created> {
   const key = ctx.idempotencyKey;
   checkIdempotencyKey(key);
-  if (key === undefined) return { batch: create(), replayed: false };
-  const result = records.idempotent(ctx.user, key, bodyHash(request), create);
+  if (key === undefined) {
+    const batch = await stores.transaction(create, lock === undefined ? {} : { lock });
+    return { batch, replayed: false };
+  }
+  const result = await idempotent(
+    stores,
+    { user: ctx.user, key, hash: bodyHash(request), lock },
+    create,
+  );
   if (result.kind === 'mismatch') {
     throw new ServiceError(
       409,
@@ -170,7 +188,7 @@ export function recordOnce(
     );
   }
   if (result.kind === 'replayed') {
-    const earlier = ledger.getBatch(result.batchId);
+    const earlier = await stores.ledger.getBatch(result.batchId);
     if (!earlier) throw new ServiceError(409, 'IDEMPOTENCY_MISMATCH', 'the earlier batch is gone');
     return { batch: earlier, replayed: true };
   }
@@ -241,8 +259,11 @@ export function nothingToUndo(): ServiceError {
  * A batch (or group) is undone once: its undo is where the reverting happens (retry or resume it
  * if it did not finish), and undoing that undo re-does the original.
  */
-export function checkNotUndone(ledger: Pick<Ledger, 'undoneBy'>, batchId: string): void {
-  const undoneBy = ledger.undoneBy(batchId);
+export async function checkNotUndone(
+  ledger: Pick<TxLedger, 'undoneBy'>,
+  batchId: string,
+): Promise<void> {
+  const undoneBy = await ledger.undoneBy(batchId);
   if (undoneBy === null) return;
   throw new ServiceError(
     409,
@@ -258,21 +279,21 @@ const CONTROLS = {
 } as const satisfies Record<keyof BatchControls, string>;
 
 export function createBatchService(deps: BatchServiceDeps) {
-  const { ledger, records, runner } = deps;
+  const { stores, runner } = deps;
+  const { ledger, records } = stores;
 
   /** The batch, or null (a malformed ID names no batch). */
-  const get = (batchId: string): BatchRecord | null =>
+  const get = async (batchId: string): Promise<BatchRecord | null> =>
     isUuid(batchId) ? ledger.getBatch(batchId) : null;
 
-  const selectKind = ledger.db.prepare(`SELECT kind FROM batches WHERE id = ?`).pluck();
   /** A row's kind alone (one indexed read, no counts), or null when there is no such row. */
-  const kindOf = (id: string): BatchKind | null => {
-    const kind = batchKindSchema.safeParse(selectKind.get(id));
+  const kindOf = async (id: string): Promise<BatchKind | null> => {
+    const kind = batchKindSchema.safeParse((await stores.groups.kindOf(id))?.kind);
     return kind.success ? kind.data : null;
   };
 
-  const found = (batchId: string): BatchRecord => {
-    const batch = get(batchId);
+  const found = async (batchId: string): Promise<BatchRecord> => {
+    const batch = await get(batchId);
     if (!batch) throw new ServiceError(404, 'NOT_FOUND', 'no such batch');
     return batch;
   };
@@ -282,8 +303,13 @@ export function createBatchService(deps: BatchServiceDeps) {
    * batch it created (`replayed`), with another request it is refused. A created batch that is
    * `running` is started.
    */
-  const createOnce = (ctx: BatchContext, request: unknown, create: () => BatchRecord): Created => {
-    const recorded = recordOnce(records, ledger, ctx, request, create);
+  const createOnce = async (
+    ctx: BatchContext,
+    request: unknown,
+    create: (tx: TxStores) => Promise<BatchRecord>,
+    lock?: string,
+  ): Promise<Created> => {
+    const recorded = await recordOnce(stores, ctx, request, create, lock);
     if (recorded.replayed) return recorded;
     const created = recorded.batch;
     if (created.state === 'running') {
@@ -294,11 +320,9 @@ export function createBatchService(deps: BatchServiceDeps) {
     return { batch: created, replayed: false };
   };
 
-  /**
-   * A new batch on the same subject and related class as `original`, of `ids` (all pending), in
-   * one transaction with `link` (which records how it relates to the original).
-   */
+  /** A new batch on the same subject and related class as `original`, of `ids` (all pending). */
   const derivedBatch = (
+    tx: TxStores,
     ctx: BatchContext,
     original: BatchRecord,
     o: {
@@ -308,33 +332,40 @@ export function createBatchService(deps: BatchServiceDeps) {
       retryOf: string | null;
       undoOf: string | null;
     },
-  ): BatchRecord =>
-    records.transaction(() => {
-      const created = ledger.createBatch({
-        action: o.action,
-        workspace_id: original.workspace_id,
-        dataclass_type: original.dataclass_type,
-        data_object_id: canonicalId(original.data_object_id),
-        related_dataclass_type: original.related_dataclass_type,
-        reason: o.reason,
-        user: ctx.user,
-        retry_of: o.retryOf,
-        undo_of: o.undoOf,
-        credential_source: ctx.identity?.source ?? null,
-        duplicates: 0,
-        // Canonical even when the original was recorded by an older console (upper-case UUIDs).
-        items: o.ids.map((raw) => {
-          const id = canonicalId(raw);
-          return { id, idKey: idKey(id), state: 'pending', message: null };
-        }),
-      });
-      return created;
+  ): Promise<BatchRecord> =>
+    tx.ledger.createBatch({
+      action: o.action,
+      workspace_id: original.workspace_id,
+      dataclass_type: original.dataclass_type,
+      data_object_id: canonicalId(original.data_object_id),
+      related_dataclass_type: original.related_dataclass_type,
+      reason: o.reason,
+      user: ctx.user,
+      retry_of: o.retryOf,
+      undo_of: o.undoOf,
+      credential_source: ctx.identity?.source ?? null,
+      duplicates: 0,
+      // Canonical even when the original was recorded by an older console (upper-case UUIDs).
+      items: o.ids.map((raw) => {
+        const id = canonicalId(raw);
+        return { id, idKey: idKey(id), state: 'pending', message: null };
+      }),
     });
 
   /** Refuses an undo the batch's state forbids. */
   const checkUndoable = (batch: BatchRecord): void => {
     checkNotActive(batch, 'undoing');
     if (batch.counts.succeeded === 0) throw nothingToUndo();
+  };
+
+  /**
+   * The batch as the transaction reads it (its row locked first on PostgreSQL): what was checked
+   * before the transaction may have changed during the awaits since.
+   */
+  const reread = async (tx: TxStores, batchId: string): Promise<BatchRecord> => {
+    const batch = await tx.ledger.getBatch(batchId);
+    if (!batch) throw new ServiceError(404, 'NOT_FOUND', 'no such batch');
+    return batch;
   };
 
   /**
@@ -348,15 +379,15 @@ export function createBatchService(deps: BatchServiceDeps) {
     method: keyof BatchControls,
     identity?: CallIdentity,
   ): Promise<BatchRecord> => {
-    const batch = found(batchId);
+    const batch = await found(batchId);
     if (await runner[method](batch.id)) {
       // A resumed batch runs on the credential of whoever resumed it from now on.
       if (method === 'resume' && identity) deps.credentials?.assign(batch.id, identity);
     } else {
-      const now = ledger.getBatchState(batch.id) ?? batch.state;
+      const now = (await ledger.getBatchState(batch.id)) ?? batch.state;
       throw new ServiceError(409, 'INVALID_STATE', `a ${now} batch cannot be ${CONTROLS[method]}`);
     }
-    return ledger.getBatch(batch.id) ?? batch;
+    return (await ledger.getBatch(batch.id)) ?? batch;
   };
 
   return {
@@ -367,11 +398,14 @@ export function createBatchService(deps: BatchServiceDeps) {
      * batch that undid it, and where its credential came from (`env-aksk`, `env-token`,
      * `session:<user>`; never the credential).
      */
-    present(s: BatchRecord): PresentedBatch {
-      const groupKind = s.group_id === null ? null : kindOf(s.group_id);
+    async present(s: BatchRecord): Promise<PresentedBatch> {
+      const [groupKind, undoneBy] = await Promise.all([
+        s.group_id === null ? null : kindOf(s.group_id),
+        ledger.undoneBy(s.id),
+      ]);
       return {
         ...s,
-        undone_by: ledger.undoneBy(s.id),
+        undone_by: undoneBy,
         group_kind: groupKind,
         pace: runner.paceOf?.(s.id) ?? null,
       };
@@ -381,21 +415,22 @@ export function createBatchService(deps: BatchServiceDeps) {
      * A page of batches matching `filter` (history-filter.ts), newest first, each with `undo_of`
      * and `credential_source`.
      */
-    list(offset: number, limit: number, filter: HistoryFilter = {}): BatchPage {
+    list(offset: number, limit: number, filter: HistoryFilter = {}): Promise<BatchPage> {
       return ledger.listBatches(offset, limit, filter);
     },
 
     /** A new batch of `request.ids` (see `itemsOfIds`), started unless every ID is invalid. */
-    create(request: CreateBatchRequest, ctx: BatchContext): Created {
-      if (request.retry_of !== undefined && !ledger.getBatch(request.retry_of)) {
+    async create(request: CreateBatchRequest, ctx: BatchContext): Promise<Created> {
+      // Batches are never deleted: one found now is there when the batch is created.
+      if (request.retry_of !== undefined && !(await ledger.getBatch(request.retry_of))) {
         throw new ServiceError(400, 'INVALID_BODY', 'retry_of: no such batch', 'retry_of');
       }
       const { items, duplicates } = itemsOfIds(request.ids);
       if (items.length === 0) {
         throw new ServiceError(400, 'INVALID_BODY', 'ids: every ID is blank', 'ids');
       }
-      return createOnce(ctx, request, () =>
-        ledger.createBatch({
+      return createOnce(ctx, request, (tx) =>
+        tx.ledger.createBatch({
           action: request.action,
           workspace_id: request.workspace_id,
           dataclass_type: request.dataclass_type,
@@ -420,9 +455,9 @@ export function createBatchService(deps: BatchServiceDeps) {
     stop: (batchId: string) => control(batchId, 'cancel'),
 
     /** What a retry of the batch would carry by default and leave out. */
-    retryPreview(batchId: string): RetryPreview {
-      const batch = found(batchId);
-      const n = records.retryCounts(batch.id);
+    async retryPreview(batchId: string): Promise<RetryPreview> {
+      const batch = await found(batchId);
+      const n = await records.retryCounts(batch.id);
       const unknown = retriesUnknown(batch) ? n.unknown : 0;
       return { ...n, unknown, ids: n.failed + unknown + n.skipped };
     },
@@ -432,22 +467,34 @@ export function createBatchService(deps: BatchServiceDeps) {
      * unexplained cause (permanent failures with `include_permanent`), unknown (unless the batch
      * was stopped) and skipped.
      */
-    retry(batchId: string, options: RetryRequest, ctx: BatchContext): Created {
-      const original = found(batchId);
+    async retry(batchId: string, options: RetryRequest, ctx: BatchContext): Promise<Created> {
+      const original = await found(batchId);
       checkRetriable(original);
       const includePermanent = options.include_permanent ?? false;
-      const ids = records.retryIds(original.id, includePermanent, retriesUnknown(original));
+      const ids = await records.retryIds(original.id, includePermanent, retriesUnknown(original));
       if (ids.length === 0) {
-        throw nothingToRetry(records.retryCounts(original.id).permanent);
+        throw nothingToRetry((await records.retryCounts(original.id)).permanent);
       }
-      return createOnce(ctx, { retry_of: original.id, include_permanent: includePermanent }, () =>
-        derivedBatch(ctx, original, {
-          action: original.action,
-          ids,
-          reason: original.reason ?? `Retry of batch ${original.id}`,
-          retryOf: original.id,
-          undoOf: null,
-        }),
+      return createOnce(
+        ctx,
+        { retry_of: original.id, include_permanent: includePermanent },
+        async (tx) => {
+          // Read again in the transaction: resumed meanwhile, its IDs are its own again.
+          const now = await reread(tx, original.id);
+          checkRetriable(now);
+          const retried = await tx.records.retryIds(now.id, includePermanent, retriesUnknown(now));
+          if (retried.length === 0) {
+            throw nothingToRetry((await tx.records.retryCounts(now.id)).permanent);
+          }
+          return derivedBatch(tx, ctx, now, {
+            action: now.action,
+            ids: retried,
+            reason: now.reason ?? `Retry of batch ${now.id}`,
+            retryOf: now.id,
+            undoOf: null,
+          });
+        },
+        original.id,
       );
     },
 
@@ -460,10 +507,10 @@ export function createBatchService(deps: BatchServiceDeps) {
       upstream: Upstream,
       signal?: AbortSignal,
     ): Promise<UndoPreview> {
-      const batch = found(batchId);
+      const batch = await found(batchId);
       checkUndoable(batch);
-      checkNotUndone(ledger, batch.id);
-      const ids = records.idsInState(batch.id, 'succeeded');
+      await checkNotUndone(ledger, batch.id);
+      const ids = await records.idsInState(batch.id, 'succeeded');
       const linked = await findIds(
         upstream,
         {
@@ -494,8 +541,8 @@ export function createBatchService(deps: BatchServiceDeps) {
      * A new batch of the inverse action on exactly the IDs the batch changed (`succeeded`);
      * `unchanged` ones were already so before it and stay as they are.
      */
-    undo(batchId: string, options: UndoRequest, ctx: BatchContext): Created {
-      const original = found(batchId);
+    async undo(batchId: string, options: UndoRequest, ctx: BatchContext): Promise<Created> {
+      const original = await found(batchId);
       // A second undo is refused inside the creating transaction, not here: the same request
       // sent twice (one idempotency key) answers its batch, a new one is refused.
       checkUndoable(original);
@@ -506,17 +553,25 @@ export function createBatchService(deps: BatchServiceDeps) {
           `this batch was recorded before the console tracked what each batch changed: its ${original.counts.succeeded} succeeded IDs may include links that were already so before it, and an undo would revert those too; send {"include_unrecorded": true} to undo it anyway`,
         );
       }
-      return createOnce(ctx, { undo_of: original.id }, () => {
-        // Of two undo requests, the second finds the first's batch.
-        checkNotUndone(ledger, original.id);
-        return derivedBatch(ctx, original, {
-          action: original.action === 'associate' ? 'cancel' : 'associate',
-          ids: records.idsInState(original.id, 'succeeded'),
-          reason: `Undo of batch ${original.id}`,
-          retryOf: null,
-          undoOf: original.id,
-        });
-      });
+      return createOnce(
+        ctx,
+        { undo_of: original.id },
+        async (tx) => {
+          // Of two undo requests, the second finds the first's batch (its row locked first).
+          await checkNotUndone(tx.ledger, original.id);
+          // Resumed meanwhile (an interrupted batch), it is running again: not undone yet.
+          const now = await reread(tx, original.id);
+          checkUndoable(now);
+          return derivedBatch(tx, ctx, now, {
+            action: now.action === 'associate' ? 'cancel' : 'associate',
+            ids: await tx.records.idsInState(now.id, 'succeeded'),
+            reason: `Undo of batch ${now.id}`,
+            retryOf: null,
+            undoOf: now.id,
+          });
+        },
+        original.id,
+      );
     },
   };
 }

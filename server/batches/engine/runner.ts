@@ -145,7 +145,7 @@ export interface Runner {
    * `first` runs just before, as part of the recovery (both are retried while the ledger cannot be
    * written for now: a full disk, another process's write lock). Never rejects.
    */
-  resumeAll(first?: () => void): Promise<void>;
+  resumeAll(first?: () => void | Promise<void>): Promise<void>;
   /** Resolves when the batch is not being run (at once if it is not). */
   whenIdle(batchId: string): Promise<void>;
   /** Shutdown: stops claiming new chunks and waits for the calls in flight to be recorded. */
@@ -731,11 +731,13 @@ export function createRunner(options: RunnerOptions): Runner {
    * Start-up recovery, waiting like a batch while the ledger cannot be written for now (a full disk,
    * another process's write lock); null when it failed for good or the runner stopped meanwhile.
    */
-  async function recover(first: (() => void) | undefined): Promise<Recovered | null> {
+  async function recover(
+    first: (() => void | Promise<void>) | undefined,
+  ): Promise<Recovered | null> {
     let recovered: Recovered | null = null;
     const attempt = async (): Promise<LedgerTry> => {
       try {
-        first?.();
+        await first?.();
         recovered = {
           // Without waiting for another process's write lock: the server already answers, and a
           // blocked write would stall it for the busy timeout on every try.
