@@ -192,6 +192,36 @@ test('no cell of an exported row, split at ",", ";" or tab, starts a formula', a
   }
 });
 
+test('a stream reads a page per pull, and a client that goes away mid-read stops the reads: no page after, the source closed', async () => {
+  let reads = 0;
+  let closed = false;
+  let release: () => void = () => undefined;
+  async function* pages() {
+    try {
+      for (;;) {
+        reads++;
+        // The third page's read is still under way when the client goes away.
+        if (reads === 3) await new Promise<void>((r) => (release = r));
+        yield [{ id: `row-${reads}` }];
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  const stream = rowStream(pages(), 'csv', { header: ['id'], cells: (r) => [r.id], context: [] });
+  const reader = stream.getReader();
+  const text = new TextDecoder();
+  expect(text.decode((await reader.read()).value)).toBe('id\r\n"row-1"\r\n');
+  expect(text.decode((await reader.read()).value)).toBe('"row-2"\r\n');
+  // The stream asks for one page ahead of what was read (its queue holds one chunk): the third.
+  while (reads < 3) await new Promise((r) => setImmediate(r));
+  const cancelled = reader.cancel();
+  release();
+  await cancelled;
+  expect(closed).toBe(true);
+  expect(reads).toBe(3);
+});
+
 test('the export streams CSV and JSON of every item with the batch context; an empty page ends cleanly', async () => {
   const b = ledger.createBatch(batch([id(1), id(2)]));
   const context = `"${b.id}","associate","${b.workspace_id}","incidents","${b.data_object_id}","alerts","${b.user}","${b.created_at}",${b.reason === null ? '' : `"${b.reason}"`}`;
