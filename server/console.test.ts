@@ -2,8 +2,8 @@
  * `createConsole` wires one working console: its app answers, its batches run through the
  * upstream it built (the environment's credential, routed per call) to the end, start-up recovery
  * interrupts what waits for a sign-in and resumes the rest, a lost DATA_DIR reaches both the app
- * and the runner, and `close()` stops the runner (nothing more is sent) but leaves the caller's
- * ledger open.
+ * and the runner, `close()` stops the runner (nothing more is sent) but leaves the caller's
+ * ledger open, and stores given to it (PostgreSQL) are where its batches are made, run and read.
  */
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { openLedger, type Ledger } from './batches/ledger';
 import { loadConfig, type Config } from './config';
 import { createConsole, type ConsoleDeps, type ConsoleServer } from './console';
 import { newBatch } from './testing/batches';
+import { openPgTestStore } from './testing/stores';
 import {
   makeIds,
   startFakeUpstream,
@@ -95,6 +96,32 @@ test('the app answers /api/health and a batch runs through the upstream the cons
   expect(fake.writes().flatMap((w) => (JSON.parse(w.body) as { ids: string[] }).ids)).toEqual(ids);
   // The batch records which credential it ran on.
   expect(ledger.getBatch(id)?.credential_source).toBe('env-token');
+});
+
+test('given other stores (PostgreSQL), the console creates, runs and answers its batches there, not in the SQLite ledger', async () => {
+  const pg = await openPgTestStore();
+  try {
+    const c = wire({ stores: pg.stores });
+    const ids = makeIds(150);
+    const res = await postBatch(c, ids);
+    expect(res.status).toBe(201);
+    const { id } = batchSummarySchema.parse(await res.json());
+    await c.runner.whenIdle(id);
+    expect(await pg.store.getBatch(id)).toMatchObject({
+      state: 'done',
+      counts: { succeeded: 150, pending: 0 },
+    });
+    expect(ledger.getBatch(id)).toBeNull();
+    expect(fake.writes()).toHaveLength(2);
+    const read = await c.app.request(`/api/batches/${id}`);
+    expect(batchSummarySchema.parse(await read.json())).toMatchObject({ id, state: 'done' });
+    const listed = await c.app.request('/api/batches');
+    expect(await listed.json()).toMatchObject({ total: 1, items: [{ id }] });
+    await c.close();
+    consoles.splice(consoles.indexOf(c), 1);
+  } finally {
+    await pg.close();
+  }
 });
 
 test('close() stops the runner: the call in flight is recorded, nothing more is sent, the ledger stays open', async () => {

@@ -15,9 +15,17 @@
  *
  * Ownership: the caller opens the ledger (which creates or migrates its schema) and closes it after
  * `close()`: main.ts opens it only once it holds the DATA_DIR lock and has checked the file, and a
- * test may share one ledger between consoles or restart a console on the same file. The stores
- * over it (idempotency keys, retry and undo IDs, exports) are opened here, once per console, and
- * handed to the HTTP app, which opens nothing. `close()` stops what the console started, the
+ * test may share one ledger between consoles or restart a console on the same file.
+ *
+ * The ledger's stores (server/db/service-stores.ts): what the runner, the batch and group services
+ * and the HTTP app read and write batches through. By default the SQLite ledger's, opened here
+ * once per console (they share the ledger's gate with every other store over it); `deps.stores`
+ * gives others, on another database (issue 14: PostgreSQL, `pgServiceStores`), which the caller
+ * closes. The SQLite ledger stays needed meanwhile for what has not moved onto the stores yet: the
+ * sign-in sessions and limits (access/), each batch's credential source as the credentials read
+ * and write it (access/credentials.ts), /api/health's probe of the DATA_DIR, and what a write
+ * error means (a full disk, SQLite's write lock); on another database the runner has no SQLite
+ * storage of its own (`NO_STORAGE`: no write waits for a lock, no problem is reported). `close()` stops what the console started, the
  * runner (calls in flight are recorded first); nothing else is held: no timers, no sockets, no
  * listener.
  */
@@ -25,10 +33,15 @@ import type { Hono } from 'hono';
 import { createApp } from './app';
 import { createAuth, type AuthOptions, type ConsoleAuth } from './access/access';
 import type { Ledger } from './batches/ledger';
-import { sqliteServiceStores } from './db/service-stores';
+import { sqliteServiceStores, type ServiceStores } from './db/service-stores';
 import { createBatchService } from './batches/service';
 import { createGroupService, type GroupService } from './batches/group-service';
-import { createRunner, onSqlite, type Runner, type RunnerOptions } from './batches/engine/runner';
+import {
+  createRunner,
+  sqliteStorage,
+  type Runner,
+  type RunnerOptions,
+} from './batches/engine/runner';
 import type { Config } from './config';
 import { createHash } from 'node:crypto';
 import type { UpstreamTarget } from './access/credentials';
@@ -39,6 +52,11 @@ import { createPacers, type PacerOptions } from './secmaster/pacer';
 export interface ConsoleDeps {
   /** The opened batch ledger; the caller closes it (see above). */
   ledger: Ledger;
+  /**
+   * The stores batches are read and written through (see above); by default the SQLite ledger's
+   * (`sqliteServiceStores(ledger)`). The caller closes stores it gives.
+   */
+  stores?: ServiceStores;
   /** The Vite build output; without it (or without its index.html) pages explain how to build. */
   distDir?: string | undefined;
   /** Emulator mode: whether the embedded emulator is listening (for /api/health). */
@@ -101,8 +119,7 @@ export interface ConsoleServer {
 
 export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer {
   const { ledger } = deps;
-  // The service's stores over the ledger (the runner's store shares the ledger's gate with them).
-  const stores = sqliteServiceStores(ledger);
+  const stores = deps.stores ?? sqliteServiceStores(ledger);
   // Everything sent upstream with one credential shares one pacer (SecMaster's rate limit).
   const pacers = createPacers({
     cap: config.rateLimit,
@@ -132,7 +149,8 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
     concurrency: config.batchConcurrency,
     log: (message) => console.warn(`runner: ${message}`),
     ...deps.runner,
-    ...onSqlite(ledger),
+    store: stores.ledger,
+    storage: stores.dialect === 'sqlite' ? sqliteStorage(ledger) : undefined,
     // Each call of a batch goes out with the credential it was last started or resumed with.
     upstream: (batchId) => auth.credentials.forBatch(batchId),
     dataDirLost: deps.dataDirLost,
