@@ -22,10 +22,10 @@
  * once per console (they share the ledger's gate with every other store over it); `deps.stores`
  * gives others, on another database (issue 14: PostgreSQL, `pgServiceStores`), which the caller
  * closes. The SQLite ledger stays needed meanwhile for what has not moved onto the stores yet: the
- * sign-in sessions and limits (access/), each batch's credential source as the credentials read
- * and write it (access/credentials.ts), /api/health's probe of the DATA_DIR, and what a write
- * error means (a full disk, SQLite's write lock); on another database the runner has no SQLite
- * storage of its own (`NO_STORAGE`: no write waits for a lock, no problem is reported). `close()` stops what the console started, the
+ * sign-in sessions and limits with SESSION_KEY (main.ts opens them on the ledger's file),
+ * /api/health's probe of the ledger and the DATA_DIR, and what a write error means (a full disk,
+ * SQLite's write lock); on another database the runner has no SQLite storage of its own
+ * (`NO_STORAGE`: no write waits for a lock, no problem is reported). `close()` stops what the console started, the
  * runner (calls in flight are recorded first); nothing else is held: no timers, no sockets, no
  * listener.
  */
@@ -71,7 +71,7 @@ export interface ConsoleDeps {
    */
   dataDirLost?: () => string | null;
   /** Tests: the IAM stand-in's fetch, a fixed `connect`, the clock, sign-in and session limits. */
-  auth?: Omit<AuthOptions, 'config' | 'ledger'>;
+  auth?: Omit<AuthOptions, 'config' | 'store' | 'noWait'>;
   /** Tests: calls in flight (default BATCH_CONCURRENCY), backoff, sleep, clock, log... */
   runner?: Partial<Omit<RunnerOptions, 'store' | 'storage' | 'upstream' | 'dataDirLost'>>;
   /** Tests: the pacers' clock and knobs (the cap is SECMASTER_RATE_LIMIT unless given). */
@@ -141,7 +141,9 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
       return pacedUpstream(connect(target), () => pacers.pacerFor(key));
     },
     config,
-    ledger,
+    // Each batch's credential source, in the stores' database.
+    store: stores.ledger,
+    noWait: stores.dialect === 'sqlite' ? (write) => ledger.noWait(write) : undefined,
   });
   // Told when a batch's run ends (a move's first phase ending starts its second).
   let groups: GroupService | null = null;
@@ -193,7 +195,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
         // then runs with every running batch. First: one on an IAM session's credential (the
         // first phase's) is then interrupted with the other orphans, not run without it.
         await groupService.continueAll();
-        const orphans = auth.credentials.interruptOrphans();
+        const orphans = await auth.credentials.interruptOrphans();
         if (orphans.length > 0) {
           console.warn(`${orphans.length} running batch(es) interrupted: sign in to resume`);
         }

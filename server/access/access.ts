@@ -13,7 +13,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { z } from 'zod';
-import type { Ledger } from '../batches/ledger';
 import type { Config } from '../config';
 import { createUpstream, type Upstream } from '../secmaster/client';
 import {
@@ -21,6 +20,7 @@ import {
   type CallCredentials,
   type CallIdentity,
   type Connect,
+  type CredentialLedger,
 } from './credentials';
 import { IamError, REGION_PATTERN, iamEndpointFor, lookupProject, obtainToken } from './iam';
 import { TrustedProxies, clientAddress, limitKey, normalizeIp } from './client-address';
@@ -104,7 +104,10 @@ export interface ConsoleAuth {
 
 export interface AuthOptions {
   config: Config;
-  ledger: Ledger;
+  /** The ledger's store: each batch's credential source (access/credentials.ts). */
+  store: CredentialLedger;
+  /** Runs a store write without waiting for another process's write lock (SQLite's noWait). */
+  noWait?: <T>(write: () => T) => T;
   /**
    * Builds the Upstream of one credential (the environment's, or an IAM session's); default: a
    * SecMaster client on `config.endpoint` with the batch call timeout.
@@ -184,7 +187,7 @@ function readCookie(header: string | undefined, name: string): string | null {
 }
 
 export function createAuth(options: AuthOptions): ConsoleAuth {
-  const { config, ledger } = options;
+  const { config } = options;
   const now = options.now ?? Date.now;
   const limits = {
     maxSessions: options.maxSessions,
@@ -217,7 +220,8 @@ export function createAuth(options: AuthOptions): ConsoleAuth {
   const secure = config.tls !== null;
   const credentials = createCallCredentials({
     config,
-    ledger,
+    store: options.store,
+    noWait: options.noWait,
     sessions,
     connect:
       options.connect ??

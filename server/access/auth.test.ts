@@ -449,7 +449,7 @@ describe('restart', () => {
 
     // "Restart": a new auth (no sessions) on the same ledger.
     const second = build(iamEnv());
-    expect(second.auth.credentials.interruptOrphans().sort()).toEqual(
+    expect((await second.auth.credentials.interruptOrphans()).sort()).toEqual(
       [batch.id, envBatch.id].sort(),
     );
     expect(ledger.getBatch(batch.id)).toMatchObject({
@@ -474,7 +474,7 @@ describe('restart', () => {
     expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
   });
 
-  test('environment batches keep running when the environment still has a credential', () => {
+  test('environment batches keep running when the environment still has a credential', async () => {
     const { auth } = build({ SECMASTER_PROJECT_ID: PROJECT, SECMASTER_AUTH_TOKEN: ENV_TOKEN });
     const batch = newBatch(ledger, {
       ids: makeIds(1),
@@ -483,7 +483,7 @@ describe('restart', () => {
       user: 'local',
     });
     ledger.setCredentialSource(batch.id, 'env-token');
-    expect(auth.credentials.interruptOrphans()).toEqual([]);
+    expect(await auth.credentials.interruptOrphans()).toEqual([]);
     expect(ledger.getBatch(batch.id)?.state).toBe('running');
   });
 });

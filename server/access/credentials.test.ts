@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Ledger } from '../batches/ledger';
+import { sqliteStore, type LedgerStore } from '../db/store';
 import { loadConfig } from '../config';
 import { pacerKey } from '../console';
 import { UpstreamError, type Upstream } from '../secmaster/client';
@@ -24,6 +25,7 @@ const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
 
 let dir: string;
 let ledger: Ledger;
+let store: LedgerStore;
 let sessions: SessionStore;
 /** Every Upstream built, with the target it was built for; its calls are counted. */
 let built: { target: UpstreamTarget; calls: number }[];
@@ -49,9 +51,11 @@ function credentialsFor(env: Record<string, string>, wrap: (u: Upstream) => Upst
     DATA_DIR: dir,
     ...env,
   });
+  store = sqliteStore(ledger);
   return createCallCredentials({
     config,
-    ledger,
+    store,
+    noWait: (write) => ledger.noWait(write),
     sessions,
     connect: (target): Upstream => {
       const entry = { target, calls: 0 };
@@ -128,7 +132,7 @@ describe('with an environment credential', () => {
     const credentials = credentialsFor(env);
     const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT, user: 'alice' });
-    credentials.assign(batch.id, credentials.identityOf(alice));
+    await credentials.assign(batch.id, credentials.identityOf(alice));
     expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
 
     await credentials.forBatch(batch.id).call(op);
@@ -153,7 +157,7 @@ describe('with an environment credential', () => {
     const credentials = credentialsFor(env);
     const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT, user: 'alice' });
-    credentials.assign(batch.id, credentials.identityOf(alice));
+    await credentials.assign(batch.id, credentials.identityOf(alice));
     // The sign-out's own check of the batch's session is slow (a database on another host).
     const forCalls = sessions.forCalls.bind(sessions);
     let open!: () => void;
@@ -191,7 +195,7 @@ describe('with an environment credential', () => {
     const credentials = credentialsFor(env, (u) => pacedUpstream(u, pacer));
     const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT, user: 'alice' });
-    credentials.assign(batch.id, credentials.identityOf(alice));
+    await credentials.assign(batch.id, credentials.identityOf(alice));
     const upstream = credentials.forBatch(batch.id);
     expect(upstream.pacer).toBe(pacer);
     // The runner takes the write's permit before committing its intent, then sends on it.
@@ -234,8 +238,8 @@ describe('with an environment credential', () => {
     const credentials = credentialsFor(env);
     const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
-    credentials.assign(batch.id, credentials.identityOf(alice));
-    credentials.assign(batch.id, credentials.identityOf(null));
+    await credentials.assign(batch.id, credentials.identityOf(alice));
+    await credentials.assign(batch.id, credentials.identityOf(null));
     expect(ledger.getBatch(batch.id)?.credential_source).toBe('env-token');
     await credentials.forBatch(batch.id).call(op);
     expect(built.map((b) => [b.target.projectId, b.calls])).toEqual([[PROJECT, 1]]);
@@ -245,11 +249,11 @@ describe('with an environment credential', () => {
     const credentials = credentialsFor(env);
     const alice = await iamSession('alice');
     const batch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
-    credentials.assign(batch.id, credentials.identityOf(null));
-    vi.spyOn(ledger, 'setCredentialSource').mockImplementation(() => {
-      throw new Error('disk full');
-    });
-    expect(() => credentials.assign(batch.id, credentials.identityOf(alice))).toThrow('disk full');
+    await credentials.assign(batch.id, credentials.identityOf(null));
+    vi.spyOn(store, 'setCredentialSource').mockRejectedValue(new Error('disk full'));
+    await expect(credentials.assign(batch.id, credentials.identityOf(alice))).rejects.toThrow(
+      'disk full',
+    );
     await credentials.forBatch(batch.id).call(op);
     const mine = built.find((b) => b.target.credentials === alice.iam?.credentials);
     expect(mine?.calls).toBe(1);
@@ -259,8 +263,8 @@ describe('with an environment credential', () => {
     const before = credentialsFor(env);
     const sessionBatch = newBatch(ledger, { ids: makeIds(1), subject: SUBJECT });
     const envBatch = newBatch(ledger, { ids: makeIds(1, 'e'), subject: SUBJECT });
-    before.assign(sessionBatch.id, before.identityOf(await iamSession('alice')));
-    before.assign(envBatch.id, before.identityOf(null));
+    await before.assign(sessionBatch.id, before.identityOf(await iamSession('alice')));
+    await before.assign(envBatch.id, before.identityOf(null));
 
     // A call of the session batch was in flight when the process ended.
     const inFlight = ledger.claimChunk(sessionBatch.id, 100);
@@ -268,7 +272,7 @@ describe('with an environment credential', () => {
 
     sessions = new MemorySessionStore(Date.now);
     const after = credentialsFor(env);
-    expect(after.interruptOrphans()).toEqual([sessionBatch.id]);
+    expect(await after.interruptOrphans()).toEqual([sessionBatch.id]);
     // Crash recovery is the runner's (resumeAll): the in-flight ID is left for it to mark unknown.
     expect(ledger.counts(sessionBatch.id).in_flight).toBe(1);
     expect(ledger.getBatch(sessionBatch.id)).toMatchObject({

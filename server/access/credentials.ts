@@ -11,8 +11,14 @@
  *
  * Whether a session is still live is asked of the session store on every call (with SESSION_KEY,
  * of the shared database: a sign-out on another console stops the next call here).
+ *
+ * The ledger is read and written through its store (server/db/store.ts: SQLite or PostgreSQL),
+ * asynchronously: `assign` changes this process's memory at once (the batch's next call goes out
+ * as the new identity) and resolves once the source is recorded; a batch whose identity this
+ * process never saw (resumed at start-up) gets an Upstream that reads its source from the ledger
+ * at its first call (`forBatch`; the runner asks for it synchronously, per call).
  */
-import type { Ledger } from '../batches/ledger';
+import type { LedgerStore } from '../db/store';
 import type { Config } from '../config';
 import type { Credentials as SecretCredentials } from '../credentials';
 import { UpstreamError, type Upstream, type UpstreamResponse } from '../secmaster/client';
@@ -52,19 +58,20 @@ export interface CallCredentials {
    */
   upstreamOf(identity: CallIdentity): Upstream;
   /**
-   * From now on the batch runs as `identity`. `recorded`: the ledger already holds its source (a
-   * batch created with it), so only this process's memory changes.
+   * From now on the batch runs as `identity` (this process's memory, at once); resolves once the
+   * ledger holds its source. `recorded`: the ledger already holds it (a batch created with it), so
+   * only the memory changes.
    */
-  assign(batchId: string, identity: CallIdentity, opts?: { recorded?: boolean }): void;
+  assign(batchId: string, identity: CallIdentity, opts?: { recorded?: boolean }): Promise<void>;
   /** The Upstream of a batch's next call (read per call: a session may end mid-batch). */
   forBatch(batchId: string): Upstream;
   /**
    * Start-up, before the runner's crash recovery resumes what is running: every running batch
    * whose credential is gone becomes interrupted ("sign in to resume"): all `session:*` batches,
-   * and environment batches when the environment has no credential now. Returns the batches it
-   * interrupted.
+   * and environment batches when the environment has no credential now. Resolves with the batches
+   * it interrupted.
    */
-  interruptOrphans(): string[];
+  interruptOrphans(): Promise<string[]>;
 }
 
 /**
@@ -91,13 +98,25 @@ function envSource(config: Config): string {
   return config.credentials.kind === 'aksk' ? 'env-aksk' : 'env-token';
 }
 
+/** What the credentials read and write of the ledger: each batch's source, and interruptions. */
+export type CredentialLedger = Pick<
+  LedgerStore,
+  'transitionBatch' | 'setCredentialSource' | 'credentialSourceOf' | 'runningBatchIds'
+>;
+
 export function createCallCredentials(deps: {
   config: Config;
-  ledger: Ledger;
+  store: CredentialLedger;
+  /**
+   * Runs a store write (which starts in the call) without waiting for another process's write
+   * lock (SQLite's `noWait`); by default as it is.
+   */
+  noWait?: <T>(write: () => T) => T;
   sessions: SessionStore;
   connect: Connect;
 }): CallCredentials {
-  const { config, ledger, sessions, connect } = deps;
+  const { config, store, sessions, connect } = deps;
+  const noWait = deps.noWait ?? (<T>(write: () => T): T => write());
   const env = config.credentials
     ? connect({ projectId: config.projectId, credentials: config.credentials })
     : null;
@@ -129,7 +148,7 @@ export function createCallCredentials(deps: {
         }
         if (live !== null) continue;
         batchIdentity.delete(batchId);
-        ledger.transitionBatch(
+        await store.transitionBatch(
           batchId,
           ['running'],
           'interrupted',
@@ -194,31 +213,50 @@ export function createCallCredentials(deps: {
       return { source: envSource(config), sessionId: null };
     },
     upstreamOf,
-    assign(batchId, identity, opts) {
+    async assign(batchId, identity, opts) {
       // Memory first: the batch's calls go out as `identity` even if recording it fails.
       batchIdentity.set(batchId, identity);
-      if (!opts?.recorded) ledger.setCredentialSource(batchId, identity.source);
+      if (!opts?.recorded) await store.setCredentialSource(batchId, identity.source);
     },
     forBatch(batchId) {
-      let identity = batchIdentity.get(batchId);
-      if (identity === undefined) {
-        // Not started here (resumed at start-up): the environment's, unless the ledger says it ran
-        // on a session this process never saw, which waits for a sign-in.
-        if (ledger.credentialSourceOf(batchId)?.startsWith('session:')) return sessionEnded;
-        identity = { source: envSource(config), sessionId: null };
-        batchIdentity.set(batchId, identity);
-      }
-      return upstreamOf(identity);
+      const identity = batchIdentity.get(batchId);
+      if (identity !== undefined) return upstreamOf(identity);
+      // Not started here (resumed at start-up): the environment's, unless the ledger says it ran
+      // on a session this process never saw, which waits for a sign-in. Read at the first call;
+      // until then its pacer is the environment's (a refused call gives its permit back).
+      const known = (async (): Promise<Upstream> => {
+        if ((await store.credentialSourceOf(batchId))?.startsWith('session:')) return sessionEnded;
+        // Assigned meanwhile (a resume): that identity wins.
+        const now = batchIdentity.get(batchId) ?? { source: envSource(config), sessionId: null };
+        batchIdentity.set(batchId, now);
+        return upstreamOf(now);
+      })();
+      return {
+        call: async (operation, opts) => {
+          let upstream: Upstream;
+          try {
+            upstream = await known;
+          } catch {
+            // The ledger cannot be read: nothing is sent, and the call says so.
+            opts?.permit?.cancel();
+            throw new UpstreamError('connect', 'the ledger could not be read: nothing was sent');
+          }
+          return upstream.call(operation, opts);
+        },
+        get pacer() {
+          return env?.pacer;
+        },
+      };
     },
-    interruptOrphans() {
+    async interruptOrphans() {
       const envHasCredential = config.credentials !== null;
       const interrupted: string[] = [];
-      for (const id of ledger.runningBatchIds()) {
-        const source = ledger.credentialSourceOf(id) ?? 'env-legacy';
+      for (const id of await store.runningBatchIds()) {
+        const source = (await store.credentialSourceOf(id)) ?? 'env-legacy';
         if (source.startsWith('env-') && envHasCredential) continue;
         // Without waiting for another process's write lock: the caller retries with a backoff.
-        const done = ledger.noWait(() =>
-          ledger.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME),
+        const done = await noWait(() =>
+          store.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME),
         );
         if (done) interrupted.push(id);
       }

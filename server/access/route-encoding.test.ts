@@ -20,6 +20,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Ledger } from '../batches/ledger';
+import { sqliteStore } from '../db/store';
 import type { Runner } from '../batches/engine/runner';
 import { loadConfig } from '../config';
 import type { ConsoleServer } from '../console';
@@ -368,7 +369,7 @@ describe('the session middleware alone (no request rules in front)', () => {
       CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
       DATA_DIR: dir,
     });
-    const auth = createAuth({ config, ledger });
+    const auth = createAuth({ config, store: sqliteStore(ledger) });
     const bare = new Hono();
     auth.install(bare);
     bare.get('/api/batches', (c) => c.json({ listed: true }));

@@ -142,7 +142,7 @@ export function createGroupKit(deps: GroupDeps): GroupKit {
       }
       // Created with its source (credential_source): only this process's memory is told.
       if (identity)
-        for (const id of queue) deps.credentials?.assign(id, identity, { recorded: true });
+        for (const id of queue) void deps.credentials?.assign(id, identity, { recorded: true });
       if (queue.length === 0) return;
       // The runner's promises never reject; each settles when its child stops running (a child
       // paused or stopped while it waits for its turn is not run: the runner reads its state).

@@ -41,7 +41,7 @@ function open(): void {
     },
     identityOf: () => null as unknown as CallIdentity,
     upstreamOf: () => ({}) as Upstream,
-    credentials: { assign: () => undefined },
+    credentials: { assign: () => Promise.resolve() },
     userOf: () => 'test',
   });
 }

@@ -189,7 +189,7 @@ export function createMoves(kit: GroupKit) {
   const startUnlink = (moveId: string, unlink: BatchRecord | null): void => {
     if (unlink?.state !== 'running') return;
     const identity = kit.identityOf(moveId);
-    if (identity) kit.deps.credentials?.assign(unlink.id, identity, { recorded: true });
+    if (identity) void kit.deps.credentials?.assign(unlink.id, identity, { recorded: true });
     void runner.start(unlink.id);
   };
 

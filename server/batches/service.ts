@@ -314,7 +314,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     const created = recorded.batch;
     if (created.state === 'running') {
       // Created with its source (credential_source): only this process's memory is told.
-      if (ctx.identity) deps.credentials?.assign(created.id, ctx.identity, { recorded: true });
+      if (ctx.identity) void deps.credentials?.assign(created.id, ctx.identity, { recorded: true });
       void runner.start(created.id);
     }
     return { batch: created, replayed: false };
@@ -382,7 +382,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     const batch = await found(batchId);
     if (await runner[method](batch.id)) {
       // A resumed batch runs on the credential of whoever resumed it from now on.
-      if (method === 'resume' && identity) deps.credentials?.assign(batch.id, identity);
+      if (method === 'resume' && identity) await deps.credentials?.assign(batch.id, identity);
     } else {
       const now = (await ledger.getBatchState(batch.id)) ?? batch.state;
       throw new ServiceError(409, 'INVALID_STATE', `a ${now} batch cannot be ${CONTROLS[method]}`);
