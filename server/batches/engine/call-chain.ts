@@ -181,14 +181,21 @@ export async function runCallChain(
       const sent = e.claiming(ctl);
       let next: ClaimedCall | null = null;
       try {
+        if (!e.mayRun(batch.id, ctl)) {
+          // No longer this process's batch: nothing is sent nor written; the call's IDs stay in
+          // flight for the console that runs it now.
+          if (permit !== 'stopped') permit?.cancel();
+          return;
+        }
         next =
           permit === 'stopped' || e.stopping() || e.dataDirLost()
             ? null
             : await store.retryCall(call.callId, v.mayBeApplied);
-        // The DATA_DIR lock is asked again in the tick of the send. Lost since the claim: nothing
-        // is sent and nothing more recorded; the new call's IDs stay in flight, as after a crash
-        // between an intent and its send (the server holding the DATA_DIR now re-reads them).
-        if (next && e.dataDirLost()) {
+        // The DATA_DIR lock (and the batch's lease) is asked again in the tick of the send. Lost
+        // since the claim: nothing is sent and nothing more recorded; the new call's IDs stay in
+        // flight, as after a crash between an intent and its send (the server holding the
+        // DATA_DIR, or the console that takes the batch over, re-reads them).
+        if (next && (e.dataDirLost() || !e.mayRun(batch.id, ctl))) {
           if (permit !== 'stopped') permit?.cancel();
           return;
         }

@@ -73,6 +73,11 @@ export interface Control {
   halted: boolean;
   /** Set once the batch halted on an error (the first reason wins). */
   haltReason: string | null;
+  /**
+   * Set once this process may no longer run the batch (RunnerOptions.mayRun, Runner.abandon): it
+   * stays halted, sends nothing and writes nothing more in this run.
+   */
+  notOurs: boolean;
   budgetWait: boolean;
   /** Why the batch waits when `budgetWait` is set (the state reason shown meanwhile). */
   waitReason: string;
@@ -145,6 +150,12 @@ export interface Engine {
   stopping(): boolean;
   /** Asked just before each send; true stops the runner at once (see RunnerOptions.dataDirLost). */
   dataDirLost(): boolean;
+  /**
+   * Asked just before each send of the batch (and before a write that nothing fences): false once
+   * this process may no longer run it (RunnerOptions.mayRun); the batch is then halted quietly at
+   * once (`ctl.halted`, nothing written for it).
+   */
+  mayRun(batchId: string, ctl: Control): boolean;
   /**
    * Delay before retry number `n` (0 for the first retry). `paced`: the call goes through a pacer,
    * which spaces a throttled retry itself (only a Retry-After is then waited for).

@@ -134,8 +134,10 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     switch (outcome.kind) {
       case 'auth':
         // Nothing was sent; the IDs stay pending. Never retried (AK/SK lockout risk). Halted
-        // first: the other workers claim nothing more meanwhile.
+        // first: the other workers claim nothing more meanwhile. Not written by a process that may
+        // no longer run the batch (a state change is not fenced).
         ctl.halted = true;
+        if (!e.mayRun(batch.id, ctl)) return false;
         await store.transitionBatch(
           batch.id,
           ['running', 'paused'],
@@ -218,10 +220,11 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
       }
       e.counters.unchangedIds += settle.filter((r) => r.state === 'unchanged').length;
       if (!claimed.call) return null;
-      // The DATA_DIR lock is asked again in the tick of the send. Lost since the claim: nothing is
-      // sent and nothing more recorded; the call's IDs stay in flight, as after a crash between
-      // an intent and its send (the server holding the DATA_DIR now re-reads them).
-      if (e.dataDirLost()) return 'stopped';
+      // The DATA_DIR lock (and the batch's lease) is asked again in the tick of the send. Lost
+      // since the claim: nothing is sent and nothing more recorded; the call's IDs stay in flight,
+      // as after a crash between an intent and its send (the server holding the DATA_DIR, or the
+      // console that takes the batch over, re-reads them).
+      if (e.dataDirLost() || !e.mayRun(batch.id, ctl)) return 'stopped';
       let onPermit = permit;
       let waitedMs = 0;
       if (slot && !slot.held) {
@@ -235,7 +238,7 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
         }
         if (again !== permit) replaced = again;
         onPermit = again;
-        if (e.dataDirLost()) return 'stopped';
+        if (e.dataDirLost() || !e.mayRun(batch.id, ctl)) return 'stopped';
       }
       const started = {
         call: claimed.call,

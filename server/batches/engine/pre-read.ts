@@ -123,7 +123,15 @@ export async function preRead(
   }
 }
 
-/** Whether the batch must send nothing more: stopping, halted, or no longer running. */
+/**
+ * Whether the batch must send nothing more: stopping, halted, no longer running, or no longer this
+ * process's to run (asked last, in the tick the read is sent).
+ */
 async function stoppedBefore(e: Engine, batch: BatchSummary, ctl: Control): Promise<boolean> {
-  return e.stopping() || ctl.halted || (await e.store.getBatchState(batch.id)) !== 'running';
+  return (
+    e.stopping() ||
+    ctl.halted ||
+    (await e.store.getBatchState(batch.id)) !== 'running' ||
+    !e.mayRun(batch.id, ctl)
+  );
 }

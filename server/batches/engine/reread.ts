@@ -28,6 +28,11 @@ async function rereadWithRetry(
     // The read's permit first, then the slot (paced-slot.ts).
     const permit = await permitAndSlot(e, batch, 'read', ctl, slot);
     if (permit === 'stopped') return null;
+    if (!e.mayRun(batch.id, ctl)) {
+      permit?.cancel();
+      releaseSlot(slot);
+      return null;
+    }
     let res;
     try {
       e.counters.rereads++;
@@ -56,6 +61,8 @@ export async function settleUnknown(e: Engine, batch: BatchSummary, ctl: Control
     after = last.seq;
     const ids = rows.map((r) => r.id);
     const present = await rereadWithRetry(e, batch, ids, ctl);
+    // No longer this process's batch: what was read is the next console's to record.
+    if (!e.mayRun(batch.id, ctl)) return;
     if (!present) {
       await store.markUnknownUnsettled(batch.id, ids);
       continue;

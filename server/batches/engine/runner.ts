@@ -17,6 +17,7 @@
  */
 import { dirname } from 'node:path';
 import { MAX_IDS_PER_CALL, type BatchPace, type BatchSummary } from '../../../src/api/schemas';
+import { LeaseLostError } from '../../db/leases';
 import { sqliteStore, type LedgerStore } from '../../db/store';
 import type { Upstream } from '../../secmaster/client';
 import { sqliteErrorCode, type Ledger } from '../ledger';
@@ -53,6 +54,9 @@ import {
 } from './ledger-wait';
 import { settleUnknown } from './reread';
 import { haltReason } from './settle';
+
+/** Why a batch stopped quietly: another console runs it now (RunnerOptions.mayRun). */
+export const MSG_NOT_OURS = 'this process no longer runs the batch (its lease is lost)';
 
 const MSG_BUDGET_WAIT =
   'waiting: SecMaster keeps refusing calls and the retry budget is spent; the batch continues by itself';
@@ -112,6 +116,15 @@ export interface RunnerOptions {
    */
   dataDirLost?: () => string | null;
   /**
+   * Asked per batch in the tick of every send (a write, a read before writing, a re-read): false
+   * once this process may no longer run the batch, as a console that lost its lease on it
+   * (server/db/leases.ts). The batch then stops at once and quietly: nothing more is sent and
+   * nothing written for it (the console running it now owns its rows): its calls in flight stay in
+   * flight, to be re-read by that console, and an error meanwhile (the fence refusing a write,
+   * `LeaseLostError`) does not mark it interrupted. Default: every batch may run.
+   */
+  mayRun?: (batchId: string) => boolean;
+  /**
    * Told each time a batch's task in this process ends (it finished, paused, was stopped or
    * interrupted, or the runner stops), once whatever follows it (a re-read, a restart) was started:
    * what depends on a batch ending (a move's second phase) goes on from here. Never throws.
@@ -157,6 +170,18 @@ export interface Runner {
   pause(batchId: string): Promise<boolean>;
   /** paused | interrupted → running: pending IDs continue (unknown ones are re-read first). */
   resume(batchId: string): Promise<boolean>;
+  /**
+   * This process no longer runs the batch (its lease is lost: RunnerOptions.mayRun): its run stops
+   * at once, quietly (nothing more is sent or written for it; calls in flight stay in flight), and
+   * the promise of `start` settles once its workers have returned. Nothing when it is not running.
+   */
+  abandon(batchId: string, reason: string): void;
+  /**
+   * Re-reads the open items (`unknown`, `in_flight`) of a cancelled batch and settles them, sending
+   * nothing (as after a cancel, and start-up recovery for cancelled batches): for a console that
+   * takes over a cancelled batch whose items were left open. Never rejects.
+   */
+  settleCancelled(batchId: string): Promise<void>;
   /**
    * User stop: running | paused | interrupted → cancelled. Pending IDs become `skipped` in the same
    * transaction; calls in flight are recorded when they answer; no write is sent once this
@@ -245,6 +270,7 @@ export function createRunner(options: RunnerOptions): Runner {
       c = {
         halted: false,
         haltReason: null,
+        notOurs: false,
         budgetWait: false,
         waitReason: MSG_BUDGET_WAIT,
         waitMs: null,
@@ -268,6 +294,13 @@ export function createRunner(options: RunnerOptions): Runner {
   async function halt(batchId: string, ctl: Control, err: unknown): Promise<void> {
     ctl.halted = true;
     if (ctl.haltReason !== null) return;
+    // The batch is no longer this process's to run (the fence refused the write, or the lease is
+    // gone): the console running it now owns its rows, so nothing is written here, not even the
+    // interruption.
+    if (err instanceof LeaseLostError || !mayRun(batchId, ctl)) {
+      dropBatch(batchId, ctl, MSG_NOT_OURS);
+      return;
+    }
     const problem = problemOf(err);
     if (problem?.transient) {
       // A full disk or another process's write lock: the batch waits, then continues (run).
@@ -291,6 +324,28 @@ export function createRunner(options: RunnerOptions): Runner {
     const c = controls.get(batchId);
     if (!c) return;
     for (const wake of [...c.wakers]) wake();
+  }
+
+  /**
+   * Halts the batch without writing anything: this process may no longer run it (mayRun,
+   * abandon). The first reason wins, as in `halt`; sleepers wake so that the run ends at once.
+   */
+  function dropBatch(batchId: string, ctl: Control, reason: string): void {
+    ctl.halted = true;
+    ctl.notOurs = true;
+    if (ctl.haltReason === null) {
+      ctl.haltReason = reason;
+      log(`batch ${batchId}: ${reason}; this process sends and records nothing more for it`);
+    }
+    for (const wake of [...ctl.wakers]) wake();
+  }
+
+  /** Whether this process may still run the batch (RunnerOptions.mayRun); false halts it quietly. */
+  function mayRun(batchId: string, ctl: Control): boolean {
+    if (ctl.notOurs) return false;
+    if (options.mayRun?.(batchId) ?? true) return true;
+    dropBatch(batchId, ctl, MSG_NOT_OURS);
+    return false;
   }
 
   /**
@@ -362,6 +417,7 @@ export function createRunner(options: RunnerOptions): Runner {
     stopping: () => stopping,
     reads: { underWay: 0 },
     dataDirLost,
+    mayRun,
     delayFor(kind: RetryKind, n: number, retryAfter: string | null, paced = false): number {
       const hint = parseRetryAfter(retryAfter, now());
       if (options.backoffMs) return options.backoffMs(n + 1, kind, hint);
@@ -487,7 +543,7 @@ export function createRunner(options: RunnerOptions): Runner {
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
-      if (stopping || ctl.halted) return;
+      if (stopping || ctl.halted || !mayRun(batchId, ctl)) return;
       // The wait's reason is written only while the batch runs, in one conditional write (a
       // transition running → running): a pause or cancel since the workers stopped keeps its own
       // reason, and so it does when the reason is cleared after the wait.
@@ -602,6 +658,8 @@ export function createRunner(options: RunnerOptions): Runner {
       async (err) => {
         const message = err instanceof Error ? err.message : String(err);
         log(`batch ${batchId} stopped on an internal error: ${message}`);
+        // Not this process's batch any more: its state is the console's that runs it now.
+        if (err instanceof LeaseLostError || !(options.mayRun?.(batchId) ?? true)) return;
         try {
           await store.transitionBatch(
             batchId,
@@ -830,6 +888,11 @@ export function createRunner(options: RunnerOptions): Runner {
       await claimsSent(batchId);
       return true;
     },
+    abandon(batchId, reason) {
+      const c = controls.get(batchId);
+      if (c) dropBatch(batchId, c, `${MSG_NOT_OURS} (${reason})`);
+    },
+    settleCancelled,
     unrecordedInterruption: (batchId) => unrecorded.get(batchId) ?? null,
     paceOf(batchId) {
       if (!active.has(batchId)) return null;
