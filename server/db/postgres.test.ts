@@ -118,3 +118,23 @@ test('close ends the pool’s connections, also when only the pool was used (a m
     await admin.close();
   }
 });
+
+test('a connection the server ends while it is checked out (a transaction left idle) fails its next query, not the process; the pool goes on with a new one', async () => {
+  const url = await testDatabase('pgl');
+  const db = openPostgres(url, { max: 1 });
+  try {
+    await expect(
+      db.kysely.transaction().execute(async (trx) => {
+        await sql`set local idle_in_transaction_session_timeout = 50`.execute(trx);
+        await sql`select 1`.execute(trx);
+        // The server ends the session meanwhile; its message arrives with no query under way.
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await sql`select 2`.execute(trx);
+      }),
+    ).rejects.toThrow();
+    const r = await sql<{ n: number }>`select 3 as n`.execute(db.kysely);
+    expect(r.rows).toEqual([{ n: 3 }]);
+  } finally {
+    await db.close();
+  }
+});

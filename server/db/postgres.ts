@@ -66,6 +66,12 @@ export function openPostgres(url: string, opts: OpenPostgresOptions = {}): Postg
     opts.onIdleError ??
       ((error) => console.error(`${where}: an idle connection failed: ${error.message}`)),
   );
+  // A connection that fails while checked out but between two queries (the server ends a
+  // transaction left idle, idle_in_transaction_session_timeout, while this process was paused; an
+  // administrator's pg_terminate_backend) emits `error` with no query to fail and no pool listener:
+  // without one here the process would end. Its next query fails instead, and the pool drops it
+  // when it is given back (no longer queryable).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const kysely = new Kysely<LedgerTables>({ dialect: new PostgresDialect({ pool }) });
   let closed: Promise<void> | null = null;
   return {
