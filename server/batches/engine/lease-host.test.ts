@@ -1,0 +1,420 @@
+/**
+ * Batches run by lease on a shared PostgreSQL (lease-host.ts): two consoles, each its own pool and
+ * console ID, one database, one upstream (the real emulator behind a recording proxy that tells
+ * the consoles apart by their token). Console A runs a batch; it is paused longer than the lease
+ * (a process of its own, stopped with SIGSTOP: server/testing/lease-console.ts), killed, or
+ * refused by the fence in the middle of an outcome; console B takes the batch over and finishes
+ * it. Checked after each: every ID in exactly one terminal state, the ledger's links are the
+ * upstream's, no ID sent twice without a re-read of it in between, and what the console that lost
+ * the lease sent and recorded after it lost it (nothing).
+ *
+ * What each console records is read from the database itself: row triggers log every committed
+ * change of the ledger's tables with the writing connection's `application_name` (its console).
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { sql, type Kysely } from 'kysely';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  createEmulator,
+  linksOf,
+  openEmulatorDb,
+  SEED_WORKSPACES,
+  seedEmulator,
+  seedObjectIds,
+  type Database,
+} from 'secmaster-emulator';
+import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
+import { idKey } from '../../../src/api/schemas';
+import { DEMO_PROJECT_ID } from '../../config';
+import { openPgStore } from '../../db/pg-store';
+import { openPostgres, type PostgresLedgerDb } from '../../db/postgres';
+import type { LedgerTables } from '../../db/tables';
+import { createUpstream } from '../../secmaster/client';
+import { migratedTestDatabase } from '../../testing/stores';
+import { createLeaseHost, type LeaseHost } from './lease-host';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const WS = SEED_WORKSPACES[0].id;
+const ALERTS = seedObjectIds(0, 'alerts', 3_000);
+const INCIDENTS = seedObjectIds(0, 'incidents', 6);
+const LEASE_MS = 600;
+const CLAIM_EVERY_MS = 200;
+const CHUNK = 50;
+const TERMINAL = new Set(['succeeded', 'unchanged', 'failed', 'invalid', 'skipped']);
+
+// --- the upstream: the emulator behind a recording proxy ----------------------------------------
+
+interface UpstreamCall {
+  /** The console that sent it (its token). */
+  console: string;
+  kind: 'write' | 'links' | 'search' | 'other';
+  /** The IDs it names (a write's, or a search's filter). */
+  ids: string[];
+  /** Order of arrival, and of answer (one sequence). */
+  arrived: number;
+  answered: number | null;
+}
+
+interface Upstream {
+  url: string;
+  calls: UpstreamCall[];
+  /** The sequence's next number (calls arriving from now on have a higher `arrived`). */
+  mark(): number;
+  /** Runs after a write was applied, before it is answered (a test holds an answer there). */
+  afterWrite: ((call: UpstreamCall) => Promise<void>) | null;
+  close(): Promise<void>;
+}
+
+const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const LINKS_SEARCH = /\/soc\/[a-z]+\/[0-9a-f-]{36}\/[a-z]+\/search$/;
+
+let emulatorDb: Database;
+
+async function startUpstream(writeDelayMs: number): Promise<Upstream> {
+  const emulator = createEmulator({ db: emulatorDb, projectId: DEMO_PROJECT_ID });
+  let seq = 0;
+  const up: Upstream = {
+    url: '',
+    calls: [],
+    mark: () => seq + 1,
+    afterWrite: null,
+    close: () => Promise.resolve(),
+  };
+  const app = new Hono();
+  app.all('*', async (c) => {
+    const arrived = ++seq;
+    const path = new URL(c.req.url).pathname;
+    const body = await c.req.text();
+    const method = c.req.method;
+    const kind: UpstreamCall['kind'] = path.endsWith('/search')
+      ? LINKS_SEARCH.test(path)
+        ? 'links'
+        : 'search'
+      : method === 'POST' || method === 'DELETE'
+        ? 'write'
+        : 'other';
+    const call: UpstreamCall = {
+      console: c.req.header('x-auth-token') ?? '',
+      kind,
+      ids: (body.match(UUIDS) ?? []).map((id) => id.toLowerCase()),
+      arrived,
+      answered: null,
+    };
+    up.calls.push(call);
+    if (kind === 'write') await new Promise((r) => setTimeout(r, writeDelayMs));
+    const res = await emulator.fetch(
+      new Request(c.req.url, {
+        method,
+        headers: c.req.raw.headers,
+        ...(body === '' ? {} : { body }),
+      }),
+    );
+    if (kind === 'write') await up.afterWrite?.(call);
+    call.answered = ++seq;
+    return res;
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  up.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  up.close = () =>
+    new Promise<void>((resolve) => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return up;
+}
+
+/** IDs written twice with no read of the subject's links naming them, after the first was answered. */
+function sentTwiceWithoutReread(calls: readonly UpstreamCall[]): string[] {
+  const unread = new Map<string, UpstreamCall>();
+  const twice = new Set<string>();
+  for (const c of [...calls].sort((x, y) => x.arrived - y.arrived)) {
+    if (c.kind === 'write') {
+      for (const id of c.ids) {
+        if (unread.has(id)) twice.add(id);
+        unread.set(id, c);
+      }
+    } else if (c.kind === 'links') {
+      for (const id of c.ids) {
+        const w = unread.get(id);
+        if (w && w.answered !== null && c.arrived > w.answered) unread.delete(id);
+      }
+    }
+  }
+  return [...twice];
+}
+
+// --- the database ------------------------------------------------------------------------------
+
+const closing: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closing.splice(0).reverse()) await close();
+});
+
+beforeAll(() => {
+  emulatorDb = openEmulatorDb(':memory:');
+  seedEmulator(emulatorDb, { alerts: ALERTS.length, incidents: INCIDENTS.length, indicators: 1 });
+});
+afterAll(() => emulatorDb.close());
+
+/** A migrated database whose ledger tables log each committed row change with its console. */
+async function auditedDatabase(): Promise<{ url: string; db: PostgresLedgerDb }> {
+  const url = await migratedTestDatabase();
+  const db = openPostgres(url, { max: 2 });
+  closing.push(() => db.close());
+  await sql`create table change_log (
+      app text not null, tbl text not null, at timestamptz not null default clock_timestamp())`.execute(
+    db.kysely,
+  );
+  await sql`create function log_change() returns trigger language plpgsql as $$
+      begin
+        insert into change_log (app, tbl) values (current_setting('application_name'), tg_table_name);
+        return null;
+      end $$`.execute(db.kysely);
+  for (const table of ['batches', 'items', 'calls', 'batch_leases']) {
+    await sql`create trigger ${sql.raw(`log_${table}`)} after insert or update or delete on ${sql.table(table)}
+        for each row execute function log_change()`.execute(db.kysely);
+  }
+  return { url, db };
+}
+
+/** One console's pool (its `application_name` is its console ID). */
+function consolePool(url: string, consoleId: string): PostgresLedgerDb {
+  const u = new URL(url);
+  u.searchParams.set('application_name', consoleId);
+  const db = openPostgres(u.toString(), { max: 4, onIdleError: () => undefined });
+  closing.push(() => db.close());
+  return db;
+}
+
+/** Row changes committed by `app` at or after `since` (the database's clock), by table. */
+async function changesBy(
+  db: Kysely<LedgerTables>,
+  app: string,
+  since?: Date,
+): Promise<Record<string, number>> {
+  const r = await sql<{ tbl: string; n: number }>`
+    select tbl, count(*)::int as n from change_log
+     where app = ${app} and (${since ?? null}::timestamptz is null or at >= ${since ?? null})
+     group by tbl`.execute(db);
+  return Object.fromEntries(r.rows.map((x) => [x.tbl, x.n]));
+}
+
+async function dbNow(db: Kysely<LedgerTables>): Promise<Date> {
+  const r = await sql<{ at: Date }>`select clock_timestamp() as at`.execute(db);
+  const at = r.rows[0]?.at;
+  if (!at) throw new Error('no time');
+  return at;
+}
+
+async function createBatch(db: Kysely<LedgerTables>, subject: string, ids: readonly string[]) {
+  const store = openPgStore(db);
+  const batch = await store.createBatch({
+    action: 'associate',
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    data_object_id: subject,
+    related_dataclass_type: 'alerts',
+    reason: null,
+    user: 'test',
+    retry_of: null,
+    duplicates: 0,
+    items: ids.map((id) => ({ id, idKey: idKey(id), state: 'pending', message: null })),
+  });
+  return batch.id;
+}
+
+/**
+ * What must hold once the batch is done, whoever ran it: done, every input ID in exactly one
+ * terminal state, the IDs recorded linked (succeeded, unchanged) are exactly the subject's links
+ * upstream, and no ID was written twice without a re-read of it in between.
+ */
+async function expectSettled(
+  db: Kysely<LedgerTables>,
+  batchId: string,
+  subject: string,
+  ids: readonly string[],
+  calls: readonly UpstreamCall[],
+): Promise<void> {
+  const batch = await db
+    .selectFrom('batches')
+    .select(['state', 'state_reason'])
+    .where('id', '=', batchId)
+    .executeTakeFirstOrThrow();
+  expect(batch).toEqual({ state: 'done', state_reason: null });
+  const items = await db
+    .selectFrom('items')
+    .select(['id_key', 'state'])
+    .where('batch_id', '=', batchId)
+    .execute();
+  expect(items).toHaveLength(ids.length);
+  expect(new Set(items.map((i) => i.id_key))).toEqual(new Set(ids.map(idKey)));
+  expect(items.filter((i) => !TERMINAL.has(i.state))).toEqual([]);
+  const linkedInLedger = items
+    .filter((i) => i.state === 'succeeded' || i.state === 'unchanged')
+    .map((i) => i.id_key);
+  const upstream = linksOf(emulatorDb, {
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: subject,
+    related: 'alerts',
+  }).map(idKey);
+  expect(new Set(linkedInLedger)).toEqual(new Set(upstream));
+  expect(upstream).toHaveLength(ids.length);
+  expect(sentTwiceWithoutReread(calls)).toEqual([]);
+  const lease = await sql<{ holder: string | null; ended: boolean }>`
+    select holder, ended from batch_leases where batch_id = ${batchId}`.execute(db);
+  expect(lease.rows).toEqual([{ holder: null, ended: true }]);
+}
+
+// --- the consoles ------------------------------------------------------------------------------
+
+/** A console in this process. */
+function hostIn(
+  url: string,
+  consoleId: string,
+  upstreamUrl: string,
+  opts: { leaseMs?: number; concurrency?: number } = {},
+): LeaseHost {
+  const pool = consolePool(url, consoleId);
+  const host = createLeaseHost({
+    db: pool.kysely,
+    consoleId,
+    upstream: createUpstream({
+      endpoint: upstreamUrl,
+      projectId: DEMO_PROJECT_ID,
+      timeoutMs: 10_000,
+      authToken: consoleId,
+    }),
+    runner: { concurrency: opts.concurrency ?? 2, chunkSize: CHUNK, backoffMs: () => 0 },
+    leaseMs: opts.leaseMs ?? LEASE_MS,
+    claimEveryMs: CLAIM_EVERY_MS,
+  });
+  // Stopped before its pool closes (closing runs in reverse).
+  closing.push(() => host.stop());
+  return host;
+}
+
+interface ConsoleEvent {
+  event: string;
+  t: number;
+  [field: string]: unknown;
+}
+
+/** A console as a process of its own (server/testing/lease-console.ts). */
+interface ConsoleProcess {
+  child: ChildProcess;
+  events: ConsoleEvent[];
+  /** Resolves with the first event named `name` (seen already, or to come). */
+  next(name: string, timeoutMs?: number): Promise<ConsoleEvent>;
+  exited: Promise<void>;
+}
+
+function consoleProcess(env: Record<string, string>): ConsoleProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/testing/lease-console.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const events: ConsoleEvent[] = [];
+  const waiting: (() => void)[] = [];
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const lines = out.split('\n');
+    out = lines.pop() ?? '';
+    for (const line of lines) events.push(JSON.parse(line) as ConsoleEvent);
+    for (const w of waiting.splice(0)) w();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  closing.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
+    await exited;
+  });
+  return {
+    child,
+    events,
+    exited,
+    async next(name, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const e = events.find((x) => x.event === name);
+        if (e) return e;
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`no "${name}" from the console (exit ${child.exitCode}):\n${err}`);
+        }
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+  };
+}
+
+// --- the tests ---------------------------------------------------------------------------------
+
+test('A is paused longer than the lease: B takes the batch over, re-reads what A left in flight and finishes; A, continued, sends and records nothing', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(10);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[0] ?? '';
+  const ids = ALERTS;
+  const batchId = await createBatch(db.kysely, subject, ids);
+
+  const a = consoleProcess({
+    DATABASE_URL: url,
+    CONSOLE_ID: 'console-a',
+    UPSTREAM_URL: upstream.url,
+    BATCH_ID: batchId,
+    LEASE_MS: String(LEASE_MS),
+    CLAIM_EVERY_MS: String(CLAIM_EVERY_MS),
+    PAUSE_AFTER_WRITES: '8',
+  });
+  expect((await a.next('started')).runs).toBe(true);
+  const b = hostIn(url, 'console-b', upstream.url);
+  const pausedAfter = Number((await a.next('pausing')).writes);
+  // A holds the lease until it expires: B sent nothing so far.
+  expect(upstream.calls.filter((c) => c.console === 'console-b')).toEqual([]);
+
+  await vi.waitFor(() => expect(b.running()).toContain(batchId), { timeout: 10_000 });
+  // B makes progress while A is still stopped, then A continues in the middle of B's run.
+  await vi.waitFor(
+    () =>
+      expect(
+        upstream.calls.filter((c) => c.console === 'console-b' && c.kind === 'write').length,
+      ).toBeGreaterThanOrEqual(4),
+    { timeout: 10_000 },
+  );
+  const continuedAt = await dbNow(db.kysely);
+  a.child.kill('SIGCONT');
+  await a.next('resumed');
+  // A finds its lease lost and stops the batch (its answers of calls sent before the pause, its
+  // workers between a claim and a send, its timers: all run now).
+  await a.next('idle');
+  await b.whenIdle(batchId);
+
+  expect(a.events.filter((e) => e.event === 'call-after-resume')).toEqual([]);
+  expect(await changesBy(db.kysely, 'console-a', continuedAt)).toEqual({});
+  // A did record its share before the pause, and nothing of the batch was interrupted.
+  expect((await changesBy(db.kysely, 'console-a')).items).toBeGreaterThan(0);
+  // A had calls in flight when it stopped: B marked them unknown and re-read them.
+  const stats = b.runner.stats();
+  expect(stats.rereads).toBeGreaterThan(0);
+  expect(stats.unknownSettled).toBeGreaterThanOrEqual(CHUNK);
+  expect(upstream.calls.filter((c) => c.console === 'console-a' && c.kind === 'write').length).toBe(
+    pausedAfter,
+  );
+  await expectSettled(db.kysely, batchId, subject, ids, upstream.calls);
+}, 60_000);

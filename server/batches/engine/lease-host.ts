@@ -1,0 +1,348 @@
+/**
+ * The lease host: one console's share of the batches of a PostgreSQL ledger that several consoles
+ * share (issue 14). A batch runs on exactly one console at a time, the holder of its lease
+ * (server/db/leases.ts); this module runs the batches this console holds, with one runner
+ * (runner.ts) over the PostgreSQL store (server/db/pg-store.ts).
+ *
+ * - Fenced writes: the store's fence is the keeper's (`LeaseKeeper.fence`) with the lease the
+ *   batch's run here started under, so a write of a console that lost the lease (paused,
+ *   partitioned, slow) rolls back, and a write of an earlier run of this console on the same batch
+ *   (an older epoch) too.
+ * - Sending: the runner asks `mayRun` in the tick of every send (writes, reads before writing,
+ *   re-reads): only while the keeper still vouches for the lease on this host's monotonic clock
+ *   (`holds`, a margin before the database's expiry). A lease found lost (`onLost`: a renewal that
+ *   did not extend it, no renewal confirmed for the lease time, a fence that refused) stops the
+ *   batch here at once and quietly: nothing more sent or written; its calls in flight stay
+ *   in_flight for the console that takes it over.
+ * - Start: the console that starts (or resumes) a batch offers it and claims it in one transaction,
+ *   so that no other console's claim round takes it in between; if another console holds it already,
+ *   that one runs it.
+ * - Takeover: every `claimEveryMs` the host claims batches whose lease is free (never claimed,
+ *   released, or expired: a console that died or stalled), `SELECT … FOR UPDATE SKIP LOCKED`. A
+ *   batch taken over runs as any start does: the run first marks the calls another run left in
+ *   flight `unknown` (`strandInFlight`, fenced by the new lease) and re-reads every unknown outcome
+ *   before it sends anything (runner.ts, runUntilStopped). Never SQLite's `recoverAfterCrash`: it
+ *   would turn every batch's calls in flight on the shared database unknown, the other consoles'
+ *   live ones included. A taken-over batch whose items were left in flight waits `takeoverGraceMs`
+ *   first (see the option). A cancelled batch taken over with open items has them re-read and
+ *   settled (Runner.settleCancelled), nothing sent.
+ * - End: once the batch's run here stops and the batch no longer runs (done, paused, cancelled,
+ *   interrupted), its lease is ended (`endBatch`, fenced: only by its holder); a resume offers it
+ *   again. Still `running` although its run here stopped (an interruption the ledger could not take):
+ *   the lease is released, for another console (or this one) to continue it.
+ * - Cancel: on the console running it, the runner's cancel (calls in flight recorded, open items
+ *   re-read; then the lease ends as above). Elsewhere: the cancel is written (the holder's next
+ *   claim is refused in its transaction and its run loop stops), then the lease is withdrawn when no
+ *   item is left open; with open items it is offered instead, so that whoever holds or claims it
+ *   settles them and ends it (a withdrawal would refuse the holder's outcomes and leave them open).
+ * - Stop: the runner stops (its calls in flight are recorded), then every lease is released: other
+ *   consoles take the batches over at once rather than after the lease time.
+ *
+ * The pool under `db` must end a transaction left idle (a console paused in the middle of one
+ * holds the batch's row and its lease row locked, and nobody can take the batch over until it
+ * resumes): `idle_in_transaction_session_timeout` at most the lease time. Its queries should time
+ * out below the lease time too (the keeper's renewals, see LeaseKeeper).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import {
+  claimBatch,
+  endBatch,
+  LeaseKeeper,
+  LeaseLostError,
+  offerBatch,
+  releaseLease,
+  withdrawBatch,
+  type KeeperLostReason,
+  type Lease,
+  type LeaseKeeperOptions,
+  type LeaseTables,
+} from '../../db/leases';
+import { openPgStore } from '../../db/pg-store';
+import type { LedgerStore } from '../../db/store';
+import type { LedgerTables } from '../../db/tables';
+import { createRunner, type Runner, type RunnerOptions } from './runner';
+
+/** The lease time of issue 14: a dead console's batches are taken over within about this. */
+export const DEFAULT_LEASE_MS = 15_000;
+
+export interface LeaseHostOptions {
+  /** The shared ledger (a Kysely over this console's own pool; the host does not close it). */
+  db: Kysely<LedgerTables>;
+  /** This console, as its leases name it: unique among the consoles sharing the database. */
+  consoleId: string;
+  /** Where calls go (RunnerOptions.upstream). */
+  upstream: RunnerOptions['upstream'];
+  /** The runner's other options (its store and `mayRun` are the host's). */
+  runner: Omit<RunnerOptions, 'store' | 'upstream' | 'mayRun'>;
+  /** Default DEFAULT_LEASE_MS. */
+  leaseMs?: number;
+  /** How often free batches are claimed (default a third of the lease time). */
+  claimEveryMs?: number;
+  /** Most batches this console runs at once (default 16): a claim round takes only up to that. */
+  maxBatches?: number;
+  /**
+   * How long a batch taken over with calls left in flight waits before its run re-reads them (and
+   * sends anything): at least the upstream call timeout. The former holder stopped sending before
+   * its lease ended (its keeper's margin), but a write it sent just before may still be on its way
+   * or being applied; a re-read before it lands would find it not applied, and the ID would be sent
+   * again. Default 0 (tests, an upstream that answers at once).
+   */
+  takeoverGraceMs?: number;
+  /** The store's clock (times written to the ledger). */
+  now?: () => Date;
+  log?: (message: string) => void;
+  /** The keeper's timing and renewals (tests): renewal period, monotonic clock, timers, renew. */
+  keeper?: Pick<LeaseKeeperOptions<LeaseTables>, 'renewEveryMs' | 'now' | 'schedule' | 'renew'>;
+}
+
+export interface LeaseHost {
+  /** The store the host's runner writes through (fenced by this console's leases). */
+  readonly store: LedgerStore;
+  readonly runner: Runner;
+  /**
+   * Runs a batch that was started or resumed here (its row says `running`): offers it and claims
+   * it. False when another console holds it (that one runs it) or the host is stopping.
+   */
+  start(batchId: string): Promise<boolean>;
+  /** Cancels a batch, wherever it runs (see the module comment). False if it could not be. */
+  cancel(batchId: string): Promise<boolean>;
+  /** One claim round now (the timer runs them too); the batches taken. */
+  claimNow(): Promise<string[]>;
+  /** The batches running here under a lease. */
+  running(): string[];
+  /** Resolves once the batch is not run here (at once if it is not). */
+  whenIdle(batchId: string): Promise<void>;
+  /** Stops claiming and running; calls in flight are recorded, then every lease is released. */
+  stop(): Promise<void>;
+}
+
+/** A batch's run here under one lease. */
+interface Run {
+  readonly lease: Lease;
+  done: Promise<void>;
+}
+
+export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
+  const { consoleId } = o;
+  const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
+  const claimEveryMs = o.claimEveryMs ?? leaseMs / 3;
+  const maxBatches = Math.max(1, Math.floor(o.maxBatches ?? 16));
+  const graceMs = Math.max(0, o.takeoverGraceMs ?? 0);
+  const log = o.log ?? (() => undefined);
+  const leaseDb = o.db as unknown as Kysely<LeaseTables>;
+  const keeperNow = o.keeper?.now ?? (() => performance.now());
+  /** The current run of each batch run here: whose lease its writes are fenced with. */
+  const runs = new Map<string, Run>();
+  let stopping = false;
+  let claiming: Promise<string[]> | null = null;
+  let claimTimer: ReturnType<typeof setTimeout> | null = null;
+  const wakeGrace = new Set<() => void>();
+
+  const keeper = new LeaseKeeper<LeaseTables>({
+    db: leaseDb,
+    consoleId,
+    leaseMs,
+    ...o.keeper,
+    log,
+    onLost(batchId, reason: KeeperLostReason) {
+      log(`batch ${batchId}: lease lost (${reason}); stopping it here`);
+      runner.abandon(batchId, reason);
+    },
+  });
+
+  /** The run's own lease, still kept and surely live (the runner asks it before each send). */
+  function holdsRun(batchId: string): boolean {
+    const run = runs.get(batchId);
+    return (
+      run !== undefined &&
+      keeper.lease(batchId)?.epoch === run.lease.epoch &&
+      keeper.holds(batchId)
+    );
+  }
+
+  const store = openPgStore(o.db, {
+    ...(o.now ? { now: o.now } : {}),
+    fence: (trx, batchId) => {
+      const run = runs.get(batchId);
+      if (!run) return Promise.reject(new LeaseLostError(batchId, 0, 'not held'));
+      return keeper.fence(trx as unknown as Kysely<LeaseTables>, run.lease);
+    },
+  });
+
+  const runner = createRunner({
+    ...o.runner,
+    store,
+    upstream: o.upstream,
+    mayRun: holdsRun,
+  });
+
+  /** Waits `ms` unless the host stops meanwhile. */
+  function grace(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        wakeGrace.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      wakeGrace.add(done);
+    });
+  }
+
+  /**
+   * Runs the batch under `lease` (just claimed). An earlier run of it here (a lease this console
+   * lost, then claimed again) is stopped and waited for first: its writes are fenced with its own
+   * lease, never the new one.
+   */
+  async function runUnder(lease: Lease): Promise<void> {
+    const id = lease.batchId;
+    for (let prev = runs.get(id); prev; prev = runs.get(id)) {
+      runner.abandon(id, 'its lease was claimed again');
+      await prev.done;
+    }
+    if (keeper.lease(id)?.epoch !== lease.epoch) return; // lost meanwhile
+    const run: Run = { lease, done: Promise.resolve() };
+    runs.set(id, run);
+    run.done = runBatch(run)
+      .catch((err: unknown) => {
+        log(`batch ${id}: ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .finally(() => {
+        if (runs.get(id) === run) runs.delete(id);
+      });
+    return run.done;
+  }
+
+  async function runBatch(run: Run): Promise<void> {
+    const id = run.lease.batchId;
+    try {
+      let batch = await store.getBatch(id);
+      if (batch && batch.counts.in_flight > 0 && graceMs > 0 && !stopping) {
+        // Another run's calls (this console's runs of the batch have all ended): see
+        // takeoverGraceMs. The lease is kept meanwhile.
+        log(`batch ${id}: ${batch.counts.in_flight} IDs left in flight; re-read in ${graceMs} ms`);
+        await grace(graceMs);
+        batch = await store.getBatch(id);
+      }
+      if (stopping || !holdsRun(id)) return;
+      if (batch?.state === 'running') {
+        // The run strands the calls left in flight and re-reads the unknown outcomes first.
+        await runner.start(id);
+      } else if (batch?.state === 'cancelled' && batch.counts.unknown + batch.counts.in_flight > 0) {
+        await runner.settleCancelled(id);
+      }
+      await runner.whenIdle(id);
+    } finally {
+      await afterRun(run);
+    }
+  }
+
+  /** The batch's run here has stopped: its lease ends, or is given up (module comment). */
+  async function afterRun(run: Run): Promise<void> {
+    const id = run.lease.batchId;
+    // Lost: the batch is the taker's. Stopping: stop() releases every lease.
+    if (stopping || keeper.lease(id)?.epoch !== run.lease.epoch) return;
+    try {
+      const state = await store.getBatchState(id);
+      if (state === 'running') {
+        log(`batch ${id}: stopped here while it still runs; its lease is given up`);
+        await keeper.release(id);
+        return;
+      }
+      await o.db.transaction().execute((trx) => endBatch(leaseTx(trx), run.lease));
+      keeper.forget(id);
+    } catch (err: unknown) {
+      if (err instanceof LeaseLostError) keeper.forget(id);
+      else {
+        // The ledger did not answer: the lease is left to expire, then claimed again by some
+        // console, which finds the batch's state and ends it.
+        log(`batch ${id}: could not end its lease: ${err instanceof Error ? err.message : err}`);
+        keeper.forget(id);
+      }
+    }
+  }
+
+  function leaseTx(trx: Transaction<LedgerTables>): Transaction<LeaseTables> {
+    return trx as unknown as Transaction<LeaseTables>;
+  }
+
+  async function claimRound(): Promise<string[]> {
+    const room = maxBatches - runs.size;
+    if (stopping || room <= 0) return [];
+    const leases = await keeper.claim(room);
+    for (const lease of leases) {
+      log(`batch ${lease.batchId}: lease claimed (epoch ${lease.epoch})`);
+      void runUnder(lease);
+    }
+    return leases.map((l) => l.batchId);
+  }
+
+  function claimNow(): Promise<string[]> {
+    // One round at a time: a timer's round and a test's share the one under way.
+    claiming ??= claimRound().finally(() => {
+      claiming = null;
+    });
+    return claiming;
+  }
+
+  function armClaims(): void {
+    if (stopping) return;
+    claimTimer = setTimeout(() => {
+      claimNow()
+        .catch((err: unknown) => {
+          log(`claiming batches failed: ${err instanceof Error ? err.message : String(err)}`);
+        })
+        .finally(armClaims);
+    }, claimEveryMs);
+    claimTimer.unref();
+  }
+  armClaims();
+
+  return {
+    store,
+    runner,
+    async start(batchId) {
+      if (stopping) return false;
+      if (holdsRun(batchId)) {
+        // Run here already (a resume while its run ends): the runner runs it again after.
+        void runner.start(batchId);
+        return true;
+      }
+      const sentAt = keeperNow();
+      const lease = await o.db.transaction().execute(async (trx) => {
+        await offerBatch(leaseTx(trx), batchId);
+        return claimBatch(leaseTx(trx), consoleId, batchId, leaseMs);
+      });
+      if (!lease) return false;
+      if (stopping) {
+        await releaseLease(leaseDb, lease);
+        return false;
+      }
+      keeper.track(lease, sentAt);
+      void runUnder(lease);
+      return true;
+    },
+    async cancel(batchId) {
+      if (runs.has(batchId)) return runner.cancel(batchId);
+      if (!(await store.cancelBatch(batchId))) return false;
+      const counts = await store.counts(batchId);
+      if (counts.in_flight + counts.unknown === 0) await withdrawBatch(leaseDb, batchId);
+      else await offerBatch(leaseDb, batchId);
+      return true;
+    },
+    claimNow,
+    running: () => [...runs.keys()],
+    async whenIdle(batchId) {
+      for (let r = runs.get(batchId); r; r = runs.get(batchId)) await r.done;
+    },
+    async stop() {
+      stopping = true;
+      if (claimTimer) clearTimeout(claimTimer);
+      for (const wake of [...wakeGrace]) wake();
+      await claiming?.catch(() => undefined);
+      await runner.stop();
+      await Promise.all([...runs.values()].map((r) => r.done));
+      await keeper.stop({ release: true });
+    },
+  };
+}
