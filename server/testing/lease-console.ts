@@ -6,9 +6,11 @@
  * runs, its timers fire late, its sockets keep what arrives) or kill it (SIGKILL: its connections
  * drop, nothing is released).
  *
- * `PAUSE_AFTER_WRITES=n`: the process stops itself (SIGSTOP) in the timer turn after it sent its
- * n-th write, so that the sends it had started are on the wire; the test continues it (SIGCONT).
- * A timer callback runs once the turn that sent the write (and its microtasks) is over.
+ * `PAUSE_AT_CLAIM=n`: the process stops itself (SIGSTOP) the moment its n-th claim of a call has
+ * committed (the call's intent: its row in `calls`), before the code that claimed it learns so and
+ * sends the call; the test continues it (SIGCONT). A console continued there must not send that
+ * call: the batch may have been taken over meanwhile (the send is asked `mayRun` first). Its other
+ * calls sent before the stop are on the wire, their answers waiting in its sockets.
  *
  * Tells the test what happens as JSON lines on stdout (written synchronously, so a line printed
  * just before the stop is out): `started`, `pausing`, `resumed`, `write` (each write sent, with its
@@ -30,7 +32,7 @@ const env = z
     BATCH_ID: z.string(),
     LEASE_MS: z.coerce.number().int().positive(),
     CLAIM_EVERY_MS: z.coerce.number().int().positive(),
-    PAUSE_AFTER_WRITES: z.coerce.number().int().positive().optional(),
+    PAUSE_AT_CLAIM: z.coerce.number().int().positive().optional(),
   })
   .parse(process.env);
 
@@ -49,14 +51,34 @@ const db = openPostgres(url.toString(), {
 
 let resumed = false;
 let writes = 0;
+let claims = 0;
 
 function pause(): void {
-  emit('pausing', { writes });
+  emit('pausing', { writes, claims });
   process.kill(process.pid, 'SIGSTOP');
   // Continued (SIGCONT): from here on this process may send nothing for the batch.
   resumed = true;
   emit('resumed');
 }
+
+// Every connection's queries are watched: a transaction that inserted a call row is a claim, and
+// its commit's answer is where the process stops (before Kysely, the store and the runner see it).
+db.pool.on('connect', (client) => {
+  const query = client.query.bind(client) as (text: unknown, values?: unknown) => Promise<unknown>;
+  let claiming = false;
+  const watched = (text: unknown, values?: unknown): Promise<unknown> => {
+    const answer = query(text, values);
+    if (typeof text !== 'string') return answer;
+    if (text.startsWith('insert into "calls"')) claiming = true;
+    if (text !== 'commit' || !claiming) return answer;
+    claiming = false;
+    return answer.then((result) => {
+      if (++claims === env.PAUSE_AT_CLAIM) pause();
+      return result;
+    });
+  };
+  Object.assign(client, { query: watched });
+});
 
 const base = createUpstream({
   endpoint: env.UPSTREAM_URL,
@@ -70,7 +92,6 @@ const upstream: Upstream = {
     if (operation.op === 'associate' || operation.op === 'cancel') {
       writes++;
       emit('write', { n: writes });
-      if (writes === env.PAUSE_AFTER_WRITES) setTimeout(pause, 0);
     }
     return base.call(operation, opts);
   },

@@ -154,9 +154,7 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
   function holdsRun(batchId: string): boolean {
     const run = runs.get(batchId);
     return (
-      run !== undefined &&
-      keeper.lease(batchId)?.epoch === run.lease.epoch &&
-      keeper.holds(batchId)
+      run !== undefined && keeper.lease(batchId)?.epoch === run.lease.epoch && keeper.holds(batchId)
     );
   }
 
@@ -228,7 +226,10 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       if (batch?.state === 'running') {
         // The run strands the calls left in flight and re-reads the unknown outcomes first.
         await runner.start(id);
-      } else if (batch?.state === 'cancelled' && batch.counts.unknown + batch.counts.in_flight > 0) {
+      } else if (
+        batch?.state === 'cancelled' &&
+        batch.counts.unknown + batch.counts.in_flight > 0
+      ) {
         await runner.settleCancelled(id);
       }
       await runner.whenIdle(id);
