@@ -73,7 +73,11 @@ async function labelRejected(
   }
 }
 
-/** Writes how the call ended; returns the outcome rows changed (0 for a release). */
+/**
+ * Writes how the call ended; returns the outcome rows changed (0 for a release). Nothing is written
+ * once this process may no longer run the batch (Engine.mayRun): the call's IDs stay in flight for
+ * the console running it now, which re-reads them.
+ */
 async function record(
   e: Engine,
   batch: BatchSummary,
@@ -81,6 +85,7 @@ async function record(
   call: ClaimedCall,
   r: CallRecord,
 ): Promise<number> {
+  if (!e.mayRun(batch.id, ctl)) return 0;
   switch (r.kind) {
     case 'outcomes':
       return e.store.recordOutcome(call.callId, r.outcomes, r.meta);
@@ -149,6 +154,7 @@ export async function runCallChain(
           // outcome may wait; the batch finishes in the outcome's transaction (`finish`), which
           // checks again.
           releaseSlot(slot);
+          if (!e.mayRun(batch.id, ctl)) return; // as in `record`
           const last = await store.isLastCall(call.callId);
           changed = await store.queueOutcome(call.callId, end.outcomes, end.meta, {
             finish: true,
