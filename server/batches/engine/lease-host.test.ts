@@ -29,6 +29,7 @@ import {
 import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { idKey } from '../../../src/api/schemas';
 import { DEMO_PROJECT_ID } from '../../config';
+import { claimBatch, offerBatch, type LeaseTables } from '../../db/leases';
 import { openPgStore } from '../../db/pg-store';
 import { openPostgres, type PostgresLedgerDb } from '../../db/postgres';
 import type { LedgerTables } from '../../db/tables';
@@ -40,7 +41,11 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const WS = SEED_WORKSPACES[0].id;
 const ALERTS = seedObjectIds(0, 'alerts', 3_000);
 const INCIDENTS = seedObjectIds(0, 'incidents', 6);
-const LEASE_MS = 600;
+/**
+ * Short, so that a takeover comes soon; not shorter, or a console's own event loop lagging on a
+ * loaded machine (two cores, several test runs at once) loses it before the test's turn.
+ */
+const LEASE_MS = 1_500;
 const CLAIM_EVERY_MS = 200;
 const CHUNK = 50;
 const TERMINAL = new Set(['succeeded', 'unchanged', 'failed', 'invalid', 'skipped']);
@@ -580,4 +585,113 @@ test('the fence refuses a call’s outcome (the lease ended under A): its IDs st
   );
   expect(rewritten).toEqual([]);
   await expectSettled(db.kysely, batchId, subject, ids, upstream.calls);
+}, 60_000);
+
+test('a cancel on the console that does not run the batch: the holder stops, records its calls in flight, and ends the lease', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(10);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[3] ?? '';
+  const ids = ALERTS.slice(0, 1_000);
+  const batchId = await createBatch(db.kysely, subject, ids);
+  const a = hostIn(url, 'console-a', upstream.url);
+  const b = hostIn(url, 'console-b', upstream.url);
+  expect(await a.start(batchId)).toBe(true);
+  await vi.waitFor(
+    () =>
+      expect(
+        upstream.calls.filter((c) => c.console === 'console-a' && c.kind === 'write').length,
+      ).toBeGreaterThanOrEqual(3),
+    { timeout: 15_000 },
+  );
+  expect(await b.cancel(batchId)).toBe(true);
+  await a.whenIdle(batchId);
+  const sent = upstream.mark();
+
+  const batch = await db.kysely
+    .selectFrom('batches')
+    .select('state')
+    .where('id', '=', batchId)
+    .executeTakeFirstOrThrow();
+  expect(batch.state).toBe('cancelled');
+  const items = await db.kysely
+    .selectFrom('items')
+    .select(['id_key', 'state'])
+    .where('batch_id', '=', batchId)
+    .execute();
+  expect(items.filter((i) => !TERMINAL.has(i.state))).toEqual([]);
+  expect(items.filter((i) => i.state === 'skipped').length).toBeGreaterThan(0);
+  const linked = new Set(
+    linksOf(emulatorDb, {
+      workspaceId: WS,
+      dataclass: 'incidents',
+      objectId: subject,
+      related: 'alerts',
+    }).map(idKey),
+  );
+  for (const i of items) {
+    expect(linked.has(i.id_key)).toBe(i.state === 'succeeded' || i.state === 'unchanged');
+  }
+  const lease = await sql<{ holder: string | null; ended: boolean }>`
+    select holder, ended from batch_leases where batch_id = ${batchId}`.execute(db.kysely);
+  expect(lease.rows).toEqual([{ holder: null, ended: true }]);
+  expect(upstream.calls.filter((c) => c.console === 'console-b')).toEqual([]);
+  // Ended: nobody takes it up again.
+  expect(await b.claimNow()).toEqual([]);
+  expect(upstream.calls.filter((c) => c.arrived >= sent)).toEqual([]);
+}, 60_000);
+
+test('a batch cancelled while its holder is dead with a call in flight: the next console to claim it re-reads that call, settles it, and ends the lease', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(0);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[4] ?? '';
+  const ids = ALERTS.slice(0, 200);
+  const batchId = await createBatch(db.kysely, subject, ids);
+  // A console that claimed the batch, wrote the intent of a call, sent it (applied upstream) and
+  // died before recording the answer.
+  const dead = consolePool(url, 'console-dead');
+  const leases = dead.kysely as unknown as Kysely<LeaseTables>;
+  await offerBatch(leases, batchId);
+  const lease = await claimBatch(leases, 'console-dead', batchId, LEASE_MS);
+  expect(lease).not.toBeNull();
+  const call = await openPgStore(dead.kysely).claimChunk(batchId, CHUNK);
+  if (!call) throw new Error('no call');
+  const res = await createUpstream({
+    endpoint: upstream.url,
+    projectId: DEMO_PROJECT_ID,
+    timeoutMs: 10_000,
+    authToken: 'console-dead',
+  }).call({
+    op: 'associate',
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: subject,
+    related: 'alerts',
+    ids: call.ids,
+  });
+  expect(res.status).toBe(200);
+
+  const b = hostIn(url, 'console-b', upstream.url);
+  expect(await b.cancel(batchId)).toBe(true);
+  await vi.waitFor(
+    async () => {
+      const r = await sql<{ ended: boolean }>`
+        select ended from batch_leases where batch_id = ${batchId}`.execute(db.kysely);
+      expect(r.rows).toEqual([{ ended: true }]);
+    },
+    { timeout: 15_000, interval: 100 },
+  );
+  await b.whenIdle(batchId);
+  const items = await db.kysely
+    .selectFrom('items')
+    .select(['id_key', 'state'])
+    .where('batch_id', '=', batchId)
+    .execute();
+  const inCall = new Set(call.ids.map(idKey));
+  // The call's IDs were applied: succeeded by the re-read; the rest skipped by the cancel.
+  for (const i of items) expect(i.state).toBe(inCall.has(i.id_key) ? 'succeeded' : 'skipped');
+  const reads = upstream.calls.filter((c) => c.console === 'console-b');
+  expect(reads.length).toBeGreaterThan(0);
+  expect(reads.every((c) => c.kind === 'links')).toBe(true);
 }, 60_000);
