@@ -324,7 +324,9 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       return true;
     },
     async cancel(batchId) {
-      if (runs.has(batchId)) return runner.cancel(batchId);
+      // Run here under a live lease: the runner's cancel (its re-read of open items is fenced by
+      // that lease). A run here whose lease is lost is cancelled like one elsewhere.
+      if (holdsRun(batchId)) return runner.cancel(batchId);
       if (!(await store.cancelBatch(batchId))) return false;
       const counts = await store.counts(batchId);
       if (counts.in_flight + counts.unknown === 0) await withdrawBatch(leaseDb, batchId);
