@@ -33,6 +33,7 @@ import { claimBatch, offerBatch, type LeaseTables } from '../../db/leases';
 import { openPgStore } from '../../db/pg-store';
 import { openPostgres, type PostgresLedgerDb } from '../../db/postgres';
 import type { LedgerTables } from '../../db/tables';
+import type { ClaimedCall } from '../ledger';
 import { createUpstream } from '../../secmaster/client';
 import { migratedTestDatabase } from '../../testing/stores';
 import { createLeaseHost, type LeaseHost } from './lease-host';
@@ -70,6 +71,8 @@ interface Upstream {
   mark(): number;
   /** Runs after a write was applied, before it is answered (a test holds an answer there). */
   afterWrite: ((call: UpstreamCall) => Promise<void>) | null;
+  /** Told of every call as it arrives. */
+  onCall: ((call: UpstreamCall) => void) | null;
   close(): Promise<void>;
 }
 
@@ -86,6 +89,7 @@ async function startUpstream(writeDelayMs: number): Promise<Upstream> {
     calls: [],
     mark: () => seq + 1,
     afterWrite: null,
+    onCall: null,
     close: () => Promise.resolve(),
   };
   const app = new Hono();
@@ -109,6 +113,7 @@ async function startUpstream(writeDelayMs: number): Promise<Upstream> {
       answered: null,
     };
     up.calls.push(call);
+    up.onCall?.(call);
     if (kind === 'write') await new Promise((r) => setTimeout(r, writeDelayMs));
     const res = await emulator.fetch(
       new Request(c.req.url, {
@@ -288,6 +293,7 @@ function hostIn(
   opts: {
     leaseMs?: number;
     claimEveryMs?: number;
+    takeoverGraceMs?: number;
     concurrency?: number;
     log?: (message: string) => void;
   } = {},
@@ -305,6 +311,7 @@ function hostIn(
     runner: { concurrency: opts.concurrency ?? 2, chunkSize: CHUNK, backoffMs: () => 0 },
     leaseMs: opts.leaseMs ?? LEASE_MS,
     claimEveryMs: opts.claimEveryMs ?? CLAIM_EVERY_MS,
+    ...(opts.takeoverGraceMs === undefined ? {} : { takeoverGraceMs: opts.takeoverGraceMs }),
     ...(opts.log ? { log: opts.log } : {}),
   });
   // Stopped before its pool closes (closing runs in reverse).
@@ -374,6 +381,40 @@ function consoleProcess(env: Record<string, string>): ConsoleProcess {
       }
     },
   };
+}
+
+/**
+ * A console that claimed the batch, wrote the intent of a call, sent it (applied upstream) and died
+ * before recording its answer; the call.
+ */
+async function diedWithCallInFlight(
+  url: string,
+  upstream: Upstream,
+  batchId: string,
+  subject: string,
+): Promise<ClaimedCall> {
+  const dead = consolePool(url, 'console-dead');
+  const leases = dead.kysely as unknown as Kysely<LeaseTables>;
+  await offerBatch(leases, batchId);
+  const lease = await claimBatch(leases, 'console-dead', batchId, LEASE_MS);
+  expect(lease).not.toBeNull();
+  const call = await openPgStore(dead.kysely).claimChunk(batchId, CHUNK);
+  if (!call) throw new Error('no call');
+  const res = await createUpstream({
+    endpoint: upstream.url,
+    projectId: DEMO_PROJECT_ID,
+    timeoutMs: 10_000,
+    authToken: 'console-dead',
+  }).call({
+    op: 'associate',
+    workspaceId: WS,
+    dataclass: 'incidents',
+    objectId: subject,
+    related: 'alerts',
+    ids: call.ids,
+  });
+  expect(res.status).toBe(200);
+  return call;
 }
 
 // --- the tests ---------------------------------------------------------------------------------
@@ -648,29 +689,7 @@ test('a batch cancelled while its holder is dead with a call in flight: the next
   const subject = INCIDENTS[4] ?? '';
   const ids = ALERTS.slice(0, 200);
   const batchId = await createBatch(db.kysely, subject, ids);
-  // A console that claimed the batch, wrote the intent of a call, sent it (applied upstream) and
-  // died before recording the answer.
-  const dead = consolePool(url, 'console-dead');
-  const leases = dead.kysely as unknown as Kysely<LeaseTables>;
-  await offerBatch(leases, batchId);
-  const lease = await claimBatch(leases, 'console-dead', batchId, LEASE_MS);
-  expect(lease).not.toBeNull();
-  const call = await openPgStore(dead.kysely).claimChunk(batchId, CHUNK);
-  if (!call) throw new Error('no call');
-  const res = await createUpstream({
-    endpoint: upstream.url,
-    projectId: DEMO_PROJECT_ID,
-    timeoutMs: 10_000,
-    authToken: 'console-dead',
-  }).call({
-    op: 'associate',
-    workspaceId: WS,
-    dataclass: 'incidents',
-    objectId: subject,
-    related: 'alerts',
-    ids: call.ids,
-  });
-  expect(res.status).toBe(200);
+  const call = await diedWithCallInFlight(url, upstream, batchId, subject);
 
   const b = hostIn(url, 'console-b', upstream.url);
   expect(await b.cancel(batchId)).toBe(true);
@@ -694,4 +713,46 @@ test('a batch cancelled while its holder is dead with a call in flight: the next
   const reads = upstream.calls.filter((c) => c.console === 'console-b');
   expect(reads.length).toBeGreaterThan(0);
   expect(reads.every((c) => c.kind === 'links')).toBe(true);
+}, 60_000);
+
+test('a batch taken over with a call left in flight waits takeoverGraceMs before anything is read or sent, then re-reads that call and finishes', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(0);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[5] ?? '';
+  const ids = ALERTS.slice(0, 200);
+  const batchId = await createBatch(db.kysely, subject, ids);
+  const call = await diedWithCallInFlight(url, upstream, batchId, subject);
+  const grace = 1_000;
+  let claimedAt: number | null = null;
+  const b = hostIn(url, 'console-b', upstream.url, {
+    takeoverGraceMs: grace,
+    log: (message) => {
+      if (message.startsWith(`batch ${batchId}: lease claimed`)) claimedAt ??= Date.now();
+    },
+  });
+  const firstCallAt = new Promise<number>((resolve) => {
+    upstream.onCall = (c) => {
+      if (c.console === 'console-b') resolve(Date.now());
+    };
+  });
+  const first = await firstCallAt;
+  expect(claimedAt).not.toBeNull();
+  expect(first - (claimedAt ?? Infinity)).toBeGreaterThanOrEqual(grace);
+  await vi.waitFor(
+    async () => {
+      const r = await sql<{ ended: boolean }>`
+        select ended from batch_leases where batch_id = ${batchId}`.execute(db.kysely);
+      expect(r.rows).toEqual([{ ended: true }]);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+  await b.whenIdle(batchId);
+  expect(b.runner.stats().unknownSettled).toBe(CHUNK);
+  const rewritten = upstream.calls.filter(
+    (c) =>
+      c.console === 'console-b' && c.kind === 'write' && c.ids.some((id) => call.ids.includes(id)),
+  );
+  expect(rewritten).toEqual([]);
+  await expectSettled(db.kysely, batchId, subject, ids, upstream.calls);
 }, 60_000);
