@@ -253,13 +253,12 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       await o.db.transaction().execute((trx) => endBatch(leaseTx(trx), run.lease));
       keeper.forget(id);
     } catch (err: unknown) {
-      if (err instanceof LeaseLostError) keeper.forget(id);
-      else {
-        // The ledger did not answer: the lease is left to expire, then claimed again by some
-        // console, which finds the batch's state and ends it.
+      // Lost meanwhile (the taker's now), or the ledger did not answer: the lease is left to
+      // expire, and whoever claims it next finds the batch stopped and ends it.
+      if (!(err instanceof LeaseLostError)) {
         log(`batch ${id}: could not end its lease: ${err instanceof Error ? err.message : err}`);
-        keeper.forget(id);
       }
+      keeper.forget(id);
     }
   }
 
