@@ -41,7 +41,8 @@ import { createLeaseHost, type LeaseHost } from './lease-host';
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const WS = SEED_WORKSPACES[0].id;
 const ALERTS = seedObjectIds(0, 'alerts', 3_000);
-const INCIDENTS = seedObjectIds(0, 'incidents', 6);
+/** A subject per test (links made by one test stay in the file's emulator). */
+const INCIDENTS = seedObjectIds(0, 'incidents', 12);
 /**
  * Short, so that a takeover comes soon; not shorter, or a console's own event loop lagging on a
  * loaded machine (two cores, several test runs at once) loses it before the test's turn.
@@ -59,6 +60,8 @@ interface UpstreamCall {
   kind: 'write' | 'links' | 'search' | 'other';
   /** The IDs it names (a write's, or a search's filter). */
   ids: string[];
+  /** The subject in its path (a write's, a links search's), or null. */
+  subject: string | null;
   /** Order of arrival, and of answer (one sequence). */
   arrived: number;
   answered: number | null;
@@ -78,6 +81,7 @@ interface Upstream {
 
 const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const LINKS_SEARCH = /\/soc\/[a-z]+\/[0-9a-f-]{36}\/[a-z]+\/search$/;
+const SUBJECT_IN_PATH = /\/soc\/[a-z]+\/([0-9a-f-]{36})\/[a-z]+/i;
 
 let emulatorDb: Database;
 
@@ -109,6 +113,7 @@ async function startUpstream(writeDelayMs: number): Promise<Upstream> {
       console: c.req.header('x-auth-token') ?? '',
       kind,
       ids: (body.match(UUIDS) ?? []).map((id) => id.toLowerCase()),
+      subject: SUBJECT_IN_PATH.exec(path)?.[1]?.toLowerCase() ?? null,
       arrived,
       answered: null,
     };
@@ -294,6 +299,7 @@ function hostIn(
     leaseMs?: number;
     claimEveryMs?: number;
     takeoverGraceMs?: number;
+    maxBatches?: number;
     concurrency?: number;
     log?: (message: string) => void;
   } = {},
@@ -312,6 +318,7 @@ function hostIn(
     leaseMs: opts.leaseMs ?? LEASE_MS,
     claimEveryMs: opts.claimEveryMs ?? CLAIM_EVERY_MS,
     ...(opts.takeoverGraceMs === undefined ? {} : { takeoverGraceMs: opts.takeoverGraceMs }),
+    ...(opts.maxBatches === undefined ? {} : { maxBatches: opts.maxBatches }),
     ...(opts.log ? { log: opts.log } : {}),
   });
   // Stopped before its pool closes (closing runs in reverse).
@@ -755,4 +762,54 @@ test('a batch taken over with a call left in flight waits takeoverGraceMs before
   );
   expect(rewritten).toEqual([]);
   await expectSettled(db.kysely, batchId, subject, ids, upstream.calls);
+}, 60_000);
+
+test('batches offered and started by nobody: the two consoles’ claim rounds share them, at most maxBatches each at once, each run by one console to its end', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(5);
+  closing.push(() => upstream.close());
+  const subjects = INCIDENTS.slice(6, 12);
+  const batches = new Map<string, string>();
+  for (const [i, subject] of subjects.entries()) {
+    const id = await createBatch(db.kysely, subject, ALERTS.slice(i * 150, i * 150 + 150));
+    await offerBatch(db.kysely as unknown as Kysely<LeaseTables>, id);
+    batches.set(subject, id);
+  }
+  const a = hostIn(url, 'console-a', upstream.url, { maxBatches: 2 });
+  const b = hostIn(url, 'console-b', upstream.url, { maxBatches: 2 });
+  let most = 0;
+  const watch = setInterval(() => {
+    most = Math.max(most, a.running().length, b.running().length);
+  }, 5);
+  closing.push(() => Promise.resolve(clearInterval(watch)));
+  await vi.waitFor(
+    async () => {
+      const r = await sql<{ n: number }>`
+        select count(*)::int as n from batch_leases where ended`.execute(db.kysely);
+      expect(r.rows[0]?.n).toBe(subjects.length);
+    },
+    { timeout: 40_000, interval: 100 },
+  );
+  expect(most).toBeLessThanOrEqual(2);
+  const runBy = new Map<string, Set<string>>();
+  for (const c of upstream.calls) {
+    if (c.kind !== 'write' || c.subject === null) continue;
+    const by = runBy.get(c.subject) ?? new Set<string>();
+    by.add(c.console);
+    runBy.set(c.subject, by);
+  }
+  // Each batch's writes came from one console, and both consoles ran some.
+  expect([...runBy.values()].map((s) => s.size)).toEqual(subjects.map(() => 1));
+  expect(new Set([...runBy.values()].flatMap((s) => [...s]))).toEqual(
+    new Set(['console-a', 'console-b']),
+  );
+  for (const [i, subject] of subjects.entries()) {
+    await expectSettled(
+      db.kysely,
+      batches.get(subject) ?? '',
+      subject,
+      ALERTS.slice(i * 150, i * 150 + 150),
+      upstream.calls.filter((c) => c.subject === subject),
+    );
+  }
 }, 60_000);
