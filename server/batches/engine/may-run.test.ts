@@ -112,19 +112,38 @@ test('a write refused with LeaseLostError halts the batch quietly (not interrupt
   expect(r.unrecordedInterruption(id)).toBeNull();
 });
 
-test('abandon stops a batch at once, even one sleeping before a retry; the retry is neither sent nor recorded', async () => {
+test('abandoned before a retry’s sleep begins (its first answer still on its way): the batch stops at once, the retry neither sent nor recorded', async () => {
+  const id = newBatch(ledger, { ids: makeIds(10), subject: SUBJECT }).id;
+  const box: { r: ReturnType<typeof runner> | null } = { r: null };
+  fake.onWrite(() => {
+    // The lease is lost while the call is upstream: its 503 comes back to an abandoned batch.
+    box.r?.abandon(id, 'lease lost');
+    return new Response('busy', { status: 503 });
+  });
+  const r = runner(sqliteStore(ledger), { backoffMs: () => 60_000, maxAttempts: 3 });
+  box.r = r;
+  await r.start(id);
+  expect(fake.writes()).toHaveLength(1);
+  expect(states(id)).toEqual({ in_flight: 10 });
+  expect(ledger.getBatch(id)).toMatchObject({ state: 'running', state_reason: null });
+});
+
+test('abandoned during a retry’s sleep: the sleep ends at once, the retry neither sent nor recorded', async () => {
   const id = newBatch(ledger, { ids: makeIds(10), subject: SUBJECT }).id;
   fake.onWrite(() => new Response('busy', { status: 503 }));
-  const r = runner(sqliteStore(ledger), { backoffMs: () => 60_000, maxAttempts: 3 });
   let napping!: () => void;
-  const firstAnswer = new Promise<void>((resolve) => (napping = resolve));
+  const asleep = new Promise<void>((resolve) => (napping = resolve));
+  const r = runner(sqliteStore(ledger), {
+    backoffMs: () => 60_000,
+    maxAttempts: 3,
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        if (ms >= 60_000) napping();
+        setTimeout(resolve, ms).unref();
+      }),
+  });
   const done = r.start(id);
-  // The first write was answered (a 503: retried after 60 s).
-  const poll = setInterval(() => {
-    if (fake.writes().length === 1 && ledger.getBatch(id)?.counts.in_flight === 10) napping();
-  }, 10);
-  await firstAnswer;
-  clearInterval(poll);
+  await asleep;
   r.abandon(id, 'lease lost');
   await done;
   expect(fake.writes()).toHaveLength(1);

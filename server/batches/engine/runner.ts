@@ -389,7 +389,9 @@ export function createRunner(options: RunnerOptions): Runner {
 
   /** A sleep that pause, cancel and shutdown cut short. */
   async function nap(ms: number, ctl: Control): Promise<void> {
-    if (ms <= 0 && !options.sleep) return;
+    // No longer this process's batch (abandoned before the sleep began, its wakers already fired):
+    // nothing to wait for.
+    if (ctl.notOurs || (ms <= 0 && !options.sleep)) return;
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => {
       wake = resolve;
