@@ -42,6 +42,11 @@
  * holds the batch's row and its lease row locked, and nobody can take the batch over until it
  * resumes): `idle_in_transaction_session_timeout` at most the lease time. Its queries should time
  * out below the lease time too (the keeper's renewals, see LeaseKeeper).
+ *
+ * Not done here: batches of one subject run one at a time within a runner (runner.ts), not across
+ * consoles (two consoles may each hold a batch of the same subject and run them at once). A call
+ * its holder sent in the last moment of its lease can still be on its way when the taker re-reads
+ * (takeoverGraceMs bounds that by the call timeout, not by what the upstream does with it).
  */
 import type { Kysely, Transaction } from 'kysely';
 import {
