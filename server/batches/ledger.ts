@@ -75,6 +75,12 @@ export interface NewBatch {
    * `none`); unrecorded by default.
    */
   credential_source?: string | null;
+  /**
+   * The IAM session it runs on, by its key in the shared session store (`SessionStore.storedKey`:
+   * the SHA-256 of its ID, never the ID or the token); null (default) for none, or sessions that
+   * live in one process's memory.
+   */
+  credential_session?: string | null;
   duplicates: number;
   /** Distinct IDs in input order; `invalid` ones carry their message and are never sent. */
   items: readonly {
@@ -223,10 +229,20 @@ export interface Ledger {
   getBatch(id: string): BatchRecord | null;
   /** The (first) batch whose `undo_of` is `batchId`, or null: a batch is undone once. */
   undoneBy(batchId: string): string | null;
-  /** Records where the credential a batch now runs on comes from (a resume by another caller). */
-  setCredentialSource(batchId: string, source: string): void;
+  /**
+   * Records where the credential a batch now runs on comes from (a resume by another caller), and
+   * which IAM session it is, by its stored key (`credential_session`; null: none, or a session
+   * only this process knows). Both are replaced: a batch resumed on the environment's credential
+   * no longer names the session it ran on before.
+   */
+  setCredentialSource(batchId: string, source: string, session?: string | null): void;
   /** Where a batch's credential comes from, or null (unrecorded, or no such batch): one row read. */
   credentialSourceOf(batchId: string): string | null;
+  /**
+   * The stored key of the IAM session a batch runs on (`credential_session`), or null (none
+   * recorded, or no such batch): one row read.
+   */
+  credentialSessionOf(batchId: string): string | null;
   /**
    * A page of the history: top-level rows (batches and groups, not a group's children), newest
    * first, and how many rows match `filter` (default: all).
@@ -575,10 +591,10 @@ export function openLedger(
   const insertBatch = db.prepare(
     `INSERT INTO batches (id, action, state, state_reason, workspace_id, dataclass_type, data_object_id,
        related_dataclass_type, reason, user, retry_of, total, duplicates, created_at, finished_at,
-       changes_recorded, undo_of, credential_source, kind, group_id, destination_id)
+       changes_recorded, undo_of, credential_source, credential_session, kind, group_id, destination_id)
      VALUES (@id, @action, @state, NULL, @workspace_id, @dataclass_type, @data_object_id,
        @related_dataclass_type, @reason, @user, @retry_of, @total, @duplicates, @created_at, @finished_at, 1,
-       @undo_of, @credential_source, @kind, @group_id, @destination_id)`,
+       @undo_of, @credential_source, @credential_session, @kind, @group_id, @destination_id)`,
   );
   const insertItem = db.prepare(
     `INSERT INTO items (batch_id, seq, id, id_key, state, message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -631,10 +647,13 @@ export function openLedger(
     .prepare(`SELECT id FROM batches WHERE undo_of = ? ORDER BY n LIMIT 1`)
     .pluck();
   const updateCredentialSource = db.prepare(
-    `UPDATE batches SET credential_source = ? WHERE id = ?`,
+    `UPDATE batches SET credential_source = ?, credential_session = ? WHERE id = ?`,
   );
   const selectCredentialSource = db
     .prepare(`SELECT credential_source FROM batches WHERE id = ?`)
+    .pluck();
+  const selectCredentialSession = db
+    .prepare(`SELECT credential_session FROM batches WHERE id = ?`)
     .pluck();
   const selectCounts = db.prepare(
     `SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state`,
@@ -1103,6 +1122,7 @@ export function openLedger(
       retry_of: input.retry_of,
       undo_of: input.undo_of ?? null,
       credential_source: input.credential_source?.slice(0, 200) ?? null,
+      credential_session: input.credential_session?.slice(0, 200) ?? null,
       kind: input.kind ?? 'batch',
       group_id: input.group_id ?? null,
       destination_id: input.destination_id ?? null,
@@ -1355,12 +1375,18 @@ export function openLedger(
       const id: unknown = selectUndoneBy.get(batchId);
       return typeof id === 'string' ? id : null;
     },
-    setCredentialSource(batchId, source) {
-      writing(batchId, () => updateCredentialSource.run(source.slice(0, 200), batchId));
+    setCredentialSource(batchId, source, session = null) {
+      writing(batchId, () =>
+        updateCredentialSource.run(source.slice(0, 200), session?.slice(0, 200) ?? null, batchId),
+      );
     },
     credentialSourceOf(batchId) {
       const source: unknown = selectCredentialSource.get(batchId);
       return typeof source === 'string' ? source : null;
+    },
+    credentialSessionOf(batchId) {
+      const session: unknown = selectCredentialSession.get(batchId);
+      return typeof session === 'string' ? session : null;
     },
     listBatches(offset, limit, filter = {}) {
       if (Object.values(filter).every((v) => v === undefined)) {

@@ -163,10 +163,10 @@ function withCounts(q: Kysely<LedgerTables> | LedgerTx) {
 }
 
 /**
- * Batch rows inserted by one statement: 21 parameters each, under PostgreSQL's 65,535 per
- * statement.
+ * Batch rows inserted by one statement: 22 parameters each (`credential_session` since migration
+ * 6), under PostgreSQL's 65,535 per statement.
  */
-const BATCH_ROWS_PER_INSERT = 3_000;
+const BATCH_ROWS_PER_INSERT = 2_900;
 /**
  * Items inserted by one statement: six arrays (`unnest`), so the parameter limit does not apply;
  * the chunk bounds the size of one statement's arrays.
@@ -442,6 +442,7 @@ export function openPgStore(
       changes_recorded: 1,
       undo_of: input.undo_of ?? null,
       credential_source: input.credential_source?.slice(0, 200) ?? null,
+      credential_session: input.credential_session?.slice(0, 200) ?? null,
       kind: input.kind ?? 'batch',
       group_id: input.group_id ?? null,
       destination_id: input.destination_id ?? null,
@@ -725,13 +726,25 @@ export function openPgStore(
       return row?.id ?? null;
     },
 
-    async setCredentialSource(batchId, source) {
+    async setCredentialSource(batchId, source, session = null) {
       await afterQueued();
       await kysely
         .updateTable('batches')
-        .set({ credential_source: source.slice(0, 200) })
+        .set({
+          credential_source: source.slice(0, 200),
+          credential_session: session?.slice(0, 200) ?? null,
+        })
         .where('id', '=', batchId)
         .execute();
+    },
+
+    async credentialSessionOf(batchId) {
+      const row = await kysely
+        .selectFrom('batches')
+        .select('credential_session')
+        .where('id', '=', batchId)
+        .executeTakeFirst();
+      return row?.credential_session ?? null;
     },
 
     async credentialSourceOf(batchId) {

@@ -24,6 +24,7 @@ export const STORE_METHODS = [
   'undoneBy',
   'setCredentialSource',
   'credentialSourceOf',
+  'credentialSessionOf',
   'listBatches',
   'listItems',
   'counts',

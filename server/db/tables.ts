@@ -29,6 +29,11 @@ export interface BatchesTable {
   changes_recorded: Generated<number>;
   undo_of: string | null;
   credential_source: string | null;
+  /**
+   * The IAM session the batch runs on, by its key in the shared session store (the SHA-256 of its
+   * ID, never the ID or the token), or null (migration 6).
+   */
+  credential_session: string | null;
   /** `batch` (default), `pairs` or `move`. */
   kind: Generated<string>;
   group_id: string | null;

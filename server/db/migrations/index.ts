@@ -8,6 +8,7 @@ import { sessionsMigration } from '../sessions';
 import { sharedBudgetMigration } from '../shared-budget';
 import { ledger } from './001-ledger';
 import { itemCounts } from './005-item-counts';
+import { credentialSession } from './006-credential-session';
 
 export const migrations: readonly Migration[] = [
   ledger,
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   sharedBudgetMigration,
   sessionsMigration,
   itemCounts,
+  credentialSession,
 ];

@@ -126,6 +126,35 @@ describe.each(storeFactories)('$name store: state and records', (factory) => {
     ]);
   });
 
+  test('the IAM session a batch runs on is recorded by its stored key with its source, replaced with it, and never shown', async () => {
+    const { store } = s.current;
+    const key = 'k'.repeat(43);
+    const a = await store.createBatch(
+      batchOf(makeIds(1, 'a'), [], { credential_source: 'session:alice', credential_session: key }),
+    );
+    const b = await store.createBatch(
+      batchOf(makeIds(1, 'b'), [], { credential_source: 'env-aksk' }),
+    );
+    expect(await store.credentialSessionOf(a.id)).toBe(key);
+    expect(await store.credentialSessionOf(b.id)).toBeNull();
+    expect(await store.credentialSessionOf('no-such-batch')).toBeNull();
+    // A resume on another session names that one; on the environment's credential, none.
+    const other = 'o'.repeat(43);
+    await store.setCredentialSource(b.id, 'session:bob', other);
+    expect([await store.credentialSourceOf(b.id), await store.credentialSessionOf(b.id)]).toEqual([
+      'session:bob',
+      other,
+    ]);
+    await store.setCredentialSource(a.id, 'env-aksk');
+    expect([await store.credentialSourceOf(a.id), await store.credentialSessionOf(a.id)]).toEqual([
+      'env-aksk',
+      null,
+    ]);
+    // Not a column of what the history and a batch's page show.
+    expect(JSON.stringify(await store.getBatch(b.id))).not.toContain(other);
+    expect(JSON.stringify(await store.listBatches(0, 10))).not.toContain(other);
+  });
+
   test('a group’s state follows its children’s (running while one runs, the worst terminal state after); its counts are its own items’ and its children’s', async () => {
     const { store } = s.current;
     clock = new Date('2026-12-01T10:00:00.000Z');
