@@ -4,10 +4,16 @@
  * session's calls use that session's token (and project); everyone else uses the environment's
  * credential. Access follows the user who asked for the work, for its whole run.
  *
- * The identity of a batch is recorded twice: its source (`env-aksk`, `env-token`, `session:<user>`,
- * `none`) in the ledger, for people and for the next start; the session in this process's memory
- * only. A restart therefore interrupts the batches that ran on a session ("sign in to resume"),
- * even when the sessions themselves survive it (SESSION_KEY): the user resumes them.
+ * The identity of a batch is recorded in the ledger: its source (`env-aksk`, `env-token`,
+ * `session:<user>`, `none`), for people and for the next start, and with SESSION_KEY (sessions in
+ * the shared database) the session itself by its stored key (`credential_session`: the SHA-256 the
+ * sessions table is keyed by, never the session ID or the token). A batch on a session therefore
+ * survives a restart, and can be run by another console sharing the database (a takeover), while
+ * its session is live: the process that runs it next finds the session by that key and continues
+ * on its token. When that session ended, expired, or its record does not open with this console's
+ * keys, the batch's first call sends nothing and interrupts it ("sign in to resume"); the user
+ * resuming it assigns their own session. Without SESSION_KEY the session lives in this process's
+ * memory only: a restart interrupts the batches that ran on one ("sign in to resume").
  *
  * Whether a session is still live is asked of the session store on every call (with SESSION_KEY,
  * of the shared database: a sign-out on another console stops the next call here).
@@ -22,7 +28,7 @@ import type { LedgerStore } from '../db/store';
 import type { Config } from '../config';
 import type { Credentials as SecretCredentials } from '../credentials';
 import { UpstreamError, type Upstream, type UpstreamResponse } from '../secmaster/client';
-import type { CallSession, Session, SessionStore } from './sessions';
+import { MAX_SESSIONS, type CallSession, type Session, type SessionStore } from './sessions';
 
 export const SIGN_IN_TO_RESUME = 'sign in to resume';
 
@@ -32,6 +38,12 @@ export interface CallIdentity {
   source: string;
   /** The IAM session whose token is used, or null for the environment's credential. */
   sessionId: string | null;
+  /**
+   * That session's key in the shared session store (`SessionStore.storedKey`), recorded with the
+   * batch; null or absent when sessions live in memory. Alone (`sessionId` null): a batch this
+   * process took from the ledger (a restart, a takeover), which never saw the session's ID.
+   */
+  sessionKey?: string | null;
 }
 
 /** Where calls with one credential go: the project and the credential they are signed with. */
@@ -67,9 +79,11 @@ export interface CallCredentials {
   forBatch(batchId: string): Upstream;
   /**
    * Start-up, before the runner's crash recovery resumes what is running: every running batch
-   * whose credential is gone becomes interrupted ("sign in to resume"): all `session:*` batches,
-   * and environment batches when the environment has no credential now. Resolves with the batches
-   * it interrupted.
+   * whose credential is gone becomes interrupted ("sign in to resume"): `session:*` batches, except
+   * those whose session the shared store keeps (recorded by its key, SESSION_KEY), and environment
+   * batches when the environment has no credential now. Resolves with the batches it interrupted. A
+   * batch left running on its recorded session is interrupted by its first call if that session is
+   * no longer live here (`forBatch`).
    */
   interruptOrphans(): Promise<string[]>;
 }
@@ -101,7 +115,11 @@ function envSource(config: Config): string {
 /** What the credentials read and write of the ledger: each batch's source, and interruptions. */
 export type CredentialLedger = Pick<
   LedgerStore,
-  'transitionBatch' | 'setCredentialSource' | 'credentialSourceOf' | 'runningBatchIds'
+  | 'transitionBatch'
+  | 'setCredentialSource'
+  | 'credentialSourceOf'
+  | 'credentialSessionOf'
+  | 'runningBatchIds'
 >;
 
 export function createCallCredentials(deps: {
@@ -124,10 +142,24 @@ export function createCallCredentials(deps: {
   const sessionEnded = refusal(
     `the IAM sign-in behind this work expired or ended: ${SIGN_IN_TO_RESUME}`,
   );
+  /** Why a batch taken from the ledger does not continue on the session it recorded. */
+  const recordedSessionGone = `the IAM sign-in behind this work ended, expired, or cannot be opened on this console: ${SIGN_IN_TO_RESUME}`;
   /** One Upstream per IAM session (its connections are reused across calls). */
   const perSession = new WeakMap<CallSession, Upstream>();
   /** Each batch's identity in this process (assigned, or read once from the ledger). */
   const batchIdentity = new Map<string, CallIdentity>();
+  /**
+   * Sessions known only by their stored key → as their calls last found them (the pacer of their
+   * next call, as `SessionStore.lastKnown` for an ID). Dropped once ended; bounded.
+   */
+  const byKey = new Map<string, CallSession>();
+
+  /** The session an identity's calls use now (following renewals), or null; may throw. */
+  const liveSession = (identity: CallIdentity): Promise<CallSession | null> => {
+    if (identity.sessionId !== null) return sessions.forCalls(identity.sessionId);
+    if (identity.sessionKey) return sessions.forCallsByKey(identity.sessionKey);
+    return Promise.resolve(null);
+  };
 
   /**
    * The interruptions of the latest sign-out, while they are being recorded. A call whose session
@@ -138,11 +170,11 @@ export function createCallCredentials(deps: {
   sessions.onEnd((s, why) => {
     if (why !== 'signed-out') return;
     const run = interrupting.then(async () => {
-      for (const [batchId, { sessionId }] of [...batchIdentity]) {
-        if (sessionId === null) continue;
+      for (const [batchId, identity] of [...batchIdentity]) {
+        if (identity.sessionId === null && !identity.sessionKey) continue;
         let live: CallSession | null;
         try {
-          live = await sessions.forCalls(sessionId);
+          live = await liveSession(identity);
         } catch {
           continue; // Unreadable now: its own next call says so.
         }
@@ -175,61 +207,127 @@ export function createCallCredentials(deps: {
     return u;
   };
 
-  const upstreamOf = (identity: CallIdentity): Upstream => {
-    const { sessionId } = identity;
-    if (sessionId !== null) {
+  /**
+   * The Upstream of an identity on a session. `gone`: told when a call finds the session no longer
+   * live (before it answers).
+   */
+  const sessionUpstream = (identity: CallIdentity, gone?: () => void): Upstream => {
+    const { sessionId, sessionKey } = identity;
+    return {
       // Asked on every call: a lookup of many reads, or a batch, that outlives its session's
       // sign-out sends nothing more with that session's token.
-      return {
-        call: async (operation, opts) => {
-          let session: CallSession | null;
-          try {
-            session = await sessions.forCalls(sessionId);
-          } catch {
-            // The session database cannot be read: nothing is sent, and the call says so.
-            opts?.permit?.cancel();
-            throw new UpstreamError(
-              'connect',
-              'the session database could not be read: nothing was sent',
-            );
+      call: async (operation, opts) => {
+        let session: CallSession | null;
+        try {
+          session = await liveSession(identity);
+        } catch {
+          // The session database cannot be read: nothing is sent, and the call says so.
+          opts?.permit?.cancel();
+          throw new UpstreamError(
+            'connect',
+            'the session database could not be read: nothing was sent',
+          );
+        }
+        if (sessionId === null && sessionKey) {
+          if (session === null) byKey.delete(sessionKey);
+          else {
+            byKey.delete(sessionKey);
+            byKey.set(sessionKey, session);
+            if (byKey.size > MAX_SESSIONS) byKey.delete(byKey.keys().next().value ?? sessionKey);
           }
-          if (session === null) await interrupting;
-          return (upstreamFor(session) ?? sessionEnded).call(operation, opts);
-        },
-        // The session's pacer (the runner takes a write's permit before committing its intent):
-        // the session as last seen here; whether the call is sent is decided by `call`.
-        get pacer() {
-          return upstreamFor(sessions.lastKnown(sessionId))?.pacer;
-        },
-      };
-    }
+        }
+        if (session === null) {
+          await interrupting;
+          gone?.();
+        }
+        return (upstreamFor(session) ?? sessionEnded).call(operation, opts);
+      },
+      // The session's pacer (the runner takes a write's permit before committing its intent):
+      // the session as last seen here; whether the call is sent is decided by `call`.
+      get pacer() {
+        const last =
+          sessionId !== null
+            ? sessions.lastKnown(sessionId)
+            : sessionKey
+              ? (byKey.get(sessionKey) ?? null)
+              : null;
+        return upstreamFor(last)?.pacer;
+      },
+    };
+  };
+
+  const upstreamOf = (identity: CallIdentity): Upstream => {
+    if (identity.sessionId !== null || identity.sessionKey) return sessionUpstream(identity);
     if (identity.source === 'none' || !env) return noCredential;
     return env;
   };
 
+  /**
+   * The Upstream of a batch's calls as `identity`. A session known only by its stored key (taken
+   * from the ledger) that is no longer live here sends nothing: the batch stops, interrupted, and
+   * the user resumes it.
+   */
+  const batchUpstream = (batchId: string, identity: CallIdentity): Upstream => {
+    if (identity.sessionId !== null || !identity.sessionKey) return upstreamOf(identity);
+    const taken = identity;
+    return sessionUpstream(taken, () => {
+      if (batchIdentity.get(batchId) !== taken) return;
+      batchIdentity.delete(batchId);
+      // Its calls are refused meanwhile (sign in to resume), which stops the batch anyway.
+      void store
+        .transitionBatch(batchId, ['running'], 'interrupted', recordedSessionGone)
+        .catch(() => undefined);
+    });
+  };
+
   return {
     identityOf(session) {
-      if (session?.iam) return { source: `session:${session.user}`, sessionId: session.id };
+      if (session?.iam) {
+        return {
+          source: `session:${session.user}`,
+          sessionId: session.id,
+          sessionKey: sessions.storedKey(session.id),
+        };
+      }
       return { source: envSource(config), sessionId: null };
     },
     upstreamOf,
     async assign(batchId, identity, opts) {
       // Memory first: the batch's calls go out as `identity` even if recording it fails.
       batchIdentity.set(batchId, identity);
-      if (!opts?.recorded) await store.setCredentialSource(batchId, identity.source);
+      const key = identity.sessionKey ?? null;
+      if (!opts?.recorded) await store.setCredentialSource(batchId, identity.source, key);
+      else if (key !== null) {
+        // Created with its source; its session is recorded now. Should that write fail, the batch
+        // still runs here, and after a restart it waits for a sign-in, as without SESSION_KEY:
+        // creating it must not fail for it.
+        try {
+          await store.setCredentialSource(batchId, identity.source, key);
+        } catch {
+          // (See above.)
+        }
+      }
     },
     forBatch(batchId) {
       const identity = batchIdentity.get(batchId);
-      if (identity !== undefined) return upstreamOf(identity);
-      // Not started here (resumed at start-up): the environment's, unless the ledger says it ran
-      // on a session this process never saw, which waits for a sign-in. Read at the first call;
-      // until then its pacer is the environment's (a refused call gives its permit back).
+      if (identity !== undefined) return batchUpstream(batchId, identity);
+      // Not started here (resumed at start-up, or taken over from another console): the
+      // environment's, unless the ledger says it ran on a session. That session, recorded by its
+      // stored key (SESSION_KEY), is looked up by it; without one it waits for a sign-in. Read at
+      // the first call; until then its pacer is the environment's (a refused call gives its
+      // permit back).
       const known = (async (): Promise<Upstream> => {
-        if ((await store.credentialSourceOf(batchId))?.startsWith('session:')) return sessionEnded;
+        const source = await store.credentialSourceOf(batchId);
+        let found: CallIdentity = { source: envSource(config), sessionId: null };
+        if (source?.startsWith('session:')) {
+          const key = sessions.shared ? await store.credentialSessionOf(batchId) : null;
+          if (key === null) return sessionEnded;
+          found = { source, sessionId: null, sessionKey: key };
+        }
         // Assigned meanwhile (a resume): that identity wins.
-        const now = batchIdentity.get(batchId) ?? { source: envSource(config), sessionId: null };
+        const now = batchIdentity.get(batchId) ?? found;
         batchIdentity.set(batchId, now);
-        return upstreamOf(now);
+        return batchUpstream(batchId, now);
       })();
       return {
         call: async (operation, opts) => {
@@ -254,6 +352,14 @@ export function createCallCredentials(deps: {
       for (const id of await store.runningBatchIds()) {
         const source = (await store.credentialSourceOf(id)) ?? 'env-legacy';
         if (source.startsWith('env-') && envHasCredential) continue;
+        // Its session kept by the shared store: its first call finds whether it is still live.
+        if (
+          source.startsWith('session:') &&
+          sessions.shared &&
+          (await store.credentialSessionOf(id)) !== null
+        ) {
+          continue;
+        }
         // Without waiting for another process's write lock: the caller retries with a backoff.
         const done = await noWait(() =>
           store.transitionBatch(id, ['running'], 'interrupted', SIGN_IN_TO_RESUME),

@@ -101,6 +101,11 @@ export type EndListener = (s: CallSession, why: EndReason) => void | Promise<voi
 
 /** Where sessions live (see the top of this file). */
 export interface SessionStore {
+  /**
+   * Whether other processes see these sessions (the shared database, SESSION_KEY): a batch's
+   * recorded session (`storedKey`) can then be found after a restart or on another console.
+   */
+  readonly shared: boolean;
   /** Called when this console ends a session, or first notices that it ended. */
   onEnd(listener: EndListener): void;
   /**
@@ -122,6 +127,15 @@ export interface SessionStore {
   renew(oldId: string, successor: Session): Promise<void>;
   /** The live session whose token a call started under `id` uses now (following renewals). */
   forCalls(id: string): Promise<CallSession | null>;
+  /**
+   * The key under which the store keeps session `id` for every process that shares it (the
+   * SHA-256 of the ID: not a credential, the cookie cannot be rebuilt from it), recorded with a
+   * batch so that the next process to run the batch finds its session (`forCallsByKey`). Null when
+   * sessions live in this process's memory only: nothing outside it could find them.
+   */
+  storedKey(id: string): string | null;
+  /** `forCalls` of the session stored under `key` (`storedKey`); null in memory. */
+  forCallsByKey(key: string): Promise<CallSession | null>;
   /**
    * What `forCalls(id)` would answer as far as this process knows, without asking the database:
    * which pacer a call will go through. Never a reason to send: `forCalls` decides that.
@@ -186,6 +200,7 @@ export function withCredentials(
 
 /** Sessions in this process's memory only (no SESSION_KEY): today's behaviour. */
 export class MemorySessionStore implements SessionStore {
+  readonly shared = false;
   readonly #sessions = new Map<string, Session>();
   readonly #listeners: EndListener[] = [];
   /** Renewed sessions → their successor (for the calls of batches started before the renewal). */
@@ -296,6 +311,14 @@ export class MemorySessionStore implements SessionStore {
       current = next;
     }
     return null;
+  }
+
+  storedKey(): string | null {
+    return null;
+  }
+
+  forCallsByKey(): Promise<CallSession | null> {
+    return Promise.resolve(null);
   }
 
   lastKnown(id: string): CallSession | null {

@@ -96,6 +96,7 @@ type Found =
   | { state: 'gone' };
 
 export class SqlSessionStore implements SessionStore {
+  readonly shared = true;
   readonly #sdb: SessionDatabase;
   readonly #keys: SessionKeys;
   readonly #now: () => number;
@@ -247,17 +248,30 @@ export class SqlSessionStore implements SessionStore {
 
   async forCalls(id: string): Promise<CallSession | null> {
     if (!isSessionId(id)) return null;
-    let hash = sessionIdHash(id);
+    const session = await this.#follow(sessionIdHash(id));
+    if (session === null) this.#known.delete(id);
+    else this.#known.set(id, session);
+    return session;
+  }
+
+  storedKey(id: string): string | null {
+    return isSessionId(id) ? sessionIdHash(id) : null;
+  }
+
+  forCallsByKey(key: string): Promise<CallSession | null> {
+    // The same shape as an ID (43 base64url characters), but never hashed again: it is the row's.
+    return isSessionId(key) ? this.#follow(key) : Promise.resolve(null);
+  }
+
+  /** The live session at `hash` or, ended by a renewal or eviction, at its successor's. */
+  async #follow(start: string): Promise<CallSession | null> {
+    let hash = start;
     for (let hops = 0; hops < 32; hops++) {
       const found = await this.#find(hash);
-      if (found.state === 'live') {
-        this.#known.set(id, found.session);
-        return found.session;
-      }
+      if (found.state === 'live') return found.session;
       if (found.state === 'gone' || found.successor === null) break;
       hash = found.successor;
     }
-    this.#known.delete(id);
     return null;
   }
 
