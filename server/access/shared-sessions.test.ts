@@ -85,8 +85,11 @@ async function sessionDatabase(engine: Engine): Promise<SessionDatabase> {
   return db;
 }
 
-/** A console in IAM sign-in mode (and the access token), sessions shared on `engine` or not. */
-async function start(engine: Engine | 'memory'): Promise<Running> {
+/**
+ * A console in IAM sign-in mode (and the access token), sessions shared on `engine` or not, sealed
+ * with `withKeys` (default: the keys every console of these tests holds).
+ */
+async function start(engine: Engine | 'memory', withKeys: SessionKeys = keys): Promise<Running> {
   const db = engine === 'memory' ? null : await sessionDatabase(engine);
   const c = standInConsole({
     endpoint: fake.url,
@@ -97,7 +100,7 @@ async function start(engine: Engine | 'memory'): Promise<Running> {
       IAM_ENDPOINT: iam.url,
       CONSOLE_ACCESS_TOKEN: ACCESS_TOKEN,
     },
-    auth: db ? { sharedSessions: { database: db, keys } } : {},
+    auth: db ? { sharedSessions: { database: db, keys: withKeys } } : {},
   });
   const server = await listen(c.app.fetch);
   const base = `http://127.0.0.1:${server.port}`;
@@ -268,4 +271,130 @@ describe('restart', () => {
       }
     },
   );
+});
+
+describe('a batch on an IAM session across a restart (SESSION_KEY)', () => {
+  /** IDs per batch: more than the calls held in flight at the stop carry. */
+  const IDS = 3000;
+
+  /** Creates a batch of `n` IDs on `cookie`'s session; returns its ID. */
+  async function batchOn(r: Running, cookie: string, n: number, prefix: string): Promise<string> {
+    const created = await r.http('/api/batches', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, Cookie: cookie },
+      body: JSON.stringify({
+        action: 'associate',
+        workspace_id: WS,
+        dataclass_type: 'incidents',
+        data_object_id: SUBJECT,
+        related_dataclass_type: 'alerts',
+        ids: makeIds(n, prefix),
+      }),
+    });
+    expect(created.status).toBe(201);
+    return ((await created.json()) as { id: string }).id;
+  }
+
+  /**
+   * Starts a console, signs alice in `sessions` times, starts a batch of IDS IDs on each session
+   * (their writes held at the fake SecMaster), and stops the console with them running.
+   */
+  async function runningBatches(engine: Engine, sessions: number) {
+    const first = await start(engine);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fake.onWrite(async (ids) => {
+      await gate;
+      return Response.json({ data: { success_ids: ids, error_ids: [] } });
+    });
+    const cookies: string[] = [];
+    const batches: string[] = [];
+    for (let i = 0; i < sessions; i++) {
+      const cookie = cookieOf(await signIn(first.http, ALICE));
+      cookies.push(cookie);
+      batches.push(await batchOn(first, cookie, IDS, `b${String(i)}`));
+    }
+    // Stopped with writes in flight (held at the gate): the rest of each batch is still pending.
+    await vi.waitFor(() => expect(fake.writes().length).toBeGreaterThanOrEqual(sessions), {
+      timeout: 10_000,
+    });
+    const tokens = [...iam.issued.keys()];
+    const stopped = stop(first);
+    release();
+    await stopped;
+    for (const id of batches) expect(ledger.getBatch(id)?.state).toBe('running');
+    // Recorded by the sessions table's key, never by the cookie or the token.
+    const row = ledger.db
+      .prepare(`SELECT credential_source, credential_session FROM batches WHERE id = ?`)
+      .get(batches[0]) as { credential_source: string; credential_session: string };
+    expect(row.credential_source).toBe('session:alice');
+    expect(row.credential_session).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookies[0]).not.toContain(row.credential_session);
+    for (const t of tokens) expect(t).not.toContain(row.credential_session);
+    return { cookies, batches, tokens };
+  }
+
+  test.each<Engine>(['sqlite', 'postgres'])(
+    'on %s it continues on its session after the restart and finishes, with that session’s token',
+    async (engine) => {
+      const { batches, tokens } = await runningBatches(engine, 1);
+      const [batchId] = batches;
+      const writesBefore = fake.writes().length;
+      const again = await start(engine);
+      await again.console.resumeAll();
+      expect(ledger.getBatch(batchId ?? '')).toMatchObject({
+        state: 'done',
+        counts: { succeeded: IDS },
+      });
+      expect(fake.writes().length).toBeGreaterThan(writesBefore);
+      for (const w of fake.writes()) expect(w.headers['x-auth-token']).toBe(tokens[0]);
+      // IAM was asked for nothing more: the token came from the session database.
+      expect(tokenRequests()).toBe(1);
+    },
+  );
+
+  test('signed out before the restart: its batch is interrupted ("sign in to resume"), nothing sent; a batch on a session still live continues', async () => {
+    const { cookies, batches, tokens } = await runningBatches('sqlite', 2);
+    const [outCookie] = cookies;
+    const [outBatch, liveBatch] = batches;
+    const outWrites = fake.writes().filter((w) => w.headers['x-auth-token'] === tokens[0]).length;
+    const again = await start('sqlite');
+    const out = await again.http('/api/session', {
+      method: 'DELETE',
+      headers: { ...JSON_HEADERS, Cookie: outCookie ?? '' },
+    });
+    expect(out.status).toBe(204);
+    await again.console.resumeAll();
+    expect(ledger.getBatch(outBatch ?? '')).toMatchObject({
+      state: 'interrupted',
+      state_reason: expect.stringContaining('sign in to resume') as unknown,
+    });
+    expect(ledger.getBatch(liveBatch ?? '')).toMatchObject({
+      state: 'done',
+      counts: { succeeded: IDS },
+    });
+    // Nothing went out with the signed-out session's token after the restart.
+    expect(fake.writes().filter((w) => w.headers['x-auth-token'] === tokens[0]).length).toBe(
+      outWrites,
+    );
+    expect(ledger.getBatch(outBatch ?? '')?.counts.succeeded ?? 0).toBeLessThan(IDS);
+  });
+
+  test('its session sealed with a key this console lacks: interrupted ("sign in to resume"), not a crash; the operator is told which key', async () => {
+    const { batches } = await runningBatches('sqlite', 1);
+    const [batchId] = batches;
+    const writesBefore = fake.writes().length;
+    const otherKeys: SessionKeys = { current: SessionKey.random(), previous: null };
+    const again = await start('sqlite', otherKeys);
+    await again.console.resumeAll();
+    expect(ledger.getBatch(batchId ?? '')).toMatchObject({
+      state: 'interrupted',
+      state_reason: expect.stringContaining('sign in to resume') as unknown,
+    });
+    expect(fake.writes().length).toBe(writesBefore);
+    // It was looked up, refused here, and left for the consoles that hold the key.
+    expect(logs.join('\n')).toContain(
+      `session of "alice" refused on this console: it was sealed with session key ${keys.current.id}`,
+    );
+  });
 });
