@@ -173,6 +173,39 @@ const BATCH_ROWS_PER_INSERT = 2_900;
  */
 const ITEMS_PER_INSERT = 20_000;
 
+/**
+ * A call's IDs still in flight, not sent after all (refused, or withdrawn unsent): back to pending,
+ * or skipped when the batch was stopped by its user meanwhile. Returns the items changed.
+ */
+async function unsendCallItems(
+  trx: LedgerTx,
+  callId: string,
+  state: string | null,
+  at: string,
+): Promise<number> {
+  const changed =
+    state === 'cancelled'
+      ? await trx
+          .updateTable('items')
+          .set({
+            state: 'skipped',
+            code: 'CANCELLED',
+            message: MSG_SKIPPED_BY_USER,
+            call_id: null,
+            updated_at: at,
+          })
+          .where('call_id', '=', callId)
+          .where('state', '=', 'in_flight')
+          .executeTakeFirst()
+      : await trx
+          .updateTable('items')
+          .set({ state: 'pending', call_id: null, updated_at: at })
+          .where('call_id', '=', callId)
+          .where('state', '=', 'in_flight')
+          .executeTakeFirst();
+  return changes(changed);
+}
+
 /** `affected` of an UPDATE as a number. */
 const changes = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows);
 
@@ -1023,28 +1056,9 @@ export function openPgStore(
       return lockedTx(batchId, true, async (trx, state) => {
         const at = now();
         // A batch stopped by its user while the call was refused: its IDs are skipped, not sent.
-        const changed =
-          state === 'cancelled'
-            ? await trx
-                .updateTable('items')
-                .set({
-                  state: 'skipped',
-                  code: 'CANCELLED',
-                  message: MSG_SKIPPED_BY_USER,
-                  call_id: null,
-                  updated_at: at,
-                })
-                .where('call_id', '=', callId)
-                .where('state', '=', 'in_flight')
-                .executeTakeFirst()
-            : await trx
-                .updateTable('items')
-                .set({ state: 'pending', call_id: null, updated_at: at })
-                .where('call_id', '=', callId)
-                .where('state', '=', 'in_flight')
-                .executeTakeFirst();
+        const changed = await unsendCallItems(trx, callId, state, at);
         await finishCall(trx, callId, 'refused', meta, at);
-        return changes(changed);
+        return changed;
       });
     },
 
@@ -1069,26 +1083,7 @@ export function openPgStore(
           .where('state', '=', 'in_flight')
           .where('attempts', '>', 0)
           .execute();
-        const changed =
-          state === 'cancelled'
-            ? await trx
-                .updateTable('items')
-                .set({
-                  state: 'skipped',
-                  code: 'CANCELLED',
-                  message: MSG_SKIPPED_BY_USER,
-                  call_id: null,
-                  updated_at: at,
-                })
-                .where('call_id', '=', callId)
-                .where('state', '=', 'in_flight')
-                .executeTakeFirst()
-            : await trx
-                .updateTable('items')
-                .set({ state: 'pending', call_id: null, updated_at: at })
-                .where('call_id', '=', callId)
-                .where('state', '=', 'in_flight')
-                .executeTakeFirst();
+        const changed = await unsendCallItems(trx, callId, state, at);
         await finishCall(
           trx,
           callId,
@@ -1096,7 +1091,7 @@ export function openPgStore(
           { httpStatus: null, requestId: null, errorCode: null },
           at,
         );
-        return changes(changed);
+        return changed;
       });
     },
 
