@@ -108,8 +108,9 @@ export interface ConsoleServer {
   readonly upstream: Upstream;
   /**
    * Start-up recovery, once the server listens: batches that ran on an IAM session's token wait for
-   * a new sign-in (sessions live in memory), then the runner's crash recovery, and every batch still
-   * running continues. Retried while the ledger cannot be written (e.g. a restart on a full disk).
+   * a new sign-in, unless their session was recorded by its key in the shared session store
+   * (SESSION_KEY: they continue on it while it is live; access/credentials.ts), then the runner's
+   * crash recovery, and every batch still running continues. Retried while the ledger cannot be written (e.g. a restart on a full disk).
    * Resolves when those batches stop; never rejects.
    */
   resumeAll(): Promise<void>;
