@@ -353,6 +353,52 @@ describe('a batch on an IAM session across a restart (SESSION_KEY)', () => {
     },
   );
 
+  test('a move on a session continues after the restart: its second phase, made after it, runs on that session too', async () => {
+    const first = await start('sqlite');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fake.onWrite(async (ids) => {
+      await gate;
+      return Response.json({ data: { success_ids: ids, error_ids: [] } });
+    });
+    const cookie = cookieOf(await signIn(first.http, ALICE));
+    const created = await first.http('/api/moves', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, Cookie: cookie },
+      body: JSON.stringify({
+        workspace_id: WS,
+        dataclass_type: 'incidents',
+        source_id: SUBJECT,
+        destination_id: 'c0ffee00-0000-4000-8000-0000000000d2',
+        related_dataclass_type: 'alerts',
+        ids: makeIds(IDS, 'e'),
+      }),
+    });
+    expect(created.status).toBe(201);
+    const moveId = ((await created.json()) as { id: string }).id;
+    // Stopped with its first phase (the link to the destination) running.
+    await vi.waitFor(() => expect(fake.writes().length).toBeGreaterThanOrEqual(1), {
+      timeout: 10_000,
+    });
+    const tokens = [...iam.issued.keys()];
+    const stopped = stop(first);
+    release();
+    await stopped;
+    expect(ledger.getBatch(moveId)?.state).toBe('running');
+    const again = await start('sqlite');
+    await again.console.resumeAll();
+    // The second phase (the cancel at the source) is made once the first is done, by this console,
+    // which never saw the session: it runs on the session the move recorded.
+    await vi.waitFor(() => expect(ledger.getBatch(moveId)?.state).not.toBe('running'), {
+      timeout: 20_000,
+    });
+    expect(ledger.getBatch(moveId)).toMatchObject({ state: 'done', state_reason: null });
+    const cancels = fake.writes().filter((w) => w.method === 'DELETE');
+    expect(cancels.length).toBeGreaterThan(0);
+    for (const w of fake.writes()) expect(w.headers['x-auth-token']).toBe(tokens[0]);
+    expect(tokenRequests()).toBe(1);
+  });
+
   test('signed out before the restart: its batch is interrupted ("sign in to resume"), nothing sent; a batch on a session still live continues', async () => {
     const { cookies, batches, tokens } = await runningBatches('sqlite', 2);
     const [outCookie] = cookies;

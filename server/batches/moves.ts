@@ -178,6 +178,9 @@ export function createMoves(kit: GroupKit) {
           retry_of: null,
           undo_of: originalLink?.id ?? null,
           credential_source: await tx.ledger.credentialSourceOf(link.id),
+          // And the IAM session it recorded (SESSION_KEY): a console that never saw the session
+          // (a restart, a takeover) runs this phase on it, as it ran the first.
+          credential_session: await tx.ledger.credentialSessionOf(link.id),
           group_id: move.id,
           duplicates: 0,
           items: pending(await unlinkIds(tx, move, link)),

@@ -54,7 +54,13 @@ import type { LedgerTables } from './tables';
 /** The ledger's methods a transaction's function may use: creating batches and reading rows. */
 export type TxLedger = Pick<
   LedgerStore,
-  'createBatch' | 'createGroup' | 'getBatch' | 'getBatchState' | 'undoneBy' | 'credentialSourceOf'
+  | 'createBatch'
+  | 'createGroup'
+  | 'getBatch'
+  | 'getBatchState'
+  | 'undoneBy'
+  | 'credentialSourceOf'
+  | 'credentialSessionOf'
 >;
 
 /** The stores bound to one transaction (see the module comment). */
