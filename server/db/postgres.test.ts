@@ -54,6 +54,7 @@ test('the ledger on PostgreSQL: migrated, written and read through Kysely, bigin
       changes_recorded: 1,
       undo_of: null,
       credential_source: null,
+      credential_session: null,
       kind: 'batch',
       group_id: null,
       destination_id: null,
