@@ -17,6 +17,7 @@ import { openLedger, type Ledger } from '../server/batches/ledger.ts';
 import type { HistoryFilter } from '../server/batches/history-filter.ts';
 import { parseHistoryFilter } from '../server/batches/history-filter.ts';
 import { startBenchServer } from './run-batch.ts';
+import { medianMs } from './stats.ts';
 
 const BATCHES = 10_000;
 const LARGE = 10;
@@ -29,22 +30,6 @@ const PAGE = 50;
 const TARGET_MS = 100;
 const DAY_MS = 86_400_000;
 const START = Date.UTC(2025, 11, 1);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-async function time(fn: () => unknown, runs = 9): Promise<number> {
-  await fn(); // warm the statement and the page cache
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return median(samples);
-}
 
 const sizeOf = (b: number) =>
   b % (BATCHES / LARGE) === BATCHES / LARGE - 1 ? LARGE_SIZE : SMALL_SIZE;
@@ -154,7 +139,7 @@ export async function benchHistory(): Promise<void> {
       const l = ledger;
       const filter = filterOf(query);
       totals.push(l.listBatches(offset, PAGE, filter).total);
-      ledgerMs.push(await time(() => l.listBatches(offset, PAGE, filter)));
+      ledgerMs.push(await medianMs(() => l.listBatches(offset, PAGE, filter)));
     }
     ledger.close();
     ledger = null;
@@ -169,7 +154,7 @@ export async function benchHistory(): Promise<void> {
     // One round first: the server's start-up work (the emulator's seed) is over before timing.
     for (const [name, query] of cases) await httpGet(name, query)();
     const httpMs: number[] = [];
-    for (const [name, query] of cases) httpMs.push(await time(httpGet(name, query)));
+    for (const [name, query] of cases) httpMs.push(await medianMs(httpGet(name, query)));
 
     console.log(
       `history: ${BATCHES.toLocaleString('en')} batches, ${items.toLocaleString('en')} items seeded in ${seedMs.toFixed(0)} ms; pages of ${PAGE}, median of 9`,

@@ -22,6 +22,7 @@ import {
   type LongTask,
 } from './browser.ts';
 import type { Locator, Page } from 'playwright-core';
+import { median } from './stats.ts';
 
 export const PASTE_IDS = 100_000;
 
@@ -71,11 +72,6 @@ export function makeMixedInput(n: number, seed = 7): string {
     else lines.push(id);
   }
   return lines.join('\n');
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function time(fn: () => void, runs: number): number {

@@ -43,6 +43,7 @@ import { idsSearchBody } from '../server/secmaster/operations.ts';
 import { pacedUpstream } from '../server/secmaster/paced.ts';
 import { createPacers } from '../server/secmaster/pacer.ts';
 import { startPostgres } from '../server/testing/postgres.ts';
+import { median, medianMs } from './stats.ts';
 
 const N = 100_000;
 const PER_CALL = 100;
@@ -52,22 +53,6 @@ const TARGET_MS = 100;
 /** Small batches added for the history list (users, subjects, states and dates spread). */
 const HISTORY_BATCHES = 2_000;
 const HISTORY_SIZE = 50;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-async function timed(fn: () => Promise<unknown>, runs = 9): Promise<number> {
-  await fn(); // warm the statement and the cache
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return median(samples);
-}
 
 const load = () =>
   loadavg()
@@ -276,14 +261,14 @@ export async function benchPgBatch(): Promise<void> {
     );
     let worst = 0;
     for (const [name, fn] of itemCases) {
-      const p = await timed(() => fn(pg as LedgerStore, onPg.id));
-      const l = await timed(() => fn(liteStore, lite.id));
+      const p = await medianMs(() => fn(pg as LedgerStore, onPg.id));
+      const l = await medianMs(() => fn(liteStore, lite.id));
       if (!name.startsWith('counts') && !name.startsWith('getBatch')) worst = Math.max(worst, p);
       console.log(
         `  ${name.padEnd(46)} PostgreSQL ${ms(p).padStart(9)}  SQLite ${ms(l).padStart(9)}  ratio ${(p / l).toFixed(1)}x`,
       );
     }
-    const fresh = await timed(() =>
+    const fresh = await medianMs(() =>
       pgdb.kysely
         .selectFrom('items')
         .select(({ fn }) => ['state', fn.countAll().as('n')])
@@ -345,7 +330,7 @@ export async function benchPgBatch(): Promise<void> {
     let worstHistory = 0;
     for (const [name, filter] of historyCases) {
       const page = await pg.listBatches(0, 50, filter);
-      const t = await timed(() => (pg as LedgerStore).listBatches(0, 50, filter));
+      const t = await medianMs(() => (pg as LedgerStore).listBatches(0, 50, filter));
       worstHistory = Math.max(worstHistory, t);
       console.log(
         `  ${name.padEnd(40)} ${String(page.total).padStart(6)} match  ${ms(t).padStart(9)}`,

@@ -24,24 +24,9 @@ import { migratePostgres, openPostgres } from '../server/db/postgres.ts';
 import { sqliteStore, type LedgerStore } from '../server/db/store.ts';
 import type { LedgerTables } from '../server/db/tables.ts';
 import { startPostgres } from '../server/testing/postgres.ts';
+import { median, medianMs } from './stats.ts';
 
 const N = 100_000;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-async function timed(fn: () => Promise<unknown>, runs: number): Promise<number> {
-  await fn(); // warm
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return median(samples);
-}
 
 const batchOf = benchBatch;
 
@@ -131,7 +116,7 @@ async function listCases(store: LedgerStore, id: string, target: string) {
     ['getBatch (row + counts)', () => store.getBatch(id)],
   ];
   const out: [string, number][] = [];
-  for (const [name, fn] of cases) out.push([name, await timed(fn, 7)]);
+  for (const [name, fn] of cases) out.push([name, await medianMs(fn, 7)]);
   return out;
 }
 
@@ -157,7 +142,7 @@ export async function benchPgStore(): Promise<void> {
       ['SQLite ledger (baseline)', () => lite.createBatch(batchOf(ids))],
     ] as const;
     const createMs = new Map<string, number>();
-    for (const [name, fn] of create) createMs.set(name, await timed(fn, 3));
+    for (const [name, fn] of create) createMs.set(name, await medianMs(fn, 3));
     const base = createMs.get('SQLite ledger (baseline)') ?? NaN;
     for (const [name, ms] of createMs)
       console.log(

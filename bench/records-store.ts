@@ -21,14 +21,10 @@ import { openGroupRecordsStore } from '../server/db/group-records-store.ts';
 import { openRecordsStore } from '../server/db/records-store.ts';
 import { sqliteKysely } from '../server/db/sqlite-kysely.ts';
 import { insertBatches, testUuid, type ItemSeed } from '../server/testing/ledger-rows.ts';
+import { median } from './stats.ts';
 
 const IDS = 100_000;
 const MOVE_IDS = 20_000;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /**
  * Both reads timed in turns, 3 warm-ups then `runs` rounds of one each, so that both see the same

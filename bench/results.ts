@@ -8,11 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger } from '../server/batches/ledger.ts';
 import { LARGE_BATCH, seedFinishedBatch } from './seed-batch.ts';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
+import { median } from './stats.ts';
 
 function time(fn: () => unknown, runs = 9): number {
   fn(); // warm the statement and the page cache

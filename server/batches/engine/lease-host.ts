@@ -19,7 +19,7 @@
  *   that one runs it.
  * - Takeover: every `claimEveryMs` the host claims batches whose lease is free (never claimed,
  *   released, or expired: a console that died or stalled), `SELECT … FOR UPDATE SKIP LOCKED`. A
- *   batch taken over runs as any start does: the run first marks the calls another run left in
+ *   batch taken over runs like every other start: the run first marks the calls another run left in
  *   flight `unknown` (`strandInFlight`, fenced by the new lease) and re-reads every unknown outcome
  *   before it sends anything (runner.ts, runUntilStopped). Never SQLite's `recoverAfterCrash`: it
  *   would turn every batch's calls in flight on the shared database unknown, the other consoles'
