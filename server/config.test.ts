@@ -41,15 +41,47 @@ test('SECMASTER_RATE_LIMIT: calls per second above 0, named when wrong', () => {
   expect(errorOf({ SECMASTER_RATE_LIMIT: 'fast' })).toContain('SECMASTER_RATE_LIMIT');
 });
 
-test('DATABASE_URL is refused while the ledger on PostgreSQL is not available, its value unshown', () => {
-  const message = errorOf({ DATABASE_URL: 'postgres://app:hunter2@db.example:5432/ledger' });
-  expect(message).toContain(
-    'DATABASE_URL: this version of the console cannot keep its ledger on PostgreSQL',
-  );
-  expect(message).toContain('DATA_DIR/ledger.sqlite');
+test('DATABASE_URL puts the ledger on PostgreSQL; its password is never shown', () => {
+  const c = loadConfig({ DATABASE_URL: 'postgres://app:hunter2@db.example:5433/ledger' });
+  expect(c.database?.url.reveal()).toBe('postgres://app:hunter2@db.example:5433/ledger');
+  expect(c.database?.where).toBe('PostgreSQL db.example:5433/ledger');
+  expect(c.database?.leaseMs).toBe(15_000);
+  expect(JSON.stringify(c)).not.toContain('hunter2');
+  expect(loadConfig({ DATABASE_URL: '' }).database).toBeNull();
+  expect(loadConfig({}).database).toBeNull();
+  expect(
+    loadConfig({ DATABASE_URL: 'postgresql://db/x', DATABASE_LEASE_MS: '4000' }).database?.leaseMs,
+  ).toBe(4000);
+});
+
+test.each([
+  ['mysql://app:hunter2@db.example/ledger', 'DATABASE_URL must be a PostgreSQL URL'],
+  ['app:hunter2@db.example', 'DATABASE_URL must be a'],
+  ['postgres://app:hunter2@db.example:5432/', 'DATABASE_URL must name the database'],
+])('a bad DATABASE_URL (%s) is named, its value unshown', (url, expected) => {
+  const message = errorOf({ DATABASE_URL: url });
+  expect(message).toContain(expected);
   expect(message).not.toContain('hunter2');
-  expect(message).not.toContain('db.example');
-  expect(loadConfig({ DATABASE_URL: '' }).dataDir).toBe('./data');
+});
+
+test('DATABASE_LEASE_MS out of range is named', () => {
+  expect(errorOf({ DATABASE_URL: 'postgres://db/x', DATABASE_LEASE_MS: '500' })).toContain(
+    'DATABASE_LEASE_MS: must be at least 2000',
+  );
+});
+
+test('sign-in on DATABASE_URL needs SESSION_KEY (sessions are shared through the database)', () => {
+  const token = 'a-long-console-access-token';
+  expect(errorOf({ DATABASE_URL: 'postgres://db/x', CONSOLE_ACCESS_TOKEN: token })).toContain(
+    'SESSION_KEY is required with DATABASE_URL when people sign in',
+  );
+  const key = randomBytes(32).toString('base64');
+  expect(
+    loadConfig({ DATABASE_URL: 'postgres://db/x', CONSOLE_ACCESS_TOKEN: token, SESSION_KEY: key })
+      .database?.where,
+  ).toBe('PostgreSQL db/x');
+  // No sign-in (loopback, the environment's credential): no sessions to share.
+  expect(loadConfig({ DATABASE_URL: 'postgres://db/x' }).database).not.toBeNull();
 });
 
 test('empty values count as unset', () => {

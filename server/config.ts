@@ -70,6 +70,12 @@ const envSchema = z.object({
   PUBLIC_ORIGIN: z.url().optional(),
   IAM_ENDPOINT: z.url().optional(),
   DATABASE_URL: z.string().optional(),
+  DATABASE_LEASE_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds, e.g. 15000' })
+    .int('must be a whole number of milliseconds, e.g. 15000')
+    .min(2000, 'must be at least 2000 (milliseconds)')
+    .max(600_000, 'must be at most 600000 (milliseconds)')
+    .default(15_000),
   SESSION_KEY: z.string().optional(),
   SESSION_KEY_PREVIOUS: z.string().optional(),
 });
@@ -129,6 +135,24 @@ export interface Config {
    * Null: sessions live in this process's memory only. Redacted when logged or serialised.
    */
   sessionKeys: SessionKeys | null;
+  /**
+   * DATABASE_URL: the ledger (batches, sessions, sign-in limits, the shared upstream budget) is on
+   * this PostgreSQL database, shared with every console pointed at it; null: the SQLite file
+   * DATA_DIR/ledger.sqlite, this console's alone.
+   */
+  database: DatabaseConfig | null;
+}
+
+export interface DatabaseConfig {
+  /** The connection URL; it may hold a password: redacted when logged or serialised. */
+  url: Secret;
+  /** Where it is, for messages: host, port and database name, never the user or password. */
+  where: string;
+  /**
+   * DATABASE_LEASE_MS: how long a batch's lease lasts without renewal; a console that stops
+   * (killed, paused, cut off) has its batches taken over by another within about that.
+   */
+  leaseMs: number;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only places the console listens today. */
@@ -183,16 +207,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (e.IAM_ENDPOINT) problems.push(...checkEndpoint('IAM_ENDPOINT', e.IAM_ENDPOINT));
   const access = loadAccess(e, iamSignIn, problems);
-  // DATABASE_URL is to put the ledger on PostgreSQL (issue 14). Until that store is in, a console
-  // given one must not quietly keep its ledger in DATA_DIR: other consoles pointed at the same
-  // database would not share it. Its value is never shown (it may hold a password).
-  if (e.DATABASE_URL !== undefined) {
+  const sessionKeys = loadSessionKeys(e, problems);
+  const database = loadDatabase(e, problems);
+  // Several consoles on one database: a person signed in on one is signed in on all, so sessions
+  // are kept in the database, and an IAM token is kept there only sealed with SESSION_KEY (never in
+  // clear). A console with sign-in on DATABASE_URL therefore needs SESSION_KEY.
+  if (database && e.SESSION_KEY === undefined && (e.CONSOLE_ACCESS_TOKEN !== undefined || iamSignIn)) {
     problems.push(
-      'DATABASE_URL: this version of the console cannot keep its ledger on PostgreSQL; its ledger ' +
-        'is the SQLite file DATA_DIR/ledger.sqlite. Unset DATABASE_URL to run with it.',
+      'SESSION_KEY is required with DATABASE_URL when people sign in (CONSOLE_ACCESS_TOKEN or IAM sign-in): ' +
+        'sessions are kept in the shared database, sealed with it, so that every console knows them ' +
+        '(generate one: openssl rand -base64 32)',
     );
   }
-  const sessionKeys = loadSessionKeys(e, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -218,6 +244,38 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     batchCallTimeoutMs: e.BATCH_CALL_TIMEOUT_MS,
     rateLimit: e.SECMASTER_RATE_LIMIT ?? null,
     sessionKeys,
+    database,
+  };
+}
+
+/**
+ * DATABASE_URL (and DATABASE_LEASE_MS); appends problems naming the variable, never its value (a
+ * URL may hold a password).
+ */
+function loadDatabase(e: Env, problems: string[]): DatabaseConfig | null {
+  if (e.DATABASE_URL === undefined) return null;
+  let u: URL;
+  try {
+    u = new URL(e.DATABASE_URL);
+  } catch {
+    problems.push('DATABASE_URL must be a URL, e.g. postgres://user:password@db.example:5432/console');
+    return null;
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    problems.push(
+      'DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database); unset it to keep the ledger in DATA_DIR',
+    );
+    return null;
+  }
+  if (u.pathname === '' || u.pathname === '/') {
+    problems.push('DATABASE_URL must name the database, e.g. postgres://user:password@host:5432/console');
+    return null;
+  }
+  const host = u.hostname || u.searchParams.get('host') || 'localhost';
+  return {
+    url: new Secret(e.DATABASE_URL),
+    where: `PostgreSQL ${host}${u.port ? `:${u.port}` : ''}${decodeURIComponent(u.pathname)}`,
+    leaseMs: e.DATABASE_LEASE_MS,
   };
 }
 

@@ -90,6 +90,15 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (config.database) {
+    // Being wired in (issue 14): until then a console given DATABASE_URL must not quietly keep
+    // its ledger in DATA_DIR, where the other consoles pointed at that database would not see it.
+    fail(
+      new ConfigError(
+        'DATABASE_URL: this version of the console cannot keep its ledger on PostgreSQL yet; unset DATABASE_URL to keep it in DATA_DIR/ledger.sqlite.',
+      ),
+    );
+  }
   mkdirSync(config.dataDir, { recursive: true });
 
   // One server per DATA_DIR (a second one would send the same IDs again): an OS lock on
