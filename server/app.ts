@@ -12,9 +12,8 @@
  */
 import { Hono } from 'hono';
 import type { Config } from './config';
-import type { Ledger } from './batches/ledger';
+import type { ConsoleStorage } from './db/console-storage';
 import type { ServiceStores } from './db/service-stores';
-import { writeProblem } from './batches/storage-health';
 import type { Runner } from './batches/engine/runner';
 import type { ConsoleAuth } from './access/access';
 import { currentUser } from './access/user';
@@ -40,7 +39,8 @@ export { INVALID_ID_MESSAGE, type BatchControls } from './batches/routes';
 
 export interface AppDeps {
   config: Config;
-  ledger: Ledger;
+  /** The ledger's storage: /api/health, and what a request's failed write means. */
+  storage: ConsoleStorage;
   runner: Pick<Runner, 'start'> & BatchControls;
   /**
    * The ledger's stores the batch and group routes read and write through (server/db/
@@ -64,7 +64,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Hono {
-  const { config, ledger, stores, runner, auth } = deps;
+  const { config, storage, stores, runner, auth } = deps;
   const publicHost = config.publicOrigin ? [new URL(config.publicOrigin).hostname] : [];
   const allowedHosts = new Set(
     [...LOOPBACK_HOSTS, config.host, ...publicHost].map((h) => h.toLowerCase()),
@@ -78,19 +78,13 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((err, c) => {
     // Never leak internals (paths, SQL, tokens) to the client.
     console.error('console server error:', err instanceof Error ? err.message : String(err));
-    // A full disk or another process's write lock passes: say so (503, try again), as
-    // /api/health does, rather than an unexplained 500. Nothing was recorded.
-    const storage = writeProblem(err, ledger.db.name);
-    if (storage?.transient) {
+    // A full disk, another process's write lock, the database out of reach for a moment passes:
+    // say so (503, try again), as /api/health does, rather than an unexplained 500. Nothing was
+    // recorded.
+    const problem = storage.requestProblem(err);
+    if (problem !== null) {
       c.header('Retry-After', '10');
-      return jsonError(
-        c,
-        503,
-        'STORAGE_UNAVAILABLE',
-        storage.kind === 'full'
-          ? "the console's disk is full: nothing was recorded; try again once the operator has made room"
-          : 'another process holds the batch ledger: nothing was recorded; try again in a moment',
-      );
+      return jsonError(c, 503, 'STORAGE_UNAVAILABLE', problem);
     }
     return jsonError(c, 500, 'INTERNAL', 'internal error');
   });
@@ -124,7 +118,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // --- /api --------------------------------------------------------------------------------
-  registerStatusRoutes(app, { config, ledger, auth, userOf: currentUser, probes: deps });
+  registerStatusRoutes(app, { config, storage, auth, userOf: currentUser, probes: deps });
   // Groups first: a request about an ordinary batch passes on to the batch routes.
   registerGroupRoutes(app, {
     groups: deps.groups,

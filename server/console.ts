@@ -32,16 +32,18 @@
 import type { Hono } from 'hono';
 import { createApp } from './app';
 import { createAuth, type AuthOptions, type ConsoleAuth } from './access/access';
+import type { Kysely } from 'kysely';
 import type { Ledger } from './batches/ledger';
-import { sqliteServiceStores, type ServiceStores } from './db/service-stores';
+import { createLeaseHost, type LeaseHostOptions } from './batches/engine/lease-host';
+import { leasedRunner } from './batches/engine/leased-runner';
+import { sharedUpstream } from './batches/shared-upstream';
+import { pgConsoleStorage, sqliteConsoleStorage, type ConsoleStorage } from './db/console-storage';
+import { pgServiceStores, sqliteServiceStores, type ServiceStores } from './db/service-stores';
+import type { SharedBudgetTables } from './db/shared-budget';
+import type { LedgerTables } from './db/tables';
 import { createBatchService } from './batches/service';
 import { createGroupService, type GroupService } from './batches/group-service';
-import {
-  createRunner,
-  sqliteStorage,
-  type Runner,
-  type RunnerOptions,
-} from './batches/engine/runner';
+import { createRunner, type Runner, type RunnerOptions } from './batches/engine/runner';
 import type { Config } from './config';
 import { createHash } from 'node:crypto';
 import type { UpstreamTarget } from './access/credentials';
@@ -49,12 +51,36 @@ import { createUpstream, type Upstream } from './secmaster/client';
 import { pacedUpstream } from './secmaster/paced';
 import { createPacers, type PacerOptions } from './secmaster/pacer';
 
+/**
+ * The ledger on PostgreSQL, shared with other consoles (DATABASE_URL): batches run under leases
+ * (engine/lease-host.ts), the upstream's slots and retry budget are the account's
+ * (shared-upstream.ts). The caller opened and migrated the database and closes it after `close()`.
+ */
+export interface SharedLedger {
+  /** This console's own pool on it (its idle transactions and statements time out: main.ts). */
+  db: Kysely<LedgerTables>;
+  /** `PostgreSQL host:port/db`, for messages (never the password). */
+  where: string;
+  /** This console, as its leases name it: unique among the consoles on the database. */
+  consoleId: string;
+  /** DATABASE_LEASE_MS. */
+  leaseMs: number;
+  /** Tests: claim rounds, the takeover grace (default the call timeout), the keeper's timing. */
+  lease?: Pick<LeaseHostOptions, 'claimEveryMs' | 'takeoverGraceMs' | 'maxBatches' | 'keeper'>;
+}
+
 export interface ConsoleDeps {
-  /** The opened batch ledger; the caller closes it (see above). */
-  ledger: Ledger;
   /**
-   * The stores batches are read and written through (see above); by default the SQLite ledger's
-   * (`sqliteServiceStores(ledger)`). The caller closes stores it gives.
+   * The opened SQLite batch ledger, or `postgres`: exactly one of them. The caller closes it (see
+   * above).
+   */
+  ledger?: Ledger;
+  /** The ledger on PostgreSQL, shared with other consoles (see SharedLedger). */
+  postgres?: SharedLedger;
+  /**
+   * The stores batches are read and written through (see above); by default the ledger's
+   * (`sqliteServiceStores(ledger)`, `pgServiceStores(postgres.db)`). The caller closes stores it
+   * gives.
    */
   stores?: ServiceStores;
   /** The Vite build output; without it (or without its index.html) pages explain how to build. */
@@ -119,8 +145,15 @@ export interface ConsoleServer {
 }
 
 export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer {
-  const { ledger } = deps;
-  const stores = deps.stores ?? sqliteServiceStores(ledger);
+  const { ledger, postgres } = deps;
+  if ((ledger === undefined) === (postgres === undefined)) {
+    throw new Error('createConsole: give either a SQLite ledger or a PostgreSQL one');
+  }
+  const stores =
+    deps.stores ?? (ledger ? sqliteServiceStores(ledger) : pgServiceStores(postgres!.db));
+  const storage: ConsoleStorage = ledger
+    ? sqliteConsoleStorage(ledger)
+    : pgConsoleStorage(postgres!.db, postgres!.where);
   // Everything sent upstream with one credential shares one pacer (SecMaster's rate limit).
   const pacers = createPacers({
     cap: config.rateLimit,
@@ -144,24 +177,55 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
     config,
     // Each batch's credential source, in the stores' database.
     store: stores.ledger,
-    noWait: stores.dialect === 'sqlite' ? (write) => ledger.noWait(write) : undefined,
+    noWait: ledger ? (write) => ledger.noWait(write) : undefined,
   });
   // Told when a batch's run ends (a move's first phase ending starts its second).
   let groups: GroupService | null = null;
-  const runner = createRunner({
+  const log = (message: string) => console.warn(`runner: ${message}`);
+  const runnerOptions = {
     concurrency: config.batchConcurrency,
-    log: (message) => console.warn(`runner: ${message}`),
+    log,
     ...deps.runner,
-    store: stores.ledger,
-    storage: stores.dialect === 'sqlite' ? sqliteStorage(ledger) : undefined,
-    // Each call of a batch goes out with the credential it was last started or resumed with.
-    upstream: (batchId) => auth.credentials.forBatch(batchId),
+    storage: storage.runner,
     dataDirLost: deps.dataDirLost,
-    onIdle: (batchId) => {
+    onIdle: (batchId: string) => {
       deps.runner?.onIdle?.(batchId);
       groups?.batchIdle(batchId);
     },
-  });
+  } satisfies Omit<RunnerOptions, 'store' | 'upstream'>;
+  // Each call of a batch goes out with the credential it was last started or resumed with.
+  const upstreamOf = (batchId: string) => auth.credentials.forBatch(batchId);
+  let runner: Runner;
+  let closeShared: () => Promise<void> = () => Promise.resolve();
+  if (postgres) {
+    // The account's calls in flight (BATCH_CONCURRENCY) and retry budget, shared by every console
+    // on the database: SecMaster limits the account, not a console.
+    const shared = sharedUpstream(postgres.db as unknown as Kysely<SharedBudgetTables>, {
+      slots: config.batchConcurrency,
+      callTimeoutMs: config.batchCallTimeoutMs,
+      consoleId: postgres.consoleId,
+      log,
+    });
+    closeShared = () => shared.close();
+    const host = createLeaseHost({
+      db: postgres.db,
+      consoleId: postgres.consoleId,
+      upstream: upstreamOf,
+      runner: {
+        ...runnerOptions,
+        upstreamSlots: shared.upstreamSlots,
+        retryBudget: shared.retryBudget,
+      },
+      leaseMs: postgres.leaseMs,
+      // A call the former holder sent just before its lease ended may land up to its timeout later.
+      takeoverGraceMs: config.batchCallTimeoutMs,
+      ...postgres.lease,
+      log: (message) => console.warn(`leases: ${message}`),
+    });
+    runner = leasedRunner(host, stores.ledger, log);
+  } else {
+    runner = createRunner({ ...runnerOptions, store: stores.ledger, upstream: upstreamOf });
+  }
   const batches = createBatchService({ stores, runner, credentials: auth.credentials });
   groups = createGroupService({
     stores,
@@ -173,7 +237,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
   const groupService = groups;
   const app = createApp({
     config,
-    ledger,
+    storage,
     stores,
     runner,
     auth,
@@ -202,9 +266,11 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
         }
       });
     },
-    close: () => {
+    async close() {
       groupService.close();
-      return runner.stop();
+      await runner.stop();
+      // Its slots go back now rather than when their leases end.
+      await closeShared();
     },
   };
 }

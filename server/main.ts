@@ -18,7 +18,7 @@ import {
   type FaultConfig,
 } from 'secmaster-emulator';
 import { startEmulatorThread, type EmulatorThread } from 'secmaster-emulator/thread';
-import { createConsole } from './console';
+import { createConsole, type ConsoleDeps } from './console';
 import { devServerOrigins } from './http/request-rules';
 import { SERVER_TIMEOUTS } from './http/timeouts';
 import { IamError, iamEndpointFor, lookupProject } from './access/iam';
@@ -30,7 +30,13 @@ import {
   type DataDirLock,
 } from './batches/data-dir-lock';
 import { openLedger } from './batches/ledger';
-import { openSqliteSessionDatabase, type SessionDatabase } from './db/sessions';
+import { newConsoleId } from './batches/shared-upstream';
+import { migratePostgres, openPostgres } from './db/postgres';
+import {
+  openSqliteSessionDatabase,
+  postgresSessionDatabase,
+  type SessionDatabase,
+} from './db/sessions';
 import { ConfigError, loadConfig, type Config } from './config';
 import { SchemaTooNewError } from './db/migrate';
 import { emulatorAuthFromConfig } from './embedded-emulator';
@@ -38,6 +44,8 @@ import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 
 const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Connections of a console's pool on PostgreSQL (requests, the runner, leases, slots). */
+const POSTGRES_POOL_SIZE = 20;
 
 function fail(error: unknown): never {
   // Messages meant for the operator as they are: exit 2, as for a damaged ledger (a ledger written
@@ -90,53 +98,17 @@ async function main(): Promise<void> {
       );
     }
   }
-  if (config.database) {
-    // Being wired in (issue 14): until then a console given DATABASE_URL must not quietly keep
-    // its ledger in DATA_DIR, where the other consoles pointed at that database would not see it.
-    fail(
-      new ConfigError(
-        'DATABASE_URL: this version of the console cannot keep its ledger on PostgreSQL yet; unset DATABASE_URL to keep it in DATA_DIR/ledger.sqlite.',
-      ),
-    );
-  }
   mkdirSync(config.dataDir, { recursive: true });
 
-  // One server per DATA_DIR (a second one would send the same IDs again): an OS lock on
-  // DATA_DIR/console.lock, taken before anything else touches the DATA_DIR and held until the
-  // process ends (batches/data-dir-lock.ts). Refused: exit 3, nothing changed.
-  let lock: DataDirLock;
-  try {
-    lock = acquireDataDirLock(config.dataDir);
-  } catch (error) {
-    if (error instanceof DataDirLockedError) {
-      console.error(error.message);
-      process.exit(3);
-    }
-    fail(error);
-  }
-
-  // A damaged ledger or emulator store stops the start (DamagedDatabaseError: exit 2, what to do)
-  // before anything opens it for writing (docs/operations.md, "A damaged ledger").
-  const ledgerFile = join(config.dataDir, 'ledger.sqlite');
-  const emulatorFile = join(config.dataDir, 'emulator.sqlite');
-  checkDatabaseFile(ledgerFile, 'ledger');
-  if (config.mode === 'emulator') checkDatabaseFile(emulatorFile, 'emulator');
-
-  const ledger = openLedger(ledgerFile);
-  // SESSION_KEY: sessions (sealed with it) and the sign-in limits live in the ledger's file, on a
-  // connection of their own, so they survive a restart (docs/security.md, "Sessions").
-  // Their tables are migration 4, applied by openLedger with the rest of the ledger's schema.
-  let sessionDb: SessionDatabase | null = null;
-  if (config.sessionKeys) {
-    sessionDb = openSqliteSessionDatabase(ledgerFile);
-  }
-
+  // The ledger: SQLite in DATA_DIR (this console's alone), or PostgreSQL (DATABASE_URL, shared by
+  // every console on it).
+  const store = config.database ? await openSharedLedger(config) : openDataDirLedger(config);
   // The embedded emulator runs on its own thread (secmaster-emulator/thread): its work and the
   // console's never wait for each other, as with a real SecMaster on another machine.
   let emulator: EmulatorThread | null = null;
   if (config.mode === 'emulator') {
     emulator = await startEmulatorThread({
-      dataFile: emulatorFile,
+      dataFile: join(config.dataDir, 'emulator.sqlite'),
       seedSizes,
       projectId: config.projectId,
       port: config.emulatorPort,
@@ -162,26 +134,18 @@ async function main(): Promise<void> {
           timeoutMs: config.batchCallTimeoutMs,
         })
       : null;
-  // The holder row, the heartbeat and the lock check; the row is first written once the server
-  // listens, so that a start that fails changes nothing in the ledger.
-  const dataDir = watchDataDir({
-    lock,
-    ledger,
-    onLost: () => void consoleServer.close(),
-    log: (message) => console.error(`DATA_DIR: ${message}`),
-  });
   const emulatorThread = emulator;
   const consoleServer = createConsole(config, {
-    ledger,
+    ...store.deps,
     distDir: DIST_DIR,
     emulatorReady: () => emulatorThread?.alive() ?? false,
     extraOrigins: devServerOrigins(process.env),
     upstreamStatus: () => monitor?.status() ?? null,
-    dataDirLost: () => dataDir.check(),
-    ...(sessionDb && config.sessionKeys
-      ? { auth: { sharedSessions: { database: sessionDb, keys: config.sessionKeys } } }
+    ...(store.sessions && config.sessionKeys
+      ? { auth: { sharedSessions: { database: store.sessions, keys: config.sessionKeys } } }
       : {}),
   });
+  store.onLost(() => void consoleServer.close());
   const { app, auth } = consoleServer;
 
   const tls = config.tls;
@@ -228,10 +192,10 @@ async function main(): Promise<void> {
     ? `; sessions in the ledger, SESSION_KEY ${config.sessionKeys.current.id}`
     : '';
   console.log(
-    `SecMaster association console on ${scheme}://${config.host}:${port}${config.publicOrigin ? ` (public ${config.publicOrigin})` : ''} (${where}; ${config.credentials?.describe() ?? 'IAM sign-in, no credential of its own'}${signIn}${sessionsWhere})`,
+    `SecMaster association console on ${scheme}://${config.host}:${port}${config.publicOrigin ? ` (public ${config.publicOrigin})` : ''} (${where}; ${config.credentials?.describe() ?? 'IAM sign-in, no credential of its own'}${signIn}${sessionsWhere}; ledger: ${store.describe})`,
   );
 
-  dataDir.start();
+  store.start();
 
   // Only now, so that a start that fails (the port taken) has changed nothing in the ledger.
   void consoleServer.resumeAll();
@@ -253,20 +217,152 @@ async function main(): Promise<void> {
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     });
     Promise.all([closeServer, consoleServer.close()])
-      .then(() => sessionDb?.close())
       .then(() => emulator?.close())
       .catch((error: unknown) =>
         console.error('error while stopping:', error instanceof Error ? error.message : error),
       )
-      .finally(() => {
-        dataDir.stop();
-        lock.release();
-        ledger.close();
-        process.exit(0);
-      });
+      .then(() => store.close())
+      .catch((error: unknown) =>
+        console.error(
+          'error while closing the ledger:',
+          error instanceof Error ? error.message : error,
+        ),
+      )
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** The ledger main.ts opened, and what the console and the shutdown do with it. */
+interface OpenedLedger {
+  /** What createConsole is given: the ledger (either kind) and, for SQLite, the DATA_DIR's lock. */
+  deps: Pick<ConsoleDeps, 'ledger' | 'postgres' | 'dataDirLost'>;
+  /** The sign-in sessions' database (SESSION_KEY), on the ledger's. */
+  sessions: SessionDatabase | null;
+  /** For the start-up line: where the ledger is (never a password). */
+  describe: string;
+  /** Told once when this console must stop running batches (its DATA_DIR lock is lost). */
+  onLost(stop: () => void): void;
+  /** Once the server listens: what runs for as long as it does (the DATA_DIR heartbeat). */
+  start(): void;
+  /** After the console is closed: the sessions, the ledger, the lock. */
+  close(): Promise<void>;
+}
+
+/**
+ * One server per DATA_DIR (a second one would send the same IDs again): an OS lock on
+ * DATA_DIR/console.lock, taken before anything else touches the DATA_DIR and held until the
+ * process ends (batches/data-dir-lock.ts). Refused: exit 3, nothing changed.
+ */
+function lockDataDir(config: Config): DataDirLock {
+  try {
+    return acquireDataDirLock(config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      console.error(error.message);
+      process.exit(3);
+    }
+    fail(error);
+  }
+}
+
+/** The SQLite ledger in DATA_DIR, under the DATA_DIR's lock. */
+function openDataDirLedger(config: Config): OpenedLedger {
+  const lock = lockDataDir(config);
+  // A damaged ledger or emulator store stops the start (DamagedDatabaseError: exit 2, what to do)
+  // before anything opens it for writing (docs/operations.md, "A damaged ledger").
+  const ledgerFile = join(config.dataDir, 'ledger.sqlite');
+  checkDatabaseFile(ledgerFile, 'ledger');
+  if (config.mode === 'emulator')
+    checkDatabaseFile(join(config.dataDir, 'emulator.sqlite'), 'emulator');
+  const ledger = openLedger(ledgerFile);
+  // SESSION_KEY: sessions (sealed with it) and the sign-in limits live in the ledger's file, on a
+  // connection of their own, so they survive a restart (docs/security.md, "Sessions").
+  // Their tables are migration 4, applied by openLedger with the rest of the ledger's schema.
+  const sessions = config.sessionKeys ? openSqliteSessionDatabase(ledgerFile) : null;
+  // The holder row, the heartbeat and the lock check; the row is first written once the server
+  // listens, so that a start that fails changes nothing in the ledger.
+  let stop: () => void = () => undefined;
+  const dataDir = watchDataDir({
+    lock,
+    ledger,
+    onLost: () => stop(),
+    log: (message) => console.error(`DATA_DIR: ${message}`),
+  });
+  return {
+    deps: { ledger, dataDirLost: () => dataDir.check() },
+    sessions,
+    describe: `SQLite ${ledgerFile}`,
+    onLost: (fn) => {
+      stop = fn;
+    },
+    start: () => dataDir.start(),
+    async close() {
+      await sessions?.close();
+      dataDir.stop();
+      lock.release();
+      ledger.close();
+    },
+  };
+}
+
+/**
+ * The ledger on PostgreSQL (DATABASE_URL), shared with the other consoles on it: migrated first
+ * (every console does at start, one at a time; a database newer than this code is refused, exit
+ * 2), then this console's pool, whose transactions and statements cannot outlast a lease (a paused
+ * console must not hold its batches' rows locked: lease-host.ts). DATA_DIR is locked only for the
+ * embedded emulator's store (emulator mode).
+ */
+async function openSharedLedger(config: Config): Promise<OpenedLedger> {
+  const database = config.database!;
+  const lock = config.mode === 'emulator' ? lockDataDir(config) : null;
+  if (config.mode === 'emulator')
+    checkDatabaseFile(join(config.dataDir, 'emulator.sqlite'), 'emulator');
+  const url = database.url.reveal();
+  const onIdleError = (error: Error) =>
+    console.error(`${database.where}: an idle connection failed: ${error.message}`);
+  // Its own pool, without the statement timeout: a migration may take a while on a large ledger.
+  const migrating = openPostgres(url, { max: 1, onIdleError, connectTimeoutMs: 10_000 });
+  try {
+    const outcome = await migratePostgres(migrating);
+    if (outcome.applied.length > 0) {
+      console.log(
+        `${database.where}: schema migrated from version ${outcome.from} to ${outcome.to}`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof SchemaTooNewError) fail(error);
+    fail(
+      new Error(
+        `the ledger database (${database.where}) could not be opened: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+  } finally {
+    await migrating.close();
+  }
+  const db = openPostgres(url, {
+    max: POSTGRES_POOL_SIZE,
+    onIdleError,
+    idleInTransactionMs: database.leaseMs,
+    statementTimeoutMs: Math.max(1_000, Math.floor(database.leaseMs / 2)),
+    connectTimeoutMs: Math.min(10_000, database.leaseMs),
+  });
+  const consoleId = newConsoleId();
+  const sessions = config.sessionKeys ? postgresSessionDatabase(db.kysely) : null;
+  return {
+    deps: {
+      postgres: { db: db.kysely, where: database.where, consoleId, leaseMs: database.leaseMs },
+    },
+    sessions,
+    describe: `${database.where} (console ${consoleId}, batch leases of ${database.leaseMs} ms)`,
+    onLost: () => undefined,
+    start: () => undefined,
+    async close() {
+      await db.close();
+      lock?.release();
+    },
+  };
 }
 
 main().catch(fail);

@@ -432,7 +432,14 @@ export function slotLeaseFor(callTimeoutMs: number): number {
  */
 export function sharedUpstream<DB extends SharedBudgetTables>(
   db: Db<DB>,
-  o: { slots: number; callTimeoutMs: number; log?: (message: string) => void; pool?: string },
+  o: {
+    slots: number;
+    callTimeoutMs: number;
+    log?: (message: string) => void;
+    pool?: string;
+    /** Who holds the slots (the console's ID, as its leases name it). */
+    consoleId?: string;
+  },
 ): {
   upstreamSlots: SharedUpstreamSlots<DB>;
   retryBudget: (policy: RetryPolicy) => SharedRetryBudget<DB>;
@@ -441,6 +448,7 @@ export function sharedUpstream<DB extends SharedBudgetTables>(
   const common = { ...(o.log ? { log: o.log } : {}), ...(o.pool ? { pool: o.pool } : {}) };
   const upstreamSlots = new SharedUpstreamSlots(db, o.slots, {
     ...common,
+    ...(o.consoleId ? { consoleId: o.consoleId } : {}),
     leaseMs: slotLeaseFor(o.callTimeoutMs),
   });
   let budget: SharedRetryBudget<DB> | null = null;

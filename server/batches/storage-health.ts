@@ -26,10 +26,12 @@ export class StorageHealth {
 
 export interface WriteProblem {
   /**
-   * `full`: no room left on the disk holding DATA_DIR; `busy`: another process holds the ledger's
-   * write lock; `other`: an I/O error, a damaged or read-only file.
+   * `full`: no room left on the disk holding DATA_DIR (or the database's); `busy`: another process
+   * holds the ledger's write lock (or another transaction what this one needed); `unreachable`: the
+   * ledger's database (PostgreSQL, db/pg-problems.ts) cannot be reached for now; `other`: an I/O
+   * error, a damaged or read-only file.
    */
-  kind: 'full' | 'busy' | 'other';
+  kind: 'full' | 'busy' | 'unreachable' | 'other';
   /** Names the problem and the file or directory, for the log and /api/health. */
   reason: string;
   /**

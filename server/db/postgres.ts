@@ -1,7 +1,7 @@
 /**
  * The ledger on PostgreSQL (DATABASE_URL, issue 14): a pool of `pg` connections and a Kysely over
- * it, typed by the ledger's tables. Not used by the server yet: the PostgreSQL ledger store comes
- * next, and config.ts refuses DATABASE_URL until it does.
+ * it, typed by the ledger's tables. main.ts opens one per console (and a short-lived one for the
+ * migrations, whose statements must not time out).
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -51,6 +51,18 @@ export interface OpenPostgresOptions {
    * another when needed. Without a listener, `pg` would end the process.
    */
   onIdleError?: (error: Error) => void;
+  /**
+   * The longest a statement may run, on the server (statement_timeout) and, a little later, on
+   * this side (a network cut leaves a query unanswered, not failed). Default: none.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * A transaction left idle this long is ended by the server (idle_in_transaction_session_timeout):
+   * a console paused in the middle of one must not hold its batch's rows past its lease.
+   */
+  idleInTransactionMs?: number;
+  /** How long to wait for a new connection before the query fails (default: for ever). */
+  connectTimeoutMs?: number;
 }
 
 /** Opens a pool on `url` (nothing connects until the first query). */
@@ -58,6 +70,20 @@ export function openPostgres(url: string, opts: OpenPostgresOptions = {}): Postg
   const pool = new pg.Pool({
     connectionString: url,
     ...(opts.max === undefined ? {} : { max: opts.max }),
+    ...(opts.statementTimeoutMs === undefined
+      ? {}
+      : {
+          statement_timeout: opts.statementTimeoutMs,
+          query_timeout: opts.statementTimeoutMs + 2_000,
+        }),
+    ...(opts.idleInTransactionMs === undefined
+      ? {}
+      : { idle_in_transaction_session_timeout: opts.idleInTransactionMs }),
+    ...(opts.connectTimeoutMs === undefined
+      ? {}
+      : { connectionTimeoutMillis: opts.connectTimeoutMs }),
+    // A peer gone without a word (a network cut) is found by the keepalives, not only by a query.
+    keepAlive: true,
     types: ledgerTypes(),
   });
   const where = describeUrl(url);

@@ -8,7 +8,7 @@
 import type { Context, Hono } from 'hono';
 import { MAX_BATCH_IDS, MAX_IDS_PER_CALL, type ConsoleConfig } from '../../src/api/schemas';
 import type { ConsoleAuth } from '../access/access';
-import type { Ledger } from '../batches/ledger';
+import type { ConsoleStorage } from '../db/console-storage';
 import type { Config } from '../config';
 
 /** The probes /api/health asks on every call (both optional: see AppDeps). */
@@ -21,7 +21,7 @@ export interface HealthProbes {
 
 export interface StatusRouteDeps {
   config: Config;
-  ledger: Ledger;
+  storage: ConsoleStorage;
   auth: Pick<ConsoleAuth, 'sessionJson' | 'projectIdOf'>;
   /** Who the caller is recorded as (only asked when the caller is signed in). */
   userOf: (c: Context) => string;
@@ -30,7 +30,7 @@ export interface StatusRouteDeps {
 }
 
 export function registerStatusRoutes(app: Hono, deps: StatusRouteDeps): void {
-  const { config, ledger, auth, userOf, probes } = deps;
+  const { config, storage, auth, userOf, probes } = deps;
 
   app.get('/api/config', (c) => {
     const session = auth.sessionJson(c);
@@ -48,11 +48,12 @@ export function registerStatusRoutes(app: Hono, deps: StatusRouteDeps): void {
     return c.json(body);
   });
 
-  app.get('/api/health', (c) => {
-    if (!ledger.ping())
+  app.get('/api/health', async (c) => {
+    if (!(await storage.ping()))
       return c.json({ status: 'unavailable', reason: 'the batch ledger cannot be read' }, 503);
-    const storage = ledger.health.problems();
-    if (storage.length > 0) return c.json({ status: 'degraded', reason: storage.join('; ') }, 503);
+    const problems = storage.problems();
+    if (problems.length > 0)
+      return c.json({ status: 'degraded', reason: problems.join('; ') }, 503);
     if (config.mode === 'emulator' && probes.emulatorReady && !probes.emulatorReady()) {
       return c.json(
         {

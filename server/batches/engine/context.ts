@@ -42,11 +42,11 @@ export interface Counters {
 }
 
 /**
- * What the engine needs of the ledger's storage besides the store's methods: for now SQLite's own
- * (ledger.ts: `health`, `noWait`, `db.name`; `sqliteStorage` in runner.ts). A console on another
- * database (PostgreSQL, server/db/pg-store.ts) passes its own, or none (`NO_STORAGE`): then no
- * write waits for a lock of its own, problems go nowhere, and no error counts as a full disk or a
- * held write lock (a batch that meets one is interrupted).
+ * What the engine needs of the ledger's storage besides the store's methods: SQLite's own
+ * (ledger.ts: `health`, `noWait`, `db.name`; `sqliteStorage` in runner.ts), or PostgreSQL's
+ * (db/console-storage.ts: the database's availability, `problemOf`). Without one (`NO_STORAGE`):
+ * no write waits for a lock of its own, problems go nowhere, and no error counts as a full disk, a
+ * held write lock or a database out of reach (a batch that meets one is interrupted).
  */
 export interface LedgerStorage {
   /** Sets (or clears: null) the storage problem `source` met, shown by /api/health. */
@@ -59,6 +59,11 @@ export interface LedgerStorage {
   noWait<T>(write: () => T): T;
   /** The ledger's file (its disk tells a full disk and names the file in problems), or null. */
   readonly file: string | null;
+  /**
+   * What a failed ledger write means (a transient problem: the batch waits for it, then goes on),
+   * or null when it is not the storage's; default: SQLite's reading of `file`'s errors.
+   */
+  problemOf?(err: unknown): WriteProblem | null;
 }
 
 /** No storage of its own (see LedgerStorage). */

@@ -236,7 +236,11 @@ export function createRunner(options: RunnerOptions): Runner {
   const ledgerWaitMaxMs = Math.max(ledgerWaitMs, options.ledgerWaitMaxMs ?? LEDGER_WAIT_MAX_MS);
   /** What a failed ledger write means (a full disk, a held write lock...), when the storage says. */
   const problemOf = (err: unknown): WriteProblem | null =>
-    storage.file === null ? null : writeProblem(err, storage.file);
+    storage.problemOf
+      ? storage.problemOf(err)
+      : storage.file === null
+        ? null
+        : writeProblem(err, storage.file);
   const limiters = new LimiterPool(concurrency, policy.aimdSuccesses);
   const budget = options.retryBudget?.(policy) ?? new RetryBudget(policy);
   const subjects = new KeyedQueue();

@@ -1,0 +1,94 @@
+/**
+ * The runner of a console on a shared PostgreSQL ledger (issue 14): the `Runner` the batch and
+ * group services and the HTTP app drive (start, pause, resume, cancel, whenIdle...), over this
+ * console's lease host (lease-host.ts), so that every batch runs only under a lease, wherever it was
+ * started:
+ *
+ * - start: the host offers and claims the batch (a group's child is a batch of its own, with its own
+ *   lease); when another console holds it, or holds a batch of its subject, that one (or whoever
+ *   claims it later) runs it. Never the host's runner directly: a run without a lease sends
+ *   nothing (its `mayRun` says no) and would stop at once.
+ * - pause, resume, cancel: on any console, whichever runs the batch. The state is written under
+ *   the batch's row lock (pg-store.ts), so the holder's next claim of a chunk is refused in its
+ *   transaction and its run loop stops; its calls in flight are recorded by it. On the holder, the
+ *   runner's own pause and cancel (which also wait for a claim under way to be sent). A pause
+ *   answered on another console: a chunk the holder claimed just before may still be sent after
+ *   the answer (its outcome is recorded as usual).
+ * - resumeAll (start-up): `first` (a move's second phases, batches on sign-in sessions), then one
+ *   claim round. Never SQLite's crash recovery (it would turn other consoles' calls in flight
+ *   unknown): a batch this console ran before a crash is free once its lease expires, and whoever
+ *   claims it strands its calls in flight and re-reads them first (lease-host.ts).
+ * - stop: the host stops (calls in flight recorded, leases released for the others at once).
+ */
+import type { LedgerStore } from '../../db/store';
+import type { LeaseHost } from './lease-host';
+import type { Runner } from './runner';
+
+export function leasedRunner(
+  host: LeaseHost,
+  /** An unfenced store on the same database (a user's state changes, from any console). */
+  store: Pick<LedgerStore, 'transitionBatch' | 'getBatchState'>,
+  log: (message: string) => void = () => undefined,
+): Runner {
+  const { runner } = host;
+  const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+  async function start(batchId: string): Promise<void> {
+    try {
+      const here = await host.start(batchId);
+      if (here) await host.whenIdle(batchId);
+      else log(`batch ${batchId} is offered: the console holding it (or its subject) runs it`);
+    } catch (err: unknown) {
+      // Left offered or running in the ledger: a claim round (here or elsewhere) takes it.
+      log(`batch ${batchId} could not be started here: ${messageOf(err)}`);
+    }
+  }
+
+  /** Whether this console runs the batch now. */
+  const runsHere = (batchId: string) => host.running().includes(batchId);
+
+  return {
+    start,
+    async resumeAll(first) {
+      try {
+        await first?.();
+      } catch (err: unknown) {
+        log(`start-up: ${messageOf(err)}`);
+      }
+      let taken: string[] = [];
+      try {
+        taken = await host.claimNow();
+      } catch (err: unknown) {
+        // The timer's rounds go on claiming.
+        log(`claiming batches at start-up failed: ${messageOf(err)}`);
+      }
+      await Promise.all(taken.map((id) => host.whenIdle(id)));
+    },
+    async whenIdle(batchId) {
+      await host.whenIdle(batchId);
+      await runner.whenIdle(batchId);
+    },
+    stop: () => host.stop(),
+    async pause(batchId) {
+      if (runsHere(batchId)) return runner.pause(batchId);
+      return store.transitionBatch(batchId, ['running'], 'paused', 'paused by the user');
+    },
+    async resume(batchId) {
+      // An interruption this console could not record: the row still says running.
+      const inMemory =
+        runner.unrecordedInterruption(batchId) !== null &&
+        (await store.getBatchState(batchId)) === 'running';
+      const ok =
+        inMemory ||
+        (await store.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null));
+      if (ok) void start(batchId);
+      return ok;
+    },
+    cancel: (batchId) => host.cancel(batchId),
+    abandon: (batchId, reason) => runner.abandon(batchId, reason),
+    settleCancelled: (batchId) => runner.settleCancelled(batchId),
+    unrecordedInterruption: (batchId) => runner.unrecordedInterruption(batchId),
+    paceOf: (batchId) => runner.paceOf(batchId),
+    stats: () => runner.stats(),
+  };
+}

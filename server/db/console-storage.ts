@@ -1,0 +1,90 @@
+/**
+ * The ledger's storage as the console's server sees it, whichever database holds the ledger:
+ * whether it answers and what keeps it from being written (GET /api/health), what a request's
+ * failed write means to the caller (503 "try again, nothing was recorded" rather than an
+ * unexplained 500), and the runner's `LedgerStorage` (engine/context.ts: which failed writes a
+ * batch waits out).
+ *
+ * - SQLite (`sqliteConsoleStorage`): the DATA_DIR's disk, another process's write lock, the
+ *   write-ahead log's flush (batches/storage-health.ts), as before.
+ * - PostgreSQL (`pgConsoleStorage`): the database out of reach, out of room or refusing a
+ *   transaction for a moment (db/pg-problems.ts). Problems met by the runner are kept in this
+ *   console's memory (the other consoles meet their own); /api/health also asks the database.
+ */
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Ledger } from '../batches/ledger';
+import type { LedgerStorage } from '../batches/engine/context';
+import { sqliteStorage } from '../batches/engine/runner';
+import { StorageHealth, writeProblem, type WriteProblem } from '../batches/storage-health';
+import { pgWriteProblem } from './pg-problems';
+
+export interface ConsoleStorage {
+  /** Whether the ledger can be read now. */
+  ping(): Promise<boolean>;
+  /** What keeps the ledger from being written, as met so far (empty when all is well). */
+  problems(): string[];
+  /**
+   * What a request's error means when the storage caused it and it passes by itself (the caller
+   * is told to try again: nothing was recorded); null otherwise.
+   */
+  requestProblem(err: unknown): string | null;
+  /** The runner's storage (engine/context.ts). */
+  readonly runner: LedgerStorage;
+}
+
+/** The SQLite ledger in DATA_DIR. */
+export function sqliteConsoleStorage(ledger: Ledger): ConsoleStorage {
+  return {
+    ping: () => Promise.resolve(ledger.ping()),
+    problems: () => ledger.health.problems(),
+    requestProblem(err) {
+      const p = writeProblem(err, ledger.db.name);
+      if (!p?.transient) return null;
+      return p.kind === 'full'
+        ? "the console's disk is full: nothing was recorded; try again once the operator has made room"
+        : 'another process holds the batch ledger: nothing was recorded; try again in a moment';
+    },
+    runner: sqliteStorage(ledger),
+  };
+}
+
+/** How long /api/health waits for the database's answer. */
+export const PG_PING_TIMEOUT_MS = 3_000;
+
+/** The ledger on PostgreSQL at `where` (`PostgreSQL host:port/db`). */
+export function pgConsoleStorage<DB>(db: Kysely<DB>, where: string): ConsoleStorage {
+  const health = new StorageHealth();
+  const problemOf = (err: unknown): WriteProblem | null => pgWriteProblem(err, where);
+  return {
+    async ping() {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), PG_PING_TIMEOUT_MS);
+      });
+      const answer = sql`select 1`.execute(db).then(
+        () => true,
+        () => false,
+      );
+      try {
+        return await Promise.race([answer, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    problems: () => health.problems(),
+    requestProblem(err) {
+      const p = problemOf(err);
+      if (!p?.transient) return null;
+      return p.kind === 'full'
+        ? "the console's database is out of room: nothing was recorded; try again once the operator has made room"
+        : "the console's database cannot be used for now: nothing was recorded; try again in a moment";
+    },
+    runner: {
+      report: (source, reason) => health.report(source, reason),
+      noWait: (write) => write(),
+      file: null,
+      problemOf,
+    },
+  };
+}
