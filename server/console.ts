@@ -222,7 +222,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
       ...postgres.lease,
       log: (message) => console.warn(`leases: ${message}`),
     });
-    runner = leasedRunner(host, stores.ledger, log);
+    runner = leasedRunner(host, stores.ledger, postgres.db, log);
   } else {
     runner = createRunner({ ...runnerOptions, store: stores.ledger, upstream: upstreamOf });
   }

@@ -14,26 +14,70 @@
  *   runner's own pause and cancel (which also wait for a claim under way to be sent). A pause
  *   answered on another console: a chunk the holder claimed just before may still be sent after
  *   the answer (its outcome is recorded as usual).
- * - resumeAll (start-up): `first` (a move's second phases, batches on sign-in sessions), then one
- *   claim round. Never SQLite's crash recovery (it would turn other consoles' calls in flight
+ * - resumeAll (start-up): `first` (a move's second phases, batches on sign-in sessions), then
+ *   every batch that should run and is not offered is offered (`offerRunnable`: a console that
+ *   stopped or died between recording a batch and offering it), then one claim round. Never SQLite's crash recovery (it would turn other consoles' calls in flight
  *   unknown): a batch this console ran before a crash is free once its lease expires, and whoever
  *   claims it strands its calls in flight and re-reads them first (lease-host.ts).
  * - stop: the host stops (calls in flight recorded, leases released for the others at once).
  */
+import { sql, type Kysely } from 'kysely';
 import type { LedgerStore } from '../../db/store';
+import type { LedgerTables } from '../../db/tables';
 import type { LeaseHost } from './lease-host';
 import type { Runner } from './runner';
+
+/**
+ * Offers every batch that should run but has no open lease (none at all, or an ended one): those
+ * `running`, and those cancelled with items left open (in flight or unknown: their outcomes are to
+ * be re-read and settled by whoever claims them). Group rows are never run. A batch recorded by a
+ * console that stopped (or died) before it offered it would otherwise wait for ever. One statement;
+ * returns how many were offered.
+ */
+export async function offerRunnable(db: Kysely<LedgerTables>): Promise<number> {
+  const result = await sql`
+    insert into batch_leases (batch_id, holder, epoch, expires_at, ended)
+    select b.id, null, 0, null, false
+    from batches b
+    where b.kind = 'batch'
+      and (
+        b.state = 'running'
+        or (
+          b.state = 'cancelled'
+          and exists (
+            select 1 from items i
+            where i.batch_id = b.id and i.state in ('in_flight', 'unknown')
+          )
+        )
+      )
+    on conflict (batch_id) do update set ended = false where batch_leases.ended
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
 
 export function leasedRunner(
   host: LeaseHost,
   /** An unfenced store on the same database (a user's state changes, from any console). */
   store: Pick<LedgerStore, 'transitionBatch' | 'getBatchState'>,
+  /** The shared ledger (start-up offers what should run: offerRunnable). */
+  db: Kysely<LedgerTables>,
   log: (message: string) => void = () => undefined,
 ): Runner {
   const { runner } = host;
   const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-  async function start(batchId: string): Promise<void> {
+  /** Starts asked here and not yet over (a claim under way, then the run): whenIdle waits. */
+  const starts = new Map<string, Promise<void>>();
+
+  function start(batchId: string): Promise<void> {
+    const p = startHere(batchId).finally(() => {
+      if (starts.get(batchId) === p) starts.delete(batchId);
+    });
+    starts.set(batchId, p);
+    return p;
+  }
+
+  async function startHere(batchId: string): Promise<void> {
     try {
       const here = await host.start(batchId);
       if (here) await host.whenIdle(batchId);
@@ -57,6 +101,9 @@ export function leasedRunner(
       }
       let taken: string[] = [];
       try {
+        const offered = await offerRunnable(db);
+        if (offered > 0)
+          log(`start-up: ${offered} batch(es) that should run offered to the consoles`);
         taken = await host.claimNow();
       } catch (err: unknown) {
         // The timer's rounds go on claiming.
@@ -65,6 +112,7 @@ export function leasedRunner(
       await Promise.all(taken.map((id) => host.whenIdle(id)));
     },
     async whenIdle(batchId) {
+      for (let p = starts.get(batchId); p; p = starts.get(batchId)) await p;
       await host.whenIdle(batchId);
       await runner.whenIdle(batchId);
     },
