@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import { openLedger, type Ledger } from '../batches/ledger';
 import type { Runner } from '../batches/engine/runner';
 import { newConsoleId } from '../batches/shared-upstream';
-import { createConsole, type ConsoleDeps, type ConsoleServer } from '../console';
+import { createConsole, type ConsoleDeps, type ConsoleServer, type SharedLedger } from '../console';
 import { DEMO_PROJECT_ID, loadConfig, type Config } from '../config';
 import { migratePostgres, openPostgres, type PostgresLedgerDb } from '../db/postgres';
 import { sqliteKysely } from '../db/sqlite-kysely';
@@ -24,6 +24,8 @@ import { sqliteStore, type LedgerStore } from '../db/store';
 import type { LedgerTables } from '../db/tables';
 import { testDatabase } from './pg-database';
 import {
+  createFaultInjector,
+  parseFaults,
   startEmulator,
   type RunningEmulator,
   openEmulatorDb,
@@ -100,6 +102,10 @@ interface HarnessOptions {
   config?: Partial<Config>;
   /** createConsole's test seams besides the ledger. */
   deps?: Omit<ConsoleDeps, 'ledger' | 'postgres'>;
+  /** The emulator's faults (EMULATOR_FAULTS' shape: latency_ms, p500...). */
+  faults?: Record<string, unknown>;
+  /** PostgreSQL: the consoles' lease time and claim rounds (default 15 s, a third of it). */
+  lease?: { leaseMs?: number } & NonNullable<SharedLedger['lease']>;
 }
 
 function requests(app: () => Hono) {
@@ -133,7 +139,13 @@ async function startHarness(
   const dir = mkdtempSync(join(tmpdir(), options.prefix));
   const emulatorDb = openEmulatorDb(join(dir, 'emulator.sqlite'));
   seedEmulator(emulatorDb, options.seed);
-  const emulator = await startEmulator({ db: emulatorDb, projectId: DEMO_PROJECT_ID, port: 0 });
+  const emulator = await startEmulator({
+    db: emulatorDb,
+    projectId: DEMO_PROJECT_ID,
+    port: 0,
+    ...(options.faults ? { faults: createFaultInjector(parseFaults(options.faults)) } : {}),
+  });
+  const { leaseMs = 15_000, ...lease } = options.lease ?? {};
   const config: Config = {
     ...loadConfig({ DATA_DIR: dir, BATCH_CALL_TIMEOUT_MS: '5000' }),
     endpoint: emulator.url,
@@ -158,7 +170,7 @@ async function startHarness(
     pools.push(db);
     const c = createConsole(config, {
       ...baseDeps,
-      postgres: { db: db.kysely, where: db.where, consoleId: newConsoleId(), leaseMs: 15_000 },
+      postgres: { db: db.kysely, where: db.where, consoleId: newConsoleId(), leaseMs, lease },
     });
     return { db, c };
   };

@@ -1,0 +1,144 @@
+/**
+ * Two consoles on one PostgreSQL ledger, in process, against one emulator (issue 14): a batch is
+ * one batch whichever console is asked. Started on one, it is paused, resumed and stopped from the
+ * other; a console that stops mid-batch hands it over; both show the same history and results.
+ * (Consoles killed or paused for real, as processes: pg-consoles.test.ts.)
+ */
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
+import { batchListSchema, batchSummarySchema, type BatchSummary } from '../../src/api/schemas';
+import { startConsoleOn, type ConsoleHarness, type ConsoleNode } from '../testing/emulator-console';
+
+const WS = SEED_WORKSPACES[0].id;
+const N = 400;
+
+let h: ConsoleHarness;
+let other: ConsoleNode;
+let alerts: string[];
+let incidents: string[];
+
+beforeEach(async () => {
+  h = await startConsoleOn('postgres', {
+    prefix: 'two_consoles_',
+    seed: { alerts: 600, incidents: 10, indicators: 2 },
+    // Slow enough that a batch of 20 calls is still running when the other console acts.
+    faults: { latency_ms: 60 },
+    lease: { leaseMs: 3_000, claimEveryMs: 100 },
+    deps: { runner: { concurrency: 2, backoffMs: () => 0, chunkSize: 20 } },
+  });
+  other = await h.join();
+  alerts = seedObjectIds(0, 'alerts', 600);
+  incidents = seedObjectIds(0, 'incidents', 10);
+});
+
+afterEach(() => h.close());
+
+type Asker = Pick<ConsoleNode, 'getJson' | 'post'>;
+
+async function startBatch(subject: string, ids: readonly string[]): Promise<BatchSummary> {
+  const res = await h.post('/api/batches', {
+    action: 'associate',
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    data_object_id: subject,
+    related_dataclass_type: 'alerts',
+    ids,
+  });
+  expect(res.status).toBe(201);
+  return batchSummarySchema.parse(await res.json());
+}
+
+const summaryOn = async (c: Asker, id: string) =>
+  batchSummarySchema.parse(await c.getJson(`/api/batches/${id}`));
+
+/** Polls `c` until `done` (deadline-bounded; the consoles work meanwhile). */
+async function until(
+  c: Asker,
+  id: string,
+  done: (b: BatchSummary) => boolean,
+  what: string,
+): Promise<BatchSummary> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const b = await summaryOn(c, id);
+    if (done(b)) return b;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(b.counts)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** What a console shows of the batches: the history, without what changes with time. */
+async function history(c: Asker) {
+  const list = batchListSchema.parse(await c.getJson('/api/batches'));
+  return list.items.map((b) => ({ id: b.id, state: b.state, counts: b.counts }));
+}
+
+test('a batch started on one console is paused and resumed from the other, and both show it the same', async () => {
+  const subject = incidents[1] ?? '';
+  const ids = alerts.slice(0, N);
+  const before = h.linksOf(subject);
+  const created = await startBatch(subject, ids);
+  await until(other, created.id, (b) => b.counts.succeeded + b.counts.unchanged > 0, 'started');
+
+  const paused = await other.post(`/api/batches/${created.id}/pause`);
+  expect(paused.status).toBe(200);
+  expect(batchSummarySchema.parse(await paused.json()).state).toBe('paused');
+  // The console running it stops: its calls in flight are recorded, nothing more is claimed.
+  const stopped = await until(h, created.id, (b) => b.counts.in_flight === 0, 'settled');
+  expect(stopped.state).toBe('paused');
+  expect(stopped.counts.pending).toBeGreaterThan(0);
+  await h.runner.whenIdle(created.id);
+  const still = await summaryOn(other, created.id);
+  expect(still.counts).toEqual(stopped.counts);
+
+  const resumed = await other.post(`/api/batches/${created.id}/resume`);
+  expect(resumed.status).toBe(200);
+  const done = await until(h, created.id, (b) => b.state === 'done', 'done');
+  expect(done.counts).toMatchObject({ pending: 0, in_flight: 0, unknown: 0, failed: 0 });
+  expect(done.counts.succeeded + done.counts.unchanged).toBe(N);
+  // Succeeded: exactly the IDs this batch linked.
+  expect(done.counts.unchanged).toBe(ids.filter((id) => before.has(id)).length);
+  const after = h.linksOf(subject);
+  for (const id of ids) expect(after.has(id)).toBe(true);
+  expect(await history(h)).toEqual(await history(other));
+});
+
+test('a console that stops mid-batch hands it over: the other finishes it', async () => {
+  const subject = incidents[2] ?? '';
+  const ids = alerts.slice(100, 100 + N);
+  const created = await startBatch(subject, ids);
+  await until(other, created.id, (b) => b.counts.succeeded + b.counts.unchanged > 0, 'started');
+  // A shutdown: calls in flight recorded, the lease released; the other's claim round takes it.
+  await h.console.close();
+  const midway = await summaryOn(other, created.id);
+  expect(midway.state).toBe('running');
+  expect(midway.counts.pending).toBeGreaterThan(0);
+  const done = await until(other, created.id, (b) => b.state === 'done', 'taken over');
+  expect(done.counts).toMatchObject({ pending: 0, in_flight: 0, unknown: 0, failed: 0 });
+  expect(done.counts.succeeded + done.counts.unchanged).toBe(N);
+  const after = h.linksOf(subject);
+  for (const id of ids) expect(after.has(id)).toBe(true);
+});
+
+test('a batch stopped from the other console sends nothing for its skipped IDs', async () => {
+  const subject = incidents[3] ?? '';
+  const ids = alerts.slice(200, 200 + N);
+  const before = h.linksOf(subject);
+  const created = await startBatch(subject, ids);
+  await until(other, created.id, (b) => b.counts.succeeded + b.counts.unchanged > 0, 'started');
+  const stop = await other.post(`/api/batches/${created.id}/stop`);
+  expect(stop.status).toBe(200);
+  expect(batchSummarySchema.parse(await stop.json()).state).toBe('cancelled');
+  const end = await until(h, created.id, (b) => b.counts.in_flight === 0, 'settled');
+  await h.runner.whenIdle(created.id);
+  const final = await summaryOn(other, created.id);
+  expect(final).toMatchObject({ state: 'cancelled' });
+  expect(final.counts).toEqual(end.counts);
+  expect(final.counts.skipped).toBeGreaterThan(0);
+  expect(final.counts.pending + final.counts.unknown).toBe(0);
+  expect(final.counts.succeeded + final.counts.unchanged + final.counts.skipped).toBe(N);
+  // Skipped IDs were never sent: those not linked before are still not linked.
+  const after = h.linksOf(subject);
+  const linkedByBatch = ids.filter((id) => !before.has(id) && after.has(id));
+  expect(linkedByBatch).toHaveLength(final.counts.succeeded);
+});
