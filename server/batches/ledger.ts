@@ -286,7 +286,9 @@ export interface Ledger {
    * claimPreRead, retryCall) and grouped outcomes commit without waiting for the disk: the ledger's
    * write-ahead log is flushed off the event loop (wal-sync.ts), one flush shared by the commits made
    * meanwhile. Rejects when the flush fails, and from then on always (the reason is in `health`):
-   * nothing may be sent on such an intent. Resolves at once for a ledger not kept in a WAL file.
+   * nothing may be sent on such an intent. From then on every write is refused with that failure
+   * too, but a batch's interruption and a call's withdrawal, until the server restarts (wal-sync.ts,
+   * "After a failed flush"). Resolves at once for a ledger not kept in a WAL file.
    */
   durable(): Promise<void>;
   /**
@@ -954,10 +956,32 @@ export function openLedger(
   /** No batch's items: the DATA_DIR holder row. */
   const NO_ITEMS = '';
   /**
-   * Runs one of this ledger's writes, then drops the cached counts of `batchId` (of every batch:
-   * null) if it changed anything.
+   * Once a flush of the write-ahead log has failed, until the server restarts (wal-sync.ts, "After
+   * a failed flush"): the failure, said in `health`, refuses the write, and the outcomes waiting for
+   * a write (queueOutcome) with it. `stopping`: a write that only stops what would go on (a batch
+   * interrupted, a call never sent withdrawn) still runs, on its own.
    */
-  function writing<T>(batchId: string | null, write: () => T, lazily = false): T {
+  function refuseAfterFailedFlush(stopping: boolean): void {
+    const failed = syncer?.failed ?? null;
+    if (failed === null) return;
+    health.report('ledger write-ahead log', failed.reason);
+    // Inside a caller's transaction they stay queued: refused by the first write after it, or by
+    // their own commit (afterTransaction).
+    if (!db.inTransaction) for (const q of queued.splice(0)) q.reject(failed);
+    if (!stopping) throw failed;
+  }
+
+  /**
+   * Runs one of this ledger's writes, then drops the cached counts of `batchId` (of every batch:
+   * null) if it changed anything. `stopping`: see refuseAfterFailedFlush.
+   */
+  function writing<T>(
+    batchId: string | null,
+    write: () => T,
+    lazily = false,
+    stopping = false,
+  ): T {
+    refuseAfterFailedFlush(stopping);
     dropIfChangedElsewhere();
     // Lazily: the commit writes the WAL and returns without waiting for the disk
     // (synchronous = NORMAL); what depends on it being durable waits for `durable()`. Only for a
@@ -1447,7 +1471,8 @@ export function openLedger(
       writing(batchId, () => claimPreReadTx.immediate(batchId, send, settle), true),
     retryCall: (callId, mayBeApplied) =>
       writing(batchOfCall(callId), () => retryTx.immediate(callId, mayBeApplied), true),
-    withdrawCall: (callId) => writing(batchOfCall(callId), () => withdrawTx.immediate(callId)),
+    withdrawCall: (callId) =>
+      writing(batchOfCall(callId), () => withdrawTx.immediate(callId), false, true),
     durable,
     recordOutcome: (callId, outcomes, meta) =>
       writing(batchOfCall(callId), () => outcomeTx.immediate(callId, outcomes, meta)),
@@ -1490,7 +1515,12 @@ export function openLedger(
     strandInFlight: (batchId) =>
       anyInFlight.get(batchId) === 0 ? 0 : writing(batchId, () => strandTx.immediate(batchId)),
     transitionBatch: (batchId, from, to, reason) =>
-      writing(batchId, () => transitionTx.immediate(batchId, from, to, reason)),
+      writing(
+        batchId,
+        () => transitionTx.immediate(batchId, from, to, reason),
+        false,
+        to === 'interrupted',
+      ),
     cancelBatch: (batchId) => writing(batchId, () => cancelTx.immediate(batchId)),
     setStateReason(batchId, reason) {
       writing(batchId, () => setReason.run(reason, batchId));

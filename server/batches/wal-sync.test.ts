@@ -87,7 +87,7 @@ test('a failed flush fails its callers and those waiting for the next one, and e
   await expect(first).rejects.toBeInstanceOf(WalSyncError);
   await expect(waiting).rejects.toMatchObject({ code: 'EIO', file });
   expect(s.failed?.reason).toBe(
-    `the ledger's write-ahead log (${file}) could not be flushed to disk (EIO): its latest writes may be lost; nothing more is sent until the server is restarted`,
+    `the ledger's write-ahead log (${file}) could not be flushed to disk (EIO): its latest writes may be lost; nothing more is recorded or sent until the server is restarted`,
   );
   // Final: a later flush that passed would prove nothing about the pages the kernel dropped.
   await expect(s.sync()).rejects.toMatchObject({ code: 'EIO' });

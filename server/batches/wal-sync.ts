@@ -31,6 +31,25 @@
  * fails with the same error (nothing more is sent); a restart of the server, once the disk is
  * fixed, recovers the ledger from what the disk holds (calls not sent: pending or, in flight,
  * re-read).
+ *
+ * After a failed flush the ledger records nothing more (ledger.ts `refuseAfterFailedFlush`), not
+ * only what waits for this syncer: a commit with synchronous = FULL whose own fsync passes also
+ * chains its frames on the ones that may be lost, and SQLite's recovery stops at the first frame
+ * whose checksum does not match, so such a commit, told it succeeded, could be lost all the same.
+ * Every write is refused with the failure, which `ledger.health` reports (source `ledger
+ * write-ahead log`, `walSyncReason`): a new batch, a pause, resume or stop, an intent, an outcome
+ * (queued ones too: the answer to a call sent before the failure stays in flight in the file and is
+ * re-read after the restart), the DATA_DIR heartbeat. Two writes still run, on their own, because
+ * they only stop what would otherwise go on, and a restart that finds them lost recovers as after
+ * a crash: a batch's interruption (the runner's batches stop as `interrupted` with the reason,
+ * rather than running on; lost, the batch is found running and resumed, its calls re-read) and the
+ * withdrawal of a call claimed but never sent (lost, its IDs are re-read as in flight).
+ *
+ * What clears it: only a restart of the server (the operator fixes the disk first), whose SQLite
+ * recovery reads the -wal file as the disk holds it, checksums and all. Not a later fsync or
+ * checkpoint that passes: a checkpoint copies the frames as this process reads them, from pages
+ * the kernel may still hold in memory though they never reached the disk, or may have dropped
+ * (then as stale as the disk), so its success says nothing about what a restart would find.
  */
 import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
 
@@ -53,7 +72,7 @@ export class WalSyncError extends Error {
 
 /** The reason a failed flush gives (health, the batch's state reason). */
 export function walSyncReason(file: string, code: string): string {
-  return `the ledger's write-ahead log (${file}) could not be flushed to disk (${code}): its latest writes may be lost; nothing more is sent until the server is restarted`;
+  return `the ledger's write-ahead log (${file}) could not be flushed to disk (${code}): its latest writes may be lost; nothing more is recorded or sent until the server is restarted`;
 }
 
 export interface WalSyncer {

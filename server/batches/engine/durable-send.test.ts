@@ -381,15 +381,15 @@ test('the flush fails (EIO): nothing is sent, the batch is interrupted with the 
   });
   await runner.start(id);
 
-  const reason = `the ledger's write-ahead log (${file}-wal) could not be flushed to disk (EIO): its latest writes may be lost; nothing more is sent until the server is restarted`;
+  const reason = `the ledger's write-ahead log (${file}-wal) could not be flushed to disk (EIO): its latest writes may be lost; nothing more is recorded or sent until the server is restarted`;
   expect(up.writes).toEqual([]);
   expect(ledger.getBatch(id)).toMatchObject({ state: 'interrupted', state_reason: reason });
   expect(ledger.health.problems()).toEqual([reason]);
   // Withdrawn: pending again, no send counted.
   expect(ledger.counts(id)).toMatchObject({ pending: 250, in_flight: 0 });
   expect(callStates(ledger).every((s) => s === 'withdrawn')).toBe(true);
-  // Resumed in the same process: still nothing is sent.
-  expect(await runner.resume(id)).toBe(true);
+  // Resumed in the same process: refused (nothing more is recorded), nothing is sent.
+  await expect(runner.resume(id)).rejects.toMatchObject({ code: 'EIO', reason });
   await runner.whenIdle(id);
   expect(up.writes).toEqual([]);
   expect(ledger.getBatch(id)?.state).toBe('interrupted');
