@@ -406,8 +406,12 @@ export interface Ledger {
   /**
    * Runs `write` without waiting for another process's write lock on the file (SQLITE_BUSY at once
    * instead of after busy_timeout): heartbeats and probes must not stall the event loop for 5 s.
+   * A store call made in `write` that the ledger's gate defers runs in a `noWait` of its own
+   * (store.ts `sqliteStore`, `noWaiting`).
    */
   noWait<T>(write: () => T): T;
+  /** Whether a `noWait` is under way now: a write started now would not wait for the lock. */
+  noWaiting(): boolean;
   /**
    * A caller's own transaction on this ledger's connection has just ended (server/db/
    * service-stores.ts: BEGIN … COMMIT spanning awaits). The commit of queued outcomes skips while a
@@ -1556,6 +1560,7 @@ export function openLedger(
         db.pragma(`busy_timeout = ${String(waitMs)}`);
       }
     },
+    noWaiting: () => noWaitDepth > 0,
     afterTransaction() {
       if (queued.length === 0 || flushScheduled || db.inTransaction) return;
       flushScheduled = true;

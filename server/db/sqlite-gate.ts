@@ -10,7 +10,10 @@
  *   methods (as before the gate: `noWait` still wraps the write it is given, a write still starts
  *   in the call);
  * - a transaction waiting or open: a store call waits until it has ended (committed or rolled
- *   back), then runs;
+ *   back), then runs. A call made inside the ledger's `noWait` (a heartbeat, the runner's probe of
+ *   a blocked ledger, start-up recovery) runs then inside a `noWait` of its own (`now`'s
+ *   `noWait`): the one it was made in has ended by then, and the deferred write would otherwise
+ *   wait out busy_timeout on another process's write lock, stalling the event loop;
  * - a transaction starts once the calls already running through the gate have settled (a Kysely
  *   read takes a few microtasks between its call and its statement: begun meanwhile, the
  *   transaction would take that read into itself and the read would see its uncommitted writes),
@@ -28,6 +31,9 @@
  * while a transaction is open (ledger.ts `writing`); `afterTransaction` re-arms it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Runs a write without waiting for another process's write lock (the ledger's `noWait`). */
+export type NoWait = <T>(write: () => T) => T;
 
 export class SqliteGate {
   /** Gated asynchronous calls started and not yet settled. */
@@ -53,13 +59,15 @@ export class SqliteGate {
 
   /**
    * Runs the synchronous `call` at once when the gate is open (its result, or its error, as a
-   * promise), else once the transaction has ended.
+   * promise), else once the transaction has ended. `noWait`: the call was made inside the ledger's
+   * `noWait` (which runs it at once); deferred, it runs inside this one (module comment).
    */
-  now<T>(call: () => T): Promise<T> {
+  now<T>(call: () => T, noWait?: NoWait): Promise<T> {
     if (this.#tx === null) return new Promise((resolve) => resolve(call()));
     const refused = this.#refuseFromInside();
     if (refused) return Promise.reject(refused);
-    return this.#afterTx().then(() => this.now(call));
+    const deferred = noWait ? () => noWait(call) : call;
+    return this.#afterTx().then(() => this.now(deferred));
   }
 
   /**

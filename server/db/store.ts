@@ -14,7 +14,7 @@
  * which console runs it, server/db/leases.ts) and `health` (the DATA_DIR's disk).
  */
 import type { ClaimedCall, Ledger } from '../batches/ledger';
-import { gateOf } from './sqlite-gate';
+import { gateOf, type NoWait } from './sqlite-gate';
 
 /** The ledger methods every store has, asynchronous. */
 export const STORE_METHODS = [
@@ -96,11 +96,13 @@ const INTENTS: Partial<Record<StoreMethod, (answer: unknown) => string | null>> 
  * Every call passes the ledger's gate (server/db/sqlite-gate.ts): at once, in the call, unless an
  * asynchronous transaction on the ledger is waiting or open (server/db/service-stores.ts), then
  * once it has ended. Every `sqliteStore` of one ledger shares its gate. (The wait for the disk comes
- * after the gate: the claim is committed, and the flush holds no one.)
+ * after the gate: the claim is committed, and the flush holds no one.) A call made inside the
+ * ledger's `noWait` and deferred by the gate runs inside a `noWait` too (sqlite-gate.ts).
  */
 export function sqliteStore(ledger: Ledger): LedgerStore {
   const gate = gateOf(ledger);
-  return storeOver(ledger, (call) => gate.now(call));
+  const noWait: NoWait = (write) => ledger.noWait(write);
+  return storeOver(ledger, (call) => gate.now(call, ledger.noWaiting() ? noWait : undefined));
 }
 
 /**
