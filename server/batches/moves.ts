@@ -11,8 +11,10 @@
  * The second phase is created by `advance`, called when a link batch's run ends (the runner's
  * onIdle), after a user's stop, and at start-up for a move whose first phase ended before a
  * crash (`continueAll`): a crash between the two phases loses nothing. It is created in one
- * transaction with the move's row locked first (`advanceNow`), which checks it is not there yet:
- * two advances of one move (a stop and the run's end; two consoles on PostgreSQL) make one.
+ * transaction with the move's row locked first (`advanceNow`), which checks it is not there yet
+ * and that the first phase has ended (`firstPhaseEnded`: a stopped one with calls in flight or
+ * unknown waits for them): two advances of one move (a stop and the run's end; two consoles on
+ * PostgreSQL) make one.
  *
  * Undo makes a move back (`undo_of`): its first phase re-links with the source the IDs the unlink
  * batch removed (the undo of that batch), its second removes from the destination the IDs the
@@ -48,6 +50,20 @@ export const createMoveRequestSchema = z.strictObject({
   reason: z.string().max(1000).optional(),
 });
 export type CreateMoveRequest = z.infer<typeof createMoveRequestSchema>;
+
+/**
+ * Whether a move's first phase has ended so that its second may be made: done, or stopped with no
+ * call of it still in flight or of unknown outcome. An interrupted first phase waits to be resumed
+ * (a second phase made now would leave at the source the IDs it links later). A stopped one whose
+ * calls were in flight when it was stopped waits for their answers (on PostgreSQL perhaps another
+ * console's, which this console's runner knows nothing of), or for the re-read of what a crash left
+ * unknown: the end of that run advances it. Made before, the second phase would keep at the
+ * source the IDs those calls link to the destination.
+ */
+function firstPhaseEnded(link: BatchRecord): boolean {
+  if (link.state === 'done') return true;
+  return link.state === 'cancelled' && link.counts.unknown + link.counts.in_flight === 0;
+}
 
 /** A move's two phases: the link batch (associate) and, once created, the unlink batch (cancel). */
 function phasesOf(children: readonly BatchRecord[]): {
@@ -161,9 +177,8 @@ export function createMoves(kit: GroupKit) {
         const move = await tx.ledger.getBatch(moveId);
         if (!move || move.kind !== 'move') return null;
         const { link, unlink } = phasesOf(await kit.children(moveId, tx));
-        // Done or stopped only: an interrupted first phase waits to be resumed (a second phase
-        // made now would leave the IDs it links later at the source).
-        if (!link || unlink || (link.state !== 'done' && link.state !== 'cancelled')) return null;
+        // Read under the move's lock: a stop by another console, its calls still in flight, shows.
+        if (!link || unlink || !firstPhaseEnded(link)) return null;
         // A move back removes what the original's link batch added: it is the undo of that batch.
         const originalLink =
           move.undo_of === null ? null : phasesOf(await kit.children(move.undo_of, tx)).link;
@@ -322,13 +337,9 @@ export function createMoves(kit: GroupKit) {
     async continueAll(): Promise<number> {
       let n = 0;
       for (const id of await kit.groupRecords.movesWaiting()) {
+        // (advanceNow checks it again, in its transaction.)
         const link = phasesOf(await kit.children(id)).link;
-        if (
-          !link ||
-          link.state === 'interrupted' ||
-          (link.state === 'cancelled' && link.counts.unknown + link.counts.in_flight > 0)
-        )
-          continue;
+        if (!link || !firstPhaseEnded(link)) continue;
         if (await advanceNow(id)) n++;
       }
       if (n > 0) log(`${n} move(s) continued with their second phase`);
