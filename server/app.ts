@@ -83,8 +83,8 @@ export function createApp(deps: AppDeps): Hono {
     // recorded.
     const problem = storage.requestProblem(err);
     if (problem !== null) {
-      c.header('Retry-After', '10');
-      return jsonError(c, 503, 'STORAGE_UNAVAILABLE', problem);
+      if (problem.transient) c.header('Retry-After', '10');
+      return jsonError(c, 503, 'STORAGE_UNAVAILABLE', problem.message);
     }
     return jsonError(c, 500, 'INTERNAL', 'internal error');
   });

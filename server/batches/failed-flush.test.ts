@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { createConsole } from '../console';
+import { loadConfig } from '../config';
 import { sqliteServiceStores } from '../db/service-stores';
 import { newBatch } from '../testing/batches';
 import { makeIds } from '../testing/fake-upstream';
@@ -156,4 +158,39 @@ test('after a failed flush nothing more is recorded, whether the write waits for
   expect(again.transitionBatch(a, ['interrupted'], 'running', null)).toBe(true);
   expect(again.claimChunk(a, 2)?.ids).toEqual(unsent.ids);
   await again.durable();
+});
+
+test('after a failed flush a request that must write answers 503 STORAGE_UNAVAILABLE saying the operator must act, not a bare 500', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'failed-flush-http-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const failing = { now: false };
+  const ledger = ledgerIn(dir, failing);
+  const config = loadConfig({ DATA_DIR: dir });
+  const c = createConsole(config, { ledger, runner: { concurrency: 1 } });
+  cleanups.push(() => void c.close());
+  newBatch(ledger, { ids: makeIds(2, 'x'), subject: SUBJECT });
+  failing.now = true;
+  await expect(ledger.durable()).rejects.toMatchObject({ code: 'EIO' });
+
+  const res = await c.app.request('/api/batches', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' },
+    body: JSON.stringify({
+      action: 'associate',
+      workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
+      dataclass_type: 'incidents',
+      data_object_id: SUBJECT,
+      related_dataclass_type: 'alerts',
+      ids: makeIds(3, 'y'),
+    }),
+  });
+  expect(res.status).toBe(503);
+  // Not a moment's trouble: no Retry-After, and the message says who must act.
+  expect(res.headers.get('Retry-After')).toBeNull();
+  expect(await res.json()).toMatchObject({
+    code: 'STORAGE_UNAVAILABLE',
+    message: expect.stringContaining('until the operator has fixed the disk and restarted'),
+  });
+  const health = await c.app.request('/api/health');
+  expect(health.status).toBe(503);
 });

@@ -17,7 +17,14 @@ import type { Ledger } from '../batches/ledger';
 import type { LedgerStorage } from '../batches/engine/context';
 import { sqliteStorage } from '../batches/engine/runner';
 import { StorageHealth, writeProblem, type WriteProblem } from '../batches/storage-health';
+import { WalSyncError } from '../batches/wal-sync';
 import { pgWriteProblem } from './pg-problems';
+
+export interface RequestProblem {
+  message: string;
+  /** It passes by itself (a Retry-After is sent); false: the operator must act. */
+  transient: boolean;
+}
 
 export interface ConsoleStorage {
   /** Whether the ledger can be read now. */
@@ -25,10 +32,11 @@ export interface ConsoleStorage {
   /** What keeps the ledger from being written, as met so far (empty when all is well). */
   problems(): string[];
   /**
-   * What a request's error means when the storage caused it and it passes by itself (the caller
-   * is told to try again: nothing was recorded); null otherwise.
+   * What a request's error means to its caller when the storage caused it (503: nothing was
+   * recorded), and whether to try again in a moment (it passes by itself); null when the storage
+   * did not cause it.
    */
-  requestProblem(err: unknown): string | null;
+  requestProblem(err: unknown): RequestProblem | null;
   /** The runner's storage (engine/context.ts). */
   readonly runner: LedgerStorage;
 }
@@ -39,11 +47,23 @@ export function sqliteConsoleStorage(ledger: Ledger): ConsoleStorage {
     ping: () => Promise.resolve(ledger.ping()),
     problems: () => ledger.health.problems(),
     requestProblem(err) {
+      // A failed flush of the ledger's log: nothing more is recorded until a restart (wal-sync.ts).
+      if (err instanceof WalSyncError) {
+        return {
+          message:
+            "the console's disk failed while recording: nothing was recorded, and nothing more will be until the operator has fixed the disk and restarted the server",
+          transient: false,
+        };
+      }
       const p = writeProblem(err, ledger.db.name);
       if (!p?.transient) return null;
-      return p.kind === 'full'
-        ? "the console's disk is full: nothing was recorded; try again once the operator has made room"
-        : 'another process holds the batch ledger: nothing was recorded; try again in a moment';
+      return {
+        message:
+          p.kind === 'full'
+            ? "the console's disk is full: nothing was recorded; try again once the operator has made room"
+            : 'another process holds the batch ledger: nothing was recorded; try again in a moment',
+        transient: true,
+      };
     },
     runner: sqliteStorage(ledger),
   };
@@ -76,9 +96,13 @@ export function pgConsoleStorage<DB>(db: Kysely<DB>, where: string): ConsoleStor
     requestProblem(err) {
       const p = problemOf(err);
       if (!p?.transient) return null;
-      return p.kind === 'full'
-        ? "the console's database is out of room: nothing was recorded; try again once the operator has made room"
-        : "the console's database cannot be used for now: nothing was recorded; try again in a moment";
+      return {
+        message:
+          p.kind === 'full'
+            ? "the console's database is out of room: nothing was recorded; try again once the operator has made room"
+            : "the console's database cannot be used for now: nothing was recorded; try again in a moment",
+        transient: true,
+      };
     },
     runner: {
       report: (source, reason) => health.report(source, reason),

@@ -1,0 +1,99 @@
+/**
+ * What a failed query of the PostgreSQL ledger means (pg-problems.ts), and what a console on a
+ * database that stops answering says: requests 503 "try again", /api/health 503.
+ */
+import { afterEach, expect, test } from 'vitest';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { loadConfig } from '../config';
+import { createConsole } from '../console';
+import { pgConsoleStorage } from './console-storage';
+import { pgWriteProblem } from './pg-problems';
+import { openPostgres, type PostgresLedgerDb } from './postgres';
+
+const WHERE = 'PostgreSQL db.example:5432/console';
+const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+test.each([
+  ['ECONNREFUSED', 'unreachable'],
+  ['ETIMEDOUT', 'unreachable'],
+  ['08006', 'unreachable'],
+  ['57P01', 'unreachable'],
+  ['53300', 'unreachable'],
+  ['25006', 'unreachable'],
+  ['53100', 'full'],
+  ['40001', 'busy'],
+  ['40P01', 'busy'],
+  ['57014', 'busy'],
+])('%s is a transient problem (%s), naming the database', (code, kind) => {
+  const p = pgWriteProblem(coded(code), WHERE);
+  expect(p).toMatchObject({ kind, transient: true });
+  expect(p?.reason).toContain(WHERE);
+});
+
+test("pg's own connection errors, which carry no code, are the database out of reach", () => {
+  expect(pgWriteProblem(new Error('Connection terminated unexpectedly'), WHERE)?.kind).toBe(
+    'unreachable',
+  );
+  expect(pgWriteProblem(new Error('timeout exceeded when trying to connect'), WHERE)?.kind).toBe(
+    'unreachable',
+  );
+});
+
+test('errors that are not the database being unavailable are not storage problems', () => {
+  // A unique violation, a syntax error, a bug.
+  expect(pgWriteProblem(coded('23505'), WHERE)).toBeNull();
+  expect(pgWriteProblem(coded('42601'), WHERE)).toBeNull();
+  expect(pgWriteProblem(new TypeError('x is undefined'), WHERE)).toBeNull();
+  expect(pgWriteProblem('a string', WHERE)).toBeNull();
+});
+
+let blackhole: Server | null = null;
+let db: PostgresLedgerDb | null = null;
+afterEach(async () => {
+  await db?.close();
+  db = null;
+  await new Promise((r) => (blackhole ? blackhole.close(r) : r(undefined)));
+  blackhole = null;
+});
+
+test('a console whose database stops answering: requests that write answer 503 try again, /api/health 503', async () => {
+  // A "database" that accepts connections and drops them at once.
+  blackhole = createServer((socket) => socket.destroy());
+  await new Promise<void>((r) => blackhole?.listen(0, '127.0.0.1', r));
+  const port = (blackhole.address() as AddressInfo).port;
+  db = openPostgres(`postgres://app@127.0.0.1:${port}/gone`, {
+    max: 2,
+    connectTimeoutMs: 1_000,
+    onIdleError: () => undefined,
+  });
+  const storage = pgConsoleStorage(db.kysely, db.where);
+  expect(await storage.ping()).toBe(false);
+  const c = createConsole(loadConfig({}), {
+    postgres: { db: db.kysely, where: db.where, consoleId: 'c1', leaseMs: 15_000 },
+  });
+  try {
+    const res = await c.app.request('/api/batches', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'fetch' },
+      body: JSON.stringify({
+        action: 'associate',
+        workspace_id: '3f1c9a52-7b4e-4d2a-9c61-0e8f5a7b2d14',
+        dataclass_type: 'incidents',
+        data_object_id: 'c0ffee00-0000-4000-8000-000000000001',
+        related_dataclass_type: 'alerts',
+        ids: ['c0ffee00-0000-4000-8000-0000000000aa'],
+      }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('Retry-After')).toBe('10');
+    expect(await res.json()).toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      message: expect.stringContaining('try again in a moment'),
+    });
+    const health = await c.app.request('/api/health');
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'unavailable' });
+  } finally {
+    await c.close();
+  }
+});
