@@ -39,6 +39,7 @@ import { leasedRunner } from './batches/engine/leased-runner';
 import { sharedUpstream } from './batches/shared-upstream';
 import { pgConsoleStorage, sqliteConsoleStorage, type ConsoleStorage } from './db/console-storage';
 import { pgServiceStores, sqliteServiceStores, type ServiceStores } from './db/service-stores';
+import { postgresSessionDatabase } from './db/sessions';
 import type { SharedBudgetTables } from './db/shared-budget';
 import type { LedgerTables } from './db/tables';
 import { createBatchService } from './batches/service';
@@ -168,8 +169,17 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
         timeoutMs: config.batchCallTimeoutMs,
         ...target,
       }));
+  // On PostgreSQL with SESSION_KEY, sessions and the sign-in limits are the shared database's (a
+  // person signed in on one console is signed in on all); on SQLite main.ts opens them on the
+  // ledger's file, on a connection of their own.
+  const sharedSessions =
+    deps.auth?.sharedSessions ??
+    (postgres && config.sessionKeys
+      ? { database: postgresSessionDatabase(postgres.db), keys: config.sessionKeys }
+      : undefined);
   const auth = createAuth({
     ...deps.auth,
+    ...(sharedSessions ? { sharedSessions } : {}),
     connect: (target) => {
       const key = pacerKey(target);
       return pacedUpstream(connect(target), () => pacers.pacerFor(key));

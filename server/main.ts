@@ -32,11 +32,7 @@ import {
 import { openLedger } from './batches/ledger';
 import { newConsoleId } from './batches/shared-upstream';
 import { migratePostgres, openPostgres } from './db/postgres';
-import {
-  openSqliteSessionDatabase,
-  postgresSessionDatabase,
-  type SessionDatabase,
-} from './db/sessions';
+import { openSqliteSessionDatabase, type SessionDatabase } from './db/sessions';
 import { ConfigError, loadConfig, type Config } from './config';
 import { SchemaTooNewError } from './db/migrate';
 import { emulatorAuthFromConfig } from './embedded-emulator';
@@ -349,12 +345,12 @@ async function openSharedLedger(config: Config): Promise<OpenedLedger> {
     connectTimeoutMs: Math.min(10_000, database.leaseMs),
   });
   const consoleId = newConsoleId();
-  const sessions = config.sessionKeys ? postgresSessionDatabase(db.kysely) : null;
   return {
     deps: {
       postgres: { db: db.kysely, where: database.where, consoleId, leaseMs: database.leaseMs },
     },
-    sessions,
+    // With SESSION_KEY, createConsole keeps the sessions on the console's pool.
+    sessions: null,
     describe: `${database.where} (console ${consoleId}, batch leases of ${database.leaseMs} ms)`,
     onLost: () => undefined,
     start: () => undefined,

@@ -4,8 +4,10 @@
  * other; a console that stops mid-batch hands it over; both show the same history and results.
  * (Consoles killed or paused for real, as processes: pg-consoles.test.ts.)
  */
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
+import { loadConfig } from '../config';
 import { batchListSchema, batchSummarySchema, type BatchSummary } from '../../src/api/schemas';
 import { startConsoleOn, type ConsoleHarness, type ConsoleNode } from '../testing/emulator-console';
 
@@ -141,4 +143,46 @@ test('a batch stopped from the other console sends nothing for its skipped IDs',
   const after = h.linksOf(subject);
   const linkedByBatch = ids.filter((id) => !before.has(id) && after.has(id));
   expect(linkedByBatch).toHaveLength(final.counts.succeeded);
+});
+
+describe('sessions', () => {
+  const TOKEN = 'a-console-access-token-of-some-length';
+  let s: ConsoleHarness;
+  afterEach(() => s.close());
+
+  test('signed in on one console is signed in on the other; a wrong token on one counts on both', async () => {
+    const { accessToken, sessionKeys } = loadConfig({
+      CONSOLE_ACCESS_TOKEN: TOKEN,
+      SESSION_KEY: randomBytes(32).toString('base64'),
+    });
+    s = await startConsoleOn('postgres', {
+      prefix: 'two_sessions_',
+      seed: { alerts: 5, incidents: 2, indicators: 1 },
+      config: { accessToken, sessionKeys },
+      // Two failures per minute per address: the third is refused, whichever console it reaches.
+      deps: { auth: { maxFailuresPerMinute: 2 } },
+    });
+    const b = await s.join();
+    const signIn = (c: Pick<ConsoleNode, 'post'>, token: string) =>
+      c.post('/api/session', { method: 'access-token', token });
+    const res = await signIn(s, TOKEN);
+    expect(res.status).toBe(200);
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const onB = await b.app.request('/api/session', { headers: { Cookie: cookie } });
+    expect(await onB.json()).toMatchObject({ authenticated: true, method: 'access-token' });
+    expect((await b.app.request('/api/batches', { headers: { Cookie: cookie } })).status).toBe(200);
+    // Signed out on B: the session is gone on A too.
+    const out = await b.app.request('/api/session', {
+      method: 'DELETE',
+      headers: { 'X-Requested-With': 'fetch', Cookie: cookie },
+    });
+    expect(out.status).toBe(204);
+    expect((await s.app.request('/api/batches', { headers: { Cookie: cookie } })).status).toBe(401);
+
+    expect((await signIn(s, 'wrong-token-number-one-xxxxxxxx')).status).toBe(401);
+    expect((await signIn(b, 'wrong-token-number-two-xxxxxxxx')).status).toBe(401);
+    // The limit is the database's: the right token is refused now on either console.
+    expect((await signIn(s, TOKEN)).status).toBe(429);
+    expect((await signIn(b, TOKEN)).status).toBe(429);
+  });
 });
