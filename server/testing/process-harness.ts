@@ -239,3 +239,51 @@ export function seededBatch(ids: readonly string[], subjectIndex: number) {
     ids,
   };
 }
+
+/** `POST /api/batches/:id/{pause,resume,stop}`: the status and the batch as answered. */
+export async function controlBatch(
+  url: string,
+  id: string,
+  control: 'pause' | 'resume' | 'stop',
+): Promise<{ status: number; batch: BatchSummary | null }> {
+  const res = await fetch(`${url}/api/batches/${id}/${control}`, {
+    method: 'POST',
+    headers: { 'X-Requested-With': 'soak' },
+  });
+  const body: unknown = await res.json();
+  return { status: res.status, batch: res.ok ? batchSummarySchema.parse(body) : null };
+}
+
+/** `GET path` on a console: its status and its body's text (to compare consoles' answers). */
+export async function getText(url: string, path: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${url}${path}`);
+  return { status: res.status, text: await res.text() };
+}
+
+/** Waits (short polls, bounded by a deadline) until the server has printed a line matching `pattern`. */
+export async function pollOutput(
+  p: ServerProcess,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(p.output())) {
+    if (Date.now() > deadline) throw new Error(`no ${String(pattern)} in:\n${p.output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Polls `probe` (short interval) until it returns a value other than undefined, or throws at the deadline. */
+export async function pollUntil<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
