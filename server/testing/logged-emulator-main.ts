@@ -42,7 +42,12 @@ const env = z
 const keys = z.record(z.string(), z.string()).parse(JSON.parse(env.LOGGED_EMULATOR_KEYS));
 mkdirSync(env.LOGGED_EMULATOR_DIR, { recursive: true });
 const db = openEmulatorDb(join(env.LOGGED_EMULATOR_DIR, 'emulator.sqlite'));
-seedEmulator(db, parseSeedSizes(env.EMULATOR_SEED ? (JSON.parse(env.EMULATOR_SEED) as Record<string, unknown>) : undefined));
+seedEmulator(
+  db,
+  parseSeedSizes(
+    env.EMULATOR_SEED ? (JSON.parse(env.EMULATOR_SEED) as Record<string, unknown>) : undefined,
+  ),
+);
 const faults = env.EMULATOR_FAULTS ? parseFaults(JSON.parse(env.EMULATOR_FAULTS)) : undefined;
 const app = createEmulator({
   db,
@@ -81,7 +86,9 @@ const server = serve(
     },
   },
   (info) => {
-    console.log(`SecMaster emulator listening on http://127.0.0.1:${info.port} (request log ${logFile})`);
+    console.log(
+      `SecMaster emulator listening on http://127.0.0.1:${info.port} (request log ${logFile})`,
+    );
   },
 );
 

@@ -41,7 +41,11 @@ export async function copyBatch(
     .where('batch_id', '=', batchId)
     .orderBy('seq')
     .execute();
-  const calls = await from.selectFrom('calls').selectAll().where('batch_id', '=', batchId).execute();
+  const calls = await from
+    .selectFrom('calls')
+    .selectAll()
+    .where('batch_id', '=', batchId)
+    .execute();
   await to.transaction().execute(async (trx) => {
     const { n: _, ...row } = batch;
     await trx.insertInto('batches').values(row).execute();
@@ -75,7 +79,10 @@ export interface SharedLedgerFigures {
   stateReason: string | null;
 }
 
-export type CheckOptions = Omit<CheckInput, 'ledger' | 'emulatorDb' | 'batchId' | 'inputIds' | 'watch'>;
+export type CheckOptions = Omit<
+  CheckInput,
+  'ledger' | 'emulatorDb' | 'batchId' | 'inputIds' | 'watch'
+>;
 
 /**
  * I1–I8 for `batchId` of the shared ledger at `databaseUrl` against the emulator's store

@@ -255,7 +255,10 @@ export async function controlBatch(
 }
 
 /** `GET path` on a console: its status and its body's text (to compare consoles' answers). */
-export async function getText(url: string, path: string): Promise<{ status: number; text: string }> {
+export async function getText(
+  url: string,
+  path: string,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(`${url}${path}`);
   return { status: res.status, text: await res.text() };
 }

@@ -205,7 +205,9 @@ export function checkResends(log: readonly LoggedRequest[], subject: string): Re
         resentAcross++;
         const readAt = lastRead.get(key)?.get(who);
         if (before.end === null) {
-          violations.push(`${id}: written by ${who} while ${before.ak}'s write (#${before.n}) was open`);
+          violations.push(
+            `${id}: written by ${who} while ${before.ak}'s write (#${before.n}) was open`,
+          );
         } else if (readAt === undefined || readAt < before.end) {
           violations.push(
             `${id}: written by ${who} (#${r.n}) after ${before.ak}'s write (#${before.n}) without a re-read after it ended`,

@@ -60,9 +60,14 @@ export class SharedConsoles {
 
   constructor(private readonly settings: SharedConsoleSettings) {}
 
-  async start(name: ConsoleName, opts: { startTimeoutMs?: number } = {}): Promise<SharedConsole> {
+  /** Starts console `name`; `env`: variables of its own (over the stand's). */
+  async start(
+    name: ConsoleName,
+    opts: { startTimeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<SharedConsole> {
     const dataDir = join(this.dir, `${name}-${this.started.length}`);
-    const p = await startServer(sharedConsoleEnv(this.settings, name, dataDir), opts);
+    const env = { ...sharedConsoleEnv(this.settings, name, dataDir), ...opts.env };
+    const p = await startServer(env, { startTimeoutMs: opts.startTimeoutMs ?? 60_000 });
     const c: SharedConsole = Object.assign(p, { name, ak: CONSOLE_KEYS[name].ak });
     this.started.push(c);
     return c;
