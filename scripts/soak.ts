@@ -17,6 +17,18 @@
  *                 (a figure) but only I1–I7 gate.
  * Prints a progress line per run and a summary table; exits 1 if any run fails.
  *
+ * `npm run soak -- --pg`: instead, the shared-ledger runs (issue 14): two console processes in
+ * secmaster mode on one PostgreSQL (a cluster of its own) and one logged emulator process
+ * (server/testing/logged-emulator.ts), each console with an AK of its own, DATABASE_LEASE_MS 3000:
+ *   6. pg-10k-kill  a SOAK_IDS batch under the fault mix above on console A, A SIGKILLed at half
+ *                   way, B takes it over and finishes it;
+ *   7. pg-10k-stop  the same with A paused (SIGSTOP) at a third, continued once B has claimed it:
+ *                   A must send nothing more.
+ *   Each: I1–I8 on the shared ledger (I7 sampled from PostgreSQL while it runs), no ID written by B
+ *   after A without a re-read in between (the emulator's request log), a third console answering
+ *   the history, the batch and its results as B does; figures: duration, takeover time (from the
+ *   kill or stop to B's first call for the batch), the IDs B re-read.
+ *
  * Knobs (environment):
  *   SOAK_IDS            IDs in the 10k runs (default 10000)
  *   SOAK_KILL_RUNS      F1 seeds (default 30)
@@ -47,7 +59,20 @@ import {
   stopServer,
   type ServerProcess,
 } from '../server/testing/process-harness';
-import { SEED_WORKSPACES, seedObjectIds, seededRandom } from 'secmaster-emulator';
+import { SEED_WORKSPACES, openEmulatorDb, seedObjectIds, seededRandom } from 'secmaster-emulator';
+import { linkedIds } from '../server/testing/checker';
+import { startLoggedEmulator, type LoggedEmulator } from '../server/testing/logged-emulator';
+import { PgTerminalWatch, checkSharedBatch } from '../server/testing/pg-ledger-check';
+import { startPostgres } from '../server/testing/postgres';
+import { getText, pollOutput } from '../server/testing/process-harness';
+import {
+  checkResends,
+  firstAfter,
+  observedWrites,
+  requestsFor,
+  sentAfter,
+} from '../server/testing/request-log';
+import { SharedConsoles } from '../server/testing/shared-consoles';
 
 const num = (name: string, dflt: number) => {
   const v = Number(process.env[name] ?? dflt);
@@ -67,6 +92,8 @@ const ONLY = new Set(
     .filter(Boolean),
 );
 const FAULTS = { p500: 0.1, p429: 0.05, p_throttle: 0.05, p_hang: 0.02 };
+/** `--pg`: the shared-ledger runs instead (see above). */
+const PG = process.argv.slice(2).includes('--pg');
 const started = Date.now();
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const elapsed = () => `[${secs(Date.now() - started)}]`;
@@ -255,6 +282,199 @@ async function soak10k(): Promise<void> {
   }
 }
 
+/** The lease and call timeout of the `--pg` consoles: takeovers within seconds. */
+const PG_LEASE_MS = 3_000;
+const PG_CALL_TIMEOUT_MS = 1_000;
+
+interface PgRun {
+  ok: boolean;
+  report: CheckReport;
+  figures: Awaited<ReturnType<typeof checkSharedBatch>>['figures'];
+  resends: ReturnType<typeof checkResends>;
+  runMs: number;
+  /** From the kill or stop to B's first call for the batch. */
+  takeoverMs: number | null;
+  /** Problems found besides the invariants (each a sentence). */
+  problems: string[];
+  line: string;
+}
+
+/**
+ * One shared-ledger run (see the header): a batch of N IDs on console A, A killed (`kill`) or
+ * paused until B has claimed the batch (`stop`), B finishes it; then the checks.
+ */
+async function pgRun(how: 'kill' | 'stop', seed: number, subjectIndex: number): Promise<PgRun> {
+  const cluster = await startPostgres();
+  const onExit = () => cluster.stop();
+  process.once('exit', onExit);
+  let emulator: LoggedEmulator | null = null;
+  let consoles: SharedConsoles | null = null;
+  let watch: PgTerminalWatch | null = null;
+  try {
+    const databaseUrl = await cluster.createDatabase('soak');
+    emulator = await startLoggedEmulator({
+      seed: { alerts: Math.max(12_000, N + 1000) },
+      faults: { seed, ...FAULTS },
+      startTimeoutMs: 120_000,
+    });
+    consoles = new SharedConsoles({
+      emulatorUrl: emulator.url,
+      databaseUrl,
+      leaseMs: PG_LEASE_MS,
+      callTimeoutMs: PG_CALL_TIMEOUT_MS,
+      concurrency: 4,
+    });
+    const a = await consoles.start('A', { startTimeoutMs: 120_000 });
+    const b = await consoles.start('B', { startTimeoutMs: 120_000 });
+    const ids = seedObjectIds(0, 'alerts', N);
+    const subject = seedObjectIds(0, 'incidents', subjectIndex + 1)[subjectIndex] ?? '';
+    const body = {
+      action: 'associate',
+      workspace_id: SEED_WORKSPACES[0].id,
+      dataclass_type: 'incidents',
+      data_object_id: subject,
+      related_dataclass_type: 'alerts',
+      ids,
+    };
+    const emulatorDb = openEmulatorDb(emulator.emulatorFile, { readonly: true });
+    const linkedBefore = linkedIds(emulatorDb, {
+      workspaceId: SEED_WORKSPACES[0].id,
+      dataclass: 'incidents',
+      objectId: subject,
+      related: 'alerts',
+    });
+    emulatorDb.close();
+
+    const tStart = Date.now();
+    const batch = await postBatch(a.url, body);
+    watch = new PgTerminalWatch(databaseUrl, batch.id);
+    watch.start(250);
+    const problems: string[] = [];
+    const at = await pollBatch(
+      a.url,
+      batch.id,
+      (x) =>
+        x.counts.succeeded + x.counts.unchanged >= Math.floor(N / (how === 'kill' ? 2 : 3)) ||
+        x.state !== 'running',
+      PHASE_TIMEOUT_MS,
+    );
+    const faultAt = Date.now();
+    let line: string;
+    let continuedAt: number | null = null;
+    if (how === 'kill') {
+      await kill9(a);
+      line = `SIGKILL of A at ≥${at.counts.succeeded} succeeded (${at.counts.in_flight} in flight at the poll)`;
+    } else {
+      a.child.kill('SIGSTOP');
+      try {
+        await pollOutput(b, new RegExp(`batch ${batch.id}: lease claimed`), PHASE_TIMEOUT_MS);
+      } finally {
+        continuedAt = Date.now();
+        a.child.kill('SIGCONT');
+      }
+      line = `SIGSTOP of A at ≥${at.counts.succeeded} succeeded, continued after ${secs(continuedAt - faultAt)} once B claimed it`;
+      await pollOutput(a, new RegExp(`batch ${batch.id}: lease lost`), PHASE_TIMEOUT_MS);
+    }
+    const done = await pollBatch(b.url, batch.id, (x) => x.state !== 'running', PHASE_TIMEOUT_MS);
+    const runMs = Date.now() - tStart;
+    await watch.stop();
+
+    const log = emulator.log();
+    const takeover = firstAfter(log, subject, b.ak, faultAt);
+    if (requestsFor(log, subject).some((r) => r.ak === b.ak && r.at < faultAt))
+      problems.push('B sent calls for the batch before A was stopped');
+    if (continuedAt !== null) {
+      const after = sentAfter(log, a.ak, continuedAt);
+      if (after.length > 0) problems.push(`A sent ${after.length} calls after it was continued`);
+    }
+    // A third console answers as B does: the history, the batch, its results.
+    const c = await consoles.start('C', { startTimeoutMs: 120_000 });
+    for (const path of [
+      '/api/batches?limit=100',
+      `/api/batches/${batch.id}`,
+      `/api/batches/${batch.id}/export?format=json`,
+    ]) {
+      const [fromB, fromC] = await Promise.all([getText(b.url, path), getText(c.url, path)]);
+      if (fromB.status !== 200 || fromB.text !== fromC.text)
+        problems.push(`B and C answer ${path} differently (${fromB.status}, ${fromC.status})`);
+    }
+    await consoles.close();
+    consoles = null;
+
+    const { report, figures } = await checkSharedBatch({
+      databaseUrl,
+      batchId: batch.id,
+      inputIds: ids,
+      emulatorFile: emulator.emulatorFile,
+      watch,
+      check: { writes: observedWrites(log, subject), linkedBefore },
+    });
+    const resends = checkResends(log, subject);
+    if (!resends.ok) problems.push(resends.detail);
+    if (figures.state !== 'done') problems.push(`batch ${figures.state}: ${figures.stateReason}`);
+    const ok =
+      report.ok &&
+      problems.length === 0 &&
+      done.state === 'done' &&
+      figures.counts.succeeded + figures.counts.unchanged === N;
+    return {
+      ok,
+      report,
+      figures,
+      resends,
+      runMs,
+      takeoverMs: takeover ? takeover.at - faultAt : null,
+      problems,
+      line,
+    };
+  } finally {
+    await watch?.stop();
+    await consoles?.close();
+    await emulator?.stop();
+    await cluster.stopAsync();
+    process.off('exit', onExit);
+  }
+}
+
+async function soakPg(): Promise<void> {
+  for (const [name, how, seed, subjectIndex] of [
+    ['pg-10k-kill', 'kill', 303, 14],
+    ['pg-10k-stop', 'stop', 404, 15],
+  ] as const) {
+    let r: PgRun;
+    try {
+      r = await pgRun(how, seed, subjectIndex);
+    } catch (err) {
+      console.log(`${elapsed()} ${name} ERROR ${err instanceof Error ? err.message : String(err)}`);
+      rows.push({ name, runs: 1, passed: 0, failed: 1, figures: 'error' });
+      continue;
+    }
+    const f = r.figures;
+    const takeover = r.takeoverMs === null ? 'none' : secs(r.takeoverMs);
+    console.log(
+      `\n${elapsed()} == ${name} ${r.ok ? 'ok' : 'FAILED'} (${r.line})\n` +
+        `batch ${f.state} in ${secs(r.runMs)}; takeover (B's first call after the ${how}) ${takeover}; faults ${JSON.stringify({ seed, ...FAULTS })}\n` +
+        `IDs ${N}: ${Object.entries(f.counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}\n` +
+        `calls ${f.calls}, retries ${f.retries}, attempts (sum over IDs) ${f.attempts}; ` +
+        `calls left in flight by A ${f.unknownCalls} (${f.unknownCallIds} IDs re-read by B, ${f.confirmedByReread} found applied)\n` +
+        `resends: ${r.resends.detail}\n` +
+        formatReport(r.report) +
+        (r.problems.length > 0 ? `\nproblems: ${r.problems.join('; ')}` : ''),
+    );
+    rows.push({
+      name,
+      runs: 1,
+      passed: r.ok ? 1 : 0,
+      failed: r.ok ? 0 : 1,
+      figures:
+        `${secs(r.runMs)}, takeover ${takeover}, re-read ${f.unknownCallIds} IDs (${f.confirmedByReread} applied), ` +
+        `resent by B ${r.resends.resentAcross}, calls ${f.calls}, retries ${f.retries}`,
+    });
+  }
+}
+
 async function f1(): Promise<void> {
   if (KILL_RUNS === 0) return;
   const jitter = seededRandom('soak-f1');
@@ -421,13 +641,20 @@ async function f4(): Promise<void> {
   }
 }
 
-console.log(
-  `${elapsed()} soak: 10k=${N} IDs, F1 ${KILL_RUNS}×${KILL_IDS} IDs, F5 ${CHAOS_SEEDS} seeds×${CHAOS_IDS + 1} IDs, F4 ${STORM_S} s storms; cases ${[...ONLY].join(',')}`,
-);
-if (ONLY.has('10k')) await soak10k();
-if (ONLY.has('f5')) await f5();
-if (ONLY.has('f4')) await f4();
-if (ONLY.has('f1')) await f1();
+if (PG) {
+  console.log(
+    `${elapsed()} soak --pg: ${N} IDs on two consoles sharing one PostgreSQL (SIGKILL, then SIGSTOP)`,
+  );
+  await soakPg();
+} else {
+  console.log(
+    `${elapsed()} soak: 10k=${N} IDs, F1 ${KILL_RUNS}×${KILL_IDS} IDs, F5 ${CHAOS_SEEDS} seeds×${CHAOS_IDS + 1} IDs, F4 ${STORM_S} s storms; cases ${[...ONLY].join(',')}`,
+  );
+  if (ONLY.has('10k')) await soak10k();
+  if (ONLY.has('f5')) await f5();
+  if (ONLY.has('f4')) await f4();
+  if (ONLY.has('f1')) await f1();
+}
 
 const ok = rows.every((r) => r.failed === 0);
 const w = Math.max(...rows.map((r) => r.name.length), 4);

@@ -181,6 +181,9 @@ test('SIGKILL of the console running a batch: the other takes it over, re-reads 
     );
     const killedAt = Date.now();
     await kill9(A);
+    // Once B holds the batch, the third console starts meanwhile (it cannot claim it from a live B).
+    await pollOutput(B, new RegExp(`batch ${batch.id}: lease claimed`), 20_000);
+    const third = consoleC();
     const done = await pollBatch(B.url, batch.id, (b) => b.state !== 'running', 40_000);
     expect(done.state).toBe('done');
     await watch.stop();
@@ -195,7 +198,7 @@ test('SIGKILL of the console running a batch: the other takes it over, re-reads 
     expect(resends.resentAcross).toBeGreaterThanOrEqual(hung.ids.length);
 
     // Another console (never involved) answers as B does: the history, the batch, its results.
-    const c = await consoleC();
+    const c = await third;
     const history = await sameAnswer(B, c, '/api/batches?limit=100');
     expect(history).toContain(batch.id);
     await sameAnswer(B, c, `/api/batches/${batch.id}`);
