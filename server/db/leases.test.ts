@@ -21,6 +21,7 @@ import {
   type Schedule,
 } from './leases';
 import { compilerFor } from './migration';
+import { migrations } from './migrations';
 
 /** A table written under a lease in these tests (an intent or outcome write stands for it). */
 interface DB extends LeaseTables {
@@ -33,9 +34,12 @@ afterEach(async () => {
   await closeConsoles();
 });
 
-/** A fresh database with the lease table (the migration's own statements) and two consoles. */
+/**
+ * A fresh database with the ledger's schema (the migrations' own statements: the lease table, and
+ * the batches a claim reads subjects from) and two consoles.
+ */
 async function twoConsoles(): Promise<[Kysely<DB>, Kysely<DB>]> {
-  const [a, b] = await twoPgConsoles<DB>('lease', [leasesMigration]);
+  const [a, b] = await twoPgConsoles<DB>('lease', migrations);
   await sql`create table probe (batch_id text not null, note text not null)`.execute(a);
   return [a, b];
 }
@@ -279,6 +283,224 @@ describe('batch leases on PostgreSQL, two consoles', () => {
     const lease = (await claimBatch(a, 'A', 'b1', 60_000))!;
     await expect(assertLease(a, lease)).rejects.toThrow(/inside the write’s transaction/);
   });
+});
+
+/**
+ * Rows of `batches` for `count` batches of one subject, created in order (`n`): their IDs, oldest
+ * first. The subject is `object` on a fixed workspace and classes.
+ */
+async function batchesOf(db: Kysely<DB>, object: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const id = `${object}-${i}`;
+    await db
+      .insertInto('batches')
+      .values({
+        id,
+        action: 'associate',
+        state: 'running',
+        workspace_id: 'ws-1',
+        dataclass_type: 'incidents',
+        data_object_id: object,
+        related_dataclass_type: 'alerts',
+        user: 'analyst',
+        total: 1,
+        duplicates: 0,
+        created_at: new Date().toISOString(),
+      })
+      .execute();
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** Who holds each batch now (a live lease), by batch ID; batches nobody holds are left out. */
+async function holders(db: Kysely<DB>): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('batch_leases')
+    .select(['batch_id', 'holder'])
+    .where('ended', '=', false)
+    .where('holder', 'is not', null)
+    .where('expires_at', '>', sql<Date>`clock_timestamp()`)
+    .execute();
+  return new Map(rows.map((r) => [r.batch_id, r.holder ?? '']));
+}
+
+describe('one subject, one console (PostgreSQL, two consoles)', () => {
+  it('does not let a console claim a batch of a subject another console holds, until that lease ends', async () => {
+    const [a, b] = await twoConsoles();
+    const [first, second] = await batchesOf(a, 'incident-1', 2);
+    await offerBatch(a, first!);
+    const held = (await claimBatch(a, 'A', first!, 60_000))!;
+    await offerBatch(b, second!);
+    expect(await claimBatch(b, 'B', second!, 60_000)).toBeNull();
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([]);
+    // Another subject is not held back (its own object, same workspace and classes).
+    const [other] = await batchesOf(a, 'incident-2', 1);
+    await offerBatch(b, other!);
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([
+      { batchId: other, epoch: 1, holder: 'B' },
+    ]);
+    await a.transaction().execute((trx) => endBatch(trx, held));
+    expect(await claimBatch(b, 'B', second!, 60_000)).toEqual({
+      batchId: second,
+      epoch: 1,
+      holder: 'B',
+    });
+  });
+
+  it('lets the console that holds a subject claim its other batches, at once or in its rounds', async () => {
+    const [a, b] = await twoConsoles();
+    const [first, second, third] = await batchesOf(a, 'incident-1', 3);
+    for (const id of [first!, second!, third!]) await offerBatch(a, id);
+    expect(await claimBatch(a, 'A', first!, 60_000)).not.toBeNull();
+    // Started on A while A runs the first: A's runner runs them one after the other.
+    expect(await claimBatch(a, 'A', second!, 60_000)).not.toBeNull();
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([]);
+    expect(await claimBatches(a, 'A', 5, 60_000)).toEqual([
+      { batchId: third, epoch: 1, holder: 'A' },
+    ]);
+    expect(await holders(a)).toEqual(
+      new Map([
+        [first, 'A'],
+        [second, 'A'],
+        [third, 'A'],
+      ]),
+    );
+  });
+
+  it('takes a subject’s batches in creation order: an older one waiting unheld goes first, an ended one never holds anything back', async () => {
+    const [a, b] = await twoConsoles();
+    const [first, second, third] = await batchesOf(a, 'incident-1', 3);
+    // Offered newest first: creation order is the batches', not the offers'.
+    for (const id of [third!, second!, first!]) await offerBatch(a, id);
+    expect(await claimBatch(b, 'B', third!, 60_000)).toBeNull();
+    expect(await claimBatch(b, 'B', second!, 60_000)).toBeNull();
+    // One round takes the oldest only; the next one the next.
+    const [l1] = await claimBatches(b, 'B', 5, 60_000);
+    expect(l1).toEqual({ batchId: first, epoch: 1, holder: 'B' });
+    expect(await claimBatches(a, 'A', 5, 60_000)).toEqual([]); // B's subject now
+    // Released (B shutting down): the oldest is free again and goes first, for anyone.
+    expect(await releaseLease(b, l1!)).toBe(true);
+    expect(await claimBatch(a, 'A', second!, 60_000)).toBeNull();
+    const [again] = await claimBatches(a, 'A', 5, 60_000);
+    expect(again).toEqual({ batchId: first, epoch: 2, holder: 'A' });
+    // It ends: it holds nothing back any more; the second goes before the third.
+    await a.transaction().execute((trx) => endBatch(trx, again!));
+    expect(await claimBatch(b, 'B', third!, 60_000)).toBeNull();
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([
+      { batchId: second, epoch: 1, holder: 'B' },
+    ]);
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([
+      { batchId: third, epoch: 1, holder: 'B' },
+    ]);
+  });
+
+  it('does not let an expired lease of another console hold a subject', async () => {
+    const [a, b] = await twoConsoles();
+    const [first, second, third] = await batchesOf(a, 'incident-1', 3);
+    // A runs the second (the first was not offered yet: it was paused, say) on a short lease.
+    await offerBatch(a, second!);
+    const stale = (await claimBatch(a, 'A', second!, 300))!;
+    await offerBatch(b, first!);
+    expect(await claimBatch(b, 'B', first!, 60_000)).toBeNull(); // A's subject while it lives
+    await untilExpired(a, second!);
+    // A is gone: B takes the subject, the older batch first.
+    expect(await claimBatch(b, 'B', first!, 60_000)).toEqual({
+      batchId: first,
+      epoch: 1,
+      holder: 'B',
+    });
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([
+      { batchId: second, epoch: stale.epoch + 1, holder: 'B' },
+    ]);
+    await offerBatch(a, third!);
+    expect(await claimBatch(a, 'A', third!, 60_000)).toBeNull();
+    expect(await claimBatch(b, 'B', third!, 60_000)).not.toBeNull();
+  });
+
+  it('two batches of one subject started at once on two consoles (each offered and claimed in one transaction): one console gets the subject', async () => {
+    const [a, b] = await twoConsoles();
+    const [first, second] = await batchesOf(a, 'incident-1', 2);
+    // Both offers are in before either claim, and both claims before either commits: each claim's
+    // snapshot misses the other console's batch. The subject lock keeps them apart.
+    const barrier = () => {
+      let n = 0;
+      let open!: () => void;
+      const all = new Promise<void>((resolve) => (open = resolve));
+      return () => {
+        if (++n === 2) open();
+        return all;
+      };
+    };
+    const offered = barrier();
+    const claimed = barrier();
+    const start = (db: Kysely<DB>, consoleId: string, batchId: string) =>
+      db.transaction().execute(async (trx) => {
+        await offerBatch(trx, batchId);
+        await offered();
+        const lease = await claimBatch(trx, consoleId, batchId, 60_000);
+        await claimed();
+        return lease;
+      });
+    const [la, lb] = await Promise.all([start(a, 'A', first!), start(b, 'B', second!)]);
+    const won = [la, lb].filter((l) => l !== null);
+    expect(won).toHaveLength(1);
+    const winner = won[0]!.holder;
+    expect(new Set((await holders(a)).values())).toEqual(new Set([winner]));
+    // The other batch stays offered: the console that holds the subject takes it in its round.
+    const consoles = { A: a, B: b } as Record<string, Kysely<DB>>;
+    const loser = winner === 'A' ? 'B' : 'A';
+    expect(await claimBatches(consoles[loser]!, loser, 5, 60_000)).toEqual([]);
+    expect(await claimBatches(consoles[winner]!, winner, 5, 60_000)).toHaveLength(1);
+  });
+
+  it('never lets concurrent claim rounds of two consoles take two batches of one subject (many rounds in parallel)', async () => {
+    const [a, b] = await twoConsoles();
+    for (let round = 0; round < 12; round++) {
+      const subjects = Array.from({ length: 4 }, (_, i) => `incident-${round}-${i}`);
+      const bySubject = new Map<string, string[]>();
+      for (const s of subjects) bySubject.set(s, await batchesOf(a, s, 3));
+      // Two of each subject offered; the third started (offered and claimed) during the rounds.
+      for (const ids of bySubject.values())
+        for (const id of ids.slice(0, 2)) await offerBatch(a, id);
+      const claimer = async (db: Kysely<DB>, consoleId: string) => {
+        for (let i = 0; i < 4; i++) await claimBatches(db, consoleId, 2, 60_000);
+      };
+      const starter = async (db: Kysely<DB>, consoleId: string, id: string) => {
+        await db.transaction().execute(async (trx) => {
+          await offerBatch(trx, id);
+          await claimBatch(trx, consoleId, id, 60_000);
+        });
+      };
+      await Promise.all([
+        ...Array.from({ length: 4 }, () => claimer(a, 'A')),
+        ...Array.from({ length: 4 }, () => claimer(b, 'B')),
+        ...subjects.map((s, i) =>
+          i % 2 === 0
+            ? starter(a, 'A', bySubject.get(s)![2]!)
+            : starter(b, 'B', bySubject.get(s)![2]!),
+        ),
+      ]);
+      // Whatever the rounds left (a subject skipped while another claimed in it) is taken now.
+      while ((await claimBatches(a, 'A', 10, 60_000)).length > 0);
+      while ((await claimBatches(b, 'B', 10, 60_000)).length > 0);
+      while ((await claimBatches(a, 'A', 10, 60_000)).length > 0);
+      const held = await holders(a);
+      for (const [s, ids] of bySubject) {
+        expect(
+          ids.map((id) => held.has(id)),
+          `round ${round}, ${s}`,
+        ).toEqual([true, true, true]);
+        expect(new Set(ids.map((id) => held.get(id))).size, `round ${round}, ${s}`).toBe(1);
+      }
+      // The subjects end (their batches done) before the next round's.
+      await a
+        .updateTable('batch_leases')
+        .set({ holder: null, expires_at: null, ended: true })
+        .execute();
+    }
+  }, 60_000);
 });
 
 /** A scheduler that can be paused like a stopped process: timers due meanwhile run on resume. */

@@ -11,6 +11,10 @@
  * - A console claims rows not ended whose lease is absent (never claimed, released) or expired
  *   (`claimBatches`, `SELECT … FOR UPDATE SKIP LOCKED`: claimers never wait on each other and never
  *   take the same row). Each claim bumps the row's `epoch`: the fencing token.
+ * - One subject, one console: a claim does not take a batch while another console holds a batch of
+ *   the same subject (workspace, class, object, related class: runner.ts `subjectKey`), nor while
+ *   an older batch of that subject waits unheld (creation order). See `heldBack` for the rule
+ *   and `lockSubjects` for why two consoles claiming at once cannot both take one subject.
  * - Every intent and outcome write runs `assertLease` first in its transaction: it locks the lease
  *   row `FOR SHARE` and checks holder, epoch and expiry, or throws `LeaseLostError` so the write
  *   rolls back. The share lock makes a claim skip the row until the write commits: a write either
@@ -29,16 +33,20 @@
  *
  * Lock order: a claim or renewal locks lease rows in `batch_id` order. A transaction fences (calls
  * `assertLease`/`LeaseKeeper.fence`) at most one batch, or fences several in `batch_id` order, so
- * it cannot deadlock against a renewal. Transactions must be READ COMMITTED (PostgreSQL's default): the fence relies on a locking
- * read seeing the latest committed row.
+ * it cannot deadlock against a renewal. A claim's subject locks are only ever tried, never waited
+ * for (`lockSubjects`). Transactions must be READ COMMITTED (PostgreSQL's default): the fence
+ * relies on a locking read seeing the latest committed row, and a claim on its second statement
+ * seeing what was committed before it took its subject locks.
  *
  * SQLite: the migration compiles for both dialects (one schema, the table stays empty there), but
- * these functions are PostgreSQL only (row locks, SKIP LOCKED, `clock_timestamp()`, intervals). On
- * SQLite one process holds the DATA_DIR lock (server/batches/data-dir-lock.ts) and is the only
- * runner, so its lease is trivial: every batch is its own, the fence is a no-op, nothing expires.
+ * these functions are PostgreSQL only (row locks, SKIP LOCKED, advisory locks, `clock_timestamp()`,
+ * intervals). On SQLite one process holds the DATA_DIR lock (server/batches/data-dir-lock.ts) and
+ * is the only runner, so its lease is trivial: every batch is its own, the fence is a no-op,
+ * nothing expires.
  */
 import { sql, type ColumnType, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Migration } from './migration';
+import type { BatchesTable } from './tables';
 
 /** `bigint` columns: `pg` returns them as strings; written as numbers. */
 type Int8 = ColumnType<string | number, number, number>;
@@ -57,6 +65,11 @@ export interface BatchLeaseTable {
 
 export interface LeaseTables {
   batch_leases: BatchLeaseTable;
+  /**
+   * The ledger's batches (migration 1), read by the claims only: a batch's subject and creation
+   * order (`n`).
+   */
+  batches: BatchesTable;
 }
 
 export const leasesMigration: Migration = {
@@ -126,7 +139,7 @@ export type Db<DB> = Kysely<DB> | Transaction<DB>;
 
 /**
  * The functions take any Kysely whose database has the lease table (the ledger's own, or a
- * transaction of it) and work on that table only.
+ * transaction of it) and write that table only; the claims read `batches` too.
  */
 function leasesOf<DB extends LeaseTables>(db: Db<DB>): Kysely<LeaseTables> {
   return db as unknown as Kysely<LeaseTables>;
@@ -141,8 +154,141 @@ export function dbTimeIn(ms: number): RawBuilder<Date> {
   return sql<Date>`clock_timestamp() + make_interval(secs => ${ms / 1000})`;
 }
 
-/** Not ended, and nobody holds the row now (never claimed, released, or expired). */
-const isFree = sql<boolean>`(not ended and (holder is null or expires_at <= clock_timestamp()))`;
+/**
+ * The lease rows not ended (`open`: few, the batches running or waiting now; migration 7's partial
+ * index), each with its batch's subject and creation order `n` (null for a lease row whose batch
+ * has no row in `batches`: none the console offers; the lease tests) and whether it is `free`
+ * (nobody holds it now: never claimed, released, or expired). Read once per statement, with the
+ * statement's snapshot and one reading of the database's clock.
+ *
+ * `ob.id` is `text collate "C"` (migration 1), `o.batch_id` the database's default collation: the
+ * join compares under "C", so that it can use the unique index on `batches.id` whatever collation
+ * the database was created with (equality is the same under both).
+ */
+const OPEN_LEASES = sql`open as materialized (
+    select o.batch_id, o.holder, ob.n, ob.workspace_id, ob.dataclass_type, ob.data_object_id,
+           ob.related_dataclass_type, (o.holder is null or o.expires_at <= clock_timestamp()) as free
+      from batch_leases o
+      left join lateral (select n, workspace_id, dataclass_type, data_object_id, related_dataclass_type
+                           from batches where id = o.batch_id collate "C" limit 1) ob on true
+     where not o.ended)`;
+
+/**
+ * The subject rule of a claim: whether the open lease row `c` (of `OPEN_LEASES`) is held back for
+ * `consoleId` by another open row `o` of the same subject (the four columns of runner.ts
+ * `subjectKey` equal), which is the case when
+ * - another console holds `o` now (a live lease): the subject is that console's until `o` ends, is
+ *   released or expires. A batch of the subject that `consoleId` itself holds does not hold `c`
+ *   back: that console's runner runs a subject's batches one at a time, in the order it started
+ *   them;
+ * - or `o`'s batch is older (`n`, creation order) and nobody holds `o` (offered, released,
+ *   expired): the older batch goes first, so that a subject's batches apply in the order they were
+ *   created, across consoles too, as an analyst expects. Without it a console could take a newer
+ *   batch while an older one waits, and run it first. So a round takes at most one unheld batch per
+ *   subject, the oldest; the next one goes in a later round (its runner would hold it until the
+ *   older one is done anyway).
+ *
+ * Ended rows (the batch done, paused, cancelled and settled) never hold anything back, and nothing
+ * waits for ever: a subject's oldest unheld batch is held back only by another console's live
+ * lease, so that console may take it, and anyone may once those leases end or expire. A row with
+ * no subject (no batch row: null columns, never equal) is never held back and holds nothing back.
+ *
+ * Read with the statement's snapshot, this alone is not race-free (two consoles may each miss the
+ * other's claim, not committed yet): `lockSubjects` makes it so.
+ */
+function heldBack(consoleId: string): RawBuilder<boolean> {
+  return sql<boolean>`exists (select 1 from open o
+     where o.batch_id <> c.batch_id
+       and o.workspace_id = c.workspace_id and o.dataclass_type = c.dataclass_type
+       and o.data_object_id = c.data_object_id
+       and o.related_dataclass_type = c.related_dataclass_type
+       and case when o.free then o.n < c.n else o.holder <> ${consoleId} end)`;
+}
+
+/**
+ * Tries to lock, until `trx` ends, the subjects of the batches `consoleId` may claim now (the one
+ * given, or the `max` oldest: a round takes the batches that have waited longest); returns those
+ * whose subject it locked (and those without one).
+ *
+ * Why: the subject rule (`heldBack`) reads other rows than the one claimed, with the statement's
+ * snapshot, so two consoles claiming at once could each miss the other's claim not yet committed
+ * and both take the subject: two new batches of one subject started on two consoles at once (each
+ * offered and claimed in its own transaction), or a batch claimed while another console claims an
+ * older one of the subject whose lease just expired. With this lock, claims of one subject run one
+ * after the other, and the claim's second statement (`claimLocked`), which reads the rule again,
+ * has a snapshot taken after the lock was granted: it sees every claim of the subject committed
+ * before (a transaction's commit is visible before its locks are released). Only claims make a
+ * lease held; the other writes end, release or offer rows, which only holds claims back more, and
+ * expiry is read at the database's clock in that second statement.
+ *
+ * Why an advisory lock per subject rather than locks on the subject's lease rows: a claim must be
+ * kept off rows that are not there yet (a batch another console is offering and claiming in one
+ * transaction), which no row lock covers; and locking every lease row of a subject would make
+ * claims wait on the holder's renewals and fenced writes, or skip them. Transaction-scoped
+ * (`pg_try_advisory_xact_lock`): released at commit or rollback, never left behind by a console
+ * that dies or a claim rolled back. Only tried, never waited for, like SKIP LOCKED: a subject
+ * another console is claiming in right now (a short transaction) is left to a later claim round,
+ * and no claim can deadlock on it. The key is a 64-bit hash of the subject: two subjects whose keys
+ * collide only serialise their claims.
+ */
+async function lockSubjects(
+  trx: Kysely<LeaseTables>,
+  consoleId: string,
+  which: { batchId: string } | { max: number },
+): Promise<string[]> {
+  const { rows } = await sql<{ batch_id: string }>`
+    with ${OPEN_LEASES},
+    candidates as materialized (
+      select c.batch_id,
+             hashtextextended('secmaster:batch-subject:' || c.workspace_id || '/' ||
+               c.dataclass_type || '/' || c.data_object_id || '/' || c.related_dataclass_type, 0)
+               as lock_key
+        from open c
+       where c.free and not ${heldBack(consoleId)}
+             ${'batchId' in which ? sql`and c.batch_id = ${which.batchId}` : sql``}
+       order by c.n
+       ${'max' in which ? sql`limit ${which.max}` : sql``})
+    select batch_id from candidates
+     where lock_key is null or pg_try_advisory_xact_lock(lock_key)`.execute(trx);
+  return rows.map((r) => r.batch_id);
+}
+
+/**
+ * Takes those of `batchIds` (their subjects locked by `lockSubjects` in `trx`) that `consoleId` may
+ * still claim, the rule read again with a snapshot taken under the subject locks. Whether the row
+ * itself is free is read on the lease row, not on `open`: a row another transaction changed
+ * meanwhile is read again once locked.
+ */
+async function claimLocked(
+  trx: Kysely<LeaseTables>,
+  consoleId: string,
+  batchIds: readonly string[],
+  leaseMs: number,
+): Promise<Lease[]> {
+  if (batchIds.length === 0) return [];
+  const { rows } = await sql<{ batch_id: string; epoch: string | number }>`
+    with ${OPEN_LEASES},
+    picked as materialized (
+      select l.batch_id from batch_leases l join open c on c.batch_id = l.batch_id
+       where l.batch_id = any(${batchIds}::text[])
+         and not l.ended and (l.holder is null or l.expires_at <= clock_timestamp())
+         and not ${heldBack(consoleId)}
+         for update of l skip locked)
+    update batch_leases
+       set holder = ${consoleId}, epoch = batch_leases.epoch + 1, expires_at = ${dbTimeIn(leaseMs)}
+      from picked
+     where batch_leases.batch_id = picked.batch_id
+    returning batch_leases.batch_id, batch_leases.epoch`.execute(trx);
+  return rows.map((r) => ({ batchId: r.batch_id, epoch: Number(r.epoch), holder: consoleId }));
+}
+
+/** Runs `fn` in `db` if it is a transaction, else in a transaction of its own. */
+function inTransaction<T>(
+  db: Kysely<LeaseTables>,
+  fn: (trx: Kysely<LeaseTables>) => Promise<T>,
+): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
 
 /**
  * Puts a runnable batch up for any console to claim: a new row, or an ended one reopened with its
@@ -163,8 +309,12 @@ export async function offerBatch<DB extends LeaseTables>(
 
 /**
  * Takes up to `max` batches nobody holds (offered, released, or whose lease expired) for
- * `consoleId`, each with a new epoch. Rows another transaction has locked (being claimed, renewed,
- * or written under their lease) are skipped, never waited for.
+ * `consoleId`, each with a new epoch, oldest first, those the subject rule allows only
+ * (`heldBack`: none while another console holds a batch of its subject or an older one of it
+ * waits). Rows another transaction has locked (being claimed, renewed, or written under their
+ * lease) and subjects another console is claiming in right now are skipped, never waited for.
+ * Runs in a transaction of its own, or in `db` if it is one (READ COMMITTED; the subject locks then
+ * last until it ends: keep it short).
  */
 export async function claimBatches<DB extends LeaseTables>(
   db: Db<DB>,
@@ -174,30 +324,18 @@ export async function claimBatches<DB extends LeaseTables>(
 ): Promise<Lease[]> {
   checkLeaseMs(leaseMs);
   if (!(max >= 1)) return [];
-  const rows = await leasesOf(db)
-    .with(
-      (cte) => cte('picked').materialized(),
-      (qb) =>
-        qb
-          .selectFrom('batch_leases')
-          .select('batch_id')
-          .where(isFree)
-          .limit(Math.floor(max))
-          .forUpdate()
-          .skipLocked(),
-    )
-    .updateTable('batch_leases')
-    .from('picked')
-    .set({ holder: consoleId, epoch: sql`batch_leases.epoch + 1`, expires_at: dbTimeIn(leaseMs) })
-    .whereRef('batch_leases.batch_id', '=', 'picked.batch_id')
-    .returning(['batch_leases.batch_id', 'batch_leases.epoch'])
-    .execute();
-  return rows.map((r) => ({ batchId: r.batch_id, epoch: Number(r.epoch), holder: consoleId }));
+  return inTransaction(leasesOf(db), async (trx) => {
+    const batchIds = await lockSubjects(trx, consoleId, { max: Math.floor(max) });
+    return claimLocked(trx, consoleId, batchIds, leaseMs);
+  });
 }
 
 /**
- * Takes one given batch if nobody holds it (the console that starts a batch runs it), else null.
- * Does not wait for a row another transaction has locked.
+ * Takes one given batch if nobody holds it and the subject rule allows it (the console that
+ * starts a batch runs it), else null: held elsewhere, another console holds a batch of its subject,
+ * an older batch of the subject waits unheld, or its row or subject is being claimed or written
+ * right now (not waited for). A batch refused stays as it is: offered, it is taken in a later
+ * claim round by whoever may. Transactions as `claimBatches`.
  */
 export async function claimBatch<DB extends LeaseTables>(
   db: Db<DB>,
@@ -206,25 +344,11 @@ export async function claimBatch<DB extends LeaseTables>(
   leaseMs: number,
 ): Promise<Lease | null> {
   checkLeaseMs(leaseMs);
-  const row = await leasesOf(db)
-    .with(
-      (cte) => cte('picked').materialized(),
-      (qb) =>
-        qb
-          .selectFrom('batch_leases')
-          .select('batch_id')
-          .where('batch_id', '=', batchId)
-          .where(isFree)
-          .forUpdate()
-          .skipLocked(),
-    )
-    .updateTable('batch_leases')
-    .from('picked')
-    .set({ holder: consoleId, epoch: sql`batch_leases.epoch + 1`, expires_at: dbTimeIn(leaseMs) })
-    .whereRef('batch_leases.batch_id', '=', 'picked.batch_id')
-    .returning('batch_leases.epoch')
-    .executeTakeFirst();
-  return row ? { batchId, epoch: Number(row.epoch), holder: consoleId } : null;
+  return inTransaction(leasesOf(db), async (trx) => {
+    const batchIds = await lockSubjects(trx, consoleId, { batchId });
+    const [lease] = await claimLocked(trx, consoleId, batchIds, leaseMs);
+    return lease ?? null;
+  });
 }
 
 /**

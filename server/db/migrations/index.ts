@@ -9,6 +9,7 @@ import { sharedBudgetMigration } from '../shared-budget';
 import { ledger } from './001-ledger';
 import { itemCounts } from './005-item-counts';
 import { credentialSession } from './006-credential-session';
+import { openLeases } from './007-open-leases';
 
 export const migrations: readonly Migration[] = [
   ledger,
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   sessionsMigration,
   itemCounts,
   credentialSession,
+  openLeases,
 ];
