@@ -455,6 +455,41 @@ describe('one subject, one console (PostgreSQL, two consoles)', () => {
     expect(await claimBatches(consoles[winner]!, winner, 5, 60_000)).toHaveLength(1);
   });
 
+  it('a claim round taking over a subject’s expired older batch while its holder claims a newer one: one console gets the subject', async () => {
+    const [a, b] = await twoConsoles();
+    const [first, second] = await batchesOf(a, 'incident-1', 2);
+    await offerBatch(b, first!);
+    expect(await claimBatch(b, 'B', first!, 1_500)).not.toBeNull();
+    await offerBatch(b, second!);
+    // B claims the second (its own subject while the first's lease lives) and has not committed
+    // when that lease expires and A's round runs: A's snapshot misses B's claim.
+    let roundDone!: () => void;
+    const round = new Promise<void>((resolve) => (roundDone = resolve));
+    let claimedByB!: () => void;
+    const bClaimed = new Promise<void>((resolve) => (claimedByB = resolve));
+    const bStart = b.transaction().execute(async (trx) => {
+      const lease = await claimBatch(trx, 'B', second!, 60_000);
+      claimedByB();
+      await round;
+      return lease;
+    });
+    let taken: Lease[];
+    try {
+      await bClaimed;
+      await untilExpired(a, first!);
+      taken = await claimBatches(a, 'A', 5, 60_000);
+    } finally {
+      roundDone();
+    }
+    expect(await bStart).toEqual({ batchId: second, epoch: 1, holder: 'B' });
+    expect(taken).toEqual([]);
+    // The subject is B's: B takes its expired batch again, A nothing.
+    expect(await claimBatches(a, 'A', 5, 60_000)).toEqual([]);
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([
+      { batchId: first, epoch: 2, holder: 'B' },
+    ]);
+  });
+
   it('never lets concurrent claim rounds of two consoles take two batches of one subject (many rounds in parallel)', async () => {
     const [a, b] = await twoConsoles();
     for (let round = 0; round < 12; round++) {
