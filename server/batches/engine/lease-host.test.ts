@@ -42,7 +42,7 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const WS = SEED_WORKSPACES[0].id;
 const ALERTS = seedObjectIds(0, 'alerts', 3_000);
 /** A subject per test (links made by one test stay in the file's emulator). */
-const INCIDENTS = seedObjectIds(0, 'incidents', 12);
+const INCIDENTS = seedObjectIds(0, 'incidents', 13);
 /**
  * Short, so that a takeover comes soon; not shorter, or a console's own event loop lagging on a
  * loaded machine (two cores, several test runs at once) loses it before the test's turn.
@@ -812,4 +812,42 @@ test('batches offered and started by nobody: the two consoles’ claim rounds sh
       upstream.calls.filter((c) => c.subject === subject),
     );
   }
+}, 60_000);
+
+test('two batches of one subject started on two consoles: the second console does not run its batch while the first console runs the other; they run one after the other', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(20);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[12] ?? '';
+  const firstIds = ALERTS.slice(0, 1_000);
+  const secondIds = ALERTS.slice(1_000, 1_300);
+  const first = await createBatch(db.kysely, subject, firstIds);
+  const second = await createBatch(db.kysely, subject, secondIds);
+  const a = hostIn(url, 'console-a', upstream.url);
+  const b = hostIn(url, 'console-b', upstream.url);
+  expect(await a.start(first)).toBe(true);
+  // A holds the subject: B's start is refused, the batch stays offered (B's claim rounds are
+  // refused too while A holds it; A's take it, and A's runner runs it after the first).
+  expect(await b.start(second)).toBe(false);
+  expect(b.running()).toEqual([]);
+  await vi.waitFor(
+    async () => {
+      const r = await sql<{ batch_id: string }>`
+        select batch_id from batch_leases where ended order by batch_id`.execute(db.kysely);
+      expect(r.rows.map((x) => x.batch_id)).toEqual([first, second].sort());
+    },
+    { timeout: 40_000, interval: 100 },
+  );
+  await Promise.all([a.whenIdle(first), a.whenIdle(second), b.whenIdle(second)]);
+  const ofFirst = new Set(firstIds.map((id) => id.toLowerCase()));
+  const ofSecond = new Set(secondIds.map((id) => id.toLowerCase()));
+  const firstCalls = upstream.calls.filter((c) => c.ids.some((id) => ofFirst.has(id)));
+  const secondCalls = upstream.calls.filter((c) => c.ids.some((id) => ofSecond.has(id)));
+  expect(new Set(firstCalls.map((c) => c.console))).toEqual(new Set(['console-a']));
+  expect(secondCalls.some((c) => c.kind === 'write')).toBe(true);
+  // Nothing of the second reached the upstream before the first's last call was answered.
+  const firstDone = Math.max(...firstCalls.map((c) => c.answered ?? Infinity));
+  expect(Math.min(...secondCalls.map((c) => c.arrived))).toBeGreaterThan(firstDone);
+  await expectSettled(db.kysely, first, subject, firstIds, firstCalls);
+  await expectSettled(db.kysely, second, subject, secondIds, secondCalls);
 }, 60_000);

@@ -17,6 +17,13 @@
  * - Start: the console that starts (or resumes) a batch offers it and claims it in one transaction,
  *   so that no other console's claim round takes it in between; if another console holds it already,
  *   that one runs it.
+ * - Subjects: a claim (a start's or a round's) never takes a batch while another console holds a
+ *   batch of its subject, nor while an older batch of its subject waits unclaimed
+ *   (server/db/leases.ts, `heldBack`): a subject's batches run on one console at a time, one at a
+ *   time there (runner.ts), the waiting ones taken in creation order. A start refused so returns
+ *   false: the batch stays offered, and the console that holds the subject takes it in its next
+ *   claim round (its runner runs it after the subject's batch it runs now), or any console once
+ *   the subject is free.
  * - Takeover: every `claimEveryMs` the host claims batches whose lease is free (never claimed,
  *   released, or expired: a console that died or stalled), `SELECT … FOR UPDATE SKIP LOCKED`. A
  *   batch taken over runs like every other start: the run first marks the calls another run left in
@@ -43,10 +50,12 @@
  * resumes): `idle_in_transaction_session_timeout` at most the lease time. Its queries should time
  * out below the lease time too (the keeper's renewals, see LeaseKeeper).
  *
- * Not done here: batches of one subject run one at a time within a runner (runner.ts), not across
- * consoles (two consoles may each hold a batch of the same subject and run them at once). A call
- * its holder sent in the last moment of its lease can still be on its way when the taker re-reads
- * (takeoverGraceMs bounds that by the call timeout, not by what the upstream does with it).
+ * Not done here: a call its holder sent in the last moment of its lease can still be on its way
+ * when the taker re-reads (takeoverGraceMs bounds that by the call timeout, not by what the upstream
+ * does with it); and the grace is the taken-over batch's only: should an older batch of its subject
+ * have been offered meanwhile (a resume), that one goes first, at once, while such a call of the
+ * newer one may still be on its way. A batch already running is not stopped for an older batch of
+ * its subject offered later: that one waits for it.
  */
 import type { Kysely, Transaction } from 'kysely';
 import {
@@ -106,7 +115,9 @@ export interface LeaseHost {
   readonly runner: Runner;
   /**
    * Runs a batch that was started or resumed here (its row says `running`): offers it and claims
-   * it. False when another console holds it (that one runs it) or the host is stopping.
+   * it. False when another console holds it (that one runs it), when the subject rule holds the
+   * claim back (another console holds a batch of its subject, or an older one of it waits: it stays
+   * offered, for a later claim round, see the module comment), or the host is stopping.
    */
   start(batchId: string): Promise<boolean>;
   /** Cancels a batch, wherever it runs (see the module comment). False if it could not be. */
