@@ -568,7 +568,7 @@ export class LeaseKeeper<DB extends LeaseTables> {
     this.armTick();
   }
 
-  /** Claims up to `max` free batches and keeps them. */
+  /** Claims up to `max` free batches the subject rule allows (`claimBatches`) and keeps them. */
   async claim(max: number): Promise<Lease[]> {
     this.checkRunning();
     const sentAt = this.now();
@@ -583,7 +583,10 @@ export class LeaseKeeper<DB extends LeaseTables> {
     return leases;
   }
 
-  /** Claims one given batch if nobody holds it, and keeps it. */
+  /**
+   * Claims one given batch if nobody holds it and the subject rule allows it (`claimBatch`), and
+   * keeps it.
+   */
   async claimOne(batchId: string): Promise<Lease | null> {
     this.checkRunning();
     const sentAt = this.now();
