@@ -234,8 +234,10 @@ function heldBack(consoleId: string): RawBuilder<boolean> {
  * claims wait on the holder's renewals and fenced writes, or skip them. Transaction-scoped
  * (`pg_try_advisory_xact_lock`): released at commit or rollback, never left behind by a console
  * that dies or a claim rolled back. Only tried, never waited for, like SKIP LOCKED: a subject
- * another console is claiming in right now (a short transaction) is left to a later claim round,
- * and no claim can deadlock on it. The key is a 64-bit hash of the subject: two subjects whose keys
+ * another claim is taking a batch of right now (a short transaction) is left to a later claim
+ * round, and no claim can deadlock on it (nor wait on a console paused inside a claim). A start
+ * that meets such a claim is refused, its batch taken by a later round: it would have waited for
+ * the other claim's batch of its subject anyway. The key is a 64-bit hash of the subject: two subjects whose keys
  * collide only serialise their claims.
  */
 async function lockSubjects(
