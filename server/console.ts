@@ -214,6 +214,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
       slots: config.batchConcurrency,
       callTimeoutMs: config.batchCallTimeoutMs,
       consoleId: postgres.consoleId,
+      batchLeaseMs: postgres.leaseMs,
       log,
     });
     closeShared = () => shared.close();

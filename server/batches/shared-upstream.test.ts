@@ -438,6 +438,11 @@ describe('sharedUpstream (what a console on PostgreSQL passes its runner)', () =
     const [db] = await twoConsoles();
     expect(slotLeaseFor(20_000)).toBe(SLOT_LEASE_MS);
     expect(slotLeaseFor(120_000)).toBe(130_000);
+    // Short batch leases: a dead console's slots come back about when its batches can be taken
+    // over and sent again (the lease, then a call timeout's grace), not 30 s later.
+    expect(slotLeaseFor(1_500, 3_000)).toBe(4_500);
+    expect(slotLeaseFor(20_000, 15_000)).toBe(SLOT_LEASE_MS);
+    expect(slotLeaseFor(1_000, 60_000)).toBe(60_000);
     const shared = sharedUpstream(db, { slots: 2, callTimeoutMs: 120_000 });
     cleanups.push(() => shared.close());
     const sm = secmaster(1);

@@ -24,9 +24,11 @@
  * Lease length: a slot is renewed while held, so the lease need not outlast a call; it bounds how
  * long a dead console's slots stay taken, and it must outlast the longest stall of this console
  * (an event loop held by a big ledger commit, PostgreSQL slow to answer a renewal) or a live
- * console's slot lapses and another console takes it: N + 1 calls in flight. The default, 30 s
- * renewed every 10 s, outlasts two missed renewals and also one whole call at the default
- * per-attempt timeout (BATCH_CALL_TIMEOUT_MS, 20 s) taken just before PostgreSQL stops answering.
+ * console's slot lapses and another console takes it: N + 1 calls in flight. A console's batches
+ * are lost after a stall of the batch lease anyway (DATABASE_LEASE_MS: it sends nothing more for
+ * them), so the slot lease follows it (`slotLeaseFor`): at the defaults, 30 s renewed every 10 s,
+ * which outlasts two missed renewals and also one whole call at the default per-attempt timeout
+ * (BATCH_CALL_TIMEOUT_MS, 20 s) taken just before PostgreSQL stops answering.
  *
  * Cost: a take and a release per slot held (one statement each, no WAL flush waited for); the
  * take is on the way to each send. With an upstream answering in 100 ms, 4 slots, 400 calls: one
@@ -420,10 +422,21 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
   }
 }
 
-/** A slot's lease for calls of `callTimeoutMs` at most per attempt (see the module comment). */
-export function slotLeaseFor(callTimeoutMs: number): number {
-  return Math.max(SLOT_LEASE_MS, callTimeoutMs + 10_000);
+/**
+ * A slot's lease for calls of `callTimeoutMs` at most per attempt, on consoles whose batch leases
+ * last `batchLeaseMs` (DATABASE_LEASE_MS; see the module comment): a whole call plus a margin of
+ * the batch lease (at most 10 s), and never less than the batch lease. A dead console's slots are
+ * then free again about when the console taking its batches over may send (its claim after the
+ * batch lease, then the takeover grace of a call timeout): with a 3 s lease and 1.5 s calls, the
+ * 30 s this used to be at least kept the account's every slot taken for 25 s more, nothing sent
+ * by any console. The defaults (20 s calls, 15 s leases) give 30 s, as before.
+ */
+export function slotLeaseFor(callTimeoutMs: number, batchLeaseMs = DEFAULT_BATCH_LEASE_MS): number {
+  return Math.max(batchLeaseMs, callTimeoutMs + Math.min(10_000, batchLeaseMs));
 }
+
+/** DATABASE_LEASE_MS's default (lease-host.ts, DEFAULT_LEASE_MS). */
+const DEFAULT_BATCH_LEASE_MS = 15_000;
 
 /**
  * What a console on PostgreSQL passes its runner (`upstreamSlots`, `retryBudget`): the account's
@@ -439,6 +452,8 @@ export function sharedUpstream<DB extends SharedBudgetTables>(
     pool?: string;
     /** Who holds the slots (the console's ID, as its leases name it). */
     consoleId?: string;
+    /** The consoles' batch lease (DATABASE_LEASE_MS): see slotLeaseFor. */
+    batchLeaseMs?: number;
   },
 ): {
   upstreamSlots: SharedUpstreamSlots<DB>;
@@ -449,7 +464,7 @@ export function sharedUpstream<DB extends SharedBudgetTables>(
   const upstreamSlots = new SharedUpstreamSlots(db, o.slots, {
     ...common,
     ...(o.consoleId ? { consoleId: o.consoleId } : {}),
-    leaseMs: slotLeaseFor(o.callTimeoutMs),
+    leaseMs: slotLeaseFor(o.callTimeoutMs, o.batchLeaseMs),
   });
   let budget: SharedRetryBudget<DB> | null = null;
   return {
