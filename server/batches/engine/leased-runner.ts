@@ -81,7 +81,10 @@ export function leasedRunner(
     try {
       const here = await host.start(batchId);
       if (here) await host.whenIdle(batchId);
-      else log(`batch ${batchId} is offered: the console holding it (or its subject) runs it`);
+      else
+        log(
+          `batch ${batchId} is offered: the console holding it (or a batch of its subject) runs it, or it waits for an older batch of its subject`,
+        );
     } catch (err: unknown) {
       // Left offered or running in the ledger: a claim round (here or elsewhere) takes it.
       log(`batch ${batchId} could not be started here: ${messageOf(err)}`);
