@@ -127,6 +127,9 @@ const RESULT_SQL = `CASE
 
 export function openGroupRecords(db: LedgerDb) {
   const selectChildren = db.prepare(`SELECT id FROM batches WHERE group_id = ? ORDER BY n`).pluck();
+  const selectRunningChildren = db
+    .prepare(`SELECT id FROM batches WHERE group_id = ? AND state = 'running' ORDER BY n`)
+    .pluck();
   const selectMovesWaiting = db
     .prepare(
       `SELECT id FROM batches m WHERE kind = 'move' AND state = 'running'
@@ -202,6 +205,10 @@ export function openGroupRecords(db: LedgerDb) {
     /** A group's children, oldest first. */
     children(groupId: string): string[] {
       return z.array(z.string()).parse(selectChildren.all(groupId));
+    },
+    /** Those of a group's children still running, oldest first (one read for all of them). */
+    runningChildren(groupId: string): string[] {
+      return z.array(z.string()).parse(selectRunningChildren.all(groupId));
     },
     /** Items recorded on the group row itself (a pairs group's pairs with an invalid subject). */
     ownItems(groupId: string): number {

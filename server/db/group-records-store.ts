@@ -200,6 +200,17 @@ export function openGroupRecordsStore(
       return z.array(z.string()).parse(rows.map((r) => r.id));
     },
 
+    async runningChildren(groupId) {
+      const rows = await db
+        .selectFrom('batches')
+        .select('id')
+        .where('group_id', '=', groupId)
+        .where('state', '=', 'running')
+        .orderBy('n')
+        .execute();
+      return z.array(z.string()).parse(rows.map((r) => r.id));
+    },
+
     async ownItems(groupId) {
       const row = await db
         .selectFrom('items')
