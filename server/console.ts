@@ -230,6 +230,8 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
       leaseMs: postgres.leaseMs,
       // A call the former holder sent just before its lease ended may land up to its timeout later.
       takeoverGraceMs: config.batchCallTimeoutMs,
+      // Its first call is paced on its own credential's pacer.
+      beforeRun: (batchId) => auth.credentials.load(batchId),
       ...postgres.lease,
       log: (message) => console.warn(`leases: ${message}`),
     });

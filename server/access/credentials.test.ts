@@ -299,3 +299,53 @@ describe('without an environment credential (IAM sign-in only)', () => {
     expect(built).toEqual([]);
   });
 });
+
+describe('a batch this process did not start (taken over, resumed at start-up)', () => {
+  /** Sessions as a shared store keeps them: found by their stored key (here, their ID). */
+  class KeyedSessions extends MemorySessionStore {
+    override readonly shared = true;
+    override storedKey(id?: string): string | null {
+      return id ?? null;
+    }
+    override forCallsByKey(key?: string) {
+      return key === undefined ? Promise.resolve(null) : this.forCalls(key);
+    }
+  }
+
+  test("load reads its recorded session before its first call: that call is paced on the session's pacer, not the environment's", async () => {
+    sessions = new KeyedSessions(Date.now);
+    const env = { SECMASTER_PROJECT_ID: PROJECT, SECMASTER_AUTH_TOKEN: 'env-token-value' };
+    // One pacer per credential's key, shared by every process here, as console.ts's connect does.
+    const pacers = new Map<string, Pacer>();
+    const pacedByKey = (u: Upstream): Upstream => {
+      const target = built.at(-1)?.target;
+      if (!target) return u;
+      const key = pacerKey(target);
+      return pacedUpstream(u, () => {
+        let p = pacers.get(key);
+        if (!p) pacers.set(key, (p = new Pacer()));
+        return p;
+      });
+    };
+    const before = credentialsFor(env, pacedByKey);
+    const alice = await iamSession('alice');
+    const batch = newBatch(ledger, { ids: makeIds(3), subject: SUBJECT, user: 'alice' });
+    await before.assign(batch.id, before.identityOf(alice));
+    expect(ledger.getBatch(batch.id)?.credential_source).toBe('session:alice');
+    await before.forBatch(batch.id).call(op);
+    const alicePacer = before.forBatch(batch.id).pacer;
+    expect(alicePacer).toBeDefined();
+
+    // Another console (or this one restarted): nothing of the batch in its memory.
+    const taker = credentialsFor(env, pacedByKey);
+    // Unread, the batch's pacer is not its session's.
+    expect(taker.forBatch(batch.id).pacer).not.toBe(alicePacer);
+    await taker.load(batch.id);
+    expect(taker.forBatch(batch.id).pacer).toBe(alicePacer);
+    // Loading a batch whose session is gone changes nothing (its first call says so).
+    await sessions.delete(alice.id);
+    const other = newBatch(ledger, { ids: makeIds(1, 'o'), subject: SUBJECT, user: 'alice' });
+    ledger.setCredentialSource(other.id, 'session:alice', alice.id);
+    await expect(taker.load(other.id)).resolves.toBeUndefined();
+  });
+});

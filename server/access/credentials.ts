@@ -78,6 +78,13 @@ export interface CallCredentials {
   /** The Upstream of a batch's next call (read per call: a session may end mid-batch). */
   forBatch(batchId: string): Upstream;
   /**
+   * Reads from the ledger whose credential a batch this process did not start runs on (taken over
+   * from another console, resumed at start-up), before its run sends anything: its first call is
+   * then paced on that credential's pacer, not the environment's. Never rejects (forBatch reads it
+   * at the first call otherwise).
+   */
+  load(batchId: string): Promise<void>;
+  /**
    * Start-up, before the runner's crash recovery resumes what is running: every running batch
    * whose credential is gone becomes interrupted ("sign in to resume"): `session:*` batches, except
    * those whose session the shared store keeps (recorded by its key, SESSION_KEY), and environment
@@ -154,6 +161,14 @@ export function createCallCredentials(deps: {
    */
   const byKey = new Map<string, CallSession>();
 
+  /** What a call (or a load) found of a session known by its stored key (null: none live). */
+  const seenByKey = (sessionKey: string, session: CallSession | null): void => {
+    byKey.delete(sessionKey);
+    if (session === null) return;
+    byKey.set(sessionKey, session);
+    if (byKey.size > MAX_SESSIONS) byKey.delete(byKey.keys().next().value ?? sessionKey);
+  };
+
   /** The session an identity's calls use now (following renewals), or null; may throw. */
   const liveSession = (identity: CallIdentity): Promise<CallSession | null> => {
     if (identity.sessionId !== null) return sessions.forCalls(identity.sessionId);
@@ -228,14 +243,7 @@ export function createCallCredentials(deps: {
             'the session database could not be read: nothing was sent',
           );
         }
-        if (sessionId === null && sessionKey) {
-          if (session === null) byKey.delete(sessionKey);
-          else {
-            byKey.delete(sessionKey);
-            byKey.set(sessionKey, session);
-            if (byKey.size > MAX_SESSIONS) byKey.delete(byKey.keys().next().value ?? sessionKey);
-          }
-        }
+        if (sessionId === null && sessionKey) seenByKey(sessionKey, session);
         if (session === null) {
           await interrupting;
           gone?.();
@@ -280,7 +288,37 @@ export function createCallCredentials(deps: {
     });
   };
 
+  /**
+   * The identity the ledger records for a batch this process did not start: the environment's,
+   * unless it ran on a session; that session by its stored key (SESSION_KEY), or null when there
+   * is none (it waits for a sign-in).
+   */
+  const recordedIdentity = async (batchId: string): Promise<CallIdentity | null> => {
+    const source = await store.credentialSourceOf(batchId);
+    if (!source?.startsWith('session:')) return { source: envSource(config), sessionId: null };
+    const key = sessions.shared ? await store.credentialSessionOf(batchId) : null;
+    return key === null ? null : { source, sessionId: null, sessionKey: key };
+  };
+
   return {
+    async load(batchId) {
+      try {
+        let identity = batchIdentity.get(batchId);
+        if (identity === undefined) {
+          const found = await recordedIdentity(batchId);
+          if (found === null) return; // no session to run on: its first call says so
+          // Assigned meanwhile (a resume): that identity wins.
+          identity = batchIdentity.get(batchId) ?? found;
+          batchIdentity.set(batchId, identity);
+        }
+        // A session known by its stored key only: as it is now, so that its pacer is known
+        // before the first call.
+        const key = identity.sessionId === null ? identity.sessionKey : null;
+        if (key && !byKey.has(key)) seenByKey(key, await liveSession(identity));
+      } catch {
+        // Read again at its first call (forBatch), which says so if it still cannot be.
+      }
+    },
     identityOf(session) {
       if (session?.iam) {
         return {
@@ -317,13 +355,8 @@ export function createCallCredentials(deps: {
       // the first call; until then its pacer is the environment's (a refused call gives its
       // permit back).
       const known = (async (): Promise<Upstream> => {
-        const source = await store.credentialSourceOf(batchId);
-        let found: CallIdentity = { source: envSource(config), sessionId: null };
-        if (source?.startsWith('session:')) {
-          const key = sessions.shared ? await store.credentialSessionOf(batchId) : null;
-          if (key === null) return sessionEnded;
-          found = { source, sessionId: null, sessionKey: key };
-        }
+        const found = await recordedIdentity(batchId);
+        if (found === null) return sessionEnded;
         // Assigned meanwhile (a resume): that identity wins.
         const now = batchIdentity.get(batchId) ?? found;
         batchIdentity.set(batchId, now);

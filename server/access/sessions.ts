@@ -200,7 +200,7 @@ export function withCredentials(
 
 /** Sessions in this process's memory only (no SESSION_KEY): today's behaviour. */
 export class MemorySessionStore implements SessionStore {
-  readonly shared = false;
+  readonly shared: boolean = false;
   readonly #sessions = new Map<string, Session>();
   readonly #listeners: EndListener[] = [];
   /** Renewed sessions → their successor (for the calls of batches started before the renewal). */
@@ -313,11 +313,11 @@ export class MemorySessionStore implements SessionStore {
     return null;
   }
 
-  storedKey(): string | null {
+  storedKey(_id?: string): string | null {
     return null;
   }
 
-  forCallsByKey(): Promise<CallSession | null> {
+  forCallsByKey(_key?: string): Promise<CallSession | null> {
     return Promise.resolve(null);
   }
 

@@ -302,6 +302,7 @@ function hostIn(
     maxBatches?: number;
     concurrency?: number;
     log?: (message: string) => void;
+    beforeRun?: (batchId: string) => Promise<void>;
   } = {},
 ): LeaseHost {
   const pool = consolePool(url, consoleId);
@@ -320,6 +321,7 @@ function hostIn(
     ...(opts.takeoverGraceMs === undefined ? {} : { takeoverGraceMs: opts.takeoverGraceMs }),
     ...(opts.maxBatches === undefined ? {} : { maxBatches: opts.maxBatches }),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.beforeRun ? { beforeRun: opts.beforeRun } : {}),
   });
   // Stopped before its pool closes (closing runs in reverse).
   closing.push(() => host.stop());
@@ -761,6 +763,35 @@ test('a batch taken over with a call left in flight waits takeoverGraceMs before
       c.console === 'console-b' && c.kind === 'write' && c.ids.some((id) => call.ids.includes(id)),
   );
   expect(rewritten).toEqual([]);
+  await expectSettled(db.kysely, batchId, subject, ids, upstream.calls);
+}, 60_000);
+
+test('a batch claimed here runs only once beforeRun has resolved (its credential read first): nothing is sent before', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(0);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[12] ?? '';
+  const ids = ALERTS.slice(2_800, 2_900);
+  const batchId = await createBatch(db.kysely, subject, ids);
+  await offerBatch(db.kysely as unknown as Kysely<LeaseTables>, batchId);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let asked!: (id: string) => void;
+  const askedFor = new Promise<string>((r) => (asked = r));
+  const b = hostIn(url, 'console-b', upstream.url, {
+    beforeRun: async (id) => {
+      asked(id);
+      await gate;
+    },
+  });
+  expect(await askedFor).toBe(batchId);
+  // Claimed and waiting on beforeRun: nothing of it has gone out.
+  await b.claimNow();
+  expect(upstream.calls.filter((c) => c.console === 'console-b')).toEqual([]);
+  release();
+  await vi.waitFor(() => expect(b.running()).not.toContain(batchId), { timeout: 20_000 });
+  await b.whenIdle(batchId);
+  expect(upstream.calls.some((c) => c.console === 'console-b' && c.kind === 'write')).toBe(true);
   await expectSettled(db.kysely, batchId, subject, ids, upstream.calls);
 }, 60_000);
 

@@ -104,6 +104,11 @@ export interface LeaseHostOptions {
   takeoverGraceMs?: number;
   /** The store's clock (times written to the ledger). */
   now?: () => Date;
+  /**
+   * Run before a batch taken here runs or is settled (after the takeover grace): what its calls
+   * need first (console.ts: the credential it runs on, read from the ledger). Never rejects.
+   */
+  beforeRun?: (batchId: string) => Promise<void>;
   log?: (message: string) => void;
   /** The keeper's timing and renewals (tests): renewal period, monotonic clock, timers, renew. */
   keeper?: Pick<LeaseKeeperOptions<LeaseTables>, 'renewEveryMs' | 'now' | 'schedule' | 'renew'>;
@@ -238,6 +243,8 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
         await grace(graceMs);
         batch = await store.getBatch(id);
       }
+      if (stopping || !holdsRun(id)) return;
+      if (batch && o.beforeRun) await o.beforeRun(id);
       if (stopping || !holdsRun(id)) return;
       if (batch?.state === 'running') {
         // The run strands the calls left in flight and re-reads the unknown outcomes first.
