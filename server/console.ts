@@ -230,12 +230,22 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
       leaseMs: postgres.leaseMs,
       // A call the former holder sent just before its lease ended may land up to its timeout later.
       takeoverGraceMs: config.batchCallTimeoutMs,
-      // Its first call is paced on its own credential's pacer.
-      beforeRun: (batchId) => auth.credentials.load(batchId),
+      // Its first call is paced on its own credential's pacer, the one the ledger records (a resume
+      // on another console may have changed it since this console last ran it).
+      beforeRun: (batchId) => auth.credentials.load(batchId, { fromLedger: true }),
+      afterRun: (batchId) => auth.credentials.forget(batchId),
       ...postgres.lease,
       log: (message) => console.warn(`leases: ${message}`),
     });
-    runner = leasedRunner(host, stores.ledger, postgres.db, log);
+    runner = leasedRunner(host, stores.ledger, postgres.db, {
+      log,
+      // Work a console could not do (a start whose transaction failed, a console gone between a
+      // move's phases) is taken up by any console within about a lease time.
+      sweepEveryMs: postgres.leaseMs,
+      sweep: async () => {
+        await groups?.continueAll();
+      },
+    });
   } else {
     runner = createRunner({ ...runnerOptions, store: stores.ledger, upstream: upstreamOf });
   }

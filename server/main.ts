@@ -39,6 +39,7 @@ import { emulatorAuthFromConfig } from './embedded-emulator';
 import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 
 const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
+/** The least time given to a shutdown (the calls in flight then end by their own timeout). */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** Connections of a console's pool on PostgreSQL (requests, the runner, leases, slots). */
 const POSTGRES_POOL_SIZE = 20;
@@ -206,7 +207,12 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     console.log(`${signal}: finishing the calls in flight, then stopping`);
-    const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+    // The calls in flight are recorded before the stop (their leases and slots then given back):
+    // long enough for one to time out.
+    const force = setTimeout(
+      () => process.exit(1),
+      Math.max(SHUTDOWN_GRACE_MS, config.batchCallTimeoutMs + 5_000),
+    );
     force.unref();
     const closeServer = new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -341,7 +347,10 @@ async function openSharedLedger(config: Config): Promise<OpenedLedger> {
     max: POSTGRES_POOL_SIZE,
     onIdleError,
     idleInTransactionMs: database.leaseMs,
-    statementTimeoutMs: Math.max(1_000, Math.floor(database.leaseMs / 2)),
+    // A statement stuck (a lock held by a console that stalled is freed by the idle-transaction
+    // timeout above) ends; requests' own statements (a 20,000-row insert, a history query) must
+    // not, whatever the lease: never under 30 s.
+    statementTimeoutMs: Math.max(30_000, database.leaseMs),
     connectTimeoutMs: Math.min(10_000, database.leaseMs),
   });
   const consoleId = newConsoleId();

@@ -81,9 +81,15 @@ export interface CallCredentials {
    * Reads from the ledger whose credential a batch this process did not start runs on (taken over
    * from another console, resumed at start-up), before its run sends anything: its first call is
    * then paced on that credential's pacer, not the environment's. Never rejects (forBatch reads it
-   * at the first call otherwise).
+   * at the first call otherwise). `fromLedger`: the ledger's record wins over what this process
+   * remembers (a console taking a batch: a resume on another console may have changed it).
    */
-  load(batchId: string): Promise<void>;
+  load(batchId: string, opts?: { fromLedger?: boolean }): Promise<void>;
+  /**
+   * This process no longer runs the batch (consoles on PostgreSQL: its run here is over; a resume
+   * elsewhere may give it another credential): its identity is read from the ledger next time.
+   */
+  forget(batchId: string): void;
   /**
    * Start-up, before the runner's crash recovery resumes what is running: every running batch
    * whose credential is gone becomes interrupted ("sign in to resume"): `session:*` batches, except
@@ -301,14 +307,21 @@ export function createCallCredentials(deps: {
   };
 
   return {
-    async load(batchId) {
+    forget(batchId) {
+      batchIdentity.delete(batchId);
+    },
+    async load(batchId, opts) {
       try {
-        let identity = batchIdentity.get(batchId);
+        let identity = opts?.fromLedger ? undefined : batchIdentity.get(batchId);
         if (identity === undefined) {
           const found = await recordedIdentity(batchId);
-          if (found === null) return; // no session to run on: its first call says so
-          // Assigned meanwhile (a resume): that identity wins.
-          identity = batchIdentity.get(batchId) ?? found;
+          if (found === null) {
+            // No session to run on: its first call says so.
+            if (opts?.fromLedger) batchIdentity.delete(batchId);
+            return;
+          }
+          // Assigned meanwhile (a resume here, which records it too): that identity wins.
+          identity = (opts?.fromLedger ? undefined : batchIdentity.get(batchId)) ?? found;
           batchIdentity.set(batchId, identity);
         }
         // A session known by its stored key only: as it is now, so that its pacer is known

@@ -380,10 +380,15 @@ export function createBatchService(deps: BatchServiceDeps) {
     identity?: CallIdentity,
   ): Promise<BatchRecord> => {
     const batch = await found(batchId);
-    if (await runner[method](batch.id)) {
-      // A resumed batch runs on the credential of whoever resumed it from now on.
-      if (method === 'resume' && identity) await deps.credentials?.assign(batch.id, identity);
-    } else {
+    // A resumed batch runs on the credential of whoever resumed it from now on: recorded before
+    // it runs again, so that a console that takes it (on a shared ledger) reads that one.
+    if (
+      method === 'resume' &&
+      identity &&
+      (batch.state === 'paused' || batch.state === 'interrupted')
+    )
+      await deps.credentials?.assign(batch.id, identity);
+    if (!(await runner[method](batch.id))) {
       const now = (await ledger.getBatchState(batch.id)) ?? batch.state;
       throw new ServiceError(409, 'INVALID_STATE', `a ${now} batch cannot be ${CONTROLS[method]}`);
     }

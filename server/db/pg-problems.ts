@@ -28,6 +28,8 @@ const NETWORK_MESSAGES = [
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
   'Connection ended unexpectedly',
+  // query_timeout (db/postgres.ts): the server did not answer in time (a network cut).
+  'Query read timeout',
 ];
 
 function codeOf(err: unknown): string | null {

@@ -82,8 +82,10 @@ export function openPostgres(url: string, opts: OpenPostgresOptions = {}): Postg
     ...(opts.connectTimeoutMs === undefined
       ? {}
       : { connectionTimeoutMillis: opts.connectTimeoutMs }),
-    // A peer gone without a word (a network cut) is found by the keepalives, not only by a query.
+    // A peer gone without a word (a network cut) is found by the keepalives (the first probe after
+    // 10 s idle; the operating system's interval and count after that), not only by a query.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types: ledgerTypes(),
   });
   const where = describeUrl(url);

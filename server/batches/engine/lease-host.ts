@@ -109,6 +109,12 @@ export interface LeaseHostOptions {
    * need first (console.ts: the credential it runs on, read from the ledger). Never rejects.
    */
   beforeRun?: (batchId: string) => Promise<void>;
+  /**
+   * Told once a batch's run here is over (its lease ended, given up or lost): what this console
+   * kept in memory for it is stale from now on (console.ts: the credential it ran on, which a
+   * resume elsewhere may change). Never throws.
+   */
+  afterRun?: (batchId: string) => void;
   log?: (message: string) => void;
   /** The keeper's timing and renewals (tests): renewal period, monotonic clock, timers, renew. */
   keeper?: Pick<LeaseKeeperOptions<LeaseTables>, 'renewEveryMs' | 'now' | 'schedule' | 'renew'>;
@@ -141,6 +147,12 @@ export interface LeaseHost {
 interface Run {
   readonly lease: Lease;
   done: Promise<void>;
+  /**
+   * The runner has been given the batch (after the takeover grace and `beforeRun`). Until then a
+   * start or cancel asked here only writes the state, which the run reads once the grace is over:
+   * the runner's own would re-read (and resend) before the former holder's last call has landed.
+   */
+  started: boolean;
 }
 
 export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
@@ -220,7 +232,7 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       await prev.done;
     }
     if (keeper.lease(id)?.epoch !== lease.epoch) return; // lost meanwhile
-    const run: Run = { lease, done: Promise.resolve() };
+    const run: Run = { lease, done: Promise.resolve(), started: false };
     runs.set(id, run);
     run.done = runBatch(run)
       .catch((err: unknown) => {
@@ -228,6 +240,7 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       })
       .finally(() => {
         if (runs.get(id) === run) runs.delete(id);
+        if (!runs.has(id)) o.afterRun?.(id);
       });
     return run.done;
   }
@@ -246,6 +259,9 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       if (stopping || !holdsRun(id)) return;
       if (batch && o.beforeRun) await o.beforeRun(id);
       if (stopping || !holdsRun(id)) return;
+      // Read again: a start, pause or cancel asked meanwhile wrote only the state (Run.started).
+      batch = await store.getBatch(id);
+      run.started = true;
       if (batch?.state === 'running') {
         // The run strands the calls left in flight and re-reads the unknown outcomes first.
         await runner.start(id);
@@ -267,13 +283,25 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
     // Lost: the batch is the taker's. Stopping: stop() releases every lease.
     if (stopping || keeper.lease(id)?.epoch !== run.lease.epoch) return;
     try {
-      const state = await store.getBatchState(id);
-      if (state === 'running') {
+      // The batch's row locked first (the lock order of pg-store.ts): a resume cannot commit
+      // between this read and the lease's end, which would leave a running batch whose lease is
+      // ended, offered to nobody.
+      const ended = await o.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('batches')
+          .select('state')
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (row?.state === 'running') return false;
+        await endBatch(leaseTx(trx), run.lease);
+        return true;
+      });
+      if (!ended) {
         log(`batch ${id}: stopped here while it still runs; its lease is given up`);
         await keeper.release(id);
         return;
       }
-      await o.db.transaction().execute((trx) => endBatch(leaseTx(trx), run.lease));
       keeper.forget(id);
     } catch (err: unknown) {
       // Lost meanwhile (the taker's now), or the ledger did not answer: the lease is left to
@@ -327,8 +355,9 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
     async start(batchId) {
       if (stopping) return false;
       if (holdsRun(batchId)) {
-        // Run here already (a resume while its run ends): the runner runs it again after.
-        void runner.start(batchId);
+        // Run here already (a resume while its run ends): the runner runs it again after; or
+        // not given to the runner yet (the takeover grace): the run reads its state then.
+        if (runs.get(batchId)?.started) void runner.start(batchId);
         return true;
       }
       const sentAt = keeperNow();
@@ -348,7 +377,12 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
     async cancel(batchId) {
       // Run here under a live lease: the runner's cancel (its re-read of open items is fenced by
       // that lease). A run here whose lease is lost is cancelled like one elsewhere.
-      if (holdsRun(batchId)) return runner.cancel(batchId);
+      if (holdsRun(batchId)) {
+        // Still in its takeover grace: the cancel is written; the run settles its open items
+        // once the grace is over (a re-read now could miss the former holder's last call).
+        if (!runs.get(batchId)?.started) return store.cancelBatch(batchId);
+        return runner.cancel(batchId);
+      }
       if (!(await store.cancelBatch(batchId))) return false;
       const counts = await store.counts(batchId);
       if (counts.in_flight + counts.unknown === 0) await withdrawBatch(leaseDb, batchId);

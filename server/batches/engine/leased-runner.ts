@@ -55,16 +55,58 @@ export async function offerRunnable(db: Kysely<LedgerTables>): Promise<number> {
   return Number(result.numAffectedRows ?? 0);
 }
 
+export interface LeasedRunnerOptions {
+  log?: (message: string) => void;
+  /**
+   * How often this console sweeps the ledger for work nobody took up (default: never): every
+   * batch that should run and has no open lease is offered (offerRunnable), then `sweep` runs
+   * (console.ts: a move whose first phase ended gets its second). What a console meant to do and
+   * could not (its start's transaction failed, it died between recording a batch and offering it,
+   * between a move's phases) is done by one of the consoles still up, not only at a restart.
+   */
+  sweepEveryMs?: number;
+  sweep?: () => Promise<void>;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 export function leasedRunner(
   host: LeaseHost,
   /** An unfenced store on the same database (a user's state changes, from any console). */
   store: Pick<LedgerStore, 'transitionBatch' | 'getBatchState'>,
-  /** The shared ledger (start-up offers what should run: offerRunnable). */
+  /** The shared ledger (start-up and the sweeps offer what should run: offerRunnable). */
   db: Kysely<LedgerTables>,
-  log: (message: string) => void = () => undefined,
+  opts: LeasedRunnerOptions = {},
 ): Runner {
   const { runner } = host;
-  const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  const log = opts.log ?? (() => undefined);
+  let stopped = false;
+  let sweepTimer: ReturnType<typeof setTimeout> | null = null;
+  let sweeping: Promise<void> | null = null;
+
+  /** One sweep (see LeasedRunnerOptions); never rejects. */
+  async function sweepOnce(): Promise<void> {
+    try {
+      const offered = await offerRunnable(db);
+      if (offered > 0) log(`${offered} batch(es) that should run offered to the consoles`);
+      await opts.sweep?.();
+    } catch (err: unknown) {
+      log(`sweeping the ledger for work left undone failed: ${messageOf(err)}`);
+    }
+  }
+
+  function armSweep(): void {
+    const every = opts.sweepEveryMs;
+    if (stopped || sweepTimer !== null || every === undefined || !(every > 0)) return;
+    sweepTimer = setTimeout(() => {
+      sweeping = sweepOnce().finally(() => {
+        sweeping = null;
+        sweepTimer = null;
+        armSweep();
+      });
+    }, every);
+    sweepTimer.unref();
+  }
 
   /** Starts asked here and not yet over (a claim under way, then the run): whenIdle waits. */
   const starts = new Map<string, Promise<void>>();
@@ -86,7 +128,8 @@ export function leasedRunner(
           `batch ${batchId} is offered: the console holding it (or a batch of its subject) runs it, or it waits for an older batch of its subject`,
         );
     } catch (err: unknown) {
-      // Left offered or running in the ledger: a claim round (here or elsewhere) takes it.
+      // Offered (a claim round, here or elsewhere, takes it), or, when the offer itself failed, left
+      // running without a lease: the next sweep offers it (LeasedRunnerOptions.sweepEveryMs).
       log(`batch ${batchId} could not be started here: ${messageOf(err)}`);
     }
   }
@@ -109,8 +152,10 @@ export function leasedRunner(
           log(`start-up: ${offered} batch(es) that should run offered to the consoles`);
         taken = await host.claimNow();
       } catch (err: unknown) {
-        // The timer's rounds go on claiming.
+        // The timer's rounds go on claiming, and the sweeps offering.
         log(`claiming batches at start-up failed: ${messageOf(err)}`);
+      } finally {
+        armSweep();
       }
       await Promise.all(taken.map((id) => host.whenIdle(id)));
     },
@@ -119,7 +164,12 @@ export function leasedRunner(
       await host.whenIdle(batchId);
       await runner.whenIdle(batchId);
     },
-    stop: () => host.stop(),
+    async stop() {
+      stopped = true;
+      if (sweepTimer) clearTimeout(sweepTimer);
+      await sweeping;
+      await host.stop();
+    },
     async pause(batchId) {
       if (runsHere(batchId)) return runner.pause(batchId);
       return store.transitionBatch(batchId, ['running'], 'paused', 'paused by the user');
