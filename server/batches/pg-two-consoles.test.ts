@@ -8,7 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { SEED_WORKSPACES, seedObjectIds } from 'secmaster-emulator';
 import { loadConfig } from '../config';
-import { batchListSchema, batchSummarySchema, type BatchSummary } from '../../src/api/schemas';
+import { sql } from 'kysely';
+import {
+  batchListSchema,
+  batchSummarySchema,
+  idKey,
+  type BatchSummary,
+} from '../../src/api/schemas';
 import { startConsoleOn, type ConsoleHarness, type ConsoleNode } from '../testing/emulator-console';
 
 const WS = SEED_WORKSPACES[0].id;
@@ -143,6 +149,35 @@ test('a batch stopped from the other console sends nothing for its skipped IDs',
   const after = h.linksOf(subject);
   const linkedByBatch = ids.filter((id) => !before.has(id) && after.has(id));
   expect(linkedByBatch).toHaveLength(final.counts.succeeded);
+});
+
+test('a batch recorded but never offered (its start failed, or its console died in between) is run by a console’s sweep of the ledger', async () => {
+  // Started as main.ts starts them (its start-up claim and offer done, the sweeps armed).
+  await Promise.all([h.console.resumeAll(), other.console.resumeAll()]);
+  const subject = incidents[4] ?? '';
+  const ids = alerts.slice(300, 340);
+  // Recorded as a start records it, and no offer after (a failed transaction, a console gone).
+  const batch = await h.store.createBatch({
+    action: 'associate',
+    workspace_id: WS,
+    dataclass_type: 'incidents',
+    data_object_id: subject,
+    related_dataclass_type: 'alerts',
+    reason: null,
+    user: 'test',
+    retry_of: null,
+    duplicates: 0,
+    items: ids.map((id) => ({ id, idKey: idKey(id), state: 'pending' as const, message: null })),
+  });
+  // No lease row: no claim round can see it.
+  const leases = await sql<{ n: number }>`
+    select count(*)::int as n from batch_leases where batch_id = ${batch.id}`.execute(h.kysely);
+  expect(leases.rows).toEqual([{ n: 0 }]);
+  // Both consoles started before it (no start-up to offer it): the sweep, every lease time, does.
+  const done = await until(other, batch.id, (b) => b.state === 'done', 'swept');
+  expect(done.counts.succeeded + done.counts.unchanged).toBe(ids.length);
+  const after = h.linksOf(subject);
+  for (const id of ids) expect(after.has(id)).toBe(true);
 });
 
 describe('sessions', () => {

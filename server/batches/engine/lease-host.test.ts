@@ -795,6 +795,61 @@ test('a batch claimed here runs only once beforeRun has resolved (its credential
   await expectSettled(db.kysely, batchId, subject, ids, upstream.calls);
 }, 60_000);
 
+test('a stop asked of the console that took a batch over, during its takeover grace, waits for the grace: nothing is read or sent before it; the call left in flight is then re-read and settled', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(0);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[11] ?? '';
+  const ids = ALERTS.slice(2_500, 2_700);
+  const batchId = await createBatch(db.kysely, subject, ids);
+  const call = await diedWithCallInFlight(url, upstream, batchId, subject);
+  const grace = 1_000;
+  let claimed!: (at: number) => void;
+  const claimedAt = new Promise<number>((r) => (claimed = r));
+  const firstCallAt = new Promise<number>((resolve) => {
+    upstream.onCall = (c) => {
+      if (c.console === 'console-b') resolve(Date.now());
+    };
+  });
+  const b = hostIn(url, 'console-b', upstream.url, {
+    takeoverGraceMs: grace,
+    log: (message) => {
+      if (message.startsWith(`batch ${batchId}: lease claimed`)) claimed(Date.now());
+    },
+  });
+  const claimTime = await claimedAt;
+  // In its grace: the stop is recorded at once, and answered.
+  expect(await b.cancel(batchId)).toBe(true);
+  const [state] = (
+    await sql<{ state: string }>`select state from batches where id = ${batchId}`.execute(db.kysely)
+  ).rows;
+  expect(state).toEqual({ state: 'cancelled' });
+  await vi.waitFor(
+    async () => {
+      const r = await sql<{ ended: boolean }>`
+        select ended from batch_leases where batch_id = ${batchId}`.execute(db.kysely);
+      expect(r.rows).toEqual([{ ended: true }]);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+  await b.whenIdle(batchId);
+  // Nothing read before the grace was over (the re-read then), and nothing written: a stop
+  // sends no write.
+  expect((await firstCallAt) - claimTime).toBeGreaterThanOrEqual(grace);
+  const fromB = upstream.calls.filter((c) => c.console === 'console-b');
+  expect(fromB.every((c) => c.kind !== 'write')).toBe(true);
+  // The call the dead console sent was applied: its IDs succeeded (re-read), the rest skipped.
+  const rows = (
+    await sql<{ state: string; n: number }>`
+      select state, count(*)::int as n from items where batch_id = ${batchId}
+      group by state order by state`.execute(db.kysely)
+  ).rows;
+  expect(rows).toEqual([
+    { state: 'skipped', n: ids.length - call.ids.length },
+    { state: 'succeeded', n: call.ids.length },
+  ]);
+}, 60_000);
+
 test('batches offered and started by nobody: the two consoles’ claim rounds share them, at most maxBatches each at once, each run by one console to its end', async () => {
   const { url, db } = await auditedDatabase();
   const upstream = await startUpstream(5);
