@@ -103,8 +103,9 @@ import { historyCondition } from './history-query';
 import type { PostgresLedgerDb } from './postgres';
 import type { LedgerStore } from './store';
 import type { LedgerTables, NewBatchRow } from './tables';
-import { escapeLike } from './like';
+import { caseVariantRanges, escapeLike } from './like';
 import type { ItemCountsTable } from './migrations/005-item-counts';
+import type { ItemKeyLengthsTable } from './migrations/008-id-key-lengths';
 
 export type LedgerTx = Transaction<LedgerTables>;
 
@@ -160,6 +161,11 @@ const countSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
 /** `q` with `item_counts` (migration 5) among its tables. */
 function withCounts(q: Kysely<LedgerTables> | LedgerTx) {
   return q.withTables<{ item_counts: ItemCountsTable }>();
+}
+
+/** `q` with `item_key_lengths` (migration 8) among its tables. */
+function withKeyLengths(q: Kysely<LedgerTables>) {
+  return q.withTables<{ item_key_lengths: ItemKeyLengthsTable }>();
 }
 
 /**
@@ -223,6 +229,18 @@ export function openPgStore(
    */
   const transact = <T>(body: (trx: LedgerTx) => Promise<T>): Promise<T> =>
     kysely.isTransaction ? body(kysely as LedgerTx) : kysely.transaction().execute(body);
+  /**
+   * Reads of `body` from one snapshot (a read-only REPEATABLE READ transaction); on a store bound
+   * to a caller's transaction, in that transaction.
+   */
+  const readSnapshot = <T>(body: (db: Kysely<LedgerTables>) => Promise<T>): Promise<T> =>
+    kysely.isTransaction
+      ? body(kysely)
+      : kysely
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .setAccessMode('read only')
+          .execute(body);
 
   // --- queued outcomes (see the module comment) -------------------------------------------------
 
@@ -406,25 +424,37 @@ export function openPgStore(
   /**
    * A page of item rows in input order and how many rows match. The matching rows' `seq`s are
    * counted and cut in one pass over an index (items_by_state, or items_search whose id_key the
-   * search reads), narrow rows only (`count(*) over ()` on wide rows spilled a deep page to disk);
-   * the page's rows are then read by primary key. When the page is empty, the count is read on its
-   * own.
+   * search reads, or the ranges of `keys` on an index of id_key), narrow rows only (`count(*) over ()`
+   * on wide rows spilled a deep page to disk); the page's rows are then read by primary key. When
+   * the page is empty, the count is read on its own. `keys`: ranges of id_key that hold every
+   * match (a condition the rows must meet besides `pattern`, never instead of it).
    */
   async function itemPage(
+    db: Kysely<LedgerTables>,
     batchId: string,
     state: string | undefined,
     pattern: string | null,
+    keys: readonly (readonly [string, string])[] | null,
     offset: number,
     limit: number,
   ): Promise<{ items: BatchItem[]; total: number }> {
-    const matching = kysely
+    const matching = db
       .selectFrom('items')
       .where('batch_id', '=', batchId)
       .$if(state !== undefined, (qb) => qb.where('state', '=', state ?? ''))
       .$if(pattern !== null, (qb) =>
         qb.where(sql<SqlBool>`id_key ilike ${pattern ?? ''} escape '\\'`),
+      )
+      .$if(keys !== null, (qb) =>
+        qb.where((eb) =>
+          eb.or(
+            (keys ?? []).map(([lo, hi]) =>
+              eb.and([eb('id_key', '>=', lo), eb('id_key', '<=', hi)]),
+            ),
+          ),
+        ),
       );
-    const rows = await kysely
+    const rows = await db
       .selectFrom(
         matching
           .select(({ fn }) => ['seq', fn.countAll().over().as('matching')])
@@ -832,10 +862,27 @@ export function openPgStore(
           .execute();
         return { items: rows.map((r) => batchItemSchema.parse(r)), total: b?.total ?? 0 };
       }
-      // A state (items_by_state), and/or an ID search: a case-insensitive substring of id_key
-      // (ILIKE; IDs are ASCII), LIKE's wildcards taken literally.
-      const pattern = query.q ? `%${escapeLike(query.q)}%` : null;
-      return itemPage(batchId, query.state || undefined, pattern, offset, limit);
+      const state = query.state || undefined;
+      const q = query.q;
+      // A state only: items_by_state.
+      if (!q) return itemPage(kysely, batchId, state, null, null, offset, limit);
+      // An ID search, with or without a state: a case-insensitive substring of id_key (ILIKE under
+      // the column's collation C: ASCII letters only fold, as SQLite's LIKE), LIKE's wildcards
+      // taken literally. q can only be part of a key at least as long: when none of the batch's
+      // keys is longer than q (item_key_lengths, kept by migration 8's triggers), a key containing
+      // q is q but for the case of its letters, found by a few range seeks (`caseVariantRanges`)
+      // instead of a pass over every key of the batch. The ILIKE stays the condition either way. The bound and the rows are read from one snapshot, so the bound
+      // holds for the rows it lets the search skip.
+      const pattern = `%${escapeLike(q)}%`;
+      return readSnapshot(async (db) => {
+        const bound = await withKeyLengths(db)
+          .selectFrom('item_key_lengths')
+          .select(sql<boolean>`longest <= char_length(${q}::text)`.as('within'))
+          .where('batch_id', '=', batchId)
+          .executeTakeFirst();
+        const keys = bound?.within === true ? caseVariantRanges(q) : null;
+        return itemPage(db, batchId, state, pattern, keys, offset, limit);
+      });
     },
 
     counts,

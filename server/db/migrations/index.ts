@@ -10,6 +10,7 @@ import { ledger } from './001-ledger';
 import { itemCounts } from './005-item-counts';
 import { credentialSession } from './006-credential-session';
 import { openLeases } from './007-open-leases';
+import { idKeyLengths } from './008-id-key-lengths';
 
 export const migrations: readonly Migration[] = [
   ledger,
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   itemCounts,
   credentialSession,
   openLeases,
+  idKeyLengths,
 ];

@@ -2,11 +2,12 @@
  * What the UI reads, on both stores: a batch's items (page, state, ID search) and the history (a
  * page, newest first, and its filters as the route parses them).
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { parseHistoryFilter, type HistoryFilter } from '../../batches/history-filter';
 import { itemsOfIds } from '../../batches/service';
 import { storeFactories, type TestStore } from '../../testing/stores';
-import { common, create, makeIds, useStore } from './helpers';
+import { SUBJECT, common, create, makeIds, useStore } from './helpers';
 
 const ids = Array.from({ length: 500 }, (_, n) =>
   n % 3 === 0 ? `Alert_${String(n).padStart(30, '0')}` : `alert-${String(n).padStart(30, '0')}`,
@@ -103,6 +104,139 @@ describe.each(storeFactories)('$name store: items', (factory) => {
     expect((await store.listItems(odd, { q: 'AAAA', offset: 0, limit: 10 })).total).toBe(30);
     const p = await store.listItems(odd, { offset: 10, limit: 5 });
     expect(p.total).toBe(33);
+  });
+});
+
+/** A UUID with letters in it, the same every run (n's MD5 in the UUID's groups). */
+function uuidOf(n: number): string {
+  const h = createHash('md5').update(`id ${n}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** ASCII letters to lower case, nothing else (what LIKE and ILIKE under collation C fold). */
+const fold = (s: string) => s.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
+
+type Item = ReturnType<typeof itemsOfIds>['items'][number];
+
+/** What the search finds: the items whose key contains `q` but for case, in input order. */
+const containing = (items: readonly Item[], q: string) =>
+  items.filter((i) => fold(i.idKey).includes(fold(q))).map((i) => i.id);
+
+/**
+ * The ID search of a whole ID. On PostgreSQL, when no key of the batch is longer than q, it seeks
+ * the keys equal to q but for case instead of reading every key (pg-store.ts): each case below
+ * has an answer that a wrong shortcut would change (only the equal key, only one case of it, a
+ * longer key containing q left out, a wildcard taken as one).
+ */
+describe.each(storeFactories)('$name store: the ID search of a whole ID', (factory) => {
+  const s = useStore(factory);
+
+  /** A batch of `tokens` as the service makes it (UUIDs' keys in lower case, others as given). */
+  async function batchOfTokens(tokens: readonly string[]): Promise<{ id: string; items: Item[] }> {
+    const { items } = itemsOfIds(tokens);
+    expect(items).toHaveLength(tokens.length);
+    const id = (await s.current.store.createBatch({ ...common, data_object_id: SUBJECT, items }))
+      .id;
+    return { id, items };
+  }
+
+  const search = (id: string, q: string, more: { offset?: number; limit?: number } = {}) =>
+    s.current.store.listItems(id, { q, offset: more.offset ?? 0, limit: more.limit ?? 1000 });
+
+  test('a whole UUID in any case finds its item alone; with a state, paged; one not there finds nothing', async () => {
+    const tokens = Array.from({ length: 300 }, (_, n) => uuidOf(n));
+    const { id } = await batchOfTokens(tokens);
+    const one = tokens[123] ?? '';
+    for (const q of [one.toUpperCase(), one, `${one.slice(0, 18).toUpperCase()}${one.slice(18)}`])
+      expect(await search(id, q)).toMatchObject({ items: [{ id: one }], total: 1 });
+    const { store } = s.current;
+    expect(
+      await store.listItems(id, { state: 'pending', q: one.toUpperCase(), offset: 0, limit: 5 }),
+    ).toMatchObject({ items: [{ id: one }], total: 1 });
+    expect(
+      await store.listItems(id, { state: 'failed', q: one.toUpperCase(), offset: 0, limit: 5 }),
+    ).toEqual({ items: [], total: 0 });
+    expect(await search(id, one.toUpperCase(), { offset: 1 })).toEqual({ items: [], total: 1 });
+    expect(await search(id, uuidOf(999).toUpperCase())).toEqual({ items: [], total: 0 });
+    // Longer than every key of the batch.
+    expect(await search(id, `${one}0`)).toEqual({ items: [], total: 0 });
+  });
+
+  test('a whole ID that is part of longer IDs of the batch finds them all, in input order; a part of an ID finds every ID holding it', async () => {
+    const uuids = Array.from({ length: 50 }, (_, n) => uuidOf(n));
+    const one = uuids[10] ?? '';
+    const tokens = [
+      ...uuids.slice(0, 3),
+      `${one.toUpperCase()}-x`, // a longer well-formed ID (not a UUID: its key keeps its case)
+      ...uuids.slice(3),
+      `X${one}`,
+      `see ${one} here`, // malformed: an invalid item, searched as the others
+    ];
+    const { id, items } = await batchOfTokens(tokens);
+    const want = [`${one.toUpperCase()}-x`, one, `X${one}`, `see ${one} here`];
+    expect(containing(items, one.toUpperCase())).toEqual(want);
+    expect(await search(id, one.toUpperCase())).toMatchObject({
+      items: want.map((x) => ({ id: x })),
+      total: 4,
+    });
+    expect(await search(id, one, { offset: 1, limit: 2 })).toMatchObject({
+      items: want.slice(1, 3).map((x) => ({ id: x })),
+      total: 4,
+    });
+    for (const q of [one.slice(9, 23).toUpperCase(), uuids[7]?.slice(0, 8) ?? '', '4', 'ab']) {
+      const found = containing(items, q);
+      expect(found.length).toBeGreaterThan(0);
+      expect(await search(id, q)).toMatchObject({
+        items: found.map((x) => ({ id: x })),
+        total: found.length,
+      });
+    }
+  });
+
+  test('IDs of mixed lengths, some equal but for case: every whole ID in any case finds every key holding it', async () => {
+    const hex = (n: number) => createHash('md5').update(`hex ${n}`).digest('hex');
+    const letters = 'AbCdEfGhIjKlMnOpQrStUvWxYz'.repeat(3).slice(0, 64);
+    const swapped = letters.replace(/[a-z]|[A-Z]/g, (ch) =>
+      ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase(),
+    );
+    const digits = '0'.repeat(33);
+    const lengths: Record<string, string[]> = {
+      // Not UUIDs: each key keeps its case, so these are distinct IDs equal but for case.
+      32: [hex(1), hex(1).toUpperCase(), hex(2), hex(3).toUpperCase()],
+      36: [uuidOf(1), uuidOf(2), uuidOf(3)],
+      40: [`Alert_${digits}1`, `ALERT_${digits}1`, `alert_${digits}1`, `alertX${digits}1`],
+      64: [
+        letters,
+        swapped,
+        // `_` is not a wildcard: the first is not found by the second, nor the second by the first.
+        `${'w'.repeat(30)}_${'w'.repeat(33)}`,
+        `${'w'.repeat(30)}Z${'w'.repeat(33)}`,
+      ],
+    };
+    const mixed = Object.values(lengths).flatMap((ts, k) => (k % 2 ? [...ts].reverse() : ts));
+    // One batch of each length (no key longer than a whole ID of it), and one of them all.
+    for (const tokens of [...Object.values(lengths), mixed]) {
+      const { id, items } = await batchOfTokens(tokens);
+      for (const token of tokens) {
+        for (const q of [token, token.toUpperCase(), token.toLowerCase()]) {
+          const found = containing(items, q);
+          expect(found).toContain(token);
+          expect(await search(id, q)).toMatchObject({
+            items: found.map((x) => ({ id: x })),
+            total: found.length,
+          });
+        }
+      }
+      // As long as the longest key, and in no key.
+      const longest = Math.max(...tokens.map((t) => t.length));
+      expect(await search(id, 'q'.repeat(longest))).toEqual({ items: [], total: 0 });
+    }
+    // The three cases of one ID, paged.
+    const { id } = await batchOfTokens(lengths[40] ?? []);
+    expect(await search(id, `ALERT_${digits}1`, { offset: 1, limit: 1 })).toMatchObject({
+      items: [{ id: `ALERT_${digits}1` }],
+      total: 3,
+    });
   });
 });
 
