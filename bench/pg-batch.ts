@@ -3,7 +3,9 @@
  * PostgreSQL store, against the same batch on the SQLite store and the bare loop, with the ratios;
  * then the results-page and history queries on PostgreSQL against their targets
  * (docs/performance.md: filter / search of a 100,000-ID batch's items < 100 ms; a history list
- * < 100 ms), and what a batch's counts cost per poll.
+ * < 100 ms), and what a batch's counts cost per poll. The exact ID search is also run as it was
+ * before migration `id key lengths` (the scan of the batch's keys), a baseline of the same run that
+ * must find the same rows.
  *
  * One process, as a console is one: the embedded emulator on its own thread (secmaster-emulator's
  * `startEmulatorThread`, seeded with 100,000 alerts; the seed is not timed), the real SecMaster
@@ -24,7 +26,7 @@
  * programs, as `npm test`). PG_BATCH_CONCURRENCY (else BATCH_CONCURRENCY, else 2, as
  * bench/run-batch.ts).
  */
-import { sql } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +37,11 @@ import { createRunner, onSqlite } from '../server/batches/engine/runner.ts';
 import { parseHistoryFilter, type HistoryFilter } from '../server/batches/history-filter.ts';
 import { openLedger, type NewBatch } from '../server/batches/ledger.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
+import { escapeLike } from '../server/db/like.ts';
 import { openPgStore } from '../server/db/pg-store.ts';
 import { migratePostgres, openPostgres } from '../server/db/postgres.ts';
 import type { LedgerStore } from '../server/db/store.ts';
+import type { LedgerTables } from '../server/db/tables.ts';
 import { createUpstream, type Upstream } from '../server/secmaster/client.ts';
 import { idsSearchBody } from '../server/secmaster/operations.ts';
 import { pacedUpstream } from '../server/secmaster/paced.ts';
@@ -135,6 +139,45 @@ async function bareLoop(
   );
   if (linked !== ids.length) throw new Error(`bare loop linked ${linked} of ${ids.length}`);
   return performance.now() - t0;
+}
+
+/**
+ * The ID search's statement before migration `id key lengths` (pg-store.ts's itemPage then): the
+ * matching seqs counted and cut in one pass over the batch's keys (ILIKE), the page by primary key.
+ */
+async function searchAsBefore(
+  db: Kysely<LedgerTables>,
+  batchId: string,
+  q: string,
+  offset: number,
+  limit: number,
+): Promise<{ ids: string[]; total: number }> {
+  const matching = db
+    .selectFrom('items')
+    .where('batch_id', '=', batchId)
+    .where(sql<SqlBool>`id_key ilike ${`%${escapeLike(q)}%`} escape '\\'`);
+  const rows = await db
+    .selectFrom(
+      matching
+        .select(({ fn }) => ['seq', fn.countAll().over().as('matching')])
+        .orderBy('seq')
+        .limit(limit)
+        .offset(offset)
+        .as('m'),
+    )
+    .innerJoin('items as i', (join) =>
+      join.onRef('i.seq', '=', 'm.seq').on('i.batch_id', '=', batchId),
+    )
+    .select(['i.id', 'm.matching'])
+    .orderBy('i.seq')
+    .execute();
+  const total =
+    rows[0] !== undefined
+      ? Number(rows[0].matching)
+      : Number(
+          (await matching.select(({ fn }) => fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+        );
+  return { ids: rows.map((r) => r.id), total };
 }
 
 function batchOn(workspaceId: string, subject: string, ids: readonly string[]): NewBatch {
@@ -253,6 +296,10 @@ export async function benchPgBatch(): Promise<void> {
         'exact ID search (upper-cased)',
         (st, id) => st.listItems(id, { offset: 0, limit: 200, q: target }),
       ],
+      [
+        'partial ID search (8 characters, upper-cased)',
+        (st, id) => st.listItems(id, { offset: 0, limit: 200, q: target.slice(9, 17) }),
+      ],
       ['counts (a poll’s per-state counts)', (st, id) => st.counts(id)],
       ['getBatch (a poll: row + counts)', (st, id) => st.getBatch(id)],
     ];
@@ -268,6 +315,23 @@ export async function benchPgBatch(): Promise<void> {
         `  ${name.padEnd(46)} PostgreSQL ${ms(p).padStart(9)}  SQLite ${ms(l).padStart(9)}  ratio ${(p / l).toFixed(1)}x`,
       );
     }
+    // The exact ID search as PostgreSQL ran it before migration `id key lengths` (the scan of the
+    // batch's keys): before and after in the same run, on the same batch, at the same load; and the
+    // same rows and total as the store's.
+    const before = await searchAsBefore(pgdb.kysely, onPg.id, target, 0, 200);
+    const now = await pg.listItems(onPg.id, { offset: 0, limit: 200, q: target });
+    if (
+      before.total !== now.total ||
+      JSON.stringify(before.ids) !== JSON.stringify(now.items.map((i) => i.id))
+    )
+      throw new Error('the exact ID search: the store and the scan before differ');
+    const scanMs = await medianMs(() => searchAsBefore(pgdb.kysely, onPg.id, target, 0, 200));
+    const liteSearchMs = await medianMs(() =>
+      liteStore.listItems(lite.id, { offset: 0, limit: 200, q: target }),
+    );
+    console.log(
+      `  ${'baseline: exact ID search, the scan before'.padEnd(46)} PostgreSQL ${ms(scanMs).padStart(9)}  SQLite ${ms(liteSearchMs).padStart(9)}  ratio ${(scanMs / liteSearchMs).toFixed(1)}x  (same ${String(now.total)} row(s) as the store's)`,
+    );
     const fresh = await medianMs(() =>
       pgdb.kysely
         .selectFrom('items')
