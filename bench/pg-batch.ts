@@ -4,8 +4,8 @@
  * then the results-page and history queries on PostgreSQL against their targets
  * (docs/performance.md: filter / search of a 100,000-ID batch's items < 100 ms; a history list
  * < 100 ms), and what a batch's counts cost per poll. The exact ID search is also run as it was
- * before migration `id key lengths` (the scan of the batch's keys), a baseline of the same run that
- * must find the same rows.
+ * before migration 8 (the scan of the batch's keys), a baseline of the same run that must find the
+ * same rows.
  *
  * One process, as a console is one: the embedded emulator on its own thread (secmaster-emulator's
  * `startEmulatorThread`, seeded with 100,000 alerts; the seed is not timed), the real SecMaster
@@ -142,8 +142,8 @@ async function bareLoop(
 }
 
 /**
- * The ID search's statement before migration `id key lengths` (pg-store.ts's itemPage then): the
- * matching seqs counted and cut in one pass over the batch's keys (ILIKE), the page by primary key.
+ * The ID search's statement before migration 8 (pg-store.ts's itemPage then): the matching seqs
+ * counted and cut in one pass over the batch's keys (ILIKE), the page by primary key.
  */
 async function searchAsBefore(
   db: Kysely<LedgerTables>,
@@ -315,9 +315,9 @@ export async function benchPgBatch(): Promise<void> {
         `  ${name.padEnd(46)} PostgreSQL ${ms(p).padStart(9)}  SQLite ${ms(l).padStart(9)}  ratio ${(p / l).toFixed(1)}x`,
       );
     }
-    // The exact ID search as PostgreSQL ran it before migration `id key lengths` (the scan of the
-    // batch's keys): before and after in the same run, on the same batch, at the same load; and the
-    // same rows and total as the store's.
+    // The exact ID search as PostgreSQL ran it before migration 8 (the scan of the batch's keys):
+    // before and after in the same run, on the same batch, at the same load; and the same rows and
+    // total as the store's.
     const before = await searchAsBefore(pgdb.kysely, onPg.id, target, 0, 200);
     const now = await pg.listItems(onPg.id, { offset: 0, limit: 200, q: target });
     if (

@@ -2,8 +2,8 @@
  * The results page's ID search on PostgreSQL, and the two ways considered to make a whole ID seek
  * (docs/performance.md, "exact ID search"): what each costs writes and what it gives the search. One
  * cluster (fsync on), three databases, each migrated:
- *   - `scan`: without migration `id key lengths`' triggers and rows (the search reads every key of
- *     the batch, as before it);
+ *   - `scan`: without migration 8's triggers and rows (the search reads every key of the batch, as
+ *     before it);
  *   - `bound`: as migrated (item_key_lengths kept by its triggers: a whole ID seeks);
  *   - `trigram`: as `scan`, plus a trigram index (`pg_trgm`, GIN on items.id_key with
  *     gin_trgm_ops), which ILIKE '%q%' can use; skipped, said so, where the extension is missing.

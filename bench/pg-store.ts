@@ -209,7 +209,7 @@ export async function benchPgStore(): Promise<void> {
       );
 
     // The price of item_counts (migration 5) on writes: the same writes with its triggers off (by
-    // name: items has others, migration `id key lengths`'), alternated on/off, median of 3.
+    // name: items has others, migration 8's), alternated on/off, median of 3.
     console.log(
       'pg-store: item_counts triggers on writes (on vs off, alternated, median of 3; counts are wrong while off)',
     );
