@@ -1,19 +1,20 @@
 /**
  * The results page's ID search on PostgreSQL, and the two ways considered to make a whole ID seek
- * (docs/performance.md, "exact ID search"): what each costs writes and what it gives the search. One
- * cluster (fsync on), three databases, each migrated:
+ * (docs/performance.md, "exact ID search"): what each costs writes and what it gives the search.
+ * One cluster (fsync on), three databases, each migrated:
  *   - `scan`: without migration 8's triggers and rows (the search reads every key of the batch, as
  *     before it);
  *   - `bound`: as migrated (item_key_lengths kept by its triggers: a whole ID seeks);
  *   - `trigram`: as `scan`, plus a trigram index (`pg_trgm`, GIN on items.id_key with
  *     gin_trgm_ops), which ILIKE '%q%' can use; skipped, said so, where the extension is missing.
  * Writes, the three databases in turn (so that a busy spell of the shared machine falls on each;
- * each round in the other order than the one before), median of 5: createBatch of 100,000 IDs (the table holding earlier ones), and 200 × (claimChunk of
- * 100 + recordOutcome) on a 20,000-ID batch. Then the searches of a 100,000-ID batch, upper-cased
- * (median of 9): a whole ID, 8 characters of one, one character; each database's rows and total
- * checked against the others'.
+ * each round in the other order than the one before), median of 5: createBatch of 100,000 IDs (the
+ * table holding earlier ones), and 200 × (claimChunk of 100 + recordOutcome) on a 20,000-ID
+ * batch. Then the searches of a 100,000-ID batch, upper-cased (median of 9): a whole ID, 8
+ * characters of one, one character; each database's rows and total checked against the others'.
  *
- * Run: `node --import tsx bench/pg-id-search.ts` (needs PostgreSQL's server programs, as `npm test`).
+ * Run: `node --import tsx bench/pg-id-search.ts` (needs PostgreSQL's server programs, as
+ * `npm test`). Not part of `npm run bench`: it weighs a decision (docs/performance.md).
  */
 import { sql, type Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';

@@ -2,8 +2,9 @@
  * `item_key_lengths` (migration 8, 008-id-key-lengths.ts): each batch's longest item key, which
  * lets the ID search of a whole ID seek (pg-store.ts `listItems`). Kept by PostgreSQL's triggers
  * whoever writes items: the store's createBatch and createGroup, an insert by another writer into a
- * batch that exists, an update of a key; and filled by the migration for batches created before it. If it were below a key of its batch, the search would miss that key's rows:
- * each test searches for such a row.
+ * batch that exists, an update of a key; and filled by the migration for batches created before
+ * it. If it were below a key of its batch, the search would miss that key's rows: each test
+ * searches for such a row.
  */
 import { sql } from 'kysely';
 import { afterEach, describe, expect, test } from 'vitest';

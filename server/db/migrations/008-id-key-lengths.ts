@@ -8,7 +8,7 @@
  * 104–131 ms at load 9–12 where the target is 100 ms (docs/performance.md). But q can only be part
  * of a key at least as long as q: when no key of the batch is longer than q (a pasted whole ID in a
  * batch of IDs of one length, the common case), the keys that contain q are those equal to it but
- * for the case of ASCII letters, a few range seeks on `items_by_id_key` (like.ts,
+ * for the case of ASCII letters, a few range seeks on an index of id_key (like.ts,
  * `caseVariantRanges`). Same rows, same order and total: only how they are found changes.
  *
  * Why triggers, as migration 5's counts: the bound must never be below a key of the batch, whoever
@@ -24,11 +24,12 @@
  * What it costs writes: within the noise of a 2-vCPU shared machine for a 100,000-ID createBatch
  * and 200 claims + outcomes (docs/performance.md, bench/pg-id-search.ts).
  *
- * Why not a trigram index (`pg_trgm`, GIN on id_key): measured in the same runs, it made a
- * 100,000-ID createBatch and claims/outcomes markedly slower (every item update is a new index entry
- * per trigram: items' updates are not HOT, `state` being indexed), its posting lists and so each
- * search grow with the whole ledger rather than the batch, and `CREATE EXTENSION` needs the
- * contrib package and a privilege a hosted database may not give.
+ * Why not a trigram index (`pg_trgm`, GIN on id_key): measured in the same runs, a 100,000-ID
+ * createBatch took 1.5–1.8× as long with it, claims and outcomes 1.1× (every item update adds an
+ * index entry per trigram: items' updates are not HOT, `state` being indexed); its posting lists,
+ * and so each search, grow with the whole ledger rather than the batch; and `CREATE EXTENSION`
+ * needs the contrib package and CREATE on the database (pg_trgm is a trusted extension), which an
+ * application role that does not own the database may lack.
  *
  * The migration fills the table from the items already there, in the transaction that creates the
  * triggers (CREATE TRIGGER locks `items` against writes until it commits: nothing is missed); a
