@@ -17,6 +17,9 @@
  *      ledger (as bench/run-batch.ts's baseline);
  *   2. SQLite store (incident #1): `sqliteStore` over a ledger file in a temporary directory;
  *   3. PostgreSQL store (incident #2): `openPgStore` on a durable cluster of its own (fsync on).
+ *   3b. PostgreSQL as a console runs it (incident #4): the same store under a lease (lease-host.ts:
+ *      claim, fences, renewals), the calls holding the account's shared slots, the retries the
+ *      shared budget (shared-upstream.ts), as console.ts wires it with DATABASE_URL.
  *   4. bare loop again (incident #3): the machine may be busy at one time and not another; the
  *      ratios are against the mean of the two bare loops (both printed).
  * Each store run is timed from createBatch (the POST's work) to the runner's end, and polled like
@@ -39,6 +42,9 @@ import { openLedger, type NewBatch } from '../server/batches/ledger.ts';
 import { Credentials, DEMO_PROJECT_ID } from '../server/config.ts';
 import { escapeLike } from '../server/db/like.ts';
 import { openPgStore } from '../server/db/pg-store.ts';
+import type { SharedBudgetTables } from '../server/db/shared-budget.ts';
+import { createLeaseHost, DEFAULT_LEASE_MS } from '../server/batches/engine/lease-host.ts';
+import { sharedUpstream } from '../server/batches/shared-upstream.ts';
 import { migratePostgres, openPostgres } from '../server/db/postgres.ts';
 import type { LedgerStore } from '../server/db/store.ts';
 import type { LedgerTables } from '../server/db/tables.ts';
@@ -79,6 +85,58 @@ async function runOnStore(
   batch: NewBatch,
 ): Promise<StoreRun & { id: string }> {
   const runner = createRunner({ store, storage, upstream, concurrency });
+  try {
+    return await timedRun(store, batch, (id) => runner.start(id));
+  } finally {
+    await runner.stop();
+  }
+}
+
+/**
+ * The batch as a console on PostgreSQL runs it (console.ts with DATABASE_URL): under a lease
+ * (lease-host.ts: the claim, the fence of every intent and outcome, the renewals), its calls
+ * holding the account's shared slots and its retries the shared budget (shared-upstream.ts).
+ */
+async function runLeased(
+  db: Kysely<LedgerTables>,
+  upstream: Upstream,
+  concurrency: number,
+  batch: NewBatch,
+): Promise<StoreRun & { id: string }> {
+  const shared = sharedUpstream(db as unknown as Kysely<SharedBudgetTables>, {
+    slots: concurrency,
+    callTimeoutMs: CALL_TIMEOUT_MS,
+    batchLeaseMs: DEFAULT_LEASE_MS,
+    consoleId: 'bench-console',
+  });
+  const host = createLeaseHost({
+    db,
+    consoleId: 'bench-console',
+    upstream,
+    runner: {
+      concurrency,
+      upstreamSlots: shared.upstreamSlots,
+      retryBudget: shared.retryBudget,
+    },
+    takeoverGraceMs: CALL_TIMEOUT_MS,
+  });
+  try {
+    return await timedRun(openPgStore(db), batch, async (id) => {
+      if (!(await host.start(id))) throw new Error('the lease host did not take the batch');
+      await host.whenIdle(id);
+    });
+  } finally {
+    await host.stop();
+    await shared.close();
+  }
+}
+
+/** Creates the batch in `store` and runs it (`run`), polled like the UI; checks it is done. */
+async function timedRun(
+  store: LedgerStore,
+  batch: NewBatch,
+  run: (id: string) => Promise<void>,
+): Promise<StoreRun & { id: string }> {
   const t0 = performance.now();
   const { id } = await store.createBatch(batch);
   const createMs = performance.now() - t0;
@@ -93,11 +151,13 @@ async function runOnStore(
       polls.push(performance.now() - p0);
     }
   })();
-  await runner.start(id);
+  try {
+    await run(id);
+  } finally {
+    running = false;
+    await poller;
+  }
   const totalMs = performance.now() - t0;
-  running = false;
-  await poller;
-  await runner.stop();
   const b = await store.getBatch(id);
   if (b?.state !== 'done') throw new Error(`batch ended ${b?.state ?? 'missing'}`);
   return { id, totalMs, createMs, counts: b.counts, polls };
@@ -232,11 +292,11 @@ export async function benchPgBatch(): Promise<void> {
       () => pacers.pacerFor('bench'),
     );
     const ids = seedObjectIds(0, 'alerts', N);
-    const [bareSubject, liteSubject, pgSubject, bareAfterSubject] = seedObjectIds(
+    const [bareSubject, liteSubject, pgSubject, bareAfterSubject, leasedSubject] = seedObjectIds(
       0,
       'incidents',
-      4,
-    ) as [string, string, string, string];
+      5,
+    ) as [string, string, string, string, string];
     const workspace = SEED_WORKSPACES[0].id;
 
     console.log(
@@ -271,12 +331,23 @@ export async function benchPgBatch(): Promise<void> {
     );
     check('PostgreSQL', onPg);
     row('PostgreSQL store (create → done)', onPg.totalMs, pollsOf(onPg));
+    const leased = await runLeased(
+      pgdb.kysely,
+      upstream,
+      concurrency,
+      batchOn(workspace, leasedSubject, ids),
+    );
+    check('PostgreSQL, as a console runs it', leased);
+    row('PostgreSQL, leased + shared slots (console)', leased.totalMs, pollsOf(leased));
     // The machine is shared: the bare loop once more, after the stores; the ratios use the mean.
     const bareLastMs = await bareLoop(upstream, concurrency, workspace, bareAfterSubject, ids);
     row('bare loop, last', bareLastMs, `  (load ${load()})`);
     const bareMs = (bareFirstMs + bareLastMs) / 2;
     console.log(
       `  ratios (bare: the mean of both, ${s(bareMs)}): PostgreSQL/bare ${(onPg.totalMs / bareMs).toFixed(2)}x  SQLite/bare ${(lite.totalMs / bareMs).toFixed(2)}x  PostgreSQL/SQLite ${(onPg.totalMs / lite.totalMs).toFixed(2)}x  (target ≤ 1.5x the bare loop: PostgreSQL ${onPg.totalMs / bareMs <= 1.5 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `  as a console runs it (leases, shared slots and retry budget): PostgreSQL/bare ${(leased.totalMs / bareMs).toFixed(2)}x  /SQLite ${(leased.totalMs / lite.totalMs).toFixed(2)}x  /the store alone ${(leased.totalMs / onPg.totalMs).toFixed(2)}x  (target ≤ 1.5x the bare loop: ${leased.totalMs / bareMs <= 1.5 ? 'met' : 'NOT met'})`,
     );
 
     // --- Results page and counts on the finished 100,000-ID batch ------------------------------
