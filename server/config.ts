@@ -212,7 +212,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // Several consoles on one database: a person signed in on one is signed in on all, so sessions
   // are kept in the database, and an IAM token is kept there only sealed with SESSION_KEY (never in
   // clear). A console with sign-in on DATABASE_URL therefore needs SESSION_KEY.
-  if (database && e.SESSION_KEY === undefined && (e.CONSOLE_ACCESS_TOKEN !== undefined || iamSignIn)) {
+  if (
+    database &&
+    e.SESSION_KEY === undefined &&
+    (e.CONSOLE_ACCESS_TOKEN !== undefined || iamSignIn)
+  ) {
     problems.push(
       'SESSION_KEY is required with DATABASE_URL when people sign in (CONSOLE_ACCESS_TOKEN or IAM sign-in): ' +
         'sessions are kept in the shared database, sealed with it, so that every console knows them ' +
@@ -258,7 +262,9 @@ function loadDatabase(e: Env, problems: string[]): DatabaseConfig | null {
   try {
     u = new URL(e.DATABASE_URL);
   } catch {
-    problems.push('DATABASE_URL must be a URL, e.g. postgres://user:password@db.example:5432/console');
+    problems.push(
+      'DATABASE_URL must be a URL, e.g. postgres://user:password@db.example:5432/console',
+    );
     return null;
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
@@ -268,7 +274,9 @@ function loadDatabase(e: Env, problems: string[]): DatabaseConfig | null {
     return null;
   }
   if (u.pathname === '' || u.pathname === '/') {
-    problems.push('DATABASE_URL must name the database, e.g. postgres://user:password@host:5432/console');
+    problems.push(
+      'DATABASE_URL must name the database, e.g. postgres://user:password@host:5432/console',
+    );
     return null;
   }
   const host = u.hostname || u.searchParams.get('host') || 'localhost';

@@ -37,12 +37,14 @@ function readYaml(source: string): Yaml {
     const text = raw.trimEnd();
     const body = text.trimStart();
     if (body === '' || body.startsWith('#')) return;
-    if (body === '---' || body === '...') throw new Error(`line ${String(i + 1)}: one document only`);
+    if (body === '---' || body === '...')
+      throw new Error(`line ${String(i + 1)}: one document only`);
     lines.push({ no: i + 1, indent: text.length - body.length, text: body });
   });
   if (lines.length === 0) return null;
   const [value, next] = block(lines, 0, lines[0]?.indent ?? 0);
-  if (next < lines.length) throw new Error(`line ${String(lines[next]?.no)}: unexpected indentation`);
+  if (next < lines.length)
+    throw new Error(`line ${String(lines[next]?.no)}: unexpected indentation`);
   return value;
 }
 
@@ -336,7 +338,10 @@ describe('deploy/compose.yaml', () => {
 
   test('TRUSTED_PROXIES names the proxy’s fixed address, and PUBLIC_ORIGIN its host name', () => {
     const proxy = asMap(services.proxy, 'proxy');
-    const network = asMap(asMap(proxy.networks, 'proxy.networks').console, 'proxy.networks.console');
+    const network = asMap(
+      asMap(proxy.networks, 'proxy.networks').console,
+      'proxy.networks.console',
+    );
     const env = consoleEnv('console-a', REQUIRED);
     expect(env.TRUSTED_PROXIES).toBe(network.ipv4_address);
     const subnet = asMap(
@@ -360,9 +365,7 @@ describe('deploy/compose.yaml', () => {
     }
     const pg = asMap(services.postgres, 'postgres');
     expect(pg.image).toBe('postgres:15');
-    expect(asStrings(pg.volumes, 'postgres.volumes')).toEqual([
-      'pgdata:/var/lib/postgresql/data',
-    ]);
+    expect(asStrings(pg.volumes, 'postgres.volumes')).toEqual(['pgdata:/var/lib/postgresql/data']);
     expect(asStrings(asMap(pg.healthcheck, 'healthcheck').test, 'healthcheck.test')[0]).toBe(
       'CMD-SHELL',
     );
@@ -417,14 +420,19 @@ describe('docs/deploy.md', () => {
   test('every environment variable it names is one the console reads (config.ts), or the example’s own', () => {
     const schema = schemaVariables();
     // The parse of the schema found it whole, not a part.
-    for (const v of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_LEASE_MS', 'SESSION_KEY']) {
+    for (const v of [
+      'PORT',
+      'HOST',
+      'DATA_DIR',
+      'DATABASE_URL',
+      'DATABASE_LEASE_MS',
+      'SESSION_KEY',
+    ]) {
       expect(schema).toContain(v);
     }
     expect(schema.size).toBeGreaterThan(25);
     const doc = read('docs/deploy.md');
-    const named = new Set(
-      [...doc.matchAll(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)].map((m) => m[0]),
-    );
+    const named = new Set([...doc.matchAll(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)].map((m) => m[0]));
     expect([...named].filter((n) => !schema.has(n) && !NOT_THE_CONSOLES.includes(n))).toEqual([]);
     // The page does name the settings a deployment needs.
     for (const v of ['DATABASE_URL', 'DATABASE_LEASE_MS', 'SESSION_KEY', 'TRUSTED_PROXIES']) {

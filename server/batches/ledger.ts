@@ -979,12 +979,7 @@ export function openLedger(
    * Runs one of this ledger's writes, then drops the cached counts of `batchId` (of every batch:
    * null) if it changed anything. `stopping`: see refuseAfterFailedFlush.
    */
-  function writing<T>(
-    batchId: string | null,
-    write: () => T,
-    lazily = false,
-    stopping = false,
-  ): T {
+  function writing<T>(batchId: string | null, write: () => T, lazily = false, stopping = false): T {
     refuseAfterFailedFlush(stopping);
     dropIfChangedElsewhere();
     // Lazily: the commit writes the WAL and returns without waiting for the disk
