@@ -71,26 +71,51 @@ export function sqliteConsoleStorage(ledger: Ledger): ConsoleStorage {
 
 /** How long /api/health waits for the database's answer. */
 export const PG_PING_TIMEOUT_MS = 3_000;
+/**
+ * How long a ping's answer is reused: /api/health needs no sign-in, and each ping takes one of the
+ * pool's connections, which the console's leases and batches need; a flood of health checks then
+ * costs at most one query a second (and those under way at once share one).
+ */
+export const PG_PING_REUSE_MS = 1_000;
 
 /** The ledger on PostgreSQL at `where` (`PostgreSQL host:port/db`). */
-export function pgConsoleStorage<DB>(db: Kysely<DB>, where: string): ConsoleStorage {
+export function pgConsoleStorage<DB>(
+  db: Kysely<DB>,
+  where: string,
+  now: () => number = () => performance.now(),
+): ConsoleStorage {
   const health = new StorageHealth();
   const problemOf = (err: unknown): WriteProblem | null => pgWriteProblem(err, where);
+  /** The latest ping: under way, or answered at `at` (PG_PING_REUSE_MS). */
+  let last: { answer: Promise<boolean>; at: number | null } | null = null;
+  async function askDatabase(): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), PG_PING_TIMEOUT_MS);
+    });
+    const answer = sql`select 1`.execute(db).then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   return {
-    async ping() {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), PG_PING_TIMEOUT_MS);
+    ping() {
+      const t = now();
+      if (last && (last.at === null || t - last.at < PG_PING_REUSE_MS)) return last.answer;
+      const entry: { answer: Promise<boolean>; at: number | null } = {
+        answer: askDatabase(),
+        at: null,
+      };
+      void entry.answer.then(() => {
+        entry.at = now();
       });
-      const answer = sql`select 1`.execute(db).then(
-        () => true,
-        () => false,
-      );
-      try {
-        return await Promise.race([answer, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      last = entry;
+      return entry.answer;
     },
     problems: () => health.problems(),
     requestProblem(err) {

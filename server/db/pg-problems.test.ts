@@ -1,14 +1,16 @@
 /**
  * What a failed query of the PostgreSQL ledger means (pg-problems.ts), and what a console on a
- * database that stops answering says: requests 503 "try again", /api/health 503.
+ * database that stops answering says: requests 503 "try again", /api/health 503 (its ping shared
+ * and reused for a second).
  */
 import { afterEach, expect, test } from 'vitest';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { loadConfig } from '../config';
 import { createConsole } from '../console';
-import { pgConsoleStorage } from './console-storage';
+import { PG_PING_REUSE_MS, pgConsoleStorage } from './console-storage';
 import { pgWriteProblem } from './pg-problems';
 import { openPostgres, type PostgresLedgerDb } from './postgres';
+import { testDatabase } from '../testing/pg-database';
 
 const WHERE = 'PostgreSQL db.example:5432/console';
 const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -96,4 +98,29 @@ test('a console whose database stops answering: requests that write answer 503 t
   } finally {
     await c.close();
   }
+});
+
+test('/api/health on PostgreSQL: pings at once share one query, and an answer is reused for a second', async () => {
+  db = openPostgres(await testDatabase('ping_reuse'), { max: 2 });
+  let queries = 0;
+  db.pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    Object.assign(client, {
+      query: (...args: unknown[]) => {
+        queries++;
+        return query(...args);
+      },
+    });
+  });
+  let clock = 0;
+  const storage = pgConsoleStorage(db.kysely, db.where, () => clock);
+  const answers = await Promise.all(Array.from({ length: 50 }, () => storage.ping()));
+  expect(answers.every((a) => a)).toBe(true);
+  expect(queries).toBe(1);
+  clock += PG_PING_REUSE_MS - 1;
+  expect(await storage.ping()).toBe(true);
+  expect(queries).toBe(1);
+  clock += 1;
+  expect(await storage.ping()).toBe(true);
+  expect(queries).toBe(2);
 });
