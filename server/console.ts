@@ -66,6 +66,8 @@ export interface SharedLedger {
   consoleId: string;
   /** DATABASE_LEASE_MS. */
   leaseMs: number;
+  /** The lease keeper's own small pool (renewals, claim rounds; see LeaseHostOptions.keeperDb). */
+  keeperDb?: Kysely<LedgerTables>;
   /** Tests: claim rounds, the takeover grace (default the call timeout), the keeper's timing. */
   lease?: Pick<LeaseHostOptions, 'claimEveryMs' | 'takeoverGraceMs' | 'maxBatches' | 'keeper'>;
 }
@@ -228,6 +230,7 @@ export function createConsole(config: Config, deps: ConsoleDeps): ConsoleServer 
         retryBudget: shared.retryBudget,
       },
       leaseMs: postgres.leaseMs,
+      ...(postgres.keeperDb ? { keeperDb: postgres.keeperDb } : {}),
       // A call the former holder sent just before its lease ended may land up to its timeout later.
       takeoverGraceMs: config.batchCallTimeoutMs,
       // Its first call is paced on its own credential's pacer, the one the ledger records (a resume

@@ -41,7 +41,7 @@ import { DamagedDatabaseError, checkDatabaseFile } from './integrity';
 const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 /** The least time given to a shutdown (the calls in flight then end by their own timeout). */
 const SHUTDOWN_GRACE_MS = 10_000;
-/** Connections of a console's pool on PostgreSQL (requests, the runner, leases, slots). */
+/** Connections of a console's pool on PostgreSQL (requests, the runner, slots, sessions). */
 const POSTGRES_POOL_SIZE = 20;
 
 function fail(error: unknown): never {
@@ -343,8 +343,7 @@ async function openSharedLedger(config: Config): Promise<OpenedLedger> {
   } finally {
     await migrating.close();
   }
-  const db = openPostgres(url, {
-    max: POSTGRES_POOL_SIZE,
+  const settings = {
     onIdleError,
     idleInTransactionMs: database.leaseMs,
     // A statement stuck (a lock held by a console that stalled is freed by the idle-transaction
@@ -352,11 +351,21 @@ async function openSharedLedger(config: Config): Promise<OpenedLedger> {
     // not, whatever the lease: never under 30 s.
     statementTimeoutMs: Math.max(30_000, database.leaseMs),
     connectTimeoutMs: Math.min(10_000, database.leaseMs),
-  });
+  };
+  const db = openPostgres(url, { max: POSTGRES_POOL_SIZE, ...settings });
+  // The lease keeper's renewals and claims on two connections of their own: a burst that takes
+  // every connection of the main pool must not hold a renewal back past the lease.
+  const keeperDb = openPostgres(url, { max: 2, ...settings });
   const consoleId = newConsoleId();
   return {
     deps: {
-      postgres: { db: db.kysely, where: database.where, consoleId, leaseMs: database.leaseMs },
+      postgres: {
+        db: db.kysely,
+        keeperDb: keeperDb.kysely,
+        where: database.where,
+        consoleId,
+        leaseMs: database.leaseMs,
+      },
     },
     // With SESSION_KEY, createConsole keeps the sessions on the console's pool.
     sessions: null,
@@ -364,7 +373,7 @@ async function openSharedLedger(config: Config): Promise<OpenedLedger> {
     onLost: () => undefined,
     start: () => undefined,
     async close() {
-      await db.close();
+      await Promise.all([db.close(), keeperDb.close()]);
       lock?.release();
     },
   };

@@ -850,6 +850,53 @@ test('a stop asked of the console that took a batch over, during its takeover gr
   ]);
 }, 60_000);
 
+test('renewals on the keeper’s own pool go on while every connection of the console’s main pool is taken (a burst of requests): the lease is not lost', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(200);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[9] ?? '';
+  const ids = ALERTS.slice(2_000, 2_400);
+  const batchId = await createBatch(db.kysely, subject, ids);
+  const main = consolePool(url, 'console-k');
+  const keeperPool = consolePool(url, 'console-k-keeper');
+  const host = createLeaseHost({
+    db: main.kysely,
+    keeperDb: keeperPool.kysely,
+    consoleId: 'console-k',
+    upstream: createUpstream({
+      endpoint: upstream.url,
+      projectId: DEMO_PROJECT_ID,
+      timeoutMs: 10_000,
+      authToken: 'console-k',
+    }),
+    runner: { concurrency: 2, chunkSize: CHUNK, backoffMs: () => 0 },
+    leaseMs: LEASE_MS,
+    claimEveryMs: CLAIM_EVERY_MS,
+  });
+  closing.push(() => host.stop());
+  expect(await host.start(batchId)).toBe(true);
+  const expiry = async () =>
+    (
+      await sql<{ expires_at: Date | null }>`
+        select expires_at from batch_leases where batch_id = ${batchId}`.execute(db.kysely)
+    ).rows[0]?.expires_at?.getTime() ?? 0;
+  // Every connection of the main pool held (its max is 4), as a burst of requests would.
+  const held = await Promise.all(Array.from({ length: 4 }, () => main.pool.connect()));
+  try {
+    const before = await expiry();
+    // Renewed meanwhile, more than a lease time past the hold's start: never lost.
+    await vi.waitFor(async () => expect(await expiry()).toBeGreaterThan(before + LEASE_MS), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    expect(host.running()).toContain(batchId);
+  } finally {
+    for (const c of held) c.release();
+  }
+  await host.whenIdle(batchId);
+  await expectSettled(db.kysely, batchId, subject, ids, upstream.calls);
+}, 60_000);
+
 test('batches offered and started by nobody: the two consoles’ claim rounds share them, at most maxBatches each at once, each run by one console to its end', async () => {
   const { url, db } = await auditedDatabase();
   const upstream = await startUpstream(5);

@@ -84,6 +84,12 @@ export interface LeaseHostOptions {
   db: Kysely<LedgerTables>;
   /** This console, as its leases name it: unique among the consoles sharing the database. */
   consoleId: string;
+  /**
+   * The keeper's renewals and claim rounds on a pool of their own (default: `db`'s): a burst of
+   * requests or batch writes that takes every connection of `db`'s pool must not hold a renewal
+   * back past the lease, or this console loses every batch it runs.
+   */
+  keeperDb?: Kysely<LedgerTables>;
   /** Where calls go (RunnerOptions.upstream). */
   upstream: RunnerOptions['upstream'];
   /** The runner's other options (its store and `mayRun` are the host's). */
@@ -172,7 +178,7 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
   const wakeGrace = new Set<() => void>();
 
   const keeper = new LeaseKeeper<LeaseTables>({
-    db: leaseDb,
+    db: (o.keeperDb ?? o.db) as unknown as Kysely<LeaseTables>,
     consoleId,
     leaseMs,
     ...o.keeper,
