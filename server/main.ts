@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   let emulator: EmulatorThread | null = null;
   if (config.mode === 'emulator') {
     emulator = await startEmulatorThread({
-      dataFile: join(config.dataDir, 'emulator.sqlite'),
+      dataFile: emulatorFileOf(config),
       seedSizes,
       projectId: config.projectId,
       port: config.emulatorPort,
@@ -236,6 +236,17 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+/** The embedded emulator's store in DATA_DIR. */
+const emulatorFileOf = (config: Config) => join(config.dataDir, 'emulator.sqlite');
+
+/**
+ * Emulator mode: a damaged emulator store stops the start (DamagedDatabaseError: exit 2, what to
+ * do) before anything opens it for writing.
+ */
+function checkEmulatorFile(config: Config): void {
+  if (config.mode === 'emulator') checkDatabaseFile(emulatorFileOf(config), 'emulator');
+}
+
 /** The ledger main.ts opened, and what the console and the shutdown do with it. */
 interface OpenedLedger {
   /** What createConsole is given: the ledger (either kind) and, for SQLite, the DATA_DIR's lock. */
@@ -276,8 +287,7 @@ function openDataDirLedger(config: Config): OpenedLedger {
   // before anything opens it for writing (docs/operations.md, "A damaged ledger").
   const ledgerFile = join(config.dataDir, 'ledger.sqlite');
   checkDatabaseFile(ledgerFile, 'ledger');
-  if (config.mode === 'emulator')
-    checkDatabaseFile(join(config.dataDir, 'emulator.sqlite'), 'emulator');
+  checkEmulatorFile(config);
   const ledger = openLedger(ledgerFile);
   // SESSION_KEY: sessions (sealed with it) and the sign-in limits live in the ledger's file, on a
   // connection of their own, so they survive a restart (docs/security.md, "Sessions").
@@ -319,8 +329,7 @@ function openDataDirLedger(config: Config): OpenedLedger {
 async function openSharedLedger(config: Config): Promise<OpenedLedger> {
   const database = config.database!;
   const lock = config.mode === 'emulator' ? lockDataDir(config) : null;
-  if (config.mode === 'emulator')
-    checkDatabaseFile(join(config.dataDir, 'emulator.sqlite'), 'emulator');
+  checkEmulatorFile(config);
   const url = database.url.reveal();
   const onIdleError = (error: Error) =>
     console.error(`${database.where}: an idle connection failed: ${error.message}`);

@@ -306,24 +306,36 @@ export function createCallCredentials(deps: {
     return key === null ? null : { source, sessionId: null, sessionKey: key };
   };
 
+  /**
+   * The ledger's identity of a batch, made this process's (null, and forgotten when `fromLedger`:
+   * no session to run on). An identity assigned meanwhile (a resume here, which records it too)
+   * wins unless `fromLedger`. Rejects when the ledger cannot be read.
+   */
+  const adoptRecorded = async (
+    batchId: string,
+    fromLedger: boolean,
+  ): Promise<CallIdentity | null> => {
+    const found = await recordedIdentity(batchId);
+    if (found === null) {
+      if (fromLedger) batchIdentity.delete(batchId);
+      return null;
+    }
+    const identity = (fromLedger ? undefined : batchIdentity.get(batchId)) ?? found;
+    batchIdentity.set(batchId, identity);
+    return identity;
+  };
+
   return {
     forget(batchId) {
       batchIdentity.delete(batchId);
     },
     async load(batchId, opts) {
       try {
-        let identity = opts?.fromLedger ? undefined : batchIdentity.get(batchId);
-        if (identity === undefined) {
-          const found = await recordedIdentity(batchId);
-          if (found === null) {
-            // No session to run on: its first call says so.
-            if (opts?.fromLedger) batchIdentity.delete(batchId);
-            return;
-          }
-          // Assigned meanwhile (a resume here, which records it too): that identity wins.
-          identity = (opts?.fromLedger ? undefined : batchIdentity.get(batchId)) ?? found;
-          batchIdentity.set(batchId, identity);
-        }
+        const identity =
+          (opts?.fromLedger ? undefined : batchIdentity.get(batchId)) ??
+          (await adoptRecorded(batchId, opts?.fromLedger ?? false));
+        // No session to run on: its first call says so.
+        if (identity === null) return;
         // A session known by its stored key only: as it is now, so that its pacer is known
         // before the first call.
         const key = identity.sessionId === null ? identity.sessionKey : null;
@@ -367,14 +379,9 @@ export function createCallCredentials(deps: {
       // stored key (SESSION_KEY), is looked up by it; without one it waits for a sign-in. Read at
       // the first call; until then its pacer is the environment's (a refused call gives its
       // permit back).
-      const known = (async (): Promise<Upstream> => {
-        const found = await recordedIdentity(batchId);
-        if (found === null) return sessionEnded;
-        // Assigned meanwhile (a resume): that identity wins.
-        const now = batchIdentity.get(batchId) ?? found;
-        batchIdentity.set(batchId, now);
-        return batchUpstream(batchId, now);
-      })();
+      const known = adoptRecorded(batchId, false).then((now) =>
+        now === null ? sessionEnded : batchUpstream(batchId, now),
+      );
       return {
         call: async (operation, opts) => {
           let upstream: Upstream;

@@ -317,6 +317,34 @@ export async function offerBatch<DB extends LeaseTables>(
 }
 
 /**
+ * Offers every batch that should run but has no open lease (none at all, or an ended one): those
+ * `running`, and those cancelled with items left open (in flight or unknown: their outcomes are to
+ * be re-read and settled by whoever claims them). Group rows are never run. A batch recorded by a
+ * console that stopped (or died) before it offered it would otherwise wait for ever. One statement;
+ * returns how many were offered.
+ */
+export async function offerRunnable<DB>(db: Db<DB>): Promise<number> {
+  const result = await sql`
+    insert into batch_leases (batch_id, holder, epoch, expires_at, ended)
+    select b.id, null, 0, null, false
+    from batches b
+    where b.kind = 'batch'
+      and (
+        b.state = 'running'
+        or (
+          b.state = 'cancelled'
+          and exists (
+            select 1 from items i
+            where i.batch_id = b.id and i.state in ('in_flight', 'unknown')
+          )
+        )
+      )
+    on conflict (batch_id) do update set ended = false where batch_leases.ended
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
  * Takes up to `max` batches nobody holds (offered, released, or whose lease expired) for
  * `consoleId`, each with a new epoch, oldest first, those the subject rule allows only
  * (`heldBack`: none while another console holds a batch of its subject or an older one of it

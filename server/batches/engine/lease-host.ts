@@ -255,18 +255,23 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
     const id = run.lease.batchId;
     try {
       let batch = await store.getBatch(id);
+      let waited = false;
       if (batch && batch.counts.in_flight > 0 && graceMs > 0 && !stopping) {
         // Another run's calls (this console's runs of the batch have all ended): see
         // takeoverGraceMs. The lease is kept meanwhile.
         log(`batch ${id}: ${batch.counts.in_flight} IDs left in flight; re-read in ${graceMs} ms`);
         await grace(graceMs);
-        batch = await store.getBatch(id);
+        waited = true;
       }
       if (stopping || !holdsRun(id)) return;
-      if (batch && o.beforeRun) await o.beforeRun(id);
+      if (batch && o.beforeRun) {
+        await o.beforeRun(id);
+        waited = true;
+      }
       if (stopping || !holdsRun(id)) return;
-      // Read again: a start, pause or cancel asked meanwhile wrote only the state (Run.started).
-      batch = await store.getBatch(id);
+      // Read again after waiting: a start, pause or cancel asked meanwhile wrote only the state
+      // (Run.started).
+      if (waited) batch = await store.getBatch(id);
       run.started = true;
       if (batch?.state === 'running') {
         // The run strands the calls left in flight and re-reads the unknown outcomes first.

@@ -21,39 +21,12 @@
  *   claims it strands its calls in flight and re-reads them first (lease-host.ts).
  * - stop: the host stops (calls in flight recorded, leases released for the others at once).
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { offerRunnable } from '../../db/leases';
 import type { LedgerStore } from '../../db/store';
 import type { LedgerTables } from '../../db/tables';
 import type { LeaseHost } from './lease-host';
 import type { Runner } from './runner';
-
-/**
- * Offers every batch that should run but has no open lease (none at all, or an ended one): those
- * `running`, and those cancelled with items left open (in flight or unknown: their outcomes are to
- * be re-read and settled by whoever claims them). Group rows are never run. A batch recorded by a
- * console that stopped (or died) before it offered it would otherwise wait for ever. One statement;
- * returns how many were offered.
- */
-export async function offerRunnable(db: Kysely<LedgerTables>): Promise<number> {
-  const result = await sql`
-    insert into batch_leases (batch_id, holder, epoch, expires_at, ended)
-    select b.id, null, 0, null, false
-    from batches b
-    where b.kind = 'batch'
-      and (
-        b.state = 'running'
-        or (
-          b.state = 'cancelled'
-          and exists (
-            select 1 from items i
-            where i.batch_id = b.id and i.state in ('in_flight', 'unknown')
-          )
-        )
-      )
-    on conflict (batch_id) do update set ended = false where batch_leases.ended
-  `.execute(db);
-  return Number(result.numAffectedRows ?? 0);
-}
 
 export interface LeasedRunnerOptions {
   log?: (message: string) => void;
@@ -84,11 +57,16 @@ export function leasedRunner(
   let sweepTimer: ReturnType<typeof setTimeout> | null = null;
   let sweeping: Promise<void> | null = null;
 
+  /** Offers what should run and has no open lease (offerRunnable), and says how many. */
+  async function offerLeftovers(when: string): Promise<void> {
+    const offered = await offerRunnable(db);
+    if (offered > 0) log(`${when}: ${offered} batch(es) that should run offered to the consoles`);
+  }
+
   /** One sweep (see LeasedRunnerOptions); never rejects. */
   async function sweepOnce(): Promise<void> {
     try {
-      const offered = await offerRunnable(db);
-      if (offered > 0) log(`${offered} batch(es) that should run offered to the consoles`);
+      await offerLeftovers('sweep');
       await opts.sweep?.();
     } catch (err: unknown) {
       log(`sweeping the ledger for work left undone failed: ${messageOf(err)}`);
@@ -147,9 +125,7 @@ export function leasedRunner(
       }
       let taken: string[] = [];
       try {
-        const offered = await offerRunnable(db);
-        if (offered > 0)
-          log(`start-up: ${offered} batch(es) that should run offered to the consoles`);
+        await offerLeftovers('start-up');
         taken = await host.claimNow();
       } catch (err: unknown) {
         // The timer's rounds go on claiming, and the sweeps offering.
