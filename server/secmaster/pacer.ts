@@ -266,6 +266,19 @@ export class Pacer {
     });
   }
 
+  /**
+   * Whether a `take` of `scope` now would be granted at once (in its own tick): nobody waits
+   * before it, its bucket has room in flight, a token, and no Retry-After holds it back.
+   */
+  grantsNow(scope: PaceScope): boolean {
+    const b = this.bucketOf(scope);
+    if (b.waiters.length > 0 || b.inFlight >= this.windowOf(b)) return false;
+    const at = this.now();
+    if (at < b.blockedUntil) return false;
+    this.refill(b, at);
+    return b.tokens >= 1 - 1e-9;
+  }
+
   /** The pacing rate of `scope` now, capped (calls/s), or null when its calls are not paced. */
   rateOf(scope: PaceScope): number | null {
     return this.effectiveRate(this.bucketOf(scope));
