@@ -1,16 +1,20 @@
 /**
  * What a failed query of the PostgreSQL ledger means (pg-problems.ts), and what a console on a
  * database that stops answering says: requests 503 "try again", /api/health 503 (its ping shared
- * and reused for a second).
+ * and reused for a second; where the database is said only to a caller signed in).
  */
 import { afterEach, expect, test } from 'vitest';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { createConsole } from '../console';
+import { STORAGE_PROBLEM_UNSIGNED } from '../http/status';
 import { PG_PING_REUSE_MS, pgConsoleStorage } from './console-storage';
 import { pgWriteProblem } from './pg-problems';
 import { openPostgres, type PostgresLedgerDb } from './postgres';
+import { pgServiceStores } from './service-stores';
 import { testDatabase } from '../testing/pg-database';
+import { migratedTestDatabase } from '../testing/stores';
 
 const WHERE = 'PostgreSQL db.example:5432/console';
 const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -124,3 +128,65 @@ test('/api/health on PostgreSQL: pings at once share one query, and an answer is
   expect(await storage.ping()).toBe(true);
   expect(queries).toBe(2);
 });
+
+test('/api/health on PostgreSQL names the database only to a caller signed in: the host and database are no business of anybody who is not', async () => {
+  db = openPostgres(await migratedTestDatabase(), { max: 4 });
+  const host = new URL(`postgres://${db.where.replace(/^PostgreSQL /, '')}`).hostname;
+  const database = db.where.replace(/^.*\//, '');
+  const token = 'health-access-token-0123456789';
+  const config = loadConfig({ CONSOLE_ACCESS_TOKEN: token });
+  const c = createConsole(config, {
+    postgres: { db: db.kysely, where: db.where, consoleId: 'c1', leaseMs: 15_000 },
+  });
+  // The console's own app on a storage the test can report into, as the runner does when a
+  // batch's write finds the database out of reach (console-storage.ts: runner.report).
+  const storage = pgConsoleStorage(db.kysely, db.where);
+  const app = createApp({
+    config,
+    storage,
+    stores: pgServiceStores(db.kysely),
+    runner: c.runner,
+    auth: c.auth,
+    groups: c.groups,
+  });
+  try {
+    const problem = pgWriteProblem(coded('ECONNREFUSED'), db.where);
+    expect(problem?.reason).toContain(db.where);
+    storage.runner.report('batch b1', problem?.reason ?? null);
+
+    const unsigned = await app.request('/api/health');
+    expect(unsigned.status).toBe(503);
+    const text = await unsigned.text();
+    expect(JSON.parse(text)).toEqual({ status: 'degraded', reason: STORAGE_PROBLEM_UNSIGNED });
+    for (const secret of [db.where, host, database]) expect(text).not.toContain(secret);
+
+    // Signed in (automation's Bearer token): the reason, as the log has it.
+    const signed = await app.request('/api/health', {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(signed.status).toBe(503);
+    expect(await signed.json()).toEqual({ status: 'degraded', reason: problem?.reason });
+
+    // Any other request of a caller not signed in is refused before it reaches the ledger.
+    const refused = await app.request('/api/batches');
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).not.toContain(host);
+
+    storage.runner.report('batch b1', null);
+    expect((await app.request('/api/health')).status).toBe(200);
+  } finally {
+    await c.close();
+  }
+});
+
+test.each(['ECONNREFUSED', '08006', '57P01', '53300', '53100', '40001', '57014'])(
+  'the 503 answer of a request the database failed (%s) does not say where the database is',
+  (code) => {
+    const where = 'PostgreSQL pg-7.internal.example:6543/ledger_prod';
+    const storage = pgConsoleStorage(null as never, where);
+    const problem = storage.requestProblem(coded(code));
+    expect(problem?.transient).toBe(true);
+    expect(problem?.message).not.toContain('pg-7.internal');
+    expect(problem?.message).not.toContain('ledger_prod');
+  },
+);

@@ -4,6 +4,12 @@
  * emulator and SecMaster can be used; 503 with the reason when not). `degraded`: the ledger can be
  * read but not written as it should (a full disk, another process's write lock, a lost DATA_DIR
  * lock); the console shows its batches, and running ones wait (docs/operations.md).
+ *
+ * /api/health needs no sign-in (a load balancer asks it). What keeps the ledger from being written
+ * names where the ledger is (PostgreSQL's host, port and database; DATA_DIR's path): a caller who
+ * is not signed in is told only that the ledger's storage cannot be written, as the status says,
+ * and the server's log and a signed-in caller (anybody, when the console has no sign-in: it then
+ * listens on loopback only, config.ts) have the reason.
  */
 import type { Context, Hono } from 'hono';
 import { MAX_BATCH_IDS, MAX_IDS_PER_CALL, type ConsoleConfig } from '../../src/api/schemas';
@@ -18,6 +24,10 @@ export interface HealthProbes {
   /** Secmaster mode: why SecMaster cannot be used (unreachable, clock skew...), or null. */
   upstreamStatus?: () => string | null;
 }
+
+/** /api/health's reason for a degraded ledger, to a caller who is not signed in. */
+export const STORAGE_PROBLEM_UNSIGNED =
+  "the batch ledger's storage cannot be written for now (sign in, or see the server log, for why)";
 
 export interface StatusRouteDeps {
   config: Config;
@@ -52,8 +62,13 @@ export function registerStatusRoutes(app: Hono, deps: StatusRouteDeps): void {
     if (!(await storage.ping()))
       return c.json({ status: 'unavailable', reason: 'the batch ledger cannot be read' }, 503);
     const problems = storage.problems();
-    if (problems.length > 0)
-      return c.json({ status: 'degraded', reason: problems.join('; ') }, 503);
+    if (problems.length > 0) {
+      const signedIn = auth.sessionJson(c).authenticated;
+      return c.json(
+        { status: 'degraded', reason: signedIn ? problems.join('; ') : STORAGE_PROBLEM_UNSIGNED },
+        503,
+      );
+    }
     if (config.mode === 'emulator' && probes.emulatorReady && !probes.emulatorReady()) {
       return c.json(
         {
