@@ -42,7 +42,7 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const WS = SEED_WORKSPACES[0].id;
 const ALERTS = seedObjectIds(0, 'alerts', 3_000);
 /** A subject per test (links made by one test stay in the file's emulator). */
-const INCIDENTS = seedObjectIds(0, 'incidents', 13);
+const INCIDENTS = seedObjectIds(0, 'incidents', 18);
 /**
  * Short, so that a takeover comes soon; not shorter, or a console's own event loop lagging on a
  * loaded machine (two cores, several test runs at once) loses it before the test's turn.
@@ -983,4 +983,67 @@ test('two batches of one subject started on two consoles: the second console doe
   expect(Math.min(...secondCalls.map((c) => c.arrived))).toBeGreaterThan(firstDone);
   await expectSettled(db.kysely, first, subject, firstIds, firstCalls);
   await expectSettled(db.kysely, second, subject, secondIds, secondCalls);
+}, 60_000);
+
+test('a start beyond maxBatches leaves its batch offered and unheld: the console holds at most maxBatches leases, and a run’s end here takes the next one at once', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(0);
+  closing.push(() => upstream.close());
+  // Every write's answer held until the test lets go: the first runs are under way meanwhile.
+  let letGo: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (letGo = resolve));
+  upstream.afterWrite = () => gate;
+  closing.push(() => Promise.resolve(letGo()));
+  const subjects = INCIDENTS.slice(13, 18);
+  const idsOf = (i: number) => ALERTS.slice(2_000 + i * 60, 2_060 + i * 60);
+  const batchIds: string[] = [];
+  for (const [i, subject] of subjects.entries()) {
+    batchIds.push(await createBatch(db.kysely, subject, idsOf(i)));
+  }
+  // No claim round by the timer during the test: only starts and runs' ends claim.
+  const a = hostIn(url, 'console-a', upstream.url, { maxBatches: 2, claimEveryMs: 60_000 });
+  const started = await Promise.all(batchIds.map((id) => a.start(id)));
+  const here = batchIds.filter((_, i) => started[i]);
+  expect(here).toHaveLength(2);
+  expect([...a.running()].sort()).toEqual([...here].sort());
+  const { rows } = await sql<{ batch_id: string; holder: string | null; ended: boolean }>`
+    select batch_id, holder, ended from batch_leases`.execute(db.kysely);
+  expect(
+    rows
+      .filter((r) => r.holder === 'console-a')
+      .map((r) => r.batch_id)
+      .sort(),
+  ).toEqual([...here].sort());
+  // The others are offered: unheld, not ended, for any console's claim.
+  expect(
+    rows
+      .filter((r) => r.holder === null && !r.ended)
+      .map((r) => r.batch_id)
+      .sort(),
+  ).toEqual(batchIds.filter((id) => !here.includes(id)).sort());
+
+  let most = 0;
+  const watch = setInterval(() => {
+    most = Math.max(most, a.running().length);
+  }, 5);
+  closing.push(() => Promise.resolve(clearInterval(watch)));
+  letGo();
+  await vi.waitFor(
+    async () => {
+      const r = await sql<{ n: number }>`
+        select count(*)::int as n from batch_leases where ended`.execute(db.kysely);
+      expect(r.rows[0]?.n).toBe(batchIds.length);
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+  expect(most).toBeLessThanOrEqual(2);
+  for (const [i, subject] of subjects.entries()) {
+    await expectSettled(
+      db.kysely,
+      batchIds[i] ?? '',
+      subject,
+      idsOf(i),
+      upstream.calls.filter((c) => c.subject === subject),
+    );
+  }
 }, 60_000);

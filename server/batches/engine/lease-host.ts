@@ -17,6 +17,11 @@
  * - Start: the console that starts (or resumes) a batch offers it and claims it in one transaction,
  *   so that no other console's claim round takes it in between; if another console holds it already,
  *   that one runs it.
+ * - At most `maxBatches` leases at once, from starts as from claim rounds: a start beyond it (a
+ *   group's thousand children started here at once) only offers the batch, for any console's
+ *   claim round to take: another's, or this one's once a run here ends (a run's end claims at once
+ *   while batches were left offered so, rather than at the next round). Without it every child
+ *   held a lease here, renewed here, and no other console could share the work.
  * - Subjects: a claim (a start's or a round's) never takes a batch while another console holds a
  *   batch of its subject, nor while an older batch of its subject waits unclaimed
  *   (server/db/leases.ts, `heldBack`): a subject's batches run on one console at a time, one at a
@@ -98,7 +103,10 @@ export interface LeaseHostOptions {
   leaseMs?: number;
   /** How often free batches are claimed (default a third of the lease time). */
   claimEveryMs?: number;
-  /** Most batches this console runs at once (default 16): a claim round takes only up to that. */
+  /**
+   * Most batches this console holds at once (default 16): a claim round takes only up to that, and
+   * a start beyond it leaves its batch offered (see the module comment).
+   */
   maxBatches?: number;
   /**
    * How long a batch taken over with calls left in flight waits before its run re-reads them (and
@@ -134,7 +142,8 @@ export interface LeaseHost {
    * Runs a batch that was started or resumed here (its row says `running`): offers it and claims
    * it. False when another console holds it (that one runs it), when the subject rule holds the
    * claim back (another console holds a batch of its subject, or an older one of it waits: it stays
-   * offered, for a later claim round, see the module comment), or the host is stopping.
+   * offered, for a later claim round, see the module comment), when this console holds
+   * `maxBatches` already (it stays offered too), or the host is stopping.
    */
   start(batchId: string): Promise<boolean>;
   /** Cancels a batch, wherever it runs (see the module comment). False if it could not be. */
@@ -175,6 +184,13 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
   let stopping = false;
   let claiming: Promise<string[]> | null = null;
   let claimTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Starts between their check of the room and their run's entry in `runs` (start). */
+  let startsClaiming = 0;
+  /**
+   * Batches may wait offered for room here: a start found none, or a claim round filled its room.
+   * A run's end then claims at once (runUnder).
+   */
+  let backlog = false;
   const wakeGrace = new Set<() => void>();
 
   const keeper = new LeaseKeeper<LeaseTables>({
@@ -247,6 +263,7 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       .finally(() => {
         if (runs.get(id) === run) runs.delete(id);
         if (!runs.has(id)) o.afterRun?.(id);
+        if (backlog) claimAfterRound();
       });
     return run.done;
   }
@@ -328,10 +345,15 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
     return trx as unknown as Transaction<LeaseTables>;
   }
 
+  /** Room for more leases here (maxBatches): runs, and starts claiming. */
+  const room = () => maxBatches - runs.size - startsClaiming;
+
   async function claimRound(): Promise<string[]> {
-    const room = maxBatches - runs.size;
-    if (stopping || room <= 0) return [];
-    const leases = await keeper.claim(room);
+    const max = room();
+    if (stopping || max <= 0) return [];
+    const leases = await keeper.claim(max);
+    // Fewer than the room: nothing more is offered that this console may take now.
+    backlog = leases.length >= max;
     for (const lease of leases) {
       log(`batch ${lease.batchId}: lease claimed (epoch ${lease.epoch})`);
       void runUnder(lease);
@@ -345,6 +367,16 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       claiming = null;
     });
     return claiming;
+  }
+
+  /** A claim round once the one under way (if any) is over: it would not see the room made since. */
+  function claimAfterRound(): void {
+    void (claiming ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => (stopping ? [] : claimNow()))
+      .catch((err: unknown) => {
+        log(`claiming batches failed: ${err instanceof Error ? err.message : String(err)}`);
+      });
   }
 
   function armClaims(): void {
@@ -364,6 +396,9 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
     store,
     runner,
     async start(batchId) {
+      // A claim round under way counts its room only once it has its leases: wait for it (it may
+      // also have taken this very batch, offered by a sweep).
+      while (claiming) await claiming.catch(() => undefined);
       if (stopping) return false;
       if (holdsRun(batchId)) {
         // Run here already (a resume while its run ends): the runner runs it again after; or
@@ -371,19 +406,32 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
         if (runs.get(batchId)?.started) void runner.start(batchId);
         return true;
       }
-      const sentAt = keeperNow();
-      const lease = await o.db.transaction().execute(async (trx) => {
-        await offerBatch(leaseTx(trx), batchId);
-        return claimBatch(leaseTx(trx), consoleId, batchId, leaseMs);
-      });
-      if (!lease) return false;
-      if (stopping) {
-        await releaseLease(leaseDb, lease);
+      if (room() <= 0) {
+        // No room here: offered, for whichever console has room first (module comment).
+        await offerBatch(leaseDb, batchId);
+        backlog = true;
         return false;
       }
-      keeper.track(lease, sentAt);
-      void runUnder(lease);
-      return true;
+      startsClaiming++;
+      try {
+        const sentAt = keeperNow();
+        const lease = await o.db.transaction().execute(async (trx) => {
+          await offerBatch(leaseTx(trx), batchId);
+          return claimBatch(leaseTx(trx), consoleId, batchId, leaseMs);
+        });
+        if (!lease) return false;
+        if (stopping) {
+          await releaseLease(leaseDb, lease);
+          return false;
+        }
+        keeper.track(lease, sentAt);
+        // In `runs` before this returns (runUnder adds it in its first step, or an earlier run of
+        // the batch here holds the place), so the room is counted once.
+        void runUnder(lease);
+        return true;
+      } finally {
+        startsClaiming--;
+      }
     },
     async cancel(batchId) {
       // Run here under a live lease: the runner's cancel (its re-read of open items is fenced by

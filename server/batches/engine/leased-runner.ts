@@ -5,8 +5,8 @@
  * started:
  *
  * - start: the host offers and claims the batch (a group's child is a batch of its own, with its own
- *   lease); when another console holds it, or holds a batch of its subject, that one (or whoever
- *   claims it later) runs it. Never the host's runner directly: a run without a lease sends
+ *   lease); when another console holds it, or holds a batch of its subject, or this console holds
+ *   its most batches already, that one (or whoever claims it later) runs it. Never the host's runner directly: a run without a lease sends
  *   nothing (its `mayRun` says no) and would stop at once.
  * - pause, resume, cancel: on any console, whichever runs the batch. The state is written under
  *   the batch's row lock (pg-store.ts), so the holder's next claim of a chunk is refused in its
@@ -103,7 +103,7 @@ export function leasedRunner(
       if (here) await host.whenIdle(batchId);
       else
         log(
-          `batch ${batchId} is offered: the console holding it (or a batch of its subject) runs it, or it waits for an older batch of its subject`,
+          `batch ${batchId} is offered: the console holding it (or a batch of its subject) runs it, it waits for an older batch of its subject, or for a console with room (this one runs its most batches at once)`,
         );
     } catch (err: unknown) {
       // Offered (a claim round, here or elsewhere, takes it), or, when the offer itself failed, left
