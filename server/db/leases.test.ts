@@ -6,6 +6,7 @@ import {
   assertLease,
   claimBatch,
   claimBatches,
+  clearRetryWait,
   endBatch,
   LeaseKeeper,
   LeaseLostError,
@@ -393,6 +394,34 @@ describe('one subject, one console (PostgreSQL, two consoles)', () => {
     ]);
     expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([
       { batchId: third, epoch: 1, holder: 'B' },
+    ]);
+  });
+
+  it('a lease given up with a wait: nobody claims it, nor a newer batch of its subject, until the wait is over or a start clears it', async () => {
+    const [a, b] = await twoConsoles();
+    const [first, second] = await batchesOf(a, 'incident-1', 2);
+    for (const id of [first!, second!]) await offerBatch(a, id);
+    const held = (await claimBatch(a, 'A', first!, 60_000))!;
+    expect(await releaseLease(a, held, { retryInMs: 60_000 })).toBe(true);
+    // Unheld, waiting: neither console takes it, nor the newer batch of its subject (order).
+    expect(await claimBatch(b, 'B', first!, 60_000)).toBeNull();
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([]);
+    expect(await claimBatches(a, 'A', 5, 60_000)).toEqual([]);
+    // Another subject is not held back.
+    const [other] = await batchesOf(a, 'incident-2', 1);
+    await offerBatch(a, other!);
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([
+      { batchId: other, epoch: 1, holder: 'B' },
+    ]);
+    // A start clears the wait: the oldest goes first again.
+    await clearRetryWait(a, first!);
+    const [again] = await claimBatches(b, 'B', 5, 60_000);
+    expect(again).toEqual({ batchId: first, epoch: 2, holder: 'B' });
+    // A wait that is over frees it like an expired lease.
+    expect(await releaseLease(b, again!, { retryInMs: 1 })).toBe(true);
+    await untilExpired(a, first!);
+    expect(await claimBatches(a, 'A', 5, 60_000)).toEqual([
+      { batchId: first, epoch: 3, holder: 'A' },
     ]);
   });
 

@@ -11,6 +11,10 @@
  * - A console claims rows not ended whose lease is absent (never claimed, released) or expired
  *   (`claimBatches`, `SELECT … FOR UPDATE SKIP LOCKED`: claimers never wait on each other and never
  *   take the same row). Each claim bumps the row's `epoch`: the fencing token.
+ * - A lease given up with a wait (`releaseLease` with `retryInMs`: its run stopped while the batch
+ *   still runs, an interruption the ledger did not take) is unheld with `expires_at` set: offered,
+ *   claimable from then on, and holding its subject's newer batches back meanwhile as an offered
+ *   one does. A start (`clearRetryWait`) or any end or release clears the wait.
  * - One subject, one console: a claim does not take a batch while another console holds a batch of
  *   the same subject (workspace, class, object, related class: runner.ts `subjectKey`), nor while
  *   an older batch of that subject waits unheld (creation order). See `heldBack` for the rule
@@ -57,7 +61,10 @@ export interface BatchLeaseTable {
   holder: string | null;
   /** Bumped by every claim: the fencing token of intent and outcome writes. */
   epoch: Int8;
-  /** The database's time the lease ends; null when nobody holds it. */
+  /**
+   * The database's time the lease ends; with no holder, the time from which it may be claimed
+   * (`releaseLease` with a wait), null when it may be at once.
+   */
   expires_at: Date | null;
   /** The batch ended or was withdrawn (holder null): nobody may claim it until it is offered again. */
   ended: ColumnType<boolean, boolean | undefined, boolean>;
@@ -155,11 +162,19 @@ export function dbTimeIn(ms: number): RawBuilder<Date> {
 }
 
 /**
+ * Whether the lease row `t` may be claimed now: its `expires_at` has passed (held and expired, or
+ * unheld after its wait), or it has none (unheld, never held or released).
+ */
+const FREE = (t: string) =>
+  sql<boolean>`coalesce(${sql.ref(`${t}.expires_at`)} <= clock_timestamp(), ${sql.ref(`${t}.holder`)} is null)`;
+
+/**
  * The lease rows not ended (`open`: few, the batches running or waiting now; migration 7's partial
  * index), each with its batch's subject and creation order `n` (null for a lease row whose batch
  * has no row in `batches`: none the console offers; the lease tests) and whether it is `free`
- * (nobody holds it now: never claimed, released, or expired). Read once per statement, with the
- * statement's snapshot and one reading of the database's clock.
+ * (may be claimed now: never claimed, released, or expired; an unheld row given up with a wait
+ * only once the wait is over, `FREE`). Read once per statement, with the statement's snapshot and
+ * one reading of the database's clock.
  *
  * Each open row's batch is looked up by its ID (a LATERAL subquery: `LIMIT 1`, harmless as `id`
  * is unique, keeps the planner from turning it into a join), so that a claim's cost follows the
@@ -173,7 +188,7 @@ export function dbTimeIn(ms: number): RawBuilder<Date> {
 const OPEN_LEASES = sql`open as materialized (
     select o.batch_id, o.holder, ob.n, ob.workspace_id, ob.dataclass_type, ob.data_object_id,
            ob.related_dataclass_type,
-           (o.holder is null or o.expires_at <= clock_timestamp()) as free
+           ${FREE('o')} as free
       from batch_leases o
       left join lateral (
              select n, workspace_id, dataclass_type, data_object_id, related_dataclass_type
@@ -189,15 +204,16 @@ const OPEN_LEASES = sql`open as materialized (
  *   back: that console's runner runs a subject's batches one at a time, in the order it started
  *   them;
  * - or `o`'s batch is older (`n`, creation order) and nobody holds `o` (offered, released,
- *   expired): the older batch goes first, so that a subject's batches apply in the order they were
- *   created, across consoles too, as an analyst expects. Without it a console could take a newer
- *   batch while an older one waits, and run it first. So a round takes at most one unheld batch per
- *   subject, the oldest; the next one goes in a later round (its runner would hold it until the
- *   older one is done anyway).
+ *   expired, or given up with a wait not over yet): the older batch goes first, so that a
+ *   subject's batches apply in the order they were created, across consoles too, as an analyst
+ *   expects. Without it a console could take a newer batch while an older one waits, and run it
+ *   first. So a round takes at most one unheld batch per subject, the oldest; the next one goes in
+ *   a later round (its runner would hold it until the older one is done anyway).
  *
  * Ended rows (the batch done, paused, cancelled and settled) never hold anything back, and nothing
  * waits for ever: a subject's oldest unheld batch is held back only by another console's live
- * lease, so that console may take it, and anyone may once those leases end or expire. A row with
+ * lease, so that console may take it, and anyone may once those leases end or expire (and its own
+ * wait, if its lease was given up with one, is over). A row with
  * no subject (no batch row: null columns, never equal) is never held back and holds nothing back.
  *
  * Read with the statement's snapshot, this alone is not race-free (two consoles may each miss the
@@ -209,7 +225,7 @@ function heldBack(consoleId: string): RawBuilder<boolean> {
        and o.workspace_id = c.workspace_id and o.dataclass_type = c.dataclass_type
        and o.data_object_id = c.data_object_id
        and o.related_dataclass_type = c.related_dataclass_type
-       and case when o.free then o.n < c.n else o.holder <> ${consoleId} end)`;
+       and case when o.free or o.holder is null then o.n < c.n else o.holder <> ${consoleId} end)`;
 }
 
 /**
@@ -280,7 +296,7 @@ async function claimLocked(
     picked as materialized (
       select l.batch_id from batch_leases l join open c on c.batch_id = l.batch_id
        where l.batch_id = any(${batchIds}::text[])
-         and not l.ended and (l.holder is null or l.expires_at <= clock_timestamp())
+         and not l.ended and ${FREE('l')}
          and not ${heldBack(consoleId)}
          for update of l skip locked)
     update batch_leases
@@ -471,21 +487,43 @@ export async function assertLease<DB extends LeaseTables>(
 }
 
 /**
- * Gives the batch up (clean shutdown): any console may claim it at once, with a new epoch. False
- * if `lease` was no longer held.
+ * Gives the batch up (clean shutdown): any console may claim it at once, with a new epoch; with
+ * `retryInMs`, only once that long has passed on the database's clock (its run stopped while it
+ * still runs: see the module comment). False if `lease` was no longer held.
  */
 export async function releaseLease<DB extends LeaseTables>(
   db: Db<DB>,
   lease: Lease,
+  opts: { retryInMs?: number } = {},
 ): Promise<boolean> {
   const r = await leasesOf(db)
     .updateTable('batch_leases')
-    .set({ holder: null, expires_at: null })
+    .set({
+      holder: null,
+      expires_at: opts.retryInMs === undefined ? null : dbTimeIn(opts.retryInMs),
+    })
     .where('batch_id', '=', lease.batchId)
     .where('holder', '=', lease.holder)
     .where('epoch', '=', lease.epoch)
     .executeTakeFirst();
   return r.numUpdatedRows > 0n;
+}
+
+/**
+ * A start asked now (a user's resume, a new batch): a wait its lease was given up with
+ * (`releaseLease` with `retryInMs`) no longer holds its claim back. A held lease is left alone.
+ */
+export async function clearRetryWait<DB extends LeaseTables>(
+  db: Db<DB>,
+  batchId: string,
+): Promise<void> {
+  await leasesOf(db)
+    .updateTable('batch_leases')
+    .set({ expires_at: null })
+    .where('batch_id', '=', batchId)
+    .where('holder', 'is', null)
+    .where('expires_at', 'is not', null)
+    .execute();
 }
 
 /**
@@ -692,11 +730,11 @@ export class LeaseKeeper<DB extends LeaseTables> {
   }
 
   /** Gives a batch up (see `releaseLease`); false if it was no longer held. */
-  async release(batchId: string): Promise<boolean> {
+  async release(batchId: string, opts: { retryInMs?: number } = {}): Promise<boolean> {
     const h = this.held.get(batchId);
     if (!h) return false;
     this.forget(batchId);
-    return releaseLease(this.db, h.lease);
+    return releaseLease(this.db, h.lease, opts);
   }
 
   /** Stops renewing. `release`: give every lease up first (clean shutdown: others take over now). */

@@ -29,7 +29,7 @@ import {
 import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { idKey } from '../../../src/api/schemas';
 import { DEMO_PROJECT_ID } from '../../config';
-import { claimBatch, offerBatch, type LeaseTables } from '../../db/leases';
+import { claimBatch, claimBatches, offerBatch, type LeaseTables } from '../../db/leases';
 import { openPgStore } from '../../db/pg-store';
 import { openPostgres, type PostgresLedgerDb } from '../../db/postgres';
 import type { LedgerTables } from '../../db/tables';
@@ -42,7 +42,7 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const WS = SEED_WORKSPACES[0].id;
 const ALERTS = seedObjectIds(0, 'alerts', 3_000);
 /** A subject per test (links made by one test stay in the file's emulator). */
-const INCIDENTS = seedObjectIds(0, 'incidents', 18);
+const INCIDENTS = seedObjectIds(0, 'incidents', 19);
 /**
  * Short, so that a takeover comes soon; not shorter, or a console's own event loop lagging on a
  * loaded machine (two cores, several test runs at once) loses it before the test's turn.
@@ -1046,4 +1046,99 @@ test('a start beyond maxBatches leaves its batch offered and unheld: the console
       upstream.calls.filter((c) => c.subject === subject),
     );
   }
+}, 60_000);
+
+test('a run stopped on an error whose interruption the ledger refuses too: nobody claims the batch again for a lease time, then twice that; a start clears the wait, and once the ledger takes its writes it finishes', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(0);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[18] ?? '';
+  const ids = ALERTS.slice(2_400, 2_500);
+  const batchId = await createBatch(db.kysely, subject, ids);
+  // The ledger refuses (an error that is not the database being unavailable, pg-problems.ts)
+  // every call's intent, counting the attempts (a sequence is not rolled back), and the batch's
+  // interruption: the run stops, the interruption is kept in memory, the row says running.
+  await sql`create sequence attempts`.execute(db.kysely);
+  await sql`create function refuse_call() returns trigger language plpgsql as $$
+      begin perform nextval('attempts'); raise exception 'call refused by the test'; end $$`.execute(
+    db.kysely,
+  );
+  await sql`create trigger refuse_calls before insert on calls
+      for each row execute function refuse_call()`.execute(db.kysely);
+  await sql`create function refuse_interruption() returns trigger language plpgsql as $$
+      begin raise exception 'interruption refused by the test'; end $$`.execute(db.kysely);
+  await sql`create trigger refuse_interruptions before update on batches
+      for each row when (new.state = 'interrupted') execute function refuse_interruption()`.execute(
+    db.kysely,
+  );
+  const attempts = async () =>
+    (
+      await sql<{ n: number }>`select case when is_called then last_value else 0 end::int as n
+       from attempts`.execute(db.kysely)
+    ).rows[0]?.n;
+  const lease = async () =>
+    (
+      await sql<{ holder: string | null; ended: boolean; wait_ms: number | null }>`
+        select holder, ended,
+               (extract(epoch from expires_at - clock_timestamp()) * 1000)::float8 as wait_ms
+          from batch_leases where batch_id = ${batchId}`.execute(db.kysely)
+    ).rows[0];
+  const logs: string[] = [];
+  // One call at a time: a run makes one attempt.
+  const a = hostIn(url, 'console-a', upstream.url, { concurrency: 1, log: (m) => logs.push(m) });
+  const b = hostIn(url, 'console-b', upstream.url, { concurrency: 1, log: (m) => logs.push(m) });
+
+  expect(await a.start(batchId)).toBe(true);
+  await a.whenIdle(batchId);
+  expect(await attempts()).toBe(1);
+  // Unheld, not ended, and waiting about a lease time: no claim takes it meanwhile (without the
+  // wait every claim round, every 200 ms here, ran it again).
+  const first = await lease();
+  expect(first).toMatchObject({ holder: null, ended: false });
+  expect(first?.wait_ms ?? 0).toBeGreaterThan(LEASE_MS / 2);
+  expect(first?.wait_ms).toBeLessThanOrEqual(LEASE_MS);
+  expect(
+    await claimBatches(db.kysely as unknown as Kysely<LeaseTables>, 'console-c', 10, LEASE_MS),
+  ).toEqual([]);
+  expect(await attempts()).toBe(1);
+
+  // Once the wait is over a console's claim round runs it again; it stops the same way, and the
+  // wait doubles.
+  await vi.waitFor(
+    async () => {
+      expect(await attempts()).toBe(2);
+      const second = await lease();
+      expect(second).toMatchObject({ holder: null, ended: false });
+      expect(second?.wait_ms ?? 0).toBeGreaterThan(LEASE_MS);
+    },
+    { timeout: 20_000, interval: 50 },
+  );
+  expect(
+    logs.filter((m) => m.includes(`batch ${batchId}: stopped here while it still runs`)),
+  ).toEqual([
+    expect.stringContaining(`claimed again in ${LEASE_MS} ms`),
+    expect.stringContaining(`claimed again in ${2 * LEASE_MS} ms`),
+  ]);
+  expect(
+    await db.kysely
+      .selectFrom('batches')
+      .select('state')
+      .where('id', '=', batchId)
+      .executeTakeFirst(),
+  ).toEqual({ state: 'running' });
+
+  // The ledger takes the writes again; a start (a resume on the console that kept the
+  // interruption) does not wait for the rest of the wait.
+  await sql`drop trigger refuse_calls on calls`.execute(db.kysely);
+  await sql`drop trigger refuse_interruptions on batches`.execute(db.kysely);
+  const restarted = (await b.start(batchId)) ? b : a;
+  expect(restarted).toBe(b);
+  await b.whenIdle(batchId);
+  await expectSettled(
+    db.kysely,
+    batchId,
+    subject,
+    ids,
+    upstream.calls.filter((c) => c.subject === subject),
+  );
 }, 60_000);

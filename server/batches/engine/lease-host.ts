@@ -40,8 +40,15 @@
  *   settled (Runner.settleCancelled), nothing sent.
  * - End: once the batch's run here stops and the batch no longer runs (done, paused, cancelled,
  *   interrupted), its lease is ended (`endBatch`, fenced: only by its holder); a resume offers it
- *   again. Still `running` although its run here stopped (an interruption the ledger could not take):
- *   the lease is released, for another console (or this one) to continue it.
+ *   again. Still `running` although its run here stopped (an interruption the ledger could not take,
+ *   runner.ts `halt`): the lease is given up with a wait (`releaseLease` with `retryInMs`), after
+ *   which another console (or this one) continues it: the lease time, doubling at each such stop
+ *   here up to UNRECORDED_RETRY_MAX_MS. Given up at once, any console's next claim round took it
+ *   again: while the ledger kept refusing the batch's writes (a revoked privilege, a trigger, a
+ *   damaged row: any error that is not the database being unavailable), the batch was run again
+ *   every claim period for as long as that lasted, its unknown IDs re-read upstream each time. The
+ *   wait is the lease row's, so every console keeps it; a start asked for it (a resume on the
+ *   console that kept the interruption in memory) clears it.
  * - Cancel: on the console running it, the runner's cancel (calls in flight recorded, open items
  *   re-read; then the lease ends as above). Elsewhere: the cancel is written (the holder's next
  *   claim is refused in its transaction and its run loop stops), then the lease is withdrawn when no
@@ -65,6 +72,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import {
   claimBatch,
+  clearRetryWait,
   endBatch,
   LeaseKeeper,
   LeaseLostError,
@@ -83,6 +91,12 @@ import { createRunner, type Runner, type RunnerOptions } from './runner';
 
 /** The lease time of issue 14: a dead console's batches are taken over within about this. */
 export const DEFAULT_LEASE_MS = 15_000;
+
+/**
+ * The longest wait before a batch whose run stopped here while it still runs (an interruption the
+ * ledger did not take) may be claimed again (module comment, "End").
+ */
+export const UNRECORDED_RETRY_MAX_MS = 5 * 60_000;
 
 export interface LeaseHostOptions {
   /** The shared ledger (a Kysely over this console's own pool; the host does not close it). */
@@ -191,6 +205,8 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
    * A run's end then claims at once (runUnder).
    */
   let backlog = false;
+  /** Batches whose runs here stopped while they still ran, and how many times (module comment). */
+  const stoppedRunning = new Map<string, number>();
   const wakeGrace = new Set<() => void>();
 
   const keeper = new LeaseKeeper<LeaseTables>({
@@ -326,10 +342,21 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
         return true;
       });
       if (!ended) {
-        log(`batch ${id}: stopped here while it still runs; its lease is given up`);
-        await keeper.release(id);
+        const times = (stoppedRunning.get(id) ?? 0) + 1;
+        stoppedRunning.delete(id);
+        stoppedRunning.set(id, times);
+        // Those another console finished are never deleted here: keep the latest only.
+        if (stoppedRunning.size > 1_000) {
+          stoppedRunning.delete(stoppedRunning.keys().next().value ?? id);
+        }
+        const retryInMs = Math.min(UNRECORDED_RETRY_MAX_MS, leaseMs * 2 ** (times - 1));
+        log(
+          `batch ${id}: stopped here while it still runs; its lease is given up, to be claimed again in ${retryInMs} ms`,
+        );
+        await keeper.release(id, { retryInMs });
         return;
       }
+      stoppedRunning.delete(id);
       keeper.forget(id);
     } catch (err: unknown) {
       // Lost meanwhile (the taker's now), or the ledger did not answer: the lease is left to
@@ -406,8 +433,10 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
         if (runs.get(batchId)?.started) void runner.start(batchId);
         return true;
       }
+      // Asked for now: a wait its lease was given up with is over (clearRetryWait, both ways).
       if (room() <= 0) {
         // No room here: offered, for whichever console has room first (module comment).
+        await clearRetryWait(leaseDb, batchId);
         await offerBatch(leaseDb, batchId);
         backlog = true;
         return false;
@@ -416,6 +445,7 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       try {
         const sentAt = keeperNow();
         const lease = await o.db.transaction().execute(async (trx) => {
+          await clearRetryWait(leaseTx(trx), batchId);
           await offerBatch(leaseTx(trx), batchId);
           return claimBatch(leaseTx(trx), consoleId, batchId, leaseMs);
         });
