@@ -64,6 +64,48 @@ test.each([
   expect(message).not.toContain('hunter2');
 });
 
+test.each([
+  'options',
+  'statement_timeout',
+  'query_timeout',
+  'idle_in_transaction_session_timeout',
+  'lock_timeout',
+  'connect_timeout',
+  'keepalives',
+  'replication',
+  'client_encoding',
+  'binary',
+])(
+  'DATABASE_URL with the query parameter %s is refused, the parameter named, neither the URL nor the password shown',
+  (name) => {
+    const url = `postgres://app:hunter2@db.example:5432/ledger?sslmode=verify-full&${name}=v4lue-0`;
+    const message = errorOf({ DATABASE_URL: url });
+    expect(message).toContain(`DATABASE_URL: the query parameter ${name} is refused`);
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('v4lue-0');
+    expect(message).not.toContain('db.example');
+  },
+);
+
+test('DATABASE_URL with a query parameter nobody knows is refused without repeating it (it may be a piece of the password)', () => {
+  const message = errorOf({ DATABASE_URL: 'postgres://app:hun@db.example/ledger?ter2' });
+  expect(message).toContain('DATABASE_URL has a query parameter that the console does not use');
+  expect(message).not.toContain('ter2');
+  expect(message).not.toContain('hun');
+});
+
+test('DATABASE_URL keeps the parameters of where, who and TLS, and application_name', () => {
+  const url =
+    'postgres://app:hunter2@db.example:5432/ledger?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem' +
+    '&sslnegotiation=direct&ssl=true&application_name=console-a&fallback_application_name=console';
+  expect(loadConfig({ DATABASE_URL: url }).database?.url.reveal()).toBe(url);
+  // A Unix socket's directory (and its port) as parameters: named in messages.
+  expect(
+    loadConfig({ DATABASE_URL: 'postgres:///ledger?host=/var/run/postgresql&port=5433&user=app' })
+      .database?.where,
+  ).toBe('PostgreSQL /var/run/postgresql:5433/ledger');
+});
+
 test('DATABASE_LEASE_MS out of range is named', () => {
   expect(errorOf({ DATABASE_URL: 'postgres://db/x', DATABASE_LEASE_MS: '500' })).toContain(
     'DATABASE_LEASE_MS: must be at least 2000',

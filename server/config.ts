@@ -253,6 +253,98 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 /**
+ * The query parameters DATABASE_URL may have: where and as whom the console connects, TLS to the
+ * database, and the name its connections show in `pg_stat_activity`. node-postgres
+ * (pg-connection-string) reads these, and more: `options` (any server setting, on every
+ * connection), `statement_timeout`, `query_timeout`, `idle_in_transaction_session_timeout`,
+ * `lock_timeout`, `replication`, `client_encoding`, `binary`, which override what the console sets
+ * on its own connections (db/postgres.ts, main.ts: timeouts no longer than the lease, so that a
+ * console paused or cut off cannot hold a batch's rows past it). Those, and libpq's parameters that
+ * node-postgres ignores (`connect_timeout`, `keepalives`, `target_session_attrs`...), are refused.
+ */
+export const DATABASE_URL_PARAMETERS: readonly string[] = [
+  'host',
+  'port',
+  'user',
+  'password',
+  'ssl',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslnegotiation',
+  'uselibpqcompat',
+  'application_name',
+  'fallback_application_name',
+];
+
+/**
+ * Parameters of PostgreSQL's connection strings (libpq's, and node-postgres's own) that DATABASE_URL
+ * may not have: a refusal names these. Any other name is not repeated (a stray `?...` may be a
+ * piece of the password).
+ */
+const KNOWN_DATABASE_URL_PARAMETERS = new Set([
+  'options',
+  'statement_timeout',
+  'query_timeout',
+  'idle_in_transaction_session_timeout',
+  'idle_session_timeout',
+  'lock_timeout',
+  'connect_timeout',
+  'keepalives',
+  'keepalives_idle',
+  'keepalives_interval',
+  'keepalives_count',
+  'tcp_user_timeout',
+  'replication',
+  'client_encoding',
+  'binary',
+  'dbname',
+  'hostaddr',
+  'service',
+  'passfile',
+  'target_session_attrs',
+  'load_balance_hosts',
+  'channel_binding',
+  'gssencmode',
+  'gsslib',
+  'krbsrvname',
+  'requiressl',
+  'requirepeer',
+  'sslpassword',
+  'sslcompression',
+  'sslcrl',
+  'sslcrldir',
+  'sslsni',
+  'ssl_min_protocol_version',
+  'ssl_max_protocol_version',
+  'require_auth',
+  'min_protocol_version',
+  'max_protocol_version',
+  'db',
+  'encoding',
+]);
+
+/** DATABASE_URL's query parameters that are refused (see DATABASE_URL_PARAMETERS); appends problems. */
+function checkDatabaseParameters(u: URL, problems: string[]): void {
+  const accepted = `accepted: ${DATABASE_URL_PARAMETERS.join(', ')}`;
+  let unknown = false;
+  for (const name of new Set(u.searchParams.keys())) {
+    if (DATABASE_URL_PARAMETERS.includes(name)) continue;
+    if (KNOWN_DATABASE_URL_PARAMETERS.has(name)) {
+      problems.push(
+        `DATABASE_URL: the query parameter ${name} is refused: the console sets its connections' timeouts and settings itself (the lease time governs them: DATABASE_LEASE_MS), and a parameter in the URL would override them or not be read at all; ${accepted}`,
+      );
+    } else unknown = true;
+  }
+  if (unknown) {
+    problems.push(
+      `DATABASE_URL has a query parameter that the console does not use (not repeated here: it may hold a piece of the password); ${accepted}`,
+    );
+  }
+}
+
+/**
  * DATABASE_URL (and DATABASE_LEASE_MS); appends problems naming the variable, never its value (a
  * URL may hold a password).
  */
@@ -279,10 +371,14 @@ function loadDatabase(e: Env, problems: string[]): DatabaseConfig | null {
     );
     return null;
   }
+  const before = problems.length;
+  checkDatabaseParameters(u, problems);
+  if (problems.length > before) return null;
   const host = u.hostname || u.searchParams.get('host') || 'localhost';
+  const port = u.port || u.searchParams.get('port');
   return {
     url: new Secret(e.DATABASE_URL),
-    where: `PostgreSQL ${host}${u.port ? `:${u.port}` : ''}${decodeURIComponent(u.pathname)}`,
+    where: `PostgreSQL ${host}${port ? `:${port}` : ''}${decodeURIComponent(u.pathname)}`,
     leaseMs: e.DATABASE_LEASE_MS,
   };
 }
