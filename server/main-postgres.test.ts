@@ -1,14 +1,16 @@
 /**
  * The server process with DATABASE_URL (main.ts): it migrates the database and runs a batch on it;
  * a restart finds the batch in the database, not in DATA_DIR; a database written by a newer console
- * is refused (exit 2, naming it); a database that cannot be reached stops the start with a message
- * that names where it is and never the password (exit 1).
+ * is refused (exit 2, naming it); a database that cannot be reached, or that refuses the
+ * credentials (the test cluster's pg_hba.conf demands a password of one role for the test), stops
+ * the start with a message that names where it is and never the password (exit 1).
  */
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { seedObjectIds } from 'secmaster-emulator';
@@ -120,5 +122,62 @@ test('a database that cannot be reached stops the start, naming where it is, nev
     expect(out).not.toContain('s3cret-pass');
   } finally {
     await new Promise((r) => closer.close(r));
+  }
+}, 60_000);
+
+test('a database that refuses the credentials (a wrong password) stops the start: it says so, names where, never the password', async () => {
+  const url = await testDatabase('main_auth');
+  const database = new URL(url).pathname.slice(1);
+  const role = `auth_${randomBytes(4).toString('hex')}`;
+  const rightPassword = `right-${randomBytes(8).toString('hex')}`;
+  const wrongPassword = `wr0ng-${randomBytes(8).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  // The test cluster trusts every connection (initdb -A trust): for this role on this database
+  // only, a rule before the others demands its password (SCRAM), as a production database does.
+  const hbaFile =
+    (await admin.query<{ hba_file: string }>('show hba_file')).rows[0]?.hba_file ?? '';
+  const hba = readFileSync(hbaFile, 'utf8');
+  try {
+    await admin.query(`create role ${role} login password '${rightPassword}'`);
+    writeFileSync(hbaFile, `host ${database} ${role} 127.0.0.1/32 scram-sha-256\n${hba}`);
+    await admin.query('select pg_reload_conf()');
+    const target = new URL(url);
+    target.username = role;
+    // The rule is in force once the server has reloaded (it does so asynchronously): the wrong
+    // password is refused, the right one let in.
+    target.password = wrongPassword;
+    await vi.waitFor(
+      async () => {
+        const c = new pg.Client({ connectionString: target.toString() });
+        const refused = await c.connect().then(
+          () => null,
+          (error: unknown) => error,
+        );
+        await c.end().catch(() => undefined);
+        expect(refused).toMatchObject({ code: '28P01' });
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    target.password = rightPassword;
+    const right = new pg.Client({ connectionString: target.toString() });
+    await right.connect();
+    await right.end();
+
+    target.password = wrongPassword;
+    dir = mkdtempSync(join(tmpdir(), 'main-pg-auth-'));
+    const { code, out } = await runToExit({ DATABASE_URL: target.toString(), DATA_DIR: dir });
+    expect(code).toBe(1);
+    expect(out).toContain(
+      `the ledger database (PostgreSQL 127.0.0.1:${target.port}/${database}) refused the credentials of DATABASE_URL`,
+    );
+    expect(out).toContain('28P01');
+    expect(out).not.toContain(wrongPassword);
+    expect(out).not.toContain(rightPassword);
+  } finally {
+    writeFileSync(hbaFile, hba);
+    await admin.query('select pg_reload_conf()');
+    await admin.query(`drop role if exists ${role}`);
+    await admin.end();
   }
 }, 60_000);

@@ -344,11 +344,18 @@ async function openSharedLedger(config: Config): Promise<OpenedLedger> {
     }
   } catch (error) {
     if (error instanceof SchemaTooNewError) fail(error);
-    fail(
-      new Error(
-        `the ledger database (${database.where}) could not be opened: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+    // SQLSTATE class 28, invalid authorization: a wrong password, an unknown user, no pg_hba.conf
+    // rule for this host. The server's message names the user, never the password.
+    if (code.startsWith('28')) {
+      fail(
+        new Error(
+          `the ledger database (${database.where}) refused the credentials of DATABASE_URL (${code}: ${message}): check its user and password, and that the database lets that user in from this host`,
+        ),
+      );
+    }
+    fail(new Error(`the ledger database (${database.where}) could not be opened: ${message}`));
   } finally {
     await migrating.close();
   }
