@@ -13,6 +13,7 @@ import {
   leasesMigration,
   offerBatch,
   releaseLease,
+  releaseWithWait,
   renewLease,
   renewLeases,
   withdrawBatch,
@@ -397,12 +398,15 @@ describe('one subject, one console (PostgreSQL, two consoles)', () => {
     ]);
   });
 
-  it('a lease given up with a wait: nobody claims it, nor a newer batch of its subject, until the wait is over or a start clears it', async () => {
+  it('a lease given up with a wait: nobody claims it, nor a newer batch of its subject, until the wait is over or a start clears it; the wait doubles with each stop in a row, whoever gave it up', async () => {
     const [a, b] = await twoConsoles();
     const [first, second] = await batchesOf(a, 'incident-1', 2);
     for (const id of [first!, second!]) await offerBatch(a, id);
     const held = (await claimBatch(a, 'A', first!, 60_000))!;
-    expect(await releaseLease(a, held, { retryInMs: 60_000 })).toBe(true);
+    const wait = { firstMs: 60_000, maxMs: 200_000 };
+    expect(await releaseWithWait(a, held, wait)).toBe(60_000);
+    // No longer held: nothing is given up twice.
+    expect(await releaseWithWait(a, held, wait)).toBeNull();
     // Unheld, waiting: neither console takes it, nor the newer batch of its subject (order).
     expect(await claimBatch(b, 'B', first!, 60_000)).toBeNull();
     expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([]);
@@ -413,16 +417,38 @@ describe('one subject, one console (PostgreSQL, two consoles)', () => {
     expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([
       { batchId: other, epoch: 1, holder: 'B' },
     ]);
-    // A start clears the wait: the oldest goes first again.
+    // A wait that is over frees it like an expired lease; the next stop, on another console,
+    // waits twice as long, then four times (at most maxMs).
+    await a
+      .updateTable('batch_leases')
+      .set({ expires_at: sql<Date>`clock_timestamp()` })
+      .where('batch_id', '=', first!)
+      .execute();
+    const [taken] = await claimBatches(b, 'B', 5, 60_000);
+    expect(taken).toEqual({ batchId: first, epoch: 2, holder: 'B' });
+    expect(await releaseWithWait(b, taken!, wait)).toBe(120_000);
+    await a
+      .updateTable('batch_leases')
+      .set({ expires_at: sql<Date>`clock_timestamp()` })
+      .where('batch_id', '=', first!)
+      .execute();
+    const [third] = await claimBatches(a, 'A', 5, 60_000);
+    expect(third).toEqual({ batchId: first, epoch: 3, holder: 'A' });
+    expect(await releaseWithWait(a, third!, wait)).toBe(200_000);
+    // A start clears the wait and the count: the oldest goes first again, and its next stop
+    // waits the first wait.
     await clearRetryWait(a, first!);
     const [again] = await claimBatches(b, 'B', 5, 60_000);
-    expect(again).toEqual({ batchId: first, epoch: 2, holder: 'B' });
-    // A wait that is over frees it like an expired lease.
-    expect(await releaseLease(b, again!, { retryInMs: 1 })).toBe(true);
+    expect(again).toEqual({ batchId: first, epoch: 4, holder: 'B' });
+    expect(await releaseWithWait(b, again!, { firstMs: 1, maxMs: 1 })).toBe(1);
     await untilExpired(a, first!);
-    expect(await claimBatches(a, 'A', 5, 60_000)).toEqual([
-      { batchId: first, epoch: 3, holder: 'A' },
-    ]);
+    const [last] = await claimBatches(a, 'A', 5, 60_000);
+    expect(last).toEqual({ batchId: first, epoch: 5, holder: 'A' });
+    // Its end sets the count back too.
+    await a.transaction().execute((trx) => endBatch(trx, last!));
+    expect(
+      await a.selectFrom('batch_leases').select('stops').where('batch_id', '=', first!).execute(),
+    ).toEqual([{ stops: 0 }]);
   });
 
   it('does not let an expired lease of another console hold a subject', async () => {

@@ -11,10 +11,11 @@
  * - A console claims rows not ended whose lease is absent (never claimed, released) or expired
  *   (`claimBatches`, `SELECT … FOR UPDATE SKIP LOCKED`: claimers never wait on each other and never
  *   take the same row). Each claim bumps the row's `epoch`: the fencing token.
- * - A lease given up with a wait (`releaseLease` with `retryInMs`: its run stopped while the batch
- *   still runs, an interruption the ledger did not take) is unheld with `expires_at` set: offered,
- *   claimable from then on, and holding its subject's newer batches back meanwhile as an offered
- *   one does. A start (`clearRetryWait`) or any end or release clears the wait.
+ * - A lease given up with a wait (`releaseWithWait`: its run stopped while the batch still runs,
+ *   an interruption the ledger did not take) is unheld with `expires_at` set: offered, claimable
+ *   from then on, and holding its subject's newer batches back meanwhile as an offered one does.
+ *   The wait doubles with each such stop in a row (`stops`, migration 9). A start
+ *   (`clearRetryWait`) or the batch's end clears the wait and the count.
  * - One subject, one console: a claim does not take a batch while another console holds a batch of
  *   the same subject (workspace, class, object, related class: runner.ts `subjectKey`), nor while
  *   an older batch of that subject waits unheld (creation order). See `heldBack` for the rule
@@ -63,11 +64,16 @@ export interface BatchLeaseTable {
   epoch: Int8;
   /**
    * The database's time the lease ends; with no holder, the time from which it may be claimed
-   * (`releaseLease` with a wait), null when it may be at once.
+   * (`releaseWithWait`), null when it may be at once.
    */
   expires_at: Date | null;
   /** The batch ended or was withdrawn (holder null): nobody may claim it until it is offered again. */
   ended: ColumnType<boolean, boolean | undefined, boolean>;
+  /**
+   * Its runs' stops in a row while it still ran (`releaseWithWait`; migration 9, PostgreSQL
+   * only): 0 once it is started again or ends.
+   */
+  stops: ColumnType<number, number | undefined, number>;
 }
 
 export interface LeaseTables {
@@ -487,21 +493,16 @@ export async function assertLease<DB extends LeaseTables>(
 }
 
 /**
- * Gives the batch up (clean shutdown): any console may claim it at once, with a new epoch; with
- * `retryInMs`, only once that long has passed on the database's clock (its run stopped while it
- * still runs: see the module comment). False if `lease` was no longer held.
+ * Gives the batch up (clean shutdown): any console may claim it at once, with a new epoch. False
+ * if `lease` was no longer held.
  */
 export async function releaseLease<DB extends LeaseTables>(
   db: Db<DB>,
   lease: Lease,
-  opts: { retryInMs?: number } = {},
 ): Promise<boolean> {
   const r = await leasesOf(db)
     .updateTable('batch_leases')
-    .set({
-      holder: null,
-      expires_at: opts.retryInMs === undefined ? null : dbTimeIn(opts.retryInMs),
-    })
+    .set({ holder: null, expires_at: null })
     .where('batch_id', '=', lease.batchId)
     .where('holder', '=', lease.holder)
     .where('epoch', '=', lease.epoch)
@@ -510,8 +511,36 @@ export async function releaseLease<DB extends LeaseTables>(
 }
 
 /**
+ * Gives the batch up because its run stopped while it still runs (an interruption the ledger did
+ * not take): nobody may claim it for `firstMs` (the database's clock), doubling with each such
+ * stop in a row (`stops`), at most `maxMs` (see the module comment). The wait set, in ms; null if
+ * `lease` was no longer held.
+ */
+export async function releaseWithWait<DB extends LeaseTables>(
+  db: Db<DB>,
+  lease: Lease,
+  wait: { firstMs: number; maxMs: number },
+): Promise<number | null> {
+  if (!(wait.firstMs > 0 && wait.maxMs >= wait.firstMs)) {
+    throw new RangeError(`wait: ${wait.firstMs} ms, at most ${wait.maxMs} ms`);
+  }
+  // `stops` on the right-hand side is the row's value before this update (0 the first time).
+  const ms = sql<number>`least(${wait.maxMs}::float8, ${wait.firstMs}::float8 * power(2, least(stops, 40)))`;
+  const { rows } = await sql<{ wait_ms: number }>`
+    update batch_leases
+       set holder = null, stops = stops + 1,
+           expires_at = clock_timestamp() + make_interval(secs => ${ms} / 1000)
+     where batch_id = ${lease.batchId} and holder = ${lease.holder} and epoch = ${lease.epoch}
+    returning least(${wait.maxMs}::float8, ${wait.firstMs}::float8 * power(2, least(stops - 1, 40)))
+      as wait_ms`.execute(db);
+  const row = rows[0];
+  return row === undefined ? null : Number(row.wait_ms);
+}
+
+/**
  * A start asked now (a user's resume, a new batch): a wait its lease was given up with
- * (`releaseLease` with `retryInMs`) no longer holds its claim back. A held lease is left alone.
+ * (`releaseWithWait`) no longer holds its claim back, and the next one starts from the first
+ * again. A held lease is left alone.
  */
 export async function clearRetryWait<DB extends LeaseTables>(
   db: Db<DB>,
@@ -519,10 +548,10 @@ export async function clearRetryWait<DB extends LeaseTables>(
 ): Promise<void> {
   await leasesOf(db)
     .updateTable('batch_leases')
-    .set({ expires_at: null })
+    .set({ expires_at: null, stops: 0 })
     .where('batch_id', '=', batchId)
     .where('holder', 'is', null)
-    .where('expires_at', 'is not', null)
+    .where((eb) => eb.or([eb('expires_at', 'is not', null), eb('stops', '>', 0)]))
     .execute();
 }
 
@@ -536,7 +565,7 @@ export async function endBatch<DB extends LeaseTables>(trx: Db<DB>, lease: Lease
   await assertLease(trx, lease);
   await leasesOf(trx)
     .updateTable('batch_leases')
-    .set({ holder: null, expires_at: null, ended: true })
+    .set({ holder: null, expires_at: null, ended: true, stops: 0 })
     .where('batch_id', '=', lease.batchId)
     .execute();
 }
@@ -552,7 +581,7 @@ export async function withdrawBatch<DB extends LeaseTables>(
 ): Promise<boolean> {
   const r = await leasesOf(db)
     .updateTable('batch_leases')
-    .set({ holder: null, expires_at: null, ended: true })
+    .set({ holder: null, expires_at: null, ended: true, stops: 0 })
     .where('batch_id', '=', batchId)
     .where('ended', '=', false)
     .executeTakeFirst();
@@ -730,11 +759,22 @@ export class LeaseKeeper<DB extends LeaseTables> {
   }
 
   /** Gives a batch up (see `releaseLease`); false if it was no longer held. */
-  async release(batchId: string, opts: { retryInMs?: number } = {}): Promise<boolean> {
+  async release(batchId: string): Promise<boolean> {
     const h = this.held.get(batchId);
     if (!h) return false;
     this.forget(batchId);
-    return releaseLease(this.db, h.lease, opts);
+    return releaseLease(this.db, h.lease);
+  }
+
+  /** Gives a batch up with a wait (see `releaseWithWait`): the wait in ms, null if not held. */
+  async releaseWithWait(
+    batchId: string,
+    wait: { firstMs: number; maxMs: number },
+  ): Promise<number | null> {
+    const h = this.held.get(batchId);
+    if (!h) return null;
+    this.forget(batchId);
+    return releaseWithWait(this.db, h.lease, wait);
   }
 
   /** Stops renewing. `release`: give every lease up first (clean shutdown: others take over now). */

@@ -41,14 +41,15 @@
  * - End: once the batch's run here stops and the batch no longer runs (done, paused, cancelled,
  *   interrupted), its lease is ended (`endBatch`, fenced: only by its holder); a resume offers it
  *   again. Still `running` although its run here stopped (an interruption the ledger could not take,
- *   runner.ts `halt`): the lease is given up with a wait (`releaseLease` with `retryInMs`), after
- *   which another console (or this one) continues it: the lease time, doubling at each such stop
- *   here up to UNRECORDED_RETRY_MAX_MS. Given up at once, any console's next claim round took it
- *   again: while the ledger kept refusing the batch's writes (a revoked privilege, a trigger, a
- *   damaged row: any error that is not the database being unavailable), the batch was run again
- *   every claim period for as long as that lasted, its unknown IDs re-read upstream each time. The
- *   wait is the lease row's, so every console keeps it; a start asked for it (a resume on the
- *   console that kept the interruption in memory) clears it.
+ *   runner.ts `halt`): the lease is given up with a wait (server/db/leases.ts `releaseWithWait`),
+ *   after which another console (or this one) continues it: the lease time, doubling with each
+ *   such stop in a row, wherever it ran, up to UNRECORDED_RETRY_MAX_MS. Given up at once, any
+ *   console's next claim round took it again: while the ledger kept refusing the batch's writes (a
+ *   revoked privilege, a trigger, a damaged row: any error that is not the database being
+ *   unavailable), the batch was run again every claim period for as long as that lasted, its
+ *   unknown IDs re-read upstream each time. The wait and the count are the lease row's, so every
+ *   console keeps them; a start asked for the batch (a resume on the console that kept the
+ *   interruption in memory) clears them.
  * - Cancel: on the console running it, the runner's cancel (calls in flight recorded, open items
  *   re-read; then the lease ends as above). Elsewhere: the cancel is written (the holder's next
  *   claim is refused in its transaction and its run loop stops), then the lease is withdrawn when no
@@ -205,8 +206,6 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
    * A run's end then claims at once (runUnder).
    */
   let backlog = false;
-  /** Batches whose runs here stopped while they still ran, and how many times (module comment). */
-  const stoppedRunning = new Map<string, number>();
   const wakeGrace = new Set<() => void>();
 
   const keeper = new LeaseKeeper<LeaseTables>({
@@ -342,21 +341,15 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
         return true;
       });
       if (!ended) {
-        const times = (stoppedRunning.get(id) ?? 0) + 1;
-        stoppedRunning.delete(id);
-        stoppedRunning.set(id, times);
-        // Those another console finished are never deleted here: keep the latest only.
-        if (stoppedRunning.size > 1_000) {
-          stoppedRunning.delete(stoppedRunning.keys().next().value ?? id);
-        }
-        const retryInMs = Math.min(UNRECORDED_RETRY_MAX_MS, leaseMs * 2 ** (times - 1));
+        const waitMs = await keeper.releaseWithWait(id, {
+          firstMs: leaseMs,
+          maxMs: Math.max(leaseMs, UNRECORDED_RETRY_MAX_MS),
+        });
         log(
-          `batch ${id}: stopped here while it still runs; its lease is given up, to be claimed again in ${retryInMs} ms`,
+          `batch ${id}: stopped here while it still runs; its lease is given up${waitMs === null ? '' : `, to be claimed again in ${Math.round(waitMs)} ms`}`,
         );
-        await keeper.release(id, { retryInMs });
         return;
       }
-      stoppedRunning.delete(id);
       keeper.forget(id);
     } catch (err: unknown) {
       // Lost meanwhile (the taker's now), or the ledger did not answer: the lease is left to

@@ -11,6 +11,7 @@ import { itemCounts } from './005-item-counts';
 import { credentialSession } from './006-credential-session';
 import { openLeases } from './007-open-leases';
 import { idKeyLengths } from './008-id-key-lengths';
+import { leaseStops } from './009-lease-stops';
 
 export const migrations: readonly Migration[] = [
   ledger,
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   credentialSession,
   openLeases,
   idKeyLengths,
+  leaseStops,
 ];
