@@ -104,6 +104,11 @@ test('DATABASE_URL keeps the parameters of where, who and TLS, and application_n
     loadConfig({ DATABASE_URL: 'postgres:///ledger?host=/var/run/postgresql&port=5433&user=app' })
       .database?.where,
   ).toBe('PostgreSQL /var/run/postgresql:5433/ledger');
+  // Parameters win over the URL's host and port, as node-postgres connects.
+  expect(
+    loadConfig({ DATABASE_URL: 'postgres://u:p@a.example:5432/db?host=b.example&port=6543' })
+      .database?.where,
+  ).toBe('PostgreSQL b.example:6543/db');
 });
 
 test('DATABASE_LEASE_MS out of range is named', () => {

@@ -374,8 +374,10 @@ function loadDatabase(e: Env, problems: string[]): DatabaseConfig | null {
   const before = problems.length;
   checkDatabaseParameters(u, problems);
   if (problems.length > before) return null;
-  const host = u.hostname || u.searchParams.get('host') || 'localhost';
-  const port = u.port || u.searchParams.get('port');
+  // As node-postgres reads it (pg-connection-string): a `host` or `port` parameter wins over the
+  // URL's own.
+  const host = u.searchParams.get('host') || u.hostname || 'localhost';
+  const port = u.searchParams.get('port') || u.port;
   return {
     url: new Secret(e.DATABASE_URL),
     where: `PostgreSQL ${host}${port ? `:${port}` : ''}${decodeURIComponent(u.pathname)}`,

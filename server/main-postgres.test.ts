@@ -5,7 +5,7 @@
  * credentials (the test cluster's pg_hba.conf demands a password of one role for the test), stops
  * the start with a message that names where it is and never the password (exit 1).
  */
-import { afterEach, expect, test, vi } from 'vitest';
+import { afterEach, expect, onTestFinished, test, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -35,7 +35,14 @@ afterEach(async () => {
 });
 
 /** Runs main.ts to its exit (a start that is refused); its code and output. */
-function runToExit(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+/**
+ * Runs the server until it exits by itself; one still running after `limitMs` (a start that should
+ * have stopped) is killed, and reported as `code` null with what it printed.
+ */
+function runToExit(
+  env: Record<string, string>,
+  limitMs = 40_000,
+): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', EMULATOR_PORT: '0', HOST: '127.0.0.1', ...env },
@@ -44,7 +51,13 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
+  const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ code, out });
+    }),
+  );
 }
 
 test('with DATABASE_URL the server migrates PostgreSQL, runs a batch there, and finds it again after a restart', async () => {
@@ -135,49 +148,51 @@ test('a database that refuses the credentials (a wrong password) stops the start
   await admin.connect();
   // The test cluster trusts every connection (initdb -A trust): for this role on this database
   // only, a rule before the others demands its password (SCRAM), as a production database does.
-  const hbaFile =
-    (await admin.query<{ hba_file: string }>('show hba_file')).rows[0]?.hba_file ?? '';
-  const hba = readFileSync(hbaFile, 'utf8');
-  try {
-    await admin.query(`create role ${role} login password '${rightPassword}'`);
-    writeFileSync(hbaFile, `host ${database} ${role} 127.0.0.1/32 scram-sha-256\n${hba}`);
-    await admin.query('select pg_reload_conf()');
-    const target = new URL(url);
-    target.username = role;
-    // The rule is in force once the server has reloaded (it does so asynchronously): the wrong
-    // password is refused, the right one let in.
-    target.password = wrongPassword;
-    await vi.waitFor(
-      async () => {
-        const c = new pg.Client({ connectionString: target.toString() });
-        const refused = await c.connect().then(
-          () => null,
-          (error: unknown) => error,
-        );
-        await c.end().catch(() => undefined);
-        expect(refused).toMatchObject({ code: '28P01' });
-      },
-      { timeout: 10_000, interval: 50 },
-    );
-    target.password = rightPassword;
-    const right = new pg.Client({ connectionString: target.toString() });
-    await right.connect();
-    await right.end();
-
-    target.password = wrongPassword;
-    dir = mkdtempSync(join(tmpdir(), 'main-pg-auth-'));
-    const { code, out } = await runToExit({ DATABASE_URL: target.toString(), DATA_DIR: dir });
-    expect(code).toBe(1);
-    expect(out).toContain(
-      `the ledger database (PostgreSQL 127.0.0.1:${target.port}/${database}) refused the credentials of DATABASE_URL`,
-    );
-    expect(out).toContain('28P01');
-    expect(out).not.toContain(wrongPassword);
-    expect(out).not.toContain(rightPassword);
-  } finally {
-    writeFileSync(hbaFile, hba);
+  // Put back after the test however it ends (a timed-out test never unwinds its body).
+  let restore: (() => void) | null = null;
+  onTestFinished(async () => {
+    restore?.();
     await admin.query('select pg_reload_conf()');
     await admin.query(`drop role if exists ${role}`);
     await admin.end();
-  }
+  });
+  const hbaFile =
+    (await admin.query<{ hba_file: string }>('show hba_file')).rows[0]?.hba_file ?? '';
+  const hba = readFileSync(hbaFile, 'utf8');
+  restore = () => writeFileSync(hbaFile, hba);
+  await admin.query(`create role ${role} login password '${rightPassword}'`);
+  writeFileSync(hbaFile, `host ${database} ${role} 127.0.0.1/32 scram-sha-256\n${hba}`);
+  await admin.query('select pg_reload_conf()');
+  const target = new URL(url);
+  target.username = role;
+  // The rule is in force once the server has reloaded (it does so asynchronously): the wrong
+  // password is refused, the right one let in.
+  target.password = wrongPassword;
+  await vi.waitFor(
+    async () => {
+      const c = new pg.Client({ connectionString: target.toString() });
+      const refused = await c.connect().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      await c.end().catch(() => undefined);
+      expect(refused).toMatchObject({ code: '28P01' });
+    },
+    { timeout: 10_000, interval: 50 },
+  );
+  target.password = rightPassword;
+  const right = new pg.Client({ connectionString: target.toString() });
+  await right.connect();
+  await right.end();
+
+  target.password = wrongPassword;
+  dir = mkdtempSync(join(tmpdir(), 'main-pg-auth-'));
+  const { code, out } = await runToExit({ DATABASE_URL: target.toString(), DATA_DIR: dir });
+  expect(code).toBe(1);
+  expect(out).toContain(
+    `the ledger database (PostgreSQL 127.0.0.1:${target.port}/${database}) refused the credentials of DATABASE_URL`,
+  );
+  expect(out).toContain('28P01');
+  expect(out).not.toContain(wrongPassword);
+  expect(out).not.toContain(rightPassword);
 }, 60_000);

@@ -12,6 +12,7 @@ import {
   LeaseLostError,
   leasesMigration,
   offerBatch,
+  offerIfRunnable,
   releaseLease,
   releaseWithWait,
   renewLease,
@@ -327,6 +328,44 @@ async function holders(db: Kysely<DB>): Promise<Map<string, string>> {
     .execute();
   return new Map(rows.map((r) => [r.batch_id, r.holder ?? '']));
 }
+
+describe('offerIfRunnable (a cancel on a console that does not hold the batch)', () => {
+  it('offers a batch only while it still needs a run: never reopens the lease of one settled meanwhile', async () => {
+    const [a, b] = await twoConsoles();
+    const [cancelled] = await batchesOf(a, 'incident-9', 1);
+    const [running] = await batchesOf(a, 'incident-10', 1);
+    await sql`update batches set state = 'cancelled' where id = ${cancelled!}`.execute(a);
+    const item = (state: string) => sql`insert into items
+      (batch_id, seq, id, id_key, state, updated_at)
+      values (${cancelled!}, 0, 'x', 'x', ${state}, '2026-12-06T00:00:00Z')`;
+    await item('in_flight').execute(a);
+    const ended = async () =>
+      (
+        await a
+          .selectFrom('batch_leases')
+          .select('ended')
+          .where('batch_id', '=', cancelled!)
+          .executeTakeFirst()
+      )?.ended;
+    // Cancelled with an item in flight: offered, and claimed by the console that settles it.
+    await offerIfRunnable(b, cancelled!);
+    expect(await ended()).toBe(false);
+    const lease = (await claimBatch(a, 'A', cancelled!, 60_000))!;
+    // A settles the item and ends its lease; B's offer, written after it, must not reopen it.
+    await sql`update items set state = 'unknown' where batch_id = ${cancelled!}`.execute(a);
+    await sql`update items set state = 'succeeded' where batch_id = ${cancelled!}`.execute(a);
+    await a.transaction().execute((trx) => endBatch(trx, lease));
+    await offerIfRunnable(b, cancelled!);
+    expect(await ended()).toBe(true);
+    expect(await claimBatches(b, 'B', 5, 60_000)).toEqual([]);
+    // offerBatch, asked in the same place, reopened it (what the cancel did before).
+    await offerBatch(b, cancelled!);
+    expect(await ended()).toBe(false);
+    // A running batch is offered as by offerBatch.
+    await offerIfRunnable(b, running!);
+    expect(await claimBatch(b, 'B', running!, 60_000)).toMatchObject({ batchId: running });
+  });
+});
 
 describe('one subject, one console (PostgreSQL, two consoles)', () => {
   it('does not let a console claim a batch of a subject another console holds, until that lease ends', async () => {

@@ -322,6 +322,23 @@ function inTransaction<T>(
 }
 
 /**
+ * A batch that should run (the batches row `b`): `running`, or cancelled with items left open (in
+ * flight or unknown: their outcomes are to be re-read and settled by whoever claims them). Group
+ * rows are never run.
+ */
+const SHOULD_RUN = sql`b.kind = 'batch'
+      and (
+        b.state = 'running'
+        or (
+          b.state = 'cancelled'
+          and exists (
+            select 1 from items i
+            where i.batch_id = b.id and i.state in ('in_flight', 'unknown')
+          )
+        )
+      )`;
+
+/**
  * Puts a runnable batch up for any console to claim: a new row, or an ended one reopened with its
  * epoch kept (the next claim goes on from it); a no-op if it is already offered or held.
  */
@@ -339,28 +356,31 @@ export async function offerBatch<DB extends LeaseTables>(
 }
 
 /**
- * Offers every batch that should run but has no open lease (none at all, or an ended one): those
- * `running`, and those cancelled with items left open (in flight or unknown: their outcomes are to
- * be re-read and settled by whoever claims them). Group rows are never run. A batch recorded by a
- * console that stopped (or died) before it offered it would otherwise wait for ever. One statement;
- * returns how many were offered.
+ * `offerBatch` only if the batch still needs a run (SHOULD_RUN), read in the same statement: a
+ * cancel made on a console that does not hold the batch offers it for the re-read of its open
+ * items, and the holder may settle the last of them and end the lease between the cancel's read
+ * of the counts and its offer, which must then not reopen it.
+ */
+export async function offerIfRunnable<DB>(db: Db<DB>, batchId: string): Promise<void> {
+  await sql`
+    insert into batch_leases (batch_id, holder, epoch, expires_at, ended)
+    select b.id, null, 0, null, false from batches b
+    where b.id = ${batchId} and ${SHOULD_RUN}
+    on conflict (batch_id) do update set ended = false where batch_leases.ended
+  `.execute(db);
+}
+
+/**
+ * Offers every batch that should run (SHOULD_RUN) but has no open lease (none at all, or an ended
+ * one). A batch recorded by a console that stopped (or died) before it offered it would otherwise
+ * wait for ever. One statement; returns how many were offered.
  */
 export async function offerRunnable<DB>(db: Db<DB>): Promise<number> {
   const result = await sql`
     insert into batch_leases (batch_id, holder, epoch, expires_at, ended)
     select b.id, null, 0, null, false
     from batches b
-    where b.kind = 'batch'
-      and (
-        b.state = 'running'
-        or (
-          b.state = 'cancelled'
-          and exists (
-            select 1 from items i
-            where i.batch_id = b.id and i.state in ('in_flight', 'unknown')
-          )
-        )
-      )
+    where ${SHOULD_RUN}
     on conflict (batch_id) do update set ended = false where batch_leases.ended
   `.execute(db);
   return Number(result.numAffectedRows ?? 0);

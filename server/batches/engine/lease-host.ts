@@ -78,6 +78,7 @@ import {
   LeaseKeeper,
   LeaseLostError,
   offerBatch,
+  offerIfRunnable,
   releaseLease,
   withdrawBatch,
   type KeeperLostReason,
@@ -468,7 +469,13 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
       if (!(await store.cancelBatch(batchId))) return false;
       const counts = await store.counts(batchId);
       if (counts.in_flight + counts.unknown === 0) await withdrawBatch(leaseDb, batchId);
-      else await offerBatch(leaseDb, batchId);
+      else {
+        // Asked for now, as a start: a wait its lease was given up with is over.
+        await clearRetryWait(leaseDb, batchId);
+        // Only if items are still open when the offer is written (the holder may have settled
+        // them and ended the lease since the counts were read).
+        await offerIfRunnable(leaseDb, batchId);
+      }
       return true;
     },
     claimNow,
