@@ -190,8 +190,11 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
    * ledger's flush, store.ts): the worker's `slot` goes to other workers meanwhile (a read, a
    * send), so that the window stays busy with calls as a bare loop's would. The call is sent at
    * once if a slot is free when the claim is known (on `permit`), else once one is (slotAgain).
-   * If it must wait for a slot and the batch was paused, cancelled or stopped (its wakers) from the
-   * claim on, or is meanwhile, it is withdrawn instead, unsent (its IDs as before the claim).
+   * If the batch was paused, cancelled or stopped (its wakers) from the claim on, or halted or made
+   * to wait (another worker's call: a 401, the retry budget spent) by the time the slot is known,
+   * it is withdrawn instead, unsent (its IDs as before the claim). Workers outnumber the window's
+   * slots (WORKERS_PER_SLOT, runner.ts): a claimed call often waits for another's to end, and
+   * learns only then how it ended.
    */
   async function claim(
     toSend: PendingRow[],
@@ -229,7 +232,8 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
       let waitedMs = 0;
       if (slot && !slot.held) {
         const asked = e.now();
-        const again = await slotAgain(slot, permit, () => interrupted);
+        const wait = { waited: false };
+        const again = await slotAgain(slot, permit, () => interrupted, wait);
         waitedMs = e.now() - asked;
         if (again === 'stopped') {
           // No longer this process's batch: left in flight for the console running it now.
@@ -241,6 +245,17 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
         if (again !== permit) replaced = again;
         onPermit = again;
         if (e.dataDirLost() || !e.mayRun(batch.id, ctl)) return 'stopped';
+        // Asked in the tick the slot is known, the send's: from the claim on, another worker's
+        // call may have stopped the batch (a 401 halts it: sent now, this call would use the
+        // refused credential, the AK/SK lockout risk; an empty retry budget makes it wait), or,
+        // while it waited for the slot, a pause, cancel or stop may have come (a slot free at once
+        // sends it: the pause answers after the send, I6). Not sent: the slot goes on, its IDs
+        // as before the claim.
+        if (ctl.halted || ctl.budgetWait || (wait.waited && (interrupted || e.stopping()))) {
+          releaseSlot(slot);
+          await store.withdrawCall(claimed.call.callId);
+          return 'stopped';
+        }
       }
       const started = {
         call: claimed.call,
@@ -266,6 +281,7 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     slot: Slot,
     permit: Permit | null,
     interrupted: () => boolean,
+    wait: { waited: boolean },
   ): Promise<Permit | null | 'stopped'> {
     slot.limiter = e.limiterOf(batch);
     if (slot.limiter.tryAcquire()) {
@@ -278,6 +294,7 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
     }
     permit?.cancel();
     if (interrupted()) return 'stopped';
+    wait.waited = true;
     return permitAndSlot(e, batch, 'write', ctl, slot);
   }
 

@@ -143,6 +143,17 @@ export interface RunnerOptions {
  */
 export const CHILDREN_AT_ONCE = 16;
 
+/**
+ * Workers per slot of a batch's window: a worker's call holds its slot only while it is in flight,
+ * and between two calls the worker writes its claim (an intent the ledger answers once it is
+ * durable: SQLite's log flush, a PostgreSQL commit) with no slot held. With one worker per slot
+ * that slot sat idle through every claim (on PostgreSQL about 15 ms of database time per call added
+ * to SecMaster's); a second worker reads and claims while the first's call is in flight, so the
+ * window stays busy with calls. The calls in flight stay at most the window: a claimed call is sent
+ * only with a slot (feed.ts, slotAgain).
+ */
+export const WORKERS_PER_SLOT = 2;
+
 export interface RunnerStats extends Counters {
   budgetTokens: number;
   concurrencyLimit: number;
@@ -548,7 +559,7 @@ export function createRunner(options: RunnerOptions): Runner {
           busyFor(now() - began - started.waitedMs);
         }
       };
-      await Promise.all(Array.from({ length: concurrency }, worker));
+      await Promise.all(Array.from({ length: concurrency * WORKERS_PER_SLOT }, worker));
       if (stopping || ctl.halted || !mayRun(batchId, ctl)) return;
       // The wait's reason is written only while the batch runs, in one conditional write (a
       // transition running → running): a pause or cancel since the workers stopped keeps its own
