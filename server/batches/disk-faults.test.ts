@@ -334,10 +334,16 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger: the batch waits,
       id = createBatch(h.ledger, ids, subjectAt(2 + at));
       await h.runner.start(id);
       // T2 needed a new page and failed; the applied call's intent is committed, its IDs in flight.
+      // So is the next call's if the window's second worker (WORKERS_PER_SLOT) claimed it before
+      // the disk filled (else its T1 rolled back); it may have been sent as call `at` ended, before
+      // its outcome failed. Nothing more is sent, and no ID sent is pending.
       const [wait] = seen;
       expect(wait?.state).toBe('running');
-      expect(wait?.counts).toMatchObject({ in_flight: 100, succeeded: 100 * (at - 1) });
-      expect(wait?.writes).toBe(at);
+      const inFlight = wait?.counts?.in_flight ?? 0;
+      expect([100, 200]).toContain(inFlight);
+      expect(wait?.counts).toMatchObject({ succeeded: 100 * (at - 1) });
+      expect([at, at + 1]).toContain(wait?.writes);
+      expect((wait?.writes ?? 0) * 100).toBeLessThanOrEqual(100 * (at - 1) + inFlight);
       expect(wait?.health.join('\n')).toContain(
         `the disk holding DATA_DIR (${dirname(h.file)}) is full`,
       );
@@ -381,10 +387,13 @@ describe('F8 SQLITE_FULL (PRAGMA max_page_count) on the ledger: the batch waits,
     const ids = unlinked(h, subjectAt(8), 0, 300);
     id = createBatch(h.ledger, ids, subjectAt(8));
     await h.runner.start(id);
-    expect(h.ledger.getBatch(id)).toMatchObject({
-      state: 'paused',
-      counts: { succeeded: 100, pending: 200, in_flight: 0 },
-    });
+    // The second call was claimed (WORKERS_PER_SLOT) and sent before the disk filled; its outcome
+    // was committed with the first's, or could not be written (in flight, re-read on resume).
+    // Nothing more was sent.
+    const paused = h.ledger.getBatch(id);
+    expect(paused).toMatchObject({ state: 'paused', counts: { pending: 100 } });
+    expect((paused?.counts.succeeded ?? 0) + (paused?.counts.in_flight ?? 0)).toBe(200);
+    expect(h.writes).toHaveLength(2);
     expect(h.ledger.health.problems()).toEqual([]); // it no longer waits: nothing to report
     h.ledger.db.pragma(`max_page_count = ${String(NO_LIMIT)}`);
     expect(await h.runner.resume(id)).toBe(true);
@@ -429,10 +438,14 @@ describe('F8 another process holds the ledger write lock longer than busy_timeou
     const ids = unlinked(h, subjectAt(9), 0, 300);
     id = createBatch(h.ledger, ids, subjectAt(9));
     await h.runner.start(id);
+    // The second call was claimed (WORKERS_PER_SLOT) and sent before the lock was taken; its
+    // outcome was committed with the first's, or is not yet (in flight). Nothing was sent while
+    // the lock was held.
     const [wait] = seen;
     expect(wait?.state).toBe('running');
-    expect(wait?.counts).toMatchObject({ succeeded: 100, pending: 200, in_flight: 0 });
-    expect(wait?.writes).toBe(1);
+    expect(wait?.counts).toMatchObject({ pending: 100 });
+    expect((wait?.counts?.succeeded ?? 0) + (wait?.counts?.in_flight ?? 0)).toBe(200);
+    expect(wait?.writes).toBe(2);
     expect(wait?.health).toEqual([
       `another process holds a write lock on the ledger (${h.file}): nothing can be recorded until it lets go`,
     ]);
@@ -663,14 +676,17 @@ test('F8 the interruption itself cannot be written: kept in memory, no crash, ot
   const other = createBatch(h.ledger, b, subjectAt(13));
   await Promise.all([h.runner.start(victim), h.runner.start(other)]);
   expect(h.ledger.getBatch(other)).toMatchObject({ state: 'done', counts: { succeeded: 250 } });
-  // The row still says running; the runner knows why it stopped and logged it.
+  // The row still says running; the runner knows why it stopped and logged it. The first claim's
+  // call is sent if it got its slot before the second claim failed, else withdrawn (the batch
+  // halted meanwhile): pending again. Nothing was sent after.
+  const sentOfVictim = h.writes.filter((w) => w.ids.some((x) => a.includes(x))).length;
+  expect(sentOfVictim).toBeLessThanOrEqual(1);
   expect(h.ledger.getBatch(victim)).toMatchObject({
     state: 'running',
-    counts: { succeeded: 100, pending: 200, in_flight: 0 },
+    counts: { succeeded: 100 * sentOfVictim, pending: 300 - 100 * sentOfVictim, in_flight: 0 },
   });
   expect(h.runner.unrecordedInterruption(victim)).toContain('SQLITE_IOERR_WRITE');
   expect(logs.some((m) => m.includes('could not record the interruption'))).toBe(true);
-  expect(h.writes.filter((w) => w.ids.some((x) => a.includes(x)))).toHaveLength(1);
   expectEveryWriteHasIntent(h);
 
   const victimId = victim;

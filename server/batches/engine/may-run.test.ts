@@ -78,7 +78,13 @@ test('lost between a claim and its send: the claimed call is not sent, its IDs s
   const r = runner(store, { mayRun: () => !lost });
   await r.start(id);
   expect(fake.writes()).toHaveLength(1);
-  expect(states(id)).toEqual({ succeeded: 10, in_flight: 10, pending: 10 });
+  // The second claim may be the window's second worker's (WORKERS_PER_SLOT), made while the first
+  // call was in flight: that call's answer then came after the loss too, its outcome left to the
+  // taker.
+  expect([
+    { succeeded: 10, in_flight: 10, pending: 10 },
+    { in_flight: 20, pending: 10 },
+  ]).toContainEqual(states(id));
   expect(ledger.getBatch(id)).toMatchObject({ state: 'running', state_reason: null });
 });
 
@@ -95,7 +101,12 @@ test('lost while a call is in flight: its outcome is not written, nothing more i
   const after = fake.requests.length;
   expect(fake.writes()).toHaveLength(1);
   // The answer came after the lease was lost: the outcome is the taker's to find by its re-read.
-  expect(states(id)).toEqual({ in_flight: 10, pending: 20 });
+  // The second worker's call (WORKERS_PER_SLOT), if it claimed one meanwhile, is not sent: in
+  // flight too.
+  expect([
+    { in_flight: 10, pending: 20 },
+    { in_flight: 20, pending: 10 },
+  ]).toContainEqual(states(id));
   expect(ledger.getBatch(id)).toMatchObject({ state: 'running', state_reason: null });
   expect(fake.requests).toHaveLength(after);
 });
@@ -107,7 +118,12 @@ test('a write refused with LeaseLostError halts the batch quietly (not interrupt
   const r = runner(store, { mayRun: () => true });
   await r.start(id);
   expect(fake.writes()).toHaveLength(1);
-  expect(states(id)).toEqual({ in_flight: 10, pending: 20 });
+  // The second worker's call (WORKERS_PER_SLOT), if it claimed one meanwhile, is not sent: in
+  // flight too.
+  expect([
+    { in_flight: 10, pending: 20 },
+    { in_flight: 20, pending: 10 },
+  ]).toContainEqual(states(id));
   expect(ledger.getBatch(id)).toMatchObject({ state: 'running', state_reason: null });
   expect(r.unrecordedInterruption(id)).toBeNull();
 });
