@@ -181,6 +181,10 @@ export async function runCallChain(
       releaseSlot(slot);
       await e.nap(delay, ctl);
       const permit = await permitAndSlot(e, batch, 'write', ctl, slot);
+      // Another worker's call may have stopped the batch while this one slept or waited for its
+      // slot (a 401 halts it, an empty budget makes it wait): not retried, asked again in the tick
+      // of the send (the ledger writes recording that stop may not have run yet).
+      const stoppedByOther = () => ctl.halted || ctl.budgetWait;
       // The retry's intent is written only while the batch runs (retryCall checks in its
       // transaction); a pause or cancel that follows it waits for the send (e.claiming): either
       // it precedes the claim or it follows the send (I6).
@@ -194,7 +198,7 @@ export async function runCallChain(
           return;
         }
         next =
-          permit === 'stopped' || e.stopping() || e.dataDirLost()
+          permit === 'stopped' || e.stopping() || e.dataDirLost() || stoppedByOther()
             ? null
             : await store.retryCall(call.callId, v.mayBeApplied);
         // The DATA_DIR lock (and the batch's lease) is asked again in the tick of the send. Lost
@@ -204,6 +208,12 @@ export async function runCallChain(
         if (next && (e.dataDirLost() || !e.mayRun(batch.id, ctl))) {
           if (permit !== 'stopped') permit?.cancel();
           return;
+        }
+        if (next && stoppedByOther()) {
+          // Stopped while the retry's intent was written: not sent, recorded as not retried under
+          // its new call below.
+          call = next;
+          next = null;
         }
         if (next) {
           call = next;
