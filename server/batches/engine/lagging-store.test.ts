@@ -140,13 +140,17 @@ test.each(['pause', 'cancel'] as const)(
     await r.whenIdle(batch.id);
     const answered = await seen.control;
     expect(answered?.ok).toBe(true);
-    // The call claimed before the control went out before it answered; nothing after it.
-    expect(answered?.sentThen).toBe(1);
-    expect(sent).toHaveLength(1);
+    // The call claimed before the control went out before it answered; nothing after it. The
+    // window's second worker (WORKERS_PER_SLOT) may have had its claim under way too: sent before
+    // the answer if the slot was free once it was known, else withdrawn, its IDs as before.
+    const sentThen = answered?.sentThen ?? 0;
+    expect([1, 2]).toContain(sentThen);
+    expect(sent).toHaveLength(sentThen);
+    const done = 100 * sentThen;
     expect(ledger.getBatch(batch.id)).toMatchObject(
       how === 'pause'
-        ? { state: 'paused', counts: { succeeded: 100, pending: 150 } }
-        : { state: 'cancelled', counts: { succeeded: 100, skipped: 150 } },
+        ? { state: 'paused', counts: { succeeded: done, pending: 250 - done } }
+        : { state: 'cancelled', counts: { succeeded: done, skipped: 250 - done } },
     );
   },
 );
