@@ -7,7 +7,8 @@
  * of unknown outcomes in reread.ts; the rules they follow are the pure verdict.ts and settle.ts.
  *
  * - Concurrency: a window per credential (per pacer; limiter.ts) shared by every batch on it, each
- *   at most `concurrency`; a worker takes its pacer's permit before its slot (paced-slot.ts);
+ *   at most `concurrency`; a worker takes its pacer's permit before its slot (paced-slot.ts), two
+ *   workers per slot (WORKERS_PER_SLOT: one claims while the other's call is in flight);
  *   batches on the same workspace, subject and related class run one at a time, in creation order.
  * - Retries (retry.ts): throttling and transient failures, capped exponential backoff with full
  *   jitter, Retry-After honoured, a shared retry budget; an empty budget makes the batch wait with
