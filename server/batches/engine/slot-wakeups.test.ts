@@ -7,7 +7,7 @@
 import { expect, test } from 'vitest';
 import type { BatchSummary } from '../../../src/api/schemas';
 import { Pacer, type PaceScope, type Permit } from '../../secmaster/pacer';
-import { AimdLimiter } from '../limiter';
+import { AimdLimiter, type UpstreamSlots } from '../limiter';
 import type { Control, Engine } from './context';
 import { newSlot, permitAndSlot, releaseSlot } from './paced-slot';
 
@@ -105,4 +105,24 @@ test('each slot freed goes to one waiting worker, first come first served, and o
   expect(limiter.active).toBe(2);
   held.forEach(releaseSlot);
   expect(limiter.active).toBe(0);
+});
+
+test("with the account's shared slots (consoles on PostgreSQL) the permit still comes first: no account slot is taken to be given back", async () => {
+  const { e: base, takes } = engineWith(2);
+  const order: string[] = [];
+  const upstreamSlots: UpstreamSlots = {
+    tryTake() {
+      order.push(`account slot after ${takes()} permit(s)`);
+      return Promise.resolve({ release: () => undefined });
+    },
+    whenFree: () => new Promise<void>(() => undefined),
+  };
+  const e = { ...base, upstreamSlots } as Engine;
+  const slot = newSlot(e, batch);
+  const permit = await permitAndSlot(e, batch, 'write', control(), slot);
+  expect(permit).not.toBe('stopped');
+  expect(slot.held).toBe(true);
+  // The fast path (window's slot, then the account's, then the permit) would have taken the
+  // account's slot with no permit yet.
+  expect(order).toEqual(['account slot after 1 permit(s)']);
 });
