@@ -210,10 +210,12 @@ export async function runCallChain(
           return;
         }
         if (next && stoppedByOther()) {
-          // Stopped while the retry's intent was written: not sent, recorded as not retried under
-          // its new call below.
-          call = next;
-          next = null;
+          // Stopped while the retry's intent was written: not sent. Withdrawn as a claim that never
+          // went out is (its send uncounted, the call row `withdrawn`, its IDs pending again, those
+          // that may have been applied marked so for the re-read before they are sent again).
+          if (permit !== 'stopped') permit?.cancel();
+          await store.withdrawCall(next.callId);
+          return;
         }
         if (next) {
           call = next;

@@ -119,10 +119,7 @@ test('a retry whose intent is written while another call’s 401 halts the batch
   };
 
   let writes = 0;
-  let refused = false;
-  let sentAfter401 = 0;
   fake.onWrite(async (ids) => {
-    if (refused) sentAfter401++;
     const n = ++writes;
     // The first call: a 503, retried.
     if (n === 1)
@@ -130,7 +127,6 @@ test('a retry whose intent is written while another call’s 401 halts the batch
     if (n === 2) {
       // Answered once the first call's retry is being claimed: a 401.
       await retrying;
-      refused = true;
       return Response.json(
         { error_code: 'APIG.0301', error_msg: 'Incorrect IAM authentication information' },
         { status: 401 },
@@ -139,16 +135,34 @@ test('a retry whose intent is written while another call’s 401 halts the batch
     return writeAnswer(ids, []);
   });
 
+  // Counted as the runner sees it: a write it sends once it has received the 401 (one sent
+  // before that may reach the fake SecMaster after it answered 401, and is not one).
+  const real = createUpstream({
+    endpoint: fake.url,
+    projectId: '0a1b2c3d4e5f40718293a4b5c6d7e8f9',
+    timeoutMs: 2_000,
+    authToken: 'tok',
+  });
+  let received401 = false;
+  let sentAfter401 = 0;
+  const sends = new Map<string, number>();
+  const upstream: Upstream = {
+    async call(op, opts) {
+      if (op.op === 'associate' || op.op === 'cancel') {
+        if (received401) sentAfter401++;
+        for (const i of op.ids) sends.set(i, (sends.get(i) ?? 0) + 1);
+      }
+      const answer = await real.call(op, opts);
+      if (answer.status === 401) received401 = true;
+      return answer;
+    },
+  };
+
   const id = newBatch(ledger, { ids: makeIds(60), subject: SUBJECT }).id;
   const runner = createRunner({
     store,
     storage: sqliteStorage(ledger),
-    upstream: createUpstream({
-      endpoint: fake.url,
-      projectId: '0a1b2c3d4e5f40718293a4b5c6d7e8f9',
-      timeoutMs: 2_000,
-      authToken: 'tok',
-    }),
+    upstream,
     concurrency: 2,
     chunkSize: 10,
     backoffMs: () => 0,
@@ -162,4 +176,15 @@ test('a retry whose intent is written while another call’s 401 halts the batch
   // (Another worker's call may have gone out before, while the 401 was on its way.)
   expect(sentAfter401).toBe(0);
   expect(b?.counts).toMatchObject({ failed: 0, in_flight: 0 });
+  // The ledger counts the sends that went out, no more: the retry not sent is not one of them
+  // (its call row withdrawn, not refused).
+  const attempts = ledger.db
+    .prepare('SELECT id, attempts FROM items WHERE batch_id = ?')
+    .all(id) as { id: string; attempts: number }[];
+  expect(attempts.filter((r) => r.attempts !== (sends.get(r.id) ?? 0))).toEqual([]);
+  const calls = ledger.db
+    .prepare('SELECT state FROM calls WHERE batch_id = ? AND attempt = 2')
+    .pluck()
+    .all(id);
+  expect(calls).toEqual(['withdrawn']);
 });
