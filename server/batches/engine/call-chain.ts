@@ -133,9 +133,11 @@ export async function runCallChain(
         if (!mayRetry(policy, true, retries + 1)) {
           // Throttled through every retry: never a failure of its IDs. They go back to pending
           // and the batch waits a little, then continues (the pacer has slowed down meanwhile).
+          // The wait first: a call another worker claimed is not sent once its slot comes while
+          // this is recorded (feed.ts).
+          ctl.budgetWait = true;
           await record(e, batch, ctl, call, endOfChain(call.ids, v));
           e.counters.throttleWaits++;
-          ctl.budgetWait = true;
           ctl.waitReason = MSG_THROTTLE_WAIT;
           ctl.waitMs = policy.throttleWaitMs;
           return;
@@ -172,8 +174,8 @@ export async function runCallChain(
       }
       if (!(await budget.tryAcquire(v.timeoutLike))) {
         // Circuit open: the IDs wait (not failed) and the batch waits.
-        await record(e, batch, ctl, call, notRetried(call.ids, v));
         ctl.budgetWait = true;
+        await record(e, batch, ctl, call, notRetried(call.ids, v));
         return;
       }
       const paced = e.upstreamOf(batch).pacer !== undefined;

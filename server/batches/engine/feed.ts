@@ -236,8 +236,9 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
         const again = await slotAgain(slot, permit, () => interrupted, wait);
         waitedMs = e.now() - asked;
         if (again === 'stopped') {
-          // No longer this process's batch: left in flight for the console running it now.
-          if (!e.mayRun(batch.id, ctl)) return 'stopped';
+          // No longer this process's batch (or the DATA_DIR lock is lost): left in flight for the
+          // console (or the server) running it now, which re-reads it.
+          if (e.dataDirLost() || !e.mayRun(batch.id, ctl)) return 'stopped';
           // Not sent: its IDs as before the claim (pending, or skipped if the batch was stopped).
           await store.withdrawCall(claimed.call.callId);
           return 'stopped';

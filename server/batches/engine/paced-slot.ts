@@ -101,9 +101,10 @@ export async function permitAndSlot(
   // below wakes every waiter of the window whenever a slot frees, and each takes a permit and
   // gives it back: with a group's children waiting (32 workers for 2 slots) that churn was a
   // tenth of the server's CPU in a pairs run. Not with the account's shared slots (consoles on
-  // PostgreSQL): taking one of those is a database round trip, after which the pacer has more
-  // often begun to pace, and both slots would be taken only to be given back.
-  if (!e.upstreamSlots && pacer.grantsNow(scope)) {
+  // PostgreSQL) unless the worker holds its slot already: taking one of those is a database round
+  // trip, after which the pacer has more often begun to pace, and both slots would be taken only
+  // to be given back.
+  if ((slot.held || !e.upstreamSlots) && pacer.grantsNow(scope)) {
     if (!(await acquireSlot(e, batch, slot, ctl))) return 'stopped';
     // Read again after the wait: an idle pacer may have been let go, or the batch's credential
     // changed, meanwhile (takePermit asks the one in use now).

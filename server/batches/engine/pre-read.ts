@@ -83,11 +83,14 @@ export async function preRead(
     // for the pacer or for its answer cuts it short. A pause between the check and the read (the
     // state is read asynchronously) lets that one read go out: it changes nothing, and the claim
     // that would follow it is refused (claimPreRead: only while the batch runs).
-    if (await stoppedBefore(e, batch, ctl)) return { kind: 'stopped' };
+    if (mustStop(e, batch, ctl) || (await notRunning(e, batch)) || mustStop(e, batch, ctl))
+      return { kind: 'stopped' };
     // The read's permit first, then the slot (paced-slot.ts): no slot idle through the wait.
     const permit = await permitAndSlot(e, batch, 'read', ctl, slot);
     if (permit === 'stopped') return { kind: 'stopped' };
-    if (await stoppedBefore(e, batch, ctl)) {
+    // The state read first, then (in the tick the read is sent, readOnce below) the rest: a 401
+    // on another worker's call halts the batch before its interruption is written.
+    if ((await notRunning(e, batch)) || mustStop(e, batch, ctl)) {
       permit?.cancel();
       return { kind: 'stopped' };
     }
@@ -119,19 +122,21 @@ export async function preRead(
     const delay = e.delayFor(retryKind(step.throttled), retries, step.retryAfter, paced);
     releaseSlot(slot);
     await e.nap(delay, ctl);
-    if (await stoppedBefore(e, batch, ctl)) return { kind: 'stopped' };
+    if (mustStop(e, batch, ctl) || (await notRunning(e, batch)) || mustStop(e, batch, ctl))
+      return { kind: 'stopped' };
   }
 }
 
 /**
- * Whether the batch must send nothing more: stopping, halted, no longer running, or no longer this
- * process's to run (asked last, in the tick the read is sent).
+ * Whether the batch must send nothing more: stopping, halted (another worker's call got a 401: the
+ * credential is refused), no longer this process's to run; asked synchronously, so that the caller
+ * asks it in the tick the read is sent.
  */
-async function stoppedBefore(e: Engine, batch: BatchSummary, ctl: Control): Promise<boolean> {
-  return (
-    e.stopping() ||
-    ctl.halted ||
-    (await e.store.getBatchState(batch.id)) !== 'running' ||
-    !e.mayRun(batch.id, ctl)
-  );
+function mustStop(e: Engine, batch: BatchSummary, ctl: Control): boolean {
+  return e.stopping() || ctl.halted || !e.mayRun(batch.id, ctl);
+}
+
+/** Whether the batch's row no longer says running (a pause, a cancel, an interruption). */
+async function notRunning(e: Engine, batch: BatchSummary): Promise<boolean> {
+  return (await e.store.getBatchState(batch.id)) !== 'running';
 }

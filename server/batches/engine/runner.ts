@@ -560,7 +560,10 @@ export function createRunner(options: RunnerOptions): Runner {
           busyFor(now() - began - started.waitedMs);
         }
       };
-      await Promise.all(Array.from({ length: concurrency * WORKERS_PER_SLOT }, worker));
+      // No more workers than the batch has calls (a pairs child has one): an idle one still takes
+      // a slot's turn before it finds nothing to send.
+      const workers = Math.min(concurrency * WORKERS_PER_SLOT, Math.ceil(batch.total / chunkSize));
+      await Promise.all(Array.from({ length: Math.max(1, workers) }, worker));
       if (stopping || ctl.halted || !mayRun(batchId, ctl)) return;
       // The wait's reason is written only while the batch runs, in one conditional write (a
       // transition running → running): a pause or cancel since the workers stopped keeps its own

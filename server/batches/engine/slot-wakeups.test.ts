@@ -126,3 +126,26 @@ test("with the account's shared slots (consoles on PostgreSQL) the permit still 
   // account's slot with no permit yet.
   expect(order).toEqual(['account slot after 1 permit(s)']);
 });
+
+test("with the account's shared slots, a worker holding its slot keeps it: its permit is taken without giving back and taking again the account's slot", async () => {
+  const { e: base, takes } = engineWith(2);
+  let accountTakes = 0;
+  let accountReleases = 0;
+  const upstreamSlots: UpstreamSlots = {
+    tryTake() {
+      accountTakes++;
+      return Promise.resolve({ release: () => void accountReleases++ });
+    },
+    whenFree: () => new Promise<void>(() => undefined),
+  };
+  const e = { ...base, upstreamSlots } as Engine;
+  const slot = newSlot(e, batch);
+  const first = await permitAndSlot(e, batch, 'read', control(), slot);
+  (first as Permit).cancel();
+  expect([accountTakes, accountReleases]).toEqual([1, 0]);
+  // The worker's next step (its write after its read), holding the slot.
+  const second = await permitAndSlot(e, batch, 'write', control(), slot);
+  expect(second).not.toBe('stopped');
+  expect(takes()).toBe(2);
+  expect([accountTakes, accountReleases]).toEqual([1, 0]);
+});

@@ -14,6 +14,11 @@ import type { UpstreamOperation } from '../../secmaster/operations';
 import { newBatch } from '../../testing/batches';
 import { makeIds, startFakeUpstream, writeAnswer } from '../../testing/fake-upstream';
 import { openLedger } from '../ledger';
+import type { BatchSummary } from '../../../src/api/schemas';
+import { AimdLimiter } from '../limiter';
+import type { Control, Engine } from './context';
+import { newSlot } from './paced-slot';
+import { preRead } from './pre-read';
 import { createRunner, sqliteStorage } from './runner';
 
 const SUBJECT = 'c0ffee00-0000-4000-8000-000000000001';
@@ -187,4 +192,56 @@ test('a retry whose intent is written while another call’s 401 halts the batch
     .pluck()
     .all(id);
   expect(calls).toEqual(['withdrawn']);
+});
+
+test('a pre-read whose state read was under way when another worker’s call got a 401 is not sent', async () => {
+  const ctl = {
+    halted: false,
+    haltReason: null,
+    notOurs: false,
+    budgetWait: false,
+    waitReason: '',
+    waitMs: null,
+    ledgerWait: null,
+    ledgerStreak: 0,
+    wakers: new Set<() => void>(),
+    claims: new Set<Promise<void>>(),
+  } as Control;
+  let stateReads = 0;
+  let searches = 0;
+  const limiter = new AimdLimiter(2, 10);
+  const e = {
+    store: {
+      // The pre-read's second read of the batch's state (after its slot) is answered "running",
+      // as read, once another worker's call got a 401 meanwhile (halted: its interruption not
+      // written yet).
+      getBatchState: () => {
+        stateReads++;
+        if (stateReads === 2) ctl.halted = true;
+        return Promise.resolve('running' as const);
+      },
+    },
+    upstreamOf: () => ({
+      call: () => {
+        searches++;
+        return Promise.resolve({ status: 200, requestId: null, body: { total: 0, data: [] } });
+      },
+    }),
+    limiterOf: () => limiter,
+    stopping: () => false,
+    mayRun: () => true,
+    counters: { preReads: 0 },
+    budget: { onSuccess: () => undefined },
+  } as unknown as Engine;
+  const batch = {
+    id: 'b',
+    workspace_id: 'w',
+    dataclass_type: 'incidents',
+    data_object_id: SUBJECT,
+    related_dataclass_type: 'alerts',
+  } as BatchSummary;
+  const slot = newSlot(e, batch);
+  expect(await preRead(e, batch, makeIds(10), 'links', ctl, slot)).toEqual({ kind: 'stopped' });
+  expect(stateReads).toBe(2);
+  expect(searches).toBe(0);
 });
