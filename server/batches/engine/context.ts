@@ -105,6 +105,22 @@ export interface Control {
   claims: Set<Promise<void>>;
 }
 
+/** A batch's control as a run starts: nothing halted, no wait, no claim under way. */
+export function newControl(waitReason: string): Control {
+  return {
+    halted: false,
+    haltReason: null,
+    notOurs: false,
+    budgetWait: false,
+    waitReason,
+    waitMs: null,
+    ledgerWait: null,
+    ledgerStreak: 0,
+    wakers: new Set(),
+    claims: new Set(),
+  };
+}
+
 /**
  * A slot of a window (its credential's, limiter.ts) held by a worker; given back while the worker
  * sleeps before a retry or waits for the pacer (paced-slot.ts).

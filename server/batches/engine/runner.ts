@@ -36,6 +36,7 @@ import { diskFull, writeProblem, type WriteProblem } from '../storage-health';
 import { WalSyncError } from '../wal-sync';
 import { runCallChain } from './call-chain';
 import {
+  newControl,
   NO_STORAGE,
   type Control,
   type Counters,
@@ -283,18 +284,7 @@ export function createRunner(options: RunnerOptions): Runner {
   function controlOf(batchId: string): Control {
     let c = controls.get(batchId);
     if (!c) {
-      c = {
-        halted: false,
-        haltReason: null,
-        notOurs: false,
-        budgetWait: false,
-        waitReason: MSG_BUDGET_WAIT,
-        waitMs: null,
-        ledgerWait: null,
-        ledgerStreak: 0,
-        wakers: new Set(),
-        claims: new Set(),
-      };
+      c = newControl(MSG_BUDGET_WAIT);
       controls.set(batchId, c);
     }
     return c;

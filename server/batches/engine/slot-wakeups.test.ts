@@ -8,24 +8,13 @@ import { expect, test } from 'vitest';
 import type { BatchSummary } from '../../../src/api/schemas';
 import { Pacer, type PaceScope, type Permit } from '../../secmaster/pacer';
 import { AimdLimiter, type UpstreamSlots } from '../limiter';
-import type { Control, Engine } from './context';
+import { newControl, type Control, type Engine } from './context';
 import { newSlot, permitAndSlot, releaseSlot } from './paced-slot';
 
 const batch = { id: 'b' } as BatchSummary;
 
 function control(): Control {
-  return {
-    halted: false,
-    haltReason: null,
-    notOurs: false,
-    budgetWait: false,
-    waitReason: '',
-    waitMs: null,
-    ledgerWait: null,
-    ledgerStreak: 0,
-    wakers: new Set(),
-    claims: new Set(),
-  };
+  return newControl('');
 }
 
 /** An engine with one credential: its pacer (not pacing) and a window of `slots`. */

@@ -16,7 +16,7 @@ import { makeIds, startFakeUpstream, writeAnswer } from '../../testing/fake-upst
 import { openLedger } from '../ledger';
 import type { BatchSummary } from '../../../src/api/schemas';
 import { AimdLimiter } from '../limiter';
-import type { Control, Engine } from './context';
+import { newControl, type Engine } from './context';
 import { newSlot } from './paced-slot';
 import { preRead } from './pre-read';
 import { createRunner, sqliteStorage } from './runner';
@@ -195,18 +195,7 @@ test('a retry whose intent is written while another call’s 401 halts the batch
 });
 
 test('a pre-read whose state read was under way when another worker’s call got a 401 is not sent', async () => {
-  const ctl = {
-    halted: false,
-    haltReason: null,
-    notOurs: false,
-    budgetWait: false,
-    waitReason: '',
-    waitMs: null,
-    ledgerWait: null,
-    ledgerStreak: 0,
-    wakers: new Set<() => void>(),
-    claims: new Set<Promise<void>>(),
-  } as Control;
+  const ctl = newControl('');
   let stateReads = 0;
   let searches = 0;
   const limiter = new AimdLimiter(2, 10);
