@@ -31,6 +31,7 @@ import {
 } from './batches/data-dir-lock';
 import { openLedger } from './batches/ledger';
 import { newConsoleId } from './batches/shared-upstream';
+import { codeOf } from './db/pg-problems';
 import { migratePostgres, openPostgres } from './db/postgres';
 import { openSqliteSessionDatabase, type SessionDatabase } from './db/sessions';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -345,7 +346,7 @@ async function openSharedLedger(config: Config): Promise<OpenedLedger> {
   } catch (error) {
     if (error instanceof SchemaTooNewError) fail(error);
     const message = error instanceof Error ? error.message : String(error);
-    const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+    const code = codeOf(error) ?? '';
     // SQLSTATE class 28, invalid authorization: a wrong password, an unknown user, no pg_hba.conf
     // rule for this host. The server's message names the user, never the password.
     if (code.startsWith('28')) {

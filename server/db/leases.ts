@@ -356,34 +356,36 @@ export async function offerBatch<DB extends LeaseTables>(
 }
 
 /**
+ * Offers the batches `which` picks among those that should run (SHOULD_RUN) and have no open lease
+ * (none at all, or an ended one); returns how many were offered.
+ */
+async function offerRunnableWhere<DB>(db: Db<DB>, which: RawBuilder<unknown>): Promise<number> {
+  const result = await sql`
+    insert into batch_leases (batch_id, holder, epoch, expires_at, ended)
+    select b.id, null, 0, null, false from batches b
+    where ${which} and ${SHOULD_RUN}
+    on conflict (batch_id) do update set ended = false where batch_leases.ended
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
  * `offerBatch` only if the batch still needs a run (SHOULD_RUN), read in the same statement: a
  * cancel made on a console that does not hold the batch offers it for the re-read of its open
  * items, and the holder may settle the last of them and end the lease between the cancel's read
  * of the counts and its offer, which must then not reopen it.
  */
 export async function offerIfRunnable<DB>(db: Db<DB>, batchId: string): Promise<void> {
-  await sql`
-    insert into batch_leases (batch_id, holder, epoch, expires_at, ended)
-    select b.id, null, 0, null, false from batches b
-    where b.id = ${batchId} and ${SHOULD_RUN}
-    on conflict (batch_id) do update set ended = false where batch_leases.ended
-  `.execute(db);
+  await offerRunnableWhere(db, sql`b.id = ${batchId}`);
 }
 
 /**
- * Offers every batch that should run (SHOULD_RUN) but has no open lease (none at all, or an ended
- * one). A batch recorded by a console that stopped (or died) before it offered it would otherwise
- * wait for ever. One statement; returns how many were offered.
+ * Offers every batch that should run but has no open lease. A batch recorded by a console that
+ * stopped (or died) before it offered it would otherwise wait for ever. One statement; returns how
+ * many were offered.
  */
-export async function offerRunnable<DB>(db: Db<DB>): Promise<number> {
-  const result = await sql`
-    insert into batch_leases (batch_id, holder, epoch, expires_at, ended)
-    select b.id, null, 0, null, false
-    from batches b
-    where ${SHOULD_RUN}
-    on conflict (batch_id) do update set ended = false where batch_leases.ended
-  `.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+export function offerRunnable<DB>(db: Db<DB>): Promise<number> {
+  return offerRunnableWhere(db, sql`true`);
 }
 
 /**
@@ -544,15 +546,16 @@ export async function releaseWithWait<DB extends LeaseTables>(
   if (!(wait.firstMs > 0 && wait.maxMs >= wait.firstMs)) {
     throw new RangeError(`wait: ${wait.firstMs} ms, at most ${wait.maxMs} ms`);
   }
-  // `stops` on the right-hand side is the row's value before this update (0 the first time).
-  const ms = sql<number>`least(${wait.maxMs}::float8, ${wait.firstMs}::float8 * power(2, least(stops, 40)))`;
+  // The wait after `n` stops before this one: `stops` as the row had it before this update (SET
+  // reads the old row, RETURNING the new one, hence `stops - 1` there).
+  const after = (n: RawBuilder<number>) =>
+    sql<number>`least(${wait.maxMs}::float8, ${wait.firstMs}::float8 * power(2, least(${n}, 40)))`;
   const { rows } = await sql<{ wait_ms: number }>`
     update batch_leases
        set holder = null, stops = stops + 1,
-           expires_at = clock_timestamp() + make_interval(secs => ${ms} / 1000)
+           expires_at = clock_timestamp() + make_interval(secs => ${after(sql`stops`)} / 1000)
      where batch_id = ${lease.batchId} and holder = ${lease.holder} and epoch = ${lease.epoch}
-    returning least(${wait.maxMs}::float8, ${wait.firstMs}::float8 * power(2, least(stops - 1, 40)))
-      as wait_ms`.execute(db);
+    returning ${after(sql`stops - 1`)} as wait_ms`.execute(db);
   const row = rows[0];
   return row === undefined ? null : Number(row.wait_ms);
 }

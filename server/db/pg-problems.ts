@@ -32,7 +32,8 @@ const NETWORK_MESSAGES = [
   'Query read timeout',
 ];
 
-function codeOf(err: unknown): string | null {
+/** The error's code: PostgreSQL's SQLSTATE, or a Node system error's (ECONNREFUSED...). */
+export function codeOf(err: unknown): string | null {
   if (err instanceof Error && 'code' in err && typeof err.code === 'string') return err.code;
   return null;
 }

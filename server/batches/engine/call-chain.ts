@@ -11,7 +11,13 @@ import { UpstreamError, UpstreamRequestError } from '../../secmaster/client';
 import type { Permit } from '../../secmaster/pacer';
 import type { ClaimedCall, ItemOutcome } from '../ledger';
 import { explainRejected } from '../reconcile';
-import type { Control, Engine, Slot, Started } from './context';
+import {
+  stoppedByAnotherCall,
+  type Control,
+  type Engine,
+  type Slot,
+  type Started,
+} from './context';
 import { permitAndSlot, releaseSlot } from './paced-slot';
 import { endOfChain, notRetried, type CallRecord } from './settle';
 
@@ -184,9 +190,8 @@ export async function runCallChain(
       await e.nap(delay, ctl);
       const permit = await permitAndSlot(e, batch, 'write', ctl, slot);
       // Another worker's call may have stopped the batch while this one slept or waited for its
-      // slot (a 401 halts it, an empty budget makes it wait): not retried, asked again in the tick
-      // of the send (the ledger writes recording that stop may not have run yet).
-      const stoppedByOther = () => ctl.halted || ctl.budgetWait;
+      // slot: not retried, asked again in the tick of the send.
+      const stoppedByOther = () => stoppedByAnotherCall(ctl);
       // The retry's intent is written only while the batch runs (retryCall checks in its
       // transaction); a pause or cancel that follows it waits for the send (e.claiming): either
       // it precedes the claim or it follows the send (I6).

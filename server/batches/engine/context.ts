@@ -105,6 +105,15 @@ export interface Control {
   claims: Set<Promise<void>>;
 }
 
+/**
+ * Another call of the batch stopped it: a 401 halted it (its credential is refused: nothing more
+ * goes out on it) or the retry budget made it wait. Asked in the tick of a send that was claimed
+ * before (feed.ts, call-chain.ts): the ledger writes recording that stop may not have run yet.
+ */
+export function stoppedByAnotherCall(ctl: Control): boolean {
+  return ctl.halted || ctl.budgetWait;
+}
+
 /** A batch's control as a run starts: nothing halted, no wait, no claim under way. */
 export function newControl(waitReason: string): Control {
   return {

@@ -7,7 +7,13 @@ import type { BatchSummary } from '../../../src/api/schemas';
 import type { Permit } from '../../secmaster/pacer';
 import type { PendingRow, SettledRow } from '../ledger';
 import { sendWrite } from './call-chain';
-import type { Control, Engine, Slot, Started } from './context';
+import {
+  stoppedByAnotherCall,
+  type Control,
+  type Engine,
+  type Slot,
+  type Started,
+} from './context';
 import { batchHealthSource } from './ledger-wait';
 import { permitAndSlot, releaseSlot, upstreamNow } from './paced-slot';
 import { preRead, type ReadOutcome } from './pre-read';
@@ -252,7 +258,7 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
         // while it waited for the slot, a pause, cancel or stop may have come (a slot free at once
         // sends it: the pause answers after the send, I6). Not sent: the slot goes on, its IDs
         // as before the claim.
-        if (ctl.halted || ctl.budgetWait || (wait.waited && (interrupted || e.stopping()))) {
+        if (stoppedByAnotherCall(ctl) || (wait.waited && (interrupted || e.stopping()))) {
           releaseSlot(slot);
           await store.withdrawCall(claimed.call.callId);
           return 'stopped';
