@@ -37,6 +37,7 @@ import type { ClaimedCall } from '../ledger';
 import { createUpstream } from '../../secmaster/client';
 import { migratedTestDatabase } from '../../testing/stores';
 import { createLeaseHost, type LeaseHost } from './lease-host';
+import { leasedRunner } from './leased-runner';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const WS = SEED_WORKSPACES[0].id;
@@ -1150,6 +1151,46 @@ test('a run stopped on an error whose interruption the ledger refuses too: nobod
   await sql`drop trigger refuse_interruptions on batches`.execute(db.kysely);
   expect(await b.start(batchId)).toBe(true);
   await b.whenIdle(batchId);
+  await expectSettled(
+    db.kysely,
+    batchId,
+    subject,
+    ids,
+    upstream.calls.filter((c) => c.subject === subject),
+  );
+}, 60_000);
+
+test('a resume, through the leased runner, of a batch whose interruption the ledger refused (held in memory, the row says running): the interruption is forgotten and the batch runs to its end', async () => {
+  const { url, db } = await auditedDatabase();
+  const upstream = await startUpstream(0);
+  closing.push(() => upstream.close());
+  const subject = INCIDENTS[17] ?? '';
+  const ids = ALERTS.slice(2_900, 3_000);
+  const batchId = await createBatch(db.kysely, subject, ids);
+  // Every call's intent and the batch's interruption are refused (not the database being
+  // unavailable, pg-problems.ts): the run stops, its interruption kept in memory.
+  await sql`create function refuse_write() returns trigger language plpgsql as $$
+      begin raise exception 'refused by the test'; end $$`.execute(db.kysely);
+  await sql`create trigger refuse_calls before insert on calls
+      for each row execute function refuse_write()`.execute(db.kysely);
+  await sql`create trigger refuse_interruptions before update on batches
+      for each row when (new.state = 'interrupted') execute function refuse_write()`.execute(
+    db.kysely,
+  );
+  const host = hostIn(url, 'console-a', upstream.url, { concurrency: 1 });
+  const runner = leasedRunner(host, openPgStore(db.kysely), db.kysely);
+  await runner.start(batchId);
+  await runner.whenIdle(batchId);
+  expect(runner.unrecordedInterruption(batchId)).toContain('refused by the test');
+  expect(
+    await db.kysely.selectFrom('batches').select('state').where('id', '=', batchId).execute(),
+  ).toEqual([{ state: 'running' }]);
+
+  await sql`drop trigger refuse_calls on calls`.execute(db.kysely);
+  await sql`drop trigger refuse_interruptions on batches`.execute(db.kysely);
+  expect(await runner.resume(batchId)).toBe(true);
+  expect(runner.unrecordedInterruption(batchId)).toBeNull();
+  await runner.whenIdle(batchId);
   await expectSettled(
     db.kysely,
     batchId,

@@ -46,7 +46,7 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 export function leasedRunner(
   host: LeaseHost,
   /** An unfenced store on the same database (a user's state changes, from any console). */
-  store: Pick<LedgerStore, 'transitionBatch' | 'getBatchState'>,
+  store: Pick<LedgerStore, 'transitionBatch'>,
   /** The shared ledger (start-up and the sweeps offer what should run: offerRunnable). */
   db: Kysely<LedgerTables>,
   opts: LeasedRunnerOptions = {},
@@ -151,12 +151,10 @@ export function leasedRunner(
       return store.transitionBatch(batchId, ['running'], 'paused', 'paused by the user');
     },
     async resume(batchId) {
-      // An interruption this console could not record: the row still says running.
-      const inMemory =
-        runner.unrecordedInterruption(batchId) !== null &&
-        (await store.getBatchState(batchId)) === 'running';
+      // An interruption this console could not record (the row still says running) is forgotten
+      // here, or the batch's run would not be started again after its current one (runner.ts).
       const ok =
-        inMemory ||
+        (await runner.forgetUnrecorded(batchId)) ||
         (await store.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null));
       if (ok) void start(batchId);
       return ok;
@@ -165,6 +163,7 @@ export function leasedRunner(
     abandon: (batchId, reason) => runner.abandon(batchId, reason),
     settleCancelled: (batchId) => runner.settleCancelled(batchId),
     unrecordedInterruption: (batchId) => runner.unrecordedInterruption(batchId),
+    forgetUnrecorded: (batchId) => runner.forgetUnrecorded(batchId),
     paceOf: (batchId) => runner.paceOf(batchId),
     stats: () => runner.stats(),
   };

@@ -207,6 +207,13 @@ export interface Runner {
    */
   unrecordedInterruption(batchId: string): string | null;
   /**
+   * A resume's first step: when this runner holds the batch's interruption in memory only and its
+   * row still says `running`, the interruption is forgotten and true is answered (the caller starts
+   * the batch, no state to write); false otherwise (the caller writes paused | interrupted →
+   * running).
+   */
+  forgetUnrecorded(batchId: string): Promise<boolean>;
+  /**
    * A batch running here whose calls are paced: the calls/s its credential uses now (every batch
    * and read on it) and the limit learned (or configured); null otherwise.
    */
@@ -644,6 +651,12 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
+  async function forgetUnrecorded(batchId: string): Promise<boolean> {
+    const inMemory = unrecorded.has(batchId) && (await isRunning(batchId));
+    if (inMemory) unrecorded.delete(batchId);
+    return inMemory;
+  }
+
   /**
    * Set while start-up recovery has not run yet (it may wait for a full disk or another process's
    * write lock, with the server already answering): recovery marks every `in_flight` item of the
@@ -879,12 +892,10 @@ export function createRunner(options: RunnerOptions): Runner {
       return true;
     },
     async resume(batchId) {
-      // An interruption only held in memory: the row still says running. (Two resumes at once
-      // both start it: start runs a batch once.)
-      const inMemory = unrecorded.has(batchId) && (await isRunning(batchId));
-      if (inMemory) unrecorded.delete(batchId);
+      // (Two resumes at once of an interruption held in memory both start it: start runs a batch
+      // once.)
       const ok =
-        inMemory ||
+        (await forgetUnrecorded(batchId)) ||
         (await store.transitionBatch(batchId, ['paused', 'interrupted'], 'running', null));
       if (ok && !stopping) void start(batchId);
       return ok;
@@ -905,6 +916,7 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     settleCancelled,
     unrecordedInterruption: (batchId) => unrecorded.get(batchId) ?? null,
+    forgetUnrecorded,
     paceOf(batchId) {
       if (!active.has(batchId)) return null;
       const pacer = (typeof route === 'function' ? route(batchId) : route).pacer;
