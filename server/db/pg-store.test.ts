@@ -434,3 +434,64 @@ test('on a pool without openPostgres’s bigint parser, counts and chunk numbers
   });
   expect((await store.getBatch(id))?.counts).toMatchObject({ pending: 1, in_flight: 2 });
 });
+
+test('a claim’s rows named by seq are read within their range of seqs, also while the statistics know nothing of the batch (a new batch on a ledger of ended batches)', async () => {
+  const t = await open({ max: 2 });
+  // Every statement the store sends, with its parameters.
+  const sent: { text: string; values: unknown[] }[] = [];
+  t.pg.pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const [config, values] = args as [{ text?: string; values?: unknown[] } | string, unknown[]];
+      if (typeof config === 'object' && typeof config.text === 'string')
+        sent.push({ text: config.text, values: config.values ?? [] });
+      else if (typeof config === 'string') sent.push({ text: config, values: values ?? [] });
+      return query(...args);
+    };
+  });
+  // Ended batches (their items succeeded), then the statistics; then a new batch of 20,000.
+  for (let b = 0; b < 60; b++) await t.store.createBatch(batchOf(makeIds(300)));
+  await sql`update items set state = 'succeeded'`.execute(t.db);
+  await sql`update batches set state = 'done'`.execute(t.db);
+  await sql`analyze items`.execute(t.db);
+  const id = (await t.store.createBatch(batchOf(makeIds(20_000, 'b')))).id;
+  const rows = await t.db
+    .selectFrom('items')
+    .select(['seq', 'id'])
+    .where('batch_id', '=', id)
+    .where('seq', '>=', 5_000)
+    .orderBy('seq')
+    .limit(100)
+    .execute();
+  const send = rows.map((r) => ({ ...r, attempts: 0, mayBeApplied: false }));
+  // The pre-read's settled rows go by seq too: ten of the next.
+  const settle = (
+    await t.db
+      .selectFrom('items')
+      .select('seq')
+      .where('batch_id', '=', id)
+      .where('seq', '>=', 6_000)
+      .orderBy('seq')
+      .limit(10)
+      .execute()
+  ).map((r) => ({ seq: r.seq, state: 'unchanged' as const, code: 'ALREADY', message: 'already so' }));
+  const from = sent.length;
+  const claimed = await t.store.claimPreRead(id, send, settle);
+  expect(claimed?.call?.ids).toHaveLength(100);
+  const updates = sent.slice(from).filter((s) => /^update "items"/.test(s.text));
+  expect(updates).toHaveLength(2);
+  for (const u of updates) {
+    const plan = await t.pg.pool.query<{ 'QUERY PLAN': unknown }>(
+      `explain (format json) ${u.text}`,
+      u.values,
+    );
+    // Every index scan of the plan is bounded by seq, whichever index it takes: without the bounds
+    // (seqsAmong) it took an index on batch_id alone and filtered every row of the batch (20,000
+    // rows read for 100).
+    const conds = [
+      ...JSON.stringify(plan.rows[0]?.['QUERY PLAN']).matchAll(/"Index Cond":"([^"]*)"/g),
+    ].map((m) => m[1] ?? '');
+    expect(conds.length).toBeGreaterThan(0);
+    for (const c of conds) expect(c).toMatch(/\(seq >= \d+\).*\(seq <= \d+\)/);
+  }
+});
