@@ -393,8 +393,13 @@ export interface Ledger {
   ): number;
   /** Re-read impossible for now: the message says so (state stays unknown). */
   markUnknownUnsettled(batchId: string, ids: readonly string[]): number;
-  /** Items of the batch with these IDs. */
-  listItemsByIds(batchId: string, ids: readonly string[]): BatchItem[];
+  /**
+   * Items of the batch at these seqs, in the order asked (a seq asked twice listed twice, one not
+   * in the batch left out): each one primary-key read. (By seq, not by ID: no index leads with
+   * (batch_id, id), and a lookup by ID read every row of the batch, 1.9 s for 100 IDs of a
+   * 100,000-ID batch on SQLite, the event loop held.)
+   */
+  listItemsBySeqs(batchId: string, seqs: readonly number[]): BatchItem[];
   /**
    * Writes the `runner_lock` row: this process (pid, host) and the time, under `token`. Information
    * for people and for a refused second server only: the DATA_DIR lock (data-dir-lock.ts) decides
@@ -817,9 +822,6 @@ export function openLedger(
   );
   const unsettledUnknown = db.prepare(
     `UPDATE items SET message = ?, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'unknown'`,
-  );
-  const selectItemById = db.prepare(
-    `SELECT id, state, code, message, request_id, attempts FROM items WHERE batch_id = ? AND id = ?`,
   );
   const upsertHolder = db.prepare(
     `INSERT INTO runner_lock (one, token, pid, host, heartbeat_at) VALUES (1, ?, ?, ?, ?)
@@ -1530,10 +1532,10 @@ export function openLedger(
     settleUnknown: (batchId, settle) => writing(batchId, () => settleTx.immediate(batchId, settle)),
     markUnknownUnsettled: (batchId, ids) =>
       writing(batchId, () => unsettledTx.immediate(batchId, ids)),
-    listItemsByIds(batchId, ids) {
+    listItemsBySeqs(batchId, seqs) {
       const out: BatchItem[] = [];
-      for (const id of ids) {
-        const row = selectItemById.get(batchId, id);
+      for (const seq of seqs) {
+        const row = selectItemBySeq.get(batchId, seq);
         if (row !== undefined) out.push(itemRowSchema.parse(row));
       }
       return out;

@@ -1404,20 +1404,19 @@ export function openPgStore(
       });
     },
 
-    async listItemsByIds(batchId, ids) {
-      if (ids.length === 0) return [];
+    async listItemsBySeqs(batchId, seqs) {
+      if (seqs.length === 0) return [];
       const rows = await kysely
         .selectFrom('items')
-        .select(ITEM_COLUMNS)
+        .select(['seq', ...ITEM_COLUMNS])
         .where('batch_id', '=', batchId)
-        .where(({ eb, fn }) => eb('id', '=', fn.any(eb.val(ids))))
-        .orderBy('seq')
+        .where(seqsAmong(seqs))
         .execute();
-      // In the order asked, an ID asked twice listed twice (as the SQLite ledger's one read per ID).
-      const byId = new Map<string, BatchItem>();
-      for (const r of rows) if (!byId.has(r.id)) byId.set(r.id, batchItemSchema.parse(r));
-      return ids.flatMap((id) => {
-        const item = byId.get(id);
+      // In the order asked, a seq asked twice listed twice (as the SQLite ledger's one read each).
+      const bySeq = new Map<number, BatchItem>();
+      for (const { seq, ...r } of rows) bySeq.set(seq, batchItemSchema.parse(r));
+      return seqs.flatMap((seq) => {
+        const item = bySeq.get(seq);
         return item === undefined ? [] : [item];
       });
     },

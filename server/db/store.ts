@@ -50,7 +50,7 @@ export const STORE_METHODS = [
   'unknownIds',
   'settleUnknown',
   'markUnknownUnsettled',
-  'listItemsByIds',
+  'listItemsBySeqs',
 ] as const satisfies readonly (keyof Ledger)[];
 
 export type StoreMethod = (typeof STORE_METHODS)[number];

@@ -70,7 +70,12 @@ export async function settleUnknown(e: Engine, batch: BatchSummary, ctl: Control
     // Read, then written after an await: only this batch's one run (or its cancelled re-read)
     // settles its unknown items, and settleUnknown changes only rows still unknown.
     const items = new Map(
-      (await store.listItemsByIds(batch.id, ids)).map((i) => [i.id, i] as const),
+      (
+        await store.listItemsBySeqs(
+          batch.id,
+          rows.map((r) => r.seq),
+        )
+      ).map((i) => [i.id, i] as const),
     );
     const settlement = afterReread(batch.action, ids, present, items, e.policy.maxSendsPerId);
     e.counters.unknownSettled += await store.settleUnknown(batch.id, settlement);

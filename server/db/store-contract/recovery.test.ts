@@ -210,14 +210,17 @@ describe.each(storeFactories)('$name store: lost answers', (factory) => {
     expect(await store.markUnknownUnsettled(id, [i1])).toBe(1);
   });
 
-  test('listItemsByIds: the items with these IDs, in the order asked', async () => {
+  test('listItemsBySeqs: the items at these seqs, in the order asked', async () => {
     const { store } = s.current;
     const ids = makeIds(4);
     const id = await create(s.current, ids);
     const other = await create(s.current, ids);
     await store.claimChunk(other, 4);
     const [i0, i1, , i3] = ids as [string, string, string, string];
-    const items = await store.listItemsByIds(id, [i3, 'not-there', i0, i3, i1]);
+    const rows = await itemRows(s.current, id);
+    const seqOf = (x: string) => rows.find((r) => r.id === x)?.seq ?? -1;
+    const [s0, s1, s3] = [seqOf(i0), seqOf(i1), seqOf(i3)];
+    const items = await store.listItemsBySeqs(id, [s3, 999, s0, s3, s1]);
     expect(items.map((i) => i.id)).toEqual([i3, i0, i3, i1]);
     expect(items[0]).toEqual({
       id: i3,
@@ -227,6 +230,6 @@ describe.each(storeFactories)('$name store: lost answers', (factory) => {
       request_id: null,
       attempts: 0,
     });
-    expect(await store.listItemsByIds(id, [])).toEqual([]);
+    expect(await store.listItemsBySeqs(id, [])).toEqual([]);
   });
 });
