@@ -212,6 +212,9 @@ async function unsendCallItems(
   return changes(changed);
 }
 
+/** How many calls' batches a store keeps in memory (openPgStore's callBatches). */
+const CALL_BATCHES_KEPT = 10_000;
+
 /** `affected` of an UPDATE as a number. */
 const changes = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows);
 
@@ -347,8 +350,24 @@ export function openPgStore(
     });
   }
 
+  /**
+   * The batches of the calls this store wrote lately (a call's batch never changes): a call's
+   * outcome and the question whether it was its batch's last need no read of it. Set once the
+   * call's transaction has committed; the oldest forgotten beyond CALL_BATCHES_KEPT.
+   */
+  const callBatches = new Map<string, string>();
+  function rememberCall(callId: string, batchId: string): void {
+    callBatches.set(callId, batchId);
+    if (callBatches.size > CALL_BATCHES_KEPT) {
+      const oldest = callBatches.keys().next();
+      if (oldest.done !== true) callBatches.delete(oldest.value);
+    }
+  }
+
   /** The batch of a call (a call's batch never changes: read before the call's transaction). */
   async function batchOfCall(callId: string): Promise<string | null> {
+    const known = callBatches.get(callId);
+    if (known !== undefined) return known;
     const row = await kysely
       .selectFrom('calls')
       .select('batch_id')
@@ -598,13 +617,36 @@ export function openPgStore(
     return batchRowSchema.parse(row);
   }
 
-  async function nextChunkNo(trx: LedgerTx, batchId: string): Promise<number> {
+  /**
+   * A batch's next call (attempt 1), numbered by the calls it has (read under the batch's lock, in
+   * the same statement); its chunk number.
+   */
+  async function insertNewCall(
+    trx: LedgerTx,
+    c: { callId: string; batchId: string; ids: string[] },
+    at: string,
+  ): Promise<number> {
     const row = await trx
-      .selectFrom('calls')
-      .select(({ fn }) => fn.countAll().as('n'))
-      .where('batch_id', '=', batchId)
+      .insertInto('calls')
+      .columns(['call_id', 'batch_id', 'chunk_no', 'attempt', 'ids_json', 'state', 'sent_at'])
+      .expression(
+        trx.selectNoFrom((eb) => [
+          eb.val(c.callId).as('call_id'),
+          eb.val(c.batchId).as('batch_id'),
+          eb
+            .selectFrom('calls')
+            .select(sql<number>`count(*)::int`.as('n'))
+            .where('batch_id', '=', c.batchId)
+            .as('chunk_no'),
+          eb.val(1).as('attempt'),
+          eb.val(JSON.stringify(c.ids)).as('ids_json'),
+          eb.val('sent').as('state'),
+          eb.val(at).as('sent_at'),
+        ]),
+      )
+      .returning('chunk_no')
       .executeTakeFirstOrThrow();
-    return countSchema.parse(row.n);
+    return countSchema.parse(row.chunk_no);
   }
 
   async function insertCall(
@@ -656,25 +698,42 @@ export function openPgStore(
     const at = now();
     let changed = 0;
     // One statement per distinct outcome on the call's in_flight rows (items_by_call): fenced by
-    // call_id, so the rows of a superseded call are untouched.
-    for (const { o, ids } of groupOutcomes(outcomes)) {
-      changed += changes(
-        await trx
-          .updateTable('items')
-          .set({
-            state: o.state,
-            code: o.code,
-            message: o.message,
-            request_id: meta.requestId,
-            updated_at: at,
-          })
-          .where('call_id', '=', callId)
-          .where('state', '=', 'in_flight')
-          .where(({ eb, fn }) => eb('id', '=', fn.any(eb.val(ids))))
-          .executeTakeFirst(),
-      );
+    // call_id, so the rows of a superseded call are untouched. The last one also marks the call
+    // done (a statement of its own when there is no outcome).
+    const groups = [...groupOutcomes(outcomes)];
+    if (groups.length === 0) await finishCall(trx, callId, 'done', meta, at);
+    for (const [i, { o, ids }] of groups.entries()) {
+      const settled = {
+        state: o.state,
+        code: o.code,
+        message: o.message,
+        request_id: meta.requestId,
+        updated_at: at,
+      };
+      const ofCall = sql<SqlBool>`${sql.ref('items.call_id')} = ${callId}
+        and ${sql.ref('items.state')} = 'in_flight' and ${sql.ref('items.id')} = any(${ids})`;
+      const update =
+        i < groups.length - 1
+          ? trx.updateTable('items').set(settled).where(ofCall)
+          : trx
+              .with('finished', (q) =>
+                q
+                  .updateTable('calls')
+                  .set({
+                    state: 'done',
+                    http_status: meta.httpStatus,
+                    request_id: meta.requestId,
+                    error_code: meta.errorCode,
+                    finished_at: at,
+                  })
+                  .where('call_id', '=', callId)
+                  .returning('call_id'),
+              )
+              .updateTable('items')
+              .set(settled)
+              .where(ofCall);
+      changed += changes(await update.executeTakeFirst());
     }
-    await finishCall(trx, callId, 'done', meta, at);
     return changed;
   }
 
@@ -909,7 +968,7 @@ export function openPgStore(
     counts,
 
     async claimChunk(batchId, max) {
-      return batchTx(batchId, true, async (trx, state) => {
+      const claimed = await batchTx(batchId, true, async (trx, state) => {
         // I6: the intent is only written while the batch runs (pause/cancel lock the row too).
         if (state !== 'running') return null;
         const rows = await trx
@@ -925,9 +984,8 @@ export function openPgStore(
         if (firstRow === undefined || lastRow === undefined) return null;
         const ids = rows.map((r) => r.id);
         const callId = randomUUID();
-        const chunkNo = await nextChunkNo(trx, batchId);
         const at = now();
-        await insertCall(trx, { callId, batchId, chunkNo, attempt: 1, ids }, at);
+        const chunkNo = await insertNewCall(trx, { callId, batchId, ids }, at);
         // The claimed rows are the first pending ones in seq order, read under the batch's lock:
         // every pending row between the first and the last claimed seq is one of them. One range
         // UPDATE on the primary key instead of a list of seqs.
@@ -941,6 +999,8 @@ export function openPgStore(
         if (marked !== rows.length) throw new Error('ledger: claimed rows changed under the claim');
         return { callId, chunkNo, ids };
       });
+      if (claimed) rememberCall(claimed.callId, batchId);
+      return claimed;
     },
 
     async peekPending(batchId, afterSeq, max) {
@@ -962,7 +1022,7 @@ export function openPgStore(
     },
 
     async claimPreRead(batchId, send: readonly PendingRow[], settle: readonly SettledRow[]) {
-      return batchTx(batchId, true, async (trx, state) => {
+      const claimed = await batchTx(batchId, true, async (trx, state) => {
         // I6: the intent is only written while the batch runs.
         if (state !== 'running') return null;
         const at = now();
@@ -991,20 +1051,21 @@ export function openPgStore(
         if (send.length === 0) return { call: null };
         const ids = send.map((r) => r.id);
         const callId = randomUUID();
-        const chunkNo = await nextChunkNo(trx, batchId);
-        await insertCall(trx, { callId, batchId, chunkNo, attempt: 1, ids }, at);
+        const chunkNo = await insertNewCall(trx, { callId, batchId, ids }, at);
         const seqs = send.map((r) => r.seq);
         const marked = await markSeqsInFlight(trx, batchId, callId, seqs, at);
         if (marked !== send.length) throw new Error('ledger: claimed rows changed under the claim');
         return { call: { callId, chunkNo, ids } satisfies ClaimedCall };
       });
+      if (claimed?.call) rememberCall(claimed.call.callId, batchId);
+      return claimed;
     },
 
     async retryCall(oldCallId, mayBeApplied) {
       await afterQueued();
       const batchId = await batchOfCall(oldCallId);
       if (batchId === null) return null;
-      return lockedTx(batchId, true, async (trx, state) => {
+      const retry = await lockedTx(batchId, true, async (trx, state) => {
         // Read under the batch's lock: an outcome, release or strand of this call commits first.
         const c = await trx
           .selectFrom('calls')
@@ -1050,6 +1111,8 @@ export function openPgStore(
           .execute();
         return { callId, chunkNo: c.chunk_no, ids };
       });
+      if (retry) rememberCall(retry.callId, batchId);
+      return retry;
     },
 
     async recordOutcome(callId, outcomes, meta) {
