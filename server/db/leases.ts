@@ -486,23 +486,39 @@ export async function renewLease<DB extends LeaseTables>(
 }
 
 /**
+ * A batch's lease row as a fenced write read it, locked FOR SHARE in its transaction (pg-store.ts
+ * reads it with the batch's row lock, in the same statement).
+ */
+export interface LeaseSeen {
+  holder: string | null;
+  epoch: number | string;
+  ended: boolean;
+  /** expires_at is after the database's clock. */
+  live: boolean;
+}
+
+/**
  * The fence: call it inside the transaction of an intent or outcome write, before committing. It
  * locks the lease row (FOR SHARE, until the transaction ends: a claim skips the row meanwhile) and
  * throws `LeaseLostError` unless `lease` is still the live one, so the transaction rolls back.
+ * `seen`: the row as the transaction has already read and locked it (FOR SHARE): not read again.
  */
 export async function assertLease<DB extends LeaseTables>(
   trx: Db<DB>,
   lease: Lease,
+  seen?: LeaseSeen,
 ): Promise<void> {
   if (!trx.isTransaction) {
     throw new Error('assertLease fences a write: call it inside the write’s transaction');
   }
-  const row = await leasesOf(trx)
-    .selectFrom('batch_leases')
-    .select(['holder', 'epoch', 'ended', sql<boolean>`expires_at > clock_timestamp()`.as('live')])
-    .where('batch_id', '=', lease.batchId)
-    .forShare()
-    .executeTakeFirst();
+  const row =
+    seen ??
+    (await leasesOf(trx)
+      .selectFrom('batch_leases')
+      .select(['holder', 'epoch', 'ended', sql<boolean>`expires_at > clock_timestamp()`.as('live')])
+      .where('batch_id', '=', lease.batchId)
+      .forShare()
+      .executeTakeFirst());
   if (!row || row.ended) throw new LeaseLostError(lease.batchId, lease.epoch, 'ended');
   if (row.holder === null) {
     const reason = Number(row.epoch) === lease.epoch ? 'released' : 'taken';
@@ -759,7 +775,7 @@ export class LeaseKeeper<DB extends LeaseTables> {
    * epoch: a worker of an earlier lease this console lost and then claimed again is refused) and the
    * database agrees. A lost lease calls `onLost` before the error is thrown.
    */
-  async fence(trx: Kysely<DB>, lease: Lease): Promise<void> {
+  async fence(trx: Kysely<DB>, lease: Lease, seen?: LeaseSeen): Promise<void> {
     this.checkDeadlines();
     const h = this.held.get(lease.batchId);
     if (!h) throw new LeaseLostError(lease.batchId, lease.epoch, 'not held');
@@ -768,7 +784,7 @@ export class LeaseKeeper<DB extends LeaseTables> {
       throw new LeaseLostError(lease.batchId, lease.epoch, 'taken');
     }
     try {
-      await assertLease(trx, lease);
+      await assertLease(trx, lease, seen);
     } catch (err) {
       if (err instanceof LeaseLostError) this.lost(lease.batchId, lease.epoch, err.reason);
       throw err;

@@ -474,7 +474,12 @@ test('a claim’s rows named by seq are read within their range of seqs, also wh
       .orderBy('seq')
       .limit(10)
       .execute()
-  ).map((r) => ({ seq: r.seq, state: 'unchanged' as const, code: 'ALREADY', message: 'already so' }));
+  ).map((r) => ({
+    seq: r.seq,
+    state: 'unchanged' as const,
+    code: 'ALREADY',
+    message: 'already so',
+  }));
   const from = sent.length;
   const claimed = await t.store.claimPreRead(id, send, settle);
   expect(claimed?.call?.ids).toHaveLength(100);
@@ -494,4 +499,61 @@ test('a claim’s rows named by seq are read within their range of seqs, also wh
     expect(conds.length).toBeGreaterThan(0);
     for (const c of conds) expect(c).toMatch(/\(seq >= \d+\).*\(seq <= \d+\)/);
   }
+});
+
+test('a fenced write reads and locks the batch’s row and its lease row in one statement: the fence gets the lease row as locked (FOR SHARE), and refuses a lease taken since', async () => {
+  const seenByFence: { seen: unknown; batchLocked: boolean; leaseLocked: boolean }[] = [];
+  let probe: PgTestStore | null = null;
+  let lease: Awaited<ReturnType<typeof claimBatch>> = null;
+  const lockedElsewhere = async (table: 'batches' | 'batch_leases', column: string, id: string) => {
+    try {
+      await sql`select 1 from ${sql.table(table)} where ${sql.ref(column)} = ${id} for update nowait`.execute(
+        (probe as PgTestStore).db,
+      );
+      return false;
+    } catch (err) {
+      if (!/could not obtain lock/.test(String(err))) throw err;
+      return true;
+    }
+  };
+  const t = await open({
+    fence: async (trx, batchId, seen) => {
+      seenByFence.push({
+        seen,
+        batchLocked: await lockedElsewhere('batches', 'id', batchId),
+        leaseLocked: await lockedElsewhere('batch_leases', 'batch_id', batchId),
+      });
+      if (lease) await assertLease(trx as unknown as Kysely<LeaseTables>, lease, seen);
+    },
+  });
+  probe = await open({ url: t.url });
+  const leases = t.db as unknown as Kysely<LeaseTables>;
+  const id = (await t.store.createBatch(batchOf(makeIds(4)))).id;
+  // No lease row: the fence reads it itself (and a real fence refuses: none).
+  expect(await t.store.claimChunk(id, 1)).not.toBeNull();
+  expect(seenByFence).toEqual([{ seen: undefined, batchLocked: true, leaseLocked: false }]);
+
+  await offerBatch(leases, id);
+  lease = await claimBatch(leases, 'console-a', id, 60_000);
+  expect(lease).not.toBeNull();
+  seenByFence.length = 0;
+  expect(await t.store.claimChunk(id, 1)).not.toBeNull();
+  expect(seenByFence).toEqual([
+    {
+      seen: { holder: 'console-a', epoch: lease?.epoch, ended: false, live: true },
+      batchLocked: true,
+      leaseLocked: true,
+    },
+  ]);
+
+  // Taken by another console since: the lease row as read with the lock says so.
+  await sql`update batch_leases set holder = 'console-b', epoch = epoch + 1 where batch_id = ${id}`.execute(
+    t.db,
+  );
+  const before = await snapshot(t);
+  await expect(t.store.claimChunk(id, 1)).rejects.toMatchObject({
+    name: 'LeaseLostError',
+    reason: 'taken',
+  });
+  expect(await snapshot(t)).toEqual(before);
 });

@@ -231,10 +231,10 @@ export function createLeaseHost(o: LeaseHostOptions): LeaseHost {
 
   const store = openPgStore(o.db, {
     ...(o.now ? { now: o.now } : {}),
-    fence: (trx, batchId) => {
+    fence: (trx, batchId, seen) => {
       const run = runs.get(batchId);
       if (!run) return Promise.reject(new LeaseLostError(batchId, 0, 'not held'));
-      return keeper.fence(trx as unknown as Kysely<LeaseTables>, run.lease);
+      return keeper.fence(trx as unknown as Kysely<LeaseTables>, run.lease, seen);
     },
   });
 
