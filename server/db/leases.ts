@@ -493,7 +493,14 @@ export interface LeaseSeen {
   holder: string | null;
   epoch: number | string;
   ended: boolean;
-  /** expires_at is after the database's clock. */
+  /**
+   * expires_at is after the database's clock, as of the statement's read of the row: before its
+   * wait for the batch's row lock, when it waited (PostgreSQL reads a locked row again only if it
+   * changed meanwhile). A lease that lapsed during that wait, with nobody claiming it since, is
+   * taken as live: a claim meanwhile would have changed the row (its epoch), and once this
+   * transaction holds the row FOR SHARE a claim skips it. The keeper checks its own deadline
+   * first (LeaseKeeper.fence).
+   */
   live: boolean;
 }
 

@@ -192,6 +192,24 @@ describe.each(storeFactories)('$name store: a batch’s run', (factory) => {
     expect(await store.finishIfDrained(id)).toBe(false);
   });
 
+  test('an outcome that names no item still ends its call (done, with its answer); its items stay in flight', async () => {
+    const { store } = s.current;
+    const id = await create(s.current, makeIds(3));
+    const call = await store.claimChunk(id, 3);
+    if (!call) throw new Error('claim');
+    expect(await store.recordOutcome(call.callId, [], meta200)).toBe(0);
+    expect(await callRow(s.current, call.callId)).toMatchObject({
+      state: 'done',
+      http_status: 200,
+      request_id: 'req-1',
+    });
+    expect((await itemRows(s.current, id)).map((r) => r.state)).toEqual([
+      'in_flight',
+      'in_flight',
+      'in_flight',
+    ]);
+  });
+
   test('claims are written only while the batch runs', async () => {
     const { store } = s.current;
     const id = await create(s.current, makeIds(3));
