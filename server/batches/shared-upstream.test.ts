@@ -612,6 +612,25 @@ describe('the shared retry budget', () => {
     await budget.settled();
   });
 
+  it('gathers successes into one refund for refundEveryMs; a take, or settled, has them written at once', async () => {
+    const [dbA, dbB] = await twoConsoles();
+    // A window no test run reaches: what is written is what a take or settled asked for.
+    const a = new SharedRetryBudget(dbA, policy, { refundEveryMs: 600_000 });
+    const b = new SharedRetryBudget(dbB, policy, { refundEveryMs: 600_000 });
+    expect(await a.tryAcquire(false)).toBe(true); // 12 - 5
+    expect(await b.tryAcquire(false)).toBe(true); // 7 - 5
+    for (let i = 0; i < 3; i++) a.onSuccess();
+    b.onSuccess();
+    // Gathered, not written: the row still holds what the takes left.
+    expect(await retryTokens(dbA)).toBe(2);
+    // A's take writes A's three refunds first (5), then takes 5; B's success is still gathered.
+    expect(await a.tryAcquire(false)).toBe(true);
+    expect(await retryTokens(dbA)).toBe(0);
+    await b.settled();
+    expect(await retryTokens(dbA)).toBe(1);
+    expect(b.available).toBe(1);
+  });
+
   it('drained by one console’s throttled retries, refuses the other’s retries', async () => {
     const [dbA, dbB] = await twoConsoles();
     const sm = secmaster(1);

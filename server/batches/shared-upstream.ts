@@ -325,15 +325,27 @@ export interface SharedRetryOptions {
   /** Whose budget: one pool per SecMaster account (default `DEFAULT_POOL`). */
   pool?: string;
   log?: (message: string) => void;
+  /** How long successes are gathered into one refund (default REFUND_EVERY_MS; 0: at once). */
+  refundEveryMs?: number;
 }
+
+/**
+ * Default gathering of refunds (SharedRetryBudget): a busy console writes at most about four a
+ * second instead of one per successful call (two per batch call: its read and its write), a
+ * round trip each (bench/pg-batch.ts, docs/performance.md).
+ */
+export const REFUND_EVERY_MS = 250;
 
 /**
  * The retry quota on the account's `retry_budget` row, with `RetryBudget`'s rules (retry.ts): a
  * retry takes `retryCost` (`timeoutRetryCost` when timeout-like), refused with nothing taken when
  * the row holds less; a success refunds `successRefund`, up to `budgetTokens` (the row's
  * capacity, set by every console at start: the last one wins). Refunds are coalesced: one UPDATE
- * at a time carries every success since the last; a take first waits for the refunds before it,
- * so that, within one console, they count in the order they happened.
+ * carries every success of the last `refundEveryMs` (REFUND_EVERY_MS), so a busy console writes a
+ * few a second, not one per call; a take first has the refunds before it written at once and waits
+ * for them, so that, within one console, they count in the order they happened. (Another console
+ * sees a success's refund up to that long after it: its retries may be refused meanwhile by a
+ * budget that a moment later would have paid them; never the other way round.)
  */
 export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQuota {
   readonly ready: Promise<void>;
@@ -346,8 +358,13 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
   private successes = 0;
   private written = 0;
   private flushing = false;
-  /** The refund being written (one UPDATE at a time); never rejects. */
+  /** The refund being gathered or written (one UPDATE at a time); never rejects. */
   private round: Promise<void> = Promise.resolve();
+  private readonly refundEveryMs: number;
+  /** Set when the refund gathered now must be written at once (a take, or `settled`, waits). */
+  private hurried = false;
+  /** Ends the gathering under way early. */
+  private cutShort: (() => void) | null = null;
 
   constructor(
     private readonly db: Db<DB>,
@@ -355,6 +372,7 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
     opts: SharedRetryOptions = {},
   ) {
     this.pool = opts.pool ?? DEFAULT_POOL;
+    this.refundEveryMs = Math.max(0, opts.refundEveryMs ?? REFUND_EVERY_MS);
     this.log = opts.log ?? (() => undefined);
     this.known = policy.budgetTokens;
     this.ready = setRetryBudget(db, policy.budgetTokens, { pool: this.pool });
@@ -372,6 +390,7 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
     // The refunds of the successes before this take, not those after it: with successes all the
     // time, refunds never stop being written, and the take would wait for ever.
     const before = this.successes;
+    if (this.written < before) this.hurry();
     while (this.written < before) await this.round;
     const cost = timeoutLike ? this.policy.timeoutRetryCost : this.policy.retryCost;
     const r = await takeRetryLeft(this.db, cost, { pool: this.pool });
@@ -385,29 +404,55 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
     if (!this.flushing) void this.flush();
   }
 
-  /** Settles once every refund owed is written (tests, shutdown). */
+  /** Settles once every refund owed is written (tests, shutdown): written at once. */
   async settled(): Promise<void> {
-    while (this.flushing) await this.round;
+    while (this.flushing) {
+      this.hurry();
+      await this.round;
+    }
+  }
+
+  private hurry(): void {
+    this.hurried = true;
+    this.cutShort?.();
   }
 
   /**
-   * Writes the refunds owed, one UPDATE at a time, each carrying all those owed when it starts.
-   * (`round` is replaced in the tick the one before ends: a caller awaiting it sees progress.)
+   * Writes the refunds owed, one UPDATE at a time, each carrying all those owed when it starts,
+   * after gathering them for `refundEveryMs` unless hurried. (`round` is replaced in the tick the
+   * one before ends: a caller awaiting it sees progress.)
    */
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
       while (this.owed > 0) {
-        const upTo = this.successes;
-        const tokens = this.owed;
-        this.owed = 0;
-        this.round = this.refund(tokens);
+        this.round = this.gatherAndRefund();
         await this.round;
-        this.written = upTo;
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  private async gatherAndRefund(): Promise<void> {
+    if (!this.hurried && this.refundEveryMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.refundEveryMs);
+        timer.unref();
+        this.cutShort = done;
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+    this.cutShort = null;
+    this.hurried = false;
+    const upTo = this.successes;
+    const tokens = this.owed;
+    this.owed = 0;
+    await this.refund(tokens);
+    this.written = upTo;
   }
 
   private async refund(tokens: number): Promise<void> {
