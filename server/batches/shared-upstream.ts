@@ -35,8 +35,13 @@
  * console 12.3 s alone, 13.2 s with the shared slots, two consoles sharing them 12.7 s (20 ms
  * answers: 5.4-5.6 s, 6.8-7.4 s, 6.0-7.4 s; a loaded 2-core machine, see the report of issue 14).
  *
+ * A slot given back while a worker of this console waits for the same window is handed to that
+ * worker without either statement (engine/paced-slot.ts), at most MAX_HANDOFFS times in a row.
+ *
  * Not FIFO across consoles: a slot given back goes to whichever console asks first, which is
- * often the one giving it back when it has workers waiting (woken at once, where the others poll).
+ * often the one giving it back when it has workers waiting (woken at once, where the others poll);
+ * a slot handed from worker to worker here goes back to the database after MAX_HANDOFFS hand-overs,
+ * so a console with work always waiting still lets the others have it now and then.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
