@@ -140,8 +140,6 @@ export interface Slot {
   limiter: AimdLimiter;
   /** The account's upstream slot held with it, when the engine has `upstreamSlots`. */
   upstream?: UpstreamSlot | null;
-  /** How many times that account slot has passed from worker to worker here (paced-slot.ts). */
-  handoffs?: number;
 }
 
 /**

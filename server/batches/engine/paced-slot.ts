@@ -10,74 +10,24 @@
  * account), a slot is held only once one of those is taken too, after the window's: a worker
  * waiting for one keeps its window's slot when it has no permit (the wait is the account's, not
  * the window's), and gives both back, with its permit, when it has one. Released together.
- *
- * An account slot given back while a worker of this console waits for the same window goes with
- * the window's slot to that worker (no round trip to the database: a take and a release per step
- * saved), unless it has passed from worker to worker MAX_HANDOFFS times in a row: then it goes back
- * to the database, where another console may take it (a console with work always waiting would
- * otherwise never give its slots back). Kept for the waiter until the end of the tick: one not
- * taken by then (the waiter stopped) goes back to the database.
  */
 import type { BatchSummary } from '../../../src/api/schemas';
 import type { PaceScope, Permit } from '../../secmaster/pacer';
-import type { AimdLimiter, UpstreamSlot, UpstreamSlots } from '../limiter';
+import type { UpstreamSlot, UpstreamSlots } from '../limiter';
 import type { Control, Engine, Slot } from './context';
-
-/** How many times in a row an account slot may pass from worker to worker (module comment). */
-export const MAX_HANDOFFS = 16;
-
-interface Spare {
-  slot: UpstreamSlot;
-  handoffs: number;
-}
-
-/** Account slots handed over with their window's slot, waiting for the worker woken for it. */
-const spares = new WeakMap<AimdLimiter, Spare[]>();
-
-function park(limiter: AimdLimiter, spare: Spare): void {
-  let list = spares.get(limiter);
-  if (!list) {
-    list = [];
-    spares.set(limiter, list);
-  }
-  list.push(spare);
-  // Not taken in this tick (the waiter stopped, or another took the window's slot first without
-  // asking for it): back to the database.
-  setImmediate(() => {
-    const i = list.indexOf(spare);
-    if (i < 0) return;
-    list.splice(i, 1);
-    spare.slot.release();
-  });
-}
-
-/** An account slot handed over in this window, if one waits: taken. */
-function takeSpare(limiter: AimdLimiter): Spare | undefined {
-  return spares.get(limiter)?.shift();
-}
 
 /** A slot not held yet, in the batch's window. */
 export function newSlot(e: Engine, batch: BatchSummary): Slot {
   return { held: false, limiter: e.limiterOf(batch) };
 }
 
-/** Gives the slot back, if held (its account slot to a worker waiting for the window, if any). */
+/** Gives the slot back, if held. */
 export function releaseSlot(slot: Slot): void {
   if (!slot.held) return;
   slot.held = false;
-  const up = slot.upstream;
-  const handoffs = slot.handoffs ?? 0;
+  slot.limiter.release();
+  slot.upstream?.release();
   slot.upstream = null;
-  slot.handoffs = 0;
-  const limiter = slot.limiter;
-  if (up && handoffs < MAX_HANDOFFS && (limiter.queued > 0 || limiter.watching > 0)) {
-    // Parked before the window's slot is given back: the worker it wakes finds it.
-    park(limiter, { slot: up, handoffs: handoffs + 1 });
-    limiter.release();
-    return;
-  }
-  limiter.release();
-  up?.release();
 }
 
 /**
@@ -100,24 +50,16 @@ export async function acquireSlot(
   }
   const taken = await untilWoken(ctl, async (signal) => {
     if (!(await limiter.acquire(signal))) return null;
-    const spare = takeSpare(limiter);
-    if (spare) {
-      if (!signal.aborted) return spare;
-      spare.slot.release();
-      limiter.release();
-      return null;
-    }
     let one: UpstreamSlot | null = null;
     try {
       one = await takeUpstream(upstream, signal);
     } finally {
       if (!one) limiter.release();
     }
-    return one && { slot: one, handoffs: 0 };
+    return one;
   });
   slot.held = taken !== null;
-  slot.upstream = taken?.slot ?? null;
-  slot.handoffs = taken?.handoffs ?? 0;
+  slot.upstream = taken;
   return slot.held;
 }
 
@@ -219,13 +161,6 @@ export async function permitAndSlot(
  * neither (the window's given back). Never waits for one.
  */
 export async function upstreamNow(upstream: UpstreamSlots, slot: Slot): Promise<boolean> {
-  const spare = takeSpare(slot.limiter);
-  if (spare) {
-    slot.held = true;
-    slot.upstream = spare.slot;
-    slot.handoffs = spare.handoffs;
-    return true;
-  }
   let one: UpstreamSlot | null = null;
   try {
     one = await upstream.tryTake();
@@ -235,7 +170,6 @@ export async function upstreamNow(upstream: UpstreamSlots, slot: Slot): Promise<
   if (!one) return false;
   slot.held = true;
   slot.upstream = one;
-  slot.handoffs = 0;
   return true;
 }
 

@@ -9,7 +9,7 @@ import type { BatchSummary } from '../../../src/api/schemas';
 import { Pacer, type PaceScope, type Permit } from '../../secmaster/pacer';
 import { AimdLimiter, type UpstreamSlots } from '../limiter';
 import { newControl, type Control, type Engine } from './context';
-import { acquireSlot, MAX_HANDOFFS, newSlot, permitAndSlot, releaseSlot } from './paced-slot';
+import { newSlot, permitAndSlot, releaseSlot } from './paced-slot';
 
 const batch = { id: 'b' } as BatchSummary;
 
@@ -137,66 +137,4 @@ test("with the account's shared slots, a worker holding its slot keeps it: its p
   expect(second).not.toBe('stopped');
   expect(takes()).toBe(2);
   expect([accountTakes, accountReleases]).toEqual([1, 0]);
-});
-
-/** An account whose slots are numbered as taken; takes and releases counted. */
-function accountSlots() {
-  const log = { takes: 0, released: [] as number[] };
-  const upstreamSlots: UpstreamSlots = {
-    tryTake() {
-      const n = ++log.takes;
-      return Promise.resolve({ release: () => void log.released.push(n) });
-    },
-    whenFree: () => new Promise<void>(() => undefined),
-  };
-  return { upstreamSlots, log };
-}
-
-test("with the account's shared slots, a slot given back while a worker waits for the window goes to it, with its account slot (no take, no release), MAX_HANDOFFS times in a row; then back to the database", async () => {
-  const { e: base } = engineWith(1);
-  const { upstreamSlots, log } = accountSlots();
-  const e = { ...base, upstreamSlots } as Engine;
-  const ctl = control();
-  let holder = newSlot(e, batch);
-  ((await permitAndSlot(e, batch, 'write', ctl, holder)) as Permit).cancel();
-  const first = holder.upstream;
-  expect(log.takes).toBe(1);
-  for (let n = 1; n <= MAX_HANDOFFS + 1; n++) {
-    const next = newSlot(e, batch);
-    const granted = permitAndSlot(e, batch, 'write', ctl, next);
-    await ticks(3);
-    releaseSlot(holder);
-    const permit = await granted;
-    expect(permit).not.toBe('stopped');
-    (permit as Permit).cancel(); // its token back: the pacer never makes the next one wait
-    holder = next;
-    if (n <= MAX_HANDOFFS) {
-      // Handed over: the same account slot, nothing asked of the database.
-      expect(holder.upstream).toBe(first);
-      expect(log).toEqual({ takes: 1, released: [] });
-    }
-  }
-  // The last one went back to the database, and the waiter took another there.
-  expect(log).toEqual({ takes: 2, released: [1] });
-  expect(holder.upstream).not.toBe(first);
-  releaseSlot(holder); // nobody waits: to the database at once
-  expect(log.released).toEqual([1, 2]);
-});
-
-test("with the account's shared slots, an account slot handed over to a worker that stopped meanwhile goes back to the database at the end of the tick", async () => {
-  const { e: base } = engineWith(1);
-  const { upstreamSlots, log } = accountSlots();
-  const e = { ...base, upstreamSlots } as Engine;
-  const holder = newSlot(e, batch);
-  expect(await permitAndSlot(e, batch, 'write', control(), holder)).not.toBe('stopped');
-  const waiterCtl = control();
-  const waiter = newSlot(e, batch);
-  const granted = acquireSlot(e, batch, waiter, waiterCtl);
-  await ticks(3);
-  releaseSlot(holder); // parked for the waiter…
-  for (const wake of [...waiterCtl.wakers]) wake(); // …which is paused in the same tick
-  expect(await granted).toBe(false);
-  await ticks(3);
-  expect(log).toEqual({ takes: 1, released: [1] });
-  expect(waiter.held).toBe(false);
 });
