@@ -631,6 +631,16 @@ describe('the shared retry budget', () => {
     expect(b.available).toBe(1);
   });
 
+  it('with no refund per success, a take after successes does not wait for one', async () => {
+    const [db] = await twoConsoles();
+    const budget = new SharedRetryBudget(db, { ...policy, successRefund: 0 });
+    budget.onSuccess();
+    // Before: the take awaited a refund round that nothing would ever start, in a loop on a
+    // settled promise (the event loop held for ever).
+    expect(await budget.tryAcquire(false)).toBe(true);
+    expect(budget.available).toBe(policy.budgetTokens - policy.retryCost);
+  });
+
   it('drained by one console’s throttled retries, refuses the other’s retries', async () => {
     const [dbA, dbB] = await twoConsoles();
     const sm = secmaster(1);

@@ -35,13 +35,11 @@
  * console 12.3 s alone, 13.2 s with the shared slots, two consoles sharing them 12.7 s (20 ms
  * answers: 5.4-5.6 s, 6.8-7.4 s, 6.0-7.4 s; a loaded 2-core machine, see the report of issue 14).
  *
- * A slot given back while a worker of this console waits for the same window is handed to that
- * worker without either statement (engine/paced-slot.ts), at most MAX_HANDOFFS times in a row.
- *
  * Not FIFO across consoles: a slot given back goes to whichever console asks first, which is
- * often the one giving it back when it has workers waiting (woken at once, where the others poll);
- * a slot handed from worker to worker here goes back to the database after MAX_HANDOFFS hand-overs,
- * so a console with work always waiting still lets the others have it now and then.
+ * often the one giving it back when it has workers waiting (woken at once, where the others poll).
+ * (Handing a slot given back straight to a worker of this console waiting for its window, with no
+ * statement, was tried in session 12 and reverted: no time gained measurably, and the other
+ * consoles would see the slots given back to the database far less often.)
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -396,7 +394,8 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
     // time, refunds never stop being written, and the take would wait for ever.
     const before = this.successes;
     if (this.written < before) this.hurry();
-    while (this.written < before) await this.round;
+    // (Not flushing: nothing is owed, e.g. a refund of 0 per success; nothing to wait for.)
+    while (this.written < before && this.flushing) await this.round;
     const cost = timeoutLike ? this.policy.timeoutRetryCost : this.policy.retryCost;
     const r = await takeRetryLeft(this.db, cost, { pool: this.pool });
     this.known = r.tokens;
@@ -436,6 +435,8 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
       }
     } finally {
       this.flushing = false;
+      // A hurry asked while the last refund was being written is answered by it.
+      this.hurried = false;
     }
   }
 
