@@ -5,7 +5,12 @@
  *   or nowhere), one search per class at most.
  */
 import { z } from 'zod';
-import { idKey, type DataclassType, dataclassTypes } from '../../src/api/schemas';
+import {
+  idKey,
+  parseUpstreamError,
+  type DataclassType,
+  dataclassTypes,
+} from '../../src/api/schemas';
 import { UpstreamError, type Upstream } from '../secmaster/client';
 import { idsSearchBody } from '../secmaster/operations';
 
@@ -52,7 +57,18 @@ export interface Subject {
 }
 
 export type ReadResult =
-  { ok: true; present: Set<string> } | { ok: false; throttled: boolean; code: string };
+  | { ok: true; present: Set<string> }
+  | {
+      ok: false;
+      throttled: boolean;
+      /** SecMaster refused the credential (verdict.ts's rule for a write or a pre-read). */
+      auth: boolean;
+      code: string;
+      message: string;
+    };
+
+/** SecMaster's codes for a refused credential (besides HTTP 401): never retried. */
+export const AUTH_CODES: ReadonlySet<string> = new Set(['APIG.0301', 'APIG.0303']);
 
 /** One relation search for ≤ 100 IDs: which are linked to the subject now. */
 export async function rereadLinks(
@@ -71,10 +87,29 @@ export async function rereadLinks(
     });
     const present = foundKeys(res.status, res.body);
     if (present) return { ok: true, present };
-    return { ok: false, throttled: res.status === 429, code: `HTTP_${res.status}` };
+    const err = parseUpstreamError(res.body);
+    const code = err?.code ?? `HTTP_${res.status}`;
+    if (res.status === 401 || AUTH_CODES.has(code)) {
+      const message = err?.message || `SecMaster answered HTTP ${res.status}`;
+      return { ok: false, throttled: false, auth: true, code, message };
+    }
+    return {
+      ok: false,
+      throttled: res.status === 429,
+      auth: false,
+      code: `HTTP_${res.status}`,
+      message: `SecMaster answered HTTP ${res.status}`,
+    };
   } catch (err) {
-    if (err instanceof UpstreamError) return { ok: false, throttled: false, code: err.kind };
-    return { ok: false, throttled: false, code: 'INVALID_REQUEST' };
+    if (err instanceof UpstreamError)
+      return { ok: false, throttled: false, auth: false, code: err.kind, message: err.message };
+    return {
+      ok: false,
+      throttled: false,
+      auth: false,
+      code: 'INVALID_REQUEST',
+      message: 'the request could not be built',
+    };
   }
 }
 

@@ -8,15 +8,20 @@ import { rereadLinks } from '../reconcile';
 import { withPermit } from '../../secmaster/paced';
 import { subjectOf, type Control, type Engine } from './context';
 import { newSlot, permitAndSlot, releaseSlot } from './paced-slot';
-import { afterReread } from './settle';
+import { afterReread, credentialsRefused } from './settle';
 
-/** One re-read of ≤ 100 IDs, retried within the budget; null when it could not be done. */
+/**
+ * One re-read of ≤ 100 IDs, retried within the budget; null when it could not be done; 'refused'
+ * when SecMaster refused the credential (401, APIG.0301/0303): never retried (an AK/SK can be locked
+ * out by repeated refusals), the batch halted and interrupted with the reason, as the pre-read and
+ * the write do.
+ */
 async function rereadWithRetry(
   e: Engine,
   batch: BatchSummary,
   ids: readonly string[],
   ctl: Control,
-): Promise<Set<string> | null> {
+): Promise<Set<string> | null | 'refused'> {
   const { budget } = e;
   const slot = newSlot(e, batch);
   for (let n = 0; n < e.policy.rereadAttempts; n++) {
@@ -44,6 +49,20 @@ async function rereadWithRetry(
       budget.onSuccess();
       return res.present;
     }
+    if (res.auth) {
+      // Halted first: the other workers send nothing more meanwhile. Not written by a process
+      // that may no longer run the batch; a cancelled batch stays cancelled.
+      ctl.halted = true;
+      if (e.mayRun(batch.id, ctl)) {
+        await e.store.transitionBatch(
+          batch.id,
+          ['running', 'paused'],
+          'interrupted',
+          credentialsRefused(res.code, res.message),
+        );
+      }
+      return 'refused';
+    }
     if (res.throttled) slot.limiter.onThrottle();
   }
   return null;
@@ -63,6 +82,11 @@ export async function settleUnknown(e: Engine, batch: BatchSummary, ctl: Control
     const present = await rereadWithRetry(e, batch, ids, ctl);
     // No longer this process's batch: what was read is the next console's to record.
     if (!e.mayRun(batch.id, ctl)) return;
+    if (present === 'refused') {
+      // These stay unknown ("re-check"); the rest are not read with a refused credential.
+      await store.markUnknownUnsettled(batch.id, ids);
+      return;
+    }
     if (!present) {
       await store.markUnknownUnsettled(batch.id, ids);
       continue;

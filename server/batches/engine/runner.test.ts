@@ -276,6 +276,29 @@ test('concurrency bounds the calls in flight', async () => {
   expect(ledger.getBatch(id)?.counts.succeeded).toBe(500);
 });
 
+test('a 401 on the re-read of unknown outcomes interrupts the batch: read once, never retried, nothing sent, nothing else read', async () => {
+  const ids = makeIds(250);
+  const id = batchOf(ids);
+  // A crash after the intents of two chunks: 200 IDs unknown at the restart, 50 pending.
+  expect(ledger.claimChunk(id, 100)?.ids).toHaveLength(100);
+  expect(ledger.claimChunk(id, 100)?.ids).toHaveLength(100);
+  ledger.close();
+  ledger = openLedger(join(dir, 'ledger.sqlite'));
+  fake.onWrite(acceptAll());
+  fake.onRead(() =>
+    Response.json({ error_code: 'APIG.0301', error_msg: 'bad auth' }, { status: 401 }),
+  );
+  await runner({ retry: { rereadAttempts: 3 } }).resumeAll();
+  // Before: the re-read was tried three times, and then the next chunk's.
+  expect(fake.requests).toHaveLength(1);
+  expect(fake.writes()).toHaveLength(0);
+  const b = ledger.getBatch(id);
+  expect(b?.state).toBe('interrupted');
+  expect(b?.state_reason).toContain('APIG.0301');
+  expect(b?.counts).toMatchObject({ unknown: 200, pending: 50 });
+  expect(items(id)[0]).toMatchObject({ state: 'unknown', message: MSG_UNKNOWN_RECHECK });
+});
+
 test('resumeAll after a crash: in_flight IDs become unknown, pending IDs continue', async () => {
   const ids = makeIds(150);
   const id = batchOf(ids);

@@ -12,14 +12,13 @@
 import { idKey, parseUpstreamError, relationWriteResponseSchema } from '../../../src/api/schemas';
 import { UpstreamError, UpstreamRequestError, type UpstreamResponse } from '../../secmaster/client';
 import type { ItemOutcome } from '../ledger';
-import { foundKeys } from '../reconcile';
+import { AUTH_CODES, foundKeys } from '../reconcile';
 import type { RetryKind, RetryPolicy } from '../retry';
 
 export const MSG_REJECTED = 'SecMaster rejected this ID (no reason given)';
 export const MSG_NOT_REPORTED = 'not reported by SecMaster';
 export const MSG_BOTH = 'reported as both succeeded and failed by SecMaster';
 
-const AUTH_CODES = new Set(['APIG.0301', 'APIG.0303']);
 const THROTTLE_CODES = new Set(['APIG.0308']);
 
 /** How a call ended: an HTTP answer, a failure to get one, or a request that could not be built. */
