@@ -67,8 +67,16 @@ export type ReadResult =
       message: string;
     };
 
-/** SecMaster's codes for a refused credential (besides HTTP 401): never retried. */
-export const AUTH_CODES: ReadonlySet<string> = new Set(['APIG.0301', 'APIG.0303']);
+/** SecMaster's codes for a refused credential (besides HTTP 401). */
+const AUTH_CODES: ReadonlySet<string> = new Set(['APIG.0301', 'APIG.0303']);
+
+/**
+ * Whether an answer (its status, and SecMaster's error code or `HTTP_<status>`) refuses the
+ * console's credential: never retried, whichever call met it (an AK/SK can be locked out).
+ */
+export function refusesCredential(status: number, code: string): boolean {
+  return status === 401 || AUTH_CODES.has(code);
+}
 
 /** One relation search for ≤ 100 IDs: which are linked to the subject now. */
 export async function rereadLinks(
@@ -89,7 +97,7 @@ export async function rereadLinks(
     if (present) return { ok: true, present };
     const err = parseUpstreamError(res.body);
     const code = err?.code ?? `HTTP_${res.status}`;
-    if (res.status === 401 || AUTH_CODES.has(code)) {
+    if (refusesCredential(res.status, code)) {
       const message = err?.message || `SecMaster answered HTTP ${res.status}`;
       return { ok: false, throttled: false, auth: true, code, message };
     }

@@ -66,6 +66,23 @@ export const SLOT_LEASE_MS = 30_000;
 export const SLOT_POLL_MIN_MS = 10;
 export const SLOT_POLL_MAX_MS = 100;
 
+/** Sleeps `ms`; `keep` is given the function that ends the sleep early. */
+function sleep(
+  ms: number,
+  keep: (cut: () => void) => void,
+  opts: { unref?: boolean } = {},
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    if (opts.unref === true) timer.unref();
+    function done() {
+      clearTimeout(timer);
+      resolve();
+    }
+    keep(done);
+  });
+}
+
 /** An id for this console's process, unique across restarts (leases are held by it). */
 export function newConsoleId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -275,15 +292,10 @@ export class SharedUpstreamSlots<DB extends SharedBudgetTables> implements Upstr
   }
 
   private pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
+    return sleep(ms, (cut) => {
       this.stopPause = () => {
         this.stopPause = null;
-        done();
+        cut();
       };
     });
   }
@@ -442,15 +454,8 @@ export class SharedRetryBudget<DB extends SharedBudgetTables> implements RetryQu
 
   private async gatherAndRefund(): Promise<void> {
     if (!this.hurried && this.refundEveryMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.refundEveryMs);
-        timer.unref();
-        this.cutShort = done;
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
+      // Unref'd: a console stopping does not wait for it (settled() cuts it short).
+      await sleep(this.refundEveryMs, (cut) => (this.cutShort = cut), { unref: true });
     }
     this.cutShort = null;
     this.hurried = false;

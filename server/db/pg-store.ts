@@ -642,55 +642,44 @@ export function openPgStore(
   }
 
   /**
-   * A batch's next call (attempt 1), numbered by the calls it has (read under the batch's lock, in
-   * the same statement); its chunk number.
+   * A call's row (`sent`); its chunk number. A batch's next call (`chunkNo` null) is numbered by the
+   * calls the batch has, counted in the same statement (under the batch's lock); a retry keeps its
+   * call's number.
    */
-  async function insertNewCall(
+  async function insertCall(
     trx: LedgerTx,
-    c: { callId: string; batchId: string; ids: string[] },
+    c: { callId: string; batchId: string; chunkNo: number | null; attempt: number; ids: string[] },
     at: string,
   ): Promise<number> {
     const row = await trx
       .insertInto('calls')
-      .columns(['call_id', 'batch_id', 'chunk_no', 'attempt', 'ids_json', 'state', 'sent_at'])
-      .expression(
-        trx.selectNoFrom((eb) => [
-          eb.val(c.callId).as('call_id'),
-          eb.val(c.batchId).as('batch_id'),
+      .values((eb) => ({
+        call_id: c.callId,
+        batch_id: c.batchId,
+        chunk_no:
+          c.chunkNo ??
           eb
             .selectFrom('calls')
             .select(sql<number>`count(*)::int`.as('n'))
-            .where('batch_id', '=', c.batchId)
-            .as('chunk_no'),
-          eb.val(1).as('attempt'),
-          eb.val(JSON.stringify(c.ids)).as('ids_json'),
-          eb.val('sent').as('state'),
-          eb.val(at).as('sent_at'),
-        ]),
-      )
+            .where('batch_id', '=', c.batchId),
+        attempt: c.attempt,
+        ids_json: JSON.stringify(c.ids),
+        state: 'sent',
+        sent_at: at,
+      }))
       .returning('chunk_no')
       .executeTakeFirstOrThrow();
     return countSchema.parse(row.chunk_no);
   }
 
-  async function insertCall(
-    trx: LedgerTx,
-    c: { callId: string; batchId: string; chunkNo: number; attempt: number; ids: string[] },
-    at: string,
-  ): Promise<void> {
-    await trx
-      .insertInto('calls')
-      .values({
-        call_id: c.callId,
-        batch_id: c.batchId,
-        chunk_no: c.chunkNo,
-        attempt: c.attempt,
-        ids_json: JSON.stringify(c.ids),
-        state: 'sent',
-        sent_at: at,
-      })
-      .execute();
-  }
+  /** What a call's row says once it ended (`state`: done, retried, refused…). */
+  const ended = (state: string, meta: Meta, at: string) => ({
+    state,
+    http_status: meta.httpStatus,
+    request_id: meta.requestId,
+    error_code: meta.errorCode,
+    finished_at: at,
+  });
 
   async function finishCall(
     trx: LedgerTx,
@@ -701,13 +690,7 @@ export function openPgStore(
   ): Promise<void> {
     await trx
       .updateTable('calls')
-      .set({
-        state,
-        http_status: meta.httpStatus,
-        request_id: meta.requestId,
-        error_code: meta.errorCode,
-        finished_at: at,
-      })
+      .set(ended(state, meta, at))
       .where('call_id', '=', callId)
       .execute();
   }
@@ -743,13 +726,7 @@ export function openPgStore(
               .with('finished', (q) =>
                 q
                   .updateTable('calls')
-                  .set({
-                    state: 'done',
-                    http_status: meta.httpStatus,
-                    request_id: meta.requestId,
-                    error_code: meta.errorCode,
-                    finished_at: at,
-                  })
+                  .set(ended('done', meta, at))
                   .where('call_id', '=', callId)
                   .returning('call_id'),
               )
@@ -1009,7 +986,11 @@ export function openPgStore(
         const ids = rows.map((r) => r.id);
         const callId = randomUUID();
         const at = now();
-        const chunkNo = await insertNewCall(trx, { callId, batchId, ids }, at);
+        const chunkNo = await insertCall(
+          trx,
+          { callId, batchId, chunkNo: null, attempt: 1, ids },
+          at,
+        );
         // The claimed rows are the first pending ones in seq order, read under the batch's lock:
         // every pending row between the first and the last claimed seq is one of them. One range
         // UPDATE on the primary key instead of a list of seqs.
@@ -1075,7 +1056,11 @@ export function openPgStore(
         if (send.length === 0) return { call: null };
         const ids = send.map((r) => r.id);
         const callId = randomUUID();
-        const chunkNo = await insertNewCall(trx, { callId, batchId, ids }, at);
+        const chunkNo = await insertCall(
+          trx,
+          { callId, batchId, chunkNo: null, attempt: 1, ids },
+          at,
+        );
         const seqs = send.map((r) => r.seq);
         const marked = await markSeqsInFlight(trx, batchId, callId, seqs, at);
         if (marked !== send.length) throw new Error('ledger: claimed rows changed under the claim');

@@ -13,6 +13,7 @@ import type { AimdLimiter, UpstreamSlot, UpstreamSlots } from '../limiter';
 import type { Subject } from '../reconcile';
 import type { RetryKind, RetryPolicy, RetryQuota } from '../retry';
 import type { WriteProblem } from '../storage-health';
+import { credentialsRefused } from './settle';
 import type { CallResult } from './verdict';
 
 /** What `Runner.stats()` counts, besides the limiter's and the budget's own figures. */
@@ -112,6 +113,28 @@ export interface Control {
  */
 export function stoppedByAnotherCall(ctl: Control): boolean {
   return ctl.halted || ctl.budgetWait;
+}
+
+/**
+ * SecMaster refused the batch's credential (a read or a re-read met a 401): halted first, so that
+ * the other workers send nothing more on it, then interrupted with the reason, unless this process
+ * may no longer run the batch (a state change is not fenced). A cancelled batch stays cancelled.
+ */
+export async function haltOnRefusedCredential(
+  e: Engine,
+  batch: BatchSummary,
+  ctl: Control,
+  code: string,
+  message: string,
+): Promise<void> {
+  ctl.halted = true;
+  if (!e.mayRun(batch.id, ctl)) return;
+  await e.store.transitionBatch(
+    batch.id,
+    ['running', 'paused'],
+    'interrupted',
+    credentialsRefused(code, message),
+  );
 }
 
 /** A batch's control as a run starts: nothing halted, no wait, no claim under way. */

@@ -8,6 +8,7 @@ import type { Permit } from '../../secmaster/pacer';
 import type { PendingRow, SettledRow } from '../ledger';
 import { sendWrite } from './call-chain';
 import {
+  haltOnRefusedCredential,
   stoppedByAnotherCall,
   type Control,
   type Engine,
@@ -17,7 +18,7 @@ import {
 import { batchHealthSource } from './ledger-wait';
 import { permitAndSlot, releaseSlot, upstreamNow } from './paced-slot';
 import { preRead, type ReadOutcome } from './pre-read';
-import { afterClassRead, afterLinksRead, credentialsRefused, readRefused } from './settle';
+import { afterClassRead, afterLinksRead, readRefused } from './settle';
 
 /** How long IDs read before writing may wait in memory for a call to fill up. */
 export const MAX_READY_AGE_MS = 1_000;
@@ -139,17 +140,8 @@ export function makeFeed(e: Engine, batch: BatchSummary, ctl: Control): Feed {
   ): Promise<boolean> {
     switch (outcome.kind) {
       case 'auth':
-        // Nothing was sent; the IDs stay pending. Never retried (AK/SK lockout risk). Halted
-        // first: the other workers claim nothing more meanwhile. Not written by a process that may
-        // no longer run the batch (a state change is not fenced).
-        ctl.halted = true;
-        if (!e.mayRun(batch.id, ctl)) return false;
-        await store.transitionBatch(
-          batch.id,
-          ['running', 'paused'],
-          'interrupted',
-          credentialsRefused(outcome.code, outcome.message),
-        );
+        // Nothing was sent; the IDs stay pending. Never retried (AK/SK lockout risk).
+        await haltOnRefusedCredential(e, batch, ctl, outcome.code, outcome.message);
         return false;
       case 'refused':
         settled.push(...readRefused(rows, outcome.code, outcome.message));

@@ -198,6 +198,39 @@ async function auditedDatabase(): Promise<{ url: string; db: PostgresLedgerDb }>
   return { url, db };
 }
 
+/**
+ * The ledger refuses (an error that is not the database being unavailable, pg-problems.ts) every
+ * call's intent, counting the attempts (a sequence is not rolled back), and every batch's
+ * interruption: a run stops, its interruption kept in memory, the row saying running. `allow`
+ * takes the writes again.
+ */
+async function refuseIntentsAndInterruptions(db: Kysely<LedgerTables>) {
+  await sql`create sequence attempts`.execute(db);
+  await sql`create function refuse_call() returns trigger language plpgsql as $$
+      begin perform nextval('attempts'); raise exception 'call refused by the test'; end $$`.execute(
+    db,
+  );
+  await sql`create trigger refuse_calls before insert on calls
+      for each row execute function refuse_call()`.execute(db);
+  await sql`create function refuse_interruption() returns trigger language plpgsql as $$
+      begin raise exception 'interruption refused by the test'; end $$`.execute(db);
+  await sql`create trigger refuse_interruptions before update on batches
+      for each row when (new.state = 'interrupted') execute function refuse_interruption()`.execute(
+    db,
+  );
+  return {
+    attempts: async () =>
+      (
+        await sql<{ n: number }>`select case when is_called then last_value else 0 end::int as n
+         from attempts`.execute(db)
+      ).rows[0]?.n,
+    allow: async () => {
+      await sql`drop trigger refuse_calls on calls`.execute(db);
+      await sql`drop trigger refuse_interruptions on batches`.execute(db);
+    },
+  };
+}
+
 /** One console's pool (its `application_name` is its console ID). */
 function consolePool(url: string, consoleId: string): PostgresLedgerDb {
   const u = new URL(url);
@@ -1072,27 +1105,7 @@ test('a run stopped on an error whose interruption the ledger refuses too: nobod
   const subject = INCIDENTS[18] ?? '';
   const ids = ALERTS.slice(2_400, 2_500);
   const batchId = await createBatch(db.kysely, subject, ids);
-  // The ledger refuses (an error that is not the database being unavailable, pg-problems.ts)
-  // every call's intent, counting the attempts (a sequence is not rolled back), and the batch's
-  // interruption: the run stops, the interruption is kept in memory, the row says running.
-  await sql`create sequence attempts`.execute(db.kysely);
-  await sql`create function refuse_call() returns trigger language plpgsql as $$
-      begin perform nextval('attempts'); raise exception 'call refused by the test'; end $$`.execute(
-    db.kysely,
-  );
-  await sql`create trigger refuse_calls before insert on calls
-      for each row execute function refuse_call()`.execute(db.kysely);
-  await sql`create function refuse_interruption() returns trigger language plpgsql as $$
-      begin raise exception 'interruption refused by the test'; end $$`.execute(db.kysely);
-  await sql`create trigger refuse_interruptions before update on batches
-      for each row when (new.state = 'interrupted') execute function refuse_interruption()`.execute(
-    db.kysely,
-  );
-  const attempts = async () =>
-    (
-      await sql<{ n: number }>`select case when is_called then last_value else 0 end::int as n
-       from attempts`.execute(db.kysely)
-    ).rows[0]?.n;
+  const { attempts, allow } = await refuseIntentsAndInterruptions(db.kysely);
   const lease = async () =>
     (
       await sql<{ holder: string | null; ended: boolean; wait_ms: number | null }>`
@@ -1147,8 +1160,7 @@ test('a run stopped on an error whose interruption the ledger refuses too: nobod
 
   // The ledger takes the writes again; a start (a resume on the console that kept the
   // interruption) does not wait for the rest of the wait.
-  await sql`drop trigger refuse_calls on calls`.execute(db.kysely);
-  await sql`drop trigger refuse_interruptions on batches`.execute(db.kysely);
+  await allow();
   expect(await b.start(batchId)).toBe(true);
   await b.whenIdle(batchId);
   await expectSettled(
@@ -1167,16 +1179,7 @@ test('a resume, through the leased runner, of a batch whose interruption the led
   const subject = INCIDENTS[17] ?? '';
   const ids = ALERTS.slice(2_900, 3_000);
   const batchId = await createBatch(db.kysely, subject, ids);
-  // Every call's intent and the batch's interruption are refused (not the database being
-  // unavailable, pg-problems.ts): the run stops, its interruption kept in memory.
-  await sql`create function refuse_write() returns trigger language plpgsql as $$
-      begin raise exception 'refused by the test'; end $$`.execute(db.kysely);
-  await sql`create trigger refuse_calls before insert on calls
-      for each row execute function refuse_write()`.execute(db.kysely);
-  await sql`create trigger refuse_interruptions before update on batches
-      for each row when (new.state = 'interrupted') execute function refuse_write()`.execute(
-    db.kysely,
-  );
+  const { allow } = await refuseIntentsAndInterruptions(db.kysely);
   const host = hostIn(url, 'console-a', upstream.url, { concurrency: 1 });
   const runner = leasedRunner(host, openPgStore(db.kysely), db.kysely);
   await runner.start(batchId);
@@ -1186,8 +1189,7 @@ test('a resume, through the leased runner, of a batch whose interruption the led
     await db.kysely.selectFrom('batches').select('state').where('id', '=', batchId).execute(),
   ).toEqual([{ state: 'running' }]);
 
-  await sql`drop trigger refuse_calls on calls`.execute(db.kysely);
-  await sql`drop trigger refuse_interruptions on batches`.execute(db.kysely);
+  await allow();
   expect(await runner.resume(batchId)).toBe(true);
   expect(runner.unrecordedInterruption(batchId)).toBeNull();
   await runner.whenIdle(batchId);

@@ -6,9 +6,9 @@
 import { MAX_IDS_PER_CALL, type BatchSummary } from '../../../src/api/schemas';
 import { rereadLinks } from '../reconcile';
 import { withPermit } from '../../secmaster/paced';
-import { subjectOf, type Control, type Engine } from './context';
+import { haltOnRefusedCredential, subjectOf, type Control, type Engine } from './context';
 import { newSlot, permitAndSlot, releaseSlot } from './paced-slot';
-import { afterReread, credentialsRefused } from './settle';
+import { afterReread } from './settle';
 
 /**
  * One re-read of ≤ 100 IDs, retried within the budget; null when it could not be done; 'refused'
@@ -50,17 +50,7 @@ async function rereadWithRetry(
       return res.present;
     }
     if (res.auth) {
-      // Halted first: the other workers send nothing more meanwhile. Not written by a process
-      // that may no longer run the batch; a cancelled batch stays cancelled.
-      ctl.halted = true;
-      if (e.mayRun(batch.id, ctl)) {
-        await e.store.transitionBatch(
-          batch.id,
-          ['running', 'paused'],
-          'interrupted',
-          credentialsRefused(res.code, res.message),
-        );
-      }
+      await haltOnRefusedCredential(e, batch, ctl, res.code, res.message);
       return 'refused';
     }
     if (res.throttled) slot.limiter.onThrottle();
@@ -82,13 +72,10 @@ export async function settleUnknown(e: Engine, batch: BatchSummary, ctl: Control
     const present = await rereadWithRetry(e, batch, ids, ctl);
     // No longer this process's batch: what was read is the next console's to record.
     if (!e.mayRun(batch.id, ctl)) return;
-    if (present === 'refused') {
-      // These stay unknown ("re-check"); the rest are not read with a refused credential.
+    if (present === null || present === 'refused') {
       await store.markUnknownUnsettled(batch.id, ids);
-      return;
-    }
-    if (!present) {
-      await store.markUnknownUnsettled(batch.id, ids);
+      // The rest are not read with a refused credential: they stay unknown too.
+      if (present === 'refused') return;
       continue;
     }
     // Read, then written after an await: only this batch's one run (or its cancelled re-read)

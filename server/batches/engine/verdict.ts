@@ -12,7 +12,7 @@
 import { idKey, parseUpstreamError, relationWriteResponseSchema } from '../../../src/api/schemas';
 import { UpstreamError, UpstreamRequestError, type UpstreamResponse } from '../../secmaster/client';
 import type { ItemOutcome } from '../ledger';
-import { AUTH_CODES, foundKeys } from '../reconcile';
+import { foundKeys, refusesCredential } from '../reconcile';
 import type { RetryKind, RetryPolicy } from '../retry';
 
 export const MSG_REJECTED = 'SecMaster rejected this ID (no reason given)';
@@ -209,7 +209,7 @@ function failure(result: CallResult): FailureVerdict {
     status: result.status,
     requestId: err?.request_id ?? result.requestId,
   };
-  if (result.status === 401 || AUTH_CODES.has(code)) return { kind: 'auth', ...base };
+  if (refusesCredential(result.status, code)) return { kind: 'auth', ...base };
   if (result.status === 429 || THROTTLE_CODES.has(code))
     return retryVerdict(base, {
       throttled: true,
